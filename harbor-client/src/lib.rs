@@ -1,0 +1,1 @@
+//! harbor-client (under construction).

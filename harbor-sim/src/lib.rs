@@ -1,0 +1,1 @@
+//! harbor-sim (under construction).

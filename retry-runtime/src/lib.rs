@@ -1,0 +1,1 @@
+//! The retry engine behind `#[retry]` (under construction).
