@@ -151,7 +151,7 @@ fn policy_chain(args: &RetryArgs, krate: &TokenStream, output: &Type, name: &Ide
         call(
             "exception",
             key.span(),
-            quote!(|#error| false #(|| #checks)*),
+            quote!(|#error| #(#checks)||*),
         );
     }
     if args.wait_gen.is_some() || !args.wait_params.is_empty() {
@@ -445,4 +445,70 @@ fn replace_self_in_args(mut args: RetryArgs) -> RetryArgs {
         }
     }
     args
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    fn pretty(tokens: proc_macro2::TokenStream) -> String {
+        prettyplease::unparse(&syn::parse2(tokens).expect("the expansion is a valid file"))
+    }
+
+    /// The expansion shown in `docs/how-retry-expands.md`
+    /// (`cargo test -p retry-macros-core -- --nocapture print_expansion`).
+    #[test]
+    fn print_expansion() {
+        let expanded = crate::expand_retry(
+            quote!(
+                max_tries = 5, max_time = 120, exception = (InternalServerError, MethodNotAllowed),
+                wait_gen = adder, base = 1, value = 2, jitter = full_jitter,
+                on_backoff = [log_backoff, alert], redact = [token]
+            ),
+            quote!(
+                async fn fetch(&self, name: &str, token: String) -> Result<Project, Error> {
+                    let project = self.client.get(name, &token).await?;
+                    Ok(project)
+                }
+            ),
+        );
+        let text = pretty(expanded);
+        println!("{text}");
+        for expected in [
+            "Result<Project, Error>,\n    >()",
+            ".wait_gen(adder().base(1).value(2))",
+            ".on_backoff((log_backoff, alert))",
+            "let token = ::retry_runtime::__private::clone_arg(&token);",
+            "value: ::retry_runtime::__private::REDACTED",
+            "::core::time::Duration::from_secs(120)",
+            "<MethodNotAllowed as ::retry_runtime::ErrorClass",
+        ] {
+            assert!(text.contains(expected), "missing {expected} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn sync_fns_block_and_impl_trait_is_erased() {
+        let text = pretty(crate::expand_retry(
+            quote!(crate = ::my::rt, jitter = None, settings = None),
+            quote!(fn f(mut n: u32, f: impl Fn() -> u32) -> Option<impl Copy> { n += f(); Some(n) }),
+        ));
+        assert!(text.contains("policy::<Option<_>>()"), "{text}");
+        assert!(text.contains("sleep_blocking"), "{text}");
+        assert!(text.contains("fn f(n: u32"), "{text}");
+        assert!(text.contains("let mut n = ::my::rt::__private::clone_arg(&n);"), "{text}");
+        assert!(text.contains("::my::rt::jitter::no_jitter"), "{text}");
+        assert!(text.contains("None::<::my::rt::RetrySettings<_>>"), "{text}");
+    }
+
+    #[test]
+    fn errors_keep_the_original_fn() {
+        let text = crate::expand_retry(
+            quote!(max_tries = 0),
+            quote!(fn f() -> Result<(), E> { Ok(()) }),
+        )
+        .to_string();
+        assert!(text.starts_with("fn f"), "{text}");
+        assert!(text.contains("compile_error"), "{text}");
+    }
 }
