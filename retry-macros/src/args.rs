@@ -144,6 +144,13 @@ pub struct RetryArgs {
 /// assert!(err.to_string().contains("did you mean `max_tries`"));
 /// ```
 pub fn parse_retry_args(tokens: TokenStream) -> Result<RetryArgs, syn::Error> {
+    let (args, errors) = parse_retry_args_partial(tokens);
+    errors.map_or(Ok(args), Err)
+}
+
+/// As [`parse_retry_args`], but also returns every key that did parse, so later stages can
+/// report their own errors about them in the same compilation.
+pub fn parse_retry_args_partial(tokens: TokenStream) -> (RetryArgs, Option<syn::Error>) {
     let mut args = RetryArgs::default();
     let mut errors = Errors::default();
     let parser = |input: ParseStream| {
@@ -155,8 +162,7 @@ pub fn parse_retry_args(tokens: TokenStream) -> Result<RetryArgs, syn::Error> {
     if let Err(error) = parser.parse2(tokens) {
         errors.push(error);
     }
-    errors.finish()?;
-    Ok(args)
+    (args, errors.0)
 }
 
 /// Collects errors so they can be reported together.

@@ -28,23 +28,24 @@ use proc_macro2::TokenStream;
 /// (each at the offending token), so one mistake in the attribute does not turn into a
 /// cascade of errors wherever the fn is used.
 pub fn expand_retry(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let args = args::parse_retry_args(attr);
-    let function = item::parse_retry_fn(item.clone());
-    let outcome = match (args, function) {
-        (Ok(args), Ok(function)) => {
-            validate::validate(&args, &function).map(|()| expand::expand(&args, function))
-        }
-        (Err(mut error), Err(other)) => {
-            error.combine(other);
-            Err(error)
-        }
-        (Err(error), Ok(_)) | (Ok(_), Err(error)) => Err(error),
+    let (args, args_error) = args::parse_retry_args_partial(attr);
+    let mut errors: Option<syn::Error> = args_error;
+    let mut push = |error: syn::Error| match &mut errors {
+        Some(all) => all.combine(error),
+        None => errors = Some(error),
     };
-    match outcome {
-        Ok(expanded) => expanded,
-        Err(error) => {
-            let errors = error.to_compile_error();
-            quote::quote!(#item #errors)
+    match item::parse_retry_fn(item.clone()) {
+        Ok(function) => {
+            // Validate even the keys that parsed next to a broken one: all mistakes at once.
+            if let Err(error) = validate::validate(&args, &function) {
+                push(error);
+            }
+            if errors.is_none() {
+                return expand::expand(&args, function);
+            }
         }
+        Err(error) => push(error),
     }
+    let errors = errors.map(|error| error.to_compile_error());
+    quote::quote!(#item #errors)
 }

@@ -7,7 +7,7 @@
 //! point at the user's code.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Block, Expr, Ident, Lit, Pat, Stmt, Type};
@@ -60,20 +60,30 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
     let result = Ident::new("__retry_result", Span::mixed_site());
     let returned = Ident::new("__retry_return", Span::mixed_site());
     let wait = Ident::new("__retry_wait", Span::mixed_site());
+    let step = Ident::new("__retry_step", Span::mixed_site());
     // With `raise_on_giveup`, `after_attempt` needs `R: GiveUpValue`; pointing the call at
     // the key puts "this return type has no nothing value" where the user asked for it.
     let after_attempt_span = args
         .raise_on_giveup
         .as_ref()
+        .filter(|k| !is_true(&k.value))
         .map_or_else(Span::call_site, |k| k.value.span());
     let after_attempt = Ident::new("after_attempt", after_attempt_span);
+    // The argument the `GiveUpValue` bound is about: the same hygienic name, placed at the key.
+    let result_arg = Ident::new(
+        "__retry_result",
+        Span::mixed_site().located_at(after_attempt_span),
+    );
 
     let lp = |attempt: TokenStream, sleep: TokenStream| {
         quote! {
             let mut #engine = #policy;
             loop {
                 let #result = #attempt;
-                match #engine.#after_attempt(#result, &[#(#details_args),*]) {
+                // A statement of its own: the `args` array is a temporary that must be gone
+                // before the sleep is awaited (it holds `&dyn Debug`, which is not `Sync`).
+                let #step = #engine.#after_attempt(#result_arg, &[#(#details_args),*]);
+                match #step {
                     #krate::__private::Step::Return(#returned) => return #returned,
                     #krate::__private::Step::Wait(#wait) => #sleep,
                 }
@@ -144,14 +154,27 @@ fn policy_chain(args: &RetryArgs, krate: &TokenStream, output: &Type, name: &Ide
         call("max_time", key.span(), max_time_value(value));
     }
     if let Some(Keyed { key, value }) = &args.exception {
+        // `<A as ErrorClass<_>>::is_instance(e)` would let the blanket `impl ErrorClass<E> for E`
+        // pick `_ = A` and report a confusing type mismatch; a helper with the error type as an
+        // inferred parameter and the class as an explicit one reports the class's
+        // `on_unimplemented` message at the class's span instead.
         let error = Ident::new("__retry_error", Span::mixed_site());
-        let checks = value.iter().map(|class| {
-            quote_spanned!(class.span()=> <#class as #krate::ErrorClass<_>>::is_instance(#error))
-        });
+        let helper = Ident::new("__retry_is_instance", Span::mixed_site());
+        let checks = value
+            .iter()
+            .map(|class| quote_spanned!(class.span()=> #helper::<#class, _>(#error)));
         call(
             "exception",
             key.span(),
-            quote!(|#error| #(#checks)||*),
+            quote! {
+                |#error| {
+                    #[inline(always)]
+                    fn #helper<C: #krate::ErrorClass<E>, E>(error: &E) -> bool {
+                        <C as #krate::ErrorClass<E>>::is_instance(error)
+                    }
+                    #(#checks)||*
+                }
+            },
         );
     }
     if args.wait_gen.is_some() || !args.wait_params.is_empty() {
@@ -214,10 +237,14 @@ fn policy_chain(args: &RetryArgs, krate: &TokenStream, output: &Type, name: &Ide
         ("giveup_log_level", &args.giveup_log_level),
     ] {
         if let Some(Keyed { key, value }) = keyed {
-            call(method, key.span(), level_value(value, krate));
+            call(method, key.span(), level_value(value));
         }
     }
-    if let Some(Keyed { key, value }) = &args.raise_on_giveup {
+    // `raise_on_giveup = true` is the default; the builder call would switch the engine to
+    // the mode that needs a "nothing" value, so a literal `true` emits nothing.
+    if let Some(Keyed { key, value }) = &args.raise_on_giveup
+        && !is_true(value)
+    {
         call("raise_on_giveup", key.span(), value.to_token_stream());
     }
     if let Some(Keyed { key, value }) = &args.sleeper {
@@ -286,15 +313,23 @@ fn hooks_value(list: &HookList, krate: &TokenStream) -> TokenStream {
     }
 }
 
-/// A level name as a string literal becomes the runtime's level constant.
-fn level_value(value: &Expr, krate: &TokenStream) -> TokenStream {
+/// A level name as a string literal becomes the `tracing::Level` it names. The name was
+/// checked in `validate`; it is parsed through `FromStr` so the expansion needs no path to
+/// `tracing` (the user's crate may not depend on it).
+fn level_value(value: &Expr) -> TokenStream {
     if let Expr::Lit(syn::ExprLit {
         lit: Lit::Str(text),
         ..
     }) = value
     {
-        let level = format_ident!("{}", text.value().to_ascii_uppercase(), span = text.span());
-        return quote_spanned!(text.span()=> #krate::__private::Level::#level);
+        let name = text.value().to_ascii_lowercase();
+        let level = Ident::new("__retry_level", Span::mixed_site());
+        return quote_spanned! {text.span()=>
+            match ::core::str::FromStr::from_str(#name) {
+                ::core::result::Result::Ok(#level) => #level,
+                ::core::result::Result::Err(_) => ::core::unreachable!("checked by #[retry]"),
+            }
+        };
     }
     value.to_token_stream()
 }
@@ -338,6 +373,10 @@ fn details_args(
             quote!(#krate::__private::Arg { name: #name, value: #value })
         })
         .collect()
+}
+
+fn is_true(expr: &Expr) -> bool {
+    matches!(expr, Expr::Lit(syn::ExprLit { lit: Lit::Bool(b), .. }) if b.value)
 }
 
 fn unraw(ident: &Ident) -> String {
@@ -461,9 +500,15 @@ mod tests {
     fn print_expansion() {
         let expanded = crate::expand_retry(
             quote!(
-                max_tries = 5, max_time = 120, exception = (InternalServerError, MethodNotAllowed),
-                wait_gen = adder, base = 1, value = 2, jitter = full_jitter,
-                on_backoff = [log_backoff, alert], redact = [token]
+                max_tries = 5,
+                max_time = 120,
+                exception = (InternalServerError, MethodNotAllowed),
+                wait_gen = adder,
+                base = 1,
+                value = 2,
+                jitter = full_jitter,
+                on_backoff = [log_backoff, alert],
+                redact = [token]
             ),
             quote!(
                 async fn fetch(&self, name: &str, token: String) -> Result<Project, Error> {
@@ -481,7 +526,7 @@ mod tests {
             "let token = ::retry_runtime::__private::clone_arg(&token);",
             "value: ::retry_runtime::__private::REDACTED",
             "::core::time::Duration::from_secs(120)",
-            "<MethodNotAllowed as ::retry_runtime::ErrorClass",
+            "__retry_is_instance::<MethodNotAllowed, _>(__retry_error)",
         ] {
             assert!(text.contains(expected), "missing {expected} in\n{text}");
         }
@@ -491,21 +536,36 @@ mod tests {
     fn sync_fns_block_and_impl_trait_is_erased() {
         let text = pretty(crate::expand_retry(
             quote!(crate = ::my::rt, jitter = None, settings = None),
-            quote!(fn f(mut n: u32, f: impl Fn() -> u32) -> Option<impl Copy> { n += f(); Some(n) }),
+            quote!(
+                fn f(mut n: u32, f: impl Fn() -> u32) -> Option<impl Copy> {
+                    n += f();
+                    Some(n)
+                }
+            ),
         ));
         assert!(text.contains("policy::<Option<_>>()"), "{text}");
         assert!(text.contains("sleep_blocking"), "{text}");
         assert!(text.contains("fn f(n: u32"), "{text}");
-        assert!(text.contains("let mut n = ::my::rt::__private::clone_arg(&n);"), "{text}");
+        assert!(
+            text.contains("let mut n = ::my::rt::__private::clone_arg(&n);"),
+            "{text}"
+        );
         assert!(text.contains("::my::rt::jitter::no_jitter"), "{text}");
-        assert!(text.contains("None::<::my::rt::RetrySettings<_>>"), "{text}");
+        assert!(
+            text.contains("None::<::my::rt::RetrySettings<_>>"),
+            "{text}"
+        );
     }
 
     #[test]
     fn errors_keep_the_original_fn() {
         let text = crate::expand_retry(
             quote!(max_tries = 0),
-            quote!(fn f() -> Result<(), E> { Ok(()) }),
+            quote!(
+                fn f() -> Result<(), E> {
+                    Ok(())
+                }
+            ),
         )
         .to_string();
         assert!(text.starts_with("fn f"), "{text}");

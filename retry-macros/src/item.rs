@@ -82,7 +82,10 @@ pub fn parse_retry_fn(tokens: TokenStream) -> Result<RetryFn, syn::Error> {
         (None, Some(Err(error))) => return Err(error),
         (None, None) => (BodyKind::Blocking, declared_output(&sig)?),
     };
-    let bindings = arg_bindings(&sig);
+    let mut bindings = arg_bindings(&sig);
+    if let BodyKind::AsyncTrait { .. } = kind {
+        mark_async_trait_mut(&block, &mut bindings);
+    }
     Ok(RetryFn {
         attrs,
         vis,
@@ -166,7 +169,7 @@ fn check_signature(sig: &Signature) -> syn::Result<()> {
 
 fn declared_output(sig: &Signature) -> syn::Result<Box<Type>> {
     match &sig.output {
-        ReturnType::Type(_, ty) if !is_unit(ty) => Ok(ty.clone()),
+        ReturnType::Type(_, ty) if !is_unit(ty) && !surely_not_result(ty) => Ok(ty.clone()),
         ReturnType::Type(_, ty) => Err(no_result(ty.span(), &sig.ident)),
         ReturnType::Default => Err(no_result(sig.paren_token.span.join(), &sig.ident)),
     }
@@ -180,6 +183,36 @@ fn no_result(span: proc_macro2::Span, name: &Ident) -> syn::Error {
              a retry decision is taken on its error (or, with `on_result`, on its value)"
         ),
     )
+}
+
+/// Types that can never be `Result`-like: caught here so the user sees one error instead of
+/// one per place the expansion needs `RetryOutput`. Anything else (aliases such as
+/// `io::Result<T>`) is left to the `RetryOutput` bound.
+fn surely_not_result(ty: &Type) -> bool {
+    const NEVER: &[&str] = &[
+        "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32",
+        "i64", "i128", "isize", "f32", "f64", "String", "Vec",
+    ];
+    match ty {
+        Type::Reference(_)
+        | Type::Tuple(_)
+        | Type::Array(_)
+        | Type::Slice(_)
+        | Type::Never(_)
+        | Type::Ptr(_)
+        | Type::BareFn(_) => true,
+        Type::Paren(paren) => surely_not_result(&paren.elem),
+        Type::Path(path) if path.qself.is_none() => path
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .or_else(|| {
+                let last = path.path.segments.last()?;
+                (last.ident == "String" || last.ident == "Vec").then(|| last.ident.to_string())
+            })
+            .is_some_and(|name| NEVER.contains(&name.as_str())),
+        _ => false,
+    }
 }
 
 fn is_unit(ty: &Type) -> bool {
@@ -229,6 +262,22 @@ pub(crate) fn boxed_async_block(block: &Block) -> Option<&Block> {
     match &call.args[0] {
         Expr::Async(async_block) if async_block.capture.is_some() => Some(&async_block.block),
         _ => None,
+    }
+}
+
+/// async-trait moves `mut` from the signature to its `let mut x = x;` rebinding.
+fn mark_async_trait_mut(block: &Block, bindings: &mut [ArgBinding]) {
+    let Some(inner) = boxed_async_block(block) else {
+        return;
+    };
+    for stmt in &inner.stmts {
+        if let Stmt::Local(local) = stmt
+            && let Pat::Ident(pat) = &local.pat
+            && pat.mutability.is_some()
+            && let Some(binding) = bindings.iter_mut().find(|b| b.ident == pat.ident)
+        {
+            binding.mutable = true;
+        }
     }
 }
 

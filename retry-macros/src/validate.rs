@@ -4,8 +4,6 @@
 //! Everything checked here is a mistake the runtime would otherwise report at run time (or
 //! not at all); catching it at compile time puts the error on the offending token.
 
-use proc_macro2::Span;
-use syn::spanned::Spanned;
 use syn::{Expr, Ident, Lit, UnOp};
 
 use crate::args::{Errors, HookList, Keyed, RetryArgs};
@@ -59,7 +57,7 @@ fn check_literals(args: &RetryArgs, errors: &mut Errors) {
             && let Some((negative, lit)) = literal(value)
             && (negative || !matches!(lit, Lit::Bool(_)))
         {
-            errors.push(wrong_kind(value.span(), key, what));
+            errors.push(wrong_kind(value, key, what));
         }
     }
     for keyed in [&args.backoff_log_level, &args.giveup_log_level]
@@ -98,7 +96,7 @@ fn check_literals(args: &RetryArgs, errors: &mut Errors) {
         if let Some(Keyed { key, value }) = keyed
             && literal(value).is_some()
         {
-            errors.push(wrong_kind(value.span(), key, what));
+            errors.push(wrong_kind(value, key, what));
         }
     }
     for keyed in [&args.on_success, &args.on_backoff, &args.on_giveup]
@@ -112,7 +110,7 @@ fn check_literals(args: &RetryArgs, errors: &mut Errors) {
         for hook in hooks {
             if literal(hook).is_some() {
                 errors.push(wrong_kind(
-                    hook.span(),
+                    hook,
                     key,
                     "a hook taking `&Details`: a fn path, a closure, or a list `[a, b]` of them",
                 ));
@@ -121,8 +119,8 @@ fn check_literals(args: &RetryArgs, errors: &mut Errors) {
     }
 }
 
-fn wrong_kind(span: Span, key: &Ident, expected: &str) -> syn::Error {
-    syn::Error::new(span, format!("`{key}` expects {expected}"))
+fn wrong_kind(value: &Expr, key: &Ident, expected: &str) -> syn::Error {
+    syn::Error::new_spanned(value, format!("`{key}` expects {expected}"))
 }
 
 fn check_max_tries(value: &Expr, errors: &mut Errors) {
@@ -130,21 +128,21 @@ fn check_max_tries(value: &Expr, errors: &mut Errors) {
         return; // an expression: checked at run time
     };
     let Lit::Int(int) = lit else {
-        errors.push(syn::Error::new(
-            value.span(),
+        errors.push(syn::Error::new_spanned(
+            value,
             "`max_tries` expects a whole number of tries greater than 0 (or an expression of type u32)",
         ));
         return;
     };
     let parsed = int.base10_parse::<u32>();
     if negative || matches!(parsed, Ok(0)) {
-        errors.push(syn::Error::new(
-            value.span(),
+        errors.push(syn::Error::new_spanned(
+            value,
             "`max_tries` must be greater than 0: it counts every attempt, the first included (`max_tries = 1` means no retry)",
         ));
     } else if parsed.is_err() {
-        errors.push(syn::Error::new(
-            value.span(),
+        errors.push(syn::Error::new_spanned(
+            value,
             format!("`max_tries` must fit in a u32 (at most {})", u32::MAX),
         ));
     }
@@ -158,21 +156,21 @@ fn check_max_time(value: &Expr, errors: &mut Errors) {
         Lit::Int(int) => int.base10_parse::<u64>().map(|s| s as f64).ok(),
         Lit::Float(float) => float.base10_parse::<f64>().ok(),
         _ => {
-            errors.push(syn::Error::new(
-                value.span(),
+            errors.push(syn::Error::new_spanned(
+            value,
                 "`max_time` expects seconds as a number (`max_time = 30`, `max_time = 0.5`) or a `Duration` expression (`Duration::from_millis(500)`)",
             ));
             return;
         }
     };
     match seconds {
-        Some(seconds) if negative && seconds != 0.0 => errors.push(syn::Error::new(
-            value.span(),
+        Some(seconds) if negative && seconds != 0.0 => errors.push(syn::Error::new_spanned(
+            value,
             "`max_time` cannot be negative: it is the longest time the call may keep retrying",
         )),
         Some(seconds) if seconds.is_finite() && seconds <= u64::MAX as f64 => {}
-        _ => errors.push(syn::Error::new(
-            value.span(),
+        _ => errors.push(syn::Error::new_spanned(
+            value,
             "`max_time` must be a finite number of seconds; leave the key out for no time limit",
         )),
     }
@@ -189,7 +187,7 @@ fn check_level(keyed: &Keyed<Expr>, errors: &mut Errors) {
     };
     if !fine {
         errors.push(wrong_kind(
-            value.span(),
+            value,
             key,
             "a log level: \"trace\", \"debug\", \"info\", \"warn\", \"error\", or a `tracing::Level` expression",
         ));
@@ -197,28 +195,19 @@ fn check_level(keyed: &Keyed<Expr>, errors: &mut Errors) {
 }
 
 fn check_conflicts(args: &RetryArgs, errors: &mut Errors) {
-    // Retrying on values mirrors Python's `backoff.on_predicate`, which has none of these:
-    // errors are returned at once, and give-up returns the last value.
-    if let Some(on_result) = &args.on_result {
-        let error_keys = [
-            args.exception.as_ref().map(|k| &k.key),
-            args.giveup.as_ref().map(|k| &k.key),
-            args.raise_on_giveup.as_ref().map(|k| &k.key),
-        ];
-        for key in error_keys.into_iter().flatten() {
-            let mut error = syn::Error::new(
-                key.span(),
-                format!(
-                    "`{key}` cannot be combined with `on_result`: with `on_result` the fn is retried on its values \
-                     (like Python's `on_predicate`), errors are returned at once and giving up returns the last value"
-                ),
-            );
-            error.combine(syn::Error::new(
-                on_result.key.span(),
-                "`on_result` is set here",
-            ));
-            errors.push(error);
-        }
+    // With `on_result`, giving up on a value returns that value, whatever `raise_on_giveup`
+    // says; the key would only reach errors, which reads as if it applied to both.
+    if let (Some(on_result), Some(raise)) = (&args.on_result, &args.raise_on_giveup) {
+        let mut error = syn::Error::new(
+            raise.key.span(),
+            "`raise_on_giveup` cannot be combined with `on_result`: giving up on a value returns the last value, \
+             so `raise_on_giveup` would apply to errors only; handle that case in the fn or in a `giveup` predicate",
+        );
+        error.combine(syn::Error::new(
+            on_result.key.span(),
+            "`on_result` is set here",
+        ));
+        errors.push(error);
     }
     // A disabled logger has no levels.
     if let Some(logger) = &args.logger
@@ -402,10 +391,11 @@ mod tests {
     #[test]
     fn conflicts_and_names() {
         assert!(
-            check(quote!(on_result = f, exception = E))
+            check(quote!(on_result = f, raise_on_giveup = false))
                 .unwrap_err()
                 .contains("on_result")
         );
+        assert!(check(quote!(on_result = f, exception = E)).is_ok());
         assert!(check(quote!(logger = false, giveup_log_level = "warn")).is_err());
         assert!(
             check(quote!(redact = [pasword]))

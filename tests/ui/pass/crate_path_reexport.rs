@@ -1,5 +1,3 @@
-use retry_runtime::retry;
-
 #[derive(Debug, Clone)]
 pub struct MyError;
 

@@ -17,7 +17,14 @@ pub async fn body() -> Result<Vec<u8>, MyError> {
     Ok(vec![1])
 }
 
+// Values and errors: retry while the value is not ready, and on `MyError`.
+#[retry(on_result = not_ready, exception = MyError, giveup = |_: &MyError| false, jitter = None)]
+pub fn both() -> Result<&'static str, MyError> {
+    Ok("done")
+}
+
 fn main() {
+    assert_eq!(both().unwrap(), "done");
     assert_eq!(status().unwrap(), "done");
     let _ = body();
 }

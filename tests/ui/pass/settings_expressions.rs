@@ -19,7 +19,7 @@ impl Client {
         Ok(id)
     }
 
-    #[retry(settings = self.retry.as_ref())]
+    #[retry(settings = &self.retry)]
     pub async fn get_ref(&self, id: u32) -> Result<u32, MyError> {
         Ok(id)
     }
