@@ -69,12 +69,7 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
         .filter(|k| !is_true(&k.value))
         .map_or_else(Span::call_site, |k| k.value.span());
     let after_attempt = Ident::new("after_attempt", after_attempt_span);
-    // The argument the `GiveUpValue` bound is about: the same hygienic name, placed at the key.
-    let result_arg = Ident::new(
-        "__retry_result",
-        Span::mixed_site().located_at(after_attempt_span),
-    );
-
+    let after_attempt_call = quote!(#engine.#after_attempt(#result, &[#(#details_args),*]));
     let lp = |attempt: TokenStream, sleep: TokenStream| {
         quote! {
             let mut #engine = #policy;
@@ -82,7 +77,7 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
                 let #result = #attempt;
                 // A statement of its own: the `args` array is a temporary that must be gone
                 // before the sleep is awaited (it holds `&dyn Debug`, which is not `Sync`).
-                let #step = #engine.#after_attempt(#result_arg, &[#(#details_args),*]);
+                let #step = #after_attempt_call;
                 match #step {
                     #krate::__private::Step::Return(#returned) => return #returned,
                     #krate::__private::Step::Wait(#wait) => #sleep,
@@ -160,9 +155,16 @@ fn policy_chain(args: &RetryArgs, krate: &TokenStream, output: &Type, name: &Ide
         // `on_unimplemented` message at the class's span instead.
         let error = Ident::new("__retry_error", Span::mixed_site());
         let helper = Ident::new("__retry_is_instance", Span::mixed_site());
+        // The error type is named, not inferred: with only the blanket impl in sight, an
+        // inferred `E` would be taken from the class itself.
+        let error_ty = if contains_infer(output_ty.to_token_stream()) {
+            quote!(_)
+        } else {
+            quote!(<#output_ty as #krate::RetryOutput>::Err)
+        };
         let checks = value
             .iter()
-            .map(|class| quote_spanned!(class.span()=> #helper::<#class, _>(#error)));
+            .map(|class| quote_spanned!(class.span()=> #helper::<#class, #error_ty>(#error)));
         call(
             "exception",
             key.span(),
@@ -403,6 +405,15 @@ pub fn erase_impl_trait(ty: &Type) -> Type {
     ty
 }
 
+/// Whether a type has a `_` (from an erased `impl Trait`) anywhere in it.
+fn contains_infer(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Ident(ident) => ident == "_",
+        proc_macro2::TokenTree::Group(group) => contains_infer(group.stream()),
+        _ => false,
+    })
+}
+
 /// A cloned argument is mutated through its per-attempt shadow, not the parameter itself,
 /// so the parameter's `mut` would only earn an `unused_mut` warning.
 fn strip_mut(sig: &mut syn::Signature, cloned: &[Ident]) {
@@ -494,11 +505,8 @@ mod tests {
         prettyplease::unparse(&syn::parse2(tokens).expect("the expansion is a valid file"))
     }
 
-    /// The expansion shown in `docs/how-retry-expands.md`
-    /// (`cargo test -p retry-macros-core -- --nocapture print_expansion`).
-    #[test]
-    fn print_expansion() {
-        let expanded = crate::expand_retry(
+    fn documented_expansion() -> String {
+        pretty(crate::expand_retry(
             quote!(
                 max_tries = 5,
                 max_time = 120,
@@ -516,8 +524,14 @@ mod tests {
                     Ok(project)
                 }
             ),
-        );
-        let text = pretty(expanded);
+        ))
+    }
+
+    /// The expansion shown in `docs/how-retry-expands.md`
+    /// (`cargo test -p retry-macros-core -- --nocapture print_expansion`).
+    #[test]
+    fn print_expansion() {
+        let text = documented_expansion();
         println!("{text}");
         for expected in [
             "Result<Project, Error>,\n    >()",
@@ -526,10 +540,27 @@ mod tests {
             "let token = ::retry_runtime::__private::clone_arg(&token);",
             "value: ::retry_runtime::__private::REDACTED",
             "::core::time::Duration::from_secs(120)",
-            "__retry_is_instance::<MethodNotAllowed, _>(__retry_error)",
+            "__retry_is_instance::<\n",
         ] {
             assert!(text.contains(expected), "missing {expected} in\n{text}");
         }
+    }
+
+    #[test]
+    fn docs_show_the_current_expansion() {
+        let page = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/how-retry-expands.md"
+        );
+        let Ok(page) = std::fs::read_to_string(page) else {
+            eprintln!("skipped: docs/how-retry-expands.md is not next to this crate");
+            return;
+        };
+        assert!(
+            page.contains(documented_expansion().trim_end()),
+            "docs/how-retry-expands.md shows an outdated expansion; paste the output of \
+             `cargo test -p retry-macros-core print_expansion -- --nocapture`"
+        );
     }
 
     #[test]

@@ -230,7 +230,7 @@ fn is_unit(ty: &Type) -> bool {
 fn async_trait_output(block: &Block) -> Option<syn::Result<Box<Type>>> {
     let inner = boxed_async_block(block)?;
     let found = inner.stmts.iter().find_map(|stmt| match stmt {
-        Stmt::Local(local) => ret_binding(local).map(|(ty, _)| ty.clone()),
+        Stmt::Local(local) => ret_binding(local).map(|(ty, _)| Box::new(ty.clone())),
         _ => None,
     });
     Some(found.ok_or_else(|| {
@@ -301,7 +301,7 @@ pub(crate) fn async_trait_body_mut(block: &mut Block) -> Option<&mut Expr> {
         })
 }
 
-fn ret_binding(local: &syn::Local) -> Option<(&Box<Type>, &Expr)> {
+fn ret_binding(local: &syn::Local) -> Option<(&Type, &Expr)> {
     let Pat::Type(pat_type) = &local.pat else {
         return None;
     };

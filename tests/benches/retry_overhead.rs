@@ -16,7 +16,11 @@ pub struct Flaky;
 
 #[inline(never)]
 fn work(n: u64) -> Result<u64, Flaky> {
-    if n == u64::MAX { Err(Flaky) } else { Ok(n.wrapping_mul(31) ^ 7) }
+    if n == u64::MAX {
+        Err(Flaky)
+    } else {
+        Ok(n.wrapping_mul(31) ^ 7)
+    }
 }
 
 #[retry(max_tries = 5, max_time = 30)]
@@ -72,7 +76,10 @@ async fn hand_written_async(n: u64) -> Result<u64, Flaky> {
 /// Polls a future that completes without waiting (the success path never sleeps).
 fn ready<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
-    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
         Poll::Ready(output) => output,
         Poll::Pending => unreachable!("the success path never waits"),
     }
@@ -81,7 +88,9 @@ fn ready<F: Future>(future: F) -> F::Output {
 fn success_path(c: &mut Criterion) {
     let mut group = c.benchmark_group("success_path");
     group.bench_function("bare_fn", |b| b.iter(|| work(black_box(3))));
-    group.bench_function("hand_written_loop", |b| b.iter(|| hand_written(black_box(3))));
+    group.bench_function("hand_written_loop", |b| {
+        b.iter(|| hand_written(black_box(3)))
+    });
     group.bench_function("retry_attribute", |b| b.iter(|| annotated(black_box(3))));
     group.bench_function("hand_written_loop_async", |b| {
         b.iter(|| ready(hand_written_async(black_box(3))))
