@@ -938,11 +938,13 @@ where
     let mut engine = policy.start_call(caller_of::<F>());
     loop {
         let result = operation().await;
-        let step = engine.after_attempt(result);
-        match step {
+        // Consume the step before awaiting, so no `Step<R>` (which may hold a !Send error type)
+        // lives across the sleep.
+        let wait = match engine.after_attempt(result) {
             Step::Return(result) => return result,
-            Step::Wait(wait) => engine.sleep(wait).await,
-        }
+            Step::Wait(wait) => wait,
+        };
+        engine.sleep(wait).await;
     }
 }
 
