@@ -218,6 +218,18 @@ pub struct Policy<T, E, Rl = DefaultRules, M = Raise, S = DefaultSleeper, ST = N
     _types: PhantomData<fn() -> (T, E)>,
 }
 
+impl<T, E, Rl: Clone, M: Clone, S: Clone, ST: Clone> Clone for Policy<T, E, Rl, M, S, ST> {
+    fn clone(&self) -> Self {
+        Policy {
+            rules: self.rules.clone(),
+            mode: self.mode.clone(),
+            sleeper: self.sleeper.clone(),
+            settings: self.settings.clone(),
+            _types: PhantomData,
+        }
+    }
+}
+
 impl<T, E> Policy<T, E> {
     /// A policy with the defaults.
     pub fn new() -> Self {
@@ -570,6 +582,12 @@ impl<T, E, Rl, M, S, ST> Policy<T, E, Rl, M, S, ST> {
 /// Marks a policy given run-time settings (possibly `None`).
 #[doc(hidden)]
 pub struct WithSettings<E>(pub(crate) Option<crate::RetrySettings<E>>);
+
+impl<E> Clone for WithSettings<E> {
+    fn clone(&self) -> Self {
+        WithSettings(self.0.clone())
+    }
+}
 
 impl<T, E, Rl, M, S> Policy<T, E, Rl, M, S, NoSettings>
 where
