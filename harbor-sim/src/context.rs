@@ -61,12 +61,12 @@ impl Ctx {
     /// A boolean query parameter (`true`/`false`), absent as `None`.
     pub fn query_bool(&self, name: &str) -> ApiResult<Option<bool>> {
         self.query(name)
-            .map(|v| {
-                v.parse().map_err(|_| {
-                    ApiError::unprocessable(format!(
-                        "{name} in query must be of type boolean: \"{v}\""
-                    ))
-                })
+            .map(|v| match v {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                _ => Err(ApiError::unprocessable(format!(
+                    "{name} in query must be of type boolean: \"{v}\""
+                ))),
             })
             .transpose()
     }
