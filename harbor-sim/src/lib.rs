@@ -25,7 +25,7 @@
 
 mod admin;
 pub mod auth;
-mod catalog;
+pub mod body_models;
 pub mod context;
 mod counters;
 mod dispatch;
@@ -50,5 +50,5 @@ pub use state::seed::{SEED_ROBOT_SECRET, SEED_USER_PASSWORD};
 
 /// Every operation the simulator routes (Harbor v2.0's 203).
 pub fn operations() -> &'static [operation::OpSpec] {
-    catalog::OPERATIONS
+    &operation::TABLE
 }

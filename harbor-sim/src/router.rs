@@ -152,7 +152,7 @@ fn decode_param(name: &str, raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::OPERATIONS;
+    use crate::operation::TABLE as OPERATIONS;
 
     fn found(
         table: &RouteTable,
@@ -167,7 +167,7 @@ mod tests {
 
     #[test]
     fn literal_segments_beat_parameters() {
-        let table = RouteTable::new(OPERATIONS);
+        let table = RouteTable::new(&OPERATIONS);
         assert_eq!(
             found(&table, "GET", "/users/current").0,
             "getCurrentUserInfo"
@@ -181,7 +181,7 @@ mod tests {
 
     #[test]
     fn differently_named_parameters_share_a_position() {
-        let table = RouteTable::new(OPERATIONS);
+        let table = RouteTable::new(&OPERATIONS);
         assert_eq!(found(&table, "GET", "/projects/demo").0, "getProject");
         let (id, params) = found(&table, "GET", "/projects/demo/repositories/team%252Fapp");
         assert_eq!(id, "getRepository");
@@ -190,7 +190,7 @@ mod tests {
 
     #[test]
     fn trailing_slash_is_optional() {
-        let table = RouteTable::new(OPERATIONS);
+        let table = RouteTable::new(&OPERATIONS);
         assert_eq!(
             found(&table, "GET", "/projects/1/metadatas").0,
             "listProjectMetadatas"
@@ -203,7 +203,7 @@ mod tests {
 
     #[test]
     fn unknown_paths_and_methods_are_told_apart() {
-        let table = RouteTable::new(OPERATIONS);
+        let table = RouteTable::new(&OPERATIONS);
         assert!(matches!(table.route("GET", "/nope"), RouteMatch::NotFound));
         assert!(matches!(
             table.route("PATCH", "/projects"),

@@ -90,7 +90,7 @@ impl SimulatorBuilder {
                 .seed_demo()
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
         }
-        let ops: &'static [OpSpec] = crate::catalog::OPERATIONS;
+        let ops: &'static [OpSpec] = &crate::operation::TABLE;
         let shared = Arc::new(Shared {
             routes: RouteTable::new(ops),
             initial: state.clone(),

@@ -42,9 +42,14 @@ pub fn validate(ctx: &Ctx) -> ApiResult<()> {
                     }
                 } else if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&ctx.body) {
                     return Err(ApiError::bad_request(format!(
-                        "parsing {} body from \"\" failed: {e}",
+                        "parsing {} body failed: {e}",
                         p.name
                     )));
+                } else if let Some(Err(e)) = p
+                    .model
+                    .and_then(|m| crate::body_models::check(m, &ctx.body))
+                {
+                    return Err(ApiError::unprocessable(format!("{} in body: {e}", p.name)));
                 }
             }
         }
