@@ -146,7 +146,10 @@ impl ThreadTimer {
     fn new(wait: Duration) -> Self {
         let now = Instant::now();
         ThreadTimer {
-            deadline: now.checked_add(wait).unwrap_or(now + crate::wait::MAX_WAIT),
+            // Saturate rather than panic on an absurd wait.
+            deadline: now
+                .checked_add(wait.min(crate::wait::MAX_WAIT))
+                .unwrap_or(now),
             shared: None,
         }
     }
