@@ -2,7 +2,7 @@
 //! [`Engine`], which classifies each attempt's result and says whether to return or to wait.
 //!
 //! The `#[retry]` expansion drives the engine by hand (see `docs/expansion-contract.md`);
-//! [`retry_async`](crate::retry_async) and [`retry_blocking`](crate::retry_blocking) drive it for
+//! [`retry_async`] and [`retry_blocking`] drive it for
 //! code that does not use the attribute.
 
 use core::fmt::Debug;
