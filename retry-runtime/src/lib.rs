@@ -46,8 +46,9 @@
 //!   holds is retried like an error; on give-up the last value is returned.
 //! - Hooks run in order, after the default `tracing` handler (backoff at INFO, give-up at
 //!   ERROR; levels configurable; it can be switched off).
-//! - Better: `elapsed` is read on a monotonic clock, after the attempt, so a call never outlives
-//!   `max_time` by the length of its last attempt; the clock is read only when a time limit or a
+//! - Better: `elapsed` is read on a monotonic clock, after the attempt, so no sleep ends past
+//!   `max_time` (Python reads it before the attempt, so its last sleep can overrun by the
+//!   attempt's length); the clock is read only when a time limit or a
 //!   hook needs it; waits saturate at [`wait::MAX_WAIT`] instead of overflowing; `max_tries = 0`
 //!   and a negative or NaN `max_time` are validation errors in [`RetrySettings`].
 //!
