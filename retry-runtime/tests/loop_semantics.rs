@@ -486,3 +486,21 @@ fn details_debug_is_readable() {
         "{text}"
     );
 }
+
+/// A hook generic over the error type, as a logging helper shared by many fns would be.
+fn generic_hook<E: std::fmt::Debug>(d: &Details<'_, E>) {
+    assert!(d.tries >= 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn generic_hooks_and_fn_pointers_are_hooks() {
+    let as_pointer: fn(&Details<'_, Fail>) = generic_hook::<Fail>;
+    let policy = Policy::<(), Fail>::new()
+        .max_tries(2)
+        .on_backoff(generic_hook)
+        .on_giveup((generic_hook, as_pointer));
+    assert_eq!(
+        retry_async(policy, || async { Err(Fail(1)) }).await,
+        Err(Fail(1))
+    );
+}

@@ -109,6 +109,11 @@ fn exception_classes_are_any_of() {
     assert!(s.catches(&Fail(503)) && s.catches(&Fail(404)) && !s.catches(&Fail(400)));
     let s = s.to_builder().exception_if(|e| e.0 == 400).build().unwrap();
     assert!(s.catches(&Fail(400)));
+    let tuple = RetrySettings::<Fail>::builder()
+        .exceptions::<(ServerFail, NotFound)>()
+        .build()
+        .unwrap();
+    assert!(tuple.catches(&Fail(503)) && tuple.catches(&Fail(404)) && !tuple.catches(&Fail(400)));
 }
 
 #[tokio::test(start_paused = true)]
