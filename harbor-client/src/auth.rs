@@ -128,14 +128,18 @@ mod tests {
 
     #[test]
     fn basic_header_is_base64_of_user_colon_secret() {
-        let v = Credentials::basic("robot$ci", "s3cr3t").header_value().unwrap();
+        let v = Credentials::basic("robot$ci", "s3cr3t")
+            .header_value()
+            .unwrap();
         assert_eq!(v.to_str().unwrap(), "Basic cm9ib3QkY2k6czNjcjN0");
         assert!(v.is_sensitive());
     }
 
     #[test]
     fn token_is_used_as_given() {
-        let v = Credentials::token("YWRtaW46cGFzcw==").header_value().unwrap();
+        let v = Credentials::token("YWRtaW46cGFzcw==")
+            .header_value()
+            .unwrap();
         assert_eq!(v.to_str().unwrap(), "Basic YWRtaW46cGFzcw==");
     }
 

@@ -155,9 +155,10 @@ impl HarborClientBuilder {
                 ));
             }
             Err(e) => {
-                self.deferred.get_or_insert(BuildError::InvalidCertificate(format!(
-                    "not a PEM certificate bundle: {e}"
-                )));
+                self.deferred
+                    .get_or_insert(BuildError::InvalidCertificate(format!(
+                        "not a PEM certificate bundle: {e}"
+                    )));
             }
         }
         self
@@ -169,10 +170,11 @@ impl HarborClientBuilder {
         match std::fs::read(path) {
             Ok(pem) => self.add_root_certificate_pem(&pem),
             Err(e) => {
-                self.deferred.get_or_insert(BuildError::InvalidCertificate(format!(
-                    "cannot read {}: {e}",
-                    path.display()
-                )));
+                self.deferred
+                    .get_or_insert(BuildError::InvalidCertificate(format!(
+                        "cannot read {}: {e}",
+                        path.display()
+                    )));
                 self
             }
         }
@@ -491,7 +493,10 @@ impl<'c> Call<'c> {
         let method = reqwest::Method::from_bytes(self.op.http_method.as_bytes())
             .map_err(|_| self.invalid("unknown HTTP method"))?;
         let mut headers = HeaderMap::new();
-        headers.insert(reqwest::header::AUTHORIZATION, self.client.inner.auth.clone());
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            self.client.inner.auth.clone(),
+        );
         headers.insert(
             HeaderName::from_static("x-request-id"),
             HeaderValue::from_str(&self.request_id).map_err(|_| self.invalid("request id"))?,
@@ -531,7 +536,10 @@ impl<'c> Call<'c> {
                 .and_then(|v| parse_retry_after(v, SystemTime::now()));
             if let Some(wait) = retry_after {
                 let wait = wait.min(self.client.inner.retry_after_cap);
-                *self.not_before.lock().unwrap_or_else(PoisonError::into_inner) =
+                *self
+                    .not_before
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) =
                     Some(tokio::time::Instant::now() + wait);
             }
             let request_id = headers

@@ -58,8 +58,11 @@ pub fn normalize_base_url(given: &str) -> Result<Url, BuildError> {
         url: given.to_owned(),
         reason: reason.to_owned(),
     };
-    let mut url = Url::parse(given.trim())
-        .map_err(|e| invalid(&format!("{e} (give an absolute URL such as https://harbor.example)")))?;
+    let mut url = Url::parse(given.trim()).map_err(|e| {
+        invalid(&format!(
+            "{e} (give an absolute URL such as https://harbor.example)"
+        ))
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(invalid("the scheme must be http or https"));
     }
@@ -99,7 +102,14 @@ mod tests {
         for (given, want) in ok {
             assert_eq!(normalize_base_url(given).unwrap().as_str(), want, "{given}");
         }
-        for bad in ["", "h", "ftp://h", "https://h/?x=1", "https://u:p@h/", "https://h/#f"] {
+        for bad in [
+            "",
+            "h",
+            "ftp://h",
+            "https://h/?x=1",
+            "https://u:p@h/",
+            "https://h/#f",
+        ] {
             assert!(normalize_base_url(bad).is_err(), "{bad}");
         }
     }

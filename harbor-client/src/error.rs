@@ -16,7 +16,6 @@
 //! assert_eq!(e.to_string(), "404 Not Found: NOT_FOUND: no such project");
 //! ```
 
-use crate::operations::Operation;
 use retry_runtime::ErrorClass;
 use serde::Deserialize;
 use std::time::Duration;
@@ -257,7 +256,9 @@ pub struct TimeoutError {
 
 /// The body is not what the operation returns. Also the class of every such error.
 #[derive(Debug, thiserror::Error)]
-#[error("{operation}: cannot decode the answer as {expected}: {message} (request id {request_id}); body starts with: {body_excerpt}")]
+#[error(
+    "{operation}: cannot decode the answer as {expected}: {message} (request id {request_id}); body starts with: {body_excerpt}"
+)]
 pub struct DecodeError {
     /// The Harbor `operationId`.
     pub operation: &'static str,
@@ -392,9 +393,4 @@ pub enum BuildError {
     /// The HTTP stack refused the configuration.
     #[error("cannot build the HTTP client: {0}")]
     Http(#[source] reqwest::Error),
-}
-
-/// Which operation an error belongs to (for the table entry).
-pub(crate) fn op_id(op: &Operation) -> &'static str {
-    op.id
 }

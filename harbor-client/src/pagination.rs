@@ -161,7 +161,9 @@ pub async fn collect_items<T>(
 /// The page size `*_all` asks for: the caller's, else 100 or `limit` when smaller.
 pub fn page_size_for(requested: Option<i64>, limit: Option<usize>) -> i64 {
     requested.unwrap_or_else(|| match limit {
-        Some(n) => i64::try_from(n).unwrap_or(MAX_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE),
+        Some(n) => i64::try_from(n)
+            .unwrap_or(MAX_PAGE_SIZE)
+            .clamp(1, MAX_PAGE_SIZE),
         None => MAX_PAGE_SIZE,
     })
 }
@@ -169,7 +171,10 @@ pub fn page_size_for(requested: Option<i64>, limit: Option<usize>) -> i64 {
 impl crate::client::Call<'_> {
     /// One attempt loop for a `Link` target: a failed page is retried on its own.
     #[retry(settings = self.retry_settings())]
-    pub(crate) async fn next_page<T: DeserializeOwned>(&self, link: &str) -> Result<Page<T>, Error> {
+    pub(crate) async fn next_page<T: DeserializeOwned>(
+        &self,
+        link: &str,
+    ) -> Result<Page<T>, Error> {
         let url = self.resolve_link(link)?;
         self.page(self.request_url(url)).await
     }
@@ -181,8 +186,14 @@ mod tests {
 
     #[test]
     fn link_headers() {
-        assert_eq!(parse_next_link(r#"</a?page=2>; rel="next""#).as_deref(), Some("/a?page=2"));
-        assert_eq!(parse_next_link(r#"</a?page=2>;rel=next"#).as_deref(), Some("/a?page=2"));
+        assert_eq!(
+            parse_next_link(r#"</a?page=2>; rel="next""#).as_deref(),
+            Some("/a?page=2")
+        );
+        assert_eq!(
+            parse_next_link(r#"</a?page=2>;rel=next"#).as_deref(),
+            Some("/a?page=2")
+        );
         assert_eq!(
             parse_next_link(r#"</p?page=1>; rel="prev", </p?page=3>; rel="next""#).as_deref(),
             Some("/p?page=3")

@@ -7,9 +7,9 @@
 //! `#[retry(settings = self.retry_settings())]`: the client's settings are read once per call,
 //! and `Details.target` ends with the operation's method name.
 
+use super::naming;
 use super::operations::{Answer, Location, OpInfo, ParamInfo};
 use super::types::Ty;
-use super::naming;
 use std::fmt::Write;
 
 /// Parameters the client manages itself.
@@ -112,7 +112,12 @@ fn render_params_struct(out: &mut String, op: &OpInfo) {
             p.wire,
             location_word(p.location)
         );
-        let _ = writeln!(out, "    pub {}: Option<{}>,", p.ident, p.ty.rust("models::"));
+        let _ = writeln!(
+            out,
+            "    pub {}: Option<{}>,",
+            p.ident,
+            p.ty.rust("models::")
+        );
     }
     out.push_str("}\n\n");
 }
@@ -221,7 +226,10 @@ fn render_doc_head(out: &mut String, op: &OpInfo) {
             })
             .collect();
         if has_params_struct(op) {
-            parts.push(format!("`params` holds the optional ones ([`{}`])", params_name(op)));
+            parts.push(format!(
+                "`params` holds the optional ones ([`{}`])",
+                params_name(op)
+            ));
         }
         let _ = writeln!(out, "    /// {}.", capitalize(&parts.join("; ")));
     }
@@ -318,7 +326,13 @@ fn render_public(out: &mut String, op: &OpInfo) {
                 "        params.page_size = Some(pagination::page_size_for(params.page_size, limit));\n",
             );
             call.iter()
-                .map(|a| if a == "params" { "&params".to_owned() } else { a.clone() })
+                .map(|a| {
+                    if a == "params" {
+                        "&params".to_owned()
+                    } else {
+                        a.clone()
+                    }
+                })
                 .collect::<Vec<_>>()
         } else {
             call.clone()
