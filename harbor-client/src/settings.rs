@@ -23,6 +23,7 @@
 
 use crate::error::{Error, Transient};
 use retry_runtime::RetrySettings;
+use retry_runtime::wait::{self, Expo, Runtime};
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
@@ -39,6 +40,28 @@ pub fn default_retry_settings() -> RetrySettings<Error> {
         .exception::<Transient>()
         .build()
         .expect("the default settings are valid")
+}
+
+/// A `runtime` wait generator for [`RetrySettings`]: the server's `Retry-After` (capped at
+/// 60 s) when the error has one, else exponential waits. The client already makes the next
+/// attempt wait for `Retry-After`, whatever the generator; use this one to also let the
+/// generator's waits follow it (with `.no_jitter()` to keep them exact).
+///
+/// ```
+/// use harbor_client::{Error, settings::retry_after_wait};
+/// use retry_runtime::RetrySettings;
+///
+/// let settings = RetrySettings::<Error>::builder()
+///     .wait_gen(retry_after_wait())
+///     .no_jitter()
+///     .build()
+///     .unwrap();
+/// # let _ = settings;
+/// ```
+pub fn retry_after_wait() -> Runtime<fn(&Error) -> Option<Duration>, Expo> {
+    wait::runtime()
+        .value(Error::retry_after as fn(&Error) -> Option<Duration>)
+        .max_value(60)
 }
 
 tokio::task_local! {
@@ -140,6 +163,30 @@ mod tests {
             Some(Duration::from_secs(90))
         );
         assert_eq!(parse_retry_after("", now), None);
+    }
+
+    #[test]
+    fn retry_after_wait_follows_the_server_then_expo() {
+        use retry_runtime::wait::{Last, WaitGen};
+        let mut waits = retry_after_wait();
+        let busy = Error::from(crate::error::StatusError {
+            retry_after: Some(Duration::from_secs(7)),
+            ..crate::error::StatusError::for_tests(429, "")
+        });
+        let rude = Error::from(crate::error::StatusError {
+            retry_after: Some(Duration::from_secs(3600)),
+            ..crate::error::StatusError::for_tests(503, "")
+        });
+        let silent = Error::from(crate::error::StatusError::for_tests(502, ""));
+        assert_eq!(
+            WaitGen::<Error>::next_wait(&mut waits, Last::Error(&busy)),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            WaitGen::<Error>::next_wait(&mut waits, Last::Error(&rude)),
+            Some(Duration::from_secs(60))
+        );
+        assert!(WaitGen::<Error>::next_wait(&mut waits, Last::Error(&silent)).is_some());
     }
 
     #[test]

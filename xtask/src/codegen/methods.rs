@@ -15,21 +15,62 @@ use std::fmt::Write;
 /// Parameters the client manages itself.
 const MANAGED_HEADERS: &[&str] = &["X-Request-Id"];
 
-/// Renders the methods file body and the number of `#[retry]` methods in it.
-pub fn render(ops: &[OpInfo]) -> (String, usize) {
-    let mut out = String::new();
-    out.push_str(
-        "//! One method per Harbor operation, generated from the spec's operation list.\n\
-         //! Each public method starts a call (request id, span) and runs the retried attempt\n\
-         //! method of the same name.\n\n",
+/// Renders `methods/mod.rs` and one `methods/<tag>.rs` per tag (in order of first
+/// appearance), as `(path inside generated/, body)`, and the number of `#[retry]` methods.
+pub fn render(ops: &[OpInfo]) -> (Vec<(String, String)>, usize) {
+    let mut tags: Vec<(String, Vec<&OpInfo>)> = Vec::new();
+    for op in ops {
+        let module = module_name(&op.tag);
+        match tags.iter_mut().find(|(m, _)| *m == module) {
+            Some((_, list)) => list.push(op),
+            None => tags.push((module, vec![op])),
+        }
+    }
+    let mut files = Vec::new();
+    let mut index = String::from(
+        "//! One method per Harbor operation, one module per spec tag. Each public method starts\n\
+         //! a call (request id, tracing span) and runs the retried attempt method of the same\n\
+         //! name; the params structs hold each operation's optional parameters.\n\n",
     );
+    for (module, _) in &tags {
+        let _ = writeln!(index, "mod {module};");
+    }
+    index.push('\n');
+    // Only modules with params structs export anything.
+    for (module, list) in &tags {
+        if list.iter().any(|op| has_params_struct(op)) {
+            let _ = writeln!(index, "pub use {module}::*;");
+        }
+    }
+    files.push(("methods/mod.rs".to_owned(), index));
+
+    let mut retried = 0;
+    for (module, list) in &tags {
+        let (body, count) = render_tag(&list[0].tag, list);
+        retried += count;
+        files.push((format!("methods/{module}.rs"), body));
+    }
+    (files, retried)
+}
+
+/// The module of a tag (`scan data export` -> `scan_data_export`).
+fn module_name(tag: &str) -> String {
+    let name = naming::field_name(tag);
+    name.trim_start_matches("r#").to_owned()
+}
+
+fn render_tag(tag: &str, ops: &[&OpInfo]) -> (String, usize) {
+    let mut out = String::new();
+    let _ = writeln!(out, "//! Operations tagged `{tag}`.\n");
     out.push_str("#![allow(clippy::too_many_arguments)]\n\n");
-    out.push_str("use super::models;\n");
+    out.push_str("#[allow(unused_imports)]\nuse crate::generated::models;\n");
     out.push_str("use crate::client::{Call, HarborClient};\n");
     out.push_str("use crate::error::Error;\n");
     out.push_str("use crate::operations;\n");
-    out.push_str("use crate::pagination::{self, Page};\n");
-    out.push_str("use futures::Stream;\n");
+    if ops.iter().any(|op| op.paginated) {
+        out.push_str("use crate::pagination::{self, Page};\n");
+        out.push_str("use futures::Stream;\n");
+    }
     out.push_str("use retry_runtime::retry;\n\n");
 
     for op in ops {
