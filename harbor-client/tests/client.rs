@@ -779,3 +779,45 @@ fn secrets_never_reach_debug_output() {
     }
     assert!(format!("{robot:?}").contains("robot$ci"));
 }
+
+// --- models -----------------------------------------------------------------------------------
+
+#[test]
+fn models_tolerate_unknown_missing_and_null_fields() {
+    let p: models::Project = serde_json::from_str(
+        r#"{"project_id": 1, "name": "x", "a_field_from_the_future": {"a": [1]},
+            "owner_name": null, "creation_time": "2024-01-02T03:04:05.123456Z",
+            "metadata": {"public": "true", "a_key_from_the_future": "v"}}"#,
+    )
+    .unwrap();
+    assert_eq!(p.project_id, Some(1));
+    assert_eq!(p.owner_name, None);
+    assert_eq!(
+        p.creation_time.unwrap().parse().unwrap().to_rfc3339(),
+        "2024-01-02T03:04:05.123456+00:00"
+    );
+    assert_eq!(p.metadata.unwrap().public.as_deref(), Some("true"));
+
+    let empty: models::Artifact = serde_json::from_str("{}").unwrap();
+    assert_eq!(empty, models::Artifact::default());
+    let odd_time: models::Artifact = serde_json::from_str(
+        r#"{"push_time": "0001-01-01T00:00:00Z", "pull_time": "not a time", "tags": null}"#,
+    )
+    .unwrap();
+    assert_eq!(odd_time.pull_time.unwrap().as_str(), "not a time");
+}
+
+#[test]
+fn enums_keep_unknown_values() {
+    let known: models::ScheduleObj = serde_json::from_str(r#"{"type": "Daily"}"#).unwrap();
+    assert_eq!(known.r#type, Some(models::ScheduleObjType::Daily));
+    let unknown: models::ScheduleObj = serde_json::from_str(r#"{"type": "Fortnightly"}"#).unwrap();
+    assert_eq!(
+        unknown.r#type,
+        Some(models::ScheduleObjType::Unknown("Fortnightly".into()))
+    );
+    assert_eq!(
+        serde_json::to_string(&unknown).unwrap(),
+        r#"{"type":"Fortnightly"}"#
+    );
+}

@@ -248,6 +248,7 @@ pub struct Platform {
     /// JSON `'os.version'`.
     #[serde(
         rename = "'os.version'",
+        alias = "os.version",
         default,
         skip_serializing_if = "Option::is_none"
     )]
@@ -255,6 +256,7 @@ pub struct Platform {
     /// JSON `'os.features'`.
     #[serde(
         rename = "'os.features'",
+        alias = "os.features",
         default,
         skip_serializing_if = "Option::is_none"
     )]

@@ -58,11 +58,16 @@ fn render_struct(
             ty = format!("Box<{ty}>");
         }
         let bare = f.ident.trim_start_matches("r#");
-        let rename = if bare != f.wire {
+        let mut rename = if bare != f.wire {
             format!("rename = {:?}, ", f.wire)
         } else {
             String::new()
         };
+        // The spec quotes some names (`'os.version'`); accept the unquoted form too.
+        let unquoted = f.wire.trim_matches('\'');
+        if unquoted != f.wire && !unquoted.is_empty() {
+            rename.push_str(&format!("alias = {unquoted:?}, "));
+        }
         if f.required {
             let _ = writeln!(out, "    /// JSON `{}` (always present).", f.wire);
             let _ = writeln!(out, "    #[serde({rename}default)]");
