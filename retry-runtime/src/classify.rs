@@ -83,3 +83,54 @@ impl<E> ErrorFilter<E> for NoError {
         false
     }
 }
+
+/// A tuple of error classes meaning "any of them" (Python's `isinstance(e, (A, B))`):
+/// `(InternalServerError, MethodNotAllowed)`. One class is written as a 1-tuple `(A,)`.
+///
+/// ```
+/// use retry_runtime::ErrorClass;
+/// use retry_runtime::classify::ClassList;
+///
+/// #[derive(Debug)]
+/// struct Status(u16);
+/// struct ServerError;
+/// impl ErrorClass<Status> for ServerError {
+///     fn is_instance(e: &Status) -> bool { e.0 >= 500 }
+/// }
+/// struct TooManyRequests;
+/// impl ErrorClass<Status> for TooManyRequests {
+///     fn is_instance(e: &Status) -> bool { e.0 == 429 }
+/// }
+///
+/// type Retried = (ServerError, TooManyRequests);
+/// assert!(<Retried as ClassList<Status>>::contains(&Status(429)));
+/// assert!(<Retried as ClassList<Status>>::contains(&Status(503)));
+/// assert!(!<Retried as ClassList<Status>>::contains(&Status(404)));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tuple of error classes of `{E}`",
+    note = "write the classes as a tuple, `(A, B)`, or `(A,)` for one; each must implement `ErrorClass<{E}>`"
+)]
+pub trait ClassList<E: ?Sized> {
+    /// Whether `error` belongs to any class of the tuple.
+    fn contains(error: &E) -> bool;
+}
+
+macro_rules! class_tuples {
+    ($($name:ident),+) => {
+        impl<E: ?Sized, $($name: ErrorClass<E>),+> ClassList<E> for ($($name,)+) {
+            #[inline]
+            fn contains(error: &E) -> bool {
+                false $(|| $name::is_instance(error))+
+            }
+        }
+    };
+}
+class_tuples!(A);
+class_tuples!(A, B);
+class_tuples!(A, B, C);
+class_tuples!(A, B, C, D);
+class_tuples!(A, B, C, D, F);
+class_tuples!(A, B, C, D, F, G);
+class_tuples!(A, B, C, D, F, G, H);
+class_tuples!(A, B, C, D, F, G, H, I);

@@ -30,8 +30,8 @@ pub struct Details<'a, E> {
     pub args: &'a [Arg<'a>],
     /// Attempts made so far (at least 1).
     pub tries: u32,
-    /// Time since the call began, on a monotonic clock; `ZERO` when neither a time limit nor a
-    /// hook needed the clock.
+    /// Time since the call began, measured when the event fires (after the attempt), on a
+    /// monotonic clock; `ZERO` when neither a time limit nor a hook needed the clock.
     pub elapsed: Duration,
     /// The wait before the next attempt: `Some` only for `on_backoff`.
     pub wait: Option<Duration>,

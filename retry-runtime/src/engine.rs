@@ -2,7 +2,7 @@
 //! [`Engine`], which classifies each attempt's result and says whether to return or to wait.
 //!
 //! The `#[retry]` expansion drives the engine by hand (see `docs/expansion-contract.md`);
-//! [`retry_async`](crate::retry_async) and [`retry_blocking`](crate::retry_blocking) drive it for
+//! [`retry_async`] and [`retry_blocking`] drive it for
 //! code that does not use the attribute.
 
 use core::fmt::Debug;
@@ -216,6 +216,18 @@ pub struct Policy<T, E, Rl = DefaultRules, M = Raise, S = DefaultSleeper, ST = N
     sleeper: S,
     settings: ST,
     _types: PhantomData<fn() -> (T, E)>,
+}
+
+impl<T, E, Rl: Clone, M: Clone, S: Clone, ST: Clone> Clone for Policy<T, E, Rl, M, S, ST> {
+    fn clone(&self) -> Self {
+        Policy {
+            rules: self.rules.clone(),
+            mode: self.mode.clone(),
+            sleeper: self.sleeper.clone(),
+            settings: self.settings.clone(),
+            _types: PhantomData,
+        }
+    }
 }
 
 impl<T, E> Policy<T, E> {
@@ -570,6 +582,12 @@ impl<T, E, Rl, M, S, ST> Policy<T, E, Rl, M, S, ST> {
 /// Marks a policy given run-time settings (possibly `None`).
 #[doc(hidden)]
 pub struct WithSettings<E>(pub(crate) Option<crate::RetrySettings<E>>);
+
+impl<E> Clone for WithSettings<E> {
+    fn clone(&self) -> Self {
+        WithSettings(self.0.clone())
+    }
+}
 
 impl<T, E, Rl, M, S> Policy<T, E, Rl, M, S, NoSettings>
 where
@@ -938,11 +956,13 @@ where
     let mut engine = policy.start_call(caller_of::<F>());
     loop {
         let result = operation().await;
-        let step = engine.after_attempt(result);
-        match step {
+        // Consume the step before awaiting, so no `Step<R>` (which may hold a !Send error type)
+        // lives across the sleep.
+        let wait = match engine.after_attempt(result) {
             Step::Return(result) => return result,
-            Step::Wait(wait) => engine.sleep(wait).await,
-        }
+            Step::Wait(wait) => wait,
+        };
+        engine.sleep(wait).await;
     }
 }
 

@@ -4,7 +4,7 @@ use core::fmt::{self, Debug};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::classify::ErrorClass;
+use crate::classify::{ClassList, ErrorClass};
 use crate::details::Details;
 use crate::engine::{Rules, ValueFilter};
 use crate::hooks::LogConfig;
@@ -208,6 +208,13 @@ impl<E: 'static> RetrySettingsBuilder<E> {
     /// Adds an error class to retry (any-of; with none, every error is retried).
     pub fn exception<C: ErrorClass<E> + ?Sized + 'static>(mut self) -> Self {
         self.inner.exception.push(Arc::new(C::is_instance));
+        self
+    }
+
+    /// Adds a tuple of error classes to retry, as harborapi's
+    /// `exception=(InternalServerError, MethodNotAllowed)`: `.exceptions::<(A, B)>()`.
+    pub fn exceptions<L: ClassList<E> + 'static>(mut self) -> Self {
+        self.inner.exception.push(Arc::new(L::contains));
         self
     }
 

@@ -59,6 +59,41 @@ impl<S: Sleeper + ?Sized> Sleeper for &S {
     }
 }
 
+/// A sleeper from a fn returning the sleep future, for executors other than tokio. Built by
+/// [`from_fn`].
+#[derive(Debug, Clone, Copy)]
+pub struct FnSleeper<F>(F);
+
+/// A sleeper from a fn `Fn(Duration) -> impl Future<Output = ()>` (for example another
+/// runtime's timer); blocking sleeps use `std::thread::sleep`, the clock is `Instant::now()`.
+///
+/// ```
+/// use std::time::Duration;
+/// use retry_runtime::sleep::{self, Sleeper};
+///
+/// let instant = sleep::from_fn(|_wait: Duration| std::future::ready(()));
+/// let _future = instant.sleep(Duration::from_secs(1));
+/// ```
+pub fn from_fn<F, Fut>(sleep: F) -> FnSleeper<F>
+where
+    F: Fn(Duration) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    FnSleeper(sleep)
+}
+
+impl<F, Fut> Sleeper for FnSleeper<F>
+where
+    F: Fn(Duration) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    type Sleep = Fut;
+
+    fn sleep(&self, wait: Duration) -> Fut {
+        (self.0)(wait)
+    }
+}
+
 /// Sleeps with `tokio::time::sleep` and reads tokio's clock, so tests under a paused clock
 /// (`#[tokio::test(start_paused = true)]`) never wait for real and see exact elapsed times.
 #[cfg(feature = "tokio")]
@@ -146,7 +181,10 @@ impl ThreadTimer {
     fn new(wait: Duration) -> Self {
         let now = Instant::now();
         ThreadTimer {
-            deadline: now.checked_add(wait).unwrap_or(now + crate::wait::MAX_WAIT),
+            // Saturate rather than panic on an absurd wait.
+            deadline: now
+                .checked_add(wait.min(crate::wait::MAX_WAIT))
+                .unwrap_or(now),
             shared: None,
         }
     }

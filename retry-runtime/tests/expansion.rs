@@ -72,7 +72,7 @@ impl Client {
                     Ok(page * 10)
                 })
                 .await;
-            let __retry_step = __retry_engine.after_attempt(
+            let __retry_wait = match __retry_engine.after_attempt(
                 __retry_result,
                 &[
                     ::retry_runtime::__private::Arg {
@@ -92,11 +92,11 @@ impl Client {
                         value: ::retry_runtime::__private::render_arg!(opaque),
                     },
                 ],
-            );
-            match __retry_step {
+            ) {
                 ::retry_runtime::__private::Step::Return(r) => return r,
-                ::retry_runtime::__private::Step::Wait(d) => __retry_engine.sleep(d).await,
-            }
+                ::retry_runtime::__private::Step::Wait(d) => d,
+            };
+            __retry_engine.sleep(__retry_wait).await;
         }
     }
 }
@@ -155,17 +155,17 @@ fn sync_fetch(counter: &Cell<u32>, mut buf: Vec<u8>) -> Option<usize> {
             }
             Some(buf.len())
         });
-        let __retry_step = __retry_engine.after_attempt(
+        let __retry_wait = match __retry_engine.after_attempt(
             __retry_result,
             &[::retry_runtime::__private::Arg {
                 name: "buf",
                 value: ::retry_runtime::__private::render_arg!(buf),
             }],
-        );
-        match __retry_step {
+        ) {
             ::retry_runtime::__private::Step::Return(r) => return r,
-            ::retry_runtime::__private::Step::Wait(d) => __retry_engine.sleep_blocking(d),
-        }
+            ::retry_runtime::__private::Step::Wait(d) => d,
+        };
+        __retry_engine.sleep_blocking(__retry_wait);
     }
 }
 
@@ -174,4 +174,38 @@ fn sync_expansion_reborrows_mut_args() {
     let counter = Cell::new(0);
     assert_eq!(sync_fetch(&counter, Vec::new()), Some(2));
     assert_eq!(counter.get(), 2);
+}
+
+/// A `!Send` error type does not make the expanded future `!Send`: the engine drops the error
+/// before `Wait`, and the expansion consumes the step before the await.
+async fn non_send_error(name: &str) -> Result<u32, std::rc::Rc<str>> {
+    let mut __retry_engine = ::retry_runtime::__private::policy::<Result<u32, std::rc::Rc<str>>>()
+        .max_tries(2)
+        .start("expansion::non_send_error");
+    loop {
+        let __retry_result =
+            ::retry_runtime::__private::attempt_async::<Result<u32, std::rc::Rc<str>>, _>(async {
+                if name.is_empty() {
+                    return Err(std::rc::Rc::from("empty"));
+                }
+                Ok(1)
+            })
+            .await;
+        let __retry_wait = match __retry_engine.after_attempt(
+            __retry_result,
+            &[::retry_runtime::__private::Arg {
+                name: "name",
+                value: ::retry_runtime::__private::render_arg!(name),
+            }],
+        ) {
+            ::retry_runtime::__private::Step::Return(r) => return r,
+            ::retry_runtime::__private::Step::Wait(d) => d,
+        };
+        __retry_engine.sleep(__retry_wait).await;
+    }
+}
+
+#[test]
+fn non_send_error_keeps_the_future_send() {
+    assert_send(&non_send_error("x"));
 }
