@@ -198,8 +198,11 @@ async fn json_bodies_and_typed_answers() {
 
 // --- errors -----------------------------------------------------------------------------
 
+/// A class's name and membership test.
+type ClassCheck = (&'static str, fn(&Error) -> bool);
+
 fn classes(e: &Error) -> Vec<&'static str> {
-    let checks: [(&str, fn(&Error) -> bool); 19] = [
+    let checks: [ClassCheck; 19] = [
         ("StatusError", StatusError::is_instance),
         ("BadRequest", BadRequest::is_instance),
         ("Unauthorized", Unauthorized::is_instance),
