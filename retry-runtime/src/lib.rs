@@ -31,6 +31,27 @@
 //! assert_eq!(calls.get(), 3);
 //! ```
 //!
+//! # Semantics
+//!
+//! Python `backoff.on_exception`'s, except where marked "better":
+//!
+//! - An error outside the `exception` classes is returned at once; no hook runs.
+//! - On a caught error the checks run in this order: `giveup(e)`, then `max_tries` reached, then
+//!   `max_time` reached; the first that holds ends the call (`on_giveup` hooks, then the error,
+//!   or the "nothing" value with `raise_on_giveup = false`).
+//! - Otherwise the wait generator gives the next wait (`None`: give up), jitter is applied, and
+//!   the wait is cut to the time left before `max_time`; `on_backoff` hooks run, the error is
+//!   dropped, and the loop sleeps.
+//! - Value mode (`on_result`, Python's `on_predicate`): an `Ok` value for which the predicate
+//!   holds is retried like an error; on give-up the last value is returned.
+//! - Hooks run in order, after the default `tracing` handler (backoff at INFO, give-up at
+//!   ERROR; levels configurable; it can be switched off).
+//! - Better: `elapsed` is read on a monotonic clock, after the attempt, so no sleep ends past
+//!   `max_time` (Python reads it before the attempt, so its last sleep can overrun by the
+//!   attempt's length); the clock is read only when a time limit or a
+//!   hook needs it; waits saturate at [`wait::MAX_WAIT`] instead of overflowing; `max_tries = 0`
+//!   and a negative or NaN `max_time` are validation errors in [`RetrySettings`].
+//!
 //! | module | what it holds |
 //! |---|---|
 //! | [`wait`] | wait generators: `expo`, `fibo`, `constant`, `runtime`, `decay`, `from_iter` |
@@ -39,8 +60,8 @@
 //! | [`hooks`] | [`Hook`] and the default `tracing` handler |
 //! | [`settings`] | [`RetrySettings`], its builder and validation |
 //! | [`engine`] | [`Policy`], [`Engine`](engine::Engine), [`retry_async`], [`retry_blocking`] |
-//! | [`sleep`] | [`Sleeper`](sleep::Sleeper), tokio and blocking sleepers |
-//! | [`classify`] | [`ErrorClass`] (Python's `isinstance`) |
+//! | [`sleep`] | [`Sleeper`](sleep::Sleeper), tokio, blocking and fn-based sleepers |
+//! | [`classify`] | [`ErrorClass`] (Python's `isinstance`), tuples of classes |
 //! | [`output`] | [`RetryOutput`], [`GiveUpValue`] |
 
 pub mod classify;
