@@ -55,8 +55,8 @@ impl SimState {
             project_id: Some(demo),
         })?;
         let nginx = self.repository_id("library", "nginx")?;
-        let latest = self.artifact_id(nginx, "latest")?;
-        self.attach_label(latest, stable)?;
+        let stable_nginx = self.artifact_id(nginx, "1.27")?;
+        self.attach_label(stable_nginx, stable)?;
         for (name, real) in [("alice", "Alice Liddell"), ("bob", "Bob Builder")] {
             let id = self.create_user(UserCreationReq {
                 username: Some(name.into()),
