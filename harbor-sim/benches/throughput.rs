@@ -1,0 +1,178 @@
+//! Requests per second of `GET /api/v2.0/projects/{name}` against the simulator.
+//!
+//! ```text
+//! cargo bench -p harbor-sim --bench throughput                      # in-process simulator
+//! cargo bench -p harbor-sim --bench throughput -- --connections 64 --seconds 10
+//! cargo bench -p harbor-sim --bench throughput -- --url http://127.0.0.1:8080   # a running one
+//! ```
+//! Keep-alive HTTP/1.1 connections each send one request after another for a fixed time;
+//! the figure is the number of 200 answers divided by the elapsed time. Client and server
+//! share the machine, so the figure is a floor for the server alone.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+struct Options {
+    connections: usize,
+    seconds: u64,
+    url: Option<String>,
+    project: String,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        connections: 32,
+        seconds: 5,
+        url: None,
+        project: "library".into(),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--connections" => {
+                o.connections = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(o.connections)
+            }
+            "--seconds" => {
+                o.seconds = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(o.seconds)
+            }
+            "--url" => o.url = args.next(),
+            "--project" => o.project = args.next().unwrap_or(o.project),
+            // cargo bench passes --bench; ignore what is not ours.
+            _ => {}
+        }
+    }
+    o
+}
+
+fn main() {
+    let o = options();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(run(o));
+}
+
+async fn run(o: Options) {
+    let (_sim, base) = match &o.url {
+        Some(url) => (None, url.trim_end_matches('/').to_owned()),
+        None => {
+            let sim = harbor_sim::Simulator::start()
+                .await
+                .expect("simulator starts");
+            let base = sim.base_url();
+            (Some(sim), base)
+        }
+    };
+    let authority = base.trim_start_matches("http://").to_owned();
+    let path = format!("/api/v2.0/projects/{}", o.project);
+    let auth = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("admin:Harbor12345")
+    );
+    let done = Arc::new(AtomicBool::new(false));
+    let ok = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+
+    // Warm up one request so a wrong URL fails loudly instead of measuring errors.
+    let probe = one_connection(
+        &authority,
+        &path,
+        &auth,
+        Arc::new(AtomicBool::new(true)),
+        ok.clone(),
+        failed.clone(),
+    )
+    .await;
+    if let Err(e) = probe {
+        eprintln!("error: cannot reach {base}: {e}");
+        std::process::exit(1);
+    }
+    ok.store(0, Ordering::Relaxed);
+
+    let started = Instant::now();
+    let workers: Vec<_> = (0..o.connections)
+        .map(|_| {
+            tokio::spawn(one_connection_owned(
+                authority.clone(),
+                path.clone(),
+                auth.clone(),
+                done.clone(),
+                ok.clone(),
+                failed.clone(),
+            ))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(o.seconds)).await;
+    done.store(true, Ordering::Relaxed);
+    for w in workers {
+        let _ = w.await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let n = ok.load(Ordering::Relaxed);
+    println!(
+        "GET {path}: {n} answers 200 in {elapsed:.2} s over {} connections = {:.0} requests/s ({} failed)",
+        o.connections,
+        n as f64 / elapsed,
+        failed.load(Ordering::Relaxed)
+    );
+}
+
+async fn one_connection_owned(
+    authority: String,
+    path: String,
+    auth: String,
+    done: Arc<AtomicBool>,
+    ok: Arc<AtomicU64>,
+    failed: Arc<AtomicU64>,
+) {
+    if let Err(e) = one_connection(&authority, &path, &auth, done, ok, failed).await {
+        eprintln!("connection ended: {e}");
+    }
+}
+
+/// Sends requests one after another on one keep-alive connection until `done` (at least one).
+async fn one_connection(
+    authority: &str,
+    path: &str,
+    auth: &str,
+    done: Arc<AtomicBool>,
+    ok: Arc<AtomicU64>,
+    failed: Arc<AtomicU64>,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let stream = TcpStream::connect(authority).await?;
+    stream.set_nodelay(true)?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    loop {
+        let request = Request::get(path)
+            .header("host", authority)
+            .header("authorization", auth)
+            .body(Empty::<Bytes>::new())?;
+        let response = sender.send_request(request).await?;
+        let status = response.status();
+        response.into_body().collect().await?;
+        if status == 200 {
+            ok.fetch_add(1, Ordering::Relaxed);
+        } else {
+            failed.fetch_add(1, Ordering::Relaxed);
+        }
+        if done.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! The admin HTTP endpoint under `/_sim`, for clients in another process:
+//!
+//! | request | effect |
+//! |---|---|
+//! | `GET /_sim/faults` | the installed rules |
+//! | `POST /_sim/faults` with a [`FaultRule`] as JSON | installs it (400 if invalid) |
+//! | `DELETE /_sim/faults` | removes every rule |
+//! | `GET /_sim/counters` | counters of every operation that saw traffic |
+//! | `GET /_sim/counters/{operation}` | one operation's counters |
+//! | `DELETE /_sim/counters` | zeroes the counters |
+//! | `POST /_sim/reset` | restores the initial state, clears faults and counters |
+//!
+//! A rule: `{"operation":"getProject","fault":{"kind":"status","status":503,
+//! "retry_after":{"seconds":2}},"trigger":{"next":2}}`; `operation` may be omitted (every
+//! operation); triggers are `{"next":N}`, `{"fraction":{"fraction":0.2,"seed":7}}`, `"always"`.
+//! The endpoint is unauthenticated: the simulator is a test tool, bind it to loopback.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use crate::errors::ApiError;
+use crate::faults::FaultRule;
+use crate::server::{Shared, SimHandle};
+
+pub(crate) fn router() -> Router<Arc<Shared>> {
+    Router::new()
+        .route(
+            "/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/counters", get(counters).delete(reset_counters))
+        .route("/counters/{operation}", get(counter))
+        .route("/reset", post(reset))
+}
+
+async fn list_faults(State(shared): State<Arc<Shared>>) -> Json<Vec<FaultRule>> {
+    Json(SimHandle::from_shared(shared).faults())
+}
+
+async fn add_fault(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+    let rule: FaultRule = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return ApiError::bad_request(format!("invalid fault rule: {e}")).into_response(),
+    };
+    match SimHandle::from_shared(shared).inject(rule.clone()) {
+        Ok(()) => (StatusCode::CREATED, Json(rule)).into_response(),
+        Err(e) => ApiError::bad_request(e.to_string()).into_response(),
+    }
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
+    SimHandle::from_shared(shared).clear_faults();
+    StatusCode::NO_CONTENT
+}
+
+async fn counters(State(shared): State<Arc<Shared>>) -> Response {
+    Json(SimHandle::from_shared(shared).counters()).into_response()
+}
+
+async fn counter(State(shared): State<Arc<Shared>>, Path(operation): Path<String>) -> Response {
+    match SimHandle::from_shared(shared).counts(&operation) {
+        Some(c) => Json(json!(c)).into_response(),
+        None => ApiError::not_found(format!("unknown operation {operation}")).into_response(),
+    }
+}
+
+async fn reset_counters(State(shared): State<Arc<Shared>>) -> StatusCode {
+    SimHandle::from_shared(shared).reset_counters();
+    StatusCode::NO_CONTENT
+}
+
+async fn reset(State(shared): State<Arc<Shared>>) -> StatusCode {
+    SimHandle::from_shared(shared).reset();
+    StatusCode::NO_CONTENT
+}

@@ -1,0 +1,223 @@
+//! What a handler gets (the parsed request) and what it gives back.
+
+use axum::http::{HeaderMap, StatusCode};
+use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::auth::Identity;
+use crate::errors::{ApiError, ApiResult};
+use crate::operation::OpSpec;
+use crate::pagination::PageRequest;
+use crate::query::{self, Filter};
+use crate::router::API_BASE;
+
+/// A routed request, ready for its operation's handler.
+#[derive(Debug)]
+pub struct Ctx {
+    /// The operation.
+    pub op: &'static OpSpec,
+    /// Path parameters, decoded.
+    pub path_params: Vec<(&'static str, String)>,
+    /// Query parameters, decoded, in request order.
+    pub query: Vec<(String, String)>,
+    /// Request headers.
+    pub headers: HeaderMap,
+    /// The raw body.
+    pub body: Bytes,
+    /// Who is calling.
+    pub identity: Identity,
+    /// The request path, with `/api/v2.0`.
+    pub path: String,
+}
+
+impl Ctx {
+    /// A path parameter (the router guarantees the template's names are present).
+    pub fn path(&self, name: &str) -> &str {
+        self.path_params
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    /// A path parameter that must be an integer (422 otherwise, as Harbor's validator says).
+    pub fn path_id(&self, name: &str) -> ApiResult<i64> {
+        let raw = self.path(name);
+        raw.parse().map_err(|_| {
+            ApiError::unprocessable(format!("{name} in path must be of type int64: \"{raw}\""))
+        })
+    }
+
+    /// A query parameter.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A boolean query parameter (`true`/`false`), absent as `None`.
+    pub fn query_bool(&self, name: &str) -> ApiResult<Option<bool>> {
+        self.query(name)
+            .map(|v| match v {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                _ => Err(ApiError::unprocessable(format!(
+                    "{name} in query must be of type boolean: \"{v}\""
+                ))),
+            })
+            .transpose()
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Whether `X-Is-Resource-Name: true` was sent.
+    pub fn is_resource_name(&self) -> bool {
+        self.header("X-Is-Resource-Name")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
+    /// The body as `T`: malformed JSON is 400, a well-formed body of the wrong shape 422.
+    pub fn json<T: DeserializeOwned>(&self) -> ApiResult<T> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::unprocessable("request body is required"));
+        }
+        serde_json::from_slice(&self.body).map_err(|e| {
+            if e.is_data() {
+                ApiError::unprocessable(format!("invalid request body: {e}"))
+            } else {
+                ApiError::bad_request(format!("malformed JSON body: {e}"))
+            }
+        })
+    }
+
+    /// The requested page.
+    pub fn page(&self) -> ApiResult<PageRequest> {
+        PageRequest::parse(self.query("page"), self.query("page_size"))
+    }
+
+    /// The `q` filters.
+    pub fn filters(&self) -> ApiResult<Vec<Filter>> {
+        self.query("q")
+            .map(query::parse_q)
+            .transpose()
+            .map(Option::unwrap_or_default)
+    }
+
+    /// The `sort` keys.
+    pub fn sort(&self) -> Vec<(String, bool)> {
+        self.query("sort")
+            .map(query::parse_sort)
+            .unwrap_or_default()
+    }
+
+    /// Filters, sorts and pages `docs` per `q`, `sort`, `page` and `page_size`.
+    pub fn list(&self, mut docs: Vec<Value>) -> ApiResult<Reply> {
+        let page = self.page()?;
+        query::apply(&mut docs, &self.filters()?, &self.sort());
+        Ok(self.page_of(docs, page))
+    }
+
+    /// Pages already filtered documents, with `X-Total-Count` and `Link`.
+    pub fn page_of(&self, docs: Vec<Value>, page: PageRequest) -> Reply {
+        let total = docs.len();
+        let range = page.range(total);
+        let items: Vec<Value> = docs
+            .into_iter()
+            .skip(range.start)
+            .take(range.len())
+            .collect();
+        let mut reply = Reply::json(StatusCode::OK, &items);
+        reply.headers.push(("X-Total-Count", total.to_string()));
+        if let Some(link) = page.link_header(&self.path, &self.query, total as u64) {
+            reply.headers.push(("Link", link));
+        }
+        reply
+    }
+
+    /// A `Location` for a created resource under this request's path.
+    pub fn location(&self, id: impl std::fmt::Display) -> String {
+        format!("{}/{id}", self.path.trim_end_matches('/'))
+    }
+}
+
+/// The body of an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// No body.
+    Empty,
+    /// Serialized JSON.
+    Json(Bytes),
+    /// Plain text.
+    Text(String),
+}
+
+/// A handler's successful answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The status.
+    pub status: StatusCode,
+    /// The body.
+    pub body: Body,
+    /// Extra headers.
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Reply {
+    /// A JSON answer.
+    pub fn json(status: StatusCode, value: &impl Serialize) -> Self {
+        // Serializing our own state types cannot fail (no maps with non-string keys).
+        let bytes = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
+        Self {
+            status,
+            body: Body::Json(bytes.into()),
+            headers: Vec::new(),
+        }
+    }
+
+    /// 200 with JSON.
+    pub fn ok(value: &impl Serialize) -> Self {
+        Self::json(StatusCode::OK, value)
+    }
+
+    /// A plain-text answer.
+    pub fn text(status: StatusCode, text: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: Body::Text(text.into()),
+            headers: Vec::new(),
+        }
+    }
+
+    /// An answer without a body.
+    pub fn empty(status: StatusCode) -> Self {
+        Self {
+            status,
+            body: Body::Empty,
+            headers: Vec::new(),
+        }
+    }
+
+    /// 201 with a `Location` header, as Harbor answers a create.
+    pub fn created(location: String) -> Self {
+        let mut reply = Self::empty(StatusCode::CREATED);
+        reply.headers.push(("Location", location));
+        reply
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+/// The path prefix every Harbor request carries.
+pub fn api_path(rest: &str) -> String {
+    format!("{API_BASE}{rest}")
+}

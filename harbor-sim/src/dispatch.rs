@@ -1,0 +1,285 @@
+//! The life of a Harbor request in the simulator: route, count, authenticate, check CSRF,
+//! validate, meet a fault (or not), run the handler, and dress the answer in Harbor's headers.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body as AxumBody;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use percent_encoding::percent_decode_str;
+use rand::Rng;
+
+use crate::auth::{self, Identity};
+use crate::context::{Body, Ctx, Reply};
+use crate::errors::{ApiError, error_body};
+use crate::faults::Fault;
+use crate::handlers;
+use crate::router::{API_BASE, RouteMatch};
+use crate::server::Shared;
+use crate::session::{COOKIE_NAME, CSRF_HEADER};
+use crate::validate::validate;
+
+/// Marks a response the connection layer must drop without sending (the `Reset` fault).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ResetConnection;
+
+/// The largest request body accepted.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// Operations Harbor answers without credentials.
+const ANONYMOUS_OK: &[&str] = &["getPing", "getHealth", "getSystemInfo"];
+
+/// The fallback handler: every request that is not an admin request comes here.
+pub(crate) async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let request_id = request
+        .headers()
+        .get("X-Request-Id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .unwrap_or_else(new_request_id);
+    let (op_id, mut response) = answer(&shared, request).await;
+    if response.extensions().get::<ResetConnection>().is_none() {
+        decorate(&shared, &mut response, &request_id);
+    }
+    tracing::info!(
+        target: "harbor_sim::request",
+        %method, %path, status = response.status().as_u16(), operation = op_id,
+        request_id = %request_id, elapsed_us = started.elapsed().as_micros() as u64,
+        reset = response.extensions().get::<ResetConnection>().is_some(),
+        "request"
+    );
+    response
+}
+
+fn new_request_id() -> String {
+    let n: u128 = rand::rng().random();
+    let h = format!("{n:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// Harbor's headers on every answer: the request id, and a session cookie (the CSRF trap).
+fn decorate(shared: &Shared, response: &mut Response, request_id: &str) {
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        headers.insert("X-Request-Id", v);
+    }
+    let sid = shared.sessions.new_sid();
+    if let Ok(v) = HeaderValue::from_str(&format!("{COOKIE_NAME}={sid}; Path=/; HttpOnly")) {
+        headers.append(header::SET_COOKIE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&shared.sessions.token_for(&sid)) {
+        headers.insert(CSRF_HEADER, v);
+    }
+}
+
+async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
+    let (parts, body) = request.into_parts();
+    let Some(rest) = parts.uri.path().strip_prefix(API_BASE) else {
+        return ("", ApiError::not_found("not found").into_response());
+    };
+    let (op, path_params) = match shared.routes.route(parts.method.as_str(), rest) {
+        RouteMatch::Found { op, params } => (op, params),
+        RouteMatch::MethodNotAllowed => {
+            return ("", ApiError::method_not_allowed().into_response());
+        }
+        RouteMatch::NotFound => return ("", ApiError::not_found("not found").into_response()),
+    };
+    shared.counters.received(op.id);
+
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return (
+                op.id,
+                ApiError::bad_request("request body too large or unreadable").into_response(),
+            );
+        }
+    };
+    let auth_header = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let identity = {
+        let state = handlers::read(&shared.state);
+        auth::authenticate(&state, auth_header)
+    };
+    let identity = match identity {
+        Ok(Identity::Anonymous) if !ANONYMOUS_OK.contains(&op.id) => {
+            return (op.id, ApiError::unauthorized().into_response());
+        }
+        Ok(identity) => identity,
+        Err(_) => return (op.id, ApiError::unauthorized().into_response()),
+    };
+    if op.is_write() {
+        let cookie = parts
+            .headers
+            .get(header::COOKIE)
+            .and_then(|v| v.to_str().ok());
+        let token = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+        if !shared.sessions.write_allowed(cookie, token) {
+            return (
+                op.id,
+                ApiError::forbidden("CSRF token invalid").into_response(),
+            );
+        }
+    }
+    let query = parse_query(parts.uri.query().unwrap_or(""));
+    let ctx = Ctx {
+        op,
+        path_params,
+        query,
+        headers: parts.headers,
+        body,
+        identity,
+        path: parts.uri.path().to_owned(),
+    };
+    if let Err(e) = validate(&ctx) {
+        return (op.id, e.into_response());
+    }
+
+    let fault = shared.faults.draw(op.id);
+    if fault.is_some() {
+        shared.counters.fault(op.id);
+    }
+    match fault {
+        Some(Fault::Status {
+            status,
+            retry_after,
+        }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut response = json_response(
+                status,
+                error_body(status, fault_code(status), "injected fault")
+                    .to_string()
+                    .into(),
+            );
+            if let Some(ra) = retry_after
+                && let Ok(v) = HeaderValue::from_str(&ra.header_value())
+            {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return (op.id, response);
+        }
+        Some(Fault::Reset) => {
+            let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            response.extensions_mut().insert(ResetConnection);
+            return (op.id, response);
+        }
+        Some(Fault::Delay { millis }) => tokio::time::sleep(Duration::from_millis(millis)).await,
+        _ => {}
+    }
+
+    let result = (handlers::handler(op.id))(&ctx, &shared.state);
+    if let Ok(reply) = &result
+        && op.is_write()
+        && reply.status.is_success()
+    {
+        shared.counters.write_applied(op.id);
+    }
+    let response = match (result, fault) {
+        (Ok(_), Some(Fault::ApplyThenFail { status })) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            json_response(status, error_body(status, "UNKNOWN", "").to_string().into())
+        }
+        (Ok(reply), Some(Fault::Truncated)) => {
+            let bytes = reply_bytes(&reply);
+            let cut = bytes.slice(0..bytes.len() / 2);
+            json_response(StatusCode::OK, cut)
+        }
+        (Ok(_), Some(Fault::NotJson)) => {
+            let mut r = (
+                StatusCode::OK,
+                "<html><head><title>Harbor</title></head><body>maintenance</body></html>",
+            )
+                .into_response();
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            r
+        }
+        (Ok(reply), _) => into_response(reply, parts.method == Method::HEAD),
+        (Err(e), _) => e.into_response(),
+    };
+    (op.id, response)
+}
+
+fn fault_code(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        429 => "TOO_MANY_REQUESTS",
+        400 => "BAD_REQUEST",
+        401 => "UNAUTHORIZED",
+        403 => "FORBIDDEN",
+        404 => "NOT_FOUND",
+        409 => "CONFLICT",
+        _ => "UNKNOWN",
+    }
+}
+
+fn parse_query(raw: &str) -> Vec<(String, String)> {
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |s: &str| {
+                percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn reply_bytes(reply: &Reply) -> Bytes {
+    match &reply.body {
+        Body::Empty => Bytes::from_static(b"{}"),
+        Body::Json(b) => b.clone(),
+        Body::Text(t) => Bytes::from(t.clone()),
+    }
+}
+
+fn json_response(status: StatusCode, body: Bytes) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn into_response(reply: Reply, head: bool) -> Response {
+    let (body, content_type) = match reply.body {
+        Body::Empty => (Bytes::new(), None),
+        Body::Json(b) => (b, Some("application/json")),
+        Body::Text(t) => (Bytes::from(t), Some("text/plain; charset=utf-8")),
+    };
+    let mut response = Response::new(if head {
+        AxumBody::empty()
+    } else {
+        AxumBody::from(body)
+    });
+    *response.status_mut() = reply.status;
+    let headers = response.headers_mut();
+    if let Some(ct) = content_type {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    }
+    for (name, value) in reply.headers {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(name, v);
+        }
+    }
+    response
+}

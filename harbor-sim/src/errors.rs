@@ -1,0 +1,109 @@
+//! Harbor's error answers: `{"errors":[{"code","message"}]}`, and the fixed body of every 5xx.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// An error answer the simulator gives, in Harbor's format.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{status} {code}: {message}")]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// Harbor's error code (`NOT_FOUND`, `CONFLICT`, ...).
+    pub code: &'static str,
+    /// A human-readable message.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with an explicit status, code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 400 `BAD_REQUEST`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+    }
+
+    /// 401 `UNAUTHORIZED`.
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "unauthorized")
+    }
+
+    /// 403 `FORBIDDEN`.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
+    }
+
+    /// 404 `NOT_FOUND`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
+    }
+
+    /// 405 `METHOD_NOT_ALLOWED`.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "method not allowed",
+        )
+    }
+
+    /// 409 `CONFLICT`.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "CONFLICT", message)
+    }
+
+    /// 412 `PRECONDITION`: Harbor's answer when a delete would orphan something.
+    pub fn precondition(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::PRECONDITION_FAILED, "PRECONDITION", message)
+    }
+
+    /// 422 `UNPROCESSABLE_ENTITY`: a parameter or body that fails the spec's types.
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "UNPROCESSABLE_ENTITY",
+            message,
+        )
+    }
+
+    /// The body Harbor sends for this error.
+    pub fn body(&self) -> serde_json::Value {
+        error_body(self.status, self.code, &self.message)
+    }
+}
+
+/// The JSON body of an error answer: Harbor hides every 5xx behind one fixed body.
+pub fn error_body(status: StatusCode, code: &str, message: &str) -> serde_json::Value {
+    if status.is_server_error() {
+        server_error_body()
+    } else {
+        json!({ "errors": [{ "code": code, "message": message }] })
+    }
+}
+
+/// `{"code":"UNKNOWN","message":"internal server error"}`, Harbor's body for every 5xx.
+pub fn server_error_body() -> serde_json::Value {
+    json!({ "code": "UNKNOWN", "message": "internal server error" })
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, self.body().to_string()).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+}
+
+/// The simulator's result type for handlers.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,266 @@
+//! Artifacts, their tags, labels, scans and additions.
+
+use std::sync::RwLock;
+
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::repositories::repository_of;
+use super::{Handler, read, write};
+use crate::context::{Ctx, Reply};
+use crate::errors::{ApiError, ApiResult};
+use crate::state::SimState;
+
+pub(super) fn handler(op: &str) -> Option<Handler> {
+    Some(match op {
+        "listArtifacts" => list,
+        "CopyArtifact" => copy,
+        "getArtifact" => get,
+        "deleteArtifact" => delete,
+        "createTag" => create_tag,
+        "listTags" => list_tags,
+        "deleteTag" => delete_tag,
+        "addLabel" => add_label,
+        "removeLabel" => remove_label,
+        "scanArtifact" => scan,
+        "stopScanArtifact" => stop_scan,
+        "getReportLog" => report_log,
+        "listAccessories" => accessories,
+        "getVulnerabilitiesAddition" => vulnerabilities,
+        "getAddition" => addition,
+        _ => return None,
+    })
+}
+
+fn artifact_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
+    let repo = repository_of(ctx, s)?;
+    s.artifact_id(repo, ctx.path("reference"))
+}
+
+fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    let repo = repository_of(ctx, &s)?;
+    let with_label = ctx.query_bool("with_label")?.unwrap_or(false);
+    let with_scan = ctx.query_bool("with_scan_overview")?.unwrap_or(false);
+    let with_tag = ctx.query_bool("with_tag")?.unwrap_or(true);
+    let docs = s
+        .artifacts
+        .values()
+        .filter(|a| a.repository_id == repo)
+        .filter_map(|a| s.artifact_view(a.id, with_label, with_scan))
+        .map(|mut d| {
+            if !with_tag {
+                d["tags"] = Value::Null;
+            }
+            d
+        })
+        .rev()
+        .collect();
+    ctx.list(docs)
+}
+
+fn copy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let from = ctx
+        .query("from")
+        .ok_or_else(|| ApiError::unprocessable("from in query is required"))?;
+    // `from` is `project/repository@digest` or `project/repository:tag`.
+    let (source, reference) = from
+        .rsplit_once('@')
+        .or_else(|| from.rsplit_once(':'))
+        .ok_or_else(|| ApiError::bad_request(format!("invalid from {from:?}")))?;
+    let (src_project, src_repo) = source
+        .split_once('/')
+        .ok_or_else(|| ApiError::bad_request(format!("invalid from {from:?}")))?;
+    let mut s = write(state);
+    let src_repo_id = s.repository_id(src_project, src_repo)?;
+    let src = s.artifact_id(src_repo_id, reference)?;
+    let digest = s.artifacts[&src].digest.clone();
+    let dst_project = ctx.path("project_name").to_owned();
+    let dst_repo = ctx.path("repository_name").to_owned();
+    if let Ok(dst_repo_id) = s.repository_id(&dst_project, &dst_repo)
+        && s.artifact_id(dst_repo_id, &digest).is_ok()
+    {
+        return Err(ApiError::conflict(format!(
+            "artifact {digest} already exists in {dst_project}/{dst_repo}"
+        )));
+    }
+    let tag = (!reference.starts_with("sha256:")).then_some(reference);
+    let new_digest = s.push(&dst_project, &dst_repo, tag, &digest)?;
+    // A copy keeps the digest: the content is the same.
+    let repo_id = s.repository_id(&dst_project, &dst_repo)?;
+    if let Ok(id) = s.artifact_id(repo_id, &new_digest)
+        && let Some(a) = s.artifacts.get_mut(&id)
+    {
+        a.digest = digest.clone();
+    }
+    Ok(Reply::created(ctx.location(digest)))
+}
+
+fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    let id = artifact_of(ctx, &s)?;
+    let with_label = ctx.query_bool("with_label")?.unwrap_or(false);
+    let with_scan = ctx.query_bool("with_scan_overview")?.unwrap_or(false);
+    Ok(Reply::ok(&s.artifact_view(id, with_label, with_scan)))
+}
+
+fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let mut s = write(state);
+    let id = artifact_of(ctx, &s)?;
+    let project = s.artifacts[&id].project_id;
+    let repo = s.repositories[&s.artifacts[&id].repository_id].name.clone();
+    if let Some(t) = s.artifacts[&id]
+        .tags
+        .iter()
+        .find(|t| s.tag_is_immutable(project, &repo, &t.name))
+    {
+        return Err(ApiError::precondition(format!(
+            "the tag {} is immutable, the artifact cannot be deleted",
+            t.name
+        )));
+    }
+    s.delete_artifact(id)?;
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+struct TagReq {
+    name: Option<String>,
+}
+
+fn create_tag(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let req: TagReq = ctx.json()?;
+    let name = req
+        .name
+        .ok_or_else(|| ApiError::bad_request("tag name is required"))?;
+    let mut s = write(state);
+    let id = artifact_of(ctx, &s)?;
+    s.add_tag(id, &name)?;
+    Ok(Reply::created(ctx.location(&name)))
+}
+
+fn list_tags(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    let id = artifact_of(ctx, &s)?;
+    let a = &s.artifacts[&id];
+    let repo = &s.repositories[&a.repository_id].name;
+    let docs = a
+        .tags
+        .iter()
+        .map(|t| {
+            let mut t = t.clone();
+            t.immutable = s.tag_is_immutable(a.project_id, repo, &t.name);
+            json!(t)
+        })
+        .collect();
+    ctx.list(docs)
+}
+
+fn delete_tag(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let mut s = write(state);
+    let id = artifact_of(ctx, &s)?;
+    let tag = ctx.path("tag_name");
+    let project = s.artifacts[&id].project_id;
+    let repo = s.repositories[&s.artifacts[&id].repository_id].name.clone();
+    if s.tag_is_immutable(project, &repo, tag) {
+        return Err(ApiError::precondition(format!(
+            "the tag {tag} is immutable, cannot be deleted"
+        )));
+    }
+    let a = s
+        .artifacts
+        .get_mut(&id)
+        .ok_or_else(|| ApiError::not_found("artifact not found"))?;
+    let before = a.tags.len();
+    a.tags.retain(|t| t.name != tag);
+    if a.tags.len() == before {
+        return Err(ApiError::not_found(format!("tag {tag} not found")));
+    }
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+struct LabelRef {
+    id: Option<i64>,
+}
+
+fn add_label(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let req: LabelRef = ctx.json()?;
+    let label = req
+        .id
+        .ok_or_else(|| ApiError::bad_request("label id is required"))?;
+    let mut s = write(state);
+    let id = artifact_of(ctx, &s)?;
+    s.attach_label(id, label)?;
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+fn remove_label(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let label = ctx.path_id("label_id")?;
+    let mut s = write(state);
+    let id = artifact_of(ctx, &s)?;
+    s.detach_label(id, label)?;
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+fn scan(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let mut s = write(state);
+    let id = artifact_of(ctx, &s)?;
+    if s.scanners.is_empty() {
+        return Err(ApiError::precondition("no scanner is configured"));
+    }
+    if let Some(a) = s.artifacts.get_mut(&id) {
+        a.scanned = true;
+    }
+    Ok(Reply::empty(StatusCode::ACCEPTED))
+}
+
+fn stop_scan(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    artifact_of(ctx, &s)?;
+    Ok(Reply::empty(StatusCode::ACCEPTED))
+}
+
+fn report_log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    let id = artifact_of(ctx, &s)?;
+    if !s.artifacts[&id].scanned {
+        return Err(ApiError::not_found("no scan report"));
+    }
+    Ok(Reply::text(
+        StatusCode::OK,
+        format!(
+            "{}: scan finished, 0 vulnerabilities\n",
+            ctx.path("report_id")
+        ),
+    ))
+}
+
+fn accessories(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    artifact_of(ctx, &s)?;
+    ctx.list(Vec::new())
+}
+
+fn vulnerabilities(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    artifact_of(ctx, &s)?;
+    let report = json!({"application/vnd.security.vulnerability.report; version=1.1": {
+        "generated_at": crate::state::now(), "severity": "None", "vulnerabilities": [],
+        "scanner": {"name": "Trivy", "vendor": "Aqua Security", "version": "v0.50.0"}
+    }});
+    Ok(Reply::text(StatusCode::OK, report.to_string())
+        .with_header("Content-Type", "application/json"))
+}
+
+fn addition(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    artifact_of(ctx, &s)?;
+    let body = match ctx.path("addition") {
+        "build_history" => json!([{"created": "2024-01-01T00:00:00Z", "created_by": "/bin/sh -c #(nop) ADD file:harbor-sim in /"}]).to_string(),
+        "values.yaml" | "readme.md" | "dependencies" => String::new(),
+        other => return Err(ApiError::not_found(format!("addition {other} not found"))),
+    };
+    Ok(Reply::text(StatusCode::OK, body))
+}

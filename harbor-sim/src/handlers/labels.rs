@@ -1,0 +1,70 @@
+//! Labels.
+
+use std::sync::RwLock;
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use super::{Handler, read, write};
+use crate::context::{Ctx, Reply};
+use crate::errors::{ApiError, ApiResult};
+use crate::state::SimState;
+use crate::state::labels::LabelReq;
+
+pub(super) fn handler(op: &str) -> Option<Handler> {
+    Some(match op {
+        "ListLabels" => list,
+        "CreateLabel" => create,
+        "GetLabelByID" => get,
+        "UpdateLabel" => update,
+        "DeleteLabel" => delete,
+        _ => return None,
+    })
+}
+
+fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    let scope = ctx.query("scope").unwrap_or("g");
+    let project: Option<i64> = ctx.query("project_id").and_then(|p| p.parse().ok());
+    if scope == "p" && project.is_none() {
+        return Err(ApiError::bad_request("project_id is required for scope p"));
+    }
+    let name = ctx.query("name");
+    let docs = s
+        .labels
+        .values()
+        .filter(|l| l.scope == scope && (scope == "g" || l.project_id == project))
+        .filter(|l| name.is_none_or(|n| l.name.contains(n)))
+        .map(|l| json!(l))
+        .collect();
+    ctx.list(docs)
+}
+
+fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let req: LabelReq = ctx.json()?;
+    let id = write(state).create_label(req)?;
+    Ok(Reply::created(ctx.location(id)))
+}
+
+fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("label_id")?;
+    let s = read(state);
+    let label = s
+        .labels
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(format!("label {id} not found")))?;
+    Ok(Reply::ok(label))
+}
+
+fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("label_id")?;
+    let req: LabelReq = ctx.json()?;
+    write(state).update_label(id, req)?;
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("label_id")?;
+    write(state).delete_label(id)?;
+    Ok(Reply::empty(StatusCode::OK))
+}

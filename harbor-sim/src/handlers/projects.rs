@@ -1,0 +1,202 @@
+//! Projects.
+
+use std::sync::RwLock;
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::{Handler, actor_id, read, write};
+use crate::context::{Ctx, Reply};
+use crate::errors::{ApiError, ApiResult};
+use crate::state::SimState;
+use crate::state::projects::ProjectReq;
+
+pub(super) fn handler(op: &str) -> Option<Handler> {
+    Some(match op {
+        "listProjects" => list,
+        "headProject" => head,
+        "createProject" => create,
+        "getProject" => get,
+        "updateProject" => update,
+        "deleteProject" => delete,
+        "getProjectDeletable" => deletable,
+        "getProjectSummary" => summary,
+        "listArtifactsOfProject" => artifacts,
+        "getScannerOfProject" => scanner,
+        "setScannerOfProject" => set_scanner,
+        "listScannerCandidatesOfProject" => scanner_candidates,
+        _ => return None,
+    })
+}
+
+/// The project a `{project_name_or_id}` request is about.
+pub(crate) fn project_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
+    let key = if ctx
+        .path_params
+        .iter()
+        .any(|(n, _)| *n == "project_name_or_id")
+    {
+        "project_name_or_id"
+    } else {
+        "project_name"
+    };
+    s.project_id(
+        ctx.path(key),
+        ctx.is_resource_name() || key == "project_name",
+    )
+}
+
+fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    let public = ctx.query_bool("public")?;
+    let name = ctx.query("name");
+    let owner = ctx.query("owner");
+    let docs: Vec<Value> = s
+        .projects
+        .keys()
+        .filter_map(|id| s.project_view(*id))
+        .filter(|p| name.is_none_or(|n| p.name.contains(n)))
+        .filter(|p| owner.is_none_or(|o| p.owner_name == o))
+        .filter(|p| {
+            public.is_none_or(|want| {
+                p.metadata.get("public").map(String::as_str)
+                    == Some(if want { "true" } else { "false" })
+            })
+        })
+        .map(|p| json!(p))
+        .collect();
+    ctx.list(docs)
+}
+
+fn head(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let name = ctx
+        .query("project_name")
+        .ok_or_else(|| ApiError::unprocessable("project_name in query is required"))?;
+    read(state).project_id(name, true)?;
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let req: ProjectReq = ctx.json()?;
+    let name = req.project_name.clone().unwrap_or_default();
+    let id = write(state).create_project(req, actor_id(&ctx.identity))?;
+    let by_name = ctx
+        .header("X-Resource-Name-In-Location")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    Ok(Reply::created(if by_name {
+        ctx.location(name)
+    } else {
+        ctx.location(id)
+    }))
+}
+
+fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    let id = project_of(ctx, &s)?;
+    Ok(Reply::ok(&s.project_view(id)))
+}
+
+fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let req: ProjectReq = ctx.json()?;
+    let mut s = write(state);
+    let id = project_of(ctx, &s)?;
+    s.update_project(id, req)?;
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let mut s = write(state);
+    let id = project_of(ctx, &s)?;
+    s.delete_project(id)?;
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+fn deletable(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    let id = project_of(ctx, &s)?;
+    Ok(Reply::ok(&match s.project_undeletable_reason(id) {
+        Some(message) => json!({"deletable": false, "message": message}),
+        None => json!({"deletable": true}),
+    }))
+}
+
+fn summary(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    let id = project_of(ctx, &s)?;
+    let count = |role: i64| {
+        s.members
+            .values()
+            .filter(|m| m.project_id == id && m.role_id == role)
+            .count()
+    };
+    let quota = s.quotas.values().find(|q| q.project_id == id);
+    let project = s.projects.get(&id);
+    let registry = project
+        .and_then(|p| p.registry_id)
+        .and_then(|r| s.registries.get(&r));
+    Ok(Reply::ok(&json!({
+        "repo_count": s.repositories.values().filter(|r| r.project_id == id).count(),
+        "project_admin_count": count(1),
+        "maintainer_count": count(4),
+        "developer_count": count(2),
+        "guest_count": count(3),
+        "limited_guest_count": count(5),
+        "quota": quota.map(|q| json!({"hard": q.hard, "used": q.used})),
+        "registry": registry,
+    })))
+}
+
+fn artifacts(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    let id = project_of(ctx, &s)?;
+    let with_label = ctx.query_bool("with_label")?.unwrap_or(false);
+    let with_scan = ctx.query_bool("with_scan_overview")?.unwrap_or(false);
+    let latest_only = ctx.query_bool("latest_in_repository")?.unwrap_or(false);
+    let mut docs: Vec<Value> = Vec::new();
+    for repo in s.repositories.values().filter(|r| r.project_id == id) {
+        let mut ids: Vec<i64> = s
+            .artifacts
+            .values()
+            .filter(|a| a.repository_id == repo.id)
+            .map(|a| a.id)
+            .collect();
+        if latest_only {
+            ids = ids.into_iter().max().into_iter().collect();
+        }
+        docs.extend(
+            ids.into_iter()
+                .filter_map(|a| s.artifact_view(a, with_label, with_scan)),
+        );
+    }
+    ctx.list(docs)
+}
+
+fn scanner(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    let id = project_of(ctx, &s)?;
+    let scanner = s
+        .project_scanner(id)
+        .ok_or_else(|| ApiError::not_found("no scanner is configured"))?;
+    Ok(Reply::ok(scanner))
+}
+
+fn set_scanner(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let body: Value = ctx.json()?;
+    let uuid = body
+        .get("uuid")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::unprocessable("uuid in body is required"))?
+        .to_owned();
+    let mut s = write(state);
+    let id = project_of(ctx, &s)?;
+    s.scanner(&uuid)?;
+    s.project_scanners.insert(id, uuid);
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+fn scanner_candidates(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    project_of(ctx, &s)?;
+    let docs = s.scanners.values().map(|sc| sc.doc.clone()).collect();
+    ctx.list(docs)
+}

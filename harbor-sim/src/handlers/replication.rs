@@ -1,0 +1,153 @@
+//! Replication policies and executions.
+
+use std::sync::RwLock;
+
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Handler, read, write};
+use crate::context::{Ctx, Reply};
+use crate::errors::{ApiError, ApiResult};
+use crate::state::SimState;
+
+pub(super) fn handler(op: &str) -> Option<Handler> {
+    Some(match op {
+        "listReplicationPolicies" => list_policies,
+        "createReplicationPolicy" => create_policy,
+        "getReplicationPolicy" => get_policy,
+        "deleteReplicationPolicy" => delete_policy,
+        "updateReplicationPolicy" => update_policy,
+        "listReplicationExecutions" => list_executions,
+        "startReplication" => start,
+        "getReplicationExecution" => get_execution,
+        "stopReplication" => stop,
+        "listReplicationTasks" => list_tasks,
+        "getReplicationLog" => log,
+        _ => return None,
+    })
+}
+
+fn list_policies(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    let name = ctx.query("name");
+    ctx.list(
+        s.replication_policies
+            .values()
+            .filter(|p| name.is_none_or(|n| p.name().contains(n)))
+            .map(|p| p.doc.clone())
+            .collect(),
+    )
+}
+
+fn create_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let doc: Value = ctx.json()?;
+    let id = write(state).create_replication_policy(doc)?;
+    Ok(Reply::created(ctx.location(id)))
+}
+
+fn get_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("id")?;
+    let s = read(state);
+    Ok(Reply::ok(s.replication_policies.get(&id).ok_or_else(
+        || ApiError::not_found(format!("policy {id} not found")),
+    )?))
+}
+
+fn delete_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("id")?;
+    let mut s = write(state);
+    s.replication_policies
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(format!("policy {id} not found")))?;
+    if s.replication_executions
+        .values()
+        .any(|e| e.policy_id == id && e.status == "InProgress")
+    {
+        return Err(ApiError::precondition("the policy has running executions"));
+    }
+    s.replication_policies.remove(&id);
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+fn update_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("id")?;
+    let doc: Value = ctx.json()?;
+    write(state).update_replication_policy(id, doc)?;
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+fn list_executions(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    let policy: Option<i64> = ctx.query("policy_id").and_then(|p| p.parse().ok());
+    let status = ctx.query("status");
+    let trigger = ctx.query("trigger");
+    let docs = s
+        .replication_executions
+        .values()
+        .filter(|e| {
+            policy.is_none_or(|p| e.policy_id == p)
+                && status.is_none_or(|st| e.status == st)
+                && trigger.is_none_or(|t| e.trigger == t)
+        })
+        .map(|e| json!(e))
+        .collect();
+    ctx.list(docs)
+}
+
+#[derive(Deserialize)]
+struct StartReq {
+    policy_id: Option<i64>,
+}
+
+fn start(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let req: StartReq = ctx.json()?;
+    let policy = req
+        .policy_id
+        .ok_or_else(|| ApiError::bad_request("policy_id is required"))?;
+    let id = write(state).start_replication(policy)?;
+    Ok(Reply::created(ctx.location(id)))
+}
+
+fn get_execution(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("id")?;
+    let s = read(state);
+    Ok(Reply::ok(s.replication_executions.get(&id).ok_or_else(
+        || ApiError::not_found(format!("execution {id} not found")),
+    )?))
+}
+
+fn stop(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("id")?;
+    write(state).stop_replication(id)?;
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+fn list_tasks(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("id")?;
+    let s = read(state);
+    let e = s
+        .replication_executions
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(format!("execution {id} not found")))?;
+    let task = json!({
+        "id": id, "execution_id": id, "status": e.status, "job_id": format!("job-{id}"), "operation": "copy",
+        "resource_type": "image", "src_resource": "library/nginx:[latest]", "dst_resource": "library/nginx:[latest]",
+        "start_time": e.start_time, "end_time": e.end_time,
+    });
+    ctx.list(vec![task])
+}
+
+fn log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("id")?;
+    let task = ctx.path_id("task_id")?;
+    let s = read(state);
+    s.replication_executions
+        .get(&id)
+        .filter(|_| task == id)
+        .ok_or_else(|| ApiError::not_found(format!("task {task} not found")))?;
+    Ok(Reply::text(
+        StatusCode::OK,
+        format!("replication task {task} of execution {id}: copying library/nginx:latest\n"),
+    ))
+}

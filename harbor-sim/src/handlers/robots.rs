@@ -1,0 +1,113 @@
+//! Robot accounts.
+
+use std::sync::RwLock;
+
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Handler, actor_id, read, write};
+use crate::context::{Ctx, Reply};
+use crate::errors::{ApiError, ApiResult};
+use crate::state::SimState;
+use crate::state::robots::RobotCreate;
+
+pub(super) fn handler(op: &str) -> Option<Handler> {
+    Some(match op {
+        "ListRobot" => list,
+        "CreateRobot" => create,
+        "GetRobotByID" => get,
+        "UpdateRobot" => update,
+        "RefreshSec" => refresh,
+        "DeleteRobot" => delete,
+        _ => return None,
+    })
+}
+
+fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    ctx.list(s.robots.values().map(|r| json!(r)).collect())
+}
+
+fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let req: RobotCreate = ctx.json()?;
+    let (id, name, secret, expires_at) = write(state).create_robot(req, actor_id(&ctx.identity))?;
+    let created = read(state).robots.get(&id).map(|r| r.creation_time.clone());
+    let reply = Reply::json(
+        StatusCode::CREATED,
+        &json!({"id": id, "name": name, "secret": secret, "creation_time": created, "expires_at": expires_at}),
+    );
+    Ok(reply.with_header("Location", ctx.location(id)))
+}
+
+fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("robot_id")?;
+    let s = read(state);
+    let robot = s
+        .robots
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(format!("robot {id} not found")))?;
+    Ok(Reply::ok(robot))
+}
+
+#[derive(Deserialize)]
+struct RobotUpdate {
+    name: Option<String>,
+    description: Option<String>,
+    disable: Option<bool>,
+    duration: Option<i64>,
+    permissions: Option<Vec<Value>>,
+}
+
+fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("robot_id")?;
+    let req: RobotUpdate = ctx.json()?;
+    let mut s = write(state);
+    let robot = s.robot_mut(id)?;
+    if let Some(name) = &req.name
+        && name != &robot.name
+        && !robot.name.ends_with(&format!("${name}"))
+        && !robot.name.ends_with(&format!("+{name}"))
+    {
+        return Err(ApiError::bad_request("a robot account cannot be renamed"));
+    }
+    if let Some(d) = req.description {
+        robot.description = d;
+    }
+    if let Some(d) = req.disable {
+        robot.disable = d;
+    }
+    if let Some(d) = req.duration {
+        robot.duration = d;
+    }
+    if let Some(p) = req.permissions {
+        robot.permissions = Value::Array(p);
+    }
+    robot.update_time = crate::state::now();
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+struct RobotSec {
+    secret: Option<String>,
+}
+
+fn refresh(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("robot_id")?;
+    let req: RobotSec = if ctx.body.is_empty() {
+        RobotSec { secret: None }
+    } else {
+        ctx.json()?
+    };
+    let secret = write(state).refresh_robot_secret(id, req.secret)?;
+    Ok(Reply::ok(&json!({"secret": secret})))
+}
+
+fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("robot_id")?;
+    write(state)
+        .robots
+        .remove(&id)
+        .ok_or_else(|| ApiError::not_found(format!("robot {id} not found")))?;
+    Ok(Reply::empty(StatusCode::OK))
+}

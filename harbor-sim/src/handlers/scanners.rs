@@ -1,0 +1,97 @@
+//! Scanner registrations.
+
+use std::sync::RwLock;
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::{Handler, read, write};
+use crate::context::{Ctx, Reply};
+use crate::errors::{ApiError, ApiResult};
+use crate::state::SimState;
+
+pub(super) fn handler(op: &str) -> Option<Handler> {
+    Some(match op {
+        "listScanners" => list,
+        "createScanner" => create,
+        "pingScanner" => ping,
+        "getScanner" => get,
+        "updateScanner" => update,
+        "deleteScanner" => delete,
+        "setScannerAsDefault" => set_default,
+        "getScannerMetadata" => metadata,
+        _ => return None,
+    })
+}
+
+fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    ctx.list(s.scanners.values().map(|sc| sc.doc.clone()).collect())
+}
+
+fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let req: Value = ctx.json()?;
+    let id = write(state).create_scanner(req)?;
+    Ok(Reply::created(ctx.location(id)))
+}
+
+fn ping(ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let req: Value = ctx.json()?;
+    let url = req
+        .get("url")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::unprocessable("url in body is required"))?;
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(ApiError::bad_request(format!(
+            "invalid scanner url {url:?}"
+        )));
+    }
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    Ok(Reply::ok(s.scanner(ctx.path("registration_id"))?))
+}
+
+fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let req: Value = ctx.json()?;
+    write(state).update_scanner(ctx.path("registration_id"), req)?;
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path("registration_id");
+    let mut s = write(state);
+    let scanner = s.scanner(id)?.clone();
+    if scanner.doc["is_default"] == json!(true) {
+        return Err(ApiError::forbidden("the default scanner cannot be deleted"));
+    }
+    s.scanners.remove(id);
+    s.project_scanners.retain(|_, v| v != id);
+    Ok(Reply::ok(&scanner))
+}
+
+fn set_default(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let req: Value = ctx.json()?;
+    if req.get("is_default") == Some(&json!(true)) {
+        write(state).set_default_scanner(ctx.path("registration_id"))?;
+    } else {
+        read(state).scanner(ctx.path("registration_id"))?;
+    }
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+fn metadata(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    let sc = s.scanner(ctx.path("registration_id"))?;
+    Ok(Reply::ok(&json!({
+        "scanner": {"name": sc.doc["adapter"], "vendor": sc.doc["vendor"], "version": sc.doc["version"]},
+        "capabilities": [{
+            "type": "vulnerability",
+            "consumes_mime_types": ["application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json"],
+            "produces_mime_types": ["application/vnd.security.vulnerability.report; version=1.1"]
+        }],
+        "properties": {"harbor.scanner-adapter/scanner-type": "os-package-vulnerability"}
+    })))
+}

@@ -1,0 +1,142 @@
+//! System information, health, ping, statistics and search.
+
+use std::sync::RwLock;
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::{Handler, read};
+use crate::auth::Identity;
+use crate::context::{Ctx, Reply};
+use crate::errors::{ApiError, ApiResult};
+use crate::state::SimState;
+
+/// The Harbor version the simulator claims to be.
+pub const HARBOR_VERSION: &str = "v2.13.0-sim";
+
+pub(super) fn handler(op: &str) -> Option<Handler> {
+    Some(match op {
+        "getHealth" => health,
+        "getPing" => ping,
+        "getSystemInfo" => system_info,
+        "getVolumes" => volumes,
+        "getStatistic" => statistics,
+        "search" => search,
+        "getCert" => cert,
+        _ => return None,
+    })
+}
+
+fn health(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let components: Vec<Value> = [
+        "core",
+        "database",
+        "jobservice",
+        "portal",
+        "redis",
+        "registry",
+        "registryctl",
+        "trivy",
+    ]
+    .iter()
+    .map(|c| json!({"name": c, "status": "healthy"}))
+    .collect();
+    Ok(Reply::ok(
+        &json!({"status": "healthy", "components": components}),
+    ))
+}
+
+fn ping(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+    Ok(Reply::text(StatusCode::OK, "Pong"))
+}
+
+fn system_info(ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let mut info = json!({
+        "current_time": crate::state::now(),
+        "auth_mode": "db_auth",
+        "primary_auth_mode": false,
+        "project_creation_restriction": "everyone",
+        "self_registration": false,
+        "has_ca_root": false,
+        "harbor_version": HARBOR_VERSION,
+        "registry_storage_provider_name": "filesystem",
+        "read_only": false,
+        "notification_enable": true,
+        "banner_message": "",
+        "oidc_provider_name": "",
+    });
+    // Anonymous callers see less, as in Harbor.
+    if ctx.identity != Identity::Anonymous {
+        info["registry_url"] = json!("harbor-sim.local");
+        info["external_url"] = json!("http://harbor-sim.local");
+    }
+    Ok(Reply::ok(&info))
+}
+
+fn volumes(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+    Ok(Reply::ok(
+        &json!({"storage": [{"total": 107_374_182_400u64, "free": 85_899_345_920u64}]}),
+    ))
+}
+
+fn statistics(_ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    let public = |pid: i64| {
+        s.projects
+            .get(&pid)
+            .is_some_and(|p| p.metadata.get("public").map(String::as_str) == Some("true"))
+    };
+    let public_projects = s.projects.keys().filter(|p| public(**p)).count();
+    let public_repos = s
+        .repositories
+        .values()
+        .filter(|r| public(r.project_id))
+        .count();
+    Ok(Reply::ok(&json!({
+        "private_project_count": s.projects.len() - public_projects,
+        "private_repo_count": s.repositories.len() - public_repos,
+        "public_project_count": public_projects,
+        "public_repo_count": public_repos,
+        "total_project_count": s.projects.len(),
+        "total_repo_count": s.repositories.len(),
+        "total_storage_consumption": s.artifacts.values().map(|a| a.size).sum::<i64>(),
+    })))
+}
+
+fn search(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let q = ctx
+        .query("q")
+        .ok_or_else(|| ApiError::unprocessable("q in query is required"))?;
+    let s = read(state);
+    let projects: Vec<Value> = s
+        .projects
+        .keys()
+        .filter_map(|id| s.project_view(*id))
+        .filter(|p| p.name.contains(q))
+        .map(|p| json!(p))
+        .collect();
+    let repositories: Vec<Value> = s
+        .repositories
+        .values()
+        .filter(|r| r.name.contains(q))
+        .map(|r| {
+            let project = s.projects.get(&r.project_id);
+            json!({
+                "project_id": r.project_id,
+                "project_name": project.map(|p| p.name.clone()),
+                "project_public": project.map(|p| p.metadata.get("public").map(String::as_str) == Some("true")),
+                "repository_name": r.name,
+                "pull_count": r.pull_count,
+                "artifact_count": s.artifacts.values().filter(|a| a.repository_id == r.id).count(),
+            })
+        })
+        .collect();
+    Ok(Reply::ok(
+        &json!({"project": projects, "repository": repositories}),
+    ))
+}
+
+fn cert(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+    // Harbor answers 404 when it runs without its own CA, as the simulator does.
+    Err(ApiError::not_found("the certificate is not found"))
+}

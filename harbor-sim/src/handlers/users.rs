@@ -1,0 +1,182 @@
+//! Users.
+
+use std::sync::RwLock;
+
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Handler, read, require_admin, write};
+use crate::auth::Identity;
+use crate::context::{Ctx, Reply};
+use crate::errors::{ApiError, ApiResult};
+use crate::state::SimState;
+use crate::state::users::{UserCreationReq, UserProfile};
+
+pub(super) fn handler(op: &str) -> Option<Handler> {
+    Some(match op {
+        "listUsers" => list,
+        "createUser" => create,
+        "getCurrentUserInfo" => current,
+        "searchUsers" => search,
+        "getUser" => get,
+        "updateUserProfile" => update_profile,
+        "deleteUser" => delete,
+        "setUserSysAdmin" => set_sysadmin,
+        "updateUserPassword" => update_password,
+        "getCurrentUserPermissions" => permissions,
+        "setCliSecret" => set_cli_secret,
+        _ => return None,
+    })
+}
+
+fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    require_admin(ctx)?;
+    let s = read(state);
+    ctx.list(s.users.values().map(|u| json!(u)).collect())
+}
+
+fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    require_admin(ctx)?;
+    let req: UserCreationReq = ctx.json()?;
+    let id = write(state).create_user(req)?;
+    Ok(Reply::created(ctx.location(id)))
+}
+
+fn current(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let Identity::User { id, .. } = ctx.identity else {
+        return Err(ApiError::unauthorized());
+    };
+    let s = read(state);
+    Ok(Reply::ok(&s.users.get(&id)))
+}
+
+fn search(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let name = ctx
+        .query("username")
+        .ok_or_else(|| ApiError::unprocessable("username in query is required"))?;
+    let s = read(state);
+    let page = ctx.page()?;
+    let docs = s
+        .users
+        .values()
+        .filter(|u| u.username.contains(name))
+        .map(|u| json!({"user_id": u.user_id, "username": u.username}))
+        .collect();
+    Ok(ctx.page_of(docs, page))
+}
+
+fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("user_id")?;
+    let s = read(state);
+    let user = s
+        .users
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(format!("user {id} not found")))?;
+    Ok(Reply::ok(user))
+}
+
+fn update_profile(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("user_id")?;
+    let req: UserProfile = ctx.json()?;
+    let mut s = write(state);
+    if let Some(email) = &req.email
+        && s.users
+            .values()
+            .any(|u| u.user_id != id && &u.email == email)
+    {
+        return Err(ApiError::conflict(format!("email {email} already exists")));
+    }
+    let user = s.user_mut(id)?;
+    if let Some(e) = req.email {
+        user.email = e;
+    }
+    if let Some(r) = req.realname {
+        user.realname = r;
+    }
+    if let Some(c) = req.comment {
+        user.comment = c;
+    }
+    user.update_time = crate::state::now();
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    require_admin(ctx)?;
+    let id = ctx.path_id("user_id")?;
+    write(state).delete_user(id)?;
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+struct SysAdminFlag {
+    sysadmin_flag: Option<bool>,
+}
+
+fn set_sysadmin(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    require_admin(ctx)?;
+    let id = ctx.path_id("user_id")?;
+    let req: SysAdminFlag = ctx.json()?;
+    let flag = req
+        .sysadmin_flag
+        .ok_or_else(|| ApiError::unprocessable("sysadmin_flag in body is required"))?;
+    write(state).user_mut(id)?.sysadmin_flag = flag;
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+struct PasswordReq {
+    old_password: Option<String>,
+    new_password: Option<String>,
+}
+
+fn update_password(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("user_id")?;
+    let req: PasswordReq = ctx.json()?;
+    let new = req
+        .new_password
+        .ok_or_else(|| ApiError::bad_request("new_password is required"))?;
+    let by_admin =
+        matches!(&ctx.identity, Identity::User { sysadmin: true, id: me, .. } if *me != id);
+    write(state).change_password(id, req.old_password.as_deref(), &new, by_admin)?;
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+fn permissions(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let perms: Vec<_> = [
+        "project",
+        "repository",
+        "artifact",
+        "label",
+        "member",
+        "robot",
+    ]
+    .iter()
+    .flat_map(|r| {
+        ["read", "create", "update", "delete", "list"]
+            .map(move |a| json!({"resource": r, "action": a}))
+    })
+    .collect();
+    Ok(Reply::ok(&perms))
+}
+
+#[derive(Deserialize)]
+struct CliSecret {
+    secret: Option<String>,
+}
+
+fn set_cli_secret(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("user_id")?;
+    let req: CliSecret = ctx.json()?;
+    req.secret
+        .filter(|s| s.len() >= 8)
+        .ok_or_else(|| ApiError::bad_request("the CLI secret must have at least 8 characters"))?;
+    let s = read(state);
+    s.users
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(format!("user {id} not found")))?;
+    // Harbor only accepts this in OIDC mode; the simulator runs in database mode.
+    Err(ApiError::precondition(
+        "the CLI secret can only be set in OIDC authentication mode",
+    ))
+}

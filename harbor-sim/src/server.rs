@@ -1,0 +1,308 @@
+//! Starting and stopping the simulator, and the handle tests use to look inside.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum::extract::Request;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower::ServiceExt as _;
+
+use crate::counters::{Counters, OpCounts};
+use crate::dispatch::{ResetConnection, dispatch};
+use crate::errors::ApiResult;
+use crate::faults::{FaultError, FaultPlan, FaultRule};
+use crate::operation::OpSpec;
+use crate::router::RouteTable;
+use crate::session::Sessions;
+use crate::state::SimState;
+
+/// Everything the request path shares.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) routes: RouteTable,
+    pub(crate) state: RwLock<SimState>,
+    pub(crate) initial: SimState,
+    pub(crate) faults: FaultPlan,
+    pub(crate) counters: Counters,
+    pub(crate) sessions: Sessions,
+}
+
+/// How to start a simulator.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let sim = harbor_sim::Simulator::builder().seed_demo(true).start().await?;
+/// assert!(sim.base_url().starts_with("http://127.0.0.1:"));
+/// assert_eq!(sim.handle().state().projects.len(), 2);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct SimulatorBuilder {
+    addr: SocketAddr,
+    admin_user: String,
+    admin_password: String,
+    seed: bool,
+}
+
+impl Default for SimulatorBuilder {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            admin_user: "admin".into(),
+            admin_password: "Harbor12345".into(),
+            seed: false,
+        }
+    }
+}
+
+impl SimulatorBuilder {
+    /// The address to listen on; the default is an ephemeral loopback port.
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// The admin's credentials (default `admin` / `Harbor12345`).
+    pub fn admin(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.admin_user = user.into();
+        self.admin_password = password.into();
+        self
+    }
+
+    /// Whether to start with the demo data ([`SimState::seed_demo`]).
+    pub fn seed_demo(mut self, seed: bool) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Binds the port and starts serving on the current tokio runtime.
+    pub async fn start(self) -> std::io::Result<RunningSimulator> {
+        let mut state = SimState::with_admin(&self.admin_user, &self.admin_password);
+        if self.seed {
+            state
+                .seed_demo()
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+        }
+        let ops: &'static [OpSpec] = &crate::operation::TABLE;
+        let shared = Arc::new(Shared {
+            routes: RouteTable::new(ops),
+            initial: state.clone(),
+            state: RwLock::new(state),
+            faults: FaultPlan::default(),
+            counters: Counters::new(ops.iter().map(|o| o.id)),
+            sessions: Sessions::default(),
+        });
+        let listener = TcpListener::bind(self.addr).await?;
+        let addr = listener.local_addr()?;
+        let router = Router::new()
+            .nest("/_sim", crate::admin::router())
+            .fallback(dispatch)
+            .with_state(shared.clone());
+        let (stop_tx, stop_rx) = watch::channel(false);
+        tokio::spawn(accept_loop(listener, router, stop_rx));
+        Ok(RunningSimulator {
+            addr,
+            handle: SimHandle { shared },
+            stop: stop_tx,
+        })
+    }
+}
+
+/// The entry point: `Simulator::builder()...start().await`.
+#[derive(Debug)]
+pub struct Simulator;
+
+impl Simulator {
+    /// A builder with the defaults: ephemeral loopback port, admin / Harbor12345, no demo data.
+    pub fn builder() -> SimulatorBuilder {
+        SimulatorBuilder::default()
+    }
+
+    /// Starts a simulator with the demo data on an ephemeral loopback port.
+    pub async fn start() -> std::io::Result<RunningSimulator> {
+        Self::builder().seed_demo(true).start().await
+    }
+}
+
+/// The connection layer could not answer (the `Reset` fault): hyper closes the connection.
+#[derive(Debug)]
+struct ConnectionReset;
+
+impl std::fmt::Display for ConnectionReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection reset by fault injection")
+    }
+}
+
+impl std::error::Error for ConnectionReset {}
+
+async fn accept_loop(listener: TcpListener, router: Router, mut stop: watch::Receiver<bool>) {
+    loop {
+        let stream = tokio::select! {
+            _ = stop.changed() => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let mut stop = stop.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                let router = router.clone();
+                async move {
+                    let response = router
+                        .oneshot(req.map(axum::body::Body::new))
+                        .await
+                        .unwrap_or_else(|e: Infallible| match e {});
+                    if response.extensions().get::<ResetConnection>().is_some() {
+                        Err(ConnectionReset)
+                    } else {
+                        Ok(response)
+                    }
+                }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = conn => {}
+                _ = stop.changed() => {}
+            }
+        });
+    }
+}
+
+/// A simulator serving in the background; dropping it stops it.
+#[derive(Debug)]
+pub struct RunningSimulator {
+    addr: SocketAddr,
+    handle: SimHandle,
+    stop: watch::Sender<bool>,
+}
+
+impl RunningSimulator {
+    /// `http://127.0.0.1:<port>`: give it to a client (which adds `/api/v2.0`).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:<port>/api/v2.0`.
+    pub fn api_url(&self) -> String {
+        format!("http://{}{}", self.addr, crate::router::API_BASE)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The handle to inspect and steer the simulator.
+    pub fn handle(&self) -> &SimHandle {
+        &self.handle
+    }
+
+    /// Stops accepting and closes open connections.
+    pub fn shutdown(self) {
+        drop(self);
+    }
+}
+
+impl Drop for RunningSimulator {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Looks inside a running simulator: state, counters, faults. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct SimHandle {
+    shared: Arc<Shared>,
+}
+
+impl SimHandle {
+    /// A copy of the whole state.
+    pub fn state(&self) -> SimState {
+        crate::handlers::read(&self.shared.state).clone()
+    }
+
+    /// Runs `f` with the state locked for writing (to arrange a scenario).
+    pub fn with_state<T>(&self, f: impl FnOnce(&mut SimState) -> T) -> T {
+        f(&mut crate::handlers::write(&self.shared.state))
+    }
+
+    /// What a `docker push` of `project/repository:tag` does; returns the new digest.
+    pub fn push_image(&self, project: &str, repository: &str, tag: &str) -> ApiResult<String> {
+        self.with_state(|s| {
+            s.push(
+                project,
+                repository,
+                Some(tag),
+                &format!("{project}/{repository}:{tag}:{}", s.artifacts.len()),
+            )
+        })
+    }
+
+    /// Puts the state back to what it was at start, clears faults and counters.
+    pub fn reset(&self) {
+        *crate::handlers::write(&self.shared.state) = self.shared.initial.clone();
+        self.shared.faults.clear();
+        self.shared.counters.reset();
+    }
+
+    /// Installs a fault rule.
+    pub fn inject(&self, rule: FaultRule) -> Result<(), FaultError> {
+        if let Some(op) = &rule.operation
+            && self.shared.counters.get(op).is_none()
+        {
+            return Err(FaultError::UnknownOperation(op.clone()));
+        }
+        self.shared.faults.install(rule)
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        self.shared.faults.clear();
+    }
+
+    /// The rules still installed.
+    pub fn faults(&self) -> Vec<FaultRule> {
+        self.shared.faults.rules()
+    }
+
+    /// The counters of one operation id (`None` for an unknown id).
+    pub fn counts(&self, operation: &str) -> Option<OpCounts> {
+        self.shared.counters.get(operation)
+    }
+
+    /// Every operation with a non-zero counter.
+    pub fn counters(&self) -> BTreeMap<String, OpCounts> {
+        self.shared.counters.snapshot()
+    }
+
+    /// Zeroes every counter.
+    pub fn reset_counters(&self) {
+        self.shared.counters.reset();
+    }
+
+    /// How many operations are routed.
+    pub fn operations_routed(&self) -> usize {
+        self.shared.routes.len()
+    }
+}
+
+impl SimHandle {
+    pub(crate) fn from_shared(shared: Arc<Shared>) -> Self {
+        Self { shared }
+    }
+}

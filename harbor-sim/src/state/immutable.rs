@@ -1,0 +1,133 @@
+//! Immutable tag rules of projects.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::SimState;
+use crate::errors::{ApiError, ApiResult};
+
+/// An immutable tag rule: Harbor's `ImmutableRule` document with its project.
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct ImmutableRule {
+    /// The document.
+    pub doc: Value,
+    /// Its project.
+    #[serde(skip)]
+    pub project_id: i64,
+}
+
+impl SimState {
+    /// Adds a rule; 409 when an identical rule exists in the project.
+    pub fn create_immutable_rule(&mut self, project_id: i64, mut doc: Value) -> ApiResult<i64> {
+        let selectors = doc.get("tag_selectors").cloned().unwrap_or(Value::Null);
+        if self.immutable_rules.values().any(|r| {
+            r.project_id == project_id
+                && r.doc["tag_selectors"] == selectors
+                && r.doc["scope_selectors"]
+                    == doc.get("scope_selectors").cloned().unwrap_or(Value::Null)
+        }) {
+            return Err(ApiError::conflict(
+                "an identical immutable rule already exists",
+            ));
+        }
+        if self
+            .immutable_rules
+            .values()
+            .filter(|r| r.project_id == project_id)
+            .count()
+            >= 15
+        {
+            return Err(ApiError::bad_request(
+                "a project holds at most 15 immutable rules",
+            ));
+        }
+        let id = self.ids.next("immutable_rule");
+        doc["id"] = json!(id);
+        if doc.get("action").is_none() {
+            doc["action"] = json!("immutable");
+        }
+        if doc.get("template").is_none() {
+            doc["template"] = json!("immutable_template");
+        }
+        if doc.get("disabled").is_none() {
+            doc["disabled"] = json!(false);
+        }
+        self.immutable_rules
+            .insert(id, ImmutableRule { doc, project_id });
+        Ok(id)
+    }
+
+    /// A project's rule, 404 when it belongs to another project.
+    pub fn immutable_rule_mut(
+        &mut self,
+        project_id: i64,
+        id: i64,
+    ) -> ApiResult<&mut ImmutableRule> {
+        self.immutable_rules
+            .get_mut(&id)
+            .filter(|r| r.project_id == project_id)
+            .ok_or_else(|| ApiError::not_found(format!("immutable rule {id} not found")))
+    }
+
+    /// Whether a tag of a repository (`library/app`) is protected by an enabled rule.
+    pub fn tag_is_immutable(&self, project_id: i64, repository: &str, tag: &str) -> bool {
+        let short = repository
+            .split_once('/')
+            .map(|x| x.1)
+            .unwrap_or(repository);
+        self.immutable_rules
+            .values()
+            .filter(|r| r.project_id == project_id && r.doc["disabled"] != json!(true))
+            .any(|r| {
+                let tags_match = r.doc["tag_selectors"]
+                    .as_array()
+                    .is_some_and(|sels| sels.iter().any(|s| selector_matches(s, tag)));
+                let repos_match = r.doc["scope_selectors"]["repository"]
+                    .as_array()
+                    .is_none_or(|sels| sels.iter().any(|s| selector_matches(s, short)));
+                tags_match && repos_match
+            })
+    }
+}
+
+/// Harbor's doublestar selectors, reduced to `**`, `*`, `{a,b}` and literals.
+fn selector_matches(selector: &Value, value: &str) -> bool {
+    let pattern = selector["pattern"].as_str().unwrap_or("**");
+    let hit = pattern
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .split(',')
+        .any(|p| glob(p.trim(), value));
+    match selector["decoration"].as_str() {
+        Some(d) if d.contains("xclude") => !hit,
+        _ => hit,
+    }
+}
+
+fn glob(pattern: &str, value: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == value,
+        Some((head, rest)) => {
+            let rest = rest.trim_start_matches('*');
+            value.starts_with(head)
+                && (0..=value.len() - head.len()).any(|i| {
+                    value.is_char_boundary(head.len() + i) && glob(rest, &value[head.len() + i..])
+                })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn globs() {
+        assert!(glob("**", "anything"));
+        assert!(glob("v*", "v1.2"));
+        assert!(glob("release-*-final", "release-3-final"));
+        assert!(!glob("v*", "latest"));
+        assert!(glob("latest", "latest"));
+    }
+}

@@ -1,0 +1,116 @@
+//! The simulator's in-memory Harbor: every stateful resource and the rules that bind them.
+
+pub mod immutable;
+pub mod labels;
+pub mod projects;
+pub mod quotas;
+pub mod registries;
+pub mod replication;
+pub mod repositories;
+pub mod robots;
+pub mod scanners;
+pub mod seed;
+pub mod users;
+pub mod webhooks;
+
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+pub use immutable::ImmutableRule;
+pub use labels::Label;
+pub use projects::{Member, Project};
+pub use quotas::Quota;
+pub use registries::Registry;
+pub use replication::{ReplicationExecution, ReplicationPolicy};
+pub use repositories::{Artifact, Repository, Tag};
+pub use robots::Robot;
+pub use scanners::Scanner;
+pub use users::User;
+pub use webhooks::WebhookPolicy;
+
+/// An RFC 3339 timestamp for now, as Harbor writes them.
+pub fn now() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+/// Separate id sequences per table, as Harbor's database has.
+#[derive(Debug, Default, Clone)]
+pub struct Sequences {
+    counters: BTreeMap<&'static str, i64>,
+}
+
+impl Sequences {
+    /// The next id of `table`, starting at 1.
+    pub fn next(&mut self, table: &'static str) -> i64 {
+        let c = self.counters.entry(table).or_insert(0);
+        *c += 1;
+        *c
+    }
+}
+
+/// Everything the simulated Harbor knows.
+#[derive(Debug, Default, Clone)]
+pub struct SimState {
+    /// Id sequences.
+    pub ids: Sequences,
+    /// Projects by id.
+    pub projects: BTreeMap<i64, Project>,
+    /// Project members by id.
+    pub members: BTreeMap<i64, Member>,
+    /// Repositories by id.
+    pub repositories: BTreeMap<i64, Repository>,
+    /// Artifacts by id.
+    pub artifacts: BTreeMap<i64, Artifact>,
+    /// Labels by id.
+    pub labels: BTreeMap<i64, Label>,
+    /// Users by id (the admin is 1).
+    pub users: BTreeMap<i64, User>,
+    /// Robot accounts by id.
+    pub robots: BTreeMap<i64, Robot>,
+    /// Registry endpoints by id.
+    pub registries: BTreeMap<i64, Registry>,
+    /// Replication policies by id.
+    pub replication_policies: BTreeMap<i64, ReplicationPolicy>,
+    /// Replication executions by id.
+    pub replication_executions: BTreeMap<i64, ReplicationExecution>,
+    /// Webhook policies by id.
+    pub webhooks: BTreeMap<i64, WebhookPolicy>,
+    /// Scanner registrations by uuid.
+    pub scanners: BTreeMap<String, Scanner>,
+    /// Which scanner each project uses, when not the default.
+    pub project_scanners: BTreeMap<i64, String>,
+    /// Immutable tag rules by id.
+    pub immutable_rules: BTreeMap<i64, ImmutableRule>,
+    /// Quotas by id (one per project).
+    pub quotas: BTreeMap<i64, Quota>,
+    /// Documents written through operations without a dedicated model (configurations,
+    /// schedules, allowlists), by a key the handler picks, so reads return what was written.
+    pub documents: BTreeMap<String, Value>,
+}
+
+impl SimState {
+    /// An empty Harbor with just the admin account.
+    pub fn with_admin(username: &str, password: &str) -> Self {
+        let mut state = Self::default();
+        let id = state.ids.next("user");
+        let now = now();
+        state.users.insert(
+            id,
+            User {
+                user_id: id,
+                username: username.to_owned(),
+                email: format!("{username}@example.com"),
+                realname: "system admin".to_owned(),
+                comment: "admin user".to_owned(),
+                password: password.to_owned(),
+                sysadmin_flag: true,
+                admin_role_in_auth: false,
+                creation_time: now.clone(),
+                update_time: now,
+            },
+        );
+        state
+    }
+}

@@ -1,0 +1,333 @@
+//! Projects, their metadata and members.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{SimState, now};
+use crate::errors::{ApiError, ApiResult};
+
+/// A project, serialized as Harbor's `Project` (with `repo_count` filled in when answered).
+#[derive(Debug, Clone, Serialize)]
+pub struct Project {
+    /// Its id.
+    pub project_id: i64,
+    /// Its owner's user id.
+    pub owner_id: i64,
+    /// Its unique name.
+    pub name: String,
+    /// The upstream registry of a proxy-cache project.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry_id: Option<i64>,
+    /// RFC 3339.
+    pub creation_time: String,
+    /// RFC 3339.
+    pub update_time: String,
+    /// Always false for a live project.
+    pub deleted: bool,
+    /// Its owner's name.
+    pub owner_name: String,
+    /// Whether its public flag may be toggled.
+    pub togglable: bool,
+    /// The caller's role (1 = project admin).
+    pub current_user_role_id: i64,
+    /// The caller's roles.
+    pub current_user_role_ids: Vec<i64>,
+    /// Repositories in it (computed on answer).
+    pub repo_count: i64,
+    /// Its metadata: every value a string, as in Harbor (`"public": "true"`).
+    pub metadata: BTreeMap<String, String>,
+    /// Its CVE allowlist.
+    pub cve_allowlist: Value,
+}
+
+/// Harbor's `ProjectReq`, as far as the simulator uses it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProjectReq {
+    /// The name (required on create).
+    pub project_name: Option<String>,
+    /// Shorthand for `metadata.public`.
+    pub public: Option<bool>,
+    /// Metadata; values may be sent as strings or booleans.
+    pub metadata: Option<BTreeMap<String, Value>>,
+    /// CVE allowlist.
+    pub cve_allowlist: Option<Value>,
+    /// Storage quota in bytes; -1 is unlimited.
+    pub storage_limit: Option<i64>,
+    /// Upstream registry for a proxy-cache project.
+    pub registry_id: Option<i64>,
+}
+
+/// A project member, serialized as Harbor's `ProjectMemberEntity`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    /// Its id.
+    pub id: i64,
+    /// The project.
+    pub project_id: i64,
+    /// The user or group name.
+    pub entity_name: String,
+    /// `projectAdmin`, `maintainer`, `developer`, `guest`, `limitedGuest`.
+    pub role_name: String,
+    /// 1 admin, 2 developer, 3 guest, 4 maintainer, 5 limited guest.
+    pub role_id: i64,
+    /// The user or group id.
+    pub entity_id: i64,
+    /// `u` for a user, `g` for a group.
+    pub entity_type: String,
+}
+
+/// The name Harbor gives a role id.
+pub fn role_name(role_id: i64) -> ApiResult<&'static str> {
+    Ok(match role_id {
+        1 => "projectAdmin",
+        2 => "developer",
+        3 => "guest",
+        4 => "maintainer",
+        5 => "limitedGuest",
+        other => return Err(ApiError::bad_request(format!("invalid role id {other}"))),
+    })
+}
+
+fn metadata_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Harbor's project name rule: lower case letters, digits and `._-`, starting with a letter
+/// or digit, 1 to 255 characters.
+fn valid_project_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+}
+
+impl SimState {
+    /// Finds a project by name or id (`X-Is-Resource-Name` forces a name).
+    pub fn project_id(&self, name_or_id: &str, is_name: bool) -> ApiResult<i64> {
+        let found = if !is_name && let Ok(id) = name_or_id.parse::<i64>() {
+            self.projects.contains_key(&id).then_some(id)
+        } else {
+            self.projects
+                .values()
+                .find(|p| p.name == name_or_id)
+                .map(|p| p.project_id)
+        };
+        found.ok_or_else(|| ApiError::not_found(format!("project {name_or_id} not found")))
+    }
+
+    /// A project as answered: `repo_count` computed.
+    pub fn project_view(&self, id: i64) -> Option<Project> {
+        let mut p = self.projects.get(&id)?.clone();
+        p.repo_count = self
+            .repositories
+            .values()
+            .filter(|r| r.project_id == id)
+            .count() as i64;
+        Some(p)
+    }
+
+    /// Creates a project; 409 when the name is taken.
+    pub fn create_project(&mut self, req: ProjectReq, owner_id: i64) -> ApiResult<i64> {
+        let name = req.project_name.clone().unwrap_or_default();
+        if !valid_project_name(&name) {
+            return Err(ApiError::bad_request(format!(
+                "project name is not in lower case or contains illegal characters: {name:?}"
+            )));
+        }
+        if self.projects.values().any(|p| p.name == name) {
+            return Err(ApiError::conflict(format!(
+                "The project named {name} already exists"
+            )));
+        }
+        if let Some(reg) = req.registry_id
+            && !self.registries.contains_key(&reg)
+        {
+            return Err(ApiError::bad_request(format!("registry {reg} not found")));
+        }
+        let id = self.ids.next("project");
+        let owner_name = self
+            .users
+            .get(&owner_id)
+            .map(|u| u.username.clone())
+            .unwrap_or_else(|| "admin".into());
+        let mut metadata = BTreeMap::from([("public".to_owned(), "false".to_owned())]);
+        for (k, v) in req.metadata.iter().flatten() {
+            metadata.insert(k.clone(), metadata_text(v));
+        }
+        if let Some(public) = req.public {
+            metadata.insert("public".into(), public.to_string());
+        }
+        let now = now();
+        self.projects.insert(
+            id,
+            Project {
+                project_id: id,
+                owner_id,
+                name: name.clone(),
+                registry_id: req.registry_id,
+                creation_time: now.clone(),
+                update_time: now.clone(),
+                deleted: false,
+                owner_name: owner_name.clone(),
+                togglable: true,
+                current_user_role_id: 1,
+                current_user_role_ids: vec![1],
+                repo_count: 0,
+                metadata,
+                cve_allowlist: req.cve_allowlist.unwrap_or_else(|| {
+                    json!({"id": id, "project_id": id, "items": [], "creation_time": now, "update_time": now})
+                }),
+            },
+        );
+        let member_id = self.ids.next("member");
+        self.members.insert(
+            member_id,
+            Member {
+                id: member_id,
+                project_id: id,
+                entity_name: owner_name,
+                role_name: "projectAdmin".into(),
+                role_id: 1,
+                entity_id: owner_id,
+                entity_type: "u".into(),
+            },
+        );
+        self.create_quota(id, &name, req.storage_limit.unwrap_or(-1));
+        Ok(id)
+    }
+
+    /// Updates metadata, allowlist and storage limit; the name never changes.
+    pub fn update_project(&mut self, id: i64, req: ProjectReq) -> ApiResult<()> {
+        let project = self
+            .projects
+            .get_mut(&id)
+            .ok_or_else(|| ApiError::not_found("project not found"))?;
+        for (k, v) in req.metadata.iter().flatten() {
+            project.metadata.insert(k.clone(), metadata_text(v));
+        }
+        if let Some(public) = req.public {
+            project.metadata.insert("public".into(), public.to_string());
+        }
+        if let Some(list) = req.cve_allowlist {
+            project.cve_allowlist = list;
+        }
+        project.update_time = now();
+        if let Some(limit) = req.storage_limit {
+            self.set_project_storage_limit(id, limit);
+        }
+        Ok(())
+    }
+
+    /// Why a project cannot be deleted, if it cannot.
+    pub fn project_undeletable_reason(&self, id: i64) -> Option<String> {
+        let repos = self
+            .repositories
+            .values()
+            .filter(|r| r.project_id == id)
+            .count();
+        let name = self
+            .projects
+            .get(&id)
+            .map(|p| p.name.as_str())
+            .unwrap_or_default();
+        (repos > 0)
+            .then(|| format!("the project {name} contains {repos} repositories, cannot be deleted"))
+    }
+
+    /// Deletes a project with everything hanging off it; refused (412) while it holds
+    /// repositories, as Harbor refuses it.
+    pub fn delete_project(&mut self, id: i64) -> ApiResult<()> {
+        if let Some(reason) = self.project_undeletable_reason(id) {
+            return Err(ApiError::precondition(reason));
+        }
+        self.projects
+            .remove(&id)
+            .ok_or_else(|| ApiError::not_found("project not found"))?;
+        self.members.retain(|_, m| m.project_id != id);
+        self.labels.retain(|_, l| l.project_id != Some(id));
+        self.webhooks.retain(|_, w| w.project_id != id);
+        self.immutable_rules.retain(|_, r| r.project_id != id);
+        self.quotas.retain(|_, q| q.project_id != id);
+        self.robots.retain(|_, r| r.project_id != Some(id));
+        self.project_scanners.remove(&id);
+        Ok(())
+    }
+
+    /// Adds a member by user name or id; 409 when already a member.
+    pub fn add_member(
+        &mut self,
+        project_id: i64,
+        user: Option<(Option<i64>, Option<String>)>,
+        group: Option<Value>,
+        role_id: i64,
+    ) -> ApiResult<i64> {
+        let role = role_name(role_id)?;
+        let (entity_id, entity_name, entity_type) = match (user, group) {
+            (Some((uid, uname)), _) => {
+                let user = self
+                    .users
+                    .values()
+                    .find(|u| {
+                        Some(u.user_id) == uid || uname.as_deref() == Some(u.username.as_str())
+                    })
+                    .ok_or_else(|| ApiError::not_found("user not found"))?;
+                (user.user_id, user.username.clone(), "u")
+            }
+            (None, Some(group)) => {
+                let name = group
+                    .get("group_name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("group")
+                    .to_owned();
+                (
+                    group.get("id").and_then(Value::as_i64).unwrap_or(0),
+                    name,
+                    "g",
+                )
+            }
+            (None, None) => {
+                return Err(ApiError::bad_request(
+                    "member_user or member_group is required",
+                ));
+            }
+        };
+        if self.members.values().any(|m| {
+            m.project_id == project_id
+                && m.entity_type == entity_type
+                && m.entity_name == entity_name
+        }) {
+            return Err(ApiError::conflict(format!(
+                "{entity_name} is already a member of the project"
+            )));
+        }
+        let id = self.ids.next("member");
+        self.members.insert(
+            id,
+            Member {
+                id,
+                project_id,
+                entity_name,
+                role_name: role.into(),
+                role_id,
+                entity_id,
+                entity_type: entity_type.into(),
+            },
+        );
+        Ok(id)
+    }
+
+    /// A member of a project, 404 when it belongs to another.
+    pub fn member_mut(&mut self, project_id: i64, mid: i64) -> ApiResult<&mut Member> {
+        self.members
+            .get_mut(&mid)
+            .filter(|m| m.project_id == project_id)
+            .ok_or_else(|| ApiError::not_found(format!("member {mid} not found")))
+    }
+}

@@ -1,0 +1,198 @@
+//! Replication policies and their executions.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{SimState, now};
+use crate::errors::{ApiError, ApiResult};
+
+/// A replication policy: Harbor's `ReplicationPolicy` document as written, with its id,
+/// timestamps and registries resolved.
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct ReplicationPolicy {
+    /// The document.
+    pub doc: Value,
+}
+
+impl ReplicationPolicy {
+    /// The policy's id.
+    pub fn id(&self) -> i64 {
+        self.doc["id"].as_i64().unwrap_or_default()
+    }
+
+    /// The policy's name.
+    pub fn name(&self) -> &str {
+        self.doc["name"].as_str().unwrap_or_default()
+    }
+
+    /// Whether it reads from or writes to registry `id`.
+    pub fn uses_registry(&self, id: i64) -> bool {
+        ["src_registry", "dest_registry"]
+            .iter()
+            .any(|k| self.doc[k]["id"].as_i64() == Some(id))
+    }
+}
+
+/// An execution, serialized as Harbor's `ReplicationExecution`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplicationExecution {
+    /// Its id.
+    pub id: i64,
+    /// Its policy.
+    pub policy_id: i64,
+    /// `InProgress`, `Succeed`, `Failed`, `Stopped`.
+    pub status: String,
+    /// `manual`, `scheduled`, `event_based`.
+    pub trigger: String,
+    /// RFC 3339.
+    pub start_time: String,
+    /// RFC 3339, once finished.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    /// Detail.
+    pub status_text: String,
+    /// Tasks in total.
+    pub total: i64,
+    /// Failed tasks.
+    pub failed: i64,
+    /// Succeeded tasks.
+    pub succeed: i64,
+    /// Running tasks.
+    pub in_progress: i64,
+    /// Stopped tasks.
+    pub stopped: i64,
+}
+
+impl SimState {
+    fn resolve_registry(&self, doc: &Value, key: &str) -> ApiResult<Value> {
+        match doc.get(key) {
+            None | Some(Value::Null) => Ok(Value::Null),
+            Some(r) => {
+                // id 0 (or none) is the local Harbor.
+                let id = r.get("id").and_then(Value::as_i64).unwrap_or(0);
+                if id == 0 {
+                    return Ok(
+                        json!({"id": 0, "name": "Local", "type": "harbor", "url": "http://harbor-sim", "status": "healthy"}),
+                    );
+                }
+                let reg = self
+                    .registries
+                    .get(&id)
+                    .ok_or_else(|| ApiError::bad_request(format!("registry {id} not found")))?;
+                Ok(json!(reg))
+            }
+        }
+    }
+
+    fn fill_policy(&self, mut doc: Value, id: i64, created: &str) -> ApiResult<Value> {
+        let name = doc
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if name.is_empty() {
+            return Err(ApiError::bad_request("policy name is required"));
+        }
+        let src = self.resolve_registry(&doc, "src_registry")?;
+        let dest = self.resolve_registry(&doc, "dest_registry")?;
+        if src.is_null() && dest.is_null() {
+            return Err(ApiError::bad_request(
+                "either src_registry or dest_registry is required",
+            ));
+        }
+        doc["id"] = json!(id);
+        doc["src_registry"] = src;
+        doc["dest_registry"] = dest;
+        doc["creation_time"] = json!(created);
+        doc["update_time"] = json!(now());
+        if doc.get("enabled").is_none() {
+            doc["enabled"] = json!(true);
+        }
+        Ok(doc)
+    }
+
+    /// Creates a policy; 409 on a duplicate name.
+    pub fn create_replication_policy(&mut self, doc: Value) -> ApiResult<i64> {
+        let name = doc.get("name").and_then(Value::as_str).unwrap_or_default();
+        if self.replication_policies.values().any(|p| p.name() == name) {
+            return Err(ApiError::conflict(format!("policy {name} already exists")));
+        }
+        let id = self.ids.next("replication_policy");
+        let doc = self.fill_policy(doc, id, &now())?;
+        self.replication_policies
+            .insert(id, ReplicationPolicy { doc });
+        Ok(id)
+    }
+
+    /// Replaces a policy.
+    pub fn update_replication_policy(&mut self, id: i64, doc: Value) -> ApiResult<()> {
+        let current = self
+            .replication_policies
+            .get(&id)
+            .ok_or_else(|| ApiError::not_found(format!("policy {id} not found")))?;
+        let created = current.doc["creation_time"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let name = doc.get("name").and_then(Value::as_str).unwrap_or_default();
+        if self
+            .replication_policies
+            .values()
+            .any(|p| p.id() != id && p.name() == name)
+        {
+            return Err(ApiError::conflict(format!("policy {name} already exists")));
+        }
+        let doc = self.fill_policy(doc, id, &created)?;
+        self.replication_policies
+            .insert(id, ReplicationPolicy { doc });
+        Ok(())
+    }
+
+    /// Starts an execution of a policy.
+    pub fn start_replication(&mut self, policy_id: i64) -> ApiResult<i64> {
+        let policy = self
+            .replication_policies
+            .get(&policy_id)
+            .ok_or_else(|| ApiError::not_found(format!("policy {policy_id} not found")))?;
+        if policy.doc["enabled"] == json!(false) {
+            return Err(ApiError::precondition(format!(
+                "the policy {policy_id} is disabled"
+            )));
+        }
+        let id = self.ids.next("replication_execution");
+        self.replication_executions.insert(
+            id,
+            ReplicationExecution {
+                id,
+                policy_id,
+                status: "InProgress".into(),
+                trigger: "manual".into(),
+                start_time: now(),
+                end_time: None,
+                status_text: String::new(),
+                total: 1,
+                failed: 0,
+                succeed: 0,
+                in_progress: 1,
+                stopped: 0,
+            },
+        );
+        Ok(id)
+    }
+
+    /// Stops a running execution.
+    pub fn stop_replication(&mut self, id: i64) -> ApiResult<()> {
+        let e = self
+            .replication_executions
+            .get_mut(&id)
+            .ok_or_else(|| ApiError::not_found(format!("execution {id} not found")))?;
+        if e.status == "InProgress" {
+            e.status = "Stopped".into();
+            e.in_progress = 0;
+            e.stopped = 1;
+            e.end_time = Some(now());
+        }
+        Ok(())
+    }
+}

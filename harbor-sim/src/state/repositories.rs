@@ -1,0 +1,291 @@
+//! Repositories, artifacts and tags: what a `docker push` leaves behind.
+
+use std::hash::{BuildHasher, RandomState};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{SimState, now};
+use crate::errors::{ApiError, ApiResult};
+
+/// A repository, serialized as Harbor's `Repository`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Repository {
+    /// Its id.
+    pub id: i64,
+    /// Its project.
+    pub project_id: i64,
+    /// The full name, project included (`library/nginx`).
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// Artifacts in it (computed on answer).
+    pub artifact_count: i64,
+    /// Pulls so far.
+    pub pull_count: i64,
+    /// RFC 3339.
+    pub creation_time: String,
+    /// RFC 3339.
+    pub update_time: String,
+}
+
+/// A tag, serialized as Harbor's `Tag`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tag {
+    /// Its id.
+    pub id: i64,
+    /// Its repository.
+    pub repository_id: i64,
+    /// Its artifact.
+    pub artifact_id: i64,
+    /// The tag name.
+    pub name: String,
+    /// RFC 3339.
+    pub push_time: String,
+    /// RFC 3339.
+    pub pull_time: String,
+    /// Whether an immutable rule protects it.
+    pub immutable: bool,
+}
+
+/// An artifact; answered as Harbor's `Artifact` through [`SimState::artifact_view`].
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    /// Its id.
+    pub id: i64,
+    /// Its project.
+    pub project_id: i64,
+    /// Its repository.
+    pub repository_id: i64,
+    /// `sha256:...`
+    pub digest: String,
+    /// Bytes.
+    pub size: i64,
+    /// RFC 3339.
+    pub push_time: String,
+    /// Its tags.
+    pub tags: Vec<Tag>,
+    /// Ids of labels attached to it.
+    pub label_ids: Vec<i64>,
+    /// Whether a scan was requested.
+    pub scanned: bool,
+}
+
+fn fake_digest(seed: &str) -> String {
+    let s = RandomState::new();
+    let parts: Vec<String> = (0..4u8)
+        .map(|i| format!("{:016x}", s.hash_one((seed, i))))
+        .collect();
+    format!("sha256:{}", parts.concat())
+}
+
+impl SimState {
+    /// Finds a repository by project and short name (`nginx` or `team/app` in `library`).
+    pub fn repository_id(&self, project: &str, repo: &str) -> ApiResult<i64> {
+        let full = format!("{project}/{repo}");
+        self.repositories
+            .values()
+            .find(|r| r.name == full)
+            .map(|r| r.id)
+            .ok_or_else(|| ApiError::not_found(format!("repository {full} not found")))
+    }
+
+    /// A repository as answered: `artifact_count` computed.
+    pub fn repository_view(&self, id: i64) -> Option<Repository> {
+        let mut r = self.repositories.get(&id)?.clone();
+        r.artifact_count = self
+            .artifacts
+            .values()
+            .filter(|a| a.repository_id == id)
+            .count() as i64;
+        Some(r)
+    }
+
+    /// What a push does: the repository if new, a new artifact (or the existing one with the
+    /// same content), and the tag moved onto it. Returns the artifact's digest.
+    pub fn push(
+        &mut self,
+        project: &str,
+        repo: &str,
+        tag: Option<&str>,
+        content: &str,
+    ) -> ApiResult<String> {
+        let project_id = self.project_id(project, true)?;
+        if repo.is_empty() || repo.split('/').any(str::is_empty) {
+            return Err(ApiError::bad_request(format!(
+                "invalid repository name {repo:?}"
+            )));
+        }
+        let full = format!("{project}/{repo}");
+        let now = now();
+        let repository_id = match self.repositories.values().find(|r| r.name == full) {
+            Some(r) => r.id,
+            None => {
+                let id = self.ids.next("repository");
+                self.repositories.insert(
+                    id,
+                    Repository {
+                        id,
+                        project_id,
+                        name: full.clone(),
+                        description: String::new(),
+                        artifact_count: 0,
+                        pull_count: 0,
+                        creation_time: now.clone(),
+                        update_time: now.clone(),
+                    },
+                );
+                id
+            }
+        };
+        let digest = fake_digest(&format!("{full}:{content}"));
+        let artifact_id = self.ids.next("artifact");
+        self.artifacts.insert(
+            artifact_id,
+            Artifact {
+                id: artifact_id,
+                project_id,
+                repository_id,
+                digest: digest.clone(),
+                size: 1024 * (content.len() as i64 + 3),
+                push_time: now.clone(),
+                tags: Vec::new(),
+                label_ids: Vec::new(),
+                scanned: false,
+            },
+        );
+        if let Some(tag) = tag {
+            // A tag lives on one artifact of a repository; pushing moves it.
+            for a in self
+                .artifacts
+                .values_mut()
+                .filter(|a| a.repository_id == repository_id)
+            {
+                a.tags.retain(|t| t.name != tag);
+            }
+            self.add_tag(artifact_id, tag)?;
+        }
+        self.refresh_quota_usage(project_id);
+        Ok(digest)
+    }
+
+    /// Finds an artifact of a repository by digest or tag.
+    pub fn artifact_id(&self, repository_id: i64, reference: &str) -> ApiResult<i64> {
+        self.artifacts
+            .values()
+            .filter(|a| a.repository_id == repository_id)
+            .find(|a| {
+                if reference.starts_with("sha256:") {
+                    a.digest == reference
+                } else {
+                    a.tags.iter().any(|t| t.name == reference)
+                }
+            })
+            .map(|a| a.id)
+            .ok_or_else(|| ApiError::not_found(format!("artifact {reference} not found")))
+    }
+
+    /// An artifact as Harbor's `Artifact`.
+    pub fn artifact_view(&self, id: i64, with_label: bool, with_scan: bool) -> Option<Value> {
+        let a = self.artifacts.get(&id)?;
+        let repo = self.repositories.get(&a.repository_id)?;
+        let mut doc = json!({
+            "id": a.id,
+            "type": "IMAGE",
+            "media_type": "application/vnd.docker.container.image.v1+json",
+            "manifest_media_type": "application/vnd.docker.distribution.manifest.v2+json",
+            "artifact_type": "application/vnd.docker.container.image.v1+json",
+            "project_id": a.project_id,
+            "repository_id": a.repository_id,
+            "repository_name": repo.name,
+            "digest": a.digest,
+            "size": a.size,
+            "icon": "sha256:0048162a053eef4d4ce3fe7518615bef084403614f8bca43b40ae2e762e11e06",
+            "push_time": a.push_time,
+            "pull_time": "0001-01-01T00:00:00.000Z",
+            "extra_attrs": {"architecture": "amd64", "os": "linux", "config": {}},
+            "annotations": {},
+            "references": [],
+            "tags": a.tags,
+            "addition_links": {
+                "build_history": {"absolute": false, "href": format!("/api/v2.0/projects/{}/repositories/{}/artifacts/{}/additions/build_history", repo.name.split('/').next().unwrap_or_default(), repo.name.split_once('/').map(|x| x.1).unwrap_or_default().replace('/', "%252F"), a.digest)}
+            },
+            "accessories": [],
+        });
+        if with_label {
+            let labels: Vec<&super::Label> = a
+                .label_ids
+                .iter()
+                .filter_map(|l| self.labels.get(l))
+                .collect();
+            doc["labels"] = json!(labels);
+        }
+        if with_scan {
+            doc["scan_overview"] = if a.scanned {
+                json!({"application/vnd.security.vulnerability.report; version=1.1": {
+                    "report_id": format!("report-{}", a.id), "scan_status": "Success", "severity": "None",
+                    "duration": 1, "complete_percent": 100, "scanner": {"name": "Trivy", "vendor": "Aqua Security", "version": "v0.50.0"}
+                }})
+            } else {
+                json!({})
+            };
+        }
+        Some(doc)
+    }
+
+    /// Tags an artifact; 409 when the repository already has the tag.
+    pub fn add_tag(&mut self, artifact_id: i64, name: &str) -> ApiResult<()> {
+        if name.is_empty() || name.len() > 128 || name.contains(['/', ':', ' ']) {
+            return Err(ApiError::bad_request(format!("invalid tag name {name:?}")));
+        }
+        let repository_id = self
+            .artifacts
+            .get(&artifact_id)
+            .ok_or_else(|| ApiError::not_found("artifact not found"))?
+            .repository_id;
+        if self
+            .artifacts
+            .values()
+            .any(|a| a.repository_id == repository_id && a.tags.iter().any(|t| t.name == name))
+        {
+            return Err(ApiError::conflict(format!("tag {name} already exists")));
+        }
+        let id = self.ids.next("tag");
+        let now = now();
+        let artifact = self
+            .artifacts
+            .get_mut(&artifact_id)
+            .ok_or_else(|| ApiError::not_found("artifact not found"))?;
+        artifact.tags.push(Tag {
+            id,
+            repository_id,
+            artifact_id,
+            name: name.to_owned(),
+            push_time: now,
+            pull_time: "0001-01-01T00:00:00.000Z".into(),
+            immutable: false,
+        });
+        Ok(())
+    }
+
+    /// Deletes an artifact (the repository stays, empty, as in Harbor).
+    pub fn delete_artifact(&mut self, artifact_id: i64) -> ApiResult<()> {
+        let a = self
+            .artifacts
+            .remove(&artifact_id)
+            .ok_or_else(|| ApiError::not_found("artifact not found"))?;
+        self.refresh_quota_usage(a.project_id);
+        Ok(())
+    }
+
+    /// Deletes a repository and its artifacts.
+    pub fn delete_repository(&mut self, id: i64) -> ApiResult<()> {
+        let r = self
+            .repositories
+            .remove(&id)
+            .ok_or_else(|| ApiError::not_found("repository not found"))?;
+        self.artifacts.retain(|_, a| a.repository_id != id);
+        self.refresh_quota_usage(r.project_id);
+        Ok(())
+    }
+}

@@ -1,0 +1,137 @@
+//! Demo data: a small, believable Harbor to explore.
+
+use serde_json::json;
+
+use super::SimState;
+use super::labels::LabelReq;
+use super::projects::ProjectReq;
+use super::registries::RegistryReq;
+use super::robots::RobotCreate;
+use super::users::UserCreationReq;
+
+/// The secret of the seeded `robot$ci` account.
+pub const SEED_ROBOT_SECRET: &str = "CiRobotSecret1";
+/// The password of the seeded users `alice` and `bob`.
+pub const SEED_USER_PASSWORD: &str = "Passw0rdDemo";
+
+fn project(name: &str, public: bool) -> ProjectReq {
+    ProjectReq {
+        project_name: Some(name.into()),
+        public: Some(public),
+        metadata: None,
+        cve_allowlist: None,
+        storage_limit: None,
+        registry_id: None,
+    }
+}
+
+impl SimState {
+    /// Adds the demo data: projects `library` (public) and `demo`, repositories
+    /// `library/nginx`, `library/alpine`, `demo/team/app` (a nested name), tags, labels,
+    /// users `alice` and `bob`, the robot `robot$ci`, a Docker Hub registry, a replication
+    /// policy, the default Trivy scanner, an immutable rule and a webhook.
+    ///
+    /// Seeding a state that already has these names fails with the conflict it meets.
+    pub fn seed_demo(&mut self) -> crate::errors::ApiResult<()> {
+        let library = self.create_project(project("library", true), 1)?;
+        let demo = self.create_project(project("demo", false), 1)?;
+        self.push("library", "nginx", Some("1.27"), "nginx-1.27")?;
+        self.push("library", "nginx", Some("latest"), "nginx-1.28")?;
+        self.push("library", "alpine", Some("3.20"), "alpine-3.20")?;
+        self.push("demo", "team/app", Some("v1.0.0"), "app-1")?;
+        self.push("demo", "team/app", Some("v1.1.0"), "app-2")?;
+        let stable = self.create_label(LabelReq {
+            name: Some("stable".into()),
+            description: Some("ready for production".into()),
+            color: Some("#48960C".into()),
+            scope: Some("g".into()),
+            project_id: None,
+        })?;
+        self.create_label(LabelReq {
+            name: Some("qa".into()),
+            description: Some("under test".into()),
+            color: Some("#F2C53D".into()),
+            scope: Some("p".into()),
+            project_id: Some(demo),
+        })?;
+        let nginx = self.repository_id("library", "nginx")?;
+        let stable_nginx = self.artifact_id(nginx, "1.27")?;
+        self.attach_label(stable_nginx, stable)?;
+        for (name, real) in [("alice", "Alice Liddell"), ("bob", "Bob Builder")] {
+            let id = self.create_user(UserCreationReq {
+                username: Some(name.into()),
+                email: Some(format!("{name}@example.com")),
+                realname: Some(real.into()),
+                comment: None,
+                password: Some(SEED_USER_PASSWORD.into()),
+            })?;
+            self.add_member(
+                demo,
+                Some((Some(id), None)),
+                None,
+                if name == "alice" { 4 } else { 2 },
+            )?;
+        }
+        self.create_robot(
+            RobotCreate {
+                name: Some("ci".into()),
+                description: Some("pushes from CI".into()),
+                secret: Some(SEED_ROBOT_SECRET.into()),
+                level: Some("system".into()),
+                disable: Some(false),
+                duration: Some(-1),
+                permissions: Some(vec![json!({"kind": "project", "namespace": "*", "access": [{"resource": "repository", "action": "push"}, {"resource": "repository", "action": "pull"}]})]),
+            },
+            1,
+        )?;
+        let hub = self.create_registry(RegistryReq {
+            url: Some("https://hub.docker.com".into()),
+            name: Some("docker-hub".into()),
+            kind: Some("docker-hub".into()),
+            description: Some("upstream images".into()),
+            ..RegistryReq::default()
+        })?;
+        self.create_replication_policy(json!({
+            "name": "mirror-nginx",
+            "description": "pull nginx from Docker Hub",
+            "src_registry": {"id": hub},
+            "dest_namespace": "library",
+            "filters": [{"type": "name", "value": "library/nginx"}],
+            "trigger": {"type": "manual"},
+            "override": true,
+            "enabled": true,
+            "speed": -1,
+        }))?;
+        self.create_scanner(json!({"name": "Trivy", "url": "http://trivy-adapter:8080", "description": "built-in scanner"}))?;
+        self.create_immutable_rule(library, json!({
+            "priority": 0,
+            "tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": "1.*"}],
+            "scope_selectors": {"repository": [{"kind": "doublestar", "decoration": "repoMatches", "pattern": "**"}]},
+        }))?;
+        self.create_webhook(demo, json!({
+            "name": "notify-ci",
+            "targets": [{"type": "http", "address": "http://ci.example.com/hook", "skip_cert_verify": true, "payload_format": "Default"}],
+            "event_types": ["PUSH_ARTIFACT", "DELETE_ARTIFACT"],
+        }), "admin")?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_is_consistent() {
+        let mut s = SimState::with_admin("admin", "Harbor12345");
+        s.seed_demo().unwrap();
+        assert_eq!(s.projects.len(), 2);
+        assert_eq!(s.repositories.len(), 3);
+        assert!(s.repository_id("demo", "team/app").is_ok());
+        assert!(
+            s.delete_project(1).is_err(),
+            "a project with repositories cannot be deleted"
+        );
+        assert!(s.seed_demo().is_err(), "seeding twice conflicts");
+    }
+}

@@ -1,0 +1,527 @@
+//! The simulator's Harbor behaviour over real HTTP on loopback, without the generated client.
+
+use std::time::Duration;
+
+use harbor_sim::{Fault, FaultRule, RunningSimulator, Simulator};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn sim() -> (RunningSimulator, Client) {
+    let sim = Simulator::start().await.expect("simulator starts");
+    (sim, Client::builder().build().unwrap())
+}
+
+fn req(
+    client: &Client,
+    sim: &RunningSimulator,
+    method: Method,
+    path: &str,
+) -> reqwest::RequestBuilder {
+    client
+        .request(method, format!("{}{path}", sim.api_url()))
+        .basic_auth("admin", Some("Harbor12345"))
+}
+
+#[tokio::test(start_paused = true)]
+async fn credentials_are_required_and_checked() {
+    let (sim, client) = sim().await;
+    let url = format!("{}/projects", sim.api_url());
+    let r = client.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"errors":[{"code":"UNAUTHORIZED","message":"unauthorized"}]})
+    );
+    let r = client
+        .get(&url)
+        .basic_auth("admin", Some("wrong"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = client
+        .get(format!("{}/ping", sim.api_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "ping is anonymous");
+    assert_eq!(r.text().await.unwrap(), "Pong");
+    let r = client
+        .get(&url)
+        .basic_auth("robot$ci", Some(harbor_sim::SEED_ROBOT_SECRET))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "robots log in as robot$name");
+}
+
+#[tokio::test(start_paused = true)]
+async fn sid_cookie_sent_back_on_a_write_is_the_csrf_trap() {
+    let (sim, client) = sim().await;
+    let r = req(&client, &sim, Method::GET, "/projects/library")
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("sid="));
+    let r = req(&client, &sim, Method::POST, "/projects")
+        .header("Cookie", &cookie)
+        .json(&json!({"project_name": "trap"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["errors"][0]["message"],
+        "CSRF token invalid"
+    );
+    let r = req(&client, &sim, Method::GET, "/projects/library")
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "reads pass with the cookie");
+    assert_eq!(
+        sim.handle().counts("createProject").unwrap().writes_applied,
+        0
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn request_id_is_echoed_or_generated() {
+    let (sim, client) = sim().await;
+    let r = req(&client, &sim, Method::GET, "/projects/library")
+        .header("X-Request-Id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "abc-123");
+    let r = req(&client, &sim, Method::GET, "/projects/library")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"].len(), 36);
+}
+
+#[tokio::test(start_paused = true)]
+async fn unknown_routes_and_bad_input_get_harbors_errors() {
+    let (sim, client) = sim().await;
+    let r = req(&client, &sim, Method::GET, "/no/such/thing")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["errors"][0]["code"],
+        "NOT_FOUND"
+    );
+    let r = req(&client, &sim, Method::GET, "/projects?page_size=101")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = req(&client, &sim, Method::GET, "/robots/abc")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = req(&client, &sim, Method::POST, "/projects")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = req(&client, &sim, Method::POST, "/projects")
+        .json(&json!({"project_name": 7}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = req(&client, &sim, Method::POST, "/projects")
+        .json(&json!({"project_name": "library"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let r = req(&client, &sim, Method::DELETE, "/projects/library")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::PRECONDITION_FAILED,
+        "a project with repositories is not deleted"
+    );
+    let r = req(&client, &sim, Method::GET, "/projects/1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["name"],
+        "library",
+        "ids are accepted"
+    );
+    let r = req(&client, &sim, Method::GET, "/projects/1")
+        .header("X-Is-Resource-Name", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "X-Is-Resource-Name makes 1 a name"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn repository_names_are_encoded_twice() {
+    let (sim, client) = sim().await;
+    let r = req(
+        &client,
+        &sim,
+        Method::GET,
+        "/projects/demo/repositories/team%252Fapp/artifacts?with_tag=true",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let artifacts: Vec<Value> = r.json().await.unwrap();
+    assert_eq!(artifacts.len(), 2);
+    assert_eq!(artifacts[0]["repository_name"], "demo/team/app");
+}
+
+#[tokio::test(start_paused = true)]
+async fn pages_carry_total_and_links_in_harbors_format() {
+    let (sim, client) = sim().await;
+    for i in 0..23 {
+        let r = req(&client, &sim, Method::POST, "/projects")
+            .json(&json!({"project_name": format!("p{i:02}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/api/v2.0/projects/")
+        );
+    }
+    let r = req(
+        &client,
+        &sim,
+        Method::GET,
+        "/projects?page=2&page_size=10&sort=name",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.headers()["x-total-count"], "25");
+    assert_eq!(
+        r.headers()["link"],
+        "</api/v2.0/projects?page=1&page_size=10&sort=name>; rel=\"prev\" , </api/v2.0/projects?page=3&page_size=10&sort=name>; rel=\"next\""
+    );
+    let page: Vec<Value> = r.json().await.unwrap();
+    assert_eq!(page[0]["name"], "p08");
+    let r = req(&client, &sim, Method::GET, "/projects?page=3&page_size=10")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["link"],
+        "</api/v2.0/projects?page=2&page_size=10>; rel=\"prev\""
+    );
+    let r = req(&client, &sim, Method::GET, "/projects?q=name%3D~p1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-total-count"], "10");
+}
+
+#[tokio::test(start_paused = true)]
+async fn status_faults_with_retry_after_then_recovery() {
+    let (sim, client) = sim().await;
+    sim.handle()
+        .inject(
+            FaultRule::new(Fault::status_retry_after(429, 3))
+                .operation("getProject")
+                .times(1),
+        )
+        .unwrap();
+    sim.handle()
+        .inject(
+            FaultRule::new(Fault::status_retry_at(503, 5))
+                .operation("getProject")
+                .times(1),
+        )
+        .unwrap();
+    let r = req(&client, &sim, Method::GET, "/projects/library")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()["retry-after"], "3");
+    let r = req(&client, &sim, Method::GET, "/projects/library")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(httpdate::parse_http_date(r.headers()["retry-after"].to_str().unwrap()).is_ok());
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"code":"UNKNOWN","message":"internal server error"})
+    );
+    let r = req(&client, &sim, Method::GET, "/projects/library")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let c = sim.handle().counts("getProject").unwrap();
+    assert_eq!((c.received, c.faults), (3, 2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn reset_closes_without_an_answer() {
+    let (sim, client) = sim().await;
+    sim.handle()
+        .inject(FaultRule::new(Fault::reset()).times(1))
+        .unwrap();
+    let err = req(&client, &sim, Method::GET, "/projects/library")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(!err.is_status(), "{err:?}");
+    assert!(
+        req(&client, &sim, Method::GET, "/projects/library")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn apply_then_fail_applies_the_write() {
+    let (sim, client) = sim().await;
+    sim.handle()
+        .inject(FaultRule::new(Fault::apply_then_fail(502)).operation("createProject"))
+        .unwrap();
+    let r = req(&client, &sim, Method::POST, "/projects")
+        .json(&json!({"project_name": "applied"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
+    assert!(
+        sim.handle()
+            .state()
+            .projects
+            .values()
+            .any(|p| p.name == "applied")
+    );
+    assert_eq!(
+        sim.handle().counts("createProject").unwrap().writes_applied,
+        1
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn truncated_and_html_bodies() {
+    let (sim, client) = sim().await;
+    sim.handle()
+        .inject(FaultRule::new(Fault::Truncated).operation("getProject"))
+        .unwrap();
+    sim.handle()
+        .inject(FaultRule::new(Fault::NotJson).operation("getProject"))
+        .unwrap();
+    let r = req(&client, &sim, Method::GET, "/projects/library")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.json::<Value>().await.is_err());
+    let r = req(&client, &sim, Method::GET, "/projects/library")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "text/html");
+}
+
+#[tokio::test(start_paused = true)]
+async fn delay_holds_the_answer_past_a_timeout() {
+    let (sim, client) = sim().await;
+    sim.handle()
+        .inject(FaultRule::new(Fault::delay(Duration::from_secs(30))).operation("getProject"))
+        .unwrap();
+    let err = req(&client, &sim, Method::GET, "/projects/library")
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn seeded_fraction_through_the_admin_endpoint() {
+    let (sim, client) = sim().await;
+    let rule = json!({"operation": "getProject", "fault": {"kind": "status", "status": 500}, "trigger": {"fraction": {"fraction": 0.5, "seed": 42}}});
+    let r = client
+        .post(format!("{}/_sim/faults", sim.base_url()))
+        .json(&rule)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let mut failures = 0;
+    for _ in 0..40 {
+        if req(&client, &sim, Method::GET, "/projects/library")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == StatusCode::INTERNAL_SERVER_ERROR
+        {
+            failures += 1;
+        }
+    }
+    assert!((5..35).contains(&failures), "{failures}");
+    let counters: Value = client
+        .get(format!("{}/_sim/counters/getProject", sim.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(counters["faults"], failures);
+    let r = client
+        .delete(format!("{}/_sim/faults", sim.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let bad = client
+        .post(format!("{}/_sim/faults", sim.base_url()))
+        .json(&json!({"fault": {"kind": "status", "status": 200}, "trigger": "always"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(start_paused = true)]
+async fn robot_secret_refresh_really_changes_the_secret() {
+    let (sim, client) = sim().await;
+    let created: Value = req(&client, &sim, Method::POST, "/robots")
+        .json(&json!({"name": "deployer", "level": "system", "duration": -1, "permissions": []}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (name, old) = (
+        created["name"].as_str().unwrap().to_owned(),
+        created["secret"].as_str().unwrap().to_owned(),
+    );
+    assert_eq!(name, "robot$deployer");
+    let as_robot = |secret: String| {
+        client
+            .get(format!("{}/projects", sim.api_url()))
+            .basic_auth(&name, Some(secret))
+            .send()
+    };
+    assert_eq!(
+        as_robot(old.clone()).await.unwrap().status(),
+        StatusCode::OK
+    );
+    let id = created["id"].as_i64().unwrap();
+    let fresh: Value = req(&client, &sim, Method::PATCH, &format!("/robots/{id}"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let new = fresh["secret"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    assert_eq!(
+        as_robot(old).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(as_robot(new).await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_operation_is_routed_and_never_5xx_without_faults() {
+    let (sim, client) = sim().await;
+    assert_eq!(sim.handle().operations_routed(), 203);
+    let (mut ok, mut conforming) = (0, 0);
+    for op in harbor_sim::operations() {
+        let path: String = op
+            .path
+            .split('/')
+            .map(|seg| match seg {
+                "{project_name_or_id}" | "{project_name}" => "library".to_owned(),
+                "{repository_name}" => "nginx".to_owned(),
+                "{reference}" => "latest".to_owned(),
+                s if s.starts_with('{') => "1".to_owned(),
+                s => s.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let method = Method::from_bytes(op.method.as_bytes()).unwrap();
+        let mut r = req(&client, &sim, method, &path);
+        if op.is_write() {
+            r = r.json(&json!({}));
+        }
+        let response = r.send().await.unwrap();
+        let status = response.status();
+        assert!(!status.is_server_error(), "{} {} -> {status}", op.id, path);
+        let body = response.bytes().await.unwrap();
+        if status.is_success() {
+            ok += 1;
+            if let Some(model) = op.response_model
+                && let Some(result) = harbor_sim::body_models::check(model, &body)
+            {
+                assert!(
+                    result.is_ok(),
+                    "{} answers a {model}: {result:?} in {}",
+                    op.id,
+                    String::from_utf8_lossy(&body)
+                );
+                conforming += 1;
+            }
+        } else if op.method != "HEAD" {
+            let errors: Value =
+                serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{}: {e}", op.id));
+            assert!(
+                errors["errors"][0]["code"].is_string(),
+                "{}: {errors}",
+                op.id
+            );
+        }
+    }
+    eprintln!(
+        "{ok} of 203 answered 2xx with placeholder arguments; {conforming} bodies checked against their model"
+    );
+    let seen = sim.handle().counters();
+    assert_eq!(
+        seen.len(),
+        203,
+        "every operation id was reached: {:?}",
+        harbor_sim::operations()
+            .iter()
+            .filter(|o| !seen.contains_key(o.id))
+            .map(|o| o.id)
+            .collect::<Vec<_>>()
+    );
+}

@@ -1,0 +1,456 @@
+//! Stage 1: the attribute's `key = value` list, parsed into [`RetryArgs`].
+//!
+//! This stage only knows the syntax of each key's value. Rules that need more context
+//! (literal ranges, conflicting keys, argument names) live in `validate`.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, Path, Token, Type};
+
+use crate::suggest;
+
+/// Every key the attribute understands, in the order the documentation lists them.
+pub const KEYS: &[&str] = &[
+    "max_tries",
+    "max_time",
+    "exception",
+    "wait_gen",
+    "jitter",
+    "giveup",
+    "on_success",
+    "on_backoff",
+    "on_giveup",
+    "raise_on_giveup",
+    "on_result",
+    "logger",
+    "backoff_log_level",
+    "giveup_log_level",
+    "sleeper",
+    "settings",
+    "redact",
+    "skip",
+    "no_clone",
+    "crate",
+];
+
+/// Names other retry libraries use for our keys: an unknown key equal to one of these is a
+/// mistake with a known fix, not a wait generator parameter.
+const ALIASES: &[(&str, &str)] = &[
+    ("retries", "max_tries"),
+    ("tries", "max_tries"),
+    ("attempts", "max_tries"),
+    ("max_attempts", "max_tries"),
+    ("max_retries", "max_tries"),
+    ("timeout", "max_time"),
+    ("deadline", "max_time"),
+    ("max_elapsed", "max_time"),
+    ("max_elapsed_time", "max_time"),
+    ("max_duration", "max_time"),
+    ("exceptions", "exception"),
+    ("error", "exception"),
+    ("errors", "exception"),
+    ("retry_on", "exception"),
+    ("when", "exception"),
+    ("backoff", "wait_gen"),
+    ("wait", "wait_gen"),
+    ("strategy", "wait_gen"),
+    ("on_retry", "on_backoff"),
+    ("predicate", "on_result"),
+    ("retry_if", "on_result"),
+    ("on_predicate", "on_result"),
+    ("give_up", "giveup"),
+    ("notify", "on_backoff"),
+];
+
+/// A value together with the key that introduced it, so errors can point at either.
+#[derive(Debug, Clone)]
+pub struct Keyed<T> {
+    /// The key as written (its span is where "set twice" and conflict errors point).
+    pub key: Ident,
+    /// The parsed value.
+    pub value: T,
+}
+
+/// One hook key's value: `on_backoff = f` or `on_backoff = [f, g]`.
+#[derive(Debug, Clone)]
+pub struct HookList {
+    /// The hooks, in order.
+    pub hooks: Vec<Expr>,
+    /// Whether the value was written as a list (an empty list is allowed and means "none").
+    pub bracketed: bool,
+}
+
+/// The attribute's keys, each parsed into the syntax its value must have.
+#[derive(Debug, Clone, Default)]
+pub struct RetryArgs {
+    /// `max_tries = <u32 expression>`.
+    pub max_tries: Option<Keyed<Expr>>,
+    /// `max_time = <seconds or Duration expression>`.
+    pub max_time: Option<Keyed<Expr>>,
+    /// `exception = A` or `exception = (A, B)`: error classes.
+    pub exception: Option<Keyed<Vec<Type>>>,
+    /// `wait_gen = path` (called per call) or `wait_gen = <call or builder expression>`.
+    pub wait_gen: Option<Keyed<Expr>>,
+    /// Any other key: a parameter handed to the wait generator as a setter call.
+    pub wait_params: Vec<Keyed<Expr>>,
+    /// `jitter = path | closure | None`.
+    pub jitter: Option<Keyed<Expr>>,
+    /// `giveup = <predicate on the error>`.
+    pub giveup: Option<Keyed<Expr>>,
+    /// `on_success = hook | [hooks]`.
+    pub on_success: Option<Keyed<HookList>>,
+    /// `on_backoff = hook | [hooks]`.
+    pub on_backoff: Option<Keyed<HookList>>,
+    /// `on_giveup = hook | [hooks]`.
+    pub on_giveup: Option<Keyed<HookList>>,
+    /// `raise_on_giveup = <bool>`.
+    pub raise_on_giveup: Option<Keyed<Expr>>,
+    /// `on_result = <predicate on the Ok value>`: retry while it holds.
+    pub on_result: Option<Keyed<Expr>>,
+    /// `logger = <bool> | None`: the default tracing handler on or off.
+    pub logger: Option<Keyed<Expr>>,
+    /// `backoff_log_level = <level>`.
+    pub backoff_log_level: Option<Keyed<Expr>>,
+    /// `giveup_log_level = <level>`.
+    pub giveup_log_level: Option<Keyed<Expr>>,
+    /// `sleeper = <Sleeper expression>`.
+    pub sleeper: Option<Keyed<Expr>>,
+    /// `settings = <RetrySettings, &RetrySettings or Option of one>`.
+    pub settings: Option<Keyed<Expr>>,
+    /// `redact = [arg, ..]`: shown as `<redacted>` in `Details.args`.
+    pub redact: Option<Keyed<Vec<Ident>>>,
+    /// `skip = [arg, ..]`: left out of `Details.args`.
+    pub skip: Option<Keyed<Vec<Ident>>>,
+    /// `no_clone = [arg, ..]`: by-value arguments the body only borrows, not cloned per attempt.
+    pub no_clone: Option<Keyed<Vec<Ident>>>,
+    /// `crate = path`: where the runtime is (default `::retry_runtime`).
+    pub krate: Option<Keyed<Path>>,
+}
+
+/// Parses the tokens inside `#[retry(...)]`.
+///
+/// Every error found is returned, combined into one [`syn::Error`], so a user sees all of
+/// their mistakes at once. This function never panics, whatever the tokens.
+///
+/// ```
+/// use quote::quote;
+/// let args = retry_macros_core::args::parse_retry_args(quote!(max_tries = 3, base = 2)).unwrap();
+/// assert!(args.max_tries.is_some());
+/// assert_eq!(args.wait_params[0].key.to_string(), "base");
+///
+/// let err = retry_macros_core::args::parse_retry_args(quote!(max_trys = 3)).unwrap_err();
+/// assert!(err.to_string().contains("did you mean `max_tries`"));
+/// ```
+pub fn parse_retry_args(tokens: TokenStream) -> Result<RetryArgs, syn::Error> {
+    let (args, errors) = parse_retry_args_partial(tokens);
+    errors.map_or(Ok(args), Err)
+}
+
+/// As [`parse_retry_args`], but also returns every key that did parse, so later stages can
+/// report their own errors about them in the same compilation.
+pub fn parse_retry_args_partial(tokens: TokenStream) -> (RetryArgs, Option<syn::Error>) {
+    let mut args = RetryArgs::default();
+    let mut errors = Errors::default();
+    let parser = |input: ParseStream| {
+        parse_entries(input, &mut args, &mut errors);
+        Ok(())
+    };
+    // `parse_entries` consumes everything and records its own errors; the parser's own
+    // result can only be "unexpected trailing tokens", which cannot happen.
+    if let Err(error) = parser.parse2(tokens) {
+        errors.push(error);
+    }
+    (args, errors.0)
+}
+
+/// Collects errors so they can be reported together.
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    pub(crate) fn finish(self) -> Result<(), syn::Error> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+fn parse_entries(input: ParseStream, args: &mut RetryArgs, errors: &mut Errors) {
+    while !input.is_empty() {
+        if let Err(error) = parse_entry(input, args, errors) {
+            errors.push(error);
+            skip_past_comma(input);
+            continue;
+        }
+        if input.is_empty() {
+            break;
+        }
+        if let Err(error) = input.parse::<Token![,]>() {
+            errors.push(syn::Error::new(
+                error.span(),
+                "expected `,` between keys: `#[retry(max_tries = 3, max_time = 30)]`",
+            ));
+            skip_past_comma(input);
+        }
+    }
+}
+
+/// Error recovery: drop tokens up to and including the next top-level comma.
+fn skip_past_comma(input: ParseStream) {
+    let _ = input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((tree, next)) = rest.token_tree() {
+            rest = next;
+            if let TokenTree::Punct(punct) = &tree
+                && punct.as_char() == ','
+            {
+                break;
+            }
+        }
+        Ok(((), rest))
+    });
+}
+
+fn parse_entry(input: ParseStream, args: &mut RetryArgs, errors: &mut Errors) -> syn::Result<()> {
+    if !input.peek(Ident::peek_any) {
+        return Err(input.error(format!(
+            "expected a key such as `max_tries`; the keys are: {}",
+            KEYS.join(", ")
+        )));
+    }
+    let key = Ident::parse_any(input)?;
+    if input.peek(Token![=]) && !input.peek(Token![==]) {
+        input.parse::<Token![=]>()?;
+    } else {
+        return Err(syn::Error::new(
+            key.span(),
+            format!("expected `=` after `{key}`: write `{key} = <value>`"),
+        ));
+    }
+    if input.is_empty() || input.peek(Token![,]) {
+        return Err(syn::Error::new(
+            key.span(),
+            format!("`{key}` needs a value after `=`"),
+        ));
+    }
+    let name = key.to_string();
+    match name.as_str() {
+        "max_tries" => set(&mut args.max_tries, key, parse_expr(input)?, errors),
+        "max_time" => set(&mut args.max_time, key, parse_expr(input)?, errors),
+        "exception" => {
+            let classes = parse_exception(input)?;
+            set(&mut args.exception, key, classes, errors);
+        }
+        "wait_gen" => set(&mut args.wait_gen, key, parse_expr(input)?, errors),
+        "jitter" => set(&mut args.jitter, key, parse_expr(input)?, errors),
+        "giveup" => set(&mut args.giveup, key, parse_expr(input)?, errors),
+        "on_success" => set(&mut args.on_success, key, parse_hooks(input)?, errors),
+        "on_backoff" => set(&mut args.on_backoff, key, parse_hooks(input)?, errors),
+        "on_giveup" => set(&mut args.on_giveup, key, parse_hooks(input)?, errors),
+        "raise_on_giveup" => set(&mut args.raise_on_giveup, key, parse_expr(input)?, errors),
+        "on_result" => set(&mut args.on_result, key, parse_expr(input)?, errors),
+        "logger" => set(&mut args.logger, key, parse_expr(input)?, errors),
+        "backoff_log_level" => set(&mut args.backoff_log_level, key, parse_expr(input)?, errors),
+        "giveup_log_level" => set(&mut args.giveup_log_level, key, parse_expr(input)?, errors),
+        "sleeper" => set(&mut args.sleeper, key, parse_expr(input)?, errors),
+        "settings" => set(&mut args.settings, key, parse_expr(input)?, errors),
+        "redact" => set(&mut args.redact, key, parse_names(input)?, errors),
+        "skip" => set(&mut args.skip, key, parse_names(input)?, errors),
+        "no_clone" => set(&mut args.no_clone, key, parse_names(input)?, errors),
+        "crate" => {
+            let path = input.call(Path::parse_mod_style).map_err(|error| {
+                syn::Error::new(
+                    error.span(),
+                    "expected a path to the runtime crate, e.g. `crate = ::my_crate::retry_runtime`",
+                )
+            })?;
+            set(&mut args.krate, key, path, errors);
+        }
+        _ => {
+            // Parse the value first so a misspelt key still consumes its value.
+            let value = parse_expr(input)?;
+            if let Some(known) = misspelt_key(&name) {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!(
+                        "unknown key `{name}`; did you mean `{known}`?\n\
+                         the keys are: {}; any other key is a parameter of the wait generator",
+                        KEYS.join(", ")
+                    ),
+                ));
+            }
+            if let Some(previous) = args.wait_params.iter().find(|p| p.key == key) {
+                errors.push(set_twice(&key, &previous.key));
+            } else {
+                args.wait_params.push(Keyed { key, value });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The key an unknown key was probably meant to be: a near miss or a well-known alias.
+pub fn misspelt_key(name: &str) -> Option<&'static str> {
+    if let Some((_, key)) = ALIASES.iter().find(|(alias, _)| *alias == name) {
+        return Some(key);
+    }
+    suggest::closest(name, KEYS.iter().copied())
+}
+
+fn set<T>(slot: &mut Option<Keyed<T>>, key: Ident, value: T, errors: &mut Errors) {
+    match slot {
+        Some(previous) => errors.push(set_twice(&key, &previous.key)),
+        None => *slot = Some(Keyed { key, value }),
+    }
+}
+
+fn set_twice(key: &Ident, first: &Ident) -> syn::Error {
+    let mut error = syn::Error::new(
+        key.span(),
+        format!("`{key}` is set twice; keep one of the two"),
+    );
+    error.combine(syn::Error::new(
+        first.span(),
+        format!("`{key}` first set here"),
+    ));
+    error
+}
+
+fn parse_expr(input: ParseStream) -> syn::Result<Expr> {
+    input.parse()
+}
+
+/// `A`, `(A)`, `(A, B, ...)`: error class types.
+fn parse_exception(input: ParseStream) -> syn::Result<Vec<Type>> {
+    let start = input.span();
+    let wrong = |span: Span| {
+        syn::Error::new(
+            span,
+            "expected an error class or a tuple of them, e.g. `exception = (Timeout, ServerError)`",
+        )
+    };
+    let ty: Type = input.parse().map_err(|_| wrong(start))?;
+    match ty {
+        Type::Tuple(tuple) if tuple.elems.is_empty() => Err(syn::Error::new(
+            tuple.span(),
+            "`exception = ()` lists no error class; name at least one, or leave the key out to retry every error",
+        )),
+        Type::Tuple(tuple) => Ok(tuple.elems.into_iter().collect()),
+        Type::Paren(paren) => Ok(vec![*paren.elem]),
+        ty @ Type::Path(_) => Ok(vec![ty]),
+        other => Err(wrong(other.span())),
+    }
+}
+
+/// `f` or `[f, g, ...]`.
+fn parse_hooks(input: ParseStream) -> syn::Result<HookList> {
+    match input.parse::<Expr>()? {
+        Expr::Array(array) => Ok(HookList {
+            hooks: array.elems.into_iter().collect(),
+            bracketed: true,
+        }),
+        hook => Ok(HookList {
+            hooks: vec![hook],
+            bracketed: false,
+        }),
+    }
+}
+
+/// `name` or `[name, ...]`: argument names.
+fn parse_names(input: ParseStream) -> syn::Result<Vec<Ident>> {
+    let wrong =
+        |span: Span| syn::Error::new(span, "expected argument names, e.g. `[password, token]`");
+    if input.peek(syn::token::Bracket) {
+        let content;
+        syn::bracketed!(content in input);
+        let names = content
+            .parse_terminated(Ident::parse, Token![,])
+            .map_err(|error| wrong(error.span()))?;
+        Ok(names.into_iter().collect())
+    } else if input.peek(Ident) {
+        Ok(vec![input.parse()?])
+    } else {
+        Err(wrong(input.span()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn error_of(tokens: TokenStream) -> String {
+        parse_retry_args(tokens).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn parses_every_key_kind() {
+        let args = parse_retry_args(quote!(
+            max_tries = 5, max_time = 1.5, exception = (A, B<C, D>), wait_gen = adder,
+            base = 1, value = 2, jitter = None, giveup = is_fatal,
+            on_backoff = [log, |d| drop(d)], on_giveup = alert, raise_on_giveup = false,
+            logger = false, sleeper = MySleeper, redact = [password], skip = token,
+            no_clone = [body], crate = ::other::retry_runtime,
+        ))
+        .unwrap();
+        assert_eq!(args.exception.unwrap().value.len(), 2);
+        assert_eq!(args.wait_params.len(), 2);
+        assert_eq!(args.on_backoff.unwrap().value.hooks.len(), 2);
+        assert!(!args.on_giveup.unwrap().value.bracketed);
+        assert_eq!(args.skip.unwrap().value[0], "token");
+        assert!(args.krate.is_some());
+    }
+
+    #[test]
+    fn empty_is_all_defaults() {
+        let args = parse_retry_args(TokenStream::new()).unwrap();
+        assert!(args.max_tries.is_none() && args.wait_params.is_empty());
+    }
+
+    #[test]
+    fn reports_every_error() {
+        let message = error_of(quote!(max_trys = 1, jitter = None, jitter = None, "x" = 1));
+        assert!(message.contains("did you mean `max_tries`"), "{message}");
+        let error = parse_retry_args(quote!(max_trys = 1, jitter = None, jitter = None, "x" = 1))
+            .unwrap_err();
+        let count = error.into_iter().count();
+        // misspelt key; set twice (+ "first set here"); not a key.
+        assert_eq!(count, 4);
+    }
+
+    #[test]
+    fn aliases_point_to_our_key() {
+        assert!(error_of(quote!(retries = 3)).contains("did you mean `max_tries`"));
+        assert!(error_of(quote!(timeout = 3)).contains("did you mean `max_time`"));
+    }
+
+    #[test]
+    fn wrong_shapes() {
+        assert!(error_of(quote!(max_tries 3)).contains("expected `=` after `max_tries`"));
+        assert!(error_of(quote!(max_tries = )).contains("needs a value"));
+        assert!(error_of(quote!(exception = "Io")).contains("expected an error class"));
+        assert!(error_of(quote!(exception = ())).contains("lists no error class"));
+        assert!(error_of(quote!(redact = "pw")).contains("expected argument names"));
+        assert!(error_of(quote!(max_tries = 3 max_time = 4)).contains("expected `,`"));
+    }
+
+    #[test]
+    fn never_panics_on_garbage() {
+        for tokens in [
+            quote!(,,,),
+            quote!(= = =),
+            quote!(a = b = c),
+            quote!(crate = 1),
+            quote!(exception = [A]),
+        ] {
+            let _ = parse_retry_args(tokens);
+        }
+    }
+}

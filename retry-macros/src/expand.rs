@@ -1,0 +1,605 @@
+//! Stage 4: the validated attribute and fn, turned into the retry loop that
+//! `docs/expansion-contract.md` specifies.
+//!
+//! Every internal name is `Span::mixed_site()` and every runtime item is reached through an
+//! absolute path (`::retry_runtime::__private::..`, or `crate = path`), so nothing the user
+//! declares can shadow them. User tokens keep their spans, so errors in user expressions
+//! point at the user's code.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{Block, Expr, Ident, Lit, Pat, Stmt, Type};
+
+use crate::args::{HookList, Keyed, RetryArgs};
+use crate::item::{self, BodyKind, RetryFn};
+use crate::validate::is_none;
+
+/// The whole expansion: the fn with its body replaced by the retry loop.
+pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
+    let krate = args
+        .krate
+        .as_ref()
+        .map_or_else(|| quote!(::retry_runtime), |k| k.value.to_token_stream());
+    let cloned: Vec<item::ArgBinding> = function
+        .bindings
+        .iter()
+        .filter(|binding| {
+            binding.by_value
+                && !args
+                    .no_clone
+                    .as_ref()
+                    .is_some_and(|list| list.value.contains(&binding.ident))
+        })
+        .cloned()
+        .collect();
+    let cloned_names: Vec<Ident> = cloned.iter().map(|b| b.ident.clone()).collect();
+
+    let RetryFn {
+        attrs,
+        vis,
+        mut sig,
+        mut block,
+        kind,
+        output,
+        bindings,
+    } = function;
+
+    let mut args_for_engine = args.clone();
+    if matches!(kind, BodyKind::AsyncTrait { .. }) {
+        // async-trait moved `self` into `__self` inside its `async move` block; the
+        // attribute's expressions run there too.
+        args_for_engine = replace_self_in_args(args_for_engine);
+    }
+    let policy = policy_chain(&args_for_engine, &krate, &output, &sig.ident);
+    let shadows = clone_shadows(&cloned, &krate);
+    let details_args = details_args(args, &bindings, &krate);
+    let attempt_output = erase_impl_trait(&output);
+    let engine = Ident::new("__retry_engine", Span::mixed_site());
+    let result = Ident::new("__retry_result", Span::mixed_site());
+    let returned = Ident::new("__retry_return", Span::mixed_site());
+    let wait = Ident::new("__retry_wait", Span::mixed_site());
+    let step = Ident::new("__retry_step", Span::mixed_site());
+    // With `raise_on_giveup`, `after_attempt` needs `R: GiveUpValue`; pointing the call at
+    // the key puts "this return type has no nothing value" where the user asked for it.
+    let after_attempt_span = args
+        .raise_on_giveup
+        .as_ref()
+        .filter(|k| !is_true(&k.value))
+        .map_or_else(Span::call_site, |k| k.value.span());
+    let after_attempt = Ident::new("after_attempt", after_attempt_span);
+    let after_attempt_call = quote!(#engine.#after_attempt(#result, &[#(#details_args),*]));
+    let lp = |attempt: TokenStream, sleep: TokenStream| {
+        quote! {
+            let mut #engine = #policy;
+            loop {
+                let #result = #attempt;
+                // A statement of its own: the `args` array is a temporary that must be gone
+                // before the sleep is awaited (it holds `&dyn Debug`, which is not `Sync`).
+                let #step = #after_attempt_call;
+                match #step {
+                    #krate::__private::Step::Return(#returned) => return #returned,
+                    #krate::__private::Step::Wait(#wait) => #sleep,
+                }
+            }
+        }
+    };
+
+    match kind {
+        BodyKind::Async => {
+            strip_mut(&mut sig, &cloned_names);
+            let body = lp(
+                quote! {
+                    #krate::__private::attempt_async::<#attempt_output, _>(async {
+                        #(#shadows)*
+                        #block
+                    }).await
+                },
+                quote!(#engine.sleep(#wait).await),
+            );
+            quote!(#(#attrs)* #vis #sig { #body })
+        }
+        BodyKind::Blocking => {
+            strip_mut(&mut sig, &cloned_names);
+            let body = lp(
+                quote! {
+                    #krate::__private::attempt_sync::<#attempt_output, _>(|| {
+                        #(#shadows)*
+                        #block
+                    })
+                },
+                quote!(#engine.sleep_blocking(#wait)),
+            );
+            quote!(#(#attrs)* #vis #sig { #body })
+        }
+        BodyKind::AsyncTrait { .. } => {
+            strip_rebinding_mut(&mut block, &cloned_names);
+            if let Some(original) = item::async_trait_body_mut(&mut block) {
+                let inner = original.clone();
+                let body = lp(
+                    quote! {
+                        #krate::__private::attempt_async::<#attempt_output, _>(async {
+                            #(#shadows)*
+                            #inner
+                        }).await
+                    },
+                    quote!(#engine.sleep(#wait).await),
+                );
+                *original = syn::parse_quote!({ #body });
+            }
+            quote!(#(#attrs)* #vis #sig #block)
+        }
+    }
+}
+
+/// `policy::<R>()` followed by one builder call per key, ending in `.start(target)`.
+fn policy_chain(args: &RetryArgs, krate: &TokenStream, output: &Type, name: &Ident) -> TokenStream {
+    let output_ty = erase_impl_trait(output);
+    // Spanned at the return type: "`()` is not Result-like" points there.
+    let mut chain = quote_spanned!(output.span()=> #krate::__private::policy::<#output_ty>());
+    let mut call = |method: &str, span: Span, value: TokenStream| {
+        let method = Ident::new(method, span);
+        chain.extend(quote!(.#method(#value)));
+    };
+    if let Some(Keyed { key, value }) = &args.max_tries {
+        call("max_tries", key.span(), value.to_token_stream());
+    }
+    if let Some(Keyed { key, value }) = &args.max_time {
+        call("max_time", key.span(), max_time_value(value));
+    }
+    if let Some(Keyed { key, value }) = &args.exception {
+        // `<A as ErrorClass<_>>::is_instance(e)` would let the blanket `impl ErrorClass<E> for E`
+        // pick `_ = A` and report a confusing type mismatch; a helper with the error type as an
+        // inferred parameter and the class as an explicit one reports the class's
+        // `on_unimplemented` message at the class's span instead.
+        let error = Ident::new("__retry_error", Span::mixed_site());
+        let helper = Ident::new("__retry_is_instance", Span::mixed_site());
+        // The error type is named, not inferred: with only the blanket impl in sight, an
+        // inferred `E` would be taken from the class itself.
+        let error_ty = if contains_infer(output_ty.to_token_stream()) {
+            quote!(_)
+        } else {
+            quote!(<#output_ty as #krate::RetryOutput>::Err)
+        };
+        let checks = value
+            .iter()
+            .map(|class| quote_spanned!(class.span()=> #helper::<#class, #error_ty>(#error)));
+        call(
+            "exception",
+            key.span(),
+            quote! {
+                |#error| {
+                    #[inline(always)]
+                    fn #helper<C: #krate::ErrorClass<E>, E>(error: &E) -> bool {
+                        <C as #krate::ErrorClass<E>>::is_instance(error)
+                    }
+                    #(#checks)||*
+                }
+            },
+        );
+    }
+    if args.wait_gen.is_some() || !args.wait_params.is_empty() {
+        let (span, mut generator) = match &args.wait_gen {
+            Some(Keyed {
+                key,
+                value: Expr::Path(path),
+            }) => (key.span(), quote!(#path())),
+            Some(Keyed { key, value }) => (key.span(), value.to_token_stream()),
+            None => (args.wait_params[0].key.span(), quote!(#krate::wait::expo())),
+        };
+        for Keyed { key, value } in &args.wait_params {
+            // The setter carries the key's span: a misspelt parameter is
+            // "no method named `bsae`" right at that key.
+            generator.extend(quote_spanned!(key.span()=> .#key(#value)));
+        }
+        call("wait_gen", span, generator);
+    }
+    if let Some(Keyed { key, value }) = &args.jitter {
+        let jitter = if is_none(value) {
+            quote_spanned!(value.span()=> #krate::jitter::no_jitter)
+        } else if let Expr::Closure(_) = value {
+            // A closure given to a `J: Jitter` bound gets no parameter type from it; a
+            // direct `FnMut(Duration) -> Duration` bound lets `|wait| wait / 2` infer.
+            let helper = Ident::new("__retry_jitter_fn", Span::mixed_site());
+            quote! {{
+                fn #helper<F: ::core::ops::FnMut(::core::time::Duration) -> ::core::time::Duration>(f: F) -> F { f }
+                #helper(#value)
+            }}
+        } else {
+            value.to_token_stream()
+        };
+        call("jitter", key.span(), jitter);
+    }
+    if let Some(Keyed { key, value }) = &args.giveup {
+        call("giveup", key.span(), value.to_token_stream());
+    }
+    if let Some(Keyed { key, value }) = &args.on_result {
+        call("on_result", key.span(), value.to_token_stream());
+    }
+    for (method, keyed) in [
+        ("on_success", &args.on_success),
+        ("on_backoff", &args.on_backoff),
+        ("on_giveup", &args.on_giveup),
+    ] {
+        if let Some(Keyed { key, value }) = keyed {
+            call(method, key.span(), hooks_value(value, krate));
+        }
+    }
+    if let Some(Keyed { key, value }) = &args.logger {
+        let enabled = if is_none(value) {
+            quote_spanned!(value.span()=> false)
+        } else {
+            value.to_token_stream()
+        };
+        call("logger", key.span(), enabled);
+    }
+    for (method, keyed) in [
+        ("backoff_log_level", &args.backoff_log_level),
+        ("giveup_log_level", &args.giveup_log_level),
+    ] {
+        if let Some(Keyed { key, value }) = keyed {
+            call(method, key.span(), level_value(value));
+        }
+    }
+    // `raise_on_giveup = true` is the default; the builder call would switch the engine to
+    // the mode that needs a "nothing" value, so a literal `true` emits nothing.
+    if let Some(Keyed { key, value }) = &args.raise_on_giveup
+        && !is_true(value)
+    {
+        call("raise_on_giveup", key.span(), value.to_token_stream());
+    }
+    if let Some(Keyed { key, value }) = &args.sleeper {
+        call("sleeper", key.span(), value.to_token_stream());
+    }
+    // Last, because when present it replaces every other value.
+    if let Some(Keyed { key, value }) = &args.settings {
+        let settings = if is_none(value) {
+            quote_spanned!(value.span()=> ::core::option::Option::None::<#krate::RetrySettings<_>>)
+        } else {
+            value.to_token_stream()
+        };
+        call("settings", key.span(), settings);
+    }
+    let target = unraw(name);
+    chain.extend(quote!(.start(::core::concat!(::core::module_path!(), "::", #target))));
+    chain
+}
+
+/// Number literals are seconds; anything else is handed to `IntoMaxTime` as written.
+fn max_time_value(value: &Expr) -> TokenStream {
+    let span = value.span();
+    match value {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(int), ..
+        }) => {
+            let digits = syn::LitInt::new(int.base10_digits(), int.span());
+            quote_spanned!(span=> ::core::time::Duration::from_secs(#digits))
+        }
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Float(float),
+            ..
+        }) => {
+            let digits = syn::LitFloat::new(&format!("{}f64", float.base10_digits()), float.span());
+            quote_spanned!(span=> ::core::time::Duration::from_secs_f64(#digits))
+        }
+        // `-0` and `-0.0`: validation let them through as zero.
+        Expr::Unary(_) => quote_spanned!(span=> ::core::time::Duration::ZERO),
+        other => other.to_token_stream(),
+    }
+}
+
+/// One hook as is; a list as a tuple (the runtime implements `Hook` for tuples).
+fn hooks_value(list: &HookList, krate: &TokenStream) -> TokenStream {
+    let hooks = list.hooks.iter().map(|hook| match hook {
+        // A closure given to an `H: Hook<E>` bound gets no parameter type from it; a direct
+        // `Fn(&Details<'_, E>)` bound lets `|details| ..` infer.
+        Expr::Closure(_) => {
+            let helper = Ident::new("__retry_hook_fn", Span::mixed_site());
+            quote! {{
+                fn #helper<E, F: ::core::ops::Fn(&#krate::Details<'_, E>)>(f: F) -> F { f }
+                #helper(#hook)
+            }}
+        }
+        other => other.to_token_stream(),
+    });
+    if list.bracketed {
+        let hooks: Vec<TokenStream> = hooks.collect();
+        if hooks.len() == 1 {
+            quote!((#(#hooks)*,))
+        } else {
+            quote!((#(#hooks),*))
+        }
+    } else {
+        quote!(#(#hooks)*)
+    }
+}
+
+/// A level name as a string literal becomes the `tracing::Level` it names. The name was
+/// checked in `validate`; it is parsed through `FromStr` so the expansion needs no path to
+/// `tracing` (the user's crate may not depend on it).
+fn level_value(value: &Expr) -> TokenStream {
+    if let Expr::Lit(syn::ExprLit {
+        lit: Lit::Str(text),
+        ..
+    }) = value
+    {
+        let name = text.value().to_ascii_lowercase();
+        let level = Ident::new("__retry_level", Span::mixed_site());
+        return quote_spanned! {text.span()=>
+            match ::core::str::FromStr::from_str(#name) {
+                ::core::result::Result::Ok(#level) => #level,
+                ::core::result::Result::Err(_) => ::core::unreachable!("checked by #[retry]"),
+            }
+        };
+    }
+    value.to_token_stream()
+}
+
+/// `let [mut] x = clone_arg(&x);` for each argument taken by value.
+fn clone_shadows(cloned: &[item::ArgBinding], krate: &TokenStream) -> Vec<TokenStream> {
+    cloned
+        .iter()
+        .map(|binding| {
+            let ident = &binding.ident;
+            let mutability = binding.mutable.then(|| quote!(mut));
+            quote_spanned! {ident.span()=>
+                let #mutability #ident = #krate::__private::clone_arg(&#ident);
+            }
+        })
+        .collect()
+}
+
+/// The `Arg { name, value }` entries of `Details.args`.
+fn details_args(
+    args: &RetryArgs,
+    bindings: &[item::ArgBinding],
+    krate: &TokenStream,
+) -> Vec<TokenStream> {
+    let listed = |keyed: &Option<Keyed<Vec<Ident>>>, ident: &Ident| {
+        keyed
+            .as_ref()
+            .is_some_and(|list| list.value.contains(ident))
+    };
+    bindings
+        .iter()
+        .filter(|binding| !listed(&args.skip, &binding.ident))
+        .map(|binding| {
+            let ident = &binding.ident;
+            let name = unraw(ident);
+            let value = if listed(&args.redact, ident) {
+                quote!(#krate::__private::REDACTED)
+            } else {
+                quote!(#krate::__private::render_arg!(#ident))
+            };
+            quote!(#krate::__private::Arg { name: #name, value: #value })
+        })
+        .collect()
+}
+
+fn is_true(expr: &Expr) -> bool {
+    matches!(expr, Expr::Lit(syn::ExprLit { lit: Lit::Bool(b), .. }) if b.value)
+}
+
+fn unraw(ident: &Ident) -> String {
+    let text = ident.to_string();
+    text.strip_prefix("r#").map_or(text.clone(), str::to_owned)
+}
+
+/// The return type with every `impl Trait` replaced by `_`, for turbofish positions.
+pub fn erase_impl_trait(ty: &Type) -> Type {
+    struct Eraser;
+    impl VisitMut for Eraser {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            if let Type::ImplTrait(impl_trait) = ty {
+                *ty = Type::Infer(syn::TypeInfer {
+                    underscore_token: syn::Token![_](impl_trait.impl_token.span),
+                });
+            } else {
+                syn::visit_mut::visit_type_mut(self, ty);
+            }
+        }
+    }
+    let mut ty = ty.clone();
+    Eraser.visit_type_mut(&mut ty);
+    ty
+}
+
+/// Whether a type has a `_` (from an erased `impl Trait`) anywhere in it.
+fn contains_infer(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Ident(ident) => ident == "_",
+        proc_macro2::TokenTree::Group(group) => contains_infer(group.stream()),
+        _ => false,
+    })
+}
+
+/// A cloned argument is mutated through its per-attempt shadow, not the parameter itself,
+/// so the parameter's `mut` would only earn an `unused_mut` warning.
+fn strip_mut(sig: &mut syn::Signature, cloned: &[Ident]) {
+    struct Strip<'a>(&'a [Ident]);
+    impl VisitMut for Strip<'_> {
+        fn visit_pat_ident_mut(&mut self, pat: &mut syn::PatIdent) {
+            if self.0.contains(&pat.ident) {
+                pat.mutability = None;
+            }
+            syn::visit_mut::visit_pat_ident_mut(self, pat);
+        }
+    }
+    for input in &mut sig.inputs {
+        if let syn::FnArg::Typed(typed) = input {
+            Strip(cloned).visit_pat_mut(&mut typed.pat);
+        }
+    }
+}
+
+/// The same for async-trait's `let mut x = x;` rebindings.
+fn strip_rebinding_mut(block: &mut Block, cloned: &[Ident]) {
+    let Some(Stmt::Expr(Expr::Call(call), None)) = block.stmts.first_mut() else {
+        return;
+    };
+    let Some(Expr::Async(async_block)) = call.args.first_mut() else {
+        return;
+    };
+    for stmt in &mut async_block.block.stmts {
+        if let Stmt::Local(local) = stmt
+            && let Pat::Ident(pat) = &mut local.pat
+            && cloned.contains(&pat.ident)
+        {
+            pat.mutability = None;
+        }
+    }
+}
+
+/// Inside async-trait's block `self` is `__self`: rewrite the attribute's expressions.
+fn replace_self_in_args(mut args: RetryArgs) -> RetryArgs {
+    struct ReplaceSelf;
+    impl VisitMut for ReplaceSelf {
+        fn visit_expr_path_mut(&mut self, path: &mut syn::ExprPath) {
+            if path.qself.is_none() && path.path.is_ident("self") {
+                let span = path.path.segments[0].ident.span();
+                path.path = Ident::new("__self", span).into();
+            }
+        }
+    }
+    let exprs = [
+        &mut args.max_tries,
+        &mut args.max_time,
+        &mut args.wait_gen,
+        &mut args.jitter,
+        &mut args.giveup,
+        &mut args.raise_on_giveup,
+        &mut args.on_result,
+        &mut args.logger,
+        &mut args.backoff_log_level,
+        &mut args.giveup_log_level,
+        &mut args.sleeper,
+        &mut args.settings,
+    ];
+    for keyed in exprs.into_iter().flatten() {
+        ReplaceSelf.visit_expr_mut(&mut keyed.value);
+    }
+    for param in &mut args.wait_params {
+        ReplaceSelf.visit_expr_mut(&mut param.value);
+    }
+    for hooks in [
+        &mut args.on_success,
+        &mut args.on_backoff,
+        &mut args.on_giveup,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        for hook in &mut hooks.value.hooks {
+            ReplaceSelf.visit_expr_mut(hook);
+        }
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    fn pretty(tokens: proc_macro2::TokenStream) -> String {
+        prettyplease::unparse(&syn::parse2(tokens).expect("the expansion is a valid file"))
+    }
+
+    fn documented_expansion() -> String {
+        pretty(crate::expand_retry(
+            quote!(
+                max_tries = 5,
+                max_time = 120,
+                exception = (InternalServerError, MethodNotAllowed),
+                wait_gen = adder,
+                base = 1,
+                value = 2,
+                jitter = full_jitter,
+                on_backoff = [log_backoff, alert],
+                redact = [token]
+            ),
+            quote!(
+                async fn fetch(&self, name: &str, token: String) -> Result<Project, Error> {
+                    let project = self.client.get(name, &token).await?;
+                    Ok(project)
+                }
+            ),
+        ))
+    }
+
+    /// The expansion shown in `docs/how-retry-expands.md`
+    /// (`cargo test -p retry-macros-core -- --nocapture print_expansion`).
+    #[test]
+    fn print_expansion() {
+        let text = documented_expansion();
+        println!("{text}");
+        for expected in [
+            "Result<Project, Error>,\n    >()",
+            ".wait_gen(adder().base(1).value(2))",
+            ".on_backoff((log_backoff, alert))",
+            "let token = ::retry_runtime::__private::clone_arg(&token);",
+            "value: ::retry_runtime::__private::REDACTED",
+            "::core::time::Duration::from_secs(120)",
+            "__retry_is_instance::<\n",
+        ] {
+            assert!(text.contains(expected), "missing {expected} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn docs_show_the_current_expansion() {
+        let page = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/how-retry-expands.md"
+        );
+        let Ok(page) = std::fs::read_to_string(page) else {
+            eprintln!("skipped: docs/how-retry-expands.md is not next to this crate");
+            return;
+        };
+        assert!(
+            page.contains(documented_expansion().trim_end()),
+            "docs/how-retry-expands.md shows an outdated expansion; paste the output of \
+             `cargo test -p retry-macros-core print_expansion -- --nocapture`"
+        );
+    }
+
+    #[test]
+    fn sync_fns_block_and_impl_trait_is_erased() {
+        let text = pretty(crate::expand_retry(
+            quote!(crate = ::my::rt, jitter = None, settings = None),
+            quote!(
+                fn f(mut n: u32, f: impl Fn() -> u32) -> Option<impl Copy> {
+                    n += f();
+                    Some(n)
+                }
+            ),
+        ));
+        assert!(text.contains("policy::<Option<_>>()"), "{text}");
+        assert!(text.contains("sleep_blocking"), "{text}");
+        assert!(text.contains("fn f(n: u32"), "{text}");
+        assert!(
+            text.contains("let mut n = ::my::rt::__private::clone_arg(&n);"),
+            "{text}"
+        );
+        assert!(text.contains("::my::rt::jitter::no_jitter"), "{text}");
+        assert!(
+            text.contains("None::<::my::rt::RetrySettings<_>>"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn errors_keep_the_original_fn() {
+        let text = crate::expand_retry(
+            quote!(max_tries = 0),
+            quote!(
+                fn f() -> Result<(), E> {
+                    Ok(())
+                }
+            ),
+        )
+        .to_string();
+        assert!(text.starts_with("fn f"), "{text}");
+        assert!(text.contains("compile_error"), "{text}");
+    }
+}

@@ -1,0 +1,413 @@
+//! Stage 3: rules that need more than one key's syntax: literal ranges and kinds, keys that
+//! conflict, and argument names that must exist in the fn.
+//!
+//! Everything checked here is a mistake the runtime would otherwise report at run time (or
+//! not at all); catching it at compile time puts the error on the offending token.
+
+use syn::{Expr, Ident, Lit, UnOp};
+
+use crate::args::{Errors, HookList, Keyed, RetryArgs};
+use crate::item::RetryFn;
+use crate::suggest;
+
+/// The five log level names `backoff_log_level` / `giveup_log_level` accept as a literal.
+pub const LEVELS: &[&str] = &["trace", "debug", "info", "warn", "error"];
+
+/// Checks the parsed attribute against itself and against the fn it annotates.
+pub fn validate(args: &RetryArgs, function: &RetryFn) -> Result<(), syn::Error> {
+    let mut errors = Errors::default();
+    check_literals(args, &mut errors);
+    check_conflicts(args, &mut errors);
+    check_names(args, function, &mut errors);
+    errors.finish()
+}
+
+/// A literal, seen through a leading `-` (so `-1` is recognised as a negative literal).
+fn literal(expr: &Expr) -> Option<(bool, &Lit)> {
+    match expr {
+        Expr::Lit(lit) => Some((false, &lit.lit)),
+        Expr::Unary(unary) if matches!(unary.op, UnOp::Neg(_)) => match &*unary.expr {
+            Expr::Lit(lit) => Some((true, &lit.lit)),
+            _ => None,
+        },
+        Expr::Paren(paren) => literal(&paren.expr),
+        Expr::Group(group) => literal(&group.expr),
+        _ => None,
+    }
+}
+
+fn check_literals(args: &RetryArgs, errors: &mut Errors) {
+    if let Some(Keyed { value, .. }) = &args.max_tries {
+        check_max_tries(value, errors);
+    }
+    if let Some(Keyed { value, .. }) = &args.max_time {
+        check_max_time(value, errors);
+    }
+    for (keyed, what) in [
+        (
+            &args.raise_on_giveup,
+            "`true` or `false` (or a bool expression)",
+        ),
+        (
+            &args.logger,
+            "`true`, `false` or `None` (or a bool expression)",
+        ),
+    ] {
+        if let Some(Keyed { key, value }) = keyed
+            && let Some((negative, lit)) = literal(value)
+            && (negative || !matches!(lit, Lit::Bool(_)))
+        {
+            errors.push(wrong_kind(value, key, what));
+        }
+    }
+    for keyed in [&args.backoff_log_level, &args.giveup_log_level]
+        .into_iter()
+        .flatten()
+    {
+        check_level(keyed, errors);
+    }
+    let callables = [
+        (
+            &args.wait_gen,
+            "a wait generator: a path such as `expo`, or a call/builder expression such as `constant().interval(1)`",
+        ),
+        (
+            &args.jitter,
+            "a jitter function path, a closure `|wait| ..`, or `None`",
+        ),
+        (
+            &args.giveup,
+            "a predicate on the error: a fn path or a closure `|e| ..`",
+        ),
+        (
+            &args.on_result,
+            "a predicate on the value: a fn path or a closure `|v| ..`",
+        ),
+        (
+            &args.sleeper,
+            "a sleeper value (an expression implementing `Sleeper`)",
+        ),
+        (
+            &args.settings,
+            "a `RetrySettings`, a reference to one, an `Option` of one, or `None`",
+        ),
+    ];
+    for (keyed, what) in callables {
+        if let Some(Keyed { key, value }) = keyed
+            && literal(value).is_some()
+        {
+            errors.push(wrong_kind(value, key, what));
+        }
+    }
+    for keyed in [&args.on_success, &args.on_backoff, &args.on_giveup]
+        .into_iter()
+        .flatten()
+    {
+        let Keyed {
+            key,
+            value: HookList { hooks, .. },
+        } = keyed;
+        for hook in hooks {
+            if literal(hook).is_some() {
+                errors.push(wrong_kind(
+                    hook,
+                    key,
+                    "a hook taking `&Details`: a fn path, a closure, or a list `[a, b]` of them",
+                ));
+            }
+        }
+    }
+}
+
+fn wrong_kind(value: &Expr, key: &Ident, expected: &str) -> syn::Error {
+    syn::Error::new_spanned(value, format!("`{key}` expects {expected}"))
+}
+
+fn check_max_tries(value: &Expr, errors: &mut Errors) {
+    let Some((negative, lit)) = literal(value) else {
+        return; // an expression: checked at run time
+    };
+    let Lit::Int(int) = lit else {
+        errors.push(syn::Error::new_spanned(
+            value,
+            "`max_tries` expects a whole number of tries greater than 0 (or an expression of type u32)",
+        ));
+        return;
+    };
+    let parsed = int.base10_parse::<u32>();
+    if negative || matches!(parsed, Ok(0)) {
+        errors.push(syn::Error::new_spanned(
+            value,
+            "`max_tries` must be greater than 0: it counts every attempt, the first included (`max_tries = 1` means no retry)",
+        ));
+    } else if parsed.is_err() {
+        errors.push(syn::Error::new_spanned(
+            value,
+            format!("`max_tries` must fit in a u32 (at most {})", u32::MAX),
+        ));
+    }
+}
+
+fn check_max_time(value: &Expr, errors: &mut Errors) {
+    let Some((negative, lit)) = literal(value) else {
+        return; // a Duration or number expression: checked at run time
+    };
+    let seconds = match lit {
+        Lit::Int(int) => int.base10_parse::<u64>().map(|s| s as f64).ok(),
+        Lit::Float(float) => float.base10_parse::<f64>().ok(),
+        _ => {
+            errors.push(syn::Error::new_spanned(
+            value,
+                "`max_time` expects seconds as a number (`max_time = 30`, `max_time = 0.5`) or a `Duration` expression (`Duration::from_millis(500)`)",
+            ));
+            return;
+        }
+    };
+    match seconds {
+        Some(seconds) if negative && seconds != 0.0 => errors.push(syn::Error::new_spanned(
+            value,
+            "`max_time` cannot be negative: it is the longest time the call may keep retrying",
+        )),
+        Some(seconds) if seconds.is_finite() && seconds <= u64::MAX as f64 => {}
+        _ => errors.push(syn::Error::new_spanned(
+            value,
+            "`max_time` must be a finite number of seconds; leave the key out for no time limit",
+        )),
+    }
+}
+
+fn check_level(keyed: &Keyed<Expr>, errors: &mut Errors) {
+    let Keyed { key, value } = keyed;
+    let Some((_, lit)) = literal(value) else {
+        return;
+    };
+    let fine = match lit {
+        Lit::Str(text) => LEVELS.contains(&text.value().to_ascii_lowercase().as_str()),
+        _ => false,
+    };
+    if !fine {
+        errors.push(wrong_kind(
+            value,
+            key,
+            "a log level: \"trace\", \"debug\", \"info\", \"warn\", \"error\", or a `tracing::Level` expression",
+        ));
+    }
+}
+
+fn check_conflicts(args: &RetryArgs, errors: &mut Errors) {
+    // With `on_result`, giving up on a value returns that value, whatever `raise_on_giveup`
+    // says; the key would only reach errors, which reads as if it applied to both.
+    if let (Some(on_result), Some(raise)) = (&args.on_result, &args.raise_on_giveup) {
+        let mut error = syn::Error::new(
+            raise.key.span(),
+            "`raise_on_giveup` cannot be combined with `on_result`: giving up on a value returns the last value, \
+             so `raise_on_giveup` would apply to errors only; handle that case in the fn or in a `giveup` predicate",
+        );
+        error.combine(syn::Error::new(
+            on_result.key.span(),
+            "`on_result` is set here",
+        ));
+        errors.push(error);
+    }
+    // A disabled logger has no levels.
+    if let Some(logger) = &args.logger
+        && let Some((_, lit)) = literal(&logger.value)
+        && matches!(lit, Lit::Bool(b) if !b.value)
+    {
+        for level in [&args.backoff_log_level, &args.giveup_log_level]
+            .into_iter()
+            .flatten()
+        {
+            errors.push(syn::Error::new(
+                level.key.span(),
+                format!(
+                    "`{}` has no effect with `logger = false`; remove one of the two",
+                    level.key
+                ),
+            ));
+        }
+    }
+    if let Some(logger) = &args.logger
+        && is_none(&logger.value)
+    {
+        for level in [&args.backoff_log_level, &args.giveup_log_level]
+            .into_iter()
+            .flatten()
+        {
+            errors.push(syn::Error::new(
+                level.key.span(),
+                format!(
+                    "`{}` has no effect with `logger = None`; remove one of the two",
+                    level.key
+                ),
+            ));
+        }
+    }
+    if let (Some(redact), Some(skip)) = (&args.redact, &args.skip) {
+        for name in &skip.value {
+            if redact.value.contains(name) {
+                errors.push(syn::Error::new(
+                    name.span(),
+                    format!("`{name}` is both skipped and redacted; skipping already hides it"),
+                ));
+            }
+        }
+    }
+}
+
+/// Whether an expression is the bare path `None`.
+pub fn is_none(expr: &Expr) -> bool {
+    matches!(expr, Expr::Path(path) if path.qself.is_none() && path.path.is_ident("None"))
+}
+
+fn check_names(args: &RetryArgs, function: &RetryFn, errors: &mut Errors) {
+    let names: Vec<String> = function
+        .bindings
+        .iter()
+        .map(|binding| binding.ident.to_string())
+        .collect();
+    for keyed in [&args.redact, &args.skip, &args.no_clone]
+        .into_iter()
+        .flatten()
+    {
+        let mut seen: Vec<&Ident> = Vec::new();
+        for name in &keyed.value {
+            if seen.contains(&name) {
+                errors.push(syn::Error::new(
+                    name.span(),
+                    format!("`{name}` is listed twice in `{}`", keyed.key),
+                ));
+                continue;
+            }
+            seen.push(name);
+            let text = name.to_string();
+            if text == "self" {
+                errors.push(syn::Error::new(
+                    name.span(),
+                    "`self` is never listed in `Details.args` nor cloned; list argument names only",
+                ));
+                continue;
+            }
+            let Some(binding) = function.bindings.iter().find(|b| b.ident == text) else {
+                let hint = suggest::closest(&text, names.iter().map(String::as_str))
+                    .map(|close| format!("; did you mean `{close}`?"))
+                    .unwrap_or_else(|| {
+                        if names.is_empty() {
+                            "; the fn takes no named arguments".to_owned()
+                        } else {
+                            format!("; its arguments are: {}", names.join(", "))
+                        }
+                    });
+                errors.push(syn::Error::new(
+                    name.span(),
+                    format!(
+                        "`{}` names no argument of `{}`{hint}",
+                        text, function.sig.ident
+                    ),
+                ));
+                continue;
+            };
+            if keyed.key == "no_clone" && !binding.by_value {
+                errors.push(syn::Error::new(
+                    name.span(),
+                    format!("`{name}` is borrowed, never cloned; `no_clone` lists arguments taken by value"),
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::parse_retry_args;
+    use crate::item::parse_retry_fn;
+    use quote::quote;
+
+    fn check(args: proc_macro2::TokenStream) -> Result<(), String> {
+        let function = parse_retry_fn(quote!(
+            fn f(password: &str, body: String) -> Result<(), E> {}
+        ))
+        .unwrap();
+        validate(&parse_retry_args(args).unwrap(), &function).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn literals() {
+        assert!(check(quote!(max_tries = 3, max_time = 2.5)).is_ok());
+        assert!(
+            check(quote!(max_tries = 0))
+                .unwrap_err()
+                .contains("greater than 0")
+        );
+        assert!(
+            check(quote!(max_tries = -2))
+                .unwrap_err()
+                .contains("greater than 0")
+        );
+        assert!(
+            check(quote!(max_tries = 1.5))
+                .unwrap_err()
+                .contains("whole number")
+        );
+        assert!(
+            check(quote!(max_tries = 5_000_000_000))
+                .unwrap_err()
+                .contains("u32")
+        );
+        assert!(
+            check(quote!(max_time = -1))
+                .unwrap_err()
+                .contains("negative")
+        );
+        assert!(
+            check(quote!(max_time = 1e999))
+                .unwrap_err()
+                .contains("finite")
+        );
+        assert!(
+            check(quote!(max_time = "30s"))
+                .unwrap_err()
+                .contains("Duration")
+        );
+        assert!(
+            check(quote!(raise_on_giveup = 0))
+                .unwrap_err()
+                .contains("`true` or `false`")
+        );
+        assert!(
+            check(quote!(jitter = 1))
+                .unwrap_err()
+                .contains("jitter function")
+        );
+        assert!(
+            check(quote!(backoff_log_level = "loud"))
+                .unwrap_err()
+                .contains("log level")
+        );
+        assert!(check(quote!(backoff_log_level = "debug")).is_ok());
+    }
+
+    #[test]
+    fn conflicts_and_names() {
+        assert!(
+            check(quote!(on_result = f, raise_on_giveup = false))
+                .unwrap_err()
+                .contains("on_result")
+        );
+        assert!(check(quote!(on_result = f, exception = E)).is_ok());
+        assert!(check(quote!(logger = false, giveup_log_level = "warn")).is_err());
+        assert!(
+            check(quote!(redact = [pasword]))
+                .unwrap_err()
+                .contains("did you mean `password`")
+        );
+        assert!(
+            check(quote!(no_clone = [password]))
+                .unwrap_err()
+                .contains("borrowed")
+        );
+        assert!(check(quote!(no_clone = [body], redact = password)).is_ok());
+        assert!(check(quote!(skip = [body], redact = [body])).is_err());
+    }
+}

@@ -1,0 +1,184 @@
+//! [`Details`]: what every hook is told about the call (Python `backoff`'s `details` dict).
+
+use core::fmt;
+use std::time::Duration;
+
+/// What a hook is told: the call, the attempt count, the time spent, and what happened.
+///
+/// ```
+/// use std::time::Duration;
+/// use retry_runtime::{Arg, Details, Outcome};
+///
+/// let error = "connection reset";
+/// let page = 3;
+/// let args = [Arg { name: "page", value: &page }];
+/// let details = Details {
+///     target: "harbor::projects::list",
+///     args: &args,
+///     tries: 2,
+///     elapsed: Duration::from_millis(1500),
+///     wait: Some(Duration::from_secs(2)),
+///     outcome: Outcome::Error(&error),
+/// };
+/// assert_eq!(details.error(), Some(&"connection reset"));
+/// assert_eq!(details.args_display().to_string(), "page: 3");
+/// ```
+pub struct Details<'a, E> {
+    /// The retried fn's path: `module_path!()` + `"::"` + the fn's name.
+    pub target: &'static str,
+    /// The fn's arguments (not `self`), rendered safely.
+    pub args: &'a [Arg<'a>],
+    /// Attempts made so far (at least 1).
+    pub tries: u32,
+    /// Time since the call began, measured when the event fires (after the attempt), on a
+    /// monotonic clock; `ZERO` when neither a time limit nor a hook needed the clock.
+    pub elapsed: Duration,
+    /// The wait before the next attempt: `Some` only for `on_backoff`.
+    pub wait: Option<Duration>,
+    /// What the last attempt produced.
+    pub outcome: Outcome<'a, E>,
+}
+
+impl<'a, E> Details<'a, E> {
+    /// Builds details (for tests of hooks and for custom engines).
+    pub fn new(
+        target: &'static str,
+        args: &'a [Arg<'a>],
+        tries: u32,
+        elapsed: Duration,
+        wait: Option<Duration>,
+        outcome: Outcome<'a, E>,
+    ) -> Self {
+        Details {
+            target,
+            args,
+            tries,
+            elapsed,
+            wait,
+            outcome,
+        }
+    }
+
+    /// The error that caused this event, if it was an error.
+    pub fn error(&self) -> Option<&'a E> {
+        match self.outcome {
+            Outcome::Error(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The value that caused this event, if the `on_result` predicate rejected a value.
+    pub fn value(&self) -> Option<&'a dyn fmt::Debug> {
+        match self.outcome {
+            Outcome::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The arguments as `name: value, ...` (for log lines).
+    pub fn args_display(&self) -> ArgsDisplay<'a> {
+        ArgsDisplay(self.args)
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for Details<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Details")
+            .field("target", &self.target)
+            .field("args", &self.args)
+            .field("tries", &self.tries)
+            .field("elapsed", &self.elapsed)
+            .field("wait", &self.wait)
+            .field("outcome", &self.outcome)
+            .finish()
+    }
+}
+
+/// What the last attempt produced.
+pub enum Outcome<'a, E> {
+    /// It succeeded (`on_success`).
+    Success,
+    /// It failed with this error.
+    Error(&'a E),
+    /// It returned this value, which the `on_result` predicate asked to retry.
+    Value(&'a dyn fmt::Debug),
+}
+
+impl<E> Clone for Outcome<'_, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<E> Copy for Outcome<'_, E> {}
+
+impl<E: fmt::Debug> fmt::Debug for Outcome<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Success => f.write_str("Success"),
+            Outcome::Error(e) => f.debug_tuple("Error").field(e).finish(),
+            Outcome::Value(v) => f.debug_tuple("Value").field(v).finish(),
+        }
+    }
+}
+
+/// One argument of the retried fn: its name and a safe rendering of its value (its `Debug`
+/// where the type has one, `<opaque>` where not, `<redacted>` for secrets).
+#[derive(Clone, Copy)]
+pub struct Arg<'a> {
+    /// The parameter's name.
+    pub name: &'static str,
+    /// The value to print.
+    pub value: &'a dyn fmt::Debug,
+}
+
+impl fmt::Debug for Arg<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {:?}", self.name, self.value)
+    }
+}
+
+/// Displays arguments as `name: value, name: value`. Built by [`Details::args_display`].
+#[derive(Clone, Copy)]
+pub struct ArgsDisplay<'a>(&'a [Arg<'a>]);
+
+impl fmt::Display for ArgsDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, arg) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{arg:?}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Prints `<redacted>`: stands in for a secret argument.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// The rendering of a secret argument in [`Details::args`]: prints `<redacted>`.
+///
+/// ```
+/// assert_eq!(format!("{:?}", retry_runtime::details::REDACTED), "<redacted>");
+/// ```
+pub const REDACTED: &dyn fmt::Debug = &Redacted;
+
+/// Prints `<opaque>`: stands in for an argument whose type has no `Debug`.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub struct Opaque;
+
+impl fmt::Debug for Opaque {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<opaque>")
+    }
+}
+
+/// The rendering of an argument whose type has no `Debug`: prints `<opaque>`.
+pub const OPAQUE: &dyn fmt::Debug = &Opaque;

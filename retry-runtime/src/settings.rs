@@ -1,0 +1,506 @@
+//! [`RetrySettings`]: retry configuration chosen at run time (harborapi's `RetrySettings`).
+
+use core::fmt::{self, Debug};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::classify::{ClassList, ErrorClass};
+use crate::details::Details;
+use crate::engine::{Rules, ValueFilter};
+use crate::hooks::LogConfig;
+use crate::jitter::{Jitter, full_jitter, no_jitter};
+use crate::wait::{IntoSeconds, Last, WaitGen, expo, saturating_secs};
+
+type ErrorPredicate<E> = Arc<dyn Fn(&E) -> bool + Send + Sync>;
+type SharedHook<E> = Arc<dyn Fn(&Details<'_, E>) + Send + Sync>;
+type WaitFactory<E> = Arc<dyn Fn() -> Box<dyn WaitGen<E> + Send> + Send + Sync>;
+type JitterFactory = Arc<dyn Fn() -> Box<dyn Jitter + Send> + Send + Sync>;
+
+/// Retry configuration chosen at run time, with the fields of harborapi's `RetrySettings`.
+///
+/// Built and validated by [`RetrySettings::builder`]; an invalid value is a [`SettingsError`]
+/// naming the field and the rule. Defaults (harborapi's): enabled, every error retried, [`expo`]
+/// waits, full jitter, `max_time` 60 s, no limit on tries, errors raised on give-up, the default
+/// `tracing` handler on.
+///
+/// Cheap to clone (one `Arc`), `Send + Sync`, and immutable: to change settings, build new ones
+/// (for example from [`RetrySettings::to_builder`]) and swap them in.
+///
+/// ```
+/// use std::time::Duration;
+/// use retry_runtime::{RetrySettings, wait};
+///
+/// #[derive(Debug)]
+/// enum ApiError { Server(u16), NotFound }
+///
+/// let settings = RetrySettings::<ApiError>::builder()
+///     .max_tries(5)
+///     .max_time(120)
+///     .wait_gen(wait::expo().base(3).max_value(30))
+///     .giveup(|e| matches!(e, ApiError::NotFound))
+///     .on_backoff(|d| println!("retrying {} after {} tries", d.target, d.tries))
+///     .build()?;
+/// assert_eq!(settings.max_tries(), Some(5));
+/// assert_eq!(settings.max_time(), Some(Duration::from_secs(120)));
+///
+/// let invalid = RetrySettings::<ApiError>::builder().max_tries(0).build();
+/// assert_eq!(invalid.unwrap_err().to_string(), "max_tries must be greater than 0");
+/// # Ok::<(), retry_runtime::SettingsError>(())
+/// ```
+pub struct RetrySettings<E> {
+    inner: Arc<Inner<E>>,
+}
+
+struct Inner<E> {
+    enabled: bool,
+    exception: Vec<ErrorPredicate<E>>,
+    max_tries: Option<u32>,
+    max_time: Option<Duration>,
+    wait_gen: WaitFactory<E>,
+    jitter: JitterFactory,
+    giveup: Option<ErrorPredicate<E>>,
+    on_success: Vec<SharedHook<E>>,
+    on_backoff: Vec<SharedHook<E>>,
+    on_giveup: Vec<SharedHook<E>>,
+    raise_on_giveup: bool,
+    log: LogConfig,
+}
+
+impl<E> Clone for Inner<E> {
+    fn clone(&self) -> Self {
+        Inner {
+            enabled: self.enabled,
+            exception: self.exception.clone(),
+            max_tries: self.max_tries,
+            max_time: self.max_time,
+            wait_gen: Arc::clone(&self.wait_gen),
+            jitter: Arc::clone(&self.jitter),
+            giveup: self.giveup.clone(),
+            on_success: self.on_success.clone(),
+            on_backoff: self.on_backoff.clone(),
+            on_giveup: self.on_giveup.clone(),
+            raise_on_giveup: self.raise_on_giveup,
+            log: self.log,
+        }
+    }
+}
+
+impl<E> Clone for RetrySettings<E> {
+    fn clone(&self) -> Self {
+        RetrySettings {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<E> Debug for RetrySettings<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("RetrySettings")
+            .field("enabled", &i.enabled)
+            .field("exception_classes", &i.exception.len())
+            .field("max_tries", &i.max_tries)
+            .field("max_time", &i.max_time)
+            .field("giveup", &i.giveup.is_some())
+            .field("on_success", &i.on_success.len())
+            .field("on_backoff", &i.on_backoff.len())
+            .field("on_giveup", &i.on_giveup.len())
+            .field("raise_on_giveup", &i.raise_on_giveup)
+            .field("log", &i.log)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E: 'static> Default for RetrySettings<E> {
+    fn default() -> Self {
+        RetrySettings {
+            inner: Arc::new(Inner::defaults()),
+        }
+    }
+}
+
+impl<E: 'static> Inner<E> {
+    fn defaults() -> Self {
+        Inner {
+            enabled: true,
+            exception: Vec::new(),
+            max_tries: None,
+            max_time: Some(Duration::from_secs(60)),
+            wait_gen: Arc::new(|| Box::new(expo())),
+            jitter: Arc::new(|| Box::new(full_jitter as fn(Duration) -> Duration)),
+            giveup: None,
+            on_success: Vec::new(),
+            on_backoff: Vec::new(),
+            on_giveup: Vec::new(),
+            raise_on_giveup: true,
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl<E: 'static> RetrySettings<E> {
+    /// A builder starting from the defaults.
+    pub fn builder() -> RetrySettingsBuilder<E> {
+        RetrySettingsBuilder {
+            inner: Inner::defaults(),
+            max_tries: None,
+            max_time: Some(60.0),
+        }
+    }
+
+    /// A builder starting from these settings (to derive changed settings).
+    pub fn to_builder(&self) -> RetrySettingsBuilder<E> {
+        RetrySettingsBuilder {
+            inner: (*self.inner).clone(),
+            max_tries: self.inner.max_tries,
+            max_time: self.inner.max_time.map(|t| t.as_secs_f64()),
+        }
+    }
+}
+
+impl<E> RetrySettings<E> {
+    /// Whether retrying is on.
+    pub fn enabled(&self) -> bool {
+        self.inner.enabled
+    }
+    /// The limit on attempts (`None`: no limit).
+    pub fn max_tries(&self) -> Option<u32> {
+        self.inner.max_tries
+    }
+    /// The limit on time (`None`: no limit).
+    pub fn max_time(&self) -> Option<Duration> {
+        self.inner.max_time
+    }
+    /// Whether the error is returned on give-up.
+    pub fn raise_on_giveup(&self) -> bool {
+        self.inner.raise_on_giveup
+    }
+    /// Whether `error` is in the retried classes (every error when no class was given).
+    pub fn catches(&self, error: &E) -> bool {
+        self.inner.exception.is_empty() || self.inner.exception.iter().any(|c| c(error))
+    }
+}
+
+/// Builds [`RetrySettings`]; [`RetrySettingsBuilder::build`] validates.
+pub struct RetrySettingsBuilder<E> {
+    inner: Inner<E>,
+    // Kept raw until `build` so that invalid values become errors, not panics.
+    max_tries: Option<u32>,
+    max_time: Option<f64>,
+}
+
+impl<E> Debug for RetrySettingsBuilder<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetrySettingsBuilder")
+            .field("max_tries", &self.max_tries)
+            .field("max_time", &self.max_time)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E: 'static> RetrySettingsBuilder<E> {
+    /// Whether retrying is on (default true). Off: every call makes one attempt, no hook runs.
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.inner.enabled = enabled;
+        self
+    }
+
+    /// Adds an error class to retry (any-of; with none, every error is retried).
+    pub fn exception<C: ErrorClass<E> + ?Sized + 'static>(mut self) -> Self {
+        self.inner.exception.push(Arc::new(C::is_instance));
+        self
+    }
+
+    /// Adds a tuple of error classes to retry, as harborapi's
+    /// `exception=(InternalServerError, MethodNotAllowed)`: `.exceptions::<(A, B)>()`.
+    pub fn exceptions<L: ClassList<E> + 'static>(mut self) -> Self {
+        self.inner.exception.push(Arc::new(L::contains));
+        self
+    }
+
+    /// Adds a predicate selecting errors to retry (any-of with the classes).
+    pub fn exception_if(mut self, predicate: impl Fn(&E) -> bool + Send + Sync + 'static) -> Self {
+        self.inner.exception.push(Arc::new(predicate));
+        self
+    }
+
+    /// The most attempts; must be greater than 0. `None`: no limit (the default).
+    pub fn max_tries(mut self, max_tries: impl Into<Option<u32>>) -> Self {
+        self.max_tries = max_tries.into();
+        self
+    }
+
+    /// The longest time in seconds or as a `Duration`; must be finite and at least 0.
+    pub fn max_time(mut self, max_time: impl IntoSeconds) -> Self {
+        self.max_time = Some(max_time.into_seconds());
+        self
+    }
+
+    /// No limit on time (harborapi's `max_time=None`).
+    pub fn no_max_time(mut self) -> Self {
+        self.max_time = None;
+        self
+    }
+
+    /// The wait generator, with its parameters set (`wait::expo().base(3)`); a fresh copy runs
+    /// for every call.
+    pub fn wait_gen<W>(mut self, wait_gen: W) -> Self
+    where
+        W: WaitGen<E> + Clone + Send + Sync + 'static,
+    {
+        self.inner.wait_gen = Arc::new(move || Box::new(wait_gen.clone()));
+        self
+    }
+
+    /// The jitter (default full jitter); a fresh copy runs for every call.
+    pub fn jitter<J>(mut self, jitter: J) -> Self
+    where
+        J: Jitter + Clone + Send + Sync + 'static,
+    {
+        self.inner.jitter = Arc::new(move || Box::new(jitter.clone()));
+        self
+    }
+
+    /// No jitter.
+    pub fn no_jitter(self) -> Self {
+        self.jitter(no_jitter as fn(Duration) -> Duration)
+    }
+
+    /// A predicate on caught errors: when it holds, the call gives up at once.
+    pub fn giveup(mut self, giveup: impl Fn(&E) -> bool + Send + Sync + 'static) -> Self {
+        self.inner.giveup = Some(Arc::new(giveup));
+        self
+    }
+
+    /// Adds a success hook (hooks run in the order added).
+    pub fn on_success(mut self, hook: impl Fn(&Details<'_, E>) + Send + Sync + 'static) -> Self {
+        self.inner.on_success.push(Arc::new(hook));
+        self
+    }
+
+    /// Adds a backoff hook (after the default handler, in the order added).
+    pub fn on_backoff(mut self, hook: impl Fn(&Details<'_, E>) + Send + Sync + 'static) -> Self {
+        self.inner.on_backoff.push(Arc::new(hook));
+        self
+    }
+
+    /// Adds a give-up hook (after the default handler, in the order added).
+    pub fn on_giveup(mut self, hook: impl Fn(&Details<'_, E>) + Send + Sync + 'static) -> Self {
+        self.inner.on_giveup.push(Arc::new(hook));
+        self
+    }
+
+    /// Whether the error is returned on give-up (default true). `false` takes effect where the
+    /// call was built with `raise_on_giveup` (the return type has a "nothing" value); elsewhere
+    /// the error is still returned, since there is nothing else to return.
+    pub fn raise_on_giveup(mut self, raise: bool) -> Self {
+        self.inner.raise_on_giveup = raise;
+        self
+    }
+
+    /// Switches the default `tracing` handler on or off (default on).
+    pub fn logger(mut self, enabled: bool) -> Self {
+        self.inner.log.enabled = enabled;
+        self
+    }
+
+    /// The level of the default handler's backoff events (default INFO).
+    pub fn backoff_log_level(mut self, level: tracing::Level) -> Self {
+        self.inner.log.backoff_level = level;
+        self
+    }
+
+    /// The level of the default handler's give-up events (default ERROR).
+    pub fn giveup_log_level(mut self, level: tracing::Level) -> Self {
+        self.inner.log.giveup_level = level;
+        self
+    }
+
+    /// Validates and builds: `max_tries` > 0, `max_time` finite and >= 0. Every violation is
+    /// reported.
+    pub fn build(mut self) -> Result<RetrySettings<E>, SettingsError> {
+        let mut violations = Vec::new();
+        if self.max_tries == Some(0) {
+            violations.push(Violation {
+                field: "max_tries",
+                rule: "must be greater than 0",
+            });
+        }
+        if let Some(secs) = self.max_time
+            && !(secs.is_finite() && secs >= 0.0)
+        {
+            violations.push(Violation {
+                field: "max_time",
+                rule: "must be finite and at least 0",
+            });
+        }
+        if !violations.is_empty() {
+            return Err(SettingsError { violations });
+        }
+        self.inner.max_tries = self.max_tries;
+        self.inner.max_time = self.max_time.map(saturating_secs);
+        Ok(RetrySettings {
+            inner: Arc::new(self.inner),
+        })
+    }
+}
+
+/// One rule a settings field broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The field (`max_tries`).
+    pub field: &'static str,
+    /// The rule (`must be greater than 0`).
+    pub rule: &'static str,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.field, self.rule)
+    }
+}
+
+/// Invalid [`RetrySettings`]: every field and the rule it broke
+/// (`max_tries must be greater than 0`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsError {
+    violations: Vec<Violation>,
+}
+
+impl SettingsError {
+    /// The broken rules, in field order.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, v) in self.violations.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+/// What `Policy::settings` accepts: `RetrySettings<E>`, `&RetrySettings<E>`,
+/// `Option<RetrySettings<E>>` or `&Option<RetrySettings<E>>` (`None`: no retrying).
+pub trait IntoSettings<E> {
+    /// The settings, or `None` for "one attempt, no hooks".
+    fn into_settings(self) -> Option<RetrySettings<E>>;
+}
+
+impl<E> IntoSettings<E> for RetrySettings<E> {
+    fn into_settings(self) -> Option<RetrySettings<E>> {
+        Some(self)
+    }
+}
+impl<E> IntoSettings<E> for &RetrySettings<E> {
+    fn into_settings(self) -> Option<RetrySettings<E>> {
+        Some(self.clone())
+    }
+}
+impl<E> IntoSettings<E> for Option<RetrySettings<E>> {
+    fn into_settings(self) -> Option<RetrySettings<E>> {
+        self
+    }
+}
+impl<E> IntoSettings<E> for &Option<RetrySettings<E>> {
+    fn into_settings(self) -> Option<RetrySettings<E>> {
+        self.clone()
+    }
+}
+
+/// The engine rules of run-time settings. The wait generator and jitter are built on the
+/// first backoff, so a call that succeeds at once allocates nothing.
+#[doc(hidden)]
+pub struct SettingsRules<E, P> {
+    settings: Option<RetrySettings<E>>,
+    predicate: P,
+    wait: Option<Box<dyn WaitGen<E> + Send>>,
+    jitter: Option<Box<dyn Jitter + Send>>,
+}
+
+impl<E, P> SettingsRules<E, P> {
+    pub(crate) fn new(settings: Option<RetrySettings<E>>, predicate: P) -> Self {
+        SettingsRules {
+            settings: settings.filter(RetrySettings::enabled),
+            predicate,
+            wait: None,
+            jitter: None,
+        }
+    }
+
+    fn inner(&self) -> Option<&Inner<E>> {
+        self.settings.as_ref().map(|s| &*s.inner)
+    }
+}
+
+impl<T, E: Debug, P: ValueFilter<T>> Rules<T, E> for SettingsRules<E, P> {
+    #[inline]
+    fn enabled(&self) -> bool {
+        self.settings.is_some()
+    }
+    fn needs_clock(&self) -> bool {
+        self.inner().is_some_and(|i| {
+            i.max_time.is_some()
+                || !i.on_success.is_empty()
+                || !i.on_backoff.is_empty()
+                || !i.on_giveup.is_empty()
+        })
+    }
+    fn max_tries(&self) -> Option<u32> {
+        self.inner().and_then(|i| i.max_tries)
+    }
+    fn max_time(&self) -> Option<Duration> {
+        self.inner().and_then(|i| i.max_time)
+    }
+    fn catches(&self, error: &E) -> bool {
+        self.settings.as_ref().is_some_and(|s| s.catches(error))
+    }
+    fn gives_up(&self, error: &E) -> bool {
+        self.inner()
+            .and_then(|i| i.giveup.as_ref())
+            .is_some_and(|g| g(error))
+    }
+    fn rejects<'v>(&self, value: &'v T) -> Option<&'v dyn Debug> {
+        self.predicate.rejects(value)
+    }
+    fn next_wait(&mut self, last: Last<'_, E>) -> Option<Duration> {
+        let settings = self.settings.as_ref()?;
+        let wait = self
+            .wait
+            .get_or_insert_with(|| (settings.inner.wait_gen)())
+            .next_wait(last)?;
+        let jitter = self.jitter.get_or_insert_with(|| (settings.inner.jitter)());
+        Some(jitter.jitter(wait))
+    }
+    fn on_success(&self, details: &Details<'_, E>) {
+        if let Some(i) = self.inner() {
+            i.on_success.iter().for_each(|h| h(details));
+        }
+    }
+    fn on_backoff(&self, details: &Details<'_, E>) {
+        if let Some(i) = self.inner() {
+            i.log.log_backoff(details);
+            i.on_backoff.iter().for_each(|h| h(details));
+        }
+    }
+    fn on_giveup(&self, details: &Details<'_, E>) {
+        if let Some(i) = self.inner() {
+            i.log.log_giveup(details);
+            i.on_giveup.iter().for_each(|h| h(details));
+        }
+    }
+    fn has_success_hooks(&self) -> bool {
+        self.inner().is_some_and(|i| !i.on_success.is_empty())
+    }
+    fn raise_on_giveup(&self, _declared: bool) -> bool {
+        self.inner().is_none_or(|i| i.raise_on_giveup)
+    }
+}

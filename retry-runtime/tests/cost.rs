@@ -1,0 +1,144 @@
+//! The success path's cost: no heap allocation and no clock read unless a time limit or a hook
+//! needs the time. One test in this binary, so no other test allocates while it measures.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use retry_runtime::sleep::Sleeper;
+use retry_runtime::{Details, Policy, RetrySettings, jitter, wait};
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
+
+/// Counts clock reads; never sleeps.
+#[derive(Default)]
+struct CountingClock {
+    reads: Cell<u32>,
+}
+
+impl Sleeper for &CountingClock {
+    type Sleep = std::future::Ready<()>;
+    fn sleep(&self, _wait: Duration) -> Self::Sleep {
+        std::future::ready(())
+    }
+    fn sleep_blocking(&self, _wait: Duration) {}
+    fn now(&self) -> Instant {
+        self.reads.set(self.reads.get() + 1);
+        Instant::now()
+    }
+}
+
+/// Polls a future that is ready at once (no executor, no allocation).
+fn ready<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the success path must not wait"),
+    }
+}
+
+/// The `#[retry]` expansion of an async fn, by hand, with the given policy.
+macro_rules! expanded_call {
+    ($policy:expr, $value:expr) => {{
+        let mut engine = $policy.start("cost::op");
+        loop {
+            let result = retry_runtime::__private::attempt_async::<Result<u32, String>, _>(async {
+                Ok::<u32, String>($value)
+            })
+            .await;
+            let arg = $value;
+            let wait = match engine.after_attempt(
+                result,
+                &[retry_runtime::__private::Arg {
+                    name: "value",
+                    value: retry_runtime::__private::render_arg!(arg),
+                }],
+            ) {
+                retry_runtime::__private::Step::Return(r) => break r,
+                retry_runtime::__private::Step::Wait(d) => d,
+            };
+            engine.sleep(wait).await;
+        }
+    }};
+}
+
+fn on_backoff(_: &Details<'_, String>) {}
+
+#[test]
+fn success_path_allocates_nothing_and_reads_no_clock_unless_needed() {
+    let clock = CountingClock::default();
+    let settings = RetrySettings::<String>::builder()
+        .max_tries(3)
+        .no_max_time()
+        .build()
+        .unwrap();
+    let timed_settings = RetrySettings::<String>::builder().build().unwrap();
+    // Warm up thread-locals (tracing's dispatcher) outside the measured region.
+    let _ = ready(async { expanded_call!(Policy::<u32, String>::new(), 1) });
+
+    let region = Region::new(GLOBAL);
+    for i in 0..100 {
+        let default =
+            ready(async { expanded_call!(Policy::<u32, String>::new().sleeper(&clock), i) });
+        assert_eq!(default, Ok(i));
+        let full = ready(async {
+            expanded_call!(
+                retry_runtime::__private::policy::<Result<u32, String>>()
+                    .max_tries(5)
+                    .exception(|e: &String| e.starts_with('5'))
+                    .wait_gen(wait::expo().base(3).max_value(30))
+                    .jitter(jitter::equal_jitter)
+                    .giveup(|e: &String| e == "404")
+                    .on_backoff((on_backoff, on_backoff))
+                    .sleeper(&clock),
+                i
+            )
+        });
+        assert_eq!(full, Ok(i));
+        let from_settings = ready(async {
+            expanded_call!(
+                retry_runtime::__private::policy::<Result<u32, String>>()
+                    .settings(&settings)
+                    .sleeper(&clock),
+                i
+            )
+        });
+        assert_eq!(from_settings, Ok(i));
+    }
+    let stats = region.change();
+    assert_eq!(stats.allocations + stats.reallocations, 0, "{stats:?}");
+    // Only the policy with a hook read the clock, once per call.
+    assert_eq!(clock.reads.get(), 100);
+
+    // A time limit needs the clock: one read at the start, none on success.
+    clock.reads.set(0);
+    let limited = ready(async {
+        expanded_call!(Policy::<u32, String>::new().max_time(5).sleeper(&clock), 1)
+    });
+    assert_eq!(limited, Ok(1));
+    assert_eq!(clock.reads.get(), 1);
+    clock.reads.set(0);
+    let timed = ready(async {
+        expanded_call!(
+            retry_runtime::__private::policy::<Result<u32, String>>()
+                .settings(&timed_settings)
+                .sleeper(&clock),
+            1
+        )
+    });
+    assert_eq!(timed, Ok(1));
+    assert_eq!(clock.reads.get(), 1);
+
+    // The counter does see allocations.
+    let region = Region::new(GLOBAL);
+    let boxed = std::hint::black_box(Box::new(1u64));
+    assert!(region.change().allocations >= 1);
+    drop(boxed);
+}

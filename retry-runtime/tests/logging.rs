@@ -1,0 +1,134 @@
+//! The default `tracing` handler: runs before the user's hooks, at INFO for backoff and ERROR
+//! for give-up by default, levels configurable, switchable off.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use retry_runtime::{Details, Policy, RetrySettings, retry_blocking, wait};
+use tracing::Level;
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Capture {
+    fn lines(&self) -> Vec<String> {
+        String::from_utf8(self.0.lock().unwrap().clone())
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// Runs `f` with a subscriber writing into the returned capture (and hooks writing there too).
+fn captured(f: impl FnOnce(Capture)) -> Vec<String> {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .without_time()
+        .with_target(false)
+        .with_max_level(Level::TRACE)
+        .finish();
+    tracing::subscriber::with_default(subscriber, || f(capture.clone()));
+    capture.lines()
+}
+
+fn hook(
+    capture: &Capture,
+    name: &'static str,
+) -> impl Fn(&Details<'_, String>) + Send + Sync + 'static {
+    let capture = capture.clone();
+    move |d| writeln!(capture.clone(), "HOOK {name} tries={}", d.tries).unwrap()
+}
+
+#[test]
+fn default_handler_logs_first_at_info_and_error() {
+    let lines = captured(|capture| {
+        let policy = Policy::<(), String>::new()
+            .max_tries(2)
+            .wait_gen(wait::constant().interval(0))
+            .on_backoff(hook(&capture, "backoff"))
+            .on_giveup(hook(&capture, "giveup"));
+        let page = 7;
+        let _ = retry_blocking(policy, || Err::<(), _>(format!("boom on page {page}")));
+    });
+    assert_eq!(lines.len(), 4, "{lines:#?}");
+    assert!(
+        lines[0].starts_with(" INFO") && lines[0].contains("Backing off"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("logging::default_handler_logs_first_at_info_and_error"));
+    assert!(
+        lines[0].contains("after 1 tries (\"boom on page 7\")"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[1], "HOOK backoff tries=1");
+    assert!(
+        lines[2].starts_with("ERROR") && lines[2].contains("Giving up"),
+        "{}",
+        lines[2]
+    );
+    assert!(lines[2].contains("after 2 tries"));
+    assert_eq!(lines[3], "HOOK giveup tries=2");
+}
+
+#[test]
+fn levels_are_configurable_and_the_handler_can_be_switched_off() {
+    let lines = captured(|_| {
+        let policy = Policy::<(), String>::new()
+            .max_tries(2)
+            .wait_gen(wait::constant().interval(0))
+            .backoff_log_level(Level::DEBUG)
+            .giveup_log_level(Level::WARN);
+        let _ = retry_blocking(policy, || Err::<(), _>("x".to_string()));
+    });
+    assert!(lines[0].starts_with("DEBUG"), "{lines:#?}");
+    assert!(lines[1].starts_with(" WARN"), "{lines:#?}");
+
+    let lines = captured(|_| {
+        let policy = Policy::<(), String>::new()
+            .max_tries(2)
+            .wait_gen(wait::constant().interval(0))
+            .logger(false);
+        let _ = retry_blocking(policy, || Err::<(), _>("x".to_string()));
+    });
+    assert!(lines.is_empty(), "{lines:#?}");
+}
+
+#[test]
+fn settings_configure_the_handler_too() {
+    let lines = captured(|capture| {
+        let settings = RetrySettings::<String>::builder()
+            .max_tries(2)
+            .wait_gen(wait::constant().interval(0))
+            .backoff_log_level(Level::TRACE)
+            .on_backoff(hook(&capture, "backoff"))
+            .build()
+            .unwrap();
+        let _ = retry_blocking(&settings, || Err::<(), _>("x".to_string()));
+        let quiet = settings.to_builder().logger(false).build().unwrap();
+        let _ = retry_blocking(&quiet, || Err::<(), _>("y".to_string()));
+    });
+    assert!(
+        lines[0].starts_with("TRACE") && lines[0].contains("(\"x\")"),
+        "{lines:#?}"
+    );
+    assert_eq!(lines[1], "HOOK backoff tries=1");
+    assert!(lines[2].starts_with("ERROR"));
+    // The quiet settings: only the user hook.
+    assert_eq!(lines[3..], ["HOOK backoff tries=1".to_string()]);
+}

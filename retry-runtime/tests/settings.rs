@@ -1,0 +1,229 @@
+//! `RetrySettings`: validation, defaults, and calls run under settings (paused clock).
+
+mod support;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use retry_runtime::settings::Violation;
+use retry_runtime::{Policy, RetrySettings, SettingsError, retry_async, wait};
+use support::{Fail, Log, ServerFail, secs};
+use tokio::time::Instant;
+
+#[test]
+fn validation_errors_name_the_field_and_the_rule() {
+    let err = RetrySettings::<Fail>::builder()
+        .max_tries(0)
+        .build()
+        .unwrap_err();
+    assert_eq!(err.to_string(), "max_tries must be greater than 0");
+    for bad in [-1.0, f64::NAN, f64::INFINITY] {
+        let err = RetrySettings::<Fail>::builder()
+            .max_time(bad)
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "max_time must be finite and at least 0",
+            "{bad}"
+        );
+    }
+    let err: SettingsError = RetrySettings::<Fail>::builder()
+        .max_tries(0)
+        .max_time(-5)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        err.violations(),
+        [
+            Violation {
+                field: "max_tries",
+                rule: "must be greater than 0"
+            },
+            Violation {
+                field: "max_time",
+                rule: "must be finite and at least 0"
+            },
+        ]
+    );
+    assert_eq!(
+        err.to_string(),
+        "max_tries must be greater than 0; max_time must be finite and at least 0"
+    );
+    // Valid edges.
+    assert!(
+        RetrySettings::<Fail>::builder()
+            .max_tries(1)
+            .max_time(0)
+            .build()
+            .is_ok()
+    );
+    assert!(
+        RetrySettings::<Fail>::builder()
+            .max_time(Duration::from_millis(1))
+            .build()
+            .is_ok()
+    );
+}
+
+#[test]
+fn defaults_are_harborapis() {
+    let s = RetrySettings::<Fail>::builder().build().unwrap();
+    assert!(s.enabled());
+    assert_eq!(s.max_tries(), None);
+    assert_eq!(s.max_time(), Some(secs(60)));
+    assert!(s.raise_on_giveup());
+    assert!(s.catches(&Fail(404)));
+    let d = RetrySettings::<Fail>::default();
+    assert_eq!(d.max_time(), Some(secs(60)));
+}
+
+#[test]
+fn settings_are_cheap_to_share() {
+    fn assert_send_sync_clone<T: Send + Sync + Clone + 'static>() {}
+    assert_send_sync_clone::<RetrySettings<Fail>>();
+    let s = RetrySettings::<Fail>::builder()
+        .max_tries(3)
+        .build()
+        .unwrap();
+    let t = s.clone();
+    assert_eq!(format!("{s:?}"), format!("{t:?}"));
+    let changed = s.to_builder().max_tries(7).build().unwrap();
+    assert_eq!((s.max_tries(), changed.max_tries()), (Some(3), Some(7)));
+}
+
+#[test]
+fn exception_classes_are_any_of() {
+    struct NotFound;
+    impl retry_runtime::ErrorClass<Fail> for NotFound {
+        fn is_instance(e: &Fail) -> bool {
+            e.0 == 404
+        }
+    }
+    let s = RetrySettings::<Fail>::builder()
+        .exception::<ServerFail>()
+        .build()
+        .unwrap();
+    assert!(s.catches(&Fail(503)) && !s.catches(&Fail(404)));
+    let s = s.to_builder().exception::<NotFound>().build().unwrap();
+    assert!(s.catches(&Fail(503)) && s.catches(&Fail(404)) && !s.catches(&Fail(400)));
+    let s = s.to_builder().exception_if(|e| e.0 == 400).build().unwrap();
+    assert!(s.catches(&Fail(400)));
+    let tuple = RetrySettings::<Fail>::builder()
+        .exceptions::<(ServerFail, NotFound)>()
+        .build()
+        .unwrap();
+    assert!(tuple.catches(&Fail(503)) && tuple.catches(&Fail(404)) && !tuple.catches(&Fail(400)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn default_settings_retry_for_sixty_seconds() {
+    retry_runtime::jitter::seed(1);
+    let log = Log::default();
+    let settings = RetrySettings::<Fail>::builder()
+        .on_backoff(log.hook("backoff"))
+        .on_giveup(log.hook("giveup"))
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let result = retry_async(&settings, || async { Err::<(), _>(Fail(500)) }).await;
+    assert_eq!(result, Err(Fail(500)));
+    // Full jitter on expo waits; the last wait is cut so the last attempt is at exactly 60 s.
+    assert_eq!(start.elapsed(), secs(60));
+    let events = log.events();
+    let (event, _, _, elapsed) = *events.last().unwrap();
+    assert_eq!((event, elapsed), ("giveup", secs(60)));
+    let mut previous = Duration::ZERO;
+    for (event, tries, wait, elapsed) in &events[..events.len() - 1] {
+        assert_eq!(*event, "backoff");
+        assert!(*elapsed >= previous);
+        // Full jitter: within [0, 2^(tries-1)] seconds.
+        assert!(wait.unwrap() <= secs(1 << (tries - 1)), "{tries}: {wait:?}");
+        previous = *elapsed + wait.unwrap();
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn settings_replace_the_policys_values() {
+    let tries = AtomicU32::new(0);
+    let log = Log::default();
+    let settings = RetrySettings::<Fail>::builder()
+        .max_tries(3)
+        .wait_gen(wait::constant().interval(2))
+        .no_jitter()
+        .exception::<ServerFail>()
+        .on_backoff(log.hook("settings-backoff"))
+        .build()
+        .unwrap();
+    let policy = Policy::<(), Fail>::new()
+        .max_tries(1)
+        .on_backoff(log.hook("policy-backoff"))
+        .settings(Some(settings.clone()));
+    let start = Instant::now();
+    let _ = retry_async(policy, || async {
+        tries.fetch_add(1, Ordering::Relaxed);
+        Err::<(), _>(Fail(502))
+    })
+    .await;
+    assert_eq!(tries.load(Ordering::Relaxed), 3);
+    assert_eq!(start.elapsed(), secs(4));
+    assert_eq!(
+        log.events().iter().map(|e| e.0).collect::<Vec<_>>(),
+        ["settings-backoff"; 2]
+    );
+
+    // Outside the settings' classes: returned at once.
+    tries.store(0, Ordering::Relaxed);
+    let result = retry_async(&settings, || async {
+        tries.fetch_add(1, Ordering::Relaxed);
+        Err::<(), _>(Fail(404))
+    })
+    .await;
+    assert_eq!((result, tries.load(Ordering::Relaxed)), (Err(Fail(404)), 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_settings_or_disabled_means_one_attempt_and_no_hooks() {
+    let log = Log::default();
+    let disabled = RetrySettings::<Fail>::builder()
+        .enabled(false)
+        .on_giveup(log.hook("giveup"))
+        .build()
+        .unwrap();
+    for settings in [None, Some(disabled)] {
+        let tries = AtomicU32::new(0);
+        let result = retry_async(&settings, || async {
+            tries.fetch_add(1, Ordering::Relaxed);
+            Err::<(), _>(Fail(500))
+        })
+        .await;
+        assert_eq!((result, tries.load(Ordering::Relaxed)), (Err(Fail(500)), 1));
+    }
+    assert!(log.take().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn settings_giveup_and_raise_on_giveup() {
+    let log = Log::default();
+    let settings = RetrySettings::<Fail>::builder()
+        .giveup(|e| e.0 == 404)
+        .raise_on_giveup(false)
+        .on_giveup(log.hook("giveup"))
+        .build()
+        .unwrap();
+    // The call site allows a "nothing" value: settings' raise_on_giveup = false applies.
+    let policy = Policy::<Option<u8>, Fail>::new()
+        .raise_on_giveup(true)
+        .settings(&settings);
+    assert_eq!(
+        retry_async(policy, || async { Err(Fail(404)) }).await,
+        Ok(None)
+    );
+    // Where the return type has no "nothing", the error is returned.
+    assert_eq!(
+        retry_async(&settings, || async { Err::<u8, _>(Fail(404)) }).await,
+        Err(Fail(404))
+    );
+    assert_eq!(log.events().len(), 2);
+    assert!(log.events().iter().all(|e| e.1 == 1));
+}

@@ -1,0 +1,89 @@
+//! Helpers shared by the integration tests (included with `mod support;`).
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use retry_runtime::{Details, ErrorClass, Outcome};
+
+/// The error of the test operations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fail(pub u16);
+
+/// The class of 5xx failures.
+pub struct ServerFail;
+impl ErrorClass<Fail> for ServerFail {
+    fn is_instance(error: &Fail) -> bool {
+        (500..600).contains(&error.0)
+    }
+}
+
+/// One hook call, as seen by the hook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seen {
+    pub event: &'static str,
+    pub target: &'static str,
+    pub tries: u32,
+    pub wait: Option<Duration>,
+    pub elapsed: Duration,
+    pub error: Option<Fail>,
+    pub value: Option<String>,
+}
+
+/// A shared log of hook calls.
+#[derive(Clone, Default)]
+pub struct Log(pub Arc<Mutex<Vec<Seen>>>);
+
+impl Log {
+    pub fn hook(
+        &self,
+        event: &'static str,
+    ) -> impl Fn(&Details<'_, Fail>) + Clone + Send + Sync + 'static {
+        let log = self.0.clone();
+        move |d: &Details<'_, Fail>| {
+            log.lock().unwrap().push(Seen {
+                event,
+                target: d.target,
+                tries: d.tries,
+                wait: d.wait,
+                elapsed: d.elapsed,
+                error: d.error().cloned(),
+                value: match d.outcome {
+                    Outcome::Value(v) => Some(format!("{v:?}")),
+                    _ => None,
+                },
+            })
+        }
+    }
+
+    pub fn take(&self) -> Vec<Seen> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+
+    pub fn events(&self) -> Vec<(&'static str, u32, Option<Duration>, Duration)> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|s| (s.event, s.tries, s.wait, s.elapsed))
+            .collect()
+    }
+
+    /// The waits of the backoff events.
+    pub fn waits(&self) -> Vec<Duration> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s.wait)
+            .collect()
+    }
+}
+
+pub fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+pub fn millis(ms: u64) -> Duration {
+    Duration::from_millis(ms)
+}

@@ -1,0 +1,99 @@
+//! Shared fixtures of the behaviour tests: an HTTP-like error type with error classes, and a
+//! recorder for hook calls.
+#![allow(dead_code)]
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use retry_runtime::{Details, ErrorClass, Outcome};
+
+/// The error of the fns under test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// An HTTP status error.
+    Status(u16),
+    /// The request never reached the server.
+    Network,
+}
+
+/// Every 5xx answer.
+pub struct ServerError;
+
+impl ErrorClass<ApiError> for ServerError {
+    fn is_instance(error: &ApiError) -> bool {
+        matches!(error, ApiError::Status(500..=599))
+    }
+}
+
+/// Transport failures.
+pub struct NetworkError;
+
+impl ErrorClass<ApiError> for NetworkError {
+    fn is_instance(error: &ApiError) -> bool {
+        matches!(error, ApiError::Network)
+    }
+}
+
+/// One hook call, as plain data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// `"success"`, `"backoff"` or `"giveup"`.
+    pub kind: &'static str,
+    /// `Details.target`.
+    pub target: &'static str,
+    /// `Details.args`, rendered `name=value`.
+    pub args: Vec<String>,
+    /// `Details.tries`.
+    pub tries: u32,
+    /// `Details.wait`.
+    pub wait: Option<Duration>,
+    /// The outcome, rendered with Debug.
+    pub outcome: String,
+}
+
+/// Collects hook calls; each test owns its own static recorder.
+pub struct Recorder(Mutex<Vec<Event>>);
+
+impl Recorder {
+    /// An empty recorder (usable in a `static`).
+    pub const fn new() -> Self {
+        Self(Mutex::new(Vec::new()))
+    }
+
+    /// Records one call.
+    pub fn record<E: std::fmt::Debug>(&self, kind: &'static str, details: &Details<'_, E>) {
+        let outcome = match &details.outcome {
+            Outcome::Success => "success".to_owned(),
+            Outcome::Error(error) => format!("error {error:?}"),
+            Outcome::Value(value) => format!("value {value:?}"),
+        };
+        let event = Event {
+            kind,
+            target: details.target,
+            args: details
+                .args
+                .iter()
+                .map(|arg| format!("{}={:?}", arg.name, arg.value))
+                .collect(),
+            tries: details.tries,
+            wait: details.wait,
+            outcome,
+        };
+        self.0.lock().unwrap().push(event);
+    }
+
+    /// Every call so far, and forgets them.
+    pub fn take(&self) -> Vec<Event> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+
+    /// The kinds of the calls so far, and forgets them.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        self.take().into_iter().map(|event| event.kind).collect()
+    }
+}
+
+/// Whole seconds.
+pub fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}

@@ -1,0 +1,163 @@
+//! Emits `generated/models.rs`: one serde type per definition (plus inline objects and enums).
+//!
+//! Tolerance rules, because real Harbor versions differ: unknown fields are ignored (serde's
+//! default), every field not listed as `required` is an `Option` that defaults to `None`
+//! (a missing field or a JSON `null` both decode), enums keep unknown values in `Unknown`,
+//! and date-times are kept as text (`crate::Timestamp`) and parsed on demand.
+
+use super::types::{Field, Model, Registry, Ty};
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write;
+
+/// Renders the models file body (without the header).
+pub fn render(reg: &Registry) -> String {
+    let boxed = boxed_fields(reg);
+    let mut out = String::new();
+    out.push_str("//! Harbor's data models, one type per definition of the v2.0 spec.\n\n");
+    out.push_str("use serde::{Deserialize, Serialize};\n\n");
+    for model in reg.models.values() {
+        match model {
+            Model::Struct {
+                name,
+                origin,
+                fields,
+            } => render_struct(&mut out, name, origin, fields, &boxed),
+            Model::Alias { name, origin, ty } => {
+                let _ = writeln!(out, "/// Harbor {origin}: `{}`.", ty.rust(""));
+                let _ = writeln!(out, "pub type {name} = {};\n", ty.rust(""));
+            }
+            Model::Enum {
+                name,
+                origin,
+                values,
+            } => render_enum(&mut out, name, origin, values),
+        }
+    }
+    out
+}
+
+fn render_struct(
+    out: &mut String,
+    name: &str,
+    origin: &str,
+    fields: &[Field],
+    boxed: &BTreeSet<(String, String)>,
+) {
+    let _ = writeln!(out, "/// Harbor {origin}.");
+    out.push_str("#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]\n");
+    let _ = writeln!(out, "pub struct {name} {{");
+    for f in fields {
+        let mut ty = f.ty.rust("");
+        if boxed.contains(&(name.to_owned(), f.ident.clone())) {
+            ty = format!("Box<{ty}>");
+        }
+        let bare = f.ident.trim_start_matches("r#");
+        let rename = if bare != f.wire {
+            format!("rename = {:?}, ", f.wire)
+        } else {
+            String::new()
+        };
+        if f.required {
+            let _ = writeln!(out, "    /// JSON `{}` (always present).", f.wire);
+            let _ = writeln!(out, "    #[serde({rename}default)]");
+            let _ = writeln!(out, "    pub {}: {ty},", f.ident);
+        } else {
+            let _ = writeln!(out, "    /// JSON `{}`.", f.wire);
+            let _ = writeln!(
+                out,
+                "    #[serde({rename}default, skip_serializing_if = \"Option::is_none\")]"
+            );
+            let _ = writeln!(out, "    pub {}: Option<{ty}>,", f.ident);
+        }
+    }
+    out.push_str("}\n\n");
+}
+
+fn render_enum(out: &mut String, name: &str, origin: &str, values: &[String]) {
+    let variants: Vec<String> = values
+        .iter()
+        .map(|v| super::naming::variant_name(v))
+        .collect();
+    let _ = writeln!(
+        out,
+        "/// Harbor {origin}; values this client does not know are kept in `Unknown`."
+    );
+    out.push_str("#[derive(Debug, Clone, PartialEq, Eq, Hash)]\n");
+    let _ = writeln!(out, "pub enum {name} {{");
+    for (v, value) in variants.iter().zip(values) {
+        let _ = writeln!(out, "    /// `{value}`.\n    {v},");
+    }
+    out.push_str(
+        "    /// A value not listed in the spec, kept as sent.\n    Unknown(String),\n}\n\n",
+    );
+
+    let _ = writeln!(out, "impl {name} {{");
+    out.push_str("    /// The value as it appears on the wire.\n");
+    out.push_str("    pub fn as_str(&self) -> &str {\n        match self {\n");
+    for (v, value) in variants.iter().zip(values) {
+        let _ = writeln!(out, "            Self::{v} => {value:?},");
+    }
+    out.push_str("            Self::Unknown(other) => other,\n        }\n    }\n}\n\n");
+
+    let _ = writeln!(out, "impl From<&str> for {name} {{");
+    out.push_str("    fn from(value: &str) -> Self {\n        match value {\n");
+    for (v, value) in variants.iter().zip(values) {
+        let _ = writeln!(out, "            {value:?} => Self::{v},");
+    }
+    out.push_str("            other => Self::Unknown(other.to_owned()),\n        }\n    }\n}\n\n");
+
+    let _ = writeln!(
+        out,
+        "impl std::fmt::Display for {name} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.write_str(self.as_str())\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl Serialize for {name} {{\n    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n        serializer.serialize_str(self.as_str())\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        out,
+        "impl<'de> Deserialize<'de> for {name} {{\n    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n        let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;\n        Ok(Self::from(value.as_ref()))\n    }}\n}}\n"
+    );
+}
+
+/// Fields that must be boxed because they close a cycle of by-value struct fields.
+fn boxed_fields(reg: &Registry) -> BTreeSet<(String, String)> {
+    // Edges through by-value fields only: Vec and map values already live on the heap.
+    let mut edges: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
+    for model in reg.models.values() {
+        if let Model::Struct { name, fields, .. } = model {
+            for f in fields {
+                if let Ty::Named(target) = &f.ty {
+                    edges
+                        .entry(name.as_str())
+                        .or_default()
+                        .push((f.ident.as_str(), target.as_str()));
+                }
+            }
+        }
+    }
+    let reaches = |from: &str, to: &str| -> bool {
+        let mut stack = vec![from];
+        let mut seen = BTreeSet::new();
+        while let Some(n) = stack.pop() {
+            if n == to {
+                return true;
+            }
+            if seen.insert(n)
+                && let Some(next) = edges.get(n)
+            {
+                stack.extend(next.iter().map(|(_, t)| *t));
+            }
+        }
+        false
+    };
+    let mut boxed = BTreeSet::new();
+    for (name, list) in &edges {
+        for (field, target) in list {
+            if reaches(target, name) {
+                boxed.insert(((*name).to_owned(), (*field).to_owned()));
+            }
+        }
+    }
+    boxed
+}

@@ -1,0 +1,3 @@
+//! Project automation for the workspace: the Harbor client generator (`cargo xtask codegen`).
+
+pub mod codegen;
