@@ -2,6 +2,9 @@
 //!
 //! `cargo bench -p retry-bench --bench retry_layer`
 
+// criterion_group! defines an undocumented pub fn.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use retry_bench::{Case, Contender, Flaky, blocking, nonblocking};
 

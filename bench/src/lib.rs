@@ -260,8 +260,8 @@ pub mod nonblocking {
                 (|| flaky.call_async()).retry(policy).await
             }
             Contender::TokioRetry2 => {
-                let policy =
-                    tokio_retry2::strategy::FixedInterval::new(Duration::ZERO).take(MAX_TRIES as usize - 1);
+                let policy = tokio_retry2::strategy::FixedInterval::new(Duration::ZERO)
+                    .take(MAX_TRIES as usize - 1);
                 tokio_retry2::Retry::spawn(policy, || async {
                     flaky.call().map_err(tokio_retry2::RetryError::transient)
                 })
@@ -367,7 +367,9 @@ pub mod blocking {
                 let policy = backoff::backoff::Constant::new(Duration::ZERO);
                 backoff::retry(policy, || flaky.call().map_err(backoff::Error::transient)).map_err(
                     |error| match error {
-                        backoff::Error::Permanent(e) | backoff::Error::Transient { err: e, .. } => e,
+                        backoff::Error::Permanent(e) | backoff::Error::Transient { err: e, .. } => {
+                            e
+                        }
                     },
                 )
             }

@@ -16,7 +16,21 @@ fn main() {
         .enable_time()
         .build()
         .expect("a current-thread tokio runtime");
-    println!("| case | mode | {} |", Contender::ALL.map(|c| c.name()).join(" | "));
+    // Calibration: one boxed value per call must count as one block, or the table means nothing.
+    let before = dhat::HeapStats::get().total_blocks;
+    for i in 0..CALLS {
+        std::hint::black_box(Box::new(i));
+    }
+    let calibration = dhat::HeapStats::get().total_blocks - before;
+    assert_eq!(
+        calibration, CALLS,
+        "the counting allocator missed allocations"
+    );
+    println!("calibration: {calibration} boxes counted as {calibration} blocks\n");
+    println!(
+        "| case | mode | {} |",
+        Contender::ALL.map(|c| c.name()).join(" | ")
+    );
     println!("|---|---|{}", "---|".repeat(Contender::ALL.len()));
     for case in Case::ALL {
         for is_async in [true, false] {
@@ -27,7 +41,7 @@ fn main() {
                     continue;
                 }
                 let flaky = Flaky::default();
-                let mut one_call = || {
+                let one_call = || {
                     flaky.arm(case.failures());
                     let result = if is_async {
                         runtime.block_on(nonblocking::run(contender, case, &flaky))

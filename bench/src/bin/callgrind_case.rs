@@ -43,7 +43,11 @@ fn main() -> ExitCode {
     if is_async {
         runtime.block_on(async {
             for _ in 0..count {
-                sum = sum.wrapping_add(nonblocking::run(contender, Case::FirstTry, &flaky).await.unwrap_or(0));
+                sum = sum.wrapping_add(
+                    nonblocking::run(contender, Case::FirstTry, &flaky)
+                        .await
+                        .unwrap_or(0),
+                );
             }
         });
     } else {
