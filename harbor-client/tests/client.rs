@@ -419,6 +419,23 @@ async fn retry_after_is_capped() {
         .unwrap();
 }
 
+#[tokio::test(start_paused = true)]
+async fn retry_after_never_waits_past_max_time() {
+    let server = Server::start(
+        vec![Reply::json(503, "{}").header("retry-after", "40")],
+        |_| Some(Reply::json(200, "{}")),
+    )
+    .await;
+    let c = client(&server);
+    c.set_retry(quick_retry(3).to_builder().max_time(10).build().unwrap());
+    // The server asks for 40 s, the call may take 10 s: the retry goes out at the limit.
+    tokio::time::timeout(Duration::from_secs(30), c.get_statistics())
+        .await
+        .expect("the wait was cut at max_time")
+        .unwrap();
+    assert_eq!(server.seen().len(), 2);
+}
+
 // --- retry controls -------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]
@@ -823,4 +840,48 @@ fn enums_keep_unknown_values() {
         serde_json::to_string(&unknown).unwrap(),
         r#"{"type":"Fortnightly"}"#
     );
+}
+
+// --- logs -------------------------------------------------------------------------------------
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_log_lines_carry_the_operation_and_request_id() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = Server::start(vec![Reply::json(503, "{}")], |_| {
+        Some(Reply::json(200, "{}"))
+    })
+    .await;
+    let c = client(&server);
+    c.set_retry(quick_retry(3));
+    c.get_statistics().await.unwrap();
+
+    let id = server.seen()[0].header("x-request-id").unwrap().to_owned();
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let backoff = logs
+        .lines()
+        .find(|l| l.contains("get_statistics"))
+        .unwrap_or_else(|| panic!("no backoff line in:\n{logs}"));
+    assert!(backoff.contains(&id), "{backoff}");
+    assert!(backoff.contains("getStatistic"), "{backoff}");
 }
