@@ -1,13 +1,62 @@
-//! An async client for Harbor's REST API v2.0 (all 203 operations), generated from Harbor's
-//! own spec by `cargo xtask codegen`.
+//! An async client for Harbor's REST API v2.0: all 203 operations, generated from Harbor's
+//! own spec by `cargo xtask codegen --spec ../shared/harbor/swagger.yaml`, every call retried
+//! through `#[retry]` with settings that can change at run time (harborapi's
+//! `RetrySettings`, in Rust).
 //!
-//! - [`models`]: one serde type per spec definition, tolerant of what real servers send.
-//! - [`operations`]: the operation table (id, method, path, parameters, answer), shared with
-//!   the simulator and the tests.
+//! ```no_run
+//! use harbor_client::{Credentials, HarborClient, models};
+//! use harbor_client::error::NotFound;
+//! use retry_runtime::{ErrorClass, RetrySettings};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = HarborClient::builder("https://harbor.example")
+//!     .credentials(Credentials::from_robot_file("robot.json")?)
+//!     .build()?;
+//!
+//! // Retry more patiently from now on, in every task using this client.
+//! client.update_retry(|s| s.max_tries(5).max_time(120))?;
+//!
+//! let project = client
+//!     .create_project(&models::ProjectReq {
+//!         project_name: Some("team-a".into()),
+//!         ..Default::default()
+//!     }, &Default::default())
+//!     .await;
+//! match client.get_project("team-a", &Default::default()).await {
+//!     Ok(p) => println!("project {:?}", p.project_id),
+//!     Err(e) if NotFound::is_instance(&e) => println!("gone"),
+//!     Err(e) => return Err(e.into()),
+//! }
+//! # let _ = project; Ok(()) }
+//! ```
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`client`] | [`HarborClient`], its builder, retry controls |
+//! | [`auth`] | [`Credentials`] (basic, token, robot file) |
+//! | [`error`] | [`Error`] and its classes (`StatusError`, `NotFound`, `ServerError`, ...) |
+//! | [`settings`] | default retry settings, `no_retry_scope`, `Retry-After` |
+//! | [`pagination`] | [`Page`], streams and collect-all helpers |
+//! | [`encoding`] | base URL normalisation, path encoding |
+//! | [`models`] | one serde type per spec definition (generated) |
+//! | [`operations`] | the operation table (generated entries) |
+//! | [`methods`] | params structs of the generated methods |
 
+pub mod auth;
+pub mod client;
+pub mod encoding;
+pub mod error;
 mod generated;
 pub mod operations;
+pub mod pagination;
+pub mod settings;
 mod timestamp;
 
+pub use auth::Credentials;
+pub use client::{HarborClient, HarborClientBuilder};
+pub use error::{BuildError, Error};
+pub use generated::methods;
 pub use generated::models;
+pub use pagination::Page;
+pub use settings::{default_retry_settings, no_retry_scope, parse_retry_after};
 pub use timestamp::Timestamp;

@@ -181,10 +181,11 @@ fn policy_chain(args: &RetryArgs, krate: &TokenStream, output: &Type, name: &Ide
     }
     if args.wait_gen.is_some() || !args.wait_params.is_empty() {
         let (span, mut generator) = match &args.wait_gen {
+            // Spanned at the path: "`X` is not a wait generator" points at it.
             Some(Keyed {
                 key,
                 value: Expr::Path(path),
-            }) => (key.span(), quote!(#path())),
+            }) => (key.span(), quote_spanned!(path.span()=> #path())),
             Some(Keyed { key, value }) => (key.span(), value.to_token_stream()),
             None => (args.wait_params[0].key.span(), quote!(#krate::wait::expo())),
         };

@@ -1,16 +1,87 @@
 //! The `#[retry]` attribute. Use it through the runtime: `use retry_runtime::retry;`.
 //!
 //! The work happens in `retry-macros-core` (parse, validate, expand); this crate is only the
-//! compiler's entry point. The keys, the forms it accepts and the code it writes are
-//! documented on `retry_runtime::retry` and in `docs/how-retry-expands.md`.
+//! compiler's entry point. What the attribute writes is shown in `docs/how-retry-expands.md`.
 
 use proc_macro::TokenStream;
 
-/// Retries the annotated fn with exponential backoff (or any wait generator), the way
-/// Python's `backoff.on_exception` decorates a function.
+/// Retries the annotated fn, the way Python's `backoff.on_exception` decorates a function:
+/// exponential backoff (or any wait generator), jitter, limits on tries and time, a give-up
+/// predicate and event hooks.
 ///
-/// See `retry_runtime::retry` for the keys and examples; this crate is not meant to be used
-/// directly.
+/// ```
+/// use retry_runtime::retry;
+/// use retry_runtime::wait::constant;
+///
+/// #[derive(Debug)]
+/// enum FetchError { Unavailable, NotFound }
+///
+/// fn is_not_found(error: &FetchError) -> bool {
+///     matches!(error, FetchError::NotFound)
+/// }
+///
+/// // `interval = 0` keeps the example instant; real code keeps the default `expo`.
+/// #[retry(max_tries = 5, max_time = 30, wait_gen = constant, interval = 0, giveup = is_not_found)]
+/// fn fetch(attempts: &std::cell::Cell<u32>) -> Result<&'static str, FetchError> {
+///     attempts.set(attempts.get() + 1);
+///     if attempts.get() < 3 { Err(FetchError::Unavailable) } else { Ok("page") }
+/// }
+///
+/// let attempts = std::cell::Cell::new(0);
+/// assert_eq!(fetch(&attempts).unwrap(), "page");
+/// assert_eq!(attempts.get(), 3);
+/// ```
+///
+/// # Keys
+///
+/// Values may be literals, paths, closures or expressions; expressions are evaluated once per
+/// call, before the first attempt (Python's "callable" form), and may use the fn's arguments
+/// and `self`.
+///
+/// | key | value | default |
+/// |---|---|---|
+/// | `max_tries` | `u32` > 0: attempts in all, the first included | no limit |
+/// | `max_time` | seconds (`30`, `0.5`) or a `Duration` expression; counted from the call's start, the last wait is cut to the time left | no limit |
+/// | `exception` | an error class `A` or a tuple `(A, B)`: types implementing `retry_runtime::ErrorClass<E>` (every error type is its own class) | every error |
+/// | `wait_gen` | a generator fn path (`expo`, called fresh per call) or an expression (`constant().interval(2)`) | `wait::expo()` |
+/// | any other key | a parameter of the wait generator: `base = 2` calls `.base(2)`; a misspelt one is an error at that key | |
+/// | `jitter` | a path (`full_jitter`), a closure `\|wait\| ..`, or `None` | full jitter |
+/// | `giveup` | a predicate `Fn(&E) -> bool`: true ends the call at once | never |
+/// | `on_success`, `on_backoff`, `on_giveup` | a hook `Fn(&Details<'_, E>)`, or a list `[a, b]` | none |
+/// | `raise_on_giveup` | `false`: on give-up return the "nothing" value (`Ok(None)`, `Ok(())`, `None`) | `true` |
+/// | `on_result` | retry while a predicate `Fn(&T) -> bool` holds on the `Ok` value; give-up returns the last value | off |
+/// | `logger` | `true`, `false` or `None`: the default `tracing` handler | on |
+/// | `backoff_log_level`, `giveup_log_level` | `"trace"` .. `"error"`, or a `tracing::Level` | INFO, ERROR |
+/// | `sleeper` | a `retry_runtime::sleep::Sleeper` (async fns: tokio by default; sync fns block) | |
+/// | `settings` | a `RetrySettings<E>`, `&RetrySettings<E>`, `Option` of one, `&Option` of one, or `None`: when present it replaces the other values; `None` means one attempt | |
+/// | `redact` | argument names shown as `<redacted>` in `Details.args` | |
+/// | `skip` | argument names left out of `Details.args` | |
+/// | `no_clone` | by-value arguments the body only borrows: not cloned per attempt | |
+/// | `crate` | the path of the runtime, for crates that re-export it | `::retry_runtime` |
+///
+/// Built-in generators and jitters are imported like any item
+/// (`use retry_runtime::wait::{expo, fibo, constant};`, `use retry_runtime::jitter::full_jitter;`),
+/// so a user's own item of the same name is never replaced behind their back.
+///
+/// # Forms
+///
+/// `async fn` and plain fns (which wait by blocking the thread); free fns, inherent and trait
+/// methods with `&self`, `&mut self`, `self: Arc<Self>`; generics with where clauses;
+/// lifetimes; `impl Trait` in argument and return position; methods under `#[async_trait]`.
+/// The return type must be `Result`-like: `Result<T, E>` (or an alias) or `Option<T>`.
+///
+/// The body runs once per attempt as written: `?` and `return` end that attempt, `&mut self`
+/// is re-borrowed per attempt, and arguments taken by value are cloned for each attempt
+/// (a type that is not `Clone` is a compile error saying how to fix it). The returned future
+/// is `Send` whenever the body's is.
+///
+/// # Errors
+///
+/// Misuse is a compile error at the offending token, never a panic: unknown keys (with the
+/// list of keys and a "did you mean"), keys set twice, `max_tries = 0`, a negative or
+/// non-finite `max_time`, values of the wrong kind, conflicting keys, a fn that is `const`
+/// or not a fn at all. The fn is still emitted unchanged next to the errors, so one mistake
+/// does not cascade into errors at every caller.
 #[proc_macro_attribute]
 pub fn retry(attr: TokenStream, item: TokenStream) -> TokenStream {
     retry_macros_core::expand_retry(attr.into(), item.into()).into()

@@ -4,11 +4,26 @@
 //!
 //! Most users write the attribute, re-exported here so one dependency is enough:
 //!
-//! ```ignore
+//! ```
+//! use std::sync::atomic::{AtomicU32, Ordering};
 //! use retry_runtime::retry;
+//! use retry_runtime::wait::constant;
 //!
-//! #[retry(max_tries = 5, max_time = 120, wait_gen = expo, max_value = 30)]
-//! async fn fetch(&self, name: &str) -> Result<Project, Error> { ... }
+//! #[derive(Debug)]
+//! struct Flaky;
+//!
+//! static CALLS: AtomicU32 = AtomicU32::new(0);
+//!
+//! #[retry(max_tries = 3, wait_gen = constant, interval = 0, jitter = None)]
+//! fn fetch(name: &str) -> Result<String, Flaky> {
+//!     if CALLS.fetch_add(1, Ordering::Relaxed) < 2 {
+//!         return Err(Flaky); // ends this attempt, not the retries
+//!     }
+//!     Ok(format!("project {name}"))
+//! }
+//!
+//! assert_eq!(fetch("library").unwrap(), "project library");
+//! assert_eq!(CALLS.load(Ordering::Relaxed), 3);
 //! ```
 //!
 //! Without the attribute, [`retry_async`] and [`retry_blocking`] run an operation under a

@@ -467,3 +467,82 @@ async fn async_trait_methods_are_retried() {
     assert_eq!(remote.fetch_mut("a".to_owned()).await, Ok(2));
     assert_eq!(remote.names, ["a!", "a!"]);
 }
+
+/// The harborapi example: a user's own generator with parameters given as keys.
+mod user_generator {
+    use std::time::Duration;
+
+    use retry_runtime::wait::{IntoSeconds, Last, WaitGen, saturating_secs};
+
+    /// Waits `base`, `base + value`, `base + 2 * value`, ...
+    pub struct Adder {
+        next: f64,
+        value: f64,
+    }
+
+    pub fn adder() -> Adder {
+        Adder {
+            next: 1.0,
+            value: 1.0,
+        }
+    }
+
+    impl Adder {
+        pub fn base(mut self, base: impl IntoSeconds) -> Self {
+            self.next = base.into_seconds();
+            self
+        }
+
+        pub fn value(mut self, value: impl IntoSeconds) -> Self {
+            self.value = value.into_seconds();
+            self
+        }
+    }
+
+    impl<E> WaitGen<E> for Adder {
+        fn next_wait(&mut self, _last: Last<'_, E>) -> Option<Duration> {
+            let wait = self.next;
+            self.next += self.value;
+            Some(saturating_secs(wait))
+        }
+    }
+}
+
+static ADDER: Recorder = Recorder::new();
+
+fn adder_hook(details: &Details<'_, ApiError>) {
+    ADDER.record("backoff", details);
+}
+
+#[retry(
+    max_tries = 4,
+    wait_gen = user_generator::adder,
+    base = 1,
+    value = 2,
+    jitter = None,
+    on_backoff = adder_hook
+)]
+async fn with_adder(flaky: &Flaky) -> Result<u32, ApiError> {
+    flaky.call()
+}
+
+/// A builder expression as `wait_gen`, and a finite list of intervals: the call gives up when
+/// the list is exhausted.
+#[retry(wait_gen = constant().interval([1, 2]), jitter = None, on_backoff = adder_hook)]
+async fn with_interval_list(flaky: &Flaky) -> Result<u32, ApiError> {
+    flaky.call()
+}
+
+#[tokio::test(start_paused = true)]
+async fn user_generators_and_builder_expressions() {
+    let flaky = Flaky::new(u32::MAX, ApiError::Network);
+    let _ = with_adder(&flaky).await;
+    let waits: Vec<_> = ADDER.take().into_iter().map(|e| e.wait.unwrap()).collect();
+    assert_eq!(waits, [secs(1), secs(3), secs(5)]);
+
+    let flaky = Flaky::new(u32::MAX, ApiError::Network);
+    assert_eq!(with_interval_list(&flaky).await, Err(ApiError::Network));
+    assert_eq!(flaky.calls(), 3);
+    let waits: Vec<_> = ADDER.take().into_iter().map(|e| e.wait.unwrap()).collect();
+    assert_eq!(waits, [secs(1), secs(2)]);
+}

@@ -248,6 +248,7 @@ pub struct Platform {
     /// JSON `'os.version'`.
     #[serde(
         rename = "'os.version'",
+        alias = "os.version",
         default,
         skip_serializing_if = "Option::is_none"
     )]
@@ -255,6 +256,7 @@ pub struct Platform {
     /// JSON `'os.features'`.
     #[serde(
         rename = "'os.features'",
+        alias = "os.features",
         default,
         skip_serializing_if = "Option::is_none"
     )]
@@ -466,7 +468,9 @@ pub struct Metadata {
 }
 
 /// Harbor definition `Instance`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Instance {
     /// JSON `id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -504,6 +508,25 @@ pub struct Instance {
     /// JSON `setup_timestamp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setup_timestamp: Option<i64>,
+}
+
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Instance")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("vendor", &self.vendor)
+            .field("endpoint", &self.endpoint)
+            .field("auth_mode", &self.auth_mode)
+            .field("auth_info", &self.auth_info.as_ref().map(|_| "<redacted>"))
+            .field("status", &self.status)
+            .field("enabled", &self.enabled)
+            .field("default", &self.default)
+            .field("insecure", &self.insecure)
+            .field("setup_timestamp", &self.setup_timestamp)
+            .finish()
+    }
 }
 
 /// Harbor definition `PreheatPolicy`.
@@ -978,7 +1001,9 @@ pub struct ReplicationFilter {
 }
 
 /// Harbor definition `RegistryCredential`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RegistryCredential {
     /// JSON `type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -989,6 +1014,22 @@ pub struct RegistryCredential {
     /// JSON `access_secret`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_secret: Option<String>,
+}
+
+impl std::fmt::Debug for RegistryCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryCredential")
+            .field("type", &self.r#type)
+            .field(
+                "access_key",
+                &self.access_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field(
+                "access_secret",
+                &self.access_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 /// Harbor definition `Registry`.
@@ -1030,7 +1071,9 @@ pub struct Registry {
 }
 
 /// Harbor definition `RegistryUpdate`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RegistryUpdate {
     /// JSON `name`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1058,8 +1101,31 @@ pub struct RegistryUpdate {
     pub ca_certificate: Option<String>,
 }
 
+impl std::fmt::Debug for RegistryUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryUpdate")
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("url", &self.url)
+            .field("credential_type", &self.credential_type)
+            .field(
+                "access_key",
+                &self.access_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field(
+                "access_secret",
+                &self.access_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("insecure", &self.insecure)
+            .field("ca_certificate", &self.ca_certificate)
+            .finish()
+    }
+}
+
 /// Harbor definition `RegistryPing`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RegistryPing {
     /// JSON `id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1085,6 +1151,27 @@ pub struct RegistryPing {
     /// JSON `ca_certificate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_certificate: Option<String>,
+}
+
+impl std::fmt::Debug for RegistryPing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryPing")
+            .field("id", &self.id)
+            .field("type", &self.r#type)
+            .field("url", &self.url)
+            .field("credential_type", &self.credential_type)
+            .field(
+                "access_key",
+                &self.access_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field(
+                "access_secret",
+                &self.access_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("insecure", &self.insecure)
+            .field("ca_certificate", &self.ca_certificate)
+            .finish()
+    }
 }
 
 /// Harbor definition `RegistryInfo`.
@@ -1259,7 +1346,9 @@ pub struct ReplicationTask {
 }
 
 /// Harbor definition `Robot`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Robot {
     /// JSON `id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1305,8 +1394,31 @@ pub struct Robot {
     pub update_time: Option<crate::Timestamp>,
 }
 
+impl std::fmt::Debug for Robot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Robot")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("level", &self.level)
+            .field("duration", &self.duration)
+            .field("editable", &self.editable)
+            .field("disable", &self.disable)
+            .field("expires_at", &self.expires_at)
+            .field("permissions", &self.permissions)
+            .field("creator_type", &self.creator_type)
+            .field("creator_ref", &self.creator_ref)
+            .field("creation_time", &self.creation_time)
+            .field("update_time", &self.update_time)
+            .finish()
+    }
+}
+
 /// Harbor definition `RobotCreate`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RobotCreate {
     /// JSON `name`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1331,8 +1443,24 @@ pub struct RobotCreate {
     pub permissions: Option<Vec<RobotPermission>>,
 }
 
+impl std::fmt::Debug for RobotCreate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RobotCreate")
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("level", &self.level)
+            .field("disable", &self.disable)
+            .field("duration", &self.duration)
+            .field("permissions", &self.permissions)
+            .finish()
+    }
+}
+
 /// Harbor definition `RobotCreated`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RobotCreated {
     /// JSON `id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1351,12 +1479,34 @@ pub struct RobotCreated {
     pub expires_at: Option<i64>,
 }
 
+impl std::fmt::Debug for RobotCreated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RobotCreated")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("creation_time", &self.creation_time)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
 /// Harbor definition `RobotSec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RobotSec {
     /// JSON `secret`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for RobotSec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RobotSec")
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// Harbor definition `RobotPermission`.
@@ -1989,7 +2139,9 @@ pub struct Quota {
 }
 
 /// Harbor definition `ScannerRegistration`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScannerRegistration {
     /// JSON `uuid`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2048,8 +2200,37 @@ pub struct ScannerRegistration {
     pub capabilities: Option<serde_json::Value>,
 }
 
+impl std::fmt::Debug for ScannerRegistration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScannerRegistration")
+            .field("uuid", &self.uuid)
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("url", &self.url)
+            .field("disabled", &self.disabled)
+            .field("is_default", &self.is_default)
+            .field("auth", &self.auth)
+            .field(
+                "access_credential",
+                &self.access_credential.as_ref().map(|_| "<redacted>"),
+            )
+            .field("skip_cert_verify", &self.skip_cert_verify)
+            .field("use_internal_addr", &self.use_internal_addr)
+            .field("create_time", &self.create_time)
+            .field("update_time", &self.update_time)
+            .field("adapter", &self.adapter)
+            .field("vendor", &self.vendor)
+            .field("version", &self.version)
+            .field("health", &self.health)
+            .field("capabilities", &self.capabilities)
+            .finish()
+    }
+}
+
 /// Harbor definition `ScannerRegistrationReq`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScannerRegistrationReq {
     /// JSON `name` (always present).
     #[serde(default)]
@@ -2081,8 +2262,28 @@ pub struct ScannerRegistrationReq {
     pub disabled: Option<bool>,
 }
 
+impl std::fmt::Debug for ScannerRegistrationReq {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScannerRegistrationReq")
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("url", &self.url)
+            .field("auth", &self.auth)
+            .field(
+                "access_credential",
+                &self.access_credential.as_ref().map(|_| "<redacted>"),
+            )
+            .field("skip_cert_verify", &self.skip_cert_verify)
+            .field("use_internal_addr", &self.use_internal_addr)
+            .field("disabled", &self.disabled)
+            .finish()
+    }
+}
+
 /// Harbor definition `ScannerRegistrationSettings`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScannerRegistrationSettings {
     /// JSON `name` (always present).
     #[serde(default)]
@@ -2096,6 +2297,20 @@ pub struct ScannerRegistrationSettings {
     /// JSON `access_credential`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_credential: Option<String>,
+}
+
+impl std::fmt::Debug for ScannerRegistrationSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScannerRegistrationSettings")
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("auth", &self.auth)
+            .field(
+                "access_credential",
+                &self.access_credential.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 /// Harbor definition `IsDefault`.
@@ -2181,7 +2396,9 @@ pub struct ImmutableSelector {
 }
 
 /// Harbor definition `LdapConf`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LdapConf {
     /// JSON `ldap_url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2210,6 +2427,25 @@ pub struct LdapConf {
     /// JSON `ldap_verify_cert`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ldap_verify_cert: Option<bool>,
+}
+
+impl std::fmt::Debug for LdapConf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LdapConf")
+            .field("ldap_url", &self.ldap_url)
+            .field("ldap_search_dn", &self.ldap_search_dn)
+            .field(
+                "ldap_search_password",
+                &self.ldap_search_password.as_ref().map(|_| "<redacted>"),
+            )
+            .field("ldap_base_dn", &self.ldap_base_dn)
+            .field("ldap_filter", &self.ldap_filter)
+            .field("ldap_uid", &self.ldap_uid)
+            .field("ldap_scope", &self.ldap_scope)
+            .field("ldap_connection_timeout", &self.ldap_connection_timeout)
+            .field("ldap_verify_cert", &self.ldap_verify_cert)
+            .finish()
+    }
 }
 
 /// Harbor definition `LdapPingResult`.
@@ -2322,7 +2558,9 @@ pub struct PayloadFormat {
 }
 
 /// Harbor definition `WebhookTargetObject`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WebhookTargetObject {
     /// JSON `type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2339,6 +2577,21 @@ pub struct WebhookTargetObject {
     /// JSON `payload_format`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload_format: Option<PayloadFormatType>,
+}
+
+impl std::fmt::Debug for WebhookTargetObject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookTargetObject")
+            .field("type", &self.r#type)
+            .field("address", &self.address)
+            .field(
+                "auth_header",
+                &self.auth_header.as_ref().map(|_| "<redacted>"),
+            )
+            .field("skip_cert_verify", &self.skip_cert_verify)
+            .field("payload_format", &self.payload_format)
+            .finish()
+    }
 }
 
 /// Harbor definition `WebhookPolicy`.
@@ -2441,7 +2694,9 @@ pub struct InternalConfigurationValue {
 }
 
 /// Harbor definition `ConfigurationsResponse`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConfigurationsResponse {
     /// JSON `auth_mode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2613,6 +2868,108 @@ pub struct ConfigurationsResponse {
     pub disabled_audit_log_event_types: Option<StringConfigItem>,
 }
 
+impl std::fmt::Debug for ConfigurationsResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigurationsResponse")
+            .field("auth_mode", &self.auth_mode)
+            .field("primary_auth_mode", &self.primary_auth_mode)
+            .field("ldap_base_dn", &self.ldap_base_dn)
+            .field("ldap_filter", &self.ldap_filter)
+            .field("ldap_group_base_dn", &self.ldap_group_base_dn)
+            .field("ldap_group_admin_dn", &self.ldap_group_admin_dn)
+            .field("ldap_group_attribute_name", &self.ldap_group_attribute_name)
+            .field("ldap_group_search_filter", &self.ldap_group_search_filter)
+            .field("ldap_group_search_scope", &self.ldap_group_search_scope)
+            .field(
+                "ldap_group_attach_parallel",
+                &self.ldap_group_attach_parallel,
+            )
+            .field("ldap_scope", &self.ldap_scope)
+            .field("ldap_search_dn", &self.ldap_search_dn)
+            .field("ldap_timeout", &self.ldap_timeout)
+            .field("ldap_uid", &self.ldap_uid)
+            .field("ldap_url", &self.ldap_url)
+            .field("ldap_verify_cert", &self.ldap_verify_cert)
+            .field(
+                "ldap_group_membership_attribute",
+                &self.ldap_group_membership_attribute,
+            )
+            .field(
+                "project_creation_restriction",
+                &self.project_creation_restriction,
+            )
+            .field("read_only", &self.read_only)
+            .field("self_registration", &self.self_registration)
+            .field("token_expiration", &self.token_expiration)
+            .field("uaa_client_id", &self.uaa_client_id)
+            .field(
+                "uaa_client_secret",
+                &self.uaa_client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("uaa_endpoint", &self.uaa_endpoint)
+            .field("uaa_verify_cert", &self.uaa_verify_cert)
+            .field("http_authproxy_endpoint", &self.http_authproxy_endpoint)
+            .field(
+                "http_authproxy_tokenreview_endpoint",
+                &self.http_authproxy_tokenreview_endpoint,
+            )
+            .field(
+                "http_authproxy_admin_groups",
+                &self.http_authproxy_admin_groups,
+            )
+            .field(
+                "http_authproxy_admin_usernames",
+                &self.http_authproxy_admin_usernames,
+            )
+            .field(
+                "http_authproxy_verify_cert",
+                &self.http_authproxy_verify_cert,
+            )
+            .field(
+                "http_authproxy_skip_search",
+                &self.http_authproxy_skip_search,
+            )
+            .field(
+                "http_authproxy_server_certificate",
+                &self.http_authproxy_server_certificate,
+            )
+            .field("oidc_name", &self.oidc_name)
+            .field("oidc_endpoint", &self.oidc_endpoint)
+            .field("oidc_client_id", &self.oidc_client_id)
+            .field("oidc_groups_claim", &self.oidc_groups_claim)
+            .field("oidc_admin_group", &self.oidc_admin_group)
+            .field("oidc_group_filter", &self.oidc_group_filter)
+            .field("oidc_scope", &self.oidc_scope)
+            .field("oidc_user_claim", &self.oidc_user_claim)
+            .field("oidc_verify_cert", &self.oidc_verify_cert)
+            .field("oidc_auto_onboard", &self.oidc_auto_onboard)
+            .field("oidc_extra_redirect_parms", &self.oidc_extra_redirect_parms)
+            .field("oidc_logout", &self.oidc_logout)
+            .field("robot_token_duration", &self.robot_token_duration)
+            .field("robot_name_prefix", &self.robot_name_prefix)
+            .field("notification_enable", &self.notification_enable)
+            .field("quota_per_project_enable", &self.quota_per_project_enable)
+            .field("storage_per_project", &self.storage_per_project)
+            .field(
+                "audit_log_forward_endpoint",
+                &self.audit_log_forward_endpoint,
+            )
+            .field("skip_audit_log_database", &self.skip_audit_log_database)
+            .field(
+                "scanner_skip_update_pulltime",
+                &self.scanner_skip_update_pulltime,
+            )
+            .field("scan_all_policy", &self.scan_all_policy)
+            .field("session_timeout", &self.session_timeout)
+            .field("banner_message", &self.banner_message)
+            .field(
+                "disabled_audit_log_event_types",
+                &self.disabled_audit_log_event_types,
+            )
+            .finish()
+    }
+}
+
 /// Harbor object `ConfigurationsResponseScanAllPolicy.parameter`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConfigurationsResponseScanAllPolicyParameter {
@@ -2633,7 +2990,9 @@ pub struct ConfigurationsResponseScanAllPolicy {
 }
 
 /// Harbor definition `Configurations`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Configurations {
     /// JSON `auth_mode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2808,6 +3167,115 @@ pub struct Configurations {
     pub disabled_audit_log_event_types: Option<String>,
 }
 
+impl std::fmt::Debug for Configurations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Configurations")
+            .field("auth_mode", &self.auth_mode)
+            .field("primary_auth_mode", &self.primary_auth_mode)
+            .field("ldap_base_dn", &self.ldap_base_dn)
+            .field("ldap_filter", &self.ldap_filter)
+            .field("ldap_group_base_dn", &self.ldap_group_base_dn)
+            .field("ldap_group_admin_dn", &self.ldap_group_admin_dn)
+            .field("ldap_group_attribute_name", &self.ldap_group_attribute_name)
+            .field("ldap_group_search_filter", &self.ldap_group_search_filter)
+            .field("ldap_group_search_scope", &self.ldap_group_search_scope)
+            .field(
+                "ldap_group_attach_parallel",
+                &self.ldap_group_attach_parallel,
+            )
+            .field("ldap_scope", &self.ldap_scope)
+            .field("ldap_search_dn", &self.ldap_search_dn)
+            .field(
+                "ldap_search_password",
+                &self.ldap_search_password.as_ref().map(|_| "<redacted>"),
+            )
+            .field("ldap_timeout", &self.ldap_timeout)
+            .field("ldap_uid", &self.ldap_uid)
+            .field("ldap_url", &self.ldap_url)
+            .field("ldap_verify_cert", &self.ldap_verify_cert)
+            .field(
+                "ldap_group_membership_attribute",
+                &self.ldap_group_membership_attribute,
+            )
+            .field(
+                "project_creation_restriction",
+                &self.project_creation_restriction,
+            )
+            .field("read_only", &self.read_only)
+            .field("self_registration", &self.self_registration)
+            .field("token_expiration", &self.token_expiration)
+            .field("uaa_client_id", &self.uaa_client_id)
+            .field(
+                "uaa_client_secret",
+                &self.uaa_client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("uaa_endpoint", &self.uaa_endpoint)
+            .field("uaa_verify_cert", &self.uaa_verify_cert)
+            .field("http_authproxy_endpoint", &self.http_authproxy_endpoint)
+            .field(
+                "http_authproxy_tokenreview_endpoint",
+                &self.http_authproxy_tokenreview_endpoint,
+            )
+            .field(
+                "http_authproxy_admin_groups",
+                &self.http_authproxy_admin_groups,
+            )
+            .field(
+                "http_authproxy_admin_usernames",
+                &self.http_authproxy_admin_usernames,
+            )
+            .field(
+                "http_authproxy_verify_cert",
+                &self.http_authproxy_verify_cert,
+            )
+            .field(
+                "http_authproxy_skip_search",
+                &self.http_authproxy_skip_search,
+            )
+            .field(
+                "http_authproxy_server_certificate",
+                &self.http_authproxy_server_certificate,
+            )
+            .field("oidc_name", &self.oidc_name)
+            .field("oidc_endpoint", &self.oidc_endpoint)
+            .field("oidc_client_id", &self.oidc_client_id)
+            .field(
+                "oidc_client_secret",
+                &self.oidc_client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("oidc_groups_claim", &self.oidc_groups_claim)
+            .field("oidc_admin_group", &self.oidc_admin_group)
+            .field("oidc_group_filter", &self.oidc_group_filter)
+            .field("oidc_scope", &self.oidc_scope)
+            .field("oidc_user_claim", &self.oidc_user_claim)
+            .field("oidc_verify_cert", &self.oidc_verify_cert)
+            .field("oidc_auto_onboard", &self.oidc_auto_onboard)
+            .field("oidc_extra_redirect_parms", &self.oidc_extra_redirect_parms)
+            .field("oidc_logout", &self.oidc_logout)
+            .field("robot_token_duration", &self.robot_token_duration)
+            .field("robot_name_prefix", &self.robot_name_prefix)
+            .field("notification_enable", &self.notification_enable)
+            .field("quota_per_project_enable", &self.quota_per_project_enable)
+            .field("storage_per_project", &self.storage_per_project)
+            .field(
+                "audit_log_forward_endpoint",
+                &self.audit_log_forward_endpoint,
+            )
+            .field("skip_audit_log_database", &self.skip_audit_log_database)
+            .field("session_timeout", &self.session_timeout)
+            .field(
+                "scanner_skip_update_pulltime",
+                &self.scanner_skip_update_pulltime,
+            )
+            .field("banner_message", &self.banner_message)
+            .field(
+                "disabled_audit_log_event_types",
+                &self.disabled_audit_log_event_types,
+            )
+            .finish()
+    }
+}
+
 /// Harbor definition `StringConfigItem`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StringConfigItem {
@@ -2915,7 +3383,9 @@ pub struct UserProfile {
 }
 
 /// Harbor definition `UserCreationReq`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserCreationReq {
     /// JSON `email`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2934,8 +3404,22 @@ pub struct UserCreationReq {
     pub username: Option<String>,
 }
 
+impl std::fmt::Debug for UserCreationReq {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserCreationReq")
+            .field("email", &self.email)
+            .field("realname", &self.realname)
+            .field("comment", &self.comment)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("username", &self.username)
+            .finish()
+    }
+}
+
 /// Harbor definition `OIDCUserInfo`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OidcUserInfo {
     /// JSON `id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2955,6 +3439,19 @@ pub struct OidcUserInfo {
     /// JSON `update_time`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
+}
+
+impl std::fmt::Debug for OidcUserInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcUserInfo")
+            .field("id", &self.id)
+            .field("user_id", &self.user_id)
+            .field("subiss", &self.subiss)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("creation_time", &self.creation_time)
+            .field("update_time", &self.update_time)
+            .finish()
+    }
 }
 
 /// Harbor definition `UserResp`.
@@ -3012,7 +3509,9 @@ pub struct UserSearch {
 }
 
 /// Harbor definition `PasswordReq`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PasswordReq {
     /// JSON `old_password`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3020,6 +3519,21 @@ pub struct PasswordReq {
     /// JSON `new_password`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_password: Option<String>,
+}
+
+impl std::fmt::Debug for PasswordReq {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordReq")
+            .field(
+                "old_password",
+                &self.old_password.as_ref().map(|_| "<redacted>"),
+            )
+            .field(
+                "new_password",
+                &self.new_password.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 /// Harbor definition `UserSearchRespItem`.
@@ -3056,11 +3570,21 @@ pub struct Permissions {
 }
 
 /// Harbor definition `OIDCCliSecretReq`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` redacts its secrets.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OidcCliSecretReq {
     /// JSON `secret`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for OidcCliSecretReq {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcCliSecretReq")
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// Harbor definition `OverallHealthStatus`.

@@ -1,11 +1,464 @@
-//! Emits `generated/methods.rs`: one async method per operation on `HarborClient`.
+//! Emits `generated/methods.rs`: one async method per operation on `HarborClient`, plus a
+//! stream and a collect-all variant for every list, and a params struct for operations
+//! with optional parameters.
+//!
+//! Each public method starts a logical call (one `X-Request-Id`, one tracing span) and runs
+//! the attempt method of the same name on `Call`, which carries
+//! `#[retry(settings = self.retry_settings())]`: the client's settings are read once per call,
+//! and `Details.target` ends with the operation's method name.
 
-use super::operations::OpInfo;
+use super::naming;
+use super::operations::{Answer, Location, OpInfo, ParamInfo};
+use super::types::Ty;
+use std::fmt::Write;
 
-/// Renders the methods file body and the number of `#[retry]` methods in it.
-pub fn render(_ops: &[OpInfo]) -> (String, usize) {
-    (
-        "//! One method per Harbor operation (being generated next).\n".to_owned(),
-        0,
-    )
+/// Parameters the client manages itself.
+const MANAGED_HEADERS: &[&str] = &["X-Request-Id"];
+
+/// Renders `methods/mod.rs` and one `methods/<tag>.rs` per tag (in order of first
+/// appearance), as `(path inside generated/, body)`, and the number of `#[retry]` methods.
+pub fn render(ops: &[OpInfo]) -> (Vec<(String, String)>, usize) {
+    let mut tags: Vec<(String, Vec<&OpInfo>)> = Vec::new();
+    for op in ops {
+        let module = module_name(&op.tag);
+        match tags.iter_mut().find(|(m, _)| *m == module) {
+            Some((_, list)) => list.push(op),
+            None => tags.push((module, vec![op])),
+        }
+    }
+    let mut files = Vec::new();
+    let mut index = String::from(
+        "//! One method per Harbor operation, one module per spec tag. Each public method starts\n\
+         //! a call (request id, tracing span) and runs the retried attempt method of the same\n\
+         //! name; the params structs hold each operation's optional parameters.\n\n",
+    );
+    for (module, _) in &tags {
+        let _ = writeln!(index, "mod {module};");
+    }
+    index.push('\n');
+    // Only modules with params structs export anything.
+    for (module, list) in &tags {
+        if list.iter().any(|op| has_params_struct(op)) {
+            let _ = writeln!(index, "pub use {module}::*;");
+        }
+    }
+    files.push(("methods/mod.rs".to_owned(), index));
+
+    let mut retried = 0;
+    for (module, list) in &tags {
+        let (body, count) = render_tag(&list[0].tag, list);
+        retried += count;
+        files.push((format!("methods/{module}.rs"), body));
+    }
+    (files, retried)
+}
+
+/// The module of a tag (`scan data export` -> `scan_data_export`).
+fn module_name(tag: &str) -> String {
+    let name = naming::field_name(tag);
+    name.trim_start_matches("r#").to_owned()
+}
+
+fn render_tag(tag: &str, ops: &[&OpInfo]) -> (String, usize) {
+    let mut out = String::new();
+    let _ = writeln!(out, "//! Operations tagged `{tag}`.\n");
+    out.push_str("#![allow(clippy::too_many_arguments)]\n\n");
+    out.push_str("use crate::client::{Call, HarborClient};\n");
+    out.push_str("use crate::error::Error;\n");
+    out.push_str("use crate::operations;\n");
+    if ops.iter().any(|op| op.paginated) {
+        out.push_str("use crate::pagination::{self, Page};\n");
+        out.push_str("use futures::Stream;\n");
+    }
+    out.push_str("use retry_runtime::retry;\n\n");
+
+    let mut body = String::new();
+    for op in ops {
+        render_params_struct(&mut body, op);
+    }
+    body.push_str("impl HarborClient {\n");
+    for op in ops {
+        render_public(&mut body, op);
+    }
+    body.push_str("}\n\n");
+    let mut retried = 0;
+    body.push_str("impl Call<'_> {\n");
+    for op in ops {
+        render_attempt(&mut body, op);
+        retried += 1;
+    }
+    body.push_str("}\n");
+    // Import the models module only where a type of it appears.
+    if body.contains("models::") {
+        out.insert_str(
+            out.find("use crate::operations;").unwrap_or(0),
+            "use crate::generated::models;\n",
+        );
+    }
+    out.push_str(&body);
+    (out, retried)
+}
+
+fn visible(p: &ParamInfo) -> bool {
+    !(p.location == Location::Header && MANAGED_HEADERS.contains(&p.wire.as_str()))
+}
+
+/// Optional non-body parameters go into the params struct.
+fn optional(op: &OpInfo) -> Vec<&ParamInfo> {
+    op.params
+        .iter()
+        .filter(|p| visible(p) && !p.required && p.location != Location::Body)
+        .collect()
+}
+
+/// Arguments in order: required path, query, header parameters, then the body.
+fn arguments(op: &OpInfo) -> Vec<&ParamInfo> {
+    let mut args: Vec<&ParamInfo> = op
+        .params
+        .iter()
+        .filter(|p| visible(p) && p.required && p.location != Location::Body)
+        .collect();
+    args.extend(op.params.iter().filter(|p| p.location == Location::Body));
+    args
+}
+
+fn has_params_struct(op: &OpInfo) -> bool {
+    !optional(op).is_empty()
+}
+
+fn params_name(op: &OpInfo) -> String {
+    naming::params_struct(&op.method_name)
+}
+
+fn location_word(l: Location) -> &'static str {
+    match l {
+        Location::Path => "path",
+        Location::Query => "query",
+        Location::Header => "header",
+        Location::Body => "body",
+    }
+}
+
+fn render_params_struct(out: &mut String, op: &OpInfo) {
+    let optional = optional(op);
+    if optional.is_empty() {
+        return;
+    }
+    let name = params_name(op);
+    let _ = writeln!(
+        out,
+        "/// Optional parameters of [`HarborClient::{}`]; `Default` leaves them all unset.",
+        op.method_name
+    );
+    out.push_str("#[derive(Debug, Clone, Default, PartialEq)]\n");
+    let _ = writeln!(out, "pub struct {name} {{");
+    for p in optional {
+        let _ = writeln!(
+            out,
+            "    /// The `{}` {} parameter.",
+            p.wire,
+            location_word(p.location)
+        );
+        let _ = writeln!(
+            out,
+            "    pub {}: Option<{}>,",
+            p.ident,
+            p.ty.rust("models::")
+        );
+    }
+    out.push_str("}\n\n");
+}
+
+/// The argument type of a required parameter.
+fn arg_type(p: &ParamInfo, lifetime: &str) -> String {
+    let base = match &p.ty {
+        Ty::String | Ty::Timestamp => format!("&{lifetime}str"),
+        Ty::Vec(item) => format!("&{lifetime}[{}]", item.rust("models::")),
+        Ty::I64 | Ty::U64 | Ty::F64 | Ty::Bool => p.ty.rust("models::"),
+        other => format!("&{lifetime}{}", other.rust("models::")),
+    };
+    if p.location == Location::Body && !p.required {
+        format!("Option<{base}>")
+    } else {
+        base
+    }
+}
+
+/// `(signature args, call args)`, without `self`.
+fn signature(op: &OpInfo, lifetime: &str) -> (Vec<String>, Vec<String>) {
+    let mut sig = Vec::new();
+    let mut call = Vec::new();
+    for p in arguments(op) {
+        sig.push(format!("{}: {}", p.ident, arg_type(p, lifetime)));
+        call.push(p.ident.clone());
+    }
+    if has_params_struct(op) {
+        sig.push(format!("params: &{lifetime}{}", params_name(op)));
+        call.push("params".to_owned());
+    }
+    (sig, call)
+}
+
+/// The item type of a paginated operation.
+fn item_type(op: &OpInfo) -> Option<String> {
+    match (&op.answer, op.paginated) {
+        (Answer::Json(Ty::Vec(item)), true) => Some(item.rust("models::")),
+        _ => None,
+    }
+}
+
+fn return_type(op: &OpInfo) -> String {
+    if let Some(item) = item_type(op) {
+        return format!("Page<{item}>");
+    }
+    match &op.answer {
+        Answer::Empty => "()".to_owned(),
+        Answer::Json(ty) => ty.rust("models::"),
+        Answer::Text => "String".to_owned(),
+        Answer::Bytes => "Vec<u8>".to_owned(),
+        Answer::Exists => "bool".to_owned(),
+    }
+}
+
+fn returns_doc(op: &OpInfo) -> String {
+    let link = |ty: &Ty| match ty {
+        Ty::Named(n) => format!("[`models::{n}`]"),
+        other => format!("`{}`", other.rust("")),
+    };
+    if op.paginated
+        && let Answer::Json(Ty::Vec(item)) = &op.answer
+    {
+        return format!(
+            "one [`Page`] of {} with the list's total count and next link",
+            link(item)
+        );
+    }
+    match &op.answer {
+        Answer::Empty => format!("nothing (`()`) on {}", op.success_status),
+        Answer::Json(Ty::Vec(item)) => format!("a list of {}", link(item)),
+        Answer::Json(Ty::Map(value)) => format!("a map from names to {}", link(value)),
+        Answer::Json(ty) => link(ty),
+        Answer::Text => "the answer's text".to_owned(),
+        Answer::Bytes => "the answer's raw bytes".to_owned(),
+        Answer::Exists => "`true` when it exists (2xx), `false` on 404".to_owned(),
+    }
+}
+
+fn render_doc_head(out: &mut String, op: &OpInfo) {
+    let _ = writeln!(
+        out,
+        "    /// `{} {}` (`{}`, tag `{}`): returns {}.",
+        op.http_method,
+        op.path,
+        op.id,
+        op.tag,
+        returns_doc(op)
+    );
+    let args = arguments(op);
+    if !args.is_empty() || has_params_struct(op) {
+        out.push_str("    ///\n");
+        let mut parts: Vec<String> = args
+            .iter()
+            .map(|p| {
+                let how = if p.location == Location::Body {
+                    if p.required {
+                        "the JSON body".to_owned()
+                    } else {
+                        "the JSON body, if any".to_owned()
+                    }
+                } else {
+                    format!("the `{}` {} parameter", p.wire, location_word(p.location))
+                };
+                format!("`{}` is {how}", p.ident.trim_start_matches("r#"))
+            })
+            .collect();
+        if has_params_struct(op) {
+            parts.push(format!(
+                "`params` holds the optional ones ([`{}`])",
+                params_name(op)
+            ));
+        }
+        let _ = writeln!(out, "    /// {}.", capitalize(&parts.join("; ")));
+    }
+    if op
+        .params
+        .iter()
+        .any(|p| p.location == Location::Path && p.wire == "repository_name")
+    {
+        out.push_str("    /// The repository name is encoded twice in the path, as Harbor expects (`a/b` travels as `a%252Fb`).\n");
+    }
+    if !op.idempotent() {
+        out.push_str(
+            "    ///\n    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).\n",
+        );
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn render_public(out: &mut String, op: &OpInfo) {
+    let (sig, call) = signature(op, "");
+    let ret = return_type(op);
+    render_doc_head(out, op);
+    let sig_text = std::iter::once("&self".to_owned())
+        .chain(sig.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let _ = writeln!(
+        out,
+        "    pub async fn {}({sig_text}) -> Result<{ret}, Error> {{",
+        op.method_name
+    );
+    let _ = writeln!(
+        out,
+        "        let call = self.call(operations::{});",
+        op.const_name
+    );
+    let _ = writeln!(
+        out,
+        "        call.run(call.{}({})).await\n    }}\n",
+        op.method_name,
+        call.join(", ")
+    );
+
+    if let Some(item) = item_type(op) {
+        let (sig_a, call_a) = signature(op, "'a ");
+        let sig_text = std::iter::once("&'a self".to_owned())
+            .chain(sig_a)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            out,
+            "    /// `{} {}` (`{}`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.",
+            op.http_method, op.path, op.id
+        );
+        let _ = writeln!(
+            out,
+            "    pub fn {}_stream<'a>({sig_text}) -> impl Stream<Item = Result<{item}, Error>> + Send + 'a {{",
+            op.method_name
+        );
+        let _ = writeln!(
+            out,
+            "        self.items(operations::{}, self.{}({}))\n    }}\n",
+            op.const_name,
+            op.method_name,
+            call_a.join(", ")
+        );
+
+        let sig_text = std::iter::once("&self".to_owned())
+            .chain(sig.iter().cloned())
+            .chain(std::iter::once("limit: Option<usize>".to_owned()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            out,
+            "    /// `{} {}` (`{}`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.",
+            op.http_method, op.path, op.id
+        );
+        let _ = writeln!(
+            out,
+            "    pub async fn {}_all({sig_text}) -> Result<Vec<{item}>, Error> {{",
+            op.method_name
+        );
+        let has_page_size = optional(op).iter().any(|p| p.wire == "page_size");
+        let call_args = if has_page_size {
+            out.push_str("        let mut params = params.clone();\n");
+            out.push_str(
+                "        params.page_size = Some(pagination::page_size_for(params.page_size, limit));\n",
+            );
+            call.iter()
+                .map(|a| {
+                    if a == "params" {
+                        "&params".to_owned()
+                    } else {
+                        a.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+        } else {
+            call.clone()
+        };
+        let _ = writeln!(
+            out,
+            "        pagination::collect_items(self.{}_stream({}), limit).await\n    }}\n",
+            op.method_name,
+            call_args.join(", ")
+        );
+    }
+}
+
+fn render_attempt(out: &mut String, op: &OpInfo) {
+    let (sig, _) = signature(op, "");
+    let ret = return_type(op);
+    let sig_text = std::iter::once("&self".to_owned())
+        .chain(sig)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let _ = writeln!(
+        out,
+        "    /// One attempt loop of [`HarborClient::{}`].",
+        op.method_name
+    );
+    out.push_str("    #[retry(settings = self.retry_settings())]\n");
+    let _ = writeln!(
+        out,
+        "    async fn {}({sig_text}) -> Result<{ret}, Error> {{",
+        op.method_name
+    );
+    let needs_mut = op.params.iter().any(visible);
+    if needs_mut {
+        out.push_str("        let mut req = self.request();\n");
+    } else {
+        out.push_str("        let req = self.request();\n");
+    }
+    for p in op.params.iter().filter(|p| visible(p)) {
+        let wire = format!("{:?}", p.wire);
+        let value_ref = if p.required || p.location == Location::Body {
+            p.ident.clone()
+        } else {
+            "v".to_owned()
+        };
+        let stmt = match p.location {
+            Location::Path => format!("req.path({wire}, {value_ref});"),
+            Location::Query => match &p.ty {
+                Ty::Vec(_) => format!("req.query_list({wire}, {value_ref});"),
+                _ => format!("req.query({wire}, {value_ref});"),
+            },
+            Location::Header => format!("req.header({wire}, {value_ref});"),
+            Location::Body => format!("req.json({value_ref});"),
+        };
+        if p.location == Location::Body && !p.required {
+            let _ = writeln!(
+                out,
+                "        if let Some(body) = {} {{\n            req.json(body);\n        }}",
+                p.ident
+            );
+        } else if p.required || p.location == Location::Body {
+            let _ = writeln!(out, "        {stmt}");
+        } else {
+            let _ = writeln!(
+                out,
+                "        if let Some(v) = &params.{} {{\n            {stmt}\n        }}",
+                p.ident
+            );
+        }
+    }
+    let finish = if item_type(op).is_some() {
+        "self.page(req).await"
+    } else {
+        match &op.answer {
+            Answer::Empty => "self.empty(req).await",
+            Answer::Json(_) => "self.json(req).await",
+            Answer::Text => "self.text(req).await",
+            Answer::Bytes => "self.bytes(req).await",
+            Answer::Exists => "self.exists(req).await",
+        }
+    };
+    let _ = writeln!(out, "        {finish}\n    }}\n");
 }

@@ -43,8 +43,14 @@ fn render_struct(
     fields: &[Field],
     boxed: &BTreeSet<(String, String)>,
 ) {
+    let secret_fields: Vec<&Field> = fields.iter().filter(|f| is_secret(&f.wire)).collect();
     let _ = writeln!(out, "/// Harbor {origin}.");
-    out.push_str("#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]\n");
+    if secret_fields.is_empty() {
+        out.push_str("#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]\n");
+    } else {
+        let _ = writeln!(out, "///\n/// `Debug` redacts its secrets.");
+        out.push_str("#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]\n");
+    }
     let _ = writeln!(out, "pub struct {name} {{");
     for f in fields {
         let mut ty = f.ty.rust("");
@@ -52,11 +58,16 @@ fn render_struct(
             ty = format!("Box<{ty}>");
         }
         let bare = f.ident.trim_start_matches("r#");
-        let rename = if bare != f.wire {
+        let mut rename = if bare != f.wire {
             format!("rename = {:?}, ", f.wire)
         } else {
             String::new()
         };
+        // The spec quotes some names (`'os.version'`); accept the unquoted form too.
+        let unquoted = f.wire.trim_matches('\'');
+        if unquoted != f.wire && !unquoted.is_empty() {
+            rename.push_str(&format!("alias = {unquoted:?}, "));
+        }
         if f.required {
             let _ = writeln!(out, "    /// JSON `{}` (always present).", f.wire);
             let _ = writeln!(out, "    #[serde({rename}default)]");
@@ -71,6 +82,44 @@ fn render_struct(
         }
     }
     out.push_str("}\n\n");
+    if !secret_fields.is_empty() {
+        render_redacting_debug(out, name, fields);
+    }
+}
+
+/// Fields whose values must never reach logs (`Details.args` prints arguments with `Debug`).
+fn is_secret(wire: &str) -> bool {
+    let w = wire.to_ascii_lowercase();
+    if w.ends_with("_type") || w.ends_with("_data") {
+        return false;
+    }
+    w.contains("password")
+        || w.contains("secret")
+        || matches!(
+            w.as_str(),
+            "access_key" | "auth_header" | "access_credential" | "auth_info"
+        )
+}
+
+fn render_redacting_debug(out: &mut String, name: &str, fields: &[Field]) {
+    let _ = writeln!(
+        out,
+        "impl std::fmt::Debug for {name} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.debug_struct({name:?})"
+    );
+    for field in fields {
+        let bare = field.ident.trim_start_matches("r#");
+        if is_secret(&field.wire) {
+            let shown = if field.required {
+                "&\"<redacted>\"".to_owned()
+            } else {
+                format!("&self.{}.as_ref().map(|_| \"<redacted>\")", field.ident)
+            };
+            let _ = writeln!(out, "            .field({bare:?}, {shown})");
+        } else {
+            let _ = writeln!(out, "            .field({bare:?}, &self.{})", field.ident);
+        }
+    }
+    out.push_str("            .finish()\n    }\n}\n\n");
 }
 
 fn render_enum(out: &mut String, name: &str, origin: &str, values: &[String]) {

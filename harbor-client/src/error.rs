@@ -1,0 +1,396 @@
+//! Errors, as harborapi users know them: one [`Error`] type whose values fall into classes
+//! ([`StatusError`], [`NotFound`], [`ServerError`], [`NetworkError`], [`TimeoutError`],
+//! [`DecodeError`], ...). Every class implements [`retry_runtime::ErrorClass`], so it can be
+//! named in `#[retry(exception = (...))]`, in `giveup` predicates and in
+//! [`RetrySettings`](retry_runtime::RetrySettings).
+//!
+//! ```
+//! use harbor_client::error::{Error, NotFound, ServerError, StatusError};
+//! use retry_runtime::ErrorClass;
+//!
+//! let e = Error::from(StatusError::for_tests(404, r#"{"errors":[{"code":"NOT_FOUND","message":"no such project"}]}"#));
+//! assert!(NotFound::is_instance(&e));
+//! assert!(StatusError::is_instance(&e));
+//! assert!(!ServerError::is_instance(&e));
+//! assert_eq!(e.status(), Some(404));
+//! assert_eq!(e.to_string(), "404 Not Found: NOT_FOUND: no such project");
+//! ```
+
+use retry_runtime::ErrorClass;
+use serde::Deserialize;
+use std::time::Duration;
+
+/// How many bytes of an unexpected body are kept in errors.
+pub(crate) const EXCERPT_BYTES: usize = 512;
+
+/// Everything a Harbor call can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with a 4xx or 5xx status.
+    #[error(transparent)]
+    Status(#[from] StatusError),
+    /// The connection failed (refused, DNS, reset, TLS).
+    #[error(transparent)]
+    Network(#[from] NetworkError),
+    /// The connect or request timeout expired.
+    #[error(transparent)]
+    Timeout(#[from] TimeoutError),
+    /// The answer's body is not what the operation returns.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// The request could not be built (an argument that cannot travel in a header, a body
+    /// that does not serialize, a `Link` that is not a URL).
+    #[error("{operation}: invalid request: {message}")]
+    InvalidRequest {
+        /// The operation (`operationId`).
+        operation: &'static str,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The HTTP status of a [`StatusError`].
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Status(e) => Some(e.status),
+            _ => None,
+        }
+    }
+
+    /// The `X-Request-Id` of the call that failed (kept across its retries).
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Status(e) => Some(&e.request_id),
+            Error::Network(e) => Some(&e.request_id),
+            Error::Timeout(e) => Some(&e.request_id),
+            Error::Decode(e) => Some(&e.request_id),
+            Error::InvalidRequest { .. } => None,
+        }
+    }
+
+    /// The Harbor `operationId` of the call that failed, when known.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Error::Status(e) => e.operation,
+            Error::Network(e) => Some(e.operation),
+            Error::Timeout(e) => Some(e.operation),
+            Error::Decode(e) => Some(e.operation),
+            Error::InvalidRequest { operation, .. } => Some(operation),
+        }
+    }
+
+    /// True when the request provably never reached the server (connection refused, DNS
+    /// failure, connect timeout): repeating it cannot repeat its effect.
+    pub fn never_sent(&self) -> bool {
+        match self {
+            Error::Network(e) => e.never_sent,
+            Error::Timeout(e) => e.never_sent,
+            _ => false,
+        }
+    }
+
+    /// The server's `Retry-After`, parsed (seconds or HTTP date), uncapped.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Status(e) => e.retry_after,
+            _ => None,
+        }
+    }
+
+    /// A transient failure worth retrying for an idempotent operation: network errors,
+    /// timeouts, 429, 502, 503 and 504. (Harbor's 500s are usually real bugs or bad input,
+    /// so they are not retried by default; add [`InternalServerError`] to opt in.)
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Network(_) | Error::Timeout(_) => true,
+            Error::Status(e) => matches!(e.status, 429 | 502 | 503 | 504),
+            _ => false,
+        }
+    }
+}
+
+/// One entry of Harbor's `{"errors":[{"code":..,"message":..}]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct ErrorDetail {
+    /// Harbor's code, e.g. `NOT_FOUND`, `CONFLICT`, `UNKNOWN`.
+    #[serde(default)]
+    pub code: String,
+    /// The message.
+    #[serde(default)]
+    pub message: String,
+}
+
+/// The server answered with an error status. Also the class of every such error.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", self.describe())]
+pub struct StatusError {
+    /// The HTTP status.
+    pub status: u16,
+    /// The parsed `errors` list (one entry for a 5xx `{"code","message"}` body); empty when
+    /// the body had neither form.
+    pub errors: Vec<ErrorDetail>,
+    /// The `X-Request-Id` of the call (the server's echo, else the one the client sent).
+    pub request_id: String,
+    /// The start of the body (at most 512 bytes, lossy UTF-8).
+    pub body_excerpt: String,
+    /// The Harbor `operationId`, when the error came from a call.
+    pub operation: Option<&'static str>,
+    /// `Retry-After` (seconds or HTTP date), parsed and uncapped.
+    pub retry_after: Option<Duration>,
+}
+
+impl StatusError {
+    /// Builds an error from a status and a body as Harbor sends them.
+    pub(crate) fn from_parts(
+        status: u16,
+        body: &[u8],
+        request_id: String,
+        operation: Option<&'static str>,
+        retry_after: Option<Duration>,
+    ) -> Self {
+        StatusError {
+            status,
+            errors: parse_errors(body),
+            request_id,
+            body_excerpt: excerpt(body),
+            operation,
+            retry_after,
+        }
+    }
+
+    /// An error with this status and body, no operation and an empty request id: for tests
+    /// of code that handles errors.
+    pub fn for_tests(status: u16, body: &str) -> Self {
+        Self::from_parts(status, body.as_bytes(), String::new(), None, None)
+    }
+
+    /// The first error message Harbor gave, if any.
+    pub fn message(&self) -> Option<&str> {
+        self.errors.first().map(|e| e.message.as_str())
+    }
+
+    fn describe(&self) -> String {
+        let reason = reqwest::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        let mut s = format!("{} {reason}", self.status);
+        if let Some(first) = self.errors.first() {
+            s.push_str(": ");
+            if !first.code.is_empty() {
+                s.push_str(&first.code);
+                s.push_str(": ");
+            }
+            s.push_str(&first.message);
+        } else if !self.body_excerpt.is_empty() {
+            s.push_str(": ");
+            s.push_str(&self.body_excerpt);
+        }
+        if let Some(op) = self.operation {
+            s.push_str(&format!(" (operation {op}"));
+            if !self.request_id.is_empty() {
+                s.push_str(&format!(", request id {}", self.request_id));
+            }
+            s.push(')');
+        }
+        s
+    }
+}
+
+/// Parses Harbor's two error body forms; anything else gives an empty list.
+fn parse_errors(body: &[u8]) -> Vec<ErrorDetail> {
+    #[derive(Deserialize)]
+    struct Errors {
+        errors: Vec<ErrorDetail>,
+    }
+    if let Ok(list) = serde_json::from_slice::<Errors>(body) {
+        return list.errors;
+    }
+    match serde_json::from_slice::<ErrorDetail>(body) {
+        Ok(single) if !single.code.is_empty() || !single.message.is_empty() => vec![single],
+        _ => Vec::new(),
+    }
+}
+
+/// The first bytes of a body, as text.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(EXCERPT_BYTES)];
+    let mut s = String::from_utf8_lossy(cut).into_owned();
+    if body.len() > EXCERPT_BYTES {
+        s.push('…');
+    }
+    s
+}
+
+/// The connection failed. Also the class of every such error.
+#[derive(Debug, thiserror::Error)]
+#[error("{operation}: network error{}: {source} (request id {request_id})", if *.never_sent { " before the request was sent" } else { "" })]
+pub struct NetworkError {
+    /// The Harbor `operationId`.
+    pub operation: &'static str,
+    /// The call's `X-Request-Id`.
+    pub request_id: String,
+    /// True when the request provably never left (refused, DNS).
+    pub never_sent: bool,
+    /// The transport's error.
+    #[source]
+    pub source: reqwest::Error,
+}
+
+/// A timeout expired. Also the class of every such error.
+#[derive(Debug, thiserror::Error)]
+#[error("{operation}: timed out{} (request id {request_id})", if *.never_sent { " while connecting" } else { "" })]
+pub struct TimeoutError {
+    /// The Harbor `operationId`.
+    pub operation: &'static str,
+    /// The call's `X-Request-Id`.
+    pub request_id: String,
+    /// True when the connect phase timed out (the request never left).
+    pub never_sent: bool,
+    /// The transport's error.
+    #[source]
+    pub source: reqwest::Error,
+}
+
+/// The body is not what the operation returns. Also the class of every such error.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{operation}: cannot decode the answer as {expected}: {message} (request id {request_id}); body starts with: {body_excerpt}"
+)]
+pub struct DecodeError {
+    /// The Harbor `operationId`.
+    pub operation: &'static str,
+    /// The call's `X-Request-Id`.
+    pub request_id: String,
+    /// The expected Rust type.
+    pub expected: &'static str,
+    /// The decoder's message.
+    pub message: String,
+    /// The start of the body (at most 512 bytes, lossy UTF-8).
+    pub body_excerpt: String,
+}
+
+impl ErrorClass<Error> for StatusError {
+    fn is_instance(error: &Error) -> bool {
+        matches!(error, Error::Status(_))
+    }
+}
+
+impl ErrorClass<Error> for NetworkError {
+    fn is_instance(error: &Error) -> bool {
+        matches!(error, Error::Network(_))
+    }
+}
+
+impl ErrorClass<Error> for TimeoutError {
+    fn is_instance(error: &Error) -> bool {
+        matches!(error, Error::Timeout(_))
+    }
+}
+
+impl ErrorClass<Error> for DecodeError {
+    fn is_instance(error: &Error) -> bool {
+        matches!(error, Error::Decode(_))
+    }
+}
+
+/// The class of every 5xx [`StatusError`].
+#[derive(Debug, Clone, Copy)]
+pub struct ServerError;
+
+impl ErrorClass<Error> for ServerError {
+    fn is_instance(error: &Error) -> bool {
+        matches!(error, Error::Status(e) if (500..=599).contains(&e.status))
+    }
+}
+
+/// The class of the transient failures retried by default: network errors, timeouts,
+/// 429, 502, 503, 504 (see [`Error::is_transient`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Transient;
+
+impl ErrorClass<Error> for Transient {
+    fn is_instance(error: &Error) -> bool {
+        error.is_transient()
+    }
+}
+
+macro_rules! status_classes {
+    ($($(#[$doc:meta])* $name:ident = $code:literal;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name;
+
+        impl $name {
+            /// The HTTP status of this class.
+            pub const STATUS: u16 = $code;
+        }
+
+        impl ErrorClass<Error> for $name {
+            fn is_instance(error: &Error) -> bool {
+                matches!(error, Error::Status(e) if e.status == $code)
+            }
+        }
+    )*};
+}
+
+status_classes! {
+    /// The class of 400 answers.
+    BadRequest = 400;
+    /// The class of 401 answers.
+    Unauthorized = 401;
+    /// The class of 403 answers.
+    Forbidden = 403;
+    /// The class of 404 answers.
+    NotFound = 404;
+    /// The class of 405 answers.
+    MethodNotAllowed = 405;
+    /// The class of 409 answers.
+    Conflict = 409;
+    /// The class of 412 answers.
+    PreconditionFailed = 412;
+    /// The class of 415 answers.
+    UnsupportedMediaType = 415;
+    /// The class of 422 answers.
+    UnprocessableEntity = 422;
+    /// The class of 429 answers.
+    TooManyRequests = 429;
+    /// The class of 500 answers.
+    InternalServerError = 500;
+    /// The class of 502 answers.
+    BadGateway = 502;
+    /// The class of 503 answers.
+    ServiceUnavailable = 503;
+    /// The class of 504 answers.
+    GatewayTimeout = 504;
+}
+
+/// Failure to build a client.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The URL is not an absolute `http(s)` URL.
+    #[error("invalid Harbor URL {url:?}: {reason}")]
+    InvalidUrl {
+        /// The URL given.
+        url: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// No credentials were given.
+    #[error(
+        "no credentials: give a username and secret, a robot credentials file or a basic token"
+    )]
+    MissingCredentials,
+    /// The credentials are unusable (unreadable file, bad JSON, bad characters).
+    #[error("invalid credentials: {0}")]
+    InvalidCredentials(String),
+    /// A CA certificate could not be read or parsed.
+    #[error("invalid CA certificate: {0}")]
+    InvalidCertificate(String),
+    /// The HTTP stack refused the configuration.
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[source] reqwest::Error),
+}

@@ -1,0 +1,198 @@
+//! Retry settings on the client (harborapi's `RetrySettings`, in Rust).
+//!
+//! - Default on: [`default_retry_settings`] (expo waits, full jitter, `max_time` 60 s) retries
+//!   the [`Transient`] class: network errors, timeouts, 429, 502, 503 and 504.
+//! - `None` disables retrying; [`HarborClient::set_retry`](crate::HarborClient::set_retry) and
+//!   [`HarborClient::update_retry`](crate::HarborClient::update_retry) replace or change the
+//!   settings at any time, from any task; the next request uses them.
+//! - POST and PATCH operations are not idempotent (`createProject`, `RefreshSec`,
+//!   `startReplication`...): by default they are retried only when the request provably never
+//!   left (connection refused, DNS failure, connect timeout). Opt in globally with
+//!   [`HarborClient::set_retry_non_idempotent`](crate::HarborClient::set_retry_non_idempotent)
+//!   or per operation with
+//!   [`HarborClient::allow_retry_after_send`](crate::HarborClient::allow_retry_after_send).
+//!   Mechanism: for such operations the client derives settings whose `giveup` holds for any
+//!   error that may have reached the server. **That rule replaces a `giveup` of your own for
+//!   those operations**; opted-in operations use your settings unchanged.
+//! - `Retry-After` (seconds or an HTTP date) on an error answer is honoured: the next attempt
+//!   of that call does not start before it, whatever the wait generator chose, capped by
+//!   [`HarborClientBuilder::retry_after_cap`](crate::HarborClientBuilder::retry_after_cap)
+//!   (default 60 s) and by the settings' `max_time` (counted from the call's start).
+//! - [`no_retry_scope`] and [`HarborClient::no_retry`](crate::HarborClient::no_retry) switch
+//!   retrying off for one task's scope or one handle, never for other tasks.
+
+use crate::error::{Error, Transient};
+use retry_runtime::RetrySettings;
+use retry_runtime::wait::{self, Expo, Runtime};
+use std::future::Future;
+use std::time::{Duration, SystemTime};
+
+/// The client's default settings: retry [`Transient`] errors with exponential waits and full
+/// jitter for at most 60 seconds (harborapi's defaults, narrowed to failures worth repeating).
+///
+/// ```
+/// let s = harbor_client::default_retry_settings();
+/// assert!(s.enabled());
+/// assert_eq!(s.max_time(), Some(std::time::Duration::from_secs(60)));
+/// ```
+pub fn default_retry_settings() -> RetrySettings<Error> {
+    RetrySettings::builder()
+        .exception::<Transient>()
+        .build()
+        .expect("the default settings are valid")
+}
+
+/// A `runtime` wait generator for [`RetrySettings`]: the server's `Retry-After` (capped at
+/// 60 s) when the error has one, else exponential waits. The client already makes the next
+/// attempt wait for `Retry-After`, whatever the generator; use this one to also let the
+/// generator's waits follow it (with `.no_jitter()` to keep them exact).
+///
+/// ```
+/// use harbor_client::{Error, settings::retry_after_wait};
+/// use retry_runtime::RetrySettings;
+///
+/// let settings = RetrySettings::<Error>::builder()
+///     .wait_gen(retry_after_wait())
+///     .no_jitter()
+///     .build()
+///     .unwrap();
+/// # let _ = settings;
+/// ```
+pub fn retry_after_wait() -> Runtime<fn(&Error) -> Option<Duration>, Expo> {
+    wait::runtime()
+        .value(Error::retry_after as fn(&Error) -> Option<Duration>)
+        .max_value(60)
+}
+
+tokio::task_local! {
+    static NO_RETRY: ();
+}
+
+/// Runs `future` with retrying switched off for every Harbor call it makes, in this task only
+/// (harborapi's `with client.no_retry():`). Other tasks, even ones sharing the client, keep
+/// retrying; the settings apply again when the future ends, is dropped or panics.
+///
+/// ```
+/// # async fn demo(client: &harbor_client::HarborClient) -> Result<(), harbor_client::Error> {
+/// use harbor_client::no_retry_scope;
+///
+/// let project = no_retry_scope(client.get_project("library", &Default::default())).await?;
+/// # let _ = project; Ok(()) }
+/// ```
+pub async fn no_retry_scope<F: Future>(future: F) -> F::Output {
+    NO_RETRY.scope((), future).await
+}
+
+/// Whether the current task is inside [`no_retry_scope`].
+pub fn in_no_retry_scope() -> bool {
+    NO_RETRY.try_with(|_| ()).is_ok()
+}
+
+/// Parses a `Retry-After` value: delay seconds, or an HTTP date (a date in the past gives
+/// zero). Returns `None` for anything else.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use harbor_client::parse_retry_after;
+///
+/// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+/// assert_eq!(
+///     parse_retry_after("Tue, 14 Nov 2023 22:13:40 GMT", now),
+///     Some(Duration::from_secs(20))
+/// );
+/// assert_eq!(parse_retry_after("soon", now), None);
+/// ```
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    // Some proxies send fractional seconds.
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// The retry part of the client's state: the user's settings and the derived settings used
+/// for non-idempotent operations.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RetryState {
+    pub(crate) settings: Option<RetrySettings<Error>>,
+    pub(crate) unsafe_ops: Option<RetrySettings<Error>>,
+}
+
+impl RetryState {
+    pub(crate) fn new(settings: Option<RetrySettings<Error>>) -> Self {
+        let unsafe_ops = settings.as_ref().map(|s| {
+            s.to_builder()
+                .giveup(|e: &Error| !e.never_sent())
+                .build()
+                .expect("settings derived from valid settings are valid")
+        });
+        RetryState {
+            settings,
+            unsafe_ops,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("1.5", now),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(parse_retry_after("-3", now), None);
+        // An HTTP date in the past means "now".
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now),
+            Some(Duration::ZERO)
+        );
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(90));
+        assert_eq!(
+            parse_retry_after(&later, now),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(parse_retry_after("", now), None);
+    }
+
+    #[test]
+    fn retry_after_wait_follows_the_server_then_expo() {
+        use retry_runtime::wait::{Last, WaitGen};
+        let mut waits = retry_after_wait();
+        let busy = Error::from(crate::error::StatusError {
+            retry_after: Some(Duration::from_secs(7)),
+            ..crate::error::StatusError::for_tests(429, "")
+        });
+        let rude = Error::from(crate::error::StatusError {
+            retry_after: Some(Duration::from_secs(3600)),
+            ..crate::error::StatusError::for_tests(503, "")
+        });
+        let silent = Error::from(crate::error::StatusError::for_tests(502, ""));
+        assert_eq!(
+            WaitGen::<Error>::next_wait(&mut waits, Last::Error(&busy)),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            WaitGen::<Error>::next_wait(&mut waits, Last::Error(&rude)),
+            Some(Duration::from_secs(60))
+        );
+        assert!(WaitGen::<Error>::next_wait(&mut waits, Last::Error(&silent)).is_some());
+    }
+
+    #[test]
+    fn derived_settings_give_up_on_sent_requests() {
+        let state = RetryState::new(Some(default_retry_settings()));
+        assert!(state.unsafe_ops.is_some());
+        assert!(RetryState::new(None).unsafe_ops.is_none());
+    }
+}
