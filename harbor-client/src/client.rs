@@ -402,6 +402,8 @@ impl HarborClient {
             op,
             request_id: new_request_id(),
             not_before: Mutex::new(None),
+            started: tokio::time::Instant::now(),
+            deadline: std::sync::OnceLock::new(),
         }
     }
 }
@@ -428,6 +430,10 @@ pub(crate) struct Call<'c> {
     pub(crate) request_id: String,
     /// The earliest start of the next attempt (`Retry-After`).
     not_before: Mutex<Option<tokio::time::Instant>>,
+    /// When the call began.
+    started: tokio::time::Instant,
+    /// The settings' `max_time` after `started`: `Retry-After` never waits past it.
+    deadline: std::sync::OnceLock<Option<tokio::time::Instant>>,
 }
 
 impl fmt::Debug for Call<'_> {
@@ -442,7 +448,13 @@ impl fmt::Debug for Call<'_> {
 impl<'c> Call<'c> {
     /// The settings this call's retry loop uses (read once per call, at its start).
     pub(crate) fn retry_settings(&self) -> Option<RetrySettings<Error>> {
-        self.client.effective_retry_settings(self.op)
+        let settings = self.client.effective_retry_settings(self.op);
+        let deadline = settings
+            .as_ref()
+            .and_then(RetrySettings::max_time)
+            .and_then(|t| self.started.checked_add(t));
+        let _ = self.deadline.set(deadline);
+        settings
     }
 
     /// The tracing span of the call: every log line of its attempts carries the request id.
@@ -569,6 +581,11 @@ impl<'c> Call<'c> {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
+        // Never past the call's time limit: the engine gives up there anyway.
+        let until = match (until, self.deadline.get().copied().flatten()) {
+            (Some(u), Some(d)) => Some(u.min(d)),
+            (u, _) => u,
+        };
         if let Some(until) = until {
             tokio::time::sleep_until(until).await;
         }

@@ -17,7 +17,7 @@
 //! - `Retry-After` (seconds or an HTTP date) on an error answer is honoured: the next attempt
 //!   of that call does not start before it, whatever the wait generator chose, capped by
 //!   [`HarborClientBuilder::retry_after_cap`](crate::HarborClientBuilder::retry_after_cap)
-//!   (default 60 s).
+//!   (default 60 s) and by the settings' `max_time` (counted from the call's start).
 //! - [`no_retry_scope`] and [`HarborClient::no_retry`](crate::HarborClient::no_retry) switch
 //!   retrying off for one task's scope or one handle, never for other tasks.
 

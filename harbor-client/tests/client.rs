@@ -419,6 +419,23 @@ async fn retry_after_is_capped() {
         .unwrap();
 }
 
+#[tokio::test(start_paused = true)]
+async fn retry_after_never_waits_past_max_time() {
+    let server = Server::start(
+        vec![Reply::json(503, "{}").header("retry-after", "40")],
+        |_| Some(Reply::json(200, "{}")),
+    )
+    .await;
+    let c = client(&server);
+    c.set_retry(quick_retry(3).to_builder().max_time(10).build().unwrap());
+    // The server asks for 40 s, the call may take 10 s: the retry goes out at the limit.
+    tokio::time::timeout(Duration::from_secs(30), c.get_statistics())
+        .await
+        .expect("the wait was cut at max_time")
+        .unwrap();
+    assert_eq!(server.seen().len(), 2);
+}
+
 // --- retry controls -------------------------------------------------------------------------
 
 #[tokio::test(start_paused = true)]

@@ -11,8 +11,11 @@
 //! | `POST /_sim/reset` | restores the initial state, clears faults and counters |
 //!
 //! A rule: `{"operation":"getProject","fault":{"kind":"status","status":503,
-//! "retry_after":{"seconds":2}},"trigger":{"next":2}}`; `operation` may be omitted (every
-//! operation); triggers are `{"next":N}`, `{"fraction":{"fraction":0.2,"seed":7}}`, `"always"`.
+//! "retry_after":{"seconds":2}},"next":2}`; without `operation` it applies to every
+//! operation; the trigger is `"next":N`, `"fraction":0.2,"seed":7` or `"always":true` (once
+//! when none is given). Fault kinds: `status` (`status`, optional `retry_after`: `{"seconds":N}`
+//! or `{"http_date":N}`), `delay` (`millis`), `reset`, `apply_then_fail` (`status`),
+//! `truncated`, `not_json`.
 //! The endpoint is unauthenticated: the simulator is a test tool, bind it to loopback.
 
 use std::sync::Arc;

@@ -120,9 +120,11 @@ impl Fault {
     }
 }
 
-/// When a rule fires.
+/// When a rule fires. On the wire (the admin endpoint) a trigger is written flat into the
+/// rule: `"next": 2`, `"fraction": 0.2, "seed": 7`, or `"always": true`; with none of them,
+/// the rule fires once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(try_from = "TriggerWire", into = "TriggerWire")]
 pub enum Trigger {
     /// The next `n` matching requests, then the rule is spent.
     Next(u32),
@@ -137,6 +139,55 @@ pub enum Trigger {
     Always,
 }
 
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct TriggerWire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    next: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fraction: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    always: Option<bool>,
+}
+
+impl TryFrom<TriggerWire> for Trigger {
+    type Error = String;
+
+    fn try_from(w: TriggerWire) -> Result<Self, String> {
+        match (w.next, w.fraction, w.always) {
+            (Some(n), None, None | Some(false)) => Ok(Trigger::Next(n)),
+            (None, Some(fraction), None | Some(false)) => Ok(Trigger::Fraction {
+                fraction,
+                seed: w.seed.unwrap_or(0),
+            }),
+            (None, None, Some(true)) => Ok(Trigger::Always),
+            (None, None, None | Some(false)) => Ok(Trigger::Next(1)),
+            _ => Err("give one trigger: `next`, `fraction` (with `seed`) or `always`".to_owned()),
+        }
+    }
+}
+
+impl From<Trigger> for TriggerWire {
+    fn from(t: Trigger) -> Self {
+        match t {
+            Trigger::Next(n) => TriggerWire {
+                next: Some(n),
+                ..Default::default()
+            },
+            Trigger::Fraction { fraction, seed } => TriggerWire {
+                fraction: Some(fraction),
+                seed: Some(seed),
+                ..Default::default()
+            },
+            Trigger::Always => TriggerWire {
+                always: Some(true),
+                ..Default::default()
+            },
+        }
+    }
+}
+
 /// A fault, where it applies, and when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaultRule {
@@ -146,6 +197,7 @@ pub struct FaultRule {
     /// What goes wrong.
     pub fault: Fault,
     /// When.
+    #[serde(flatten)]
     pub trigger: Trigger,
 }
 
@@ -363,8 +415,25 @@ mod tests {
         let json = serde_json::to_string(&rule).unwrap();
         assert_eq!(
             json,
-            r#"{"operation":"getProject","fault":{"kind":"status","status":429,"retry_after":{"seconds":2}},"trigger":{"next":3}}"#
+            r#"{"operation":"getProject","fault":{"kind":"status","status":429,"retry_after":{"seconds":2}},"next":3}"#
         );
         assert_eq!(serde_json::from_str::<FaultRule>(&json).unwrap(), rule);
+        let flat: FaultRule =
+            serde_json::from_str(r#"{"fault":{"kind":"reset"},"fraction":0.25,"seed":9}"#).unwrap();
+        assert_eq!(
+            flat.trigger,
+            Trigger::Fraction {
+                fraction: 0.25,
+                seed: 9
+            }
+        );
+        let once: FaultRule = serde_json::from_str(r#"{"fault":{"kind":"not_json"}}"#).unwrap();
+        assert_eq!(once.trigger, Trigger::Next(1));
+        assert!(
+            serde_json::from_str::<FaultRule>(
+                r#"{"fault":{"kind":"reset"},"next":1,"always":true}"#
+            )
+            .is_err()
+        );
     }
 }

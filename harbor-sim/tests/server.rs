@@ -371,7 +371,7 @@ async fn delay_holds_the_answer_past_a_timeout() {
 #[tokio::test(start_paused = true)]
 async fn seeded_fraction_through_the_admin_endpoint() {
     let (sim, client) = sim().await;
-    let rule = json!({"operation": "getProject", "fault": {"kind": "status", "status": 500}, "trigger": {"fraction": {"fraction": 0.5, "seed": 42}}});
+    let rule = json!({"operation": "getProject", "fault": {"kind": "status", "status": 500}, "fraction": 0.5, "seed": 42});
     let r = client
         .post(format!("{}/_sim/faults", sim.base_url()))
         .json(&rule)
@@ -409,7 +409,7 @@ async fn seeded_fraction_through_the_admin_endpoint() {
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let bad = client
         .post(format!("{}/_sim/faults", sim.base_url()))
-        .json(&json!({"fault": {"kind": "status", "status": 200}, "trigger": "always"}))
+        .json(&json!({"fault": {"kind": "status", "status": 200}, "always": true}))
         .send()
         .await
         .unwrap();

@@ -63,7 +63,6 @@ fn render_tag(tag: &str, ops: &[&OpInfo]) -> (String, usize) {
     let mut out = String::new();
     let _ = writeln!(out, "//! Operations tagged `{tag}`.\n");
     out.push_str("#![allow(clippy::too_many_arguments)]\n\n");
-    out.push_str("#[allow(unused_imports)]\nuse crate::generated::models;\n");
     out.push_str("use crate::client::{Call, HarborClient};\n");
     out.push_str("use crate::error::Error;\n");
     out.push_str("use crate::operations;\n");
@@ -73,23 +72,30 @@ fn render_tag(tag: &str, ops: &[&OpInfo]) -> (String, usize) {
     }
     out.push_str("use retry_runtime::retry;\n\n");
 
+    let mut body = String::new();
     for op in ops {
-        render_params_struct(&mut out, op);
+        render_params_struct(&mut body, op);
     }
-
-    out.push_str("impl HarborClient {\n");
+    body.push_str("impl HarborClient {\n");
     for op in ops {
-        render_public(&mut out, op);
+        render_public(&mut body, op);
     }
-    out.push_str("}\n\n");
-
+    body.push_str("}\n\n");
     let mut retried = 0;
-    out.push_str("impl Call<'_> {\n");
+    body.push_str("impl Call<'_> {\n");
     for op in ops {
-        render_attempt(&mut out, op);
+        render_attempt(&mut body, op);
         retried += 1;
     }
-    out.push_str("}\n");
+    body.push_str("}\n");
+    // Import the models module only where a type of it appears.
+    if body.contains("models::") {
+        out.insert_str(
+            out.find("use crate::operations;").unwrap_or(0),
+            "use crate::generated::models;\n",
+        );
+    }
+    out.push_str(&body);
     (out, retried)
 }
 

@@ -5,7 +5,6 @@
 
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
-#[allow(unused_imports)]
 use crate::generated::models;
 use crate::operations;
 use crate::pagination::{self, Page};

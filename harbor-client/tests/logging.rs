@@ -1,0 +1,63 @@
+//! Log lines of a retried call carry its operation and request id. In its own test binary:
+//! `tracing`'s callsite cache is process-wide, and other tests running at the same time
+//! without a subscriber would make this one miss its events.
+
+mod support;
+
+use harbor_client::Error;
+use harbor_client::error::Transient;
+use retry_runtime::{RetrySettings, wait};
+use std::sync::Arc;
+use support::{Reply, Server, client};
+
+fn quick_retry(tries: u32) -> RetrySettings<Error> {
+    RetrySettings::builder()
+        .exception::<Transient>()
+        .max_tries(tries)
+        .wait_gen(wait::constant().interval(1))
+        .no_jitter()
+        .build()
+        .unwrap()
+}
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_log_lines_carry_the_operation_and_request_id() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = Server::start(vec![Reply::json(503, "{}")], |_| {
+        Some(Reply::json(200, "{}"))
+    })
+    .await;
+    let c = client(&server);
+    c.set_retry(quick_retry(3));
+    c.get_statistics().await.unwrap();
+
+    let id = server.seen()[0].header("x-request-id").unwrap().to_owned();
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let backoff = logs
+        .lines()
+        .find(|l| l.contains("get_statistics"))
+        .unwrap_or_else(|| panic!("no backoff line in:\n{logs}"));
+    assert!(backoff.contains(&id), "{backoff}");
+    assert!(backoff.contains("getStatistic"), "{backoff}");
+}
