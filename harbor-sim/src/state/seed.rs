@@ -29,7 +29,7 @@ impl SimState {
     /// Adds the demo data: projects `library` (public) and `demo`, repositories
     /// `library/nginx`, `library/alpine`, `demo/team/app` (a nested name), tags, labels,
     /// users `alice` and `bob`, the robot `robot$ci`, a Docker Hub registry, a replication
-    /// policy, the default Trivy scanner, an immutable rule and a webhook.
+    /// policy with one finished execution, the default Trivy scanner, an immutable rule and a webhook.
     ///
     /// Seeding a state that already has these names fails with the conflict it meets.
     pub fn seed_demo(&mut self) -> crate::errors::ApiResult<()> {
@@ -91,7 +91,7 @@ impl SimState {
             description: Some("upstream images".into()),
             ..RegistryReq::default()
         })?;
-        self.create_replication_policy(json!({
+        let mirror = self.create_replication_policy(json!({
             "name": "mirror-nginx",
             "description": "pull nginx from Docker Hub",
             "src_registry": {"id": hub},
@@ -102,6 +102,16 @@ impl SimState {
             "enabled": true,
             "speed": -1,
         }))?;
+        // One finished run of the policy, and a scanned image, so their reports exist.
+        let run = self.start_replication(mirror)?;
+        if let Some(e) = self.replication_executions.get_mut(&run) {
+            (e.status, e.succeed, e.in_progress, e.end_time) =
+                ("Succeed".into(), 1, 0, Some(super::now()));
+        }
+        let latest = self.artifact_id(nginx, "latest")?;
+        if let Some(a) = self.artifacts.get_mut(&latest) {
+            a.scanned = true;
+        }
         self.create_scanner(json!({"name": "Trivy", "url": "http://trivy-adapter:8080", "description": "built-in scanner"}))?;
         self.create_immutable_rule(library, json!({
             "priority": 0,

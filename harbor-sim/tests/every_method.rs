@@ -1,0 +1,1087 @@
+//! Every one of harbor-client's 203 operation methods, called at least once against the
+//! simulator; every 2xx answer must deserialize into the method's return type, every refusal
+//! must be a 4xx with Harbor's error body (never a decode, network or 5xx error).
+//!
+//! The calls were generated once from the operation table, ordered reads first, then creates,
+//! updates and deletes, so later calls find what earlier ones made; they are maintained by
+//! hand since, and the test checks that none of the table's methods is missing.
+
+use std::collections::BTreeSet;
+
+use harbor_client::operations::OPERATIONS;
+use harbor_client::{Error, HarborClient, models};
+use harbor_sim::Simulator;
+
+#[derive(Default)]
+struct Seen {
+    ok: Vec<&'static str>,
+    refused: Vec<(&'static str, u16)>,
+    called: BTreeSet<&'static str>,
+}
+
+impl Seen {
+    fn record<T>(&mut self, method: &'static str, result: Result<T, Error>) {
+        self.called.insert(method);
+        match result {
+            Ok(_) => self.ok.push(method),
+            Err(e) => match e.status() {
+                Some(status) if (400..500).contains(&status) => self.refused.push((method, status)),
+                _ => panic!("{method}: {e:?}"),
+            },
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_client_method_against_the_simulator() {
+    let sim = Simulator::start().await.expect("simulator starts");
+    let client = HarborClient::builder(sim.base_url())
+        .basic_auth("admin", "Harbor12345")
+        .build()
+        .expect("client builds");
+    let scanner = sim
+        .handle()
+        .state()
+        .scanners
+        .keys()
+        .next()
+        .cloned()
+        .expect("a seeded scanner");
+    let mut seen = Seen::default();
+
+    seen.record("get_health", client.get_health().await);
+    seen.record("search", client.search("lib").await);
+    seen.record("get_statistics", client.get_statistics().await);
+    seen.record(
+        "search_ldap_user",
+        client.search_ldap_user(&Default::default()).await,
+    );
+    seen.record(
+        "search_ldap_group",
+        client.search_ldap_group(&Default::default()).await,
+    );
+    seen.record("get_internal_config", client.get_internal_config().await);
+    seen.record("get_configurations", client.get_configurations().await);
+    seen.record(
+        "get_projects",
+        client.get_projects(&Default::default()).await,
+    );
+    seen.record("project_exists", client.project_exists("library").await);
+    seen.record(
+        "get_project",
+        client.get_project("library", &Default::default()).await,
+    );
+    seen.record(
+        "get_project_deletable",
+        client
+            .get_project_deletable("library", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_project_summary",
+        client
+            .get_project_summary("library", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_project_members",
+        client
+            .get_project_members("library", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_project_member",
+        client
+            .get_project_member("library", 1, &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_project_metadata",
+        client
+            .get_project_metadata("library", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_project_metadata_entry",
+        client
+            .get_project_metadata_entry("library", "public", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_all_repositories",
+        client.get_all_repositories(&Default::default()).await,
+    );
+    seen.record(
+        "get_repositories",
+        client
+            .get_repositories("library", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_repository",
+        client.get_repository("library", "nginx").await,
+    );
+    seen.record(
+        "get_artifacts",
+        client
+            .get_artifacts("library", "nginx", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_artifact",
+        client
+            .get_artifact("library", "nginx", "latest", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_report_log",
+        client
+            .get_report_log("library", "nginx", "latest", "report-3")
+            .await,
+    );
+    seen.record(
+        "get_artifact_tags",
+        client
+            .get_artifact_tags("library", "nginx", "latest", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_artifact_accessories",
+        client
+            .get_artifact_accessories("library", "nginx", "latest", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_artifact_vulnerabilities",
+        client
+            .get_artifact_vulnerabilities("library", "nginx", "latest", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_artifact_addition",
+        client
+            .get_artifact_addition("library", "nginx", "latest", "build_history")
+            .await,
+    );
+    seen.record(
+        "get_project_artifacts",
+        client
+            .get_project_artifacts("library", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_project_scanner",
+        client
+            .get_project_scanner("library", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_project_scanner_candidates",
+        client
+            .get_project_scanner_candidates("library", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_audit_logs",
+        client.get_audit_logs(&Default::default()).await,
+    );
+    seen.record(
+        "get_audit_log_exts",
+        client.get_audit_log_exts(&Default::default()).await,
+    );
+    seen.record(
+        "get_audit_log_event_types",
+        client.get_audit_log_event_types().await,
+    );
+    seen.record(
+        "get_project_logs",
+        client
+            .get_project_logs("library", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_project_log_exts",
+        client
+            .get_project_log_exts("library", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_preheat_providers",
+        client.get_preheat_providers().await,
+    );
+    seen.record(
+        "get_preheat_instances",
+        client.get_preheat_instances(&Default::default()).await,
+    );
+    seen.record(
+        "get_preheat_instance",
+        client.get_preheat_instance("kraken").await,
+    );
+    seen.record(
+        "get_preheat_policies",
+        client
+            .get_preheat_policies("library", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_preheat_policy",
+        client.get_preheat_policy("library", "nightly").await,
+    );
+    seen.record(
+        "get_preheat_executions",
+        client
+            .get_preheat_executions("library", "nightly", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_preheat_execution",
+        client.get_preheat_execution("library", "nightly", 1).await,
+    );
+    seen.record(
+        "get_preheat_tasks",
+        client
+            .get_preheat_tasks("library", "nightly", 1, &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_preheat_log",
+        client.get_preheat_log("library", "nightly", 1, 1).await,
+    );
+    seen.record(
+        "get_project_preheat_providers",
+        client.get_project_preheat_providers("library").await,
+    );
+    seen.record(
+        "get_immutable_rules",
+        client
+            .get_immutable_rules("library", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_webhook_policies",
+        client
+            .get_webhook_policies("demo", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_webhook_policy",
+        client
+            .get_webhook_policy("demo", 1, &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_webhook_policy_executions",
+        client
+            .get_webhook_policy_executions("demo", 1, &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_webhook_execution_tasks",
+        client
+            .get_webhook_execution_tasks("demo", 1, 1, &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_webhook_task_log",
+        client
+            .get_webhook_task_log("demo", 1, 1, 1, &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_webhook_last_trigger",
+        client
+            .get_webhook_last_trigger("demo", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_webhook_jobs",
+        client
+            .get_webhook_jobs("demo", 1, &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_webhook_event_types",
+        client
+            .get_webhook_event_types("demo", &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_user_groups",
+        client.get_user_groups(&Default::default()).await,
+    );
+    seen.record(
+        "search_user_groups",
+        client.search_user_groups("dev", &Default::default()).await,
+    );
+    seen.record("get_user_group", client.get_user_group(1).await);
+    seen.record(
+        "get_icon",
+        client
+            .get_icon("sha256:0048162a053eef4d4ce3fe7518615bef084403614f8bca43b40ae2e762e11e06")
+            .await,
+    );
+    seen.record("get_robots", client.get_robots(&Default::default()).await);
+    seen.record("get_quotas", client.get_quotas(&Default::default()).await);
+    seen.record("get_quota", client.get_quota(1).await);
+    seen.record("get_robot", client.get_robot(1).await);
+    seen.record(
+        "get_replication_policies",
+        client.get_replication_policies(&Default::default()).await,
+    );
+    seen.record(
+        "get_replication_policy",
+        client.get_replication_policy(1).await,
+    );
+    seen.record(
+        "get_replication_executions",
+        client.get_replication_executions(&Default::default()).await,
+    );
+    seen.record(
+        "get_replication_execution",
+        client.get_replication_execution(1).await,
+    );
+    seen.record(
+        "get_replication_tasks",
+        client.get_replication_tasks(1, &Default::default()).await,
+    );
+    seen.record(
+        "get_replication_log",
+        client.get_replication_log(1, 1).await,
+    );
+    seen.record(
+        "get_registry_adapters",
+        client.get_registry_adapters().await,
+    );
+    seen.record(
+        "get_registry_providers",
+        client.get_registry_providers().await,
+    );
+    seen.record(
+        "get_registries",
+        client.get_registries(&Default::default()).await,
+    );
+    seen.record("get_registry", client.get_registry(1).await);
+    seen.record("get_registry_info", client.get_registry_info(1).await);
+    seen.record(
+        "get_latest_scan_all_metrics",
+        client.get_latest_scan_all_metrics().await,
+    );
+    seen.record(
+        "get_latest_scheduled_scan_all_metrics",
+        client.get_latest_scheduled_scan_all_metrics().await,
+    );
+    seen.record("get_system_info", client.get_system_info().await);
+    seen.record("get_volumes", client.get_volumes().await);
+    seen.record("get_cert", client.get_cert().await);
+    seen.record("get_gc_jobs", client.get_gc_jobs(&Default::default()).await);
+    seen.record("get_gc_job", client.get_gc_job(1).await);
+    seen.record("get_gc_log", client.get_gc_log(1).await);
+    seen.record("get_gc_schedule", client.get_gc_schedule().await);
+    seen.record(
+        "get_purge_jobs",
+        client.get_purge_jobs(&Default::default()).await,
+    );
+    seen.record("get_purge_job", client.get_purge_job(1).await);
+    seen.record("get_purge_job_log", client.get_purge_job_log(1).await);
+    seen.record("get_purge_schedule", client.get_purge_schedule().await);
+    seen.record(
+        "get_system_cve_allowlist",
+        client.get_system_cve_allowlist().await,
+    );
+    seen.record(
+        "get_scan_all_schedule",
+        client.get_scan_all_schedule().await,
+    );
+    seen.record("get_worker_pools", client.get_worker_pools().await);
+    seen.record("get_workers", client.get_workers("default").await);
+    seen.record("action_get_job_log", client.action_get_job_log("1").await);
+    seen.record("get_job_queues", client.get_job_queues().await);
+    seen.record(
+        "get_schedules",
+        client.get_schedules(&Default::default()).await,
+    );
+    seen.record(
+        "get_schedule_paused",
+        client.get_schedule_paused("GARBAGE_COLLECTION").await,
+    );
+    seen.record("ping", client.ping().await);
+    seen.record(
+        "get_retention_metadata",
+        client.get_retention_metadata().await,
+    );
+    seen.record("get_retention", client.get_retention(1).await);
+    seen.record(
+        "get_retention_executions",
+        client
+            .get_retention_executions(1, &Default::default())
+            .await,
+    );
+    seen.record(
+        "get_retention_tasks",
+        client.get_retention_tasks(1, 1, &Default::default()).await,
+    );
+    seen.record(
+        "get_retention_task_log",
+        client.get_retention_task_log(1, 1, 1).await,
+    );
+    seen.record(
+        "get_scanners",
+        client.get_scanners(&Default::default()).await,
+    );
+    seen.record("get_scanner", client.get_scanner(scanner.as_str()).await);
+    seen.record(
+        "get_scanner_metadata",
+        client.get_scanner_metadata(scanner.as_str()).await,
+    );
+    seen.record("get_users", client.get_users(&Default::default()).await);
+    seen.record("get_current_user", client.get_current_user().await);
+    seen.record(
+        "search_users",
+        client.search_users("alice", &Default::default()).await,
+    );
+    seen.record("get_user", client.get_user(2).await);
+    seen.record(
+        "get_current_user_permissions",
+        client
+            .get_current_user_permissions(&Default::default())
+            .await,
+    );
+    seen.record("get_labels", client.get_labels(&Default::default()).await);
+    seen.record("get_label", client.get_label(1).await);
+    seen.record(
+        "get_scan_export_execution",
+        client.get_scan_export_execution(1).await,
+    );
+    seen.record(
+        "get_scan_export_executions",
+        client.get_scan_export_executions().await,
+    );
+    seen.record(
+        "download_scan_export",
+        client.download_scan_export(1, &Default::default()).await,
+    );
+    seen.record(
+        "get_security_summary",
+        client.get_security_summary(&Default::default()).await,
+    );
+    seen.record(
+        "get_vulnerabilities",
+        client.get_vulnerabilities(&Default::default()).await,
+    );
+    seen.record("get_permissions", client.get_permissions().await);
+    seen.record(
+        "ping_ldap",
+        client.ping_ldap(Some(&Default::default())).await,
+    );
+    seen.record(
+        "import_ldap_user",
+        client.import_ldap_user(&Default::default()).await,
+    );
+    seen.record(
+        "create_project",
+        client
+            .create_project(
+                &models::ProjectReq {
+                    project_name: Some("e2e-project".into()),
+                    public: Some(false),
+                    ..Default::default()
+                },
+                &Default::default(),
+            )
+            .await,
+    );
+    seen.record(
+        "create_project_member",
+        client
+            .create_project_member(
+                "library",
+                Some(&models::ProjectMember {
+                    role_id: Some(3),
+                    member_user: Some(models::UserEntity {
+                        username: Some("bob".into()),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                &Default::default(),
+            )
+            .await,
+    );
+    seen.record(
+        "set_project_metadata",
+        client
+            .set_project_metadata(
+                "library",
+                Some(
+                    &[("auto_scan".to_owned(), "true".to_owned())]
+                        .into_iter()
+                        .collect(),
+                ),
+                &Default::default(),
+            )
+            .await,
+    );
+    seen.record(
+        "copy_artifact",
+        client
+            .copy_artifact("library", "nginx", "demo/team/app:v1.0.0")
+            .await,
+    );
+    seen.record(
+        "scan_artifact",
+        client
+            .scan_artifact("library", "nginx", "latest", Some(&Default::default()))
+            .await,
+    );
+    seen.record(
+        "stop_scan_artifact",
+        client
+            .stop_scan_artifact("library", "nginx", "latest", &Default::default())
+            .await,
+    );
+    seen.record(
+        "create_artifact_tag",
+        client
+            .create_artifact_tag(
+                "library",
+                "nginx",
+                "latest",
+                &models::NewTag { name: "e2e".into() },
+            )
+            .await,
+    );
+    seen.record(
+        "add_artifact_label",
+        client
+            .add_artifact_label(
+                "library",
+                "nginx",
+                "latest",
+                &models::Label {
+                    id: Some(1),
+                    ..Default::default()
+                },
+            )
+            .await,
+    );
+    seen.record(
+        "ping_preheat_instance",
+        client.ping_preheat_instance(&Default::default()).await,
+    );
+    seen.record(
+        "create_preheat_instance",
+        client.create_preheat_instance(&Default::default()).await,
+    );
+    seen.record(
+        "create_preheat_policy",
+        client
+            .create_preheat_policy("library", &Default::default())
+            .await,
+    );
+    seen.record(
+        "manual_preheat",
+        client
+            .manual_preheat("library", "nightly", &Default::default())
+            .await,
+    );
+    seen.record(
+        "create_immutable_rule",
+        client
+            .create_immutable_rule(
+                "library",
+                &models::ImmutableRule {
+                    tag_selectors: Some(vec![models::ImmutableSelector {
+                        pattern: Some("release-*".into()),
+                        decoration: Some("matches".into()),
+                        kind: Some("doublestar".into()),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                },
+                &Default::default(),
+            )
+            .await,
+    );
+    seen.record(
+        "create_webhook_policy",
+        client
+            .create_webhook_policy(
+                "demo",
+                &models::WebhookPolicy {
+                    name: Some("e2e-hook".into()),
+                    event_types: Some(vec!["PUSH_ARTIFACT".into()]),
+                    targets: Some(vec![models::WebhookTargetObject {
+                        address: Some("http://hook.example.com".into()),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                },
+                &Default::default(),
+            )
+            .await,
+    );
+    seen.record(
+        "create_user_group",
+        client.create_user_group(Some(&Default::default())).await,
+    );
+    seen.record(
+        "create_robot",
+        client
+            .create_robot(&models::RobotCreate {
+                name: Some("e2e".into()),
+                level: Some("system".into()),
+                duration: Some(-1),
+                permissions: Some(vec![]),
+                ..Default::default()
+            })
+            .await,
+    );
+    seen.record(
+        "create_replication_policy",
+        client
+            .create_replication_policy(&models::ReplicationPolicy {
+                name: Some("e2e-policy".into()),
+                src_registry: Some(models::Registry {
+                    id: Some(1),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+            .await,
+    );
+    seen.record(
+        "start_replication",
+        client
+            .start_replication(&models::StartReplicationExecution { policy_id: Some(1) })
+            .await,
+    );
+    seen.record(
+        "create_registry",
+        client
+            .create_registry(&models::Registry {
+                name: Some("e2e-registry".into()),
+                url: Some("https://registry.example.com".into()),
+                r#type: Some("harbor".into()),
+                ..Default::default()
+            })
+            .await,
+    );
+    seen.record(
+        "ping_registry",
+        client
+            .ping_registry(&models::RegistryPing {
+                url: Some("https://registry.example.com".into()),
+                ..Default::default()
+            })
+            .await,
+    );
+    seen.record("ping_oidc", client.ping_oidc(&Default::default()).await);
+    seen.record(
+        "create_gc_schedule",
+        client.create_gc_schedule(&Default::default()).await,
+    );
+    seen.record(
+        "create_purge_schedule",
+        client.create_purge_schedule(&Default::default()).await,
+    );
+    seen.record(
+        "create_scan_all_schedule",
+        client.create_scan_all_schedule(&Default::default()).await,
+    );
+    seen.record("stop_scan_all", client.stop_scan_all().await);
+    seen.record(
+        "create_retention",
+        client.create_retention(&Default::default()).await,
+    );
+    seen.record(
+        "trigger_retention_execution",
+        client
+            .trigger_retention_execution(1, &Default::default())
+            .await,
+    );
+    seen.record(
+        "create_scanner",
+        client
+            .create_scanner(&models::ScannerRegistrationReq {
+                name: "e2e-scanner".into(),
+                url: "http://scanner.example.com".into(),
+                ..Default::default()
+            })
+            .await,
+    );
+    seen.record(
+        "ping_scanner",
+        client
+            .ping_scanner(&models::ScannerRegistrationSettings {
+                name: "probe".into(),
+                url: "http://scanner.example.com".into(),
+                ..Default::default()
+            })
+            .await,
+    );
+    seen.record(
+        "create_user",
+        client
+            .create_user(&models::UserCreationReq {
+                username: Some("carol".into()),
+                email: Some("carol@example.com".into()),
+                password: Some("Carol12345".into()),
+                realname: Some("Carol".into()),
+                ..Default::default()
+            })
+            .await,
+    );
+    seen.record(
+        "create_label",
+        client
+            .create_label(&models::Label {
+                name: Some("e2e".into()),
+                scope: Some("g".into()),
+                color: Some("#000000".into()),
+                ..Default::default()
+            })
+            .await,
+    );
+    seen.record(
+        "export_scan_data",
+        client
+            .export_scan_data(
+                "application/vnd.security.vulnerability.report; version=1.1",
+                &Default::default(),
+            )
+            .await,
+    );
+    seen.record(
+        "update_configurations",
+        client.update_configurations(&Default::default()).await,
+    );
+    seen.record(
+        "update_project",
+        client
+            .update_project(
+                "library",
+                &models::ProjectReq {
+                    public: Some(true),
+                    ..Default::default()
+                },
+                &Default::default(),
+            )
+            .await,
+    );
+    seen.record(
+        "update_project_member",
+        client
+            .update_project_member(
+                "library",
+                1,
+                Some(&models::RoleRequest { role_id: Some(2) }),
+                &Default::default(),
+            )
+            .await,
+    );
+    seen.record(
+        "update_project_metadata_entry",
+        client
+            .update_project_metadata_entry(
+                "library",
+                "public",
+                Some(
+                    &[("public".to_owned(), "true".to_owned())]
+                        .into_iter()
+                        .collect(),
+                ),
+                &Default::default(),
+            )
+            .await,
+    );
+    seen.record(
+        "update_repository",
+        client
+            .update_repository("library", "nginx", &Default::default())
+            .await,
+    );
+    seen.record(
+        "set_project_scanner",
+        client
+            .set_project_scanner(
+                "library",
+                &models::ProjectScanner {
+                    uuid: scanner.clone(),
+                },
+                &Default::default(),
+            )
+            .await,
+    );
+    seen.record(
+        "update_preheat_instance",
+        client
+            .update_preheat_instance("kraken", &Default::default())
+            .await,
+    );
+    seen.record(
+        "update_preheat_policy",
+        client
+            .update_preheat_policy("library", "nightly", &Default::default())
+            .await,
+    );
+    seen.record(
+        "stop_preheat_execution",
+        client
+            .stop_preheat_execution("library", "nightly", 1, &Default::default())
+            .await,
+    );
+    seen.record(
+        "update_immutable_rule",
+        client
+            .update_immutable_rule("library", 1, &Default::default(), &Default::default())
+            .await,
+    );
+    seen.record(
+        "update_webhook_policy",
+        client
+            .update_webhook_policy("demo", 1, &Default::default(), &Default::default())
+            .await,
+    );
+    seen.record(
+        "update_user_group",
+        client.update_user_group(1, Some(&Default::default())).await,
+    );
+    seen.record(
+        "update_quota",
+        client
+            .update_quota(
+                1,
+                &models::QuotaUpdateReq {
+                    hard: Some(
+                        [("storage".to_owned(), 1_073_741_824)]
+                            .into_iter()
+                            .collect(),
+                    ),
+                },
+            )
+            .await,
+    );
+    seen.record(
+        "update_robot",
+        client.update_robot(1, &Default::default()).await,
+    );
+    seen.record(
+        "refresh_robot_secret",
+        client.refresh_robot_secret(1, &Default::default()).await,
+    );
+    seen.record(
+        "update_replication_policy",
+        client
+            .update_replication_policy(
+                1,
+                &models::ReplicationPolicy {
+                    name: Some("mirror-nginx".into()),
+                    src_registry: Some(models::Registry {
+                        id: Some(1),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            )
+            .await,
+    );
+    seen.record("stop_replication", client.stop_replication(1).await);
+    seen.record(
+        "update_registry",
+        client.update_registry(1, &Default::default()).await,
+    );
+    seen.record("stop_gc_job", client.stop_gc_job(1).await);
+    seen.record(
+        "update_gc_schedule",
+        client.update_gc_schedule(&Default::default()).await,
+    );
+    seen.record("stop_purge_job", client.stop_purge_job(1).await);
+    seen.record(
+        "update_purge_schedule",
+        client.update_purge_schedule(&Default::default()).await,
+    );
+    seen.record(
+        "update_system_cve_allowlist",
+        client
+            .update_system_cve_allowlist(Some(&Default::default()))
+            .await,
+    );
+    seen.record(
+        "update_scan_all_schedule",
+        client.update_scan_all_schedule(&Default::default()).await,
+    );
+    seen.record("stop_running_job", client.stop_running_job("1").await);
+    seen.record(
+        "action_pending_jobs",
+        client
+            .action_pending_jobs("GARBAGE_COLLECTION", &Default::default())
+            .await,
+    );
+    seen.record(
+        "update_retention",
+        client.update_retention(1, &Default::default()).await,
+    );
+    seen.record(
+        "operate_retention_execution",
+        client
+            .operate_retention_execution(1, 1, &Default::default())
+            .await,
+    );
+    seen.record(
+        "update_scanner",
+        client
+            .update_scanner(scanner.as_str(), &Default::default())
+            .await,
+    );
+    seen.record(
+        "set_scanner_as_default",
+        client
+            .set_scanner_as_default(
+                scanner.as_str(),
+                &models::IsDefault {
+                    is_default: Some(true),
+                },
+            )
+            .await,
+    );
+    seen.record(
+        "update_user",
+        client.update_user(2, &Default::default()).await,
+    );
+    seen.record(
+        "set_user_admin",
+        client
+            .set_user_admin(
+                2,
+                &models::UserSysAdminFlag {
+                    sysadmin_flag: Some(false),
+                },
+            )
+            .await,
+    );
+    seen.record(
+        "set_user_password",
+        client
+            .set_user_password(
+                2,
+                &models::PasswordReq {
+                    old_password: None,
+                    new_password: Some("NewPassw0rd".into()),
+                },
+            )
+            .await,
+    );
+    seen.record(
+        "set_user_cli_secret",
+        client.set_user_cli_secret(2, &Default::default()).await,
+    );
+    seen.record(
+        "update_label",
+        client
+            .update_label(
+                1,
+                &models::Label {
+                    description: Some("stable and tested".into()),
+                    ..Default::default()
+                },
+            )
+            .await,
+    );
+    seen.record(
+        "delete_project",
+        client
+            .delete_project("e2e-project", &Default::default())
+            .await,
+    );
+    seen.record(
+        "delete_project_member",
+        client
+            .delete_project_member("library", 6, &Default::default())
+            .await,
+    );
+    seen.record(
+        "delete_project_metadata_entry",
+        client
+            .delete_project_metadata_entry("library", "auto_scan", &Default::default())
+            .await,
+    );
+    seen.record(
+        "delete_repository",
+        client.delete_repository("library", "alpine").await,
+    );
+    seen.record(
+        "delete_artifact",
+        client.delete_artifact("library", "nginx", "v1.0.0").await,
+    );
+    seen.record(
+        "delete_artifact_tag",
+        client
+            .delete_artifact_tag("library", "nginx", "latest", "e2e")
+            .await,
+    );
+    seen.record(
+        "delete_artifact_label",
+        client
+            .delete_artifact_label("library", "nginx", "latest", 1)
+            .await,
+    );
+    seen.record(
+        "delete_preheat_instance",
+        client.delete_preheat_instance("kraken").await,
+    );
+    seen.record(
+        "delete_preheat_policy",
+        client.delete_preheat_policy("library", "nightly").await,
+    );
+    seen.record(
+        "delete_immutable_rule",
+        client
+            .delete_immutable_rule("library", 2, &Default::default())
+            .await,
+    );
+    seen.record(
+        "delete_webhook_policy",
+        client
+            .delete_webhook_policy("demo", 2, &Default::default())
+            .await,
+    );
+    seen.record("delete_user_group", client.delete_user_group(1).await);
+    seen.record("delete_robot", client.delete_robot(2).await);
+    seen.record(
+        "delete_replication_policy",
+        client.delete_replication_policy(2).await,
+    );
+    seen.record("delete_registry", client.delete_registry(2).await);
+    seen.record("delete_retention", client.delete_retention(1).await);
+    seen.record(
+        "delete_scanner",
+        client.delete_scanner(scanner.as_str()).await,
+    );
+    seen.record("delete_user", client.delete_user(4).await);
+    seen.record("delete_label", client.delete_label(3).await);
+
+    let table: BTreeSet<&str> = OPERATIONS.iter().map(|o| o.method_name).collect();
+    assert_eq!(
+        seen.called, table,
+        "every method of the operation table is called"
+    );
+    for op in OPERATIONS {
+        assert!(
+            sim.handle().counts(op.id).is_some_and(|c| c.received >= 1),
+            "{} reached the simulator",
+            op.id
+        );
+    }
+    eprintln!(
+        "{} methods called: {} answered 2xx and deserialized, {} refused with 4xx: {:?}",
+        seen.called.len(),
+        seen.ok.len(),
+        seen.refused.len(),
+        seen.refused
+    );
+    assert!(
+        seen.ok.len() >= 195,
+        "nearly every call succeeds against the seeded state: {:?}",
+        seen.refused
+    );
+}
