@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Instructions per call of case (a) (success on the first try) for every contender,
+# counted by callgrind: (Ir with N calls - Ir with 0 calls) / N. Stable on a noisy machine.
+#
+#   bash bench/callgrind.sh [N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-100000}
+command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
+cargo build -q -p retry-bench --release --bin callgrind_case
+bin=target/release/callgrind_case
+out=$(mktemp -d)
+ir() { # contender mode count
+  valgrind --tool=callgrind --callgrind-out-file="$out/cg.out" "$bin" "$1" "$2" "$3" >/dev/null 2>&1
+  awk '/^(summary|totals):/ {print $2; exit}' "$out/cg.out"
+}
+echo "| contender | mode | instructions per call |"
+echo "|---|---|---|"
+for mode in blocking async; do
+  for c in plain hand_loop retry_attr backon tokio_retry2 backoff; do
+    [ "$mode" = blocking ] && [ "$c" = tokio_retry2 ] && continue
+    base=$(ir "$c" "$mode" 0)
+    full=$(ir "$c" "$mode" "$n")
+    awk -v a="$full" -v b="$base" -v n="$n" -v c="$c" -v m="$mode" 'BEGIN { printf "| %s | %s | %.1f |\n", c, m, (a - b) / n }'
+  done
+done
+rm -rf "$out"
