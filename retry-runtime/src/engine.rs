@@ -163,6 +163,7 @@ where
     fn rejects<'v>(&self, value: &'v T) -> Option<&'v dyn Debug> {
         self.predicate.rejects(value)
     }
+    #[inline]
     fn next_wait(&mut self, last: Last<'_, E>) -> Option<Duration> {
         let wait = self.wait.next_wait(last)?;
         Some(self.jitter.jitter(wait))
@@ -171,10 +172,12 @@ where
     fn on_success(&self, details: &Details<'_, E>) {
         self.on_success.call(details);
     }
+    #[inline]
     fn on_backoff(&self, details: &Details<'_, E>) {
         self.log.log_backoff(details);
         self.on_backoff.call(details);
     }
+    #[inline]
     fn on_giveup(&self, details: &Details<'_, E>) {
         self.log.log_giveup(details);
         self.on_giveup.call(details);
@@ -718,6 +721,10 @@ where
 
     /// Checks giveup, then max_tries, then max_time; then asks the generator. Runs the hooks.
     /// `Some(wait)` to retry, `None` to give up.
+    ///
+    /// Inlined so that, with static rules, the limits, the generator and the no-op hooks fold
+    /// into the caller's loop (only the logging itself is out of line, see `LogConfig`).
+    #[inline]
     fn decide(
         &mut self,
         give_up: bool,
