@@ -841,3 +841,39 @@ fn enums_keep_unknown_values() {
         r#"{"type":"Fortnightly"}"#
     );
 }
+
+// --- the shape of calls -----------------------------------------------------------------------
+
+#[tokio::test(start_paused = true)]
+async fn details_target_names_the_operation() {
+    let server = Server::start(vec![Reply::json(503, "{}")], |_| {
+        Some(Reply::json(200, "{}"))
+    })
+    .await;
+    let c = client(&server);
+    let targets = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&targets);
+    let settings = quick_retry(3)
+        .to_builder()
+        .on_backoff(move |d| seen.lock().unwrap().push(d.target))
+        .build()
+        .unwrap();
+    c.set_retry(settings);
+    c.get_statistics().await.unwrap();
+    let targets = targets.lock().unwrap();
+    assert_eq!(targets.len(), 1);
+    assert!(targets[0].ends_with("::get_statistics"), "{}", targets[0]);
+}
+
+#[test]
+fn call_futures_and_streams_are_send() {
+    fn send<T: Send>(_: T) {}
+    let c = HarborClient::new("http://127.0.0.1:9", "u", "p").unwrap();
+    let robot = models::RobotCreate::default();
+    let params = GetProjectsParams::default();
+    send(c.create_robot(&robot));
+    send(c.get_project("p", &Default::default()));
+    send(c.get_projects_stream(&params));
+    send(c.get_projects_all(&params, Some(3)));
+    send(no_retry_scope(c.ping()));
+}

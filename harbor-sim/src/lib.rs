@@ -22,6 +22,29 @@
 //! and `sort`, `X-Total-Count` and `Link` in Harbor's exact format, `X-Request-Id` echoed or
 //! generated, `{"errors":[...]}` bodies and the fixed body of every 5xx. With no fault
 //! installed it never answers 5xx.
+//!
+//! # Faults
+//!
+//! A [`FaultRule`] is a [`Fault`] (a status with or without `Retry-After` in seconds or as an
+//! HTTP date, a delay, a reset connection, a write applied and then failed, a truncated or
+//! non-JSON body), a scope (one operation id or all) and a [`Trigger`] (the next N requests,
+//! a seeded fraction, or always). Install rules with [`SimHandle::inject`], or from another
+//! process through the admin endpoint, which is unauthenticated (a test tool: bind it to
+//! loopback):
+//!
+//! | request | effect |
+//! |---|---|
+//! | `POST /_sim/faults` with a rule as JSON | installs it (400 if invalid) |
+//! | `GET /_sim/faults` / `DELETE /_sim/faults` | lists / removes the rules |
+//! | `GET /_sim/counters`, `GET /_sim/counters/{operation}` | requests received, writes applied, faults |
+//! | `DELETE /_sim/counters` | zeroes the counters |
+//! | `POST /_sim/reset` | restores the initial state, clears faults and counters |
+//!
+//! ```text
+//! {"operation":"getProject","fault":{"kind":"status","status":503,"retry_after":{"seconds":2}},"next":2}
+//! {"fault":{"kind":"reset"},"fraction":0.1,"seed":7}
+//! {"operation":"createProject","fault":{"kind":"apply_then_fail","status":502},"always":true}
+//! ```
 
 mod admin;
 pub mod auth;

@@ -70,7 +70,7 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
         .map_or_else(Span::call_site, |k| k.value.span());
     let after_attempt = Ident::new("after_attempt", after_attempt_span);
     let after_attempt_call = quote!(#engine.#after_attempt(#result, &[#(#details_args),*]));
-    let lp = |attempt: TokenStream, sleep: TokenStream| {
+    let retry_loop = |attempt: TokenStream, sleep: TokenStream| {
         quote! {
             let mut #engine = #policy;
             loop {
@@ -89,7 +89,7 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
     match kind {
         BodyKind::Async => {
             strip_mut(&mut sig, &cloned_names);
-            let body = lp(
+            let body = retry_loop(
                 quote! {
                     #krate::__private::attempt_async::<#attempt_output, _>(async {
                         #(#shadows)*
@@ -102,7 +102,7 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
         }
         BodyKind::Blocking => {
             strip_mut(&mut sig, &cloned_names);
-            let body = lp(
+            let body = retry_loop(
                 quote! {
                     #krate::__private::attempt_sync::<#attempt_output, _>(|| {
                         #(#shadows)*
@@ -117,7 +117,7 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
             strip_rebinding_mut(&mut block, &cloned_names);
             if let Some(original) = item::async_trait_body_mut(&mut block) {
                 let inner = original.clone();
-                let body = lp(
+                let body = retry_loop(
                     quote! {
                         #krate::__private::attempt_async::<#attempt_output, _>(async {
                             #(#shadows)*
@@ -126,7 +126,8 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
                     },
                     quote!(#engine.sleep(#wait).await),
                 );
-                *original = syn::parse_quote!({ #body });
+                // Verbatim: no re-parse, so nothing here can panic.
+                *original = Expr::Verbatim(quote!({ #body }));
             }
             quote!(#(#attrs)* #vis #sig #block)
         }

@@ -48,7 +48,7 @@ use proc_macro::TokenStream;
 /// | `jitter` | a path (`full_jitter`), a closure `\|wait\| ..`, or `None` | full jitter |
 /// | `giveup` | a predicate `Fn(&E) -> bool`: true ends the call at once | never |
 /// | `on_success`, `on_backoff`, `on_giveup` | a hook `Fn(&Details<'_, E>)`, or a list `[a, b]` | none |
-/// | `raise_on_giveup` | `false`: on give-up return the "nothing" value (`Ok(None)`, `Ok(())`, `None`) | `true` |
+/// | `raise_on_giveup` | `false`: on give-up return the "nothing" value (`Ok(None)`, `Ok(())`, `None`); an expression (decided per call) also needs a return type with such a value | `true` |
 /// | `on_result` | retry while a predicate `Fn(&T) -> bool` holds on the `Ok` value; give-up returns the last value | off |
 /// | `logger` | `true`, `false` or `None`: the default `tracing` handler | on |
 /// | `backoff_log_level`, `giveup_log_level` | `"trace"` .. `"error"`, or a `tracing::Level` | INFO, ERROR |

@@ -1,0 +1,94 @@
+//! The default `tracing` handler as the attribute configures it: levels, redaction in the log
+//! line, and `logger = false`. Sync fns with zero waits, so nothing sleeps.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use retry_runtime::retry;
+use retry_runtime::wait::constant;
+
+#[derive(Debug)]
+struct Unavailable;
+
+/// A `MakeWriter` collecting the formatted log lines.
+#[derive(Clone, Default)]
+struct Lines(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Lines {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `f` with a subscriber at TRACE and returns what it logged.
+fn logged(f: impl FnOnce()) -> String {
+    let lines = Lines::default();
+    let sink = lines.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .without_time()
+        .with_writer(move || sink.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, f);
+    let bytes = lines.0.lock().unwrap().clone();
+    String::from_utf8(bytes).unwrap()
+}
+
+#[retry(
+    max_tries = 2,
+    wait_gen = constant,
+    interval = 0,
+    jitter = None,
+    backoff_log_level = "debug",
+    giveup_log_level = "warn",
+    redact = [token]
+)]
+fn leveled(user: &str, token: &str) -> Result<(), Unavailable> {
+    let _ = (user, token);
+    Err(Unavailable)
+}
+
+#[retry(max_tries = 2, wait_gen = constant, interval = 0, jitter = None, logger = false)]
+fn silent() -> Result<(), Unavailable> {
+    Err(Unavailable)
+}
+
+#[retry(
+    max_tries = 2,
+    wait_gen = constant,
+    interval = 0,
+    jitter = None,
+    backoff_log_level = tracing::Level::TRACE
+)]
+fn traced() -> Result<(), Unavailable> {
+    Err(Unavailable)
+}
+
+#[test]
+fn levels_from_the_attribute() {
+    let log = logged(|| assert!(leveled("ann", "s3cret").is_err()));
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert!(lines[0].starts_with("DEBUG"), "{log}");
+    assert!(lines[0].contains("Backing off logging::leveled"), "{log}");
+    assert!(lines[1].starts_with(" WARN"), "{log}");
+    assert!(lines[1].contains("Giving up logging::leveled"), "{log}");
+    assert!(
+        log.contains("<redacted>") && !log.contains("s3cret"),
+        "{log}"
+    );
+
+    let log = logged(|| assert!(traced().is_err()));
+    assert!(log.lines().next().unwrap().starts_with("TRACE"), "{log}");
+}
+
+#[test]
+fn logger_false_is_silent() {
+    let log = logged(|| assert!(silent().is_err()));
+    assert_eq!(log, "");
+}
