@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The client benchmark (issue 6, section 2): one harbor-sim binary on loopback; against it,
+# in turn, harbor-client, a raw reqwest loop and Python harborapi, each doing N
+# `GET /projects/library` at concurrency 1 and 64, without faults and with 10% injected 503s.
+# Prints one Markdown row per run; the simulator's own count of requests received is the
+# "server saw" column.
+#
+#   bash bench/client_bench.sh [N]        (default 20000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-20000}
+port=${PORT:-18080}
+url="http://127.0.0.1:$port"
+venv=${VENV:-.venv}
+
+cargo build -q --release -p harbor-sim --bin harbor-sim
+cargo build -q --release -p retry-bench --bin client_load
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q harborapi
+fi
+
+target/release/harbor-sim --port "$port" >/dev/null 2>&1 &
+sim=$!
+trap 'kill $sim 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -sf "$url/api/v2.0/ping" >/dev/null && break
+  sleep 0.1
+done
+
+server_saw() {
+  curl -sf "$url/_sim/counters/getProject" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("received", "?"))'
+}
+
+echo "| faults | client | concurrency | requests | ok | attempts (client) | server saw | req/s | p50 ms | p99 ms | peak RSS MiB |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+for faults in none 503x10%; do
+  for concurrency in 1 64; do
+    for client in harbor-client reqwest harborapi; do
+      curl -sf -X DELETE "$url/_sim/faults" >/dev/null
+      if [ "$faults" != none ]; then
+        curl -sf -X POST "$url/_sim/faults" -H 'content-type: application/json' \
+          -d '{"operation":"getProject","fault":{"kind":"status","status":503},"fraction":0.1,"seed":7}' >/dev/null
+      fi
+      curl -sf -X DELETE "$url/_sim/counters" >/dev/null
+      if [ "$client" = harborapi ]; then
+        line=$("$venv/bin/python" bench/harborapi_load.py --url "$url" --requests "$n" --concurrency "$concurrency")
+      else
+        line=$(target/release/client_load --url "$url" --client "$client" --requests "$n" --concurrency "$concurrency")
+      fi
+      saw=$(server_saw)
+      echo "$line" | python3 bench/format_row.py "$faults" "$saw"
+    done
+  done
+done

@@ -1,0 +1,20 @@
+"""Turns one `key=value ...` line of a load driver into a Markdown row (bench/client_bench.sh)."""
+
+import sys
+
+kv = dict(part.split("=", 1) for part in sys.stdin.read().split())
+faults, server_saw = sys.argv[1], sys.argv[2]
+cells = [
+    faults,
+    kv["client"],
+    kv["concurrency"],
+    kv["requests"],
+    kv["ok"],
+    kv["attempts"],
+    server_saw,
+    kv["rps"],
+    kv["p50_ms"],
+    kv["p99_ms"],
+    f"{int(kv['peak_rss_kib']) / 1024:.1f}",
+]
+print("| " + " | ".join(cells) + " |")

@@ -1,0 +1,246 @@
+//! Load driver of the client benchmark: `GET /projects/{name}` many times against a running
+//! Harbor (the `harbor-sim` binary in `bench/client_bench.sh`), with `harbor-client` or a raw
+//! `reqwest` loop, and one line of figures on stdout.
+//!
+//! `client_load --url http://127.0.0.1:18080 --client harbor-client|reqwest
+//!  [--requests 20000] [--concurrency 64] [--project library]`
+//!
+//! Both clients retry 5xx and transport errors with the same policy (expo with a 10 ms
+//! factor, full jitter, 60 s), so a run with injected 503s compares like with like.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use harbor_client::HarborClient;
+use retry_runtime::RetrySettings;
+use retry_runtime::wait::expo;
+
+const USERNAME: &str = "admin";
+const PASSWORD: &str = "Harbor12345";
+/// The factor of the exponential waits (seconds) both clients use.
+const WAIT_FACTOR: f64 = 0.01;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClientKind {
+    HarborClient,
+    Reqwest,
+}
+
+#[derive(Debug)]
+struct Options {
+    url: String,
+    client: ClientKind,
+    requests: usize,
+    concurrency: usize,
+    project: String,
+}
+
+fn parse_options() -> Result<Options, String> {
+    let mut options = Options {
+        url: String::new(),
+        client: ClientKind::HarborClient,
+        requests: 20_000,
+        concurrency: 64,
+        project: "library".into(),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--url" => options.url = value,
+            "--client" => {
+                options.client = match value.as_str() {
+                    "harbor-client" => ClientKind::HarborClient,
+                    "reqwest" => ClientKind::Reqwest,
+                    other => {
+                        return Err(format!("--client: harbor-client or reqwest, got {other:?}"));
+                    }
+                }
+            }
+            "--requests" => {
+                options.requests = value.parse().map_err(|e| format!("--requests: {e}"))?
+            }
+            "--concurrency" => {
+                options.concurrency = value.parse().map_err(|e| format!("--concurrency: {e}"))?
+            }
+            "--project" => options.project = value,
+            other => return Err(format!("unknown flag {other:?}")),
+        }
+    }
+    if options.url.is_empty() {
+        return Err("--url is required".into());
+    }
+    if options.concurrency == 0 {
+        return Err("--concurrency must be at least 1".into());
+    }
+    Ok(options)
+}
+
+/// One logical GET with the raw client: the same retry policy as harbor-client's, by hand.
+async fn raw_get(
+    http: &reqwest::Client,
+    url: &str,
+    attempts: &AtomicU64,
+) -> Result<serde_json::Value, String> {
+    let start = Instant::now();
+    let mut tries = 0u32;
+    loop {
+        tries += 1;
+        attempts.fetch_add(1, Ordering::Relaxed);
+        let outcome = match http
+            .get(url)
+            .basic_auth(USERNAME, Some(PASSWORD))
+            .send()
+            .await
+        {
+            Ok(response) if response.status().is_success() => {
+                // Decode into the same model harbor-client decodes into.
+                let body = response.bytes().await.map_err(|e| e.to_string())?;
+                let project: harbor_client::models::Project =
+                    serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+                return Ok(serde_json::json!({ "id": project.project_id }));
+            }
+            Ok(response) if response.status().is_server_error() => {
+                Err(format!("status {}", response.status()))
+            }
+            Ok(response) => return Err(format!("status {}", response.status())),
+            Err(e) => Err(e.to_string()),
+        };
+        let elapsed = start.elapsed();
+        let wait = Duration::from_secs_f64(WAIT_FACTOR * 2f64.powi(tries as i32 - 1));
+        let wait = retry_runtime::jitter::full_jitter(wait);
+        if elapsed + wait >= Duration::from_secs(60) {
+            return outcome.map(|()| serde_json::Value::Null);
+        }
+        tokio::time::sleep(wait).await;
+    }
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[u32], p: f64) -> u32 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let options = match parse_options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("client_load: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let attempts = Arc::new(AtomicU64::new(0));
+    let settings = RetrySettings::builder()
+        .exception::<harbor_client::error::ServerError>()
+        .exception::<harbor_client::error::NetworkError>()
+        .exception::<harbor_client::error::TimeoutError>()
+        .wait_gen(expo().factor(WAIT_FACTOR))
+        .max_time(60)
+        .logger(false)
+        .on_backoff({
+            let attempts = Arc::clone(&attempts);
+            move |_| {
+                attempts.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+        .build()
+        .expect("valid settings");
+    let client = match HarborClient::builder(options.url.clone())
+        .basic_auth(USERNAME, PASSWORD)
+        .retry(settings)
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("client_load: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let http = reqwest::Client::builder()
+        .build()
+        .expect("a reqwest client");
+    let raw_url = format!(
+        "{}/api/v2.0/projects/{}",
+        options
+            .url
+            .trim_end_matches('/')
+            .trim_end_matches("/api/v2.0"),
+        options.project
+    );
+
+    let next = Arc::new(AtomicUsize::new(0));
+    let succeeded = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(options.concurrency);
+    for _ in 0..options.concurrency {
+        let (client, http, raw_url, project) = (
+            client.clone(),
+            http.clone(),
+            raw_url.clone(),
+            options.project.clone(),
+        );
+        let (next, succeeded, attempts) = (next.clone(), succeeded.clone(), attempts.clone());
+        let (kind, total) = (options.client, options.requests);
+        tasks.push(tokio::spawn(async move {
+            let mut latencies_us = Vec::new();
+            while next.fetch_add(1, Ordering::Relaxed) < total {
+                let t = Instant::now();
+                let ok = match kind {
+                    ClientKind::HarborClient => {
+                        attempts.fetch_add(1, Ordering::Relaxed);
+                        client
+                            .get_project(&project, &Default::default())
+                            .await
+                            .is_ok()
+                    }
+                    ClientKind::Reqwest => raw_get(&http, &raw_url, &attempts).await.is_ok(),
+                };
+                latencies_us.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                if ok {
+                    succeeded.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            latencies_us
+        }));
+    }
+    let mut latencies = Vec::with_capacity(options.requests);
+    for task in tasks {
+        latencies.extend(task.await.expect("a load task panicked"));
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let name = match options.client {
+        ClientKind::HarborClient => "harbor-client",
+        ClientKind::Reqwest => "reqwest",
+    };
+    println!(
+        "client={name} concurrency={} requests={} ok={} attempts={} seconds={seconds:.3} rps={:.0} p50_ms={:.3} p99_ms={:.3} peak_rss_kib={}",
+        options.concurrency,
+        latencies.len(),
+        succeeded.load(Ordering::Relaxed),
+        attempts.load(Ordering::Relaxed),
+        latencies.len() as f64 / seconds,
+        percentile(&latencies, 50.0) as f64 / 1000.0,
+        percentile(&latencies, 99.0) as f64 / 1000.0,
+        peak_rss_kib(),
+    );
+    ExitCode::SUCCESS
+}
