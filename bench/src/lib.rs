@@ -208,6 +208,17 @@ pub mod nonblocking {
         flaky.call_async().await
     }
 
+    /// What a careful hand-written loop does between tries: sleep on tokio's timer, except
+    /// that a zero wait only yields to the scheduler (as `#[retry]`'s default sleeper does):
+    /// `tokio::time::sleep(Duration::ZERO)` would wait for the timer's next 1 ms tick.
+    async fn pause(wait: Duration) {
+        if wait.is_zero() {
+            tokio::task::yield_now().await;
+        } else {
+            tokio::time::sleep(wait).await;
+        }
+    }
+
     async fn hand_loop(flaky: &Flaky) -> Result<u64, Transient> {
         let mut tries = 0;
         loop {
@@ -215,7 +226,7 @@ pub mod nonblocking {
             match flaky.call_async().await {
                 Ok(value) => return Ok(value),
                 Err(error) if tries >= MAX_TRIES => return Err(error),
-                Err(_) => tokio::time::sleep(Duration::ZERO).await,
+                Err(_) => pause(Duration::ZERO).await,
             }
         }
     }
@@ -235,7 +246,7 @@ pub mod nonblocking {
                     if tries >= MAX_TRIES || elapsed >= MAX_TIME {
                         return Err(error);
                     }
-                    tokio::time::sleep(Duration::ZERO.min(MAX_TIME - elapsed)).await;
+                    pause(Duration::ZERO.min(MAX_TIME - elapsed)).await;
                 }
             }
         }

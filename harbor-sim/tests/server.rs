@@ -525,3 +525,66 @@ async fn every_operation_is_routed_and_never_5xx_without_faults() {
             .collect::<Vec<_>>()
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn generic_collections_keep_what_is_posted() {
+    let (sim, client) = sim().await;
+    let r = req(&client, &sim, Method::POST, "/usergroups")
+        .json(&json!({"group_name": "ops", "group_type": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let location = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/api/v2.0")
+        .to_owned();
+    let group: Value = req(&client, &sim, Method::GET, &location)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(group["group_name"], "ops");
+    let r = req(&client, &sim, Method::GET, "/usergroups")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["x-total-count"],
+        "2",
+        "the seeded group and ours"
+    );
+    let r = req(&client, &sim, Method::POST, "/usergroups")
+        .json(&json!({"group_name": "ops"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        req(&client, &sim, Method::DELETE, &location)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        req(&client, &sim, Method::GET, &location)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let instance: Value = req(&client, &sim, Method::GET, "/p2p/preheat/instances/kraken")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(instance["vendor"], "kraken", "items are found by name too");
+}

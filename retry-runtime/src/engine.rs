@@ -103,13 +103,57 @@ pub trait Rules<T, E> {
     fn raise_on_giveup(&self, declared: bool) -> bool;
 }
 
+/// The default handler's configuration in 3 bytes ([`LogConfig`] holds two word-sized
+/// `Level`s): an engine lives in the caller's future across each attempt, and every word it
+/// holds is a store when a call starts.
+#[derive(Debug, Clone, Copy)]
+struct PackedLog {
+    enabled: bool,
+    backoff_level: u8,
+    giveup_level: u8,
+}
+
+impl PackedLog {
+    const LEVELS: [tracing::Level; 5] = [
+        tracing::Level::TRACE,
+        tracing::Level::DEBUG,
+        tracing::Level::INFO,
+        tracing::Level::WARN,
+        tracing::Level::ERROR,
+    ];
+
+    #[inline]
+    fn level_index(level: tracing::Level) -> u8 {
+        // Every level is in the table; position() cannot miss.
+        Self::LEVELS.iter().position(|l| *l == level).unwrap_or(2) as u8
+    }
+
+    #[inline]
+    fn pack(config: LogConfig) -> Self {
+        PackedLog {
+            enabled: config.enabled,
+            backoff_level: Self::level_index(config.backoff_level),
+            giveup_level: Self::level_index(config.giveup_level),
+        }
+    }
+
+    #[inline]
+    fn unpack(self) -> LogConfig {
+        LogConfig {
+            enabled: self.enabled,
+            backoff_level: Self::LEVELS[usize::from(self.backoff_level) % Self::LEVELS.len()],
+            giveup_level: Self::LEVELS[usize::from(self.giveup_level) % Self::LEVELS.len()],
+        }
+    }
+}
+
 /// A policy's own values (as opposed to run-time settings).
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct StaticRules<X, W, J, G, P, HS, HB, HG> {
     max_tries: Option<u32>,
     max_time: Option<Duration>,
-    log: LogConfig,
+    log: PackedLog,
     exception: X,
     wait: W,
     jitter: J,
@@ -163,6 +207,7 @@ where
     fn rejects<'v>(&self, value: &'v T) -> Option<&'v dyn Debug> {
         self.predicate.rejects(value)
     }
+    #[inline]
     fn next_wait(&mut self, last: Last<'_, E>) -> Option<Duration> {
         let wait = self.wait.next_wait(last)?;
         Some(self.jitter.jitter(wait))
@@ -171,12 +216,14 @@ where
     fn on_success(&self, details: &Details<'_, E>) {
         self.on_success.call(details);
     }
+    #[inline]
     fn on_backoff(&self, details: &Details<'_, E>) {
-        self.log.log_backoff(details);
+        self.log.unpack().log_backoff(details);
         self.on_backoff.call(details);
     }
+    #[inline]
     fn on_giveup(&self, details: &Details<'_, E>) {
-        self.log.log_giveup(details);
+        self.log.unpack().log_giveup(details);
         self.on_giveup.call(details);
     }
     #[inline]
@@ -237,7 +284,7 @@ impl<T, E> Policy<T, E> {
             rules: StaticRules {
                 max_tries: None,
                 max_time: None,
-                log: LogConfig::default(),
+                log: PackedLog::pack(LogConfig::default()),
                 exception: AnyError,
                 wait: expo(),
                 jitter: FullJitter,
@@ -523,14 +570,14 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, M, S, ST>
     /// The level of the default handler's backoff events (default INFO).
     #[inline]
     pub fn backoff_log_level(mut self, level: tracing::Level) -> Self {
-        self.rules.log.backoff_level = level;
+        self.rules.log.backoff_level = PackedLog::level_index(level);
         self
     }
 
     /// The level of the default handler's give-up events (default ERROR).
     #[inline]
     pub fn giveup_log_level(mut self, level: tracing::Level) -> Self {
-        self.rules.log.giveup_level = level;
+        self.rules.log.giveup_level = PackedLog::level_index(level);
         self
     }
 }
@@ -624,7 +671,9 @@ pub struct Engine<T, E, Rl, M, S> {
     mode: M,
     sleeper: S,
     target: &'static str,
-    tries: u32,
+    /// The number of the attempt in progress (1 for the first): set up front and bumped only
+    /// when a wait is decided, so the success path neither reads nor writes it.
+    attempt: u32,
     start: Option<Instant>,
     _types: PhantomData<fn() -> (T, E)>,
 }
@@ -642,16 +691,17 @@ where
             mode,
             sleeper,
             target,
-            tries: 0,
+            attempt: 1,
             start,
             _types: PhantomData,
         }
     }
 
-    /// Attempts made so far.
+    /// The number of the attempt in progress, or of the last one once the call is over
+    /// (1 for the first).
     #[inline]
     pub fn tries(&self) -> u32 {
-        self.tries
+        self.attempt
     }
 
     #[inline]
@@ -669,7 +719,6 @@ where
     where
         R: RetryOutput<Ok = T, Err = E>,
     {
-        self.tries = self.tries.saturating_add(1);
         if !self.rules.enabled() {
             return Step::Return(result);
         }
@@ -686,7 +735,7 @@ where
                     let details = Details {
                         target: self.target,
                         args,
-                        tries: self.tries,
+                        tries: self.attempt,
                         elapsed: self.elapsed(),
                         wait: None,
                         outcome: Outcome::Success,
@@ -718,6 +767,10 @@ where
 
     /// Checks giveup, then max_tries, then max_time; then asks the generator. Runs the hooks.
     /// `Some(wait)` to retry, `None` to give up.
+    ///
+    /// Inlined so that, with static rules, the limits, the generator and the no-op hooks fold
+    /// into the caller's loop (only the logging itself is out of line, see `LogConfig`).
+    #[inline]
     fn decide(
         &mut self,
         give_up: bool,
@@ -726,7 +779,7 @@ where
         args: &[Arg<'_>],
     ) -> Option<Duration> {
         let elapsed = self.elapsed();
-        let tries = self.tries;
+        let tries = self.attempt;
         let max_time = self.rules.max_time();
         let out_of_tries = self.rules.max_tries().is_some_and(|max| tries >= max);
         let out_of_time = max_time.is_some_and(|max| elapsed >= max);
@@ -750,6 +803,7 @@ where
                 }
                 details.wait = Some(wait);
                 self.rules.on_backoff(&details);
+                self.attempt = tries.saturating_add(1);
                 Some(wait)
             }
             None => {

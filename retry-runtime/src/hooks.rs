@@ -142,10 +142,17 @@ impl<E: fmt::Debug> fmt::Display for Cause<'_, '_, E> {
 
 impl LogConfig {
     /// Logs a backoff: `Backing off {target}({args}) for {wait}s after {tries} tries ({error})`.
+    #[inline]
     pub fn log_backoff<E: fmt::Debug>(&self, details: &Details<'_, E>) {
-        if !self.enabled {
-            return;
+        // The check inline, the formatting out of line: with the logger off (a constant in a
+        // `#[retry]` fn) the retry path keeps no trace of it.
+        if self.enabled {
+            self.emit_backoff(details);
         }
+    }
+
+    #[inline(never)]
+    fn emit_backoff<E: fmt::Debug>(&self, details: &Details<'_, E>) {
         let wait = details.wait.unwrap_or_default().as_secs_f64();
         event_at!(
             self.backoff_level,
@@ -162,10 +169,15 @@ impl LogConfig {
     }
 
     /// Logs a give-up: `Giving up {target}({args}) after {tries} tries ({error})`.
+    #[inline]
     pub fn log_giveup<E: fmt::Debug>(&self, details: &Details<'_, E>) {
-        if !self.enabled {
-            return;
+        if self.enabled {
+            self.emit_giveup(details);
         }
+    }
+
+    #[inline(never)]
+    fn emit_giveup<E: fmt::Debug>(&self, details: &Details<'_, E>) {
         event_at!(
             self.giveup_level,
             function = details.target,

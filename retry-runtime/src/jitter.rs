@@ -142,6 +142,7 @@ pub fn random_jitter(wait: Duration) -> Duration {
 /// use std::time::Duration;
 /// assert_eq!(retry_runtime::jitter::no_jitter(Duration::from_secs(2)), Duration::from_secs(2));
 /// ```
+#[inline]
 pub fn no_jitter(wait: Duration) -> Duration {
     wait
 }

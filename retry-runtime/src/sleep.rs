@@ -96,22 +96,91 @@ where
 
 /// Sleeps with `tokio::time::sleep` and reads tokio's clock, so tests under a paused clock
 /// (`#[tokio::test(start_paused = true)]`) never wait for real and see exact elapsed times.
+///
+/// A zero wait does not touch the timer: it yields to the scheduler once (as
+/// `tokio::task::yield_now` does), so a retry loop with no wait stays cooperative without
+/// waiting for the timer's next 1 ms tick.
 #[cfg(feature = "tokio")]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TokioSleeper;
 
 #[cfg(feature = "tokio")]
 impl Sleeper for TokioSleeper {
-    type Sleep = tokio::time::Sleep;
+    type Sleep = TokioSleep;
 
     #[inline]
-    fn sleep(&self, wait: Duration) -> tokio::time::Sleep {
-        tokio::time::sleep(wait)
+    fn sleep(&self, wait: Duration) -> TokioSleep {
+        TokioSleep::new(wait)
     }
 
     #[inline]
     fn now(&self) -> Instant {
         tokio::time::Instant::now().into_std()
+    }
+}
+
+#[cfg(feature = "tokio")]
+pin_project_lite::pin_project! {
+    /// The future of [`TokioSleeper::sleep`] (and of the default sleeper): a
+    /// `tokio::time::Sleep` for a non-zero wait; for a zero wait, one yield to the scheduler
+    /// (the task wakes itself and returns `Pending` once), which needs no timer.
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless polled"]
+    pub struct TokioSleep {
+        #[pin]
+        state: TokioSleepState,
+    }
+}
+
+#[cfg(feature = "tokio")]
+pin_project_lite::pin_project! {
+    #[project = TokioSleepProj]
+    #[derive(Debug)]
+    enum TokioSleepState {
+        Yield { yielded: bool },
+        Timer { #[pin] sleep: tokio::time::Sleep },
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl TokioSleep {
+    /// Sleeps `wait` on tokio's timer, or yields once when `wait` is zero.
+    #[inline]
+    pub fn new(wait: Duration) -> Self {
+        let state = if wait.is_zero() {
+            TokioSleepState::Yield { yielded: false }
+        } else {
+            TokioSleepState::Timer {
+                sleep: tokio::time::sleep(wait),
+            }
+        };
+        TokioSleep { state }
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl Future for TokioSleep {
+    type Output = ();
+
+    #[inline]
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        match self.project().state.project() {
+            TokioSleepProj::Yield { yielded } => {
+                if *yielded {
+                    std::task::Poll::Ready(())
+                } else {
+                    *yielded = true;
+                    // Waking itself while running puts the task at the back of the run queue
+                    // (tokio treats it as a yield), so other tasks get their turn.
+                    cx.waker().wake_by_ref();
+                    std::task::Poll::Pending
+                }
+            }
+            TokioSleepProj::Timer { sleep } => sleep.poll(cx),
+        }
     }
 }
 
@@ -136,11 +205,12 @@ pub struct DefaultSleeper;
 
 #[cfg(feature = "tokio")]
 impl Sleeper for DefaultSleeper {
-    type Sleep = tokio::time::Sleep;
+    type Sleep = TokioSleep;
 
+    /// As [`TokioSleeper`]: a zero wait yields once instead of arming a timer.
     #[inline]
-    fn sleep(&self, wait: Duration) -> tokio::time::Sleep {
-        tokio::time::sleep(wait)
+    fn sleep(&self, wait: Duration) -> TokioSleep {
+        TokioSleep::new(wait)
     }
 
     #[inline]
@@ -223,5 +293,71 @@ impl Future for ThreadTimer {
             state.waker = Some(cx.waker().clone());
             Poll::Pending
         }
+    }
+}
+
+#[cfg(all(test, feature = "tokio"))]
+mod tests {
+    use super::*;
+    use std::pin::pin;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct CountingWaker(AtomicU32);
+
+    impl Wake for CountingWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// A zero wait needs no timer (this runs outside any runtime, where `tokio::time::sleep`
+    /// would panic): it wakes itself once, returns `Pending` once, then is ready.
+    #[test]
+    fn zero_wait_yields_once_without_the_timer() {
+        let counter = Arc::new(CountingWaker(AtomicU32::new(0)));
+        let waker = Waker::from(Arc::clone(&counter));
+        let mut cx = Context::from_waker(&waker);
+        for sleeper_future in [
+            TokioSleeper.sleep(Duration::ZERO),
+            DefaultSleeper.sleep(Duration::ZERO),
+        ] {
+            counter.0.store(0, Ordering::Relaxed);
+            let mut future = pin!(sleeper_future);
+            assert_eq!(future.as_mut().poll(&mut cx), Poll::Pending);
+            assert_eq!(
+                counter.0.load(Ordering::Relaxed),
+                1,
+                "woken to be polled again"
+            );
+            assert_eq!(future.as_mut().poll(&mut cx), Poll::Ready(()));
+        }
+    }
+
+    /// A non-zero wait is still tokio's timer (the paused clock advances by exactly the wait).
+    #[tokio::test(start_paused = true)]
+    async fn non_zero_wait_uses_the_timer() {
+        let start = tokio::time::Instant::now();
+        DefaultSleeper.sleep(Duration::from_millis(1500)).await;
+        assert_eq!(start.elapsed(), Duration::from_millis(1500));
+    }
+
+    /// The zero-wait yield lets another task of the same thread run in between.
+    #[tokio::test(flavor = "current_thread")]
+    async fn zero_wait_lets_other_tasks_run() {
+        let ran = Arc::new(AtomicU32::new(0));
+        let other = tokio::spawn({
+            let ran = Arc::clone(&ran);
+            async move {
+                ran.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        TokioSleeper.sleep(Duration::ZERO).await;
+        assert_eq!(ran.load(Ordering::Relaxed), 1);
+        other.await.unwrap();
     }
 }

@@ -44,6 +44,7 @@ pub const MAX_WAIT: Duration = Duration::from_secs(u32::MAX as u64);
 /// assert_eq!(saturating_secs(-3.0), Duration::ZERO);
 /// assert_eq!(saturating_secs(f64::INFINITY), MAX_WAIT);
 /// ```
+#[inline]
 pub fn saturating_secs(secs: f64) -> Duration {
     if secs.is_nan() || secs <= 0.0 {
         Duration::ZERO
@@ -176,6 +177,7 @@ impl<E, W: WaitGen<E> + ?Sized> WaitGen<E> for Box<W> {
     }
 }
 
+#[inline]
 fn seconds_param(value: impl IntoSeconds) -> f64 {
     let secs = value.into_seconds();
     if secs.is_nan() { 0.0 } else { secs }
@@ -203,6 +205,7 @@ pub struct Expo {
 ///     .collect();
 /// assert_eq!(secs, [0.5, 1.5, 4.5, 10.0, 10.0]);
 /// ```
+#[inline]
 pub fn expo() -> Expo {
     Expo {
         base: 2.0,
@@ -215,18 +218,21 @@ pub fn expo() -> Expo {
 impl Expo {
     /// The base of the exponent (default 2).
     #[must_use]
+    #[inline]
     pub fn base(mut self, base: impl IntoSeconds) -> Self {
         self.base = seconds_param(base);
         self
     }
     /// The factor in seconds (default 1).
     #[must_use]
+    #[inline]
     pub fn factor(mut self, factor: impl IntoSeconds) -> Self {
         self.factor = seconds_param(factor);
         self
     }
     /// The largest wait in seconds; once reached, every later wait is this value.
     #[must_use]
+    #[inline]
     pub fn max_value(mut self, max_value: impl IntoSeconds) -> Self {
         self.max_value = Some(seconds_param(max_value));
         self
@@ -234,6 +240,7 @@ impl Expo {
 }
 
 impl<E> WaitGen<E> for Expo {
+    #[inline]
     fn next_wait(&mut self, _last: Last<'_, E>) -> Option<Duration> {
         let raw = if self.factor == 0.0 {
             0.0
@@ -270,6 +277,7 @@ pub struct Fibo {
 ///     .collect();
 /// assert_eq!(secs, [1, 1, 2, 3, 5, 6, 6]);
 /// ```
+#[inline]
 pub fn fibo() -> Fibo {
     Fibo {
         a: 1.0,
@@ -281,6 +289,7 @@ pub fn fibo() -> Fibo {
 impl Fibo {
     /// The largest wait in seconds; once reached, every later wait is this value.
     #[must_use]
+    #[inline]
     pub fn max_value(mut self, max_value: impl IntoSeconds) -> Self {
         self.max_value = Some(seconds_param(max_value));
         self
@@ -288,6 +297,7 @@ impl Fibo {
 }
 
 impl<E> WaitGen<E> for Fibo {
+    #[inline]
     fn next_wait(&mut self, _last: Last<'_, E>) -> Option<Duration> {
         let secs = match self.max_value {
             Some(max) if self.a >= max => max,
@@ -351,6 +361,7 @@ pub trait IntoIntervals {
 
 impl<S: IntoSeconds> IntoIntervals for S {
     type Intervals = Forever;
+    #[inline]
     fn into_intervals(self) -> Forever {
         Forever(saturating_secs(self.into_seconds()))
     }
@@ -358,6 +369,7 @@ impl<S: IntoSeconds> IntoIntervals for S {
 
 impl<S: IntoSeconds, const N: usize> IntoIntervals for [S; N] {
     type Intervals = [Duration; N];
+    #[inline]
     fn into_intervals(self) -> [Duration; N] {
         self.map(|s| saturating_secs(s.into_seconds()))
     }
@@ -394,6 +406,7 @@ pub struct Constant<I = Forever> {
 /// assert_eq!(WaitGen::<()>::next_wait(&mut listed, Last::Value(&())), Some(Duration::from_secs(3)));
 /// assert_eq!(WaitGen::<()>::next_wait(&mut listed, Last::Value(&())), None); // gives up
 /// ```
+#[inline]
 pub fn constant() -> Constant {
     Constant {
         intervals: Forever(Duration::from_secs(1)),
@@ -404,6 +417,7 @@ pub fn constant() -> Constant {
 impl<I> Constant<I> {
     /// The interval in seconds, or a list of intervals (an array or a `Vec`).
     #[must_use]
+    #[inline]
     pub fn interval<X: IntoIntervals>(self, interval: X) -> Constant<X::Intervals> {
         Constant {
             intervals: interval.into_intervals(),
@@ -413,6 +427,7 @@ impl<I> Constant<I> {
 }
 
 impl<E, I: Intervals> WaitGen<E> for Constant<I> {
+    #[inline]
     fn next_wait(&mut self, _last: Last<'_, E>) -> Option<Duration> {
         let wait = self.intervals.interval(self.index)?;
         self.index = self.index.saturating_add(1);
@@ -428,12 +443,14 @@ pub trait IntoRuntimeWait {
 }
 
 impl<S: IntoSeconds> IntoRuntimeWait for S {
+    #[inline]
     fn into_runtime_wait(self) -> Option<Duration> {
         Some(saturating_secs(self.into_seconds()))
     }
 }
 
 impl<S: IntoSeconds> IntoRuntimeWait for Option<S> {
+    #[inline]
     fn into_runtime_wait(self) -> Option<Duration> {
         self.map(|s| saturating_secs(s.into_seconds()))
     }
@@ -474,6 +491,7 @@ pub struct Runtime<F = NoValue, W = Expo> {
 /// let silent = Throttled { retry_after: None };
 /// assert_eq!(waits.next_wait(Last::Error(&silent)), Some(Duration::from_secs(2)));
 /// ```
+#[inline]
 pub fn runtime() -> Runtime {
     Runtime {
         value: NoValue,
@@ -485,6 +503,7 @@ pub fn runtime() -> Runtime {
 impl<F, W> Runtime<F, W> {
     /// The fn computing the wait from the last error.
     #[must_use]
+    #[inline]
     pub fn value<F2>(self, value: F2) -> Runtime<F2, W> {
         Runtime {
             value,
@@ -494,6 +513,7 @@ impl<F, W> Runtime<F, W> {
     }
     /// The generator used when `value` gives no wait (default [`expo`]).
     #[must_use]
+    #[inline]
     pub fn or_else<W2>(self, fallback: W2) -> Runtime<F, W2> {
         Runtime {
             value: self.value,
@@ -503,6 +523,7 @@ impl<F, W> Runtime<F, W> {
     }
     /// The largest wait `value` may ask for, in seconds.
     #[must_use]
+    #[inline]
     pub fn max_value(mut self, max_value: impl IntoSeconds) -> Self {
         self.max_value = Some(saturating_secs(max_value.into_seconds()));
         self
@@ -515,6 +536,7 @@ where
     O: IntoRuntimeWait,
     W: WaitGen<E>,
 {
+    #[inline]
     fn next_wait(&mut self, last: Last<'_, E>) -> Option<Duration> {
         let computed = last
             .error()
@@ -551,6 +573,7 @@ pub struct Decay {
 ///     .collect();
 /// assert_eq!(secs, [8.0, 4.0, 2.0, 1.5, 1.5]);
 /// ```
+#[inline]
 pub fn decay() -> Decay {
     Decay {
         initial_value: 1.0,
@@ -563,18 +586,21 @@ pub fn decay() -> Decay {
 impl Decay {
     /// The first wait in seconds (default 1).
     #[must_use]
+    #[inline]
     pub fn initial_value(mut self, initial_value: impl IntoSeconds) -> Self {
         self.initial_value = seconds_param(initial_value);
         self
     }
     /// The decay rate per attempt (default 1).
     #[must_use]
+    #[inline]
     pub fn decay_factor(mut self, decay_factor: impl IntoSeconds) -> Self {
         self.decay_factor = seconds_param(decay_factor);
         self
     }
     /// The smallest wait in seconds; once reached, every later wait is this value.
     #[must_use]
+    #[inline]
     pub fn min_value(mut self, min_value: impl IntoSeconds) -> Self {
         self.min_value = Some(seconds_param(min_value));
         self
@@ -582,6 +608,7 @@ impl Decay {
 }
 
 impl<E> WaitGen<E> for Decay {
+    #[inline]
     fn next_wait(&mut self, _last: Last<'_, E>) -> Option<Duration> {
         let exponent = -f64::from(self.t) * self.decay_factor;
         let raw = if self.initial_value == 0.0 {
@@ -629,6 +656,7 @@ where
     I: Iterator,
     I::Item: IntoSeconds,
 {
+    #[inline]
     fn next_wait(&mut self, _last: Last<'_, E>) -> Option<Duration> {
         self.0.next().map(|s| saturating_secs(s.into_seconds()))
     }
@@ -659,6 +687,7 @@ impl<E, F> WaitGen<E> for FromFn<F>
 where
     F: FnMut(Last<'_, E>) -> Option<Duration>,
 {
+    #[inline]
     fn next_wait(&mut self, last: Last<'_, E>) -> Option<Duration> {
         (self.0)(last)
     }

@@ -88,6 +88,10 @@ pub struct SimState {
     /// Documents written through operations without a dedicated model (configurations,
     /// schedules, allowlists), by a key the handler picks, so reads return what was written.
     pub documents: BTreeMap<String, Value>,
+    /// Resources of operations without a dedicated model that Harbor creates by POST
+    /// (user groups, preheat instances and policies, retention policies): by collection path,
+    /// then id.
+    pub collections: BTreeMap<String, BTreeMap<i64, Value>>,
 }
 
 impl SimState {

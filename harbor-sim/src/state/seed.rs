@@ -29,7 +29,8 @@ impl SimState {
     /// Adds the demo data: projects `library` (public) and `demo`, repositories
     /// `library/nginx`, `library/alpine`, `demo/team/app` (a nested name), tags, labels,
     /// users `alice` and `bob`, the robot `robot$ci`, a Docker Hub registry, a replication
-    /// policy with one finished execution, the default Trivy scanner, an immutable rule and a webhook.
+    /// policy with one finished execution, a user group, a preheat instance and policy, a
+    /// retention policy, the default Trivy scanner, an immutable rule and a webhook.
     ///
     /// Seeding a state that already has these names fails with the conflict it meets.
     pub fn seed_demo(&mut self) -> crate::errors::ApiResult<()> {
@@ -112,6 +113,11 @@ impl SimState {
         if let Some(a) = self.artifacts.get_mut(&latest) {
             a.scanned = true;
         }
+        // Resources the simulator keeps generically (see `handlers::generic`).
+        self.seed_collection("createUserGroup", "/api/v2.0/usergroups", json!({"group_name": "dev", "group_type": 1, "ldap_group_dn": "cn=dev,ou=groups,dc=example,dc=com"}));
+        self.seed_collection("CreateInstance", "/api/v2.0/p2p/preheat/instances", json!({"name": "kraken", "vendor": "kraken", "endpoint": "http://kraken.example.com", "auth_mode": "NONE", "enabled": true, "default": true, "status": "Healthy"}));
+        self.seed_collection("CreatePolicy", "/api/v2.0/projects/library/preheat/policies", json!({"name": "nightly", "project_id": library, "provider_id": 1, "provider_name": "kraken", "trigger": "{\"type\":\"manual\"}", "enabled": true}));
+        self.seed_collection("createRetention", "/api/v2.0/retentions", json!({"algorithm": "or", "rules": [], "trigger": {"kind": "Schedule", "settings": {"cron": ""}}, "scope": {"level": "project", "ref": library}}));
         self.create_scanner(json!({"name": "Trivy", "url": "http://trivy-adapter:8080", "description": "built-in scanner"}))?;
         self.create_immutable_rule(library, json!({
             "priority": 0,
@@ -124,6 +130,27 @@ impl SimState {
             "event_types": ["PUSH_ARTIFACT", "DELETE_ARTIFACT"],
         }), "admin")?;
         Ok(())
+    }
+}
+
+impl SimState {
+    /// Adds a document to a generic collection as a POST to `path` (with `/api/v2.0`) would.
+    pub fn seed_collection(
+        &mut self,
+        create_op: &'static str,
+        path: &str,
+        mut doc: serde_json::Value,
+    ) -> i64 {
+        let id = self.ids.next(create_op);
+        let now = super::now();
+        doc["id"] = json!(id);
+        doc["creation_time"] = json!(now);
+        doc["update_time"] = json!(now);
+        self.collections
+            .entry(path.to_owned())
+            .or_default()
+            .insert(id, doc);
+        id
     }
 }
 
