@@ -755,6 +755,11 @@ impl Request {
     /// Fills `{name}` in the path: repository names encoded twice, the rest once.
     pub(crate) fn path(&mut self, name: &str, value: impl fmt::Display) -> &mut Self {
         let value = value.to_string();
+        // An empty segment would route to another operation (`/projects/` is the list).
+        if value.is_empty() {
+            self.problem
+                .get_or_insert_with(|| format!("the path parameter {name} must not be empty"));
+        }
         let encoded = if encoding::is_double_encoded(name) {
             encode_repository_name(&value)
         } else {

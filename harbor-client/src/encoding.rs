@@ -55,7 +55,7 @@ pub(crate) fn is_double_encoded(param: &str) -> bool {
 /// ```
 pub fn normalize_base_url(given: &str) -> Result<Url, BuildError> {
     let invalid = |reason: &str| BuildError::InvalidUrl {
-        url: given.to_owned(),
+        url: redact_userinfo(given),
         reason: reason.to_owned(),
     };
     let mut url = Url::parse(given.trim()).map_err(|e| {
@@ -82,6 +82,21 @@ pub fn normalize_base_url(given: &str) -> Result<Url, BuildError> {
     let path = format!("{}{API_BASE_PATH}", path.trim_end_matches('/'));
     url.set_path(&path);
     Ok(url)
+}
+
+/// `given` with the password of its userinfo (`user:secret@`) replaced, so that an error
+/// about a URL never echoes a secret pasted into it. Works on text that does not parse.
+fn redact_userinfo(given: &str) -> String {
+    let start = given.find("://").map_or(0, |i| i + 3);
+    let rest = &given[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let user = rest[..at].split(':').next().unwrap_or("");
+            format!("{}{user}:<redacted>@{}", &given[..start], &rest[at + 1..])
+        }
+        None => given.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -112,6 +127,18 @@ mod tests {
         ] {
             assert!(normalize_base_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn url_errors_never_echo_a_password() {
+        assert_eq!(
+            redact_userinfo("https://u:s3cret@h/x?y"),
+            "https://u:<redacted>@h/x?y"
+        );
+        assert_eq!(redact_userinfo("u:s3cret@h"), "u:<redacted>@h");
+        assert_eq!(redact_userinfo("https://h/a@b"), "https://h/a@b");
+        let err = normalize_base_url("ftp://u:s3cret@h").unwrap_err();
+        assert!(!format!("{err} {err:?}").contains("s3cret"), "{err}");
     }
 
     #[test]

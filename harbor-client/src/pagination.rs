@@ -68,7 +68,11 @@ pub fn parse_next_link(value: &str) -> Option<String> {
         let params_end = after[close + 1..]
             .find('<')
             .map_or(after.len(), |i| close + 1 + i);
-        let params = &after[close + 1..params_end];
+        // Without the `,` that separates it from the next entry, or a quoted last value
+        // (`rel="next" ,`) would keep its closing quote and not match.
+        let params = after[close + 1..params_end]
+            .trim_end()
+            .trim_end_matches(',');
         let is_next = params.split(';').any(|p| {
             let mut kv = p.splitn(2, '=');
             let key = kv.next().unwrap_or("").trim();
@@ -196,6 +200,15 @@ mod tests {
         );
         assert_eq!(
             parse_next_link(r#"</p?page=1>; rel="prev", </p?page=3>; rel="next""#).as_deref(),
+            Some("/p?page=3")
+        );
+        // Found by property testing: `next` before another entry was missed.
+        assert_eq!(
+            parse_next_link(r#"</p?page=3>; rel="next" , </p?page=1>; rel="prev""#).as_deref(),
+            Some("/p?page=3")
+        );
+        assert_eq!(
+            parse_next_link(r#"</p?page=3>; rel="next", </p?page=1>; rel="prev""#).as_deref(),
             Some("/p?page=3")
         );
         assert_eq!(parse_next_link(""), None);

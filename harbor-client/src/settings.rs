@@ -110,7 +110,9 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     }
     // Some proxies send fractional seconds.
     if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        // `try_`: a value too large for a `Duration` (`1e300`) must not panic.
+        return (secs.is_finite() && secs >= 0.0)
+            .then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
@@ -163,6 +165,12 @@ mod tests {
             Some(Duration::from_secs(90))
         );
         assert_eq!(parse_retry_after("", now), None);
+        // Found by fuzzing: too large for a `Duration` panicked.
+        assert_eq!(
+            parse_retry_after("18446744073709551616", now),
+            Some(Duration::MAX)
+        );
+        assert_eq!(parse_retry_after("1e300", now), Some(Duration::MAX));
     }
 
     #[test]
