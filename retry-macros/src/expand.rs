@@ -70,7 +70,34 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
         .map_or_else(Span::call_site, |k| k.value.span());
     let after_attempt = Ident::new("after_attempt", after_attempt_span);
     let after_attempt_call = quote!(#engine.#after_attempt(#result, &[#(#details_args),*]));
+    let lazy = builds_engine_lazily(args);
+    let slot = Ident::new("__retry_engine_slot", Span::mixed_site());
     let retry_loop = |attempt: TokenStream, sleep: TokenStream| {
+        if lazy {
+            // Nothing needs the engine before the first attempt ends (no clock, no success
+            // hook, values free of side effects): a first-try success returns before it is
+            // built, so an async fn's state stores no policy across the attempt's await.
+            return quote! {
+                let mut #slot = ::core::option::Option::None;
+                loop {
+                    let #result = #attempt;
+                    if #slot.is_none() {
+                        if #krate::__private::is_success(&#result) {
+                            return #result;
+                        }
+                        #slot = ::core::option::Option::Some(#policy);
+                    }
+                    let ::core::option::Option::Some(#engine) = &mut #slot else {
+                        continue;
+                    };
+                    let #step = #after_attempt_call;
+                    match #step {
+                        #krate::__private::Step::Return(#returned) => return #returned,
+                        #krate::__private::Step::Wait(#wait) => #sleep,
+                    }
+                }
+            };
+        }
         quote! {
             let mut #engine = #policy;
             loop {
@@ -131,6 +158,51 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
             }
             quote!(#(#attrs)* #vis #sig #block)
         }
+    }
+}
+
+/// Whether the engine can be built after the first attempt: no key needs the clock or runs
+/// on success, and every value is free of side effects (literals, paths, closures, and calls
+/// or builder chains of those), so when it is evaluated cannot be observed.
+fn builds_engine_lazily(args: &RetryArgs) -> bool {
+    let needs_engine_early = args.settings.is_some()
+        || args.max_time.is_some()
+        || args.on_success.is_some()
+        || args.on_backoff.is_some()
+        || args.on_giveup.is_some()
+        || args.on_result.is_some();
+    let values = [
+        &args.max_tries,
+        &args.wait_gen,
+        &args.jitter,
+        &args.giveup,
+        &args.raise_on_giveup,
+        &args.logger,
+        &args.backoff_log_level,
+        &args.giveup_log_level,
+        &args.sleeper,
+    ];
+    !needs_engine_early
+        && values
+            .iter()
+            .filter_map(|k| k.as_ref())
+            .all(|k| is_pure(&k.value))
+        && args.wait_params.iter().all(|k| is_pure(&k.value))
+}
+
+/// Literals, paths, closures, and calls, method calls, casts, arrays and tuples of those.
+fn is_pure(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(_) | Expr::Path(_) | Expr::Closure(_) => true,
+        Expr::Unary(e) => is_pure(&e.expr),
+        Expr::Paren(e) => is_pure(&e.expr),
+        Expr::Group(e) => is_pure(&e.expr),
+        Expr::Cast(e) => is_pure(&e.expr),
+        Expr::Call(e) => matches!(&*e.func, Expr::Path(_)) && e.args.iter().all(is_pure),
+        Expr::MethodCall(e) => is_pure(&e.receiver) && e.args.iter().all(is_pure),
+        Expr::Array(e) => e.elems.iter().all(is_pure),
+        Expr::Tuple(e) => e.elems.iter().all(is_pure),
+        _ => false,
     }
 }
 

@@ -28,6 +28,13 @@ pub trait RetryOutput: Sized {
     fn into_result(self) -> Result<Self::Ok, Self::Err>;
     /// Rebuilds the value from success or error.
     fn from_result(result: Result<Self::Ok, Self::Err>) -> Self;
+    /// Whether the value is a success, looked at without taking it apart. Lets `#[retry]`
+    /// return a first-try success before it builds its engine. The default, `false`, is
+    /// always correct (the engine is then built and decides).
+    #[inline]
+    fn is_success(&self) -> bool {
+        false
+    }
 }
 
 impl<T, E> RetryOutput for Result<T, E> {
@@ -41,6 +48,10 @@ impl<T, E> RetryOutput for Result<T, E> {
     fn from_result(result: Result<T, E>) -> Self {
         result
     }
+    #[inline]
+    fn is_success(&self) -> bool {
+        self.is_ok()
+    }
 }
 
 impl<T> RetryOutput for Option<T> {
@@ -53,6 +64,10 @@ impl<T> RetryOutput for Option<T> {
     #[inline]
     fn from_result(result: Result<T, NoneError>) -> Self {
         result.ok()
+    }
+    #[inline]
+    fn is_success(&self) -> bool {
+        self.is_some()
     }
 }
 

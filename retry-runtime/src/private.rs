@@ -15,6 +15,12 @@ pub fn attempt_async<R, F: Future<Output = R>>(attempt: F) -> F {
     attempt
 }
 
+/// Whether an attempt's result is a success (see [`crate::RetryOutput::is_success`]).
+#[inline]
+pub fn is_success<R: crate::RetryOutput>(result: &R) -> bool {
+    result.is_success()
+}
+
 /// The per-attempt wrapper of a sync body: calls the closure, whose return type is fixed to
 /// `R` so `?` and `return` inside it end the attempt.
 #[inline(always)]
