@@ -73,6 +73,15 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
     let lazy = builds_engine_lazily(args);
     let slot = Ident::new("__retry_engine_slot", Span::mixed_site());
     let retry_loop = |attempt: TokenStream, sleep: TokenStream| {
+        // A statement of its own: the `args` array is a temporary that must be gone before
+        // the sleep is awaited (it holds `&dyn Debug`, which is not `Sync`).
+        let decide_and_wait = quote! {
+            let #step = #after_attempt_call;
+            match #step {
+                #krate::__private::Step::Return(#returned) => return #returned,
+                #krate::__private::Step::Wait(#wait) => #sleep,
+            }
+        };
         if lazy {
             // Nothing needs the engine before the first attempt ends (no clock, no success
             // hook, values free of side effects): a first-try success returns before it is
@@ -90,11 +99,7 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
                     let ::core::option::Option::Some(#engine) = &mut #slot else {
                         continue;
                     };
-                    let #step = #after_attempt_call;
-                    match #step {
-                        #krate::__private::Step::Return(#returned) => return #returned,
-                        #krate::__private::Step::Wait(#wait) => #sleep,
-                    }
+                    #decide_and_wait
                 }
             };
         }
@@ -102,13 +107,7 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
             let mut #engine = #policy;
             loop {
                 let #result = #attempt;
-                // A statement of its own: the `args` array is a temporary that must be gone
-                // before the sleep is awaited (it holds `&dyn Debug`, which is not `Sync`).
-                let #step = #after_attempt_call;
-                match #step {
-                    #krate::__private::Step::Return(#returned) => return #returned,
-                    #krate::__private::Step::Wait(#wait) => #sleep,
-                }
+                #decide_and_wait
             }
         }
     };
