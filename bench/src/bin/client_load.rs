@@ -6,7 +6,12 @@
 //!  [--requests 20000] [--concurrency 64] [--project library]`
 //!
 //! Both clients retry 5xx and transport errors with the same policy (expo with a 10 ms
-//! factor, full jitter, 60 s), so a run with injected 503s compares like with like.
+//! factor, full jitter, 60 s), so a run with injected 503s compares like with like. The raw
+//! loop is configured and behaves like harbor-client's defaults, so that the ratio measures
+//! the client's own overhead: the same `reqwest::Client` settings (user agent, 10 s connect
+//! timeout, 60 s request timeout), the same request on the wire (`Authorization` computed once,
+//! `Accept`, a fresh UUID-form `X-Request-Id` per logical call), every body read (error
+//! answers too) and a success decoded into the same model.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -14,6 +19,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use harbor_client::HarborClient;
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use retry_runtime::RetrySettings;
 use retry_runtime::wait::expo;
 
@@ -21,6 +27,10 @@ const USERNAME: &str = "admin";
 const PASSWORD: &str = "Harbor12345";
 /// The factor of the exponential waits (seconds) both clients use.
 const WAIT_FACTOR: f64 = 0.01;
+/// harbor-client's `Accept` for JSON operations.
+const ACCEPT_JSON: &str = "application/json, text/plain, */*";
+/// harbor-client's default `User-Agent`, so both send the same bytes.
+const USER_AGENT: &str = concat!("harbor-client-rs/", env!("CARGO_PKG_VERSION"));
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ClientKind {
@@ -78,41 +88,60 @@ fn parse_options() -> Result<Options, String> {
     Ok(options)
 }
 
+/// A random request id in UUID v4 form, as a raw loop would make one.
+fn request_id() -> String {
+    let n: u128 = rand::random();
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        (n >> 96) as u32,
+        (n >> 80) as u16,
+        (n >> 64) as u16 & 0x0fff,
+        (n >> 48) as u16 & 0x3fff | 0x8000,
+        n & 0xffff_ffff_ffff
+    )
+}
+
 /// One logical GET with the raw client: the same retry policy as harbor-client's, by hand.
 async fn raw_get(
     http: &reqwest::Client,
     url: &str,
+    auth: &HeaderValue,
     attempts: &AtomicU64,
-) -> Result<serde_json::Value, String> {
+) -> Result<harbor_client::models::Project, String> {
     let start = Instant::now();
+    let request_id = request_id();
     let mut tries = 0u32;
     loop {
         tries += 1;
         attempts.fetch_add(1, Ordering::Relaxed);
-        let outcome = match http
+        let sent = http
             .get(url)
-            .basic_auth(USERNAME, Some(PASSWORD))
+            .header(AUTHORIZATION, auth.clone())
+            .header("x-request-id", &request_id)
+            .header(ACCEPT, ACCEPT_JSON)
             .send()
-            .await
-        {
-            Ok(response) if response.status().is_success() => {
-                // Decode into the same model harbor-client decodes into.
-                let body = response.bytes().await.map_err(|e| e.to_string())?;
-                let project: harbor_client::models::Project =
-                    serde_json::from_slice(&body).map_err(|e| e.to_string())?;
-                return Ok(serde_json::json!({ "id": project.project_id }));
+            .await;
+        let error = match sent {
+            Ok(response) => {
+                let status = response.status();
+                // Read every body, error answers too (harbor-client keeps them in its errors).
+                match response.bytes().await {
+                    Ok(body) if status.is_success() => {
+                        // Decode into the same model harbor-client decodes into.
+                        return serde_json::from_slice(&body).map_err(|e| e.to_string());
+                    }
+                    Ok(_) if status.is_server_error() => format!("status {status}"),
+                    Ok(_) => return Err(format!("status {status}")),
+                    Err(e) => e.to_string(),
+                }
             }
-            Ok(response) if response.status().is_server_error() => {
-                Err(format!("status {}", response.status()))
-            }
-            Ok(response) => return Err(format!("status {}", response.status())),
-            Err(e) => Err(e.to_string()),
+            Err(e) => e.to_string(),
         };
         let elapsed = start.elapsed();
         let wait = Duration::from_secs_f64(WAIT_FACTOR * 2f64.powi(tries as i32 - 1));
         let wait = retry_runtime::jitter::full_jitter(wait);
         if elapsed + wait >= Duration::from_secs(60) {
-            return outcome.map(|()| serde_json::Value::Null);
+            return Err(error);
         }
         tokio::time::sleep(wait).await;
     }
@@ -174,7 +203,11 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // harbor-client's defaults (HarborClient::builder): the same pool, timeouts and TLS stack.
     let http = reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
         .build()
         .expect("a reqwest client");
     let raw_url = format!(
@@ -185,17 +218,26 @@ async fn main() -> ExitCode {
             .trim_end_matches("/api/v2.0"),
         options.project
     );
+    // `Authorization` computed once, as harbor-client does (reqwest's own encoding).
+    let auth = http
+        .get(&raw_url)
+        .basic_auth(USERNAME, Some(PASSWORD))
+        .build()
+        .ok()
+        .and_then(|request| request.headers().get(AUTHORIZATION).cloned())
+        .expect("a basic-auth header");
 
     let next = Arc::new(AtomicUsize::new(0));
     let succeeded = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(options.concurrency);
     for _ in 0..options.concurrency {
-        let (client, http, raw_url, project) = (
+        let (client, http, raw_url, project, auth) = (
             client.clone(),
             http.clone(),
             raw_url.clone(),
             options.project.clone(),
+            auth.clone(),
         );
         let (next, succeeded, attempts) = (next.clone(), succeeded.clone(), attempts.clone());
         let (kind, total) = (options.client, options.requests);
@@ -211,7 +253,7 @@ async fn main() -> ExitCode {
                             .await
                             .is_ok()
                     }
-                    ClientKind::Reqwest => raw_get(&http, &raw_url, &attempts).await.is_ok(),
+                    ClientKind::Reqwest => raw_get(&http, &raw_url, &auth, &attempts).await.is_ok(),
                 };
                 latencies_us.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
                 if ok {
