@@ -14,6 +14,7 @@
 
 use crate::error::BuildError;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use std::borrow::Cow;
 use url::Url;
 
 /// Everything but RFC 3986's unreserved characters is encoded in a path segment.
@@ -28,7 +29,12 @@ pub const API_BASE_PATH: &str = "/api/v2.0";
 
 /// Encodes one path segment once (`/` becomes `%2F`).
 pub fn encode_path_segment(value: &str) -> String {
-    utf8_percent_encode(value, SEGMENT).to_string()
+    encode_segment(value).into_owned()
+}
+
+/// [`encode_path_segment`], borrowing `value` when nothing in it needs encoding.
+pub(crate) fn encode_segment(value: &str) -> Cow<'_, str> {
+    utf8_percent_encode(value, SEGMENT).into()
 }
 
 /// Encodes a repository name twice, as Harbor expects (`a/b` becomes `a%252Fb`).
