@@ -16,5 +16,9 @@ cells = [
     kv["p50_ms"],
     kv["p99_ms"],
     f"{int(kv['peak_rss_kib']) / 1024:.1f}",
+    # The client process's own CPU time per logical request (all its threads).
+    f"{float(kv['cpu_ms']) * 1000 / int(kv['requests']):.1f}",
+    # The backoff waits the retry policy chose, summed over all calls.
+    f"{float(kv['waited_ms']) / 1000:.1f}",
 ]
 print("| " + " | ".join(cells) + " |")

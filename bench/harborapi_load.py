@@ -26,10 +26,12 @@ async def main() -> None:
     args = parser.parse_args()
 
     attempts = 0
+    waited = 0.0  # the backoff waits the policy chose, summed (seconds)
 
-    def count_backoff(_details) -> None:
-        nonlocal attempts
+    def count_backoff(details) -> None:
+        nonlocal attempts, waited
         attempts += 1
+        waited += details["wait"]
 
     client = HarborAsyncClient(
         url=args.url.rstrip("/") + "/api/v2.0",
@@ -62,9 +64,11 @@ async def main() -> None:
                 pass
             latencies.append(time.perf_counter() - started)
 
+    cpu_before = time.process_time()
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(args.concurrency)))
     seconds = time.perf_counter() - started
+    cpu_ms = (time.process_time() - cpu_before) * 1000
     latencies.sort()
 
     def pct(p: float) -> float:
@@ -74,7 +78,8 @@ async def main() -> None:
     print(
         f"client=harborapi concurrency={args.concurrency} requests={len(latencies)} ok={ok} "
         f"attempts={attempts} seconds={seconds:.3f} rps={len(latencies) / seconds:.0f} "
-        f"p50_ms={pct(50):.3f} p99_ms={pct(99):.3f} peak_rss_kib={rss}"
+        f"p50_ms={pct(50):.3f} p99_ms={pct(99):.3f} peak_rss_kib={rss} cpu_ms={cpu_ms:.1f} "
+        f"waited_ms={waited * 1000:.1f}"
     )
 
 

@@ -107,6 +107,7 @@ async fn raw_get(
     url: &str,
     auth: &HeaderValue,
     attempts: &AtomicU64,
+    waited: &AtomicU64,
 ) -> Result<harbor_client::models::Project, String> {
     let start = Instant::now();
     let request_id = request_id();
@@ -143,6 +144,7 @@ async fn raw_get(
         if elapsed + wait >= Duration::from_secs(60) {
             return Err(error);
         }
+        waited.fetch_add(wait.as_nanos() as u64, Ordering::Relaxed);
         tokio::time::sleep(wait).await;
     }
 }
@@ -157,6 +159,19 @@ fn peak_rss_kib() -> u64 {
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// CPU time the process's threads have run (ns, `/proc/self/task/*/schedstat`): the client's
+/// own cost per request, which a loaded machine disturbs far less than requests/s.
+fn cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
 }
 
 fn percentile(sorted: &[u32], p: f64) -> u32 {
@@ -177,6 +192,8 @@ async fn main() -> ExitCode {
         }
     };
     let attempts = Arc::new(AtomicU64::new(0));
+    // The backoff waits the policy chose, summed (ns): at concurrency 1 they bound req/s.
+    let waited = Arc::new(AtomicU64::new(0));
     let settings = RetrySettings::builder()
         .exception::<harbor_client::error::ServerError>()
         .exception::<harbor_client::error::NetworkError>()
@@ -185,9 +202,11 @@ async fn main() -> ExitCode {
         .max_time(60)
         .logger(false)
         .on_backoff({
-            let attempts = Arc::clone(&attempts);
-            move |_| {
+            let (attempts, waited) = (Arc::clone(&attempts), Arc::clone(&waited));
+            move |details: &retry_runtime::Details<'_, harbor_client::Error>| {
                 attempts.fetch_add(1, Ordering::Relaxed);
+                let wait = details.wait.unwrap_or_default().as_nanos() as u64;
+                waited.fetch_add(wait, Ordering::Relaxed);
             }
         })
         .build()
@@ -229,6 +248,7 @@ async fn main() -> ExitCode {
 
     let next = Arc::new(AtomicUsize::new(0));
     let succeeded = Arc::new(AtomicU64::new(0));
+    let cpu_before = cpu_ns();
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(options.concurrency);
     for _ in 0..options.concurrency {
@@ -239,7 +259,12 @@ async fn main() -> ExitCode {
             options.project.clone(),
             auth.clone(),
         );
-        let (next, succeeded, attempts) = (next.clone(), succeeded.clone(), attempts.clone());
+        let (next, succeeded, attempts, waited) = (
+            next.clone(),
+            succeeded.clone(),
+            attempts.clone(),
+            waited.clone(),
+        );
         let (kind, total) = (options.client, options.requests);
         tasks.push(tokio::spawn(async move {
             let mut latencies_us = Vec::new();
@@ -253,7 +278,9 @@ async fn main() -> ExitCode {
                             .await
                             .is_ok()
                     }
-                    ClientKind::Reqwest => raw_get(&http, &raw_url, &auth, &attempts).await.is_ok(),
+                    ClientKind::Reqwest => raw_get(&http, &raw_url, &auth, &attempts, &waited)
+                        .await
+                        .is_ok(),
                 };
                 latencies_us.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
                 if ok {
@@ -268,13 +295,14 @@ async fn main() -> ExitCode {
         latencies.extend(task.await.expect("a load task panicked"));
     }
     let seconds = started.elapsed().as_secs_f64();
+    let cpu_ms = cpu_ns().saturating_sub(cpu_before) as f64 / 1e6;
     latencies.sort_unstable();
     let name = match options.client {
         ClientKind::HarborClient => "harbor-client",
         ClientKind::Reqwest => "reqwest",
     };
     println!(
-        "client={name} concurrency={} requests={} ok={} attempts={} seconds={seconds:.3} rps={:.0} p50_ms={:.3} p99_ms={:.3} peak_rss_kib={}",
+        "client={name} concurrency={} requests={} ok={} attempts={} seconds={seconds:.3} rps={:.0} p50_ms={:.3} p99_ms={:.3} peak_rss_kib={} cpu_ms={cpu_ms:.1} waited_ms={:.1}",
         options.concurrency,
         latencies.len(),
         succeeded.load(Ordering::Relaxed),
@@ -283,6 +311,7 @@ async fn main() -> ExitCode {
         percentile(&latencies, 50.0) as f64 / 1000.0,
         percentile(&latencies, 99.0) as f64 / 1000.0,
         peak_rss_kib(),
+        waited.load(Ordering::Relaxed) as f64 / 1e6,
     );
     ExitCode::SUCCESS
 }
