@@ -164,7 +164,9 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
 /// on success, and every value is free of side effects (literals, paths, closures, and calls
 /// or builder chains of those), so when it is evaluated cannot be observed.
 fn builds_engine_lazily(args: &RetryArgs) -> bool {
+    // A budget is credited when each call starts, success or not.
     let needs_engine_early = args.settings.is_some()
+        || args.budget.as_ref().is_some_and(|b| !is_none(&b.value))
         || args.max_time.is_some()
         || args.on_success.is_some()
         || args.on_backoff.is_some()
@@ -324,6 +326,14 @@ fn policy_chain(args: &RetryArgs, krate: &TokenStream, output: &Type, name: &Ide
     }
     if let Some(Keyed { key, value }) = &args.sleeper {
         call("sleeper", key.span(), value.to_token_stream());
+    }
+    if let Some(Keyed { key, value }) = &args.budget {
+        let budget = if is_none(value) {
+            quote_spanned!(value.span()=> #krate::budget::NoBudget)
+        } else {
+            value.to_token_stream()
+        };
+        call("budget", key.span(), budget);
     }
     // Last, because when present it replaces every other value.
     if let Some(Keyed { key, value }) = &args.settings {
@@ -548,6 +558,7 @@ fn replace_self_in_args(mut args: RetryArgs) -> RetryArgs {
         &mut args.giveup_log_level,
         &mut args.sleeper,
         &mut args.settings,
+        &mut args.budget,
     ];
     for keyed in exprs.into_iter().flatten() {
         ReplaceSelf.visit_expr_mut(&mut keyed.value);
