@@ -645,7 +645,17 @@ where
     /// hook needs it.
     #[inline]
     pub fn start(self, target: &'static str) -> Engine<T, E, Rl, M, S> {
-        Engine::new(self.rules, self.mode, self.sleeper, target)
+        let start = (self.rules.enabled() && self.rules.needs_clock()).then(|| self.sleeper.now());
+        Engine::new(self.rules, self.mode, self.sleeper, target, start)
+    }
+
+    /// Starts one call of `target` that began at `started`, a time read from this policy's
+    /// sleeper before the first attempt (`#[retry]`'s lazy form builds the engine after a
+    /// first attempt that failed, and keeps only the start time across it).
+    #[inline]
+    pub fn start_at(self, target: &'static str, started: Instant) -> Engine<T, E, Rl, M, S> {
+        let start = (self.rules.enabled() && self.rules.needs_clock()).then_some(started);
+        Engine::new(self.rules, self.mode, self.sleeper, target, start)
     }
 }
 
@@ -660,7 +670,8 @@ where
     #[inline]
     pub fn start(self, target: &'static str) -> Engine<T, E, SettingsRules<E, P>, M, S> {
         let rules = SettingsRules::new(self.settings.0, self.rules.predicate);
-        Engine::new(rules, self.mode, self.sleeper, target)
+        let start = (rules.enabled() && rules.needs_clock()).then(|| self.sleeper.now());
+        Engine::new(rules, self.mode, self.sleeper, target, start)
     }
 }
 
@@ -684,8 +695,7 @@ where
     S: Sleeper,
 {
     #[inline]
-    fn new(rules: Rl, mode: M, sleeper: S, target: &'static str) -> Self {
-        let start = (rules.enabled() && rules.needs_clock()).then(|| sleeper.now());
+    fn new(rules: Rl, mode: M, sleeper: S, target: &'static str, start: Option<Instant>) -> Self {
         Engine {
             rules,
             mode,
