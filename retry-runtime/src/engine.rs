@@ -716,7 +716,17 @@ where
     /// hook needs it.
     #[inline]
     pub fn start(self, target: &'static str) -> Engine<T, E, Rl, M, S> {
-        Engine::new(self.rules, self.mode, self.sleeper, target)
+        let start = (self.rules.enabled() && self.rules.needs_clock()).then(|| self.sleeper.now());
+        Engine::new(self.rules, self.mode, self.sleeper, target, start)
+    }
+
+    /// Starts one call of `target` that began at `started`, a time read from this policy's
+    /// sleeper before the first attempt (`#[retry]`'s lazy form builds the engine after a
+    /// first attempt that failed, and keeps only the start time across it).
+    #[inline]
+    pub fn start_at(self, target: &'static str, started: Instant) -> Engine<T, E, Rl, M, S> {
+        let start = (self.rules.enabled() && self.rules.needs_clock()).then_some(started);
+        Engine::new(self.rules, self.mode, self.sleeper, target, start)
     }
 }
 
@@ -731,7 +741,8 @@ where
     #[inline]
     pub fn start(self, target: &'static str) -> Engine<T, E, SettingsRules<E, P>, M, S> {
         let rules = SettingsRules::new(self.settings.0, self.rules.predicate);
-        Engine::new(rules, self.mode, self.sleeper, target)
+        let start = (rules.enabled() && rules.needs_clock()).then(|| self.sleeper.now());
+        Engine::new(rules, self.mode, self.sleeper, target, start)
     }
 }
 
@@ -755,8 +766,7 @@ where
     S: Sleeper,
 {
     #[inline]
-    fn new(rules: Rl, mode: M, sleeper: S, target: &'static str) -> Self {
-        let start = (rules.enabled() && rules.needs_clock()).then(|| sleeper.now());
+    fn new(rules: Rl, mode: M, sleeper: S, target: &'static str, start: Option<Instant>) -> Self {
         // Every call earns its share of retries when it starts (Finagle's deposit).
         if rules.enabled()
             && let Some(budget) = rules.budget()
