@@ -19,7 +19,36 @@
 //! (AWS's 500 / 5 / +1 per success, and Finagle's 20%, in units of one retry).
 //!
 //! The balance is one `AtomicU64` of fixed-point micro-tokens updated with compare-and-swap:
-//! no lock, and a deposit into a full bucket writes nothing. Clones share the bucket.
+//! no lock, and a deposit into a full bucket writes nothing. Clones share the bucket. Without
+//! a budget (the default everywhere but `harbor-client`), the engine does no budget work at all.
+//!
+//! With the attribute, every call of `fetch`, from any thread or task, draws on one budget:
+//!
+//! ```
+//! use std::sync::LazyLock;
+//! use retry_runtime::{RetryBudget, retry, wait::constant};
+//!
+//! static BUDGET: LazyLock<RetryBudget> =
+//!     LazyLock::new(|| RetryBudget::builder().ratio(0.1).initial(1).build().unwrap());
+//!
+//! #[derive(Debug)]
+//! struct Down;
+//!
+//! #[retry(max_tries = 5, wait_gen = constant, interval = 0, budget = &*BUDGET)]
+//! fn fetch(attempts: &mut u32) -> Result<(), Down> {
+//!     *attempts += 1;
+//!     Err(Down)
+//! }
+//!
+//! let mut attempts = 0;
+//! for _ in 0..10 {
+//!     assert!(fetch(&mut attempts).is_err());
+//! }
+//! // A full outage: 10 calls, 1 token in reserve, 0.1 earned per call. The first call spends
+//! // the reserve, the tenth the 1.0 earned since: 12 attempts, where max_tries alone allows 50.
+//! assert_eq!(attempts, 12);
+//! assert_eq!(BUDGET.retries_refused(), 10);
+//! ```
 //!
 //! ```
 //! use retry_runtime::budget::RetryBudget;
