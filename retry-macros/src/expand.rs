@@ -214,9 +214,11 @@ struct LazyEngine {
 }
 
 /// Whether the engine can be built after a first attempt that failed: no run-time
-/// `settings` (read at the call's start), no `on_result` (which may retry a success), no custom `sleeper` when the start time is needed (it is read from the
-/// default sleeper's clock), and every value free of side effects (literals, paths, closures,
-/// and calls or builder chains of those), so when it is evaluated cannot be observed.
+/// `settings` (read at the call's start), no `budget` (deposited into at the call's start),
+/// no `on_result` (which may retry a success), no custom `sleeper` when the start time is
+/// needed (it is read from the default sleeper's clock), and every value free of side effects
+/// (literals, paths, closures, and calls or builder chains of those), so when it is evaluated
+/// cannot be observed.
 fn lazy_engine(args: &RetryArgs) -> Option<LazyEngine> {
     let values = [
         &args.max_tries,
@@ -246,12 +248,13 @@ fn lazy_engine(args: &RetryArgs) -> Option<LazyEngine> {
     // The start time is read from the default sleeper's clock.
     let clock_matches = !reads_clock_first || args.sleeper.is_none();
     // A value predicate may retry a success, so it needs the engine after every attempt.
-    (pure && clock_matches && args.on_result.is_none() && args.settings.is_none()).then_some(
-        LazyEngine {
+    // A budget is credited when each call starts, success or not.
+    let has_budget = args.budget.as_ref().is_some_and(|b| !is_none(&b.value));
+    (pure && clock_matches && args.on_result.is_none() && !has_budget && args.settings.is_none())
+        .then_some(LazyEngine {
             reads_clock_first,
             success_runs_hooks: args.on_success.is_some(),
-        },
-    )
+        })
 }
 
 /// Literals, paths, closures, and calls, method calls, casts, arrays and tuples of those.
@@ -395,6 +398,14 @@ fn policy_chain(
     }
     if let Some(Keyed { key, value }) = &args.sleeper {
         call("sleeper", key.span(), value.to_token_stream());
+    }
+    if let Some(Keyed { key, value }) = &args.budget {
+        let budget = if is_none(value) {
+            quote_spanned!(value.span()=> #krate::budget::NoBudget)
+        } else {
+            value.to_token_stream()
+        };
+        call("budget", key.span(), budget);
     }
     // Last, because when present it replaces every other value.
     if let Some(Keyed { key, value }) = &args.settings {
@@ -623,6 +634,7 @@ fn replace_self_in_args(mut args: RetryArgs) -> RetryArgs {
         &mut args.giveup_log_level,
         &mut args.sleeper,
         &mut args.settings,
+        &mut args.budget,
     ];
     for keyed in exprs.into_iter().flatten() {
         ReplaceSelf.visit_expr_mut(&mut keyed.value);
