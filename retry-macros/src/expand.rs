@@ -98,6 +98,11 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
             let read_clock = lazy
                 .reads_clock_first
                 .then(|| quote!(let #started = #krate::__private::started();));
+            let on_success = if lazy.success_runs_hooks {
+                quote!(#policy.finish_success(#result, &[#(#details_args),*]))
+            } else {
+                quote!(#result)
+            };
             return quote! {
                 #read_clock
                 let mut #slot = ::core::option::Option::None;
@@ -105,7 +110,7 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
                     let #result = #attempt;
                     if #slot.is_none() {
                         if #krate::__private::is_success(&#result) {
-                            return #result;
+                            return #on_success;
                         }
                         #slot = ::core::option::Option::Some(#policy);
                     }
@@ -203,13 +208,17 @@ fn async_attempt(
 struct LazyEngine {
     /// A time limit or a hook needs the start time, read before the first attempt.
     reads_clock_first: bool,
+    /// A first-try success runs `on_success` through an engine built for that and dropped at
+    /// once (never stored in an async fn's state).
+    success_runs_hooks: bool,
 }
 
 /// Whether the engine can be built after a first attempt that failed: no run-time
-/// `settings` (read at the call's start), no `budget` (deposited into at the call's start), no `on_success` or `on_result` (which need it after
-/// every attempt), no custom `sleeper` when the start time is needed (it is read from the
-/// default sleeper's clock), and every value free of side effects (literals, paths, closures,
-/// and calls or builder chains of those), so when it is evaluated cannot be observed.
+/// `settings` (read at the call's start), no `budget` (deposited into at the call's start),
+/// no `on_result` (which may retry a success), no custom `sleeper` when the start time is
+/// needed (it is read from the default sleeper's clock), and every value free of side effects
+/// (literals, paths, closures, and calls or builder chains of those), so when it is evaluated
+/// cannot be observed.
 fn lazy_engine(args: &RetryArgs) -> Option<LazyEngine> {
     let values = [
         &args.max_tries,
@@ -238,14 +247,14 @@ fn lazy_engine(args: &RetryArgs) -> Option<LazyEngine> {
     let reads_clock_first = args.max_time.is_some() || has_hook;
     // The start time is read from the default sleeper's clock.
     let clock_matches = !reads_clock_first || args.sleeper.is_none();
-    // A success hook or value predicate needs the engine after every first attempt: built
-    // then, it would cost more than building it up front (measured: 254 vs 245 instructions
-    // per call in bench case (d)).
-    let success_needs_engine = args.on_success.is_some() || args.on_result.is_some();
+    // A value predicate may retry a success, so it needs the engine after every attempt.
     // A budget is credited when each call starts, success or not.
     let has_budget = args.budget.as_ref().is_some_and(|b| !is_none(&b.value));
-    (pure && clock_matches && !success_needs_engine && !has_budget && args.settings.is_none())
-        .then_some(LazyEngine { reads_clock_first })
+    (pure && clock_matches && args.on_result.is_none() && !has_budget && args.settings.is_none())
+        .then_some(LazyEngine {
+            reads_clock_first,
+            success_runs_hooks: args.on_success.is_some(),
+        })
 }
 
 /// Literals, paths, closures, and calls, method calls, casts, arrays and tuples of those.

@@ -791,6 +791,30 @@ where
         self.attempt
     }
 
+    /// Ends a call whose attempt succeeded: runs the success hooks and returns `result`.
+    ///
+    /// For `#[retry]`'s lazy form, which builds the engine only once the first attempt is
+    /// over, so that on a first-try success the engine never lives in an async fn's state.
+    /// The caller has checked [`RetryOutput::is_success`] and the policy has no value
+    /// predicate (`on_result`), so the attempt is not to be retried; an `Err` or a rejected
+    /// value handed here is returned as is.
+    #[inline]
+    pub fn finish_success<R: RetryOutput<Ok = T, Err = E>>(self, result: R, args: &[Arg<'_>]) -> R {
+        if self.rules.enabled() && self.rules.has_success_hooks() && result.is_success() {
+            let details = Details {
+                target: self.target,
+                args,
+                tries: self.attempt,
+                elapsed: self.elapsed(),
+                wait: None,
+                outcome: Outcome::Success,
+                reason: None,
+            };
+            self.rules.on_success(&details);
+        }
+        result
+    }
+
     #[inline]
     fn elapsed(&self) -> Duration {
         match self.start {

@@ -164,3 +164,46 @@ async fn time_limit_counts_the_first_attempt_in_the_lazy_form() {
     );
     assert_eq!(started.elapsed(), Duration::from_secs(12));
 }
+
+static SUCCESSES: Mutex<Vec<(u32, Duration, String)>> = Mutex::new(Vec::new());
+
+fn record_success(details: &Details<'_, AppError>) {
+    SUCCESSES.lock().unwrap().push((
+        details.tries,
+        details.elapsed,
+        format!("{:?}", details.args),
+    ));
+}
+
+// An `on_success` hook in the lazy form: a first-try success runs it through an engine built
+// after the attempt (with the start time read before it); a later success through the engine
+// that drove the retries.
+#[retry(max_time = 30, wait_gen = constant, interval = 1, jitter = None, on_success = record_success)]
+async fn succeeds_after(calls: &Cell<u32>, fail_first: u32) -> Result<u32, AppError> {
+    calls.set(calls.get() + 1);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    if calls.get() <= fail_first {
+        return Err(AppError::Busy);
+    }
+    Ok(calls.get())
+}
+
+#[tokio::test(start_paused = true)]
+async fn success_hook_sees_tries_elapsed_and_args_in_the_lazy_form() {
+    SUCCESSES.lock().unwrap().clear();
+    let calls = Cell::new(0);
+    assert_eq!(succeeds_after(&calls, 0).await, Ok(1));
+    let calls = Cell::new(0);
+    assert_eq!(succeeds_after(&calls, 1).await, Ok(2));
+    let successes = SUCCESSES.lock().unwrap().clone();
+    assert_eq!(successes.len(), 2, "{successes:?}");
+    assert_eq!(
+        (successes[0].0, successes[0].1),
+        (1, Duration::from_secs(2))
+    );
+    assert_eq!(
+        (successes[1].0, successes[1].1),
+        (2, Duration::from_secs(5))
+    );
+    assert!(successes[0].2.contains("fail_first"), "{successes:?}");
+}
