@@ -22,7 +22,7 @@ type JitterFactory = Arc<dyn Fn() -> Box<dyn Jitter + Send> + Send + Sync>;
 /// Built and validated by [`RetrySettings::builder`]; an invalid value is a [`SettingsError`]
 /// naming the field and the rule. Defaults (harborapi's): enabled, every error retried, [`expo`]
 /// waits, full jitter, `max_time` 60 s, no limit on tries, errors raised on give-up, the default
-/// `tracing` handler on.
+/// `tracing` handler on, no retry budget ([`RetrySettingsBuilder::budget`]).
 ///
 /// Cheap to clone (one `Arc`), `Send + Sync`, and immutable: to change settings, build new ones
 /// (for example from [`RetrySettings::to_builder`]) and swap them in.

@@ -192,6 +192,30 @@ async fn clones_share_the_client_budget_which_is_on_by_default() {
     // Another client has its own.
     let other = HarborClient::new(sim.base_url(), "admin", "Harbor12345").unwrap();
     assert!(!other.retry_budget().unwrap().shares_bucket_with(budget));
+    // Settings handed over without a budget get the client's; settings with one keep theirs;
+    // `update_retry` applies the change as written.
+    other.set_retry(harbor_client::default_retry_settings());
+    let other_budget = other.retry_budget().unwrap();
+    assert!(
+        other
+            .retry_settings()
+            .unwrap()
+            .budget()
+            .unwrap()
+            .shares_bucket_with(other_budget)
+    );
+    let own = RetryBudget::with_ratio(0.5).unwrap();
+    other.update_retry(|s| s.budget(own.clone())).unwrap();
+    assert!(
+        other
+            .retry_settings()
+            .unwrap()
+            .budget()
+            .unwrap()
+            .shares_bucket_with(&own)
+    );
+    other.update_retry(|s| s.no_budget()).unwrap();
+    assert!(other.retry_settings().unwrap().budget().is_none());
 
     sim.handle()
         .inject(
