@@ -6,9 +6,12 @@ use crate::encoding::{self, encode_repository_name};
 use crate::error::{BuildError, DecodeError, Error, NetworkError, StatusError, TimeoutError};
 use crate::operations::Operation;
 use crate::pagination::{Page, parse_next_link};
-use crate::settings::{RetryState, default_retry_settings, in_no_retry_scope, parse_retry_after};
+use crate::settings::{
+    RetryState, default_retry_budget, default_retry_settings, in_no_retry_scope, parse_retry_after,
+    with_client_budget,
+};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use retry_runtime::{RetrySettings, RetrySettingsBuilder, SettingsError};
+use retry_runtime::{RetryBudget, RetrySettings, RetrySettingsBuilder, SettingsError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::borrow::Cow;
@@ -55,6 +58,7 @@ struct Inner {
     auth: HeaderValue,
     credentials: Credentials,
     retry: RwLock<RetryState>,
+    retry_budget: Option<RetryBudget>,
     retry_non_idempotent: AtomicBool,
     retry_after_send: RwLock<BTreeSet<&'static str>>,
     retry_after_cap: Duration,
@@ -73,6 +77,7 @@ impl fmt::Debug for HarborClient {
             .field("timeout", &i.timeout)
             .field("accept_invalid_certs", &i.accept_invalid_certs)
             .field("retry", &self.retry_settings())
+            .field("retry_budget", &i.retry_budget)
             .field("retry_off", &self.retry_off)
             .finish_non_exhaustive()
     }
@@ -90,6 +95,7 @@ pub struct HarborClientBuilder {
     deferred: Option<BuildError>,
     accept_invalid_certs: bool,
     retry: Option<RetrySettings<Error>>,
+    retry_budget: Option<RetryBudget>,
     retry_non_idempotent: bool,
     retry_after_cap: Duration,
     user_agent: String,
@@ -105,6 +111,7 @@ impl fmt::Debug for HarborClientBuilder {
             .field("extra_roots", &self.extra_roots.len())
             .field("accept_invalid_certs", &self.accept_invalid_certs)
             .field("retry", &self.retry)
+            .field("retry_budget", &self.retry_budget)
             .finish_non_exhaustive()
     }
 }
@@ -194,6 +201,32 @@ impl HarborClientBuilder {
         self
     }
 
+    /// The retry budget shared by every call of the client and its clones (default: a new
+    /// [`default_retry_budget`]); `None` retries without a budget. It applies to the client's
+    /// settings whenever they carry no budget of their own (see the
+    /// [`settings`](crate::settings) module).
+    ///
+    /// ```
+    /// use harbor_client::HarborClient;
+    /// use retry_runtime::RetryBudget;
+    ///
+    /// let budget = RetryBudget::builder().ratio(0.1).capacity(20).build()?;
+    /// let client = HarborClient::builder("http://h")
+    ///     .basic_auth("u", "p")
+    ///     .retry_budget(budget.clone())
+    ///     .build()?;
+    /// assert!(client.retry_budget().unwrap().shares_bucket_with(&budget));
+    /// assert!(client.retry_settings().unwrap().budget().unwrap().shares_bucket_with(&budget));
+    ///
+    /// let unbudgeted = HarborClient::builder("http://h").basic_auth("u", "p").retry_budget(None).build()?;
+    /// assert!(unbudgeted.retry_settings().unwrap().budget().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn retry_budget(mut self, budget: impl Into<Option<RetryBudget>>) -> Self {
+        self.retry_budget = budget.into();
+        self
+    }
+
     /// Retries POST and PATCH operations like the others, even after the request may have
     /// reached the server (default false).
     pub fn retry_non_idempotent(mut self, allow: bool) -> Self {
@@ -232,13 +265,17 @@ impl HarborClientBuilder {
             http = http.timeout(t);
         }
         let http = http.build().map_err(BuildError::Http)?;
+        let retry = self
+            .retry
+            .map(|s| with_client_budget(s, self.retry_budget.as_ref()));
         Ok(HarborClient {
             inner: Arc::new(Inner {
                 base,
                 http,
                 auth,
                 credentials,
-                retry: RwLock::new(RetryState::new(self.retry)),
+                retry: RwLock::new(RetryState::new(retry)),
+                retry_budget: self.retry_budget,
                 retry_non_idempotent: AtomicBool::new(self.retry_non_idempotent),
                 retry_after_send: RwLock::new(BTreeSet::new()),
                 retry_after_cap: self.retry_after_cap,
@@ -264,6 +301,7 @@ impl HarborClient {
             deferred: None,
             accept_invalid_certs: false,
             retry: Some(default_retry_settings()),
+            retry_budget: Some(default_retry_budget()),
             retry_non_idempotent: false,
             retry_after_cap: Duration::from_secs(60),
             user_agent: concat!("harbor-client-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -289,10 +327,18 @@ impl HarborClient {
         self.read_retry().settings.clone()
     }
 
+    /// The retry budget shared by this client's calls (`None`: no budget); see
+    /// [`HarborClientBuilder::retry_budget`].
+    pub fn retry_budget(&self) -> Option<&RetryBudget> {
+        self.inner.retry_budget.as_ref()
+    }
+
     /// Replaces the retry settings (`None` disables retrying); the next request uses them,
-    /// in every task and every clone of this client.
+    /// in every task and every clone of this client. Settings without a budget get the
+    /// client's [`retry_budget`](Self::retry_budget).
     pub fn set_retry(&self, settings: impl Into<Option<RetrySettings<Error>>>) {
-        let state = RetryState::new(settings.into());
+        let budget = self.inner.retry_budget.as_ref();
+        let state = RetryState::new(settings.into().map(|s| with_client_budget(s, budget)));
         *self
             .inner
             .retry
@@ -302,7 +348,8 @@ impl HarborClient {
 
     /// Changes the current settings (harborapi's `client.retry.max_tries = 3`); invalid values
     /// are an error and leave the settings as they were. With retrying off, starts from
-    /// [`default_retry_settings`].
+    /// [`default_retry_settings`] with the client's budget. The change applies as written:
+    /// `s.no_budget()` retries without a budget.
     ///
     /// ```
     /// # let client = harbor_client::HarborClient::new("http://h", "u", "p").unwrap();
@@ -320,10 +367,9 @@ impl HarborClient {
             .retry
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        let current = guard
-            .settings
-            .clone()
-            .unwrap_or_else(default_retry_settings);
+        let current = guard.settings.clone().unwrap_or_else(|| {
+            with_client_budget(default_retry_settings(), self.inner.retry_budget.as_ref())
+        });
         let changed = change(current.to_builder()).build()?;
         *guard = RetryState::new(Some(changed));
         Ok(())

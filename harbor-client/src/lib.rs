@@ -35,7 +35,7 @@
 //! | [`client`] | [`HarborClient`], its builder, retry controls |
 //! | [`auth`] | [`Credentials`] (basic, token, robot file) |
 //! | [`error`] | [`Error`] and its classes (`StatusError`, `NotFound`, `ServerError`, ...) |
-//! | [`settings`] | default retry settings, `no_retry_scope`, `Retry-After` |
+//! | [`settings`] | default retry settings and retry budget, `no_retry_scope`, `Retry-After` |
 //! | [`pagination`] | [`Page`], streams and collect-all helpers |
 //! | [`encoding`] | base URL normalisation, path encoding |
 //! | [`models`] | one serde type per spec definition (generated) |
@@ -58,5 +58,7 @@ pub use error::{BuildError, Error};
 pub use generated::methods;
 pub use generated::models;
 pub use pagination::Page;
-pub use settings::{default_retry_settings, no_retry_scope, parse_retry_after};
+pub use settings::{
+    default_retry_budget, default_retry_settings, no_retry_scope, parse_retry_after,
+};
 pub use timestamp::Timestamp;

@@ -20,10 +20,23 @@
 //!   (default 60 s) and by the settings' `max_time` (counted from the call's start).
 //! - [`no_retry_scope`] and [`HarborClient::no_retry`](crate::HarborClient::no_retry) switch
 //!   retrying off for one task's scope or one handle, never for other tasks.
+//! - **Retry budget, on by default**: each client holds one [`RetryBudget`]
+//!   ([`default_retry_budget`]: every call earns 0.2 retries, a reserve of 100 retries, at most
+//!   100 banked) shared by all its calls, tasks and clones, so a full outage of the server
+//!   costs at most about 1.2 requests per call once the reserve is spent, instead of one per
+//!   retry the settings allow. A call whose retry the budget refuses returns its last error;
+//!   its `on_giveup` hooks see [`GiveUpReason::BudgetExhausted`](retry_runtime::GiveUpReason)
+//!   in `Details::reason` and the log line ends with `retry budget exhausted`. The client's
+//!   budget is attached to settings given to it (the defaults,
+//!   [`HarborClientBuilder::retry`](crate::HarborClientBuilder::retry),
+//!   [`HarborClient::set_retry`](crate::HarborClient::set_retry)) that carry none; settings
+//!   with their own budget keep it. Choose another with
+//!   [`HarborClientBuilder::retry_budget`](crate::HarborClientBuilder::retry_budget), or
+//!   pass `None` there to retry without a budget.
 
 use crate::error::{Error, Transient};
-use retry_runtime::RetrySettings;
 use retry_runtime::wait::{self, Expo, Runtime};
+use retry_runtime::{RetryBudget, RetrySettings};
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
@@ -40,6 +53,34 @@ pub fn default_retry_settings() -> RetrySettings<Error> {
         .exception::<Transient>()
         .build()
         .expect("the default settings are valid")
+}
+
+/// The budget a new client shares between all its calls: [`RetryBudget::default`] (each call
+/// deposits 0.2 tokens, a retry costs 1, the bucket holds at most 100 and starts full, a
+/// success after retries returns its last retry's token). Each call of this fn makes a new
+/// bucket.
+///
+/// ```
+/// let budget = harbor_client::default_retry_budget();
+/// assert_eq!((budget.ratio(), budget.capacity(), budget.balance()), (0.2, 100.0, 100.0));
+/// ```
+pub fn default_retry_budget() -> RetryBudget {
+    RetryBudget::default()
+}
+
+/// The settings with the client's budget when they carry no budget of their own.
+pub(crate) fn with_client_budget(
+    settings: RetrySettings<Error>,
+    budget: Option<&RetryBudget>,
+) -> RetrySettings<Error> {
+    match budget {
+        Some(budget) if settings.budget().is_none() => settings
+            .to_builder()
+            .budget(budget.clone())
+            .build()
+            .expect("settings derived from valid settings are valid"),
+        _ => settings,
+    }
 }
 
 /// A `runtime` wait generator for [`RetrySettings`]: the server's `Retry-After` (capped at
@@ -195,6 +236,40 @@ mod tests {
             Some(Duration::from_secs(60))
         );
         assert!(WaitGen::<Error>::next_wait(&mut waits, Last::Error(&silent)).is_some());
+    }
+
+    #[test]
+    fn the_client_budget_fills_in_only_where_settings_have_none() {
+        let client_budget = default_retry_budget();
+        let attached = with_client_budget(default_retry_settings(), Some(&client_budget));
+        assert!(
+            attached
+                .budget()
+                .unwrap()
+                .shares_bucket_with(&client_budget)
+        );
+        let own = RetryBudget::with_ratio(0.5).unwrap();
+        let settings = default_retry_settings()
+            .to_builder()
+            .budget(own.clone())
+            .build()
+            .unwrap();
+        let kept = with_client_budget(settings, Some(&client_budget));
+        assert!(kept.budget().unwrap().shares_bucket_with(&own));
+        assert!(
+            with_client_budget(default_retry_settings(), None)
+                .budget()
+                .is_none()
+        );
+        // The settings for non-idempotent operations share the same bucket.
+        let state = RetryState::new(Some(attached));
+        let unsafe_ops = state.unsafe_ops.unwrap();
+        assert!(
+            unsafe_ops
+                .budget()
+                .unwrap()
+                .shares_bucket_with(&client_budget)
+        );
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub const KEYS: &[&str] = &[
     "giveup_log_level",
     "sleeper",
     "settings",
+    "budget",
     "redact",
     "skip",
     "no_clone",
@@ -62,6 +63,10 @@ const ALIASES: &[(&str, &str)] = &[
     ("on_predicate", "on_result"),
     ("give_up", "giveup"),
     ("notify", "on_backoff"),
+    ("retry_budget", "budget"),
+    ("retry_quota", "budget"),
+    ("quota", "budget"),
+    ("token_bucket", "budget"),
 ];
 
 /// A value together with the key that introduced it, so errors can point at either.
@@ -119,6 +124,8 @@ pub struct RetryArgs {
     pub sleeper: Option<Keyed<Expr>>,
     /// `settings = <RetrySettings, &RetrySettings or Option of one>`.
     pub settings: Option<Keyed<Expr>>,
+    /// `budget = <RetryBudget, &RetryBudget, Option of one, or None>`: a shared retry quota.
+    pub budget: Option<Keyed<Expr>>,
     /// `redact = [arg, ..]`: shown as `<redacted>` in `Details.args`.
     pub redact: Option<Keyed<Vec<Ident>>>,
     /// `skip = [arg, ..]`: left out of `Details.args`.
@@ -261,6 +268,7 @@ fn parse_entry(input: ParseStream, args: &mut RetryArgs, errors: &mut Errors) ->
         "giveup_log_level" => set(&mut args.giveup_log_level, key, parse_expr(input)?, errors),
         "sleeper" => set(&mut args.sleeper, key, parse_expr(input)?, errors),
         "settings" => set(&mut args.settings, key, parse_expr(input)?, errors),
+        "budget" => set(&mut args.budget, key, parse_expr(input)?, errors),
         "redact" => set(&mut args.redact, key, parse_names(input)?, errors),
         "skip" => set(&mut args.skip, key, parse_names(input)?, errors),
         "no_clone" => set(&mut args.no_clone, key, parse_names(input)?, errors),
@@ -396,7 +404,7 @@ mod tests {
             max_tries = 5, max_time = 1.5, exception = (A, B<C, D>), wait_gen = adder,
             base = 1, value = 2, jitter = None, giveup = is_fatal,
             on_backoff = [log, |d| drop(d)], on_giveup = alert, raise_on_giveup = false,
-            logger = false, sleeper = MySleeper, redact = [password], skip = token,
+            logger = false, sleeper = MySleeper, budget = &BUDGET, redact = [password], skip = token,
             no_clone = [body], crate = ::other::retry_runtime,
         ))
         .unwrap();
@@ -406,6 +414,7 @@ mod tests {
         assert!(!args.on_giveup.unwrap().value.bracketed);
         assert_eq!(args.skip.unwrap().value[0], "token");
         assert!(args.krate.is_some());
+        assert!(args.budget.is_some());
     }
 
     #[test]
@@ -429,6 +438,7 @@ mod tests {
     fn aliases_point_to_our_key() {
         assert!(error_of(quote!(retries = 3)).contains("did you mean `max_tries`"));
         assert!(error_of(quote!(timeout = 3)).contains("did you mean `max_time`"));
+        assert!(error_of(quote!(retry_budget = b)).contains("did you mean `budget`"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The stages behind `#[retry]`, as a plain library: parse the attribute (`args`), parse the
-//! fn (`item`), check them together (`validate`), write the retry loop (`expand`).
+//! fn (`item`), check them together (`validate`), write the retry loop (`expand`) around
+//! each attempt (`attempt`).
 //!
 //! Users never depend on this crate: they write `use retry_runtime::retry;`. It exists so the
 //! stages can be unit-tested, printed (see `docs/how-retry-expands.md`) and fuzzed
@@ -11,10 +12,11 @@
 //!     quote!(max_tries = 3),
 //!     quote!(async fn ping() -> Result<(), std::io::Error> { Ok(()) }),
 //! );
-//! assert!(expanded.to_string().contains("attempt_async"));
+//! assert!(expanded.to_string().contains("attempt_inline"));
 //! ```
 
 pub mod args;
+pub mod attempt;
 pub mod expand;
 pub mod item;
 mod suggest;

@@ -13,6 +13,7 @@ use syn::visit_mut::VisitMut;
 use syn::{Block, Expr, Ident, Lit, Pat, Stmt, Type};
 
 use crate::args::{HookList, Keyed, RetryArgs};
+use crate::attempt;
 use crate::item::{self, BodyKind, RetryFn};
 use crate::validate::is_none;
 
@@ -52,7 +53,15 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
         // attribute's expressions run there too.
         args_for_engine = replace_self_in_args(args_for_engine);
     }
-    let policy = policy_chain(&args_for_engine, &krate, &output, &sig.ident);
+    let lazy = lazy_engine(args);
+    let started = Ident::new("__retry_started", Span::mixed_site());
+    let policy = policy_chain(
+        &args_for_engine,
+        &krate,
+        &output,
+        &sig.ident,
+        lazy.filter(|l| l.reads_clock_first).map(|_| &started),
+    );
     let shadows = clone_shadows(&cloned, &krate);
     let details_args = details_args(args, &bindings, &krate);
     let attempt_output = erase_impl_trait(&output);
@@ -70,7 +79,6 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
         .map_or_else(Span::call_site, |k| k.value.span());
     let after_attempt = Ident::new("after_attempt", after_attempt_span);
     let after_attempt_call = quote!(#engine.#after_attempt(#result, &[#(#details_args),*]));
-    let lazy = builds_engine_lazily(args);
     let slot = Ident::new("__retry_engine_slot", Span::mixed_site());
     let retry_loop = |attempt: TokenStream, sleep: TokenStream| {
         // A statement of its own: the `args` array is a temporary that must be gone before
@@ -82,17 +90,27 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
                 #krate::__private::Step::Wait(#wait) => #sleep,
             }
         };
-        if lazy {
-            // Nothing needs the engine before the first attempt ends (no clock, no success
-            // hook, values free of side effects): a first-try success returns before it is
-            // built, so an async fn's state stores no policy across the attempt's await.
+        if let Some(lazy) = lazy {
+            // Nothing but the start time is needed before the first attempt ends (values
+            // free of side effects, nothing to run on success): a first-try success returns
+            // before any policy exists, and an async fn's state stores no policy across the
+            // first attempt's await.
+            let read_clock = lazy
+                .reads_clock_first
+                .then(|| quote!(let #started = #krate::__private::started();));
+            let on_success = if lazy.success_runs_hooks {
+                quote!(#policy.finish_success(#result, &[#(#details_args),*]))
+            } else {
+                quote!(#result)
+            };
             return quote! {
+                #read_clock
                 let mut #slot = ::core::option::Option::None;
                 loop {
                     let #result = #attempt;
                     if #slot.is_none() {
                         if #krate::__private::is_success(&#result) {
-                            return #result;
+                            return #on_success;
                         }
                         #slot = ::core::option::Option::Some(#policy);
                     }
@@ -116,12 +134,7 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
         BodyKind::Async => {
             strip_mut(&mut sig, &cloned_names);
             let body = retry_loop(
-                quote! {
-                    #krate::__private::attempt_async::<#attempt_output, _>(async {
-                        #(#shadows)*
-                        #block
-                    }).await
-                },
+                async_attempt(&block, &shadows, &attempt_output, &krate),
                 quote!(#engine.sleep(#wait).await),
             );
             quote!(#(#attrs)* #vis #sig { #body })
@@ -144,11 +157,16 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
             if let Some(original) = item::async_trait_body_mut(&mut block) {
                 let inner = original.clone();
                 let body = retry_loop(
-                    quote! {
-                        #krate::__private::attempt_async::<#attempt_output, _>(async {
-                            #(#shadows)*
-                            #inner
-                        }).await
+                    match &inner {
+                        Expr::Block(inner) if inner.label.is_none() && inner.attrs.is_empty() => {
+                            async_attempt(&inner.block, &shadows, &attempt_output, &krate)
+                        }
+                        _ => quote! {
+                            #krate::__private::attempt_async::<#attempt_output, _>(async {
+                                #(#shadows)*
+                                #inner
+                            }).await
+                        },
                     },
                     quote!(#engine.sleep(#wait).await),
                 );
@@ -160,33 +178,83 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
     }
 }
 
-/// Whether the engine can be built after the first attempt: no key needs the clock or runs
-/// on success, and every value is free of side effects (literals, paths, closures, and calls
-/// or builder chains of those), so when it is evaluated cannot be observed.
-fn builds_engine_lazily(args: &RetryArgs) -> bool {
-    let needs_engine_early = args.settings.is_some()
-        || args.max_time.is_some()
-        || args.on_success.is_some()
-        || args.on_backoff.is_some()
-        || args.on_giveup.is_some()
-        || args.on_result.is_some();
+/// One attempt of an async body: inline in the fn's future as a labelled block when every
+/// `?` and `return` of the body can be rewritten (see `attempt.rs`), else an `async` block.
+fn async_attempt(
+    block: &Block,
+    shadows: &[TokenStream],
+    output: &Type,
+    krate: &TokenStream,
+) -> TokenStream {
+    let label = attempt::attempt_label();
+    match attempt::rewrite_exits(block, &label, krate) {
+        Some(inline) => quote! {
+            #krate::__private::attempt_inline::<#output>(#label: {
+                #(#shadows)*
+                #inline
+            })
+        },
+        None => quote! {
+            #krate::__private::attempt_async::<#output, _>(async {
+                #(#shadows)*
+                #block
+            }).await
+        },
+    }
+}
+
+/// How the lazy form builds its engine (see `lazy_engine`).
+#[derive(Clone, Copy)]
+struct LazyEngine {
+    /// A time limit or a hook needs the start time, read before the first attempt.
+    reads_clock_first: bool,
+    /// A first-try success runs `on_success` through an engine built for that and dropped at
+    /// once (never stored in an async fn's state).
+    success_runs_hooks: bool,
+}
+
+/// Whether the engine can be built after a first attempt that failed: no run-time
+/// `settings` (read at the call's start), no `budget` (deposited into at the call's start),
+/// no `on_result` (which may retry a success), no custom `sleeper` when the start time is
+/// needed (it is read from the default sleeper's clock), and every value free of side effects
+/// (literals, paths, closures, and calls or builder chains of those), so when it is evaluated
+/// cannot be observed.
+fn lazy_engine(args: &RetryArgs) -> Option<LazyEngine> {
     let values = [
         &args.max_tries,
+        &args.max_time,
         &args.wait_gen,
         &args.jitter,
         &args.giveup,
+        &args.on_result,
         &args.raise_on_giveup,
         &args.logger,
         &args.backoff_log_level,
         &args.giveup_log_level,
         &args.sleeper,
     ];
-    !needs_engine_early
-        && values
-            .iter()
-            .filter_map(|k| k.as_ref())
-            .all(|k| is_pure(&k.value))
+    let pure = values
+        .iter()
+        .filter_map(|k| k.as_ref())
+        .all(|k| is_pure(&k.value))
         && args.wait_params.iter().all(|k| is_pure(&k.value))
+        && [&args.on_success, &args.on_backoff, &args.on_giveup]
+            .into_iter()
+            .flatten()
+            .all(|hooks| hooks.value.hooks.iter().all(is_pure));
+    let has_hook =
+        args.on_success.is_some() || args.on_backoff.is_some() || args.on_giveup.is_some();
+    let reads_clock_first = args.max_time.is_some() || has_hook;
+    // The start time is read from the default sleeper's clock.
+    let clock_matches = !reads_clock_first || args.sleeper.is_none();
+    // A value predicate may retry a success, so it needs the engine after every attempt.
+    // A budget is credited when each call starts, success or not.
+    let has_budget = args.budget.as_ref().is_some_and(|b| !is_none(&b.value));
+    (pure && clock_matches && args.on_result.is_none() && !has_budget && args.settings.is_none())
+        .then_some(LazyEngine {
+            reads_clock_first,
+            success_runs_hooks: args.on_success.is_some(),
+        })
 }
 
 /// Literals, paths, closures, and calls, method calls, casts, arrays and tuples of those.
@@ -206,7 +274,13 @@ fn is_pure(expr: &Expr) -> bool {
 }
 
 /// `policy::<R>()` followed by one builder call per key, ending in `.start(target)`.
-fn policy_chain(args: &RetryArgs, krate: &TokenStream, output: &Type, name: &Ident) -> TokenStream {
+fn policy_chain(
+    args: &RetryArgs,
+    krate: &TokenStream,
+    output: &Type,
+    name: &Ident,
+    started: Option<&Ident>,
+) -> TokenStream {
     let output_ty = erase_impl_trait(output);
     // Spanned at the return type: "`()` is not Result-like" points there.
     let mut chain = quote_spanned!(output.span()=> #krate::__private::policy::<#output_ty>());
@@ -325,6 +399,14 @@ fn policy_chain(args: &RetryArgs, krate: &TokenStream, output: &Type, name: &Ide
     if let Some(Keyed { key, value }) = &args.sleeper {
         call("sleeper", key.span(), value.to_token_stream());
     }
+    if let Some(Keyed { key, value }) = &args.budget {
+        let budget = if is_none(value) {
+            quote_spanned!(value.span()=> #krate::budget::NoBudget)
+        } else {
+            value.to_token_stream()
+        };
+        call("budget", key.span(), budget);
+    }
     // Last, because when present it replaces every other value.
     if let Some(Keyed { key, value }) = &args.settings {
         let settings = if is_none(value) {
@@ -335,7 +417,11 @@ fn policy_chain(args: &RetryArgs, krate: &TokenStream, output: &Type, name: &Ide
         call("settings", key.span(), settings);
     }
     let target = unraw(name);
-    chain.extend(quote!(.start(::core::concat!(::core::module_path!(), "::", #target))));
+    let target = quote!(::core::concat!(::core::module_path!(), "::", #target));
+    match started {
+        Some(started) => chain.extend(quote!(.start_at(#target, #started))),
+        None => chain.extend(quote!(.start(#target))),
+    }
     chain
 }
 
@@ -548,6 +634,7 @@ fn replace_self_in_args(mut args: RetryArgs) -> RetryArgs {
         &mut args.giveup_log_level,
         &mut args.sleeper,
         &mut args.settings,
+        &mut args.budget,
     ];
     for keyed in exprs.into_iter().flatten() {
         ReplaceSelf.visit_expr_mut(&mut keyed.value);
@@ -607,7 +694,10 @@ mod tests {
         let text = documented_expansion();
         println!("{text}");
         for expected in [
-            "Result<Project, Error>,\n    >()",
+            "let __retry_started = ::retry_runtime::__private::started();",
+            "policy::<Result<Project, Error>>()",
+            ".start_at(",
+            "break '__retry_attempt __retry_exit;",
             ".wait_gen(adder().base(1).value(2))",
             ".on_backoff((log_backoff, alert))",
             "let token = ::retry_runtime::__private::clone_arg(&token);",

@@ -91,6 +91,10 @@ fn check_literals(args: &RetryArgs, errors: &mut Errors) {
             &args.settings,
             "a `RetrySettings`, a reference to one, an `Option` of one, or `None`",
         ),
+        (
+            &args.budget,
+            "a `RetryBudget` (shared: clones share one bucket), a `&RetryBudget`, an `Option` of one, or `None`",
+        ),
     ];
     for (keyed, what) in callables {
         if let Some(Keyed { key, value }) = keyed
@@ -242,6 +246,19 @@ fn check_conflicts(args: &RetryArgs, errors: &mut Errors) {
                 ),
             ));
         }
+    }
+    // Settings replace every other value; a budget beside them would be silently ignored.
+    if let (Some(settings), Some(budget)) = (&args.settings, &args.budget) {
+        let mut error = syn::Error::new(
+            budget.key.span(),
+            "`budget` has no effect with `settings`: run-time settings carry their own budget; \
+             set it with `RetrySettings::builder().budget(..)`, or remove `settings`",
+        );
+        error.combine(syn::Error::new(
+            settings.key.span(),
+            "`settings` is set here",
+        ));
+        errors.push(error);
     }
     if let (Some(redact), Some(skip)) = (&args.redact, &args.skip) {
         for name in &skip.value {
@@ -409,5 +426,16 @@ mod tests {
         );
         assert!(check(quote!(no_clone = [body], redact = password)).is_ok());
         assert!(check(quote!(skip = [body], redact = [body])).is_err());
+        assert!(
+            check(quote!(settings = s, budget = b))
+                .unwrap_err()
+                .contains("`budget` has no effect with `settings`")
+        );
+        assert!(
+            check(quote!(budget = 0.2))
+                .unwrap_err()
+                .contains("`budget` expects a `RetryBudget`")
+        );
+        assert!(check(quote!(budget = &BUDGET, max_tries = 3)).is_ok());
     }
 }

@@ -19,6 +19,7 @@ use std::time::Duration;
 ///     elapsed: Duration::from_millis(1500),
 ///     wait: Some(Duration::from_secs(2)),
 ///     outcome: Outcome::Error(&error),
+///     reason: None,
 /// };
 /// assert_eq!(details.error(), Some(&"connection reset"));
 /// assert_eq!(details.args_display().to_string(), "page: 3");
@@ -37,10 +38,13 @@ pub struct Details<'a, E> {
     pub wait: Option<Duration>,
     /// What the last attempt produced.
     pub outcome: Outcome<'a, E>,
+    /// Why the call gave up: `Some` only for `on_giveup`.
+    pub reason: Option<GiveUpReason>,
 }
 
 impl<'a, E> Details<'a, E> {
-    /// Builds details (for tests of hooks and for custom engines).
+    /// Builds details (for tests of hooks and for custom engines); `reason` is `None`, see
+    /// [`Details::with_reason`].
     pub fn new(
         target: &'static str,
         args: &'a [Arg<'a>],
@@ -56,7 +60,23 @@ impl<'a, E> Details<'a, E> {
             elapsed,
             wait,
             outcome,
+            reason: None,
         }
+    }
+
+    /// The same details with a give-up reason.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use retry_runtime::{Details, Outcome, details::GiveUpReason};
+    ///
+    /// let details = Details::<()>::new("demo::op", &[], 3, Duration::ZERO, None, Outcome::Success)
+    ///     .with_reason(GiveUpReason::BudgetExhausted);
+    /// assert_eq!(details.reason, Some(GiveUpReason::BudgetExhausted));
+    /// ```
+    pub fn with_reason(mut self, reason: GiveUpReason) -> Self {
+        self.reason = Some(reason);
+        self
     }
 
     /// The error that caused this event, if it was an error.
@@ -90,7 +110,53 @@ impl<E: fmt::Debug> fmt::Debug for Details<'_, E> {
             .field("elapsed", &self.elapsed)
             .field("wait", &self.wait)
             .field("outcome", &self.outcome)
+            .field("reason", &self.reason)
             .finish()
+    }
+}
+
+/// Why a call gave up (in [`Details::reason`] for `on_giveup`, and in the default log line).
+///
+/// The checks run in this order on a caught error (or a rejected value): the `giveup`
+/// predicate, `max_tries`, `max_time`, the wait generator, then the retry budget, which is
+/// asked last so that no token is spent on a retry another rule refuses.
+///
+/// ```
+/// use retry_runtime::details::GiveUpReason;
+/// assert_eq!(GiveUpReason::BudgetExhausted.to_string(), "retry budget exhausted");
+/// assert_eq!(GiveUpReason::MaxTries.as_str(), "max_tries reached");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GiveUpReason {
+    /// The `giveup` predicate held on the error.
+    Predicate,
+    /// `max_tries` attempts were made.
+    MaxTries,
+    /// `max_time` had passed when the attempt failed.
+    MaxTime,
+    /// The wait generator had no more waits (a finite `constant` list, a user's generator).
+    WaitExhausted,
+    /// The shared [`RetryBudget`](crate::budget::RetryBudget) had too few tokens for a retry.
+    BudgetExhausted,
+}
+
+impl GiveUpReason {
+    /// A short description: `"retry budget exhausted"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            GiveUpReason::Predicate => "giveup predicate held",
+            GiveUpReason::MaxTries => "max_tries reached",
+            GiveUpReason::MaxTime => "max_time reached",
+            GiveUpReason::WaitExhausted => "wait generator exhausted",
+            GiveUpReason::BudgetExhausted => "retry budget exhausted",
+        }
+    }
+}
+
+impl fmt::Display for GiveUpReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

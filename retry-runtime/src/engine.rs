@@ -9,8 +9,9 @@ use core::fmt::Debug;
 use core::marker::PhantomData;
 use std::time::{Duration, Instant};
 
+use crate::budget::{BudgetSource, NoBudget, RetryBudget};
 use crate::classify::{AnyError, ErrorFilter, NoError};
-use crate::details::{Arg, Details, Outcome};
+use crate::details::{Arg, Details, GiveUpReason, Outcome};
 use crate::hooks::{Hook, LogConfig};
 use crate::jitter::{FullJitter, Jitter};
 use crate::output::{GiveUpValue, RetryOutput};
@@ -101,6 +102,8 @@ pub trait Rules<T, E> {
     fn has_success_hooks(&self) -> bool;
     /// The effective `raise_on_giveup`, given the policy's.
     fn raise_on_giveup(&self, declared: bool) -> bool;
+    /// The retry budget, if any.
+    fn budget(&self) -> Option<&RetryBudget>;
 }
 
 /// The default handler's configuration in 3 bytes ([`LogConfig`] holds two word-sized
@@ -150,7 +153,7 @@ impl PackedLog {
 /// A policy's own values (as opposed to run-time settings).
 #[doc(hidden)]
 #[derive(Debug, Clone)]
-pub struct StaticRules<X, W, J, G, P, HS, HB, HG> {
+pub struct StaticRules<X, W, J, G, P, HS, HB, HG, B> {
     max_tries: Option<u32>,
     max_time: Option<Duration>,
     log: PackedLog,
@@ -162,9 +165,10 @@ pub struct StaticRules<X, W, J, G, P, HS, HB, HG> {
     on_success: HS,
     on_backoff: HB,
     on_giveup: HG,
+    budget: B,
 }
 
-impl<T, E, X, W, J, G, P, HS, HB, HG> Rules<T, E> for StaticRules<X, W, J, G, P, HS, HB, HG>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B> Rules<T, E> for StaticRules<X, W, J, G, P, HS, HB, HG, B>
 where
     E: Debug,
     X: ErrorFilter<E>,
@@ -175,6 +179,7 @@ where
     HS: Hook<E>,
     HB: Hook<E>,
     HG: Hook<E>,
+    B: BudgetSource,
 {
     #[inline]
     fn enabled(&self) -> bool {
@@ -234,11 +239,16 @@ where
     fn raise_on_giveup(&self, declared: bool) -> bool {
         declared
     }
+    #[inline]
+    fn budget(&self) -> Option<&RetryBudget> {
+        self.budget.budget()
+    }
 }
 
 /// The default static rules of [`Policy`]: every error retried, expo waits, full jitter, no
 /// giveup predicate, no value predicate, no user hooks.
-pub type DefaultRules = StaticRules<AnyError, Expo, FullJitter, NoError, AcceptAll, (), (), ()>;
+pub type DefaultRules =
+    StaticRules<AnyError, Expo, FullJitter, NoError, AcceptAll, (), (), (), NoBudget>;
 
 /// One call's retry configuration: a typestate builder whose every setter is `#[inline]` and
 /// whose defaults are Python `backoff.on_exception`'s (every error retried, [`expo`] waits,
@@ -293,6 +303,7 @@ impl<T, E> Policy<T, E> {
                 on_success: (),
                 on_backoff: (),
                 on_giveup: (),
+                budget: NoBudget,
             },
             mode: Raise,
             sleeper: DefaultSleeper,
@@ -346,6 +357,7 @@ macro_rules! with_rule {
                 on_success: $rules.on_success,
                 on_backoff: $rules.on_backoff,
                 on_giveup: $rules.on_giveup,
+                budget: $rules.budget,
         }
     };
     (@rules $rules:ident, wait = $value:expr) => {
@@ -361,6 +373,7 @@ macro_rules! with_rule {
                 on_success: $rules.on_success,
                 on_backoff: $rules.on_backoff,
                 on_giveup: $rules.on_giveup,
+                budget: $rules.budget,
         }
     };
     (@rules $rules:ident, jitter = $value:expr) => {
@@ -376,6 +389,7 @@ macro_rules! with_rule {
                 on_success: $rules.on_success,
                 on_backoff: $rules.on_backoff,
                 on_giveup: $rules.on_giveup,
+                budget: $rules.budget,
         }
     };
     (@rules $rules:ident, giveup = $value:expr) => {
@@ -391,6 +405,7 @@ macro_rules! with_rule {
                 on_success: $rules.on_success,
                 on_backoff: $rules.on_backoff,
                 on_giveup: $rules.on_giveup,
+                budget: $rules.budget,
         }
     };
     (@rules $rules:ident, predicate = $value:expr) => {
@@ -406,6 +421,7 @@ macro_rules! with_rule {
                 on_success: $rules.on_success,
                 on_backoff: $rules.on_backoff,
                 on_giveup: $rules.on_giveup,
+                budget: $rules.budget,
         }
     };
     (@rules $rules:ident, on_success = $value:expr) => {
@@ -421,6 +437,7 @@ macro_rules! with_rule {
                 on_success: $value,
                 on_backoff: $rules.on_backoff,
                 on_giveup: $rules.on_giveup,
+                budget: $rules.budget,
         }
     };
     (@rules $rules:ident, on_backoff = $value:expr) => {
@@ -436,6 +453,7 @@ macro_rules! with_rule {
                 on_success: $rules.on_success,
                 on_backoff: $value,
                 on_giveup: $rules.on_giveup,
+                budget: $rules.budget,
         }
     };
     (@rules $rules:ident, on_giveup = $value:expr) => {
@@ -451,14 +469,31 @@ macro_rules! with_rule {
                 on_success: $rules.on_success,
                 on_backoff: $rules.on_backoff,
                 on_giveup: $value,
+                budget: $rules.budget,
+        }
+    };
+    (@rules $rules:ident, budget = $value:expr) => {
+        StaticRules {
+                max_tries: $rules.max_tries,
+                max_time: $rules.max_time,
+                log: $rules.log,
+                exception: $rules.exception,
+                wait: $rules.wait,
+                jitter: $rules.jitter,
+                giveup: $rules.giveup,
+                predicate: $rules.predicate,
+                on_success: $rules.on_success,
+                on_backoff: $rules.on_backoff,
+                on_giveup: $rules.on_giveup,
+                budget: $value,
         }
     };
 }
 
 // The typestate setters spell out the whole policy type they return.
 #[allow(clippy::type_complexity)]
-impl<T, E, X, W, J, G, P, HS, HB, HG, M, S, ST>
-    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG>, M, S, ST>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, M, S, ST>
+    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B>, M, S, ST>
 {
     /// The most attempts (> 0). `0` is treated as 1 with a warning (`#[retry]` rejects a
     /// literal 0 at compile time).
@@ -492,7 +527,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, M, S, ST>
     pub fn exception<C: Fn(&E) -> bool>(
         self,
         exception: C,
-    ) -> Policy<T, E, StaticRules<C, W, J, G, P, HS, HB, HG>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<C, W, J, G, P, HS, HB, HG, B>, M, S, ST> {
         with_rule!(self, exception = exception)
     }
 
@@ -501,7 +536,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, M, S, ST>
     pub fn wait_gen<W2: WaitGen<E>>(
         self,
         wait_gen: W2,
-    ) -> Policy<T, E, StaticRules<X, W2, J, G, P, HS, HB, HG>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W2, J, G, P, HS, HB, HG, B>, M, S, ST> {
         with_rule!(self, wait = wait_gen)
     }
 
@@ -510,7 +545,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, M, S, ST>
     pub fn jitter<J2: Jitter>(
         self,
         jitter: J2,
-    ) -> Policy<T, E, StaticRules<X, W, J2, G, P, HS, HB, HG>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J2, G, P, HS, HB, HG, B>, M, S, ST> {
         with_rule!(self, jitter = jitter)
     }
 
@@ -519,7 +554,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, M, S, ST>
     pub fn giveup<G2: Fn(&E) -> bool>(
         self,
         giveup: G2,
-    ) -> Policy<T, E, StaticRules<X, W, J, G2, P, HS, HB, HG>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G2, P, HS, HB, HG, B>, M, S, ST> {
         with_rule!(self, giveup = giveup)
     }
 
@@ -529,7 +564,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, M, S, ST>
     pub fn on_result<P2: Fn(&T) -> bool>(
         self,
         predicate: P2,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, OnResult<P2>, HS, HB, HG>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, OnResult<P2>, HS, HB, HG, B>, M, S, ST> {
         with_rule!(self, predicate = OnResult(predicate))
     }
 
@@ -538,7 +573,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, M, S, ST>
     pub fn on_success<H: Hook<E>>(
         self,
         hook: H,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, H, HB, HG>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, H, HB, HG, B>, M, S, ST> {
         with_rule!(self, on_success = hook)
     }
 
@@ -547,7 +582,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, M, S, ST>
     pub fn on_backoff<H: Hook<E>>(
         self,
         hook: H,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, H, HG>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, H, HG, B>, M, S, ST> {
         with_rule!(self, on_backoff = hook)
     }
 
@@ -556,7 +591,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, M, S, ST>
     pub fn on_giveup<H: Hook<E>>(
         self,
         hook: H,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, H>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, H, B>, M, S, ST> {
         with_rule!(self, on_giveup = hook)
     }
 
@@ -579,6 +614,42 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, M, S, ST>
     pub fn giveup_log_level(mut self, level: tracing::Level) -> Self {
         self.rules.log.giveup_level = PackedLog::level_index(level);
         self
+    }
+
+    /// A retry budget shared with other calls (default none, which costs nothing): a
+    /// [`RetryBudget`], a reference to one, or an `Option` of either ([`BudgetSource`]). The
+    /// call deposits into it when it starts; each retry withdraws from it and is refused when
+    /// the bucket is short, ending the call with
+    /// [`GiveUpReason::BudgetExhausted`]; a success after retries is refunded. Ignored when
+    /// run-time settings are given ([`Policy::settings`]): they carry their own budget.
+    ///
+    /// ```
+    /// use retry_runtime::{Policy, budget::RetryBudget, details::GiveUpReason, retry_blocking, wait};
+    /// use std::sync::Mutex;
+    ///
+    /// let budget = RetryBudget::builder().ratio(0.0).initial(2).build()?;
+    /// let reasons = Mutex::new(Vec::new());
+    /// for _ in 0..2 {
+    ///     let policy = Policy::new()
+    ///         .max_tries(3)
+    ///         .wait_gen(wait::constant().interval(0))
+    ///         .budget(&budget)
+    ///         .on_giveup(|d: &retry_runtime::Details<'_, &str>| reasons.lock().unwrap().push(d.reason));
+    ///     let _ = retry_blocking(policy, || Err::<(), _>("down"));
+    /// }
+    /// // The first call spent both tokens and reached max_tries; the second could not retry.
+    /// assert_eq!(
+    ///     *reasons.lock().unwrap(),
+    ///     [Some(GiveUpReason::MaxTries), Some(GiveUpReason::BudgetExhausted)]
+    /// );
+    /// # Ok::<(), retry_runtime::SettingsError>(())
+    /// ```
+    #[inline]
+    pub fn budget<B2: BudgetSource>(
+        self,
+        budget: B2,
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B2>, M, S, ST> {
+        with_rule!(self, budget = budget)
     }
 }
 
@@ -645,12 +716,22 @@ where
     /// hook needs it.
     #[inline]
     pub fn start(self, target: &'static str) -> Engine<T, E, Rl, M, S> {
-        Engine::new(self.rules, self.mode, self.sleeper, target)
+        let start = (self.rules.enabled() && self.rules.needs_clock()).then(|| self.sleeper.now());
+        Engine::new(self.rules, self.mode, self.sleeper, target, start)
+    }
+
+    /// Starts one call of `target` that began at `started`, a time read from this policy's
+    /// sleeper before the first attempt (`#[retry]`'s lazy form builds the engine after a
+    /// first attempt that failed, and keeps only the start time across it).
+    #[inline]
+    pub fn start_at(self, target: &'static str, started: Instant) -> Engine<T, E, Rl, M, S> {
+        let start = (self.rules.enabled() && self.rules.needs_clock()).then_some(started);
+        Engine::new(self.rules, self.mode, self.sleeper, target, start)
     }
 }
 
-impl<T, E, X, W, J, G, P, HS, HB, HG, M, S>
-    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG>, M, S, WithSettings<E>>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, M, S>
+    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B>, M, S, WithSettings<E>>
 where
     E: Debug,
     P: ValueFilter<T>,
@@ -660,7 +741,8 @@ where
     #[inline]
     pub fn start(self, target: &'static str) -> Engine<T, E, SettingsRules<E, P>, M, S> {
         let rules = SettingsRules::new(self.settings.0, self.rules.predicate);
-        Engine::new(rules, self.mode, self.sleeper, target)
+        let start = (rules.enabled() && rules.needs_clock()).then(|| self.sleeper.now());
+        Engine::new(rules, self.mode, self.sleeper, target, start)
     }
 }
 
@@ -684,8 +766,13 @@ where
     S: Sleeper,
 {
     #[inline]
-    fn new(rules: Rl, mode: M, sleeper: S, target: &'static str) -> Self {
-        let start = (rules.enabled() && rules.needs_clock()).then(|| sleeper.now());
+    fn new(rules: Rl, mode: M, sleeper: S, target: &'static str, start: Option<Instant>) -> Self {
+        // Every call earns its share of retries when it starts (Finagle's deposit).
+        if rules.enabled()
+            && let Some(budget) = rules.budget()
+        {
+            budget.deposit();
+        }
         Engine {
             rules,
             mode,
@@ -702,6 +789,30 @@ where
     #[inline]
     pub fn tries(&self) -> u32 {
         self.attempt
+    }
+
+    /// Ends a call whose attempt succeeded: runs the success hooks and returns `result`.
+    ///
+    /// For `#[retry]`'s lazy form, which builds the engine only once the first attempt is
+    /// over, so that on a first-try success the engine never lives in an async fn's state.
+    /// The caller has checked [`RetryOutput::is_success`] and the policy has no value
+    /// predicate (`on_result`), so the attempt is not to be retried; an `Err` or a rejected
+    /// value handed here is returned as is.
+    #[inline]
+    pub fn finish_success<R: RetryOutput<Ok = T, Err = E>>(self, result: R, args: &[Arg<'_>]) -> R {
+        if self.rules.enabled() && self.rules.has_success_hooks() && result.is_success() {
+            let details = Details {
+                target: self.target,
+                args,
+                tries: self.attempt,
+                elapsed: self.elapsed(),
+                wait: None,
+                outcome: Outcome::Success,
+                reason: None,
+            };
+            self.rules.on_success(&details);
+        }
+        result
     }
 
     #[inline]
@@ -731,16 +842,25 @@ where
                         return Step::Wait(wait);
                     }
                     // Value mode gives up by returning the last value, as `on_predicate` does.
-                } else if self.rules.has_success_hooks() {
-                    let details = Details {
-                        target: self.target,
-                        args,
-                        tries: self.attempt,
-                        elapsed: self.elapsed(),
-                        wait: None,
-                        outcome: Outcome::Success,
-                    };
-                    self.rules.on_success(&details);
+                } else {
+                    // A success after retries returns its last retry's tokens (AWS's refund).
+                    if self.attempt > 1
+                        && let Some(budget) = self.rules.budget()
+                    {
+                        budget.refund();
+                    }
+                    if self.rules.has_success_hooks() {
+                        let details = Details {
+                            target: self.target,
+                            args,
+                            tries: self.attempt,
+                            elapsed: self.elapsed(),
+                            wait: None,
+                            outcome: Outcome::Success,
+                            reason: None,
+                        };
+                        self.rules.on_success(&details);
+                    }
                 }
                 Step::Return(R::from_result(Ok(value)))
             }
@@ -765,7 +885,8 @@ where
         }
     }
 
-    /// Checks giveup, then max_tries, then max_time; then asks the generator. Runs the hooks.
+    /// Checks giveup, then max_tries, then max_time; then asks the generator, then the retry
+    /// budget (last, so no token is spent on a retry another rule refuses). Runs the hooks.
     /// `Some(wait)` to retry, `None` to give up.
     ///
     /// Inlined so that, with static rules, the limits, the generator and the no-op hooks fold
@@ -783,10 +904,20 @@ where
         let max_time = self.rules.max_time();
         let out_of_tries = self.rules.max_tries().is_some_and(|max| tries >= max);
         let out_of_time = max_time.is_some_and(|max| elapsed >= max);
-        let wait = if give_up || out_of_tries || out_of_time {
-            None
+        let verdict = if give_up {
+            Err(GiveUpReason::Predicate)
+        } else if out_of_tries {
+            Err(GiveUpReason::MaxTries)
+        } else if out_of_time {
+            Err(GiveUpReason::MaxTime)
         } else {
-            self.rules.next_wait(last)
+            match self.rules.next_wait(last) {
+                None => Err(GiveUpReason::WaitExhausted),
+                Some(wait) => match self.rules.budget() {
+                    Some(budget) if !budget.try_withdraw() => Err(GiveUpReason::BudgetExhausted),
+                    _ => Ok(wait),
+                },
+            }
         };
         let mut details = Details {
             target: self.target,
@@ -795,9 +926,10 @@ where
             elapsed,
             wait: None,
             outcome,
+            reason: None,
         };
-        match wait {
-            Some(mut wait) => {
+        match verdict {
+            Ok(mut wait) => {
                 if let Some(max) = max_time {
                     wait = wait.min(max.saturating_sub(elapsed));
                 }
@@ -806,7 +938,8 @@ where
                 self.attempt = tries.saturating_add(1);
                 Some(wait)
             }
-            None => {
+            Err(reason) => {
+                details.reason = Some(reason);
                 self.rules.on_giveup(&details);
                 None
             }
@@ -942,8 +1075,8 @@ where
     }
 }
 
-impl<T, E, X, W, J, G, P, HS, HB, HG, M, S> RetryPolicy<T, E>
-    for Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG>, M, S, WithSettings<E>>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, M, S> RetryPolicy<T, E>
+    for Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B>, M, S, WithSettings<E>>
 where
     E: Debug,
     P: ValueFilter<T>,

@@ -4,7 +4,7 @@ use core::fmt;
 
 use tracing::Level;
 
-use crate::details::Details;
+use crate::details::{Details, GiveUpReason};
 
 /// An event handler: given the [`Details`] of a success, a backoff or a give-up.
 ///
@@ -168,7 +168,9 @@ impl LogConfig {
         );
     }
 
-    /// Logs a give-up: `Giving up {target}({args}) after {tries} tries ({error})`.
+    /// Logs a give-up: `Giving up {target}({args}) after {tries} tries ({error}): {reason}`,
+    /// e.g. `...: retry budget exhausted` (the reason is left out when `Details::reason` is
+    /// `None`); the event also carries a `reason` field.
     #[inline]
     pub fn log_giveup<E: fmt::Debug>(&self, details: &Details<'_, E>) {
         if self.enabled {
@@ -178,15 +180,19 @@ impl LogConfig {
 
     #[inline(never)]
     fn emit_giveup<E: fmt::Debug>(&self, details: &Details<'_, E>) {
+        let reason = details.reason.map_or("", GiveUpReason::as_str);
         event_at!(
             self.giveup_level,
             function = details.target,
             tries = details.tries,
-            "Giving up {}({}) after {} tries ({})",
+            reason,
+            "Giving up {}({}) after {} tries ({}){}{}",
             details.target,
             details.args_display(),
             details.tries,
             Cause(details),
+            if reason.is_empty() { "" } else { ": " },
+            reason,
         );
     }
 }

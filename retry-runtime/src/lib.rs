@@ -59,6 +59,9 @@
 //!   dropped, and the loop sleeps.
 //! - Value mode (`on_result`, Python's `on_predicate`): an `Ok` value for which the predicate
 //!   holds is retried like an error; on give-up the last value is returned.
+//! - A shared [`RetryBudget`] (off by default) caps retries across calls: each call deposits a
+//!   fraction of a retry, each retry withdraws one, and when the bucket is empty the call gives
+//!   up with [`GiveUpReason::BudgetExhausted`](details::GiveUpReason) in `Details` and the log.
 //! - Hooks run in order, after the default `tracing` handler (backoff at INFO, give-up at
 //!   ERROR; levels configurable; it can be switched off).
 //! - Better: `elapsed` is read on a monotonic clock, after the attempt, so no sleep ends past
@@ -74,11 +77,13 @@
 //! | [`details`] | [`Details`], [`Outcome`], [`Arg`], redaction |
 //! | [`hooks`] | [`Hook`] and the default `tracing` handler |
 //! | [`settings`] | [`RetrySettings`], its builder and validation |
+//! | [`budget`] | [`RetryBudget`]: a token-bucket retry quota shared by calls and clients |
 //! | [`engine`] | [`Policy`], [`Engine`](engine::Engine), [`retry_async`], [`retry_blocking`] |
 //! | [`sleep`] | [`Sleeper`](sleep::Sleeper), tokio, blocking and fn-based sleepers |
 //! | [`classify`] | [`ErrorClass`] (Python's `isinstance`), tuples of classes |
 //! | [`output`] | [`RetryOutput`], [`GiveUpValue`] |
 
+pub mod budget;
 pub mod classify;
 pub mod details;
 pub mod engine;
@@ -93,8 +98,9 @@ pub mod wait;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use budget::RetryBudget;
 pub use classify::ErrorClass;
-pub use details::{Arg, Details, Outcome};
+pub use details::{Arg, Details, GiveUpReason, Outcome};
 pub use engine::{Policy, RetryPolicy, Step, retry_async, retry_blocking};
 pub use hooks::Hook;
 pub use output::{GiveUpValue, NoneError, RetryOutput};

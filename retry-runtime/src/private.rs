@@ -1,8 +1,11 @@
 //! What `#[retry]` expansions call. Not public API: no semver guarantee. The specification is
 //! `docs/expansion-contract.md`.
 
+use core::convert::Infallible;
 use core::fmt::Debug;
 use core::future::Future;
+use core::ops::ControlFlow;
+use core::task::Poll;
 
 pub use crate::__retry_render_arg as render_arg;
 pub use crate::details::{Arg, REDACTED};
@@ -15,10 +18,119 @@ pub fn attempt_async<R, F: Future<Output = R>>(attempt: F) -> F {
     attempt
 }
 
+/// The start time of a call under the default sleeper's clock (tokio's, which follows a
+/// paused test clock), read before the first attempt by `#[retry]`'s lazy form and handed to
+/// [`Policy::start_at`].
+#[inline]
+pub fn started() -> std::time::Instant {
+    crate::sleep::Sleeper::now(&crate::sleep::DefaultSleeper)
+}
+
 /// Whether an attempt's result is a success (see [`crate::RetryOutput::is_success`]).
 #[inline]
 pub fn is_success<R: crate::RetryOutput>(result: &R) -> bool {
     result.is_success()
+}
+
+/// The per-attempt wrapper of an async body written inline (a labelled block in the fn's own
+/// future, see [`Branch`]): the identity, whose type parameter `R` gives the block its type.
+#[inline(always)]
+pub fn attempt_inline<R>(result: R) -> R {
+    result
+}
+
+/// The stable stand-in for `core::ops::Try::branch`: what a `?` rewritten by `#[retry]` calls
+/// on its operand. Implemented for every type `?` accepts in a fn returning `Result` or
+/// `Option` on stable Rust.
+#[diagnostic::on_unimplemented(
+    message = "the `?` operator can only be applied to values that implement `Try`",
+    label = "the `?` operator cannot be applied to type `{Self}`"
+)]
+pub trait Branch {
+    /// The value a successful `?` produces.
+    type Output;
+    /// What the fn returns when `?` short-circuits, before conversion.
+    type Residual;
+    /// Continue with the value, or break with the residual.
+    fn branch(self) -> ControlFlow<Self::Residual, Self::Output>;
+}
+
+impl<T, E> Branch for Result<T, E> {
+    type Output = T;
+    type Residual = Result<Infallible, E>;
+    #[inline(always)]
+    fn branch(self) -> ControlFlow<Self::Residual, T> {
+        match self {
+            Ok(value) => ControlFlow::Continue(value),
+            Err(error) => ControlFlow::Break(Err(error)),
+        }
+    }
+}
+
+impl<T> Branch for Option<T> {
+    type Output = T;
+    type Residual = Option<Infallible>;
+    #[inline(always)]
+    fn branch(self) -> ControlFlow<Self::Residual, T> {
+        match self {
+            Some(value) => ControlFlow::Continue(value),
+            None => ControlFlow::Break(None),
+        }
+    }
+}
+
+impl<T, E> Branch for Poll<Result<T, E>> {
+    type Output = Poll<T>;
+    type Residual = Result<Infallible, E>;
+    #[inline(always)]
+    fn branch(self) -> ControlFlow<Self::Residual, Poll<T>> {
+        match self {
+            Poll::Ready(Ok(value)) => ControlFlow::Continue(Poll::Ready(value)),
+            Poll::Ready(Err(error)) => ControlFlow::Break(Err(error)),
+            Poll::Pending => ControlFlow::Continue(Poll::Pending),
+        }
+    }
+}
+
+impl<T, E> Branch for Poll<Option<Result<T, E>>> {
+    type Output = Poll<Option<T>>;
+    type Residual = Result<Infallible, E>;
+    #[inline(always)]
+    fn branch(self) -> ControlFlow<Self::Residual, Poll<Option<T>>> {
+        match self {
+            Poll::Ready(Some(Ok(value))) => ControlFlow::Continue(Poll::Ready(Some(value))),
+            Poll::Ready(Some(Err(error))) => ControlFlow::Break(Err(error)),
+            Poll::Ready(None) => ControlFlow::Continue(Poll::Ready(None)),
+            Poll::Pending => ControlFlow::Continue(Poll::Pending),
+        }
+    }
+}
+
+/// The stable stand-in for `core::ops::FromResidual`: turns a rewritten `?`'s residual into
+/// the fn's return type, converting the error with `From` as `?` does.
+#[diagnostic::on_unimplemented(
+    message = "the `?` operator cannot turn `{Residual}` into `{Self}`, the fn's return type",
+    label = "this `?` short-circuits with `{Residual}`"
+)]
+pub trait FromResidual<Residual> {
+    /// The fn's return value for a short-circuiting `?`.
+    fn from_residual(residual: Residual) -> Self;
+}
+
+impl<T, E, F: From<E>> FromResidual<Result<Infallible, E>> for Result<T, F> {
+    #[inline(always)]
+    fn from_residual(residual: Result<Infallible, E>) -> Self {
+        match residual {
+            Err(error) => Err(From::from(error)),
+        }
+    }
+}
+
+impl<T> FromResidual<Option<Infallible>> for Option<T> {
+    #[inline(always)]
+    fn from_residual(_: Option<Infallible>) -> Self {
+        None
+    }
 }
 
 /// The per-attempt wrapper of a sync body: calls the closure, whose return type is fixed to

@@ -4,6 +4,7 @@ use core::fmt::{self, Debug};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::budget::RetryBudget;
 use crate::classify::{ClassList, ErrorClass};
 use crate::details::Details;
 use crate::engine::{Rules, ValueFilter};
@@ -21,7 +22,7 @@ type JitterFactory = Arc<dyn Fn() -> Box<dyn Jitter + Send> + Send + Sync>;
 /// Built and validated by [`RetrySettings::builder`]; an invalid value is a [`SettingsError`]
 /// naming the field and the rule. Defaults (harborapi's): enabled, every error retried, [`expo`]
 /// waits, full jitter, `max_time` 60 s, no limit on tries, errors raised on give-up, the default
-/// `tracing` handler on.
+/// `tracing` handler on, no retry budget ([`RetrySettingsBuilder::budget`]).
 ///
 /// Cheap to clone (one `Arc`), `Send + Sync`, and immutable: to change settings, build new ones
 /// (for example from [`RetrySettings::to_builder`]) and swap them in.
@@ -64,6 +65,7 @@ struct Inner<E> {
     on_giveup: Vec<SharedHook<E>>,
     raise_on_giveup: bool,
     log: LogConfig,
+    budget: Option<RetryBudget>,
 }
 
 impl<E> Clone for Inner<E> {
@@ -81,6 +83,7 @@ impl<E> Clone for Inner<E> {
             on_giveup: self.on_giveup.clone(),
             raise_on_giveup: self.raise_on_giveup,
             log: self.log,
+            budget: self.budget.clone(),
         }
     }
 }
@@ -107,6 +110,7 @@ impl<E> Debug for RetrySettings<E> {
             .field("on_giveup", &i.on_giveup.len())
             .field("raise_on_giveup", &i.raise_on_giveup)
             .field("log", &i.log)
+            .field("budget", &i.budget)
             .finish_non_exhaustive()
     }
 }
@@ -134,6 +138,7 @@ impl<E: 'static> Inner<E> {
             on_giveup: Vec::new(),
             raise_on_giveup: true,
             log: LogConfig::default(),
+            budget: None,
         }
     }
 }
@@ -174,6 +179,11 @@ impl<E> RetrySettings<E> {
     /// Whether the error is returned on give-up.
     pub fn raise_on_giveup(&self) -> bool {
         self.inner.raise_on_giveup
+    }
+    /// The retry budget shared by the calls using these settings (`None`: no budget, the
+    /// default).
+    pub fn budget(&self) -> Option<&RetryBudget> {
+        self.inner.budget.as_ref()
     }
     /// Whether `error` is in the retried classes (every error when no class was given).
     pub fn catches(&self, error: &E) -> bool {
@@ -304,6 +314,33 @@ impl<E: 'static> RetrySettingsBuilder<E> {
         self
     }
 
+    /// A retry budget shared by every call using these settings, their clones and anything
+    /// else holding a clone of `budget` (default: none). Each call deposits into it when it
+    /// starts, each retry withdraws from it, and a call whose retry is refused gives up with
+    /// [`GiveUpReason::BudgetExhausted`](crate::details::GiveUpReason::BudgetExhausted).
+    ///
+    /// ```
+    /// use retry_runtime::{RetrySettings, budget::RetryBudget};
+    ///
+    /// let budget = RetryBudget::builder().ratio(0.1).build()?;
+    /// let settings = RetrySettings::<std::io::Error>::builder().budget(budget.clone()).build()?;
+    /// assert!(settings.budget().unwrap().shares_bucket_with(&budget));
+    /// // Settings derived from these share the same bucket; `no_budget` removes it.
+    /// assert!(settings.to_builder().build()?.budget().is_some());
+    /// assert!(settings.to_builder().no_budget().build()?.budget().is_none());
+    /// # Ok::<(), retry_runtime::SettingsError>(())
+    /// ```
+    pub fn budget(mut self, budget: RetryBudget) -> Self {
+        self.inner.budget = Some(budget);
+        self
+    }
+
+    /// No retry budget (the default).
+    pub fn no_budget(mut self) -> Self {
+        self.inner.budget = None;
+        self
+    }
+
     /// The level of the default handler's backoff events (default INFO).
     pub fn backoff_log_level(mut self, level: tracing::Level) -> Self {
         self.inner.log.backoff_level = level;
@@ -360,7 +397,7 @@ impl fmt::Display for Violation {
     }
 }
 
-/// Invalid [`RetrySettings`]: every field and the rule it broke
+/// Invalid [`RetrySettings`] or [`RetryBudget`]: every field and the rule it broke
 /// (`max_tries must be greater than 0`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettingsError {
@@ -368,6 +405,10 @@ pub struct SettingsError {
 }
 
 impl SettingsError {
+    pub(crate) fn new(violations: Vec<Violation>) -> Self {
+        SettingsError { violations }
+    }
+
     /// The broken rules, in field order.
     pub fn violations(&self) -> &[Violation] {
         &self.violations
@@ -502,5 +543,9 @@ impl<T, E: Debug, P: ValueFilter<T>> Rules<T, E> for SettingsRules<E, P> {
     }
     fn raise_on_giveup(&self, _declared: bool) -> bool {
         self.inner().is_none_or(|i| i.raise_on_giveup)
+    }
+    #[inline]
+    fn budget(&self) -> Option<&RetryBudget> {
+        self.inner().and_then(|i| i.budget.as_ref())
     }
 }

@@ -656,6 +656,16 @@ async fn chaos_many_tasks_mixed_operations_seeded_faults() {
         ));
     }
 
+    let budget = client
+        .retry_budget()
+        .expect("the client's default budget is on");
+    println!(
+        "chaos: retry budget (the client's default, ratio {}): {} retries allowed, {} refused, balance {:.1}",
+        budget.ratio(),
+        budget.retries_allowed(),
+        budget.retries_refused(),
+        budget.balance(),
+    );
     println!(
         "chaos: {tasks} tasks x {ops} steps: {} operations ({} ok, {} errors: expected 404s or classified faults, {} ambiguous writes), \
          {received} requests received, {faults} faults injected, {} retries, {} give-ups, \
