@@ -11,9 +11,9 @@
 //!   [`HarborClient::set_retry_non_idempotent`](crate::HarborClient::set_retry_non_idempotent)
 //!   or per operation with
 //!   [`HarborClient::allow_retry_after_send`](crate::HarborClient::allow_retry_after_send).
-//!   Mechanism: for such operations the client derives settings whose `giveup` holds for any
-//!   error that may have reached the server. **That rule replaces a `giveup` of your own for
-//!   those operations**; opted-in operations use your settings unchanged.
+//!   Mechanism: for such operations the client derives settings that also give up on any
+//!   error that may have reached the server; a `giveup` of your own still applies there too
+//!   (either predicate ends the call). Opted-in operations use your settings unchanged.
 //! - `Retry-After` (seconds or an HTTP date) on an error answer is honoured: the next attempt
 //!   of that call does not start before it, whatever the wait generator chose, capped by
 //!   [`HarborClientBuilder::retry_after_cap`](crate::HarborClientBuilder::retry_after_cap)
@@ -171,7 +171,7 @@ impl RetryState {
     pub(crate) fn new(settings: Option<RetrySettings<Error>>) -> Self {
         let unsafe_ops = settings.as_ref().map(|s| {
             s.to_builder()
-                .giveup(|e: &Error| !e.never_sent())
+                .also_giveup(|e: &Error| !e.never_sent())
                 .build()
                 .expect("settings derived from valid settings are valid")
         });

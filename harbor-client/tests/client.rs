@@ -524,6 +524,34 @@ async fn post_is_retried_when_it_never_left() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_users_giveup_still_applies_to_non_idempotent_operations() {
+    let addr = closed_port().await;
+    let attempts = Arc::new(AtomicU32::new(0));
+    let counter = Arc::clone(&attempts);
+    // The user gives up on every network error; the client's own rule for POST would retry
+    // this one (it never left), but both predicates apply: either ends the call.
+    let settings = quick_retry(3)
+        .to_builder()
+        .giveup(|e: &Error| e.never_sent())
+        .on_backoff(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        })
+        .build()
+        .unwrap();
+    let c = HarborClient::builder(format!("http://{addr}"))
+        .basic_auth("u", "p")
+        .retry(settings)
+        .build()
+        .unwrap();
+    let e = c
+        .create_project(&Default::default(), &Default::default())
+        .await
+        .unwrap_err();
+    assert!(e.never_sent());
+    assert_eq!(attempts.load(Ordering::SeqCst), 0, "the user's giveup held");
+}
+
+#[tokio::test(start_paused = true)]
 async fn no_retry_scope_is_per_task() {
     let server = Server::with(|s| {
         Some(if s.uri.contains("statistics") {

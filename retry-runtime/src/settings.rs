@@ -189,6 +189,13 @@ impl<E> RetrySettings<E> {
     pub fn catches(&self, error: &E) -> bool {
         self.inner.exception.is_empty() || self.inner.exception.iter().any(|c| c(error))
     }
+    /// Whether the give-up predicate holds for `error` (false when none is set).
+    pub fn gives_up(&self, error: &E) -> bool {
+        self.inner
+            .giveup
+            .as_ref()
+            .is_some_and(|giveup| giveup(error))
+    }
 }
 
 /// Builds [`RetrySettings`]; [`RetrySettingsBuilder::build`] validates.
@@ -276,9 +283,41 @@ impl<E: 'static> RetrySettingsBuilder<E> {
         self.jitter(no_jitter as fn(Duration) -> Duration)
     }
 
-    /// A predicate on caught errors: when it holds, the call gives up at once.
+    /// A predicate on caught errors: when it holds, the call gives up at once. Replaces any
+    /// predicate set before (see [`also_giveup`](Self::also_giveup) to add one instead).
     pub fn giveup(mut self, giveup: impl Fn(&E) -> bool + Send + Sync + 'static) -> Self {
         self.inner.giveup = Some(Arc::new(giveup));
+        self
+    }
+
+    /// Adds a give-up predicate to the one already set: the call gives up when either holds
+    /// (the one set before is asked first). For code that derives settings from someone
+    /// else's, such as a client adding its own rule without dropping the user's.
+    ///
+    /// ```
+    /// use retry_runtime::RetrySettings;
+    ///
+    /// #[derive(Debug)]
+    /// enum ApiError { NotFound, Conflict, Unavailable }
+    ///
+    /// let users = RetrySettings::<ApiError>::builder()
+    ///     .giveup(|e| matches!(e, ApiError::NotFound))
+    ///     .build()
+    ///     .unwrap();
+    /// let derived = users
+    ///     .to_builder()
+    ///     .also_giveup(|e| matches!(e, ApiError::Conflict))
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(derived.gives_up(&ApiError::NotFound));
+    /// assert!(derived.gives_up(&ApiError::Conflict));
+    /// assert!(!derived.gives_up(&ApiError::Unavailable));
+    /// ```
+    pub fn also_giveup(mut self, giveup: impl Fn(&E) -> bool + Send + Sync + 'static) -> Self {
+        self.inner.giveup = Some(match self.inner.giveup.take() {
+            Some(first) => Arc::new(move |error: &E| first(error) || giveup(error)),
+            None => Arc::new(giveup),
+        });
         self
     }
 
