@@ -317,6 +317,12 @@ async fn connection_refused_is_a_network_error_never_sent() {
     assert_eq!(classes(&e), vec!["NetworkError"]);
     assert!(e.never_sent());
     assert!(e.request_id().is_some());
+    // Unlike a refused certificate (tests/tls.rs), a refused connection is worth retrying.
+    assert!(e.is_transient());
+    let Error::Network(network) = &e else {
+        unreachable!("classified as a network error above")
+    };
+    assert!(!network.is_certificate_error());
 }
 
 #[tokio::test(start_paused = true)]
