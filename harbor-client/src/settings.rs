@@ -14,10 +14,13 @@
 //!   Mechanism: for such operations the client derives settings that also give up on any
 //!   error that may have reached the server; a `giveup` of your own still applies there too
 //!   (either predicate ends the call). Opted-in operations use your settings unchanged.
-//! - `Retry-After` (seconds or an HTTP date) on an error answer is honoured: the next attempt
-//!   of that call does not start before it, whatever the wait generator chose, capped by
+//! - `Retry-After` (seconds or an HTTP date) on an error answer is honoured: the wait before
+//!   the next attempt is at least that long, whatever the wait generator chose, capped by
 //!   [`HarborClientBuilder::retry_after_cap`](crate::HarborClientBuilder::retry_after_cap)
-//!   (default 60 s) and by the settings' `max_time` (counted from the call's start).
+//!   (default 60 s) and by the settings' `max_time` (counted from the call's start). It is the
+//!   settings' [wait floor](retry_runtime::RetrySettingsBuilder::wait_floor), added to settings
+//!   given to the client that have none, so `Details::wait` and the backoff log show the wait
+//!   actually taken; `client.update_retry(|s| s.no_wait_floor())` ignores `Retry-After`.
 //! - [`no_retry_scope`] and [`HarborClient::no_retry`](crate::HarborClient::no_retry) switch
 //!   retrying off for one task's scope or one handle, never for other tasks.
 //! - **Retry budget, on by default**: each client holds one [`RetryBudget`]
@@ -68,6 +71,32 @@ pub fn default_retry_budget() -> RetryBudget {
     RetryBudget::default()
 }
 
+/// The settings a client stores: its budget and its `Retry-After` floor added where the
+/// settings carry none of their own.
+pub(crate) fn with_client_rules(
+    settings: RetrySettings<Error>,
+    budget: Option<&RetryBudget>,
+    retry_after_cap: Duration,
+) -> RetrySettings<Error> {
+    with_retry_after_floor(with_client_budget(settings, budget), retry_after_cap)
+}
+
+/// The settings with a wait floor of the error's `Retry-After`, cut to `cap`, when they carry
+/// no floor of their own.
+pub(crate) fn with_retry_after_floor(
+    settings: RetrySettings<Error>,
+    cap: Duration,
+) -> RetrySettings<Error> {
+    if settings.has_wait_floor() {
+        return settings;
+    }
+    settings
+        .to_builder()
+        .wait_floor(move |e: &Error| e.retry_after().map(|wait| wait.min(cap)))
+        .build()
+        .expect("settings derived from valid settings are valid")
+}
+
 /// The settings with the client's budget when they carry no budget of their own.
 pub(crate) fn with_client_budget(
     settings: RetrySettings<Error>,
@@ -84,9 +113,9 @@ pub(crate) fn with_client_budget(
 }
 
 /// A `runtime` wait generator for [`RetrySettings`]: the server's `Retry-After` (capped at
-/// 60 s) when the error has one, else exponential waits. The client already makes the next
-/// attempt wait for `Retry-After`, whatever the generator; use this one to also let the
-/// generator's waits follow it (with `.no_jitter()` to keep them exact).
+/// 60 s) when the error has one, else exponential waits. The client already waits at least
+/// `Retry-After` (its wait floor), whatever the generator; use this one to make the
+/// generator's own waits follow it too (with `.no_jitter()` to keep them exact).
 ///
 /// ```
 /// use harbor_client::{Error, settings::retry_after_wait};

@@ -391,17 +391,39 @@ async fn errors_carry_the_request_id_the_server_saw() {
 #[tokio::test(start_paused = true)]
 async fn retry_after_is_honoured() {
     let server = Server::start(
-        vec![Reply::json(429, "{}").header("retry-after", "30")],
+        vec![
+            Reply::json(429, "{}").header("retry-after", "30"),
+            Reply::json(200, "{}"),
+            Reply::json(429, "{}").header("retry-after", "30"),
+        ],
         |_| Some(Reply::json(200, "{}")),
     )
     .await;
     let c = client(&server);
-    c.set_retry(quick_retry(3));
+    let waits = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&waits);
+    c.set_retry(
+        quick_retry(3)
+            .to_builder()
+            .on_backoff(move |d| seen.lock().unwrap().push(d.wait))
+            .build()
+            .unwrap(),
+    );
     let start = tokio::time::Instant::now();
     c.get_statistics().await.unwrap();
-    // The wait generator says 1 s; the server said 30 s, and that wins (virtual time).
+    // The wait generator says 1 s; the server said 30 s, and that wins (virtual time), in
+    // the wait taken and in the wait the hooks are told.
     assert!(start.elapsed() >= Duration::from_secs(30));
+    assert_eq!(*waits.lock().unwrap(), vec![Some(Duration::from_secs(30))]);
     assert_eq!(server.seen().len(), 2);
+
+    // Without the floor, the generator's 1 s is taken.
+    c.update_retry(|s| s.no_wait_floor()).unwrap();
+    let start = tokio::time::Instant::now();
+    c.get_statistics().await.unwrap();
+    assert!(start.elapsed() < Duration::from_secs(30));
+    assert_eq!(waits.lock().unwrap()[1], Some(Duration::from_secs(1)));
+    assert_eq!(server.seen().len(), 4);
 }
 
 #[tokio::test(start_paused = true)]
