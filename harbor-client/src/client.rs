@@ -8,7 +8,7 @@ use crate::operations::Operation;
 use crate::pagination::{Page, parse_next_link};
 use crate::settings::{
     RetryState, default_retry_budget, default_retry_settings, in_no_retry_scope, parse_retry_after,
-    with_client_budget,
+    with_client_rules,
 };
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use retry_runtime::{RetryBudget, RetrySettings, RetrySettingsBuilder, SettingsError};
@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 use tracing::Instrument as _;
 use url::Url;
@@ -267,7 +267,7 @@ impl HarborClientBuilder {
         let http = http.build().map_err(BuildError::Http)?;
         let retry = self
             .retry
-            .map(|s| with_client_budget(s, self.retry_budget.as_ref()));
+            .map(|s| with_client_rules(s, self.retry_budget.as_ref(), self.retry_after_cap));
         Ok(HarborClient {
             inner: Arc::new(Inner {
                 base,
@@ -337,8 +337,8 @@ impl HarborClient {
     /// in every task and every clone of this client. Settings without a budget get the
     /// client's [`retry_budget`](Self::retry_budget).
     pub fn set_retry(&self, settings: impl Into<Option<RetrySettings<Error>>>) {
-        let budget = self.inner.retry_budget.as_ref();
-        let state = RetryState::new(settings.into().map(|s| with_client_budget(s, budget)));
+        let (budget, cap) = (self.inner.retry_budget.as_ref(), self.inner.retry_after_cap);
+        let state = RetryState::new(settings.into().map(|s| with_client_rules(s, budget, cap)));
         *self
             .inner
             .retry
@@ -368,7 +368,11 @@ impl HarborClient {
             .write()
             .unwrap_or_else(PoisonError::into_inner);
         let current = guard.settings.clone().unwrap_or_else(|| {
-            with_client_budget(default_retry_settings(), self.inner.retry_budget.as_ref())
+            with_client_rules(
+                default_retry_settings(),
+                self.inner.retry_budget.as_ref(),
+                self.inner.retry_after_cap,
+            )
         });
         let changed = change(current.to_builder()).build()?;
         *guard = RetryState::new(Some(changed));
@@ -448,9 +452,6 @@ impl HarborClient {
             client: self,
             op,
             request_id: new_request_id(),
-            not_before: Mutex::new(None),
-            started: tokio::time::Instant::now(),
-            deadline: std::sync::OnceLock::new(),
         }
     }
 }
@@ -480,12 +481,6 @@ pub(crate) struct Call<'c> {
     pub(crate) client: &'c HarborClient,
     pub(crate) op: &'static Operation,
     pub(crate) request_id: String,
-    /// The earliest start of the next attempt (`Retry-After`).
-    not_before: Mutex<Option<tokio::time::Instant>>,
-    /// When the call began.
-    started: tokio::time::Instant,
-    /// The settings' `max_time` after `started`: `Retry-After` never waits past it.
-    deadline: std::sync::OnceLock<Option<tokio::time::Instant>>,
 }
 
 impl fmt::Debug for Call<'_> {
@@ -500,13 +495,7 @@ impl fmt::Debug for Call<'_> {
 impl<'c> Call<'c> {
     /// The settings this call's retry loop uses (read once per call, at its start).
     pub(crate) fn retry_settings(&self) -> Option<RetrySettings<Error>> {
-        let settings = self.client.effective_retry_settings(self.op);
-        let deadline = settings
-            .as_ref()
-            .and_then(RetrySettings::max_time)
-            .and_then(|t| self.started.checked_add(t));
-        let _ = self.deadline.set(deadline);
-        settings
+        self.client.effective_retry_settings(self.op)
     }
 
     /// The tracing span of the call: every log line of its attempts carries the request id.
@@ -582,7 +571,6 @@ impl<'c> Call<'c> {
         }
         let builder = self.client.inner.http.request(method, url);
 
-        self.wait_for_retry_after().await;
         tracing::debug!(method = self.op.http_method, path = self.op.path, "sending");
         // The request is built and its headers moved in, not merged through
         // `RequestBuilder::headers` (a second header map filled per attempt).
@@ -611,14 +599,6 @@ impl<'c> Call<'c> {
                 .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| parse_retry_after(v, SystemTime::now()));
-            if let Some(wait) = retry_after {
-                let wait = wait.min(self.client.inner.retry_after_cap);
-                *self
-                    .not_before
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner) =
-                    Some(tokio::time::Instant::now() + wait);
-            }
             let request_id = headers
                 .get(REQUEST_ID_HEADER)
                 .and_then(|v| v.to_str().ok())
@@ -639,22 +619,6 @@ impl<'c> Call<'c> {
             // Reuses the buffer when the answer holds the only reference to it.
             body: Vec::from(body),
         })
-    }
-
-    async fn wait_for_retry_after(&self) {
-        let until = self
-            .not_before
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        // Never past the call's time limit: the engine gives up there anyway.
-        let until = match (until, self.deadline.get().copied().flatten()) {
-            (Some(u), Some(d)) => Some(u.min(d)),
-            (u, _) => u,
-        };
-        if let Some(until) = until {
-            tokio::time::sleep_until(until).await;
-        }
     }
 
     fn transport(&self, e: reqwest::Error) -> Error {

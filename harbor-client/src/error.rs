@@ -99,12 +99,14 @@ impl Error {
         }
     }
 
-    /// A transient failure worth retrying for an idempotent operation: network errors,
+    /// A transient failure worth retrying for an idempotent operation: network errors (but
+    /// not a refused server certificate, see [`NetworkError::is_certificate_error`]),
     /// timeouts, 429, 502, 503 and 504. (Harbor's 500s are usually real bugs or bad input,
     /// so they are not retried by default; add [`InternalServerError`] to opt in.)
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Network(_) | Error::Timeout(_) => true,
+            Error::Network(e) => !e.is_certificate_error(),
+            Error::Timeout(_) => true,
             Error::Status(e) => matches!(e.status, 429 | 502 | 503 | 504),
             _ => false,
         }
@@ -237,6 +239,40 @@ pub struct NetworkError {
     /// The transport's error.
     #[source]
     pub source: reqwest::Error,
+}
+
+impl NetworkError {
+    /// Whether the TLS handshake failed because the server's certificate was refused
+    /// (unknown issuer, expired, wrong name, none presented). Retrying cannot help, so
+    /// [`Error::is_transient`] is false for it and the default settings give up at once;
+    /// configure the CA with
+    /// [`HarborClientBuilder::add_root_certificate_pem`](crate::HarborClientBuilder::add_root_certificate_pem).
+    pub fn is_certificate_error(&self) -> bool {
+        is_certificate_error(&self.source)
+    }
+}
+
+/// Walks an error's chain, looking inside `io::Error`s too (their `source()` skips the error
+/// they wrap, which is where rustls puts its own).
+fn is_certificate_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+            return matches!(
+                tls,
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+            );
+        }
+        if let Some(inner) = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            && is_certificate_error(inner)
+        {
+            return true;
+        }
+        next = error.source();
+    }
+    false
 }
 
 /// A timeout expired. Also the class of every such error.

@@ -11,13 +11,16 @@
 //!   [`HarborClient::set_retry_non_idempotent`](crate::HarborClient::set_retry_non_idempotent)
 //!   or per operation with
 //!   [`HarborClient::allow_retry_after_send`](crate::HarborClient::allow_retry_after_send).
-//!   Mechanism: for such operations the client derives settings whose `giveup` holds for any
-//!   error that may have reached the server. **That rule replaces a `giveup` of your own for
-//!   those operations**; opted-in operations use your settings unchanged.
-//! - `Retry-After` (seconds or an HTTP date) on an error answer is honoured: the next attempt
-//!   of that call does not start before it, whatever the wait generator chose, capped by
+//!   Mechanism: for such operations the client derives settings that also give up on any
+//!   error that may have reached the server; a `giveup` of your own still applies there too
+//!   (either predicate ends the call). Opted-in operations use your settings unchanged.
+//! - `Retry-After` (seconds or an HTTP date) on an error answer is honoured: the wait before
+//!   the next attempt is at least that long, whatever the wait generator chose, capped by
 //!   [`HarborClientBuilder::retry_after_cap`](crate::HarborClientBuilder::retry_after_cap)
-//!   (default 60 s) and by the settings' `max_time` (counted from the call's start).
+//!   (default 60 s) and by the settings' `max_time` (counted from the call's start). It is the
+//!   settings' [wait floor](retry_runtime::RetrySettingsBuilder::wait_floor), added to settings
+//!   given to the client that have none, so `Details::wait` and the backoff log show the wait
+//!   actually taken; `client.update_retry(|s| s.no_wait_floor())` ignores `Retry-After`.
 //! - [`no_retry_scope`] and [`HarborClient::no_retry`](crate::HarborClient::no_retry) switch
 //!   retrying off for one task's scope or one handle, never for other tasks.
 //! - **Retry budget, on by default**: each client holds one [`RetryBudget`]
@@ -68,6 +71,32 @@ pub fn default_retry_budget() -> RetryBudget {
     RetryBudget::default()
 }
 
+/// The settings a client stores: its budget and its `Retry-After` floor added where the
+/// settings carry none of their own.
+pub(crate) fn with_client_rules(
+    settings: RetrySettings<Error>,
+    budget: Option<&RetryBudget>,
+    retry_after_cap: Duration,
+) -> RetrySettings<Error> {
+    with_retry_after_floor(with_client_budget(settings, budget), retry_after_cap)
+}
+
+/// The settings with a wait floor of the error's `Retry-After`, cut to `cap`, when they carry
+/// no floor of their own.
+pub(crate) fn with_retry_after_floor(
+    settings: RetrySettings<Error>,
+    cap: Duration,
+) -> RetrySettings<Error> {
+    if settings.has_wait_floor() {
+        return settings;
+    }
+    settings
+        .to_builder()
+        .wait_floor(move |e: &Error| e.retry_after().map(|wait| wait.min(cap)))
+        .build()
+        .expect("settings derived from valid settings are valid")
+}
+
 /// The settings with the client's budget when they carry no budget of their own.
 pub(crate) fn with_client_budget(
     settings: RetrySettings<Error>,
@@ -84,9 +113,9 @@ pub(crate) fn with_client_budget(
 }
 
 /// A `runtime` wait generator for [`RetrySettings`]: the server's `Retry-After` (capped at
-/// 60 s) when the error has one, else exponential waits. The client already makes the next
-/// attempt wait for `Retry-After`, whatever the generator; use this one to also let the
-/// generator's waits follow it (with `.no_jitter()` to keep them exact).
+/// 60 s) when the error has one, else exponential waits. The client already waits at least
+/// `Retry-After` (its wait floor), whatever the generator; use this one to make the
+/// generator's own waits follow it too (with `.no_jitter()` to keep them exact).
 ///
 /// ```
 /// use harbor_client::{Error, settings::retry_after_wait};
@@ -171,7 +200,7 @@ impl RetryState {
     pub(crate) fn new(settings: Option<RetrySettings<Error>>) -> Self {
         let unsafe_ops = settings.as_ref().map(|s| {
             s.to_builder()
-                .giveup(|e: &Error| !e.never_sent())
+                .also_giveup(|e: &Error| !e.never_sent())
                 .build()
                 .expect("settings derived from valid settings are valid")
         });

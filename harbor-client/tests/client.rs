@@ -317,6 +317,12 @@ async fn connection_refused_is_a_network_error_never_sent() {
     assert_eq!(classes(&e), vec!["NetworkError"]);
     assert!(e.never_sent());
     assert!(e.request_id().is_some());
+    // Unlike a refused certificate (tests/tls.rs), a refused connection is worth retrying.
+    assert!(e.is_transient());
+    let Error::Network(network) = &e else {
+        unreachable!("classified as a network error above")
+    };
+    assert!(!network.is_certificate_error());
 }
 
 #[tokio::test(start_paused = true)]
@@ -385,17 +391,39 @@ async fn errors_carry_the_request_id_the_server_saw() {
 #[tokio::test(start_paused = true)]
 async fn retry_after_is_honoured() {
     let server = Server::start(
-        vec![Reply::json(429, "{}").header("retry-after", "30")],
+        vec![
+            Reply::json(429, "{}").header("retry-after", "30"),
+            Reply::json(200, "{}"),
+            Reply::json(429, "{}").header("retry-after", "30"),
+        ],
         |_| Some(Reply::json(200, "{}")),
     )
     .await;
     let c = client(&server);
-    c.set_retry(quick_retry(3));
+    let waits = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&waits);
+    c.set_retry(
+        quick_retry(3)
+            .to_builder()
+            .on_backoff(move |d| seen.lock().unwrap().push(d.wait))
+            .build()
+            .unwrap(),
+    );
     let start = tokio::time::Instant::now();
     c.get_statistics().await.unwrap();
-    // The wait generator says 1 s; the server said 30 s, and that wins (virtual time).
+    // The wait generator says 1 s; the server said 30 s, and that wins (virtual time), in
+    // the wait taken and in the wait the hooks are told.
     assert!(start.elapsed() >= Duration::from_secs(30));
+    assert_eq!(*waits.lock().unwrap(), vec![Some(Duration::from_secs(30))]);
     assert_eq!(server.seen().len(), 2);
+
+    // Without the floor, the generator's 1 s is taken.
+    c.update_retry(|s| s.no_wait_floor()).unwrap();
+    let start = tokio::time::Instant::now();
+    c.get_statistics().await.unwrap();
+    assert!(start.elapsed() < Duration::from_secs(30));
+    assert_eq!(waits.lock().unwrap()[1], Some(Duration::from_secs(1)));
+    assert_eq!(server.seen().len(), 4);
 }
 
 #[tokio::test(start_paused = true)]
@@ -498,12 +526,13 @@ async fn post_is_not_retried_once_sent_unless_opted_in() {
     assert_eq!(server.seen().len(), 8, "opted in globally");
 }
 
-#[tokio::test(start_paused = true)]
-async fn post_is_retried_when_it_never_left() {
+/// Creates a project through a client whose server refuses connections, with `settings`
+/// plus a backoff counter; returns the error and the number of backoffs.
+async fn create_project_never_sent(settings: RetrySettings<Error>) -> (Error, u32) {
     let addr = closed_port().await;
-    let attempts = Arc::new(AtomicU32::new(0));
-    let counter = Arc::clone(&attempts);
-    let settings = quick_retry(3)
+    let backoffs = Arc::new(AtomicU32::new(0));
+    let counter = Arc::clone(&backoffs);
+    let settings = settings
         .to_builder()
         .on_backoff(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
@@ -519,8 +548,28 @@ async fn post_is_retried_when_it_never_left() {
         .create_project(&Default::default(), &Default::default())
         .await
         .unwrap_err();
+    (e, backoffs.load(Ordering::SeqCst))
+}
+
+#[tokio::test(start_paused = true)]
+async fn post_is_retried_when_it_never_left() {
+    let (e, backoffs) = create_project_never_sent(quick_retry(3)).await;
     assert!(e.never_sent());
-    assert_eq!(attempts.load(Ordering::SeqCst), 2, "3 tries, 2 backoffs");
+    assert_eq!(backoffs, 2, "3 tries, 2 backoffs");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_users_giveup_still_applies_to_non_idempotent_operations() {
+    // The user gives up on every network error; the client's own rule for POST would retry
+    // this one (it never left), but both predicates apply: either ends the call.
+    let settings = quick_retry(3)
+        .to_builder()
+        .giveup(|e: &Error| e.never_sent())
+        .build()
+        .unwrap();
+    let (e, backoffs) = create_project_never_sent(settings).await;
+    assert!(e.never_sent());
+    assert_eq!(backoffs, 0, "the user's giveup held");
 }
 
 #[tokio::test(start_paused = true)]

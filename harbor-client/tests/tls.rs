@@ -80,6 +80,35 @@ async fn unknown_ca_is_refused() {
 }
 
 #[tokio::test]
+async fn a_refused_certificate_is_not_retried_by_default() {
+    let (_, addr) = https_server().await;
+    let backoffs = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let counter = Arc::clone(&backoffs);
+    // The client's default settings (60 s of retries for transient errors), plus a counter.
+    let settings = harbor_client::default_retry_settings()
+        .to_builder()
+        .on_backoff(move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        })
+        .build()
+        .unwrap();
+    let e = HarborClient::builder(format!("https://localhost:{}", addr.port()))
+        .basic_auth("admin", "Harbor12345")
+        .retry(settings)
+        .build()
+        .unwrap()
+        .get_statistics()
+        .await
+        .unwrap_err();
+    let Error::Network(network) = &e else {
+        panic!("expected a network error, got {e:?}");
+    };
+    assert!(network.is_certificate_error(), "{e:?}");
+    assert!(!e.is_transient());
+    assert_eq!(backoffs.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
 async fn an_extra_ca_is_trusted() {
     let (ca_pem, addr) = https_server().await;
     let client = builder(addr)

@@ -325,8 +325,43 @@ pub fn policy<R: RetryOutput>() -> Policy<R::Ok, R::Err> {
     Policy::new()
 }
 
+/// One field of the rebuilt `StaticRules`: the new value for the field being set, the old
+/// one moved over for every other (a type-changing struct update, which `..rules` cannot do).
+macro_rules! pick_rule {
+    (exception, exception, $rules:ident, $value:expr) => {
+        $value
+    };
+    (wait, wait, $rules:ident, $value:expr) => {
+        $value
+    };
+    (jitter, jitter, $rules:ident, $value:expr) => {
+        $value
+    };
+    (giveup, giveup, $rules:ident, $value:expr) => {
+        $value
+    };
+    (predicate, predicate, $rules:ident, $value:expr) => {
+        $value
+    };
+    (on_success, on_success, $rules:ident, $value:expr) => {
+        $value
+    };
+    (on_backoff, on_backoff, $rules:ident, $value:expr) => {
+        $value
+    };
+    (on_giveup, on_giveup, $rules:ident, $value:expr) => {
+        $value
+    };
+    (budget, budget, $rules:ident, $value:expr) => {
+        $value
+    };
+    ($field:ident, $set:ident, $rules:ident, $value:expr) => {
+        $rules.$field
+    };
+}
+
 /// Rebuilds a policy with one field of its static rules replaced (and its type changed).
-/// (`macro_rules!` hygiene rules out shadowing a destructured binding, hence one arm per field.)
+/// (`macro_rules!` hygiene rules out shadowing a destructured binding, hence `pick_rule!`.)
 macro_rules! with_rule {
     ($policy:expr, $field:ident = $value:expr) => {{
         let Policy {
@@ -344,148 +379,20 @@ macro_rules! with_rule {
             _types,
         }
     }};
-    (@rules $rules:ident, exception = $value:expr) => {
+    (@rules $rules:ident, $field:ident = $value:expr) => {
         StaticRules {
-                max_tries: $rules.max_tries,
-                max_time: $rules.max_time,
-                log: $rules.log,
-                exception: $value,
-                wait: $rules.wait,
-                jitter: $rules.jitter,
-                giveup: $rules.giveup,
-                predicate: $rules.predicate,
-                on_success: $rules.on_success,
-                on_backoff: $rules.on_backoff,
-                on_giveup: $rules.on_giveup,
-                budget: $rules.budget,
-        }
-    };
-    (@rules $rules:ident, wait = $value:expr) => {
-        StaticRules {
-                max_tries: $rules.max_tries,
-                max_time: $rules.max_time,
-                log: $rules.log,
-                exception: $rules.exception,
-                wait: $value,
-                jitter: $rules.jitter,
-                giveup: $rules.giveup,
-                predicate: $rules.predicate,
-                on_success: $rules.on_success,
-                on_backoff: $rules.on_backoff,
-                on_giveup: $rules.on_giveup,
-                budget: $rules.budget,
-        }
-    };
-    (@rules $rules:ident, jitter = $value:expr) => {
-        StaticRules {
-                max_tries: $rules.max_tries,
-                max_time: $rules.max_time,
-                log: $rules.log,
-                exception: $rules.exception,
-                wait: $rules.wait,
-                jitter: $value,
-                giveup: $rules.giveup,
-                predicate: $rules.predicate,
-                on_success: $rules.on_success,
-                on_backoff: $rules.on_backoff,
-                on_giveup: $rules.on_giveup,
-                budget: $rules.budget,
-        }
-    };
-    (@rules $rules:ident, giveup = $value:expr) => {
-        StaticRules {
-                max_tries: $rules.max_tries,
-                max_time: $rules.max_time,
-                log: $rules.log,
-                exception: $rules.exception,
-                wait: $rules.wait,
-                jitter: $rules.jitter,
-                giveup: $value,
-                predicate: $rules.predicate,
-                on_success: $rules.on_success,
-                on_backoff: $rules.on_backoff,
-                on_giveup: $rules.on_giveup,
-                budget: $rules.budget,
-        }
-    };
-    (@rules $rules:ident, predicate = $value:expr) => {
-        StaticRules {
-                max_tries: $rules.max_tries,
-                max_time: $rules.max_time,
-                log: $rules.log,
-                exception: $rules.exception,
-                wait: $rules.wait,
-                jitter: $rules.jitter,
-                giveup: $rules.giveup,
-                predicate: $value,
-                on_success: $rules.on_success,
-                on_backoff: $rules.on_backoff,
-                on_giveup: $rules.on_giveup,
-                budget: $rules.budget,
-        }
-    };
-    (@rules $rules:ident, on_success = $value:expr) => {
-        StaticRules {
-                max_tries: $rules.max_tries,
-                max_time: $rules.max_time,
-                log: $rules.log,
-                exception: $rules.exception,
-                wait: $rules.wait,
-                jitter: $rules.jitter,
-                giveup: $rules.giveup,
-                predicate: $rules.predicate,
-                on_success: $value,
-                on_backoff: $rules.on_backoff,
-                on_giveup: $rules.on_giveup,
-                budget: $rules.budget,
-        }
-    };
-    (@rules $rules:ident, on_backoff = $value:expr) => {
-        StaticRules {
-                max_tries: $rules.max_tries,
-                max_time: $rules.max_time,
-                log: $rules.log,
-                exception: $rules.exception,
-                wait: $rules.wait,
-                jitter: $rules.jitter,
-                giveup: $rules.giveup,
-                predicate: $rules.predicate,
-                on_success: $rules.on_success,
-                on_backoff: $value,
-                on_giveup: $rules.on_giveup,
-                budget: $rules.budget,
-        }
-    };
-    (@rules $rules:ident, on_giveup = $value:expr) => {
-        StaticRules {
-                max_tries: $rules.max_tries,
-                max_time: $rules.max_time,
-                log: $rules.log,
-                exception: $rules.exception,
-                wait: $rules.wait,
-                jitter: $rules.jitter,
-                giveup: $rules.giveup,
-                predicate: $rules.predicate,
-                on_success: $rules.on_success,
-                on_backoff: $rules.on_backoff,
-                on_giveup: $value,
-                budget: $rules.budget,
-        }
-    };
-    (@rules $rules:ident, budget = $value:expr) => {
-        StaticRules {
-                max_tries: $rules.max_tries,
-                max_time: $rules.max_time,
-                log: $rules.log,
-                exception: $rules.exception,
-                wait: $rules.wait,
-                jitter: $rules.jitter,
-                giveup: $rules.giveup,
-                predicate: $rules.predicate,
-                on_success: $rules.on_success,
-                on_backoff: $rules.on_backoff,
-                on_giveup: $rules.on_giveup,
-                budget: $value,
+            max_tries: pick_rule!(max_tries, $field, $rules, $value),
+            max_time: pick_rule!(max_time, $field, $rules, $value),
+            log: pick_rule!(log, $field, $rules, $value),
+            exception: pick_rule!(exception, $field, $rules, $value),
+            wait: pick_rule!(wait, $field, $rules, $value),
+            jitter: pick_rule!(jitter, $field, $rules, $value),
+            giveup: pick_rule!(giveup, $field, $rules, $value),
+            predicate: pick_rule!(predicate, $field, $rules, $value),
+            on_success: pick_rule!(on_success, $field, $rules, $value),
+            on_backoff: pick_rule!(on_backoff, $field, $rules, $value),
+            on_giveup: pick_rule!(on_giveup, $field, $rules, $value),
+            budget: pick_rule!(budget, $field, $rules, $value),
         }
     };
 }

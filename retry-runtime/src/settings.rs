@@ -13,6 +13,7 @@ use crate::jitter::{Jitter, full_jitter, no_jitter};
 use crate::wait::{IntoSeconds, Last, WaitGen, expo, saturating_secs};
 
 type ErrorPredicate<E> = Arc<dyn Fn(&E) -> bool + Send + Sync>;
+type WaitFloor<E> = Arc<dyn Fn(&E) -> Option<Duration> + Send + Sync>;
 type SharedHook<E> = Arc<dyn Fn(&Details<'_, E>) + Send + Sync>;
 type WaitFactory<E> = Arc<dyn Fn() -> Box<dyn WaitGen<E> + Send> + Send + Sync>;
 type JitterFactory = Arc<dyn Fn() -> Box<dyn Jitter + Send> + Send + Sync>;
@@ -66,6 +67,7 @@ struct Inner<E> {
     raise_on_giveup: bool,
     log: LogConfig,
     budget: Option<RetryBudget>,
+    wait_floor: Option<WaitFloor<E>>,
 }
 
 impl<E> Clone for Inner<E> {
@@ -84,6 +86,7 @@ impl<E> Clone for Inner<E> {
             raise_on_giveup: self.raise_on_giveup,
             log: self.log,
             budget: self.budget.clone(),
+            wait_floor: self.wait_floor.clone(),
         }
     }
 }
@@ -111,6 +114,7 @@ impl<E> Debug for RetrySettings<E> {
             .field("raise_on_giveup", &i.raise_on_giveup)
             .field("log", &i.log)
             .field("budget", &i.budget)
+            .field("wait_floor", &i.wait_floor.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -139,6 +143,7 @@ impl<E: 'static> Inner<E> {
             raise_on_giveup: true,
             log: LogConfig::default(),
             budget: None,
+            wait_floor: None,
         }
     }
 }
@@ -188,6 +193,25 @@ impl<E> RetrySettings<E> {
     /// Whether `error` is in the retried classes (every error when no class was given).
     pub fn catches(&self, error: &E) -> bool {
         self.inner.exception.is_empty() || self.inner.exception.iter().any(|c| c(error))
+    }
+    /// The least wait `error` asks for (see [`RetrySettingsBuilder::wait_floor`]); `None`
+    /// when no floor is set or the error asks for none.
+    pub fn wait_floor(&self, error: &E) -> Option<Duration> {
+        self.inner
+            .wait_floor
+            .as_ref()
+            .and_then(|floor| floor(error))
+    }
+    /// Whether a wait floor is set.
+    pub fn has_wait_floor(&self) -> bool {
+        self.inner.wait_floor.is_some()
+    }
+    /// Whether the give-up predicate holds for `error` (false when none is set).
+    pub fn gives_up(&self, error: &E) -> bool {
+        self.inner
+            .giveup
+            .as_ref()
+            .is_some_and(|giveup| giveup(error))
     }
 }
 
@@ -276,9 +300,74 @@ impl<E: 'static> RetrySettingsBuilder<E> {
         self.jitter(no_jitter as fn(Duration) -> Duration)
     }
 
-    /// A predicate on caught errors: when it holds, the call gives up at once.
+    /// A predicate on caught errors: when it holds, the call gives up at once. Replaces any
+    /// predicate set before (see [`also_giveup`](Self::also_giveup) to add one instead).
     pub fn giveup(mut self, giveup: impl Fn(&E) -> bool + Send + Sync + 'static) -> Self {
         self.inner.giveup = Some(Arc::new(giveup));
+        self
+    }
+
+    /// Adds a give-up predicate to the one already set: the call gives up when either holds
+    /// (the one set before is asked first). For code that derives settings from someone
+    /// else's, such as a client adding its own rule without dropping the user's.
+    ///
+    /// ```
+    /// use retry_runtime::RetrySettings;
+    ///
+    /// #[derive(Debug)]
+    /// enum ApiError { NotFound, Conflict, Unavailable }
+    ///
+    /// let users = RetrySettings::<ApiError>::builder()
+    ///     .giveup(|e| matches!(e, ApiError::NotFound))
+    ///     .build()
+    ///     .unwrap();
+    /// let derived = users
+    ///     .to_builder()
+    ///     .also_giveup(|e| matches!(e, ApiError::Conflict))
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(derived.gives_up(&ApiError::NotFound));
+    /// assert!(derived.gives_up(&ApiError::Conflict));
+    /// assert!(!derived.gives_up(&ApiError::Unavailable));
+    /// ```
+    pub fn also_giveup(mut self, giveup: impl Fn(&E) -> bool + Send + Sync + 'static) -> Self {
+        self.inner.giveup = Some(match self.inner.giveup.take() {
+            Some(first) => Arc::new(move |error: &E| first(error) || giveup(error)),
+            None => Arc::new(giveup),
+        });
+        self
+    }
+
+    /// The least wait an error asks for, such as an HTTP `Retry-After`: before the next
+    /// attempt the call waits the larger of the generator's (jittered) wait and this, still
+    /// cut to the time left under `max_time`. [`Details::wait`] and the backoff log show the
+    /// wait actually taken.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use retry_runtime::RetrySettings;
+    ///
+    /// #[derive(Debug)]
+    /// struct Busy { retry_after: Option<Duration> }
+    ///
+    /// let settings = RetrySettings::<Busy>::builder()
+    ///     .wait_floor(|e| e.retry_after)
+    ///     .build()
+    ///     .unwrap();
+    /// let busy = Busy { retry_after: Some(Duration::from_secs(3)) };
+    /// assert_eq!(settings.wait_floor(&busy), Some(Duration::from_secs(3)));
+    /// ```
+    pub fn wait_floor(
+        mut self,
+        floor: impl Fn(&E) -> Option<Duration> + Send + Sync + 'static,
+    ) -> Self {
+        self.inner.wait_floor = Some(Arc::new(floor));
+        self
+    }
+
+    /// No wait floor (the default).
+    pub fn no_wait_floor(mut self) -> Self {
+        self.inner.wait_floor = None;
         self
     }
 
@@ -514,12 +603,18 @@ impl<T, E: Debug, P: ValueFilter<T>> Rules<T, E> for SettingsRules<E, P> {
     }
     fn next_wait(&mut self, last: Last<'_, E>) -> Option<Duration> {
         let settings = self.settings.as_ref()?;
+        let error = last.error();
         let wait = self
             .wait
             .get_or_insert_with(|| (settings.inner.wait_gen)())
             .next_wait(last)?;
         let jitter = self.jitter.get_or_insert_with(|| (settings.inner.jitter)());
-        Some(jitter.jitter(wait))
+        let wait = jitter.jitter(wait);
+        let floor = match (&settings.inner.wait_floor, error) {
+            (Some(floor), Some(error)) => floor(error),
+            _ => None,
+        };
+        Some(floor.map_or(wait, |floor| wait.max(floor)))
     }
     fn on_success(&self, details: &Details<'_, E>) {
         if let Some(i) = self.inner() {

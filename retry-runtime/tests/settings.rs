@@ -227,3 +227,54 @@ async fn settings_giveup_and_raise_on_giveup() {
     assert_eq!(log.events().len(), 2);
     assert!(log.events().iter().all(|e| e.1 == 1));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_floor_from_the_error_lengthens_the_wait_and_details_show_it() {
+    let log = Log::default();
+    // 503s ask for 5 s (a Retry-After), other errors for nothing; the generator says 1 s.
+    let settings = RetrySettings::<Fail>::builder()
+        .wait_gen(wait::constant().interval(1))
+        .no_jitter()
+        .max_time(12)
+        .wait_floor(|e: &Fail| (e.0 == 503).then(|| secs(5)))
+        .on_backoff(log.hook("backoff"))
+        .on_giveup(log.hook("giveup"))
+        .build()
+        .unwrap();
+    let calls = AtomicU32::new(0);
+    let start = Instant::now();
+    let result = retry_async(&settings, || async {
+        let call = calls.fetch_add(1, Ordering::SeqCst);
+        Err::<(), _>(Fail(if call.is_multiple_of(2) { 503 } else { 500 }))
+    })
+    .await;
+    assert!(result.is_err());
+    let waits: Vec<_> = log
+        .events()
+        .iter()
+        .filter(|e| e.0 == "backoff")
+        .map(|e| (e.2.unwrap(), e.3))
+        .collect();
+    // 503 at 0 s: 5 s; 500 at 5 s: 1 s; 503 at 6 s: 5 s; 500 at 11 s: 1 s (the time left);
+    // the attempt at 12 s is the last.
+    assert_eq!(
+        waits,
+        vec![
+            (secs(5), secs(0)),
+            (secs(1), secs(5)),
+            (secs(5), secs(6)),
+            (secs(1), secs(11)),
+        ]
+    );
+    assert_eq!(start.elapsed(), secs(12));
+    // The floor is cut by the time left, too.
+    let log = Log::default();
+    let settings = settings
+        .to_builder()
+        .max_time(3)
+        .on_backoff(log.hook("backoff"))
+        .build()
+        .unwrap();
+    let _ = retry_async(&settings, || async { Err::<(), _>(Fail(503)) }).await;
+    assert_eq!(log.events()[0].2, Some(secs(3)));
+}
