@@ -185,28 +185,7 @@ impl RetryBudget {
     /// this once per call, before the first attempt.
     #[inline]
     pub fn deposit(&self) {
-        let b = &*self.bucket;
-        if b.deposit == 0 {
-            return;
-        }
-        let mut current = b.balance.load(Ordering::Relaxed);
-        loop {
-            // A full bucket (the healthy steady state) is only read, never written, so calls
-            // sharing a budget do not contend on its cache line.
-            if current >= b.capacity {
-                return;
-            }
-            let next = current.saturating_add(b.deposit).min(b.capacity);
-            match b.balance.compare_exchange_weak(
-                current,
-                next,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return,
-                Err(actual) => current = actual,
-            }
-        }
+        self.credit(self.bucket.deposit);
     }
 
     /// Asks for one retry: withdraws `retry_cost` tokens and returns `true`, or returns `false`
@@ -238,8 +217,16 @@ impl RetryBudget {
     /// Credits a call that succeeded after retrying: returns the cost of its last retry, up to
     /// the capacity (nothing when refunds are off). The engine calls this on such a success.
     pub fn refund(&self) {
+        self.credit(self.bucket.refund);
+    }
+
+    /// Adds `amount` millionths of a token, up to the capacity. A full bucket (the healthy
+    /// steady state) is only read, never written, so calls sharing a budget do not contend on
+    /// its cache line.
+    #[inline]
+    fn credit(&self, amount: u64) {
         let b = &*self.bucket;
-        if b.refund == 0 {
+        if amount == 0 {
             return;
         }
         let mut current = b.balance.load(Ordering::Relaxed);
@@ -247,7 +234,7 @@ impl RetryBudget {
             if current >= b.capacity {
                 return;
             }
-            let next = current.saturating_add(b.refund).min(b.capacity);
+            let next = current.saturating_add(amount).min(b.capacity);
             match b.balance.compare_exchange_weak(
                 current,
                 next,
