@@ -284,6 +284,12 @@ fn policy_chain(
     let output_ty = erase_impl_trait(output);
     // Spanned at the return type: "`()` is not Result-like" points there.
     let mut chain = quote_spanned!(output.span()=> #krate::__private::policy::<#output_ty>());
+    // The error type, named where the return type allows (with `impl Trait` in it, inferred).
+    let error_ty = if contains_infer(output_ty.to_token_stream()) {
+        quote!(_)
+    } else {
+        quote!(<#output_ty as #krate::RetryOutput>::Err)
+    };
     let mut call = |method: &str, span: Span, value: TokenStream| {
         let method = Ident::new(method, span);
         chain.extend(quote!(.#method(#value)));
@@ -303,11 +309,6 @@ fn policy_chain(
         let helper = Ident::new("__retry_is_instance", Span::mixed_site());
         // The error type is named, not inferred: with only the blanket impl in sight, an
         // inferred `E` would be taken from the class itself.
-        let error_ty = if contains_infer(output_ty.to_token_stream()) {
-            quote!(_)
-        } else {
-            quote!(<#output_ty as #krate::RetryOutput>::Err)
-        };
         let checks = value
             .iter()
             .map(|class| quote_spanned!(class.span()=> #helper::<#class, #error_ty>(#error)));
@@ -359,7 +360,27 @@ fn policy_chain(
         call("jitter", key.span(), jitter);
     }
     if let Some(Keyed { key, value }) = &args.giveup {
-        call("giveup", key.span(), value.to_token_stream());
+        let giveup = match value {
+            // A closure gets its parameter type from the setter's bound.
+            Expr::Closure(_) => value.to_token_stream(),
+            // Anything else is called from a closure, for the reason given in `hooks_value`.
+            _ => {
+                let giveup = Ident::new("__retry_giveup", Span::mixed_site());
+                let giveup_at_value = Ident::new(
+                    "__retry_giveup",
+                    Span::mixed_site().located_at(value.span()),
+                );
+                let error = Ident::new("__retry_error", Span::mixed_site());
+                let call = quote_spanned! {value.span()=>
+                    #krate::__private::call_giveup(&#giveup_at_value, #error)
+                };
+                quote! {{
+                    let #giveup = #value;
+                    move |#error: &#error_ty| -> bool { #call }
+                }}
+            }
+        };
+        call("giveup", key.span(), giveup);
     }
     if let Some(Keyed { key, value }) = &args.on_result {
         call("on_result", key.span(), value.to_token_stream());
@@ -370,7 +391,7 @@ fn policy_chain(
         ("on_giveup", &args.on_giveup),
     ] {
         if let Some(Keyed { key, value }) = keyed {
-            call(method, key.span(), hooks_value(value, krate));
+            call(method, key.span(), hooks_value(value, krate, &error_ty));
         }
     }
     if let Some(Keyed { key, value }) = &args.logger {
@@ -449,7 +470,7 @@ fn max_time_value(value: &Expr) -> TokenStream {
 }
 
 /// One hook as is; a list as a tuple (the runtime implements `Hook` for tuples).
-fn hooks_value(list: &HookList, krate: &TokenStream) -> TokenStream {
+fn hooks_value(list: &HookList, krate: &TokenStream, error_ty: &TokenStream) -> TokenStream {
     let hooks = list.hooks.iter().map(|hook| match hook {
         // A closure given to an `H: Hook<E>` bound gets no parameter type from it; a direct
         // `Fn(&Details<'_, E>)` bound lets `|details| ..` infer.
@@ -460,7 +481,21 @@ fn hooks_value(list: &HookList, krate: &TokenStream) -> TokenStream {
                 #helper(#hook)
             }}
         }
-        other => other.to_token_stream(),
+        // Any other hook is called from a closure: a value that is not a hook is then one
+        // error at the value, and the closure still is a hook, so the policy's later bounds
+        // hold (passed as is, the same mistake also failed at `start`).
+        other => {
+            let hook = Ident::new("__retry_hook", Span::mixed_site());
+            // The same binding, located at the value: the error is reported there.
+            let hook_at_value =
+                Ident::new("__retry_hook", Span::mixed_site().located_at(other.span()));
+            let details = Ident::new("__retry_details", Span::mixed_site());
+            let call = quote_spanned!(other.span()=> #krate::Hook::call(&#hook_at_value, #details));
+            quote! {{
+                let #hook = #other;
+                move |#details: &#krate::Details<'_, #error_ty>| #call
+            }}
+        }
     });
     if list.bracketed {
         let hooks: Vec<TokenStream> = hooks.collect();
@@ -699,7 +734,9 @@ mod tests {
             ".start_at(",
             "break '__retry_attempt __retry_exit;",
             ".wait_gen(adder().base(1).value(2))",
-            ".on_backoff((log_backoff, alert))",
+            ".on_backoff((\n",
+            "let __retry_hook = log_backoff;",
+            "::retry_runtime::Hook::call(&__retry_hook, __retry_details)",
             "let token = ::retry_runtime::__private::clone_arg(&token);",
             "value: ::retry_runtime::__private::REDACTED",
             "::core::time::Duration::from_secs(120)",

@@ -26,6 +26,13 @@ pub fn started() -> std::time::Instant {
     crate::sleep::Sleeper::now(&crate::sleep::DefaultSleeper)
 }
 
+/// Calls a `giveup` predicate that `#[retry]` wrapped in a closure: a value that is not a
+/// predicate is reported here, once, at the value.
+#[inline(always)]
+pub fn call_giveup<E, G: Fn(&E) -> bool>(giveup: &G, error: &E) -> bool {
+    giveup(error)
+}
+
 /// Whether an attempt's result is a success (see [`crate::RetryOutput::is_success`]).
 #[inline]
 pub fn is_success<R: crate::RetryOutput>(result: &R) -> bool {
