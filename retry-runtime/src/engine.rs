@@ -623,8 +623,7 @@ where
     /// hook needs it.
     #[inline]
     pub fn start(self, target: &'static str) -> Engine<T, E, Rl, M, S> {
-        let start = (self.rules.enabled() && self.rules.needs_clock()).then(|| self.sleeper.now());
-        Engine::new(self.rules, self.mode, self.sleeper, target, start)
+        Engine::new(self.rules, self.mode, self.sleeper, target, None)
     }
 
     /// Starts one call of `target` that began at `started`, a time read from this policy's
@@ -632,8 +631,7 @@ where
     /// first attempt that failed, and keeps only the start time across it).
     #[inline]
     pub fn start_at(self, target: &'static str, started: Instant) -> Engine<T, E, Rl, M, S> {
-        let start = (self.rules.enabled() && self.rules.needs_clock()).then_some(started);
-        Engine::new(self.rules, self.mode, self.sleeper, target, start)
+        Engine::new(self.rules, self.mode, self.sleeper, target, Some(started))
     }
 }
 
@@ -648,8 +646,7 @@ where
     #[inline]
     pub fn start(self, target: &'static str) -> Engine<T, E, SettingsRules<E, P>, M, S> {
         let rules = SettingsRules::new(self.settings.0, self.rules.predicate);
-        let start = (rules.enabled() && rules.needs_clock()).then(|| self.sleeper.now());
-        Engine::new(rules, self.mode, self.sleeper, target, start)
+        Engine::new(rules, self.mode, self.sleeper, target, None)
     }
 }
 
@@ -672,8 +669,13 @@ where
     Rl: Rules<T, E>,
     S: Sleeper,
 {
+    /// `started`: the call's start time when the caller read it already (the lazy form);
+    /// else the clock is read here. Either way it is kept only if a time limit or a hook
+    /// needs it.
     #[inline]
-    fn new(rules: Rl, mode: M, sleeper: S, target: &'static str, start: Option<Instant>) -> Self {
+    fn new(rules: Rl, mode: M, sleeper: S, target: &'static str, started: Option<Instant>) -> Self {
+        let start = (rules.enabled() && rules.needs_clock())
+            .then(|| started.unwrap_or_else(|| sleeper.now()));
         // Every call earns its share of retries when it starts (Finagle's deposit).
         if rules.enabled()
             && let Some(budget) = rules.budget()
@@ -707,7 +709,16 @@ where
     /// value handed here is returned as is.
     #[inline]
     pub fn finish_success<R: RetryOutput<Ok = T, Err = E>>(self, result: R, args: &[Arg<'_>]) -> R {
-        if self.rules.enabled() && self.rules.has_success_hooks() && result.is_success() {
+        if self.rules.enabled() && result.is_success() {
+            self.run_success_hooks(args);
+        }
+        result
+    }
+
+    /// Runs the success hooks, building `Details` only when there are any.
+    #[inline]
+    fn run_success_hooks(&self, args: &[Arg<'_>]) {
+        if self.rules.has_success_hooks() {
             let details = Details {
                 target: self.target,
                 args,
@@ -719,7 +730,6 @@ where
             };
             self.rules.on_success(&details);
         }
-        result
     }
 
     #[inline]
@@ -756,18 +766,7 @@ where
                     {
                         budget.refund();
                     }
-                    if self.rules.has_success_hooks() {
-                        let details = Details {
-                            target: self.target,
-                            args,
-                            tries: self.attempt,
-                            elapsed: self.elapsed(),
-                            wait: None,
-                            outcome: Outcome::Success,
-                            reason: None,
-                        };
-                        self.rules.on_success(&details);
-                    }
+                    self.run_success_hooks(args);
                 }
                 Step::Return(R::from_result(Ok(value)))
             }

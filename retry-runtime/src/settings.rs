@@ -594,9 +594,7 @@ impl<T, E: Debug, P: ValueFilter<T>> Rules<T, E> for SettingsRules<E, P> {
         self.settings.as_ref().is_some_and(|s| s.catches(error))
     }
     fn gives_up(&self, error: &E) -> bool {
-        self.inner()
-            .and_then(|i| i.giveup.as_ref())
-            .is_some_and(|g| g(error))
+        self.settings.as_ref().is_some_and(|s| s.gives_up(error))
     }
     fn rejects<'v>(&self, value: &'v T) -> Option<&'v dyn Debug> {
         self.predicate.rejects(value)
@@ -610,10 +608,7 @@ impl<T, E: Debug, P: ValueFilter<T>> Rules<T, E> for SettingsRules<E, P> {
             .next_wait(last)?;
         let jitter = self.jitter.get_or_insert_with(|| (settings.inner.jitter)());
         let wait = jitter.jitter(wait);
-        let floor = match (&settings.inner.wait_floor, error) {
-            (Some(floor), Some(error)) => floor(error),
-            _ => None,
-        };
+        let floor = error.and_then(|error| settings.wait_floor(error));
         Some(floor.map_or(wait, |floor| wait.max(floor)))
     }
     fn on_success(&self, details: &Details<'_, E>) {
