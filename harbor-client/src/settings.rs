@@ -71,45 +71,30 @@ pub fn default_retry_budget() -> RetryBudget {
     RetryBudget::default()
 }
 
-/// The settings a client stores: its budget and its `Retry-After` floor added where the
-/// settings carry none of their own.
+/// The settings a client stores: its budget and a wait floor of the error's `Retry-After`
+/// (cut to `retry_after_cap`), each added where the settings carry none of their own. One
+/// builder pass, and none when nothing is added.
 pub(crate) fn with_client_rules(
     settings: RetrySettings<Error>,
     budget: Option<&RetryBudget>,
     retry_after_cap: Duration,
 ) -> RetrySettings<Error> {
-    with_retry_after_floor(with_client_budget(settings, budget), retry_after_cap)
-}
-
-/// The settings with a wait floor of the error's `Retry-After`, cut to `cap`, when they carry
-/// no floor of their own.
-pub(crate) fn with_retry_after_floor(
-    settings: RetrySettings<Error>,
-    cap: Duration,
-) -> RetrySettings<Error> {
-    if settings.has_wait_floor() {
+    let budget = budget.filter(|_| settings.budget().is_none());
+    let floor = !settings.has_wait_floor();
+    if budget.is_none() && !floor {
         return settings;
     }
-    settings
-        .to_builder()
-        .wait_floor(move |e: &Error| e.retry_after().map(|wait| wait.min(cap)))
+    let mut builder = settings.to_builder();
+    if let Some(budget) = budget {
+        builder = builder.budget(budget.clone());
+    }
+    if floor {
+        builder = builder
+            .wait_floor(move |e: &Error| e.retry_after().map(|wait| wait.min(retry_after_cap)));
+    }
+    builder
         .build()
         .expect("settings derived from valid settings are valid")
-}
-
-/// The settings with the client's budget when they carry no budget of their own.
-pub(crate) fn with_client_budget(
-    settings: RetrySettings<Error>,
-    budget: Option<&RetryBudget>,
-) -> RetrySettings<Error> {
-    match budget {
-        Some(budget) if settings.budget().is_none() => settings
-            .to_builder()
-            .budget(budget.clone())
-            .build()
-            .expect("settings derived from valid settings are valid"),
-        _ => settings,
-    }
 }
 
 /// A `runtime` wait generator for [`RetrySettings`]: the server's `Retry-After` (capped at
@@ -270,7 +255,11 @@ mod tests {
     #[test]
     fn the_client_budget_fills_in_only_where_settings_have_none() {
         let client_budget = default_retry_budget();
-        let attached = with_client_budget(default_retry_settings(), Some(&client_budget));
+        let attached = with_client_rules(
+            default_retry_settings(),
+            Some(&client_budget),
+            Duration::from_secs(60),
+        );
         assert!(
             attached
                 .budget()
@@ -283,10 +272,10 @@ mod tests {
             .budget(own.clone())
             .build()
             .unwrap();
-        let kept = with_client_budget(settings, Some(&client_budget));
+        let kept = with_client_rules(settings, Some(&client_budget), Duration::from_secs(60));
         assert!(kept.budget().unwrap().shares_bucket_with(&own));
         assert!(
-            with_client_budget(default_retry_settings(), None)
+            with_client_rules(default_retry_settings(), None, Duration::from_secs(60))
                 .budget()
                 .is_none()
         );
