@@ -155,19 +155,18 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
         BodyKind::AsyncTrait { .. } => {
             strip_rebinding_mut(&mut block, &cloned_names);
             if let Some(original) = item::async_trait_body_mut(&mut block) {
-                let inner = original.clone();
-                let body = retry_loop(
-                    match &inner {
-                        Expr::Block(inner) if inner.label.is_none() && inner.attrs.is_empty() => {
-                            async_attempt(&inner.block, &shadows, &attempt_output, &krate)
-                        }
-                        _ => quote! {
-                            #krate::__private::attempt_async::<#attempt_output, _>(async {
-                                #(#shadows)*
-                                #inner
-                            }).await
-                        },
+                // async-trait writes `{ body }`; any other expression is treated as `{ expr }`.
+                let inner = match &*original {
+                    Expr::Block(inner) if inner.label.is_none() && inner.attrs.is_empty() => {
+                        inner.block.clone()
+                    }
+                    other => Block {
+                        brace_token: Default::default(),
+                        stmts: vec![Stmt::Expr(other.clone(), None)],
                     },
+                };
+                let body = retry_loop(
+                    async_attempt(&inner, &shadows, &attempt_output, &krate),
                     quote!(#engine.sleep(#wait).await),
                 );
                 // Verbatim: no re-parse, so nothing here can panic.
