@@ -11,7 +11,7 @@ use harbor_client::error::StatusError;
 use harbor_client::pagination::parse_next_link;
 use harbor_client::parse_retry_after;
 use proptest::prelude::*;
-use retry_macros_core::args::parse_retry_args;
+use retry_macros_core::args::{KEYS, parse_retry_args};
 
 fn check_link(value: &str) {
     if let Some(target) = parse_next_link(value) {
@@ -113,33 +113,20 @@ fn crash_regressions() {
 
 /// Tokens the attribute's parser knows, to build inputs that get past the first key.
 fn retry_tokens() -> impl Strategy<Value = String> {
-    let key = prop::sample::select(vec![
-        "max_tries",
-        "max_time",
-        "exception",
-        "wait_gen",
-        "jitter",
-        "giveup",
-        "on_success",
-        "on_backoff",
-        "on_giveup",
-        "raise_on_giveup",
-        "on_result",
-        "base",
-        "factor",
-        "max_value",
-        "interval",
-        "value",
-        "logger",
-        "settings",
-        "redact",
-        "skip",
-        "no_clone",
-        "crate",
-        "backoff_log_level",
-        "giveup_log_level",
-        "max_trys",
-    ]);
+    // Every key the parser knows, the wait generator's parameters, and a misspelt key.
+    let keys: Vec<&str> = KEYS
+        .iter()
+        .copied()
+        .chain([
+            "base",
+            "factor",
+            "max_value",
+            "interval",
+            "value",
+            "max_trys",
+        ])
+        .collect();
+    let key = prop::sample::select(keys);
     let value = prop::sample::select(vec![
         "3",
         "0",

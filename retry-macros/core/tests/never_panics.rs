@@ -5,29 +5,11 @@ use std::str::FromStr;
 
 use proc_macro2::TokenStream;
 use proptest::prelude::*;
-use retry_macros_core::{args::parse_retry_args, expand_retry};
+use retry_macros_core::args::{KEYS, parse_retry_args};
+use retry_macros_core::expand_retry;
 
-const VOCABULARY: &[&str] = &[
-    "max_tries",
-    "max_time",
-    "exception",
-    "wait_gen",
-    "jitter",
-    "giveup",
-    "on_success",
-    "on_backoff",
-    "on_giveup",
-    "raise_on_giveup",
-    "on_result",
-    "logger",
-    "backoff_log_level",
-    "giveup_log_level",
-    "sleeper",
-    "settings",
-    "redact",
-    "skip",
-    "no_clone",
-    "crate",
+/// Tokens besides the attribute's keys (`args::KEYS`): values, punctuation, a misspelt key.
+const OTHER_TOKENS: &[&str] = &[
     "base",
     "max_trys",
     "None",
@@ -64,6 +46,11 @@ const VOCABULARY: &[&str] = &[
     "fn",
 ];
 
+/// The vocabulary of the random inputs: every key, then the other tokens.
+fn vocabulary() -> Vec<&'static str> {
+    KEYS.iter().chain(OTHER_TOKENS).copied().collect()
+}
+
 const ITEMS: &[&str] = &[
     "fn f(a: &str, b: String) -> Result<u32, E> { Ok(1) }",
     "async fn f(&mut self, x: Vec<u8>) -> Option<u8> { None }",
@@ -74,9 +61,10 @@ const ITEMS: &[&str] = &[
 ];
 
 fn tokens(words: &[usize]) -> Option<TokenStream> {
+    let vocabulary = vocabulary();
     let text: Vec<&str> = words
         .iter()
-        .map(|i| VOCABULARY[i % VOCABULARY.len()])
+        .map(|i| vocabulary[i % vocabulary.len()])
         .collect();
     TokenStream::from_str(&text.join(" ")).ok()
 }
