@@ -1,5 +1,5 @@
 //! An async fn's body runs inline in the fn's own future, with its `?` and `return` rewritten
-//! into breaks out of the attempt (`retry-macros/src/attempt.rs`). These tests pin that every
+//! into breaks out of the attempt (`retry-macros/core/src/attempt.rs`). These tests pin that every
 //! exit still ends only the attempt, that `?` converts as the compiler's own does, and that
 //! bodies the rewrite cannot see through (unknown macros) keep working.
 
