@@ -69,7 +69,6 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
     let result = Ident::new("__retry_result", Span::mixed_site());
     let returned = Ident::new("__retry_return", Span::mixed_site());
     let wait = Ident::new("__retry_wait", Span::mixed_site());
-    let step = Ident::new("__retry_step", Span::mixed_site());
     // With `raise_on_giveup`, `after_attempt` needs `R: GiveUpValue`; pointing the call at
     // the key puts "this return type has no nothing value" where the user asked for it.
     let after_attempt_span = args
@@ -80,53 +79,78 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
     let after_attempt = Ident::new("after_attempt", after_attempt_span);
     let after_attempt_call = quote!(#engine.#after_attempt(#result, &[#(#details_args),*]));
     let slot = Ident::new("__retry_engine_slot", Span::mixed_site());
-    let retry_loop = |attempt: TokenStream, sleep: TokenStream| {
-        // A statement of its own: the `args` array is a temporary that must be gone before
-        // the sleep is awaited (it holds `&dyn Debug`, which is not `Sync`).
-        let decide_and_wait = quote! {
-            let #step = #after_attempt_call;
-            match #step {
+    let sleep_future = Ident::new("__retry_sleep", Span::mixed_site());
+    let retry_loop = |attempt: TokenStream, waits: Waits| {
+        // One iteration is a block that ends before the sleep is awaited: the attempt's
+        // result, the `Step` holding its error or value, and the `args` array (`&dyn Debug`,
+        // not `Sync`) all die with it, so none of them is alive across the `.await` and the
+        // future is `Send` whenever the body's is (docs/expansion-contract.md). A moved-from
+        // local is not enough: once borrowed (`is_success(&result)`), the compiler keeps its
+        // storage to the end of its scope.
+        let decide = quote! {
+            let #wait = match #after_attempt_call {
                 #krate::__private::Step::Return(#returned) => return #returned,
-                #krate::__private::Step::Wait(#wait) => #sleep,
-            }
+                #krate::__private::Step::Wait(#wait) => #wait,
+            };
         };
-        if let Some(lazy) = lazy {
+        let lazy_engine_ready = lazy.map(|lazy| {
             // Nothing but the start time is needed before the first attempt ends (values
             // free of side effects, nothing to run on success): a first-try success returns
             // before any policy exists, and an async fn's state stores no policy across the
             // first attempt's await.
-            let read_clock = lazy
-                .reads_clock_first
-                .then(|| quote!(let #started = #krate::__private::started();));
             let on_success = if lazy.success_runs_hooks {
                 quote!(#policy.finish_success(#result, &[#(#details_args),*]))
             } else {
                 quote!(#result)
             };
-            return quote! {
-                #read_clock
-                let mut #slot = ::core::option::Option::None;
-                loop {
-                    let #result = #attempt;
-                    if #slot.is_none() {
-                        if #krate::__private::is_success(&#result) {
-                            return #on_success;
-                        }
-                        #slot = ::core::option::Option::Some(#policy);
+            quote! {
+                if #slot.is_none() {
+                    if #krate::__private::is_success(&#result) {
+                        return #on_success;
                     }
-                    let ::core::option::Option::Some(#engine) = &mut #slot else {
-                        continue;
-                    };
-                    #decide_and_wait
+                    #slot = ::core::option::Option::Some(#policy);
                 }
-            };
-        }
-        quote! {
-            let mut #engine = #policy;
-            loop {
-                let #result = #attempt;
-                #decide_and_wait
+                let ::core::option::Option::Some(#engine) = &mut #slot else {
+                    continue;
+                };
             }
+        });
+        let iteration = match waits {
+            Waits::Async => quote! {
+                let #sleep_future = {
+                    let #result = #attempt;
+                    #lazy_engine_ready
+                    #decide
+                    #engine.sleep(#wait)
+                };
+                #sleep_future.await;
+            },
+            Waits::Blocking => quote! {
+                let #result = #attempt;
+                #lazy_engine_ready
+                #decide
+                #engine.sleep_blocking(#wait);
+            },
+        };
+        match lazy {
+            Some(lazy) => {
+                let read_clock = lazy
+                    .reads_clock_first
+                    .then(|| quote!(let #started = #krate::__private::started();));
+                quote! {
+                    #read_clock
+                    let mut #slot = ::core::option::Option::None;
+                    loop {
+                        #iteration
+                    }
+                }
+            }
+            None => quote! {
+                let mut #engine = #policy;
+                loop {
+                    #iteration
+                }
+            },
         }
     };
 
@@ -135,7 +159,7 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
             strip_mut(&mut sig, &cloned_names);
             let body = retry_loop(
                 async_attempt(&block, &shadows, &attempt_output, &krate),
-                quote!(#engine.sleep(#wait).await),
+                Waits::Async,
             );
             quote!(#(#attrs)* #vis #sig { #body })
         }
@@ -148,7 +172,7 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
                         #block
                     })
                 },
-                quote!(#engine.sleep_blocking(#wait)),
+                Waits::Blocking,
             );
             quote!(#(#attrs)* #vis #sig { #body })
         }
@@ -167,7 +191,7 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
                 };
                 let body = retry_loop(
                     async_attempt(&inner, &shadows, &attempt_output, &krate),
-                    quote!(#engine.sleep(#wait).await),
+                    Waits::Async,
                 );
                 // Verbatim: no re-parse, so nothing here can panic.
                 *original = Expr::Verbatim(quote!({ #body }));
@@ -175,6 +199,15 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
             quote!(#(#attrs)* #vis #sig #block)
         }
     }
+}
+
+/// How the loop waits between attempts.
+#[derive(Clone, Copy)]
+enum Waits {
+    /// `engine.sleep(wait)`, a future awaited after the iteration's block has ended.
+    Async,
+    /// `engine.sleep_blocking(wait)`, in the iteration.
+    Blocking,
 }
 
 /// One attempt of an async body: inline in the fn's future as a labelled block when every
