@@ -50,12 +50,14 @@ impl Ctx {
         })
     }
 
-    /// A query parameter.
+    /// A query parameter: its last value, with an empty value as absent (go-swagger's binding).
     pub fn query(&self, name: &str) -> Option<&str> {
         self.query
             .iter()
+            .rev()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
     }
 
     /// A boolean query parameter (`true`/`false`), absent as `None`.

@@ -9,14 +9,17 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use http_body_util::BodyExt as _;
 use percent_encoding::percent_decode_str;
 use rand::Rng;
 
 use crate::auth::{self, Identity};
 use crate::context::{Body, Ctx, Reply};
-use crate::errors::{ApiError, error_body};
+use crate::errors::{ApiError, ERROR_CONTENT_TYPE, error_body};
 use crate::faults::Fault;
 use crate::handlers;
+use crate::operation::OpSpec;
+use crate::recorder::RecordedAnswer;
 use crate::router::{API_BASE, RouteMatch};
 use crate::server::Shared;
 use crate::session::{COOKIE_NAME, CSRF_HEADER};
@@ -44,9 +47,13 @@ pub(crate) async fn dispatch(State(shared): State<Arc<Shared>>, request: Request
         .filter(|v| !v.is_empty())
         .map(str::to_owned)
         .unwrap_or_else(new_request_id);
+    let uri = request.uri().to_string();
     let (op_id, mut response) = answer(&shared, request).await;
     if response.extensions().get::<ResetConnection>().is_none() {
         decorate(&shared, &mut response, &request_id);
+        if shared.recorder.enabled() {
+            response = record(&shared, op_id, &method, uri, response).await;
+        }
     }
     tracing::info!(
         target: "harbor_sim::request",
@@ -57,6 +64,40 @@ pub(crate) async fn dispatch(State(shared): State<Arc<Shared>>, request: Request
     );
     response
 }
+
+/// Copies an answer into the recorder and hands it on unchanged (bodies are in memory).
+async fn record(
+    shared: &Shared,
+    operation: &'static str,
+    method: &Method,
+    uri: String,
+    response: Response,
+) -> Response {
+    let (parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    shared.recorder.push(RecordedAnswer {
+        operation,
+        method: method.to_string(),
+        uri,
+        status: parts.status.as_u16(),
+        content_type: parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        injected: parts.extensions.get::<Injected>().is_some(),
+        body: body.clone(),
+    });
+    Response::from_parts(parts, AxumBody::from(body))
+}
+
+/// Marks an answer shaped by an injected fault, so conformance checks can leave it out.
+#[derive(Debug, Clone, Copy)]
+struct Injected;
 
 fn new_request_id() -> String {
     let n: u128 = rand::rng().random();
@@ -88,15 +129,22 @@ fn decorate(shared: &Shared, response: &mut Response, request_id: &str) {
 
 async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
     let (parts, body) = request.into_parts();
+    // go-swagger's router answers what matches no operation (Harbor passes its errors on).
+    let path_not_found = || ApiError::not_found(format!("path {} was not found", parts.uri.path()));
     let Some(rest) = parts.uri.path().strip_prefix(API_BASE) else {
-        return ("", ApiError::not_found("not found").into_response());
+        return ("", path_not_found().into_response());
     };
     let (op, path_params) = match shared.routes.route(parts.method.as_str(), rest) {
         RouteMatch::Found { op, params } => (op, params),
-        RouteMatch::MethodNotAllowed => {
-            return ("", ApiError::method_not_allowed().into_response());
+        RouteMatch::MethodNotAllowed { allowed } => {
+            let message = format!(
+                "method {} is not allowed, but [{}] are",
+                parts.method,
+                allowed.join(",")
+            );
+            return ("", ApiError::method_not_allowed(message).into_response());
         }
-        RouteMatch::NotFound => return ("", ApiError::not_found("not found").into_response()),
+        RouteMatch::NotFound => return ("", path_not_found().into_response()),
     };
     shared.counters.received(op.id);
 
@@ -118,9 +166,6 @@ async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
         auth::authenticate(&state, auth_header)
     };
     let identity = match identity {
-        Ok(Identity::Anonymous) if !ANONYMOUS_OK.contains(&op.id) => {
-            return (op.id, ApiError::unauthorized().into_response());
-        }
         Ok(identity) => identity,
         Err(_) => return (op.id, ApiError::unauthorized().into_response()),
     };
@@ -147,8 +192,12 @@ async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
         identity,
         path: parts.uri.path().to_owned(),
     };
+    // go-swagger binds and validates before Harbor's handler checks who is calling.
     if let Err(e) = validate(&ctx) {
         return (op.id, e.into_response());
+    }
+    if matches!(ctx.identity, Identity::Anonymous) && !ANONYMOUS_OK.contains(&op.id) {
+        return (op.id, ApiError::unauthorized().into_response());
     }
 
     let fault = shared.faults.draw(op.id);
@@ -166,12 +215,14 @@ async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
                 error_body(status, fault_code(status), "injected fault")
                     .to_string()
                     .into(),
+                ERROR_CONTENT_TYPE,
             );
             if let Some(ra) = retry_after
                 && let Ok(v) = HeaderValue::from_str(&ra.header_value())
             {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }
+            response.extensions_mut().insert(Injected);
             return (op.id, response);
         }
         Some(Fault::Reset) => {
@@ -190,15 +241,23 @@ async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
     {
         shared.counters.write_applied(op.id);
     }
-    let response = match (result, fault) {
+    let injected = matches!(
+        fault,
+        Some(Fault::ApplyThenFail { .. } | Fault::Truncated | Fault::NotJson)
+    );
+    let mut response = match (result, fault) {
         (Ok(_), Some(Fault::ApplyThenFail { status })) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            json_response(status, error_body(status, "UNKNOWN", "").to_string().into())
+            json_response(
+                status,
+                error_body(status, "UNKNOWN", "").to_string().into(),
+                ERROR_CONTENT_TYPE,
+            )
         }
         (Ok(reply), Some(Fault::Truncated)) => {
             let bytes = reply_bytes(&reply);
             let cut = bytes.slice(0..bytes.len() / 2);
-            json_response(StatusCode::OK, cut)
+            json_response(StatusCode::OK, cut, op.produces)
         }
         (Ok(_), Some(Fault::NotJson)) => {
             let mut r = (
@@ -210,9 +269,12 @@ async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
             r
         }
-        (Ok(reply), _) => into_response(reply, parts.method == Method::HEAD),
+        (Ok(reply), _) => into_response(op, reply, parts.method == Method::HEAD),
         (Err(e), _) => e.into_response(),
     };
+    if injected {
+        response.extensions_mut().insert(Injected);
+    }
     (op.id, response)
 }
 
@@ -251,20 +313,21 @@ fn reply_bytes(reply: &Reply) -> Bytes {
     }
 }
 
-fn json_response(status: StatusCode, body: Bytes) -> Response {
+fn json_response(status: StatusCode, body: Bytes, content_type: &'static str) -> Response {
     let mut r = (status, body).into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
 }
 
-fn into_response(reply: Reply, head: bool) -> Response {
+/// A handler's reply as Harbor sends it. The media type is the operation's `produces` from
+/// the spec (go-swagger sets it from the route); an answer without a body has no
+/// `Content-Type` (go-swagger's responders remove it from empty answers).
+fn into_response(op: &OpSpec, reply: Reply, head: bool) -> Response {
     let (body, content_type) = match reply.body {
         Body::Empty => (Bytes::new(), None),
-        Body::Json(b) => (b, Some("application/json")),
-        Body::Text(t) => (Bytes::from(t), Some("text/plain; charset=utf-8")),
+        Body::Json(b) => (b, Some(op.produces)),
+        Body::Text(t) => (Bytes::from(t), Some(op.produces)),
     };
     let mut response = Response::new(if head {
         AxumBody::empty()

@@ -47,11 +47,11 @@ impl ApiError {
     }
 
     /// 405 `METHOD_NOT_ALLOWED`.
-    pub fn method_not_allowed() -> Self {
+    pub fn method_not_allowed(message: impl Into<String>) -> Self {
         Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "METHOD_NOT_ALLOWED",
-            "method not allowed",
+            message,
         )
     }
 
@@ -89,17 +89,22 @@ pub fn error_body(status: StatusCode, code: &str, message: &str) -> serde_json::
     }
 }
 
-/// `{"code":"UNKNOWN","message":"internal server error"}`, Harbor's body for every 5xx.
+/// `{"errors":[{"code":"UNKNOWN","message":"internal server error"}]}`, Harbor's body for
+/// every 5xx: `SendError` in `src/lib/http/error.go` logs the cause and sends only this.
 pub fn server_error_body() -> serde_json::Value {
-    json!({ "code": "UNKNOWN", "message": "internal server error" })
+    json!({ "errors": [{ "code": "UNKNOWN", "message": "internal server error" }] })
 }
+
+/// The `Content-Type` of every error answer (`SendError` in `src/lib/http/error.go`).
+pub const ERROR_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, self.body().to_string()).into_response();
+        // Harbor writes the body with a trailing newline (`fmt.Fprintln`).
+        let mut response = (self.status, format!("{}\n", self.body())).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
+            HeaderValue::from_static(ERROR_CONTENT_TYPE),
         );
         response
     }

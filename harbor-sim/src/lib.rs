@@ -48,7 +48,6 @@
 
 mod admin;
 pub mod auth;
-pub mod body_models;
 pub mod context;
 mod counters;
 mod dispatch;
@@ -58,6 +57,7 @@ pub mod handlers;
 pub mod operation;
 pub mod pagination;
 pub mod query;
+mod recorder;
 pub mod router;
 mod server;
 mod session;
@@ -67,11 +67,12 @@ pub mod validate;
 pub use counters::OpCounts;
 pub use errors::{ApiError, ApiResult};
 pub use faults::{Fault, FaultError, FaultRule, RetryAfter, Trigger};
+pub use recorder::RecordedAnswer;
 pub use server::{RunningSimulator, SimHandle, Simulator, SimulatorBuilder};
 pub use state::SimState;
 pub use state::seed::{SEED_ROBOT_SECRET, SEED_USER_PASSWORD};
 
 /// Every operation the simulator routes (Harbor v2.0's 203).
 pub fn operations() -> &'static [operation::OpSpec] {
-    &operation::TABLE
+    operation::TABLE
 }

@@ -1,13 +1,12 @@
-//! The simulator's view of one Harbor operation: what the router and validators need,
-//! derived from `harbor_client::operations`, the single source of truth.
+//! The simulator's view of one Harbor operation: what the router, the validators and the
+//! answer's headers need. The table itself is generated from Harbor's spec by
+//! `cargo xtask codegen` into `generated/operations.rs`; nothing here comes from a client.
 
-use std::sync::LazyLock;
+#[path = "generated/operations.rs"]
+mod generated;
 
-use harbor_client::operations::{OPERATIONS, Operation, ParamLocation};
-
-/// Every Harbor operation (203), in spec order, built once from the client's table.
-pub static TABLE: LazyLock<Vec<OpSpec>> =
-    LazyLock::new(|| OPERATIONS.iter().map(OpSpec::from_client).collect());
+/// Every Harbor operation (203), in spec order.
+pub static TABLE: &[OpSpec] = &generated::OPERATIONS;
 
 /// Where a parameter travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,11 +34,11 @@ pub enum ParamKind {
     String,
     /// A comma-separated list.
     Array,
-    /// A JSON document.
+    /// A JSON document, checked against the operation's request schema.
     Body,
 }
 
-/// One parameter of an operation.
+/// One parameter of an operation, with the constraints the spec puts on it.
 #[derive(Debug, Clone, Copy)]
 pub struct ParamSpec {
     /// The name on the wire (`project_name_or_id`, `page_size`, `X-Request-Id`).
@@ -50,8 +49,18 @@ pub struct ParamSpec {
     pub required: bool,
     /// Its wire type.
     pub kind: ParamKind,
-    /// For a body: the `harbor_client::models` type it must deserialize into.
-    pub model: Option<&'static str>,
+    /// The spec's `format` (`int64`, `int32`, ...).
+    pub format: Option<&'static str>,
+    /// The allowed values, when the spec lists them.
+    pub enum_values: &'static [&'static str],
+    /// The largest allowed number.
+    pub maximum: Option<i64>,
+    /// The smallest allowed number.
+    pub minimum: Option<i64>,
+    /// The longest allowed string.
+    pub max_length: Option<u64>,
+    /// The shortest allowed string.
+    pub min_length: Option<u64>,
 }
 
 /// The shape of a successful answer's body.
@@ -63,8 +72,17 @@ pub enum Shape {
     Object,
     /// A JSON array.
     Array,
-    /// Plain text.
+    /// Plain text (or a file).
     Text,
+}
+
+/// One answer the spec documents for an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answer {
+    /// The status code.
+    pub status: u16,
+    /// Whether the spec gives the answer a body schema.
+    pub has_schema: bool,
 }
 
 /// One Harbor operation as the simulator routes it.
@@ -72,71 +90,25 @@ pub enum Shape {
 pub struct OpSpec {
     /// Harbor's `operationId` (`getProject`, `CreateRobot`).
     pub id: &'static str,
-    /// The `harbor_client` method that calls it (`get_project`).
-    pub method_name: &'static str,
     /// The HTTP method in upper case.
     pub method: &'static str,
     /// The path template relative to `/api/v2.0`, with `{param}` segments.
     pub path: &'static str,
     /// Whether the operation takes `page` / `page_size` and answers with paging headers.
     pub paginated: bool,
-    /// The status of a successful answer.
+    /// The status of a successful answer (the first 2xx the spec lists).
     pub success_status: u16,
     /// The shape of a successful answer's body.
     pub shape: Shape,
+    /// The media type of a successful answer (`application/json`, `text/plain`, `text/csv`).
+    pub produces: &'static str,
     /// Its parameters.
     pub params: &'static [ParamSpec],
-    /// The answer's model as the client's table writes it (`Project`, `[Project]`).
-    pub response_model: Option<&'static str>,
+    /// Every answer the spec documents.
+    pub answers: &'static [Answer],
 }
 
 impl OpSpec {
-    /// The simulator's view of one entry of `harbor_client::operations::OPERATIONS`.
-    pub fn from_client(op: &'static Operation) -> Self {
-        let params: Vec<ParamSpec> = op
-            .params
-            .iter()
-            .map(|p| ParamSpec {
-                name: p.name,
-                location: match p.location {
-                    ParamLocation::Path => ParamIn::Path,
-                    ParamLocation::Query => ParamIn::Query,
-                    ParamLocation::Header => ParamIn::Header,
-                    ParamLocation::Body => ParamIn::Body,
-                },
-                required: p.required,
-                kind: match p.kind {
-                    "integer" => ParamKind::Integer,
-                    "number" => ParamKind::Number,
-                    "boolean" => ParamKind::Boolean,
-                    "array" => ParamKind::Array,
-                    "string" if p.location != ParamLocation::Body => ParamKind::String,
-                    _ => ParamKind::Body,
-                },
-                model: p.kind.strip_prefix("model:"),
-            })
-            .collect();
-        let shape = match op.response_model {
-            None => Shape::Empty,
-            Some(_) if op.produces_text => Shape::Text,
-            Some("string" | "file") => Shape::Text,
-            Some(m) if m.starts_with('[') => Shape::Array,
-            Some(_) => Shape::Object,
-        };
-        Self {
-            id: op.id,
-            method_name: op.method_name,
-            method: op.http_method,
-            path: op.path,
-            paginated: op.paginated,
-            success_status: op.success_status,
-            shape,
-            // Built once per process (see `table`), so leaking the small slice is bounded.
-            params: Box::leak(params.into_boxed_slice()),
-            response_model: op.response_model,
-        }
-    }
-
     /// Whether the operation changes state (anything but GET and HEAD).
     pub fn is_write(&self) -> bool {
         !matches!(self.method, "GET" | "HEAD")
@@ -147,5 +119,15 @@ impl OpSpec {
         self.params
             .iter()
             .find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The body parameter, when the operation takes one.
+    pub fn body_param(&self) -> Option<&ParamSpec> {
+        self.params.iter().find(|p| p.location == ParamIn::Body)
+    }
+
+    /// Looks an operation up by its `operationId`.
+    pub fn by_id(id: &str) -> Option<&'static OpSpec> {
+        TABLE.iter().find(|op| op.id == id)
     }
 }

@@ -74,8 +74,14 @@ impl PageRequest {
     }
 
     /// Harbor's `Link` header for this page, or `None` when there is neither a previous nor
-    /// a next page. `path` is the request's path (with `/api/v2.0`); `query` its other
-    /// parameters, kept in the links as Harbor keeps them.
+    /// a next page. `path` is the request's path (with `/api/v2.0`, as received); `query` its
+    /// parameters in request order, decoded.
+    ///
+    /// Harbor's rule (`Links` in `src/server/v2.0/handler/base.go`): `prev` when
+    /// `page > 1` and the previous page still holds items, `next` when items follow this
+    /// page. Each link's query is the request's, with `page` and `page_size` set, encoded by
+    /// Go's `url.Values.Encode` (keys sorted) and then unescaped again, so it goes out
+    /// decoded; the `next` link starts from the `prev` link's query, as Harbor's does.
     pub fn link_header(
         &self,
         path: &str,
@@ -86,43 +92,70 @@ impl PageRequest {
             return None;
         }
         let mut links = Vec::new();
-        if self.page > 1 {
-            links.push(format!(
-                "<{}>; rel=\"prev\"",
-                self.url(path, query, self.page - 1)
-            ));
+        let mut values = GoValues::from_pairs(query);
+        if self.page > 1 && (self.page - 1).saturating_mul(self.page_size) < total {
+            let raw = self.link_query(&mut values, self.page - 1);
+            links.push(format!("<{path}?{raw}>; rel=\"prev\""));
+            values = GoValues::parse(&raw);
         }
         if self.page.saturating_mul(self.page_size) < total {
-            links.push(format!(
-                "<{}>; rel=\"next\"",
-                self.url(path, query, self.page + 1)
-            ));
+            let raw = self.link_query(&mut values, self.page + 1);
+            links.push(format!("<{path}?{raw}>; rel=\"next\""));
         }
         (!links.is_empty()).then(|| links.join(" , "))
     }
 
-    fn url(&self, path: &str, query: &[(String, String)], page: u64) -> String {
-        // Go's url.Values.Encode sorts keys; Harbor's links come out that way.
-        let mut pairs: Vec<(String, String)> = query
-            .iter()
-            .filter(|(k, _)| k != "page" && k != "page_size")
-            .cloned()
-            .chain([
-                ("page".to_owned(), page.to_string()),
-                ("page_size".to_owned(), self.page_size.to_string()),
-            ])
-            .collect();
-        pairs.sort_by(|a, b| a.0.cmp(&b.0));
-        let encoded: Vec<String> = pairs
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect();
-        format!("{path}?{}", encoded.join("&"))
+    fn link_query(&self, values: &mut GoValues, page: u64) -> String {
+        values.set("page", page.to_string());
+        values.set("page_size", self.page_size.to_string());
+        query_unescape(&values.encode())
     }
 }
 
-fn encode(s: &str) -> String {
-    // Go's QueryEscape: unreserved bytes stay, space is '+', the rest is %XX.
+/// Go's `url.Values`: each key's values in order, keys sorted when encoded.
+#[derive(Debug, Default)]
+struct GoValues(std::collections::BTreeMap<String, Vec<String>>);
+
+impl GoValues {
+    fn from_pairs(pairs: &[(String, String)]) -> Self {
+        let mut values = Self::default();
+        for (k, v) in pairs {
+            values.0.entry(k.clone()).or_default().push(v.clone());
+        }
+        values
+    }
+
+    /// `url.ParseQuery`: `&`-separated pairs, `+` is a space, a pair that does not decode is
+    /// dropped.
+    fn parse(raw: &str) -> Self {
+        let mut values = Self::default();
+        for pair in raw.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            if let (Some(k), Some(v)) = (go_unescape(k), go_unescape(v)) {
+                values.0.entry(k).or_default().push(v);
+            }
+        }
+        values
+    }
+
+    fn set(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), vec![value]);
+    }
+
+    /// `url.Values.Encode`.
+    fn encode(&self) -> String {
+        let mut out = Vec::new();
+        for (k, vs) in &self.0 {
+            for v in vs {
+                out.push(format!("{}={}", query_escape(k), query_escape(v)));
+            }
+        }
+        out.join("&")
+    }
+}
+
+/// Go's `url.QueryEscape`: unreserved bytes stay, space is `+`, the rest is `%XX`.
+fn query_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
@@ -134,6 +167,37 @@ fn encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// Go's `url.QueryUnescape`: `+` is a space, `%XX` a byte; `None` on a malformed escape.
+fn go_unescape(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Unescapes an encoded query as Harbor does before putting it in a link (it cannot fail on
+/// what [`GoValues::encode`] produced).
+fn query_unescape(encoded: &str) -> String {
+    go_unescape(encoded).unwrap_or_else(|| encoded.to_owned())
 }
 
 #[cfg(test)]
@@ -189,7 +253,28 @@ mod tests {
         assert_eq!(
             last.link_header("/api/v2.0/projects", &[("q".into(), "name=~a".into())], 35)
                 .unwrap(),
-            "</api/v2.0/projects?page=3&page_size=10&q=name%3D~a>; rel=\"prev\""
+            "</api/v2.0/projects?page=3&page_size=10&q=name=~a>; rel=\"prev\""
+        );
+        // Past the end: no prev (the previous page is empty too), no next.
+        let beyond = PageRequest {
+            page: 9,
+            page_size: 10,
+        };
+        assert_eq!(beyond.link_header("/api/v2.0/projects", &[], 35), None);
+        // Empty parameters stay in the links, as Harbor copies the request's query.
+        let with_empty = PageRequest {
+            page: 1,
+            page_size: 10,
+        };
+        assert_eq!(
+            with_empty
+                .link_header(
+                    "/api/v2.0/projects",
+                    &[("page".into(), "".into()), ("q".into(), "".into())],
+                    35
+                )
+                .unwrap(),
+            "</api/v2.0/projects?page=2&page_size=10&q=>; rel=\"next\""
         );
         assert_eq!(
             PageRequest::default().link_header("/api/v2.0/projects", &[], 10),

@@ -39,7 +39,10 @@ pub enum RouteMatch {
         params: Vec<(&'static str, String)>,
     },
     /// The path exists, but not for this method.
-    MethodNotAllowed,
+    MethodNotAllowed {
+        /// The methods the path takes, in table order.
+        allowed: Vec<&'static str>,
+    },
     /// No template matches the path.
     NotFound,
 }
@@ -98,7 +101,7 @@ impl RouteTable {
             return RouteMatch::NotFound;
         };
         let mut best: Option<&Route> = None;
-        let mut path_exists = false;
+        let mut allowed = Vec::new();
         for route in candidates {
             let fits = route.segments.iter().zip(&raw).all(|(seg, raw)| match seg {
                 Segment::Literal(lit) => lit == raw,
@@ -107,7 +110,9 @@ impl RouteTable {
             if !fits {
                 continue;
             }
-            path_exists = true;
+            if !allowed.contains(&route.op.method) {
+                allowed.push(route.op.method);
+            }
             if route.op.method == method && best.is_none_or(|b| route.literals > b.literals) {
                 best = Some(route);
             }
@@ -128,7 +133,7 @@ impl RouteTable {
                     params,
                 }
             }
-            None if path_exists => RouteMatch::MethodNotAllowed,
+            None if !allowed.is_empty() => RouteMatch::MethodNotAllowed { allowed },
             None => RouteMatch::NotFound,
         }
     }
@@ -167,7 +172,7 @@ mod tests {
 
     #[test]
     fn literal_segments_beat_parameters() {
-        let table = RouteTable::new(&OPERATIONS);
+        let table = RouteTable::new(OPERATIONS);
         assert_eq!(
             found(&table, "GET", "/users/current").0,
             "getCurrentUserInfo"
@@ -181,7 +186,7 @@ mod tests {
 
     #[test]
     fn differently_named_parameters_share_a_position() {
-        let table = RouteTable::new(&OPERATIONS);
+        let table = RouteTable::new(OPERATIONS);
         assert_eq!(found(&table, "GET", "/projects/demo").0, "getProject");
         let (id, params) = found(&table, "GET", "/projects/demo/repositories/team%252Fapp");
         assert_eq!(id, "getRepository");
@@ -190,7 +195,7 @@ mod tests {
 
     #[test]
     fn trailing_slash_is_optional() {
-        let table = RouteTable::new(&OPERATIONS);
+        let table = RouteTable::new(OPERATIONS);
         assert_eq!(
             found(&table, "GET", "/projects/1/metadatas").0,
             "listProjectMetadatas"
@@ -203,11 +208,11 @@ mod tests {
 
     #[test]
     fn unknown_paths_and_methods_are_told_apart() {
-        let table = RouteTable::new(&OPERATIONS);
+        let table = RouteTable::new(OPERATIONS);
         assert!(matches!(table.route("GET", "/nope"), RouteMatch::NotFound));
         assert!(matches!(
             table.route("PATCH", "/projects"),
-            RouteMatch::MethodNotAllowed
+            RouteMatch::MethodNotAllowed { .. }
         ));
         assert!(matches!(
             table.route("GET", "/projects/demo/repositories/a/b"),

@@ -18,6 +18,7 @@ use crate::dispatch::{ResetConnection, dispatch};
 use crate::errors::ApiResult;
 use crate::faults::{FaultError, FaultPlan, FaultRule};
 use crate::operation::OpSpec;
+use crate::recorder::{RecordedAnswer, Recorder};
 use crate::router::RouteTable;
 use crate::session::Sessions;
 use crate::state::SimState;
@@ -31,6 +32,7 @@ pub(crate) struct Shared {
     pub(crate) faults: FaultPlan,
     pub(crate) counters: Counters,
     pub(crate) sessions: Sessions,
+    pub(crate) recorder: Recorder,
 }
 
 /// How to start a simulator.
@@ -49,6 +51,7 @@ pub struct SimulatorBuilder {
     admin_user: String,
     admin_password: String,
     seed: bool,
+    record_answers: bool,
 }
 
 impl Default for SimulatorBuilder {
@@ -58,6 +61,7 @@ impl Default for SimulatorBuilder {
             admin_user: "admin".into(),
             admin_password: "Harbor12345".into(),
             seed: false,
+            record_answers: false,
         }
     }
 }
@@ -82,6 +86,23 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Whether to keep a copy of every answer (off by default), for conformance checks that
+    /// read them back with [`SimHandle::answers`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = harbor_sim::Simulator::builder().record_answers(true).start().await?;
+    /// reqwest::get(format!("{}/ping", sim.api_url())).await.unwrap();
+    /// let answers = sim.handle().answers();
+    /// assert_eq!((answers[0].operation, answers[0].status), ("getPing", 200));
+    /// # Ok(()) }
+    /// ```
+    pub fn record_answers(mut self, record: bool) -> Self {
+        self.record_answers = record;
+        self
+    }
+
     /// Binds the port and starts serving on the current tokio runtime.
     pub async fn start(self) -> std::io::Result<RunningSimulator> {
         let mut state = SimState::with_admin(&self.admin_user, &self.admin_password);
@@ -90,7 +111,8 @@ impl SimulatorBuilder {
                 .seed_demo()
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
         }
-        let ops: &'static [OpSpec] = &crate::operation::TABLE;
+        let ops: &'static [OpSpec] = crate::operation::TABLE;
+        crate::validate::warm_up();
         let shared = Arc::new(Shared {
             routes: RouteTable::new(ops),
             initial: state.clone(),
@@ -98,6 +120,7 @@ impl SimulatorBuilder {
             faults: FaultPlan::default(),
             counters: Counters::new(ops.iter().map(|o| o.id)),
             sessions: Sessions::default(),
+            recorder: Recorder::new(self.record_answers),
         });
         let listener = TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
@@ -293,6 +316,12 @@ impl SimHandle {
     /// Zeroes every counter.
     pub fn reset_counters(&self) {
         self.shared.counters.reset();
+    }
+
+    /// The answers recorded since the last call, oldest first, emptying the record; always
+    /// empty unless [`SimulatorBuilder::record_answers`] turned recording on.
+    pub fn answers(&self) -> Vec<RecordedAnswer> {
+        self.shared.recorder.take()
     }
 
     /// How many operations are routed.

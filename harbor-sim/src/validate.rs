@@ -1,83 +1,462 @@
-//! Checks a request against its operation's parameter types before any handler runs, as
-//! Harbor's generated validators do: wrong types and missing required values are 422,
-//! a body that is not JSON is 400.
+//! Checks a request against its operation before any handler runs, as the go-swagger layer in
+//! front of Harbor's handlers does: parameters by their spec type and constraints, the body
+//! against the operation's JSON Schema (generated from the spec into
+//! `generated/schemas.json`). Every failure is 422 with go-swagger's message, which Harbor
+//! passes on as `{"errors":[{"code":"UNPROCESSABLE_ENTITY","message":"validation failure
+//! list:\n..."}]}` (`src/lib/http/error.go`, `apiError`).
+//!
+//! Empty query and header values count as absent, as in go-swagger's binders ("empty values
+//! pass all other validations"); a repeated query parameter counts by its last value.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::paths::LocationSegment;
+use jsonschema::{Draft, Validator};
+use serde_json::Value;
 
 use crate::context::Ctx;
 use crate::errors::{ApiError, ApiResult};
-use crate::operation::{ParamIn, ParamKind};
+use crate::operation::{OpSpec, ParamIn, ParamKind, ParamSpec, TABLE};
 
-/// Validates query, header and body parameters of a routed request.
+/// The generated JSON Schemas: `definitions`, `requests` by operation id, `responses` by
+/// operation id and status.
+pub const SCHEMAS_JSON: &str = include_str!("generated/schemas.json");
+
+/// The request-body validators, compiled once per process.
+static REQUEST_VALIDATORS: LazyLock<HashMap<&'static str, Validator>> =
+    LazyLock::new(compile_request_validators);
+
+/// Compiles the request-body validators now rather than on the first request.
+pub fn warm_up() {
+    LazyLock::force(&REQUEST_VALIDATORS);
+}
+
+fn compile_request_validators() -> HashMap<&'static str, Validator> {
+    // The document is generated and checked by `cargo xtask codegen`'s freshness test; a
+    // failure here is a build defect, not user input.
+    let document: Value =
+        serde_json::from_str(SCHEMAS_JSON).expect("generated/schemas.json is valid JSON");
+    let options = schema_options();
+    TABLE
+        .iter()
+        .filter(|op| op.body_param().is_some())
+        .filter_map(|op| {
+            let body = document["requests"].get(op.id)?;
+            let schema = serde_json::json!({
+                "definitions": document["definitions"],
+                "allOf": [body],
+            });
+            let validator = options
+                .build(&schema)
+                .unwrap_or_else(|e| panic!("the generated schema of {} compiles: {e}", op.id));
+            Some((op.id, validator))
+        })
+        .collect()
+}
+
+/// Draft 4 (Swagger 2.0's dialect) with the formats go-swagger enforces.
+fn schema_options() -> jsonschema::ValidationOptions<'static> {
+    jsonschema::options()
+        .with_draft(Draft::Draft4)
+        .should_validate_formats(true)
+        .should_ignore_unknown_formats(true)
+        .with_format("date-time", is_go_date_time)
+        // go-swagger's `uri` only has to parse as a URL reference: anything goes.
+        .with_format("uri", |_| true)
+}
+
+/// What go's `strfmt.ParseDateTime` accepts: empty, or `YYYY-MM-DDTHH:MM:SS` with an optional
+/// fraction and an optional zone.
+fn is_go_date_time(value: &str) -> bool {
+    if value.is_empty() {
+        return true;
+    }
+    let b = value.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    if !(digits(0..4) && at(4, b'-') && digits(5..7) && at(7, b'-') && digits(8..10))
+        || !(at(10, b'T') || at(10, b't') || at(10, b' '))
+        || !(digits(11..13) && at(13, b':') && digits(14..16) && at(16, b':') && digits(17..19))
+    {
+        return false;
+    }
+    let mut rest = &value[19..];
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let n = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return false;
+        }
+        rest = &fraction[n..];
+    }
+    match rest.as_bytes() {
+        [] | [b'Z' | b'z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] | [b'+' | b'-', h1, h2, m1, m2] => {
+            [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
+/// Validates path, query, header and body parameters of a routed request.
 pub fn validate(ctx: &Ctx) -> ApiResult<()> {
+    let mut failures = Vec::new();
     for p in ctx.op.params {
-        match p.location {
-            ParamIn::Query => match ctx.query(p.name) {
-                Some(v) => check_kind(p.name, "query", p.kind, v)?,
-                None if p.required => {
-                    return Err(ApiError::unprocessable(format!(
-                        "{} in query is required",
-                        p.name
-                    )));
-                }
-                None => {}
-            },
-            ParamIn::Header => {
-                if let Some(v) = ctx.header(p.name) {
-                    check_kind(p.name, "header", p.kind, v)?;
-                } else if p.required {
-                    return Err(ApiError::unprocessable(format!(
-                        "{} in header is required",
-                        p.name
-                    )));
-                }
-            }
-            ParamIn::Path => check_kind(p.name, "path", p.kind, ctx.path(p.name))?,
+        let value = match p.location {
+            ParamIn::Query => ctx.query(p.name),
+            ParamIn::Header => ctx.header(p.name).filter(|v| !v.is_empty()),
+            ParamIn::Path => Some(ctx.path(p.name)),
             ParamIn::Body => {
-                let blank = ctx.body.iter().all(u8::is_ascii_whitespace);
-                if blank {
-                    if p.required {
-                        return Err(ApiError::unprocessable(format!(
-                            "{} in body is required",
-                            p.name
-                        )));
-                    }
-                } else if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&ctx.body) {
-                    return Err(ApiError::bad_request(format!(
-                        "parsing {} body failed: {e}",
-                        p.name
-                    )));
-                } else if let Some(Err(e)) = p
-                    .model
-                    .and_then(|m| crate::body_models::check(m, &ctx.body))
-                {
-                    return Err(ApiError::unprocessable(format!("{} in body: {e}", p.name)));
-                }
+                failures.extend(check_body(ctx.op, p, &ctx.body));
+                continue;
             }
+        };
+        match value {
+            Some(v) => failures.extend(check_param(p, v)),
+            None if p.required => failures.push(format!("{} in {} is required", p.name, place(p))),
+            None => {}
         }
     }
+    if !failures.is_empty() {
+        return Err(validation_failure(failures));
+    }
     if ctx.op.paginated {
-        ctx.page()?;
         ctx.filters()?;
     }
     Ok(())
 }
 
-fn check_kind(name: &str, place: &str, kind: ParamKind, value: &str) -> ApiResult<()> {
-    let ok = match kind {
-        ParamKind::Integer => value.parse::<i64>().is_ok(),
-        ParamKind::Number => value.parse::<f64>().is_ok(),
-        ParamKind::Boolean => matches!(value, "true" | "false" | "1" | "0"),
-        ParamKind::String | ParamKind::Array | ParamKind::Body => true,
+/// go-swagger's 422: "validation failure list:" and one line per failure.
+pub fn validation_failure(failures: Vec<String>) -> ApiError {
+    let mut message = String::from("validation failure list:");
+    for f in failures {
+        message.push('\n');
+        message.push_str(&f);
+    }
+    ApiError::unprocessable(message)
+}
+
+fn place(p: &ParamSpec) -> &'static str {
+    match p.location {
+        ParamIn::Path => "path",
+        ParamIn::Query => "query",
+        ParamIn::Header => "header",
+        ParamIn::Body => "body",
+    }
+}
+
+/// The type name go-swagger puts in "must be of type" messages.
+fn go_type(p: &ParamSpec) -> &'static str {
+    match (p.kind, p.format) {
+        (ParamKind::Integer, Some("int32")) => "int32",
+        (ParamKind::Integer, _) => "int64",
+        (ParamKind::Number, Some("float")) => "float32",
+        (ParamKind::Number, _) => "float64",
+        (ParamKind::Boolean, _) => "bool",
+        _ => "string",
+    }
+}
+
+/// The words go's `swag.ConvertBool` accepts.
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "ok" | "y" | "on" | "selected" | "checked" | "t" | "enabled" => {
+            Some(true)
+        }
+        "false" | "0" | "no" | "n" | "off" | "f" | "disabled" => Some(false),
+        _ => None,
+    }
+}
+
+/// One non-body parameter's value against its spec type and constraints.
+fn check_param(p: &ParamSpec, value: &str) -> Vec<String> {
+    let (name, place) = (p.name, place(p));
+    let type_error = || {
+        vec![format!(
+            "{name} in {place} must be of type {}: {value:?}",
+            go_type(p)
+        )]
     };
-    if ok {
-        Ok(())
-    } else {
-        let ty = match kind {
-            ParamKind::Integer => "int64",
-            ParamKind::Number => "number",
-            _ => "boolean",
+    let number = match p.kind {
+        ParamKind::Integer => match value.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => return type_error(),
+        },
+        ParamKind::Number => {
+            if value.parse::<f64>().is_err() {
+                return type_error();
+            }
+            None
+        }
+        ParamKind::Boolean => {
+            if parse_bool(value).is_none() {
+                return type_error();
+            }
+            None
+        }
+        _ => None,
+    };
+    let mut failures = Vec::new();
+    if let Some(n) = number {
+        if let Some(max) = p.maximum.filter(|max| n > *max) {
+            failures.push(format!(
+                "{name} in {place} should be less than or equal to {max}"
+            ));
+        }
+        if let Some(min) = p.minimum.filter(|min| n < *min) {
+            failures.push(format!(
+                "{name} in {place} should be greater than or equal to {min}"
+            ));
+        }
+    }
+    let chars = value.chars().count() as u64;
+    if let Some(max) = p.max_length.filter(|max| chars > *max) {
+        failures.push(format!(
+            "{name} in {place} should be at most {max} chars long"
+        ));
+    }
+    if let Some(min) = p.min_length.filter(|min| chars < *min) {
+        failures.push(format!(
+            "{name} in {place} should be at least {min} chars long"
+        ));
+    }
+    if !p.enum_values.is_empty() && !p.enum_values.contains(&value) {
+        failures.push(format!(
+            "{name} in {place} should be one of [{}]",
+            p.enum_values.join(" ")
+        ));
+    }
+    failures
+}
+
+/// The body against the operation's schema. A body that is not JSON, or whose values have the
+/// wrong JSON type, fails go's decoder first ("parsing ... failed"); the rest is go-swagger's
+/// model validation, one line per failure.
+fn check_body(op: &OpSpec, p: &ParamSpec, body: &[u8]) -> Vec<String> {
+    let name = p.name;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return if p.required {
+            vec![format!("{name} in body is required")]
+        } else {
+            Vec::new()
         };
-        Err(ApiError::unprocessable(format!(
-            "{name} in {place} must be of type {ty}: \"{value}\""
-        )))
+    }
+    let mut value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => return vec![format!("parsing {name} body from \"\" failed, because {e}")],
+    };
+    // Go decodes `null` as "not given": drop null members so `required` sees them missing.
+    drop_nulls(&mut value);
+    let Some(validator) = REQUEST_VALIDATORS.get(op.id) else {
+        return Vec::new();
+    };
+    let mut decode_errors = Vec::new();
+    let mut failures = Vec::new();
+    for error in validator.iter_errors(&value) {
+        let path = dotted(error.instance_path().segments());
+        match error.kind() {
+            ValidationErrorKind::Type { kind } => {
+                let expected = match kind {
+                    TypeKind::Single(t) => t.to_string(),
+                    TypeKind::Multiple(ts) => ts
+                        .iter()
+                        .map(|t| t.to_string())
+                        .collect::<Vec<_>>()
+                        .join("|"),
+                };
+                decode_errors.push(format!(
+                    "parsing {name} body from \"\" failed, because json: cannot unmarshal {} into Go struct field {} of type {expected}",
+                    json_kind(error.instance()),
+                    if path.is_empty() { name.to_owned() } else { path },
+                ));
+            }
+            ValidationErrorKind::Required { property } => {
+                let property = property.as_str().unwrap_or_default();
+                failures.push(format!("{} in body is required", join(&path, property)));
+            }
+            ValidationErrorKind::Enum { options } => {
+                let values: Vec<String> = options
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                    .collect();
+                failures.push(format!(
+                    "{} in body should be one of [{}]",
+                    or_name(&path, name),
+                    values.join(" ")
+                ));
+            }
+            ValidationErrorKind::MaxLength { limit } => failures.push(format!(
+                "{} in body should be at most {limit} chars long",
+                or_name(&path, name)
+            )),
+            ValidationErrorKind::MinLength { limit } => failures.push(format!(
+                "{} in body should be at least {limit} chars long",
+                or_name(&path, name)
+            )),
+            ValidationErrorKind::Maximum { limit } => failures.push(format!(
+                "{} in body should be less than or equal to {limit}",
+                or_name(&path, name)
+            )),
+            ValidationErrorKind::Minimum { limit } => failures.push(format!(
+                "{} in body should be greater than or equal to {limit}",
+                or_name(&path, name)
+            )),
+            ValidationErrorKind::Format { format } => failures.push(format!(
+                "{} in body must be of type {format}: {}",
+                or_name(&path, name),
+                error.instance()
+            )),
+            ValidationErrorKind::Pattern { pattern } => failures.push(format!(
+                "{} in body should match '{pattern}'",
+                or_name(&path, name)
+            )),
+            _ => failures.push(format!("{} in body: {error}", or_name(&path, name))),
+        }
+    }
+    // Go's decoder stops at the first type mismatch, before any model validation runs.
+    if let Some(first) = decode_errors.into_iter().next() {
+        return vec![first];
+    }
+    if failures.is_empty() {
+        failures
+    } else {
+        // The model's own Validate wraps its failures in a list of their own.
+        vec![
+            std::iter::once("validation failure list:".to_owned())
+                .chain(failures)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ]
+    }
+}
+
+fn drop_nulls(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
+/// `/metadata/public` as go-swagger names it: `metadata.public`.
+fn dotted<'a>(segments: impl Iterator<Item = LocationSegment<'a>>) -> String {
+    segments
+        .map(|s| match s {
+            LocationSegment::Property(p) => p.into_owned(),
+            LocationSegment::Index(i) => i.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn join(path: &str, property: &str) -> String {
+    if path.is_empty() {
+        property.to_owned()
+    } else {
+        format!("{path}.{property}")
+    }
+}
+
+fn or_name(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_owned()
+    } else {
+        path.to_owned()
+    }
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_request_schema_compiles() {
+        let with_body = TABLE.iter().filter(|op| op.body_param().is_some()).count();
+        assert_eq!(REQUEST_VALIDATORS.len(), with_body);
+    }
+
+    #[test]
+    fn go_date_times() {
+        for ok in [
+            "",
+            "2026-01-01T10:00:00Z",
+            "2026-01-01T10:00:00.123+02:00",
+            "2026-01-01T10:00:00",
+        ] {
+            assert!(is_go_date_time(ok), "{ok}");
+        }
+        for bad in [
+            "yesterday",
+            "2026-01-01",
+            "2026-01-01T10:00:00.Z",
+            "2026-01-01T10:00:00+2",
+        ] {
+            assert!(!is_go_date_time(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn bodies_fail_as_go_swagger_says() {
+        let scanner = OpSpec::by_id("createScanner").unwrap();
+        let registration = scanner.body_param().unwrap();
+        assert_eq!(
+            check_body(scanner, registration, br#"{"name":"x","url":null}"#),
+            ["validation failure list:\nurl in body is required"]
+        );
+        let op = OpSpec::by_id("createProject").unwrap();
+        let p = op.body_param().unwrap();
+        let too_long = format!(r#"{{"project_name":"{}"}}"#, "a".repeat(300));
+        assert_eq!(
+            check_body(op, p, too_long.as_bytes()),
+            ["validation failure list:\nproject_name in body should be at most 255 chars long"]
+        );
+        let wrong = check_body(op, p, br#"{"project_name":"a","storage_limit":"big"}"#);
+        assert!(
+            wrong[0].starts_with("parsing project body from \"\" failed"),
+            "{wrong:?}"
+        );
+        assert!(check_body(op, p, br#"{"project_name":"a","metadata":null}"#).is_empty());
+        assert_eq!(check_body(op, p, b"{not json").len(), 1);
+        assert_eq!(check_body(op, p, b""), ["project in body is required"]);
+    }
+
+    #[test]
+    fn parameters_fail_as_go_swagger_says() {
+        let op = OpSpec::by_id("listProjects").unwrap();
+        let page_size = op.param("page_size").unwrap();
+        assert_eq!(
+            check_param(page_size, "101"),
+            ["page_size in query should be less than or equal to 100"]
+        );
+        assert_eq!(
+            check_param(page_size, "x"),
+            ["page_size in query must be of type int64: \"x\""]
+        );
+        let addition = OpSpec::by_id("getAddition")
+            .unwrap()
+            .param("addition")
+            .unwrap();
+        assert!(
+            check_param(addition, "nope")[0]
+                .starts_with("addition in path should be one of [build_history ")
+        );
     }
 }

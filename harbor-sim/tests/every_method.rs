@@ -10,7 +10,8 @@ use std::collections::BTreeSet;
 
 use harbor_client::operations::OPERATIONS;
 use harbor_client::{Error, HarborClient, models};
-use harbor_sim::Simulator;
+
+mod support;
 
 #[derive(Default)]
 struct Seen {
@@ -34,7 +35,7 @@ impl Seen {
 
 #[tokio::test(start_paused = true)]
 async fn every_client_method_against_the_simulator() {
-    let sim = Simulator::start().await.expect("simulator starts");
+    let sim = support::start().await;
     let client = HarborClient::builder(sim.base_url())
         .basic_auth("admin", "Harbor12345")
         .build()

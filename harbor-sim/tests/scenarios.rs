@@ -8,11 +8,13 @@ use futures::StreamExt;
 use harbor_client::error::{NotFound, PreconditionFailed};
 use harbor_client::methods::{GetArtifactParams, GetLabelsParams, GetProjectsParams};
 use harbor_client::{Error, HarborClient, default_retry_settings, models};
-use harbor_sim::{Fault, FaultRule, RunningSimulator, Simulator};
+use harbor_sim::{Fault, FaultRule, RunningSimulator};
 use retry_runtime::{ErrorClass, RetrySettings};
 
-async fn start() -> RunningSimulator {
-    Simulator::start().await.expect("simulator starts")
+mod support;
+
+async fn start() -> support::CheckedSim {
+    support::start().await
 }
 
 fn admin(sim: &RunningSimulator) -> HarborClient {

@@ -2,13 +2,14 @@
 
 use std::time::Duration;
 
-use harbor_sim::{Fault, FaultRule, RunningSimulator, Simulator};
+use harbor_sim::{Fault, FaultRule, RunningSimulator};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
-async fn sim() -> (RunningSimulator, Client) {
-    let sim = Simulator::start().await.expect("simulator starts");
-    (sim, Client::builder().build().unwrap())
+mod support;
+
+async fn sim() -> (support::CheckedSim, Client) {
+    (support::start().await, Client::builder().build().unwrap())
 }
 
 fn req(
@@ -131,12 +132,13 @@ async fn unknown_routes_and_bad_input_get_harbors_errors() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // go-swagger wraps a body it cannot decode in its validation failure list: 422.
     let r = req(&client, &sim, Method::POST, "/projects")
         .body("{not json")
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let r = req(&client, &sim, Method::POST, "/projects")
         .json(&json!({"project_name": 7}))
         .send()
@@ -243,6 +245,26 @@ async fn pages_carry_total_and_links_in_harbors_format() {
         .await
         .unwrap();
     assert_eq!(r.headers()["x-total-count"], "10");
+    // Harbor unescapes the query it puts in links (base.go Links: QueryUnescape).
+    let r = req(
+        &client,
+        &sim,
+        Method::GET,
+        "/projects?q=name%3D~p&page_size=5",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        r.headers()["link"],
+        "</api/v2.0/projects?page=2&page_size=5&q=name=~p>; rel=\"next\""
+    );
+    // Past the last page there is no previous page to point at either.
+    let r = req(&client, &sim, Method::GET, "/projects?page=9&page_size=10")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("link").is_none());
 }
 
 #[tokio::test(start_paused = true)]
@@ -276,7 +298,7 @@ async fn status_faults_with_retry_after_then_recovery() {
     assert!(httpdate::parse_http_date(r.headers()["retry-after"].to_str().unwrap()).is_ok());
     assert_eq!(
         r.json::<Value>().await.unwrap(),
-        json!({"code":"UNKNOWN","message":"internal server error"})
+        json!({"errors":[{"code":"UNKNOWN","message":"internal server error"}]})
     );
     let r = req(&client, &sim, Method::GET, "/projects/library")
         .send()
@@ -464,7 +486,7 @@ async fn robot_secret_refresh_really_changes_the_secret() {
 async fn every_operation_is_routed_and_never_5xx_without_faults() {
     let (sim, client) = sim().await;
     assert_eq!(sim.handle().operations_routed(), 203);
-    let (mut ok, mut conforming) = (0, 0);
+    let mut ok = 0;
     for op in harbor_sim::operations() {
         let path: String = op
             .path
@@ -487,19 +509,9 @@ async fn every_operation_is_routed_and_never_5xx_without_faults() {
         let status = response.status();
         assert!(!status.is_server_error(), "{} {} -> {status}", op.id, path);
         let body = response.bytes().await.unwrap();
+        // Bodies and media types are checked against the spec when `sim` is dropped.
         if status.is_success() {
             ok += 1;
-            if let Some(model) = op.response_model
-                && let Some(result) = harbor_sim::body_models::check(model, &body)
-            {
-                assert!(
-                    result.is_ok(),
-                    "{} answers a {model}: {result:?} in {}",
-                    op.id,
-                    String::from_utf8_lossy(&body)
-                );
-                conforming += 1;
-            }
         } else if op.method != "HEAD" {
             let errors: Value =
                 serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{}: {e}", op.id));
@@ -510,9 +522,7 @@ async fn every_operation_is_routed_and_never_5xx_without_faults() {
             );
         }
     }
-    eprintln!(
-        "{ok} of 203 answered 2xx with placeholder arguments; {conforming} bodies checked against their model"
-    );
+    eprintln!("{ok} of 203 answered 2xx with placeholder arguments");
     let seen = sim.handle().counters();
     assert_eq!(
         seen.len(),
@@ -587,4 +597,107 @@ async fn generic_collections_keep_what_is_posted() {
         .await
         .unwrap();
     assert_eq!(instance["vendor"], "kraken", "items are found by name too");
+}
+
+#[tokio::test(start_paused = true)]
+async fn binding_failures_read_as_go_swagger_writes_them() {
+    let (sim, client) = sim().await;
+    let r = req(
+        &client,
+        &sim,
+        Method::GET,
+        "/projects?page_size=abc&page=0x",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/json; charset=utf-8"
+    );
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"errors":[{"code":"UNPROCESSABLE_ENTITY","message":
+            "validation failure list:\npage in query must be of type int64: \"0x\"\npage_size in query must be of type int64: \"abc\""}]})
+    );
+    let r = req(&client, &sim, Method::POST, "/scanners")
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["errors"][0]["message"],
+        "validation failure list:\nvalidation failure list:\nurl in body is required"
+    );
+    let r = req(&client, &sim, Method::PATCH, "/projects")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["errors"][0]["message"],
+        "method PATCH is not allowed, but [GET,HEAD,POST] are"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn empty_query_parameters_count_as_absent() {
+    let (sim, client) = sim().await;
+    // harborapi sends `page=` and `page_size=` unless told otherwise.
+    let r = req(
+        &client,
+        &sim,
+        Method::GET,
+        "/projects?page=&page_size=&q=&sort=",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.json::<Value>().await.unwrap().as_array().unwrap().len(),
+        2
+    );
+    // The last of repeated values counts, as go-swagger binds it.
+    let r = req(
+        &client,
+        &sim,
+        Method::GET,
+        "/projects?page_size=x&page_size=1",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.json::<Value>().await.unwrap().as_array().unwrap().len(),
+        1
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn media_types_follow_the_spec() {
+    let (sim, client) = sim().await;
+    let r = req(&client, &sim, Method::GET, "/ping")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "text/plain");
+    let r = req(&client, &sim, Method::GET, "/projects/library")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let r = req(&client, &sim, Method::PUT, "/projects/library")
+        .json(&json!({"metadata": {"public": "true"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers().get("content-type").is_none(),
+        "an empty answer has no media type"
+    );
 }

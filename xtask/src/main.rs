@@ -2,7 +2,8 @@
 //!
 //! Commands:
 //! - `codegen --spec <swagger.yaml> [--out <dir>] [--check]`: regenerate
-//!   `harbor-client/src/generated/` from Harbor's spec (`--check` only reports stale files).
+//!   `harbor-client/src/generated/` and `harbor-sim/src/generated/` from Harbor's spec
+//!   (`--check` only reports stale files; `--out` moves the client's directory only).
 
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
@@ -49,20 +50,37 @@ fn codegen_command(mut args: impl Iterator<Item = String>) -> Result<ExitCode> {
     let spec = spec.with_context(|| format!("--spec is required\n{USAGE}"))?;
     let out = out.unwrap_or_else(codegen::default_out_dir);
     let (files, summary) = codegen::generate(&spec)?;
+    let (sim_files, sim_summary) = codegen::sim::generate(&spec)?;
+    let sim_out = codegen::sim::default_out_dir();
     if check {
-        let stale = codegen::stale(&files, &out);
-        if stale.is_empty() {
+        let mut up_to_date = true;
+        for (files, out) in [(&files, &out), (&sim_files, &sim_out)] {
+            let stale = codegen::stale(files, out);
+            if !stale.is_empty() {
+                up_to_date = false;
+                eprintln!(
+                    "stale generated files in {}: {}",
+                    out.display(),
+                    stale.join(", ")
+                );
+            }
+        }
+        if up_to_date {
             println!("generated code is up to date");
             return Ok(ExitCode::SUCCESS);
         }
-        eprintln!(
-            "stale generated files in {}: {}",
-            out.display(),
-            stale.join(", ")
-        );
         return Ok(ExitCode::FAILURE);
     }
     let changed = codegen::write(&files, &out)?;
+    let sim_changed = codegen::write(&sim_files, &sim_out)?;
+    println!(
+        "simulator: {} operations, {} request and {} response schemas; {} file(s) changed in {}",
+        sim_summary.operations,
+        sim_summary.request_schemas,
+        sim_summary.response_schemas,
+        sim_changed.len(),
+        sim_out.display()
+    );
     println!(
         "{} definitions ({} model types), {} operations, {} methods with #[retry]; {} file(s) changed in {}",
         summary.definitions,

@@ -27,4 +27,13 @@ fn generated_code_matches_the_spec() {
         "generated files differ from the spec's output: {stale:?}; run `{}`",
         codegen::COMMAND
     );
+    let (sim_files, sim_summary) =
+        codegen::sim::generate(&spec).expect("the simulator's generator runs on the spec");
+    assert_eq!(sim_summary.operations, 203);
+    let stale = codegen::stale(&sim_files, &codegen::sim::default_out_dir());
+    assert!(
+        stale.is_empty(),
+        "the simulator's generated files differ from the spec's output: {stale:?}; run `{}`",
+        codegen::COMMAND
+    );
 }

@@ -4,11 +4,13 @@
 //! Stages, one file each: [`spec`] (parse), [`types`] (schemas to Rust types),
 //! [`operations`] (resolve operations, emit the table), [`models`] and [`methods`] (emit),
 //! then every file goes through `rustfmt` so the output is what `cargo fmt` would leave.
+//! [`sim`] writes the simulator's own data (`harbor-sim/src/generated/`) from the same spec.
 
 pub mod methods;
 pub mod models;
 pub mod naming;
 pub mod operations;
+pub mod sim;
 pub mod spec;
 pub mod types;
 

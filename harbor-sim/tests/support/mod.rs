@@ -1,0 +1,56 @@
+//! What the simulator's integration tests share: a simulator whose every answer is checked
+//! against Harbor's spec when the test is done.
+
+#![allow(dead_code)]
+
+pub mod conformance;
+
+use std::ops::Deref;
+
+use harbor_sim::{RunningSimulator, Simulator, SimulatorBuilder};
+
+/// A running simulator that records its answers and, when dropped at the end of a test that
+/// did not already fail, checks them all against Harbor's spec
+/// ([`conformance::assert_conforms`]).
+pub struct CheckedSim {
+    sim: Option<RunningSimulator>,
+    test: String,
+}
+
+impl Deref for CheckedSim {
+    type Target = RunningSimulator;
+
+    fn deref(&self) -> &RunningSimulator {
+        self.sim.as_ref().expect("the simulator runs until drop")
+    }
+}
+
+impl Drop for CheckedSim {
+    fn drop(&mut self) {
+        if let Some(sim) = self.sim.take()
+            && !std::thread::panicking()
+        {
+            conformance::assert_conforms(sim.handle(), &self.test);
+        }
+    }
+}
+
+/// Starts `builder` with answer recording on; `test` names the test in the report.
+pub async fn start_checked(builder: SimulatorBuilder, test: &str) -> CheckedSim {
+    let sim = builder
+        .record_answers(true)
+        .start()
+        .await
+        .expect("simulator starts");
+    CheckedSim {
+        sim: Some(sim),
+        test: test.to_owned(),
+    }
+}
+
+/// A checked simulator with the demo data, named after the current test thread (libtest
+/// names each test's thread after the test).
+pub async fn start() -> CheckedSim {
+    let name = std::thread::current().name().unwrap_or("a test").to_owned();
+    start_checked(Simulator::builder().seed_demo(true), &name).await
+}
