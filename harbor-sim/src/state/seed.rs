@@ -193,7 +193,7 @@ impl SimState {
 
     /// The demo's jobs: a registry that went down after it was registered, scanned images
     /// (all but `demo/team/app:v1.0.0`), finished runs of GC, purge, scan all, retention,
-    /// preheat and a webhook delivery, GC and purge schedules, and a retention policy on
+    /// preheat, a webhook delivery and an export of `library`'s scan data, GC, purge and scan-all schedules, and a retention policy on
     /// `library`.
     fn seed_jobs(&mut self, library: i64, demo: i64) -> crate::errors::ApiResult<()> {
         self.reachability.allow("mirror.example.net");
@@ -254,6 +254,7 @@ impl SimState {
                 "0 0 0 * * *",
                 json!({"audit_retention_hour": 168, "include_event_types": "create_artifact,delete_artifact"}),
             ),
+            (JobKind::ScanAll, "Daily", "0 0 2 * * *", json!({})),
         ] {
             let id = self.ids.next("schedule");
             self.schedules.insert(
@@ -299,6 +300,14 @@ impl SimState {
             )],
         });
         self.notify(demo, "PUSH_ARTIFACT", "demo/team/app:v1.1.0");
+        self.seed_finished(NewExecution {
+            kind: JobKind::ScanDataExport,
+            vendor_id: 1,
+            trigger: "MANUAL",
+            extra_attrs: json!({"job_name": "library-cves", "project_id": library, "user_name": "admin"}),
+            operator: "admin".into(),
+            tasks: vec![(json!({}), format!("export the scan data of project {library}"))],
+        });
         Ok(())
     }
 }
