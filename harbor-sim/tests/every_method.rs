@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 
 use harbor_client::operations::OPERATIONS;
 use harbor_client::{Error, HarborClient, models};
+use harbor_sim::state::JobKind;
 
 mod support;
 
@@ -33,6 +34,11 @@ impl Seen {
     }
 }
 
+/// A request model from its JSON text (text, not `json!`, keeps this test's frame small).
+fn body<T: serde::de::DeserializeOwned>(json: &str) -> T {
+    serde_json::from_str(json).expect("a valid body")
+}
+
 #[tokio::test(start_paused = true)]
 async fn every_client_method_against_the_simulator() {
     let sim = support::start().await;
@@ -48,6 +54,24 @@ async fn every_client_method_against_the_simulator() {
         .next()
         .cloned()
         .expect("a seeded scanner");
+    let state = sim.handle().state();
+    // The seeded run of each kind of job, and its first task.
+    let run = |kind: JobKind| {
+        let e = state
+            .executions
+            .values()
+            .find(|e| e.kind == kind)
+            .expect("a seeded run");
+        (e.id, e.tasks.first().map_or(0, |t| t.id))
+    };
+    let (purge_run, _) = run(JobKind::PurgeAudit);
+    let (retention_run, retention_task) = run(JobKind::Retention);
+    let (preheat_run, preheat_task) = run(JobKind::Preheat);
+    let (webhook_run, webhook_task) = run(JobKind::Webhook);
+    let (export_run, _) = run(JobKind::ScanDataExport);
+    let webhook_policy = state.executions[&webhook_run].vendor_id;
+    sim.handle()
+        .with_state(|s| s.reachability.allow("registry.example.com"));
     let mut seen = Seen::default();
 
     seen.record("get_health", client.get_health().await);
@@ -236,17 +260,21 @@ async fn every_client_method_against_the_simulator() {
     );
     seen.record(
         "get_preheat_execution",
-        client.get_preheat_execution("library", "nightly", 1).await,
+        client
+            .get_preheat_execution("library", "nightly", preheat_run)
+            .await,
     );
     seen.record(
         "get_preheat_tasks",
         client
-            .get_preheat_tasks("library", "nightly", 1, &Default::default())
+            .get_preheat_tasks("library", "nightly", preheat_run, &Default::default())
             .await,
     );
     seen.record(
         "get_preheat_log",
-        client.get_preheat_log("library", "nightly", 1, 1).await,
+        client
+            .get_preheat_log("library", "nightly", preheat_run, preheat_task)
+            .await,
     );
     seen.record(
         "get_project_preheat_providers",
@@ -279,13 +307,19 @@ async fn every_client_method_against_the_simulator() {
     seen.record(
         "get_webhook_execution_tasks",
         client
-            .get_webhook_execution_tasks("demo", 1, 1, &Default::default())
+            .get_webhook_execution_tasks("demo", webhook_policy, webhook_run, &Default::default())
             .await,
     );
     seen.record(
         "get_webhook_task_log",
         client
-            .get_webhook_task_log("demo", 1, 1, 1, &Default::default())
+            .get_webhook_task_log(
+                "demo",
+                webhook_policy,
+                webhook_run,
+                webhook_task,
+                &Default::default(),
+            )
             .await,
     );
     seen.record(
@@ -382,8 +416,11 @@ async fn every_client_method_against_the_simulator() {
         "get_purge_jobs",
         client.get_purge_jobs(&Default::default()).await,
     );
-    seen.record("get_purge_job", client.get_purge_job(1).await);
-    seen.record("get_purge_job_log", client.get_purge_job_log(1).await);
+    seen.record("get_purge_job", client.get_purge_job(purge_run).await);
+    seen.record(
+        "get_purge_job_log",
+        client.get_purge_job_log(purge_run).await,
+    );
     seen.record("get_purge_schedule", client.get_purge_schedule().await);
     seen.record(
         "get_system_cve_allowlist",
@@ -419,11 +456,15 @@ async fn every_client_method_against_the_simulator() {
     );
     seen.record(
         "get_retention_tasks",
-        client.get_retention_tasks(1, 1, &Default::default()).await,
+        client
+            .get_retention_tasks(1, retention_run, &Default::default())
+            .await,
     );
     seen.record(
         "get_retention_task_log",
-        client.get_retention_task_log(1, 1, 1).await,
+        client
+            .get_retention_task_log(1, retention_run, retention_task)
+            .await,
     );
     seen.record(
         "get_scanners",
@@ -451,7 +492,7 @@ async fn every_client_method_against_the_simulator() {
     seen.record("get_label", client.get_label(1).await);
     seen.record(
         "get_scan_export_execution",
-        client.get_scan_export_execution(1).await,
+        client.get_scan_export_execution(export_run).await,
     );
     seen.record(
         "get_scan_export_executions",
@@ -459,7 +500,9 @@ async fn every_client_method_against_the_simulator() {
     );
     seen.record(
         "download_scan_export",
-        client.download_scan_export(1, &Default::default()).await,
+        client
+            .download_scan_export(export_run, &Default::default())
+            .await,
     );
     seen.record(
         "get_security_summary",
@@ -567,7 +610,9 @@ async fn every_client_method_against_the_simulator() {
     );
     seen.record(
         "ping_preheat_instance",
-        client.ping_preheat_instance(&Default::default()).await,
+        client
+            .ping_preheat_instance(&body(r#"{"endpoint": "http://kraken.example.com"}"#))
+            .await,
     );
     seen.record(
         "create_preheat_instance",
@@ -632,7 +677,7 @@ async fn every_client_method_against_the_simulator() {
                 name: Some("e2e".into()),
                 level: Some("system".into()),
                 duration: Some(-1),
-                permissions: Some(vec![]),
+                permissions: Some(body(r#"[{"kind": "project", "namespace": "*", "access": [{"resource": "repository", "action": "pull"}]}]"#)),
                 ..Default::default()
             })
             .await,
@@ -672,27 +717,41 @@ async fn every_client_method_against_the_simulator() {
         client
             .ping_registry(&models::RegistryPing {
                 url: Some("https://registry.example.com".into()),
+                r#type: Some("harbor".into()),
                 ..Default::default()
             })
             .await,
     );
-    seen.record("ping_oidc", client.ping_oidc(&Default::default()).await);
+    seen.record(
+        "ping_oidc",
+        client
+            .ping_oidc(&body(r#"{"url": "https://oidc.example.com"}"#))
+            .await,
+    );
     seen.record(
         "create_gc_schedule",
-        client.create_gc_schedule(&Default::default()).await,
+        client
+            .create_gc_schedule(&body(r#"{"schedule": {"type": "Manual"}}"#))
+            .await,
     );
     seen.record(
         "create_purge_schedule",
-        client.create_purge_schedule(&Default::default()).await,
+        client
+            .create_purge_schedule(&body(r#"{"schedule": {"type": "Manual"}, "parameters": {"audit_retention_hour": 24, "include_event_types": "create_artifact"}}"#))
+            .await,
     );
     seen.record(
         "create_scan_all_schedule",
-        client.create_scan_all_schedule(&Default::default()).await,
+        client
+            .create_scan_all_schedule(&body(r#"{"schedule": {"type": "Manual"}}"#))
+            .await,
     );
     seen.record("stop_scan_all", client.stop_scan_all().await);
     seen.record(
         "create_retention",
-        client.create_retention(&Default::default()).await,
+        client
+            .create_retention(&body(r#"{"algorithm": "or", "rules": [], "trigger": {"kind": "Schedule", "settings": {"cron": ""}}, "scope": {"level": "project", "ref": 2}}"#))
+            .await,
     );
     seen.record(
         "trigger_retention_execution",
@@ -715,7 +774,7 @@ async fn every_client_method_against_the_simulator() {
         client
             .ping_scanner(&models::ScannerRegistrationSettings {
                 name: "probe".into(),
-                url: "http://scanner.example.com".into(),
+                url: "http://trivy-adapter:8080".into(),
                 ..Default::default()
             })
             .await,
@@ -748,7 +807,7 @@ async fn every_client_method_against_the_simulator() {
         client
             .export_scan_data(
                 "application/vnd.security.vulnerability.report; version=1.1",
-                &Default::default(),
+                &body(r#"{"projects": [1]}"#),
             )
             .await,
     );
@@ -828,7 +887,12 @@ async fn every_client_method_against_the_simulator() {
     seen.record(
         "stop_preheat_execution",
         client
-            .stop_preheat_execution("library", "nightly", 1, &Default::default())
+            .stop_preheat_execution(
+                "library",
+                "nightly",
+                preheat_run,
+                &body(r#"{"status": "Stopped"}"#),
+            )
             .await,
     );
     seen.record(
@@ -894,12 +958,18 @@ async fn every_client_method_against_the_simulator() {
     seen.record("stop_gc_job", client.stop_gc_job(1).await);
     seen.record(
         "update_gc_schedule",
-        client.update_gc_schedule(&Default::default()).await,
+        client
+            .update_gc_schedule(&body(
+                r#"{"schedule": {"type": "Daily", "cron": "0 0 0 * * *"}}"#,
+            ))
+            .await,
     );
-    seen.record("stop_purge_job", client.stop_purge_job(1).await);
+    seen.record("stop_purge_job", client.stop_purge_job(purge_run).await);
     seen.record(
         "update_purge_schedule",
-        client.update_purge_schedule(&Default::default()).await,
+        client
+            .update_purge_schedule(&body(r#"{"schedule": {"type": "Daily", "cron": "0 0 0 * * *"}, "parameters": {"audit_retention_hour": 24, "include_event_types": "create_artifact"}}"#))
+            .await,
     );
     seen.record(
         "update_system_cve_allowlist",
@@ -909,7 +979,11 @@ async fn every_client_method_against_the_simulator() {
     );
     seen.record(
         "update_scan_all_schedule",
-        client.update_scan_all_schedule(&Default::default()).await,
+        client
+            .update_scan_all_schedule(&body(
+                r#"{"schedule": {"type": "Weekly", "cron": "0 0 0 * * 0"}}"#,
+            ))
+            .await,
     );
     seen.record("stop_running_job", client.stop_running_job("1").await);
     seen.record(
@@ -925,7 +999,7 @@ async fn every_client_method_against_the_simulator() {
     seen.record(
         "operate_retention_execution",
         client
-            .operate_retention_execution(1, 1, &Default::default())
+            .operate_retention_execution(1, retention_run, &body(r#"{"action": "stop"}"#))
             .await,
     );
     seen.record(

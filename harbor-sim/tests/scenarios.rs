@@ -250,7 +250,15 @@ async fn robot_secret_refresh() {
             name: Some("deploy".into()),
             level: Some("system".into()),
             duration: Some(-1),
-            permissions: Some(vec![]),
+            permissions: Some(vec![models::RobotPermission {
+                kind: Some("project".into()),
+                namespace: Some("*".into()),
+                access: Some(vec![models::Access {
+                    resource: Some("repository".into()),
+                    action: Some("pull".into()),
+                    effect: None,
+                }]),
+            }]),
             ..Default::default()
         })
         .await

@@ -442,7 +442,7 @@ async fn seeded_fraction_through_the_admin_endpoint() {
 async fn robot_secret_refresh_really_changes_the_secret() {
     let (sim, client) = sim().await;
     let created: Value = req(&client, &sim, Method::POST, "/robots")
-        .json(&json!({"name": "deployer", "level": "system", "duration": -1, "permissions": []}))
+        .json(&json!({"name": "deployer", "level": "system", "duration": -1, "permissions": [{"kind": "project", "namespace": "*", "access": [{"resource": "repository", "action": "pull"}]}]}))
         .send()
         .await
         .unwrap()
@@ -482,6 +482,10 @@ async fn robot_secret_refresh_really_changes_the_secret() {
     assert_eq!(as_robot(new).await.unwrap().status(), StatusCode::OK);
 }
 
+/// Operations whose refusals Harbor sends without a body (bare `WriteHeader` in
+/// `preheat.go` `PingInstances` and `scanexport.go` `DownloadScanData`).
+const BODYLESS_REFUSALS: &[&str] = &["PingInstances", "downloadScanData"];
+
 #[tokio::test(start_paused = true)]
 async fn every_operation_is_routed_and_never_5xx_without_faults() {
     let (sim, client) = sim().await;
@@ -512,7 +516,7 @@ async fn every_operation_is_routed_and_never_5xx_without_faults() {
         // Bodies and media types are checked against the spec when `sim` is dropped.
         if status.is_success() {
             ok += 1;
-        } else if op.method != "HEAD" {
+        } else if op.method != "HEAD" && !(BODYLESS_REFUSALS.contains(&op.id) && body.is_empty()) {
             let errors: Value =
                 serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{}: {e}", op.id));
             assert!(

@@ -44,11 +44,18 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let with_label = ctx.query_bool("with_label")?.unwrap_or(false);
     let with_scan = ctx.query_bool("with_scan_overview")?.unwrap_or(false);
     let with_tag = ctx.query_bool("with_tag")?.unwrap_or(true);
+    let with_sbom = ctx.query_bool("with_sbom_overview")?.unwrap_or(false);
     let docs = s
         .artifacts
         .values()
         .filter(|a| a.repository_id == repo)
-        .filter_map(|a| s.artifact_view(a.id, with_label, with_scan))
+        .filter_map(|a| {
+            let mut d = s.artifact_view(a.id, with_label, with_scan)?;
+            if with_sbom && let Some(sbom) = s.sbom_overview(a.id) {
+                d["sbom_overview"] = sbom;
+            }
+            Some(d)
+        })
         .map(|mut d| {
             if !with_tag {
                 d["tags"] = Value::Null;
@@ -102,7 +109,13 @@ fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = artifact_of(ctx, &s)?;
     let with_label = ctx.query_bool("with_label")?.unwrap_or(false);
     let with_scan = ctx.query_bool("with_scan_overview")?.unwrap_or(false);
-    Ok(Reply::ok(&s.artifact_view(id, with_label, with_scan)))
+    let mut doc = s.artifact_view(id, with_label, with_scan);
+    if ctx.query_bool("with_sbom_overview")?.unwrap_or(false)
+        && let (Some(d), Some(sbom)) = (doc.as_mut(), s.sbom_overview(id))
+    {
+        d["sbom_overview"] = sbom;
+    }
+    Ok(Reply::ok(&doc))
 }
 
 fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -210,31 +223,43 @@ fn scan(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     if s.scanners.is_empty() {
         return Err(ApiError::precondition("no scanner is configured"));
     }
-    if let Some(a) = s.artifacts.get_mut(&id) {
-        a.scanned = true;
-    }
+    s.mark_scanned(id)?;
     Ok(Reply::empty(StatusCode::ACCEPTED))
 }
 
+/// Stopping the scan of an artifact that was never scanned finds no scan job: 404.
 fn stop_scan(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
-    artifact_of(ctx, &s)?;
+    let id = artifact_of(ctx, &s)?;
+    if !s.artifacts[&id].scanned {
+        return Err(ApiError::not_found(format!(
+            "no scan job found for artifact {}",
+            s.artifacts[&id].digest
+        )));
+    }
     Ok(Reply::empty(StatusCode::ACCEPTED))
 }
 
 fn report_log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let id = artifact_of(ctx, &s)?;
-    if !s.artifacts[&id].scanned {
+    let Some(cves) = s.artifact_findings(id) else {
         return Err(ApiError::not_found("no scan report"));
+    };
+    let a = &s.artifacts[&id];
+    let mut log = format!("{} [INFO] scan of {} started\n", a.scanned_at, a.digest);
+    for c in &cves {
+        log.push_str(&format!(
+            "{} [INFO] {} {} {}: {}\n",
+            a.scanned_at, c.severity, c.id, c.package, c.version
+        ));
     }
-    Ok(Reply::text(
-        StatusCode::OK,
-        format!(
-            "{}: scan finished, 0 vulnerabilities\n",
-            ctx.path("report_id")
-        ),
-    ))
+    log.push_str(&format!(
+        "{} [INFO] scan finished, {} vulnerabilities\n",
+        a.scanned_at,
+        cves.len()
+    ));
+    Ok(Reply::text(StatusCode::OK, log))
 }
 
 fn accessories(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -243,15 +268,11 @@ fn accessories(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     ctx.list(Vec::new())
 }
 
+/// The artifact's vulnerability report, keyed by its MIME type (`{}` before any scan).
 fn vulnerabilities(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
-    artifact_of(ctx, &s)?;
-    let report = json!({"application/vnd.security.vulnerability.report; version=1.1": {
-        "generated_at": crate::state::now(), "severity": "None", "vulnerabilities": [],
-        "scanner": {"name": "Trivy", "vendor": "Aqua Security", "version": "v0.50.0"}
-    }});
-    Ok(Reply::text(StatusCode::OK, report.to_string())
-        .with_header("Content-Type", "application/json"))
+    let id = artifact_of(ctx, &s)?;
+    Ok(Reply::ok(&s.vulnerability_report(id)))
 }
 
 fn addition(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {

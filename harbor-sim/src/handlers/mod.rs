@@ -2,19 +2,27 @@
 //! [`generic`], which still validates and answers the documented shape.
 
 mod artifacts;
+mod configurations;
+mod connectivity;
 mod generic;
+mod icons;
 mod immutable;
 mod labels;
 mod members;
 mod metadata;
+mod preheat;
 mod projects;
 mod quotas;
 mod registries;
 mod replication;
 mod repositories;
+mod retention;
 mod robots;
+mod scan_export;
 mod scanners;
 mod system;
+mod system_jobs;
+mod usergroups;
 mod users;
 mod webhooks;
 
@@ -87,4 +95,12 @@ fn stateful(op_id: &str) -> Option<Handler> {
         .or_else(|| immutable::handler(op_id))
         .or_else(|| quotas::handler(op_id))
         .or_else(|| system::handler(op_id))
+        .or_else(|| system_jobs::handler(op_id))
+        .or_else(|| scan_export::handler(op_id))
+        .or_else(|| retention::handler(op_id))
+        .or_else(|| preheat::handler(op_id))
+        .or_else(|| configurations::handler(op_id))
+        .or_else(|| connectivity::handler(op_id))
+        .or_else(|| usergroups::handler(op_id))
+        .or_else(|| icons::handler(op_id))
 }

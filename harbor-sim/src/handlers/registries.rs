@@ -39,23 +39,38 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         s.registries
             .values()
             .filter(|r| name.is_none_or(|n| r.name.contains(n)))
-            .map(|r| json!(r))
+            .map(|r| json!(s.registry_view(r)))
             .collect(),
     )
 }
 
+/// `POST /registries/ping` as Harbor's registry handler checks it: an existing registry by
+/// id, or a type and URL; the answer is 400 `the registry is unhealthy` when the simulated
+/// Harbor cannot reach its host (see [`crate::state::Reachability`]).
 fn ping(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let body: Value = ctx.json()?;
     let s = read(state);
+    let (mut kind, mut url) = (String::new(), String::new());
     if let Some(id) = body.get("id").and_then(Value::as_i64) {
-        s.registries
+        let r = s
+            .registries
             .get(&id)
             .ok_or_else(|| ApiError::not_found(format!("registry {id} not found")))?;
-    } else {
-        let url = body.get("url").and_then(Value::as_str).unwrap_or_default();
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(ApiError::bad_request("registry url must be http(s)"));
+        (kind, url) = (r.kind.clone(), r.url.clone());
+    } else if let Some(u) = body.get("url").and_then(Value::as_str) {
+        if !(u.starts_with("http://") || u.starts_with("https://")) {
+            return Err(ApiError::bad_request(format!("invalid HTTP URL: {u}")));
         }
+        url = u.to_owned();
+    }
+    if let Some(t) = body.get("type").and_then(Value::as_str) {
+        kind = t.to_owned();
+    }
+    if kind.is_empty() || url.is_empty() {
+        return Err(ApiError::bad_request("type or url cannot be empty"));
+    }
+    if !s.reachability.reaches(&url) {
+        return Err(ApiError::bad_request("the registry is unhealthy"));
     }
     Ok(Reply::empty(StatusCode::OK))
 }
@@ -63,9 +78,11 @@ fn ping(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let s = read(state);
-    Ok(Reply::ok(s.registries.get(&id).ok_or_else(|| {
-        ApiError::not_found(format!("registry {id} not found"))
-    })?))
+    let r = s
+        .registries
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(format!("registry {id} not found")))?;
+    Ok(Reply::ok(&s.registry_view(r)))
 }
 
 fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {

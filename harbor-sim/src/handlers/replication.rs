@@ -78,20 +78,19 @@ fn update_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 }
 
 fn list_executions(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
+    let mut s = write(state);
     let policy: Option<i64> = ctx.query("policy_id").and_then(|p| p.parse().ok());
     let status = ctx.query("status");
     let trigger = ctx.query("trigger");
-    let docs = s
-        .replication_executions
-        .values()
-        .filter(|e| {
-            policy.is_none_or(|p| e.policy_id == p)
-                && status.is_none_or(|st| e.status == st)
-                && trigger.is_none_or(|t| e.trigger == t)
-        })
-        .map(|e| json!(e))
-        .collect();
+    let mut docs = Vec::new();
+    for e in s.replication_executions.values_mut().filter(|e| {
+        policy.is_none_or(|p| e.policy_id == p)
+            && status.is_none_or(|st| e.status == st)
+            && trigger.is_none_or(|t| e.trigger == t)
+    }) {
+        docs.push(json!(e));
+        e.advance();
+    }
     ctx.list(docs)
 }
 
@@ -111,10 +110,14 @@ fn start(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 
 fn get_execution(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    let s = read(state);
-    Ok(Reply::ok(s.replication_executions.get(&id).ok_or_else(
-        || ApiError::not_found(format!("execution {id} not found")),
-    )?))
+    let mut s = write(state);
+    let e = s
+        .replication_executions
+        .get_mut(&id)
+        .ok_or_else(|| ApiError::not_found(format!("execution {id} not found")))?;
+    let seen = Reply::ok(e);
+    e.advance();
+    Ok(seen)
 }
 
 fn stop(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {

@@ -35,16 +35,30 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::created(ctx.location(id)))
 }
 
-fn ping(ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+/// `POST /scanners/ping`: the settings are checked (400), then the adapter is asked for its
+/// metadata; an adapter whose host the simulated Harbor cannot reach makes Harbor answer 500
+/// (the scanner controller wraps the dial error without a code), and so does the simulator.
+fn ping(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let req: Value = ctx.json()?;
-    let url = req
-        .get("url")
+    if req
+        .get("name")
         .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::unprocessable("url in body is required"))?;
+        .is_none_or(str::is_empty)
+    {
+        return Err(ApiError::bad_request("missing registration name"));
+    }
+    let url = req.get("url").and_then(Value::as_str).unwrap_or_default();
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         return Err(ApiError::bad_request(format!(
-            "invalid scanner url {url:?}"
+            "scanner adapter URL {url:?} is invalid"
         )));
+    }
+    if !read(state).reachability.reaches(url) {
+        return Err(crate::errors::ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "UNKNOWN",
+            "internal server error",
+        ));
     }
     Ok(Reply::empty(StatusCode::OK))
 }

@@ -9,7 +9,7 @@ use super::projects::project_of;
 use super::{Handler, actor_name, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
-use crate::state::SimState;
+use crate::state::{Execution, JobKind, SimState};
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
@@ -20,6 +20,10 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
         "DeleteWebhookPolicyOfProject" => delete,
         "LastTrigger" => last_trigger,
         "GetSupportedEventTypes" => event_types,
+        "ListWebhookJobs" => jobs,
+        "ListExecutionsOfWebhookPolicy" => executions,
+        "ListTasksOfWebhookExecution" => tasks,
+        "GetLogsOfWebhookTask" => task_log,
         _ => return None,
     })
 }
@@ -115,5 +119,65 @@ fn event_types(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     project_of(ctx, &s)?;
     Ok(Reply::ok(
         &json!({"event_type": EVENT_TYPES, "notify_type": ["http", "slack"], "payload_formats": [{"notify_type": "http", "formats": ["Default", "CloudEvents"]}]}),
+    ))
+}
+
+/// The policy `{webhook_policy_id}` (or `?policy_id=`) of the project; 404 when another's.
+fn policy_of(ctx: &Ctx, s: &SimState, id: i64) -> ApiResult<i64> {
+    let project = project_of(ctx, s)?;
+    s.webhook(project, id).map(|_| id)
+}
+
+/// The execution `{execution_id}` of the policy; 404 when another's.
+fn execution_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
+    let policy = policy_of(ctx, s, ctx.path_id("webhook_policy_id")?)?;
+    let id = ctx.path_id("execution_id")?;
+    s.executions
+        .get(&id)
+        .filter(|e| e.kind == JobKind::Webhook && e.vendor_id == policy)
+        .map(|e| e.id)
+        .ok_or_else(|| ApiError::not_found(format!("execution {id} not found")))
+}
+
+/// The legacy job list: one entry per delivery (task) of the policy.
+fn jobs(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let raw = ctx
+        .query("policy_id")
+        .ok_or_else(|| ApiError::unprocessable("policy_id in query is required"))?;
+    let id = raw.parse().map_err(|_| {
+        ApiError::unprocessable(format!(
+            "policy_id in query must be of type int64: \"{raw}\""
+        ))
+    })?;
+    let s = read(state);
+    let policy = policy_of(ctx, &s, id)?;
+    let mut docs = s.webhook_jobs(policy);
+    if let Some(status) = ctx.query("status").filter(|v| !v.is_empty()) {
+        docs.retain(|d| d["status"] == json!(status));
+    }
+    ctx.list(docs)
+}
+
+fn executions(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let mut s = write(state);
+    let policy = policy_of(ctx, &s, ctx.path_id("webhook_policy_id")?)?;
+    let runs = s.read_executions(JobKind::Webhook, |e| e.vendor_id == policy);
+    ctx.list(runs.iter().map(Execution::to_model).collect())
+}
+
+fn tasks(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let mut s = write(state);
+    let id = execution_of(ctx, &s)?;
+    let run = s.read_execution(JobKind::Webhook, id)?;
+    ctx.list(run.tasks.iter().map(|t| t.to_model()).collect())
+}
+
+fn task_log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let mut s = write(state);
+    let id = execution_of(ctx, &s)?;
+    let task = ctx.path_id("task_id")?;
+    Ok(Reply::text(
+        StatusCode::OK,
+        s.task_log(JobKind::Webhook, id, task)?,
     ))
 }

@@ -1,16 +1,21 @@
 //! The simulator's in-memory Harbor: every stateful resource and the rules that bind them.
 
+pub mod configurations;
 pub mod immutable;
+pub mod jobs;
 pub mod labels;
 pub mod projects;
 pub mod quotas;
+pub mod reachability;
 pub mod registries;
 pub mod replication;
 pub mod repositories;
+pub mod retention;
 pub mod robots;
 pub mod scanners;
 pub mod seed;
 pub mod users;
+pub mod vulnerabilities;
 pub mod webhooks;
 
 use std::collections::BTreeMap;
@@ -19,9 +24,11 @@ use std::time::SystemTime;
 use serde_json::Value;
 
 pub use immutable::ImmutableRule;
+pub use jobs::{Execution, JobKind, JobSchedule, JobStatus, JobTask};
 pub use labels::Label;
 pub use projects::{Member, Project};
 pub use quotas::Quota;
+pub use reachability::Reachability;
 pub use registries::Registry;
 pub use replication::{ReplicationExecution, ReplicationPolicy};
 pub use repositories::{Artifact, Repository, Tag};
@@ -30,9 +37,10 @@ pub use scanners::Scanner;
 pub use users::User;
 pub use webhooks::WebhookPolicy;
 
-/// An RFC 3339 timestamp for now, as Harbor writes them.
+/// An RFC 3339 timestamp for now with milliseconds, as Harbor writes them
+/// (`2026-01-01T10:00:00.000Z`).
 pub fn now() -> String {
-    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
 }
 
 /// Separate id sequences per table, as Harbor's database has.
@@ -92,12 +100,26 @@ pub struct SimState {
     /// (user groups, preheat instances and policies, retention policies): by collection path,
     /// then id.
     pub collections: BTreeMap<String, BTreeMap<i64, Value>>,
+    /// Job executions of every kind (GC, purge, scan all, export, retention, preheat,
+    /// webhook), by id: one sequence, as Harbor's task manager has.
+    pub executions: BTreeMap<i64, Execution>,
+    /// Schedules of the periodic system jobs, by vendor type (`GARBAGE_COLLECTION`, ...).
+    pub schedules: BTreeMap<&'static str, JobSchedule>,
+    /// Harbor's user-scope configuration items as set (see [`configurations`]).
+    pub configurations: BTreeMap<String, Value>,
+    /// Which hosts the simulated Harbor can reach (see [`reachability`]).
+    pub reachability: Reachability,
+    /// Tag retention policies by id.
+    pub retentions: BTreeMap<i64, Value>,
 }
 
 impl SimState {
     /// An empty Harbor with just the admin account.
     pub fn with_admin(username: &str, password: &str) -> Self {
-        let mut state = Self::default();
+        let mut state = Self {
+            configurations: configurations::defaults(),
+            ..Self::default()
+        };
         let id = state.ids.next("user");
         let now = now();
         state.users.insert(

@@ -97,15 +97,33 @@ fn metadata_text(v: &Value) -> String {
     }
 }
 
-/// Harbor's project name rule: lower case letters, digits and `._-`, starting with a letter
-/// or digit, 1 to 255 characters.
-fn valid_project_name(name: &str) -> bool {
+/// Whether `name` matches Harbor's `^[a-z0-9]+(?:[._-][a-z0-9]+)*$`: runs of lower-case
+/// letters and digits joined by single `.`, `_` or `-` (so not `a-`, `-a` nor `a--b`).
+/// Robot names follow the same rule.
+pub fn matches_name_pattern(name: &str) -> bool {
     !name.is_empty()
-        && name.len() <= 255
-        && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+        && name.split(['.', '_', '-']).all(|run| {
+            !run.is_empty()
+                && run
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+/// Harbor's project name rule (`src/pkg/project/manager.go`): 1 to 255 characters and
+/// [`matches_name_pattern`]; a name that breaks it is a 400.
+fn check_project_name(name: &str) -> ApiResult<()> {
+    if name.is_empty() || name.len() > 255 {
+        return Err(ApiError::bad_request(format!(
+            "Project name {name} is illegal in length. (greater than 255 or less than 1)"
+        )));
+    }
+    if !matches_name_pattern(name) {
+        return Err(ApiError::bad_request(
+            "project name is not in lower case or contains illegal characters",
+        ));
+    }
+    Ok(())
 }
 
 impl SimState {
@@ -136,16 +154,13 @@ impl SimState {
     /// Creates a project; 409 when the name is taken.
     pub fn create_project(&mut self, req: ProjectReq, owner_id: i64) -> ApiResult<i64> {
         let name = req.project_name.clone().unwrap_or_default();
-        if !valid_project_name(&name) {
-            return Err(ApiError::bad_request(format!(
-                "project name is not in lower case or contains illegal characters: {name:?}"
-            )));
-        }
+        // Harbor's handler looks for the name before its manager checks the pattern.
         if self.projects.values().any(|p| p.name == name) {
             return Err(ApiError::conflict(format!(
                 "The project named {name} already exists"
             )));
         }
+        check_project_name(&name)?;
         if let Some(reg) = req.registry_id
             && !self.registries.contains_key(&reg)
         {
@@ -257,6 +272,16 @@ impl SimState {
         self.quotas.retain(|_, q| q.project_id != id);
         self.robots.retain(|_, r| r.project_id != Some(id));
         self.project_scanners.remove(&id);
+        // Harbor deletes the project's retention policy with it.
+        let retentions: Vec<i64> = self
+            .retentions
+            .iter()
+            .filter(|(_, d)| d["scope"]["ref"].as_i64() == Some(id))
+            .map(|(rid, _)| *rid)
+            .collect();
+        for rid in retentions {
+            self.retentions.remove(&rid);
+        }
         Ok(())
     }
 

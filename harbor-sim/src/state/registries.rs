@@ -75,6 +75,28 @@ fn mask(credential: Option<Value>) -> Value {
 }
 
 impl SimState {
+    /// A registry as answered: its status is what a health check would find now.
+    pub fn registry_view(&self, r: &Registry) -> Registry {
+        let mut r = r.clone();
+        r.status = if self.reachability.reaches(&r.url) {
+            "healthy"
+        } else {
+            "unhealthy"
+        }
+        .into();
+        r
+    }
+
+    /// Harbor checks a registry's health before it stores it: 400 when its host cannot be
+    /// reached (see [`super::Reachability`]).
+    fn require_healthy(&self, url: &str) -> ApiResult<()> {
+        if self.reachability.reaches(url) {
+            Ok(())
+        } else {
+            Err(ApiError::bad_request("the registry is unhealthy"))
+        }
+    }
+
     /// Creates a registry; 409 on a duplicate name.
     pub fn create_registry(&mut self, req: RegistryReq) -> ApiResult<i64> {
         let name = req
@@ -96,6 +118,7 @@ impl SimState {
                 "registry {name} already exists"
             )));
         }
+        self.require_healthy(&url)?;
         let id = self.ids.next("registry");
         let now = now();
         self.registries.insert(
@@ -128,10 +151,16 @@ impl SimState {
                 "registry {name} already exists"
             )));
         }
+        let current = self
+            .registries
+            .get(&id)
+            .ok_or_else(|| ApiError::not_found(format!("registry {id} not found")))?;
+        self.require_healthy(req.url.as_deref().unwrap_or(&current.url))?;
         let r = self
             .registries
             .get_mut(&id)
             .ok_or_else(|| ApiError::not_found(format!("registry {id} not found")))?;
+        r.status = "healthy".into();
         if let Some(n) = req.name {
             r.name = n;
         }

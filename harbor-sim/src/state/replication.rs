@@ -64,25 +64,52 @@ pub struct ReplicationExecution {
     pub stopped: i64,
 }
 
-impl SimState {
-    fn resolve_registry(&self, doc: &Value, key: &str) -> ApiResult<Value> {
-        match doc.get(key) {
-            None | Some(Value::Null) => Ok(Value::Null),
-            Some(r) => {
-                // id 0 (or none) is the local Harbor.
-                let id = r.get("id").and_then(Value::as_i64).unwrap_or(0);
-                if id == 0 {
-                    return Ok(
-                        json!({"id": 0, "name": "Local", "type": "harbor", "url": "http://harbor-sim", "status": "healthy"}),
-                    );
-                }
-                let reg = self
-                    .registries
-                    .get(&id)
-                    .ok_or_else(|| ApiError::bad_request(format!("registry {id} not found")))?;
-                Ok(json!(reg))
-            }
+impl ReplicationExecution {
+    /// What follows a read (the life of [`super::jobs`]): an execution a read has shown
+    /// `InProgress` ends as `Succeed`.
+    pub fn advance(&mut self) {
+        if self.status != "InProgress" {
+            return;
         }
+        (self.status, self.succeed, self.in_progress, self.end_time) =
+            ("Succeed".into(), self.total, 0, Some(now()));
+    }
+}
+
+/// Harbor's own registry as its replication answers it (`src/pkg/reg/manager.go`,
+/// `getLocalRegistry`), the side of a policy that names no registry.
+pub fn local_registry() -> Value {
+    json!({
+        "id": 0,
+        "name": "Local",
+        "type": "harbor",
+        "url": "http://core:8080",
+        "description": "",
+        "insecure": true,
+        "status": "healthy",
+        "credential": {"type": "secret", "access_key": "", "access_secret": "*****"},
+        "creation_time": super::jobs::ZERO_TIME,
+        "update_time": super::jobs::ZERO_TIME,
+    })
+}
+
+impl SimState {
+    /// The registry a policy names, or Harbor's local registry (id 0) when it names none,
+    /// as Harbor's replication controller fills it (`populateRegistry`).
+    fn resolve_registry(&self, doc: &Value, key: &str) -> ApiResult<Value> {
+        let id = doc
+            .get(key)
+            .and_then(|r| r.get("id"))
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        if id == 0 {
+            return Ok(local_registry());
+        }
+        let reg = self
+            .registries
+            .get(&id)
+            .ok_or_else(|| ApiError::not_found(format!("registry {id} not found")))?;
+        Ok(json!(reg))
     }
 
     fn fill_policy(&self, mut doc: Value, id: i64, created: &str) -> ApiResult<Value> {
@@ -94,11 +121,12 @@ impl SimState {
         if name.is_empty() {
             return Err(ApiError::bad_request("policy name is required"));
         }
+        // Exactly one side is a registry endpoint; the other is Harbor itself.
         let src = self.resolve_registry(&doc, "src_registry")?;
         let dest = self.resolve_registry(&doc, "dest_registry")?;
-        if src.is_null() && dest.is_null() {
+        if (src["id"] == json!(0)) == (dest["id"] == json!(0)) {
             return Err(ApiError::bad_request(
-                "either src_registry or dest_registry is required",
+                "either src_registry or dest_registry should be empty and the other one shouldn't be empty",
             ));
         }
         doc["id"] = json!(id);

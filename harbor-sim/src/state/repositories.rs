@@ -67,8 +67,10 @@ pub struct Artifact {
     pub tags: Vec<Tag>,
     /// Ids of labels attached to it.
     pub label_ids: Vec<i64>,
-    /// Whether a scan was requested.
+    /// Whether it has been scanned (its report is then answered).
     pub scanned: bool,
+    /// When it was last scanned (RFC 3339), empty before.
+    pub scanned_at: String,
 }
 
 fn fake_digest(seed: &str) -> String {
@@ -152,6 +154,7 @@ impl SimState {
                 tags: Vec::new(),
                 label_ids: Vec::new(),
                 scanned: false,
+                scanned_at: String::new(),
             },
         );
         if let Some(tag) = tag {
@@ -166,6 +169,11 @@ impl SimState {
             self.add_tag(artifact_id, tag)?;
         }
         self.refresh_quota_usage(project_id);
+        self.notify(
+            project_id,
+            "PUSH_ARTIFACT",
+            &format!("{full}:{}", tag.unwrap_or(&digest)),
+        );
         Ok(digest)
     }
 
@@ -221,14 +229,7 @@ impl SimState {
             doc["labels"] = json!(labels);
         }
         if with_scan {
-            doc["scan_overview"] = if a.scanned {
-                json!({"application/vnd.security.vulnerability.report; version=1.1": {
-                    "report_id": format!("report-{}", a.id), "scan_status": "Success", "severity": "None",
-                    "duration": 1, "complete_percent": 100, "scanner": {"name": "Trivy", "vendor": "Aqua Security", "version": "v0.50.0"}
-                }})
-            } else {
-                json!({})
-            };
+            doc["scan_overview"] = self.scan_overview(a.id);
         }
         Some(doc)
     }
@@ -268,13 +269,35 @@ impl SimState {
         Ok(())
     }
 
-    /// Deletes an artifact (the repository stays, empty, as in Harbor).
+    /// Deletes an artifact (the repository stays, empty, as in Harbor), and notifies the
+    /// project's webhooks.
     pub fn delete_artifact(&mut self, artifact_id: i64) -> ApiResult<()> {
         let a = self
             .artifacts
             .remove(&artifact_id)
             .ok_or_else(|| ApiError::not_found("artifact not found"))?;
         self.refresh_quota_usage(a.project_id);
+        let repo = self
+            .repositories
+            .get(&a.repository_id)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        self.notify(
+            a.project_id,
+            "DELETE_ARTIFACT",
+            &format!("{repo}@{}", a.digest),
+        );
+        Ok(())
+    }
+
+    /// Marks an artifact scanned now, so its reports exist.
+    pub fn mark_scanned(&mut self, artifact_id: i64) -> ApiResult<()> {
+        let a = self
+            .artifacts
+            .get_mut(&artifact_id)
+            .ok_or_else(|| ApiError::not_found("artifact not found"))?;
+        a.scanned = true;
+        a.scanned_at = now();
         Ok(())
     }
 

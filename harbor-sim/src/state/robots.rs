@@ -55,7 +55,7 @@ pub struct RobotCreate {
     pub name: Option<String>,
     /// Free text.
     pub description: Option<String>,
-    /// A chosen secret, or none to generate one.
+    /// Sent by some clients; Harbor ignores it and generates the secret.
     pub secret: Option<String>,
     /// `system` or `project`.
     pub level: Option<String>,
@@ -89,68 +89,76 @@ fn valid_secret(s: &str) -> bool {
         && s.chars().any(|c| c.is_ascii_digit())
 }
 
-fn valid_robot_name(n: &str) -> bool {
-    !n.is_empty()
-        && n.len() <= 255
-        && n.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+/// Checks a create request as Harbor's robot handler does (`src/server/v2.0/handler/robot.go`,
+/// `validateName` and `validate`): every refusal is a 400.
+fn check_create(req: &RobotCreate) -> ApiResult<(String, String, i64, Vec<Value>)> {
+    let name = req.name.clone().unwrap_or_default();
+    if !super::projects::matches_name_pattern(&name) {
+        return Err(ApiError::bad_request(
+            "robot name is not in lower case or contains illegal characters",
+        ));
+    }
+    // An absent duration is Go's zero, which Harbor refuses.
+    let duration = req.duration.unwrap_or(0);
+    if duration != -1 && !(duration > 0 && duration < i64::from(i32::MAX)) {
+        return Err(ApiError::bad_request(format!(
+            "bad request error duration input: {duration}, duration must be either -1(Never) or a positive integer"
+        )));
+    }
+    let level = req.level.clone().unwrap_or_default();
+    if level != "system" && level != "project" {
+        return Err(ApiError::bad_request(format!(
+            "bad request error level input: {level}"
+        )));
+    }
+    let permissions = req.permissions.clone().unwrap_or_default();
+    if permissions.is_empty() || permissions.iter().any(Value::is_null) {
+        return Err(ApiError::bad_request("bad request empty permission"));
+    }
+    for perm in &permissions {
+        let access = perm["access"].as_array();
+        if access.is_none_or(|a| a.is_empty() || a.iter().any(Value::is_null)) {
+            return Err(ApiError::bad_request("bad request empty access"));
+        }
+    }
+    if level == "project" && permissions.len() > 1 {
+        return Err(ApiError::bad_request("bad request permission"));
+    }
+    for perm in &permissions {
+        let kind = perm["kind"].as_str().unwrap_or_default();
+        if kind != "system" && kind != "project" {
+            return Err(ApiError::bad_request(format!(
+                "bad request permission level: {kind}"
+            )));
+        }
+    }
+    Ok((name, level, duration, permissions))
 }
 
 impl SimState {
-    /// Creates a robot; returns its id, full name and secret. 409 on a duplicate name.
+    /// Creates a robot; returns its id, full name and secret. Harbor always generates the
+    /// secret (a `secret` in the request is ignored), and requires a name, a duration, a level
+    /// and at least one permission with access (400 otherwise); 409 on a duplicate name.
     pub fn create_robot(
         &mut self,
         req: RobotCreate,
         creator: i64,
     ) -> ApiResult<(i64, String, String, i64)> {
-        let short = req.name.filter(|n| valid_robot_name(n)).ok_or_else(|| {
-            ApiError::bad_request("robot name is required: lower case letters, digits and ._-")
-        })?;
-        let level = req.level.unwrap_or_else(|| "system".into());
-        let permissions = req.permissions.unwrap_or_default();
-        let (name, project_id) = match level.as_str() {
-            "system" => (format!("robot${short}"), None),
-            "project" => {
-                let namespace = permissions
-                    .first()
-                    .and_then(|p| p.get("namespace"))
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| {
-                        ApiError::bad_request(
-                            "a project robot needs one permission with the project's namespace",
-                        )
-                    })?;
-                let pid = self.project_id(namespace, true)?;
-                (format!("robot${namespace}+{short}"), Some(pid))
-            }
-            other => {
-                return Err(ApiError::bad_request(format!(
-                    "invalid robot level {other:?}"
-                )));
-            }
+        let (short, level, duration, permissions) = check_create(&req)?;
+        let (name, project_id) = if level == "system" {
+            (format!("robot${short}"), None)
+        } else {
+            let namespace = permissions[0]["namespace"].as_str().unwrap_or_default();
+            let pid = self.project_id(namespace, false)?;
+            let project = self.projects[&pid].name.clone();
+            (format!("robot${project}+{short}"), Some(pid))
         };
         if self.robots.values().any(|r| r.name == name) {
             return Err(ApiError::conflict(format!(
                 "robot account {name} already exists"
             )));
         }
-        let secret = match req.secret {
-            Some(s) if !s.is_empty() => {
-                if !valid_secret(&s) {
-                    return Err(ApiError::bad_request(
-                        "the secret must be 8-128 characters with upper case, lower case letters and digits",
-                    ));
-                }
-                s
-            }
-            _ => generate_secret(),
-        };
-        let duration = req.duration.unwrap_or(-1);
-        if duration == 0 || duration < -1 {
-            return Err(ApiError::bad_request(
-                "duration must be -1 or a positive number of days",
-            ));
-        }
+        let secret = generate_secret();
         let created = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)

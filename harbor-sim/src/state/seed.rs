@@ -2,12 +2,13 @@
 
 use serde_json::json;
 
-use super::SimState;
+use super::jobs::{JobSchedule, NewExecution};
 use super::labels::LabelReq;
 use super::projects::ProjectReq;
 use super::registries::RegistryReq;
 use super::robots::RobotCreate;
 use super::users::UserCreationReq;
+use super::{JobKind, JobStatus, SimState};
 
 /// The secret of the seeded `robot$ci` account.
 pub const SEED_ROBOT_SECRET: &str = "CiRobotSecret1";
@@ -73,7 +74,7 @@ impl SimState {
                 if name == "alice" { 4 } else { 2 },
             )?;
         }
-        self.create_robot(
+        let ci = self.create_robot(
             RobotCreate {
                 name: Some("ci".into()),
                 description: Some("pushes from CI".into()),
@@ -85,6 +86,10 @@ impl SimState {
             },
             1,
         )?;
+        // Harbor generates every robot secret; the demo robot gets a known one, as a
+        // secret refresh with a chosen secret would give it.
+        self.refresh_robot_secret(ci.0, Some(SEED_ROBOT_SECRET.into()))?;
+        self.seed_reachability();
         let hub = self.create_registry(RegistryReq {
             url: Some("https://hub.docker.com".into()),
             name: Some("docker-hub".into()),
@@ -103,21 +108,16 @@ impl SimState {
             "enabled": true,
             "speed": -1,
         }))?;
-        // One finished run of the policy, and a scanned image, so their reports exist.
+        // One finished run of the policy, so its report exists.
         let run = self.start_replication(mirror)?;
         if let Some(e) = self.replication_executions.get_mut(&run) {
             (e.status, e.succeed, e.in_progress, e.end_time) =
                 ("Succeed".into(), 1, 0, Some(super::now()));
         }
-        let latest = self.artifact_id(nginx, "latest")?;
-        if let Some(a) = self.artifacts.get_mut(&latest) {
-            a.scanned = true;
-        }
         // Resources the simulator keeps generically (see `handlers::generic`).
         self.seed_collection("createUserGroup", "/api/v2.0/usergroups", json!({"group_name": "dev", "group_type": 1, "ldap_group_dn": "cn=dev,ou=groups,dc=example,dc=com"}));
         self.seed_collection("CreateInstance", "/api/v2.0/p2p/preheat/instances", json!({"name": "kraken", "vendor": "kraken", "endpoint": "http://kraken.example.com", "auth_mode": "NONE", "enabled": true, "default": true, "status": "Healthy"}));
         self.seed_collection("CreatePolicy", "/api/v2.0/projects/library/preheat/policies", json!({"name": "nightly", "project_id": library, "provider_id": 1, "provider_name": "kraken", "trigger": "{\"type\":\"manual\"}", "enabled": true}));
-        self.seed_collection("createRetention", "/api/v2.0/retentions", json!({"algorithm": "or", "rules": [], "trigger": {"kind": "Schedule", "settings": {"cron": ""}}, "scope": {"level": "project", "ref": library}}));
         self.create_scanner(json!({"name": "Trivy", "url": "http://trivy-adapter:8080", "description": "built-in scanner"}))?;
         self.create_immutable_rule(library, json!({
             "priority": 0,
@@ -129,6 +129,7 @@ impl SimState {
             "targets": [{"type": "http", "address": "http://ci.example.com/hook", "skip_cert_verify": true, "payload_format": "Default"}],
             "event_types": ["PUSH_ARTIFACT", "DELETE_ARTIFACT"],
         }), "admin")?;
+        self.seed_jobs(library, demo)?;
         Ok(())
     }
 }
@@ -151,6 +152,163 @@ impl SimState {
             .or_default()
             .insert(id, doc);
         id
+    }
+}
+
+/// Hosts the demo Harbor can reach (see [`super::reachability`]); `mirror.example.net`, the
+/// host of the demo's `old-mirror` registry, is not among them.
+pub const SEED_REACHABLE_HOSTS: &[&str] = &[
+    "hub.docker.com",
+    "trivy-adapter",
+    "kraken.example.com",
+    "ci.example.com",
+    "ldap.example.com",
+    "oidc.example.com",
+];
+
+impl SimState {
+    /// The demo's network: the hosts of [`SEED_REACHABLE_HOSTS`] answer, and the LDAP
+    /// settings point at the demo LDAP server.
+    fn seed_reachability(&mut self) {
+        for host in SEED_REACHABLE_HOSTS {
+            self.reachability.allow(host);
+        }
+        for (k, v) in [
+            ("ldap_url", "ldap://ldap.example.com"),
+            ("ldap_base_dn", "dc=example,dc=com"),
+            ("ldap_search_dn", "cn=admin,dc=example,dc=com"),
+        ] {
+            self.configurations.insert(k.into(), json!(v));
+        }
+    }
+
+    /// Runs an execution to its end at once (the demo's history is in the past).
+    fn seed_finished(&mut self, new: NewExecution) -> i64 {
+        let id = self.start_execution(new);
+        if let Some(e) = self.executions.get_mut(&id) {
+            e.finish(JobStatus::Success);
+        }
+        id
+    }
+
+    /// The demo's jobs: a registry that went down after it was registered, scanned images
+    /// (all but `demo/team/app:v1.0.0`), finished runs of GC, purge, scan all, retention,
+    /// preheat, a webhook delivery and an export of `library`'s scan data, GC, purge and scan-all schedules, and a retention policy on
+    /// `library`.
+    fn seed_jobs(&mut self, library: i64, demo: i64) -> crate::errors::ApiResult<()> {
+        self.reachability.allow("mirror.example.net");
+        self.create_registry(RegistryReq {
+            url: Some("https://mirror.example.net".into()),
+            name: Some("old-mirror".into()),
+            kind: Some("docker-registry".into()),
+            description: Some("a mirror that no longer answers".into()),
+            ..RegistryReq::default()
+        })?;
+        self.reachability.deny("mirror.example.net");
+
+        let app = self.repository_id("demo", "team/app")?;
+        let unscanned = self.artifact_id(app, "v1.0.0")?;
+        let scanned: Vec<i64> = self
+            .artifacts
+            .keys()
+            .copied()
+            .filter(|id| *id != unscanned)
+            .collect();
+        for id in &scanned {
+            self.mark_scanned(*id)?;
+        }
+        let manual = |kind, extra_attrs, tasks| NewExecution {
+            kind,
+            vendor_id: 0,
+            trigger: "MANUAL",
+            extra_attrs,
+            operator: "admin".into(),
+            tasks,
+        };
+        self.seed_finished(manual(
+            JobKind::GarbageCollection,
+            json!({"delete_untagged": true, "dry_run": false, "workers": 1}),
+            vec![(json!({}), "start to run gc in job, dry run: false".into())],
+        ));
+        self.seed_finished(manual(
+            JobKind::PurgeAudit,
+            json!({"audit_retention_hour": 168, "include_event_types": "create_artifact,delete_artifact,pull_artifact", "dry_run": false}),
+            vec![(json!({}), "purge audit logs older than 168 hours".into())],
+        ));
+        let scan_tasks = scanned
+            .iter()
+            .map(|id| (json!({"artifact_id": id}), format!("scan artifact {id}")))
+            .collect();
+        self.seed_finished(manual(JobKind::ScanAll, json!({}), scan_tasks));
+        let now = super::now();
+        for (kind, schedule, cron, parameters) in [
+            (
+                JobKind::GarbageCollection,
+                "Weekly",
+                "0 0 0 * * 0",
+                json!({"delete_untagged": true, "workers": 1}),
+            ),
+            (
+                JobKind::PurgeAudit,
+                "Daily",
+                "0 0 0 * * *",
+                json!({"audit_retention_hour": 168, "include_event_types": "create_artifact,delete_artifact"}),
+            ),
+            (JobKind::ScanAll, "Daily", "0 0 2 * * *", json!({})),
+        ] {
+            let id = self.ids.next("schedule");
+            self.schedules.insert(
+                kind.vendor_type(),
+                JobSchedule {
+                    id,
+                    kind: schedule.into(),
+                    cron: cron.into(),
+                    parameters: parameters.as_object().cloned().unwrap_or_default(),
+                    creation_time: now.clone(),
+                    update_time: now.clone(),
+                },
+            );
+        }
+
+        let retention = self.create_retention(json!({
+            "algorithm": "or",
+            "rules": [{"priority": 1, "disabled": false, "action": "retain", "template": "latestPushedK", "params": {"latestPushedK": 10},
+                       "tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": "**"}],
+                       "scope_selectors": {"repository": [{"kind": "doublestar", "decoration": "repoMatches", "pattern": "**"}]}}],
+            "trigger": {"kind": "Schedule", "settings": {"cron": "0 0 0 * * *"}},
+            "scope": {"level": "project", "ref": library},
+        }))?;
+        let run = self.trigger_retention(retention, false, "admin")?;
+        if let Some(e) = self.executions.get_mut(&run) {
+            e.finish(JobStatus::Success);
+        }
+
+        let preheat_policy = self
+            .collections
+            .get("/api/v2.0/projects/library/preheat/policies")
+            .and_then(|c| c.keys().next().copied())
+            .unwrap_or(0);
+        self.seed_finished(NewExecution {
+            kind: JobKind::Preheat,
+            vendor_id: preheat_policy,
+            trigger: "MANUAL",
+            extra_attrs: json!({}),
+            operator: "admin".into(),
+            tasks: vec![(
+                json!({"repository": "library/nginx", "vendor": "kraken"}),
+                "preheat library/nginx on the P2P network".into(),
+            )],
+        });
+        self.notify(demo, "PUSH_ARTIFACT", "demo/team/app:v1.1.0");
+        self.seed_finished(NewExecution {
+            kind: JobKind::ScanDataExport,
+            vendor_id: 1,
+            trigger: "MANUAL",
+            extra_attrs: json!({"job_name": "library-cves", "project_id": library, "user_name": "admin"}),
+            operator: "admin".into(),
+            tasks: vec![(json!({}), format!("export the scan data of project {library}"))],
+        });
+        Ok(())
     }
 }
 

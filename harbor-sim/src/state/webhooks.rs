@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::jobs::{JobKind, JobStatus, NewExecution};
 use super::{SimState, now};
 use crate::errors::{ApiError, ApiResult};
 
@@ -94,5 +95,99 @@ impl SimState {
         }
         w.doc["update_time"] = json!(now());
         Ok(())
+    }
+}
+
+impl SimState {
+    /// What Harbor's event bus does on an event in a project: every enabled policy of the
+    /// project that subscribes to `event_type` gets an execution with one task per target.
+    /// It ends at once: `Success` when the target's host is reachable
+    /// ([`super::Reachability`]), `Error` otherwise, as a real delivery would.
+    pub fn notify(&mut self, project_id: i64, event_type: &str, resource: &str) {
+        let policies: Vec<(i64, Vec<Value>)> = self
+            .webhooks
+            .iter()
+            .filter(|(_, w)| w.project_id == project_id && w.doc["enabled"] != json!(false))
+            .filter(|(_, w)| {
+                w.doc["event_types"]
+                    .as_array()
+                    .is_some_and(|e| e.iter().any(|t| t == event_type))
+            })
+            .map(|(id, w)| {
+                (
+                    *id,
+                    w.doc["targets"].as_array().cloned().unwrap_or_default(),
+                )
+            })
+            .collect();
+        for (policy_id, targets) in policies {
+            let payload = json!({"type": event_type, "occur_at": now(), "operator": "admin",
+                "event_data": {"resources": [{"resource_url": resource}]}})
+            .to_string();
+            let tasks = targets
+                .iter()
+                .map(|t| {
+                    let address = t["address"].as_str().unwrap_or_default().to_owned();
+                    (
+                        json!({"event_type": event_type, "type": t["type"].as_str().unwrap_or("http"), "address": address, "payload": payload}),
+                        format!("sending {event_type} to {address}"),
+                    )
+                })
+                .collect();
+            let id = self.start_execution(NewExecution {
+                kind: JobKind::Webhook,
+                vendor_id: policy_id,
+                trigger: "EVENT",
+                extra_attrs: json!({"event_type": event_type, "payload": payload}),
+                operator: "admin".into(),
+                tasks,
+            });
+            let reached: Vec<bool> = targets
+                .iter()
+                .map(|t| {
+                    self.reachability
+                        .reaches(t["address"].as_str().unwrap_or_default())
+                })
+                .collect();
+            if let Some(e) = self.executions.get_mut(&id) {
+                for (task, ok) in e.tasks.iter_mut().zip(&reached) {
+                    if !ok {
+                        task.status = JobStatus::Error;
+                        task.log
+                            .push_str("[ERROR] dial tcp: lookup failed: no such host\n");
+                        task.end_time = Some(now());
+                    }
+                }
+                let all_ok = reached.iter().all(|r| *r);
+                e.finish(if all_ok {
+                    JobStatus::Success
+                } else {
+                    JobStatus::Error
+                });
+            }
+        }
+    }
+
+    /// A project's webhook executions as Harbor's `WebhookJob`s (the legacy job list).
+    pub fn webhook_jobs(&self, policy_id: i64) -> Vec<Value> {
+        self.executions
+            .values()
+            .rev()
+            .filter(|e| e.kind == JobKind::Webhook && e.vendor_id == policy_id)
+            .flat_map(|e| {
+                e.tasks.iter().map(move |t| {
+                    json!({
+                        "id": t.id,
+                        "policy_id": policy_id,
+                        "event_type": t.extra_attrs["event_type"],
+                        "notify_type": t.extra_attrs["type"],
+                        "status": t.status.as_str(),
+                        "job_detail": t.extra_attrs["payload"],
+                        "creation_time": t.creation_time,
+                        "update_time": t.update_time,
+                    })
+                })
+            })
+            .collect()
     }
 }

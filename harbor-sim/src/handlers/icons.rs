@@ -1,0 +1,47 @@
+//! Artifact icons (`src/controller/icon/controller.go`): Harbor's built-in icons by their
+//! fixed digests; any other digest is looked up among the artifacts' icons, and a digest no
+//! artifact uses is a 404.
+
+use std::sync::RwLock;
+
+use serde_json::json;
+
+use super::Handler;
+use crate::context::{Ctx, Reply};
+use crate::errors::{ApiError, ApiResult};
+use crate::state::SimState;
+
+pub(super) fn handler(op: &str) -> Option<Handler> {
+    Some(match op {
+        "getIcon" => get,
+        _ => return None,
+    })
+}
+
+/// The digests of Harbor's built-in icons (`src/lib/icon/const.go`).
+pub const BUILT_IN: &[&str] = &[
+    "sha256:0048162a053eef4d4ce3fe7518615bef084403614f8bca43b40ae2e762e11e06",
+    "sha256:61cf3a178ff0f75bf08a25d96b75cf7355dc197749a9f128ed3ef34b0df05518",
+    "sha256:089bdda265c14d8686111402c8ad629e8177a1ceb7dcd0f7f39b6480f623b3bd",
+    "sha256:da834479c923584f4cbcdecc0dac61f32bef1d51e8aae598cf16bd154efab49f",
+    "sha256:badd7693bcaf115be202748241dd0ea6ee3b0524bfab9ac22d1e1c43721afec6",
+    "sha256:1e1e5c5fdaf0931ec8655e835d1182f723a0c322a6760211622e1270f0193717",
+    "sha256:20401d5b3a0f6dbc607c8d732eb08471af4ae6b19811a4efce8c6a724aed2882",
+    "sha256:3ac706e102bbe9362b400aa162df58135d35e66b9c3bee2165de92022d25fe34",
+    "sha256:dfcb6617cd9c144358dc1b305b87bbe34f0b619f1e329116e6aee2e41f2e34cf",
+    "sha256:c19f80c357cd7e90d2a01b9ae3e2eb62ce447a2662bb590a19177d72d550bdae",
+];
+
+/// A 1x1 PNG, base64: the simulator has no image files, only their shape.
+const PNG_1X1: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
+fn get(ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let digest = ctx.path("digest");
+    // Every simulated artifact carries a built-in icon, so the built-in set is the whole set.
+    if !BUILT_IN.contains(&digest) {
+        return Err(ApiError::not_found(format!("the icon {digest} not found")));
+    }
+    Ok(Reply::ok(
+        &json!({"content_type": "image/png", "content": PNG_1X1}),
+    ))
+}

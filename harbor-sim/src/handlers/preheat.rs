@@ -1,0 +1,173 @@
+//! P2P preheat runs (`src/server/v2.0/handler/preheat.go`): a manual preheat of a policy
+//! starts an execution with one task per repository of the project; its executions, tasks
+//! and logs are read under the policy, and an execution is stopped by `PATCH` with
+//! `{"status":"Stopped"}`. Instances and policies themselves are kept by [`super::generic`].
+//!
+//! The `Location` of a manual preheat is Harbor's own: `/projects/{p}/preheat/policies/{n}/
+//! executions/{id}`, without the `/api/v2.0` base (a TODO in Harbor's handler), so it resolves
+//! only once the base is put in front of it.
+
+use std::sync::RwLock;
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::connectivity::body_or_empty;
+use super::{Handler, actor_name, read, write};
+use crate::context::{Ctx, Reply, api_path};
+use crate::errors::{ApiError, ApiResult};
+use crate::state::jobs::NewExecution;
+use crate::state::{Execution, JobKind, SimState};
+
+pub(super) fn handler(op: &str) -> Option<Handler> {
+    Some(match op {
+        "ManualPreheat" => manual,
+        "ListExecutions" => list_executions,
+        "GetExecution" => get_execution,
+        "StopExecution" => stop_execution,
+        "ListTasks" => list_tasks,
+        "GetPreheatLog" => task_log,
+        "PingInstances" => ping,
+        _ => return None,
+    })
+}
+
+/// The id of the policy `{preheat_policy_name}` of `{project_name}`; 404 when either is
+/// unknown.
+fn policy_of(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, i64)> {
+    let project = ctx.path("project_name");
+    let project_id = s.project_id(project, true)?;
+    let name = ctx.path("preheat_policy_name");
+    let policies = api_path(&format!("/projects/{project}/preheat/policies"));
+    s.collections
+        .get(&policies)
+        .and_then(|c| {
+            c.iter()
+                .find(|(_, d)| d["name"].as_str() == Some(name))
+                .map(|(id, _)| (project_id, *id))
+        })
+        .ok_or_else(|| ApiError::not_found(format!("policy {name} not found")))
+}
+
+/// The execution `{execution_id}` of the policy; 404 when it is another's.
+fn execution_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
+    let (project_id, policy) = policy_of(ctx, s)?;
+    let id = ctx.path_id("execution_id")?;
+    s.executions
+        .get(&id)
+        .filter(|e| e.kind == JobKind::Preheat && e.vendor_id == policy)
+        .map(|e| e.id)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "project id {project_id}, execution id {id} not found"
+            ))
+        })
+}
+
+fn manual(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let mut s = write(state);
+    let (project_id, policy) = policy_of(ctx, &s)?;
+    let tasks = s
+        .repositories
+        .values()
+        .filter(|r| r.project_id == project_id)
+        .map(|r| {
+            (
+                json!({"repository": r.name, "vendor": "kraken"}),
+                format!("preheat {} on the P2P network", r.name),
+            )
+        })
+        .collect();
+    let id = s.start_execution(NewExecution {
+        kind: JobKind::Preheat,
+        vendor_id: policy,
+        trigger: "MANUAL",
+        extra_attrs: json!({}),
+        operator: actor_name(&ctx.identity),
+        tasks,
+    });
+    Ok(Reply::created(format!(
+        "/projects/{}/preheat/policies/{}/executions/{id}",
+        ctx.path("project_name"),
+        ctx.path("preheat_policy_name")
+    )))
+}
+
+fn list_executions(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let mut s = write(state);
+    let (_, policy) = policy_of(ctx, &s)?;
+    let runs = s.read_executions(JobKind::Preheat, |e| e.vendor_id == policy);
+    ctx.list(runs.iter().map(Execution::to_model).collect())
+}
+
+fn get_execution(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let mut s = write(state);
+    let id = execution_of(ctx, &s)?;
+    Ok(Reply::ok(
+        &s.read_execution(JobKind::Preheat, id)?.to_model(),
+    ))
+}
+
+fn stop_execution(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let body: Value = ctx.json()?;
+    let mut s = write(state);
+    let id = execution_of(ctx, &s)?;
+    if body["status"] != json!("Stopped") {
+        return Err(ApiError::bad_request(format!(
+            "param status invalid: {body}"
+        )));
+    }
+    s.stop_execution(JobKind::Preheat, id)?;
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+fn list_tasks(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let mut s = write(state);
+    let id = execution_of(ctx, &s)?;
+    let run = s.read_execution(JobKind::Preheat, id)?;
+    ctx.list(run.tasks.iter().map(|t| t.to_model()).collect())
+}
+
+fn task_log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let mut s = write(state);
+    let id = execution_of(ctx, &s)?;
+    let task = ctx.path_id("task_id")?;
+    Ok(Reply::text(
+        StatusCode::OK,
+        s.task_log(JobKind::Preheat, id, task)?,
+    ))
+}
+
+/// `POST /p2p/preheat/instances/ping`: a stored instance by id (a bare 404 when unknown) or
+/// an endpoint (a bare 400 when empty); an endpoint the simulated Harbor cannot reach is a
+/// 500, as Harbor's provider health check returns an uncoded error.
+fn ping(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let body = body_or_empty(ctx)?;
+    let s = read(state);
+    let endpoint = match body["id"].as_i64().filter(|id| *id > 0) {
+        Some(id) => {
+            let found = s
+                .collections
+                .get(&api_path("/p2p/preheat/instances"))
+                .and_then(|c| c.get(&id))
+                .and_then(|d| d["endpoint"].as_str())
+                .map(str::to_owned);
+            match found {
+                Some(e) => e,
+                None => return Ok(Reply::empty(StatusCode::NOT_FOUND)),
+            }
+        }
+        None => match body["endpoint"].as_str().filter(|e| !e.is_empty()) {
+            Some(e) => e.to_owned(),
+            None => return Ok(Reply::empty(StatusCode::BAD_REQUEST)),
+        },
+    };
+    if !s.reachability.reaches(&endpoint) {
+        return Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "UNKNOWN",
+            "internal server error",
+        ));
+    }
+    Ok(Reply::empty(StatusCode::OK))
+}

@@ -1,0 +1,207 @@
+//! CSV export of scan data (`src/server/v2.0/handler/scanexport.go`).
+//!
+//! `POST /export/cve` (header `X-Scan-Data-Type` naming the vulnerability report type, one
+//! project in the criteria) answers `{"id": N}`; the execution is the caller's own (another
+//! user gets 403) and follows the job life of [`crate::state::jobs`]; once it has succeeded
+//! `GET /export/cve/download/{id}` answers the CSV (`text/csv`, one row per finding of every
+//! scanned artifact the criteria select), and, as in Harbor, the download deletes the
+//! execution and its file. The download's refusals carry no body, as Harbor's do.
+
+use std::sync::RwLock;
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::{Handler, actor_id, actor_name, write};
+use crate::context::{Ctx, Reply};
+use crate::errors::{ApiError, ApiResult};
+use crate::state::jobs::NewExecution;
+use crate::state::vulnerabilities::REPORT_MIME;
+use crate::state::{Execution, JobKind, JobStatus, SimState};
+
+pub(super) fn handler(op: &str) -> Option<Handler> {
+    Some(match op {
+        "exportScanData" => export,
+        "getScanDataExportExecution" => get,
+        "getScanDataExportExecutionList" => list,
+        "downloadScanData" => download,
+        _ => return None,
+    })
+}
+
+/// The CSV columns of Harbor's export (`src/pkg/scan/export/model.go`).
+const CSV_HEADER: &str = "Repository,Artifact Digest,CVE,Package,Current Version,Fixed in version,Severity,CWE Ids,Additional Data,Scanner";
+
+fn export(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let mime = ctx.header("X-Scan-Data-Type").unwrap_or_default();
+    if mime != REPORT_MIME {
+        return Err(ApiError::bad_request(format!(
+            "Unsupported MIME type : {mime}"
+        )));
+    }
+    let criteria: Value = ctx.json()?;
+    let projects = criteria["projects"].as_array().cloned().unwrap_or_default();
+    let [project] = projects.as_slice() else {
+        return Err(ApiError::bad_request(format!(
+            "only support export single project, invalid value: {projects:?}"
+        )));
+    };
+    let project = project.as_i64().unwrap_or(0);
+    for key in ["repositories", "tags", "cveIds"] {
+        if let Some(v) = criteria[key].as_str().filter(|v| v.contains(' ')) {
+            return Err(ApiError::bad_request(format!(
+                "invalid criteria value, please remove additional spaces for input: {v}"
+            )));
+        }
+    }
+    let mut s = write(state);
+    if !s.projects.contains_key(&project) {
+        return Err(ApiError::not_found(format!("project {project} not found")));
+    }
+    let user = actor_name(&ctx.identity);
+    let id = s.start_execution(NewExecution {
+        kind: JobKind::ScanDataExport,
+        vendor_id: actor_id(&ctx.identity),
+        trigger: "MANUAL",
+        extra_attrs: json!({
+            "job_name": criteria["job_name"],
+            "project_id": project,
+            "repositories": criteria["repositories"],
+            "tags": criteria["tags"],
+            "cveIds": criteria["cveIds"],
+            "user_name": user,
+        }),
+        operator: user,
+        tasks: vec![(
+            json!({}),
+            format!("export the scan data of project {project}"),
+        )],
+    });
+    Ok(Reply::ok(&json!({ "id": id })))
+}
+
+/// Harbor's `ScanDataExportExecution`.
+fn model(e: &Execution) -> Value {
+    json!({
+        "id": e.id,
+        "user_id": e.vendor_id,
+        "status": e.status.as_str(),
+        "trigger": e.trigger,
+        "start_time": e.start_time,
+        "end_time": e.end_time_or_zero(),
+        "status_text": e.status_message,
+        "user_name": e.operator,
+        "file_present": e.status == JobStatus::Success,
+    })
+}
+
+fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("execution_id")?;
+    let mut s = write(state);
+    let owner = s
+        .executions
+        .get(&id)
+        .filter(|e| e.kind == JobKind::ScanDataExport)
+        .map(|e| e.operator.clone());
+    if owner.is_some_and(|o| o != actor_name(&ctx.identity)) {
+        return Err(ApiError::forbidden("forbidden"));
+    }
+    let e = s.read_execution(JobKind::ScanDataExport, id)?;
+    Ok(Reply::ok(&model(&e)))
+}
+
+fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let me = actor_name(&ctx.identity);
+    let runs = write(state).read_executions(JobKind::ScanDataExport, |e| e.operator == me);
+    let items: Vec<Value> = runs.iter().map(model).collect();
+    Ok(Reply::ok(&json!({ "items": items })))
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+fn csv_field(v: &str) -> String {
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v.to_owned()
+    }
+}
+
+/// Whether `value` passes a comma-separated criteria list (empty selects everything).
+fn selected(filter: &Value, value: &str) -> bool {
+    filter
+        .as_str()
+        .filter(|f| !f.is_empty())
+        .is_none_or(|f| f.split(',').any(|x| x == value))
+}
+
+fn csv(s: &SimState, e: &Execution) -> String {
+    let project = e.extra_attrs["project_id"].as_i64().unwrap_or(0);
+    let mut out = String::from(CSV_HEADER);
+    out.push('\n');
+    for a in s.artifacts.values().filter(|a| a.project_id == project) {
+        let Some(repo) = s.repositories.get(&a.repository_id) else {
+            continue;
+        };
+        let short = repo.name.split_once('/').map_or("", |(_, r)| r);
+        let tagged = a
+            .tags
+            .iter()
+            .any(|t| selected(&e.extra_attrs["tags"], &t.name))
+            || e.extra_attrs["tags"].as_str().is_none_or(str::is_empty);
+        if !selected(&e.extra_attrs["repositories"], short) || !tagged {
+            continue;
+        }
+        for c in s.artifact_findings(a.id).unwrap_or_default() {
+            if !selected(&e.extra_attrs["cveIds"], c.id) {
+                continue;
+            }
+            let extra =
+                json!({"CVSS": {"nvd": {"V3Score": c.score, "V3Vector": c.vector}}}).to_string();
+            let row = [
+                repo.name.as_str(),
+                a.digest.as_str(),
+                c.id,
+                c.package,
+                c.version,
+                c.fix_version,
+                c.severity,
+                c.cwe,
+                extra.as_str(),
+                "Trivy",
+            ]
+            .map(csv_field)
+            .join(",");
+            out.push_str(&row);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn download(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("execution_id")?;
+    let mut s = write(state);
+    let Some(e) = s
+        .executions
+        .get(&id)
+        .filter(|e| e.kind == JobKind::ScanDataExport)
+        .cloned()
+    else {
+        return Ok(Reply::empty(StatusCode::NOT_FOUND));
+    };
+    if e.operator != actor_name(&ctx.identity) {
+        return Ok(Reply::empty(StatusCode::FORBIDDEN));
+    }
+    if e.status != JobStatus::Success {
+        return Ok(Reply::empty(StatusCode::NOT_FOUND));
+    }
+    let body = csv(&s, &e);
+    // Harbor removes the file and the execution once it has been sent.
+    s.executions.remove(&id);
+    Ok(Reply::text(StatusCode::OK, body)
+        .with_header("Content-Type", "text/csv")
+        .with_header(
+            "Content-Disposition",
+            format!("attachment; filename=\"scandata_export_{id}.csv\""),
+        ))
+}

@@ -1,0 +1,380 @@
+//! What the simulated scanner finds: a fixed catalogue of real, public CVEs, and the reports
+//! Harbor builds from them, in the shapes of `src/pkg/scan/vuln/report.go` (the report an
+//! artifact's `additions/vulnerabilities` answers) and `src/pkg/scan/vuln/summary.go` (the
+//! `scan_overview` summary).
+//!
+//! Which CVEs an artifact has depends on its repository's family (`nginx`, `alpine`, anything
+//! else is a Debian-based application image) and on its age: every artifact but the newest of
+//! its repository also carries the OpenSSL CVEs the newest one fixed. So the demo has
+//! reports with several severities, fixable and unfixable findings, and differences between
+//! two tags of one image.
+
+use serde_json::{Value, json};
+
+use super::SimState;
+use super::repositories::Artifact;
+
+/// The MIME type of Harbor's vulnerability report, the key of `scan_overview`.
+pub const REPORT_MIME: &str = "application/vnd.security.vulnerability.report; version=1.1";
+
+/// One finding of the catalogue.
+#[derive(Debug, Clone, Copy)]
+pub struct Cve {
+    /// The CVE id.
+    pub id: &'static str,
+    /// The affected package.
+    pub package: &'static str,
+    /// The installed version.
+    pub version: &'static str,
+    /// The first fixed version, empty when there is no fix.
+    pub fix_version: &'static str,
+    /// `Critical`, `High`, `Medium`, `Low` or `Unknown`.
+    pub severity: &'static str,
+    /// CVSS v3 base score.
+    pub score: f64,
+    /// CVSS v3 vector.
+    pub vector: &'static str,
+    /// CWE ids.
+    pub cwe: &'static str,
+    /// A one-line description.
+    pub description: &'static str,
+}
+
+macro_rules! cve {
+    ($id:literal, $pkg:literal, $ver:literal, $fix:literal, $sev:literal, $score:literal, $vec:literal, $cwe:literal, $desc:literal) => {
+        Cve {
+            id: $id,
+            package: $pkg,
+            version: $ver,
+            fix_version: $fix,
+            severity: $sev,
+            score: $score,
+            vector: $vec,
+            cwe: $cwe,
+            description: $desc,
+        }
+    };
+}
+
+const OPENSSL_OLD: &[Cve] = &[
+    cve!(
+        "CVE-2023-5363",
+        "openssl",
+        "3.0.11-1~deb12u1",
+        "3.0.11-1~deb12u2",
+        "High",
+        7.5,
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N",
+        "CWE-325",
+        "Incorrect cipher key and IV length processing"
+    ),
+    cve!(
+        "CVE-2024-0727",
+        "openssl",
+        "3.0.11-1~deb12u1",
+        "3.0.13-1~deb12u1",
+        "Medium",
+        5.5,
+        "CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:N/I:N/A:H",
+        "CWE-476",
+        "NULL dereference while processing a malformed PKCS12 file"
+    ),
+];
+
+const NGINX: &[Cve] = &[
+    cve!(
+        "CVE-2023-45853",
+        "zlib1g",
+        "1:1.2.13.dfsg-1",
+        "",
+        "Critical",
+        9.8,
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+        "CWE-190",
+        "Integer overflow in MiniZip's zipOpenNewFileInZip4_64"
+    ),
+    cve!(
+        "CVE-2024-2398",
+        "curl",
+        "7.88.1-10+deb12u5",
+        "7.88.1-10+deb12u6",
+        "Medium",
+        6.5,
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L",
+        "CWE-772",
+        "HTTP/2 push headers memory leak"
+    ),
+    cve!(
+        "CVE-2023-52425",
+        "libexpat1",
+        "2.5.0-1",
+        "2.5.0-1+deb12u1",
+        "High",
+        7.5,
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
+        "CWE-400",
+        "Parsing large tokens can trigger a denial of service"
+    ),
+    cve!(
+        "CVE-2022-48303",
+        "tar",
+        "1.34+dfsg-1.2",
+        "",
+        "Low",
+        5.5,
+        "CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:N/I:N/A:H",
+        "CWE-125",
+        "One-byte out-of-bounds read in from_header"
+    ),
+];
+
+const ALPINE: &[Cve] = &[
+    cve!(
+        "CVE-2023-42363",
+        "busybox",
+        "1.36.1-r28",
+        "1.36.1-r29",
+        "Medium",
+        5.5,
+        "CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:N/I:N/A:H",
+        "CWE-416",
+        "Use-after-free in awk's evaluate function"
+    ),
+    cve!(
+        "CVE-2023-42366",
+        "busybox",
+        "1.36.1-r28",
+        "1.36.1-r30",
+        "Medium",
+        5.5,
+        "CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:N/I:N/A:H",
+        "CWE-787",
+        "Heap-buffer-overflow in awk's next_token"
+    ),
+    cve!(
+        "CVE-2024-9143",
+        "libcrypto3",
+        "3.3.2-r0",
+        "3.3.2-r1",
+        "Low",
+        4.3,
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:N/I:N/A:L",
+        "CWE-787",
+        "Low-level invalid GF(2^m) parameters lead to out-of-bounds access"
+    ),
+];
+
+const DEBIAN_APP: &[Cve] = &[
+    cve!(
+        "CVE-2024-2961",
+        "libc6",
+        "2.36-9+deb12u4",
+        "2.36-9+deb12u7",
+        "High",
+        7.3,
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:L/A:L",
+        "CWE-787",
+        "Out-of-bounds write in iconv ISO-2022-CN-EXT"
+    ),
+    cve!(
+        "CVE-2023-45853",
+        "zlib1g",
+        "1:1.2.13.dfsg-1",
+        "",
+        "Critical",
+        9.8,
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+        "CWE-190",
+        "Integer overflow in MiniZip's zipOpenNewFileInZip4_64"
+    ),
+    cve!(
+        "CVE-2011-3374",
+        "apt",
+        "2.6.1",
+        "",
+        "Unknown",
+        3.7,
+        "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:L/A:N",
+        "CWE-347",
+        "apt-key does not correctly validate gpg keys with the master keyring"
+    ),
+    cve!(
+        "CVE-2022-48303",
+        "tar",
+        "1.34+dfsg-1.2",
+        "",
+        "Low",
+        5.5,
+        "CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:N/I:N/A:H",
+        "CWE-125",
+        "One-byte out-of-bounds read in from_header"
+    ),
+];
+
+/// Harbor's severity order, lowest first.
+const SEVERITIES: &[&str] = &[
+    "None",
+    "Unknown",
+    "Negligible",
+    "Low",
+    "Medium",
+    "High",
+    "Critical",
+];
+
+fn rank(severity: &str) -> usize {
+    SEVERITIES.iter().position(|s| *s == severity).unwrap_or(0)
+}
+
+/// The CVEs of an image of repository `repo` (`library/nginx`), older than the newest or not.
+pub fn findings(repo: &str, newest: bool) -> Vec<Cve> {
+    let family = repo.rsplit('/').next().unwrap_or(repo);
+    let mut out: Vec<Cve> = match family {
+        "nginx" => NGINX.to_vec(),
+        "alpine" => ALPINE.to_vec(),
+        _ => DEBIAN_APP.to_vec(),
+    };
+    if !newest && family != "alpine" {
+        out.extend_from_slice(OPENSSL_OLD);
+    }
+    out
+}
+
+/// The highest severity of `cves` (`None` without any).
+pub fn overall_severity(cves: &[Cve]) -> &'static str {
+    cves.iter()
+        .map(|c| c.severity)
+        .max_by_key(|s| rank(s))
+        .unwrap_or("None")
+}
+
+impl SimState {
+    fn is_newest(&self, a: &Artifact) -> bool {
+        !self
+            .artifacts
+            .values()
+            .any(|o| o.repository_id == a.repository_id && o.id > a.id)
+    }
+
+    /// The CVEs found in a scanned artifact (`None` when it was never scanned).
+    pub fn artifact_findings(&self, artifact_id: i64) -> Option<Vec<Cve>> {
+        let a = self.artifacts.get(&artifact_id).filter(|a| a.scanned)?;
+        let repo = self.repositories.get(&a.repository_id)?;
+        Some(findings(&repo.name, self.is_newest(a)))
+    }
+
+    fn scanner_of(&self, project_id: i64) -> Value {
+        match self.project_scanner(project_id) {
+            Some(s) => {
+                json!({"name": s.doc["name"], "vendor": s.doc["vendor"], "version": s.doc["version"]})
+            }
+            None => json!({"name": "Trivy", "vendor": "Aqua Security", "version": "v0.50.0"}),
+        }
+    }
+
+    /// `GET .../additions/vulnerabilities`: `{mime: report}`, or `{}` for an unscanned
+    /// artifact.
+    pub fn vulnerability_report(&self, artifact_id: i64) -> Value {
+        let (Some(a), Some(cves)) = (
+            self.artifacts.get(&artifact_id),
+            self.artifact_findings(artifact_id),
+        ) else {
+            return json!({});
+        };
+        let items: Vec<Value> = cves
+            .iter()
+            .map(|c| {
+                json!({
+                    "id": c.id,
+                    "package": c.package,
+                    "version": c.version,
+                    "fix_version": c.fix_version,
+                    "severity": c.severity,
+                    "status": if c.fix_version.is_empty() { "affected" } else { "fixed" },
+                    "description": c.description,
+                    "links": [format!("https://avd.aquasec.com/nvd/{}", c.id.to_lowercase())],
+                    "artifact_digests": [a.digest],
+                    "preferred_cvss": {"score_v3": c.score, "score_v2": null, "vector_v3": c.vector, "vector_v2": ""},
+                    "cwe_ids": [c.cwe],
+                    "vendor_attributes": {"CVSS": {"nvd": {"V3Score": c.score, "V3Vector": c.vector}}},
+                })
+            })
+            .collect();
+        json!({ REPORT_MIME: {
+            "generated_at": a.scanned_at,
+            "scanner": self.scanner_of(a.project_id),
+            "severity": overall_severity(&cves),
+            "vulnerabilities": items,
+        }})
+    }
+
+    /// The artifact's `scan_overview`: `{mime: NativeReportSummary}`, `{}` when never scanned.
+    pub fn scan_overview(&self, artifact_id: i64) -> Value {
+        let (Some(a), Some(cves)) = (
+            self.artifacts.get(&artifact_id),
+            self.artifact_findings(artifact_id),
+        ) else {
+            return json!({});
+        };
+        let mut by_severity = serde_json::Map::new();
+        for c in &cves {
+            let n = by_severity
+                .get(c.severity)
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            by_severity.insert(c.severity.into(), json!(n + 1));
+        }
+        let fixable = cves.iter().filter(|c| !c.fix_version.is_empty()).count();
+        json!({ REPORT_MIME: {
+            "report_id": format!("{:08x}-0000-4000-8000-{:012x}", a.id, a.id),
+            "scan_status": "Success",
+            "severity": overall_severity(&cves),
+            "duration": 3,
+            "summary": {"total": cves.len(), "fixable": fixable, "summary": by_severity},
+            "start_time": a.scanned_at,
+            "end_time": a.scanned_at,
+            "scanner": self.scanner_of(a.project_id),
+            "complete_percent": 100,
+        }})
+    }
+
+    /// The artifact's `sbom_overview` (an SBOM is generated with every scan), or `None`.
+    pub fn sbom_overview(&self, artifact_id: i64) -> Option<Value> {
+        let a = self.artifacts.get(&artifact_id).filter(|a| a.scanned)?;
+        let sbom_digest = format!("sha256:{:064x}", a.id as u128 * 0x9e37_79b9_7f4a_7c15);
+        Some(json!({
+            "start_time": a.scanned_at,
+            "end_time": a.scanned_at,
+            "scan_status": "Success",
+            "sbom_digest": sbom_digest,
+            "report_id": format!("{:08x}-0000-4000-9000-{:012x}", a.id, a.id),
+            "duration": 2,
+            "scanner": self.scanner_of(a.project_id),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families_have_mixed_severities_and_fixes() {
+        for repo in ["library/nginx", "library/alpine", "demo/team/app"] {
+            let cves = findings(repo, true);
+            assert!(cves.len() >= 3, "{repo}");
+            assert!(cves.iter().any(|c| !c.fix_version.is_empty()), "{repo}");
+        }
+        assert!(
+            findings("library/nginx", true)
+                .iter()
+                .any(|c| c.fix_version.is_empty())
+        );
+        assert_eq!(
+            overall_severity(&findings("library/nginx", true)),
+            "Critical"
+        );
+        assert_eq!(overall_severity(&[]), "None");
+        assert!(findings("library/nginx", false).len() > findings("library/nginx", true).len());
+    }
+}
