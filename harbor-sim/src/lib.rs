@@ -58,6 +58,7 @@ pub mod handlers;
 pub mod operation;
 pub mod pagination;
 pub mod query;
+pub mod rbac;
 pub mod router;
 mod server;
 mod session;
@@ -69,7 +70,9 @@ pub use errors::{ApiError, ApiResult};
 pub use faults::{Fault, FaultError, FaultRule, RetryAfter, Trigger};
 pub use server::{RunningSimulator, SimHandle, Simulator, SimulatorBuilder};
 pub use state::SimState;
-pub use state::seed::{SEED_ROBOT_SECRET, SEED_USER_PASSWORD};
+pub use state::seed::{
+    SEED_PULL_ROBOT_SECRET, SEED_ROBOT_SECRET, SEED_SYSTEM_ROBOT_SECRET, SEED_USER_PASSWORD,
+};
 
 /// Every operation the simulator routes (Harbor v2.0's 203).
 pub fn operations() -> &'static [operation::OpSpec] {

@@ -5,10 +5,11 @@ use std::sync::RwLock;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Handler, read};
+use super::{Handler, projects_seen_by, read, security};
 use crate::auth::Identity;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
+use crate::rbac::Listing;
 use crate::state::SimState;
 
 /// The Harbor version the simulator claims to be.
@@ -108,16 +109,17 @@ fn search(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         .query("q")
         .ok_or_else(|| ApiError::unprocessable("q in query is required"))?;
     let s = read(state);
-    let projects: Vec<Value> = s
-        .projects
-        .keys()
-        .filter_map(|id| s.project_view(*id))
+    let sc = security(ctx, &s);
+    let visible = projects_seen_by(&sc, &s, Listing::Search);
+    let projects: Vec<Value> = visible
+        .iter()
         .filter(|p| p.name.contains(q))
         .map(|p| json!(p))
         .collect();
     let repositories: Vec<Value> = s
         .repositories
         .values()
+        .filter(|r| visible.iter().any(|p| p.project_id == r.project_id))
         .filter(|r| r.name.contains(q))
         .map(|r| {
             let project = s.projects.get(&r.project_id);
