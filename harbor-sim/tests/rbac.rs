@@ -682,3 +682,29 @@ async fn labels_and_robots_are_checked_by_their_own_scope() {
     let admin = Caller::new("admin").await;
     assert_eq!(admin.status(Method::DELETE, "/users/1", None).await, 403);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statistics_and_summaries_show_what_the_caller_may_see() {
+    let alice = Caller::new("alice").await;
+    let (_, stats) = alice.get("/statistics").await;
+    assert_eq!(
+        stats["private_project_count"], 1,
+        "demo, where she is a member"
+    );
+    assert_eq!(stats["public_project_count"], 1);
+    assert_eq!(stats["total_project_count"], 0, "totals are the admins'");
+    let frank = Caller::new("frank").await;
+    assert_eq!(frank.get("/statistics").await.1["private_project_count"], 0);
+    let admin = Caller::new("admin").await;
+    assert_eq!(admin.get("/statistics").await.1["total_project_count"], 2);
+
+    // A guest of library sees its member counts; an outsider only what is public.
+    let carol = Caller::new("carol").await;
+    let (_, summary) = carol.get("/projects/library/summary").await;
+    assert!(summary.get("guest_count").is_some(), "{summary}");
+    let (status, summary) = frank.get("/projects/library/summary").await;
+    assert_eq!(status, 200);
+    assert!(summary.get("guest_count").is_none(), "{summary}");
+    assert!(summary.get("quota").is_none(), "{summary}");
+    assert_eq!(summary["repo_count"], 2);
+}

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::{Handler, actor_id, project_seen_by, projects_seen_by, read, security, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
-use crate::rbac::Listing;
+use crate::rbac::{Listing, Target};
 use crate::state::SimState;
 use crate::state::projects::ProjectReq;
 
@@ -134,16 +134,39 @@ fn summary(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let registry = project
         .and_then(|p| p.registry_id)
         .and_then(|r| s.registries.get(&r));
-    Ok(Reply::ok(&json!({
+    let mut summary = json!({
         "repo_count": s.repositories.values().filter(|r| r.project_id == id).count(),
-        "project_admin_count": count(1),
-        "maintainer_count": count(4),
-        "developer_count": count(2),
-        "guest_count": count(3),
-        "limited_guest_count": count(5),
-        "quota": quota.map(|q| json!({"hard": q.hard, "used": q.used})),
         "registry": registry,
-    })))
+    });
+    // Harbor fills the quota and the member counts only for callers who may see them.
+    let sc = security(ctx, &s);
+    if sc.can(
+        "read",
+        Target::Project {
+            id,
+            resource: "quota",
+        },
+    ) {
+        summary["quota"] = json!(quota.map(|q| json!({"hard": q.hard, "used": q.used})));
+    }
+    if sc.can(
+        "list",
+        Target::Project {
+            id,
+            resource: "member",
+        },
+    ) {
+        for (key, role) in [
+            ("project_admin_count", 1),
+            ("maintainer_count", 4),
+            ("developer_count", 2),
+            ("guest_count", 3),
+            ("limited_guest_count", 5),
+        ] {
+            summary[key] = json!(count(role));
+        }
+    }
+    Ok(Reply::ok(&summary))
 }
 
 fn artifacts(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {

@@ -80,7 +80,7 @@ fn volumes(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
     ))
 }
 
-fn statistics(_ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+fn statistics(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let public = |pid: i64| {
         s.projects
@@ -93,6 +93,21 @@ fn statistics(_ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         .values()
         .filter(|r| public(r.project_id))
         .count();
+    let sc = security(ctx, &s);
+    if !sc.is_sysadmin() {
+        // Harbor counts for everybody else only the private projects they are members of,
+        // and leaves the totals at zero.
+        let mine = |pid: i64| !public(pid) && !sc.roles(pid).is_empty();
+        return Ok(Reply::ok(&json!({
+            "private_project_count": s.projects.keys().filter(|p| mine(**p)).count(),
+            "private_repo_count": s.repositories.values().filter(|r| mine(r.project_id)).count(),
+            "public_project_count": public_projects,
+            "public_repo_count": public_repos,
+            "total_project_count": 0,
+            "total_repo_count": 0,
+            "total_storage_consumption": 0,
+        })));
+    }
     Ok(Reply::ok(&json!({
         "private_project_count": s.projects.len() - public_projects,
         "private_repo_count": s.repositories.len() - public_repos,
