@@ -1,6 +1,8 @@
 //! HTTP basic authentication as Harbor does it: users, the admin, and robot accounts
 //! (`robot$name`).
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
@@ -9,7 +11,7 @@ use crate::state::SimState;
 /// Who a request comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Identity {
-    /// No credentials were sent.
+    /// No credentials, or credentials Harbor does not accept.
     Anonymous,
     /// A user (the admin is user 1).
     User {
@@ -29,13 +31,11 @@ pub enum Identity {
     },
 }
 
-/// Why credentials were refused.
+/// Why an `Authorization` header could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthFailure {
     /// The `Authorization` header is not `Basic <base64 of user:secret>`.
     Malformed,
-    /// No such user or robot, or the wrong secret.
-    BadCredentials,
 }
 
 /// Splits an `Authorization` header into user name and secret.
@@ -55,22 +55,31 @@ pub fn parse_basic(header: &str) -> Result<(String, String), AuthFailure> {
     Ok((user.to_owned(), secret.to_owned()))
 }
 
-/// Resolves an `Authorization` header (or its absence) to an identity.
-pub fn authenticate(state: &SimState, header: Option<&str>) -> Result<Identity, AuthFailure> {
-    let Some(header) = header else {
-        return Ok(Identity::Anonymous);
-    };
-    let (name, secret) = parse_basic(header)?;
+/// Resolves an `Authorization` header (or its absence) to an identity, as Harbor's security
+/// middleware does: credentials that are malformed, unknown, wrong, or of a disabled or
+/// expired robot give no security context, and the request goes on as anonymous (so public
+/// data still answers 200 and writes answer 401).
+pub fn authenticate(state: &SimState, header: Option<&str>) -> Identity {
+    header
+        .and_then(|h| parse_basic(h).ok())
+        .and_then(|(name, secret)| known(state, &name, &secret))
+        .unwrap_or(Identity::Anonymous)
+}
+
+fn known(state: &SimState, name: &str, secret: &str) -> Option<Identity> {
     if name.starts_with("robot$") {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
         return state
             .robots
             .values()
             .find(|r| r.name == name && r.secret == secret && !r.disable)
+            .filter(|r| r.expires_at == -1 || r.expires_at > now)
             .map(|r| Identity::Robot {
                 id: r.id,
                 name: r.name.clone(),
-            })
-            .ok_or(AuthFailure::BadCredentials);
+            });
     }
     state
         .users
@@ -81,7 +90,6 @@ pub fn authenticate(state: &SimState, header: Option<&str>) -> Result<Identity, 
             username: u.username.clone(),
             sysadmin: u.sysadmin_flag,
         })
-        .ok_or(AuthFailure::BadCredentials)
 }
 
 #[cfg(test)]
@@ -97,5 +105,19 @@ mod tests {
         );
         assert_eq!(parse_basic("Bearer x"), Err(AuthFailure::Malformed));
         assert_eq!(parse_basic("Basic !!!"), Err(AuthFailure::Malformed));
+    }
+
+    #[test]
+    fn wrong_or_malformed_credentials_are_anonymous() {
+        let state = SimState::with_admin("admin", "Harbor12345");
+        let basic = |s: &str| format!("Basic {}", STANDARD.encode(s));
+        assert!(matches!(
+            authenticate(&state, Some(&basic("admin:Harbor12345"))),
+            Identity::User { sysadmin: true, .. }
+        ));
+        for header in [basic("admin:wrong"), basic("robot$x:y"), "Bearer t".into()] {
+            assert_eq!(authenticate(&state, Some(&header)), Identity::Anonymous);
+        }
+        assert_eq!(authenticate(&state, None), Identity::Anonymous);
     }
 }

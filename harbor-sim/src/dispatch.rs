@@ -1,5 +1,6 @@
 //! The life of a Harbor request in the simulator: route, count, authenticate, check CSRF,
-//! validate, meet a fault (or not), run the handler, and dress the answer in Harbor's headers.
+//! validate, meet a fault (or not), check access, run the handler, and dress the answer in
+//! Harbor's headers.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,7 +14,7 @@ use http_body_util::BodyExt as _;
 use percent_encoding::percent_decode_str;
 use rand::Rng;
 
-use crate::auth::{self, Identity};
+use crate::auth;
 use crate::context::{Body, Ctx, Reply};
 use crate::errors::{ApiError, ERROR_CONTENT_TYPE, error_body};
 use crate::faults::Fault;
@@ -31,9 +32,6 @@ pub(crate) struct ResetConnection;
 
 /// The largest request body accepted.
 const MAX_BODY: usize = 16 * 1024 * 1024;
-
-/// Operations Harbor answers without credentials.
-const ANONYMOUS_OK: &[&str] = &["getPing", "getHealth", "getSystemInfo"];
 
 /// The fallback handler: every request that is not an admin request comes here.
 pub(crate) async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
@@ -161,14 +159,7 @@ async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let identity = {
-        let state = handlers::read(&shared.state);
-        auth::authenticate(&state, auth_header)
-    };
-    let identity = match identity {
-        Ok(identity) => identity,
-        Err(_) => return (op.id, ApiError::unauthorized().into_response()),
-    };
+    let identity = auth::authenticate(&handlers::read(&shared.state), auth_header);
     if op.is_write() {
         let cookie = parts
             .headers
@@ -234,6 +225,9 @@ async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
         _ => {}
     }
 
+    if let Err(e) = crate::rbac::authorize(&ctx, &handlers::read(&shared.state)) {
+        return (op.id, e.into_response());
+    }
     let result = (handlers::handler(op.id))(&ctx, &shared.state);
     if let Ok(reply) = &result
         && op.is_write()

@@ -16,9 +16,11 @@
 //! # Ok(()) }
 //! ```
 //!
-//! What it honours of Harbor: basic auth (robots as `robot$name`), 401 without valid
-//! credentials, the `sid` cookie and the 403 `CSRF token invalid` a cookie-keeping client
-//! meets on writes, double-encoded repository names, `page`/`page_size` (at most 100), `q`
+//! What it honours of Harbor: basic auth (robots as `robot$name`), where no, malformed or
+//! wrong credentials make the request anonymous (public data answers 200, writes 401), Harbor's
+//! access control for every operation ([`rbac`]: project roles, robot access lists, anonymous
+//! callers; 401 for anonymous, 403 for the rest), the `sid` cookie and the 403 `CSRF token
+//! invalid` a cookie-keeping client meets on writes, double-encoded repository names, `page`/`page_size` (at most 100), `q`
 //! and `sort`, `X-Total-Count` and `Link` in Harbor's exact format, `X-Request-Id` echoed or
 //! generated, `{"errors":[...]}` bodies and the fixed body of every 5xx. With no fault
 //! installed it never answers 5xx.
@@ -58,6 +60,7 @@ pub mod operation;
 pub mod pagination;
 pub mod query;
 mod recorder;
+pub mod rbac;
 pub mod router;
 mod server;
 mod session;
@@ -70,7 +73,9 @@ pub use faults::{Fault, FaultError, FaultRule, RetryAfter, Trigger};
 pub use recorder::RecordedAnswer;
 pub use server::{RunningSimulator, SimHandle, Simulator, SimulatorBuilder};
 pub use state::SimState;
-pub use state::seed::{SEED_ROBOT_SECRET, SEED_USER_PASSWORD};
+pub use state::seed::{
+    SEED_PULL_ROBOT_SECRET, SEED_ROBOT_SECRET, SEED_SYSTEM_ROBOT_SECRET, SEED_USER_PASSWORD,
+};
 
 /// Every operation the simulator routes (Harbor v2.0's 203).
 pub fn operations() -> &'static [operation::OpSpec] {

@@ -274,8 +274,10 @@ async fn robot_secret_refresh() {
         .unwrap();
     let new = fresh.secret.unwrap();
     assert_ne!(new, old);
+    // The old secret makes the robot anonymous (Harbor's fallback): a read that needs a
+    // signed-in caller answers 401.
     assert_eq!(
-        status(&robot.get_projects(&Default::default()).await.unwrap_err()),
+        status(&robot.get_statistics().await.unwrap_err()),
         Some(401)
     );
     let robot = client_as(&sim, &name, &new, default_retry_settings());

@@ -95,7 +95,9 @@ async fn wrong_credentials_are_a_clear_401_never_retried() {
     ] {
         sim.handle().reset_counters();
         let c = client(&sim, user, password);
-        let e = guarded("getProject", c.get_project("library", &Default::default()))
+        // Wrong credentials make Harbor treat the call as anonymous: the private `demo` is
+        // 401 (the public `library` would answer 200).
+        let e = guarded("getProject", c.get_project("demo", &Default::default()))
             .await
             .unwrap_err();
         assert!(Unauthorized::is_instance(&e), "{e:?}");
@@ -132,7 +134,9 @@ async fn non_json_and_truncated_bodies_are_decode_errors() {
         sim.handle()
             .inject(FaultRule::new(fault.clone()).operation("getProject"))
             .unwrap();
-        let e = guarded("getProject", c.get_project("library", &Default::default()))
+        // Wrong credentials make Harbor treat the call as anonymous: the private `demo` is
+        // 401 (the public `library` would answer 200).
+        let e = guarded("getProject", c.get_project("demo", &Default::default()))
             .await
             .unwrap_err();
         assert!(DecodeError::is_instance(&e), "{fault:?}: {e:?}");

@@ -30,7 +30,10 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::auth::Identity;
 use crate::context::{Ctx, Reply};
-use crate::errors::{ApiError, ApiResult};
+use crate::errors::ApiResult;
+use crate::rbac::roles::highest_role_id;
+use crate::rbac::{Listing, SecurityContext};
+use crate::state::Project;
 use crate::state::SimState;
 
 /// A handler: synchronous, since all state is in memory.
@@ -61,12 +64,34 @@ pub(crate) fn actor_name(identity: &Identity) -> String {
     }
 }
 
-/// 403 unless the caller administers the system.
-pub(crate) fn require_admin(ctx: &Ctx) -> ApiResult<()> {
-    match &ctx.identity {
-        Identity::User { sysadmin: true, .. } | Identity::Robot { .. } => Ok(()),
-        _ => Err(ApiError::forbidden("forbidden: system administrator only")),
-    }
+/// The caller's security context, for handlers whose answer depends on who asks (lists that
+/// show only what the caller may see, the caller's roles). Access to the operation itself
+/// was decided before the handler ran ([`crate::rbac::authorize`]).
+pub(crate) fn security<'a>(ctx: &Ctx, state: &'a SimState) -> SecurityContext<'a> {
+    SecurityContext::new(state, &ctx.identity)
+}
+
+/// A project as `sc`'s caller sees it: `current_user_role_id(s)` are the caller's own roles
+/// in it (none for robots and anonymous callers, as in Harbor), `None` when it does not exist.
+pub(crate) fn project_seen_by(sc: &SecurityContext<'_>, s: &SimState, id: i64) -> Option<Project> {
+    let mut project = s.project_view(id)?;
+    let roles = sc.roles(id);
+    project.current_user_role_id = highest_role_id(&roles);
+    project.current_user_role_ids = roles.iter().map(|r| r.id()).collect();
+    Some(project)
+}
+
+/// The projects `sc`'s caller sees in `listing`, with their roles filled in.
+pub(crate) fn projects_seen_by(
+    sc: &SecurityContext<'_>,
+    s: &SimState,
+    listing: Listing,
+) -> Vec<Project> {
+    s.projects
+        .values()
+        .filter(|p| sc.sees_project(p, listing))
+        .filter_map(|p| project_seen_by(sc, s, p.project_id))
+        .collect()
 }
 
 /// The handler for an operation id; every id of Harbor's spec gets one.

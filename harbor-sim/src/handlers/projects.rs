@@ -5,9 +5,10 @@ use std::sync::RwLock;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Handler, actor_id, read, write};
+use super::{Handler, actor_id, project_seen_by, projects_seen_by, read, security, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
+use crate::rbac::{Listing, Target};
 use crate::state::SimState;
 use crate::state::projects::ProjectReq;
 
@@ -51,10 +52,9 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let public = ctx.query_bool("public")?;
     let name = ctx.query("name");
     let owner = ctx.query("owner");
-    let docs: Vec<Value> = s
-        .projects
-        .keys()
-        .filter_map(|id| s.project_view(*id))
+    let sc = security(ctx, &s);
+    let docs: Vec<Value> = projects_seen_by(&sc, &s, Listing::Projects)
+        .into_iter()
         .filter(|p| name.is_none_or(|n| p.name.contains(n)))
         .filter(|p| owner.is_none_or(|o| p.owner_name == o))
         .filter(|p| {
@@ -93,7 +93,7 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let id = project_of(ctx, &s)?;
-    Ok(Reply::ok(&s.project_view(id)))
+    Ok(Reply::ok(&project_seen_by(&security(ctx, &s), &s, id)))
 }
 
 fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -134,16 +134,39 @@ fn summary(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let registry = project
         .and_then(|p| p.registry_id)
         .and_then(|r| s.registries.get(&r));
-    Ok(Reply::ok(&json!({
+    let mut summary = json!({
         "repo_count": s.repositories.values().filter(|r| r.project_id == id).count(),
-        "project_admin_count": count(1),
-        "maintainer_count": count(4),
-        "developer_count": count(2),
-        "guest_count": count(3),
-        "limited_guest_count": count(5),
-        "quota": quota.map(|q| json!({"hard": q.hard, "used": q.used})),
         "registry": registry,
-    })))
+    });
+    // Harbor fills the quota and the member counts only for callers who may see them.
+    let sc = security(ctx, &s);
+    if sc.can(
+        "read",
+        Target::Project {
+            id,
+            resource: "quota",
+        },
+    ) {
+        summary["quota"] = json!(quota.map(|q| json!({"hard": q.hard, "used": q.used})));
+    }
+    if sc.can(
+        "list",
+        Target::Project {
+            id,
+            resource: "member",
+        },
+    ) {
+        for (key, role) in [
+            ("project_admin_count", 1),
+            ("maintainer_count", 4),
+            ("developer_count", 2),
+            ("guest_count", 3),
+            ("limited_guest_count", 5),
+        ] {
+            summary[key] = json!(count(role));
+        }
+    }
+    Ok(Reply::ok(&summary))
 }
 
 fn artifacts(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {

@@ -6,9 +6,10 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Handler, read, write};
+use super::{Handler, read, security, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::ApiResult;
+use crate::rbac::Listing;
 use crate::state::SimState;
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
@@ -30,10 +31,16 @@ pub(crate) fn repository_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
 
 fn list_all(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
+    let sc = security(ctx, &s);
     let docs = s
         .repositories
-        .keys()
-        .filter_map(|id| s.repository_view(*id))
+        .values()
+        .filter(|r| {
+            s.projects
+                .get(&r.project_id)
+                .is_some_and(|p| sc.sees_project(p, Listing::Repositories))
+        })
+        .filter_map(|r| s.repository_view(r.id))
         .map(|r| json!(r))
         .collect();
     ctx.list(docs)

@@ -5,10 +5,11 @@ use std::sync::RwLock;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Handler, read};
+use super::{Handler, projects_seen_by, read, security};
 use crate::auth::Identity;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
+use crate::rbac::Listing;
 use crate::state::SimState;
 
 /// The Harbor version the simulator claims to be.
@@ -79,7 +80,7 @@ fn volumes(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
     ))
 }
 
-fn statistics(_ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+fn statistics(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let public = |pid: i64| {
         s.projects
@@ -92,6 +93,21 @@ fn statistics(_ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         .values()
         .filter(|r| public(r.project_id))
         .count();
+    let sc = security(ctx, &s);
+    if !sc.is_sysadmin() {
+        // Harbor counts for everybody else only the private projects they are members of,
+        // and leaves the totals at zero.
+        let mine = |pid: i64| !public(pid) && !sc.roles(pid).is_empty();
+        return Ok(Reply::ok(&json!({
+            "private_project_count": s.projects.keys().filter(|p| mine(**p)).count(),
+            "private_repo_count": s.repositories.values().filter(|r| mine(r.project_id)).count(),
+            "public_project_count": public_projects,
+            "public_repo_count": public_repos,
+            "total_project_count": 0,
+            "total_repo_count": 0,
+            "total_storage_consumption": 0,
+        })));
+    }
     Ok(Reply::ok(&json!({
         "private_project_count": s.projects.len() - public_projects,
         "private_repo_count": s.repositories.len() - public_repos,
@@ -108,16 +124,17 @@ fn search(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         .query("q")
         .ok_or_else(|| ApiError::unprocessable("q in query is required"))?;
     let s = read(state);
-    let projects: Vec<Value> = s
-        .projects
-        .keys()
-        .filter_map(|id| s.project_view(*id))
+    let sc = security(ctx, &s);
+    let visible = projects_seen_by(&sc, &s, Listing::Search);
+    let projects: Vec<Value> = visible
+        .iter()
         .filter(|p| p.name.contains(q))
         .map(|p| json!(p))
         .collect();
     let repositories: Vec<Value> = s
         .repositories
         .values()
+        .filter(|r| visible.iter().any(|p| p.project_id == r.project_id))
         .filter(|r| r.name.contains(q))
         .map(|r| {
             let project = s.projects.get(&r.project_id);

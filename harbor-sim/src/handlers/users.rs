@@ -6,10 +6,12 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Handler, read, require_admin, write};
+use super::{Handler, read, security, write};
 use crate::auth::Identity;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
+use crate::rbac::Target;
+use crate::rbac::policy::{SYSTEM_POLICIES, project_policies};
 use crate::state::SimState;
 use crate::state::users::{UserCreationReq, UserProfile};
 
@@ -31,13 +33,11 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
 }
 
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    require_admin(ctx)?;
     let s = read(state);
     ctx.list(s.users.values().map(|u| json!(u)).collect())
 }
 
 fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    require_admin(ctx)?;
     let req: UserCreationReq = ctx.json()?;
     let id = write(state).create_user(req)?;
     Ok(Reply::created(ctx.location(id)))
@@ -102,7 +102,6 @@ fn update_profile(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 }
 
 fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    require_admin(ctx)?;
     let id = ctx.path_id("user_id")?;
     write(state).delete_user(id)?;
     Ok(Reply::empty(StatusCode::OK))
@@ -114,7 +113,6 @@ struct SysAdminFlag {
 }
 
 fn set_sysadmin(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    require_admin(ctx)?;
     let id = ctx.path_id("user_id")?;
     let req: SysAdminFlag = ctx.json()?;
     let flag = req
@@ -142,21 +140,41 @@ fn update_password(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn permissions(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let perms: Vec<_> = [
-        "project",
-        "repository",
-        "artifact",
-        "label",
-        "member",
-        "robot",
-    ]
-    .iter()
-    .flat_map(|r| {
-        ["read", "create", "update", "delete", "list"]
-            .map(move |a| json!({"resource": r, "action": a}))
-    })
-    .collect();
+/// `GET /users/current/permissions`: what the caller may do in `scope` (`/project/{id}` or
+/// `/system`), from the same rules the access check applies. Like Harbor, the `/system` scope
+/// lists bare resource names, and only for system administrators.
+fn permissions(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    let sc = security(ctx, &s);
+    let scope = ctx.query("scope").unwrap_or_default();
+    let relative = ctx.query_bool("relative")?.unwrap_or(false);
+    let mut granted: Vec<(String, &str)> = Vec::new();
+    if let Some(rest) = scope.strip_prefix("/project/") {
+        if let Ok(id) = rest.split('/').next().unwrap_or_default().parse::<i64>() {
+            for (resource, action) in project_policies() {
+                let target = Target::Project { id, resource };
+                if sc.can(action, target) {
+                    granted.push((target.path(), action));
+                }
+            }
+        }
+    } else if scope.starts_with("/system") && sc.is_sysadmin() {
+        for (resource, actions) in SYSTEM_POLICIES {
+            granted.extend(actions.iter().map(|a| (resource.to_string(), *a)));
+        }
+    }
+    let perms: Vec<_> = granted
+        .into_iter()
+        .filter_map(|(resource, action)| {
+            let resource = if relative {
+                let rest = resource.strip_prefix(scope)?.trim_start_matches('/');
+                if rest.is_empty() { "." } else { rest }.to_owned()
+            } else {
+                resource
+            };
+            Some(json!({"resource": resource, "action": action}))
+        })
+        .collect();
     Ok(Reply::ok(&perms))
 }
 

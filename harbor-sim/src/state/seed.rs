@@ -12,8 +12,13 @@ use super::{JobKind, JobStatus, SimState};
 
 /// The secret of the seeded `robot$ci` account.
 pub const SEED_ROBOT_SECRET: &str = "CiRobotSecret1";
-/// The password of the seeded users `alice` and `bob`.
+/// The password of every seeded user but the admin (`alice`, `bob`, `carol`, `dave`, `erin`,
+/// `frank`).
 pub const SEED_USER_PASSWORD: &str = "Passw0rdDemo";
+/// The secret of the seeded pull-only project robot `robot$demo+puller`.
+pub const SEED_PULL_ROBOT_SECRET: &str = "PullOnly1Secret";
+/// The secret of the seeded system robot `robot$registry-reader`, whose access list is narrow.
+pub const SEED_SYSTEM_ROBOT_SECRET: &str = "ReadRegistries1";
 
 fn project(name: &str, public: bool) -> ProjectReq {
     ProjectReq {
@@ -130,6 +135,103 @@ impl SimState {
             "event_types": ["PUSH_ARTIFACT", "DELETE_ARTIFACT"],
         }), "admin")?;
         self.seed_jobs(library, demo)?;
+        self.seed_access_demo()?;
+        Ok(())
+    }
+
+    /// Adds the accounts that show Harbor's access control (called by [`Self::seed_demo`],
+    /// after `alice` and `bob`): every project role held by somebody, and two robots with
+    /// narrow access lists. All users' password is [`SEED_USER_PASSWORD`].
+    ///
+    /// | account | `library` (public) | `demo` (private) |
+    /// |---|---|---|
+    /// | `alice` | developer | maintainer |
+    /// | `bob` | | developer |
+    /// | `carol` | guest | project admin |
+    /// | `dave` | | guest |
+    /// | `erin` | | limited guest |
+    /// | `frank` | | |
+    /// | `robot$demo+puller` (project robot) | | list and read repositories and artifacts, pull |
+    /// | `robot$registry-reader` (system robot) | list repositories, pull | |
+    ///
+    /// `robot$registry-reader` may also list and read registries and replication policies,
+    /// and nothing else of the system.
+    pub fn seed_access_demo(&mut self) -> crate::errors::ApiResult<()> {
+        let library = self.project_id("library", true)?;
+        let demo = self.project_id("demo", true)?;
+        let user_id = |s: &Self, name: &str| {
+            s.users
+                .values()
+                .find(|u| u.username == name)
+                .map(|u| u.user_id)
+        };
+        for (name, real) in [
+            ("carol", "Carol Admin"),
+            ("dave", "Dave Guest"),
+            ("erin", "Erin Limited"),
+            ("frank", "Frank Outsider"),
+        ] {
+            self.create_user(UserCreationReq {
+                username: Some(name.into()),
+                email: Some(format!("{name}@example.com")),
+                realname: Some(real.into()),
+                comment: None,
+                password: Some(SEED_USER_PASSWORD.into()),
+            })?;
+        }
+        for (name, project, role) in [
+            ("alice", library, 2),
+            ("carol", library, 3),
+            ("carol", demo, 1),
+            ("dave", demo, 3),
+            ("erin", demo, 5),
+        ] {
+            let id = user_id(self, name);
+            self.add_member(project, Some((id, None)), None, role)?;
+        }
+        let access = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(resource, action)| json!({"resource": resource, "action": action}))
+                .collect::<Vec<_>>()
+        };
+        self.create_robot(
+            RobotCreate {
+                name: Some("puller".into()),
+                description: Some("pulls demo images, nothing more".into()),
+                secret: Some(SEED_PULL_ROBOT_SECRET.into()),
+                level: Some("project".into()),
+                disable: Some(false),
+                duration: Some(-1),
+                permissions: Some(vec![
+                    json!({"kind": "project", "namespace": "demo", "access": access(&[
+                        ("repository", "list"), ("repository", "read"), ("repository", "pull"),
+                        ("artifact", "list"), ("artifact", "read"), ("tag", "list"),
+                    ])}),
+                ]),
+            },
+            1,
+        )?;
+        self.create_robot(
+            RobotCreate {
+                name: Some("registry-reader".into()),
+                description: Some("reads registries and pulls from library".into()),
+                secret: Some(SEED_SYSTEM_ROBOT_SECRET.into()),
+                level: Some("system".into()),
+                disable: Some(false),
+                duration: Some(-1),
+                permissions: Some(vec![
+                    json!({"kind": "system", "namespace": "/", "access": access(&[
+                        ("registry", "list"), ("registry", "read"),
+                        ("replication-policy", "list"), ("replication-policy", "read"),
+                    ])}),
+                    json!({"kind": "project", "namespace": "library", "access": access(&[
+                        ("repository", "list"), ("repository", "pull"),
+                    ])}),
+                ]),
+            },
+            1,
+        )?;
         Ok(())
     }
 }
