@@ -226,7 +226,7 @@ impl Task {
             return;
         };
         let model = match result {
-            Ok(()) => Model {
+            Ok(_created) => Model {
                 exists: Known::Yes,
                 public: Some(public),
                 created: true,

@@ -1,6 +1,7 @@
 //! Turning an answer into what an operation returns: JSON, text, bytes, nothing, a page.
 
 use super::{Call, Request};
+use crate::Created;
 use crate::error::{DecodeError, Error};
 use crate::pagination::{Page, parse_next_link};
 use serde::de::DeserializeOwned;
@@ -57,6 +58,17 @@ impl Call<'_> {
     /// Sends and ignores the body.
     pub(crate) async fn empty(&self, req: Request) -> Result<(), Error> {
         self.send(req).await.map(drop)
+    }
+
+    /// Sends a create and returns its `Location` and the id parsed from it.
+    pub(crate) async fn created(&self, req: Request) -> Result<Created, Error> {
+        let answer = self.send(req).await?;
+        let location = answer
+            .headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(Created::from_location(location))
     }
 
     /// HEAD: true on 2xx, false on 404.

@@ -1,12 +1,16 @@
 //! One attempt's request as the generated methods fill it in: path parameters (encoded),
 //! query pairs, headers and the JSON body.
 
+use crate::ProjectRef;
 use crate::encoding::{self, encode_repository_name};
 use reqwest::header::HeaderMap;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::fmt;
 use url::Url;
+
+/// The header that makes Harbor read `{project_name_or_id}` as a name.
+pub(crate) const IS_RESOURCE_NAME_HEADER: &str = "X-Is-Resource-Name";
 
 /// Replaces every `{name}` in `path` with `value` (what `str::replace` does, without building
 /// the placeholder or a new string); false when there is none.
@@ -58,6 +62,15 @@ impl Request {
             self.problem = Some(format!("the path has no {{{name}}}"));
         }
         self
+    }
+
+    /// Fills a `{project_name_or_id}`-style segment; a name travels with
+    /// `X-Is-Resource-Name: true` so that Harbor never reads an all-digit name as an id.
+    pub(crate) fn project_ref(&mut self, name: &str, value: &ProjectRef) -> &mut Self {
+        if value.is_name() {
+            self.header(IS_RESOURCE_NAME_HEADER, "true");
+        }
+        self.path(name, value)
     }
 
     /// Adds a query pair.
