@@ -311,16 +311,16 @@ async fn every_status_decodes_into_its_class() {
         let Error::Status(se) = &e else {
             panic!("{e:?}")
         };
-        assert_eq!(se.status, status);
-        assert_eq!(se.operation, Some("getProject"));
+        assert_eq!(se.status(), status);
+        assert_eq!(se.operation(), Some("getProject"));
         if status >= 500 {
-            assert_eq!(se.errors[0].code, "UNKNOWN");
-            assert_eq!(se.errors[0].message, "internal server error");
+            assert_eq!(se.errors()[0].code, "UNKNOWN");
+            assert_eq!(se.errors()[0].message, "internal server error");
         } else {
-            assert_eq!(se.errors[0].code, "SOME_CODE");
+            assert_eq!(se.errors()[0].code, "SOME_CODE");
             assert_eq!(se.message(), Some("went wrong"));
         }
-        assert!(se.body_excerpt.starts_with('{'));
+        assert!(se.body_excerpt().starts_with('{'));
     }
 }
 
@@ -333,8 +333,8 @@ async fn undecodable_answer_is_a_decode_error_with_excerpt() {
         .unwrap_err();
     assert_eq!(classes(&e), vec!["DecodeError"]);
     let Error::Decode(d) = &e else { panic!() };
-    assert_eq!(d.operation, "getProject");
-    assert_eq!(d.body_excerpt, "<html>proxy login</html>");
+    assert_eq!(d.operation(), "getProject");
+    assert_eq!(d.body_excerpt(), "<html>proxy login</html>");
     assert!(e.to_string().contains("proxy login"), "{e}");
 }
 

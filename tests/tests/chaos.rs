@@ -231,7 +231,7 @@ impl Task {
                 public: Some(public),
                 created: true,
             },
-            Err(Error::Status(s)) if s.status == 409 => {
+            Err(Error::Status(s)) if s.status() == 409 => {
                 // Only this task uses the name: a conflict means an earlier attempt of this
                 // very call was applied, i.e. a duplicated create.
                 self.figures.duplicates.fetch_add(1, Ordering::Relaxed);

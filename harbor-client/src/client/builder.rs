@@ -1,9 +1,9 @@
 //! [`HarborClientBuilder`]: everything fixed when the client is built.
 
-use super::{HarborClient, Inner};
+use super::{Auth, HarborClient, Inner};
 use crate::auth::Credentials;
 use crate::encoding;
-use crate::error::{BuildError, Error};
+use crate::error::{BuildError, Error, HttpStackError};
 use crate::settings::{
     RetryState, default_retry_budget, default_retry_settings, with_client_rules,
 };
@@ -216,7 +216,10 @@ impl HarborClientBuilder {
         }
         let credentials = self.credentials.ok_or(BuildError::MissingCredentials)?;
         let auth = credentials.header_value()?;
+        // Redirects are followed by the client itself (transport.rs), which keeps the
+        // credentials on an http -> https upgrade of the same host and refuses the rest.
         let mut http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(self.user_agent)
             .tls_danger_accept_invalid_certs(self.accept_invalid_certs)
             .tls_certs_merge(self.extra_roots);
@@ -226,7 +229,9 @@ impl HarborClientBuilder {
         if let Some(t) = self.timeout {
             http = http.timeout(t);
         }
-        let http = http.build().map_err(BuildError::Http)?;
+        let http = http
+            .build()
+            .map_err(|e| BuildError::Http(HttpStackError::new(e)))?;
         let retry = self
             .retry
             .map(|s| with_client_rules(s, self.retry_budget.as_ref(), self.retry_after_cap));
@@ -234,8 +239,10 @@ impl HarborClientBuilder {
             inner: Arc::new(Inner {
                 base,
                 http,
-                auth,
-                credentials,
+                auth: RwLock::new(Auth {
+                    credentials,
+                    header: auth,
+                }),
                 retry: RwLock::new(RetryState::new(retry)),
                 retry_budget: self.retry_budget,
                 retry_non_idempotent: AtomicBool::new(self.retry_non_idempotent),

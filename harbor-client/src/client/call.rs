@@ -6,6 +6,7 @@ use crate::error::Error;
 use crate::operations::Operation;
 use retry_runtime::RetrySettings;
 use std::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
 use tracing::Instrument as _;
 use url::Url;
 
@@ -16,6 +17,7 @@ impl HarborClient {
             client: self,
             op,
             request_id: new_request_id(),
+            attempts: AtomicU32::new(0),
         }
     }
 }
@@ -45,6 +47,8 @@ pub(crate) struct Call<'c> {
     pub(crate) client: &'c HarborClient,
     pub(crate) op: &'static Operation,
     pub(crate) request_id: String,
+    /// Attempts sent so far (for the per-attempt log line).
+    attempts: AtomicU32,
 }
 
 impl fmt::Debug for Call<'_> {
@@ -57,6 +61,11 @@ impl fmt::Debug for Call<'_> {
 }
 
 impl<'c> Call<'c> {
+    /// Counts an attempt and returns its number (1 for the first).
+    pub(crate) fn next_attempt(&self) -> u32 {
+        self.attempts.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
     /// The settings this call's retry loop uses (read once per call, at its start).
     pub(crate) fn retry_settings(&self) -> Option<RetrySettings<Error>> {
         self.client.effective_retry_settings(self.op)

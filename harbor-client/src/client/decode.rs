@@ -23,7 +23,7 @@ impl Call<'_> {
         self.decode_json(&answer.body)
     }
 
-    fn decode_json<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, Error> {
+    pub(super) fn decode_json<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, Error> {
         // Some Harbor versions answer an empty list as an empty body.
         let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
             b"null"
@@ -75,7 +75,7 @@ impl Call<'_> {
     pub(crate) async fn exists(&self, req: Request) -> Result<bool, Error> {
         match self.send(req).await {
             Ok(_) => Ok(true),
-            Err(Error::Status(e)) if e.status == 404 => Ok(false),
+            Err(Error::Status(e)) if e.status() == 404 => Ok(false),
             Err(e) => Err(e),
         }
     }

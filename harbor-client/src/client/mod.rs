@@ -7,22 +7,28 @@
 //! | `call.rs` | one logical call: request id, tracing span, the attempt's settings |
 //! | `request.rs` | one attempt's request as the generated code fills it in |
 //! | `transport.rs` | sending an attempt: headers, URL, redirects, the per-attempt log line |
+//! | `credentials.rs` | who the client is: `set_credentials`, `verify_credentials` |
+//! | `custom_request.rs` | the escape hatch: any request, sent like a generated one |
 //! | `decode.rs` | turning an answer into the operation's return type |
 
 mod builder;
 mod call;
+mod credentials;
+mod custom_request;
 mod decode;
 mod request;
 mod retry_controls;
 mod transport;
 
+pub(crate) use credentials::Auth;
+
 pub use builder::HarborClientBuilder;
 pub(crate) use call::Call;
+pub use credentials::Identity;
+pub use custom_request::{CustomRequest, Method};
 pub(crate) use request::{Answer, Request};
 
-use crate::auth::Credentials;
 use crate::settings::RetryState;
-use reqwest::header::HeaderValue;
 use retry_runtime::RetryBudget;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -62,8 +68,8 @@ pub struct HarborClient {
 struct Inner {
     base: Url,
     http: reqwest::Client,
-    auth: HeaderValue,
-    credentials: Credentials,
+    /// Replaced by [`HarborClient::set_credentials`]; read once per attempt.
+    auth: RwLock<Auth>,
     retry: RwLock<RetryState>,
     retry_budget: Option<RetryBudget>,
     retry_non_idempotent: AtomicBool,
@@ -79,7 +85,7 @@ impl fmt::Debug for HarborClient {
         let i = &self.inner;
         f.debug_struct("HarborClient")
             .field("base_url", &i.base.as_str())
-            .field("credentials", &i.credentials)
+            .field("credentials", &self.credentials())
             .field("connect_timeout", &i.connect_timeout)
             .field("timeout", &i.timeout)
             .field("accept_invalid_certs", &i.accept_invalid_certs)

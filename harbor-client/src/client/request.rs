@@ -35,7 +35,7 @@ fn replace_placeholder(path: &mut String, name: &str, value: &str) -> bool {
 pub(crate) struct Request {
     pub(super) path: String,
     pub(super) query: Vec<(&'static str, String)>,
-    pub(super) headers: Vec<(&'static str, String)>,
+    pub(super) headers: Vec<(Cow<'static, str>, String)>,
     pub(super) body: Option<Vec<u8>>,
     /// A problem found while filling it in, reported when sending.
     pub(super) problem: Option<String>,
@@ -95,7 +95,7 @@ impl Request {
 
     /// Adds a header.
     pub(crate) fn header(&mut self, name: &'static str, value: impl fmt::Display) -> &mut Self {
-        self.headers.push((name, value.to_string()));
+        self.headers.push((Cow::Borrowed(name), value.to_string()));
         self
     }
 
