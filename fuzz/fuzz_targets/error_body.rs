@@ -6,8 +6,8 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (u16, &str)| {
     let (status, body) = input;
-    let e = harbor_client::error::StatusError::for_tests(status, body);
+    let e = harbor_client::error::StatusError::from_answer(status, body.as_bytes());
     let _ = e.to_string();
     let _ = e.message();
-    assert!(e.body_excerpt.len() <= 512 * 3 + 3);
+    assert!(e.body_excerpt().len() <= 512 * 3 + 3);
 });

@@ -8,7 +8,8 @@
 //! use harbor_client::error::{Error, NotFound, ServerError, StatusError};
 //! use retry_runtime::ErrorClass;
 //!
-//! let e = Error::from(StatusError::for_tests(404, r#"{"errors":[{"code":"NOT_FOUND","message":"no such project"}]}"#));
+//! let body = br#"{"errors":[{"code":"NOT_FOUND","message":"no such project"}]}"#;
+//! let e = Error::from(StatusError::from_answer(404, body));
 //! assert!(NotFound::is_instance(&e));
 //! assert!(StatusError::is_instance(&e));
 //! assert!(!ServerError::is_instance(&e));
@@ -39,9 +40,20 @@ pub enum Error {
     /// The answer's body is not what the operation returns.
     #[error(transparent)]
     Decode(#[from] DecodeError),
+    /// The server redirected where the client will not follow: to another server (which
+    /// would receive, or lose, the credentials), or a 301/302/303 that would turn a write
+    /// into a GET.
+    #[error(transparent)]
+    Redirect(#[from] RedirectError),
+    /// Harbor answered as anonymous: the credentials are wrong, expired or missing
+    /// ([`HarborClient::verify_credentials`](crate::HarborClient::verify_credentials)).
+    /// Belongs to the [`Unauthorized`] class.
+    #[error(transparent)]
+    CredentialsRejected(#[from] CredentialsRejected),
     /// The request could not be built (an argument that cannot travel in a header, a body
     /// that does not serialize, a `Link` that is not a URL).
     #[error("{operation}: invalid request: {message}")]
+    #[non_exhaustive]
     InvalidRequest {
         /// The operation (`operationId`).
         operation: &'static str,
@@ -55,6 +67,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Status(e) => Some(e.status),
+            Error::CredentialsRejected(_) => Some(401),
             _ => None,
         }
     }
@@ -66,6 +79,8 @@ impl Error {
             Error::Network(e) => Some(&e.request_id),
             Error::Timeout(e) => Some(&e.request_id),
             Error::Decode(e) => Some(&e.request_id),
+            Error::Redirect(e) => Some(&e.request_id),
+            Error::CredentialsRejected(e) => Some(&e.request_id),
             Error::InvalidRequest { .. } => None,
         }
     }
@@ -77,6 +92,8 @@ impl Error {
             Error::Network(e) => Some(e.operation),
             Error::Timeout(e) => Some(e.operation),
             Error::Decode(e) => Some(e.operation),
+            Error::Redirect(e) => Some(e.operation),
+            Error::CredentialsRejected(e) => Some(e.operation),
             Error::InvalidRequest { operation, .. } => Some(operation),
         }
     }
@@ -115,6 +132,7 @@ impl Error {
 
 /// One entry of Harbor's `{"errors":[{"code":..,"message":..}]}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub struct ErrorDetail {
     /// Harbor's code, e.g. `NOT_FOUND`, `CONFLICT`, `UNKNOWN`.
     #[serde(default)]
@@ -127,20 +145,14 @@ pub struct ErrorDetail {
 /// The server answered with an error status. Also the class of every such error.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{}", self.describe())]
+#[non_exhaustive]
 pub struct StatusError {
-    /// The HTTP status.
-    pub status: u16,
-    /// The parsed `errors` list (one entry for a 5xx `{"code","message"}` body); empty when
-    /// the body had neither form.
-    pub errors: Vec<ErrorDetail>,
-    /// The `X-Request-Id` of the call (the server's echo, else the one the client sent).
-    pub request_id: String,
-    /// The start of the body (at most 512 bytes, lossy UTF-8).
-    pub body_excerpt: String,
-    /// The Harbor `operationId`, when the error came from a call.
-    pub operation: Option<&'static str>,
-    /// `Retry-After` (seconds or HTTP date), parsed and uncapped.
-    pub retry_after: Option<Duration>,
+    status: u16,
+    errors: Vec<ErrorDetail>,
+    request_id: String,
+    body_excerpt: String,
+    operation: Option<&'static str>,
+    retry_after: Option<Duration>,
 }
 
 impl StatusError {
@@ -162,10 +174,49 @@ impl StatusError {
         }
     }
 
-    /// An error with this status and body, no operation and an empty request id: for tests
-    /// of code that handles errors.
-    pub fn for_tests(status: u16, body: &str) -> Self {
-        Self::from_parts(status, body.as_bytes(), String::new(), None, None)
+    /// Decodes an error answer (status and body) as the client does: for answers the
+    /// [escape hatch](crate::HarborClient::request) returns raw, or code of your own that
+    /// handles Harbor's errors. No operation and no request id.
+    pub fn from_answer(status: u16, body: &[u8]) -> Self {
+        Self::from_parts(status, body, String::new(), None, None)
+    }
+
+    /// A copy with `Retry-After` set.
+    #[cfg(test)]
+    pub(crate) fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
+        self.retry_after = retry_after;
+        self
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The parsed `errors` list (one entry for a 5xx `{"code","message"}` body); empty when
+    /// the body had neither form.
+    pub fn errors(&self) -> &[ErrorDetail] {
+        &self.errors
+    }
+
+    /// The `X-Request-Id` of the call (the server's echo, else the one the client sent).
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// The start of the body (at most 512 bytes, lossy UTF-8).
+    pub fn body_excerpt(&self) -> &str {
+        &self.body_excerpt
+    }
+
+    /// The Harbor `operationId`, when the error came from a call.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.operation
+    }
+
+    /// `Retry-After` (seconds or HTTP date), parsed and uncapped.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
     }
 
     /// The first error message Harbor gave, if any.
@@ -226,22 +277,35 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     s
 }
 
-/// The connection failed. Also the class of every such error.
+/// The connection failed. Also the class of every such error. The transport's own error is
+/// its [`source`](std::error::Error::source).
 #[derive(Debug, thiserror::Error)]
 #[error("{operation}: network error{}: {source} (request id {request_id})", if *.never_sent { " before the request was sent" } else { "" })]
+#[non_exhaustive]
 pub struct NetworkError {
-    /// The Harbor `operationId`.
-    pub operation: &'static str,
-    /// The call's `X-Request-Id`.
-    pub request_id: String,
-    /// True when the request provably never left (refused, DNS).
-    pub never_sent: bool,
-    /// The transport's error.
+    pub(crate) operation: &'static str,
+    pub(crate) request_id: String,
+    pub(crate) never_sent: bool,
     #[source]
-    pub source: reqwest::Error,
+    pub(crate) source: reqwest::Error,
 }
 
 impl NetworkError {
+    /// The Harbor `operationId`.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The call's `X-Request-Id`.
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// True when the request provably never left (refused, DNS).
+    pub fn never_sent(&self) -> bool {
+        self.never_sent
+    }
+
     /// Whether the TLS handshake failed because the server's certificate was refused
     /// (unknown issuer, expired, wrong name, none presented). Retrying cannot help, so
     /// [`Error::is_transient`] is false for it and the default settings give up at once;
@@ -275,19 +339,34 @@ fn is_certificate_error(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-/// A timeout expired. Also the class of every such error.
+/// A timeout expired. Also the class of every such error. The transport's own error is its
+/// [`source`](std::error::Error::source).
 #[derive(Debug, thiserror::Error)]
 #[error("{operation}: timed out{} (request id {request_id})", if *.never_sent { " while connecting" } else { "" })]
+#[non_exhaustive]
 pub struct TimeoutError {
-    /// The Harbor `operationId`.
-    pub operation: &'static str,
-    /// The call's `X-Request-Id`.
-    pub request_id: String,
-    /// True when the connect phase timed out (the request never left).
-    pub never_sent: bool,
-    /// The transport's error.
+    pub(crate) operation: &'static str,
+    pub(crate) request_id: String,
+    pub(crate) never_sent: bool,
     #[source]
-    pub source: reqwest::Error,
+    pub(crate) source: reqwest::Error,
+}
+
+impl TimeoutError {
+    /// The Harbor `operationId`.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The call's `X-Request-Id`.
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// True when the connect phase timed out (the request never left).
+    pub fn never_sent(&self) -> bool {
+        self.never_sent
+    }
 }
 
 /// The body is not what the operation returns. Also the class of every such error.
@@ -295,17 +374,125 @@ pub struct TimeoutError {
 #[error(
     "{operation}: cannot decode the answer as {expected}: {message} (request id {request_id}); body starts with: {body_excerpt}"
 )]
+#[non_exhaustive]
 pub struct DecodeError {
+    pub(crate) operation: &'static str,
+    pub(crate) request_id: String,
+    pub(crate) expected: &'static str,
+    pub(crate) message: String,
+    pub(crate) body_excerpt: String,
+}
+
+impl DecodeError {
     /// The Harbor `operationId`.
-    pub operation: &'static str,
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
     /// The call's `X-Request-Id`.
-    pub request_id: String,
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
     /// The expected Rust type.
-    pub expected: &'static str,
+    pub fn expected(&self) -> &'static str {
+        self.expected
+    }
+
     /// The decoder's message.
-    pub message: String,
-    /// The start of the body (at most 512 bytes, lossy UTF-8).
-    pub body_excerpt: String,
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The start of the body (at most 512 bytes, lossy UTF-8). The whole answer is there with
+    /// [`capture_raw`](crate::capture_raw).
+    pub fn body_excerpt(&self) -> &str {
+        &self.body_excerpt
+    }
+}
+
+/// A redirect the client refused to follow. Also the class of every such error.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{operation}: not following the {status} redirect from {from} to {to}: {reason} (request id {request_id})"
+)]
+#[non_exhaustive]
+pub struct RedirectError {
+    pub(crate) operation: &'static str,
+    pub(crate) request_id: String,
+    pub(crate) status: u16,
+    pub(crate) from: String,
+    pub(crate) to: String,
+    pub(crate) reason: &'static str,
+}
+
+impl RedirectError {
+    /// The Harbor `operationId`.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The call's `X-Request-Id`.
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// The redirect's status (301, 302, 303, 307, 308).
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The URL that answered with the redirect (without its query).
+    pub fn from(&self) -> &str {
+        &self.from
+    }
+
+    /// Where it pointed (without its query).
+    pub fn to(&self) -> &str {
+        &self.to
+    }
+}
+
+/// Harbor answered as anonymous although the client sent credentials: they are wrong,
+/// expired, or were lost on the way. Harbor does not refuse bad credentials, it serves the
+/// request as anonymous (`src/server/middleware/security/`); this error says so, naming the
+/// user. Belongs to the [`Unauthorized`] class.
+#[derive(Debug, thiserror::Error)]
+#[error("{operation}: Harbor does not accept the credentials of {}: it answered as anonymous (wrong or expired secret?) (request id {request_id})", .user.as_deref().map_or_else(|| "the basic-auth token".to_owned(), |u| format!("user {u:?}")))]
+#[non_exhaustive]
+pub struct CredentialsRejected {
+    pub(crate) operation: &'static str,
+    pub(crate) request_id: String,
+    pub(crate) user: Option<String>,
+}
+
+impl CredentialsRejected {
+    /// The Harbor `operationId` that answered as anonymous.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The call's `X-Request-Id`.
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// The username of the credentials (`None` for a pre-encoded token).
+    pub fn user(&self) -> Option<&str> {
+        self.user.as_deref()
+    }
+}
+
+impl ErrorClass<Error> for RedirectError {
+    fn is_instance(error: &Error) -> bool {
+        matches!(error, Error::Redirect(_))
+    }
+}
+
+impl ErrorClass<Error> for CredentialsRejected {
+    fn is_instance(error: &Error) -> bool {
+        matches!(error, Error::CredentialsRejected(_))
+    }
 }
 
 impl ErrorClass<Error> for StatusError {
@@ -366,7 +553,7 @@ macro_rules! status_classes {
 
         impl ErrorClass<Error> for $name {
             fn is_instance(error: &Error) -> bool {
-                matches!(error, Error::Status(e) if e.status == $code)
+                error.status() == Some($code)
             }
         }
     )*};
@@ -428,5 +615,21 @@ pub enum BuildError {
     InvalidCertificate(String),
     /// The HTTP stack refused the configuration.
     #[error("cannot build the HTTP client: {0}")]
-    Http(#[source] reqwest::Error),
+    Http(#[source] HttpStackError),
+    /// [`HarborClientBuilder::build_verified`](crate::HarborClientBuilder::build_verified):
+    /// the credentials could not be verified.
+    #[error("the credentials could not be verified: {0}")]
+    Verification(#[source] Box<Error>),
+}
+
+/// The HTTP stack's own error, kept as a source without naming its type in our API (so a new
+/// major version of the HTTP crate is not a new major version of this one).
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct HttpStackError(reqwest::Error);
+
+impl HttpStackError {
+    pub(crate) fn new(error: reqwest::Error) -> Self {
+        HttpStackError(error)
+    }
 }

@@ -44,20 +44,26 @@
 
 pub mod auth;
 pub mod client;
+mod created;
 pub mod encoding;
 pub mod error;
 mod generated;
 pub mod operations;
 pub mod pagination;
+mod project_ref;
+pub mod raw;
 pub mod settings;
 mod timestamp;
 
 pub use auth::Credentials;
-pub use client::{HarborClient, HarborClientBuilder};
+pub use client::{HarborClient, HarborClientBuilder, Identity};
+pub use created::Created;
 pub use error::{BuildError, Error};
 pub use generated::methods;
 pub use generated::models;
 pub use pagination::Page;
+pub use project_ref::ProjectRef;
+pub use raw::{RawResponse, capture_raw};
 pub use settings::{
     default_retry_budget, default_retry_settings, no_retry_scope, parse_retry_after,
 };

@@ -232,15 +232,14 @@ mod tests {
     fn retry_after_wait_follows_the_server_then_expo() {
         use retry_runtime::wait::{Last, WaitGen};
         let mut waits = retry_after_wait();
-        let busy = Error::from(crate::error::StatusError {
-            retry_after: Some(Duration::from_secs(7)),
-            ..crate::error::StatusError::for_tests(429, "")
-        });
-        let rude = Error::from(crate::error::StatusError {
-            retry_after: Some(Duration::from_secs(3600)),
-            ..crate::error::StatusError::for_tests(503, "")
-        });
-        let silent = Error::from(crate::error::StatusError::for_tests(502, ""));
+        use crate::error::StatusError;
+        let busy = Error::from(
+            StatusError::from_answer(429, b"").with_retry_after(Some(Duration::from_secs(7))),
+        );
+        let rude = Error::from(
+            StatusError::from_answer(503, b"").with_retry_after(Some(Duration::from_secs(3600))),
+        );
+        let silent = Error::from(StatusError::from_answer(502, b""));
         assert_eq!(
             WaitGen::<Error>::next_wait(&mut waits, Last::Error(&busy)),
             Some(Duration::from_secs(7))

@@ -11,7 +11,9 @@ use harbor_client::error::{
     UnsupportedMediaType,
 };
 use harbor_client::methods::{GetProjectsParams, GetRepositoriesParams};
-use harbor_client::{Credentials, Error, HarborClient, models, no_retry_scope, operations};
+use harbor_client::{
+    Credentials, Error, HarborClient, ProjectRef, models, no_retry_scope, operations,
+};
 use retry_runtime::{ErrorClass, RetrySettings, wait};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -149,20 +151,49 @@ async fn query_and_header_parameters() {
         ..Default::default()
     };
     c.get_projects(&params).await.unwrap();
-    c.get_project(
-        "7",
-        &harbor_client::methods::GetProjectParams {
-            x_is_resource_name: Some(false),
-        },
-    )
-    .await
-    .unwrap();
+    c.get_project(7, &Default::default()).await.unwrap();
     let seen = server.seen();
     assert_eq!(
         seen[0].uri,
         "/api/v2.0/projects?q=name%3D%7Eteam&page=2&page_size=5&with_detail=false"
     );
-    assert_eq!(seen[1].header("x-is-resource-name"), Some("false"));
+    assert_eq!(seen[1].uri, "/api/v2.0/projects/7");
+    assert_eq!(seen[1].header("x-is-resource-name"), None);
+}
+
+/// A name always travels with `X-Is-Resource-Name: true` (an all-digit one too); an id without
+/// it; `project_name` paths (names only in Harbor) never carry it.
+#[tokio::test(start_paused = true)]
+async fn project_names_travel_as_names_and_ids_as_ids() {
+    let server = Server::with(|_| Some(Reply::json(200, "{}"))).await;
+    let c = client(&server);
+    let by_name = String::from("2");
+    c.get_project(&by_name, &Default::default()).await.unwrap();
+    c.get_project("demo", &Default::default()).await.unwrap();
+    c.get_project(ProjectRef::id(2), &Default::default())
+        .await
+        .unwrap();
+    c.get_project(2_i64, &Default::default()).await.unwrap();
+    c.delete_project_member(ProjectRef::name("42"), 3, &Default::default())
+        .await
+        .unwrap();
+    c.get_repository("2", "app").await.unwrap();
+    let seen = server.seen();
+    let wire: Vec<(&str, Option<&str>)> = seen
+        .iter()
+        .map(|s| (s.uri.as_str(), s.header("x-is-resource-name")))
+        .collect();
+    assert_eq!(
+        wire,
+        [
+            ("/api/v2.0/projects/2", Some("true")),
+            ("/api/v2.0/projects/demo", Some("true")),
+            ("/api/v2.0/projects/2", None),
+            ("/api/v2.0/projects/2", None),
+            ("/api/v2.0/projects/42/members/3", Some("true")),
+            ("/api/v2.0/projects/2/repositories/app", None),
+        ]
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -184,7 +215,9 @@ async fn json_bodies_and_typed_answers() {
         public: Some(true),
         ..Default::default()
     };
-    c.create_project(&req, &Default::default()).await.unwrap();
+    let created = c.create_project(&req, &Default::default()).await.unwrap();
+    assert_eq!(created.id(), Some(9));
+    assert_eq!(created.location(), Some("/api/v2.0/projects/9"));
     let seen = server.seen();
     assert_eq!(seen[0].body, r#"{"project_name":"team-a","public":true}"#);
     assert_eq!(seen[0].header("content-type"), Some("application/json"));
@@ -278,16 +311,16 @@ async fn every_status_decodes_into_its_class() {
         let Error::Status(se) = &e else {
             panic!("{e:?}")
         };
-        assert_eq!(se.status, status);
-        assert_eq!(se.operation, Some("getProject"));
+        assert_eq!(se.status(), status);
+        assert_eq!(se.operation(), Some("getProject"));
         if status >= 500 {
-            assert_eq!(se.errors[0].code, "UNKNOWN");
-            assert_eq!(se.errors[0].message, "internal server error");
+            assert_eq!(se.errors()[0].code, "UNKNOWN");
+            assert_eq!(se.errors()[0].message, "internal server error");
         } else {
-            assert_eq!(se.errors[0].code, "SOME_CODE");
+            assert_eq!(se.errors()[0].code, "SOME_CODE");
             assert_eq!(se.message(), Some("went wrong"));
         }
-        assert!(se.body_excerpt.starts_with('{'));
+        assert!(se.body_excerpt().starts_with('{'));
     }
 }
 
@@ -300,8 +333,8 @@ async fn undecodable_answer_is_a_decode_error_with_excerpt() {
         .unwrap_err();
     assert_eq!(classes(&e), vec!["DecodeError"]);
     let Error::Decode(d) = &e else { panic!() };
-    assert_eq!(d.operation, "getProject");
-    assert_eq!(d.body_excerpt, "<html>proxy login</html>");
+    assert_eq!(d.operation(), "getProject");
+    assert_eq!(d.body_excerpt(), "<html>proxy login</html>");
     assert!(e.to_string().contains("proxy login"), "{e}");
 }
 

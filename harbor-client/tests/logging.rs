@@ -61,3 +61,50 @@ async fn retry_log_lines_carry_the_operation_and_request_id() {
     assert!(backoff.contains(&id), "{backoff}");
     assert!(backoff.contains("getStatistic"), "{backoff}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn every_attempt_is_one_debug_line_without_secrets() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = Server::start(vec![Reply::json(503, "{}")], |_| {
+        Some(Reply::json(200, "[]"))
+    })
+    .await;
+    let c = client(&server);
+    c.set_retry(quick_retry(3));
+    let params = harbor_client::methods::GetProjectsParams {
+        q: Some("name=secret-query".into()),
+        ..Default::default()
+    };
+    c.get_projects(&params).await.unwrap();
+
+    let id = server.seen()[0].header("x-request-id").unwrap().to_owned();
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let attempts: Vec<&str> = logs.lines().filter(|l| l.contains("attempt ")).collect();
+    assert_eq!(attempts.len(), 2, "{logs}");
+    for (line, (n, status)) in attempts.iter().zip([(1, 503), (2, 200)]) {
+        for part in [
+            "operation=\"listProjects\"".to_owned(),
+            "method=\"GET\"".to_owned(),
+            "path=\"/projects\"".to_owned(),
+            format!("status={status}"),
+            format!("attempt={n}"),
+            format!("request_id={id}"),
+            "latency_ms=".to_owned(),
+        ] {
+            assert!(line.contains(&part), "{part} missing in {line}");
+        }
+    }
+    // The query (it may hold secrets) and the credentials stay out of the attempt lines.
+    for line in attempts {
+        assert!(!line.contains("secret-query"), "{line}");
+        assert!(!line.to_ascii_lowercase().contains("basic "), "{line}");
+    }
+}

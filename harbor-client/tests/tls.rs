@@ -2,37 +2,17 @@
 //! client refuses it with the platform's roots alone, accepts it once the CA is added, and
 //! accepts anything with the explicit `danger_accept_invalid_certs`.
 
+mod support;
+
 use harbor_client::{BuildError, Error, HarborClient};
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls::{self, pki_types::PrivateKeyDer, pki_types::PrivatePkcs8KeyDer};
 
 /// A CA (PEM) and an HTTPS server on `localhost` whose certificate it signed. The server
 /// answers every request with `200 {}` and closes the connection.
 async fn https_server() -> (String, SocketAddr) {
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["localhost".to_owned()])
-        .unwrap()
-        .signed_by(&leaf_key, &ca)
-        .unwrap();
-
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![leaf.der().clone()],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
-        )
-        .unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let (ca_pem, acceptor) = support::tls::localhost_acceptor();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -56,7 +36,7 @@ async fn https_server() -> (String, SocketAddr) {
             });
         }
     });
-    (ca.pem(), addr)
+    (ca_pem, addr)
 }
 
 fn builder(addr: SocketAddr) -> harbor_client::HarborClientBuilder {

@@ -226,12 +226,12 @@ impl Task {
             return;
         };
         let model = match result {
-            Ok(()) => Model {
+            Ok(_created) => Model {
                 exists: Known::Yes,
                 public: Some(public),
                 created: true,
             },
-            Err(Error::Status(s)) if s.status == 409 => {
+            Err(Error::Status(s)) if s.status() == 409 => {
                 // Only this task uses the name: a conflict means an earlier attempt of this
                 // very call was applied, i.e. a duplicated create.
                 self.figures.duplicates.fetch_add(1, Ordering::Relaxed);

@@ -33,14 +33,14 @@ fn check_retry_after(value: &str, now_secs: u64) {
 }
 
 fn check_error_body(status: u16, body: &str) {
-    let e = StatusError::for_tests(status, body);
+    let e = StatusError::from_answer(status, body.as_bytes());
     let text = e.to_string();
     assert!(text.starts_with(&status.to_string()), "{text}");
     // The excerpt is bounded: 512 bytes of the body (lossy UTF-8) and an ellipsis.
     assert!(
-        e.body_excerpt.len() <= 512 * 3 + 3,
+        e.body_excerpt().len() <= 512 * 3 + 3,
         "{}",
-        e.body_excerpt.len()
+        e.body_excerpt().len()
     );
     let _ = e.message();
 }
@@ -232,7 +232,7 @@ proptest! {
         let one = serde_json::json!({"code": code, "message": message});
         let body = if list { serde_json::json!({"errors": [one]}) } else { one };
         check_error_body(status, &body.to_string());
-        let e = StatusError::for_tests(status, &body.to_string());
+        let e = StatusError::from_answer(status, body.to_string().as_bytes());
         prop_assert_eq!(e.message(), if code.is_empty() && message.is_empty() && !list {
             None
         } else {

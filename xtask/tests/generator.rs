@@ -20,8 +20,8 @@ fn file<'a>(files: &'a [GeneratedFile], name: &str) -> &'a str {
 fn counts_and_files() {
     let (files, summary) = generate();
     assert_eq!(summary.definitions, 2);
-    assert_eq!(summary.operations, 4);
-    assert_eq!(summary.retried_methods, 4);
+    assert_eq!(summary.operations, 5);
+    assert_eq!(summary.retried_methods, 5);
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
         names,
@@ -91,7 +91,7 @@ fn methods_shapes() {
         widget
             .matches("#[retry(settings = self.retry_settings())]")
             .count(),
-        3
+        4
     );
     assert!(widget.contains("pub struct GetWidgetsParams {"));
     assert!(widget.contains("pub kinds: Option<Vec<String>>,"));
@@ -99,8 +99,18 @@ fn methods_shapes() {
     assert!(widget.contains("pub fn get_widgets_stream<'a>("));
     assert!(widget.contains("pub async fn get_widgets_all("));
     assert!(widget.contains(
-        "pub async fn create_widget(&self, widget: &models::Widget) -> Result<(), Error>"
+        "pub async fn create_widget(&self, widget: &models::Widget) -> Result<Created, Error>"
     ));
+    assert!(widget.contains("self.created(req).await"));
+    // A name-or-id segment takes a reference type; the header follows it, and the params
+    // struct that held it stays (empty) so existing calls compile.
+    assert!(
+        widget.contains("project_name_or_id: impl Into<ProjectRef>,"),
+        "{widget}"
+    );
+    assert!(widget.contains("req.project_ref(\"project_name_or_id\", project_name_or_id);"));
+    assert!(widget.contains("pub struct DeleteProjectWidgetsParams {}"));
+    assert!(!widget.contains("x_is_resource_name"));
     assert!(widget.contains("Not idempotent"));
     assert!(widget.contains("pub async fn head_widget(&self, name: &str) -> Result<bool, Error>"));
     // The request id is the client's business, not a parameter.

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod tls;
+
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, Response, StatusCode};
 use std::collections::VecDeque;

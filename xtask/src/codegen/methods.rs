@@ -12,8 +12,104 @@ use super::operations::{Answer, Location, OpInfo, ParamInfo};
 use super::types::Ty;
 use std::fmt::Write;
 
-/// Parameters the client manages itself.
-const MANAGED_HEADERS: &[&str] = &["X-Request-Id"];
+/// Parameters the client manages itself: the request id, and `X-Is-Resource-Name`, which
+/// follows the reference type of the `{project_name_or_id}` argument.
+const MANAGED_HEADERS: &[&str] = &["X-Request-Id", RESOURCE_NAME_HEADER];
+
+/// The header that makes Harbor read `{project_name_or_id}` as a name.
+const RESOURCE_NAME_HEADER: &str = "X-Is-Resource-Name";
+
+/// Which method a signature is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sig {
+    /// A public method: references as `impl Into<ProjectRef>`.
+    Public,
+    /// A public stream method, whose arguments live for `'a`.
+    Stream,
+    /// The attempt method on `Call`: references as `&ProjectRef`.
+    Attempt,
+}
+
+/// What the id of each create's [`Created`] names, for its documentation.
+const CREATED_IDS: &[(&str, &str)] = &[
+    (
+        "createProject",
+        "the new project's id (with `X-Resource-Name-In-Location: true`, `None` and the last segment is its name)",
+    ),
+    ("createProjectMember", "the new membership's id"),
+    (
+        "CopyArtifact",
+        "`None`: the last segment is the copied artifact's digest",
+    ),
+    (
+        "createTag",
+        "`None`: the last segment is the new tag's name",
+    ),
+    ("CreateInstance", "the new preheat instance's id"),
+    ("CreatePolicy", "the new preheat policy's id"),
+    (
+        "ManualPreheat",
+        "the id of the preheat execution it started",
+    ),
+    ("CreateImmuRule", "the new immutable rule's id"),
+    (
+        "CreateWebhookPolicyOfProject",
+        "the new webhook policy's id",
+    ),
+    ("createUserGroup", "the new user group's id"),
+    ("createReplicationPolicy", "the new replication policy's id"),
+    (
+        "startReplication",
+        "the id of the replication execution it started",
+    ),
+    ("createRegistry", "the new registry's id"),
+    (
+        "createGCSchedule",
+        "the id of the GC run it started (a `Manual` schedule); a schedule has none of its own",
+    ),
+    (
+        "createPurgeSchedule",
+        "the id of the audit-log purge run it started (a `Manual` schedule)",
+    ),
+    (
+        "createScanAllSchedule",
+        "`None`: Harbor sends no `Location` for it",
+    ),
+    ("createRetention", "the new retention policy's id"),
+    (
+        "triggerRetentionExecution",
+        "the id of the retention execution it started",
+    ),
+    (
+        "createScanner",
+        "`None`: the last segment is the new scanner's uuid",
+    ),
+    ("createUser", "the new user's id"),
+    ("CreateLabel", "the new label's id"),
+];
+
+fn created_doc(op: &OpInfo) -> String {
+    let what = CREATED_IDS
+        .iter()
+        .find(|(id, _)| *id == op.id)
+        .map_or("the new resource's id", |(_, what)| *what);
+    format!("[`Created`] (the `Location` Harbor answers with); its `id()` is {what}")
+}
+
+/// The reference type of a path parameter that names a resource by name or id.
+fn ref_type(p: &ParamInfo) -> Option<&'static str> {
+    if p.location == Location::Path {
+        naming::name_or_id_type(&p.wire)
+    } else {
+        None
+    }
+}
+
+/// Operations whose params struct is kept even when nothing optional is left in it: the
+/// `X-Is-Resource-Name` header used to be there, and calls written then stay valid.
+fn had_resource_name_header(op: &OpInfo) -> bool {
+    op.params.iter().any(|p| p.wire == RESOURCE_NAME_HEADER)
+}
 
 /// Renders `methods/mod.rs` and one `methods/<tag>.rs` per tag (in order of first
 /// appearance), as `(path inside generated/, body)`, and the number of `#[retry]` methods.
@@ -64,6 +160,15 @@ fn render_tag(tag: &str, ops: &[&OpInfo]) -> (String, usize) {
     let _ = writeln!(out, "//! Operations tagged `{tag}`.\n");
     out.push_str("#![allow(clippy::too_many_arguments)]\n\n");
     out.push_str("use crate::client::{Call, HarborClient};\n");
+    if ops.iter().any(|op| op.answer == Answer::Created) {
+        out.push_str("use crate::Created;\n");
+    }
+    if ops
+        .iter()
+        .any(|op| op.params.iter().any(|p| ref_type(p).is_some()))
+    {
+        out.push_str("use crate::ProjectRef;\n");
+    }
     out.push_str("use crate::error::Error;\n");
     out.push_str("use crate::operations;\n");
     if ops.iter().any(|op| op.paginated) {
@@ -123,7 +228,7 @@ fn arguments(op: &OpInfo) -> Vec<&ParamInfo> {
 }
 
 fn has_params_struct(op: &OpInfo) -> bool {
-    !optional(op).is_empty()
+    !optional(op).is_empty() || had_resource_name_header(op)
 }
 
 fn params_name(op: &OpInfo) -> String {
@@ -140,16 +245,19 @@ fn location_word(l: Location) -> &'static str {
 }
 
 fn render_params_struct(out: &mut String, op: &OpInfo) {
-    let optional = optional(op);
-    if optional.is_empty() {
+    if !has_params_struct(op) {
         return;
     }
+    let optional = optional(op);
     let name = params_name(op);
     let _ = writeln!(
         out,
         "/// Optional parameters of [`HarborClient::{}`]; `Default` leaves them all unset.",
         op.method_name
     );
+    if had_resource_name_header(op) {
+        out.push_str("///\n/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).\n");
+    }
     out.push_str("#[derive(Debug, Clone, Default, PartialEq)]\n");
     let _ = writeln!(out, "pub struct {name} {{");
     for p in optional {
@@ -170,7 +278,15 @@ fn render_params_struct(out: &mut String, op: &OpInfo) {
 }
 
 /// The argument type of a required parameter.
-fn arg_type(p: &ParamInfo, lifetime: &str) -> String {
+fn arg_type(p: &ParamInfo, sig: Sig) -> String {
+    let lifetime = if sig == Sig::Stream { "'a " } else { "" };
+    if let Some(reference) = ref_type(p) {
+        return match sig {
+            Sig::Public => format!("impl Into<{reference}>"),
+            Sig::Stream => format!("impl Into<{reference}> + 'a"),
+            Sig::Attempt => format!("&{reference}"),
+        };
+    }
     let base = match &p.ty {
         Ty::String | Ty::Timestamp => format!("&{lifetime}str"),
         Ty::Vec(item) => format!("&{lifetime}[{}]", item.rust("models::")),
@@ -185,11 +301,12 @@ fn arg_type(p: &ParamInfo, lifetime: &str) -> String {
 }
 
 /// `(signature args, call args)`, without `self`.
-fn signature(op: &OpInfo, lifetime: &str) -> (Vec<String>, Vec<String>) {
+fn signature(op: &OpInfo, kind: Sig) -> (Vec<String>, Vec<String>) {
+    let lifetime = if kind == Sig::Stream { "'a " } else { "" };
     let mut sig = Vec::new();
     let mut call = Vec::new();
     for p in arguments(op) {
-        sig.push(format!("{}: {}", p.ident, arg_type(p, lifetime)));
+        sig.push(format!("{}: {}", p.ident, arg_type(p, kind)));
         call.push(p.ident.clone());
     }
     if has_params_struct(op) {
@@ -217,7 +334,28 @@ fn return_type(op: &OpInfo) -> String {
         Answer::Text => "String".to_owned(),
         Answer::Bytes => "Vec<u8>".to_owned(),
         Answer::Exists => "bool".to_owned(),
+        Answer::Created => "Created".to_owned(),
     }
+}
+
+/// `let x = x.into();` for every reference argument, so the rest of a public method is the
+/// same for every caller's type.
+fn convert_refs(out: &mut String, op: &OpInfo) {
+    for p in arguments(op).into_iter().filter(|p| ref_type(p).is_some()) {
+        let _ = writeln!(out, "        let {0} = {0}.into();", p.ident);
+    }
+}
+
+/// The call arguments with references passed as `&x` (to an attempt method).
+fn borrow_refs(op: &OpInfo, call: &[String]) -> Vec<String> {
+    call.iter()
+        .map(|a| {
+            let is_ref = arguments(op)
+                .iter()
+                .any(|p| &p.ident == a && ref_type(p).is_some());
+            if is_ref { format!("&{a}") } else { a.clone() }
+        })
+        .collect()
 }
 
 fn returns_doc(op: &OpInfo) -> String {
@@ -241,6 +379,7 @@ fn returns_doc(op: &OpInfo) -> String {
         Answer::Text => "the answer's text".to_owned(),
         Answer::Bytes => "the answer's raw bytes".to_owned(),
         Answer::Exists => "`true` when it exists (2xx), `false` on 404".to_owned(),
+        Answer::Created => created_doc(op),
     }
 }
 
@@ -266,6 +405,10 @@ fn render_doc_head(out: &mut String, op: &OpInfo) {
                     } else {
                         "the JSON body, if any".to_owned()
                     }
+                } else if let Some(reference) = ref_type(p) {
+                    format!(
+                        "the project, by name or id (a [`{reference}`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name)"
+                    )
                 } else {
                     format!("the `{}` {} parameter", p.wire, location_word(p.location))
                 };
@@ -303,7 +446,7 @@ fn capitalize(s: &str) -> String {
 }
 
 fn render_public(out: &mut String, op: &OpInfo) {
-    let (sig, call) = signature(op, "");
+    let (sig, call) = signature(op, Sig::Public);
     let ret = return_type(op);
     render_doc_head(out, op);
     let sig_text = std::iter::once("&self".to_owned())
@@ -315,6 +458,7 @@ fn render_public(out: &mut String, op: &OpInfo) {
         "    pub async fn {}({sig_text}) -> Result<{ret}, Error> {{",
         op.method_name
     );
+    convert_refs(out, op);
     let _ = writeln!(
         out,
         "        let call = self.call(operations::{});",
@@ -324,11 +468,11 @@ fn render_public(out: &mut String, op: &OpInfo) {
         out,
         "        call.run(call.{}({})).await\n    }}\n",
         op.method_name,
-        call.join(", ")
+        borrow_refs(op, &call).join(", ")
     );
 
     if let Some(item) = item_type(op) {
-        let (sig_a, call_a) = signature(op, "'a ");
+        let (sig_a, call_a) = signature(op, Sig::Stream);
         let sig_text = std::iter::once("&'a self".to_owned())
             .chain(sig_a)
             .collect::<Vec<_>>()
@@ -343,6 +487,7 @@ fn render_public(out: &mut String, op: &OpInfo) {
             "    pub fn {}_stream<'a>({sig_text}) -> impl Stream<Item = Result<{item}, Error>> + Send + 'a {{",
             op.method_name
         );
+        convert_refs(out, op);
         let _ = writeln!(
             out,
             "        self.items(operations::{}, self.{}({}))\n    }}\n",
@@ -366,6 +511,7 @@ fn render_public(out: &mut String, op: &OpInfo) {
             "    pub async fn {}_all({sig_text}) -> Result<Vec<{item}>, Error> {{",
             op.method_name
         );
+        convert_refs(out, op);
         let has_page_size = optional(op).iter().any(|p| p.wire == "page_size");
         let call_args = if has_page_size {
             out.push_str("        let mut params = params.clone();\n");
@@ -394,7 +540,7 @@ fn render_public(out: &mut String, op: &OpInfo) {
 }
 
 fn render_attempt(out: &mut String, op: &OpInfo) {
-    let (sig, _) = signature(op, "");
+    let (sig, _) = signature(op, Sig::Attempt);
     let ret = return_type(op);
     let sig_text = std::iter::once("&self".to_owned())
         .chain(sig)
@@ -425,6 +571,9 @@ fn render_attempt(out: &mut String, op: &OpInfo) {
             "v".to_owned()
         };
         let stmt = match p.location {
+            Location::Path if ref_type(p).is_some() => {
+                format!("req.project_ref({wire}, {value_ref});")
+            }
             Location::Path => format!("req.path({wire}, {value_ref});"),
             Location::Query => match &p.ty {
                 Ty::Vec(_) => format!("req.query_list({wire}, {value_ref});"),
@@ -458,6 +607,7 @@ fn render_attempt(out: &mut String, op: &OpInfo) {
             Answer::Text => "self.text(req).await",
             Answer::Bytes => "self.bytes(req).await",
             Answer::Exists => "self.exists(req).await",
+            Answer::Created => "self.created(req).await",
         }
     };
     let _ = writeln!(out, "        {finish}\n    }}\n");

@@ -123,6 +123,15 @@ pub fn operation_const(method_name: &str) -> String {
     method_name.to_shouty_snake_case()
 }
 
+/// The client's reference type for a path parameter that names a resource by name or id
+/// (Harbor reads an all-digit value as an id unless `X-Is-Resource-Name: true` is sent).
+pub fn name_or_id_type(wire: &str) -> Option<&'static str> {
+    match wire {
+        "project_name_or_id" => Some("ProjectRef"),
+        _ => None,
+    }
+}
+
 /// Type name for a method's optional-parameter struct.
 pub fn params_struct(method_name: &str) -> String {
     format!("{}Params", method_name.to_upper_camel_case())

@@ -61,6 +61,8 @@ pub enum Answer {
     Bytes,
     /// HEAD: `bool` (true on 2xx, false on 404).
     Exists,
+    /// `201 Created` without a body: `Created` (the `Location` and the id parsed from it).
+    Created,
 }
 
 /// One operation, resolved.
@@ -102,7 +104,7 @@ impl OpInfo {
             Answer::Json(ty) => Some(ty.model_label()),
             Answer::Bytes => Some("file".to_owned()),
             Answer::Text => Some("string".to_owned()),
-            Answer::Empty | Answer::Exists => None,
+            Answer::Empty | Answer::Exists | Answer::Created => None,
         }
     }
 }
@@ -174,6 +176,16 @@ fn resolve(
                 other => bail!("parameter {} has unsupported type {other:?}", p.name),
             },
         };
+        if location == Location::Path
+            && p.name.ends_with("_name_or_id")
+            && naming::name_or_id_type(&p.name).is_none()
+        {
+            bail!(
+                "path parameter {} addresses a resource by name or id, and the client has no \
+                 reference type for it: add one to harbor-client and to naming::name_or_id_type",
+                p.name
+            );
+        }
         params.push(ParamInfo {
             wire: p.name.clone(),
             ident: naming::field_name(&p.name),
@@ -212,6 +224,13 @@ fn resolve(
                 Answer::Json(reg.ty(&hint, &format!("the answer of `{}`", op.operation_id), s)?)
             }
         }
+    };
+    // A create names what it made in `Location`; some list 200 before 201
+    // (`triggerRetentionExecution`), and Harbor answers 201.
+    let answer = if answer == Answer::Empty && op.responses.keys().any(|code| code == "201") {
+        Answer::Created
+    } else {
+        answer
     };
     if paginated && !matches!(answer, Answer::Json(Ty::Vec(_))) {
         bail!("a paginated operation must answer with a JSON array");

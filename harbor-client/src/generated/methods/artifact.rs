@@ -3,6 +3,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
+use crate::Created;
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
 use crate::generated::models;
@@ -148,7 +149,7 @@ impl HarborClient {
         .await
     }
 
-    /// `POST /projects/{project_name}/repositories/{repository_name}/artifacts` (`CopyArtifact`, tag `artifact`): returns nothing (`()`) on 201.
+    /// `POST /projects/{project_name}/repositories/{repository_name}/artifacts` (`CopyArtifact`, tag `artifact`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is `None`: the last segment is the copied artifact's digest.
     ///
     /// `project_name` is the `project_name` path parameter; `repository_name` is the `repository_name` path parameter; `from` is the `from` query parameter.
     /// The repository name is encoded twice in the path, as Harbor expects (`a/b` travels as `a%252Fb`).
@@ -159,7 +160,7 @@ impl HarborClient {
         project_name: &str,
         repository_name: &str,
         from: &str,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let call = self.call(operations::COPY_ARTIFACT);
         call.run(call.copy_artifact(project_name, repository_name, from))
             .await
@@ -196,7 +197,7 @@ impl HarborClient {
             .await
     }
 
-    /// `POST /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/tags` (`createTag`, tag `artifact`): returns nothing (`()`) on 201.
+    /// `POST /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/tags` (`createTag`, tag `artifact`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is `None`: the last segment is the new tag's name.
     ///
     /// `project_name` is the `project_name` path parameter; `repository_name` is the `repository_name` path parameter; `reference` is the `reference` path parameter; `tag` is the JSON body.
     /// The repository name is encoded twice in the path, as Harbor expects (`a/b` travels as `a%252Fb`).
@@ -208,7 +209,7 @@ impl HarborClient {
         repository_name: &str,
         reference: &str,
         tag: &models::NewTag,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let call = self.call(operations::CREATE_ARTIFACT_TAG);
         call.run(call.create_artifact_tag(project_name, repository_name, reference, tag))
             .await
@@ -456,12 +457,12 @@ impl Call<'_> {
         project_name: &str,
         repository_name: &str,
         from: &str,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let mut req = self.request();
         req.path("project_name", project_name);
         req.path("repository_name", repository_name);
         req.query("from", from);
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_artifact`].
@@ -536,13 +537,13 @@ impl Call<'_> {
         repository_name: &str,
         reference: &str,
         tag: &models::NewTag,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let mut req = self.request();
         req.path("project_name", project_name);
         req.path("repository_name", repository_name);
         req.path("reference", reference);
         req.json(tag);
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_artifact_tags`].

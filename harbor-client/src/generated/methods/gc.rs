@@ -3,6 +3,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
+use crate::Created;
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
 use crate::generated::models;
@@ -85,12 +86,12 @@ impl HarborClient {
         call.run(call.get_gc_schedule()).await
     }
 
-    /// `POST /system/gc/schedule` (`createGCSchedule`, tag `gc`): returns nothing (`()`) on 201.
+    /// `POST /system/gc/schedule` (`createGCSchedule`, tag `gc`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the id of the GC run it started (a `Manual` schedule); a schedule has none of its own.
     ///
     /// `schedule` is the JSON body.
     ///
     /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
-    pub async fn create_gc_schedule(&self, schedule: &models::Schedule) -> Result<(), Error> {
+    pub async fn create_gc_schedule(&self, schedule: &models::Schedule) -> Result<Created, Error> {
         let call = self.call(operations::CREATE_GC_SCHEDULE);
         call.run(call.create_gc_schedule(schedule)).await
     }
@@ -160,10 +161,10 @@ impl Call<'_> {
 
     /// One attempt loop of [`HarborClient::create_gc_schedule`].
     #[retry(settings = self.retry_settings())]
-    async fn create_gc_schedule(&self, schedule: &models::Schedule) -> Result<(), Error> {
+    async fn create_gc_schedule(&self, schedule: &models::Schedule) -> Result<Created, Error> {
         let mut req = self.request();
         req.json(schedule);
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::update_gc_schedule`].

@@ -3,6 +3,8 @@
 
 #![allow(clippy::too_many_arguments)]
 
+use crate::Created;
+use crate::ProjectRef;
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
 use crate::generated::models;
@@ -12,10 +14,10 @@ use futures::Stream;
 use retry_runtime::retry;
 
 /// Optional parameters of [`HarborClient::get_immutable_rules`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetImmutableRulesParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
     /// The `page` query parameter.
     pub page: Option<i64>,
     /// The `page_size` query parameter.
@@ -27,46 +29,45 @@ pub struct GetImmutableRulesParams {
 }
 
 /// Optional parameters of [`HarborClient::create_immutable_rule`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateImmutableRuleParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct CreateImmutableRuleParams {}
 
 /// Optional parameters of [`HarborClient::update_immutable_rule`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateImmutableRuleParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct UpdateImmutableRuleParams {}
 
 /// Optional parameters of [`HarborClient::delete_immutable_rule`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeleteImmutableRuleParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct DeleteImmutableRuleParams {}
 
 impl HarborClient {
     /// `GET /projects/{project_name_or_id}/immutabletagrules` (`ListImmuRules`, tag `immutable`): returns one [`Page`] of [`models::ImmutableRule`] with the list's total count and next link.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `params` holds the optional ones ([`GetImmutableRulesParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `params` holds the optional ones ([`GetImmutableRulesParams`]).
     pub async fn get_immutable_rules(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         params: &GetImmutableRulesParams,
     ) -> Result<Page<models::ImmutableRule>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_IMMUTABLE_RULES);
-        call.run(call.get_immutable_rules(project_name_or_id, params))
+        call.run(call.get_immutable_rules(&project_name_or_id, params))
             .await
     }
 
     /// `GET /projects/{project_name_or_id}/immutabletagrules` (`ListImmuRules`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
     pub fn get_immutable_rules_stream<'a>(
         &'a self,
-        project_name_or_id: &'a str,
+        project_name_or_id: impl Into<ProjectRef> + 'a,
         params: &'a GetImmutableRulesParams,
     ) -> impl Stream<Item = Result<models::ImmutableRule, Error>> + Send + 'a {
+        let project_name_or_id = project_name_or_id.into();
         self.items(
             operations::GET_IMMUTABLE_RULES,
             self.get_immutable_rules(project_name_or_id, params),
@@ -76,10 +77,11 @@ impl HarborClient {
     /// `GET /projects/{project_name_or_id}/immutabletagrules` (`ListImmuRules`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.
     pub async fn get_immutable_rules_all(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         params: &GetImmutableRulesParams,
         limit: Option<usize>,
     ) -> Result<Vec<models::ImmutableRule>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let mut params = params.clone();
         params.page_size = Some(pagination::page_size_for(params.page_size, limit));
         pagination::collect_items(
@@ -89,35 +91,37 @@ impl HarborClient {
         .await
     }
 
-    /// `POST /projects/{project_name_or_id}/immutabletagrules` (`CreateImmuRule`, tag `immutable`): returns nothing (`()`) on 201.
+    /// `POST /projects/{project_name_or_id}/immutabletagrules` (`CreateImmuRule`, tag `immutable`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the new immutable rule's id.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `immutable_rule` is the JSON body; `params` holds the optional ones ([`CreateImmutableRuleParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `immutable_rule` is the JSON body; `params` holds the optional ones ([`CreateImmutableRuleParams`]).
     ///
     /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
     pub async fn create_immutable_rule(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         immutable_rule: &models::ImmutableRule,
         params: &CreateImmutableRuleParams,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::CREATE_IMMUTABLE_RULE);
-        call.run(call.create_immutable_rule(project_name_or_id, immutable_rule, params))
+        call.run(call.create_immutable_rule(&project_name_or_id, immutable_rule, params))
             .await
     }
 
     /// `PUT /projects/{project_name_or_id}/immutabletagrules/{immutable_rule_id}` (`UpdateImmuRule`, tag `immutable`): returns nothing (`()`) on 200.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `immutable_rule_id` is the `immutable_rule_id` path parameter; `immutable_rule` is the JSON body; `params` holds the optional ones ([`UpdateImmutableRuleParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `immutable_rule_id` is the `immutable_rule_id` path parameter; `immutable_rule` is the JSON body; `params` holds the optional ones ([`UpdateImmutableRuleParams`]).
     pub async fn update_immutable_rule(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         immutable_rule_id: i64,
         immutable_rule: &models::ImmutableRule,
         params: &UpdateImmutableRuleParams,
     ) -> Result<(), Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::UPDATE_IMMUTABLE_RULE);
         call.run(call.update_immutable_rule(
-            project_name_or_id,
+            &project_name_or_id,
             immutable_rule_id,
             immutable_rule,
             params,
@@ -127,15 +131,16 @@ impl HarborClient {
 
     /// `DELETE /projects/{project_name_or_id}/immutabletagrules/{immutable_rule_id}` (`DeleteImmuRule`, tag `immutable`): returns nothing (`()`) on 200.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `immutable_rule_id` is the `immutable_rule_id` path parameter; `params` holds the optional ones ([`DeleteImmutableRuleParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `immutable_rule_id` is the `immutable_rule_id` path parameter; `params` holds the optional ones ([`DeleteImmutableRuleParams`]).
     pub async fn delete_immutable_rule(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         immutable_rule_id: i64,
         params: &DeleteImmutableRuleParams,
     ) -> Result<(), Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::DELETE_IMMUTABLE_RULE);
-        call.run(call.delete_immutable_rule(project_name_or_id, immutable_rule_id, params))
+        call.run(call.delete_immutable_rule(&project_name_or_id, immutable_rule_id, params))
             .await
     }
 }
@@ -145,14 +150,11 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn get_immutable_rules(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         params: &GetImmutableRulesParams,
     ) -> Result<Page<models::ImmutableRule>, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         if let Some(v) = &params.page {
             req.query("page", v);
         }
@@ -172,33 +174,27 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn create_immutable_rule(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         immutable_rule: &models::ImmutableRule,
         params: &CreateImmutableRuleParams,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         req.json(immutable_rule);
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::update_immutable_rule`].
     #[retry(settings = self.retry_settings())]
     async fn update_immutable_rule(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         immutable_rule_id: i64,
         immutable_rule: &models::ImmutableRule,
         params: &UpdateImmutableRuleParams,
     ) -> Result<(), Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         req.path("immutable_rule_id", immutable_rule_id);
         req.json(immutable_rule);
         self.empty(req).await
@@ -208,15 +204,12 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn delete_immutable_rule(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         immutable_rule_id: i64,
         params: &DeleteImmutableRuleParams,
     ) -> Result<(), Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         req.path("immutable_rule_id", immutable_rule_id);
         self.empty(req).await
     }

@@ -3,6 +3,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
+use crate::Created;
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
 use crate::generated::models;
@@ -58,12 +59,12 @@ impl HarborClient {
         pagination::collect_items(self.get_labels_stream(&params), limit).await
     }
 
-    /// `POST /labels` (`CreateLabel`, tag `label`): returns nothing (`()`) on 201.
+    /// `POST /labels` (`CreateLabel`, tag `label`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the new label's id.
     ///
     /// `label` is the JSON body.
     ///
     /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
-    pub async fn create_label(&self, label: &models::Label) -> Result<(), Error> {
+    pub async fn create_label(&self, label: &models::Label) -> Result<Created, Error> {
         let call = self.call(operations::CREATE_LABEL);
         call.run(call.create_label(label)).await
     }
@@ -124,10 +125,10 @@ impl Call<'_> {
 
     /// One attempt loop of [`HarborClient::create_label`].
     #[retry(settings = self.retry_settings())]
-    async fn create_label(&self, label: &models::Label) -> Result<(), Error> {
+    async fn create_label(&self, label: &models::Label) -> Result<Created, Error> {
         let mut req = self.request();
         req.json(label);
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_label`].

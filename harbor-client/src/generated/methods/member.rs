@@ -3,6 +3,8 @@
 
 #![allow(clippy::too_many_arguments)]
 
+use crate::Created;
+use crate::ProjectRef;
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
 use crate::generated::models;
@@ -12,10 +14,10 @@ use futures::Stream;
 use retry_runtime::retry;
 
 /// Optional parameters of [`HarborClient::get_project_members`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetProjectMembersParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
     /// The `page` query parameter.
     pub page: Option<i64>,
     /// The `page_size` query parameter.
@@ -25,53 +27,51 @@ pub struct GetProjectMembersParams {
 }
 
 /// Optional parameters of [`HarborClient::create_project_member`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateProjectMemberParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct CreateProjectMemberParams {}
 
 /// Optional parameters of [`HarborClient::get_project_member`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetProjectMemberParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct GetProjectMemberParams {}
 
 /// Optional parameters of [`HarborClient::update_project_member`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateProjectMemberParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct UpdateProjectMemberParams {}
 
 /// Optional parameters of [`HarborClient::delete_project_member`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeleteProjectMemberParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct DeleteProjectMemberParams {}
 
 impl HarborClient {
     /// `GET /projects/{project_name_or_id}/members` (`listProjectMembers`, tag `member`): returns one [`Page`] of [`models::ProjectMemberEntity`] with the list's total count and next link.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `params` holds the optional ones ([`GetProjectMembersParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `params` holds the optional ones ([`GetProjectMembersParams`]).
     pub async fn get_project_members(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         params: &GetProjectMembersParams,
     ) -> Result<Page<models::ProjectMemberEntity>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_PROJECT_MEMBERS);
-        call.run(call.get_project_members(project_name_or_id, params))
+        call.run(call.get_project_members(&project_name_or_id, params))
             .await
     }
 
     /// `GET /projects/{project_name_or_id}/members` (`listProjectMembers`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
     pub fn get_project_members_stream<'a>(
         &'a self,
-        project_name_or_id: &'a str,
+        project_name_or_id: impl Into<ProjectRef> + 'a,
         params: &'a GetProjectMembersParams,
     ) -> impl Stream<Item = Result<models::ProjectMemberEntity, Error>> + Send + 'a {
+        let project_name_or_id = project_name_or_id.into();
         self.items(
             operations::GET_PROJECT_MEMBERS,
             self.get_project_members(project_name_or_id, params),
@@ -81,10 +81,11 @@ impl HarborClient {
     /// `GET /projects/{project_name_or_id}/members` (`listProjectMembers`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.
     pub async fn get_project_members_all(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         params: &GetProjectMembersParams,
         limit: Option<usize>,
     ) -> Result<Vec<models::ProjectMemberEntity>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let mut params = params.clone();
         params.page_size = Some(pagination::page_size_for(params.page_size, limit));
         pagination::collect_items(
@@ -94,62 +95,66 @@ impl HarborClient {
         .await
     }
 
-    /// `POST /projects/{project_name_or_id}/members` (`createProjectMember`, tag `member`): returns nothing (`()`) on 201.
+    /// `POST /projects/{project_name_or_id}/members` (`createProjectMember`, tag `member`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the new membership's id.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `project_member` is the JSON body, if any; `params` holds the optional ones ([`CreateProjectMemberParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `project_member` is the JSON body, if any; `params` holds the optional ones ([`CreateProjectMemberParams`]).
     ///
     /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
     pub async fn create_project_member(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         project_member: Option<&models::ProjectMember>,
         params: &CreateProjectMemberParams,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::CREATE_PROJECT_MEMBER);
-        call.run(call.create_project_member(project_name_or_id, project_member, params))
+        call.run(call.create_project_member(&project_name_or_id, project_member, params))
             .await
     }
 
     /// `GET /projects/{project_name_or_id}/members/{mid}` (`getProjectMember`, tag `member`): returns [`models::ProjectMemberEntity`].
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `mid` is the `mid` path parameter; `params` holds the optional ones ([`GetProjectMemberParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `mid` is the `mid` path parameter; `params` holds the optional ones ([`GetProjectMemberParams`]).
     pub async fn get_project_member(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         mid: i64,
         params: &GetProjectMemberParams,
     ) -> Result<models::ProjectMemberEntity, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_PROJECT_MEMBER);
-        call.run(call.get_project_member(project_name_or_id, mid, params))
+        call.run(call.get_project_member(&project_name_or_id, mid, params))
             .await
     }
 
     /// `PUT /projects/{project_name_or_id}/members/{mid}` (`updateProjectMember`, tag `member`): returns nothing (`()`) on 200.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `mid` is the `mid` path parameter; `role` is the JSON body, if any; `params` holds the optional ones ([`UpdateProjectMemberParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `mid` is the `mid` path parameter; `role` is the JSON body, if any; `params` holds the optional ones ([`UpdateProjectMemberParams`]).
     pub async fn update_project_member(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         mid: i64,
         role: Option<&models::RoleRequest>,
         params: &UpdateProjectMemberParams,
     ) -> Result<(), Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::UPDATE_PROJECT_MEMBER);
-        call.run(call.update_project_member(project_name_or_id, mid, role, params))
+        call.run(call.update_project_member(&project_name_or_id, mid, role, params))
             .await
     }
 
     /// `DELETE /projects/{project_name_or_id}/members/{mid}` (`deleteProjectMember`, tag `member`): returns nothing (`()`) on 200.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `mid` is the `mid` path parameter; `params` holds the optional ones ([`DeleteProjectMemberParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `mid` is the `mid` path parameter; `params` holds the optional ones ([`DeleteProjectMemberParams`]).
     pub async fn delete_project_member(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         mid: i64,
         params: &DeleteProjectMemberParams,
     ) -> Result<(), Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::DELETE_PROJECT_MEMBER);
-        call.run(call.delete_project_member(project_name_or_id, mid, params))
+        call.run(call.delete_project_member(&project_name_or_id, mid, params))
             .await
     }
 }
@@ -159,14 +164,11 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn get_project_members(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         params: &GetProjectMembersParams,
     ) -> Result<Page<models::ProjectMemberEntity>, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         if let Some(v) = &params.page {
             req.query("page", v);
         }
@@ -183,34 +185,28 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn create_project_member(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         project_member: Option<&models::ProjectMember>,
         params: &CreateProjectMemberParams,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         if let Some(body) = project_member {
             req.json(body);
         }
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_project_member`].
     #[retry(settings = self.retry_settings())]
     async fn get_project_member(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         mid: i64,
         params: &GetProjectMemberParams,
     ) -> Result<models::ProjectMemberEntity, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         req.path("mid", mid);
         self.json(req).await
     }
@@ -219,16 +215,13 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn update_project_member(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         mid: i64,
         role: Option<&models::RoleRequest>,
         params: &UpdateProjectMemberParams,
     ) -> Result<(), Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         req.path("mid", mid);
         if let Some(body) = role {
             req.json(body);
@@ -240,15 +233,12 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn delete_project_member(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         mid: i64,
         params: &DeleteProjectMemberParams,
     ) -> Result<(), Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         req.path("mid", mid);
         self.empty(req).await
     }

@@ -3,6 +3,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
+use crate::Created;
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
 use crate::generated::models;
@@ -113,12 +114,15 @@ impl HarborClient {
         pagination::collect_items(self.get_preheat_instances_stream(&params), limit).await
     }
 
-    /// `POST /p2p/preheat/instances` (`CreateInstance`, tag `preheat`): returns nothing (`()`) on 201.
+    /// `POST /p2p/preheat/instances` (`CreateInstance`, tag `preheat`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the new preheat instance's id.
     ///
     /// `instance` is the JSON body.
     ///
     /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
-    pub async fn create_preheat_instance(&self, instance: &models::Instance) -> Result<(), Error> {
+    pub async fn create_preheat_instance(
+        &self,
+        instance: &models::Instance,
+    ) -> Result<Created, Error> {
         let call = self.call(operations::CREATE_PREHEAT_INSTANCE);
         call.run(call.create_preheat_instance(instance)).await
     }
@@ -157,7 +161,7 @@ impl HarborClient {
             .await
     }
 
-    /// `POST /projects/{project_name}/preheat/policies` (`CreatePolicy`, tag `preheat`): returns nothing (`()`) on 201.
+    /// `POST /projects/{project_name}/preheat/policies` (`CreatePolicy`, tag `preheat`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the new preheat policy's id.
     ///
     /// `project_name` is the `project_name` path parameter; `policy` is the JSON body.
     ///
@@ -166,7 +170,7 @@ impl HarborClient {
         &self,
         project_name: &str,
         policy: &models::PreheatPolicy,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let call = self.call(operations::CREATE_PREHEAT_POLICY);
         call.run(call.create_preheat_policy(project_name, policy))
             .await
@@ -240,7 +244,7 @@ impl HarborClient {
             .await
     }
 
-    /// `POST /projects/{project_name}/preheat/policies/{preheat_policy_name}` (`ManualPreheat`, tag `preheat`): returns nothing (`()`) on 201.
+    /// `POST /projects/{project_name}/preheat/policies/{preheat_policy_name}` (`ManualPreheat`, tag `preheat`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the id of the preheat execution it started.
     ///
     /// `project_name` is the `project_name` path parameter; `preheat_policy_name` is the `preheat_policy_name` path parameter; `policy` is the JSON body.
     ///
@@ -250,7 +254,7 @@ impl HarborClient {
         project_name: &str,
         preheat_policy_name: &str,
         policy: &models::PreheatPolicy,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let call = self.call(operations::MANUAL_PREHEAT);
         call.run(call.manual_preheat(project_name, preheat_policy_name, policy))
             .await
@@ -464,10 +468,10 @@ impl Call<'_> {
 
     /// One attempt loop of [`HarborClient::create_preheat_instance`].
     #[retry(settings = self.retry_settings())]
-    async fn create_preheat_instance(&self, instance: &models::Instance) -> Result<(), Error> {
+    async fn create_preheat_instance(&self, instance: &models::Instance) -> Result<Created, Error> {
         let mut req = self.request();
         req.json(instance);
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_preheat_instance`].
@@ -508,11 +512,11 @@ impl Call<'_> {
         &self,
         project_name: &str,
         policy: &models::PreheatPolicy,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let mut req = self.request();
         req.path("project_name", project_name);
         req.json(policy);
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_preheat_policies`].
@@ -574,12 +578,12 @@ impl Call<'_> {
         project_name: &str,
         preheat_policy_name: &str,
         policy: &models::PreheatPolicy,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let mut req = self.request();
         req.path("project_name", project_name);
         req.path("preheat_policy_name", preheat_policy_name);
         req.json(policy);
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::delete_preheat_policy`].

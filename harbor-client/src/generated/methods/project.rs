@@ -3,6 +3,8 @@
 
 #![allow(clippy::too_many_arguments)]
 
+use crate::Created;
+use crate::ProjectRef;
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
 use crate::generated::models;
@@ -40,45 +42,40 @@ pub struct CreateProjectParams {
 }
 
 /// Optional parameters of [`HarborClient::get_project`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetProjectParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct GetProjectParams {}
 
 /// Optional parameters of [`HarborClient::update_project`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateProjectParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct UpdateProjectParams {}
 
 /// Optional parameters of [`HarborClient::delete_project`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeleteProjectParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct DeleteProjectParams {}
 
 /// Optional parameters of [`HarborClient::get_project_deletable`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetProjectDeletableParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct GetProjectDeletableParams {}
 
 /// Optional parameters of [`HarborClient::get_project_summary`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetProjectSummaryParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct GetProjectSummaryParams {}
 
 /// Optional parameters of [`HarborClient::get_project_artifacts`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetProjectArtifactsParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
     /// The `q` query parameter.
     pub q: Option<String>,
     /// The `sort` query parameter.
@@ -108,24 +105,22 @@ pub struct GetProjectArtifactsParams {
 }
 
 /// Optional parameters of [`HarborClient::get_project_scanner`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetProjectScannerParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct GetProjectScannerParams {}
 
 /// Optional parameters of [`HarborClient::set_project_scanner`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SetProjectScannerParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct SetProjectScannerParams {}
 
 /// Optional parameters of [`HarborClient::get_project_scanner_candidates`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetProjectScannerCandidatesParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
     /// The `q` query parameter.
     pub q: Option<String>,
     /// The `sort` query parameter.
@@ -201,7 +196,7 @@ impl HarborClient {
         call.run(call.project_exists(project_name)).await
     }
 
-    /// `POST /projects` (`createProject`, tag `project`): returns nothing (`()`) on 201.
+    /// `POST /projects` (`createProject`, tag `project`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the new project's id (with `X-Resource-Name-In-Location: true`, `None` and the last segment is its name).
     ///
     /// `project` is the JSON body; `params` holds the optional ones ([`CreateProjectParams`]).
     ///
@@ -210,95 +205,103 @@ impl HarborClient {
         &self,
         project: &models::ProjectReq,
         params: &CreateProjectParams,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let call = self.call(operations::CREATE_PROJECT);
         call.run(call.create_project(project, params)).await
     }
 
     /// `GET /projects/{project_name_or_id}` (`getProject`, tag `project`): returns [`models::Project`].
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `params` holds the optional ones ([`GetProjectParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `params` holds the optional ones ([`GetProjectParams`]).
     pub async fn get_project(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         params: &GetProjectParams,
     ) -> Result<models::Project, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_PROJECT);
-        call.run(call.get_project(project_name_or_id, params)).await
+        call.run(call.get_project(&project_name_or_id, params))
+            .await
     }
 
     /// `PUT /projects/{project_name_or_id}` (`updateProject`, tag `project`): returns nothing (`()`) on 200.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `project` is the JSON body; `params` holds the optional ones ([`UpdateProjectParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `project` is the JSON body; `params` holds the optional ones ([`UpdateProjectParams`]).
     pub async fn update_project(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         project: &models::ProjectReq,
         params: &UpdateProjectParams,
     ) -> Result<(), Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::UPDATE_PROJECT);
-        call.run(call.update_project(project_name_or_id, project, params))
+        call.run(call.update_project(&project_name_or_id, project, params))
             .await
     }
 
     /// `DELETE /projects/{project_name_or_id}` (`deleteProject`, tag `project`): returns nothing (`()`) on 200.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `params` holds the optional ones ([`DeleteProjectParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `params` holds the optional ones ([`DeleteProjectParams`]).
     pub async fn delete_project(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         params: &DeleteProjectParams,
     ) -> Result<(), Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::DELETE_PROJECT);
-        call.run(call.delete_project(project_name_or_id, params))
+        call.run(call.delete_project(&project_name_or_id, params))
             .await
     }
 
     /// `GET /projects/{project_name_or_id}/_deletable` (`getProjectDeletable`, tag `project`): returns [`models::ProjectDeletable`].
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `params` holds the optional ones ([`GetProjectDeletableParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `params` holds the optional ones ([`GetProjectDeletableParams`]).
     pub async fn get_project_deletable(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         params: &GetProjectDeletableParams,
     ) -> Result<models::ProjectDeletable, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_PROJECT_DELETABLE);
-        call.run(call.get_project_deletable(project_name_or_id, params))
+        call.run(call.get_project_deletable(&project_name_or_id, params))
             .await
     }
 
     /// `GET /projects/{project_name_or_id}/summary` (`getProjectSummary`, tag `project`): returns [`models::ProjectSummary`].
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `params` holds the optional ones ([`GetProjectSummaryParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `params` holds the optional ones ([`GetProjectSummaryParams`]).
     pub async fn get_project_summary(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         params: &GetProjectSummaryParams,
     ) -> Result<models::ProjectSummary, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_PROJECT_SUMMARY);
-        call.run(call.get_project_summary(project_name_or_id, params))
+        call.run(call.get_project_summary(&project_name_or_id, params))
             .await
     }
 
     /// `GET /projects/{project_name_or_id}/artifacts` (`listArtifactsOfProject`, tag `project`): returns one [`Page`] of [`models::Artifact`] with the list's total count and next link.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `params` holds the optional ones ([`GetProjectArtifactsParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `params` holds the optional ones ([`GetProjectArtifactsParams`]).
     pub async fn get_project_artifacts(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         params: &GetProjectArtifactsParams,
     ) -> Result<Page<models::Artifact>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_PROJECT_ARTIFACTS);
-        call.run(call.get_project_artifacts(project_name_or_id, params))
+        call.run(call.get_project_artifacts(&project_name_or_id, params))
             .await
     }
 
     /// `GET /projects/{project_name_or_id}/artifacts` (`listArtifactsOfProject`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
     pub fn get_project_artifacts_stream<'a>(
         &'a self,
-        project_name_or_id: &'a str,
+        project_name_or_id: impl Into<ProjectRef> + 'a,
         params: &'a GetProjectArtifactsParams,
     ) -> impl Stream<Item = Result<models::Artifact, Error>> + Send + 'a {
+        let project_name_or_id = project_name_or_id.into();
         self.items(
             operations::GET_PROJECT_ARTIFACTS,
             self.get_project_artifacts(project_name_or_id, params),
@@ -308,10 +311,11 @@ impl HarborClient {
     /// `GET /projects/{project_name_or_id}/artifacts` (`listArtifactsOfProject`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.
     pub async fn get_project_artifacts_all(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         params: &GetProjectArtifactsParams,
         limit: Option<usize>,
     ) -> Result<Vec<models::Artifact>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let mut params = params.clone();
         params.page_size = Some(pagination::page_size_for(params.page_size, limit));
         pagination::collect_items(
@@ -323,50 +327,54 @@ impl HarborClient {
 
     /// `GET /projects/{project_name_or_id}/scanner` (`getScannerOfProject`, tag `project`): returns [`models::ScannerRegistration`].
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `params` holds the optional ones ([`GetProjectScannerParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `params` holds the optional ones ([`GetProjectScannerParams`]).
     pub async fn get_project_scanner(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         params: &GetProjectScannerParams,
     ) -> Result<models::ScannerRegistration, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_PROJECT_SCANNER);
-        call.run(call.get_project_scanner(project_name_or_id, params))
+        call.run(call.get_project_scanner(&project_name_or_id, params))
             .await
     }
 
     /// `PUT /projects/{project_name_or_id}/scanner` (`setScannerOfProject`, tag `project`): returns nothing (`()`) on 200.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `payload` is the JSON body; `params` holds the optional ones ([`SetProjectScannerParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `payload` is the JSON body; `params` holds the optional ones ([`SetProjectScannerParams`]).
     pub async fn set_project_scanner(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         payload: &models::ProjectScanner,
         params: &SetProjectScannerParams,
     ) -> Result<(), Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::SET_PROJECT_SCANNER);
-        call.run(call.set_project_scanner(project_name_or_id, payload, params))
+        call.run(call.set_project_scanner(&project_name_or_id, payload, params))
             .await
     }
 
     /// `GET /projects/{project_name_or_id}/scanner/candidates` (`listScannerCandidatesOfProject`, tag `project`): returns one [`Page`] of [`models::ScannerRegistration`] with the list's total count and next link.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `params` holds the optional ones ([`GetProjectScannerCandidatesParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `params` holds the optional ones ([`GetProjectScannerCandidatesParams`]).
     pub async fn get_project_scanner_candidates(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         params: &GetProjectScannerCandidatesParams,
     ) -> Result<Page<models::ScannerRegistration>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_PROJECT_SCANNER_CANDIDATES);
-        call.run(call.get_project_scanner_candidates(project_name_or_id, params))
+        call.run(call.get_project_scanner_candidates(&project_name_or_id, params))
             .await
     }
 
     /// `GET /projects/{project_name_or_id}/scanner/candidates` (`listScannerCandidatesOfProject`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
     pub fn get_project_scanner_candidates_stream<'a>(
         &'a self,
-        project_name_or_id: &'a str,
+        project_name_or_id: impl Into<ProjectRef> + 'a,
         params: &'a GetProjectScannerCandidatesParams,
     ) -> impl Stream<Item = Result<models::ScannerRegistration, Error>> + Send + 'a {
+        let project_name_or_id = project_name_or_id.into();
         self.items(
             operations::GET_PROJECT_SCANNER_CANDIDATES,
             self.get_project_scanner_candidates(project_name_or_id, params),
@@ -376,10 +384,11 @@ impl HarborClient {
     /// `GET /projects/{project_name_or_id}/scanner/candidates` (`listScannerCandidatesOfProject`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.
     pub async fn get_project_scanner_candidates_all(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         params: &GetProjectScannerCandidatesParams,
         limit: Option<usize>,
     ) -> Result<Vec<models::ScannerRegistration>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let mut params = params.clone();
         params.page_size = Some(pagination::page_size_for(params.page_size, limit));
         pagination::collect_items(
@@ -516,27 +525,24 @@ impl Call<'_> {
         &self,
         project: &models::ProjectReq,
         params: &CreateProjectParams,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let mut req = self.request();
         if let Some(v) = &params.x_resource_name_in_location {
             req.header("X-Resource-Name-In-Location", v);
         }
         req.json(project);
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_project`].
     #[retry(settings = self.retry_settings())]
     async fn get_project(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         params: &GetProjectParams,
     ) -> Result<models::Project, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         self.json(req).await
     }
 
@@ -544,15 +550,12 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn update_project(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         project: &models::ProjectReq,
         params: &UpdateProjectParams,
     ) -> Result<(), Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         req.json(project);
         self.empty(req).await
     }
@@ -561,14 +564,11 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn delete_project(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         params: &DeleteProjectParams,
     ) -> Result<(), Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         self.empty(req).await
     }
 
@@ -576,14 +576,11 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn get_project_deletable(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         params: &GetProjectDeletableParams,
     ) -> Result<models::ProjectDeletable, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         self.json(req).await
     }
 
@@ -591,14 +588,11 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn get_project_summary(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         params: &GetProjectSummaryParams,
     ) -> Result<models::ProjectSummary, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         self.json(req).await
     }
 
@@ -606,14 +600,11 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn get_project_artifacts(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         params: &GetProjectArtifactsParams,
     ) -> Result<Page<models::Artifact>, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         if let Some(v) = &params.q {
             req.query("q", v);
         }
@@ -660,14 +651,11 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn get_project_scanner(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         params: &GetProjectScannerParams,
     ) -> Result<models::ScannerRegistration, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         self.json(req).await
     }
 
@@ -675,15 +663,12 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn set_project_scanner(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         payload: &models::ProjectScanner,
         params: &SetProjectScannerParams,
     ) -> Result<(), Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         req.json(payload);
         self.empty(req).await
     }
@@ -692,14 +677,11 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn get_project_scanner_candidates(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         params: &GetProjectScannerCandidatesParams,
     ) -> Result<Page<models::ScannerRegistration>, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         if let Some(v) = &params.q {
             req.query("q", v);
         }

@@ -3,103 +3,103 @@
 
 #![allow(clippy::too_many_arguments)]
 
+use crate::ProjectRef;
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
 use crate::operations;
 use retry_runtime::retry;
 
 /// Optional parameters of [`HarborClient::get_project_metadata`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetProjectMetadataParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct GetProjectMetadataParams {}
 
 /// Optional parameters of [`HarborClient::set_project_metadata`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SetProjectMetadataParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct SetProjectMetadataParams {}
 
 /// Optional parameters of [`HarborClient::get_project_metadata_entry`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetProjectMetadataEntryParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct GetProjectMetadataEntryParams {}
 
 /// Optional parameters of [`HarborClient::update_project_metadata_entry`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateProjectMetadataEntryParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct UpdateProjectMetadataEntryParams {}
 
 /// Optional parameters of [`HarborClient::delete_project_metadata_entry`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeleteProjectMetadataEntryParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct DeleteProjectMetadataEntryParams {}
 
 impl HarborClient {
     /// `GET /projects/{project_name_or_id}/metadatas/` (`listProjectMetadatas`, tag `projectMetadata`): returns a map from names to `String`.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `params` holds the optional ones ([`GetProjectMetadataParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `params` holds the optional ones ([`GetProjectMetadataParams`]).
     pub async fn get_project_metadata(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         params: &GetProjectMetadataParams,
     ) -> Result<std::collections::BTreeMap<String, String>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_PROJECT_METADATA);
-        call.run(call.get_project_metadata(project_name_or_id, params))
+        call.run(call.get_project_metadata(&project_name_or_id, params))
             .await
     }
 
     /// `POST /projects/{project_name_or_id}/metadatas/` (`addProjectMetadatas`, tag `projectMetadata`): returns nothing (`()`) on 200.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `metadata` is the JSON body, if any; `params` holds the optional ones ([`SetProjectMetadataParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `metadata` is the JSON body, if any; `params` holds the optional ones ([`SetProjectMetadataParams`]).
     ///
     /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
     pub async fn set_project_metadata(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         metadata: Option<&std::collections::BTreeMap<String, String>>,
         params: &SetProjectMetadataParams,
     ) -> Result<(), Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::SET_PROJECT_METADATA);
-        call.run(call.set_project_metadata(project_name_or_id, metadata, params))
+        call.run(call.set_project_metadata(&project_name_or_id, metadata, params))
             .await
     }
 
     /// `GET /projects/{project_name_or_id}/metadatas/{meta_name}` (`getProjectMetadata`, tag `projectMetadata`): returns a map from names to `String`.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `meta_name` is the `meta_name` path parameter; `params` holds the optional ones ([`GetProjectMetadataEntryParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `meta_name` is the `meta_name` path parameter; `params` holds the optional ones ([`GetProjectMetadataEntryParams`]).
     pub async fn get_project_metadata_entry(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         meta_name: &str,
         params: &GetProjectMetadataEntryParams,
     ) -> Result<std::collections::BTreeMap<String, String>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_PROJECT_METADATA_ENTRY);
-        call.run(call.get_project_metadata_entry(project_name_or_id, meta_name, params))
+        call.run(call.get_project_metadata_entry(&project_name_or_id, meta_name, params))
             .await
     }
 
     /// `PUT /projects/{project_name_or_id}/metadatas/{meta_name}` (`updateProjectMetadata`, tag `projectMetadata`): returns nothing (`()`) on 200.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `meta_name` is the `meta_name` path parameter; `metadata` is the JSON body, if any; `params` holds the optional ones ([`UpdateProjectMetadataEntryParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `meta_name` is the `meta_name` path parameter; `metadata` is the JSON body, if any; `params` holds the optional ones ([`UpdateProjectMetadataEntryParams`]).
     pub async fn update_project_metadata_entry(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         meta_name: &str,
         metadata: Option<&std::collections::BTreeMap<String, String>>,
         params: &UpdateProjectMetadataEntryParams,
     ) -> Result<(), Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::UPDATE_PROJECT_METADATA_ENTRY);
         call.run(call.update_project_metadata_entry(
-            project_name_or_id,
+            &project_name_or_id,
             meta_name,
             metadata,
             params,
@@ -109,15 +109,16 @@ impl HarborClient {
 
     /// `DELETE /projects/{project_name_or_id}/metadatas/{meta_name}` (`deleteProjectMetadata`, tag `projectMetadata`): returns nothing (`()`) on 200.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `meta_name` is the `meta_name` path parameter; `params` holds the optional ones ([`DeleteProjectMetadataEntryParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `meta_name` is the `meta_name` path parameter; `params` holds the optional ones ([`DeleteProjectMetadataEntryParams`]).
     pub async fn delete_project_metadata_entry(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         meta_name: &str,
         params: &DeleteProjectMetadataEntryParams,
     ) -> Result<(), Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::DELETE_PROJECT_METADATA_ENTRY);
-        call.run(call.delete_project_metadata_entry(project_name_or_id, meta_name, params))
+        call.run(call.delete_project_metadata_entry(&project_name_or_id, meta_name, params))
             .await
     }
 }
@@ -127,14 +128,11 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn get_project_metadata(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         params: &GetProjectMetadataParams,
     ) -> Result<std::collections::BTreeMap<String, String>, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         self.json(req).await
     }
 
@@ -142,15 +140,12 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn set_project_metadata(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         metadata: Option<&std::collections::BTreeMap<String, String>>,
         params: &SetProjectMetadataParams,
     ) -> Result<(), Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         if let Some(body) = metadata {
             req.json(body);
         }
@@ -161,15 +156,12 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn get_project_metadata_entry(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         meta_name: &str,
         params: &GetProjectMetadataEntryParams,
     ) -> Result<std::collections::BTreeMap<String, String>, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         req.path("meta_name", meta_name);
         self.json(req).await
     }
@@ -178,16 +170,13 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn update_project_metadata_entry(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         meta_name: &str,
         metadata: Option<&std::collections::BTreeMap<String, String>>,
         params: &UpdateProjectMetadataEntryParams,
     ) -> Result<(), Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         req.path("meta_name", meta_name);
         if let Some(body) = metadata {
             req.json(body);
@@ -199,15 +188,12 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn delete_project_metadata_entry(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         meta_name: &str,
         params: &DeleteProjectMetadataEntryParams,
     ) -> Result<(), Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         req.path("meta_name", meta_name);
         self.empty(req).await
     }

@@ -3,6 +3,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
+use crate::Created;
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
 use crate::generated::models;
@@ -85,12 +86,15 @@ impl HarborClient {
         call.run(call.get_purge_schedule()).await
     }
 
-    /// `POST /system/purgeaudit/schedule` (`createPurgeSchedule`, tag `purge`): returns nothing (`()`) on 201.
+    /// `POST /system/purgeaudit/schedule` (`createPurgeSchedule`, tag `purge`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the id of the audit-log purge run it started (a `Manual` schedule).
     ///
     /// `schedule` is the JSON body.
     ///
     /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
-    pub async fn create_purge_schedule(&self, schedule: &models::Schedule) -> Result<(), Error> {
+    pub async fn create_purge_schedule(
+        &self,
+        schedule: &models::Schedule,
+    ) -> Result<Created, Error> {
         let call = self.call(operations::CREATE_PURGE_SCHEDULE);
         call.run(call.create_purge_schedule(schedule)).await
     }
@@ -160,10 +164,10 @@ impl Call<'_> {
 
     /// One attempt loop of [`HarborClient::create_purge_schedule`].
     #[retry(settings = self.retry_settings())]
-    async fn create_purge_schedule(&self, schedule: &models::Schedule) -> Result<(), Error> {
+    async fn create_purge_schedule(&self, schedule: &models::Schedule) -> Result<Created, Error> {
         let mut req = self.request();
         req.json(schedule);
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::update_purge_schedule`].

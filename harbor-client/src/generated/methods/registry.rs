@@ -3,6 +3,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
+use crate::Created;
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
 use crate::generated::models;
@@ -41,12 +42,12 @@ impl HarborClient {
         call.run(call.get_registry_providers()).await
     }
 
-    /// `POST /registries` (`createRegistry`, tag `registry`): returns nothing (`()`) on 201.
+    /// `POST /registries` (`createRegistry`, tag `registry`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the new registry's id.
     ///
     /// `registry` is the JSON body.
     ///
     /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
-    pub async fn create_registry(&self, registry: &models::Registry) -> Result<(), Error> {
+    pub async fn create_registry(&self, registry: &models::Registry) -> Result<Created, Error> {
         let call = self.call(operations::CREATE_REGISTRY);
         call.run(call.create_registry(registry)).await
     }
@@ -147,10 +148,10 @@ impl Call<'_> {
 
     /// One attempt loop of [`HarborClient::create_registry`].
     #[retry(settings = self.retry_settings())]
-    async fn create_registry(&self, registry: &models::Registry) -> Result<(), Error> {
+    async fn create_registry(&self, registry: &models::Registry) -> Result<Created, Error> {
         let mut req = self.request();
         req.json(registry);
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_registries`].

@@ -3,6 +3,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
+use crate::Created;
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
 use crate::generated::models;
@@ -92,7 +93,7 @@ impl HarborClient {
         pagination::collect_items(self.get_replication_policies_stream(&params), limit).await
     }
 
-    /// `POST /replication/policies` (`createReplicationPolicy`, tag `replication`): returns nothing (`()`) on 201.
+    /// `POST /replication/policies` (`createReplicationPolicy`, tag `replication`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the new replication policy's id.
     ///
     /// `policy` is the JSON body.
     ///
@@ -100,7 +101,7 @@ impl HarborClient {
     pub async fn create_replication_policy(
         &self,
         policy: &models::ReplicationPolicy,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let call = self.call(operations::CREATE_REPLICATION_POLICY);
         call.run(call.create_replication_policy(policy)).await
     }
@@ -169,7 +170,7 @@ impl HarborClient {
         pagination::collect_items(self.get_replication_executions_stream(&params), limit).await
     }
 
-    /// `POST /replication/executions` (`startReplication`, tag `replication`): returns nothing (`()`) on 201.
+    /// `POST /replication/executions` (`startReplication`, tag `replication`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the id of the replication execution it started.
     ///
     /// `execution` is the JSON body.
     ///
@@ -177,7 +178,7 @@ impl HarborClient {
     pub async fn start_replication(
         &self,
         execution: &models::StartReplicationExecution,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let call = self.call(operations::START_REPLICATION);
         call.run(call.start_replication(execution)).await
     }
@@ -277,10 +278,10 @@ impl Call<'_> {
     async fn create_replication_policy(
         &self,
         policy: &models::ReplicationPolicy,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let mut req = self.request();
         req.json(policy);
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_replication_policy`].
@@ -345,10 +346,10 @@ impl Call<'_> {
     async fn start_replication(
         &self,
         execution: &models::StartReplicationExecution,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let mut req = self.request();
         req.json(execution);
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_replication_execution`].

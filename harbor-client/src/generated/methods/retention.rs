@@ -3,6 +3,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
+use crate::Created;
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
 use crate::generated::models;
@@ -36,12 +37,15 @@ impl HarborClient {
         call.run(call.get_retention_metadata()).await
     }
 
-    /// `POST /retentions` (`createRetention`, tag `Retention`): returns nothing (`()`) on 201.
+    /// `POST /retentions` (`createRetention`, tag `Retention`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the new retention policy's id.
     ///
     /// `policy` is the JSON body.
     ///
     /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
-    pub async fn create_retention(&self, policy: &models::RetentionPolicy) -> Result<(), Error> {
+    pub async fn create_retention(
+        &self,
+        policy: &models::RetentionPolicy,
+    ) -> Result<Created, Error> {
         let call = self.call(operations::CREATE_RETENTION);
         call.run(call.create_retention(policy)).await
     }
@@ -203,10 +207,10 @@ impl Call<'_> {
 
     /// One attempt loop of [`HarborClient::create_retention`].
     #[retry(settings = self.retry_settings())]
-    async fn create_retention(&self, policy: &models::RetentionPolicy) -> Result<(), Error> {
+    async fn create_retention(&self, policy: &models::RetentionPolicy) -> Result<Created, Error> {
         let mut req = self.request();
         req.json(policy);
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_retention`].

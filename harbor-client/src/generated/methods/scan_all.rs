@@ -3,6 +3,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
+use crate::Created;
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
 use crate::generated::models;
@@ -36,12 +37,15 @@ impl HarborClient {
         call.run(call.update_scan_all_schedule(schedule)).await
     }
 
-    /// `POST /system/scanAll/schedule` (`createScanAllSchedule`, tag `scanAll`): returns nothing (`()`) on 201.
+    /// `POST /system/scanAll/schedule` (`createScanAllSchedule`, tag `scanAll`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is `None`: Harbor sends no `Location` for it.
     ///
     /// `schedule` is the JSON body.
     ///
     /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
-    pub async fn create_scan_all_schedule(&self, schedule: &models::Schedule) -> Result<(), Error> {
+    pub async fn create_scan_all_schedule(
+        &self,
+        schedule: &models::Schedule,
+    ) -> Result<Created, Error> {
         let call = self.call(operations::CREATE_SCAN_ALL_SCHEDULE);
         call.run(call.create_scan_all_schedule(schedule)).await
     }
@@ -87,10 +91,13 @@ impl Call<'_> {
 
     /// One attempt loop of [`HarborClient::create_scan_all_schedule`].
     #[retry(settings = self.retry_settings())]
-    async fn create_scan_all_schedule(&self, schedule: &models::Schedule) -> Result<(), Error> {
+    async fn create_scan_all_schedule(
+        &self,
+        schedule: &models::Schedule,
+    ) -> Result<Created, Error> {
         let mut req = self.request();
         req.json(schedule);
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::stop_scan_all`].

@@ -3,6 +3,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
+use crate::Created;
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
 use crate::generated::models;
@@ -55,7 +56,7 @@ impl HarborClient {
         pagination::collect_items(self.get_scanners_stream(&params), limit).await
     }
 
-    /// `POST /scanners` (`createScanner`, tag `scanner`): returns nothing (`()`) on 201.
+    /// `POST /scanners` (`createScanner`, tag `scanner`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is `None`: the last segment is the new scanner's uuid.
     ///
     /// `registration` is the JSON body.
     ///
@@ -63,7 +64,7 @@ impl HarborClient {
     pub async fn create_scanner(
         &self,
         registration: &models::ScannerRegistrationReq,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let call = self.call(operations::CREATE_SCANNER);
         call.run(call.create_scanner(registration)).await
     }
@@ -171,10 +172,10 @@ impl Call<'_> {
     async fn create_scanner(
         &self,
         registration: &models::ScannerRegistrationReq,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let mut req = self.request();
         req.json(registration);
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::ping_scanner`].

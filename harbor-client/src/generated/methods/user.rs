@@ -3,6 +3,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
+use crate::Created;
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
 use crate::generated::models;
@@ -73,12 +74,12 @@ impl HarborClient {
         pagination::collect_items(self.get_users_stream(&params), limit).await
     }
 
-    /// `POST /users` (`createUser`, tag `user`): returns nothing (`()`) on 201.
+    /// `POST /users` (`createUser`, tag `user`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the new user's id.
     ///
     /// `user_req` is the JSON body.
     ///
     /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
-    pub async fn create_user(&self, user_req: &models::UserCreationReq) -> Result<(), Error> {
+    pub async fn create_user(&self, user_req: &models::UserCreationReq) -> Result<Created, Error> {
         let call = self.call(operations::CREATE_USER);
         call.run(call.create_user(user_req)).await
     }
@@ -223,10 +224,10 @@ impl Call<'_> {
 
     /// One attempt loop of [`HarborClient::create_user`].
     #[retry(settings = self.retry_settings())]
-    async fn create_user(&self, user_req: &models::UserCreationReq) -> Result<(), Error> {
+    async fn create_user(&self, user_req: &models::UserCreationReq) -> Result<Created, Error> {
         let mut req = self.request();
         req.json(user_req);
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_current_user`].

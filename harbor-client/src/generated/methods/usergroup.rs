@@ -3,6 +3,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
+use crate::Created;
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
 use crate::generated::models;
@@ -64,7 +65,7 @@ impl HarborClient {
         pagination::collect_items(self.get_user_groups_stream(&params), limit).await
     }
 
-    /// `POST /usergroups` (`createUserGroup`, tag `usergroup`): returns nothing (`()`) on 201.
+    /// `POST /usergroups` (`createUserGroup`, tag `usergroup`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the new user group's id.
     ///
     /// `usergroup` is the JSON body, if any.
     ///
@@ -72,7 +73,7 @@ impl HarborClient {
     pub async fn create_user_group(
         &self,
         usergroup: Option<&models::UserGroup>,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let call = self.call(operations::CREATE_USER_GROUP);
         call.run(call.create_user_group(usergroup)).await
     }
@@ -167,12 +168,15 @@ impl Call<'_> {
 
     /// One attempt loop of [`HarborClient::create_user_group`].
     #[retry(settings = self.retry_settings())]
-    async fn create_user_group(&self, usergroup: Option<&models::UserGroup>) -> Result<(), Error> {
+    async fn create_user_group(
+        &self,
+        usergroup: Option<&models::UserGroup>,
+    ) -> Result<Created, Error> {
         let mut req = self.request();
         if let Some(body) = usergroup {
             req.json(body);
         }
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::search_user_groups`].

@@ -3,6 +3,8 @@
 
 #![allow(clippy::too_many_arguments)]
 
+use crate::Created;
+use crate::ProjectRef;
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
 use crate::generated::models;
@@ -12,10 +14,10 @@ use futures::Stream;
 use retry_runtime::retry;
 
 /// Optional parameters of [`HarborClient::get_webhook_policies`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetWebhookPoliciesParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
     /// The `sort` query parameter.
     pub sort: Option<String>,
     /// The `q` query parameter.
@@ -27,38 +29,34 @@ pub struct GetWebhookPoliciesParams {
 }
 
 /// Optional parameters of [`HarborClient::create_webhook_policy`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateWebhookPolicyParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct CreateWebhookPolicyParams {}
 
 /// Optional parameters of [`HarborClient::get_webhook_policy`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetWebhookPolicyParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct GetWebhookPolicyParams {}
 
 /// Optional parameters of [`HarborClient::update_webhook_policy`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateWebhookPolicyParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct UpdateWebhookPolicyParams {}
 
 /// Optional parameters of [`HarborClient::delete_webhook_policy`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeleteWebhookPolicyParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct DeleteWebhookPolicyParams {}
 
 /// Optional parameters of [`HarborClient::get_webhook_policy_executions`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetWebhookPolicyExecutionsParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
     /// The `page` query parameter.
     pub page: Option<i64>,
     /// The `page_size` query parameter.
@@ -70,10 +68,10 @@ pub struct GetWebhookPolicyExecutionsParams {
 }
 
 /// Optional parameters of [`HarborClient::get_webhook_execution_tasks`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetWebhookExecutionTasksParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
     /// The `page` query parameter.
     pub page: Option<i64>,
     /// The `page_size` query parameter.
@@ -85,46 +83,45 @@ pub struct GetWebhookExecutionTasksParams {
 }
 
 /// Optional parameters of [`HarborClient::get_webhook_task_log`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetWebhookTaskLogParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct GetWebhookTaskLogParams {}
 
 /// Optional parameters of [`HarborClient::get_webhook_last_trigger`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetWebhookLastTriggerParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct GetWebhookLastTriggerParams {}
 
 /// Optional parameters of [`HarborClient::get_webhook_event_types`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetWebhookEventTypesParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
-}
+pub struct GetWebhookEventTypesParams {}
 
 impl HarborClient {
     /// `GET /projects/{project_name_or_id}/webhook/policies` (`ListWebhookPoliciesOfProject`, tag `webhook`): returns one [`Page`] of [`models::WebhookPolicy`] with the list's total count and next link.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `params` holds the optional ones ([`GetWebhookPoliciesParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `params` holds the optional ones ([`GetWebhookPoliciesParams`]).
     pub async fn get_webhook_policies(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         params: &GetWebhookPoliciesParams,
     ) -> Result<Page<models::WebhookPolicy>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_WEBHOOK_POLICIES);
-        call.run(call.get_webhook_policies(project_name_or_id, params))
+        call.run(call.get_webhook_policies(&project_name_or_id, params))
             .await
     }
 
     /// `GET /projects/{project_name_or_id}/webhook/policies` (`ListWebhookPoliciesOfProject`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
     pub fn get_webhook_policies_stream<'a>(
         &'a self,
-        project_name_or_id: &'a str,
+        project_name_or_id: impl Into<ProjectRef> + 'a,
         params: &'a GetWebhookPoliciesParams,
     ) -> impl Stream<Item = Result<models::WebhookPolicy, Error>> + Send + 'a {
+        let project_name_or_id = project_name_or_id.into();
         self.items(
             operations::GET_WEBHOOK_POLICIES,
             self.get_webhook_policies(project_name_or_id, params),
@@ -134,10 +131,11 @@ impl HarborClient {
     /// `GET /projects/{project_name_or_id}/webhook/policies` (`ListWebhookPoliciesOfProject`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.
     pub async fn get_webhook_policies_all(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         params: &GetWebhookPoliciesParams,
         limit: Option<usize>,
     ) -> Result<Vec<models::WebhookPolicy>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let mut params = params.clone();
         params.page_size = Some(pagination::page_size_for(params.page_size, limit));
         pagination::collect_items(
@@ -147,86 +145,92 @@ impl HarborClient {
         .await
     }
 
-    /// `POST /projects/{project_name_or_id}/webhook/policies` (`CreateWebhookPolicyOfProject`, tag `webhook`): returns nothing (`()`) on 201.
+    /// `POST /projects/{project_name_or_id}/webhook/policies` (`CreateWebhookPolicyOfProject`, tag `webhook`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the new webhook policy's id.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `policy` is the JSON body; `params` holds the optional ones ([`CreateWebhookPolicyParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `policy` is the JSON body; `params` holds the optional ones ([`CreateWebhookPolicyParams`]).
     ///
     /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
     pub async fn create_webhook_policy(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         policy: &models::WebhookPolicy,
         params: &CreateWebhookPolicyParams,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::CREATE_WEBHOOK_POLICY);
-        call.run(call.create_webhook_policy(project_name_or_id, policy, params))
+        call.run(call.create_webhook_policy(&project_name_or_id, policy, params))
             .await
     }
 
     /// `GET /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}` (`GetWebhookPolicyOfProject`, tag `webhook`): returns [`models::WebhookPolicy`].
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `webhook_policy_id` is the `webhook_policy_id` path parameter; `params` holds the optional ones ([`GetWebhookPolicyParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `webhook_policy_id` is the `webhook_policy_id` path parameter; `params` holds the optional ones ([`GetWebhookPolicyParams`]).
     pub async fn get_webhook_policy(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         webhook_policy_id: i64,
         params: &GetWebhookPolicyParams,
     ) -> Result<models::WebhookPolicy, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_WEBHOOK_POLICY);
-        call.run(call.get_webhook_policy(project_name_or_id, webhook_policy_id, params))
+        call.run(call.get_webhook_policy(&project_name_or_id, webhook_policy_id, params))
             .await
     }
 
     /// `PUT /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}` (`UpdateWebhookPolicyOfProject`, tag `webhook`): returns nothing (`()`) on 200.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `webhook_policy_id` is the `webhook_policy_id` path parameter; `policy` is the JSON body; `params` holds the optional ones ([`UpdateWebhookPolicyParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `webhook_policy_id` is the `webhook_policy_id` path parameter; `policy` is the JSON body; `params` holds the optional ones ([`UpdateWebhookPolicyParams`]).
     pub async fn update_webhook_policy(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         webhook_policy_id: i64,
         policy: &models::WebhookPolicy,
         params: &UpdateWebhookPolicyParams,
     ) -> Result<(), Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::UPDATE_WEBHOOK_POLICY);
-        call.run(call.update_webhook_policy(project_name_or_id, webhook_policy_id, policy, params))
+        call.run(call.update_webhook_policy(&project_name_or_id, webhook_policy_id, policy, params))
             .await
     }
 
     /// `DELETE /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}` (`DeleteWebhookPolicyOfProject`, tag `webhook`): returns nothing (`()`) on 200.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `webhook_policy_id` is the `webhook_policy_id` path parameter; `params` holds the optional ones ([`DeleteWebhookPolicyParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `webhook_policy_id` is the `webhook_policy_id` path parameter; `params` holds the optional ones ([`DeleteWebhookPolicyParams`]).
     pub async fn delete_webhook_policy(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         webhook_policy_id: i64,
         params: &DeleteWebhookPolicyParams,
     ) -> Result<(), Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::DELETE_WEBHOOK_POLICY);
-        call.run(call.delete_webhook_policy(project_name_or_id, webhook_policy_id, params))
+        call.run(call.delete_webhook_policy(&project_name_or_id, webhook_policy_id, params))
             .await
     }
 
     /// `GET /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions` (`ListExecutionsOfWebhookPolicy`, tag `webhook`): returns one [`Page`] of [`models::Execution`] with the list's total count and next link.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `webhook_policy_id` is the `webhook_policy_id` path parameter; `params` holds the optional ones ([`GetWebhookPolicyExecutionsParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `webhook_policy_id` is the `webhook_policy_id` path parameter; `params` holds the optional ones ([`GetWebhookPolicyExecutionsParams`]).
     pub async fn get_webhook_policy_executions(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         webhook_policy_id: i64,
         params: &GetWebhookPolicyExecutionsParams,
     ) -> Result<Page<models::Execution>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_WEBHOOK_POLICY_EXECUTIONS);
-        call.run(call.get_webhook_policy_executions(project_name_or_id, webhook_policy_id, params))
+        call.run(call.get_webhook_policy_executions(&project_name_or_id, webhook_policy_id, params))
             .await
     }
 
     /// `GET /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions` (`ListExecutionsOfWebhookPolicy`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
     pub fn get_webhook_policy_executions_stream<'a>(
         &'a self,
-        project_name_or_id: &'a str,
+        project_name_or_id: impl Into<ProjectRef> + 'a,
         webhook_policy_id: i64,
         params: &'a GetWebhookPolicyExecutionsParams,
     ) -> impl Stream<Item = Result<models::Execution, Error>> + Send + 'a {
+        let project_name_or_id = project_name_or_id.into();
         self.items(
             operations::GET_WEBHOOK_POLICY_EXECUTIONS,
             self.get_webhook_policy_executions(project_name_or_id, webhook_policy_id, params),
@@ -236,11 +240,12 @@ impl HarborClient {
     /// `GET /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions` (`ListExecutionsOfWebhookPolicy`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.
     pub async fn get_webhook_policy_executions_all(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         webhook_policy_id: i64,
         params: &GetWebhookPolicyExecutionsParams,
         limit: Option<usize>,
     ) -> Result<Vec<models::Execution>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let mut params = params.clone();
         params.page_size = Some(pagination::page_size_for(params.page_size, limit));
         pagination::collect_items(
@@ -256,17 +261,18 @@ impl HarborClient {
 
     /// `GET /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/tasks` (`ListTasksOfWebhookExecution`, tag `webhook`): returns one [`Page`] of [`models::Task`] with the list's total count and next link.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `webhook_policy_id` is the `webhook_policy_id` path parameter; `execution_id` is the `execution_id` path parameter; `params` holds the optional ones ([`GetWebhookExecutionTasksParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `webhook_policy_id` is the `webhook_policy_id` path parameter; `execution_id` is the `execution_id` path parameter; `params` holds the optional ones ([`GetWebhookExecutionTasksParams`]).
     pub async fn get_webhook_execution_tasks(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         webhook_policy_id: i64,
         execution_id: i64,
         params: &GetWebhookExecutionTasksParams,
     ) -> Result<Page<models::Task>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_WEBHOOK_EXECUTION_TASKS);
         call.run(call.get_webhook_execution_tasks(
-            project_name_or_id,
+            &project_name_or_id,
             webhook_policy_id,
             execution_id,
             params,
@@ -277,11 +283,12 @@ impl HarborClient {
     /// `GET /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/tasks` (`ListTasksOfWebhookExecution`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
     pub fn get_webhook_execution_tasks_stream<'a>(
         &'a self,
-        project_name_or_id: &'a str,
+        project_name_or_id: impl Into<ProjectRef> + 'a,
         webhook_policy_id: i64,
         execution_id: i64,
         params: &'a GetWebhookExecutionTasksParams,
     ) -> impl Stream<Item = Result<models::Task, Error>> + Send + 'a {
+        let project_name_or_id = project_name_or_id.into();
         self.items(
             operations::GET_WEBHOOK_EXECUTION_TASKS,
             self.get_webhook_execution_tasks(
@@ -296,12 +303,13 @@ impl HarborClient {
     /// `GET /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/tasks` (`ListTasksOfWebhookExecution`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.
     pub async fn get_webhook_execution_tasks_all(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         webhook_policy_id: i64,
         execution_id: i64,
         params: &GetWebhookExecutionTasksParams,
         limit: Option<usize>,
     ) -> Result<Vec<models::Task>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let mut params = params.clone();
         params.page_size = Some(pagination::page_size_for(params.page_size, limit));
         pagination::collect_items(
@@ -318,18 +326,19 @@ impl HarborClient {
 
     /// `GET /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/tasks/{task_id}/log` (`GetLogsOfWebhookTask`, tag `webhook`): returns the answer's text.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `webhook_policy_id` is the `webhook_policy_id` path parameter; `execution_id` is the `execution_id` path parameter; `task_id` is the `task_id` path parameter; `params` holds the optional ones ([`GetWebhookTaskLogParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `webhook_policy_id` is the `webhook_policy_id` path parameter; `execution_id` is the `execution_id` path parameter; `task_id` is the `task_id` path parameter; `params` holds the optional ones ([`GetWebhookTaskLogParams`]).
     pub async fn get_webhook_task_log(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         webhook_policy_id: i64,
         execution_id: i64,
         task_id: i64,
         params: &GetWebhookTaskLogParams,
     ) -> Result<String, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_WEBHOOK_TASK_LOG);
         call.run(call.get_webhook_task_log(
-            project_name_or_id,
+            &project_name_or_id,
             webhook_policy_id,
             execution_id,
             task_id,
@@ -340,27 +349,29 @@ impl HarborClient {
 
     /// `GET /projects/{project_name_or_id}/webhook/lasttrigger` (`LastTrigger`, tag `webhook`): returns a list of [`models::WebhookLastTrigger`].
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `params` holds the optional ones ([`GetWebhookLastTriggerParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `params` holds the optional ones ([`GetWebhookLastTriggerParams`]).
     pub async fn get_webhook_last_trigger(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         params: &GetWebhookLastTriggerParams,
     ) -> Result<Vec<models::WebhookLastTrigger>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_WEBHOOK_LAST_TRIGGER);
-        call.run(call.get_webhook_last_trigger(project_name_or_id, params))
+        call.run(call.get_webhook_last_trigger(&project_name_or_id, params))
             .await
     }
 
     /// `GET /projects/{project_name_or_id}/webhook/events` (`GetSupportedEventTypes`, tag `webhook`): returns [`models::SupportedWebhookEventTypes`].
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `params` holds the optional ones ([`GetWebhookEventTypesParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `params` holds the optional ones ([`GetWebhookEventTypesParams`]).
     pub async fn get_webhook_event_types(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         params: &GetWebhookEventTypesParams,
     ) -> Result<models::SupportedWebhookEventTypes, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_WEBHOOK_EVENT_TYPES);
-        call.run(call.get_webhook_event_types(project_name_or_id, params))
+        call.run(call.get_webhook_event_types(&project_name_or_id, params))
             .await
     }
 }
@@ -370,14 +381,11 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn get_webhook_policies(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         params: &GetWebhookPoliciesParams,
     ) -> Result<Page<models::WebhookPolicy>, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         if let Some(v) = &params.sort {
             req.query("sort", v);
         }
@@ -397,32 +405,26 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn create_webhook_policy(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         policy: &models::WebhookPolicy,
         params: &CreateWebhookPolicyParams,
-    ) -> Result<(), Error> {
+    ) -> Result<Created, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         req.json(policy);
-        self.empty(req).await
+        self.created(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_webhook_policy`].
     #[retry(settings = self.retry_settings())]
     async fn get_webhook_policy(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         webhook_policy_id: i64,
         params: &GetWebhookPolicyParams,
     ) -> Result<models::WebhookPolicy, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         req.path("webhook_policy_id", webhook_policy_id);
         self.json(req).await
     }
@@ -431,16 +433,13 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn update_webhook_policy(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         webhook_policy_id: i64,
         policy: &models::WebhookPolicy,
         params: &UpdateWebhookPolicyParams,
     ) -> Result<(), Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         req.path("webhook_policy_id", webhook_policy_id);
         req.json(policy);
         self.empty(req).await
@@ -450,15 +449,12 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn delete_webhook_policy(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         webhook_policy_id: i64,
         params: &DeleteWebhookPolicyParams,
     ) -> Result<(), Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         req.path("webhook_policy_id", webhook_policy_id);
         self.empty(req).await
     }
@@ -467,15 +463,12 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn get_webhook_policy_executions(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         webhook_policy_id: i64,
         params: &GetWebhookPolicyExecutionsParams,
     ) -> Result<Page<models::Execution>, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         req.path("webhook_policy_id", webhook_policy_id);
         if let Some(v) = &params.page {
             req.query("page", v);
@@ -496,16 +489,13 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn get_webhook_execution_tasks(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         webhook_policy_id: i64,
         execution_id: i64,
         params: &GetWebhookExecutionTasksParams,
     ) -> Result<Page<models::Task>, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         req.path("webhook_policy_id", webhook_policy_id);
         req.path("execution_id", execution_id);
         if let Some(v) = &params.page {
@@ -527,17 +517,14 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn get_webhook_task_log(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         webhook_policy_id: i64,
         execution_id: i64,
         task_id: i64,
         params: &GetWebhookTaskLogParams,
     ) -> Result<String, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         req.path("webhook_policy_id", webhook_policy_id);
         req.path("execution_id", execution_id);
         req.path("task_id", task_id);
@@ -548,14 +535,11 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn get_webhook_last_trigger(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         params: &GetWebhookLastTriggerParams,
     ) -> Result<Vec<models::WebhookLastTrigger>, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         self.json(req).await
     }
 
@@ -563,14 +547,11 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn get_webhook_event_types(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         params: &GetWebhookEventTypesParams,
     ) -> Result<models::SupportedWebhookEventTypes, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         self.json(req).await
     }
 }

@@ -3,6 +3,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
+use crate::ProjectRef;
 use crate::client::{Call, HarborClient};
 use crate::error::Error;
 use crate::generated::models;
@@ -12,10 +13,10 @@ use futures::Stream;
 use retry_runtime::retry;
 
 /// Optional parameters of [`HarborClient::get_webhook_jobs`]; `Default` leaves them all unset.
+///
+/// `X-Is-Resource-Name` is not here: the client sends it with every project given by name (see [`ProjectRef`](crate::ProjectRef)).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetWebhookJobsParams {
-    /// The `X-Is-Resource-Name` header parameter.
-    pub x_is_resource_name: Option<bool>,
     /// The `q` query parameter.
     pub q: Option<String>,
     /// The `sort` query parameter.
@@ -31,25 +32,27 @@ pub struct GetWebhookJobsParams {
 impl HarborClient {
     /// `GET /projects/{project_name_or_id}/webhook/jobs` (`ListWebhookJobs`, tag `webhookjob`): returns one [`Page`] of [`models::WebhookJob`] with the list's total count and next link.
     ///
-    /// `project_name_or_id` is the `project_name_or_id` path parameter; `policy_id` is the `policy_id` query parameter; `params` holds the optional ones ([`GetWebhookJobsParams`]).
+    /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `policy_id` is the `policy_id` query parameter; `params` holds the optional ones ([`GetWebhookJobsParams`]).
     pub async fn get_webhook_jobs(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         policy_id: i64,
         params: &GetWebhookJobsParams,
     ) -> Result<Page<models::WebhookJob>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let call = self.call(operations::GET_WEBHOOK_JOBS);
-        call.run(call.get_webhook_jobs(project_name_or_id, policy_id, params))
+        call.run(call.get_webhook_jobs(&project_name_or_id, policy_id, params))
             .await
     }
 
     /// `GET /projects/{project_name_or_id}/webhook/jobs` (`ListWebhookJobs`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
     pub fn get_webhook_jobs_stream<'a>(
         &'a self,
-        project_name_or_id: &'a str,
+        project_name_or_id: impl Into<ProjectRef> + 'a,
         policy_id: i64,
         params: &'a GetWebhookJobsParams,
     ) -> impl Stream<Item = Result<models::WebhookJob, Error>> + Send + 'a {
+        let project_name_or_id = project_name_or_id.into();
         self.items(
             operations::GET_WEBHOOK_JOBS,
             self.get_webhook_jobs(project_name_or_id, policy_id, params),
@@ -59,11 +62,12 @@ impl HarborClient {
     /// `GET /projects/{project_name_or_id}/webhook/jobs` (`ListWebhookJobs`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.
     pub async fn get_webhook_jobs_all(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: impl Into<ProjectRef>,
         policy_id: i64,
         params: &GetWebhookJobsParams,
         limit: Option<usize>,
     ) -> Result<Vec<models::WebhookJob>, Error> {
+        let project_name_or_id = project_name_or_id.into();
         let mut params = params.clone();
         params.page_size = Some(pagination::page_size_for(params.page_size, limit));
         pagination::collect_items(
@@ -79,15 +83,12 @@ impl Call<'_> {
     #[retry(settings = self.retry_settings())]
     async fn get_webhook_jobs(
         &self,
-        project_name_or_id: &str,
+        project_name_or_id: &ProjectRef,
         policy_id: i64,
         params: &GetWebhookJobsParams,
     ) -> Result<Page<models::WebhookJob>, Error> {
         let mut req = self.request();
-        if let Some(v) = &params.x_is_resource_name {
-            req.header("X-Is-Resource-Name", v);
-        }
-        req.path("project_name_or_id", project_name_or_id);
+        req.project_ref("project_name_or_id", project_name_or_id);
         if let Some(v) = &params.q {
             req.query("q", v);
         }

@@ -1,0 +1,286 @@
+//! [`HarborClientBuilder`]: everything fixed when the client is built.
+
+use super::{Auth, HarborClient, Inner};
+use crate::auth::Credentials;
+use crate::encoding;
+use crate::error::{BuildError, Error, HttpStackError};
+use crate::settings::{
+    RetryState, default_retry_budget, default_retry_settings, with_client_rules,
+};
+use retry_runtime::{RetryBudget, RetrySettings};
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// Builds a [`HarborClient`]; see [`HarborClient::builder`].
+#[must_use]
+pub struct HarborClientBuilder {
+    url: String,
+    credentials: Option<Credentials>,
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    extra_roots: Vec<reqwest::Certificate>,
+    /// The first problem met while configuring, reported by `build`.
+    deferred: Option<BuildError>,
+    accept_invalid_certs: bool,
+    retry: Option<RetrySettings<Error>>,
+    retry_budget: Option<RetryBudget>,
+    retry_non_idempotent: bool,
+    retry_after_cap: Duration,
+    user_agent: String,
+}
+
+impl fmt::Debug for HarborClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HarborClientBuilder")
+            .field("url", &self.url)
+            .field("credentials", &self.credentials)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("extra_roots", &self.extra_roots.len())
+            .field("accept_invalid_certs", &self.accept_invalid_certs)
+            .field("retry", &self.retry)
+            .field("retry_budget", &self.retry_budget)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HarborClient {
+    /// A builder for the server at `url` (`https://harbor.example`, with or without
+    /// `/api/v2.0`).
+    pub fn builder(url: impl Into<String>) -> HarborClientBuilder {
+        HarborClientBuilder {
+            url: url.into(),
+            credentials: None,
+            connect_timeout: Some(Duration::from_secs(10)),
+            timeout: Some(Duration::from_secs(60)),
+            extra_roots: Vec::new(),
+            deferred: None,
+            accept_invalid_certs: false,
+            retry: Some(default_retry_settings()),
+            retry_budget: Some(default_retry_budget()),
+            retry_non_idempotent: false,
+            retry_after_cap: Duration::from_secs(60),
+            user_agent: concat!("harbor-client-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+
+    /// A client with username and secret and every default.
+    pub fn new(
+        url: impl Into<String>,
+        username: impl Into<String>,
+        secret: impl Into<String>,
+    ) -> Result<Self, BuildError> {
+        Self::builder(url).basic_auth(username, secret).build()
+    }
+}
+
+impl HarborClientBuilder {
+    /// The credentials (required): [`Credentials::basic`], [`Credentials::token`] or
+    /// [`Credentials::from_robot_file`].
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Username and secret (robot accounts: `robot$name`).
+    pub fn basic_auth(self, username: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.credentials(Credentials::basic(username, secret))
+    }
+
+    /// A robot credentials file (JSON with `name` and `secret`); read when building.
+    pub fn robot_credentials_file(mut self, path: impl AsRef<Path>) -> Self {
+        match Credentials::from_robot_file(path) {
+            Ok(c) => self.credentials = Some(c),
+            Err(e) => {
+                self.deferred.get_or_insert(e);
+            }
+        }
+        self
+    }
+
+    /// Time allowed to open a connection (default 10 s; `None`: no limit).
+    pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.connect_timeout = timeout.into();
+        self
+    }
+
+    /// Time allowed for one attempt, from sending to the end of the body (default 60 s;
+    /// `None`: no limit). Retries get a fresh allowance each.
+    pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.timeout = timeout.into();
+        self
+    }
+
+    /// Trusts the certificates of a PEM bundle in addition to the platform's roots.
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        match reqwest::Certificate::from_pem_bundle(pem) {
+            Ok(certs) if !certs.is_empty() => self.extra_roots.extend(certs),
+            Ok(_) => {
+                self.deferred.get_or_insert(BuildError::InvalidCertificate(
+                    "no certificate in the PEM data".to_owned(),
+                ));
+            }
+            Err(e) => {
+                self.deferred
+                    .get_or_insert(BuildError::InvalidCertificate(format!(
+                        "not a PEM certificate bundle: {e}"
+                    )));
+            }
+        }
+        self
+    }
+
+    /// Trusts the certificates of a PEM file in addition to the platform's roots.
+    pub fn ca_file(mut self, path: impl AsRef<Path>) -> Self {
+        let path = path.as_ref();
+        match std::fs::read(path) {
+            Ok(pem) => self.add_root_certificate_pem(&pem),
+            Err(e) => {
+                self.deferred
+                    .get_or_insert(BuildError::InvalidCertificate(format!(
+                        "cannot read {}: {e}",
+                        path.display()
+                    )));
+                self
+            }
+        }
+    }
+
+    /// **Dangerous**: accepts any server certificate (expired, self-signed, wrong host).
+    /// Only for throwaway test servers; prefer [`HarborClientBuilder::ca_file`].
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.accept_invalid_certs = accept;
+        self
+    }
+
+    /// The retry settings (default [`default_retry_settings`]); `None` disables retrying.
+    pub fn retry(mut self, settings: impl Into<Option<RetrySettings<Error>>>) -> Self {
+        self.retry = settings.into();
+        self
+    }
+
+    /// The retry budget shared by every call of the client and its clones (default: a new
+    /// [`default_retry_budget`]); `None` retries without a budget. It applies to the client's
+    /// settings whenever they carry no budget of their own (see the
+    /// [`settings`](crate::settings) module).
+    ///
+    /// ```
+    /// use harbor_client::HarborClient;
+    /// use retry_runtime::RetryBudget;
+    ///
+    /// let budget = RetryBudget::builder().ratio(0.1).capacity(20).build()?;
+    /// let client = HarborClient::builder("http://h")
+    ///     .basic_auth("u", "p")
+    ///     .retry_budget(budget.clone())
+    ///     .build()?;
+    /// assert!(client.retry_budget().unwrap().shares_bucket_with(&budget));
+    /// assert!(client.retry_settings().unwrap().budget().unwrap().shares_bucket_with(&budget));
+    ///
+    /// let unbudgeted = HarborClient::builder("http://h").basic_auth("u", "p").retry_budget(None).build()?;
+    /// assert!(unbudgeted.retry_settings().unwrap().budget().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn retry_budget(mut self, budget: impl Into<Option<RetryBudget>>) -> Self {
+        self.retry_budget = budget.into();
+        self
+    }
+
+    /// Retries POST and PATCH operations like the others, even after the request may have
+    /// reached the server (default false).
+    pub fn retry_non_idempotent(mut self, allow: bool) -> Self {
+        self.retry_non_idempotent = allow;
+        self
+    }
+
+    /// The longest `Retry-After` honoured (default 60 s); longer values are cut to it.
+    pub fn retry_after_cap(mut self, cap: Duration) -> Self {
+        self.retry_after_cap = cap;
+        self
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Validates everything and builds the client.
+    pub fn build(self) -> Result<HarborClient, BuildError> {
+        let base = encoding::normalize_base_url(&self.url)?;
+        if let Some(problem) = self.deferred {
+            return Err(problem);
+        }
+        let credentials = self.credentials.ok_or(BuildError::MissingCredentials)?;
+        let auth = credentials.header_value()?;
+        // Redirects are followed by the client itself (transport.rs), which keeps the
+        // credentials on an http -> https upgrade of the same host and refuses the rest.
+        let mut http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(self.user_agent)
+            .tls_danger_accept_invalid_certs(self.accept_invalid_certs)
+            .tls_certs_merge(self.extra_roots);
+        if let Some(t) = self.connect_timeout {
+            http = http.connect_timeout(t);
+        }
+        if let Some(t) = self.timeout {
+            http = http.timeout(t);
+        }
+        let http = http
+            .build()
+            .map_err(|e| BuildError::Http(HttpStackError::new(e)))?;
+        let retry = self
+            .retry
+            .map(|s| with_client_rules(s, self.retry_budget.as_ref(), self.retry_after_cap));
+        Ok(HarborClient {
+            inner: Arc::new(Inner {
+                base,
+                http,
+                auth: RwLock::new(Auth {
+                    credentials,
+                    header: auth,
+                }),
+                retry: RwLock::new(RetryState::new(retry)),
+                retry_budget: self.retry_budget,
+                retry_non_idempotent: AtomicBool::new(self.retry_non_idempotent),
+                retry_after_send: RwLock::new(BTreeSet::new()),
+                retry_after_cap: self.retry_after_cap,
+                connect_timeout: self.connect_timeout,
+                timeout: self.timeout,
+                accept_invalid_certs: self.accept_invalid_certs,
+            }),
+            retry_off: false,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_credentials_is_an_error() {
+        let err = HarborClient::builder("https://h").build().unwrap_err();
+        assert!(matches!(err, BuildError::MissingCredentials));
+        assert!(err.to_string().contains("no credentials"));
+    }
+
+    #[test]
+    fn bad_ca_is_an_error() {
+        let err = HarborClient::builder("https://h")
+            .basic_auth("u", "p")
+            .add_root_certificate_pem(b"not a certificate")
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, BuildError::InvalidCertificate(_)), "{err}");
+        let err = HarborClient::builder("https://h")
+            .basic_auth("u", "p")
+            .ca_file("/no/such/ca.pem")
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("cannot read"), "{err}");
+    }
+}

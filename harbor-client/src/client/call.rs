@@ -1,0 +1,168 @@
+//! One logical call: its operation, its request id and the tracing span that ties its
+//! attempts together.
+
+use super::{HarborClient, Request};
+use crate::error::Error;
+use crate::operations::Operation;
+use retry_runtime::RetrySettings;
+use std::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
+use tracing::Instrument as _;
+use url::Url;
+
+impl HarborClient {
+    /// Starts a logical call: a fresh `X-Request-Id` and a tracing span carrying it.
+    pub(crate) fn call(&self, op: &'static Operation) -> Call<'_> {
+        Call {
+            client: self,
+            op,
+            request_id: new_request_id(),
+            attempts: AtomicU32::new(0),
+        }
+    }
+}
+
+/// A random request id in UUID v4 form.
+fn new_request_id() -> String {
+    let n: u128 = rand::random();
+    uuid_v4_text((n & !(0xf << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62))
+}
+
+/// `n` as 32 hex digits in UUID form (8-4-4-4-12), written digit by digit (the two `format!`
+/// calls this replaced cost ~2,400 instructions a call; BENCHMARKS.md, section 2).
+fn uuid_v4_text(n: u128) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(36);
+    for digit in 0..32 {
+        if matches!(digit, 8 | 12 | 16 | 20) {
+            id.push('-');
+        }
+        id.push(char::from(HEX[(n >> (124 - 4 * digit)) as usize & 0xf]));
+    }
+    id
+}
+
+/// One logical call: its operation and request id, shared by all its attempts.
+pub(crate) struct Call<'c> {
+    pub(crate) client: &'c HarborClient,
+    pub(crate) op: &'static Operation,
+    pub(crate) request_id: String,
+    /// Attempts sent so far (for the per-attempt log line).
+    attempts: AtomicU32,
+}
+
+impl fmt::Debug for Call<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("operation", &self.op.id)
+            .field("request_id", &self.request_id)
+            .finish()
+    }
+}
+
+impl<'c> Call<'c> {
+    /// Counts an attempt and returns its number (1 for the first).
+    pub(crate) fn next_attempt(&self) -> u32 {
+        self.attempts.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// The settings this call's retry loop uses (read once per call, at its start).
+    pub(crate) fn retry_settings(&self) -> Option<RetrySettings<Error>> {
+        self.client.effective_retry_settings(self.op)
+    }
+
+    /// The tracing span of the call: every log line of its attempts carries the request id.
+    pub(crate) fn span(&self) -> tracing::Span {
+        tracing::info_span!(
+            "harbor",
+            operation = self.op.id,
+            request_id = %self.request_id
+        )
+    }
+
+    /// Runs `fut` (the retried attempts) inside the call's span.
+    pub(crate) async fn run<T>(
+        &self,
+        fut: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        fut.instrument(self.span()).await
+    }
+
+    /// A request for this call's operation.
+    pub(crate) fn request(&self) -> Request {
+        Request {
+            path: self.op.path.to_owned(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            problem: None,
+            url: None,
+        }
+    }
+
+    pub(super) fn invalid(&self, message: impl Into<String>) -> Error {
+        Error::InvalidRequest {
+            operation: self.op.id,
+            message: message.into(),
+        }
+    }
+
+    /// Resolves a `Link` target (relative, as Harbor sends it) against the server; refuses
+    /// one pointing at another origin, which would receive the credentials.
+    pub(crate) fn resolve_link(&self, link: &str) -> Result<Url, Error> {
+        let base = &self.client.inner.base;
+        let url = base
+            .join(link)
+            .map_err(|e| self.invalid(format!("bad Link target {link:?}: {e}")))?;
+        if url.origin() != base.origin() {
+            return Err(self.invalid(format!(
+                "Link target {link:?} is on another server; not following it"
+            )));
+        }
+        Ok(url)
+    }
+
+    /// A request for the page at a `Link` target.
+    pub(crate) fn request_url(&self, url: Url) -> Request {
+        let mut req = self.request();
+        req.url = Some(url);
+        req
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_look_like_uuids() {
+        let a = new_request_id();
+        let b = new_request_id();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
+    }
+
+    #[test]
+    fn request_id_text_is_the_hex_in_uuid_form() {
+        for n in [
+            0,
+            u128::MAX,
+            0x0123_4567_89ab_cdef_fedc_ba98_7654_3210,
+            1 << 127,
+            42,
+        ] {
+            let h = format!("{n:032x}");
+            let expected = format!(
+                "{}-{}-{}-{}-{}",
+                &h[..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..]
+            );
+            assert_eq!(uuid_v4_text(n), expected);
+        }
+    }
+}

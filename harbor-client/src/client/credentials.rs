@@ -1,0 +1,145 @@
+//! Who the client is: the credentials every clone shares, changing them at run time, and
+//! asking Harbor whether it accepts them.
+//!
+//! Harbor does not refuse wrong credentials: its basic-auth step finds no user, and the
+//! request goes on as anonymous (`src/server/middleware/security/`), so public data still
+//! answers 200. [`HarborClient::verify_credentials`] asks an endpoint that anonymous callers
+//! cannot use and turns Harbor's 401 into [`CredentialsRejected`], naming the user.
+
+use super::{HarborClient, HarborClientBuilder};
+use crate::auth::Credentials;
+use crate::error::{BuildError, CredentialsRejected, Error, StatusError};
+use crate::methods::GetCurrentUserPermissionsParams;
+use crate::models;
+use crate::operations::{self, Operation};
+use reqwest::header::HeaderValue;
+use std::sync::PoisonError;
+
+/// The credentials and the `Authorization` value made from them once.
+pub(crate) struct Auth {
+    pub(crate) credentials: Credentials,
+    pub(crate) header: HeaderValue,
+}
+
+/// Who Harbor says the client is.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Identity {
+    /// A user account (`GET /users/current` answered).
+    User(Box<models::UserResp>),
+    /// Another authenticated context, e.g. a robot account: Harbor serves
+    /// `GET /users/current` to local users only (412 for robots) but answers
+    /// `GET /users/current/permissions` for anyone authenticated.
+    Other {
+        /// The username of the credentials (`None` for a pre-encoded token).
+        username: Option<String>,
+        /// What the account may do, as Harbor lists it.
+        permissions: Vec<models::Permission>,
+    },
+}
+
+impl HarborClient {
+    /// The current credentials (secrets stay hidden in `Debug`).
+    pub fn credentials(&self) -> Credentials {
+        self.read_auth(|auth| auth.credentials.clone())
+    }
+
+    /// The current `Authorization` value (read once per attempt).
+    pub(crate) fn auth_header(&self) -> HeaderValue {
+        self.read_auth(|auth| auth.header.clone())
+    }
+
+    fn read_auth<T>(&self, read: impl FnOnce(&Auth) -> T) -> T {
+        read(
+            &self
+                .inner
+                .auth
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+
+    /// Replaces the credentials for every clone of this client, from the next request on
+    /// (a rotated robot secret, a refreshed token). Invalid credentials are refused and the
+    /// old ones kept.
+    ///
+    /// ```
+    /// use harbor_client::{Credentials, HarborClient};
+    ///
+    /// let client = HarborClient::new("http://h", "robot$ci", "old-secret")?;
+    /// let clone = client.clone();
+    /// client.set_credentials(Credentials::basic("robot$ci", "new-secret"))?;
+    /// assert_eq!(clone.credentials().username(), Some("robot$ci"));
+    /// assert!(client.set_credentials(Credentials::basic("a:b", "x")).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_credentials(&self, credentials: Credentials) -> Result<(), BuildError> {
+        let header = credentials.header_value()?;
+        *self
+            .inner
+            .auth
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Auth {
+            credentials,
+            header,
+        };
+        Ok(())
+    }
+
+    /// Asks Harbor who the client is, failing with [`CredentialsRejected`] (an
+    /// [`Unauthorized`](crate::error::Unauthorized)) that names the user when Harbor answers
+    /// as anonymous. Users are checked with `GET /users/current`; where Harbor refuses that
+    /// to the caller's kind of account (robots get 412) with `GET /users/current/permissions`,
+    /// which answers for any authenticated caller and 401 for anonymous ones.
+    pub async fn verify_credentials(&self) -> Result<Identity, Error> {
+        let username = self.credentials().username().map(str::to_owned);
+        match self.get_current_user().await {
+            Ok(user) => return Ok(Identity::User(Box::new(user))),
+            Err(e) if e.status() == Some(401) => {
+                return Err(rejected(e, operations::GET_CURRENT_USER, username));
+            }
+            Err(e) if e.status() == Some(412) => {}
+            Err(e) => return Err(e),
+        }
+        let params = GetCurrentUserPermissionsParams::default();
+        match self.get_current_user_permissions(&params).await {
+            Ok(permissions) => Ok(Identity::Other {
+                username,
+                permissions,
+            }),
+            Err(e) if e.status() == Some(401) => Err(rejected(
+                e,
+                operations::GET_CURRENT_USER_PERMISSIONS,
+                username,
+            )),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Harbor's 401 to an identity question, as the error that says what it means.
+fn rejected(e: Error, operation: &'static Operation, user: Option<String>) -> Error {
+    let request_id = match &e {
+        Error::Status(s) => StatusError::request_id(s).to_owned(),
+        other => other.request_id().unwrap_or_default().to_owned(),
+    };
+    Error::CredentialsRejected(CredentialsRejected {
+        operation: operation.id,
+        request_id,
+        user,
+    })
+}
+
+impl HarborClientBuilder {
+    /// Builds the client and [verifies its credentials](HarborClient::verify_credentials)
+    /// with one request, so that a wrong secret fails here instead of turning every later
+    /// call anonymous.
+    pub async fn build_verified(self) -> Result<HarborClient, BuildError> {
+        let client = self.build()?;
+        client
+            .verify_credentials()
+            .await
+            .map_err(|e| BuildError::Verification(Box::new(e)))?;
+        Ok(client)
+    }
+}
