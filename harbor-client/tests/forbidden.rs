@@ -45,8 +45,8 @@ async fn forbidden_is_not_retried_and_carries_harbors_body() {
     assert_eq!(e.status(), Some(403));
     assert_eq!(e.operation(), Some("deleteProject"));
     let status = status_error(&e);
-    assert_eq!(status.errors.len(), 1);
-    assert_eq!(status.errors[0].code, "FORBIDDEN");
+    assert_eq!(status.errors().len(), 1);
+    assert_eq!(status.errors()[0].code, "FORBIDDEN");
     assert_eq!(status.message(), Some("forbidden"));
     assert!(
         e.to_string()
