@@ -195,11 +195,11 @@ impl SimState {
                 .map(|(resource, action)| json!({"resource": resource, "action": action}))
                 .collect::<Vec<_>>()
         };
-        self.create_robot(
+        let robot = self.create_robot(
             RobotCreate {
                 name: Some("puller".into()),
                 description: Some("pulls demo images, nothing more".into()),
-                secret: Some(SEED_PULL_ROBOT_SECRET.into()),
+                secret: None,
                 level: Some("project".into()),
                 disable: Some(false),
                 duration: Some(-1),
@@ -212,11 +212,13 @@ impl SimState {
             },
             1,
         )?;
-        self.create_robot(
+        // Harbor generates every secret; the demo account's is set as `RefreshSec` would.
+        self.refresh_robot_secret(robot.0, Some(SEED_PULL_ROBOT_SECRET.into()))?;
+        let robot = self.create_robot(
             RobotCreate {
                 name: Some("registry-reader".into()),
                 description: Some("reads registries and pulls from library".into()),
-                secret: Some(SEED_SYSTEM_ROBOT_SECRET.into()),
+                secret: None,
                 level: Some("system".into()),
                 disable: Some(false),
                 duration: Some(-1),
@@ -232,6 +234,8 @@ impl SimState {
             },
             1,
         )?;
+        // Harbor generates every secret; the demo account's is set as `RefreshSec` would.
+        self.refresh_robot_secret(robot.0, Some(SEED_SYSTEM_ROBOT_SECRET.into()))?;
         Ok(())
     }
 }
