@@ -436,6 +436,11 @@ mod tests {
         assert!(check_body(op, p, br#"{"project_name":"a","metadata":null}"#).is_empty());
         assert_eq!(check_body(op, p, b"{not json").len(), 1);
         assert_eq!(check_body(op, p, b""), ["project in body is required"]);
+        // A bare `type: object` is go's interface{}: any value decodes.
+        let retention = OpSpec::by_id("createRetention").unwrap();
+        let policy = retention.body_param().unwrap();
+        let body = br#"{"rules":[{"params":{"latestPushedK":5},"action":"retain"}]}"#;
+        assert!(check_body(retention, policy, body).is_empty());
     }
 
     #[test]
