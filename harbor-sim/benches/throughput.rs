@@ -1,10 +1,14 @@
-//! Requests per second of `GET /api/v2.0/projects/{name}` against the simulator.
+//! Requests per second of `GET /api/v2.0/projects/{name}` against the simulator, then of one
+//! list page (`GET /api/v2.0/projects?page=1&page_size=10`) with 10 and with 10,000 projects:
+//! a list should cost in proportion to the page, not to the collection.
 //!
 //! ```text
 //! cargo bench -p harbor-sim --bench throughput                      # in-process simulator
 //! cargo bench -p harbor-sim --bench throughput -- --connections 64 --seconds 10
 //! cargo bench -p harbor-sim --bench throughput -- --url http://127.0.0.1:8080   # a running one
 //! ```
+//! With `--url` only the single-project figure is measured (the list figures need to fill
+//! the simulator's state).
 //! Keep-alive HTTP/1.1 connections each send one request after another for a fixed time;
 //! the figure is the number of 200 answers divided by the elapsed time. Client and server
 //! share the machine, so the figure is a floor for the server alone.
@@ -68,18 +72,45 @@ fn main() {
 }
 
 async fn run(o: Options) {
-    let (_sim, base) = match &o.url {
-        Some(url) => (None, url.trim_end_matches('/').to_owned()),
-        None => {
-            let sim = harbor_sim::Simulator::start()
-                .await
-                .expect("simulator starts");
-            let base = sim.base_url();
-            (Some(sim), base)
-        }
-    };
-    let authority = base.trim_start_matches("http://").to_owned();
     let path = format!("/api/v2.0/projects/{}", o.project);
+    let Some(url) = &o.url else {
+        let sim = harbor_sim::Simulator::start()
+            .await
+            .expect("simulator starts");
+        measure(&o, &sim.base_url(), &path).await;
+        let list = "/api/v2.0/projects?page=1&page_size=10";
+        for projects in [10, 10_000] {
+            let sim = with_projects(projects).await;
+            print!("{projects} projects: ");
+            measure(&o, &sim.base_url(), list).await;
+        }
+        return;
+    };
+    measure(&o, url.trim_end_matches('/'), &path).await;
+}
+
+/// A simulator holding exactly `n` projects.
+async fn with_projects(n: usize) -> harbor_sim::RunningSimulator {
+    let sim = harbor_sim::Simulator::builder()
+        .start()
+        .await
+        .expect("simulator starts");
+    sim.handle().with_state(|s| {
+        let existing = s.projects.len();
+        for i in existing..n {
+            let req: harbor_sim::state::projects::ProjectReq =
+                serde_json::from_value(serde_json::json!({ "project_name": format!("p{i:05}") }))
+                    .expect("a project request");
+            s.create_project(req, 1).expect("project created");
+        }
+        assert_eq!(s.projects.len(), n);
+    });
+    sim
+}
+
+async fn measure(o: &Options, base: &str, path: &str) {
+    let path = path.to_owned();
+    let authority = base.trim_start_matches("http://").to_owned();
     let auth = format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode("admin:Harbor12345")

@@ -45,11 +45,11 @@ pub(crate) async fn dispatch(State(shared): State<Arc<Shared>>, request: Request
         .filter(|v| !v.is_empty())
         .map(str::to_owned)
         .unwrap_or_else(new_request_id);
-    let uri = request.uri().to_string();
+    let uri = shared.recorder.enabled().then(|| request.uri().to_string());
     let (op_id, mut response) = answer(&shared, request).await;
     if response.extensions().get::<ResetConnection>().is_none() {
         decorate(&shared, &mut response, &request_id);
-        if shared.recorder.enabled() {
+        if let Some(uri) = uri {
             response = record(&shared, op_id, &method, uri, response).await;
         }
     }

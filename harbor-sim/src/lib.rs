@@ -25,6 +25,12 @@
 //! generated, `{"errors":[...]}` bodies and the fixed body of every 5xx. With no fault
 //! installed it never answers 5xx.
 //!
+//! It knows Harbor from Harbor's spec alone: the operation table and the JSON Schemas of every
+//! request and response body are generated from `swagger.yaml` (`cargo xtask codegen`), and
+//! requests are validated as Harbor's go-swagger layer does (422 with its `validation failure
+//! list`, empty query values as absent). `CONFORMANCE.md` beside this crate lists where Harbor,
+//! and so the simulator, departs from the spec, and how every answer of the tests is checked.
+//!
 //! # Faults
 //!
 //! A [`FaultRule`] is a [`Fault`] (a status with or without `Retry-After` in seconds or as an

@@ -276,45 +276,11 @@ fn check_body(op: &OpSpec, p: &ParamSpec, body: &[u8]) -> Vec<String> {
                 let property = property.as_str().unwrap_or_default();
                 failures.push(format!("{} in body is required", join(&path, property)));
             }
-            ValidationErrorKind::Enum { options } => {
-                let values: Vec<String> = options
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                    .collect();
-                failures.push(format!(
-                    "{} in body should be one of [{}]",
-                    or_name(&path, name),
-                    values.join(" ")
-                ));
-            }
-            ValidationErrorKind::MaxLength { limit } => failures.push(format!(
-                "{} in body should be at most {limit} chars long",
-                or_name(&path, name)
-            )),
-            ValidationErrorKind::MinLength { limit } => failures.push(format!(
-                "{} in body should be at least {limit} chars long",
-                or_name(&path, name)
-            )),
-            ValidationErrorKind::Maximum { limit } => failures.push(format!(
-                "{} in body should be less than or equal to {limit}",
-                or_name(&path, name)
-            )),
-            ValidationErrorKind::Minimum { limit } => failures.push(format!(
-                "{} in body should be greater than or equal to {limit}",
-                or_name(&path, name)
-            )),
-            ValidationErrorKind::Format { format } => failures.push(format!(
-                "{} in body must be of type {format}: {}",
+            kind => failures.push(format!(
+                "{} in body {}",
                 or_name(&path, name),
-                error.instance()
+                broken_rule(kind, error.instance())
             )),
-            ValidationErrorKind::Pattern { pattern } => failures.push(format!(
-                "{} in body should match '{pattern}'",
-                or_name(&path, name)
-            )),
-            _ => failures.push(format!("{} in body: {error}", or_name(&path, name))),
         }
     }
     // Go's decoder stops at the first type mismatch, before any model validation runs.
@@ -331,6 +297,34 @@ fn check_body(op: &OpSpec, p: &ParamSpec, body: &[u8]) -> Vec<String> {
                 .collect::<Vec<_>>()
                 .join("\n"),
         ]
+    }
+}
+
+/// go-openapi's words for a failed rule, after "<name> in body".
+fn broken_rule(kind: &ValidationErrorKind, instance: &Value) -> String {
+    match kind {
+        ValidationErrorKind::Enum { options } => {
+            let values: Vec<String> = options
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .collect();
+            format!("should be one of [{}]", values.join(" "))
+        }
+        ValidationErrorKind::MaxLength { limit } => format!("should be at most {limit} chars long"),
+        ValidationErrorKind::MinLength { limit } => {
+            format!("should be at least {limit} chars long")
+        }
+        ValidationErrorKind::Maximum { limit } => {
+            format!("should be less than or equal to {limit}")
+        }
+        ValidationErrorKind::Minimum { limit } => {
+            format!("should be greater than or equal to {limit}")
+        }
+        ValidationErrorKind::Format { format } => format!("must be of type {format}: {instance}"),
+        ValidationErrorKind::Pattern { pattern } => format!("should match '{pattern}'"),
+        other => format!("fails {}", other.keyword()),
     }
 }
 
@@ -436,6 +430,17 @@ mod tests {
         assert!(check_body(op, p, br#"{"project_name":"a","metadata":null}"#).is_empty());
         assert_eq!(check_body(op, p, b"{not json").len(), 1);
         assert_eq!(check_body(op, p, b""), ["project in body is required"]);
+        let jobs = OpSpec::by_id("actionPendingJobs").unwrap();
+        let action = jobs.body_param().unwrap();
+        assert_eq!(
+            check_body(jobs, action, br#"{"action":"halt"}"#),
+            ["validation failure list:\naction in body should be one of [stop pause resume]"]
+        );
+        // A bare `type: object` is go's interface{}: any value decodes.
+        let retention = OpSpec::by_id("createRetention").unwrap();
+        let policy = retention.body_param().unwrap();
+        let body = br#"{"rules":[{"params":{"latestPushedK":5},"action":"retain"}]}"#;
+        assert!(check_body(retention, policy, body).is_empty());
     }
 
     #[test]

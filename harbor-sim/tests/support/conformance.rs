@@ -99,7 +99,7 @@ pub const BODY_DEPARTURES: &[BodyDeparture] = &[
         operations: &["listArtifacts", "getArtifact", "listArtifactsOfProject"],
         at: "/extra_attrs/",
         why: "an image's extra_attrs hold strings (architecture, os) where the spec's ExtraAttrs \
-              says every value is an object (src/pkg/artifact/processor/image/manifest_v2.go)",
+              says every value is an object (src/controller/artifact/processor/image/manifest_v2.go)",
     },
 ];
 
@@ -221,11 +221,7 @@ impl Spec {
             .collect()
     }
 
-    fn validator(
-        &self,
-        key: (String, String),
-        schema: &Value,
-    ) -> Option<Arc<Validator>> {
+    fn validator(&self, key: (String, String), schema: &Value) -> Option<Arc<Validator>> {
         let mut cache = self.validators.lock().unwrap_or_else(|e| e.into_inner());
         cache
             .entry(key)

@@ -311,7 +311,8 @@ fn resolve<'a>(spec: &'a Value, value: &'a Value, prefix: &str) -> Result<&'a Va
 }
 
 /// A Swagger 2.0 schema as a draft-4 JSON Schema: validation keywords only, `$ref`s kept
-/// (they point into the emitted document's `definitions`), Swagger's `file` type as "any".
+/// (they point into the emitted document's `definitions`), Swagger's `file` type and a bare
+/// `type: object` as "any" (what go-swagger's decoder takes for them).
 fn convert(schema: &Value) -> Result<Value> {
     let Some(object) = schema.as_object() else {
         bail!("a schema is not a map: {schema}");
@@ -322,6 +323,13 @@ fn convert(schema: &Value) -> Result<Value> {
     if let Some(reference) = object.get("$ref") {
         // Draft 4 ignores a $ref's siblings; keep only the reference.
         return Ok(json!({ "$ref": reference }));
+    }
+    // go-swagger decodes a bare `type: object` into `interface{}`: any JSON value is taken.
+    if object.get("type").and_then(Value::as_str) == Some("object")
+        && !object.contains_key("properties")
+        && !object.contains_key("additionalProperties")
+    {
+        return Ok(json!({}));
     }
     let mut out = Map::new();
     for (key, value) in object {

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds harbor-sim, starts a fresh one on loopback, installs Python harborapi (unchanged) into
+# a virtualenv and runs every method of its HarborAsyncClient against the simulator.
+#
+#   bash harbor-sim/compat/run.sh                 # venv in /tmp/harborapi-compat
+#   VENV=/path/to/venv PORT=18111 bash harbor-sim/compat/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+VENV=${VENV:-/tmp/harborapi-compat}
+PORT=${PORT:-18111}
+HARBORAPI=${HARBORAPI:-harborapi==0.26.2}
+
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install -q "$HARBORAPI"
+
+cargo build -q -p harbor-sim --release
+RUST_LOG=warn target/release/harbor-sim --port "$PORT" &
+SIM=$!
+trap 'kill $SIM' EXIT
+for _ in $(seq 50); do
+  curl -sf "http://127.0.0.1:$PORT/api/v2.0/ping" >/dev/null && break
+  sleep 0.1
+done
+"$VENV/bin/python" harbor-sim/compat/harborapi_every_method.py --url "http://127.0.0.1:$PORT" "$@"
