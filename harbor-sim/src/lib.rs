@@ -21,7 +21,8 @@
 //! meets on writes, double-encoded repository names, `page`/`page_size` (at most 100), `q`
 //! and `sort`, `X-Total-Count` and `Link` in Harbor's exact format, `X-Request-Id` echoed or
 //! generated, `{"errors":[...]}` bodies and the fixed body of every 5xx. With no fault
-//! installed it never answers 5xx.
+//! installed it answers 5xx only where Harbor does for an unreachable endpoint (scanner and
+//! preheat-instance pings; see [`state::reachability`]).
 //!
 //! # Faults
 //!
