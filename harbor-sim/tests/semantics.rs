@@ -1274,3 +1274,73 @@ async fn scanned_artifacts_have_real_reports() {
         )
     );
 }
+
+#[tokio::test]
+async fn job_service_and_scan_logs_know_their_jobs() {
+    let h = Harbor::start().await;
+    let retention = h.get("/projects/library").await.json()["metadata"]["retention_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let runs = h
+        .get(&format!("/retentions/{retention}/executions"))
+        .await
+        .json();
+    let run = runs[0]["id"].as_i64().unwrap();
+    let tasks = h
+        .get(&format!("/retentions/{retention}/executions/{run}/tasks"))
+        .await
+        .json();
+    let job = tasks[0]["job_id"].as_str().unwrap().to_owned();
+    let log = h.get(&format!("/jobservice/jobs/{job}/log")).await;
+    assert_status(&log, StatusCode::OK, "a task's log by its job id");
+    assert!(log.text.contains("retention of library/"), "{}", log.text);
+    assert_status(
+        &h.get("/jobservice/jobs/0123456789abcdef01234567/log").await,
+        StatusCode::NOT_FOUND,
+        "an unknown job",
+    );
+    assert_status(
+        &h.put(
+            "/jobservice/jobs/0123456789abcdef01234567",
+            json!({"action": "stop"}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "stopping an unknown job",
+    );
+    let schedules = h.get("/schedules").await.json();
+    let vendors: Vec<&str> = schedules
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["vendor_type"].as_str())
+        .collect();
+    assert!(vendors.contains(&"GARBAGE_COLLECTION"), "{schedules}");
+    assert_eq!(h.get("/schedules/all/paused").await.json()["paused"], false);
+
+    let latest = "/projects/library/repositories/nginx/artifacts/latest";
+    let artifact = h
+        .get(&format!("{latest}?with_scan_overview=true"))
+        .await
+        .json();
+    let report = artifact["scan_overview"][REPORT_MIME]["report_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let scan_log = h.get(&format!("{latest}/scan/{report}/log")).await;
+    assert_status(&scan_log, StatusCode::OK, "the report's scan log");
+    assert!(
+        scan_log.text.contains("CVE-2023-45853"),
+        "{}",
+        scan_log.text
+    );
+    assert_status(
+        &h.get(&format!(
+            "{latest}/scan/00000000-0000-0000-0000-000000000000/log"
+        ))
+        .await,
+        StatusCode::NOT_FOUND,
+        "an unknown report",
+    );
+}
