@@ -40,6 +40,7 @@
 //! | `GET /_sim/counters`, `GET /_sim/counters/{operation}` | requests received, writes applied, faults |
 //! | `DELETE /_sim/counters` | zeroes the counters |
 //! | `POST /_sim/reset` | restores the initial state, clears faults and counters |
+//! | `GET /_sim/reachable`, `PUT`/`DELETE /_sim/reachable/{host}` | the hosts the simulated Harbor reaches ([`state::reachability`]) |
 //!
 //! ```text
 //! {"operation":"getProject","fault":{"kind":"status","status":503,"retry_after":{"seconds":2}},"next":2}

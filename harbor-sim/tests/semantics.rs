@@ -1265,13 +1265,9 @@ async fn scanned_artifacts_have_real_reports() {
         overview["scan_overview"][REPORT_MIME]["scan_status"],
         "Success"
     );
-    let finished: Vec<&str> = [ZERO_TIME].to_vec();
-    assert!(
-        !finished.contains(
-            &overview["scan_overview"][REPORT_MIME]["end_time"]
-                .as_str()
-                .unwrap()
-        )
+    assert_ne!(
+        overview["scan_overview"][REPORT_MIME]["end_time"], ZERO_TIME,
+        "a finished scan has its end"
     );
 }
 
@@ -1343,4 +1339,77 @@ async fn job_service_and_scan_logs_know_their_jobs() {
         StatusCode::NOT_FOUND,
         "an unknown report",
     );
+}
+
+#[tokio::test]
+async fn gc_removes_untagged_artifacts_unless_dry_run() {
+    let h = Harbor::start().await;
+    let alpine = "/projects/library/repositories/alpine/artifacts";
+    let digest = h.get(&format!("{alpine}/3.20")).await.json()["digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let untag = h.delete(&format!("{alpine}/3.20/tags/3.20")).await;
+    assert_status(&untag, StatusCode::OK, "untag");
+    let gc = |dry_run: bool| json!({"schedule": {"type": "Manual"}, "parameters": {"delete_untagged": true, "dry_run": dry_run}});
+    let dry = h.post("/system/gc/schedule", gc(true)).await.location();
+    let log = h.get(&format!("{dry}/log")).await.text;
+    assert!(log.contains(&format!("library/alpine@{digest}")), "{log}");
+    assert!(log.contains("would be deleted"), "{log}");
+    assert_status(
+        &h.get(&format!("{alpine}/{digest}")).await,
+        StatusCode::OK,
+        "a dry run deletes nothing",
+    );
+    h.post("/system/gc/schedule", gc(false)).await;
+    assert_status(
+        &h.get(&format!("{alpine}/{digest}")).await,
+        StatusCode::NOT_FOUND,
+        "GC deleted the untagged artifact",
+    );
+    assert_status(
+        &h.get("/projects/library/repositories/nginx/artifacts/latest")
+            .await,
+        StatusCode::OK,
+        "tagged artifacts stay",
+    );
+}
+
+#[tokio::test]
+async fn system_info_and_last_triggers_follow_the_state() {
+    let h = Harbor::start().await;
+    h.put(
+        "/configurations",
+        json!({"banner_message": "read the docs", "self_registration": true}),
+    )
+    .await;
+    let info = h.get("/systeminfo").await.json();
+    assert_eq!(info["banner_message"], "read the docs");
+    assert_eq!(info["self_registration"], true);
+    assert_eq!(info["auth_mode"], "db_auth");
+    assert!(has_millis(&info["current_time"]), "{info}");
+    let anonymous = h
+        .http
+        .get(format!("{}/systeminfo", h.sim.api_url()))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(anonymous["banner_message"], "read the docs");
+    assert!(anonymous.get("harbor_version").is_none(), "{anonymous}");
+
+    let triggers = h.get("/projects/demo/webhook/lasttrigger").await.json();
+    let last = |event: &str| {
+        triggers
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["event_type"] == event)
+            .map(|t| t["last_trigger_time"].clone())
+            .unwrap()
+    };
+    assert!(has_millis(&last("PUSH_ARTIFACT")), "{triggers}");
+    assert_eq!(last("DELETE_ARTIFACT"), ZERO_TIME, "never triggered");
 }
