@@ -1087,6 +1087,46 @@ async fn robots_get_a_generated_secret_and_need_level_and_permissions() {
         StatusCode::OK,
         "the demo robot's documented secret",
     );
+
+    // Updates: the same checks, and the name, level and project stay.
+    let id = id_of(&created.location());
+    let update = |name: &str, level: &str, namespace: &str| {
+        json!({"name": name, "level": level, "duration": 7, "description": "pulls for CD",
+               "permissions": [{"kind": "project", "namespace": namespace,
+                                "access": [{"resource": "repository", "action": "pull"}]}]})
+    };
+    let robot_path = format!("/robots/{id}");
+    for (body, why) in [
+        (
+            update("robot$library+other", "project", "library"),
+            "a new name",
+        ),
+        (
+            update("robot$library+puller", "system", "library"),
+            "a new level",
+        ),
+        (
+            update("robot$library+puller", "project", "demo"),
+            "another project",
+        ),
+    ] {
+        assert_status(
+            &h.put(&robot_path, body).await,
+            StatusCode::BAD_REQUEST,
+            why,
+        );
+    }
+    let ok = h
+        .put(
+            &robot_path,
+            update("robot$library+puller", "project", "library"),
+        )
+        .await;
+    assert_status(&ok, StatusCode::OK, "update");
+    let robot = h.get(&robot_path).await.json();
+    assert_eq!(robot["duration"], 7);
+    assert_eq!(robot["description"], "pulls for CD");
+    assert!(robot["expires_at"].as_i64().unwrap() > 0, "{robot}");
 }
 
 #[tokio::test]
