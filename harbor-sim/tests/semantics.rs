@@ -843,6 +843,20 @@ async fn configurations_are_items_that_read_back() {
         45,
         "a refused update changes nothing"
     );
+
+    // The per-project default quota applies to the next project created without a limit.
+    h.put(
+        "/configurations",
+        json!({"storage_per_project": 1_073_741_824}),
+    )
+    .await;
+    h.post("/projects", json!({"project_name": "quota-default"}))
+        .await;
+    let summary = h.get("/projects/quota-default/summary").await.json();
+    assert_eq!(
+        summary["quota"]["hard"]["storage"], 1_073_741_824_i64,
+        "{summary}"
+    );
 }
 
 #[tokio::test]
