@@ -96,6 +96,9 @@ fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let project = project_of(ctx, &s)?;
     s.webhook(project, id)?;
     s.webhooks.remove(&id);
+    // Harbor deletes a policy's executions with it.
+    s.executions
+        .retain(|_, e| !(e.kind == JobKind::Webhook && e.vendor_id == id));
     Ok(Reply::empty(StatusCode::OK))
 }
 
