@@ -349,13 +349,6 @@ impl SimState {
                 .map(|t| (e.id, t))
         })
     }
-
-    /// Whether a job of `kind` is running (a second manual run is refused then).
-    pub fn is_running(&self, kind: JobKind) -> bool {
-        self.executions
-            .values()
-            .any(|e| e.kind == kind && e.status == JobStatus::Running)
-    }
 }
 
 fn not_found(kind: JobKind, id: i64) -> ApiError {
