@@ -9,6 +9,8 @@
 //! | `GET /_sim/counters/{operation}` | one operation's counters |
 //! | `DELETE /_sim/counters` | zeroes the counters |
 //! | `POST /_sim/reset` | restores the initial state, clears faults and counters |
+//! | `GET /_sim/reachable` | the hosts the simulated Harbor can reach |
+//! | `PUT /_sim/reachable/{host}` / `DELETE /_sim/reachable/{host}` | makes a host reachable / unreachable |
 //!
 //! A rule: `{"operation":"getProject","fault":{"kind":"status","status":503,
 //! "retry_after":{"seconds":2}},"next":2}`; without `operation` it applies to every
@@ -25,7 +27,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use serde_json::json;
 
 use crate::errors::ApiError;
@@ -41,6 +43,8 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/counters", get(counters).delete(reset_counters))
         .route("/counters/{operation}", get(counter))
         .route("/reset", post(reset))
+        .route("/reachable", get(reachable))
+        .route("/reachable/{host}", put(allow_host).delete(deny_host))
 }
 
 async fn list_faults(State(shared): State<Arc<Shared>>) -> Json<Vec<FaultRule>> {
@@ -81,5 +85,21 @@ async fn reset_counters(State(shared): State<Arc<Shared>>) -> StatusCode {
 
 async fn reset(State(shared): State<Arc<Shared>>) -> StatusCode {
     SimHandle::from_shared(shared).reset();
+    StatusCode::NO_CONTENT
+}
+
+async fn reachable(State(shared): State<Arc<Shared>>) -> Response {
+    let hosts: Vec<String> = SimHandle::from_shared(shared)
+        .with_state(|s| s.reachability.hosts().map(str::to_owned).collect());
+    Json(hosts).into_response()
+}
+
+async fn allow_host(State(shared): State<Arc<Shared>>, Path(host): Path<String>) -> StatusCode {
+    SimHandle::from_shared(shared).with_state(|s| s.reachability.allow(&host));
+    StatusCode::NO_CONTENT
+}
+
+async fn deny_host(State(shared): State<Arc<Shared>>, Path(host): Path<String>) -> StatusCode {
+    SimHandle::from_shared(shared).with_state(|s| s.reachability.deny(&host));
     StatusCode::NO_CONTENT
 }

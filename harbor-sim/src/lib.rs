@@ -23,7 +23,8 @@
 //! invalid` a cookie-keeping client meets on writes, double-encoded repository names, `page`/`page_size` (at most 100), `q`
 //! and `sort`, `X-Total-Count` and `Link` in Harbor's exact format, `X-Request-Id` echoed or
 //! generated, `{"errors":[...]}` bodies and the fixed body of every 5xx. With no fault
-//! installed it never answers 5xx.
+//! installed it answers 5xx only where Harbor does for an unreachable endpoint (scanner and
+//! preheat-instance pings; see [`state::reachability`]).
 //!
 //! It knows Harbor from Harbor's spec alone: the operation table and the JSON Schemas of every
 //! request and response body are generated from `swagger.yaml` (`cargo xtask codegen`), and
@@ -47,6 +48,7 @@
 //! | `GET /_sim/counters`, `GET /_sim/counters/{operation}` | requests received, writes applied, faults |
 //! | `DELETE /_sim/counters` | zeroes the counters |
 //! | `POST /_sim/reset` | restores the initial state, clears faults and counters |
+//! | `GET /_sim/reachable`, `PUT`/`DELETE /_sim/reachable/{host}` | the hosts the simulated Harbor reaches ([`state::reachability`]) |
 //!
 //! ```text
 //! {"operation":"getProject","fault":{"kind":"status","status":503,"retry_after":{"seconds":2}},"next":2}

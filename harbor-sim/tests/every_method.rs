@@ -928,7 +928,12 @@ async fn every_client_method_against_the_simulator() {
     );
     seen.record(
         "update_robot",
-        client.update_robot(1, &Default::default()).await,
+        client
+            .update_robot(
+                1,
+                &body(r#"{"name": "robot$ci", "level": "system", "duration": -1, "description": "pushes from CI", "permissions": [{"kind": "project", "namespace": "*", "access": [{"resource": "repository", "action": "push"}, {"resource": "repository", "action": "pull"}]}]}"#),
+            )
+            .await,
     );
     seen.record(
         "refresh_robot_secret",

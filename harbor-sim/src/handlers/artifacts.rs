@@ -11,6 +11,7 @@ use super::{Handler, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
+use crate::state::vulnerabilities::{report_id, sbom_report_id};
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
@@ -243,9 +244,11 @@ fn stop_scan(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 fn report_log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let id = artifact_of(ctx, &s)?;
-    let Some(cves) = s.artifact_findings(id) else {
-        return Err(ApiError::not_found("no scan report"));
-    };
+    let uuid = ctx.path("report_id");
+    let cves = s
+        .artifact_findings(id)
+        .filter(|_| uuid == report_id(id) || uuid == sbom_report_id(id))
+        .ok_or_else(|| ApiError::not_found(format!("report with uuid {uuid} does not exist")))?;
     let a = &s.artifacts[&id];
     let mut log = format!("{} [INFO] scan of {} started\n", a.scanned_at, a.digest);
     for c in &cves {

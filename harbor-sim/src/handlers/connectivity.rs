@@ -32,7 +32,7 @@ pub(super) fn body_or_empty(ctx: &Ctx) -> ApiResult<Value> {
 }
 
 /// What Go's dialer says about a host that does not answer.
-pub(super) fn unreachable_message(url: &str) -> String {
+fn unreachable_message(url: &str) -> String {
     format!("dial tcp: lookup {}: no such host", host_of(url))
 }
 

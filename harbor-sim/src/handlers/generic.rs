@@ -1,11 +1,13 @@
 //! The answer for operations without a dedicated handler: the documented success status and
 //! body shape, with state kept generically:
 //!
-//! - a collection Harbor creates by POST (user groups, preheat instances and policies,
-//!   retention policies) stores what is posted with a fresh `id`; its list, item reads,
-//!   updates and deletes see it (404 for a missing item, 409 for a duplicate `name`);
+//! - a collection Harbor creates by POST (user groups, preheat instances and policies)
+//!   stores what is posted with a fresh `id`; its list, item reads, updates and deletes see
+//!   it (404 for a missing item, 409 for a duplicate `name`);
 //! - any other PUT or POST is kept under its path, so reading the same path returns it
-//!   (configurations, schedules, allowlists behave as stored settings).
+//!   (the system CVE allowlist behaves as a stored setting).
+//!
+//! Jobs, schedules, configurations and retention have their own handlers.
 
 use std::collections::HashSet;
 use std::sync::{LazyLock, RwLock};

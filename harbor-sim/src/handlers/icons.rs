@@ -42,6 +42,6 @@ fn get(ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
         return Err(ApiError::not_found(format!("the icon {digest} not found")));
     }
     Ok(Reply::ok(
-        &json!({"content_type": "image/png", "content": PNG_1X1}),
+        &json!({"content-type": "image/png", "content": PNG_1X1}),
     ))
 }

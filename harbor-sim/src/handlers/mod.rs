@@ -7,6 +7,7 @@ mod connectivity;
 mod generic;
 mod icons;
 mod immutable;
+mod jobservice;
 mod labels;
 mod members;
 mod metadata;
@@ -128,4 +129,5 @@ fn stateful(op_id: &str) -> Option<Handler> {
         .or_else(|| connectivity::handler(op_id))
         .or_else(|| usergroups::handler(op_id))
         .or_else(|| icons::handler(op_id))
+        .or_else(|| jobservice::handler(op_id))
 }

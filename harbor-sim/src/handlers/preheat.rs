@@ -28,6 +28,7 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
         "ListTasks" => list_tasks,
         "GetPreheatLog" => task_log,
         "PingInstances" => ping,
+        "ListProvidersUnderProject" => providers,
         _ => return None,
     })
 }
@@ -136,6 +137,32 @@ fn task_log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         StatusCode::OK,
         s.task_log(JobKind::Preheat, id, task)?,
     ))
+}
+
+/// The preheat instances a project's policies may use, as Harbor's `ProviderUnderProject`.
+fn providers(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    s.project_id(ctx.path("project_name"), true)?;
+    let docs: Vec<Value> = s
+        .collections
+        .get(&api_path("/p2p/preheat/instances"))
+        .into_iter()
+        .flat_map(|c| c.values())
+        .map(|i| {
+            json!({
+                "id": i["id"],
+                "provider": format!(
+                    "{} {}-{}",
+                    i["vendor"].as_str().unwrap_or_default(),
+                    i["name"].as_str().unwrap_or_default(),
+                    i["endpoint"].as_str().unwrap_or_default()
+                ),
+                "enabled": i["enabled"].as_bool().unwrap_or(false),
+                "default": i["default"].as_bool().unwrap_or(false),
+            })
+        })
+        .collect();
+    Ok(Reply::ok(&docs))
 }
 
 /// `POST /p2p/preheat/instances/ping`: a stored instance by id (a bare 404 when unknown) or

@@ -67,6 +67,8 @@ fn delete_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         return Err(ApiError::precondition("the policy has running executions"));
     }
     s.replication_policies.remove(&id);
+    // Harbor deletes a policy's executions with it.
+    s.replication_executions.retain(|_, e| e.policy_id != id);
     Ok(Reply::empty(StatusCode::OK))
 }
 

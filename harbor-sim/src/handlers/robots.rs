@@ -4,13 +4,13 @@ use std::sync::RwLock;
 
 use axum::http::StatusCode;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{Handler, actor_id, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
-use crate::state::robots::RobotCreate;
+use crate::state::robots::{RobotCreate, RobotUpdate};
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
@@ -50,40 +50,10 @@ fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::ok(robot))
 }
 
-#[derive(Deserialize)]
-struct RobotUpdate {
-    name: Option<String>,
-    description: Option<String>,
-    disable: Option<bool>,
-    duration: Option<i64>,
-    permissions: Option<Vec<Value>>,
-}
-
 fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("robot_id")?;
     let req: RobotUpdate = ctx.json()?;
-    let mut s = write(state);
-    let robot = s.robot_mut(id)?;
-    if let Some(name) = &req.name
-        && name != &robot.name
-        && !robot.name.ends_with(&format!("${name}"))
-        && !robot.name.ends_with(&format!("+{name}"))
-    {
-        return Err(ApiError::bad_request("a robot account cannot be renamed"));
-    }
-    if let Some(d) = req.description {
-        robot.description = d;
-    }
-    if let Some(d) = req.disable {
-        robot.disable = d;
-    }
-    if let Some(d) = req.duration {
-        robot.duration = d;
-    }
-    if let Some(p) = req.permissions {
-        robot.permissions = Value::Array(p);
-    }
-    robot.update_time = crate::state::now();
+    write(state).update_robot(id, req)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 

@@ -51,25 +51,40 @@ fn ping(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::text(StatusCode::OK, "Pong"))
 }
 
-fn system_info(ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+/// Harbor's `GeneralInfo`, from the configuration (`src/controller/systeminfo/controller.go`):
+/// anonymous callers get the login-page fields only, as in Harbor.
+fn system_info(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let s = read(state);
+    let config = |key: &str| s.configurations.get(key).cloned().unwrap_or(Value::Null);
+    let oidc_name = if config("auth_mode") == json!("oidc_auth") {
+        config("oidc_name")
+    } else {
+        json!("")
+    };
     let mut info = json!({
-        "current_time": crate::state::now(),
-        "auth_mode": "db_auth",
-        "primary_auth_mode": false,
-        "project_creation_restriction": "everyone",
-        "self_registration": false,
-        "has_ca_root": false,
-        "harbor_version": HARBOR_VERSION,
-        "registry_storage_provider_name": "filesystem",
-        "read_only": false,
-        "notification_enable": true,
-        "banner_message": "",
-        "oidc_provider_name": "",
+        "auth_mode": config("auth_mode"),
+        "primary_auth_mode": config("primary_auth_mode"),
+        "self_registration": config("self_registration"),
+        "banner_message": config("banner_message"),
+        "oidc_provider_name": oidc_name,
     });
-    // Anonymous callers see less, as in Harbor.
     if ctx.identity != Identity::Anonymous {
-        info["registry_url"] = json!("harbor-sim.local");
-        info["external_url"] = json!("http://harbor-sim.local");
+        for (key, value) in [
+            ("current_time", json!(crate::state::now())),
+            ("has_ca_root", json!(false)),
+            ("harbor_version", json!(HARBOR_VERSION)),
+            ("registry_url", json!("harbor-sim.local")),
+            ("external_url", json!("http://harbor-sim.local")),
+            ("registry_storage_provider_name", json!("filesystem")),
+            (
+                "project_creation_restriction",
+                config("project_creation_restriction"),
+            ),
+            ("read_only", config("read_only")),
+            ("notification_enable", config("notification_enable")),
+        ] {
+            info[key] = value;
+        }
     }
     Ok(Reply::ok(&info))
 }

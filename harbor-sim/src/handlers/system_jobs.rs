@@ -6,7 +6,9 @@
 //! type sets (or with `None` removes) the periodic schedule; runs are listed, read, stopped
 //! and their log read as text, and an unknown id is a 404. Scan all starts by the same
 //! `POST` (201 without `Location`, as in Harbor), scans every artifact, and is watched through
-//! its metrics. Runs follow the life described in [`crate::state::jobs`].
+//! its metrics. Runs follow the life described in [`crate::state::jobs`]. A GC with
+//! `delete_untagged` really removes the artifacts that have no tag (a dry run only lists
+//! them in its log).
 
 use std::sync::RwLock;
 
@@ -118,16 +120,24 @@ fn check_parameters(kind: JobKind, params: &Map<String, Value>) -> ApiResult<()>
 
 /// Starts a manual GC or purge run; returns its id.
 fn start_run(s: &mut SimState, kind: JobKind, params: Map<String, Value>, operator: &str) -> i64 {
+    let flag = |key: &str| params.get(key).and_then(Value::as_bool).unwrap_or(false);
     let first_line = match kind {
         JobKind::GarbageCollection => {
-            let artifacts = s.artifacts.len();
-            format!(
-                "start to run gc in job, dry run: {}, {artifacts} artifacts in use",
-                params
-                    .get("dry_run")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false)
-            )
+            let dry_run = flag("dry_run");
+            let removed = s.collect_garbage(flag("delete_untagged"), dry_run);
+            let mut line = format!(
+                "start to run gc in job, dry run: {dry_run}, {} untagged artifacts {}",
+                removed.len(),
+                if dry_run {
+                    "would be deleted"
+                } else {
+                    "deleted"
+                }
+            );
+            for name in removed {
+                line.push_str(&format!("\n  {name}"));
+            }
+            line
         }
         _ => format!(
             "purge audit logs older than {} hours, event types: {}",

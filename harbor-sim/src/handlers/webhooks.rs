@@ -96,6 +96,9 @@ fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let project = project_of(ctx, &s)?;
     s.webhook(project, id)?;
     s.webhooks.remove(&id);
+    // Harbor deletes a policy's executions with it.
+    s.executions
+        .retain(|_, e| !(e.kind == JobKind::Webhook && e.vendor_id == id));
     Ok(Reply::empty(StatusCode::OK))
 }
 
@@ -108,7 +111,22 @@ fn last_trigger(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         .filter(|w| w.project_id == project)
         .flat_map(|w| {
             let events = w.doc["event_types"].as_array().cloned().unwrap_or_default();
-            events.into_iter().map(move |e| json!({"policy_name": w.doc["name"], "event_type": e, "enabled": w.doc["enabled"], "creation_time": w.doc["creation_time"]}))
+            let s = &s;
+            events.into_iter().map(move |e| {
+                // The start of the newest delivery of this event, or Go's zero time.
+                let last = s
+                    .executions
+                    .values()
+                    .rev()
+                    .find(|x| {
+                        x.kind == JobKind::Webhook
+                            && x.vendor_id == w.doc["id"].as_i64().unwrap_or(0)
+                            && x.extra_attrs["event_type"] == e
+                    })
+                    .map_or(crate::state::jobs::ZERO_TIME, |x| x.start_time.as_str());
+                json!({"policy_name": w.doc["name"], "event_type": e, "enabled": w.doc["enabled"],
+                       "creation_time": w.doc["creation_time"], "last_trigger_time": last})
+            })
         })
         .collect();
     Ok(Reply::ok(&docs))

@@ -195,7 +195,8 @@ fn check(item: &Item, value: &Value) -> ApiResult<()> {
 }
 
 impl SimState {
-    /// `GET /configurations`: every item but the secrets, as `{value, editable}`.
+    /// `GET /configurations`: every item but the secrets, as `{value, editable}`
+    /// (`scan_all_policy`, a map item that is never set here, is absent as in Harbor).
     pub fn configurations_view(&self) -> Value {
         let mut out = Map::new();
         for item in ITEMS.iter().filter(|i| i.kind != ItemKind::Secret) {
@@ -206,14 +207,6 @@ impl SimState {
                 .unwrap_or(Value::Null);
             out.insert(item.name.into(), json!({"value": value, "editable": true}));
         }
-        let scan_all = match self.schedules.get("SCAN_ALL") {
-            Some(s) => json!({"type": s.kind.to_lowercase(), "parameter": {"daily_time": 0}}),
-            None => json!({"type": "none"}),
-        };
-        out.insert(
-            "scan_all_policy".into(),
-            json!({"value": scan_all.to_string(), "editable": true}),
-        );
         Value::Object(out)
     }
 

@@ -193,6 +193,11 @@ impl Execution {
 }
 
 impl JobTask {
+    /// The id the job service knows it by (24 hex digits, as Harbor's job ids).
+    pub fn job_id(&self) -> String {
+        format!("{:024x}", self.id)
+    }
+
     /// Harbor's generic `Task` model.
     pub fn to_model(&self) -> Value {
         json!({
@@ -335,11 +340,14 @@ impl SimState {
             })
     }
 
-    /// Whether a job of `kind` is running (a second manual run is refused then).
-    pub fn is_running(&self, kind: JobKind) -> bool {
-        self.executions
-            .values()
-            .any(|e| e.kind == kind && e.status == JobStatus::Running)
+    /// The task the job service knows as `job_id`, with its execution's id.
+    pub fn job(&self, job_id: &str) -> Option<(i64, &JobTask)> {
+        self.executions.values().find_map(|e| {
+            e.tasks
+                .iter()
+                .find(|t| t.job_id() == job_id)
+                .map(|t| (e.id, t))
+        })
     }
 }
 

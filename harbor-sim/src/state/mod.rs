@@ -93,11 +93,11 @@ pub struct SimState {
     pub immutable_rules: BTreeMap<i64, ImmutableRule>,
     /// Quotas by id (one per project).
     pub quotas: BTreeMap<i64, Quota>,
-    /// Documents written through operations without a dedicated model (configurations,
-    /// schedules, allowlists), by a key the handler picks, so reads return what was written.
+    /// Documents written through operations without a dedicated model (the system CVE
+    /// allowlist), by a key the handler picks, so reads return what was written.
     pub documents: BTreeMap<String, Value>,
     /// Resources of operations without a dedicated model that Harbor creates by POST
-    /// (user groups, preheat instances and policies, retention policies): by collection path,
+    /// (user groups, preheat instances and policies): by collection path,
     /// then id.
     pub collections: BTreeMap<String, BTreeMap<i64, Value>>,
     /// Job executions of every kind (GC, purge, scan all, export, retention, preheat,

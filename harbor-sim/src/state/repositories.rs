@@ -290,6 +290,34 @@ impl SimState {
         Ok(())
     }
 
+    /// What a garbage collection removes: with `delete_untagged`, every artifact without a
+    /// tag (nothing on a dry run). Returns the `repository@digest` of each, removed or not.
+    pub fn collect_garbage(&mut self, delete_untagged: bool, dry_run: bool) -> Vec<String> {
+        if !delete_untagged {
+            return Vec::new();
+        }
+        let untagged: Vec<(i64, i64, String)> = self
+            .artifacts
+            .values()
+            .filter(|a| a.tags.is_empty())
+            .map(|a| {
+                let repo = self
+                    .repositories
+                    .get(&a.repository_id)
+                    .map(|r| r.name.as_str())
+                    .unwrap_or_default();
+                (a.id, a.project_id, format!("{repo}@{}", a.digest))
+            })
+            .collect();
+        if !dry_run {
+            for (id, project, _) in &untagged {
+                self.artifacts.remove(id);
+                self.refresh_quota_usage(*project);
+            }
+        }
+        untagged.into_iter().map(|(_, _, name)| name).collect()
+    }
+
     /// Marks an artifact scanned now, so its reports exist.
     pub fn mark_scanned(&mut self, artifact_id: i64) -> ApiResult<()> {
         let a = self

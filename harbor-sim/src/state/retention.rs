@@ -87,7 +87,7 @@ pub fn task_models(e: &Execution) -> Vec<Value> {
                 "id": t.id,
                 "execution_id": t.execution_id,
                 "repository": t.extra_attrs["repository"],
-                "job_id": format!("{:024x}", t.id),
+                "job_id": t.job_id(),
                 "status": t.status.as_str(),
                 "status_code": t.status.code(),
                 "status_revision": 1,

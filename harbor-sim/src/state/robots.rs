@@ -89,6 +89,59 @@ fn valid_secret(s: &str) -> bool {
         && s.chars().any(|c| c.is_ascii_digit())
 }
 
+/// The checks Harbor's robot handler runs on a create and an update (`validate` in
+/// `src/server/v2.0/handler/robot.go`): every refusal is a 400.
+fn validate(duration: i64, level: &str, permissions: &[Value]) -> ApiResult<()> {
+    if duration != -1 && !(duration > 0 && duration < i64::from(i32::MAX)) {
+        return Err(ApiError::bad_request(format!(
+            "bad request error duration input: {duration}, duration must be either -1(Never) or a positive integer"
+        )));
+    }
+    if level != "system" && level != "project" {
+        return Err(ApiError::bad_request(format!(
+            "bad request error level input: {level}"
+        )));
+    }
+    if permissions.is_empty() || permissions.iter().any(Value::is_null) {
+        return Err(ApiError::bad_request("bad request empty permission"));
+    }
+    for perm in permissions {
+        let access = perm["access"].as_array();
+        if access.is_none_or(|a| a.is_empty() || a.iter().any(Value::is_null)) {
+            return Err(ApiError::bad_request("bad request empty access"));
+        }
+    }
+    if level == "project" && permissions.len() > 1 {
+        return Err(ApiError::bad_request("bad request permission"));
+    }
+    for perm in permissions {
+        let kind = perm["kind"].as_str().unwrap_or_default();
+        if kind != "system" && kind != "project" {
+            return Err(ApiError::bad_request(format!(
+                "bad request permission level: {kind}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Harbor's `Robot` as an update body.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RobotUpdate {
+    /// The full name (`robot$ci`); it cannot change.
+    pub name: Option<String>,
+    /// Replaces the description.
+    pub description: Option<String>,
+    /// `system` or `project`; it cannot change.
+    pub level: Option<String>,
+    /// Replaces the disabled flag.
+    pub disable: Option<bool>,
+    /// Days; absent keeps the current duration.
+    pub duration: Option<i64>,
+    /// Replaces the permissions.
+    pub permissions: Option<Vec<Value>>,
+}
+
 /// Checks a create request as Harbor's robot handler does (`src/server/v2.0/handler/robot.go`,
 /// `validateName` and `validate`): every refusal is a 400.
 fn check_create(req: &RobotCreate) -> ApiResult<(String, String, i64, Vec<Value>)> {
@@ -100,38 +153,9 @@ fn check_create(req: &RobotCreate) -> ApiResult<(String, String, i64, Vec<Value>
     }
     // An absent duration is Go's zero, which Harbor refuses.
     let duration = req.duration.unwrap_or(0);
-    if duration != -1 && !(duration > 0 && duration < i64::from(i32::MAX)) {
-        return Err(ApiError::bad_request(format!(
-            "bad request error duration input: {duration}, duration must be either -1(Never) or a positive integer"
-        )));
-    }
     let level = req.level.clone().unwrap_or_default();
-    if level != "system" && level != "project" {
-        return Err(ApiError::bad_request(format!(
-            "bad request error level input: {level}"
-        )));
-    }
     let permissions = req.permissions.clone().unwrap_or_default();
-    if permissions.is_empty() || permissions.iter().any(Value::is_null) {
-        return Err(ApiError::bad_request("bad request empty permission"));
-    }
-    for perm in &permissions {
-        let access = perm["access"].as_array();
-        if access.is_none_or(|a| a.is_empty() || a.iter().any(Value::is_null)) {
-            return Err(ApiError::bad_request("bad request empty access"));
-        }
-    }
-    if level == "project" && permissions.len() > 1 {
-        return Err(ApiError::bad_request("bad request permission"));
-    }
-    for perm in &permissions {
-        let kind = perm["kind"].as_str().unwrap_or_default();
-        if kind != "system" && kind != "project" {
-            return Err(ApiError::bad_request(format!(
-                "bad request permission level: {kind}"
-            )));
-        }
-    }
+    validate(duration, &level, &permissions)?;
     Ok((name, level, duration, permissions))
 }
 
@@ -191,6 +215,53 @@ impl SimState {
             },
         );
         Ok((id, name, secret, expires_at))
+    }
+
+    /// Updates a robot as Harbor does (`updateV2Robot`): the same checks as a create, then the
+    /// level, the full name and a project robot's project must stay; the description and the
+    /// disabled flag are replaced, the permissions when some are sent.
+    pub fn update_robot(&mut self, id: i64, req: RobotUpdate) -> ApiResult<()> {
+        let robot = self
+            .robots
+            .get(&id)
+            .ok_or_else(|| ApiError::not_found(format!("robot {id} not found")))?;
+        let duration = req.duration.unwrap_or(robot.duration);
+        let level = req.level.clone().unwrap_or_default();
+        let permissions = req.permissions.clone().unwrap_or_default();
+        validate(duration, &level, &permissions)?;
+        if let Some(project) = robot.project_id {
+            let namespace = permissions[0]["namespace"].as_str().unwrap_or_default();
+            if self.project_id(namespace, false)? != project {
+                return Err(ApiError::bad_request(
+                    "cannot update the project id of robot",
+                ));
+            }
+        }
+        if level != robot.level || req.name.as_deref() != Some(robot.name.as_str()) {
+            return Err(ApiError::bad_request(
+                "cannot update the level or name of robot",
+            ));
+        }
+        let robot = self.robot_mut(id)?;
+        if duration != robot.duration {
+            robot.duration = duration;
+            robot.expires_at = if duration == -1 {
+                -1
+            } else {
+                let created = humantime::parse_rfc3339(&robot.creation_time)
+                    .ok()
+                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_secs() as i64);
+                created + duration * 86_400
+            };
+        }
+        robot.description = req.description.unwrap_or_default();
+        robot.disable = req.disable.unwrap_or(false);
+        if !permissions.is_empty() {
+            robot.permissions = Value::Array(permissions);
+        }
+        robot.update_time = now();
+        Ok(())
     }
 
     /// A robot by id.

@@ -226,6 +226,16 @@ fn rank(severity: &str) -> usize {
     SEVERITIES.iter().position(|s| *s == severity).unwrap_or(0)
 }
 
+/// The uuid of an artifact's vulnerability report.
+pub fn report_id(artifact_id: i64) -> String {
+    format!("{artifact_id:08x}-0000-4000-8000-{artifact_id:012x}")
+}
+
+/// The uuid of an artifact's SBOM report.
+pub fn sbom_report_id(artifact_id: i64) -> String {
+    format!("{artifact_id:08x}-0000-4000-9000-{artifact_id:012x}")
+}
+
 /// The CVEs of an image of repository `repo` (`library/nginx`), older than the newest or not.
 pub fn findings(repo: &str, newest: bool) -> Vec<Cve> {
     let family = repo.rsplit('/').next().unwrap_or(repo);
@@ -326,7 +336,7 @@ impl SimState {
         }
         let fixable = cves.iter().filter(|c| !c.fix_version.is_empty()).count();
         json!({ REPORT_MIME: {
-            "report_id": format!("{:08x}-0000-4000-8000-{:012x}", a.id, a.id),
+            "report_id": report_id(a.id),
             "scan_status": "Success",
             "severity": overall_severity(&cves),
             "duration": 3,
@@ -347,7 +357,7 @@ impl SimState {
             "end_time": a.scanned_at,
             "scan_status": "Success",
             "sbom_digest": sbom_digest,
-            "report_id": format!("{:08x}-0000-4000-9000-{:012x}", a.id, a.id),
+            "report_id": sbom_report_id(a.id),
             "duration": 2,
             "scanner": self.scanner_of(a.project_id),
         }))
