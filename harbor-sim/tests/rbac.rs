@@ -708,3 +708,38 @@ async fn statistics_and_summaries_show_what_the_caller_may_see() {
     assert!(summary.get("quota").is_none(), "{summary}");
     assert_eq!(summary["repo_count"], 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_robot_creates_robots_only_within_its_own_access() {
+    let admin = Caller::new("admin").await;
+    let (status, maker) = admin
+        .send(
+            Method::POST,
+            "/robots",
+            Some(&json!({"name": "maker", "level": "system", "duration": -1, "permissions": [
+                {"kind": "system", "namespace": "/", "access": [{"resource": "robot", "action": "create"}]},
+                {"kind": "project", "namespace": "*", "access": [{"resource": "repository", "action": "pull"}]},
+            ]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{maker}");
+    let client = Client::new();
+    let as_maker = |body: Value| {
+        client
+            .post(format!("{}/robots", admin.sim.api_url()))
+            .basic_auth("robot$maker", maker["secret"].as_str())
+            .json(&body)
+            .send()
+    };
+    let robot = |name: &str, action: &str| {
+        json!({"name": name, "level": "system", "duration": -1, "permissions": [
+            {"kind": "project", "namespace": "library", "access": [{"resource": "repository", "action": action}]},
+        ]})
+    };
+    let narrower = as_maker(robot("pull-library", "pull")).await.unwrap();
+    assert_eq!(narrower.status(), 201);
+    let wider = as_maker(robot("push-library", "push")).await.unwrap();
+    assert_eq!(wider.status(), 403);
+    let body: Value = wider.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "DENIED", "{body}");
+}
