@@ -267,7 +267,9 @@ fn matrix() -> Vec<Row> {
             "create a registry",
             M::POST,
             "/registries",
-            Some(json!({"name": "quay", "type": "quay", "url": "https://quay.io"})),
+            Some(
+                json!({"name": "hub-mirror", "type": "docker-hub", "url": "https://hub.docker.com"}),
+            ),
             [201, 403, 403, 403, 403, 403, 403, 401, 401, 403, 403, 403],
         ),
         row(

@@ -234,7 +234,10 @@ impl SimState {
                 duration: Some(-1),
                 permissions: Some(permissions),
             };
-            self.create_robot(robot, 1)?;
+            let (id, ..) = self.create_robot(robot, 1)?;
+            // Harbor generates every robot secret; a known one comes from a refresh with a
+            // chosen secret, as for `robot$ci`.
+            self.refresh_robot_secret(id, Some(secret.into()))?;
         }
         Ok(())
     }
