@@ -745,3 +745,18 @@ async fn a_robot_creates_robots_only_within_its_own_access() {
     let body: Value = wider.json().await.unwrap();
     assert_eq!(body["errors"][0]["code"], "DENIED", "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_policies_are_checked_by_their_project() {
+    // The demo's retention policy (id 1) is scoped to library: its developer may read it
+    // (developers manage tag retention in Harbor), a user outside library may not.
+    let alice = Caller::new("alice").await;
+    assert_eq!(alice.get("/retentions/1").await.0, 200);
+    let (status, body) = Caller::new("frank").await.get("/retentions/1").await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        Caller::new("anonymous").await.get("/retentions/1").await.0,
+        401
+    );
+    assert_eq!(Caller::new("admin").await.get("/retentions/1").await.0, 200);
+}
