@@ -267,7 +267,9 @@ fn matrix() -> Vec<Row> {
             "create a registry",
             M::POST,
             "/registries",
-            Some(json!({"name": "quay", "type": "quay", "url": "https://quay.io"})),
+            Some(
+                json!({"name": "hub-mirror", "type": "docker-hub", "url": "https://hub.docker.com"}),
+            ),
             [201, 403, 403, 403, 403, 403, 403, 401, 401, 403, 403, 403],
         ),
         row(
@@ -707,4 +709,54 @@ async fn statistics_and_summaries_show_what_the_caller_may_see() {
     assert!(summary.get("guest_count").is_none(), "{summary}");
     assert!(summary.get("quota").is_none(), "{summary}");
     assert_eq!(summary["repo_count"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_robot_creates_robots_only_within_its_own_access() {
+    let admin = Caller::new("admin").await;
+    let (status, maker) = admin
+        .send(
+            Method::POST,
+            "/robots",
+            Some(&json!({"name": "maker", "level": "system", "duration": -1, "permissions": [
+                {"kind": "system", "namespace": "/", "access": [{"resource": "robot", "action": "create"}]},
+                {"kind": "project", "namespace": "*", "access": [{"resource": "repository", "action": "pull"}]},
+            ]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{maker}");
+    let client = Client::new();
+    let as_maker = |body: Value| {
+        client
+            .post(format!("{}/robots", admin.sim.api_url()))
+            .basic_auth("robot$maker", maker["secret"].as_str())
+            .json(&body)
+            .send()
+    };
+    let robot = |name: &str, action: &str| {
+        json!({"name": name, "level": "system", "duration": -1, "permissions": [
+            {"kind": "project", "namespace": "library", "access": [{"resource": "repository", "action": action}]},
+        ]})
+    };
+    let narrower = as_maker(robot("pull-library", "pull")).await.unwrap();
+    assert_eq!(narrower.status(), 201);
+    let wider = as_maker(robot("push-library", "push")).await.unwrap();
+    assert_eq!(wider.status(), 403);
+    let body: Value = wider.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "DENIED", "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_policies_are_checked_by_their_project() {
+    // The demo's retention policy (id 1) is scoped to library: its developer may read it
+    // (developers manage tag retention in Harbor), a user outside library may not.
+    let alice = Caller::new("alice").await;
+    assert_eq!(alice.get("/retentions/1").await.0, 200);
+    let (status, body) = Caller::new("frank").await.get("/retentions/1").await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        Caller::new("anonymous").await.get("/retentions/1").await.0,
+        401
+    );
+    assert_eq!(Caller::new("admin").await.get("/retentions/1").await.0, 200);
 }

@@ -77,7 +77,7 @@ pub(crate) fn security<'a>(ctx: &Ctx, state: &'a SimState) -> SecurityContext<'a
 pub(crate) fn project_seen_by(sc: &SecurityContext<'_>, s: &SimState, id: i64) -> Option<Project> {
     let mut project = s.project_view(id)?;
     let roles = sc.roles(id);
-    project.current_user_role_id = highest_role_id(&roles);
+    project.current_user_role_id = highest_role_id(roles);
     project.current_user_role_ids = roles.iter().map(|r| r.id()).collect();
     Some(project)
 }

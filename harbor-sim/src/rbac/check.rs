@@ -1,9 +1,11 @@
 //! Applies an operation's [`Rule`] to a request, before its handler runs.
 
+use axum::http::StatusCode;
 use serde_json::Value;
 
 use super::security_context::SecurityContext;
 use super::table::{ProjectCheck, ProjectFrom, Rule, rule};
+use crate::auth::Identity;
 use crate::context::Ctx;
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
@@ -20,7 +22,7 @@ pub fn authorize(ctx: &Ctx, state: &SimState) -> ApiResult<()> {
         Rule::Open => Ok(()),
         Rule::Authenticated => sc.require_authenticated(),
         Rule::SolutionUser => Err(ApiError::new(
-            axum::http::StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
             "UNAUTHORIZED",
             "only internal service is allowed to call this API",
         )),
@@ -112,13 +114,33 @@ pub fn authorize(ctx: &Ctx, state: &SimState) -> ApiResult<()> {
         }
         Rule::CreateRobot => {
             let b = body(ctx).unwrap_or_default();
-            // The simulator's robots default to system level, as its handler does.
-            match b["level"].as_str().unwrap_or("system") {
-                "project" => {
-                    let namespace = b["permissions"][0]["namespace"].as_str().unwrap_or("");
-                    sc.require_project(by_name_or_id(state, namespace), "robot", "create")
+            let permissions = b["permissions"].as_array().cloned().unwrap_or_default();
+            // Harbor validates the level and the permissions (400) before checking access.
+            match (b["level"].as_str(), permissions.is_empty()) {
+                (Some("system"), false) => sc.require_system("robot", "create")?,
+                (Some("project"), false) => {
+                    let namespace = permissions[0]["namespace"].as_str().unwrap_or("");
+                    sc.require_project(by_name_or_id(state, namespace), "robot", "create")?
                 }
-                _ => sc.require_system("robot", "create"),
+                _ => return Ok(()),
+            }
+            match &ctx.identity {
+                Identity::Robot { id, name } => {
+                    let creator = state.robots.get(id).map(|r| &r.permissions);
+                    if creator.is_some_and(|c| within(&permissions, c)) {
+                        Ok(())
+                    } else {
+                        Err(ApiError::new(
+                            StatusCode::FORBIDDEN,
+                            "DENIED",
+                            format!(
+                                "permission scope is invalid. It must be equal to or more \
+                                 restrictive than the creator robot's permissions: {name}"
+                            ),
+                        ))
+                    }
+                }
+                _ => Ok(()),
             }
         }
         Rule::ListRobots => {
@@ -190,6 +212,11 @@ fn project_check(
     if check.authenticated_first {
         sc.require_authenticated()?;
     }
+    if sc.is_sysadmin() && !check.lookup_first {
+        // Administrators pass whether or not the project exists (the handler answers 404):
+        // no need to look it up twice on the hot path.
+        return Ok(());
+    }
     let (key, raw) = match check.from {
         ProjectFrom::NameOrId => ("project_name_or_id", ctx.path("project_name_or_id")),
         ProjectFrom::Name => ("project_name", ctx.path("project_name")),
@@ -257,6 +284,41 @@ fn retention_scope(state: &SimState, id: i64) -> Option<(String, i64)> {
     let doc = state.collections.get("/api/v2.0/retentions")?.get(&id)?;
     let level = doc["scope"]["level"].as_str()?.to_owned();
     Some((level, doc["scope"]["ref"].as_i64().unwrap_or_default()))
+}
+
+/// Whether every permission a robot asks for is within its creator robot's: the same kind and
+/// namespace (or the creator's `*`), and each access entry one the creator has.
+fn within(creating: &[Value], creator: &Value) -> bool {
+    let creator = creator.as_array().map(Vec::as_slice).unwrap_or_default();
+    let key = |p: &Value| (p["kind"].clone(), p["namespace"].clone());
+    let access_key = |a: &Value| {
+        let text = |k: &str| a[k].as_str().unwrap_or_default().to_owned();
+        (text("resource"), text("action"), text("effect"))
+    };
+    creating.iter().all(|wanted| {
+        let (kind, namespace) = key(wanted);
+        let held = creator
+            .iter()
+            .find(|c| key(c) == (kind.clone(), namespace.clone()))
+            .or_else(|| {
+                creator
+                    .iter()
+                    .find(|c| key(c) == (kind.clone(), "*".into()))
+            });
+        held.is_some_and(|held| {
+            let held: Vec<_> = held["access"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(access_key)
+                .collect();
+            wanted["access"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .all(|a| held.contains(&access_key(a)))
+        })
+    })
 }
 
 fn body(ctx: &Ctx) -> Option<Value> {

@@ -8,6 +8,8 @@
 //!   robot's entries act on its own project only, and `push` brings `pull` with it;
 //! - anonymous (no, malformed or wrong credentials): the public-project policies only.
 
+use std::collections::HashMap;
+
 use super::policy::{RobotPolicy, Target, robot_policies};
 use super::roles::{PUBLIC_PROJECT, ProjectRole, grants_allow};
 use crate::auth::Identity;
@@ -28,6 +30,8 @@ enum Subject {
         id: i64,
         name: String,
         sysadmin: bool,
+        /// Its roles, by project: gathered once, since lists ask for every project.
+        roles: HashMap<i64, Vec<ProjectRole>>,
     },
     Robot {
         name: String,
@@ -49,11 +53,23 @@ impl<'a> SecurityContext<'a> {
                 id,
                 username,
                 sysadmin,
-            } => Subject::User {
-                id: *id,
-                name: username.clone(),
-                sysadmin: *sysadmin,
-            },
+            } => {
+                let mut roles: HashMap<i64, Vec<ProjectRole>> = HashMap::new();
+                for m in state.members.values() {
+                    if m.entity_type == "u"
+                        && m.entity_id == *id
+                        && let Some(role) = ProjectRole::from_id(m.role_id)
+                    {
+                        roles.entry(m.project_id).or_default().push(role);
+                    }
+                }
+                Subject::User {
+                    id: *id,
+                    name: username.clone(),
+                    sysadmin: *sysadmin,
+                    roles,
+                }
+            }
             Identity::Robot { id, .. } => match state.robots.get(id) {
                 None => Subject::Anonymous,
                 Some(robot) => {
@@ -121,16 +137,11 @@ impl<'a> SecurityContext<'a> {
     }
 
     /// The caller's roles in a project (only local users are members).
-    pub fn roles(&self, project_id: i64) -> Vec<ProjectRole> {
-        let Some(user) = self.user_id() else {
-            return Vec::new();
-        };
-        self.state
-            .members
-            .values()
-            .filter(|m| m.project_id == project_id && m.entity_type == "u" && m.entity_id == user)
-            .filter_map(|m| ProjectRole::from_id(m.role_id))
-            .collect()
+    pub fn roles(&self, project_id: i64) -> &[ProjectRole] {
+        match &self.subject {
+            Subject::User { roles, .. } => roles.get(&project_id).map_or(&[], Vec::as_slice),
+            _ => &[],
+        }
     }
 
     /// Whether the caller may do `action` on `target`, as Harbor's evaluators decide.

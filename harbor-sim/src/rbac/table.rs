@@ -76,7 +76,9 @@ pub enum Rule {
         /// The action on `robot`.
         action: &'static str,
     },
-    /// `CreateRobot`: the body's level (and first namespace) decides.
+    /// `CreateRobot`: the body's level (and first namespace) decides, after Harbor's own
+    /// validation of level and permissions; a robot may only create robots within its own
+    /// access list.
     CreateRobot,
     /// `ListRobot`: `q=Level=project,ProjectID=N` needs that project's permission, otherwise
     /// the system one.

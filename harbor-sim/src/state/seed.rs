@@ -195,47 +195,51 @@ impl SimState {
                 .map(|(resource, action)| json!({"resource": resource, "action": action}))
                 .collect::<Vec<_>>()
         };
-        let robot = self.create_robot(
-            RobotCreate {
-                name: Some("puller".into()),
-                description: Some("pulls demo images, nothing more".into()),
+        let puller = vec![
+            json!({"kind": "project", "namespace": "demo", "access": access(&[
+                ("repository", "list"), ("repository", "read"), ("repository", "pull"),
+                ("artifact", "list"), ("artifact", "read"), ("tag", "list"),
+            ])}),
+        ];
+        let registry_reader = vec![
+            json!({"kind": "system", "namespace": "/", "access": access(&[
+                ("registry", "list"), ("registry", "read"),
+                ("replication-policy", "list"), ("replication-policy", "read"),
+            ])}),
+            json!({"kind": "project", "namespace": "library", "access": access(&[
+                ("repository", "list"), ("repository", "pull"),
+            ])}),
+        ];
+        for (name, description, secret, level, permissions) in [
+            (
+                "puller",
+                "pulls demo images, nothing more",
+                SEED_PULL_ROBOT_SECRET,
+                "project",
+                puller,
+            ),
+            (
+                "registry-reader",
+                "reads registries and pulls from library",
+                SEED_SYSTEM_ROBOT_SECRET,
+                "system",
+                registry_reader,
+            ),
+        ] {
+            let robot = RobotCreate {
+                name: Some(name.into()),
+                description: Some(description.into()),
                 secret: None,
-                level: Some("project".into()),
+                level: Some(level.into()),
                 disable: Some(false),
                 duration: Some(-1),
-                permissions: Some(vec![
-                    json!({"kind": "project", "namespace": "demo", "access": access(&[
-                        ("repository", "list"), ("repository", "read"), ("repository", "pull"),
-                        ("artifact", "list"), ("artifact", "read"), ("tag", "list"),
-                    ])}),
-                ]),
-            },
-            1,
-        )?;
-        // Harbor generates every secret; the demo account's is set as `RefreshSec` would.
-        self.refresh_robot_secret(robot.0, Some(SEED_PULL_ROBOT_SECRET.into()))?;
-        let robot = self.create_robot(
-            RobotCreate {
-                name: Some("registry-reader".into()),
-                description: Some("reads registries and pulls from library".into()),
-                secret: None,
-                level: Some("system".into()),
-                disable: Some(false),
-                duration: Some(-1),
-                permissions: Some(vec![
-                    json!({"kind": "system", "namespace": "/", "access": access(&[
-                        ("registry", "list"), ("registry", "read"),
-                        ("replication-policy", "list"), ("replication-policy", "read"),
-                    ])}),
-                    json!({"kind": "project", "namespace": "library", "access": access(&[
-                        ("repository", "list"), ("repository", "pull"),
-                    ])}),
-                ]),
-            },
-            1,
-        )?;
-        // Harbor generates every secret; the demo account's is set as `RefreshSec` would.
-        self.refresh_robot_secret(robot.0, Some(SEED_SYSTEM_ROBOT_SECRET.into()))?;
+                permissions: Some(permissions),
+            };
+            let (id, ..) = self.create_robot(robot, 1)?;
+            // Harbor generates every robot secret; a known one comes from a refresh with a
+            // chosen secret, as for `robot$ci`.
+            self.refresh_robot_secret(id, Some(secret.into()))?;
+        }
         Ok(())
     }
 }
