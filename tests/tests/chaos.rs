@@ -293,7 +293,7 @@ impl Task {
                 m.exists = Known::Yes;
                 m.created = true;
             }
-            Err(Error::Status(s)) if s.status == 404 => m.exists = Known::No,
+            Err(Error::Status(s)) if s.status() == 404 => m.exists = Known::No,
             Err(e) if classified(&e) => {}
             Err(e) => self.unexpected("getProject", &e),
         }
@@ -329,13 +329,13 @@ impl Task {
             (Ok(_), Known::No) => self
                 .problems
                 .push(format!("{name} exists though its delete succeeded")),
-            (Err(Error::Status(s)), Known::Yes) if s.status == 404 => self
+            (Err(Error::Status(s)), Known::Yes) if s.status() == 404 => self
                 .problems
                 .push(format!("{name} is missing though its create succeeded")),
-            (Err(Error::Status(s)), Known::Unknown) if s.status == 404 => {
+            (Err(Error::Status(s)), Known::Unknown) if s.status() == 404 => {
                 self.mark(&name, Known::No)
             }
-            (Err(Error::Status(s)), Known::No) if s.status == 404 => {}
+            (Err(Error::Status(s)), Known::No) if s.status() == 404 => {}
             (Err(e), _) if classified(&e) => {}
             (Err(e), _) => self.unexpected("getProject", &e),
         }
@@ -431,7 +431,7 @@ impl Task {
         match result {
             Ok(()) => self.mark(&name, Known::No),
             // An earlier attempt of this call was applied, then failed: a retry finds it gone.
-            Err(Error::Status(s)) if s.status == 404 => self.mark(&name, Known::No),
+            Err(Error::Status(s)) if s.status() == 404 => self.mark(&name, Known::No),
             Err(e) if classified(&e) => {
                 self.figures
                     .ambiguous_writes
