@@ -122,7 +122,7 @@ struct Model {
 /// Whether an error is one the chaos can legitimately produce.
 fn classified(e: &Error) -> bool {
     match e {
-        Error::Status(s) => FAULT_STATUSES.contains(&s.status) || s.status == 504,
+        Error::Status(s) => FAULT_STATUSES.contains(&s.status()) || s.status() == 504,
         Error::Network(_) | Error::Timeout(_) => true,
         _ => false,
     }
