@@ -41,6 +41,8 @@
 //! | [`models`] | one serde type per spec definition (generated) |
 //! | [`operations`] | the operation table (generated entries) |
 //! | [`methods`] | params structs of the generated methods |
+//! | [`vulnerability`] | typed scanner reports, artifacts with reports as a stream, summaries |
+//! | [`raw`] | raw answers of any call ([`capture_raw`]) |
 
 pub mod auth;
 pub mod client;
@@ -54,6 +56,7 @@ mod project_ref;
 pub mod raw;
 pub mod settings;
 mod timestamp;
+pub mod vulnerability;
 
 pub use auth::Credentials;
 pub use client::{HarborClient, HarborClientBuilder, Identity};

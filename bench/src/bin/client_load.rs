@@ -120,6 +120,8 @@ async fn raw_get(
             .header(AUTHORIZATION, auth.clone())
             .header("x-request-id", &request_id)
             .header(ACCEPT, ACCEPT_JSON)
+            // What harbor-client sends with a project name (and any correct client must).
+            .header("x-is-resource-name", "true")
             .send()
             .await;
         let error = match sent {

@@ -39,7 +39,10 @@ impl Call<'_> {
             Some(url) => url.path().to_owned(),
             None => req.path.clone(),
         });
-        let result = self.exchange(req).await;
+        // On the heap: reqwest's in-flight state is most of an attempt's future, and every
+        // generated method's future (and every caller's) would otherwise carry it inline and
+        // move it when built and wrapped.
+        let result = Box::pin(self.exchange(req)).await;
         if let Some(path) = path {
             let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
             match &result {
