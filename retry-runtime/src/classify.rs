@@ -46,6 +46,32 @@ impl<E: ?Sized> ErrorClass<E> for E {
     }
 }
 
+/// One error class, as [`RetrySettingsBuilder::exception`](crate::RetrySettingsBuilder::exception)
+/// takes it: every [`ErrorClass`]. Its own diagnostic points a tuple of classes, the commonest
+/// mistake there, to `exceptions::<(A, B)>()`. Sealed: implemented through `ErrorClass` only.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an error class of `{E}`",
+    label = "not one error class of `{E}`",
+    note = "for a tuple of classes `(A, B)` (retry an error of any of them), call `.exceptions::<{Self}>()` instead of `.exception`",
+    note = "for one class, implement `retry_runtime::ErrorClass<{E}>` for `{Self}` to say which `{E}` values belong to it"
+)]
+pub trait SingleClass<E: ?Sized>: sealed::Sealed<E> {
+    /// Whether `error` belongs to this class.
+    fn is_instance_of(error: &E) -> bool;
+}
+
+impl<E: ?Sized, C: ErrorClass<E> + ?Sized> SingleClass<E> for C {
+    #[inline]
+    fn is_instance_of(error: &E) -> bool {
+        C::is_instance(error)
+    }
+}
+
+mod sealed {
+    pub trait Sealed<E: ?Sized> {}
+    impl<E: ?Sized, C: super::ErrorClass<E> + ?Sized> Sealed<E> for C {}
+}
+
 /// A predicate on errors used by the engine for `exception` and `giveup`.
 ///
 /// Implemented for every `Fn(&E) -> bool` and for the two constant predicates

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::budget::RetryBudget;
-use crate::classify::{ClassList, ErrorClass};
+use crate::classify::{ClassList, SingleClass};
 use crate::details::Details;
 use crate::engine::{Rules, ValueFilter};
 use crate::hooks::LogConfig;
@@ -239,9 +239,10 @@ impl<E: 'static> RetrySettingsBuilder<E> {
         self
     }
 
-    /// Adds an error class to retry (any-of; with none, every error is retried).
-    pub fn exception<C: ErrorClass<E> + ?Sized + 'static>(mut self) -> Self {
-        self.inner.exception.push(Arc::new(C::is_instance));
+    /// Adds an error class to retry (any-of; with none, every error is retried). For a tuple
+    /// of classes, use [`exceptions`](Self::exceptions).
+    pub fn exception<C: SingleClass<E> + ?Sized + 'static>(mut self) -> Self {
+        self.inner.exception.push(Arc::new(C::is_instance_of));
         self
     }
 
