@@ -114,8 +114,7 @@ impl<E> ErrorFilter<E> for NoError {
 /// `(InternalServerError, MethodNotAllowed)`. One class is written as a 1-tuple `(A,)`.
 ///
 /// ```
-/// use retry_runtime::ErrorClass;
-/// use retry_runtime::classify::ClassList;
+/// use retry_runtime::{ErrorClass, RetrySettings};
 ///
 /// #[derive(Debug)]
 /// struct Status(u16);
@@ -128,10 +127,13 @@ impl<E> ErrorFilter<E> for NoError {
 ///     fn is_instance(e: &Status) -> bool { e.0 == 429 }
 /// }
 ///
-/// type Retried = (ServerError, TooManyRequests);
-/// assert!(<Retried as ClassList<Status>>::contains(&Status(429)));
-/// assert!(<Retried as ClassList<Status>>::contains(&Status(503)));
-/// assert!(!<Retried as ClassList<Status>>::contains(&Status(404)));
+/// let settings = RetrySettings::<Status>::builder()
+///     .exceptions::<(ServerError, TooManyRequests)>()
+///     .build()
+///     .unwrap();
+/// assert!(settings.catches(&Status(429)));
+/// assert!(settings.catches(&Status(503)));
+/// assert!(!settings.catches(&Status(404)));
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a tuple of error classes of `{E}`",
