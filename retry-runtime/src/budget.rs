@@ -6,7 +6,7 @@
 //! - every call **deposits** `ratio` tokens when it starts (Finagle's `percentCanRetry`);
 //! - every retry **withdraws** `retry_cost` tokens (1 by default) before its wait; when the
 //!   balance is short, the retry is refused and the call gives up with its last error, the
-//!   reason being [`GiveUpReason::BudgetExhausted`](crate::details::GiveUpReason) in
+//!   reason being [`GiveUpReason::BudgetExhausted`](crate::GiveUpReason) in
 //!   [`Details::reason`](crate::Details::reason) and in the default log line;
 //! - a call that **succeeds after retrying** returns the cost of its last retry (AWS), so
 //!   retries that work are not held against a recovering service;

@@ -46,6 +46,32 @@ impl<E: ?Sized> ErrorClass<E> for E {
     }
 }
 
+/// One error class, as [`RetrySettingsBuilder::exception`](crate::RetrySettingsBuilder::exception)
+/// takes it: every [`ErrorClass`]. Its own diagnostic points a tuple of classes, the commonest
+/// mistake there, to `exceptions::<(A, B)>()`. Sealed: implemented through `ErrorClass` only.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an error class of `{E}`",
+    label = "not one error class of `{E}`",
+    note = "for a tuple of classes `(A, B)` (retry an error of any of them), call `.exceptions::<{Self}>()` instead of `.exception`",
+    note = "for one class, implement `retry_runtime::ErrorClass<{E}>` for `{Self}` to say which `{E}` values belong to it"
+)]
+pub trait SingleClass<E: ?Sized>: sealed::Sealed<E> {
+    /// Whether `error` belongs to this class.
+    fn is_instance_of(error: &E) -> bool;
+}
+
+impl<E: ?Sized, C: ErrorClass<E> + ?Sized> SingleClass<E> for C {
+    #[inline]
+    fn is_instance_of(error: &E) -> bool {
+        C::is_instance(error)
+    }
+}
+
+mod sealed {
+    pub trait Sealed<E: ?Sized> {}
+    impl<E: ?Sized, C: super::ErrorClass<E> + ?Sized> Sealed<E> for C {}
+}
+
 /// A predicate on errors used by the engine for `exception` and `giveup`.
 ///
 /// Implemented for every `Fn(&E) -> bool` and for the two constant predicates
@@ -88,8 +114,7 @@ impl<E> ErrorFilter<E> for NoError {
 /// `(InternalServerError, MethodNotAllowed)`. One class is written as a 1-tuple `(A,)`.
 ///
 /// ```
-/// use retry_runtime::ErrorClass;
-/// use retry_runtime::classify::ClassList;
+/// use retry_runtime::{ErrorClass, RetrySettings};
 ///
 /// #[derive(Debug)]
 /// struct Status(u16);
@@ -102,10 +127,13 @@ impl<E> ErrorFilter<E> for NoError {
 ///     fn is_instance(e: &Status) -> bool { e.0 == 429 }
 /// }
 ///
-/// type Retried = (ServerError, TooManyRequests);
-/// assert!(<Retried as ClassList<Status>>::contains(&Status(429)));
-/// assert!(<Retried as ClassList<Status>>::contains(&Status(503)));
-/// assert!(!<Retried as ClassList<Status>>::contains(&Status(404)));
+/// let settings = RetrySettings::<Status>::builder()
+///     .exceptions::<(ServerError, TooManyRequests)>()
+///     .build()
+///     .unwrap();
+/// assert!(settings.catches(&Status(429)));
+/// assert!(settings.catches(&Status(503)));
+/// assert!(!settings.catches(&Status(404)));
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a tuple of error classes of `{E}`",

@@ -68,7 +68,7 @@ impl<'a, E> Details<'a, E> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use retry_runtime::{Details, Outcome, details::GiveUpReason};
+    /// use retry_runtime::{Details, GiveUpReason, Outcome};
     ///
     /// let details = Details::<()>::new("demo::op", &[], 3, Duration::ZERO, None, Outcome::Success)
     ///     .with_reason(GiveUpReason::BudgetExhausted);
@@ -122,7 +122,7 @@ impl<E: fmt::Debug> fmt::Debug for Details<'_, E> {
 /// asked last so that no token is spent on a retry another rule refuses.
 ///
 /// ```
-/// use retry_runtime::details::GiveUpReason;
+/// use retry_runtime::GiveUpReason;
 /// assert_eq!(GiveUpReason::BudgetExhausted.to_string(), "retry budget exhausted");
 /// assert_eq!(GiveUpReason::MaxTries.as_str(), "max_tries reached");
 /// ```
@@ -232,7 +232,7 @@ impl fmt::Debug for Redacted {
 /// The rendering of a secret argument in [`Details::args`]: prints `<redacted>`.
 ///
 /// ```
-/// assert_eq!(format!("{:?}", retry_runtime::details::REDACTED), "<redacted>");
+/// assert_eq!(format!("{:?}", retry_runtime::__private::REDACTED), "<redacted>");
 /// ```
 pub const REDACTED: &dyn fmt::Debug = &Redacted;
 

@@ -44,7 +44,7 @@ pub fn seed(seed: u64) {
 
 /// A uniform random number in `[0, 1)` from this thread's source (seeded from the OS on first
 /// use unless [`seed`] was called).
-pub fn random_unit() -> f64 {
+pub(crate) fn random_unit() -> f64 {
     SOURCE.with(|source| {
         let mut source = source.borrow_mut();
         let rng = source.get_or_insert_with(|| {
@@ -150,6 +150,7 @@ pub fn no_jitter(wait: Duration) -> Duration {
 /// The default jitter as a zero-sized value ([`full_jitter`]), so the default policy stores no
 /// fn pointer.
 #[derive(Debug, Clone, Copy, Default)]
+#[doc(hidden)]
 pub struct FullJitter;
 
 impl Jitter for FullJitter {

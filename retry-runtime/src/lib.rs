@@ -61,7 +61,7 @@
 //!   holds is retried like an error; on give-up the last value is returned.
 //! - A shared [`RetryBudget`] (off by default) caps retries across calls: each call deposits a
 //!   fraction of a retry, each retry withdraws one, and when the bucket is empty the call gives
-//!   up with [`GiveUpReason::BudgetExhausted`](details::GiveUpReason) in `Details` and the log.
+//!   up with [`GiveUpReason::BudgetExhausted`](GiveUpReason) in `Details` and the log.
 //! - Hooks run in order, after the default `tracing` handler (backoff at INFO, give-up at
 //!   ERROR; levels configurable; it can be switched off).
 //! - Better: `elapsed` is read on a monotonic clock, after the attempt, so no sleep ends past
@@ -70,29 +70,39 @@
 //!   hook needs it; waits saturate at [`wait::MAX_WAIT`] instead of overflowing; `max_tries = 0`
 //!   and a negative or NaN `max_time` are validation errors in [`RetrySettings`].
 //!
+//! # What is public
+//!
+//! The root holds what a user names: the attribute, [`Policy`] and the two drivers,
+//! [`RetrySettings`] (run-time settings), what hooks receive ([`Details`]), and the traits a
+//! user implements or meets in an error message ([`ErrorClass`], [`Hook`], [`RetryOutput`],
+//! [`GiveUpValue`]). Four modules hold the building blocks a user picks from:
+//!
 //! | module | what it holds |
 //! |---|---|
-//! | [`wait`] | wait generators: `expo`, `fibo`, `constant`, `runtime`, `decay`, `from_iter` |
+//! | [`wait`] | wait generators: `expo`, `fibo`, `constant`, `runtime`, `decay`, `from_iter`, `from_fn` |
 //! | [`jitter`] | full, equal, random, decorrelated jitter and the seedable random source |
-//! | [`details`] | [`Details`], [`Outcome`], [`Arg`], redaction |
-//! | [`hooks`] | [`Hook`] and the default `tracing` handler |
-//! | [`settings`] | [`RetrySettings`], its builder and validation |
+//! | [`sleep`] | [`Sleeper`](sleep::Sleeper): tokio, blocking and fn-based sleepers, the clock |
 //! | [`budget`] | [`RetryBudget`]: a token-bucket retry quota shared by calls and clients |
-//! | [`engine`] | [`Policy`], [`Engine`](engine::Engine), [`retry_async`], [`retry_blocking`] |
-//! | [`sleep`] | [`Sleeper`](sleep::Sleeper), tokio, blocking and fn-based sleepers |
-//! | [`classify`] | [`ErrorClass`] (Python's `isinstance`), tuples of classes |
-//! | [`output`] | [`RetryOutput`], [`GiveUpValue`] |
+//!
+//! What only the `#[retry]` expansion needs lives in a hidden module with no semver promise
+//! (`docs/expansion-contract.md` is its specification); the types of a policy's rules appear
+//! in signatures but cannot be named.
 
 pub mod budget;
-pub mod classify;
-pub mod details;
-pub mod engine;
-pub mod hooks;
 pub mod jitter;
-pub mod output;
-pub mod settings;
 pub mod sleep;
 pub mod wait;
+
+mod classify;
+mod details;
+mod drive;
+mod engine;
+mod hooks;
+mod output;
+mod policy;
+mod rules;
+mod settings;
+mod step;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -101,8 +111,9 @@ pub mod __private;
 pub use budget::RetryBudget;
 pub use classify::ErrorClass;
 pub use details::{Arg, Details, GiveUpReason, Outcome};
-pub use engine::{Policy, RetryPolicy, Step, retry_async, retry_blocking};
+pub use drive::{RetryPolicy, retry_async, retry_blocking};
 pub use hooks::Hook;
 pub use output::{GiveUpValue, NoneError, RetryOutput};
+pub use policy::Policy;
 pub use retry_macros::retry;
-pub use settings::{RetrySettings, RetrySettingsBuilder, SettingsError};
+pub use settings::{RetrySettings, RetrySettingsBuilder, SettingsError, Violation};

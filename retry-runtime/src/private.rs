@@ -9,7 +9,9 @@ use core::task::Poll;
 
 pub use crate::__retry_render_arg as render_arg;
 pub use crate::details::{Arg, REDACTED};
-pub use crate::engine::{Engine, Policy, Step, policy};
+pub use crate::engine::Engine;
+pub use crate::policy::{Policy, policy};
+pub use crate::step::Step;
 
 /// The per-attempt wrapper of an async body: the identity, whose type parameter `R` tells
 /// `?` and `return` inside the `async` block what the block returns.

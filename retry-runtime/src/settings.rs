@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::budget::RetryBudget;
-use crate::classify::{ClassList, ErrorClass};
+use crate::classify::{ClassList, SingleClass};
 use crate::details::Details;
-use crate::engine::{Rules, ValueFilter};
 use crate::hooks::LogConfig;
 use crate::jitter::{Jitter, full_jitter, no_jitter};
+use crate::rules::Rules;
+use crate::step::ValueFilter;
 use crate::wait::{IntoSeconds, Last, WaitGen, expo, saturating_secs};
 
 type ErrorPredicate<E> = Arc<dyn Fn(&E) -> bool + Send + Sync>;
@@ -239,9 +240,10 @@ impl<E: 'static> RetrySettingsBuilder<E> {
         self
     }
 
-    /// Adds an error class to retry (any-of; with none, every error is retried).
-    pub fn exception<C: ErrorClass<E> + ?Sized + 'static>(mut self) -> Self {
-        self.inner.exception.push(Arc::new(C::is_instance));
+    /// Adds an error class to retry (any-of; with none, every error is retried). For a tuple
+    /// of classes, use [`exceptions`](Self::exceptions).
+    pub fn exception<C: SingleClass<E> + ?Sized + 'static>(mut self) -> Self {
+        self.inner.exception.push(Arc::new(C::is_instance_of));
         self
     }
 
@@ -406,7 +408,7 @@ impl<E: 'static> RetrySettingsBuilder<E> {
     /// A retry budget shared by every call using these settings, their clones and anything
     /// else holding a clone of `budget` (default: none). Each call deposits into it when it
     /// starts, each retry withdraws from it, and a call whose retry is refused gives up with
-    /// [`GiveUpReason::BudgetExhausted`](crate::details::GiveUpReason::BudgetExhausted).
+    /// [`GiveUpReason::BudgetExhausted`](crate::GiveUpReason::BudgetExhausted).
     ///
     /// ```
     /// use retry_runtime::{RetrySettings, budget::RetryBudget};

@@ -201,6 +201,7 @@ impl Sleeper for BlockingSleeper {
 /// The sleeper a policy uses unless told otherwise: [`TokioSleeper`] for async fns when the
 /// `tokio` feature is on (the default), `std::thread::sleep` for sync fns.
 #[derive(Debug, Clone, Copy, Default)]
+#[doc(hidden)]
 pub struct DefaultSleeper;
 
 #[cfg(feature = "tokio")]

@@ -7,8 +7,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use retry_runtime::GiveUpReason;
 use retry_runtime::budget::RetryBudget;
-use retry_runtime::details::GiveUpReason;
 use retry_runtime::{Details, Policy, RetrySettings, retry_async, retry_blocking, wait};
 
 fn budget(ratio: f64, initial: f64) -> RetryBudget {

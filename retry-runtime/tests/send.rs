@@ -36,7 +36,7 @@ fn a_non_send_error_is_not_held_across_the_sleep() {
 fn engine_and_settings_are_send_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<RetrySettings<String>>();
-    assert_send_sync::<retry_runtime::settings::RetrySettingsBuilder<String>>();
+    assert_send_sync::<retry_runtime::RetrySettingsBuilder<String>>();
     fn engine_is_send<E: Send>(_: &E) {}
     let engine = Policy::<u32, String>::new().max_time(3).start("t");
     engine_is_send(&engine);

@@ -5,7 +5,7 @@ mod support;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use retry_runtime::settings::Violation;
+use retry_runtime::Violation;
 use retry_runtime::{Policy, RetrySettings, SettingsError, retry_async, wait};
 use support::{Fail, Log, ServerFail, secs};
 use tokio::time::Instant;

@@ -1,5 +1,5 @@
 //! One handler per operation with real state, by operation id; the rest are answered by
-//! [`generic`], which still validates and answers the documented shape.
+//! `generic`, which still validates and answers the documented shape.
 
 mod artifacts;
 mod configurations;

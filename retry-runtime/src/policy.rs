@@ -1,0 +1,418 @@
+//! [`Policy`]: one call's retry configuration, a typestate builder whose setters change the
+//! type of the rule they set, and [`policy`], the entry the `#[retry]` expansion calls.
+
+use core::fmt::Debug;
+use core::marker::PhantomData;
+use std::time::Instant;
+
+use crate::budget::{BudgetSource, NoBudget};
+use crate::classify::{AnyError, NoError};
+use crate::engine::Engine;
+use crate::hooks::{Hook, LogConfig};
+use crate::jitter::{FullJitter, Jitter};
+use crate::output::RetryOutput;
+use crate::rules::{DefaultRules, PackedLog, Rules, StaticRules};
+use crate::settings::{IntoSettings, SettingsRules};
+use crate::sleep::{DefaultSleeper, Sleeper};
+use crate::step::{AcceptAll, NoSettings, OnResult, Raise, RaiseOnGiveUp, ValueFilter};
+use crate::wait::{IntoSeconds, WaitGen, expo, saturating_secs};
+
+/// One call's retry configuration: a typestate builder whose every setter is `#[inline]` and
+/// whose defaults are Python `backoff.on_exception`'s (every error retried, [`expo`] waits,
+/// [`full_jitter`](crate::jitter::full_jitter), no limit on tries or time, the default `tracing`
+/// handler on). [`Policy::start`] turns it into an [`Engine`].
+///
+/// ```
+/// use std::time::Duration;
+/// use retry_runtime::{Policy, jitter, wait};
+///
+/// let policy = Policy::<u32, std::io::Error>::new()
+///     .max_tries(3)
+///     .max_time(Duration::from_secs(10))
+///     .wait_gen(wait::constant().interval(0.1))
+///     .jitter(jitter::no_jitter);
+/// # let _ = policy;
+/// ```
+#[must_use = "a policy does nothing until started"]
+pub struct Policy<T, E, Rl = DefaultRules, M = Raise, S = DefaultSleeper, ST = NoSettings> {
+    rules: Rl,
+    mode: M,
+    sleeper: S,
+    settings: ST,
+    _types: PhantomData<fn() -> (T, E)>,
+}
+
+impl<T, E, Rl: Clone, M: Clone, S: Clone, ST: Clone> Clone for Policy<T, E, Rl, M, S, ST> {
+    fn clone(&self) -> Self {
+        Policy {
+            rules: self.rules.clone(),
+            mode: self.mode.clone(),
+            sleeper: self.sleeper.clone(),
+            settings: self.settings.clone(),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<T, E> Policy<T, E> {
+    /// A policy with the defaults.
+    pub fn new() -> Self {
+        Policy {
+            rules: StaticRules {
+                max_tries: None,
+                max_time: None,
+                log: PackedLog::pack(LogConfig::default()),
+                exception: AnyError,
+                wait: expo(),
+                jitter: FullJitter,
+                giveup: NoError,
+                predicate: AcceptAll,
+                on_success: (),
+                on_backoff: (),
+                on_giveup: (),
+                budget: NoBudget,
+            },
+            mode: Raise,
+            sleeper: DefaultSleeper,
+            settings: NoSettings,
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<T, E> Default for Policy<T, E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The policy for a fn returning `R` (what `#[retry]` starts from).
+#[inline]
+pub fn policy<R: RetryOutput>() -> Policy<R::Ok, R::Err> {
+    Policy::new()
+}
+
+/// One field of the rebuilt `StaticRules`: the new value for the field being set, the old
+/// one moved over for every other (a type-changing struct update, which `..rules` cannot do).
+macro_rules! pick_rule {
+    (exception, exception, $rules:ident, $value:expr) => {
+        $value
+    };
+    (wait, wait, $rules:ident, $value:expr) => {
+        $value
+    };
+    (jitter, jitter, $rules:ident, $value:expr) => {
+        $value
+    };
+    (giveup, giveup, $rules:ident, $value:expr) => {
+        $value
+    };
+    (predicate, predicate, $rules:ident, $value:expr) => {
+        $value
+    };
+    (on_success, on_success, $rules:ident, $value:expr) => {
+        $value
+    };
+    (on_backoff, on_backoff, $rules:ident, $value:expr) => {
+        $value
+    };
+    (on_giveup, on_giveup, $rules:ident, $value:expr) => {
+        $value
+    };
+    (budget, budget, $rules:ident, $value:expr) => {
+        $value
+    };
+    ($field:ident, $set:ident, $rules:ident, $value:expr) => {
+        $rules.$field
+    };
+}
+
+/// Rebuilds a policy with one field of its static rules replaced (and its type changed).
+/// (`macro_rules!` hygiene rules out shadowing a destructured binding, hence `pick_rule!`.)
+macro_rules! with_rule {
+    ($policy:expr, $field:ident = $value:expr) => {{
+        let Policy {
+            rules,
+            mode,
+            sleeper,
+            settings,
+            _types,
+        } = $policy;
+        Policy {
+            rules: with_rule!(@rules rules, $field = $value),
+            mode,
+            sleeper,
+            settings,
+            _types,
+        }
+    }};
+    (@rules $rules:ident, $field:ident = $value:expr) => {
+        StaticRules {
+            max_tries: pick_rule!(max_tries, $field, $rules, $value),
+            max_time: pick_rule!(max_time, $field, $rules, $value),
+            log: pick_rule!(log, $field, $rules, $value),
+            exception: pick_rule!(exception, $field, $rules, $value),
+            wait: pick_rule!(wait, $field, $rules, $value),
+            jitter: pick_rule!(jitter, $field, $rules, $value),
+            giveup: pick_rule!(giveup, $field, $rules, $value),
+            predicate: pick_rule!(predicate, $field, $rules, $value),
+            on_success: pick_rule!(on_success, $field, $rules, $value),
+            on_backoff: pick_rule!(on_backoff, $field, $rules, $value),
+            on_giveup: pick_rule!(on_giveup, $field, $rules, $value),
+            budget: pick_rule!(budget, $field, $rules, $value),
+        }
+    };
+}
+
+// The typestate setters spell out the whole policy type they return.
+#[allow(clippy::type_complexity)]
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, M, S, ST>
+    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B>, M, S, ST>
+{
+    /// The most attempts (> 0). `0` is treated as 1 with a warning (`#[retry]` rejects a
+    /// literal 0 at compile time).
+    #[inline]
+    pub fn max_tries(mut self, max_tries: u32) -> Self {
+        if max_tries == 0 {
+            tracing::warn!("retry: max_tries must be greater than 0; using 1");
+        }
+        self.rules.max_tries = Some(max_tries.max(1));
+        self
+    }
+
+    /// The longest time the call may take, in seconds or as a `Duration`: once an attempt fails
+    /// after this much time, the call gives up, and the last wait is cut to the time left.
+    /// Negative or NaN is treated as 0 with a warning.
+    #[inline]
+    pub fn max_time(mut self, max_time: impl IntoSeconds) -> Self {
+        let secs = max_time.into_seconds();
+        if secs.is_nan() || secs < 0.0 {
+            tracing::warn!(
+                secs,
+                "retry: max_time must be finite and at least 0; using 0"
+            );
+        }
+        self.rules.max_time = Some(saturating_secs(secs));
+        self
+    }
+
+    /// The errors to retry; any other error is returned at once with no hook run.
+    #[inline]
+    pub fn exception<C: Fn(&E) -> bool>(
+        self,
+        exception: C,
+    ) -> Policy<T, E, StaticRules<C, W, J, G, P, HS, HB, HG, B>, M, S, ST> {
+        with_rule!(self, exception = exception)
+    }
+
+    /// The wait generator (default [`expo`]).
+    #[inline]
+    pub fn wait_gen<W2: WaitGen<E>>(
+        self,
+        wait_gen: W2,
+    ) -> Policy<T, E, StaticRules<X, W2, J, G, P, HS, HB, HG, B>, M, S, ST> {
+        with_rule!(self, wait = wait_gen)
+    }
+
+    /// The jitter (default [`full_jitter`](crate::jitter::full_jitter)); `no_jitter` for none.
+    #[inline]
+    pub fn jitter<J2: Jitter>(
+        self,
+        jitter: J2,
+    ) -> Policy<T, E, StaticRules<X, W, J2, G, P, HS, HB, HG, B>, M, S, ST> {
+        with_rule!(self, jitter = jitter)
+    }
+
+    /// A predicate on caught errors: when it holds, the call gives up at once.
+    #[inline]
+    pub fn giveup<G2: Fn(&E) -> bool>(
+        self,
+        giveup: G2,
+    ) -> Policy<T, E, StaticRules<X, W, J, G2, P, HS, HB, HG, B>, M, S, ST> {
+        with_rule!(self, giveup = giveup)
+    }
+
+    /// Value mode (Python's `on_predicate`): retry while `predicate` holds on the `Ok` value;
+    /// on give-up the last value is returned.
+    #[inline]
+    pub fn on_result<P2: Fn(&T) -> bool>(
+        self,
+        predicate: P2,
+    ) -> Policy<T, E, StaticRules<X, W, J, G, OnResult<P2>, HS, HB, HG, B>, M, S, ST> {
+        with_rule!(self, predicate = OnResult(predicate))
+    }
+
+    /// The success hook(s); a tuple runs in order.
+    #[inline]
+    pub fn on_success<H: Hook<E>>(
+        self,
+        hook: H,
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, H, HB, HG, B>, M, S, ST> {
+        with_rule!(self, on_success = hook)
+    }
+
+    /// The backoff hook(s), run after the default handler; a tuple runs in order.
+    #[inline]
+    pub fn on_backoff<H: Hook<E>>(
+        self,
+        hook: H,
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, H, HG, B>, M, S, ST> {
+        with_rule!(self, on_backoff = hook)
+    }
+
+    /// The give-up hook(s), run after the default handler; a tuple runs in order.
+    #[inline]
+    pub fn on_giveup<H: Hook<E>>(
+        self,
+        hook: H,
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, H, B>, M, S, ST> {
+        with_rule!(self, on_giveup = hook)
+    }
+
+    /// Switches the default `tracing` handler on or off (default on).
+    #[inline]
+    pub fn logger(mut self, enabled: bool) -> Self {
+        self.rules.log.enabled = enabled;
+        self
+    }
+
+    /// The level of the default handler's backoff events (default INFO).
+    #[inline]
+    pub fn backoff_log_level(mut self, level: tracing::Level) -> Self {
+        self.rules.log.backoff_level = PackedLog::level_index(level);
+        self
+    }
+
+    /// The level of the default handler's give-up events (default ERROR).
+    #[inline]
+    pub fn giveup_log_level(mut self, level: tracing::Level) -> Self {
+        self.rules.log.giveup_level = PackedLog::level_index(level);
+        self
+    }
+
+    /// A retry budget shared with other calls (default none, which costs nothing): a
+    /// [`RetryBudget`](crate::RetryBudget), a reference to one, or an `Option` of either ([`BudgetSource`]). The
+    /// call deposits into it when it starts; each retry withdraws from it and is refused when
+    /// the bucket is short, ending the call with
+    /// [`GiveUpReason::BudgetExhausted`](crate::GiveUpReason::BudgetExhausted); a success after retries is refunded. Ignored when
+    /// run-time settings are given ([`Policy::settings`]): they carry their own budget.
+    ///
+    /// ```
+    /// use retry_runtime::{GiveUpReason, Policy, budget::RetryBudget, retry_blocking, wait};
+    /// use std::sync::Mutex;
+    ///
+    /// let budget = RetryBudget::builder().ratio(0.0).initial(2).build()?;
+    /// let reasons = Mutex::new(Vec::new());
+    /// for _ in 0..2 {
+    ///     let policy = Policy::new()
+    ///         .max_tries(3)
+    ///         .wait_gen(wait::constant().interval(0))
+    ///         .budget(&budget)
+    ///         .on_giveup(|d: &retry_runtime::Details<'_, &str>| reasons.lock().unwrap().push(d.reason));
+    ///     let _ = retry_blocking(policy, || Err::<(), _>("down"));
+    /// }
+    /// // The first call spent both tokens and reached max_tries; the second could not retry.
+    /// assert_eq!(
+    ///     *reasons.lock().unwrap(),
+    ///     [Some(GiveUpReason::MaxTries), Some(GiveUpReason::BudgetExhausted)]
+    /// );
+    /// # Ok::<(), retry_runtime::SettingsError>(())
+    /// ```
+    #[inline]
+    pub fn budget<B2: BudgetSource>(
+        self,
+        budget: B2,
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B2>, M, S, ST> {
+        with_rule!(self, budget = budget)
+    }
+}
+
+impl<T, E, Rl, M, S, ST> Policy<T, E, Rl, M, S, ST> {
+    /// Whether to return the error on give-up (default true). With `false`, the call returns
+    /// the return type's "nothing" value ([`GiveUpValue`](crate::GiveUpValue)) instead.
+    #[inline]
+    pub fn raise_on_giveup(self, raise: bool) -> Policy<T, E, Rl, RaiseOnGiveUp, S, ST> {
+        Policy {
+            rules: self.rules,
+            mode: RaiseOnGiveUp { raise },
+            sleeper: self.sleeper,
+            settings: self.settings,
+            _types: PhantomData,
+        }
+    }
+
+    /// The sleeper (default: tokio for async, `std::thread::sleep` for blocking).
+    #[inline]
+    pub fn sleeper<S2: Sleeper>(self, sleeper: S2) -> Policy<T, E, Rl, M, S2, ST> {
+        Policy {
+            rules: self.rules,
+            mode: self.mode,
+            sleeper,
+            settings: self.settings,
+            _types: PhantomData,
+        }
+    }
+
+    /// Run-time settings: when present they replace every value set on this policy except the
+    /// sleeper and the `on_result` predicate; `None` (or settings with `enabled = false`) means
+    /// a single attempt with no hook.
+    #[inline]
+    pub fn settings<I: IntoSettings<E>>(
+        self,
+        settings: I,
+    ) -> Policy<T, E, Rl, M, S, WithSettings<E>> {
+        Policy {
+            rules: self.rules,
+            mode: self.mode,
+            sleeper: self.sleeper,
+            settings: WithSettings(settings.into_settings()),
+            _types: PhantomData,
+        }
+    }
+}
+
+/// Marks a policy given run-time settings (possibly `None`).
+#[doc(hidden)]
+pub struct WithSettings<E>(pub(crate) Option<crate::RetrySettings<E>>);
+
+impl<E> Clone for WithSettings<E> {
+    fn clone(&self) -> Self {
+        WithSettings(self.0.clone())
+    }
+}
+
+impl<T, E, Rl, M, S> Policy<T, E, Rl, M, S, NoSettings>
+where
+    Rl: Rules<T, E>,
+    S: Sleeper,
+{
+    /// Starts one call of `target` (the fn's path). Reads the clock only if a time limit or a
+    /// hook needs it.
+    #[inline]
+    pub fn start(self, target: &'static str) -> Engine<T, E, Rl, M, S> {
+        Engine::new(self.rules, self.mode, self.sleeper, target, None)
+    }
+
+    /// Starts one call of `target` that began at `started`, a time read from this policy's
+    /// sleeper before the first attempt (`#[retry]`'s lazy form builds the engine after a
+    /// first attempt that failed, and keeps only the start time across it).
+    #[inline]
+    pub fn start_at(self, target: &'static str, started: Instant) -> Engine<T, E, Rl, M, S> {
+        Engine::new(self.rules, self.mode, self.sleeper, target, Some(started))
+    }
+}
+
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, M, S>
+    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B>, M, S, WithSettings<E>>
+where
+    E: Debug,
+    P: ValueFilter<T>,
+    S: Sleeper,
+{
+    /// Starts one call of `target` (the fn's path) under the run-time settings.
+    #[inline]
+    pub fn start(self, target: &'static str) -> Engine<T, E, SettingsRules<E, P>, M, S> {
+        let rules = SettingsRules::new(self.settings.0, self.rules.predicate);
+        Engine::new(rules, self.mode, self.sleeper, target, None)
+    }
+}

@@ -1,0 +1,191 @@
+//! The rules an engine applies: the policy's own values ([`StaticRules`], built by the
+//! typestate setters) or run-time settings, behind one trait ([`Rules`]).
+
+use core::fmt::Debug;
+use std::time::Duration;
+
+use crate::budget::{BudgetSource, NoBudget, RetryBudget};
+use crate::classify::{AnyError, ErrorFilter, NoError};
+use crate::details::Details;
+use crate::hooks::{Hook, LogConfig};
+use crate::jitter::{FullJitter, Jitter};
+use crate::step::{AcceptAll, ValueFilter};
+use crate::wait::{Expo, Last, WaitGen};
+
+/// What an engine needs to know to classify attempts: implemented by the policy's own values
+/// ([`StaticRules`]) and by run-time settings.
+#[doc(hidden)]
+pub trait Rules<T, E> {
+    /// False: make a single attempt and return its result as is, with no hooks.
+    fn enabled(&self) -> bool;
+    /// Whether the start time must be read (a time limit or a user hook needs it).
+    fn needs_clock(&self) -> bool;
+    /// The limit on attempts.
+    fn max_tries(&self) -> Option<u32>;
+    /// The limit on elapsed time.
+    fn max_time(&self) -> Option<Duration>;
+    /// Whether the error is in the retried classes.
+    fn catches(&self, error: &E) -> bool;
+    /// Whether the giveup predicate holds.
+    fn gives_up(&self, error: &E) -> bool;
+    /// Whether a success value must be retried (value mode).
+    fn rejects<'v>(&self, value: &'v T) -> Option<&'v dyn Debug>;
+    /// The next wait, jittered; `None` when the generator is exhausted.
+    fn next_wait(&mut self, last: Last<'_, E>) -> Option<Duration>;
+    /// Runs the success hooks.
+    fn on_success(&self, details: &Details<'_, E>);
+    /// Runs the default handler then the backoff hooks.
+    fn on_backoff(&self, details: &Details<'_, E>);
+    /// Runs the default handler then the give-up hooks.
+    fn on_giveup(&self, details: &Details<'_, E>);
+    /// Whether there are success hooks (else no `Details` is built on success).
+    fn has_success_hooks(&self) -> bool;
+    /// The effective `raise_on_giveup`, given the policy's.
+    fn raise_on_giveup(&self, declared: bool) -> bool;
+    /// The retry budget, if any.
+    fn budget(&self) -> Option<&RetryBudget>;
+}
+
+/// The default handler's configuration in 3 bytes ([`LogConfig`] holds two word-sized
+/// `Level`s): an engine lives in the caller's future across each attempt, and every word it
+/// holds is a store when a call starts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PackedLog {
+    pub(crate) enabled: bool,
+    pub(crate) backoff_level: u8,
+    pub(crate) giveup_level: u8,
+}
+
+impl PackedLog {
+    const LEVELS: [tracing::Level; 5] = [
+        tracing::Level::TRACE,
+        tracing::Level::DEBUG,
+        tracing::Level::INFO,
+        tracing::Level::WARN,
+        tracing::Level::ERROR,
+    ];
+
+    #[inline]
+    pub(crate) fn level_index(level: tracing::Level) -> u8 {
+        // Every level is in the table; position() cannot miss.
+        Self::LEVELS.iter().position(|l| *l == level).unwrap_or(2) as u8
+    }
+
+    #[inline]
+    pub(crate) fn pack(config: LogConfig) -> Self {
+        PackedLog {
+            enabled: config.enabled,
+            backoff_level: Self::level_index(config.backoff_level),
+            giveup_level: Self::level_index(config.giveup_level),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn unpack(self) -> LogConfig {
+        LogConfig {
+            enabled: self.enabled,
+            backoff_level: Self::LEVELS[usize::from(self.backoff_level) % Self::LEVELS.len()],
+            giveup_level: Self::LEVELS[usize::from(self.giveup_level) % Self::LEVELS.len()],
+        }
+    }
+}
+
+/// A policy's own values (as opposed to run-time settings).
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct StaticRules<X, W, J, G, P, HS, HB, HG, B> {
+    pub(crate) max_tries: Option<u32>,
+    pub(crate) max_time: Option<Duration>,
+    pub(crate) log: PackedLog,
+    pub(crate) exception: X,
+    pub(crate) wait: W,
+    pub(crate) jitter: J,
+    pub(crate) giveup: G,
+    pub(crate) predicate: P,
+    pub(crate) on_success: HS,
+    pub(crate) on_backoff: HB,
+    pub(crate) on_giveup: HG,
+    pub(crate) budget: B,
+}
+
+impl<T, E, X, W, J, G, P, HS, HB, HG, B> Rules<T, E> for StaticRules<X, W, J, G, P, HS, HB, HG, B>
+where
+    E: Debug,
+    X: ErrorFilter<E>,
+    W: WaitGen<E>,
+    J: Jitter,
+    G: ErrorFilter<E>,
+    P: ValueFilter<T>,
+    HS: Hook<E>,
+    HB: Hook<E>,
+    HG: Hook<E>,
+    B: BudgetSource,
+{
+    #[inline]
+    fn enabled(&self) -> bool {
+        true
+    }
+    #[inline]
+    fn needs_clock(&self) -> bool {
+        self.max_time.is_some()
+            || !self.on_success.is_noop()
+            || !self.on_backoff.is_noop()
+            || !self.on_giveup.is_noop()
+    }
+    #[inline]
+    fn max_tries(&self) -> Option<u32> {
+        self.max_tries
+    }
+    #[inline]
+    fn max_time(&self) -> Option<Duration> {
+        self.max_time
+    }
+    #[inline]
+    fn catches(&self, error: &E) -> bool {
+        self.exception.test(error)
+    }
+    #[inline]
+    fn gives_up(&self, error: &E) -> bool {
+        self.giveup.test(error)
+    }
+    #[inline]
+    fn rejects<'v>(&self, value: &'v T) -> Option<&'v dyn Debug> {
+        self.predicate.rejects(value)
+    }
+    #[inline]
+    fn next_wait(&mut self, last: Last<'_, E>) -> Option<Duration> {
+        let wait = self.wait.next_wait(last)?;
+        Some(self.jitter.jitter(wait))
+    }
+    #[inline]
+    fn on_success(&self, details: &Details<'_, E>) {
+        self.on_success.call(details);
+    }
+    #[inline]
+    fn on_backoff(&self, details: &Details<'_, E>) {
+        self.log.unpack().log_backoff(details);
+        self.on_backoff.call(details);
+    }
+    #[inline]
+    fn on_giveup(&self, details: &Details<'_, E>) {
+        self.log.unpack().log_giveup(details);
+        self.on_giveup.call(details);
+    }
+    #[inline]
+    fn has_success_hooks(&self) -> bool {
+        !self.on_success.is_noop()
+    }
+    #[inline]
+    fn raise_on_giveup(&self, declared: bool) -> bool {
+        declared
+    }
+    #[inline]
+    fn budget(&self) -> Option<&RetryBudget> {
+        self.budget.budget()
+    }
+}
+
+/// The default static rules of [`Policy`]: every error retried, expo waits, full jitter, no
+/// giveup predicate, no value predicate, no user hooks.
+pub type DefaultRules =
+    StaticRules<AnyError, Expo, FullJitter, NoError, AcceptAll, (), (), (), NoBudget>;
