@@ -46,15 +46,19 @@ async fn every_client_method_against_the_simulator() {
         .basic_auth("admin", "Harbor12345")
         .build()
         .expect("client builds");
-    let scanner = sim
-        .handle()
-        .state()
+    let state = sim.handle().state();
+    let scanner = state
         .scanners
         .keys()
         .next()
         .cloned()
         .expect("a seeded scanner");
-    let state = sim.handle().state();
+    // The vulnerability report of `library/nginx:latest`, whose log the test reads.
+    let nginx_latest = state
+        .repository_id("library", "nginx")
+        .and_then(|repo| state.artifact_id(repo, "latest"))
+        .expect("library/nginx:latest is seeded");
+    let nginx_report = harbor_sim::state::vulnerabilities::report_id(nginx_latest);
     // The seeded run of each kind of job, and its first task.
     let run = |kind: JobKind| {
         let e = state
@@ -70,6 +74,12 @@ async fn every_client_method_against_the_simulator() {
     let (webhook_run, webhook_task) = run(JobKind::Webhook);
     let (export_run, _) = run(JobKind::ScanDataExport);
     let webhook_policy = state.executions[&webhook_run].vendor_id;
+    // The job service knows each task by a job id: the retention run's first task.
+    let retention_job = state.executions[&retention_run]
+        .tasks
+        .first()
+        .expect("the seeded retention run has a task")
+        .job_id();
     sim.handle()
         .with_state(|s| s.reachability.allow("registry.example.com"));
     let mut seen = Seen::default();
@@ -161,7 +171,7 @@ async fn every_client_method_against_the_simulator() {
     seen.record(
         "get_report_log",
         client
-            .get_report_log("library", "nginx", "latest", "report-3")
+            .get_report_log("library", "nginx", "latest", &nginx_report)
             .await,
     );
     seen.record(
@@ -432,7 +442,10 @@ async fn every_client_method_against_the_simulator() {
     );
     seen.record("get_worker_pools", client.get_worker_pools().await);
     seen.record("get_workers", client.get_workers("default").await);
-    seen.record("action_get_job_log", client.action_get_job_log("1").await);
+    seen.record(
+        "action_get_job_log",
+        client.action_get_job_log(&retention_job).await,
+    );
     seen.record("get_job_queues", client.get_job_queues().await);
     seen.record(
         "get_schedules",
@@ -440,7 +453,7 @@ async fn every_client_method_against_the_simulator() {
     );
     seen.record(
         "get_schedule_paused",
-        client.get_schedule_paused("GARBAGE_COLLECTION").await,
+        client.get_schedule_paused("all").await,
     );
     seen.record("ping", client.ping().await);
     seen.record(
@@ -783,10 +796,10 @@ async fn every_client_method_against_the_simulator() {
         "create_user",
         client
             .create_user(&models::UserCreationReq {
-                username: Some("carol".into()),
-                email: Some("carol@example.com".into()),
-                password: Some("Carol12345".into()),
-                realname: Some("Carol".into()),
+                username: Some("grace".into()),
+                email: Some("grace@example.com".into()),
+                password: Some("Grace12345".into()),
+                realname: Some("Grace".into()),
                 ..Default::default()
             })
             .await,
@@ -990,7 +1003,10 @@ async fn every_client_method_against_the_simulator() {
             ))
             .await,
     );
-    seen.record("stop_running_job", client.stop_running_job("1").await);
+    seen.record(
+        "stop_running_job",
+        client.stop_running_job(&retention_job).await,
+    );
     seen.record(
         "action_pending_jobs",
         client
@@ -1133,9 +1149,18 @@ async fn every_client_method_against_the_simulator() {
     );
     seen.record("delete_registry", client.delete_registry(2).await);
     seen.record("delete_retention", client.delete_retention(1).await);
+    // Harbor refuses to delete the default scanner (the seeded one): delete the one created above.
+    let created_scanner = sim
+        .handle()
+        .state()
+        .scanners
+        .iter()
+        .find(|(_, s)| s.doc["name"] == "e2e-scanner")
+        .map(|(uuid, _)| uuid.clone())
+        .expect("the scanner this test created");
     seen.record(
         "delete_scanner",
-        client.delete_scanner(scanner.as_str()).await,
+        client.delete_scanner(created_scanner.as_str()).await,
     );
     seen.record("delete_user", client.delete_user(4).await);
     seen.record("delete_label", client.delete_label(3).await);

@@ -7,11 +7,12 @@
 //! project; `library` is public, `demo` private.
 
 use harbor_sim::{
-    RunningSimulator, SEED_PULL_ROBOT_SECRET, SEED_ROBOT_SECRET, SEED_SYSTEM_ROBOT_SECRET,
-    SEED_USER_PASSWORD, Simulator,
+    SEED_PULL_ROBOT_SECRET, SEED_ROBOT_SECRET, SEED_SYSTEM_ROBOT_SECRET, SEED_USER_PASSWORD,
 };
 use reqwest::{Client, Method};
 use serde_json::{Value, json};
+
+mod support;
 
 /// The callers of the matrix, in its column order.
 const CALLERS: [&str; 12] = [
@@ -47,7 +48,7 @@ fn credentials(who: &str) -> Option<(&'static str, &'static str)> {
 }
 
 struct Caller {
-    sim: RunningSimulator,
+    sim: support::CheckedSim,
     client: Client,
     who: &'static str,
 }
@@ -55,7 +56,7 @@ struct Caller {
 impl Caller {
     async fn new(who: &'static str) -> Self {
         Self {
-            sim: Simulator::start().await.expect("simulator starts"),
+            sim: support::start().await,
             client: Client::new(),
             who,
         }

@@ -136,8 +136,11 @@ fn summary(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         .and_then(|r| s.registries.get(&r));
     let mut summary = json!({
         "repo_count": s.repositories.values().filter(|r| r.project_id == id).count(),
-        "registry": registry,
     });
+    // Only a proxy-cache project has a registry; Harbor omits the field otherwise (omitempty).
+    if let Some(registry) = registry {
+        summary["registry"] = json!(registry);
+    }
     // Harbor fills the quota and the member counts only for callers who may see them.
     let sc = security(ctx, &s);
     if sc.can(

@@ -281,7 +281,7 @@ fn scoped_retention(
 
 /// The scope (`level`, `ref`) of a stored retention policy.
 fn retention_scope(state: &SimState, id: i64) -> Option<(String, i64)> {
-    let doc = state.collections.get("/api/v2.0/retentions")?.get(&id)?;
+    let doc = state.retentions.get(&id)?;
     let level = doc["scope"]["level"].as_str()?.to_owned();
     Some((level, doc["scope"]["ref"].as_i64().unwrap_or_default()))
 }
