@@ -134,6 +134,11 @@ impl Ctx {
             .skip(range.start)
             .take(range.len())
             .collect();
+        self.page_items(items, total, page)
+    }
+
+    /// Answers one page's `items` out of `total` matches, with `X-Total-Count` and `Link`.
+    pub fn page_items(&self, items: Vec<Value>, total: usize, page: PageRequest) -> Reply {
         let mut reply = Reply::json(StatusCode::OK, &items);
         reply.headers.push(("X-Total-Count", total.to_string()));
         if let Some(link) = page.link_header(&self.path, &self.query, total as u64) {

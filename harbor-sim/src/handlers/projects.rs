@@ -5,12 +5,12 @@ use std::sync::RwLock;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Handler, actor_id, project_seen_by, projects_seen_by, read, security, write};
+use super::{Handler, actor_id, project_seen_by, read, security, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::rbac::{Listing, Target};
-use crate::state::SimState;
 use crate::state::projects::ProjectReq;
+use crate::state::{Project, SimState};
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
@@ -53,8 +53,10 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let name = ctx.query("name");
     let owner = ctx.query("owner");
     let sc = security(ctx, &s);
-    let docs: Vec<Value> = projects_seen_by(&sc, &s, Listing::Projects)
-        .into_iter()
+    let seen = s
+        .projects
+        .values()
+        .filter(|p| sc.sees_project(p, Listing::Projects))
         .filter(|p| name.is_none_or(|n| p.name.contains(n)))
         .filter(|p| owner.is_none_or(|o| p.owner_name == o))
         .filter(|p| {
@@ -62,10 +64,19 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
                 p.metadata.get("public").map(String::as_str)
                     == Some(if want { "true" } else { "false" })
             })
-        })
-        .map(|p| json!(p))
-        .collect();
-    ctx.list(docs)
+        });
+    let view = |p: &Project| project_seen_by(&sc, &s, p.project_id).map(|v| json!(v));
+    if ctx.query("q").is_some() || ctx.query("sort").is_some() {
+        // `q` and `sort` read the documents: build every one, then filter, sort and page.
+        return ctx.list(seen.filter_map(view).collect());
+    }
+    // In id order without `q` or `sort`: count the matches, build the page's views only, so
+    // a page costs the same with 10 projects or 10,000.
+    let page = ctx.page()?;
+    let seen: Vec<&Project> = seen.collect();
+    let range = page.range(seen.len());
+    let items = seen[range].iter().filter_map(|p| view(p)).collect();
+    Ok(ctx.page_items(items, seen.len(), page))
 }
 
 fn head(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
