@@ -53,7 +53,7 @@ use proc_macro::TokenStream;
 /// | `logger` | `true`, `false` or `None`: the default `tracing` handler | on |
 /// | `backoff_log_level`, `giveup_log_level` | `"trace"` .. `"error"`, or a `tracing::Level` | INFO, ERROR |
 /// | `sleeper` | a `retry_runtime::sleep::Sleeper` (async fns: tokio by default; sync fns block) | |
-/// | `settings` | a `RetrySettings<E>`, `&RetrySettings<E>`, `Option` of one, `&Option` of one, or `None`: when present it replaces the other values; `None` means one attempt | |
+/// | `settings` | a `RetrySettings<E>`, `&RetrySettings<E>`, `Option` of one, `&Option` of one, or `None`: when present it replaces the other values; `None` means one attempt; its `raise_on_giveup(false)` returns the "nothing" value where the return type has one | |
 /// | `budget` | a shared `retry_runtime::RetryBudget` (token bucket: each call deposits, each retry withdraws; an empty bucket ends the call with `GiveUpReason::BudgetExhausted`), a `&RetryBudget`, an `Option` of one, or `None`; not with `settings` (put it on the settings) | none |
 /// | `redact` | argument names shown as `<redacted>` in `Details.args` | |
 /// | `skip` | argument names left out of `Details.args` | |

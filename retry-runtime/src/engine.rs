@@ -251,6 +251,21 @@ where
     ) -> Step<R> {
         self.step(result, args, None)
     }
+
+    /// As [`after_attempt`](Self::after_attempt), for run-time settings given to `#[retry]`
+    /// without a `raise_on_giveup` key: when the settings say `raise_on_giveup = false` and
+    /// the return type has a "nothing" value (`nothing`, found by the expansion where the
+    /// type is known), a give-up returns it; otherwise the error, as `after_attempt` does.
+    #[inline]
+    pub fn after_attempt_or_nothing<R: RetryOutput<Ok = T, Err = E>>(
+        &mut self,
+        result: R,
+        args: &[Arg<'_>],
+        nothing: Option<fn() -> R>,
+    ) -> Step<R> {
+        let raise = self.rules.raise_on_giveup(true);
+        self.step(result, args, if raise { None } else { nothing })
+    }
 }
 
 impl<T, E, Rl, S> Engine<T, E, Rl, RaiseOnGiveUp, S>

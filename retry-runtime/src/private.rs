@@ -7,6 +7,7 @@ use core::future::Future;
 use core::ops::ControlFlow;
 use core::task::Poll;
 
+pub use crate::__retry_nothing_value as nothing_value;
 pub use crate::__retry_render_arg as render_arg;
 pub use crate::details::{Arg, REDACTED};
 pub use crate::engine::Engine;
@@ -171,6 +172,62 @@ impl<T: Clone> RetryArg for T {
 #[inline(always)]
 pub fn clone_arg<T: RetryArg>(value: &T) -> T {
     value.clone_for_attempt()
+}
+
+/// The return type's "nothing" value, if it has one (autoref specialisation, see
+/// `nothing_value!`): lets run-time settings' `raise_on_giveup = false` apply to a fn whose
+/// attribute does not name `raise_on_giveup`.
+pub struct NothingProbe<R>(core::marker::PhantomData<fn() -> R>);
+
+impl<R> NothingProbe<R> {
+    /// A probe for `R`.
+    #[inline(always)]
+    pub const fn new() -> Self {
+        NothingProbe(core::marker::PhantomData)
+    }
+}
+
+impl<R> Default for NothingProbe<R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Chosen first by `nothing_value!` when `R` has a "nothing" value.
+pub trait NothingOf<R> {
+    /// `Some(R::nothing)`.
+    fn __retry_nothing(&self) -> Option<fn() -> R>;
+}
+
+impl<R: crate::GiveUpValue> NothingOf<R> for &NothingProbe<R> {
+    #[inline(always)]
+    fn __retry_nothing(&self) -> Option<fn() -> R> {
+        Some(R::nothing)
+    }
+}
+
+/// Chosen by `nothing_value!` when `R` has no "nothing" value.
+pub trait NoNothing<R> {
+    /// `None`.
+    fn __retry_nothing(&self) -> Option<fn() -> R>;
+}
+
+impl<R> NoNothing<R> for NothingProbe<R> {
+    #[inline(always)]
+    fn __retry_nothing(&self) -> Option<fn() -> R> {
+        None
+    }
+}
+
+/// `nothing_value!(R)`: `Some(R::nothing)` when `R: GiveUpValue`, else `None`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __retry_nothing_value {
+    ($output:ty) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::{NoNothing as _, NothingOf as _};
+        (&&$crate::__private::NothingProbe::<$output>::new()).__retry_nothing()
+    }};
 }
 
 /// Wraps an argument for rendering by `render_arg!` (autoref specialisation).

@@ -178,3 +178,59 @@ fn literal_none_settings() {
     assert_eq!(never_retried(&calls), Err(ApiError::Network));
     assert_eq!(calls.get(), 1);
 }
+
+// Settings' `raise_on_giveup = false` applies without the attribute naming the key: the
+// return type's "nothing" value is returned on give-up when it has one.
+#[retry(settings = settings)]
+fn lookup(settings: &RetrySettings<ApiError>, calls: &Cell<u32>) -> Result<Option<u32>, ApiError> {
+    calls.set(calls.get() + 1);
+    Err(ApiError::Status(500))
+}
+
+#[retry(settings = settings)]
+async fn delete(settings: &RetrySettings<ApiError>, calls: &Cell<u32>) -> Result<(), ApiError> {
+    calls.set(calls.get() + 1);
+    Err(ApiError::Status(503))
+}
+
+// No "nothing" value: the error is returned, whatever the settings say.
+#[retry(settings = settings)]
+fn count(settings: &RetrySettings<ApiError>, calls: &Cell<u32>) -> Result<u32, ApiError> {
+    calls.set(calls.get() + 1);
+    Err(ApiError::Status(500))
+}
+
+// A generic return type compiles, and returns the nothing value when its type has one.
+#[retry(settings = settings)]
+fn first<T: Clone>(settings: &RetrySettings<ApiError>, items: &[T]) -> Result<Option<T>, ApiError> {
+    match items.first() {
+        Some(_) => Err(ApiError::Status(500)),
+        None => Ok(None),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn settings_raise_on_giveup_applies_without_the_key() {
+    let quiet = settings(2)
+        .to_builder()
+        .raise_on_giveup(false)
+        .build()
+        .unwrap();
+    let calls = Cell::new(0);
+    assert_eq!(lookup(&quiet, &calls), Ok(None));
+    assert_eq!(calls.get(), 2);
+    calls.set(0);
+    assert_eq!(delete(&quiet, &calls).await, Ok(()));
+    assert_eq!(calls.get(), 2);
+    calls.set(0);
+    assert_eq!(count(&quiet, &calls), Err(ApiError::Status(500)));
+    assert_eq!(calls.get(), 2);
+    assert_eq!(first(&quiet, &[1u8]), Ok(None));
+
+    // The default (`raise_on_giveup = true`) returns the error.
+    let loud = settings(2);
+    calls.set(0);
+    assert_eq!(lookup(&loud, &calls), Err(ApiError::Status(500)));
+    assert_eq!(calls.get(), 2);
+    assert_eq!(first(&loud, &[1u8]), Err(ApiError::Status(500)));
+}

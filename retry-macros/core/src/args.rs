@@ -11,31 +11,6 @@ use syn::{Expr, Ident, Path, Token, Type};
 
 use crate::suggest;
 
-/// Every key the attribute understands, in the order the documentation lists them.
-pub const KEYS: &[&str] = &[
-    "max_tries",
-    "max_time",
-    "exception",
-    "wait_gen",
-    "jitter",
-    "giveup",
-    "on_success",
-    "on_backoff",
-    "on_giveup",
-    "raise_on_giveup",
-    "on_result",
-    "logger",
-    "backoff_log_level",
-    "giveup_log_level",
-    "sleeper",
-    "settings",
-    "budget",
-    "redact",
-    "skip",
-    "no_clone",
-    "crate",
-];
-
 /// Names other retry libraries use for our keys: an unknown key equal to one of these is a
 /// mistake with a known fix, not a wait generator parameter.
 const ALIASES: &[(&str, &str)] = &[
@@ -87,53 +62,83 @@ pub struct HookList {
     pub bracketed: bool,
 }
 
-/// The attribute's keys, each parsed into the syntax its value must have.
-#[derive(Debug, Clone, Default)]
-pub struct RetryArgs {
+/// The one table of the attribute's keys: for each, its name, the `RetryArgs` field it fills,
+/// the syntax its value must have (the parser), and what it means. It generates [`KEYS`] (the
+/// order the documentation lists them in, checked against the rustdoc table of `#[retry]` by
+/// `keys_table_matches_the_attribute_docs`), the fields of [`RetryArgs`] and the parser's
+/// dispatch; `validate` and `expand` read the fields.
+macro_rules! attribute_keys {
+    ($($(#[doc = $doc:literal])* $name:literal => $field:ident: $value:ty = $parse:path,)*) => {
+        /// Every key the attribute understands, in the order the documentation lists them.
+        pub const KEYS: &[&str] = &[$($name),*];
+
+        /// The attribute's keys, each parsed into the syntax its value must have.
+        #[derive(Debug, Clone, Default)]
+        pub struct RetryArgs {
+            $($(#[doc = $doc])* pub $field: Option<Keyed<$value>>,)*
+            /// Any other key: a parameter handed to the wait generator as a setter call.
+            pub wait_params: Vec<Keyed<Expr>>,
+        }
+
+        /// Parses the value of a key of the table into its field; `None` for any other key.
+        fn parse_table_key(
+            name: &str,
+            key: Ident,
+            input: ParseStream,
+            args: &mut RetryArgs,
+            errors: &mut Errors,
+        ) -> Option<syn::Result<()>> {
+            match name {
+                $($name => Some($parse(input).map(|value| set(&mut args.$field, key, value, errors))),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+attribute_keys! {
     /// `max_tries = <u32 expression>`.
-    pub max_tries: Option<Keyed<Expr>>,
+    "max_tries" => max_tries: Expr = parse_expr,
     /// `max_time = <seconds or Duration expression>`.
-    pub max_time: Option<Keyed<Expr>>,
+    "max_time" => max_time: Expr = parse_expr,
     /// `exception = A` or `exception = (A, B)`: error classes.
-    pub exception: Option<Keyed<Vec<Type>>>,
+    "exception" => exception: Vec<Type> = parse_exception,
     /// `wait_gen = path` (called per call) or `wait_gen = <call or builder expression>`.
-    pub wait_gen: Option<Keyed<Expr>>,
-    /// Any other key: a parameter handed to the wait generator as a setter call.
-    pub wait_params: Vec<Keyed<Expr>>,
+    "wait_gen" => wait_gen: Expr = parse_expr,
     /// `jitter = path | closure | None`.
-    pub jitter: Option<Keyed<Expr>>,
+    "jitter" => jitter: Expr = parse_expr,
     /// `giveup = <predicate on the error>`.
-    pub giveup: Option<Keyed<Expr>>,
+    "giveup" => giveup: Expr = parse_expr,
     /// `on_success = hook | [hooks]`.
-    pub on_success: Option<Keyed<HookList>>,
+    "on_success" => on_success: HookList = parse_hooks,
     /// `on_backoff = hook | [hooks]`.
-    pub on_backoff: Option<Keyed<HookList>>,
+    "on_backoff" => on_backoff: HookList = parse_hooks,
     /// `on_giveup = hook | [hooks]`.
-    pub on_giveup: Option<Keyed<HookList>>,
+    "on_giveup" => on_giveup: HookList = parse_hooks,
     /// `raise_on_giveup = <bool>`.
-    pub raise_on_giveup: Option<Keyed<Expr>>,
+    "raise_on_giveup" => raise_on_giveup: Expr = parse_expr,
     /// `on_result = <predicate on the Ok value>`: retry while it holds.
-    pub on_result: Option<Keyed<Expr>>,
+    "on_result" => on_result: Expr = parse_expr,
     /// `logger = <bool> | None`: the default tracing handler on or off.
-    pub logger: Option<Keyed<Expr>>,
+    "logger" => logger: Expr = parse_expr,
     /// `backoff_log_level = <level>`.
-    pub backoff_log_level: Option<Keyed<Expr>>,
+    "backoff_log_level" => backoff_log_level: Expr = parse_expr,
     /// `giveup_log_level = <level>`.
-    pub giveup_log_level: Option<Keyed<Expr>>,
+    "giveup_log_level" => giveup_log_level: Expr = parse_expr,
     /// `sleeper = <Sleeper expression>`.
-    pub sleeper: Option<Keyed<Expr>>,
+    "sleeper" => sleeper: Expr = parse_expr,
     /// `settings = <RetrySettings, &RetrySettings or Option of one>`.
-    pub settings: Option<Keyed<Expr>>,
+    "settings" => settings: Expr = parse_expr,
     /// `budget = <RetryBudget, &RetryBudget, Option of one, or None>`: a shared retry quota.
-    pub budget: Option<Keyed<Expr>>,
+    "budget" => budget: Expr = parse_expr,
     /// `redact = [arg, ..]`: shown as `<redacted>` in `Details.args`.
-    pub redact: Option<Keyed<Vec<Ident>>>,
+    "redact" => redact: Vec<Ident> = parse_names,
     /// `skip = [arg, ..]`: left out of `Details.args`.
-    pub skip: Option<Keyed<Vec<Ident>>>,
+    "skip" => skip: Vec<Ident> = parse_names,
     /// `no_clone = [arg, ..]`: by-value arguments the body only borrows, not cloned per attempt.
-    pub no_clone: Option<Keyed<Vec<Ident>>>,
+    "no_clone" => no_clone: Vec<Ident> = parse_names,
     /// `crate = path`: where the runtime is (default `::retry_runtime`).
-    pub krate: Option<Keyed<Path>>,
+    "crate" => krate: Path = parse_crate_path,
 }
 
 /// Parses the tokens inside `#[retry(...)]`.
@@ -248,58 +253,26 @@ fn parse_entry(input: ParseStream, args: &mut RetryArgs, errors: &mut Errors) ->
         ));
     }
     let name = key.to_string();
-    match name.as_str() {
-        "max_tries" => set(&mut args.max_tries, key, parse_expr(input)?, errors),
-        "max_time" => set(&mut args.max_time, key, parse_expr(input)?, errors),
-        "exception" => {
-            let classes = parse_exception(input)?;
-            set(&mut args.exception, key, classes, errors);
-        }
-        "wait_gen" => set(&mut args.wait_gen, key, parse_expr(input)?, errors),
-        "jitter" => set(&mut args.jitter, key, parse_expr(input)?, errors),
-        "giveup" => set(&mut args.giveup, key, parse_expr(input)?, errors),
-        "on_success" => set(&mut args.on_success, key, parse_hooks(input)?, errors),
-        "on_backoff" => set(&mut args.on_backoff, key, parse_hooks(input)?, errors),
-        "on_giveup" => set(&mut args.on_giveup, key, parse_hooks(input)?, errors),
-        "raise_on_giveup" => set(&mut args.raise_on_giveup, key, parse_expr(input)?, errors),
-        "on_result" => set(&mut args.on_result, key, parse_expr(input)?, errors),
-        "logger" => set(&mut args.logger, key, parse_expr(input)?, errors),
-        "backoff_log_level" => set(&mut args.backoff_log_level, key, parse_expr(input)?, errors),
-        "giveup_log_level" => set(&mut args.giveup_log_level, key, parse_expr(input)?, errors),
-        "sleeper" => set(&mut args.sleeper, key, parse_expr(input)?, errors),
-        "settings" => set(&mut args.settings, key, parse_expr(input)?, errors),
-        "budget" => set(&mut args.budget, key, parse_expr(input)?, errors),
-        "redact" => set(&mut args.redact, key, parse_names(input)?, errors),
-        "skip" => set(&mut args.skip, key, parse_names(input)?, errors),
-        "no_clone" => set(&mut args.no_clone, key, parse_names(input)?, errors),
-        "crate" => {
-            let path = input.call(Path::parse_mod_style).map_err(|error| {
-                syn::Error::new(
-                    error.span(),
-                    "expected a path to the runtime crate, e.g. `crate = ::my_crate::retry_runtime`",
-                )
-            })?;
-            set(&mut args.krate, key, path, errors);
-        }
-        _ => {
-            // Parse the value first so a misspelt key still consumes its value.
-            let value = parse_expr(input)?;
-            if let Some(known) = misspelt_key(&name) {
-                return Err(syn::Error::new(
-                    key.span(),
-                    format!(
-                        "unknown key `{name}`; did you mean `{known}`?\n\
-                         the keys are: {}; any other key is a parameter of the wait generator",
-                        KEYS.join(", ")
-                    ),
-                ));
-            }
-            if let Some(previous) = args.wait_params.iter().find(|p| p.key == key) {
-                errors.push(set_twice(&key, &previous.key));
-            } else {
-                args.wait_params.push(Keyed { key, value });
-            }
-        }
+    let key = match parse_table_key(&name, key.clone(), input, args, errors) {
+        Some(parsed) => return parsed,
+        None => key,
+    };
+    // Parse the value first so a misspelt key still consumes its value.
+    let value = parse_expr(input)?;
+    if let Some(known) = misspelt_key(&name) {
+        return Err(syn::Error::new(
+            key.span(),
+            format!(
+                "unknown key `{name}`; did you mean `{known}`?\n\
+                 the keys are: {}; any other key is a parameter of the wait generator",
+                KEYS.join(", ")
+            ),
+        ));
+    }
+    if let Some(previous) = args.wait_params.iter().find(|p| p.key == key) {
+        errors.push(set_twice(&key, &previous.key));
+    } else {
+        args.wait_params.push(Keyed { key, value });
     }
     Ok(())
 }
@@ -372,6 +345,15 @@ fn parse_hooks(input: ParseStream) -> syn::Result<HookList> {
 }
 
 /// `name` or `[name, ...]`: argument names.
+fn parse_crate_path(input: ParseStream) -> syn::Result<Path> {
+    input.call(Path::parse_mod_style).map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            "expected a path to the runtime crate, e.g. `crate = ::my_crate::retry_runtime`",
+        )
+    })
+}
+
 fn parse_names(input: ParseStream) -> syn::Result<Vec<Ident>> {
     let wrong =
         |span: Span| syn::Error::new(span, "expected argument names, e.g. `[password, token]`");

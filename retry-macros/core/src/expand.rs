@@ -77,7 +77,23 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
         .filter(|k| !is_true(&k.value))
         .map_or_else(Span::call_site, |k| k.value.span());
     let after_attempt = Ident::new("after_attempt", after_attempt_span);
-    let after_attempt_call = quote!(#engine.#after_attempt(#result, &[#(#details_args),*]));
+    let after_attempt_call = if args.settings.is_some()
+        && args.raise_on_giveup.is_none()
+        && !contains_infer(attempt_output.to_token_stream())
+    {
+        // Settings decide `raise_on_giveup` at run time: hand the engine the return type's
+        // "nothing" value when it has one (an `impl Trait` return cannot be probed: the
+        // error is returned, as without settings).
+        quote! {
+            #engine.after_attempt_or_nothing(
+                #result,
+                &[#(#details_args),*],
+                #krate::__private::nothing_value!(#attempt_output),
+            )
+        }
+    } else {
+        quote!(#engine.#after_attempt(#result, &[#(#details_args),*]))
+    };
     let slot = Ident::new("__retry_engine_slot", Span::mixed_site());
     let sleep_future = Ident::new("__retry_sleep", Span::mixed_site());
     let retry_loop = |attempt: TokenStream, waits: Waits| {
