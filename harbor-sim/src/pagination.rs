@@ -65,12 +65,22 @@ impl PageRequest {
 
     /// The slice of `total` items this page covers.
     pub fn range(&self, total: usize) -> std::ops::Range<usize> {
+        let (first, size) = self.window();
+        let start = first.min(total);
+        start..start.saturating_add(size).min(total)
+    }
+
+    /// The index of this page's first item and how many it holds at most, whatever the total
+    /// (`page_size = 0` is everything), for a list that counts its matches while paging.
+    pub fn window(&self) -> (usize, usize) {
         if self.page_size == 0 {
-            return 0..total;
+            return (0, usize::MAX);
         }
-        let start = ((self.page - 1).saturating_mul(self.page_size) as usize).min(total);
-        let end = (start + self.page_size as usize).min(total);
-        start..end
+        let first = (self.page - 1).saturating_mul(self.page_size);
+        (
+            usize::try_from(first).unwrap_or(usize::MAX),
+            self.page_size as usize,
+        )
     }
 
     /// Harbor's `Link` header for this page, or `None` when there is neither a previous nor

@@ -73,10 +73,16 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     // In id order without `q` or `sort`: count the matches, build the page's views only, so
     // a page costs the same with 10 projects or 10,000.
     let page = ctx.page()?;
-    let seen: Vec<&Project> = seen.collect();
-    let range = page.range(seen.len());
-    let items = seen[range].iter().filter_map(|p| view(p)).collect();
-    Ok(ctx.page_items(items, seen.len(), page))
+    let (first, size) = page.window();
+    let mut total = 0;
+    let mut items = Vec::new();
+    for project in seen {
+        if total >= first && total - first < size {
+            items.extend(view(project));
+        }
+        total += 1;
+    }
+    Ok(ctx.page_items(items, total, page))
 }
 
 fn head(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {

@@ -8,12 +8,12 @@
 //!   robot's entries act on its own project only, and `push` brings `pull` with it;
 //! - anonymous (no, malformed or wrong credentials): the public-project policies only.
 
-use std::collections::HashMap;
-
 use super::policy::{RobotPolicy, Target, robot_policies};
 use super::roles::{PUBLIC_PROJECT, ProjectRole, grants_allow};
 use crate::auth::Identity;
 use crate::errors::{ApiError, ApiResult};
+use std::sync::OnceLock;
+
 use crate::state::{Project, SimState};
 
 /// Who is calling, with what they are allowed to do.
@@ -30,8 +30,9 @@ enum Subject {
         id: i64,
         name: String,
         sysadmin: bool,
-        /// Its roles, by project: gathered once, since lists ask for every project.
-        roles: HashMap<i64, Vec<ProjectRole>>,
+        /// Its roles, by project: gathered on the first question (a system administrator's
+        /// list never asks but for the page it answers), then kept for the request.
+        roles: OnceLock<MemberRoles>,
     },
     Robot {
         name: String,
@@ -53,23 +54,12 @@ impl<'a> SecurityContext<'a> {
                 id,
                 username,
                 sysadmin,
-            } => {
-                let mut roles: HashMap<i64, Vec<ProjectRole>> = HashMap::new();
-                for m in state.members.values() {
-                    if m.entity_type == "u"
-                        && m.entity_id == *id
-                        && let Some(role) = ProjectRole::from_id(m.role_id)
-                    {
-                        roles.entry(m.project_id).or_default().push(role);
-                    }
-                }
-                Subject::User {
-                    id: *id,
-                    name: username.clone(),
-                    sysadmin: *sysadmin,
-                    roles,
-                }
-            }
+            } => Subject::User {
+                id: *id,
+                name: username.clone(),
+                sysadmin: *sysadmin,
+                roles: OnceLock::new(),
+            },
             Identity::Robot { id, .. } => match state.robots.get(id) {
                 None => Subject::Anonymous,
                 Some(robot) => {
@@ -139,7 +129,9 @@ impl<'a> SecurityContext<'a> {
     /// The caller's roles in a project (only local users are members).
     pub fn roles(&self, project_id: i64) -> &[ProjectRole] {
         match &self.subject {
-            Subject::User { roles, .. } => roles.get(&project_id).map_or(&[], Vec::as_slice),
+            Subject::User { id, roles, .. } => roles
+                .get_or_init(|| MemberRoles::of_user(self.state, *id))
+                .of(project_id),
             _ => &[],
         }
     }
@@ -296,4 +288,39 @@ fn allowed<'p>(
         allow = true;
     }
     allow
+}
+
+/// A user's project roles, sorted by project: two flat vectors (one allocation each, however
+/// many projects the user belongs to) searched by bisection, so building them costs a scan of
+/// the members and no allocation per project.
+#[derive(Debug, Clone, Default)]
+struct MemberRoles {
+    /// The project of each role, ascending.
+    projects: Vec<i64>,
+    /// The roles, in the order of `projects`.
+    roles: Vec<ProjectRole>,
+}
+
+impl MemberRoles {
+    /// The roles of user `id` in every project it is a member of.
+    fn of_user(state: &SimState, id: i64) -> Self {
+        let mut roles: Vec<(i64, ProjectRole)> = state
+            .members
+            .values()
+            .filter(|m| m.entity_id == id && m.entity_type == "u")
+            .filter_map(|m| Some((m.project_id, ProjectRole::from_id(m.role_id)?)))
+            .collect();
+        roles.sort_by_key(|(project, _)| *project);
+        MemberRoles {
+            projects: roles.iter().map(|(project, _)| *project).collect(),
+            roles: roles.into_iter().map(|(_, role)| role).collect(),
+        }
+    }
+
+    /// The roles held in `project_id`.
+    fn of(&self, project_id: i64) -> &[ProjectRole] {
+        let start = self.projects.partition_point(|p| *p < project_id);
+        let end = self.projects.partition_point(|p| *p <= project_id);
+        &self.roles[start..end]
+    }
 }
