@@ -92,8 +92,8 @@ where
     }
 }
 
-impl<T, E, X, W, J, G, P, HS, HB, HG, B, M, S> RetryPolicy<T, E>
-    for Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B>, M, S, WithSettings<E>>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, M, S> RetryPolicy<T, E>
+    for Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F>, M, S, WithSettings<E>>
 where
     E: Debug,
     P: ValueFilter<T>,

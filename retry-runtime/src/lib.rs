@@ -98,6 +98,7 @@ mod details;
 mod drive;
 mod engine;
 mod hooks;
+mod options;
 mod output;
 mod policy;
 mod rules;

@@ -3,7 +3,7 @@
 
 use core::fmt::Debug;
 use core::marker::PhantomData;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::budget::{BudgetSource, NoBudget};
 use crate::classify::{AnyError, NoError};
@@ -11,7 +11,7 @@ use crate::engine::Engine;
 use crate::hooks::{Hook, LogConfig};
 use crate::jitter::{FullJitter, Jitter};
 use crate::output::RetryOutput;
-use crate::rules::{DefaultRules, PackedLog, Rules, StaticRules};
+use crate::rules::{DefaultRules, FloorFn, NoFloor, PackedLog, Rules, StaticRules};
 use crate::settings::{IntoSettings, SettingsRules};
 use crate::sleep::{DefaultSleeper, Sleeper};
 use crate::step::{AcceptAll, NoSettings, OnResult, Raise, RaiseOnGiveUp, ValueFilter};
@@ -71,6 +71,7 @@ impl<T, E> Policy<T, E> {
                 on_backoff: (),
                 on_giveup: (),
                 budget: NoBudget,
+                wait_floor: NoFloor,
             },
             mode: Raise,
             sleeper: DefaultSleeper,
@@ -122,6 +123,9 @@ macro_rules! pick_rule {
     (budget, budget, $rules:ident, $value:expr) => {
         $value
     };
+    (wait_floor, wait_floor, $rules:ident, $value:expr) => {
+        $value
+    };
     ($field:ident, $set:ident, $rules:ident, $value:expr) => {
         $rules.$field
     };
@@ -160,14 +164,15 @@ macro_rules! with_rule {
             on_backoff: pick_rule!(on_backoff, $field, $rules, $value),
             on_giveup: pick_rule!(on_giveup, $field, $rules, $value),
             budget: pick_rule!(budget, $field, $rules, $value),
+            wait_floor: pick_rule!(wait_floor, $field, $rules, $value),
         }
     };
 }
 
 // The typestate setters spell out the whole policy type they return.
 #[allow(clippy::type_complexity)]
-impl<T, E, X, W, J, G, P, HS, HB, HG, B, M, S, ST>
-    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B>, M, S, ST>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, M, S, ST>
+    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F>, M, S, ST>
 {
     /// The most attempts (> 0). `0` is treated as 1 with a warning (`#[retry]` rejects a
     /// literal 0 at compile time).
@@ -201,7 +206,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, M, S, ST>
     pub fn exception<C: Fn(&E) -> bool>(
         self,
         exception: C,
-    ) -> Policy<T, E, StaticRules<C, W, J, G, P, HS, HB, HG, B>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<C, W, J, G, P, HS, HB, HG, B, F>, M, S, ST> {
         with_rule!(self, exception = exception)
     }
 
@@ -210,7 +215,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, M, S, ST>
     pub fn wait_gen<W2: WaitGen<E>>(
         self,
         wait_gen: W2,
-    ) -> Policy<T, E, StaticRules<X, W2, J, G, P, HS, HB, HG, B>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W2, J, G, P, HS, HB, HG, B, F>, M, S, ST> {
         with_rule!(self, wait = wait_gen)
     }
 
@@ -219,7 +224,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, M, S, ST>
     pub fn jitter<J2: Jitter>(
         self,
         jitter: J2,
-    ) -> Policy<T, E, StaticRules<X, W, J2, G, P, HS, HB, HG, B>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J2, G, P, HS, HB, HG, B, F>, M, S, ST> {
         with_rule!(self, jitter = jitter)
     }
 
@@ -228,7 +233,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, M, S, ST>
     pub fn giveup<G2: Fn(&E) -> bool>(
         self,
         giveup: G2,
-    ) -> Policy<T, E, StaticRules<X, W, J, G2, P, HS, HB, HG, B>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G2, P, HS, HB, HG, B, F>, M, S, ST> {
         with_rule!(self, giveup = giveup)
     }
 
@@ -238,7 +243,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, M, S, ST>
     pub fn on_result<P2: Fn(&T) -> bool>(
         self,
         predicate: P2,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, OnResult<P2>, HS, HB, HG, B>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, OnResult<P2>, HS, HB, HG, B, F>, M, S, ST> {
         with_rule!(self, predicate = OnResult(predicate))
     }
 
@@ -247,7 +252,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, M, S, ST>
     pub fn on_success<H: Hook<E>>(
         self,
         hook: H,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, H, HB, HG, B>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, H, HB, HG, B, F>, M, S, ST> {
         with_rule!(self, on_success = hook)
     }
 
@@ -256,7 +261,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, M, S, ST>
     pub fn on_backoff<H: Hook<E>>(
         self,
         hook: H,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, H, HG, B>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, H, HG, B, F>, M, S, ST> {
         with_rule!(self, on_backoff = hook)
     }
 
@@ -265,7 +270,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, M, S, ST>
     pub fn on_giveup<H: Hook<E>>(
         self,
         hook: H,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, H, B>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, H, B, F>, M, S, ST> {
         with_rule!(self, on_giveup = hook)
     }
 
@@ -322,8 +327,35 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, M, S, ST>
     pub fn budget<B2: BudgetSource>(
         self,
         budget: B2,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B2>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B2, F>, M, S, ST> {
         with_rule!(self, budget = budget)
+    }
+
+    /// The least wait an error asks for, such as an HTTP `Retry-After`: before the next
+    /// attempt the call waits the larger of the generator's (jittered) wait and this, still cut
+    /// to the time left under `max_time` ([`RetrySettingsBuilder::wait_floor`]'s rule).
+    /// Without one (the default) nothing is computed, even on a backoff.
+    ///
+    /// [`RetrySettingsBuilder::wait_floor`]: crate::RetrySettingsBuilder::wait_floor
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use retry_runtime::{Policy, jitter, wait};
+    ///
+    /// struct Busy { retry_after: Option<Duration> }
+    ///
+    /// let policy = Policy::<(), Busy>::new()
+    ///     .wait_gen(wait::constant().interval(0.1))
+    ///     .jitter(jitter::no_jitter)
+    ///     .wait_floor(|e: &Busy| e.retry_after);
+    /// # let _ = policy;
+    /// ```
+    #[inline]
+    pub fn wait_floor<F2: Fn(&E) -> Option<Duration>>(
+        self,
+        floor: F2,
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, FloorFn<F2>>, M, S, ST> {
+        with_rule!(self, wait_floor = FloorFn(floor))
     }
 }
 
@@ -402,8 +434,8 @@ where
     }
 }
 
-impl<T, E, X, W, J, G, P, HS, HB, HG, B, M, S>
-    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B>, M, S, WithSettings<E>>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, M, S>
+    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F>, M, S, WithSettings<E>>
 where
     E: Debug,
     P: ValueFilter<T>,

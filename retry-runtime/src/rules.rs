@@ -93,7 +93,7 @@ impl PackedLog {
 /// A policy's own values (as opposed to run-time settings).
 #[doc(hidden)]
 #[derive(Debug, Clone)]
-pub struct StaticRules<X, W, J, G, P, HS, HB, HG, B> {
+pub struct StaticRules<X, W, J, G, P, HS, HB, HG, B, F = NoFloor> {
     pub(crate) max_tries: Option<u32>,
     pub(crate) max_time: Option<Duration>,
     pub(crate) log: PackedLog,
@@ -106,9 +106,11 @@ pub struct StaticRules<X, W, J, G, P, HS, HB, HG, B> {
     pub(crate) on_backoff: HB,
     pub(crate) on_giveup: HG,
     pub(crate) budget: B,
+    pub(crate) wait_floor: F,
 }
 
-impl<T, E, X, W, J, G, P, HS, HB, HG, B> Rules<T, E> for StaticRules<X, W, J, G, P, HS, HB, HG, B>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F> Rules<T, E>
+    for StaticRules<X, W, J, G, P, HS, HB, HG, B, F>
 where
     E: Debug,
     X: ErrorFilter<E>,
@@ -120,6 +122,7 @@ where
     HB: Hook<E>,
     HG: Hook<E>,
     B: BudgetSource,
+    F: WaitFloor<E>,
 {
     #[inline]
     fn enabled(&self) -> bool {
@@ -154,8 +157,9 @@ where
     }
     #[inline]
     fn next_wait(&mut self, last: Last<'_, E>) -> Option<Duration> {
-        let wait = self.wait.next_wait(last)?;
-        Some(self.jitter.jitter(wait))
+        let floor = last.error().and_then(|error| self.wait_floor.floor(error));
+        let wait = self.jitter.jitter(self.wait.next_wait(last)?);
+        Some(floor.map_or(wait, |floor| wait.max(floor)))
     }
     #[inline]
     fn on_success(&self, details: &Details<'_, E>) {
@@ -182,6 +186,37 @@ where
     #[inline]
     fn budget(&self) -> Option<&RetryBudget> {
         self.budget.budget()
+    }
+}
+
+/// The least wait an error asks for ([`Policy::wait_floor`](crate::Policy::wait_floor)).
+#[doc(hidden)]
+pub trait WaitFloor<E> {
+    /// The floor for `error`; `None`: no floor.
+    fn floor(&self, error: &E) -> Option<Duration>;
+}
+
+/// No wait floor (the default): costs nothing, not even on a backoff.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoFloor;
+
+impl<E> WaitFloor<E> for NoFloor {
+    #[inline]
+    fn floor(&self, _error: &E) -> Option<Duration> {
+        None
+    }
+}
+
+/// A wait floor read from the error by a closure.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct FloorFn<F>(pub F);
+
+impl<E, F: Fn(&E) -> Option<Duration>> WaitFloor<E> for FloorFn<F> {
+    #[inline]
+    fn floor(&self, error: &E) -> Option<Duration> {
+        (self.0)(error)
     }
 }
 

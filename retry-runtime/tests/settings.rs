@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use retry_runtime::Violation;
-use retry_runtime::{Policy, RetrySettings, SettingsError, retry_async, wait};
+use retry_runtime::{Policy, RetryPolicy, RetrySettings, SettingsError, jitter, retry_async, wait};
 use support::{Fail, Log, ServerFail, secs};
 use tokio::time::Instant;
 
@@ -228,10 +228,41 @@ async fn settings_giveup_and_raise_on_giveup() {
     assert!(log.events().iter().all(|e| e.1 == 1));
 }
 
+/// The backoffs (wait, elapsed) of a call failing with 503 (which asks for 5 s), 500, 503, ...
+/// under `policy`, whose generator says 1 s; and the call's length.
+async fn floored_waits(
+    policy: impl RetryPolicy<(), Fail>,
+    log: &Log,
+) -> (Vec<(Duration, Duration)>, Duration) {
+    let calls = AtomicU32::new(0);
+    let start = Instant::now();
+    let result = retry_async(policy, || async {
+        let call = calls.fetch_add(1, Ordering::SeqCst);
+        Err::<(), _>(Fail(if call.is_multiple_of(2) { 503 } else { 500 }))
+    })
+    .await;
+    assert!(result.is_err());
+    let waits = log
+        .events()
+        .iter()
+        .filter(|e| e.0 == "backoff")
+        .map(|e| (e.2.unwrap(), e.3))
+        .collect();
+    (waits, start.elapsed())
+}
+
+/// 503 at 0 s: 5 s; 500 at 5 s: 1 s; 503 at 6 s: 5 s; 500 at 11 s: 1 s (the time left under a
+/// 12 s `max_time`); the attempt at 12 s is the last.
+const FLOORED: [(Duration, Duration); 4] = [
+    (Duration::from_secs(5), Duration::from_secs(0)),
+    (Duration::from_secs(1), Duration::from_secs(5)),
+    (Duration::from_secs(5), Duration::from_secs(6)),
+    (Duration::from_secs(1), Duration::from_secs(11)),
+];
+
 #[tokio::test(start_paused = true)]
 async fn a_wait_floor_from_the_error_lengthens_the_wait_and_details_show_it() {
     let log = Log::default();
-    // 503s ask for 5 s (a Retry-After), other errors for nothing; the generator says 1 s.
     let settings = RetrySettings::<Fail>::builder()
         .wait_gen(wait::constant().interval(1))
         .no_jitter()
@@ -241,32 +272,10 @@ async fn a_wait_floor_from_the_error_lengthens_the_wait_and_details_show_it() {
         .on_giveup(log.hook("giveup"))
         .build()
         .unwrap();
-    let calls = AtomicU32::new(0);
-    let start = Instant::now();
-    let result = retry_async(&settings, || async {
-        let call = calls.fetch_add(1, Ordering::SeqCst);
-        Err::<(), _>(Fail(if call.is_multiple_of(2) { 503 } else { 500 }))
-    })
-    .await;
-    assert!(result.is_err());
-    let waits: Vec<_> = log
-        .events()
-        .iter()
-        .filter(|e| e.0 == "backoff")
-        .map(|e| (e.2.unwrap(), e.3))
-        .collect();
-    // 503 at 0 s: 5 s; 500 at 5 s: 1 s; 503 at 6 s: 5 s; 500 at 11 s: 1 s (the time left);
-    // the attempt at 12 s is the last.
     assert_eq!(
-        waits,
-        vec![
-            (secs(5), secs(0)),
-            (secs(1), secs(5)),
-            (secs(5), secs(6)),
-            (secs(1), secs(11)),
-        ]
+        floored_waits(&settings, &log).await,
+        (FLOORED.to_vec(), secs(12))
     );
-    assert_eq!(start.elapsed(), secs(12));
     // The floor is cut by the time left, too.
     let log = Log::default();
     let settings = settings
@@ -277,4 +286,19 @@ async fn a_wait_floor_from_the_error_lengthens_the_wait_and_details_show_it() {
         .unwrap();
     let _ = retry_async(&settings, || async { Err::<(), _>(Fail(503)) }).await;
     assert_eq!(log.events()[0].2, Some(secs(3)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_policys_wait_floor_acts_as_the_settings_one() {
+    let log = Log::default();
+    let policy = Policy::new()
+        .wait_gen(wait::constant().interval(1))
+        .jitter(jitter::no_jitter)
+        .max_time(12)
+        .wait_floor(|e: &Fail| (e.0 == 503).then(|| secs(5)))
+        .on_backoff(log.hook("backoff"));
+    assert_eq!(
+        floored_waits(policy, &log).await,
+        (FLOORED.to_vec(), secs(12))
+    );
 }

@@ -92,3 +92,33 @@ fn logger_false_is_silent() {
     let log = logged(|| assert!(silent().is_err()));
     assert_eq!(log, "");
 }
+
+#[retry(settings = settings)]
+fn under_settings(settings: &retry_runtime::RetrySettings<Unavailable>) -> Result<(), Unavailable> {
+    Err(Unavailable)
+}
+
+#[test]
+fn settings_logger_and_levels_shape_the_default_handler() {
+    let quick = || {
+        retry_runtime::RetrySettings::<Unavailable>::builder()
+            .max_tries(2)
+            .wait_gen(constant().interval(0))
+            .no_jitter()
+    };
+    let leveled = quick()
+        .backoff_log_level(tracing::Level::DEBUG)
+        .giveup_log_level(tracing::Level::WARN)
+        .build()
+        .unwrap();
+    let log = logged(|| assert!(under_settings(&leveled).is_err()));
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert!(lines[0].starts_with("DEBUG"), "{log}");
+    assert!(lines[0].contains("Backing off"), "{log}");
+    assert!(lines[1].starts_with(" WARN"), "{log}");
+    assert!(lines[1].contains("Giving up"), "{log}");
+
+    let silent = quick().logger(false).build().unwrap();
+    assert_eq!(logged(|| assert!(under_settings(&silent).is_err())), "");
+}
