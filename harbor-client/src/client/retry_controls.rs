@@ -15,7 +15,7 @@ impl HarborClient {
     }
 
     /// The retry budget shared by this client's calls (`None`: no budget); see
-    /// [`HarborClientBuilder::retry_budget`].
+    /// [`HarborClientBuilder::retry_budget`](crate::HarborClientBuilder::retry_budget).
     pub fn retry_budget(&self) -> Option<&RetryBudget> {
         self.inner.retry_budget.as_ref()
     }
