@@ -152,7 +152,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         name: Some("quickstart".into()),
         level: Some("system".into()),
         duration: Some(-1),
-        permissions: Some(vec![]),
+        // Harbor refuses a robot without permissions: this one may pull from `library`.
+        permissions: Some(vec![models::RobotPermission {
+            kind: Some("project".into()),
+            namespace: Some("library".into()),
+            access: Some(vec![models::Access {
+                resource: Some("repository".into()),
+                action: Some("pull".into()),
+                ..Default::default()
+            }]),
+        }]),
         ..Default::default()
     };
     match client.create_robot(&robot).await {
