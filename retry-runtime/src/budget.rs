@@ -406,6 +406,19 @@ impl RetryBudgetBuilder {
 pub trait BudgetSource {
     /// The budget, if any.
     fn budget(&self) -> Option<&RetryBudget>;
+
+    /// Returns `self` unchanged. The `#[retry]` expansion passes the key's value through this
+    /// so that a value of the wrong type is one error, at the value: the failed projection
+    /// leaves the policy's type unknown rather than wrong, and the compiler does not report
+    /// the mistake a second time where the policy is used.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __retry_checked(self) -> impl BudgetSource
+    where
+        Self: Sized,
+    {
+        self
+    }
 }
 
 /// No retry budget (the default): retries are limited only by the policy's own rules.

@@ -44,6 +44,19 @@ pub trait Sleeper {
     fn now(&self) -> Instant {
         Instant::now()
     }
+
+    /// Returns `self` unchanged. The `#[retry]` expansion passes the key's value through this
+    /// so that a value of the wrong type is one error, at the value: the failed projection
+    /// leaves the policy's type unknown rather than wrong, and the compiler does not report
+    /// the mistake a second time where the policy is used.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __retry_checked(self) -> impl Sleeper<Sleep = Self::Sleep>
+    where
+        Self: Sized,
+    {
+        self
+    }
 }
 
 impl<S: Sleeper + ?Sized> Sleeper for &S {

@@ -161,6 +161,19 @@ impl<E: fmt::Debug> fmt::Debug for Last<'_, E> {
 pub trait WaitGen<E> {
     /// The wait before the next attempt, or `None` to give up.
     fn next_wait(&mut self, last: Last<'_, E>) -> Option<Duration>;
+
+    /// Returns `self` unchanged. The `#[retry]` expansion passes the key's value through this
+    /// so that a value of the wrong type is one error, at the value: the failed projection
+    /// leaves the policy's type unknown rather than wrong, and the compiler does not report
+    /// the mistake a second time where the policy is used.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __retry_checked(self) -> impl WaitGen<E>
+    where
+        Self: Sized,
+    {
+        self
+    }
 }
 
 impl<E, W: WaitGen<E> + ?Sized> WaitGen<E> for &mut W {

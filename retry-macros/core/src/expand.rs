@@ -6,7 +6,7 @@
 //! declares can shadow them. User tokens keep their spans, so errors in user expressions
 //! point at the user's code.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
@@ -305,6 +305,39 @@ fn lazy_engine(args: &RetryArgs) -> Option<LazyEngine> {
         })
 }
 
+/// `Trait::__retry_checked(value)`, the identity through which `wait_gen`, `sleeper` and
+/// `budget` values pass. A value of the wrong type fails the trait's bound twice (on the
+/// argument and on the call's result), but the result is then of unknown type, so the policy
+/// using it raises nothing more. The call is spanned to cover exactly the value's tokens: the
+/// compiler merges the same error at the same span, and the user sees one.
+fn checked(trait_path: TokenStream, value: TokenStream) -> TokenStream {
+    let first = value.clone().into_iter().next().map(|t| t.span());
+    let first = first.unwrap_or_else(Span::call_site);
+    let last = value.clone().into_iter().last().map_or(first, |t| t.span());
+    let path = respan(trait_path, first);
+    let method = Ident::new("__retry_checked", first);
+    let mut argument = Group::new(Delimiter::Parenthesis, value);
+    argument.set_span(last);
+    quote_spanned!(first=> #path::#method #argument)
+}
+
+/// `tokens` with every span, inside groups too, set to `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
+}
+
 /// Literals, paths, closures, and calls, method calls, casts, arrays and tuples of those.
 fn is_pure(expr: &Expr) -> bool {
     match expr {
@@ -389,7 +422,8 @@ fn policy_chain(
             // "no method named `bsae`" right at that key.
             generator.extend(quote_spanned!(key.span()=> .#key(#value)));
         }
-        call("wait_gen", span, generator);
+        let wait_gen = quote!(#krate::wait::WaitGen::<#error_ty>);
+        call("wait_gen", span, checked(wait_gen, generator));
     }
     if let Some(Keyed { key, value }) = &args.jitter {
         let jitter = if is_none(value) {
@@ -466,7 +500,12 @@ fn policy_chain(
         call("raise_on_giveup", key.span(), value.to_token_stream());
     }
     if let Some(Keyed { key, value }) = &args.sleeper {
-        call("sleeper", key.span(), value.to_token_stream());
+        let sleeper = quote!(#krate::sleep::Sleeper);
+        call(
+            "sleeper",
+            key.span(),
+            checked(sleeper, value.to_token_stream()),
+        );
     }
     if let Some(Keyed { key, value }) = &args.budget {
         let budget = if is_none(value) {
@@ -474,7 +513,8 @@ fn policy_chain(
         } else {
             value.to_token_stream()
         };
-        call("budget", key.span(), budget);
+        let source = quote!(#krate::budget::BudgetSource);
+        call("budget", key.span(), checked(source, budget));
     }
     // Last, because when present it replaces every other value.
     if let Some(Keyed { key, value }) = &args.settings {
@@ -781,7 +821,7 @@ mod tests {
             "policy::<Result<Project, Error>>()",
             ".start_at(",
             "break '__retry_attempt __retry_exit;",
-            ".wait_gen(adder().base(1).value(2))",
+            ">::__retry_checked(adder().base(1).value(2))",
             ".on_backoff((\n",
             "let __retry_hook = log_backoff;",
             "::retry_runtime::Hook::call(&__retry_hook, __retry_details)",
