@@ -11,6 +11,7 @@ mod jobservice;
 mod labels;
 mod members;
 mod metadata;
+mod permissions;
 mod preheat;
 mod projects;
 mod quotas;
@@ -22,6 +23,7 @@ mod robots;
 mod scan_export;
 mod scanners;
 mod system;
+mod system_cve_allowlist;
 mod system_jobs;
 mod usergroups;
 mod users;
@@ -121,6 +123,8 @@ fn stateful(op_id: &str) -> Option<Handler> {
         .or_else(|| immutable::handler(op_id))
         .or_else(|| quotas::handler(op_id))
         .or_else(|| system::handler(op_id))
+        .or_else(|| system_cve_allowlist::handler(op_id))
+        .or_else(|| permissions::handler(op_id))
         .or_else(|| system_jobs::handler(op_id))
         .or_else(|| scan_export::handler(op_id))
         .or_else(|| retention::handler(op_id))

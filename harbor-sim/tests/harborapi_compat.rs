@@ -1,0 +1,164 @@
+//! What Python `harborapi`'s every-method run (`compat/`) found the simulator answering
+//! unlike Harbor, fixed and kept: the system CVE allowlist and the robot permission list are
+//! filled in, GC and purge schedules name Harbor's `Location`, the CA download and the CLI
+//! secret refuse with Harbor's messages. Every answer is checked against the spec when each
+//! test ends.
+
+use harbor_sim::SEED_USER_PASSWORD;
+use reqwest::header::LOCATION;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+mod support;
+
+const ZERO_TIME: &str = "0001-01-01T00:00:00.000Z";
+
+/// Sends `method path` (under `/api/v2.0`) as `user`; status, `Location` and JSON body.
+async fn send(
+    sim: &support::CheckedSim,
+    user: (&str, &str),
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Option<String>, Value) {
+    let mut request = Client::new()
+        .request(method, format!("{}{path}", sim.api_url()))
+        .basic_auth(user.0, Some(user.1));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("the simulator answers");
+    let status = response.status();
+    let location = response
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let text = response.text().await.expect("a body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    (status, location, body)
+}
+
+const ADMIN: (&str, &str) = ("admin", "Harbor12345");
+
+fn message(body: &Value) -> &str {
+    body["errors"][0]["message"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_system_cve_allowlist_is_harbors_empty_row_until_written() {
+    let sim = support::start().await;
+    let (status, _, fresh) = send(&sim, ADMIN, Method::GET, "/system/CVEAllowlist", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        fresh,
+        json!({"creation_time": ZERO_TIME, "update_time": ZERO_TIME}),
+        "no row yet: zero times, the empty fields omitted"
+    );
+
+    let list = json!({"items": [{"cve_id": "CVE-2024-0001"}], "expires_at": 1_900_000_000});
+    let (status, _, _) = send(&sim, ADMIN, Method::PUT, "/system/CVEAllowlist", Some(list)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, written) = send(&sim, ADMIN, Method::GET, "/system/CVEAllowlist", None).await;
+    assert_eq!(written["items"], json!([{"cve_id": "CVE-2024-0001"}]));
+    assert_eq!(written["expires_at"], 1_900_000_000);
+    assert!(written["id"].as_i64().is_some_and(|id| id > 0), "{written}");
+    assert_ne!(written["creation_time"], ZERO_TIME);
+    assert!(written.get("project_id").is_none(), "project 0 is omitted");
+
+    let twice = json!({"items": [{"cve_id": "CVE-1"}, {"cve_id": "CVE-1"}]});
+    let (status, _, body) = send(
+        &sim,
+        ADMIN,
+        Method::PUT,
+        "/system/CVEAllowlist",
+        Some(twice),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Harbor's handler passes the validator's uncoded error on: {body}"
+    );
+    let (_, _, kept) = send(&sim, ADMIN, Method::GET, "/system/CVEAllowlist", None).await;
+    assert_eq!(
+        kept["items"], written["items"],
+        "a refused write changes nothing"
+    );
+}
+
+#[tokio::test]
+async fn robot_permissions_list_both_scopes_for_the_admin_and_the_project_one_for_project_admins() {
+    let sim = support::start().await;
+    let (status, _, admin) = send(&sim, ADMIN, Method::GET, "/permissions", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let has = |scope: &Value, resource: &str, action: &str| {
+        scope
+            .as_array()
+            .is_some_and(|l| l.contains(&json!({"resource": resource, "action": action})))
+    };
+    assert!(has(&admin["system"], "registry", "create"), "{admin}");
+    assert!(has(&admin["system"], "user-group", "delete"), "{admin}");
+    assert!(has(&admin["project"], "repository", "pull"), "{admin}");
+    assert!(has(&admin["project"], "member", "list"), "{admin}");
+    assert!(!has(&admin["project"], "registry", "create"));
+
+    // carol administers `demo` in the demo data: the project scope only; bob, a developer,
+    // administers nothing.
+    let carol = ("carol", SEED_USER_PASSWORD);
+    let (status, _, project_admin) = send(&sim, carol, Method::GET, "/permissions", None).await;
+    assert_eq!(status, StatusCode::OK, "{project_admin}");
+    assert!(project_admin.get("system").is_none(), "{project_admin}");
+    assert_eq!(project_admin["project"], admin["project"]);
+    let bob = ("bob", SEED_USER_PASSWORD);
+    let (status, _, _) = send(&sim, bob, Method::GET, "/permissions", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn gc_and_purge_schedules_name_run_zero_as_harbor_does() {
+    let sim = support::start().await;
+    for (path, parameters) in [
+        ("/system/gc/schedule", json!({"delete_untagged": true})),
+        (
+            "/system/purgeaudit/schedule",
+            json!({"audit_retention_hour": 24, "dry_run": true, "include_event_types": "create_artifact"}),
+        ),
+    ] {
+        let body =
+            json!({"schedule": {"type": "Daily", "cron": "0 0 0 * * *"}, "parameters": parameters});
+        let (status, location, answer) = send(&sim, ADMIN, Method::POST, path, Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{path}: {answer}");
+        let parent = path.trim_end_matches("/schedule");
+        assert_eq!(
+            location.as_deref(),
+            Some(format!("/api/v2.0{parent}/0").as_str())
+        );
+        // That Location names no run, in Harbor too.
+        let (status, _, _) = send(&sim, ADMIN, Method::GET, &format!("{parent}/0"), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn the_ca_download_and_the_cli_secret_refuse_with_harbors_messages() {
+    let sim = support::start().await;
+    let (status, _, body) = send(&sim, ADMIN, Method::GET, "/systeminfo/getcert", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        message(&body),
+        "cert not found in path: /etc/core/ca/ca.crt"
+    );
+
+    // Outside OIDC mode the auth mode is checked first, whatever the secret.
+    for secret in ["weak", "Harbor12345x"] {
+        let body = json!({"secret": secret});
+        let (status, _, answer) =
+            send(&sim, ADMIN, Method::PUT, "/users/2/cli_secret", Some(body)).await;
+        assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{answer}");
+        assert_eq!(
+            message(&answer),
+            "unable to update CLI secret under authmode: db_auth"
+        );
+    }
+}
