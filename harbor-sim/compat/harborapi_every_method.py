@@ -84,9 +84,11 @@ class Lookup:
         r.raise_for_status()
         return r.json()
 
-    def first(self, path: str, key: str = "id", last: bool = False, **match: Any) -> Any:
-        """`key` of the first (or last) item of a list whose fields equal `match`."""
-        items = self.get(path, page_size=100)
+    def first(
+        self, path: str, key: str = "id", last: bool = False, query: dict[str, Any] | None = None, **match: Any
+    ) -> Any:
+        """`key` of the first (or last) item of a list (asked with `query`) whose fields equal `match`."""
+        items = self.get(path, page_size=100, **(query or {}))
         if isinstance(items, dict):  # `/export/cve/executions` wraps its list in `items`
             items = items.get("items") or []
         found = [i for i in items if all(i.get(k) == v for k, v in match.items())]
@@ -253,7 +255,9 @@ ARGUMENTS: dict[str, Arguments] = {
     "get_gc_job": lambda x: {"gc_id": x.first("/system/gc")},
     "get_gc_log": lambda x: {"gc_id": x.first("/system/gc")},
     "get_icon": lambda x: {"digest": x.artifact()["icon"]},
-    "get_label": lambda x: {"label_id": x.first("/labels", scope="g")},
+    # Harbor requires the label scope (`invalid scope: ` otherwise); harborapi sends none by default
+    "get_labels": lambda x: {"scope": "g"},
+    "get_label": lambda x: {"label_id": x.first("/labels", query={"scope": "g"})},
     "get_project_member": lambda x: {"member_id": x.first("/projects/library/members")},
     "get_purge_job": lambda x: {"purge_id": x.first("/system/purgeaudit")},
     "get_purge_job_log": lambda x: {"purge_id": x.first("/system/purgeaudit")},
@@ -314,7 +318,7 @@ ARGUMENTS: dict[str, Arguments] = {
         "criteria": m.ScanDataExportRequest(job_name="compat", projects=[x.project_id("library")])
     },
     # attaches
-    "add_artifact_label": lambda x: {"label": m.Label(id=x.first("/labels", scope="g", name="compat-label"))},
+    "add_artifact_label": lambda x: {"label": m.Label(id=x.first("/labels", query={"scope": "g"}, name="compat-label"))},
     # alice is a member of `library` in the demo data; the user the run created is not
     "add_project_member_user": lambda x: {"username_or_id": "compat"},
     "copy_artifact": lambda x: {"repository_name": "alpine", "source": "library/nginx:1.27"},
@@ -330,7 +334,7 @@ ARGUMENTS: dict[str, Arguments] = {
         "immutable_rule_id": x.first("/projects/library/immutabletagrules", last=True)
     },
     "refresh_robot_secret": lambda x: {"robot_id": x.robot("robot$compat")["id"]},
-    "update_label": lambda x: {"label_id": x.first("/labels", scope="g", name="compat-label")},
+    "update_label": lambda x: {"label_id": x.first("/labels", query={"scope": "g"}, name="compat-label")},
     "update_project": lambda x: {"project_name_or_id": "compat"},
     "update_project_immutable_tag_rule": lambda x: {
         "immutable_rule_id": x.first("/projects/library/immutabletagrules", last=True)
@@ -375,9 +379,9 @@ ARGUMENTS: dict[str, Arguments] = {
         "execution_id": x.first("/export/cve/executions", user_name="admin", status="Success", last=True)
     },
     # deletes: what the run created
-    "delete_artifact_label": lambda x: {"label_id": x.first("/labels", scope="g", name="compat-label")},
+    "delete_artifact_label": lambda x: {"label_id": x.first("/labels", query={"scope": "g"}, name="compat-label")},
     "delete_artifact_tag": lambda x: {"tag_name": "compat-tag"},
-    "delete_label": lambda x: {"label_id": x.first("/labels", scope="g", name="compat-label")},
+    "delete_label": lambda x: {"label_id": x.first("/labels", query={"scope": "g"}, name="compat-label")},
     "delete_project": lambda x: {"project_name_or_id": "compat"},
     "delete_project_immutable_tag_rule": lambda x: {
         "immutable_rule_id": x.first("/projects/library/immutabletagrules", last=True)

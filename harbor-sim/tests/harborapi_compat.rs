@@ -162,3 +162,33 @@ async fn the_ca_download_and_the_cli_secret_refuse_with_harbors_messages() {
         );
     }
 }
+
+#[tokio::test]
+async fn listing_labels_needs_a_scope_and_project_labels_a_project() {
+    let sim = support::start().await;
+    for (query, want) in [
+        ("", "invalid scope: "),
+        ("?scope=x", "invalid scope: x"),
+        (
+            "?scope=p",
+            "must with project ID when to query project labels",
+        ),
+        (
+            "?scope=p&project_id=0",
+            "must with project ID when to query project labels",
+        ),
+    ] {
+        let (status, _, body) =
+            send(&sim, ADMIN, Method::GET, &format!("/labels{query}"), None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(message(&body), want, "{query}");
+    }
+    let (status, _, global) = send(&sim, ADMIN, Method::GET, "/labels?scope=g", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        global
+            .as_array()
+            .is_some_and(|l| !l.is_empty() && l.iter().all(|x| x["scope"] == "g")),
+        "{global}"
+    );
+}
