@@ -56,6 +56,13 @@ HARBOR_REFUSES: dict[str, tuple[int, str, str]] = {
         "GetCA: 404 when Harbor has no CA file of its own, as a Harbor installed without one "
         "(the simulator's /systeminfo says has_ca_root: false)",
     ),
+    "import_ldap_users": (
+        404,
+        "src/pkg/ldap/manager.go, src/core/auth/db/db.go",
+        "ImportUser onboards each found uid through the current auth mode; under db_auth (the "
+        "demo's, which Harbor keeps once users exist) OnBoardUser sets no user id, so every uid "
+        "fails and the answer is 404 with the failed list",
+    ),
     "stop_artifact_scan": (
         422,
         "api/v2.0/swagger.yaml",
@@ -147,7 +154,7 @@ def by_name() -> dict[str, Any]:
         "username": "alice",
         "username_or_id": "alice",
         "group_name": "dev",
-        "ldap_group_dn_or_id": "cn=devs,dc=example,dc=com",
+        "ldap_group_dn_or_id": "cn=dev,ou=groups,dc=example,dc=com",
         "metadata_name": "public",
         "new_password": "Harbor54321x",
         "secret": "NewSecret1234",
@@ -300,7 +307,9 @@ ARGUMENTS: dict[str, Arguments] = {
         "webhook_policy_id": x.first("/projects/demo/webhook/policies"),
     },
     "get_webhook_policy_last_trigger": lambda x: {"project_name_or_id": "demo"},
-    "search_ldap_groups": lambda x: {"group_name": "devs"},
+    # people and groups of the simulated LDAP directory (handlers/ldap.rs)
+    "search_ldap_groups": lambda x: {"group_name": "dev"},
+    "search_ldap_users": lambda x: {"username": "carol"},
     # creates
     "create_purge_job_schedule": lambda x: {"schedule": schedule(**PURGE_PARAMETERS)},
     "create_replication_policy": lambda x: {

@@ -192,3 +192,116 @@ async fn listing_labels_needs_a_scope_and_project_labels_a_project() {
         "{global}"
     );
 }
+
+#[tokio::test]
+async fn the_reachable_ldap_server_holds_a_small_directory_searched_as_harbor_does() {
+    let sim = support::start().await;
+    let (status, _, carol) = send(
+        &sim,
+        ADMIN,
+        Method::GET,
+        "/ldap/users/search?username=carol",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        carol,
+        json!([{"username": "carol", "realname": "carol", "email": "carol@example.com"}])
+    );
+    let (_, _, everyone) = send(&sim, ADMIN, Method::GET, "/ldap/users/search", None).await;
+    assert_eq!(everyone.as_array().map(Vec::len), Some(3), "{everyone}");
+    let (_, _, nobody) = send(
+        &sim,
+        ADMIN,
+        Method::GET,
+        "/ldap/users/search?username=zed",
+        None,
+    )
+    .await;
+    assert_eq!(nobody, json!([]));
+
+    let dev = json!([{"group_name": "dev", "ldap_group_dn": "cn=dev,ou=groups,dc=example,dc=com"}]);
+    let (status, _, by_name) = send(
+        &sim,
+        ADMIN,
+        Method::GET,
+        "/ldap/groups/search?groupname=dev",
+        None,
+    )
+    .await;
+    assert_eq!((status, &by_name), (StatusCode::OK, &dev));
+    let by_dn_path = "/ldap/groups/search?groupdn=cn%3Ddev%2Cou%3Dgroups%2Cdc%3Dexample%2Cdc%3Dcom";
+    let (_, _, by_dn) = send(&sim, ADMIN, Method::GET, by_dn_path, None).await;
+    assert_eq!(by_dn, dev);
+    let (status, _, none) = send(
+        &sim,
+        ADMIN,
+        Method::GET,
+        "/ldap/groups/search?groupname=devs",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "Harbor: no group is a 404");
+    assert_eq!(message(&none), "group name:devs, group DN:");
+
+    // Under db_auth Harbor's database authenticator onboards nobody: every uid fails.
+    let import = json!({"ldap_uid_list": ["carol", "zed", ""]});
+    let (status, _, failed) = send(
+        &sim,
+        ADMIN,
+        Method::POST,
+        "/ldap/users/import",
+        Some(import),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        failed,
+        json!([
+            {"uid": "carol", "error": "failed to import user: carol"},
+            {"uid": "zed", "error": "unknown_user"},
+            {"uid": "", "error": "empty_uid"},
+        ])
+    );
+
+    sim.handle()
+        .with_state(|s| s.reachability.deny("ldap.example.com"));
+    let (status, _, _) = send(
+        &sim,
+        ADMIN,
+        Method::GET,
+        "/ldap/users/search?username=carol",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "the dial fails");
+}
+
+#[tokio::test]
+async fn under_ldap_auth_an_import_onboards_the_directorys_people() {
+    let sim = support::start_checked(harbor_sim::Simulator::builder(), "ldap import").await;
+    sim.handle()
+        .with_state(|s| s.reachability.allow("ldap.example.com"));
+    let ldap = json!({"auth_mode": "ldap_auth", "ldap_url": "ldap://ldap.example.com",
+                      "ldap_base_dn": "dc=example,dc=com", "ldap_uid": "uid"});
+    let (status, _, body) = send(&sim, ADMIN, Method::PUT, "/configurations", Some(ldap)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let import = json!({"ldap_uid_list": ["grace", "heidi"]});
+    let (status, _, body) = send(
+        &sim,
+        ADMIN,
+        Method::POST,
+        "/ldap/users/import",
+        Some(import),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, _, users) = send(&sim, ADMIN, Method::GET, "/users?q=username%3Dgrace", None).await;
+    assert_eq!(users[0]["email"], "grace@example.com", "{users}");
+    assert_eq!(users[0]["comment"], "from LDAP.");
+    // Importing again finds the users onboarded already: no failure.
+    let again = json!({"ldap_uid_list": ["grace"]});
+    let (status, _, _) = send(&sim, ADMIN, Method::POST, "/ldap/users/import", Some(again)).await;
+    assert_eq!(status, StatusCode::OK);
+}

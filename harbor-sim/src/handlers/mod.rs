@@ -9,6 +9,7 @@ mod icons;
 mod immutable;
 mod jobservice;
 mod labels;
+mod ldap;
 mod members;
 mod metadata;
 mod permissions;
@@ -114,6 +115,7 @@ fn stateful(op_id: &str) -> Option<Handler> {
         .or_else(|| repositories::handler(op_id))
         .or_else(|| artifacts::handler(op_id))
         .or_else(|| labels::handler(op_id))
+        .or_else(|| ldap::handler(op_id))
         .or_else(|| users::handler(op_id))
         .or_else(|| robots::handler(op_id))
         .or_else(|| registries::handler(op_id))
