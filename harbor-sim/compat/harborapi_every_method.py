@@ -71,6 +71,16 @@ HARBOR_REFUSES: dict[str, tuple[int, str, str]] = {
     ),
 }
 
+# Methods whose answer departs from Harbor's on purpose, as the simulator's docs say:
+# method -> (what harborapi gets, where it is documented and why). Reported as ok.
+SIMULATOR_DEPARTS: dict[str, str] = {
+    **{
+        name: "README.md: a periodic schedule answers 201 without Harbor's `Location: .../0` "
+        "(gc.go, purge.go), which names no run, so harborapi's returned location is ''"
+        for name in ("create_gc_schedule", "create_purge_job_schedule")
+    },
+}
+
 # Methods whose answer real Harbor sends empty on a fresh instance too: method -> why.
 HARBOR_ANSWERS_EMPTY: dict[str, str] = {
     "create_scan_all_schedule": "src/server/v2.0/handler/scan_all.go: CreateScanAllSchedule answers 201 "
@@ -518,6 +528,8 @@ async def call(client: HarborAsyncClient, lookup: Lookup, name: str) -> dict[str
     if name in HARBOR_REFUSES:
         return {"method": name, "result": "error", "detail": f"succeeded where Harbor refuses: {describe(value)}"}
     hollow = emptiness(value)
+    if hollow and name in SIMULATOR_DEPARTS:
+        return {"method": name, "result": "ok", "detail": f"{describe(value)}: {hollow}, a documented departure"}
     if hollow and name not in HARBOR_ANSWERS_EMPTY:
         return {"method": name, "result": "empty", "detail": f"{describe(value)}: {hollow}"}
     if hollow:

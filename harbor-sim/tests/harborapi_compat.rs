@@ -1,7 +1,8 @@
 //! What Python `harborapi`'s every-method run (`compat/`) found the simulator answering
 //! unlike Harbor, fixed and kept: the system CVE allowlist and the robot permission list are
-//! filled in, GC and purge schedules name Harbor's `Location`, the CA download and the CLI
-//! secret refuse with Harbor's messages. Every answer is checked against the spec when each
+//! filled in, labels need a scope, LDAP search and import answer from a small directory,
+//! user groups follow Harbor's rules, the CA download and the CLI secret refuse with
+//! Harbor's messages. Every answer is checked against the spec when each
 //! test ends.
 
 use harbor_sim::SEED_USER_PASSWORD;
@@ -75,11 +76,8 @@ async fn the_system_cve_allowlist_is_harbors_empty_row_until_written() {
         Some(twice),
     )
     .await;
-    assert_eq!(
-        status,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Harbor's handler passes the validator's uncoded error on: {body}"
-    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a 500 in Harbor: {body}");
+    assert_eq!(message(&body), "duplicate CVE ID in allowlist: CVE-1");
     let (_, _, kept) = send(&sim, ADMIN, Method::GET, "/system/CVEAllowlist", None).await;
     assert_eq!(
         kept["items"], written["items"],
@@ -113,31 +111,6 @@ async fn robot_permissions_list_both_scopes_for_the_admin_and_the_project_one_fo
     let bob = ("bob", SEED_USER_PASSWORD);
     let (status, _, _) = send(&sim, bob, Method::GET, "/permissions", None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-}
-
-#[tokio::test]
-async fn gc_and_purge_schedules_name_run_zero_as_harbor_does() {
-    let sim = support::start().await;
-    for (path, parameters) in [
-        ("/system/gc/schedule", json!({"delete_untagged": true})),
-        (
-            "/system/purgeaudit/schedule",
-            json!({"audit_retention_hour": 24, "dry_run": true, "include_event_types": "create_artifact"}),
-        ),
-    ] {
-        let body =
-            json!({"schedule": {"type": "Daily", "cron": "0 0 0 * * *"}, "parameters": parameters});
-        let (status, location, answer) = send(&sim, ADMIN, Method::POST, path, Some(body)).await;
-        assert_eq!(status, StatusCode::CREATED, "{path}: {answer}");
-        let parent = path.trim_end_matches("/schedule");
-        assert_eq!(
-            location.as_deref(),
-            Some(format!("/api/v2.0{parent}/0").as_str())
-        );
-        // That Location names no run, in Harbor too.
-        let (status, _, _) = send(&sim, ADMIN, Method::GET, &format!("{parent}/0"), None).await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
-    }
 }
 
 #[tokio::test]
@@ -304,4 +277,118 @@ async fn under_ldap_auth_an_import_onboards_the_directorys_people() {
     let again = json!({"ldap_uid_list": ["grace"]});
     let (status, _, _) = send(&sim, ADMIN, Method::POST, "/ldap/users/import", Some(again)).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn user_groups_follow_harbors_rules_for_types_names_reads_and_deletes() {
+    let sim = support::start().await;
+    // Under db_auth Harbor's LDAP lookup of the DN finds nothing.
+    let ldap = json!({"group_name": "ops", "group_type": 1,
+                      "ldap_group_dn": "cn=ops,ou=groups,dc=example,dc=com"});
+    let (status, _, body) = send(&sim, ADMIN, Method::POST, "/usergroups", Some(ldap)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        message(&body),
+        "LDAP Group DN is not found: DN:cn=ops,ou=groups,dc=example,dc=com"
+    );
+    let nameless = json!({"group_type": 3});
+    let (status, _, _) = send(&sim, ADMIN, Method::POST, "/usergroups", Some(nameless)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "go-swagger's bare 400");
+
+    let oidc = json!({"group_name": "team", "group_type": 3});
+    let (status, location, _) =
+        send(&sim, ADMIN, Method::POST, "/usergroups", Some(oidc.clone())).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let path = location.expect("a Location");
+    let id: i64 = path
+        .rsplit('/')
+        .next()
+        .and_then(|i| i.parse().ok())
+        .expect("an id");
+    let (status, _, body) = send(&sim, ADMIN, Method::POST, "/usergroups", Some(oidc)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(
+        message(&body),
+        "duplicate user group, group name:team, group type: 3, ldap group DN: "
+    );
+    let http = json!({"group_name": "team", "group_type": 2});
+    let (status, _, _) = send(&sim, ADMIN, Method::POST, "/usergroups", Some(http)).await;
+    assert_eq!(status, StatusCode::CREATED, "names are unique per type");
+
+    let group_path = format!("/usergroups/{id}");
+    let (_, _, read_back) = send(&sim, ADMIN, Method::GET, &group_path, None).await;
+    assert_eq!(read_back, json!({"group_name": "team", "group_type": 3}));
+    let renamed = json!({"group_name": "crew", "group_type": 1});
+    let (status, _, _) = send(&sim, ADMIN, Method::PUT, &group_path, Some(renamed)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, read_back) = send(&sim, ADMIN, Method::GET, &group_path, None).await;
+    assert_eq!(
+        read_back,
+        json!({"group_name": "crew", "group_type": 3}),
+        "only the name changes"
+    );
+
+    // A member group of a project goes with its group.
+    let member = json!({"role_id": 3, "member_group": {"id": id}});
+    let (status, _, body) = send(
+        &sim,
+        ADMIN,
+        Method::POST,
+        "/projects/library/members",
+        Some(member),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let is_crew = |members: &Value| {
+        members.as_array().is_some_and(|m| {
+            m.iter()
+                .any(|x| x["entity_type"] == "g" && x["entity_id"] == id)
+        })
+    };
+    let (_, _, members) = send(&sim, ADMIN, Method::GET, "/projects/library/members", None).await;
+    assert!(is_crew(&members), "{members}");
+    let (status, _, _) = send(&sim, ADMIN, Method::DELETE, &group_path, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, members) = send(&sim, ADMIN, Method::GET, "/projects/library/members", None).await;
+    assert!(!is_crew(&members), "{members}");
+    let (status, _, body) = send(&sim, ADMIN, Method::GET, &group_path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        message(&body),
+        format!("the user group with id {id} is not found")
+    );
+    let (status, _, _) = send(&sim, ADMIN, Method::DELETE, &group_path, None).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "Harbor deletes an unknown id quietly"
+    );
+}
+
+#[tokio::test]
+async fn under_ldap_auth_the_group_list_shows_ldap_groups_and_ldap_groups_can_be_made() {
+    let sim = support::start_checked(harbor_sim::Simulator::builder(), "ldap groups").await;
+    sim.handle()
+        .with_state(|s| s.reachability.allow("ldap.example.com"));
+    let http = json!({"group_name": "proxy", "group_type": 2});
+    let (status, _, _) = send(&sim, ADMIN, Method::POST, "/usergroups", Some(http)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let ldap = json!({"auth_mode": "ldap_auth", "ldap_url": "ldap://ldap.example.com",
+                      "ldap_base_dn": "dc=example,dc=com"});
+    let (status, _, body) = send(&sim, ADMIN, Method::PUT, "/configurations", Some(ldap)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ops = json!({"group_name": "ops", "group_type": 1,
+                     "ldap_group_dn": "cn=ops,ou=groups,dc=example,dc=com"});
+    let (status, _, body) = send(&sim, ADMIN, Method::POST, "/usergroups", Some(ops)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, _, listed) = send(&sim, ADMIN, Method::GET, "/usergroups", None).await;
+    let names: Vec<&str> = listed
+        .as_array()
+        .map(|l| l.iter().filter_map(|g| g["group_name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        names,
+        ["ops"],
+        "the HTTP group is not listed under ldap_auth"
+    );
 }

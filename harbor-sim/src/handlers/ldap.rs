@@ -107,6 +107,20 @@ fn search_users(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::ok(&found))
 }
 
+/// The DN of a group of the directory.
+fn group_dn(group: &str, base_dn: &str) -> String {
+    format!("cn={group},ou=groups,{base_dn}")
+}
+
+/// Whether the configured, reachable LDAP server has a group with this DN.
+pub(super) fn ldap_group_dn_exists(s: &SimState, dn: &str) -> bool {
+    open(s).is_ok_and(|base_dn| {
+        GROUPS
+            .iter()
+            .any(|g| group_dn(g, &base_dn).eq_ignore_ascii_case(dn))
+    })
+}
+
 fn search_groups(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let base_dn = open(&s)?;
@@ -118,7 +132,7 @@ fn search_groups(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     };
     let found: Vec<Value> = GROUPS
         .iter()
-        .map(|g| (g, format!("cn={g},ou=groups,{base_dn}")))
+        .map(|g| (g, group_dn(g, &base_dn)))
         .filter(|(g, group_dn)| {
             // The name wins over the DN; with neither, Harbor searches nothing.
             if !name.is_empty() {

@@ -4,7 +4,9 @@
 //! Harbor keeps it as the allowlist row of project 0. A fresh Harbor has no such row, and
 //! reading it then answers a list with no id and zero timestamps (`Get` fills in an empty
 //! list, the swagger model omits the empty fields); a `PUT` writes the row, stamping both
-//! timestamps anew each time (`InsertOrUpdate` on `project_id`).
+//! timestamps anew each time (`InsertOrUpdate` on `project_id`). A blank or repeated CVE id
+//! is refused with Harbor's validator message, as a 400 where Harbor's handler lets it
+//! become a 500.
 
 use std::sync::RwLock;
 
@@ -54,14 +56,17 @@ fn put(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let mut ids: Vec<String> = Vec::new();
     for item in req.items {
         let id = item.cve_id.unwrap_or_default();
-        // Harbor's validator rejects blank and repeated ids, but the handler passes that
-        // uncoded error to SendError, so the caller sees a 500.
-        if id.trim().is_empty() || ids.contains(&id) {
-            return Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "UNKNOWN",
-                format!("invalid CVE allowlist item {id:?}"),
+        // Harbor's validator messages; its handler passes them on uncoded (a 500), the
+        // simulator answers a client's mistake with 400 instead (see the README).
+        if id.trim().is_empty() {
+            return Err(ApiError::bad_request(
+                "empty or whitespace-only CVE ID in allowlist",
             ));
+        }
+        if ids.contains(&id) {
+            return Err(ApiError::bad_request(format!(
+                "duplicate CVE ID in allowlist: {id}"
+            )));
         }
         ids.push(id);
     }

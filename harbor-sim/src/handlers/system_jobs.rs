@@ -3,8 +3,7 @@
 //!
 //! GC and purge share one shape: `POST .../schedule` with `{"schedule":{"type":"Manual"}}`
 //! starts a run and answers 201 with a `Location` naming it (`/system/gc/{id}`), any other
-//! type sets (or with `None` removes) the periodic schedule and names id 0 (`kick` has no
-//! run id then; that Location does not resolve in Harbor either); runs are listed, read, stopped
+//! type sets (or with `None` removes) the periodic schedule; runs are listed, read, stopped
 //! and their log read as text, and an unknown id is a 404. Scan all starts by the same
 //! `POST` (201 without `Location`, as in Harbor), scans every artifact, and is watched through
 //! its metrics. Runs follow the life described in [`crate::state::jobs`]. A GC with
@@ -199,16 +198,14 @@ fn create_schedule(ctx: &Ctx, state: &RwLock<SimState>, kind: JobKind) -> ApiRes
     let req = schedule_req(ctx)?;
     check_parameters(kind, &req.parameters)?;
     let mut s = write(state);
-    let id = if req.kind == "Manual" {
-        start_run(&mut s, kind, req.parameters, &actor_name(&ctx.identity))
-    } else {
-        set_schedule(&mut s, kind, req, what(kind))?;
-        // Harbor's `kick` only has an id for a run; a schedule's Location names id 0.
-        0
-    };
-    // Harbor's Location: the schedule path's parent and the run's id.
-    let parent = ctx.path.trim_end_matches('/').trim_end_matches("/schedule");
-    Ok(Reply::created(format!("{parent}/{id}")))
+    if req.kind == "Manual" {
+        let id = start_run(&mut s, kind, req.parameters, &actor_name(&ctx.identity));
+        // Harbor's Location: the schedule path's parent and the run's id.
+        let parent = ctx.path.trim_end_matches('/').trim_end_matches("/schedule");
+        return Ok(Reply::created(format!("{parent}/{id}")));
+    }
+    set_schedule(&mut s, kind, req, what(kind))?;
+    Ok(Reply::empty(StatusCode::CREATED))
 }
 
 fn update_schedule(ctx: &Ctx, state: &RwLock<SimState>, kind: JobKind) -> ApiResult<Reply> {
