@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 
+use harbor_client::methods::GetLabelsParams;
 use harbor_client::operations::OPERATIONS;
 use harbor_client::{Error, HarborClient, models};
 use harbor_sim::state::JobKind;
@@ -501,7 +502,11 @@ async fn every_client_method_against_the_simulator() {
             .get_current_user_permissions(&Default::default())
             .await,
     );
-    seen.record("get_labels", client.get_labels(&Default::default()).await);
+    let global = GetLabelsParams {
+        scope: Some("g".into()),
+        ..Default::default()
+    };
+    seen.record("get_labels", client.get_labels(&global).await);
     seen.record("get_label", client.get_label(1).await);
     seen.record(
         "get_scan_export_execution",

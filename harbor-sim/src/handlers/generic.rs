@@ -5,7 +5,7 @@
 //!   stores what is posted with a fresh `id`; its list, item reads, updates and deletes see
 //!   it (404 for a missing item, 409 for a duplicate `name`);
 //! - any other PUT or POST is kept under its path, so reading the same path returns it
-//!   (the system CVE allowlist behaves as a stored setting).
+//!   (a setting Harbor keeps without a dedicated handler here).
 //!
 //! Jobs, schedules, configurations and retention have their own handlers.
 

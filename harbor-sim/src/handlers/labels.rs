@@ -24,10 +24,20 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
 
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
-    let scope = ctx.query("scope").unwrap_or("g");
-    let project: Option<i64> = ctx.query("project_id").and_then(|p| p.parse().ok());
+    // Harbor's `ListLabels` (`src/server/v2.0/handler/label.go`): the scope is required,
+    // and project labels need a project id other than 0.
+    let scope = ctx.query("scope").unwrap_or_default();
+    if scope != "g" && scope != "p" {
+        return Err(ApiError::bad_request(format!("invalid scope: {scope}")));
+    }
+    let project: Option<i64> = ctx
+        .query("project_id")
+        .and_then(|p| p.parse().ok())
+        .filter(|id| *id != 0);
     if scope == "p" && project.is_none() {
-        return Err(ApiError::bad_request("project_id is required for scope p"));
+        return Err(ApiError::bad_request(
+            "must with project ID when to query project labels",
+        ));
     }
     let name = ctx.query("name");
     let docs = s

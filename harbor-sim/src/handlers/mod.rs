@@ -9,8 +9,10 @@ mod icons;
 mod immutable;
 mod jobservice;
 mod labels;
+mod ldap;
 mod members;
 mod metadata;
+mod permissions;
 mod preheat;
 mod projects;
 mod quotas;
@@ -22,6 +24,7 @@ mod robots;
 mod scan_export;
 mod scanners;
 mod system;
+mod system_cve_allowlist;
 mod system_jobs;
 mod usergroups;
 mod users;
@@ -112,6 +115,7 @@ fn stateful(op_id: &str) -> Option<Handler> {
         .or_else(|| repositories::handler(op_id))
         .or_else(|| artifacts::handler(op_id))
         .or_else(|| labels::handler(op_id))
+        .or_else(|| ldap::handler(op_id))
         .or_else(|| users::handler(op_id))
         .or_else(|| robots::handler(op_id))
         .or_else(|| registries::handler(op_id))
@@ -121,6 +125,8 @@ fn stateful(op_id: &str) -> Option<Handler> {
         .or_else(|| immutable::handler(op_id))
         .or_else(|| quotas::handler(op_id))
         .or_else(|| system::handler(op_id))
+        .or_else(|| system_cve_allowlist::handler(op_id))
+        .or_else(|| permissions::handler(op_id))
         .or_else(|| system_jobs::handler(op_id))
         .or_else(|| scan_export::handler(op_id))
         .or_else(|| retention::handler(op_id))

@@ -169,6 +169,10 @@ fn search(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 }
 
 fn cert(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
-    // Harbor answers 404 when it runs without its own CA, as the simulator does.
-    Err(ApiError::not_found("the certificate is not found"))
+    // Harbor answers 404 when its CA file is absent (`GetCA` in
+    // `src/controller/systeminfo/controller.go`); the simulated Harbor has none
+    // (`has_ca_root` is false).
+    Err(ApiError::not_found(
+        "cert not found in path: /etc/core/ca/ca.crt",
+    ))
 }

@@ -1,20 +1,198 @@
-//! User-group search (`src/server/v2.0/handler/usergroup.go`, `SearchUserGroups`): a fuzzy
-//! match on the group name over the groups [`super::generic`] keeps.
+//! User groups (`src/server/v2.0/handler/usergroup.go`, `src/controller/usergroup/`), kept
+//! in [`SimState::collections`] under `/api/v2.0/usergroups` as the demo data seeds them.
+//!
+//! As in Harbor: the list shows the groups of the current auth mode's type (LDAP groups
+//! under `ldap_auth`, HTTP groups under `http_auth`, all otherwise); a read answers name, type
+//! and DN only; an LDAP group (type 1) is created only when the auth mode's LDAP server has
+//! its DN (under any other auth mode the lookup finds nothing: 400); a name is unique per
+//! type (409); an update changes the name only; a delete also drops the group's project
+//! memberships, and answers 200 for an unknown id. A missing name is go-swagger's bare 400.
+//! The search is a fuzzy match on the name over every group.
 
 use std::sync::RwLock;
 
+use axum::http::StatusCode;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Handler, read};
+use super::ldap::ldap_group_dn_exists;
+use super::{Handler, read, write};
 use crate::context::{Ctx, Reply, api_path};
 use crate::errors::{ApiError, ApiResult};
-use crate::state::SimState;
+use crate::state::{SimState, now};
+
+/// Harbor's group type of LDAP groups (`common.LDAPGroupType`).
+const LDAP_GROUP: i64 = 1;
+/// Harbor's group type of HTTP (auth proxy) groups (`common.HTTPGroupType`).
+const HTTP_GROUP: i64 = 2;
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
+        "listUserGroups" => list,
+        "createUserGroup" => create,
+        "getUserGroup" => get,
+        "updateUserGroup" => update,
+        "deleteUserGroup" => delete,
         "searchUserGroups" => search,
         _ => return None,
     })
+}
+
+fn groups(s: &SimState) -> impl Iterator<Item = &Value> {
+    s.collections
+        .get(&api_path("/usergroups"))
+        .into_iter()
+        .flat_map(|groups| groups.values())
+}
+
+fn auth_mode(s: &SimState) -> &str {
+    s.configurations
+        .get("auth_mode")
+        .and_then(Value::as_str)
+        .unwrap_or("db_auth")
+}
+
+/// A group as Harbor's `UserGroup` answer: the empty fields omitted, `id` when listed.
+fn view(group: &Value, with_id: bool) -> Value {
+    let mut out = json!({"group_name": group["group_name"]});
+    if with_id {
+        out["id"] = group["id"].clone();
+    }
+    if group["group_type"].as_i64().is_some_and(|t| t != 0) {
+        out["group_type"] = group["group_type"].clone();
+    }
+    if group["ldap_group_dn"]
+        .as_str()
+        .is_some_and(|d| !d.is_empty())
+    {
+        out["ldap_group_dn"] = group["ldap_group_dn"].clone();
+    }
+    out
+}
+
+fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let page = ctx.page()?;
+    let s = read(state);
+    let only_type = match auth_mode(&s) {
+        "ldap_auth" => Some(LDAP_GROUP),
+        "http_auth" => Some(HTTP_GROUP),
+        _ => None,
+    };
+    let name = ctx.query("group_name").unwrap_or_default().to_lowercase();
+    let dn = ctx
+        .query("ldap_group_dn")
+        .filter(|d| !d.is_empty() && only_type == Some(LDAP_GROUP));
+    let docs: Vec<Value> = groups(&s)
+        .filter(|g| only_type.is_none_or(|t| g["group_type"].as_i64() == Some(t)))
+        .filter(|g| {
+            g["group_name"]
+                .as_str()
+                .is_some_and(|n| n.to_lowercase().contains(&name))
+        })
+        .filter(|g| dn.is_none_or(|d| g["ldap_group_dn"].as_str() == Some(d)))
+        .map(|g| view(g, true))
+        .collect();
+    Ok(ctx.page_of(docs, page))
+}
+
+#[derive(Deserialize)]
+struct GroupReq {
+    #[serde(default)]
+    group_name: String,
+    #[serde(default)]
+    group_type: i64,
+    #[serde(default)]
+    ldap_group_dn: String,
+}
+
+fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let req: GroupReq = ctx.json()?;
+    if req.group_name.is_empty() {
+        return Ok(Reply::empty(StatusCode::BAD_REQUEST));
+    }
+    let mut s = write(state);
+    if req.group_type == LDAP_GROUP
+        && !(auth_mode(&s) == "ldap_auth" && ldap_group_dn_exists(&s, &req.ldap_group_dn))
+    {
+        return Err(ApiError::bad_request(format!(
+            "LDAP Group DN is not found: DN:{}",
+            req.ldap_group_dn
+        )));
+    }
+    if groups(&s).any(|g| {
+        g["group_name"].as_str() == Some(req.group_name.as_str())
+            && g["group_type"].as_i64() == Some(req.group_type)
+    }) {
+        return Err(ApiError::conflict(format!(
+            "duplicate user group, group name:{}, group type: {}, ldap group DN: {}",
+            req.group_name, req.group_type, req.ldap_group_dn
+        )));
+    }
+    let id = s.ids.next("createUserGroup");
+    let now = now();
+    let group = json!({
+        "id": id,
+        "group_name": req.group_name,
+        "group_type": req.group_type,
+        "ldap_group_dn": req.ldap_group_dn,
+        "creation_time": now,
+        "update_time": now,
+    });
+    s.collections
+        .entry(api_path("/usergroups"))
+        .or_default()
+        .insert(id, group);
+    Ok(Reply::created(ctx.location(id)))
+}
+
+/// The group id of the path: Harbor refuses 0 and below before looking.
+fn group_id(ctx: &Ctx) -> ApiResult<i64> {
+    let id = ctx.path_id("group_id")?;
+    if id <= 0 {
+        return Err(ApiError::bad_request("the group id should be provided"));
+    }
+    Ok(id)
+}
+
+fn not_found(id: i64) -> ApiError {
+    ApiError::not_found(format!("the user group with id {id} is not found"))
+}
+
+fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = group_id(ctx)?;
+    let s = read(state);
+    let group = groups(&s)
+        .find(|g| g["id"].as_i64() == Some(id))
+        .ok_or_else(|| not_found(id))?;
+    Ok(Reply::ok(&view(group, false)))
+}
+
+fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = ctx.path_id("group_id")?;
+    let req: GroupReq = ctx.json()?;
+    if id <= 0 || req.group_name.is_empty() {
+        return Ok(Reply::empty(StatusCode::BAD_REQUEST));
+    }
+    let mut s = write(state);
+    let group = s
+        .collections
+        .get_mut(&api_path("/usergroups"))
+        .and_then(|groups| groups.get_mut(&id))
+        .ok_or_else(|| not_found(id))?;
+    group["group_name"] = json!(req.group_name);
+    group["update_time"] = json!(now());
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let id = group_id(ctx)?;
+    let mut s = write(state);
+    if let Some(groups) = s.collections.get_mut(&api_path("/usergroups")) {
+        groups.remove(&id);
+    }
+    s.members
+        .retain(|_, m| !(m.entity_type == "g" && m.entity_id == id));
+    Ok(Reply::empty(StatusCode::OK))
 }
 
 fn search(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -25,11 +203,7 @@ fn search(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         .ok_or_else(|| ApiError::bad_request("need to provide groupname to search user group"))?
         .to_lowercase();
     let s = read(state);
-    let docs: Vec<Value> = s
-        .collections
-        .get(&api_path("/usergroups"))
-        .into_iter()
-        .flat_map(|groups| groups.values())
+    let docs: Vec<Value> = groups(&s)
         .filter(|g| {
             g["group_name"]
                 .as_str()

@@ -4,7 +4,7 @@ use std::sync::RwLock;
 
 use axum::http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{Handler, read, security, write};
 use crate::auth::Identity;
@@ -13,7 +13,7 @@ use crate::errors::{ApiError, ApiResult};
 use crate::rbac::Target;
 use crate::rbac::policy::{SYSTEM_POLICIES, project_policies};
 use crate::state::SimState;
-use crate::state::users::{UserCreationReq, UserProfile};
+use crate::state::users::{UserCreationReq, UserProfile, strong_password};
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
@@ -183,18 +183,31 @@ struct CliSecret {
     secret: Option<String>,
 }
 
+/// Harbor's order (`SetCliSecret` in `src/server/v2.0/handler/user.go`): the auth mode first
+/// (412 unless OIDC), then the secret (an empty one is generated), then the user's OIDC
+/// record, which no simulated user has: every user here signed up in the database.
 fn set_cli_secret(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("user_id")?;
-    let req: CliSecret = ctx.json()?;
-    req.secret
-        .filter(|s| s.len() >= 8)
-        .ok_or_else(|| ApiError::bad_request("the CLI secret must have at least 8 characters"))?;
     let s = read(state);
-    s.users
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found(format!("user {id} not found")))?;
-    // Harbor only accepts this in OIDC mode; the simulator runs in database mode.
-    Err(ApiError::precondition(
-        "the CLI secret can only be set in OIDC authentication mode",
-    ))
+    let mode = s
+        .configurations
+        .get("auth_mode")
+        .and_then(Value::as_str)
+        .unwrap_or("db_auth");
+    if mode != "oidc_auth" {
+        return Err(ApiError::precondition(format!(
+            "unable to update CLI secret under authmode: {mode}"
+        )));
+    }
+    let req: CliSecret = ctx.json()?;
+    if let Some(secret) = req.secret.filter(|s| !s.is_empty())
+        && !strong_password(&secret)
+    {
+        return Err(ApiError::bad_request(
+            "the password or secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number",
+        ));
+    }
+    Err(ApiError::not_found(format!(
+        "oidc info for user {id} not found"
+    )))
 }

@@ -59,7 +59,7 @@ pub struct UserProfile {
 
 /// Harbor's password rule: 8 to 128 characters with an upper case letter, a lower case
 /// letter and a digit.
-fn strong_password(p: &str) -> bool {
+pub(crate) fn strong_password(p: &str) -> bool {
     (8..=128).contains(&p.len())
         && p.chars().any(|c| c.is_ascii_uppercase())
         && p.chars().any(|c| c.is_ascii_lowercase())

@@ -133,9 +133,15 @@ pub const BODY_DEPARTURES: &[BodyDeparture] = &[
 
 /// Operations whose refusals Harbor sends without a body, where the spec documents its error
 /// body (mirrored in `harbor-sim/CONFORMANCE.md`): `DownloadScanData` writes a bare status
-/// (`src/server/v2.0/handler/scanexport.go`), `PingInstances` returns go-swagger responders
-/// without a payload (`src/server/v2.0/handler/preheat.go`).
-pub const BODYLESS_REFUSALS: &[&str] = &["downloadScanData", "PingInstances"];
+/// (`src/server/v2.0/handler/scanexport.go`), `PingInstances`, `createUserGroup` and
+/// `updateUserGroup` return go-swagger responders without a payload
+/// (`src/server/v2.0/handler/preheat.go`, `usergroup.go`).
+pub const BODYLESS_REFUSALS: &[&str] = &[
+    "downloadScanData",
+    "PingInstances",
+    "createUserGroup",
+    "updateUserGroup",
+];
 
 /// The simulator's own departures that another change is fixing: `(operation, status,
 /// what is wrong)`. Temporary: each entry is a bug, listed so the rest stays checked.
