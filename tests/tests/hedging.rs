@@ -12,6 +12,8 @@ use retry_runtime::{
 };
 use tokio::time::{Instant, sleep};
 
+mod common;
+
 #[derive(Debug, Clone, PartialEq)]
 enum CallError {
     TimedOut(AttemptTimedOut),
@@ -382,33 +384,12 @@ async fn logged(id: u32) -> Result<u32, CallError> {
     LOGGED.attempt().await
 }
 
-/// A `MakeWriter` collecting the formatted log lines.
-#[derive(Clone, Default)]
-struct Lines(std::sync::Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Lines {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn the_default_log_says_which_attempt_won_and_how_many_ran() {
-    let lines = Lines::default();
-    let sink = lines.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_ansi(false)
-        .without_time()
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let lines = common::Lines::default();
+    let _guard = tracing::subscriber::set_default(lines.subscriber());
     assert_eq!(logged(7).await, Ok(2));
-    let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    let text = lines.text();
     assert!(
         text.contains("Hedged hedging::logged(id: 7): attempt 2 won after 0.11s, 2 tries started"),
         "{text}"
