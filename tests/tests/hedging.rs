@@ -395,3 +395,25 @@ async fn the_default_log_says_which_attempt_won_and_how_many_ran() {
         "{text}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn retry_async_hedges_and_times_out_under_settings() {
+    static CALLS: AtomicU32 = AtomicU32::new(0);
+    let settings = RetrySettings::<CallError>::builder()
+        .max_tries(3)
+        .hedge_delay(millis(100))
+        .attempt_timeout(millis(150))
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    // Attempt 1 hangs; attempt 2 (at 100 ms) hangs too; attempt 1 times out at 150 ms, which
+    // starts attempt 3 at once; it answers 20 ms later.
+    let result = retry_async(&settings, || async {
+        let n = CALLS.fetch_add(1, Ordering::SeqCst) + 1;
+        sleep(millis(if n < 3 { 5_000 } else { 20 })).await;
+        Ok::<_, CallError>(n)
+    })
+    .await;
+    assert_eq!(result, Ok(3));
+    assert_eq!(start.elapsed(), millis(170));
+}
