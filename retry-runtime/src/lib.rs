@@ -62,6 +62,11 @@
 //! - A shared [`RetryBudget`] (off by default) caps retries across calls: each call deposits a
 //!   fraction of a retry, each retry withdraws one, and when the bucket is empty the call gives
 //!   up with [`GiveUpReason::BudgetExhausted`](GiveUpReason) in `Details` and the log.
+//! - A per-attempt timeout ([`Policy::attempt_timeout`], the `attempt_timeout` key) drops an
+//!   attempt still running and fails it with `E::from(`[`AttemptTimedOut`]`)`, cut to the time
+//!   left before `max_time`; hedging ([`Policy::hedge_delay`], the `hedge_delay` key) starts the
+//!   next attempt beside one that has not answered after the delay, in the caller's own future,
+//!   and returns the first success (the setters' docs have the rules). Async calls only.
 //! - Hooks run in order, after the default `tracing` handler (backoff at INFO, give-up at
 //!   ERROR; levels configurable; it can be switched off).
 //! - Better: `elapsed` is read on a monotonic clock, after the attempt, so no sleep ends past
@@ -73,7 +78,8 @@
 //! # What is public
 //!
 //! The root holds what a user names: the attribute, [`Policy`] and the two drivers,
-//! [`RetrySettings`] (run-time settings), what hooks receive ([`Details`]), and the traits a
+//! [`RetrySettings`] (run-time settings), what hooks receive ([`Details`]), the error a
+//! timed-out attempt fails with ([`AttemptTimedOut`]), and the traits a
 //! user implements or meets in an error message ([`ErrorClass`], [`Hook`], [`RetryOutput`],
 //! [`GiveUpValue`]). Four modules hold the building blocks a user picks from:
 //!
@@ -97,6 +103,7 @@ mod classify;
 mod details;
 mod drive;
 mod engine;
+mod hedge;
 mod hooks;
 mod options;
 mod output;
@@ -104,6 +111,7 @@ mod policy;
 mod rules;
 mod settings;
 mod step;
+mod timeout;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -118,3 +126,4 @@ pub use output::{GiveUpValue, NoneError, RetryOutput};
 pub use policy::Policy;
 pub use retry_macros::retry;
 pub use settings::{RetrySettings, RetrySettingsBuilder, SettingsError, Violation};
+pub use timeout::AttemptTimedOut;
