@@ -20,6 +20,8 @@ use std::time::Duration;
 ///     wait: Some(Duration::from_secs(2)),
 ///     outcome: Outcome::Error(&error),
 ///     reason: None,
+///     attempt: 2,
+///     running: 0,
 /// };
 /// assert_eq!(details.error(), Some(&"connection reset"));
 /// assert_eq!(details.args_display().to_string(), "page: 3");
@@ -40,11 +42,18 @@ pub struct Details<'a, E> {
     pub outcome: Outcome<'a, E>,
     /// Why the call gave up: `Some` only for `on_giveup`.
     pub reason: Option<GiveUpReason>,
+    /// The number of the attempt this event is about (1 for the first): the one that
+    /// succeeded or failed. Equal to `tries` unless the call hedges, where attempts overlap:
+    /// on success it says which attempt won, and `tries` how many started.
+    pub attempt: u32,
+    /// How many other attempts were still running at the event (hedging; 0 otherwise). They
+    /// are dropped when the call returns.
+    pub running: u32,
 }
 
 impl<'a, E> Details<'a, E> {
     /// Builds details (for tests of hooks and for custom engines); `reason` is `None`, see
-    /// [`Details::with_reason`].
+    /// [`Details::with_reason`]; `attempt` is `tries` and `running` 0 (no hedging).
     pub fn new(
         target: &'static str,
         args: &'a [Arg<'a>],
@@ -61,6 +70,8 @@ impl<'a, E> Details<'a, E> {
             wait,
             outcome,
             reason: None,
+            attempt: tries,
+            running: 0,
         }
     }
 
@@ -111,6 +122,8 @@ impl<E: fmt::Debug> fmt::Debug for Details<'_, E> {
             .field("wait", &self.wait)
             .field("outcome", &self.outcome)
             .field("reason", &self.reason)
+            .field("attempt", &self.attempt)
+            .field("running", &self.running)
             .finish()
     }
 }

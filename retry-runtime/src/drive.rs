@@ -2,15 +2,18 @@
 //! run-time settings, for code that does not use `#[retry]`.
 
 use core::fmt::Debug;
+use core::pin::{Pin, pin};
 use std::time::Duration;
 
 use crate::engine::Engine;
+use crate::hedge::{Attempts, Event, Next};
 use crate::output::{GiveUpValue, RetryOutput};
 use crate::policy::{Policy, WithSettings};
-use crate::rules::{Rules, StaticRules};
+use crate::rules::{Rules, StaticRules, TimingRules};
 use crate::settings::SettingsRules;
 use crate::sleep::{DefaultSleeper, Sleeper};
 use crate::step::{AcceptAll, NoSettings, Raise, RaiseOnGiveUp, Step, ValueFilter};
+use crate::timeout::TimedAttempt;
 
 /// A started call that a loop can drive: implemented by every [`Engine`] for the return types
 /// it accepts. Used by [`retry_async`] and [`retry_blocking`].
@@ -23,6 +26,28 @@ pub trait Drive<R> {
     fn sleep(&mut self, wait: Duration) -> Self::Sleep;
     /// See [`Engine::sleep_blocking`].
     fn sleep_blocking(&mut self, wait: Duration);
+    /// The error type.
+    type Error;
+    /// See [`Engine::is_hedged`].
+    fn is_hedged(&self) -> bool;
+    /// See [`Engine::has_attempt_timeout`].
+    fn has_attempt_timeout(&self) -> bool;
+    /// See [`Engine::timed`].
+    fn timed<F>(&self, attempt: F) -> TimedAttempt<F, Self::Sleep, Self::Error>;
+    /// See [`Engine::attempts`].
+    fn attempts<F>(&self) -> Attempts<F, Self::Sleep, Self::Error>;
+    /// See [`Engine::start_attempt`].
+    fn start_attempt<F>(
+        &mut self,
+        attempts: Pin<&mut Attempts<F, Self::Sleep, Self::Error>>,
+        attempt: F,
+    );
+    /// See [`Engine::after_event`].
+    fn after_event<F>(
+        &mut self,
+        attempts: Pin<&mut Attempts<F, Self::Sleep, Self::Error>>,
+        event: Event<R>,
+    ) -> Next<R>;
 }
 
 impl<T, E, Rl, S, R> Drive<R> for Engine<T, E, Rl, Raise, S>
@@ -43,6 +68,35 @@ where
     #[inline]
     fn sleep_blocking(&mut self, wait: Duration) {
         Engine::sleep_blocking(self, wait);
+    }
+    type Error = E;
+    #[inline]
+    fn is_hedged(&self) -> bool {
+        Engine::is_hedged(self)
+    }
+    #[inline]
+    fn has_attempt_timeout(&self) -> bool {
+        Engine::has_attempt_timeout(self)
+    }
+    #[inline]
+    fn timed<F>(&self, attempt: F) -> TimedAttempt<F, S::Sleep, E> {
+        Engine::timed(self, attempt)
+    }
+    #[inline]
+    fn attempts<F>(&self) -> Attempts<F, S::Sleep, E> {
+        Engine::attempts(self)
+    }
+    #[inline]
+    fn start_attempt<F>(&mut self, attempts: Pin<&mut Attempts<F, S::Sleep, E>>, attempt: F) {
+        Engine::start_attempt(self, attempts, attempt);
+    }
+    #[inline]
+    fn after_event<F>(
+        &mut self,
+        attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
+        event: Event<R>,
+    ) -> Next<R> {
+        Engine::<T, E, Rl, Raise, S>::after_event(self, attempts, event, &[])
     }
 }
 
@@ -65,6 +119,35 @@ where
     fn sleep_blocking(&mut self, wait: Duration) {
         Engine::sleep_blocking(self, wait);
     }
+    type Error = E;
+    #[inline]
+    fn is_hedged(&self) -> bool {
+        Engine::is_hedged(self)
+    }
+    #[inline]
+    fn has_attempt_timeout(&self) -> bool {
+        Engine::has_attempt_timeout(self)
+    }
+    #[inline]
+    fn timed<F>(&self, attempt: F) -> TimedAttempt<F, S::Sleep, E> {
+        Engine::timed(self, attempt)
+    }
+    #[inline]
+    fn attempts<F>(&self) -> Attempts<F, S::Sleep, E> {
+        Engine::attempts(self)
+    }
+    #[inline]
+    fn start_attempt<F>(&mut self, attempts: Pin<&mut Attempts<F, S::Sleep, E>>, attempt: F) {
+        Engine::start_attempt(self, attempts, attempt);
+    }
+    #[inline]
+    fn after_event<F>(
+        &mut self,
+        attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
+        event: Event<R>,
+    ) -> Next<R> {
+        Engine::<T, E, Rl, RaiseOnGiveUp, S>::after_event(self, attempts, event, &[])
+    }
 }
 
 /// What [`retry_async`] and [`retry_blocking`] accept: a [`Policy`], or run-time settings
@@ -75,7 +158,7 @@ where
 )]
 pub trait RetryPolicy<T, E> {
     /// The started call.
-    type Engine: Drive<Result<T, E>>;
+    type Engine: Drive<Result<T, E>, Error = E>;
     /// Starts one call of `target`.
     fn start_call(self, target: &'static str) -> Self::Engine;
 }
@@ -84,7 +167,7 @@ impl<T, E, Rl, M, S> RetryPolicy<T, E> for Policy<T, E, Rl, M, S, NoSettings>
 where
     Rl: Rules<T, E>,
     S: Sleeper,
-    Engine<T, E, Rl, M, S>: Drive<Result<T, E>>,
+    Engine<T, E, Rl, M, S>: Drive<Result<T, E>, Error = E>,
 {
     type Engine = Engine<T, E, Rl, M, S>;
     fn start_call(self, target: &'static str) -> Self::Engine {
@@ -92,15 +175,16 @@ where
     }
 }
 
-impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, M, S> RetryPolicy<T, E>
-    for Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F>, M, S, WithSettings<E>>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S> RetryPolicy<T, E>
+    for Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>, M, S, WithSettings<E>>
 where
     E: Debug,
     P: ValueFilter<T>,
     S: Sleeper,
-    Engine<T, E, SettingsRules<E, P>, M, S>: Drive<Result<T, E>>,
+    TM: TimingRules<E>,
+    Engine<T, E, SettingsRules<E, P, TM>, M, S>: Drive<Result<T, E>, Error = E>,
 {
-    type Engine = Engine<T, E, SettingsRules<E, P>, M, S>;
+    type Engine = Engine<T, E, SettingsRules<E, P, TM>, M, S>;
     fn start_call(self, target: &'static str) -> Self::Engine {
         self.start(target)
     }
@@ -131,7 +215,9 @@ fn caller_of<F>() -> &'static str {
 
 /// Runs an async operation under a policy or settings, retrying as they say; the same loop as
 /// `#[retry]` without the attribute. `Details.target` is the path of the fn that wrote the
-/// closure. The future is `Send` when the operation's futures are.
+/// closure. The future is `Send` when the operation's futures are. A per-attempt timeout and
+/// hedging ([`Policy::attempt_timeout`], [`Policy::hedge_delay`], or the settings') apply: the
+/// operation is then called for each attempt, possibly while earlier ones still run.
 ///
 /// ```
 /// use std::sync::atomic::{AtomicU32, Ordering};
@@ -158,8 +244,27 @@ where
     Fut: core::future::Future<Output = Result<T, E>>,
 {
     let mut engine = policy.start_call(caller_of::<F>());
+    if engine.is_hedged() {
+        let mut attempts = pin!(engine.attempts());
+        loop {
+            engine.start_attempt(attempts.as_mut(), operation());
+            loop {
+                let event = attempts.as_mut().next().await;
+                match engine.after_event(attempts.as_mut(), event) {
+                    Next::Start => break,
+                    Next::Wait => {}
+                    Next::Return(result) => return result,
+                }
+            }
+        }
+    }
+    let timed = engine.has_attempt_timeout();
     loop {
-        let result = operation().await;
+        let result = if timed {
+            engine.timed(operation()).await
+        } else {
+            operation().await
+        };
         // Consume the step before awaiting, so no `Step<R>` (which may hold a !Send error type)
         // lives across the sleep.
         let wait = match engine.after_attempt(result) {
@@ -171,7 +276,8 @@ where
 }
 
 /// Runs a blocking operation under a policy or settings, retrying as they say and sleeping with
-/// the policy's sleeper (`std::thread::sleep` by default).
+/// the policy's sleeper (`std::thread::sleep` by default). A blocking call cannot be cancelled
+/// nor run beside itself: a per-attempt timeout and a hedge delay do not apply.
 ///
 /// ```
 /// use retry_runtime::{Policy, retry_blocking};

@@ -5,13 +5,16 @@
 //! [`retry_async`] and [`retry_blocking`] drive it for code that does not use the attribute.
 
 use core::marker::PhantomData;
+use core::pin::Pin;
 use std::time::{Duration, Instant};
 
 use crate::details::{Arg, Details, GiveUpReason, Outcome};
+use crate::hedge::{Attempts, Event, Next};
 use crate::output::{GiveUpValue, RetryOutput};
 use crate::rules::Rules;
 use crate::sleep::Sleeper;
 use crate::step::{Raise, RaiseOnGiveUp, Step};
+use crate::timeout::{TimedAttempt, TimedOutFn};
 use crate::wait::Last;
 
 /// One call in progress: counts attempts, reads the clock when needed, and decides after each
@@ -97,6 +100,8 @@ where
                 wait: None,
                 outcome: Outcome::Success,
                 reason: None,
+                attempt: self.attempt,
+                running: 0,
             };
             self.rules.on_success(&details);
         }
@@ -123,9 +128,15 @@ where
         match result.into_result() {
             Ok(value) => {
                 if let Some(shown) = self.rules.rejects(&value) {
-                    if let Some(wait) =
-                        self.decide(false, Last::Value(shown), Outcome::Value(shown), args)
-                    {
+                    let attempt = self.attempt;
+                    if let Decision::Retry(wait) = self.decide(
+                        false,
+                        Last::Value(shown),
+                        Outcome::Value(shown),
+                        args,
+                        attempt,
+                        0,
+                    ) {
                         return Step::Wait(wait);
                     }
                     // Value mode gives up by returning the last value, as `on_predicate` does.
@@ -145,14 +156,23 @@ where
                     return Step::Return(R::from_result(Err(error)));
                 }
                 let give_up = self.rules.gives_up(&error);
-                match self.decide(give_up, Last::Error(&error), Outcome::Error(&error), args) {
-                    Some(wait) => {
+                let attempt = self.attempt;
+                match self.decide(
+                    give_up,
+                    Last::Error(&error),
+                    Outcome::Error(&error),
+                    args,
+                    attempt,
+                    0,
+                ) {
+                    Decision::Retry(wait) => {
                         // Dropped before the caller sleeps, so a !Send error never lives across
                         // the await.
                         drop(error);
                         Step::Wait(wait)
                     }
-                    None => Step::Return(match nothing {
+                    // `Hold` needs attempts running, which a sequential call never has.
+                    Decision::GiveUp | Decision::Hold => Step::Return(match nothing {
                         Some(nothing) => nothing(),
                         None => R::from_result(Err(error)),
                     }),
@@ -163,7 +183,10 @@ where
 
     /// Checks giveup, then max_tries, then max_time; then asks the generator, then the retry
     /// budget (last, so no token is spent on a retry another rule refuses). Runs the hooks.
-    /// `Some(wait)` to retry, `None` to give up.
+    /// `attempt` is the number of the attempt that failed, `running` how many others still
+    /// run (hedging; 0 otherwise): with some running, a retry starts at once (wait zero), and
+    /// when only `max_tries`, the generator or the budget refuse one the call holds on for
+    /// them instead of giving up (no hook runs).
     ///
     /// Inlined so that, with static rules, the limits, the generator and the no-op hooks fold
     /// into the caller's loop (only the logging itself is out of line, see `LogConfig`).
@@ -174,7 +197,9 @@ where
         last: Last<'_, E>,
         outcome: Outcome<'_, E>,
         args: &[Arg<'_>],
-    ) -> Option<Duration> {
+        attempt: u32,
+        running: u32,
+    ) -> Decision {
         let elapsed = self.elapsed();
         let tries = self.attempt;
         let max_time = self.rules.max_time();
@@ -203,22 +228,214 @@ where
             wait: None,
             outcome,
             reason: None,
+            attempt,
+            running,
         };
         match verdict {
             Ok(mut wait) => {
-                if let Some(max) = max_time {
+                if running > 0 {
+                    wait = Duration::ZERO;
+                } else if let Some(max) = max_time {
                     wait = wait.min(max.saturating_sub(elapsed));
                 }
                 details.wait = Some(wait);
                 self.rules.on_backoff(&details);
                 self.attempt = tries.saturating_add(1);
-                Some(wait)
+                Decision::Retry(wait)
             }
+            Err(
+                GiveUpReason::MaxTries
+                | GiveUpReason::WaitExhausted
+                | GiveUpReason::BudgetExhausted,
+            ) if running > 0 => Decision::Hold,
             Err(reason) => {
                 details.reason = Some(reason);
                 self.rules.on_giveup(&details);
-                None
+                Decision::GiveUp
             }
+        }
+    }
+
+    /// Whether this call hedges (a hedge delay is set), so its attempts run through
+    /// [`Attempts`]: what [`retry_async`](crate::retry_async) asks; `#[retry]` decides from
+    /// its keys.
+    #[inline]
+    pub fn is_hedged(&self) -> bool {
+        self.rules.enabled() && self.rules.hedge_delay().is_some()
+    }
+
+    /// Whether attempts have a timeout.
+    #[inline]
+    pub fn has_attempt_timeout(&self) -> bool {
+        self.rules.enabled() && self.rules.attempt_timeout().is_some()
+    }
+
+    /// Attempt number [`tries`](Self::tries), raced against its timeout (cut to the time left
+    /// before `max_time`) when one is set: a sequential call's attempt, awaited at once. The
+    /// future borrows nothing of the engine.
+    #[inline]
+    pub fn timed<F>(&self, attempt: F) -> TimedAttempt<F, S::Sleep, E> {
+        let limit = self.attempt_limit();
+        let timer = limit.map(|(timeout, _)| self.sleeper.sleep(timeout));
+        TimedAttempt::new(attempt, timer, limit, self.attempt)
+    }
+
+    /// An empty set of attempts for this call, to pin in the caller's future.
+    #[inline]
+    pub fn attempts<F>(&self) -> Attempts<F, S::Sleep, E> {
+        Attempts::new()
+    }
+
+    /// The next attempt's timeout, cut to the time left before `max_time`.
+    #[inline]
+    fn attempt_limit(&self) -> Option<(Duration, TimedOutFn<E>)> {
+        if !self.rules.enabled() {
+            return None;
+        }
+        let (timeout, timed_out) = self.rules.attempt_timeout()?;
+        let left = self
+            .rules
+            .max_time()
+            .map_or(timeout, |max| max.saturating_sub(self.elapsed()));
+        Some((timeout.min(left), timed_out))
+    }
+
+    /// Starts attempt number [`tries`](Self::tries): raced against its timeout when one is
+    /// set, and followed by the hedge delay's timer when hedging.
+    #[inline]
+    pub fn start_attempt<F>(&mut self, attempts: Pin<&mut Attempts<F, S::Sleep, E>>, attempt: F) {
+        let timed = self.timed(attempt);
+        let hedge = self
+            .rules
+            .enabled()
+            .then(|| self.rules.hedge_delay())
+            .flatten()
+            .map(|delay| self.sleeper.sleep(delay));
+        attempts.push(timed, hedge);
+    }
+
+    /// Whether a hedge may start now: tries and time are left and the budget pays for it.
+    fn may_hedge(&self) -> bool {
+        let tries_left = self.rules.max_tries().is_none_or(|max| self.attempt < max);
+        let time_left = self.rules.max_time().is_none_or(|max| self.elapsed() < max);
+        tries_left
+            && time_left
+            && self
+                .rules
+                .budget()
+                .is_none_or(crate::budget::RetryBudget::try_withdraw)
+    }
+
+    /// Decides what a timed or hedged call does after `event`; see [`Next`].
+    fn hedged_step<F, R>(
+        &mut self,
+        mut attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
+        event: Event<R>,
+        args: &[Arg<'_>],
+        nothing: Option<fn() -> R>,
+    ) -> Next<R>
+    where
+        R: RetryOutput<Ok = T, Err = E>,
+    {
+        let (result, attempt) = match event {
+            Event::BackoffOver => return Next::Start,
+            Event::HedgeDue => {
+                if !self.may_hedge() {
+                    return Next::Wait;
+                }
+                self.attempt = self.attempt.saturating_add(1);
+                tracing::debug!(
+                    function = self.target,
+                    attempt = self.attempt,
+                    running = attempts.running(),
+                    "retry: hedging {}: attempt {} starts beside {} running",
+                    self.target,
+                    self.attempt,
+                    attempts.running(),
+                );
+                return Next::Start;
+            }
+            Event::Finished { result, attempt } => (result, attempt),
+        };
+        if !self.rules.enabled() {
+            return Next::Return(result);
+        }
+        let running = attempts.running();
+        let decision = match result.into_result() {
+            Ok(value) => {
+                if let Some(shown) = self.rules.rejects(&value) {
+                    let decision = self.decide(
+                        false,
+                        Last::Value(shown),
+                        Outcome::Value(shown),
+                        args,
+                        attempt,
+                        running,
+                    );
+                    if !matches!(decision, Decision::GiveUp) {
+                        return self.after_decision(attempts.as_mut(), decision, running);
+                    }
+                } else {
+                    if self.attempt > 1
+                        && let Some(budget) = self.rules.budget()
+                    {
+                        budget.refund();
+                    }
+                    let details = Details {
+                        target: self.target,
+                        args,
+                        tries: self.attempt,
+                        elapsed: self.elapsed(),
+                        wait: None,
+                        outcome: Outcome::Success,
+                        reason: None,
+                        attempt,
+                        running,
+                    };
+                    self.rules.on_hedged_success(&details);
+                }
+                return Next::Return(R::from_result(Ok(value)));
+            }
+            Err(error) => {
+                if !self.rules.catches(&error) {
+                    return Next::Return(R::from_result(Err(error)));
+                }
+                let give_up = self.rules.gives_up(&error);
+                let decision = self.decide(
+                    give_up,
+                    Last::Error(&error),
+                    Outcome::Error(&error),
+                    args,
+                    attempt,
+                    running,
+                );
+                if let Decision::GiveUp = decision {
+                    return Next::Return(match nothing {
+                        Some(nothing) => nothing(),
+                        None => R::from_result(Err(error)),
+                    });
+                }
+                decision
+            }
+        };
+        self.after_decision(attempts, decision, running)
+    }
+
+    /// A retry starts at once when attempts still run (or the wait is zero), else after the
+    /// backoff wait; a hold waits for the running attempts.
+    fn after_decision<F, R>(
+        &mut self,
+        attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
+        decision: Decision,
+        running: u32,
+    ) -> Next<R> {
+        match decision {
+            Decision::Retry(wait) if running == 0 && !wait.is_zero() => {
+                attempts.back_off(self.sleeper.sleep(wait));
+                Next::Wait
+            }
+            Decision::Retry(_) => Next::Start,
+            Decision::Hold | Decision::GiveUp => Next::Wait,
         }
     }
 
@@ -233,6 +450,16 @@ where
     pub fn sleep_blocking(&mut self, wait: Duration) {
         self.sleeper.sleep_blocking(wait);
     }
+}
+
+/// What `decide` concluded about a failed attempt.
+enum Decision {
+    /// Start another attempt after this wait.
+    Retry(Duration),
+    /// Give up (the give-up hooks ran).
+    GiveUp,
+    /// No further attempt may start, but others still run: wait for them.
+    Hold,
 }
 
 impl<T, E, Rl, S> Engine<T, E, Rl, Raise, S>
@@ -266,6 +493,32 @@ where
         let raise = self.rules.raise_on_giveup(true);
         self.step(result, args, if raise { None } else { nothing })
     }
+
+    /// The timed or hedged form of [`after_attempt`](Self::after_attempt): decides what the
+    /// call does after `event` ([`Next::Start`] another attempt, [`Next::Wait`] for the next
+    /// event, or [`Next::Return`]). Nothing of the result is kept.
+    #[inline]
+    pub fn after_event<F, R: RetryOutput<Ok = T, Err = E>>(
+        &mut self,
+        attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
+        event: Event<R>,
+        args: &[Arg<'_>],
+    ) -> Next<R> {
+        self.hedged_step(attempts, event, args, None)
+    }
+
+    /// The timed or hedged form of [`after_attempt_or_nothing`](Self::after_attempt_or_nothing).
+    #[inline]
+    pub fn after_event_or_nothing<F, R: RetryOutput<Ok = T, Err = E>>(
+        &mut self,
+        attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
+        event: Event<R>,
+        args: &[Arg<'_>],
+        nothing: Option<fn() -> R>,
+    ) -> Next<R> {
+        let raise = self.rules.raise_on_giveup(true);
+        self.hedged_step(attempts, event, args, if raise { None } else { nothing })
+    }
 }
 
 impl<T, E, Rl, S> Engine<T, E, Rl, RaiseOnGiveUp, S>
@@ -283,5 +536,23 @@ where
     ) -> Step<R> {
         let raise = self.rules.raise_on_giveup(self.mode.raise);
         self.step(result, args, if raise { None } else { Some(R::nothing) })
+    }
+
+    /// As [`Engine::after_event`] for the default mode; on give-up with `raise_on_giveup`
+    /// off, returns `R::nothing()` instead of the error.
+    #[inline]
+    pub fn after_event<F, R: RetryOutput<Ok = T, Err = E> + GiveUpValue>(
+        &mut self,
+        attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
+        event: Event<R>,
+        args: &[Arg<'_>],
+    ) -> Next<R> {
+        let raise = self.rules.raise_on_giveup(self.mode.raise);
+        self.hedged_step(
+            attempts,
+            event,
+            args,
+            if raise { None } else { Some(R::nothing) },
+        )
     }
 }

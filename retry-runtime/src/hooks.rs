@@ -168,6 +168,33 @@ impl LogConfig {
         );
     }
 
+    /// Logs the success of a call that hedged (more than one attempt started), at the backoff
+    /// level: `Hedged {target}({args}): attempt {attempt} won after {elapsed}s, {tries} tries
+    /// started`. A call that never hedged logs nothing on success, as before.
+    #[inline]
+    pub fn log_hedged_success<E: fmt::Debug>(&self, details: &Details<'_, E>) {
+        if self.enabled && details.tries > 1 {
+            self.emit_hedged_success(details);
+        }
+    }
+
+    #[inline(never)]
+    fn emit_hedged_success<E: fmt::Debug>(&self, details: &Details<'_, E>) {
+        let elapsed = details.elapsed.as_secs_f64();
+        event_at!(
+            self.backoff_level,
+            function = details.target,
+            tries = details.tries,
+            attempt = details.attempt,
+            "Hedged {}({}): attempt {} won after {:.2}s, {} tries started",
+            details.target,
+            details.args_display(),
+            details.attempt,
+            elapsed,
+            details.tries,
+        );
+    }
+
     /// Logs a give-up: `Giving up {target}({args}) after {tries} tries ({error}): {reason}`,
     /// e.g. `...: retry budget exhausted` (the reason is left out when `Details::reason` is
     /// `None`); the event also carries a `reason` field.

@@ -97,6 +97,7 @@ mod classify;
 mod details;
 mod drive;
 mod engine;
+mod hedge;
 mod hooks;
 mod options;
 mod output;
@@ -104,6 +105,7 @@ mod policy;
 mod rules;
 mod settings;
 mod step;
+mod timeout;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -118,3 +120,4 @@ pub use output::{GiveUpValue, NoneError, RetryOutput};
 pub use policy::Policy;
 pub use retry_macros::retry;
 pub use settings::{RetrySettings, RetrySettingsBuilder, SettingsError, Violation};
+pub use timeout::AttemptTimedOut;

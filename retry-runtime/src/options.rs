@@ -46,6 +46,14 @@ macro_rules! run_time_options {
                 policy { .wait_floor(|_: &Fail| None) }
                 settings { .wait_floor(|_: &Fail| None) .no_wait_floor() }
                 honoured "tests/tests/settings_options.rs" settings_wait_floor_lengthens_the_wait;
+            attempt_timeout:
+                policy { .attempt_timeout(1) }
+                settings { .attempt_timeout(1) .no_attempt_timeout() }
+                honoured "tests/tests/attempt_timeout.rs" settings_attempt_timeout_applies_to_fns_naming_the_key;
+            hedge_delay:
+                policy { .hedge_delay(1) }
+                settings { .hedge_delay(1) .no_hedge_delay() }
+                honoured "tests/tests/hedging.rs" settings_hedge_delay_applies_to_hedge_capable_fns;
             on_result:
                 policy { .on_result(|v: &u32| *v == 0) }
                 settings {}
@@ -148,6 +156,11 @@ mod tests {
 
     #[derive(Debug)]
     struct Fail(u16);
+    impl From<crate::AttemptTimedOut> for Fail {
+        fn from(_: crate::AttemptTimedOut) -> Self {
+            Fail(504)
+        }
+    }
     struct Server;
     impl ErrorClass<Fail> for Server {
         fn is_instance(error: &Fail) -> bool {

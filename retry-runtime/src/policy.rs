@@ -11,10 +11,13 @@ use crate::engine::Engine;
 use crate::hooks::{Hook, LogConfig};
 use crate::jitter::{FullJitter, Jitter};
 use crate::output::RetryOutput;
-use crate::rules::{DefaultRules, FloorFn, NoFloor, PackedLog, Rules, StaticRules};
+use crate::rules::{
+    DefaultRules, FloorFn, NoFloor, NoTiming, PackedLog, Rules, StaticRules, Timing, TimingRules,
+};
 use crate::settings::{IntoSettings, SettingsRules};
 use crate::sleep::{DefaultSleeper, Sleeper};
 use crate::step::{AcceptAll, NoSettings, OnResult, Raise, RaiseOnGiveUp, ValueFilter};
+use crate::timeout::{HoldsTimedOut, IntoTimeout, positive_secs, timed_out_fn};
 use crate::wait::{IntoSeconds, WaitGen, expo, saturating_secs};
 
 /// One call's retry configuration: a typestate builder whose every setter is `#[inline]` and
@@ -72,6 +75,7 @@ impl<T, E> Policy<T, E> {
                 on_giveup: (),
                 budget: NoBudget,
                 wait_floor: NoFloor,
+                timing: NoTiming,
             },
             mode: Raise,
             sleeper: DefaultSleeper,
@@ -126,6 +130,9 @@ macro_rules! pick_rule {
     (wait_floor, wait_floor, $rules:ident, $value:expr) => {
         $value
     };
+    (timing, timing, $rules:ident, $value:expr) => {
+        $value
+    };
     ($field:ident, $set:ident, $rules:ident, $value:expr) => {
         $rules.$field
     };
@@ -165,14 +172,15 @@ macro_rules! with_rule {
             on_giveup: pick_rule!(on_giveup, $field, $rules, $value),
             budget: pick_rule!(budget, $field, $rules, $value),
             wait_floor: pick_rule!(wait_floor, $field, $rules, $value),
+            timing: pick_rule!(timing, $field, $rules, $value),
         }
     };
 }
 
 // The typestate setters spell out the whole policy type they return.
 #[allow(clippy::type_complexity)]
-impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, M, S, ST>
-    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F>, M, S, ST>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
+    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>, M, S, ST>
 {
     /// The most attempts (> 0). `0` is treated as 1 with a warning (`#[retry]` rejects a
     /// literal 0 at compile time).
@@ -206,7 +214,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, M, S, ST>
     pub fn exception<C: Fn(&E) -> bool>(
         self,
         exception: C,
-    ) -> Policy<T, E, StaticRules<C, W, J, G, P, HS, HB, HG, B, F>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<C, W, J, G, P, HS, HB, HG, B, F, TM>, M, S, ST> {
         with_rule!(self, exception = exception)
     }
 
@@ -215,7 +223,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, M, S, ST>
     pub fn wait_gen<W2: WaitGen<E>>(
         self,
         wait_gen: W2,
-    ) -> Policy<T, E, StaticRules<X, W2, J, G, P, HS, HB, HG, B, F>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W2, J, G, P, HS, HB, HG, B, F, TM>, M, S, ST> {
         with_rule!(self, wait = wait_gen)
     }
 
@@ -224,7 +232,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, M, S, ST>
     pub fn jitter<J2: Jitter>(
         self,
         jitter: J2,
-    ) -> Policy<T, E, StaticRules<X, W, J2, G, P, HS, HB, HG, B, F>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J2, G, P, HS, HB, HG, B, F, TM>, M, S, ST> {
         with_rule!(self, jitter = jitter)
     }
 
@@ -233,7 +241,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, M, S, ST>
     pub fn giveup<G2: Fn(&E) -> bool>(
         self,
         giveup: G2,
-    ) -> Policy<T, E, StaticRules<X, W, J, G2, P, HS, HB, HG, B, F>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G2, P, HS, HB, HG, B, F, TM>, M, S, ST> {
         with_rule!(self, giveup = giveup)
     }
 
@@ -243,7 +251,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, M, S, ST>
     pub fn on_result<P2: Fn(&T) -> bool>(
         self,
         predicate: P2,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, OnResult<P2>, HS, HB, HG, B, F>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, OnResult<P2>, HS, HB, HG, B, F, TM>, M, S, ST> {
         with_rule!(self, predicate = OnResult(predicate))
     }
 
@@ -252,7 +260,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, M, S, ST>
     pub fn on_success<H: Hook<E>>(
         self,
         hook: H,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, H, HB, HG, B, F>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, H, HB, HG, B, F, TM>, M, S, ST> {
         with_rule!(self, on_success = hook)
     }
 
@@ -261,7 +269,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, M, S, ST>
     pub fn on_backoff<H: Hook<E>>(
         self,
         hook: H,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, H, HG, B, F>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, H, HG, B, F, TM>, M, S, ST> {
         with_rule!(self, on_backoff = hook)
     }
 
@@ -270,7 +278,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, M, S, ST>
     pub fn on_giveup<H: Hook<E>>(
         self,
         hook: H,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, H, B, F>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, H, B, F, TM>, M, S, ST> {
         with_rule!(self, on_giveup = hook)
     }
 
@@ -327,7 +335,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, M, S, ST>
     pub fn budget<B2: BudgetSource>(
         self,
         budget: B2,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B2, F>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B2, F, TM>, M, S, ST> {
         with_rule!(self, budget = budget)
     }
 
@@ -354,8 +362,98 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, M, S, ST>
     pub fn wait_floor<F2: Fn(&E) -> Option<Duration>>(
         self,
         floor: F2,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, FloorFn<F2>>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, FloorFn<F2>, TM>, M, S, ST> {
         with_rule!(self, wait_floor = FloorFn(floor))
+    }
+
+    /// The longest one attempt may run, in seconds or as a `Duration` (or an `Option` of
+    /// either, `None` for none): an attempt still running then is dropped and counts as a failed
+    /// attempt whose error is `E::from(AttemptTimedOut)`, which goes through `exception`,
+    /// `giveup`, the hooks and [`Details`](crate::Details) like any error. Each attempt's timeout
+    /// is cut to the time left before `max_time`, so with both set `max_time` is a hard deadline
+    /// for the call. Timed with the policy's sleeper (a paused tokio clock drives it in tests).
+    /// Zero, negative or NaN: no timeout, with a warning. Applies to async calls only
+    /// ([`retry_async`](crate::retry_async), `#[retry]` on an async fn): a blocking call cannot
+    /// be cancelled.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use retry_runtime::{AttemptTimedOut, Policy, retry_async, wait};
+    ///
+    /// #[derive(Debug, PartialEq)]
+    /// enum Error { TimedOut(u32) }
+    /// impl From<AttemptTimedOut> for Error {
+    ///     fn from(t: AttemptTimedOut) -> Self { Error::TimedOut(t.attempt()) }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let policy = Policy::new()
+    ///     .max_tries(2)
+    ///     .wait_gen(wait::constant().interval(0))
+    ///     .attempt_timeout(Duration::from_millis(100));
+    /// let hangs = retry_async(policy, || std::future::pending::<Result<(), Error>>()).await;
+    /// assert_eq!(hangs, Err(Error::TimedOut(2)));
+    /// # }
+    /// ```
+    #[inline]
+    pub fn attempt_timeout(
+        self,
+        timeout: impl IntoTimeout,
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, M, S, ST>
+    where
+        E: HoldsTimedOut,
+        TM: TimingRules<E>,
+    {
+        let limit = positive_secs(timeout.into_timeout(), "attempt_timeout");
+        let mut timing = self.rules.timing.to_timing();
+        timing.attempt_timeout = limit.map(|limit| (limit, timed_out_fn::<E>()));
+        with_rule!(self, timing = timing)
+    }
+
+    /// Hedging: when an attempt has not answered after `delay` (seconds, a `Duration`, or an
+    /// `Option` of either, `None` for off), the next attempt starts beside it, in the same
+    /// future (no task is spawned); the first success is returned and the others are dropped.
+    /// A retryable failure while other attempts run starts the next one at once (with none
+    /// running, after the usual wait); every attempt started counts towards `max_tries` and
+    /// withdraws from the retry budget. An error outside `exception`, a `giveup`, or a failure
+    /// after `max_time` ends the call and drops the attempts still running; when `max_tries`,
+    /// the wait generator or the budget allow no further attempt, the call waits for the ones
+    /// still running. Only for operations that can run twice at once (idempotent reads).
+    /// Zero, negative or NaN: off, with a warning.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// use std::time::Duration;
+    /// use retry_runtime::{Policy, retry_async};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let calls = AtomicU32::new(0);
+    /// let policy = Policy::new().max_tries(3).hedge_delay(Duration::from_millis(50));
+    /// let answer: Result<u32, String> = retry_async(policy, || async {
+    ///     let attempt = calls.fetch_add(1, Ordering::Relaxed) + 1;
+    ///     // The first attempt is slow; the hedge started after 50 ms answers first.
+    ///     let took = if attempt == 1 { 1000 } else { 10 };
+    ///     tokio::time::sleep(Duration::from_millis(took)).await;
+    ///     Ok(attempt)
+    /// })
+    /// .await;
+    /// assert_eq!(answer, Ok(2));
+    /// assert_eq!(calls.load(Ordering::Relaxed), 2);
+    /// # }
+    /// ```
+    #[inline]
+    pub fn hedge_delay(
+        self,
+        delay: impl IntoTimeout,
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, M, S, ST>
+    where
+        TM: TimingRules<E>,
+    {
+        let delay = positive_secs(delay.into_timeout(), "hedge_delay");
+        let mut timing = self.rules.timing.to_timing();
+        timing.hedge_delay = delay;
+        timing.hedges = true;
+        with_rule!(self, timing = timing)
     }
 }
 
@@ -434,17 +532,20 @@ where
     }
 }
 
-impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, M, S>
-    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F>, M, S, WithSettings<E>>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S>
+    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>, M, S, WithSettings<E>>
 where
     E: Debug,
     P: ValueFilter<T>,
     S: Sleeper,
+    TM: TimingRules<E>,
 {
-    /// Starts one call of `target` (the fn's path) under the run-time settings.
+    /// Starts one call of `target` (the fn's path) under the run-time settings. A per-attempt
+    /// timeout or hedge delay set on this policy (by `#[retry]`'s `attempt_timeout` and
+    /// `hedge_delay` keys) wins over the settings' when it is set; otherwise the settings' apply.
     #[inline]
-    pub fn start(self, target: &'static str) -> Engine<T, E, SettingsRules<E, P>, M, S> {
-        let rules = SettingsRules::new(self.settings.0, self.rules.predicate);
+    pub fn start(self, target: &'static str) -> Engine<T, E, SettingsRules<E, P, TM>, M, S> {
+        let rules = SettingsRules::new(self.settings.0, self.rules.predicate, self.rules.timing);
         Engine::new(rules, self.mode, self.sleeper, target, None)
     }
 }

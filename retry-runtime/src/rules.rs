@@ -10,6 +10,7 @@ use crate::details::Details;
 use crate::hooks::{Hook, LogConfig};
 use crate::jitter::{FullJitter, Jitter};
 use crate::step::{AcceptAll, ValueFilter};
+use crate::timeout::TimedOutFn;
 use crate::wait::{Expo, Last, WaitGen};
 
 /// What an engine needs to know to classify attempts: implemented by the policy's own values
@@ -44,6 +45,22 @@ pub trait Rules<T, E> {
     fn raise_on_giveup(&self, declared: bool) -> bool;
     /// The retry budget, if any.
     fn budget(&self) -> Option<&RetryBudget>;
+    /// The per-attempt timeout and how the error type holds it (`attempt_timeout`), if any.
+    #[inline]
+    fn attempt_timeout(&self) -> Option<(Duration, TimedOutFn<E>)> {
+        None
+    }
+    /// The hedge delay (`hedge_delay`), if any.
+    #[inline]
+    fn hedge_delay(&self) -> Option<Duration> {
+        None
+    }
+    /// Runs the default handler then the success hooks, for a hedged call: the default
+    /// handler logs which attempt won and how many ran.
+    #[inline]
+    fn on_hedged_success(&self, details: &Details<'_, E>) {
+        self.on_success(details);
+    }
 }
 
 /// The default handler's configuration in 3 bytes ([`LogConfig`] holds two word-sized
@@ -93,7 +110,7 @@ impl PackedLog {
 /// A policy's own values (as opposed to run-time settings).
 #[doc(hidden)]
 #[derive(Debug, Clone)]
-pub struct StaticRules<X, W, J, G, P, HS, HB, HG, B, F = NoFloor> {
+pub struct StaticRules<X, W, J, G, P, HS, HB, HG, B, F = NoFloor, TM = NoTiming> {
     pub(crate) max_tries: Option<u32>,
     pub(crate) max_time: Option<Duration>,
     pub(crate) log: PackedLog,
@@ -107,10 +124,11 @@ pub struct StaticRules<X, W, J, G, P, HS, HB, HG, B, F = NoFloor> {
     pub(crate) on_giveup: HG,
     pub(crate) budget: B,
     pub(crate) wait_floor: F,
+    pub(crate) timing: TM,
 }
 
-impl<T, E, X, W, J, G, P, HS, HB, HG, B, F> Rules<T, E>
-    for StaticRules<X, W, J, G, P, HS, HB, HG, B, F>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM> Rules<T, E>
+    for StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>
 where
     E: Debug,
     X: ErrorFilter<E>,
@@ -123,6 +141,7 @@ where
     HG: Hook<E>,
     B: BudgetSource,
     F: WaitFloor<E>,
+    TM: TimingRules<E>,
 {
     #[inline]
     fn enabled(&self) -> bool {
@@ -187,6 +206,19 @@ where
     fn budget(&self) -> Option<&RetryBudget> {
         self.budget.budget()
     }
+    #[inline]
+    fn attempt_timeout(&self) -> Option<(Duration, TimedOutFn<E>)> {
+        self.timing.attempt_timeout()
+    }
+    #[inline]
+    fn hedge_delay(&self) -> Option<Duration> {
+        self.timing.hedge_delay()
+    }
+    #[inline]
+    fn on_hedged_success(&self, details: &Details<'_, E>) {
+        self.log.unpack().log_hedged_success(details);
+        self.on_success.call(details);
+    }
 }
 
 /// The least wait an error asks for ([`Policy::wait_floor`](crate::Policy::wait_floor)).
@@ -224,3 +256,92 @@ impl<E, F: Fn(&E) -> Option<Duration>> WaitFloor<E> for FloorFn<F> {
 /// giveup predicate, no value predicate, no user hooks.
 pub type DefaultRules =
     StaticRules<AnyError, Expo, FullJitter, NoError, AcceptAll, (), (), (), NoBudget>;
+
+/// The per-attempt timeout and the hedge delay of a policy ([`NoTiming`] or [`Timing`]).
+#[doc(hidden)]
+pub trait TimingRules<E> {
+    /// The per-attempt timeout and the error type's conversion.
+    fn attempt_timeout(&self) -> Option<(Duration, TimedOutFn<E>)>;
+    /// The hedge delay.
+    fn hedge_delay(&self) -> Option<Duration>;
+    /// Whether run-time settings' hedge delay may apply: a policy that set `attempt_timeout`
+    /// but not `hedge_delay` (a `#[retry]` fn naming only `attempt_timeout`) never hedges.
+    fn may_hedge(&self) -> bool;
+    /// The same values as a [`Timing`], for a setter to change one of them.
+    fn to_timing(&self) -> Timing<E>;
+}
+
+/// Neither a per-attempt timeout nor hedging (the default): a zero-sized type, so a policy
+/// that sets neither holds nothing more than before they existed.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoTiming;
+
+impl<E> TimingRules<E> for NoTiming {
+    #[inline]
+    fn attempt_timeout(&self) -> Option<(Duration, TimedOutFn<E>)> {
+        None
+    }
+    #[inline]
+    fn hedge_delay(&self) -> Option<Duration> {
+        None
+    }
+    #[inline]
+    fn may_hedge(&self) -> bool {
+        true
+    }
+    #[inline]
+    fn to_timing(&self) -> Timing<E> {
+        Timing {
+            attempt_timeout: None,
+            hedge_delay: None,
+            hedges: false,
+        }
+    }
+}
+
+/// A per-attempt timeout, a hedge delay, or both (set by `Policy::attempt_timeout` and
+/// `Policy::hedge_delay`).
+#[doc(hidden)]
+pub struct Timing<E> {
+    pub(crate) attempt_timeout: Option<(Duration, TimedOutFn<E>)>,
+    pub(crate) hedge_delay: Option<Duration>,
+    /// Set by `hedge_delay` (even to `None`): the call may hedge.
+    pub(crate) hedges: bool,
+}
+
+impl<E> Clone for Timing<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<E> Copy for Timing<E> {}
+
+impl<E> Debug for Timing<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Timing")
+            .field("attempt_timeout", &self.attempt_timeout.map(|(t, _)| t))
+            .field("hedge_delay", &self.hedge_delay)
+            .field("hedges", &self.hedges)
+            .finish()
+    }
+}
+
+impl<E> TimingRules<E> for Timing<E> {
+    #[inline]
+    fn attempt_timeout(&self) -> Option<(Duration, TimedOutFn<E>)> {
+        self.attempt_timeout
+    }
+    #[inline]
+    fn hedge_delay(&self) -> Option<Duration> {
+        self.hedge_delay
+    }
+    #[inline]
+    fn may_hedge(&self) -> bool {
+        self.hedges
+    }
+    #[inline]
+    fn to_timing(&self) -> Timing<E> {
+        *self
+    }
+}

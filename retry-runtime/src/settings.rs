@@ -9,8 +9,9 @@ use crate::classify::{ClassList, SingleClass};
 use crate::details::Details;
 use crate::hooks::LogConfig;
 use crate::jitter::{Jitter, full_jitter, no_jitter};
-use crate::rules::Rules;
+use crate::rules::{NoTiming, Rules, TimingRules};
 use crate::step::ValueFilter;
+use crate::timeout::{HoldsTimedOut, TimedOutFn, timed_out_fn};
 use crate::wait::{IntoSeconds, Last, WaitGen, expo, saturating_secs};
 
 type ErrorPredicate<E> = Arc<dyn Fn(&E) -> bool + Send + Sync>;
@@ -69,6 +70,8 @@ struct Inner<E> {
     log: LogConfig,
     budget: Option<RetryBudget>,
     wait_floor: Option<WaitFloor<E>>,
+    attempt_timeout: Option<(Duration, TimedOutFn<E>)>,
+    hedge_delay: Option<Duration>,
 }
 
 impl<E> Clone for Inner<E> {
@@ -88,6 +91,8 @@ impl<E> Clone for Inner<E> {
             log: self.log,
             budget: self.budget.clone(),
             wait_floor: self.wait_floor.clone(),
+            attempt_timeout: self.attempt_timeout,
+            hedge_delay: self.hedge_delay,
         }
     }
 }
@@ -116,6 +121,8 @@ impl<E> Debug for RetrySettings<E> {
             .field("log", &i.log)
             .field("budget", &i.budget)
             .field("wait_floor", &i.wait_floor.is_some())
+            .field("attempt_timeout", &i.attempt_timeout.map(|(t, _)| t))
+            .field("hedge_delay", &i.hedge_delay)
             .finish_non_exhaustive()
     }
 }
@@ -145,6 +152,8 @@ impl<E: 'static> Inner<E> {
             log: LogConfig::default(),
             budget: None,
             wait_floor: None,
+            attempt_timeout: None,
+            hedge_delay: None,
         }
     }
 }
@@ -156,6 +165,8 @@ impl<E: 'static> RetrySettings<E> {
             inner: Inner::defaults(),
             max_tries: None,
             max_time: Some(60.0),
+            attempt_timeout: None,
+            hedge_delay: None,
         }
     }
 
@@ -165,6 +176,8 @@ impl<E: 'static> RetrySettings<E> {
             inner: (*self.inner).clone(),
             max_tries: self.inner.max_tries,
             max_time: self.inner.max_time.map(|t| t.as_secs_f64()),
+            attempt_timeout: self.inner.attempt_timeout.map(|(t, _)| t.as_secs_f64()),
+            hedge_delay: self.inner.hedge_delay.map(|t| t.as_secs_f64()),
         }
     }
 }
@@ -203,6 +216,16 @@ impl<E> RetrySettings<E> {
             .as_ref()
             .and_then(|floor| floor(error))
     }
+    /// The longest one attempt may run (`None`: no per-attempt timeout, the default). See
+    /// [`RetrySettingsBuilder::attempt_timeout`].
+    pub fn attempt_timeout(&self) -> Option<Duration> {
+        self.inner.attempt_timeout.map(|(timeout, _)| timeout)
+    }
+    /// The hedge delay (`None`: no hedging, the default). See
+    /// [`RetrySettingsBuilder::hedge_delay`].
+    pub fn hedge_delay(&self) -> Option<Duration> {
+        self.inner.hedge_delay
+    }
     /// Whether a wait floor is set.
     pub fn has_wait_floor(&self) -> bool {
         self.inner.wait_floor.is_some()
@@ -222,6 +245,8 @@ pub struct RetrySettingsBuilder<E> {
     // Kept raw until `build` so that invalid values become errors, not panics.
     max_tries: Option<u32>,
     max_time: Option<f64>,
+    attempt_timeout: Option<f64>,
+    hedge_delay: Option<f64>,
 }
 
 impl<E> Debug for RetrySettingsBuilder<E> {
@@ -229,6 +254,8 @@ impl<E> Debug for RetrySettingsBuilder<E> {
         f.debug_struct("RetrySettingsBuilder")
             .field("max_tries", &self.max_tries)
             .field("max_time", &self.max_time)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("hedge_delay", &self.hedge_delay)
             .finish_non_exhaustive()
     }
 }
@@ -432,6 +459,71 @@ impl<E: 'static> RetrySettingsBuilder<E> {
         self
     }
 
+    /// The longest one attempt may run, in seconds or as a `Duration`; must be finite and
+    /// greater than 0. An attempt still running then is dropped and fails with
+    /// `E::from(AttemptTimedOut)` (hence the bound), cut to the time left before `max_time`.
+    /// Applies to `#[retry]` fns whose attribute names `attempt_timeout` (their expansion can
+    /// drop an attempt) when that key's value is `None`, and to [`retry_async`](crate::retry_async);
+    /// a blocking call cannot be cancelled, so sync fns never time out.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use retry_runtime::{AttemptTimedOut, RetrySettings};
+    ///
+    /// #[derive(Debug)]
+    /// struct TimedOut;
+    /// impl From<AttemptTimedOut> for TimedOut {
+    ///     fn from(_: AttemptTimedOut) -> Self { TimedOut }
+    /// }
+    ///
+    /// let settings = RetrySettings::<TimedOut>::builder().attempt_timeout(2.5).build()?;
+    /// assert_eq!(settings.attempt_timeout(), Some(Duration::from_millis(2500)));
+    /// let invalid = RetrySettings::<TimedOut>::builder().attempt_timeout(0).build();
+    /// assert_eq!(invalid.unwrap_err().to_string(), "attempt_timeout must be finite and greater than 0");
+    /// # Ok::<(), retry_runtime::SettingsError>(())
+    /// ```
+    pub fn attempt_timeout(mut self, timeout: impl IntoSeconds) -> Self
+    where
+        E: HoldsTimedOut,
+    {
+        self.attempt_timeout = Some(timeout.into_seconds());
+        self.inner.attempt_timeout = Some((Duration::ZERO, timed_out_fn::<E>()));
+        self
+    }
+
+    /// No per-attempt timeout (the default).
+    pub fn no_attempt_timeout(mut self) -> Self {
+        self.attempt_timeout = None;
+        self.inner.attempt_timeout = None;
+        self
+    }
+
+    /// Hedging after `delay` (seconds or a `Duration`; finite and greater than 0): when an
+    /// attempt has not answered by then, the next one starts beside it and the first success
+    /// wins ([`Policy::hedge_delay`](crate::Policy::hedge_delay) has the rules). Applies to
+    /// `#[retry]` fns whose attribute names `hedge_delay` (they are the ones whose body may run
+    /// twice at once) when that key's value is `None`, and to [`retry_async`](crate::retry_async).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use retry_runtime::RetrySettings;
+    ///
+    /// let settings = RetrySettings::<String>::builder().max_tries(3).hedge_delay(0.2).build()?;
+    /// assert_eq!(settings.hedge_delay(), Some(Duration::from_millis(200)));
+    /// assert_eq!(settings.to_builder().no_hedge_delay().build()?.hedge_delay(), None);
+    /// # Ok::<(), retry_runtime::SettingsError>(())
+    /// ```
+    pub fn hedge_delay(mut self, delay: impl IntoSeconds) -> Self {
+        self.hedge_delay = Some(delay.into_seconds());
+        self
+    }
+
+    /// No hedging (the default).
+    pub fn no_hedge_delay(mut self) -> Self {
+        self.hedge_delay = None;
+        self
+    }
+
     /// The level of the default handler's backoff events (default INFO).
     pub fn backoff_log_level(mut self, level: tracing::Level) -> Self {
         self.inner.log.backoff_level = level;
@@ -444,8 +536,8 @@ impl<E: 'static> RetrySettingsBuilder<E> {
         self
     }
 
-    /// Validates and builds: `max_tries` > 0, `max_time` finite and >= 0. Every violation is
-    /// reported.
+    /// Validates and builds: `max_tries` > 0, `max_time` finite and >= 0, `attempt_timeout`
+    /// and `hedge_delay` finite and > 0. Every violation is reported.
     pub fn build(mut self) -> Result<RetrySettings<E>, SettingsError> {
         let mut violations = Vec::new();
         if self.max_tries == Some(0) {
@@ -462,11 +554,30 @@ impl<E: 'static> RetrySettingsBuilder<E> {
                 rule: "must be finite and at least 0",
             });
         }
+        for (field, secs) in [
+            ("attempt_timeout", self.attempt_timeout),
+            ("hedge_delay", self.hedge_delay),
+        ] {
+            if let Some(secs) = secs
+                && !(secs.is_finite() && secs > 0.0)
+            {
+                violations.push(Violation {
+                    field,
+                    rule: "must be finite and greater than 0",
+                });
+            }
+        }
         if !violations.is_empty() {
             return Err(SettingsError { violations });
         }
         self.inner.max_tries = self.max_tries;
         self.inner.max_time = self.max_time.map(saturating_secs);
+        if let (Some(secs), Some((timeout, _))) =
+            (self.attempt_timeout, self.inner.attempt_timeout.as_mut())
+        {
+            *timeout = saturating_secs(secs);
+        }
+        self.inner.hedge_delay = self.hedge_delay.map(saturating_secs);
         Ok(RetrySettings {
             inner: Arc::new(self.inner),
         })
@@ -551,20 +662,23 @@ impl<E> IntoSettings<E> for &Option<RetrySettings<E>> {
 /// The engine rules of run-time settings. The wait generator and jitter are built on the
 /// first backoff, so a call that succeeds at once allocates nothing.
 #[doc(hidden)]
-pub struct SettingsRules<E, P> {
+pub struct SettingsRules<E, P, TM = NoTiming> {
     settings: Option<RetrySettings<E>>,
     predicate: P,
     wait: Option<Box<dyn WaitGen<E> + Send>>,
     jitter: Option<Box<dyn Jitter + Send>>,
+    /// The attribute's own `attempt_timeout` and `hedge_delay`: they win over the settings'.
+    timing: TM,
 }
 
-impl<E, P> SettingsRules<E, P> {
-    pub(crate) fn new(settings: Option<RetrySettings<E>>, predicate: P) -> Self {
+impl<E, P, TM> SettingsRules<E, P, TM> {
+    pub(crate) fn new(settings: Option<RetrySettings<E>>, predicate: P, timing: TM) -> Self {
         SettingsRules {
             settings: settings.filter(RetrySettings::enabled),
             predicate,
             wait: None,
             jitter: None,
+            timing,
         }
     }
 
@@ -573,7 +687,7 @@ impl<E, P> SettingsRules<E, P> {
     }
 }
 
-impl<T, E: Debug, P: ValueFilter<T>> Rules<T, E> for SettingsRules<E, P> {
+impl<T, E: Debug, P: ValueFilter<T>, TM: TimingRules<E>> Rules<T, E> for SettingsRules<E, P, TM> {
     #[inline]
     fn enabled(&self) -> bool {
         self.settings.is_some()
@@ -639,5 +753,23 @@ impl<T, E: Debug, P: ValueFilter<T>> Rules<T, E> for SettingsRules<E, P> {
     #[inline]
     fn budget(&self) -> Option<&RetryBudget> {
         self.inner().and_then(|i| i.budget.as_ref())
+    }
+    // Disabled settings mean a plain single attempt: no timeout, no hedge.
+    fn attempt_timeout(&self) -> Option<(Duration, TimedOutFn<E>)> {
+        let inner = self.inner()?;
+        self.timing.attempt_timeout().or(inner.attempt_timeout)
+    }
+    fn hedge_delay(&self) -> Option<Duration> {
+        let inner = self.inner()?;
+        if !self.timing.may_hedge() {
+            return None;
+        }
+        self.timing.hedge_delay().or(inner.hedge_delay)
+    }
+    fn on_hedged_success(&self, details: &Details<'_, E>) {
+        if let Some(i) = self.inner() {
+            i.log.log_hedged_success(details);
+            i.on_success.iter().for_each(|h| h(details));
+        }
     }
 }

@@ -28,6 +28,8 @@
 use core::fmt;
 use std::time::Duration;
 
+pub use crate::timeout::IntoTimeout;
+
 /// The largest wait any generator or jitter produces (about 136 years): far enough to mean
 /// "forever", small enough that `Instant + MAX_WAIT` and every timer stay valid.
 pub const MAX_WAIT: Duration = Duration::from_secs(u32::MAX as u64);

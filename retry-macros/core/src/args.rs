@@ -38,6 +38,12 @@ const ALIASES: &[(&str, &str)] = &[
     ("on_predicate", "on_result"),
     ("give_up", "giveup"),
     ("notify", "on_backoff"),
+    ("per_try_timeout", "attempt_timeout"),
+    ("try_timeout", "attempt_timeout"),
+    ("per_attempt_timeout", "attempt_timeout"),
+    ("hedge", "hedge_delay"),
+    ("hedging", "hedge_delay"),
+    ("hedge_after", "hedge_delay"),
     ("retry_budget", "budget"),
     ("retry_quota", "budget"),
     ("quota", "budget"),
@@ -101,6 +107,12 @@ attribute_keys! {
     "max_tries" => max_tries: Expr = parse_expr,
     /// `max_time = <seconds or Duration expression>`.
     "max_time" => max_time: Expr = parse_expr,
+    /// `attempt_timeout = <seconds, Duration, or Option of either>`: the longest one attempt
+    /// may run (async fns only).
+    "attempt_timeout" => attempt_timeout: Expr = parse_expr,
+    /// `hedge_delay = <seconds, Duration, or Option of either>`: start the next attempt beside
+    /// one that has not answered by then (async fns whose body may run twice at once).
+    "hedge_delay" => hedge_delay: Expr = parse_expr,
     /// `exception = A` or `exception = (A, B)`: error classes.
     "exception" => exception: Vec<Type> = parse_exception,
     /// `wait_gen = path` (called per call) or `wait_gen = <call or builder expression>`.

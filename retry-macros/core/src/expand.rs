@@ -77,10 +77,10 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
         .filter(|k| !is_true(&k.value))
         .map_or_else(Span::call_site, |k| k.value.span());
     let after_attempt = Ident::new("after_attempt", after_attempt_span);
-    let after_attempt_call = if args.settings.is_some()
+    let probes_nothing = args.settings.is_some()
         && args.raise_on_giveup.is_none()
-        && !contains_infer(attempt_output.to_token_stream())
-    {
+        && !contains_infer(attempt_output.to_token_stream());
+    let after_attempt_call = if probes_nothing {
         // Settings decide `raise_on_giveup` at run time: hand the engine the return type's
         // "nothing" value when it has one (an `impl Trait` return cannot be probed: the
         // error is returned, as without settings).
@@ -93,6 +93,60 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
         }
     } else {
         quote!(#engine.#after_attempt(#result, &[#(#details_args),*]))
+    };
+    // The hedged form's decision: the same call on an `Event` of the attempt set.
+    let attempts = Ident::new("__retry_attempts", Span::mixed_site());
+    let event = Ident::new("__retry_event", Span::mixed_site());
+    let after_event = Ident::new("after_event", after_attempt_span);
+    let after_event_call = if probes_nothing {
+        quote! {
+            #engine.after_event_or_nothing(
+                #attempts.as_mut(),
+                #event,
+                &[#(#details_args),*],
+                #krate::__private::nothing_value!(#attempt_output),
+            )
+        }
+    } else {
+        quote!(#engine.#after_event(#attempts.as_mut(), #event, &[#(#details_args),*]))
+    };
+    let start_next = Ident::new("__retry_start_next", Span::mixed_site());
+    // Attempts run side by side in one set, polled in the fn's own future (no task spawned);
+    // each iteration of the inner loop awaits the next event, then decides in a block that
+    // ends before the next await, so no result, error or `[Arg]` array lives across one.
+    let hedged_loop = |attempt: TokenStream| {
+        quote! {
+            let mut #engine = #policy;
+            let mut #attempts = ::core::pin::pin!(#engine.attempts());
+            loop {
+                #engine.start_attempt(#attempts.as_mut(), #attempt);
+                loop {
+                    let #start_next = {
+                        let #event = #attempts.as_mut().next().await;
+                        match #after_event_call {
+                            #krate::__private::Next::Start => true,
+                            #krate::__private::Next::Wait => false,
+                            #krate::__private::Next::Return(#returned) => return #returned,
+                        }
+                    };
+                    if #start_next {
+                        break;
+                    }
+                }
+            }
+        }
+    };
+    let hedged = args.hedge_delay.is_some();
+    let timed = args.attempt_timeout.is_some();
+    // A timed (not hedged) attempt runs as an `async` block raced against its timeout, awaited
+    // at once: one attempt at a time, so `&mut self` stays usable.
+    let sequential_attempt = |block: &Block| {
+        let future = attempt_future(block, &shadows, &attempt_output, &krate);
+        if timed {
+            quote!(#engine.timed(#future).await)
+        } else {
+            async_attempt(block, &shadows, &attempt_output, &krate)
+        }
     };
     let slot = Ident::new("__retry_engine_slot", Span::mixed_site());
     let sleep_future = Ident::new("__retry_sleep", Span::mixed_site());
@@ -173,10 +227,11 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
     match kind {
         BodyKind::Async => {
             strip_mut(&mut sig, &cloned_names);
-            let body = retry_loop(
-                async_attempt(&block, &shadows, &attempt_output, &krate),
-                Waits::Async,
-            );
+            let body = if hedged {
+                hedged_loop(attempt_future(&block, &shadows, &attempt_output, &krate))
+            } else {
+                retry_loop(sequential_attempt(&block), Waits::Async)
+            };
             quote!(#(#attrs)* #vis #sig { #body })
         }
         BodyKind::Blocking => {
@@ -205,10 +260,11 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
                         stmts: vec![Stmt::Expr(other.clone(), None)],
                     },
                 };
-                let body = retry_loop(
-                    async_attempt(&inner, &shadows, &attempt_output, &krate),
-                    Waits::Async,
-                );
+                let body = if hedged {
+                    hedged_loop(attempt_future(&inner, &shadows, &attempt_output, &krate))
+                } else {
+                    retry_loop(sequential_attempt(&inner), Waits::Async)
+                };
                 // Verbatim: no re-parse, so nothing here can panic.
                 *original = Expr::Verbatim(quote!({ #body }));
             }
@@ -242,12 +298,26 @@ fn async_attempt(
                 #inline
             })
         },
-        None => quote! {
-            #krate::__private::attempt_async::<#output, _>(async {
-                #(#shadows)*
-                #block
-            }).await
-        },
+        None => {
+            let future = attempt_future(block, shadows, output, krate);
+            quote!(#future.await)
+        }
+    }
+}
+
+/// One attempt of an async body as a future of its own: an `async` block (not `move`: it
+/// borrows `self` and the arguments, and clones the by-value ones inside).
+fn attempt_future(
+    block: &Block,
+    shadows: &[TokenStream],
+    output: &Type,
+    krate: &TokenStream,
+) -> TokenStream {
+    quote! {
+        #krate::__private::attempt_async::<#output, _>(async {
+            #(#shadows)*
+            #block
+        })
     }
 }
 
@@ -298,7 +368,14 @@ fn lazy_engine(args: &RetryArgs) -> Option<LazyEngine> {
     // A value predicate may retry a success, so it needs the engine after every attempt.
     // A budget is credited when each call starts, success or not.
     let has_budget = args.budget.as_ref().is_some_and(|b| !is_none(&b.value));
-    (pure && clock_matches && args.on_result.is_none() && !has_budget && args.settings.is_none())
+    // A timed or hedged attempt is started by the engine.
+    let timed = args.attempt_timeout.is_some() || args.hedge_delay.is_some();
+    (pure
+        && clock_matches
+        && args.on_result.is_none()
+        && !has_budget
+        && args.settings.is_none()
+        && !timed)
         .then_some(LazyEngine {
             reads_clock_first,
             success_runs_hooks: args.on_success.is_some(),
@@ -475,6 +552,21 @@ fn policy_chain(
             value.to_token_stream()
         };
         call("budget", key.span(), budget);
+    }
+    // After the rule setters, whose typestate they keep; the setter carries the bound
+    // `E: From<AttemptTimedOut>`, so a missing conversion is one error, at the key.
+    for (method, keyed) in [
+        ("attempt_timeout", &args.attempt_timeout),
+        ("hedge_delay", &args.hedge_delay),
+    ] {
+        if let Some(Keyed { key, value }) = keyed {
+            let seconds = if is_none(value) {
+                quote_spanned!(value.span()=> ::core::option::Option::None::<::core::time::Duration>)
+            } else {
+                max_time_value(value)
+            };
+            call(method, key.span(), seconds);
+        }
     }
     // Last, because when present it replaces every other value.
     if let Some(Keyed { key, value }) = &args.settings {
@@ -718,6 +810,8 @@ fn replace_self_in_args(mut args: RetryArgs) -> RetryArgs {
         &mut args.sleeper,
         &mut args.settings,
         &mut args.budget,
+        &mut args.attempt_timeout,
+        &mut args.hedge_delay,
     ];
     for keyed in exprs.into_iter().flatten() {
         ReplaceSelf.visit_expr_mut(&mut keyed.value);

@@ -7,7 +7,7 @@
 use syn::{Expr, Ident, Lit, UnOp};
 
 use crate::args::{Errors, HookList, Keyed, RetryArgs};
-use crate::item::RetryFn;
+use crate::item::{BodyKind, RetryFn};
 use crate::suggest;
 
 /// The five log level names `backoff_log_level` / `giveup_log_level` accept as a literal.
@@ -19,6 +19,7 @@ pub fn validate(args: &RetryArgs, function: &RetryFn) -> Result<(), syn::Error> 
     check_literals(args, &mut errors);
     check_conflicts(args, &mut errors);
     check_names(args, function, &mut errors);
+    check_timing(args, function, &mut errors);
     errors.finish()
 }
 
@@ -42,6 +43,12 @@ fn check_literals(args: &RetryArgs, errors: &mut Errors) {
     }
     if let Some(Keyed { value, .. }) = &args.max_time {
         check_max_time(value, errors);
+    }
+    for keyed in [&args.attempt_timeout, &args.hedge_delay]
+        .into_iter()
+        .flatten()
+    {
+        check_positive_seconds(keyed, errors);
     }
     for (keyed, what) in [
         (
@@ -177,6 +184,132 @@ fn check_max_time(value: &Expr, errors: &mut Errors) {
             value,
             "`max_time` must be a finite number of seconds; leave the key out for no time limit",
         )),
+    }
+}
+
+/// `attempt_timeout` and `hedge_delay`: a literal must be a positive, finite number of seconds
+/// (an expression, `None` included, is checked at run time).
+fn check_positive_seconds(keyed: &Keyed<Expr>, errors: &mut Errors) {
+    let Keyed { key, value } = keyed;
+    let Some((negative, lit)) = literal(value) else {
+        return;
+    };
+    let seconds = match lit {
+        Lit::Int(int) => int.base10_parse::<u64>().map(|s| s as f64).ok(),
+        Lit::Float(float) => float.base10_parse::<f64>().ok(),
+        _ => {
+            errors.push(wrong_kind(
+                value,
+                key,
+                "seconds as a number (`2`, `0.25`), a `Duration` expression, or an `Option` of either (`None`: off)",
+            ));
+            return;
+        }
+    };
+    match seconds {
+        Some(seconds) if !negative && seconds > 0.0 && seconds.is_finite() && seconds <= u64::MAX as f64 => {}
+        _ => errors.push(syn::Error::new_spanned(
+            value,
+            format!("`{key}` must be a finite number of seconds greater than 0; leave the key out (or write `None`) for none"),
+        )),
+    }
+}
+
+/// `attempt_timeout` and `hedge_delay` need an async fn (a blocking call can be neither
+/// cancelled nor run beside itself); `hedge_delay` also needs a body that can run twice at
+/// once: no `&mut self`, no `&mut` argument, no `mut` argument shared instead of cloned.
+fn check_timing(args: &RetryArgs, function: &RetryFn, errors: &mut Errors) {
+    if matches!(function.kind, BodyKind::Blocking) {
+        if let Some(timeout) = &args.attempt_timeout {
+            errors.push(syn::Error::new(
+                timeout.key.span(),
+                format!(
+                    "`attempt_timeout` needs an async fn: `{}` is blocking, and a blocking call cannot be cancelled \
+                     once started; make the fn async, or give the blocking call its own timeout",
+                    function.sig.ident
+                ),
+            ));
+        }
+        if let Some(hedge) = &args.hedge_delay {
+            errors.push(syn::Error::new(
+                hedge.key.span(),
+                format!(
+                    "`hedge_delay` needs an async fn: `{}` is blocking, so a second attempt could not run \
+                     beside the first without a thread of its own; make the fn async",
+                    function.sig.ident
+                ),
+            ));
+        }
+        return;
+    }
+    let Some(hedge) = &args.hedge_delay else {
+        return;
+    };
+    let why = "hedged attempts run side by side, each borrowing the fn's arguments and `self` at the same time";
+    for input in &function.sig.inputs {
+        match input {
+            syn::FnArg::Receiver(receiver) => {
+                let by_mut_ref = receiver.reference.is_some() && receiver.mutability.is_some()
+                    || matches!(&*receiver.ty, syn::Type::Reference(r) if r.mutability.is_some());
+                let by_mut_value = receiver.reference.is_none() && receiver.mutability.is_some();
+                if by_mut_ref || by_mut_value {
+                    let mut error = syn::Error::new(
+                        hedge.key.span(),
+                        format!(
+                            "`hedge_delay` cannot hedge `{}`: it takes `{}`, and {why}, so none may hold `self` mutably; \
+                             take `&self` (with interior mutability where needed), or remove `hedge_delay`",
+                            function.sig.ident,
+                            if by_mut_ref { "&mut self" } else { "mut self" },
+                        ),
+                    );
+                    error.combine(syn::Error::new_spanned(
+                        receiver,
+                        "`self` is taken mutably here",
+                    ));
+                    errors.push(error);
+                }
+            }
+            syn::FnArg::Typed(typed) => {
+                if let syn::Type::Reference(reference) = &*typed.ty
+                    && reference.mutability.is_some()
+                {
+                    let mut error = syn::Error::new_spanned(
+                        typed,
+                        format!(
+                            "`hedge_delay` cannot share this `&mut` argument: {why}, and a `&mut` can be lent to one at a time; \
+                             take it by shared reference or by value (cloned per attempt), or remove `hedge_delay`"
+                        ),
+                    );
+                    error.combine(syn::Error::new(
+                        hedge.key.span(),
+                        "`hedge_delay` is set here",
+                    ));
+                    errors.push(error);
+                }
+            }
+        }
+    }
+    if let Some(no_clone) = &args.no_clone {
+        for name in &no_clone.value {
+            if function
+                .bindings
+                .iter()
+                .any(|binding| binding.ident == *name && binding.mutable)
+            {
+                let mut error = syn::Error::new(
+                    name.span(),
+                    format!(
+                        "`hedge_delay` cannot share `mut {name}`: it is not cloned (`no_clone`), so side-by-side attempts \
+                         would all mutate the one value; let it be cloned per attempt, or drop `mut`"
+                    ),
+                );
+                error.combine(syn::Error::new(
+                    hedge.key.span(),
+                    "`hedge_delay` is set here",
+                ));
+                errors.push(error);
+            }
+        }
     }
 }
 

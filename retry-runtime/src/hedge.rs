@@ -1,0 +1,150 @@
+//! The attempts of a timed or hedged call, polled together in the caller's own future: no task
+//! is spawned, so the call's future is `Send` exactly when the attempts' are.
+//!
+//! [`Attempts`] holds the running attempts (each raced against its own timeout) and one timer:
+//! the hedge delay while attempts run, the backoff wait when none does. The engine decides what
+//! each [`Event`] means ([`Engine::after_event`](crate::__private::Engine::after_event)); the
+//! caller starts an attempt when told [`Next::Start`].
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+
+use crate::timeout::TimedAttempt;
+
+pin_project_lite::pin_project! {
+    /// One running attempt, tagged with its number.
+    struct Numbered<A> {
+        #[pin]
+        attempt: A,
+        number: u32,
+    }
+}
+
+impl<A: Future> Future for Numbered<A> {
+    type Output = (u32, A::Output);
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let number = *this.number;
+        this.attempt.poll(cx).map(|output| (number, output))
+    }
+}
+
+/// What happened while the call waited.
+#[derive(Debug)]
+pub enum Event<R> {
+    /// An attempt finished (or timed out: its result is then the timeout error).
+    Finished {
+        /// Its result.
+        result: R,
+        /// Its number (1 for the first).
+        attempt: u32,
+    },
+    /// The hedge delay passed with attempts still running.
+    HedgeDue,
+    /// The backoff wait after a failure is over.
+    BackoffOver,
+}
+
+/// What the caller does next.
+#[derive(Debug)]
+pub enum Next<R> {
+    /// Start another attempt, then wait for the next event.
+    Start,
+    /// Wait for the next event.
+    Wait,
+    /// The call is over: return this (the attempts still running are dropped with the set).
+    Return(R),
+}
+
+pin_project_lite::pin_project! {
+    /// The running attempts of one call and its one timer. Built by
+    /// [`Engine::attempts`](crate::__private::Engine::attempts), pinned in the caller's future.
+    #[must_use = "attempts do nothing unless polled"]
+    pub struct Attempts<F, Sl, E> {
+        running: FuturesUnordered<Numbered<TimedAttempt<F, Sl, E>>>,
+        #[pin]
+        timer: Option<Sl>,
+        // What the timer is for: the hedge delay (attempts run) or a backoff wait (none does).
+        timer_is_hedge: bool,
+    }
+}
+
+impl<F, Sl, E> Attempts<F, Sl, E> {
+    /// An empty set.
+    #[inline]
+    pub(crate) fn new() -> Self {
+        Attempts {
+            running: FuturesUnordered::new(),
+            timer: None,
+            timer_is_hedge: false,
+        }
+    }
+
+    /// How many attempts are running.
+    #[inline]
+    pub fn running(&self) -> u32 {
+        u32::try_from(self.running.len()).unwrap_or(u32::MAX)
+    }
+
+    /// Adds a started attempt; `hedge` (the hedge delay's timer) replaces the current timer.
+    pub(crate) fn push(self: Pin<&mut Self>, attempt: TimedAttempt<F, Sl, E>, hedge: Option<Sl>) {
+        let mut this = self.project();
+        let number = attempt.number();
+        this.running.push(Numbered { attempt, number });
+        *this.timer_is_hedge = hedge.is_some();
+        this.timer.set(hedge);
+    }
+
+    /// Arms the backoff wait (no attempt is running).
+    pub(crate) fn back_off(self: Pin<&mut Self>, wait: Sl) {
+        let mut this = self.project();
+        *this.timer_is_hedge = false;
+        this.timer.set(Some(wait));
+    }
+
+    /// Waits for the next event: an attempt finishing (first, so an attempt that answers as a
+    /// timer fires is not hedged), the hedge delay, or the backoff wait.
+    #[inline]
+    pub fn next<R>(mut self: Pin<&mut Self>) -> impl Future<Output = Event<R>> + '_
+    where
+        F: Future<Output = R>,
+        Sl: Future<Output = ()>,
+        R: crate::RetryOutput<Err = E>,
+    {
+        core::future::poll_fn(move |cx| self.as_mut().poll_event(cx))
+    }
+
+    fn poll_event<R>(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Event<R>>
+    where
+        F: Future<Output = R>,
+        Sl: Future<Output = ()>,
+        R: crate::RetryOutput<Err = E>,
+    {
+        let mut this = self.project();
+        if !this.running.is_empty()
+            && let Poll::Ready(Some((attempt, result))) = this.running.poll_next_unpin(cx)
+        {
+            return Poll::Ready(Event::Finished { result, attempt });
+        }
+        if let Some(timer) = this.timer.as_mut().as_pin_mut()
+            && timer.poll(cx).is_ready()
+        {
+            this.timer.set(None);
+            return Poll::Ready(if *this.timer_is_hedge {
+                Event::HedgeDue
+            } else {
+                Event::BackoffOver
+            });
+        }
+        if this.running.is_empty() && this.timer.is_none() {
+            // Nothing to wait for (cannot happen when driven by the engine): start one.
+            return Poll::Ready(Event::BackoffOver);
+        }
+        Poll::Pending
+    }
+}

@@ -1,0 +1,349 @@
+//! `hedge_delay`: when an attempt has not answered after the delay, the next starts beside it
+//! (in the fn's own future); the first success wins and the others are dropped. Every rule of
+//! the key, on tokio's paused clock, so the times asserted are exact.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use retry_runtime::{
+    AttemptTimedOut, Details, ErrorClass, GiveUpReason, Policy, RetryBudget, RetrySettings, retry,
+    retry_async,
+};
+use tokio::time::{Instant, sleep};
+
+#[derive(Debug, Clone, PartialEq)]
+enum CallError {
+    TimedOut(AttemptTimedOut),
+    /// Retryable.
+    Busy(u32),
+    /// Not retryable (outside `exception`).
+    Denied(u32),
+}
+
+impl From<AttemptTimedOut> for CallError {
+    fn from(timed_out: AttemptTimedOut) -> Self {
+        CallError::TimedOut(timed_out)
+    }
+}
+
+struct Retryable;
+
+impl ErrorClass<CallError> for Retryable {
+    fn is_instance(error: &CallError) -> bool {
+        matches!(error, CallError::Busy(_) | CallError::TimedOut(_))
+    }
+}
+
+fn millis(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// What attempt `n` does: answer after `ms` with `Ok(n)`, `Busy(n)` or `Denied(n)`.
+#[derive(Clone, Copy)]
+enum Answer {
+    Ok(u64),
+    Busy(u64),
+    Denied(u64),
+}
+
+/// One test's attempts: their plan, how many started, how many were dropped unfinished.
+struct Script {
+    plan: &'static [Answer],
+    started: AtomicU32,
+    dropped_unfinished: AtomicU32,
+}
+
+impl Script {
+    const fn new(plan: &'static [Answer]) -> Self {
+        Script {
+            plan,
+            started: AtomicU32::new(0),
+            dropped_unfinished: AtomicU32::new(0),
+        }
+    }
+
+    fn started(&self) -> u32 {
+        self.started.load(Ordering::SeqCst)
+    }
+
+    fn dropped(&self) -> u32 {
+        self.dropped_unfinished.load(Ordering::SeqCst)
+    }
+
+    async fn attempt(&self) -> Result<u32, CallError> {
+        let n = self.started.fetch_add(1, Ordering::SeqCst) + 1;
+        let answer = self
+            .plan
+            .get(n as usize - 1)
+            .copied()
+            .unwrap_or(Answer::Ok(0));
+        let mut running = Running(Some(&self.dropped_unfinished));
+        let (ms, result) = match answer {
+            Answer::Ok(ms) => (ms, Ok(n)),
+            Answer::Busy(ms) => (ms, Err(CallError::Busy(n))),
+            Answer::Denied(ms) => (ms, Err(CallError::Denied(n))),
+        };
+        sleep(millis(ms)).await;
+        running.0 = None;
+        result
+    }
+}
+
+/// Counts an attempt dropped before it answered.
+struct Running<'a>(Option<&'a AtomicU32>);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        if let Some(dropped) = self.0 {
+            dropped.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+static SLOW_FIRST: Script = Script::new(&[Answer::Ok(10_000), Answer::Ok(50)]);
+static WON: Mutex<Vec<(u32, u32, u32)>> = Mutex::new(Vec::new());
+
+#[retry(
+    max_tries = 3,
+    hedge_delay = 0.1,
+    on_success = |d: &Details<'_, CallError>| WON.lock().unwrap().push((d.attempt, d.tries, d.running))
+)]
+async fn slow_first() -> Result<u32, CallError> {
+    SLOW_FIRST.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_attempt_is_hedged_and_the_first_success_wins() {
+    let start = Instant::now();
+    assert_eq!(slow_first().await, Ok(2));
+    assert_eq!(
+        start.elapsed(),
+        millis(150),
+        "hedge at 100 ms, answer 50 ms later"
+    );
+    assert_eq!(SLOW_FIRST.started(), 2);
+    assert_eq!(
+        SLOW_FIRST.dropped(),
+        1,
+        "the slow first attempt was dropped"
+    );
+    // The hook is told attempt 2 won, 2 started, 1 still ran.
+    assert_eq!(*WON.lock().unwrap(), [(2, 2, 1)]);
+}
+
+static FAILS_FAST: Script = Script::new(&[Answer::Ok(10_000), Answer::Busy(50), Answer::Ok(20)]);
+
+#[retry(max_tries = 5, hedge_delay = 0.1, exception = Retryable)]
+async fn fails_fast() -> Result<u32, CallError> {
+    FAILS_FAST.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retryable_failure_starts_the_next_attempt_at_once() {
+    let start = Instant::now();
+    assert_eq!(fails_fast().await, Ok(3));
+    // Attempt 2 started at 100 ms, failed at 150; attempt 3 started then, answered at 170.
+    assert_eq!(start.elapsed(), millis(170));
+    assert_eq!(FAILS_FAST.started(), 3);
+    assert_eq!(FAILS_FAST.dropped(), 1);
+}
+
+static DENIED: Script = Script::new(&[Answer::Ok(10_000), Answer::Denied(50)]);
+
+#[retry(max_tries = 5, hedge_delay = 0.1, exception = Retryable)]
+async fn denied() -> Result<u32, CallError> {
+    DENIED.attempt().await
+}
+
+static GIVES_UP: Script = Script::new(&[Answer::Ok(10_000), Answer::Busy(50)]);
+
+#[retry(max_tries = 5, hedge_delay = 0.1, giveup = |e: &CallError| matches!(e, CallError::Busy(2)))]
+async fn gives_up() -> Result<u32, CallError> {
+    GIVES_UP.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_error_outside_exception_or_a_giveup_ends_the_call_and_drops_the_rest() {
+    let start = Instant::now();
+    assert_eq!(denied().await, Err(CallError::Denied(2)));
+    assert_eq!(start.elapsed(), millis(150));
+    assert_eq!(DENIED.dropped(), 1, "attempt 1 dropped");
+
+    let start = Instant::now();
+    assert_eq!(gives_up().await, Err(CallError::Busy(2)));
+    assert_eq!(start.elapsed(), millis(150));
+    assert_eq!(GIVES_UP.started(), 2);
+    assert_eq!(GIVES_UP.dropped(), 1);
+}
+
+static TRIES: Script = Script::new(&[Answer::Busy(1_000), Answer::Busy(1_000), Answer::Ok(0)]);
+static TRIES_REASONS: Mutex<Vec<(u32, u32, Option<GiveUpReason>)>> = Mutex::new(Vec::new());
+
+#[retry(
+    max_tries = 2,
+    hedge_delay = 0.1,
+    on_giveup = |d: &Details<'_, CallError>| TRIES_REASONS.lock().unwrap().push((d.attempt, d.tries, d.reason))
+)]
+async fn two_tries() -> Result<u32, CallError> {
+    TRIES.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_tries_counts_every_attempt_and_waits_for_the_running_ones() {
+    let start = Instant::now();
+    // Attempt 1 fails at 1 s with attempt 2 running and no try left: the call waits for it,
+    // and gives up when it fails too (1.1 s).
+    assert_eq!(two_tries().await, Err(CallError::Busy(2)));
+    assert_eq!(start.elapsed(), millis(1100));
+    assert_eq!(TRIES.started(), 2);
+    assert_eq!(
+        *TRIES_REASONS.lock().unwrap(),
+        [(2, 2, Some(GiveUpReason::MaxTries))]
+    );
+}
+
+static TIME: Script = Script::new(&[
+    Answer::Busy(1_000),
+    Answer::Busy(1_000),
+    Answer::Busy(1_000),
+    Answer::Busy(1_000),
+]);
+static TIME_REASONS: Mutex<Vec<Option<GiveUpReason>>> = Mutex::new(Vec::new());
+
+#[retry(
+    max_time = 0.25,
+    hedge_delay = 0.1,
+    on_giveup = |d: &Details<'_, CallError>| TIME_REASONS.lock().unwrap().push(d.reason)
+)]
+async fn out_of_time() -> Result<u32, CallError> {
+    TIME.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_time_ends_the_call_and_drops_what_still_runs() {
+    let start = Instant::now();
+    // Hedges at 0, 100, 200 ms; none at 300 (past max_time). Attempt 1 fails at 1 s, past
+    // max_time: the call ends and attempts 2 and 3 are dropped.
+    assert_eq!(out_of_time().await, Err(CallError::Busy(1)));
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+    assert_eq!(TIME.started(), 3);
+    assert_eq!(TIME.dropped(), 2);
+    assert_eq!(*TIME_REASONS.lock().unwrap(), [Some(GiveUpReason::MaxTime)]);
+}
+
+static BUDGETED: Script = Script::new(&[Answer::Ok(1_000), Answer::Ok(1_000), Answer::Ok(0)]);
+
+struct Budgeted {
+    budget: RetryBudget,
+}
+
+impl Budgeted {
+    #[retry(max_tries = 5, hedge_delay = 0.1, budget = &self.budget)]
+    async fn call(&self) -> Result<u32, CallError> {
+        BUDGETED.attempt().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_hedge_withdraws_from_the_budget_and_an_empty_one_stops_them() {
+    let budgeted = Budgeted {
+        budget: RetryBudget::builder()
+            .ratio(0.0)
+            .initial(1)
+            .build()
+            .unwrap(),
+    };
+    let start = Instant::now();
+    // One token: one hedge (at 100 ms); none at 200 ms. Attempt 1 answers first at 1 s.
+    assert_eq!(budgeted.call().await, Ok(1));
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+    assert_eq!(BUDGETED.started(), 2);
+    assert_eq!(BUDGETED.dropped(), 1);
+}
+
+static TIMED: Script = Script::new(&[Answer::Ok(10_000), Answer::Ok(10_000), Answer::Ok(10)]);
+
+#[retry(max_tries = 3, hedge_delay = 0.1, attempt_timeout = 0.15)]
+async fn timed_and_hedged() -> Result<u32, CallError> {
+    TIMED.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn timeouts_and_hedges_together() {
+    let start = Instant::now();
+    // Attempt 1 at 0, attempt 2 at 100 ms; attempt 1 times out at 150 ms, which starts
+    // attempt 3 at once (attempt 2 still runs); it answers at 160 ms.
+    assert_eq!(timed_and_hedged().await, Ok(3));
+    assert_eq!(start.elapsed(), millis(160));
+    assert_eq!(TIMED.started(), 3);
+    assert_eq!(TIMED.dropped(), 2);
+}
+
+static SETTINGS_HEDGED: Script = Script::new(&[Answer::Ok(10_000), Answer::Ok(10)]);
+static SETTINGS_NOT_HEDGED: Script = Script::new(&[Answer::Ok(1_000)]);
+
+struct Client {
+    settings: RetrySettings<CallError>,
+}
+
+impl Client {
+    /// Hedge-capable (`hedge_delay = None`): the settings' delay applies.
+    #[retry(settings = &self.settings, hedge_delay = None)]
+    async fn capable(&self) -> Result<u32, CallError> {
+        SETTINGS_HEDGED.attempt().await
+    }
+
+    /// Not hedge-capable (only `attempt_timeout` named): the settings' delay does not apply.
+    #[retry(settings = &self.settings, attempt_timeout = None)]
+    async fn not_capable(&self) -> Result<u32, CallError> {
+        SETTINGS_NOT_HEDGED.attempt().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn settings_hedge_delay_applies_to_hedge_capable_fns() {
+    let client = Client {
+        settings: RetrySettings::builder()
+            .max_tries(3)
+            .hedge_delay(millis(200))
+            .build()
+            .unwrap(),
+    };
+    let start = Instant::now();
+    assert_eq!(client.capable().await, Ok(2));
+    assert_eq!(start.elapsed(), millis(210));
+    let start = Instant::now();
+    assert_eq!(client.not_capable().await, Ok(1));
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+    assert_eq!(SETTINGS_NOT_HEDGED.started(), 1);
+}
+
+static BY_VALUE: Script = Script::new(&[Answer::Ok(10_000), Answer::Ok(10)]);
+
+/// By-value arguments are cloned for each attempt; shared ones are borrowed by all.
+#[retry(max_tries = 2, hedge_delay = 0.1)]
+async fn by_value(name: String, shared: &str) -> Result<String, CallError> {
+    let n = BY_VALUE.attempt().await?;
+    Ok(format!("{name}/{shared}/{n}"))
+}
+
+#[tokio::test(start_paused = true)]
+async fn arguments_are_cloned_or_shared_per_attempt() {
+    assert_eq!(by_value("a".to_owned(), "b").await.as_deref(), Ok("a/b/2"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_async_hedges_under_a_policy() {
+    static CALLS: AtomicU32 = AtomicU32::new(0);
+    let policy = Policy::new().max_tries(3).hedge_delay(millis(100));
+    let start = Instant::now();
+    let result: Result<u32, CallError> = retry_async(policy, || async {
+        let n = CALLS.fetch_add(1, Ordering::SeqCst) + 1;
+        sleep(millis(if n == 1 { 5_000 } else { 30 })).await;
+        Ok(n)
+    })
+    .await;
+    assert_eq!(result, Ok(2));
+    assert_eq!(start.elapsed(), millis(130));
+}
