@@ -39,7 +39,7 @@
 
 use crate::error::{Error, Transient};
 use retry_runtime::wait::{self, Expo, Runtime};
-use retry_runtime::{RetryBudget, RetrySettings};
+use retry_runtime::{RetryBudget, RetrySettings, RetrySettingsBuilder};
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
@@ -173,25 +173,39 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// The retry part of the client's state: the user's settings and the derived settings used
-/// for non-idempotent operations.
+/// The retry part of the client's state: the user's settings and the settings derived from
+/// them for operations that must not run twice at once.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RetryState {
     pub(crate) settings: Option<RetrySettings<Error>>,
+    /// For non-idempotent operations not opted in: give up once the request may have been
+    /// sent, never hedge.
     pub(crate) unsafe_ops: Option<RetrySettings<Error>>,
+    /// For the other writes: the settings without their `hedge_delay` (`None` when they have
+    /// none to remove).
+    pub(crate) unhedged: Option<RetrySettings<Error>>,
 }
 
 impl RetryState {
     pub(crate) fn new(settings: Option<RetrySettings<Error>>) -> Self {
-        let unsafe_ops = settings.as_ref().map(|s| {
-            s.to_builder()
-                .also_giveup(|e: &Error| !e.never_sent())
-                .build()
-                .expect("settings derived from valid settings are valid")
-        });
+        let derived =
+            |change: &dyn Fn(RetrySettingsBuilder<Error>) -> RetrySettingsBuilder<Error>| {
+                settings.as_ref().map(|s| {
+                    change(s.to_builder())
+                        .build()
+                        .expect("settings derived from valid settings are valid")
+                })
+            };
+        let unsafe_ops = derived(&|b| b.also_giveup(|e: &Error| !e.never_sent()).no_hedge_delay());
+        let unhedged = if settings.as_ref().is_some_and(|s| s.hedge_delay().is_some()) {
+            derived(&|b| b.no_hedge_delay())
+        } else {
+            None
+        };
         RetryState {
             settings,
             unsafe_ops,
+            unhedged,
         }
     }
 }
@@ -293,6 +307,23 @@ mod tests {
     fn derived_settings_give_up_on_sent_requests() {
         let state = RetryState::new(Some(default_retry_settings()));
         assert!(state.unsafe_ops.is_some());
+        assert!(state.unhedged.is_none());
         assert!(RetryState::new(None).unsafe_ops.is_none());
+    }
+
+    #[test]
+    fn derived_settings_never_hedge() {
+        let hedged = default_retry_settings()
+            .to_builder()
+            .hedge_delay(Duration::from_millis(20))
+            .build()
+            .unwrap();
+        let state = RetryState::new(Some(hedged));
+        assert_eq!(
+            state.settings.unwrap().hedge_delay(),
+            Some(Duration::from_millis(20))
+        );
+        assert_eq!(state.unsafe_ops.unwrap().hedge_delay(), None);
+        assert_eq!(state.unhedged.unwrap().hedge_delay(), None);
     }
 }

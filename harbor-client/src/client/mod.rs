@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `builder.rs` | [`HarborClientBuilder`]: URL, credentials, TLS, timeouts, retry defaults |
 //! | `retry_controls.rs` | the retry settings of a client at run time (`set_retry`, `no_retry`, ...) |
+//! | `attempt_controls.rs` | per-attempt timeouts and hedged attempts (`set_attempt_timeout`, `hedge`, ...) |
 //! | `call.rs` | one logical call: request id, tracing span, the attempt's settings |
 //! | `request.rs` | one attempt's request as the generated code fills it in |
 //! | `transport.rs` | sending an attempt: headers, URL, redirects, the per-attempt log line |
@@ -11,6 +12,7 @@
 //! | `custom_request.rs` | the escape hatch: any request, sent like a generated one |
 //! | `decode.rs` | turning an answer into the operation's return type |
 
+mod attempt_controls;
 mod builder;
 mod call;
 mod credentials;
@@ -22,6 +24,7 @@ mod transport;
 
 pub(crate) use credentials::Auth;
 
+pub(crate) use attempt_controls::AttemptTiming;
 pub use builder::HarborClientBuilder;
 pub(crate) use call::Call;
 pub use credentials::Identity;
@@ -63,6 +66,9 @@ pub struct HarborClient {
     inner: Arc<Inner>,
     /// Set on handles returned by [`HarborClient::no_retry`].
     retry_off: bool,
+    /// Set on handles returned by [`HarborClient::with_attempt_timeout`]: wins over the
+    /// client's per-attempt timeout.
+    attempt_timeout: Option<Option<Duration>>,
 }
 
 struct Inner {
@@ -75,6 +81,8 @@ struct Inner {
     retry_non_idempotent: AtomicBool,
     retry_after_send: RwLock<BTreeSet<&'static str>>,
     retry_after_cap: Duration,
+    /// Per-attempt timeout and hedging; read once per call.
+    timing: RwLock<AttemptTiming>,
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
     accept_invalid_certs: bool,
@@ -92,6 +100,8 @@ impl fmt::Debug for HarborClient {
             .field("retry", &self.retry_settings())
             .field("retry_budget", &i.retry_budget)
             .field("retry_off", &self.retry_off)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("timing", &*self.read_timing())
             .finish_non_exhaustive()
     }
 }
