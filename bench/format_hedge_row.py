@@ -3,8 +3,11 @@
 import sys
 
 kv = dict(part.split("=", 1) for part in sys.stdin.read().split())
+round_number = sys.argv[1]
 p50, p99 = float(kv["p50_ms"]), float(kv["p99_ms"])
 cells = [
+    round_number,
+    f"{float(kv['fraction']) * 100:g}% x 200 ms",
     kv["mode"],
     kv["calls"],
     kv["ok"],

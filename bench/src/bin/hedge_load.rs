@@ -2,7 +2,7 @@
 //! times against an in-process `harbor-sim` that holds a seeded fraction of its answers back
 //! (200 ms on 5% by default), and one line of figures on stdout.
 //!
-//! `hedge_load --mode no-hedge|tower-hedge [--calls 10000] [--concurrency 16]
+//! `hedge_load --mode no-hedge|hedge|tower-hedge [--calls 10000] [--concurrency 16]
 //!  [--warmup 2000] [--fraction 0.05] [--fault-ms 200] [--seed 7] [--percentile 95]`
 //!
 //! Every run does the same three things:
@@ -18,6 +18,10 @@
 //! The modes differ only in what wraps the call:
 //!
 //! - `no-hedge`: the client as it is by default (no hedging, no per-attempt timeout);
+//! - `hedge`: the same client with `client.hedge(operations::GET_PROJECT, delay)`, the delay
+//!   being the warm-up's `--percentile` (µs precision), fixed for the run; the default
+//!   settings otherwise (no `max_tries`: a hedge may start every `delay` while none answers,
+//!   each withdrawing from the client's retry budget);
 //! - `tower-hedge`: tower's `Hedge` middleware around the same client's call (one `Hedge`
 //!   shared by every task, so one latency histogram, as one service in a server would have).
 //!   Tower picks its delay itself, as the `--percentile` of a rotating histogram of recent
@@ -30,7 +34,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use harbor_client::HarborClient;
+use harbor_client::{HarborClient, operations};
 use harbor_sim::{Fault, FaultRule, RunningSimulator, Simulator};
 use retry_bench::latency::percentile;
 use tower::{Service as _, ServiceExt as _};
@@ -45,6 +49,7 @@ const TOWER_PERIOD: Duration = Duration::from_secs(1);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     NoHedge,
+    Hedge,
     TowerHedge,
 }
 
@@ -52,6 +57,7 @@ impl Mode {
     fn name(self) -> &'static str {
         match self {
             Mode::NoHedge => "no-hedge",
+            Mode::Hedge => "hedge",
             Mode::TowerHedge => "tower-hedge",
         }
     }
@@ -88,8 +94,13 @@ fn parse_options() -> Result<Options, String> {
             "--mode" => {
                 options.mode = match value.as_str() {
                     "no-hedge" => Mode::NoHedge,
+                    "hedge" => Mode::Hedge,
                     "tower-hedge" => Mode::TowerHedge,
-                    other => return Err(format!("--mode: no-hedge or tower-hedge, got {other:?}")),
+                    other => {
+                        return Err(format!(
+                            "--mode: no-hedge, hedge or tower-hedge, got {other:?}"
+                        ));
+                    }
                 }
             }
             "--calls" => options.calls = value.parse().map_err(|_| number("a count"))?,
@@ -184,9 +195,11 @@ async fn measure(
     options: &Options,
     client: &HarborClient,
     warmup_us: &[u32],
+    hedge_delay_us: u32,
 ) -> (Vec<u32>, u64, u32) {
     match options.mode {
-        Mode::NoHedge => {
+        // The client hedges or not as configured by `run`.
+        Mode::NoHedge | Mode::Hedge => {
             let client = client.clone();
             let (latencies, ok) = drive(options.calls, options.concurrency, move || {
                 let client = client.clone();
@@ -198,7 +211,12 @@ async fn measure(
                 }
             })
             .await;
-            (latencies, ok, 0)
+            let delay_us = if options.mode == Mode::Hedge {
+                hedge_delay_us
+            } else {
+                0
+            };
+            (latencies, ok, delay_us)
         }
         Mode::TowerHedge => {
             let inner = {
@@ -319,6 +337,13 @@ async fn run(options: &Options, sim: &RunningSimulator, client: &HarborClient) -
         return ExitCode::FAILURE;
     }
     let hedge_delay_us = percentile(&warmup_us, options.percentile);
+    if options.mode == Mode::Hedge {
+        let delay = Duration::from_micros(u64::from(hedge_delay_us));
+        if let Err(e) = client.hedge(operations::GET_PROJECT, delay) {
+            eprintln!("hedge_load: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
 
     sim.handle().reset_counters();
     let rule = FaultRule::new(Fault::delay(options.fault))
@@ -329,13 +354,14 @@ async fn run(options: &Options, sim: &RunningSimulator, client: &HarborClient) -
         return ExitCode::FAILURE;
     }
     let started = Instant::now();
-    let (latencies, ok, delay_us) = measure(options, client, &warmup_us).await;
+    let (latencies, ok, delay_us) = measure(options, client, &warmup_us, hedge_delay_us).await;
     let seconds = started.elapsed().as_secs_f64();
     let counts = sim.handle().counts(OPERATION).unwrap_or_default();
     let ms = |us: u32| us as f64 / 1000.0;
     println!(
-        "mode={} calls={} concurrency={} ok={} server_saw={} delayed={} per_call={:.4} seconds={seconds:.3} normal_p95_ms={:.3} delay_ms={:.3} p50_ms={:.3} p99_ms={:.3} p999_ms={:.3} max_ms={:.3}",
+        "mode={} fraction={} calls={} concurrency={} ok={} server_saw={} delayed={} per_call={:.4} seconds={seconds:.3} normal_p95_ms={:.3} delay_ms={:.3} p50_ms={:.3} p99_ms={:.3} p999_ms={:.3} max_ms={:.3}",
         options.mode.name(),
+        options.fraction,
         latencies.len(),
         options.concurrency,
         ok,
