@@ -21,6 +21,21 @@
 //!   settings' [wait floor](retry_runtime::RetrySettingsBuilder::wait_floor), added to settings
 //!   given to the client that have none, so `Details::wait` and the backoff log show the wait
 //!   actually taken; `client.update_retry(|s| s.no_wait_floor())` ignores `Retry-After`.
+//! - **Per-attempt timeout, off by default**:
+//!   [`HarborClientBuilder::attempt_timeout`](crate::HarborClientBuilder::attempt_timeout),
+//!   [`HarborClient::set_attempt_timeout`](crate::HarborClient::set_attempt_timeout), or per call
+//!   [`HarborClient::with_attempt_timeout`](crate::HarborClient::with_attempt_timeout) (the
+//!   settings' own `attempt_timeout` applies where the client sets none). An attempt still
+//!   running then is dropped and fails with a [`TimeoutError`](crate::error::TimeoutError)
+//!   (transient; it may have been sent, so a POST or PATCH not opted in is not retried). It is
+//!   cut to what is left of `max_time`; without it, only the transport's
+//!   [`timeout`](crate::HarborClientBuilder::timeout) (60 s) bounds an attempt.
+//! - **Hedging, off by default**: [`HarborClient::hedge`](crate::HarborClient::hedge) for one
+//!   operation, [`HarborClient::hedge_reads`](crate::HarborClient::hedge_reads) for every GET and
+//!   HEAD (the settings' own `hedge_delay` acts as the latter). After the delay with no answer
+//!   the next attempt starts beside the slow one; the first success wins. A POST, PATCH, PUT or
+//!   DELETE is refused ([`HedgeError`](crate::error::HedgeError)) unless opted into retries
+//!   after send.
 //! - [`no_retry_scope`] and [`HarborClient::no_retry`](crate::HarborClient::no_retry) switch
 //!   retrying off for one task's scope or one handle, never for other tasks.
 //! - **Retry budget, on by default**: each client holds one [`RetryBudget`]
