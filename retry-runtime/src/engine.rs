@@ -47,7 +47,8 @@ where
         target: &'static str,
         started: Option<Instant>,
     ) -> Self {
-        let start = (rules.enabled() && rules.needs_clock())
+        // A hedged call reads it too: its log line says when the winner answered.
+        let start = (rules.enabled() && (rules.needs_clock() || rules.hedge_delay().is_some()))
             .then(|| started.unwrap_or_else(|| sleeper.now()));
         // Every call earns its share of retries when it starts (Finagle's deposit).
         if rules.enabled()

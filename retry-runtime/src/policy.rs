@@ -17,7 +17,7 @@ use crate::rules::{
 use crate::settings::{IntoSettings, SettingsRules};
 use crate::sleep::{DefaultSleeper, Sleeper};
 use crate::step::{AcceptAll, NoSettings, OnResult, Raise, RaiseOnGiveUp, ValueFilter};
-use crate::timeout::{HoldsTimedOut, IntoTimeout, positive_secs, timed_out_fn};
+use crate::timeout::{HoldsTimedOut, IntoTimeout, TimeoutValue, positive_secs};
 use crate::wait::{IntoSeconds, WaitGen, expo, saturating_secs};
 
 /// One call's retry configuration: a typestate builder whose every setter is `#[inline]` and
@@ -404,10 +404,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
         E: HoldsTimedOut,
         TM: TimingRules<E>,
     {
-        let limit = positive_secs(timeout.into_timeout(), "attempt_timeout");
-        let mut timing = self.rules.timing.to_timing();
-        timing.attempt_timeout = limit.map(|limit| (limit, timed_out_fn::<E>()));
-        with_rule!(self, timing = timing)
+        self.attempt_timeout_checked(crate::timeout::attempt_timeout(timeout))
     }
 
     /// Hedging: when an attempt has not answered after `delay` (seconds, a `Duration`, or an
@@ -453,6 +450,29 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
         let mut timing = self.rules.timing.to_timing();
         timing.hedge_delay = delay;
         timing.hedges = true;
+        with_rule!(self, timing = timing)
+    }
+}
+
+// Apart from the setters above (options.rs reads their block): what `#[retry]` calls.
+#[allow(clippy::type_complexity)]
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
+    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>, M, S, ST>
+{
+    /// [`Policy::attempt_timeout`] with the bound already checked by
+    /// [`__private::attempt_timeout`](crate::__private::attempt_timeout) (at the key).
+    #[doc(hidden)]
+    #[inline]
+    pub fn attempt_timeout_checked(
+        self,
+        timeout: TimeoutValue<E>,
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, M, S, ST>
+    where
+        TM: TimingRules<E>,
+    {
+        let limit = positive_secs(timeout.secs, "attempt_timeout");
+        let mut timing = self.rules.timing.to_timing();
+        timing.attempt_timeout = limit.map(|limit| (limit, timeout.timed_out));
         with_rule!(self, timing = timing)
     }
 }

@@ -14,7 +14,7 @@ pub use crate::engine::Engine;
 pub use crate::hedge::{Attempts, Event, Next};
 pub use crate::policy::{Policy, policy};
 pub use crate::step::Step;
-pub use crate::timeout::TimedAttempt;
+pub use crate::timeout::{TimedAttempt, TimeoutValue, attempt_timeout};
 
 /// The per-attempt wrapper of an async body: the identity, whose type parameter `R` tells
 /// `?` and `return` inside the `async` block what the block returns.

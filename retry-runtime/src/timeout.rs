@@ -130,6 +130,26 @@ impl<T: crate::wait::IntoSeconds> IntoTimeout for Option<T> {
     }
 }
 
+/// `#[retry]`'s `attempt_timeout` value with the error type's conversion, built by
+/// [`attempt_timeout`] where the bound is checked (at the key), then handed to the policy.
+#[doc(hidden)]
+pub struct TimeoutValue<E> {
+    pub(crate) secs: Option<f64>,
+    pub(crate) timed_out: TimedOutFn<E>,
+}
+
+/// Checks that `E` holds an [`AttemptTimedOut`] and pairs the value with the conversion; the
+/// expansion spans this call at the `attempt_timeout` key, so a missing `From` is reported
+/// there, once.
+#[doc(hidden)]
+#[inline]
+pub fn attempt_timeout<E: HoldsTimedOut, V: IntoTimeout>(value: V) -> TimeoutValue<E> {
+    TimeoutValue {
+        secs: value.into_timeout(),
+        timed_out: timed_out_fn::<E>(),
+    }
+}
+
 /// A positive, finite number of seconds as a `Duration`; anything else is off, with a warning
 /// naming `what`.
 pub(crate) fn positive_secs(secs: Option<f64>, what: &'static str) -> Option<Duration> {

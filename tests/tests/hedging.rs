@@ -347,3 +347,70 @@ async fn retry_async_hedges_under_a_policy() {
     assert_eq!(result, Ok(2));
     assert_eq!(start.elapsed(), millis(130));
 }
+
+static VALUES: Script = Script::new(&[Answer::Ok(10_000), Answer::Ok(10), Answer::Ok(10)]);
+static VALUE_EVENTS: Mutex<Vec<(u32, u32, Option<Duration>)>> = Mutex::new(Vec::new());
+
+/// Value mode: a rejected value is retried like an error; with attempt 1 still running, the
+/// next attempt starts at once and the backoff hook is told so (wait zero, one running).
+#[retry(
+    max_tries = 4,
+    hedge_delay = 0.1,
+    on_result = |n: &u32| *n == 2,
+    on_backoff = |d: &Details<'_, CallError>| VALUE_EVENTS.lock().unwrap().push((d.attempt, d.running, d.wait))
+)]
+async fn value_mode() -> Result<u32, CallError> {
+    VALUES.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rejected_value_starts_the_next_attempt_like_a_failure() {
+    let start = Instant::now();
+    assert_eq!(value_mode().await, Ok(3));
+    assert_eq!(start.elapsed(), millis(120));
+    assert_eq!(
+        *VALUE_EVENTS.lock().unwrap(),
+        [(2, 1, Some(Duration::ZERO))]
+    );
+}
+
+static LOGGED: Script = Script::new(&[Answer::Ok(10_000), Answer::Ok(10)]);
+
+#[retry(max_tries = 2, hedge_delay = 0.1)]
+async fn logged(id: u32) -> Result<u32, CallError> {
+    let _ = id;
+    LOGGED.attempt().await
+}
+
+/// A `MakeWriter` collecting the formatted log lines.
+#[derive(Clone, Default)]
+struct Lines(std::sync::Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Lines {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_default_log_says_which_attempt_won_and_how_many_ran() {
+    let lines = Lines::default();
+    let sink = lines.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .without_time()
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    assert_eq!(logged(7).await, Ok(2));
+    let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("Hedged hedging::logged(id: 7): attempt 2 won after 0.11s, 2 tries started"),
+        "{text}"
+    );
+}

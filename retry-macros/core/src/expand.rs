@@ -565,7 +565,19 @@ fn policy_chain(
             } else {
                 max_time_value(value)
             };
-            call(method, key.span(), seconds);
+            if method == "attempt_timeout" {
+                // The error type's bound is checked by a call spanned at the key, so a type
+                // without `From<AttemptTimedOut>` is one error there.
+                // The compiler reports an unmet bound of a type argument at that argument.
+                let helper = respan(
+                    quote!(#krate::__private::attempt_timeout::<#error_ty, _>),
+                    key.span(),
+                );
+                let checked = quote_spanned!(key.span()=> #helper(#seconds));
+                call("attempt_timeout_checked", key.span(), checked);
+            } else {
+                call(method, key.span(), seconds);
+            }
         }
     }
     // Last, because when present it replaces every other value.
@@ -584,6 +596,25 @@ fn policy_chain(
         None => chain.extend(quote!(.start(#target))),
     }
     chain
+}
+
+/// The tokens with every span set to `span` (an interpolated path keeps its own spans, and
+/// the compiler reports a call at the span its first token starts).
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tree = proc_macro2::TokenTree::Group(inner);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }
 
 /// Number literals are seconds; anything else is handed to `IntoMaxTime` as written.

@@ -16,6 +16,8 @@ use syn::{Block, Expr, ExprAwait, ExprLoop, Local, Pat, Stmt};
 
 const SLEEP: &str = "__retry_sleep";
 const RESULT: &str = "__retry_result";
+const EVENT: &str = "__retry_event";
+const START_NEXT: &str = "__retry_start_next";
 
 /// Every shape issue 13 lists, with a `!Send` error or value.
 fn shapes() -> Vec<(&'static str, TokenStream, TokenStream)> {
@@ -88,6 +90,15 @@ fn shapes() -> Vec<(&'static str, TokenStream, TokenStream)> {
             quote!(max_tries = 3, budget = &self.budget),
             quote!(
                 async fn f(&self) -> Result<u32, Rc<str>> {
+                    self.g().await
+                }
+            ),
+        ),
+        (
+            "attempt_timeout (the attempt raced against its timer)",
+            quote!(max_tries = 3, attempt_timeout = self.timeout()),
+            quote!(
+                async fn f(&mut self) -> Result<Rc<u32>, Rc<str>> {
                     self.g().await
                 }
             ),
@@ -248,6 +259,128 @@ fn nothing_from_the_attempt_lives_across_the_loops_await() {
     }
 }
 
+/// The hedged shapes: attempts run side by side in a set; what the rule covers is the
+/// decision after each event.
+fn hedged_shapes() -> Vec<(&'static str, TokenStream, TokenStream)> {
+    vec![
+        (
+            "hedge_delay",
+            quote!(max_tries = 3, hedge_delay = 0.1),
+            quote!(
+                async fn f(&self, name: String) -> Result<Rc<u32>, Rc<str>> {
+                    self.g(&name).await
+                }
+            ),
+        ),
+        (
+            "hedge_delay and attempt_timeout under settings",
+            quote!(
+                settings = self.settings.clone(),
+                attempt_timeout = None,
+                hedge_delay = self.hedge_delay_for(OP)
+            ),
+            quote!(
+                async fn f(&self) -> Result<Option<Rc<u32>>, Rc<str>> {
+                    self.g().await
+                }
+            ),
+        ),
+        (
+            "hedged #[async_trait]",
+            quote!(hedge_delay = 1),
+            quote!(
+                fn f<'life0, 'async_trait>(
+                    &'life0 self,
+                ) -> ::core::pin::Pin<
+                    Box<
+                        dyn ::core::future::Future<Output = Result<u32, Rc<str>>>
+                            + ::core::marker::Send
+                            + 'async_trait,
+                    >,
+                >
+                where
+                    'life0: 'async_trait,
+                    Self: 'async_trait,
+                {
+                    Box::pin(async move {
+                        let __self = self;
+                        let __ret: Result<u32, Rc<str>> = { __self.g().await };
+                        #[allow(unreachable_code)]
+                        __ret
+                    })
+                }
+            ),
+        ),
+    ]
+}
+
+/// The loops of a hedged expansion that wait for events (the ones binding `__retry_event`).
+fn event_loops(file: &syn::File) -> Vec<ExprLoop> {
+    #[derive(Default)]
+    struct Loops(Vec<ExprLoop>);
+    impl<'a> Visit<'a> for Loops {
+        fn visit_expr_loop(&mut self, node: &'a ExprLoop) {
+            let direct = node.body.stmts.iter().any(|stmt| {
+                matches!(stmt, Stmt::Local(l) if local_name(l).as_deref() == Some(START_NEXT))
+            });
+            if direct {
+                self.0.push(node.clone());
+            }
+            syn::visit::visit_expr_loop(self, node);
+        }
+    }
+    let mut loops = Loops::default();
+    loops.visit_file(file);
+    loops.0
+}
+
+/// The rule, on the event loop of a hedged expansion: `let __retry_start_next = { let
+/// __retry_event = attempts.next().await; match engine.after_event(..) { .. } };` then a
+/// `break` test, and the only await is the event's.
+fn check_event_loop(shape: &str, event_loop: &ExprLoop) {
+    let [Stmt::Local(decision), Stmt::Expr(Expr::If(_), None)] = event_loop.body.stmts.as_slice()
+    else {
+        panic!(
+            "{shape}: the event loop is not `let {START_NEXT} = {{ .. }}; if {START_NEXT} {{ break; }}`"
+        );
+    };
+    let Some(init) = &decision.init else {
+        panic!("{shape}: `{START_NEXT}` has no value");
+    };
+    let Expr::Block(block) = &*init.expr else {
+        panic!("{shape}: `{START_NEXT}` is not computed in a block of its own");
+    };
+    let stmts = &block.block.stmts;
+    let Some(Stmt::Local(event)) = stmts.first() else {
+        panic!("{shape}: the block does not start by binding `{EVENT}`");
+    };
+    assert_eq!(local_name(event).as_deref(), Some(EVENT), "{shape}");
+    for stmt in &stmts[1..] {
+        let found = awaits(|v| v.visit_stmt(stmt));
+        assert!(
+            found.is_empty(),
+            "{shape}: an `.await` after the event is bound: {}",
+            quote!(#stmt)
+        );
+    }
+    assert_eq!(
+        awaits(|v| v.visit_expr_loop(event_loop)).len(),
+        1,
+        "{shape}: the event loop awaits only the next event"
+    );
+}
+
+#[test]
+fn nothing_from_an_attempt_lives_across_the_hedged_loops_await() {
+    for (shape, attr, item) in hedged_shapes() {
+        let file = expand(attr, item);
+        assert!(retry_loops(&file).is_empty(), "{shape}: no sequential loop");
+        let loops = event_loops(&file);
+        assert_eq!(loops.len(), 1, "{shape}: one event loop expected");
+        check_event_loop(shape, &loops[0]);
+    }
+}
+
 #[test]
 fn the_check_rejects_the_shape_that_broke_send() {
     // The expansion before issue 13: the step bound by `let` and matched, the sleep awaited
@@ -289,9 +422,9 @@ fn pretty(file: &syn::File) -> String {
     prettyplease::unparse(file)
 }
 
-/// The two expansions `docs/expansion-contract.md` shows: an eager engine (an expression key)
-/// and the lazy form.
-fn contract_expansions() -> [String; 2] {
+/// The expansions `docs/expansion-contract.md` shows: an eager engine (an expression key),
+/// the lazy form, a timed attempt and a hedged call.
+fn contract_expansions() -> [String; 4] {
     let eager = expand(
         quote!(
             max_tries = self.max_tries,
@@ -312,7 +445,32 @@ fn contract_expansions() -> [String; 2] {
             }
         ),
     );
-    [pretty(&eager), pretty(&lazy)]
+    let timed = expand(
+        quote!(max_tries = 3, attempt_timeout = 2),
+        quote!(
+            async fn fetch(&self, name: &str) -> Result<Project, Error> {
+                self.client.get(name).await
+            }
+        ),
+    );
+    let hedged = expand(
+        quote!(
+            max_tries = 3,
+            attempt_timeout = self.attempt_timeout,
+            hedge_delay = self.hedge_delay_for(&OP)
+        ),
+        quote!(
+            async fn fetch(&self, name: &str, page: u32) -> Result<Project, Error> {
+                self.client.get(name, page).await
+            }
+        ),
+    );
+    [
+        pretty(&eager),
+        pretty(&lazy),
+        pretty(&timed),
+        pretty(&hedged),
+    ]
 }
 
 /// Prints the contract page's expansions:
