@@ -73,6 +73,16 @@ pub fn default_retry_settings() -> RetrySettings<Error> {
         .expect("the default settings are valid")
 }
 
+/// The settings of a call with retrying off that still has a per-attempt timeout to apply:
+/// one attempt, no default log, no hooks, no budget.
+pub(crate) fn single_attempt_settings() -> RetrySettings<Error> {
+    RetrySettings::builder()
+        .max_tries(1)
+        .logger(false)
+        .build()
+        .expect("one attempt is valid settings")
+}
+
 /// The budget a new client shares between all its calls: [`RetryBudget::default`] (each call
 /// deposits 0.2 tokens, a retry costs 1, the bucket holds at most 100 and starts full, a
 /// success after retries returns its last retry's token). Each call of this fn makes a new

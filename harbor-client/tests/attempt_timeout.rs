@@ -176,3 +176,31 @@ async fn max_time_cuts_the_last_attempt() {
     assert!(started.elapsed() <= Duration::from_secs(5));
     assert_eq!(sim.handle().counts("getProject").unwrap().received, 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn with_retrying_off_the_one_attempt_is_still_cut() {
+    let (sim, client) = simulator(Some(Duration::from_secs(2))).await;
+    sim.handle()
+        .inject(
+            FaultRule::new(Fault::delay(HANG))
+                .operation("getProject")
+                .times(1),
+        )
+        .unwrap();
+    let started = Instant::now();
+    let error = client
+        .no_retry()
+        .get_project("library", &Default::default())
+        .await
+        .expect_err("the only attempt is cut");
+    let Error::Timeout(timeout) = &error else {
+        panic!("not a timeout: {error}");
+    };
+    assert_eq!(
+        timeout.attempt_timed_out(),
+        Some(AttemptTimedOut::new(Duration::from_secs(2), 1))
+    );
+    assert_eq!(timeout.operation(), "getProject");
+    assert_eq!(sim.handle().counts("getProject").unwrap().received, 1);
+    assert!(started.elapsed() < Duration::from_secs(60));
+}

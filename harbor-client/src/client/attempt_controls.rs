@@ -91,13 +91,9 @@ impl HarborClient {
     }
 
     /// The per-attempt timeout a call made now through this handle would get from the client
-    /// (`None`: the settings' own `attempt_timeout`, if any, applies). Always `None` with
-    /// retrying off: the runtime then makes one plain attempt, which only the transport's
-    /// [`timeout`](crate::HarborClientBuilder::timeout) bounds.
+    /// (`None`: the settings' own `attempt_timeout`, if any, applies). With retrying off it
+    /// cuts the call's one attempt.
     pub fn effective_attempt_timeout(&self) -> Option<Duration> {
-        if self.retry_off || in_no_retry_scope() {
-            return None;
-        }
         match self.attempt_timeout {
             Some(timeout) => timeout,
             None => self.read_timing().attempt_timeout,
@@ -355,7 +351,10 @@ mod tests {
             handle.effective_attempt_timeout(),
             Some(Duration::from_secs(1))
         );
-        assert_eq!(handle.no_retry().effective_attempt_timeout(), None);
+        assert_eq!(
+            handle.no_retry().effective_attempt_timeout(),
+            Some(Duration::from_secs(1))
+        );
         client.set_attempt_timeout(Duration::ZERO);
         assert_eq!(client.attempt_timeout(), None);
     }

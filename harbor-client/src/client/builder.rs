@@ -5,7 +5,8 @@ use crate::auth::Credentials;
 use crate::encoding;
 use crate::error::{BuildError, Error, HedgeError, HttpStackError};
 use crate::settings::{
-    RetryState, default_retry_budget, default_retry_settings, with_client_rules,
+    RetryState, default_retry_budget, default_retry_settings, single_attempt_settings,
+    with_client_rules,
 };
 use retry_runtime::{RetryBudget, RetrySettings};
 use std::collections::BTreeSet;
@@ -131,8 +132,7 @@ impl HarborClientBuilder {
     /// time left before the settings' `max_time`, so with both set `max_time` bounds the whole
     /// call. The shorter of it and [`timeout`](Self::timeout) cuts an attempt first; `Duration::ZERO`
     /// is the same as `None`. With retrying off (settings `None`,
-    /// [`no_retry`](HarborClient::no_retry)) a call is one plain attempt and only the transport's
-    /// timeout bounds it. Change it at run time with
+    /// [`no_retry`](HarborClient::no_retry)) it still cuts the call's one attempt. Change it at run time with
     /// [`HarborClient::set_attempt_timeout`], per call with
     /// [`HarborClient::with_attempt_timeout`].
     ///
@@ -316,6 +316,7 @@ impl HarborClientBuilder {
                     hedge_reads: self.hedge_reads,
                     hedge_operations: Default::default(),
                 }),
+                single_attempt: single_attempt_settings(),
                 connect_timeout: self.connect_timeout,
                 timeout: self.timeout,
                 accept_invalid_certs: self.accept_invalid_certs,

@@ -67,9 +67,15 @@ impl<'c> Call<'c> {
         self.attempts.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    /// The settings this call's retry loop uses (read once per call, at its start).
+    /// The settings this call's retry loop uses (read once per call, at its start). With
+    /// retrying off and a per-attempt timeout, settings of one attempt: the runtime applies a
+    /// timeout only under settings.
     pub(crate) fn retry_settings(&self) -> Option<RetrySettings<Error>> {
-        self.client.effective_retry_settings(self.op)
+        self.client.effective_retry_settings(self.op).or_else(|| {
+            self.client
+                .effective_attempt_timeout()
+                .map(|_| self.client.inner.single_attempt.clone())
+        })
     }
 
     /// The per-attempt timeout the client sets for this call (the attribute's

@@ -31,8 +31,9 @@ pub use credentials::Identity;
 pub use custom_request::{CustomRequest, Method};
 pub(crate) use request::{Answer, Request};
 
+use crate::error::Error;
 use crate::settings::RetryState;
-use retry_runtime::RetryBudget;
+use retry_runtime::{RetryBudget, RetrySettings};
 use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::atomic::AtomicBool;
@@ -83,6 +84,9 @@ struct Inner {
     retry_after_cap: Duration,
     /// Per-attempt timeout and hedging; read once per call.
     timing: RwLock<AttemptTiming>,
+    /// The settings of a call with retrying off but a per-attempt timeout: one attempt, no
+    /// log, no hooks (the runtime applies a timeout only under settings).
+    single_attempt: RetrySettings<Error>,
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
     accept_invalid_certs: bool,
