@@ -50,105 +50,62 @@ pub trait Drive<R> {
     ) -> Next<R>;
 }
 
-impl<T, E, Rl, S, R> Drive<R> for Engine<T, E, Rl, Raise, S>
-where
-    Rl: Rules<T, E>,
-    S: Sleeper,
-    R: RetryOutput<Ok = T, Err = E>,
-{
-    type Sleep = S::Sleep;
-    #[inline]
-    fn after_attempt(&mut self, result: R) -> Step<R> {
-        Engine::<T, E, Rl, Raise, S>::after_attempt(self, result, &[])
-    }
-    #[inline]
-    fn sleep(&mut self, wait: Duration) -> S::Sleep {
-        Engine::sleep(self, wait)
-    }
-    #[inline]
-    fn sleep_blocking(&mut self, wait: Duration) {
-        Engine::sleep_blocking(self, wait);
-    }
-    type Error = E;
-    #[inline]
-    fn is_hedged(&self) -> bool {
-        Engine::is_hedged(self)
-    }
-    #[inline]
-    fn has_attempt_timeout(&self) -> bool {
-        Engine::has_attempt_timeout(self)
-    }
-    #[inline]
-    fn timed<F>(&self, attempt: F) -> TimedAttempt<F, S::Sleep, E> {
-        Engine::timed(self, attempt)
-    }
-    #[inline]
-    fn attempts<F>(&self) -> Attempts<F, S::Sleep, E> {
-        Engine::attempts(self)
-    }
-    #[inline]
-    fn start_attempt<F>(&mut self, attempts: Pin<&mut Attempts<F, S::Sleep, E>>, attempt: F) {
-        Engine::start_attempt(self, attempts, attempt);
-    }
-    #[inline]
-    fn after_event<F>(
-        &mut self,
-        attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
-        event: Event<R>,
-    ) -> Next<R> {
-        Engine::<T, E, Rl, Raise, S>::after_event(self, attempts, event, &[])
-    }
+/// `Drive` for the engines of both give-up modes (`RaiseOnGiveUp` needs a "nothing" value).
+macro_rules! drive_engine {
+    ($mode:ty $(, $bound:path)?) => {
+        impl<T, E, Rl, S, R> Drive<R> for Engine<T, E, Rl, $mode, S>
+        where
+            Rl: Rules<T, E>,
+            S: Sleeper,
+            R: RetryOutput<Ok = T, Err = E> $(+ $bound)?,
+        {
+            type Sleep = S::Sleep;
+            #[inline]
+            fn after_attempt(&mut self, result: R) -> Step<R> {
+                Engine::<T, E, Rl, $mode, S>::after_attempt(self, result, &[])
+            }
+            #[inline]
+            fn sleep(&mut self, wait: Duration) -> S::Sleep {
+                Engine::sleep(self, wait)
+            }
+            #[inline]
+            fn sleep_blocking(&mut self, wait: Duration) {
+                Engine::sleep_blocking(self, wait);
+            }
+            type Error = E;
+            #[inline]
+            fn is_hedged(&self) -> bool {
+                Engine::is_hedged(self)
+            }
+            #[inline]
+            fn has_attempt_timeout(&self) -> bool {
+                Engine::has_attempt_timeout(self)
+            }
+            #[inline]
+            fn timed<F>(&self, attempt: F) -> TimedAttempt<F, S::Sleep, E> {
+                Engine::timed(self, attempt)
+            }
+            #[inline]
+            fn attempts<F>(&self) -> Attempts<F, S::Sleep, E> {
+                Engine::attempts(self)
+            }
+            #[inline]
+            fn start_attempt<F>(&mut self, attempts: Pin<&mut Attempts<F, S::Sleep, E>>, attempt: F) {
+                Engine::start_attempt(self, attempts, attempt);
+            }
+            #[inline]
+            fn after_event<F>(
+                &mut self,
+                attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
+                event: Event<R>,
+            ) -> Next<R> {
+                Engine::<T, E, Rl, $mode, S>::after_event(self, attempts, event, &[])
+            }
+        }
+    };
 }
-
-impl<T, E, Rl, S, R> Drive<R> for Engine<T, E, Rl, RaiseOnGiveUp, S>
-where
-    Rl: Rules<T, E>,
-    S: Sleeper,
-    R: RetryOutput<Ok = T, Err = E> + GiveUpValue,
-{
-    type Sleep = S::Sleep;
-    #[inline]
-    fn after_attempt(&mut self, result: R) -> Step<R> {
-        Engine::<T, E, Rl, RaiseOnGiveUp, S>::after_attempt(self, result, &[])
-    }
-    #[inline]
-    fn sleep(&mut self, wait: Duration) -> S::Sleep {
-        Engine::sleep(self, wait)
-    }
-    #[inline]
-    fn sleep_blocking(&mut self, wait: Duration) {
-        Engine::sleep_blocking(self, wait);
-    }
-    type Error = E;
-    #[inline]
-    fn is_hedged(&self) -> bool {
-        Engine::is_hedged(self)
-    }
-    #[inline]
-    fn has_attempt_timeout(&self) -> bool {
-        Engine::has_attempt_timeout(self)
-    }
-    #[inline]
-    fn timed<F>(&self, attempt: F) -> TimedAttempt<F, S::Sleep, E> {
-        Engine::timed(self, attempt)
-    }
-    #[inline]
-    fn attempts<F>(&self) -> Attempts<F, S::Sleep, E> {
-        Engine::attempts(self)
-    }
-    #[inline]
-    fn start_attempt<F>(&mut self, attempts: Pin<&mut Attempts<F, S::Sleep, E>>, attempt: F) {
-        Engine::start_attempt(self, attempts, attempt);
-    }
-    #[inline]
-    fn after_event<F>(
-        &mut self,
-        attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
-        event: Event<R>,
-    ) -> Next<R> {
-        Engine::<T, E, Rl, RaiseOnGiveUp, S>::after_event(self, attempts, event, &[])
-    }
-}
+drive_engine!(Raise);
+drive_engine!(RaiseOnGiveUp, GiveUpValue);
 
 /// What [`retry_async`] and [`retry_blocking`] accept: a [`Policy`], or run-time settings
 /// (`RetrySettings<E>`, `&RetrySettings<E>`, `Option<RetrySettings<E>>`, `&Option<..>`).

@@ -93,18 +93,29 @@ where
     #[inline]
     fn run_success_hooks(&self, args: &[Arg<'_>]) {
         if self.rules.has_success_hooks() {
-            let details = Details {
-                target: self.target,
-                args,
-                tries: self.attempt,
-                elapsed: self.elapsed(),
-                wait: None,
-                outcome: Outcome::Success,
-                reason: None,
-                attempt: self.attempt,
-                running: 0,
-            };
-            self.rules.on_success(&details);
+            self.rules
+                .on_success(&self.success_details(args, self.attempt, 0));
+        }
+    }
+
+    /// The `Details` of a success: attempt `attempt` succeeded with `running` others running.
+    #[inline]
+    fn success_details<'a>(
+        &self,
+        args: &'a [Arg<'a>],
+        attempt: u32,
+        running: u32,
+    ) -> Details<'a, E> {
+        Details {
+            target: self.target,
+            args,
+            tries: self.attempt,
+            elapsed: self.elapsed(),
+            wait: None,
+            outcome: Outcome::Success,
+            reason: None,
+            attempt,
+            running,
         }
     }
 
@@ -382,18 +393,8 @@ where
                     {
                         budget.refund();
                     }
-                    let details = Details {
-                        target: self.target,
-                        args,
-                        tries: self.attempt,
-                        elapsed: self.elapsed(),
-                        wait: None,
-                        outcome: Outcome::Success,
-                        reason: None,
-                        attempt,
-                        running,
-                    };
-                    self.rules.on_hedged_success(&details);
+                    self.rules
+                        .on_hedged_success(&self.success_details(args, attempt, running));
                 }
                 return Next::Return(R::from_result(Ok(value)));
             }

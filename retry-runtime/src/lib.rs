@@ -78,7 +78,8 @@
 //! # What is public
 //!
 //! The root holds what a user names: the attribute, [`Policy`] and the two drivers,
-//! [`RetrySettings`] (run-time settings), what hooks receive ([`Details`]), and the traits a
+//! [`RetrySettings`] (run-time settings), what hooks receive ([`Details`]), the error a
+//! timed-out attempt fails with ([`AttemptTimedOut`]), and the traits a
 //! user implements or meets in an error message ([`ErrorClass`], [`Hook`], [`RetryOutput`],
 //! [`GiveUpValue`]). Four modules hold the building blocks a user picks from:
 //!

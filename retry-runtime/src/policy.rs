@@ -416,7 +416,9 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     /// after `max_time` ends the call and drops the attempts still running; when `max_tries`,
     /// the wait generator or the budget allow no further attempt, the call waits for the ones
     /// still running. Only for operations that can run twice at once (idempotent reads).
-    /// Zero, negative or NaN: off, with a warning.
+    /// Without `max_tries`, a new attempt starts every `delay` while none answers (bounded only
+    /// by `max_time` and the budget): set `max_tries`. Zero, negative or NaN: off, with a
+    /// warning.
     ///
     /// ```
     /// use std::sync::atomic::{AtomicU32, Ordering};

@@ -12,6 +12,8 @@ use retry_runtime::{
 };
 use tokio::time::{Instant, sleep};
 
+mod common;
+
 #[derive(Debug, Clone, PartialEq)]
 enum CallError {
     TimedOut(AttemptTimedOut),
@@ -382,35 +384,36 @@ async fn logged(id: u32) -> Result<u32, CallError> {
     LOGGED.attempt().await
 }
 
-/// A `MakeWriter` collecting the formatted log lines.
-#[derive(Clone, Default)]
-struct Lines(std::sync::Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Lines {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn the_default_log_says_which_attempt_won_and_how_many_ran() {
-    let lines = Lines::default();
-    let sink = lines.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_ansi(false)
-        .without_time()
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let lines = common::Lines::default();
+    let _guard = tracing::subscriber::set_default(lines.subscriber());
     assert_eq!(logged(7).await, Ok(2));
-    let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    let text = lines.text();
     assert!(
         text.contains("Hedged hedging::logged(id: 7): attempt 2 won after 0.11s, 2 tries started"),
         "{text}"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_async_hedges_and_times_out_under_settings() {
+    static CALLS: AtomicU32 = AtomicU32::new(0);
+    let settings = RetrySettings::<CallError>::builder()
+        .max_tries(3)
+        .hedge_delay(millis(100))
+        .attempt_timeout(millis(150))
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    // Attempt 1 hangs; attempt 2 (at 100 ms) hangs too; attempt 1 times out at 150 ms, which
+    // starts attempt 3 at once; it answers 20 ms later.
+    let result = retry_async(&settings, || async {
+        let n = CALLS.fetch_add(1, Ordering::SeqCst) + 1;
+        sleep(millis(if n < 3 { 5_000 } else { 20 })).await;
+        Ok::<_, CallError>(n)
+    })
+    .await;
+    assert_eq!(result, Ok(3));
+    assert_eq!(start.elapsed(), millis(170));
 }

@@ -1,42 +1,21 @@
 //! The default `tracing` handler as the attribute configures it: levels, redaction in the log
 //! line, and `logger = false`. Sync fns with zero waits, so nothing sleeps.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use retry_runtime::retry;
 use retry_runtime::wait::constant;
+
+mod common;
+
+use common::Lines;
 
 #[derive(Debug)]
 struct Unavailable;
 
-/// A `MakeWriter` collecting the formatted log lines.
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Lines {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Runs `f` with a subscriber at TRACE and returns what it logged.
 fn logged(f: impl FnOnce()) -> String {
     let lines = Lines::default();
-    let sink = lines.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .without_time()
-        .with_writer(move || sink.clone())
-        .finish();
-    tracing::subscriber::with_default(subscriber, f);
-    let bytes = lines.0.lock().unwrap().clone();
-    String::from_utf8(bytes).unwrap()
+    tracing::subscriber::with_default(lines.subscriber(), f);
+    lines.text()
 }
 
 #[retry(
