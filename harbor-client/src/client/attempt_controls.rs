@@ -104,7 +104,15 @@ impl HarborClient {
     /// answered by then, the next one starts beside it and the first success is returned, the
     /// others dropped (each extra attempt counts towards `max_tries` and the retry budget).
     /// Choose a delay near the operation's normal p95 latency: about 5% of calls then send a
-    /// second request, and a slow answer costs the delay plus a normal one.
+    /// second request, and a slow answer costs the delay plus a normal one (BENCHMARKS.md,
+    /// section 5: 1.06-1.07 requests per call with 5% of answers 200 ms late).
+    ///
+    /// The default settings set no `max_tries`: while no attempt answers, another starts every
+    /// `delay`, until `max_time`. When the whole server is slow, the client's retry budget is
+    /// what bounds the extra load (each extra attempt withdraws a token: once its reserve is
+    /// spent, about 0.2 extra requests per call); set `max_tries` too
+    /// (`client.update_retry(|s| s.max_tries(3))`) to bound every call, above all with the
+    /// budget off.
     ///
     /// GET and HEAD operations may always be hedged. Others are refused with
     /// [`HedgeError::Refused`] unless retrying them after the request may have reached the
