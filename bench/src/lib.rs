@@ -5,6 +5,10 @@
 //! Every contender runs the same [`Flaky`] operation under the same limits: at most
 //! [`MAX_TRIES`] tries, a zero wait between tries, no jitter, and for
 //! [`Case::TimedWithHook`] a time limit of [`MAX_TIME`] plus a success hook.
+//!
+//! [`latency`] holds what the load drivers share (percentiles).
+
+pub mod latency;
 
 use std::cell::Cell;
 use std::hint::black_box;

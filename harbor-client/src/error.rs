@@ -17,7 +17,7 @@
 //! assert_eq!(e.to_string(), "404 Not Found: NOT_FOUND: no such project");
 //! ```
 
-use retry_runtime::ErrorClass;
+use retry_runtime::{AttemptTimedOut, ErrorClass};
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -34,7 +34,7 @@ pub enum Error {
     /// The connection failed (refused, DNS, reset, TLS).
     #[error(transparent)]
     Network(#[from] NetworkError),
-    /// The connect or request timeout expired.
+    /// The connect or request timeout, or the per-attempt timeout, expired.
     #[error(transparent)]
     Timeout(#[from] TimeoutError),
     /// The answer's body is not what the operation returns.
@@ -339,17 +339,71 @@ fn is_certificate_error(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-/// A timeout expired. Also the class of every such error. The transport's own error is its
-/// [`source`](std::error::Error::source).
+/// A timeout expired: the transport's (connect or request timeout of
+/// [`HarborClientBuilder`](crate::HarborClientBuilder)) or the client's per-attempt timeout
+/// ([`HarborClientBuilder::attempt_timeout`](crate::HarborClientBuilder::attempt_timeout)).
+/// Also the class of every such error. Its [`source`](std::error::Error::source) is the
+/// transport's own error or the runtime's [`AttemptTimedOut`].
+///
+/// ```
+/// use std::time::Duration;
+/// use harbor_client::Error;
+/// use retry_runtime::AttemptTimedOut;
+///
+/// // What the retry runtime turns an attempt that ran out of time into.
+/// let e = Error::from(AttemptTimedOut::new(Duration::from_millis(250), 2));
+/// let Error::Timeout(timeout) = &e else { unreachable!() };
+/// assert_eq!(timeout.attempt_timed_out().map(|t| t.attempt()), Some(2));
+/// assert!(e.is_transient() && !e.never_sent());
+/// ```
 #[derive(Debug, thiserror::Error)]
-#[error("{operation}: timed out{} (request id {request_id})", if *.never_sent { " while connecting" } else { "" })]
+#[error("{}{} (request id {request_id})", OperationPrefix(self.operation), self.cause.describe(self.never_sent))]
 #[non_exhaustive]
 pub struct TimeoutError {
     pub(crate) operation: &'static str,
     pub(crate) request_id: String,
     pub(crate) never_sent: bool,
     #[source]
-    pub(crate) source: reqwest::Error,
+    pub(crate) cause: TimeoutCause,
+}
+
+/// `"{operation}: "`, or nothing while the operation is not known yet (an [`AttemptTimedOut`]
+/// converted by the runtime, before the call names it on the way out).
+struct OperationPrefix(&'static str);
+
+impl std::fmt::Display for OperationPrefix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            write!(f, "{}: ", self.0)
+        }
+    }
+}
+
+/// Which timeout expired.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum TimeoutCause {
+    /// The transport's connect or request timeout.
+    #[error(transparent)]
+    Transport(reqwest::Error),
+    /// The client's per-attempt timeout, applied by the retry runtime.
+    #[error(transparent)]
+    Attempt(AttemptTimedOut),
+}
+
+impl TimeoutCause {
+    fn describe(&self, never_sent: bool) -> String {
+        match self {
+            TimeoutCause::Transport(_) if never_sent => "timed out while connecting".to_owned(),
+            TimeoutCause::Transport(_) => "timed out".to_owned(),
+            TimeoutCause::Attempt(t) => format!(
+                "attempt {} timed out after {:?} (attempt_timeout)",
+                t.attempt(),
+                t.timeout()
+            ),
+        }
+    }
 }
 
 impl TimeoutError {
@@ -366,6 +420,91 @@ impl TimeoutError {
     /// True when the connect phase timed out (the request never left).
     pub fn never_sent(&self) -> bool {
         self.never_sent
+    }
+
+    /// The per-attempt timeout that cut the attempt (its number and the time it was given),
+    /// or `None` when the transport's own timeout expired.
+    pub fn attempt_timed_out(&self) -> Option<AttemptTimedOut> {
+        match &self.cause {
+            TimeoutCause::Attempt(t) => Some(*t),
+            TimeoutCause::Transport(_) => None,
+        }
+    }
+}
+
+/// An attempt cut by the per-attempt timeout is a [`TimeoutError`] that may have reached the
+/// server (`never_sent` is false). The runtime builds it without knowing the call; the client
+/// names the operation and request id before the error leaves the call (hooks run inside the
+/// call's tracing span, which carries both).
+impl From<AttemptTimedOut> for Error {
+    fn from(timed_out: AttemptTimedOut) -> Self {
+        Error::Timeout(TimeoutError {
+            operation: "",
+            request_id: String::new(),
+            never_sent: false,
+            cause: TimeoutCause::Attempt(timed_out),
+        })
+    }
+}
+
+impl Error {
+    /// Names the call in an error built without it (an attempt cut by the per-attempt timeout).
+    pub(crate) fn in_call(mut self, operation: &'static str, request_id: &str) -> Self {
+        if let Error::Timeout(t) = &mut self
+            && t.operation.is_empty()
+        {
+            t.operation = operation;
+            request_id.clone_into(&mut t.request_id);
+        }
+        self
+    }
+}
+
+/// Hedging cannot be switched on for an operation (see
+/// [`HarborClient::hedge`](crate::HarborClient::hedge)).
+///
+/// ```
+/// use std::time::Duration;
+/// use harbor_client::{HarborClient, operations};
+///
+/// let client = HarborClient::new("http://h", "u", "p")?;
+/// let refused = client.hedge(operations::CREATE_PROJECT, Duration::from_millis(50)).unwrap_err();
+/// assert_eq!(refused.operation(), Some("createProject"));
+/// assert!(refused.to_string().starts_with("createProject: hedging refused for a POST operation"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HedgeError {
+    /// The operation is not a GET or HEAD, and was not opted into retries after send.
+    #[error(
+        "{operation}: hedging refused for a {method} operation: {reason}; opt it in first with `allow_retry_after_send` (or `set_retry_non_idempotent(true)`) if running it twice is harmless"
+    )]
+    #[non_exhaustive]
+    Refused {
+        /// The operation (`operationId`).
+        operation: &'static str,
+        /// Its HTTP method.
+        method: &'static str,
+        /// Why running two copies at once is not safe for that method.
+        reason: &'static str,
+    },
+    /// A hedge delay of zero would send every request twice.
+    #[error("{}: the hedge delay must be greater than 0", operation.unwrap_or("GET and HEAD operations"))]
+    #[non_exhaustive]
+    ZeroDelay {
+        /// The operation, or `None` for the client-wide hedging of reads.
+        operation: Option<&'static str>,
+    },
+}
+
+impl HedgeError {
+    /// The operation refused (`None` for the client-wide hedging of reads).
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            HedgeError::Refused { operation, .. } => Some(operation),
+            HedgeError::ZeroDelay { operation } => *operation,
+        }
     }
 }
 
@@ -613,6 +752,9 @@ pub enum BuildError {
     /// A CA certificate could not be read or parsed.
     #[error("invalid CA certificate: {0}")]
     InvalidCertificate(String),
+    /// The hedging configured is invalid (a zero delay).
+    #[error(transparent)]
+    Hedge(HedgeError),
     /// The HTTP stack refused the configuration.
     #[error("cannot build the HTTP client: {0}")]
     Http(#[source] HttpStackError),

@@ -32,9 +32,9 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`client`] | [`HarborClient`], its builder, retry controls |
+//! | [`client`] | [`HarborClient`], its builder, retry controls, per-attempt timeouts and hedging |
 //! | [`auth`] | [`Credentials`] (basic, token, robot file) |
-//! | [`error`] | [`Error`] and its classes (`StatusError`, `NotFound`, `ServerError`, ...) |
+//! | [`error`] | [`Error`] and its classes (`StatusError`, `NotFound`, `ServerError`, ...), [`HedgeError`](error::HedgeError) |
 //! | [`settings`] | default retry settings and retry budget, `no_retry_scope`, `Retry-After` |
 //! | [`pagination`] | [`Page`], streams and collect-all helpers |
 //! | [`encoding`] | base URL normalisation, path encoding |

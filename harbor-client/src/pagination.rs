@@ -174,7 +174,11 @@ pub fn page_size_for(requested: Option<i64>, limit: Option<usize>) -> i64 {
 
 impl crate::client::Call<'_> {
     /// One attempt loop for a `Link` target: a failed page is retried on its own.
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     pub(crate) async fn next_page<T: DeserializeOwned>(
         &self,
         link: &str,

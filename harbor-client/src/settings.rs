@@ -21,6 +21,21 @@
 //!   settings' [wait floor](retry_runtime::RetrySettingsBuilder::wait_floor), added to settings
 //!   given to the client that have none, so `Details::wait` and the backoff log show the wait
 //!   actually taken; `client.update_retry(|s| s.no_wait_floor())` ignores `Retry-After`.
+//! - **Per-attempt timeout, off by default**:
+//!   [`HarborClientBuilder::attempt_timeout`](crate::HarborClientBuilder::attempt_timeout),
+//!   [`HarborClient::set_attempt_timeout`](crate::HarborClient::set_attempt_timeout), or per call
+//!   [`HarborClient::with_attempt_timeout`](crate::HarborClient::with_attempt_timeout) (the
+//!   settings' own `attempt_timeout` applies where the client sets none). An attempt still
+//!   running then is dropped and fails with a [`TimeoutError`](crate::error::TimeoutError)
+//!   (transient; it may have been sent, so a POST or PATCH not opted in is not retried). It is
+//!   cut to what is left of `max_time`; without it, only the transport's
+//!   [`timeout`](crate::HarborClientBuilder::timeout) (60 s) bounds an attempt.
+//! - **Hedging, off by default**: [`HarborClient::hedge`](crate::HarborClient::hedge) for one
+//!   operation, [`HarborClient::hedge_reads`](crate::HarborClient::hedge_reads) for every GET and
+//!   HEAD (the settings' own `hedge_delay` acts as the latter). After the delay with no answer
+//!   the next attempt starts beside the slow one; the first success wins. A POST, PATCH, PUT or
+//!   DELETE is refused ([`HedgeError`](crate::error::HedgeError)) unless opted into retries
+//!   after send.
 //! - [`no_retry_scope`] and [`HarborClient::no_retry`](crate::HarborClient::no_retry) switch
 //!   retrying off for one task's scope or one handle, never for other tasks.
 //! - **Retry budget, on by default**: each client holds one [`RetryBudget`]
@@ -39,7 +54,7 @@
 
 use crate::error::{Error, Transient};
 use retry_runtime::wait::{self, Expo, Runtime};
-use retry_runtime::{RetryBudget, RetrySettings};
+use retry_runtime::{RetryBudget, RetrySettings, RetrySettingsBuilder};
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
@@ -56,6 +71,16 @@ pub fn default_retry_settings() -> RetrySettings<Error> {
         .exception::<Transient>()
         .build()
         .expect("the default settings are valid")
+}
+
+/// The settings of a call with retrying off that still has a per-attempt timeout to apply:
+/// one attempt, no default log, no hooks, no budget.
+pub(crate) fn single_attempt_settings() -> RetrySettings<Error> {
+    RetrySettings::builder()
+        .max_tries(1)
+        .logger(false)
+        .build()
+        .expect("one attempt is valid settings")
 }
 
 /// The budget a new client shares between all its calls: [`RetryBudget::default`] (each call
@@ -173,25 +198,39 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// The retry part of the client's state: the user's settings and the derived settings used
-/// for non-idempotent operations.
+/// The retry part of the client's state: the user's settings and the settings derived from
+/// them for operations that must not run twice at once.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RetryState {
     pub(crate) settings: Option<RetrySettings<Error>>,
+    /// For non-idempotent operations not opted in: give up once the request may have been
+    /// sent, never hedge.
     pub(crate) unsafe_ops: Option<RetrySettings<Error>>,
+    /// For the other writes: the settings without their `hedge_delay` (`None` when they have
+    /// none to remove).
+    pub(crate) unhedged: Option<RetrySettings<Error>>,
 }
 
 impl RetryState {
     pub(crate) fn new(settings: Option<RetrySettings<Error>>) -> Self {
-        let unsafe_ops = settings.as_ref().map(|s| {
-            s.to_builder()
-                .also_giveup(|e: &Error| !e.never_sent())
-                .build()
-                .expect("settings derived from valid settings are valid")
-        });
+        let derived =
+            |change: &dyn Fn(RetrySettingsBuilder<Error>) -> RetrySettingsBuilder<Error>| {
+                settings.as_ref().map(|s| {
+                    change(s.to_builder())
+                        .build()
+                        .expect("settings derived from valid settings are valid")
+                })
+            };
+        let unsafe_ops = derived(&|b| b.also_giveup(|e: &Error| !e.never_sent()).no_hedge_delay());
+        let unhedged = if settings.as_ref().is_some_and(|s| s.hedge_delay().is_some()) {
+            derived(&|b| b.no_hedge_delay())
+        } else {
+            None
+        };
         RetryState {
             settings,
             unsafe_ops,
+            unhedged,
         }
     }
 }
@@ -293,6 +332,23 @@ mod tests {
     fn derived_settings_give_up_on_sent_requests() {
         let state = RetryState::new(Some(default_retry_settings()));
         assert!(state.unsafe_ops.is_some());
+        assert!(state.unhedged.is_none());
         assert!(RetryState::new(None).unsafe_ops.is_none());
+    }
+
+    #[test]
+    fn derived_settings_never_hedge() {
+        let hedged = default_retry_settings()
+            .to_builder()
+            .hedge_delay(Duration::from_millis(20))
+            .build()
+            .unwrap();
+        let state = RetryState::new(Some(hedged));
+        assert_eq!(
+            state.settings.unwrap().hedge_delay(),
+            Some(Duration::from_millis(20))
+        );
+        assert_eq!(state.unsafe_ops.unwrap().hedge_delay(), None);
+        assert_eq!(state.unhedged.unwrap().hedge_delay(), None);
     }
 }

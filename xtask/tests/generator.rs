@@ -89,7 +89,9 @@ fn methods_shapes() {
     let widget = file(&files, "methods/widget.rs");
     assert_eq!(
         widget
-            .matches("#[retry(settings = self.retry_settings())]")
+            .matches(
+                "    #[retry(\n        settings = self.retry_settings(),\n        attempt_timeout = self.attempt_timeout(),\n        hedge_delay = self.hedge_delay()\n    )]\n"
+            )
             .count(),
         4
     );

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use harbor_client::HarborClient;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use retry_bench::latency::percentile;
 use retry_runtime::RetrySettings;
 use retry_runtime::wait::expo;
 
@@ -174,14 +175,6 @@ fn cpu_ns() -> u64 {
         .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
         .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
         .sum()
-}
-
-fn percentile(sorted: &[u32], p: f64) -> u32 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
 }
 
 #[tokio::main]

@@ -1,11 +1,12 @@
 //! [`HarborClientBuilder`]: everything fixed when the client is built.
 
-use super::{Auth, HarborClient, Inner};
+use super::{AttemptTiming, Auth, HarborClient, Inner};
 use crate::auth::Credentials;
 use crate::encoding;
-use crate::error::{BuildError, Error, HttpStackError};
+use crate::error::{BuildError, Error, HedgeError, HttpStackError};
 use crate::settings::{
-    RetryState, default_retry_budget, default_retry_settings, with_client_rules,
+    RetryState, default_retry_budget, default_retry_settings, single_attempt_settings,
+    with_client_rules,
 };
 use retry_runtime::{RetryBudget, RetrySettings};
 use std::collections::BTreeSet;
@@ -30,6 +31,8 @@ pub struct HarborClientBuilder {
     retry_budget: Option<RetryBudget>,
     retry_non_idempotent: bool,
     retry_after_cap: Duration,
+    attempt_timeout: Option<Duration>,
+    hedge_reads: Option<Duration>,
     user_agent: String,
 }
 
@@ -44,6 +47,8 @@ impl fmt::Debug for HarborClientBuilder {
             .field("accept_invalid_certs", &self.accept_invalid_certs)
             .field("retry", &self.retry)
             .field("retry_budget", &self.retry_budget)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("hedge_reads", &self.hedge_reads)
             .finish_non_exhaustive()
     }
 }
@@ -64,6 +69,8 @@ impl HarborClient {
             retry_budget: Some(default_retry_budget()),
             retry_non_idempotent: false,
             retry_after_cap: Duration::from_secs(60),
+            attempt_timeout: None,
+            hedge_reads: None,
             user_agent: concat!("harbor-client-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
     }
@@ -108,10 +115,63 @@ impl HarborClientBuilder {
         self
     }
 
-    /// Time allowed for one attempt, from sending to the end of the body (default 60 s;
-    /// `None`: no limit). Retries get a fresh allowance each.
+    /// The transport's time allowed for one attempt, from sending to the end of the body
+    /// (default 60 s; `None`: no limit). Retries get a fresh allowance each. It is not cut to
+    /// what is left of the settings' `max_time`; [`attempt_timeout`](Self::attempt_timeout) is.
     pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.timeout = timeout.into();
+        self
+    }
+
+    /// The per-attempt timeout (default `None`: none beyond the settings' own
+    /// `attempt_timeout` and the transport's [`timeout`](Self::timeout), 60 s). An attempt
+    /// still running after it is dropped and fails with a [`TimeoutError`] whose
+    /// [`attempt_timed_out`](crate::error::TimeoutError::attempt_timed_out) is set; like any
+    /// timeout it is retried by default (for a POST or PATCH not opted in, it ends the call: the
+    /// request may have reached the server). Unlike the transport's timeout it is cut to the
+    /// time left before the settings' `max_time`, so with both set `max_time` bounds the whole
+    /// call. The shorter of it and [`timeout`](Self::timeout) cuts an attempt first; `Duration::ZERO`
+    /// is the same as `None`. With retrying off (settings `None`,
+    /// [`no_retry`](HarborClient::no_retry)) it still cuts the call's one attempt. Change it at run time with
+    /// [`HarborClient::set_attempt_timeout`], per call with
+    /// [`HarborClient::with_attempt_timeout`].
+    ///
+    /// [`TimeoutError`]: crate::error::TimeoutError
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use harbor_client::HarborClient;
+    ///
+    /// let client = HarborClient::builder("https://harbor.example")
+    ///     .basic_auth("admin", "Harbor12345")
+    ///     .attempt_timeout(Duration::from_secs(5))
+    ///     .build()?;
+    /// assert_eq!(client.attempt_timeout(), Some(Duration::from_secs(5)));
+    /// # Ok::<(), harbor_client::BuildError>(())
+    /// ```
+    pub fn attempt_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.attempt_timeout = timeout.into().filter(|t| !t.is_zero());
+        self
+    }
+
+    /// Hedges every GET and HEAD operation after `delay` (default `None`: no hedging); see
+    /// [`HarborClient::hedge`] for what it does and [`HarborClient::hedge_reads`] to change it
+    /// later. A zero delay is refused by [`build`](Self::build).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use harbor_client::{HarborClient, operations};
+    ///
+    /// let client = HarborClient::builder("https://harbor.example")
+    ///     .basic_auth("admin", "Harbor12345")
+    ///     .hedge_reads(Duration::from_millis(30))
+    ///     .build()?;
+    /// assert_eq!(client.effective_hedge_delay(operations::GET_PROJECT), Some(Duration::from_millis(30)));
+    /// assert_eq!(client.effective_hedge_delay(operations::DELETE_PROJECT), None);
+    /// # Ok::<(), harbor_client::BuildError>(())
+    /// ```
+    pub fn hedge_reads(mut self, delay: impl Into<Option<Duration>>) -> Self {
+        self.hedge_reads = delay.into();
         self
     }
 
@@ -214,6 +274,9 @@ impl HarborClientBuilder {
         if let Some(problem) = self.deferred {
             return Err(problem);
         }
+        if self.hedge_reads.is_some_and(|d| d.is_zero()) {
+            return Err(BuildError::Hedge(HedgeError::ZeroDelay { operation: None }));
+        }
         let credentials = self.credentials.ok_or(BuildError::MissingCredentials)?;
         let auth = credentials.header_value()?;
         // Redirects are followed by the client itself (transport.rs), which keeps the
@@ -248,11 +311,18 @@ impl HarborClientBuilder {
                 retry_non_idempotent: AtomicBool::new(self.retry_non_idempotent),
                 retry_after_send: RwLock::new(BTreeSet::new()),
                 retry_after_cap: self.retry_after_cap,
+                timing: RwLock::new(AttemptTiming {
+                    attempt_timeout: self.attempt_timeout,
+                    hedge_reads: self.hedge_reads,
+                    hedge_operations: Default::default(),
+                }),
+                single_attempt: single_attempt_settings(),
                 connect_timeout: self.connect_timeout,
                 timeout: self.timeout,
                 accept_invalid_certs: self.accept_invalid_certs,
             }),
             retry_off: false,
+            attempt_timeout: None,
         })
     }
 }

@@ -7,6 +7,7 @@ use crate::operations::Operation;
 use retry_runtime::RetrySettings;
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 use tracing::Instrument as _;
 use url::Url;
 
@@ -66,9 +67,27 @@ impl<'c> Call<'c> {
         self.attempts.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    /// The settings this call's retry loop uses (read once per call, at its start).
+    /// The settings this call's retry loop uses (read once per call, at its start). With
+    /// retrying off and a per-attempt timeout, settings of one attempt: the runtime applies a
+    /// timeout only under settings.
     pub(crate) fn retry_settings(&self) -> Option<RetrySettings<Error>> {
-        self.client.effective_retry_settings(self.op)
+        self.client.effective_retry_settings(self.op).or_else(|| {
+            self.client
+                .effective_attempt_timeout()
+                .map(|_| self.client.inner.single_attempt.clone())
+        })
+    }
+
+    /// The per-attempt timeout the client sets for this call (the attribute's
+    /// `attempt_timeout`; `None` leaves the settings' own in force).
+    pub(crate) fn attempt_timeout(&self) -> Option<Duration> {
+        self.client.effective_attempt_timeout()
+    }
+
+    /// The hedge delay the client sets for this call (the attribute's `hedge_delay`; `None`
+    /// leaves the settings' own, which only GET and HEAD operations keep).
+    pub(crate) fn hedge_delay(&self) -> Option<Duration> {
+        self.client.client_hedge_delay(self.op)
     }
 
     /// The tracing span of the call: every log line of its attempts carries the request id.
@@ -80,12 +99,15 @@ impl<'c> Call<'c> {
         )
     }
 
-    /// Runs `fut` (the retried attempts) inside the call's span.
+    /// Runs `fut` (the retried attempts) inside the call's span; names the call in an error
+    /// the runtime built without it (an attempt cut by the per-attempt timeout).
     pub(crate) async fn run<T>(
         &self,
         fut: impl Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
-        fut.instrument(self.span()).await
+        fut.instrument(self.span())
+            .await
+            .map_err(|e| e.in_call(self.op.id, &self.request_id))
     }
 
     /// A request for this call's operation.

@@ -183,7 +183,11 @@ impl CustomRequest<'_> {
 
 impl Call<'_> {
     /// One attempt loop of a [`CustomRequest`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn custom(&self, custom: &CustomRequest<'_>) -> Result<Answer, Error> {
         let mut req = self.request();
         match &custom.url {

@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `builder.rs` | [`HarborClientBuilder`]: URL, credentials, TLS, timeouts, retry defaults |
 //! | `retry_controls.rs` | the retry settings of a client at run time (`set_retry`, `no_retry`, ...) |
+//! | `attempt_controls.rs` | per-attempt timeouts and hedged attempts (`set_attempt_timeout`, `hedge`, ...) |
 //! | `call.rs` | one logical call: request id, tracing span, the attempt's settings |
 //! | `request.rs` | one attempt's request as the generated code fills it in |
 //! | `transport.rs` | sending an attempt: headers, URL, redirects, the per-attempt log line |
@@ -11,6 +12,7 @@
 //! | `custom_request.rs` | the escape hatch: any request, sent like a generated one |
 //! | `decode.rs` | turning an answer into the operation's return type |
 
+mod attempt_controls;
 mod builder;
 mod call;
 mod credentials;
@@ -22,14 +24,16 @@ mod transport;
 
 pub(crate) use credentials::Auth;
 
+pub(crate) use attempt_controls::AttemptTiming;
 pub use builder::HarborClientBuilder;
 pub(crate) use call::Call;
 pub use credentials::Identity;
 pub use custom_request::{CustomRequest, Method};
 pub(crate) use request::{Answer, Request};
 
+use crate::error::Error;
 use crate::settings::RetryState;
-use retry_runtime::RetryBudget;
+use retry_runtime::{RetryBudget, RetrySettings};
 use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::atomic::AtomicBool;
@@ -63,6 +67,9 @@ pub struct HarborClient {
     inner: Arc<Inner>,
     /// Set on handles returned by [`HarborClient::no_retry`].
     retry_off: bool,
+    /// Set on handles returned by [`HarborClient::with_attempt_timeout`]: wins over the
+    /// client's per-attempt timeout.
+    attempt_timeout: Option<Option<Duration>>,
 }
 
 struct Inner {
@@ -75,6 +82,11 @@ struct Inner {
     retry_non_idempotent: AtomicBool,
     retry_after_send: RwLock<BTreeSet<&'static str>>,
     retry_after_cap: Duration,
+    /// Per-attempt timeout and hedging; read once per call.
+    timing: RwLock<AttemptTiming>,
+    /// The settings of a call with retrying off but a per-attempt timeout: one attempt, no
+    /// log, no hooks (the runtime applies a timeout only under settings).
+    single_attempt: RetrySettings<Error>,
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
     accept_invalid_certs: bool,
@@ -92,6 +104,8 @@ impl fmt::Debug for HarborClient {
             .field("retry", &self.retry_settings())
             .field("retry_budget", &i.retry_budget)
             .field("retry_off", &self.retry_off)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("timing", &*self.read_timing())
             .finish_non_exhaustive()
     }
 }

@@ -1,6 +1,7 @@
 //! The retry settings of a client at run time: read, replace, change, switch off.
 
 use super::HarborClient;
+use super::attempt_controls::is_read;
 use crate::error::Error;
 use crate::operations::Operation;
 use crate::settings::{RetryState, default_retry_settings, in_no_retry_scope, with_client_rules};
@@ -66,7 +67,8 @@ impl HarborClient {
         Ok(())
     }
 
-    /// Retries POST and PATCH operations even after the request may have reached the server.
+    /// Retries POST and PATCH operations even after the request may have reached the server
+    /// (and lets every operation be [hedged](Self::hedge)).
     pub fn set_retry_non_idempotent(&self, allow: bool) {
         self.inner
             .retry_non_idempotent
@@ -74,7 +76,8 @@ impl HarborClient {
     }
 
     /// Retries this (non-idempotent) operation even after the request may have reached the
-    /// server, e.g. `client.allow_retry_after_send(operations::START_REPLICATION)`.
+    /// server, e.g. `client.allow_retry_after_send(operations::START_REPLICATION)`. Also the
+    /// opt-in that lets a POST, PATCH, PUT or DELETE operation be [hedged](Self::hedge).
     pub fn allow_retry_after_send(&self, operation: &'static Operation) {
         self.inner
             .retry_after_send
@@ -96,13 +99,16 @@ impl HarborClient {
         HarborClient {
             inner: Arc::clone(&self.inner),
             retry_off: true,
+            attempt_timeout: self.attempt_timeout,
         }
     }
 
     /// The settings a call of `operation` made now would use: `None` when retrying is off
     /// (settings `None`, a [`no_retry`](Self::no_retry) handle, or inside
     /// [`no_retry_scope`](crate::no_retry_scope)); for a non-idempotent operation not opted
-    /// in, the settings that give up once the request may have been sent.
+    /// in, the settings that give up once the request may have been sent. The settings' own
+    /// `hedge_delay` is kept for GET and HEAD operations only (see
+    /// [`hedge`](Self::hedge) for why the others are not hedged by default).
     pub fn effective_retry_settings(
         &self,
         operation: &'static Operation,
@@ -111,18 +117,12 @@ impl HarborClient {
             return None;
         }
         let state = self.read_retry();
-        if operation.idempotent
-            || self.inner.retry_non_idempotent.load(Ordering::Relaxed)
-            || self
-                .inner
-                .retry_after_send
-                .read()
-                .unwrap_or_else(PoisonError::into_inner)
-                .contains(operation.id)
-        {
+        if !operation.idempotent && !self.retry_after_send_allowed(operation) {
+            state.unsafe_ops.clone()
+        } else if is_read(operation) {
             state.settings.clone()
         } else {
-            state.unsafe_ops.clone()
+            state.unhedged.clone().or_else(|| state.settings.clone())
         }
     }
 

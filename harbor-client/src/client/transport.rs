@@ -2,7 +2,7 @@
 //! transport failures and error statuses to [`Error`].
 
 use super::{Answer, Call, REQUEST_ID_HEADER, Request};
-use crate::error::{Error, NetworkError, RedirectError, StatusError, TimeoutError};
+use crate::error::{Error, NetworkError, RedirectError, StatusError, TimeoutCause, TimeoutError};
 use crate::settings::parse_retry_after;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::borrow::Cow;
@@ -251,7 +251,7 @@ impl Call<'_> {
                 operation: self.op.id,
                 request_id: self.request_id.clone(),
                 never_sent,
-                source: e,
+                cause: TimeoutCause::Transport(e),
             })
         } else {
             Error::Network(NetworkError {

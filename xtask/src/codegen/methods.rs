@@ -3,14 +3,20 @@
 //! with optional parameters.
 //!
 //! Each public method starts a logical call (one `X-Request-Id`, one tracing span) and runs
-//! the attempt method of the same name on `Call`, which carries
-//! `#[retry(settings = self.retry_settings())]`: the client's settings are read once per call,
-//! and `Details.target` ends with the operation's method name.
+//! the attempt method of the same name on `Call`, which carries [`RETRY_ATTRIBUTE`]: the
+//! client's settings, per-attempt timeout and hedge delay are read once per call, and
+//! `Details.target` ends with the operation's method name.
 
 use super::naming;
 use super::operations::{Answer, Location, OpInfo, ParamInfo};
 use super::types::Ty;
 use std::fmt::Write;
+
+/// The attribute of every attempt method. `attempt_timeout` and `hedge_delay` are the client's
+/// (`None` leaves the settings' own); naming `hedge_delay` is what lets the runtime run two
+/// attempts of the body at once, which every attempt method allows (it borrows `&self` and its
+/// arguments shared).
+const RETRY_ATTRIBUTE: &str = "    #[retry(\n        settings = self.retry_settings(),\n        attempt_timeout = self.attempt_timeout(),\n        hedge_delay = self.hedge_delay()\n    )]\n";
 
 /// Parameters the client manages itself: the request id, and `X-Is-Resource-Name`, which
 /// follows the reference type of the `{project_name_or_id}` argument.
@@ -551,7 +557,7 @@ fn render_attempt(out: &mut String, op: &OpInfo) {
         "    /// One attempt loop of [`HarborClient::{}`].",
         op.method_name
     );
-    out.push_str("    #[retry(settings = self.retry_settings())]\n");
+    out.push_str(RETRY_ATTRIBUTE);
     let _ = writeln!(
         out,
         "    async fn {}({sig_text}) -> Result<{ret}, Error> {{",

@@ -401,7 +401,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_artifacts`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_artifacts(
         &self,
         project_name: &str,
@@ -451,7 +455,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::copy_artifact`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn copy_artifact(
         &self,
         project_name: &str,
@@ -466,7 +474,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_artifact`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_artifact(
         &self,
         project_name: &str,
@@ -515,7 +527,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_artifact`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_artifact(
         &self,
         project_name: &str,
@@ -530,7 +546,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::create_artifact_tag`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn create_artifact_tag(
         &self,
         project_name: &str,
@@ -547,7 +567,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_artifact_tags`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_artifact_tags(
         &self,
         project_name: &str,
@@ -578,7 +602,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_artifact_tag`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_artifact_tag(
         &self,
         project_name: &str,
@@ -595,7 +623,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_artifact_accessories`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_artifact_accessories(
         &self,
         project_name: &str,
@@ -623,7 +655,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_artifact_vulnerabilities`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_artifact_vulnerabilities(
         &self,
         project_name: &str,
@@ -642,7 +678,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_artifact_addition`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_artifact_addition(
         &self,
         project_name: &str,
@@ -659,7 +699,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::add_artifact_label`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn add_artifact_label(
         &self,
         project_name: &str,
@@ -676,7 +720,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_artifact_label`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_artifact_label(
         &self,
         project_name: &str,

@@ -110,7 +110,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_audit_logs`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_audit_logs(
         &self,
         params: &GetAuditLogsParams,
@@ -132,7 +136,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_audit_log_exts`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_audit_log_exts(
         &self,
         params: &GetAuditLogExtsParams,
@@ -154,7 +162,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_audit_log_event_types`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_audit_log_event_types(&self) -> Result<Vec<models::AuditLogEventType>, Error> {
         let req = self.request();
         self.json(req).await

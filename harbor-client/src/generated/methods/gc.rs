@@ -107,7 +107,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_gc_jobs`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_gc_jobs(
         &self,
         params: &GetGcJobsParams,
@@ -129,7 +133,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_gc_job`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_gc_job(&self, gc_id: i64) -> Result<models::GcHistory, Error> {
         let mut req = self.request();
         req.path("gc_id", gc_id);
@@ -137,7 +145,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::stop_gc_job`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn stop_gc_job(&self, gc_id: i64) -> Result<(), Error> {
         let mut req = self.request();
         req.path("gc_id", gc_id);
@@ -145,7 +157,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_gc_log`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_gc_log(&self, gc_id: i64) -> Result<String, Error> {
         let mut req = self.request();
         req.path("gc_id", gc_id);
@@ -153,14 +169,22 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_gc_schedule`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_gc_schedule(&self) -> Result<models::GcHistory, Error> {
         let req = self.request();
         self.json(req).await
     }
 
     /// One attempt loop of [`HarborClient::create_gc_schedule`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn create_gc_schedule(&self, schedule: &models::Schedule) -> Result<Created, Error> {
         let mut req = self.request();
         req.json(schedule);
@@ -168,7 +192,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_gc_schedule`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_gc_schedule(&self, schedule: &models::Schedule) -> Result<(), Error> {
         let mut req = self.request();
         req.json(schedule);

@@ -21,7 +21,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_icon`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_icon(&self, digest: &str) -> Result<models::Icon, Error> {
         let mut req = self.request();
         req.path("digest", digest);

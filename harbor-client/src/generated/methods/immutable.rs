@@ -147,7 +147,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_immutable_rules`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_immutable_rules(
         &self,
         project_name_or_id: &ProjectRef,
@@ -171,7 +175,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::create_immutable_rule`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn create_immutable_rule(
         &self,
         project_name_or_id: &ProjectRef,
@@ -185,7 +193,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_immutable_rule`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_immutable_rule(
         &self,
         project_name_or_id: &ProjectRef,
@@ -201,7 +213,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_immutable_rule`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_immutable_rule(
         &self,
         project_name_or_id: &ProjectRef,

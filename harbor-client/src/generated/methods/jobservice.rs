@@ -62,14 +62,22 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_worker_pools`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_worker_pools(&self) -> Result<Vec<models::WorkerPool>, Error> {
         let req = self.request();
         self.json(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_workers`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_workers(&self, pool_id: &str) -> Result<Vec<models::Worker>, Error> {
         let mut req = self.request();
         req.path("pool_id", pool_id);
@@ -77,7 +85,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::stop_running_job`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn stop_running_job(&self, job_id: &str) -> Result<(), Error> {
         let mut req = self.request();
         req.path("job_id", job_id);
@@ -85,7 +97,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::action_get_job_log`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn action_get_job_log(&self, job_id: &str) -> Result<String, Error> {
         let mut req = self.request();
         req.path("job_id", job_id);
@@ -93,14 +109,22 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_job_queues`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_job_queues(&self) -> Result<Vec<models::JobQueue>, Error> {
         let req = self.request();
         self.json(req).await
     }
 
     /// One attempt loop of [`HarborClient::action_pending_jobs`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn action_pending_jobs(
         &self,
         job_type: &str,

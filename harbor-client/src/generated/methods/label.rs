@@ -96,7 +96,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_labels`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_labels(&self, params: &GetLabelsParams) -> Result<Page<models::Label>, Error> {
         let mut req = self.request();
         if let Some(v) = &params.q {
@@ -124,7 +128,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::create_label`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn create_label(&self, label: &models::Label) -> Result<Created, Error> {
         let mut req = self.request();
         req.json(label);
@@ -132,7 +140,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_label`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_label(&self, label_id: i64) -> Result<models::Label, Error> {
         let mut req = self.request();
         req.path("label_id", label_id);
@@ -140,7 +152,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_label`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_label(&self, label_id: i64, label: &models::Label) -> Result<(), Error> {
         let mut req = self.request();
         req.path("label_id", label_id);
@@ -149,7 +165,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_label`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_label(&self, label_id: i64) -> Result<(), Error> {
         let mut req = self.request();
         req.path("label_id", label_id);

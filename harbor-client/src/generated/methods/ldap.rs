@@ -74,7 +74,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::ping_ldap`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn ping_ldap(
         &self,
         ldapconf: Option<&models::LdapConf>,
@@ -87,7 +91,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::search_ldap_user`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn search_ldap_user(
         &self,
         params: &SearchLdapUserParams,
@@ -100,7 +108,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::import_ldap_user`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn import_ldap_user(&self, uid_list: &models::LdapImportUsers) -> Result<(), Error> {
         let mut req = self.request();
         req.json(uid_list);
@@ -108,7 +120,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::search_ldap_group`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn search_ldap_group(
         &self,
         params: &SearchLdapGroupParams,

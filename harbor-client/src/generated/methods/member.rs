@@ -161,7 +161,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_project_members`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_project_members(
         &self,
         project_name_or_id: &ProjectRef,
@@ -182,7 +186,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::create_project_member`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn create_project_member(
         &self,
         project_name_or_id: &ProjectRef,
@@ -198,7 +206,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_project_member`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_project_member(
         &self,
         project_name_or_id: &ProjectRef,
@@ -212,7 +224,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_project_member`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_project_member(
         &self,
         project_name_or_id: &ProjectRef,
@@ -230,7 +246,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_project_member`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_project_member(
         &self,
         project_name_or_id: &ProjectRef,

@@ -23,7 +23,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::ping_oidc`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn ping_oidc(&self, endpoint: &models::PingOidcBody) -> Result<(), Error> {
         let mut req = self.request();
         req.json(endpoint);

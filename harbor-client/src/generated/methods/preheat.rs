@@ -430,14 +430,22 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_preheat_providers`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_preheat_providers(&self) -> Result<Vec<models::Metadata>, Error> {
         let req = self.request();
         self.json(req).await
     }
 
     /// One attempt loop of [`HarborClient::ping_preheat_instance`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn ping_preheat_instance(&self, instance: &models::Instance) -> Result<(), Error> {
         let mut req = self.request();
         req.json(instance);
@@ -445,7 +453,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_preheat_instances`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_preheat_instances(
         &self,
         params: &GetPreheatInstancesParams,
@@ -467,7 +479,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::create_preheat_instance`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn create_preheat_instance(&self, instance: &models::Instance) -> Result<Created, Error> {
         let mut req = self.request();
         req.json(instance);
@@ -475,7 +491,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_preheat_instance`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_preheat_instance(
         &self,
         preheat_instance_name: &str,
@@ -486,7 +506,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_preheat_instance`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_preheat_instance(&self, preheat_instance_name: &str) -> Result<(), Error> {
         let mut req = self.request();
         req.path("preheat_instance_name", preheat_instance_name);
@@ -494,7 +518,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_preheat_instance`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_preheat_instance(
         &self,
         preheat_instance_name: &str,
@@ -507,7 +535,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::create_preheat_policy`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn create_preheat_policy(
         &self,
         project_name: &str,
@@ -520,7 +552,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_preheat_policies`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_preheat_policies(
         &self,
         project_name: &str,
@@ -544,7 +580,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_preheat_policy`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_preheat_policy(
         &self,
         project_name: &str,
@@ -557,7 +597,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_preheat_policy`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_preheat_policy(
         &self,
         project_name: &str,
@@ -572,7 +616,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::manual_preheat`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn manual_preheat(
         &self,
         project_name: &str,
@@ -587,7 +635,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_preheat_policy`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_preheat_policy(
         &self,
         project_name: &str,
@@ -600,7 +652,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_preheat_executions`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_preheat_executions(
         &self,
         project_name: &str,
@@ -626,7 +682,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_preheat_execution`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_preheat_execution(
         &self,
         project_name: &str,
@@ -641,7 +701,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::stop_preheat_execution`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn stop_preheat_execution(
         &self,
         project_name: &str,
@@ -658,7 +722,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_preheat_tasks`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_preheat_tasks(
         &self,
         project_name: &str,
@@ -686,7 +754,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_preheat_log`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_preheat_log(
         &self,
         project_name: &str,
@@ -703,7 +775,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_project_preheat_providers`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_project_preheat_providers(
         &self,
         project_name: &str,

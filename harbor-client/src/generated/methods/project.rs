@@ -478,7 +478,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_projects`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_projects(
         &self,
         params: &GetProjectsParams,
@@ -512,7 +516,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::project_exists`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn project_exists(&self, project_name: &str) -> Result<bool, Error> {
         let mut req = self.request();
         req.query("project_name", project_name);
@@ -520,7 +528,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::create_project`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn create_project(
         &self,
         project: &models::ProjectReq,
@@ -535,7 +547,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_project`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_project(
         &self,
         project_name_or_id: &ProjectRef,
@@ -547,7 +563,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_project`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_project(
         &self,
         project_name_or_id: &ProjectRef,
@@ -561,7 +581,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_project`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_project(
         &self,
         project_name_or_id: &ProjectRef,
@@ -573,7 +597,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_project_deletable`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_project_deletable(
         &self,
         project_name_or_id: &ProjectRef,
@@ -585,7 +613,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_project_summary`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_project_summary(
         &self,
         project_name_or_id: &ProjectRef,
@@ -597,7 +629,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_project_artifacts`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_project_artifacts(
         &self,
         project_name_or_id: &ProjectRef,
@@ -648,7 +684,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_project_scanner`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_project_scanner(
         &self,
         project_name_or_id: &ProjectRef,
@@ -660,7 +700,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::set_project_scanner`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn set_project_scanner(
         &self,
         project_name_or_id: &ProjectRef,
@@ -674,7 +718,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_project_scanner_candidates`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_project_scanner_candidates(
         &self,
         project_name_or_id: &ProjectRef,
@@ -698,7 +746,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_project_logs`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_project_logs(
         &self,
         project_name: &str,
@@ -722,7 +774,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_project_log_exts`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_project_log_exts(
         &self,
         project_name: &str,

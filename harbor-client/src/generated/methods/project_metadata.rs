@@ -125,7 +125,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_project_metadata`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_project_metadata(
         &self,
         project_name_or_id: &ProjectRef,
@@ -137,7 +141,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::set_project_metadata`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn set_project_metadata(
         &self,
         project_name_or_id: &ProjectRef,
@@ -153,7 +161,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_project_metadata_entry`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_project_metadata_entry(
         &self,
         project_name_or_id: &ProjectRef,
@@ -167,7 +179,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_project_metadata_entry`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_project_metadata_entry(
         &self,
         project_name_or_id: &ProjectRef,
@@ -185,7 +201,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_project_metadata_entry`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_project_metadata_entry(
         &self,
         project_name_or_id: &ProjectRef,

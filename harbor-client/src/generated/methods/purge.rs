@@ -110,7 +110,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_purge_jobs`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_purge_jobs(
         &self,
         params: &GetPurgeJobsParams,
@@ -132,7 +136,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_purge_job`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_purge_job(&self, purge_id: i64) -> Result<models::ExecHistory, Error> {
         let mut req = self.request();
         req.path("purge_id", purge_id);
@@ -140,7 +148,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::stop_purge_job`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn stop_purge_job(&self, purge_id: i64) -> Result<(), Error> {
         let mut req = self.request();
         req.path("purge_id", purge_id);
@@ -148,7 +160,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_purge_job_log`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_purge_job_log(&self, purge_id: i64) -> Result<String, Error> {
         let mut req = self.request();
         req.path("purge_id", purge_id);
@@ -156,14 +172,22 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_purge_schedule`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_purge_schedule(&self) -> Result<models::ExecHistory, Error> {
         let req = self.request();
         self.json(req).await
     }
 
     /// One attempt loop of [`HarborClient::create_purge_schedule`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn create_purge_schedule(&self, schedule: &models::Schedule) -> Result<Created, Error> {
         let mut req = self.request();
         req.json(schedule);
@@ -171,7 +195,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_purge_schedule`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_purge_schedule(&self, schedule: &models::Schedule) -> Result<(), Error> {
         let mut req = self.request();
         req.json(schedule);

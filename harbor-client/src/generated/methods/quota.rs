@@ -73,7 +73,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_quotas`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_quotas(&self, params: &GetQuotasParams) -> Result<Page<models::Quota>, Error> {
         let mut req = self.request();
         if let Some(v) = &params.page {
@@ -95,7 +99,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_quota`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_quota(&self, id: i64) -> Result<models::Quota, Error> {
         let mut req = self.request();
         req.path("id", id);
@@ -103,7 +111,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_quota`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_quota(&self, id: i64, hard: &models::QuotaUpdateReq) -> Result<(), Error> {
         let mut req = self.request();
         req.path("id", id);

@@ -131,14 +131,22 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_registry_adapters`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_registry_adapters(&self) -> Result<Vec<String>, Error> {
         let req = self.request();
         self.json(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_registry_providers`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_registry_providers(
         &self,
     ) -> Result<std::collections::BTreeMap<String, models::RegistryProviderInfo>, Error> {
@@ -147,7 +155,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::create_registry`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn create_registry(&self, registry: &models::Registry) -> Result<Created, Error> {
         let mut req = self.request();
         req.json(registry);
@@ -155,7 +167,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_registries`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_registries(
         &self,
         params: &GetRegistriesParams,
@@ -180,7 +196,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::ping_registry`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn ping_registry(&self, registry: &models::RegistryPing) -> Result<(), Error> {
         let mut req = self.request();
         req.json(registry);
@@ -188,7 +208,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_registry`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_registry(&self, id: i64) -> Result<models::Registry, Error> {
         let mut req = self.request();
         req.path("id", id);
@@ -196,7 +220,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_registry`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_registry(&self, id: i64) -> Result<(), Error> {
         let mut req = self.request();
         req.path("id", id);
@@ -204,7 +232,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_registry`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_registry(
         &self,
         id: i64,
@@ -217,7 +249,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_registry_info`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_registry_info(&self, id: i64) -> Result<models::RegistryInfo, Error> {
         let mut req = self.request();
         req.path("id", id);

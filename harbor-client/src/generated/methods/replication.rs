@@ -249,7 +249,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_replication_policies`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_replication_policies(
         &self,
         params: &GetReplicationPoliciesParams,
@@ -274,7 +278,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::create_replication_policy`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn create_replication_policy(
         &self,
         policy: &models::ReplicationPolicy,
@@ -285,7 +293,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_replication_policy`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_replication_policy(&self, id: i64) -> Result<models::ReplicationPolicy, Error> {
         let mut req = self.request();
         req.path("id", id);
@@ -293,7 +305,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_replication_policy`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_replication_policy(&self, id: i64) -> Result<(), Error> {
         let mut req = self.request();
         req.path("id", id);
@@ -301,7 +317,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_replication_policy`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_replication_policy(
         &self,
         id: i64,
@@ -314,7 +334,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_replication_executions`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_replication_executions(
         &self,
         params: &GetReplicationExecutionsParams,
@@ -342,7 +366,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::start_replication`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn start_replication(
         &self,
         execution: &models::StartReplicationExecution,
@@ -353,7 +381,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_replication_execution`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_replication_execution(
         &self,
         id: i64,
@@ -364,7 +396,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::stop_replication`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn stop_replication(&self, id: i64) -> Result<(), Error> {
         let mut req = self.request();
         req.path("id", id);
@@ -372,7 +408,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_replication_tasks`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_replication_tasks(
         &self,
         id: i64,
@@ -399,7 +439,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_replication_log`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_replication_log(&self, id: i64, task_id: i64) -> Result<String, Error> {
         let mut req = self.request();
         req.path("id", id);

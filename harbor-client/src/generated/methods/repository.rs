@@ -153,7 +153,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_all_repositories`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_all_repositories(
         &self,
         params: &GetAllRepositoriesParams,
@@ -175,7 +179,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_repositories`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_repositories(
         &self,
         project_name: &str,
@@ -199,7 +207,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_repository`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_repository(
         &self,
         project_name: &str,
@@ -212,7 +224,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_repository`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_repository(
         &self,
         project_name: &str,
@@ -227,7 +243,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_repository`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_repository(
         &self,
         project_name: &str,

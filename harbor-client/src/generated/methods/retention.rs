@@ -199,14 +199,22 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_retention_metadata`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_retention_metadata(&self) -> Result<models::RetentionMetadata, Error> {
         let req = self.request();
         self.json(req).await
     }
 
     /// One attempt loop of [`HarborClient::create_retention`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn create_retention(&self, policy: &models::RetentionPolicy) -> Result<Created, Error> {
         let mut req = self.request();
         req.json(policy);
@@ -214,7 +222,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_retention`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_retention(&self, id: i64) -> Result<models::RetentionPolicy, Error> {
         let mut req = self.request();
         req.path("id", id);
@@ -222,7 +234,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_retention`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_retention(
         &self,
         id: i64,
@@ -235,7 +251,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_retention`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_retention(&self, id: i64) -> Result<(), Error> {
         let mut req = self.request();
         req.path("id", id);
@@ -243,7 +263,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::trigger_retention_execution`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn trigger_retention_execution(
         &self,
         id: i64,
@@ -256,7 +280,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_retention_executions`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_retention_executions(
         &self,
         id: i64,
@@ -274,7 +302,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::operate_retention_execution`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn operate_retention_execution(
         &self,
         id: i64,
@@ -289,7 +321,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_retention_tasks`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_retention_tasks(
         &self,
         id: i64,
@@ -309,7 +345,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_retention_task_log`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_retention_task_log(&self, id: i64, eid: i64, tid: i64) -> Result<String, Error> {
         let mut req = self.request();
         req.path("id", id);

@@ -107,7 +107,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_robots`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_robots(&self, params: &GetRobotsParams) -> Result<Page<models::Robot>, Error> {
         let mut req = self.request();
         if let Some(v) = &params.q {
@@ -126,7 +130,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::create_robot`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn create_robot(
         &self,
         robot: &models::RobotCreate,
@@ -137,7 +145,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_robot`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_robot(&self, robot_id: i64) -> Result<models::Robot, Error> {
         let mut req = self.request();
         req.path("robot_id", robot_id);
@@ -145,7 +157,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_robot`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_robot(&self, robot_id: i64, robot: &models::Robot) -> Result<(), Error> {
         let mut req = self.request();
         req.path("robot_id", robot_id);
@@ -154,7 +170,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::refresh_robot_secret`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn refresh_robot_secret(
         &self,
         robot_id: i64,
@@ -167,7 +187,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_robot`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_robot(&self, robot_id: i64) -> Result<(), Error> {
         let mut req = self.request();
         req.path("robot_id", robot_id);

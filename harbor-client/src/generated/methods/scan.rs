@@ -65,7 +65,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::scan_artifact`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn scan_artifact(
         &self,
         project_name: &str,
@@ -84,7 +88,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::stop_scan_artifact`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn stop_scan_artifact(
         &self,
         project_name: &str,
@@ -101,7 +109,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_report_log`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_report_log(
         &self,
         project_name: &str,

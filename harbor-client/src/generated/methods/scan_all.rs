@@ -61,28 +61,44 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_latest_scan_all_metrics`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_latest_scan_all_metrics(&self) -> Result<models::Stats, Error> {
         let req = self.request();
         self.json(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_latest_scheduled_scan_all_metrics`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_latest_scheduled_scan_all_metrics(&self) -> Result<models::Stats, Error> {
         let req = self.request();
         self.json(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_scan_all_schedule`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_scan_all_schedule(&self) -> Result<models::Schedule, Error> {
         let req = self.request();
         self.json(req).await
     }
 
     /// One attempt loop of [`HarborClient::update_scan_all_schedule`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_scan_all_schedule(&self, schedule: &models::Schedule) -> Result<(), Error> {
         let mut req = self.request();
         req.json(schedule);
@@ -90,7 +106,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::create_scan_all_schedule`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn create_scan_all_schedule(
         &self,
         schedule: &models::Schedule,
@@ -101,7 +121,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::stop_scan_all`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn stop_scan_all(&self) -> Result<(), Error> {
         let req = self.request();
         self.empty(req).await

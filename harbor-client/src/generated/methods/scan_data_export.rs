@@ -67,7 +67,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::export_scan_data`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn export_scan_data(
         &self,
         x_scan_data_type: &str,
@@ -80,7 +84,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_scan_export_execution`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_scan_export_execution(
         &self,
         execution_id: i64,
@@ -91,7 +99,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_scan_export_executions`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_scan_export_executions(
         &self,
     ) -> Result<models::ScanDataExportExecutionList, Error> {
@@ -100,7 +112,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::download_scan_export`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn download_scan_export(
         &self,
         execution_id: i64,

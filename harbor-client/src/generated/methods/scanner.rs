@@ -146,7 +146,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_scanners`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_scanners(
         &self,
         params: &GetScannersParams,
@@ -168,7 +172,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::create_scanner`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn create_scanner(
         &self,
         registration: &models::ScannerRegistrationReq,
@@ -179,7 +187,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::ping_scanner`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn ping_scanner(
         &self,
         settings: &models::ScannerRegistrationSettings,
@@ -190,7 +202,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_scanner`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_scanner(
         &self,
         registration_id: &str,
@@ -201,7 +217,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_scanner`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_scanner(
         &self,
         registration_id: &str,
@@ -214,7 +234,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_scanner`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_scanner(
         &self,
         registration_id: &str,
@@ -225,7 +249,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::set_scanner_as_default`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn set_scanner_as_default(
         &self,
         registration_id: &str,
@@ -238,7 +266,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_scanner_metadata`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_scanner_metadata(
         &self,
         registration_id: &str,

@@ -65,7 +65,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_schedules`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_schedules(
         &self,
         params: &GetSchedulesParams,
@@ -81,7 +85,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_schedule_paused`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_schedule_paused(&self, job_type: &str) -> Result<models::SchedulerStatus, Error> {
         let mut req = self.request();
         req.path("job_type", job_type);

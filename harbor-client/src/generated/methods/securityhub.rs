@@ -83,7 +83,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_security_summary`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_security_summary(
         &self,
         params: &GetSecuritySummaryParams,
@@ -99,7 +103,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_vulnerabilities`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_vulnerabilities(
         &self,
         params: &GetVulnerabilitiesParams,

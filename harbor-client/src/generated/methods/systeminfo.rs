@@ -31,21 +31,33 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_system_info`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_system_info(&self) -> Result<models::GeneralInfo, Error> {
         let req = self.request();
         self.json(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_volumes`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_volumes(&self) -> Result<models::SystemInfo, Error> {
         let req = self.request();
         self.json(req).await
     }
 
     /// One attempt loop of [`HarborClient::get_cert`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_cert(&self) -> Result<Vec<u8>, Error> {
         let req = self.request();
         self.bytes(req).await

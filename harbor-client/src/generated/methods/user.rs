@@ -204,7 +204,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_users`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_users(&self, params: &GetUsersParams) -> Result<Page<models::UserResp>, Error> {
         let mut req = self.request();
         if let Some(v) = &params.q {
@@ -223,7 +227,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::create_user`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn create_user(&self, user_req: &models::UserCreationReq) -> Result<Created, Error> {
         let mut req = self.request();
         req.json(user_req);
@@ -231,14 +239,22 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_current_user`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_current_user(&self) -> Result<models::UserResp, Error> {
         let req = self.request();
         self.json(req).await
     }
 
     /// One attempt loop of [`HarborClient::search_users`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn search_users(
         &self,
         username: &str,
@@ -256,7 +272,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_user`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_user(&self, user_id: i64) -> Result<models::UserResp, Error> {
         let mut req = self.request();
         req.path("user_id", user_id);
@@ -264,7 +284,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_user`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_user(&self, user_id: i64, profile: &models::UserProfile) -> Result<(), Error> {
         let mut req = self.request();
         req.path("user_id", user_id);
@@ -273,7 +297,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_user`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_user(&self, user_id: i64) -> Result<(), Error> {
         let mut req = self.request();
         req.path("user_id", user_id);
@@ -281,7 +309,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::set_user_admin`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn set_user_admin(
         &self,
         user_id: i64,
@@ -294,7 +326,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::set_user_password`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn set_user_password(
         &self,
         user_id: i64,
@@ -307,7 +343,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_current_user_permissions`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_current_user_permissions(
         &self,
         params: &GetCurrentUserPermissionsParams,
@@ -323,7 +363,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::set_user_cli_secret`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn set_user_cli_secret(
         &self,
         user_id: i64,

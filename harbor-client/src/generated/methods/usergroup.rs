@@ -145,7 +145,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_user_groups`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_user_groups(
         &self,
         params: &GetUserGroupsParams,
@@ -167,7 +171,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::create_user_group`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn create_user_group(
         &self,
         usergroup: Option<&models::UserGroup>,
@@ -180,7 +188,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::search_user_groups`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn search_user_groups(
         &self,
         groupname: &str,
@@ -198,7 +210,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_user_group`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_user_group(&self, group_id: i64) -> Result<models::UserGroup, Error> {
         let mut req = self.request();
         req.path("group_id", group_id);
@@ -206,7 +222,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_user_group`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_user_group(
         &self,
         group_id: i64,
@@ -221,7 +241,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_user_group`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_user_group(&self, group_id: i64) -> Result<(), Error> {
         let mut req = self.request();
         req.path("group_id", group_id);

@@ -378,7 +378,11 @@ impl HarborClient {
 
 impl Call<'_> {
     /// One attempt loop of [`HarborClient::get_webhook_policies`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_webhook_policies(
         &self,
         project_name_or_id: &ProjectRef,
@@ -402,7 +406,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::create_webhook_policy`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn create_webhook_policy(
         &self,
         project_name_or_id: &ProjectRef,
@@ -416,7 +424,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_webhook_policy`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_webhook_policy(
         &self,
         project_name_or_id: &ProjectRef,
@@ -430,7 +442,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::update_webhook_policy`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn update_webhook_policy(
         &self,
         project_name_or_id: &ProjectRef,
@@ -446,7 +462,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::delete_webhook_policy`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn delete_webhook_policy(
         &self,
         project_name_or_id: &ProjectRef,
@@ -460,7 +480,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_webhook_policy_executions`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_webhook_policy_executions(
         &self,
         project_name_or_id: &ProjectRef,
@@ -486,7 +510,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_webhook_execution_tasks`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_webhook_execution_tasks(
         &self,
         project_name_or_id: &ProjectRef,
@@ -514,7 +542,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_webhook_task_log`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_webhook_task_log(
         &self,
         project_name_or_id: &ProjectRef,
@@ -532,7 +564,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_webhook_last_trigger`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_webhook_last_trigger(
         &self,
         project_name_or_id: &ProjectRef,
@@ -544,7 +580,11 @@ impl Call<'_> {
     }
 
     /// One attempt loop of [`HarborClient::get_webhook_event_types`].
-    #[retry(settings = self.retry_settings())]
+    #[retry(
+        settings = self.retry_settings(),
+        attempt_timeout = self.attempt_timeout(),
+        hedge_delay = self.hedge_delay()
+    )]
     async fn get_webhook_event_types(
         &self,
         project_name_or_id: &ProjectRef,

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The hedging benchmark (issue 14, item 4): `bench/src/bin/hedge_load.rs` in release, once per
+# row, each run with its own in-process harbor-sim whose `getProject` answers are held back
+# 200 ms on a seeded 5% (seed 7, so every row meets the same fault sequence), 10,000 calls at
+# concurrency 16 after 2,000 warm-up calls without faults (whose p95 is the hedge delay).
+# Each round runs every mode once, in turn, after a baseline without faults (the machine's own
+# latency spread); rounds repeat the comparison on a noisy machine. Prints the load average,
+# then one Markdown row per run.
+#
+#   bash bench/hedging.sh [CALLS] [ROUNDS]        (default 10000 calls, 3 rounds)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+calls=${1:-10000}
+rounds=${2:-3}
+modes=${MODES:-"no-hedge hedge tower-hedge"}
+
+cargo build -q --release -p retry-bench --bin hedge_load
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| round | faults | mode | calls | ok | hedge delay ms | p50 ms | p99 ms | p99.9 ms | max ms | p99 / p50 | server saw | requests per call | delayed answers |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+for round in $(seq 1 "$rounds"); do
+  target/release/hedge_load --mode no-hedge --fraction 0 --calls "$calls" --concurrency 16 \
+    | python3 bench/format_hedge_row.py "$round"
+  for mode in $modes; do
+    target/release/hedge_load --mode "$mode" --calls "$calls" --concurrency 16 \
+      | python3 bench/format_hedge_row.py "$round"
+  done
+done
+echo
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,206 @@
+//! The per-attempt timeout against the simulator, on tokio's paused clock: a hung attempt is
+//! cut and retried long before the transport's 60 s timeout, a POST that may have been sent is
+//! not retried, and the error names the operation.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use harbor_client::error::TimeoutError;
+use harbor_client::{Error, HarborClient, models};
+use harbor_sim::{Fault, FaultRule, RunningSimulator, Simulator};
+use retry_runtime::{AttemptTimedOut, Details, ErrorClass};
+use tokio::time::Instant;
+
+/// What a hung answer is: far longer than any timeout in these tests.
+const HANG: Duration = Duration::from_secs(3600);
+
+/// The simulator, and a client with the transport's default 60 s timeout and `attempt_timeout`.
+async fn simulator(attempt_timeout: Option<Duration>) -> (RunningSimulator, HarborClient) {
+    let sim = Simulator::start().await.expect("the simulator starts");
+    let client = HarborClient::builder(sim.base_url())
+        .basic_auth("admin", "Harbor12345")
+        .timeout(Duration::from_secs(60))
+        .attempt_timeout(attempt_timeout)
+        .build()
+        .unwrap();
+    (sim, client)
+}
+
+/// Records the per-attempt timeouts the backoff hook sees.
+fn record_timeouts(client: &HarborClient) -> Arc<Mutex<Vec<AttemptTimedOut>>> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let hook_seen = Arc::clone(&seen);
+    client
+        .update_retry(|s| {
+            s.on_backoff(move |details: &Details<'_, Error>| {
+                if let Some(Error::Timeout(t)) = details.error() {
+                    hook_seen.lock().unwrap().extend(t.attempt_timed_out());
+                }
+            })
+        })
+        .unwrap();
+    seen
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hung_attempt_is_cut_and_retried() {
+    let (sim, client) = simulator(Some(Duration::from_secs(2))).await;
+    sim.handle()
+        .inject(
+            FaultRule::new(Fault::delay(HANG))
+                .operation("getProject")
+                .times(1),
+        )
+        .unwrap();
+    let timeouts = record_timeouts(&client);
+    let started = Instant::now();
+    let project = client
+        .get_project("library", &Default::default())
+        .await
+        .expect("the second attempt answers");
+    assert_eq!(project.name.as_deref(), Some("library"));
+    assert_eq!(sim.handle().counts("getProject").unwrap().received, 2);
+    assert_eq!(
+        *timeouts.lock().unwrap(),
+        vec![AttemptTimedOut::new(Duration::from_secs(2), 1)],
+        "the first attempt was cut by attempt_timeout, not by the transport"
+    );
+    // Virtual time: the 2 s cut plus one backoff wait (full jitter under 1 s), not 60 s.
+    assert!(started.elapsed() < Duration::from_secs(60));
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_attempt_timeout_only_the_transport_timeout_bounds_the_attempt() {
+    let (sim, client) = simulator(None).await;
+    sim.handle()
+        .inject(
+            FaultRule::new(Fault::delay(HANG))
+                .operation("getProject")
+                .times(1),
+        )
+        .unwrap();
+    let started = Instant::now();
+    let error = client
+        .get_project("library", &Default::default())
+        .await
+        .expect_err("the transport's 60 s used up the default max_time of 60 s");
+    let Error::Timeout(timeout) = &error else {
+        panic!("not a timeout: {error}");
+    };
+    assert_eq!(timeout.attempt_timed_out(), None, "{error}");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "getProject: timed out (request id {})",
+            timeout.request_id()
+        )
+    );
+    assert_eq!(sim.handle().counts("getProject").unwrap().received, 1);
+    assert!(started.elapsed() >= Duration::from_secs(60));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_post_cut_by_the_timeout_is_not_retried_and_the_error_names_it() {
+    let (sim, client) = simulator(Some(Duration::from_secs(2))).await;
+    sim.handle()
+        .inject(
+            FaultRule::new(Fault::delay(HANG))
+                .operation("createProject")
+                .times(1),
+        )
+        .unwrap();
+    let request = models::ProjectReq {
+        project_name: Some("slow".into()),
+        ..Default::default()
+    };
+    let error = client
+        .create_project(&request, &Default::default())
+        .await
+        .expect_err("the only attempt is cut");
+    assert!(TimeoutError::is_instance(&error), "{error}");
+    assert_eq!(error.operation(), Some("createProject"));
+    assert!(error.request_id().is_some_and(|id| !id.is_empty()));
+    let message = error.to_string();
+    assert!(
+        message.starts_with("createProject: attempt 1 timed out after 2s (attempt_timeout)"),
+        "{message}"
+    );
+    // The request may have reached the server: a POST not opted in is not sent again.
+    assert_eq!(sim.handle().counts("createProject").unwrap().received, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_per_call_timeout_wins_over_the_clients() {
+    let (sim, client) = simulator(Some(Duration::from_secs(30))).await;
+    sim.handle()
+        .inject(
+            FaultRule::new(Fault::delay(HANG))
+                .operation("getProject")
+                .times(1),
+        )
+        .unwrap();
+    let timeouts = record_timeouts(&client);
+    client
+        .with_attempt_timeout(Duration::from_secs(1))
+        .get_project("library", &Default::default())
+        .await
+        .expect("the second attempt answers");
+    assert_eq!(
+        *timeouts.lock().unwrap(),
+        vec![AttemptTimedOut::new(Duration::from_secs(1), 1)]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_time_cuts_the_last_attempt() {
+    let (sim, client) = simulator(Some(Duration::from_secs(20))).await;
+    sim.handle()
+        .inject(
+            FaultRule::new(Fault::delay(HANG))
+                .operation("getProject")
+                .always(),
+        )
+        .unwrap();
+    client.update_retry(|s| s.max_time(5)).unwrap();
+    let started = Instant::now();
+    let error = client
+        .get_project("library", &Default::default())
+        .await
+        .expect_err("every attempt hangs");
+    let Error::Timeout(timeout) = &error else {
+        panic!("not a timeout: {error}");
+    };
+    assert!(timeout.attempt_timed_out().is_some(), "{error}");
+    assert_eq!(timeout.operation(), "getProject");
+    // The 20 s attempt timeout was cut to what was left of `max_time`: a hard deadline.
+    assert!(started.elapsed() <= Duration::from_secs(5));
+    assert_eq!(sim.handle().counts("getProject").unwrap().received, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_retrying_off_the_one_attempt_is_still_cut() {
+    let (sim, client) = simulator(Some(Duration::from_secs(2))).await;
+    sim.handle()
+        .inject(
+            FaultRule::new(Fault::delay(HANG))
+                .operation("getProject")
+                .times(1),
+        )
+        .unwrap();
+    let started = Instant::now();
+    let error = client
+        .no_retry()
+        .get_project("library", &Default::default())
+        .await
+        .expect_err("the only attempt is cut");
+    let Error::Timeout(timeout) = &error else {
+        panic!("not a timeout: {error}");
+    };
+    assert_eq!(
+        timeout.attempt_timed_out(),
+        Some(AttemptTimedOut::new(Duration::from_secs(2), 1))
+    );
+    assert_eq!(timeout.operation(), "getProject");
+    assert_eq!(sim.handle().counts("getProject").unwrap().received, 1);
+    assert!(started.elapsed() < Duration::from_secs(60));
+}
