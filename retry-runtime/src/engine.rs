@@ -393,8 +393,14 @@ where
                     {
                         budget.refund();
                     }
-                    self.rules
-                        .on_hedged_success(&self.success_details(args, attempt, running));
+                    let details = self.success_details(args, attempt, running);
+                    // Only a call that had two attempts running at once hedged; a retried
+                    // one succeeds as a sequential call does.
+                    if attempts.overlapped() {
+                        self.rules.on_hedged_success(&details);
+                    } else {
+                        self.rules.on_success(&details);
+                    }
                 }
                 return Next::Return(R::from_result(Ok(value)));
             }

@@ -64,13 +64,22 @@ pub enum Next<R> {
 pin_project_lite::pin_project! {
     /// The running attempts of one call and its one timer. Built by
     /// [`Engine::attempts`](crate::__private::Engine::attempts), pinned in the caller's future.
+    ///
+    /// One attempt at a time runs in `first`, inline: a call that never has two attempts
+    /// running at once (a timed call, a hedged call answered before its delay, a retry after a
+    /// failure) allocates nothing. Only an attempt started beside a running one goes to the
+    /// `others` set, created then.
     #[must_use = "attempts do nothing unless polled"]
     pub struct Attempts<F, Sl, E> {
-        running: FuturesUnordered<Numbered<TimedAttempt<F, Sl, E>>>,
+        #[pin]
+        first: Option<Numbered<TimedAttempt<F, Sl, E>>>,
+        others: Option<FuturesUnordered<Numbered<TimedAttempt<F, Sl, E>>>>,
         #[pin]
         timer: Option<Sl>,
         // What the timer is for: the hedge delay (attempts run) or a backoff wait (none does).
         timer_is_hedge: bool,
+        // Whether two attempts ever ran at once: only then did the call hedge.
+        overlapped: bool,
     }
 }
 
@@ -79,23 +88,42 @@ impl<F, Sl, E> Attempts<F, Sl, E> {
     #[inline]
     pub(crate) fn new() -> Self {
         Attempts {
-            running: FuturesUnordered::new(),
+            first: None,
+            others: None,
             timer: None,
             timer_is_hedge: false,
+            overlapped: false,
         }
     }
 
     /// How many attempts are running.
     #[inline]
     pub fn running(&self) -> u32 {
-        u32::try_from(self.running.len()).unwrap_or(u32::MAX)
+        let others = self.others.as_ref().map_or(0, FuturesUnordered::len);
+        u32::from(self.first.is_some()).saturating_add(u32::try_from(others).unwrap_or(u32::MAX))
+    }
+
+    /// Whether two attempts ever ran at once (the call hedged).
+    #[inline]
+    pub fn overlapped(&self) -> bool {
+        self.overlapped
     }
 
     /// Adds a started attempt; `hedge` (the hedge delay's timer) replaces the current timer.
     pub(crate) fn push(self: Pin<&mut Self>, attempt: TimedAttempt<F, Sl, E>, hedge: Option<Sl>) {
         let mut this = self.project();
         let number = attempt.number();
-        this.running.push(Numbered { attempt, number });
+        let numbered = Numbered { attempt, number };
+        if this.first.is_none() {
+            this.first.set(Some(numbered));
+        } else {
+            this.others
+                .get_or_insert_with(FuturesUnordered::new)
+                .push(numbered);
+        }
+        if this.first.is_some() && this.others.as_ref().is_some_and(|o| !o.is_empty()) {
+            *this.overlapped = true;
+        }
         *this.timer_is_hedge = hedge.is_some();
         this.timer.set(hedge);
     }
@@ -126,8 +154,15 @@ impl<F, Sl, E> Attempts<F, Sl, E> {
         R: crate::RetryOutput<Err = E>,
     {
         let mut this = self.project();
-        if !this.running.is_empty()
-            && let Poll::Ready(Some((attempt, result))) = this.running.poll_next_unpin(cx)
+        if let Some(first) = this.first.as_mut().as_pin_mut()
+            && let Poll::Ready((attempt, result)) = first.poll(cx)
+        {
+            this.first.set(None);
+            return Poll::Ready(Event::Finished { result, attempt });
+        }
+        if let Some(others) = this.others.as_mut()
+            && !others.is_empty()
+            && let Poll::Ready(Some((attempt, result))) = others.poll_next_unpin(cx)
         {
             return Poll::Ready(Event::Finished { result, attempt });
         }
@@ -141,7 +176,8 @@ impl<F, Sl, E> Attempts<F, Sl, E> {
                 Event::BackoffOver
             });
         }
-        if this.running.is_empty() && this.timer.is_none() {
+        let others_empty = this.others.as_ref().is_none_or(FuturesUnordered::is_empty);
+        if this.first.is_none() && others_empty && this.timer.is_none() {
             // Nothing to wait for (cannot happen when driven by the engine): start one.
             return Poll::Ready(Event::BackoffOver);
         }

@@ -168,7 +168,7 @@ impl LogConfig {
         );
     }
 
-    /// Logs the success of a call that hedged (more than one attempt started), at the backoff
+    /// Logs the success of a call that hedged (two attempts ran at once), at the backoff
     /// level: `Hedged {target}({args}): attempt {attempt} won after {elapsed}s, {tries} tries
     /// started`. A call that never hedged logs nothing on success, as before.
     #[inline]

@@ -376,6 +376,37 @@ async fn a_rejected_value_starts_the_next_attempt_like_a_failure() {
     );
 }
 
+/// What the runtime logged on this test's thread. One global subscriber for the whole binary:
+/// a thread-local one (`set_default`) races with the tests running beside it, which can cache
+/// "nobody listens" for the runtime's log call sites, and then captures nothing.
+fn this_tests_log() -> String {
+    let thread = std::thread::current();
+    let name = thread.name().unwrap_or_default();
+    global_log()
+        .text()
+        .lines()
+        .filter(|line| line.contains(name))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn global_log() -> &'static common::Lines {
+    static LOG: std::sync::OnceLock<common::Lines> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let lines = common::Lines::default();
+        let sink = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .without_time()
+            .with_thread_names(true)
+            .with_writer(move || sink.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+        lines
+    })
+}
+
 static LOGGED: Script = Script::new(&[Answer::Ok(10_000), Answer::Ok(10)]);
 
 #[retry(max_tries = 2, hedge_delay = 0.1)]
@@ -386,14 +417,32 @@ async fn logged(id: u32) -> Result<u32, CallError> {
 
 #[tokio::test(start_paused = true)]
 async fn the_default_log_says_which_attempt_won_and_how_many_ran() {
-    let lines = common::Lines::default();
-    let _guard = tracing::subscriber::set_default(lines.subscriber());
+    global_log();
     assert_eq!(logged(7).await, Ok(2));
-    let text = lines.text();
+    let text = this_tests_log();
     assert!(
         text.contains("Hedged hedging::logged(id: 7): attempt 2 won after 0.11s, 2 tries started"),
         "{text}"
     );
+}
+
+static RETRIED: Script = Script::new(&[Answer::Busy(10), Answer::Ok(10)]);
+
+#[retry(max_tries = 2, hedge_delay = 0.1, exception = Retryable, jitter = None, wait_gen = retry_runtime::wait::constant, interval = 0.01)]
+async fn retried_not_hedged(id: u32) -> Result<u32, CallError> {
+    let _ = id;
+    RETRIED.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_that_only_retried_does_not_log_a_hedge() {
+    // The first attempt fails before the delay, the second succeeds alone: never two at once.
+    global_log();
+    assert_eq!(retried_not_hedged(7).await, Ok(2));
+    assert_eq!(RETRIED.started.load(Ordering::SeqCst), 2);
+    let text = this_tests_log();
+    assert!(!text.contains("Hedged"), "{text}");
+    assert!(text.contains("Backing off"), "{text}");
 }
 
 #[tokio::test(start_paused = true)]
