@@ -48,8 +48,8 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let entity = ctx.query("entityname");
     let docs = s
         .members
-        .values()
-        .filter(|m| m.project_id == id && entity.is_none_or(|e| m.entity_name.contains(e)))
+        .of_project(id)
+        .filter(|m| entity.is_none_or(|e| m.entity_name.contains(e)))
         .map(|m| json!(m))
         .collect();
     ctx.list(docs)
@@ -69,10 +69,9 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let mid = ctx.path_id("mid")?;
-    let mut s = write(state);
+    let s = read(state);
     let project = project_of(ctx, &s)?;
-    let member = s.member_mut(project, mid)?.clone();
-    Ok(Reply::ok(&member))
+    Ok(Reply::ok(s.member(project, mid)?))
 }
 
 fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -81,12 +80,10 @@ fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let role = req
         .role_id
         .ok_or_else(|| ApiError::bad_request("role_id is required"))?;
-    let name = role_name(role)?;
+    role_name(role)?;
     let mut s = write(state);
     let project = project_of(ctx, &s)?;
-    let member = s.member_mut(project, mid)?;
-    member.role_id = role;
-    member.role_name = name.into();
+    s.set_member_role(project, mid, role)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
@@ -94,7 +91,6 @@ fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let mid = ctx.path_id("mid")?;
     let mut s = write(state);
     let project = project_of(ctx, &s)?;
-    s.member_mut(project, mid)?;
-    s.members.remove(&mid);
+    s.remove_member(project, mid)?;
     Ok(Reply::empty(StatusCode::OK))
 }
