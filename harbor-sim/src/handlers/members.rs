@@ -46,13 +46,11 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let id = project_of(ctx, &s)?;
     let entity = ctx.query("entityname");
-    let docs = s
+    let members = s
         .members
         .of_project(id)
-        .filter(|m| entity.is_none_or(|e| m.entity_name.contains(e)))
-        .map(|m| json!(m))
-        .collect();
-    ctx.list(docs)
+        .filter(|m| entity.is_none_or(|e| m.entity_name.contains(e)));
+    ctx.list_lazily(members, |m| json!(m))
 }
 
 fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {

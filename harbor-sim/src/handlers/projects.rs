@@ -79,17 +79,23 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 /// The ids of the projects a list answers, ascending, before the `name` and `owner`
 /// filters: those the caller sees, narrowed by the `public` filter (`true`: the public
 /// projects, which everybody sees; `false`: the private ones among those seen).
-fn listed_ids(s: &SimState, visible: VisibleProjects, public: Option<bool>) -> OrderedIds<'_> {
+fn listed_ids<'a>(
+    s: &'a SimState,
+    visible: VisibleProjects<'a>,
+    public: Option<bool>,
+) -> OrderedIds<'a> {
     let projects = &s.projects;
     match (visible, public) {
         (_, Some(true)) => OrderedIds::of(projects.public_ids()),
         (VisibleProjects::All, None) => OrderedIds::of(projects.ids()),
         (VisibleProjects::All, Some(false)) => OrderedIds::of(projects.private_ids()),
         (VisibleProjects::PublicAnd(more), None) => OrderedIds::union(projects.public_ids(), more),
-        (VisibleProjects::PublicAnd(mut more), Some(false)) => {
-            more.retain(|id| projects.private_ids().binary_search(id).is_ok());
-            OrderedIds::of(more)
-        }
+        (VisibleProjects::PublicAnd(more), Some(false)) => OrderedIds::of(
+            more.iter()
+                .copied()
+                .filter(|id| projects.private_ids().binary_search(id).is_ok())
+                .collect::<Vec<_>>(),
+        ),
     }
 }
 

@@ -13,6 +13,7 @@ use super::roles::{PUBLIC_PROJECT, ProjectRole, grants_allow};
 use crate::auth::Identity;
 use crate::errors::{ApiError, ApiResult};
 use crate::state::{Project, Publicity, SimState};
+use std::borrow::Cow;
 
 /// Who is calling, with what they are allowed to do.
 #[derive(Debug, Clone)]
@@ -225,33 +226,23 @@ impl<'a> SecurityContext<'a> {
     /// The projects that appear in the answer of a `listing`: the set
     /// [`SecurityContext::sees_project`] accepts, found through the indexes (the caller's
     /// memberships, the names a robot's access list holds) instead of a pass over projects.
-    pub fn visible_projects(&self, listing: Listing) -> VisibleProjects {
+    pub fn visible_projects(&self, listing: Listing) -> VisibleProjects<'a> {
         if self.is_sysadmin() {
             return VisibleProjects::All;
         }
-        let existing = |ids: &mut Vec<i64>| {
-            ids.sort_unstable();
-            ids.dedup();
-            ids.retain(|id| self.state.projects.contains_key(id));
-        };
+        let none = || VisibleProjects::PublicAnd(Cow::Borrowed(&[]));
         match &self.subject {
-            Subject::Anonymous => VisibleProjects::PublicAnd(Vec::new()),
-            Subject::User { id, .. } => {
-                let mut ids: Vec<i64> = self
-                    .state
-                    .members
-                    .projects_of_user(*id)
-                    .map(|(project, _)| project)
-                    .collect();
-                existing(&mut ids);
-                VisibleProjects::PublicAnd(ids)
-            }
+            Subject::Anonymous => none(),
+            // A member's project exists: deleting a project removes its members.
+            Subject::User { id, .. } => VisibleProjects::PublicAnd(Cow::Borrowed(
+                self.state.members.project_ids_of_user(*id),
+            )),
             Subject::Robot {
                 covers_all_projects,
                 namespaces,
                 ..
             } => match listing {
-                Listing::Search => VisibleProjects::PublicAnd(Vec::new()),
+                Listing::Search => none(),
                 Listing::Projects | Listing::Repositories => {
                     if *covers_all_projects
                         || (listing == Listing::Projects
@@ -263,8 +254,9 @@ impl<'a> SecurityContext<'a> {
                         .iter()
                         .filter_map(|name| self.state.projects.id_by_name(name))
                         .collect();
-                    existing(&mut ids);
-                    VisibleProjects::PublicAnd(ids)
+                    ids.sort_unstable();
+                    ids.dedup();
+                    VisibleProjects::PublicAnd(Cow::Owned(ids))
                 }
             },
         }
@@ -303,12 +295,12 @@ impl<'a> SecurityContext<'a> {
 /// page finds its projects and its total without asking [`SecurityContext::sees_project`] of
 /// every project.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VisibleProjects {
+pub enum VisibleProjects<'a> {
     /// Every project (a system administrator; a robot covering all projects).
     All,
-    /// The public projects and these (ascending, existing; a user's memberships, the
-    /// projects a robot's access list names).
-    PublicAnd(Vec<i64>),
+    /// The public projects and these (ascending, existing): a user's memberships, borrowed
+    /// from the members index; the projects a robot's access list names.
+    PublicAnd(Cow<'a, [i64]>),
 }
 
 /// Which list a project's visibility is asked for: Harbor filters each a little differently.

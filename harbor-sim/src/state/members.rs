@@ -6,9 +6,10 @@
 //! The table is read like a map (it dereferences to one) and written only through its own
 //! methods, so no write can leave an index behind.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Deref;
 
+use super::ordered_ids::{insert_sorted, remove_sorted};
 use super::projects::Member;
 use crate::rbac::roles::ProjectRole;
 
@@ -21,6 +22,8 @@ pub struct Members {
     /// The roles of each user (entity type `u`) in each project where it holds a known
     /// role, in member-id order; a key without roles is absent.
     user_roles: BTreeMap<(i64, i64), Vec<ProjectRole>>,
+    /// The keys of `user_roles` by user: the projects each user holds a role in, ascending.
+    user_projects: HashMap<i64, Vec<i64>>,
 }
 
 impl Deref for Members {
@@ -97,6 +100,11 @@ impl Members {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// The projects user `user` holds a role in, ascending: a slice of the index.
+    pub fn project_ids_of_user(&self, user: i64) -> &[i64] {
+        self.user_projects.get(&user).map_or(&[], Vec::as_slice)
+    }
+
     /// The projects user `user` holds a role in, ascending, with its roles there.
     pub fn projects_of_user(&self, user: i64) -> impl Iterator<Item = (i64, &[ProjectRole])> + '_ {
         self.user_roles
@@ -116,8 +124,15 @@ impl Members {
             .collect();
         if roles.is_empty() {
             self.user_roles.remove(&(user, project));
+            if let Some(projects) = self.user_projects.get_mut(&user) {
+                remove_sorted(projects, project);
+                if projects.is_empty() {
+                    self.user_projects.remove(&user);
+                }
+            }
         } else {
             self.user_roles.insert((user, project), roles);
+            insert_sorted(self.user_projects.entry(user).or_default(), project);
         }
     }
 }

@@ -1,66 +1,83 @@
 //! Ascending id lists that a list answer pages through without walking its collection: one
 //! list (all, public or private projects, straight from the projects index), or the union
-//! of a long list with a short one (the public projects and those a user is a member of).
+//! of two (the public projects and those a user is a member of, both kept by the indexes).
 
 use std::borrow::Cow;
 
-/// An ascending, duplicate-free sequence of ids: `long ∪ short`, both ascending.
+/// An ascending, duplicate-free sequence of ids: `a ∪ b`, both ascending.
 #[derive(Debug, Clone)]
 pub struct OrderedIds<'a> {
-    long: Cow<'a, [i64]>,
-    short: Vec<i64>,
+    a: Cow<'a, [i64]>,
+    b: Cow<'a, [i64]>,
 }
 
 impl<'a> OrderedIds<'a> {
     /// The ids of one ascending list.
     pub fn of(ids: impl Into<Cow<'a, [i64]>>) -> Self {
+        Self::union(ids, &[][..])
+    }
+
+    /// The union of two ascending lists.
+    pub fn union(a: impl Into<Cow<'a, [i64]>>, b: impl Into<Cow<'a, [i64]>>) -> Self {
         Self {
-            long: ids.into(),
-            short: Vec::new(),
+            a: a.into(),
+            b: b.into(),
         }
     }
 
-    /// The union of two ascending lists; `short` should be the shorter, as [`Self::len`]
-    /// looks each of its ids up in `long`.
-    pub fn union(long: &'a [i64], short: Vec<i64>) -> Self {
-        Self {
-            long: Cow::Borrowed(long),
-            short,
-        }
-    }
-
-    /// How many ids there are: the lengths less the ids in both lists.
+    /// How many ids there are: the lengths less the ids in both lists, found by looking
+    /// each id of the shorter list up in the longer (nothing to look up when one is empty).
     pub fn len(&self) -> usize {
-        let both = self
-            .short
+        let (short, long) = if self.a.len() <= self.b.len() {
+            (&self.a, &self.b)
+        } else {
+            (&self.b, &self.a)
+        };
+        let both = short
             .iter()
-            .filter(|id| self.long.binary_search(id).is_ok())
+            .filter(|id| long.binary_search(id).is_ok())
             .count();
-        self.long.len() + self.short.len() - both
+        self.a.len() + self.b.len() - both
     }
 
     /// Whether there is no id.
     pub fn is_empty(&self) -> bool {
-        self.long.is_empty() && self.short.is_empty()
+        self.a.is_empty() && self.b.is_empty()
     }
 
     /// The ids in ascending order.
     pub fn iter(&self) -> Merge<'_> {
         Merge {
-            a: &self.long,
-            b: &self.short,
+            a: &self.a,
+            b: &self.b,
         }
     }
 
     /// The ids from index `first`, at most `size` of them: a slice of one list, a walk of
     /// `first + size` steps through a union.
     pub fn window(&self, first: usize, size: usize) -> Vec<i64> {
-        if self.short.is_empty() {
-            let start = first.min(self.long.len());
-            let end = start.saturating_add(size).min(self.long.len());
-            return self.long[start..end].to_vec();
-        }
-        self.iter().skip(first).take(size).collect()
+        let one = match (self.a.is_empty(), self.b.is_empty()) {
+            (_, true) => &self.a,
+            (true, false) => &self.b,
+            (false, false) => return self.iter().skip(first).take(size).collect(),
+        };
+        let start = first.min(one.len());
+        let end = start.saturating_add(size).min(one.len());
+        one[start..end].to_vec()
+    }
+}
+
+/// Puts `id` into the ascending `ids` (once).
+pub(crate) fn insert_sorted(ids: &mut Vec<i64>, id: i64) {
+    if let Err(at) = ids.binary_search(&id) {
+        ids.insert(at, id);
+    }
+}
+
+/// Takes `id` out of the ascending `ids`.
+pub(crate) fn remove_sorted(ids: &mut Vec<i64>, id: i64) {
+    if let Ok(at) = ids.binary_search(&id) {
+        ids.remove(at);
     }
 }
 
@@ -106,8 +123,10 @@ mod tests {
             size in 0usize..20,
         ) {
             let expected: Vec<i64> = a.union(&b).copied().collect::<BTreeSet<_>>().into_iter().collect();
-            let long: Vec<i64> = a.into_iter().collect();
-            let ids = OrderedIds::union(&long, b.into_iter().collect());
+            let a: Vec<i64> = a.into_iter().collect();
+            let b: Vec<i64> = b.into_iter().collect();
+            let ids = OrderedIds::union(&a[..], &b[..]);
+            prop_assert_eq!(OrderedIds::union(&b[..], &a[..]).len(), expected.len());
             prop_assert_eq!(ids.len(), expected.len());
             prop_assert_eq!(ids.is_empty(), expected.is_empty());
             prop_assert_eq!(ids.iter().collect::<Vec<_>>(), expected.clone());

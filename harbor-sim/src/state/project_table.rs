@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::{Deref, DerefMut};
 
+use super::ordered_ids::{insert_sorted, remove_sorted};
 use super::projects::Project;
 
 /// What a project's `public` metadata says, as the project list's `public` filter reads it.
@@ -78,18 +79,6 @@ impl Index {
             Publicity::Private => Some(&mut self.private),
             Publicity::Unset => None,
         }
-    }
-}
-
-fn insert_sorted(ids: &mut Vec<i64>, id: i64) {
-    if let Err(at) = ids.binary_search(&id) {
-        ids.insert(at, id);
-    }
-}
-
-fn remove_sorted(ids: &mut Vec<i64>, id: i64) {
-    if let Ok(at) = ids.binary_search(&id) {
-        ids.remove(at);
     }
 }
 

@@ -306,6 +306,12 @@ impl SimState {
         role_id: i64,
     ) -> ApiResult<i64> {
         let role = role_name(role_id)?;
+        // The members index relies on it: a member's project exists.
+        if !self.projects.contains_key(&project_id) {
+            return Err(ApiError::not_found(format!(
+                "project {project_id} not found"
+            )));
+        }
         let (entity_id, entity_name, entity_type) = match (user, group) {
             (Some((uid, uname)), _) => {
                 let user = self
