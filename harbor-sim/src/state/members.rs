@@ -35,7 +35,9 @@ impl Deref for Members {
 }
 
 impl Members {
-    /// Adds `member` (replacing a member with its id).
+    /// Adds `member` (replacing a member with its id). Its project must exist: what a user
+    /// sees is read off this index without looking the projects up again
+    /// ([`SimState::add_member`](super::SimState::add_member) checks it).
     pub fn insert(&mut self, member: Member) {
         let (id, project, user) = (member.id, member.project_id, user_key(&member));
         if let Some(old) = self.rows.insert(id, member) {
