@@ -1,6 +1,8 @@
 //! Requests per second of `GET /api/v2.0/projects/{name}` against the simulator, then of one
-//! list page (`GET /api/v2.0/projects?page=1&page_size=10`) with 10 and with 10,000 projects:
-//! a list should cost in proportion to the page, not to the collection.
+//! list page (`GET /api/v2.0/projects?page=1&page_size=10`) with 10 and with 10,000 projects,
+//! asked by the admin and by a user who is a member of every project (the admin sees all
+//! projects without asking for memberships; the member's page is found through the
+//! membership index): a list should cost in proportion to the page, not to the collection.
 //!
 //! ```text
 //! cargo bench -p harbor-sim --bench throughput                      # in-process simulator
@@ -77,43 +79,64 @@ async fn run(o: Options) {
         let sim = harbor_sim::Simulator::start()
             .await
             .expect("simulator starts");
-        measure(&o, &sim.base_url(), &path).await;
+        measure(&o, &sim.base_url(), &path, ADMIN).await;
         let list = "/api/v2.0/projects?page=1&page_size=10";
         for projects in [10, 10_000] {
             let sim = with_projects(projects).await;
-            print!("{projects} projects: ");
-            measure(&o, &sim.base_url(), list).await;
+            for (who, credentials) in [("admin", ADMIN), ("member", MEMBER)] {
+                print!("{projects} projects, as {who}: ");
+                measure(&o, &sim.base_url(), list, credentials).await;
+            }
         }
         return;
     };
-    measure(&o, url.trim_end_matches('/'), &path).await;
+    measure(&o, url.trim_end_matches('/'), &path, ADMIN).await;
 }
 
-/// A simulator holding exactly `n` projects.
+/// The admin's `user:password`.
+const ADMIN: &str = "admin:Harbor12345";
+/// The `user:password` of the user [`with_projects`] makes a member of every project.
+const MEMBER: &str = "member:Member12345";
+
+/// A simulator holding exactly `n` projects (private, created by the admin) and the user
+/// `member`, a developer in each.
 async fn with_projects(n: usize) -> harbor_sim::RunningSimulator {
     let sim = harbor_sim::Simulator::builder()
         .start()
         .await
         .expect("simulator starts");
     sim.handle().with_state(|s| {
+        let (name, password) = MEMBER.split_once(':').expect("user:password");
+        let member = s
+            .create_user(harbor_sim::state::users::UserCreationReq {
+                username: Some(name.into()),
+                email: Some(format!("{name}@example.com")),
+                realname: Some(name.into()),
+                comment: None,
+                password: Some(password.into()),
+            })
+            .expect("member created");
         let existing = s.projects.len();
         for i in existing..n {
             let req: harbor_sim::state::projects::ProjectReq =
                 serde_json::from_value(serde_json::json!({ "project_name": format!("p{i:05}") }))
                     .expect("a project request");
-            s.create_project(req, 1).expect("project created");
+            let project = s.create_project(req, 1).expect("project created");
+            s.add_member(project, Some((Some(member), None)), None, 2)
+                .expect("member added");
         }
         assert_eq!(s.projects.len(), n);
     });
     sim
 }
 
-async fn measure(o: &Options, base: &str, path: &str) {
+/// Measures `GET path` sent with basic auth `credentials` (`user:password`).
+async fn measure(o: &Options, base: &str, path: &str, credentials: &str) {
     let path = path.to_owned();
     let authority = base.trim_start_matches("http://").to_owned();
     let auth = format!(
         "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode("admin:Harbor12345")
+        base64::engine::general_purpose::STANDARD.encode(credentials)
     );
     let done = Arc::new(AtomicBool::new(false));
     let ok = Arc::new(AtomicU64::new(0));

@@ -125,6 +125,37 @@ impl Ctx {
         Ok(self.page_of(docs, page))
     }
 
+    /// Like [`Ctx::list`] over the documents `view` makes of `items`, but without `q` or
+    /// `sort` (which read the documents) only the requested page's documents are made:
+    /// the rest of `items` is counted, so a page costs a walk of the items, not the making
+    /// of a document for each.
+    pub fn list_lazily<T>(
+        &self,
+        items: impl IntoIterator<Item = T>,
+        mut view: impl FnMut(T) -> Value,
+    ) -> ApiResult<Reply> {
+        if !self.lists_in_order() {
+            return self.list(items.into_iter().map(view).collect());
+        }
+        let page = self.page()?;
+        let (first, size) = page.window();
+        let mut total = 0;
+        let mut docs = Vec::new();
+        for item in items {
+            if total >= first && total - first < size {
+                docs.push(view(item));
+            }
+            total += 1;
+        }
+        Ok(self.page_items(docs, total, page))
+    }
+
+    /// Whether the answer of a list is in its collection's own order, unfiltered by `q`:
+    /// then a page can be cut from an index without reading any document.
+    pub fn lists_in_order(&self) -> bool {
+        self.query("q").is_none() && self.query("sort").is_none()
+    }
+
     /// Pages already filtered documents, with `X-Total-Count` and `Link`.
     pub fn page_of(&self, docs: Vec<Value>, page: PageRequest) -> Reply {
         let total = docs.len();

@@ -46,26 +46,25 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let with_scan = ctx.query_bool("with_scan_overview")?.unwrap_or(false);
     let with_tag = ctx.query_bool("with_tag")?.unwrap_or(true);
     let with_sbom = ctx.query_bool("with_sbom_overview")?.unwrap_or(false);
-    let docs = s
+    // Newest first; only the page's documents are made (the view of an artifact in its
+    // repository always exists).
+    let in_repository = s
         .artifacts
         .values()
         .filter(|a| a.repository_id == repo)
-        .filter_map(|a| {
-            let mut d = s.artifact_view(a.id, with_label, with_scan)?;
-            if with_sbom && let Some(sbom) = s.sbom_overview(a.id) {
-                d["sbom_overview"] = sbom;
-            }
-            Some(d)
-        })
-        .map(|mut d| {
-            if !with_tag {
-                d["tags"] = Value::Null;
-            }
-            d
-        })
-        .rev()
-        .collect();
-    ctx.list(docs)
+        .rev();
+    ctx.list_lazily(in_repository, |a| {
+        let mut d = s
+            .artifact_view(a.id, with_label, with_scan)
+            .unwrap_or(Value::Null);
+        if with_sbom && let Some(sbom) = s.sbom_overview(a.id) {
+            d["sbom_overview"] = sbom;
+        }
+        if !with_tag {
+            d["tags"] = Value::Null;
+        }
+        d
+    })
 }
 
 fn copy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {

@@ -46,13 +46,11 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let id = project_of(ctx, &s)?;
     let entity = ctx.query("entityname");
-    let docs = s
+    let members = s
         .members
-        .values()
-        .filter(|m| m.project_id == id && entity.is_none_or(|e| m.entity_name.contains(e)))
-        .map(|m| json!(m))
-        .collect();
-    ctx.list(docs)
+        .of_project(id)
+        .filter(|m| entity.is_none_or(|e| m.entity_name.contains(e)));
+    ctx.list_lazily(members, |m| json!(m))
 }
 
 fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -69,10 +67,9 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let mid = ctx.path_id("mid")?;
-    let mut s = write(state);
+    let s = read(state);
     let project = project_of(ctx, &s)?;
-    let member = s.member_mut(project, mid)?.clone();
-    Ok(Reply::ok(&member))
+    Ok(Reply::ok(s.member(project, mid)?))
 }
 
 fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -81,12 +78,10 @@ fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let role = req
         .role_id
         .ok_or_else(|| ApiError::bad_request("role_id is required"))?;
-    let name = role_name(role)?;
+    role_name(role)?;
     let mut s = write(state);
     let project = project_of(ctx, &s)?;
-    let member = s.member_mut(project, mid)?;
-    member.role_id = role;
-    member.role_name = name.into();
+    s.set_member_role(project, mid, role)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
@@ -94,7 +89,6 @@ fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let mid = ctx.path_id("mid")?;
     let mut s = write(state);
     let project = project_of(ctx, &s)?;
-    s.member_mut(project, mid)?;
-    s.members.remove(&mid);
+    s.remove_member(project, mid)?;
     Ok(Reply::empty(StatusCode::OK))
 }

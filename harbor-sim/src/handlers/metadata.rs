@@ -72,7 +72,7 @@ fn add(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let values = body(ctx)?;
     let mut s = write(state);
     let id = project_of(ctx, &s)?;
-    let project = s
+    let mut project = s
         .projects
         .get_mut(&id)
         .ok_or_else(|| ApiError::not_found("project not found"))?;
@@ -100,7 +100,7 @@ fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         .clone();
     let mut s = write(state);
     let id = project_of(ctx, &s)?;
-    let project = s
+    let mut project = s
         .projects
         .get_mut(&id)
         .ok_or_else(|| ApiError::not_found("project not found"))?;
@@ -115,7 +115,7 @@ fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let name = ctx.path("meta_name");
     let mut s = write(state);
     let id = project_of(ctx, &s)?;
-    let project = s
+    let mut project = s
         .projects
         .get_mut(&id)
         .ok_or_else(|| ApiError::not_found("project not found"))?;

@@ -78,11 +78,20 @@ pub(crate) fn security<'a>(ctx: &Ctx, state: &'a SimState) -> SecurityContext<'a
 /// A project as `sc`'s caller sees it: `current_user_role_id(s)` are the caller's own roles
 /// in it (none for robots and anonymous callers, as in Harbor), `None` when it does not exist.
 pub(crate) fn project_seen_by(sc: &SecurityContext<'_>, s: &SimState, id: i64) -> Option<Project> {
-    let mut project = s.project_view(id)?;
-    let roles = sc.roles(id);
+    Some(project_as_seen(sc, s, s.projects.get(&id)?))
+}
+
+/// `project` as `sc`'s caller sees it (see [`project_seen_by`]).
+pub(crate) fn project_as_seen(
+    sc: &SecurityContext<'_>,
+    s: &SimState,
+    project: &Project,
+) -> Project {
+    let mut project = s.project_view_of(project);
+    let roles = sc.roles(project.project_id);
     project.current_user_role_id = highest_role_id(roles);
     project.current_user_role_ids = roles.iter().map(|r| r.id()).collect();
-    Some(project)
+    project
 }
 
 /// The projects `sc`'s caller sees in `listing`, with their roles filled in.

@@ -5,12 +5,12 @@ use std::sync::RwLock;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Handler, actor_id, project_seen_by, read, security, write};
+use super::{Handler, actor_id, project_as_seen, project_seen_by, read, security, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
-use crate::rbac::{Listing, Target};
+use crate::rbac::{Listing, Target, VisibleProjects};
 use crate::state::projects::ProjectReq;
-use crate::state::{Project, SimState};
+use crate::state::{OrderedIds, Project, SimState};
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
@@ -53,36 +53,50 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let name = ctx.query("name");
     let owner = ctx.query("owner");
     let sc = security(ctx, &s);
-    let seen = s
-        .projects
-        .values()
-        .filter(|p| sc.sees_project(p, Listing::Projects))
+    let ids = listed_ids(&s, sc.visible_projects(Listing::Projects), public);
+    let view = |p: &Project| json!(project_as_seen(&sc, &s, p));
+    if name.is_none() && owner.is_none() && ctx.lists_in_order() {
+        // The page and the total come from the indexes: a page costs the same with 10
+        // projects or 10,000.
+        let page = ctx.page()?;
+        let (first, size) = page.window();
+        let items = ids
+            .window(first, size)
+            .iter()
+            .filter_map(|id| s.projects.get(id))
+            .map(view)
+            .collect();
+        return Ok(ctx.page_items(items, ids.len(), page));
+    }
+    let matching = ids
+        .iter()
+        .filter_map(|id| s.projects.get(&id))
         .filter(|p| name.is_none_or(|n| p.name.contains(n)))
-        .filter(|p| owner.is_none_or(|o| p.owner_name == o))
-        .filter(|p| {
-            public.is_none_or(|want| {
-                p.metadata.get("public").map(String::as_str)
-                    == Some(if want { "true" } else { "false" })
-            })
-        });
-    let view = |p: &Project| project_seen_by(&sc, &s, p.project_id).map(|v| json!(v));
-    if ctx.query("q").is_some() || ctx.query("sort").is_some() {
-        // `q` and `sort` read the documents: build every one, then filter, sort and page.
-        return ctx.list(seen.filter_map(view).collect());
+        .filter(|p| owner.is_none_or(|o| p.owner_name == o));
+    ctx.list_lazily(matching, view)
+}
+
+/// The ids of the projects a list answers, ascending, before the `name` and `owner`
+/// filters: those the caller sees, narrowed by the `public` filter (`true`: the public
+/// projects, which everybody sees; `false`: the private ones among those seen).
+fn listed_ids<'a>(
+    s: &'a SimState,
+    visible: VisibleProjects<'a>,
+    public: Option<bool>,
+) -> OrderedIds<'a> {
+    let projects = &s.projects;
+    match (visible, public) {
+        (_, Some(true)) => OrderedIds::of(projects.public_ids()),
+        (VisibleProjects::All, None) => OrderedIds::of(projects.ids()),
+        (VisibleProjects::All, Some(false)) => OrderedIds::of(projects.private_ids()),
+        (VisibleProjects::PublicAnd(more), None) => OrderedIds::union(projects.public_ids(), more),
+        (VisibleProjects::PublicAnd(more), Some(false)) => OrderedIds::of(
+            more.iter()
+                .copied()
+                .filter(|id| projects.private_ids().binary_search(id).is_ok())
+                .collect::<Vec<_>>(),
+        ),
     }
-    // In id order without `q` or `sort`: count the matches, build the page's views only, so
-    // a page costs the same with 10 projects or 10,000.
-    let page = ctx.page()?;
-    let (first, size) = page.window();
-    let mut total = 0;
-    let mut items = Vec::new();
-    for project in seen {
-        if total >= first && total - first < size {
-            items.extend(view(project));
-        }
-        total += 1;
-    }
-    Ok(ctx.page_items(items, total, page))
 }
 
 fn head(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -142,8 +156,8 @@ fn summary(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = project_of(ctx, &s)?;
     let count = |role: i64| {
         s.members
-            .values()
-            .filter(|m| m.project_id == id && m.role_id == role)
+            .of_project(id)
+            .filter(|m| m.role_id == role)
             .count()
     };
     let quota = s.quotas.values().find(|q| q.project_id == id);

@@ -4,7 +4,7 @@ use std::sync::RwLock;
 
 use axum::http::StatusCode;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{Handler, read, security, write};
 use crate::context::{Ctx, Reply};
@@ -32,31 +32,19 @@ pub(crate) fn repository_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
 fn list_all(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let sc = security(ctx, &s);
-    let docs = s
-        .repositories
-        .values()
-        .filter(|r| {
-            s.projects
-                .get(&r.project_id)
-                .is_some_and(|p| sc.sees_project(p, Listing::Repositories))
-        })
-        .filter_map(|r| s.repository_view(r.id))
-        .map(|r| json!(r))
-        .collect();
-    ctx.list(docs)
+    let seen = s.repositories.values().filter(|r| {
+        s.projects
+            .get(&r.project_id)
+            .is_some_and(|p| sc.sees_project(p, Listing::Repositories))
+    });
+    ctx.list_lazily(seen, |r| json!(s.repository_view_of(r)))
 }
 
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let project = s.project_id(ctx.path("project_name"), true)?;
-    let docs: Vec<Value> = s
-        .repositories
-        .values()
-        .filter(|r| r.project_id == project)
-        .filter_map(|r| s.repository_view(r.id))
-        .map(|r| json!(r))
-        .collect();
-    ctx.list(docs)
+    let in_project = s.repositories.values().filter(|r| r.project_id == project);
+    ctx.list_lazily(in_project, |r| json!(s.repository_view_of(r)))
 }
 
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {

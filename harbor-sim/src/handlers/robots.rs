@@ -26,7 +26,7 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
 
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
-    ctx.list(s.robots.values().map(|r| json!(r)).collect())
+    ctx.list_lazily(s.robots.values(), |r| json!(r))
 }
 
 fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {

@@ -34,7 +34,7 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
 
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
-    ctx.list(s.users.values().map(|u| json!(u)).collect())
+    ctx.list_lazily(s.users.values(), |u| json!(u))
 }
 
 fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {

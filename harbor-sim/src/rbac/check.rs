@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::Value;
 
+use super::roles::ProjectRole;
 use super::security_context::SecurityContext;
 use super::table::{ProjectCheck, ProjectFrom, Rule, rule};
 use crate::auth::Identity;
@@ -67,8 +68,8 @@ pub fn authorize(ctx: &Ctx, state: &SimState) -> ApiResult<()> {
             let project_admin = sc.user_id().is_some_and(|user| {
                 state
                     .members
-                    .values()
-                    .any(|m| m.entity_type == "u" && m.entity_id == user && m.role_id == 1)
+                    .projects_of_user(user)
+                    .any(|(_, roles)| roles.contains(&ProjectRole::ProjectAdmin))
             });
             if sc.is_sysadmin() || project_admin {
                 Ok(())

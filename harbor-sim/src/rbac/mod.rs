@@ -37,5 +37,5 @@ pub mod table;
 pub use check::authorize;
 pub use policy::Target;
 pub use roles::ProjectRole;
-pub use security_context::{Listing, SecurityContext};
+pub use security_context::{Listing, SecurityContext, VisibleProjects};
 pub use table::{Rule, rule};

@@ -12,9 +12,8 @@ use super::policy::{RobotPolicy, Target, robot_policies};
 use super::roles::{PUBLIC_PROJECT, ProjectRole, grants_allow};
 use crate::auth::Identity;
 use crate::errors::{ApiError, ApiResult};
-use std::sync::OnceLock;
-
-use crate::state::{Project, SimState};
+use crate::state::{Project, Publicity, SimState};
+use std::borrow::Cow;
 
 /// Who is calling, with what they are allowed to do.
 #[derive(Debug, Clone)]
@@ -30,9 +29,6 @@ enum Subject {
         id: i64,
         name: String,
         sysadmin: bool,
-        /// Its roles, by project: gathered on the first question (a system administrator's
-        /// list never asks but for the page it answers), then kept for the request.
-        roles: OnceLock<MemberRoles>,
     },
     Robot {
         name: String,
@@ -58,7 +54,6 @@ impl<'a> SecurityContext<'a> {
                 id: *id,
                 name: username.clone(),
                 sysadmin: *sysadmin,
-                roles: OnceLock::new(),
             },
             Identity::Robot { id, .. } => match state.robots.get(id) {
                 None => Subject::Anonymous,
@@ -126,12 +121,11 @@ impl<'a> SecurityContext<'a> {
         }
     }
 
-    /// The caller's roles in a project (only local users are members).
-    pub fn roles(&self, project_id: i64) -> &[ProjectRole] {
+    /// The caller's roles in a project (only local users are members), from the members
+    /// index: a lookup, however many projects there are.
+    pub fn roles(&self, project_id: i64) -> &'a [ProjectRole] {
         match &self.subject {
-            Subject::User { id, roles, .. } => roles
-                .get_or_init(|| MemberRoles::of_user(self.state, *id))
-                .of(project_id),
+            Subject::User { id, .. } => self.state.members.roles(*id, project_id),
             _ => &[],
         }
     }
@@ -229,6 +223,45 @@ impl<'a> SecurityContext<'a> {
         }
     }
 
+    /// The projects that appear in the answer of a `listing`: the set
+    /// [`SecurityContext::sees_project`] accepts, found through the indexes (the caller's
+    /// memberships, the names a robot's access list holds) instead of a pass over projects.
+    pub fn visible_projects(&self, listing: Listing) -> VisibleProjects<'a> {
+        if self.is_sysadmin() {
+            return VisibleProjects::All;
+        }
+        let none = || VisibleProjects::PublicAnd(Cow::Borrowed(&[]));
+        match &self.subject {
+            Subject::Anonymous => none(),
+            // A member's project exists: deleting a project removes its members.
+            Subject::User { id, .. } => VisibleProjects::PublicAnd(Cow::Borrowed(
+                self.state.members.project_ids_of_user(*id),
+            )),
+            Subject::Robot {
+                covers_all_projects,
+                namespaces,
+                ..
+            } => match listing {
+                Listing::Search => none(),
+                Listing::Projects | Listing::Repositories => {
+                    if *covers_all_projects
+                        || (listing == Listing::Projects
+                            && self.can("list", Target::System("project")))
+                    {
+                        return VisibleProjects::All;
+                    }
+                    let mut ids: Vec<i64> = namespaces
+                        .iter()
+                        .filter_map(|name| self.state.projects.id_by_name(name))
+                        .collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    VisibleProjects::PublicAnd(Cow::Owned(ids))
+                }
+            },
+        }
+    }
+
     /// Whether `project` appears in the answer of a `listing`: administrators see all;
     /// users the public projects and those they are members of; anonymous callers the
     /// public projects; robots the public projects and, in project and repository lists,
@@ -258,6 +291,18 @@ impl<'a> SecurityContext<'a> {
     }
 }
 
+/// The projects a caller sees in a listing, in the terms of the projects index, so a list
+/// page finds its projects and its total without asking [`SecurityContext::sees_project`] of
+/// every project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VisibleProjects<'a> {
+    /// Every project (a system administrator; a robot covering all projects).
+    All,
+    /// The public projects and these (ascending, existing): a user's memberships, borrowed
+    /// from the members index; the projects a robot's access list names.
+    PublicAnd(Cow<'a, [i64]>),
+}
+
 /// Which list a project's visibility is asked for: Harbor filters each a little differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Listing {
@@ -271,7 +316,7 @@ pub enum Listing {
 
 /// Whether `project` is public.
 pub fn is_public(project: &Project) -> bool {
-    project.metadata.get("public").map(String::as_str) == Some("true")
+    Publicity::of(project) == Publicity::Public
 }
 
 fn allowed<'p>(
@@ -288,39 +333,4 @@ fn allowed<'p>(
         allow = true;
     }
     allow
-}
-
-/// A user's project roles, sorted by project: two flat vectors (one allocation each, however
-/// many projects the user belongs to) searched by bisection, so building them costs a scan of
-/// the members and no allocation per project.
-#[derive(Debug, Clone, Default)]
-struct MemberRoles {
-    /// The project of each role, ascending.
-    projects: Vec<i64>,
-    /// The roles, in the order of `projects`.
-    roles: Vec<ProjectRole>,
-}
-
-impl MemberRoles {
-    /// The roles of user `id` in every project it is a member of.
-    fn of_user(state: &SimState, id: i64) -> Self {
-        let mut roles: Vec<(i64, ProjectRole)> = state
-            .members
-            .values()
-            .filter(|m| m.entity_id == id && m.entity_type == "u")
-            .filter_map(|m| Some((m.project_id, ProjectRole::from_id(m.role_id)?)))
-            .collect();
-        roles.sort_by_key(|(project, _)| *project);
-        MemberRoles {
-            projects: roles.iter().map(|(project, _)| *project).collect(),
-            roles: roles.into_iter().map(|(_, role)| role).collect(),
-        }
-    }
-
-    /// The roles held in `project_id`.
-    fn of(&self, project_id: i64) -> &[ProjectRole] {
-        let start = self.projects.partition_point(|p| *p < project_id);
-        let end = self.projects.partition_point(|p| *p <= project_id);
-        &self.roles[start..end]
-    }
 }

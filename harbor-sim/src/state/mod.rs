@@ -4,6 +4,9 @@ pub mod configurations;
 pub mod immutable;
 pub mod jobs;
 pub mod labels;
+pub mod members;
+pub mod ordered_ids;
+pub mod project_table;
 pub mod projects;
 pub mod quotas;
 pub mod reachability;
@@ -26,6 +29,9 @@ use serde_json::Value;
 pub use immutable::ImmutableRule;
 pub use jobs::{Execution, JobKind, JobSchedule, JobStatus, JobTask};
 pub use labels::Label;
+pub use members::Members;
+pub use ordered_ids::OrderedIds;
+pub use project_table::{ProjectMut, Projects, Publicity};
 pub use projects::{Member, Project};
 pub use quotas::Quota;
 pub use reachability::Reachability;
@@ -63,10 +69,10 @@ impl Sequences {
 pub struct SimState {
     /// Id sequences.
     pub ids: Sequences,
-    /// Projects by id.
-    pub projects: BTreeMap<i64, Project>,
-    /// Project members by id.
-    pub members: BTreeMap<i64, Member>,
+    /// Projects by id (indexed by name and publicity; see [`project_table`]).
+    pub projects: Projects,
+    /// Project members by id (indexed by project and user; see [`members`]).
+    pub members: Members,
     /// Repositories by id.
     pub repositories: BTreeMap<i64, Repository>,
     /// Artifacts by id.

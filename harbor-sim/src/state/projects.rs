@@ -132,30 +132,32 @@ impl SimState {
         let found = if !is_name && let Ok(id) = name_or_id.parse::<i64>() {
             self.projects.contains_key(&id).then_some(id)
         } else {
-            self.projects
-                .values()
-                .find(|p| p.name == name_or_id)
-                .map(|p| p.project_id)
+            self.projects.id_by_name(name_or_id)
         };
         found.ok_or_else(|| ApiError::not_found(format!("project {name_or_id} not found")))
     }
 
     /// A project as answered: `repo_count` computed.
     pub fn project_view(&self, id: i64) -> Option<Project> {
-        let mut p = self.projects.get(&id)?.clone();
+        Some(self.project_view_of(self.projects.get(&id)?))
+    }
+
+    /// `project` as answered: `repo_count` computed.
+    pub fn project_view_of(&self, project: &Project) -> Project {
+        let mut p = project.clone();
         p.repo_count = self
             .repositories
             .values()
-            .filter(|r| r.project_id == id)
+            .filter(|r| r.project_id == project.project_id)
             .count() as i64;
-        Some(p)
+        p
     }
 
     /// Creates a project; 409 when the name is taken.
     pub fn create_project(&mut self, req: ProjectReq, owner_id: i64) -> ApiResult<i64> {
         let name = req.project_name.clone().unwrap_or_default();
         // Harbor's handler looks for the name before its manager checks the pattern.
-        if self.projects.values().any(|p| p.name == name) {
+        if self.projects.id_by_name(&name).is_some() {
             return Err(ApiError::conflict(format!(
                 "The project named {name} already exists"
             )));
@@ -180,9 +182,7 @@ impl SimState {
             metadata.insert("public".into(), public.to_string());
         }
         let now = now();
-        self.projects.insert(
-            id,
-            Project {
+        self.projects.insert(Project {
                 project_id: id,
                 owner_id,
                 name: name.clone(),
@@ -199,21 +199,17 @@ impl SimState {
                 cve_allowlist: req.cve_allowlist.unwrap_or_else(|| {
                     json!({"id": id, "project_id": id, "items": [], "creation_time": now, "update_time": now})
                 }),
-            },
-        );
+        });
         let member_id = self.ids.next("member");
-        self.members.insert(
-            member_id,
-            Member {
-                id: member_id,
-                project_id: id,
-                entity_name: owner_name,
-                role_name: "projectAdmin".into(),
-                role_id: 1,
-                entity_id: owner_id,
-                entity_type: "u".into(),
-            },
-        );
+        self.members.insert(Member {
+            id: member_id,
+            project_id: id,
+            entity_name: owner_name,
+            role_name: "projectAdmin".into(),
+            role_id: 1,
+            entity_id: owner_id,
+            entity_type: "u".into(),
+        });
         let limit = self.default_storage_limit(req.storage_limit);
         self.create_quota(id, &name, limit);
         Ok(id)
@@ -235,7 +231,7 @@ impl SimState {
 
     /// Updates metadata, allowlist and storage limit; the name never changes.
     pub fn update_project(&mut self, id: i64, req: ProjectReq) -> ApiResult<()> {
-        let project = self
+        let mut project = self
             .projects
             .get_mut(&id)
             .ok_or_else(|| ApiError::not_found("project not found"))?;
@@ -249,6 +245,7 @@ impl SimState {
             project.cve_allowlist = list;
         }
         project.update_time = now();
+        drop(project);
         if let Some(limit) = req.storage_limit {
             self.set_project_storage_limit(id, limit);
         }
@@ -280,7 +277,7 @@ impl SimState {
         self.projects
             .remove(&id)
             .ok_or_else(|| ApiError::not_found("project not found"))?;
-        self.members.retain(|_, m| m.project_id != id);
+        self.members.remove_project(id);
         self.labels.retain(|_, l| l.project_id != Some(id));
         self.webhooks.retain(|_, w| w.project_id != id);
         self.immutable_rules.retain(|_, r| r.project_id != id);
@@ -309,6 +306,12 @@ impl SimState {
         role_id: i64,
     ) -> ApiResult<i64> {
         let role = role_name(role_id)?;
+        // The members index relies on it: a member's project exists.
+        if !self.projects.contains_key(&project_id) {
+            return Err(ApiError::not_found(format!(
+                "project {project_id} not found"
+            )));
+        }
         let (entity_id, entity_name, entity_type) = match (user, group) {
             (Some((uid, uname)), _) => {
                 let user = self
@@ -338,36 +341,49 @@ impl SimState {
                 ));
             }
         };
-        if self.members.values().any(|m| {
-            m.project_id == project_id
-                && m.entity_type == entity_type
-                && m.entity_name == entity_name
-        }) {
+        if self
+            .members
+            .of_project(project_id)
+            .any(|m| m.entity_type == entity_type && m.entity_name == entity_name)
+        {
             return Err(ApiError::conflict(format!(
                 "{entity_name} is already a member of the project"
             )));
         }
         let id = self.ids.next("member");
-        self.members.insert(
+        self.members.insert(Member {
             id,
-            Member {
-                id,
-                project_id,
-                entity_name,
-                role_name: role.into(),
-                role_id,
-                entity_id,
-                entity_type: entity_type.into(),
-            },
-        );
+            project_id,
+            entity_name,
+            role_name: role.into(),
+            role_id,
+            entity_id,
+            entity_type: entity_type.into(),
+        });
         Ok(id)
     }
 
     /// A member of a project, 404 when it belongs to another.
-    pub fn member_mut(&mut self, project_id: i64, mid: i64) -> ApiResult<&mut Member> {
+    pub fn member(&self, project_id: i64, mid: i64) -> ApiResult<&Member> {
         self.members
-            .get_mut(&mid)
+            .get(&mid)
             .filter(|m| m.project_id == project_id)
+            .ok_or_else(|| ApiError::not_found(format!("member {mid} not found")))
+    }
+
+    /// Gives a member of a project another role; 404 as [`SimState::member`].
+    pub fn set_member_role(&mut self, project_id: i64, mid: i64, role_id: i64) -> ApiResult<()> {
+        let name = role_name(role_id)?;
+        self.member(project_id, mid)?;
+        self.members.set_role(mid, role_id, name);
+        Ok(())
+    }
+
+    /// Removes a member from a project; 404 as [`SimState::member`].
+    pub fn remove_member(&mut self, project_id: i64, mid: i64) -> ApiResult<Member> {
+        self.member(project_id, mid)?;
+        self.members
+            .remove(&mid)
             .ok_or_else(|| ApiError::not_found(format!("member {mid} not found")))
     }
 }

@@ -94,13 +94,18 @@ impl SimState {
 
     /// A repository as answered: `artifact_count` computed.
     pub fn repository_view(&self, id: i64) -> Option<Repository> {
-        let mut r = self.repositories.get(&id)?.clone();
+        Some(self.repository_view_of(self.repositories.get(&id)?))
+    }
+
+    /// `repository` as answered: `artifact_count` computed.
+    pub fn repository_view_of(&self, repository: &Repository) -> Repository {
+        let mut r = repository.clone();
         r.artifact_count = self
             .artifacts
             .values()
-            .filter(|a| a.repository_id == id)
+            .filter(|a| a.repository_id == repository.id)
             .count() as i64;
-        Some(r)
+        r
     }
 
     /// What a push does: the repository if new, a new artifact (or the existing one with the

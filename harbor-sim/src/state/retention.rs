@@ -118,7 +118,7 @@ impl SimState {
         }
         let id = self.ids.next("retention");
         self.retentions.insert(id, normalized(doc, id));
-        if let Some(p) = self.projects.get_mut(&project_id) {
+        if let Some(mut p) = self.projects.get_mut(&project_id) {
             p.metadata.insert("retention_id".into(), id.to_string());
             p.update_time = now();
         }
@@ -162,7 +162,7 @@ impl SimState {
         self.retention_or_bad_request(id)?;
         let project = self.retention_project(id);
         self.retentions.remove(&id);
-        if let Some(p) = self.projects.get_mut(&project) {
+        if let Some(mut p) = self.projects.get_mut(&project) {
             p.metadata.remove("retention_id");
         }
         self.executions

@@ -154,7 +154,7 @@ impl SimState {
             .remove(&id)
             .ok_or_else(|| ApiError::not_found(format!("user {id} not found")))?;
         self.members
-            .retain(|_, m| !(m.entity_type == "u" && m.entity_id == id));
+            .retain(|m| !(m.entity_type == "u" && m.entity_id == id));
         Ok(())
     }
 }
