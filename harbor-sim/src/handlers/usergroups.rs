@@ -191,7 +191,7 @@ fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         groups.remove(&id);
     }
     s.members
-        .retain(|_, m| !(m.entity_type == "g" && m.entity_id == id));
+        .retain(|m| !(m.entity_type == "g" && m.entity_id == id));
     Ok(Reply::empty(StatusCode::OK))
 }
 
