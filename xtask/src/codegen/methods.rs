@@ -3,7 +3,7 @@
 //! with optional parameters.
 //!
 //! Each public method starts a logical call (one `X-Request-Id`, one tracing span) and runs
-//! the attempt method of the same name on `Call`, which carries [`RETRY_ATTRIBUTE`]: the
+//! the attempt method of the same name on `Call`, which carries `RETRY_ATTRIBUTE`: the
 //! client's settings, per-attempt timeout and hedge delay are read once per call, and
 //! `Details.target` ends with the operation's method name.
 
