@@ -111,7 +111,9 @@ impl<F, Sl, E> Attempts<F, Sl, E> {
 
     /// Adds a started attempt; `hedge` (the hedge delay's timer) replaces the current timer.
     pub(crate) fn push(self: Pin<&mut Self>, attempt: TimedAttempt<F, Sl, E>, hedge: Option<Sl>) {
+        let beside_another = self.running() > 0;
         let mut this = self.project();
+        *this.overlapped |= beside_another;
         let number = attempt.number();
         let numbered = Numbered { attempt, number };
         if this.first.is_none() {
@@ -120,9 +122,6 @@ impl<F, Sl, E> Attempts<F, Sl, E> {
             this.others
                 .get_or_insert_with(FuturesUnordered::new)
                 .push(numbered);
-        }
-        if this.first.is_some() && this.others.as_ref().is_some_and(|o| !o.is_empty()) {
-            *this.overlapped = true;
         }
         *this.timer_is_hedge = hedge.is_some();
         this.timer.set(hedge);
