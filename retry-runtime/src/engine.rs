@@ -183,8 +183,7 @@ where
                         drop(error);
                         Step::Wait(wait)
                     }
-                    // `Hold` needs attempts running, which a sequential call never has.
-                    Decision::GiveUp | Decision::Hold => Step::Return(match nothing {
+                    Decision::GiveUp => Step::Return(match nothing {
                         Some(nothing) => nothing(),
                         None => R::from_result(Err(error)),
                     }),
@@ -196,9 +195,8 @@ where
     /// Checks giveup, then max_tries, then max_time; then asks the generator, then the retry
     /// budget (last, so no token is spent on a retry another rule refuses). Runs the hooks.
     /// `attempt` is the number of the attempt that failed, `running` how many others still
-    /// run (hedging; 0 otherwise): with some running, a retry starts at once (wait zero), and
-    /// when only `max_tries`, the generator or the budget refuse one the call holds on for
-    /// them instead of giving up (no hook runs).
+    /// run (hedging; 0 otherwise): with some running, a retry starts at once (wait zero). A
+    /// give-up ends the call even with attempts running: the caller drops them.
     ///
     /// Inlined so that, with static rules, the limits, the generator and the no-op hooks fold
     /// into the caller's loop (only the logging itself is out of line, see `LogConfig`).
@@ -255,11 +253,6 @@ where
                 self.attempt = tries.saturating_add(1);
                 Decision::Retry(wait)
             }
-            Err(
-                GiveUpReason::MaxTries
-                | GiveUpReason::WaitExhausted
-                | GiveUpReason::BudgetExhausted,
-            ) if running > 0 => Decision::Hold,
             Err(reason) => {
                 details.reason = Some(reason);
                 self.rules.on_giveup(&details);
@@ -341,7 +334,7 @@ where
     /// Decides what a timed or hedged call does after `event`; see [`Next`].
     fn hedged_step<F, R>(
         &mut self,
-        mut attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
+        attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
         event: Event<R>,
         args: &[Arg<'_>],
         nothing: Option<fn() -> R>,
@@ -373,20 +366,20 @@ where
             return Next::Return(result);
         }
         let running = attempts.running();
-        let decision = match result.into_result() {
+        let wait = match result.into_result() {
             Ok(value) => {
                 if let Some(shown) = self.rules.rejects(&value) {
-                    let decision = self.decide(
+                    if let Decision::Retry(wait) = self.decide(
                         false,
                         Last::Value(shown),
                         Outcome::Value(shown),
                         args,
                         attempt,
                         running,
-                    );
-                    if !matches!(decision, Decision::GiveUp) {
-                        return self.after_decision(attempts.as_mut(), decision, running);
+                    ) {
+                        return self.retry_after(attempts, wait, running);
                     }
+                    // Value mode gives up by returning the last value, as `on_predicate` does.
                 } else {
                     if self.attempt > 1
                         && let Some(budget) = self.rules.budget()
@@ -409,41 +402,42 @@ where
                     return Next::Return(R::from_result(Err(error)));
                 }
                 let give_up = self.rules.gives_up(&error);
-                let decision = self.decide(
+                match self.decide(
                     give_up,
                     Last::Error(&error),
                     Outcome::Error(&error),
                     args,
                     attempt,
                     running,
-                );
-                if let Decision::GiveUp = decision {
-                    return Next::Return(match nothing {
-                        Some(nothing) => nothing(),
-                        None => R::from_result(Err(error)),
-                    });
+                ) {
+                    Decision::Retry(wait) => wait,
+                    // The attempts still running are dropped with the set when the caller
+                    // returns: the rule, so a hung attempt cannot outlive `max_tries`.
+                    Decision::GiveUp => {
+                        return Next::Return(match nothing {
+                            Some(nothing) => nothing(),
+                            None => R::from_result(Err(error)),
+                        });
+                    }
                 }
-                decision
             }
         };
-        self.after_decision(attempts, decision, running)
+        self.retry_after(attempts, wait, running)
     }
 
     /// A retry starts at once when attempts still run (or the wait is zero), else after the
-    /// backoff wait; a hold waits for the running attempts.
-    fn after_decision<F, R>(
+    /// backoff wait.
+    fn retry_after<F, R>(
         &mut self,
         attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
-        decision: Decision,
+        wait: Duration,
         running: u32,
     ) -> Next<R> {
-        match decision {
-            Decision::Retry(wait) if running == 0 && !wait.is_zero() => {
-                attempts.back_off(self.sleeper.sleep(wait));
-                Next::Wait
-            }
-            Decision::Retry(_) => Next::Start,
-            Decision::Hold | Decision::GiveUp => Next::Wait,
+        if running == 0 && !wait.is_zero() {
+            attempts.back_off(self.sleeper.sleep(wait));
+            Next::Wait
+        } else {
+            Next::Start
         }
     }
 
@@ -466,8 +460,6 @@ enum Decision {
     Retry(Duration),
     /// Give up (the give-up hooks ran).
     GiveUp,
-    /// No further attempt may start, but others still run: wait for them.
-    Hold,
 }
 
 impl<T, E, Rl, S> Engine<T, E, Rl, Raise, S>

@@ -412,10 +412,10 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     /// future (no task is spawned); the first success is returned and the others are dropped.
     /// A retryable failure while other attempts run starts the next one at once (with none
     /// running, after the usual wait); every attempt started counts towards `max_tries` and
-    /// withdraws from the retry budget. An error outside `exception`, a `giveup`, or a failure
-    /// after `max_time` ends the call and drops the attempts still running; when `max_tries`,
-    /// the wait generator or the budget allow no further attempt, the call waits for the ones
-    /// still running. Only for operations that can run twice at once (idempotent reads).
+    /// withdraws from the retry budget. A failure that ends the call (an error outside
+    /// `exception`, a `giveup`, or no further attempt allowed by `max_tries`, `max_time`, the
+    /// wait generator or the budget) returns at once and drops the attempts still running.
+    /// Only for operations that can run twice at once (idempotent reads).
     /// Without `max_tries`, a new attempt starts every `delay` while none answers (bounded only
     /// by `max_time` and the budget): set `max_tries`. Zero, negative or NaN: off, with a
     /// warning.

@@ -192,17 +192,35 @@ async fn two_tries() -> Result<u32, CallError> {
 }
 
 #[tokio::test(start_paused = true)]
-async fn max_tries_counts_every_attempt_and_waits_for_the_running_ones() {
+async fn max_tries_counts_every_attempt_and_ends_the_call_with_attempts_running() {
     let start = Instant::now();
-    // Attempt 1 fails at 1 s with attempt 2 running and no try left: the call waits for it,
-    // and gives up when it fails too (1.1 s).
-    assert_eq!(two_tries().await, Err(CallError::Busy(2)));
-    assert_eq!(start.elapsed(), millis(1100));
+    // Attempts 1 (at 0) and 2 (at 100 ms) count as two tries. Attempt 1 fails at 1 s with no
+    // try left: the call gives up at once with its error and drops attempt 2, still running.
+    assert_eq!(two_tries().await, Err(CallError::Busy(1)));
+    assert_eq!(start.elapsed(), millis(1000));
     assert_eq!(TRIES.started(), 2);
+    assert_eq!(TRIES.dropped(), 1, "attempt 2 dropped unfinished");
     assert_eq!(
         *TRIES_REASONS.lock().unwrap(),
-        [(2, 2, Some(GiveUpReason::MaxTries))]
+        [(1, 2, Some(GiveUpReason::MaxTries))]
     );
+}
+
+static HUNG: Script = Script::new(&[Answer::Ok(3_600_000), Answer::Busy(50)]);
+
+#[retry(max_tries = 2, hedge_delay = 0.1, exception = Retryable)]
+async fn hung_then_busy() -> Result<u32, CallError> {
+    HUNG.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hung_attempt_does_not_outlive_max_tries() {
+    let start = Instant::now();
+    // Attempt 1 hangs for an hour; the hedge (attempt 2, the last try) fails at 150 ms. The
+    // call ends then, not when the hung attempt would answer.
+    assert_eq!(hung_then_busy().await, Err(CallError::Busy(2)));
+    assert_eq!(start.elapsed(), millis(150));
+    assert_eq!(HUNG.dropped(), 1);
 }
 
 static TIME: Script = Script::new(&[
@@ -262,6 +280,43 @@ async fn each_hedge_withdraws_from_the_budget_and_an_empty_one_stops_them() {
     assert_eq!(start.elapsed(), Duration::from_secs(1));
     assert_eq!(BUDGETED.started(), 2);
     assert_eq!(BUDGETED.dropped(), 1);
+}
+
+static BUDGET_SPENT: Script = Script::new(&[Answer::Ok(1_000), Answer::Busy(50)]);
+static BUDGET_REASONS: Mutex<Vec<(u32, u32, Option<GiveUpReason>)>> = Mutex::new(Vec::new());
+
+impl Budgeted {
+    #[retry(
+        max_tries = 5,
+        hedge_delay = 0.1,
+        exception = Retryable,
+        budget = &self.budget,
+        on_giveup = |d: &Details<'_, CallError>| BUDGET_REASONS.lock().unwrap().push((d.attempt, d.running, d.reason))
+    )]
+    async fn spends(&self) -> Result<u32, CallError> {
+        BUDGET_SPENT.attempt().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_empty_budget_at_a_failure_ends_the_call_with_attempts_running() {
+    let budgeted = Budgeted {
+        budget: RetryBudget::builder()
+            .ratio(0.0)
+            .initial(1)
+            .build()
+            .unwrap(),
+    };
+    let start = Instant::now();
+    // The one token paid for the hedge at 100 ms; the hedge fails at 150 ms and no token is
+    // left for another attempt: the call gives up then, dropping attempt 1 (due at 1 s).
+    assert_eq!(budgeted.spends().await, Err(CallError::Busy(2)));
+    assert_eq!(start.elapsed(), millis(150));
+    assert_eq!(BUDGET_SPENT.dropped(), 1);
+    assert_eq!(
+        *BUDGET_REASONS.lock().unwrap(),
+        [(2, 1, Some(GiveUpReason::BudgetExhausted))]
+    );
 }
 
 static TIMED: Script = Script::new(&[Answer::Ok(10_000), Answer::Ok(10_000), Answer::Ok(10)]);
