@@ -7,6 +7,8 @@ round_number = sys.argv[1]
 p50, p99 = float(kv["p50_ms"]), float(kv["p99_ms"])
 cells = [
     round_number,
+    # The simulator's service time: base + up to jitter per answer.
+    f"{kv['latency_ms']} + 0..{kv['jitter_ms']}",
     f"{float(kv['fraction']) * 100:g}% x 200 ms",
     kv["mode"],
     kv["calls"],

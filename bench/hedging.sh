@@ -7,23 +7,29 @@
 # latency spread); rounds repeat the comparison on a noisy machine. Prints the load average,
 # then one Markdown row per run.
 #
+# LATENCY_MS and JITTER_MS give the simulator a service time (every answer takes at least
+# LATENCY_MS, plus a seeded uniform draw up to JITTER_MS), as a real Harbor's requests do;
+# both default to 0 (answers as fast as loopback allows).
+#
 #   bash bench/hedging.sh [CALLS] [ROUNDS]        (default 10000 calls, 3 rounds)
+#   LATENCY_MS=5 JITTER_MS=2 bash bench/hedging.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 calls=${1:-10000}
 rounds=${2:-3}
 modes=${MODES:-"no-hedge hedge tower-hedge"}
+service=(--latency-ms "${LATENCY_MS:-0}" --jitter-ms "${JITTER_MS:-0}")
 
 cargo build -q --release -p retry-bench --bin hedge_load
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| round | faults | mode | calls | ok | hedge delay ms | p50 ms | p99 ms | p99.9 ms | max ms | p99 / p50 | server saw | requests per call | delayed answers |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| round | service ms | faults | mode | calls | ok | hedge delay ms | p50 ms | p99 ms | p99.9 ms | max ms | p99 / p50 | server saw | requests per call | delayed answers |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for round in $(seq 1 "$rounds"); do
-  target/release/hedge_load --mode no-hedge --fraction 0 --calls "$calls" --concurrency 16 \
+  target/release/hedge_load --mode no-hedge --fraction 0 --calls "$calls" --concurrency 16 "${service[@]}" \
     | python3 bench/format_hedge_row.py "$round"
   for mode in $modes; do
-    target/release/hedge_load --mode "$mode" --calls "$calls" --concurrency 16 \
+    target/release/hedge_load --mode "$mode" --calls "$calls" --concurrency 16 "${service[@]}" \
       | python3 bench/format_hedge_row.py "$round"
   done
 done

@@ -8,7 +8,9 @@
 //! | `GET /_sim/counters` | counters of every operation that saw traffic |
 //! | `GET /_sim/counters/{operation}` | one operation's counters |
 //! | `DELETE /_sim/counters` | zeroes the counters |
-//! | `POST /_sim/reset` | restores the initial state, clears faults and counters |
+//! | `GET /_sim/latency` | the service time of every API answer ([`Latency`](crate::Latency)) |
+//! | `PUT /_sim/latency` with a [`Latency`](crate::Latency) as JSON | sets it: `{"millis":5,"jitter_millis":2,"seed":7}` (400 if invalid) |
+//! | `POST /_sim/reset` | restores the initial state and latency, clears faults and counters |
 //! | `GET /_sim/reachable` | the hosts the simulated Harbor can reach |
 //! | `PUT /_sim/reachable/{host}` / `DELETE /_sim/reachable/{host}` | makes a host reachable / unreachable |
 //!
@@ -32,6 +34,7 @@ use serde_json::json;
 
 use crate::errors::ApiError;
 use crate::faults::FaultRule;
+use crate::latency::Latency;
 use crate::server::{Shared, SimHandle};
 
 pub(crate) fn router() -> Router<Arc<Shared>> {
@@ -42,6 +45,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         )
         .route("/counters", get(counters).delete(reset_counters))
         .route("/counters/{operation}", get(counter))
+        .route("/latency", get(latency).put(set_latency))
         .route("/reset", post(reset))
         .route("/reachable", get(reachable))
         .route("/reachable/{host}", put(allow_host).delete(deny_host))
@@ -81,6 +85,20 @@ async fn counter(State(shared): State<Arc<Shared>>, Path(operation): Path<String
 async fn reset_counters(State(shared): State<Arc<Shared>>) -> StatusCode {
     SimHandle::from_shared(shared).reset_counters();
     StatusCode::NO_CONTENT
+}
+
+async fn latency(State(shared): State<Arc<Shared>>) -> Json<Latency> {
+    Json(SimHandle::from_shared(shared).latency())
+}
+
+async fn set_latency(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+    match serde_json::from_slice::<Latency>(&body) {
+        Ok(latency) => {
+            SimHandle::from_shared(shared).set_latency(latency);
+            Json(latency).into_response()
+        }
+        Err(e) => ApiError::bad_request(format!("invalid latency: {e}")).into_response(),
+    }
 }
 
 async fn reset(State(shared): State<Arc<Shared>>) -> StatusCode {

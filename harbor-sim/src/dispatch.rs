@@ -1,6 +1,6 @@
-//! The life of a Harbor request in the simulator: route, count, authenticate, check CSRF,
-//! validate, meet a fault (or not), check access, run the handler, and dress the answer in
-//! Harbor's headers.
+//! The life of a Harbor request in the simulator: take the service time, route, count,
+//! authenticate, check CSRF, validate, meet a fault (or not), check access, run the handler,
+//! and dress the answer in Harbor's headers.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -46,6 +46,11 @@ pub(crate) async fn dispatch(State(shared): State<Arc<Shared>>, request: Request
         .map(str::to_owned)
         .unwrap_or_else(new_request_id);
     let uri = shared.recorder.enabled().then(|| request.uri().to_string());
+    // The service time a real Harbor spends on any request, before the request meets its
+    // fault (a delay fault adds to it).
+    if let Some(hold) = shared.latency.draw() {
+        tokio::time::sleep(hold).await;
+    }
     let (op_id, mut response) = answer(&shared, request).await;
     if response.extensions().get::<ResetConnection>().is_none() {
         decorate(&shared, &mut response, &request_id);

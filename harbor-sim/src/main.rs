@@ -10,7 +10,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 
-use harbor_sim::Simulator;
+use harbor_sim::{Latency, Simulator};
 
 const USAGE: &str = "usage: harbor-sim [--port N] [--bind ADDR] [--admin-password P] [--empty]
 
@@ -18,6 +18,8 @@ const USAGE: &str = "usage: harbor-sim [--port N] [--bind ADDR] [--admin-passwor
   --bind ADDR           address to bind (default 127.0.0.1)
   --admin-password P    the admin's password (default Harbor12345)
   --empty               start without the demo data
+  --latency-ms N        every API answer takes at least N ms (default 0)
+  --jitter-ms N         and up to N ms more, drawn per answer (default 0)
   -h, --help            this text";
 
 struct Options {
@@ -25,6 +27,7 @@ struct Options {
     bind: IpAddr,
     admin_password: String,
     seed: bool,
+    latency: Latency,
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -33,6 +36,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
         bind: IpAddr::from([127, 0, 0, 1]),
         admin_password: "Harbor12345".into(),
         seed: true,
+        latency: Latency::default(),
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -50,6 +54,16 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
             }
             "--admin-password" => o.admin_password = value("--admin-password")?,
             "--empty" => o.seed = false,
+            "--latency-ms" => {
+                o.latency.millis = value("--latency-ms")?
+                    .parse()
+                    .map_err(|e| format!("--latency-ms: {e}"))?
+            }
+            "--jitter-ms" => {
+                o.latency.jitter_millis = value("--jitter-ms")?
+                    .parse()
+                    .map_err(|e| format!("--jitter-ms: {e}"))?
+            }
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -79,6 +93,7 @@ async fn main() -> ExitCode {
         .addr(SocketAddr::new(options.bind, options.port))
         .admin("admin", options.admin_password)
         .seed_demo(options.seed)
+        .latency(options.latency)
         .start()
         .await;
     let sim = match started {

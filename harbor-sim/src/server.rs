@@ -17,6 +17,7 @@ use crate::counters::{Counters, OpCounts};
 use crate::dispatch::{ResetConnection, dispatch};
 use crate::errors::ApiResult;
 use crate::faults::{FaultError, FaultPlan, FaultRule};
+use crate::latency::{Latency, ServiceTime};
 use crate::operation::OpSpec;
 use crate::recorder::{RecordedAnswer, Recorder};
 use crate::router::RouteTable;
@@ -30,6 +31,8 @@ pub(crate) struct Shared {
     pub(crate) state: RwLock<SimState>,
     pub(crate) initial: SimState,
     pub(crate) faults: FaultPlan,
+    pub(crate) latency: ServiceTime,
+    pub(crate) initial_latency: Latency,
     pub(crate) counters: Counters,
     pub(crate) sessions: Sessions,
     pub(crate) recorder: Recorder,
@@ -52,6 +55,7 @@ pub struct SimulatorBuilder {
     admin_password: String,
     seed: bool,
     record_answers: bool,
+    latency: Latency,
 }
 
 impl Default for SimulatorBuilder {
@@ -62,6 +66,7 @@ impl Default for SimulatorBuilder {
             admin_password: "Harbor12345".into(),
             seed: false,
             record_answers: false,
+            latency: Latency::default(),
         }
     }
 }
@@ -103,6 +108,29 @@ impl SimulatorBuilder {
         self
     }
 
+    /// How long every API answer takes at least ([`Latency`]; none by default), as a real
+    /// Harbor's requests do. Change it later with [`SimHandle::set_latency`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use std::time::{Duration, Instant};
+    /// use harbor_sim::{Latency, Simulator};
+    ///
+    /// let sim = Simulator::builder()
+    ///     .latency(Latency::fixed(Duration::from_millis(20)))
+    ///     .start()
+    ///     .await?;
+    /// let started = Instant::now();
+    /// reqwest::get(format!("{}/ping", sim.api_url())).await.unwrap();
+    /// assert!(started.elapsed() >= Duration::from_millis(20));
+    /// # Ok(()) }
+    /// ```
+    pub fn latency(mut self, latency: Latency) -> Self {
+        self.latency = latency;
+        self
+    }
+
     /// Binds the port and starts serving on the current tokio runtime.
     pub async fn start(self) -> std::io::Result<RunningSimulator> {
         let mut state = SimState::with_admin(&self.admin_user, &self.admin_password);
@@ -118,6 +146,8 @@ impl SimulatorBuilder {
             initial: state.clone(),
             state: RwLock::new(state),
             faults: FaultPlan::default(),
+            latency: ServiceTime::new(self.latency),
+            initial_latency: self.latency,
             counters: Counters::new(ops.iter().map(|o| o.id)),
             sessions: Sessions::default(),
             recorder: Recorder::new(self.record_answers),
@@ -276,10 +306,12 @@ impl SimHandle {
         })
     }
 
-    /// Puts the state back to what it was at start, clears faults and counters.
+    /// Puts the state back to what it was at start, clears faults and counters, and puts the
+    /// latency back to the builder's.
     pub fn reset(&self) {
         *crate::handlers::write(&self.shared.state) = self.shared.initial.clone();
         self.shared.faults.clear();
+        self.shared.latency.set(self.shared.initial_latency);
         self.shared.counters.reset();
     }
 
@@ -291,6 +323,17 @@ impl SimHandle {
             return Err(FaultError::UnknownOperation(op.clone()));
         }
         self.shared.faults.install(rule)
+    }
+
+    /// Sets how long every API answer takes at least, from the next request on (a request
+    /// already held back keeps its draw). See [`Latency`].
+    pub fn set_latency(&self, latency: Latency) {
+        self.shared.latency.set(latency);
+    }
+
+    /// The latency in effect.
+    pub fn latency(&self) -> Latency {
+        self.shared.latency.get()
     }
 
     /// Removes every fault rule.

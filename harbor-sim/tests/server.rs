@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use harbor_sim::{Fault, FaultRule, RunningSimulator};
+use harbor_sim::{Fault, FaultRule, Latency, RunningSimulator};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -397,6 +397,77 @@ async fn delay_holds_the_answer_past_a_timeout() {
         .await
         .unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn latency_holds_every_answer_back_and_stacks_with_a_delay_fault() {
+    let (sim, client) = sim().await;
+    let ping = || async {
+        let started = tokio::time::Instant::now();
+        let r = req(&client, &sim, Method::GET, "/projects/library")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        started.elapsed()
+    };
+    // Off by default: the paused clock does not move for an answer.
+    assert!(ping().await < Duration::from_millis(1));
+
+    sim.handle()
+        .set_latency(Latency::fixed(Duration::from_millis(40)));
+    let held = ping().await;
+    assert!(
+        (Duration::from_millis(40)..Duration::from_millis(41)).contains(&held),
+        "{held:?}"
+    );
+    // A delay fault adds to the service time.
+    sim.handle()
+        .inject(FaultRule::new(Fault::delay(Duration::from_millis(200))).operation("getProject"))
+        .unwrap();
+    let held = ping().await;
+    assert!(
+        (Duration::from_millis(240)..Duration::from_millis(241)).contains(&held),
+        "{held:?}"
+    );
+
+    // The admin endpoint reads and sets it, refuses what is not a latency, and reset puts
+    // back the builder's (none).
+    let url = format!("{}/_sim/latency", sim.base_url());
+    let now: Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(now, json!({"millis": 40, "jitter_millis": 0, "seed": 0}));
+    let r = client
+        .put(&url)
+        .json(&json!({"millis": 10, "jitter_millis": 5, "seed": 3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let jittered = ping().await;
+    assert!(
+        (Duration::from_millis(10)..Duration::from_millis(16)).contains(&jittered),
+        "{jittered:?}"
+    );
+    let bad = client
+        .put(&url)
+        .json(&json!({"ms": 10}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        sim.handle().latency().millis,
+        10,
+        "a refused body changes nothing"
+    );
+    let r = client
+        .post(format!("{}/_sim/reset", sim.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert!(sim.handle().latency().is_zero());
+    assert!(ping().await < Duration::from_millis(1));
 }
 
 #[tokio::test(start_paused = true)]

@@ -3,7 +3,13 @@
 //! (200 ms on 5% by default), and one line of figures on stdout.
 //!
 //! `hedge_load --mode no-hedge|hedge|tower-hedge [--calls 10000] [--concurrency 16]
-//!  [--warmup 2000] [--fraction 0.05] [--fault-ms 200] [--seed 7] [--percentile 95]`
+//!  [--warmup 2000] [--fraction 0.05] [--fault-ms 200] [--seed 7] [--percentile 95]
+//!  [--latency-ms 0] [--jitter-ms 0]`
+//!
+//! `--latency-ms` and `--jitter-ms` give the simulator a service time
+//! ([`harbor_sim::Latency`]): every answer takes at least `--latency-ms`, plus a uniform draw
+//! up to `--jitter-ms` (seeded with `--seed`), as a real Harbor's requests do; the delay fault
+//! adds to it. Without them the simulator answers as fast as loopback allows.
 //!
 //! Every run does the same three things:
 //!
@@ -35,7 +41,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use harbor_client::{HarborClient, operations};
-use harbor_sim::{Fault, FaultRule, RunningSimulator, Simulator};
+use harbor_sim::{Fault, FaultRule, Latency, RunningSimulator, Simulator};
 use retry_bench::latency::percentile;
 use tower::{Service as _, ServiceExt as _};
 
@@ -73,6 +79,7 @@ struct Options {
     fault: Duration,
     seed: u64,
     percentile: f64,
+    latency: Latency,
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -85,6 +92,7 @@ fn parse_options() -> Result<Options, String> {
         fault: Duration::from_millis(200),
         seed: 7,
         percentile: 95.0,
+        latency: Latency::default(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -114,9 +122,16 @@ fn parse_options() -> Result<Options, String> {
             }
             "--seed" => options.seed = value.parse().map_err(|_| number("a number"))?,
             "--percentile" => options.percentile = value.parse().map_err(|_| number("a number"))?,
+            "--latency-ms" => {
+                options.latency.millis = value.parse().map_err(|_| number("whole ms"))?
+            }
+            "--jitter-ms" => {
+                options.latency.jitter_millis = value.parse().map_err(|_| number("whole ms"))?
+            }
             other => return Err(format!("unknown flag {other:?}")),
         }
     }
+    options.latency.seed = options.seed;
     if options.concurrency == 0 || options.calls == 0 || options.warmup == 0 {
         return Err("--calls, --concurrency and --warmup must be at least 1".into());
     }
@@ -292,7 +307,11 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("a tokio runtime for the simulator");
-    let sim: RunningSimulator = match sim_runtime.block_on(Simulator::start()) {
+    let starting = Simulator::builder()
+        .seed_demo(true)
+        .latency(options.latency)
+        .start();
+    let sim: RunningSimulator = match sim_runtime.block_on(starting) {
         Ok(sim) => sim,
         Err(e) => {
             eprintln!("hedge_load: cannot start the simulator: {e}");
@@ -359,8 +378,10 @@ async fn run(options: &Options, sim: &RunningSimulator, client: &HarborClient) -
     let counts = sim.handle().counts(OPERATION).unwrap_or_default();
     let ms = |us: u32| us as f64 / 1000.0;
     println!(
-        "mode={} fraction={} calls={} concurrency={} ok={} server_saw={} delayed={} per_call={:.4} seconds={seconds:.3} normal_p95_ms={:.3} delay_ms={:.3} p50_ms={:.3} p99_ms={:.3} p999_ms={:.3} max_ms={:.3}",
+        "mode={} latency_ms={} jitter_ms={} fraction={} calls={} concurrency={} ok={} server_saw={} delayed={} per_call={:.4} seconds={seconds:.3} normal_p95_ms={:.3} delay_ms={:.3} p50_ms={:.3} p99_ms={:.3} p999_ms={:.3} max_ms={:.3}",
         options.mode.name(),
+        options.latency.millis,
+        options.latency.jitter_millis,
         options.fraction,
         latencies.len(),
         options.concurrency,
