@@ -234,7 +234,8 @@ where
 
 /// Runs a blocking operation under a policy or settings, retrying as they say and sleeping with
 /// the policy's sleeper (`std::thread::sleep` by default). A blocking call cannot be cancelled
-/// nor run beside itself: a per-attempt timeout and a hedge delay do not apply.
+/// nor run beside itself: a per-attempt timeout and a hedge delay do not apply (the first retry
+/// logs a `warn` event saying so, when the policy or settings carry either).
 ///
 /// ```
 /// use retry_runtime::{Policy, retry_blocking};

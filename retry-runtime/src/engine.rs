@@ -448,9 +448,38 @@ where
     }
 
     /// Waits by blocking the thread (`std::thread::sleep` unless a sleeper was set).
+    ///
+    /// Only blocking calls sleep this way, and they can neither cancel an attempt nor run two
+    /// at once: before the first retry, a per-attempt timeout or hedge delay that the policy or
+    /// the settings carry is reported as ignored (a `warn` event), instead of silently so.
     #[inline]
     pub fn sleep_blocking(&mut self, wait: Duration) {
+        if self.attempt == 2 {
+            self.warn_ignored_async_rules();
+        }
         self.sleeper.sleep_blocking(wait);
+    }
+
+    #[cold]
+    fn warn_ignored_async_rules(&self) {
+        if !self.rules.enabled() {
+            return;
+        }
+        let timeout = self.rules.attempt_timeout().map(|(timeout, _)| timeout);
+        let hedge = self.rules.hedge_delay();
+        if timeout.is_some() || hedge.is_some() {
+            tracing::warn!(
+                function = self.target,
+                attempt_timeout = ?timeout,
+                hedge_delay = ?hedge,
+                "retry: {} is a blocking call: its attempt_timeout ({:?}) and hedge_delay \
+                 ({:?}) do not apply (a blocking call cannot be cancelled nor run twice at \
+                 once); use an async fn or retry_async for them",
+                self.target,
+                timeout,
+                hedge,
+            );
+        }
     }
 }
 

@@ -521,3 +521,42 @@ async fn retry_async_hedges_and_times_out_under_settings() {
     assert_eq!(result, Ok(3));
     assert_eq!(start.elapsed(), millis(170));
 }
+
+#[test]
+fn a_blocking_call_says_it_ignores_the_settings_timeout_and_hedge_delay() {
+    global_log();
+    let settings = RetrySettings::<CallError>::builder()
+        .max_tries(2)
+        .hedge_delay(millis(100))
+        .attempt_timeout(millis(150))
+        .wait_gen(retry_runtime::wait::constant().interval(0.0))
+        .build()
+        .unwrap();
+    let mut calls = 0;
+    let result = retry_runtime::retry_blocking(&settings, || {
+        calls += 1;
+        Err::<u32, _>(CallError::Busy(calls))
+    });
+    assert_eq!(result, Err(CallError::Busy(2)));
+    let text = this_tests_log();
+    let warnings: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("WARN") && l.contains("do not apply"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "one warning per call:\n{text}");
+    assert!(
+        warnings[0].contains("attempt_timeout (Some(150ms)) and hedge_delay (Some(100ms))"),
+        "{text}"
+    );
+
+    // Settings without either: no warning.
+    let plain = settings
+        .to_builder()
+        .no_hedge_delay()
+        .no_attempt_timeout()
+        .build()
+        .unwrap();
+    let before = this_tests_log().matches("do not apply").count();
+    let _ = retry_runtime::retry_blocking(&plain, || Err::<u32, _>(CallError::Busy(0)));
+    assert_eq!(this_tests_log().matches("do not apply").count(), before);
+}
