@@ -68,6 +68,7 @@ pub use pagination::Page;
 pub use project_ref::ProjectRef;
 pub use raw::{RawResponse, capture_raw};
 pub use settings::{
-    default_retry_budget, default_retry_settings, no_retry_scope, parse_retry_after,
+    DEFAULT_MAX_HEDGES, default_retry_budget, default_retry_settings, no_retry_scope,
+    parse_retry_after,
 };
 pub use timestamp::Timestamp;

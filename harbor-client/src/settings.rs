@@ -33,9 +33,10 @@
 //! - **Hedging, off by default**: [`HarborClient::hedge`](crate::HarborClient::hedge) for one
 //!   operation, [`HarborClient::hedge_reads`](crate::HarborClient::hedge_reads) for every GET and
 //!   HEAD (the settings' own `hedge_delay` acts as the latter). After the delay with no answer
-//!   the next attempt starts beside the slow one; the first success wins. A POST, PATCH, PUT or
-//!   DELETE is refused ([`HedgeError`](crate::error::HedgeError)) unless opted into retries
-//!   after send.
+//!   the next attempt starts beside the slow one; the first success wins. At most
+//!   [`DEFAULT_MAX_HEDGES`] (2) hedges per call, unless the settings set their own
+//!   `max_hedges` (a retry after a failure is not a hedge). A POST, PATCH, PUT or DELETE is
+//!   refused ([`HedgeError`](crate::error::HedgeError)) unless opted into retries after send.
 //! - [`no_retry_scope`] and [`HarborClient::no_retry`](crate::HarborClient::no_retry) switch
 //!   retrying off for one task's scope or one handle, never for other tasks.
 //! - **Retry budget, on by default**: each client holds one [`RetryBudget`]
@@ -96,9 +97,16 @@ pub fn default_retry_budget() -> RetryBudget {
     RetryBudget::default()
 }
 
-/// The settings a client stores: its budget and a wait floor of the error's `Retry-After`
-/// (cut to `retry_after_cap`), each added where the settings carry none of their own. One
-/// builder pass, and none when nothing is added.
+/// The most attempts one call's hedge delay starts when the settings given to a client set no
+/// `max_hedges` of their own: two hedges beside the first attempt. gRPC and .NET bound hedging
+/// by default too; without a bound, a call whose attempts all hang would start one every delay
+/// until `max_time` (the default settings set no `max_tries`), each holding a connection and
+/// spending a token of the client's shared retry budget.
+pub const DEFAULT_MAX_HEDGES: u32 = 2;
+
+/// The settings a client stores: its budget, a wait floor of the error's `Retry-After` (cut to
+/// `retry_after_cap`) and [`DEFAULT_MAX_HEDGES`], each added where the settings carry none of
+/// their own. One builder pass, and none when nothing is added.
 pub(crate) fn with_client_rules(
     settings: RetrySettings<Error>,
     budget: Option<&RetryBudget>,
@@ -106,12 +114,16 @@ pub(crate) fn with_client_rules(
 ) -> RetrySettings<Error> {
     let budget = budget.filter(|_| settings.budget().is_none());
     let floor = !settings.has_wait_floor();
-    if budget.is_none() && !floor {
+    let hedges = settings.max_hedges().is_none();
+    if budget.is_none() && !floor && !hedges {
         return settings;
     }
     let mut builder = settings.to_builder();
     if let Some(budget) = budget {
         builder = builder.budget(budget.clone());
+    }
+    if hedges {
+        builder = builder.max_hedges(DEFAULT_MAX_HEDGES);
     }
     if floor {
         builder = builder
@@ -288,6 +300,19 @@ mod tests {
             Some(Duration::from_secs(60))
         );
         assert!(WaitGen::<Error>::next_wait(&mut waits, Last::Error(&silent)).is_some());
+    }
+
+    #[test]
+    fn the_hedge_bound_fills_in_only_where_settings_have_none() {
+        let cap = Duration::from_secs(60);
+        let filled = with_client_rules(default_retry_settings(), None, cap);
+        assert_eq!(filled.max_hedges(), Some(DEFAULT_MAX_HEDGES));
+        let own = default_retry_settings()
+            .to_builder()
+            .max_hedges(7)
+            .build()
+            .unwrap();
+        assert_eq!(with_client_rules(own, None, cap).max_hedges(), Some(7));
     }
 
     #[test]

@@ -167,3 +167,41 @@ async fn no_retry_hedges_nothing() {
         .unwrap();
     assert_eq!(sim.handle().counts("getProject").unwrap().received, 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_call_hedges_at_most_twice_by_default_and_as_often_as_the_settings_allow() {
+    let (sim, client) = simulator().await;
+    client.hedge(operations::GET_PROJECT, DELAY).unwrap();
+    // Every getProject hangs: the first attempt and two hedges, none after.
+    sim.handle()
+        .inject(
+            FaultRule::new(Fault::delay(SLOW))
+                .operation("getProject")
+                .always(),
+        )
+        .unwrap();
+    let started = Instant::now();
+    client
+        .get_project("library", &Default::default())
+        .await
+        .expect("the first attempt answers in the end");
+    assert_eq!(
+        sim.handle().counts("getProject").unwrap().received,
+        1 + u64::from(harbor_client::DEFAULT_MAX_HEDGES)
+    );
+    assert!(started.elapsed() >= SLOW);
+
+    // Settings with their own max_hedges keep it.
+    sim.handle().reset_counters();
+    let settings = harbor_client::default_retry_settings()
+        .to_builder()
+        .max_hedges(4)
+        .build()
+        .unwrap();
+    client.set_retry(Some(settings));
+    client
+        .get_project("library", &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(sim.handle().counts("getProject").unwrap().received, 5);
+}

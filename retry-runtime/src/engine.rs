@@ -319,11 +319,14 @@ where
         attempts.push(timed, hedge);
     }
 
-    /// Whether a hedge may start now: tries and time are left and the budget pays for it.
-    fn may_hedge(&self) -> bool {
+    /// Whether a hedge may start now, `hedges` having started before: hedges, tries and time
+    /// are left and the budget pays for it.
+    fn may_hedge(&self, hedges: u32) -> bool {
+        let hedges_left = self.rules.max_hedges().is_none_or(|max| hedges < max);
         let tries_left = self.rules.max_tries().is_none_or(|max| self.attempt < max);
         let time_left = self.rules.max_time().is_none_or(|max| self.elapsed() < max);
-        tries_left
+        hedges_left
+            && tries_left
             && time_left
             && self
                 .rules
@@ -334,7 +337,7 @@ where
     /// Decides what a timed or hedged call does after `event`; see [`Next`].
     fn hedged_step<F, R>(
         &mut self,
-        attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
+        mut attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
         event: Event<R>,
         args: &[Arg<'_>],
         nothing: Option<fn() -> R>,
@@ -345,9 +348,10 @@ where
         let (result, attempt) = match event {
             Event::BackoffOver => return Next::Start,
             Event::HedgeDue => {
-                if !self.may_hedge() {
+                if !self.may_hedge(attempts.hedges()) {
                     return Next::Wait;
                 }
+                attempts.as_mut().count_hedge();
                 self.attempt = self.attempt.saturating_add(1);
                 tracing::debug!(
                     function = self.target,

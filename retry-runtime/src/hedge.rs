@@ -80,6 +80,8 @@ pin_project_lite::pin_project! {
         timer_is_hedge: bool,
         // Whether two attempts ever ran at once: only then did the call hedge.
         overlapped: bool,
+        // How many attempts the hedge delay started (for `max_hedges`).
+        hedges: u32,
     }
 }
 
@@ -93,6 +95,7 @@ impl<F, Sl, E> Attempts<F, Sl, E> {
             timer: None,
             timer_is_hedge: false,
             overlapped: false,
+            hedges: 0,
         }
     }
 
@@ -107,6 +110,19 @@ impl<F, Sl, E> Attempts<F, Sl, E> {
     #[inline]
     pub fn overlapped(&self) -> bool {
         self.overlapped
+    }
+
+    /// How many attempts the hedge delay started so far.
+    #[inline]
+    pub fn hedges(&self) -> u32 {
+        self.hedges
+    }
+
+    /// Counts an attempt about to start because the hedge delay passed.
+    #[inline]
+    pub(crate) fn count_hedge(self: Pin<&mut Self>) {
+        let this = self.project();
+        *this.hedges = this.hedges.saturating_add(1);
     }
 
     /// Adds a started attempt; `hedge` (the hedge delay's timer) replaces the current timer.

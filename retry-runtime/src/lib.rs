@@ -66,7 +66,8 @@
 //!   attempt still running and fails it with `E::from(`[`AttemptTimedOut`]`)`, cut to the time
 //!   left before `max_time`; hedging ([`Policy::hedge_delay`], the `hedge_delay` key) starts the
 //!   next attempt beside one that has not answered after the delay, in the caller's own future,
-//!   and returns the first success (the setters' docs have the rules). Async calls only.
+//!   and returns the first success, at most [`Policy::max_hedges`] times per call when set (the
+//!   setters' docs have the rules). Async calls only.
 //! - Hooks run in order, after the default `tracing` handler (backoff at INFO, give-up at
 //!   ERROR; levels configurable; it can be switched off).
 //! - Better: `elapsed` is read on a monotonic clock, after the attempt, so no sleep ends past

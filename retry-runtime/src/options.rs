@@ -54,6 +54,10 @@ macro_rules! run_time_options {
                 policy { .hedge_delay(1) }
                 settings { .hedge_delay(1) .no_hedge_delay() }
                 honoured "tests/tests/hedging.rs" settings_hedge_delay_applies_to_hedge_capable_fns;
+            max_hedges:
+                policy { .max_hedges(1) }
+                settings { .max_hedges(1) .no_max_hedges() }
+                honoured "tests/tests/hedging.rs" settings_max_hedges_bounds_the_hedges;
             on_result:
                 policy { .on_result(|v: &u32| *v == 0) }
                 settings {}

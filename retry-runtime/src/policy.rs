@@ -416,9 +416,9 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     /// `exception`, a `giveup`, or no further attempt allowed by `max_tries`, `max_time`, the
     /// wait generator or the budget) returns at once and drops the attempts still running.
     /// Only for operations that can run twice at once (idempotent reads).
-    /// Without `max_tries`, a new attempt starts every `delay` while none answers (bounded only
-    /// by `max_time` and the budget): set `max_tries`. Zero, negative or NaN: off, with a
-    /// warning.
+    /// Without `max_tries` or [`max_hedges`](Self::max_hedges), a new attempt starts every
+    /// `delay` while none answers (bounded only by `max_time` and the budget): set either.
+    /// Zero, negative or NaN: off, with a warning.
     ///
     /// ```
     /// use std::sync::atomic::{AtomicU32, Ordering};
@@ -452,6 +452,46 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
         let mut timing = self.rules.timing.to_timing();
         timing.hedge_delay = delay;
         timing.hedges = true;
+        with_rule!(self, timing = timing)
+    }
+
+    /// At most `hedges` attempts per call start because the hedge delay passed with none
+    /// answered (a hedge); the call then waits for the running ones. An attempt started after a
+    /// failure is a retry, not a hedge: only `max_tries` counts it (every attempt counts there).
+    /// Without it, a call whose attempts all hang starts one every `delay`, bounded only by
+    /// `max_tries`, `max_time` and the budget; gRPC and .NET bound hedges by default, and so
+    /// does `harbor-client`. `0`: the delay never starts an attempt. Only with a hedge delay.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// use std::time::Duration;
+    /// use retry_runtime::{Policy, retry_async};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let calls = AtomicU32::new(0);
+    /// let policy = Policy::new().hedge_delay(Duration::from_millis(50)).max_hedges(1);
+    /// let started = tokio::time::Instant::now();
+    /// let answer: Result<u32, String> = retry_async(policy, || async {
+    ///     let attempt = calls.fetch_add(1, Ordering::Relaxed) + 1;
+    ///     tokio::time::sleep(Duration::from_millis(1000)).await; // every attempt is slow
+    ///     Ok(attempt)
+    /// })
+    /// .await;
+    /// // One hedge at 50 ms, none after: the first attempt answers at 1 s.
+    /// assert_eq!((answer, calls.load(Ordering::Relaxed)), (Ok(1), 2));
+    /// assert_eq!(started.elapsed(), Duration::from_secs(1));
+    /// # }
+    /// ```
+    #[inline]
+    pub fn max_hedges(
+        self,
+        hedges: u32,
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, M, S, ST>
+    where
+        TM: TimingRules<E>,
+    {
+        let mut timing = self.rules.timing.to_timing();
+        timing.max_hedges = Some(hedges);
         with_rule!(self, timing = timing)
     }
 }

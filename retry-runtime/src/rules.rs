@@ -55,6 +55,11 @@ pub trait Rules<T, E> {
     fn hedge_delay(&self) -> Option<Duration> {
         None
     }
+    /// The most attempts one call may start because the hedge delay passed (`max_hedges`).
+    #[inline]
+    fn max_hedges(&self) -> Option<u32> {
+        None
+    }
     /// Runs the default handler then the success hooks, for a hedged call: the default
     /// handler logs which attempt won and how many ran.
     #[inline]
@@ -215,6 +220,10 @@ where
         self.timing.hedge_delay()
     }
     #[inline]
+    fn max_hedges(&self) -> Option<u32> {
+        self.timing.max_hedges()
+    }
+    #[inline]
     fn on_hedged_success(&self, details: &Details<'_, E>) {
         self.log.unpack().log_hedged_success(details);
         self.on_success.call(details);
@@ -264,6 +273,8 @@ pub trait TimingRules<E> {
     fn attempt_timeout(&self) -> Option<(Duration, TimedOutFn<E>)>;
     /// The hedge delay.
     fn hedge_delay(&self) -> Option<Duration>;
+    /// The most hedges per call.
+    fn max_hedges(&self) -> Option<u32>;
     /// Whether run-time settings' hedge delay may apply: a policy that set `attempt_timeout`
     /// but not `hedge_delay` (a `#[retry]` fn naming only `attempt_timeout`) never hedges.
     fn may_hedge(&self) -> bool;
@@ -287,6 +298,10 @@ impl<E> TimingRules<E> for NoTiming {
         None
     }
     #[inline]
+    fn max_hedges(&self) -> Option<u32> {
+        None
+    }
+    #[inline]
     fn may_hedge(&self) -> bool {
         true
     }
@@ -295,17 +310,19 @@ impl<E> TimingRules<E> for NoTiming {
         Timing {
             attempt_timeout: None,
             hedge_delay: None,
+            max_hedges: None,
             hedges: false,
         }
     }
 }
 
-/// A per-attempt timeout, a hedge delay, or both (set by `Policy::attempt_timeout` and
-/// `Policy::hedge_delay`).
+/// A per-attempt timeout, a hedge delay, or both (set by `Policy::attempt_timeout`,
+/// `Policy::hedge_delay` and `Policy::max_hedges`).
 #[doc(hidden)]
 pub struct Timing<E> {
     pub(crate) attempt_timeout: Option<(Duration, TimedOutFn<E>)>,
     pub(crate) hedge_delay: Option<Duration>,
+    pub(crate) max_hedges: Option<u32>,
     /// Set by `hedge_delay` (even to `None`): the call may hedge.
     pub(crate) hedges: bool,
 }
@@ -322,6 +339,7 @@ impl<E> Debug for Timing<E> {
         f.debug_struct("Timing")
             .field("attempt_timeout", &self.attempt_timeout.map(|(t, _)| t))
             .field("hedge_delay", &self.hedge_delay)
+            .field("max_hedges", &self.max_hedges)
             .field("hedges", &self.hedges)
             .finish()
     }
@@ -335,6 +353,10 @@ impl<E> TimingRules<E> for Timing<E> {
     #[inline]
     fn hedge_delay(&self) -> Option<Duration> {
         self.hedge_delay
+    }
+    #[inline]
+    fn max_hedges(&self) -> Option<u32> {
+        self.max_hedges
     }
     #[inline]
     fn may_hedge(&self) -> bool {

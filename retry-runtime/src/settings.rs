@@ -72,6 +72,7 @@ struct Inner<E> {
     wait_floor: Option<WaitFloor<E>>,
     attempt_timeout: Option<(Duration, TimedOutFn<E>)>,
     hedge_delay: Option<Duration>,
+    max_hedges: Option<u32>,
 }
 
 impl<E> Clone for Inner<E> {
@@ -93,6 +94,7 @@ impl<E> Clone for Inner<E> {
             wait_floor: self.wait_floor.clone(),
             attempt_timeout: self.attempt_timeout,
             hedge_delay: self.hedge_delay,
+            max_hedges: self.max_hedges,
         }
     }
 }
@@ -123,6 +125,7 @@ impl<E> Debug for RetrySettings<E> {
             .field("wait_floor", &i.wait_floor.is_some())
             .field("attempt_timeout", &i.attempt_timeout.map(|(t, _)| t))
             .field("hedge_delay", &i.hedge_delay)
+            .field("max_hedges", &i.max_hedges)
             .finish_non_exhaustive()
     }
 }
@@ -154,6 +157,7 @@ impl<E: 'static> Inner<E> {
             wait_floor: None,
             attempt_timeout: None,
             hedge_delay: None,
+            max_hedges: None,
         }
     }
 }
@@ -225,6 +229,11 @@ impl<E> RetrySettings<E> {
     /// [`RetrySettingsBuilder::hedge_delay`].
     pub fn hedge_delay(&self) -> Option<Duration> {
         self.inner.hedge_delay
+    }
+    /// The most attempts one call starts because the hedge delay passed (`None`: no limit
+    /// of its own, the default). See [`RetrySettingsBuilder::max_hedges`].
+    pub fn max_hedges(&self) -> Option<u32> {
+        self.inner.max_hedges
     }
     /// Whether a wait floor is set.
     pub fn has_wait_floor(&self) -> bool {
@@ -524,6 +533,31 @@ impl<E: 'static> RetrySettingsBuilder<E> {
         self
     }
 
+    /// At most `hedges` attempts per call start because the hedge delay passed
+    /// ([`Policy::max_hedges`](crate::Policy::max_hedges) has the rules); attempts started after
+    /// a failure are retries, not hedges, and only `max_tries` counts them. `0` means the delay
+    /// never starts an attempt.
+    ///
+    /// ```
+    /// use retry_runtime::RetrySettings;
+    ///
+    /// let settings = RetrySettings::<String>::builder().hedge_delay(0.05).max_hedges(2).build()?;
+    /// assert_eq!(settings.max_hedges(), Some(2));
+    /// assert_eq!(settings.to_builder().no_max_hedges().build()?.max_hedges(), None);
+    /// # Ok::<(), retry_runtime::SettingsError>(())
+    /// ```
+    pub fn max_hedges(mut self, hedges: u32) -> Self {
+        self.inner.max_hedges = Some(hedges);
+        self
+    }
+
+    /// No limit of its own on hedges (the default): `max_tries`, `max_time` and the budget
+    /// still bound them.
+    pub fn no_max_hedges(mut self) -> Self {
+        self.inner.max_hedges = None;
+        self
+    }
+
     /// The level of the default handler's backoff events (default INFO).
     pub fn backoff_log_level(mut self, level: tracing::Level) -> Self {
         self.inner.log.backoff_level = level;
@@ -765,6 +799,10 @@ impl<T, E: Debug, P: ValueFilter<T>, TM: TimingRules<E>> Rules<T, E> for Setting
             return None;
         }
         self.timing.hedge_delay().or(inner.hedge_delay)
+    }
+    fn max_hedges(&self) -> Option<u32> {
+        let inner = self.inner()?;
+        self.timing.max_hedges().or(inner.max_hedges)
     }
     fn on_hedged_success(&self, details: &Details<'_, E>) {
         if let Some(i) = self.inner() {

@@ -376,6 +376,71 @@ async fn settings_hedge_delay_applies_to_hedge_capable_fns() {
     assert_eq!(SETTINGS_NOT_HEDGED.started(), 1);
 }
 
+static CAPPED: Script = Script::new(&[Answer::Ok(1_000), Answer::Ok(1_000), Answer::Ok(1_000)]);
+
+#[retry(max_tries = 10, hedge_delay = 0.1, max_hedges = 1)]
+async fn capped() -> Result<u32, CallError> {
+    CAPPED.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_hedges_bounds_the_attempts_the_delay_starts() {
+    let start = Instant::now();
+    // Attempt 1 at 0, the one hedge at 100 ms; no more at 200, 300, ... although tries are
+    // left: attempt 1 answers at 1 s.
+    assert_eq!(capped().await, Ok(1));
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+    assert_eq!(CAPPED.started(), 2);
+}
+
+static CAPPED_FAILS: Script = Script::new(&[Answer::Ok(1_000), Answer::Busy(50), Answer::Ok(20)]);
+
+#[retry(max_tries = 10, hedge_delay = 0.1, max_hedges = 1, exception = Retryable)]
+async fn capped_then_failed() -> Result<u32, CallError> {
+    CAPPED_FAILS.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failure_after_the_last_hedge_still_starts_a_retry() {
+    let start = Instant::now();
+    // The hedge (attempt 2, at 100 ms) fails at 150 ms: attempt 3 is a retry, not a hedge,
+    // and starts at once beside attempt 1; it answers at 170 ms.
+    assert_eq!(capped_then_failed().await, Ok(3));
+    assert_eq!(start.elapsed(), millis(170));
+    assert_eq!(CAPPED_FAILS.started(), 3);
+}
+
+static SETTINGS_CAPPED: Script = Script::new(&[
+    Answer::Ok(1_000),
+    Answer::Ok(1_000),
+    Answer::Ok(1_000),
+    Answer::Ok(0),
+]);
+
+impl Client {
+    #[retry(settings = &self.settings, hedge_delay = None)]
+    async fn capped_by_settings(&self) -> Result<u32, CallError> {
+        SETTINGS_CAPPED.attempt().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn settings_max_hedges_bounds_the_hedges() {
+    let client = Client {
+        settings: RetrySettings::builder()
+            .hedge_delay(millis(100))
+            .max_hedges(2)
+            .build()
+            .unwrap(),
+    };
+    let start = Instant::now();
+    // Hedges at 100 and 200 ms, none at 300 (no max_tries in these settings): attempt 1
+    // answers at 1 s, three attempts started.
+    assert_eq!(client.capped_by_settings().await, Ok(1));
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+    assert_eq!(SETTINGS_CAPPED.started(), 3);
+}
+
 static BY_VALUE: Script = Script::new(&[Answer::Ok(10_000), Answer::Ok(10)]);
 
 /// By-value arguments are cloned for each attempt; shared ones are borrowed by all.

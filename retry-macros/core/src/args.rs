@@ -44,6 +44,8 @@ const ALIASES: &[(&str, &str)] = &[
     ("hedge", "hedge_delay"),
     ("hedging", "hedge_delay"),
     ("hedge_after", "hedge_delay"),
+    ("max_hedged_attempts", "max_hedges"),
+    ("hedges", "max_hedges"),
     ("retry_budget", "budget"),
     ("retry_quota", "budget"),
     ("quota", "budget"),
@@ -113,6 +115,8 @@ attribute_keys! {
     /// `hedge_delay = <seconds, Duration, or Option of either>`: start the next attempt beside
     /// one that has not answered by then (async fns whose body may run twice at once).
     "hedge_delay" => hedge_delay: Expr = parse_expr,
+    /// `max_hedges = <u32 expression>`: the most attempts the hedge delay starts per call.
+    "max_hedges" => max_hedges: Expr = parse_expr,
     /// `exception = A` or `exception = (A, B)`: error classes.
     "exception" => exception: Vec<Type> = parse_exception,
     /// `wait_gen = path` (called per call) or `wait_gen = <call or builder expression>`.

@@ -603,6 +603,9 @@ fn policy_chain(
             }
         }
     }
+    if let Some(Keyed { key, value }) = &args.max_hedges {
+        call("max_hedges", key.span(), value.to_token_stream());
+    }
     // Last, because when present it replaces every other value.
     if let Some(Keyed { key, value }) = &args.settings {
         let settings = if is_none(value) {
@@ -866,6 +869,7 @@ fn replace_self_in_args(mut args: RetryArgs) -> RetryArgs {
         &mut args.budget,
         &mut args.attempt_timeout,
         &mut args.hedge_delay,
+        &mut args.max_hedges,
     ];
     for keyed in exprs.into_iter().flatten() {
         ReplaceSelf.visit_expr_mut(&mut keyed.value);

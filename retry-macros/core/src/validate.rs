@@ -41,6 +41,9 @@ fn check_literals(args: &RetryArgs, errors: &mut Errors) {
     if let Some(Keyed { value, .. }) = &args.max_tries {
         check_max_tries(value, errors);
     }
+    if let Some(Keyed { value, .. }) = &args.max_hedges {
+        check_max_hedges(value, errors);
+    }
     if let Some(Keyed { value, .. }) = &args.max_time {
         check_max_time(value, errors);
     }
@@ -159,6 +162,29 @@ fn check_max_tries(value: &Expr, errors: &mut Errors) {
     }
 }
 
+fn check_max_hedges(value: &Expr, errors: &mut Errors) {
+    let Some((negative, lit)) = literal(value) else {
+        return; // an expression: checked by its type (u32)
+    };
+    let parsed = match lit {
+        Lit::Int(int) if !negative => int.base10_parse::<u32>(),
+        _ => {
+            errors.push(syn::Error::new_spanned(
+                value,
+                "`max_hedges` expects a whole number of hedges (0 or more, or an expression of type u32): \
+                 the most attempts the hedge delay may start in one call",
+            ));
+            return;
+        }
+    };
+    if parsed.is_err() {
+        errors.push(syn::Error::new_spanned(
+            value,
+            format!("`max_hedges` must fit in a u32 (at most {})", u32::MAX),
+        ));
+    }
+}
+
 fn check_max_time(value: &Expr, errors: &mut Errors) {
     let Some((negative, lit)) = literal(value) else {
         return; // a Duration or number expression: checked at run time
@@ -219,6 +245,15 @@ fn check_positive_seconds(keyed: &Keyed<Expr>, errors: &mut Errors) {
 /// cancelled nor run beside itself); `hedge_delay` also needs a body that can run twice at
 /// once: no `&mut self`, no `&mut` argument, no `mut` argument shared instead of cloned.
 fn check_timing(args: &RetryArgs, function: &RetryFn, errors: &mut Errors) {
+    if let Some(max_hedges) = &args.max_hedges
+        && args.hedge_delay.is_none()
+    {
+        errors.push(syn::Error::new(
+            max_hedges.key.span(),
+            "`max_hedges` bounds hedging, which is off without `hedge_delay`: add `hedge_delay = <seconds>` \
+             (or `hedge_delay = None` to let the settings' delay apply), or remove `max_hedges`",
+        ));
+    }
     if matches!(function.kind, BodyKind::Blocking) {
         if let Some(timeout) = &args.attempt_timeout {
             errors.push(syn::Error::new(
@@ -480,6 +515,38 @@ mod tests {
         ))
         .unwrap();
         validate(&parse_retry_args(args).unwrap(), &function).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn max_hedges_needs_hedge_delay_and_a_whole_number() {
+        let check_async = |args: proc_macro2::TokenStream| {
+            let function = parse_retry_fn(quote!(
+                async fn f(id: u32) -> Result<(), E> {}
+            ))
+            .unwrap();
+            validate(&parse_retry_args(args).unwrap(), &function).map_err(|e| e.to_string())
+        };
+        assert!(check_async(quote!(hedge_delay = 0.1, max_hedges = 2)).is_ok());
+        assert!(check_async(quote!(hedge_delay = None, max_hedges = 0)).is_ok());
+        assert!(check_async(quote!(hedge_delay = 0.1, max_hedges = self.hedges)).is_ok());
+        assert!(
+            check_async(quote!(max_hedges = 2))
+                .unwrap_err()
+                .contains("off without `hedge_delay`")
+        );
+        for bad in [quote!(-1), quote!(1.5), quote!("2")] {
+            assert!(
+                check_async(quote!(hedge_delay = 0.1, max_hedges = #bad))
+                    .unwrap_err()
+                    .contains("whole number of hedges"),
+                "{bad}"
+            );
+        }
+        assert!(
+            check_async(quote!(hedge_delay = 0.1, max_hedges = 5_000_000_000))
+                .unwrap_err()
+                .contains("fit in a u32")
+        );
     }
 
     #[test]
