@@ -26,8 +26,8 @@
 //! - `no-hedge`: the client as it is by default (no hedging, no per-attempt timeout);
 //! - `hedge`: the same client with `client.hedge(operations::GET_PROJECT, delay)`, the delay
 //!   being the warm-up's `--percentile` (µs precision), fixed for the run; the default
-//!   settings otherwise (no `max_tries`: a hedge may start every `delay` while none answers,
-//!   each withdrawing from the client's retry budget);
+//!   settings otherwise (no `max_tries`; at most `DEFAULT_MAX_HEDGES` (2) hedges per call, each
+//!   withdrawing from the client's retry budget);
 //! - `tower-hedge`: tower's `Hedge` middleware around the same client's call (one `Hedge`
 //!   shared by every task, so one latency histogram, as one service in a server would have).
 //!   Tower picks its delay itself, as the `--percentile` of a rotating histogram of recent
