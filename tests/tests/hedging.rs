@@ -282,6 +282,33 @@ async fn each_hedge_withdraws_from_the_budget_and_an_empty_one_stops_them() {
     assert_eq!(BUDGETED.dropped(), 1);
 }
 
+static NO_WAITS: Script = Script::new(&[Answer::Ok(1_000), Answer::Busy(50)]);
+static NO_WAITS_REASONS: Mutex<Vec<Option<GiveUpReason>>> = Mutex::new(Vec::new());
+
+#[retry(
+    hedge_delay = 0.1,
+    exception = Retryable,
+    wait_gen = retry_runtime::wait::from_iter(core::iter::empty::<Duration>()),
+    on_giveup = |d: &Details<'_, CallError>| NO_WAITS_REASONS.lock().unwrap().push(d.reason)
+)]
+async fn no_waits() -> Result<u32, CallError> {
+    NO_WAITS.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_exhausted_wait_generator_ends_the_call_with_attempts_running() {
+    let start = Instant::now();
+    // The hedge fails at 150 ms and the generator has no wait left: the call gives up then,
+    // dropping attempt 1 (due at 1 s).
+    assert_eq!(no_waits().await, Err(CallError::Busy(2)));
+    assert_eq!(start.elapsed(), millis(150));
+    assert_eq!(NO_WAITS.dropped(), 1);
+    assert_eq!(
+        *NO_WAITS_REASONS.lock().unwrap(),
+        [Some(GiveUpReason::WaitExhausted)]
+    );
+}
+
 static BUDGET_SPENT: Script = Script::new(&[Answer::Ok(1_000), Answer::Busy(50)]);
 static BUDGET_REASONS: Mutex<Vec<(u32, u32, Option<GiveUpReason>)>> = Mutex::new(Vec::new());
 
