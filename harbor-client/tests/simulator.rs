@@ -174,6 +174,57 @@ async fn verify_credentials_names_the_rejected_user() {
     );
 }
 
+/// A robot has no user record: Harbor answers `GET /users/current` with 412, and the client
+/// then asks for the robot's permissions instead of calling the credentials rejected.
+#[tokio::test]
+async fn verify_credentials_of_a_robot_reads_its_permissions() {
+    let (sim, admin) = simulator().await;
+    let robot = models::RobotCreate {
+        name: Some("verifier".into()),
+        level: Some("system".into()),
+        duration: Some(-1),
+        permissions: Some(vec![models::RobotPermission {
+            kind: Some("project".into()),
+            namespace: Some("library".into()),
+            access: Some(vec![models::Access {
+                resource: Some("repository".into()),
+                action: Some("pull".into()),
+                ..Default::default()
+            }]),
+        }]),
+        ..Default::default()
+    };
+    let created = admin.create_robot(&robot).await.unwrap();
+    let name = created.name.clone().unwrap();
+    let robot_client = HarborClient::builder(sim.base_url())
+        .basic_auth(&name, created.secret.as_deref().unwrap())
+        .build()
+        .unwrap();
+    let Identity::Other {
+        username,
+        permissions,
+    } = robot_client.verify_credentials().await.unwrap()
+    else {
+        panic!("a robot is not a user");
+    };
+    assert_eq!(username.as_deref(), Some(name.as_str()));
+    // No scope asked: Harbor answers an empty list, not an error.
+    assert!(permissions.is_empty(), "{permissions:?}");
+    assert_eq!(
+        sim.handle().counts("getCurrentUserInfo").unwrap().received,
+        1,
+        "412 is not retried"
+    );
+
+    let wrong = HarborClient::builder(sim.base_url())
+        .basic_auth(&name, "not-the-secret")
+        .retry(None)
+        .build()
+        .unwrap();
+    let e = wrong.verify_credentials().await.unwrap_err();
+    assert!(CredentialsRejected::is_instance(&e), "{e:?}");
+}
+
 /// `set_credentials` reaches every clone, from the next request on.
 #[tokio::test]
 async fn set_credentials_applies_to_every_clone() {

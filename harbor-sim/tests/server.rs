@@ -63,6 +63,25 @@ async fn credentials_are_required_and_checked() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK, "robots log in as robot$name");
+    // A robot has no user record: Harbor's GetCurrentUserInfo answers 412, not 401.
+    let r = client
+        .get(format!("{}/users/current", sim.api_url()))
+        .basic_auth("robot$ci", Some(harbor_sim::SEED_ROBOT_SECRET))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PRECONDITION_FAILED);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["message"],
+        "get current user not available for security context: robot"
+    );
+    let r = client
+        .get(format!("{}/users/current", sim.api_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "anonymous");
 }
 
 #[tokio::test(start_paused = true)]

@@ -43,9 +43,17 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::created(ctx.location(id)))
 }
 
+/// Harbor answers only a local user here: a robot is authenticated but has no user record,
+/// so it gets 412 (`GetCurrentUserInfo` in user.go), not 401.
 fn current(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let Identity::User { id, .. } = ctx.identity else {
-        return Err(ApiError::unauthorized());
+    let id = match ctx.identity {
+        Identity::User { id, .. } => id,
+        Identity::Robot { .. } => {
+            return Err(ApiError::precondition(
+                "get current user not available for security context: robot",
+            ));
+        }
+        Identity::Anonymous => return Err(ApiError::unauthorized()),
     };
     let s = read(state);
     Ok(Reply::ok(&s.users.get(&id)))
