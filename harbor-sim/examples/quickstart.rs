@@ -4,8 +4,8 @@
 //! cargo run -p harbor-sim --example quickstart
 //! ```
 //! Starts the simulator in-process (demo data, admin / Harbor12345), arms one fault per
-//! failure mode, runs a realistic sequence with `harbor-client`, prints every backoff from an
-//! `on_backoff` hook, and ends with what the server saw. Takes a few seconds: the waits are
+//! failure mode, runs a realistic sequence with `harbor-client` (one read hedged), prints every
+//! backoff from an `on_backoff` hook, and ends with what the server saw. Takes a few seconds: the waits are
 //! real here (tests run the same faults on tokio's paused clock).
 
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use harbor_client::methods::{GetArtifactParams, GetProjectsParams};
-use harbor_client::{HarborClient, default_retry_settings, models};
+use harbor_client::{HarborClient, default_retry_settings, models, operations};
 use harbor_sim::{Fault, FaultRule, Simulator};
 use retry_runtime::Outcome;
 
@@ -133,6 +133,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "  {} artifacts; latest is {}",
         artifacts.items.len(),
         latest.digest.as_deref().unwrap_or_default()
+    );
+
+    println!(
+        "reading library/nginx:latest again, hedged after 100 ms (its first answer is held 3 s)"
+    );
+    faults.inject(
+        FaultRule::new(Fault::delay(Duration::from_secs(3)))
+            .operation("getArtifact")
+            .times(1),
+    )?;
+    client.hedge(operations::GET_ARTIFACT, Duration::from_millis(100))?;
+    let asked = Instant::now();
+    let again = client
+        .get_artifact("library", "nginx", "latest", &GetArtifactParams::default())
+        .await?;
+    println!(
+        "  {} in {:.0?}: the second attempt answered, the slow first one was dropped",
+        again.digest.as_deref().unwrap_or_default(),
+        asked.elapsed()
     );
 
     println!("tags of library/nginx:latest (502 once first)");
