@@ -176,6 +176,28 @@ pub fn clone_arg<T: RetryArg>(value: &T) -> T {
     value.clone_for_attempt()
 }
 
+/// A by-value argument cloned for one attempt that runs as its own `async` block, before the
+/// block is made: the block moves it in with [`OwnedArg::take`] and owns it, so the block
+/// holds no reference to the fn's argument, which then needs no `Sync` for the future to be
+/// `Send`. (Used by value in the block, a `Copy` value would be captured by reference; a call
+/// taking this wrapper by value is a move whatever `T` is.)
+pub struct OwnedArg<T>(T);
+
+impl<T> OwnedArg<T> {
+    /// The clone, handed to the attempt.
+    #[inline(always)]
+    pub fn take(self) -> T {
+        self.0
+    }
+}
+
+/// Wraps a by-value argument's clone ([`clone_arg`]) to be moved into an attempt's `async`
+/// block.
+#[inline(always)]
+pub fn owned_arg<T>(clone: T) -> OwnedArg<T> {
+    OwnedArg(clone)
+}
+
 /// The return type's "nothing" value, if it has one (autoref specialisation, see
 /// `nothing_value!`): lets run-time settings' `raise_on_giveup = false` apply to a fn whose
 /// attribute does not name `raise_on_giveup`.

@@ -7,7 +7,7 @@
 //! point at the user's code.
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Block, Expr, Ident, Lit, Pat, Stmt, Type};
@@ -141,11 +141,11 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
     // A timed (not hedged) attempt runs as an `async` block raced against its timeout, awaited
     // at once: one attempt at a time, so `&mut self` stays usable.
     let sequential_attempt = |block: &Block| {
-        let future = attempt_future(block, &shadows, &attempt_output, &krate);
+        let future = attempt_future(block, &cloned, &attempt_output, &krate);
         if timed {
             quote!(#engine.timed(#future).await)
         } else {
-            async_attempt(block, &shadows, &attempt_output, &krate)
+            async_attempt(block, &shadows, &cloned, &attempt_output, &krate)
         }
     };
     let slot = Ident::new("__retry_engine_slot", Span::mixed_site());
@@ -228,7 +228,7 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
         BodyKind::Async => {
             strip_mut(&mut sig, &cloned_names);
             let body = if hedged {
-                hedged_loop(attempt_future(&block, &shadows, &attempt_output, &krate))
+                hedged_loop(attempt_future(&block, &cloned, &attempt_output, &krate))
             } else {
                 retry_loop(sequential_attempt(&block), Waits::Async)
             };
@@ -261,7 +261,7 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
                     },
                 };
                 let body = if hedged {
-                    hedged_loop(attempt_future(&inner, &shadows, &attempt_output, &krate))
+                    hedged_loop(attempt_future(&inner, &cloned, &attempt_output, &krate))
                 } else {
                     retry_loop(sequential_attempt(&inner), Waits::Async)
                 };
@@ -287,6 +287,7 @@ enum Waits {
 fn async_attempt(
     block: &Block,
     shadows: &[TokenStream],
+    cloned: &[item::ArgBinding],
     output: &Type,
     krate: &TokenStream,
 ) -> TokenStream {
@@ -299,25 +300,58 @@ fn async_attempt(
             })
         },
         None => {
-            let future = attempt_future(block, shadows, output, krate);
+            let future = attempt_future(block, cloned, output, krate);
             quote!(#future.await)
         }
     }
 }
 
 /// One attempt of an async body as a future of its own: an `async` block (not `move`: it
-/// borrows `self` and the arguments, and clones the by-value ones inside).
+/// borrows `self` and the shared arguments). Each by-value argument is cloned before the block
+/// is made and moved into it, so the block owns its copy and borrows nothing the clone came
+/// from: a `Send` but not `Sync` argument keeps the future `Send`.
 fn attempt_future(
     block: &Block,
-    shadows: &[TokenStream],
+    cloned: &[item::ArgBinding],
     output: &Type,
     krate: &TokenStream,
 ) -> TokenStream {
-    quote! {
-        #krate::__private::attempt_async::<#output, _>(async {
-            #(#shadows)*
-            #block
+    let owned: Vec<Ident> = cloned
+        .iter()
+        .map(|binding| {
+            format_ident!(
+                "__retry_owned_{}",
+                unraw(&binding.ident),
+                span = Span::mixed_site()
+            )
         })
+        .collect();
+    let clones = cloned.iter().zip(&owned).map(|(binding, owned)| {
+        let ident = &binding.ident;
+        quote_spanned! {ident.span()=>
+            let #owned = #krate::__private::owned_arg((|| #krate::__private::clone_arg(&#ident))());
+        }
+    });
+    let takes = cloned.iter().zip(&owned).map(|(binding, owned)| {
+        let ident = &binding.ident;
+        let mutability = binding.mutable.then(|| quote!(mut));
+        quote_spanned! {ident.span()=>
+            let #mutability #ident = #owned.take();
+        }
+    });
+    if cloned.is_empty() {
+        return quote! {
+            #krate::__private::attempt_async::<#output, _>(async { #block })
+        };
+    }
+    quote! {
+        {
+            #(#clones)*
+            #krate::__private::attempt_async::<#output, _>(async {
+                #(#takes)*
+                #block
+            })
+        }
     }
 }
 

@@ -1,8 +1,10 @@
 //! The promise of issue 13, kept by the timed and hedged forms (issue 14): the future is `Send`
 //! whenever the body's is, even when the attempt's error or value is not (`Rc`). A hedged call
 //! polls its attempts in its own future (no task spawned), so it needs no `Send` bound of its
-//! own either.
+//! own either. A by-value argument that is `Send` but not `Sync` (a `Cell`) is cloned into
+//! each attempt, which owns its copy: it does not need `Sync` either.
 
+use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -30,6 +32,20 @@ pub async fn timed() -> Result<Rc<u32>, NotSend> {
 pub async fn hedged(name: String, page: u32) -> Result<Rc<str>, NotSend> {
     tokio::task::yield_now().await;
     Ok(Rc::from(format!("{name}{page}")))
+}
+
+#[retry(max_tries = 3, hedge_delay = 0.1)]
+pub async fn hedged_cell(counter: Cell<u32>, page: u32) -> Result<u32, NotSend> {
+    tokio::task::yield_now().await;
+    counter.set(counter.get() + page);
+    Ok(counter.get())
+}
+
+#[retry(max_tries = 3, attempt_timeout = 2)]
+pub async fn timed_cell(mut counter: Cell<u32>) -> Result<u32, NotSend> {
+    tokio::task::yield_now().await;
+    counter = Cell::new(counter.get() + 1);
+    Ok(counter.get())
 }
 
 #[retry(max_tries = 3, hedge_delay = Duration::from_millis(100), attempt_timeout = 1)]
@@ -95,6 +111,8 @@ impl Fetch for Remote {
 fn main() {
     assert_send(&timed());
     assert_send(&hedged("a".to_owned(), 1));
+    assert_send(&hedged_cell(Cell::new(0), 1));
+    assert_send(&timed_cell(Cell::new(0)));
     assert_send(&hedged_and_timed());
     assert_send(&hedged_nothing_on_giveup());
     let mut client = Client { calls: 0, timeout: None, settings: None };
