@@ -298,8 +298,9 @@ fn list(
     Ok(ctx.page_of(rows.iter().map(|r| r.answer()).collect(), page))
 }
 
-/// Sorts by the known keys of `sort`, newest first without one; ties keep the order the
-/// rows were written in (later first, like the time).
+/// Sorts by the known keys of `sort`, newest first without one. Rows of one millisecond tie
+/// here where Harbor's database keeps microseconds: they go by the order they were written
+/// in, in the direction of the last key.
 fn sort(rows: &mut [&dyn Row], keys: Vec<(String, bool)>) {
     let mut keys: Vec<(String, bool)> = keys
         .into_iter()
@@ -308,6 +309,7 @@ fn sort(rows: &mut [&dyn Row], keys: Vec<(String, bool)>) {
     if keys.is_empty() {
         keys.push(("op_time".into(), true));
     }
+    let latest_first = keys.last().is_some_and(|(_, desc)| *desc);
     rows.sort_by(|a, b| {
         keys.iter()
             .map(|(key, desc)| {
@@ -318,7 +320,14 @@ fn sort(rows: &mut [&dyn Row], keys: Vec<(String, bool)>) {
                 if *desc { order.reverse() } else { order }
             })
             .find(|o| o.is_ne())
-            .unwrap_or_else(|| b.id().cmp(&a.id()))
+            .unwrap_or_else(|| {
+                let written = a.id().cmp(&b.id());
+                if latest_first {
+                    written.reverse()
+                } else {
+                    written
+                }
+            })
     });
 }
 
@@ -389,6 +398,7 @@ mod tests {
         assert_eq!(ids(vec![]), [2, 1, 3]);
         assert_eq!(ids(vec![("nope".into(), false)]), [2, 1, 3]);
         assert_eq!(ids(vec![("resource".into(), false)]), [2, 1, 3]);
-        assert_eq!(ids(vec![("op_time".into(), false)]), [3, 2, 1]);
+        assert_eq!(ids(vec![("operation".into(), true)]), [2, 3, 1]);
+        assert_eq!(ids(vec![("op_time".into(), false)]), [3, 1, 2]);
     }
 }
