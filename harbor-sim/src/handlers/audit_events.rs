@@ -118,11 +118,7 @@ impl Before {
                 .ok()
                 .and_then(|id| s.artifacts.get(&id))
                 .map_or(Self::Nothing, |a| {
-                    let repo = s
-                        .repositories
-                        .get(&a.repository_id)
-                        .map(|r| r.name.clone())
-                        .unwrap_or_default();
+                    let repo = s.repository_name(a.repository_id).to_owned();
                     Self::Artifact(a.project_id, repo, a.digest.clone())
                 }),
             "DeleteRobot" => ctx
@@ -221,11 +217,7 @@ impl Before {
                     .ok()
                     .and_then(|id| s.artifacts.get(&id))
                     .map(|a| {
-                        let repo = s
-                            .repositories
-                            .get(&a.repository_id)
-                            .map(|r| r.name.clone())
-                            .unwrap_or_default();
+                        let repo = s.repository_name(a.repository_id).to_owned();
                         let resource = format!("{repo}:{tag}");
                         let description = format!("create tag: {resource}");
                         event(a.project_id, "create", "tag", resource, description)

@@ -92,6 +92,11 @@ impl SimState {
             .ok_or_else(|| ApiError::not_found(format!("repository {full} not found")))
     }
 
+    /// The full name of a repository (`library/nginx`), empty when there is none.
+    pub fn repository_name(&self, id: i64) -> &str {
+        self.repositories.get(&id).map_or("", |r| r.name.as_str())
+    }
+
     /// A repository as answered: `artifact_count` computed.
     pub fn repository_view(&self, id: i64) -> Option<Repository> {
         Some(self.repository_view_of(self.repositories.get(&id)?))
@@ -146,11 +151,7 @@ impl SimState {
         let Some(a) = self.artifacts.get(&artifact_id) else {
             return;
         };
-        let repo = self
-            .repositories
-            .get(&a.repository_id)
-            .map(|r| r.name.clone())
-            .unwrap_or_default();
+        let repo = self.repository_name(a.repository_id).to_owned();
         let by_digest = format!("{repo}@{}", a.digest);
         let event = AuditEvent {
             project_id: a.project_id,
@@ -337,11 +338,7 @@ impl SimState {
             .remove(&artifact_id)
             .ok_or_else(|| ApiError::not_found("artifact not found"))?;
         self.refresh_quota_usage(a.project_id);
-        let repo = self
-            .repositories
-            .get(&a.repository_id)
-            .map(|r| r.name.clone())
-            .unwrap_or_default();
+        let repo = self.repository_name(a.repository_id).to_owned();
         self.notify(
             a.project_id,
             "DELETE_ARTIFACT",
@@ -361,11 +358,7 @@ impl SimState {
             .values()
             .filter(|a| a.tags.is_empty())
             .map(|a| {
-                let repo = self
-                    .repositories
-                    .get(&a.repository_id)
-                    .map(|r| r.name.as_str())
-                    .unwrap_or_default();
+                let repo = self.repository_name(a.repository_id);
                 (a.id, a.project_id, format!("{repo}@{}", a.digest))
             })
             .collect();
