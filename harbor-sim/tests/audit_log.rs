@@ -328,6 +328,48 @@ async fn users_members_and_settings_are_logged_with_their_result() {
     .await;
     assert!(rows.is_empty(), "user rows belong to no project");
 
+    // Harbor's log middleware sits before the access check and go-swagger's validation:
+    // what they refuse is written too, by whoever asked (nobody has no name).
+    let bold = json!({"username": "bold", "email": "bold@example.com", "realname": "B",
+                      "password": "Passw0rdBold"});
+    let r = req(&client, &sim, "bob", Method::POST, "/users")
+        .json(&bold)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = req(&client, &sim, "", Method::PUT, "/configurations")
+        .json(&json!({"read_only": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = req(&client, &sim, "admin", Method::PUT, "/configurations")
+        .json(&json!({"read_only": "yes"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, _, rows) = list(&client, &sim, "admin", "/auditlog-exts?page_size=3").await;
+    let refusals: Vec<(&str, &str, bool)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["username"].as_str().unwrap_or(""),
+                r["operation_description"].as_str().unwrap(),
+                r["operation_result"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        refusals,
+        [
+            ("admin", "update configuration", false),
+            ("", "update configuration", false),
+            ("bob", "create user with name: ", false),
+        ]
+    );
+
     // A disabled event type is not written; the configuration change itself is.
     let disable = json!({"disabled_audit_log_event_types": "create_project"});
     assert_eq!(

@@ -17,13 +17,15 @@
 //!
 //! Every operation named here runs through [`audited`], which reads what the event needs
 //! before the handler runs (the name of what a delete removes, as Harbor's resolvers
-//! `PreCheck`), runs the handler, and writes the rows.
+//! `PreCheck`), runs the handler, and writes the rows; a request refused before its handler
+//! (validation, access) writes its common event through [`refused`].
 
 use std::sync::RwLock;
 
 use axum::http::StatusCode;
 
 use super::{Handler, actor_name, read, write};
+use crate::auth::Identity;
 use crate::context::{Ctx, Reply};
 use crate::errors::ApiResult;
 use crate::state::{AuditEvent, SimState};
@@ -72,6 +74,22 @@ pub(super) fn audited(ctx: &Ctx, state: &RwLock<SimState>, inner: Handler) -> Ap
         }
     }
     result
+}
+
+/// Writes the audit rows of a request refused before its handler ran, by go-swagger's
+/// validation or the access check: Harbor's log middleware sits in front of both, so its
+/// common events record the refusal (controller events need a success, so none).
+pub(super) fn refused(ctx: &Ctx, state: &RwLock<SimState>, status: StatusCode) {
+    let events = {
+        let s = read(state);
+        Before::of(ctx, &s).events(ctx, &s, status, None)
+    };
+    if !events.is_empty() {
+        let mut s = write(state);
+        for event in events {
+            s.record_audit(event);
+        }
+    }
 }
 
 /// What an event needs from the state as it was before the operation ran.
@@ -151,7 +169,11 @@ impl Before {
         status: StatusCode,
         reply: Option<&Reply>,
     ) -> Vec<AuditEvent> {
-        let operator = actor_name(&ctx.identity);
+        // Harbor's anonymous security context has no name.
+        let operator = match &ctx.identity {
+            Identity::Anonymous => String::new(),
+            identity => actor_name(identity),
+        };
         let ok = reply.is_some();
         let event =
             |project_id, operation, resource_type, resource: String, description| AuditEvent {

@@ -118,6 +118,14 @@ pub fn handler(op_id: &str) -> Handler {
     unaudited(op_id)
 }
 
+/// Writes the audit rows Harbor writes for a request of this operation refused with
+/// `status` before its handler ran (by validation or the access check).
+pub(crate) fn audit_refused(ctx: &Ctx, state: &RwLock<SimState>, status: axum::http::StatusCode) {
+    if audit_events::audits(ctx.op.id) {
+        audit_events::refused(ctx, state, status);
+    }
+}
+
 fn unaudited(op_id: &str) -> Handler {
     stateful(op_id).unwrap_or(generic::handle)
 }
