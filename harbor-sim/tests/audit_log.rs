@@ -424,3 +424,47 @@ async fn the_legacy_lists_hold_only_what_an_upgrade_kept() {
     let (_, _, rows) = list(&client, &sim, "carol", "/projects/demo/logs").await;
     assert_eq!(rows.len(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_purge_run_removes_the_old_rows_of_the_types_it_names() {
+    let (sim, client) = sim().await;
+    // The demo's five pushes, made a month old; then one fresh push.
+    sim.handle().with_state(|s| {
+        for row in s.audit_log_ext.values_mut() {
+            row.op_time = "2020-01-01T00:00:00.000Z".into();
+        }
+    });
+    sim.handle().push_image("library", "fresh", "1").unwrap();
+    let purge = json!({"schedule": {"type": "Manual"},
+                       "parameters": {"audit_retention_hour": 24,
+                                      "include_event_types": "create_artifact",
+                                      "dry_run": false}});
+    let r = req(
+        &client,
+        &sim,
+        "admin",
+        Method::POST,
+        "/system/purgeaudit/schedule",
+    )
+    .json(&purge)
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let run = r.headers()["Location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/api/v2.0")
+        .to_owned();
+    let (_, total, rows) = list(&client, &sim, "admin", "/auditlog-exts").await;
+    assert_eq!(total, Some(1));
+    assert_eq!(summary(&rows), ["create artifact library/fresh:1"]);
+    let log = req(&client, &sim, "admin", Method::GET, &format!("{run}/log"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(log.contains("Purged 5 rows of audit log exts"), "{log}");
+}

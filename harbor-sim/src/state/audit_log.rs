@@ -8,6 +8,8 @@
 //! `create_project`) is listed in `disabled_audit_log_event_types`
 //! (`src/lib/config/userconfig.go`, `AuditLogEventEnabled`).
 
+use std::time::{Duration, SystemTime};
+
 use serde_json::{Map, Value, json};
 
 use super::{SimState, now};
@@ -189,6 +191,104 @@ impl SimState {
     }
 }
 
+/// Harbor's cap on an audit-log purge's retention (`common.MaxAuditRetentionHour`).
+pub const MAX_AUDIT_RETENTION_HOUR: i64 = 240_000;
+
+/// What an audit-log purge run removed (or, on a dry run, would): rows of the legacy table
+/// and of `audit_log_ext`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Purged {
+    /// Rows of `audit_log`.
+    pub legacy: usize,
+    /// Rows of `audit_log_ext`.
+    pub ext: usize,
+}
+
+/// Whether a row written at `op_time` is older than `hours` before now (a time that does not
+/// parse is kept).
+fn older_than(op_time: &str, hours: i64) -> bool {
+    let Ok(written) = humantime::parse_rfc3339_weak(op_time) else {
+        return false;
+    };
+    let span = Duration::from_secs(hours.unsigned_abs().saturating_mul(3600));
+    let now = SystemTime::now();
+    let cutoff = if hours >= 0 {
+        now.checked_sub(span)
+    } else {
+        now.checked_add(span)
+    };
+    cutoff.is_some_and(|cutoff| written < cutoff)
+}
+
+impl SimState {
+    /// What Harbor's audit-log purge job does (`src/jobservice/job/impl/purge/purge.go`):
+    /// nothing for a retention of 0 or -1 hours; else, with the retention capped, it removes
+    /// the rows older than the retention whose type is among `include_event_types` (comma
+    /// separated): from `audit_log_ext` the event types Harbor knows (`other` standing for all
+    /// but the artifact ones, `src/pkg/auditext/dao/dao.go`), from the legacy table the
+    /// operations `create`, `delete` and `pull` (`src/pkg/audit/dao/dao.go`). A dry run only
+    /// counts.
+    pub fn purge_audit_logs(
+        &mut self,
+        retention_hours: i64,
+        include_event_types: &str,
+        dry_run: bool,
+    ) -> Purged {
+        if retention_hours == -1 || retention_hours == 0 {
+            return Purged::default();
+        }
+        let hours = retention_hours.min(MAX_AUDIT_RETENTION_HOUR);
+        let included: Vec<&str> = include_event_types
+            .split(',')
+            .filter(|e| !include_event_types.is_empty() && !e.is_empty())
+            .collect();
+        let mut ext_types: Vec<String> = Vec::new();
+        for e in &included {
+            let lower = e.to_lowercase();
+            if EVENT_TYPES.contains(&lower.as_str()) {
+                // Harbor compares the row's lower-cased type with the entry as given.
+                ext_types.push((*e).to_owned());
+            } else if lower == "other" {
+                ext_types.extend(EVENT_TYPES[3..].iter().map(|t| (*t).to_owned()));
+            }
+        }
+        let legacy_ops: Vec<String> = included
+            .iter()
+            .map(|e| e.to_lowercase())
+            .filter(|e| ["pull", "create", "delete"].contains(&e.as_str()))
+            .collect();
+        let ext_doomed: Vec<i64> = self
+            .audit_log_ext
+            .values()
+            .filter(|r| older_than(&r.op_time, hours))
+            .filter(|r| {
+                let kind = format!("{}_{}", r.operation, r.resource_type).to_lowercase();
+                ext_types.contains(&kind)
+            })
+            .map(|r| r.id)
+            .collect();
+        let legacy_doomed: Vec<i64> = self
+            .audit_log
+            .values()
+            .filter(|r| older_than(&r.op_time, hours))
+            .filter(|r| legacy_ops.contains(&r.operation.to_lowercase()))
+            .map(|r| r.id)
+            .collect();
+        if !dry_run {
+            for id in &ext_doomed {
+                self.audit_log_ext.remove(id);
+            }
+            for id in &legacy_doomed {
+                self.audit_log.remove(id);
+            }
+        }
+        Purged {
+            legacy: legacy_doomed.len(),
+            ext: ext_doomed.len(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +324,37 @@ mod tests {
             .insert("skip_audit_log_database".into(), json!(true));
         s.record_audit(event("create"));
         assert_eq!(s.audit_log_ext.len(), 1);
+    }
+
+    #[test]
+    fn a_purge_removes_old_rows_of_the_types_it_includes() {
+        let mut s = SimState::with_admin("admin", "pw");
+        s.record_audit(event("create"));
+        s.record_audit(event("delete"));
+        s.record_audit(AuditEvent {
+            operation: "create",
+            resource_type: "artifact",
+            ..event("create")
+        });
+        for row in s.audit_log_ext.values_mut() {
+            row.op_time = "2020-01-01T00:00:00.000Z".into();
+        }
+        s.record_audit(event("delete"));
+        // Fresh rows stay; `other` covers the project events, not the artifact ones.
+        let dry = s.purge_audit_logs(24, "other", true);
+        assert_eq!(dry, Purged { legacy: 0, ext: 2 });
+        assert_eq!(s.audit_log_ext.len(), 4, "a dry run removes nothing");
+        assert_eq!(s.purge_audit_logs(0, "other", false), Purged::default());
+        assert_eq!(
+            s.purge_audit_logs(24, "other,create_artifact", false).ext,
+            3
+        );
+        let left: Vec<&str> = s
+            .audit_log_ext
+            .values()
+            .map(|r| r.operation.as_str())
+            .collect();
+        assert_eq!(left, ["delete"]);
     }
 
     #[test]

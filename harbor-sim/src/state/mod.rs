@@ -27,7 +27,7 @@ use std::time::SystemTime;
 
 use serde_json::Value;
 
-pub use audit_log::{AuditEvent, AuditLog, AuditLogExt};
+pub use audit_log::{AuditEvent, AuditLog, AuditLogExt, Purged};
 pub use immutable::ImmutableRule;
 pub use jobs::{Execution, JobKind, JobSchedule, JobStatus, JobTask};
 pub use labels::Label;
