@@ -468,3 +468,40 @@ async fn a_purge_run_removes_the_old_rows_of_the_types_it_names() {
         .unwrap();
     assert!(log.contains("Purged 5 rows of audit log exts"), "{log}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_repository_delete_logs_each_artifact_newest_first_then_the_repository() {
+    let (sim, client) = sim().await;
+    let status = send(
+        &client,
+        &sim,
+        Method::DELETE,
+        "/projects/demo/repositories/team%252Fapp",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, rows) = list(
+        &client,
+        &sim,
+        "admin",
+        "/projects/demo/auditlog-exts?q=operation%3Ddelete",
+    )
+    .await;
+    let kinds: Vec<&str> = rows
+        .iter()
+        .map(|r| r["resource_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["repository", "artifact", "artifact"]);
+    // Listed newest first: the older artifact (v1.0.0's) was deleted last.
+    let state = sim.handle().state();
+    let pushed: Vec<String> = state
+        .audit_log_ext
+        .values()
+        .filter(|r| r.operation == "create" && r.resource.starts_with("demo/"))
+        .map(|r| r.operation_description.replace("push artifact: ", ""))
+        .collect();
+    assert_eq!(pushed.len(), 2);
+    assert_eq!(rows[1]["resource"], pushed[0].as_str());
+    assert_eq!(rows[2]["resource"], pushed[1].as_str());
+}

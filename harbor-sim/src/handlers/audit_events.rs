@@ -124,9 +124,12 @@ impl Before {
                 .ok()
                 .and_then(|id| s.repositories.get(&id))
                 .map_or(Self::Nothing, |r| {
+                    // In the order Harbor's repository controller deletes them: the
+                    // artifact list's default, newest first (`src/pkg/artifact/dao/model.go`).
                     let digests = s
                         .artifacts
                         .values()
+                        .rev()
                         .filter(|a| a.repository_id == r.id)
                         .map(|a| a.digest.clone())
                         .collect();
