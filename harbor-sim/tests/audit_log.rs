@@ -350,6 +350,18 @@ async fn users_members_and_settings_are_logged_with_their_result() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A member id that is no number matches none of Harbor's resolvers: nothing is written.
+    let r = req(
+        &client,
+        &sim,
+        "admin",
+        Method::DELETE,
+        "/projects/demo/members/x",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let (_, _, rows) = list(&client, &sim, "admin", "/auditlog-exts?page_size=3").await;
     let refusals: Vec<(&str, &str, bool)> = rows
         .iter()

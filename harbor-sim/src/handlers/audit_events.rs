@@ -188,6 +188,23 @@ impl Before {
                 successful: true,
                 username: operator.clone(),
             };
+        // Harbor's user and member resolvers match ids of digits only (`users/(\d+)`,
+        // `members/\d+`): a request naming anything else writes nothing.
+        let digits = |name: &str| {
+            let id = ctx.path(name);
+            !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())
+        };
+        let id_of_digits = match ctx.op.id {
+            "createUser" | "createProjectMember" => true,
+            "updateProjectMember" | "deleteProjectMember" => digits("mid"),
+            "updateUserProfile" | "updateUserPassword" | "setUserSysAdmin" | "deleteUser" => {
+                digits("user_id")
+            }
+            _ => true,
+        };
+        if !id_of_digits {
+            return Vec::new();
+        }
         match (ctx.op.id, self) {
             ("createProject", _) if ok => {
                 let created = location_id(reply)
