@@ -80,6 +80,19 @@ fn summary(rows: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// Each row's `field` (empty when left out), description and result.
+fn described<'a>(rows: &'a [Value], field: &str) -> Vec<(&'a str, &'a str, bool)> {
+    rows.iter()
+        .map(|r| {
+            (
+                r[field].as_str().unwrap_or(""),
+                r["operation_description"].as_str().unwrap(),
+                r["operation_result"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_project_life_is_logged_newest_first_and_paged() {
     let (sim, client) = sim().await;
@@ -292,18 +305,8 @@ async fn users_members_and_settings_are_logged_with_their_result() {
         "/auditlog-exts?q=resource_type%3D{user member}",
     )
     .await;
-    let described: Vec<(&str, &str, bool)> = rows
-        .iter()
-        .map(|r| {
-            (
-                r["resource"].as_str().unwrap_or(""),
-                r["operation_description"].as_str().unwrap(),
-                r["operation_result"].as_bool().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        described,
+        described(&rows, "resource"),
         [
             ("zed", "create user member zed in project demo", true),
             ("", "create user with name: ", false),
@@ -363,18 +366,8 @@ async fn users_members_and_settings_are_logged_with_their_result() {
     .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let (_, _, rows) = list(&client, &sim, "admin", "/auditlog-exts?page_size=3").await;
-    let refusals: Vec<(&str, &str, bool)> = rows
-        .iter()
-        .map(|r| {
-            (
-                r["username"].as_str().unwrap_or(""),
-                r["operation_description"].as_str().unwrap(),
-                r["operation_result"].as_bool().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        refusals,
+        described(&rows, "username"),
         [
             ("admin", "update configuration", false),
             ("", "update configuration", false),
