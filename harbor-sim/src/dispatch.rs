@@ -190,6 +190,7 @@ async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
     };
     // go-swagger binds and validates before Harbor's handler checks who is calling.
     if let Err(e) = validate(&ctx) {
+        handlers::audit_refused(&ctx, &shared.state, e.status);
         return (op.id, e.into_response());
     }
 
@@ -227,7 +228,9 @@ async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
         _ => {}
     }
 
-    if let Err(e) = crate::rbac::authorize(&ctx, &handlers::read(&shared.state)) {
+    let authorized = crate::rbac::authorize(&ctx, &handlers::read(&shared.state));
+    if let Err(e) = authorized {
+        handlers::audit_refused(&ctx, &shared.state, e.status);
         return (op.id, e.into_response());
     }
     let result = (handlers::handler(op.id))(&ctx, &shared.state);

@@ -130,8 +130,7 @@ fn apply(s: &mut SimState, change: &Change, step: usize) {
             role,
         } => {
             if let Some(pid) = project(s, *p) {
-                let group = json!({"id": group, "group_name": format!("g{group}")});
-                let _ = s.add_member(pid, None, Some(group), *role);
+                let _ = s.add_member(pid, None, Some((*group, format!("g{group}"))), *role);
             }
         }
         Change::SetRole { member, role } => {

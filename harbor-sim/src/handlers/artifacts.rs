@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::repositories::repository_of;
-use super::{Handler, read, write};
+use super::{Handler, actor_name, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
@@ -34,7 +34,8 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
     })
 }
 
-fn artifact_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
+/// The artifact a `{project_name}/{repository_name}/{reference}` request is about.
+pub(super) fn artifact_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
     let repo = repository_of(ctx, s)?;
     s.artifact_id(repo, ctx.path("reference"))
 }
@@ -93,14 +94,13 @@ fn copy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         )));
     }
     let tag = (!reference.starts_with("sha256:")).then_some(reference);
-    let new_digest = s.push(&dst_project, &dst_repo, tag, &digest)?;
+    let (copied, _) = s.store_push(&dst_project, &dst_repo, tag, &digest)?;
     // A copy keeps the digest: the content is the same.
-    let repo_id = s.repository_id(&dst_project, &dst_repo)?;
-    if let Ok(id) = s.artifact_id(repo_id, &new_digest)
-        && let Some(a) = s.artifacts.get_mut(&id)
-    {
+    if let Some(a) = s.artifacts.get_mut(&copied) {
         a.digest = digest.clone();
     }
+    // Harbor's copy ends in the artifact controller's `Ensure`, which fires a push event.
+    s.record_push(&actor_name(&ctx.identity), copied, tag);
     Ok(Reply::created(ctx.location(digest)))
 }
 

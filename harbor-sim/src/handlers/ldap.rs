@@ -112,13 +112,19 @@ fn group_dn(group: &str, base_dn: &str) -> String {
     format!("cn={group},ou=groups,{base_dn}")
 }
 
+/// The name of the configured LDAP server's group with this DN (`None` when it has none),
+/// or the error of a server that cannot be reached.
+pub(super) fn ldap_group_name(s: &SimState, dn: &str) -> ApiResult<Option<String>> {
+    let base_dn = open(s)?;
+    Ok(GROUPS
+        .iter()
+        .find(|g| group_dn(g, &base_dn).eq_ignore_ascii_case(dn))
+        .map(|g| (*g).to_owned()))
+}
+
 /// Whether the configured, reachable LDAP server has a group with this DN.
 pub(super) fn ldap_group_dn_exists(s: &SimState, dn: &str) -> bool {
-    open(s).is_ok_and(|base_dn| {
-        GROUPS
-            .iter()
-            .any(|g| group_dn(g, &base_dn).eq_ignore_ascii_case(dn))
-    })
+    ldap_group_name(s, dn).is_ok_and(|name| name.is_some())
 }
 
 fn search_groups(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {

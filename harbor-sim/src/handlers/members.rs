@@ -4,9 +4,13 @@ use std::sync::RwLock;
 
 use axum::http::StatusCode;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
+use super::ldap::ldap_group_name;
 use super::projects::project_of;
+use super::usergroups::{
+    HTTP_GROUP, LDAP_GROUP, OIDC_GROUP, ensure_group, group_by_id, group_where,
+};
 use super::{Handler, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
@@ -24,17 +28,26 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct UserEntity {
     user_id: Option<i64>,
     username: Option<String>,
+}
+
+/// Harbor's `UserGroup` as a member: by id, LDAP DN or name.
+#[derive(Deserialize, Default)]
+struct GroupEntity {
+    id: Option<i64>,
+    group_name: Option<String>,
+    group_type: Option<i64>,
+    ldap_group_dn: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct MemberReq {
     role_id: Option<i64>,
     member_user: Option<UserEntity>,
-    member_group: Option<Value>,
+    member_group: Option<GroupEntity>,
 }
 
 #[derive(Deserialize)]
@@ -53,16 +66,115 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     ctx.list_lazily(members, |m| json!(m))
 }
 
+/// Adds a member as Harbor's member controller does (`Create` in
+/// `src/controller/member/controller.go`), trying in its order: a user by id, a group by id,
+/// a user by name, a group by LDAP DN, a group by name.
 fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let req: MemberReq = ctx.json()?;
     let role = req
         .role_id
         .ok_or_else(|| ApiError::bad_request("role_id is required"))?;
+    let user = req.member_user.unwrap_or_default();
+    let group = req.member_group.unwrap_or_default();
+    let given = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+    let (user_id, user_name) = (user.user_id.filter(|id| *id > 0), given(&user.username));
+    let group_id = group.id.filter(|id| *id > 0);
+    let (group_name, group_dn) = (given(&group.group_name), given(&group.ldap_group_dn));
+    if user_id.is_none()
+        && user_name.is_none()
+        && group_id.is_none()
+        && group_name.is_none()
+        && group_dn.is_none()
+    {
+        return Err(ApiError::bad_request(
+            "at least one of member_user or member_group must be provided",
+        ));
+    }
     let mut s = write(state);
     let project = project_of(ctx, &s)?;
-    let user = req.member_user.map(|u| (u.user_id, u.username));
-    let id = s.add_member(project, user, req.member_group, role)?;
+    let id = if let Some(uid) = user_id {
+        s.add_member(project, Some((Some(uid), None)), None, role)?
+    } else if let Some(gid) = group_id {
+        let group = group_by_id(&s, gid)
+            .ok_or_else(|| ApiError::bad_request(format!("Group {gid} not found")))?;
+        s.add_member(project, None, Some(group), role)?
+    } else if user_name.is_some() {
+        s.add_member(project, Some((None, user_name)), None, role)?
+    } else if let Some(dn) = group_dn {
+        let group = ldap_member_group(&mut s, &dn, group_name.as_deref())?;
+        s.add_member(project, None, Some(group), role)?
+    } else {
+        let name = group_name.unwrap_or_default();
+        let group = named_member_group(&mut s, &name, group.group_type.unwrap_or(0))?;
+        s.add_member(project, None, Some(group), role)?
+    };
     Ok(Reply::created(ctx.location(id)))
+}
+
+/// A group member by LDAP DN: the LDAP group with that DN, else the group the LDAP server has
+/// under it, onboarded (named `name` when given); `SearchAndOnBoardGroup` with the current
+/// auth mode's authenticator.
+fn ldap_member_group(s: &mut SimState, dn: &str, name: Option<&str>) -> ApiResult<(i64, String)> {
+    if let Some(group) = group_where(s, |g| {
+        g["ldap_group_dn"].as_str() == Some(dn) && g["group_type"].as_i64() == Some(LDAP_GROUP)
+    }) {
+        return Ok(group);
+    }
+    onboard_group(s, dn, name)
+}
+
+/// A group member by name: the group of that name and of the type asked for (Harbor filters
+/// by both, a missing type being 0), else the name onboarded through the current auth mode.
+fn named_member_group(s: &mut SimState, name: &str, group_type: i64) -> ApiResult<(i64, String)> {
+    if let Some(group) = group_where(s, |g| {
+        g["group_name"].as_str() == Some(name) && g["group_type"].as_i64() == Some(group_type)
+    }) {
+        return Ok(group);
+    }
+    onboard_group(s, name, None)
+}
+
+/// Harbor's `SearchAndOnBoardGroup(key, altName)` by auth mode: LDAP finds the group by DN
+/// in the directory (`src/core/auth/ldap/ldap.go`), OIDC takes any name as a group of its
+/// own (`oidc/oidc.go`), the auth proxy only with `http_authproxy_skip_search`
+/// (`authproxy/auth.go`), and the database authenticator has no groups (`SearchGroup` of
+/// `DefaultAuthenticateHelper`: 404 `<key> not found`). Where Harbor lets a bad key become a
+/// 500 (an LDAP key that is no DN, a proxy group it cannot search), the simulator answers
+/// 400 and 404 with Harbor's message, as for other client mistakes.
+fn onboard_group(s: &mut SimState, key: &str, alt_name: Option<&str>) -> ApiResult<(i64, String)> {
+    let config = |s: &SimState, k: &str| s.configurations.get(k).cloned().unwrap_or_default();
+    match config(s, "auth_mode").as_str().unwrap_or("db_auth") {
+        "ldap_auth" => {
+            if !is_dn(key) {
+                return Err(ApiError::bad_request("the LDAP group DN is invalid"));
+            }
+            let found = ldap_group_name(s, key)?.ok_or_else(|| {
+                ApiError::not_found(format!("failed to searh ldap group with groupDN:{key}"))
+            })?;
+            if group_where(s, |g| g["ldap_group_dn"].as_str() == Some(key)).is_some() {
+                // `OnBoardGroup` refuses a second group of one DN (a plain error in Harbor).
+                return Err(ApiError::conflict(
+                    "a LDAP user group with same DN already exist",
+                ));
+            }
+            let name = alt_name.unwrap_or(&found).to_owned();
+            Ok(ensure_group(s, &name, LDAP_GROUP, key))
+        }
+        "oidc_auth" => Ok(ensure_group(s, key, OIDC_GROUP, "")),
+        "http_auth" if config(s, "http_authproxy_skip_search") == json!(true) => {
+            Ok(ensure_group(s, key, HTTP_GROUP, ""))
+        }
+        "http_auth" => Err(ApiError::not_found("group does not exist")),
+        _ => Err(ApiError::not_found(format!("{key} not found"))),
+    }
+}
+
+/// Whether `dn` parses as an LDAP DN: `attribute=value` pairs joined by commas.
+fn is_dn(dn: &str) -> bool {
+    dn.split(',').all(|rdn| {
+        rdn.split_once('=')
+            .is_some_and(|(attribute, value)| !attribute.trim().is_empty() && !value.is_empty())
+    })
 }
 
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {

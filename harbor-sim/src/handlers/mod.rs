@@ -2,6 +2,8 @@
 //! `generic`, which still validates and answers the documented shape.
 
 mod artifacts;
+mod audit_events;
+mod audit_logs;
 mod configurations;
 mod connectivity;
 mod generic;
@@ -107,9 +109,29 @@ pub(crate) fn projects_seen_by(
         .collect()
 }
 
-/// The handler for an operation id; every id of Harbor's spec gets one.
+/// The handler for an operation id; every id of Harbor's spec gets one. Operations that
+/// write Harbor's audit log run through [`audit_events`].
 pub fn handler(op_id: &str) -> Handler {
+    if audit_events::audits(op_id) {
+        return audited;
+    }
+    unaudited(op_id)
+}
+
+/// Writes the audit rows Harbor writes for a request of this operation refused with
+/// `status` before its handler ran (by validation or the access check).
+pub(crate) fn audit_refused(ctx: &Ctx, state: &RwLock<SimState>, status: axum::http::StatusCode) {
+    if audit_events::audits(ctx.op.id) {
+        audit_events::refused(ctx, state, status);
+    }
+}
+
+fn unaudited(op_id: &str) -> Handler {
     stateful(op_id).unwrap_or(generic::handle)
+}
+
+fn audited(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    audit_events::audited(ctx, state, unaudited(ctx.op.id))
 }
 
 /// Whether an operation has a stateful handler (not the generic one).
@@ -119,6 +141,7 @@ pub fn is_stateful(op_id: &str) -> bool {
 
 fn stateful(op_id: &str) -> Option<Handler> {
     projects::handler(op_id)
+        .or_else(|| audit_logs::handler(op_id))
         .or_else(|| members::handler(op_id))
         .or_else(|| metadata::handler(op_id))
         .or_else(|| repositories::handler(op_id))

@@ -18,6 +18,7 @@ use serde_json::{Map, Value, json};
 use super::{Handler, actor_name, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
+use crate::state::audit_log::MAX_AUDIT_RETENTION_HOUR;
 use crate::state::jobs::{JobSchedule, NewExecution, ZERO_TIME, valid_cron};
 use crate::state::{Execution, JobKind, JobStatus, SimState, now};
 
@@ -50,9 +51,6 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
 
 /// The schedule types of Harbor's `ScheduleObj`.
 const SCHEDULE_TYPES: &[&str] = &["Hourly", "Daily", "Weekly", "Custom", "Manual", "None"];
-
-/// Harbor's cap on `audit_retention_hour`.
-const MAX_AUDIT_RETENTION_HOUR: i64 = 240_000;
 
 /// A `{"schedule":{"type","cron"},"parameters":{}}` body.
 struct ScheduleReq {
@@ -139,11 +137,20 @@ fn start_run(s: &mut SimState, kind: JobKind, params: Map<String, Value>, operat
             }
             line
         }
-        _ => format!(
-            "purge audit logs older than {} hours, event types: {}",
-            params["audit_retention_hour"],
-            params["include_event_types"].as_str().unwrap_or_default()
-        ),
+        _ => {
+            let hours = params["audit_retention_hour"].as_i64().unwrap_or_default();
+            let types = params["include_event_types"].as_str().unwrap_or_default();
+            let dry_run = flag("dry_run");
+            let purged = s.purge_audit_logs(hours, types, dry_run);
+            // The lines Harbor's purge job logs (`src/jobservice/job/impl/purge/purge.go`).
+            let prefix = if dry_run { "[DRYRUN]" } else { "" };
+            format!(
+                "purge audit logs older than {hours} hours, event types: {types}\n\
+                 {prefix}Purged {} rows of audit logs\n\
+                 {prefix}Purged {} rows of audit log exts",
+                purged.legacy, purged.ext
+            )
+        }
     };
     s.start_execution(NewExecution {
         kind,

@@ -6,8 +6,9 @@
 //! and DN only; an LDAP group (type 1) is created only when the auth mode's LDAP server has
 //! its DN (under any other auth mode the lookup finds nothing: 400); a name is unique per
 //! type (409); an update changes the name only; a delete also drops the group's project
-//! memberships, and answers 200 for an unknown id. A missing name is go-swagger's bare 400.
-//! The search is a fuzzy match on the name over every group.
+//! memberships, and answers 200 for an unknown id; a rename renames the group's
+//! memberships too (Harbor reads a member group's name off the group). A missing name is
+//! go-swagger's bare 400. The search is a fuzzy match on the name over every group.
 
 use std::sync::RwLock;
 
@@ -22,9 +23,11 @@ use crate::errors::{ApiError, ApiResult};
 use crate::state::{SimState, now};
 
 /// Harbor's group type of LDAP groups (`common.LDAPGroupType`).
-const LDAP_GROUP: i64 = 1;
+pub(super) const LDAP_GROUP: i64 = 1;
 /// Harbor's group type of HTTP (auth proxy) groups (`common.HTTPGroupType`).
-const HTTP_GROUP: i64 = 2;
+pub(super) const HTTP_GROUP: i64 = 2;
+/// Harbor's group type of OIDC groups (`common.OIDCGroupType`).
+pub(super) const OIDC_GROUP: i64 = 3;
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
@@ -43,6 +46,55 @@ fn groups(s: &SimState) -> impl Iterator<Item = &Value> {
         .get(&api_path("/usergroups"))
         .into_iter()
         .flat_map(|groups| groups.values())
+}
+
+/// The id and name of the first group `wanted` picks.
+pub(super) fn group_where(s: &SimState, wanted: impl Fn(&Value) -> bool) -> Option<(i64, String)> {
+    groups(s).find(|g| wanted(g)).and_then(|g| {
+        let name = g["group_name"].as_str()?.to_owned();
+        Some((g["id"].as_i64()?, name))
+    })
+}
+
+/// The id and name of the group with this id.
+pub(super) fn group_by_id(s: &SimState, id: i64) -> Option<(i64, String)> {
+    group_where(s, |g| g["id"].as_i64() == Some(id))
+}
+
+/// The group of this name and type, made when there is none (Harbor's `Ensure` and
+/// `Onboard` of user groups); its id and name.
+pub(super) fn ensure_group(
+    s: &mut SimState,
+    name: &str,
+    group_type: i64,
+    dn: &str,
+) -> (i64, String) {
+    if let Some(found) = group_where(s, |g| {
+        g["group_name"].as_str() == Some(name) && g["group_type"].as_i64() == Some(group_type)
+    }) {
+        return found;
+    }
+    let id = insert_group(s, name, group_type, dn);
+    (id, name.to_owned())
+}
+
+/// Stores a new group; its id.
+fn insert_group(s: &mut SimState, name: &str, group_type: i64, dn: &str) -> i64 {
+    let id = s.ids.next("createUserGroup");
+    let now = now();
+    let group = json!({
+        "id": id,
+        "group_name": name,
+        "group_type": group_type,
+        "ldap_group_dn": dn,
+        "creation_time": now,
+        "update_time": now,
+    });
+    s.collections
+        .entry(api_path("/usergroups"))
+        .or_default()
+        .insert(id, group);
+    id
 }
 
 fn auth_mode(s: &SimState) -> &str {
@@ -128,20 +180,7 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
             req.group_name, req.group_type, req.ldap_group_dn
         )));
     }
-    let id = s.ids.next("createUserGroup");
-    let now = now();
-    let group = json!({
-        "id": id,
-        "group_name": req.group_name,
-        "group_type": req.group_type,
-        "ldap_group_dn": req.ldap_group_dn,
-        "creation_time": now,
-        "update_time": now,
-    });
-    s.collections
-        .entry(api_path("/usergroups"))
-        .or_default()
-        .insert(id, group);
+    let id = insert_group(&mut s, &req.group_name, req.group_type, &req.ldap_group_dn);
     Ok(Reply::created(ctx.location(id)))
 }
 
@@ -181,6 +220,8 @@ fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         .ok_or_else(|| not_found(id))?;
     group["group_name"] = json!(req.group_name);
     group["update_time"] = json!(now());
+    // A member group is answered with its group's current name.
+    s.members.rename_entity("g", id, &req.group_name);
     Ok(Reply::empty(StatusCode::OK))
 }
 

@@ -10,6 +10,7 @@ use crate::auth::Identity;
 use crate::context::Ctx;
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
+use crate::state::robots::create_body_is_valid;
 
 /// Whether the request may go on to its handler: `Ok`, or Harbor's 401/403 (or the 404 or
 /// 400 Harbor answers before its access check for that operation).
@@ -115,15 +116,17 @@ pub fn authorize(ctx: &Ctx, state: &SimState) -> ApiResult<()> {
         }
         Rule::CreateRobot => {
             let b = body(ctx).unwrap_or_default();
+            // Harbor validates the name, level and permissions (400) before checking access:
+            // the handler refuses an invalid body.
+            if !create_body_is_valid(&b) {
+                return Ok(());
+            }
             let permissions = b["permissions"].as_array().cloned().unwrap_or_default();
-            // Harbor validates the level and the permissions (400) before checking access.
-            match (b["level"].as_str(), permissions.is_empty()) {
-                (Some("system"), false) => sc.require_system("robot", "create")?,
-                (Some("project"), false) => {
-                    let namespace = permissions[0]["namespace"].as_str().unwrap_or("");
-                    sc.require_project(by_name_or_id(state, namespace), "robot", "create")?
-                }
-                _ => return Ok(()),
+            if b["level"] == "system" {
+                sc.require_system("robot", "create")?
+            } else {
+                let namespace = permissions[0]["namespace"].as_str().unwrap_or("");
+                sc.require_project(by_name_or_id(state, namespace), "robot", "create")?
             }
             match &ctx.identity {
                 Identity::Robot { id, name } => {

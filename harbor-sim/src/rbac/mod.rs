@@ -30,6 +30,7 @@
 
 mod check;
 pub mod policy;
+pub mod robot_permissions;
 pub mod roles;
 pub mod security_context;
 pub mod table;

@@ -88,6 +88,16 @@ impl Members {
         }
     }
 
+    /// Gives every membership of an entity (`u` user, `g` group) its new name, as Harbor
+    /// reads a member's name off the user or group it is.
+    pub fn rename_entity(&mut self, entity_type: &str, entity_id: i64, name: &str) {
+        for m in self.rows.values_mut() {
+            if m.entity_type == entity_type && m.entity_id == entity_id {
+                m.entity_name = name.to_owned();
+            }
+        }
+    }
+
     /// The members of `project`, in id order.
     pub fn of_project(&self, project: i64) -> impl Iterator<Item = &Member> + '_ {
         self.by_project

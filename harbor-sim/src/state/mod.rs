@@ -1,5 +1,6 @@
 //! The simulator's in-memory Harbor: every stateful resource and the rules that bind them.
 
+pub mod audit_log;
 pub mod configurations;
 pub mod immutable;
 pub mod jobs;
@@ -26,6 +27,7 @@ use std::time::SystemTime;
 
 use serde_json::Value;
 
+pub use audit_log::{AuditEvent, AuditLog, AuditLogExt, Purged};
 pub use immutable::ImmutableRule;
 pub use jobs::{Execution, JobKind, JobSchedule, JobStatus, JobTask};
 pub use labels::Label;
@@ -117,6 +119,11 @@ pub struct SimState {
     pub reachability: Reachability,
     /// Tag retention policies by id.
     pub retentions: BTreeMap<i64, Value>,
+    /// Audit log rows (`audit_log_ext`) by id, as Harbor writes them (see [`audit_log`]).
+    pub audit_log_ext: BTreeMap<i64, AuditLogExt>,
+    /// Rows of the legacy `audit_log` table by id: nothing writes them, as in Harbor; a
+    /// scenario may put some there to stand for logs kept from before an upgrade.
+    pub audit_log: BTreeMap<i64, AuditLog>,
 }
 
 impl SimState {

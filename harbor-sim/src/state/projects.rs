@@ -297,12 +297,14 @@ impl SimState {
         Ok(())
     }
 
-    /// Adds a member by user name or id; 409 when already a member.
+    /// Adds a member: a user by id or name, or a user group already resolved to its id and
+    /// name (as Harbor's member controller finds it; see the members handler). 409 when the
+    /// user or group is already a member (`ErrDuplicateProjectMember`).
     pub fn add_member(
         &mut self,
         project_id: i64,
         user: Option<(Option<i64>, Option<String>)>,
-        group: Option<Value>,
+        group: Option<(i64, String)>,
         role_id: i64,
     ) -> ApiResult<i64> {
         let role = role_name(role_id)?;
@@ -323,32 +325,23 @@ impl SimState {
                     .ok_or_else(|| ApiError::not_found("user not found"))?;
                 (user.user_id, user.username.clone(), "u")
             }
-            (None, Some(group)) => {
-                let name = group
-                    .get("group_name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("group")
-                    .to_owned();
-                (
-                    group.get("id").and_then(Value::as_i64).unwrap_or(0),
-                    name,
-                    "g",
-                )
-            }
+            // Harbor answers a group member with the group's own name (the member DAO joins
+            // `user_group.group_name as entity_name`).
+            (None, Some((id, name))) => (id, name, "g"),
             (None, None) => {
                 return Err(ApiError::bad_request(
-                    "member_user or member_group is required",
+                    "at least one of member_user or member_group must be provided",
                 ));
             }
         };
         if self
             .members
             .of_project(project_id)
-            .any(|m| m.entity_type == entity_type && m.entity_name == entity_name)
+            .any(|m| m.entity_type == entity_type && m.entity_id == entity_id)
         {
-            return Err(ApiError::conflict(format!(
-                "{entity_name} is already a member of the project"
-            )));
+            return Err(ApiError::conflict(
+                "The project member specified already exist",
+            ));
         }
         let id = self.ids.next("member");
         self.members.insert(Member {

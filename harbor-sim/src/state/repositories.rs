@@ -5,7 +5,7 @@ use std::hash::{BuildHasher, RandomState};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{SimState, now};
+use super::{AuditEvent, SimState, now};
 use crate::errors::{ApiError, ApiResult};
 
 /// A repository, serialized as Harbor's `Repository`.
@@ -92,6 +92,11 @@ impl SimState {
             .ok_or_else(|| ApiError::not_found(format!("repository {full} not found")))
     }
 
+    /// The full name of a repository (`library/nginx`), empty when there is none.
+    pub fn repository_name(&self, id: i64) -> &str {
+        self.repositories.get(&id).map_or("", |r| r.name.as_str())
+    }
+
     /// A repository as answered: `artifact_count` computed.
     pub fn repository_view(&self, id: i64) -> Option<Repository> {
         Some(self.repository_view_of(self.repositories.get(&id)?))
@@ -108,8 +113,7 @@ impl SimState {
         r
     }
 
-    /// What a push does: the repository if new, a new artifact (or the existing one with the
-    /// same content), and the tag moved onto it. Returns the artifact's digest.
+    /// What a `docker push` by the administrator (user 1) does: see [`SimState::push_as`].
     pub fn push(
         &mut self,
         project: &str,
@@ -117,6 +121,58 @@ impl SimState {
         tag: Option<&str>,
         content: &str,
     ) -> ApiResult<String> {
+        let admin = self
+            .users
+            .get(&1)
+            .map_or_else(|| "admin".to_owned(), |u| u.username.clone());
+        self.push_as(&admin, project, repo, tag, content)
+    }
+
+    /// What a push by `operator` does: the repository if new, a new artifact, and the tag
+    /// moved onto it, with the audit row Harbor's push event writes. Returns the artifact's
+    /// digest.
+    pub fn push_as(
+        &mut self,
+        operator: &str,
+        project: &str,
+        repo: &str,
+        tag: Option<&str>,
+        content: &str,
+    ) -> ApiResult<String> {
+        let (artifact_id, digest) = self.store_push(project, repo, tag, content)?;
+        self.record_push(operator, artifact_id, tag);
+        Ok(digest)
+    }
+
+    /// The audit row of a push (`PushArtifactEvent` in Harbor's `src/controller/event/topic.go`,
+    /// fired by the artifact controller's `Ensure` for every manifest pushed or copied): the
+    /// resource is `repository:tag`, or `repository@digest` when pushed by digest.
+    pub fn record_push(&mut self, operator: &str, artifact_id: i64, tag: Option<&str>) {
+        let Some(a) = self.artifacts.get(&artifact_id) else {
+            return;
+        };
+        let repo = self.repository_name(a.repository_id).to_owned();
+        let by_digest = format!("{repo}@{}", a.digest);
+        let event = AuditEvent {
+            project_id: a.project_id,
+            operation: "create",
+            resource_type: "artifact",
+            resource: tag.map_or_else(|| by_digest.clone(), |t| format!("{repo}:{t}")),
+            description: format!("push artifact: {by_digest}"),
+            successful: true,
+            username: operator.to_owned(),
+        };
+        self.record_audit(event);
+    }
+
+    /// A push without its audit row; returns the new artifact's id and digest.
+    pub(crate) fn store_push(
+        &mut self,
+        project: &str,
+        repo: &str,
+        tag: Option<&str>,
+        content: &str,
+    ) -> ApiResult<(i64, String)> {
         let project_id = self.project_id(project, true)?;
         if repo.is_empty() || repo.split('/').any(str::is_empty) {
             return Err(ApiError::bad_request(format!(
@@ -179,7 +235,7 @@ impl SimState {
             "PUSH_ARTIFACT",
             &format!("{full}:{}", tag.unwrap_or(&digest)),
         );
-        Ok(digest)
+        Ok((artifact_id, digest))
     }
 
     /// Finds an artifact of a repository by digest or tag.
@@ -282,11 +338,7 @@ impl SimState {
             .remove(&artifact_id)
             .ok_or_else(|| ApiError::not_found("artifact not found"))?;
         self.refresh_quota_usage(a.project_id);
-        let repo = self
-            .repositories
-            .get(&a.repository_id)
-            .map(|r| r.name.clone())
-            .unwrap_or_default();
+        let repo = self.repository_name(a.repository_id).to_owned();
         self.notify(
             a.project_id,
             "DELETE_ARTIFACT",
@@ -306,11 +358,7 @@ impl SimState {
             .values()
             .filter(|a| a.tags.is_empty())
             .map(|a| {
-                let repo = self
-                    .repositories
-                    .get(&a.repository_id)
-                    .map(|r| r.name.as_str())
-                    .unwrap_or_default();
+                let repo = self.repository_name(a.repository_id);
                 (a.id, a.project_id, format!("{repo}@{}", a.digest))
             })
             .collect();

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::{SimState, now};
 use crate::errors::{ApiError, ApiResult};
+use crate::rbac::robot_permissions::grantable;
 
 /// A robot account, serialized as Harbor's `Robot` (the secret is never answered).
 #[derive(Debug, Clone, Serialize)]
@@ -90,7 +91,9 @@ fn valid_secret(s: &str) -> bool {
 }
 
 /// The checks Harbor's robot handler runs on a create and an update (`validate` in
-/// `src/server/v2.0/handler/robot.go`): every refusal is a 400.
+/// `src/server/v2.0/handler/robot.go`): every refusal is a 400. Each access must be a pair
+/// the robot permission provider offers at the permission's kind
+/// ([`crate::rbac::robot_permissions`]).
 fn validate(duration: i64, level: &str, permissions: &[Value]) -> ApiResult<()> {
     if duration != -1 && !(duration > 0 && duration < i64::from(i32::MAX)) {
         return Err(ApiError::bad_request(format!(
@@ -114,12 +117,22 @@ fn validate(duration: i64, level: &str, permissions: &[Value]) -> ApiResult<()> 
     if level == "project" && permissions.len() > 1 {
         return Err(ApiError::bad_request("bad request permission"));
     }
+    // Every access must be one the robot permission provider offers for its kind.
     for perm in permissions {
         let kind = perm["kind"].as_str().unwrap_or_default();
         if kind != "system" && kind != "project" {
             return Err(ApiError::bad_request(format!(
                 "bad request permission level: {kind}"
             )));
+        }
+        for access in perm["access"].as_array().into_iter().flatten() {
+            let text = |key: &str| access[key].as_str().unwrap_or_default();
+            let (resource, action) = (text("resource"), text("action"));
+            if !grantable(kind, resource, action) {
+                return Err(ApiError::bad_request(format!(
+                    "bad request permission: {resource}:{action}"
+                )));
+            }
         }
     }
     Ok(())
@@ -140,6 +153,12 @@ pub struct RobotUpdate {
     pub duration: Option<i64>,
     /// Replaces the permissions.
     pub permissions: Option<Vec<Value>>,
+}
+
+/// Whether a `CreateRobot` body passes the checks Harbor's handler runs before it looks at
+/// who is asking (`validateName`, `validate`): access is decided only for bodies that do.
+pub fn create_body_is_valid(body: &Value) -> bool {
+    serde_json::from_value::<RobotCreate>(body.clone()).is_ok_and(|req| check_create(&req).is_ok())
 }
 
 /// Checks a create request as Harbor's robot handler does (`src/server/v2.0/handler/robot.go`,
