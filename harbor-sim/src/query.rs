@@ -1,6 +1,6 @@
 //! Harbor's list query language: `q` filters and `sort`, applied to JSON documents.
 //!
-//! `q=name=~demo,public=true`: `k=v` exact, `k=~v` fuzzy (substring), `k=[a~b]` range,
+//! `q=name=~demo,public=true`: `k=v` exact, `k=~v` fuzzy (substring, any case), `k=[a~b]` range,
 //! `k={a b}` any of, `k=(a b)` all of (for list fields). `sort=name,-creation_time`.
 
 use std::cmp::Ordering;
@@ -24,63 +24,72 @@ pub enum Filter {
     AllOf(String, Vec<String>),
 }
 
-/// Parses a `q` value; malformed input is Harbor's 400.
+/// Parses a `q` value as Harbor's `q.Build` does (`src/lib/q/builder.go`): every comma ends a
+/// condition, each needs a key and a value, and a value opening a fuzzy match, a range or a
+/// list must be well formed; anything else is Harbor's 400.
 pub fn parse_q(q: &str) -> ApiResult<Vec<Filter>> {
-    let mut filters = Vec::new();
-    for part in split_top_level(q) {
-        let part = part.trim();
-        if part.is_empty() {
-            continue;
-        }
-        let (key, value) = part
-            .split_once('=')
-            .ok_or_else(|| ApiError::bad_request(format!("invalid query: {part}")))?;
-        let key = key.trim().to_owned();
-        if key.is_empty() {
-            return Err(ApiError::bad_request(format!("invalid query: {part}")));
-        }
-        let filter = if let Some(v) = value.strip_prefix('~') {
-            Filter::Fuzzy(key, v.to_owned())
-        } else if let Some(inner) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
-            let (lo, hi) = inner
-                .split_once('~')
-                .ok_or_else(|| ApiError::bad_request(format!("invalid range query: {part}")))?;
-            let bound = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
-            Filter::Range(key, bound(lo), bound(hi))
-        } else if let Some(inner) = value.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
-            Filter::AnyOf(key, inner.split_whitespace().map(str::to_owned).collect())
-        } else if let Some(inner) = value.strip_prefix('(').and_then(|v| v.strip_suffix(')')) {
-            Filter::AllOf(key, inner.split_whitespace().map(str::to_owned).collect())
-        } else {
-            Filter::Exact(key, value.to_owned())
-        };
-        filters.push(filter);
+    if q.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(filters)
+    q.split(',').map(parse_condition).collect()
 }
 
-// Commas inside [], {} or () belong to the value.
-fn split_top_level(q: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0i32, 0);
-    for (i, c) in q.char_indices() {
-        match c {
-            '[' | '{' | '(' => depth += 1,
-            ']' | '}' | ')' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(&q[start..i]);
-                start = i + 1;
+fn parse_condition(part: &str) -> ApiResult<Filter> {
+    let (key, value) = part
+        .split_once('=')
+        .filter(|(key, value)| !key.is_empty() && !value.is_empty())
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                r#"the query string must contain "=" and the key/value cannot be empty"#,
+            )
+        })?;
+    let invalid = || ApiError::bad_request(format!("invalid query string value: {value}"));
+    let key = key.to_owned();
+    let list =
+        |inner: &str| -> Vec<String> { inner.split_whitespace().map(str::to_owned).collect() };
+    Ok(match value.as_bytes()[0] {
+        b'~' if value.len() > 1 => Filter::Fuzzy(key, value[1..].to_owned()),
+        b'~' => return Err(invalid()),
+        b'[' => {
+            let inner = value[1..].strip_suffix(']').ok_or_else(invalid)?;
+            if inner.matches('~').count() != 1 {
+                return Err(invalid());
             }
-            _ => {}
+            let (lo, hi) = inner.split_once('~').ok_or_else(invalid)?;
+            let bound = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+            let (lo, hi) = (bound(lo), bound(hi));
+            if lo.is_none() && hi.is_none() {
+                return Err(invalid());
+            }
+            Filter::Range(key, lo, hi)
+        }
+        b'{' => Filter::AnyOf(key, list(value[1..].strip_suffix('}').ok_or_else(invalid)?)),
+        b'(' => Filter::AllOf(key, list(value[1..].strip_suffix(')').ok_or_else(invalid)?)),
+        _ => Filter::Exact(key, value.to_owned()),
+    })
+}
+
+/// A `q` key in snake case (`resourceType` -> `resource_type`): the name Harbor's
+/// `setFilters` tries when the key as written is no field.
+pub fn snake_case(key: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in key.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
         }
     }
-    parts.push(&q[start..]);
-    parts
+    out
 }
 
 fn field<'a>(doc: &'a Value, key: &str) -> Option<&'a Value> {
-    // Harbor's `q` accepts a few aliases for nested fields; dotted paths reach into objects.
-    key.split('.').try_fold(doc, |v, k| v.get(k))
+    // Dotted paths reach into objects; a key that names no field is tried in snake case.
+    let lookup = |key: &str| key.split('.').try_fold(doc, |v, k| v.get(k));
+    lookup(key).or_else(|| lookup(&snake_case(key)))
 }
 
 fn text(v: &Value) -> String {
@@ -101,11 +110,26 @@ fn compare(a: &str, b: &str) -> Ordering {
 type Test<'a> = Box<dyn Fn(&Value) -> bool + 'a>;
 
 impl Filter {
+    /// The key the condition is on.
+    pub fn key(&self) -> &str {
+        match self {
+            Filter::Exact(k, _)
+            | Filter::Fuzzy(k, _)
+            | Filter::Range(k, ..)
+            | Filter::AnyOf(k, _)
+            | Filter::AllOf(k, _) => k,
+        }
+    }
+
     /// Whether a document satisfies this condition (a missing field never does).
     pub fn matches(&self, doc: &Value) -> bool {
         let (key, test): (&str, Test<'_>) = match self {
             Filter::Exact(k, v) => (k, Box::new(move |f| text(f) == *v)),
-            Filter::Fuzzy(k, v) => (k, Box::new(move |f| text(f).contains(v.as_str()))),
+            // Harbor's fuzzy match is `__icontains`: case-insensitive.
+            Filter::Fuzzy(k, v) => {
+                let v = v.to_lowercase();
+                (k, Box::new(move |f| text(f).to_lowercase().contains(&v)))
+            }
             Filter::Range(k, lo, hi) => (
                 k,
                 Box::new(move |f| {
@@ -149,9 +173,15 @@ pub fn parse_sort(sort: &str) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// Filters and sorts documents in place.
+/// Filters and sorts documents in place. A condition on a key that no document has is
+/// skipped, as Harbor's `setFilters` skips a key that is no filterable field of the model
+/// (`src/lib/orm/query.go`): a typo in `q` lists everything, it does not empty the list.
 pub fn apply(docs: &mut Vec<Value>, filters: &[Filter], sort: &[(String, bool)]) {
-    docs.retain(|d| filters.iter().all(|f| f.matches(d)));
+    let known: Vec<&Filter> = filters
+        .iter()
+        .filter(|f| docs.iter().any(|d| field(d, f.key()).is_some()))
+        .collect();
+    docs.retain(|d| known.iter().all(|f| f.matches(d)));
     if !sort.is_empty() {
         docs.sort_by(|a, b| {
             for (key, desc) in sort {
@@ -186,6 +216,51 @@ mod tests {
             Filter::Range("id".into(), Some("2".into()), Some("5".into()))
         );
         assert!(parse_q("novalue").is_err());
+    }
+
+    #[test]
+    fn malformed_conditions_are_harbors_400s() {
+        let message = |q: &str| parse_q(q).unwrap_err().to_string();
+        for q in ["novalue", "a=", "=b", "a=b,", "a=b,,c=d"] {
+            assert!(message(q).contains("key/value cannot be empty"), "{q}");
+        }
+        for (q, value) in [
+            ("name=~", "~"),
+            ("id=[2", "[2"),
+            ("id=[~]", "[~]"),
+            ("id=[1~2~3]", "[1~2~3]"),
+            ("kind={a b", "{a b"),
+            ("tags=(x", "(x"),
+            // Harbor splits on every comma, even inside a list.
+            ("kind={a,b}", "{a"),
+        ] {
+            assert!(
+                message(q).contains(&format!("invalid query string value: {value}")),
+                "{q}: {}",
+                message(q)
+            );
+        }
+        assert!(parse_q("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn fuzzy_ignores_case_and_unknown_keys_are_skipped() {
+        let mut docs = vec![json!({"name":"Library"}), json!({"name":"demo"})];
+        apply(&mut docs, &parse_q("name=~LIB").unwrap(), &[]);
+        assert_eq!(docs, vec![json!({"name":"Library"})]);
+        let mut docs = vec![json!({"name":"a"}), json!({"name":"b"})];
+        apply(&mut docs, &parse_q("nmae=a").unwrap(), &[]);
+        assert_eq!(docs.len(), 2, "a key no document has is skipped");
+        let mut docs = vec![
+            json!({"resource_type":"project"}),
+            json!({"resource_type":"robot"}),
+        ];
+        apply(&mut docs, &parse_q("resourceType=robot").unwrap(), &[]);
+        assert_eq!(
+            docs,
+            vec![json!({"resource_type":"robot"})],
+            "snake case fallback"
+        );
     }
 
     #[test]

@@ -227,6 +227,58 @@ async fn repository_names_are_encoded_twice() {
     assert_eq!(artifacts[0]["repository_name"], "demo/team/app");
 }
 
+fn projects_q(q: &str) -> String {
+    let q = percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC);
+    format!("/projects?q={q}")
+}
+
+/// `q` as Harbor's `q.Build` and `setFilters` read it: fuzzy matches ignore case, a key that
+/// is no field is skipped, and malformed conditions are 400s with Harbor's messages.
+#[tokio::test(start_paused = true)]
+async fn q_reads_as_harbors_query_builder() {
+    let (sim, client) = sim().await;
+    let names = |q: &'static str| {
+        let request = req(&client, &sim, Method::GET, &projects_q(q));
+        async move {
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{q}");
+            let projects: Vec<Value> = r.json().await.unwrap();
+            let mut names: Vec<String> = projects
+                .iter()
+                .filter_map(|p| p["name"].as_str().map(str::to_owned))
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    assert_eq!(names("name=~LIB").await, ["library"]);
+    assert_eq!(
+        names("naem=library").await,
+        ["demo", "library"],
+        "no such field"
+    );
+    for (q, message) in [
+        (
+            "name=",
+            r#"the query string must contain "=" and the key/value cannot be empty"#,
+        ),
+        ("name=~", "invalid query string value: ~"),
+        ("project_id=[1", "invalid query string value: [1"),
+        (
+            "name={library,demo}",
+            "invalid query string value: {library",
+        ),
+    ] {
+        let r = req(&client, &sim, Method::GET, &projects_q(q))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{q}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["errors"][0]["message"], message, "{q}");
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn pages_carry_total_and_links_in_harbors_format() {
     let (sim, client) = sim().await;

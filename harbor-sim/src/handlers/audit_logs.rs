@@ -189,34 +189,13 @@ fn common_cell(key: &str, id: i64, project_id: i64, texts: [&String; 5]) -> Opti
 /// The column a `q` key names: as written, else in snake case (`resourceType`), as
 /// Harbor's `setFilters` falls back.
 fn filter_cell(row: &dyn Row, key: &str) -> Option<Cell> {
-    row.cell(key).or_else(|| row.cell(&snake_case(key)))
-}
-
-fn snake_case(key: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in key.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    row.cell(key)
+        .or_else(|| row.cell(&crate::query::snake_case(key)))
 }
 
 /// Whether `row` passes `filter`; a filter on no column passes everything (Harbor skips it).
 fn passes(row: &dyn Row, filter: &Filter) -> bool {
-    let key = match filter {
-        Filter::Exact(k, _)
-        | Filter::Fuzzy(k, _)
-        | Filter::Range(k, ..)
-        | Filter::AnyOf(k, _)
-        | Filter::AllOf(k, _) => k,
-    };
-    let Some(cell) = filter_cell(row, key) else {
+    let Some(cell) = filter_cell(row, filter.key()) else {
         return true;
     };
     match filter {
