@@ -301,6 +301,7 @@ impl HarborClientBuilder {
         Ok(HarborClient {
             inner: Arc::new(Inner {
                 base,
+                https_upgrade: Default::default(),
                 http,
                 auth: RwLock::new(Auth {
                     credentials,

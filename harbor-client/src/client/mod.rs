@@ -8,6 +8,7 @@
 //! | `call.rs` | one logical call: request id, tracing span, the attempt's settings |
 //! | `request.rs` | one attempt's request as the generated code fills it in |
 //! | `transport.rs` | sending an attempt: headers, URL, redirects, the per-attempt log line |
+//! | `https_upgrade.rs` | the remembered http -> https upgrade of the base URL |
 //! | `credentials.rs` | who the client is: `set_credentials`, `verify_credentials` |
 //! | `custom_request.rs` | the escape hatch: any request, sent like a generated one |
 //! | `decode.rs` | turning an answer into the operation's return type |
@@ -18,6 +19,7 @@ mod call;
 mod credentials;
 mod custom_request;
 mod decode;
+mod https_upgrade;
 mod request;
 mod retry_controls;
 mod transport;
@@ -29,6 +31,7 @@ pub use builder::HarborClientBuilder;
 pub(crate) use call::Call;
 pub use credentials::Identity;
 pub use custom_request::{CustomRequest, Method};
+use https_upgrade::HttpsUpgrade;
 pub(crate) use request::{Answer, Request};
 
 use crate::error::Error;
@@ -73,7 +76,10 @@ pub struct HarborClient {
 }
 
 struct Inner {
+    /// The base URL as configured.
     base: Url,
+    /// Its https upgrade, once a redirect showed one; requests go there instead.
+    https_upgrade: HttpsUpgrade,
     http: reqwest::Client,
     /// Replaced by [`HarborClient::set_credentials`]; read once per attempt.
     auth: RwLock<Auth>,
@@ -97,6 +103,7 @@ impl fmt::Debug for HarborClient {
         let i = &self.inner;
         f.debug_struct("HarborClient")
             .field("base_url", &i.base.as_str())
+            .field("https_upgrade", &i.https_upgrade.get().map(Url::as_str))
             .field("credentials", &self.credentials())
             .field("connect_timeout", &i.connect_timeout)
             .field("timeout", &i.timeout)
@@ -111,7 +118,9 @@ impl fmt::Debug for HarborClient {
 }
 
 impl HarborClient {
-    /// The API base URL (`https://harbor.example/api/v2.0`).
+    /// The API base URL as configured (`https://harbor.example/api/v2.0`). When it is an
+    /// `http` URL whose server redirected a request to the same URL on `https`, requests go
+    /// to that `https` base instead; this still returns the configured one.
     pub fn base_url(&self) -> &Url {
         &self.inner.base
     }

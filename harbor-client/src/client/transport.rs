@@ -74,8 +74,10 @@ impl Call<'_> {
 
     /// The exchange of one attempt, following the redirects that keep the credentials.
     async fn exchange(&self, req: Request) -> Result<Answer, Error> {
+        let inner = &self.client.inner;
         let mut url = match req.url {
-            Some(url) => url,
+            // Built against the configured base (a `Link` target, a custom request).
+            Some(url) => inner.https_upgrade.apply(&inner.base, url),
             None => self.url_for(&req.path, &req.query),
         };
         let mut method = reqwest::Method::from_bytes(self.op.http_method.as_bytes())
@@ -170,7 +172,8 @@ impl Call<'_> {
     /// Where a redirect leads, if the client follows it: on the same origin, or from http to
     /// https on the same host (what harborapi's httpx does; the credentials go along, while
     /// reqwest would drop them and leave the client silently anonymous). Anything else is a
-    /// [`RedirectError`] naming both ends.
+    /// [`RedirectError`] naming both ends. A followed upgrade of the base URL's own origin
+    /// that keeps the path and query is remembered (`https_upgrade.rs`).
     fn redirect(
         &self,
         status: u16,
@@ -217,7 +220,19 @@ impl Call<'_> {
             ));
         }
         if https_upgrade {
-            tracing::debug!(from = %without_query(from), to = %without_query(&to), "following an http -> https redirect with the credentials; configure the https URL to save the round trip");
+            let inner = &self.client.inner;
+            if inner.https_upgrade.observe(&inner.base, from, &to) {
+                let https = inner.https_upgrade.base(&inner.base);
+                tracing::warn!(
+                    from = %inner.base,
+                    to = %https,
+                    "the server upgrades this client's http base URL to https: later requests \
+                     go straight to https; configure the https URL so the credentials never \
+                     cross plain http"
+                );
+            } else {
+                tracing::debug!(from = %without_query(from), to = %without_query(&to), "following an http -> https redirect with the credentials; configure the https URL to save the round trip");
+            }
         }
         Ok((to, method))
     }
@@ -263,12 +278,13 @@ impl Call<'_> {
         }
     }
 
-    /// The base URL with `path` (already percent-encoded) appended and `query` added. The base
-    /// is cloned and only the path parsed: parsing the whole text again (scheme, host) cost
-    /// ~4,900 instructions a call more. The result is the URL that parse gave: `path` holds no
+    /// The base URL (its https upgrade once remembered) with `path` (already percent-encoded)
+    /// appended and `query` added. The base is cloned and only the path parsed: parsing the
+    /// whole text again (scheme, host) cost ~4,900 instructions a call more. The result is the URL that parse gave: `path` holds no
     /// `?`, `#`, spaces or control characters, the only input the two parses treat differently.
     fn url_for(&self, path: &str, query: &[(&'static str, String)]) -> Url {
-        let mut url = self.client.inner.base.clone();
+        let inner = &self.client.inner;
+        let mut url = inner.https_upgrade.base(&inner.base).clone();
         let mut full = String::with_capacity(url.path().len() + path.len());
         full.push_str(url.path());
         full.push_str(path);
