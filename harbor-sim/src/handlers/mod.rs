@@ -110,7 +110,7 @@ pub(crate) fn projects_seen_by(
 }
 
 /// The handler for an operation id; every id of Harbor's spec gets one. Operations that
-/// write Harbor's audit log run through [`audit_events`].
+/// write Harbor's audit log run through `audit_events` (their audit rows).
 pub fn handler(op_id: &str) -> Handler {
     if audit_events::audits(op_id) {
         return audited;
