@@ -84,17 +84,18 @@ where
     #[inline]
     pub fn finish_success<R: RetryOutput<Ok = T, Err = E>>(self, result: R, args: &[Arg<'_>]) -> R {
         if self.rules.enabled() && result.is_success() {
-            self.run_success_hooks(args);
+            self.run_success_hooks(args, self.attempt, 0);
         }
         result
     }
 
-    /// Runs the success hooks, building `Details` only when there are any.
+    /// Runs the success hooks of attempt `attempt` (with `running` others), building
+    /// `Details` only when there are any.
     #[inline]
-    fn run_success_hooks(&self, args: &[Arg<'_>]) {
+    fn run_success_hooks(&self, args: &[Arg<'_>], attempt: u32, running: u32) {
         if self.rules.has_success_hooks() {
             self.rules
-                .on_success(&self.success_details(args, self.attempt, 0));
+                .on_success(&self.success_details(args, attempt, running));
         }
     }
 
@@ -134,20 +135,40 @@ where
     where
         R: RetryOutput<Ok = T, Err = E>,
     {
+        let attempt = self.attempt;
+        self.judge(result, args, nothing, attempt, 0, false)
+    }
+
+    /// Classifies the result of attempt `attempt`, with `running` others still running
+    /// (hedging; 0 otherwise) and `hedged` when two ever ran at once: return it (a success, an
+    /// error outside `exception`, a give-up) or retry after the wait. Shared by the sequential
+    /// loop and the attempt set; with constant `running` and `hedged` it folds into the former.
+    #[inline]
+    fn judge<R>(
+        &mut self,
+        result: R,
+        args: &[Arg<'_>],
+        nothing: Option<fn() -> R>,
+        attempt: u32,
+        running: u32,
+        hedged: bool,
+    ) -> Step<R>
+    where
+        R: RetryOutput<Ok = T, Err = E>,
+    {
         if !self.rules.enabled() {
             return Step::Return(result);
         }
         match result.into_result() {
             Ok(value) => {
                 if let Some(shown) = self.rules.rejects(&value) {
-                    let attempt = self.attempt;
                     if let Decision::Retry(wait) = self.decide(
                         false,
                         Last::Value(shown),
                         Outcome::Value(shown),
                         args,
                         attempt,
-                        0,
+                        running,
                     ) {
                         return Step::Wait(wait);
                     }
@@ -159,7 +180,13 @@ where
                     {
                         budget.refund();
                     }
-                    self.run_success_hooks(args);
+                    if hedged {
+                        // The default handler logs which attempt won and how many ran.
+                        self.rules
+                            .on_hedged_success(&self.success_details(args, attempt, running));
+                    } else {
+                        self.run_success_hooks(args, attempt, running);
+                    }
                 }
                 Step::Return(R::from_result(Ok(value)))
             }
@@ -168,14 +195,13 @@ where
                     return Step::Return(R::from_result(Err(error)));
                 }
                 let give_up = self.rules.gives_up(&error);
-                let attempt = self.attempt;
                 match self.decide(
                     give_up,
                     Last::Error(&error),
                     Outcome::Error(&error),
                     args,
                     attempt,
-                    0,
+                    running,
                 ) {
                     Decision::Retry(wait) => {
                         // Dropped before the caller sleeps, so a !Send error never lives across
@@ -183,6 +209,8 @@ where
                         drop(error);
                         Step::Wait(wait)
                     }
+                    // With attempts still running, the caller drops them with the set: the
+                    // issue's rule, so a hung attempt cannot outlive `max_tries`.
                     Decision::GiveUp => Step::Return(match nothing {
                         Some(nothing) => nothing(),
                         None => R::from_result(Err(error)),
@@ -366,67 +394,14 @@ where
             }
             Event::Finished { result, attempt } => (result, attempt),
         };
-        if !self.rules.enabled() {
-            return Next::Return(result);
-        }
         let running = attempts.running();
-        let wait = match result.into_result() {
-            Ok(value) => {
-                if let Some(shown) = self.rules.rejects(&value) {
-                    if let Decision::Retry(wait) = self.decide(
-                        false,
-                        Last::Value(shown),
-                        Outcome::Value(shown),
-                        args,
-                        attempt,
-                        running,
-                    ) {
-                        return self.retry_after(attempts, wait, running);
-                    }
-                    // Value mode gives up by returning the last value, as `on_predicate` does.
-                } else {
-                    if self.attempt > 1
-                        && let Some(budget) = self.rules.budget()
-                    {
-                        budget.refund();
-                    }
-                    let details = self.success_details(args, attempt, running);
-                    // Only a call that had two attempts running at once hedged; a retried
-                    // one succeeds as a sequential call does.
-                    if attempts.overlapped() {
-                        self.rules.on_hedged_success(&details);
-                    } else {
-                        self.rules.on_success(&details);
-                    }
-                }
-                return Next::Return(R::from_result(Ok(value)));
-            }
-            Err(error) => {
-                if !self.rules.catches(&error) {
-                    return Next::Return(R::from_result(Err(error)));
-                }
-                let give_up = self.rules.gives_up(&error);
-                match self.decide(
-                    give_up,
-                    Last::Error(&error),
-                    Outcome::Error(&error),
-                    args,
-                    attempt,
-                    running,
-                ) {
-                    Decision::Retry(wait) => wait,
-                    // The attempts still running are dropped with the set when the caller
-                    // returns: the rule, so a hung attempt cannot outlive `max_tries`.
-                    Decision::GiveUp => {
-                        return Next::Return(match nothing {
-                            Some(nothing) => nothing(),
-                            None => R::from_result(Err(error)),
-                        });
-                    }
-                }
-            }
-        };
-        self.retry_after(attempts, wait, running)
+        // Only a call that had two attempts running at once hedged; a retried one succeeds as
+        // a sequential call does.
+        let hedged = attempts.overlapped();
+        match self.judge(result, args, nothing, attempt, running, hedged) {
+            Step::Return(result) => Next::Return(result),
+            Step::Wait(wait) => self.retry_after(attempts, wait, running),
+        }
     }
 
     /// A retry starts at once when attempts still run (or the wait is zero), else after the
