@@ -174,6 +174,21 @@ where
     (latencies, succeeded.load(Ordering::Relaxed))
 }
 
+/// [`drive`] with the client's own `getProject` call (hedged or not as the client is set up).
+async fn drive_gets(client: &HarborClient, calls: usize, concurrency: usize) -> (Vec<u32>, u64) {
+    let client = client.clone();
+    drive(calls, concurrency, move || {
+        let client = client.clone();
+        async move {
+            client
+                .get_project(PROJECT, &Default::default())
+                .await
+                .is_ok()
+        }
+    })
+    .await
+}
+
 /// The request tower's hedge clones: the project, and when the call started (to measure
 /// the delay tower chose).
 #[derive(Debug, Clone)]
@@ -215,17 +230,7 @@ async fn measure(
     match options.mode {
         // The client hedges or not as configured by `run`.
         Mode::NoHedge | Mode::Hedge => {
-            let client = client.clone();
-            let (latencies, ok) = drive(options.calls, options.concurrency, move || {
-                let client = client.clone();
-                async move {
-                    client
-                        .get_project(PROJECT, &Default::default())
-                        .await
-                        .is_ok()
-                }
-            })
-            .await;
+            let (latencies, ok) = drive_gets(client, options.calls, options.concurrency).await;
             let delay_us = if options.mode == Mode::Hedge {
                 hedge_delay_us
             } else {
@@ -334,19 +339,7 @@ fn main() -> ExitCode {
 
 async fn run(options: &Options, sim: &RunningSimulator, client: &HarborClient) -> ExitCode {
     // Warm-up, no fault: the pool's connections open, the normal latency is observed.
-    let (warmup_us, warm_ok) = {
-        let client = client.clone();
-        drive(options.warmup, options.concurrency, move || {
-            let client = client.clone();
-            async move {
-                client
-                    .get_project(PROJECT, &Default::default())
-                    .await
-                    .is_ok()
-            }
-        })
-        .await
-    };
+    let (warmup_us, warm_ok) = drive_gets(client, options.warmup, options.concurrency).await;
     if warm_ok != options.warmup as u64 {
         eprintln!(
             "hedge_load: {} of {} warm-up calls failed",
