@@ -42,16 +42,32 @@ fn record_timeouts(client: &HarborClient) -> Arc<Mutex<Vec<AttemptTimedOut>>> {
     seen
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_hung_attempt_is_cut_and_retried() {
-    let (sim, client) = simulator(Some(Duration::from_secs(2))).await;
+/// The next `operation` request hangs (past every timeout in these tests).
+fn hang_next(sim: &RunningSimulator, operation: &str) {
     sim.handle()
         .inject(
             FaultRule::new(Fault::delay(HANG))
-                .operation("getProject")
+                .operation(operation)
                 .times(1),
         )
         .unwrap();
+}
+
+/// Every `operation` request hangs.
+fn hang_always(sim: &RunningSimulator, operation: &str) {
+    sim.handle()
+        .inject(
+            FaultRule::new(Fault::delay(HANG))
+                .operation(operation)
+                .always(),
+        )
+        .unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hung_attempt_is_cut_and_retried() {
+    let (sim, client) = simulator(Some(Duration::from_secs(2))).await;
+    hang_next(&sim, "getProject");
     let timeouts = record_timeouts(&client);
     let started = Instant::now();
     let project = client
@@ -72,13 +88,7 @@ async fn a_hung_attempt_is_cut_and_retried() {
 #[tokio::test(start_paused = true)]
 async fn without_attempt_timeout_only_the_transport_timeout_bounds_the_attempt() {
     let (sim, client) = simulator(None).await;
-    sim.handle()
-        .inject(
-            FaultRule::new(Fault::delay(HANG))
-                .operation("getProject")
-                .times(1),
-        )
-        .unwrap();
+    hang_next(&sim, "getProject");
     let started = Instant::now();
     let error = client
         .get_project("library", &Default::default())
@@ -102,13 +112,7 @@ async fn without_attempt_timeout_only_the_transport_timeout_bounds_the_attempt()
 #[tokio::test(start_paused = true)]
 async fn a_post_cut_by_the_timeout_is_not_retried_and_the_error_names_it() {
     let (sim, client) = simulator(Some(Duration::from_secs(2))).await;
-    sim.handle()
-        .inject(
-            FaultRule::new(Fault::delay(HANG))
-                .operation("createProject")
-                .times(1),
-        )
-        .unwrap();
+    hang_next(&sim, "createProject");
     let request = models::ProjectReq {
         project_name: Some("slow".into()),
         ..Default::default()
@@ -132,13 +136,7 @@ async fn a_post_cut_by_the_timeout_is_not_retried_and_the_error_names_it() {
 #[tokio::test(start_paused = true)]
 async fn a_per_call_timeout_wins_over_the_clients() {
     let (sim, client) = simulator(Some(Duration::from_secs(30))).await;
-    sim.handle()
-        .inject(
-            FaultRule::new(Fault::delay(HANG))
-                .operation("getProject")
-                .times(1),
-        )
-        .unwrap();
+    hang_next(&sim, "getProject");
     let timeouts = record_timeouts(&client);
     client
         .with_attempt_timeout(Duration::from_secs(1))
@@ -154,13 +152,7 @@ async fn a_per_call_timeout_wins_over_the_clients() {
 #[tokio::test(start_paused = true)]
 async fn max_time_cuts_the_last_attempt() {
     let (sim, client) = simulator(Some(Duration::from_secs(20))).await;
-    sim.handle()
-        .inject(
-            FaultRule::new(Fault::delay(HANG))
-                .operation("getProject")
-                .always(),
-        )
-        .unwrap();
+    hang_always(&sim, "getProject");
     client.update_retry(|s| s.max_time(5)).unwrap();
     let started = Instant::now();
     let error = client
@@ -180,13 +172,7 @@ async fn max_time_cuts_the_last_attempt() {
 #[tokio::test(start_paused = true)]
 async fn with_retrying_off_the_one_attempt_is_still_cut() {
     let (sim, client) = simulator(Some(Duration::from_secs(2))).await;
-    sim.handle()
-        .inject(
-            FaultRule::new(Fault::delay(HANG))
-                .operation("getProject")
-                .times(1),
-        )
-        .unwrap();
+    hang_next(&sim, "getProject");
     let started = Instant::now();
     let error = client
         .no_retry()
