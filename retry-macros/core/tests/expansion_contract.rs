@@ -19,6 +19,33 @@ const RESULT: &str = "__retry_result";
 const EVENT: &str = "__retry_event";
 const START_NEXT: &str = "__retry_start_next";
 
+/// What async-trait 0.1 writes for `async fn f(&self) -> Result<u32, Rc<str>>` (the plain and
+/// the hedged `#[async_trait]` cases expand it).
+fn async_trait_f() -> TokenStream {
+    quote!(
+        fn f<'life0, 'async_trait>(
+            &'life0 self,
+        ) -> ::core::pin::Pin<
+            Box<
+                dyn ::core::future::Future<Output = Result<u32, Rc<str>>>
+                    + ::core::marker::Send
+                    + 'async_trait,
+            >,
+        >
+        where
+            'life0: 'async_trait,
+            Self: 'async_trait,
+        {
+            Box::pin(async move {
+                let __self = self;
+                let __ret: Result<u32, Rc<str>> = { __self.g().await };
+                #[allow(unreachable_code)]
+                __ret
+            })
+        }
+    )
+}
+
 /// Every shape issue 13 lists, with a `!Send` error or value.
 fn shapes() -> Vec<(&'static str, TokenStream, TokenStream)> {
     vec![
@@ -112,33 +139,7 @@ fn shapes() -> Vec<(&'static str, TokenStream, TokenStream)> {
                 }
             ),
         ),
-        (
-            "#[async_trait]",
-            quote!(max_tries = 3),
-            // What async-trait 0.1 writes for `async fn f(&self) -> Result<u32, Rc<str>>`.
-            quote!(
-                fn f<'life0, 'async_trait>(
-                    &'life0 self,
-                ) -> ::core::pin::Pin<
-                    Box<
-                        dyn ::core::future::Future<Output = Result<u32, Rc<str>>>
-                            + ::core::marker::Send
-                            + 'async_trait,
-                    >,
-                >
-                where
-                    'life0: 'async_trait,
-                    Self: 'async_trait,
-                {
-                    Box::pin(async move {
-                        let __self = self;
-                        let __ret: Result<u32, Rc<str>> = { __self.g().await };
-                        #[allow(unreachable_code)]
-                        __ret
-                    })
-                }
-            ),
-        ),
+        ("#[async_trait]", quote!(max_tries = 3), async_trait_f()),
     ]
 }
 
@@ -288,28 +289,7 @@ fn hedged_shapes() -> Vec<(&'static str, TokenStream, TokenStream)> {
         (
             "hedged #[async_trait]",
             quote!(hedge_delay = 1),
-            quote!(
-                fn f<'life0, 'async_trait>(
-                    &'life0 self,
-                ) -> ::core::pin::Pin<
-                    Box<
-                        dyn ::core::future::Future<Output = Result<u32, Rc<str>>>
-                            + ::core::marker::Send
-                            + 'async_trait,
-                    >,
-                >
-                where
-                    'life0: 'async_trait,
-                    Self: 'async_trait,
-                {
-                    Box::pin(async move {
-                        let __self = self;
-                        let __ret: Result<u32, Rc<str>> = { __self.g().await };
-                        #[allow(unreachable_code)]
-                        __ret
-                    })
-                }
-            ),
+            async_trait_f(),
         ),
     ]
 }
