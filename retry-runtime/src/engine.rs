@@ -542,8 +542,21 @@ where
         result: R,
         args: &[Arg<'_>],
     ) -> Step<R> {
+        self.after_attempt_nothing(result, args, R::nothing)
+    }
+
+    /// As [`after_attempt`](Self::after_attempt), with the "nothing" value's fn named by the
+    /// caller: `#[retry]` names `<R as GiveUpValue>::nothing` at the `raise_on_giveup` value,
+    /// so a return type without one is one error, there.
+    #[inline]
+    pub fn after_attempt_nothing<R: RetryOutput<Ok = T, Err = E>>(
+        &mut self,
+        result: R,
+        args: &[Arg<'_>],
+        nothing: fn() -> R,
+    ) -> Step<R> {
         let raise = self.rules.raise_on_giveup(self.mode.raise);
-        self.step(result, args, if raise { None } else { Some(R::nothing) })
+        self.step(result, args, if raise { None } else { Some(nothing) })
     }
 
     /// As [`Engine::after_event`] for the default mode; on give-up with `raise_on_giveup`
@@ -555,12 +568,25 @@ where
         event: Event<R>,
         args: &[Arg<'_>],
     ) -> Next<R> {
+        self.after_event_nothing(attempts, event, args, R::nothing)
+    }
+
+    /// As [`after_event`](Self::after_event), with the "nothing" value's fn named by the
+    /// caller (see [`after_attempt_nothing`](Self::after_attempt_nothing)).
+    #[inline]
+    pub fn after_event_nothing<F, R: RetryOutput<Ok = T, Err = E>>(
+        &mut self,
+        attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
+        event: Event<R>,
+        args: &[Arg<'_>],
+        nothing: fn() -> R,
+    ) -> Next<R> {
         let raise = self.rules.raise_on_giveup(self.mode.raise);
         self.hedged_step(
             attempts,
             event,
             args,
-            if raise { None } else { Some(R::nothing) },
+            if raise { None } else { Some(nothing) },
         )
     }
 }

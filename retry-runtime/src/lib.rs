@@ -90,12 +90,14 @@
 //! | [`jitter`] | full, equal, random, decorrelated jitter and the seedable random source |
 //! | [`sleep`] | [`Sleeper`](sleep::Sleeper): tokio, blocking and fn-based sleepers, the clock |
 //! | [`budget`] | [`RetryBudget`]: a token-bucket retry quota shared by calls and clients |
+//! | [`expects`] | what each fn-valued key of `#[retry]` expects, as identity fns that check a value |
 //!
 //! What only the `#[retry]` expansion needs lives in a hidden module with no semver promise
 //! (`docs/expansion-contract.md` is its specification); the types of a policy's rules appear
 //! in signatures but cannot be named.
 
 pub mod budget;
+pub mod expects;
 pub mod jitter;
 pub mod sleep;
 pub mod wait;
@@ -126,5 +128,5 @@ pub use hooks::Hook;
 pub use output::{GiveUpValue, NoneError, RetryOutput};
 pub use policy::Policy;
 pub use retry_macros::retry;
-pub use settings::{RetrySettings, RetrySettingsBuilder, SettingsError, Violation};
-pub use timeout::AttemptTimedOut;
+pub use settings::{IntoSettings, RetrySettings, RetrySettingsBuilder, SettingsError, Violation};
+pub use timeout::{AttemptTimedOut, HoldsTimedOut};

@@ -404,7 +404,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
         E: HoldsTimedOut,
         TM: TimingRules<E>,
     {
-        self.attempt_timeout_checked(crate::timeout::attempt_timeout(timeout))
+        self.attempt_timeout_checked(E::__retry_timeout_value(timeout))
     }
 
     /// Hedging: when an attempt has not answered after `delay` (seconds, a `Duration`, or an

@@ -14,7 +14,8 @@ pub use crate::engine::Engine;
 pub use crate::hedge::{Attempts, Event, Next};
 pub use crate::policy::{Policy, policy};
 pub use crate::step::Step;
-pub use crate::timeout::{TimedAttempt, TimeoutValue, attempt_timeout};
+pub use crate::timeout::{TimedAttempt, TimeoutValue};
+pub use tracing::Level;
 
 /// The per-attempt wrapper of an async body: the identity, whose type parameter `R` tells
 /// `?` and `return` inside the `async` block what the block returns.
@@ -29,13 +30,6 @@ pub fn attempt_async<R, F: Future<Output = R>>(attempt: F) -> F {
 #[inline]
 pub fn started() -> std::time::Instant {
     crate::sleep::Sleeper::now(&crate::sleep::DefaultSleeper)
-}
-
-/// Calls a `giveup` predicate that `#[retry]` wrapped in a closure: a value that is not a
-/// predicate is reported here, once, at the value.
-#[inline(always)]
-pub fn call_giveup<E, G: Fn(&E) -> bool>(giveup: &G, error: &E) -> bool {
-    giveup(error)
 }
 
 /// Whether an attempt's result is a success (see [`crate::RetryOutput::is_success`]).
@@ -152,30 +146,6 @@ pub fn attempt_sync<R, F: FnOnce() -> R>(attempt: F) -> R {
     attempt()
 }
 
-/// An argument the retried fn takes by value: it is cloned for each attempt.
-#[diagnostic::on_unimplemented(
-    message = "`#[retry]` needs a fresh `{Self}` for each attempt, but `{Self}` is not `Clone`",
-    label = "taken by value and not `Clone`",
-    note = "take the argument by reference (`&{Self}`), or derive or implement `Clone` for it"
-)]
-pub trait RetryArg {
-    /// A copy for one attempt.
-    fn clone_for_attempt(&self) -> Self;
-}
-
-impl<T: Clone> RetryArg for T {
-    #[inline(always)]
-    fn clone_for_attempt(&self) -> Self {
-        self.clone()
-    }
-}
-
-/// Clones a by-value argument for one attempt.
-#[inline(always)]
-pub fn clone_arg<T: RetryArg>(value: &T) -> T {
-    value.clone_for_attempt()
-}
-
 /// A by-value argument cloned for one attempt that runs as its own `async` block, before the
 /// block is made: the block moves it in with [`OwnedArg::take`] and owns it, so the block
 /// holds no reference to the fn's argument, which then needs no `Sync` for the future to be
@@ -191,7 +161,7 @@ impl<T> OwnedArg<T> {
     }
 }
 
-/// Wraps a by-value argument's clone ([`clone_arg`]) to be moved into an attempt's `async`
+/// Wraps a by-value argument's clone ([`ByValueArgument::clone_for_attempt`](crate::expects::ByValueArgument)) to be moved into an attempt's `async`
 /// block.
 #[inline(always)]
 pub fn owned_arg<T>(clone: T) -> OwnedArg<T> {

@@ -667,9 +667,26 @@ impl std::error::Error for SettingsError {}
 
 /// What `Policy::settings` accepts: `RetrySettings<E>`, `&RetrySettings<E>`,
 /// `Option<RetrySettings<E>>` or `&Option<RetrySettings<E>>` (`None`: no retrying).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not retry settings for errors of type `{E}`",
+    label = "expected a `RetrySettings<{E}>`, a `&RetrySettings<{E}>`, or an `Option` of one",
+    note = "build them with `retry_runtime::RetrySettings::builder()...build()?`; `settings = None` means one attempt"
+)]
 pub trait IntoSettings<E> {
     /// The settings, or `None` for "one attempt, no hooks".
     fn into_settings(self) -> Option<RetrySettings<E>>;
+
+    /// The identity, through which `#[retry]` passes a `settings` value: a value of the
+    /// wrong type is one error, at the value (see
+    /// [`WaitGen::__retry_checked`](crate::wait::WaitGen::__retry_checked)).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __retry_checked(self) -> impl IntoSettings<E>
+    where
+        Self: Sized,
+    {
+        self
+    }
 }
 
 impl<E> IntoSettings<E> for RetrySettings<E> {

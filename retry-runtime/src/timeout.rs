@@ -85,6 +85,21 @@ pub(crate) type TimedOutFn<E> = fn(AttemptTimedOut) -> E;
 pub trait HoldsTimedOut {
     /// `Self::from(timed_out)`.
     fn from_timed_out(timed_out: AttemptTimedOut) -> Self;
+
+    /// `#[retry]`'s `attempt_timeout` value paired with the error type's conversion. The
+    /// expansion calls it as `<E as HoldsTimedOut>::..` spanned at the key, so an error type
+    /// without the conversion is one error there, naming only the user's error type.
+    #[doc(hidden)]
+    #[inline]
+    fn __retry_timeout_value(value: impl IntoTimeout) -> TimeoutValue<Self>
+    where
+        Self: Sized,
+    {
+        TimeoutValue {
+            secs: value.into_timeout(),
+            timed_out: Self::from_timed_out,
+        }
+    }
 }
 
 impl<E: From<AttemptTimedOut>> HoldsTimedOut for E {
@@ -111,43 +126,58 @@ pub(crate) fn timed_out_fn<E: HoldsTimedOut>() -> TimedOutFn<E> {
 /// assert_eq!(Some(Duration::from_millis(500)).into_timeout(), Some(0.5));
 /// assert_eq!(None::<Duration>.into_timeout(), None);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a number of seconds, a `Duration`, or an `Option` of one",
+    label = "expected seconds, a `Duration`, or an `Option` of either (`None`: off)",
+    note = "write `2`, `0.5`, `Duration::from_millis(500)` or an expression giving an `Option<Duration>`"
+)]
 pub trait IntoTimeout {
     /// The value in seconds, `None` for off (may be negative or NaN; callers check).
     fn into_timeout(self) -> Option<f64>;
-}
 
-impl<T: crate::wait::IntoSeconds> IntoTimeout for T {
-    #[inline]
-    fn into_timeout(self) -> Option<f64> {
-        Some(self.into_seconds())
+    /// The identity, through which `#[retry]` passes `attempt_timeout` and `hedge_delay`
+    /// values: a value of the wrong type is one error, at the value (see
+    /// [`WaitGen::__retry_checked`](crate::wait::WaitGen::__retry_checked)).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __retry_checked(self) -> impl IntoTimeout
+    where
+        Self: Sized,
+    {
+        self
     }
 }
 
-impl<T: crate::wait::IntoSeconds> IntoTimeout for Option<T> {
-    #[inline]
-    fn into_timeout(self) -> Option<f64> {
-        self.map(crate::wait::IntoSeconds::into_seconds)
-    }
+// One impl per type, not a blanket impl over `IntoSeconds`: a value of another type then has
+// no impl to select, and `#[retry]`'s check of it is one error (see `__retry_checked`).
+macro_rules! into_timeout {
+    ($($t:ty),*) => {$(
+        impl IntoTimeout for $t {
+            #[inline]
+            fn into_timeout(self) -> Option<f64> {
+                Some(crate::wait::IntoSeconds::into_seconds(self))
+            }
+        }
+
+        impl IntoTimeout for Option<$t> {
+            #[inline]
+            fn into_timeout(self) -> Option<f64> {
+                self.map(crate::wait::IntoSeconds::into_seconds)
+            }
+        }
+    )*};
 }
+into_timeout!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64, Duration
+);
 
 /// `#[retry]`'s `attempt_timeout` value with the error type's conversion, built by
-/// [`attempt_timeout`] where the bound is checked (at the key), then handed to the policy.
+/// [`HoldsTimedOut::__retry_timeout_value`] where the bound is checked (at the key), then
+/// handed to the policy.
 #[doc(hidden)]
 pub struct TimeoutValue<E> {
     pub(crate) secs: Option<f64>,
     pub(crate) timed_out: TimedOutFn<E>,
-}
-
-/// Checks that `E` holds an [`AttemptTimedOut`] and pairs the value with the conversion; the
-/// expansion spans this call at the `attempt_timeout` key, so a missing `From` is reported
-/// there, once.
-#[doc(hidden)]
-#[inline]
-pub fn attempt_timeout<E: HoldsTimedOut, V: IntoTimeout>(value: V) -> TimeoutValue<E> {
-    TimeoutValue {
-        secs: value.into_timeout(),
-        timed_out: timed_out_fn::<E>(),
-    }
 }
 
 /// A positive, finite number of seconds as a `Duration`; anything else is off, with a warning

@@ -60,9 +60,25 @@ pub fn saturating_secs(secs: f64) -> Duration {
 /// A number of seconds: integers, floats, or a [`Duration`]. Setters of wait generators and
 /// `max_time` take `impl IntoSeconds`, so `base = 1`, `max_value = 2.5` and
 /// `max_time = Duration::from_secs(30)` all work.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a number of seconds",
+    label = "expected seconds (an integer or a float) or a `Duration`",
+    note = "write `30`, `0.5` or `Duration::from_secs(30)`"
+)]
 pub trait IntoSeconds {
     /// The value in seconds (may be negative or NaN; callers saturate).
     fn into_seconds(self) -> f64;
+
+    /// The identity, through which `#[retry]` passes a `max_time` value: a value of the wrong
+    /// type is one error, at the value (see [`WaitGen::__retry_checked`]).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __retry_checked(self) -> impl IntoSeconds
+    where
+        Self: Sized,
+    {
+        self
+    }
 }
 
 macro_rules! into_seconds_as {

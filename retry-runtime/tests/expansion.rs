@@ -58,7 +58,8 @@ impl Client {
         loop {
             let __retry_result =
                 ::retry_runtime::__private::attempt_async::<Result<u32, Error>, _>(async {
-                    let token = ::retry_runtime::__private::clone_arg(&token);
+                    let token =
+                        ::retry_runtime::expects::ByValueArgument::clone_for_attempt(&token);
                     let _ = (&token, opaque);
                     *self.calls.lock().unwrap() += 1;
                     let mut left = self.failures_left.lock().unwrap();

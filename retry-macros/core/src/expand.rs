@@ -69,18 +69,25 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
     let result = Ident::new("__retry_result", Span::mixed_site());
     let returned = Ident::new("__retry_return", Span::mixed_site());
     let wait = Ident::new("__retry_wait", Span::mixed_site());
-    // With `raise_on_giveup`, `after_attempt` needs `R: GiveUpValue`; pointing the call at
-    // the key puts "this return type has no nothing value" where the user asked for it.
-    let after_attempt_span = args
+    // With `raise_on_giveup` other than `true`, the engine is handed the return type's
+    // "nothing" value as `<R as GiveUpValue>::nothing`, spanned at the value: a return type
+    // without one is one error there, and the call itself has no bound left to fail.
+    let nothing_at_value = args
         .raise_on_giveup
         .as_ref()
         .filter(|k| !is_true(&k.value))
-        .map_or_else(Span::call_site, |k| k.value.span());
-    let after_attempt = Ident::new("after_attempt", after_attempt_span);
+        .map(|k| {
+            respan(
+                quote!(<#attempt_output as #krate::GiveUpValue>::nothing),
+                k.value.span(),
+            )
+        });
     let probes_nothing = args.settings.is_some()
         && args.raise_on_giveup.is_none()
         && !contains_infer(attempt_output.to_token_stream());
-    let after_attempt_call = if probes_nothing {
+    let after_attempt_call = if let Some(nothing) = &nothing_at_value {
+        quote!(#engine.after_attempt_nothing(#result, &[#(#details_args),*], #nothing))
+    } else if probes_nothing {
         // Settings decide `raise_on_giveup` at run time: hand the engine the return type's
         // "nothing" value when it has one (an `impl Trait` return cannot be probed: the
         // error is returned, as without settings).
@@ -92,13 +99,16 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
             )
         }
     } else {
-        quote!(#engine.#after_attempt(#result, &[#(#details_args),*]))
+        quote!(#engine.after_attempt(#result, &[#(#details_args),*]))
     };
     // The hedged form's decision: the same call on an `Event` of the attempt set.
     let attempts = Ident::new("__retry_attempts", Span::mixed_site());
     let event = Ident::new("__retry_event", Span::mixed_site());
-    let after_event = Ident::new("after_event", after_attempt_span);
-    let after_event_call = if probes_nothing {
+    let after_event_call = if let Some(nothing) = &nothing_at_value {
+        quote! {
+            #engine.after_event_nothing(#attempts.as_mut(), #event, &[#(#details_args),*], #nothing)
+        }
+    } else if probes_nothing {
         quote! {
             #engine.after_event_or_nothing(
                 #attempts.as_mut(),
@@ -108,7 +118,7 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
             )
         }
     } else {
-        quote!(#engine.#after_event(#attempts.as_mut(), #event, &[#(#details_args),*]))
+        quote!(#engine.after_event(#attempts.as_mut(), #event, &[#(#details_args),*]))
     };
     let start_next = Ident::new("__retry_start_next", Span::mixed_site());
     // Attempts run side by side in one set, polled in the fn's own future (no task spawned);
@@ -329,7 +339,7 @@ fn attempt_future(
     let clones = cloned.iter().zip(&owned).map(|(binding, owned)| {
         let ident = &binding.ident;
         quote_spanned! {ident.span()=>
-            let #owned = #krate::__private::owned_arg((|| #krate::__private::clone_arg(&#ident))());
+            let #owned = #krate::__private::owned_arg((|| #krate::expects::ByValueArgument::clone_for_attempt(&#ident))());
         }
     });
     let takes = cloned.iter().zip(&owned).map(|(binding, owned)| {
@@ -470,36 +480,30 @@ fn policy_chain(
         chain.extend(quote!(.#method(#value)));
     };
     if let Some(Keyed { key, value }) = &args.max_tries {
-        call("max_tries", key.span(), value.to_token_stream());
+        call(
+            "max_tries",
+            key.span(),
+            typed_value(quote!(u32), key, value),
+        );
     }
     if let Some(Keyed { key, value }) = &args.max_time {
-        call("max_time", key.span(), max_time_value(value));
+        let seconds = quote!(#krate::wait::IntoSeconds);
+        call(
+            "max_time",
+            key.span(),
+            checked(seconds, max_time_value(value)),
+        );
     }
     if let Some(Keyed { key, value }) = &args.exception {
-        // `<A as ErrorClass<_>>::is_instance(e)` would let the blanket `impl ErrorClass<E> for E`
-        // pick `_ = A` and report a confusing type mismatch; a helper with the error type as an
-        // inferred parameter and the class as an explicit one reports the class's
-        // `on_unimplemented` message at the class's span instead.
+        // The class is an explicit type argument and the error type a named one: with only
+        // the blanket `impl ErrorClass<E> for E` in sight, an inferred `E` would be taken from
+        // the class itself. A class that is not one is the trait's own message, at the class.
         let error = Ident::new("__retry_error", Span::mixed_site());
-        let helper = Ident::new("__retry_is_instance", Span::mixed_site());
-        // The error type is named, not inferred: with only the blanket impl in sight, an
-        // inferred `E` would be taken from the class itself.
-        let checks = value
-            .iter()
-            .map(|class| quote_spanned!(class.span()=> #helper::<#class, #error_ty>(#error)));
-        call(
-            "exception",
-            key.span(),
-            quote! {
-                |#error| {
-                    #[inline(always)]
-                    fn #helper<C: #krate::ErrorClass<E>, E>(error: &E) -> bool {
-                        <C as #krate::ErrorClass<E>>::is_instance(error)
-                    }
-                    #(#checks)||*
-                }
-            },
-        );
+        let checks = value.iter().map(|class| {
+            let check = respan(quote!(#krate::expects::exception), class.span());
+            quote_spanned!(class.span()=> #check::<#class, #error_ty>(#error))
+        });
+        call("exception", key.span(), quote!(|#error| #(#checks)||*));
     }
     if args.wait_gen.is_some() || !args.wait_params.is_empty() {
         let (span, mut generator) = match &args.wait_gen {
@@ -523,43 +527,36 @@ fn policy_chain(
         let jitter = if is_none(value) {
             quote_spanned!(value.span()=> #krate::jitter::no_jitter)
         } else if let Expr::Closure(_) = value {
-            // A closure given to a `J: Jitter` bound gets no parameter type from it; a
-            // direct `FnMut(Duration) -> Duration` bound lets `|wait| wait / 2` infer.
-            let helper = Ident::new("__retry_jitter_fn", Span::mixed_site());
-            quote! {{
-                fn #helper<F: ::core::ops::FnMut(::core::time::Duration) -> ::core::time::Duration>(f: F) -> F { f }
-                #helper(#value)
-            }}
+            // A closure gets its parameter type only from a direct `FnMut` bound.
+            let checked = expects(krate, "jitter", None, value);
+            quote!(#checked.into_jitter())
         } else {
-            value.to_token_stream()
+            // Called from a closure: a value that is not a jitter is then one error, at the
+            // value, and the closure still is a jitter, so nothing after it fails.
+            let jitter = Ident::new("__retry_jitter", Span::mixed_site());
+            let jitter_at_value = Ident::new(
+                "__retry_jitter",
+                Span::mixed_site().located_at(value.span()),
+            );
+            let wait = Ident::new("__retry_wait", Span::mixed_site());
+            let call = quote_spanned! {value.span()=>
+                #krate::jitter::Jitter::jitter(&mut #jitter_at_value, #wait)
+            };
+            quote! {{
+                let mut #jitter = #value;
+                move |#wait: ::core::time::Duration| -> ::core::time::Duration { #call }
+            }}
         };
         call("jitter", key.span(), jitter);
     }
     if let Some(Keyed { key, value }) = &args.giveup {
-        let giveup = match value {
-            // A closure gets its parameter type from the setter's bound.
-            Expr::Closure(_) => value.to_token_stream(),
-            // Anything else is called from a closure, for the reason given in `hooks_value`.
-            _ => {
-                let giveup = Ident::new("__retry_giveup", Span::mixed_site());
-                let giveup_at_value = Ident::new(
-                    "__retry_giveup",
-                    Span::mixed_site().located_at(value.span()),
-                );
-                let error = Ident::new("__retry_error", Span::mixed_site());
-                let call = quote_spanned! {value.span()=>
-                    #krate::__private::call_giveup(&#giveup_at_value, #error)
-                };
-                quote! {{
-                    let #giveup = #value;
-                    move |#error: &#error_ty| -> bool { #call }
-                }}
-            }
-        };
-        call("giveup", key.span(), giveup);
+        let checked = expects(krate, "giveup", Some(&error_ty), value);
+        call("giveup", key.span(), quote!(#checked.into_fn()));
     }
     if let Some(Keyed { key, value }) = &args.on_result {
-        call("on_result", key.span(), value.to_token_stream());
+        let value_ty = value_type(output, krate);
+        let checked = expects(krate, "on_result", Some(&value_ty), value);
+        call("on_result", key.span(), quote!(#checked.into_fn()));
     }
     for (method, keyed) in [
         ("on_success", &args.on_success),
@@ -574,7 +571,7 @@ fn policy_chain(
         let enabled = if is_none(value) {
             quote_spanned!(value.span()=> false)
         } else {
-            value.to_token_stream()
+            typed_value(quote!(bool), key, value)
         };
         call("logger", key.span(), enabled);
     }
@@ -583,7 +580,9 @@ fn policy_chain(
         ("giveup_log_level", &args.giveup_log_level),
     ] {
         if let Some(Keyed { key, value }) = keyed {
-            call(method, key.span(), level_value(value));
+            let level = level_value(value);
+            let level = typed_value(quote!(#krate::__private::Level), key, &level);
+            call(method, key.span(), level);
         }
     }
     // `raise_on_giveup = true` is the default; the builder call would switch the engine to
@@ -591,7 +590,11 @@ fn policy_chain(
     if let Some(Keyed { key, value }) = &args.raise_on_giveup
         && !is_true(value)
     {
-        call("raise_on_giveup", key.span(), value.to_token_stream());
+        call(
+            "raise_on_giveup",
+            key.span(),
+            typed_value(quote!(bool), key, value),
+        );
     }
     if let Some(Keyed { key, value }) = &args.sleeper {
         let sleeper = quote!(#krate::sleep::Sleeper);
@@ -610,8 +613,7 @@ fn policy_chain(
         let source = quote!(#krate::budget::BudgetSource);
         call("budget", key.span(), checked(source, budget));
     }
-    // After the rule setters, whose typestate they keep; the setter carries the bound
-    // `E: From<AttemptTimedOut>`, so a missing conversion is one error, at the key.
+    // After the rule setters, whose typestate they keep.
     for (method, keyed) in [
         ("attempt_timeout", &args.attempt_timeout),
         ("hedge_delay", &args.hedge_delay),
@@ -620,17 +622,16 @@ fn policy_chain(
             let seconds = if is_none(value) {
                 quote_spanned!(value.span()=> ::core::option::Option::None::<::core::time::Duration>)
             } else {
-                max_time_value(value)
+                checked(quote!(#krate::wait::IntoTimeout), max_time_value(value))
             };
             if method == "attempt_timeout" {
-                // The error type's bound is checked by a call spanned at the key, so a type
-                // without `From<AttemptTimedOut>` is one error there.
-                // The compiler reports an unmet bound of a type argument at that argument.
-                let helper = respan(
-                    quote!(#krate::__private::attempt_timeout::<#error_ty, _>),
+                // The error type's conversion is checked by a call spanned at the key, so a
+                // type without `From<AttemptTimedOut>` is one error there.
+                let holds = respan(
+                    quote!(<#error_ty as #krate::HoldsTimedOut>::__retry_timeout_value),
                     key.span(),
                 );
-                let checked = quote_spanned!(key.span()=> #helper(#seconds));
+                let checked = quote_spanned!(key.span()=> #holds(#seconds));
                 call("attempt_timeout_checked", key.span(), checked);
             } else {
                 call(method, key.span(), seconds);
@@ -638,14 +639,19 @@ fn policy_chain(
         }
     }
     if let Some(Keyed { key, value }) = &args.max_hedges {
-        call("max_hedges", key.span(), value.to_token_stream());
+        call(
+            "max_hedges",
+            key.span(),
+            typed_value(quote!(u32), key, value),
+        );
     }
     // Last, because when present it replaces every other value.
     if let Some(Keyed { key, value }) = &args.settings {
         let settings = if is_none(value) {
             quote_spanned!(value.span()=> ::core::option::Option::None::<#krate::RetrySettings<_>>)
         } else {
-            value.to_token_stream()
+            let settings = quote!(#krate::IntoSettings::<#error_ty>);
+            checked(settings, value.to_token_stream())
         };
         call("settings", key.span(), settings);
     }
@@ -700,28 +706,25 @@ fn max_time_value(value: &Expr) -> TokenStream {
     }
 }
 
-/// One hook as is; a list as a tuple (the runtime implements `Hook` for tuples).
+/// One hook as is; a list as a tuple (the runtime implements `Hook` for tuples). Each hook
+/// passes a check of its own, so a wrong one is one error, at that hook.
 fn hooks_value(list: &HookList, krate: &TokenStream, error_ty: &TokenStream) -> TokenStream {
     let hooks = list.hooks.iter().map(|hook| match hook {
-        // A closure given to an `H: Hook<E>` bound gets no parameter type from it; a direct
-        // `Fn(&Details<'_, E>)` bound lets `|details| ..` infer.
+        // A closure gets its parameter type only from a direct `Fn(&Details<'_, E>)` bound.
         Expr::Closure(_) => {
-            let helper = Ident::new("__retry_hook_fn", Span::mixed_site());
-            quote! {{
-                fn #helper<E, F: ::core::ops::Fn(&#krate::Details<'_, E>)>(f: F) -> F { f }
-                #helper(#hook)
-            }}
+            let checked = expects(krate, "hook", Some(error_ty), hook);
+            quote!(#checked.into_hook())
         }
         // Any other hook is called from a closure: a value that is not a hook is then one
-        // error at the value, and the closure still is a hook, so the policy's later bounds
-        // hold (passed as is, the same mistake also failed at `start`).
+        // error, at the value, and the closure still is a hook, so nothing after it fails.
         other => {
             let hook = Ident::new("__retry_hook", Span::mixed_site());
-            // The same binding, located at the value: the error is reported there.
             let hook_at_value =
                 Ident::new("__retry_hook", Span::mixed_site().located_at(other.span()));
             let details = Ident::new("__retry_details", Span::mixed_site());
-            let call = quote_spanned!(other.span()=> #krate::Hook::call(&#hook_at_value, #details));
+            let call = quote_spanned! {other.span()=>
+                #krate::Hook::<#error_ty>::call(&#hook_at_value, #details)
+            };
             quote! {{
                 let #hook = #other;
                 move |#details: &#krate::Details<'_, #error_ty>| #call
@@ -737,6 +740,41 @@ fn hooks_value(list: &HookList, krate: &TokenStream, error_ty: &TokenStream) -> 
         }
     } else {
         quote!(#(#hooks)*)
+    }
+}
+
+/// `expects::<key>::<ty, _>(value)`: the value through the runtime's fn carrying the key's
+/// bound (`retry_runtime::expects`), spanned at the value. A value of the wrong signature is
+/// one error there, in the fn's own types; the call's result has no bound left to fail, so
+/// nothing after it is reported again.
+fn expects(krate: &TokenStream, key: &str, ty: Option<&TokenStream>, value: &Expr) -> TokenStream {
+    let check = Ident::new(key, value.span());
+    let path = respan(quote!(#krate::expects::#check), value.span());
+    match ty {
+        Some(ty) => quote_spanned!(value.span()=> #path::<#ty, _>(#value)),
+        None => quote_spanned!(value.span()=> #path(#value)),
+    }
+}
+
+/// A value of the type the key fixes (`max_tries: u32`), bound to a local of that type whose
+/// type is spanned at the key: a wrong type is "expected `u32`, found `usize`" at the value,
+/// with the key as the reason, and nothing of the runtime in the message.
+fn typed_value(ty: TokenStream, key: &Ident, value: &impl ToTokens) -> TokenStream {
+    let ty = respan(ty, key.span());
+    let local = Ident::new("__retry_value", Span::mixed_site());
+    quote!({
+        let #local: #ty = #value;
+        #local
+    })
+}
+
+/// `<R as RetryOutput>::Ok`, or `_` where the return type holds an `impl Trait`.
+fn value_type(output: &Type, krate: &TokenStream) -> TokenStream {
+    let output_ty = erase_impl_trait(output);
+    if contains_infer(output_ty.to_token_stream()) {
+        quote!(_)
+    } else {
+        quote!(<#output_ty as #krate::RetryOutput>::Ok)
     }
 }
 
@@ -761,7 +799,7 @@ fn level_value(value: &Expr) -> TokenStream {
     value.to_token_stream()
 }
 
-/// `let [mut] x = clone_arg(&x);` for each argument taken by value.
+/// `let [mut] x = ByValueArgument::clone_for_attempt(&x);` for each argument taken by value.
 fn clone_shadows(cloned: &[item::ArgBinding], krate: &TokenStream) -> Vec<TokenStream> {
     cloned
         .iter()
@@ -769,7 +807,7 @@ fn clone_shadows(cloned: &[item::ArgBinding], krate: &TokenStream) -> Vec<TokenS
             let ident = &binding.ident;
             let mutability = binding.mutable.then(|| quote!(mut));
             quote_spanned! {ident.span()=>
-                let #mutability #ident = #krate::__private::clone_arg(&#ident);
+                let #mutability #ident = #krate::expects::ByValueArgument::clone_for_attempt(&#ident);
             }
         })
         .collect()
@@ -970,11 +1008,12 @@ mod tests {
             ">::__retry_checked(adder().base(1).value(2))",
             ".on_backoff((\n",
             "let __retry_hook = log_backoff;",
-            "::retry_runtime::Hook::call(&__retry_hook, __retry_details)",
-            "let token = ::retry_runtime::__private::clone_arg(&token);",
+            "::retry_runtime::Hook::<",
+            ">::call(&__retry_hook, __retry_details)",
+            "let token = ::retry_runtime::expects::ByValueArgument::clone_for_attempt(\n",
             "value: ::retry_runtime::__private::REDACTED",
             "::core::time::Duration::from_secs(120)",
-            "__retry_is_instance::<\n",
+            "::retry_runtime::expects::exception::<\n",
         ] {
             assert!(text.contains(expected), "missing {expected} in\n{text}");
         }
@@ -1012,7 +1051,7 @@ mod tests {
         assert!(text.contains("sleep_blocking"), "{text}");
         assert!(text.contains("fn f(n: u32"), "{text}");
         assert!(
-            text.contains("let mut n = ::my::rt::__private::clone_arg(&n);"),
+            text.contains("let mut n = ::my::rt::expects::ByValueArgument::clone_for_attempt(&n);"),
             "{text}"
         );
         assert!(text.contains("::my::rt::jitter::no_jitter"), "{text}");

@@ -1,0 +1,22 @@
+//! `giveup` given a fn of two arguments: one error, at the value, for each fn.
+
+use retry_runtime::retry;
+
+#[derive(Debug)]
+pub struct MyError;
+
+fn check(_: &MyError, _: u32) -> bool {
+    true
+}
+
+#[retry(giveup = check)]
+fn fetch_blocking() -> Result<u32, MyError> {
+    Ok(1)
+}
+
+#[retry(giveup = check)]
+async fn fetch() -> Result<u32, MyError> {
+    Ok(1)
+}
+
+fn main() {}

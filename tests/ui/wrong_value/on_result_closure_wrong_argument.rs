@@ -1,0 +1,18 @@
+//! `on_result` given a closure whose argument is not `&u32`: one error, at the value, for each fn.
+
+use retry_runtime::retry;
+
+#[derive(Debug)]
+pub struct MyError;
+
+#[retry(on_result = |value: &String| value.is_empty())]
+fn fetch_blocking() -> Result<u32, MyError> {
+    Ok(1)
+}
+
+#[retry(on_result = |value: &String| value.is_empty())]
+async fn fetch() -> Result<u32, MyError> {
+    Ok(1)
+}
+
+fn main() {}

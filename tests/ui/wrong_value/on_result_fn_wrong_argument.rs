@@ -1,0 +1,22 @@
+//! `on_result` given a fn whose argument is not `&u32`: one error, at the value, for each fn.
+
+use retry_runtime::retry;
+
+#[derive(Debug)]
+pub struct MyError;
+
+fn check(value: &String) -> bool {
+    value.is_empty()
+}
+
+#[retry(on_result = check)]
+fn fetch_blocking() -> Result<u32, MyError> {
+    Ok(1)
+}
+
+#[retry(on_result = check)]
+async fn fetch() -> Result<u32, MyError> {
+    Ok(1)
+}
+
+fn main() {}

@@ -1,0 +1,22 @@
+//! `on_success` given a fn that returns a value: one error, at the value, for each fn.
+
+use retry_runtime::retry;
+
+#[derive(Debug)]
+pub struct MyError;
+
+fn log(_: &retry_runtime::Details<'_, MyError>) -> u32 {
+    0
+}
+
+#[retry(on_success = log)]
+fn fetch_blocking() -> Result<u32, MyError> {
+    Ok(1)
+}
+
+#[retry(on_success = log)]
+async fn fetch() -> Result<u32, MyError> {
+    Ok(1)
+}
+
+fn main() {}

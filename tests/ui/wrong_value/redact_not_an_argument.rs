@@ -1,0 +1,18 @@
+//! `redact` names something that is not an argument: one error, at the value, for each fn.
+
+use retry_runtime::retry;
+
+#[derive(Debug)]
+pub struct MyError;
+
+#[retry(redact = [password])]
+fn fetch_blocking() -> Result<u32, MyError> {
+    Ok(1)
+}
+
+#[retry(redact = [password])]
+async fn fetch() -> Result<u32, MyError> {
+    Ok(1)
+}
+
+fn main() {}
