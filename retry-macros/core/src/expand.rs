@@ -46,6 +46,9 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
         output,
         bindings,
     } = function;
+    if !matches!(kind, BodyKind::AsyncTrait { .. }) {
+        respan_braces(&mut block);
+    }
 
     let mut args_for_engine = args.clone();
     if matches!(kind, BodyKind::AsyncTrait { .. }) {
@@ -263,7 +266,9 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
                 // async-trait writes `{ body }`; any other expression is treated as `{ expr }`.
                 let inner = match &*original {
                     Expr::Block(inner) if inner.label.is_none() && inner.attrs.is_empty() => {
-                        inner.block.clone()
+                        let mut inner = inner.block.clone();
+                        respan_braces(&mut inner);
+                        inner
                     }
                     other => Block {
                         brace_token: Default::default(),
@@ -281,6 +286,15 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
             quote!(#(#attrs)* #vis #sig #block)
         }
     }
+}
+
+/// The body's braces, re-emitted inside the loop, marked as the macro's own (still located
+/// at the user's braces, where errors about the block point): rustc's `unused_braces` and
+/// clippy's lints skip tokens of an expansion, so `{ Ok(1) }` written on one line is not
+/// linted as a block in a block, and `cargo fix` does not delete the fn's braces.
+fn respan_braces(block: &mut Block) {
+    let span = Span::mixed_site().located_at(block.brace_token.span.join());
+    block.brace_token = syn::token::Brace(span);
 }
 
 /// How the loop waits between attempts.
