@@ -58,6 +58,7 @@
 
 mod admin;
 pub mod auth;
+pub mod binding;
 pub mod context;
 mod counters;
 mod dispatch;

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use percent_encoding::percent_decode_str;
+use crate::binding::path_unescape;
 
 use crate::operation::OpSpec;
 
@@ -144,11 +144,16 @@ fn split(path: &str) -> impl Iterator<Item = &str> {
     trimmed.split('/').filter(move |_| !trimmed.is_empty())
 }
 
-/// Decodes a path segment; repository names arrive encoded twice (`a%252Fb` is `a/b`).
+/// Decodes a path segment as go-openapi's router does (`url.PathUnescape`, the raw segment
+/// kept whole when an escape is malformed, `middleware/router.go`); repository names are
+/// unescaped once more by Harbor's handlers (`unescapePathParams`, `src/server/v2.0/handler/
+/// util.go`), so they arrive encoded twice (`a%252Fb` is `a/b`).
 fn decode_param(name: &str, raw: &str) -> String {
-    let once = percent_decode_str(raw).decode_utf8_lossy().into_owned();
+    let once = path_unescape(raw).unwrap_or_else(|| raw.to_owned());
     if name == "repository_name" {
-        percent_decode_str(&once).decode_utf8_lossy().into_owned()
+        // Harbor answers 500 when this second unescape fails; the simulator keeps the value
+        // (the repository is then not found).
+        path_unescape(&once).unwrap_or(once)
     } else {
         once
     }
