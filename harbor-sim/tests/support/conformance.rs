@@ -136,6 +136,19 @@ pub const BODY_DEPARTURES: &[BodyDeparture] = &[
               the handler leaves Tags nil (src/server/v2.0/handler/model/artifact.go) and \
               go-swagger v0.33.1 tags no plain array omitempty (generator/types.go)",
     },
+    BodyDeparture {
+        operations: &["getSecuritySummary"],
+        at: "/dangerous_",
+        why: "top lists asked for but empty are null: toDangerousCves and toDangerousArtifacts \
+              return nil slices (src/server/v2.0/handler/security.go), which go-swagger sends \
+              as null",
+    },
+    BodyDeparture {
+        operations: &["ListVulnerabilities"],
+        at: "/tags",
+        why: "an item without tags (with_tag=false, or an untagged artifact) has tags null: \
+              the nil slice of toVulnerabilities (src/server/v2.0/handler/security.go)",
+    },
 ];
 
 /// Operations whose refusals Harbor sends without a body, where the spec documents its error
