@@ -66,6 +66,7 @@ pub mod errors;
 pub mod faults;
 pub mod handlers;
 mod latency;
+pub mod negotiation;
 pub mod operation;
 pub mod pagination;
 pub mod query;

@@ -19,6 +19,7 @@ use serde_json::Value;
 use crate::binding::{convert_int, go_quote};
 use crate::context::Ctx;
 use crate::errors::{ApiError, ApiResult};
+use crate::negotiation;
 use crate::operation::{OpSpec, ParamIn, ParamKind, ParamSpec, TABLE};
 
 /// The generated JSON Schemas: `definitions`, `requests` by operation id, `responses` by
@@ -103,6 +104,10 @@ fn is_go_date_time(value: &str) -> bool {
 
 /// Validates path, query, header and body parameters of a routed request.
 pub fn validate(ctx: &Ctx) -> ApiResult<()> {
+    // The media types come first, and alone: go-openapi binds no parameter after them.
+    if let Some(failure) = negotiation::check(ctx.op, &ctx.headers, !ctx.body.is_empty()) {
+        return Err(validation_failure(vec![failure]));
+    }
     let mut failures = Vec::new();
     for p in ctx.op.params {
         let value = match p.location {

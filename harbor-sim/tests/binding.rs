@@ -189,3 +189,61 @@ async fn q_is_unescaped_again_as_harbors_q_builder_does() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(text.contains("key/value cannot be empty"), "{text}");
 }
+
+#[tokio::test]
+async fn media_types_are_checked_before_any_parameter() {
+    let sim = support::start().await;
+    let post = |content_type: Option<&'static str>| {
+        let mut request = Client::new()
+            .post(format!("{}/projects", sim.api_url()))
+            .basic_auth("admin", Some("Harbor12345"))
+            .body(r#"{"project_name":"typed"}"#);
+        if let Some(ct) = content_type {
+            request = request.header("Content-Type", ct);
+        }
+        request
+    };
+    // No Content-Type reads as application/octet-stream; only JSON is consumed.
+    for (sent, shown) in [
+        (None, "application/octet-stream"),
+        (Some("text/plain"), "text/plain"),
+    ] {
+        let (status, text) = message(post(sent)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            text,
+            format!(
+                "validation failure list:\nunsupported media type \"{shown}\", only [application/json] are allowed"
+            )
+        );
+    }
+    let created = post(Some("application/json; charset=utf-8"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+
+    // Accept must take what the operation produces: a log is text/plain.
+    let gc = get(&sim, "/system/gc")
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let log = format!("/system/gc/{}/log", gc[0]["id"]);
+    let (status, text) = message(get(&sim, &log).header("Accept", "application/json")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        text,
+        "validation failure list:\nunsupported media type requested, only [text/plain] are available"
+    );
+    for accept in ["text/plain", "*/*", "application/json, text/plain, */*"] {
+        let response = get(&sim, &log)
+            .header("Accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{accept}");
+    }
+}
