@@ -4,8 +4,7 @@
 //! and the metadata of reachable scanner adapters. Every answer is checked against the spec
 //! when each test ends.
 
-use reqwest::header::LOCATION;
-use reqwest::{Client, Method, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 mod support;
@@ -28,20 +27,8 @@ async fn send(
     path: &str,
     body: Option<Value>,
 ) -> Answer {
-    let mut request = Client::new()
-        .request(method, format!("{}{path}", sim.api_url()))
-        .basic_auth("admin", Some("Harbor12345"));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("the simulator answers");
-    let status = response.status();
-    let location = response
-        .headers()
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let text = response.text().await.expect("a body");
+    let admin = ("admin", "Harbor12345");
+    let (status, location, text) = support::send_as(sim, admin, method, path, body).await;
     Answer {
         status,
         location,
