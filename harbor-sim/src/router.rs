@@ -164,6 +164,15 @@ mod tests {
     use super::*;
     use crate::operation::TABLE as OPERATIONS;
 
+    #[test]
+    fn segments_unescape_as_go_openapi_router() {
+        assert_eq!(decode_param("project_name", "a%20b+c"), "a b+c");
+        // A malformed escape keeps the whole segment raw, valid escapes too.
+        assert_eq!(decode_param("project_name", "a%20b%zz"), "a%20b%zz");
+        assert_eq!(decode_param("repository_name", "team%252Fapp"), "team/app");
+        assert_eq!(decode_param("repository_name", "team%2Fapp"), "team/app");
+    }
+
     fn found(
         table: &RouteTable,
         method: &str,

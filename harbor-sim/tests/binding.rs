@@ -247,3 +247,36 @@ async fn media_types_are_checked_before_any_parameter() {
         assert_eq!(response.status(), StatusCode::OK, "{accept}");
     }
 }
+
+#[tokio::test]
+async fn a_csv_array_is_split_and_read_as_any_of() {
+    let sim = support::start().await;
+    let policies: Value = get(&sim, "/projects/demo/webhook/policies")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let policy = &policies[0]["id"];
+    let jobs = |status: &str| {
+        get(
+            &sim,
+            &format!("/projects/demo/webhook/jobs?policy_id={policy}&status={status}"),
+        )
+        .send()
+    };
+    let all: Value = jobs("").await.unwrap().json().await.unwrap();
+    let all = all.as_array().unwrap().len();
+    assert!(all > 0, "the demo has a delivery");
+    // Items are trimmed, empty ones dropped: every status the demo's deliveries can have.
+    let any: Value = jobs("Success,%20Error,,Stopped")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(any.as_array().unwrap().len(), all);
+    let none: Value = jobs("Pending").await.unwrap().json().await.unwrap();
+    assert_eq!(none, json!([]));
+}
