@@ -114,7 +114,10 @@ async fn the_query_string_is_split_as_go_splits_it() {
         assert_eq!(status, StatusCode::OK, "{query}");
         assert_eq!(listed.len(), 2, "{query}: {listed:?}");
     }
-    // `+` is a space; a repeated parameter counts by its last value.
+    // Query names are case-sensitive: `PUBLIC` is no parameter, so nothing is filtered.
+    let (status, listed) = names(get(&sim, "/projects?PUBLIC=true")).await;
+    assert_eq!((status, listed.len()), (StatusCode::OK, 2));
+    // A repeated parameter counts by its last value.
     let (status, listed) = names(get(&sim, "/projects?page_size=x&page_size=1")).await;
     assert_eq!((status, listed.len()), (StatusCode::OK, 1));
 }
