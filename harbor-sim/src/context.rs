@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::auth::Identity;
+use crate::binding::{convert_bool, convert_int, go_quote, split_by_format};
 use crate::errors::{ApiError, ApiResult};
 use crate::operation::OpSpec;
 use crate::pagination::PageRequest;
@@ -45,8 +46,11 @@ impl Ctx {
     /// A path parameter that must be an integer (422 otherwise, as Harbor's validator says).
     pub fn path_id(&self, name: &str) -> ApiResult<i64> {
         let raw = self.path(name);
-        raw.parse().map_err(|_| {
-            ApiError::unprocessable(format!("{name} in path must be of type int64: \"{raw}\""))
+        convert_int(raw, 64).ok_or_else(|| {
+            ApiError::unprocessable(format!(
+                "{name} in path must be of type int64: {}",
+                go_quote(raw)
+            ))
         })
     }
 
@@ -60,28 +64,39 @@ impl Ctx {
             .filter(|v| !v.is_empty())
     }
 
-    /// A boolean query parameter (`true`/`false`), absent as `None`.
-    pub fn query_bool(&self, name: &str) -> ApiResult<Option<bool>> {
+    /// A boolean query parameter as go-swagger binds it (`swag.ConvertBool`: `True`, `yes`,
+    /// `on`, ... are true, any other word false, never an error); absent as `None`.
+    pub fn query_bool(&self, name: &str) -> Option<bool> {
+        self.query(name).map(convert_bool)
+    }
+
+    /// An array query parameter (`collectionFormat: csv`, the spec's only one): its last
+    /// value split at commas, items trimmed, empty items dropped (`swag.SplitByFormat`).
+    pub fn query_list(&self, name: &str) -> Vec<String> {
         self.query(name)
-            .map(|v| match v {
-                "true" | "1" => Ok(true),
-                "false" | "0" => Ok(false),
-                _ => Err(ApiError::unprocessable(format!(
-                    "{name} in query must be of type boolean: \"{v}\""
-                ))),
-            })
-            .transpose()
+            .map(|v| split_by_format(v, "csv"))
+            .unwrap_or_default()
     }
 
-    /// A header as text.
+    /// A header as text: its last value when repeated, as go-swagger's binders take
+    /// `rawData[len(rawData)-1]`.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
+        self.headers
+            .get_all(name)
+            .iter()
+            .next_back()
+            .and_then(|v| v.to_str().ok())
     }
 
-    /// Whether `X-Is-Resource-Name: true` was sent.
+    /// A boolean header as go-swagger binds it (`swag.ConvertBool`); empty or absent is
+    /// `false`, the default of Harbor's boolean headers.
+    pub fn header_bool(&self, name: &str) -> bool {
+        self.header(name).is_some_and(convert_bool)
+    }
+
+    /// Whether `X-Is-Resource-Name` was sent true (`true`, `1`, `yes`, ... in any case).
     pub fn is_resource_name(&self) -> bool {
-        self.header("X-Is-Resource-Name")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        self.header_bool("X-Is-Resource-Name")
     }
 
     /// The body as `T`: malformed JSON is 400, a well-formed body of the wrong shape 422.

@@ -11,7 +11,6 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
-use percent_encoding::percent_decode_str;
 use rand::Rng;
 
 use crate::auth;
@@ -178,7 +177,7 @@ async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
             );
         }
     }
-    let query = parse_query(parts.uri.query().unwrap_or(""));
+    let query = crate::binding::parse_query(parts.uri.query().unwrap_or(""));
     let ctx = Ctx {
         op,
         path_params,
@@ -287,21 +286,6 @@ fn fault_code(status: StatusCode) -> &'static str {
         409 => "CONFLICT",
         _ => "UNKNOWN",
     }
-}
-
-fn parse_query(raw: &str) -> Vec<(String, String)> {
-    raw.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let decode = |s: &str| {
-                percent_decode_str(&s.replace('+', " "))
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
-            (decode(k), decode(v))
-        })
-        .collect()
 }
 
 fn reply_bytes(reply: &Reply) -> Bytes {

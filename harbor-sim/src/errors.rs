@@ -65,6 +65,16 @@ impl ApiError {
         Self::new(StatusCode::PRECONDITION_FAILED, "PRECONDITION", message)
     }
 
+    /// 500 as Harbor sends every uncoded error (`src/lib/http/error.go`): the cause is only
+    /// logged.
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "UNKNOWN",
+            "internal server error",
+        )
+    }
+
     /// 422 `UNPROCESSABLE_ENTITY`: a parameter or body that fails the spec's types.
     pub fn unprocessable(message: impl Into<String>) -> Self {
         Self::new(

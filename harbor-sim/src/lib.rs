@@ -58,6 +58,7 @@
 
 mod admin;
 pub mod auth;
+pub mod binding;
 pub mod context;
 mod counters;
 mod dispatch;
@@ -65,6 +66,7 @@ pub mod errors;
 pub mod faults;
 pub mod handlers;
 mod latency;
+pub mod negotiation;
 pub mod operation;
 pub mod pagination;
 pub mod query;

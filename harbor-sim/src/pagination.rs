@@ -1,6 +1,7 @@
 //! Harbor's paging: `page` (1-based), `page_size` (default 10, at most 100), and the
 //! `X-Total-Count` and `Link` headers of a list answer.
 
+use crate::binding::{convert_int, go_quote, parse_query, query_unescape};
 use crate::errors::{ApiError, ApiResult};
 
 /// The largest `page_size` Harbor accepts.
@@ -8,30 +9,38 @@ pub const MAX_PAGE_SIZE: u64 = 100;
 /// The `page_size` when none is given.
 pub const DEFAULT_PAGE_SIZE: u64 = 10;
 
-/// A requested page.
+/// A requested page, as bound: go-swagger puts no minimum on `page` or `page_size`, and
+/// Harbor's ORM (`src/lib/orm/query.go`, `QuerySetter` and `PaginationOnRawSQL`) only limits
+/// when `page_size > 0` and only offsets when `page > 0`: `page=0` or `page=-3` is the first
+/// page, `page_size=0` or below is everything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
-    /// 1-based page number.
-    pub page: u64,
-    /// Items per page; 0 means "all" as in Harbor.
-    pub page_size: u64,
+    /// 1-based page number as sent (0 and below read the first page).
+    pub page: i64,
+    /// Items per page as sent; 0 and below mean "all" as in Harbor.
+    pub page_size: i64,
 }
 
 impl Default for PageRequest {
     fn default() -> Self {
         Self {
             page: 1,
-            page_size: DEFAULT_PAGE_SIZE,
+            page_size: DEFAULT_PAGE_SIZE as i64,
         }
     }
 }
 
 impl PageRequest {
-    /// Reads `page` and `page_size` from query values; out-of-range values are Harbor's 422.
+    /// Reads `page` and `page_size` from query values (already past the binder's checks in
+    /// [`crate::validate`]); a value that is not an int64, or a `page_size` above 100, is
+    /// Harbor's 422.
     pub fn parse(page: Option<&str>, page_size: Option<&str>) -> ApiResult<Self> {
         let number = |name: &str, v: &str| {
-            v.parse::<i64>().map_err(|_| {
-                ApiError::unprocessable(format!("{name} in query must be of type int64: \"{v}\""))
+            convert_int(v, 64).ok_or_else(|| {
+                ApiError::unprocessable(format!(
+                    "{name} in query must be of type int64: {}",
+                    go_quote(v)
+                ))
             })
         };
         let page = match page {
@@ -42,25 +51,12 @@ impl PageRequest {
             Some(v) => number("page_size", v)?,
             None => DEFAULT_PAGE_SIZE as i64,
         };
-        if page < 1 {
-            return Err(ApiError::unprocessable(
-                "page in query should be greater than or equal to 1",
-            ));
-        }
-        if page_size < 0 {
-            return Err(ApiError::unprocessable(
-                "page_size in query should be greater than or equal to 0",
-            ));
-        }
-        if page_size as u64 > MAX_PAGE_SIZE {
+        if page_size > MAX_PAGE_SIZE as i64 {
             return Err(ApiError::unprocessable(format!(
                 "page_size in query should be less than or equal to {MAX_PAGE_SIZE}"
             )));
         }
-        Ok(Self {
-            page: page as u64,
-            page_size: page_size as u64,
-        })
+        Ok(Self { page, page_size })
     }
 
     /// The slice of `total` items this page covers.
@@ -71,12 +67,12 @@ impl PageRequest {
     }
 
     /// The index of this page's first item and how many it holds at most, whatever the total
-    /// (`page_size = 0` is everything), for a list that counts its matches while paging.
+    /// (`page_size <= 0` is everything), for a list that counts its matches while paging.
     pub fn window(&self) -> (usize, usize) {
-        if self.page_size == 0 {
+        if self.page_size <= 0 {
             return (0, usize::MAX);
         }
-        let first = (self.page - 1).saturating_mul(self.page_size);
+        let first = (self.page.max(1) - 1).saturating_mul(self.page_size);
         (
             usize::try_from(first).unwrap_or(usize::MAX),
             self.page_size as usize,
@@ -98,9 +94,12 @@ impl PageRequest {
         query: &[(String, String)],
         total: u64,
     ) -> Option<String> {
+        // Harbor's `Links` computes with the numbers as sent: no links for `page_size=0`; a
+        // negative size links forward forever, as Harbor's does.
         if self.page_size == 0 {
             return None;
         }
+        let total = total as i64;
         let mut links = Vec::new();
         let mut values = GoValues::from_pairs(query);
         if self.page > 1 && (self.page - 1).saturating_mul(self.page_size) < total {
@@ -115,10 +114,12 @@ impl PageRequest {
         (!links.is_empty()).then(|| links.join(" , "))
     }
 
-    fn link_query(&self, values: &mut GoValues, page: u64) -> String {
+    fn link_query(&self, values: &mut GoValues, page: i64) -> String {
         values.set("page", page.to_string());
         values.set("page_size", self.page_size.to_string());
-        query_unescape(&values.encode())
+        let encoded = values.encode();
+        // What `encode` produced always decodes; Harbor keeps it encoded if it would not.
+        query_unescape(&encoded).unwrap_or(encoded)
     }
 }
 
@@ -135,17 +136,9 @@ impl GoValues {
         values
     }
 
-    /// `url.ParseQuery`: `&`-separated pairs, `+` is a space, a pair that does not decode is
-    /// dropped.
+    /// `url.ParseQuery` ([`parse_query`]).
     fn parse(raw: &str) -> Self {
-        let mut values = Self::default();
-        for pair in raw.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            if let (Some(k), Some(v)) = (go_unescape(k), go_unescape(v)) {
-                values.0.entry(k).or_default().push(v);
-            }
-        }
-        values
+        Self::from_pairs(&parse_query(raw))
     }
 
     fn set(&mut self, key: &str, value: String) {
@@ -179,37 +172,6 @@ fn query_escape(s: &str) -> String {
     out
 }
 
-/// Go's `url.QueryUnescape`: `+` is a space, `%XX` a byte; `None` on a malformed escape.
-fn go_unescape(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    Some(String::from_utf8_lossy(&out).into_owned())
-}
-
-/// Unescapes an encoded query as Harbor does before putting it in a link (it cannot fail on
-/// what [`GoValues::encode`] produced).
-fn query_unescape(encoded: &str) -> String {
-    go_unescape(encoded).unwrap_or_else(|| encoded.to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,12 +192,12 @@ mod tests {
                 .as_u16(),
             422
         );
+        // No minimum: page 0 and below read the first page, a size of 0 or below is all.
+        let first = PageRequest::parse(Some("0"), Some("-5")).unwrap();
+        assert_eq!(first.window(), (0, usize::MAX));
         assert_eq!(
-            PageRequest::parse(Some("0"), None)
-                .unwrap_err()
-                .status
-                .as_u16(),
-            422
+            PageRequest::parse(Some("-2"), None).unwrap().range(30),
+            0..10
         );
         assert_eq!(
             PageRequest::parse(Some("x"), None)

@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
+use crate::binding::query_unescape;
 use crate::errors::{ApiError, ApiResult};
 
 /// One condition of a `q` parameter.
@@ -24,14 +25,30 @@ pub enum Filter {
     AllOf(String, Vec<String>),
 }
 
-/// Parses a `q` value as Harbor's `q.Build` does (`src/lib/q/builder.go`): every comma ends a
-/// condition, each needs a key and a value, and a value opening a fuzzy match, a range or a
-/// list must be well formed; anything else is Harbor's 400.
+/// Parses a `q` value as Harbor's `q.Build` does (`src/lib/q/builder.go`, `parseKeywords`):
+/// the value go-swagger bound is unescaped once more (`url.QueryUnescape`, kept as is when
+/// that fails), so `name%3D~lib` is `name=~lib` and a `+` is a space; then every comma ends
+/// a condition, each needs a key and a value, and a value opening a fuzzy match, a range or
+/// a list must be well formed; anything else is Harbor's 400. The conditions land in a map,
+/// so of two conditions on one key the last one counts.
 pub fn parse_q(q: &str) -> ApiResult<Vec<Filter>> {
     if q.is_empty() {
         return Ok(Vec::new());
     }
-    q.split(',').map(parse_condition).collect()
+    let q = query_unescape(q).unwrap_or_else(|| q.to_owned());
+    let mut filters: Vec<Filter> = Vec::new();
+    for part in q.split(',') {
+        let filter = parse_condition(part)?;
+        filters.retain(|f| f.key() != filter.key());
+        filters.push(filter);
+    }
+    Ok(filters)
+}
+
+/// Harbor's `parseValue` for range bounds and list items: trimmed, then stripped of
+/// surrounding `"` and `'`.
+fn list_value(s: &str) -> String {
+    s.trim().trim_matches(['"', '\'']).to_owned()
 }
 
 fn parse_condition(part: &str) -> ApiResult<Filter> {
@@ -45,8 +62,14 @@ fn parse_condition(part: &str) -> ApiResult<Filter> {
         })?;
     let invalid = || ApiError::bad_request(format!("invalid query string value: {value}"));
     let key = key.to_owned();
-    let list =
-        |inner: &str| -> Vec<String> { inner.split_whitespace().map(str::to_owned).collect() };
+    // Items are split at single spaces; an item empty after `parseValue` is dropped.
+    let list = |inner: &str| -> Vec<String> {
+        inner
+            .split(' ')
+            .map(list_value)
+            .filter(|v| !v.is_empty())
+            .collect()
+    };
     Ok(match value.as_bytes()[0] {
         b'~' if value.len() > 1 => Filter::Fuzzy(key, value[1..].to_owned()),
         b'~' => return Err(invalid()),
@@ -56,7 +79,7 @@ fn parse_condition(part: &str) -> ApiResult<Filter> {
                 return Err(invalid());
             }
             let (lo, hi) = inner.split_once('~').ok_or_else(invalid)?;
-            let bound = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+            let bound = |s: &str| (!s.trim().is_empty()).then(|| list_value(s));
             let (lo, hi) = (bound(lo), bound(hi));
             if lo.is_none() && hi.is_none() {
                 return Err(invalid());
@@ -65,7 +88,9 @@ fn parse_condition(part: &str) -> ApiResult<Filter> {
         }
         b'{' => Filter::AnyOf(key, list(value[1..].strip_suffix('}').ok_or_else(invalid)?)),
         b'(' => Filter::AllOf(key, list(value[1..].strip_suffix(')').ok_or_else(invalid)?)),
-        _ => Filter::Exact(key, value.to_owned()),
+        // `escapeValue`: a leading backslash only escapes the character after it (`\~` is a
+        // literal tilde, not a fuzzy match).
+        _ => Filter::Exact(key, value.strip_prefix('\\').unwrap_or(value).to_owned()),
     })
 }
 
@@ -260,6 +285,52 @@ mod tests {
             docs,
             vec![json!({"resource_type":"robot"})],
             "snake case fallback"
+        );
+    }
+
+    #[test]
+    fn q_is_unescaped_a_second_time() {
+        // What the binder hands on, unescaped again by `parseKeywords`.
+        assert_eq!(
+            parse_q("name%3D~lib").unwrap(),
+            [Filter::Fuzzy("name".into(), "lib".into())]
+        );
+        assert_eq!(
+            parse_q("name=a+b").unwrap(),
+            [Filter::Exact("name".into(), "a b".into())]
+        );
+        // A malformed escape keeps the string as it came.
+        assert_eq!(
+            parse_q("name=100%").unwrap(),
+            [Filter::Exact("name".into(), "100%".into())]
+        );
+        assert_eq!(
+            parse_q("tags=%7Ba%20%22b%22%7D").unwrap(),
+            [Filter::AnyOf("tags".into(), vec!["a".into(), "b".into()])]
+        );
+    }
+
+    #[test]
+    fn values_as_harbors_parse_value() {
+        assert_eq!(
+            parse_q(r"name=\~x").unwrap(),
+            [Filter::Exact("name".into(), "~x".into())]
+        );
+        assert_eq!(
+            parse_q("id=[ '2' ~ ]").unwrap(),
+            [Filter::Range("id".into(), Some("2".into()), None)]
+        );
+        assert_eq!(
+            parse_q("kind={a  'b' \"\"}").unwrap(),
+            [Filter::AnyOf("kind".into(), vec!["a".into(), "b".into()])]
+        );
+        assert_eq!(
+            parse_q("name=a,public=true,name=b").unwrap(),
+            [
+                Filter::Exact("public".into(), "true".into()),
+                Filter::Exact("name".into(), "b".into())
+            ],
+            "a map: the last condition on a key wins"
         );
     }
 

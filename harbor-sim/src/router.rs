@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use percent_encoding::percent_decode_str;
+use crate::binding::path_unescape;
 
 use crate::operation::OpSpec;
 
@@ -144,11 +144,16 @@ fn split(path: &str) -> impl Iterator<Item = &str> {
     trimmed.split('/').filter(move |_| !trimmed.is_empty())
 }
 
-/// Decodes a path segment; repository names arrive encoded twice (`a%252Fb` is `a/b`).
+/// Decodes a path segment as go-openapi's router does (`url.PathUnescape`, the raw segment
+/// kept whole when an escape is malformed, `middleware/router.go`); repository names are
+/// unescaped once more by Harbor's handlers (`unescapePathParams`, `src/server/v2.0/handler/
+/// util.go`), so they arrive encoded twice (`a%252Fb` is `a/b`).
 fn decode_param(name: &str, raw: &str) -> String {
-    let once = percent_decode_str(raw).decode_utf8_lossy().into_owned();
+    let once = path_unescape(raw).unwrap_or_else(|| raw.to_owned());
     if name == "repository_name" {
-        percent_decode_str(&once).decode_utf8_lossy().into_owned()
+        // Harbor answers 500 when this second unescape fails; the simulator keeps the value
+        // (the repository is then not found).
+        path_unescape(&once).unwrap_or(once)
     } else {
         once
     }
@@ -158,6 +163,15 @@ fn decode_param(name: &str, raw: &str) -> String {
 mod tests {
     use super::*;
     use crate::operation::TABLE as OPERATIONS;
+
+    #[test]
+    fn segments_unescape_as_go_openapi_router() {
+        assert_eq!(decode_param("project_name", "a%20b+c"), "a b+c");
+        // A malformed escape keeps the whole segment raw, valid escapes too.
+        assert_eq!(decode_param("project_name", "a%20b%zz"), "a%20b%zz");
+        assert_eq!(decode_param("repository_name", "team%252Fapp"), "team/app");
+        assert_eq!(decode_param("repository_name", "team%2Fapp"), "team/app");
+    }
 
     fn found(
         table: &RouteTable,

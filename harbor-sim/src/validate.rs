@@ -16,8 +16,10 @@ use jsonschema::paths::LocationSegment;
 use jsonschema::{Draft, Validator};
 use serde_json::Value;
 
+use crate::binding::{convert_int, go_quote};
 use crate::context::Ctx;
 use crate::errors::{ApiError, ApiResult};
+use crate::negotiation;
 use crate::operation::{OpSpec, ParamIn, ParamKind, ParamSpec, TABLE};
 
 /// The generated JSON Schemas: `definitions`, `requests` by operation id, `responses` by
@@ -102,6 +104,10 @@ fn is_go_date_time(value: &str) -> bool {
 
 /// Validates path, query, header and body parameters of a routed request.
 pub fn validate(ctx: &Ctx) -> ApiResult<()> {
+    // The media types come first, and alone: go-openapi binds no parameter after them.
+    if let Some(failure) = negotiation::check(ctx.op, &ctx.headers, !ctx.body.is_empty()) {
+        return Err(validation_failure(vec![failure]));
+    }
     let mut failures = Vec::new();
     for p in ctx.op.params {
         let value = match p.location {
@@ -159,43 +165,43 @@ fn go_type(p: &ParamSpec) -> &'static str {
     }
 }
 
-/// The words go's `swag.ConvertBool` accepts.
-fn parse_bool(v: &str) -> Option<bool> {
-    match v.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "ok" | "y" | "on" | "selected" | "checked" | "t" | "enabled" => {
-            Some(true)
-        }
-        "false" | "0" | "no" | "n" | "off" | "f" | "disabled" => Some(false),
-        _ => None,
-    }
+/// The bit size of an integer parameter (`int32`; anything else is go-swagger's `int64`).
+fn int_bits(p: &ParamSpec) -> u32 {
+    if p.format == Some("int32") { 32 } else { 64 }
 }
 
-/// One non-body parameter's value against its spec type and constraints.
+/// One non-body parameter's value against its spec type and constraints, as go-swagger's
+/// generated binder (`server/parameter.gotmpl`) converts and then validates it: integers
+/// through `swag.ConvertInt64`/`ConvertInt32`, numbers through `ConvertFloat64`, booleans
+/// through `swag.ConvertBool` (which never fails), arrays split by `swag.SplitByFormat`
+/// (their items are strings without constraints in Harbor's spec); then maximum, minimum,
+/// lengths and enum, in that order.
 fn check_param(p: &ParamSpec, value: &str) -> Vec<String> {
     let (name, place) = (p.name, place(p));
     let type_error = || {
         vec![format!(
-            "{name} in {place} must be of type {}: {value:?}",
-            go_type(p)
+            "{name} in {place} must be of type {}: {}",
+            go_type(p),
+            go_quote(value)
         )]
     };
     let number = match p.kind {
-        ParamKind::Integer => match value.parse::<i64>() {
-            Ok(n) => Some(n),
-            Err(_) => return type_error(),
+        ParamKind::Integer => match convert_int(value, int_bits(p)) {
+            Some(n) => Some(n),
+            None => return type_error(),
         },
         ParamKind::Number => {
+            // Go's `ParseFloat` also takes hex floats and `_` in them; the spec has no number
+            // parameter, so Rust's grammar stands in.
             if value.parse::<f64>().is_err() {
                 return type_error();
             }
             None
         }
-        ParamKind::Boolean => {
-            if parse_bool(value).is_none() {
-                return type_error();
-            }
-            None
-        }
+        // `swag.ConvertBool` has no error: `nope` binds as false, so no boolean fails here.
+        ParamKind::Boolean => None,
+        // No constraint of Harbor's spec applies to an array or its items.
+        ParamKind::Array => return Vec::new(),
         _ => None,
     };
     let mut failures = Vec::new();
@@ -455,6 +461,34 @@ mod tests {
             check_param(page_size, "x"),
             ["page_size in query must be of type int64: \"x\""]
         );
+        assert_eq!(
+            check_param(page_size, "1\u{1}"),
+            ["page_size in query must be of type int64: \"1\\x01\""],
+            "the value as Go's %q prints it"
+        );
+        assert!(
+            check_param(page_size, "+100").is_empty(),
+            "ParseInt takes a sign"
+        );
+        assert!(
+            check_param(page_size, "-1").is_empty(),
+            "no minimum in the spec"
+        );
+        let public = OpSpec::by_id("listProjects")
+            .unwrap()
+            .param("public")
+            .unwrap();
+        for any in ["True", "nope", "2"] {
+            assert!(
+                check_param(public, any).is_empty(),
+                "ConvertBool never fails: {any}"
+            );
+        }
+        let name_header = OpSpec::by_id("getProject")
+            .unwrap()
+            .param("X-Is-Resource-Name")
+            .unwrap();
+        assert!(check_param(name_header, "YES").is_empty());
         let addition = OpSpec::by_id("getAddition")
             .unwrap()
             .param("addition")

@@ -6,8 +6,7 @@
 //! test ends.
 
 use harbor_sim::SEED_USER_PASSWORD;
-use reqwest::header::LOCATION;
-use reqwest::{Client, Method, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 mod support;
@@ -22,20 +21,7 @@ async fn send(
     path: &str,
     body: Option<Value>,
 ) -> (StatusCode, Option<String>, Value) {
-    let mut request = Client::new()
-        .request(method, format!("{}{path}", sim.api_url()))
-        .basic_auth(user.0, Some(user.1));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("the simulator answers");
-    let status = response.status();
-    let location = response
-        .headers()
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let text = response.text().await.expect("a body");
+    let (status, location, text) = support::send_as(sim, user, method, path, body).await;
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
     (status, location, body)
 }

@@ -446,8 +446,8 @@ async fn every_project_page_is_the_page_of_a_full_scan() {
                 })
                 .map(|p| p.project_id)
                 .collect();
-            for page_size in [4u64, 10] {
-                let last = wanted.len() as u64 / page_size + 2;
+            for page_size in [4i64, 10] {
+                let last = wanted.len() as i64 / page_size + 2;
                 for page in 1..=last {
                     let mut query: Vec<(String, String)> = filter
                         .iter()

@@ -162,6 +162,7 @@ async fn unknown_routes_and_bad_input_get_harbors_errors() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // go-swagger wraps a body it cannot decode in its validation failure list: 422.
     let r = req(&client, &sim, Method::POST, "/projects")
+        .header("Content-Type", "application/json")
         .body("{not json")
         .send()
         .await

@@ -43,10 +43,10 @@ pub(super) fn artifact_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let repo = repository_of(ctx, &s)?;
-    let with_label = ctx.query_bool("with_label")?.unwrap_or(false);
-    let with_scan = ctx.query_bool("with_scan_overview")?.unwrap_or(false);
-    let with_tag = ctx.query_bool("with_tag")?.unwrap_or(true);
-    let with_sbom = ctx.query_bool("with_sbom_overview")?.unwrap_or(false);
+    let with_label = ctx.query_bool("with_label").unwrap_or(false);
+    let with_scan = ctx.query_bool("with_scan_overview").unwrap_or(false);
+    let with_tag = ctx.query_bool("with_tag").unwrap_or(true);
+    let with_sbom = ctx.query_bool("with_sbom_overview").unwrap_or(false);
     // Newest first; only the page's documents are made (the view of an artifact in its
     // repository always exists).
     let in_repository = s
@@ -107,10 +107,10 @@ fn copy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let id = artifact_of(ctx, &s)?;
-    let with_label = ctx.query_bool("with_label")?.unwrap_or(false);
-    let with_scan = ctx.query_bool("with_scan_overview")?.unwrap_or(false);
+    let with_label = ctx.query_bool("with_label").unwrap_or(false);
+    let with_scan = ctx.query_bool("with_scan_overview").unwrap_or(false);
     let mut doc = s.artifact_view(id, with_label, with_scan);
-    if ctx.query_bool("with_sbom_overview")?.unwrap_or(false)
+    if ctx.query_bool("with_sbom_overview").unwrap_or(false)
         && let (Some(d), Some(sbom)) = (doc.as_mut(), s.sbom_overview(id))
     {
         d["sbom_overview"] = sbom;

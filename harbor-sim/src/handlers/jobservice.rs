@@ -1,6 +1,8 @@
 //! The job service's view of the simulator's jobs (`src/server/v2.0/handler/jobservice.go`):
-//! a task's log and a stop by its job id, or `all` to stop every running job; the schedules of
-//! the periodic jobs, and whether the scheduler is paused (it never is).
+//! its worker pool, workers and queues ([`crate::state::job_service`]), a job's log and a stop
+//! by its job id (any task of any execution, replication tasks too), or `all` to stop every
+//! running job; pausing and resuming queues; the schedules of the periodic jobs, and whether
+//! the scheduler is paused (it never is).
 
 use std::sync::RwLock;
 
@@ -10,7 +12,7 @@ use serde_json::{Value, json};
 use super::{Handler, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
-use crate::state::{JobStatus, SimState};
+use crate::state::SimState;
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
@@ -18,39 +20,52 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
         "stopRunningJob" => stop,
         "listSchedules" => schedules,
         "getSchedulePaused" => paused,
+        "getWorkerPools" => |_, state| Ok(Reply::ok(&read(state).worker_pools())),
+        "getWorkers" => |ctx, state| Ok(Reply::ok(&read(state).workers(ctx.path("pool_id")))),
+        "listJobQueues" => |_, state| Ok(Reply::ok(&read(state).job_queues())),
+        "actionPendingJobs" => pending,
         _ => return None,
     })
 }
 
-fn not_found(job_id: &str) -> ApiError {
-    ApiError::not_found(format!("job {job_id} not found"))
-}
-
+/// A job's log by its job id; an id no job has is the job service's 404.
 fn log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let job_id = ctx.path("job_id");
-    let s = read(state);
-    let (_, task) = s.job(job_id).ok_or_else(|| not_found(job_id))?;
-    Ok(Reply::text(StatusCode::OK, task.log.clone()))
+    let log = read(state)
+        .job_log(job_id)
+        .ok_or_else(|| ApiError::not_found(format!("job {job_id} not found")))?;
+    Ok(Reply::text(StatusCode::OK, log))
 }
 
+/// Stops a job by its id, or every running job for `all` (any case). An id no job has is
+/// 200 too: Harbor's `stopJob` logs "maybe the job is already complete" and returns nil.
 fn stop(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let job_id = ctx.path("job_id");
     let mut s = write(state);
-    let running: Vec<i64> = if job_id == "all" {
-        s.executions
-            .values()
-            .filter(|e| e.status == JobStatus::Running)
-            .map(|e| e.id)
-            .collect()
+    let jobs: Vec<String> = if job_id.eq_ignore_ascii_case("all") {
+        s.running_jobs().into_iter().map(|j| j.id).collect()
     } else {
-        vec![s.job(job_id).ok_or_else(|| not_found(job_id))?.0]
+        vec![job_id.to_owned()]
     };
-    for id in running {
-        if let Some(e) = s.executions.get_mut(&id)
-            && e.status == JobStatus::Running
-        {
-            e.finish(JobStatus::Stopped);
-        }
+    for id in jobs {
+        s.stop_job(&id);
+    }
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+/// `PUT /jobservice/queues/{job_type}`: `pause` and `resume` set the queue's state (`all` for
+/// every type); `stop` drops the pending jobs, of which the simulator has none (its jobs start
+/// at once). The job type is upper-cased, the action read in any case
+/// (`ActionPendingJobs`, `src/server/v2.0/handler/jobservice.go`).
+fn pending(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let body: Value = ctx.json()?;
+    let action = body["action"].as_str().unwrap_or_default().to_lowercase();
+    let job_type = ctx.path("job_type").to_uppercase();
+    match action.as_str() {
+        "pause" => write(state).pause_queue(&job_type, true),
+        "resume" => write(state).pause_queue(&job_type, false),
+        "stop" => {}
+        _ => return Err(ApiError::bad_request("the action is not supported")),
     }
     Ok(Reply::empty(StatusCode::OK))
 }

@@ -25,6 +25,7 @@ mod retention;
 mod robots;
 mod scan_export;
 mod scanners;
+mod security_hub;
 mod system;
 mod system_cve_allowlist;
 mod system_jobs;
@@ -168,4 +169,5 @@ fn stateful(op_id: &str) -> Option<Handler> {
         .or_else(|| usergroups::handler(op_id))
         .or_else(|| icons::handler(op_id))
         .or_else(|| jobservice::handler(op_id))
+        .or_else(|| security_hub::handler(op_id))
 }

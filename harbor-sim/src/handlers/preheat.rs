@@ -29,6 +29,7 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
         "GetPreheatLog" => task_log,
         "PingInstances" => ping,
         "ListProvidersUnderProject" => providers,
+        "ListProviders" => drivers,
         _ => return None,
     })
 }
@@ -139,6 +140,29 @@ fn task_log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     ))
 }
 
+/// The P2P drivers Harbor ships, sorted by id (`ListProviders` in `src/pkg/p2p/preheat/
+/// provider/known_drivers.go`, each driver's `Self()` in `dragonfly.go` and `kraken.go`).
+fn drivers(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+    Ok(Reply::ok(&json!([
+        {
+            "id": "dragonfly",
+            "name": "Dragonfly",
+            "icon": "https://raw.githubusercontent.com/dragonflyoss/Dragonfly2/master/docs/images/logo/dragonfly-linear.png",
+            "version": "2.1.59",
+            "source": "https://github.com/dragonflyoss/Dragonfly2",
+            "maintainers": ["chlins.zhang@gmail.com", "gaius.qi@gmail.com"],
+        },
+        {
+            "id": "kraken",
+            "name": "Kraken",
+            "icon": "https://github.com/uber/kraken/blob/master/assets/kraken-logo-color.svg",
+            "version": "0.1.3",
+            "source": "https://github.com/uber/kraken",
+            "maintainers": ["mmpei/peimingming@corp.netease.com"],
+        },
+    ])))
+}
+
 /// The preheat instances a project's policies may use, as Harbor's `ProviderUnderProject`.
 fn providers(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
@@ -190,11 +214,7 @@ fn ping(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         },
     };
     if !s.reachability.reaches(&endpoint) {
-        return Err(ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "UNKNOWN",
-            "internal server error",
-        ));
+        return Err(ApiError::internal());
     }
     Ok(Reply::empty(StatusCode::OK))
 }

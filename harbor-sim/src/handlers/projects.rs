@@ -49,7 +49,7 @@ pub(crate) fn project_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
 
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
-    let public = ctx.query_bool("public")?;
+    let public = ctx.query_bool("public");
     let name = ctx.query("name");
     let owner = ctx.query("owner");
     let sc = security(ctx, &s);
@@ -111,9 +111,7 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let req: ProjectReq = ctx.json()?;
     let name = req.project_name.clone().unwrap_or_default();
     let id = write(state).create_project(req, actor_id(&ctx.identity))?;
-    let by_name = ctx
-        .header("X-Resource-Name-In-Location")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let by_name = ctx.header_bool("X-Resource-Name-In-Location");
     Ok(Reply::created(if by_name {
         ctx.location(name)
     } else {
@@ -206,9 +204,9 @@ fn summary(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 fn artifacts(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let id = project_of(ctx, &s)?;
-    let with_label = ctx.query_bool("with_label")?.unwrap_or(false);
-    let with_scan = ctx.query_bool("with_scan_overview")?.unwrap_or(false);
-    let latest_only = ctx.query_bool("latest_in_repository")?.unwrap_or(false);
+    let with_label = ctx.query_bool("with_label").unwrap_or(false);
+    let with_scan = ctx.query_bool("with_scan_overview").unwrap_or(false);
+    let latest_only = ctx.query_bool("latest_in_repository").unwrap_or(false);
     let mut docs: Vec<Value> = Vec::new();
     for repo in s.repositories.values().filter(|r| r.project_id == id) {
         let mut ids: Vec<i64> = s

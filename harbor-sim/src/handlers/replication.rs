@@ -10,6 +10,8 @@ use super::{Handler, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
+use crate::state::job_service::job_id;
+use crate::state::jobs::ZERO_TIME;
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
@@ -136,9 +138,10 @@ fn list_tasks(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         .get(&id)
         .ok_or_else(|| ApiError::not_found(format!("execution {id} not found")))?;
     let task = json!({
-        "id": id, "execution_id": id, "status": e.status, "job_id": format!("job-{id}"), "operation": "copy",
+        "id": e.task_id, "execution_id": id, "status": e.status, "job_id": job_id(e.task_id), "operation": "copy",
         "resource_type": "image", "src_resource": "library/nginx:[latest]", "dst_resource": "library/nginx:[latest]",
-        "start_time": e.start_time, "end_time": e.end_time,
+        // A running task's end is Go's zero time (`convertTask` formats the unset time).
+        "start_time": e.start_time, "end_time": e.end_time.as_deref().unwrap_or(ZERO_TIME),
     });
     ctx.list(vec![task])
 }
@@ -147,12 +150,10 @@ fn log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let task = ctx.path_id("task_id")?;
     let s = read(state);
-    s.replication_executions
+    let e = s
+        .replication_executions
         .get(&id)
-        .filter(|_| task == id)
+        .filter(|e| e.task_id == task)
         .ok_or_else(|| ApiError::not_found(format!("task {task} not found")))?;
-    Ok(Reply::text(
-        StatusCode::OK,
-        format!("replication task {task} of execution {id}: copying library/nginx:latest\n"),
-    ))
+    Ok(Reply::text(StatusCode::OK, e.log()))
 }

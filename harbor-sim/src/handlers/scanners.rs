@@ -9,6 +9,7 @@ use super::{Handler, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
+use crate::state::vulnerabilities::REPORT_MIME;
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
@@ -54,11 +55,7 @@ fn ping(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         )));
     }
     if !read(state).reachability.reaches(url) {
-        return Err(crate::errors::ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "UNKNOWN",
-            "internal server error",
-        ));
+        return Err(ApiError::internal());
     }
     Ok(Reply::empty(StatusCode::OK))
 }
@@ -96,16 +93,55 @@ fn set_default(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
+/// `GET /scanners/{id}/metadata`: Harbor asks the adapter (`GetMetadata` pings it,
+/// `src/controller/scanner/base_controller.go`), so an adapter the simulated Harbor cannot
+/// reach is a 500; a reachable one answers as Harbor's Trivy adapter does
+/// (`pkg/http/api/v1/handler.go` of goharbor/harbor-scanner-trivy, with its default
+/// settings): a vulnerability and an SBOM capability. Harbor passes on the scanner, the
+/// capabilities' types and MIME types, and the properties.
 fn metadata(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let sc = s.scanner(ctx.path("registration_id"))?;
+    if !s
+        .reachability
+        .reaches(sc.doc["url"].as_str().unwrap_or_default())
+    {
+        return Err(ApiError::internal());
+    }
+    let manifests = [
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    ];
     Ok(Reply::ok(&json!({
         "scanner": {"name": sc.doc["adapter"], "vendor": sc.doc["vendor"], "version": sc.doc["version"]},
-        "capabilities": [{
-            "type": "vulnerability",
-            "consumes_mime_types": ["application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json"],
-            "produces_mime_types": ["application/vnd.security.vulnerability.report; version=1.1"]
-        }],
-        "properties": {"harbor.scanner-adapter/scanner-type": "os-package-vulnerability"}
+        "capabilities": [
+            {
+                "type": "vulnerability",
+                "consumes_mime_types": manifests,
+                "produces_mime_types": [REPORT_MIME],
+            },
+            {
+                "type": "sbom",
+                "consumes_mime_types": manifests,
+                "produces_mime_types": ["application/vnd.security.sbom.report+json; version=1.0"],
+            },
+        ],
+        "properties": {
+            "harbor.scanner-adapter/scanner-type": "os-package-vulnerability",
+            "harbor.scanner-adapter/vulnerability-database-updated-at": s.job_service.started_at,
+            "harbor.scanner-adapter/vulnerability-database-next-update-at": s.job_service.started_at,
+            "org.label-schema.version": sc.doc["version"],
+            "org.label-schema.vcs": "https://github.com/aquasecurity/harbor-scanner-trivy",
+            "env.SCANNER_TRIVY_SKIP_UPDATE": "false",
+            "env.SCANNER_TRIVY_SKIP_JAVA_DB_UPDATE": "false",
+            "env.SCANNER_TRIVY_OFFLINE_SCAN": "false",
+            "env.SCANNER_TRIVY_IGNORE_UNFIXED": "false",
+            "env.SCANNER_TRIVY_DEBUG_MODE": "false",
+            "env.SCANNER_TRIVY_INSECURE": "false",
+            "env.SCANNER_TRIVY_VULN_TYPE": "os,library",
+            "env.SCANNER_TRIVY_SECURITY_CHECKS": "vuln",
+            "env.SCANNER_TRIVY_SEVERITY": "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL",
+            "env.SCANNER_TRIVY_TIMEOUT": "5m0s",
+        }
     })))
 }

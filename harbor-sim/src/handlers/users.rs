@@ -155,7 +155,7 @@ fn permissions(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let sc = security(ctx, &s);
     let scope = ctx.query("scope").unwrap_or_default();
-    let relative = ctx.query_bool("relative")?.unwrap_or(false);
+    let relative = ctx.query_bool("relative").unwrap_or(false);
     let mut granted: Vec<(String, &str)> = Vec::new();
     if let Some(rest) = scope.strip_prefix("/project/") {
         if let Ok(id) = rest.split('/').next().unwrap_or_default().parse::<i64>() {

@@ -162,16 +162,16 @@ fn jobs(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let raw = ctx
         .query("policy_id")
         .ok_or_else(|| ApiError::unprocessable("policy_id in query is required"))?;
-    let id = raw.parse().map_err(|_| {
-        ApiError::unprocessable(format!(
-            "policy_id in query must be of type int64: \"{raw}\""
-        ))
-    })?;
+    // Bound and checked by go-swagger already ([`crate::validate`]).
+    let id = crate::binding::convert_int(raw, 64).unwrap_or_default();
     let s = read(state);
     let policy = policy_of(ctx, &s, id)?;
     let mut docs = s.webhook_jobs(policy);
-    if let Some(status) = ctx.query("status").filter(|v| !v.is_empty()) {
-        docs.retain(|d| d["status"] == json!(status));
+    // `status` is a csv array; Harbor puts the list in the query, which its ORM reads as
+    // "any of" (`src/server/v2.0/handler/webhook_job.go`, `src/lib/orm/query.go`).
+    let statuses = ctx.query_list("status");
+    if !statuses.is_empty() {
+        docs.retain(|d| statuses.iter().any(|s| d["status"] == json!(s)));
     }
     ctx.list(docs)
 }

@@ -69,6 +69,16 @@ pub enum JobKind {
 }
 
 impl JobKind {
+    /// The job service's name for the jobs of this kind (`src/jobservice/job/known_jobs.go`):
+    /// a scan-all execution runs one `IMAGE_SCAN` job per artifact.
+    pub fn job_name(self) -> &'static str {
+        match self {
+            Self::ScanAll => "IMAGE_SCAN",
+            Self::PurgeAudit => "PURGE_AUDIT_LOG",
+            other => other.vendor_type(),
+        }
+    }
+
     /// Harbor's vendor type.
     pub fn vendor_type(self) -> &'static str {
         match self {
@@ -195,7 +205,7 @@ impl Execution {
 impl JobTask {
     /// The id the job service knows it by (24 hex digits, as Harbor's job ids).
     pub fn job_id(&self) -> String {
-        format!("{:024x}", self.id)
+        super::job_service::job_id(self.id)
     }
 
     /// Harbor's generic `Task` model.
@@ -338,16 +348,6 @@ impl SimState {
             .ok_or_else(|| {
                 ApiError::not_found(format!("execution {execution} contains no task {task}"))
             })
-    }
-
-    /// The task the job service knows as `job_id`, with its execution's id.
-    pub fn job(&self, job_id: &str) -> Option<(i64, &JobTask)> {
-        self.executions.values().find_map(|e| {
-            e.tasks
-                .iter()
-                .find(|t| t.job_id() == job_id)
-                .map(|t| (e.id, t))
-        })
     }
 }
 

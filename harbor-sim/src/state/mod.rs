@@ -3,6 +3,7 @@
 pub mod audit_log;
 pub mod configurations;
 pub mod immutable;
+pub mod job_service;
 pub mod jobs;
 pub mod labels;
 pub mod members;
@@ -17,6 +18,7 @@ pub mod repositories;
 pub mod retention;
 pub mod robots;
 pub mod scanners;
+pub mod security_hub;
 pub mod seed;
 pub mod users;
 pub mod vulnerabilities;
@@ -111,6 +113,8 @@ pub struct SimState {
     /// Job executions of every kind (GC, purge, scan all, export, retention, preheat,
     /// webhook), by id: one sequence, as Harbor's task manager has.
     pub executions: BTreeMap<i64, Execution>,
+    /// The job service's pool, workers and queues (see [`job_service`]).
+    pub job_service: job_service::JobService,
     /// Schedules of the periodic system jobs, by vendor type (`GARBAGE_COLLECTION`, ...).
     pub schedules: BTreeMap<&'static str, JobSchedule>,
     /// Harbor's user-scope configuration items as set (see [`configurations`]).
@@ -135,6 +139,7 @@ impl SimState {
         };
         let id = state.ids.next("user");
         let now = now();
+        state.job_service.started_at = now.clone();
         state.users.insert(
             id,
             User {

@@ -47,8 +47,9 @@ pub struct ReplicationExecution {
     pub trigger: String,
     /// RFC 3339.
     pub start_time: String,
-    /// RFC 3339, once finished.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// RFC 3339, once finished; Go's zero time before (`convertExecution` formats the unset
+    /// time, `src/server/v2.0/handler/replication.go`).
+    #[serde(serialize_with = "end_or_zero")]
     pub end_time: Option<String>,
     /// Detail.
     pub status_text: String,
@@ -62,9 +63,29 @@ pub struct ReplicationExecution {
     pub in_progress: i64,
     /// Stopped tasks.
     pub stopped: i64,
+    /// The id of its one task (from the task sequence all jobs share), which names its job
+    /// in the job service.
+    #[serde(skip)]
+    pub task_id: i64,
+}
+
+fn end_or_zero<S: serde::Serializer>(end: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(end.as_deref().unwrap_or(super::jobs::ZERO_TIME))
 }
 
 impl ReplicationExecution {
+    /// The log of its task.
+    pub fn log(&self) -> String {
+        let mut log = format!(
+            "{} [INFO] replication task {} of execution {}: copying library/nginx:latest\n",
+            self.start_time, self.task_id, self.id
+        );
+        if let Some(end) = &self.end_time {
+            log.push_str(&format!("{end} [INFO] the job is {}\n", self.status));
+        }
+        log
+    }
+
     /// What follows a read (the life of [`super::jobs`]): an execution a read has shown
     /// `InProgress` ends as `Succeed`.
     pub fn advance(&mut self) {
@@ -189,6 +210,7 @@ impl SimState {
             )));
         }
         let id = self.ids.next("replication_execution");
+        let task_id = self.ids.next("task");
         self.replication_executions.insert(
             id,
             ReplicationExecution {
@@ -204,6 +226,7 @@ impl SimState {
                 succeed: 0,
                 in_progress: 1,
                 stopped: 0,
+                task_id,
             },
         );
         Ok(id)

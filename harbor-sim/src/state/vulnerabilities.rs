@@ -40,6 +40,22 @@ pub struct Cve {
     pub description: &'static str,
 }
 
+impl Cve {
+    /// The finding's status as the report gives it: `fixed` when a fix exists.
+    pub fn status(&self) -> &'static str {
+        if self.fix_version.is_empty() {
+            "affected"
+        } else {
+            "fixed"
+        }
+    }
+
+    /// The finding's link (the report's `links`, Harbor's `urls`).
+    pub fn link(&self) -> String {
+        format!("https://avd.aquasec.com/nvd/{}", self.id.to_lowercase())
+    }
+}
+
 macro_rules! cve {
     ($id:literal, $pkg:literal, $ver:literal, $fix:literal, $sev:literal, $score:literal, $vec:literal, $cwe:literal, $desc:literal) => {
         Cve {
@@ -300,9 +316,9 @@ impl SimState {
                     "version": c.version,
                     "fix_version": c.fix_version,
                     "severity": c.severity,
-                    "status": if c.fix_version.is_empty() { "affected" } else { "fixed" },
+                    "status": c.status(),
                     "description": c.description,
-                    "links": [format!("https://avd.aquasec.com/nvd/{}", c.id.to_lowercase())],
+                    "links": [c.link()],
                     "artifact_digests": [a.digest],
                     "preferred_cvss": {"score_v3": c.score, "score_v2": null, "vector_v3": c.vector, "vector_v2": ""},
                     "cwe_ids": [c.cwe],

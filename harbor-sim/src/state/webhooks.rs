@@ -32,18 +32,20 @@ impl SimState {
             .filter(|n| !n.is_empty())
             .ok_or_else(|| ApiError::bad_request("policy name is required"))?
             .to_owned();
-        let targets_ok = doc
-            .get("targets")
-            .and_then(Value::as_array)
-            .is_some_and(|t| !t.is_empty());
-        let events_ok = doc
-            .get("event_types")
-            .and_then(Value::as_array)
-            .is_some_and(|t| !t.is_empty());
-        if !targets_ok || !events_ok {
-            return Err(ApiError::bad_request(
-                "a webhook policy needs targets and event_types",
-            ));
+        // Harbor's handler checks the event types, then the targets, with these words
+        // (`validateEventTypes`, `validateTargets`, `src/server/v2.0/handler/webhook.go`).
+        let present = |key: &str| {
+            doc.get(key)
+                .and_then(Value::as_array)
+                .is_some_and(|t| !t.is_empty())
+        };
+        if !present("event_types") {
+            return Err(ApiError::bad_request("empty event type"));
+        }
+        if !present("targets") {
+            return Err(ApiError::bad_request(format!(
+                "empty notification target with policy {name}"
+            )));
         }
         if self
             .webhooks
@@ -189,5 +191,27 @@ impl SimState {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_policy_without_event_types_or_targets_is_refused_in_harbors_words() {
+        let mut s = SimState::with_admin("admin", "pw");
+        let refused = |s: &mut SimState, doc: Value| s.create_webhook(1, doc, "admin").unwrap_err();
+        let no_events = refused(&mut s, json!({"name": "a", "targets": [{"type": "http"}]}));
+        assert_eq!(no_events.message, "empty event type");
+        let no_targets = refused(
+            &mut s,
+            json!({"name": "a", "event_types": ["PUSH_ARTIFACT"], "targets": []}),
+        );
+        assert_eq!(
+            no_targets.message,
+            "empty notification target with policy a"
+        );
+        assert_eq!(no_targets.status.as_u16(), 400);
     }
 }

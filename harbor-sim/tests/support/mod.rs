@@ -54,3 +54,29 @@ pub async fn start() -> CheckedSim {
     let name = std::thread::current().name().unwrap_or("a test").to_owned();
     start_checked(Simulator::builder().seed_demo(true), &name).await
 }
+
+/// Sends `method path` (under `/api/v2.0`) as `user` with an optional JSON body, without a
+/// session cookie; the answer's status, `Location` and body text.
+pub async fn send_as(
+    sim: &CheckedSim,
+    user: (&str, &str),
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (reqwest::StatusCode, Option<String>, String) {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}{path}", sim.api_url()))
+        .basic_auth(user.0, Some(user.1));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("the simulator answers");
+    let status = response.status();
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let text = response.text().await.expect("a body");
+    (status, location, text)
+}

@@ -1,0 +1,275 @@
+//! The job service as Harbor's job monitor sees it (`src/controller/jobmonitor/monitor.go`,
+//! `src/pkg/jobmonitor/`): one worker pool of Harbor's default size, its workers (busy with
+//! the simulator's running jobs, idle otherwise), the queues of the job types Harbor's job
+//! service registers with their paused state, and every job the simulator runs known by its
+//! job id (the tasks of every execution, and the replication tasks).
+//!
+//! The simulator has no Redis and no queue: a job starts the moment it is created, so no job
+//! ever waits and every queue's `count` and `latency` are 0; pausing a queue is kept and
+//! shown, it holds nothing back.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use super::{JobStatus, SimState};
+
+/// The job types Harbor's job service registers (`src/jobservice/runtime/bootstrap.go`,
+/// `RegisterJobs`) less the ones the monitor leaves out of its queue list (`DEMO`,
+/// `IMAGE_REPLICATE`, `IMAGE_SCAN_ALL`, `IMAGE_GC`, `PURGE_AUDIT`: `skippedJobTypes`),
+/// sorted by name as the work library lists its queues.
+pub const JOB_TYPES: [&str; 13] = [
+    "AUDIT_LOGS_GDPR_COMPLIANT",
+    "EXECUTION_SWEEP",
+    "GARBAGE_COLLECTION",
+    "IMAGE_SCAN",
+    "P2P_PREHEAT",
+    "PURGE_AUDIT_LOG",
+    "REPLICATION",
+    "RETENTION",
+    "SCAN_DATA_EXPORT",
+    "SCHEDULER",
+    "SLACK",
+    "SYSTEM_ARTIFACT_CLEANUP",
+    "WEBHOOK",
+];
+
+/// The id of the simulator's one worker pool (24 hex digits, as the work library's ids).
+pub const POOL_ID: &str = "5f3e1c2a9b8d7e6f01a2b3c4";
+
+/// The pool's process id.
+const POOL_PID: i64 = 1;
+
+/// Workers in the pool: Harbor's default `max_job_workers` (`make/harbor.yml.tmpl`).
+pub const WORKERS: usize = 10;
+
+/// What the job service keeps beside the jobs themselves.
+#[derive(Debug, Default, Clone)]
+pub struct JobService {
+    /// When the pool started (the simulator's start).
+    pub started_at: String,
+    /// The job types whose queue is paused, upper case.
+    pub paused: BTreeSet<String>,
+}
+
+/// A job the simulator runs, as the job service knows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunningJob {
+    /// The job type (`GARBAGE_COLLECTION`, `REPLICATION`, ...).
+    pub name: &'static str,
+    /// Its job id.
+    pub id: String,
+    /// When it started.
+    pub started_at: String,
+}
+
+/// Where a job id leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobRef {
+    /// A task of an execution (`SimState::executions`).
+    Task {
+        /// The execution.
+        execution: i64,
+        /// The task.
+        task: i64,
+    },
+    /// The task of a replication execution (`SimState::replication_executions`).
+    Replication {
+        /// The execution.
+        execution: i64,
+    },
+}
+
+/// The job id of task `task_id`: 24 hex digits, as Harbor's job ids.
+pub fn job_id(task_id: i64) -> String {
+    format!("{task_id:024x}")
+}
+
+impl SimState {
+    /// Finds the job behind a job id.
+    pub fn find_job(&self, id: &str) -> Option<JobRef> {
+        let task = self.executions.values().find_map(|e| {
+            e.tasks
+                .iter()
+                .find(|t| t.job_id() == id)
+                .map(|t| JobRef::Task {
+                    execution: e.id,
+                    task: t.id,
+                })
+        });
+        task.or_else(|| {
+            self.replication_executions
+                .values()
+                .find(|e| job_id(e.task_id) == id)
+                .map(|e| JobRef::Replication { execution: e.id })
+        })
+    }
+
+    /// The log of the job `id`, `None` when no job has that id.
+    pub fn job_log(&self, id: &str) -> Option<String> {
+        match self.find_job(id)? {
+            JobRef::Task { execution, task } => self.executions[&execution]
+                .tasks
+                .iter()
+                .find(|t| t.id == task)
+                .map(|t| t.log.clone()),
+            JobRef::Replication { execution } => {
+                Some(self.replication_executions[&execution].log())
+            }
+        }
+    }
+
+    /// Stops the job `id` if it runs (its execution ends `Stopped`); an unknown or finished
+    /// job is left alone, as Harbor's `stopJob` does.
+    pub fn stop_job(&mut self, id: &str) {
+        match self.find_job(id) {
+            Some(JobRef::Task { execution, .. }) => {
+                if let Some(e) = self.executions.get_mut(&execution)
+                    && e.status == JobStatus::Running
+                {
+                    e.finish(JobStatus::Stopped);
+                }
+            }
+            Some(JobRef::Replication { execution }) => {
+                // The execution exists: `find_job` found it.
+                let _ = self.stop_replication(execution);
+            }
+            None => {}
+        }
+    }
+
+    /// Every job running now, oldest first.
+    pub fn running_jobs(&self) -> Vec<RunningJob> {
+        let tasks = self
+            .executions
+            .values()
+            .filter(|e| e.status == JobStatus::Running)
+            .flat_map(|e| {
+                e.tasks
+                    .iter()
+                    .filter(|t| t.status == JobStatus::Running)
+                    .map(move |t| RunningJob {
+                        name: e.kind.job_name(),
+                        id: t.job_id(),
+                        started_at: t.creation_time.clone(),
+                    })
+            });
+        let replications = self
+            .replication_executions
+            .values()
+            .filter(|e| e.status == "InProgress")
+            .map(|e| RunningJob {
+                name: "REPLICATION",
+                id: job_id(e.task_id),
+                started_at: e.start_time.clone(),
+            });
+        let mut jobs: Vec<RunningJob> = tasks.chain(replications).collect();
+        jobs.sort_by(|a, b| a.started_at.cmp(&b.started_at));
+        jobs
+    }
+
+    /// `GET /jobservice/pools`: Harbor's `WorkerPool` models.
+    pub fn worker_pools(&self) -> Vec<Value> {
+        vec![json!({
+            "pid": POOL_PID,
+            "worker_pool_id": POOL_ID,
+            "concurrency": WORKERS,
+            "start_at": self.job_service.started_at,
+            "heartbeat_at": super::now(),
+        })]
+    }
+
+    /// `GET /jobservice/pools/{pool_id}/workers`: `all` or the pool's id lists the workers
+    /// (busy ones with their job first), any other id none (`workerManagerImpl.List`).
+    pub fn workers(&self, pool_id: &str) -> Vec<Value> {
+        if !(pool_id.eq_ignore_ascii_case("all") || pool_id == POOL_ID) {
+            return Vec::new();
+        }
+        let mut running = self.running_jobs().into_iter();
+        (0..WORKERS)
+            .map(|n| {
+                let id = format!("{:024x}", 0xa000 + n);
+                match running.next() {
+                    Some(job) => json!({
+                        "id": id, "pool_id": POOL_ID, "job_name": job.name, "job_id": job.id,
+                        "start_at": job.started_at, "checkin_at": job.started_at,
+                    }),
+                    None => json!({"id": id, "pool_id": POOL_ID}),
+                }
+            })
+            .collect()
+    }
+
+    /// `GET /jobservice/queues`: Harbor's `JobQueue` models.
+    pub fn job_queues(&self) -> Vec<Value> {
+        JOB_TYPES
+            .iter()
+            .map(|t| {
+                json!({"job_type": t, "count": 0, "latency": 0,
+                    "paused": self.job_service.paused.contains(*t)})
+            })
+            .collect()
+    }
+
+    /// Pauses (`true`) or resumes the queue of `job_type` (upper-cased by the handler), or
+    /// of every job type for `ALL`.
+    pub fn pause_queue(&mut self, job_type: &str, paused: bool) {
+        let types: Vec<String> = if job_type == "ALL" {
+            JOB_TYPES.iter().map(|t| (*t).to_owned()).collect()
+        } else {
+            vec![job_type.to_owned()]
+        };
+        for t in types {
+            if paused {
+                self.job_service.paused.insert(t);
+            } else {
+                self.job_service.paused.remove(&t);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::JobKind;
+    use crate::state::jobs::NewExecution;
+
+    #[test]
+    fn running_jobs_occupy_workers_and_are_known_by_id() {
+        let mut s = SimState::with_admin("admin", "pw");
+        let run = s.start_execution(NewExecution {
+            kind: JobKind::GarbageCollection,
+            vendor_id: 0,
+            trigger: "MANUAL",
+            extra_attrs: json!({}),
+            operator: "admin".into(),
+            tasks: vec![(json!({}), "gc".into())],
+        });
+        let job = s.executions[&run].tasks[0].job_id();
+        let workers = s.workers("ALL");
+        assert_eq!(workers.len(), WORKERS);
+        assert_eq!(workers[0]["job_id"], json!(job));
+        assert_eq!(workers[0]["job_name"], "GARBAGE_COLLECTION");
+        assert!(workers[1].get("job_id").is_none(), "idle");
+        assert!(s.workers("another").is_empty());
+        assert!(s.job_log(&job).unwrap().contains("gc"));
+        s.stop_job(&job);
+        assert_eq!(s.executions[&run].status, JobStatus::Stopped);
+        assert!(s.running_jobs().is_empty());
+        s.stop_job("0123");
+    }
+
+    #[test]
+    fn queues_pause_and_resume() {
+        let mut s = SimState::default();
+        s.pause_queue("ALL", true);
+        assert!(s.job_queues().iter().all(|q| q["paused"] == true));
+        s.pause_queue("WEBHOOK", false);
+        let webhook = s
+            .job_queues()
+            .into_iter()
+            .find(|q| q["job_type"] == "WEBHOOK");
+        assert_eq!(webhook.unwrap()["paused"], false);
+    }
+}
