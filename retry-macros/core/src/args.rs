@@ -88,6 +88,30 @@ macro_rules! attribute_keys {
             pub wait_params: Vec<Keyed<Expr>>,
         }
 
+        impl RetryArgs {
+            /// Every expression the attribute's values hold, in the order of the table, the
+            /// wait generator's parameters last: what is evaluated per call, and what
+            /// `#[async_trait]`'s `self` renaming must reach.
+            pub fn value_exprs(&self) -> Vec<&Expr> {
+                let mut exprs = Vec::new();
+                $(if let Some(keyed) = &self.$field {
+                    keyed.value.exprs(&mut exprs);
+                })*
+                exprs.extend(self.wait_params.iter().map(|param| &param.value));
+                exprs
+            }
+
+            /// [`value_exprs`](Self::value_exprs), mutably.
+            pub fn value_exprs_mut(&mut self) -> Vec<&mut Expr> {
+                let mut exprs = Vec::new();
+                $(if let Some(keyed) = &mut self.$field {
+                    keyed.value.exprs_mut(&mut exprs);
+                })*
+                exprs.extend(self.wait_params.iter_mut().map(|param| &mut param.value));
+                exprs
+            }
+        }
+
         /// Parses the value of a key of the table into its field; `None` for any other key.
         fn parse_table_key(
             name: &str,
@@ -156,6 +180,44 @@ attribute_keys! {
     /// `crate = path`: where the runtime is (default `::retry_runtime`).
     "crate" => krate: Path = parse_crate_path,
 }
+
+/// The expressions a key's value holds: itself for an expression, each hook of a list,
+/// none for a list of types or names or a path.
+pub trait KeyValue {
+    /// Appends the value's expressions to `out`.
+    fn exprs<'a>(&'a self, out: &mut Vec<&'a Expr>);
+    /// Appends the value's expressions to `out`, mutably.
+    fn exprs_mut<'a>(&'a mut self, out: &mut Vec<&'a mut Expr>);
+}
+
+impl KeyValue for Expr {
+    fn exprs<'a>(&'a self, out: &mut Vec<&'a Expr>) {
+        out.push(self);
+    }
+    fn exprs_mut<'a>(&'a mut self, out: &mut Vec<&'a mut Expr>) {
+        out.push(self);
+    }
+}
+
+impl KeyValue for HookList {
+    fn exprs<'a>(&'a self, out: &mut Vec<&'a Expr>) {
+        out.extend(&self.hooks);
+    }
+    fn exprs_mut<'a>(&'a mut self, out: &mut Vec<&'a mut Expr>) {
+        out.extend(&mut self.hooks);
+    }
+}
+
+/// Types (`exception`), names (`redact`, `skip`, `no_clone`) and paths (`crate`) hold none.
+macro_rules! no_exprs {
+    ($($t:ty),*) => {$(
+        impl KeyValue for $t {
+            fn exprs<'a>(&'a self, _: &mut Vec<&'a Expr>) {}
+            fn exprs_mut<'a>(&'a mut self, _: &mut Vec<&'a mut Expr>) {}
+        }
+    )*};
+}
+no_exprs!(Vec<Type>, Vec<Ident>, Path);
 
 /// Parses the tokens inside `#[retry(...)]`.
 ///

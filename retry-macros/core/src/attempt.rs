@@ -14,10 +14,13 @@
 //! contains those tokens. Such a body keeps the `async` block.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Block, Expr, Item, Lifetime, Macro, Stmt};
+use syn::{Block, Expr, Ident, Item, Lifetime, Macro, Stmt, Type};
+
+use crate::expand::unraw;
+use crate::item::ArgBinding;
 
 /// The label of the block one attempt runs in (hygienic: the body cannot name it).
 pub fn attempt_label() -> Lifetime {
@@ -199,6 +202,93 @@ fn has_exit_tokens(tokens: TokenStream) -> bool {
         TokenTree::Group(group) => has_exit_tokens(group.stream()),
         TokenTree::Literal(_) => false,
     })
+}
+
+/// One attempt of an async body: inline in the fn's future as a labelled block when every
+/// `?` and `return` of the body can be rewritten (see above), else an `async` block.
+pub(crate) fn async_attempt(
+    block: &Block,
+    shadows: &[TokenStream],
+    cloned: &[ArgBinding],
+    output: &Type,
+    krate: &TokenStream,
+) -> TokenStream {
+    let label = attempt_label();
+    match rewrite_exits(block, &label, krate) {
+        Some(inline) => quote! {
+            #krate::__private::attempt_inline::<#output>(#label: {
+                #(#shadows)*
+                #inline
+            })
+        },
+        None => {
+            let future = attempt_future(block, cloned, output, krate);
+            quote!(#future.await)
+        }
+    }
+}
+
+/// One attempt of an async body as a future of its own: an `async` block (not `move`: it
+/// borrows `self` and the shared arguments). Each by-value argument is cloned before the block
+/// is made and moved into it, so the block owns its copy and borrows nothing the clone came
+/// from: a `Send` but not `Sync` argument keeps the future `Send`.
+pub(crate) fn attempt_future(
+    block: &Block,
+    cloned: &[ArgBinding],
+    output: &Type,
+    krate: &TokenStream,
+) -> TokenStream {
+    let owned: Vec<Ident> = cloned
+        .iter()
+        .map(|binding| {
+            format_ident!(
+                "__retry_owned_{}",
+                unraw(&binding.ident),
+                span = Span::mixed_site()
+            )
+        })
+        .collect();
+    let clones = cloned.iter().zip(&owned).map(|(binding, owned)| {
+        let ident = &binding.ident;
+        quote_spanned! {ident.span()=>
+            let #owned = #krate::__private::owned_arg((|| #krate::expects::ByValueArgument::clone_for_attempt(&#ident))());
+        }
+    });
+    let takes = cloned.iter().zip(&owned).map(|(binding, owned)| {
+        let ident = &binding.ident;
+        let mutability = binding.mutable.then(|| quote!(mut));
+        quote_spanned! {ident.span()=>
+            let #mutability #ident = #owned.take();
+        }
+    });
+    if cloned.is_empty() {
+        return quote! {
+            #krate::__private::attempt_async::<#output, _>(async { #block })
+        };
+    }
+    quote! {
+        {
+            #(#clones)*
+            #krate::__private::attempt_async::<#output, _>(async {
+                #(#takes)*
+                #block
+            })
+        }
+    }
+}
+
+/// `let [mut] x = ByValueArgument::clone_for_attempt(&x);` for each argument taken by value.
+pub(crate) fn clone_shadows(cloned: &[ArgBinding], krate: &TokenStream) -> Vec<TokenStream> {
+    cloned
+        .iter()
+        .map(|binding| {
+            let ident = &binding.ident;
+            let mutability = binding.mutable.then(|| quote!(mut));
+            quote_spanned! {ident.span()=>
+                let #mutability #ident = #krate::expects::ByValueArgument::clone_for_attempt(&#ident);
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

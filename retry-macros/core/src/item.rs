@@ -15,13 +15,50 @@ pub enum BodyKind {
     Async,
     /// A plain fn: attempts are closure calls, waits block the thread.
     Blocking,
-    /// A fn already rewritten by `#[async_trait]`: its body is
-    /// `Box::pin(async move { ..; let __ret: R = { body }; __ret })`; the inner block is
-    /// what gets retried, `R` is the output type.
-    AsyncTrait {
-        /// The future's output type, as async-trait wrote it in `let __ret: R`.
-        output: Box<Type>,
-    },
+    /// A fn already rewritten by `#[async_trait]`, split where it was recognised: the body
+    /// that gets retried is [`AsyncTraitBody::body`].
+    AsyncTrait(AsyncTraitBody),
+}
+
+/// A body rewritten by `#[async_trait]`,
+/// `Box::pin(async move { <before>; let __ret: R = <body>; <after> })`, in its parts, so the
+/// expansion puts the retried body back without looking for it again.
+#[derive(Debug, Clone)]
+pub struct AsyncTraitBody {
+    /// `Box::pin` as async-trait wrote it.
+    pub pin: Box<Expr>,
+    /// The statements before `let __ret`: async-trait's `let mut x = x;` rebindings of the
+    /// arguments (the expansion drops the `mut` of those it clones per attempt).
+    pub before: Vec<Stmt>,
+    /// The `let __ret: R` statement's attributes and pattern (`__ret: R`).
+    pub ret_attrs: Vec<Attribute>,
+    /// The pattern `__ret: R`.
+    pub ret_pat: Pat,
+    /// What async-trait binds to `__ret`: the original body, retried per attempt.
+    pub body: Expr,
+    /// The statements after `let __ret` (returning it).
+    pub after: Vec<Stmt>,
+}
+
+impl AsyncTraitBody {
+    /// The fn's block again, with `body` (the retry loop) where the original body was.
+    pub fn with_body(&self, body: TokenStream) -> TokenStream {
+        let AsyncTraitBody {
+            pin,
+            before,
+            ret_attrs,
+            ret_pat,
+            after,
+            ..
+        } = self;
+        quote::quote!({
+            #pin(async move {
+                #(#before)*
+                #(#ret_attrs)* let #ret_pat = #body;
+                #(#after)*
+            })
+        })
+    }
 }
 
 /// One name bound by the fn's arguments.
@@ -71,21 +108,16 @@ pub fn parse_retry_fn(tokens: TokenStream) -> Result<RetryFn, syn::Error> {
         block,
     } = function;
     check_signature(&sig)?;
-    let (kind, output) = match (&sig.asyncness, async_trait_output(&block)) {
+    let mut bindings = arg_bindings(&sig);
+    let (kind, output) = match (&sig.asyncness, split_async_trait(&block)) {
         (Some(_), _) => (BodyKind::Async, declared_output(&sig)?),
-        (None, Some(Ok(output))) => (
-            BodyKind::AsyncTrait {
-                output: output.clone(),
-            },
-            output,
-        ),
+        (None, Some(Ok((split, output)))) => {
+            mark_async_trait_mut(&split.before, &mut bindings);
+            (BodyKind::AsyncTrait(split), output)
+        }
         (None, Some(Err(error))) => return Err(error),
         (None, None) => (BodyKind::Blocking, declared_output(&sig)?),
     };
-    let mut bindings = arg_bindings(&sig);
-    if let BodyKind::AsyncTrait { .. } = kind {
-        mark_async_trait_mut(&block, &mut bindings);
-    }
     Ok(RetryFn {
         attrs,
         vis,
@@ -223,27 +255,12 @@ fn is_unit(ty: &Type) -> bool {
     }
 }
 
-/// Recognises a body rewritten by `#[async_trait]` and returns its output type.
+/// Recognises a body rewritten by `#[async_trait]` and splits it around the original body;
+/// also returns the future's output type, as async-trait wrote it in `let __ret: R`.
 ///
 /// `None`: not that shape. `Some(Err)`: the `Box::pin(async move { .. })` shape, but not in a
 /// form we can retry (async-trait's layout changed, or the output is `()`).
-fn async_trait_output(block: &Block) -> Option<syn::Result<Box<Type>>> {
-    let inner = boxed_async_block(block)?;
-    let found = inner.stmts.iter().find_map(|stmt| match stmt {
-        Stmt::Local(local) => ret_binding(local).map(|(ty, _)| Box::new(ty.clone())),
-        _ => None,
-    });
-    Some(found.ok_or_else(|| {
-        syn::Error::new(
-            block.span(),
-            "#[retry] found a `Box::pin(async move { .. })` body (from #[async_trait]) but not its \
-             `let __ret: T = ..` result binding; the fn must return a Result-like type",
-        )
-    }))
-}
-
-/// The `async move { .. }` block inside `Box::pin(..)` when that call is the whole body.
-pub(crate) fn boxed_async_block(block: &Block) -> Option<&Block> {
+fn split_async_trait(block: &Block) -> Option<syn::Result<(AsyncTraitBody, Box<Type>)>> {
     let [Stmt::Expr(Expr::Call(call), None)] = block.stmts.as_slice() else {
         return None;
     };
@@ -259,18 +276,39 @@ pub(crate) fn boxed_async_block(block: &Block) -> Option<&Block> {
     if !segments.ends_with(&["Box".to_owned(), "pin".to_owned()]) || call.args.len() != 1 {
         return None;
     }
-    match &call.args[0] {
-        Expr::Async(async_block) if async_block.capture.is_some() => Some(&async_block.block),
-        _ => None,
-    }
+    let Expr::Async(async_block) = &call.args[0] else {
+        return None;
+    };
+    async_block.capture?;
+    let stmts = &async_block.block.stmts;
+    let found = stmts
+        .iter()
+        .enumerate()
+        .find_map(|(index, stmt)| match stmt {
+            Stmt::Local(local) => ret_binding(local).map(|(ty, body)| (index, local, ty, body)),
+            _ => None,
+        });
+    let Some((index, local, output, body)) = found else {
+        return Some(Err(syn::Error::new(
+            block.span(),
+            "#[retry] found a `Box::pin(async move { .. })` body (from #[async_trait]) but not its \
+             `let __ret: T = ..` result binding; the fn must return a Result-like type",
+        )));
+    };
+    let split = AsyncTraitBody {
+        pin: call.func.clone(),
+        before: stmts[..index].to_vec(),
+        ret_attrs: local.attrs.clone(),
+        ret_pat: local.pat.clone(),
+        body: body.clone(),
+        after: stmts[index + 1..].to_vec(),
+    };
+    Some(Ok((split, Box::new(output.clone()))))
 }
 
 /// async-trait moves `mut` from the signature to its `let mut x = x;` rebinding.
-fn mark_async_trait_mut(block: &Block, bindings: &mut [ArgBinding]) {
-    let Some(inner) = boxed_async_block(block) else {
-        return;
-    };
-    for stmt in &inner.stmts {
+fn mark_async_trait_mut(before: &[Stmt], bindings: &mut [ArgBinding]) {
+    for stmt in before {
         if let Stmt::Local(local) = stmt
             && let Pat::Ident(pat) = &local.pat
             && pat.mutability.is_some()
@@ -279,26 +317,6 @@ fn mark_async_trait_mut(block: &Block, bindings: &mut [ArgBinding]) {
             binding.mutable = true;
         }
     }
-}
-
-/// Mutable access to the expression async-trait binds to `__ret` (the original body).
-pub(crate) fn async_trait_body_mut(block: &mut Block) -> Option<&mut Expr> {
-    let [Stmt::Expr(Expr::Call(call), None)] = block.stmts.as_mut_slice() else {
-        return None;
-    };
-    let Expr::Async(async_block) = call.args.first_mut()? else {
-        return None;
-    };
-    async_block
-        .block
-        .stmts
-        .iter_mut()
-        .find_map(|stmt| match stmt {
-            Stmt::Local(local) if ret_binding(local).is_some() => {
-                local.init.as_mut().map(|init| &mut *init.expr)
-            }
-            _ => None,
-        })
 }
 
 fn ret_binding(local: &syn::Local) -> Option<(&Type, &Expr)> {

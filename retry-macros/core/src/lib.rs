@@ -19,6 +19,7 @@ pub mod args;
 pub mod attempt;
 pub mod expand;
 pub mod item;
+mod policy;
 mod suggest;
 pub mod validate;
 
