@@ -17,7 +17,7 @@ pub enum BodyKind {
     Blocking,
     /// A fn already rewritten by `#[async_trait]`, split where it was recognised: the body
     /// that gets retried is [`AsyncTraitBody::body`].
-    AsyncTrait(AsyncTraitBody),
+    AsyncTrait(Box<AsyncTraitBody>),
 }
 
 /// A body rewritten by `#[async_trait]`,
@@ -113,7 +113,7 @@ pub fn parse_retry_fn(tokens: TokenStream) -> Result<RetryFn, syn::Error> {
         (Some(_), _) => (BodyKind::Async, declared_output(&sig)?),
         (None, Some(Ok((split, output)))) => {
             mark_async_trait_mut(&split.before, &mut bindings);
-            (BodyKind::AsyncTrait(split), output)
+            (BodyKind::AsyncTrait(Box::new(split)), output)
         }
         (None, Some(Err(error))) => return Err(error),
         (None, None) => (BodyKind::Blocking, declared_output(&sig)?),

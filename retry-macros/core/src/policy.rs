@@ -47,7 +47,8 @@ pub(crate) fn policy_chain(
     let error_ty = if contains_infer(output_ty.to_token_stream()) {
         quote!(_)
     } else {
-        quote!(<#output_ty as #krate::RetryOutput>::Err)
+        result_arg(&output_ty, ResultArg::Err, krate)
+            .unwrap_or_else(|| quote!(<#output_ty as #krate::RetryOutput>::Err))
     };
     let mut chain = Chain {
         krate,
@@ -495,7 +496,48 @@ fn value_type(output: &Type, krate: &TokenStream) -> TokenStream {
     if contains_infer(output_ty.to_token_stream()) {
         quote!(_)
     } else {
-        quote!(<#output_ty as #krate::RetryOutput>::Ok)
+        result_arg(&output_ty, ResultArg::Ok, krate)
+            .unwrap_or_else(|| quote!(<#output_ty as #krate::RetryOutput>::Ok))
+    }
+}
+
+/// Which type argument of a `Result`-like return type [`result_arg`] reads.
+#[derive(Clone, Copy, PartialEq)]
+enum ResultArg {
+    Ok,
+    Err,
+}
+
+/// The value or error type of a return type written `Result<T, E>` or `Option<T>` (any path
+/// ending so), read from the tokens: `E` instead of `<Result<T, E> as RetryOutput>::Err`,
+/// which every check of the fn's values repeats (a fifth of the tokens of a generated client
+/// method). Aliases (`io::Result<T>`) and other types get the projection.
+fn result_arg(output: &Type, which: ResultArg, krate: &TokenStream) -> Option<TokenStream> {
+    let Type::Path(path) = output else {
+        return None;
+    };
+    if path.qself.is_some() {
+        return None;
+    }
+    let last = path.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(generics) = &last.arguments else {
+        return None;
+    };
+    let types: Vec<&Type> = generics
+        .args
+        .iter()
+        .filter_map(|arg| match arg {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        })
+        .collect();
+    match (last.ident.to_string().as_str(), types.as_slice(), which) {
+        ("Result", [ok, _], ResultArg::Ok) | ("Option", [ok], ResultArg::Ok) => {
+            Some(ok.to_token_stream())
+        }
+        ("Result", [_, error], ResultArg::Err) => Some(error.to_token_stream()),
+        ("Option", [_], ResultArg::Err) => Some(quote!(#krate::NoneError)),
+        _ => None,
     }
 }
 
