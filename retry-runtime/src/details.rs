@@ -5,6 +5,9 @@ use std::time::Duration;
 
 /// What a hook is told: the call, the attempt count, the time spent, and what happened.
 ///
+/// Hooks read its fields; it is `#[non_exhaustive]` (new fields may come), so code outside
+/// this crate builds one with [`Details::new`] and the `with_*` methods.
+///
 /// ```
 /// use std::time::Duration;
 /// use retry_runtime::{Arg, Details, Outcome};
@@ -12,20 +15,19 @@ use std::time::Duration;
 /// let error = "connection reset";
 /// let page = 3;
 /// let args = [Arg { name: "page", value: &page }];
-/// let details = Details {
-///     target: "harbor::projects::list",
-///     args: &args,
-///     tries: 2,
-///     elapsed: Duration::from_millis(1500),
-///     wait: Some(Duration::from_secs(2)),
-///     outcome: Outcome::Error(&error),
-///     reason: None,
-///     attempt: 2,
-///     running: 0,
-/// };
+/// let details = Details::new(
+///     "harbor::projects::list",
+///     &args,
+///     2,
+///     Duration::from_millis(1500),
+///     Some(Duration::from_secs(2)),
+///     Outcome::Error(&error),
+/// );
 /// assert_eq!(details.error(), Some(&"connection reset"));
 /// assert_eq!(details.args_display().to_string(), "page: 3");
+/// assert_eq!((details.attempt, details.running), (2, 0));
 /// ```
+#[non_exhaustive]
 pub struct Details<'a, E> {
     /// The retried fn's path: `module_path!()` + `"::"` + the fn's name.
     pub target: &'static str,
@@ -87,6 +89,23 @@ impl<'a, E> Details<'a, E> {
     /// ```
     pub fn with_reason(mut self, reason: GiveUpReason) -> Self {
         self.reason = Some(reason);
+        self
+    }
+
+    /// The same details for a hedged call: the attempt the event is about, and how many
+    /// others were still running.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use retry_runtime::{Details, Outcome};
+    ///
+    /// let details = Details::<()>::new("demo::op", &[], 3, Duration::ZERO, None, Outcome::Success)
+    ///     .with_attempt(2, 1);
+    /// assert_eq!((details.tries, details.attempt, details.running), (3, 2, 1));
+    /// ```
+    pub fn with_attempt(mut self, attempt: u32, running: u32) -> Self {
+        self.attempt = attempt;
+        self.running = running;
         self
     }
 

@@ -90,6 +90,7 @@ tuple_hooks!(A, B, C, D, F, G, H, I);
 /// a backoff is logged at INFO and a give-up at ERROR by default; both levels are configurable
 /// and the handler can be switched off. Successes are not logged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LogConfig {
     /// Whether the handler runs at all.
     pub enabled: bool,

@@ -618,13 +618,28 @@ impl<E: 'static> RetrySettingsBuilder<E> {
     }
 }
 
-/// One rule a settings field broke.
+/// One rule a settings field broke (`#[non_exhaustive]`: read its fields, compare with
+/// [`Violation::new`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Violation {
     /// The field (`max_tries`).
     pub field: &'static str,
     /// The rule (`must be greater than 0`).
     pub rule: &'static str,
+}
+
+impl Violation {
+    /// The rule `rule` of the field `field`.
+    ///
+    /// ```
+    /// use retry_runtime::{RetrySettings, Violation};
+    /// let error = RetrySettings::<()>::builder().max_tries(0).build().unwrap_err();
+    /// assert_eq!(error.violations(), [Violation::new("max_tries", "must be greater than 0")]);
+    /// ```
+    pub fn new(field: &'static str, rule: &'static str) -> Self {
+        Violation { field, rule }
+    }
 }
 
 impl fmt::Display for Violation {

@@ -36,14 +36,8 @@ fn validation_errors_name_the_field_and_the_rule() {
     assert_eq!(
         err.violations(),
         [
-            Violation {
-                field: "max_tries",
-                rule: "must be greater than 0"
-            },
-            Violation {
-                field: "max_time",
-                rule: "must be finite and at least 0"
-            },
+            Violation::new("max_tries", "must be greater than 0"),
+            Violation::new("max_time", "must be finite and at least 0"),
         ]
     );
     assert_eq!(

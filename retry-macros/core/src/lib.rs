@@ -6,6 +6,10 @@
 //! stages can be unit-tested, printed (see `docs/how-retry-expands.md`) and fuzzed
 //! ([`args::parse_retry_args`] is a plain function over `proc_macro2::TokenStream`).
 //!
+//! **Not a stable API.** Its modules and types are the macro's internals, public for this
+//! workspace's tests, benchmarks and fuzzers; they change with the macro, in any release,
+//! without notice. The attribute's contract is `#[retry]`'s documentation.
+//!
 //! ```
 //! use quote::quote;
 //! let expanded = retry_macros_core::expand_retry(
