@@ -196,7 +196,7 @@ impl<'a> Expansion<'a> {
             returned,
             ..
         } = self;
-        let decide = self.after_event_call();
+        let decide = self.decision("after_event", quote!(#attempts.as_mut(), #event));
         let start_next = Ident::new("__retry_start_next", Span::mixed_site());
         quote! {
             let mut #engine = #policy;
@@ -268,7 +268,7 @@ impl<'a> Expansion<'a> {
             ..
         } = self;
         let lazy_engine_ready = self.lazy_engine_ready();
-        let decide = self.after_attempt_call();
+        let decide = self.decision("after_attempt", quote!(#result));
         let decide = quote! {
             let #wait = match #decide {
                 #krate::__private::Step::Return(#returned) => return #returned,
@@ -330,60 +330,32 @@ impl<'a> Expansion<'a> {
         })
     }
 
-    /// The engine's decision after an attempt: `after_attempt`, or its forms that hand over
-    /// the return type's "nothing" value (named at `raise_on_giveup`, or probed for run-time
-    /// settings; an `impl Trait` return cannot be probed: the error is returned, as without
-    /// settings).
-    fn after_attempt_call(&self) -> TokenStream {
+    /// The engine's decision after an attempt (`after_attempt`, on the attempt's result) or,
+    /// hedged, after an event of the attempt set (`after_event`, on the set and the event);
+    /// or the forms of either that hand over the return type's "nothing" value: `_nothing`
+    /// when named at `raise_on_giveup`, `_or_nothing` when probed for run-time settings (an
+    /// `impl Trait` return cannot be probed: the error is returned, as without settings).
+    fn decision(&self, after: &str, operands: TokenStream) -> TokenStream {
         let Expansion {
             krate,
             engine,
-            result,
             details_args,
             output,
             ..
         } = self;
-        if let Some(nothing) = &self.nothing_at_value {
-            quote!(#engine.after_attempt_nothing(#result, &[#(#details_args),*], #nothing))
+        let args = quote!(&[#(#details_args),*]);
+        let (suffix, nothing) = if let Some(nothing) = &self.nothing_at_value {
+            ("_nothing", Some(nothing.clone()))
         } else if self.probes_nothing {
-            quote! {
-                #engine.after_attempt_or_nothing(
-                    #result,
-                    &[#(#details_args),*],
-                    #krate::__private::nothing_value!(#output),
-                )
-            }
+            let probe = quote!(#krate::__private::nothing_value!(#output));
+            ("_or_nothing", Some(probe))
         } else {
-            quote!(#engine.after_attempt(#result, &[#(#details_args),*]))
-        }
-    }
-
-    /// The hedged form's decision: the same call on an `Event` of the attempt set.
-    fn after_event_call(&self) -> TokenStream {
-        let Expansion {
-            krate,
-            engine,
-            attempts,
-            event,
-            details_args,
-            output,
-            ..
-        } = self;
-        if let Some(nothing) = &self.nothing_at_value {
-            quote! {
-                #engine.after_event_nothing(#attempts.as_mut(), #event, &[#(#details_args),*], #nothing)
-            }
-        } else if self.probes_nothing {
-            quote! {
-                #engine.after_event_or_nothing(
-                    #attempts.as_mut(),
-                    #event,
-                    &[#(#details_args),*],
-                    #krate::__private::nothing_value!(#output),
-                )
-            }
-        } else {
-            quote!(#engine.after_event(#attempts.as_mut(), #event, &[#(#details_args),*]))
+            ("", None)
+        };
+        let method = Ident::new(&format!("{after}{suffix}"), Span::call_site());
+        match nothing {
+            Some(nothing) => quote!(#engine.#method(#operands, #args, #nothing)),
+            None => quote!(#engine.#method(#operands, #args)),
         }
     }
 }
