@@ -476,9 +476,10 @@ impl Error {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum HedgeError {
-    /// The operation is not a GET or HEAD, and was not opted into retries after send.
+    /// The operation is not a GET or HEAD, and was not allowed to be sent twice
+    /// ([`HarborClient::allow_resend`](crate::HarborClient::allow_resend)).
     #[error(
-        "{operation}: hedging refused for a {method} operation: {reason}; opt it in first with `allow_retry_after_send` (or `set_retry_non_idempotent(true)`) if running it twice is harmless"
+        "{operation}: hedging refused for a {method} operation: {reason}; allow it first with `allow_resend` (or `allow_resend_all(true)`) if sending it twice is harmless"
     )]
     #[non_exhaustive]
     Refused {

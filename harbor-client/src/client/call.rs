@@ -1,22 +1,22 @@
-//! One logical call: its operation, its request id and the tracing span that ties its
-//! attempts together.
+//! One logical call: its operation, its plan, its request id and the tracing span that ties
+//! its attempts together.
 
+use super::plan::CallPlan;
 use super::{HarborClient, Request};
 use crate::error::Error;
 use crate::operations::Operation;
-use retry_runtime::RetrySettings;
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
 use tracing::Instrument as _;
 use url::Url;
 
 impl HarborClient {
-    /// Starts a logical call: a fresh `X-Request-Id` and a tracing span carrying it.
+    /// Starts a logical call: its plan, resolved here once, and a fresh `X-Request-Id`.
     pub(crate) fn call(&self, op: &'static Operation) -> Call<'_> {
         Call {
             client: self,
             op,
+            plan: CallPlan::resolve(self, op),
             request_id: new_request_id(),
             attempts: AtomicU32::new(0),
         }
@@ -43,10 +43,12 @@ fn uuid_v4_text(n: u128) -> String {
     id
 }
 
-/// One logical call: its operation and request id, shared by all its attempts.
+/// One logical call: its operation, plan and request id, shared by all its attempts.
 pub(crate) struct Call<'c> {
     pub(crate) client: &'c HarborClient,
     pub(crate) op: &'static Operation,
+    /// Resolved when the call starts; the attribute of every attempt fn reads it.
+    pub(crate) plan: CallPlan,
     pub(crate) request_id: String,
     /// Attempts sent so far (for the per-attempt log line).
     attempts: AtomicU32,
@@ -65,29 +67,6 @@ impl<'c> Call<'c> {
     /// Counts an attempt and returns its number (1 for the first).
     pub(crate) fn next_attempt(&self) -> u32 {
         self.attempts.fetch_add(1, Ordering::Relaxed) + 1
-    }
-
-    /// The settings this call's retry loop uses (read once per call, at its start). With
-    /// retrying off and a per-attempt timeout, settings of one attempt: the runtime applies a
-    /// timeout only under settings.
-    pub(crate) fn retry_settings(&self) -> Option<RetrySettings<Error>> {
-        self.client.effective_retry_settings(self.op).or_else(|| {
-            self.client
-                .effective_attempt_timeout()
-                .map(|_| self.client.inner.single_attempt.clone())
-        })
-    }
-
-    /// The per-attempt timeout the client sets for this call (the attribute's
-    /// `attempt_timeout`; `None` leaves the settings' own in force).
-    pub(crate) fn attempt_timeout(&self) -> Option<Duration> {
-        self.client.effective_attempt_timeout()
-    }
-
-    /// The hedge delay the client sets for this call (the attribute's `hedge_delay`; `None`
-    /// leaves the settings' own, which only GET and HEAD operations keep).
-    pub(crate) fn hedge_delay(&self) -> Option<Duration> {
-        self.client.client_hedge_delay(self.op)
     }
 
     /// The tracing span of the call: every log line of its attempts carries the request id.

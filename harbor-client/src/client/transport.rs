@@ -140,7 +140,10 @@ impl Call<'_> {
         has_body: bool,
     ) -> Result<HeaderMap, Error> {
         let mut headers = HeaderMap::with_capacity(4 + extra.len());
-        headers.insert(reqwest::header::AUTHORIZATION, self.client.auth_header());
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            self.plan.authorization().clone(),
+        );
         headers.insert(
             HeaderName::from_static("x-request-id"),
             HeaderValue::from_str(&self.request_id).map_err(|_| self.invalid("request id"))?,
