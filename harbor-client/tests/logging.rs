@@ -112,3 +112,37 @@ async fn every_attempt_is_one_debug_line_without_secrets() {
         assert!(!line.to_ascii_lowercase().contains("basic "), "{line}");
     }
 }
+
+/// A timed-out attempt's error is named from the start: the backoff line (written before the
+/// error leaves the call) says which operation timed out, as the final error does.
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_attempt_is_named_in_the_backoff_line() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = Server::start(vec![Reply::hang()], |_| Some(Reply::json(200, "{}"))).await;
+    let c = client(&server);
+    c.set_retry(quick_retry(3));
+    c.set_attempt_timeout(std::time::Duration::from_secs(2));
+    c.get_statistics().await.unwrap();
+
+    let id = server.seen()[0].header("x-request-id").unwrap().to_owned();
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let backoff = logs
+        .lines()
+        .find(|l| l.contains("Backing off") && l.contains("AttemptTimedOut"))
+        .unwrap_or_else(|| panic!("no backoff line in:\n{logs}"));
+    // The error as the log shows it (its `Debug`), not the span around it.
+    let error = &backoff[backoff.find("TimeoutError").expect(backoff)..];
+    assert!(
+        error.contains(&format!(
+            "operation: \"getStatistic\", request_id: \"{id}\""
+        )),
+        "{backoff}"
+    );
+}

@@ -32,7 +32,7 @@ mod retry_controls;
 mod transport;
 
 pub use builder::HarborClientBuilder;
-pub(crate) use call::Call;
+pub(crate) use call::{Call, current_call};
 use config::Config;
 pub use credentials::Identity;
 pub use custom_request::{CustomRequest, Method};

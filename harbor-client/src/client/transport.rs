@@ -188,7 +188,7 @@ impl Call<'_> {
         let refuse = |to: String, reason: &'static str| {
             Error::Redirect(RedirectError {
                 operation: self.op.id,
-                request_id: self.request_id.clone(),
+                request_id: self.request_id.to_string(),
                 status,
                 from: without_query(from),
                 to,
@@ -250,7 +250,7 @@ impl Call<'_> {
             .get(REQUEST_ID_HEADER)
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty())
-            .unwrap_or(&self.request_id)
+            .unwrap_or(&*self.request_id)
             .to_owned();
         Error::Status(StatusError::from_parts(
             status,
@@ -267,14 +267,14 @@ impl Call<'_> {
         if e.is_timeout() {
             Error::Timeout(TimeoutError {
                 operation: self.op.id,
-                request_id: self.request_id.clone(),
+                request_id: self.request_id.to_string(),
                 never_sent,
                 cause: TimeoutCause::Transport(e),
             })
         } else {
             Error::Network(NetworkError {
                 operation: self.op.id,
-                request_id: self.request_id.clone(),
+                request_id: self.request_id.to_string(),
                 never_sent,
                 source: e,
             })
