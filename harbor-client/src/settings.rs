@@ -29,7 +29,9 @@
 //!   [`HarborClient::with_attempt_timeout`](crate::HarborClient::with_attempt_timeout) (the
 //!   settings' own `attempt_timeout` applies where the client sets none). An attempt still
 //!   running then is dropped and fails with a [`TimeoutError`](crate::error::TimeoutError)
-//!   (transient; it may have been sent, so a POST or PATCH not opted in is not retried). It is
+//!   (transient; it may have been sent, so a POST or PATCH not allowed to be resent is not
+//!   retried). Its operation and request id are set when it is made, so hooks and logs see
+//!   them. It is
 //!   cut to what is left of `max_time`; without it, only the transport's
 //!   [`timeout`](crate::HarborClientBuilder::timeout) (60 s) bounds an attempt.
 //! - **Hedging, off by default**: [`HarborClient::hedge`](crate::HarborClient::hedge) for one
@@ -38,7 +40,10 @@
 //!   the next attempt starts beside the slow one; the first success wins. At most
 //!   [`DEFAULT_MAX_HEDGES`] (2) hedges per call, unless the settings set their own
 //!   `max_hedges` (a retry after a failure is not a hedge). A POST, PATCH, PUT or DELETE is
-//!   refused ([`HedgeError`](crate::error::HedgeError)) unless opted into retries after send.
+//!   refused ([`HedgeError`](crate::error::HedgeError)) unless allowed to be resent.
+//! - **One plan per call**: a call reads the client's configuration once, when it starts,
+//!   and keeps what it read (settings, attempt timeout, hedge delay, credentials) for all its
+//!   attempts; a change made meanwhile applies from the next call.
 //! - [`no_retry_scope`] and [`HarborClient::no_retry`](crate::HarborClient::no_retry) switch
 //!   retrying off for one task's scope or one handle, never for other tasks.
 //! - **Retry budget, on by default**: each client holds one [`RetryBudget`]

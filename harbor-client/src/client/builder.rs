@@ -127,7 +127,7 @@ impl HarborClientBuilder {
     /// `attempt_timeout` and the transport's [`timeout`](Self::timeout), 60 s). An attempt
     /// still running after it is dropped and fails with a [`TimeoutError`] whose
     /// [`attempt_timed_out`](crate::error::TimeoutError::attempt_timed_out) is set; like any
-    /// timeout it is retried by default (for a POST or PATCH not opted in, it ends the call: the
+    /// timeout it is retried by default (for a POST or PATCH not allowed to be resent, it ends the call: the
     /// request may have reached the server). Unlike the transport's timeout it is cut to the
     /// time left before the settings' `max_time`, so with both set `max_time` bounds the whole
     /// call. The shorter of it and [`timeout`](Self::timeout) cuts an attempt first; `Duration::ZERO`

@@ -101,3 +101,29 @@ impl HarborClient {
         Ok(value)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::HarborClient;
+    use crate::operations::OPERATIONS;
+    use std::time::Duration;
+
+    #[test]
+    fn changes_made_at_once_from_many_threads_all_land() {
+        let client = HarborClient::new("http://h", "u", "p").unwrap();
+        std::thread::scope(|s| {
+            for chunk in OPERATIONS.chunks(20) {
+                let client = &client;
+                s.spawn(move || {
+                    for op in chunk {
+                        client.allow_resend(op);
+                        client.hedge(op, Duration::from_millis(5)).unwrap();
+                    }
+                });
+            }
+        });
+        let config = client.config();
+        assert_eq!(config.resend_operations.len(), OPERATIONS.len());
+        assert_eq!(config.hedge_operations.len(), OPERATIONS.len());
+    }
+}

@@ -154,3 +154,100 @@ impl HarborClient {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operations::{self, OPERATIONS};
+    use crate::{Credentials, no_retry_scope};
+
+    fn client() -> HarborClient {
+        HarborClient::new("http://h", "u", "p").unwrap()
+    }
+
+    #[test]
+    fn the_method_decides_resend_until_resending_is_allowed() {
+        let client = client();
+        for op in OPERATIONS {
+            let expected = match op.http_method {
+                "GET" | "HEAD" => Resend::Always,
+                "PUT" | "DELETE" => Resend::AfterFailure,
+                _ => Resend::IfNeverSent,
+            };
+            assert_eq!(client.config().resend(op), expected, "{}", op.id);
+        }
+        client.allow_resend(operations::CREATE_PROJECT);
+        let config = client.config();
+        assert_eq!(config.resend(operations::CREATE_PROJECT), Resend::Always);
+        assert_eq!(
+            config.resend(operations::DELETE_PROJECT),
+            Resend::AfterFailure
+        );
+        client.allow_resend_all(true);
+        assert!(
+            OPERATIONS
+                .iter()
+                .all(|op| client.config().resend(op) == Resend::Always)
+        );
+    }
+
+    #[test]
+    fn a_plan_keeps_what_it_was_resolved_from() {
+        let client = client();
+        client.hedge_reads(Duration::from_millis(20)).unwrap();
+        client.set_attempt_timeout(Duration::from_secs(3));
+        let plan = CallPlan::resolve(&client, operations::GET_PROJECT);
+        let authorization = plan.authorization().clone();
+
+        client.set_retry(None);
+        client.hedge_reads(None).unwrap();
+        client.set_attempt_timeout(None);
+        client
+            .set_credentials(Credentials::basic("other", "secret"))
+            .unwrap();
+
+        assert!(plan.settings().is_some());
+        assert_eq!(plan.hedge_delay(), Some(Duration::from_millis(20)));
+        assert_eq!(plan.attempt_timeout(), Some(Duration::from_secs(3)));
+        assert_eq!(plan.authorization(), &authorization);
+        let next = CallPlan::resolve(&client, operations::GET_PROJECT);
+        assert!(next.settings().is_none());
+        assert_eq!(next.hedge_delay(), None);
+        assert_eq!(next.attempt_timeout(), None);
+        assert_ne!(next.authorization(), &authorization);
+    }
+
+    #[test]
+    fn a_post_not_allowed_to_be_resent_gets_settings_that_stop_once_sent() {
+        let client = client();
+        let plan = CallPlan::resolve(&client, operations::CREATE_PROJECT);
+        let settings = plan.settings().as_ref().unwrap();
+        let sent = Error::InvalidRequest {
+            operation: "createProject",
+            message: String::new(),
+        };
+        assert!(!sent.never_sent());
+        assert!(settings.gives_up(&sent));
+        client.allow_resend(operations::CREATE_PROJECT);
+        let plan = CallPlan::resolve(&client, operations::CREATE_PROJECT);
+        assert!(!plan.settings().as_ref().unwrap().gives_up(&sent));
+    }
+
+    #[tokio::test]
+    async fn the_no_retry_scope_is_part_of_the_resolution() {
+        let client = client();
+        client.hedge_reads(Duration::from_millis(20)).unwrap();
+        let inside =
+            no_retry_scope(async { CallPlan::resolve(&client, operations::GET_PROJECT) }).await;
+        assert!(inside.settings().is_none());
+        assert_eq!(inside.hedge_delay(), None);
+        client.set_attempt_timeout(Duration::from_secs(1));
+        let timed =
+            no_retry_scope(async { CallPlan::resolve(&client, operations::GET_PROJECT) }).await;
+        // One attempt's settings, there to carry the timeout; not the client's retry settings.
+        assert_eq!(timed.settings().as_ref().unwrap().max_tries(), Some(1));
+        assert_eq!(timed.retry_settings().map(|s| s.max_tries()), None);
+        let outside = CallPlan::resolve(&client, operations::GET_PROJECT);
+        assert_eq!(outside.hedge_delay(), Some(Duration::from_millis(20)));
+    }
+}
