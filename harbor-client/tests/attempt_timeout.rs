@@ -26,20 +26,28 @@ async fn simulator(attempt_timeout: Option<Duration>) -> (RunningSimulator, Harb
     (sim, client)
 }
 
-/// Records the per-attempt timeouts the backoff hook sees.
-fn record_timeouts(client: &HarborClient) -> Arc<Mutex<Vec<AttemptTimedOut>>> {
+/// Records what `read` finds in each timeout the backoff hook sees.
+fn record_timeouts_with<T: Send + 'static>(
+    client: &HarborClient,
+    read: impl Fn(&TimeoutError) -> Option<T> + Send + Sync + 'static,
+) -> Arc<Mutex<Vec<T>>> {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let hook_seen = Arc::clone(&seen);
     client
         .update_retry(|s| {
             s.on_backoff(move |details: &Details<'_, Error>| {
                 if let Some(Error::Timeout(t)) = details.error() {
-                    hook_seen.lock().unwrap().extend(t.attempt_timed_out());
+                    hook_seen.lock().unwrap().extend(read(t));
                 }
             })
         })
         .unwrap();
     seen
+}
+
+/// Records the per-attempt timeouts the backoff hook sees.
+fn record_timeouts(client: &HarborClient) -> Arc<Mutex<Vec<AttemptTimedOut>>> {
+    record_timeouts_with(client, TimeoutError::attempt_timed_out)
 }
 
 /// The next `operation` request hangs (past every timeout in these tests).
@@ -197,21 +205,9 @@ async fn with_retrying_off_the_one_attempt_is_still_cut() {
 async fn the_hooks_see_the_timed_out_attempt_named() {
     let (sim, client) = simulator(Some(Duration::from_secs(2))).await;
     hang_next(&sim, "getProject");
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let hook_seen = Arc::clone(&seen);
-    client
-        .update_retry(|s| {
-            s.on_backoff(move |details: &Details<'_, Error>| {
-                if let Some(Error::Timeout(t)) = details.error() {
-                    hook_seen.lock().unwrap().push((
-                        t.operation(),
-                        t.request_id().to_owned(),
-                        t.to_string(),
-                    ));
-                }
-            })
-        })
-        .unwrap();
+    let seen = record_timeouts_with(&client, |t| {
+        Some((t.operation(), t.request_id().to_owned(), t.to_string()))
+    });
     let (result, raw) =
         harbor_client::capture_raw(client.get_project("library", &Default::default())).await;
     result.expect("the second attempt answers");

@@ -173,7 +173,7 @@ mod tests {
     }
 
     #[test]
-    fn every_read_may_be_hedged_and_no_write_without_opt_in() {
+    fn every_read_may_be_hedged_and_no_write_unless_allowed_to_be_resent() {
         let client = client();
         let delay = Duration::from_millis(10);
         for op in OPERATIONS {
@@ -197,7 +197,7 @@ mod tests {
     }
 
     #[test]
-    fn opt_in_permits_and_its_withdrawal_stops_hedging() {
+    fn allowing_resend_permits_hedging_and_withdrawing_it_stops_it() {
         let client = client();
         let delay = Duration::from_millis(10);
         client.allow_resend_all(true);
