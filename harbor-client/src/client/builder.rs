@@ -12,7 +12,7 @@ use crate::settings::{
 use retry_runtime::{RetryBudget, RetrySettings};
 use std::fmt;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 /// Builds a [`HarborClient`]; see [`HarborClient::builder`].
@@ -323,6 +323,7 @@ impl HarborClientBuilder {
                     hedge_reads: self.hedge_reads,
                     hedge_operations: Default::default(),
                 })),
+                config_writer: Mutex::new(()),
                 retry_budget: self.retry_budget,
                 retry_after_cap: self.retry_after_cap,
                 single_attempt: single_attempt_settings(),

@@ -3,8 +3,10 @@
 //! Readers take the current [`Config`] with one lock read ([`HarborClient::config`]) and
 //! keep its `Arc`: whatever changes afterwards, a call sees its credentials, retry settings,
 //! timeouts, hedge delays and resend permissions as they were at one moment. Writers
-//! ([`HarborClient::change_config`]) copy it, change the copy and swap it in under the write
-//! lock, so two changes made at once both land and a reader never sees half of one.
+//! ([`HarborClient::change_config`]) take turns on a mutex of their own, copy the current
+//! value, change the copy and swap it in, so two changes made at once both land and a reader
+//! never sees half of one. The change runs outside the `RwLock` (it may run user code:
+//! `update_retry`'s closure), so readers never wait on it and that code may read the client.
 //!
 //! A plain `RwLock<Arc<Config>>` rather than `arc-swap`: the read lock is held for one `Arc`
 //! clone, uncontended (changes are rare), and it needs no new dependency.
@@ -84,20 +86,24 @@ impl HarborClient {
     }
 
     /// Changes a copy of the configuration and swaps it in, unless `change` fails (then
-    /// nothing changes). The write lock is held throughout, so concurrent changes apply one
-    /// after the other and none is lost.
+    /// nothing changes). Writers take turns (`config_writer`), so concurrent changes apply one
+    /// after the other and none is lost; the write lock is held for the swap only.
     pub(crate) fn try_change_config<T, E>(
         &self,
         change: impl FnOnce(&mut Config) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut current = self
+        let _turn = self
+            .inner
+            .config_writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut next = Config::clone(&self.config());
+        let value = change(&mut next)?;
+        *self
             .inner
             .config
             .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        let mut next = Config::clone(&current);
-        let value = change(&mut next)?;
-        *current = Arc::new(next);
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(next);
         Ok(value)
     }
 }

@@ -42,7 +42,7 @@ pub(crate) use request::{Answer, Request};
 use crate::error::Error;
 use retry_runtime::{RetryBudget, RetrySettings};
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use url::Url;
 
@@ -86,6 +86,8 @@ struct Inner {
     /// Credentials, retry settings, resend permissions, attempt timeout, hedge delays: read
     /// once per call (its plan), replaced whole by every change.
     config: RwLock<Arc<Config>>,
+    /// Held by a change of `config` from copy to swap: changes take turns, none is lost.
+    config_writer: Mutex<()>,
     retry_budget: Option<RetryBudget>,
     retry_after_cap: Duration,
     /// The settings of a call with retrying off but a per-attempt timeout: one attempt, no

@@ -21,12 +21,12 @@ impl HarborClient {
         self.inner.retry_budget.as_ref()
     }
 
-    /// Replaces the retry settings (`None` disables retrying); the next request uses them,
+    /// Replaces the retry settings (`None` disables retrying); the next call uses them,
     /// in every task and every clone of this client. Settings without a budget get the
     /// client's [`retry_budget`](Self::retry_budget).
     pub fn set_retry(&self, settings: impl Into<Option<RetrySettings<Error>>>) {
         let (budget, cap) = (self.inner.retry_budget.as_ref(), self.inner.retry_after_cap);
-        // Derived outside the lock: building settings runs no user code, but takes time.
+        // Derived before the writers' turn: other changes need not wait for it.
         let state = RetryState::new(settings.into().map(|s| with_client_rules(s, budget, cap)));
         self.change_config(|config| config.retry = state);
     }
@@ -47,7 +47,7 @@ impl HarborClient {
         &self,
         change: impl FnOnce(RetrySettingsBuilder<Error>) -> RetrySettingsBuilder<Error>,
     ) -> Result<(), SettingsError> {
-        // Under the write lock: a change made meanwhile elsewhere is the one this one builds
+        // In the writers' turn: a change made meanwhile elsewhere is the one this one builds
         // on, never lost.
         self.try_change_config(|config| {
             let current = config.retry.settings.clone().unwrap_or_else(|| {
@@ -122,5 +122,23 @@ impl HarborClient {
             retry_off: true,
             attempt_timeout: self.attempt_timeout,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::HarborClient;
+
+    #[test]
+    fn the_change_of_update_retry_may_read_the_client() {
+        let client = HarborClient::new("http://h", "u", "p").unwrap();
+        client
+            .update_retry(|s| {
+                // Would wait forever if the change ran under the configuration's lock.
+                let tries = client.retry_settings().and_then(|s| s.max_tries());
+                s.max_tries(tries.unwrap_or(2) + 1)
+            })
+            .unwrap();
+        assert_eq!(client.retry_settings().unwrap().max_tries(), Some(3));
     }
 }
