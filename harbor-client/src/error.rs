@@ -367,8 +367,8 @@ pub struct TimeoutError {
     pub(crate) cause: TimeoutCause,
 }
 
-/// `"{operation}: "`, or nothing while the operation is not known yet (an [`AttemptTimedOut`]
-/// converted by the runtime, before the call names it on the way out).
+/// `"{operation}: "`, or nothing for an error made outside any call (an [`AttemptTimedOut`]
+/// converted by hand).
 struct OperationPrefix(&'static str);
 
 impl std::fmt::Display for OperationPrefix {
@@ -433,30 +433,19 @@ impl TimeoutError {
 }
 
 /// An attempt cut by the per-attempt timeout is a [`TimeoutError`] that may have reached the
-/// server (`never_sent` is false). The runtime builds it without knowing the call; the client
-/// names the operation and request id before the error leaves the call (hooks run inside the
-/// call's tracing span, which carries both).
+/// server (`never_sent` is false). The retry runtime converts it knowing nothing of the call;
+/// the call it was made in names it then, from the task (the client sets it for the call's
+/// attempts), so the hooks and the log see the operation and request id too. Made outside a
+/// call, both are empty.
 impl From<AttemptTimedOut> for Error {
     fn from(timed_out: AttemptTimedOut) -> Self {
+        let (operation, request_id) = crate::client::current_call().unwrap_or_default();
         Error::Timeout(TimeoutError {
-            operation: "",
-            request_id: String::new(),
+            operation,
+            request_id,
             never_sent: false,
             cause: TimeoutCause::Attempt(timed_out),
         })
-    }
-}
-
-impl Error {
-    /// Names the call in an error built without it (an attempt cut by the per-attempt timeout).
-    pub(crate) fn in_call(mut self, operation: &'static str, request_id: &str) -> Self {
-        if let Error::Timeout(t) = &mut self
-            && t.operation.is_empty()
-        {
-            t.operation = operation;
-            request_id.clone_into(&mut t.request_id);
-        }
-        self
     }
 }
 
@@ -476,9 +465,10 @@ impl Error {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum HedgeError {
-    /// The operation is not a GET or HEAD, and was not opted into retries after send.
+    /// The operation is not a GET or HEAD, and was not allowed to be sent twice
+    /// ([`HarborClient::allow_resend`](crate::HarborClient::allow_resend)).
     #[error(
-        "{operation}: hedging refused for a {method} operation: {reason}; opt it in first with `allow_retry_after_send` (or `set_retry_non_idempotent(true)`) if running it twice is harmless"
+        "{operation}: hedging refused for a {method} operation: {reason}; allow it first with `allow_resend` (or `allow_resend_all(true)`) if sending it twice is harmless"
     )]
     #[non_exhaustive]
     Refused {

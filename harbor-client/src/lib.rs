@@ -32,7 +32,7 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`client`] | [`HarborClient`], its builder, retry controls, per-attempt timeouts and hedging |
+//! | [`client`] | [`HarborClient`], its builder, its run-time configuration (retry settings, resend permissions, per-attempt timeouts, hedging, credentials) and the plan each call resolves from it once |
 //! | [`auth`] | [`Credentials`] (basic, token, robot file) |
 //! | [`error`] | [`Error`] and its classes (`StatusError`, `NotFound`, `ServerError`, ...), [`HedgeError`](error::HedgeError) |
 //! | [`settings`] | default retry settings and retry budget, `no_retry_scope`, `Retry-After` |

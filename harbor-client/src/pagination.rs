@@ -173,11 +173,12 @@ pub fn page_size_for(requested: Option<i64>, limit: Option<usize>) -> i64 {
 }
 
 impl crate::client::Call<'_> {
-    /// One attempt loop for a `Link` target: a failed page is retried on its own.
+    /// The whole retry loop of a page at a `Link` target (a failed page is retried on its own):
+    /// `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     pub(crate) async fn next_page<T: DeserializeOwned>(
         &self,

@@ -4,16 +4,18 @@
 //!   the [`Transient`] class: network errors, timeouts, 429, 502, 503 and 504.
 //! - `None` disables retrying; [`HarborClient::set_retry`](crate::HarborClient::set_retry) and
 //!   [`HarborClient::update_retry`](crate::HarborClient::update_retry) replace or change the
-//!   settings at any time, from any task; the next request uses them.
-//! - POST and PATCH operations are not idempotent (`createProject`, `RefreshSec`,
-//!   `startReplication`...): by default they are retried only when the request provably never
-//!   left (connection refused, DNS failure, connect timeout). Opt in globally with
-//!   [`HarborClient::set_retry_non_idempotent`](crate::HarborClient::set_retry_non_idempotent)
-//!   or per operation with
-//!   [`HarborClient::allow_retry_after_send`](crate::HarborClient::allow_retry_after_send).
-//!   Mechanism: for such operations the client derives settings that also give up on any
-//!   error that may have reached the server; a `giveup` of your own still applies there too
-//!   (either predicate ends the call). Opted-in operations use your settings unchanged.
+//!   settings at any time, from any task; the next call uses them.
+//! - **Resend**, the client's one name for "may this request be sent twice": POST and PATCH
+//!   operations are not idempotent (`createProject`, `RefreshSec`, `startReplication`...), so
+//!   by default they are sent again only when the request provably never left (connection
+//!   refused, DNS failure, connect timeout); PUT and DELETE are sent again after a failure but
+//!   never hedged; GET and HEAD both. Allow resending per operation with
+//!   [`HarborClient::allow_resend`](crate::HarborClient::allow_resend) or for all with
+//!   [`HarborClient::allow_resend_all`](crate::HarborClient::allow_resend_all)
+//!   ([`HarborClientBuilder::allow_resend_all`](crate::HarborClientBuilder::allow_resend_all)).
+//!   Mechanism: for a POST or PATCH not allowed the client derives settings that also give up
+//!   on any error that may have reached the server; a `giveup` of your own still applies there
+//!   too (either predicate ends the call). Allowed operations use your settings unchanged.
 //! - `Retry-After` (seconds or an HTTP date) on an error answer is honoured: the wait before
 //!   the next attempt is at least that long, whatever the wait generator chose, capped by
 //!   [`HarborClientBuilder::retry_after_cap`](crate::HarborClientBuilder::retry_after_cap)
@@ -27,7 +29,9 @@
 //!   [`HarborClient::with_attempt_timeout`](crate::HarborClient::with_attempt_timeout) (the
 //!   settings' own `attempt_timeout` applies where the client sets none). An attempt still
 //!   running then is dropped and fails with a [`TimeoutError`](crate::error::TimeoutError)
-//!   (transient; it may have been sent, so a POST or PATCH not opted in is not retried). It is
+//!   (transient; it may have been sent, so a POST or PATCH not allowed to be resent is not
+//!   retried). Its operation and request id are set when it is made, so hooks and logs see
+//!   them. It is
 //!   cut to what is left of `max_time`; without it, only the transport's
 //!   [`timeout`](crate::HarborClientBuilder::timeout) (60 s) bounds an attempt.
 //! - **Hedging, off by default**: [`HarborClient::hedge`](crate::HarborClient::hedge) for one
@@ -36,7 +40,10 @@
 //!   the next attempt starts beside the slow one; the first success wins. At most
 //!   [`DEFAULT_MAX_HEDGES`] (2) hedges per call, unless the settings set their own
 //!   `max_hedges` (a retry after a failure is not a hedge). A POST, PATCH, PUT or DELETE is
-//!   refused ([`HedgeError`](crate::error::HedgeError)) unless opted into retries after send.
+//!   refused ([`HedgeError`](crate::error::HedgeError)) unless allowed to be resent.
+//! - **One plan per call**: a call reads the client's configuration once, when it starts,
+//!   and keeps what it read (settings, attempt timeout, hedge delay, credentials) for all its
+//!   attempts; a change made meanwhile applies from the next call.
 //! - [`no_retry_scope`] and [`HarborClient::no_retry`](crate::HarborClient::no_retry) switch
 //!   retrying off for one task's scope or one handle, never for other tasks.
 //! - **Retry budget, on by default**: each client holds one [`RetryBudget`]
@@ -210,14 +217,15 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// The retry part of the client's state: the user's settings and the settings derived from
-/// them for operations that must not run twice at once.
+/// The retry part of the client's configuration: the user's settings and the settings
+/// derived from them once (when they are set, not per call) for operations that may not be
+/// sent twice at any time.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RetryState {
     pub(crate) settings: Option<RetrySettings<Error>>,
-    /// For non-idempotent operations not opted in: give up once the request may have been
-    /// sent, never hedge.
-    pub(crate) unsafe_ops: Option<RetrySettings<Error>>,
+    /// For operations that may be sent again only if never sent (`Resend::IfNeverSent`): give
+    /// up once the request may have been sent, never hedge.
+    pub(crate) never_sent_only: Option<RetrySettings<Error>>,
     /// For the other writes: the settings without their `hedge_delay` (`None` when they have
     /// none to remove).
     pub(crate) unhedged: Option<RetrySettings<Error>>,
@@ -233,7 +241,8 @@ impl RetryState {
                         .expect("settings derived from valid settings are valid")
                 })
             };
-        let unsafe_ops = derived(&|b| b.also_giveup(|e: &Error| !e.never_sent()).no_hedge_delay());
+        let never_sent_only =
+            derived(&|b| b.also_giveup(|e: &Error| !e.never_sent()).no_hedge_delay());
         let unhedged = if settings.as_ref().is_some_and(|s| s.hedge_delay().is_some()) {
             derived(&|b| b.no_hedge_delay())
         } else {
@@ -241,7 +250,7 @@ impl RetryState {
         };
         RetryState {
             settings,
-            unsafe_ops,
+            never_sent_only,
             unhedged,
         }
     }
@@ -342,11 +351,11 @@ mod tests {
                 .budget()
                 .is_none()
         );
-        // The settings for non-idempotent operations share the same bucket.
+        // The settings for operations sent again only if never sent share the same bucket.
         let state = RetryState::new(Some(attached));
-        let unsafe_ops = state.unsafe_ops.unwrap();
+        let never_sent_only = state.never_sent_only.unwrap();
         assert!(
-            unsafe_ops
+            never_sent_only
                 .budget()
                 .unwrap()
                 .shares_bucket_with(&client_budget)
@@ -356,9 +365,9 @@ mod tests {
     #[test]
     fn derived_settings_give_up_on_sent_requests() {
         let state = RetryState::new(Some(default_retry_settings()));
-        assert!(state.unsafe_ops.is_some());
+        assert!(state.never_sent_only.is_some());
         assert!(state.unhedged.is_none());
-        assert!(RetryState::new(None).unsafe_ops.is_none());
+        assert!(RetryState::new(None).never_sent_only.is_none());
     }
 
     #[test]
@@ -373,7 +382,7 @@ mod tests {
             state.settings.unwrap().hedge_delay(),
             Some(Duration::from_millis(20))
         );
-        assert_eq!(state.unsafe_ops.unwrap().hedge_delay(), None);
+        assert_eq!(state.never_sent_only.unwrap().hedge_delay(), None);
         assert_eq!(state.unhedged.unwrap().hedge_delay(), None);
     }
 }

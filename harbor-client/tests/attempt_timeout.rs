@@ -26,20 +26,28 @@ async fn simulator(attempt_timeout: Option<Duration>) -> (RunningSimulator, Harb
     (sim, client)
 }
 
-/// Records the per-attempt timeouts the backoff hook sees.
-fn record_timeouts(client: &HarborClient) -> Arc<Mutex<Vec<AttemptTimedOut>>> {
+/// Records what `read` finds in each timeout the backoff hook sees.
+fn record_timeouts_with<T: Send + 'static>(
+    client: &HarborClient,
+    read: impl Fn(&TimeoutError) -> Option<T> + Send + Sync + 'static,
+) -> Arc<Mutex<Vec<T>>> {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let hook_seen = Arc::clone(&seen);
     client
         .update_retry(|s| {
             s.on_backoff(move |details: &Details<'_, Error>| {
                 if let Some(Error::Timeout(t)) = details.error() {
-                    hook_seen.lock().unwrap().extend(t.attempt_timed_out());
+                    hook_seen.lock().unwrap().extend(read(t));
                 }
             })
         })
         .unwrap();
     seen
+}
+
+/// Records the per-attempt timeouts the backoff hook sees.
+fn record_timeouts(client: &HarborClient) -> Arc<Mutex<Vec<AttemptTimedOut>>> {
+    record_timeouts_with(client, TimeoutError::attempt_timed_out)
 }
 
 /// The next `operation` request hangs (past every timeout in these tests).
@@ -189,4 +197,32 @@ async fn with_retrying_off_the_one_attempt_is_still_cut() {
     assert_eq!(timeout.operation(), "getProject");
     assert_eq!(sim.handle().counts("getProject").unwrap().received, 1);
     assert!(started.elapsed() < Duration::from_secs(60));
+}
+
+/// The hooks see a timed-out attempt's error complete: operation and request id are there
+/// when the runtime hands it over, not filled in after.
+#[tokio::test(start_paused = true)]
+async fn the_hooks_see_the_timed_out_attempt_named() {
+    let (sim, client) = simulator(Some(Duration::from_secs(2))).await;
+    hang_next(&sim, "getProject");
+    let seen = record_timeouts_with(&client, |t| {
+        Some((t.operation(), t.request_id().to_owned(), t.to_string()))
+    });
+    let (result, raw) =
+        harbor_client::capture_raw(client.get_project("library", &Default::default())).await;
+    result.expect("the second attempt answers");
+    let request_id = raw
+        .and_then(|raw| raw.header("x-request-id").map(str::to_owned))
+        .expect("the simulator echoes the request id");
+    let seen = seen.lock().unwrap();
+    let [(operation, id, message)] = &seen[..] else {
+        panic!("one timed-out attempt expected: {seen:?}");
+    };
+    assert_eq!((*operation, id), ("getProject", &request_id));
+    assert_eq!(
+        message,
+        &format!(
+            "getProject: attempt 1 timed out after 2s (attempt_timeout) (request id {request_id})"
+        )
+    );
 }

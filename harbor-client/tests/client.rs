@@ -536,7 +536,7 @@ async fn none_disables_and_settings_change_at_run_time() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn post_is_not_retried_once_sent_unless_opted_in() {
+async fn post_is_not_retried_once_sent_unless_allowed_to_be_resent() {
     let server = Server::with(|_| Some(Reply::json(503, "{}"))).await;
     let c = client(&server);
     c.set_retry(quick_retry(3));
@@ -544,19 +544,51 @@ async fn post_is_not_retried_once_sent_unless_opted_in() {
     c.create_robot(&body).await.unwrap_err();
     assert_eq!(server.seen().len(), 1, "a sent POST is not repeated");
 
-    c.allow_retry_after_send(operations::CREATE_ROBOT);
+    c.allow_resend(operations::CREATE_ROBOT);
     c.create_robot(&body).await.unwrap_err();
-    assert_eq!(server.seen().len(), 4, "opted in per operation");
+    assert_eq!(server.seen().len(), 4, "allowed per operation");
 
     c.refresh_robot_secret(1, &Default::default())
         .await
         .unwrap_err();
-    assert_eq!(server.seen().len(), 5, "PATCH not opted in");
+    assert_eq!(server.seen().len(), 5, "PATCH not allowed");
+    c.allow_resend_all(true);
+    c.refresh_robot_secret(1, &Default::default())
+        .await
+        .unwrap_err();
+    assert_eq!(server.seen().len(), 8, "allowed for all");
+}
+
+/// The names the resend permissions had before they were one: still accepted, and doing
+/// the same.
+#[tokio::test(start_paused = true)]
+#[allow(deprecated)]
+async fn the_old_names_of_the_resend_permissions_still_work() {
+    let server = Server::with(|_| Some(Reply::json(503, "{}"))).await;
+    let c = client(&server);
+    c.set_retry(quick_retry(3));
+    c.allow_retry_after_send(operations::CREATE_ROBOT);
+    c.create_robot(&models::RobotCreate::default())
+        .await
+        .unwrap_err();
+    assert_eq!(server.seen().len(), 3, "allowed per operation");
     c.set_retry_non_idempotent(true);
     c.refresh_robot_secret(1, &Default::default())
         .await
         .unwrap_err();
-    assert_eq!(server.seen().len(), 8, "opted in globally");
+    assert_eq!(server.seen().len(), 6, "allowed for all");
+
+    let built = HarborClient::builder(server.url())
+        .basic_auth("u", "p")
+        .retry(quick_retry(3))
+        .retry_non_idempotent(true)
+        .build()
+        .unwrap();
+    built
+        .refresh_robot_secret(1, &Default::default())
+        .await
+        .unwrap_err();
+    assert_eq!(server.seen().len(), 9, "allowed for all by the builder");
 }
 
 /// Creates a project through a client whose server refuses connections, with `settings`

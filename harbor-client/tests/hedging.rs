@@ -99,7 +99,7 @@ async fn hedging_a_post_is_refused_without_opt_in_and_the_error_names_it() {
     let message = refused.to_string();
     assert!(
         message.starts_with("createProject: hedging refused for a POST operation")
-            && message.contains("allow_retry_after_send"),
+            && message.contains("allow_resend"),
         "{message}"
     );
     for op in [
@@ -142,7 +142,7 @@ async fn the_settings_hedge_delay_hedges_reads() {
 #[tokio::test(start_paused = true)]
 async fn an_opted_in_post_may_be_hedged() {
     let (sim, client) = simulator().await;
-    client.allow_retry_after_send(operations::CREATE_PROJECT);
+    client.allow_resend(operations::CREATE_PROJECT);
     client.hedge(operations::CREATE_PROJECT, DELAY).unwrap();
     slow_once(&sim, "createProject");
     // The hedge creates the project; the slow first copy is dropped by the client, but the

@@ -34,15 +34,27 @@ impl std::io::Write for Captured {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn retry_log_lines_carry_the_operation_and_request_id() {
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+/// Captures this thread's events up to `level` until the guard drops.
+fn capture(level: tracing::Level) -> (Captured, tracing::subscriber::DefaultGuard) {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_writer(move || writer.clone())
+        .with_max_level(level)
         .with_ansi(false)
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_log_lines_carry_the_operation_and_request_id() {
+    let (captured, _guard) = capture(tracing::Level::INFO);
 
     let server = Server::start(vec![Reply::json(503, "{}")], |_| {
         Some(Reply::json(200, "{}"))
@@ -53,7 +65,7 @@ async fn retry_log_lines_carry_the_operation_and_request_id() {
     c.get_statistics().await.unwrap();
 
     let id = server.seen()[0].header("x-request-id").unwrap().to_owned();
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     let backoff = logs
         .lines()
         .find(|l| l.contains("get_statistics"))
@@ -64,14 +76,7 @@ async fn retry_log_lines_carry_the_operation_and_request_id() {
 
 #[tokio::test(start_paused = true)]
 async fn every_attempt_is_one_debug_line_without_secrets() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture(tracing::Level::DEBUG);
 
     let server = Server::start(vec![Reply::json(503, "{}")], |_| {
         Some(Reply::json(200, "[]"))
@@ -86,7 +91,7 @@ async fn every_attempt_is_one_debug_line_without_secrets() {
     c.get_projects(&params).await.unwrap();
 
     let id = server.seen()[0].header("x-request-id").unwrap().to_owned();
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     // The client's own per-attempt lines (the runtime's hooks log in their own module).
     let attempts: Vec<&str> = logs
         .lines()
@@ -111,4 +116,32 @@ async fn every_attempt_is_one_debug_line_without_secrets() {
         assert!(!line.contains("secret-query"), "{line}");
         assert!(!line.to_ascii_lowercase().contains("basic "), "{line}");
     }
+}
+
+/// A timed-out attempt's error is named from the start: the backoff line (written before the
+/// error leaves the call) says which operation timed out, as the final error does.
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_attempt_is_named_in_the_backoff_line() {
+    let (captured, _guard) = capture(tracing::Level::INFO);
+
+    let server = Server::start(vec![Reply::hang()], |_| Some(Reply::json(200, "{}"))).await;
+    let c = client(&server);
+    c.set_retry(quick_retry(3));
+    c.set_attempt_timeout(std::time::Duration::from_secs(2));
+    c.get_statistics().await.unwrap();
+
+    let id = server.seen()[0].header("x-request-id").unwrap().to_owned();
+    let logs = captured.text();
+    let backoff = logs
+        .lines()
+        .find(|l| l.contains("Backing off") && l.contains("AttemptTimedOut"))
+        .unwrap_or_else(|| panic!("no backoff line in:\n{logs}"));
+    // The error as the log shows it (its `Debug`), not the span around it.
+    let error = &backoff[backoff.find("TimeoutError").expect(backoff)..];
+    assert!(
+        error.contains(&format!(
+            "operation: \"getStatistic\", request_id: \"{id}\""
+        )),
+        "{backoff}"
+    );
 }

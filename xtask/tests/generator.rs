@@ -90,7 +90,7 @@ fn methods_shapes() {
     assert_eq!(
         widget
             .matches(
-                "    #[retry(\n        settings = self.retry_settings(),\n        attempt_timeout = self.attempt_timeout(),\n        hedge_delay = self.hedge_delay()\n    )]\n"
+                "    #[retry(\n        settings = self.plan.settings(),\n        attempt_timeout = self.plan.attempt_timeout(),\n        hedge_delay = self.plan.hedge_delay()\n    )]\n"
             )
             .count(),
         4

@@ -1,36 +1,16 @@
-//! Per-attempt timeouts and hedged attempts at run time: how long one attempt may run, and
-//! which operations start a second attempt beside a slow one.
+//! Changing per-attempt timeouts and hedged attempts at run time: how long one attempt may
+//! run, and which operations start a second attempt beside a slow one.
 //!
-//! Both reach the retry runtime through the generated methods' attribute
-//! (`#[retry(settings = .., attempt_timeout = self.attempt_timeout(), hedge_delay =
-//! self.hedge_delay())]`), read once per call: a value set here wins over the settings' own
-//! `attempt_timeout` / `hedge_delay`, and `None` leaves the settings' value in force.
+//! Both reach the retry runtime through the call's plan (`plan.rs`), read once per call: a
+//! value set here wins over the settings' own `attempt_timeout` / `hedge_delay`, and `None`
+//! leaves the settings' value in force.
 
 use super::HarborClient;
+use super::plan::Resend;
 use crate::error::HedgeError;
 use crate::operations::Operation;
-use crate::settings::in_no_retry_scope;
-use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, PoisonError, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::Arc;
 use std::time::Duration;
-
-/// The client's per-attempt timeout and hedge delays.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct AttemptTiming {
-    /// The longest one attempt may run (`None`: the settings' own, else only the transport's
-    /// timeout).
-    pub(crate) attempt_timeout: Option<Duration>,
-    /// The hedge delay of every GET and HEAD operation without one of its own.
-    pub(crate) hedge_reads: Option<Duration>,
-    /// Hedge delays of single operations, by `operationId`.
-    pub(crate) hedge_operations: BTreeMap<&'static str, Duration>,
-}
-
-/// Whether `operation` only reads (GET, HEAD): two copies of it at once change nothing.
-pub(crate) fn is_read(operation: &Operation) -> bool {
-    matches!(operation.http_method, "GET" | "HEAD")
-}
 
 /// Why two copies of a write at once are not safe, by method.
 fn refusal_reason(method: &str) -> &'static str {
@@ -52,7 +32,7 @@ impl HarborClient {
     /// The client's per-attempt timeout (`None`: none beyond the settings' own
     /// `attempt_timeout` and the transport's [`timeout`](crate::HarborClientBuilder::timeout)).
     pub fn attempt_timeout(&self) -> Option<Duration> {
-        self.read_timing().attempt_timeout
+        self.config().attempt_timeout
     }
 
     /// Replaces the per-attempt timeout of every call made from now on, in every task and
@@ -68,7 +48,8 @@ impl HarborClient {
     /// assert_eq!(client.attempt_timeout(), None);
     /// ```
     pub fn set_attempt_timeout(&self, timeout: impl Into<Option<Duration>>) {
-        self.write_timing().attempt_timeout = timeout.into().filter(|t| !t.is_zero());
+        let timeout = timeout.into().filter(|t| !t.is_zero());
+        self.change_config(|config| config.attempt_timeout = timeout);
     }
 
     /// A handle to the same client whose calls give each attempt `timeout` (`None`: no
@@ -90,16 +71,6 @@ impl HarborClient {
         }
     }
 
-    /// The per-attempt timeout a call made now through this handle would get from the client
-    /// (`None`: the settings' own `attempt_timeout`, if any, applies). With retrying off it
-    /// cuts the call's one attempt.
-    pub fn effective_attempt_timeout(&self) -> Option<Duration> {
-        match self.attempt_timeout {
-            Some(timeout) => timeout,
-            None => self.read_timing().attempt_timeout,
-        }
-    }
-
     /// Hedges `operation` after `delay` (`None`: stops hedging it): when an attempt has not
     /// answered by then, the next one starts beside it and the first success is returned, the
     /// others dropped (each extra attempt counts towards `max_tries` and the retry budget).
@@ -115,10 +86,9 @@ impl HarborClient {
     /// budget off.
     ///
     /// GET and HEAD operations may always be hedged. Others are refused with
-    /// [`HedgeError::Refused`] unless retrying them after the request may have reached the
-    /// server was allowed ([`allow_retry_after_send`](Self::allow_retry_after_send) for the
-    /// operation, or [`set_retry_non_idempotent(true)`](Self::set_retry_non_idempotent)):
-    /// POST and PATCH could apply twice, and PUT and DELETE, idempotent in sequence, are not
+    /// [`HedgeError::Refused`] unless they were allowed to be sent twice
+    /// ([`allow_resend`](Self::allow_resend) for the operation, or
+    /// [`allow_resend_all(true)`](Self::allow_resend_all)): POST and PATCH could apply twice, and PUT and DELETE, idempotent in sequence, are not
     /// safe in parallel (the first copy is slow, not failed, so it usually applies too: a
     /// DELETE's second copy answers 404 and may be the answer returned, and a PUT's second
     /// copy overwrites whatever someone else wrote in between). Should that permission be
@@ -135,7 +105,7 @@ impl HarborClient {
     ///
     /// let refused = client.hedge(operations::DELETE_PROJECT, Duration::from_millis(20));
     /// assert!(matches!(refused, Err(HedgeError::Refused { operation: "deleteProject", .. })));
-    /// client.allow_retry_after_send(operations::DELETE_PROJECT);
+    /// client.allow_resend(operations::DELETE_PROJECT);
     /// client.hedge(operations::DELETE_PROJECT, Duration::from_millis(20))?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -145,7 +115,9 @@ impl HarborClient {
         delay: impl Into<Option<Duration>>,
     ) -> Result<(), HedgeError> {
         let Some(delay) = delay.into() else {
-            self.write_timing().hedge_operations.remove(operation.id);
+            self.change_config(|config| {
+                config.hedge_operations.remove(operation.id);
+            });
             return Ok(());
         };
         if delay.is_zero() {
@@ -153,17 +125,19 @@ impl HarborClient {
                 operation: Some(operation.id),
             });
         }
-        if !self.may_hedge(operation) {
-            return Err(HedgeError::Refused {
-                operation: operation.id,
-                method: operation.http_method,
-                reason: refusal_reason(operation.http_method),
-            });
-        }
-        self.write_timing()
-            .hedge_operations
-            .insert(operation.id, delay);
-        Ok(())
+        // Checked against the configuration it changes: a permission withdrawn meanwhile is
+        // seen.
+        self.try_change_config(|config| {
+            if config.resend(operation) != Resend::Always {
+                return Err(HedgeError::Refused {
+                    operation: operation.id,
+                    method: operation.http_method,
+                    reason: refusal_reason(operation.http_method),
+                });
+            }
+            config.hedge_operations.insert(operation.id, delay);
+            Ok(())
+        })
     }
 
     /// Hedges every GET and HEAD operation after `delay` (`None`: off, the default), except
@@ -184,69 +158,8 @@ impl HarborClient {
         if delay.is_some_and(|d| d.is_zero()) {
             return Err(HedgeError::ZeroDelay { operation: None });
         }
-        self.write_timing().hedge_reads = delay;
+        self.change_config(|config| config.hedge_reads = delay);
         Ok(())
-    }
-
-    /// The hedge delay a call of `operation` made now through this handle would use (`None`:
-    /// not hedged): the operation's own ([`hedge`](Self::hedge)), else for GET and HEAD the
-    /// client's [`hedge_reads`](Self::hedge_reads), else for GET and HEAD the settings' own
-    /// `hedge_delay`. Never for a call with retrying off (one attempt is all it makes) or an
-    /// operation that may not be hedged.
-    pub fn effective_hedge_delay(&self, operation: &'static Operation) -> Option<Duration> {
-        self.client_hedge_delay(operation).or_else(|| {
-            self.effective_retry_settings(operation)
-                .and_then(|settings| settings.hedge_delay())
-        })
-    }
-
-    /// The hedge delay the client itself sets for a call of `operation` (the attribute's
-    /// `hedge_delay`); `None` leaves the settings' own (which the client keeps for GET and HEAD
-    /// only, see [`effective_retry_settings`](Self::effective_retry_settings)).
-    pub(crate) fn client_hedge_delay(&self, operation: &'static Operation) -> Option<Duration> {
-        if self.retry_off || in_no_retry_scope() {
-            return None;
-        }
-        let timing = self.read_timing();
-        let delay = timing
-            .hedge_operations
-            .get(operation.id)
-            .copied()
-            .or_else(|| timing.hedge_reads.filter(|_| is_read(operation)))?;
-        drop(timing);
-        // Permission is checked when hedging is switched on, and again here: it may have been
-        // withdrawn since (`set_retry_non_idempotent(false)`).
-        (is_read(operation) || self.may_hedge(operation)).then_some(delay)
-    }
-
-    /// GET and HEAD, and operations allowed to be retried after they may have been sent.
-    fn may_hedge(&self, operation: &'static Operation) -> bool {
-        is_read(operation) || self.retry_after_send_allowed(operation)
-    }
-
-    /// Whether `operation` was opted into retries after send, for itself or globally.
-    pub(crate) fn retry_after_send_allowed(&self, operation: &'static Operation) -> bool {
-        self.inner.retry_non_idempotent.load(Ordering::Relaxed)
-            || self
-                .inner
-                .retry_after_send
-                .read()
-                .unwrap_or_else(PoisonError::into_inner)
-                .contains(operation.id)
-    }
-
-    pub(super) fn read_timing(&self) -> RwLockReadGuard<'_, AttemptTiming> {
-        self.inner
-            .timing
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn write_timing(&self) -> RwLockWriteGuard<'_, AttemptTiming> {
-        self.inner
-            .timing
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -260,7 +173,7 @@ mod tests {
     }
 
     #[test]
-    fn every_read_may_be_hedged_and_no_write_without_opt_in() {
+    fn every_read_may_be_hedged_and_no_write_unless_allowed_to_be_resent() {
         let client = client();
         let delay = Duration::from_millis(10);
         for op in OPERATIONS {
@@ -284,21 +197,21 @@ mod tests {
     }
 
     #[test]
-    fn opt_in_permits_and_its_withdrawal_stops_hedging() {
+    fn allowing_resend_permits_hedging_and_withdrawing_it_stops_it() {
         let client = client();
         let delay = Duration::from_millis(10);
-        client.set_retry_non_idempotent(true);
+        client.allow_resend_all(true);
         client.hedge(operations::CREATE_PROJECT, delay).unwrap();
         assert_eq!(
             client.effective_hedge_delay(operations::CREATE_PROJECT),
             Some(delay)
         );
-        client.set_retry_non_idempotent(false);
+        client.allow_resend_all(false);
         assert_eq!(
             client.effective_hedge_delay(operations::CREATE_PROJECT),
             None
         );
-        client.allow_retry_after_send(operations::CREATE_PROJECT);
+        client.allow_resend(operations::CREATE_PROJECT);
         assert_eq!(
             client.effective_hedge_delay(operations::CREATE_PROJECT),
             Some(delay)

@@ -1,6 +1,7 @@
 //! [`HarborClientBuilder`]: everything fixed when the client is built.
 
-use super::{AttemptTiming, Auth, HarborClient, Inner};
+use super::credentials::Auth;
+use super::{Config, HarborClient, Inner};
 use crate::auth::Credentials;
 use crate::encoding;
 use crate::error::{BuildError, Error, HedgeError, HttpStackError};
@@ -9,11 +10,9 @@ use crate::settings::{
     with_client_rules,
 };
 use retry_runtime::{RetryBudget, RetrySettings};
-use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 /// Builds a [`HarborClient`]; see [`HarborClient::builder`].
@@ -29,7 +28,7 @@ pub struct HarborClientBuilder {
     accept_invalid_certs: bool,
     retry: Option<RetrySettings<Error>>,
     retry_budget: Option<RetryBudget>,
-    retry_non_idempotent: bool,
+    resend_all: bool,
     retry_after_cap: Duration,
     attempt_timeout: Option<Duration>,
     hedge_reads: Option<Duration>,
@@ -47,6 +46,7 @@ impl fmt::Debug for HarborClientBuilder {
             .field("accept_invalid_certs", &self.accept_invalid_certs)
             .field("retry", &self.retry)
             .field("retry_budget", &self.retry_budget)
+            .field("resend_all", &self.resend_all)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("hedge_reads", &self.hedge_reads)
             .finish_non_exhaustive()
@@ -67,7 +67,7 @@ impl HarborClient {
             accept_invalid_certs: false,
             retry: Some(default_retry_settings()),
             retry_budget: Some(default_retry_budget()),
-            retry_non_idempotent: false,
+            resend_all: false,
             retry_after_cap: Duration::from_secs(60),
             attempt_timeout: None,
             hedge_reads: None,
@@ -127,7 +127,7 @@ impl HarborClientBuilder {
     /// `attempt_timeout` and the transport's [`timeout`](Self::timeout), 60 s). An attempt
     /// still running after it is dropped and fails with a [`TimeoutError`] whose
     /// [`attempt_timed_out`](crate::error::TimeoutError::attempt_timed_out) is set; like any
-    /// timeout it is retried by default (for a POST or PATCH not opted in, it ends the call: the
+    /// timeout it is retried by default (for a POST or PATCH not allowed to be resent, it ends the call: the
     /// request may have reached the server). Unlike the transport's timeout it is cut to the
     /// time left before the settings' `max_time`, so with both set `max_time` bounds the whole
     /// call. The shorter of it and [`timeout`](Self::timeout) cuts an attempt first; `Duration::ZERO`
@@ -249,11 +249,19 @@ impl HarborClientBuilder {
         self
     }
 
-    /// Retries POST and PATCH operations like the others, even after the request may have
-    /// reached the server (default false).
-    pub fn retry_non_idempotent(mut self, allow: bool) -> Self {
-        self.retry_non_idempotent = allow;
+    /// Lets every operation be sent twice (default false): POST and PATCH are then retried
+    /// like the others even after the request may have reached the server, and any operation
+    /// may be [hedged](HarborClient::hedge); see [`HarborClient::allow_resend_all`].
+    pub fn allow_resend_all(mut self, allow: bool) -> Self {
+        self.resend_all = allow;
         self
+    }
+
+    /// Renamed [`allow_resend_all`](Self::allow_resend_all) (the client's one name for "may
+    /// this request be sent twice").
+    #[deprecated(note = "renamed `allow_resend_all`")]
+    pub fn retry_non_idempotent(self, allow: bool) -> Self {
+        self.allow_resend_all(allow)
     }
 
     /// The longest `Retry-After` honoured (default 60 s); longer values are cut to it.
@@ -303,20 +311,21 @@ impl HarborClientBuilder {
                 base,
                 https_upgrade: Default::default(),
                 http,
-                auth: RwLock::new(Auth {
-                    credentials,
-                    header: auth,
-                }),
-                retry: RwLock::new(RetryState::new(retry)),
-                retry_budget: self.retry_budget,
-                retry_non_idempotent: AtomicBool::new(self.retry_non_idempotent),
-                retry_after_send: RwLock::new(BTreeSet::new()),
-                retry_after_cap: self.retry_after_cap,
-                timing: RwLock::new(AttemptTiming {
+                config: RwLock::new(Arc::new(Config {
+                    auth: Auth {
+                        credentials,
+                        header: auth,
+                    },
+                    retry: RetryState::new(retry),
+                    resend_all: self.resend_all,
+                    resend_operations: Default::default(),
                     attempt_timeout: self.attempt_timeout,
                     hedge_reads: self.hedge_reads,
                     hedge_operations: Default::default(),
-                }),
+                })),
+                config_writer: Mutex::new(()),
+                retry_budget: self.retry_budget,
+                retry_after_cap: self.retry_after_cap,
                 single_attempt: single_attempt_settings(),
                 connect_timeout: self.connect_timeout,
                 timeout: self.timeout,

@@ -1,53 +1,81 @@
-//! One logical call: its operation, its request id and the tracing span that ties its
-//! attempts together.
+//! One logical call: its operation, its plan, its request id and the tracing span that ties
+//! its attempts together.
 
+use super::plan::CallPlan;
 use super::{HarborClient, Request};
 use crate::error::Error;
 use crate::operations::Operation;
-use retry_runtime::RetrySettings;
 use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
 use tracing::Instrument as _;
 use url::Url;
 
 impl HarborClient {
-    /// Starts a logical call: a fresh `X-Request-Id` and a tracing span carrying it.
+    /// Starts a logical call: its plan, resolved here once, and a fresh `X-Request-Id`.
     pub(crate) fn call(&self, op: &'static Operation) -> Call<'_> {
         Call {
             client: self,
             op,
+            plan: CallPlan::resolve(self, op),
             request_id: new_request_id(),
             attempts: AtomicU32::new(0),
         }
     }
 }
 
+tokio::task_local! {
+    /// The call whose attempts the task is running: what `From<AttemptTimedOut>` (called by
+    /// the retry runtime, which knows nothing of calls) names the error after, so that the
+    /// error is complete when the hooks and the log first see it.
+    static CURRENT_CALL: CallName;
+}
+
+/// What names a call in its errors.
+struct CallName {
+    operation: &'static str,
+    request_id: Arc<str>,
+}
+
+/// The operation and request id of the call whose attempts the task is running, if any.
+pub(crate) fn current_call() -> Option<(&'static str, String)> {
+    CURRENT_CALL
+        .try_with(|call| (call.operation, call.request_id.to_string()))
+        .ok()
+}
+
 /// A random request id in UUID v4 form.
-fn new_request_id() -> String {
+fn new_request_id() -> Arc<str> {
     let n: u128 = rand::random();
     uuid_v4_text((n & !(0xf << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62))
 }
 
 /// `n` as 32 hex digits in UUID form (8-4-4-4-12), written digit by digit (the two `format!`
-/// calls this replaced cost ~2,400 instructions a call; BENCHMARKS.md, section 2).
-fn uuid_v4_text(n: u128) -> String {
+/// calls this replaced cost ~2,400 instructions a call; BENCHMARKS.md, section 2), into an
+/// `Arc<str>`: shared, not copied, with the call's task-local name.
+fn uuid_v4_text(n: u128) -> Arc<str> {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut id = String::with_capacity(36);
+    let mut id = [0u8; 36];
+    let mut at = 0;
     for digit in 0..32 {
         if matches!(digit, 8 | 12 | 16 | 20) {
-            id.push('-');
+            id[at] = b'-';
+            at += 1;
         }
-        id.push(char::from(HEX[(n >> (124 - 4 * digit)) as usize & 0xf]));
+        id[at] = HEX[(n >> (124 - 4 * digit)) as usize & 0xf];
+        at += 1;
     }
-    id
+    // Hex digits and dashes only: always ASCII.
+    Arc::from(std::str::from_utf8(&id).unwrap_or_default())
 }
 
-/// One logical call: its operation and request id, shared by all its attempts.
+/// One logical call: its operation, plan and request id, shared by all its attempts.
 pub(crate) struct Call<'c> {
     pub(crate) client: &'c HarborClient,
     pub(crate) op: &'static Operation,
-    pub(crate) request_id: String,
+    /// Resolved when the call starts; the attribute of every attempt fn reads it.
+    pub(crate) plan: CallPlan,
+    pub(crate) request_id: Arc<str>,
     /// Attempts sent so far (for the per-attempt log line).
     attempts: AtomicU32,
 }
@@ -67,29 +95,6 @@ impl<'c> Call<'c> {
         self.attempts.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    /// The settings this call's retry loop uses (read once per call, at its start). With
-    /// retrying off and a per-attempt timeout, settings of one attempt: the runtime applies a
-    /// timeout only under settings.
-    pub(crate) fn retry_settings(&self) -> Option<RetrySettings<Error>> {
-        self.client.effective_retry_settings(self.op).or_else(|| {
-            self.client
-                .effective_attempt_timeout()
-                .map(|_| self.client.inner.single_attempt.clone())
-        })
-    }
-
-    /// The per-attempt timeout the client sets for this call (the attribute's
-    /// `attempt_timeout`; `None` leaves the settings' own in force).
-    pub(crate) fn attempt_timeout(&self) -> Option<Duration> {
-        self.client.effective_attempt_timeout()
-    }
-
-    /// The hedge delay the client sets for this call (the attribute's `hedge_delay`; `None`
-    /// leaves the settings' own, which only GET and HEAD operations keep).
-    pub(crate) fn hedge_delay(&self) -> Option<Duration> {
-        self.client.client_hedge_delay(self.op)
-    }
-
     /// The tracing span of the call: every log line of its attempts carries the request id.
     pub(crate) fn span(&self) -> tracing::Span {
         tracing::info_span!(
@@ -99,15 +104,17 @@ impl<'c> Call<'c> {
         )
     }
 
-    /// Runs `fut` (the retried attempts) inside the call's span; names the call in an error
-    /// the runtime built without it (an attempt cut by the per-attempt timeout).
+    /// Runs `fut` (the retried attempts) inside the call's span, with the call named to the
+    /// errors the runtime builds (an attempt cut by the per-attempt timeout).
     pub(crate) async fn run<T>(
         &self,
         fut: impl Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
-        fut.instrument(self.span())
-            .await
-            .map_err(|e| e.in_call(self.op.id, &self.request_id))
+        let name = CallName {
+            operation: self.op.id,
+            request_id: Arc::clone(&self.request_id),
+        };
+        CURRENT_CALL.scope(name, fut.instrument(self.span())).await
     }
 
     /// A request for this call's operation.
@@ -184,7 +191,7 @@ mod tests {
                 &h[16..20],
                 &h[20..]
             );
-            assert_eq!(uuid_v4_text(n), expected);
+            assert_eq!(&*uuid_v4_text(n), expected);
         }
     }
 }

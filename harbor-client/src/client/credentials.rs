@@ -13,9 +13,9 @@ use crate::methods::GetCurrentUserPermissionsParams;
 use crate::models;
 use crate::operations::{self, Operation};
 use reqwest::header::HeaderValue;
-use std::sync::PoisonError;
 
 /// The credentials and the `Authorization` value made from them once.
+#[derive(Clone)]
 pub(crate) struct Auth {
     pub(crate) credentials: Credentials,
     pub(crate) header: HeaderValue,
@@ -41,27 +41,13 @@ pub enum Identity {
 impl HarborClient {
     /// The current credentials (secrets stay hidden in `Debug`).
     pub fn credentials(&self) -> Credentials {
-        self.read_auth(|auth| auth.credentials.clone())
+        self.config().auth.credentials.clone()
     }
 
-    /// The current `Authorization` value (read once per attempt).
-    pub(crate) fn auth_header(&self) -> HeaderValue {
-        self.read_auth(|auth| auth.header.clone())
-    }
-
-    fn read_auth<T>(&self, read: impl FnOnce(&Auth) -> T) -> T {
-        read(
-            &self
-                .inner
-                .auth
-                .read()
-                .unwrap_or_else(PoisonError::into_inner),
-        )
-    }
-
-    /// Replaces the credentials for every clone of this client, from the next request on
-    /// (a rotated robot secret, a refreshed token). Invalid credentials are refused and the
-    /// old ones kept.
+    /// Replaces the credentials for every clone of this client, from the next call on (a
+    /// rotated robot secret, a refreshed token; a call already running keeps the ones it
+    /// started with, for all its attempts). Invalid credentials are refused and the old ones
+    /// kept.
     ///
     /// ```
     /// use harbor_client::{Credentials, HarborClient};
@@ -75,14 +61,12 @@ impl HarborClient {
     /// ```
     pub fn set_credentials(&self, credentials: Credentials) -> Result<(), BuildError> {
         let header = credentials.header_value()?;
-        *self
-            .inner
-            .auth
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = Auth {
-            credentials,
-            header,
-        };
+        self.change_config(|config| {
+            config.auth = Auth {
+                credentials,
+                header,
+            }
+        });
         Ok(())
     }
 

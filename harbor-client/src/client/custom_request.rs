@@ -182,11 +182,12 @@ impl CustomRequest<'_> {
 }
 
 impl Call<'_> {
-    /// One attempt loop of a [`CustomRequest`].
+    /// The whole retry loop of a [`CustomRequest`]: `#[retry]` runs the body, one attempt, under
+    /// the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn custom(&self, custom: &CustomRequest<'_>) -> Result<Answer, Error> {
         let mut req = self.request();

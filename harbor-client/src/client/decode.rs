@@ -10,7 +10,7 @@ impl Call<'_> {
     fn decode_error(&self, expected: &'static str, message: String, body: &[u8]) -> Error {
         Error::Decode(DecodeError {
             operation: self.op.id,
-            request_id: self.request_id.clone(),
+            request_id: self.request_id.to_string(),
             expected,
             message,
             body_excerpt: crate::error::excerpt(body),

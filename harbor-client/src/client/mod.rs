@@ -3,44 +3,46 @@
 //! | file | what it holds |
 //! |---|---|
 //! | `builder.rs` | [`HarborClientBuilder`]: URL, credentials, TLS, timeouts, retry defaults |
-//! | `retry_controls.rs` | the retry settings of a client at run time (`set_retry`, `no_retry`, ...) |
-//! | `attempt_controls.rs` | per-attempt timeouts and hedged attempts (`set_attempt_timeout`, `hedge`, ...) |
-//! | `call.rs` | one logical call: request id, tracing span, the attempt's settings |
+//! | `config.rs` | everything that may change at run time, one value swapped whole: one lock read per call |
+//! | `plan.rs` | a call's plan, resolved once from one configuration: settings, attempt timeout, hedge delay, credentials; `Resend` ("may this request be sent twice") |
+//! | `retry_controls.rs` | changing the retry settings and resend permissions (`set_retry`, `allow_resend`, `no_retry`, ...) |
+//! | `attempt_controls.rs` | changing per-attempt timeouts and hedging (`set_attempt_timeout`, `hedge`, ...) |
+//! | `call.rs` | one logical call: its plan, request id and tracing span |
 //! | `request.rs` | one attempt's request as the generated code fills it in |
 //! | `transport.rs` | sending an attempt: headers, URL, redirects, the per-attempt log line |
 //! | `https_upgrade.rs` | the remembered http -> https upgrade of the base URL |
 //! | `credentials.rs` | who the client is: `set_credentials`, `verify_credentials` |
 //! | `custom_request.rs` | the escape hatch: any request, sent like a generated one |
 //! | `decode.rs` | turning an answer into the operation's return type |
+//!
+//! The controls only write the configuration (`HarborClient::change_config`); every read for
+//! a call goes through its plan.
 
 mod attempt_controls;
 mod builder;
 mod call;
+mod config;
 mod credentials;
 mod custom_request;
 mod decode;
 mod https_upgrade;
+mod plan;
 mod request;
 mod retry_controls;
 mod transport;
 
-pub(crate) use credentials::Auth;
-
-pub(crate) use attempt_controls::AttemptTiming;
 pub use builder::HarborClientBuilder;
-pub(crate) use call::Call;
+pub(crate) use call::{Call, current_call};
+use config::Config;
 pub use credentials::Identity;
 pub use custom_request::{CustomRequest, Method};
 use https_upgrade::HttpsUpgrade;
 pub(crate) use request::{Answer, Request};
 
 use crate::error::Error;
-use crate::settings::RetryState;
 use retry_runtime::{RetryBudget, RetrySettings};
-use std::collections::BTreeSet;
 use std::fmt;
-use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use url::Url;
 
@@ -81,15 +83,13 @@ struct Inner {
     /// Its https upgrade, once a redirect showed one; requests go there instead.
     https_upgrade: HttpsUpgrade,
     http: reqwest::Client,
-    /// Replaced by [`HarborClient::set_credentials`]; read once per attempt.
-    auth: RwLock<Auth>,
-    retry: RwLock<RetryState>,
+    /// Credentials, retry settings, resend permissions, attempt timeout, hedge delays: read
+    /// once per call (its plan), replaced whole by every change.
+    config: RwLock<Arc<Config>>,
+    /// Held by a change of `config` from copy to swap: changes take turns, none is lost.
+    config_writer: Mutex<()>,
     retry_budget: Option<RetryBudget>,
-    retry_non_idempotent: AtomicBool,
-    retry_after_send: RwLock<BTreeSet<&'static str>>,
     retry_after_cap: Duration,
-    /// Per-attempt timeout and hedging; read once per call.
-    timing: RwLock<AttemptTiming>,
     /// The settings of a call with retrying off but a per-attempt timeout: one attempt, no
     /// log, no hooks (the runtime applies a timeout only under settings).
     single_attempt: RetrySettings<Error>,
@@ -101,18 +101,23 @@ struct Inner {
 impl fmt::Debug for HarborClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &self.inner;
+        let config = self.config();
         f.debug_struct("HarborClient")
             .field("base_url", &i.base.as_str())
             .field("https_upgrade", &i.https_upgrade.get().map(Url::as_str))
-            .field("credentials", &self.credentials())
+            .field("credentials", &config.auth.credentials)
             .field("connect_timeout", &i.connect_timeout)
             .field("timeout", &i.timeout)
             .field("accept_invalid_certs", &i.accept_invalid_certs)
-            .field("retry", &self.retry_settings())
+            .field("retry", &config.retry.settings)
             .field("retry_budget", &i.retry_budget)
+            .field("resend_all", &config.resend_all)
+            .field("resend_operations", &config.resend_operations)
             .field("retry_off", &self.retry_off)
             .field("attempt_timeout", &self.attempt_timeout)
-            .field("timing", &*self.read_timing())
+            .field("client_attempt_timeout", &config.attempt_timeout)
+            .field("hedge_reads", &config.hedge_reads)
+            .field("hedge_operations", &config.hedge_operations)
             .finish_non_exhaustive()
     }
 }

@@ -1,18 +1,18 @@
-//! The retry settings of a client at run time: read, replace, change, switch off.
+//! Changing a client's retry settings and resend permissions at run time: read, replace,
+//! change, switch off, allow resending. Each change swaps the client's configuration
+//! (`config.rs`); calls read it through their plan (`plan.rs`).
 
 use super::HarborClient;
-use super::attempt_controls::is_read;
 use crate::error::Error;
 use crate::operations::Operation;
-use crate::settings::{RetryState, default_retry_settings, in_no_retry_scope, with_client_rules};
+use crate::settings::{RetryState, default_retry_settings, with_client_rules};
 use retry_runtime::{RetryBudget, RetrySettings, RetrySettingsBuilder, SettingsError};
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 
 impl HarborClient {
     /// The current retry settings (`None`: retrying is off).
     pub fn retry_settings(&self) -> Option<RetrySettings<Error>> {
-        self.read_retry().settings.clone()
+        self.config().retry.settings.clone()
     }
 
     /// The retry budget shared by this client's calls (`None`: no budget); see
@@ -21,17 +21,14 @@ impl HarborClient {
         self.inner.retry_budget.as_ref()
     }
 
-    /// Replaces the retry settings (`None` disables retrying); the next request uses them,
+    /// Replaces the retry settings (`None` disables retrying); the next call uses them,
     /// in every task and every clone of this client. Settings without a budget get the
     /// client's [`retry_budget`](Self::retry_budget).
     pub fn set_retry(&self, settings: impl Into<Option<RetrySettings<Error>>>) {
         let (budget, cap) = (self.inner.retry_budget.as_ref(), self.inner.retry_after_cap);
+        // Derived before the writers' turn: other changes need not wait for it.
         let state = RetryState::new(settings.into().map(|s| with_client_rules(s, budget, cap)));
-        *self
-            .inner
-            .retry
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = state;
+        self.change_config(|config| config.retry = state);
     }
 
     /// Changes the current settings (harborapi's `client.retry.max_tries = 3`); invalid values
@@ -50,40 +47,64 @@ impl HarborClient {
         &self,
         change: impl FnOnce(RetrySettingsBuilder<Error>) -> RetrySettingsBuilder<Error>,
     ) -> Result<(), SettingsError> {
-        let mut guard = self
-            .inner
-            .retry
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        let current = guard.settings.clone().unwrap_or_else(|| {
-            with_client_rules(
-                default_retry_settings(),
-                self.inner.retry_budget.as_ref(),
-                self.inner.retry_after_cap,
-            )
+        // In the writers' turn: a change made meanwhile elsewhere is the one this one builds
+        // on, never lost.
+        self.try_change_config(|config| {
+            let current = config.retry.settings.clone().unwrap_or_else(|| {
+                with_client_rules(
+                    default_retry_settings(),
+                    self.inner.retry_budget.as_ref(),
+                    self.inner.retry_after_cap,
+                )
+            });
+            let changed = change(current.to_builder()).build()?;
+            config.retry = RetryState::new(Some(changed));
+            Ok(())
+        })
+    }
+
+    /// Lets `operation` be sent twice: retried even after the request may have reached the
+    /// server, and [hedged](Self::hedge) (a second copy beside a slow first one), e.g.
+    /// `client.allow_resend(operations::START_REPLICATION)` when starting a replication twice
+    /// is harmless to you. Without it a POST or PATCH is sent again only when the request
+    /// provably never left, and a PUT or DELETE is retried after a failure but never hedged.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use harbor_client::operations::CREATE_PROJECT;
+    /// # let client = harbor_client::HarborClient::new("http://h", "u", "p").unwrap();
+    /// let delay = Duration::from_millis(50);
+    /// assert!(client.hedge(CREATE_PROJECT, delay).is_err());
+    /// client.allow_resend(CREATE_PROJECT);
+    /// client.hedge(CREATE_PROJECT, delay)?;
+    /// assert_eq!(client.effective_hedge_delay(CREATE_PROJECT), Some(delay));
+    /// # Ok::<(), harbor_client::error::HedgeError>(())
+    /// ```
+    pub fn allow_resend(&self, operation: &'static Operation) {
+        self.change_config(|config| {
+            config.resend_operations.insert(operation.id);
         });
-        let changed = change(current.to_builder()).build()?;
-        *guard = RetryState::new(Some(changed));
-        Ok(())
     }
 
-    /// Retries POST and PATCH operations even after the request may have reached the server
-    /// (and lets every operation be [hedged](Self::hedge)).
+    /// Lets every operation be sent twice (`true`), as [`allow_resend`](Self::allow_resend)
+    /// does for one, or withdraws that (`false`; operations allowed one by one stay allowed).
+    /// Withdrawn, it also stops hedging the operations it permitted.
+    pub fn allow_resend_all(&self, allow: bool) {
+        self.change_config(|config| config.resend_all = allow);
+    }
+
+    /// Renamed [`allow_resend_all`](Self::allow_resend_all) (the client's one name for "may
+    /// this request be sent twice").
+    #[deprecated(note = "renamed `allow_resend_all`")]
     pub fn set_retry_non_idempotent(&self, allow: bool) {
-        self.inner
-            .retry_non_idempotent
-            .store(allow, Ordering::Relaxed);
+        self.allow_resend_all(allow);
     }
 
-    /// Retries this (non-idempotent) operation even after the request may have reached the
-    /// server, e.g. `client.allow_retry_after_send(operations::START_REPLICATION)`. Also the
-    /// opt-in that lets a POST, PATCH, PUT or DELETE operation be [hedged](Self::hedge).
+    /// Renamed [`allow_resend`](Self::allow_resend) (the client's one name for "may this
+    /// request be sent twice").
+    #[deprecated(note = "renamed `allow_resend`")]
     pub fn allow_retry_after_send(&self, operation: &'static Operation) {
-        self.inner
-            .retry_after_send
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(operation.id);
+        self.allow_resend(operation);
     }
 
     /// A handle to the same client whose calls are never retried; other handles and tasks
@@ -102,34 +123,22 @@ impl HarborClient {
             attempt_timeout: self.attempt_timeout,
         }
     }
+}
 
-    /// The settings a call of `operation` made now would use: `None` when retrying is off
-    /// (settings `None`, a [`no_retry`](Self::no_retry) handle, or inside
-    /// [`no_retry_scope`](crate::no_retry_scope)); for a non-idempotent operation not opted
-    /// in, the settings that give up once the request may have been sent. The settings' own
-    /// `hedge_delay` is kept for GET and HEAD operations only (see
-    /// [`hedge`](Self::hedge) for why the others are not hedged by default).
-    pub fn effective_retry_settings(
-        &self,
-        operation: &'static Operation,
-    ) -> Option<RetrySettings<Error>> {
-        if self.retry_off || in_no_retry_scope() {
-            return None;
-        }
-        let state = self.read_retry();
-        if !operation.idempotent && !self.retry_after_send_allowed(operation) {
-            state.unsafe_ops.clone()
-        } else if is_read(operation) {
-            state.settings.clone()
-        } else {
-            state.unhedged.clone().or_else(|| state.settings.clone())
-        }
-    }
+#[cfg(test)]
+mod tests {
+    use crate::HarborClient;
 
-    fn read_retry(&self) -> std::sync::RwLockReadGuard<'_, RetryState> {
-        self.inner
-            .retry
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
+    #[test]
+    fn the_change_of_update_retry_may_read_the_client() {
+        let client = HarborClient::new("http://h", "u", "p").unwrap();
+        client
+            .update_retry(|s| {
+                // Would wait forever if the change ran under the configuration's lock.
+                let tries = client.retry_settings().and_then(|s| s.max_tries());
+                s.max_tries(tries.unwrap_or(2) + 1)
+            })
+            .unwrap();
+        assert_eq!(client.retry_settings().unwrap().max_tries(), Some(3));
     }
 }

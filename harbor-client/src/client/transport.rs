@@ -140,7 +140,10 @@ impl Call<'_> {
         has_body: bool,
     ) -> Result<HeaderMap, Error> {
         let mut headers = HeaderMap::with_capacity(4 + extra.len());
-        headers.insert(reqwest::header::AUTHORIZATION, self.client.auth_header());
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            self.plan.authorization().clone(),
+        );
         headers.insert(
             HeaderName::from_static("x-request-id"),
             HeaderValue::from_str(&self.request_id).map_err(|_| self.invalid("request id"))?,
@@ -185,7 +188,7 @@ impl Call<'_> {
         let refuse = |to: String, reason: &'static str| {
             Error::Redirect(RedirectError {
                 operation: self.op.id,
-                request_id: self.request_id.clone(),
+                request_id: self.request_id.to_string(),
                 status,
                 from: without_query(from),
                 to,
@@ -247,7 +250,7 @@ impl Call<'_> {
             .get(REQUEST_ID_HEADER)
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty())
-            .unwrap_or(&self.request_id)
+            .unwrap_or(&*self.request_id)
             .to_owned();
         Error::Status(StatusError::from_parts(
             status,
@@ -264,14 +267,14 @@ impl Call<'_> {
         if e.is_timeout() {
             Error::Timeout(TimeoutError {
                 operation: self.op.id,
-                request_id: self.request_id.clone(),
+                request_id: self.request_id.to_string(),
                 never_sent,
                 cause: TimeoutCause::Transport(e),
             })
         } else {
             Error::Network(NetworkError {
                 operation: self.op.id,
-                request_id: self.request_id.clone(),
+                request_id: self.request_id.to_string(),
                 never_sent,
                 source: e,
             })

@@ -2,21 +2,21 @@
 //! stream and a collect-all variant for every list, and a params struct for operations
 //! with optional parameters.
 //!
-//! Each public method starts a logical call (one `X-Request-Id`, one tracing span) and runs
-//! the attempt method of the same name on `Call`, which carries `RETRY_ATTRIBUTE`: the
-//! client's settings, per-attempt timeout and hedge delay are read once per call, and
-//! `Details.target` ends with the operation's method name.
+//! Each public method starts a logical call (its plan resolved once, one `X-Request-Id`, one
+//! tracing span) and runs the retried method of the same name on `Call`, which carries
+//! `RETRY_ATTRIBUTE`: the settings, per-attempt timeout and hedge delay come from the call's
+//! plan, and `Details.target` ends with the operation's method name.
 
 use super::naming;
 use super::operations::{Answer, Location, OpInfo, ParamInfo};
 use super::types::Ty;
 use std::fmt::Write;
 
-/// The attribute of every attempt method. `attempt_timeout` and `hedge_delay` are the client's
-/// (`None` leaves the settings' own); naming `hedge_delay` is what lets the runtime run two
-/// attempts of the body at once, which every attempt method allows (it borrows `&self` and its
-/// arguments shared).
-const RETRY_ATTRIBUTE: &str = "    #[retry(\n        settings = self.retry_settings(),\n        attempt_timeout = self.attempt_timeout(),\n        hedge_delay = self.hedge_delay()\n    )]\n";
+/// The attribute of every retried method: all three values come from the call's plan,
+/// resolved once when the call started (`attempt_timeout` and `hedge_delay` `None` leave the
+/// settings' own). Naming `hedge_delay` is what lets the runtime run two attempts of the body
+/// at once, which every retried method allows (it borrows `&self` and its arguments shared).
+const RETRY_ATTRIBUTE: &str = "    #[retry(\n        settings = self.plan.settings(),\n        attempt_timeout = self.plan.attempt_timeout(),\n        hedge_delay = self.plan.hedge_delay()\n    )]\n";
 
 /// Parameters the client manages itself: the request id, and `X-Is-Resource-Name`, which
 /// follows the reference type of the `{project_name_or_id}` argument.
@@ -32,7 +32,7 @@ enum Sig {
     Public,
     /// A public stream method, whose arguments live for `'a`.
     Stream,
-    /// The attempt method on `Call`: references as `&ProjectRef`.
+    /// The retried method on `Call`: references as `&ProjectRef`.
     Attempt,
 }
 
@@ -131,7 +131,7 @@ pub fn render(ops: &[OpInfo]) -> (Vec<(String, String)>, usize) {
     let mut files = Vec::new();
     let mut index = String::from(
         "//! One method per Harbor operation, one module per spec tag. Each public method starts\n\
-         //! a call (request id, tracing span) and runs the retried attempt method of the same\n\
+         //! a call (plan, request id, tracing span) and runs the retried method of the same\n\
          //! name; the params structs hold each operation's optional parameters.\n\n",
     );
     for (module, _) in &tags {
@@ -352,7 +352,7 @@ fn convert_refs(out: &mut String, op: &OpInfo) {
     }
 }
 
-/// The call arguments with references passed as `&x` (to an attempt method).
+/// The call arguments with references passed as `&x` (to a retried method).
 fn borrow_refs(op: &OpInfo, call: &[String]) -> Vec<String> {
     call.iter()
         .map(|a| {
@@ -438,7 +438,7 @@ fn render_doc_head(out: &mut String, op: &OpInfo) {
     }
     if !op.idempotent() {
         out.push_str(
-            "    ///\n    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).\n",
+            "    ///\n    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).\n",
         );
     }
 }
@@ -554,7 +554,7 @@ fn render_attempt(out: &mut String, op: &OpInfo) {
         .join(", ");
     let _ = writeln!(
         out,
-        "    /// One attempt loop of [`HarborClient::{}`].",
+        "    /// The whole retry loop of [`HarborClient::{}`]: `#[retry]` runs the body, one attempt, under the call's plan.",
         op.method_name
     );
     out.push_str(RETRY_ATTRIBUTE);

@@ -90,7 +90,7 @@ impl HarborClient {
     ///
     /// `schedule` is the JSON body.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn create_gc_schedule(&self, schedule: &models::Schedule) -> Result<Created, Error> {
         let call = self.call(operations::CREATE_GC_SCHEDULE);
         call.run(call.create_gc_schedule(schedule)).await
@@ -106,11 +106,11 @@ impl HarborClient {
 }
 
 impl Call<'_> {
-    /// One attempt loop of [`HarborClient::get_gc_jobs`].
+    /// The whole retry loop of [`HarborClient::get_gc_jobs`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_gc_jobs(
         &self,
@@ -132,11 +132,11 @@ impl Call<'_> {
         self.page(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_gc_job`].
+    /// The whole retry loop of [`HarborClient::get_gc_job`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_gc_job(&self, gc_id: i64) -> Result<models::GcHistory, Error> {
         let mut req = self.request();
@@ -144,11 +144,11 @@ impl Call<'_> {
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::stop_gc_job`].
+    /// The whole retry loop of [`HarborClient::stop_gc_job`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn stop_gc_job(&self, gc_id: i64) -> Result<(), Error> {
         let mut req = self.request();
@@ -156,11 +156,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_gc_log`].
+    /// The whole retry loop of [`HarborClient::get_gc_log`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_gc_log(&self, gc_id: i64) -> Result<String, Error> {
         let mut req = self.request();
@@ -168,22 +168,22 @@ impl Call<'_> {
         self.text(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_gc_schedule`].
+    /// The whole retry loop of [`HarborClient::get_gc_schedule`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_gc_schedule(&self) -> Result<models::GcHistory, Error> {
         let req = self.request();
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::create_gc_schedule`].
+    /// The whole retry loop of [`HarborClient::create_gc_schedule`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn create_gc_schedule(&self, schedule: &models::Schedule) -> Result<Created, Error> {
         let mut req = self.request();
@@ -191,11 +191,11 @@ impl Call<'_> {
         self.created(req).await
     }
 
-    /// One attempt loop of [`HarborClient::update_gc_schedule`].
+    /// The whole retry loop of [`HarborClient::update_gc_schedule`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_gc_schedule(&self, schedule: &models::Schedule) -> Result<(), Error> {
         let mut req = self.request();

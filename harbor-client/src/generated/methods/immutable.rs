@@ -95,7 +95,7 @@ impl HarborClient {
     ///
     /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `immutable_rule` is the JSON body; `params` holds the optional ones ([`CreateImmutableRuleParams`]).
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn create_immutable_rule(
         &self,
         project_name_or_id: impl Into<ProjectRef>,
@@ -146,11 +146,11 @@ impl HarborClient {
 }
 
 impl Call<'_> {
-    /// One attempt loop of [`HarborClient::get_immutable_rules`].
+    /// The whole retry loop of [`HarborClient::get_immutable_rules`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_immutable_rules(
         &self,
@@ -174,11 +174,11 @@ impl Call<'_> {
         self.page(req).await
     }
 
-    /// One attempt loop of [`HarborClient::create_immutable_rule`].
+    /// The whole retry loop of [`HarborClient::create_immutable_rule`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn create_immutable_rule(
         &self,
@@ -192,11 +192,11 @@ impl Call<'_> {
         self.created(req).await
     }
 
-    /// One attempt loop of [`HarborClient::update_immutable_rule`].
+    /// The whole retry loop of [`HarborClient::update_immutable_rule`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_immutable_rule(
         &self,
@@ -212,11 +212,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::delete_immutable_rule`].
+    /// The whole retry loop of [`HarborClient::delete_immutable_rule`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn delete_immutable_rule(
         &self,

@@ -61,22 +61,22 @@ impl HarborClient {
 }
 
 impl Call<'_> {
-    /// One attempt loop of [`HarborClient::get_worker_pools`].
+    /// The whole retry loop of [`HarborClient::get_worker_pools`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_worker_pools(&self) -> Result<Vec<models::WorkerPool>, Error> {
         let req = self.request();
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_workers`].
+    /// The whole retry loop of [`HarborClient::get_workers`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_workers(&self, pool_id: &str) -> Result<Vec<models::Worker>, Error> {
         let mut req = self.request();
@@ -84,11 +84,11 @@ impl Call<'_> {
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::stop_running_job`].
+    /// The whole retry loop of [`HarborClient::stop_running_job`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn stop_running_job(&self, job_id: &str) -> Result<(), Error> {
         let mut req = self.request();
@@ -96,11 +96,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::action_get_job_log`].
+    /// The whole retry loop of [`HarborClient::action_get_job_log`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn action_get_job_log(&self, job_id: &str) -> Result<String, Error> {
         let mut req = self.request();
@@ -108,22 +108,22 @@ impl Call<'_> {
         self.text(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_job_queues`].
+    /// The whole retry loop of [`HarborClient::get_job_queues`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_job_queues(&self) -> Result<Vec<models::JobQueue>, Error> {
         let req = self.request();
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::action_pending_jobs`].
+    /// The whole retry loop of [`HarborClient::action_pending_jobs`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn action_pending_jobs(
         &self,

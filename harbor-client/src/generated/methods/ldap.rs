@@ -30,7 +30,7 @@ impl HarborClient {
     ///
     /// `ldapconf` is the JSON body, if any.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn ping_ldap(
         &self,
         ldapconf: Option<&models::LdapConf>,
@@ -54,7 +54,7 @@ impl HarborClient {
     ///
     /// `uid_list` is the JSON body.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn import_ldap_user(&self, uid_list: &models::LdapImportUsers) -> Result<(), Error> {
         let call = self.call(operations::IMPORT_LDAP_USER);
         call.run(call.import_ldap_user(uid_list)).await
@@ -73,11 +73,11 @@ impl HarborClient {
 }
 
 impl Call<'_> {
-    /// One attempt loop of [`HarborClient::ping_ldap`].
+    /// The whole retry loop of [`HarborClient::ping_ldap`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn ping_ldap(
         &self,
@@ -90,11 +90,11 @@ impl Call<'_> {
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::search_ldap_user`].
+    /// The whole retry loop of [`HarborClient::search_ldap_user`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn search_ldap_user(
         &self,
@@ -107,11 +107,11 @@ impl Call<'_> {
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::import_ldap_user`].
+    /// The whole retry loop of [`HarborClient::import_ldap_user`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn import_ldap_user(&self, uid_list: &models::LdapImportUsers) -> Result<(), Error> {
         let mut req = self.request();
@@ -119,11 +119,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::search_ldap_group`].
+    /// The whole retry loop of [`HarborClient::search_ldap_group`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn search_ldap_group(
         &self,

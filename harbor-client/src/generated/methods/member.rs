@@ -99,7 +99,7 @@ impl HarborClient {
     ///
     /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `project_member` is the JSON body, if any; `params` holds the optional ones ([`CreateProjectMemberParams`]).
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn create_project_member(
         &self,
         project_name_or_id: impl Into<ProjectRef>,
@@ -160,11 +160,11 @@ impl HarborClient {
 }
 
 impl Call<'_> {
-    /// One attempt loop of [`HarborClient::get_project_members`].
+    /// The whole retry loop of [`HarborClient::get_project_members`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_project_members(
         &self,
@@ -185,11 +185,11 @@ impl Call<'_> {
         self.page(req).await
     }
 
-    /// One attempt loop of [`HarborClient::create_project_member`].
+    /// The whole retry loop of [`HarborClient::create_project_member`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn create_project_member(
         &self,
@@ -205,11 +205,11 @@ impl Call<'_> {
         self.created(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_project_member`].
+    /// The whole retry loop of [`HarborClient::get_project_member`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_project_member(
         &self,
@@ -223,11 +223,11 @@ impl Call<'_> {
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::update_project_member`].
+    /// The whole retry loop of [`HarborClient::update_project_member`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_project_member(
         &self,
@@ -245,11 +245,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::delete_project_member`].
+    /// The whole retry loop of [`HarborClient::delete_project_member`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn delete_project_member(
         &self,

@@ -14,7 +14,7 @@ impl HarborClient {
     ///
     /// `endpoint` is the JSON body.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn ping_oidc(&self, endpoint: &models::PingOidcBody) -> Result<(), Error> {
         let call = self.call(operations::PING_OIDC);
         call.run(call.ping_oidc(endpoint)).await
@@ -22,11 +22,11 @@ impl HarborClient {
 }
 
 impl Call<'_> {
-    /// One attempt loop of [`HarborClient::ping_oidc`].
+    /// The whole retry loop of [`HarborClient::ping_oidc`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn ping_oidc(&self, endpoint: &models::PingOidcBody) -> Result<(), Error> {
         let mut req = self.request();

@@ -75,7 +75,7 @@ impl HarborClient {
     ///
     /// `instance` is the JSON body.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn ping_preheat_instance(&self, instance: &models::Instance) -> Result<(), Error> {
         let call = self.call(operations::PING_PREHEAT_INSTANCE);
         call.run(call.ping_preheat_instance(instance)).await
@@ -118,7 +118,7 @@ impl HarborClient {
     ///
     /// `instance` is the JSON body.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn create_preheat_instance(
         &self,
         instance: &models::Instance,
@@ -165,7 +165,7 @@ impl HarborClient {
     ///
     /// `project_name` is the `project_name` path parameter; `policy` is the JSON body.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn create_preheat_policy(
         &self,
         project_name: &str,
@@ -248,7 +248,7 @@ impl HarborClient {
     ///
     /// `project_name` is the `project_name` path parameter; `preheat_policy_name` is the `preheat_policy_name` path parameter; `policy` is the JSON body.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn manual_preheat(
         &self,
         project_name: &str,
@@ -335,7 +335,7 @@ impl HarborClient {
     ///
     /// `project_name` is the `project_name` path parameter; `preheat_policy_name` is the `preheat_policy_name` path parameter; `execution_id` is the `execution_id` path parameter; `execution` is the JSON body.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn stop_preheat_execution(
         &self,
         project_name: &str,
@@ -429,22 +429,22 @@ impl HarborClient {
 }
 
 impl Call<'_> {
-    /// One attempt loop of [`HarborClient::get_preheat_providers`].
+    /// The whole retry loop of [`HarborClient::get_preheat_providers`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_preheat_providers(&self) -> Result<Vec<models::Metadata>, Error> {
         let req = self.request();
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::ping_preheat_instance`].
+    /// The whole retry loop of [`HarborClient::ping_preheat_instance`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn ping_preheat_instance(&self, instance: &models::Instance) -> Result<(), Error> {
         let mut req = self.request();
@@ -452,11 +452,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_preheat_instances`].
+    /// The whole retry loop of [`HarborClient::get_preheat_instances`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_preheat_instances(
         &self,
@@ -478,11 +478,11 @@ impl Call<'_> {
         self.page(req).await
     }
 
-    /// One attempt loop of [`HarborClient::create_preheat_instance`].
+    /// The whole retry loop of [`HarborClient::create_preheat_instance`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn create_preheat_instance(&self, instance: &models::Instance) -> Result<Created, Error> {
         let mut req = self.request();
@@ -490,11 +490,11 @@ impl Call<'_> {
         self.created(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_preheat_instance`].
+    /// The whole retry loop of [`HarborClient::get_preheat_instance`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_preheat_instance(
         &self,
@@ -505,11 +505,11 @@ impl Call<'_> {
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::delete_preheat_instance`].
+    /// The whole retry loop of [`HarborClient::delete_preheat_instance`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn delete_preheat_instance(&self, preheat_instance_name: &str) -> Result<(), Error> {
         let mut req = self.request();
@@ -517,11 +517,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::update_preheat_instance`].
+    /// The whole retry loop of [`HarborClient::update_preheat_instance`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_preheat_instance(
         &self,
@@ -534,11 +534,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::create_preheat_policy`].
+    /// The whole retry loop of [`HarborClient::create_preheat_policy`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn create_preheat_policy(
         &self,
@@ -551,11 +551,11 @@ impl Call<'_> {
         self.created(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_preheat_policies`].
+    /// The whole retry loop of [`HarborClient::get_preheat_policies`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_preheat_policies(
         &self,
@@ -579,11 +579,11 @@ impl Call<'_> {
         self.page(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_preheat_policy`].
+    /// The whole retry loop of [`HarborClient::get_preheat_policy`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_preheat_policy(
         &self,
@@ -596,11 +596,11 @@ impl Call<'_> {
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::update_preheat_policy`].
+    /// The whole retry loop of [`HarborClient::update_preheat_policy`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_preheat_policy(
         &self,
@@ -615,11 +615,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::manual_preheat`].
+    /// The whole retry loop of [`HarborClient::manual_preheat`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn manual_preheat(
         &self,
@@ -634,11 +634,11 @@ impl Call<'_> {
         self.created(req).await
     }
 
-    /// One attempt loop of [`HarborClient::delete_preheat_policy`].
+    /// The whole retry loop of [`HarborClient::delete_preheat_policy`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn delete_preheat_policy(
         &self,
@@ -651,11 +651,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_preheat_executions`].
+    /// The whole retry loop of [`HarborClient::get_preheat_executions`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_preheat_executions(
         &self,
@@ -681,11 +681,11 @@ impl Call<'_> {
         self.page(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_preheat_execution`].
+    /// The whole retry loop of [`HarborClient::get_preheat_execution`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_preheat_execution(
         &self,
@@ -700,11 +700,11 @@ impl Call<'_> {
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::stop_preheat_execution`].
+    /// The whole retry loop of [`HarborClient::stop_preheat_execution`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn stop_preheat_execution(
         &self,
@@ -721,11 +721,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_preheat_tasks`].
+    /// The whole retry loop of [`HarborClient::get_preheat_tasks`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_preheat_tasks(
         &self,
@@ -753,11 +753,11 @@ impl Call<'_> {
         self.page(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_preheat_log`].
+    /// The whole retry loop of [`HarborClient::get_preheat_log`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_preheat_log(
         &self,
@@ -774,11 +774,11 @@ impl Call<'_> {
         self.text(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_project_preheat_providers`].
+    /// The whole retry loop of [`HarborClient::get_project_preheat_providers`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_project_preheat_providers(
         &self,

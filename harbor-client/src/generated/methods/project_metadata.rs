@@ -58,7 +58,7 @@ impl HarborClient {
     ///
     /// `project_name_or_id` is the project, by name or id (a [`ProjectRef`]: a name is sent with `X-Is-Resource-Name: true`, so an all-digit name stays a name); `metadata` is the JSON body, if any; `params` holds the optional ones ([`SetProjectMetadataParams`]).
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn set_project_metadata(
         &self,
         project_name_or_id: impl Into<ProjectRef>,
@@ -124,11 +124,11 @@ impl HarborClient {
 }
 
 impl Call<'_> {
-    /// One attempt loop of [`HarborClient::get_project_metadata`].
+    /// The whole retry loop of [`HarborClient::get_project_metadata`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_project_metadata(
         &self,
@@ -140,11 +140,11 @@ impl Call<'_> {
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::set_project_metadata`].
+    /// The whole retry loop of [`HarborClient::set_project_metadata`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn set_project_metadata(
         &self,
@@ -160,11 +160,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_project_metadata_entry`].
+    /// The whole retry loop of [`HarborClient::get_project_metadata_entry`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_project_metadata_entry(
         &self,
@@ -178,11 +178,11 @@ impl Call<'_> {
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::update_project_metadata_entry`].
+    /// The whole retry loop of [`HarborClient::update_project_metadata_entry`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_project_metadata_entry(
         &self,
@@ -200,11 +200,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::delete_project_metadata_entry`].
+    /// The whole retry loop of [`HarborClient::delete_project_metadata_entry`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn delete_project_metadata_entry(
         &self,

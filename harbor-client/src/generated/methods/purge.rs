@@ -90,7 +90,7 @@ impl HarborClient {
     ///
     /// `schedule` is the JSON body.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn create_purge_schedule(
         &self,
         schedule: &models::Schedule,
@@ -109,11 +109,11 @@ impl HarborClient {
 }
 
 impl Call<'_> {
-    /// One attempt loop of [`HarborClient::get_purge_jobs`].
+    /// The whole retry loop of [`HarborClient::get_purge_jobs`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_purge_jobs(
         &self,
@@ -135,11 +135,11 @@ impl Call<'_> {
         self.page(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_purge_job`].
+    /// The whole retry loop of [`HarborClient::get_purge_job`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_purge_job(&self, purge_id: i64) -> Result<models::ExecHistory, Error> {
         let mut req = self.request();
@@ -147,11 +147,11 @@ impl Call<'_> {
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::stop_purge_job`].
+    /// The whole retry loop of [`HarborClient::stop_purge_job`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn stop_purge_job(&self, purge_id: i64) -> Result<(), Error> {
         let mut req = self.request();
@@ -159,11 +159,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_purge_job_log`].
+    /// The whole retry loop of [`HarborClient::get_purge_job_log`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_purge_job_log(&self, purge_id: i64) -> Result<String, Error> {
         let mut req = self.request();
@@ -171,22 +171,22 @@ impl Call<'_> {
         self.text(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_purge_schedule`].
+    /// The whole retry loop of [`HarborClient::get_purge_schedule`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_purge_schedule(&self) -> Result<models::ExecHistory, Error> {
         let req = self.request();
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::create_purge_schedule`].
+    /// The whole retry loop of [`HarborClient::create_purge_schedule`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn create_purge_schedule(&self, schedule: &models::Schedule) -> Result<Created, Error> {
         let mut req = self.request();
@@ -194,11 +194,11 @@ impl Call<'_> {
         self.created(req).await
     }
 
-    /// One attempt loop of [`HarborClient::update_purge_schedule`].
+    /// The whole retry loop of [`HarborClient::update_purge_schedule`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_purge_schedule(&self, schedule: &models::Schedule) -> Result<(), Error> {
         let mut req = self.request();

@@ -41,7 +41,7 @@ impl HarborClient {
     ///
     /// `policy` is the JSON body.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn create_retention(
         &self,
         policy: &models::RetentionPolicy,
@@ -82,7 +82,7 @@ impl HarborClient {
     ///
     /// `id` is the `id` path parameter; `body` is the JSON body.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn trigger_retention_execution(
         &self,
         id: i64,
@@ -132,7 +132,7 @@ impl HarborClient {
     ///
     /// `id` is the `id` path parameter; `eid` is the `eid` path parameter; `body` is the JSON body.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn operate_retention_execution(
         &self,
         id: i64,
@@ -198,22 +198,22 @@ impl HarborClient {
 }
 
 impl Call<'_> {
-    /// One attempt loop of [`HarborClient::get_retention_metadata`].
+    /// The whole retry loop of [`HarborClient::get_retention_metadata`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_retention_metadata(&self) -> Result<models::RetentionMetadata, Error> {
         let req = self.request();
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::create_retention`].
+    /// The whole retry loop of [`HarborClient::create_retention`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn create_retention(&self, policy: &models::RetentionPolicy) -> Result<Created, Error> {
         let mut req = self.request();
@@ -221,11 +221,11 @@ impl Call<'_> {
         self.created(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_retention`].
+    /// The whole retry loop of [`HarborClient::get_retention`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_retention(&self, id: i64) -> Result<models::RetentionPolicy, Error> {
         let mut req = self.request();
@@ -233,11 +233,11 @@ impl Call<'_> {
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::update_retention`].
+    /// The whole retry loop of [`HarborClient::update_retention`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_retention(
         &self,
@@ -250,11 +250,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::delete_retention`].
+    /// The whole retry loop of [`HarborClient::delete_retention`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn delete_retention(&self, id: i64) -> Result<(), Error> {
         let mut req = self.request();
@@ -262,11 +262,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::trigger_retention_execution`].
+    /// The whole retry loop of [`HarborClient::trigger_retention_execution`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn trigger_retention_execution(
         &self,
@@ -279,11 +279,11 @@ impl Call<'_> {
         self.text(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_retention_executions`].
+    /// The whole retry loop of [`HarborClient::get_retention_executions`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_retention_executions(
         &self,
@@ -301,11 +301,11 @@ impl Call<'_> {
         self.page(req).await
     }
 
-    /// One attempt loop of [`HarborClient::operate_retention_execution`].
+    /// The whole retry loop of [`HarborClient::operate_retention_execution`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn operate_retention_execution(
         &self,
@@ -320,11 +320,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_retention_tasks`].
+    /// The whole retry loop of [`HarborClient::get_retention_tasks`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_retention_tasks(
         &self,
@@ -344,11 +344,11 @@ impl Call<'_> {
         self.page(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_retention_task_log`].
+    /// The whole retry loop of [`HarborClient::get_retention_task_log`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_retention_task_log(&self, id: i64, eid: i64, tid: i64) -> Result<String, Error> {
         let mut req = self.request();

@@ -15,7 +15,7 @@ impl HarborClient {
     /// `project_name` is the `project_name` path parameter; `repository_name` is the `repository_name` path parameter; `reference` is the `reference` path parameter; `scan_type` is the JSON body, if any.
     /// The repository name is encoded twice in the path, as Harbor expects (`a/b` travels as `a%252Fb`).
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn scan_artifact(
         &self,
         project_name: &str,
@@ -33,7 +33,7 @@ impl HarborClient {
     /// `project_name` is the `project_name` path parameter; `repository_name` is the `repository_name` path parameter; `reference` is the `reference` path parameter; `scan_type` is the JSON body.
     /// The repository name is encoded twice in the path, as Harbor expects (`a/b` travels as `a%252Fb`).
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn stop_scan_artifact(
         &self,
         project_name: &str,
@@ -64,11 +64,11 @@ impl HarborClient {
 }
 
 impl Call<'_> {
-    /// One attempt loop of [`HarborClient::scan_artifact`].
+    /// The whole retry loop of [`HarborClient::scan_artifact`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn scan_artifact(
         &self,
@@ -87,11 +87,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::stop_scan_artifact`].
+    /// The whole retry loop of [`HarborClient::stop_scan_artifact`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn stop_scan_artifact(
         &self,
@@ -108,11 +108,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_report_log`].
+    /// The whole retry loop of [`HarborClient::get_report_log`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_report_log(
         &self,

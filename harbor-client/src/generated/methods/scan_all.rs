@@ -41,7 +41,7 @@ impl HarborClient {
     ///
     /// `schedule` is the JSON body.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn create_scan_all_schedule(
         &self,
         schedule: &models::Schedule,
@@ -52,7 +52,7 @@ impl HarborClient {
 
     /// `POST /system/scanAll/stop` (`stopScanAll`, tag `scanAll`): returns nothing (`()`) on 202.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn stop_scan_all(&self) -> Result<(), Error> {
         let call = self.call(operations::STOP_SCAN_ALL);
         call.run(call.stop_scan_all()).await
@@ -60,44 +60,44 @@ impl HarborClient {
 }
 
 impl Call<'_> {
-    /// One attempt loop of [`HarborClient::get_latest_scan_all_metrics`].
+    /// The whole retry loop of [`HarborClient::get_latest_scan_all_metrics`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_latest_scan_all_metrics(&self) -> Result<models::Stats, Error> {
         let req = self.request();
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_latest_scheduled_scan_all_metrics`].
+    /// The whole retry loop of [`HarborClient::get_latest_scheduled_scan_all_metrics`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_latest_scheduled_scan_all_metrics(&self) -> Result<models::Stats, Error> {
         let req = self.request();
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_scan_all_schedule`].
+    /// The whole retry loop of [`HarborClient::get_scan_all_schedule`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_scan_all_schedule(&self) -> Result<models::Schedule, Error> {
         let req = self.request();
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::update_scan_all_schedule`].
+    /// The whole retry loop of [`HarborClient::update_scan_all_schedule`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_scan_all_schedule(&self, schedule: &models::Schedule) -> Result<(), Error> {
         let mut req = self.request();
@@ -105,11 +105,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::create_scan_all_schedule`].
+    /// The whole retry loop of [`HarborClient::create_scan_all_schedule`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn create_scan_all_schedule(
         &self,
@@ -120,11 +120,11 @@ impl Call<'_> {
         self.created(req).await
     }
 
-    /// One attempt loop of [`HarborClient::stop_scan_all`].
+    /// The whole retry loop of [`HarborClient::stop_scan_all`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn stop_scan_all(&self) -> Result<(), Error> {
         let req = self.request();

@@ -60,7 +60,7 @@ impl HarborClient {
     ///
     /// `registration` is the JSON body.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn create_scanner(
         &self,
         registration: &models::ScannerRegistrationReq,
@@ -73,7 +73,7 @@ impl HarborClient {
     ///
     /// `settings` is the JSON body.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn ping_scanner(
         &self,
         settings: &models::ScannerRegistrationSettings,
@@ -121,7 +121,7 @@ impl HarborClient {
     ///
     /// `registration_id` is the `registration_id` path parameter; `payload` is the JSON body.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn set_scanner_as_default(
         &self,
         registration_id: &str,
@@ -145,11 +145,11 @@ impl HarborClient {
 }
 
 impl Call<'_> {
-    /// One attempt loop of [`HarborClient::get_scanners`].
+    /// The whole retry loop of [`HarborClient::get_scanners`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_scanners(
         &self,
@@ -171,11 +171,11 @@ impl Call<'_> {
         self.page(req).await
     }
 
-    /// One attempt loop of [`HarborClient::create_scanner`].
+    /// The whole retry loop of [`HarborClient::create_scanner`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn create_scanner(
         &self,
@@ -186,11 +186,11 @@ impl Call<'_> {
         self.created(req).await
     }
 
-    /// One attempt loop of [`HarborClient::ping_scanner`].
+    /// The whole retry loop of [`HarborClient::ping_scanner`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn ping_scanner(
         &self,
@@ -201,11 +201,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_scanner`].
+    /// The whole retry loop of [`HarborClient::get_scanner`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_scanner(
         &self,
@@ -216,11 +216,11 @@ impl Call<'_> {
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::update_scanner`].
+    /// The whole retry loop of [`HarborClient::update_scanner`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_scanner(
         &self,
@@ -233,11 +233,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::delete_scanner`].
+    /// The whole retry loop of [`HarborClient::delete_scanner`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn delete_scanner(
         &self,
@@ -248,11 +248,11 @@ impl Call<'_> {
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::set_scanner_as_default`].
+    /// The whole retry loop of [`HarborClient::set_scanner_as_default`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn set_scanner_as_default(
         &self,
@@ -265,11 +265,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_scanner_metadata`].
+    /// The whole retry loop of [`HarborClient::get_scanner_metadata`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_scanner_metadata(
         &self,

@@ -29,22 +29,22 @@ impl HarborClient {
 }
 
 impl Call<'_> {
-    /// One attempt loop of [`HarborClient::get_system_cve_allowlist`].
+    /// The whole retry loop of [`HarborClient::get_system_cve_allowlist`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_system_cve_allowlist(&self) -> Result<models::CveAllowlist, Error> {
         let req = self.request();
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::update_system_cve_allowlist`].
+    /// The whole retry loop of [`HarborClient::update_system_cve_allowlist`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_system_cve_allowlist(
         &self,

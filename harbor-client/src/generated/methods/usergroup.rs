@@ -69,7 +69,7 @@ impl HarborClient {
     ///
     /// `usergroup` is the JSON body, if any.
     ///
-    /// Not idempotent: by default retried only when the request never left (see [`crate::settings`]).
+    /// Not idempotent: by default sent again only when the request never left; [`HarborClient::allow_resend`] allows more (see [`crate::settings`]).
     pub async fn create_user_group(
         &self,
         usergroup: Option<&models::UserGroup>,
@@ -144,11 +144,11 @@ impl HarborClient {
 }
 
 impl Call<'_> {
-    /// One attempt loop of [`HarborClient::get_user_groups`].
+    /// The whole retry loop of [`HarborClient::get_user_groups`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_user_groups(
         &self,
@@ -170,11 +170,11 @@ impl Call<'_> {
         self.page(req).await
     }
 
-    /// One attempt loop of [`HarborClient::create_user_group`].
+    /// The whole retry loop of [`HarborClient::create_user_group`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn create_user_group(
         &self,
@@ -187,11 +187,11 @@ impl Call<'_> {
         self.created(req).await
     }
 
-    /// One attempt loop of [`HarborClient::search_user_groups`].
+    /// The whole retry loop of [`HarborClient::search_user_groups`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn search_user_groups(
         &self,
@@ -209,11 +209,11 @@ impl Call<'_> {
         self.page(req).await
     }
 
-    /// One attempt loop of [`HarborClient::get_user_group`].
+    /// The whole retry loop of [`HarborClient::get_user_group`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_user_group(&self, group_id: i64) -> Result<models::UserGroup, Error> {
         let mut req = self.request();
@@ -221,11 +221,11 @@ impl Call<'_> {
         self.json(req).await
     }
 
-    /// One attempt loop of [`HarborClient::update_user_group`].
+    /// The whole retry loop of [`HarborClient::update_user_group`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_user_group(
         &self,
@@ -240,11 +240,11 @@ impl Call<'_> {
         self.empty(req).await
     }
 
-    /// One attempt loop of [`HarborClient::delete_user_group`].
+    /// The whole retry loop of [`HarborClient::delete_user_group`]: `#[retry]` runs the body, one attempt, under the call's plan.
     #[retry(
-        settings = self.retry_settings(),
-        attempt_timeout = self.attempt_timeout(),
-        hedge_delay = self.hedge_delay()
+        settings = self.plan.settings(),
+        attempt_timeout = self.plan.attempt_timeout(),
+        hedge_delay = self.plan.hedge_delay()
     )]
     async fn delete_user_group(&self, group_id: i64) -> Result<(), Error> {
         let mut req = self.request();
