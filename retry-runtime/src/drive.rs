@@ -5,15 +5,15 @@ use core::fmt::Debug;
 use core::pin::{Pin, pin};
 use std::time::Duration;
 
+use crate::concurrent::{Attempts, Event, Next, TimedAttempt};
 use crate::engine::Engine;
-use crate::hedge::{Attempts, Event, Next};
 use crate::output::{GiveUpValue, RetryOutput};
-use crate::policy::{Policy, WithSettings};
+use crate::policy::Policy;
 use crate::rules::{Rules, StaticRules, TimingRules};
 use crate::settings::SettingsRules;
+use crate::settings::{NoSettings, WithSettings};
 use crate::sleep::{DefaultSleeper, Sleeper};
-use crate::step::{AcceptAll, NoSettings, Raise, RaiseOnGiveUp, Step, ValueFilter};
-use crate::timeout::TimedAttempt;
+use crate::step::{AcceptAll, Raise, RaiseOnGiveUp, Step, ValueFilter};
 
 /// A started call that a loop can drive: implemented by every [`Engine`] for the return types
 /// it accepts. Used by [`retry_async`] and [`retry_blocking`].

@@ -103,10 +103,10 @@ pub mod sleep;
 pub mod wait;
 
 mod classify;
+mod concurrent;
 mod details;
 mod drive;
 mod engine;
-mod hedge;
 mod hooks;
 mod options;
 mod output;
@@ -114,7 +114,6 @@ mod policy;
 mod rules;
 mod settings;
 mod step;
-mod timeout;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -122,6 +121,7 @@ pub mod __private;
 
 pub use budget::RetryBudget;
 pub use classify::ErrorClass;
+pub use concurrent::{AttemptTimedOut, HoldsTimedOut};
 pub use details::{Arg, Details, GiveUpReason, Outcome};
 pub use drive::{RetryPolicy, retry_async, retry_blocking};
 pub use hooks::Hook;
@@ -129,4 +129,3 @@ pub use output::{GiveUpValue, NoneError, RetryOutput};
 pub use policy::Policy;
 pub use retry_macros::retry;
 pub use settings::{IntoSettings, RetrySettings, RetrySettingsBuilder, SettingsError, Violation};
-pub use timeout::{AttemptTimedOut, HoldsTimedOut};

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::budget::{BudgetSource, NoBudget};
 use crate::classify::{AnyError, NoError};
+use crate::concurrent::{HoldsTimedOut, TimeoutValue, positive_secs};
 use crate::engine::Engine;
 use crate::hooks::{Hook, LogConfig};
 use crate::jitter::{FullJitter, Jitter};
@@ -15,9 +16,10 @@ use crate::rules::{
     DefaultRules, FloorFn, NoFloor, NoTiming, PackedLog, Rules, StaticRules, Timing, TimingRules,
 };
 use crate::settings::{IntoSettings, SettingsRules};
+use crate::settings::{NoSettings, WithSettings};
 use crate::sleep::{DefaultSleeper, Sleeper};
-use crate::step::{AcceptAll, NoSettings, OnResult, Raise, RaiseOnGiveUp, ValueFilter};
-use crate::timeout::{HoldsTimedOut, IntoTimeout, TimeoutValue, positive_secs};
+use crate::step::{AcceptAll, OnResult, Raise, RaiseOnGiveUp, ValueFilter};
+use crate::wait::IntoTimeout;
 use crate::wait::{IntoSeconds, WaitGen, expo, saturating_secs};
 
 /// One call's retry configuration: a typestate builder whose every setter is `#[inline]` and
@@ -560,16 +562,6 @@ impl<T, E, Rl, M, S, ST> Policy<T, E, Rl, M, S, ST> {
             settings: WithSettings(settings.into_settings()),
             _types: PhantomData,
         }
-    }
-}
-
-/// Marks a policy given run-time settings (possibly `None`).
-#[doc(hidden)]
-pub struct WithSettings<E>(pub(crate) Option<crate::RetrySettings<E>>);
-
-impl<E> Clone for WithSettings<E> {
-    fn clone(&self) -> Self {
-        WithSettings(self.0.clone())
     }
 }
 

@@ -9,12 +9,11 @@ use core::task::Poll;
 
 pub use crate::__retry_nothing_value as nothing_value;
 pub use crate::__retry_render_arg as render_arg;
+pub use crate::concurrent::{Attempts, Event, Next, TimedAttempt, TimeoutValue};
 pub use crate::details::{Arg, REDACTED};
 pub use crate::engine::Engine;
-pub use crate::hedge::{Attempts, Event, Next};
 pub use crate::policy::{Policy, policy};
 pub use crate::step::Step;
-pub use crate::timeout::{TimedAttempt, TimeoutValue};
 pub use tracing::Level;
 
 /// The per-attempt wrapper of an async body: the identity, whose type parameter `R` tells

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use crate::budget::{BudgetSource, NoBudget, RetryBudget};
 use crate::classify::{AnyError, ErrorFilter, NoError};
+use crate::concurrent::TimedOutFn;
 use crate::details::Details;
 use crate::hooks::{Hook, LogConfig};
 use crate::jitter::{FullJitter, Jitter};
 use crate::step::{AcceptAll, ValueFilter};
-use crate::timeout::TimedOutFn;
 use crate::wait::{Expo, Last, WaitGen};
 
 /// What an engine needs to know to classify attempts: implemented by the policy's own values

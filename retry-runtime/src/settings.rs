@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use crate::budget::RetryBudget;
 use crate::classify::{ClassList, SingleClass};
+use crate::concurrent::{HoldsTimedOut, TimedOutFn, timed_out_fn};
 use crate::details::Details;
 use crate::hooks::LogConfig;
 use crate::jitter::{Jitter, full_jitter, no_jitter};
 use crate::rules::{NoTiming, Rules, TimingRules};
 use crate::step::ValueFilter;
-use crate::timeout::{HoldsTimedOut, TimedOutFn, timed_out_fn};
 use crate::wait::{IntoSeconds, Last, WaitGen, expo, saturating_secs};
 
 type ErrorPredicate<E> = Arc<dyn Fn(&E) -> bool + Send + Sync>;
@@ -679,6 +679,20 @@ impl fmt::Display for SettingsError {
 }
 
 impl std::error::Error for SettingsError {}
+
+/// Marks a policy with no run-time settings: its own values apply.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoSettings;
+
+/// Marks a policy given run-time settings (possibly `None`).
+#[doc(hidden)]
+pub struct WithSettings<E>(pub(crate) Option<RetrySettings<E>>);
+
+impl<E> Clone for WithSettings<E> {
+    fn clone(&self) -> Self {
+        WithSettings(self.0.clone())
+    }
+}
 
 /// What `Policy::settings` accepts: `RetrySettings<E>`, `&RetrySettings<E>`,
 /// `Option<RetrySettings<E>>` or `&Option<RetrySettings<E>>` (`None`: no retrying).

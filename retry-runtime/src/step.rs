@@ -52,7 +52,3 @@ pub struct RaiseOnGiveUp {
     /// Whether to return the error on give-up.
     pub raise: bool,
 }
-
-/// Marks a policy with no run-time settings: its own values apply.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoSettings;

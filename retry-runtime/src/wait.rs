@@ -28,8 +28,6 @@
 use core::fmt;
 use std::time::Duration;
 
-pub use crate::timeout::IntoTimeout;
-
 /// The largest wait any generator or jitter produces (about 136 years): far enough to mean
 /// "forever", small enough that `Instant + MAX_WAIT` and every timer stay valid.
 pub const MAX_WAIT: Duration = Duration::from_secs(u32::MAX as u64);
@@ -81,7 +79,43 @@ pub trait IntoSeconds {
     }
 }
 
-macro_rules! into_seconds_as {
+/// What `attempt_timeout` and `hedge_delay` accept: seconds as any number, a `Duration`, or an
+/// `Option` of either (`None`: off).
+///
+/// ```
+/// use std::time::Duration;
+/// use retry_runtime::wait::IntoTimeout;
+///
+/// assert_eq!(2.into_timeout(), Some(2.0));
+/// assert_eq!(Some(Duration::from_millis(500)).into_timeout(), Some(0.5));
+/// assert_eq!(None::<Duration>.into_timeout(), None);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a number of seconds, a `Duration`, or an `Option` of one",
+    label = "expected seconds, a `Duration`, or an `Option` of either (`None`: off)",
+    note = "write `2`, `0.5`, `Duration::from_millis(500)` or an expression giving an `Option<Duration>`"
+)]
+pub trait IntoTimeout {
+    /// The value in seconds, `None` for off (may be negative or NaN; callers check).
+    fn into_timeout(self) -> Option<f64>;
+
+    /// The identity, through which `#[retry]` passes `attempt_timeout` and `hedge_delay`
+    /// values: a value of the wrong type is one error, at the value (see
+    /// [`WaitGen::__retry_checked`](crate::wait::WaitGen::__retry_checked)).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __retry_checked(self) -> impl IntoTimeout
+    where
+        Self: Sized,
+    {
+        self
+    }
+}
+
+// One impl per type of both traits, not a blanket `IntoTimeout` over `IntoSeconds`: a value
+// of another type then has no impl to select, and `#[retry]`'s check of it
+// (`__retry_checked`) is one error.
+macro_rules! seconds {
     ($($t:ty),*) => {$(
         impl IntoSeconds for $t {
             #[inline]
@@ -90,9 +124,26 @@ macro_rules! into_seconds_as {
                 self as f64
             }
         }
+    )*
+    seconds!(@timeout $($t),*, Duration);
+    };
+    (@timeout $($t:ty),*) => {$(
+        impl IntoTimeout for $t {
+            #[inline]
+            fn into_timeout(self) -> Option<f64> {
+                Some(self.into_seconds())
+            }
+        }
+
+        impl IntoTimeout for Option<$t> {
+            #[inline]
+            fn into_timeout(self) -> Option<f64> {
+                self.map(IntoSeconds::into_seconds)
+            }
+        }
     )*};
 }
-into_seconds_as!(
+seconds!(
     i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64
 );
 

@@ -12,7 +12,7 @@ use core::task::{Context, Poll};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
-use crate::timeout::TimedAttempt;
+use super::timeout::TimedAttempt;
 
 pin_project_lite::pin_project! {
     /// One running attempt, tagged with its number.

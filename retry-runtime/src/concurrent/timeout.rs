@@ -9,6 +9,7 @@ use core::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::output::RetryOutput;
+use crate::wait::IntoTimeout;
 
 /// An attempt ran longer than its `attempt_timeout` and was dropped.
 ///
@@ -114,62 +115,6 @@ impl<E: From<AttemptTimedOut>> HoldsTimedOut for E {
 pub(crate) fn timed_out_fn<E: HoldsTimedOut>() -> TimedOutFn<E> {
     E::from_timed_out
 }
-
-/// What `attempt_timeout` and `hedge_delay` accept: seconds as any number, a `Duration`, or an
-/// `Option` of either (`None`: off).
-///
-/// ```
-/// use std::time::Duration;
-/// use retry_runtime::wait::IntoTimeout;
-///
-/// assert_eq!(2.into_timeout(), Some(2.0));
-/// assert_eq!(Some(Duration::from_millis(500)).into_timeout(), Some(0.5));
-/// assert_eq!(None::<Duration>.into_timeout(), None);
-/// ```
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a number of seconds, a `Duration`, or an `Option` of one",
-    label = "expected seconds, a `Duration`, or an `Option` of either (`None`: off)",
-    note = "write `2`, `0.5`, `Duration::from_millis(500)` or an expression giving an `Option<Duration>`"
-)]
-pub trait IntoTimeout {
-    /// The value in seconds, `None` for off (may be negative or NaN; callers check).
-    fn into_timeout(self) -> Option<f64>;
-
-    /// The identity, through which `#[retry]` passes `attempt_timeout` and `hedge_delay`
-    /// values: a value of the wrong type is one error, at the value (see
-    /// [`WaitGen::__retry_checked`](crate::wait::WaitGen::__retry_checked)).
-    #[doc(hidden)]
-    #[inline(always)]
-    fn __retry_checked(self) -> impl IntoTimeout
-    where
-        Self: Sized,
-    {
-        self
-    }
-}
-
-// One impl per type, not a blanket impl over `IntoSeconds`: a value of another type then has
-// no impl to select, and `#[retry]`'s check of it is one error (see `__retry_checked`).
-macro_rules! into_timeout {
-    ($($t:ty),*) => {$(
-        impl IntoTimeout for $t {
-            #[inline]
-            fn into_timeout(self) -> Option<f64> {
-                Some(crate::wait::IntoSeconds::into_seconds(self))
-            }
-        }
-
-        impl IntoTimeout for Option<$t> {
-            #[inline]
-            fn into_timeout(self) -> Option<f64> {
-                self.map(crate::wait::IntoSeconds::into_seconds)
-            }
-        }
-    )*};
-}
-into_timeout!(
-    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64, Duration
-);
 
 /// `#[retry]`'s `attempt_timeout` value with the error type's conversion, built by
 /// [`HoldsTimedOut::__retry_timeout_value`] where the bound is checked (at the key), then

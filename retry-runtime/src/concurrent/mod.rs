@@ -1,0 +1,158 @@
+//! Attempts that run against a clock or beside each other: per-attempt timeouts
+//! ([`TimedAttempt`]) and hedging (the attempt set, [`Attempts`]), with the engine's side of
+//! both in one place: when an attempt starts, whether a hedge may start, and what a timed or
+//! hedged call does after each event of its set.
+
+mod attempts;
+mod timeout;
+
+use core::pin::Pin;
+use std::time::Duration;
+
+pub use attempts::{Attempts, Event, Next};
+pub use timeout::{AttemptTimedOut, HoldsTimedOut, TimedAttempt, TimeoutValue};
+pub(crate) use timeout::{TimedOutFn, positive_secs, timed_out_fn};
+
+use crate::details::Arg;
+use crate::engine::Engine;
+use crate::output::RetryOutput;
+use crate::rules::Rules;
+use crate::sleep::Sleeper;
+use crate::step::Step;
+
+impl<T, E, Rl, M, S> Engine<T, E, Rl, M, S>
+where
+    Rl: Rules<T, E>,
+    S: Sleeper,
+{
+    /// Whether this call hedges (a hedge delay is set), so its attempts run through
+    /// [`Attempts`]: what [`retry_async`](crate::retry_async) asks; `#[retry]` decides from
+    /// its keys.
+    #[inline]
+    pub fn is_hedged(&self) -> bool {
+        self.rules.enabled() && self.rules.hedge_delay().is_some()
+    }
+
+    /// Whether attempts have a timeout.
+    #[inline]
+    pub fn has_attempt_timeout(&self) -> bool {
+        self.rules.enabled() && self.rules.attempt_timeout().is_some()
+    }
+
+    /// Attempt number [`tries`](Self::tries), raced against its timeout (cut to the time left
+    /// before `max_time`) when one is set: a sequential call's attempt, awaited at once. The
+    /// future borrows nothing of the engine.
+    #[inline]
+    pub fn timed<F>(&self, attempt: F) -> TimedAttempt<F, S::Sleep, E> {
+        let limit = self.attempt_limit();
+        let timer = limit.map(|(timeout, _)| self.sleeper.sleep(timeout));
+        TimedAttempt::new(attempt, timer, limit, self.attempt)
+    }
+
+    /// An empty set of attempts for this call, to pin in the caller's future.
+    #[inline]
+    pub fn attempts<F>(&self) -> Attempts<F, S::Sleep, E> {
+        Attempts::new()
+    }
+
+    /// The next attempt's timeout, cut to the time left before `max_time`.
+    #[inline]
+    fn attempt_limit(&self) -> Option<(Duration, TimedOutFn<E>)> {
+        if !self.rules.enabled() {
+            return None;
+        }
+        let (timeout, timed_out) = self.rules.attempt_timeout()?;
+        let left = self
+            .rules
+            .max_time()
+            .map_or(timeout, |max| max.saturating_sub(self.elapsed()));
+        Some((timeout.min(left), timed_out))
+    }
+
+    /// Starts attempt number [`tries`](Self::tries): raced against its timeout when one is
+    /// set, and followed by the hedge delay's timer when hedging.
+    #[inline]
+    pub fn start_attempt<F>(&mut self, attempts: Pin<&mut Attempts<F, S::Sleep, E>>, attempt: F) {
+        let timed = self.timed(attempt);
+        let hedge = self
+            .rules
+            .enabled()
+            .then(|| self.rules.hedge_delay())
+            .flatten()
+            .map(|delay| self.sleeper.sleep(delay));
+        attempts.push(timed, hedge);
+    }
+
+    /// Whether a hedge may start now, `hedges` having started before: hedges, tries and time
+    /// are left and the budget pays for it.
+    fn may_hedge(&self, hedges: u32) -> bool {
+        let hedges_left = self.rules.max_hedges().is_none_or(|max| hedges < max);
+        let tries_left = self.rules.max_tries().is_none_or(|max| self.attempt < max);
+        let time_left = self.rules.max_time().is_none_or(|max| self.elapsed() < max);
+        hedges_left
+            && tries_left
+            && time_left
+            && self
+                .rules
+                .budget()
+                .is_none_or(crate::budget::RetryBudget::try_withdraw)
+    }
+
+    /// Decides what a timed or hedged call does after `event`; see [`Next`].
+    pub(crate) fn hedged_step<F, R>(
+        &mut self,
+        mut attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
+        event: Event<R>,
+        args: &[Arg<'_>],
+        nothing: Option<fn() -> R>,
+    ) -> Next<R>
+    where
+        R: RetryOutput<Ok = T, Err = E>,
+    {
+        let (result, attempt) = match event {
+            Event::BackoffOver => return Next::Start,
+            Event::HedgeDue => {
+                if !self.may_hedge(attempts.hedges()) {
+                    return Next::Wait;
+                }
+                attempts.as_mut().count_hedge();
+                self.attempt = self.attempt.saturating_add(1);
+                tracing::debug!(
+                    function = self.target,
+                    attempt = self.attempt,
+                    running = attempts.running(),
+                    "retry: hedging {}: attempt {} starts beside {} running",
+                    self.target,
+                    self.attempt,
+                    attempts.running(),
+                );
+                return Next::Start;
+            }
+            Event::Finished { result, attempt } => (result, attempt),
+        };
+        let running = attempts.running();
+        // Only a call that had two attempts running at once hedged; a retried one succeeds as
+        // a sequential call does.
+        let hedged = attempts.overlapped();
+        match self.judge(result, args, nothing, attempt, running, hedged) {
+            Step::Return(result) => Next::Return(result),
+            Step::Wait(wait) => self.retry_after(attempts, wait, running),
+        }
+    }
+
+    /// A retry starts at once when attempts still run (or the wait is zero), else after the
+    /// backoff wait.
+    fn retry_after<F, R>(
+        &mut self,
+        attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
+        wait: Duration,
+        running: u32,
+    ) -> Next<R> {
+        if running == 0 && !wait.is_zero() {
+            attempts.back_off(self.sleeper.sleep(wait));
+            Next::Wait
+        } else {
+            Next::Start
+        }
+    }
+}
