@@ -38,6 +38,13 @@ fn literal(expr: &Expr) -> Option<(bool, &Lit)> {
 }
 
 fn check_literals(args: &RetryArgs, errors: &mut Errors) {
+    check_number_literals(args, errors);
+    check_flag_literals(args, errors);
+    check_callable_literals(args, errors);
+}
+
+/// `max_tries`, `max_hedges`, `max_time` and the timeouts, where written as literals.
+fn check_number_literals(args: &RetryArgs, errors: &mut Errors) {
     if let Some(Keyed { value, .. }) = &args.max_tries {
         check_max_tries(value, errors);
     }
@@ -53,6 +60,10 @@ fn check_literals(args: &RetryArgs, errors: &mut Errors) {
     {
         check_positive_seconds(keyed, errors);
     }
+}
+
+/// `raise_on_giveup`, `logger` and the log levels: a literal must be of their kind.
+fn check_flag_literals(args: &RetryArgs, errors: &mut Errors) {
     for (keyed, what) in [
         (
             &args.raise_on_giveup,
@@ -76,6 +87,10 @@ fn check_literals(args: &RetryArgs, errors: &mut Errors) {
     {
         check_level(keyed, errors);
     }
+}
+
+/// Keys that take a fn, a closure or a value of a trait: no literal is one.
+fn check_callable_literals(args: &RetryArgs, errors: &mut Errors) {
     let callables = [
         (
             &args.wait_gen,
@@ -255,31 +270,44 @@ fn check_timing(args: &RetryArgs, function: &RetryFn, errors: &mut Errors) {
         ));
     }
     if matches!(function.kind, BodyKind::Blocking) {
-        if let Some(timeout) = &args.attempt_timeout {
-            errors.push(syn::Error::new(
-                timeout.key.span(),
-                format!(
-                    "`attempt_timeout` needs an async fn: `{}` is blocking, and a blocking call cannot be cancelled \
-                     once started; make the fn async, or give the blocking call its own timeout",
-                    function.sig.ident
-                ),
-            ));
-        }
-        if let Some(hedge) = &args.hedge_delay {
-            errors.push(syn::Error::new(
-                hedge.key.span(),
-                format!(
-                    "`hedge_delay` needs an async fn: `{}` is blocking, so a second attempt could not run \
-                     beside the first without a thread of its own; make the fn async",
-                    function.sig.ident
-                ),
-            ));
-        }
+        check_async_only(args, function, errors);
         return;
     }
     let Some(hedge) = &args.hedge_delay else {
         return;
     };
+    check_hedged_arguments(hedge, function, errors);
+    if let Some(no_clone) = &args.no_clone {
+        check_hedged_no_clone(hedge, no_clone, function, errors);
+    }
+}
+
+/// `attempt_timeout` and `hedge_delay` on a blocking fn.
+fn check_async_only(args: &RetryArgs, function: &RetryFn, errors: &mut Errors) {
+    if let Some(timeout) = &args.attempt_timeout {
+        errors.push(syn::Error::new(
+            timeout.key.span(),
+            format!(
+                "`attempt_timeout` needs an async fn: `{}` is blocking, and a blocking call cannot be cancelled \
+                 once started; make the fn async, or give the blocking call its own timeout",
+                function.sig.ident
+            ),
+        ));
+    }
+    if let Some(hedge) = &args.hedge_delay {
+        errors.push(syn::Error::new(
+            hedge.key.span(),
+            format!(
+                "`hedge_delay` needs an async fn: `{}` is blocking, so a second attempt could not run \
+                 beside the first without a thread of its own; make the fn async",
+                function.sig.ident
+            ),
+        ));
+    }
+}
+
+/// A hedged fn may not hold `self` or an argument mutably: its attempts run side by side.
+fn check_hedged_arguments(hedge: &Keyed<Expr>, function: &RetryFn, errors: &mut Errors) {
     let why = "hedged attempts run side by side, each borrowing the fn's arguments and `self` at the same time";
     for input in &function.sig.inputs {
         match input {
@@ -324,26 +352,33 @@ fn check_timing(args: &RetryArgs, function: &RetryFn, errors: &mut Errors) {
             }
         }
     }
-    if let Some(no_clone) = &args.no_clone {
-        for name in &no_clone.value {
-            if function
-                .bindings
-                .iter()
-                .any(|binding| binding.ident == *name && binding.mutable)
-            {
-                let mut error = syn::Error::new(
-                    name.span(),
-                    format!(
-                        "`hedge_delay` cannot share `mut {name}`: it is not cloned (`no_clone`), so side-by-side attempts \
-                         would all mutate the one value; let it be cloned per attempt, or drop `mut`"
-                    ),
-                );
-                error.combine(syn::Error::new(
-                    hedge.key.span(),
-                    "`hedge_delay` is set here",
-                ));
-                errors.push(error);
-            }
+}
+
+/// A `mut` argument listed in `no_clone` would be one value mutated by every attempt at once.
+fn check_hedged_no_clone(
+    hedge: &Keyed<Expr>,
+    no_clone: &Keyed<Vec<Ident>>,
+    function: &RetryFn,
+    errors: &mut Errors,
+) {
+    for name in &no_clone.value {
+        if function
+            .bindings
+            .iter()
+            .any(|binding| binding.ident == *name && binding.mutable)
+        {
+            let mut error = syn::Error::new(
+                name.span(),
+                format!(
+                    "`hedge_delay` cannot share `mut {name}`: it is not cloned (`no_clone`), so side-by-side attempts \
+                     would all mutate the one value; let it be cloned per attempt, or drop `mut`"
+                ),
+            );
+            error.combine(syn::Error::new(
+                hedge.key.span(),
+                "`hedge_delay` is set here",
+            ));
+            errors.push(error);
         }
     }
 }
