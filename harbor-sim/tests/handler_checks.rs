@@ -1,0 +1,377 @@
+//! The checks, defaults and normalisations of Harbor's handlers, one case per row of the
+//! ledger in `CONFORMANCE.md` ("Handler checks"), named by the row's id. Each case sends one
+//! request to a simulator with the demo data and compares the status and Harbor's message
+//! (or the stored value read back).
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+mod support;
+
+const ADMIN: (&str, &str) = ("admin", "Harbor12345");
+
+/// A request of a ledger row and what Harbor answers.
+struct Case {
+    row: &'static str,
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    status: StatusCode,
+    /// Harbor's error message, for refusals.
+    message: Option<String>,
+}
+
+fn case(row: &'static str, method: Method, path: &str, body: Option<Value>) -> Case {
+    Case {
+        row,
+        method,
+        path: path.to_owned(),
+        body,
+        status: StatusCode::OK,
+        message: None,
+    }
+}
+
+impl Case {
+    fn answers(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    fn refused(mut self, status: StatusCode, message: impl Into<String>) -> Self {
+        self.status = status;
+        self.message = Some(message.into());
+        self
+    }
+}
+
+/// Sends as the admin; the status and body.
+async fn send(
+    sim: &support::CheckedSim,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, String) {
+    let (status, _, text) = support::send_as(sim, ADMIN, method, path, body).await;
+    (status, text)
+}
+
+async fn get_json(sim: &support::CheckedSim, path: &str) -> Value {
+    let (status, text) = send(sim, Method::GET, path, None).await;
+    assert_eq!(status, StatusCode::OK, "GET {path}: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {text}"))
+}
+
+/// Runs the cases in order (later cases may rely on what earlier ones stored).
+async fn run(sim: &support::CheckedSim, cases: Vec<Case>) {
+    for c in cases {
+        let (status, text) = send(sim, c.method.clone(), &c.path, c.body.clone()).await;
+        assert_eq!(
+            status, c.status,
+            "row {}: {} {}: {text}",
+            c.row, c.method, c.path
+        );
+        if let Some(message) = &c.message {
+            let body: Value = serde_json::from_str(&text).expect("an error body");
+            let code = match c.status {
+                StatusCode::BAD_REQUEST => "BAD_REQUEST",
+                StatusCode::NOT_FOUND => "NOT_FOUND",
+                StatusCode::CONFLICT => "CONFLICT",
+                StatusCode::PRECONDITION_FAILED => "PRECONDITION",
+                StatusCode::FORBIDDEN => "FORBIDDEN",
+                other => panic!("row {}: no code known for {other}", c.row),
+            };
+            assert_eq!(
+                body,
+                json!({"errors": [{"code": code, "message": message}]}),
+                "row {}",
+                c.row
+            );
+        }
+    }
+}
+
+/// The id of a new proxy-cache project named `name` over the demo's first registry.
+async fn proxy_project(sim: &support::CheckedSim, name: &str) -> i64 {
+    let registries = get_json(sim, "/registries").await;
+    let registry = registries[0]["id"].as_i64().expect("a demo registry");
+    let (status, location, text) = support::send_as(
+        sim,
+        ADMIN,
+        Method::POST,
+        "/projects",
+        Some(json!({"project_name": name, "registry_id": registry})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    location
+        .and_then(|l| l.rsplit('/').next().and_then(|id| id.parse().ok()))
+        .expect("a Location naming the project")
+}
+
+const BAD: StatusCode = StatusCode::BAD_REQUEST;
+
+#[tokio::test]
+async fn project_metadata_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let proxy = proxy_project(&sim, "mirror").await;
+    let demo = "/projects/demo/metadatas";
+    let proxy_meta = format!("/projects/{proxy}/metadatas");
+    run(
+        &sim,
+        vec![
+            case("PM1", M::POST, demo, Some(json!({}))).refused(BAD, "only allow one key/value pair"),
+            case("PM1", M::POST, demo, Some(json!({"auto_scan": "true", "severity": "low"})))
+                .refused(BAD, "only allow one key/value pair"),
+            case("PM2", M::POST, demo, Some(json!({"color": "blue"}))).refused(BAD, "invalid key: color"),
+            case("PM2", M::POST, demo, Some(json!({"retention_id": "7"})))
+                .refused(BAD, "invalid key: retention_id"),
+            case("PM3", M::POST, demo, Some(json!({"auto_scan": "yes"}))).refused(BAD, "invalid value: yes"),
+            case("PM4", M::POST, demo, Some(json!({"auto_scan": "T"}))),
+            case("PM5", M::POST, demo, Some(json!({"severity": "urgent"}))).refused(BAD, "invalid value: urgent"),
+            case("PM6", M::POST, demo, Some(json!({"severity": "Negligible"}))),
+            case("PM7", M::POST, demo, Some(json!({"proxy_speed_kb": "fast"}))).refused(BAD, "invalid value: fast"),
+            case("PM7", M::POST, demo, Some(json!({"proxy_speed_kb": "3000000000"})))
+                .refused(BAD, "invalid value: 3000000000"),
+            case("PM8", M::POST, demo, Some(json!({"proxy_speed_kb": "+0100"}))),
+            case("PM9", M::POST, demo, Some(json!({"max_upstream_conn": "0"})))
+                .refused(BAD, "invalid value for max_upstream_conn: 0"),
+            case("PM9", M::POST, demo, Some(json!({"max_upstream_conn": "-1"}))),
+            case("PM10", M::POST, demo, Some(json!({"proxy_cache_filter_kind": "regex"})))
+                .refused(BAD, "can not update the normal project with proxy cache filter metadata"),
+            case("PM10", M::POST, demo, Some(json!({"proxy_cache_filter_pattern": "a/**"})))
+                .refused(BAD, "can not update the normal project with proxy cache filter metadata"),
+            case("PM11", M::POST, &proxy_meta, Some(json!({"proxy_cache_filter_kind": "glob"})))
+                .refused(BAD, "invalid proxy_cache_filter_kind: \"glob\", must be \"doublestar\" or \"regex\""),
+            case("PM12", M::POST, &proxy_meta, Some(json!({"proxy_cache_filter_pattern": "lib/[a"})))
+                .refused(BAD, "invalid proxy_cache_filter_pattern: \"lib/[a\", err: syntax error in pattern"),
+            case("PM12", M::POST, &proxy_meta, Some(json!({"proxy_cache_filter_pattern": "lib/{a,b}/**"}))),
+            case("PM13", M::POST, &proxy_meta, Some(json!({"proxy_cache_filter_kind": "doublestar"}))),
+            case("PM14", M::DELETE, &format!("{proxy_meta}/proxy_cache_filter_kind"), None).refused(
+                BAD,
+                "cannot delete proxy_cache_filter_kind when proxy_cache_filter_pattern is not empty, please clear the pattern first",
+            ),
+            case("PM15", M::POST, demo, Some(json!({"auto_scan": "false"})))
+                .refused(StatusCode::CONFLICT, "metadata auto_scan already exists for project 2"),
+            case("PM16", M::GET, &format!("{demo}/prevent_vul"), None),
+            case("PM17", M::PUT, &format!("{demo}/prevent_vul"), Some(json!({"prevent_vul": "1"}))),
+            case("PM18", M::PUT, &format!("{demo}/auto_scan"), Some(json!({"severity": "high"})))
+                .refused(BAD, "invalid value: "),
+            case("PM19", M::DELETE, &format!("{demo}/prevent_vul"), None),
+        ],
+    )
+    .await;
+    // What the accepted rows stored, read back.
+    let stored = get_json(&sim, demo).await;
+    assert_eq!(
+        stored["auto_scan"], "true",
+        "PM4: ParseBool(T) stored as true"
+    );
+    assert_eq!(stored["severity"], "none", "PM6: negligible is none");
+    assert_eq!(stored["proxy_speed_kb"], "100", "PM8: FormatInt(ParseInt)");
+    assert_eq!(stored["max_upstream_conn"], "-1", "PM9");
+    assert!(
+        stored.get("prevent_vul").is_none(),
+        "PM17: an update of an unset name stores nothing"
+    );
+    assert_eq!(
+        get_json(&sim, &format!("{demo}/prevent_vul")).await,
+        json!({}),
+        "PM16"
+    );
+    let proxy_stored = get_json(&sim, &proxy_meta).await;
+    assert_eq!(
+        proxy_stored["proxy_cache_filter_pattern"], "lib/{a,b}/**",
+        "PM12"
+    );
+    assert_eq!(
+        proxy_stored["proxy_cache_filter_kind"], "doublestar",
+        "PM13"
+    );
+}
+
+#[tokio::test]
+async fn create_project_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let registries = get_json(&sim, "/registries").await;
+    let registry = registries[0]["id"].as_i64().expect("a demo registry");
+    let create = |row, body: Value| case(row, M::POST, "/projects", Some(body));
+    run(
+        &sim,
+        vec![
+            create("PC1", json!({"project_name": "p1", "metadata": {"public": "1"}}))
+                .refused(BAD, "metadata.public should only be 'true' or 'false', but got: '1'"),
+            create("PC2", json!({"project_name": "p2", "public": true, "metadata": {"public": "false"}}))
+                .answers(StatusCode::CREATED),
+            create("PC3", json!({"project_name": "p3", "metadata": {"retention_id": "4"}})).refused(
+                BAD,
+                "bad request: the retention_id in the request's payload when creating a project should be omitted, alternatively passing an empty string",
+            ),
+            create("PC4", json!({"project_name": "p4", "registry_id": 0}))
+                .refused(BAD, "bad request: 0 is invalid value of registry_id, it should be geater than 0"),
+            create("PC5", json!({"project_name": "p5", "registry_id": registry, "metadata": {"proxy_speed_kb": "x"}}))
+                .refused(BAD, "metadata.proxy_speed_kb should by an int32, but got: 'x', err: strconv.ParseInt: parsing \"x\": invalid syntax"),
+            create("PC6", json!({"project_name": "p6", "registry_id": registry, "metadata": {"max_upstream_conn": "99999999999"}}))
+                .refused(BAD, "metadata.max_upstream_conn should be an int, but got '99999999999', err: strconv.ParseInt: parsing \"99999999999\": value out of range"),
+            create("PC7", json!({"project_name": "p7", "registry_id": registry, "metadata": {"proxy_cache_filter_pattern": "a/**"}}))
+                .refused(BAD, "metadata.proxy_cache_filter_kind should be \"doublestar\" or \"regex\", but got: \"\""),
+            create("PC8", json!({"project_name": "p8", "registry_id": registry, "metadata": {"proxy_cache_filter_kind": "doublestar", "proxy_cache_filter_pattern": "a/{b"}}))
+                .refused(BAD, "metadata.proxy_cache_filter_pattern is invalid for kind \"doublestar\": syntax error in pattern"),
+            create("PC9", json!({"project_name": "p9", "storage_limit": -2}))
+                .refused(BAD, "bad request: invalid non-positive value for quota limit, value=-2"),
+            create("PC9", json!({"project_name": "p9", "storage_limit": 1_125_899_906_842_625_i64}))
+                .refused(BAD, "bad request: exceeded 1024TB, which is 1125899906842624 Bytes, value=1125899906842625"),
+            create("PC10", json!({"project_name": "p10", "metadata": {"proxy_speed_kb": "5", "color": "red", "retention_id": ""}}))
+                .answers(StatusCode::CREATED),
+            create("PC11", json!({"project_name": "p11", "registry_id": registry, "metadata": {"enable_content_trust": "true"}}))
+                .answers(StatusCode::CREATED),
+            create("PC12", json!({"project_name": "p12", "cve_allowlist": {"items": [{"cve_id": "CVE-2021-1"}]}}))
+                .answers(StatusCode::CREATED),
+        ],
+    )
+    .await;
+    let p2 = get_json(&sim, "/projects/p2").await;
+    assert_eq!(
+        p2["metadata"]["public"], "false",
+        "PC2: metadata.public wins over public"
+    );
+    let p10 = get_json(&sim, "/projects/p10").await;
+    assert_eq!(
+        p10["metadata"],
+        json!({"public": "false"}),
+        "PC10: proxy settings, unknown names and retention_id dropped"
+    );
+    let p11 = get_json(&sim, "/projects/p11").await;
+    assert!(
+        p11["metadata"].get("enable_content_trust").is_none(),
+        "PC11"
+    );
+    let p12 = get_json(&sim, "/projects/p12").await;
+    assert_eq!(
+        p12["cve_allowlist"]["items"],
+        json!([]),
+        "PC12: the request's allowlist is not read"
+    );
+}
+
+#[tokio::test]
+async fn update_project_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let proxy = proxy_project(&sim, "mirror").await;
+    let update = |row, body: Value| case(row, M::PUT, "/projects/demo", Some(body));
+    let quota_before = get_json(&sim, "/quotas?reference_id=2").await;
+    run(
+        &sim,
+        vec![
+            update("PU1", json!({"cve_allowlist": {"project_id": 1, "items": []}}))
+                .refused(BAD, "project_id in cve_allowlist must be 2 but it's 1"),
+            update("PU2", json!({"cve_allowlist": {"items": [{"cve_id": "CVE-2024-1"}], "expires_at": 1900000000}})),
+            update("PU3", json!({"cve_allowlist": {"items": [{"cve_id": "CVE-1"}, {"cve_id": "CVE-1"}]}}))
+                .refused(BAD, "duplicate CVE ID in allowlist: CVE-1"),
+            update("PU4", json!({"metadata": {"retention_id": "99"}})).refused(
+                BAD,
+                "the retention_id in the request's payload when updating a project should be omitted, alternatively passing the one that has already been associated to this project",
+            ),
+            update("PU5", json!({"public": true, "storage_limit": 5, "metadata": {"proxy_speed_kb": "9", "auto_scan": "true"}})),
+            case("PU6", M::PUT, &format!("/projects/{proxy}"), Some(json!({"metadata": {"proxy_cache_filter_kind": "shell"}})))
+                .refused(BAD, "metadata.proxy_cache_filter_kind should be \"doublestar\" or \"regex\", but got: \"shell\""),
+            case("PU6", M::PUT, &format!("/projects/{proxy}"), Some(json!({"metadata": {"enable_content_trust": "true"}}))),
+        ],
+    )
+    .await;
+    let demo = get_json(&sim, "/projects/demo").await;
+    assert_eq!(
+        demo["cve_allowlist"]["project_id"], 2,
+        "PU2: project_id 0 is the project's"
+    );
+    assert_eq!(
+        demo["cve_allowlist"]["items"],
+        json!([{"cve_id": "CVE-2024-1"}]),
+        "PU2"
+    );
+    assert_eq!(demo["cve_allowlist"]["expires_at"], 1_900_000_000, "PU2");
+    assert_eq!(
+        demo["metadata"]["public"], "false",
+        "PU5: public is not read"
+    );
+    assert_eq!(demo["metadata"]["auto_scan"], "true", "PU5");
+    assert!(
+        demo["metadata"].get("proxy_speed_kb").is_none(),
+        "PU5: proxy settings of a normal project dropped"
+    );
+    assert_eq!(
+        get_json(&sim, "/quotas?reference_id=2").await[0]["hard"],
+        quota_before[0]["hard"],
+        "PU5: storage_limit is not read"
+    );
+    let mirror = get_json(&sim, &format!("/projects/{proxy}")).await;
+    assert!(
+        mirror["metadata"].get("enable_content_trust").is_none(),
+        "PU6"
+    );
+}
+
+#[tokio::test]
+async fn quota_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let quota = get_json(&sim, "/quotas?reference_id=2").await[0]["id"]
+        .as_i64()
+        .expect("demo's quota");
+    let path = format!("/quotas/{quota}");
+    let put = |row, body: Value| case(row, M::PUT, &path, Some(body));
+    run(
+        &sim,
+        vec![
+            put("Q1", json!({})).refused(BAD, "hard required in body"),
+            put("Q1", json!({"hard": {}})).refused(BAD, "hard required in body"),
+            case(
+                "Q2",
+                M::PUT,
+                "/quotas/9999",
+                Some(json!({"hard": {"storage": 1}})),
+            )
+            .refused(StatusCode::NOT_FOUND, "quota 9999 not found"),
+            put("Q3", json!({"hard": {"count": 5}})).refused(BAD, "resource count not support"),
+            put("Q4", json!({"hard": {"storage": 0}}))
+                .refused(BAD, "invalid non-positive value for quota limit, value=0"),
+            put(
+                "Q4",
+                json!({"hard": {"storage": 1_125_899_906_842_625_i64}}),
+            )
+            .refused(
+                BAD,
+                "exceeded 1024TB, which is 1125899906842624 Bytes, value=1125899906842625",
+            ),
+            put("Q5", json!({"hard": {"storage": 1}})),
+        ],
+    )
+    .await;
+    assert_eq!(
+        get_json(&sim, &path).await["hard"]["storage"],
+        1,
+        "Q5: a limit below the usage is stored"
+    );
+}
+
+#[tokio::test]
+async fn create_project_storage_limit_is_the_admins_choice() {
+    let sim = support::start().await;
+    let (status, _, text) = support::send_as(
+        &sim,
+        ("alice", "Alice12345"),
+        Method::POST,
+        "/projects",
+        Some(json!({"project_name": "alices", "storage_limit": 5})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let project = get_json(&sim, "/projects/alices").await;
+    let id = project["project_id"].as_i64().expect("an id");
+    let quota = get_json(&sim, &format!("/quotas?reference_id={id}")).await;
+    let default = get_json(&sim, "/configurations").await["storage_per_project"]["value"].clone();
+    assert_eq!(quota[0]["hard"]["storage"], default, "PC13: not the 5 asked for");
+}
