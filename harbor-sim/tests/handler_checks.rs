@@ -362,7 +362,7 @@ async fn create_project_storage_limit_is_the_admins_choice() {
     let sim = support::start().await;
     let (status, _, text) = support::send_as(
         &sim,
-        ("alice", "Alice12345"),
+        ("alice", harbor_sim::SEED_USER_PASSWORD),
         Method::POST,
         "/projects",
         Some(json!({"project_name": "alices", "storage_limit": 5})),
@@ -373,5 +373,8 @@ async fn create_project_storage_limit_is_the_admins_choice() {
     let id = project["project_id"].as_i64().expect("an id");
     let quota = get_json(&sim, &format!("/quotas?reference_id={id}")).await;
     let default = get_json(&sim, "/configurations").await["storage_per_project"]["value"].clone();
-    assert_eq!(quota[0]["hard"]["storage"], default, "PC13: not the 5 asked for");
+    assert_eq!(
+        quota[0]["hard"]["storage"], default,
+        "PC13: not the 5 asked for"
+    );
 }
