@@ -378,3 +378,78 @@ async fn create_project_storage_limit_is_the_admins_choice() {
         "PC13: not the 5 asked for"
     );
 }
+
+#[tokio::test]
+async fn user_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let alice = get_json(&sim, "/users/search?username=alice").await[0]["user_id"]
+        .as_i64()
+        .expect("alice");
+    let user = |name: &str, email: &str, realname: &str, password: &str| json!({"username": name, "email": email, "realname": realname, "password": password});
+    let create = |row, body: Value| case(row, M::POST, "/users", Some(body));
+    let profile = format!("/users/{alice}");
+    let password = format!("/users/{alice}/password");
+    run(
+        &sim,
+        vec![
+            create("U1", user("u1", "u1@example.com", "U One", "weakpass")).refused(
+                BAD,
+                "the password or secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number",
+            ),
+            create("U2", json!({"username": "u2", "realname": "U", "password": "Passw0rd1"}))
+                .refused(BAD, "email can't be empty"),
+            create("U3", user("u3", "u3@localhost", "U", "Passw0rd1")).refused(BAD, "email with illegal format"),
+            create("U3", user("u3", "a..b@example.com", "U", "Passw0rd1")).refused(BAD, "email with illegal format"),
+            create("U4", user("u4", "u4@example.com", "", "Passw0rd1")).refused(BAD, "realname with illegal length"),
+            create("U5", user("u5", "u5@example.com", "Bob #5", "Passw0rd1"))
+                .refused(BAD, "realname contains illegal characters"),
+            create(
+                "U6",
+                json!({"username": "u6", "email": "u6@example.com", "realname": "U", "password": "Passw0rd1", "comment": "x".repeat(31)}),
+            )
+            .refused(BAD, "comment with illegal length"),
+            create("U7", user("", "u7@example.com", "U", "Passw0rd1")).refused(BAD, "username with illegal length"),
+            create("U8", user("robot$u8", "u8@example.com", "U", "Passw0rd1"))
+                .refused(BAD, "username contains illegal characters"),
+            create("U9", user("alice", "new@example.com", "U", "Passw0rd1"))
+                .refused(StatusCode::CONFLICT, "user alice or email new@example.com already exists"),
+            create("U10", user("u 10", "\"odd one\"@[10.0.0.1]", "U", "Passw0rd1")).answers(StatusCode::CREATED),
+            case("U11", M::PUT, &profile, Some(json!({"email": "alice@example.org"})))
+                .refused(BAD, "realname with illegal length"),
+            case("U12", M::PUT, &profile, Some(json!({"email": "alice@example.org", "realname": "Alice L."}))),
+            case("U13", M::PUT, "/users/9999", Some(json!({"email": "x@example.org", "realname": "X"})))
+                .refused(StatusCode::NOT_FOUND, "user with id 9999 not found"),
+            case("U14", M::PUT, "/users/9999/sysadmin", Some(json!({"sysadmin_flag": true})))
+                .refused(StatusCode::NOT_FOUND, "user with id 9999 not found"),
+            case("U15", M::PUT, &password, Some(json!({"new_password": "short"}))).refused(
+                BAD,
+                "the password or secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number",
+            ),
+            case("U16", M::PUT, &password, Some(json!({"new_password": harbor_sim::SEED_USER_PASSWORD})))
+                .refused(BAD, "New password is identical to old password"),
+            case("U17", M::PUT, "/users/9999/password", Some(json!({"new_password": "Passw0rd99"})))
+                .refused(StatusCode::NOT_FOUND, "user 9999 not found"),
+            case("U18", M::DELETE, "/users/1", None).refused(StatusCode::FORBIDDEN, "User with ID 1 cannot be deleted"),
+        ],
+    )
+    .await;
+    let stored = get_json(&sim, &profile).await;
+    assert_eq!(stored["realname"], "Alice L.", "U12");
+    assert_eq!(stored["comment"], "", "U12: an omitted comment is cleared");
+    // U19: the caller's own password change needs the current one.
+    let (status, _, text) = support::send_as(
+        &sim,
+        ("alice", harbor_sim::SEED_USER_PASSWORD),
+        M::PUT,
+        &password,
+        Some(json!({"old_password": "Wr0ngPassword", "new_password": "Passw0rd99"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "U19: {text}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).expect("an error body"),
+        json!({"errors": [{"code": "FORBIDDEN", "message": "Current password is incorrect"}]}),
+        "U19"
+    );
+}
