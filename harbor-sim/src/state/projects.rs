@@ -153,10 +153,9 @@ impl SimState {
         p
     }
 
-    /// Creates a project; 409 when the name is taken.
-    /// Creates a project, for setting up state: its metadata as sent (`public` overrides
+    /// Creates a project, for setting up state; 409 when the name is taken. Its metadata as sent (`public` overrides
     /// `metadata.public`, unset is false), no check of Harbor's create handler. The API's
-    /// `createProject` checks first, then calls [`SimState::insert_project`].
+    /// `createProject` checks as Harbor's handler does first (`src/handlers/projects.rs`).
     pub fn create_project(&mut self, req: ProjectReq, owner_id: i64) -> ApiResult<i64> {
         let mut metadata = BTreeMap::from([("public".to_owned(), "false".to_owned())]);
         for (k, v) in req.metadata.iter().flatten() {
@@ -243,7 +242,7 @@ impl SimState {
     }
 
     /// Updates metadata, allowlist and storage limit, for setting up state; the name never
-    /// changes. The API's `updateProject` reads less (see [`SimState::apply_project_update`]).
+    /// changes. The API's `updateProject` reads less of the request (`src/handlers/projects.rs`).
     pub fn update_project(&mut self, id: i64, req: ProjectReq) -> ApiResult<()> {
         let mut project = self
             .projects
