@@ -453,3 +453,82 @@ async fn user_checks() {
         "U19"
     );
 }
+
+#[tokio::test]
+async fn webhook_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let policies = "/projects/demo/webhook/policies";
+    let http = |address: &str| json!([{"type": "http", "address": address}]);
+    let policy = |name: &str, events: Value, targets: Value| json!({"name": name, "event_types": events, "targets": targets});
+    let create = |row, body: Value| case(row, M::POST, policies, Some(body));
+    let seeded = get_json(&sim, policies).await[0]["id"]
+        .as_i64()
+        .expect("notify-ci");
+    run(
+        &sim,
+        vec![
+            create("W1", policy("w1", json!([]), http("http://ci.example.com")))
+                .refused(BAD, "empty event type"),
+            create("W2", policy("w2", json!(["PUSH_IMAGE"]), http("http://ci.example.com")))
+                .refused(BAD, "unsupported event type PUSH_IMAGE"),
+            create("W3", policy("w3", json!(["PUSH_ARTIFACT"]), json!([])))
+                .refused(BAD, "empty notification target with policy w3"),
+            create("W4", policy("w4", json!(["PUSH_ARTIFACT"]), http("  //  ")))
+                .refused(BAD, "empty URL"),
+            create("W4", policy("w4", json!(["PUSH_ARTIFACT"]), http("ftp://ci.example.com")))
+                .refused(BAD, "invalid scheme: ftp"),
+            create(
+                "W5",
+                policy("w5", json!(["PUSH_ARTIFACT"]), json!([{"type": "email", "address": "http://a.example"}])),
+            )
+            .refused(BAD, "unsupported target type email with policy w5"),
+            create(
+                "W6",
+                policy("w6", json!(["PUSH_ARTIFACT"]), json!([{"type": "slack", "address": "https://hooks.slack.com/x", "payload_format": "Default"}])),
+            )
+            .refused(BAD, "set payload format is not allowed for slack"),
+            create(
+                "W7",
+                policy("w7", json!(["PUSH_ARTIFACT"]), json!([{"type": "http", "address": "http://a.example", "payload_format": "Json"}])),
+            )
+            .refused(BAD, "unsupported payload format type: Json"),
+            create("W8", policy("w8", json!(["PUSH_ARTIFACT"]), http("ci.example.com/hook/?x=1")))
+                .answers(StatusCode::CREATED),
+            create("W9", policy("notify-ci", json!(["PUSH_ARTIFACT"]), http("http://ci.example.com")))
+                .refused(StatusCode::CONFLICT, "notification policy named notify-ci already exists"),
+            case("W10", M::GET, &format!("{policies}/9999"), None)
+                .refused(StatusCode::NOT_FOUND, "notificationPolicy 9999 not found"),
+            case("W11", M::GET, &format!("/projects/library/webhook/policies/{seeded}"), None).refused(
+                StatusCode::NOT_FOUND,
+                format!("resource not found: project id:1, webhook policy id: {seeded} not found"),
+            ),
+            case(
+                "W12",
+                M::PUT,
+                &format!("{policies}/{seeded}"),
+                Some(policy("notify-ci", json!(["PUSH_ARTIFACT"]), http("http://ci.example.com/hook"))),
+            ),
+        ],
+    )
+    .await;
+    let listed = get_json(&sim, policies).await;
+    let w8 = listed
+        .as_array()
+        .and_then(|l| l.iter().find(|p| p["name"] == "w8"))
+        .expect("w8 listed");
+    assert_eq!(w8["enabled"], false, "W8: enabled is false when omitted");
+    assert_eq!(
+        w8["targets"][0]["payload_format"], "Default",
+        "W8: http defaults to Default"
+    );
+    assert_eq!(
+        w8["targets"][0]["address"], "ci.example.com/hook/?x=1",
+        "W8: the address as sent"
+    );
+    let updated = get_json(&sim, &format!("{policies}/{seeded}")).await;
+    assert_eq!(
+        updated["enabled"], false,
+        "W12: an update without enabled disables"
+    );
+}
