@@ -79,6 +79,7 @@ async fn run(sim: &support::CheckedSim, cases: Vec<Case>) {
                 StatusCode::CONFLICT => "CONFLICT",
                 StatusCode::PRECONDITION_FAILED => "PRECONDITION",
                 StatusCode::FORBIDDEN => "FORBIDDEN",
+                StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
                 other => panic!("row {}: no code known for {other}", c.row),
             };
             assert_eq!(
@@ -531,4 +532,81 @@ async fn webhook_checks() {
         updated["enabled"], false,
         "W12: an update without enabled disables"
     );
+}
+
+#[tokio::test]
+async fn tag_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    // T4's proxy-cache project.
+    proxy_project(&sim, "mirror").await;
+    let tags = "/projects/demo/repositories/team%252Fapp/artifacts/v1.0.0/tags";
+    let nginx = get_json(&sim, "/projects/library/repositories/nginx/artifacts/1.27").await;
+    let nginx_id = nginx["id"].as_i64().expect("an artifact id");
+    let app = get_json(
+        &sim,
+        "/projects/demo/repositories/team%252Fapp/artifacts/v1.0.0",
+    )
+    .await;
+    let app_id = app["id"].as_i64().expect("an artifact id");
+    let app_repo = app["repository_id"].as_i64().expect("a repository id");
+    let create = |row, name: &str| case(row, M::POST, tags, Some(json!({"name": name})));
+    run(
+        &sim,
+        vec![
+            create("T1", "-v2").refused(BAD, "bad request: invalid tag name: -v2"),
+            create("T1", "v2/beta").refused(BAD, "bad request: invalid tag name: v2/beta"),
+            create("T1", &"a".repeat(129)).refused(
+                BAD,
+                format!("bad request: invalid tag name: {}", "a".repeat(129)),
+            ),
+            // The spec requires the name: go-swagger refuses its absence before the handler.
+            case("T1", M::POST, tags, Some(json!({}))).answers(StatusCode::UNPROCESSABLE_ENTITY),
+            create("T2", &format!("_{}", "a".repeat(127))).answers(StatusCode::CREATED),
+            create("T3", "v1.1.0").refused(
+                StatusCode::CONFLICT,
+                format!("tag v1.1.0 already exists under the repository {app_repo}"),
+            ),
+            case(
+                "T4",
+                M::POST,
+                "/projects/mirror/repositories/x/artifacts/latest/tags",
+                Some(json!({"name": "a"})),
+            )
+            .refused(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "the operation isn't supported for a proxy cache project",
+            ),
+            case("T5", M::DELETE, &format!("{tags}/nope"), None).refused(
+                StatusCode::NOT_FOUND,
+                format!("tag nope attached to artifact {app_id} not found"),
+            ),
+            case(
+                "T6",
+                M::DELETE,
+                "/projects/library/repositories/nginx/artifacts/1.27/tags/1.27",
+                None,
+            )
+            .refused(
+                StatusCode::PRECONDITION_FAILED,
+                "the tag 1.27 configured as immutable, cannot be deleted",
+            ),
+            case(
+                "T7",
+                M::DELETE,
+                "/projects/library/repositories/nginx/artifacts/1.27/tags/1.99",
+                None,
+            )
+            .refused(
+                StatusCode::NOT_FOUND,
+                format!("tag 1.99 attached to artifact {nginx_id} not found"),
+            ),
+        ],
+    )
+    .await;
+    // T8: a created tag answers 201 without a Location (Harbor has no endpoint for one tag).
+    let (status, location, text) =
+        support::send_as(&sim, ADMIN, M::POST, tags, Some(json!({"name": "rc1"}))).await;
+    assert_eq!(status, StatusCode::CREATED, "T8: {text}");
+    assert_eq!(location, None, "T8");
 }
