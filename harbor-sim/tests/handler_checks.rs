@@ -92,6 +92,13 @@ async fn run(sim: &support::CheckedSim, cases: Vec<Case>) {
     }
 }
 
+/// The id of the user named `name`.
+async fn user_id(sim: &support::CheckedSim, name: &str) -> i64 {
+    get_json(sim, &format!("/users/search?username={name}")).await[0]["user_id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("user {name} found"))
+}
+
 /// The id of a new proxy-cache project named `name` over the demo's first registry.
 async fn proxy_project(sim: &support::CheckedSim, name: &str) -> i64 {
     let registries = get_json(sim, "/registries").await;
@@ -384,9 +391,7 @@ async fn create_project_storage_limit_is_the_admins_choice() {
 async fn user_checks() {
     use Method as M;
     let sim = support::start().await;
-    let alice = get_json(&sim, "/users/search?username=alice").await[0]["user_id"]
-        .as_i64()
-        .expect("alice");
+    let alice = user_id(&sim, "alice").await;
     let user = |name: &str, email: &str, realname: &str, password: &str| json!({"username": name, "email": email, "realname": realname, "password": password});
     let create = |row, body: Value| case(row, M::POST, "/users", Some(body));
     let profile = format!("/users/{alice}");
@@ -609,4 +614,42 @@ async fn tag_checks() {
         support::send_as(&sim, ADMIN, M::POST, tags, Some(json!({"name": "rc1"}))).await;
     assert_eq!(status, StatusCode::CREATED, "T8: {text}");
     assert_eq!(location, None, "T8");
+}
+
+#[tokio::test]
+async fn under_another_auth_mode_only_the_first_admin_is_modifiable() {
+    let sim = support::start().await;
+    let alice = user_id(&sim, "alice").await;
+    sim.handle().with_state(|s| {
+        s.configurations
+            .insert("auth_mode".into(), json!("ldap_auth"));
+    });
+    let profile = json!({"email": "alice@example.org", "realname": "Alice"});
+    run(
+        &sim,
+        vec![
+            case(
+                "U20",
+                Method::PUT,
+                &format!("/users/{alice}"),
+                Some(profile.clone()),
+            )
+            .refused(
+                StatusCode::FORBIDDEN,
+                format!("User with ID {alice} can't be updated"),
+            ),
+            case(
+                "U20",
+                Method::PUT,
+                &format!("/users/{alice}/password"),
+                Some(json!({"new_password": "Passw0rd99"})),
+            )
+            .refused(
+                StatusCode::FORBIDDEN,
+                format!("User with ID {alice} can't be updated"),
+            ),
+            case("U20", Method::PUT, "/users/1", Some(profile)),
+        ],
+    )
+    .await;
 }
