@@ -918,7 +918,16 @@ async fn every_client_method_against_the_simulator() {
     seen.record(
         "update_immutable_rule",
         client
-            .update_immutable_rule("library", 1, &Default::default(), &Default::default())
+            .update_immutable_rule(
+                "library",
+                1,
+                // Harbor refuses a body whose id is not the path's (`UpdateImmuRule`).
+                &models::ImmutableRule {
+                    id: Some(1),
+                    ..Default::default()
+                },
+                &Default::default(),
+            )
             .await,
     );
     seen.record(

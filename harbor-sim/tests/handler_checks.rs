@@ -653,3 +653,59 @@ async fn under_another_auth_mode_only_the_first_admin_is_modifiable() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn immutable_rule_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let rules = "/projects/library/immutabletagrules";
+    let seeded = get_json(&sim, rules).await[0].clone();
+    let id = seeded["id"].as_i64().expect("the demo's rule");
+    let rule = |pattern: &str, disabled: bool| {
+        json!({
+            "disabled": disabled,
+            "tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": pattern}],
+            "scope_selectors": {"repository": [{"kind": "doublestar", "decoration": "repoMatches", "pattern": "**"}]},
+        })
+    };
+    let mut toggle = seeded.clone();
+    toggle["disabled"] = json!(true);
+    toggle["tag_selectors"][0]["pattern"] = json!("9.*");
+    run(
+        &sim,
+        vec![
+            case("I1", M::PUT, &format!("{rules}/{id}"), Some(json!({"id": id + 1}))).refused(
+                BAD,
+                "bad request: the immutable_rule_id doesn't match the id in the payload body of ImmutableRule",
+            ),
+            case("I1", M::PUT, &format!("{rules}/{id}"), Some(json!({}))).refused(
+                BAD,
+                "bad request: the immutable_rule_id doesn't match the id in the payload body of ImmutableRule",
+            ),
+            case("I2", M::PUT, &format!("{rules}/9999"), Some(json!({"id": 9999})))
+                .refused(StatusCode::NOT_FOUND, "immutable rule 9999 not found"),
+            case("I3", M::DELETE, &format!("/projects/demo/immutabletagrules/{id}"), None)
+                .refused(StatusCode::NOT_FOUND, "resource not found: project id 2 does not match"),
+            case("I4", M::POST, rules, Some(rule("1.*", false)))
+                .refused(StatusCode::CONFLICT, "immutable rule already exists"),
+            case("I5", M::POST, rules, Some(rule("2.*", true))).answers(StatusCode::CREATED),
+            case("I6", M::PUT, &format!("{rules}/{id}"), Some(toggle)),
+        ],
+    )
+    .await;
+    let listed = get_json(&sim, rules).await;
+    let created = listed
+        .as_array()
+        .and_then(|l| l.iter().find(|r| r["tag_selectors"][0]["pattern"] == "2.*"))
+        .expect("I5's rule listed");
+    assert_eq!(created["disabled"], false, "I5: a rule is created enabled");
+    let toggled = listed
+        .as_array()
+        .and_then(|l| l.iter().find(|r| r["id"] == id))
+        .expect("the demo's rule");
+    assert_eq!(toggled["disabled"], true, "I6: disabled toggled");
+    assert_eq!(
+        toggled["tag_selectors"][0]["pattern"], "1.*",
+        "I6: a toggle changes nothing else"
+    );
+}
