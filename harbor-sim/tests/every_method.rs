@@ -674,8 +674,10 @@ async fn every_client_method_against_the_simulator() {
                 &models::WebhookPolicy {
                     name: Some("e2e-hook".into()),
                     event_types: Some(vec!["PUSH_ARTIFACT".into()]),
+                    // Harbor refuses a target without a type (`validateTargets`).
                     targets: Some(vec![models::WebhookTargetObject {
                         address: Some("http://hook.example.com".into()),
+                        r#type: Some("http".into()),
                         ..Default::default()
                     }]),
                     ..Default::default()
@@ -916,13 +918,38 @@ async fn every_client_method_against_the_simulator() {
     seen.record(
         "update_immutable_rule",
         client
-            .update_immutable_rule("library", 1, &Default::default(), &Default::default())
+            .update_immutable_rule(
+                "library",
+                1,
+                // Harbor refuses a body whose id is not the path's (`UpdateImmuRule`).
+                &models::ImmutableRule {
+                    id: Some(1),
+                    ..Default::default()
+                },
+                &Default::default(),
+            )
             .await,
     );
     seen.record(
         "update_webhook_policy",
         client
-            .update_webhook_policy("demo", 1, &Default::default(), &Default::default())
+            .update_webhook_policy(
+                "demo",
+                1,
+                // Harbor checks an update as a create: event types and targets required.
+                &models::WebhookPolicy {
+                    name: Some("notify-ci".into()),
+                    enabled: Some(true),
+                    event_types: Some(vec!["PUSH_ARTIFACT".into()]),
+                    targets: Some(vec![models::WebhookTargetObject {
+                        address: Some("http://ci.example.com/hook".into()),
+                        r#type: Some("http".into()),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                },
+                &Default::default(),
+            )
             .await,
     );
     seen.record(
@@ -1047,7 +1074,17 @@ async fn every_client_method_against_the_simulator() {
     );
     seen.record(
         "update_user",
-        client.update_user(2, &Default::default()).await,
+        client
+            .update_user(
+                2,
+                // Harbor checks the whole profile: email and real name required.
+                &models::UserProfile {
+                    email: Some("alice@example.com".into()),
+                    realname: Some("Alice Liddell".into()),
+                    ..Default::default()
+                },
+            )
+            .await,
     );
     seen.record(
         "set_user_admin",

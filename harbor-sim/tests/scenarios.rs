@@ -224,8 +224,11 @@ async fn users_are_created_used_and_deleted() {
     client
         .update_user(
             dana_id,
+            // Harbor checks the whole profile on update (`validateUserProfile` in
+            // `user.go`): the email is required even when only the name changes.
             &models::UserProfile {
                 realname: Some("Dana D.".into()),
+                email: Some("dana@example.com".into()),
                 ..Default::default()
             },
         )

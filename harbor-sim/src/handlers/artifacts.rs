@@ -144,13 +144,19 @@ struct TagReq {
 
 fn create_tag(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let req: TagReq = ctx.json()?;
-    let name = req
-        .name
-        .ok_or_else(|| ApiError::bad_request("tag name is required"))?;
     let mut s = write(state);
+    // `CreateTag` (`src/server/v2.0/handler/artifact.go`): not in a proxy-cache project,
+    // then the artifact, then the tag controller's checks.
+    let project = s.project_id(ctx.path("project_name"), true)?;
+    if s.projects[&project].registry_id.is_some_and(|r| r > 0) {
+        return Err(ApiError::method_not_allowed(
+            "the operation isn't supported for a proxy cache project",
+        ));
+    }
     let id = artifact_of(ctx, &s)?;
-    s.add_tag(id, &name)?;
-    Ok(Reply::created(ctx.location(&name)))
+    s.add_tag(id, &req.name.unwrap_or_default())?;
+    // Harbor has no endpoint for one tag, so it sends no `Location`.
+    Ok(Reply::empty(StatusCode::CREATED))
 }
 
 fn list_tags(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -174,22 +180,24 @@ fn delete_tag(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let mut s = write(state);
     let id = artifact_of(ctx, &s)?;
     let tag = ctx.path("tag_name");
+    // `DeleteTag`: the tag among the artifact's first, then the controller's immutability.
+    if !s.artifacts[&id].tags.iter().any(|t| t.name == tag) {
+        return Err(ApiError::not_found(format!(
+            "tag {tag} attached to artifact {id} not found"
+        )));
+    }
     let project = s.artifacts[&id].project_id;
     let repo = s.repositories[&s.artifacts[&id].repository_id].name.clone();
     if s.tag_is_immutable(project, &repo, tag) {
         return Err(ApiError::precondition(format!(
-            "the tag {tag} is immutable, cannot be deleted"
+            "the tag {tag} configured as immutable, cannot be deleted"
         )));
     }
     let a = s
         .artifacts
         .get_mut(&id)
         .ok_or_else(|| ApiError::not_found("artifact not found"))?;
-    let before = a.tags.len();
     a.tags.retain(|t| t.name != tag);
-    if a.tags.len() == before {
-        return Err(ApiError::not_found(format!("tag {tag} not found")));
-    }
     Ok(Reply::empty(StatusCode::OK))
 }
 

@@ -254,7 +254,9 @@ impl Before {
                 vec![event(project, "delete", "tag", resource, description)]
             }
             ("createTag", _) if ok => {
-                let tag = location_id(reply).unwrap_or_default();
+                // The created tag is the body's (Harbor's answer names none).
+                let body = ctx.json::<serde_json::Value>().unwrap_or_default();
+                let tag = body["name"].as_str().unwrap_or_default().to_owned();
                 super::artifacts::artifact_of(ctx, s)
                     .ok()
                     .and_then(|id| s.artifacts.get(&id))

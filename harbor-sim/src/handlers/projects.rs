@@ -1,15 +1,20 @@
 //! Projects.
 
+use std::collections::BTreeMap;
 use std::sync::RwLock;
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use super::metadata::valid_doublestar;
+use super::system_cve_allowlist::{AllowlistReq, check_allowlist_items};
 use super::{Handler, actor_id, project_as_seen, project_seen_by, read, security, write};
+use crate::binding::{convert_int, go_quote};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::rbac::{Listing, Target, VisibleProjects};
 use crate::state::projects::ProjectReq;
+use crate::state::quotas::check_quota_limit;
 use crate::state::{OrderedIds, Project, SimState};
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
@@ -108,15 +113,181 @@ fn head(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 }
 
 fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let req: ProjectReq = ctx.json()?;
+    let mut req: ProjectReq = ctx.json()?;
     let name = req.project_name.clone().unwrap_or_default();
-    let id = write(state).create_project(req, actor_id(&ctx.identity))?;
+    let mut s = write(state);
+    let admin = security(ctx, &s).can("create", Target::System("project"));
+    // Only an administrator picks the storage limit; anyone else gets the default.
+    if !admin {
+        req.storage_limit = None;
+    }
+    let proxy = req.registry_id.is_some();
+    let mut metadata = swagger_metadata(req.metadata.take());
+    // `public` counts only when `metadata.public` is not set; unset is false.
+    if !metadata.contains_key("public") || metadata["public"].is_empty() {
+        let public = req.public.unwrap_or(false);
+        metadata.insert("public".into(), public.to_string());
+    }
+    let public = &metadata["public"];
+    if public != "true" && public != "false" {
+        return Err(ApiError::bad_request(format!(
+            "metadata.public should only be 'true' or 'false', but got: '{public}'"
+        )));
+    }
+    drop_for_kind(&mut metadata, proxy);
+    check_create(&s, &req, &metadata)?;
+    // The retention id is never stored from the request.
+    metadata.remove("retention_id");
+    let id = s.insert_project(req, metadata, actor_id(&ctx.identity))?;
     let by_name = ctx.header_bool("X-Resource-Name-In-Location");
     Ok(Reply::created(if by_name {
         ctx.location(name)
     } else {
         ctx.location(id)
     }))
+}
+
+/// The metadata names of the swagger model `ProjectMetadata`: go's decoder drops any other.
+const SWAGGER_METADATA: &[&str] = &[
+    "auto_sbom_generation",
+    "auto_scan",
+    "enable_content_trust",
+    "enable_content_trust_cosign",
+    "max_upstream_conn",
+    "prevent_vul",
+    "proxy_cache_filter_kind",
+    "proxy_cache_filter_pattern",
+    "proxy_cache_local_on_not_found",
+    "proxy_referrer_api",
+    "proxy_speed_kb",
+    "public",
+    "retention_id",
+    "reuse_sys_cve_allowlist",
+    "severity",
+];
+
+/// The metadata Harbor keeps only for proxy-cache projects.
+const PROXY_ONLY: &[&str] = &[
+    "proxy_speed_kb",
+    "max_upstream_conn",
+    "proxy_cache_filter_pattern",
+    "proxy_cache_filter_kind",
+];
+
+/// A request's metadata as Harbor's model holds it: the names it knows, string values.
+fn swagger_metadata(metadata: Option<BTreeMap<String, Value>>) -> BTreeMap<String, String> {
+    metadata
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| SWAGGER_METADATA.contains(&k.as_str()))
+        .filter_map(|(k, v)| match v {
+            Value::String(v) => Some((k, v)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Harbor ignores the proxy settings of a normal project and content trust of a proxy-cache
+/// project (`CreateProject`, `UpdateProject`).
+fn drop_for_kind(metadata: &mut BTreeMap<String, String>, proxy: bool) {
+    if proxy {
+        metadata.remove("enable_content_trust");
+    } else {
+        metadata.retain(|k, _| !PROXY_ONLY.contains(&k.as_str()));
+    }
+}
+
+/// `validateProjectReq` (`src/server/v2.0/handler/project.go`): the retention id, the
+/// registry and the proxy settings of a proxy-cache project, the storage limit.
+fn check_create(
+    s: &SimState,
+    req: &ProjectReq,
+    metadata: &BTreeMap<String, String>,
+) -> ApiResult<()> {
+    if metadata.get("retention_id").is_some_and(|r| !r.is_empty()) {
+        return Err(ApiError::bad_request(
+            "bad request: the retention_id in the request's payload when creating a project should be omitted, alternatively passing an empty string",
+        ));
+    }
+    if let Some(registry) = req.registry_id {
+        if registry <= 0 {
+            return Err(ApiError::bad_request(format!(
+                "bad request: {registry} is invalid value of registry_id, it should be geater than 0"
+            )));
+        }
+        // Harbor answers an unknown registry with an uncoded error (500); the simulator
+        // answers the client's mistake with 400 (see the README).
+        if !s.registries.contains_key(&registry) {
+            return Err(ApiError::bad_request(format!(
+                "registry {registry} not found"
+            )));
+        }
+        if let Some(speed) = metadata.get("proxy_speed_kb") {
+            go_parse_int32(speed).map_err(|e| {
+                ApiError::bad_request(format!(
+                    "metadata.proxy_speed_kb should by an int32, but got: '{speed}', err: {e}"
+                ))
+            })?;
+        }
+        if let Some(count) = metadata.get("max_upstream_conn") {
+            go_parse_int32(count).map_err(|e| {
+                ApiError::bad_request(format!(
+                    "metadata.max_upstream_conn should be an int, but got '{count}', err: {e}"
+                ))
+            })?;
+        }
+        check_proxy_filter(metadata)?;
+    }
+    if let Some(limit) = req.storage_limit.filter(|l| *l != 0) {
+        check_quota_limit(limit).map_err(|e| ApiError::bad_request(format!("bad request: {e}")))?;
+    }
+    Ok(())
+}
+
+/// `strconv.ParseInt(v, 10, 32)` with Go's error text.
+fn go_parse_int32(value: &str) -> Result<i64, String> {
+    let syntax = || {
+        format!(
+            "strconv.ParseInt: parsing {}: invalid syntax",
+            go_quote(value)
+        )
+    };
+    let digits = value.strip_prefix(['+', '-']).unwrap_or(value);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(syntax());
+    }
+    convert_int(value, 32).ok_or_else(|| {
+        format!(
+            "strconv.ParseInt: parsing {}: value out of range",
+            go_quote(value)
+        )
+    })
+}
+
+/// `validateProxyCacheRepositoryFilter`: with a pattern or a kind set, the kind must be one
+/// of Harbor's two and the pattern valid for it.
+fn check_proxy_filter(metadata: &BTreeMap<String, String>) -> ApiResult<()> {
+    let pattern = metadata
+        .get("proxy_cache_filter_pattern")
+        .map_or("", String::as_str);
+    let kind = metadata
+        .get("proxy_cache_filter_kind")
+        .map_or("", String::as_str);
+    if pattern.is_empty() && kind.is_empty() {
+        return Ok(());
+    }
+    if kind != "regex" && kind != "doublestar" {
+        return Err(ApiError::bad_request(format!(
+            "metadata.proxy_cache_filter_kind should be \"doublestar\" or \"regex\", but got: {kind:?}"
+        )));
+    }
+    // Regular expressions are Go's RE2, which the simulator does not carry: accepted.
+    if kind == "doublestar" && !valid_doublestar(pattern) {
+        return Err(ApiError::bad_request(format!(
+            "metadata.proxy_cache_filter_pattern is invalid for kind {kind:?}: syntax error in pattern"
+        )));
+    }
+    Ok(())
 }
 
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -129,8 +300,44 @@ fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let req: ProjectReq = ctx.json()?;
     let mut s = write(state);
     let id = project_of(ctx, &s)?;
-    s.update_project(id, req)?;
+    let project = &s.projects[&id];
+    // `UpdateProject` reads only the allowlist and the metadata: the name, `public` and
+    // `storage_limit` of the body are ignored.
+    let allowlist = match req.cve_allowlist {
+        Some(list) => Some(allowlist_of(id, &list)?),
+        None => None,
+    };
+    let proxy = project.registry_id.is_some_and(|r| r > 0);
+    let mut metadata = swagger_metadata(req.metadata);
+    drop_for_kind(&mut metadata, proxy);
+    if proxy {
+        check_proxy_filter(&metadata)?;
+    }
+    if let Some(asked) = metadata.get("retention_id")
+        && project.metadata.get("retention_id") != Some(asked)
+    {
+        return Err(ApiError::bad_request(
+            "the retention_id in the request's payload when updating a project should be omitted, alternatively passing the one that has already been associated to this project",
+        ));
+    }
+    s.apply_project_update(id, metadata, allowlist)?;
     Ok(Reply::empty(StatusCode::OK))
+}
+
+/// A project's allowlist from an update: its `project_id` 0 or absent is the project's, any
+/// other is refused; the items pass the allowlist validator (`Set` in
+/// `src/pkg/allowlist/manager.go`).
+fn allowlist_of(project_id: i64, list: &Value) -> ApiResult<(Vec<String>, Option<i64>)> {
+    let req: AllowlistReq = serde_json::from_value(list.clone())
+        .map_err(|e| ApiError::unprocessable(format!("invalid request body: {e}")))?;
+    let asked = list["project_id"].as_i64().unwrap_or(0);
+    if asked != 0 && asked != project_id {
+        return Err(ApiError::bad_request(format!(
+            "project_id in cve_allowlist must be {project_id} but it's {asked}"
+        )));
+    }
+    check_allowlist_items(&req)?;
+    Ok((req.cve_ids(), req.expires_at))
 }
 
 fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {

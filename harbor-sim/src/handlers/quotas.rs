@@ -1,5 +1,6 @@
 //! Quotas.
 
+use std::collections::BTreeMap;
 use std::sync::RwLock;
 
 use axum::http::StatusCode;
@@ -42,15 +43,17 @@ fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 
 #[derive(Deserialize)]
 struct QuotaUpdateReq {
-    hard: Option<Value>,
+    hard: Option<BTreeMap<String, i64>>,
 }
 
 fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let req: QuotaUpdateReq = ctx.json()?;
+    // `UpdateQuota` (`src/server/v2.0/handler/quota.go`): no limits at all is refused first.
     let hard = req
         .hard
-        .ok_or_else(|| ApiError::bad_request("hard is required"))?;
-    write(state).update_quota(id, hard)?;
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| ApiError::bad_request("hard required in body"))?;
+    write(state).update_quota(id, &hard)?;
     Ok(Reply::empty(StatusCode::OK))
 }

@@ -39,9 +39,10 @@ fn get(_ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     )))
 }
 
+/// A CVE allowlist as a request sends it (`CVEAllowlist`).
 #[derive(Deserialize)]
-struct AllowlistReq {
-    expires_at: Option<i64>,
+pub(super) struct AllowlistReq {
+    pub(super) expires_at: Option<i64>,
     #[serde(default)]
     items: Vec<ItemReq>,
 }
@@ -51,25 +52,40 @@ struct ItemReq {
     cve_id: Option<String>,
 }
 
-fn put(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let req: AllowlistReq = ctx.json()?;
-    let mut ids: Vec<String> = Vec::new();
-    for item in req.items {
-        let id = item.cve_id.unwrap_or_default();
-        // Harbor's validator messages; its handler passes them on uncoded (a 500), the
-        // simulator answers a client's mistake with 400 instead (see the README).
+impl AllowlistReq {
+    /// The CVE ids, in request order.
+    pub(super) fn cve_ids(&self) -> Vec<String> {
+        self.items
+            .iter()
+            .map(|i| i.cve_id.clone().unwrap_or_default())
+            .collect()
+    }
+}
+
+/// Harbor's allowlist validator (`Validate` in `src/pkg/allowlist/validator.go`): no blank
+/// id, none twice. Harbor's handlers pass its error on uncoded (a 500); the simulator answers
+/// a client's mistake with 400 instead (see the README).
+pub(super) fn check_allowlist_items(req: &AllowlistReq) -> ApiResult<()> {
+    let ids = req.cve_ids();
+    for (n, id) in ids.iter().enumerate() {
         if id.trim().is_empty() {
             return Err(ApiError::bad_request(
                 "empty or whitespace-only CVE ID in allowlist",
             ));
         }
-        if ids.contains(&id) {
+        if ids[..n].contains(id) {
             return Err(ApiError::bad_request(format!(
                 "duplicate CVE ID in allowlist: {id}"
             )));
         }
-        ids.push(id);
     }
+    Ok(())
+}
+
+fn put(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let req: AllowlistReq = ctx.json()?;
+    check_allowlist_items(&req)?;
+    let ids = req.cve_ids();
     let mut s = write(state);
     let id = match s.documents.get(KEY).and_then(|d| d["id"].as_i64()) {
         Some(id) => id,

@@ -39,8 +39,120 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 
 fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let req: UserCreationReq = ctx.json()?;
+    // `CreateUser` (`src/server/v2.0/handler/user.go`): the password, then the profile.
+    check_secret(req.password.as_deref().unwrap_or_default())?;
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    check_profile(
+        &text(&req.email),
+        &text(&req.realname),
+        &text(&req.comment),
+        Some(&text(&req.username)),
+    )?;
     let id = write(state).create_user(req)?;
     Ok(Reply::created(ctx.location(id)))
+}
+
+/// Harbor's `requireValidSecret`: 8 to 128 bytes with an upper case letter, a lower case
+/// letter and a digit.
+fn check_secret(secret: &str) -> ApiResult<()> {
+    if strong_password(secret) {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(
+        "the password or secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number",
+    ))
+}
+
+/// The characters Harbor refuses in user and real names (`common.IllegalCharsInUsername`).
+const ILLEGAL_NAME_CHARS: &[char] = &[',', '"', '~', '#', '%', '$'];
+
+/// Harbor's `validateUserProfile`: an email of its pattern, a real name of 1 to 255 bytes
+/// without the illegal characters, a comment of at most 30 bytes, and on create a user name
+/// as the real name. Lengths are Go's, in bytes.
+fn check_profile(
+    email: &str,
+    realname: &str,
+    comment: &str,
+    username: Option<&str>,
+) -> ApiResult<()> {
+    let refuse = |m: &str| Err(ApiError::bad_request(m));
+    if email.is_empty() {
+        return refuse("email can't be empty");
+    }
+    if !is_harbor_email(email) {
+        return refuse("email with illegal format");
+    }
+    if !(1..=255).contains(&realname.len()) {
+        return refuse("realname with illegal length");
+    }
+    if realname.contains(ILLEGAL_NAME_CHARS) {
+        return refuse("realname contains illegal characters");
+    }
+    if comment.len() > 30 {
+        return refuse("comment with illegal length");
+    }
+    let Some(username) = username else {
+        return Ok(());
+    };
+    if !(1..=255).contains(&username.len()) {
+        return refuse("username with illegal length");
+    }
+    if username.contains(ILLEGAL_NAME_CHARS) {
+        return refuse("username contains illegal characters");
+    }
+    Ok(())
+}
+
+/// Whether `email` matches the pattern of Harbor's `validateUserProfile`: a local part of
+/// dot-joined runs without `<>()[]\.,;:@"` or white space (or anything quoted), `@`, and a
+/// domain of labels of letters, digits and `-` ending in a top-level name of two or more
+/// letters (or an IPv4 address in brackets).
+fn is_harbor_email(email: &str) -> bool {
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
+    let special =
+        |c: char| "<>()[]\\.,;:@\"".contains(c) || matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c');
+    let quoted =
+        local.len() >= 3 && local.starts_with('"') && local.ends_with('"') && !local.contains('\n');
+    let plain = local
+        .split('.')
+        .all(|run| !run.is_empty() && !run.contains(special));
+    if !(quoted || plain) {
+        return false;
+    }
+    if let Some(ip) = domain.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
+        let parts: Vec<&str> = ip.split('.').collect();
+        return parts.len() == 4
+            && parts
+                .iter()
+                .all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    }
+    let Some((labels, top)) = domain.rsplit_once('.') else {
+        return false;
+    };
+    top.len() >= 2
+        && top.bytes().all(|b| b.is_ascii_alphabetic())
+        && labels
+            .split('.')
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+}
+
+/// Harbor's `requireModifiable`: under an auth mode other than the database's only the
+/// local admin (id 1) may be changed.
+fn check_modifiable(s: &SimState, id: i64) -> ApiResult<()> {
+    let mode = s.configurations.get("auth_mode").and_then(Value::as_str);
+    if mode.is_some_and(|m| m != "db_auth") && id != 1 {
+        return Err(ApiError::forbidden(format!(
+            "User with ID {id} can't be updated"
+        )));
+    }
+    Ok(())
+}
+
+/// The 404 of Harbor's user DAO when an update touches no row.
+fn no_user_row(id: i64) -> ApiError {
+    ApiError::not_found(format!("user with id {id} not found"))
 }
 
 /// Harbor answers only a local user here: a robot is authenticated but has no user record,
@@ -88,29 +200,36 @@ fn update_profile(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("user_id")?;
     let req: UserProfile = ctx.json()?;
     let mut s = write(state);
-    if let Some(email) = &req.email
-        && s.users
-            .values()
-            .any(|u| u.user_id != id && &u.email == email)
+    check_modifiable(&s, id)?;
+    // `UpdateUserProfile` writes all three columns: an omitted comment is cleared.
+    let email = req.email.unwrap_or_default();
+    let realname = req.realname.unwrap_or_default();
+    let comment = req.comment.unwrap_or_default();
+    check_profile(&email, &realname, &comment, None)?;
+    // Harbor lets the unique email key fail as a 500; the simulator answers the client's
+    // mistake with 409 (see the README).
+    if s.users
+        .values()
+        .any(|u| u.user_id != id && u.email == email)
     {
         return Err(ApiError::conflict(format!("email {email} already exists")));
     }
-    let user = s.user_mut(id)?;
-    if let Some(e) = req.email {
-        user.email = e;
-    }
-    if let Some(r) = req.realname {
-        user.realname = r;
-    }
-    if let Some(c) = req.comment {
-        user.comment = c;
-    }
+    let user = s.users.get_mut(&id).ok_or_else(|| no_user_row(id))?;
+    user.email = email;
+    user.realname = realname;
+    user.comment = comment;
     user.update_time = crate::state::now();
     Ok(Reply::empty(StatusCode::OK))
 }
 
 fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("user_id")?;
+    // `requireDeletable`: neither oneself nor the first admin.
+    if id == 1 || matches!(ctx.identity, Identity::User { id: me, .. } if me == id) {
+        return Err(ApiError::forbidden(format!(
+            "User with ID {id} cannot be deleted"
+        )));
+    }
     write(state).delete_user(id)?;
     Ok(Reply::empty(StatusCode::OK))
 }
@@ -126,7 +245,11 @@ fn set_sysadmin(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let flag = req
         .sysadmin_flag
         .ok_or_else(|| ApiError::unprocessable("sysadmin_flag in body is required"))?;
-    write(state).user_mut(id)?.sysadmin_flag = flag;
+    let mut s = write(state);
+    s.users
+        .get_mut(&id)
+        .ok_or_else(|| no_user_row(id))?
+        .sysadmin_flag = flag;
     Ok(Reply::empty(StatusCode::OK))
 }
 
@@ -139,12 +262,24 @@ struct PasswordReq {
 fn update_password(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("user_id")?;
     let req: PasswordReq = ctx.json()?;
-    let new = req
-        .new_password
-        .ok_or_else(|| ApiError::bad_request("new_password is required"))?;
-    let by_admin =
-        matches!(&ctx.identity, Identity::User { sysadmin: true, id: me, .. } if *me != id);
-    write(state).change_password(id, req.old_password.as_deref(), &new, by_admin)?;
+    let mut s = write(state);
+    // `UpdateUserPassword`: who may, the caller's own old password, the new one's strength,
+    // the user, a new password that differs.
+    check_modifiable(&s, id)?;
+    let own = matches!(ctx.identity, Identity::User { id: me, .. } if me == id);
+    if own && s.users.get(&id).map(|u| u.password.as_str()) != req.old_password.as_deref() {
+        return Err(ApiError::forbidden("Current password is incorrect"));
+    }
+    let new = req.new_password.unwrap_or_default();
+    check_secret(&new)?;
+    let user = s.user_mut(id)?;
+    if user.password == new {
+        return Err(ApiError::bad_request(
+            "New password is identical to old password",
+        ));
+    }
+    user.password = new;
+    user.update_time = crate::state::now();
     Ok(Reply::empty(StatusCode::OK))
 }
 

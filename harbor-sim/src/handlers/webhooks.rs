@@ -55,23 +55,72 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 }
 
 fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let doc: Value = ctx.json()?;
-    if let Some(bad) = doc
-        .get("event_types")
-        .and_then(Value::as_array)
-        .and_then(|e| {
-            e.iter()
-                .find(|t| !t.as_str().is_some_and(|t| EVENT_TYPES.contains(&t)))
-        })
-    {
-        return Err(ApiError::bad_request(format!(
-            "unsupported event type {bad}"
-        )));
-    }
+    let mut doc: Value = ctx.json()?;
+    check_policy(&mut doc)?;
     let mut s = write(state);
     let project = project_of(ctx, &s)?;
     let id = s.create_webhook(project, doc, &actor_name(&ctx.identity))?;
     Ok(Reply::created(ctx.location(id)))
+}
+
+/// Harbor's `validateEventTypes` then `validateTargets` (`src/server/v2.0/handler/
+/// webhook.go`), on create and update: at least one event type, each one Harbor registers
+/// (`initSupportedNotifyType` in `src/pkg/notification/notification.go`); at least one
+/// target, each with an address `utils.ParseEndpoint` takes, a type `http` or `slack`, and a
+/// payload format (`Default` or `CloudEvents`) only for `http`, where it defaults to
+/// `Default`.
+fn check_policy(doc: &mut Value) -> ApiResult<()> {
+    let refuse = |m: String| Err(ApiError::bad_request(m));
+    let name = doc["name"].as_str().unwrap_or_default().to_owned();
+    let events = doc["event_types"].as_array().cloned().unwrap_or_default();
+    if events.is_empty() {
+        return refuse("empty event type".into());
+    }
+    for event in &events {
+        let event = event.as_str().unwrap_or_default();
+        if !EVENT_TYPES.contains(&event) {
+            return refuse(format!("unsupported event type {event}"));
+        }
+    }
+    let Some(targets) = doc["targets"].as_array_mut().filter(|t| !t.is_empty()) else {
+        return refuse(format!("empty notification target with policy {name}"));
+    };
+    for target in targets {
+        check_endpoint(target["address"].as_str().unwrap_or_default())
+            .map_err(ApiError::bad_request)?;
+        let kind = target["type"].as_str().unwrap_or_default();
+        if kind != "http" && kind != "slack" {
+            return refuse(format!("unsupported target type {kind} with policy {name}"));
+        }
+        let format = target["payload_format"].as_str().unwrap_or_default();
+        if !format.is_empty() && kind == "slack" {
+            return refuse("set payload format is not allowed for slack".into());
+        }
+        if !format.is_empty() && format != "Default" && format != "CloudEvents" {
+            return refuse(format!("unsupported payload format type: {format}"));
+        }
+        if format.is_empty() && kind == "http" {
+            target["payload_format"] = json!("Default");
+        }
+    }
+    Ok(())
+}
+
+/// The checks of Harbor's `utils.ParseEndpoint` the simulator makes: blank (after trimming
+/// spaces and trailing slashes) is `empty URL`, a scheme other than `http` or `https` is
+/// `invalid scheme: <scheme>`. Harbor keeps the address as sent: its handler rewrites a
+/// copy of each target, not the policy's.
+fn check_endpoint(address: &str) -> Result<(), String> {
+    let address = address.trim_matches(' ').trim_end_matches('/');
+    if address.is_empty() {
+        return Err("empty URL".into());
+    }
+    match address.split_once("://") {
+        Some((scheme, _)) if scheme != "http" && scheme != "https" => {
+            Err(format!("invalid scheme: {scheme}"))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -83,9 +132,24 @@ fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 
 fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("webhook_policy_id")?;
-    let doc: Value = ctx.json()?;
+    let mut doc: Value = ctx.json()?;
     let mut s = write(state);
     let project = project_of(ctx, &s)?;
+    // `UpdateWebhookPolicyOfProject`: the policy must be the project's before the body is
+    // checked.
+    s.webhook(project, id)?;
+    check_policy(&mut doc)?;
+    // The request replaces the policy (`dao.Update` writes every column): what it leaves out
+    // is Go's zero value, so an update without `enabled` disables the policy.
+    for (field, zero) in [
+        ("name", json!("")),
+        ("description", json!("")),
+        ("enabled", json!(false)),
+    ] {
+        if doc.get(field).is_none_or(Value::is_null) {
+            doc[field] = zero;
+        }
+    }
     s.update_webhook(project, id, doc)?;
     Ok(Reply::empty(StatusCode::OK))
 }

@@ -18,7 +18,9 @@ pub struct ImmutableRule {
 }
 
 impl SimState {
-    /// Adds a rule; 409 when an identical rule exists in the project.
+    /// Adds a rule, always enabled (`dao.CreateImmutableRule` sets `Disabled` false); 409
+    /// when the project has the same rule (the table's unique `(project_id, tag_filter)`,
+    /// compared here on the selectors). Harbor sets no limit on the number of rules.
     pub fn create_immutable_rule(&mut self, project_id: i64, mut doc: Value) -> ApiResult<i64> {
         let selectors = doc.get("tag_selectors").cloned().unwrap_or(Value::Null);
         if self.immutable_rules.values().any(|r| {
@@ -27,20 +29,7 @@ impl SimState {
                 && r.doc["scope_selectors"]
                     == doc.get("scope_selectors").cloned().unwrap_or(Value::Null)
         }) {
-            return Err(ApiError::conflict(
-                "an identical immutable rule already exists",
-            ));
-        }
-        if self
-            .immutable_rules
-            .values()
-            .filter(|r| r.project_id == project_id)
-            .count()
-            >= 15
-        {
-            return Err(ApiError::bad_request(
-                "a project holds at most 15 immutable rules",
-            ));
+            return Err(ApiError::conflict("immutable rule already exists"));
         }
         let id = self.ids.next("immutable_rule");
         doc["id"] = json!(id);
@@ -50,24 +39,29 @@ impl SimState {
         if doc.get("template").is_none() {
             doc["template"] = json!("immutable_template");
         }
-        if doc.get("disabled").is_none() {
-            doc["disabled"] = json!(false);
-        }
+        doc["disabled"] = json!(false);
         self.immutable_rules
             .insert(id, ImmutableRule { doc, project_id });
         Ok(id)
     }
 
-    /// A project's rule, 404 when it belongs to another project.
+    /// A project's rule as Harbor's `requireRuleAccess` finds it
+    /// (`src/server/v2.0/handler/immutable.go`): 404 when there is none, or when it belongs
+    /// to another project.
     pub fn immutable_rule_mut(
         &mut self,
         project_id: i64,
         id: i64,
     ) -> ApiResult<&mut ImmutableRule> {
-        self.immutable_rules
-            .get_mut(&id)
-            .filter(|r| r.project_id == project_id)
-            .ok_or_else(|| ApiError::not_found(format!("immutable rule {id} not found")))
+        match self.immutable_rules.get_mut(&id) {
+            None => Err(ApiError::not_found(format!(
+                "immutable rule {id} not found"
+            ))),
+            Some(r) if r.project_id != project_id => Err(ApiError::not_found(format!(
+                "resource not found: project id {project_id} does not match"
+            ))),
+            Some(r) => Ok(r),
+        }
     }
 
     /// Whether a tag of a repository (`library/app`) is protected by an enabled rule.

@@ -153,8 +153,29 @@ impl SimState {
         p
     }
 
-    /// Creates a project; 409 when the name is taken.
+    /// Creates a project, for setting up state; 409 when the name is taken. Its metadata as sent (`public` overrides
+    /// `metadata.public`, unset is false), no check of Harbor's create handler. The API's
+    /// `createProject` checks as Harbor's handler does first (`src/handlers/projects.rs`).
     pub fn create_project(&mut self, req: ProjectReq, owner_id: i64) -> ApiResult<i64> {
+        let mut metadata = BTreeMap::from([("public".to_owned(), "false".to_owned())]);
+        for (k, v) in req.metadata.iter().flatten() {
+            metadata.insert(k.clone(), metadata_text(v));
+        }
+        if let Some(public) = req.public {
+            metadata.insert("public".into(), public.to_string());
+        }
+        self.insert_project(req, metadata, owner_id)
+    }
+
+    /// Creates a project with `metadata` as Harbor's create handler leaves it (checked,
+    /// `public` filled in), an empty CVE allowlist (the request's is not read:
+    /// `allowlistMgr.CreateEmpty` in `src/controller/project/controller.go`) and a quota.
+    pub(crate) fn insert_project(
+        &mut self,
+        req: ProjectReq,
+        metadata: BTreeMap<String, String>,
+        owner_id: i64,
+    ) -> ApiResult<i64> {
         let name = req.project_name.clone().unwrap_or_default();
         // Harbor's handler looks for the name before its manager checks the pattern.
         if self.projects.id_by_name(&name).is_some() {
@@ -174,13 +195,6 @@ impl SimState {
             .get(&owner_id)
             .map(|u| u.username.clone())
             .unwrap_or_else(|| "admin".into());
-        let mut metadata = BTreeMap::from([("public".to_owned(), "false".to_owned())]);
-        for (k, v) in req.metadata.iter().flatten() {
-            metadata.insert(k.clone(), metadata_text(v));
-        }
-        if let Some(public) = req.public {
-            metadata.insert("public".into(), public.to_string());
-        }
         let now = now();
         self.projects.insert(Project {
                 project_id: id,
@@ -196,9 +210,7 @@ impl SimState {
                 current_user_role_ids: vec![1],
                 repo_count: 0,
                 metadata,
-                cve_allowlist: req.cve_allowlist.unwrap_or_else(|| {
-                    json!({"id": id, "project_id": id, "items": [], "creation_time": now, "update_time": now})
-                }),
+                cve_allowlist: json!({"id": id, "project_id": id, "items": [], "creation_time": now, "update_time": now}),
         });
         let member_id = self.ids.next("member");
         self.members.insert(Member {
@@ -229,7 +241,8 @@ impl SimState {
         }
     }
 
-    /// Updates metadata, allowlist and storage limit; the name never changes.
+    /// Updates metadata, allowlist and storage limit, for setting up state; the name never
+    /// changes. The API's `updateProject` reads less of the request (`src/handlers/projects.rs`).
     pub fn update_project(&mut self, id: i64, req: ProjectReq) -> ApiResult<()> {
         let mut project = self
             .projects
@@ -249,6 +262,39 @@ impl SimState {
         if let Some(limit) = req.storage_limit {
             self.set_project_storage_limit(id, limit);
         }
+        Ok(())
+    }
+
+    /// Updates a project's metadata (set names updated, new ones added, as the project
+    /// controller's `Update` does) and, when given, its CVE allowlist (the ids and
+    /// `expires_at`); the name never changes.
+    pub(crate) fn apply_project_update(
+        &mut self,
+        id: i64,
+        metadata: BTreeMap<String, String>,
+        allowlist: Option<(Vec<String>, Option<i64>)>,
+    ) -> ApiResult<()> {
+        let mut project = self
+            .projects
+            .get_mut(&id)
+            .ok_or_else(|| ApiError::not_found("project not found"))?;
+        project.metadata.extend(metadata);
+        let now = now();
+        if let Some((ids, expires_at)) = allowlist {
+            let list = &mut project.cve_allowlist;
+            list["project_id"] = json!(id);
+            list["items"] = ids.iter().map(|c| json!({"cve_id": c})).collect();
+            match expires_at {
+                Some(at) => list["expires_at"] = json!(at),
+                None => {
+                    if let Some(map) = list.as_object_mut() {
+                        map.remove("expires_at");
+                    }
+                }
+            }
+            list["update_time"] = json!(now);
+        }
+        project.update_time = now;
         Ok(())
     }
 

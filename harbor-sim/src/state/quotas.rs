@@ -1,5 +1,7 @@
 //! Storage quotas, one per project.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -72,28 +74,50 @@ impl SimState {
         }
     }
 
-    /// Sets a quota's hard limits: only `storage`, an integer of -1 or more.
-    pub fn update_quota(&mut self, id: i64, hard: Value) -> ApiResult<()> {
-        let storage = hard
+    /// Sets a quota's hard limits as Harbor's `UpdateQuota` does (`src/server/v2.0/handler/
+    /// quota.go`): the quota found first, then the project driver's `Validate`
+    /// (`src/controller/quota/driver/project/project.go`), every message passed on as a 400.
+    /// Harbor accepts a limit below the current usage.
+    pub fn update_quota(&mut self, id: i64, hard: &BTreeMap<String, i64>) -> ApiResult<()> {
+        if !self.quotas.contains_key(&id) {
+            return Err(ApiError::not_found(format!("quota {id} not found")));
+        }
+        // Go ranges over the map in random order; the simulator checks names in order.
+        for (name, value) in hard {
+            if name != "storage" {
+                return Err(ApiError::bad_request(format!(
+                    "resource {name} not support"
+                )));
+            }
+            check_quota_limit(*value).map_err(ApiError::bad_request)?;
+        }
+        let storage = *hard
             .get("storage")
-            .and_then(Value::as_i64)
-            .ok_or_else(|| ApiError::bad_request("hard.storage must be an integer"))?;
-        if storage < -1 || storage == 0 {
-            return Err(ApiError::bad_request(
-                "hard.storage must be -1 (unlimited) or positive",
-            ));
-        }
-        let q = self
-            .quotas
-            .get_mut(&id)
-            .ok_or_else(|| ApiError::not_found(format!("quota {id} not found")))?;
-        if storage != -1 && q.used["storage"].as_i64().unwrap_or(0) > storage {
-            return Err(ApiError::bad_request(
-                "the new limit is below current usage",
-            ));
-        }
+            .ok_or_else(|| ApiError::bad_request("resource storage not found"))?;
+        let Some(q) = self.quotas.get_mut(&id) else {
+            return Err(ApiError::internal());
+        };
         q.hard = json!({"storage": storage});
         q.update_time = now();
         Ok(())
     }
+}
+
+/// The largest limited storage quota, 1024 TB (`types.MaxLimitedValue`).
+const MAX_LIMITED_STORAGE: i64 = 1_125_899_906_842_624;
+
+/// Harbor's `lib.ValidateQuotaLimit` (`src/lib/quota_storage_limit.go`): -1 (unlimited) or
+/// a positive number of bytes up to 1024 TB; the error is Harbor's text.
+pub fn check_quota_limit(limit: i64) -> Result<(), String> {
+    if limit <= 0 && limit != -1 {
+        return Err(format!(
+            "invalid non-positive value for quota limit, value={limit}"
+        ));
+    }
+    if limit > MAX_LIMITED_STORAGE {
+        return Err(format!(
+            "exceeded 1024TB, which is 1125899906842624 Bytes, value={limit}"
+        ));
+    }
+    Ok(())
 }

@@ -295,10 +295,14 @@ impl SimState {
         Some(doc)
     }
 
-    /// Tags an artifact; 409 when the repository already has the tag.
+    /// Tags an artifact as Harbor's tag controller does (`Create` in
+    /// `src/controller/tag/controller.go`): a name of the OCI pattern, else 400; 409 when the
+    /// repository already has the tag (`dao.Create` in `src/pkg/tag/dao/dao.go`).
     pub fn add_tag(&mut self, artifact_id: i64, name: &str) -> ApiResult<()> {
-        if name.is_empty() || name.len() > 128 || name.contains(['/', ':', ' ']) {
-            return Err(ApiError::bad_request(format!("invalid tag name {name:?}")));
+        if !is_tag_name(name) {
+            return Err(ApiError::bad_request(format!(
+                "bad request: invalid tag name: {name}"
+            )));
         }
         let repository_id = self
             .artifacts
@@ -310,7 +314,9 @@ impl SimState {
             .values()
             .any(|a| a.repository_id == repository_id && a.tags.iter().any(|t| t.name == name))
         {
-            return Err(ApiError::conflict(format!("tag {name} already exists")));
+            return Err(ApiError::conflict(format!(
+                "tag {name} already exists under the repository {repository_id}"
+            )));
         }
         let id = self.ids.next("tag");
         let now = now();
@@ -391,5 +397,17 @@ impl SimState {
         self.artifacts.retain(|_, a| a.repository_id != id);
         self.refresh_quota_usage(r.project_id);
         Ok(())
+    }
+}
+
+/// Whether `name` matches Harbor's tag pattern `^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$` (the
+/// OCI distribution spec's).
+pub fn is_tag_name(name: &str) -> bool {
+    let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    match name.as_bytes() {
+        [first, rest @ ..] => {
+            word(first) && rest.len() <= 127 && rest.iter().all(|b| word(b) || b".-".contains(b))
+        }
+        [] => false,
     }
 }

@@ -131,6 +131,7 @@ impl SimState {
         }))?;
         self.create_webhook(demo, json!({
             "name": "notify-ci",
+            "enabled": true,
             "targets": [{"type": "http", "address": "http://ci.example.com/hook", "skip_cert_verify": true, "payload_format": "Default"}],
             "event_types": ["PUSH_ARTIFACT", "DELETE_ARTIFACT"],
         }), "admin")?;

@@ -73,11 +73,6 @@ impl SimState {
             .username
             .filter(|u| !u.is_empty())
             .ok_or_else(|| ApiError::bad_request("username is required"))?;
-        if username.starts_with("robot$") || username.contains([':', ' ']) {
-            return Err(ApiError::bad_request(format!(
-                "invalid username {username:?}"
-            )));
-        }
         let email = req.email.unwrap_or_default();
         let password = req.password.unwrap_or_default();
         if !strong_password(&password) {
@@ -85,13 +80,15 @@ impl SimState {
                 "password must be 8-128 characters with at least one upper case letter, one lower case letter and one digit",
             ));
         }
-        if self.users.values().any(|u| u.username == username) {
+        // The user table's unique keys (`dao.Create` in `src/pkg/user/dao/dao.go`).
+        if self
+            .users
+            .values()
+            .any(|u| u.username == username || (!email.is_empty() && u.email == email))
+        {
             return Err(ApiError::conflict(format!(
-                "username {username} already exists"
+                "user {username} or email {email} already exists"
             )));
-        }
-        if !email.is_empty() && self.users.values().any(|u| u.email == email) {
-            return Err(ApiError::conflict(format!("email {email} already exists")));
         }
         let id = self.ids.next("user");
         let now = now();

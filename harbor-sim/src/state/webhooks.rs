@@ -19,41 +19,24 @@ pub struct WebhookPolicy {
 }
 
 impl SimState {
-    /// Creates a webhook policy; 409 on a duplicate name in the project.
+    /// Creates a webhook policy (checked as Harbor's handler checks it by the caller); 409 on
+    /// a duplicate name in the project.
     pub fn create_webhook(
         &mut self,
         project_id: i64,
         mut doc: Value,
         creator: &str,
     ) -> ApiResult<i64> {
-        let name = doc
-            .get("name")
-            .and_then(Value::as_str)
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| ApiError::bad_request("policy name is required"))?
-            .to_owned();
-        // Harbor's handler checks the event types, then the targets, with these words
-        // (`validateEventTypes`, `validateTargets`, `src/server/v2.0/handler/webhook.go`).
-        let present = |key: &str| {
-            doc.get(key)
-                .and_then(Value::as_array)
-                .is_some_and(|t| !t.is_empty())
-        };
-        if !present("event_types") {
-            return Err(ApiError::bad_request("empty event type"));
-        }
-        if !present("targets") {
-            return Err(ApiError::bad_request(format!(
-                "empty notification target with policy {name}"
-            )));
-        }
+        let name = doc["name"].as_str().unwrap_or_default().to_owned();
+        // The policy table's unique name (`dao.Create` in
+        // `src/pkg/notification/policy/dao/dao.go`).
         if self
             .webhooks
             .values()
             .any(|w| w.project_id == project_id && w.doc["name"] == json!(name))
         {
             return Err(ApiError::conflict(format!(
-                "webhook policy {name} already exists"
+                "notification policy named {name} already exists"
             )));
         }
         let id = self.ids.next("webhook");
@@ -63,8 +46,9 @@ impl SimState {
         doc["creator"] = json!(creator);
         doc["creation_time"] = json!(now);
         doc["update_time"] = json!(now);
+        // Go's zero value: a policy created without `enabled` is disabled.
         if doc.get("enabled").is_none() {
-            doc["enabled"] = json!(true);
+            doc["enabled"] = json!(false);
         }
         self.webhooks.insert(id, WebhookPolicy { doc, project_id });
         Ok(id)
@@ -75,12 +59,29 @@ impl SimState {
         self.webhooks
             .get(&id)
             .filter(|w| w.project_id == project_id)
-            .ok_or_else(|| ApiError::not_found(format!("webhook policy {id} not found")))
+            .ok_or_else(|| match self.webhooks.get(&id) {
+                // `requirePolicyInProject` (`src/server/v2.0/handler/webhook.go`).
+                Some(_) => ApiError::not_found(format!(
+                    "resource not found: project id:{project_id}, webhook policy id: {id} not found"
+                )),
+                None => ApiError::not_found(format!("notificationPolicy {id} not found")),
+            })
     }
 
     /// Replaces a webhook policy's fields.
     pub fn update_webhook(&mut self, project_id: i64, id: i64, patch: Value) -> ApiResult<()> {
         self.webhook(project_id, id)?;
+        if let Some(name) = patch.get("name").and_then(Value::as_str)
+            && self.webhooks.values().any(|w| {
+                w.project_id == project_id
+                    && w.doc["id"] != json!(id)
+                    && w.doc["name"] == json!(name)
+            })
+        {
+            return Err(ApiError::conflict(format!(
+                "notification policy named {name} already exists"
+            )));
+        }
         let w = self
             .webhooks
             .get_mut(&id)
@@ -199,19 +200,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_policy_without_event_types_or_targets_is_refused_in_harbors_words() {
+    fn a_second_policy_of_one_name_is_refused_in_harbors_words() {
         let mut s = SimState::with_admin("admin", "pw");
-        let refused = |s: &mut SimState, doc: Value| s.create_webhook(1, doc, "admin").unwrap_err();
-        let no_events = refused(&mut s, json!({"name": "a", "targets": [{"type": "http"}]}));
-        assert_eq!(no_events.message, "empty event type");
-        let no_targets = refused(
-            &mut s,
-            json!({"name": "a", "event_types": ["PUSH_ARTIFACT"], "targets": []}),
-        );
-        assert_eq!(
-            no_targets.message,
-            "empty notification target with policy a"
-        );
-        assert_eq!(no_targets.status.as_u16(), 400);
+        let doc = json!({"name": "a", "event_types": ["PUSH_ARTIFACT"], "targets": [{"type": "http", "address": "http://a.example"}]});
+        s.create_webhook(1, doc.clone(), "admin")
+            .expect("the first is created");
+        let again = s.create_webhook(1, doc, "admin").unwrap_err();
+        assert_eq!(again.message, "notification policy named a already exists");
+        assert_eq!(again.status.as_u16(), 409);
     }
 }
