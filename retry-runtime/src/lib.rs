@@ -90,7 +90,7 @@
 //! | [`jitter`] | full, equal, random, decorrelated jitter and the seedable random source |
 //! | [`sleep`] | [`Sleeper`](sleep::Sleeper): tokio, blocking and fn-based sleepers, the clock |
 //! | [`budget`] | [`RetryBudget`]: a token-bucket retry quota shared by calls and clients |
-//! | [`expects`] | what each fn-valued key of `#[retry]` expects, as identity fns that check a value |
+//! | [`expects`] | what each fn-valued key of `#[retry]` expects, as fns that check a value once, at the value |
 //!
 //! What only the `#[retry]` expansion needs lives in a hidden module with no semver promise
 //! (`docs/expansion-contract.md` is its specification); the types of a policy's rules appear
