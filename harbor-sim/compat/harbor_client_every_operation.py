@@ -299,10 +299,13 @@ ARGUMENTS: dict[str, Arguments] = {
     "update_gc_schedule": lambda x: {"schedule": {**SCHEDULE, "parameters": {"dry_run": True}}},
     "update_purge_schedule": lambda x: {"schedule": PURGE},
     "update_scan_all_schedule": lambda x: {"schedule": SCHEDULE},
-    "update_immu_rule": lambda x: {
-        "immutable_rule_id": x.first("/projects/library/immutabletagrules", last=True),
-        "immutable_rule": {**IMMUTABLE_RULE, "disabled": True},
-    },
+    # Harbor's UpdateImmuRule refuses a body whose `id` is not the path's, so the rule carries it.
+    "update_immu_rule": lambda x: (
+        lambda rule_id: {
+            "immutable_rule_id": rule_id,
+            "immutable_rule": {**IMMUTABLE_RULE, "disabled": True, "id": rule_id},
+        }
+    )(x.first("/projects/library/immutabletagrules", last=True)),
     "update_label": lambda x: {"label_id": x.first("/labels", query={"scope": "g"}, name="compat-label"), "label": {"description": "updated"}},
     "update_project_member": lambda x: {"mid": x.first("/projects/library/members", entity_name="compat"), "role": {"role_id": 3}},
     "update_project": lambda x: {"project_name_or_id": "compat", "project": {"metadata": {"public": "false"}}},

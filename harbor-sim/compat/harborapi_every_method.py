@@ -70,6 +70,13 @@ HARBOR_REFUSES: dict[str, tuple[int, str, str]] = {
         "application/json`, which go-openapi's negotiation refuses before the handler runs: "
         "`unsupported media type requested, only [text/plain] are available`",
     ),
+    "enable_project_immutable_tagrule": (
+        400,
+        "src/server/v2.0/handler/immutable.go",
+        "UpdateImmuRule refuses a body whose id is not the path's (`the immutable_rule_id doesn't "
+        "match the id in the payload body of ImmutableRule`); harborapi sends only "
+        "`{\"disabled\": ..}`, whose id is 0",
+    ),
     "stop_artifact_scan": (
         422,
         "api/v2.0/swagger.yaml",
@@ -92,6 +99,8 @@ SIMULATOR_DEPARTS: dict[str, str] = {
 HARBOR_ANSWERS_EMPTY: dict[str, str] = {
     "create_scan_all_schedule": "src/server/v2.0/handler/scan_all.go: CreateScanAllSchedule answers 201 "
     "without a Location (GC and purge name one), so harborapi's returned location is ''",
+    "create_artifact_tag": "src/server/v2.0/handler/artifact.go: CreateTag answers 201 without a "
+    "Location, so harborapi's returned location is ''",
 }
 
 
@@ -366,9 +375,13 @@ ARGUMENTS: dict[str, Arguments] = {
     "refresh_robot_secret": lambda x: {"robot_id": x.robot("robot$compat")["id"]},
     "update_label": lambda x: {"label_id": x.first("/labels", query={"scope": "g"}, name="compat-label")},
     "update_project": lambda x: {"project_name_or_id": "compat"},
-    "update_project_immutable_tag_rule": lambda x: {
-        "immutable_rule_id": x.first("/projects/library/immutabletagrules", last=True)
-    },
+    # Harbor's UpdateImmuRule refuses a body whose `id` is not the path's, so the rule carries it.
+    "update_project_immutable_tag_rule": lambda x: (
+        lambda rule_id: {
+            "immutable_rule_id": rule_id,
+            "rule": bodies()["ImmutableRule"].model_copy(update={"id": rule_id}),
+        }
+    )(x.first("/projects/library/immutabletagrules", last=True)),
     "update_project_member_role": lambda x: {"member_id": x.first("/projects/library/members", entity_name="bob")},
     "update_project_metadata_entry": lambda x: {"project_name_or_id": "compat", "metadata": {"public": "false"}},
     "update_purge_job_schedule": lambda x: {"schedule": schedule("Weekly", **PURGE_PARAMETERS)},
