@@ -709,3 +709,193 @@ async fn immutable_rule_checks() {
         "I6: a toggle changes nothing else"
     );
 }
+
+/// The first id of a list read as the admin.
+async fn first_id(sim: &support::CheckedSim, path: &str) -> i64 {
+    get_json(sim, path).await[0]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("GET {path}: an entry with an id"))
+}
+
+#[tokio::test]
+async fn another_projects_policy_execution_or_task_checks() {
+    use Method as M;
+    use StatusCode as S;
+    let sim = support::start().await;
+    // The demo's runs: library's preheat policy `nightly`, library's retention policy,
+    // demo's webhook `notify-ci`, each with one execution of one task.
+    let nightly = "/projects/library/preheat/policies/nightly";
+    let nightly_id = get_json(&sim, nightly).await["id"]
+        .as_i64()
+        .expect("nightly's id");
+    let preheat_run = first_id(&sim, &format!("{nightly}/executions")).await;
+    let preheat_task = first_id(&sim, &format!("{nightly}/executions/{preheat_run}/tasks")).await;
+    let retention =
+        get_json(&sim, "/projects/library/metadatas/retention_id").await["retention_id"]
+            .as_str()
+            .and_then(|id| id.parse::<i64>().ok())
+            .expect("library's retention policy");
+    let retention_run = first_id(&sim, &format!("/retentions/{retention}/executions")).await;
+    let hooks = "/projects/demo/webhook/policies";
+    let hook = first_id(&sim, hooks).await;
+    let hook_run = first_id(&sim, &format!("{hooks}/{hook}/executions")).await;
+    let hook_task = first_id(&sim, &format!("{hooks}/{hook}/executions/{hook_run}/tasks")).await;
+    let (status, location, text) = support::send_as(
+        &sim,
+        ADMIN,
+        M::POST,
+        hooks,
+        Some(json!({"name": "other", "event_types": ["PUSH_ARTIFACT"], "targets": [{"type": "http", "address": "http://a.example"}]})),
+    )
+    .await;
+    assert_eq!(status, S::CREATED, "{text}");
+    let other_hook: i64 = location
+        .and_then(|l| l.rsplit('/').next().and_then(|id| id.parse().ok()))
+        .expect("a Location naming the policy");
+    let nf = S::NOT_FOUND;
+    run(
+        &sim,
+        vec![
+            case(
+                "PH1",
+                M::GET,
+                "/projects/demo/preheat/policies/nightly",
+                None,
+            )
+            .refused(nf, "policy nightly not found"),
+            case(
+                "PH1",
+                M::DELETE,
+                "/projects/demo/preheat/policies/nightly",
+                None,
+            )
+            .refused(nf, "policy nightly not found"),
+            case(
+                "PH1",
+                M::GET,
+                "/projects/demo/preheat/policies/nightly/executions",
+                None,
+            )
+            .refused(nf, "policy nightly not found"),
+            case("PH4", M::PUT, "/projects/demo/preheat/policies/nightly", Some(json!({"id": nightly_id, "name": "nightly", "provider_id": 1})))
+                .refused(nf, "resource not found: project id 2 does not match"),
+            case("PH4", M::PUT, nightly, Some(json!({"id": 99999, "name": "nightly", "provider_id": 1})))
+                .refused(nf, "policy 99999 not found"),
+            case("PH4", M::PUT, nightly, Some(json!({"id": nightly_id, "name": "nightly", "provider_id": 1, "enabled": false}))),
+            case(
+                "PH2",
+                M::GET,
+                &format!("{nightly}/executions/{hook_run}"),
+                None,
+            )
+            .refused(
+                nf,
+                format!("resource not found: project id 1, execution id {hook_run} not found"),
+            ),
+            case(
+                "PH2",
+                M::GET,
+                &format!("{nightly}/executions/99999/tasks"),
+                None,
+            )
+            .refused(nf, "execution 99999 not found"),
+            case(
+                "PH3",
+                M::GET,
+                &format!("{nightly}/executions/{preheat_run}/tasks/{hook_task}/logs"),
+                None,
+            )
+            .refused(
+                nf,
+                format!("resource not found: project id 1, task id {hook_task} not found"),
+            ),
+            case(
+                "PH3",
+                M::GET,
+                &format!("{nightly}/executions/{preheat_run}/tasks/99999/logs"),
+                None,
+            )
+            .refused(nf, "task 99999 not found"),
+            case(
+                "RT1",
+                M::GET,
+                &format!("/retentions/{retention}/executions/{preheat_run}/tasks"),
+                None,
+            )
+            .refused(
+                nf,
+                format!("project: 1, execution id {preheat_run} not found"),
+            ),
+            case(
+                "RT2",
+                M::GET,
+                &format!("/retentions/{retention}/executions/{retention_run}/tasks/{preheat_task}"),
+                None,
+            )
+            .refused(
+                nf,
+                format!("project: 1, execution id {retention_run} not found"),
+            ),
+            case(
+                "RT2",
+                M::GET,
+                &format!("/retentions/{retention}/executions/{retention_run}/tasks/99999"),
+                None,
+            )
+            .refused(nf, "task 99999 not found"),
+            case(
+                "WJ1",
+                M::GET,
+                &format!("/projects/library/webhook/jobs?policy_id={hook}"),
+                None,
+            )
+            .refused(nf, "resource not found: project id 1 does not match"),
+            case(
+                "WJ1",
+                M::GET,
+                "/projects/library/webhook/jobs?policy_id=99999",
+                None,
+            )
+            .refused(nf, "notificationPolicy 99999 not found"),
+            case(
+                "WJ2",
+                M::GET,
+                &format!("{hooks}/{other_hook}/executions/{hook_run}/tasks"),
+                None,
+            )
+            .refused(
+                nf,
+                format!(
+                    "resource not found: execution {hook_run} not found in policy {other_hook}"
+                ),
+            ),
+            case(
+                "WJ2",
+                M::GET,
+                &format!("{hooks}/{hook}/executions/99999/tasks"),
+                None,
+            )
+            .refused(nf, "execution 99999 not found"),
+            case(
+                "WJ3",
+                M::GET,
+                &format!("{hooks}/{hook}/executions/{hook_run}/tasks/{preheat_task}/log"),
+                None,
+            )
+            .refused(
+                nf,
+                format!(
+                    "resource not found: task {preheat_task} not found in execution {hook_run}"
+                ),
+            ),
+            case(
+                "WJ3",
+                M::GET,
+                &format!("{hooks}/{hook}/executions/{hook_run}/tasks/99999/log"),
+                None,
+            )
+            .refused(nf, "task 99999 not found"),
+        ],
+    )
+    .await;
+}
