@@ -899,3 +899,91 @@ async fn another_projects_policy_execution_or_task_checks() {
     )
     .await;
 }
+
+/// A list read as the admin: the entries and `X-Total-Count`.
+async fn list_with_total(sim: &support::CheckedSim, path: &str) -> (Vec<Value>, Option<u64>) {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", sim.api_url()))
+        .basic_auth(ADMIN.0, Some(ADMIN.1))
+        .send()
+        .await
+        .expect("the simulator answers");
+    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+    let total = response
+        .headers()
+        .get("X-Total-Count")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let entries: Vec<Value> = response.json().await.expect("a JSON list");
+    (entries, total)
+}
+
+/// The values of `field` of each entry.
+fn field_of(entries: &[Value], field: &str) -> Vec<String> {
+    entries
+        .iter()
+        .map(|e| e[field].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn list_rule_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let created = |row: &'static str, path: &str, body: Value| {
+        case(row, M::POST, path, Some(body)).answers(StatusCode::CREATED)
+    };
+    run(
+        &sim,
+        vec![
+            created(
+                "LU1",
+                "/users",
+                json!({"username": "ALAN", "email": "alan@example.com", "realname": "Alan", "password": "Passw0rd99"}),
+            ),
+            created("LL1", "/labels", json!({"name": "Nightly-Build", "scope": "g"})),
+            created(
+                "LW1",
+                "/projects/demo/webhook/policies",
+                json!({"name": "newest", "event_types": ["PUSH_ARTIFACT"], "targets": [{"type": "http", "address": "http://a.example"}]}),
+            ),
+            created(
+                "LR1",
+                "/robots",
+                json!({"name": "aaa", "level": "system", "duration": -1, "permissions": [
+                    {"kind": "project", "namespace": "library", "access": [{"resource": "repository", "action": "pull"}]},
+                ]}),
+            ),
+        ],
+    )
+    .await;
+    // LU1: the total counts any case, the entries match the asked case only.
+    let (found, total) = list_with_total(&sim, "/users/search?username=AL").await;
+    assert_eq!(total, Some(2), "LU1: ALAN and alice are counted");
+    assert_eq!(
+        field_of(&found, "username"),
+        ["ALAN"],
+        "LU1: like is case-sensitive"
+    );
+    // LU2, LU3: shortest name first, then by name; every page is the first.
+    let (first, _) = list_with_total(&sim, "/users/search?username=a&page_size=2").await;
+    let (second, _) = list_with_total(&sim, "/users/search?username=a&page=2&page_size=2").await;
+    assert_eq!(field_of(&first, "username"), ["dave", "admin"], "LU2");
+    assert_eq!(second, first, "LU3: the page is not read");
+    // LP1: `name` matches any case.
+    let (projects, _) = list_with_total(&sim, "/projects?name=LIB").await;
+    assert_eq!(field_of(&projects, "name"), ["library"], "LP1");
+    // LL1: `name` matches any case.
+    let (labels, _) = list_with_total(&sim, "/labels?scope=g&name=nightly").await;
+    assert_eq!(field_of(&labels, "name"), ["Nightly-Build"], "LL1");
+    // LW1: the newest policy first.
+    let (policies, _) = list_with_total(&sim, "/projects/demo/webhook/policies").await;
+    assert_eq!(field_of(&policies, "name"), ["newest", "notify-ci"], "LW1");
+    // LR1: by name.
+    let (robots, _) = list_with_total(&sim, "/robots").await;
+    let names = field_of(&robots, "name");
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "LR1: robots by name");
+    assert_eq!(names.first().map(String::as_str), Some("robot$aaa"), "LR1");
+}

@@ -177,13 +177,30 @@ fn search(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         .ok_or_else(|| ApiError::unprocessable("username in query is required"))?;
     let s = read(state);
     let page = ctx.page()?;
-    let docs = s
+    // Harbor counts with the ORM's fuzzy match (`__icontains`: any case) but reads the
+    // items with its own SQL (`SearchByName`, `src/pkg/user/dao/dao.go`): `username like
+    // %<name>%` (any case but the asked one is PostgreSQL's `like`), shortest name first,
+    // then by name, `limit <page_size>` and no offset, so every page is the first.
+    let lower = name.to_lowercase();
+    let total = s
+        .users
+        .values()
+        .filter(|u| u.username.to_lowercase().contains(&lower))
+        .count();
+    let mut found: Vec<_> = s
         .users
         .values()
         .filter(|u| u.username.contains(name))
+        .collect();
+    found.sort_by(|a, b| {
+        (a.username.chars().count(), &a.username).cmp(&(b.username.chars().count(), &b.username))
+    });
+    let docs = found
+        .into_iter()
+        .take(page.window().1)
         .map(|u| json!({"user_id": u.user_id, "username": u.username}))
         .collect();
-    Ok(ctx.page_of(docs, page))
+    Ok(ctx.page_items(docs, total, page))
 }
 
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {

@@ -45,9 +45,12 @@ const EVENT_TYPES: &[&str] = &[
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let project = project_of(ctx, &s)?;
+    // Harbor's default order is the newest first (`creation_time`'s `sort:"default:desc"`
+    // in `src/pkg/notification/policy/model/model.go`); ids grow with creation time.
     ctx.list(
         s.webhooks
             .values()
+            .rev()
             .filter(|w| w.project_id == project)
             .map(|w| w.doc.clone())
             .collect(),
