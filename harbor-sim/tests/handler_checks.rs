@@ -941,6 +941,11 @@ async fn list_rule_checks() {
                 "/users",
                 json!({"username": "ALAN", "email": "alan@example.com", "realname": "Alan", "password": "Passw0rd99"}),
             ),
+            created(
+                "LU4",
+                "/users",
+                json!({"username": "aaron", "email": "aaron@example.com", "realname": "Aaron", "password": "Passw0rd99"}),
+            ),
             created("LL1", "/labels", json!({"name": "Nightly-Build", "scope": "g"})),
             created(
                 "LW1",
@@ -968,8 +973,23 @@ async fn list_rule_checks() {
     // LU2, LU3: shortest name first, then by name; every page is the first.
     let (first, _) = list_with_total(&sim, "/users/search?username=a&page_size=2").await;
     let (second, _) = list_with_total(&sim, "/users/search?username=a&page=2&page_size=2").await;
-    assert_eq!(field_of(&first, "username"), ["dave", "admin"], "LU2");
+    assert_eq!(field_of(&first, "username"), ["dave", "aaron"], "LU2");
     assert_eq!(second, first, "LU3: the page is not read");
+    // LU4: users by name; LU5: `username` and `email` match any case.
+    let (users, _) = list_with_total(&sim, "/users?page_size=100").await;
+    // Compared among lower-case names only: how `ALAN` falls is the database's collation.
+    let names: Vec<String> = field_of(&users, "username")
+        .into_iter()
+        .filter(|n| !n.chars().any(char::is_uppercase))
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "LU4: users by name");
+    assert_eq!(names.first().map(String::as_str), Some("aaron"), "LU4");
+    let (users, _) = list_with_total(&sim, "/users?username=Ali").await;
+    assert_eq!(field_of(&users, "username"), ["alice"], "LU5");
+    let (users, _) = list_with_total(&sim, "/users?email=ALAN@").await;
+    assert_eq!(field_of(&users, "username"), ["ALAN"], "LU5");
     // LP1: `name` matches any case.
     let (projects, _) = list_with_total(&sim, "/projects?name=LIB").await;
     assert_eq!(field_of(&projects, "name"), ["library"], "LP1");

@@ -32,9 +32,33 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
     })
 }
 
+/// `ListUsers` (`src/server/v2.0/handler/user.go`): `username` and `email`, read from the
+/// raw query (the spec names neither), are fuzzy matches (`__icontains`: any case); the
+/// default order is by name (`sort:"default"` on `Username`, `src/pkg/user/dao/user.go`).
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
-    ctx.list_lazily(s.users.values(), |u| json!(u))
+    let fuzzy = |key: &str| {
+        ctx.query(key)
+            .filter(|v| !v.is_empty())
+            .map(str::to_lowercase)
+    };
+    let (username, email) = (fuzzy("username"), fuzzy("email"));
+    let mut users: Vec<_> = s
+        .users
+        .values()
+        .filter(|u| {
+            username
+                .as_ref()
+                .is_none_or(|n| u.username.to_lowercase().contains(n))
+        })
+        .filter(|u| {
+            email
+                .as_ref()
+                .is_none_or(|e| u.email.to_lowercase().contains(e))
+        })
+        .collect();
+    users.sort_by(|a, b| a.username.cmp(&b.username));
+    ctx.list_lazily(users, |u| json!(u))
 }
 
 fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
