@@ -709,3 +709,301 @@ async fn immutable_rule_checks() {
         "I6: a toggle changes nothing else"
     );
 }
+
+/// The first id of a list read as the admin.
+async fn first_id(sim: &support::CheckedSim, path: &str) -> i64 {
+    get_json(sim, path).await[0]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("GET {path}: an entry with an id"))
+}
+
+#[tokio::test]
+async fn another_projects_policy_execution_or_task_checks() {
+    use Method as M;
+    use StatusCode as S;
+    let sim = support::start().await;
+    // The demo's runs: library's preheat policy `nightly`, library's retention policy,
+    // demo's webhook `notify-ci`, each with one execution of one task.
+    let nightly = "/projects/library/preheat/policies/nightly";
+    let nightly_id = get_json(&sim, nightly).await["id"]
+        .as_i64()
+        .expect("nightly's id");
+    let preheat_run = first_id(&sim, &format!("{nightly}/executions")).await;
+    let preheat_task = first_id(&sim, &format!("{nightly}/executions/{preheat_run}/tasks")).await;
+    let retention =
+        get_json(&sim, "/projects/library/metadatas/retention_id").await["retention_id"]
+            .as_str()
+            .and_then(|id| id.parse::<i64>().ok())
+            .expect("library's retention policy");
+    let retention_run = first_id(&sim, &format!("/retentions/{retention}/executions")).await;
+    let hooks = "/projects/demo/webhook/policies";
+    let hook = first_id(&sim, hooks).await;
+    let hook_run = first_id(&sim, &format!("{hooks}/{hook}/executions")).await;
+    let hook_task = first_id(&sim, &format!("{hooks}/{hook}/executions/{hook_run}/tasks")).await;
+    let (status, location, text) = support::send_as(
+        &sim,
+        ADMIN,
+        M::POST,
+        hooks,
+        Some(json!({"name": "other", "event_types": ["PUSH_ARTIFACT"], "targets": [{"type": "http", "address": "http://a.example"}]})),
+    )
+    .await;
+    assert_eq!(status, S::CREATED, "{text}");
+    let other_hook: i64 = location
+        .and_then(|l| l.rsplit('/').next().and_then(|id| id.parse().ok()))
+        .expect("a Location naming the policy");
+    let nf = S::NOT_FOUND;
+    run(
+        &sim,
+        vec![
+            case(
+                "PH1",
+                M::GET,
+                "/projects/demo/preheat/policies/nightly",
+                None,
+            )
+            .refused(nf, "policy nightly not found"),
+            case(
+                "PH1",
+                M::DELETE,
+                "/projects/demo/preheat/policies/nightly",
+                None,
+            )
+            .refused(nf, "policy nightly not found"),
+            case(
+                "PH1",
+                M::GET,
+                "/projects/demo/preheat/policies/nightly/executions",
+                None,
+            )
+            .refused(nf, "policy nightly not found"),
+            case("PH4", M::PUT, "/projects/demo/preheat/policies/nightly", Some(json!({"id": nightly_id, "name": "nightly", "provider_id": 1})))
+                .refused(nf, "resource not found: project id 2 does not match"),
+            case("PH4", M::PUT, nightly, Some(json!({"id": 99999, "name": "nightly", "provider_id": 1})))
+                .refused(nf, "policy 99999 not found"),
+            case("PH4", M::PUT, nightly, Some(json!({"id": nightly_id, "name": "nightly", "provider_id": 1, "enabled": false}))),
+            case(
+                "PH2",
+                M::GET,
+                &format!("{nightly}/executions/{hook_run}"),
+                None,
+            )
+            .refused(
+                nf,
+                format!("resource not found: project id 1, execution id {hook_run} not found"),
+            ),
+            case(
+                "PH2",
+                M::GET,
+                &format!("{nightly}/executions/99999/tasks"),
+                None,
+            )
+            .refused(nf, "execution 99999 not found"),
+            case(
+                "PH3",
+                M::GET,
+                &format!("{nightly}/executions/{preheat_run}/tasks/{hook_task}/logs"),
+                None,
+            )
+            .refused(
+                nf,
+                format!("resource not found: project id 1, task id {hook_task} not found"),
+            ),
+            case(
+                "PH3",
+                M::GET,
+                &format!("{nightly}/executions/{preheat_run}/tasks/99999/logs"),
+                None,
+            )
+            .refused(nf, "task 99999 not found"),
+            case(
+                "RT1",
+                M::GET,
+                &format!("/retentions/{retention}/executions/{preheat_run}/tasks"),
+                None,
+            )
+            .refused(
+                nf,
+                format!("project: 1, execution id {preheat_run} not found"),
+            ),
+            case(
+                "RT2",
+                M::GET,
+                &format!("/retentions/{retention}/executions/{retention_run}/tasks/{preheat_task}"),
+                None,
+            )
+            .refused(
+                nf,
+                format!("project: 1, execution id {retention_run} not found"),
+            ),
+            case(
+                "RT2",
+                M::GET,
+                &format!("/retentions/{retention}/executions/{retention_run}/tasks/99999"),
+                None,
+            )
+            .refused(nf, "task 99999 not found"),
+            case(
+                "WJ1",
+                M::GET,
+                &format!("/projects/library/webhook/jobs?policy_id={hook}"),
+                None,
+            )
+            .refused(nf, "resource not found: project id 1 does not match"),
+            case(
+                "WJ1",
+                M::GET,
+                "/projects/library/webhook/jobs?policy_id=99999",
+                None,
+            )
+            .refused(nf, "notificationPolicy 99999 not found"),
+            case(
+                "WJ2",
+                M::GET,
+                &format!("{hooks}/{other_hook}/executions/{hook_run}/tasks"),
+                None,
+            )
+            .refused(
+                nf,
+                format!(
+                    "resource not found: execution {hook_run} not found in policy {other_hook}"
+                ),
+            ),
+            case(
+                "WJ2",
+                M::GET,
+                &format!("{hooks}/{hook}/executions/99999/tasks"),
+                None,
+            )
+            .refused(nf, "execution 99999 not found"),
+            case(
+                "WJ3",
+                M::GET,
+                &format!("{hooks}/{hook}/executions/{hook_run}/tasks/{preheat_task}/log"),
+                None,
+            )
+            .refused(
+                nf,
+                format!(
+                    "resource not found: task {preheat_task} not found in execution {hook_run}"
+                ),
+            ),
+            case(
+                "WJ3",
+                M::GET,
+                &format!("{hooks}/{hook}/executions/{hook_run}/tasks/99999/log"),
+                None,
+            )
+            .refused(nf, "task 99999 not found"),
+        ],
+    )
+    .await;
+}
+
+/// A list read as the admin: the entries and `X-Total-Count`.
+async fn list_with_total(sim: &support::CheckedSim, path: &str) -> (Vec<Value>, Option<u64>) {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", sim.api_url()))
+        .basic_auth(ADMIN.0, Some(ADMIN.1))
+        .send()
+        .await
+        .expect("the simulator answers");
+    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+    let total = response
+        .headers()
+        .get("X-Total-Count")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let entries: Vec<Value> = response.json().await.expect("a JSON list");
+    (entries, total)
+}
+
+/// The values of `field` of each entry.
+fn field_of(entries: &[Value], field: &str) -> Vec<String> {
+    entries
+        .iter()
+        .map(|e| e[field].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn list_rule_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let created = |row: &'static str, path: &str, body: Value| {
+        case(row, M::POST, path, Some(body)).answers(StatusCode::CREATED)
+    };
+    run(
+        &sim,
+        vec![
+            created(
+                "LU1",
+                "/users",
+                json!({"username": "ALAN", "email": "alan@example.com", "realname": "Alan", "password": "Passw0rd99"}),
+            ),
+            created(
+                "LU4",
+                "/users",
+                json!({"username": "aaron", "email": "aaron@example.com", "realname": "Aaron", "password": "Passw0rd99"}),
+            ),
+            created("LL1", "/labels", json!({"name": "Nightly-Build", "scope": "g"})),
+            created(
+                "LW1",
+                "/projects/demo/webhook/policies",
+                json!({"name": "newest", "event_types": ["PUSH_ARTIFACT"], "targets": [{"type": "http", "address": "http://a.example"}]}),
+            ),
+            created(
+                "LR1",
+                "/robots",
+                json!({"name": "aaa", "level": "system", "duration": -1, "permissions": [
+                    {"kind": "project", "namespace": "library", "access": [{"resource": "repository", "action": "pull"}]},
+                ]}),
+            ),
+        ],
+    )
+    .await;
+    // LU1: the total counts any case, the entries match the asked case only.
+    let (found, total) = list_with_total(&sim, "/users/search?username=AL").await;
+    assert_eq!(total, Some(2), "LU1: ALAN and alice are counted");
+    assert_eq!(
+        field_of(&found, "username"),
+        ["ALAN"],
+        "LU1: like is case-sensitive"
+    );
+    // LU2, LU3: shortest name first, then by name; every page is the first.
+    let (first, _) = list_with_total(&sim, "/users/search?username=a&page_size=2").await;
+    let (second, _) = list_with_total(&sim, "/users/search?username=a&page=2&page_size=2").await;
+    assert_eq!(field_of(&first, "username"), ["dave", "aaron"], "LU2");
+    assert_eq!(second, first, "LU3: the page is not read");
+    // LU4: users by name; LU5: `username` and `email` match any case.
+    let (users, _) = list_with_total(&sim, "/users?page_size=100").await;
+    // Compared among lower-case names only: how `ALAN` falls is the database's collation.
+    let names: Vec<String> = field_of(&users, "username")
+        .into_iter()
+        .filter(|n| !n.chars().any(char::is_uppercase))
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "LU4: users by name");
+    assert_eq!(names.first().map(String::as_str), Some("aaron"), "LU4");
+    let (users, _) = list_with_total(&sim, "/users?username=Ali").await;
+    assert_eq!(field_of(&users, "username"), ["alice"], "LU5");
+    let (users, _) = list_with_total(&sim, "/users?email=ALAN@").await;
+    assert_eq!(field_of(&users, "username"), ["ALAN"], "LU5");
+    // LP1: `name` matches any case.
+    let (projects, _) = list_with_total(&sim, "/projects?name=LIB").await;
+    assert_eq!(field_of(&projects, "name"), ["library"], "LP1");
+    // LL1: `name` matches any case.
+    let (labels, _) = list_with_total(&sim, "/labels?scope=g&name=nightly").await;
+    assert_eq!(field_of(&labels, "name"), ["Nightly-Build"], "LL1");
+    // LW1: the newest policy first.
+    let (policies, _) = list_with_total(&sim, "/projects/demo/webhook/policies").await;
+    assert_eq!(field_of(&policies, "name"), ["newest", "notify-ci"], "LW1");
+    // LR1: by name.
+    let (robots, _) = list_with_total(&sim, "/robots").await;
+    let names = field_of(&robots, "name");
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "LR1: robots by name");
+    assert_eq!(names.first().map(String::as_str), Some("robot$aaa"), "LR1");
+}

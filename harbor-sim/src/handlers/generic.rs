@@ -124,7 +124,16 @@ fn item(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
             id.to_string() == key || d.get("name").and_then(Value::as_str) == Some(key.as_str())
         })
         .map(|(id, _)| *id)
-        .ok_or_else(|| ApiError::not_found(format!("{key} not found")))?;
+        .ok_or_else(|| {
+            // A preheat policy is read by name within the path's project, so another
+            // project's is not found (`GetPolicyByName`, `src/pkg/p2p/preheat/dao/policy/
+            // dao.go`: `policy <name> not found`).
+            if collection.ends_with("/preheat/policies") {
+                ApiError::not_found(format!("policy {key} not found"))
+            } else {
+                ApiError::not_found(format!("{key} not found"))
+            }
+        })?;
     let status = StatusCode::from_u16(ctx.op.success_status).unwrap_or(StatusCode::OK);
     match ctx.op.method {
         "GET" => Ok(Reply::ok(&docs[&id])),

@@ -44,7 +44,8 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         .labels
         .values()
         .filter(|l| l.scope == scope && (scope == "g" || l.project_id == project))
-        .filter(|l| name.is_none_or(|n| l.name.contains(n)))
+        // `name` is a fuzzy match (`ListLabels`: `q.FuzzyMatchValue`, `__icontains`).
+        .filter(|l| name.is_none_or(|n| l.name.to_lowercase().contains(&n.to_lowercase())))
         .map(|l| json!(l))
         .collect();
     ctx.list(docs)

@@ -21,6 +21,7 @@ use crate::state::{Execution, JobKind, SimState};
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
+        "UpdatePolicy" => update_policy,
         "ManualPreheat" => manual,
         "ListExecutions" => list_executions,
         "GetExecution" => get_execution,
@@ -51,19 +52,67 @@ fn policy_of(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, i64)> {
         .ok_or_else(|| ApiError::not_found(format!("policy {name} not found")))
 }
 
-/// The execution `{execution_id}` of the policy; 404 when it is another's.
+/// `UpdatePolicy` reads the policy by the body's `id`, not by the path's name
+/// (`requirePolicyAccess`, then the controller's `Get`): a non-zero id no project has is 404
+/// `policy <id> not found`, another project's is 404 `resource not found: project id <path
+/// project> does not match`. The rest is the stored collection's update.
+fn update_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let body: Value = ctx.json()?;
+    let id = body["id"].as_i64().unwrap_or(0);
+    if id != 0 {
+        let s = read(state);
+        let project = ctx.path("project_name");
+        let project_id = s.project_id(project, true)?;
+        let own = api_path(&format!("/projects/{project}/preheat/policies"));
+        let holder = s
+            .collections
+            .iter()
+            .find(|(k, c)| k.ends_with("/preheat/policies") && c.contains_key(&id))
+            .map(|(k, _)| k.as_str());
+        match holder {
+            None => return Err(ApiError::not_found(format!("policy {id} not found"))),
+            Some(k) if k != own => {
+                return Err(ApiError::not_found(format!(
+                    "resource not found: project id {project_id} does not match"
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    super::generic::handle(ctx, state)
+}
+
+/// The execution `{execution_id}` of the policy: 404 `execution <id> not found` when there is
+/// none, and Harbor's `requireExecutionInProject` 404 (an `errors.NotFoundError`, so prefixed
+/// `resource not found: `) when it is another policy's.
 fn execution_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
     let (project_id, policy) = policy_of(ctx, s)?;
     let id = ctx.path_id("execution_id")?;
-    s.executions
+    let run = s
+        .executions
         .get(&id)
-        .filter(|e| e.kind == JobKind::Preheat && e.vendor_id == policy)
-        .map(|e| e.id)
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "project id {project_id}, execution id {id} not found"
-            ))
-        })
+        .ok_or_else(|| ApiError::not_found(format!("execution {id} not found")))?;
+    if run.kind == JobKind::Preheat && run.vendor_id == policy {
+        return Ok(run.id);
+    }
+    Err(ApiError::not_found(format!(
+        "resource not found: project id {project_id}, execution id {id} not found"
+    )))
+}
+
+/// The task `{task_id}` of the execution (`requireTaskInProject`): 404 `task <id> not found`
+/// when there is none, `resource not found: project id <p>, task id <t> not found` when it
+/// is another execution's.
+fn task_of(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, i64)> {
+    let id = execution_of(ctx, s)?;
+    let task = ctx.path_id("task_id")?;
+    if s.task_execution(task)? != id {
+        let project_id = s.project_id(ctx.path("project_name"), true)?;
+        return Err(ApiError::not_found(format!(
+            "resource not found: project id {project_id}, task id {task} not found"
+        )));
+    }
+    Ok((id, task))
 }
 
 fn manual(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -132,8 +181,7 @@ fn list_tasks(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 
 fn task_log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let mut s = write(state);
-    let id = execution_of(ctx, &s)?;
-    let task = ctx.path_id("task_id")?;
+    let (id, task) = task_of(ctx, &s)?;
     Ok(Reply::text(
         StatusCode::OK,
         s.task_log(JobKind::Preheat, id, task)?,

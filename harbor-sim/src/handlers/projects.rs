@@ -76,7 +76,9 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let matching = ids
         .iter()
         .filter_map(|id| s.projects.get(&id))
-        .filter(|p| name.is_none_or(|n| p.name.contains(n)))
+        // `name` is a fuzzy match (`ListProjects`: `q.FuzzyMatchValue`, which
+        // `src/lib/orm/query.go` turns into `__icontains`): any case.
+        .filter(|p| name.is_none_or(|n| p.name.to_lowercase().contains(&n.to_lowercase())))
         .filter(|p| owner.is_none_or(|o| p.owner_name == o));
     ctx.list_lazily(matching, view)
 }

@@ -122,7 +122,7 @@ fn task_log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let eid = ctx.path_id("eid")?;
     let tid = ctx.path_id("tid")?;
     let mut s = write(state);
-    s.require_retention_execution(id, eid)?;
+    s.require_retention_task(id, eid, tid)?;
     let log = s.task_log(crate::state::JobKind::Retention, eid, tid)?;
     Ok(Reply::text(StatusCode::OK, log))
 }

@@ -26,7 +26,11 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
 
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
-    ctx.list_lazily(s.robots.values(), |r| json!(r))
+    // Harbor's default order is by name (`sort:"default"` on `Name`,
+    // `src/pkg/robot/model/model.go`); every listed name has the same `robot$` prefix.
+    let mut robots: Vec<_> = s.robots.values().collect();
+    robots.sort_by(|a, b| a.name.cmp(&b.name));
+    ctx.list_lazily(robots, |r| json!(r))
 }
 
 fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {

@@ -32,9 +32,33 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
     })
 }
 
+/// `ListUsers` (`src/server/v2.0/handler/user.go`): `username` and `email`, read from the
+/// raw query (the spec names neither), are fuzzy matches (`__icontains`: any case); the
+/// default order is by name (`sort:"default"` on `Username`, `src/pkg/user/dao/user.go`).
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
-    ctx.list_lazily(s.users.values(), |u| json!(u))
+    let fuzzy = |key: &str| {
+        ctx.query(key)
+            .filter(|v| !v.is_empty())
+            .map(str::to_lowercase)
+    };
+    let (username, email) = (fuzzy("username"), fuzzy("email"));
+    let mut users: Vec<_> = s
+        .users
+        .values()
+        .filter(|u| {
+            username
+                .as_ref()
+                .is_none_or(|n| u.username.to_lowercase().contains(n))
+        })
+        .filter(|u| {
+            email
+                .as_ref()
+                .is_none_or(|e| u.email.to_lowercase().contains(e))
+        })
+        .collect();
+    users.sort_by(|a, b| a.username.cmp(&b.username));
+    ctx.list_lazily(users, |u| json!(u))
 }
 
 fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -177,13 +201,30 @@ fn search(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         .ok_or_else(|| ApiError::unprocessable("username in query is required"))?;
     let s = read(state);
     let page = ctx.page()?;
-    let docs = s
+    // Harbor counts with the ORM's fuzzy match (`__icontains`: any case) but reads the
+    // items with its own SQL (`SearchByName`, `src/pkg/user/dao/dao.go`): `username like
+    // %<name>%` (any case but the asked one is PostgreSQL's `like`), shortest name first,
+    // then by name, `limit <page_size>` and no offset, so every page is the first.
+    let lower = name.to_lowercase();
+    let total = s
+        .users
+        .values()
+        .filter(|u| u.username.to_lowercase().contains(&lower))
+        .count();
+    let mut found: Vec<_> = s
         .users
         .values()
         .filter(|u| u.username.contains(name))
+        .collect();
+    found.sort_by(|a, b| {
+        (a.username.chars().count(), &a.username).cmp(&(b.username.chars().count(), &b.username))
+    });
+    let docs = found
+        .into_iter()
+        .take(page.window().1)
         .map(|u| json!({"user_id": u.user_id, "username": u.username}))
         .collect();
-    Ok(ctx.page_of(docs, page))
+    Ok(ctx.page_items(docs, total, page))
 }
 
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {

@@ -45,9 +45,12 @@ const EVENT_TYPES: &[&str] = &[
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let project = project_of(ctx, &s)?;
+    // Harbor's default order is the newest first (`creation_time`'s `sort:"default:desc"`
+    // in `src/pkg/notification/policy/model/model.go`); ids grow with creation time.
     ctx.list(
         s.webhooks
             .values()
+            .rev()
             .filter(|w| w.project_id == project)
             .map(|w| w.doc.clone())
             .collect(),
@@ -210,15 +213,22 @@ fn policy_of(ctx: &Ctx, s: &SimState, id: i64) -> ApiResult<i64> {
     s.webhook(project, id).map(|_| id)
 }
 
-/// The execution `{execution_id}` of the policy; 404 when another's.
+/// The execution `{execution_id}` of the policy: 404 `execution <id> not found` when there is
+/// none, `resource not found: execution <e> not found in policy <p>` when another policy's
+/// (`requireExecutionInPolicy`, `src/server/v2.0/handler/webhook.go`).
 fn execution_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
     let policy = policy_of(ctx, s, ctx.path_id("webhook_policy_id")?)?;
     let id = ctx.path_id("execution_id")?;
-    s.executions
+    let run = s
+        .executions
         .get(&id)
-        .filter(|e| e.kind == JobKind::Webhook && e.vendor_id == policy)
-        .map(|e| e.id)
-        .ok_or_else(|| ApiError::not_found(format!("execution {id} not found")))
+        .ok_or_else(|| ApiError::not_found(format!("execution {id} not found")))?;
+    if run.kind == JobKind::Webhook && run.vendor_id == policy {
+        return Ok(run.id);
+    }
+    Err(ApiError::not_found(format!(
+        "resource not found: execution {id} not found in policy {policy}"
+    )))
 }
 
 /// The legacy job list: one entry per delivery (task) of the policy.
@@ -229,7 +239,18 @@ fn jobs(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     // Bound and checked by go-swagger already ([`crate::validate`]).
     let id = crate::binding::convert_int(raw, 64).unwrap_or_default();
     let s = read(state);
-    let policy = policy_of(ctx, &s, id)?;
+    // `ListWebhookJobs` (`src/server/v2.0/handler/webhook_job.go`) reads the policy by id,
+    // then its own `requirePolicyAccess`: another project's policy is `project id <path
+    // project> does not match`, not `webhook.go`'s wording.
+    let project = project_of(ctx, &s)?;
+    let policy = match s.webhooks.get(&id) {
+        Some(w) if w.project_id != project => {
+            return Err(ApiError::not_found(format!(
+                "resource not found: project id {project} does not match"
+            )));
+        }
+        _ => policy_of(ctx, &s, id)?,
+    };
     let mut docs = s.webhook_jobs(policy);
     // `status` is a csv array; Harbor puts the list in the query, which its ORM reads as
     // "any of" (`src/server/v2.0/handler/webhook_job.go`, `src/lib/orm/query.go`).
@@ -258,6 +279,12 @@ fn task_log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let mut s = write(state);
     let id = execution_of(ctx, &s)?;
     let task = ctx.path_id("task_id")?;
+    // `requireTaskInExecution`: the task is read by id, then its execution compared.
+    if s.task_execution(task)? != id {
+        return Err(ApiError::not_found(format!(
+            "resource not found: task {task} not found in execution {id}"
+        )));
+    }
     Ok(Reply::text(
         StatusCode::OK,
         s.task_log(JobKind::Webhook, id, task)?,

@@ -338,6 +338,16 @@ impl SimState {
             .ok_or_else(|| ApiError::not_found(format!("the log of job {id} is not found")))
     }
 
+    /// The execution a task belongs to, as Harbor's task manager reads a task by id alone
+    /// (`src/pkg/task/dao/task.go` `Get`): 404 `task <id> not found` when no execution has it.
+    pub fn task_execution(&self, task: i64) -> ApiResult<i64> {
+        self.executions
+            .values()
+            .find(|e| e.tasks.iter().any(|t| t.id == task))
+            .map(|e| e.id)
+            .ok_or_else(|| ApiError::not_found(format!("task {task} not found")))
+    }
+
     /// The log of one task of an execution of `kind`; 404 unless the task belongs to it.
     pub fn task_log(&mut self, kind: JobKind, execution: i64, task: i64) -> ApiResult<String> {
         let e = self.read_execution(kind, execution)?;

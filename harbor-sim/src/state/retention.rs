@@ -216,6 +216,21 @@ impl SimState {
         self.read_execution(JobKind::Retention, eid)
     }
 
+    /// As [`SimState::require_retention_execution`], then the task: 404 `task <id> not found`
+    /// when there is none, and the execution's 404 (`project: <p>, execution id <e> not
+    /// found`) when the task is another run's (`requireTaskInProject`,
+    /// `src/server/v2.0/handler/retention.go`).
+    pub fn require_retention_task(&self, id: i64, eid: i64, tid: i64) -> ApiResult<()> {
+        self.require_retention_execution(id, eid)?;
+        if self.task_execution(tid)? != eid {
+            return Err(ApiError::not_found(format!(
+                "project: {}, execution id {eid} not found",
+                self.retention_project(id)
+            )));
+        }
+        Ok(())
+    }
+
     /// 400 for an unknown policy, 404 for a run that is not its own, as Harbor checks.
     pub fn require_retention_execution(&self, id: i64, eid: i64) -> ApiResult<()> {
         self.retention_or_bad_request(id)?;
