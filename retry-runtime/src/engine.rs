@@ -119,6 +119,17 @@ where
         }
     }
 
+    /// What a give-up returns instead of the error: `nothing` when the effective
+    /// `raise_on_giveup` (the settings', else the policy's `declared` mode) is false, else none.
+    #[inline]
+    fn give_up_value<R>(&self, declared: bool, nothing: Option<fn() -> R>) -> Option<fn() -> R> {
+        if self.rules.raise_on_giveup(declared) {
+            None
+        } else {
+            nothing
+        }
+    }
+
     #[inline]
     pub(crate) fn elapsed(&self) -> Duration {
         match self.start {
@@ -366,8 +377,8 @@ where
         args: &[Arg<'_>],
         nothing: Option<fn() -> R>,
     ) -> Step<R> {
-        let raise = self.rules.raise_on_giveup(true);
-        self.step(result, args, if raise { None } else { nothing })
+        let nothing = self.give_up_value(true, nothing);
+        self.step(result, args, nothing)
     }
 
     /// The timed or hedged form of [`after_attempt`](Self::after_attempt): decides what the
@@ -392,8 +403,8 @@ where
         args: &[Arg<'_>],
         nothing: Option<fn() -> R>,
     ) -> Next<R> {
-        let raise = self.rules.raise_on_giveup(true);
-        self.hedged_step(attempts, event, args, if raise { None } else { nothing })
+        let nothing = self.give_up_value(true, nothing);
+        self.hedged_step(attempts, event, args, nothing)
     }
 }
 
@@ -423,8 +434,8 @@ where
         args: &[Arg<'_>],
         nothing: fn() -> R,
     ) -> Step<R> {
-        let raise = self.rules.raise_on_giveup(self.mode.raise);
-        self.step(result, args, if raise { None } else { Some(nothing) })
+        let nothing = self.give_up_value(self.mode.raise, Some(nothing));
+        self.step(result, args, nothing)
     }
 
     /// As [`Engine::after_event`] for the default mode; on give-up with `raise_on_giveup`
@@ -449,12 +460,7 @@ where
         args: &[Arg<'_>],
         nothing: fn() -> R,
     ) -> Next<R> {
-        let raise = self.rules.raise_on_giveup(self.mode.raise);
-        self.hedged_step(
-            attempts,
-            event,
-            args,
-            if raise { None } else { Some(nothing) },
-        )
+        let nothing = self.give_up_value(self.mode.raise, Some(nothing));
+        self.hedged_step(attempts, event, args, nothing)
     }
 }
