@@ -44,6 +44,7 @@ async fn engine_max_tries(x: u64) -> Result<u64, String> {
                 name: "x",
                 value: retry_runtime::__private::render_arg!(x),
             }],
+            None,
         ) {
             retry_runtime::__private::Step::Return(r) => return r,
             retry_runtime::__private::Step::Wait(d) => d,
@@ -69,6 +70,7 @@ async fn engine_max_time(x: u64) -> Result<u64, String> {
                 name: "x",
                 value: retry_runtime::__private::render_arg!(x),
             }],
+            None,
         ) {
             retry_runtime::__private::Step::Return(r) => return r,
             retry_runtime::__private::Step::Wait(d) => d,
@@ -93,6 +95,7 @@ async fn engine_settings(x: u64, settings: &RetrySettings<String>) -> Result<u64
                 name: "x",
                 value: retry_runtime::__private::render_arg!(x),
             }],
+            None,
         ) {
             retry_runtime::__private::Step::Return(r) => return r,
             retry_runtime::__private::Step::Wait(d) => d,
@@ -154,6 +157,7 @@ fn engine_blocking(x: u64) -> Result<u64, String> {
                 name: "x",
                 value: retry_runtime::__private::render_arg!(x),
             }],
+            None,
         ) {
             retry_runtime::__private::Step::Return(r) => return r,
             retry_runtime::__private::Step::Wait(d) => d,

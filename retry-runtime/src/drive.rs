@@ -2,110 +2,16 @@
 //! run-time settings, for code that does not use `#[retry]`.
 
 use core::fmt::Debug;
-use core::pin::{Pin, pin};
-use std::time::Duration;
+use core::pin::pin;
 
-use crate::concurrent::{Attempts, Event, Next, TimedAttempt};
+use crate::concurrent::Next;
 use crate::engine::Engine;
-use crate::output::{GiveUpValue, RetryOutput};
 use crate::policy::Policy;
 use crate::rules::{Rules, StaticRules, TimingRules};
 use crate::settings::SettingsRules;
 use crate::settings::{NoSettings, WithSettings};
 use crate::sleep::{DefaultSleeper, Sleeper};
-use crate::step::{AcceptAll, Raise, RaiseOnGiveUp, Step, ValueFilter};
-
-/// A started call that a loop can drive: implemented by every [`Engine`] for the return types
-/// it accepts. Used by [`retry_async`] and [`retry_blocking`].
-pub trait Drive<R> {
-    /// The sleeper's future.
-    type Sleep: core::future::Future<Output = ()>;
-    /// See [`Engine::after_attempt`].
-    fn after_attempt(&mut self, result: R) -> Step<R>;
-    /// See [`Engine::sleep`].
-    fn sleep(&mut self, wait: Duration) -> Self::Sleep;
-    /// See [`Engine::sleep_blocking`].
-    fn sleep_blocking(&mut self, wait: Duration);
-    /// The error type.
-    type Error;
-    /// See [`Engine::is_hedged`].
-    fn is_hedged(&self) -> bool;
-    /// See [`Engine::has_attempt_timeout`].
-    fn has_attempt_timeout(&self) -> bool;
-    /// See [`Engine::timed`].
-    fn timed<F>(&self, attempt: F) -> TimedAttempt<F, Self::Sleep, Self::Error>;
-    /// See [`Engine::attempts`].
-    fn attempts<F>(&self) -> Attempts<F, Self::Sleep, Self::Error>;
-    /// See [`Engine::start_attempt`].
-    fn start_attempt<F>(
-        &mut self,
-        attempts: Pin<&mut Attempts<F, Self::Sleep, Self::Error>>,
-        attempt: F,
-    );
-    /// See [`Engine::after_event`].
-    fn after_event<F>(
-        &mut self,
-        attempts: Pin<&mut Attempts<F, Self::Sleep, Self::Error>>,
-        event: Event<R>,
-    ) -> Next<R>;
-}
-
-/// `Drive` for the engines of both give-up modes (`RaiseOnGiveUp` needs a "nothing" value).
-macro_rules! drive_engine {
-    ($mode:ty $(, $bound:path)?) => {
-        impl<T, E, Rl, S, R> Drive<R> for Engine<T, E, Rl, $mode, S>
-        where
-            Rl: Rules<T, E>,
-            S: Sleeper,
-            R: RetryOutput<Ok = T, Err = E> $(+ $bound)?,
-        {
-            type Sleep = S::Sleep;
-            #[inline]
-            fn after_attempt(&mut self, result: R) -> Step<R> {
-                Engine::<T, E, Rl, $mode, S>::after_attempt(self, result, &[])
-            }
-            #[inline]
-            fn sleep(&mut self, wait: Duration) -> S::Sleep {
-                Engine::sleep(self, wait)
-            }
-            #[inline]
-            fn sleep_blocking(&mut self, wait: Duration) {
-                Engine::sleep_blocking(self, wait);
-            }
-            type Error = E;
-            #[inline]
-            fn is_hedged(&self) -> bool {
-                Engine::is_hedged(self)
-            }
-            #[inline]
-            fn has_attempt_timeout(&self) -> bool {
-                Engine::has_attempt_timeout(self)
-            }
-            #[inline]
-            fn timed<F>(&self, attempt: F) -> TimedAttempt<F, S::Sleep, E> {
-                Engine::timed(self, attempt)
-            }
-            #[inline]
-            fn attempts<F>(&self) -> Attempts<F, S::Sleep, E> {
-                Engine::attempts(self)
-            }
-            #[inline]
-            fn start_attempt<F>(&mut self, attempts: Pin<&mut Attempts<F, S::Sleep, E>>, attempt: F) {
-                Engine::start_attempt(self, attempts, attempt);
-            }
-            #[inline]
-            fn after_event<F>(
-                &mut self,
-                attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
-                event: Event<R>,
-            ) -> Next<R> {
-                Engine::<T, E, Rl, $mode, S>::after_event(self, attempts, event, &[])
-            }
-        }
-    };
-}
-drive_engine!(Raise);
-drive_engine!(RaiseOnGiveUp, GiveUpValue);
+use crate::step::{AcceptAll, Step, ValueFilter};
 
 /// What [`retry_async`] and [`retry_blocking`] accept: a [`Policy`], or run-time settings
 /// (`RetrySettings<E>`, `&RetrySettings<E>`, `Option<RetrySettings<E>>`, `&Option<..>`).
@@ -114,45 +20,74 @@ drive_engine!(RaiseOnGiveUp, GiveUpValue);
     note = "pass a `retry_runtime::Policy` or `RetrySettings<{E}>` (or a reference, or an `Option` of it)"
 )]
 pub trait RetryPolicy<T, E> {
-    /// The started call.
-    type Engine: Drive<Result<T, E>, Error = E>;
-    /// Starts one call of `target`.
-    fn start_call(self, target: &'static str) -> Self::Engine;
+    /// The rules the started call obeys.
+    #[doc(hidden)]
+    type Rules: Rules<T, E>;
+    /// The sleeper the started call waits with.
+    #[doc(hidden)]
+    type Sleeper: Sleeper;
+    /// Starts one call of `target`, with the "nothing" value a give-up may return
+    /// ([`Policy::raise_on_giveup`]).
+    #[doc(hidden)]
+    #[allow(clippy::type_complexity)]
+    fn start_call(
+        self,
+        target: &'static str,
+    ) -> (
+        Engine<T, E, Self::Rules, Self::Sleeper>,
+        Option<fn() -> Result<T, E>>,
+    );
 }
 
-impl<T, E, Rl, M, S> RetryPolicy<T, E> for Policy<T, E, Rl, M, S, NoSettings>
+impl<T, E, Rl, S> RetryPolicy<T, E> for Policy<T, E, Rl, S, NoSettings>
 where
     Rl: Rules<T, E>,
     S: Sleeper,
-    Engine<T, E, Rl, M, S>: Drive<Result<T, E>, Error = E>,
 {
-    type Engine = Engine<T, E, Rl, M, S>;
-    fn start_call(self, target: &'static str) -> Self::Engine {
-        self.start(target)
+    type Rules = Rl;
+    type Sleeper = S;
+    fn start_call(
+        self,
+        target: &'static str,
+    ) -> (Engine<T, E, Rl, S>, Option<fn() -> Result<T, E>>) {
+        let nothing = self.nothing();
+        (self.start(target), nothing)
     }
 }
 
-impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S> RetryPolicy<T, E>
-    for Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>, M, S, WithSettings<E>>
+#[allow(clippy::type_complexity)]
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S> RetryPolicy<T, E>
+    for Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, WithSettings<E>>
 where
     E: Debug,
     P: ValueFilter<T>,
     S: Sleeper,
     TM: TimingRules<E>,
-    Engine<T, E, SettingsRules<E, P, TM>, M, S>: Drive<Result<T, E>, Error = E>,
 {
-    type Engine = Engine<T, E, SettingsRules<E, P, TM>, M, S>;
-    fn start_call(self, target: &'static str) -> Self::Engine {
-        self.start(target)
+    type Rules = SettingsRules<E, P, TM>;
+    type Sleeper = S;
+    fn start_call(
+        self,
+        target: &'static str,
+    ) -> (
+        Engine<T, E, SettingsRules<E, P, TM>, S>,
+        Option<fn() -> Result<T, E>>,
+    ) {
+        let nothing = self.nothing();
+        (self.start(target), nothing)
     }
 }
 
 macro_rules! settings_policy {
     ($($ty:ty),*) => {$(
         impl<T, E: Debug + 'static> RetryPolicy<T, E> for $ty {
-            type Engine = Engine<T, E, SettingsRules<E, AcceptAll>, Raise, DefaultSleeper>;
-            fn start_call(self, target: &'static str) -> Self::Engine {
-                Policy::new().settings(self).start(target)
+            type Rules = SettingsRules<E, AcceptAll>;
+            type Sleeper = DefaultSleeper;
+            fn start_call(
+                self,
+                target: &'static str,
+            ) -> (Engine<T, E, SettingsRules<E, AcceptAll>, DefaultSleeper>, Option<fn() -> Result<T, E>>) {
+                (Policy::new().settings(self).start(target), None)
             }
         }
     )*};
@@ -200,14 +135,14 @@ where
     F: FnMut() -> Fut,
     Fut: core::future::Future<Output = Result<T, E>>,
 {
-    let mut engine = policy.start_call(caller_of::<F>());
+    let (mut engine, nothing) = policy.start_call(caller_of::<F>());
     if engine.is_hedged() {
         let mut attempts = pin!(engine.attempts());
         loop {
             engine.start_attempt(attempts.as_mut(), operation());
             loop {
                 let event = attempts.as_mut().next().await;
-                match engine.after_event(attempts.as_mut(), event) {
+                match engine.after_event(attempts.as_mut(), event, &[], nothing) {
                     Next::Start => break,
                     Next::Wait => {}
                     Next::Return(result) => return result,
@@ -224,7 +159,7 @@ where
         };
         // Consume the step before awaiting, so no `Step<R>` (which may hold a !Send error type)
         // lives across the sleep.
-        let wait = match engine.after_attempt(result) {
+        let wait = match engine.after_attempt(result, &[], nothing) {
             Step::Return(result) => return result,
             Step::Wait(wait) => wait,
         };
@@ -252,10 +187,10 @@ where
     P: RetryPolicy<T, E>,
     F: FnMut() -> Result<T, E>,
 {
-    let mut engine = policy.start_call(caller_of::<F>());
+    let (mut engine, nothing) = policy.start_call(caller_of::<F>());
     loop {
         let result = operation();
-        match engine.after_attempt(result) {
+        match engine.after_attempt(result, &[], nothing) {
             Step::Return(result) => return result,
             Step::Wait(wait) => engine.sleep_blocking(wait),
         }

@@ -10,17 +10,16 @@ use std::time::{Duration, Instant};
 
 use crate::concurrent::{Attempts, Event, Next};
 use crate::details::{Arg, Details, GiveUpReason, Outcome};
-use crate::output::{GiveUpValue, RetryOutput};
+use crate::output::RetryOutput;
 use crate::rules::Rules;
 use crate::sleep::Sleeper;
-use crate::step::{Raise, RaiseOnGiveUp, Step};
+use crate::step::Step;
 use crate::wait::Last;
 
 /// One call in progress: counts attempts, reads the clock when needed, and decides after each
 /// attempt whether to return or to wait. Built by [`Policy::start`](crate::Policy::start).
-pub struct Engine<T, E, Rl, M, S> {
+pub struct Engine<T, E, Rl, S> {
     pub(crate) rules: Rl,
-    mode: M,
     pub(crate) sleeper: S,
     pub(crate) target: &'static str,
     /// The number of the attempt in progress (1 for the first): set up front and bumped only
@@ -30,7 +29,7 @@ pub struct Engine<T, E, Rl, M, S> {
     _types: PhantomData<fn() -> (T, E)>,
 }
 
-impl<T, E, Rl, M, S> Engine<T, E, Rl, M, S>
+impl<T, E, Rl, S> Engine<T, E, Rl, S>
 where
     Rl: Rules<T, E>,
     S: Sleeper,
@@ -41,7 +40,6 @@ where
     #[inline]
     pub(crate) fn new(
         rules: Rl,
-        mode: M,
         sleeper: S,
         target: &'static str,
         started: Option<Instant>,
@@ -57,7 +55,6 @@ where
         }
         Engine {
             rules,
-            mode,
             sleeper,
             target,
             attempt: 1,
@@ -120,10 +117,10 @@ where
     }
 
     /// What a give-up returns instead of the error: `nothing` when the effective
-    /// `raise_on_giveup` (the settings', else the policy's `declared` mode) is false, else none.
+    /// `raise_on_giveup` (the settings', else the policy's) is false, else none.
     #[inline]
-    fn give_up_value<R>(&self, declared: bool, nothing: Option<fn() -> R>) -> Option<fn() -> R> {
-        if self.rules.raise_on_giveup(declared) {
+    fn give_up_value<R>(&self, nothing: Option<fn() -> R>) -> Option<fn() -> R> {
+        if self.rules.raise_on_giveup() {
             None
         } else {
             nothing
@@ -136,17 +133,6 @@ where
             Some(start) => self.sleeper.now().saturating_duration_since(start),
             None => Duration::ZERO,
         }
-    }
-
-    /// Classifies one attempt's result; `nothing` is the value returned on an error give-up
-    /// when `raise_on_giveup` is off.
-    #[inline]
-    fn step<R>(&mut self, result: R, args: &[Arg<'_>], nothing: Option<fn() -> R>) -> Step<R>
-    where
-        R: RetryOutput<Ok = T, Err = E>,
-    {
-        let attempt = self.attempt;
-        self.judge(result, args, nothing, attempt, 0, false)
     }
 
     /// Classifies the result of attempt `attempt`, with `running` others still running
@@ -349,7 +335,7 @@ enum Decision {
     GiveUp,
 }
 
-impl<T, E, Rl, S> Engine<T, E, Rl, Raise, S>
+impl<T, E, Rl, S> Engine<T, E, Rl, S>
 where
     Rl: Rules<T, E>,
     S: Sleeper,
@@ -357,28 +343,21 @@ where
     /// Classifies one attempt's result and runs the hooks: [`Step::Return`] ends the call,
     /// [`Step::Wait`] asks for a wait then another attempt. The error is dropped before `Wait`
     /// is returned, so nothing `!Send` is held across the sleep.
+    ///
+    /// `nothing` is the return type's "nothing" value ([`GiveUpValue::nothing`](crate::GiveUpValue)),
+    /// when it has one: a give-up returns it instead of the error when the effective
+    /// `raise_on_giveup` (the settings', else the policy's) is false. `None`: the error is
+    /// returned.
     #[inline]
     pub fn after_attempt<R: RetryOutput<Ok = T, Err = E>>(
         &mut self,
         result: R,
         args: &[Arg<'_>],
-    ) -> Step<R> {
-        self.step(result, args, None)
-    }
-
-    /// As [`after_attempt`](Self::after_attempt), for run-time settings given to `#[retry]`
-    /// without a `raise_on_giveup` key: when the settings say `raise_on_giveup = false` and
-    /// the return type has a "nothing" value (`nothing`, found by the expansion where the
-    /// type is known), a give-up returns it; otherwise the error, as `after_attempt` does.
-    #[inline]
-    pub fn after_attempt_or_nothing<R: RetryOutput<Ok = T, Err = E>>(
-        &mut self,
-        result: R,
-        args: &[Arg<'_>],
         nothing: Option<fn() -> R>,
     ) -> Step<R> {
-        let nothing = self.give_up_value(true, nothing);
-        self.step(result, args, nothing)
+        let nothing = self.give_up_value(nothing);
+        let attempt = self.attempt;
+        self.judge(result, args, nothing, attempt, 0, false)
     }
 
     /// The timed or hedged form of [`after_attempt`](Self::after_attempt): decides what the
@@ -390,77 +369,9 @@ where
         attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
         event: Event<R>,
         args: &[Arg<'_>],
-    ) -> Next<R> {
-        self.hedged_step(attempts, event, args, None)
-    }
-
-    /// The timed or hedged form of [`after_attempt_or_nothing`](Self::after_attempt_or_nothing).
-    #[inline]
-    pub fn after_event_or_nothing<F, R: RetryOutput<Ok = T, Err = E>>(
-        &mut self,
-        attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
-        event: Event<R>,
-        args: &[Arg<'_>],
         nothing: Option<fn() -> R>,
     ) -> Next<R> {
-        let nothing = self.give_up_value(true, nothing);
-        self.hedged_step(attempts, event, args, nothing)
-    }
-}
-
-impl<T, E, Rl, S> Engine<T, E, Rl, RaiseOnGiveUp, S>
-where
-    Rl: Rules<T, E>,
-    S: Sleeper,
-{
-    /// As [`Engine::after_attempt`] for the default mode; on give-up with `raise_on_giveup`
-    /// off, returns `R::nothing()` instead of the error.
-    #[inline]
-    pub fn after_attempt<R: RetryOutput<Ok = T, Err = E> + GiveUpValue>(
-        &mut self,
-        result: R,
-        args: &[Arg<'_>],
-    ) -> Step<R> {
-        self.after_attempt_nothing(result, args, R::nothing)
-    }
-
-    /// As [`after_attempt`](Self::after_attempt), with the "nothing" value's fn named by the
-    /// caller: `#[retry]` names `<R as GiveUpValue>::nothing` at the `raise_on_giveup` value,
-    /// so a return type without one is one error, there.
-    #[inline]
-    pub fn after_attempt_nothing<R: RetryOutput<Ok = T, Err = E>>(
-        &mut self,
-        result: R,
-        args: &[Arg<'_>],
-        nothing: fn() -> R,
-    ) -> Step<R> {
-        let nothing = self.give_up_value(self.mode.raise, Some(nothing));
-        self.step(result, args, nothing)
-    }
-
-    /// As [`Engine::after_event`] for the default mode; on give-up with `raise_on_giveup`
-    /// off, returns `R::nothing()` instead of the error.
-    #[inline]
-    pub fn after_event<F, R: RetryOutput<Ok = T, Err = E> + GiveUpValue>(
-        &mut self,
-        attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
-        event: Event<R>,
-        args: &[Arg<'_>],
-    ) -> Next<R> {
-        self.after_event_nothing(attempts, event, args, R::nothing)
-    }
-
-    /// As [`after_event`](Self::after_event), with the "nothing" value's fn named by the
-    /// caller (see [`after_attempt_nothing`](Self::after_attempt_nothing)).
-    #[inline]
-    pub fn after_event_nothing<F, R: RetryOutput<Ok = T, Err = E>>(
-        &mut self,
-        attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
-        event: Event<R>,
-        args: &[Arg<'_>],
-        nothing: fn() -> R,
-    ) -> Next<R> {
-        let nothing = self.give_up_value(self.mode.raise, Some(nothing));
+        let nothing = self.give_up_value(nothing);
         self.hedged_step(attempts, event, args, nothing)
     }
 }

@@ -108,7 +108,6 @@ mod details;
 mod drive;
 mod engine;
 mod hooks;
-mod options;
 mod output;
 mod policy;
 mod rules;

@@ -11,14 +11,14 @@ use crate::concurrent::{HoldsTimedOut, TimeoutValue, positive_secs};
 use crate::engine::Engine;
 use crate::hooks::{Hook, LogConfig};
 use crate::jitter::{FullJitter, Jitter};
-use crate::output::RetryOutput;
+use crate::output::{GiveUpValue, RetryOutput};
 use crate::rules::{
     DefaultRules, FloorFn, NoFloor, NoTiming, PackedLog, Rules, StaticRules, Timing, TimingRules,
 };
 use crate::settings::{IntoSettings, SettingsRules};
 use crate::settings::{NoSettings, WithSettings};
 use crate::sleep::{DefaultSleeper, Sleeper};
-use crate::step::{AcceptAll, OnResult, Raise, RaiseOnGiveUp, ValueFilter};
+use crate::step::{AcceptAll, OnResult, ValueFilter};
 use crate::wait::IntoTimeout;
 use crate::wait::{IntoSeconds, WaitGen, expo, saturating_secs};
 
@@ -39,21 +39,22 @@ use crate::wait::{IntoSeconds, WaitGen, expo, saturating_secs};
 /// # let _ = policy;
 /// ```
 #[must_use = "a policy does nothing until started"]
-pub struct Policy<T, E, Rl = DefaultRules, M = Raise, S = DefaultSleeper, ST = NoSettings> {
+pub struct Policy<T, E, Rl = DefaultRules, S = DefaultSleeper, ST = NoSettings> {
     rules: Rl,
-    mode: M,
     sleeper: S,
     settings: ST,
+    /// The return type's "nothing" value, set with `raise_on_giveup` for the drivers.
+    nothing: Option<fn() -> Result<T, E>>,
     _types: PhantomData<fn() -> (T, E)>,
 }
 
-impl<T, E, Rl: Clone, M: Clone, S: Clone, ST: Clone> Clone for Policy<T, E, Rl, M, S, ST> {
+impl<T, E, Rl: Clone, S: Clone, ST: Clone> Clone for Policy<T, E, Rl, S, ST> {
     fn clone(&self) -> Self {
         Policy {
             rules: self.rules.clone(),
-            mode: self.mode.clone(),
             sleeper: self.sleeper.clone(),
             settings: self.settings.clone(),
+            nothing: self.nothing,
             _types: PhantomData,
         }
     }
@@ -67,6 +68,7 @@ impl<T, E> Policy<T, E> {
                 max_tries: None,
                 max_time: None,
                 log: PackedLog::pack(LogConfig::default()),
+                raise_on_giveup: true,
                 exception: AnyError,
                 wait: expo(),
                 jitter: FullJitter,
@@ -79,9 +81,9 @@ impl<T, E> Policy<T, E> {
                 wait_floor: NoFloor,
                 timing: NoTiming,
             },
-            mode: Raise,
             sleeper: DefaultSleeper,
             settings: NoSettings,
+            nothing: None,
             _types: PhantomData,
         }
     }
@@ -146,16 +148,16 @@ macro_rules! with_rule {
     ($policy:expr, $field:ident = $value:expr) => {{
         let Policy {
             rules,
-            mode,
             sleeper,
             settings,
+            nothing,
             _types,
         } = $policy;
         Policy {
             rules: with_rule!(@rules rules, $field = $value),
-            mode,
             sleeper,
             settings,
+            nothing,
             _types,
         }
     }};
@@ -164,6 +166,7 @@ macro_rules! with_rule {
             max_tries: pick_rule!(max_tries, $field, $rules, $value),
             max_time: pick_rule!(max_time, $field, $rules, $value),
             log: pick_rule!(log, $field, $rules, $value),
+            raise_on_giveup: pick_rule!(raise_on_giveup, $field, $rules, $value),
             exception: pick_rule!(exception, $field, $rules, $value),
             wait: pick_rule!(wait, $field, $rules, $value),
             jitter: pick_rule!(jitter, $field, $rules, $value),
@@ -181,8 +184,8 @@ macro_rules! with_rule {
 
 // The typestate setters spell out the whole policy type they return.
 #[allow(clippy::type_complexity)]
-impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
-    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>, M, S, ST>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
+    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, ST>
 {
     /// The most attempts (> 0). `0` is treated as 1 with a warning (`#[retry]` rejects a
     /// literal 0 at compile time).
@@ -216,7 +219,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     pub fn exception<C: Fn(&E) -> bool>(
         self,
         exception: C,
-    ) -> Policy<T, E, StaticRules<C, W, J, G, P, HS, HB, HG, B, F, TM>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<C, W, J, G, P, HS, HB, HG, B, F, TM>, S, ST> {
         with_rule!(self, exception = exception)
     }
 
@@ -225,7 +228,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     pub fn wait_gen<W2: WaitGen<E>>(
         self,
         wait_gen: W2,
-    ) -> Policy<T, E, StaticRules<X, W2, J, G, P, HS, HB, HG, B, F, TM>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W2, J, G, P, HS, HB, HG, B, F, TM>, S, ST> {
         with_rule!(self, wait = wait_gen)
     }
 
@@ -234,7 +237,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     pub fn jitter<J2: Jitter>(
         self,
         jitter: J2,
-    ) -> Policy<T, E, StaticRules<X, W, J2, G, P, HS, HB, HG, B, F, TM>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J2, G, P, HS, HB, HG, B, F, TM>, S, ST> {
         with_rule!(self, jitter = jitter)
     }
 
@@ -243,7 +246,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     pub fn giveup<G2: Fn(&E) -> bool>(
         self,
         giveup: G2,
-    ) -> Policy<T, E, StaticRules<X, W, J, G2, P, HS, HB, HG, B, F, TM>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G2, P, HS, HB, HG, B, F, TM>, S, ST> {
         with_rule!(self, giveup = giveup)
     }
 
@@ -253,7 +256,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     pub fn on_result<P2: Fn(&T) -> bool>(
         self,
         predicate: P2,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, OnResult<P2>, HS, HB, HG, B, F, TM>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, OnResult<P2>, HS, HB, HG, B, F, TM>, S, ST> {
         with_rule!(self, predicate = OnResult(predicate))
     }
 
@@ -262,7 +265,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     pub fn on_success<H: Hook<E>>(
         self,
         hook: H,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, H, HB, HG, B, F, TM>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, H, HB, HG, B, F, TM>, S, ST> {
         with_rule!(self, on_success = hook)
     }
 
@@ -271,7 +274,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     pub fn on_backoff<H: Hook<E>>(
         self,
         hook: H,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, H, HG, B, F, TM>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, H, HG, B, F, TM>, S, ST> {
         with_rule!(self, on_backoff = hook)
     }
 
@@ -280,7 +283,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     pub fn on_giveup<H: Hook<E>>(
         self,
         hook: H,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, H, B, F, TM>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, H, B, F, TM>, S, ST> {
         with_rule!(self, on_giveup = hook)
     }
 
@@ -337,7 +340,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     pub fn budget<B2: BudgetSource>(
         self,
         budget: B2,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B2, F, TM>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B2, F, TM>, S, ST> {
         with_rule!(self, budget = budget)
     }
 
@@ -364,7 +367,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     pub fn wait_floor<F2: Fn(&E) -> Option<Duration>>(
         self,
         floor: F2,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, FloorFn<F2>, TM>, M, S, ST> {
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, FloorFn<F2>, TM>, S, ST> {
         with_rule!(self, wait_floor = FloorFn(floor))
     }
 
@@ -401,7 +404,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     pub fn attempt_timeout(
         self,
         timeout: impl IntoTimeout,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, M, S, ST>
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, S, ST>
     where
         E: HoldsTimedOut,
         TM: TimingRules<E>,
@@ -446,7 +449,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     pub fn hedge_delay(
         self,
         delay: impl IntoTimeout,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, M, S, ST>
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, S, ST>
     where
         TM: TimingRules<E>,
     {
@@ -488,7 +491,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     pub fn max_hedges(
         self,
         hedges: u32,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, M, S, ST>
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, S, ST>
     where
         TM: TimingRules<E>,
     {
@@ -498,10 +501,10 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     }
 }
 
-// Apart from the setters above (options.rs reads their block): what `#[retry]` calls.
+// Apart from the setters above: what `#[retry]` calls.
 #[allow(clippy::type_complexity)]
-impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
-    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>, M, S, ST>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
+    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, ST>
 {
     /// [`Policy::attempt_timeout`] with the bound already checked by
     /// [`__private::attempt_timeout`](crate::__private::attempt_timeout) (at the key).
@@ -510,7 +513,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     pub fn attempt_timeout_checked(
         self,
         timeout: TimeoutValue<E>,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, M, S, ST>
+    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, S, ST>
     where
         TM: TimingRules<E>,
     {
@@ -521,28 +524,41 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S, ST>
     }
 }
 
-impl<T, E, Rl, M, S, ST> Policy<T, E, Rl, M, S, ST> {
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
+    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, ST>
+{
     /// Whether to return the error on give-up (default true). With `false`, the call returns
-    /// the return type's "nothing" value ([`GiveUpValue`](crate::GiveUpValue)) instead.
+    /// the return type's "nothing" value ([`GiveUpValue`](crate::GiveUpValue)) instead, so
+    /// `Result<T, E>` must have one (`T` is `()` or an `Option`).
     #[inline]
-    pub fn raise_on_giveup(self, raise: bool) -> Policy<T, E, Rl, RaiseOnGiveUp, S, ST> {
-        Policy {
-            rules: self.rules,
-            mode: RaiseOnGiveUp { raise },
-            sleeper: self.sleeper,
-            settings: self.settings,
-            _types: PhantomData,
-        }
+    pub fn raise_on_giveup(mut self, raise: bool) -> Self
+    where
+        Result<T, E>: GiveUpValue,
+    {
+        self.rules.raise_on_giveup = raise;
+        self.nothing = Some(<Result<T, E> as GiveUpValue>::nothing);
+        self
     }
 
+    /// [`Policy::raise_on_giveup`] for `#[retry]`, which hands the return type's "nothing"
+    /// value to the engine itself (named at the key, so a type without one is one error there).
+    #[doc(hidden)]
+    #[inline]
+    pub fn declare_raise_on_giveup(mut self, raise: bool) -> Self {
+        self.rules.raise_on_giveup = raise;
+        self
+    }
+}
+
+impl<T, E, Rl, S, ST> Policy<T, E, Rl, S, ST> {
     /// The sleeper (default: tokio for async, `std::thread::sleep` for blocking).
     #[inline]
-    pub fn sleeper<S2: Sleeper>(self, sleeper: S2) -> Policy<T, E, Rl, M, S2, ST> {
+    pub fn sleeper<S2: Sleeper>(self, sleeper: S2) -> Policy<T, E, Rl, S2, ST> {
         Policy {
             rules: self.rules,
-            mode: self.mode,
             sleeper,
             settings: self.settings,
+            nothing: self.nothing,
             _types: PhantomData,
         }
     }
@@ -551,21 +567,24 @@ impl<T, E, Rl, M, S, ST> Policy<T, E, Rl, M, S, ST> {
     /// sleeper and the `on_result` predicate; `None` (or settings with `enabled = false`) means
     /// a single attempt with no hook.
     #[inline]
-    pub fn settings<I: IntoSettings<E>>(
-        self,
-        settings: I,
-    ) -> Policy<T, E, Rl, M, S, WithSettings<E>> {
+    pub fn settings<I: IntoSettings<E>>(self, settings: I) -> Policy<T, E, Rl, S, WithSettings<E>> {
         Policy {
             rules: self.rules,
-            mode: self.mode,
             sleeper: self.sleeper,
             settings: WithSettings(settings.into_settings()),
+            nothing: self.nothing,
             _types: PhantomData,
         }
     }
+
+    /// The "nothing" value a give-up may return, as [`Policy::raise_on_giveup`] set it.
+    #[inline]
+    pub(crate) fn nothing(&self) -> Option<fn() -> Result<T, E>> {
+        self.nothing
+    }
 }
 
-impl<T, E, Rl, M, S> Policy<T, E, Rl, M, S, NoSettings>
+impl<T, E, Rl, S> Policy<T, E, Rl, S, NoSettings>
 where
     Rl: Rules<T, E>,
     S: Sleeper,
@@ -573,21 +592,21 @@ where
     /// Starts one call of `target` (the fn's path). Reads the clock only if a time limit or a
     /// hook needs it.
     #[inline]
-    pub fn start(self, target: &'static str) -> Engine<T, E, Rl, M, S> {
-        Engine::new(self.rules, self.mode, self.sleeper, target, None)
+    pub fn start(self, target: &'static str) -> Engine<T, E, Rl, S> {
+        Engine::new(self.rules, self.sleeper, target, None)
     }
 
     /// Starts one call of `target` that began at `started`, a time read from this policy's
     /// sleeper before the first attempt (`#[retry]`'s lazy form builds the engine after a
     /// first attempt that failed, and keeps only the start time across it).
     #[inline]
-    pub fn start_at(self, target: &'static str, started: Instant) -> Engine<T, E, Rl, M, S> {
-        Engine::new(self.rules, self.mode, self.sleeper, target, Some(started))
+    pub fn start_at(self, target: &'static str, started: Instant) -> Engine<T, E, Rl, S> {
+        Engine::new(self.rules, self.sleeper, target, Some(started))
     }
 }
 
-impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, M, S>
-    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>, M, S, WithSettings<E>>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S>
+    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, WithSettings<E>>
 where
     E: Debug,
     P: ValueFilter<T>,
@@ -598,8 +617,8 @@ where
     /// timeout or hedge delay set on this policy (by `#[retry]`'s `attempt_timeout` and
     /// `hedge_delay` keys) wins over the settings' when it is set; otherwise the settings' apply.
     #[inline]
-    pub fn start(self, target: &'static str) -> Engine<T, E, SettingsRules<E, P, TM>, M, S> {
+    pub fn start(self, target: &'static str) -> Engine<T, E, SettingsRules<E, P, TM>, S> {
         let rules = SettingsRules::new(self.settings.0, self.rules.predicate, self.rules.timing);
-        Engine::new(rules, self.mode, self.sleeper, target, None)
+        Engine::new(rules, self.sleeper, target, None)
     }
 }

@@ -41,8 +41,9 @@ pub trait Rules<T, E> {
     fn on_giveup(&self, details: &Details<'_, E>);
     /// Whether there are success hooks (else no `Details` is built on success).
     fn has_success_hooks(&self) -> bool;
-    /// The effective `raise_on_giveup`, given the policy's.
-    fn raise_on_giveup(&self, declared: bool) -> bool;
+    /// The effective `raise_on_giveup`: whether a give-up returns the error rather than the
+    /// return type's "nothing" value.
+    fn raise_on_giveup(&self) -> bool;
     /// The retry budget, if any.
     fn budget(&self) -> Option<&RetryBudget>;
     /// The per-attempt timeout and how the error type holds it (`attempt_timeout`), if any.
@@ -119,6 +120,7 @@ pub struct StaticRules<X, W, J, G, P, HS, HB, HG, B, F = NoFloor, TM = NoTiming>
     pub(crate) max_tries: Option<u32>,
     pub(crate) max_time: Option<Duration>,
     pub(crate) log: PackedLog,
+    pub(crate) raise_on_giveup: bool,
     pub(crate) exception: X,
     pub(crate) wait: W,
     pub(crate) jitter: J,
@@ -204,8 +206,8 @@ where
         !self.on_success.is_noop()
     }
     #[inline]
-    fn raise_on_giveup(&self, declared: bool) -> bool {
-        declared
+    fn raise_on_giveup(&self) -> bool {
+        self.raise_on_giveup
     }
     #[inline]
     fn budget(&self) -> Option<&RetryBudget> {

@@ -827,7 +827,7 @@ impl<T, E: Debug, P: ValueFilter<T>, TM: TimingRules<E>> Rules<T, E> for Setting
     fn has_success_hooks(&self) -> bool {
         self.inner().is_some_and(|i| !i.on_success.is_empty())
     }
-    fn raise_on_giveup(&self, _declared: bool) -> bool {
+    fn raise_on_giveup(&self) -> bool {
         self.inner().is_none_or(|i| i.raise_on_giveup)
     }
     #[inline]

@@ -1,5 +1,5 @@
 //! What the engine says after an attempt ([`Step`]), which `Ok` values are retried (value
-//! filters, `on_result`), and what a call returns on give-up (the give-up modes).
+//! filters, `on_result`).
 
 use core::fmt::Debug;
 use std::time::Duration;
@@ -39,16 +39,4 @@ impl<T: Debug, P: Fn(&T) -> bool> ValueFilter<T> for OnResult<P> {
     fn rejects<'v>(&self, value: &'v T) -> Option<&'v dyn Debug> {
         if (self.0)(value) { Some(value) } else { None }
     }
-}
-
-/// Give-up mode: always return the error (the default, `raise_on_giveup = true`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Raise;
-
-/// Give-up mode chosen by [`Policy::raise_on_giveup`]: when `raise` is false, return the return
-/// type's "nothing" value ([`GiveUpValue`]) instead of the error.
-#[derive(Debug, Clone, Copy)]
-pub struct RaiseOnGiveUp {
-    /// Whether to return the error on give-up.
-    pub raise: bool,
 }

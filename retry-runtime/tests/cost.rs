@@ -60,6 +60,7 @@ macro_rules! expanded_call {
                     name: "value",
                     value: retry_runtime::__private::render_arg!(arg),
                 }],
+                None,
             ) {
                 retry_runtime::__private::Step::Return(r) => break r,
                 retry_runtime::__private::Step::Wait(d) => d,

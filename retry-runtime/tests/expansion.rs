@@ -93,6 +93,7 @@ impl Client {
                         value: ::retry_runtime::__private::render_arg!(opaque),
                     },
                 ],
+                None,
             ) {
                 ::retry_runtime::__private::Step::Return(r) => return r,
                 ::retry_runtime::__private::Step::Wait(d) => d,
@@ -144,7 +145,7 @@ fn sync_fetch(counter: &Cell<u32>, mut buf: Vec<u8>) -> Option<usize> {
     let __retry_engine = ::retry_runtime::__private::policy::<Option<usize>>()
         .max_tries(3)
         .wait_gen(wait::constant().interval(Duration::ZERO))
-        .raise_on_giveup(false)
+        .declare_raise_on_giveup(false)
         .start(::core::concat!(::core::module_path!(), "::", "sync_fetch"));
     let mut __retry_engine = __retry_engine;
     loop {
@@ -162,6 +163,7 @@ fn sync_fetch(counter: &Cell<u32>, mut buf: Vec<u8>) -> Option<usize> {
                 name: "buf",
                 value: ::retry_runtime::__private::render_arg!(buf),
             }],
+            ::core::option::Option::Some(<Option<usize> as ::retry_runtime::GiveUpValue>::nothing),
         ) {
             ::retry_runtime::__private::Step::Return(r) => return r,
             ::retry_runtime::__private::Step::Wait(d) => d,
@@ -198,6 +200,7 @@ async fn non_send_error(name: &str) -> Result<u32, std::rc::Rc<str>> {
                 name: "name",
                 value: ::retry_runtime::__private::render_arg!(name),
             }],
+            None,
         ) {
             ::retry_runtime::__private::Step::Return(r) => return r,
             ::retry_runtime::__private::Step::Wait(d) => d,

@@ -331,10 +331,10 @@ impl<'a> Expansion<'a> {
     }
 
     /// The engine's decision after an attempt (`after_attempt`, on the attempt's result) or,
-    /// hedged, after an event of the attempt set (`after_event`, on the set and the event);
-    /// or the forms of either that hand over the return type's "nothing" value: `_nothing`
-    /// when named at `raise_on_giveup`, `_or_nothing` when probed for run-time settings (an
-    /// `impl Trait` return cannot be probed: the error is returned, as without settings).
+    /// hedged, after an event of the attempt set (`after_event`, on the set and the event),
+    /// handed the return type's "nothing" value for a give-up: named at `raise_on_giveup`,
+    /// probed when run-time settings may set it (an `impl Trait` return cannot be probed: the
+    /// error is returned, as without settings), else none.
     fn decision(&self, after: &str, operands: TokenStream) -> TokenStream {
         let Expansion {
             krate,
@@ -343,20 +343,15 @@ impl<'a> Expansion<'a> {
             output,
             ..
         } = self;
-        let args = quote!(&[#(#details_args),*]);
-        let (suffix, nothing) = if let Some(nothing) = &self.nothing_at_value {
-            ("_nothing", Some(nothing.clone()))
+        let nothing = if let Some(nothing) = &self.nothing_at_value {
+            quote!(::core::option::Option::Some(#nothing))
         } else if self.probes_nothing {
-            let probe = quote!(#krate::__private::nothing_value!(#output));
-            ("_or_nothing", Some(probe))
+            quote!(#krate::__private::nothing_value!(#output))
         } else {
-            ("", None)
+            quote!(::core::option::Option::None)
         };
-        let method = Ident::new(&format!("{after}{suffix}"), Span::call_site());
-        match nothing {
-            Some(nothing) => quote!(#engine.#method(#operands, #args, #nothing)),
-            None => quote!(#engine.#method(#operands, #args)),
-        }
+        let method = Ident::new(after, Span::call_site());
+        quote!(#engine.#method(#operands, &[#(#details_args),*], #nothing))
     }
 }
 

@@ -206,13 +206,13 @@ fn logging(args: &RetryArgs, chain: &mut Chain<'_>) {
             chain.call(method, key.span(), level);
         }
     }
-    // `raise_on_giveup = true` is the default; the builder call would switch the engine to
-    // the mode that needs a "nothing" value, so a literal `true` emits nothing.
+    // `raise_on_giveup = true` is the default, so a literal `true` emits nothing; otherwise
+    // the engine is also handed the return type's "nothing" value (`expand.rs`).
     if let Some(Keyed { key, value }) = &args.raise_on_giveup
         && !is_true(value)
     {
         let raise = typed_value(quote!(bool), key, value);
-        chain.call("raise_on_giveup", key.span(), raise);
+        chain.call("declare_raise_on_giveup", key.span(), raise);
     }
 }
 

@@ -20,7 +20,7 @@ use crate::rules::Rules;
 use crate::sleep::Sleeper;
 use crate::step::Step;
 
-impl<T, E, Rl, M, S> Engine<T, E, Rl, M, S>
+impl<T, E, Rl, S> Engine<T, E, Rl, S>
 where
     Rl: Rules<T, E>,
     S: Sleeper,
