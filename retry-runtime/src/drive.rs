@@ -7,8 +7,8 @@ use core::pin::pin;
 use crate::concurrent::Next;
 use crate::engine::Engine;
 use crate::policy::Policy;
-use crate::rules::{Rules, StaticRules, TimingRules};
-use crate::settings::SettingsRules;
+use crate::rules::overlay::Overlay;
+use crate::rules::{CallRules, Rules, TimingRules};
 use crate::settings::{NoSettings, WithSettings};
 use crate::sleep::{DefaultSleeper, Sleeper};
 use crate::step::{AcceptAll, Step, ValueFilter};
@@ -22,7 +22,7 @@ use crate::step::{AcceptAll, Step, ValueFilter};
 pub trait RetryPolicy<T, E> {
     /// The rules the started call obeys.
     #[doc(hidden)]
-    type Rules: Rules<T, E>;
+    type Rules: CallRules<T, E>;
     /// The sleeper the started call waits with.
     #[doc(hidden)]
     type Sleeper: Sleeper;
@@ -41,7 +41,7 @@ pub trait RetryPolicy<T, E> {
 
 impl<T, E, Rl, S> RetryPolicy<T, E> for Policy<T, E, Rl, S, NoSettings>
 where
-    Rl: Rules<T, E>,
+    Rl: CallRules<T, E>,
     S: Sleeper,
 {
     type Rules = Rl;
@@ -57,22 +57,19 @@ where
 
 #[allow(clippy::type_complexity)]
 impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S> RetryPolicy<T, E>
-    for Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, WithSettings<E>>
+    for Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, WithSettings<E>>
 where
     E: Debug,
     P: ValueFilter<T>,
     S: Sleeper,
     TM: TimingRules<E>,
 {
-    type Rules = SettingsRules<E, P, TM>;
+    type Rules = Overlay<E, P>;
     type Sleeper = S;
     fn start_call(
         self,
         target: &'static str,
-    ) -> (
-        Engine<T, E, SettingsRules<E, P, TM>, S>,
-        Option<fn() -> Result<T, E>>,
-    ) {
+    ) -> (Engine<T, E, Overlay<E, P>, S>, Option<fn() -> Result<T, E>>) {
         let nothing = self.nothing();
         (self.start(target), nothing)
     }
@@ -81,12 +78,12 @@ where
 macro_rules! settings_policy {
     ($($ty:ty),*) => {$(
         impl<T, E: Debug + 'static> RetryPolicy<T, E> for $ty {
-            type Rules = SettingsRules<E, AcceptAll>;
+            type Rules = Overlay<E, AcceptAll>;
             type Sleeper = DefaultSleeper;
             fn start_call(
                 self,
                 target: &'static str,
-            ) -> (Engine<T, E, SettingsRules<E, AcceptAll>, DefaultSleeper>, Option<fn() -> Result<T, E>>) {
+            ) -> (Engine<T, E, Overlay<E, AcceptAll>, DefaultSleeper>, Option<fn() -> Result<T, E>>) {
                 (Policy::new().settings(self).start(target), None)
             }
         }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::concurrent::{Attempts, Event, Next};
 use crate::details::{Arg, Details, GiveUpReason, Outcome};
 use crate::output::RetryOutput;
-use crate::rules::Rules;
+use crate::rules::CallRules;
 use crate::sleep::Sleeper;
 use crate::step::Step;
 use crate::wait::Last;
@@ -31,7 +31,7 @@ pub struct Engine<T, E, Rl, S> {
 
 impl<T, E, Rl, S> Engine<T, E, Rl, S>
 where
-    Rl: Rules<T, E>,
+    Rl: CallRules<T, E>,
     S: Sleeper,
 {
     /// `started`: the call's start time when the caller read it already (the lazy form);
@@ -120,7 +120,7 @@ where
     /// `raise_on_giveup` (the settings', else the policy's) is false, else none.
     #[inline]
     fn give_up_value<R>(&self, nothing: Option<fn() -> R>) -> Option<fn() -> R> {
-        if self.rules.raise_on_giveup() {
+        if self.rules.limits().raise_on_giveup {
             None
         } else {
             nothing
@@ -236,8 +236,12 @@ where
     ) -> Decision {
         let elapsed = self.elapsed();
         let tries = self.attempt;
-        let max_time = self.rules.max_time();
-        let out_of_tries = self.rules.max_tries().is_some_and(|max| tries >= max);
+        let max_time = self.rules.limits().max_time;
+        let out_of_tries = self
+            .rules
+            .limits()
+            .max_tries
+            .is_some_and(|max| tries >= max);
         let out_of_time = max_time.is_some_and(|max| elapsed >= max);
         let verdict = if give_up {
             Err(GiveUpReason::Predicate)
@@ -337,7 +341,7 @@ enum Decision {
 
 impl<T, E, Rl, S> Engine<T, E, Rl, S>
 where
-    Rl: Rules<T, E>,
+    Rl: CallRules<T, E>,
     S: Sleeper,
 {
     /// Classifies one attempt's result and runs the hooks: [`Step::Return`] ends the call,

@@ -109,10 +109,11 @@ mod drive;
 mod engine;
 mod hooks;
 mod output;
-mod policy;
 mod rules;
-mod settings;
 mod step;
+
+// The builders live with the one rule type they fill (`rules/`).
+use rules::{policy, settings};
 
 #[doc(hidden)]
 #[path = "private.rs"]

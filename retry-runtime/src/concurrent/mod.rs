@@ -16,13 +16,13 @@ pub(crate) use timeout::{TimedOutFn, positive_secs, timed_out_fn};
 use crate::details::Arg;
 use crate::engine::Engine;
 use crate::output::RetryOutput;
-use crate::rules::Rules;
+use crate::rules::CallRules;
 use crate::sleep::Sleeper;
 use crate::step::Step;
 
 impl<T, E, Rl, S> Engine<T, E, Rl, S>
 where
-    Rl: Rules<T, E>,
+    Rl: CallRules<T, E>,
     S: Sleeper,
 {
     /// Whether this call hedges (a hedge delay is set), so its attempts run through
@@ -64,7 +64,8 @@ where
         let (timeout, timed_out) = self.rules.attempt_timeout()?;
         let left = self
             .rules
-            .max_time()
+            .limits()
+            .max_time
             .map_or(timeout, |max| max.saturating_sub(self.elapsed()));
         Some((timeout.min(left), timed_out))
     }
@@ -87,8 +88,16 @@ where
     /// are left and the budget pays for it.
     fn may_hedge(&self, hedges: u32) -> bool {
         let hedges_left = self.rules.max_hedges().is_none_or(|max| hedges < max);
-        let tries_left = self.rules.max_tries().is_none_or(|max| self.attempt < max);
-        let time_left = self.rules.max_time().is_none_or(|max| self.elapsed() < max);
+        let tries_left = self
+            .rules
+            .limits()
+            .max_tries
+            .is_none_or(|max| self.attempt < max);
+        let time_left = self
+            .rules
+            .limits()
+            .max_time
+            .is_none_or(|max| self.elapsed() < max);
         hedges_left
             && tries_left
             && time_left

@@ -5,25 +5,21 @@ use core::fmt::Debug;
 use core::marker::PhantomData;
 use std::time::{Duration, Instant};
 
-use crate::budget::{BudgetSource, NoBudget};
-use crate::classify::{AnyError, NoError};
+use crate::budget::BudgetSource;
 use crate::concurrent::{HoldsTimedOut, TimeoutValue, positive_secs};
 use crate::engine::Engine;
-use crate::hooks::{Hook, LogConfig};
-use crate::jitter::{FullJitter, Jitter};
+use crate::hooks::Hook;
+use crate::jitter::Jitter;
 use crate::output::{GiveUpValue, RetryOutput};
-use crate::rules::{
-    DefaultRules, FloorFn, NoFloor, NoTiming, PackedLog, Rules, StaticRules, Timing, TimingRules,
-};
-use crate::settings::{IntoSettings, SettingsRules};
-use crate::settings::{NoSettings, WithSettings};
+use crate::rules::overlay::{Overlay, overlay};
+use crate::rules::settings::{IntoSettings, NoSettings, WithSettings};
+use crate::rules::{CallRules, DefaultRules, FloorFn, PackedLog, Rules, Timing, TimingRules};
 use crate::sleep::{DefaultSleeper, Sleeper};
-use crate::step::{AcceptAll, OnResult, ValueFilter};
-use crate::wait::IntoTimeout;
-use crate::wait::{IntoSeconds, WaitGen, expo, saturating_secs};
+use crate::step::{OnResult, ValueFilter};
+use crate::wait::{IntoSeconds, IntoTimeout, WaitGen, saturating_secs};
 
 /// One call's retry configuration: a typestate builder whose every setter is `#[inline]` and
-/// whose defaults are Python `backoff.on_exception`'s (every error retried, [`expo`] waits,
+/// whose defaults are Python `backoff.on_exception`'s (every error retried, [`expo`](crate::wait::expo) waits,
 /// [`full_jitter`](crate::jitter::full_jitter), no limit on tries or time, the default `tracing`
 /// handler on). [`Policy::start`] turns it into an [`Engine`].
 ///
@@ -64,23 +60,7 @@ impl<T, E> Policy<T, E> {
     /// A policy with the defaults.
     pub fn new() -> Self {
         Policy {
-            rules: StaticRules {
-                max_tries: None,
-                max_time: None,
-                log: PackedLog::pack(LogConfig::default()),
-                raise_on_giveup: true,
-                exception: AnyError,
-                wait: expo(),
-                jitter: FullJitter,
-                giveup: NoError,
-                predicate: AcceptAll,
-                on_success: (),
-                on_backoff: (),
-                on_giveup: (),
-                budget: NoBudget,
-                wait_floor: NoFloor,
-                timing: NoTiming,
-            },
+            rules: DefaultRules::new(),
             sleeper: DefaultSleeper,
             settings: NoSettings,
             nothing: None,
@@ -101,7 +81,7 @@ pub fn policy<R: RetryOutput>() -> Policy<R::Ok, R::Err> {
     Policy::new()
 }
 
-/// One field of the rebuilt `StaticRules`: the new value for the field being set, the old
+/// One field of the rebuilt `Rules`: the new value for the field being set, the old
 /// one moved over for every other (a type-changing struct update, which `..rules` cannot do).
 macro_rules! pick_rule {
     (exception, exception, $rules:ident, $value:expr) => {
@@ -162,11 +142,8 @@ macro_rules! with_rule {
         }
     }};
     (@rules $rules:ident, $field:ident = $value:expr) => {
-        StaticRules {
-            max_tries: pick_rule!(max_tries, $field, $rules, $value),
-            max_time: pick_rule!(max_time, $field, $rules, $value),
-            log: pick_rule!(log, $field, $rules, $value),
-            raise_on_giveup: pick_rule!(raise_on_giveup, $field, $rules, $value),
+        Rules {
+            limits: $rules.limits,
             exception: pick_rule!(exception, $field, $rules, $value),
             wait: pick_rule!(wait, $field, $rules, $value),
             jitter: pick_rule!(jitter, $field, $rules, $value),
@@ -185,7 +162,7 @@ macro_rules! with_rule {
 // The typestate setters spell out the whole policy type they return.
 #[allow(clippy::type_complexity)]
 impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
-    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, ST>
+    Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, ST>
 {
     /// The most attempts (> 0). `0` is treated as 1 with a warning (`#[retry]` rejects a
     /// literal 0 at compile time).
@@ -194,7 +171,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
         if max_tries == 0 {
             tracing::warn!("retry: max_tries must be greater than 0; using 1");
         }
-        self.rules.max_tries = Some(max_tries.max(1));
+        self.rules.limits.max_tries = Some(max_tries.max(1));
         self
     }
 
@@ -210,7 +187,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
                 "retry: max_time must be finite and at least 0; using 0"
             );
         }
-        self.rules.max_time = Some(saturating_secs(secs));
+        self.rules.limits.max_time = Some(saturating_secs(secs));
         self
     }
 
@@ -219,16 +196,16 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn exception<C: Fn(&E) -> bool>(
         self,
         exception: C,
-    ) -> Policy<T, E, StaticRules<C, W, J, G, P, HS, HB, HG, B, F, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<C, W, J, G, P, HS, HB, HG, B, F, TM>, S, ST> {
         with_rule!(self, exception = exception)
     }
 
-    /// The wait generator (default [`expo`]).
+    /// The wait generator (default [`expo`](crate::wait::expo)).
     #[inline]
     pub fn wait_gen<W2: WaitGen<E>>(
         self,
         wait_gen: W2,
-    ) -> Policy<T, E, StaticRules<X, W2, J, G, P, HS, HB, HG, B, F, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<X, W2, J, G, P, HS, HB, HG, B, F, TM>, S, ST> {
         with_rule!(self, wait = wait_gen)
     }
 
@@ -237,7 +214,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn jitter<J2: Jitter>(
         self,
         jitter: J2,
-    ) -> Policy<T, E, StaticRules<X, W, J2, G, P, HS, HB, HG, B, F, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<X, W, J2, G, P, HS, HB, HG, B, F, TM>, S, ST> {
         with_rule!(self, jitter = jitter)
     }
 
@@ -246,7 +223,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn giveup<G2: Fn(&E) -> bool>(
         self,
         giveup: G2,
-    ) -> Policy<T, E, StaticRules<X, W, J, G2, P, HS, HB, HG, B, F, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<X, W, J, G2, P, HS, HB, HG, B, F, TM>, S, ST> {
         with_rule!(self, giveup = giveup)
     }
 
@@ -256,7 +233,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn on_result<P2: Fn(&T) -> bool>(
         self,
         predicate: P2,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, OnResult<P2>, HS, HB, HG, B, F, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<X, W, J, G, OnResult<P2>, HS, HB, HG, B, F, TM>, S, ST> {
         with_rule!(self, predicate = OnResult(predicate))
     }
 
@@ -265,7 +242,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn on_success<H: Hook<E>>(
         self,
         hook: H,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, H, HB, HG, B, F, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<X, W, J, G, P, H, HB, HG, B, F, TM>, S, ST> {
         with_rule!(self, on_success = hook)
     }
 
@@ -274,7 +251,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn on_backoff<H: Hook<E>>(
         self,
         hook: H,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, H, HG, B, F, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, H, HG, B, F, TM>, S, ST> {
         with_rule!(self, on_backoff = hook)
     }
 
@@ -283,28 +260,28 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn on_giveup<H: Hook<E>>(
         self,
         hook: H,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, H, B, F, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, H, B, F, TM>, S, ST> {
         with_rule!(self, on_giveup = hook)
     }
 
     /// Switches the default `tracing` handler on or off (default on).
     #[inline]
     pub fn logger(mut self, enabled: bool) -> Self {
-        self.rules.log.enabled = enabled;
+        self.rules.limits.log.enabled = enabled;
         self
     }
 
     /// The level of the default handler's backoff events (default INFO).
     #[inline]
     pub fn backoff_log_level(mut self, level: tracing::Level) -> Self {
-        self.rules.log.backoff_level = PackedLog::level_index(level);
+        self.rules.limits.log.backoff_level = PackedLog::level_index(level);
         self
     }
 
     /// The level of the default handler's give-up events (default ERROR).
     #[inline]
     pub fn giveup_log_level(mut self, level: tracing::Level) -> Self {
-        self.rules.log.giveup_level = PackedLog::level_index(level);
+        self.rules.limits.log.giveup_level = PackedLog::level_index(level);
         self
     }
 
@@ -340,7 +317,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn budget<B2: BudgetSource>(
         self,
         budget: B2,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B2, F, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B2, F, TM>, S, ST> {
         with_rule!(self, budget = budget)
     }
 
@@ -367,7 +344,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn wait_floor<F2: Fn(&E) -> Option<Duration>>(
         self,
         floor: F2,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, FloorFn<F2>, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, FloorFn<F2>, TM>, S, ST> {
         with_rule!(self, wait_floor = FloorFn(floor))
     }
 
@@ -404,7 +381,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn attempt_timeout(
         self,
         timeout: impl IntoTimeout,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, S, ST>
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, S, ST>
     where
         E: HoldsTimedOut,
         TM: TimingRules<E>,
@@ -449,7 +426,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn hedge_delay(
         self,
         delay: impl IntoTimeout,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, S, ST>
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, S, ST>
     where
         TM: TimingRules<E>,
     {
@@ -491,7 +468,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn max_hedges(
         self,
         hedges: u32,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, S, ST>
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, S, ST>
     where
         TM: TimingRules<E>,
     {
@@ -504,7 +481,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
 // Apart from the setters above: what `#[retry]` calls.
 #[allow(clippy::type_complexity)]
 impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
-    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, ST>
+    Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, ST>
 {
     /// [`Policy::attempt_timeout`] with the bound already checked by
     /// [`__private::attempt_timeout`](crate::__private::attempt_timeout) (at the key).
@@ -513,7 +490,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn attempt_timeout_checked(
         self,
         timeout: TimeoutValue<E>,
-    ) -> Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, S, ST>
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, S, ST>
     where
         TM: TimingRules<E>,
     {
@@ -525,7 +502,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
 }
 
 impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
-    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, ST>
+    Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, ST>
 {
     /// Whether to return the error on give-up (default true). With `false`, the call returns
     /// the return type's "nothing" value ([`GiveUpValue`](crate::GiveUpValue)) instead, so
@@ -535,7 +512,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     where
         Result<T, E>: GiveUpValue,
     {
-        self.rules.raise_on_giveup = raise;
+        self.rules.limits.raise_on_giveup = raise;
         self.nothing = Some(<Result<T, E> as GiveUpValue>::nothing);
         self
     }
@@ -545,7 +522,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     #[doc(hidden)]
     #[inline]
     pub fn declare_raise_on_giveup(mut self, raise: bool) -> Self {
-        self.rules.raise_on_giveup = raise;
+        self.rules.limits.raise_on_giveup = raise;
         self
     }
 }
@@ -586,7 +563,7 @@ impl<T, E, Rl, S, ST> Policy<T, E, Rl, S, ST> {
 
 impl<T, E, Rl, S> Policy<T, E, Rl, S, NoSettings>
 where
-    Rl: Rules<T, E>,
+    Rl: CallRules<T, E>,
     S: Sleeper,
 {
     /// Starts one call of `target` (the fn's path). Reads the clock only if a time limit or a
@@ -606,7 +583,7 @@ where
 }
 
 impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S>
-    Policy<T, E, StaticRules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, WithSettings<E>>
+    Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, WithSettings<E>>
 where
     E: Debug,
     P: ValueFilter<T>,
@@ -617,8 +594,8 @@ where
     /// timeout or hedge delay set on this policy (by `#[retry]`'s `attempt_timeout` and
     /// `hedge_delay` keys) wins over the settings' when it is set; otherwise the settings' apply.
     #[inline]
-    pub fn start(self, target: &'static str) -> Engine<T, E, SettingsRules<E, P, TM>, S> {
-        let rules = SettingsRules::new(self.settings.0, self.rules.predicate, self.rules.timing);
+    pub fn start(self, target: &'static str) -> Engine<T, E, Overlay<E, P>, S> {
+        let rules = overlay(self.settings.0, self.rules.predicate, &self.rules.timing);
         Engine::new(rules, self.sleeper, target, None)
     }
 }

@@ -5,20 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::budget::RetryBudget;
-use crate::classify::{ClassList, SingleClass};
-use crate::concurrent::{HoldsTimedOut, TimedOutFn, timed_out_fn};
+use crate::classify::{ClassList, ErrorFilter, SingleClass};
+use crate::concurrent::{HoldsTimedOut, timed_out_fn};
 use crate::details::Details;
-use crate::hooks::LogConfig;
 use crate::jitter::{Jitter, full_jitter, no_jitter};
-use crate::rules::{NoTiming, Rules, TimingRules};
-use crate::step::ValueFilter;
-use crate::wait::{IntoSeconds, Last, WaitGen, expo, saturating_secs};
-
-type ErrorPredicate<E> = Arc<dyn Fn(&E) -> bool + Send + Sync>;
-type WaitFloor<E> = Arc<dyn Fn(&E) -> Option<Duration> + Send + Sync>;
-type SharedHook<E> = Arc<dyn Fn(&Details<'_, E>) + Send + Sync>;
-type WaitFactory<E> = Arc<dyn Fn() -> Box<dyn WaitGen<E> + Send> + Send + Sync>;
-type JitterFactory = Arc<dyn Fn() -> Box<dyn Jitter + Send> + Send + Sync>;
+use crate::rules::slots::{AnyOf, FloorIf, GiveUpIf, HookList, JitterFactory, WaitFactory};
+use crate::rules::{Limits, PackedLog, Rules, Timing, WaitFloor};
+use crate::step::AcceptAll;
+use crate::wait::{IntoSeconds, WaitGen, expo, saturating_secs};
 
 /// Retry configuration chosen at run time, with the fields of harborapi's `RetrySettings`.
 ///
@@ -55,46 +49,46 @@ pub struct RetrySettings<E> {
     inner: Arc<Inner<E>>,
 }
 
+/// What settings share: the one rule type with its slots erased, plus the switch.
 struct Inner<E> {
     enabled: bool,
-    exception: Vec<ErrorPredicate<E>>,
-    max_tries: Option<u32>,
-    max_time: Option<Duration>,
-    wait_gen: WaitFactory<E>,
-    jitter: JitterFactory,
-    giveup: Option<ErrorPredicate<E>>,
-    on_success: Vec<SharedHook<E>>,
-    on_backoff: Vec<SharedHook<E>>,
-    on_giveup: Vec<SharedHook<E>>,
-    raise_on_giveup: bool,
-    log: LogConfig,
-    budget: Option<RetryBudget>,
-    wait_floor: Option<WaitFloor<E>>,
-    attempt_timeout: Option<(Duration, TimedOutFn<E>)>,
-    hedge_delay: Option<Duration>,
-    max_hedges: Option<u32>,
+    rules: ErasedRules<E>,
 }
+
+/// [`Rules`] with every slot erased, so that settings of any content have one type.
+pub(crate) type ErasedRules<E> = Rules<
+    AnyOf<E>,
+    WaitFactory<E>,
+    JitterFactory,
+    GiveUpIf<E>,
+    AcceptAll,
+    HookList<E>,
+    HookList<E>,
+    HookList<E>,
+    Option<RetryBudget>,
+    FloorIf<E>,
+    Timing<E>,
+>;
 
 impl<E> Clone for Inner<E> {
     fn clone(&self) -> Self {
+        let r = &self.rules;
         Inner {
             enabled: self.enabled,
-            exception: self.exception.clone(),
-            max_tries: self.max_tries,
-            max_time: self.max_time,
-            wait_gen: Arc::clone(&self.wait_gen),
-            jitter: Arc::clone(&self.jitter),
-            giveup: self.giveup.clone(),
-            on_success: self.on_success.clone(),
-            on_backoff: self.on_backoff.clone(),
-            on_giveup: self.on_giveup.clone(),
-            raise_on_giveup: self.raise_on_giveup,
-            log: self.log,
-            budget: self.budget.clone(),
-            wait_floor: self.wait_floor.clone(),
-            attempt_timeout: self.attempt_timeout,
-            hedge_delay: self.hedge_delay,
-            max_hedges: self.max_hedges,
+            rules: Rules {
+                limits: r.limits,
+                exception: r.exception.clone(),
+                wait: r.wait.clone(),
+                jitter: r.jitter.clone(),
+                giveup: r.giveup.clone(),
+                predicate: AcceptAll,
+                on_success: r.on_success.clone(),
+                on_backoff: r.on_backoff.clone(),
+                on_giveup: r.on_giveup.clone(),
+                budget: r.budget.clone(),
+                wait_floor: r.wait_floor.clone(),
+                timing: r.timing,
+            },
         }
     }
 }
@@ -109,23 +103,23 @@ impl<E> Clone for RetrySettings<E> {
 
 impl<E> Debug for RetrySettings<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let i = &self.inner;
+        let r = &self.inner.rules;
         f.debug_struct("RetrySettings")
-            .field("enabled", &i.enabled)
-            .field("exception_classes", &i.exception.len())
-            .field("max_tries", &i.max_tries)
-            .field("max_time", &i.max_time)
-            .field("giveup", &i.giveup.is_some())
-            .field("on_success", &i.on_success.len())
-            .field("on_backoff", &i.on_backoff.len())
-            .field("on_giveup", &i.on_giveup.len())
-            .field("raise_on_giveup", &i.raise_on_giveup)
-            .field("log", &i.log)
-            .field("budget", &i.budget)
-            .field("wait_floor", &i.wait_floor.is_some())
-            .field("attempt_timeout", &i.attempt_timeout.map(|(t, _)| t))
-            .field("hedge_delay", &i.hedge_delay)
-            .field("max_hedges", &i.max_hedges)
+            .field("enabled", &self.inner.enabled)
+            .field("exception_classes", &r.exception.0.len())
+            .field("max_tries", &r.limits.max_tries)
+            .field("max_time", &r.limits.max_time)
+            .field("giveup", &r.giveup.0.is_some())
+            .field("on_success", &r.on_success.0.len())
+            .field("on_backoff", &r.on_backoff.0.len())
+            .field("on_giveup", &r.on_giveup.0.len())
+            .field("raise_on_giveup", &r.limits.raise_on_giveup)
+            .field("log", &r.limits.log.unpack())
+            .field("budget", &r.budget)
+            .field("wait_floor", &r.wait_floor.0.is_some())
+            .field("attempt_timeout", &r.timing.attempt_timeout.map(|(t, _)| t))
+            .field("hedge_delay", &r.timing.hedge_delay)
+            .field("max_hedges", &r.timing.max_hedges)
             .finish_non_exhaustive()
     }
 }
@@ -139,25 +133,29 @@ impl<E: 'static> Default for RetrySettings<E> {
 }
 
 impl<E: 'static> Inner<E> {
+    /// harborapi's defaults: on, `max_time` 60 s, expo waits, full jitter.
     fn defaults() -> Self {
         Inner {
             enabled: true,
-            exception: Vec::new(),
-            max_tries: None,
-            max_time: Some(Duration::from_secs(60)),
-            wait_gen: Arc::new(|| Box::new(expo())),
-            jitter: Arc::new(|| Box::new(full_jitter as fn(Duration) -> Duration)),
-            giveup: None,
-            on_success: Vec::new(),
-            on_backoff: Vec::new(),
-            on_giveup: Vec::new(),
-            raise_on_giveup: true,
-            log: LogConfig::default(),
-            budget: None,
-            wait_floor: None,
-            attempt_timeout: None,
-            hedge_delay: None,
-            max_hedges: None,
+            rules: Rules {
+                limits: Limits {
+                    max_time: Some(Duration::from_secs(60)),
+                    ..Limits::UNLIMITED
+                },
+                exception: AnyOf(Vec::new()),
+                wait: WaitFactory(Arc::new(|| Box::new(expo()))),
+                jitter: JitterFactory(Arc::new(|| {
+                    Box::new(full_jitter as fn(Duration) -> Duration)
+                })),
+                giveup: GiveUpIf(None),
+                predicate: AcceptAll,
+                on_success: HookList(Vec::new()),
+                on_backoff: HookList(Vec::new()),
+                on_giveup: HookList(Vec::new()),
+                budget: None,
+                wait_floor: FloorIf(None),
+                timing: Timing::NONE,
+            },
         }
     }
 }
@@ -178,10 +176,10 @@ impl<E: 'static> RetrySettings<E> {
     pub fn to_builder(&self) -> RetrySettingsBuilder<E> {
         RetrySettingsBuilder {
             inner: (*self.inner).clone(),
-            max_tries: self.inner.max_tries,
-            max_time: self.inner.max_time.map(|t| t.as_secs_f64()),
-            attempt_timeout: self.inner.attempt_timeout.map(|(t, _)| t.as_secs_f64()),
-            hedge_delay: self.inner.hedge_delay.map(|t| t.as_secs_f64()),
+            max_tries: self.inner.rules.limits.max_tries,
+            max_time: self.inner.rules.limits.max_time.map(|t| t.as_secs_f64()),
+            attempt_timeout: self.attempt_timeout().map(|t| t.as_secs_f64()),
+            hedge_delay: self.hedge_delay().map(|t| t.as_secs_f64()),
         }
     }
 }
@@ -193,58 +191,61 @@ impl<E> RetrySettings<E> {
     }
     /// The limit on attempts (`None`: no limit).
     pub fn max_tries(&self) -> Option<u32> {
-        self.inner.max_tries
+        self.inner.rules.limits.max_tries
     }
     /// The limit on time (`None`: no limit).
     pub fn max_time(&self) -> Option<Duration> {
-        self.inner.max_time
+        self.inner.rules.limits.max_time
     }
     /// Whether the error is returned on give-up.
     pub fn raise_on_giveup(&self) -> bool {
-        self.inner.raise_on_giveup
+        self.inner.rules.limits.raise_on_giveup
     }
     /// The retry budget shared by the calls using these settings (`None`: no budget, the
     /// default).
     pub fn budget(&self) -> Option<&RetryBudget> {
-        self.inner.budget.as_ref()
+        self.inner.rules.budget.as_ref()
     }
     /// Whether `error` is in the retried classes (every error when no class was given).
     pub fn catches(&self, error: &E) -> bool {
-        self.inner.exception.is_empty() || self.inner.exception.iter().any(|c| c(error))
+        self.inner.rules.exception.test(error)
     }
     /// The least wait `error` asks for (see [`RetrySettingsBuilder::wait_floor`]); `None`
     /// when no floor is set or the error asks for none.
     pub fn wait_floor(&self, error: &E) -> Option<Duration> {
-        self.inner
-            .wait_floor
-            .as_ref()
-            .and_then(|floor| floor(error))
+        self.inner.rules.wait_floor.floor(error)
     }
     /// The longest one attempt may run (`None`: no per-attempt timeout, the default). See
     /// [`RetrySettingsBuilder::attempt_timeout`].
     pub fn attempt_timeout(&self) -> Option<Duration> {
-        self.inner.attempt_timeout.map(|(timeout, _)| timeout)
+        self.inner
+            .rules
+            .timing
+            .attempt_timeout
+            .map(|(timeout, _)| timeout)
     }
     /// The hedge delay (`None`: no hedging, the default). See
     /// [`RetrySettingsBuilder::hedge_delay`].
     pub fn hedge_delay(&self) -> Option<Duration> {
-        self.inner.hedge_delay
+        self.inner.rules.timing.hedge_delay
     }
     /// The most attempts one call starts because the hedge delay passed (`None`: no limit
     /// of its own, the default). See [`RetrySettingsBuilder::max_hedges`].
     pub fn max_hedges(&self) -> Option<u32> {
-        self.inner.max_hedges
+        self.inner.rules.timing.max_hedges
     }
     /// Whether a wait floor is set.
     pub fn has_wait_floor(&self) -> bool {
-        self.inner.wait_floor.is_some()
+        self.inner.rules.wait_floor.0.is_some()
     }
     /// Whether the give-up predicate holds for `error` (false when none is set).
     pub fn gives_up(&self, error: &E) -> bool {
-        self.inner
-            .giveup
-            .as_ref()
-            .is_some_and(|giveup| giveup(error))
+        self.inner.rules.giveup.test(error)
+    }
+
+    /// The shared rules, when these settings are on (for the call's overlay).
+    pub(crate) fn rules(&self) -> Option<&ErasedRules<E>> {
+        self.inner.enabled.then_some(&self.inner.rules)
     }
 }
 
@@ -279,20 +280,24 @@ impl<E: 'static> RetrySettingsBuilder<E> {
     /// Adds an error class to retry (any-of; with none, every error is retried). For a tuple
     /// of classes, use [`exceptions`](Self::exceptions).
     pub fn exception<C: SingleClass<E> + ?Sized + 'static>(mut self) -> Self {
-        self.inner.exception.push(Arc::new(C::is_instance_of));
+        self.inner
+            .rules
+            .exception
+            .0
+            .push(Arc::new(C::is_instance_of));
         self
     }
 
     /// Adds a tuple of error classes to retry, as harborapi's
     /// `exception=(InternalServerError, MethodNotAllowed)`: `.exceptions::<(A, B)>()`.
     pub fn exceptions<L: ClassList<E> + 'static>(mut self) -> Self {
-        self.inner.exception.push(Arc::new(L::contains));
+        self.inner.rules.exception.0.push(Arc::new(L::contains));
         self
     }
 
     /// Adds a predicate selecting errors to retry (any-of with the classes).
     pub fn exception_if(mut self, predicate: impl Fn(&E) -> bool + Send + Sync + 'static) -> Self {
-        self.inner.exception.push(Arc::new(predicate));
+        self.inner.rules.exception.0.push(Arc::new(predicate));
         self
     }
 
@@ -320,7 +325,7 @@ impl<E: 'static> RetrySettingsBuilder<E> {
     where
         W: WaitGen<E> + Clone + Send + Sync + 'static,
     {
-        self.inner.wait_gen = Arc::new(move || Box::new(wait_gen.clone()));
+        self.inner.rules.wait = WaitFactory(Arc::new(move || Box::new(wait_gen.clone())));
         self
     }
 
@@ -329,7 +334,7 @@ impl<E: 'static> RetrySettingsBuilder<E> {
     where
         J: Jitter + Clone + Send + Sync + 'static,
     {
-        self.inner.jitter = Arc::new(move || Box::new(jitter.clone()));
+        self.inner.rules.jitter = JitterFactory(Arc::new(move || Box::new(jitter.clone())));
         self
     }
 
@@ -341,7 +346,7 @@ impl<E: 'static> RetrySettingsBuilder<E> {
     /// A predicate on caught errors: when it holds, the call gives up at once. Replaces any
     /// predicate set before (see [`also_giveup`](Self::also_giveup) to add one instead).
     pub fn giveup(mut self, giveup: impl Fn(&E) -> bool + Send + Sync + 'static) -> Self {
-        self.inner.giveup = Some(Arc::new(giveup));
+        self.inner.rules.giveup = GiveUpIf(Some(Arc::new(giveup)));
         self
     }
 
@@ -369,10 +374,10 @@ impl<E: 'static> RetrySettingsBuilder<E> {
     /// assert!(!derived.gives_up(&ApiError::Unavailable));
     /// ```
     pub fn also_giveup(mut self, giveup: impl Fn(&E) -> bool + Send + Sync + 'static) -> Self {
-        self.inner.giveup = Some(match self.inner.giveup.take() {
+        self.inner.rules.giveup = GiveUpIf(Some(match self.inner.rules.giveup.0.take() {
             Some(first) => Arc::new(move |error: &E| first(error) || giveup(error)),
             None => Arc::new(giveup),
-        });
+        }));
         self
     }
 
@@ -399,31 +404,31 @@ impl<E: 'static> RetrySettingsBuilder<E> {
         mut self,
         floor: impl Fn(&E) -> Option<Duration> + Send + Sync + 'static,
     ) -> Self {
-        self.inner.wait_floor = Some(Arc::new(floor));
+        self.inner.rules.wait_floor = FloorIf(Some(Arc::new(floor)));
         self
     }
 
     /// No wait floor (the default).
     pub fn no_wait_floor(mut self) -> Self {
-        self.inner.wait_floor = None;
+        self.inner.rules.wait_floor = FloorIf(None);
         self
     }
 
     /// Adds a success hook (hooks run in the order added).
     pub fn on_success(mut self, hook: impl Fn(&Details<'_, E>) + Send + Sync + 'static) -> Self {
-        self.inner.on_success.push(Arc::new(hook));
+        self.inner.rules.on_success.0.push(Arc::new(hook));
         self
     }
 
     /// Adds a backoff hook (after the default handler, in the order added).
     pub fn on_backoff(mut self, hook: impl Fn(&Details<'_, E>) + Send + Sync + 'static) -> Self {
-        self.inner.on_backoff.push(Arc::new(hook));
+        self.inner.rules.on_backoff.0.push(Arc::new(hook));
         self
     }
 
     /// Adds a give-up hook (after the default handler, in the order added).
     pub fn on_giveup(mut self, hook: impl Fn(&Details<'_, E>) + Send + Sync + 'static) -> Self {
-        self.inner.on_giveup.push(Arc::new(hook));
+        self.inner.rules.on_giveup.0.push(Arc::new(hook));
         self
     }
 
@@ -431,13 +436,13 @@ impl<E: 'static> RetrySettingsBuilder<E> {
     /// call was built with `raise_on_giveup` (the return type has a "nothing" value); elsewhere
     /// the error is still returned, since there is nothing else to return.
     pub fn raise_on_giveup(mut self, raise: bool) -> Self {
-        self.inner.raise_on_giveup = raise;
+        self.inner.rules.limits.raise_on_giveup = raise;
         self
     }
 
     /// Switches the default `tracing` handler on or off (default on).
     pub fn logger(mut self, enabled: bool) -> Self {
-        self.inner.log.enabled = enabled;
+        self.inner.rules.limits.log.enabled = enabled;
         self
     }
 
@@ -458,13 +463,13 @@ impl<E: 'static> RetrySettingsBuilder<E> {
     /// # Ok::<(), retry_runtime::SettingsError>(())
     /// ```
     pub fn budget(mut self, budget: RetryBudget) -> Self {
-        self.inner.budget = Some(budget);
+        self.inner.rules.budget = Some(budget);
         self
     }
 
     /// No retry budget (the default).
     pub fn no_budget(mut self) -> Self {
-        self.inner.budget = None;
+        self.inner.rules.budget = None;
         self
     }
 
@@ -496,14 +501,14 @@ impl<E: 'static> RetrySettingsBuilder<E> {
         E: HoldsTimedOut,
     {
         self.attempt_timeout = Some(timeout.into_seconds());
-        self.inner.attempt_timeout = Some((Duration::ZERO, timed_out_fn::<E>()));
+        self.inner.rules.timing.attempt_timeout = Some((Duration::ZERO, timed_out_fn::<E>()));
         self
     }
 
     /// No per-attempt timeout (the default).
     pub fn no_attempt_timeout(mut self) -> Self {
         self.attempt_timeout = None;
-        self.inner.attempt_timeout = None;
+        self.inner.rules.timing.attempt_timeout = None;
         self
     }
 
@@ -547,26 +552,26 @@ impl<E: 'static> RetrySettingsBuilder<E> {
     /// # Ok::<(), retry_runtime::SettingsError>(())
     /// ```
     pub fn max_hedges(mut self, hedges: u32) -> Self {
-        self.inner.max_hedges = Some(hedges);
+        self.inner.rules.timing.max_hedges = Some(hedges);
         self
     }
 
     /// No limit of its own on hedges (the default): `max_tries`, `max_time` and the budget
     /// still bound them.
     pub fn no_max_hedges(mut self) -> Self {
-        self.inner.max_hedges = None;
+        self.inner.rules.timing.max_hedges = None;
         self
     }
 
     /// The level of the default handler's backoff events (default INFO).
     pub fn backoff_log_level(mut self, level: tracing::Level) -> Self {
-        self.inner.log.backoff_level = level;
+        self.inner.rules.limits.log.backoff_level = PackedLog::level_index(level);
         self
     }
 
     /// The level of the default handler's give-up events (default ERROR).
     pub fn giveup_log_level(mut self, level: tracing::Level) -> Self {
-        self.inner.log.giveup_level = level;
+        self.inner.rules.limits.log.giveup_level = PackedLog::level_index(level);
         self
     }
 
@@ -604,14 +609,15 @@ impl<E: 'static> RetrySettingsBuilder<E> {
         if !violations.is_empty() {
             return Err(SettingsError { violations });
         }
-        self.inner.max_tries = self.max_tries;
-        self.inner.max_time = self.max_time.map(saturating_secs);
+        let rules = &mut self.inner.rules;
+        rules.limits.max_tries = self.max_tries;
+        rules.limits.max_time = self.max_time.map(saturating_secs);
         if let (Some(secs), Some((timeout, _))) =
-            (self.attempt_timeout, self.inner.attempt_timeout.as_mut())
+            (self.attempt_timeout, rules.timing.attempt_timeout.as_mut())
         {
             *timeout = saturating_secs(secs);
         }
-        self.inner.hedge_delay = self.hedge_delay.map(saturating_secs);
+        rules.timing.hedge_delay = self.hedge_delay.map(saturating_secs);
         Ok(RetrySettings {
             inner: Arc::new(self.inner),
         })
@@ -736,124 +742,5 @@ impl<E> IntoSettings<E> for Option<RetrySettings<E>> {
 impl<E> IntoSettings<E> for &Option<RetrySettings<E>> {
     fn into_settings(self) -> Option<RetrySettings<E>> {
         self.clone()
-    }
-}
-
-/// The engine rules of run-time settings. The wait generator and jitter are built on the
-/// first backoff, so a call that succeeds at once allocates nothing.
-#[doc(hidden)]
-pub struct SettingsRules<E, P, TM = NoTiming> {
-    settings: Option<RetrySettings<E>>,
-    predicate: P,
-    wait: Option<Box<dyn WaitGen<E> + Send>>,
-    jitter: Option<Box<dyn Jitter + Send>>,
-    /// The attribute's own `attempt_timeout` and `hedge_delay`: they win over the settings'.
-    timing: TM,
-}
-
-impl<E, P, TM> SettingsRules<E, P, TM> {
-    pub(crate) fn new(settings: Option<RetrySettings<E>>, predicate: P, timing: TM) -> Self {
-        SettingsRules {
-            settings: settings.filter(RetrySettings::enabled),
-            predicate,
-            wait: None,
-            jitter: None,
-            timing,
-        }
-    }
-
-    fn inner(&self) -> Option<&Inner<E>> {
-        self.settings.as_ref().map(|s| &*s.inner)
-    }
-}
-
-impl<T, E: Debug, P: ValueFilter<T>, TM: TimingRules<E>> Rules<T, E> for SettingsRules<E, P, TM> {
-    #[inline]
-    fn enabled(&self) -> bool {
-        self.settings.is_some()
-    }
-    fn needs_clock(&self) -> bool {
-        self.inner().is_some_and(|i| {
-            i.max_time.is_some()
-                || !i.on_success.is_empty()
-                || !i.on_backoff.is_empty()
-                || !i.on_giveup.is_empty()
-        })
-    }
-    fn max_tries(&self) -> Option<u32> {
-        self.inner().and_then(|i| i.max_tries)
-    }
-    fn max_time(&self) -> Option<Duration> {
-        self.inner().and_then(|i| i.max_time)
-    }
-    fn catches(&self, error: &E) -> bool {
-        self.settings.as_ref().is_some_and(|s| s.catches(error))
-    }
-    fn gives_up(&self, error: &E) -> bool {
-        self.settings.as_ref().is_some_and(|s| s.gives_up(error))
-    }
-    fn rejects<'v>(&self, value: &'v T) -> Option<&'v dyn Debug> {
-        self.predicate.rejects(value)
-    }
-    fn next_wait(&mut self, last: Last<'_, E>) -> Option<Duration> {
-        let settings = self.settings.as_ref()?;
-        let error = last.error();
-        let wait = self
-            .wait
-            .get_or_insert_with(|| (settings.inner.wait_gen)())
-            .next_wait(last)?;
-        let jitter = self.jitter.get_or_insert_with(|| (settings.inner.jitter)());
-        let wait = jitter.jitter(wait);
-        let floor = error.and_then(|error| settings.wait_floor(error));
-        Some(floor.map_or(wait, |floor| wait.max(floor)))
-    }
-    fn on_success(&self, details: &Details<'_, E>) {
-        if let Some(i) = self.inner() {
-            i.on_success.iter().for_each(|h| h(details));
-        }
-    }
-    fn on_backoff(&self, details: &Details<'_, E>) {
-        if let Some(i) = self.inner() {
-            i.log.log_backoff(details);
-            i.on_backoff.iter().for_each(|h| h(details));
-        }
-    }
-    fn on_giveup(&self, details: &Details<'_, E>) {
-        if let Some(i) = self.inner() {
-            i.log.log_giveup(details);
-            i.on_giveup.iter().for_each(|h| h(details));
-        }
-    }
-    fn has_success_hooks(&self) -> bool {
-        self.inner().is_some_and(|i| !i.on_success.is_empty())
-    }
-    fn raise_on_giveup(&self) -> bool {
-        self.inner().is_none_or(|i| i.raise_on_giveup)
-    }
-    #[inline]
-    fn budget(&self) -> Option<&RetryBudget> {
-        self.inner().and_then(|i| i.budget.as_ref())
-    }
-    // Disabled settings mean a plain single attempt: no timeout, no hedge.
-    fn attempt_timeout(&self) -> Option<(Duration, TimedOutFn<E>)> {
-        let inner = self.inner()?;
-        self.timing.attempt_timeout().or(inner.attempt_timeout)
-    }
-    fn hedge_delay(&self) -> Option<Duration> {
-        let inner = self.inner()?;
-        if !self.timing.may_hedge() {
-            return None;
-        }
-        self.timing.hedge_delay().or(inner.hedge_delay)
-    }
-    fn max_hedges(&self) -> Option<u32> {
-        let inner = self.inner()?;
-        self.timing.max_hedges().or(inner.max_hedges)
-    }
-    fn on_hedged_success(&self, details: &Details<'_, E>) {
-        if let Some(i) = self.inner() {
-            i.log.log_hedged_success(details);
-            i.on_success.iter().for_each(|h| h(details));
-        }
     }
 }

@@ -1,0 +1,140 @@
+//! Run-time settings under a policy: the one place where a `#[retry]` attribute's (or a
+//! `Policy`'s) own values meet the settings' ([`overlay`]), and the call's own wait generator
+//! and jitter, built on its first backoff so that a call that succeeds at once allocates
+//! nothing.
+
+use core::fmt::Debug;
+use std::time::Duration;
+
+use super::settings::{ErasedRules, RetrySettings};
+use super::{CallRules, Limits, Timing, TimingRules, next_wait};
+use crate::budget::RetryBudget;
+use crate::classify::ErrorFilter;
+use crate::concurrent::TimedOutFn;
+use crate::details::Details;
+use crate::hooks::Hook;
+use crate::jitter::Jitter;
+use crate::step::ValueFilter;
+use crate::wait::{Last, WaitGen};
+
+/// The rules of one call under run-time settings: the settings' shared rules (none when the
+/// settings are `None` or off), overlaid with the policy's value predicate and timing.
+#[doc(hidden)]
+pub struct Overlay<E, P> {
+    settings: Option<RetrySettings<E>>,
+    predicate: P,
+    timing: Timing<E>,
+    wait: Option<Box<dyn WaitGen<E> + Send>>,
+    jitter: Option<Box<dyn Jitter + Send>>,
+}
+
+/// What the policy keeps of its own under settings: the `on_result` predicate (settings cannot
+/// hold one, it is typed by the value) and the timing, whose set values win over the settings'
+/// (`#[retry(attempt_timeout = None)]` lets the settings' apply); a policy that set an
+/// attempt timeout but never `hedge_delay` never hedges (the fn's body must not run twice at
+/// once). Everything else is the settings'.
+#[inline]
+pub(crate) fn overlay<E, P>(
+    settings: Option<RetrySettings<E>>,
+    predicate: P,
+    timing: &impl TimingRules<E>,
+) -> Overlay<E, P> {
+    let settings = settings.filter(RetrySettings::enabled);
+    let timing = match settings.as_ref().and_then(RetrySettings::rules) {
+        Some(shared) => Timing {
+            attempt_timeout: timing.attempt_timeout().or(shared.timing.attempt_timeout),
+            hedge_delay: timing
+                .may_hedge()
+                .then(|| timing.hedge_delay().or(shared.timing.hedge_delay))
+                .flatten(),
+            max_hedges: timing.max_hedges().or(shared.timing.max_hedges),
+            hedges: timing.may_hedge(),
+        },
+        // Off: one plain attempt, no timeout, no hedge.
+        None => Timing::NONE,
+    };
+    Overlay {
+        settings,
+        predicate,
+        timing,
+        wait: None,
+        jitter: None,
+    }
+}
+
+impl<E, P> Overlay<E, P> {
+    #[inline]
+    fn shared(&self) -> Option<&ErasedRules<E>> {
+        self.settings.as_ref().and_then(RetrySettings::rules)
+    }
+}
+
+impl<T, E: Debug, P: ValueFilter<T>> CallRules<T, E> for Overlay<E, P> {
+    #[inline]
+    fn enabled(&self) -> bool {
+        self.shared().is_some()
+    }
+    fn limits(&self) -> &Limits {
+        self.shared().map_or(&Limits::UNLIMITED, |r| &r.limits)
+    }
+    fn needs_clock(&self) -> bool {
+        self.shared().is_some_and(|r| r.needs_clock())
+    }
+    fn catches(&self, error: &E) -> bool {
+        self.shared().is_some_and(|r| r.exception.test(error))
+    }
+    fn gives_up(&self, error: &E) -> bool {
+        self.shared().is_some_and(|r| r.giveup.test(error))
+    }
+    fn rejects<'v>(&self, value: &'v T) -> Option<&'v dyn Debug> {
+        self.predicate.rejects(value)
+    }
+    fn next_wait(&mut self, last: Last<'_, E>) -> Option<Duration> {
+        let Overlay {
+            settings,
+            wait,
+            jitter,
+            ..
+        } = self;
+        let shared = settings.as_ref().and_then(RetrySettings::rules)?;
+        let wait = wait.get_or_insert_with(|| (shared.wait.0)());
+        let jitter = jitter.get_or_insert_with(|| (shared.jitter.0)());
+        next_wait(&mut **wait, &mut **jitter, &shared.wait_floor, last)
+    }
+    fn on_success(&self, details: &Details<'_, E>) {
+        if let Some(r) = self.shared() {
+            r.on_success.call(details);
+        }
+    }
+    fn on_hedged_success(&self, details: &Details<'_, E>) {
+        if let Some(r) = self.shared() {
+            r.on_hedged_success(details);
+        }
+    }
+    fn on_backoff(&self, details: &Details<'_, E>) {
+        if let Some(r) = self.shared() {
+            r.on_backoff(details);
+        }
+    }
+    fn on_giveup(&self, details: &Details<'_, E>) {
+        if let Some(r) = self.shared() {
+            r.on_giveup(details);
+        }
+    }
+    fn has_success_hooks(&self) -> bool {
+        self.shared().is_some_and(|r| !r.on_success.is_noop())
+    }
+    #[inline]
+    fn budget(&self) -> Option<&RetryBudget> {
+        self.shared().and_then(|r| r.budget.as_ref())
+    }
+    fn attempt_timeout(&self) -> Option<(Duration, TimedOutFn<E>)> {
+        self.timing.attempt_timeout
+    }
+    fn hedge_delay(&self) -> Option<Duration> {
+        self.timing.hedge_delay
+    }
+    fn max_hedges(&self) -> Option<u32> {
+        self.timing.max_hedges
+    }
+}
