@@ -70,25 +70,12 @@ pub(crate) type ErasedRules<E> = Rules<
     Timing<E>,
 >;
 
+// By hand: a derive would ask `E: Clone`, where only the slots must be.
 impl<E> Clone for Inner<E> {
     fn clone(&self) -> Self {
-        let r = &self.rules;
         Inner {
             enabled: self.enabled,
-            rules: Rules {
-                limits: r.limits,
-                exception: r.exception.clone(),
-                wait: r.wait.clone(),
-                jitter: r.jitter.clone(),
-                giveup: r.giveup.clone(),
-                predicate: AcceptAll,
-                on_success: r.on_success.clone(),
-                on_backoff: r.on_backoff.clone(),
-                on_giveup: r.on_giveup.clone(),
-                budget: r.budget.clone(),
-                wait_floor: r.wait_floor.clone(),
-                timing: r.timing,
-            },
+            rules: self.rules.clone(),
         }
     }
 }
