@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use retry_runtime::GiveUpReason;
 use retry_runtime::budget::RetryBudget;
+use retry_runtime::jitter::no_jitter;
 use retry_runtime::{Details, Policy, RetrySettings, retry_async, retry_blocking, wait};
 
 fn budget(ratio: f64, initial: f64) -> RetryBudget {
@@ -252,4 +253,52 @@ async fn outage_attempts_stay_within_the_budget() {
     // Without the budget the same outage makes max_tries attempts per call.
     assert!(attempts < calls * 2);
     assert_eq!(budget.retries_allowed(), attempts - calls);
+}
+
+/// One failing call with `max_tries = 2` under a policy given `source`: it must deposit at
+/// start and withdraw for its one retry, whatever form the budget was given in.
+fn one_retry_through<B: retry_runtime::budget::BudgetSource>(source: B) {
+    let policy = Policy::new()
+        .max_tries(2)
+        .wait_gen(wait::constant().interval(0))
+        .jitter(no_jitter)
+        .logger(false)
+        .budget(source);
+    let result: Result<(), String> = retry_blocking(policy, || Err("down".to_string()));
+    assert!(result.is_err());
+}
+
+#[test]
+fn a_budget_given_in_every_accepted_form_is_drawn_on() {
+    let forms: [(&str, fn(&RetryBudget)); 5] = [
+        ("RetryBudget", |b| one_retry_through(b.clone())),
+        ("&RetryBudget", |b| one_retry_through(b)),
+        ("Option<RetryBudget>", |b| {
+            one_retry_through(Some(b.clone()))
+        }),
+        ("Option<&RetryBudget>", |b| one_retry_through(Some(b))),
+        ("&Option<RetryBudget>", |b| {
+            one_retry_through(&Some(b.clone()))
+        }),
+    ];
+    for (form, call) in forms {
+        // No reserve and one token per call: the call's own deposit pays its one retry.
+        let shared = budget(1.0, 0.0);
+        call(&shared);
+        assert_eq!(
+            shared.retries_allowed(),
+            1,
+            "{form}: the retry was not withdrawn"
+        );
+        assert_eq!(shared.retries_refused(), 0, "{form}");
+        // The deposit was spent by the retry: a second withdrawal is refused.
+        assert!(
+            !shared.try_withdraw(),
+            "{form}: the call did not deposit exactly one token"
+        );
+    }
+    // `None` in either optional form is no budget: nothing is drawn.
+    one_retry_through(None::<RetryBudget>);
+    one_retry_through(&None::<RetryBudget>);
+    one_retry_through(None::<&RetryBudget>);
 }
