@@ -594,6 +594,44 @@ mod tests {
         assert!(spent <= deposited);
     }
 
+    #[test]
+    fn debug_shows_every_setting_and_counter() {
+        let b = budget(0.5, 10.0, 4.0);
+        assert!(b.try_withdraw());
+        assert_eq!(
+            format!("{b:?}"),
+            "RetryBudget { ratio: 0.5, capacity: 10.0, retry_cost: 1.0, refund_on_success: true, \
+             balance: 3.0, retries_allowed: 1, retries_refused: 0 }"
+        );
+        let no_refund = RetryBudget::builder()
+            .refund_on_success(false)
+            .build()
+            .unwrap();
+        assert!(format!("{no_refund:?}").contains("refund_on_success: false"));
+    }
+
+    #[test]
+    fn accessors_read_back_what_was_built() {
+        let b = RetryBudget::with_ratio(0.1).unwrap();
+        assert_eq!((b.ratio(), b.capacity(), b.balance()), (0.1, 100.0, 100.0));
+        assert!(RetryBudget::with_ratio(-1.0).is_err());
+        let other = RetryBudget::with_ratio(0.1).unwrap();
+        assert!(b.shares_bucket_with(&b.clone()));
+        assert!(!b.shares_bucket_with(&other));
+    }
+
+    #[test]
+    fn a_capacity_of_zero_is_refused() {
+        let err = RetryBudget::builder().capacity(0).build().unwrap_err();
+        assert_eq!(
+            err.violations(),
+            [Violation::new(
+                "capacity",
+                "must be finite, greater than 0 and at most 1e9"
+            )]
+        );
+    }
+
     proptest::proptest! {
         /// Any interleaving of operations from several threads keeps the balance within
         /// [0, capacity] and the withdrawals within the reserve plus what was put in.

@@ -125,7 +125,9 @@ fn value_mode_spends_the_budget_too() {
     let budget = budget(0.0, 2.0);
     let reasons = Reasons::default();
     let mut attempts = 0;
+    // max_tries bounds the call should the budget not (the test then fails, it does not hang).
     let policy = Policy::<u32, String>::new()
+        .max_tries(10)
         .wait_gen(wait::constant().interval(0))
         .on_result(|v: &u32| *v == 0)
         .budget(&budget)
@@ -200,6 +202,7 @@ fn the_giveup_log_line_says_the_budget_was_exhausted() {
     let budget = budget(0.0, 0.0);
     tracing::subscriber::with_default(subscriber, || {
         let policy = Policy::<(), String>::new()
+            .max_tries(10)
             .wait_gen(wait::constant().interval(0))
             .budget(&budget);
         let _ = retry_blocking(policy, || Err::<(), _>("503".to_owned()));
