@@ -141,8 +141,11 @@ proptest! {
         let elapsed = runtime.block_on(async {
             jitter::seed(seed);
             let start = tokio::time::Instant::now();
+            // max_tries only bounds a broken jitter whose waits never advance the clock: the
+            // test then fails on its other checks instead of hanging.
             let policy = Policy::<(), ()>::new()
                 .max_time(Duration::from_millis(max_time_ms))
+                .max_tries(100_000)
                 .wait_gen(wait::expo().base(base))
                 .logger(false);
             let _ = retry_async(policy, || async { Err::<(), ()>(()) }).await;
@@ -169,4 +172,63 @@ fn extreme_generator_steps_do_not_panic() {
     assert_eq!(jitter::full_jitter(Duration::ZERO), Duration::ZERO);
     let mut dj = jitter::decorrelated_jitter(f64::INFINITY);
     assert!(dj.jitter(MAX_WAIT) <= MAX_WAIT);
+}
+
+/// `samples` draws of `draw` after seeding with `seed`, in seconds.
+fn draws(seed: u64, samples: usize, mut draw: impl FnMut() -> Duration) -> Vec<f64> {
+    jitter::seed(seed);
+    (0..samples).map(|_| draw().as_secs_f64()).collect()
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+/// The share of `values` in `[low, high)`.
+fn share_in(values: &[f64], low: f64, high: f64) -> f64 {
+    values.iter().filter(|v| (low..high).contains(*v)).count() as f64 / values.len() as f64
+}
+
+// Each jitter spreads over its whole range, not only stays in it: a jitter stuck at one end,
+// or drawing from a skewed source, passes the bounds above and fails here.
+
+// The spreads are deterministic (seeded); their bounds are wide enough for any seed and
+// narrow enough to fail a jitter whose arithmetic or random source changed.
+
+#[test]
+fn full_jitter_spreads_over_zero_to_the_wait() {
+    let values = draws(1, 10_000, || jitter::full_jitter(Duration::from_secs(10)));
+    assert!((mean(&values) - 5.0).abs() < 0.2, "mean {}", mean(&values));
+    for quarter in 0..4 {
+        let low = f64::from(quarter) * 2.5;
+        let share = share_in(&values, low, low + 2.5);
+        assert!((share - 0.25).abs() < 0.03, "quarter {quarter}: {share}");
+    }
+}
+
+#[test]
+fn equal_jitter_spreads_over_half_to_the_wait() {
+    let values = draws(2, 10_000, || jitter::equal_jitter(Duration::from_secs(10)));
+    assert!((mean(&values) - 7.5).abs() < 0.1, "mean {}", mean(&values));
+    // Uniform in [5, 10]: each half of that range holds about half the draws, and the top
+    // value itself (a clamped draw) almost none.
+    assert!((share_in(&values, 5.0, 7.5) - 0.5).abs() < 0.03);
+    assert!(share_in(&values, 10.0, f64::INFINITY) < 0.01);
+}
+
+#[test]
+fn random_jitter_spreads_over_one_second() {
+    let values = draws(3, 10_000, || jitter::random_jitter(Duration::from_secs(2)));
+    assert!((mean(&values) - 2.5).abs() < 0.02, "mean {}", mean(&values));
+    assert!((share_in(&values, 2.0, 2.5) - 0.5).abs() < 0.03);
+}
+
+#[test]
+fn decorrelated_jitter_spreads_over_base_to_three_times_the_base() {
+    // With a cap far above, the first draw is uniform in [base, 3 * base].
+    let values = draws(4, 10_000, || {
+        jitter::decorrelated_jitter(Duration::from_secs(1)).jitter(Duration::from_secs(1000))
+    });
+    assert!((mean(&values) - 2.0).abs() < 0.05, "mean {}", mean(&values));
+    assert!((share_in(&values, 1.0, 2.0) - 0.5).abs() < 0.03);
 }
