@@ -145,7 +145,7 @@ proptest! {
             // test then fails on its other checks instead of hanging.
             let policy = Policy::<(), ()>::new()
                 .max_time(Duration::from_millis(max_time_ms))
-                .max_tries(100_000)
+                .max_tries(1_000)
                 .wait_gen(wait::expo().base(base))
                 .logger(false);
             let _ = retry_async(policy, || async { Err::<(), ()>(()) }).await;
