@@ -57,8 +57,10 @@ async fn exhausted_budget_ends_the_call_with_its_last_error_and_the_reason() {
 fn other_reasons_reach_details_too() {
     let reasons = Reasons::default();
     let fail = || Err::<(), _>("down".to_owned());
+    // max_tries(5) bounds every case should its own rule fail: the test then fails, not hangs.
     let base = || {
         Policy::<(), String>::new()
+            .max_tries(5)
             .wait_gen(wait::constant().interval(0))
             .on_giveup(record(&reasons))
     };
@@ -66,6 +68,7 @@ fn other_reasons_reach_details_too() {
     let _ = retry_blocking(base().max_time(0), fail);
     let _ = retry_blocking(base().giveup(|e: &String| e == "down"), fail);
     let exhausting = Policy::<(), String>::new()
+        .max_tries(5)
         .wait_gen(wait::constant().interval([0, 0]))
         .on_giveup(record(&reasons));
     let _ = retry_blocking(exhausting, fail);

@@ -145,8 +145,11 @@ async fn details_at_every_step() {
 async fn max_time_cuts_the_last_wait_and_stops() {
     let log = Log::default();
     let start = Instant::now();
+    // max_tries bounds the call should the clock (or time limit) break: the test then fails
+    // instead of hanging.
     let policy = Policy::<(), Fail>::new()
         .max_time(10)
+        .max_tries(100)
         .jitter(no_jitter)
         .on_backoff(log.hook("backoff"))
         .on_giveup(log.hook("giveup"));
@@ -162,7 +165,11 @@ async fn max_time_cuts_the_last_wait_and_stops() {
 #[tokio::test(start_paused = true)]
 async fn max_time_as_duration_and_zero() {
     let tries = AtomicU32::new(0);
-    let policy = Policy::<(), Fail>::new().max_time(Duration::ZERO);
+    // max_tries bounds the call should the clock (or time limit) break: the test then fails
+    // instead of hanging.
+    let policy = Policy::<(), Fail>::new()
+        .max_time(Duration::ZERO)
+        .max_tries(100);
     let _ = retry_async(policy, || async {
         tries.fetch_add(1, Ordering::Relaxed);
         Err::<(), _>(Fail(500))
@@ -434,8 +441,11 @@ fn blocking_loop_with_a_fake_clock() {
         now: Cell::new(Duration::ZERO),
     };
     let log = Log::default();
+    // max_tries bounds the call should the clock (or time limit) break: the test then fails
+    // instead of hanging.
     let policy = Policy::<(), Fail>::new()
         .max_time(5)
+        .max_tries(100)
         .jitter(no_jitter)
         .sleeper(&clock)
         .on_giveup(log.hook("giveup"));
