@@ -213,3 +213,24 @@ async fn non_send_error(name: &str) -> Result<u32, std::rc::Rc<str>> {
 fn non_send_error_keeps_the_future_send() {
     assert_send(&non_send_error("x"));
 }
+
+/// The lazy form's `finish_success` runs the success hooks for a success only: an error handed
+/// to it is returned as is, with no hook.
+#[test]
+fn finish_success_runs_the_success_hooks_for_a_success_only() {
+    let successes = Cell::new(0);
+    let start = || {
+        ::retry_runtime::__private::policy::<Result<u32, String>>()
+            .on_success(|_: &retry_runtime::Details<'_, String>| {
+                successes.set(successes.get() + 1);
+            })
+            .start("t")
+    };
+    assert_eq!(
+        start().finish_success(Err("no".to_owned()), &[]),
+        Err("no".to_owned())
+    );
+    assert_eq!(successes.get(), 0);
+    assert_eq!(start().finish_success(Ok(1), &[]), Ok(1));
+    assert_eq!(successes.get(), 1);
+}
