@@ -6,7 +6,7 @@ use super::jobs::{JobSchedule, NewExecution};
 use super::labels::LabelReq;
 use super::projects::ProjectReq;
 use super::registries::RegistryReq;
-use super::robots::RobotCreate;
+use super::robots::{Creator, RobotCreate};
 use super::users::UserCreationReq;
 use super::{JobKind, JobStatus, SimState};
 
@@ -89,7 +89,7 @@ impl SimState {
                 duration: Some(-1),
                 permissions: Some(vec![json!({"kind": "project", "namespace": "*", "access": [{"resource": "repository", "action": "push"}, {"resource": "repository", "action": "pull"}]})]),
             },
-            1,
+            Creator::ADMIN,
         )?;
         // Harbor generates every robot secret; the demo robot gets a known one, as a
         // secret refresh with a chosen secret would give it.
@@ -236,7 +236,7 @@ impl SimState {
                 duration: Some(-1),
                 permissions: Some(permissions),
             };
-            let (id, ..) = self.create_robot(robot, 1)?;
+            let (id, ..) = self.create_robot(robot, Creator::ADMIN)?;
             // Harbor generates every robot secret; a known one comes from a refresh with a
             // chosen secret, as for `robot$ci`.
             self.refresh_robot_secret(id, Some(secret.into()))?;

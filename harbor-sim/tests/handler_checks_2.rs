@@ -1,0 +1,338 @@
+//! The ledger's rows (`CONFORMANCE.md`, "Handler checks") for the handler files reached
+//! after `handler_checks.rs` grew long: `repository.go`, `robot.go`, and the files after them.
+//! Each case is named by its row's id.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+mod support;
+
+use support::checks::{BAD, case, get_json, run, run_as, send};
+
+const NOT_FOUND: StatusCode = StatusCode::NOT_FOUND;
+const CONFLICT: StatusCode = StatusCode::CONFLICT;
+
+#[tokio::test]
+async fn repository_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let app = "/projects/demo/repositories/team%252Fapp";
+    run(
+        &sim,
+        vec![
+            case("RP1", M::GET, "/projects/nope/repositories/x", None)
+                .refused(NOT_FOUND, "repository nope/x not found"),
+            case(
+                "RP1",
+                M::PUT,
+                "/projects/nope/repositories/x",
+                Some(json!({"description": "d"})),
+            )
+            .refused(NOT_FOUND, "repository nope/x not found"),
+            case("RP1", M::DELETE, "/projects/nope/repositories/x", None)
+                .refused(NOT_FOUND, "repository nope/x not found"),
+            case("RP1", M::GET, "/projects/demo/repositories/x", None)
+                .refused(NOT_FOUND, "repository demo/x not found"),
+            case("RP2", M::GET, "/projects/nope/repositories", None)
+                .refused(NOT_FOUND, "project nope not found"),
+            case(
+                "RP3",
+                M::PUT,
+                app,
+                Some(json!({"description": "<b>\"Tom\" & 'Jerry'</b>"})),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(
+        get_json(&sim, app).await["description"],
+        "&lt;b&gt;&#34;Tom&#34; &amp; &#39;Jerry&#39;&lt;/b&gt;",
+        "RP3: template.HTMLEscapeString"
+    );
+    run(&sim, vec![case("RP4", M::PUT, app, Some(json!({})))]).await;
+    let repo = get_json(&sim, app).await;
+    assert!(
+        repo.get("description").is_none(),
+        "RP4, RP5: an omitted description clears it, an empty one is omitted: {repo}"
+    );
+    assert_eq!(repo["pull_count"], 0, "RP5: pull_count is never omitted");
+    // RP6: newest first. `library/alpine` was pushed after `library/nginx`; a new push
+    // makes the newest repository of all.
+    sim.handle()
+        .push_image("library", "zlib", "1.0")
+        .expect("pushed");
+    let names = |list: Value| -> Vec<String> {
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .map(|r| r["name"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(get_json(&sim, "/projects/library/repositories").await),
+        ["library/zlib", "library/alpine", "library/nginx"],
+        "RP6"
+    );
+    assert_eq!(
+        names(get_json(&sim, "/repositories").await),
+        [
+            "library/zlib",
+            "demo/team/app",
+            "library/alpine",
+            "library/nginx"
+        ],
+        "RP6: all repositories"
+    );
+}
+
+/// A robot body with one permission.
+fn robot(name: &str, level: &str, kind: &str, namespace: &str, access: Value) -> Value {
+    json!({
+        "name": name, "level": level, "duration": -1,
+        "permissions": [{"kind": kind, "namespace": namespace, "access": access}],
+    })
+}
+
+fn pull() -> Value {
+    json!([{"resource": "repository", "action": "pull"}])
+}
+
+/// Creates a robot as the admin; its id and secret.
+async fn new_robot(sim: &support::CheckedSim, body: Value) -> (i64, String) {
+    let (status, text) = send(sim, Method::POST, "/robots", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let created: Value = serde_json::from_str(&text).expect("JSON");
+    (
+        created["id"].as_i64().expect("an id"),
+        created["secret"].as_str().expect("a secret").to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn create_robot_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let create = |row, body: Value| case(row, M::POST, "/robots", Some(body));
+    let project_pull = |name: &str, ns: &str| robot(name, "project", "project", ns, pull());
+    run(
+        &sim,
+        vec![
+            create("RB1", json!({"name": "Bad+Name", "level": "system", "duration": -1}))
+                .refused(BAD, "robot name is not in lower case or contains illegal characters"),
+            create("RB2", json!({"name": "a", "level": "system", "duration": 0}))
+                .refused(BAD, "bad request error duration input: 0, duration must be either -1(Never) or a positive integer"),
+            create("RB2", json!({"name": "a", "level": "system", "duration": 2_147_483_647_i64}))
+                .refused(BAD, "bad request error duration input: 2147483647, duration must be either -1(Never) or a positive integer"),
+            create("RB3", json!({"name": "a", "level": "global", "duration": -1}))
+                .refused(BAD, "bad request error level input: global"),
+            create("RB4", json!({"name": "a", "level": "system", "duration": -1, "permissions": []}))
+                .refused(BAD, "bad request empty permission"),
+            create("RB5", robot("a", "system", "project", "*", json!([])))
+                .refused(BAD, "bad request empty access"),
+            create("RB6", json!({"name": "a", "level": "project", "duration": -1, "permissions": [
+                {"kind": "project", "namespace": "demo", "access": pull()},
+                {"kind": "project", "namespace": "library", "access": pull()},
+            ]}))
+                .refused(BAD, "bad request permission"),
+            create("RB7", robot("a", "system", "cluster", "/", pull()))
+                .refused(BAD, "bad request permission level: cluster"),
+            create("RB8", robot("a", "system", "system", "/", pull()))
+                .refused(BAD, "bad request permission: repository:pull"),
+            // A namespace is a project name, even when all digits (demo's id is 2).
+            create("RB9", project_pull("a", "2")).refused(NOT_FOUND, "project 2 not found"),
+            create("RB9", project_pull("b", "demo")).answers(StatusCode::CREATED),
+            create("RB10", robot("ci", "system", "project", "*", pull()))
+                .refused(CONFLICT, "robot account 0:ci already exists"),
+            create("RB10", project_pull("puller", "demo"))
+                .refused(CONFLICT, "robot account 2:demo+puller already exists"),
+            create("RB11", robot("c", "system", "system", "demo", json!([{"resource": "registry", "action": "list"}])))
+                .refused(BAD, "unknown namespace"),
+            create("RB11", robot("c", "system", "project", "nope", pull()))
+                .refused(NOT_FOUND, "project nope not found"),
+            create("RB12", json!({"name": "d", "level": "system", "duration": -1, "disable": true,
+                "permissions": [{"kind": "project", "namespace": "*", "access": pull()}]}))
+                .answers(StatusCode::CREATED),
+        ],
+    )
+    .await;
+    let robots = get_json(&sim, "/robots?q=name%3D~robot%24d").await;
+    assert_eq!(robots[0]["name"], "robot$d", "{robots}");
+    assert_eq!(
+        robots[0]["disable"], false,
+        "RB12: CreateRobot does not read disable"
+    );
+    assert_eq!(robots[0]["creator_type"], "local", "RB13");
+    assert_eq!(robots[0]["creator_ref"], 1, "RB13");
+    assert!(
+        robots[0].get("description").is_none(),
+        "RB14: an empty description is omitted: {}",
+        robots[0]
+    );
+    assert!(
+        get_json(&sim, "/robots?q=name%3Drobot%24c").await == json!([]),
+        "RB11: nothing stored"
+    );
+    // RB13: a robot that creates a robot is its creator, as `robot`.
+    let (maker, secret) = new_robot(
+        &sim,
+        json!({"name": "maker", "level": "system", "duration": -1, "permissions": [
+            {"kind": "system", "namespace": "/", "access": [{"resource": "robot", "action": "create"}]},
+            {"kind": "project", "namespace": "*", "access": pull()},
+        ]}),
+    )
+    .await;
+    run_as(
+        &sim,
+        ("robot$maker", &secret),
+        vec![
+            case("RB13", M::POST, "/robots", Some(robot("made", "system", "project", "*", pull())))
+                .answers(StatusCode::CREATED),
+            case("RB24", M::POST, "/robots", Some(robot("more", "system", "project", "*",
+                json!([{"resource": "repository", "action": "push"}]))))
+                .refused_as(
+                    StatusCode::FORBIDDEN,
+                    "DENIED",
+                    "permission scope is invalid. It must be equal to or more restrictive than the creator robot's permissions: robot$maker",
+                ),
+        ],
+    )
+    .await;
+    let made = get_json(&sim, "/robots?q=name%3Drobot%24made").await;
+    assert_eq!(made[0]["creator_type"], "robot", "RB13: {made}");
+    assert_eq!(made[0]["creator_ref"], maker, "RB13");
+}
+
+#[tokio::test]
+async fn robot_update_and_secret_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let (system, _) = new_robot(&sim, robot("sys", "system", "project", "*", pull())).await;
+    let (project, _) = new_robot(&sim, robot("prj", "project", "project", "demo", pull())).await;
+    let sys = format!("/robots/{system}");
+    let prj = format!("/robots/{project}");
+    let update = |row, path: &str, body: Value| case(row, M::PUT, path, Some(body));
+    let body = |name: &str, level: &str, ns: &str| {
+        let mut b = robot(name, level, "project", ns, pull());
+        b["description"] = json!("kept?");
+        b
+    };
+    run(
+        &sim,
+        vec![
+            case("RB15", M::GET, "/robots/999", None).refused(NOT_FOUND, "robot 999 not found"),
+            update("RB15", "/robots/999", body("robot$x", "system", "*"))
+                .refused(NOT_FOUND, "robot 999 not found"),
+            case("RB15", M::PATCH, "/robots/999", Some(json!({}))).refused(NOT_FOUND, "robot 999 not found"),
+            case("RB15", M::DELETE, "/robots/999", None).refused(NOT_FOUND, "robot 999 not found"),
+            update("RB16", &sys, json!({"name": "robot$sys", "level": "system", "duration": 0,
+                "permissions": [{"kind": "project", "namespace": "*", "access": pull()}]}))
+                .refused(BAD, "bad request error duration input: 0, duration must be either -1(Never) or a positive integer"),
+            update("RB17", &prj, body("robot$demo+prj", "project", "library"))
+                .refused(BAD, "cannot update the project id of robot"),
+            update("RB17", &prj, body("robot$demo+prj", "project", "2"))
+                .refused(NOT_FOUND, "project 2 not found"),
+            update("RB18", &sys, body("robot$other", "system", "*"))
+                .refused(BAD, "cannot update the level or name of robot"),
+            update("RB18", &prj, body("robot$demo+prj", "system", "demo"))
+                .refused(BAD, "cannot update the level or name of robot"),
+            update("RB11", &sys, body("robot$sys", "system", "nope"))
+                .refused(NOT_FOUND, "project nope not found"),
+            update("RB19", &sys, json!({"name": "robot$sys", "level": "system",
+                "permissions": [{"kind": "project", "namespace": "*", "access": pull()}]})),
+            case("RB20", M::PATCH, &sys, Some(json!({"secret": "short"}))).refused(
+                BAD,
+                "the secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number",
+            ),
+        ],
+    )
+    .await;
+    let stored = get_json(&sim, &sys).await;
+    assert_eq!(stored["duration"], -1, "RB19: an absent duration is kept");
+    assert!(
+        stored.get("description").is_none(),
+        "RB19: an omitted description is cleared: {stored}"
+    );
+    assert_eq!(stored["disable"], false, "RB19");
+    // RB21: a chosen secret is not answered back; a generated one is.
+    let (status, text) = send(&sim, M::PATCH, &sys, Some(json!({"secret": "Chosen12345"}))).await;
+    assert_eq!(
+        (status, serde_json::from_str::<Value>(&text).ok()),
+        (StatusCode::OK, Some(json!({}))),
+        "RB21"
+    );
+    let (status, _, _) = support::send_as(
+        &sim,
+        ("robot$sys", "Chosen12345"),
+        M::GET,
+        "/projects/library",
+        None,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "RB21: the chosen secret is the robot's"
+    );
+    let (_, text) = send(&sim, M::PATCH, &sys, Some(json!({}))).await;
+    let answered: Value = serde_json::from_str(&text).expect("JSON");
+    assert!(
+        answered["secret"].as_str().is_some_and(|s| s.len() >= 8),
+        "RB21: {answered}"
+    );
+}
+
+#[tokio::test]
+async fn robot_list_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    new_robot(&sim, robot("zz", "project", "project", "library", pull())).await;
+    let names = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .map(|r| r["name"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let system = get_json(&sim, "/robots").await;
+    assert!(
+        names(&system).iter().all(|n| !n.contains('+')),
+        "LR2: without Level only system robots: {:?}",
+        names(&system)
+    );
+    assert_eq!(
+        names(&get_json(&sim, "/robots?q=Level%3Dsystem,ProjectID%3D1").await),
+        names(&system),
+        "LR2: Level=system forces ProjectID 0"
+    );
+    assert_eq!(
+        names(&get_json(&sim, "/robots?q=Level%3Dproject,ProjectID%3D1").await),
+        ["robot$library+zz"],
+        "LR3: one project's robots"
+    );
+    run(
+        &sim,
+        vec![
+            case("LR4", M::GET, "/robots?q=Level%3Dglobal", None)
+                .refused(BAD, "bad request error level input"),
+            case("LR4", M::GET, "/robots?q=Level%3D~sys", None)
+                .refused(BAD, "bad request error level input"),
+            case("LR5", M::GET, "/robots?q=Level%3Dproject", None)
+                .refused(BAD, "must with project ID when to query project robots"),
+            case(
+                "LR6",
+                M::GET,
+                "/robots?q=Level%3Dproject,ProjectID%3D0",
+                None,
+            )
+            .refused(BAD, "ProjectID must be a positive integer"),
+            case(
+                "LR6",
+                M::GET,
+                "/robots?q=Level%3Dproject,ProjectID%3D~1",
+                None,
+            )
+            .refused(BAD, "ProjectID must be a positive integer"),
+        ],
+    )
+    .await;
+}
