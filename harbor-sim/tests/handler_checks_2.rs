@@ -336,3 +336,304 @@ async fn robot_list_checks() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn member_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let members = "/projects/demo/members";
+    let bob = support::checks::user_id(&sim, "bob").await;
+    let create = |row, body: Value| case(row, M::POST, members, Some(body));
+    let mid_of = |list: &Value, name: &str| {
+        list.as_array()
+            .and_then(|l| l.iter().find(|m| m["entity_name"] == name))
+            .and_then(|m| m["id"].as_i64())
+            .unwrap_or_else(|| panic!("{name} is a member: {list}"))
+    };
+    let listed = get_json(&sim, members).await;
+    let bob_mid = mid_of(&listed, "bob");
+    let alice_mid = mid_of(&listed, "alice");
+    run(
+        &sim,
+        vec![
+            case("MC1", M::POST, members, None).refused(BAD, "the project member should provide"),
+            create("MC2", json!({"role_id": 2})).refused(
+                BAD,
+                "at least one of member_user or member_group must be provided",
+            ),
+            create(
+                "MC3",
+                json!({"role_id": 2, "member_user": {"user_id": 999}}),
+            )
+            .refused(BAD, "Failed to get user 999: user 999 not found"),
+            create(
+                "MC4",
+                json!({"role_id": 2, "member_user": {"username": "nobody"}}),
+            )
+            .refused(NOT_FOUND, "user nobody is not found"),
+            // The duplicate is found before the role is read.
+            create(
+                "MC5",
+                json!({"role_id": 9, "member_user": {"user_id": bob}}),
+            )
+            .refused(CONFLICT, "The project member specified already exist"),
+            case(
+                "MC6",
+                M::POST,
+                "/projects/library/members",
+                Some(json!({"member_user": {"username": "bob"}})),
+            )
+            .refused(BAD, "Failed to update project member, role is not in 1,2,3"),
+            case(
+                "MC6",
+                M::POST,
+                "/projects/library/members",
+                Some(json!({"role_id": 6, "member_user": {"user_id": bob}})),
+            )
+            .refused(BAD, "Failed to update project member, role is not in 1,2,3"),
+            case("MG1", M::GET, &format!("{members}/0"), None)
+                .refused(BAD, "the member id can not be empty!"),
+            case("MG2", M::GET, &format!("{members}/999"), None).refused(
+                NOT_FOUND,
+                "the project member is not found, project id 2, member id 999",
+            ),
+            case("MU1", M::PUT, &format!("{members}/{bob_mid}"), None)
+                .refused(BAD, "role can not be empty"),
+            case(
+                "MU2",
+                M::PUT,
+                &format!("{members}/0"),
+                Some(json!({"role_id": 2})),
+            )
+            .refused(BAD, "member id can not be empty"),
+            case(
+                "MU3",
+                M::PUT,
+                &format!("{members}/999"),
+                Some(json!({"role_id": 2})),
+            ),
+            case("MD1", M::DELETE, &format!("{members}/0"), None)
+                .refused(BAD, "the project member id is required."),
+            case("MD2", M::DELETE, &format!("{members}/999"), None),
+            case(
+                "MU4",
+                M::PUT,
+                &format!("{members}/{alice_mid}"),
+                Some(json!({"role_id": 9})),
+            ),
+            case("MU4", M::GET, &format!("{members}/{alice_mid}"), None).refused(
+                NOT_FOUND,
+                format!("the project member is not found, project id 2, member id {alice_mid}"),
+            ),
+        ],
+    )
+    .await;
+    // MU4: alice's role 9 is stored: she drops out of the entries, not out of the count,
+    // and holds no permission in demo.
+    let (status, headers, text) = list_with_headers(&sim, members).await;
+    assert_eq!(status, StatusCode::OK);
+    let entries: Value = serde_json::from_str(&text).expect("JSON");
+    let names: Vec<&str> = entries
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|m| m["entity_name"].as_str().unwrap_or_default())
+        .collect();
+    assert!(!names.contains(&"alice"), "MU4: {names:?}");
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted, "ML1: by name");
+    assert_eq!(
+        headers,
+        (names.len() + 1).to_string(),
+        "ML3: the count is every member"
+    );
+    let (status, _, _) = support::send_as(
+        &sim,
+        ("alice", harbor_sim::SEED_USER_PASSWORD),
+        M::GET,
+        "/projects/demo/repositories",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "MU4: no permission");
+    // ML2: `entityname` is an exact name.
+    assert_eq!(
+        get_json(&sim, &format!("{members}?entityname=bo")).await,
+        json!([]),
+        "ML2"
+    );
+    assert_eq!(
+        get_json(&sim, &format!("{members}?entityname=bob")).await[0]["entity_id"],
+        bob,
+        "ML2"
+    );
+}
+
+/// A list's status, `X-Total-Count` and body, as the admin.
+async fn list_with_headers(sim: &support::CheckedSim, path: &str) -> (StatusCode, String, String) {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", sim.api_url()))
+        .basic_auth("admin", Some("Harbor12345"))
+        .send()
+        .await
+        .expect("the simulator answers");
+    let status = response.status();
+    let total = response
+        .headers()
+        .get("X-Total-Count")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, total, response.text().await.expect("a body"))
+}
+
+/// The id in a create's `Location`.
+async fn created_id(sim: &support::CheckedSim, path: &str, body: Value) -> i64 {
+    let (status, location, text) = support::send_as(
+        sim,
+        ("admin", "Harbor12345"),
+        Method::POST,
+        path,
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "POST {path}: {text}");
+    location
+        .and_then(|l| l.rsplit('/').next().and_then(|id| id.parse().ok()))
+        .expect("a Location naming the new id")
+}
+
+#[tokio::test]
+async fn label_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let create = |row, body: Value| case(row, M::POST, "/labels", Some(body));
+    run(
+        &sim,
+        vec![
+            create("LB1", json!({"scope": "x", "name": "a"}))
+                .refused(BAD, "unsupported label scope"),
+            create("LB1", json!({"name": "a"})).refused(BAD, "unsupported label scope"),
+            create("LB5", json!({"scope": "g", "name": "stable"}))
+                .refused(CONFLICT, "label stable already exists"),
+            create("LB6", json!({"scope": "g", "name": "x".repeat(129)}))
+                .refused(BAD, "max length is 128"),
+            case("LB7", M::GET, "/labels/999", None).refused(NOT_FOUND, "label 999 not found"),
+            case("LB7", M::PUT, "/labels/999", Some(json!({"name": "a"})))
+                .refused(NOT_FOUND, "label 999 not found"),
+            case("LB7", M::DELETE, "/labels/999", None).refused(NOT_FOUND, "label 999 not found"),
+            case("LL2", M::GET, "/labels", None).refused(BAD, "invalid scope: "),
+            case("LL2", M::GET, "/labels?scope=x", None).refused(BAD, "invalid scope: x"),
+            case("LL3", M::GET, "/labels?scope=p", None)
+                .refused(BAD, "must with project ID when to query project labels"),
+            case("LL3", M::GET, "/labels?scope=p&project_id=0", None)
+                .refused(BAD, "must with project ID when to query project labels"),
+        ],
+    )
+    .await;
+    // LB2: nothing of the body is validated: an empty name, any colour.
+    let blank = created_id(
+        &sim,
+        "/labels",
+        json!({"scope": "g", "color": "chartreuse"}),
+    )
+    .await;
+    let stored = get_json(&sim, &format!("/labels/{blank}")).await;
+    assert!(stored.get("name").is_none(), "LB2, LB9: {stored}");
+    assert_eq!(stored["color"], "chartreuse", "LB2");
+    // LB3: a global label's project is 0 (omitted), whatever the body says.
+    let global = created_id(
+        &sim,
+        "/labels",
+        json!({"scope": "g", "name": "g1", "project_id": 2}),
+    )
+    .await;
+    assert!(
+        get_json(&sim, &format!("/labels/{global}"))
+            .await
+            .get("project_id")
+            .is_none(),
+        "LB3"
+    );
+    // LB4: a project label of no project is made (only an administrator passes the access
+    // check for it); one without a project id is of project 0, which its update refuses.
+    let orphan = created_id(
+        &sim,
+        "/labels",
+        json!({"scope": "p", "name": "o", "project_id": 999}),
+    )
+    .await;
+    assert_eq!(
+        get_json(&sim, &format!("/labels/{orphan}")).await["project_id"],
+        999,
+        "LB4"
+    );
+    let zero = created_id(&sim, "/labels", json!({"scope": "p", "name": "z"})).await;
+    let qa = get_json(&sim, "/labels?scope=p&project_id=2").await[0]["id"]
+        .as_i64()
+        .expect("the demo's qa label");
+    run(
+        &sim,
+        vec![
+            case(
+                "LB8",
+                M::PUT,
+                &format!("/labels/{zero}"),
+                Some(json!({"name": "z2"})),
+            )
+            .refused(BAD, "invalid: 0"),
+            case(
+                "LB8",
+                M::PUT,
+                &format!("/labels/{qa}"),
+                Some(json!({"description": "d"})),
+            )
+            .refused(BAD, "cannot be empty"),
+            case(
+                "LB8",
+                M::PUT,
+                &format!("/labels/{qa}"),
+                Some(json!({"name": "y".repeat(129)})),
+            )
+            .refused(BAD, "max length is 128"),
+            case(
+                "LB10",
+                M::PUT,
+                &format!("/labels/{global}"),
+                Some(json!({"name": "stable"})),
+            )
+            .refused(CONFLICT, "label stable already exists"),
+            case(
+                "LB11",
+                M::PUT,
+                &format!("/labels/{qa}"),
+                Some(json!({"name": "qa2", "scope": "g", "project_id": 1})),
+            ),
+        ],
+    )
+    .await;
+    let qa_now = get_json(&sim, &format!("/labels/{qa}")).await;
+    assert_eq!(qa_now["name"], "qa2", "LB11");
+    assert_eq!(qa_now["scope"], "p", "LB11: the scope is kept");
+    assert_eq!(qa_now["project_id"], 2, "LB11: the project is kept");
+    assert!(
+        qa_now.get("description").is_none() && qa_now.get("color").is_none(),
+        "LB11, LB9: description and colour cleared, and omitted: {qa_now}"
+    );
+    // LB12: a deleted label is taken off every artifact.
+    let nginx = "/projects/library/repositories/nginx/artifacts/1.27?with_label=true";
+    let stable = get_json(&sim, nginx).await["labels"][0]["id"]
+        .as_i64()
+        .expect("the demo's stable label on nginx:1.27");
+    run(
+        &sim,
+        vec![case("LB12", M::DELETE, &format!("/labels/{stable}"), None)],
+    )
+    .await;
+    let labels = get_json(&sim, nginx).await["labels"].clone();
+    assert!(
+        labels.as_array().is_none_or(Vec::is_empty),
+        "LB12: {labels}"
+    );
+}
