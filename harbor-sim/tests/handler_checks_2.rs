@@ -637,3 +637,172 @@ async fn label_checks() {
         "LB12: {labels}"
     );
 }
+
+#[tokio::test]
+async fn registry_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let create = |row, body: Value| case(row, M::POST, "/registries", Some(body));
+    let reg = |name: &str, url: &str| json!({"name": name, "url": url, "type": "harbor"});
+    sim.handle().with_state(|s| {
+        for host in ["a", "reg", "k", "k2", "k3"] {
+            s.reachability.allow(&format!("{host}.example.com"));
+        }
+    });
+    let hub = get_json(&sim, "/registries?name=DOCKER").await[0]["id"]
+        .as_i64()
+        .expect("RG16: the demo's docker-hub, found in any case");
+    run(
+        &sim,
+        vec![
+            create("RG1", reg("", "https://a.example.com")).refused(BAD, "name cannot be empty"),
+            create("RG1", reg(&"n".repeat(65), "https://a.example.com"))
+                .refused(BAD, "the max length of name is 64"),
+            create("RG2", reg("a", " / ")).refused(BAD, "empty string"),
+            create("RG2", reg("a", "ftp://a.example.com")).refused(BAD, "invalid HTTP scheme: ftp"),
+            create("RG2", reg("a", "://a.example.com"))
+                .refused(BAD, "invalid URL: parse \"://a.example.com\": missing protocol scheme"),
+            create("RG3", json!({"name": "a", "url": "https://a.example.com", "type": "nope"}))
+                .refused(BAD, "adapter factory for nope not found"),
+            create("RG3", json!({"name": "a", "url": "https://a.example.com"}))
+                .refused(BAD, "adapter factory for  not found"),
+            create("RG4", reg("a", "https://mirror.example.net")).refused(BAD, "the registry is unhealthy"),
+            create("RG5", reg("docker-hub", "https://a.example.com"))
+                .refused(CONFLICT, "registry docker-hub already exists"),
+            create("RG6", json!({"name": "a", "url": "https://a.example.com", "type": "harbor", "ca_certificate": "not a certificate"}))
+                .refused(BAD, "invalid CA certificate: no valid certificates found in PEM data"),
+            case("RG9", M::PUT, "/registries/0", Some(json!({"name": "x"})))
+                .refused(NOT_FOUND, "registry 0 not found"),
+            case("RG9", M::PUT, "/registries/999", Some(json!({"name": "x"})))
+                .refused(NOT_FOUND, "registry 999 not found"),
+            case("RG11", M::PUT, &format!("/registries/{hub}"), Some(json!({"name": ""})))
+                .refused(BAD, "name cannot be empty"),
+            case("RG12", M::DELETE, &format!("/registries/{hub}"), None).refused(
+                StatusCode::PRECONDITION_FAILED,
+                format!("the registry {hub} is referenced by replication policies, cannot delete it"),
+            ),
+            case("RG12", M::DELETE, "/registries/999", None).refused(NOT_FOUND, "registry 999 not found"),
+            case("RG15", M::POST, "/registries/ping", Some(json!({"type": "harbor"})))
+                .refused(BAD, "type or url cannot be empty"),
+            case("RG15", M::POST, "/registries/ping", Some(json!({"type": "harbor", "url": "ftp://x"})))
+                .refused(BAD, "invalid HTTP scheme: ftp"),
+            case("RG15", M::POST, "/registries/ping", Some(json!({"id": hub, "url": "https://mirror.example.net"}))),
+        ],
+    )
+    .await;
+    // RG2: the URL as Harbor stores it; RG7, RG8: the credential and omitted fields.
+    let bare = created_id(
+        &sim,
+        "/registries",
+        reg("bare", "HTTPS://user:pw@Reg.Example.com/v2/?q=1#top"),
+    )
+    .await;
+    let stored = get_json(&sim, &format!("/registries/{bare}")).await;
+    assert_eq!(
+        stored["url"], "https://Reg.Example.com/v2/",
+        "RG2: user info, query and fragment dropped; a trailing / only trimmed at the end of the whole text: {stored}"
+    );
+    assert_eq!(
+        stored["credential"],
+        json!({}),
+        "RG7: no access key, no credential"
+    );
+    assert!(
+        stored.get("insecure").is_none() && stored.get("description").is_none(),
+        "RG8: {stored}"
+    );
+    let keyed = created_id(
+        &sim,
+        "/registries",
+        json!({"name": "keyed", "url": "https://k.example.com", "type": "harbor",
+            "credential": {"access_key": "me", "access_secret": "s3cret"}}),
+    )
+    .await;
+    let path = format!("/registries/{keyed}");
+    assert_eq!(
+        get_json(&sim, &path).await["credential"],
+        json!({"type": "basic", "access_key": "me", "access_secret": "*****"}),
+        "RG7: the type defaults to basic"
+    );
+    // RG10: a new URL without a secret drops the stored secret; with one, it is kept.
+    run(
+        &sim,
+        vec![case(
+            "RG10",
+            M::PUT,
+            &path,
+            Some(json!({"url": "https://k2.example.com"})),
+        )],
+    )
+    .await;
+    assert_eq!(
+        get_json(&sim, &path).await["credential"],
+        json!({"type": "basic", "access_key": "me"}),
+        "RG10"
+    );
+    run(
+        &sim,
+        vec![case(
+            "RG10",
+            M::PUT,
+            &path,
+            Some(json!({"url": "https://k3.example.com", "access_secret": "again"})),
+        )],
+    )
+    .await;
+    assert_eq!(
+        get_json(&sim, &path).await["credential"]["access_secret"],
+        "*****",
+        "RG10"
+    );
+    // RG12: a registry a proxy-cache project uses.
+    run(
+        &sim,
+        vec![
+            case(
+                "RG12",
+                M::POST,
+                "/projects",
+                Some(json!({"project_name": "cache", "registry_id": bare})),
+            )
+            .answers(StatusCode::CREATED),
+            case("RG12", M::DELETE, &format!("/registries/{bare}"), None).refused(
+                StatusCode::PRECONDITION_FAILED,
+                format!(
+                    "the registry {bare} is referenced by proxy cache project, cannot delete it"
+                ),
+            ),
+        ],
+    )
+    .await;
+    // RG13, RG14: id 0 is the local Harbor.
+    let local = get_json(&sim, "/registries/0").await;
+    assert_eq!(
+        (&local["name"], &local["type"], &local["credential"]["type"]),
+        (&json!("Local"), &json!("harbor"), &json!("secret")),
+        "RG13: {local}"
+    );
+    let info = get_json(&sim, "/registries/0/info").await;
+    assert!(
+        info["supported_triggers"]
+            .as_array()
+            .is_some_and(|t| t.contains(&json!("event_based"))),
+        "RG14: {info}"
+    );
+    // RG17: the provider lists show the installer's whitelist; every registered type may
+    // be created.
+    let types = get_json(&sim, "/replication/adapters").await;
+    assert_eq!(types.as_array().map(Vec::len), Some(12), "RG17: {types}");
+    assert!(
+        !types.as_array().is_some_and(|t| t.contains(&json!("quay"))),
+        "RG17"
+    );
+    sim.handle()
+        .with_state(|s| s.reachability.allow("quay.example.com"));
+    created_id(
+        &sim,
+        "/registries",
+        json!({"name": "q", "url": "https://quay.example.com", "type": "quay"}),
+    )
+    .await;
+}
