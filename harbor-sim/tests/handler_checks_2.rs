@@ -806,3 +806,197 @@ async fn registry_checks() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn replication_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let policies = "/replication/policies";
+    let hub = get_json(&sim, "/registries?name=docker-hub").await[0]["id"]
+        .as_i64()
+        .expect("the demo's docker-hub");
+    let mirror = get_json(&sim, &format!("{policies}?name=MIRROR")).await[0]["id"]
+        .as_i64()
+        .expect("RPL15: the demo's mirror-nginx, found in any case");
+    let create = |row, extra: Value| {
+        let mut body = json!({"name": "p", "src_registry": {"id": hub}});
+        for (k, v) in extra.as_object().expect("an object") {
+            body[k] = v.clone();
+        }
+        case(row, M::POST, policies, Some(body))
+    };
+    let filter = |f: Value| json!({"filters": [f]});
+    let trigger = |t: Value| json!({"trigger": t});
+    let scheduled =
+        |cron: &str| trigger(json!({"type": "scheduled", "trigger_settings": {"cron": cron}}));
+    run(
+        &sim,
+        vec![
+            create("RPL1", json!({"name": ""})).refused(BAD, "empty name"),
+            create("RPL2", json!({"src_registry": null})).refused(
+                BAD,
+                "either src_registry or dest_registry should be empty and the other one shouldn't be empty",
+            ),
+            create("RPL2", json!({"dest_registry": {"id": hub}})).refused(
+                BAD,
+                "either src_registry or dest_registry should be empty and the other one shouldn't be empty",
+            ),
+            create("RPL3", filter(json!({"type": "size", "value": "1"}))).refused(BAD, "invalid filter type"),
+            create("RPL3", filter(json!({"type": "name", "value": 1})))
+                .refused(BAD, "the type of filter value isn't string"),
+            create("RPL3", filter(json!({"type": "resource", "value": "chart"})))
+                .refused(BAD, "invalid resource filter: chart"),
+            create("RPL3", filter(json!({"type": "name", "value": "a/**", "decoration": "matches"})))
+                .refused(BAD, "only tag and label filter support decoration"),
+            create("RPL3", filter(json!({"type": "tag", "value": "v*", "decoration": "keeps"})))
+                .refused(BAD, "invalid filter decoration, :keeps"),
+            create("RPL3", filter(json!({"type": "label", "value": "stable"})))
+                .refused(BAD, "the type of label filter value isn't string slice"),
+            create("RPL4", json!({"dest_namespace": "Team A"}))
+                .refused(BAD, "invalid destination namespace: Team A"),
+            create("RPL5", trigger(json!({"type": "scheduled"})))
+                .refused(BAD, "the cron string cannot be empty when the trigger type is scheduled"),
+            create("RPL5", scheduled("every day"))
+                .refused(BAD, "invalid cron string for scheduled trigger: every day"),
+            create("RPL5", scheduled("5 0 * * * *"))
+                .refused(BAD, "the 1st field (indicating Seconds of time) of the cron setting must be 0"),
+            create("RPL5", scheduled("0 * * * * *")).refused(
+                BAD,
+                "* is not allowed for the Minutes field of the cron setting of replication policy",
+            ),
+            create("RPL5", trigger(json!({"type": "weekly"}))).refused(BAD, "invalid trigger type"),
+            create("RPL6", json!({"src_registry": {"id": 999}})).refused(NOT_FOUND, "registry 999 not found"),
+            create("RPL7", json!({"name": "mirror-nginx"}))
+                .refused(CONFLICT, "replication policy mirror-nginx already exists"),
+            create("RPL8", json!({"single_active_replication": true, "trigger": {"type": "event_based"}}))
+                .refused(BAD, "single active replication is not allowed for event_based triggers"),
+            case("RPL11", M::GET, &format!("{policies}/999"), None)
+                .refused(NOT_FOUND, "replication policy 999 not found"),
+            case("RPL11", M::PUT, &format!("{policies}/999"), Some(json!({"name": "x", "src_registry": {"id": hub}})))
+                .refused(NOT_FOUND, "replication policy 999 not found"),
+            case("RPL11", M::DELETE, &format!("{policies}/999"), None)
+                .refused(NOT_FOUND, "replication policy 999 not found"),
+            case("RPL13", M::POST, "/replication/executions", Some(json!({})))
+                .refused(NOT_FOUND, "replication policy 0 not found"),
+            case("RPL14", M::GET, "/replication/executions/999", None)
+                .refused(NOT_FOUND, "replication execution 999 not found"),
+            case("RPL14", M::PUT, "/replication/executions/999", None)
+                .refused(NOT_FOUND, "replication execution 999 not found"),
+            case("RPL14", M::GET, "/replication/executions/999/tasks", None)
+                .refused(NOT_FOUND, "replication execution 999 not found"),
+        ],
+    )
+    .await;
+    // RPL9: the stored shape.
+    let p = created_id(
+        &sim,
+        policies,
+        json!({"name": "p9", "src_registry": {"id": hub}, "speed": -5, "replicate_deletion": true,
+            "unknown": 1, "trigger": {"type": "manual"}}),
+    )
+    .await;
+    let stored = get_json(&sim, &format!("{policies}/{p}")).await;
+    assert_eq!(stored["dest_namespace_replace_count"], -1, "RPL9: {stored}");
+    assert_eq!(stored["speed"], 0, "RPL9: a negative speed is 0");
+    assert_eq!(stored["filters"], Value::Null, "RPL9");
+    assert_eq!(stored["trigger"], json!({"type": "manual"}), "RPL9");
+    for absent in [
+        "enabled",
+        "deletion",
+        "replicate_deletion",
+        "unknown",
+        "description",
+    ] {
+        assert!(stored.get(absent).is_none(), "RPL9: {absent} in {stored}");
+    }
+    assert_eq!(stored["dest_registry"]["name"], "Local", "RPL9");
+    // RPL13: a policy created without `enabled` is disabled.
+    run(
+        &sim,
+        vec![
+            case(
+                "RPL13",
+                M::POST,
+                "/replication/executions",
+                Some(json!({"policy_id": p})),
+            )
+            .refused(
+                StatusCode::PRECONDITION_FAILED,
+                format!("the policy {p} is disabled"),
+            ),
+        ],
+    )
+    .await;
+    // RPL12: a policy with a running execution cannot be deleted.
+    let run_id = created_id(
+        &sim,
+        "/replication/executions",
+        json!({"policy_id": mirror}),
+    )
+    .await;
+    run(
+        &sim,
+        vec![case("RPL12", M::DELETE, &format!("{policies}/{mirror}"), None).refused(
+            StatusCode::PRECONDITION_FAILED,
+            format!("the execution {run_id} has tasks that aren't in final status, stop the tasks first"),
+        )],
+    )
+    .await;
+    // RPL14: a task of another execution.
+    let runs = get_json(&sim, &format!("/replication/executions?policy_id={mirror}")).await;
+    let first = runs
+        .as_array()
+        .and_then(|r| {
+            r.iter()
+                .map(|e| e["id"].as_i64().unwrap_or(0))
+                .find(|id| *id != run_id)
+        })
+        .expect("the demo's finished run");
+    let task_of_first = get_json(&sim, &format!("/replication/executions/{first}/tasks")).await[0]
+        ["id"]
+        .as_i64()
+        .expect("its task");
+    run(
+        &sim,
+        vec![
+            case(
+                "RPL14",
+                M::GET,
+                &format!("/replication/executions/{run_id}/tasks/{task_of_first}/log"),
+                None,
+            )
+            .refused(
+                NOT_FOUND,
+                format!("execution {run_id} contains no task with ID {task_of_first}"),
+            ),
+            case(
+                "RPL14",
+                M::GET,
+                &format!("/replication/executions/{run_id}/tasks/999/log"),
+                None,
+            )
+            .refused(NOT_FOUND, "replication task 999 not found"),
+            // RPL10: an update replaces the policy.
+            case(
+                "RPL10",
+                M::PUT,
+                &format!("{policies}/{mirror}"),
+                Some(json!({"name": "mirror-nginx", "src_registry": {"id": hub}})),
+            ),
+        ],
+    )
+    .await;
+    let updated = get_json(&sim, &format!("{policies}/{mirror}")).await;
+    for absent in [
+        "description",
+        "enabled",
+        "override",
+        "dest_namespace",
+        "trigger",
+    ] {
+        assert!(
+            updated.get(absent).is_none(),
+            "RPL10: {absent} in {updated}"
+        );
+    }
+}

@@ -609,7 +609,9 @@ async fn replication_runs_resolve_and_policies_name_the_local_registry() {
     let created = h
         .post(
             "/replication/policies",
-            json!({"name": "push-alpine", "dest_registry": {"id": 1},
+            // `enabled` must be sent: Harbor reads an absent one as false (a disabled
+            // policy does not start).
+            json!({"name": "push-alpine", "dest_registry": {"id": 1}, "enabled": true,
                    "filters": [{"type": "name", "value": "library/alpine"}], "trigger": {"type": "manual"}}),
         )
         .await;
