@@ -1000,3 +1000,175 @@ async fn replication_checks() {
         );
     }
 }
+
+#[tokio::test]
+async fn scanner_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    sim.handle().with_state(|s| {
+        for host in ["s1", "s2", "s3"] {
+            s.reachability.allow(&format!("{host}.example.com"));
+        }
+    });
+    let trivy = get_json(&sim, "/scanners?ex_name=Trivy").await[0]["uuid"]
+        .as_str()
+        .expect("SC12: the built-in Trivy, by its exact name")
+        .to_owned();
+    let scanner = |name: &str, url: &str| json!({"name": name, "url": url});
+    let create = |row, body: Value| case(row, M::POST, "/scanners", Some(body));
+    run(
+        &sim,
+        vec![
+            create("SC1", scanner("a", "ftp://s1.example.com"))
+                .refused(BAD, "scanner registration validate: invalid HTTP scheme: ftp"),
+            create("SC2", json!({"name": "a", "url": "http://s1.example.com", "auth": "Digest", "access_credential": "x"}))
+                .refused(BAD, "auth type Digest is not supported"),
+            create("SC2", json!({"name": "a", "url": "http://s1.example.com", "auth": "Basic"}))
+                .refused(BAD, "access_credential is required for auth type Basic"),
+            create("SC3", scanner("Trivy", "http://s1.example.com"))
+                .refused(BAD, "name \"Trivy\" is reserved, please try a different name"),
+            create("SC4", scanner("a", "http://nowhere.example.com"))
+                .answers(StatusCode::INTERNAL_SERVER_ERROR),
+            create("SC5", scanner("a", "http://trivy-adapter:8080"))
+                .refused(CONFLICT, "registration name or url already exists"),
+            case("SC6", M::GET, "/scanners/nope", None).refused(NOT_FOUND, "scanner nope not found"),
+            case("SC6", M::PUT, "/scanners/nope", Some(scanner("a", "http://s1.example.com")))
+                .refused(NOT_FOUND, "scanner nope not found"),
+            case("SC6", M::DELETE, "/scanners/nope", None).refused(NOT_FOUND, "scanner nope not found"),
+            case("SC7", M::PUT, &format!("/scanners/{trivy}"), Some(scanner("t", "http://s1.example.com")))
+                .refused(
+                    StatusCode::FORBIDDEN,
+                    "registration Trivy is not allowed to update as it is immutable: scanner API: update",
+                ),
+            case("SC7", M::DELETE, &format!("/scanners/{trivy}"), None).refused(
+                StatusCode::FORBIDDEN,
+                "registration Trivy is not allowed to delete as it is immutable: scanner API: delete",
+            ),
+            case("SC13", M::PATCH, "/scanners/nope", Some(json!({"is_default": false}))),
+            case("SC13", M::PATCH, "/scanners/nope", Some(json!({"is_default": true})))
+                .refused(NOT_FOUND, "registration nope not found"),
+        ],
+    )
+    .await;
+    let s1 = created_id_text(
+        &sim,
+        "/scanners",
+        json!({"name": "s1", "url": "http://s1.example.com/", "auth": "Bearer", "access_credential": "tok"}),
+    )
+    .await;
+    let s2 = created_id_text(&sim, "/scanners", scanner("s2", "http://s2.example.com")).await;
+    // SC10: what is answered.
+    let one = get_json(&sim, &format!("/scanners/{s1}")).await;
+    assert_eq!(
+        one["url"], "http://s1.example.com",
+        "SC1: the URL normalised"
+    );
+    for absent in [
+        "access_credential",
+        "adapter",
+        "vendor",
+        "version",
+        "health",
+    ] {
+        assert!(one.get(absent).is_none(), "SC10: {absent} in {one}");
+    }
+    assert_eq!(
+        one["capabilities"],
+        json!({"support_vulnerability": true, "support_sbom": true}),
+        "SC10"
+    );
+    // SC11: the default first, then the newest.
+    let order: Vec<String> = get_json(&sim, "/scanners")
+        .await
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| s["name"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(order, ["Trivy", "s2", "s1"], "SC11");
+    assert_eq!(
+        get_json(&sim, "/scanners?name=S")
+            .await
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "SC12: a part of the name, any case"
+    );
+    // SC9: an update replaces every field; an empty credential keeps the stored one.
+    run(
+        &sim,
+        vec![
+            case(
+                "SC9",
+                M::PUT,
+                &format!("/scanners/{s1}"),
+                Some(json!({"name": "s1", "url": "http://s1.example.com", "auth": "Bearer"})),
+            ),
+            case(
+                "SC13",
+                M::PATCH,
+                &format!("/scanners/{s2}"),
+                Some(json!({"is_default": true})),
+            ),
+            case(
+                "SC8",
+                M::PUT,
+                &format!("/scanners/{s2}"),
+                Some(json!({"name": "s2", "url": "http://s2.example.com", "disabled": true})),
+            )
+            .refused(
+                BAD,
+                format!("default registration {s2} can not be marked to deactivated"),
+            ),
+        ],
+    )
+    .await;
+    let updated = get_json(&sim, &format!("/scanners/{s1}")).await;
+    assert_eq!(
+        updated["auth"], "Bearer",
+        "SC9: the credential kept, so Bearer validates"
+    );
+    assert!(
+        updated.get("description").is_none_or(|d| d == ""),
+        "SC9: {updated}"
+    );
+    assert_eq!(
+        get_json(&sim, &format!("/scanners/{s2}")).await["is_default"],
+        true,
+        "SC13"
+    );
+}
+
+/// The last path segment of a create's `Location`.
+async fn created_id_text(sim: &support::CheckedSim, path: &str, body: Value) -> String {
+    let (status, location, text) = support::send_as(
+        sim,
+        ("admin", "Harbor12345"),
+        Method::POST,
+        path,
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "POST {path}: {text}");
+    location
+        .and_then(|l| l.rsplit('/').next().map(str::to_owned))
+        .expect("a Location")
+}
+
+#[tokio::test]
+async fn the_first_scanner_is_the_default() {
+    let sim = support::start_checked(harbor_sim::Simulator::builder(), "first_scanner").await;
+    sim.handle()
+        .with_state(|s| s.reachability.allow("s1.example.com"));
+    let id = created_id_text(
+        &sim,
+        "/scanners",
+        json!({"name": "s1", "url": "http://s1.example.com"}),
+    )
+    .await;
+    assert_eq!(
+        get_json(&sim, &format!("/scanners/{id}")).await["is_default"],
+        true,
+        "SC14"
+    );
+}

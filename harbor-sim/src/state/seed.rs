@@ -123,7 +123,7 @@ impl SimState {
         self.seed_collection("createUserGroup", "/api/v2.0/usergroups", json!({"group_name": "dev", "group_type": 1, "ldap_group_dn": "cn=dev,ou=groups,dc=example,dc=com"}));
         self.seed_collection("CreateInstance", "/api/v2.0/p2p/preheat/instances", json!({"name": "kraken", "vendor": "kraken", "endpoint": "http://kraken.example.com", "auth_mode": "NONE", "enabled": true, "default": true, "status": "Healthy"}));
         self.seed_collection("CreatePolicy", "/api/v2.0/projects/library/preheat/policies", json!({"name": "nightly", "project_id": library, "provider_id": 1, "provider_name": "kraken", "trigger": "{\"type\":\"manual\"}", "enabled": true}));
-        self.create_scanner(json!({"name": "Trivy", "url": "http://trivy-adapter:8080", "description": "built-in scanner"}))?;
+        self.register_builtin_scanner("http://trivy-adapter:8080");
         self.create_immutable_rule(library, json!({
             "priority": 0,
             "tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": "1.*"}],
