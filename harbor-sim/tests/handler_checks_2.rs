@@ -1305,3 +1305,47 @@ async fn usergroup_checks() {
     assert_eq!(names, ["team", "ops-team"], "UGS2, UGS3");
     assert_eq!(total, "5", "UGS2: Team (twice), ops-team, team, teamwork");
 }
+
+#[tokio::test]
+async fn system_cve_allowlist_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let path = "/system/CVEAllowlist";
+    let fresh = get_json(&sim, path).await;
+    assert_eq!(
+        fresh,
+        json!({"items": [], "creation_time": "0001-01-01T00:00:00.000Z", "update_time": "0001-01-01T00:00:00.000Z"}),
+        "SA3: a fresh Harbor's list: empty, no id, zero times"
+    );
+    run(
+        &sim,
+        vec![
+            case("SA1", M::PUT, path, Some(json!({"items": [{"cve_id": " "}]})))
+                .refused(BAD, "empty or whitespace-only CVE ID in allowlist"),
+            case("SA1", M::PUT, path, Some(json!({"items": [{"cve_id": "CVE-1"}, {"cve_id": "CVE-1"}]})))
+                .refused(BAD, "duplicate CVE ID in allowlist: CVE-1"),
+            case("SA4", M::PUT, path, Some(json!({"id": 99, "project_id": 2, "items": [{"cve_id": "CVE-1"}, {"cve_id": " CVE-1"}]}))),
+        ],
+    )
+    .await;
+    let stored = get_json(&sim, path).await;
+    assert_eq!(
+        stored["items"],
+        json!([{"cve_id": "CVE-1"}, {"cve_id": " CVE-1"}]),
+        "SA5: ids stored as sent, compared untrimmed"
+    );
+    assert!(
+        stored.get("project_id").is_none() && stored["id"] != 99,
+        "SA4: {stored}"
+    );
+    assert!(
+        stored.get("expires_at").is_none(),
+        "SA2: no expiry sent, none kept"
+    );
+    run(&sim, vec![case("SA2", M::PUT, path, Some(json!({})))]).await;
+    assert_eq!(
+        get_json(&sim, path).await["items"],
+        json!([]),
+        "SA2, SA3: replaced, and answered empty"
+    );
+}
