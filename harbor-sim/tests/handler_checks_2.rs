@@ -1349,3 +1349,77 @@ async fn system_cve_allowlist_checks() {
         "SA2, SA3: replaced, and answered empty"
     );
 }
+
+#[tokio::test]
+async fn configuration_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let put = |row, body: Value| case(row, M::PUT, "/configurations", Some(body));
+    let config = get_json(&sim, "/configurations").await;
+    assert_eq!(
+        config["auth_mode"]["editable"], false,
+        "CF2: users exist beside the admin, so the auth mode is fixed"
+    );
+    assert_eq!(config["token_expiration"]["editable"], true, "CF2");
+    assert!(
+        config.get("ldap_search_password").is_none(),
+        "CF8: passwords not answered"
+    );
+    run(
+        &sim,
+        vec![
+            put("CF1", json!({"auth_mode": "ldap_auth"})).refused(
+                BAD,
+                "the auth mode cannot be modified as new users have been inserted into database",
+            ),
+            put("CF1", json!({"auth_mode": "db_auth"})),
+            put("CF3", json!({"ldap_scope": 3}))
+                .refused(BAD, "bad request: item name ldap_scope: invalid scope, should be 0, 1 or 2"),
+            put("CF3", json!({"project_creation_restriction": "nobody"})).refused(
+                BAD,
+                "bad request: item name project_creation_restriction: invalid project_creation_restriction, should be adminonly or everyone",
+            ),
+            put("CF3", json!({"storage_per_project": 0}))
+                .refused(BAD, "bad request: invalid non-positive value for quota limit, value=0"),
+            put("CF3", json!({"storage_per_project": 1_125_899_906_842_625_i64})).refused(
+                BAD,
+                "bad request: exceeded 1024TB, which is 1125899906842624 Bytes, value=1125899906842625",
+            ),
+            put("CF3", json!({"robot_name_prefix": "  "}))
+                .refused(BAD, "bad request: robot_name_prefix cannot be empty or contain only spaces"),
+            put("CF4", json!({"ldap_group_search_filter": "objectclass=group", "ldap_group_attribute_name": ""}))
+                .refused(BAD, "bad request: ldap group name attribute can not be empty"),
+            put("CF5", json!({"skip_audit_log_database": true})).refused(
+                BAD,
+                "bad request: audit log forward endpoint should be configured before enable skip audit log in database",
+            ),
+            put("CF6", json!({"token_expiration": 0})).refused(BAD, "the token_expiration value must be positive"),
+            put("CF6", json!({"session_timeout": 100_000_000_000_000_i64}))
+                .refused(BAD, "the session_timeout value is over the limit value: 99999999999999"),
+            // The lifetime check comes after the item checks.
+            put("CF6", json!({"token_expiration": 0, "ldap_scope": 9}))
+                .refused(BAD, "bad request: item name ldap_scope: invalid scope, should be 0, 1 or 2"),
+            put("CF7", json!({"audit_log_forward_endpoint": "tcp://nowhere.example.com:514"}))
+                .refused(BAD, "bad request: could not connect to the audit endpoint: tcp://nowhere.example.com:514"),
+            put("CF9", json!({"robot_name_prefix": " bot- ", "token_expiration": "x"}))
+                .answers(StatusCode::UNPROCESSABLE_ENTITY),
+            put("CF9", json!({"robot_name_prefix": " bot- "})),
+        ],
+    )
+    .await;
+    assert_eq!(
+        get_json(&sim, "/configurations").await["robot_name_prefix"]["value"],
+        "bot-",
+        "CF9: the prefix stored trimmed"
+    );
+}
+
+#[tokio::test]
+async fn the_auth_mode_is_editable_while_only_the_admin_exists() {
+    let sim = support::start_checked(harbor_sim::Simulator::builder(), "auth_mode_editable").await;
+    assert_eq!(
+        get_json(&sim, "/configurations").await["auth_mode"]["editable"],
+        true,
+        "CF2"
+    );
+}
