@@ -1423,3 +1423,117 @@ async fn the_auth_mode_is_editable_while_only_the_admin_exists() {
         "CF2"
     );
 }
+
+#[tokio::test]
+async fn gc_and_purge_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let gc = "/system/gc/schedule";
+    let purge = "/system/purgeaudit/schedule";
+    let manual = |params: Value| json!({"schedule": {"type": "Manual"}, "parameters": params});
+    let custom = |cron: &str| json!({"schedule": {"type": "Custom", "cron": cron}});
+    let purge_params = json!({"audit_retention_hour": 24, "include_event_types": "create_project"});
+    run(
+        &sim,
+        vec![
+            case("GC1", M::POST, gc, Some(manual(json!({"workers": 2.5}))))
+                .refused(BAD, "bad request: workers should be integer format"),
+            case("GC2", M::POST, gc, Some(manual(json!({"workers": 11})))).refused(
+                BAD,
+                "Error: Invalid number of workers:11. Workers must be greater than 0 and less than or equal to 10.",
+            ),
+            case("GC3", M::PUT, gc, Some(custom("0 0 * * *"))).refused(
+                BAD,
+                "invalid cron string for scheduled gc: 0 0 * * *, error: expected exactly 6 fields, found 5: [0 0 * * *]",
+            ),
+            case("GC3", M::PUT, gc, Some(custom("5 0 0 * * *"))).refused(
+                BAD,
+                "invalid cron string for scheduled gc: 5 0 0 * * *, error: the 1st field (indicating Seconds of time) of the cron setting must be 0",
+            ),
+            case("GC3", M::PUT, gc, Some(custom("@daily")))
+                .refused(BAD, "invalid cron string for scheduled gc: @daily, error: parser does not accept descriptors: @daily"),
+            case("GC4", M::GET, "/system/gc/999", None)
+                .refused(NOT_FOUND, "garbage collection execution 999 not found"),
+            case("GC5", M::PUT, "/system/gc/999", None).refused(NOT_FOUND, "execution 999 not found"),
+            case("GC6", M::GET, "/system/gc/999/log", None)
+                .refused(NOT_FOUND, "garbage collection 999 log is not found"),
+            case("PG1", M::POST, purge, Some(json!({}))).refused(BAD, "bad request: schedule cann't be empty"),
+            case("PG1", M::POST, purge, Some(manual(json!({})))).refused(BAD, "bad request: schedule parameter cann't be empty"),
+            case("PG1", M::POST, purge, Some(manual(json!({"dry_run": true}))))
+                .refused(BAD, "bad request: audit_retention_hour should provide"),
+            case("PG1", M::POST, purge, Some(manual(json!({"audit_retention_hour": 1.5}))))
+                .refused(BAD, "bad request: audit_retention_hour should be integer format"),
+            case("PG1", M::POST, purge, Some(manual(json!({"audit_retention_hour": 1_000_000}))))
+                .refused(BAD, "bad request: audit_retention_hour should be less than 240000"),
+            case("PG1", M::POST, purge, Some(manual(json!({"audit_retention_hour": 24}))))
+                .refused(BAD, "bad request: include_event_types should provide"),
+            case("PG2", M::POST, purge, Some(manual(json!({"audit_retention_hour": "a day", "include_event_types": ""}))))
+                .answers(StatusCode::CREATED),
+            case("PG3", M::GET, "/system/purgeaudit/999", None).refused(NOT_FOUND, "execution 999 not found"),
+            case("PG4", M::GET, "/system/purgeaudit/999/log", None)
+                .refused(NOT_FOUND, "purge job with execution ID: 999 taskLog is not found"),
+        ],
+    )
+    .await;
+    // GC7: a run's parameters are the controller's, not the body's.
+    let (status, location, text) = support::send_as(
+        &sim,
+        ("admin", "Harbor12345"),
+        M::POST,
+        gc,
+        Some(manual(json!({"dry_run": true, "workers": 3, "extra": "x"}))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let run_path = location
+        .expect("a Location")
+        .trim_start_matches("/api/v2.0")
+        .to_owned();
+    let job = get_json(&sim, &run_path).await;
+    let params: Value =
+        serde_json::from_str(job["job_parameters"].as_str().expect("text")).expect("JSON");
+    assert_eq!(
+        params,
+        json!({"delete_tag": false, "delete_untagged": false, "dry_run": true, "time_window": 2, "workers": 3}),
+        "GC7"
+    );
+    // GC8: a schedule's Location names run 0.
+    let (status, location, _) = support::send_as(
+        &sim,
+        ("admin", "Harbor12345"),
+        M::POST,
+        gc,
+        Some(custom("0 0 0 * * *")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(location.as_deref(), Some("/api/v2.0/system/gc/0"), "GC8");
+    let (_, location, _) = support::send_as(
+        &sim,
+        ("admin", "Harbor12345"),
+        M::POST,
+        purge,
+        Some(json!({"schedule": {"type": "Daily", "cron": "0 0 0 * * *"}, "parameters": purge_params})),
+    )
+    .await;
+    assert_eq!(
+        location.as_deref(),
+        Some("/api/v2.0/system/purgeaudit/0"),
+        "GC8"
+    );
+    // GC5, PG3: a stop takes any job's run; a read of another job's run is refused.
+    let gc_id: i64 = run_path
+        .rsplit('/')
+        .next()
+        .and_then(|i| i.parse().ok())
+        .expect("an id");
+    run(
+        &sim,
+        vec![
+            case("GC5", M::PUT, &format!("/system/purgeaudit/{gc_id}"), None),
+            case("PG3", M::GET, &format!("/system/purgeaudit/{gc_id}"), None)
+                .refused(NOT_FOUND, format!("purge job with id {gc_id} not found")),
+        ],
+    )
+    .await;
+}
