@@ -1,12 +1,15 @@
 //! The ledger's rows (`CONFORMANCE.md`, "Handler checks") for the handler files reached after
-//! `handler_checks_2.rs` grew long: `schedule.go`. Each case is named by its row's id.
+//! `handler_checks_2.rs` grew long: `schedule.go`, `artifact.go`. Each case is named by its row's id.
 
-use reqwest::Method;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 mod support;
 
 use support::checks::{BAD, case, get_json, run};
+
+const NOT_FOUND: StatusCode = StatusCode::NOT_FOUND;
+const CONFLICT: StatusCode = StatusCode::CONFLICT;
 
 #[tokio::test]
 async fn schedule_checks() {
@@ -40,5 +43,171 @@ async fn schedule_checks() {
         get_json(&sim, "/schedules/all/paused").await,
         json!({"paused": true}),
         "SCH2: the SCHEDULER queue's state"
+    );
+}
+
+/// The id of the artifact `path` names.
+async fn artifact_id(sim: &support::CheckedSim, path: &str) -> i64 {
+    get_json(sim, path).await["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{path} is an artifact"))
+}
+
+#[tokio::test]
+async fn artifact_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let nginx = "/projects/library/repositories/nginx/artifacts";
+    let zeros = format!("sha256:{}", "0".repeat(64));
+    let latest = artifact_id(&sim, &format!("{nginx}/latest")).await;
+    let tagged = artifact_id(&sim, &format!("{nginx}/1.27?with_label=true")).await;
+    let labels = get_json(&sim, "/labels?scope=g").await;
+    let stable = labels[0]["id"].as_i64().expect("the demo's global label");
+    let qa = get_json(&sim, "/labels?scope=p&project_id=2").await[0]["id"]
+        .as_i64()
+        .expect("the demo's project label");
+    run(
+        &sim,
+        vec![
+            case("AR1", M::GET, &format!("{nginx}/nope"), None)
+                .refused(NOT_FOUND, "artifact library/nginx:nope not found"),
+            case("AR1", M::GET, &format!("{nginx}/{zeros}"), None).refused(
+                NOT_FOUND,
+                format!("artifact library/nginx@{zeros} not found"),
+            ),
+            case("AR1", M::GET, &format!("{nginx}/sha256:abc"), None)
+                .refused(NOT_FOUND, "artifact library/nginx:sha256:abc not found"),
+            case(
+                "AR1",
+                M::GET,
+                "/projects/library/repositories/gone/artifacts/1.0",
+                None,
+            )
+            .refused(NOT_FOUND, "repository library/gone not found"),
+            case(
+                "AR1",
+                M::DELETE,
+                &format!("/projects/library/repositories/gone/artifacts/{zeros}"),
+                None,
+            )
+            .refused(
+                NOT_FOUND,
+                format!("artifact library/gone@{zeros} not found"),
+            ),
+            case(
+                "AR2",
+                M::POST,
+                &format!("{nginx}/latest/labels"),
+                Some(json!({"id": 999})),
+            )
+            .refused(NOT_FOUND, "label 999 not found"),
+            case(
+                "AR2",
+                M::POST,
+                &format!("{nginx}/latest/labels"),
+                Some(json!({})),
+            )
+            .refused(NOT_FOUND, "label 0 not found"),
+            case(
+                "AR2",
+                M::POST,
+                &format!("{nginx}/latest/labels"),
+                Some(json!({"id": qa})),
+            )
+            .refused(NOT_FOUND, format!("project id 1, label {qa} not found")),
+            case(
+                "AR2",
+                M::POST,
+                &format!("{nginx}/1.27/labels"),
+                Some(json!({"id": stable})),
+            )
+            .refused(
+                CONFLICT,
+                format!("label {stable} is already added to the artifact {tagged}"),
+            ),
+            case(
+                "AR3",
+                M::DELETE,
+                &format!("{nginx}/latest/labels/{stable}"),
+                None,
+            )
+            .refused(
+                NOT_FOUND,
+                format!("reference with label {stable} and artifact {latest} not found"),
+            ),
+            case("AR5", M::DELETE, &format!("{nginx}/1.27"), None).refused(
+                StatusCode::PRECONDITION_FAILED,
+                "the tag 1.27 configured as immutable, cannot be deleted",
+            ),
+            case(
+                "AR6",
+                M::GET,
+                "/projects/library/repositories/gone/artifacts",
+                None,
+            ),
+            case(
+                "AR4",
+                M::POST,
+                "/projects/demo/repositories/copy/artifacts?from=Bad%20Name:1",
+                None,
+            )
+            .refused(BAD, "invalid input: Bad Name:1"),
+            case(
+                "AR4",
+                M::POST,
+                "/projects/demo/repositories/copy/artifacts?from=library/nginx@sha256:abc",
+                None,
+            )
+            .refused(BAD, "invalid input: library/nginx@sha256:abc"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        get_json(&sim, "/projects/library/repositories/gone/artifacts").await,
+        json!([]),
+        "AR6: a missing repository lists no artifact"
+    );
+    // AR4: a copy takes every tag of the source; a second copy is no conflict; the Location
+    // ends with the reference as sent.
+    let digest = get_json(&sim, &format!("{nginx}/1.27")).await["digest"]
+        .as_str()
+        .expect("a digest")
+        .to_owned();
+    for _ in 0..2 {
+        let (status, location, text) = support::send_as(
+            &sim,
+            ("admin", "Harbor12345"),
+            M::POST,
+            &format!("/projects/demo/repositories/copy/artifacts?from=library/nginx@{digest}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "AR4: {text}");
+        assert!(
+            location
+                .as_deref()
+                .is_some_and(|l| l.ends_with(&format!("/{digest}"))),
+            "AR4: {location:?}"
+        );
+    }
+    let copied = get_json(
+        &sim,
+        &format!("/projects/demo/repositories/copy/artifacts/{digest}"),
+    )
+    .await;
+    let tags: Vec<&str> = copied["tags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(tags, ["1.27"], "AR4: the source's tags, copied by digest");
+    assert_eq!(
+        get_json(&sim, "/projects/demo/repositories/copy/artifacts")
+            .await
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "AR4: one artifact"
     );
 }
