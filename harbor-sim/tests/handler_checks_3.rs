@@ -1,5 +1,5 @@
 //! The ledger's rows (`CONFORMANCE.md`, "Handler checks") for the handler files reached after
-//! `handler_checks_2.rs` grew long: `schedule.go`, `artifact.go`. Each case is named by its row's id.
+//! `handler_checks_2.rs` grew long: `schedule.go`, `artifact.go`, `scan.go`. Each case is named by its row's id.
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -210,4 +210,94 @@ async fn artifact_checks() {
         Some(1),
         "AR4: one artifact"
     );
+}
+
+#[tokio::test]
+async fn scan_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    sim.handle()
+        .push_image("demo", "fresh", "1.0")
+        .expect("pushed");
+    sim.handle()
+        .with_state(|s| s.reachability.allow("s1.example.com"));
+    let (status, location, text) = support::send_as(
+        &sim,
+        ("admin", "Harbor12345"),
+        M::POST,
+        "/scanners",
+        Some(json!({"name": "s1", "url": "http://s1.example.com"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let s1 = location
+        .and_then(|l| l.rsplit('/').next().map(str::to_owned))
+        .expect("a Location");
+    let fresh = "/projects/demo/repositories/fresh/artifacts/1.0";
+    let digest = get_json(&sim, fresh).await["digest"]
+        .as_str()
+        .expect("a digest")
+        .to_owned();
+    run(
+        &sim,
+        vec![
+            case(
+                "SN2",
+                M::POST,
+                &format!("{fresh}/scan/stop"),
+                Some(json!({"scan_type": "vulnerability"})),
+            )
+            .refused(BAD, format!("no scan job for artifact digest={digest}")),
+            case(
+                "SN1",
+                M::PUT,
+                "/projects/demo/scanner",
+                Some(json!({"uuid": s1})),
+            ),
+            case(
+                "SN1",
+                M::PUT,
+                &format!("/scanners/{s1}"),
+                Some(json!({"name": "s1", "url": "http://s1.example.com", "disabled": true})),
+            ),
+            case("SN1", M::POST, &format!("{fresh}/scan"), None)
+                .refused(StatusCode::PRECONDITION_FAILED, "scanner s1 is deactivated"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_scan_without_any_scanner_is_refused() {
+    let sim =
+        support::start_checked(harbor_sim::Simulator::builder(), "scan_without_scanner").await;
+    let (status, location, text) = support::send_as(
+        &sim,
+        ("admin", "Harbor12345"),
+        Method::POST,
+        "/projects",
+        Some(json!({"project_name": "p"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let project = location
+        .and_then(|l| l.rsplit('/').next().map(str::to_owned))
+        .expect("a Location");
+    sim.handle().push_image("p", "r", "1").expect("pushed");
+    run(
+        &sim,
+        vec![
+            case(
+                "SN1",
+                Method::POST,
+                "/projects/p/repositories/r/artifacts/1/scan",
+                None,
+            )
+            .refused(
+                StatusCode::PRECONDITION_FAILED,
+                format!("no available scanner for project: {project}"),
+            ),
+        ],
+    )
+    .await;
 }

@@ -1317,9 +1317,10 @@ async fn scanned_artifacts_have_real_reports() {
             json!({"scan_type": "vulnerability"}),
         )
         .await;
+    // Harbor's scan controller answers `errors.BadRequestError` (`Stop`: no scan job).
     assert_status(
         &stop,
-        StatusCode::NOT_FOUND,
+        StatusCode::BAD_REQUEST,
         "stopping a scan that never ran",
     );
     let scanned = h.post(&format!("{never}/scan"), json!({})).await;

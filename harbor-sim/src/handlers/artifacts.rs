@@ -369,23 +369,34 @@ fn remove_label(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
+/// `ScanArtifact` (`scan.go`, the scan controller's `Scan`): the artifact, then the
+/// project's scanner (its own or the default): none is 412 `no available scanner for
+/// project: <id>`, a disabled one 412 `scanner <name> is deactivated`.
 fn scan(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let mut s = write(state);
     let id = artifact_of(ctx, &s)?;
-    if s.scanners.is_empty() {
-        return Err(ApiError::precondition("no scanner is configured"));
+    let project = s.artifacts[&id].project_id;
+    let scanner = s.project_scanner(project).ok_or_else(|| {
+        ApiError::precondition(format!("no available scanner for project: {project}"))
+    })?;
+    if scanner.doc["disabled"] == json!(true) {
+        return Err(ApiError::precondition(format!(
+            "scanner {} is deactivated",
+            scanner.name()
+        )));
     }
     s.mark_scanned(id)?;
     Ok(Reply::empty(StatusCode::ACCEPTED))
 }
 
-/// Stopping the scan of an artifact that was never scanned finds no scan job: 404.
+/// Stopping the scan of an artifact that was never scanned finds no scan job: 400 `no scan
+/// job for artifact digest=<digest>` (the scan controller's `Stop`).
 fn stop_scan(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let id = artifact_of(ctx, &s)?;
     if !s.artifacts[&id].scanned {
-        return Err(ApiError::not_found(format!(
-            "no scan job found for artifact {}",
+        return Err(ApiError::bad_request(format!(
+            "no scan job for artifact digest={}",
             s.artifacts[&id].digest
         )));
     }
