@@ -1,5 +1,5 @@
 //! The ledger's rows (`CONFORMANCE.md`, "Handler checks") for the handler files reached after
-//! `handler_checks_2.rs` grew long: `schedule.go`, `artifact.go`, `scan.go`. Each case is named by its row's id.
+//! `handler_checks_2.rs` grew long: `schedule.go`, `artifact.go`, `scan.go`, `scan_all.go`. Each case is named by its row's id.
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -297,6 +297,83 @@ async fn a_scan_without_any_scanner_is_refused() {
                 StatusCode::PRECONDITION_FAILED,
                 format!("no available scanner for project: {project}"),
             ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn scan_all_checks() {
+    use Method as M;
+    let sim = support::start().await;
+    let schedule = "/system/scanAll/schedule";
+    let body = |kind: &str, cron: &str| json!({"schedule": {"type": kind, "cron": cron}});
+    assert_eq!(
+        get_json(&sim, "/scans/schedule/metrics").await,
+        json!({"total": 0, "completed": 0, "ongoing": false}),
+        "SAL8: no scheduled run yet"
+    );
+    let before = get_json(&sim, "/system/scanAll/schedule").await["schedule"].clone();
+    assert!(before.is_object(), "the demo has a scan-all schedule");
+    run(
+        &sim,
+        vec![
+            case("SAL7", M::PUT, schedule, Some(body("Custom", "0 0 * * *"))).refused(
+                BAD,
+                "invalid cron string for scheduled scan all: 0 0 * * *, error: expected exactly 6 fields, found 5: [0 0 * * *]",
+            ),
+            case("SAL5", M::PUT, schedule, Some(body("Manual", ""))).refused(
+                BAD,
+                "fail to update scan all schedule as wrong schedule type: Manual",
+            ),
+            // A schedule exists: a create is refused before its cron is read.
+            case("SAL3", M::POST, schedule, Some(body("Weekly", "0 0 * * *"))).refused(
+                StatusCode::PRECONDITION_FAILED,
+                "fail to set schedule for scan all as always had one, please delete it firstly then to re-schedule",
+            ),
+            case("SAL4", M::POST, schedule, Some(body("None", ""))).answers(StatusCode::CREATED),
+            case("SAL2", M::POST, schedule, Some(body("Manual", ""))).answers(StatusCode::CREATED),
+            case("SAL2", M::POST, schedule, Some(body("Manual", ""))).refused(
+                CONFLICT,
+                "a previous scan all job aleady exits, its status is Running",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(
+        get_json(&sim, "/system/scanAll/schedule").await["schedule"],
+        before,
+        "SAL4: a create of type None leaves the schedule"
+    );
+}
+
+#[tokio::test]
+async fn scan_all_needs_a_default_scanner() {
+    use Method as M;
+    let sim = support::start_checked(harbor_sim::Simulator::builder(), "scan_all_no_scanner").await;
+    let refused = "no scanner is configured, it's not possible to scan";
+    run(
+        &sim,
+        vec![
+            case("SAL1", M::GET, "/scans/all/metrics", None)
+                .refused(StatusCode::PRECONDITION_FAILED, refused),
+            case("SAL1", M::POST, "/system/scanAll/stop", None)
+                .refused(StatusCode::PRECONDITION_FAILED, refused),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn stopping_scan_all_needs_a_run() {
+    let sim = support::start_checked(harbor_sim::Simulator::builder(), "scan_all_stop").await;
+    sim.handle()
+        .with_state(|s| s.register_builtin_scanner("http://trivy-adapter:8080"));
+    run(
+        &sim,
+        vec![
+            case("SAL6", Method::POST, "/system/scanAll/stop", None)
+                .refused(BAD, "no scan all job is found currently"),
         ],
     )
     .await;

@@ -515,7 +515,7 @@ fn stop_scan_all(_ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::ACCEPTED))
 }
 
-/// Harbor's `Stats` of the newest scan-all run; `{}` before any.
+/// Harbor's `Stats` of the newest scan-all run; zeros before any.
 fn scan_all_metrics(
     _ctx: &Ctx,
     state: &RwLock<SimState>,
@@ -523,8 +523,12 @@ fn scan_all_metrics(
 ) -> ApiResult<Reply> {
     let mut s = write(state);
     require_scanner(&s)?;
+    // Before any run Harbor answers an empty `Stats`, whose `total`, `completed` and
+    // `ongoing` are never omitted (`x-omitempty: false`).
     let Some(id) = latest_scan_all(&s, trigger) else {
-        return Ok(Reply::ok(&json!({})));
+        return Ok(Reply::ok(
+            &json!({"total": 0, "completed": 0, "ongoing": false}),
+        ));
     };
     let e = s.read_execution(JobKind::ScanAll, id)?;
     let count = |st: JobStatus| e.tasks.iter().filter(|t| t.status == st).count();
