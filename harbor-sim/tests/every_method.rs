@@ -81,8 +81,11 @@ async fn every_client_method_against_the_simulator() {
         .first()
         .expect("the seeded retention run has a task")
         .job_id();
-    sim.handle()
-        .with_state(|s| s.reachability.allow("registry.example.com"));
+    // Harbor pings a registry and a scanner adapter before it stores them.
+    sim.handle().with_state(|s| {
+        s.reachability.allow("registry.example.com");
+        s.reachability.allow("scanner.example.com");
+    });
     let mut seen = Seen::default();
 
     seen.record("get_health", client.get_health().await);
@@ -1055,10 +1058,28 @@ async fn every_client_method_against_the_simulator() {
             .operate_retention_execution(1, retention_run, &body(r#"{"action": "stop"}"#))
             .await,
     );
+    // The seeded Trivy is the installer's, immutable: update the one this test created,
+    // with the name and URL Harbor's update needs.
+    let e2e_scanner = sim
+        .handle()
+        .state()
+        .scanners
+        .values()
+        .find(|s| s.name() == "e2e-scanner")
+        .map(|s| s.uuid().to_owned())
+        .expect("the scanner create_scanner made");
     seen.record(
         "update_scanner",
         client
-            .update_scanner(scanner.as_str(), &Default::default())
+            .update_scanner(
+                e2e_scanner.as_str(),
+                &models::ScannerRegistrationReq {
+                    name: "e2e-scanner".into(),
+                    url: "http://scanner.example.com".into(),
+                    description: Some("renamed".into()),
+                    ..Default::default()
+                },
+            )
             .await,
     );
     seen.record(
@@ -1118,7 +1139,9 @@ async fn every_client_method_against_the_simulator() {
         client
             .update_label(
                 1,
+                // Harbor's update replaces name, description and colour: a name is needed.
                 &models::Label {
+                    name: Some("stable".into()),
                     description: Some("stable and tested".into()),
                     ..Default::default()
                 },

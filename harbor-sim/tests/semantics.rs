@@ -609,7 +609,9 @@ async fn replication_runs_resolve_and_policies_name_the_local_registry() {
     let created = h
         .post(
             "/replication/policies",
-            json!({"name": "push-alpine", "dest_registry": {"id": 1},
+            // `enabled` must be sent: Harbor reads an absent one as false (a disabled
+            // policy does not start).
+            json!({"name": "push-alpine", "dest_registry": {"id": 1}, "enabled": true,
                    "filters": [{"type": "name", "value": "library/alpine"}], "trigger": {"type": "manual"}}),
         )
         .await;
@@ -784,9 +786,10 @@ async fn webhook_deliveries_follow_events_and_reachability() {
 async fn configurations_are_items_that_read_back() {
     let h = Harbor::start().await;
     let config = h.get("/configurations").await.json();
+    // The demo has users beside the admin: Harbor no longer lets the auth mode change.
     assert_eq!(
         config["auth_mode"],
-        json!({"value": "db_auth", "editable": true})
+        json!({"value": "db_auth", "editable": false})
     );
     assert_eq!(config["token_expiration"]["value"], 30);
     assert_eq!(config["self_registration"]["value"], false);
@@ -1314,9 +1317,10 @@ async fn scanned_artifacts_have_real_reports() {
             json!({"scan_type": "vulnerability"}),
         )
         .await;
+    // Harbor's scan controller answers `errors.BadRequestError` (`Stop`: no scan job).
     assert_status(
         &stop,
-        StatusCode::NOT_FOUND,
+        StatusCode::BAD_REQUEST,
         "stopping a scan that never ran",
     );
     let scanned = h.post(&format!("{never}/scan"), json!({})).await;

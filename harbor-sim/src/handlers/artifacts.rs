@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::repositories::repository_of;
 use super::{Handler, actor_name, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
@@ -34,15 +33,112 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
     })
 }
 
-/// The artifact a `{project_name}/{repository_name}/{reference}` request is about.
-pub(super) fn artifact_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
-    let repo = repository_of(ctx, s)?;
-    s.artifact_id(repo, ctx.path("reference"))
+/// Whether `reference` parses as a digest (go-digest's `Parse`: a known algorithm and an
+/// encoded part of its length in lower-case hex); anything else is a tag.
+pub(super) fn is_digest(reference: &str) -> bool {
+    let Some((algorithm, hex)) = reference.split_once(':') else {
+        return false;
+    };
+    let len = match algorithm {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        _ => return false,
+    };
+    hex.len() == len
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// An artifact of `repository` (`project/name`) by reference, as the artifact controller's
+/// `GetByReference` finds it: by digest (404 `artifact <repository>@<digest> not found`,
+/// also when the repository is missing) or by tag (the repository first: 404 `repository
+/// <repository> not found`, then `artifact <repository>:<tag> not found`).
+pub(super) fn artifact_by_reference(
+    s: &SimState,
+    repository: &str,
+    reference: &str,
+) -> ApiResult<i64> {
+    let repo = s
+        .repositories
+        .values()
+        .find(|r| r.name == repository)
+        .map(|r| r.id);
+    if is_digest(reference) {
+        return repo
+            .and_then(|r| {
+                s.artifacts
+                    .values()
+                    .find(|a| a.repository_id == r && a.digest == reference)
+            })
+            .map(|a| a.id)
+            .ok_or_else(|| {
+                ApiError::not_found(format!("artifact {repository}@{reference} not found"))
+            });
+    }
+    let repo =
+        repo.ok_or_else(|| ApiError::not_found(format!("repository {repository} not found")))?;
+    s.artifacts
+        .values()
+        .find(|a| a.repository_id == repo && a.tags.iter().any(|t| t.name == reference))
+        .map(|a| a.id)
+        .ok_or_else(|| ApiError::not_found(format!("artifact {repository}:{reference} not found")))
+}
+
+/// The artifact a `{project_name}/{repository_name}/{reference}` request is about.
+pub(super) fn artifact_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
+    let repository = format!(
+        "{}/{}",
+        ctx.path("project_name"),
+        ctx.path("repository_name")
+    );
+    artifact_by_reference(s, &repository, ctx.path("reference"))
+}
+
+/// `from` of a copy as Harbor's `parse` reads it (`reference.ReferenceRegexp`): a repository
+/// name, then `:tag` and/or `@digest` (the digest wins; neither is the empty tag); anything
+/// else is 400 `invalid input: <from>`.
+fn parse_from(from: &str) -> ApiResult<(String, String)> {
+    let invalid = || ApiError::bad_request(format!("invalid input: {from}"));
+    let (name_tag, digest) = match from.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (from, None),
+    };
+    let (name, tag) = match name_tag.rsplit_once(':') {
+        Some((n, t)) if !t.contains('/') => (n, Some(t)),
+        _ => (name_tag, None),
+    };
+    if !crate::state::replication::is_repository_name(name) {
+        return Err(invalid());
+    }
+    if let Some(t) = tag {
+        let ok = t.len() <= 128
+            && t.bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+        if !ok {
+            return Err(invalid());
+        }
+    }
+    let reference = match digest {
+        Some(d) if is_digest(d) => d.to_owned(),
+        Some(_) => return Err(invalid()),
+        None => tag.unwrap_or_default().to_owned(),
+    };
+    Ok((name.to_owned(), reference))
+}
+
+/// `ListArtifacts`: the artifacts whose repository has the path's name, newest first
+/// (`GetDefaultSorts`: push time, then id, descending; ids grow with push time here); a
+/// repository that does not exist has none (200, an empty list), as Harbor filters by name.
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
-    let repo = repository_of(ctx, &s)?;
+    let Ok(repo) = s.repository_id(ctx.path("project_name"), ctx.path("repository_name")) else {
+        return ctx.list(Vec::new());
+    };
     let with_label = ctx.query_bool("with_label").unwrap_or(false);
     let with_scan = ctx.query_bool("with_scan_overview").unwrap_or(false);
     let with_tag = ctx.query_bool("with_tag").unwrap_or(true);
@@ -68,40 +164,63 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     })
 }
 
+/// `CopyArtifact` as Harbor's artifact controller copies (`Copy`, `copyDeeply`): the source
+/// by reference (the messages of [`artifact_by_reference`]); an artifact of that digest
+/// already in the destination is no conflict, its tags are ensured; every tag of the source
+/// artifact is copied, whatever the reference named; the `Location` ends with the reference
+/// as sent.
 fn copy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let from = ctx
         .query("from")
-        .ok_or_else(|| ApiError::unprocessable("from in query is required"))?;
-    // `from` is `project/repository@digest` or `project/repository:tag`.
-    let (source, reference) = from
-        .rsplit_once('@')
-        .or_else(|| from.rsplit_once(':'))
-        .ok_or_else(|| ApiError::bad_request(format!("invalid from {from:?}")))?;
-    let (src_project, src_repo) = source
-        .split_once('/')
-        .ok_or_else(|| ApiError::bad_request(format!("invalid from {from:?}")))?;
+        .ok_or_else(|| ApiError::unprocessable("from in query is required"))?
+        .to_owned();
+    let (source, reference) = parse_from(&from)?;
     let mut s = write(state);
-    let src_repo_id = s.repository_id(src_project, src_repo)?;
-    let src = s.artifact_id(src_repo_id, reference)?;
+    let src = artifact_by_reference(&s, &source, &reference)?;
     let digest = s.artifacts[&src].digest.clone();
+    let tags: Vec<String> = s.artifacts[&src]
+        .tags
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
     let dst_project = ctx.path("project_name").to_owned();
     let dst_repo = ctx.path("repository_name").to_owned();
-    if let Ok(dst_repo_id) = s.repository_id(&dst_project, &dst_repo)
-        && s.artifact_id(dst_repo_id, &digest).is_ok()
-    {
-        return Err(ApiError::conflict(format!(
-            "artifact {digest} already exists in {dst_project}/{dst_repo}"
-        )));
-    }
-    let tag = (!reference.starts_with("sha256:")).then_some(reference);
-    let (copied, _) = s.store_push(&dst_project, &dst_repo, tag, &digest)?;
-    // A copy keeps the digest: the content is the same.
-    if let Some(a) = s.artifacts.get_mut(&copied) {
-        a.digest = digest.clone();
+    let existing = s.repository_id(&dst_project, &dst_repo).ok().and_then(|r| {
+        s.artifacts
+            .values()
+            .find(|a| a.repository_id == r && a.digest == digest)
+            .map(|a| a.id)
+    });
+    let copied = match existing {
+        Some(id) => id,
+        None => {
+            let (copied, _) = s.store_push(&dst_project, &dst_repo, None, &digest)?;
+            // A copy keeps the digest: the content is the same.
+            if let Some(a) = s.artifacts.get_mut(&copied) {
+                a.digest = digest.clone();
+            }
+            copied
+        }
+    };
+    // A tag lives on one artifact of a repository: ensuring it here moves it.
+    let repository_id = s.artifacts[&copied].repository_id;
+    for tag in &tags {
+        if s.artifacts[&copied].tags.iter().any(|t| &t.name == tag) {
+            continue;
+        }
+        for a in s
+            .artifacts
+            .values_mut()
+            .filter(|a| a.repository_id == repository_id)
+        {
+            a.tags.retain(|t| &t.name != tag);
+        }
+        s.add_tag(copied, tag)?;
     }
     // Harbor's copy ends in the artifact controller's `Ensure`, which fires a push event.
+    let tag = tags.first().map(String::as_str);
     s.record_push(&actor_name(&ctx.identity), copied, tag);
-    Ok(Reply::created(ctx.location(digest)))
+    Ok(Reply::created(ctx.location(&reference)))
 }
 
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -128,8 +247,10 @@ fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         .iter()
         .find(|t| s.tag_is_immutable(project, &repo, &t.name))
     {
+        // The artifact's tags are deleted through the tag controller, which refuses an
+        // immutable one (`DeleteTags`, `tag.Controller.Delete`).
         return Err(ApiError::precondition(format!(
-            "the tag {} is immutable, the artifact cannot be deleted",
+            "the tag {} configured as immutable, cannot be deleted",
             t.name
         )));
     }
@@ -206,42 +327,76 @@ struct LabelRef {
     id: Option<i64>,
 }
 
+/// `AddLabel`: the label first (absent id: 0; none: 404 `label <id> not found`; a project
+/// label of another project: 404 `project id <p>, label <l> not found`), then the artifact,
+/// then 409 `label <l> is already added to the artifact <a>`.
 fn add_label(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let req: LabelRef = ctx.json()?;
-    let label = req
-        .id
-        .ok_or_else(|| ApiError::bad_request("label id is required"))?;
+    let label = req.id.unwrap_or(0);
     let mut s = write(state);
+    let project = s.project_id(ctx.path("project_name"), true)?;
+    let found = s
+        .labels
+        .get(&label)
+        .ok_or_else(|| ApiError::not_found(format!("label {label} not found")))?;
+    if found.scope == "p" && found.project_id != Some(project) {
+        return Err(ApiError::not_found(format!(
+            "project id {project}, label {label} not found"
+        )));
+    }
     let id = artifact_of(ctx, &s)?;
+    if s.artifacts[&id].label_ids.contains(&label) {
+        return Err(ApiError::conflict(format!(
+            "label {label} is already added to the artifact {id}"
+        )));
+    }
     s.attach_label(id, label)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
+/// `RemoveLabel`: the artifact, then 404 `reference with label <l> and artifact <a> not
+/// found` when the label is not on it (`manager.RemoveFrom`).
 fn remove_label(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let label = ctx.path_id("label_id")?;
     let mut s = write(state);
     let id = artifact_of(ctx, &s)?;
+    if !s.artifacts[&id].label_ids.contains(&label) {
+        return Err(ApiError::not_found(format!(
+            "reference with label {label} and artifact {id} not found"
+        )));
+    }
     s.detach_label(id, label)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
+/// `ScanArtifact` (`scan.go`, the scan controller's `Scan`): the artifact, then the
+/// project's scanner (its own or the default): none is 412 `no available scanner for
+/// project: <id>`, a disabled one 412 `scanner <name> is deactivated`.
 fn scan(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let mut s = write(state);
     let id = artifact_of(ctx, &s)?;
-    if s.scanners.is_empty() {
-        return Err(ApiError::precondition("no scanner is configured"));
+    let project = s.artifacts[&id].project_id;
+    let scanner = s.project_scanner(project).ok_or_else(|| {
+        ApiError::precondition(format!("no available scanner for project: {project}"))
+    })?;
+    if scanner.doc["disabled"] == json!(true) {
+        return Err(ApiError::precondition(format!(
+            "scanner {} is deactivated",
+            scanner.name()
+        )));
     }
     s.mark_scanned(id)?;
     Ok(Reply::empty(StatusCode::ACCEPTED))
 }
 
-/// Stopping the scan of an artifact that was never scanned finds no scan job: 404.
+/// Stopping the scan of an artifact that was never scanned finds no scan job: 400 `no scan
+/// job for artifact digest=<digest>` (the scan controller's `Stop`).
 fn stop_scan(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let id = artifact_of(ctx, &s)?;
     if !s.artifacts[&id].scanned {
-        return Err(ApiError::not_found(format!(
-            "no scan job found for artifact {}",
+        return Err(ApiError::bad_request(format!(
+            "no scan job for artifact digest={}",
             s.artifacts[&id].digest
         )));
     }

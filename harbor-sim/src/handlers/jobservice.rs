@@ -2,7 +2,7 @@
 //! its worker pool, workers and queues ([`crate::state::job_service`]), a job's log and a stop
 //! by its job id (any task of any execution, replication tasks too), or `all` to stop every
 //! running job; pausing and resuming queues; the schedules of the periodic jobs, and whether
-//! the scheduler is paused (it never is).
+//! the scheduler is paused (its queue's state).
 
 use std::sync::RwLock;
 
@@ -83,9 +83,12 @@ fn schedules(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(ctx.page_of(docs, page))
 }
 
-fn paused(ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+/// `GetSchedulePaused`: only `all` (any case); the scheduler is paused when the `SCHEDULER`
+/// job type's queue is (`schedulerController.Paused` reads that queue's status).
+fn paused(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     if !ctx.path("job_type").eq_ignore_ascii_case("all") {
         return Err(ApiError::bad_request("job_type can only be 'all'"));
     }
-    Ok(Reply::ok(&json!({"paused": false})))
+    let paused = read(state).job_service.paused.contains("SCHEDULER");
+    Ok(Reply::ok(&json!({"paused": paused})))
 }

@@ -55,25 +55,46 @@ struct RoleRequest {
     role_id: Option<i64>,
 }
 
+/// `ListProjectMembers`: the entries are the DAO's (`GetProjectMember`): an exact
+/// `entityname`, joined to the role (a member whose role is none of Harbor's five is left
+/// out), ordered by name; `X-Total-Count` and `Link` count every member of the project
+/// (`GetTotalOfProjectMembers` reads neither the name nor the role).
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let page = ctx.page()?;
     let s = read(state);
     let id = project_of(ctx, &s)?;
+    let total = s.members.of_project(id).count();
     let entity = ctx.query("entityname");
-    let members = s
+    let mut entries: Vec<_> = s
         .members
         .of_project(id)
-        .filter(|m| entity.is_none_or(|e| m.entity_name.contains(e)));
-    ctx.list_lazily(members, |m| json!(m))
+        .filter(|m| role_name(m.role_id).is_ok())
+        .filter(|m| entity.is_none_or(|e| m.entity_name == e))
+        .collect();
+    // `order by entity_name`; names compared by code point (PostgreSQL's collation may
+    // order case and accents otherwise), ties in id order.
+    entries.sort_by(|a, b| a.entity_name.cmp(&b.entity_name));
+    let (first, size) = page.window();
+    let items = entries
+        .into_iter()
+        .skip(first)
+        .take(size)
+        .map(|m| json!(m))
+        .collect();
+    Ok(ctx.page_items(items, total, page))
 }
 
 /// Adds a member as Harbor's member controller does (`Create` in
 /// `src/controller/member/controller.go`), trying in its order: a user by id, a group by id,
 /// a user by name, a group by LDAP DN, a group by name.
 fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    // The body is optional in the spec: none is the handler's 400.
+    if ctx.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request("the project member should provide"));
+    }
     let req: MemberReq = ctx.json()?;
-    let role = req
-        .role_id
-        .ok_or_else(|| ApiError::bad_request("role_id is required"))?;
+    // An absent role is Go's 0, refused after the member is found (`isValidRole`).
+    let role = req.role_id.unwrap_or(0);
     let user = req.member_user.unwrap_or_default();
     let group = req.member_group.unwrap_or_default();
     let given = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
@@ -93,13 +114,23 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let mut s = write(state);
     let project = project_of(ctx, &s)?;
     let id = if let Some(uid) = user_id {
+        if !s.users.contains_key(&uid) {
+            return Err(ApiError::bad_request(format!(
+                "Failed to get user {uid}: user {uid} not found"
+            )));
+        }
         s.add_member(project, Some((Some(uid), None)), None, role)?
     } else if let Some(gid) = group_id {
         let group = group_by_id(&s, gid)
             .ok_or_else(|| ApiError::bad_request(format!("Group {gid} not found")))?;
         s.add_member(project, None, Some(group), role)?
-    } else if user_name.is_some() {
-        s.add_member(project, Some((None, user_name)), None, role)?
+    } else if let Some(name) = user_name {
+        // Not in the database: `SearchAndOnBoardUser` asks the authenticator, and the
+        // database's finds nobody else.
+        if !s.users.values().any(|u| u.username == name) {
+            return Err(ApiError::not_found(format!("user {name} is not found")));
+        }
+        s.add_member(project, Some((None, Some(name))), None, role)?
     } else if let Some(dn) = group_dn {
         let group = ldap_member_group(&mut s, &dn, group_name.as_deref())?;
         s.add_member(project, None, Some(group), role)?
@@ -179,28 +210,38 @@ fn is_dn(dn: &str) -> bool {
 
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let mid = ctx.path_id("mid")?;
+    if mid == 0 {
+        return Err(ApiError::bad_request("the member id can not be empty!"));
+    }
     let s = read(state);
     let project = project_of(ctx, &s)?;
     Ok(Reply::ok(s.member(project, mid)?))
 }
 
+/// `UpdateProjectMember`: a body is needed (400 `role can not be empty`), then a member id;
+/// the role is stored unchecked, and an id of no member of the project is no error.
 fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let mid = ctx.path_id("mid")?;
+    if ctx.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request("role can not be empty"));
+    }
     let req: RoleRequest = ctx.json()?;
-    let role = req
-        .role_id
-        .ok_or_else(|| ApiError::bad_request("role_id is required"))?;
-    role_name(role)?;
+    if mid == 0 {
+        return Err(ApiError::bad_request("member id can not be empty"));
+    }
     let mut s = write(state);
     let project = project_of(ctx, &s)?;
-    s.set_member_role(project, mid, role)?;
+    s.set_member_role(project, mid, req.role_id.unwrap_or(0));
     Ok(Reply::empty(StatusCode::OK))
 }
 
 fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let mid = ctx.path_id("mid")?;
+    if mid == 0 {
+        return Err(ApiError::bad_request("the project member id is required."));
+    }
     let mut s = write(state);
     let project = project_of(ctx, &s)?;
-    s.remove_member(project, mid)?;
+    s.remove_member(project, mid);
     Ok(Reply::empty(StatusCode::OK))
 }

@@ -441,7 +441,8 @@ fn scanner(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let scanner = s
         .project_scanner(id)
         .ok_or_else(|| ApiError::not_found("no scanner is configured"))?;
-    Ok(Reply::ok(scanner))
+    // `GetScannerOfProject`: the registration with its capabilities (`RetrieveCap`).
+    Ok(Reply::ok(&s.scanner_view(scanner)))
 }
 
 fn set_scanner(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {

@@ -9,7 +9,10 @@ use super::{Handler, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
-use crate::state::registries::{ADAPTERS, RegistryReq};
+use crate::state::registries::{
+    ADAPTERS, Registry, RegistryReq, WHITELISTED_ADAPTERS, check_ca_certificate, local_registry,
+    validate_http_url,
+};
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
@@ -38,36 +41,49 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     ctx.list(
         s.registries
             .values()
-            .filter(|r| name.is_none_or(|n| r.name.contains(n)))
+            // `name` is a fuzzy match (`q.NewFuzzyMatchValue`: any case).
+            .filter(|r| name.is_none_or(|n| r.name.to_lowercase().contains(&n.to_lowercase())))
             .map(|r| json!(s.registry_view(r)))
             .collect(),
     )
 }
 
-/// `POST /registries/ping` as Harbor's registry handler checks it: an existing registry by
-/// id, or a type and URL; the answer is 400 `the registry is unhealthy` when the simulated
+/// `POST /registries/ping` as Harbor's `PingRegistry` checks it: an existing registry by id
+/// (its stored URL, insecure flag and CA certificate count, the body's are ignored), or a
+/// type and a URL (normalised as [`validate_http_url`], the CA certificate checked); then
+/// 400 `type or url cannot be empty`, and 400 `the registry is unhealthy` when the simulated
 /// Harbor cannot reach its host (see [`crate::state::Reachability`]).
 fn ping(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let body: Value = ctx.json()?;
+    let body: Value = if ctx.body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        ctx.json()?
+    };
     let s = read(state);
     let (mut kind, mut url) = (String::new(), String::new());
-    if let Some(id) = body.get("id").and_then(Value::as_i64) {
-        let r = s
-            .registries
-            .get(&id)
-            .ok_or_else(|| ApiError::not_found(format!("registry {id} not found")))?;
+    let by_id = body.get("id").and_then(Value::as_i64);
+    if let Some(id) = by_id {
+        let r = registry(&s, id)?;
         (kind, url) = (r.kind.clone(), r.url.clone());
-    } else if let Some(u) = body.get("url").and_then(Value::as_str) {
-        if !(u.starts_with("http://") || u.starts_with("https://")) {
-            return Err(ApiError::bad_request(format!("invalid HTTP URL: {u}")));
-        }
-        url = u.to_owned();
     }
     if let Some(t) = body.get("type").and_then(Value::as_str) {
         kind = t.to_owned();
     }
+    if by_id.is_none() {
+        if let Some(u) = body.get("url").and_then(Value::as_str) {
+            url = validate_http_url(u)?;
+        }
+        if let Some(ca) = body.get("ca_certificate").and_then(Value::as_str) {
+            check_ca_certificate(ca)?;
+        }
+    }
     if kind.is_empty() || url.is_empty() {
         return Err(ApiError::bad_request("type or url cannot be empty"));
+    }
+    if !ADAPTERS.contains(&kind.as_str()) {
+        return Err(ApiError::bad_request(format!(
+            "adapter factory for {kind} not found"
+        )));
     }
     if !s.reachability.reaches(&url) {
         return Err(ApiError::bad_request("the registry is unhealthy"));
@@ -75,14 +91,21 @@ fn ping(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
+/// A registry by id; 0 is the local Harbor (`manager.Get`, `getLocalRegistry`).
+fn registry(s: &SimState, id: i64) -> ApiResult<Registry> {
+    if id == 0 {
+        return Ok(local_registry());
+    }
+    s.registries
+        .get(&id)
+        .map(|r| s.registry_view(r))
+        .ok_or_else(|| ApiError::not_found(format!("registry {id} not found")))
+}
+
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let s = read(state);
-    let r = s
-        .registries
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found(format!("registry {id} not found")))?;
-    Ok(Reply::ok(&s.registry_view(r)))
+    Ok(Reply::ok(&registry(&s, id)?))
 }
 
 fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -101,25 +124,27 @@ fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 fn info(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let s = read(state);
-    let r = s
-        .registries
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found(format!("registry {id} not found")))?;
+    let r = registry(&s, id)?;
+    // Only the local Harbor (id 0) supports the event-based trigger (`GetInfo`).
+    let mut triggers = vec!["manual", "scheduled"];
+    if id == 0 {
+        triggers.push("event_based");
+    }
     Ok(Reply::ok(&json!({
         "type": r.kind,
         "description": r.description,
         "supported_resource_filters": [{"type": "name", "style": "input"}, {"type": "tag", "style": "input"}],
-        "supported_triggers": ["manual", "scheduled"],
+        "supported_triggers": triggers,
         "supported_copy_by_chunk": false,
     })))
 }
 
 fn provider_types(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
-    Ok(Reply::ok(&ADAPTERS))
+    Ok(Reply::ok(&WHITELISTED_ADAPTERS))
 }
 
 fn provider_infos(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let infos: serde_json::Map<String, Value> = ADAPTERS
+    let infos: serde_json::Map<String, Value> = WHITELISTED_ADAPTERS
         .iter()
         .map(|a| (a.to_string(), json!({"endpoint_pattern": {"endpoint_type": "EndpointPatternTypeStandard"}, "credential_pattern": {"access_key_type": "AccessKeyTypeStandard", "access_secret_type": "AccessSecretTypeStandard"}})))
         .collect();

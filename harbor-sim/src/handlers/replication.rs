@@ -36,7 +36,8 @@ fn list_policies(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     ctx.list(
         s.replication_policies
             .values()
-            .filter(|p| name.is_none_or(|n| p.name().contains(n)))
+            // `name` is a fuzzy match (`q.FuzzyMatchValue`: any case).
+            .filter(|p| name.is_none_or(|n| p.name().to_lowercase().contains(&n.to_lowercase())))
             .map(|p| p.doc.clone())
             .collect(),
     )
@@ -52,22 +53,28 @@ fn get_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let s = read(state);
     Ok(Reply::ok(s.replication_policies.get(&id).ok_or_else(
-        || ApiError::not_found(format!("policy {id} not found")),
+        || ApiError::not_found(format!("replication policy {id} not found")),
     )?))
 }
 
 fn delete_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let mut s = write(state);
+    // `DeletePolicy` deletes the executions first: one with a task not in a final status
+    // is 412; then the policy (404 when there is none).
+    if let Some(e) = s
+        .replication_executions
+        .values()
+        .find(|e| e.policy_id == id && e.status == "InProgress")
+    {
+        return Err(ApiError::precondition(format!(
+            "the execution {} has tasks that aren't in final status, stop the tasks first",
+            e.id
+        )));
+    }
     s.replication_policies
         .get(&id)
-        .ok_or_else(|| ApiError::not_found(format!("policy {id} not found")))?;
-    if s.replication_executions
-        .values()
-        .any(|e| e.policy_id == id && e.status == "InProgress")
-    {
-        return Err(ApiError::precondition("the policy has running executions"));
-    }
+        .ok_or_else(|| ApiError::not_found(format!("replication policy {id} not found")))?;
     s.replication_policies.remove(&id);
     // Harbor deletes a policy's executions with it.
     s.replication_executions.retain(|_, e| e.policy_id != id);
@@ -105,9 +112,8 @@ struct StartReq {
 
 fn start(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let req: StartReq = ctx.json()?;
-    let policy = req
-        .policy_id
-        .ok_or_else(|| ApiError::bad_request("policy_id is required"))?;
+    // An absent policy id is Go's 0: no policy has it (`GetPolicy`).
+    let policy = req.policy_id.unwrap_or(0);
     let id = write(state).start_replication(policy)?;
     Ok(Reply::created(ctx.location(id)))
 }
@@ -118,7 +124,7 @@ fn get_execution(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let e = s
         .replication_executions
         .get_mut(&id)
-        .ok_or_else(|| ApiError::not_found(format!("execution {id} not found")))?;
+        .ok_or_else(|| ApiError::not_found(format!("replication execution {id} not found")))?;
     let seen = Reply::ok(e);
     e.advance();
     Ok(seen)
@@ -136,7 +142,7 @@ fn list_tasks(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let e = s
         .replication_executions
         .get(&id)
-        .ok_or_else(|| ApiError::not_found(format!("execution {id} not found")))?;
+        .ok_or_else(|| ApiError::not_found(format!("replication execution {id} not found")))?;
     let task = json!({
         "id": e.task_id, "execution_id": id, "status": e.status, "job_id": job_id(e.task_id), "operation": "copy",
         "resource_type": "image", "src_resource": "library/nginx:[latest]", "dst_resource": "library/nginx:[latest]",
@@ -150,10 +156,21 @@ fn log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let task = ctx.path_id("task_id")?;
     let s = read(state);
+    // `GetReplicationLog`: the execution, then the task (any replication execution's),
+    // then that the task is the execution's.
     let e = s
         .replication_executions
         .get(&id)
-        .filter(|e| e.task_id == task)
-        .ok_or_else(|| ApiError::not_found(format!("task {task} not found")))?;
+        .ok_or_else(|| ApiError::not_found(format!("replication execution {id} not found")))?;
+    if e.task_id != task {
+        if !s.replication_executions.values().any(|x| x.task_id == task) {
+            return Err(ApiError::not_found(format!(
+                "replication task {task} not found"
+            )));
+        }
+        return Err(ApiError::not_found(format!(
+            "execution {id} contains no task with ID {task}"
+        )));
+    }
     Ok(Reply::text(StatusCode::OK, e.log()))
 }

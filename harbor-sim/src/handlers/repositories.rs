@@ -29,10 +29,19 @@ pub(crate) fn repository_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
     s.repository_id(ctx.path("project_name"), ctx.path("repository_name"))
 }
 
+/// The repository of a get, update or delete: Harbor's handlers look it up by its full name
+/// only (`repoCtl.GetByName`), so a missing project is a missing repository
+/// (`repository <project>/<name> not found`, `src/pkg/repository/manager.go`).
+fn named_repository(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
+    s.repository_id(ctx.path("project_name"), ctx.path("repository_name"))
+}
+
 fn list_all(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let sc = security(ctx, &s);
-    let seen = s.repositories.values().filter(|r| {
+    // Newest first, then by id descending (`GetDefaultSorts`,
+    // `src/pkg/repository/model/model.go`): ids grow with creation time.
+    let seen = s.repositories.values().rev().filter(|r| {
         s.projects
             .get(&r.project_id)
             .is_some_and(|p| sc.sees_project(p, Listing::Repositories))
@@ -43,29 +52,51 @@ fn list_all(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let project = s.project_id(ctx.path("project_name"), true)?;
-    let in_project = s.repositories.values().filter(|r| r.project_id == project);
+    let in_project = s
+        .repositories
+        .values()
+        .rev()
+        .filter(|r| r.project_id == project);
     ctx.list_lazily(in_project, |r| json!(s.repository_view_of(r)))
 }
 
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
-    let id = repository_of(ctx, &s)?;
+    let id = named_repository(ctx, &s)?;
     Ok(Reply::ok(&s.repository_view(id)))
 }
 
 #[derive(Deserialize)]
 struct RepositoryReq {
-    description: Option<String>,
+    #[serde(default)]
+    description: String,
+}
+
+/// Go's `template.HTMLEscapeString`: the five HTML specials as entities, NUL as U+FFFD.
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\0' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let req: RepositoryReq = ctx.json()?;
     let mut s = write(state);
-    let id = repository_of(ctx, &s)?;
+    let id = named_repository(ctx, &s)?;
+    // Harbor writes the body's description, HTML-escaped, whatever it is: an omitted one
+    // clears the stored text (`UpdateRepository`, the `Description` column only).
     if let Some(repo) = s.repositories.get_mut(&id) {
-        if let Some(d) = req.description {
-            repo.description = d;
-        }
+        repo.description = html_escape(&req.description);
         repo.update_time = crate::state::now();
     }
     Ok(Reply::empty(StatusCode::OK))
@@ -73,7 +104,7 @@ fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 
 fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let mut s = write(state);
-    let id = repository_of(ctx, &s)?;
+    let id = named_repository(ctx, &s)?;
     s.delete_repository(id)?;
     Ok(Reply::empty(StatusCode::OK))
 }

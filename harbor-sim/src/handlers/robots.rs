@@ -7,10 +7,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{Handler, actor_id, read, write};
+use crate::auth::Identity;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
+use crate::query::{self, Filter};
 use crate::state::SimState;
-use crate::state::robots::{RobotCreate, RobotUpdate};
+use crate::state::robots::{Creator, RobotCreate, RobotUpdate};
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
@@ -24,18 +26,68 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
     })
 }
 
+/// `ListRobot` (`src/server/v2.0/handler/robot.go`): `q`'s `Level` (exact, case as written)
+/// picks system robots (absent, or `system`: `ProjectID` is then forced to 0) or one
+/// project's (`project` needs `ProjectID`, a positive integer); the rest of `q` filters
+/// as the ORM does. Harbor lists only visible robots; the simulator makes no invisible ones.
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let page = ctx.page()?;
+    let mut filters = ctx.filters()?;
+    let exact = |key: &str| {
+        filters.iter().find(|f| f.key() == key).map(|f| match f {
+            Filter::Exact(_, v) => Some(v.clone()),
+            _ => None,
+        })
+    };
+    let project = match exact("Level") {
+        None => 0,
+        Some(Some(level)) if level == "system" => 0,
+        Some(Some(level)) if level == "project" => {
+            let positive = || ApiError::bad_request("ProjectID must be a positive integer");
+            match exact("ProjectID") {
+                None => {
+                    return Err(ApiError::bad_request(
+                        "must with project ID when to query project robots",
+                    ));
+                }
+                Some(None) => return Err(positive()),
+                Some(Some(id)) => match id.parse::<i64>() {
+                    Ok(id) if id > 0 => id,
+                    _ => return Err(positive()),
+                },
+            }
+        }
+        _ => return Err(ApiError::bad_request("bad request error level input")),
+    };
+    // `Level` names no column (the ORM skips it); `ProjectID` is read above.
+    filters.retain(|f| f.key() != "Level" && f.key() != "ProjectID");
     let s = read(state);
     // Harbor's default order is by name (`sort:"default"` on `Name`,
     // `src/pkg/robot/model/model.go`); every listed name has the same `robot$` prefix.
-    let mut robots: Vec<_> = s.robots.values().collect();
+    let mut robots: Vec<_> = s
+        .robots
+        .values()
+        .filter(|r| r.project_id.unwrap_or(0) == project)
+        .collect();
     robots.sort_by(|a, b| a.name.cmp(&b.name));
-    ctx.list_lazily(robots, |r| json!(r))
+    let mut docs: Vec<_> = robots.into_iter().map(|r| json!(r)).collect();
+    query::apply(&mut docs, &filters, &ctx.sort());
+    Ok(ctx.page_of(docs, page))
 }
 
 fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let req: RobotCreate = ctx.json()?;
-    let (id, name, secret, expires_at) = write(state).create_robot(req, actor_id(&ctx.identity))?;
+    let creator = match &ctx.identity {
+        Identity::Robot { id, .. } => Creator {
+            kind: "robot",
+            id: *id,
+        },
+        other => Creator {
+            kind: "local",
+            id: actor_id(other),
+        },
+    };
+    let (id, name, secret, expires_at) = write(state).create_robot(req, creator)?;
     let created = read(state).robots.get(&id).map(|r| r.creation_time.clone());
     let reply = Reply::json(
         StatusCode::CREATED,
@@ -73,7 +125,12 @@ fn refresh(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     } else {
         ctx.json()?
     };
+    let chosen = req.secret.as_deref().is_some_and(|s| !s.is_empty());
     let secret = write(state).refresh_robot_secret(id, req.secret)?;
+    // A chosen secret is not answered back: `RobotSec.secret` is empty, and omitted.
+    if chosen {
+        return Ok(Reply::ok(&json!({})));
+    }
     Ok(Reply::ok(&json!({"secret": secret})))
 }
 

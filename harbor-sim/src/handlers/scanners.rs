@@ -9,6 +9,7 @@ use super::{Handler, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
+use crate::state::scanners::{ADAPTER, validate_registration};
 use crate::state::vulnerabilities::REPORT_MIME;
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
@@ -25,9 +26,42 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
     })
 }
 
+/// `ListScanners`: the default first, then newest first (`ListRegistrations`' `OrderBy
+/// ("-is_default", "-create_time")`); `name`, `description`, `url` match a part in any case,
+/// `ex_name`, `ex_url` the whole value (read from the raw query).
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
-    ctx.list(s.scanners.values().map(|sc| sc.doc.clone()).collect())
+    let raw = |k: &str| {
+        ctx.query
+            .iter()
+            .find(|(n, v)| n == k && !v.is_empty())
+            .map(|(_, v)| v.clone())
+    };
+    let mut scanners: Vec<_> = s
+        .scanners
+        .values()
+        .filter(|sc| {
+            ["name", "description", "url"].iter().all(|k| {
+                raw(k).is_none_or(|v| {
+                    let field = sc.doc[*k].as_str().unwrap_or_default().to_lowercase();
+                    field.contains(&v.to_lowercase())
+                })
+            }) && ["name", "url"].iter().all(|k| {
+                raw(&format!("ex_{k}")).is_none_or(|v| sc.doc[*k].as_str() == Some(v.as_str()))
+            })
+        })
+        .collect();
+    let key = |sc: &&crate::state::scanners::Scanner| {
+        (
+            sc.doc["is_default"] == json!(true),
+            sc.doc["create_time"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    };
+    scanners.sort_by_key(|sc| std::cmp::Reverse(key(sc)));
+    ctx.list(scanners.into_iter().map(|sc| s.scanner_view(sc)).collect())
 }
 
 fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -36,25 +70,20 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::created(ctx.location(id)))
 }
 
-/// `POST /scanners/ping`: the settings are checked (400), then the adapter is asked for its
-/// metadata; an adapter whose host the simulated Harbor cannot reach makes Harbor answer 500
-/// (the scanner controller wraps the dial error without a code), and so does the simulator.
+/// `POST /scanners/ping`: the settings are checked as a registration
+/// (`validate_registration`, 400), then the adapter is asked for its metadata; an adapter
+/// whose host the simulated Harbor cannot reach makes Harbor answer 500 (the scanner
+/// controller wraps the dial error without a code), and so does the simulator.
 fn ping(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let req: Value = ctx.json()?;
-    if req
-        .get("name")
-        .and_then(Value::as_str)
-        .is_none_or(str::is_empty)
-    {
-        return Err(ApiError::bad_request("missing registration name"));
-    }
-    let url = req.get("url").and_then(Value::as_str).unwrap_or_default();
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(ApiError::bad_request(format!(
-            "scanner adapter URL {url:?} is invalid"
-        )));
-    }
-    if !read(state).reachability.reaches(url) {
+    let text = |k: &str| req[k].as_str().unwrap_or_default();
+    let url = validate_registration(
+        text("name"),
+        text("url"),
+        text("auth"),
+        text("access_credential"),
+    )?;
+    if !read(state).reachability.reaches(&url) {
         return Err(ApiError::internal());
     }
     Ok(Reply::empty(StatusCode::OK))
@@ -62,7 +91,8 @@ fn ping(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
-    Ok(Reply::ok(s.scanner(ctx.path("registration_id"))?))
+    let sc = s.scanner(ctx.path("registration_id"))?;
+    Ok(Reply::ok(&s.scanner_view(sc)))
 }
 
 fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -71,24 +101,28 @@ fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
+/// `DeleteScanner`: 403 for an immutable registration (the installer's Trivy); any other,
+/// the default included, is deleted and answered as stored.
 fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path("registration_id");
     let mut s = write(state);
     let scanner = s.scanner(id)?.clone();
-    if scanner.doc["is_default"] == json!(true) {
-        return Err(ApiError::forbidden("the default scanner cannot be deleted"));
+    if scanner.immutable {
+        return Err(ApiError::forbidden(format!(
+            "registration {} is not allowed to delete as it is immutable: scanner API: delete",
+            scanner.name()
+        )));
     }
     s.scanners.remove(id);
     s.project_scanners.retain(|_, v| v != id);
     Ok(Reply::ok(&scanner))
 }
 
+/// `SetScannerAsDefault`: `is_default: false` does nothing (not even look the scanner up).
 fn set_default(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let req: Value = ctx.json()?;
     if req.get("is_default") == Some(&json!(true)) {
         write(state).set_default_scanner(ctx.path("registration_id"))?;
-    } else {
-        read(state).scanner(ctx.path("registration_id"))?;
     }
     Ok(Reply::empty(StatusCode::OK))
 }
@@ -113,7 +147,7 @@ fn metadata(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         "application/vnd.docker.distribution.manifest.v2+json",
     ];
     Ok(Reply::ok(&json!({
-        "scanner": {"name": sc.doc["adapter"], "vendor": sc.doc["vendor"], "version": sc.doc["version"]},
+        "scanner": {"name": ADAPTER.0, "vendor": ADAPTER.1, "version": ADAPTER.2},
         "capabilities": [
             {
                 "type": "vulnerability",
@@ -130,7 +164,7 @@ fn metadata(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
             "harbor.scanner-adapter/scanner-type": "os-package-vulnerability",
             "harbor.scanner-adapter/vulnerability-database-updated-at": s.job_service.started_at,
             "harbor.scanner-adapter/vulnerability-database-next-update-at": s.job_service.started_at,
-            "org.label-schema.version": sc.doc["version"],
+            "org.label-schema.version": ADAPTER.2,
             "org.label-schema.vcs": "https://github.com/aquasecurity/harbor-scanner-trivy",
             "env.SCANNER_TRIVY_SKIP_UPDATE": "false",
             "env.SCANNER_TRIVY_SKIP_JAVA_DB_UPDATE": "false",

@@ -2,8 +2,8 @@
 //! `src/pkg/allowlist/`).
 //!
 //! Harbor keeps it as the allowlist row of project 0. A fresh Harbor has no such row, and
-//! reading it then answers a list with no id and zero timestamps (`Get` fills in an empty
-//! list, the swagger model omits the empty fields); a `PUT` writes the row, stamping both
+//! reading it then answers an empty list with no id and zero timestamps (`Get` fills in an
+//! empty list, the swagger model omits id and project id 0); a `PUT` writes the row, stamping both
 //! timestamps anew each time (`InsertOrUpdate` on `project_id`). A blank or repeated CVE id
 //! is refused with Harbor's validator message, as a 400 where Harbor's handler lets it
 //! become a 500.
@@ -35,7 +35,7 @@ fn get(_ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let stored = s.documents.get(KEY).cloned();
     Ok(Reply::ok(&stored.unwrap_or_else(
-        || json!({"creation_time": ZERO_TIME, "update_time": ZERO_TIME}),
+        || json!({"items": [], "creation_time": ZERO_TIME, "update_time": ZERO_TIME}),
     )))
 }
 
@@ -100,11 +100,11 @@ fn put(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         }
     };
     let now = now();
-    let mut list = json!({"id": id, "creation_time": now, "update_time": now});
-    // The swagger model omits an empty list, as it omits project id 0.
-    if !ids.is_empty() {
-        list["items"] = ids.iter().map(|c| json!({"cve_id": c})).collect::<Value>();
-    }
+    // The swagger model omits project id 0, not the list: go-swagger leaves a plain array
+    // without `omitempty` (`setIsEmptyOmitted` in its `generator/types.go`), and `ToSwagger`
+    // starts from an empty one.
+    let items: Value = ids.iter().map(|c| json!({"cve_id": c})).collect();
+    let mut list = json!({"id": id, "items": items, "creation_time": now, "update_time": now});
     if let Some(expires_at) = req.expires_at {
         list["expires_at"] = json!(expires_at);
     }

@@ -59,12 +59,15 @@ struct ScheduleReq {
     parameters: Map<String, Value>,
 }
 
+/// The body of a GC or purge schedule. Without `schedule` a purge is 400 `bad request:
+/// schedule cann't be empty` (`verifyCreateRequest`); Harbor's GC handler dereferences the
+/// missing object (a panic, a 500), which the simulator answers with the purge's 400.
 fn schedule_req(ctx: &Ctx) -> ApiResult<ScheduleReq> {
     let body: Value = ctx.json()?;
     let schedule = body
         .get("schedule")
         .filter(|s| s.is_object())
-        .ok_or_else(|| ApiError::bad_request("schedule cann't be empty"))?;
+        .ok_or_else(|| ApiError::bad_request("bad request: schedule cann't be empty"))?;
     let kind = schedule["type"].as_str().unwrap_or_default().to_owned();
     if !SCHEDULE_TYPES.contains(&kind.as_str()) {
         return Err(ApiError::unprocessable(format!(
@@ -78,42 +81,86 @@ fn schedule_req(ctx: &Ctx) -> ApiResult<ScheduleReq> {
     })
 }
 
-/// The checks Harbor runs on the parameters of a GC or purge.
+/// A JSON number that is not an integer Go's `json.Number.Int64` reads; `None` for any
+/// other value, which Harbor's handlers ignore (they only read a `json.Number`).
+fn non_integer_number(v: &Value) -> Option<bool> {
+    v.is_number().then(|| v.as_i64().is_none())
+}
+
+/// The checks Harbor runs on the parameters of a GC (`kick` in `gc.go`) or purge
+/// (`verifyCreateRequest`, `retentionHour` in `purge.go`; `errors.BadRequestError(err)`, so
+/// `bad request: <err>`).
 fn check_parameters(kind: JobKind, params: &Map<String, Value>) -> ApiResult<()> {
+    let bad = |m: String| Err(ApiError::bad_request(format!("bad request: {m}")));
     match kind {
         JobKind::GarbageCollection => {
             if let Some(w) = params.get("workers") {
-                let n = w
-                    .as_i64()
-                    .ok_or_else(|| ApiError::bad_request("workers should be integer format"))?;
-                if !(1..=10).contains(&n) {
-                    return Err(ApiError::bad_request(format!(
-                        "Error: Invalid number of workers:{n}. Workers must be greater than 0 and less than or equal to 10."
-                    )));
+                match non_integer_number(w) {
+                    Some(true) => return bad("workers should be integer format".into()),
+                    Some(false) => {
+                        let n = w.as_i64().unwrap_or_default();
+                        if !(1..=10).contains(&n) {
+                            return Err(ApiError::bad_request(format!(
+                                "Error: Invalid number of workers:{n}. Workers must be greater than 0 and less than or equal to 10."
+                            )));
+                        }
+                    }
+                    None => {}
                 }
             }
         }
         _ => {
             if params.is_empty() {
-                return Err(ApiError::bad_request("schedule parameter cann't be empty"));
+                return bad("schedule parameter cann't be empty".into());
             }
-            let hours = params
-                .get("audit_retention_hour")
-                .ok_or_else(|| ApiError::bad_request("audit_retention_hour should provide"))?;
-            let hours = hours.as_i64().ok_or_else(|| {
-                ApiError::bad_request("audit_retention_hour should be integer format")
-            })?;
-            if hours > MAX_AUDIT_RETENTION_HOUR {
-                return Err(ApiError::bad_request(format!(
-                    "audit_retention_hour should be less than {MAX_AUDIT_RETENTION_HOUR}"
-                )));
+            let Some(hours) = params.get("audit_retention_hour") else {
+                return bad("audit_retention_hour should provide".into());
+            };
+            match non_integer_number(hours) {
+                Some(true) => return bad("audit_retention_hour should be integer format".into()),
+                Some(false) if hours.as_i64().unwrap_or_default() > MAX_AUDIT_RETENTION_HOUR => {
+                    return bad(format!(
+                        "audit_retention_hour should be less than {MAX_AUDIT_RETENTION_HOUR}"
+                    ));
+                }
+                _ => {}
             }
             if !params.contains_key("include_event_types") {
-                return Err(ApiError::bad_request("include_event_types should provide"));
+                return bad("include_event_types should provide".into());
             }
         }
     }
     Ok(())
+}
+
+/// Harbor's `utils.ValidateCronString` as far as its error texts are known here: empty,
+/// robfig's field count (six, no descriptors), and seconds other than 0. Another cron the
+/// simulator's six-field check refuses is worded without robfig's own text.
+fn cron_error(cron: &str) -> Option<String> {
+    if cron.is_empty() {
+        return Some("empty cron string is invalid".into());
+    }
+    if cron.starts_with('@') {
+        return Some(format!("parser does not accept descriptors: {cron}"));
+    }
+    let fields: Vec<&str> = cron.split_whitespace().collect();
+    if fields.len() != 6 {
+        return Some(format!(
+            "expected exactly 6 fields, found {}: [{}]",
+            fields.len(),
+            fields.join(" ")
+        ));
+    }
+    if !valid_cron(cron) {
+        return Some(String::new());
+    }
+    let parts: Vec<&str> = cron.split(' ').collect();
+    if parts.len() == 6 && parts[0] != "0" {
+        return Some(
+            "the 1st field (indicating Seconds of time) of the cron setting must be 0".into(),
+        );
+    }
+    None
 }
 
 /// Starts a manual GC or purge run; returns its id.
@@ -152,11 +199,28 @@ fn start_run(s: &mut SimState, kind: JobKind, params: Map<String, Value>, operat
             )
         }
     };
+    // The run's attributes are the ones the controllers set, not the body's (`Start` in
+    // `src/controller/gc/controller.go`, `purge/controller.go`); GC's `redis_url_reg` is
+    // never answered (`CleanExtraAttrs`), its `time_window` is the default 2 hours.
+    let extra_attrs = match kind {
+        JobKind::GarbageCollection => json!({
+            "delete_tag": flag("delete_tag"),
+            "delete_untagged": flag("delete_untagged"),
+            "dry_run": flag("dry_run"),
+            "time_window": 2,
+            "workers": params.get("workers").and_then(Value::as_i64).unwrap_or(0),
+        }),
+        _ => json!({
+            "audit_retention_hour": params.get("audit_retention_hour").and_then(Value::as_i64).unwrap_or(0),
+            "dry_run": flag("dry_run"),
+            "include_event_types": params.get("include_event_types").and_then(Value::as_str).unwrap_or_default(),
+        }),
+    };
     s.start_execution(NewExecution {
         kind,
         vendor_id: 0,
         trigger: "MANUAL",
-        extra_attrs: Value::Object(params),
+        extra_attrs,
         operator: operator.to_owned(),
         tasks: vec![(json!({}), first_line)],
     })
@@ -168,9 +232,14 @@ fn set_schedule(s: &mut SimState, kind: JobKind, req: ScheduleReq, what: &str) -
         s.schedules.remove(kind.vendor_type());
         return Ok(());
     }
-    if !valid_cron(&req.cron) {
+    if let Some(error) = cron_error(&req.cron) {
+        let error = if error.is_empty() {
+            String::new()
+        } else {
+            format!(", error: {error}")
+        };
         return Err(ApiError::bad_request(format!(
-            "invalid cron string for scheduled {what}: {}",
+            "invalid cron string for scheduled {what}: {}{error}",
             req.cron
         )));
     }
@@ -212,7 +281,10 @@ fn create_schedule(ctx: &Ctx, state: &RwLock<SimState>, kind: JobKind) -> ApiRes
         return Ok(Reply::created(format!("{parent}/{id}")));
     }
     set_schedule(&mut s, kind, req, what(kind))?;
-    Ok(Reply::empty(StatusCode::CREATED))
+    // A schedule has no run: Harbor's `Location` names run 0 (`CreateGCSchedule`,
+    // `CreatePurgeSchedule`).
+    let parent = ctx.path.trim_end_matches('/').trim_end_matches("/schedule");
+    Ok(Reply::created(format!("{parent}/0")))
 }
 
 fn update_schedule(ctx: &Ctx, state: &RwLock<SimState>, kind: JobKind) -> ApiResult<Reply> {
@@ -276,21 +348,60 @@ fn history(ctx: &Ctx, state: &RwLock<SimState>, kind: JobKind) -> ApiResult<Repl
     ctx.list(runs.iter().map(run_model).collect())
 }
 
+/// A GC run (404 `garbage collection execution <id> not found` for none, or another job's)
+/// or a purge run (404 `execution <id> not found` for none; another job's is Harbor's 500, a
+/// plain error, answered 404 `purge job with id <id> not found` by the simulator).
 fn get_run(ctx: &Ctx, state: &RwLock<SimState>, kind: JobKind, param: &str) -> ApiResult<Reply> {
     let id = ctx.path_id(param)?;
-    let run = write(state).read_execution(kind, id)?;
+    let mut s = write(state);
+    let found = s.executions.get(&id).map(|e| e.kind);
+    let run = match (kind, found) {
+        (JobKind::GarbageCollection, Some(JobKind::GarbageCollection)) => {
+            s.read_execution(kind, id)?
+        }
+        (JobKind::GarbageCollection, _) => {
+            return Err(ApiError::not_found(format!(
+                "garbage collection execution {id} not found"
+            )));
+        }
+        (_, None) => return Err(ApiError::not_found(format!("execution {id} not found"))),
+        (_, Some(k)) if k != kind => {
+            return Err(ApiError::not_found(format!(
+                "purge job with id {id} not found"
+            )));
+        }
+        _ => s.read_execution(kind, id)?,
+    };
     Ok(Reply::ok(&run_model(&run)))
 }
 
+/// A run's log: its first task's, read by execution id and job kind (404 `garbage
+/// collection <id> log is not found` / `purge job with execution ID: <id> taskLog is not
+/// found` when there is no such task).
 fn run_log(ctx: &Ctx, state: &RwLock<SimState>, kind: JobKind, param: &str) -> ApiResult<Reply> {
     let id = ctx.path_id(param)?;
-    let log = write(state).execution_log(kind, id)?;
+    let mut s = write(state);
+    let missing = || {
+        ApiError::not_found(if kind == JobKind::GarbageCollection {
+            format!("garbage collection {id} log is not found")
+        } else {
+            format!("purge job with execution ID: {id} taskLog is not found")
+        })
+    };
+    if s.executions
+        .get(&id)
+        .is_none_or(|e| e.kind != kind || e.tasks.is_empty())
+    {
+        return Err(missing());
+    }
+    let log = s.execution_log(kind, id)?;
     Ok(Reply::text(StatusCode::OK, log))
 }
 
-fn stop_run(ctx: &Ctx, state: &RwLock<SimState>, kind: JobKind, param: &str) -> ApiResult<Reply> {
+/// Stops a run: Harbor's GC and purge handlers stop the execution of any job with the id.
+fn stop_run(ctx: &Ctx, state: &RwLock<SimState>, _kind: JobKind, param: &str) -> ApiResult<Reply> {
     let id = ctx.path_id(param)?;
-    write(state).stop_execution(kind, id)?;
+    write(state).stop_any_execution(id)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
@@ -404,7 +515,7 @@ fn stop_scan_all(_ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::ACCEPTED))
 }
 
-/// Harbor's `Stats` of the newest scan-all run; `{}` before any.
+/// Harbor's `Stats` of the newest scan-all run; zeros before any.
 fn scan_all_metrics(
     _ctx: &Ctx,
     state: &RwLock<SimState>,
@@ -412,8 +523,12 @@ fn scan_all_metrics(
 ) -> ApiResult<Reply> {
     let mut s = write(state);
     require_scanner(&s)?;
+    // Before any run Harbor answers an empty `Stats`, whose `total`, `completed` and
+    // `ongoing` are never omitted (`x-omitempty: false`).
     let Some(id) = latest_scan_all(&s, trigger) else {
-        return Ok(Reply::ok(&json!({})));
+        return Ok(Reply::ok(
+            &json!({"total": 0, "completed": 0, "ongoing": false}),
+        ));
     };
     let e = s.read_execution(JobKind::ScanAll, id)?;
     let count = |st: JobStatus| e.tasks.iter().filter(|t| t.status == st).count();

@@ -171,16 +171,25 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
             req.ldap_group_dn
         )));
     }
-    if groups(&s).any(|g| {
-        g["group_name"].as_str() == Some(req.group_name.as_str())
-            && g["group_type"].as_i64() == Some(req.group_type)
-    }) {
+    let named = |s: &SimState, group_type: i64| {
+        groups(s).any(|g| {
+            g["group_name"].as_str() == Some(req.group_name.as_str())
+                && g["group_type"].as_i64() == Some(group_type)
+        })
+    };
+    if named(&s, req.group_type) {
         return Err(ApiError::conflict(format!(
             "duplicate user group, group name:{}, group type: {}, ldap group DN: {}",
             req.group_name, req.group_type, req.ldap_group_dn
         )));
     }
-    let id = insert_group(&mut s, &req.group_name, req.group_type, &req.ldap_group_dn);
+    // `dao.Add` refuses a name an HTTP group has, whatever the new group's type.
+    if named(&s, HTTP_GROUP) {
+        return Err(ApiError::conflict("duplicated user group name"));
+    }
+    // The DN is stored trimmed and lower-cased (`utils.TrimLower` in `dao.Add`).
+    let dn = req.ldap_group_dn.trim().to_lowercase();
+    let id = insert_group(&mut s, &req.group_name, req.group_type, &dn);
     Ok(Reply::created(ctx.location(id)))
 }
 
@@ -236,21 +245,28 @@ fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
+/// `SearchUserGroups`: `X-Total-Count` counts the names holding `groupname` in any case
+/// (`Count` with a fuzzy match), but the entries are the DAO's `SearchByName`: a `like` of
+/// the asked case, ordered by the name's length then the name, the first `page_size` of them
+/// whatever the page (`limit`, no offset), as the user search (LU1 to LU3).
 fn search(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let page = ctx.page()?;
     let name = ctx
         .query("groupname")
         .filter(|n| !n.is_empty())
-        .ok_or_else(|| ApiError::bad_request("need to provide groupname to search user group"))?
-        .to_lowercase();
+        .ok_or_else(|| ApiError::bad_request("need to provide groupname to search user group"))?;
     let s = read(state);
-    let docs: Vec<Value> = groups(&s)
-        .filter(|g| {
-            g["group_name"]
-                .as_str()
-                .is_some_and(|n| n.to_lowercase().contains(&name))
-        })
+    let lower = name.to_lowercase();
+    let name_of = |g: &&Value| g["group_name"].as_str().unwrap_or_default().to_owned();
+    let total = groups(&s)
+        .filter(|g| name_of(g).to_lowercase().contains(&lower))
+        .count();
+    let mut found: Vec<&Value> = groups(&s).filter(|g| name_of(g).contains(name)).collect();
+    found.sort_by_key(|g| (name_of(g).chars().count(), name_of(g)));
+    let docs: Vec<Value> = found
+        .into_iter()
+        .take(page.window().1)
         .map(|g| json!({"id": g["id"], "group_name": g["group_name"], "group_type": g["group_type"]}))
         .collect();
-    Ok(ctx.page_of(docs, page))
+    Ok(ctx.page_items(docs, total, page))
 }

@@ -126,7 +126,8 @@ pub fn authorize(ctx: &Ctx, state: &SimState) -> ApiResult<()> {
                 sc.require_system("robot", "create")?
             } else {
                 let namespace = permissions[0]["namespace"].as_str().unwrap_or("");
-                sc.require_project(by_name_or_id(state, namespace), "robot", "create")?
+                // `RequireProjectAccess` with the namespace, a string: always a name.
+                sc.require_project(by_name(state, namespace), "robot", "create")?
             }
             match &ctx.identity {
                 Identity::Robot { id, name } => {
@@ -240,14 +241,6 @@ fn named(ctx: &Ctx, state: &SimState) -> Option<i64> {
 
 fn by_name(state: &SimState, name: &str) -> Option<i64> {
     state.project_id(name, true).ok()
-}
-
-/// A project named by a robot's namespace: by name, or by id when all digits.
-fn by_name_or_id(state: &SimState, key: &str) -> Option<i64> {
-    state
-        .project_id(key, false)
-        .or_else(|_| state.project_id(key, true))
-        .ok()
 }
 
 fn existing(state: &SimState, id: i64) -> Option<i64> {

@@ -140,63 +140,105 @@ fn wrong_type(name: &str, want: &str) -> ApiError {
     ApiError::unprocessable(format!("{name} in body must be of type {want}"))
 }
 
-fn check(item: &Item, value: &Value) -> ApiResult<()> {
+/// go-swagger's binding of `models.Configurations`: a value of the wrong JSON type is 422.
+fn check_type(item: &Item, value: &Value) -> ApiResult<()> {
     let name = item.name;
-    let int = || value.as_i64().ok_or_else(|| wrong_type(name, "integer"));
+    let ok = match item.kind {
+        ItemKind::Text | ItemKind::Secret | ItemKind::OneOf(_) => value.is_string(),
+        ItemKind::Bool => value.is_boolean(),
+        ItemKind::Int | ItemKind::PositiveInt | ItemKind::LdapScope | ItemKind::Quota => {
+            value.as_i64().is_some()
+        }
+    };
+    if ok {
+        return Ok(());
+    }
+    let want = match item.kind {
+        ItemKind::Bool => "boolean",
+        ItemKind::Int | ItemKind::PositiveInt | ItemKind::LdapScope | ItemKind::Quota => "integer",
+        _ => "string",
+    };
+    Err(wrong_type(name, want))
+}
+
+/// Harbor's `CfgManager.ValidateCfg` for one item (`src/pkg/config/manager.go`, the item
+/// types of `src/lib/config/metadata/type.go`), as the controller sends it:
+/// `errors.BadRequestError(err)`, so `bad request: <err>`.
+fn check_value(item: &Item, value: &Value) -> ApiResult<()> {
+    let name = item.name;
+    let bad = |e: String| Err(ApiError::bad_request(format!("bad request: {e}")));
     match item.kind {
-        ItemKind::Text | ItemKind::Secret => {
-            value.as_str().ok_or_else(|| wrong_type(name, "string"))?;
-        }
-        ItemKind::Bool => {
-            value.as_bool().ok_or_else(|| wrong_type(name, "boolean"))?;
-        }
-        ItemKind::Int => {
-            int()?;
-        }
-        ItemKind::PositiveInt => {
-            let n = int()?;
-            if n <= 0 {
-                return Err(ApiError::bad_request(format!(
-                    "the {name} value must be positive"
-                )));
-            }
-            if n > MAX_LIFETIME {
-                return Err(ApiError::bad_request(format!(
-                    "the {name} value is over the limit value: {MAX_LIFETIME}"
-                )));
-            }
-        }
-        ItemKind::LdapScope => {
-            if !(0..=2).contains(&int()?) {
-                return Err(ApiError::bad_request(format!(
-                    "item name {name}: invalid scope, should be 0, 1 or 2"
-                )));
-            }
-        }
+        ItemKind::LdapScope if !(0..=2).contains(&value.as_i64().unwrap_or(-1)) => bad(format!(
+            "item name {name}: invalid scope, should be 0, 1 or 2"
+        )),
+        // `lib.ValidateQuotaLimit` runs before the item type's own check, which it makes
+        // unreachable.
         ItemKind::Quota => {
-            let n = int()?;
-            if n != -1 && n <= 0 {
-                return Err(ApiError::bad_request(
-                    "quota value should be -1 or great than zero",
-                ));
+            let n = value.as_i64().unwrap_or_default();
+            if n <= 0 && n != -1 {
+                bad(format!(
+                    "invalid non-positive value for quota limit, value={n}"
+                ))
+            } else if n > 1_125_899_906_842_624 {
+                bad(format!(
+                    "exceeded 1024TB, which is 1125899906842624 Bytes, value={n}"
+                ))
+            } else {
+                Ok(())
             }
         }
-        ItemKind::OneOf(allowed) => {
-            let s = value.as_str().ok_or_else(|| wrong_type(name, "string"))?;
-            if !allowed.contains(&s) {
-                return Err(ApiError::bad_request(format!(
-                    "item name {name}: invalid {name}, should be one of {}",
+        ItemKind::OneOf(allowed) if !allowed.contains(&value.as_str().unwrap_or_default()) => {
+            if name == "auth_mode" {
+                // Harbor's spelling.
+                bad(format!(
+                    "item name {name}: invalid {name}, shoud be one of {}",
                     allowed.join(", ")
-                )));
+                ))
+            } else {
+                bad(format!(
+                    "item name {name}: invalid {name}, should be adminonly or everyone"
+                ))
             }
         }
+        ItemKind::Text
+            if name == "robot_name_prefix"
+                && value.as_str().is_some_and(|p| p.trim().is_empty()) =>
+        {
+            bad("robot_name_prefix cannot be empty or contain only spaces".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Harbor's `verifyValueLengthCfg`: token, robot token and session lifetimes are positive
+/// and at most `UIMaxLengthLimitedOfNumber` nines (a message of its own, no prefix).
+fn check_lifetime(item: &Item, value: &Value) -> ApiResult<()> {
+    let name = item.name;
+    let n = value.as_i64().unwrap_or_default();
+    if n <= 0 {
+        return Err(ApiError::bad_request(format!(
+            "the {name} value must be positive"
+        )));
+    }
+    if n > MAX_LIFETIME {
+        return Err(ApiError::bad_request(format!(
+            "the {name} value is over the limit value: {MAX_LIFETIME}"
+        )));
     }
     Ok(())
 }
 
 impl SimState {
+    /// Whether the auth mode may still change: no user but the admin exists
+    /// (`authModeCanBeModified`: the user manager's count leaves out the default admin and
+    /// deleted users).
+    fn auth_mode_can_change(&self) -> bool {
+        self.users.len() <= 1
+    }
+
     /// `GET /configurations`: every item but the secrets, as `{value, editable}`
-    /// (`scan_all_policy`, a map item that is never set here, is absent as in Harbor).
+    /// (`scan_all_policy`, a map item that is never set here, is absent as in Harbor);
+    /// `auth_mode` is editable only while no user but the admin exists (`ConvertForGet`).
     pub fn configurations_view(&self) -> Value {
         let mut out = Map::new();
         for item in ITEMS.iter().filter(|i| i.kind != ItemKind::Secret) {
@@ -205,12 +247,19 @@ impl SimState {
                 .get(item.name)
                 .cloned()
                 .unwrap_or(Value::Null);
-            out.insert(item.name.into(), json!({"value": value, "editable": true}));
+            let editable = item.name != "auth_mode" || self.auth_mode_can_change();
+            out.insert(
+                item.name.into(),
+                json!({"value": value, "editable": editable}),
+            );
         }
         Value::Object(out)
     }
 
-    /// `PUT /configurations`: checks every known key, then stores them all or none.
+    /// `PUT /configurations` in the order of Harbor's `UpdateUserConfigs` and `validateCfg`:
+    /// the body's types (go-swagger, 422), a change of auth mode while users exist, each
+    /// item's `ValidateCfg` check, the LDAP group rule, the audit log rule, the lifetimes,
+    /// then the audit endpoint's reachability; all stored or none.
     pub fn update_configurations(&mut self, body: Map<String, Value>) -> ApiResult<()> {
         // Keys `models.Configurations` lacks never reach Harbor's config manager.
         let known: Vec<(&'static Item, Value)> = body
@@ -219,31 +268,49 @@ impl SimState {
             .filter(|(_, v)| !v.is_null())
             .collect();
         for (item, value) in &known {
-            check(item, value)?;
+            check_type(item, value)?;
         }
         let get = |name: &str| -> Option<&Value> {
             known.iter().find(|(i, _)| i.name == name).map(|(_, v)| v)
         };
         if let Some(mode) = get("auth_mode")
             && Some(mode) != self.configurations.get("auth_mode")
-            && self.users.len() > 1
+            && !self.auth_mode_can_change()
         {
             return Err(ApiError::bad_request(
                 "the auth mode cannot be modified as new users have been inserted into database",
             ));
         }
-        if let Some(prefix) = get("robot_name_prefix")
-            && prefix.as_str().is_some_and(|p| p.trim().is_empty())
-        {
-            return Err(ApiError::bad_request(
-                "robot_name_prefix cannot be empty or contain only spaces",
-            ));
+        for (item, value) in &known {
+            check_value(item, value)?;
         }
-        let endpoint = get("audit_log_forward_endpoint")
-            .or_else(|| self.configurations.get("audit_log_forward_endpoint"))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
+        // `LdapGroupValidateRule`: with a group search filter (sent or stored), the group
+        // name and membership attributes may not be empty.
+        let merged = |name: &str| {
+            get(name)
+                .or_else(|| self.configurations.get(name))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let group_keys = [
+            "ldap_group_search_filter",
+            "ldap_group_attribute_name",
+            "ldap_group_membership_attribute",
+        ];
+        if group_keys.iter().any(|k| get(k).is_some()) && !merged(group_keys[0]).is_empty() {
+            if merged(group_keys[1]).is_empty() {
+                return Err(ApiError::bad_request(
+                    "bad request: ldap group name attribute can not be empty",
+                ));
+            }
+            if merged(group_keys[2]).is_empty() {
+                return Err(ApiError::bad_request(
+                    "bad request: ldap group membership attribute can not be empty",
+                ));
+            }
+        }
+        let endpoint = merged("audit_log_forward_endpoint");
         let skip = get("skip_audit_log_database")
             .or_else(|| self.configurations.get("skip_audit_log_database"))
             .and_then(Value::as_bool)
@@ -252,15 +319,20 @@ impl SimState {
             get("audit_log_forward_endpoint").is_some() || get("skip_audit_log_database").is_some();
         if touches_audit && skip && endpoint.is_empty() {
             return Err(ApiError::bad_request(
-                "audit log forward endpoint should be configured before enable skip audit log in database",
+                "bad request: audit log forward endpoint should be configured before enable skip audit log in database",
             ));
+        }
+        for (item, value) in &known {
+            if item.kind == ItemKind::PositiveInt {
+                check_lifetime(item, value)?;
+            }
         }
         if get("audit_log_forward_endpoint").is_some()
             && !endpoint.is_empty()
             && !self.reachability.reaches(&endpoint)
         {
             return Err(ApiError::bad_request(format!(
-                "could not connect to the audit endpoint: {endpoint}"
+                "bad request: could not connect to the audit endpoint: {endpoint}"
             )));
         }
         for (item, value) in known {
@@ -283,7 +355,8 @@ mod tests {
         let d = defaults();
         assert_eq!(d.len(), ITEMS.len());
         for i in ITEMS {
-            check(i, &d[i.name]).unwrap_or_else(|e| panic!("{}: {e}", i.name));
+            check_type(i, &d[i.name]).unwrap_or_else(|e| panic!("{}: {e}", i.name));
+            check_value(i, &d[i.name]).unwrap_or_else(|e| panic!("{}: {e}", i.name));
         }
     }
 

@@ -329,6 +329,20 @@ impl SimState {
         Ok(())
     }
 
+    /// Stops any execution by id, whatever its kind, as the execution manager's `Stop` does
+    /// for GC and purge (`src/pkg/task/execution.go`): 404 `execution <id> not found` when
+    /// there is none.
+    pub fn stop_any_execution(&mut self, id: i64) -> ApiResult<()> {
+        let e = self
+            .executions
+            .get_mut(&id)
+            .ok_or_else(|| ApiError::not_found(format!("execution {id} not found")))?;
+        if e.status == JobStatus::Running {
+            e.finish(JobStatus::Stopped);
+        }
+        Ok(())
+    }
+
     /// The log of an execution's first task (GC and purge logs); 404 when it has none.
     pub fn execution_log(&mut self, kind: JobKind, id: i64) -> ApiResult<String> {
         let e = self.read_execution(kind, id)?;

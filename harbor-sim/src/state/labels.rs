@@ -10,21 +10,29 @@ use crate::errors::{ApiError, ApiResult};
 pub struct Label {
     /// Its id.
     pub id: i64,
-    /// Its name, unique within its scope.
+    /// Its name, unique within its scope; omitted when empty (`omitempty`).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
-    /// Free text.
+    /// Free text; omitted when empty (`omitempty`).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
-    /// `#RRGGBB`.
+    /// `#RRGGBB`; omitted when empty (`omitempty`).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub color: String,
     /// `g` (global) or `p` (project).
     pub scope: String,
-    /// The project of a `p` label.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The project of a `p` label (0 when created without one); omitted when 0 or a
+    /// global label's (`omitempty`).
+    #[serde(skip_serializing_if = "no_project")]
     pub project_id: Option<i64>,
     /// RFC 3339.
     pub creation_time: String,
     /// RFC 3339.
     pub update_time: String,
+}
+
+fn no_project(project: &Option<i64>) -> bool {
+    project.is_none_or(|p| p == 0)
 }
 
 /// Harbor's `Label` as a request body.
@@ -43,29 +51,24 @@ pub struct LabelReq {
 }
 
 impl SimState {
-    /// Creates a label; 409 on a duplicate name in the same scope.
+    /// Creates a label as Harbor's `CreateLabel` does (`src/server/v2.0/handler/label.go`):
+    /// nothing of the body is validated (the model's `Valid` runs only on an update); a
+    /// global label's project is 0, a project label keeps the body's id (absent: 0) whether
+    /// or not a project has it, as only an administrator passes the access check then. A
+    /// name, scope and project already taken is 409 (the `unique_label` key, `dao.Create`).
+    /// A scope other than `g`/`p` is the access check's 400; here, absent is `g`.
     pub fn create_label(&mut self, req: LabelReq) -> ApiResult<i64> {
-        let name = req
-            .name
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| ApiError::bad_request("label name is required"))?;
+        let name = req.name.unwrap_or_default();
+        if name.len() > 128 {
+            // The `varchar(128)` column: Harbor's database error is a 500; the simulator
+            // answers the update's message (`Label.Valid`).
+            return Err(ApiError::bad_request("max length is 128"));
+        }
         let scope = req.scope.unwrap_or_else(|| "g".into());
         let project_id = match scope.as_str() {
             "g" => None,
-            "p" => {
-                let id = req.project_id.ok_or_else(|| {
-                    ApiError::bad_request("project_id is required for a project label")
-                })?;
-                if !self.projects.contains_key(&id) {
-                    return Err(ApiError::not_found(format!("project {id} not found")));
-                }
-                Some(id)
-            }
-            other => {
-                return Err(ApiError::bad_request(format!(
-                    "invalid label scope {other:?}"
-                )));
-            }
+            "p" => Some(req.project_id.unwrap_or(0)),
+            _ => return Err(ApiError::bad_request("unsupported label scope")),
         };
         if self
             .labels
@@ -92,35 +95,40 @@ impl SimState {
         Ok(id)
     }
 
-    /// Updates name, description and colour.
+    /// Updates a label as Harbor's `UpdateLabel` does: name, description and colour are
+    /// replaced by the body's (absent: empty), the scope and project kept; then the model's
+    /// `Valid` (400 `cannot be empty`, `max length is 128`, and `invalid: <project id>` for
+    /// a project label of project 0 or below), then 409 on a name taken.
     pub fn update_label(&mut self, id: i64, req: LabelReq) -> ApiResult<()> {
         let current = self
             .labels
             .get(&id)
             .ok_or_else(|| ApiError::not_found(format!("label {id} not found")))?;
-        if let Some(name) = &req.name
-            && self.labels.values().any(|l| {
-                l.id != id
-                    && &l.name == name
-                    && l.scope == current.scope
-                    && l.project_id == current.project_id
-            })
-        {
+        let name = req.name.unwrap_or_default();
+        if name.is_empty() {
+            return Err(ApiError::bad_request("cannot be empty"));
+        }
+        if name.len() > 128 {
+            return Err(ApiError::bad_request("max length is 128"));
+        }
+        if let Some(project) = current.project_id.filter(|p| *p <= 0) {
+            return Err(ApiError::bad_request(format!("invalid: {project}")));
+        }
+        if self.labels.values().any(|l| {
+            l.id != id
+                && l.name == name
+                && l.scope == current.scope
+                && l.project_id == current.project_id
+        }) {
             return Err(ApiError::conflict(format!("label {name} already exists")));
         }
         let label = self
             .labels
             .get_mut(&id)
-            .ok_or_else(|| ApiError::not_found("label not found"))?;
-        if let Some(name) = req.name {
-            label.name = name;
-        }
-        if let Some(d) = req.description {
-            label.description = d;
-        }
-        if let Some(c) = req.color {
-            label.color = c;
-        }
+            .ok_or_else(|| ApiError::not_found(format!("label {id} not found")))?;
+        label.name = name;
+        label.description = req.description.unwrap_or_default();
+        label.color = req.color.unwrap_or_default();
         label.update_time = now();
         Ok(())
     }

@@ -353,7 +353,6 @@ impl SimState {
         group: Option<(i64, String)>,
         role_id: i64,
     ) -> ApiResult<i64> {
-        let role = role_name(role_id)?;
         // The members index relies on it: a member's project exists.
         if !self.projects.contains_key(&project_id) {
             return Err(ApiError::not_found(format!(
@@ -389,6 +388,11 @@ impl SimState {
                 "The project member specified already exist",
             ));
         }
+        // The role is checked after the duplicate (`isValidRole`, 1 to 5), with Harbor's
+        // message that names three of them (`ErrInvalidRole`).
+        let role = role_name(role_id).map_err(|_| {
+            ApiError::bad_request("Failed to update project member, role is not in 1,2,3")
+        })?;
         let id = self.ids.next("member");
         self.members.insert(Member {
             id,
@@ -402,27 +406,46 @@ impl SimState {
         Ok(id)
     }
 
-    /// A member of a project, 404 when it belongs to another.
+    /// A member of a project as Harbor's member DAO reads one (`GetProjectMember`): joined
+    /// to its role, so a member whose role is none of Harbor's five is not found either;
+    /// 404 `the project member is not found, project id <p>, member id <m>`
+    /// (`src/pkg/member/manager.go` `Get`).
     pub fn member(&self, project_id: i64, mid: i64) -> ApiResult<&Member> {
         self.members
             .get(&mid)
-            .filter(|m| m.project_id == project_id)
-            .ok_or_else(|| ApiError::not_found(format!("member {mid} not found")))
+            .filter(|m| m.project_id == project_id && role_name(m.role_id).is_ok())
+            .ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "the project member is not found, project id {project_id}, member id {mid}"
+                ))
+            })
     }
 
-    /// Gives a member of a project another role; 404 as [`SimState::member`].
-    pub fn set_member_role(&mut self, project_id: i64, mid: i64, role_id: i64) -> ApiResult<()> {
-        let name = role_name(role_id)?;
-        self.member(project_id, mid)?;
-        self.members.set_role(mid, role_id, name);
-        Ok(())
+    /// Gives a member of a project another role as Harbor's `UpdateProjectMemberRole` does:
+    /// an `update ... where project_id and id` that checks neither the role (a role that is
+    /// none of Harbor's five is stored, the member then holds no permission and drops out of
+    /// the member reads) nor that a row matched.
+    pub fn set_member_role(&mut self, project_id: i64, mid: i64, role_id: i64) {
+        if self
+            .members
+            .get(&mid)
+            .is_some_and(|m| m.project_id == project_id)
+        {
+            let name = role_name(role_id).unwrap_or_default();
+            self.members.set_role(mid, role_id, name);
+        }
     }
 
-    /// Removes a member from a project; 404 as [`SimState::member`].
-    pub fn remove_member(&mut self, project_id: i64, mid: i64) -> ApiResult<Member> {
-        self.member(project_id, mid)?;
-        self.members
-            .remove(&mid)
-            .ok_or_else(|| ApiError::not_found(format!("member {mid} not found")))
+    /// Removes a member from a project; none with the id there is no error
+    /// (`DeleteProjectMemberByID` deletes by project and id).
+    pub fn remove_member(&mut self, project_id: i64, mid: i64) -> Option<Member> {
+        if self
+            .members
+            .get(&mid)
+            .is_some_and(|m| m.project_id == project_id)
+        {
+            return self.members.remove(&mid);
+        }
+        None
     }
 }

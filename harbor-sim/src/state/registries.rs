@@ -6,46 +6,104 @@ use serde_json::{Value, json};
 use super::{SimState, now};
 use crate::errors::{ApiError, ApiResult};
 
-/// A registry, serialized as Harbor's `Registry` (the secret masked).
+/// A registry, serialized as Harbor's `Registry`: every field but `id` is `omitempty` (an
+/// empty description, `insecure: false` are left out), the secret masked.
 #[derive(Debug, Clone, Serialize)]
 pub struct Registry {
     /// Its id.
     pub id: i64,
-    /// Its URL.
+    /// Its URL, as `lib.ValidateHTTPURL` normalises it.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub url: String,
     /// Its unique name.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
-    /// Credential, secret masked.
+    /// The credential as answered ([`Registry::credential_view`]).
     pub credential: Value,
     /// Adapter type (`harbor`, `docker-hub`, ...).
-    #[serde(rename = "type")]
+    #[serde(rename = "type", skip_serializing_if = "String::is_empty")]
     pub kind: String,
     /// Skip TLS verification.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub insecure: bool,
+    /// A CA certificate (PEM) to trust; answered only when set.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub ca_certificate: String,
     /// Free text.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// `healthy`.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub status: String,
     /// RFC 3339.
     pub creation_time: String,
     /// RFC 3339.
     pub update_time: String,
+    /// The stored credential: its type, key and secret.
+    #[serde(skip)]
+    pub stored_credential: [String; 3],
+}
+
+impl Registry {
+    /// The credential as Harbor stores and answers it (`toDaoModel`, `fromDaoModel`,
+    /// `convertRegistry`): kept only with an access key, its type then `basic` by default,
+    /// the secret answered as `*****` when there is one; without a key it is `{}`.
+    fn set_credential(&mut self, kind: String, key: String, secret: String) {
+        self.stored_credential = if key.is_empty() {
+            Default::default()
+        } else {
+            let kind = if kind.is_empty() {
+                "basic".into()
+            } else {
+                kind
+            };
+            [kind, key, secret]
+        };
+        let [kind, key, secret] = &self.stored_credential;
+        let mut view = serde_json::Map::new();
+        if !kind.is_empty() {
+            view.insert("type".into(), json!(kind));
+        }
+        if !key.is_empty() {
+            view.insert("access_key".into(), json!(key));
+        }
+        if !secret.is_empty() {
+            view.insert("access_secret".into(), json!("*****"));
+        }
+        self.credential = Value::Object(view);
+    }
+}
+
+/// Harbor's `RegistryCredential` in a create.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CredentialReq {
+    /// `basic`, `oauth`, `secret`.
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    /// The key (user name).
+    #[serde(default)]
+    pub access_key: String,
+    /// The secret.
+    #[serde(default)]
+    pub access_secret: String,
 }
 
 /// Harbor's `Registry` / `RegistryUpdate` as a request body.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct RegistryReq {
-    /// URL (required on create).
+    /// URL.
     pub url: Option<String>,
-    /// Name (required on create).
+    /// Name.
     pub name: Option<String>,
-    /// Credential.
-    pub credential: Option<Value>,
+    /// Credential (create).
+    pub credential: Option<CredentialReq>,
     /// Adapter type.
     #[serde(rename = "type")]
     pub kind: Option<String>,
     /// Skip TLS verification.
     pub insecure: Option<bool>,
+    /// A CA certificate (PEM).
+    pub ca_certificate: Option<String>,
     /// Free text.
     pub description: Option<String>,
     /// Flat credential fields of `RegistryUpdate`.
@@ -56,23 +114,125 @@ pub struct RegistryReq {
     pub credential_type: Option<String>,
 }
 
-/// The adapter types the simulator knows.
+/// Harbor's `lib.ValidateHTTPURL` (`src/lib/endpoint.go`): spaces and trailing `/` trimmed,
+/// `http://` added when there is no `://`, the scheme `http` or `https`, and the URL kept as
+/// scheme, host and path only (user info, query and fragment dropped). Go's `url.Parse`
+/// errors on other malformed URLs are not simulated (such a URL is kept as it reads).
+pub fn validate_http_url(raw: &str) -> ApiResult<String> {
+    let s = raw.trim_matches(' ').trim_end_matches('/');
+    if s.is_empty() {
+        return Err(ApiError::bad_request("empty string"));
+    }
+    let s = if s.contains("://") {
+        s.to_owned()
+    } else {
+        format!("http://{s}")
+    };
+    let (scheme, rest) = s.split_once("://").unwrap_or(("", &s));
+    if scheme.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "invalid URL: parse \"{s}\": missing protocol scheme"
+        )));
+    }
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return Err(ApiError::bad_request(format!(
+            "invalid HTTP scheme: {scheme}"
+        )));
+    }
+    let rest = rest.split('#').next().unwrap_or_default();
+    let rest = rest.split('?').next().unwrap_or_default();
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    Ok(format!("{scheme}://{host}{path}"))
+}
+
+/// Harbor's `ValidateCACertificate` (`src/common/http/transport.go`): blank is no
+/// certificate; otherwise the text must hold a PEM `CERTIFICATE` block. Whether the block's
+/// DER parses (Go's `x509` errors) is not simulated.
+pub fn check_ca_certificate(pem: &str) -> ApiResult<()> {
+    let pem = pem.trim();
+    if pem.is_empty() {
+        return Ok(());
+    }
+    let holds_block = pem
+        .split("-----BEGIN CERTIFICATE-----")
+        .skip(1)
+        .any(|after| after.contains("-----END CERTIFICATE-----"));
+    if holds_block {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "invalid CA certificate: no valid certificates found in PEM data",
+        ))
+    }
+}
+
+/// The local Harbor as the registry manager answers id 0 (`getLocalRegistry` in
+/// `src/pkg/reg/manager.go`): named `Local`, of type `harbor`, at the core's internal URL
+/// (`http://core:8080` by default), insecure as internal TLS is off by default, with the job
+/// service's secret as a `secret` credential; it has no times (Go's zero time).
+pub fn local_registry() -> Registry {
+    let zero = "0001-01-01T00:00:00.000Z".to_owned();
+    let mut r = Registry {
+        id: 0,
+        url: "http://core:8080".into(),
+        name: "Local".into(),
+        credential: json!({}),
+        kind: "harbor".into(),
+        insecure: true,
+        ca_certificate: String::new(),
+        description: String::new(),
+        status: "healthy".into(),
+        creation_time: zero.clone(),
+        update_time: zero,
+        stored_credential: Default::default(),
+    };
+    r.stored_credential = ["secret".into(), String::new(), "job-service-secret".into()];
+    r.credential = json!({"type": "secret", "access_secret": "*****"});
+    r
+}
+
+/// The adapter types Harbor registers (`src/pkg/reg/adapter/*`, the types of
+/// `src/pkg/reg/model/registry.go`): a registry of any of them may be created.
 pub const ADAPTERS: &[&str] = &[
-    "harbor",
+    "ali-acr",
+    "aws-ecr",
+    "azure-acr",
     "docker-hub",
     "docker-registry",
-    "quay",
-    "gitlab",
+    "dtr",
     "github-ghcr",
+    "gitlab",
+    "google-gcr",
+    "harbor",
+    "huawei-SWR",
+    "jfrog-artifactory",
+    "quay",
+    "tencent-tcr",
+    "volcengine-cr",
 ];
 
-fn mask(credential: Option<Value>) -> Value {
-    let mut c = credential.unwrap_or_else(|| json!({"type": "basic"}));
-    if c.get("access_secret").is_some() {
-        c["access_secret"] = json!("*****");
-    }
-    c
-}
+/// The adapter types the provider lists show: the registered ones the core's
+/// `REPLICATION_ADAPTER_WHITELIST` names, as Harbor's installer sets it
+/// (`make/photon/prepare/templates/core/env.jinja`; `getWhitelistedAdapters`).
+pub const WHITELISTED_ADAPTERS: &[&str] = &[
+    "ali-acr",
+    "aws-ecr",
+    "azure-acr",
+    "docker-hub",
+    "docker-registry",
+    "github-ghcr",
+    "google-gcr",
+    "harbor",
+    "huawei-SWR",
+    "jfrog-artifactory",
+    "tencent-tcr",
+    "volcengine-cr",
+];
 
 impl SimState {
     /// A registry as answered: its status is what a health check would find now.
@@ -87,121 +247,149 @@ impl SimState {
         r
     }
 
-    /// Harbor checks a registry's health before it stores it: 400 when its host cannot be
-    /// reached (see [`super::Reachability`]).
-    fn require_healthy(&self, url: &str) -> ApiResult<()> {
-        if self.reachability.reaches(url) {
-            Ok(())
-        } else {
-            Err(ApiError::bad_request("the registry is unhealthy"))
+    /// Harbor's registry controller `validate`, on a create and an update: a name (400 `name
+    /// cannot be empty`, `the max length of name is 64`), the URL normalised
+    /// ([`validate_http_url`]), an adapter for the type, and a healthy registry (400 `the
+    /// registry is unhealthy` when its host cannot be reached, see [`super::Reachability`]).
+    fn validate_registry(&self, r: &mut Registry) -> ApiResult<()> {
+        if r.name.is_empty() {
+            return Err(ApiError::bad_request("name cannot be empty"));
         }
-    }
-
-    /// Creates a registry; 409 on a duplicate name.
-    pub fn create_registry(&mut self, req: RegistryReq) -> ApiResult<i64> {
-        let name = req
-            .name
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| ApiError::bad_request("registry name is required"))?;
-        let url = req
-            .url
-            .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
-            .ok_or_else(|| ApiError::bad_request("registry url must be http(s)"))?;
-        let kind = req.kind.unwrap_or_else(|| "harbor".into());
-        if !ADAPTERS.contains(&kind.as_str()) {
+        if r.name.len() > 64 {
+            return Err(ApiError::bad_request("the max length of name is 64"));
+        }
+        r.url = validate_http_url(&r.url)?;
+        // `adapter.GetFactory`: an unknown type is Harbor's 500 (an uncoded error); the
+        // simulator answers 400 with its message.
+        if !ADAPTERS.contains(&r.kind.as_str()) {
             return Err(ApiError::bad_request(format!(
-                "unsupported registry type {kind:?}"
+                "adapter factory for {} not found",
+                r.kind
             )));
         }
-        if self.registries.values().any(|r| r.name == name) {
-            return Err(ApiError::conflict(format!(
-                "registry {name} already exists"
-            )));
+        if !self.reachability.reaches(&r.url) {
+            return Err(ApiError::bad_request("the registry is unhealthy"));
         }
-        self.require_healthy(&url)?;
-        let id = self.ids.next("registry");
-        let now = now();
-        self.registries.insert(
-            id,
-            Registry {
-                id,
-                url,
-                name,
-                credential: mask(req.credential),
-                kind,
-                insecure: req.insecure.unwrap_or(false),
-                description: req.description.unwrap_or_default(),
-                status: "healthy".into(),
-                creation_time: now.clone(),
-                update_time: now,
-            },
-        );
-        Ok(id)
+        r.status = "healthy".into();
+        Ok(())
     }
 
-    /// Updates a registry.
-    pub fn update_registry(&mut self, id: i64, req: RegistryReq) -> ApiResult<()> {
-        if let Some(name) = &req.name
-            && self
-                .registries
-                .values()
-                .any(|r| r.id != id && &r.name == name)
+    /// A name another registry has: the table's unique key (`dao.Create`, `dao.Update`).
+    fn check_registry_name(&self, id: i64, name: &str) -> ApiResult<()> {
+        if self
+            .registries
+            .values()
+            .any(|r| r.id != id && r.name == name)
         {
             return Err(ApiError::conflict(format!(
                 "registry {name} already exists"
             )));
         }
-        let current = self
+        Ok(())
+    }
+
+    /// Creates a registry as `CreateRegistry` does: the CA certificate checked, then
+    /// [`SimState::validate_registry`], then the name's uniqueness (409).
+    pub fn create_registry(&mut self, req: RegistryReq) -> ApiResult<i64> {
+        if let Some(ca) = &req.ca_certificate {
+            check_ca_certificate(ca)?;
+        }
+        let now = now();
+        let mut registry = Registry {
+            id: 0,
+            url: req.url.unwrap_or_default(),
+            name: req.name.unwrap_or_default(),
+            credential: json!({}),
+            kind: req.kind.unwrap_or_default(),
+            insecure: req.insecure.unwrap_or(false),
+            ca_certificate: req.ca_certificate.unwrap_or_default(),
+            description: req.description.unwrap_or_default(),
+            status: String::new(),
+            creation_time: now.clone(),
+            update_time: now,
+            stored_credential: Default::default(),
+        };
+        let c = req.credential.unwrap_or_default();
+        registry.set_credential(c.kind, c.access_key, c.access_secret);
+        self.validate_registry(&mut registry)?;
+        self.check_registry_name(0, &registry.name)?;
+        let id = self.ids.next("registry");
+        registry.id = id;
+        self.registries.insert(id, registry);
+        Ok(id)
+    }
+
+    /// Updates a registry as `UpdateRegistry` does: id 0 is 404 `registry 0 not found`; the
+    /// fields sent replace the stored ones (the CA certificate checked); a new URL sent
+    /// without a secret drops the stored secret when it normalises to another URL; then
+    /// [`SimState::validate_registry`] and the name's uniqueness.
+    pub fn update_registry(&mut self, id: i64, req: RegistryReq) -> ApiResult<()> {
+        let mut r = self
             .registries
             .get(&id)
-            .ok_or_else(|| ApiError::not_found(format!("registry {id} not found")))?;
-        self.require_healthy(req.url.as_deref().unwrap_or(&current.url))?;
-        let r = self
-            .registries
-            .get_mut(&id)
-            .ok_or_else(|| ApiError::not_found(format!("registry {id} not found")))?;
-        r.status = "healthy".into();
+            .filter(|_| id != 0)
+            .ok_or_else(|| ApiError::not_found(format!("registry {id} not found")))?
+            .clone();
+        let stored_url = r.url.clone();
         if let Some(n) = req.name {
             r.name = n;
-        }
-        if let Some(u) = req.url {
-            r.url = u;
         }
         if let Some(d) = req.description {
             r.description = d;
         }
+        if let Some(u) = req.url {
+            r.url = u;
+        }
         if let Some(i) = req.insecure {
             r.insecure = i;
         }
-        if let Some(k) = req.access_key {
-            r.credential["access_key"] = json!(k);
+        if let Some(ca) = req.ca_certificate {
+            check_ca_certificate(&ca)?;
+            r.ca_certificate = ca;
         }
-        if req.access_secret.is_some() {
-            r.credential["access_secret"] = json!("*****");
-        }
+        let [mut kind, mut key, mut secret] = r.stored_credential.clone();
         if let Some(t) = req.credential_type {
-            r.credential["type"] = json!(t);
+            kind = t;
         }
+        if let Some(k) = req.access_key {
+            key = k;
+        }
+        let secret_sent = req.access_secret.is_some();
+        if let Some(s) = req.access_secret {
+            secret = s;
+        }
+        if r.url != stored_url && !secret_sent && validate_http_url(&r.url)? != stored_url {
+            secret.clear();
+        }
+        r.set_credential(kind, key, secret);
+        self.validate_registry(&mut r)?;
+        self.check_registry_name(id, &r.name)?;
         r.update_time = now();
+        self.registries.insert(id, r);
         Ok(())
     }
 
-    /// Deletes a registry; refused (412) while a policy or project uses it.
+    /// Deletes a registry as the registry controller's `Delete` does: 412 while a replication
+    /// policy names it (as source or destination) or a proxy-cache project uses it; 404
+    /// `registry <id> not found` when there is none.
     pub fn delete_registry(&mut self, id: i64) -> ApiResult<()> {
-        if !self.registries.contains_key(&id) {
-            return Err(ApiError::not_found(format!("registry {id} not found")));
-        }
-        let used = self
+        if self
             .replication_policies
             .values()
             .any(|p| p.uses_registry(id))
-            || self.projects.values().any(|p| p.registry_id == Some(id));
-        if used {
+        {
             return Err(ApiError::precondition(format!(
-                "the registry {id} is referred by policies or projects"
+                "the registry {id} is referenced by replication policies, cannot delete it"
             )));
         }
-        self.registries.remove(&id);
+        if self.projects.values().any(|p| p.registry_id == Some(id)) {
+            return Err(ApiError::precondition(format!(
+                "the registry {id} is referenced by proxy cache project, cannot delete it"
+            )));
+        }
+        self.registries
+            .remove(&id)
+            .ok_or_else(|| ApiError::not_found(format!("registry {id} not found")))?;
         Ok(())
     }
 }

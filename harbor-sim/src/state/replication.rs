@@ -100,29 +100,137 @@ impl ReplicationExecution {
 /// Harbor's own registry as its replication answers it (`src/pkg/reg/manager.go`,
 /// `getLocalRegistry`), the side of a policy that names no registry.
 pub fn local_registry() -> Value {
-    json!({
-        "id": 0,
-        "name": "Local",
-        "type": "harbor",
-        "url": "http://core:8080",
-        "description": "",
-        "insecure": true,
-        "status": "healthy",
-        "credential": {"type": "secret", "access_key": "", "access_secret": "*****"},
-        "creation_time": super::jobs::ZERO_TIME,
-        "update_time": super::jobs::ZERO_TIME,
-    })
+    json!(super::registries::local_registry())
+}
+
+/// Whether `name` is a repository path component of the distribution reference grammar:
+/// runs of `[a-z0-9]` joined by `.`, `_`, `__` or any number of `-`.
+fn is_path_component(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if !bytes.first().is_some_and(|b| alnum(*b)) || !bytes.last().is_some_and(|b| alnum(*b)) {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        if alnum(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && !alnum(bytes[i]) {
+            i += 1;
+        }
+        let sep = &name[start..i];
+        if !(sep == "." || sep == "_" || sep == "__" || sep.bytes().all(|b| b == b'-')) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether `host` is a registry domain of the grammar: labels of letters, digits and inner
+/// `-`, joined by `.`, with an optional `:port`.
+fn is_domain(host: &str) -> bool {
+    let (name, port) = host.split_once(':').unwrap_or((host, ""));
+    let label_ok = |l: &str| {
+        let b = l.as_bytes();
+        !b.is_empty()
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric()
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+    };
+    name.split('.').all(label_ok)
+        && (!host.contains(':') || (!port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())))
+}
+
+/// Harbor's `lib.RepositoryNameRe` (the distribution reference `NameRegexp`): path
+/// components, the first of several possibly a domain.
+pub fn is_repository_name(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('/').collect();
+    let first_ok = is_path_component(parts[0]) || (parts.len() > 1 && is_domain(parts[0]));
+    first_ok && parts[1..].iter().all(|p| is_path_component(p))
+}
+
+/// A replication filter as Harbor checks it (`Filter.Validate`, `src/pkg/reg/model/policy.go`).
+fn check_filter(f: &Value) -> ApiResult<()> {
+    let kind = f["type"].as_str().unwrap_or_default();
+    let decoration = f["decoration"].as_str().unwrap_or_default();
+    match kind {
+        "resource" | "name" | "tag" => {
+            let value = f["value"]
+                .as_str()
+                .ok_or_else(|| ApiError::bad_request("the type of filter value isn't string"))?;
+            if kind == "resource" && value != "artifact" && value != "image" {
+                return Err(ApiError::bad_request(format!(
+                    "invalid resource filter: {value}"
+                )));
+            }
+            if kind != "tag" && !decoration.is_empty() {
+                return Err(ApiError::bad_request(
+                    "only tag and label filter support decoration",
+                ));
+            }
+        }
+        "label" => {
+            let all_text = f["value"]
+                .as_array()
+                .is_some_and(|labels| labels.iter().all(Value::is_string));
+            if !all_text {
+                return Err(ApiError::bad_request(
+                    "the type of label filter value isn't string slice",
+                ));
+            }
+        }
+        _ => return Err(ApiError::bad_request("invalid filter type")),
+    }
+    if !decoration.is_empty() && decoration != "matches" && decoration != "excludes" {
+        return Err(ApiError::bad_request(format!(
+            "invalid filter decoration, :{decoration}"
+        )));
+    }
+    Ok(())
+}
+
+/// A replication trigger as Harbor checks it (`Policy.Validate`).
+fn check_trigger(trigger: &Value) -> ApiResult<()> {
+    match trigger["type"].as_str().unwrap_or_default() {
+        "manual" | "event_based" => Ok(()),
+        "scheduled" => {
+            let cron = trigger["trigger_settings"]["cron"]
+                .as_str()
+                .unwrap_or_default();
+            if cron.is_empty() {
+                return Err(ApiError::bad_request(
+                    "the cron string cannot be empty when the trigger type is scheduled",
+                ));
+            }
+            if !super::jobs::valid_cron(cron) {
+                return Err(ApiError::bad_request(format!(
+                    "invalid cron string for scheduled trigger: {cron}"
+                )));
+            }
+            let parts: Vec<&str> = cron.split(' ').collect();
+            if parts[0] != "0" {
+                return Err(ApiError::bad_request(
+                    "the 1st field (indicating Seconds of time) of the cron setting must be 0",
+                ));
+            }
+            if parts.get(1) == Some(&"*") {
+                return Err(ApiError::bad_request(
+                    "* is not allowed for the Minutes field of the cron setting of replication policy",
+                ));
+            }
+            Ok(())
+        }
+        _ => Err(ApiError::bad_request("invalid trigger type")),
+    }
 }
 
 impl SimState {
-    /// The registry a policy names, or Harbor's local registry (id 0) when it names none,
-    /// as Harbor's replication controller fills it (`populateRegistry`).
-    fn resolve_registry(&self, doc: &Value, key: &str) -> ApiResult<Value> {
-        let id = doc
-            .get(key)
-            .and_then(|r| r.get("id"))
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
+    /// The registry a policy side names (0: Harbor's local registry), as the replication
+    /// controller reads it (`validatePolicy`, `populateRegistry`: `regMgr.Get`).
+    fn resolve_registry(&self, id: i64) -> ApiResult<Value> {
         if id == 0 {
             return Ok(local_registry());
         }
@@ -133,66 +241,172 @@ impl SimState {
         Ok(json!(reg))
     }
 
-    fn fill_policy(&self, mut doc: Value, id: i64, created: &str) -> ApiResult<Value> {
-        let name = doc
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        if name.is_empty() {
-            return Err(ApiError::bad_request("policy name is required"));
+    /// A policy as Harbor's create and update handlers build it from the body and its
+    /// controller validates it (`CreateReplicationPolicy`, `Policy.Validate`,
+    /// `validatePolicy`), in Harbor's stored and answered shape (`convertReplicationPolicy`):
+    /// only the model's fields; `deletion` (the body's `replicate_deletion` is not read)
+    /// answered under both names; `dest_namespace_replace_count` -1 when absent; a negative
+    /// speed 0; `enabled`, `override` and the rest false when absent; false and empty
+    /// values omitted (`omitempty`), `filters` `null` when there are none.
+    fn fill_policy(&self, body: &Value, id: i64, created: &str) -> ApiResult<Value> {
+        let text = |k: &str| body[k].as_str().unwrap_or_default().to_owned();
+        let flag = |k: &str| body[k].as_bool().unwrap_or(false);
+        let trigger = body.get("trigger").filter(|t| t.is_object());
+        // The handler's own check, before the controller's: a plain error (Harbor's 500),
+        // answered 400 by the simulator.
+        if flag("single_active_replication") && trigger.is_some_and(|t| t["type"] == "event_based")
+        {
+            return Err(ApiError::bad_request(
+                "single active replication is not allowed for event_based triggers",
+            ));
         }
-        // Exactly one side is a registry endpoint; the other is Harbor itself.
-        let src = self.resolve_registry(&doc, "src_registry")?;
-        let dest = self.resolve_registry(&doc, "dest_registry")?;
-        if (src["id"] == json!(0)) == (dest["id"] == json!(0)) {
+        let name = text("name");
+        if name.is_empty() {
+            return Err(ApiError::bad_request("empty name"));
+        }
+        let side = |k: &str| body[k]["id"].as_i64().unwrap_or(0);
+        let (src, dest) = (side("src_registry"), side("dest_registry"));
+        if (src != 0) == (dest != 0) {
             return Err(ApiError::bad_request(
                 "either src_registry or dest_registry should be empty and the other one shouldn't be empty",
             ));
         }
-        doc["id"] = json!(id);
-        doc["src_registry"] = src;
-        doc["dest_registry"] = dest;
-        doc["creation_time"] = json!(created);
-        doc["update_time"] = json!(now());
-        if doc.get("enabled").is_none() {
-            doc["enabled"] = json!(true);
+        let filters: Vec<Value> = body["filters"].as_array().cloned().unwrap_or_default();
+        for f in &filters {
+            check_filter(f)?;
         }
-        Ok(doc)
+        let dest_namespace = text("dest_namespace");
+        if !dest_namespace.is_empty() && !is_repository_name(&dest_namespace) {
+            return Err(ApiError::bad_request(format!(
+                "invalid destination namespace: {dest_namespace}"
+            )));
+        }
+        if let Some(t) = trigger {
+            check_trigger(t)?;
+        }
+        let (src_registry, dest_registry) =
+            (self.resolve_registry(src)?, self.resolve_registry(dest)?);
+        let mut doc = serde_json::Map::new();
+        doc.insert("id".into(), json!(id));
+        doc.insert("name".into(), json!(name));
+        let put_text = |doc: &mut serde_json::Map<String, Value>, k: &str| {
+            let v = text(k);
+            if !v.is_empty() {
+                doc.insert(k.into(), json!(v));
+            }
+        };
+        put_text(&mut doc, "description");
+        put_text(&mut doc, "dest_namespace");
+        doc.insert("src_registry".into(), src_registry);
+        doc.insert("dest_registry".into(), dest_registry);
+        doc.insert(
+            "dest_namespace_replace_count".into(),
+            json!(body["dest_namespace_replace_count"].as_i64().unwrap_or(-1)),
+        );
+        if let Some(t) = trigger {
+            let mut stored = json!({});
+            if let Some(kind) = t["type"].as_str().filter(|k| !k.is_empty()) {
+                stored["type"] = json!(kind);
+            }
+            if let Some(settings) = t.get("trigger_settings").filter(|s| s.is_object()) {
+                stored["trigger_settings"] =
+                    match settings["cron"].as_str().filter(|c| !c.is_empty()) {
+                        Some(cron) => json!({"cron": cron}),
+                        None => json!({}),
+                    };
+            }
+            doc.insert("trigger".into(), stored);
+        }
+        let filters: Vec<Value> = filters
+            .iter()
+            .map(|f| {
+                let mut out = json!({});
+                for k in ["type", "value", "decoration"] {
+                    let keep = match &f[k] {
+                        Value::Null => false,
+                        Value::String(s) => !s.is_empty() || k == "value",
+                        _ => true,
+                    };
+                    if keep {
+                        out[k] = f[k].clone();
+                    }
+                }
+                out
+            })
+            .collect();
+        doc.insert(
+            "filters".into(),
+            if filters.is_empty() {
+                Value::Null
+            } else {
+                json!(filters)
+            },
+        );
+        for (k, v) in [
+            ("deletion", flag("deletion")),
+            ("replicate_deletion", flag("deletion")),
+            ("override", flag("override")),
+            ("enabled", flag("enabled")),
+        ] {
+            if v {
+                doc.insert(k.into(), json!(true));
+            }
+        }
+        doc.insert("creation_time".into(), json!(created));
+        doc.insert("update_time".into(), json!(now()));
+        doc.insert(
+            "speed".into(),
+            json!(body["speed"].as_i64().unwrap_or(0).max(0)),
+        );
+        doc.insert("copy_by_chunk".into(), json!(flag("copy_by_chunk")));
+        doc.insert(
+            "single_active_replication".into(),
+            json!(flag("single_active_replication")),
+        );
+        Ok(Value::Object(doc))
     }
 
-    /// Creates a policy; 409 on a duplicate name.
-    pub fn create_replication_policy(&mut self, doc: Value) -> ApiResult<i64> {
-        let name = doc.get("name").and_then(Value::as_str).unwrap_or_default();
+    /// Creates a policy: [`SimState::fill_policy`], then 409 on a name taken
+    /// (`replication policy <name> already exists`, `dao.Create`).
+    pub fn create_replication_policy(&mut self, body: Value) -> ApiResult<i64> {
+        let doc = self.fill_policy(&body, 0, &now())?;
+        let name = doc["name"].as_str().unwrap_or_default();
         if self.replication_policies.values().any(|p| p.name() == name) {
-            return Err(ApiError::conflict(format!("policy {name} already exists")));
+            return Err(ApiError::conflict(format!(
+                "replication policy {name} already exists"
+            )));
         }
         let id = self.ids.next("replication_policy");
-        let doc = self.fill_policy(doc, id, &now())?;
+        let mut doc = doc;
+        doc["id"] = json!(id);
         self.replication_policies
             .insert(id, ReplicationPolicy { doc });
         Ok(id)
     }
 
-    /// Replaces a policy.
-    pub fn update_replication_policy(&mut self, id: i64, doc: Value) -> ApiResult<()> {
-        let current = self
+    /// Replaces a policy with the body, as `UpdateReplicationPolicy` does (every column
+    /// written: an absent field is its zero value; the creation time is kept); 404
+    /// `replication policy <id> not found`, 409 on a name another policy has.
+    pub fn update_replication_policy(&mut self, id: i64, body: Value) -> ApiResult<()> {
+        let created = self
             .replication_policies
             .get(&id)
-            .ok_or_else(|| ApiError::not_found(format!("policy {id} not found")))?;
-        let created = current.doc["creation_time"]
+            .ok_or_else(|| ApiError::not_found(format!("replication policy {id} not found")))?
+            .doc["creation_time"]
             .as_str()
             .unwrap_or_default()
             .to_owned();
-        let name = doc.get("name").and_then(Value::as_str).unwrap_or_default();
+        let doc = self.fill_policy(&body, id, &created)?;
+        let name = doc["name"].as_str().unwrap_or_default();
         if self
             .replication_policies
             .values()
             .any(|p| p.id() != id && p.name() == name)
         {
-            return Err(ApiError::conflict(format!("policy {name} already exists")));
+            return Err(ApiError::conflict(format!(
+                "replication policy {name} already exists"
+            )));
         }
-        let doc = self.fill_policy(doc, id, &created)?;
         self.replication_policies
             .insert(id, ReplicationPolicy { doc });
         Ok(())
@@ -200,11 +414,10 @@ impl SimState {
 
     /// Starts an execution of a policy.
     pub fn start_replication(&mut self, policy_id: i64) -> ApiResult<i64> {
-        let policy = self
-            .replication_policies
-            .get(&policy_id)
-            .ok_or_else(|| ApiError::not_found(format!("policy {policy_id} not found")))?;
-        if policy.doc["enabled"] == json!(false) {
+        let policy = self.replication_policies.get(&policy_id).ok_or_else(|| {
+            ApiError::not_found(format!("replication policy {policy_id} not found"))
+        })?;
+        if policy.doc["enabled"] != json!(true) {
             return Err(ApiError::precondition(format!(
                 "the policy {policy_id} is disabled"
             )));
@@ -237,7 +450,7 @@ impl SimState {
         let e = self
             .replication_executions
             .get_mut(&id)
-            .ok_or_else(|| ApiError::not_found(format!("execution {id} not found")))?;
+            .ok_or_else(|| ApiError::not_found(format!("replication execution {id} not found")))?;
         if e.status == "InProgress" {
             e.status = "Stopped".into();
             e.in_progress = 0;

@@ -17,7 +17,8 @@ pub struct Repository {
     pub project_id: i64,
     /// The full name, project included (`library/nginx`).
     pub name: String,
-    /// Free text.
+    /// Free text; omitted when empty (`omitempty` in Harbor's `Repository` model).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// Artifacts in it (computed on answer).
     pub artifact_count: i64,

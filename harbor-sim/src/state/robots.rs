@@ -19,7 +19,8 @@ pub struct Robot {
     pub id: i64,
     /// The full name it logs in with (`robot$ci`, `robot$library+ci`).
     pub name: String,
-    /// Free text.
+    /// Free text; omitted when empty (`omitempty` in Harbor's `Robot` model).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// Its secret.
     #[serde(skip)]
@@ -178,29 +179,75 @@ fn check_create(req: &RobotCreate) -> ApiResult<(String, String, i64, Vec<Value>
     Ok((name, level, duration, permissions))
 }
 
+/// Who creates a robot: Harbor stores the security context's name (`local` for a user,
+/// `robot` for a robot) and the user's or robot's id (`CreateRobot`).
+#[derive(Debug, Clone, Copy)]
+pub struct Creator {
+    /// `local` or `robot`.
+    pub kind: &'static str,
+    /// The user's or the robot's id.
+    pub id: i64,
+}
+
+impl Creator {
+    /// The admin (user 1), who creates the demo robots.
+    pub const ADMIN: Creator = Creator {
+        kind: "local",
+        id: 1,
+    };
+}
+
 impl SimState {
+    /// Checks each permission as Harbor turns it into a scope (`toScope` in
+    /// `src/controller/robot/controller.go`): a `system` permission's namespace must be `/`
+    /// (400 `unknown namespace`), a `project` one's `*` or a project's name (404
+    /// `project <name> not found`).
+    fn check_scopes(&self, permissions: &[Value]) -> ApiResult<()> {
+        for perm in permissions {
+            let namespace = perm["namespace"].as_str().unwrap_or_default();
+            match perm["kind"].as_str() {
+                Some("system") if namespace != "/" => {
+                    return Err(ApiError::bad_request("unknown namespace"));
+                }
+                Some("project") if namespace != "*" => {
+                    self.project_id(namespace, true)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Creates a robot; returns its id, full name and secret. Harbor always generates the
     /// secret (a `secret` in the request is ignored), and requires a name, a duration, a level
     /// and at least one permission with access (400 otherwise); 409 on a duplicate name.
     pub fn create_robot(
         &mut self,
         req: RobotCreate,
-        creator: i64,
+        creator: Creator,
     ) -> ApiResult<(i64, String, String, i64)> {
         let (short, level, duration, permissions) = check_create(&req)?;
-        let (name, project_id) = if level == "system" {
-            (format!("robot${short}"), None)
+        // A project robot's project is its first permission's namespace, a project *name*
+        // (`SetProject`: the namespace is a string, so never read as an id).
+        let (stored, project_id) = if level == "system" {
+            (short, None)
         } else {
             let namespace = permissions[0]["namespace"].as_str().unwrap_or_default();
-            let pid = self.project_id(namespace, false)?;
+            let pid = self.project_id(namespace, true)?;
             let project = self.projects[&pid].name.clone();
-            (format!("robot${project}+{short}"), Some(pid))
+            (format!("{project}+{short}"), Some(pid))
         };
+        let name = format!("robot${stored}");
         if self.robots.values().any(|r| r.name == name) {
+            // The robot table's unique key, worded by `dao.Create` with the stored name
+            // (without the `robot$` prefix) and the project id (0 for a system robot).
             return Err(ApiError::conflict(format!(
-                "robot account {name} already exists"
+                "robot account {}:{stored} already exists",
+                project_id.unwrap_or(0)
             )));
         }
+        // Then each permission becomes a scope (`createPermission`, `toScope`).
+        self.check_scopes(&permissions)?;
         let secret = generate_secret();
         let created = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -223,11 +270,12 @@ impl SimState {
                 level,
                 duration,
                 editable: true,
-                disable: req.disable.unwrap_or(false),
+                // `CreateRobot` does not copy `disable`: a new robot is enabled.
+                disable: false,
                 expires_at,
                 permissions: Value::Array(permissions),
-                creator_type: "local".into(),
-                creator_ref: creator,
+                creator_type: creator.kind.into(),
+                creator_ref: creator.id,
                 creation_time: now.clone(),
                 update_time: now,
                 project_id,
@@ -249,8 +297,9 @@ impl SimState {
         let permissions = req.permissions.clone().unwrap_or_default();
         validate(duration, &level, &permissions)?;
         if let Some(project) = robot.project_id {
+            // `getProjectID` with the namespace, a string: a project name.
             let namespace = permissions[0]["namespace"].as_str().unwrap_or_default();
-            if self.project_id(namespace, false)? != project {
+            if self.project_id(namespace, true)? != project {
                 return Err(ApiError::bad_request(
                     "cannot update the project id of robot",
                 ));
@@ -261,6 +310,7 @@ impl SimState {
                 "cannot update the level or name of robot",
             ));
         }
+        self.check_scopes(&permissions)?;
         let robot = self.robot_mut(id)?;
         if duration != robot.duration {
             robot.duration = duration;
@@ -296,7 +346,7 @@ impl SimState {
             Some(s) if valid_secret(&s) => s,
             Some(_) => {
                 return Err(ApiError::bad_request(
-                    "the secret must be 8-128 characters with upper case, lower case letters and digits",
+                    "the secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number",
                 ));
             }
             None => generate_secret(),

@@ -6,7 +6,7 @@ use super::jobs::{JobSchedule, NewExecution};
 use super::labels::LabelReq;
 use super::projects::ProjectReq;
 use super::registries::RegistryReq;
-use super::robots::RobotCreate;
+use super::robots::{Creator, RobotCreate};
 use super::users::UserCreationReq;
 use super::{JobKind, JobStatus, SimState};
 
@@ -89,7 +89,7 @@ impl SimState {
                 duration: Some(-1),
                 permissions: Some(vec![json!({"kind": "project", "namespace": "*", "access": [{"resource": "repository", "action": "push"}, {"resource": "repository", "action": "pull"}]})]),
             },
-            1,
+            Creator::ADMIN,
         )?;
         // Harbor generates every robot secret; the demo robot gets a known one, as a
         // secret refresh with a chosen secret would give it.
@@ -123,7 +123,7 @@ impl SimState {
         self.seed_collection("createUserGroup", "/api/v2.0/usergroups", json!({"group_name": "dev", "group_type": 1, "ldap_group_dn": "cn=dev,ou=groups,dc=example,dc=com"}));
         self.seed_collection("CreateInstance", "/api/v2.0/p2p/preheat/instances", json!({"name": "kraken", "vendor": "kraken", "endpoint": "http://kraken.example.com", "auth_mode": "NONE", "enabled": true, "default": true, "status": "Healthy"}));
         self.seed_collection("CreatePolicy", "/api/v2.0/projects/library/preheat/policies", json!({"name": "nightly", "project_id": library, "provider_id": 1, "provider_name": "kraken", "trigger": "{\"type\":\"manual\"}", "enabled": true}));
-        self.create_scanner(json!({"name": "Trivy", "url": "http://trivy-adapter:8080", "description": "built-in scanner"}))?;
+        self.register_builtin_scanner("http://trivy-adapter:8080");
         self.create_immutable_rule(library, json!({
             "priority": 0,
             "tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": "1.*"}],
@@ -236,7 +236,7 @@ impl SimState {
                 duration: Some(-1),
                 permissions: Some(permissions),
             };
-            let (id, ..) = self.create_robot(robot, 1)?;
+            let (id, ..) = self.create_robot(robot, Creator::ADMIN)?;
             // Harbor generates every robot secret; a known one comes from a refresh with a
             // chosen secret, as for `robot$ci`.
             self.refresh_robot_secret(id, Some(secret.into()))?;

@@ -144,6 +144,13 @@ pub const BODY_DEPARTURES: &[BodyDeparture] = &[
               as null",
     },
     BodyDeparture {
+        operations: &["listReplicationPolicies", "getReplicationPolicy"],
+        at: "/filters",
+        why: "a policy without filters has \"filters\": null: convertReplicationPolicy leaves \
+              the slice nil (src/server/v2.0/handler/replication.go) and go-swagger v0.33.1 \
+              tags no plain array omitempty",
+    },
+    BodyDeparture {
         operations: &["ListVulnerabilities"],
         at: "/tags",
         why: "an item without tags (with_tag=false, or an untagged artifact) has tags null: \

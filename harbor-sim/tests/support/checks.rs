@@ -1,0 +1,136 @@
+//! The ledger's cases (`CONFORMANCE.md`, "Handler checks"): a request of a row and what
+//! Harbor answers, sent as the admin and compared with the status and Harbor's message.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+pub const ADMIN: (&str, &str) = ("admin", "Harbor12345");
+
+/// A request of a ledger row and what Harbor answers.
+pub struct Case {
+    row: &'static str,
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    status: StatusCode,
+    /// Harbor's error message, for refusals.
+    message: Option<String>,
+    /// Harbor's error code, where it is not the status's usual one (`DENIED` for a 403).
+    code: Option<&'static str>,
+}
+
+pub fn case(row: &'static str, method: Method, path: &str, body: Option<Value>) -> Case {
+    Case {
+        row,
+        method,
+        path: path.to_owned(),
+        body,
+        status: StatusCode::OK,
+        message: None,
+        code: None,
+    }
+}
+
+impl Case {
+    pub fn answers(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub fn refused(mut self, status: StatusCode, message: impl Into<String>) -> Self {
+        self.status = status;
+        self.message = Some(message.into());
+        self
+    }
+
+    /// Refused with a code other than the status's usual one.
+    pub fn refused_as(
+        mut self,
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        self.code = Some(code);
+        self.refused(status, message)
+    }
+}
+
+/// Sends as the admin; the status and body.
+pub async fn send(
+    sim: &super::CheckedSim,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, String) {
+    let (status, _, text) = super::send_as(sim, ADMIN, method, path, body).await;
+    (status, text)
+}
+
+pub async fn get_json(sim: &super::CheckedSim, path: &str) -> Value {
+    let (status, text) = send(sim, Method::GET, path, None).await;
+    assert_eq!(status, StatusCode::OK, "GET {path}: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {text}"))
+}
+
+/// Runs the cases in order as the admin (later cases may rely on what earlier ones stored).
+pub async fn run(sim: &super::CheckedSim, cases: Vec<Case>) {
+    run_as(sim, ADMIN, cases).await;
+}
+
+/// Runs the cases in order as `who` (a user or `robot$name` and its password or secret).
+pub async fn run_as(sim: &super::CheckedSim, who: (&str, &str), cases: Vec<Case>) {
+    for c in cases {
+        let (status, _, text) =
+            super::send_as(sim, who, c.method.clone(), &c.path, c.body.clone()).await;
+        assert_eq!(
+            status, c.status,
+            "row {}: {} {}: {text}",
+            c.row, c.method, c.path
+        );
+        if let Some(message) = &c.message {
+            let body: Value = serde_json::from_str(&text).expect("an error body");
+            let code = c.code.unwrap_or(match c.status {
+                StatusCode::BAD_REQUEST => "BAD_REQUEST",
+                StatusCode::NOT_FOUND => "NOT_FOUND",
+                StatusCode::CONFLICT => "CONFLICT",
+                StatusCode::PRECONDITION_FAILED => "PRECONDITION",
+                StatusCode::FORBIDDEN => "FORBIDDEN",
+                StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
+                other => panic!("row {}: no code known for {other}", c.row),
+            });
+            assert_eq!(
+                body,
+                json!({"errors": [{"code": code, "message": message}]}),
+                "row {}",
+                c.row
+            );
+        }
+    }
+}
+
+/// The id of the user named `name`.
+pub async fn user_id(sim: &super::CheckedSim, name: &str) -> i64 {
+    get_json(sim, &format!("/users/search?username={name}")).await[0]["user_id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("user {name} found"))
+}
+
+/// The id of a new proxy-cache project named `name` over the demo's first registry.
+pub async fn proxy_project(sim: &super::CheckedSim, name: &str) -> i64 {
+    let registries = get_json(sim, "/registries").await;
+    let registry = registries[0]["id"].as_i64().expect("a demo registry");
+    let (status, location, text) = super::send_as(
+        sim,
+        ADMIN,
+        Method::POST,
+        "/projects",
+        Some(json!({"project_name": name, "registry_id": registry})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    location
+        .and_then(|l| l.rsplit('/').next().and_then(|id| id.parse().ok()))
+        .expect("a Location naming the project")
+}
+
+pub const BAD: StatusCode = StatusCode::BAD_REQUEST;
