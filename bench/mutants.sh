@@ -6,8 +6,8 @@
 #
 # Each file runs in two passes, so that most mutants cost only retry-runtime's own build:
 #   1. retry-runtime's own unit and integration tests (no doctests);
-#   2. the mutants pass 1 did not catch, rerun (`--iterate`) with the behaviour tests of the
-#      `tests` crate as well: trybuild (`ui`, `ui_wrong_value`), the lint check (`user_lints`)
+#   2. the mutants pass 1 did not catch, rerun (`--iterate`) against the behaviour tests of the
+#      `tests` crate: trybuild (`ui`, `ui_wrong_value`), the lint check (`user_lints`)
 #      and the long `chaos` run are left out; they test diagnostics and lints, not decisions.
 # Mutants that make a test hang are cut by cargo-mutants' timeout (at least 20 s) and reported
 # as `timeout`: a test that waits for what never comes should instead fail within seconds.
@@ -47,8 +47,7 @@ for file in "$@"; do
   # Pass 2: what is left, with the behaviour tests too.
   if [ -s "$out/mutants.out/missed.txt" ] || [ -s "$out/mutants.out/timeout.txt" ]; then
     cargo mutants --package "$package" --file "$file" --iterate \
-      --test-package "$package" --test-package retry-tests \
-      --cargo-test-arg=--lib "${behaviour_tests[@]}" \
+      --test-package retry-tests "${behaviour_tests[@]}" \
       --minimum-test-timeout 20 --output "$out" >"$out/pass2.log" 2>&1 || true
   fi
   o="$out/mutants.out"
