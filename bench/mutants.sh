@@ -47,7 +47,7 @@ for file in "$@"; do
   # Pass 2: what is left, with the behaviour tests too.
   if [ -s "$out/mutants.out/missed.txt" ] || [ -s "$out/mutants.out/timeout.txt" ]; then
     cargo mutants --package "$package" --file "$file" --iterate \
-      --test-package retry-tests "${behaviour_tests[@]}" \
+      --test-workspace=true "${behaviour_tests[@]}" \
       --minimum-test-timeout 20 --output "$out" >"$out/pass2.log" 2>&1 || true
   fi
   o="$out/mutants.out"
