@@ -277,6 +277,37 @@ pub(crate) fn attempt_future(
     }
 }
 
+/// A hedged attempt, the body of the factory closure `|(x, ..)| ..` the driver calls with
+/// the by-value arguments it owns (`x: &T`): the clones are made first, in the closure, and
+/// moved as one `OwnedArg` into a non-`move` `async` block that borrows `self` and the shared
+/// arguments and owns its clones, so it holds no reference to a by-value argument.
+pub(crate) fn hedged_attempt(
+    block: &Block,
+    cloned: &[ArgBinding],
+    rt: &TokenStream,
+) -> TokenStream {
+    if cloned.is_empty() {
+        return quote!(async #block);
+    }
+    let owned = Ident::new("__retry_owned", Span::mixed_site());
+    let clones = cloned.iter().map(|binding| {
+        let ident = &binding.ident;
+        quote_spanned! {ident.span()=> #rt::ByValueArgument::clone_for_attempt(#ident)}
+    });
+    let bindings = cloned.iter().map(|binding| {
+        let ident = &binding.ident;
+        let mutability = binding.mutable.then(|| quote!(mut));
+        quote!(#mutability #ident)
+    });
+    quote! {{
+        let #owned = #rt::owned_arg((#(#clones,)*));
+        async {
+            let (#(#bindings,)*) = #owned.take();
+            #block
+        }
+    }}
+}
+
 /// `let [mut] x = ByValueArgument::clone_for_attempt(&x);` for each argument taken by value.
 pub(crate) fn clone_shadows(cloned: &[ArgBinding], krate: &TokenStream) -> Vec<TokenStream> {
     cloned

@@ -162,7 +162,7 @@ impl<F, Sl, E> Attempts<F, Sl, E> {
         core::future::poll_fn(move |cx| self.as_mut().poll_event(cx))
     }
 
-    fn poll_event<R>(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Event<R>>
+    pub(crate) fn poll_event<R>(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Event<R>>
     where
         F: Future<Output = R>,
         Sl: Future<Output = ()>,
