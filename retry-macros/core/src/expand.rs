@@ -250,8 +250,7 @@ impl<'a> Expansion<'a> {
                     quote!(#name #ident)
                 }
             });
-        let attempt = hedged_attempt(block, cloned, &rt_path);
-        let factory_pattern = tuple(&owned.iter().map(|ident| quote!(#ident)).collect::<Vec<_>>());
+        let factory = hedged_attempt(block, cloned, &rt_path);
         quote! {
             use #krate::__private as #rt;
             #rt::hedged(
@@ -259,7 +258,7 @@ impl<'a> Expansion<'a> {
                 |#policy| #setters.start(#rt::target!(#name)),
                 (#(#owned,)*),
                 #rt::args!(|#args_pattern| #(#entries),*),
-                |#factory_pattern| #attempt,
+                #factory,
             )
             .await
         }
