@@ -290,11 +290,14 @@ pub(crate) fn hedged_attempt(
     if cloned.is_empty() {
         return quote!(|_| async #block);
     }
-    let args = Ident::new("__retry_args", Span::mixed_site());
+    // Named with the call site's hygiene, not `mixed_site`: each clone's expression is then
+    // wholly the user's (spanned at the argument), and its error carries no "in this macro
+    // expansion" note, as `clone_for_attempt(&x)` does in the sequential form.
+    let args = Ident::new("__retry_args", Span::call_site());
     let owned = Ident::new("__retry_owned", Span::mixed_site());
     let clones = cloned.iter().enumerate().map(|(index, binding)| {
         let ident = &binding.ident;
-        let args = Ident::new("__retry_args", Span::mixed_site().located_at(ident.span()));
+        let args = Ident::new("__retry_args", ident.span());
         let index = syn::Index {
             index: u32::try_from(index).unwrap_or(u32::MAX),
             span: ident.span(),
