@@ -7,13 +7,28 @@ use core::future::Future;
 use core::ops::ControlFlow;
 use core::task::Poll;
 
+pub use crate::__retry_args as args;
 pub use crate::__retry_nothing_value as nothing_value;
 pub use crate::__retry_render_arg as render_arg;
-pub use crate::concurrent::{Attempts, Event, Next, TimedAttempt, TimeoutValue};
+pub use crate::__retry_target as target;
+pub use crate::concurrent::{
+    Attempts, Event, Hedged, HoldsTimedOut, Next, TimedAttempt, TimeoutValue, hedged,
+};
+pub use crate::expects::ByValueArgument;
+pub use crate::output::GiveUpValue;
+pub use crate::settings::IntoSettings;
+pub use crate::wait::IntoTimeout;
+// The hedged expansion names the runtime through one alias of this module
+// (`use ::retry_runtime::__private as __retry_rt;`), so what the policy's checks name
+// through the crate root is here too (diagnostics still print the public paths: rustc
+// prefers them to a `#[doc(hidden)]` module's).
+pub use crate::__private;
 pub use crate::details::{Arg, REDACTED};
 pub use crate::engine::Engine;
 pub use crate::policy::{Policy, policy};
 pub use crate::step::Step;
+pub use crate::{Details, Hook, NoneError, RetryOutput, RetrySettings};
+pub use crate::{budget, expects, jitter, sleep, wait};
 pub use tracing::Level;
 
 /// The per-attempt wrapper of an async body: the identity, whose type parameter `R` tells
@@ -262,4 +277,51 @@ macro_rules! __retry_render_arg {
         use $crate::__private::{RenderDebug as _, RenderOpaque as _};
         (&&$crate::__private::Render(&$value)).__retry_render()
     }};
+}
+
+/// No "nothing" value for a give-up (the error is returned), typed by the return type `R`:
+/// what the hedged expansion hands [`hedged`] when neither `raise_on_giveup` nor run-time
+/// settings can ask for one; it also fixes `R` for the driver.
+#[inline(always)]
+pub fn none<R>() -> Option<fn() -> R> {
+    None
+}
+
+/// One entry of `Details.args` (`args!`).
+#[inline(always)]
+pub fn arg<'a>(name: &'static str, value: &'a dyn Debug) -> Arg<'a> {
+    Arg { name, value }
+}
+
+/// `args!(|pattern| "name" name, "token", ..)`: the hedged expansion's `Details.args`
+/// callback for [`hedged`]: `pattern` binds the by-value arguments the driver owns (a tuple,
+/// or `_`), each entry is a name and the binding it shows (`render_arg!`), or a name alone
+/// for a redacted argument. The `[Arg]` array lives only inside the callback.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __retry_args {
+    (|$owned:pat_param| $($name:literal $($value:ident)?),* $(,)?) => {
+        |$owned, __retry_f: &mut dyn ::core::ops::FnMut(&[$crate::__private::Arg<'_>])| {
+            __retry_f(&[$($crate::__private::arg(
+                $name,
+                $crate::__retry_args!(@value $($value)?),
+            )),*])
+        }
+    };
+    (@value $value:ident) => {
+        $crate::__private::render_arg!($value)
+    };
+    (@value) => {
+        $crate::__private::REDACTED
+    };
+}
+
+/// `target!("fn")`: `Details.target`, the fn's path (`module_path!()` of the call site, `::`,
+/// the fn's name).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __retry_target {
+    ($name:literal) => {
+        ::core::concat!(::core::module_path!(), "::", $name)
+    };
 }

@@ -277,6 +277,49 @@ pub(crate) fn attempt_future(
     }
 }
 
+/// A hedged attempt: the factory closure the driver calls with `&` the tuple of by-value
+/// arguments it owns. Each is cloned first, in the closure, from `&tuple.i` spanned at the
+/// argument (so a missing `Clone` reads as in the sequential form, `clone_for_attempt(&x)`),
+/// and the clones move as one `OwnedArg` into a non-`move` `async` block that borrows `self`
+/// and the shared arguments and owns its clones: it holds no reference to a by-value argument.
+pub(crate) fn hedged_attempt(
+    block: &Block,
+    cloned: &[ArgBinding],
+    rt: &TokenStream,
+) -> TokenStream {
+    if cloned.is_empty() {
+        return quote!(|_| async #block);
+    }
+    // Named with the call site's hygiene, not `mixed_site`: each clone's expression is then
+    // wholly the user's (spanned at the argument), and its error carries no "in this macro
+    // expansion" note, as `clone_for_attempt(&x)` does in the sequential form.
+    let args = Ident::new("__retry_args", Span::call_site());
+    let owned = Ident::new("__retry_owned", Span::mixed_site());
+    let clones = cloned.iter().enumerate().map(|(index, binding)| {
+        let ident = &binding.ident;
+        let args = Ident::new("__retry_args", ident.span());
+        let index = syn::Index {
+            index: u32::try_from(index).unwrap_or(u32::MAX),
+            span: ident.span(),
+        };
+        quote_spanned! {ident.span()=> #rt::ByValueArgument::clone_for_attempt(&#args.#index)}
+    });
+    let bindings = cloned.iter().map(|binding| {
+        let ident = &binding.ident;
+        let mutability = binding.mutable.then(|| quote!(mut));
+        quote!(#mutability #ident)
+    });
+    quote! {
+        |#args| {
+            let #owned = #rt::owned_arg((#(#clones,)*));
+            async {
+                let (#(#bindings,)*) = #owned.take();
+                #block
+            }
+        }
+    }
+}
+
 /// `let [mut] x = ByValueArgument::clone_for_attempt(&x);` for each argument taken by value.
 pub(crate) fn clone_shadows(cloned: &[ArgBinding], krate: &TokenStream) -> Vec<TokenStream> {
     cloned

@@ -14,9 +14,11 @@ use syn::visit_mut::VisitMut;
 use syn::{Block, Expr, Ident, Stmt, Type};
 
 use crate::args::{Keyed, RetryArgs};
-use crate::attempt::{async_attempt, attempt_future, clone_shadows};
+use crate::attempt::{async_attempt, attempt_future, clone_shadows, hedged_attempt};
 use crate::item::{self, AsyncTraitBody, BodyKind, RetryFn};
-use crate::policy::{LazyEngine, is_true, lazy_engine, policy_chain, replace_self_in_args, respan};
+use crate::policy::{
+    LazyEngine, is_true, lazy_engine, policy_chain, replace_self_in_args, respan, setters,
+};
 
 /// The whole expansion: the fn with its body replaced by the retry loop.
 pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
@@ -75,6 +77,9 @@ pub fn expand(args: &RetryArgs, function: RetryFn) -> TokenStream {
 struct Expansion<'a> {
     krate: TokenStream,
     args: &'a RetryArgs,
+    /// The fn's name and its arguments.
+    name: &'a Ident,
+    bindings: &'a [item::ArgBinding],
     /// The by-value arguments cloned for each attempt.
     cloned: Vec<item::ArgBinding>,
     /// The attempt's type: the return type with `impl Trait` erased.
@@ -92,16 +97,14 @@ struct Expansion<'a> {
     wait: Ident,
     started: Ident,
     slot: Ident,
-    attempts: Ident,
-    event: Ident,
 }
 
 impl<'a> Expansion<'a> {
     fn new(
         args: &'a RetryArgs,
         output: &Type,
-        name: &Ident,
-        bindings: &[item::ArgBinding],
+        name: &'a Ident,
+        bindings: &'a [item::ArgBinding],
         cloned: Vec<item::ArgBinding>,
     ) -> Self {
         let krate = args
@@ -127,25 +130,25 @@ impl<'a> Expansion<'a> {
         let probes_nothing = args.settings.is_some()
             && args.raise_on_giveup.is_none()
             && !contains_infer(output.to_token_stream());
-        let name = |text: &str| Ident::new(text, Span::mixed_site());
+        let hygienic = |text: &str| Ident::new(text, Span::mixed_site());
         Expansion {
             details_args: details_args(args, bindings, &krate),
             krate,
             args,
+            name,
+            bindings,
             cloned,
             output,
             lazy,
             policy,
             nothing_at_value,
             probes_nothing,
-            engine: name("__retry_engine"),
-            result: name("__retry_result"),
-            returned: name("__retry_return"),
-            wait: name("__retry_wait"),
+            engine: hygienic("__retry_engine"),
+            result: hygienic("__retry_result"),
+            returned: hygienic("__retry_return"),
+            wait: hygienic("__retry_wait"),
             started,
-            slot: name("__retry_engine_slot"),
-            attempts: name("__retry_attempts"),
-            event: name("__retry_event"),
+            slot: hygienic("__retry_engine_slot"),
         }
     }
 
@@ -155,7 +158,7 @@ impl<'a> Expansion<'a> {
     fn async_loop(&self, block: &Block) -> TokenStream {
         let (krate, output) = (&self.krate, &self.output);
         if self.args.hedge_delay.is_some() {
-            return self.hedged_loop(attempt_future(block, &self.cloned, output, krate));
+            return self.hedged_loop(block);
         }
         let attempt = if self.args.attempt_timeout.is_some() {
             let (engine, future) = (
@@ -183,40 +186,81 @@ impl<'a> Expansion<'a> {
         self.sequential_loop(&attempt, Waits::Blocking)
     }
 
-    /// Attempts run side by side in one set, polled in the fn's own future (no task spawned);
-    /// each iteration of the inner loop awaits the next event, then decides in a block that
-    /// ends before the next await, so no result, error or `[Arg]` array lives across one.
-    fn hedged_loop(&self, attempt: TokenStream) -> TokenStream {
+    /// A hedged call: one call of the runtime's generic driver (`__private::hedged`), which owns
+    /// the attempt set, the event loop and the decisions. The expansion hands it only what is
+    /// the fn's own: the "nothing" value (which names the return type, so the driver types the
+    /// policy and the attempt from it), the setters, the by-value arguments (moved in, so the
+    /// callbacks only borrow them for a call), the `Details.args` callback and the attempt
+    /// factory. The runtime is named through one alias of `__private` (the internals' paths are
+    /// most of an expansion's tokens otherwise).
+    fn hedged_loop(&self, block: &Block) -> TokenStream {
         let Expansion {
             krate,
-            policy,
-            engine,
-            attempts,
-            event,
-            returned,
+            args,
+            output,
+            cloned,
             ..
         } = self;
-        let decide = self.decision("after_event", quote!(#attempts.as_mut(), #event));
-        let start_next = Ident::new("__retry_start_next", Span::mixed_site());
-        quote! {
-            let mut #engine = #policy;
-            let mut #attempts = ::core::pin::pin!(#engine.attempts());
-            loop {
-                #engine.start_attempt(#attempts.as_mut(), #attempt);
-                loop {
-                    let #start_next = {
-                        let #event = #attempts.as_mut().next().await;
-                        match #decide {
-                            #krate::__private::Next::Start => true,
-                            #krate::__private::Next::Wait => false,
-                            #krate::__private::Next::Return(#returned) => return #returned,
-                        }
-                    };
-                    if #start_next {
-                        break;
+        let rt = Ident::new("__retry_rt", Span::mixed_site());
+        let rt_path = quote!(#rt);
+        let policy = Ident::new("__retry_policy", Span::mixed_site());
+        let setters = setters(
+            args,
+            &rt_path,
+            quote!(#rt::IntoTimeout),
+            output,
+            quote!(#policy),
+        );
+        let name = unraw(self.name);
+        let nothing = if let Some(nothing) = &self.nothing_at_value {
+            quote!(::core::option::Option::Some(#nothing))
+        } else if self.probes_nothing {
+            quote!(#rt::nothing_value!(#output))
+        } else {
+            quote!(#rt::none::<#output>())
+        };
+        let owned: Vec<&Ident> = cloned.iter().map(|binding| &binding.ident).collect();
+        let tuple = |items: &[TokenStream]| match items {
+            [] => quote!(_),
+            items => quote!((#(#items,)*)),
+        };
+        let shown = |ident: &Ident| !self.skipped(ident) && !self.redacted(ident);
+        let args_pattern = tuple(
+            &owned
+                .iter()
+                .map(|ident| {
+                    if shown(ident) {
+                        quote!(#ident)
+                    } else {
+                        quote!(_)
                     }
+                })
+                .collect::<Vec<_>>(),
+        );
+        let entries = self
+            .bindings
+            .iter()
+            .filter(|b| !self.skipped(&b.ident))
+            .map(|binding| {
+                let ident = &binding.ident;
+                let name = unraw(ident);
+                if self.redacted(ident) {
+                    quote!(#name)
+                } else {
+                    quote!(#name #ident)
                 }
-            }
+            });
+        let factory = hedged_attempt(block, cloned, &rt_path);
+        quote! {
+            use #krate::__private as #rt;
+            #rt::hedged(
+                #nothing,
+                |#policy| #setters.start(#rt::target!(#name)),
+                (#(#owned,)*),
+                #rt::args!(|#args_pattern| #(#entries),*),
+                #factory,
+            )
+            .await
         }
     }
 
@@ -355,6 +399,24 @@ impl<'a> Expansion<'a> {
     }
 }
 
+impl Expansion<'_> {
+    /// Whether `skip = [..]` leaves the argument out of `Details.args`.
+    fn skipped(&self, ident: &Ident) -> bool {
+        listed(&self.args.skip, ident)
+    }
+
+    /// Whether `redact = [..]` shows the argument as `<redacted>`.
+    fn redacted(&self, ident: &Ident) -> bool {
+        listed(&self.args.redact, ident)
+    }
+}
+
+fn listed(keyed: &Option<Keyed<Vec<Ident>>>, ident: &Ident) -> bool {
+    keyed
+        .as_ref()
+        .is_some_and(|list| list.value.contains(ident))
+}
+
 /// How the loop waits between attempts.
 #[derive(Clone, Copy)]
 enum Waits {
@@ -408,11 +470,6 @@ fn details_args(
     bindings: &[item::ArgBinding],
     krate: &TokenStream,
 ) -> Vec<TokenStream> {
-    let listed = |keyed: &Option<Keyed<Vec<Ident>>>, ident: &Ident| {
-        keyed
-            .as_ref()
-            .is_some_and(|list| list.value.contains(ident))
-    };
     bindings
         .iter()
         .filter(|binding| !listed(&args.skip, &binding.ident))

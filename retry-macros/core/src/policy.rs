@@ -19,6 +19,8 @@ use crate::validate::is_none;
 /// as the checks name them, and the setter calls so far.
 struct Chain<'a> {
     krate: &'a TokenStream,
+    /// `IntoTimeout`'s path (`krate::wait::IntoTimeout`, or shorter through `__private`).
+    into_timeout: TokenStream,
     output: &'a Type,
     error_ty: TokenStream,
     tokens: TokenStream,
@@ -43,6 +45,29 @@ pub(crate) fn policy_chain(
     started: Option<&Ident>,
 ) -> TokenStream {
     let output_ty = erase_impl_trait(output);
+    // Spanned at the return type: "`()` is not Result-like" points there.
+    let entry = quote_spanned!(output.span()=> #krate::__private::policy::<#output_ty>());
+    let into_timeout = quote!(#krate::wait::IntoTimeout);
+    let mut tokens = setters(args, krate, into_timeout, output, entry);
+    let target = unraw(name);
+    let target = quote!(::core::concat!(::core::module_path!(), "::", #target));
+    match started {
+        Some(started) => tokens.extend(quote!(.start_at(#target, #started))),
+        None => tokens.extend(quote!(.start(#target))),
+    }
+    tokens
+}
+
+/// `entry` (a policy typed by the fn's return type) followed by one builder call per key,
+/// `krate` being the path the checks name the runtime's items through.
+pub(crate) fn setters(
+    args: &RetryArgs,
+    krate: &TokenStream,
+    into_timeout: TokenStream,
+    output: &Type,
+    entry: TokenStream,
+) -> TokenStream {
+    let output_ty = erase_impl_trait(output);
     // The error type, named where the return type allows (with `impl Trait` in it, inferred).
     let error_ty = if contains_infer(output_ty.to_token_stream()) {
         quote!(_)
@@ -52,10 +77,10 @@ pub(crate) fn policy_chain(
     };
     let mut chain = Chain {
         krate,
+        into_timeout,
         output,
         error_ty,
-        // Spanned at the return type: "`()` is not Result-like" points there.
-        tokens: quote_spanned!(output.span()=> #krate::__private::policy::<#output_ty>()),
+        tokens: entry,
     };
     limits(args, &mut chain);
     classes(args, &mut chain);
@@ -67,14 +92,7 @@ pub(crate) fn policy_chain(
     timing(args, &mut chain);
     // Last, because when present it replaces every other value.
     settings(args, &mut chain);
-    let target = unraw(name);
-    let target = quote!(::core::concat!(::core::module_path!(), "::", #target));
-    let mut tokens = chain.tokens;
-    match started {
-        Some(started) => tokens.extend(quote!(.start_at(#target, #started))),
-        None => tokens.extend(quote!(.start(#target))),
-    }
-    tokens
+    chain.tokens
 }
 
 /// `max_tries` (a `u32`), `max_time` (seconds or a `Duration`).
@@ -230,7 +248,7 @@ fn timing(args: &RetryArgs, chain: &mut Chain<'_>) {
         let seconds = if is_none(value) {
             quote_spanned!(value.span()=> ::core::option::Option::None::<::core::time::Duration>)
         } else {
-            checked(quote!(#krate::wait::IntoTimeout), max_time_value(value))
+            checked(chain.into_timeout.clone(), max_time_value(value))
         };
         if method == "attempt_timeout" {
             // The error type's conversion is checked by a call spanned at the key, so a type

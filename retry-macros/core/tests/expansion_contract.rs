@@ -16,8 +16,6 @@ use syn::{Block, Expr, ExprAwait, ExprLoop, Local, Pat, Stmt};
 
 const SLEEP: &str = "__retry_sleep";
 const RESULT: &str = "__retry_result";
-const EVENT: &str = "__retry_event";
-const START_NEXT: &str = "__retry_start_next";
 
 /// What async-trait 0.1 writes for `async fn f(&self) -> Result<u32, Rc<str>>` (the plain and
 /// the hedged `#[async_trait]` cases expand it).
@@ -294,59 +292,69 @@ fn hedged_shapes() -> Vec<(&'static str, TokenStream, TokenStream)> {
     ]
 }
 
-/// The loops of a hedged expansion that wait for events (the ones binding `__retry_event`).
-fn event_loops(file: &syn::File) -> Vec<ExprLoop> {
-    #[derive(Default)]
-    struct Loops(Vec<ExprLoop>);
-    impl<'a> Visit<'a> for Loops {
-        fn visit_expr_loop(&mut self, node: &'a ExprLoop) {
-            let direct = node.body.stmts.iter().any(|stmt| {
-                matches!(stmt, Stmt::Local(l) if local_name(l).as_deref() == Some(START_NEXT))
-            });
-            if direct {
-                self.0.push(node.clone());
+/// The `.await`s of the fn's own body, outside closures and non-`move` `async` blocks (the
+/// attempts' futures); async-trait's `async move` block is the fn's body.
+fn fn_awaits(file: &syn::File) -> Vec<ExprAwait> {
+    struct FnAwaits(Vec<ExprAwait>);
+    impl<'a> Visit<'a> for FnAwaits {
+        fn visit_expr_await(&mut self, node: &'a ExprAwait) {
+            self.0.push(node.clone());
+            syn::visit::visit_expr_await(self, node);
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, node: &'a syn::ExprAsync) {
+            if node.capture.is_some() {
+                syn::visit::visit_expr_async(self, node);
             }
-            syn::visit::visit_expr_loop(self, node);
         }
     }
-    let mut loops = Loops::default();
-    loops.visit_file(file);
-    loops.0
+    let mut found = FnAwaits(Vec::new());
+    found.visit_file(file);
+    found.0
 }
 
-/// The rule, on the event loop of a hedged expansion: `let __retry_start_next = { let
-/// __retry_event = attempts.next().await; match engine.after_event(..) { .. } };` then a
-/// `break` test, and the only await is the event's.
-fn check_event_loop(shape: &str, event_loop: &ExprLoop) {
-    let [Stmt::Local(decision), Stmt::Expr(Expr::If(_), None)] = event_loop.body.stmts.as_slice()
-    else {
+/// The rule, on a hedged expansion: the fn's body awaits once, the driver's future
+/// (`__retry_rt::hedged(..).await`), which owns the attempt set and decides between its polls;
+/// the `Details.args` array is built by `args!` inside a callback, and each attempt is an
+/// `async` block the factory closure returns, so nothing of an attempt is a local of the fn.
+fn check_hedged_call(shape: &str, file: &syn::File) {
+    let awaits = fn_awaits(file);
+    let [awaited] = awaits.as_slice() else {
         panic!(
-            "{shape}: the event loop is not `let {START_NEXT} = {{ .. }}; if {START_NEXT} {{ break; }}`"
+            "{shape}: the hedged fn awaits {} times, not once",
+            awaits.len()
         );
     };
-    let Some(init) = &decision.init else {
-        panic!("{shape}: `{START_NEXT}` has no value");
+    let Expr::Call(call) = &*awaited.base else {
+        panic!("{shape}: the hedged fn awaits something other than the driver");
     };
-    let Expr::Block(block) = &*init.expr else {
-        panic!("{shape}: `{START_NEXT}` is not computed in a block of its own");
+    let callee = quote!(#call).to_string();
+    assert!(
+        callee.starts_with("__retry_rt :: hedged ("),
+        "{shape}: the awaited call is not the driver: {callee}"
+    );
+    let [_nothing, policy, _owned, args, attempt] = call.args.iter().collect::<Vec<_>>()[..] else {
+        panic!("{shape}: the driver takes five operands");
     };
-    let stmts = &block.block.stmts;
-    let Some(Stmt::Local(event)) = stmts.first() else {
-        panic!("{shape}: the block does not start by binding `{EVENT}`");
+    assert!(
+        matches!(policy, Expr::Closure(_)),
+        "{shape}: the setters are a closure"
+    );
+    assert!(
+        matches!(args, Expr::Macro(m) if m.mac.path.segments.last().is_some_and(|s| s.ident == "args")),
+        "{shape}: `Details.args` is built by `args!`"
+    );
+    let Expr::Closure(factory) = attempt else {
+        panic!("{shape}: the attempt factory is not a closure");
     };
-    assert_eq!(local_name(event).as_deref(), Some(EVENT), "{shape}");
-    for stmt in &stmts[1..] {
-        let found = awaits(|v| v.visit_stmt(stmt));
-        assert!(
-            found.is_empty(),
-            "{shape}: an `.await` after the event is bound: {}",
-            quote!(#stmt)
-        );
-    }
-    assert_eq!(
-        awaits(|v| v.visit_expr_loop(event_loop)).len(),
-        1,
-        "{shape}: the event loop awaits only the next event"
+    let text = quote!(#factory).to_string();
+    assert!(
+        text.contains("async"),
+        "{shape}: the attempt is an `async` block: {text}"
+    );
+    assert!(
+        !text.contains("async move"),
+        "{shape}: the attempt borrows `self`: {text}"
     );
 }
 
@@ -355,9 +363,7 @@ fn nothing_from_an_attempt_lives_across_the_hedged_loops_await() {
     for (shape, attr, item) in hedged_shapes() {
         let file = expand(attr, item);
         assert!(retry_loops(&file).is_empty(), "{shape}: no sequential loop");
-        let loops = event_loops(&file);
-        assert_eq!(loops.len(), 1, "{shape}: one event loop expected");
-        check_event_loop(shape, &loops[0]);
+        check_hedged_call(shape, &file);
     }
 }
 

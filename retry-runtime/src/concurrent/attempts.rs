@@ -10,8 +10,6 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use futures_util::stream::{FuturesUnordered, StreamExt};
-
 use super::timeout::TimedAttempt;
 
 pin_project_lite::pin_project! {
@@ -67,13 +65,15 @@ pin_project_lite::pin_project! {
     ///
     /// One attempt at a time runs in `first`, inline: a call that never has two attempts
     /// running at once (a timed call, a hedged call answered before its delay, a retry after a
-    /// failure) allocates nothing. Only an attempt started beside a running one goes to the
-    /// `others` set, created then.
+    /// failure) allocates nothing. Only an attempt started beside a running one goes to
+    /// `others`, boxed (one allocation per hedge). Hedges are few (`max_hedges`), so each poll
+    /// polls them all, instead of a `FuturesUnordered` whose task queue would be compiled
+    /// again for every hedged fn's attempt type.
     #[must_use = "attempts do nothing unless polled"]
     pub struct Attempts<F, Sl, E> {
         #[pin]
         first: Option<Numbered<TimedAttempt<F, Sl, E>>>,
-        others: Option<FuturesUnordered<Numbered<TimedAttempt<F, Sl, E>>>>,
+        others: Vec<Pin<Box<Numbered<TimedAttempt<F, Sl, E>>>>>,
         #[pin]
         timer: Option<Sl>,
         // What the timer is for: the hedge delay (attempts run) or a backoff wait (none does).
@@ -91,7 +91,7 @@ impl<F, Sl, E> Attempts<F, Sl, E> {
     pub(crate) fn new() -> Self {
         Attempts {
             first: None,
-            others: None,
+            others: Vec::new(),
             timer: None,
             timer_is_hedge: false,
             overlapped: false,
@@ -102,8 +102,8 @@ impl<F, Sl, E> Attempts<F, Sl, E> {
     /// How many attempts are running.
     #[inline]
     pub fn running(&self) -> u32 {
-        let others = self.others.as_ref().map_or(0, FuturesUnordered::len);
-        u32::from(self.first.is_some()).saturating_add(u32::try_from(others).unwrap_or(u32::MAX))
+        let others = u32::try_from(self.others.len()).unwrap_or(u32::MAX);
+        u32::from(self.first.is_some()).saturating_add(others)
     }
 
     /// Whether two attempts ever ran at once (the call hedged).
@@ -135,9 +135,7 @@ impl<F, Sl, E> Attempts<F, Sl, E> {
         if this.first.is_none() {
             this.first.set(Some(numbered));
         } else {
-            this.others
-                .get_or_insert_with(FuturesUnordered::new)
-                .push(numbered);
+            this.others.push(Box::pin(numbered));
         }
         *this.timer_is_hedge = hedge.is_some();
         this.timer.set(hedge);
@@ -162,7 +160,7 @@ impl<F, Sl, E> Attempts<F, Sl, E> {
         core::future::poll_fn(move |cx| self.as_mut().poll_event(cx))
     }
 
-    fn poll_event<R>(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Event<R>>
+    pub(crate) fn poll_event<R>(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Event<R>>
     where
         F: Future<Output = R>,
         Sl: Future<Output = ()>,
@@ -175,11 +173,11 @@ impl<F, Sl, E> Attempts<F, Sl, E> {
             this.first.set(None);
             return Poll::Ready(Event::Finished { result, attempt });
         }
-        if let Some(others) = this.others.as_mut()
-            && !others.is_empty()
-            && let Poll::Ready(Some((attempt, result))) = others.poll_next_unpin(cx)
-        {
-            return Poll::Ready(Event::Finished { result, attempt });
+        for index in 0..this.others.len() {
+            if let Poll::Ready((attempt, result)) = this.others[index].as_mut().poll(cx) {
+                drop(this.others.swap_remove(index));
+                return Poll::Ready(Event::Finished { result, attempt });
+            }
         }
         if let Some(timer) = this.timer.as_mut().as_pin_mut()
             && timer.poll(cx).is_ready()
@@ -191,8 +189,7 @@ impl<F, Sl, E> Attempts<F, Sl, E> {
                 Event::BackoffOver
             });
         }
-        let others_empty = this.others.as_ref().is_none_or(FuturesUnordered::is_empty);
-        if this.first.is_none() && others_empty && this.timer.is_none() {
+        if this.first.is_none() && this.others.is_empty() && this.timer.is_none() {
             // Nothing to wait for (cannot happen when driven by the engine): start one.
             return Poll::Ready(Event::BackoffOver);
         }

@@ -4,12 +4,14 @@
 //! hedged call does after each event of its set.
 
 mod attempts;
+mod run;
 mod timeout;
 
 use core::pin::Pin;
 use std::time::Duration;
 
 pub use attempts::{Attempts, Event, Next};
+pub use run::{Hedged, hedged};
 pub use timeout::{AttemptTimedOut, HoldsTimedOut, TimedAttempt, TimeoutValue};
 pub(crate) use timeout::{TimedOutFn, positive_secs, timed_out_fn};
 

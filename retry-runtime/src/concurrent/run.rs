@@ -1,0 +1,139 @@
+//! The hedged call as one generic driver: what `#[retry]` expands a fn with `hedge_delay` into.
+//!
+//! The expansion hands over only what is the fn's own: the "nothing" value (which names the
+//! return type `R`), the policy's setters (a closure given `policy::<R>()`, ending in
+//! `.start(target)`), the by-value arguments (moved in), the `Details.args` callback and the
+//! attempt factory. Everything else (the attempt set, the event loop, the decisions) is here,
+//! once, instead of inline in every hedged fn.
+//!
+//! [`Hedged`] is a hand-written future: its fields are all it holds across a `.await`, so it is
+//! `Send` exactly when they are: the engine, the attempt set (the running attempts' futures and
+//! one timer), the by-value arguments and the two closures. An attempt's result, the [`Event`]
+//! holding it, the [`Next`] and the `[Arg]` array (`&dyn Debug`, not `Sync`) live only inside
+//! one `poll`. The factory is handed `&O` and returns a future that owns its clones (it borrows
+//! no by-value argument), so a `Send` but not `Sync` argument (a `Cell`) keeps the call `Send`.
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use super::attempts::{Attempts, Event, Next};
+use crate::details::Arg;
+use crate::engine::Engine;
+use crate::output::RetryOutput;
+use crate::policy::Policy;
+use crate::rules::CallRules;
+use crate::sleep::Sleeper;
+
+pin_project_lite::pin_project! {
+    /// A hedged call in progress ([`hedged`]).
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Hedged<T, E, Rl, S, Sl, R, O, A, F, Fut> {
+        engine: Engine<T, E, Rl, S>,
+        #[pin]
+        attempts: Attempts<Fut, Sl, E>,
+        owned: O,
+        args: A,
+        attempt: F,
+        nothing: Option<fn() -> R>,
+        // The last decision was `Next::Start` (or nothing started yet).
+        start: bool,
+    }
+}
+
+/// Runs one hedged call: `policy` (given `policy::<R>()`, ending in `.start(target)`) is
+/// evaluated at once, as the expansion's values are, before the first attempt; then attempts
+/// are made by `attempt(&owned)` as the engine decides after each event of the set.
+/// `args(&owned, f)` calls `f` with `Details.args` whenever the engine decides. `nothing`, as
+/// for [`Engine::after_event`], also fixes `R`: the setters' closure and the attempt's `async`
+/// block get their types from it.
+#[inline]
+pub fn hedged<T, E, Rl, S, R, O, A, F, Fut>(
+    nothing: Option<fn() -> R>,
+    policy: impl FnOnce(Policy<T, E>) -> Engine<T, E, Rl, S>,
+    owned: O,
+    args: A,
+    attempt: F,
+) -> Hedged<T, E, Rl, S, S::Sleep, R, O, A, F, Fut>
+where
+    R: RetryOutput<Ok = T, Err = E>,
+    Rl: CallRules<T, E>,
+    S: Sleeper,
+    A: Fn(&O, &mut dyn FnMut(&[Arg<'_>])),
+    F: FnMut(&O) -> Fut,
+    Fut: Future<Output = R>,
+{
+    let engine = policy(Policy::new());
+    let attempts = engine.attempts();
+    Hedged {
+        engine,
+        attempts,
+        owned,
+        args,
+        attempt,
+        nothing,
+        start: true,
+    }
+}
+
+impl<T, E, Rl, S, R, O, A, F, Fut> Future for Hedged<T, E, Rl, S, S::Sleep, R, O, A, F, Fut>
+where
+    R: RetryOutput<Ok = T, Err = E>,
+    Rl: CallRules<T, E>,
+    S: Sleeper,
+    A: Fn(&O, &mut dyn FnMut(&[Arg<'_>])),
+    F: FnMut(&O) -> Fut,
+    Fut: Future<Output = R>,
+{
+    type Output = R;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
+        let mut this = self.project();
+        loop {
+            if *this.start {
+                *this.start = false;
+                let attempt = (this.attempt)(this.owned);
+                this.engine.start_attempt(this.attempts.as_mut(), attempt);
+            }
+            let Poll::Ready(event) = this.attempts.as_mut().poll_event(cx) else {
+                return Poll::Pending;
+            };
+            let next = decide(
+                this.engine,
+                this.attempts.as_mut(),
+                event,
+                |f| (this.args)(this.owned, f),
+                *this.nothing,
+            );
+            match next {
+                Next::Start => *this.start = true,
+                Next::Wait => {}
+                Next::Return(result) => return Poll::Ready(result),
+            }
+        }
+    }
+}
+
+/// [`Engine::after_event`] with the arguments rendered only for the call, through `args`.
+#[inline]
+fn decide<T, E, Rl, S, R, Fut>(
+    engine: &mut Engine<T, E, Rl, S>,
+    attempts: Pin<&mut Attempts<Fut, S::Sleep, E>>,
+    event: Event<R>,
+    args: impl FnOnce(&mut dyn FnMut(&[Arg<'_>])),
+    nothing: Option<fn() -> R>,
+) -> Next<R>
+where
+    R: RetryOutput<Ok = T, Err = E>,
+    Rl: CallRules<T, E>,
+    S: Sleeper,
+{
+    let mut state = Some((attempts, event));
+    let mut next = Next::Wait;
+    args(&mut |rendered| {
+        if let Some((attempts, event)) = state.take() {
+            next = engine.after_event(attempts, event, rendered, nothing);
+        }
+    });
+    next
+}
