@@ -63,13 +63,6 @@ where
         }
     }
 
-    /// The number of the attempt in progress, or of the last one once the call is over
-    /// (1 for the first).
-    #[inline]
-    pub fn tries(&self) -> u32 {
-        self.attempt
-    }
-
     /// Ends a call whose attempt succeeded: runs the success hooks and returns `result`.
     ///
     /// For `#[retry]`'s lazy form, which builds the engine only once the first attempt is

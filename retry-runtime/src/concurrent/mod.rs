@@ -41,7 +41,7 @@ where
         self.rules.enabled() && self.rules.attempt_timeout().is_some()
     }
 
-    /// Attempt number [`tries`](Self::tries), raced against its timeout (cut to the time left
+    /// The attempt in progress, raced against its timeout (cut to the time left
     /// before `max_time`) when one is set: a sequential call's attempt, awaited at once. The
     /// future borrows nothing of the engine.
     #[inline]
@@ -72,7 +72,7 @@ where
         Some((timeout.min(left), timed_out))
     }
 
-    /// Starts attempt number [`tries`](Self::tries): raced against its timeout when one is
+    /// Starts the attempt in progress: raced against its timeout when one is
     /// set, and followed by the hedge delay's timer when hedging.
     #[inline]
     pub fn start_attempt<F>(&mut self, attempts: Pin<&mut Attempts<F, S::Sleep, E>>, attempt: F) {
