@@ -274,9 +274,14 @@ fn one_retry_through<B: retry_runtime::budget::BudgetSource>(source: B) {
     assert!(result.is_err());
 }
 
+/// A form a budget is given in, and a call given the budget in that form.
+type Form = (&'static str, fn(&RetryBudget));
+
 #[test]
+// `&Some(..)` is the form under test, not a needless borrow.
+#[allow(clippy::needless_borrows_for_generic_args)]
 fn a_budget_given_in_every_accepted_form_is_drawn_on() {
-    let forms: [(&str, fn(&RetryBudget)); 5] = [
+    let forms: [Form; 5] = [
         ("RetryBudget", |b| one_retry_through(b.clone())),
         ("&RetryBudget", |b| one_retry_through(b)),
         ("Option<RetryBudget>", |b| {
