@@ -18,7 +18,7 @@ pub struct Registry {
     /// Its unique name.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
-    /// The credential as answered ([`Registry::credential_view`]).
+    /// The credential as answered (built by `set_credential`: the secret as `*****`).
     pub credential: Value,
     /// Adapter type (`harbor`, `docker-hub`, ...).
     #[serde(rename = "type", skip_serializing_if = "String::is_empty")]
@@ -289,7 +289,7 @@ impl SimState {
     }
 
     /// Creates a registry as `CreateRegistry` does: the CA certificate checked, then
-    /// [`SimState::validate_registry`], then the name's uniqueness (409).
+    /// `SimState::validate_registry`, then the name's uniqueness (409).
     pub fn create_registry(&mut self, req: RegistryReq) -> ApiResult<i64> {
         if let Some(ca) = &req.ca_certificate {
             check_ca_certificate(ca)?;
@@ -322,7 +322,7 @@ impl SimState {
     /// Updates a registry as `UpdateRegistry` does: id 0 is 404 `registry 0 not found`; the
     /// fields sent replace the stored ones (the CA certificate checked); a new URL sent
     /// without a secret drops the stored secret when it normalises to another URL; then
-    /// [`SimState::validate_registry`] and the name's uniqueness.
+    /// `SimState::validate_registry` and the name's uniqueness.
     pub fn update_registry(&mut self, id: i64, req: RegistryReq) -> ApiResult<()> {
         let mut r = self
             .registries

@@ -366,7 +366,7 @@ impl SimState {
         Ok(Value::Object(doc))
     }
 
-    /// Creates a policy: [`SimState::fill_policy`], then 409 on a name taken
+    /// Creates a policy: `SimState::fill_policy`, then 409 on a name taken
     /// (`replication policy <name> already exists`, `dao.Create`).
     pub fn create_replication_policy(&mut self, body: Value) -> ApiResult<i64> {
         let doc = self.fill_policy(&body, 0, &now())?;
