@@ -202,6 +202,8 @@ impl<E> WaitFloor<E> for FloorIf<E> {
 #[doc(hidden)]
 pub struct HookList<E>(pub(crate) Vec<SharedHook<E>>);
 
+// Not one more implementor to name in a wrong hook's error: the list is settings' own.
+#[diagnostic::do_not_recommend]
 impl<E> Hook<E> for HookList<E> {
     #[inline]
     fn call(&self, details: &Details<'_, E>) {
