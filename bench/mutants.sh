@@ -8,8 +8,10 @@
 #   1. retry-runtime's own unit and integration tests (no doctests);
 #   2. the mutants pass 1 did not catch, rerun (`--iterate`) against the behaviour tests of the
 #      `tests` crate: trybuild (`ui`, `ui_wrong_value`), the lint check (`user_lints`), the
-#      long `chaos` run and the parser and bad-input checks are left out: they test
-#      diagnostics, lints, the macro's parser and the client, not the runtime's decisions.
+#      long `chaos` run, the parser and bad-input checks and the client's budget run against
+#      the simulator (`retry_budget`, over a minute per mutant in debug; the runtime's budget
+#      has its own tests) are left out: they test diagnostics, lints, the macro's parser and
+#      the client, not the runtime's decisions.
 #      (cargo-mutants 27 runs `cargo test --package=<mutated package>`; the behaviour tests'
 #      package is added to that command, beside it.)
 # Mutants that make a test hang are cut by cargo-mutants' timeout (at least 20 s) and reported
@@ -30,7 +32,7 @@ fi
 behaviour_tests=()
 for test in tests/tests/*.rs; do
   name=$(basename "$test" .rs)
-  case "$name" in ui | ui_wrong_value | user_lints | chaos | parser_props | bad_input) continue ;; esac
+  case "$name" in ui | ui_wrong_value | user_lints | chaos | parser_props | bad_input | retry_budget) continue ;; esac
   behaviour_tests+=(--cargo-test-arg=--test="$name")
 done
 
