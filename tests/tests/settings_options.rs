@@ -87,8 +87,11 @@ fn settings_exception_selects_the_retried_errors() {
 
 #[tokio::test(start_paused = true)]
 async fn settings_max_time_ends_the_call() {
+    // max_tries bounds the call should the waits stop advancing the paused clock: the test
+    // then fails instead of hanging (a mutation run found one that hung).
     let settings = RetrySettings::builder()
         .max_time(10)
+        .max_tries(100)
         .wait_gen(constant().interval(3))
         .no_jitter()
         .build()
