@@ -21,6 +21,7 @@ use crate::wait::{Last, WaitGen};
 /// settings are `None` or off), overlaid with the policy's value predicate and timing.
 #[doc(hidden)]
 pub struct Overlay<E, P> {
+    /// `None` when the settings are `None` or off (`overlay` checks the switch, once).
     settings: Option<RetrySettings<E>>,
     predicate: P,
     timing: Timing<E>,
@@ -40,7 +41,7 @@ pub(crate) fn overlay<E, P>(
     timing: &impl TimingRules<E>,
 ) -> Overlay<E, P> {
     let settings = settings.filter(RetrySettings::enabled);
-    let timing = match settings.as_ref().and_then(RetrySettings::rules) {
+    let timing = match settings.as_ref().map(RetrySettings::rules) {
         Some(shared) => Timing {
             attempt_timeout: timing.attempt_timeout().or(shared.timing.attempt_timeout),
             hedge_delay: timing
@@ -65,7 +66,7 @@ pub(crate) fn overlay<E, P>(
 impl<E, P> Overlay<E, P> {
     #[inline]
     fn shared(&self) -> Option<&ErasedRules<E>> {
-        self.settings.as_ref().and_then(RetrySettings::rules)
+        self.settings.as_ref().map(RetrySettings::rules)
     }
 }
 
@@ -96,7 +97,7 @@ impl<T, E: Debug, P: ValueFilter<T>> CallRules<T, E> for Overlay<E, P> {
             jitter,
             ..
         } = self;
-        let shared = settings.as_ref().and_then(RetrySettings::rules)?;
+        let shared = settings.as_ref().map(RetrySettings::rules)?;
         let wait = wait.get_or_insert_with(|| (shared.wait.0)());
         let jitter = jitter.get_or_insert_with(|| (shared.jitter.0)());
         next_wait(&mut **wait, &mut **jitter, &shared.wait_floor, last)

@@ -230,9 +230,10 @@ impl<E> RetrySettings<E> {
         self.inner.rules.giveup.test(error)
     }
 
-    /// The shared rules, when these settings are on (for the call's overlay).
-    pub(crate) fn rules(&self) -> Option<&ErasedRules<E>> {
-        self.inner.enabled.then_some(&self.inner.rules)
+    /// The shared rules, whether the settings are on or off: the overlay keeps settings only
+    /// when they are on, and checks that once per call.
+    pub(crate) fn rules(&self) -> &ErasedRules<E> {
+        &self.inner.rules
     }
 }
 
