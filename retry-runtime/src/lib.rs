@@ -109,8 +109,10 @@ mod drive;
 mod engine;
 mod hooks;
 mod output;
+pub mod partition;
 mod rules;
 mod step;
+mod sync;
 
 // The builders live with the one rule type they fill (`rules/`).
 use rules::{policy, settings};
