@@ -58,6 +58,7 @@ use proc_macro::TokenStream;
 /// | `sleeper` | a `retry_runtime::sleep::Sleeper` (async fns: tokio by default; sync fns block) | |
 /// | `settings` | a `RetrySettings<E>`, `&RetrySettings<E>`, `Option` of one, `&Option` of one, or `None`: when present it replaces the other values; `None` means one attempt; its `raise_on_giveup(false)` returns the "nothing" value where the return type has one | |
 /// | `budget` | a shared `retry_runtime::RetryBudget` (token bucket: each call deposits, each retry withdraws; an empty bucket ends the call with `GiveUpReason::BudgetExhausted`), a `&RetryBudget`, an `Option` of one, or `None`; not with `settings` (put it on the settings) | none |
+/// | `breaker` | a shared `retry_runtime::CircuitBreaker` (opens on a failure rate over a sliding window; while open, a call fails at once with `E::from(CircuitOpen)`, with no attempt, and a call between attempts gives up with `GiveUpReason::CircuitOpen`; the error type must implement `From<retry_runtime::CircuitOpen>`), a `&CircuitBreaker`, an `Option` of one, or `None`; not with `settings` (put it on the settings) | none |
 /// | `redact` | argument names shown as `<redacted>` in `Details.args` | |
 /// | `skip` | argument names left out of `Details.args` | |
 /// | `no_clone` | by-value arguments the body only borrows: not cloned per attempt | |

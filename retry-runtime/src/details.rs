@@ -33,7 +33,8 @@ pub struct Details<'a, E> {
     pub target: &'static str,
     /// The fn's arguments (not `self`), rendered safely.
     pub args: &'a [Arg<'a>],
-    /// Attempts made so far (at least 1).
+    /// Attempts made so far: at least 1, except 0 when a circuit breaker refused the call
+    /// before its first attempt ([`GiveUpReason::CircuitOpen`]).
     pub tries: u32,
     /// Time since the call began, measured when the event fires (after the attempt), on a
     /// monotonic clock; `ZERO` when neither a time limit nor a hook needed the clock.
@@ -151,7 +152,8 @@ impl<E: fmt::Debug> fmt::Debug for Details<'_, E> {
 ///
 /// The checks run in this order on a caught error (or a rejected value): the `giveup`
 /// predicate, `max_tries`, `max_time`, the wait generator, then the retry budget, which is
-/// asked last so that no token is spent on a retry another rule refuses.
+/// asked last so that no token is spent on a retry another rule refuses. Before any attempt and
+/// before each retry, an open circuit breaker ends the call ([`GiveUpReason::CircuitOpen`]).
 ///
 /// ```
 /// use retry_runtime::GiveUpReason;
@@ -171,6 +173,8 @@ pub enum GiveUpReason {
     WaitExhausted,
     /// The shared [`RetryBudget`](crate::budget::RetryBudget) had too few tokens for a retry.
     BudgetExhausted,
+    /// The [`CircuitBreaker`](crate::CircuitBreaker) was open: no (further) attempt was made.
+    CircuitOpen,
 }
 
 impl GiveUpReason {
@@ -182,6 +186,7 @@ impl GiveUpReason {
             GiveUpReason::MaxTime => "max_time reached",
             GiveUpReason::WaitExhausted => "wait generator exhausted",
             GiveUpReason::BudgetExhausted => "retry budget exhausted",
+            GiveUpReason::CircuitOpen => "circuit breaker open",
         }
     }
 }

@@ -56,8 +56,8 @@ where
 }
 
 #[allow(clippy::type_complexity)]
-impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S> RetryPolicy<T, E>
-    for Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, WithSettings<E>>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, K, S> RetryPolicy<T, E>
+    for Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM, K>, S, WithSettings<E>>
 where
     E: Debug,
     P: ValueFilter<T>,
@@ -133,6 +133,9 @@ where
     Fut: core::future::Future<Output = Result<T, E>>,
 {
     let (mut engine, nothing) = policy.start_call(caller_of::<F>());
+    if let Some(refused) = engine.refuse_first(&[], nothing) {
+        return refused;
+    }
     if engine.is_hedged() {
         let mut attempts = pin!(engine.attempts());
         loop {
@@ -185,6 +188,9 @@ where
     F: FnMut() -> Result<T, E>,
 {
     let (mut engine, nothing) = policy.start_call(caller_of::<F>());
+    if let Some(refused) = engine.refuse_first(&[], nothing) {
+        return refused;
+    }
     loop {
         let result = operation();
         match engine.after_attempt(result, &[], nothing) {

@@ -150,6 +150,7 @@ where
         }
         match result.into_result() {
             Ok(value) => {
+                self.record(None);
                 if let Some(shown) = self.rules.rejects(&value) {
                     if let Decision::Retry(wait) = self.decide(
                         false,
@@ -181,9 +182,11 @@ where
             }
             Err(error) => {
                 if !self.rules.catches(&error) {
+                    self.record(None);
                     return Step::Return(R::from_result(Err(error)));
                 }
                 let give_up = self.rules.gives_up(&error);
+                self.record((!give_up).then_some(&error));
                 match self.decide(
                     give_up,
                     Last::Error(&error),
@@ -209,8 +212,9 @@ where
         }
     }
 
-    /// Checks giveup, then max_tries, then max_time; then asks the generator, then the retry
-    /// budget (last, so no token is spent on a retry another rule refuses). Runs the hooks.
+    /// Checks giveup, then max_tries, then max_time; then asks the generator, the circuit
+    /// breaker, then the retry budget (last, so no token is spent on a retry another rule
+    /// refuses). Runs the hooks.
     /// `attempt` is the number of the attempt that failed, `running` how many others still
     /// run (hedging; 0 otherwise): with some running, a retry starts at once (wait zero). A
     /// give-up ends the call even with attempts running: the caller drops them.
@@ -245,6 +249,7 @@ where
         } else {
             match self.rules.next_wait(last) {
                 None => Err(GiveUpReason::WaitExhausted),
+                Some(_) if !self.breaker_admits() => Err(GiveUpReason::CircuitOpen),
                 Some(wait) => match self.rules.budget() {
                     Some(budget) if !budget.try_withdraw() => Err(GiveUpReason::BudgetExhausted),
                     _ => Ok(wait),
@@ -279,6 +284,69 @@ where
                 self.rules.on_giveup(&details);
                 Decision::GiveUp
             }
+        }
+    }
+
+    /// Records an attempt's outcome in the circuit breaker, if any: `failure` is the error of a
+    /// failure (one the policy would retry), `None` any other answer.
+    #[inline]
+    fn record(&self, failure: Option<&E>) {
+        if let Some((breaker, _)) = self.rules.breaker() {
+            let now = self.sleeper.now();
+            match failure {
+                Some(error) => breaker.record_failure(self.target, now, self.rules.floor(error)),
+                None => breaker.record_success(self.target, now),
+            }
+        }
+    }
+
+    /// Whether the circuit breaker, if any, lets another attempt through now.
+    #[inline]
+    pub(crate) fn breaker_admits(&self) -> bool {
+        self.rules
+            .breaker()
+            .is_none_or(|(breaker, _)| breaker.try_acquire(self.target, self.sleeper.now()).is_ok())
+    }
+
+    /// Asks the circuit breaker, if any, before the call's first attempt: `Some` is what the
+    /// call returns instead of making it (`E::from(CircuitOpen)`, or the "nothing" value when
+    /// a give-up returns it), after the give-up hooks ran with
+    /// [`GiveUpReason::CircuitOpen`] and no attempt made (`tries` 0).
+    #[inline]
+    pub fn refuse_first<R: RetryOutput<Ok = T, Err = E>>(
+        &self,
+        args: &[Arg<'_>],
+        nothing: Option<fn() -> R>,
+    ) -> Option<R> {
+        if !self.rules.enabled() {
+            return None;
+        }
+        let (breaker, open) = self.rules.breaker()?;
+        let refusal = breaker.try_acquire(self.target, self.sleeper.now()).err()?;
+        Some(self.refused(open(refusal), args, nothing))
+    }
+
+    #[cold]
+    fn refused<R: RetryOutput<Ok = T, Err = E>>(
+        &self,
+        error: E,
+        args: &[Arg<'_>],
+        nothing: Option<fn() -> R>,
+    ) -> R {
+        self.rules.on_giveup(&Details {
+            target: self.target,
+            args,
+            tries: 0,
+            elapsed: self.elapsed(),
+            wait: None,
+            outcome: Outcome::Error(&error),
+            reason: Some(GiveUpReason::CircuitOpen),
+            attempt: 0,
+            running: 0,
+        });
+        match self.give_up_value(nothing) {
+            Some(nothing) => nothing(),
+            None => R::from_result(Err(error)),
         }
     }
 

@@ -96,6 +96,7 @@
 //! (`docs/expansion-contract.md` is its specification); the types of a policy's rules appear
 //! in signatures but cannot be named.
 
+pub mod breaker;
 pub mod budget;
 pub mod expects;
 pub mod jitter;
@@ -121,6 +122,7 @@ use rules::{policy, settings};
 #[path = "private.rs"]
 pub mod __private;
 
+pub use breaker::{BreakerState, CircuitBreaker, CircuitOpen, HoldsCircuitOpen};
 pub use budget::RetryBudget;
 pub use classify::ErrorClass;
 pub use concurrent::{AttemptTimedOut, HoldsTimedOut};

@@ -20,13 +20,11 @@ pub enum Partition {
 }
 
 /// The states of one handle: the shared one, or one per key made on first use.
-#[allow(dead_code)] // the breaker and the limiter use it (issue 22, landing next)
 pub(crate) struct Partitions<S> {
     shared: Option<S>,
     by_key: RwLock<HashMap<&'static str, Arc<S>>>,
 }
 
-#[allow(dead_code)]
 impl<S> Partitions<S> {
     /// `make` builds the shared state at once for [`Partition::Shared`]; per key it is called
     /// again for each new key.
@@ -35,6 +33,12 @@ impl<S> Partitions<S> {
             shared: (partition == Partition::Shared).then(make),
             by_key: RwLock::new(HashMap::new()),
         }
+    }
+
+    /// Whether there is one state per key.
+    #[inline]
+    pub(crate) fn is_partitioned(&self) -> bool {
+        self.shared.is_none()
     }
 
     /// Runs `f` on the state of `key`, creating it with `make` on first use. The common case

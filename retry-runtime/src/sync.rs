@@ -16,7 +16,6 @@ pub(crate) use std::sync::{Arc, Mutex, RwLock};
 
 /// Locks `mutex`, recovering from poisoning: the shared handles keep plain counters that a
 /// panicking hook cannot leave half-written in a way that matters more than losing them.
-#[allow(dead_code)] // the breaker uses it (issue 22, landing next)
 #[inline]
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> impl core::ops::DerefMut<Target = T> + '_ {
     mutex

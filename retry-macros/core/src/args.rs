@@ -50,6 +50,8 @@ const ALIASES: &[(&str, &str)] = &[
     ("retry_quota", "budget"),
     ("quota", "budget"),
     ("token_bucket", "budget"),
+    ("circuit_breaker", "breaker"),
+    ("circuit", "breaker"),
 ];
 
 /// A value together with the key that introduced it, so errors can point at either.
@@ -171,6 +173,9 @@ attribute_keys! {
     "settings" => settings: Expr = parse_expr,
     /// `budget = <RetryBudget, &RetryBudget, Option of one, or None>`: a shared retry quota.
     "budget" => budget: Expr = parse_expr,
+    /// `breaker = <CircuitBreaker, &CircuitBreaker, Option of one, or None>`: a shared circuit
+    /// breaker.
+    "breaker" => breaker: Expr = parse_expr,
     /// `redact = [arg, ..]`: shown as `<redacted>` in `Details.args`.
     "redact" => redact: Vec<Ident> = parse_names,
     /// `skip = [arg, ..]`: left out of `Details.args`.

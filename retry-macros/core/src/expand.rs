@@ -277,8 +277,10 @@ impl<'a> Expansion<'a> {
         } = self;
         let iteration = self.iteration(attempt, waits);
         let Some(lazy) = self.lazy else {
+            let refuse_first = self.refuse_first();
             return quote! {
                 let mut #engine = #policy;
+                #refuse_first
                 loop {
                     #iteration
                 }
@@ -381,21 +383,49 @@ impl<'a> Expansion<'a> {
     /// error is returned, as without settings), else none.
     fn decision(&self, after: &str, operands: TokenStream) -> TokenStream {
         let Expansion {
-            krate,
             engine,
             details_args,
-            output,
             ..
         } = self;
-        let nothing = if let Some(nothing) = &self.nothing_at_value {
+        let nothing = self.nothing();
+        let method = Ident::new(after, Span::call_site());
+        quote!(#engine.#method(#operands, &[#(#details_args),*], #nothing))
+    }
+
+    /// The return type's "nothing" value for a give-up: named at `raise_on_giveup`, probed
+    /// when run-time settings may set it, else none.
+    fn nothing(&self) -> TokenStream {
+        let Expansion { krate, output, .. } = self;
+        if let Some(nothing) = &self.nothing_at_value {
             quote!(::core::option::Option::Some(#nothing))
         } else if self.probes_nothing {
             quote!(#krate::__private::nothing_value!(#output))
         } else {
             quote!(::core::option::Option::None)
-        };
-        let method = Ident::new(after, Span::call_site());
-        quote!(#engine.#method(#operands, &[#(#details_args),*], #nothing))
+        }
+    }
+
+    /// The eager form's question to a circuit breaker before the first attempt, emitted only
+    /// when one may be there (`breaker`, or `settings`, which may carry one): an open breaker
+    /// ends the call with no attempt.
+    fn refuse_first(&self) -> Option<TokenStream> {
+        if self.args.breaker.is_none() && self.args.settings.is_none() {
+            return None;
+        }
+        let Expansion {
+            engine,
+            details_args,
+            returned,
+            ..
+        } = self;
+        let nothing = self.nothing();
+        Some(quote! {
+            if let ::core::option::Option::Some(#returned) =
+                #engine.refuse_first(&[#(#details_args),*], #nothing)
+            {
+                return #returned;
+            }
+        })
     }
 }
 

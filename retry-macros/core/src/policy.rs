@@ -112,7 +112,7 @@ fn limits(args: &RetryArgs, chain: &mut Chain<'_>) {
     }
 }
 
-/// What the call uses besides its rules: the `sleeper` and the shared `budget`.
+/// What the call uses besides its rules: the `sleeper`, the shared `budget` and `breaker`.
 fn resources(args: &RetryArgs, chain: &mut Chain<'_>) {
     let krate = chain.krate;
     if let Some(Keyed { key, value }) = &args.sleeper {
@@ -128,6 +128,25 @@ fn resources(args: &RetryArgs, chain: &mut Chain<'_>) {
         };
         let source = quote!(#krate::budget::BudgetSource);
         chain.call("budget", key.span(), checked(source, budget));
+    }
+    if let Some(Keyed { key, value }) = &args.breaker {
+        let breaker = if is_none(value) {
+            quote_spanned!(value.span()=> ::core::option::Option::None::<#krate::CircuitBreaker>)
+        } else {
+            checked(
+                quote!(#krate::breaker::BreakerSource),
+                value.to_token_stream(),
+            )
+        };
+        // The error type's conversion is checked by a call spanned at the key, so a type
+        // without `From<CircuitOpen>` is one error there.
+        let error_ty = &chain.error_ty;
+        let holds = respan(
+            quote!(<#error_ty as #krate::HoldsCircuitOpen>::__retry_breaker_value),
+            key.span(),
+        );
+        let guard = quote_spanned!(key.span()=> #holds(#breaker));
+        chain.call("breaker_checked", key.span(), guard);
     }
 }
 
@@ -330,7 +349,7 @@ pub(crate) struct LazyEngine {
 /// (literals, paths, closures, and calls or builder chains of those), so when it is evaluated
 /// cannot be observed.
 pub(crate) fn lazy_engine(args: &RetryArgs) -> Option<LazyEngine> {
-    // `settings`, `budget`, `attempt_timeout`, `hedge_delay` and `max_hedges` rule the lazy
+    // `settings`, `budget`, `breaker`, `attempt_timeout`, `hedge_delay` and `max_hedges` rule the lazy
     // form out below whatever their values.
     let pure = args.value_exprs().into_iter().all(is_pure);
     let has_hook =
@@ -341,12 +360,15 @@ pub(crate) fn lazy_engine(args: &RetryArgs) -> Option<LazyEngine> {
     // A value predicate may retry a success, so it needs the engine after every attempt.
     // A budget is credited when each call starts, success or not.
     let has_budget = args.budget.as_ref().is_some_and(|b| !is_none(&b.value));
+    // A breaker is asked before the first attempt.
+    let has_breaker = args.breaker.as_ref().is_some_and(|b| !is_none(&b.value));
     // A timed or hedged attempt is started by the engine.
     let timed = args.attempt_timeout.is_some() || args.hedge_delay.is_some();
     (pure
         && clock_matches
         && args.on_result.is_none()
         && !has_budget
+        && !has_breaker
         && args.settings.is_none()
         && !timed)
         .then_some(LazyEngine {

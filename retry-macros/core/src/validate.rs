@@ -120,6 +120,10 @@ fn check_callable_literals(args: &RetryArgs, errors: &mut Errors) {
             &args.budget,
             "a `RetryBudget` (shared: clones share one bucket), a `&RetryBudget`, an `Option` of one, or `None`",
         ),
+        (
+            &args.breaker,
+            "a `CircuitBreaker` (shared: clones share one state), a `&CircuitBreaker`, an `Option` of one, or `None`",
+        ),
     ];
     for (keyed, what) in callables {
         if let Some(Keyed { key, value }) = keyed
@@ -450,18 +454,24 @@ fn check_conflicts(args: &RetryArgs, errors: &mut Errors) {
             ));
         }
     }
-    // Settings replace every other value; a budget beside them would be silently ignored.
-    if let (Some(settings), Some(budget)) = (&args.settings, &args.budget) {
-        let mut error = syn::Error::new(
-            budget.key.span(),
-            "`budget` has no effect with `settings`: run-time settings carry their own budget; \
-             set it with `RetrySettings::builder().budget(..)`, or remove `settings`",
-        );
-        error.combine(syn::Error::new(
-            settings.key.span(),
-            "`settings` is set here",
-        ));
-        errors.push(error);
+    // Settings replace every other value; a budget or breaker beside them would be silently
+    // ignored.
+    if let Some(settings) = &args.settings {
+        for (keyed, what) in [(&args.budget, "budget"), (&args.breaker, "breaker")] {
+            let Some(keyed) = keyed else { continue };
+            let mut error = syn::Error::new(
+                keyed.key.span(),
+                format!(
+                    "`{what}` has no effect with `settings`: run-time settings carry their own \
+                     {what}; set it with `RetrySettings::builder().{what}(..)`, or remove `settings`"
+                ),
+            );
+            error.combine(syn::Error::new(
+                settings.key.span(),
+                "`settings` is set here",
+            ));
+            errors.push(error);
+        }
     }
     if let (Some(redact), Some(skip)) = (&args.redact, &args.skip) {
         for name in &skip.value {

@@ -87,7 +87,7 @@ where
     }
 
     /// Whether a hedge may start now, `hedges` having started before: hedges, tries and time
-    /// are left and the budget pays for it.
+    /// are left, the circuit breaker lets it through and the budget pays for it.
     fn may_hedge(&self, hedges: u32) -> bool {
         let hedges_left = self.rules.max_hedges().is_none_or(|max| hedges < max);
         let tries_left = self
@@ -103,6 +103,7 @@ where
         hedges_left
             && tries_left
             && time_left
+            && self.breaker_admits()
             && self
                 .rules
                 .budget()

@@ -92,6 +92,14 @@ where
         loop {
             if *this.start {
                 *this.start = false;
+                // The first attempt (the only start with none made yet) asks the breaker.
+                if this.engine.attempt == 1
+                    && this.attempts.running() == 0
+                    && let Some(refused) =
+                        refuse_first(this.engine, |f| (this.args)(this.owned, f), *this.nothing)
+                {
+                    return Poll::Ready(refused);
+                }
                 let attempt = (this.attempt)(this.owned);
                 this.engine.start_attempt(this.attempts.as_mut(), attempt);
             }
@@ -112,6 +120,24 @@ where
             }
         }
     }
+}
+
+/// [`Engine::refuse_first`] with the arguments rendered only if the breaker refuses.
+#[inline]
+fn refuse_first<T, E, Rl, S, R>(
+    engine: &Engine<T, E, Rl, S>,
+    args: impl FnOnce(&mut dyn FnMut(&[Arg<'_>])),
+    nothing: Option<fn() -> R>,
+) -> Option<R>
+where
+    R: RetryOutput<Ok = T, Err = E>,
+    Rl: CallRules<T, E>,
+    S: Sleeper,
+{
+    engine.rules.breaker()?;
+    let mut refused = None;
+    args(&mut |rendered| refused = engine.refuse_first(rendered, nothing));
+    refused
 }
 
 /// [`Engine::after_event`] with the arguments rendered only for the call, through `args`.

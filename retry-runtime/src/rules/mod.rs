@@ -3,7 +3,7 @@
 //!
 //! A rule is either a plain value ([`Limits`]: tries, time, logging, give-up mode) or a *slot*
 //! (`slots.rs`): the retried errors, the wait generator, the jitter, the give-up predicate,
-//! the value predicate, the three hooks, the budget, the wait floor, the timing. A policy
+//! the value predicate, the three hooks, the budget, the wait floor, the timing, the circuit breaker. A policy
 //! fills the slots with the user's own types, so its rules fold into the caller's loop; run-time
 //! settings fill the same slots with erased ones and share them (`settings.rs`). Every decision
 //! is written once, here, over the slots' traits; the engine asks for them through
@@ -21,6 +21,7 @@ pub(crate) mod slots;
 use core::fmt::Debug;
 use std::time::Duration;
 
+use crate::breaker::{CircuitBreaker, OpenFn};
 use crate::budget::{BudgetSource, NoBudget, RetryBudget};
 use crate::classify::{AnyError, ErrorFilter, NoError};
 use crate::concurrent::TimedOutFn;
@@ -30,7 +31,9 @@ use crate::jitter::{FullJitter, Jitter};
 use crate::step::{AcceptAll, ValueFilter};
 use crate::wait::{Expo, Last, WaitGen};
 
-pub(crate) use slots::{FloorFn, NoFloor, NoTiming, Timing, TimingRules, WaitFloor};
+pub(crate) use slots::{
+    BreakerRules, FloorFn, Guard, NoBreaker, NoFloor, NoTiming, Timing, TimingRules, WaitFloor,
+};
 
 /// What the engine asks of the rules of one call: implemented by [`Rules`] (a policy's, moved
 /// into the call) and by the overlay of a `#[retry]` attribute's values on shared run-time
@@ -71,6 +74,10 @@ pub trait CallRules<T, E> {
     fn hedge_delay(&self) -> Option<Duration>;
     /// The most attempts one call may start because the hedge delay passed (`max_hedges`).
     fn max_hedges(&self) -> Option<u32>;
+    /// The circuit breaker and how the error type holds its refusal, if any.
+    fn breaker(&self) -> Option<(&CircuitBreaker, OpenFn<E>)>;
+    /// The least wait the error asks for (`wait_floor`, such as `Retry-After`).
+    fn floor(&self, error: &E) -> Option<Duration>;
 }
 
 /// The rules' plain values: one field per option that is a number, a switch or a level.
@@ -143,7 +150,7 @@ impl PackedLog {
 /// (typed by a policy, erased by settings; see the module docs).
 #[doc(hidden)]
 #[derive(Debug, Clone)]
-pub struct Rules<X, W, J, G, P, HS, HB, HG, B, F = NoFloor, TM = NoTiming> {
+pub struct Rules<X, W, J, G, P, HS, HB, HG, B, F = NoFloor, TM = NoTiming, K = NoBreaker> {
     pub(crate) limits: Limits,
     pub(crate) exception: X,
     pub(crate) wait: W,
@@ -156,6 +163,7 @@ pub struct Rules<X, W, J, G, P, HS, HB, HG, B, F = NoFloor, TM = NoTiming> {
     pub(crate) budget: B,
     pub(crate) wait_floor: F,
     pub(crate) timing: TM,
+    pub(crate) breaker: K,
 }
 
 /// The default rules of [`Policy`](crate::Policy): every error retried, expo waits, full
@@ -178,12 +186,13 @@ impl DefaultRules {
             budget: NoBudget,
             wait_floor: NoFloor,
             timing: NoTiming,
+            breaker: NoBreaker,
         }
     }
 }
 
 /// The decisions, written once for every filling of the slots.
-impl<X, W, J, G, P, HS, HB, HG, B, F, TM> Rules<X, W, J, G, P, HS, HB, HG, B, F, TM> {
+impl<X, W, J, G, P, HS, HB, HG, B, F, TM, K> Rules<X, W, J, G, P, HS, HB, HG, B, F, TM, K> {
     /// Whether the start time must be read: a time limit or a user hook needs it.
     #[inline]
     pub(crate) fn needs_clock<E>(&self) -> bool
@@ -253,8 +262,8 @@ pub(crate) fn next_wait<E>(
     Some(floor.map_or(wait, |floor| wait.max(floor)))
 }
 
-impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM> CallRules<T, E>
-    for Rules<X, W, J, G, P, HS, HB, HG, B, F, TM>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, K> CallRules<T, E>
+    for Rules<X, W, J, G, P, HS, HB, HG, B, F, TM, K>
 where
     E: Debug,
     X: ErrorFilter<E>,
@@ -268,6 +277,7 @@ where
     B: BudgetSource,
     F: WaitFloor<E>,
     TM: TimingRules<E>,
+    K: BreakerRules<E>,
 {
     #[inline]
     fn enabled(&self) -> bool {
@@ -332,5 +342,13 @@ where
     #[inline]
     fn max_hedges(&self) -> Option<u32> {
         self.timing.max_hedges()
+    }
+    #[inline]
+    fn breaker(&self) -> Option<(&CircuitBreaker, OpenFn<E>)> {
+        self.breaker.breaker()
+    }
+    #[inline]
+    fn floor(&self, error: &E) -> Option<Duration> {
+        self.wait_floor.floor(error)
     }
 }

@@ -7,7 +7,8 @@ use core::fmt::Debug;
 use std::time::Duration;
 
 use super::settings::{ErasedRules, RetrySettings};
-use super::{CallRules, Limits, Timing, TimingRules, next_wait};
+use super::{BreakerRules, CallRules, Limits, Timing, TimingRules, WaitFloor, next_wait};
+use crate::breaker::{CircuitBreaker, OpenFn};
 use crate::budget::RetryBudget;
 use crate::classify::ErrorFilter;
 use crate::concurrent::TimedOutFn;
@@ -137,5 +138,12 @@ impl<T, E: Debug, P: ValueFilter<T>> CallRules<T, E> for Overlay<E, P> {
     }
     fn max_hedges(&self) -> Option<u32> {
         self.timing.max_hedges
+    }
+    #[inline]
+    fn breaker(&self) -> Option<(&CircuitBreaker, OpenFn<E>)> {
+        self.shared().and_then(|r| r.breaker.breaker())
+    }
+    fn floor(&self, error: &E) -> Option<Duration> {
+        self.shared().and_then(|r| r.wait_floor.floor(error))
     }
 }

@@ -5,6 +5,7 @@ use core::fmt::Debug;
 use core::marker::PhantomData;
 use std::time::{Duration, Instant};
 
+use crate::breaker::{BreakerSource, HoldsCircuitOpen};
 use crate::budget::BudgetSource;
 use crate::concurrent::{HoldsTimedOut, TimeoutValue, positive_secs};
 use crate::engine::Engine;
@@ -13,7 +14,9 @@ use crate::jitter::Jitter;
 use crate::output::{GiveUpValue, RetryOutput};
 use crate::rules::overlay::{Overlay, overlay};
 use crate::rules::settings::{IntoSettings, NoSettings, WithSettings};
-use crate::rules::{CallRules, DefaultRules, FloorFn, PackedLog, Rules, Timing, TimingRules};
+use crate::rules::{
+    CallRules, DefaultRules, FloorFn, Guard, PackedLog, Rules, Timing, TimingRules,
+};
 use crate::sleep::{DefaultSleeper, Sleeper};
 use crate::step::{OnResult, ValueFilter};
 use crate::wait::{IntoSeconds, IntoTimeout, WaitGen, saturating_secs};
@@ -117,6 +120,9 @@ macro_rules! pick_rule {
     (timing, timing, $rules:ident, $value:expr) => {
         $value
     };
+    (breaker, breaker, $rules:ident, $value:expr) => {
+        $value
+    };
     ($field:ident, $set:ident, $rules:ident, $value:expr) => {
         $rules.$field
     };
@@ -155,14 +161,15 @@ macro_rules! with_rule {
             budget: pick_rule!(budget, $field, $rules, $value),
             wait_floor: pick_rule!(wait_floor, $field, $rules, $value),
             timing: pick_rule!(timing, $field, $rules, $value),
+            breaker: pick_rule!(breaker, $field, $rules, $value),
         }
     };
 }
 
 // The typestate setters spell out the whole policy type they return.
 #[allow(clippy::type_complexity)]
-impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
-    Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, ST>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, K, S, ST>
+    Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM, K>, S, ST>
 {
     /// The most attempts (> 0). `0` is treated as 1 with a warning (`#[retry]` rejects a
     /// literal 0 at compile time).
@@ -196,7 +203,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn exception<C: Fn(&E) -> bool>(
         self,
         exception: C,
-    ) -> Policy<T, E, Rules<C, W, J, G, P, HS, HB, HG, B, F, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<C, W, J, G, P, HS, HB, HG, B, F, TM, K>, S, ST> {
         with_rule!(self, exception = exception)
     }
 
@@ -205,7 +212,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn wait_gen<W2: WaitGen<E>>(
         self,
         wait_gen: W2,
-    ) -> Policy<T, E, Rules<X, W2, J, G, P, HS, HB, HG, B, F, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<X, W2, J, G, P, HS, HB, HG, B, F, TM, K>, S, ST> {
         with_rule!(self, wait = wait_gen)
     }
 
@@ -214,7 +221,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn jitter<J2: Jitter>(
         self,
         jitter: J2,
-    ) -> Policy<T, E, Rules<X, W, J2, G, P, HS, HB, HG, B, F, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<X, W, J2, G, P, HS, HB, HG, B, F, TM, K>, S, ST> {
         with_rule!(self, jitter = jitter)
     }
 
@@ -223,7 +230,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn giveup<G2: Fn(&E) -> bool>(
         self,
         giveup: G2,
-    ) -> Policy<T, E, Rules<X, W, J, G2, P, HS, HB, HG, B, F, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<X, W, J, G2, P, HS, HB, HG, B, F, TM, K>, S, ST> {
         with_rule!(self, giveup = giveup)
     }
 
@@ -233,7 +240,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn on_result<P2: Fn(&T) -> bool>(
         self,
         predicate: P2,
-    ) -> Policy<T, E, Rules<X, W, J, G, OnResult<P2>, HS, HB, HG, B, F, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<X, W, J, G, OnResult<P2>, HS, HB, HG, B, F, TM, K>, S, ST> {
         with_rule!(self, predicate = OnResult(predicate))
     }
 
@@ -242,7 +249,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn on_success<H: Hook<E>>(
         self,
         hook: H,
-    ) -> Policy<T, E, Rules<X, W, J, G, P, H, HB, HG, B, F, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<X, W, J, G, P, H, HB, HG, B, F, TM, K>, S, ST> {
         with_rule!(self, on_success = hook)
     }
 
@@ -251,7 +258,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn on_backoff<H: Hook<E>>(
         self,
         hook: H,
-    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, H, HG, B, F, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, H, HG, B, F, TM, K>, S, ST> {
         with_rule!(self, on_backoff = hook)
     }
 
@@ -260,7 +267,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn on_giveup<H: Hook<E>>(
         self,
         hook: H,
-    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, H, B, F, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, H, B, F, TM, K>, S, ST> {
         with_rule!(self, on_giveup = hook)
     }
 
@@ -317,8 +324,60 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn budget<B2: BudgetSource>(
         self,
         budget: B2,
-    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B2, F, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B2, F, TM, K>, S, ST> {
         with_rule!(self, budget = budget)
+    }
+
+    /// A circuit breaker shared with other calls (default none, which costs nothing): a
+    /// [`CircuitBreaker`](crate::CircuitBreaker), a reference to one, or an `Option` of either
+    /// ([`BreakerSource`]). Before each attempt the breaker is asked: when it is open, a call
+    /// that made no attempt yet fails with `E::from(CircuitOpen)` (hence the bound) and one
+    /// between attempts gives up with its last error, the reason being
+    /// [`GiveUpReason::CircuitOpen`](crate::GiveUpReason::CircuitOpen) either way. Each
+    /// attempt's outcome is recorded: a retried error is a failure, its wait floor
+    /// ([`wait_floor`](Self::wait_floor), a `Retry-After`) a least open time. Ignored when
+    /// run-time settings are given ([`Policy::settings`]): they carry their own breaker.
+    ///
+    /// ```
+    /// use retry_runtime::{CircuitBreaker, CircuitOpen, GiveUpReason, Policy, retry_blocking, wait};
+    ///
+    /// #[derive(Debug, PartialEq)]
+    /// enum Error { Down, Open }
+    /// impl From<CircuitOpen> for Error {
+    ///     fn from(_: CircuitOpen) -> Self { Error::Open }
+    /// }
+    ///
+    /// let breaker = CircuitBreaker::builder().window_calls(3).minimum_calls(3).build()?;
+    /// let policy = || {
+    ///     Policy::new().max_tries(3).wait_gen(wait::constant().interval(0)).breaker(&breaker)
+    /// };
+    /// let mut sent = 0;
+    /// let first = retry_blocking(policy(), || { sent += 1; Err::<(), _>(Error::Down) });
+    /// assert_eq!((first, sent), (Err(Error::Down), 3)); // three failures: it opens
+    /// let second = retry_blocking(policy(), || { sent += 1; Err::<(), _>(Error::Down) });
+    /// assert_eq!((second, sent), (Err(Error::Open), 3)); // refused: nothing sent
+    /// # Ok::<(), retry_runtime::SettingsError>(())
+    /// ```
+    #[inline]
+    pub fn breaker<K2: BreakerSource>(
+        self,
+        breaker: K2,
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM, Option<Guard<E>>>, S, ST>
+    where
+        E: HoldsCircuitOpen,
+    {
+        self.breaker_checked(E::__retry_breaker_value(breaker))
+    }
+
+    /// [`breaker`](Self::breaker) with the conversion already paired with the breaker:
+    /// `#[retry]`'s `breaker` key calls [`HoldsCircuitOpen::__retry_breaker_value`] at the key.
+    #[doc(hidden)]
+    #[inline]
+    pub fn breaker_checked(
+        self,
+        guard: Option<Guard<E>>,
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM, Option<Guard<E>>>, S, ST> {
+        with_rule!(self, breaker = guard)
     }
 
     /// The least wait an error asks for, such as an HTTP `Retry-After`: before the next
@@ -344,7 +403,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn wait_floor<F2: Fn(&E) -> Option<Duration>>(
         self,
         floor: F2,
-    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, FloorFn<F2>, TM>, S, ST> {
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, FloorFn<F2>, TM, K>, S, ST> {
         with_rule!(self, wait_floor = FloorFn(floor))
     }
 
@@ -381,7 +440,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn attempt_timeout(
         self,
         timeout: impl IntoTimeout,
-    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, S, ST>
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>, K>, S, ST>
     where
         E: HoldsTimedOut,
         TM: TimingRules<E>,
@@ -426,7 +485,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn hedge_delay(
         self,
         delay: impl IntoTimeout,
-    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, S, ST>
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>, K>, S, ST>
     where
         TM: TimingRules<E>,
     {
@@ -468,7 +527,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn max_hedges(
         self,
         hedges: u32,
-    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, S, ST>
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>, K>, S, ST>
     where
         TM: TimingRules<E>,
     {
@@ -480,8 +539,8 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
 
 // Apart from the setters above: what `#[retry]` calls.
 #[allow(clippy::type_complexity)]
-impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
-    Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, ST>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, K, S, ST>
+    Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM, K>, S, ST>
 {
     /// [`Policy::attempt_timeout`] with the bound already checked by
     /// [`__private::attempt_timeout`](crate::__private::attempt_timeout) (at the key).
@@ -490,7 +549,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     pub fn attempt_timeout_checked(
         self,
         timeout: TimeoutValue<E>,
-    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>>, S, ST>
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>, K>, S, ST>
     where
         TM: TimingRules<E>,
     {
@@ -501,8 +560,8 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
     }
 }
 
-impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S, ST>
-    Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, ST>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, K, S, ST>
+    Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM, K>, S, ST>
 {
     /// Whether to return the error on give-up (default true). With `false`, the call returns
     /// the return type's "nothing" value ([`GiveUpValue`](crate::GiveUpValue)) instead, so
@@ -582,8 +641,8 @@ where
     }
 }
 
-impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, S>
-    Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM>, S, WithSettings<E>>
+impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, K, S>
+    Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM, K>, S, WithSettings<E>>
 where
     E: Debug,
     P: ValueFilter<T>,

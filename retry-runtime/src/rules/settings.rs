@@ -4,13 +4,14 @@ use core::fmt::{self, Debug};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::breaker::{CircuitBreaker, HoldsCircuitOpen};
 use crate::budget::RetryBudget;
 use crate::classify::{ClassList, ErrorFilter, SingleClass};
 use crate::concurrent::{HoldsTimedOut, timed_out_fn};
 use crate::details::Details;
 use crate::jitter::{Jitter, full_jitter, no_jitter};
 use crate::rules::slots::{AnyOf, FloorIf, GiveUpIf, HookList, JitterFactory, WaitFactory};
-use crate::rules::{Limits, PackedLog, Rules, Timing, WaitFloor};
+use crate::rules::{Guard, Limits, PackedLog, Rules, Timing, WaitFloor};
 use crate::step::AcceptAll;
 use crate::wait::{IntoSeconds, WaitGen, expo, saturating_secs};
 
@@ -68,6 +69,7 @@ pub(crate) type ErasedRules<E> = Rules<
     Option<RetryBudget>,
     FloorIf<E>,
     Timing<E>,
+    Option<Guard<E>>,
 >;
 
 // By hand: a derive would ask `E: Clone`, where only the slots must be.
@@ -107,6 +109,7 @@ impl<E> Debug for RetrySettings<E> {
             .field("attempt_timeout", &r.timing.attempt_timeout.map(|(t, _)| t))
             .field("hedge_delay", &r.timing.hedge_delay)
             .field("max_hedges", &r.timing.max_hedges)
+            .field("breaker", &r.breaker)
             .finish_non_exhaustive()
     }
 }
@@ -142,6 +145,7 @@ impl<E: 'static> Inner<E> {
                 budget: None,
                 wait_floor: FloorIf(None),
                 timing: Timing::NONE,
+                breaker: None,
             },
         }
     }
@@ -192,6 +196,16 @@ impl<E> RetrySettings<E> {
     /// default).
     pub fn budget(&self) -> Option<&RetryBudget> {
         self.inner.rules.budget.as_ref()
+    }
+
+    /// The circuit breaker shared by the calls using these settings (`None`: no breaker, the
+    /// default).
+    pub fn breaker(&self) -> Option<&CircuitBreaker> {
+        self.inner
+            .rules
+            .breaker
+            .as_ref()
+            .map(|guard| &guard.breaker)
     }
     /// Whether `error` is in the retried classes (every error when no class was given).
     pub fn catches(&self, error: &E) -> bool {
@@ -458,6 +472,45 @@ impl<E: 'static> RetrySettingsBuilder<E> {
     /// No retry budget (the default).
     pub fn no_budget(mut self) -> Self {
         self.inner.rules.budget = None;
+        self
+    }
+
+    /// A circuit breaker shared by every call using these settings, their clones and anything
+    /// else holding a clone of `breaker` (default: none). An open breaker refuses a call before
+    /// its first attempt with `E::from(CircuitOpen)` (hence the bound) and ends a call between
+    /// attempts with its last error; [`GiveUpReason::CircuitOpen`](crate::GiveUpReason::CircuitOpen)
+    /// is the reason either way. With [`Partition::PerTarget`](crate::partition::Partition), each
+    /// retried fn has its own state.
+    ///
+    /// ```
+    /// use retry_runtime::{CircuitBreaker, CircuitOpen, RetrySettings};
+    ///
+    /// #[derive(Debug)]
+    /// struct Unavailable;
+    /// impl From<CircuitOpen> for Unavailable {
+    ///     fn from(_: CircuitOpen) -> Self { Unavailable }
+    /// }
+    ///
+    /// let breaker = CircuitBreaker::builder().build()?;
+    /// let settings = RetrySettings::<Unavailable>::builder().breaker(breaker.clone()).build()?;
+    /// assert!(settings.breaker().unwrap().shares_state_with(&breaker));
+    /// assert!(settings.to_builder().no_breaker().build()?.breaker().is_none());
+    /// # Ok::<(), retry_runtime::SettingsError>(())
+    /// ```
+    pub fn breaker(mut self, breaker: CircuitBreaker) -> Self
+    where
+        E: HoldsCircuitOpen,
+    {
+        self.inner.rules.breaker = Some(Guard {
+            breaker,
+            open: E::from_circuit_open,
+        });
+        self
+    }
+
+    /// No circuit breaker (the default).
+    pub fn no_breaker(mut self) -> Self {
+        self.inner.rules.breaker = None;
         self
     }
 

@@ -7,6 +7,7 @@ use core::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::breaker::{CircuitBreaker, OpenFn};
 use crate::classify::ErrorFilter;
 use crate::concurrent::TimedOutFn;
 use crate::details::Details;
@@ -154,6 +155,54 @@ impl<E> TimingRules<E> for Timing<E> {
     #[inline]
     fn to_timing(&self) -> Timing<E> {
         *self
+    }
+}
+
+/// The circuit breaker of a policy or settings ([`NoBreaker`], or an `Option<Guard>`).
+#[doc(hidden)]
+pub trait BreakerRules<E> {
+    /// The breaker and the error type's conversion of its refusal.
+    fn breaker(&self) -> Option<(&CircuitBreaker, OpenFn<E>)>;
+}
+
+/// No circuit breaker (the default): zero-sized, and the engine does no breaker work at all.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoBreaker;
+
+impl<E> BreakerRules<E> for NoBreaker {
+    #[inline]
+    fn breaker(&self) -> Option<(&CircuitBreaker, OpenFn<E>)> {
+        None
+    }
+}
+
+/// A circuit breaker with the conversion captured where `E: From<CircuitOpen>` was checked.
+#[doc(hidden)]
+pub struct Guard<E> {
+    pub(crate) breaker: CircuitBreaker,
+    pub(crate) open: OpenFn<E>,
+}
+
+impl<E> Clone for Guard<E> {
+    fn clone(&self) -> Self {
+        Guard {
+            breaker: self.breaker.clone(),
+            open: self.open,
+        }
+    }
+}
+
+impl<E> Debug for Guard<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.breaker.fmt(f)
+    }
+}
+
+impl<E> BreakerRules<E> for Option<Guard<E>> {
+    #[inline]
+    fn breaker(&self) -> Option<(&CircuitBreaker, OpenFn<E>)> {
+        self.as_ref().map(|guard| (&guard.breaker, guard.open))
     }
 }
 
