@@ -17,7 +17,7 @@
 //! assert_eq!(e.to_string(), "404 Not Found: NOT_FOUND: no such project");
 //! ```
 
-use retry_runtime::{AttemptTimedOut, ErrorClass};
+use retry_runtime::{AttemptTimedOut, CircuitOpen, ErrorClass};
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -50,6 +50,10 @@ pub enum Error {
     /// Belongs to the [`Unauthorized`] class.
     #[error(transparent)]
     CredentialsRejected(#[from] CredentialsRejected),
+    /// The client's circuit breaker was open for the operation: nothing was sent
+    /// ([`HarborClientBuilder::circuit_breaker`](crate::HarborClientBuilder::circuit_breaker)).
+    #[error(transparent)]
+    CircuitOpen(#[from] CircuitOpenError),
     /// The request could not be built (an argument that cannot travel in a header, a body
     /// that does not serialize, a `Link` that is not a URL).
     #[error("{operation}: invalid request: {message}")]
@@ -81,6 +85,7 @@ impl Error {
             Error::Decode(e) => Some(&e.request_id),
             Error::Redirect(e) => Some(&e.request_id),
             Error::CredentialsRejected(e) => Some(&e.request_id),
+            Error::CircuitOpen(e) => Some(&e.request_id),
             Error::InvalidRequest { .. } => None,
         }
     }
@@ -94,6 +99,7 @@ impl Error {
             Error::Decode(e) => Some(e.operation),
             Error::Redirect(e) => Some(e.operation),
             Error::CredentialsRejected(e) => Some(e.operation),
+            Error::CircuitOpen(e) => Some(e.operation),
             Error::InvalidRequest { operation, .. } => Some(operation),
         }
     }
@@ -104,6 +110,7 @@ impl Error {
         match self {
             Error::Network(e) => e.never_sent,
             Error::Timeout(e) => e.never_sent,
+            Error::CircuitOpen(_) => true,
             _ => false,
         }
     }
@@ -446,6 +453,66 @@ impl From<AttemptTimedOut> for Error {
             never_sent: false,
             cause: TimeoutCause::Attempt(timed_out),
         })
+    }
+}
+
+/// The client's circuit breaker refused a call: the operation failed often enough lately that
+/// the breaker is open, and nothing was sent. Its [`source`](std::error::Error::source) is the
+/// runtime's [`CircuitOpen`]; [`retry_in`](Self::retry_in) says when a probe may go.
+///
+/// ```
+/// use std::time::Duration;
+/// use harbor_client::Error;
+/// use retry_runtime::CircuitOpen;
+///
+/// let e = Error::from(CircuitOpen::new("get_project", Duration::from_secs(8)));
+/// let Error::CircuitOpen(open) = &e else { unreachable!() };
+/// assert_eq!(open.retry_in(), Duration::from_secs(8));
+/// assert!(e.never_sent() && !e.is_transient());
+/// ```
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}circuit breaker open: nothing sent; a probe may go in {:?} (request id {request_id})", OperationPrefix(self.operation), self.open.retry_in())]
+#[non_exhaustive]
+pub struct CircuitOpenError {
+    pub(crate) operation: &'static str,
+    pub(crate) request_id: String,
+    #[source]
+    pub(crate) open: CircuitOpen,
+}
+
+impl CircuitOpenError {
+    /// The Harbor `operationId`.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The call's `X-Request-Id` (never sent).
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// How long until the breaker lets a probe through.
+    pub fn retry_in(&self) -> Duration {
+        self.open.retry_in()
+    }
+}
+
+/// The runtime's refusal, named after the call it refused (from the task, as for
+/// [`AttemptTimedOut`]).
+impl From<CircuitOpen> for Error {
+    fn from(open: CircuitOpen) -> Self {
+        let (operation, request_id) = crate::client::current_call().unwrap_or_default();
+        Error::CircuitOpen(CircuitOpenError {
+            operation,
+            request_id,
+            open,
+        })
+    }
+}
+
+impl ErrorClass<Error> for CircuitOpenError {
+    fn is_instance(error: &Error) -> bool {
+        matches!(error, Error::CircuitOpen(_))
     }
 }
 

@@ -61,8 +61,9 @@
 //!   pass `None` there to retry without a budget.
 
 use crate::error::{Error, Transient};
+use retry_runtime::partition::Partition;
 use retry_runtime::wait::{self, Expo, Runtime};
-use retry_runtime::{RetryBudget, RetrySettings, RetrySettingsBuilder};
+use retry_runtime::{CircuitBreaker, RetryBudget, RetrySettings, RetrySettingsBuilder};
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
@@ -111,23 +112,54 @@ pub fn default_retry_budget() -> RetryBudget {
 /// spending a token of the client's shared retry budget.
 pub const DEFAULT_MAX_HEDGES: u32 = 2;
 
-/// The settings a client stores: its budget, a wait floor of the error's `Retry-After` (cut to
+/// A circuit breaker for a client, one state per operation: it opens for an operation when at
+/// least 10 of its last 20 attempts, after at least 10, failed in a way the settings retry
+/// (503s, timeouts, resets, 429s), refuses that operation's calls for 10 s (or the longest
+/// `Retry-After` among the failures, cut to the client's `retry_after_cap`), then lets one probe
+/// through. Other operations are not affected. Give it to
+/// [`HarborClientBuilder::circuit_breaker`](crate::HarborClientBuilder::circuit_breaker);
+/// each call of this fn makes a new breaker.
+///
+/// ```
+/// use retry_runtime::BreakerState;
+///
+/// let breaker = harbor_client::settings::default_circuit_breaker();
+/// assert_eq!(breaker.state("getProject"), BreakerState::Closed);
+/// ```
+pub fn default_circuit_breaker() -> CircuitBreaker {
+    CircuitBreaker::builder()
+        .window_calls(20)
+        .minimum_calls(10)
+        .failure_rate(0.5)
+        .open_for(Duration::from_secs(10))
+        .probes(1)
+        .partition(Partition::PerTarget)
+        .build()
+        .expect("the default breaker is valid")
+}
+
+/// The settings a client stores: its budget, its circuit breaker, a wait floor of the error's `Retry-After` (cut to
 /// `retry_after_cap`) and [`DEFAULT_MAX_HEDGES`], each added where the settings carry none of
 /// their own. One builder pass, and none when nothing is added.
 pub(crate) fn with_client_rules(
     settings: RetrySettings<Error>,
     budget: Option<&RetryBudget>,
+    breaker: Option<&CircuitBreaker>,
     retry_after_cap: Duration,
 ) -> RetrySettings<Error> {
     let budget = budget.filter(|_| settings.budget().is_none());
+    let breaker = breaker.filter(|_| settings.breaker().is_none());
     let floor = !settings.has_wait_floor();
     let hedges = settings.max_hedges().is_none();
-    if budget.is_none() && !floor && !hedges {
+    if budget.is_none() && breaker.is_none() && !floor && !hedges {
         return settings;
     }
     let mut builder = settings.to_builder();
     if let Some(budget) = budget {
         builder = builder.budget(budget.clone());
+    }
+    if let Some(breaker) = breaker {
+        builder = builder.breaker(breaker.clone());
     }
     if hedges {
         builder = builder.max_hedges(DEFAULT_MAX_HEDGES);
@@ -314,14 +346,42 @@ mod tests {
     #[test]
     fn the_hedge_bound_fills_in_only_where_settings_have_none() {
         let cap = Duration::from_secs(60);
-        let filled = with_client_rules(default_retry_settings(), None, cap);
+        let filled = with_client_rules(default_retry_settings(), None, None, cap);
         assert_eq!(filled.max_hedges(), Some(DEFAULT_MAX_HEDGES));
         let own = default_retry_settings()
             .to_builder()
             .max_hedges(7)
             .build()
             .unwrap();
-        assert_eq!(with_client_rules(own, None, cap).max_hedges(), Some(7));
+        assert_eq!(
+            with_client_rules(own, None, None, cap).max_hedges(),
+            Some(7)
+        );
+    }
+
+    #[test]
+    fn the_client_breaker_fills_in_only_where_settings_have_none() {
+        let cap = Duration::from_secs(60);
+        let breaker = default_circuit_breaker();
+        let attached = with_client_rules(default_retry_settings(), None, Some(&breaker), cap);
+        assert!(attached.breaker().unwrap().shares_state_with(&breaker));
+        let own = default_circuit_breaker();
+        let settings = default_retry_settings()
+            .to_builder()
+            .breaker(own.clone())
+            .build()
+            .unwrap();
+        let kept = with_client_rules(settings, None, Some(&breaker), cap);
+        assert!(kept.breaker().unwrap().shares_state_with(&own));
+        // Operations sent again only if never sent ask the same breaker.
+        let state = RetryState::new(Some(attached));
+        let never_sent_only = state.never_sent_only.unwrap();
+        assert!(
+            never_sent_only
+                .breaker()
+                .unwrap()
+                .shares_state_with(&breaker)
+        );
     }
 
     #[test]
@@ -330,6 +390,7 @@ mod tests {
         let attached = with_client_rules(
             default_retry_settings(),
             Some(&client_budget),
+            None,
             Duration::from_secs(60),
         );
         assert!(
@@ -344,12 +405,22 @@ mod tests {
             .budget(own.clone())
             .build()
             .unwrap();
-        let kept = with_client_rules(settings, Some(&client_budget), Duration::from_secs(60));
+        let kept = with_client_rules(
+            settings,
+            Some(&client_budget),
+            None,
+            Duration::from_secs(60),
+        );
         assert!(kept.budget().unwrap().shares_bucket_with(&own));
         assert!(
-            with_client_rules(default_retry_settings(), None, Duration::from_secs(60))
-                .budget()
-                .is_none()
+            with_client_rules(
+                default_retry_settings(),
+                None,
+                None,
+                Duration::from_secs(60)
+            )
+            .budget()
+            .is_none()
         );
         // The settings for operations sent again only if never sent share the same bucket.
         let state = RetryState::new(Some(attached));

@@ -27,8 +27,10 @@ pub use crate::details::{Arg, REDACTED};
 pub use crate::engine::Engine;
 pub use crate::policy::{Policy, policy};
 pub use crate::step::Step;
-pub use crate::{Details, Hook, NoneError, RetryOutput, RetrySettings};
-pub use crate::{budget, expects, jitter, sleep, wait};
+pub use crate::{
+    CircuitBreaker, Details, HoldsCircuitOpen, Hook, NoneError, RetryOutput, RetrySettings,
+};
+pub use crate::{breaker, budget, expects, jitter, sleep, wait};
 pub use tracing::Level;
 
 /// The per-attempt wrapper of an async body: the identity, whose type parameter `R` tells

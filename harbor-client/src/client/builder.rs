@@ -9,7 +9,7 @@ use crate::settings::{
     RetryState, default_retry_budget, default_retry_settings, single_attempt_settings,
     with_client_rules,
 };
-use retry_runtime::{RetryBudget, RetrySettings};
+use retry_runtime::{CircuitBreaker, RetryBudget, RetrySettings};
 use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
@@ -28,6 +28,7 @@ pub struct HarborClientBuilder {
     accept_invalid_certs: bool,
     retry: Option<RetrySettings<Error>>,
     retry_budget: Option<RetryBudget>,
+    circuit_breaker: Option<CircuitBreaker>,
     resend_all: bool,
     retry_after_cap: Duration,
     attempt_timeout: Option<Duration>,
@@ -46,6 +47,7 @@ impl fmt::Debug for HarborClientBuilder {
             .field("accept_invalid_certs", &self.accept_invalid_certs)
             .field("retry", &self.retry)
             .field("retry_budget", &self.retry_budget)
+            .field("circuit_breaker", &self.circuit_breaker)
             .field("resend_all", &self.resend_all)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("hedge_reads", &self.hedge_reads)
@@ -67,6 +69,7 @@ impl HarborClient {
             accept_invalid_certs: false,
             retry: Some(default_retry_settings()),
             retry_budget: Some(default_retry_budget()),
+            circuit_breaker: None,
             resend_all: false,
             retry_after_cap: Duration::from_secs(60),
             attempt_timeout: None,
@@ -249,6 +252,31 @@ impl HarborClientBuilder {
         self
     }
 
+    /// A circuit breaker shared by every call of the client and its clones (default: none):
+    /// while it is open for an operation, that operation's calls fail at once with
+    /// [`Error::CircuitOpen`] and nothing is sent. [`default_circuit_breaker`] keeps one state
+    /// per operation, so one operation's outage leaves the others alone. It applies to the
+    /// client's settings whenever they carry no breaker of their own, as the budget does.
+    ///
+    /// [`default_circuit_breaker`]: crate::settings::default_circuit_breaker
+    ///
+    /// ```
+    /// use harbor_client::{HarborClient, settings::default_circuit_breaker};
+    ///
+    /// let breaker = default_circuit_breaker();
+    /// let client = HarborClient::builder("http://h")
+    ///     .basic_auth("u", "p")
+    ///     .circuit_breaker(breaker.clone())
+    ///     .build()?;
+    /// assert!(client.circuit_breaker().unwrap().shares_state_with(&breaker));
+    /// assert!(client.retry_settings().unwrap().breaker().unwrap().shares_state_with(&breaker));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn circuit_breaker(mut self, breaker: impl Into<Option<CircuitBreaker>>) -> Self {
+        self.circuit_breaker = breaker.into();
+        self
+    }
+
     /// Lets every operation be sent twice (default false): POST and PATCH are then retried
     /// like the others even after the request may have reached the server, and any operation
     /// may be [hedged](HarborClient::hedge); see [`HarborClient::allow_resend_all`].
@@ -303,9 +331,14 @@ impl HarborClientBuilder {
         let http = http
             .build()
             .map_err(|e| BuildError::Http(HttpStackError::new(e)))?;
-        let retry = self
-            .retry
-            .map(|s| with_client_rules(s, self.retry_budget.as_ref(), self.retry_after_cap));
+        let retry = self.retry.map(|s| {
+            with_client_rules(
+                s,
+                self.retry_budget.as_ref(),
+                self.circuit_breaker.as_ref(),
+                self.retry_after_cap,
+            )
+        });
         Ok(HarborClient {
             inner: Arc::new(Inner {
                 base,
@@ -325,6 +358,7 @@ impl HarborClientBuilder {
                 })),
                 config_writer: Mutex::new(()),
                 retry_budget: self.retry_budget,
+                circuit_breaker: self.circuit_breaker,
                 retry_after_cap: self.retry_after_cap,
                 single_attempt: single_attempt_settings(),
                 connect_timeout: self.connect_timeout,

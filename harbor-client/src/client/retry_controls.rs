@@ -6,7 +6,9 @@ use super::HarborClient;
 use crate::error::Error;
 use crate::operations::Operation;
 use crate::settings::{RetryState, default_retry_settings, with_client_rules};
-use retry_runtime::{RetryBudget, RetrySettings, RetrySettingsBuilder, SettingsError};
+use retry_runtime::{
+    CircuitBreaker, RetryBudget, RetrySettings, RetrySettingsBuilder, SettingsError,
+};
 use std::sync::Arc;
 
 impl HarborClient {
@@ -21,13 +23,24 @@ impl HarborClient {
         self.inner.retry_budget.as_ref()
     }
 
+    /// The circuit breaker shared by this client's calls (`None`: none, the default); see
+    /// [`HarborClientBuilder::circuit_breaker`](crate::HarborClientBuilder::circuit_breaker).
+    pub fn circuit_breaker(&self) -> Option<&CircuitBreaker> {
+        self.inner.circuit_breaker.as_ref()
+    }
+
     /// Replaces the retry settings (`None` disables retrying); the next call uses them,
-    /// in every task and every clone of this client. Settings without a budget get the
-    /// client's [`retry_budget`](Self::retry_budget).
+    /// in every task and every clone of this client. Settings without a budget or breaker get
+    /// the client's [`retry_budget`](Self::retry_budget) and [`circuit_breaker`](Self::circuit_breaker).
     pub fn set_retry(&self, settings: impl Into<Option<RetrySettings<Error>>>) {
-        let (budget, cap) = (self.inner.retry_budget.as_ref(), self.inner.retry_after_cap);
+        let inner = &self.inner;
+        let (budget, breaker) = (inner.retry_budget.as_ref(), inner.circuit_breaker.as_ref());
         // Derived before the writers' turn: other changes need not wait for it.
-        let state = RetryState::new(settings.into().map(|s| with_client_rules(s, budget, cap)));
+        let state = RetryState::new(
+            settings
+                .into()
+                .map(|s| with_client_rules(s, budget, breaker, inner.retry_after_cap)),
+        );
         self.change_config(|config| config.retry = state);
     }
 
@@ -54,6 +67,7 @@ impl HarborClient {
                 with_client_rules(
                     default_retry_settings(),
                     self.inner.retry_budget.as_ref(),
+                    self.inner.circuit_breaker.as_ref(),
                     self.inner.retry_after_cap,
                 )
             });
