@@ -7,8 +7,9 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use retry_runtime::partition::Partition;
 use retry_runtime::sleep::Sleeper;
-use retry_runtime::{Details, Policy, RetrySettings, jitter, wait};
+use retry_runtime::{CircuitBreaker, CircuitOpen, Details, Policy, RetrySettings, jitter, wait};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]
@@ -71,6 +72,16 @@ macro_rules! expanded_call {
 }
 
 fn on_backoff(_: &Details<'_, String>) {}
+
+/// An error type that can hold the breaker's refusal.
+#[derive(Debug, PartialEq)]
+struct Refused;
+
+impl From<CircuitOpen> for Refused {
+    fn from(_: CircuitOpen) -> Self {
+        Refused
+    }
+}
 
 #[test]
 fn success_path_allocates_nothing_and_reads_no_clock_unless_needed() {
@@ -136,6 +147,37 @@ fn success_path_allocates_nothing_and_reads_no_clock_unless_needed() {
     });
     assert_eq!(timed, Ok(1));
     assert_eq!(clock.reads.get(), 1);
+
+    // A circuit breaker (per target, its partition made by a first call) costs no allocation.
+    let breaker = CircuitBreaker::builder()
+        .partition(Partition::PerTarget)
+        .build()
+        .unwrap();
+    let guarded = |i: u32| {
+        ready(async {
+            let mut engine = Policy::<u32, Refused>::new()
+                .breaker(&breaker)
+                .sleeper(&clock)
+                .start("cost::guarded");
+            if let Some(refused) = engine.refuse_first(&[], None) {
+                return refused;
+            }
+            loop {
+                let result: Result<u32, Refused> = Ok(i);
+                match engine.after_attempt(result, &[], None) {
+                    retry_runtime::__private::Step::Return(r) => break r,
+                    retry_runtime::__private::Step::Wait(d) => engine.sleep(d).await,
+                }
+            }
+        })
+    };
+    assert_eq!(guarded(0), Ok(0));
+    let region = Region::new(GLOBAL);
+    for i in 0..100 {
+        assert_eq!(guarded(i), Ok(i));
+    }
+    let stats = region.change();
+    assert_eq!(stats.allocations + stats.reallocations, 0, "{stats:?}");
 
     // The counter does see allocations.
     let region = Region::new(GLOBAL);
