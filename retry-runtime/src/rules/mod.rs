@@ -3,7 +3,7 @@
 //!
 //! A rule is either a plain value ([`Limits`]: tries, time, logging, give-up mode) or a *slot*
 //! (`slots.rs`): the retried errors, the wait generator, the jitter, the give-up predicate,
-//! the value predicate, the three hooks, the budget, the wait floor, the timing, the circuit breaker. A policy
+//! the value predicate, the three hooks, the budget, the wait floor, the timing, the guards (circuit breaker). A policy
 //! fills the slots with the user's own types, so its rules fold into the caller's loop; run-time
 //! settings fill the same slots with erased ones and share them (`settings.rs`). Every decision
 //! is written once, here, over the slots' traits; the engine asks for them through
@@ -32,7 +32,7 @@ use crate::step::{AcceptAll, ValueFilter};
 use crate::wait::{Expo, Last, WaitGen};
 
 pub(crate) use slots::{
-    BreakerRules, FloorFn, Guard, NoBreaker, NoFloor, NoTiming, Timing, TimingRules, WaitFloor,
+    FloorFn, Guard, GuardRules, Guards, NoFloor, NoGuards, NoTiming, Timing, TimingRules, WaitFloor,
 };
 
 /// What the engine asks of the rules of one call: implemented by [`Rules`] (a policy's, moved
@@ -150,7 +150,7 @@ impl PackedLog {
 /// (typed by a policy, erased by settings; see the module docs).
 #[doc(hidden)]
 #[derive(Debug, Clone)]
-pub struct Rules<X, W, J, G, P, HS, HB, HG, B, F = NoFloor, TM = NoTiming, K = NoBreaker> {
+pub struct Rules<X, W, J, G, P, HS, HB, HG, B, F = NoFloor, TM = NoTiming, K = NoGuards> {
     pub(crate) limits: Limits,
     pub(crate) exception: X,
     pub(crate) wait: W,
@@ -163,7 +163,7 @@ pub struct Rules<X, W, J, G, P, HS, HB, HG, B, F = NoFloor, TM = NoTiming, K = N
     pub(crate) budget: B,
     pub(crate) wait_floor: F,
     pub(crate) timing: TM,
-    pub(crate) breaker: K,
+    pub(crate) guards: K,
 }
 
 /// The default rules of [`Policy`](crate::Policy): every error retried, expo waits, full
@@ -186,7 +186,7 @@ impl DefaultRules {
             budget: NoBudget,
             wait_floor: NoFloor,
             timing: NoTiming,
-            breaker: NoBreaker,
+            guards: NoGuards,
         }
     }
 }
@@ -277,7 +277,7 @@ where
     B: BudgetSource,
     F: WaitFloor<E>,
     TM: TimingRules<E>,
-    K: BreakerRules<E>,
+    K: GuardRules<E>,
 {
     #[inline]
     fn enabled(&self) -> bool {
@@ -345,7 +345,7 @@ where
     }
     #[inline]
     fn breaker(&self) -> Option<(&CircuitBreaker, OpenFn<E>)> {
-        self.breaker.breaker()
+        self.guards.breaker()
     }
     #[inline]
     fn floor(&self, error: &E) -> Option<Duration> {

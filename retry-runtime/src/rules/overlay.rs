@@ -7,7 +7,7 @@ use core::fmt::Debug;
 use std::time::Duration;
 
 use super::settings::{ErasedRules, RetrySettings};
-use super::{BreakerRules, CallRules, Limits, Timing, TimingRules, WaitFloor, next_wait};
+use super::{CallRules, GuardRules, Limits, Timing, TimingRules, WaitFloor, next_wait};
 use crate::breaker::{CircuitBreaker, OpenFn};
 use crate::budget::RetryBudget;
 use crate::classify::ErrorFilter;
@@ -141,7 +141,7 @@ impl<T, E: Debug, P: ValueFilter<T>> CallRules<T, E> for Overlay<E, P> {
     }
     #[inline]
     fn breaker(&self) -> Option<(&CircuitBreaker, OpenFn<E>)> {
-        self.shared().and_then(|r| r.breaker.breaker())
+        self.shared().and_then(|r| r.guards.breaker())
     }
     fn floor(&self, error: &E) -> Option<Duration> {
         self.shared().and_then(|r| r.wait_floor.floor(error))

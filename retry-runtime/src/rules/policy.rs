@@ -15,7 +15,8 @@ use crate::output::{GiveUpValue, RetryOutput};
 use crate::rules::overlay::{Overlay, overlay};
 use crate::rules::settings::{IntoSettings, NoSettings, WithSettings};
 use crate::rules::{
-    CallRules, DefaultRules, FloorFn, Guard, PackedLog, Rules, Timing, TimingRules,
+    CallRules, DefaultRules, FloorFn, Guard, GuardRules, Guards, PackedLog, Rules, Timing,
+    TimingRules,
 };
 use crate::sleep::{DefaultSleeper, Sleeper};
 use crate::step::{OnResult, ValueFilter};
@@ -120,7 +121,7 @@ macro_rules! pick_rule {
     (timing, timing, $rules:ident, $value:expr) => {
         $value
     };
-    (breaker, breaker, $rules:ident, $value:expr) => {
+    (guards, guards, $rules:ident, $value:expr) => {
         $value
     };
     ($field:ident, $set:ident, $rules:ident, $value:expr) => {
@@ -161,7 +162,7 @@ macro_rules! with_rule {
             budget: pick_rule!(budget, $field, $rules, $value),
             wait_floor: pick_rule!(wait_floor, $field, $rules, $value),
             timing: pick_rule!(timing, $field, $rules, $value),
-            breaker: pick_rule!(breaker, $field, $rules, $value),
+            guards: pick_rule!(guards, $field, $rules, $value),
         }
     };
 }
@@ -362,9 +363,10 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, K, S, ST>
     pub fn breaker<K2: BreakerSource>(
         self,
         breaker: K2,
-    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM, Option<Guard<E>>>, S, ST>
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM, Guards<E>>, S, ST>
     where
         E: HoldsCircuitOpen,
+        K: GuardRules<E>,
     {
         self.breaker_checked(E::__retry_breaker_value(breaker))
     }
@@ -376,8 +378,13 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, K, S, ST>
     pub fn breaker_checked(
         self,
         guard: Option<Guard<E>>,
-    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM, Option<Guard<E>>>, S, ST> {
-        with_rule!(self, breaker = guard)
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM, Guards<E>>, S, ST>
+    where
+        K: GuardRules<E>,
+    {
+        let mut guards = self.rules.guards.to_guards();
+        guards.breaker = guard;
+        with_rule!(self, guards = guards)
     }
 
     /// The least wait an error asks for, such as an HTTP `Retry-After`: before the next

@@ -11,7 +11,7 @@ use crate::concurrent::{HoldsTimedOut, timed_out_fn};
 use crate::details::Details;
 use crate::jitter::{Jitter, full_jitter, no_jitter};
 use crate::rules::slots::{AnyOf, FloorIf, GiveUpIf, HookList, JitterFactory, WaitFactory};
-use crate::rules::{Guard, Limits, PackedLog, Rules, Timing, WaitFloor};
+use crate::rules::{Guard, Guards, Limits, PackedLog, Rules, Timing, WaitFloor};
 use crate::step::AcceptAll;
 use crate::wait::{IntoSeconds, WaitGen, expo, saturating_secs};
 
@@ -69,7 +69,7 @@ pub(crate) type ErasedRules<E> = Rules<
     Option<RetryBudget>,
     FloorIf<E>,
     Timing<E>,
-    Option<Guard<E>>,
+    Guards<E>,
 >;
 
 // By hand: a derive would ask `E: Clone`, where only the slots must be.
@@ -109,7 +109,7 @@ impl<E> Debug for RetrySettings<E> {
             .field("attempt_timeout", &r.timing.attempt_timeout.map(|(t, _)| t))
             .field("hedge_delay", &r.timing.hedge_delay)
             .field("max_hedges", &r.timing.max_hedges)
-            .field("breaker", &r.breaker)
+            .field("breaker", &r.guards.breaker)
             .finish_non_exhaustive()
     }
 }
@@ -145,7 +145,7 @@ impl<E: 'static> Inner<E> {
                 budget: None,
                 wait_floor: FloorIf(None),
                 timing: Timing::NONE,
-                breaker: None,
+                guards: Guards::NONE,
             },
         }
     }
@@ -203,6 +203,7 @@ impl<E> RetrySettings<E> {
     pub fn breaker(&self) -> Option<&CircuitBreaker> {
         self.inner
             .rules
+            .guards
             .breaker
             .as_ref()
             .map(|guard| &guard.breaker)
@@ -501,7 +502,7 @@ impl<E: 'static> RetrySettingsBuilder<E> {
     where
         E: HoldsCircuitOpen,
     {
-        self.inner.rules.breaker = Some(Guard {
+        self.inner.rules.guards.breaker = Some(Guard {
             breaker,
             open: E::from_circuit_open,
         });
@@ -510,7 +511,7 @@ impl<E: 'static> RetrySettingsBuilder<E> {
 
     /// No circuit breaker (the default).
     pub fn no_breaker(mut self) -> Self {
-        self.inner.rules.breaker = None;
+        self.inner.rules.guards.breaker = None;
         self
     }
 

@@ -158,22 +158,69 @@ impl<E> TimingRules<E> for Timing<E> {
     }
 }
 
-/// The circuit breaker of a policy or settings ([`NoBreaker`], or an `Option<Guard>`).
+/// The shared handles of a policy or settings that guard calls against what other calls saw:
+/// none ([`NoGuards`], zero-sized, the default) or [`Guards`].
 #[doc(hidden)]
-pub trait BreakerRules<E> {
-    /// The breaker and the error type's conversion of its refusal.
+pub trait GuardRules<E> {
+    /// The circuit breaker and the error type's conversion of its refusal.
     fn breaker(&self) -> Option<(&CircuitBreaker, OpenFn<E>)>;
+    /// The same handles as [`Guards`], for a setter to change one of them.
+    fn to_guards(&self) -> Guards<E>;
 }
 
-/// No circuit breaker (the default): zero-sized, and the engine does no breaker work at all.
+/// No shared guard (the default): the engine does no guard work at all.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, Default)]
-pub struct NoBreaker;
+pub struct NoGuards;
 
-impl<E> BreakerRules<E> for NoBreaker {
+impl<E> GuardRules<E> for NoGuards {
     #[inline]
     fn breaker(&self) -> Option<(&CircuitBreaker, OpenFn<E>)> {
         None
+    }
+    #[inline]
+    fn to_guards(&self) -> Guards<E> {
+        Guards::NONE
+    }
+}
+
+/// The shared guards set by `Policy::breaker` (or the settings' builder): one field each.
+#[doc(hidden)]
+pub struct Guards<E> {
+    pub(crate) breaker: Option<Guard<E>>,
+}
+
+impl<E> Guards<E> {
+    /// No guard (settings' default).
+    pub(crate) const NONE: Guards<E> = Guards { breaker: None };
+}
+
+impl<E> Clone for Guards<E> {
+    fn clone(&self) -> Self {
+        Guards {
+            breaker: self.breaker.clone(),
+        }
+    }
+}
+
+impl<E> Debug for Guards<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Guards")
+            .field("breaker", &self.breaker)
+            .finish()
+    }
+}
+
+impl<E> GuardRules<E> for Guards<E> {
+    #[inline]
+    fn breaker(&self) -> Option<(&CircuitBreaker, OpenFn<E>)> {
+        self.breaker
+            .as_ref()
+            .map(|guard| (&guard.breaker, guard.open))
+    }
+    #[inline]
+    fn to_guards(&self) -> Guards<E> {
+        self.clone()
     }
 }
 
@@ -196,13 +243,6 @@ impl<E> Clone for Guard<E> {
 impl<E> Debug for Guard<E> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         self.breaker.fmt(f)
-    }
-}
-
-impl<E> BreakerRules<E> for Option<Guard<E>> {
-    #[inline]
-    fn breaker(&self) -> Option<(&CircuitBreaker, OpenFn<E>)> {
-        self.as_ref().map(|guard| (&guard.breaker, guard.open))
     }
 }
 
