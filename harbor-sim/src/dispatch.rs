@@ -326,9 +326,10 @@ async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
     (op.id, response)
 }
 
+/// Harbor's code for an injected status (`src/lib/errors/const.go`; 429's is `RateLimitCode`).
 fn fault_code(status: StatusCode) -> &'static str {
     match status.as_u16() {
-        429 => "TOO_MANY_REQUESTS",
+        429 => "TOO_MANY_REQUEST",
         400 => "BAD_REQUEST",
         401 => "UNAUTHORIZED",
         403 => "FORBIDDEN",
