@@ -48,7 +48,12 @@ pub(crate) async fn dispatch(State(shared): State<Arc<Shared>>, request: Request
     // The ingress in front of Harbor refuses what is over a rate limit at once: Harbor never
     // sees it (no service time, no fault, no state change).
     let (op_id, mut response) = match throttle(&shared, &method, &path) {
-        Some(refused) => refused,
+        Some(refused) => {
+            // An ingress reads and drops the body of what it refuses (nginx discards it), so
+            // the connection stays usable for the next request.
+            let _ = axum::body::to_bytes(request.into_body(), MAX_BODY).await;
+            refused
+        }
         None => {
             // The service time a real Harbor spends on any request, before the request meets
             // its fault (a delay fault adds to it).
