@@ -10,7 +10,11 @@
 //! | `DELETE /_sim/counters` | zeroes the counters |
 //! | `GET /_sim/latency` | the service time of every API answer ([`Latency`](crate::Latency)) |
 //! | `PUT /_sim/latency` with a [`Latency`](crate::Latency) as JSON | sets it: `{"millis":5,"jitter_millis":2,"seed":7}` (400 if invalid) |
-//! | `POST /_sim/reset` | restores the initial state and latency, clears faults and counters |
+//! | `GET /_sim/rate-limits` | the rate limits in effect, the global one first |
+//! | `PUT /_sim/rate-limits` with a [`RateLimit`](crate::RateLimit) as JSON | sets the limit of its scope, keeping a changed limit's tokens (400 if invalid) |
+//! | `DELETE /_sim/rate-limits` | removes every rate limit |
+//! | `DELETE /_sim/rate-limits/{scope}` | removes one: an operation id's, or `global` (404 for an unknown operation id) |
+//! | `POST /_sim/reset` | restores the initial state and latency, clears faults, rate limits and counters |
 //! | `GET /_sim/reachable` | the hosts the simulated Harbor can reach |
 //! | `PUT /_sim/reachable/{host}` / `DELETE /_sim/reachable/{host}` | makes a host reachable / unreachable |
 //!
@@ -20,6 +24,8 @@
 //! when none is given). Fault kinds: `status` (`status`, optional `retry_after`: `{"seconds":N}`
 //! or `{"http_date":N}`), `delay` (`millis`), `reset`, `apply_then_fail` (`status`),
 //! `truncated`, `not_json`.
+//! A rate limit: `{"operation":"getProject","rate":10,"burst":10}`; without `operation` it
+//! limits every request, without `burst` the bucket holds one second's worth.
 //! The endpoint is unauthenticated: the simulator is a test tool, bind it to loopback.
 
 use std::sync::Arc;
@@ -29,12 +35,13 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use serde_json::json;
 
 use crate::errors::ApiError;
 use crate::faults::FaultRule;
 use crate::latency::Latency;
+use crate::rate_limit::RateLimit;
 use crate::server::{Shared, SimHandle};
 
 pub(crate) fn router() -> Router<Arc<Shared>> {
@@ -46,6 +53,13 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/counters", get(counters).delete(reset_counters))
         .route("/counters/{operation}", get(counter))
         .route("/latency", get(latency).put(set_latency))
+        .route(
+            "/rate-limits",
+            get(rate_limits)
+                .put(set_rate_limit)
+                .delete(clear_rate_limits),
+        )
+        .route("/rate-limits/{scope}", delete(clear_rate_limit))
         .route("/reset", post(reset))
         .route("/reachable", get(reachable))
         .route("/reachable/{host}", put(allow_host).delete(deny_host))
@@ -99,6 +113,46 @@ async fn set_latency(State(shared): State<Arc<Shared>>, body: axum::body::Bytes)
         }
         Err(e) => ApiError::bad_request(format!("invalid latency: {e}")).into_response(),
     }
+}
+
+async fn rate_limits(State(shared): State<Arc<Shared>>) -> Json<Vec<RateLimit>> {
+    Json(SimHandle::from_shared(shared).rate_limits())
+}
+
+async fn set_rate_limit(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+    let limit: RateLimit = match serde_json::from_slice(&body) {
+        Ok(l) => l,
+        Err(e) => return ApiError::bad_request(format!("invalid rate limit: {e}")).into_response(),
+    };
+    match SimHandle::from_shared(shared).set_rate_limit(limit.clone()) {
+        Ok(()) => Json(limit).into_response(),
+        Err(e) => ApiError::bad_request(e.to_string()).into_response(),
+    }
+}
+
+async fn clear_rate_limits(State(shared): State<Arc<Shared>>) -> StatusCode {
+    SimHandle::from_shared(shared).clear_rate_limits();
+    StatusCode::NO_CONTENT
+}
+
+/// `global`, or an operation id; removing a limit that is not set is not an error.
+async fn clear_rate_limit(
+    State(shared): State<Arc<Shared>>,
+    Path(scope): Path<String>,
+) -> Response {
+    let handle = SimHandle::from_shared(shared);
+    let operation = match scope.as_str() {
+        "global" => None,
+        op if handle.counts(op).is_some() => Some(op),
+        op => {
+            return ApiError::not_found(format!(
+                "unknown operation id `{op}` (give an operation id, or `global`)"
+            ))
+            .into_response();
+        }
+    };
+    handle.clear_rate_limit(operation);
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn reset(State(shared): State<Arc<Shared>>) -> StatusCode {

@@ -1,4 +1,5 @@
-//! Per-operation counters: requests received, writes applied, faults injected.
+//! Per-operation counters: requests received, writes applied, faults injected, requests
+//! throttled.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,8 +13,12 @@ pub struct OpCounts {
     pub received: u64,
     /// Requests whose write took effect (2xx writes, and `ApplyThenFail` faults).
     pub writes_applied: u64,
-    /// Requests that met an injected fault.
+    /// Requests that met an injected fault (a [`FaultRule`](crate::FaultRule) that fired).
     pub faults: u64,
+    /// Requests refused by a rate limit ([`RateLimit`](crate::RateLimit)): counted in
+    /// `received` too (but not in `faults`), never applied. Absent from older JSON: 0.
+    #[serde(default)]
+    pub throttled: u64,
 }
 
 #[derive(Debug, Default)]
@@ -21,6 +26,7 @@ struct Cell {
     received: AtomicU64,
     writes_applied: AtomicU64,
     faults: AtomicU64,
+    throttled: AtomicU64,
 }
 
 /// Counters for a fixed set of operations; lock-free on the request path.
@@ -54,11 +60,18 @@ impl Counters {
         }
     }
 
+    pub(crate) fn throttled(&self, op: &str) {
+        if let Some(c) = self.cells.get(op) {
+            c.throttled.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     pub(crate) fn get(&self, op: &str) -> Option<OpCounts> {
         self.cells.get(op).map(|c| OpCounts {
             received: c.received.load(Ordering::Relaxed),
             writes_applied: c.writes_applied.load(Ordering::Relaxed),
             faults: c.faults.load(Ordering::Relaxed),
+            throttled: c.throttled.load(Ordering::Relaxed),
         })
     }
 
@@ -76,6 +89,7 @@ impl Counters {
             c.received.store(0, Ordering::Relaxed);
             c.writes_applied.store(0, Ordering::Relaxed);
             c.faults.store(0, Ordering::Relaxed);
+            c.throttled.store(0, Ordering::Relaxed);
         }
     }
 }

@@ -1,5 +1,5 @@
-//! The life of a Harbor request in the simulator: take the service time, route, count,
-//! authenticate, check CSRF, validate, meet a fault (or not), check access, run the handler,
+//! The life of a Harbor request in the simulator: pass the ingress's rate limits (or be
+//! refused there), take the service time, route, count, authenticate, check CSRF, validate, meet a fault (or not), check access, run the handler,
 //! and dress the answer in Harbor's headers.
 
 use std::sync::Arc;
@@ -45,14 +45,34 @@ pub(crate) async fn dispatch(State(shared): State<Arc<Shared>>, request: Request
         .map(str::to_owned)
         .unwrap_or_else(new_request_id);
     let uri = shared.recorder.enabled().then(|| request.uri().to_string());
-    // The service time a real Harbor spends on any request, before the request meets its
-    // fault (a delay fault adds to it).
-    if let Some(hold) = shared.latency.draw() {
-        tokio::time::sleep(hold).await;
-    }
-    let (op_id, mut response) = answer(&shared, request).await;
+    // The ingress in front of Harbor refuses what is over a rate limit at once: Harbor never
+    // sees it (no service time, no fault, no state change).
+    let (op_id, mut response) = match throttle(&shared, &method, &path) {
+        Some(refused) => {
+            // An ingress reads and drops the body of what it refuses (nginx discards it), so
+            // the connection stays usable for the next request.
+            let _ = axum::body::to_bytes(request.into_body(), MAX_BODY).await;
+            refused
+        }
+        None => {
+            // The service time a real Harbor spends on any request, before the request meets
+            // its fault (a delay fault adds to it).
+            if let Some(hold) = shared.latency.draw() {
+                tokio::time::sleep(hold).await;
+            }
+            answer(&shared, request).await
+        }
+    };
+    let throttled = response.extensions().get::<Throttled>().is_some();
     if response.extensions().get::<ResetConnection>().is_none() {
-        decorate(&shared, &mut response, &request_id);
+        if throttled {
+            // The ingress's answer carries the request id, none of Harbor's session headers.
+            if let Ok(v) = HeaderValue::from_str(&request_id) {
+                response.headers_mut().insert("X-Request-Id", v);
+            }
+        } else {
+            decorate(&shared, &mut response, &request_id);
+        }
         if let Some(uri) = uri {
             response = record(&shared, op_id, &method, uri, response).await;
         }
@@ -61,10 +81,45 @@ pub(crate) async fn dispatch(State(shared): State<Arc<Shared>>, request: Request
         target: "harbor_sim::request",
         %method, %path, status = response.status().as_u16(), operation = op_id,
         request_id = %request_id, elapsed_us = started.elapsed().as_micros() as u64,
-        reset = response.extensions().get::<ResetConnection>().is_some(),
+        reset = response.extensions().get::<ResetConnection>().is_some(), throttled,
         "request"
     );
     response
+}
+
+/// Marks an answer the rate limits gave in the ingress's place.
+#[derive(Debug, Clone, Copy)]
+struct Throttled;
+
+/// The 429 of the rate limits, if the request is over one. The global limit sees every
+/// request; an operation's limit the requests that route to it, which are counted (received
+/// and throttled) when refused.
+fn throttle(shared: &Shared, method: &Method, path: &str) -> Option<(&'static str, Response)> {
+    if !shared.limits.is_armed() {
+        return None;
+    }
+    let op_id = path.strip_prefix(API_BASE).and_then(|rest| {
+        match shared.routes.route(method.as_str(), rest) {
+            RouteMatch::Found { op, .. } => Some(op.id),
+            _ => None,
+        }
+    });
+    let refused = shared
+        .limits
+        .admit(op_id, tokio::time::Instant::now())
+        .err()?;
+    if let Some(id) = op_id {
+        shared.counters.received(id);
+        shared.counters.throttled(id);
+    }
+    let mut response = ApiError::too_many_requests(refused.message()).into_response();
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(refused.retry_after()),
+    );
+    response.extensions_mut().insert(Throttled);
+    response.extensions_mut().insert(Injected);
+    Some((op_id.unwrap_or(""), response))
 }
 
 /// Copies an answer into the recorder and hands it on unchanged (bodies are in memory).
@@ -276,9 +331,10 @@ async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
     (op.id, response)
 }
 
+/// Harbor's code for an injected status (`src/lib/errors/const.go`; 429's is `RateLimitCode`).
 fn fault_code(status: StatusCode) -> &'static str {
     match status.as_u16() {
-        429 => "TOO_MANY_REQUESTS",
+        429 => "TOO_MANY_REQUEST",
         400 => "BAD_REQUEST",
         401 => "UNAUTHORIZED",
         403 => "FORBIDDEN",

@@ -65,6 +65,14 @@ impl ApiError {
         Self::new(StatusCode::PRECONDITION_FAILED, "PRECONDITION", message)
     }
 
+    /// 429 `TOO_MANY_REQUEST` (sic): Harbor's `RateLimitCode` (`src/lib/errors/const.go`),
+    /// which `src/lib/http/error.go` maps to 429. Harbor sends it where a proxy-cache
+    /// project's upstream refuses; the simulator also sends it for a
+    /// [`RateLimit`](crate::RateLimit), the ingress in front of Harbor.
+    pub fn too_many_requests(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "TOO_MANY_REQUEST", message)
+    }
+
     /// 500 as Harbor sends every uncoded error (`src/lib/http/error.go`): the cause is only
     /// logged.
     pub fn internal() -> Self {

@@ -45,15 +45,75 @@
 //! |---|---|
 //! | `POST /_sim/faults` with a rule as JSON | installs it (400 if invalid) |
 //! | `GET /_sim/faults` / `DELETE /_sim/faults` | lists / removes the rules |
-//! | `GET /_sim/counters`, `GET /_sim/counters/{operation}` | requests received, writes applied, faults |
+//! | `GET /_sim/counters`, `GET /_sim/counters/{operation}` | requests received, writes applied, faults, requests throttled |
 //! | `DELETE /_sim/counters` | zeroes the counters |
-//! | `POST /_sim/reset` | restores the initial state, clears faults and counters |
+//! | `GET`/`PUT`/`DELETE /_sim/rate-limits`, `DELETE /_sim/rate-limits/{operation or global}` | the rate limits (below) |
+//! | `POST /_sim/reset` | restores the initial state, clears faults, rate limits and counters |
 //! | `GET /_sim/reachable`, `PUT`/`DELETE /_sim/reachable/{host}` | the hosts the simulated Harbor reaches ([`state::reachability`]) |
 //!
 //! ```text
 //! {"operation":"getProject","fault":{"kind":"status","status":503,"retry_after":{"seconds":2}},"next":2}
 //! {"fault":{"kind":"reset"},"fraction":0.1,"seed":7}
 //! {"operation":"createProject","fault":{"kind":"apply_then_fail","status":502},"always":true}
+//! ```
+//!
+//! ## Rate limits
+//!
+//! Harbor rate-limits none of its API; deployments put an ingress in front of it (nginx's
+//! `limit_req`, a cloud load balancer) and that is what a [`RateLimit`] models: a token bucket
+//! of `rate` requests per second holding up to `burst` of them (one second's worth unless
+//! given), for one operation id or for every request, several at once (the global one and
+//! one per operation; a request takes a token from each that applies, or from none). A
+//! request that finds a bucket empty is refused before Harbor sees it (no service time, no
+//! fault rule drawn, no state change) with `429`, `Retry-After` in whole seconds until the
+//! next token (rounded up, at least 1) and Harbor's error body with Harbor's own code,
+//! `{"errors":[{"code":"TOO_MANY_REQUEST","message":"too many requests: ..."}]}`. It is counted
+//! in the operation's [`OpCounts::received`] and [`OpCounts::throttled`] (not in `faults`).
+//! The buckets refill continuously on tokio's clock, so a test on a paused clock
+//! (`#[tokio::test(start_paused = true)]`, `tokio::time::advance`) decides exactly when the
+//! next token comes. Set a limit again to change it at run time: its bucket keeps the tokens
+//! it holds (capped at the new burst) and refills at the new rate, so a raise takes effect
+//! smoothly.
+//!
+//! ```
+//! use harbor_sim::{RateLimit, Simulator};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sim = Simulator::start().await?;
+//! // The ingress lets 50 requests a second through; getProject 1 a second, in bursts of 2.
+//! sim.handle().set_rate_limit(RateLimit::per_second(50.0))?;
+//! sim.handle().set_rate_limit(RateLimit::per_second(1.0).burst(2.0).operation("getProject"))?;
+//! let client = reqwest::Client::new();
+//! let get_project = || {
+//!     client
+//!         .get(format!("{}/projects/library", sim.api_url()))
+//!         .basic_auth("admin", Some("Harbor12345"))
+//!         .send()
+//! };
+//! assert_eq!(get_project().await?.status(), 200);
+//! assert_eq!(get_project().await?.status(), 200);
+//! let refused = get_project().await?;
+//! assert_eq!(refused.status(), 429);
+//! assert_eq!(refused.headers()["retry-after"], "1");
+//! assert_eq!(sim.handle().counts("getProject").unwrap().throttled, 1);
+//! // Raised at run time (the bucket is still empty and now refills at 200 a second), and
+//! // removed.
+//! sim.handle().set_rate_limit(RateLimit::per_second(200.0).operation("getProject"))?;
+//! assert!(sim.handle().clear_rate_limit(Some("getProject")));
+//! assert_eq!(sim.handle().rate_limits(), [RateLimit::per_second(50.0)]);
+//! # Ok(()) }
+//! ```
+//!
+//! From another process (`burst` is optional, `operation` too):
+//!
+//! ```text
+//! curl -X PUT http://127.0.0.1:8080/_sim/rate-limits -H 'content-type: application/json' \
+//!      -d '{"rate": 50}'
+//! curl -X PUT http://127.0.0.1:8080/_sim/rate-limits -H 'content-type: application/json' \
+//!      -d '{"operation": "getProject", "rate": 10, "burst": 10}'
+//! curl http://127.0.0.1:8080/_sim/rate-limits      # [{"rate":50.0,"burst":50.0},{"operation":...}]
+//! curl -X DELETE http://127.0.0.1:8080/_sim/rate-limits/getProject   # or .../global, or all
 //! ```
 
 mod admin;
@@ -70,6 +130,7 @@ pub mod negotiation;
 pub mod operation;
 pub mod pagination;
 pub mod query;
+mod rate_limit;
 pub mod rbac;
 mod recorder;
 pub mod router;
@@ -82,6 +143,7 @@ pub use counters::OpCounts;
 pub use errors::{ApiError, ApiResult};
 pub use faults::{Fault, FaultError, FaultRule, RetryAfter, Trigger};
 pub use latency::Latency;
+pub use rate_limit::{RateLimit, RateLimitError};
 pub use recorder::RecordedAnswer;
 pub use server::{RunningSimulator, SimHandle, Simulator, SimulatorBuilder};
 pub use state::SimState;

@@ -19,7 +19,8 @@ pub struct RecordedAnswer {
     pub status: u16,
     /// The answer's `Content-Type`, when it has one.
     pub content_type: Option<String>,
-    /// Whether the answer came from an injected fault (not Harbor's behaviour by design).
+    /// Whether the answer came from an injected fault or a rate limit (not Harbor's behaviour
+    /// by design).
     pub injected: bool,
     /// The answer's body.
     pub body: Bytes,

@@ -19,6 +19,7 @@ use crate::errors::ApiResult;
 use crate::faults::{FaultError, FaultPlan, FaultRule};
 use crate::latency::{Latency, ServiceTime};
 use crate::operation::OpSpec;
+use crate::rate_limit::{RateLimit, RateLimitError, RateLimiter};
 use crate::recorder::{RecordedAnswer, Recorder};
 use crate::router::RouteTable;
 use crate::session::Sessions;
@@ -31,6 +32,7 @@ pub(crate) struct Shared {
     pub(crate) state: RwLock<SimState>,
     pub(crate) initial: SimState,
     pub(crate) faults: FaultPlan,
+    pub(crate) limits: RateLimiter,
     pub(crate) latency: ServiceTime,
     pub(crate) initial_latency: Latency,
     pub(crate) counters: Counters,
@@ -146,6 +148,7 @@ impl SimulatorBuilder {
             initial: state.clone(),
             state: RwLock::new(state),
             faults: FaultPlan::default(),
+            limits: RateLimiter::default(),
             latency: ServiceTime::new(self.latency),
             initial_latency: self.latency,
             counters: Counters::new(ops.iter().map(|o| o.id)),
@@ -306,11 +309,12 @@ impl SimHandle {
         })
     }
 
-    /// Puts the state back to what it was at start, clears faults and counters, and puts the
-    /// latency back to the builder's.
+    /// Puts the state back to what it was at start, clears faults, rate limits and counters,
+    /// and puts the latency back to the builder's.
     pub fn reset(&self) {
         *crate::handlers::write(&self.shared.state) = self.shared.initial.clone();
         self.shared.faults.clear();
+        self.shared.limits.clear_all();
         self.shared.latency.set(self.shared.initial_latency);
         self.shared.counters.reset();
     }
@@ -344,6 +348,51 @@ impl SimHandle {
     /// The rules still installed.
     pub fn faults(&self) -> Vec<FaultRule> {
         self.shared.faults.rules()
+    }
+
+    /// Sets the rate limit of `limit`'s scope (its operation, or every request), replacing
+    /// the one already set there. A new limit starts with a full bucket; a changed one keeps
+    /// the tokens it holds (capped at the new burst), so a raise takes effect smoothly: the
+    /// bucket refills at the new rate from where it is. See [`RateLimit`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use harbor_sim::{RateLimit, Simulator};
+    ///
+    /// let sim = Simulator::start().await?;
+    /// sim.handle().set_rate_limit(RateLimit::per_second(1.0).operation("getPing"))?;
+    /// let ping = || reqwest::get(format!("{}/ping", sim.api_url()));
+    /// assert_eq!(ping().await?.status(), 200);
+    /// let refused = ping().await?;
+    /// assert_eq!(refused.status(), 429);
+    /// assert_eq!(refused.headers()["retry-after"], "1");
+    /// assert_eq!(sim.handle().counts("getPing").unwrap().throttled, 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn set_rate_limit(&self, limit: RateLimit) -> Result<(), RateLimitError> {
+        if let Some(op) = &limit.operation
+            && self.shared.counters.get(op).is_none()
+        {
+            return Err(RateLimitError::UnknownOperation(op.clone()));
+        }
+        self.shared.limits.set(limit, tokio::time::Instant::now())
+    }
+
+    /// Removes the rate limit of one operation id, or the global one (`None`); whether there
+    /// was one.
+    pub fn clear_rate_limit(&self, operation: Option<&str>) -> bool {
+        self.shared.limits.clear(operation)
+    }
+
+    /// Removes every rate limit.
+    pub fn clear_rate_limits(&self) {
+        self.shared.limits.clear_all();
+    }
+
+    /// The rate limits in effect: the global one first, then by operation id.
+    pub fn rate_limits(&self) -> Vec<RateLimit> {
+        self.shared.limits.limits()
     }
 
     /// The counters of one operation id (`None` for an unknown id).

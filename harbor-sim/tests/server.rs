@@ -371,6 +371,11 @@ async fn status_faults_with_retry_after_then_recovery() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(r.headers()["retry-after"], "3");
+    // Harbor's RateLimitCode, singular (src/lib/errors/const.go).
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"errors":[{"code":"TOO_MANY_REQUEST","message":"injected fault"}]})
+    );
     let r = req(&client, &sim, Method::GET, "/projects/library")
         .send()
         .await
