@@ -99,6 +99,8 @@
 pub mod budget;
 pub mod expects;
 pub mod jitter;
+pub mod latency;
+pub mod limiter;
 pub mod sleep;
 pub mod wait;
 

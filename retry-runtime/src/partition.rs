@@ -20,13 +20,11 @@ pub enum Partition {
 }
 
 /// The states of one handle: the shared one, or one per key made on first use.
-#[allow(dead_code)] // the breaker and the limiter use it (issue 22, landing next)
 pub(crate) struct Partitions<S> {
     shared: Option<S>,
     by_key: RwLock<HashMap<&'static str, Arc<S>>>,
 }
 
-#[allow(dead_code)]
 impl<S> Partitions<S> {
     /// `make` builds the shared state at once for [`Partition::Shared`]; per key it is called
     /// again for each new key.
