@@ -191,9 +191,10 @@ impl LatencyTracker {
                 Ok(_) => {
                     // The winner empties what the new window no longer sees: the older
                     // histogram, or both when more than a window passed.
-                    clear(&t.slots[(window % 2) as usize]);
                     if window - current > 1 {
-                        clear(&t.slots[(current % 2) as usize]);
+                        t.slots.iter().for_each(|slot| clear(slot));
+                    } else {
+                        clear(&t.slots[(window % 2) as usize]);
                     }
                     return window;
                 }
