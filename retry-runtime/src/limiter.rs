@@ -32,7 +32,8 @@
 //! growth depends on how often successes arrive. CUBIC's growth depends only on the time since
 //! the last throttle: it returns quickly to the rate that last worked, stays near it (the
 //! plateau, where throttles are rare), and, once past it, accelerates to find a raised limit
-//! quickly (from 50 to 150 req/s in about 10 s with the defaults). It is what the AWS SDKs ship,
+//! quickly (from 50 to 150 req/s within 10 s with the defaults, in the simulation of
+//! `tests/limiter.rs`). It is what the AWS SDKs ship,
 //! so its constants are known to behave against real throttling services.
 //!
 //! # Reservations
@@ -61,6 +62,14 @@
 //!   decrease (plus the time the bucket's debt then took to pay, the sends already scheduled)
 //!   are counted but leave the rate alone.
 //! - **Debt is bounded** by `max_wait` (above); the SDKs let it grow without bound.
+//! - **A debt is a time.** When the rate changes while reservations are in debt, the debt is
+//!   rescaled so that it takes as long to pay at the new rate: the sends already told their
+//!   wait keep their slots, and the next reservation comes after the last of them. (Kept in
+//!   tokens, a rise of the rate would schedule new sends among the old ones, a burst.)
+//! - **Measurement.** A closed bucket's rate is its own answers' (the SDKs count the answer
+//!   that closes a bucket into it); before the first bucket closes, the measured rate is the
+//!   answers so far over one bucket's length, not zero, so that a throttle in the first half
+//!   second does not drop the rate to the minimum.
 //! - **No separate retry cost.** smithy-rs charges a retry 5 tokens and a first attempt 1;
 //!   here every send costs one token, as botocore does, so the limiter is a rate limiter and
 //!   the [`RetryBudget`](crate::RetryBudget) is the retry quota.
@@ -68,12 +77,13 @@
 //!
 //! # Guarantees
 //!
-//! - Over any interval, the sends a partition's reservations allow (with zero or a positive
-//!   wait) are at most the tokens its bucket held at the start, plus what it refilled, plus the
-//!   debt bound: no token is lost or created by concurrent use (each call holds the partition's
-//!   mutex for a few float operations; loom checks it, `bash bench/loom.sh`).
-//! - Every wait is finite, at most `max_wait`; the fill rate stays within
-//!   `[min_fill_rate, max_growth * measured]` once the limiter is on.
+//! - Each reservation takes exactly one token under the partition's mutex (held for a few
+//!   float operations): concurrent reservations get distinct slots, no token is handed out
+//!   twice or lost (loom checks it, `bash bench/loom.sh`). Until the debt bound is reached, the
+//!   sends of a partition go out at most one bucket (one second of the rate) faster than its
+//!   fill rate.
+//! - Every wait is finite, at most `max_wait`; the fill rate is at least `min_fill_rate` and
+//!   at most the larger of it and `max_growth * measured`.
 //! - Time is what the caller passes: the engine passes its sleeper's clock (tokio's, paused in
 //!   tests). An instant earlier than one already seen counts as no time passing.
 //! - Nothing is allocated per call once a partition exists (one allocation when a key is
