@@ -100,6 +100,8 @@ pub mod breaker;
 pub mod budget;
 pub mod expects;
 pub mod jitter;
+pub mod latency;
+pub mod limiter;
 pub mod sleep;
 pub mod wait;
 

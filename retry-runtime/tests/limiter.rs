@@ -1,0 +1,448 @@
+//! The adaptive limiter with exact, synthetic instants: the rate falls to beta times the
+//! measured rate on a throttle and recovers along the cubic curve, reservations wait exactly
+//! the time their debt takes to pay (bounded by `max_wait`), partitions are independent, the
+//! builder reports every broken rule; and a deterministic simulation of 64 senders against a
+//! server limited to 50 req/s, then 200 req/s.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::{Duration, Instant};
+
+use retry_runtime::Violation;
+use retry_runtime::limiter::AdaptiveLimiter;
+use retry_runtime::partition::Partition;
+
+const BETA: f64 = 0.7;
+const C: f64 = 0.4;
+
+fn ms(t0: Instant, ms: u64) -> Instant {
+    t0 + Duration::from_millis(ms)
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9 * b.abs().max(1.0)
+}
+
+/// 100 answers per second for `secs` seconds from `from` (every 10 ms), all successes.
+fn successes(l: &AdaptiveLimiter, t0: Instant, from_ms: u64, to_ms: u64) {
+    for t in (from_ms..to_ms).step_by(10) {
+        l.on_success("op", ms(t0, t));
+    }
+}
+
+/// A limiter at exactly `rate` requests per second with an empty bucket: its first throttle
+/// (measured rate 2/s, one answer over the first 0.5 s bucket) lowers the curve below the
+/// minimum rate, which is `rate`.
+fn at_rate(rate: f64, max_wait: Duration, t0: Instant) -> AdaptiveLimiter {
+    let l = AdaptiveLimiter::builder()
+        .min_fill_rate(rate)
+        .max_wait(max_wait)
+        .build()
+        .unwrap();
+    l.on_throttle("op", t0);
+    assert_eq!(l.rate("op"), Some(rate));
+    l
+}
+
+#[test]
+fn off_until_the_first_throttle() {
+    let l = AdaptiveLimiter::default();
+    let t0 = Instant::now();
+    for t in 0..1000 {
+        assert_eq!(l.reserve("op", ms(t0, t)), Duration::ZERO);
+        l.on_success("op", ms(t0, t));
+    }
+    assert_eq!(l.rate("op"), None);
+    assert_eq!((l.sends(), l.sends_delayed(), l.throttles()), (1000, 0, 0));
+    assert_eq!(l.total_delay(), Duration::ZERO);
+    l.on_throttle("op", ms(t0, 1000));
+    assert!(l.rate("op").is_some());
+}
+
+#[test]
+fn a_throttle_drops_the_rate_to_beta_times_the_measured_rate() {
+    let l = AdaptiveLimiter::default();
+    let t0 = Instant::now();
+    // 100/s: the first 0.5 s bucket closes at 500 ms (measured 0.8 * 100 = 80), the second at
+    // 1000 ms (0.8 * 100 + 0.2 * 80 = 96).
+    successes(&l, t0, 0, 1001);
+    assert!(close(l.measured_rate("op").unwrap(), 96.0));
+    l.on_throttle("op", ms(t0, 1000));
+    assert!(close(l.rate("op").unwrap(), BETA * 96.0));
+    assert_eq!(l.throttles(), 1);
+}
+
+#[test]
+fn the_rate_recovers_along_the_cubic_curve() {
+    let l = AdaptiveLimiter::default();
+    let t0 = Instant::now();
+    successes(&l, t0, 0, 1001);
+    let w_max = l.measured_rate("op").unwrap();
+    l.on_throttle("op", ms(t0, 1000));
+    let k = (w_max * (1.0 - BETA) / C).cbrt();
+    assert!(close(k, 72f64.cbrt())); // 4.16 s back to w_max
+    // Answers go on at 100/s, so the measured rate stays near 100 and the ramp (twice it)
+    // does not bind; at each checked instant the rate is exactly the curve's.
+    let mut checked = Vec::new();
+    for t in (1010..11_001).step_by(10) {
+        l.on_success("op", ms(t0, t));
+        let secs = (t - 1000) as f64 / 1000.0;
+        if [1.0, 2.0, 4.0, 6.0, 8.0, 10.0].contains(&secs) {
+            let expected = C * (secs - k).powi(3) + w_max;
+            let rate = l.rate("op").unwrap();
+            assert!(close(rate, expected), "at {secs} s: {rate} != {expected}");
+            checked.push((secs, expected.round()));
+        }
+    }
+    // Concave back to w_max = 96, a plateau, then convex above it.
+    assert_eq!(
+        checked,
+        [
+            (1.0, 83.0),
+            (2.0, 92.0),
+            (4.0, 96.0),
+            (6.0, 98.0),
+            (8.0, 119.0),
+            (10.0, 176.0)
+        ]
+    );
+}
+
+#[test]
+fn the_ramp_caps_the_rate_at_twice_the_measured_rate() {
+    let l = AdaptiveLimiter::default();
+    let t0 = Instant::now();
+    successes(&l, t0, 0, 1001);
+    l.on_throttle("op", ms(t0, 1000));
+    // Silence, then one answer 20 s later: the curve says 0.4 * (20 - 4.16)^3 + 96 = 1685/s,
+    // but the answers measured were few.
+    l.on_success("op", ms(t0, 21_000));
+    let measured = l.measured_rate("op").unwrap();
+    assert!(measured < 30.0);
+    assert!(close(l.rate("op").unwrap(), 2.0 * measured));
+}
+
+#[test]
+fn reservations_wait_exactly_until_their_debt_is_paid() {
+    let t0 = Instant::now();
+    let l = at_rate(10.0, Duration::from_secs(10), t0);
+    // The bucket is empty: each reservation takes a token and waits for it at 10/s.
+    let waits: Vec<_> = (0..3).map(|_| l.reserve("op", t0)).collect();
+    assert_eq!(
+        waits,
+        [
+            Duration::from_millis(100),
+            Duration::from_millis(200),
+            Duration::from_millis(300)
+        ]
+    );
+    // 250 ms later 2.5 tokens have paid most of the debt of 3: the next waits 150 ms.
+    assert_eq!(l.reserve("op", ms(t0, 250)), Duration::from_millis(150));
+    // A second later the bucket is full: one second of the fill rate before the throttle
+    // (max(1.4, 1) tokens, as the AWS SDKs size it): one send goes at once, the next waits.
+    assert_eq!(l.reserve("op", ms(t0, 1250)), Duration::ZERO);
+    assert_eq!(l.reserve("op", ms(t0, 1250)), Duration::from_millis(60));
+    assert_eq!((l.sends(), l.sends_delayed()), (6, 5));
+    assert_eq!(
+        l.total_delay(),
+        Duration::from_millis(100 + 200 + 300 + 150 + 60)
+    );
+}
+
+#[test]
+fn no_reservation_waits_longer_than_max_wait() {
+    let t0 = Instant::now();
+    let l = at_rate(10.0, Duration::from_secs(1), t0);
+    let waits: Vec<_> = (0..13).map(|_| l.reserve("op", t0)).collect();
+    let expected: Vec<_> = (1..=13u64)
+        .map(|n| Duration::from_millis(100 * n.min(10)))
+        .collect();
+    assert_eq!(waits, expected);
+    // The debt stopped at 10 tokens: one second later it is paid.
+    assert_eq!(l.reserve("op", ms(t0, 1000)), Duration::from_millis(100));
+}
+
+#[test]
+fn an_earlier_instant_counts_as_no_time() {
+    let t0 = Instant::now();
+    let l = at_rate(10.0, Duration::from_secs(10), t0);
+    assert_eq!(l.reserve("op", ms(t0, 500)), Duration::ZERO); // 5 tokens, capped at 1.4
+    assert_eq!(l.reserve("op", t0), Duration::from_millis(60)); // no refill backwards
+    l.on_success("op", t0);
+    l.on_throttle("op", t0);
+}
+
+#[test]
+fn throttles_of_one_event_lower_the_rate_once() {
+    let t0 = Instant::now();
+    let run = |holdoff: u64| {
+        let l = AdaptiveLimiter::builder()
+            .throttle_holdoff(Duration::from_millis(holdoff))
+            .build()
+            .unwrap();
+        successes(&l, t0, 0, 1001);
+        for t in [1000, 1020, 1050] {
+            l.on_throttle("op", ms(t0, t));
+        }
+        l.rate("op").unwrap()
+    };
+    // Within the holdoff (100 ms by default): one decrease, to 0.7 * 96 at 1000 ms; the
+    // later throttles move the rate along the curve like any answer.
+    let k = 72f64.cbrt();
+    assert!(close(run(100), C * (0.05 - k).powi(3) + 96.0));
+    assert!(close(C * (0.0 - k).powi(3) + 96.0, BETA * 96.0));
+    // Without it, as the AWS SDKs do, each throttle multiplies the rate by beta again.
+    assert!(run(0) < BETA * BETA * 96.0);
+}
+
+#[test]
+fn partitions_are_independent() {
+    let t0 = Instant::now();
+    let per_target = AdaptiveLimiter::builder()
+        .partition(Partition::PerTarget)
+        .min_fill_rate(10.0)
+        .build()
+        .unwrap();
+    assert_eq!(per_target.rate("a"), None);
+    per_target.on_throttle("a", t0);
+    assert_eq!(per_target.rate("a"), Some(10.0));
+    assert_eq!(per_target.rate("b"), None);
+    assert_eq!(per_target.reserve("a", t0), Duration::from_millis(100));
+    assert_eq!(per_target.reserve("b", t0), Duration::ZERO);
+    per_target.on_throttle("b", t0);
+    assert_eq!(per_target.reserve("b", t0), Duration::from_millis(100));
+    assert_eq!(per_target.reserve("a", t0), Duration::from_millis(200));
+
+    let shared = AdaptiveLimiter::builder()
+        .min_fill_rate(10.0)
+        .build()
+        .unwrap();
+    shared.on_throttle("a", t0);
+    assert_eq!(shared.rate("b"), Some(10.0));
+    assert_eq!(shared.reserve("b", t0), Duration::from_millis(100));
+    assert_eq!(shared.partition(), Partition::Shared);
+}
+
+#[test]
+fn clones_share_the_state() {
+    fn send_sync<T: Send + Sync + Clone + std::fmt::Debug>() {}
+    send_sync::<AdaptiveLimiter>();
+    let l = AdaptiveLimiter::default();
+    let c = l.clone();
+    assert!(l.shares_state_with(&c));
+    assert!(!l.shares_state_with(&AdaptiveLimiter::default()));
+    c.on_throttle("op", Instant::now());
+    assert_eq!(l.throttles(), 1);
+    let debug = format!("{l:?}");
+    assert!(
+        debug.starts_with("AdaptiveLimiter { partition: Shared, beta: 0.7, scale_constant: 0.4")
+    );
+    assert!(debug.contains("throttles: 1"));
+}
+
+#[test]
+fn the_builder_reports_every_broken_rule() {
+    let err = AdaptiveLimiter::builder()
+        .beta(0.0)
+        .scale_constant(f64::NAN)
+        .smoothing(1.5)
+        .measure_bucket(Duration::ZERO)
+        .min_fill_rate(-1.0)
+        .max_growth(0.5)
+        .max_wait(Duration::from_secs(7200))
+        .throttle_holdoff(Duration::from_secs(7200))
+        .build()
+        .unwrap_err();
+    let fields: Vec<_> = err.violations().iter().map(|v| v.field).collect();
+    assert_eq!(
+        fields,
+        [
+            "beta",
+            "scale_constant",
+            "smoothing",
+            "measure_bucket",
+            "min_fill_rate",
+            "max_growth",
+            "max_wait",
+            "throttle_holdoff"
+        ]
+    );
+    assert_eq!(
+        AdaptiveLimiter::builder()
+            .max_wait(Duration::ZERO)
+            .build()
+            .unwrap_err()
+            .violations(),
+        [Violation::new("max_wait", "must be greater than 0")]
+    );
+    assert!(
+        AdaptiveLimiter::builder()
+            .beta(0.999)
+            .smoothing(1.0)
+            .max_growth(1.0)
+            .throttle_holdoff(Duration::ZERO)
+            .build()
+            .is_ok()
+    );
+}
+
+/// A server with a token bucket: `rate` per second, `burst` tokens.
+struct Server {
+    rate: f64,
+    burst: f64,
+    tokens: f64,
+    last: u64,
+}
+
+impl Server {
+    fn admit(&mut self, now: u64) -> bool {
+        self.tokens = (self.tokens + (now - self.last) as f64 * 1e-9 * self.rate).min(self.burst);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+struct Run {
+    sends: Vec<u64>,
+    throttles: Vec<u64>,
+}
+
+fn simulate(
+    limiter: &AdaptiveLimiter,
+    senders: usize,
+    service: Duration,
+    phases: &[(f64, f64, u64)],
+) -> Run {
+    let t0 = Instant::now();
+    let at = |n: u64| t0 + Duration::from_nanos(n);
+    let end_s: u64 = phases.iter().map(|p| p.2).sum();
+    let end = end_s * 1_000_000_000;
+    let mut run = Run {
+        sends: vec![0; end_s as usize],
+        throttles: vec![0; end_s as usize],
+    };
+    let mut server = Server {
+        rate: phases[0].0,
+        burst: phases[0].1,
+        tokens: phases[0].1,
+        last: 0,
+    };
+    // (time, seq, sender, answer?: 0 send, 1 success, 2 throttle)
+    let mut queue = BinaryHeap::new();
+    let mut seq = 0u64;
+    for i in 0..senders {
+        queue.push(Reverse((0u64, seq, i, 0u8)));
+        seq += 1;
+    }
+    let mut phase = 0;
+    let mut phase_end = phases[0].2 * 1_000_000_000;
+    while let Some(Reverse((now, _, i, kind))) = queue.pop() {
+        if now >= end {
+            break;
+        }
+        while now >= phase_end {
+            phase += 1;
+            server.admit(phase_end);
+            server.rate = phases[phase].0;
+            server.burst = phases[phase].1;
+            phase_end += phases[phase].2 * 1_000_000_000;
+        }
+        let sec = (now / 1_000_000_000) as usize;
+        let next = match kind {
+            0 => {
+                run.sends[sec] += 1;
+                let ok = server.admit(now);
+                if !ok {
+                    run.throttles[sec] += 1;
+                }
+                (now + service.as_nanos() as u64, if ok { 1 } else { 2 })
+            }
+            _ => {
+                if kind == 2 {
+                    limiter.on_throttle("op", at(now));
+                } else {
+                    limiter.on_success("op", at(now));
+                }
+                let wait = limiter.reserve("op", at(now));
+                if std::env::var("TRACE").is_ok() && (kind == 2 || now % 100_000_000 < 3_000_000) {
+                    println!(
+                        "{:8.3} k{kind} i{i} rate {:?} measured {:?} wait {:?}",
+                        now as f64 * 1e-9,
+                        limiter.rate("op"),
+                        limiter.measured_rate("op"),
+                        wait
+                    );
+                }
+                (now + wait.as_nanos() as u64, 0)
+            }
+        };
+        queue.push(Reverse((next.0, seq, i, next.1)));
+        seq += 1;
+    }
+    run
+}
+
+/// 64 senders, each sending again as soon as its answer arrives (a throttled one at once:
+/// no backoff, the harsh case where the limiter alone holds the rate), 5 ms of service time,
+/// against a server allowing 50 req/s (a bucket of `burst` tokens) for 30 s, then 200 req/s.
+///
+/// Figures (synthetic time, deterministic), burst 10 / burst 50:
+/// - the first second: 64 / 86 throttles: the limiter is off until the first throttle, so the
+///   64 first sends (and the sends answered before the first throttle) meet the server's
+///   bucket unpaced; the first throttle arrives after 5 ms, before any 0.5 s measurement
+///   bucket closes, so the rate starts from the answers so far over 0.5 s (22/s), and climbs
+///   back along the curve: 50 req/s is reached after about 9 s / 1 s;
+/// - seconds 10 to 30: 52.6 / 51.0 req/s on average (1.05x / 1.02x the limit), every 5 s
+///   window between 47 and 56 req/s; throttles 4.8% / 2.5% of sends;
+/// - the whole first 30 s: throttles 8.4% / 8.3% of sends (the start-up burst is most of it);
+/// - after the raise to 200 req/s: 150 req/s is reached in the 6th / 7th second;
+/// - the whole 60 s: throttles 2.3% / 3.0% of sends.
+#[test]
+fn sixty_four_senders_settle_at_the_server_limit() {
+    for burst in [10.0, 50.0] {
+        let limiter = AdaptiveLimiter::default();
+        let run = simulate(
+            &limiter,
+            64,
+            Duration::from_millis(5),
+            &[(50.0, burst, 30), (200.0, burst * 4.0, 30)],
+        );
+        let sum = |v: &[u64]| v.iter().sum::<u64>();
+        let share =
+            |a: usize, b: usize| sum(&run.throttles[a..b]) as f64 / sum(&run.sends[a..b]) as f64;
+        let mean = sum(&run.sends[10..30]) as f64 / 20.0;
+        let windows: Vec<f64> = run.sends[10..30]
+            .chunks(5)
+            .map(|w| sum(w) as f64 / 5.0)
+            .collect();
+        let to_150 = (30..60).find(|&s| run.sends[s] >= 150).map(|s| s + 1 - 30);
+        println!(
+            "burst {burst}: sends/s {:?}\nthrottles/s {:?}\nmean 10-30 s {mean:.1}, 5 s windows {windows:?}, \
+             throttle share 0-30 s {:.3}, 10-30 s {:.3}, 0-60 s {:.3}; 150 req/s in second {to_150:?}",
+            run.sends,
+            run.throttles,
+            share(0, 30),
+            share(10, 30),
+            share(0, 60)
+        );
+        assert!((40.0..=55.0).contains(&mean), "mean {mean}");
+        assert!(
+            windows
+                .iter()
+                .all(|w| (0.8 * 50.0..=1.15 * 50.0).contains(w)),
+            "{windows:?}"
+        );
+        assert!(
+            share(10, 30) <= 0.05,
+            "steady throttle share {}",
+            share(10, 30)
+        );
+        assert!(share(0, 60) <= 0.05, "throttle share {}", share(0, 60));
+        assert!(to_150.is_some_and(|s| s <= 10), "to 150: {to_150:?}");
+    }
+}
