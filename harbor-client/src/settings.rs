@@ -61,6 +61,7 @@
 //!   pass `None` there to retry without a budget.
 
 use crate::error::{Error, Transient};
+use retry_runtime::limiter::AdaptiveLimiter;
 use retry_runtime::partition::Partition;
 use retry_runtime::wait::{self, Expo, Runtime};
 use retry_runtime::{CircuitBreaker, RetryBudget, RetrySettings, RetrySettingsBuilder};
@@ -138,20 +139,64 @@ pub fn default_circuit_breaker() -> CircuitBreaker {
         .expect("the default breaker is valid")
 }
 
-/// The settings a client stores: its budget, its circuit breaker, a wait floor of the error's `Retry-After` (cut to
+/// The handles a client shares between all its calls and clones, which its settings get when
+/// they carry none of their own.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ClientGuards {
+    pub(crate) budget: Option<RetryBudget>,
+    pub(crate) breaker: Option<CircuitBreaker>,
+    pub(crate) limiter: Option<AdaptiveLimiter>,
+}
+
+/// The client's wait floor: the error's `Retry-After`, cut to `cap`; zero for a 429 without
+/// one, so that every 429 reads as a throttle to the rate limiter (a floor of zero lengthens
+/// no wait).
+fn throttle_floor(error: &Error, cap: Duration) -> Option<Duration> {
+    match error.retry_after() {
+        Some(wait) => Some(wait.min(cap)),
+        None => (error.status() == Some(429)).then_some(Duration::ZERO),
+    }
+}
+
+/// An adaptive rate limiter for a client, as [`HarborClientBuilder::adaptive_rate_limit`]
+/// makes it: the AWS SDKs' CUBIC limiter, one state for the whole server (throttling is
+/// usually the ingress's, for every operation at once). For one state per operation, build
+/// one with [`Partition::PerTarget`] and give it to
+/// [`HarborClientBuilder::rate_limiter`](crate::HarborClientBuilder::rate_limiter).
+///
+/// [`HarborClientBuilder::adaptive_rate_limit`]: crate::HarborClientBuilder::adaptive_rate_limit
+///
+/// ```
+/// let limiter = harbor_client::settings::default_rate_limiter();
+/// assert_eq!(limiter.rate(""), None); // off until the server first throttles
+/// ```
+pub fn default_rate_limiter() -> AdaptiveLimiter {
+    AdaptiveLimiter::default()
+}
+
+/// The settings a client stores: its budget, its circuit breaker, its rate limiter, a wait floor of the error's `Retry-After` (cut to
 /// `retry_after_cap`) and [`DEFAULT_MAX_HEDGES`], each added where the settings carry none of
 /// their own. One builder pass, and none when nothing is added.
 pub(crate) fn with_client_rules(
     settings: RetrySettings<Error>,
-    budget: Option<&RetryBudget>,
-    breaker: Option<&CircuitBreaker>,
+    guards: &ClientGuards,
     retry_after_cap: Duration,
 ) -> RetrySettings<Error> {
-    let budget = budget.filter(|_| settings.budget().is_none());
-    let breaker = breaker.filter(|_| settings.breaker().is_none());
+    let budget = guards
+        .budget
+        .as_ref()
+        .filter(|_| settings.budget().is_none());
+    let breaker = guards
+        .breaker
+        .as_ref()
+        .filter(|_| settings.breaker().is_none());
+    let limiter = guards
+        .limiter
+        .as_ref()
+        .filter(|_| settings.limiter().is_none());
     let floor = !settings.has_wait_floor();
     let hedges = settings.max_hedges().is_none();
-    if budget.is_none() && breaker.is_none() && !floor && !hedges {
+    if budget.is_none() && breaker.is_none() && limiter.is_none() && !floor && !hedges {
         return settings;
     }
     let mut builder = settings.to_builder();
@@ -161,12 +206,14 @@ pub(crate) fn with_client_rules(
     if let Some(breaker) = breaker {
         builder = builder.breaker(breaker.clone());
     }
+    if let Some(limiter) = limiter {
+        builder = builder.limiter(limiter.clone());
+    }
     if hedges {
         builder = builder.max_hedges(DEFAULT_MAX_HEDGES);
     }
     if floor {
-        builder = builder
-            .wait_floor(move |e: &Error| e.retry_after().map(|wait| wait.min(retry_after_cap)));
+        builder = builder.wait_floor(move |e: &Error| throttle_floor(e, retry_after_cap));
     }
     builder
         .build()
@@ -346,7 +393,7 @@ mod tests {
     #[test]
     fn the_hedge_bound_fills_in_only_where_settings_have_none() {
         let cap = Duration::from_secs(60);
-        let filled = with_client_rules(default_retry_settings(), None, None, cap);
+        let filled = with_client_rules(default_retry_settings(), &ClientGuards::default(), cap);
         assert_eq!(filled.max_hedges(), Some(DEFAULT_MAX_HEDGES));
         let own = default_retry_settings()
             .to_builder()
@@ -354,7 +401,7 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(
-            with_client_rules(own, None, None, cap).max_hedges(),
+            with_client_rules(own, &ClientGuards::default(), cap).max_hedges(),
             Some(7)
         );
     }
@@ -363,7 +410,11 @@ mod tests {
     fn the_client_breaker_fills_in_only_where_settings_have_none() {
         let cap = Duration::from_secs(60);
         let breaker = default_circuit_breaker();
-        let attached = with_client_rules(default_retry_settings(), None, Some(&breaker), cap);
+        let guards = ClientGuards {
+            breaker: Some(breaker.clone()),
+            ..ClientGuards::default()
+        };
+        let attached = with_client_rules(default_retry_settings(), &guards, cap);
         assert!(attached.breaker().unwrap().shares_state_with(&breaker));
         let own = default_circuit_breaker();
         let settings = default_retry_settings()
@@ -371,7 +422,7 @@ mod tests {
             .breaker(own.clone())
             .build()
             .unwrap();
-        let kept = with_client_rules(settings, None, Some(&breaker), cap);
+        let kept = with_client_rules(settings, &guards, cap);
         assert!(kept.breaker().unwrap().shares_state_with(&own));
         // Operations sent again only if never sent ask the same breaker.
         let state = RetryState::new(Some(attached));
@@ -387,12 +438,12 @@ mod tests {
     #[test]
     fn the_client_budget_fills_in_only_where_settings_have_none() {
         let client_budget = default_retry_budget();
-        let attached = with_client_rules(
-            default_retry_settings(),
-            Some(&client_budget),
-            None,
-            Duration::from_secs(60),
-        );
+        let guards = ClientGuards {
+            budget: Some(client_budget.clone()),
+            ..ClientGuards::default()
+        };
+        let attached =
+            with_client_rules(default_retry_settings(), &guards, Duration::from_secs(60));
         assert!(
             attached
                 .budget()
@@ -405,18 +456,12 @@ mod tests {
             .budget(own.clone())
             .build()
             .unwrap();
-        let kept = with_client_rules(
-            settings,
-            Some(&client_budget),
-            None,
-            Duration::from_secs(60),
-        );
+        let kept = with_client_rules(settings, &guards, Duration::from_secs(60));
         assert!(kept.budget().unwrap().shares_bucket_with(&own));
         assert!(
             with_client_rules(
                 default_retry_settings(),
-                None,
-                None,
+                &ClientGuards::default(),
                 Duration::from_secs(60)
             )
             .budget()

@@ -133,8 +133,12 @@ where
     Fut: core::future::Future<Output = Result<T, E>>,
 {
     let (mut engine, nothing) = policy.start_call(caller_of::<F>());
-    if let Some(refused) = engine.refuse_first(&[], nothing) {
-        return refused;
+    let wait = match engine.admit(&[], nothing) {
+        Step::Return(refused) => return refused,
+        Step::Wait(wait) => wait,
+    };
+    if !wait.is_zero() {
+        engine.sleep(wait).await;
     }
     if engine.is_hedged() {
         let mut attempts = pin!(engine.attempts());
@@ -188,8 +192,10 @@ where
     F: FnMut() -> Result<T, E>,
 {
     let (mut engine, nothing) = policy.start_call(caller_of::<F>());
-    if let Some(refused) = engine.refuse_first(&[], nothing) {
-        return refused;
+    match engine.admit(&[], nothing) {
+        Step::Return(refused) => return refused,
+        Step::Wait(wait) if !wait.is_zero() => engine.sleep_blocking(wait),
+        Step::Wait(_) => {}
     }
     loop {
         let result = operation();

@@ -213,8 +213,8 @@ where
     }
 
     /// Checks giveup, then max_tries, then max_time; then asks the generator, the circuit
-    /// breaker, then the retry budget (last, so no token is spent on a retry another rule
-    /// refuses). Runs the hooks.
+    /// breaker, the retry budget (so no token is spent on a retry another rule refuses), then
+    /// the rate limiter, whose wait the retry's is raised to. Runs the hooks.
     /// `attempt` is the number of the attempt that failed, `running` how many others still
     /// run (hedging; 0 otherwise): with some running, a retry starts at once (wait zero). A
     /// give-up ends the call even with attempts running: the caller drops them.
@@ -252,7 +252,9 @@ where
                 Some(_) if !self.breaker_admits() => Err(GiveUpReason::CircuitOpen),
                 Some(wait) => match self.rules.budget() {
                     Some(budget) if !budget.try_withdraw() => Err(GiveUpReason::BudgetExhausted),
-                    _ => Ok(wait),
+                    // The limiter's reservation comes last: a retry refused earlier sends
+                    // nothing and takes no token.
+                    _ => self.paced(wait, elapsed, max_time),
                 },
             }
         };
@@ -287,15 +289,28 @@ where
         }
     }
 
-    /// Records an attempt's outcome in the circuit breaker, if any: `failure` is the error of a
-    /// failure (one the policy would retry), `None` any other answer.
+    /// Tells the circuit breaker and the rate limiter, if any, an attempt's outcome:
+    /// `failure` is the error of a failure (one the policy would retry), `None` any other
+    /// answer. A failure with a wait floor (a `Retry-After`) is a throttle for the limiter.
     #[inline]
     fn record(&self, failure: Option<&E>) {
-        if let Some((breaker, _)) = self.rules.breaker() {
-            let now = self.sleeper.now();
+        let (breaker, limiter) = (self.rules.breaker(), self.rules.limiter());
+        if breaker.is_none() && limiter.is_none() {
+            return;
+        }
+        let now = self.sleeper.now();
+        let floor = failure.and_then(|error| self.rules.floor(error));
+        if let Some((breaker, _)) = breaker {
             match failure {
-                Some(error) => breaker.record_failure(self.target, now, self.rules.floor(error)),
+                Some(_) => breaker.record_failure(self.target, now, floor),
                 None => breaker.record_success(self.target, now),
+            }
+        }
+        if let Some(limiter) = limiter {
+            if floor.is_some() {
+                limiter.on_throttle(self.target, now);
+            } else {
+                limiter.on_success(self.target, now);
             }
         }
     }
@@ -308,22 +323,36 @@ where
             .is_none_or(|(breaker, _)| breaker.try_acquire(self.target, self.sleeper.now()).is_ok())
     }
 
-    /// Asks the circuit breaker, if any, before the call's first attempt: `Some` is what the
-    /// call returns instead of making it (`E::from(CircuitOpen)`, or the "nothing" value when
-    /// a give-up returns it), after the give-up hooks ran with
-    /// [`GiveUpReason::CircuitOpen`] and no attempt made (`tries` 0).
+    /// The wait the rate limiter, if any, asks before the next send (a reservation: the send
+    /// is counted now).
     #[inline]
-    pub fn refuse_first<R: RetryOutput<Ok = T, Err = E>>(
+    pub(crate) fn limiter_wait(&self) -> Duration {
+        self.rules.limiter().map_or(Duration::ZERO, |limiter| {
+            limiter.reserve(self.target, self.sleeper.now())
+        })
+    }
+
+    /// Asks the shared guards before the call's first attempt: the circuit breaker, then the
+    /// rate limiter. [`Step::Return`] is what the call returns instead of making it, the
+    /// breaker being open (`E::from(CircuitOpen)`, or the "nothing" value when a give-up
+    /// returns it, after the give-up hooks ran with [`GiveUpReason::CircuitOpen`] and no
+    /// attempt made, `tries` 0); [`Step::Wait`] the wait before the first attempt (zero
+    /// without a limiter, or while it has seen no throttle).
+    #[inline]
+    pub fn admit<R: RetryOutput<Ok = T, Err = E>>(
         &self,
         args: &[Arg<'_>],
         nothing: Option<fn() -> R>,
-    ) -> Option<R> {
+    ) -> Step<R> {
         if !self.rules.enabled() {
-            return None;
+            return Step::Wait(Duration::ZERO);
         }
-        let (breaker, open) = self.rules.breaker()?;
-        let refusal = breaker.try_acquire(self.target, self.sleeper.now()).err()?;
-        Some(self.refused(open(refusal), args, nothing))
+        if let Some((breaker, open)) = self.rules.breaker()
+            && let Err(refusal) = breaker.try_acquire(self.target, self.sleeper.now())
+        {
+            return Step::Return(self.refused(open(refusal), args, nothing));
+        }
+        Step::Wait(self.limiter_wait())
     }
 
     #[cold]
@@ -347,6 +376,27 @@ where
         match self.give_up_value(nothing) {
             Some(nothing) => nothing(),
             None => R::from_result(Err(error)),
+        }
+    }
+
+    /// The retry's wait raised to the rate limiter's (if any), or a give-up with
+    /// [`GiveUpReason::MaxTime`] when the limiter would hold the retry past `max_time`.
+    #[inline]
+    fn paced(
+        &self,
+        wait: Duration,
+        elapsed: Duration,
+        max_time: Option<Duration>,
+    ) -> Result<Duration, GiveUpReason> {
+        if self.rules.limiter().is_none() {
+            return Ok(wait);
+        }
+        let paced = wait.max(self.limiter_wait());
+        match max_time {
+            Some(max) if paced > wait && elapsed.saturating_add(paced) > max => {
+                Err(GiveUpReason::MaxTime)
+            }
+            _ => Ok(paced),
         }
     }
 

@@ -92,6 +92,43 @@ pub fn on_result<T, F: Fn(&T) -> bool>(predicate: F) -> Predicate<T, F> {
     }
 }
 
+/// A wait floor that passed its key's check (see [`wait_floor`]).
+pub struct FloorCheck<E, F> {
+    floor: F,
+    call: for<'a> fn(&F, &'a E) -> Option<Duration>,
+}
+
+impl<E, F> FloorCheck<E, F> {
+    /// The floor as a closure, for [`Policy::wait_floor`](crate::Policy::wait_floor).
+    #[inline(always)]
+    pub fn into_fn(self) -> impl Fn(&E) -> Option<Duration> {
+        move |error: &E| (self.call)(&self.floor, error)
+    }
+}
+
+impl<E, F> fmt::Debug for FloorCheck<E, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FloorCheck")
+    }
+}
+
+/// `wait_floor`: the least wait the fn's error asks for (an HTTP `Retry-After`), or `None`.
+///
+/// ```
+/// use std::time::Duration;
+/// struct Busy(u64);
+/// let floor = retry_runtime::expects::wait_floor::<Busy, _>(|e| Some(Duration::from_secs(e.0)))
+///     .into_fn();
+/// assert_eq!(floor(&Busy(3)), Some(Duration::from_secs(3)));
+/// ```
+#[inline(always)]
+pub fn wait_floor<E, F: Fn(&E) -> Option<Duration>>(floor: F) -> FloorCheck<E, F> {
+    FloorCheck {
+        floor,
+        call: |floor, error| floor(error),
+    }
+}
+
 /// A hook closure that passed its key's check (see [`hook`]).
 pub struct HookFn<E, F> {
     hook: F,

@@ -7,6 +7,7 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use retry_runtime::limiter::AdaptiveLimiter;
 use retry_runtime::partition::Partition;
 use retry_runtime::sleep::Sleeper;
 use retry_runtime::{CircuitBreaker, CircuitOpen, Details, Policy, RetrySettings, jitter, wait};
@@ -148,8 +149,13 @@ fn success_path_allocates_nothing_and_reads_no_clock_unless_needed() {
     assert_eq!(timed, Ok(1));
     assert_eq!(clock.reads.get(), 1);
 
-    // A circuit breaker (per target, its partition made by a first call) costs no allocation.
+    // A circuit breaker and a rate limiter (per target, their partitions made by a first call)
+    // cost no allocation.
     let breaker = CircuitBreaker::builder()
+        .partition(Partition::PerTarget)
+        .build()
+        .unwrap();
+    let limiter = AdaptiveLimiter::builder()
         .partition(Partition::PerTarget)
         .build()
         .unwrap();
@@ -157,9 +163,10 @@ fn success_path_allocates_nothing_and_reads_no_clock_unless_needed() {
         ready(async {
             let mut engine = Policy::<u32, Refused>::new()
                 .breaker(&breaker)
+                .limiter(&limiter)
                 .sleeper(&clock)
                 .start("cost::guarded");
-            if let Some(refused) = engine.refuse_first(&[], None) {
+            if let retry_runtime::__private::Step::Return(refused) = engine.admit(&[], None) {
                 return refused;
             }
             loop {

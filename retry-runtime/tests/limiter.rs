@@ -446,3 +446,118 @@ fn sixty_four_senders_settle_at_the_server_limit() {
         assert!(to_150.is_some_and(|s| s <= 10), "to 150: {to_150:?}");
     }
 }
+
+// The limiter in the engine (`Policy::limiter`), on tokio's paused clock.
+
+#[derive(Debug, Clone, PartialEq)]
+struct Throttled(u64);
+
+/// A policy that reads a `Throttled(secs)` error's floor as `Retry-After` and retries with
+/// 10 ms waits.
+fn limited(limiter: &AdaptiveLimiter) -> impl retry_runtime::RetryPolicy<u32, Throttled> {
+    retry_runtime::Policy::new()
+        .max_tries(10)
+        .wait_gen(retry_runtime::wait::constant().interval(0.01))
+        .jitter(retry_runtime::jitter::no_jitter)
+        .wait_floor(|e: &Throttled| Some(Duration::from_secs(e.0)))
+        .limiter(limiter)
+}
+
+/// The limiter's `Duration` per send once it is on at `rate`, measured by `reserve`.
+fn spacing(limiter: &AdaptiveLimiter) -> Duration {
+    let now = tokio::time::Instant::now().into_std();
+    let first = limiter.reserve("", now);
+    limiter.reserve("", now) - first
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_throttle_switches_the_limiter_on_and_first_attempts_then_wait_their_turn() {
+    let limiter = AdaptiveLimiter::builder().build().unwrap();
+    // Off: nothing waits.
+    let started = tokio::time::Instant::now();
+    for _ in 0..10 {
+        let ok: Result<u32, Throttled> =
+            retry_runtime::retry_async(limited(&limiter), || async { Ok(1) }).await;
+        assert_eq!(ok, Ok(1));
+    }
+    assert_eq!(started.elapsed(), Duration::ZERO);
+    assert_eq!(limiter.rate(""), None);
+    // A throttle (an error with a floor) switches it on; the retry waits the larger of its
+    // floor and the limiter's turn.
+    let mut answers = vec![Err(Throttled(0)), Ok(2)].into_iter();
+    let ok = retry_runtime::retry_async(limited(&limiter), || {
+        std::future::ready(answers.next().unwrap())
+    })
+    .await;
+    assert_eq!(ok, Ok(2));
+    assert_eq!(limiter.throttles(), 1);
+    let rate = limiter.rate("").expect("on");
+    assert!(rate > 0.0);
+    // Now every send reserves: the next calls' first attempts are spaced by the rate.
+    let gap = spacing(&limiter);
+    assert!(gap > Duration::ZERO);
+    let delayed = limiter.sends_delayed();
+    let started = tokio::time::Instant::now();
+    for _ in 0..5 {
+        let ok: Result<u32, Throttled> =
+            retry_runtime::retry_async(limited(&limiter), || async { Ok(3) }).await;
+        assert_eq!(ok, Ok(3));
+    }
+    assert!(limiter.sends_delayed() >= delayed + 5);
+    assert!(started.elapsed() > Duration::ZERO);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_held_past_max_time_by_the_limiter_gives_up_there() {
+    let limiter = AdaptiveLimiter::builder()
+        .min_fill_rate(0.5)
+        .build()
+        .unwrap();
+    let policy = || {
+        retry_runtime::Policy::new()
+            .max_time(1)
+            .wait_gen(retry_runtime::wait::constant().interval(0))
+            .wait_floor(|_: &Throttled| Some(Duration::ZERO))
+            .limiter(&limiter)
+    };
+    // Throttled at once and every time: the limiter drops to its least rate, and a retry that
+    // would wait past max_time ends the call with its last error.
+    let started = tokio::time::Instant::now();
+    let result: Result<u32, Throttled> =
+        retry_runtime::retry_async(policy(), || async { Err(Throttled(0)) }).await;
+    assert_eq!(result, Err(Throttled(0)));
+    assert!(
+        started.elapsed() <= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(limiter.throttles() >= 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_limiter_starts_no_hedge() {
+    let limiter = AdaptiveLimiter::builder().build().unwrap();
+    let now = tokio::time::Instant::now().into_std();
+    limiter.on_success("", now);
+    limiter.on_throttle("", now);
+    // Put the bucket in debt, so every reservation now waits.
+    for _ in 0..100 {
+        limiter.reserve("", now);
+    }
+    let started = std::sync::atomic::AtomicU32::new(0);
+    let policy = retry_runtime::Policy::new()
+        .max_tries(3)
+        .hedge_delay(Duration::from_millis(10))
+        .limiter(&limiter);
+    let result: Result<u32, Throttled> = retry_runtime::retry_async(policy, || {
+        started.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Ok(1)
+        }
+    })
+    .await;
+    assert_eq!(result, Ok(1));
+    // One attempt: its hedges would have needed a wait.
+    assert_eq!(started.load(std::sync::atomic::Ordering::Relaxed), 1);
+}

@@ -6,9 +6,10 @@ use crate::auth::Credentials;
 use crate::encoding;
 use crate::error::{BuildError, Error, HedgeError, HttpStackError};
 use crate::settings::{
-    RetryState, default_retry_budget, default_retry_settings, single_attempt_settings,
-    with_client_rules,
+    ClientGuards, RetryState, default_retry_budget, default_retry_settings,
+    single_attempt_settings, with_client_rules,
 };
+use retry_runtime::limiter::AdaptiveLimiter;
 use retry_runtime::{CircuitBreaker, RetryBudget, RetrySettings};
 use std::fmt;
 use std::path::Path;
@@ -29,6 +30,7 @@ pub struct HarborClientBuilder {
     retry: Option<RetrySettings<Error>>,
     retry_budget: Option<RetryBudget>,
     circuit_breaker: Option<CircuitBreaker>,
+    rate_limiter: Option<AdaptiveLimiter>,
     resend_all: bool,
     retry_after_cap: Duration,
     attempt_timeout: Option<Duration>,
@@ -48,6 +50,7 @@ impl fmt::Debug for HarborClientBuilder {
             .field("retry", &self.retry)
             .field("retry_budget", &self.retry_budget)
             .field("circuit_breaker", &self.circuit_breaker)
+            .field("rate_limiter", &self.rate_limiter)
             .field("resend_all", &self.resend_all)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("hedge_reads", &self.hedge_reads)
@@ -70,6 +73,7 @@ impl HarborClient {
             retry: Some(default_retry_settings()),
             retry_budget: Some(default_retry_budget()),
             circuit_breaker: None,
+            rate_limiter: None,
             resend_all: false,
             retry_after_cap: Duration::from_secs(60),
             attempt_timeout: None,
@@ -277,6 +281,35 @@ impl HarborClientBuilder {
         self
     }
 
+    /// Switches client-side adaptive rate limiting on or off (default off): with it on, every
+    /// attempt of every call, first or retry, waits its turn at a rate that falls when the
+    /// server throttles (a 429, or a 503 with `Retry-After`) and recovers as calls succeed,
+    /// the AWS SDKs' adaptive mode. One limiter, [`default_rate_limiter`], shared by every call
+    /// and clone of the client. Until the server first throttles, it costs one short lock per
+    /// attempt and never waits.
+    ///
+    /// [`default_rate_limiter`]: crate::settings::default_rate_limiter
+    ///
+    /// ```
+    /// use harbor_client::HarborClient;
+    ///
+    /// let client = HarborClient::builder("http://h").basic_auth("u", "p").adaptive_rate_limit(true).build()?;
+    /// assert!(client.rate_limiter().is_some());
+    /// assert!(client.retry_settings().unwrap().limiter().is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn adaptive_rate_limit(self, on: bool) -> Self {
+        self.rate_limiter(on.then(crate::settings::default_rate_limiter))
+    }
+
+    /// A rate limiter of your own (for example with one state per operation,
+    /// `Partition::PerTarget`), or `None` for none; see
+    /// [`adaptive_rate_limit`](Self::adaptive_rate_limit).
+    pub fn rate_limiter(mut self, limiter: impl Into<Option<AdaptiveLimiter>>) -> Self {
+        self.rate_limiter = limiter.into();
+        self
+    }
+
     /// Lets every operation be sent twice (default false): POST and PATCH are then retried
     /// like the others even after the request may have reached the server, and any operation
     /// may be [hedged](HarborClient::hedge); see [`HarborClient::allow_resend_all`].
@@ -331,14 +364,14 @@ impl HarborClientBuilder {
         let http = http
             .build()
             .map_err(|e| BuildError::Http(HttpStackError::new(e)))?;
-        let retry = self.retry.map(|s| {
-            with_client_rules(
-                s,
-                self.retry_budget.as_ref(),
-                self.circuit_breaker.as_ref(),
-                self.retry_after_cap,
-            )
-        });
+        let guards = ClientGuards {
+            budget: self.retry_budget,
+            breaker: self.circuit_breaker,
+            limiter: self.rate_limiter,
+        };
+        let retry = self
+            .retry
+            .map(|s| with_client_rules(s, &guards, self.retry_after_cap));
         Ok(HarborClient {
             inner: Arc::new(Inner {
                 base,
@@ -357,8 +390,7 @@ impl HarborClientBuilder {
                     hedge_operations: Default::default(),
                 })),
                 config_writer: Mutex::new(()),
-                retry_budget: self.retry_budget,
-                circuit_breaker: self.circuit_breaker,
+                guards,
                 retry_after_cap: self.retry_after_cap,
                 single_attempt: single_attempt_settings(),
                 connect_timeout: self.connect_timeout,

@@ -40,7 +40,8 @@ use https_upgrade::HttpsUpgrade;
 pub(crate) use request::{Answer, Request};
 
 use crate::error::Error;
-use retry_runtime::{CircuitBreaker, RetryBudget, RetrySettings};
+use crate::settings::ClientGuards;
+use retry_runtime::RetrySettings;
 use std::fmt;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -88,8 +89,8 @@ struct Inner {
     config: RwLock<Arc<Config>>,
     /// Held by a change of `config` from copy to swap: changes take turns, none is lost.
     config_writer: Mutex<()>,
-    retry_budget: Option<RetryBudget>,
-    circuit_breaker: Option<CircuitBreaker>,
+    /// The budget, breaker and limiter shared by every call and clone.
+    guards: ClientGuards,
     retry_after_cap: Duration,
     /// The settings of a call with retrying off but a per-attempt timeout: one attempt, no
     /// log, no hooks (the runtime applies a timeout only under settings).
@@ -111,8 +112,7 @@ impl fmt::Debug for HarborClient {
             .field("timeout", &i.timeout)
             .field("accept_invalid_certs", &i.accept_invalid_certs)
             .field("retry", &config.retry.settings)
-            .field("retry_budget", &i.retry_budget)
-            .field("circuit_breaker", &i.circuit_breaker)
+            .field("guards", &i.guards)
             .field("resend_all", &config.resend_all)
             .field("resend_operations", &config.resend_operations)
             .field("retry_off", &self.retry_off)

@@ -6,6 +6,7 @@ use super::HarborClient;
 use crate::error::Error;
 use crate::operations::Operation;
 use crate::settings::{RetryState, default_retry_settings, with_client_rules};
+use retry_runtime::limiter::AdaptiveLimiter;
 use retry_runtime::{
     CircuitBreaker, RetryBudget, RetrySettings, RetrySettingsBuilder, SettingsError,
 };
@@ -20,26 +21,32 @@ impl HarborClient {
     /// The retry budget shared by this client's calls (`None`: no budget); see
     /// [`HarborClientBuilder::retry_budget`](crate::HarborClientBuilder::retry_budget).
     pub fn retry_budget(&self) -> Option<&RetryBudget> {
-        self.inner.retry_budget.as_ref()
+        self.inner.guards.budget.as_ref()
     }
 
     /// The circuit breaker shared by this client's calls (`None`: none, the default); see
     /// [`HarborClientBuilder::circuit_breaker`](crate::HarborClientBuilder::circuit_breaker).
     pub fn circuit_breaker(&self) -> Option<&CircuitBreaker> {
-        self.inner.circuit_breaker.as_ref()
+        self.inner.guards.breaker.as_ref()
+    }
+
+    /// The adaptive rate limiter shared by this client's calls (`None`: none, the default);
+    /// see [`HarborClientBuilder::adaptive_rate_limit`](crate::HarborClientBuilder::adaptive_rate_limit).
+    pub fn rate_limiter(&self) -> Option<&AdaptiveLimiter> {
+        self.inner.guards.limiter.as_ref()
     }
 
     /// Replaces the retry settings (`None` disables retrying); the next call uses them,
     /// in every task and every clone of this client. Settings without a budget or breaker get
-    /// the client's [`retry_budget`](Self::retry_budget) and [`circuit_breaker`](Self::circuit_breaker).
+    /// the client's [`retry_budget`](Self::retry_budget), [`circuit_breaker`](Self::circuit_breaker)
+    /// and [`rate_limiter`](Self::rate_limiter).
     pub fn set_retry(&self, settings: impl Into<Option<RetrySettings<Error>>>) {
         let inner = &self.inner;
-        let (budget, breaker) = (inner.retry_budget.as_ref(), inner.circuit_breaker.as_ref());
         // Derived before the writers' turn: other changes need not wait for it.
         let state = RetryState::new(
             settings
                 .into()
-                .map(|s| with_client_rules(s, budget, breaker, inner.retry_after_cap)),
+                .map(|s| with_client_rules(s, &inner.guards, inner.retry_after_cap)),
         );
         self.change_config(|config| config.retry = state);
     }
@@ -66,8 +73,7 @@ impl HarborClient {
             let current = config.retry.settings.clone().unwrap_or_else(|| {
                 with_client_rules(
                     default_retry_settings(),
-                    self.inner.retry_budget.as_ref(),
-                    self.inner.circuit_breaker.as_ref(),
+                    &self.inner.guards,
                     self.inner.retry_after_cap,
                 )
             });

@@ -52,6 +52,11 @@ const ALIASES: &[(&str, &str)] = &[
     ("token_bucket", "budget"),
     ("circuit_breaker", "breaker"),
     ("circuit", "breaker"),
+    ("retry_after", "wait_floor"),
+    ("min_wait", "wait_floor"),
+    ("rate_limiter", "limiter"),
+    ("rate_limit", "limiter"),
+    ("throttle", "limiter"),
 ];
 
 /// A value together with the key that introduced it, so errors can point at either.
@@ -176,6 +181,12 @@ attribute_keys! {
     /// `breaker = <CircuitBreaker, &CircuitBreaker, Option of one, or None>`: a shared circuit
     /// breaker.
     "breaker" => breaker: Expr = parse_expr,
+    /// `limiter = <AdaptiveLimiter, &AdaptiveLimiter, Option of one, or None>`: a shared
+    /// adaptive rate limiter.
+    "limiter" => limiter: Expr = parse_expr,
+    /// `wait_floor = <fn of the error giving an Option<Duration>>`: the least wait an error
+    /// asks for (`Retry-After`).
+    "wait_floor" => wait_floor: Expr = parse_expr,
     /// `redact = [arg, ..]`: shown as `<redacted>` in `Details.args`.
     "redact" => redact: Vec<Ident> = parse_names,
     /// `skip = [arg, ..]`: left out of `Details.args`.

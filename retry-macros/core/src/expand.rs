@@ -277,10 +277,10 @@ impl<'a> Expansion<'a> {
         } = self;
         let iteration = self.iteration(attempt, waits);
         let Some(lazy) = self.lazy else {
-            let refuse_first = self.refuse_first();
+            let admit = self.admit(waits);
             return quote! {
                 let mut #engine = #policy;
-                #refuse_first
+                #admit
                 loop {
                     #iteration
                 }
@@ -405,25 +405,34 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    /// The eager form's question to a circuit breaker before the first attempt, emitted only
-    /// when one may be there (`breaker`, or `settings`, which may carry one): an open breaker
-    /// ends the call with no attempt.
-    fn refuse_first(&self) -> Option<TokenStream> {
-        if self.args.breaker.is_none() && self.args.settings.is_none() {
+    /// The eager form's question to the shared guards before the first attempt, emitted only
+    /// when there may be one (`breaker`, `limiter`, or `settings`, which may carry either): an
+    /// open breaker ends the call with no attempt, a limiter may ask for a wait first.
+    fn admit(&self, waits: Waits) -> Option<TokenStream> {
+        let args = self.args;
+        if args.breaker.is_none() && args.limiter.is_none() && args.settings.is_none() {
             return None;
         }
         let Expansion {
+            krate,
             engine,
             details_args,
             returned,
+            wait,
             ..
         } = self;
         let nothing = self.nothing();
+        let sleep = match waits {
+            Waits::Async => quote!(#engine.sleep(#wait).await;),
+            Waits::Blocking => quote!(#engine.sleep_blocking(#wait);),
+        };
         Some(quote! {
-            if let ::core::option::Option::Some(#returned) =
-                #engine.refuse_first(&[#(#details_args),*], #nothing)
-            {
-                return #returned;
+            let #wait = match #engine.admit(&[#(#details_args),*], #nothing) {
+                #krate::__private::Step::Return(#returned) => return #returned,
+                #krate::__private::Step::Wait(#wait) => #wait,
+            };
+            if !#wait.is_zero() {
+                #sleep
             }
         })
     }

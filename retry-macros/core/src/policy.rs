@@ -112,7 +112,8 @@ fn limits(args: &RetryArgs, chain: &mut Chain<'_>) {
     }
 }
 
-/// What the call uses besides its rules: the `sleeper`, the shared `budget` and `breaker`.
+/// What the call uses besides its rules: the `sleeper`, the shared `budget`, `breaker` and
+/// `limiter`.
 fn resources(args: &RetryArgs, chain: &mut Chain<'_>) {
     let krate = chain.krate;
     if let Some(Keyed { key, value }) = &args.sleeper {
@@ -147,6 +148,17 @@ fn resources(args: &RetryArgs, chain: &mut Chain<'_>) {
         );
         let guard = quote_spanned!(key.span()=> #holds(#breaker));
         chain.call("breaker_checked", key.span(), guard);
+    }
+    if let Some(Keyed { key, value }) = &args.limiter {
+        let limiter = if is_none(value) {
+            quote_spanned!(value.span()=> ::core::option::Option::None::<#krate::limiter::AdaptiveLimiter>)
+        } else {
+            checked(
+                quote!(#krate::limiter::LimiterSource),
+                value.to_token_stream(),
+            )
+        };
+        chain.call("limiter", key.span(), limiter);
     }
 }
 
@@ -194,9 +206,13 @@ fn waits(args: &RetryArgs, chain: &mut Chain<'_>) {
     }
 }
 
-/// `giveup` (on the error) and `on_result` (on the value), through `expects`.
+/// `wait_floor` and `giveup` (on the error) and `on_result` (on the value), through `expects`.
 fn predicates(args: &RetryArgs, chain: &mut Chain<'_>) {
     let krate = chain.krate;
+    if let Some(Keyed { key, value }) = &args.wait_floor {
+        let checked = expects(krate, "wait_floor", Some(&chain.error_ty), value);
+        chain.call("wait_floor", key.span(), quote!(#checked.into_fn()));
+    }
     if let Some(Keyed { key, value }) = &args.giveup {
         let checked = expects(krate, "giveup", Some(&chain.error_ty), value);
         chain.call("giveup", key.span(), quote!(#checked.into_fn()));
@@ -349,7 +365,7 @@ pub(crate) struct LazyEngine {
 /// (literals, paths, closures, and calls or builder chains of those), so when it is evaluated
 /// cannot be observed.
 pub(crate) fn lazy_engine(args: &RetryArgs) -> Option<LazyEngine> {
-    // `settings`, `budget`, `breaker`, `attempt_timeout`, `hedge_delay` and `max_hedges` rule the lazy
+    // `settings`, `budget`, `breaker`, `limiter`, `attempt_timeout`, `hedge_delay` and `max_hedges` rule the lazy
     // form out below whatever their values.
     let pure = args.value_exprs().into_iter().all(is_pure);
     let has_hook =
@@ -360,8 +376,9 @@ pub(crate) fn lazy_engine(args: &RetryArgs) -> Option<LazyEngine> {
     // A value predicate may retry a success, so it needs the engine after every attempt.
     // A budget is credited when each call starts, success or not.
     let has_budget = args.budget.as_ref().is_some_and(|b| !is_none(&b.value));
-    // A breaker is asked before the first attempt.
-    let has_breaker = args.breaker.as_ref().is_some_and(|b| !is_none(&b.value));
+    // A breaker and a limiter are asked before the first attempt.
+    let has_breaker = args.breaker.as_ref().is_some_and(|b| !is_none(&b.value))
+        || args.limiter.as_ref().is_some_and(|l| !is_none(&l.value));
     // A timed or hedged attempt is started by the engine.
     let timed = args.attempt_timeout.is_some() || args.hedge_delay.is_some();
     (pure

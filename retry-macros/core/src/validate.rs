@@ -105,6 +105,10 @@ fn check_callable_literals(args: &RetryArgs, errors: &mut Errors) {
             "a predicate on the error: a fn path or a closure `|e| ..`",
         ),
         (
+            &args.wait_floor,
+            "a fn of the error giving an `Option<Duration>`: a fn path or a closure `|e| ..`",
+        ),
+        (
             &args.on_result,
             "a predicate on the value: a fn path or a closure `|v| ..`",
         ),
@@ -123,6 +127,10 @@ fn check_callable_literals(args: &RetryArgs, errors: &mut Errors) {
         (
             &args.breaker,
             "a `CircuitBreaker` (shared: clones share one state), a `&CircuitBreaker`, an `Option` of one, or `None`",
+        ),
+        (
+            &args.limiter,
+            "an `AdaptiveLimiter` (shared: clones share one state), a `&AdaptiveLimiter`, an `Option` of one, or `None`",
         ),
     ];
     for (keyed, what) in callables {
@@ -457,7 +465,11 @@ fn check_conflicts(args: &RetryArgs, errors: &mut Errors) {
     // Settings replace every other value; a budget or breaker beside them would be silently
     // ignored.
     if let Some(settings) = &args.settings {
-        for (keyed, what) in [(&args.budget, "budget"), (&args.breaker, "breaker")] {
+        for (keyed, what) in [
+            (&args.budget, "budget"),
+            (&args.breaker, "breaker"),
+            (&args.limiter, "limiter"),
+        ] {
             let Some(keyed) = keyed else { continue };
             let mut error = syn::Error::new(
                 keyed.key.span(),

@@ -87,7 +87,8 @@ where
     }
 
     /// Whether a hedge may start now, `hedges` having started before: hedges, tries and time
-    /// are left, the circuit breaker lets it through and the budget pays for it.
+    /// are left, the circuit breaker lets it through, the budget pays for it and the rate limiter
+    /// asks no wait.
     fn may_hedge(&self, hedges: u32) -> bool {
         let hedges_left = self.rules.max_hedges().is_none_or(|max| hedges < max);
         let tries_left = self
@@ -108,6 +109,8 @@ where
                 .rules
                 .budget()
                 .is_none_or(crate::budget::RetryBudget::try_withdraw)
+            // A throttled client does not add sends: a hedge goes only when no wait is due.
+            && self.limiter_wait().is_zero()
     }
 
     /// Decides what a timed or hedged call does after `event`; see [`Next`].

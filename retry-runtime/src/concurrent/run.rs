@@ -24,6 +24,7 @@ use crate::output::RetryOutput;
 use crate::policy::Policy;
 use crate::rules::CallRules;
 use crate::sleep::Sleeper;
+use crate::step::Step;
 
 pin_project_lite::pin_project! {
     /// A hedged call in progress ([`hedged`]).
@@ -38,6 +39,8 @@ pin_project_lite::pin_project! {
         nothing: Option<fn() -> R>,
         // The last decision was `Next::Start` (or nothing started yet).
         start: bool,
+        // The shared guards were asked before the first attempt.
+        admitted: bool,
     }
 }
 
@@ -73,6 +76,7 @@ where
         attempt,
         nothing,
         start: true,
+        admitted: false,
     }
 }
 
@@ -92,13 +96,19 @@ where
         loop {
             if *this.start {
                 *this.start = false;
-                // The first attempt (the only start with none made yet) asks the breaker.
-                if this.engine.attempt == 1
-                    && this.attempts.running() == 0
-                    && let Some(refused) =
-                        refuse_first(this.engine, |f| (this.args)(this.owned, f), *this.nothing)
-                {
-                    return Poll::Ready(refused);
+                // Before the first attempt, the breaker and the limiter are asked once; a
+                // limiter's wait is served as a backoff, whose end starts the attempt.
+                if !*this.admitted {
+                    *this.admitted = true;
+                    match admit(this.engine, |f| (this.args)(this.owned, f), *this.nothing) {
+                        Step::Return(refused) => return Poll::Ready(refused),
+                        Step::Wait(wait) if !wait.is_zero() => {
+                            let sleep = this.engine.sleep(wait);
+                            this.attempts.as_mut().back_off(sleep);
+                            continue;
+                        }
+                        Step::Wait(_) => {}
+                    }
                 }
                 let attempt = (this.attempt)(this.owned);
                 this.engine.start_attempt(this.attempts.as_mut(), attempt);
@@ -122,22 +132,24 @@ where
     }
 }
 
-/// [`Engine::refuse_first`] with the arguments rendered only if the breaker refuses.
+/// [`Engine::admit`] with the arguments rendered only when a breaker may refuse.
 #[inline]
-fn refuse_first<T, E, Rl, S, R>(
+fn admit<T, E, Rl, S, R>(
     engine: &Engine<T, E, Rl, S>,
     args: impl FnOnce(&mut dyn FnMut(&[Arg<'_>])),
     nothing: Option<fn() -> R>,
-) -> Option<R>
+) -> Step<R>
 where
     R: RetryOutput<Ok = T, Err = E>,
     Rl: CallRules<T, E>,
     S: Sleeper,
 {
-    engine.rules.breaker()?;
-    let mut refused = None;
-    args(&mut |rendered| refused = engine.refuse_first(rendered, nothing));
-    refused
+    if engine.rules.breaker().is_none() {
+        return engine.admit(&[], nothing);
+    }
+    let mut step = Step::Wait(core::time::Duration::ZERO);
+    args(&mut |rendered| step = engine.admit(rendered, nothing));
+    step
 }
 
 /// [`Engine::after_event`] with the arguments rendered only for the call, through `args`.

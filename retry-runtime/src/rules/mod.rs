@@ -3,7 +3,7 @@
 //!
 //! A rule is either a plain value ([`Limits`]: tries, time, logging, give-up mode) or a *slot*
 //! (`slots.rs`): the retried errors, the wait generator, the jitter, the give-up predicate,
-//! the value predicate, the three hooks, the budget, the wait floor, the timing, the guards (circuit breaker). A policy
+//! the value predicate, the three hooks, the budget, the wait floor, the timing, the guards (circuit breaker, rate limiter). A policy
 //! fills the slots with the user's own types, so its rules fold into the caller's loop; run-time
 //! settings fill the same slots with erased ones and share them (`settings.rs`). Every decision
 //! is written once, here, over the slots' traits; the engine asks for them through
@@ -28,6 +28,7 @@ use crate::concurrent::TimedOutFn;
 use crate::details::Details;
 use crate::hooks::{Hook, LogConfig};
 use crate::jitter::{FullJitter, Jitter};
+use crate::limiter::AdaptiveLimiter;
 use crate::step::{AcceptAll, ValueFilter};
 use crate::wait::{Expo, Last, WaitGen};
 
@@ -76,6 +77,8 @@ pub trait CallRules<T, E> {
     fn max_hedges(&self) -> Option<u32>;
     /// The circuit breaker and how the error type holds its refusal, if any.
     fn breaker(&self) -> Option<(&CircuitBreaker, OpenFn<E>)>;
+    /// The adaptive rate limiter, if any.
+    fn limiter(&self) -> Option<&AdaptiveLimiter>;
     /// The least wait the error asks for (`wait_floor`, such as `Retry-After`).
     fn floor(&self, error: &E) -> Option<Duration>;
 }
@@ -346,6 +349,10 @@ where
     #[inline]
     fn breaker(&self) -> Option<(&CircuitBreaker, OpenFn<E>)> {
         self.guards.breaker()
+    }
+    #[inline]
+    fn limiter(&self) -> Option<&AdaptiveLimiter> {
+        self.guards.limiter()
     }
     #[inline]
     fn floor(&self, error: &E) -> Option<Duration> {

@@ -15,6 +15,7 @@ use crate::concurrent::TimedOutFn;
 use crate::details::Details;
 use crate::hooks::Hook;
 use crate::jitter::Jitter;
+use crate::limiter::AdaptiveLimiter;
 use crate::step::ValueFilter;
 use crate::wait::{Last, WaitGen};
 
@@ -142,6 +143,10 @@ impl<T, E: Debug, P: ValueFilter<T>> CallRules<T, E> for Overlay<E, P> {
     #[inline]
     fn breaker(&self) -> Option<(&CircuitBreaker, OpenFn<E>)> {
         self.shared().and_then(|r| r.guards.breaker())
+    }
+    #[inline]
+    fn limiter(&self) -> Option<&AdaptiveLimiter> {
+        self.shared().and_then(|r| r.guards.limiter())
     }
     fn floor(&self, error: &E) -> Option<Duration> {
         self.shared().and_then(|r| r.wait_floor.floor(error))

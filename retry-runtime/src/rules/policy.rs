@@ -11,6 +11,7 @@ use crate::concurrent::{HoldsTimedOut, TimeoutValue, positive_secs};
 use crate::engine::Engine;
 use crate::hooks::Hook;
 use crate::jitter::Jitter;
+use crate::limiter::LimiterSource;
 use crate::output::{GiveUpValue, RetryOutput};
 use crate::rules::overlay::{Overlay, overlay};
 use crate::rules::settings::{IntoSettings, NoSettings, WithSettings};
@@ -384,6 +385,47 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, K, S, ST>
     {
         let mut guards = self.rules.guards.to_guards();
         guards.breaker = guard;
+        with_rule!(self, guards = guards)
+    }
+
+    /// An adaptive client-side rate limiter shared with other calls (default none, which
+    /// costs nothing): an [`AdaptiveLimiter`](crate::limiter::AdaptiveLimiter), a reference
+    /// to one, or an `Option` of either ([`LimiterSource`]). Every attempt, the first and each
+    /// retry, reserves a send first and waits what the limiter says (a retry waits the larger
+    /// of that and its backoff; a hedge starts only when no wait is needed). An error with a
+    /// wait floor ([`wait_floor`](Self::wait_floor): a 429 or 503 with `Retry-After`) is a
+    /// throttle, which lowers the rate; any other answer lets it recover. Ignored when run-time
+    /// settings are given: they carry their own.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use retry_runtime::{Policy, limiter::AdaptiveLimiter, retry_async, wait};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let limiter = AdaptiveLimiter::builder().build().unwrap();
+    /// let policy = Policy::new()
+    ///     .max_tries(3)
+    ///     .wait_gen(wait::constant().interval(0.01))
+    ///     .wait_floor(|e: &&str| (*e == "429").then_some(Duration::ZERO))
+    ///     .limiter(&limiter);
+    /// let mut answers = ["429", "429"].into_iter();
+    /// let result: Result<(), &str> =
+    ///     retry_async(policy, || std::future::ready(answers.next().map_or(Ok(()), Err))).await;
+    /// assert_eq!(result, Ok(()));
+    /// assert_eq!(limiter.throttles(), 2); // the rate now paces every call of this limiter
+    /// assert!(limiter.rate("").is_some());
+    /// # }
+    /// ```
+    #[inline]
+    pub fn limiter(
+        self,
+        limiter: impl LimiterSource,
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM, Guards<E>>, S, ST>
+    where
+        K: GuardRules<E>,
+    {
+        let mut guards = self.rules.guards.to_guards();
+        guards.limiter = limiter.into_limiter();
         with_rule!(self, guards = guards)
     }
 

@@ -10,6 +10,7 @@ use crate::classify::{ClassList, ErrorFilter, SingleClass};
 use crate::concurrent::{HoldsTimedOut, timed_out_fn};
 use crate::details::Details;
 use crate::jitter::{Jitter, full_jitter, no_jitter};
+use crate::limiter::AdaptiveLimiter;
 use crate::rules::slots::{AnyOf, FloorIf, GiveUpIf, HookList, JitterFactory, WaitFactory};
 use crate::rules::{Guard, Guards, Limits, PackedLog, Rules, Timing, WaitFloor};
 use crate::step::AcceptAll;
@@ -110,6 +111,7 @@ impl<E> Debug for RetrySettings<E> {
             .field("hedge_delay", &r.timing.hedge_delay)
             .field("max_hedges", &r.timing.max_hedges)
             .field("breaker", &r.guards.breaker)
+            .field("limiter", &r.guards.limiter)
             .finish_non_exhaustive()
     }
 }
@@ -196,6 +198,12 @@ impl<E> RetrySettings<E> {
     /// default).
     pub fn budget(&self) -> Option<&RetryBudget> {
         self.inner.rules.budget.as_ref()
+    }
+
+    /// The adaptive rate limiter shared by the calls using these settings (`None`: none, the
+    /// default).
+    pub fn limiter(&self) -> Option<&AdaptiveLimiter> {
+        self.inner.rules.guards.limiter.as_ref()
     }
 
     /// The circuit breaker shared by the calls using these settings (`None`: no breaker, the
@@ -512,6 +520,31 @@ impl<E: 'static> RetrySettingsBuilder<E> {
     /// No circuit breaker (the default).
     pub fn no_breaker(mut self) -> Self {
         self.inner.rules.guards.breaker = None;
+        self
+    }
+
+    /// An adaptive client-side rate limiter shared by every call using these settings
+    /// (default: none): each attempt reserves a send and waits what it says; an error with a
+    /// wait floor (a `Retry-After`) lowers its rate, any other answer lets it recover (see
+    /// [`Policy::limiter`](crate::Policy::limiter)).
+    ///
+    /// ```
+    /// use retry_runtime::{RetrySettings, limiter::AdaptiveLimiter};
+    ///
+    /// let limiter = AdaptiveLimiter::builder().build()?;
+    /// let settings = RetrySettings::<std::io::Error>::builder().limiter(limiter.clone()).build()?;
+    /// assert!(settings.limiter().unwrap().shares_state_with(&limiter));
+    /// assert!(settings.to_builder().no_limiter().build()?.limiter().is_none());
+    /// # Ok::<(), retry_runtime::SettingsError>(())
+    /// ```
+    pub fn limiter(mut self, limiter: AdaptiveLimiter) -> Self {
+        self.inner.rules.guards.limiter = Some(limiter);
+        self
+    }
+
+    /// No rate limiter (the default).
+    pub fn no_limiter(mut self) -> Self {
+        self.inner.rules.guards.limiter = None;
         self
     }
 

@@ -13,6 +13,7 @@ use crate::concurrent::TimedOutFn;
 use crate::details::Details;
 use crate::hooks::Hook;
 use crate::jitter::Jitter;
+use crate::limiter::AdaptiveLimiter;
 use crate::wait::WaitGen;
 
 /// The least wait an error asks for ([`Policy::wait_floor`](crate::Policy::wait_floor)).
@@ -164,6 +165,8 @@ impl<E> TimingRules<E> for Timing<E> {
 pub trait GuardRules<E> {
     /// The circuit breaker and the error type's conversion of its refusal.
     fn breaker(&self) -> Option<(&CircuitBreaker, OpenFn<E>)>;
+    /// The adaptive rate limiter.
+    fn limiter(&self) -> Option<&AdaptiveLimiter>;
     /// The same handles as [`Guards`], for a setter to change one of them.
     fn to_guards(&self) -> Guards<E>;
 }
@@ -179,26 +182,36 @@ impl<E> GuardRules<E> for NoGuards {
         None
     }
     #[inline]
+    fn limiter(&self) -> Option<&AdaptiveLimiter> {
+        None
+    }
+    #[inline]
     fn to_guards(&self) -> Guards<E> {
         Guards::NONE
     }
 }
 
-/// The shared guards set by `Policy::breaker` (or the settings' builder): one field each.
+/// The shared guards set by `Policy::breaker` and `Policy::limiter` (or the settings'
+/// builder): one field each.
 #[doc(hidden)]
 pub struct Guards<E> {
     pub(crate) breaker: Option<Guard<E>>,
+    pub(crate) limiter: Option<AdaptiveLimiter>,
 }
 
 impl<E> Guards<E> {
     /// No guard (settings' default).
-    pub(crate) const NONE: Guards<E> = Guards { breaker: None };
+    pub(crate) const NONE: Guards<E> = Guards {
+        breaker: None,
+        limiter: None,
+    };
 }
 
 impl<E> Clone for Guards<E> {
     fn clone(&self) -> Self {
         Guards {
             breaker: self.breaker.clone(),
+            limiter: self.limiter.clone(),
         }
     }
 }
@@ -207,6 +220,7 @@ impl<E> Debug for Guards<E> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Guards")
             .field("breaker", &self.breaker)
+            .field("limiter", &self.limiter)
             .finish()
     }
 }
@@ -217,6 +231,10 @@ impl<E> GuardRules<E> for Guards<E> {
         self.breaker
             .as_ref()
             .map(|guard| (&guard.breaker, guard.open))
+    }
+    #[inline]
+    fn limiter(&self) -> Option<&AdaptiveLimiter> {
+        self.limiter.as_ref()
     }
     #[inline]
     fn to_guards(&self) -> Guards<E> {
