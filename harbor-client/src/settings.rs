@@ -61,6 +61,7 @@
 //!   pass `None` there to retry without a budget.
 
 use crate::error::{Error, Transient};
+use retry_runtime::latency::AutoHedge;
 use retry_runtime::limiter::AdaptiveLimiter;
 use retry_runtime::partition::Partition;
 use retry_runtime::wait::{self, Expo, Runtime};
@@ -146,6 +147,7 @@ pub(crate) struct ClientGuards {
     pub(crate) budget: Option<RetryBudget>,
     pub(crate) breaker: Option<CircuitBreaker>,
     pub(crate) limiter: Option<AdaptiveLimiter>,
+    pub(crate) auto_hedge: Option<AutoHedge>,
 }
 
 /// The client's wait floor: the error's `Retry-After`, cut to `cap`; zero for a 429 without
@@ -194,9 +196,19 @@ pub(crate) fn with_client_rules(
         .limiter
         .as_ref()
         .filter(|_| settings.limiter().is_none());
+    let auto_hedge = guards
+        .auto_hedge
+        .as_ref()
+        .filter(|_| settings.hedge_auto().is_none() && settings.hedge_delay().is_none());
     let floor = !settings.has_wait_floor();
     let hedges = settings.max_hedges().is_none();
-    if budget.is_none() && breaker.is_none() && limiter.is_none() && !floor && !hedges {
+    if budget.is_none()
+        && breaker.is_none()
+        && limiter.is_none()
+        && auto_hedge.is_none()
+        && !floor
+        && !hedges
+    {
         return settings;
     }
     let mut builder = settings.to_builder();
@@ -208,6 +220,9 @@ pub(crate) fn with_client_rules(
     }
     if let Some(limiter) = limiter {
         builder = builder.limiter(limiter.clone());
+    }
+    if let Some(auto) = auto_hedge {
+        builder = builder.hedge_auto(auto.clone());
     }
     if hedges {
         builder = builder.max_hedges(DEFAULT_MAX_HEDGES);
@@ -322,7 +337,10 @@ impl RetryState {
             };
         let never_sent_only =
             derived(&|b| b.also_giveup(|e: &Error| !e.never_sent()).no_hedge_delay());
-        let unhedged = if settings.as_ref().is_some_and(|s| s.hedge_delay().is_some()) {
+        let unhedged = if settings
+            .as_ref()
+            .is_some_and(|s| s.hedge_delay().is_some() || s.hedge_auto().is_some())
+        {
             derived(&|b| b.no_hedge_delay())
         } else {
             None

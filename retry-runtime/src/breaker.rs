@@ -249,7 +249,8 @@ pub struct StateChange {
 }
 
 /// The hook called on every change of state.
-type StateHook = Arc<dyn Fn(&StateChange) + Send + Sync>;
+// `std`'s `Arc` even under loom, whose `Arc` cannot hold a `dyn Fn` (the hook is not state).
+type StateHook = std::sync::Arc<dyn Fn(&StateChange) + Send + Sync>;
 
 /// The window the failure rate is measured over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -821,7 +822,7 @@ impl CircuitBreakerBuilder {
     /// # Ok::<(), retry_runtime::SettingsError>(())
     /// ```
     pub fn on_state_change(mut self, hook: impl Fn(&StateChange) + Send + Sync + 'static) -> Self {
-        self.on_state_change = Some(Arc::new(hook));
+        self.on_state_change = Some(std::sync::Arc::new(hook));
         self
     }
 

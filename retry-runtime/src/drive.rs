@@ -8,7 +8,7 @@ use crate::concurrent::Next;
 use crate::engine::Engine;
 use crate::policy::Policy;
 use crate::rules::overlay::Overlay;
-use crate::rules::{CallRules, Rules, TimingRules};
+use crate::rules::{CallRules, GuardRules, Rules, TimingRules};
 use crate::settings::{NoSettings, WithSettings};
 use crate::sleep::{DefaultSleeper, Sleeper};
 use crate::step::{AcceptAll, Step, ValueFilter};
@@ -63,6 +63,7 @@ where
     P: ValueFilter<T>,
     S: Sleeper,
     TM: TimingRules<E>,
+    K: GuardRules<E>,
 {
     type Rules = Overlay<E, P>;
     type Sleeper = S;

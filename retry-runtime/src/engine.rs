@@ -47,11 +47,15 @@ where
         // A hedged call reads it too: its log line says when the winner answered.
         let start = (rules.enabled() && (rules.needs_clock() || rules.hedge_delay().is_some()))
             .then(|| started.unwrap_or_else(|| sleeper.now()));
-        // Every call earns its share of retries when it starts (Finagle's deposit).
-        if rules.enabled()
-            && let Some(budget) = rules.budget()
-        {
-            budget.deposit();
+        // Every call earns its share of retries when it starts (Finagle's deposit), and of
+        // hedges, under a self-tuning delay (Finagle's `maxExtraLoad`).
+        if rules.enabled() {
+            if let Some(budget) = rules.budget() {
+                budget.deposit();
+            }
+            if let Some(auto) = rules.auto_hedge() {
+                auto.tracker(target).on_call();
+            }
         }
         Engine {
             rules,
@@ -426,7 +430,7 @@ where
         }
         let timeout = self.rules.attempt_timeout().map(|(timeout, _)| timeout);
         let hedge = self.rules.hedge_delay();
-        if timeout.is_some() || hedge.is_some() {
+        if timeout.is_some() || hedge.is_some() || self.rules.auto_hedge().is_some() {
             tracing::warn!(
                 function = self.target,
                 attempt_timeout = ?timeout,

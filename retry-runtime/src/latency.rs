@@ -76,6 +76,7 @@
 use core::fmt;
 use std::time::{Duration, Instant};
 
+use crate::partition::{Partition, Partitions};
 use crate::settings::{SettingsError, Violation};
 use crate::sync::{Arc, AtomicU64, Ordering};
 
@@ -149,6 +150,105 @@ impl fmt::Debug for LatencyTracker {
             .field("hedge_balance", &self.hedge_balance())
             .field("hedges_allowed", &self.hedges_allowed())
             .field("hedges_refused", &self.hedges_refused())
+            .finish()
+    }
+}
+
+/// A hedge delay that tunes itself (`#[retry(hedge_delay = auto)]`,
+/// [`Policy::hedge_auto`](crate::Policy::hedge_auto),
+/// [`RetrySettingsBuilder::hedge_auto`](crate::RetrySettingsBuilder::hedge_auto)): the
+/// [`LatencyTracker`] of each retried fn ([`Partition::PerTarget`], so that a list of 100
+/// artifacts and a ping do not share a percentile) or one for every call
+/// ([`Partition::Shared`]). Each call's hedge delay is its tracker's
+/// [`delay`](LatencyTracker::delay) when the attempt starts (no hedge until the tracker holds
+/// `min_samples` latencies); every attempt that finishes records its latency; each hedge
+/// spends from the tracker's extra-load account, on top of `max_hedges`.
+///
+/// Cheap to clone (one `Arc`); clones share the trackers.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use retry_runtime::latency::{AutoHedge, LatencyTracker};
+/// use retry_runtime::partition::Partition;
+///
+/// let auto = AutoHedge::new(LatencyTracker::builder().min_samples(1), Partition::PerTarget)?;
+/// let now = Instant::now();
+/// auto.tracker("list_artifacts").record(Duration::from_millis(900), now);
+/// auto.tracker("ping").record(Duration::from_millis(2), now);
+/// assert!(auto.tracker("ping").delay(now).unwrap() < Duration::from_millis(3));
+/// # Ok::<(), retry_runtime::SettingsError>(())
+/// ```
+#[derive(Clone)]
+pub struct AutoHedge {
+    inner: Arc<AutoHedgeInner>,
+}
+
+struct AutoHedgeInner {
+    builder: LatencyTrackerBuilder,
+    trackers: Partitions<LatencyTracker>,
+}
+
+impl AutoHedge {
+    /// Trackers made by `builder` (checked here, once), one per retried fn or one shared.
+    pub fn new(
+        builder: LatencyTrackerBuilder,
+        partition: Partition,
+    ) -> Result<Self, SettingsError> {
+        let first = builder.clone().build()?;
+        let trackers = Partitions::new(partition, || first);
+        Ok(AutoHedge {
+            inner: Arc::new(AutoHedgeInner { builder, trackers }),
+        })
+    }
+
+    /// The tracker of `target` (made on first use with [`Partition::PerTarget`]).
+    pub fn tracker(&self, target: &'static str) -> LatencyTracker {
+        let inner = &*self.inner;
+        inner.trackers.with(
+            target,
+            // Checked in `new`: building the same options again cannot fail.
+            || inner.builder.clone().build().unwrap_or_default(),
+            LatencyTracker::clone,
+        )
+    }
+
+    /// Whether `other` is this one or a clone of it.
+    pub fn shares_state_with(&self, other: &AutoHedge) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Default for AutoHedge {
+    /// The defaults of [`LatencyTracker::builder`], one tracker per retried fn.
+    fn default() -> Self {
+        AutoHedge::new(LatencyTracker::builder(), Partition::PerTarget)
+            .expect("the default tracker is valid")
+    }
+}
+
+impl From<&AutoHedge> for AutoHedge {
+    fn from(auto: &AutoHedge) -> Self {
+        auto.clone()
+    }
+}
+
+impl From<LatencyTracker> for AutoHedge {
+    /// One tracker shared by every call.
+    fn from(tracker: LatencyTracker) -> Self {
+        AutoHedge {
+            inner: Arc::new(AutoHedgeInner {
+                builder: LatencyTracker::builder(),
+                trackers: Partitions::new(Partition::Shared, || tracker),
+            }),
+        }
+    }
+}
+
+impl fmt::Debug for AutoHedge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AutoHedge")
+            .field("tracker", &self.inner.builder)
+            .field("partitioned", &self.inner.trackers.is_partitioned())
             .finish()
     }
 }

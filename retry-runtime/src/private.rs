@@ -30,7 +30,7 @@ pub use crate::step::Step;
 pub use crate::{
     CircuitBreaker, Details, HoldsCircuitOpen, Hook, NoneError, RetryOutput, RetrySettings,
 };
-pub use crate::{breaker, budget, expects, jitter, limiter, sleep, wait};
+pub use crate::{breaker, budget, expects, jitter, latency, limiter, sleep, wait};
 pub use tracing::Level;
 
 /// The per-attempt wrapper of an async body: the identity, whose type parameter `R` tells
@@ -326,4 +326,10 @@ macro_rules! __retry_target {
     ($name:literal) => {
         ::core::concat!(::core::module_path!(), "::", $name)
     };
+}
+
+/// The self-tuning hedge delay of one `#[retry(hedge_delay = auto)]` fn: one tracker with the
+/// defaults, shared by every call of the fn (the expansion keeps it in a `static`).
+pub fn auto_hedge() -> crate::latency::AutoHedge {
+    crate::latency::LatencyTracker::default().into()
 }

@@ -9,6 +9,7 @@ use crate::settings::{
     ClientGuards, RetryState, default_retry_budget, default_retry_settings,
     single_attempt_settings, with_client_rules,
 };
+use retry_runtime::latency::AutoHedge;
 use retry_runtime::limiter::AdaptiveLimiter;
 use retry_runtime::{CircuitBreaker, RetryBudget, RetrySettings};
 use std::fmt;
@@ -31,6 +32,7 @@ pub struct HarborClientBuilder {
     retry_budget: Option<RetryBudget>,
     circuit_breaker: Option<CircuitBreaker>,
     rate_limiter: Option<AdaptiveLimiter>,
+    auto_hedge: Option<AutoHedge>,
     resend_all: bool,
     retry_after_cap: Duration,
     attempt_timeout: Option<Duration>,
@@ -51,6 +53,7 @@ impl fmt::Debug for HarborClientBuilder {
             .field("retry_budget", &self.retry_budget)
             .field("circuit_breaker", &self.circuit_breaker)
             .field("rate_limiter", &self.rate_limiter)
+            .field("auto_hedge", &self.auto_hedge)
             .field("resend_all", &self.resend_all)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("hedge_reads", &self.hedge_reads)
@@ -74,6 +77,7 @@ impl HarborClient {
             retry_budget: Some(default_retry_budget()),
             circuit_breaker: None,
             rate_limiter: None,
+            auto_hedge: None,
             resend_all: false,
             retry_after_cap: Duration::from_secs(60),
             attempt_timeout: None,
@@ -179,6 +183,24 @@ impl HarborClientBuilder {
     /// ```
     pub fn hedge_reads(mut self, delay: impl Into<Option<Duration>>) -> Self {
         self.hedge_reads = delay.into();
+        self
+    }
+
+    /// Hedges every read (GET, HEAD) with a delay that tunes itself (default off): each
+    /// operation's delay is the 95th percentile of its own recent attempt latencies (none
+    /// until 20 are seen), and hedges are at most 5% of its calls beyond a reserve of 5, on
+    /// top of the settings' `max_hedges`. A fixed delay ([`hedge_reads`](Self::hedge_reads),
+    /// [`HarborClient::hedge`]) wins over it.
+    ///
+    /// ```
+    /// use harbor_client::HarborClient;
+    ///
+    /// let client = HarborClient::builder("http://h").basic_auth("u", "p").hedge_reads_auto(true).build()?;
+    /// assert!(client.retry_settings().unwrap().hedge_auto().is_some());
+    /// # Ok::<(), harbor_client::BuildError>(())
+    /// ```
+    pub fn hedge_reads_auto(mut self, on: bool) -> Self {
+        self.auto_hedge = on.then(AutoHedge::default);
         self
     }
 
@@ -368,6 +390,7 @@ impl HarborClientBuilder {
             budget: self.retry_budget,
             breaker: self.circuit_breaker,
             limiter: self.rate_limiter,
+            auto_hedge: self.auto_hedge,
         };
         let retry = self
             .retry

@@ -280,6 +280,17 @@ fn timing(args: &RetryArgs, chain: &mut Chain<'_>) {
         let Some(Keyed { key, value }) = keyed else {
             continue;
         };
+        if method == "hedge_delay" && is_auto(value) {
+            // One tracker of this fn's latencies, shared by all its calls.
+            let auto = quote!(#krate::latency::AutoHedge);
+            let tracker = quote_spanned!(value.span()=> {
+                static __RETRY_AUTO_HEDGE: ::std::sync::LazyLock<#auto> =
+                    ::std::sync::LazyLock::new(#krate::__private::auto_hedge);
+                &*__RETRY_AUTO_HEDGE
+            });
+            chain.call("hedge_auto", key.span(), tracker);
+            continue;
+        }
         let seconds = if is_none(value) {
             quote_spanned!(value.span()=> ::core::option::Option::None::<::core::time::Duration>)
         } else {
@@ -392,6 +403,11 @@ pub(crate) fn lazy_engine(args: &RetryArgs) -> Option<LazyEngine> {
             reads_clock_first,
             success_runs_hooks: args.on_success.is_some(),
         })
+}
+
+/// `hedge_delay = auto`: the bare path `auto`.
+pub(crate) fn is_auto(value: &Expr) -> bool {
+    matches!(value, Expr::Path(path) if path.qself.is_none() && path.path.is_ident("auto"))
 }
 
 /// Literals, paths, closures, and calls, method calls, casts, arrays and tuples of those.

@@ -9,26 +9,31 @@
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
+use std::time::Instant;
 
 use super::timeout::TimedAttempt;
 
 pin_project_lite::pin_project! {
-    /// One running attempt, tagged with its number.
+    /// One running attempt, tagged with its number and, when latencies are tracked, the
+    /// time it started.
     struct Numbered<A> {
         #[pin]
         attempt: A,
         number: u32,
+        started: Option<Instant>,
     }
 }
 
 impl<A: Future> Future for Numbered<A> {
-    type Output = (u32, A::Output);
+    type Output = (u32, Option<Instant>, A::Output);
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let number = *this.number;
-        this.attempt.poll(cx).map(|output| (number, output))
+        let (number, started) = (*this.number, *this.started);
+        this.attempt
+            .poll(cx)
+            .map(|output| (number, started, output))
     }
 }
 
@@ -41,6 +46,8 @@ pub enum Event<R> {
         result: R,
         /// Its number (1 for the first).
         attempt: u32,
+        /// When it started, if latencies are tracked (`hedge_delay = auto`).
+        started: Option<Instant>,
     },
     /// The hedge delay passed with attempts still running.
     HedgeDue,
@@ -125,13 +132,23 @@ impl<F, Sl, E> Attempts<F, Sl, E> {
         *this.hedges = this.hedges.saturating_add(1);
     }
 
-    /// Adds a started attempt; `hedge` (the hedge delay's timer) replaces the current timer.
-    pub(crate) fn push(self: Pin<&mut Self>, attempt: TimedAttempt<F, Sl, E>, hedge: Option<Sl>) {
+    /// Adds an attempt that started at `started` (when latencies are tracked); `hedge` (the
+    /// hedge delay's timer) replaces the current timer.
+    pub(crate) fn push(
+        self: Pin<&mut Self>,
+        attempt: TimedAttempt<F, Sl, E>,
+        hedge: Option<Sl>,
+        started: Option<Instant>,
+    ) {
         let beside_another = self.running() > 0;
         let mut this = self.project();
         *this.overlapped |= beside_another;
         let number = attempt.number();
-        let numbered = Numbered { attempt, number };
+        let numbered = Numbered {
+            attempt,
+            number,
+            started,
+        };
         if this.first.is_none() {
             this.first.set(Some(numbered));
         } else {
@@ -168,15 +185,23 @@ impl<F, Sl, E> Attempts<F, Sl, E> {
     {
         let mut this = self.project();
         if let Some(first) = this.first.as_mut().as_pin_mut()
-            && let Poll::Ready((attempt, result)) = first.poll(cx)
+            && let Poll::Ready((attempt, started, result)) = first.poll(cx)
         {
             this.first.set(None);
-            return Poll::Ready(Event::Finished { result, attempt });
+            return Poll::Ready(Event::Finished {
+                result,
+                attempt,
+                started,
+            });
         }
         for index in 0..this.others.len() {
-            if let Poll::Ready((attempt, result)) = this.others[index].as_mut().poll(cx) {
+            if let Poll::Ready((attempt, started, result)) = this.others[index].as_mut().poll(cx) {
                 drop(this.others.swap_remove(index));
-                return Poll::Ready(Event::Finished { result, attempt });
+                return Poll::Ready(Event::Finished {
+                    result,
+                    attempt,
+                    started,
+                });
             }
         }
         if let Some(timer) = this.timer.as_mut().as_pin_mut()

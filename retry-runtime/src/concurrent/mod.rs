@@ -8,7 +8,7 @@ mod run;
 mod timeout;
 
 use core::pin::Pin;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub use attempts::{Attempts, Event, Next};
 pub use run::{Hedged, hedged};
@@ -32,7 +32,8 @@ where
     /// its keys.
     #[inline]
     pub fn is_hedged(&self) -> bool {
-        self.rules.enabled() && self.rules.hedge_delay().is_some()
+        self.rules.enabled()
+            && (self.rules.hedge_delay().is_some() || self.rules.auto_hedge().is_some())
     }
 
     /// Whether attempts have a timeout.
@@ -77,13 +78,34 @@ where
     #[inline]
     pub fn start_attempt<F>(&mut self, attempts: Pin<&mut Attempts<F, S::Sleep, E>>, attempt: F) {
         let timed = self.timed(attempt);
-        let hedge = self
-            .rules
-            .enabled()
-            .then(|| self.rules.hedge_delay())
-            .flatten()
-            .map(|delay| self.sleeper.sleep(delay));
-        attempts.push(timed, hedge);
+        let hedge = self.hedge_delay().map(|delay| self.sleeper.sleep(delay));
+        // With a self-tuning delay, each attempt's latency is recorded when it finishes.
+        let started =
+            (self.rules.enabled() && self.rules.auto_hedge().is_some()).then(|| self.sleeper.now());
+        attempts.push(timed, hedge, started);
+    }
+
+    /// The hedge delay of the attempt starting now: the fixed one, or the tracker's
+    /// percentile of recent latencies (`None` while it has too few).
+    #[inline]
+    pub(crate) fn hedge_delay(&self) -> Option<Duration> {
+        if !self.rules.enabled() {
+            return None;
+        }
+        self.rules.hedge_delay().or_else(|| {
+            let auto = self.rules.auto_hedge()?;
+            auto.tracker(self.target).delay(self.sleeper.now())
+        })
+    }
+
+    /// Records a finished attempt's latency in the self-tuning delay's tracker.
+    #[inline]
+    fn record_latency(&self, started: Option<Instant>) {
+        if let (Some(started), Some(auto)) = (started, self.rules.auto_hedge()) {
+            let now = self.sleeper.now();
+            auto.tracker(self.target)
+                .record(now.saturating_duration_since(started), now);
+        }
     }
 
     /// Whether a hedge may start now, `hedges` having started before: hedges, tries and time
@@ -105,6 +127,11 @@ where
             && tries_left
             && time_left
             && self.breaker_admits()
+            // The self-tuning delay's cap on the extra load hedging adds.
+            && self
+                .rules
+                .auto_hedge()
+                .is_none_or(|auto| auto.tracker(self.target).try_hedge())
             && self
                 .rules
                 .budget()
@@ -143,7 +170,14 @@ where
                 );
                 return Next::Start;
             }
-            Event::Finished { result, attempt } => (result, attempt),
+            Event::Finished {
+                result,
+                attempt,
+                started,
+            } => {
+                self.record_latency(started);
+                (result, attempt)
+            }
         };
         let running = attempts.running();
         // Only a call that had two attempts running at once hedged; a retried one succeeds as

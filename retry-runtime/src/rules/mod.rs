@@ -28,6 +28,7 @@ use crate::concurrent::TimedOutFn;
 use crate::details::Details;
 use crate::hooks::{Hook, LogConfig};
 use crate::jitter::{FullJitter, Jitter};
+use crate::latency::AutoHedge;
 use crate::limiter::AdaptiveLimiter;
 use crate::step::{AcceptAll, ValueFilter};
 use crate::wait::{Expo, Last, WaitGen};
@@ -79,6 +80,8 @@ pub trait CallRules<T, E> {
     fn breaker(&self) -> Option<(&CircuitBreaker, OpenFn<E>)>;
     /// The adaptive rate limiter, if any.
     fn limiter(&self) -> Option<&AdaptiveLimiter>;
+    /// The self-tuning hedge delay, if any (only where no fixed delay applies).
+    fn auto_hedge(&self) -> Option<&AutoHedge>;
     /// The least wait the error asks for (`wait_floor`, such as `Retry-After`).
     fn floor(&self, error: &E) -> Option<Duration>;
 }
@@ -353,6 +356,12 @@ where
     #[inline]
     fn limiter(&self) -> Option<&AdaptiveLimiter> {
         self.guards.limiter()
+    }
+    #[inline]
+    fn auto_hedge(&self) -> Option<&AutoHedge> {
+        self.guards
+            .auto_hedge()
+            .filter(|_| self.timing.hedge_delay().is_none())
     }
     #[inline]
     fn floor(&self, error: &E) -> Option<Duration> {

@@ -15,6 +15,7 @@ use crate::concurrent::TimedOutFn;
 use crate::details::Details;
 use crate::hooks::Hook;
 use crate::jitter::Jitter;
+use crate::latency::AutoHedge;
 use crate::limiter::AdaptiveLimiter;
 use crate::step::ValueFilter;
 use crate::wait::{Last, WaitGen};
@@ -27,6 +28,8 @@ pub struct Overlay<E, P> {
     settings: Option<RetrySettings<E>>,
     predicate: P,
     timing: Timing<E>,
+    /// The self-tuning hedge delay, where no fixed delay applies.
+    auto_hedge: Option<AutoHedge>,
     wait: Option<Box<dyn WaitGen<E> + Send>>,
     jitter: Option<Box<dyn Jitter + Send>>,
 }
@@ -41,25 +44,44 @@ pub(crate) fn overlay<E, P>(
     settings: Option<RetrySettings<E>>,
     predicate: P,
     timing: &impl TimingRules<E>,
+    own_auto_hedge: Option<&AutoHedge>,
 ) -> Overlay<E, P> {
     let settings = settings.filter(RetrySettings::enabled);
-    let timing = match settings.as_ref().map(RetrySettings::rules) {
-        Some(shared) => Timing {
-            attempt_timeout: timing.attempt_timeout().or(shared.timing.attempt_timeout),
-            hedge_delay: timing
-                .may_hedge()
-                .then(|| timing.hedge_delay().or(shared.timing.hedge_delay))
-                .flatten(),
-            max_hedges: timing.max_hedges().or(shared.timing.max_hedges),
-            hedges: timing.may_hedge(),
-        },
+    let Some(shared) = settings.as_ref().map(RetrySettings::rules) else {
         // Off: one plain attempt, no timeout, no hedge.
-        None => Timing::NONE,
+        return Overlay {
+            settings,
+            predicate,
+            timing: Timing::NONE,
+            auto_hedge: None,
+            wait: None,
+            jitter: None,
+        };
+    };
+    // The first that is set: the fn's fixed delay, its own self-tuning one, the settings'
+    // fixed delay, the settings' self-tuning one; none for a fn that may not hedge.
+    let (hedge_delay, auto_hedge) = if !timing.may_hedge() {
+        (None, None)
+    } else if let Some(delay) = timing.hedge_delay() {
+        (Some(delay), None)
+    } else if let Some(auto) = own_auto_hedge {
+        (None, Some(auto.clone()))
+    } else if let Some(delay) = shared.timing.hedge_delay {
+        (Some(delay), None)
+    } else {
+        (None, shared.guards.auto_hedge.clone())
+    };
+    let timing = Timing {
+        attempt_timeout: timing.attempt_timeout().or(shared.timing.attempt_timeout),
+        hedge_delay,
+        max_hedges: timing.max_hedges().or(shared.timing.max_hedges),
+        hedges: timing.may_hedge(),
     };
     Overlay {
         settings,
         predicate,
         timing,
+        auto_hedge,
         wait: None,
         jitter: None,
     }
@@ -147,6 +169,10 @@ impl<T, E: Debug, P: ValueFilter<T>> CallRules<T, E> for Overlay<E, P> {
     #[inline]
     fn limiter(&self) -> Option<&AdaptiveLimiter> {
         self.shared().and_then(|r| r.guards.limiter())
+    }
+    #[inline]
+    fn auto_hedge(&self) -> Option<&AutoHedge> {
+        self.auto_hedge.as_ref()
     }
     fn floor(&self, error: &E) -> Option<Duration> {
         self.shared().and_then(|r| r.wait_floor.floor(error))

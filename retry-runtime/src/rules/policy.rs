@@ -11,6 +11,7 @@ use crate::concurrent::{HoldsTimedOut, TimeoutValue, positive_secs};
 use crate::engine::Engine;
 use crate::hooks::Hook;
 use crate::jitter::Jitter;
+use crate::latency::AutoHedge;
 use crate::limiter::LimiterSource;
 use crate::output::{GiveUpValue, RetryOutput};
 use crate::rules::overlay::{Overlay, overlay};
@@ -429,6 +430,62 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, K, S, ST>
         with_rule!(self, guards = guards)
     }
 
+    /// A hedge delay that tunes itself (`#[retry(hedge_delay = auto)]`): instead of a fixed
+    /// delay, each attempt's is the [`AutoHedge`]'s tracker's percentile of the recent
+    /// latencies of this fn's attempts (none until it holds enough of them), and each hedge
+    /// spends from the tracker's extra-load account (at most `max_extra_load` of the calls),
+    /// on top of [`max_hedges`](Self::max_hedges). Every finished attempt records its latency.
+    /// A fixed [`hedge_delay`](Self::hedge_delay) wins over it. Async calls only.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use retry_runtime::{Policy, latency::{AutoHedge, LatencyTracker}, partition::Partition, retry_async};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let auto = AutoHedge::new(LatencyTracker::builder().min_samples(5), Partition::Shared).unwrap();
+    /// for _ in 0..5 {
+    ///     // Five attempts of 10 ms teach the tracker; the sixth call is slow and is hedged.
+    ///     let fast: Result<(), String> = retry_async(Policy::new().max_tries(2).hedge_auto(&auto), || async {
+    ///         tokio::time::sleep(Duration::from_millis(10)).await;
+    ///         Ok(())
+    ///     })
+    ///     .await;
+    ///     assert!(fast.is_ok());
+    /// }
+    /// let mut calls = 0;
+    /// let started = tokio::time::Instant::now();
+    /// let hedged: Result<u32, String> = retry_async(Policy::new().max_tries(2).hedge_auto(&auto), || {
+    ///     calls += 1;
+    ///     let ms = if calls == 1 { 1_000 } else { 10 };
+    ///     async move {
+    ///         tokio::time::sleep(Duration::from_millis(ms)).await;
+    ///         Ok(ms as u32)
+    ///     }
+    /// })
+    /// .await;
+    /// assert_eq!(hedged, Ok(10)); // the hedge, started after about 10 ms, answered first
+    /// assert!(started.elapsed() < Duration::from_millis(30));
+    /// # }
+    /// ```
+    #[inline]
+    pub fn hedge_auto(
+        self,
+        auto: impl Into<AutoHedge>,
+    ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, Timing<E>, Guards<E>>, S, ST>
+    where
+        TM: TimingRules<E>,
+        K: GuardRules<E>,
+    {
+        let mut guards = self.rules.guards.to_guards();
+        guards.auto_hedge = Some(auto.into());
+        // The call may hedge, with no fixed delay.
+        let mut timing = self.rules.timing.to_timing();
+        timing.hedge_delay = None;
+        timing.hedges = true;
+        let policy = with_rule!(self, guards = guards);
+        with_rule!(policy, timing = timing)
+    }
+
     /// The least wait an error asks for, such as an HTTP `Retry-After`: before the next
     /// attempt the call waits the larger of the generator's (jittered) wait and this, still cut
     /// to the time left under `max_time` ([`RetrySettingsBuilder::wait_floor`]'s rule).
@@ -697,13 +754,21 @@ where
     P: ValueFilter<T>,
     S: Sleeper,
     TM: TimingRules<E>,
+    K: GuardRules<E>,
 {
     /// Starts one call of `target` (the fn's path) under the run-time settings. A per-attempt
     /// timeout or hedge delay set on this policy (by `#[retry]`'s `attempt_timeout` and
-    /// `hedge_delay` keys) wins over the settings' when it is set; otherwise the settings' apply.
+    /// `hedge_delay` keys, `hedge_delay = auto` included) wins over the settings' when it is
+    /// set; otherwise the settings' apply.
     #[inline]
     pub fn start(self, target: &'static str) -> Engine<T, E, Overlay<E, P>, S> {
-        let rules = overlay(self.settings.0, self.rules.predicate, &self.rules.timing);
+        let own_auto = self.rules.guards.auto_hedge();
+        let rules = overlay(
+            self.settings.0,
+            self.rules.predicate,
+            &self.rules.timing,
+            own_auto,
+        );
         Engine::new(rules, self.sleeper, target, None)
     }
 }

@@ -10,6 +10,7 @@ use crate::classify::{ClassList, ErrorFilter, SingleClass};
 use crate::concurrent::{HoldsTimedOut, timed_out_fn};
 use crate::details::Details;
 use crate::jitter::{Jitter, full_jitter, no_jitter};
+use crate::latency::AutoHedge;
 use crate::limiter::AdaptiveLimiter;
 use crate::rules::slots::{AnyOf, FloorIf, GiveUpIf, HookList, JitterFactory, WaitFactory};
 use crate::rules::{Guard, Guards, Limits, PackedLog, Rules, Timing, WaitFloor};
@@ -112,6 +113,7 @@ impl<E> Debug for RetrySettings<E> {
             .field("max_hedges", &r.timing.max_hedges)
             .field("breaker", &r.guards.breaker)
             .field("limiter", &r.guards.limiter)
+            .field("hedge_auto", &r.guards.auto_hedge)
             .finish_non_exhaustive()
     }
 }
@@ -204,6 +206,11 @@ impl<E> RetrySettings<E> {
     /// default).
     pub fn limiter(&self) -> Option<&AdaptiveLimiter> {
         self.inner.rules.guards.limiter.as_ref()
+    }
+
+    /// The self-tuning hedge delay (`None`: none, the default).
+    pub fn hedge_auto(&self) -> Option<&AutoHedge> {
+        self.inner.rules.guards.auto_hedge.as_ref()
     }
 
     /// The circuit breaker shared by the calls using these settings (`None`: no breaker, the
@@ -548,6 +555,26 @@ impl<E: 'static> RetrySettingsBuilder<E> {
         self
     }
 
+    /// A hedge delay that tunes itself (see [`Policy::hedge_auto`](crate::Policy::hedge_auto)),
+    /// for the `#[retry]` fns that may hedge (their attribute names `hedge_delay`) and
+    /// [`retry_async`](crate::retry_async): replaces a fixed [`hedge_delay`](Self::hedge_delay);
+    /// [`no_hedge_delay`](Self::no_hedge_delay) removes either.
+    ///
+    /// ```
+    /// use retry_runtime::{RetrySettings, latency::AutoHedge};
+    ///
+    /// let settings = RetrySettings::<std::io::Error>::builder().hedge_auto(AutoHedge::default()).build()?;
+    /// assert!(settings.hedge_auto().is_some() && settings.hedge_delay().is_none());
+    /// assert!(settings.to_builder().no_hedge_delay().build()?.hedge_auto().is_none());
+    /// # Ok::<(), retry_runtime::SettingsError>(())
+    /// ```
+    pub fn hedge_auto(mut self, auto: AutoHedge) -> Self {
+        self.inner.rules.guards.auto_hedge = Some(auto);
+        self.hedge_delay = None;
+        self.inner.rules.timing.hedge_delay = None;
+        self
+    }
+
     /// The longest one attempt may run, in seconds or as a `Duration`; must be finite and
     /// greater than 0. An attempt still running then is dropped and fails with
     /// `E::from(AttemptTimedOut)` (hence the bound), cut to the time left before `max_time`.
@@ -604,12 +631,15 @@ impl<E: 'static> RetrySettingsBuilder<E> {
     /// ```
     pub fn hedge_delay(mut self, delay: impl IntoSeconds) -> Self {
         self.hedge_delay = Some(delay.into_seconds());
+        self.inner.rules.guards.auto_hedge = None;
         self
     }
 
-    /// No hedging (the default).
+    /// No hedging (the default): neither a fixed delay nor a self-tuning one.
     pub fn no_hedge_delay(mut self) -> Self {
         self.hedge_delay = None;
+        self.inner.rules.timing.hedge_delay = None;
+        self.inner.rules.guards.auto_hedge = None;
         self
     }
 

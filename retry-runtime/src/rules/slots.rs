@@ -13,6 +13,7 @@ use crate::concurrent::TimedOutFn;
 use crate::details::Details;
 use crate::hooks::Hook;
 use crate::jitter::Jitter;
+use crate::latency::AutoHedge;
 use crate::limiter::AdaptiveLimiter;
 use crate::wait::WaitGen;
 
@@ -167,6 +168,8 @@ pub trait GuardRules<E> {
     fn breaker(&self) -> Option<(&CircuitBreaker, OpenFn<E>)>;
     /// The adaptive rate limiter.
     fn limiter(&self) -> Option<&AdaptiveLimiter>;
+    /// The self-tuning hedge delay.
+    fn auto_hedge(&self) -> Option<&AutoHedge>;
     /// The same handles as [`Guards`], for a setter to change one of them.
     fn to_guards(&self) -> Guards<E>;
 }
@@ -186,17 +189,22 @@ impl<E> GuardRules<E> for NoGuards {
         None
     }
     #[inline]
+    fn auto_hedge(&self) -> Option<&AutoHedge> {
+        None
+    }
+    #[inline]
     fn to_guards(&self) -> Guards<E> {
         Guards::NONE
     }
 }
 
-/// The shared guards set by `Policy::breaker` and `Policy::limiter` (or the settings'
-/// builder): one field each.
+/// The shared guards set by `Policy::breaker`, `Policy::limiter` and `Policy::hedge_auto`
+/// (or the settings' builder): one field each.
 #[doc(hidden)]
 pub struct Guards<E> {
     pub(crate) breaker: Option<Guard<E>>,
     pub(crate) limiter: Option<AdaptiveLimiter>,
+    pub(crate) auto_hedge: Option<AutoHedge>,
 }
 
 impl<E> Guards<E> {
@@ -204,6 +212,7 @@ impl<E> Guards<E> {
     pub(crate) const NONE: Guards<E> = Guards {
         breaker: None,
         limiter: None,
+        auto_hedge: None,
     };
 }
 
@@ -212,6 +221,7 @@ impl<E> Clone for Guards<E> {
         Guards {
             breaker: self.breaker.clone(),
             limiter: self.limiter.clone(),
+            auto_hedge: self.auto_hedge.clone(),
         }
     }
 }
@@ -221,6 +231,7 @@ impl<E> Debug for Guards<E> {
         f.debug_struct("Guards")
             .field("breaker", &self.breaker)
             .field("limiter", &self.limiter)
+            .field("auto_hedge", &self.auto_hedge)
             .finish()
     }
 }
@@ -235,6 +246,10 @@ impl<E> GuardRules<E> for Guards<E> {
     #[inline]
     fn limiter(&self) -> Option<&AdaptiveLimiter> {
         self.limiter.as_ref()
+    }
+    #[inline]
+    fn auto_hedge(&self) -> Option<&AutoHedge> {
+        self.auto_hedge.as_ref()
     }
     #[inline]
     fn to_guards(&self) -> Guards<E> {
