@@ -65,7 +65,11 @@ pub fn authorize(ctx: &Ctx, state: &SimState) -> ApiResult<()> {
             Ok(())
         }
         Rule::AnyAdmin => {
-            sc.require_authenticated()?;
+            // `GetPermissions`: `UnauthorizedError(nil).WithMessage(secCtx.GetUsername())`,
+            // the anonymous caller's name: empty.
+            if !sc.is_authenticated() {
+                return Err(ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", ""));
+            }
             let project_admin = sc.user_id().is_some_and(|user| {
                 state
                     .members
@@ -75,8 +79,9 @@ pub fn authorize(ctx: &Ctx, state: &SimState) -> ApiResult<()> {
             if sc.is_sysadmin() || project_admin {
                 Ok(())
             } else {
+                // `errors.ForbiddenError(err)`: "forbidden", then the cause.
                 Err(ApiError::forbidden(
-                    "only admins(system and project) can access permissions",
+                    "forbidden: only admins(system and project) can access permissions",
                 ))
             }
         }
