@@ -1,5 +1,6 @@
 //! The ledger's rows (`CONFORMANCE.md`, "Handler checks") for `search.go`, `statistic.go`,
-//! `systeminfo.go`, `security.go` and `permissions.go`. Each case is named by its row's id.
+//! `systeminfo.go`, `security.go`, `permissions.go`, `auditlog.go` and the fields every project
+//! answer leaves out (`project.go`). Each case is named by its row's id.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -456,4 +457,99 @@ async fn security_hub_checks() {
         ],
     )
     .await;
+}
+
+#[tokio::test]
+async fn auditlog_checks() {
+    let sim = support::start().await;
+    // AL1: the lists' own check names the anonymous caller: an empty message.
+    for path in ["/audit-logs", "/auditlog-exts"] {
+        let (status, body) = get_anonymous(&sim, path).await;
+        assert_eq!(status, UNAUTHORIZED, "AL1 {path}");
+        assert_eq!(
+            body,
+            json!({"errors": [{"code": "UNAUTHORIZED", "message": ""}]}),
+            "AL1 {path}"
+        );
+    }
+    // AL2: the event types need the system permission.
+    let (status, body) = get_anonymous(&sim, "/auditlog-exts/events").await;
+    assert_eq!(status, UNAUTHORIZED, "AL2");
+    assert_eq!(body["errors"][0]["message"], "unauthorized", "AL2");
+    run_as(
+        &sim,
+        user("carol"),
+        vec![case("AL2", Method::GET, "/auditlog-exts/events", None).refused(FORBIDDEN, "carol")],
+    )
+    .await;
+
+    // Rows in two projects: a tag in `demo`, a new project of its own.
+    run(
+        &sim,
+        vec![
+            case(
+                "setup",
+                Method::POST,
+                "/projects/demo/repositories/team%252Fapp/artifacts/v1.0.0/tags",
+                Some(json!({"name": "audited"})),
+            )
+            .answers(StatusCode::CREATED),
+        ],
+    )
+    .await;
+    create_project(&sim, "zeta").await;
+    let all = get_json(&sim, "/auditlog-exts").await;
+    let resources = names(&all, "resource");
+    assert_eq!(
+        resources,
+        [
+            "zeta",
+            "demo/team/app:audited",
+            "demo/team/app:v1.1.0",
+            "demo/team/app:v1.0.0",
+            "library/alpine:3.20",
+            "library/nginx:latest",
+            "library/nginx:1.27"
+        ],
+        "AL4: newest first (the demo's pushes first written)"
+    );
+    // AL3: a project administrator sees its projects' rows; a maintainer, a robot without
+    // the system permission, none.
+    let by_carol = get_as(&sim, user("carol"), "/auditlog-exts").await;
+    assert_eq!(
+        names(&by_carol, "resource"),
+        [
+            "demo/team/app:audited",
+            "demo/team/app:v1.1.0",
+            "demo/team/app:v1.0.0"
+        ],
+        "AL3"
+    );
+    for who in [user("alice"), PULLER] {
+        assert_eq!(
+            get_as(&sim, who, "/auditlog-exts").await,
+            json!([]),
+            "AL3: {}",
+            who.0
+        );
+    }
+    // AL5: `operation_result` is never left out; an empty field is.
+    let row = &all[0];
+    assert_eq!(row["operation_result"], true, "AL5");
+    let mut keys: Vec<&String> = row.as_object().expect("a row").keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "op_time",
+            "operation",
+            "operation_description",
+            "operation_result",
+            "resource",
+            "resource_type",
+            "username"
+        ],
+        "AL5"
+    );
 }
