@@ -107,7 +107,7 @@ async fn the_ca_download_and_the_cli_secret_refuse_with_harbors_messages() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(
         message(&body),
-        "cert not found in path: /etc/core/ca/ca.crt"
+        "resource not found: cert not found in path: /etc/core/ca/ca.crt"
     );
 
     // Outside OIDC mode the auth mode is checked first, whatever the secret.

@@ -137,6 +137,11 @@ fn item(f: &Finding<'_>, with_tag: bool) -> Value {
         // Without tags Harbor's item has a nil slice, which go-swagger sends as null.
         "tags": null,
     });
+    // Every string and number of go-swagger's `VulnerabilityItem` is `omitempty`: a finding
+    // without a fix has no `fixed_version`, one without a score no `cvss_v3_score`.
+    if let Some(fields) = doc.as_object_mut() {
+        fields.retain(|_, v| v != "" && v != 0.0);
+    }
     if with_tag && !f.artifact.tags.is_empty() {
         let tags: Vec<&str> = f.artifact.tags.iter().map(|t| t.name.as_str()).collect();
         doc["tags"] = json!(tags);

@@ -11,6 +11,7 @@ use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::rbac::Listing;
 use crate::state::SimState;
+use crate::state::projects::GO_ZERO_TIME;
 
 /// The Harbor version the simulator claims to be.
 pub const HARBOR_VERSION: &str = "v2.13.0-sim";
@@ -68,13 +69,16 @@ fn system_info(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         "banner_message": config("banner_message"),
         "oidc_provider_name": oidc_name,
     });
+    if config("auth_mode") == json!("http_auth") {
+        info["authproxy_settings"] = authproxy_settings(&config);
+    }
     if ctx.identity != Identity::Anonymous {
         for (key, value) in [
             ("current_time", json!(crate::state::now())),
             ("has_ca_root", json!(false)),
             ("harbor_version", json!(HARBOR_VERSION)),
-            ("registry_url", json!("harbor-sim.local")),
-            ("external_url", json!("http://harbor-sim.local")),
+            ("registry_url", json!(registry_url(EXT_ENDPOINT))),
+            ("external_url", json!(EXT_ENDPOINT)),
             ("registry_storage_provider_name", json!("filesystem")),
             (
                 "project_creation_restriction",
@@ -87,6 +91,38 @@ fn system_info(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         }
     }
     Ok(Reply::ok(&info))
+}
+
+/// The simulated Harbor's `EXT_ENDPOINT` (the core's environment).
+const EXT_ENDPOINT: &str = "http://harbor-sim.local";
+
+/// `registry_url`: the external URL after its `://` (`GetInfo`).
+fn registry_url(ext_endpoint: &str) -> &str {
+    ext_endpoint
+        .split_once("://")
+        .map_or(ext_endpoint, |(_, rest)| rest)
+}
+
+/// The auth proxy's settings as `convertInfo` copies them into `AuthproxySetting`, every
+/// field `omitempty` (an empty string, a false flag left out).
+fn authproxy_settings(config: &dyn Fn(&str) -> Value) -> Value {
+    let mut settings = serde_json::Map::new();
+    for (field, key) in [
+        ("endpoint", "http_authproxy_endpoint"),
+        (
+            "tokenreivew_endpoint",
+            "http_authproxy_tokenreview_endpoint",
+        ),
+        ("server_certificate", "http_authproxy_server_certificate"),
+        ("verify_cert", "http_authproxy_verify_cert"),
+        ("skip_search", "http_authproxy_skip_search"),
+    ] {
+        let value = config(key);
+        if value != json!("") && value != json!(false) && !value.is_null() {
+            settings.insert(field.to_owned(), value);
+        }
+    }
+    Value::Object(settings)
 }
 
 fn volumes(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -130,8 +166,24 @@ fn statistics(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         "public_repo_count": public_repos,
         "total_project_count": s.projects.len(),
         "total_repo_count": s.repositories.len(),
-        "total_storage_consumption": s.artifacts.values().map(|a| a.size).sum::<i64>(),
+        "total_storage_consumption": storage_consumption(&s),
     })))
+}
+
+/// `GET /search` (`src/server/v2.0/handler/search.go`): the projects the caller sees whose
+/// name holds `q` in the asked case (`strings.Contains`), by name (the project model's
+/// default sort); the repositories of those projects whose full name holds `q` in any case
+/// (`q.FuzzyMatchValue`), newest first (the repository model's default sort).
+/// What `blob.Ctl.CalculateTotalSize` sums: each blob once, however many artifacts and
+/// projects share it. The simulator keeps no blobs: an artifact's size stands for its
+/// blobs, counted once per digest (a copy into another project adds nothing).
+fn storage_consumption(s: &SimState) -> i64 {
+    let mut seen = std::collections::HashSet::new();
+    s.artifacts
+        .values()
+        .filter(|a| seen.insert(a.digest.as_str()))
+        .map(|a| a.size)
+        .sum()
 }
 
 fn search(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -140,23 +192,35 @@ fn search(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         .ok_or_else(|| ApiError::unprocessable("q in query is required"))?;
     let s = read(state);
     let sc = security(ctx, &s);
-    let visible = projects_seen_by(&sc, &s, Listing::Search);
+    let mut visible = projects_seen_by(&sc, &s, Listing::Search);
+    visible.sort_by(|a, b| a.name.cmp(&b.name));
+    // Only a local user's security context lists its roles (`*local.SecurityContext`).
+    let local_user = sc.user_id().is_some();
     let projects: Vec<Value> = visible
         .iter()
         .filter(|p| p.name.contains(q))
-        .map(|p| json!(p))
+        .map(|p| search_project(p, local_user))
         .collect();
-    let repositories: Vec<Value> = s
+    let needle = q.to_lowercase();
+    let mut found: Vec<&crate::state::Repository> = s
         .repositories
         .values()
         .filter(|r| visible.iter().any(|p| p.project_id == r.project_id))
-        .filter(|r| r.name.contains(q))
+        .filter(|r| r.name.to_lowercase().contains(&needle))
+        .collect();
+    found.sort_by(|a, b| {
+        b.creation_time
+            .cmp(&a.creation_time)
+            .then_with(|| b.id.cmp(&a.id))
+    });
+    let repositories: Vec<Value> = found
+        .into_iter()
         .map(|r| {
             let project = s.projects.get(&r.project_id);
             json!({
                 "project_id": r.project_id,
                 "project_name": project.map(|p| p.name.clone()),
-                "project_public": project.map(|p| p.metadata.get("public").map(String::as_str) == Some("true")),
+                "project_public": project.is_some_and(crate::rbac::security_context::is_public),
                 "repository_name": r.name,
                 "pull_count": r.pull_count,
                 "artifact_count": s.artifacts.values().filter(|a| a.repository_id == r.id).count(),
@@ -168,11 +232,45 @@ fn search(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     ))
 }
 
+/// A project as `Search` answers it: `model.Project.ToSwagger` of a project the controller
+/// listed without its owner or CVE allowlist (`project.Ctl.List` with the default options:
+/// details and metadata only). Every field go-swagger tags `omitempty` is left out when
+/// empty (`owner_name`, `registry_id`, `current_user_role_id`; `deleted` and `togglable`,
+/// which `ToSwagger` never sets); `current_user_role_ids` is null without a role (a nil
+/// slice; plain arrays are not `omitempty`); the unloaded allowlist has no id, null items
+/// and Go's zero times.
+fn search_project(p: &crate::state::Project, local_user: bool) -> Value {
+    let mut entry = json!({
+        "project_id": p.project_id,
+        "owner_id": p.owner_id,
+        "name": p.name,
+        "creation_time": p.creation_time,
+        "update_time": p.update_time,
+        "repo_count": p.repo_count,
+        "metadata": p.metadata,
+        "cve_allowlist": {
+            "items": null,
+            "creation_time": GO_ZERO_TIME,
+            "update_time": GO_ZERO_TIME,
+        },
+        "current_user_role_ids": null,
+    });
+    if let Some(registry) = p.registry_id.filter(|r| *r != 0) {
+        entry["registry_id"] = json!(registry);
+    }
+    if local_user && !p.current_user_role_ids.is_empty() {
+        entry["current_user_role_id"] = json!(p.current_user_role_id);
+        entry["current_user_role_ids"] = json!(p.current_user_role_ids);
+    }
+    entry
+}
+
 fn cert(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
     // Harbor answers 404 when its CA file is absent (`GetCA` in
     // `src/controller/systeminfo/controller.go`); the simulated Harbor has none
-    // (`has_ca_root` is false).
+    // (`has_ca_root` is false). `errors.NotFoundError(err)`: "resource not found", then
+    // the cause.
     Err(ApiError::not_found(
-        "cert not found in path: /etc/core/ca/ca.crt",
+        "resource not found: cert not found in path: /etc/core/ca/ca.crt",
     ))
 }

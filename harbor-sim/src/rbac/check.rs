@@ -12,6 +12,20 @@ use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
 use crate::state::robots::create_body_is_valid;
 
+/// `UnauthorizedError(nil).WithMessage(secCtx.GetUsername())`: the message is the anonymous
+/// caller's name, empty.
+fn require_authenticated_by_name(sc: &SecurityContext<'_>) -> ApiResult<()> {
+    if sc.is_authenticated() {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            sc.username(),
+        ))
+    }
+}
+
 /// Whether the request may go on to its handler: `Ok`, or Harbor's 401/403 (or the 404 or
 /// 400 Harbor answers before its access check for that operation).
 pub fn authorize(ctx: &Ctx, state: &SimState) -> ApiResult<()> {
@@ -23,6 +37,7 @@ pub fn authorize(ctx: &Ctx, state: &SimState) -> ApiResult<()> {
     match rule {
         Rule::Open => Ok(()),
         Rule::Authenticated => sc.require_authenticated(),
+        Rule::AuthenticatedByName => require_authenticated_by_name(&sc),
         Rule::SolutionUser => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "UNAUTHORIZED",
@@ -65,7 +80,8 @@ pub fn authorize(ctx: &Ctx, state: &SimState) -> ApiResult<()> {
             Ok(())
         }
         Rule::AnyAdmin => {
-            sc.require_authenticated()?;
+            // `GetPermissions` checks as `auditlog.go` does.
+            require_authenticated_by_name(&sc)?;
             let project_admin = sc.user_id().is_some_and(|user| {
                 state
                     .members
@@ -75,8 +91,9 @@ pub fn authorize(ctx: &Ctx, state: &SimState) -> ApiResult<()> {
             if sc.is_sysadmin() || project_admin {
                 Ok(())
             } else {
+                // `errors.ForbiddenError(err)`: "forbidden", then the cause.
                 Err(ApiError::forbidden(
-                    "only admins(system and project) can access permissions",
+                    "forbidden: only admins(system and project) can access permissions",
                 ))
             }
         }

@@ -38,6 +38,9 @@ pub enum Rule {
     Open,
     /// Any authenticated caller (`RequireAuthenticated`).
     Authenticated,
+    /// A handler's own check of authentication, `UnauthorizedError(nil).WithMessage(
+    /// secCtx.GetUsername())` (`auditlog.go`): 401 with the anonymous caller's name, empty.
+    AuthenticatedByName,
     /// Only Harbor's own services (`RequireSolutionUserAccess`): 401 for every API caller.
     SolutionUser,
     /// `RequireSystemAccess(action, resource)`.
@@ -163,13 +166,12 @@ pub fn rule(operation_id: &str) -> Option<Rule> {
         | "searchUserGroups"
         | "getSystemCVEAllowlist"
         | "getSchedulePaused"
-        | "listAuditLogs"
-        | "listAuditLogExts"
         | "getScanDataExportExecution"
         | "getScanDataExportExecutionList"
         | "downloadScanData"
         | "getRentenitionMetadata" => Authenticated,
         "getPermissions" => AnyAdmin,
+        "listAuditLogs" | "listAuditLogExts" => AuthenticatedByName,
 
         // System resources.
         "pingLdap" | "getConfigurations" => sys("configuration", "read"),

@@ -8,6 +8,9 @@ use serde_json::{Value, json};
 use super::{SimState, now};
 use crate::errors::{ApiError, ApiResult};
 
+/// Go's zero `time.Time` as go-swagger's `strfmt.DateTime` writes it.
+pub(crate) const GO_ZERO_TIME: &str = "0001-01-01T00:00:00.000Z";
+
 /// A project, serialized as Harbor's `Project` (with `repo_count` filled in when answered).
 #[derive(Debug, Clone, Serialize)]
 pub struct Project {
@@ -24,11 +27,14 @@ pub struct Project {
     pub creation_time: String,
     /// RFC 3339.
     pub update_time: String,
-    /// Always false for a live project.
+    /// Always false for a live project; never answered (`model.Project.ToSwagger` does not
+    /// set it, and go-swagger omits a false `deleted`).
+    #[serde(skip_serializing)]
     pub deleted: bool,
     /// Its owner's name.
     pub owner_name: String,
-    /// Whether its public flag may be toggled.
+    /// Whether its public flag may be toggled; never answered, as `deleted`.
+    #[serde(skip_serializing)]
     pub togglable: bool,
     /// The caller's role (1 = project admin).
     pub current_user_role_id: i64,
@@ -142,9 +148,18 @@ impl SimState {
         Some(self.project_view_of(self.projects.get(&id)?))
     }
 
-    /// `project` as answered: `repo_count` computed.
+    /// `project` as answered: `repo_count` computed; the allowlist's times are Go's zero
+    /// time, as Harbor answers them: `model.Project.ToSwagger` copies the allowlist through
+    /// JSON (`lib.JSONCopy`), and the stored model's `CreationTime` and `UpdateTime` carry no
+    /// `json` tag, so their keys never meet the swagger model's `creation_time` and
+    /// `update_time` (`src/pkg/allowlist/models/cve_allowlist.go`).
     pub fn project_view_of(&self, project: &Project) -> Project {
         let mut p = project.clone();
+        if let Some(list) = p.cve_allowlist.as_object_mut() {
+            for key in ["creation_time", "update_time"] {
+                list.insert(key.into(), json!(GO_ZERO_TIME));
+            }
+        }
         p.repo_count = self
             .repositories
             .values()

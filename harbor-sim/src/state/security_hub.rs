@@ -112,6 +112,14 @@ impl SimState {
             "total_artifact": if self.default_scanner_uuid().is_some() { self.artifacts.len() } else { 0 },
             "scanned_cnt": reports.len(),
         });
+        // `high_cnt`, `none_cnt` and `unknown_cnt` are `omitempty` in go-swagger's
+        // `SecuritySummary` (the spec gives the other counts `x-omitempty: false`): left out
+        // when 0.
+        for key in ["high_cnt", "none_cnt", "unknown_cnt"] {
+            if summary[key] == 0 {
+                summary.as_object_mut().map(|m| m.remove(key));
+            }
+        }
         let or_null = |items: Vec<Value>| {
             if items.is_empty() {
                 Value::Null

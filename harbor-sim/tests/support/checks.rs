@@ -89,12 +89,14 @@ pub async fn run_as(sim: &super::CheckedSim, who: (&str, &str), cases: Vec<Case>
         );
         if let Some(message) = &c.message {
             let body: Value = serde_json::from_str(&text).expect("an error body");
-            let code = c.code.unwrap_or(match c.status {
+            let code = c.code.unwrap_or_else(|| match c.status {
                 StatusCode::BAD_REQUEST => "BAD_REQUEST",
                 StatusCode::NOT_FOUND => "NOT_FOUND",
                 StatusCode::CONFLICT => "CONFLICT",
                 StatusCode::PRECONDITION_FAILED => "PRECONDITION",
                 StatusCode::FORBIDDEN => "FORBIDDEN",
+                StatusCode::UNAUTHORIZED => "UNAUTHORIZED",
+                StatusCode::UNPROCESSABLE_ENTITY => "UNPROCESSABLE_ENTITY",
                 StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
                 other => panic!("row {}: no code known for {other}", c.row),
             });

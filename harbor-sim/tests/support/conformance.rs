@@ -156,6 +156,20 @@ pub const BODY_DEPARTURES: &[BodyDeparture] = &[
         why: "an item without tags (with_tag=false, or an untagged artifact) has tags null: \
               the nil slice of toVulnerabilities (src/server/v2.0/handler/security.go)",
     },
+    BodyDeparture {
+        operations: &["search"],
+        at: "/cve_allowlist/items",
+        why: "a project found by search has its allowlist unloaded (project.Ctl.List without \
+              WithCVEAllowlist, src/server/v2.0/handler/search.go): model.Project.ToSwagger \
+              copies a zero CVEAllowlist whose nil Items go-swagger sends as null",
+    },
+    BodyDeparture {
+        operations: &["search"],
+        at: "/current_user_role_ids",
+        why: "a project in which the caller holds no role (or a robot's or an anonymous \
+              caller's) has current_user_role_ids null: ToSwagger appends the roles to a nil \
+              slice (src/server/v2.0/handler/model/project.go)",
+    },
 ];
 
 /// Operations whose refusals Harbor sends without a body, where the spec documents its error
