@@ -718,6 +718,7 @@ fn report(config: &Config, change: &StateChange) {
             )
         }
     }
+    crate::observe::breaker_state(partition, change.to);
     if let Some(hook) = &config.on_state_change {
         hook(change);
     }

@@ -197,6 +197,7 @@ impl RetryBudget {
         loop {
             if current < b.cost {
                 b.refused.fetch_add(1, Ordering::Relaxed);
+                crate::observe::budget(current as f64 / SCALE, true);
                 return false;
             }
             match b.balance.compare_exchange_weak(
@@ -207,6 +208,7 @@ impl RetryBudget {
             ) {
                 Ok(_) => {
                     b.allowed.fetch_add(1, Ordering::Relaxed);
+                    crate::observe::budget((current - b.cost) as f64 / SCALE, false);
                     return true;
                 }
                 Err(actual) => current = actual,

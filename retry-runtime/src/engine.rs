@@ -175,6 +175,9 @@ where
                         budget.refund();
                     }
                     if hedged {
+                        if attempt != 1 {
+                            crate::observe::hedge_won(self.target);
+                        }
                         // The default handler logs which attempt won and how many ran.
                         self.rules
                             .on_hedged_success(&self.success_details(args, attempt, running));

@@ -111,6 +111,7 @@ mod details;
 mod drive;
 mod engine;
 mod hooks;
+pub mod observe;
 mod output;
 pub mod partition;
 mod rules;

@@ -442,13 +442,30 @@ impl AdaptiveLimiter {
     /// [module documentation](self)).
     pub fn on_throttle(&self, key: &'static str, now: Instant) {
         self.inner.throttles.fetch_add(1, Ordering::Relaxed);
-        self.with(key, |s, c| s.on_answer(now, true, c));
+        let (lowered, rate) = self.with(key, |s, c| (s.on_answer(now, true, c), s.fill_rate));
+        let partition = self.partition_name(key);
+        if lowered {
+            tracing::debug!(partition, rate, "rate limiter: throttled, rate lowered");
+        }
+        crate::observe::limiter_rate(partition, Some(rate), true);
+    }
+
+    /// The partition `key` falls in, for events and metrics.
+    fn partition_name(&self, key: &'static str) -> &'static str {
+        match self.inner.partition {
+            Partition::PerTarget => key,
+            _ => "(shared)",
+        }
     }
 
     /// Reports an answer of `key` at `now` that is not a throttle (a success, or any other
     /// error): counted in the measured rate, and the rate moves along the cubic curve.
     pub fn on_success(&self, key: &'static str, now: Instant) {
-        self.with(key, |s, c| s.on_answer(now, false, c));
+        let rate = self.with(key, |s, c| {
+            s.on_answer(now, false, c);
+            s.enabled.then_some(s.fill_rate)
+        });
+        crate::observe::limiter_rate(self.partition_name(key), rate, false);
     }
 
     /// The fill rate of `key`'s partition in requests per second, or `None` while it has seen

@@ -159,6 +159,7 @@ where
                 }
                 attempts.as_mut().count_hedge();
                 self.attempt = self.attempt.saturating_add(1);
+                crate::observe::hedge_started(self.target);
                 tracing::debug!(
                     function = self.target,
                     attempt = self.attempt,
