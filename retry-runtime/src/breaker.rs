@@ -72,6 +72,7 @@ use std::time::{Duration, Instant};
 use crate::partition::{Partition, Partitions};
 use crate::rules::Guard;
 use crate::settings::{SettingsError, Violation};
+use crate::shared::SharedSource;
 use crate::sync::{Arc, Mutex, lock};
 
 /// The error of a call the breaker refused before any attempt: the retried fn's error type
@@ -147,8 +148,8 @@ pub trait HoldsCircuitOpen: Sized {
     /// the conversion is one error there, naming only the user's error type.
     #[doc(hidden)]
     #[inline]
-    fn __retry_breaker_value(breaker: impl BreakerSource) -> Option<Guard<Self>> {
-        breaker.into_breaker().map(|breaker| Guard {
+    fn __retry_breaker_value(breaker: impl SharedSource<CircuitBreaker>) -> Option<Guard<Self>> {
+        breaker.into_handle().map(|breaker| Guard {
             breaker,
             open: Self::from_circuit_open,
         })
@@ -159,45 +160,6 @@ impl<E: From<CircuitOpen>> HoldsCircuitOpen for E {
     #[inline]
     fn from_circuit_open(open: CircuitOpen) -> Self {
         E::from(open)
-    }
-}
-
-/// What `Policy::breaker` accepts: a [`CircuitBreaker`], a reference to one, or an `Option`
-/// of either (`None`: no breaker).
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a circuit breaker",
-    label = "expected a `CircuitBreaker`, a `&CircuitBreaker` or an `Option` of either",
-    note = "build one with `retry_runtime::CircuitBreaker::builder()...build()`"
-)]
-pub trait BreakerSource {
-    /// The breaker, if any (cloned: one `Arc`).
-    fn into_breaker(self) -> Option<CircuitBreaker>;
-
-    /// Returns `self` unchanged. The `#[retry]` expansion passes the key's value through this
-    /// so that a value of the wrong type is one error, at the value.
-    #[doc(hidden)]
-    #[inline(always)]
-    fn __retry_checked(self) -> impl BreakerSource
-    where
-        Self: Sized,
-    {
-        self
-    }
-}
-
-impl BreakerSource for CircuitBreaker {
-    fn into_breaker(self) -> Option<CircuitBreaker> {
-        Some(self)
-    }
-}
-impl BreakerSource for &CircuitBreaker {
-    fn into_breaker(self) -> Option<CircuitBreaker> {
-        Some(self.clone())
-    }
-}
-impl<B: BreakerSource> BreakerSource for Option<B> {
-    fn into_breaker(self) -> Option<CircuitBreaker> {
-        self.and_then(BreakerSource::into_breaker)
     }
 }
 

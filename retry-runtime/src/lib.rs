@@ -115,6 +115,7 @@ pub mod observe;
 mod output;
 pub mod partition;
 mod rules;
+pub mod shared;
 mod step;
 mod sync;
 

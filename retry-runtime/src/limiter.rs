@@ -317,45 +317,6 @@ impl State {
     }
 }
 
-/// What `Policy::limiter` and `#[retry(limiter = ..)]` accept: an [`AdaptiveLimiter`], a
-/// reference to one, or an `Option` of either (`None`: no limiter).
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not an adaptive rate limiter",
-    label = "expected an `AdaptiveLimiter`, a `&AdaptiveLimiter` or an `Option` of either",
-    note = "build one with `retry_runtime::limiter::AdaptiveLimiter::builder()...build()`"
-)]
-pub trait LimiterSource {
-    /// The limiter, if any (cloned: one `Arc`).
-    fn into_limiter(self) -> Option<AdaptiveLimiter>;
-
-    /// Returns `self` unchanged. The `#[retry]` expansion passes the key's value through this
-    /// so that a value of the wrong type is one error, at the value.
-    #[doc(hidden)]
-    #[inline(always)]
-    fn __retry_checked(self) -> impl LimiterSource
-    where
-        Self: Sized,
-    {
-        self
-    }
-}
-
-impl LimiterSource for AdaptiveLimiter {
-    fn into_limiter(self) -> Option<AdaptiveLimiter> {
-        Some(self)
-    }
-}
-impl LimiterSource for &AdaptiveLimiter {
-    fn into_limiter(self) -> Option<AdaptiveLimiter> {
-        Some(self.clone())
-    }
-}
-impl<L: LimiterSource> LimiterSource for Option<L> {
-    fn into_limiter(self) -> Option<AdaptiveLimiter> {
-        self.and_then(LimiterSource::into_limiter)
-    }
-}
-
 impl Default for AdaptiveLimiter {
     /// The AWS SDKs' constants, one shared partition; see [`AdaptiveLimiter::builder`].
     fn default() -> Self {

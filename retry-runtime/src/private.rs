@@ -30,7 +30,7 @@ pub use crate::step::Step;
 pub use crate::{
     CircuitBreaker, Details, HoldsCircuitOpen, Hook, NoneError, RetryOutput, RetrySettings,
 };
-pub use crate::{breaker, budget, expects, jitter, latency, limiter, sleep, wait};
+pub use crate::{breaker, budget, expects, jitter, latency, limiter, shared, sleep, wait};
 pub use tracing::Level;
 
 /// The per-attempt wrapper of an async body: the identity, whose type parameter `R` tells

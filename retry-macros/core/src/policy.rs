@@ -135,7 +135,7 @@ fn resources(args: &RetryArgs, chain: &mut Chain<'_>) {
             quote_spanned!(value.span()=> ::core::option::Option::None::<#krate::CircuitBreaker>)
         } else {
             checked(
-                quote!(#krate::breaker::BreakerSource),
+                quote!(#krate::shared::SharedSource::<#krate::CircuitBreaker>),
                 value.to_token_stream(),
             )
         };
@@ -154,7 +154,7 @@ fn resources(args: &RetryArgs, chain: &mut Chain<'_>) {
             quote_spanned!(value.span()=> ::core::option::Option::None::<#krate::limiter::AdaptiveLimiter>)
         } else {
             checked(
-                quote!(#krate::limiter::LimiterSource),
+                quote!(#krate::shared::SharedSource::<#krate::limiter::AdaptiveLimiter>),
                 value.to_token_stream(),
             )
         };

@@ -5,14 +5,14 @@ use core::fmt::Debug;
 use core::marker::PhantomData;
 use std::time::{Duration, Instant};
 
-use crate::breaker::{BreakerSource, HoldsCircuitOpen};
+use crate::breaker::{CircuitBreaker, HoldsCircuitOpen};
 use crate::budget::BudgetSource;
 use crate::concurrent::{HoldsTimedOut, TimeoutValue, positive_secs};
 use crate::engine::Engine;
 use crate::hooks::Hook;
 use crate::jitter::Jitter;
 use crate::latency::AutoHedge;
-use crate::limiter::LimiterSource;
+use crate::limiter::AdaptiveLimiter;
 use crate::output::{GiveUpValue, RetryOutput};
 use crate::rules::overlay::{Overlay, overlay};
 use crate::rules::settings::{IntoSettings, NoSettings, WithSettings};
@@ -20,6 +20,7 @@ use crate::rules::{
     CallRules, DefaultRules, FloorFn, Guard, GuardRules, Guards, PackedLog, Rules, Timing,
     TimingRules,
 };
+use crate::shared::SharedSource;
 use crate::sleep::{DefaultSleeper, Sleeper};
 use crate::step::{OnResult, ValueFilter};
 use crate::wait::{IntoSeconds, IntoTimeout, WaitGen, saturating_secs};
@@ -333,7 +334,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, K, S, ST>
 
     /// A circuit breaker shared with other calls (default none, which costs nothing): a
     /// [`CircuitBreaker`](crate::CircuitBreaker), a reference to one, or an `Option` of either
-    /// ([`BreakerSource`]). Before each attempt the breaker is asked: when it is open, a call
+    /// ([`SharedSource`]). Before each attempt the breaker is asked: when it is open, a call
     /// that made no attempt yet fails with `E::from(CircuitOpen)` (hence the bound) and one
     /// between attempts gives up with its last error, the reason being
     /// [`GiveUpReason::CircuitOpen`](crate::GiveUpReason::CircuitOpen) either way. Each
@@ -362,9 +363,9 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, K, S, ST>
     /// # Ok::<(), retry_runtime::SettingsError>(())
     /// ```
     #[inline]
-    pub fn breaker<K2: BreakerSource>(
+    pub fn breaker(
         self,
-        breaker: K2,
+        breaker: impl SharedSource<CircuitBreaker>,
     ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM, Guards<E>>, S, ST>
     where
         E: HoldsCircuitOpen,
@@ -391,7 +392,7 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, K, S, ST>
 
     /// An adaptive client-side rate limiter shared with other calls (default none, which
     /// costs nothing): an [`AdaptiveLimiter`](crate::limiter::AdaptiveLimiter), a reference
-    /// to one, or an `Option` of either ([`LimiterSource`]). Every attempt, the first and each
+    /// to one, or an `Option` of either ([`SharedSource`]). Every attempt, the first and each
     /// retry, reserves a send first and waits what the limiter says (a retry waits the larger
     /// of that and its backoff; a hedge starts only when no wait is needed). An error with a
     /// wait floor ([`wait_floor`](Self::wait_floor): a 429 or 503 with `Retry-After`) is a
@@ -420,13 +421,13 @@ impl<T, E, X, W, J, G, P, HS, HB, HG, B, F, TM, K, S, ST>
     #[inline]
     pub fn limiter(
         self,
-        limiter: impl LimiterSource,
+        limiter: impl SharedSource<AdaptiveLimiter>,
     ) -> Policy<T, E, Rules<X, W, J, G, P, HS, HB, HG, B, F, TM, Guards<E>>, S, ST>
     where
         K: GuardRules<E>,
     {
         let mut guards = self.rules.guards.to_guards();
-        guards.limiter = limiter.into_limiter();
+        guards.limiter = limiter.into_handle();
         with_rule!(self, guards = guards)
     }
 
