@@ -203,7 +203,10 @@ async fn the_reachable_ldap_server_holds_a_small_directory_searched_as_harbor_do
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "Harbor: no group is a 404");
-    assert_eq!(message(&none), "group name:devs, group DN:");
+    assert_eq!(
+        message(&none),
+        "resource not found: group name:devs, group DN:"
+    );
 
     // Under db_auth Harbor's database authenticator onboards nobody: every uid fails.
     let import = json!({"ldap_uid_list": ["carol", "zed", ""]});

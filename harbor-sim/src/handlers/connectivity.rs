@@ -1,5 +1,5 @@
 //! The connectivity checks that have no resource of their own: LDAP
-//! (`src/server/v2.0/handler/ldap.go`, always 200 with `{success, message}`) and OIDC
+//! (`src/server/v2.0/handler/ldap.go`, always 200 with `success` or `message`) and OIDC
 //! (`oidc.go`, 400 `failed to verify connection`). Whether an endpoint answers is the
 //! simulator's [`crate::state::Reachability`].
 
@@ -12,7 +12,6 @@ use super::{Handler, read};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
-use crate::state::reachability::host_of;
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
@@ -31,37 +30,72 @@ pub(super) fn body_or_empty(ctx: &Ctx) -> ApiResult<Value> {
     }
 }
 
-/// What Go's dialer says about a host that does not answer.
-fn unreachable_message(url: &str) -> String {
-    format!("dial tcp: lookup {}: no such host", host_of(url))
+/// Whether Harbor's `formatURL` and `Session.Open` take an LDAP URL before dialling: a
+/// scheme, when given, of `ldap` or `ldaps`; a host and port `net.SplitHostPort` splits
+/// when the rest holds a `:` (`src/pkg/ldap/ldap.go`).
+fn ldap_url_is_valid(url: &str) -> bool {
+    let host_port = match url.split("://").collect::<Vec<_>>().as_slice() {
+        [_] => url,
+        [protocol, host_port, ..] if matches!(*protocol, "ldap" | "ldaps") => host_port,
+        _ => return false,
+    };
+    if !host_port.contains(':') {
+        return true;
+    }
+    match host_port.strip_prefix('[') {
+        Some(v6) => v6
+            .split_once("]:")
+            .is_some_and(|(_, port)| !port.contains(':')),
+        None => host_port.matches(':').count() == 1,
+    }
 }
 
+/// `PingLdap` (`src/server/v2.0/handler/ldap.go`, `src/controller/ldap/controller.go`,
+/// `ldap.TestConfig`): only the body's settings are tried, but for an empty search password,
+/// which is the configured one under `ldap_auth`. Always 200; a failure is
+/// `{"message": "error: ..."}` and a success `{"success": true}` (go-swagger leaves out a
+/// false `success` and an empty `message`).
 fn ping_ldap(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let body = body_or_empty(ctx)?;
     let s = read(state);
-    // An empty URL falls back to the configured one, as Harbor's LDAP controller does.
-    let url = body["ldap_url"]
-        .as_str()
-        .filter(|u| !u.is_empty())
-        .or_else(|| s.configurations.get("ldap_url").and_then(Value::as_str))
-        .unwrap_or_default()
-        .to_owned();
-    let result = if url.is_empty() {
-        json!({"success": false, "message": "error: LDAP URL is empty"})
-    } else if s.reachability.reaches(&url) {
-        json!({"success": true, "message": ""})
-    } else {
-        json!({"success": false, "message": format!(
-            "error: LDAP Result Code 200 \"Network Error\": {}", unreachable_message(&url)
-        )})
+    let text = |key: &str| body[key].as_str().unwrap_or_default();
+    let config = |key: &str| {
+        s.configurations
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     };
-    Ok(Reply::ok(&result))
+    let failed = |error: &str| Ok(Reply::ok(&json!({ "message": format!("error: {error}") })));
+    let password = match text("ldap_search_password") {
+        "" if config("auth_mode") == "ldap_auth" => config("ldap_search_password"),
+        given => given,
+    };
+    if password.is_empty() {
+        return failed("empty password");
+    }
+    let url = text("ldap_url");
+    if !ldap_url_is_valid(url) {
+        return failed("fail to ping LDAP server");
+    }
+    if !s.reachability.reaches(url) {
+        // Any dial error is a network error: `ErrLDAPServerTimeout`.
+        return failed("ldap server network timeout");
+    }
+    if text("ldap_search_dn").is_empty() {
+        return failed("empty search dn");
+    }
+    // The simulated directory takes any bind, so never `invalid credential`.
+    Ok(Reply::ok(&json!({"success": true})))
 }
 
 fn ping_oidc(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let body = body_or_empty(ctx)?;
     let url = body["url"].as_str().unwrap_or_default();
-    if url.is_empty() || !read(state).reachability.reaches(url) {
+    // go-oidc fetches `<url>/.well-known/openid-configuration` with Go's HTTP client, which
+    // speaks `http` and `https` only (the scheme in any case).
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    let http = matches!(scheme.as_deref(), Some("http" | "https"));
+    if !http || !read(state).reachability.reaches(url) {
         return Err(ApiError::bad_request("failed to verify connection"));
     }
     Ok(Reply::empty(StatusCode::OK))

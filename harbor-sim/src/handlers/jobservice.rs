@@ -28,12 +28,32 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
     })
 }
 
-/// A job's log by its job id; an id no job has is the job service's 404.
+/// A job's log by its job id. The job service refuses an id holding `..` (400, passed on);
+/// its file logger takes ids of 24 hex digits (before an optional `@...`); an id no job has
+/// is its 404, whose JSON error Harbor's job client passes on as the message
+/// (`src/common/job/client.go`, `GetJobLog`). Any other id the job service refuses with an
+/// uncoded error, which Harbor answers 500: the simulator answers 400 with the job
+/// service's words (a client's mistake).
 fn log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let job_id = ctx.path("job_id");
-    let log = read(state)
-        .job_log(job_id)
-        .ok_or_else(|| ApiError::not_found(format!("job {job_id} not found")))?;
+    if job_id.contains("..") {
+        // The job service's own 400, passed on by the job client as Harbor's.
+        return Err(ApiError::bad_request(format!("invalid Job ID: {job_id}")));
+    }
+    let id = job_id.rsplit_once('@').map_or(job_id, |(id, _)| id);
+    if id.len() != 24 {
+        return Err(ApiError::bad_request("invalid length of log identify"));
+    }
+    if !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::bad_request("invalid log identify"));
+    }
+    let log = read(state).job_log(job_id).ok_or_else(|| {
+        // The job service's `baseError` in its field order (`src/jobservice/errs/errors.go`).
+        ApiError::not_found(format!(
+            r#"{{"code":10010,"message":"object is not found","details":{}}}"#,
+            Value::from(job_id)
+        ))
+    })?;
     Ok(Reply::text(StatusCode::OK, log))
 }
 
@@ -65,7 +85,11 @@ fn pending(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         "pause" => write(state).pause_queue(&job_type, true),
         "resume" => write(state).pause_queue(&job_type, false),
         "stop" => {}
-        _ => return Err(ApiError::bad_request("the action is not supported")),
+        _ => {
+            return Err(ApiError::bad_request(
+                "bad request: the action is not supported",
+            ));
+        }
     }
     Ok(Reply::empty(StatusCode::OK))
 }

@@ -151,7 +151,7 @@ fn search_groups(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         .collect();
     if found.is_empty() {
         return Err(ApiError::not_found(format!(
-            "group name:{name}, group DN:{dn}"
+            "resource not found: group name:{name}, group DN:{dn}"
         )));
     }
     Ok(Reply::ok(&found))

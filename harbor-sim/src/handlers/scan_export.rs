@@ -5,16 +5,19 @@
 //! user gets 403) and follows the job life of [`crate::state::jobs`]; once it has succeeded
 //! `GET /export/cve/download/{id}` answers the CSV (`text/csv`, one row per finding of every
 //! scanned artifact the criteria select), and, as in Harbor, the download deletes the
-//! execution and its file. The download's refusals carry no body, as Harbor's do.
+//! execution and its file. The download's refusals carry no body, as Harbor's do, but for
+//! the projects' access check (`SendError`).
 
 use std::sync::RwLock;
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Handler, actor_id, actor_name, write};
+use super::{Handler, actor_id, actor_name, security, write};
+use crate::auth::Identity;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
+use crate::state::immutable::doublestar_matches;
 use crate::state::jobs::NewExecution;
 use crate::state::vulnerabilities::REPORT_MIME;
 use crate::state::{Execution, JobKind, JobStatus, SimState};
@@ -32,33 +35,73 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
 /// The CSV columns of Harbor's export (`src/pkg/scan/export/model.go`).
 const CSV_HEADER: &str = "Repository,Artifact Digest,CVE,Package,Current Version,Fixed in version,Severity,CWE Ids,Additional Data,Scanner";
 
-fn export(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+/// Go's `%v` of an `[]int64`: `[1 2]`.
+fn go_ints(values: &[Value]) -> String {
+    let items: Vec<String> = values.iter().map(Value::to_string).collect();
+    format!("[{}]", items.join(" "))
+}
+
+/// `validateScanExportParams`: the type, one project that exists, no spaces; Harbor checks
+/// this before the caller's access.
+fn validate(ctx: &Ctx, s: &SimState, criteria: &Value) -> ApiResult<i64> {
     let mime = ctx.header("X-Scan-Data-Type").unwrap_or_default();
     if mime != REPORT_MIME {
         return Err(ApiError::bad_request(format!(
-            "Unsupported MIME type : {mime}"
+            "bad request: Unsupported MIME type : {mime}"
         )));
     }
-    let criteria: Value = ctx.json()?;
     let projects = criteria["projects"].as_array().cloned().unwrap_or_default();
     let [project] = projects.as_slice() else {
         return Err(ApiError::bad_request(format!(
-            "only support export single project, invalid value: {projects:?}"
+            "bad request: only support export single project, invalid value: {}",
+            go_ints(&projects)
         )));
     };
     let project = project.as_i64().unwrap_or(0);
+    if !s.projects.contains_key(&project) {
+        return Err(ApiError::not_found(format!(
+            "resource not found: project {project} not found"
+        )));
+    }
     for key in ["repositories", "tags", "cveIds"] {
         if let Some(v) = criteria[key].as_str().filter(|v| v.contains(' ')) {
             return Err(ApiError::bad_request(format!(
-                "invalid criteria value, please remove additional spaces for input: {v}"
+                "bad request: invalid criteria value, please remove additional spaces for input: {v}"
             )));
         }
     }
-    let mut s = write(state);
-    if !s.projects.contains_key(&project) {
-        return Err(ApiError::not_found(format!("project {project} not found")));
+    Ok(project)
+}
+
+/// `requireProjectsAccess`: `RequireProjectAccess` on each project, in order.
+fn require_projects(ctx: &Ctx, s: &SimState, projects: &[i64], action: &str) -> ApiResult<()> {
+    let sc = security(ctx, s);
+    for &project in projects {
+        sc.require_project(Some(project), "export-cve", action)?;
     }
+    Ok(())
+}
+
+/// The projects an execution's criteria named.
+fn projects_of(e: &Execution) -> Vec<i64> {
+    e.extra_attrs["project_id"].as_i64().into_iter().collect()
+}
+
+/// `errors.New(nil).WithCode(errors.ForbiddenCode)`: `New(nil)` formats the nil with `%v`.
+fn not_owner() -> ApiError {
+    ApiError::forbidden("<nil>")
+}
+
+fn export(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+    let criteria: Value = ctx.json()?;
+    let mut s = write(state);
+    let project = validate(ctx, &s, &criteria)?;
+    require_projects(ctx, &s, &[project], "create")?;
+    // The job's vendor id is the caller's user id: a robot is no user.
     let user = actor_name(&ctx.identity);
+    if matches!(ctx.identity, Identity::Robot { .. }) {
+        return Err(ApiError::not_found(format!("user {user} not found")));
+    }
     let id = s.start_execution(NewExecution {
         kind: JobKind::ScanDataExport,
         vendor_id: actor_id(&ctx.identity),
@@ -69,6 +112,7 @@ fn export(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
             "repositories": criteria["repositories"],
             "tags": criteria["tags"],
             "cveIds": criteria["cveIds"],
+            "labels": criteria["labels"],
             "user_name": user,
         }),
         operator: user,
@@ -89,30 +133,54 @@ fn model(e: &Execution) -> Value {
         "trigger": e.trigger,
         "start_time": e.start_time,
         "end_time": e.end_time_or_zero(),
-        "status_text": e.status_message,
+        "status_text": status_text(e),
         "user_name": e.operator,
         "file_present": e.status == JobStatus::Success,
     })
 }
 
+/// The status message; a failed export without one gets Harbor's hint.
+fn status_text(e: &Execution) -> String {
+    if e.status == JobStatus::Error && e.status_message.is_empty() {
+        "Please contact the system administrator to check the logs of jobservice.".into()
+    } else {
+        e.status_message.clone()
+    }
+}
+
+/// An execution of any kind (one table for every job, as Harbor's), the export's checks
+/// after it: the projects' `read` access, then the owner (another kind's run has none).
+fn owned_execution(ctx: &Ctx, s: &SimState, id: i64) -> ApiResult<Option<Execution>> {
+    let Some(e) = s.executions.get(&id) else {
+        return Ok(None);
+    };
+    require_projects(ctx, s, &projects_of(e), "read")?;
+    let owner = e.kind == JobKind::ScanDataExport && e.operator == actor_name(&ctx.identity);
+    Ok(owner.then(|| e.clone()))
+}
+
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("execution_id")?;
     let mut s = write(state);
-    let owner = s
-        .executions
-        .get(&id)
-        .filter(|e| e.kind == JobKind::ScanDataExport)
-        .map(|e| e.operator.clone());
-    if owner.is_some_and(|o| o != actor_name(&ctx.identity)) {
-        return Err(ApiError::forbidden("forbidden"));
+    if !s.executions.contains_key(&id) {
+        return Err(ApiError::not_found(format!("execution {id} not found")));
+    }
+    if owned_execution(ctx, &s, id)?.is_none() {
+        return Err(not_owner());
     }
     let e = s.read_execution(JobKind::ScanDataExport, id)?;
     Ok(Reply::ok(&model(&e)))
 }
 
+/// The caller's exports, newest first; the caller must still read every project they name.
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let me = actor_name(&ctx.identity);
-    let runs = write(state).read_executions(JobKind::ScanDataExport, |e| e.operator == me);
+    let mut s = write(state);
+    let runs = s.read_executions(JobKind::ScanDataExport, |e| e.operator == me);
+    let mut projects: Vec<i64> = runs.iter().flat_map(projects_of).collect();
+    projects.sort_unstable();
+    projects.dedup();
+    require_projects(ctx, &s, &projects, "read")?;
     let items: Vec<Value> = runs.iter().map(model).collect();
     Ok(Reply::ok(&json!({ "items": items })))
 }
@@ -126,12 +194,13 @@ fn csv_field(v: &str) -> String {
     }
 }
 
-/// Whether `value` passes a comma-separated criteria list (empty selects everything).
+/// Whether `value` passes a criteria pattern (doublestar, `{a,b}` for several; empty
+/// selects everything).
 fn selected(filter: &Value, value: &str) -> bool {
     filter
         .as_str()
         .filter(|f| !f.is_empty())
-        .is_none_or(|f| f.split(',').any(|x| x == value))
+        .is_none_or(|f| doublestar_matches(f, value))
 }
 
 fn csv(s: &SimState, e: &Execution) -> String {
@@ -148,7 +217,14 @@ fn csv(s: &SimState, e: &Execution) -> String {
             .iter()
             .any(|t| selected(&e.extra_attrs["tags"], &t.name))
             || e.extra_attrs["tags"].as_str().is_none_or(str::is_empty);
-        if !selected(&e.extra_attrs["repositories"], short) || !tagged {
+        let labels: Vec<i64> = e.extra_attrs["labels"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_i64)
+            .collect();
+        let labelled = labels.is_empty() || a.label_ids.iter().any(|l| labels.contains(l));
+        if !selected(&e.extra_attrs["repositories"], short) || !tagged || !labelled {
             continue;
         }
         for c in s.artifact_findings(a.id).unwrap_or_default() {
@@ -181,17 +257,12 @@ fn csv(s: &SimState, e: &Execution) -> String {
 fn download(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("execution_id")?;
     let mut s = write(state);
-    let Some(e) = s
-        .executions
-        .get(&id)
-        .filter(|e| e.kind == JobKind::ScanDataExport)
-        .cloned()
-    else {
+    if !s.executions.contains_key(&id) {
         return Ok(Reply::empty(StatusCode::NOT_FOUND));
-    };
-    if e.operator != actor_name(&ctx.identity) {
-        return Ok(Reply::empty(StatusCode::FORBIDDEN));
     }
+    let Some(e) = owned_execution(ctx, &s, id)? else {
+        return Ok(Reply::empty(StatusCode::FORBIDDEN));
+    };
     if e.status != JobStatus::Success {
         return Ok(Reply::empty(StatusCode::NOT_FOUND));
     }

@@ -100,7 +100,8 @@ pub enum Rule {
     },
     /// `CopyArtifact`: create in the target project, and read in the `from` project.
     CopyArtifact,
-    /// `exportScanData`: create `export-cve` in every project of the criteria.
+    /// `exportScanData`: create `export-cve` in every project of the criteria, checked by
+    /// the handler after its validation of the criteria.
     ExportScanData,
 }
 

@@ -87,16 +87,20 @@ impl SimState {
 
 /// Harbor's doublestar selectors, reduced to `**`, `*`, `{a,b}` and literals.
 fn selector_matches(selector: &Value, value: &str) -> bool {
-    let pattern = selector["pattern"].as_str().unwrap_or("**");
-    let hit = pattern
-        .trim_start_matches('{')
-        .trim_end_matches('}')
-        .split(',')
-        .any(|p| glob(p.trim(), value));
+    let hit = doublestar_matches(selector["pattern"].as_str().unwrap_or("**"), value);
     match selector["decoration"].as_str() {
         Some(d) if d.contains("xclude") => !hit,
         _ => hit,
     }
+}
+
+/// Whether `value` matches a doublestar pattern, reduced to `**`, `*`, `{a,b}` and literals.
+pub(crate) fn doublestar_matches(pattern: &str, value: &str) -> bool {
+    pattern
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .split(',')
+        .any(|p| glob(p.trim(), value))
 }
 
 fn glob(pattern: &str, value: &str) -> bool {
