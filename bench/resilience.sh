@@ -2,7 +2,7 @@
 # The resilience benchmark (issue 22, "Targets": rate limit and outage): `bench/src/bin/resilience.rs`
 # in release, one process per row, each with its own in-process harbor-sim, every scenario with
 # the feature and without it. Real time (the simulator on its own multi-thread runtime); the
-# whole script takes about 10 minutes per round.
+# whole script takes about 8-10 minutes per round.
 #
 #   bash bench/resilience.sh [ROUNDS]                 (default 1 round)
 #   ONLY="outage recovery" bash bench/resilience.sh   (a subset: rate-limit partitions outage recovery)

@@ -501,8 +501,8 @@ async fn rate_limit(args: &Args, sim: &RunningSimulator) -> Result<String, Strin
 // ---------------------------------------------------------------------------------------------
 // partitions
 
-/// Calls `getRepository` from `tasks` tasks until `stop`; the sorted latencies (µs) of the
-/// calls that started after `steady_from`, all of them, and the failures.
+/// Calls `getRepository` from `tasks` tasks for `seconds`; the sorted latencies (µs) of all
+/// the calls, of those that started in the second half, and the failures.
 async fn repository_load(
     client: &HarborClient,
     tasks: usize,
