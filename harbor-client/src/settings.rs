@@ -122,11 +122,12 @@ pub const DEFAULT_MAX_HEDGES: u32 = 2;
 /// [`HarborClientBuilder::circuit_breaker`](crate::HarborClientBuilder::circuit_breaker);
 /// each call of this fn makes a new breaker.
 ///
-/// ```
-/// use retry_runtime::BreakerState;
+/// Its partitions are keyed by the retried fn's path, not the operation id:
+/// [`HarborClient::circuit_state`](crate::HarborClient::circuit_state) reads an operation's.
 ///
+/// ```
 /// let breaker = harbor_client::settings::default_circuit_breaker();
-/// assert_eq!(breaker.state("getProject"), BreakerState::Closed);
+/// assert!(breaker.partitions().is_empty()); // one is made for each operation called
 /// ```
 pub fn default_circuit_breaker() -> CircuitBreaker {
     CircuitBreaker::builder()

@@ -442,6 +442,19 @@ impl CircuitBreaker {
         })
     }
 
+    /// The refusal an attempt of `target` admitted earlier meets now, when the breaker opened
+    /// since (a retry admitted before its backoff wait): `Some` while it is open, without
+    /// taking a probe's place; `None` closed or half-open.
+    pub fn refusal_now(&self, target: &'static str, now: Instant) -> Option<CircuitOpen> {
+        self.with_state(target, |state| match state.phase {
+            Phase::Open { until } if now < until => {
+                state.refused += 1;
+                (Some(CircuitOpen::new(target, until - now)), None)
+            }
+            _ => (None, None),
+        })
+    }
+
     /// Records a success (or any answer that is not a failure) of an attempt of `target`.
     pub fn record_success(&self, target: &'static str, now: Instant) {
         self.with_state(target, |state| ((), on_success(state, now)));
@@ -465,6 +478,17 @@ impl CircuitBreaker {
     /// The state of the partition of `target` (of the shared state when not partitioned).
     pub fn state(&self, target: &'static str) -> BreakerState {
         self.with_state(target, |state| (state.state(), None))
+    }
+
+    /// Every partition made so far and its state: `None` names the shared state, `Some` a
+    /// retried fn's (its target, `module::fn`, with [`Partition::PerTarget`]). For dashboards
+    /// and for finding an operation's partition by its fn's name.
+    pub fn partitions(&self) -> Vec<(Option<&'static str>, BreakerState)> {
+        let mut partitions = Vec::new();
+        self.shared
+            .states
+            .for_each(|key, state| partitions.push((key, lock(state).state())));
+        partitions
     }
 
     /// Whether any partition is open (or half-open).

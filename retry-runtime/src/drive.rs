@@ -144,6 +144,11 @@ where
     if engine.is_hedged() {
         let mut attempts = pin!(engine.attempts());
         loop {
+            if attempts.running() == 0
+                && let Some(refused) = engine.recheck(&[], nothing)
+            {
+                return refused;
+            }
             engine.start_attempt(attempts.as_mut(), operation());
             loop {
                 let event = attempts.as_mut().next().await;
@@ -169,6 +174,9 @@ where
             Step::Wait(wait) => wait,
         };
         engine.sleep(wait).await;
+        if let Some(refused) = engine.recheck(&[], nothing) {
+            return refused;
+        }
     }
 }
 
@@ -203,6 +211,9 @@ where
         match engine.after_attempt(result, &[], nothing) {
             Step::Return(result) => return result,
             Step::Wait(wait) => engine.sleep_blocking(wait),
+        }
+        if let Some(refused) = engine.recheck(&[], nothing) {
+            return refused;
         }
     }
 }

@@ -362,6 +362,25 @@ where
         Step::Wait(self.limiter_wait())
     }
 
+    /// Asks the circuit breaker again before an attempt it admitted earlier (a retry, after
+    /// its wait): `Some` ends the call when the breaker opened meanwhile, as
+    /// [`admit`](Self::admit) does (`E::from(CircuitOpen)`, or the "nothing" value; the
+    /// give-up hooks see [`GiveUpReason::CircuitOpen`] and the attempts made). Takes no
+    /// probe's place. The expansion asks it at the top of each iteration of the eager loop.
+    #[inline]
+    pub fn recheck<R: RetryOutput<Ok = T, Err = E>>(
+        &self,
+        args: &[Arg<'_>],
+        nothing: Option<fn() -> R>,
+    ) -> Option<R> {
+        if !self.rules.enabled() {
+            return None;
+        }
+        let (breaker, open) = self.rules.breaker()?;
+        let refusal = breaker.refusal_now(self.target, self.sleeper.now())?;
+        Some(self.refused(open(refusal), args, nothing))
+    }
+
     #[cold]
     fn refused<R: RetryOutput<Ok = T, Err = E>>(
         &self,
@@ -369,15 +388,17 @@ where
         args: &[Arg<'_>],
         nothing: Option<fn() -> R>,
     ) -> R {
+        // The attempt about to start is not made: `tries` counts those that were.
+        let tries = self.attempt.saturating_sub(1);
         self.rules.on_giveup(&Details {
             target: self.target,
             args,
-            tries: 0,
+            tries,
             elapsed: self.elapsed(),
             wait: None,
             outcome: Outcome::Error(&error),
             reason: Some(GiveUpReason::CircuitOpen),
-            attempt: 0,
+            attempt: tries,
             running: 0,
         });
         match self.give_up_value(nothing) {

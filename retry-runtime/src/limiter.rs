@@ -68,8 +68,8 @@
 //!   tokens, a rise of the rate would schedule new sends among the old ones, a burst.)
 //! - **Measurement.** A closed bucket's rate is its own answers' (the SDKs count the answer
 //!   that closes a bucket into it); before the first bucket closes, the measured rate is the
-//!   answers so far over one bucket's length, not zero, so that a throttle in the first half
-//!   second does not drop the rate to the minimum.
+//!   answers so far, or half the sends made if more, over one bucket's length, not zero, so
+//!   that a throttle in the first half second does not drop the rate to the minimum.
 //! - **No separate retry cost.** smithy-rs charges a retry 5 tokens and a first attempt 1;
 //!   here every send costs one token, as botocore does, so the limiter is a rate limiter and
 //!   the [`RetryBudget`](crate::RetryBudget) is the retry quota.
@@ -178,6 +178,8 @@ struct State {
     bucket: u64,
     /// Answers counted in it.
     count: u64,
+    /// Sends reserved before the first measurement bucket closed, answered or not.
+    first_sends: u64,
     /// CUBIC's `w_max`: the rate at the last throttle.
     last_max_rate: f64,
     /// The last throttle that lowered the rate (or the first instant seen).
@@ -205,6 +207,7 @@ impl State {
             measured: 0.0,
             bucket: 0,
             count: 0,
+            first_sends: 0,
             last_max_rate: 0.0,
             last_throttle: None,
             k: 0.0,
@@ -242,7 +245,12 @@ impl State {
     /// bucket's length (an underestimate while the bucket is young: on the safe side).
     fn measured(&self, c: &Config) -> f64 {
         if self.bucket == 0 {
-            self.count as f64 / c.bucket
+            // At least half the sends made count, answered or not: when the first throttles
+            // come back before the successes (a proxy refuses at once, the server takes its
+            // time), the answers alone say the client sends next to nothing and the first cut
+            // collapses the rate (seen: 1.4 req/s against a 50 req/s limit, for 30 s); all
+            // the sends would overstate a burst sent at once.
+            self.count.max(self.first_sends / 2) as f64 / c.bucket
         } else {
             self.measured
         }
@@ -304,6 +312,9 @@ impl State {
 
     /// Takes one token; returns the seconds to wait before sending.
     fn reserve(&mut self, now: Instant, c: &Config) -> f64 {
+        if self.bucket == 0 {
+            self.first_sends += 1;
+        }
         if !self.enabled {
             return 0.0;
         }

@@ -418,3 +418,52 @@ fn the_builder_names_every_option_out_of_range() {
         "window_time must be greater than 0; failure_rate must be in (0, 1]"
     );
 }
+
+/// A retry admitted before its wait is not sent when the breaker opens during the wait: the
+/// call ends with `E::from(CircuitOpen)` and `tries` counts the attempts made, in the
+/// sequential loop and in the hedged driver alike.
+#[tokio::test(start_paused = true)]
+async fn a_retry_is_not_sent_when_the_breaker_opened_during_its_wait() {
+    for hedged in [false, true] {
+        let breaker = breaker(2, 2, 30);
+        let reasons = Reasons::default();
+        let log = reasons.clone();
+        let made = AtomicU32::new(0);
+        let policy = Policy::new()
+            .max_tries(5)
+            .wait_gen(wait::constant().interval(5))
+            .jitter(retry_runtime::jitter::no_jitter)
+            .exception(|e: &Error| matches!(e, Error::Unavailable))
+            .breaker(&breaker)
+            .on_giveup(move |d: &Details<'_, Error>| log.lock().unwrap().push((d.tries, d.reason)));
+        // While the call waits its 5 s, another call's failures open the breaker.
+        let other = breaker.clone();
+        let opener = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let now = tokio::time::Instant::now().into_std();
+            other.record_failure("elsewhere", now, None);
+            other.record_failure("elsewhere", now, None);
+        });
+        let attempt = || {
+            made.fetch_add(1, Ordering::Relaxed);
+            async { Err::<(), Error>(Error::Unavailable) }
+        };
+        let result = if hedged {
+            retry_async(policy.hedge_delay(Duration::from_secs(60)), attempt).await
+        } else {
+            retry_async(policy, attempt).await
+        };
+        opener.await.unwrap();
+        assert_eq!(
+            result,
+            Err(Error::Open(Duration::from_secs(26))),
+            "hedged: {hedged}"
+        );
+        assert_eq!(made.load(Ordering::Relaxed), 1, "hedged: {hedged}");
+        assert_eq!(
+            *reasons.lock().unwrap(),
+            [(1, Some(GiveUpReason::CircuitOpen))],
+            "hedged: {hedged}"
+        );
+    }
+}

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use harbor_client::{Error, HarborClient, settings::default_circuit_breaker};
+use harbor_client::{Error, HarborClient, operations, settings::default_circuit_breaker};
 use harbor_sim::{Fault, FaultRule, Simulator};
 use retry_runtime::wait::constant;
 use retry_runtime::{
@@ -65,8 +65,8 @@ impl Service {
             .push((details.tries, details.reason));
     }
 
-    #[retry(max_tries = 2, wait_gen = constant, interval = 1, breaker = &self.breaker,
-            on_giveup = |d| self.note(d))]
+    #[retry(max_tries = 2, wait_gen = constant, interval = 1, jitter = None,
+            breaker = &self.breaker, on_giveup = |d| self.note(d))]
     async fn fetch(&self) -> Result<u32, Fetch> {
         Err(Fetch::Down(self.sent.fetch_add(1, Ordering::Relaxed) + 1))
     }
@@ -178,12 +178,20 @@ async fn an_outage_of_one_operation_opens_its_breaker_and_spares_the_others() {
     }
     assert_eq!(started.elapsed(), Duration::ZERO);
     assert_eq!(sim.handle().counts("getProject").unwrap().received, 10);
+    assert_eq!(
+        client.circuit_state(operations::GET_PROJECT),
+        Some(BreakerState::Open)
+    );
     // Another operation is unaffected.
     let projects = client
         .get_projects(&Default::default())
         .await
         .expect("listProjects is healthy");
     assert!(!projects.items.is_empty());
+    assert_eq!(
+        client.circuit_state(operations::GET_PROJECTS),
+        Some(BreakerState::Closed)
+    );
 
     // Each open window lets exactly one probe through while the outage lasts.
     for window in 1..=3 {
@@ -257,5 +265,28 @@ async fn a_full_outage_then_recovery_sends_at_most_one_point_two_requests_per_ca
     assert!(
         f64::from(calls) * 1.2 >= sent as f64,
         "{sent} requests for {calls} calls"
+    );
+}
+
+/// The expansion asks the breaker again before each retry: one that opened during the wait
+/// stops the retry (the eager loop of `fetch`, and the hedged driver of `fetch_hedged`).
+#[tokio::test(start_paused = true)]
+async fn a_retry_waits_then_meets_the_breaker_that_opened_meanwhile() {
+    let service = Service::new();
+    let breaker = service.breaker.clone();
+    let opener = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = tokio::time::Instant::now().into_std();
+        for _ in 0..4 {
+            breaker.record_failure("elsewhere", now, None);
+        }
+    });
+    // One attempt, a 1 s wait during which the breaker opens: no second attempt.
+    assert_eq!(service.fetch().await, Err(Fetch::Refused));
+    opener.await.unwrap();
+    assert_eq!(service.sent.load(Ordering::Relaxed), 1);
+    assert_eq!(
+        *service.reasons.lock().unwrap(),
+        [(1, Some(GiveUpReason::CircuitOpen))]
     );
 }

@@ -8,7 +8,7 @@ use crate::operations::Operation;
 use crate::settings::{RetryState, default_retry_settings, with_client_rules};
 use retry_runtime::limiter::AdaptiveLimiter;
 use retry_runtime::{
-    CircuitBreaker, RetryBudget, RetrySettings, RetrySettingsBuilder, SettingsError,
+    BreakerState, CircuitBreaker, RetryBudget, RetrySettings, RetrySettingsBuilder, SettingsError,
 };
 use std::sync::Arc;
 
@@ -28,6 +28,38 @@ impl HarborClient {
     /// [`HarborClientBuilder::circuit_breaker`](crate::HarborClientBuilder::circuit_breaker).
     pub fn circuit_breaker(&self) -> Option<&CircuitBreaker> {
         self.inner.guards.breaker.as_ref()
+    }
+
+    /// The state of the circuit breaker for `operation` (`None`: the client has no breaker).
+    /// With a per-operation breaker ([`default_circuit_breaker`]), its partition is the one of
+    /// the operation's method (the runtime keys partitions by the retried fn's path,
+    /// `harbor_client::generated::methods::<tag>::<method>`); an operation not called yet is
+    /// closed.
+    ///
+    /// [`default_circuit_breaker`]: crate::settings::default_circuit_breaker
+    ///
+    /// ```
+    /// use harbor_client::{HarborClient, operations, settings::default_circuit_breaker};
+    /// use retry_runtime::BreakerState;
+    ///
+    /// let client = HarborClient::builder("http://h")
+    ///     .basic_auth("u", "p")
+    ///     .circuit_breaker(default_circuit_breaker())
+    ///     .build()?;
+    /// assert_eq!(client.circuit_state(operations::GET_PROJECT), Some(BreakerState::Closed));
+    /// # Ok::<(), harbor_client::BuildError>(())
+    /// ```
+    pub fn circuit_state(&self, operation: &Operation) -> Option<BreakerState> {
+        let breaker = self.inner.guards.breaker.as_ref()?;
+        let suffix = ["::", operation.method_name].concat();
+        let state = breaker
+            .partitions()
+            .into_iter()
+            .find(|(key, _)| {
+                key.is_none_or(|key| key.starts_with("harbor_client::") && key.ends_with(&suffix))
+            })
+            .map_or(BreakerState::Closed, |(_, state)| state);
+        Some(state)
     }
 
     /// The adaptive rate limiter shared by this client's calls (`None`: none, the default);

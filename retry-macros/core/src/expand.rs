@@ -278,10 +278,12 @@ impl<'a> Expansion<'a> {
         let iteration = self.iteration(attempt, waits);
         let Some(lazy) = self.lazy else {
             let admit = self.admit(waits);
+            let recheck = admit.as_ref().map(|_| self.recheck());
             return quote! {
                 let mut #engine = #policy;
                 #admit
                 loop {
+                    #recheck
                     #iteration
                 }
             };
@@ -402,6 +404,25 @@ impl<'a> Expansion<'a> {
             quote!(#krate::__private::nothing_value!(#output))
         } else {
             quote!(::core::option::Option::None)
+        }
+    }
+
+    /// At the top of each iteration of the eager loop, with `admit`: a retry admitted before
+    /// its wait is not sent if the circuit breaker opened meanwhile.
+    fn recheck(&self) -> TokenStream {
+        let Expansion {
+            engine,
+            details_args,
+            returned,
+            ..
+        } = self;
+        let nothing = self.nothing();
+        quote! {
+            if let ::core::option::Option::Some(#returned) =
+                #engine.recheck(&[#(#details_args),*], #nothing)
+            {
+                return #returned;
+            }
         }
     }
 

@@ -110,6 +110,14 @@ where
                         Step::Wait(_) => {}
                     }
                 }
+                // A retry admitted before its wait: the breaker may have opened since.
+                if this.engine.attempt > 1
+                    && this.attempts.running() == 0
+                    && let Some(refused) =
+                        recheck(this.engine, |f| (this.args)(this.owned, f), *this.nothing)
+                {
+                    return Poll::Ready(refused);
+                }
                 let attempt = (this.attempt)(this.owned);
                 this.engine.start_attempt(this.attempts.as_mut(), attempt);
             }
@@ -150,6 +158,24 @@ where
     let mut step = Step::Wait(core::time::Duration::ZERO);
     args(&mut |rendered| step = engine.admit(rendered, nothing));
     step
+}
+
+/// [`Engine::recheck`] with the arguments rendered only when a breaker may refuse.
+#[inline]
+fn recheck<T, E, Rl, S, R>(
+    engine: &Engine<T, E, Rl, S>,
+    args: impl FnOnce(&mut dyn FnMut(&[Arg<'_>])),
+    nothing: Option<fn() -> R>,
+) -> Option<R>
+where
+    R: RetryOutput<Ok = T, Err = E>,
+    Rl: CallRules<T, E>,
+    S: Sleeper,
+{
+    engine.rules.breaker()?;
+    let mut refused = None;
+    args(&mut |rendered| refused = engine.recheck(rendered, nothing));
+    refused
 }
 
 /// [`Engine::after_event`] with the arguments rendered only for the call, through `args`.
