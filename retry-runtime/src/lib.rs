@@ -68,6 +68,15 @@
 //!   next attempt beside one that has not answered after the delay, in the caller's own future,
 //!   and returns the first success, at most [`Policy::max_hedges`] times per call when set (the
 //!   setters' docs have the rules). Async calls only.
+//! - Across calls (each a shared handle, off by default, costing nothing when off): a
+//!   [`CircuitBreaker`] (the `breaker` key, [`Policy::breaker`]) refuses calls while the
+//!   failure rate of its window is too high, with `E::from(`[`CircuitOpen`]`)` and
+//!   [`GiveUpReason::CircuitOpen`](GiveUpReason); an
+//!   [`AdaptiveLimiter`](limiter::AdaptiveLimiter) (the `limiter` key, [`Policy::limiter`])
+//!   paces every attempt at a rate that falls on throttles (errors with a `wait_floor`) and
+//!   recovers with successes (CUBIC); `hedge_delay = auto` ([`Policy::hedge_auto`]) takes the
+//!   hedge delay from a percentile of recent latencies, with a cap on the extra load. With the
+//!   `metrics` feature they report counters and gauges ([`observe`]).
 //! - Hooks run in order, after the default `tracing` handler (backoff at INFO, give-up at
 //!   ERROR; levels configurable; it can be switched off).
 //! - Better: `elapsed` is read on a monotonic clock, after the attempt, so no sleep ends past
@@ -82,7 +91,7 @@
 //! [`RetrySettings`] (run-time settings), what hooks receive ([`Details`]), the error a
 //! timed-out attempt fails with ([`AttemptTimedOut`]), and the traits a
 //! user implements or meets in an error message ([`ErrorClass`], [`Hook`], [`RetryOutput`],
-//! [`GiveUpValue`]). Four modules hold the building blocks a user picks from:
+//! [`GiveUpValue`]). These modules hold the building blocks a user picks from:
 //!
 //! | module | what it holds |
 //! |---|---|
@@ -90,6 +99,12 @@
 //! | [`jitter`] | full, equal, random, decorrelated jitter and the seedable random source |
 //! | [`sleep`] | [`Sleeper`](sleep::Sleeper): tokio, blocking and fn-based sleepers, the clock |
 //! | [`budget`] | [`RetryBudget`]: a token-bucket retry quota shared by calls and clients |
+//! | [`breaker`] | [`CircuitBreaker`]: closed / open / half-open over a window of outcomes |
+//! | [`limiter`] | [`AdaptiveLimiter`](limiter::AdaptiveLimiter): the AWS SDKs' CUBIC client rate limiter |
+//! | [`latency`] | [`LatencyTracker`](latency::LatencyTracker) and [`AutoHedge`](latency::AutoHedge): the self-tuning hedge delay |
+//! | [`partition`] | one state for every call, or one per retried fn, for the breaker and the limiter |
+//! | [`shared`] | what the `breaker` and `limiter` keys and setters take |
+//! | [`observe`] | the metrics the shared handles and hedging report (the `metrics` feature) |
 //! | [`expects`] | what each fn-valued key of `#[retry]` expects, as fns that check a value once, at the value |
 //!
 //! What only the `#[retry]` expansion needs lives in a hidden module with no semver promise
