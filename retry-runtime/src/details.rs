@@ -47,7 +47,8 @@ pub struct Details<'a, E> {
     pub reason: Option<GiveUpReason>,
     /// The number of the attempt this event is about (1 for the first): the one that
     /// succeeded or failed. Equal to `tries` unless the call hedges, where attempts overlap:
-    /// on success it says which attempt won, and `tries` how many started.
+    /// on success it says which attempt won, and `tries` how many started. When a circuit
+    /// breaker refused the next attempt, it is the last attempt made (0 for none).
     pub attempt: u32,
     /// How many other attempts were still running at the event (hedging; 0 otherwise). They
     /// are dropped when the call returns.
