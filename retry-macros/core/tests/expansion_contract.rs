@@ -212,12 +212,22 @@ fn local_name(local: &Local) -> Option<String> {
 
 /// The rule, on one async retry loop.
 fn check_async_loop(shape: &str, retry_loop: &ExprLoop) {
-    let stmts = &retry_loop.body.stmts;
+    let mut stmts = retry_loop.body.stmts.as_slice();
+    // With a breaker (or settings, which may carry one), the iteration starts with the
+    // breaker's re-check: an `if` that awaits nothing and whose temporaries (the `Details`
+    // arguments) end with it.
+    if let [Stmt::Expr(Expr::If(recheck), None), rest @ ..] = stmts {
+        assert!(
+            awaits(|v| v.visit_expr_if(recheck)).is_empty(),
+            "{shape}: the re-check awaits"
+        );
+        stmts = rest;
+    }
     // `let __retry_sleep = { .. };` then `__retry_sleep.await;`, and nothing else.
     let [
         Stmt::Local(sleep),
         Stmt::Expr(Expr::Await(awaited), Some(_)),
-    ] = stmts.as_slice()
+    ] = stmts
     else {
         panic!("{shape}: the iteration is not `let {SLEEP} = {{ .. }}; {SLEEP}.await;`");
     };
