@@ -467,3 +467,93 @@ async fn a_retry_is_not_sent_when_the_breaker_opened_during_its_wait() {
         );
     }
 }
+
+// The window and the refusal rules at their edges (mutation testing, issue 26).
+
+fn closed_then(breaker: &CircuitBreaker, outcomes: &[bool], at: &[u64]) -> Vec<BreakerState> {
+    let t0 = tokio::time::Instant::now().into_std();
+    outcomes
+        .iter()
+        .zip(at)
+        .map(|(failed, secs)| {
+            let now = t0 + Duration::from_secs(*secs);
+            if *failed {
+                breaker.record_failure("t", now, None);
+            } else {
+                breaker.record_success("t", now);
+            }
+            breaker.state("t")
+        })
+        .collect()
+}
+
+#[test]
+fn a_count_window_forgets_its_oldest_outcome_as_it_wraps() {
+    use BreakerState::{Closed, Open};
+    // Three outcomes, all failures to open: F S F F leaves [S F F] (the first F evicted).
+    let breaker = CircuitBreaker::builder()
+        .window_calls(3)
+        .minimum_calls(3)
+        .failure_rate(1.0)
+        .build()
+        .unwrap();
+    let states = closed_then(&breaker, &[true, false, true, true, true], &[0; 5]);
+    assert_eq!(states, [Closed, Closed, Closed, Closed, Open]);
+    // The rate is failures over outcomes: one failure in four is under a half.
+    let breaker = CircuitBreaker::builder()
+        .window_calls(4)
+        .minimum_calls(4)
+        .failure_rate(0.5)
+        .build()
+        .unwrap();
+    let states = closed_then(&breaker, &[false, false, false, true, true], &[0; 5]);
+    assert_eq!(states, [Closed, Closed, Closed, Closed, Open]);
+}
+
+#[test]
+fn a_time_window_keeps_each_slice_apart_and_drops_the_tenth_behind() {
+    use BreakerState::{Closed, Open};
+    let window = || {
+        CircuitBreaker::builder()
+            .window_time(Duration::from_secs(10))
+            .minimum_calls(2)
+            .failure_rate(1.0)
+            .build()
+            .unwrap()
+    };
+    // Two failures in neighbouring slices both count.
+    assert_eq!(closed_then(&window(), &[true, true], &[1, 2]), [Closed, Open]);
+    // A slice ten behind the current one has left the window.
+    assert_eq!(
+        closed_then(&window(), &[true, true], &[0, 10]),
+        [Closed, Closed]
+    );
+}
+
+#[test]
+fn a_re_check_refuses_only_while_open_and_counts_its_refusals() {
+    let breaker = breaker(1, 1, 10);
+    let t0 = tokio::time::Instant::now().into_std();
+    assert!(breaker.refusal_now("t", t0).is_none()); // closed
+    breaker.record_failure("t", t0, None);
+    let refusal = breaker.refusal_now("t", t0 + Duration::from_secs(4)).unwrap();
+    assert_eq!(refusal.retry_in(), Duration::from_secs(6));
+    assert_eq!(breaker.attempts_refused(), 1);
+    // At the end of the open time, a retry admitted earlier may go (and takes no probe).
+    assert!(breaker.refusal_now("t", t0 + Duration::from_secs(10)).is_none());
+    assert_eq!(breaker.attempts_refused(), 1);
+    assert!(breaker.try_acquire("t", t0 + Duration::from_secs(10)).is_ok());
+}
+
+#[test]
+fn a_freed_probe_place_admits_exactly_one_new_probe() {
+    let breaker = breaker(2, 2, 10);
+    let t0 = tokio::time::Instant::now().into_std();
+    breaker.record_failure("t", t0, None);
+    breaker.record_failure("t", t0, None);
+    let t1 = t0 + Duration::from_secs(10);
+    assert!(breaker.try_acquire("t", t1).is_ok()); // the probe, never answered
+    let t2 = t1 + Duration::from_secs(10);
+    assert!(breaker.try_acquire("t", t2).is_ok()); // its place, freed
+    assert!(breaker.try_acquire("t", t2).is_err()); // one place only
+}
