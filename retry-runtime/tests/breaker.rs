@@ -522,7 +522,10 @@ fn a_time_window_keeps_each_slice_apart_and_drops_the_tenth_behind() {
             .unwrap()
     };
     // Two failures in neighbouring slices both count.
-    assert_eq!(closed_then(&window(), &[true, true], &[1, 2]), [Closed, Open]);
+    assert_eq!(
+        closed_then(&window(), &[true, true], &[1, 2]),
+        [Closed, Open]
+    );
     // A slice ten behind the current one has left the window.
     assert_eq!(
         closed_then(&window(), &[true, true], &[0, 10]),
@@ -536,13 +539,23 @@ fn a_re_check_refuses_only_while_open_and_counts_its_refusals() {
     let t0 = tokio::time::Instant::now().into_std();
     assert!(breaker.refusal_now("t", t0).is_none()); // closed
     breaker.record_failure("t", t0, None);
-    let refusal = breaker.refusal_now("t", t0 + Duration::from_secs(4)).unwrap();
+    let refusal = breaker
+        .refusal_now("t", t0 + Duration::from_secs(4))
+        .unwrap();
     assert_eq!(refusal.retry_in(), Duration::from_secs(6));
     assert_eq!(breaker.attempts_refused(), 1);
     // At the end of the open time, a retry admitted earlier may go (and takes no probe).
-    assert!(breaker.refusal_now("t", t0 + Duration::from_secs(10)).is_none());
+    assert!(
+        breaker
+            .refusal_now("t", t0 + Duration::from_secs(10))
+            .is_none()
+    );
     assert_eq!(breaker.attempts_refused(), 1);
-    assert!(breaker.try_acquire("t", t0 + Duration::from_secs(10)).is_ok());
+    assert!(
+        breaker
+            .try_acquire("t", t0 + Duration::from_secs(10))
+            .is_ok()
+    );
 }
 
 #[test]
