@@ -705,17 +705,10 @@ async fn collect(workers: Vec<tokio::task::JoinHandle<Vec<Call>>>) -> Result<Vec
     Ok(calls)
 }
 
-async fn outage(args: &Args, sim: &RunningSimulator) -> Result<String, String> {
-    args.check_known(&["--breaker", "--tasks", "--clear-at", "--until", "--pace-ms"])?;
-    let on = args.switch("--breaker")?;
-    let tasks: usize = args.number("--tasks", 8)?;
-    let clear_at: f64 = args.number("--clear-at", 25.0)?;
-    let until: f64 = args.number("--until", 37.0)?;
-    let pace = Duration::from_millis(args.number("--pace-ms", 10)?);
-    let handle = sim.handle().clone();
-    let client = client(sim, |b| b.circuit_breaker(on.then(default_circuit_breaker)))?;
-    // A healthy history first: the breaker's window (20 outcomes) full of successes, as a
-    // client that was working when the outage began has.
+/// A healthy history first (the breaker's window, 20 outcomes, full of successes, as a client
+/// that was working when the outage began has), then every `getProject` answers 503 from the
+/// instant returned.
+async fn start_outage(client: &HarborClient, handle: &SimHandle) -> Result<Instant, String> {
     for _ in 0..WARM_UP_CALLS {
         client
             .get_project(PROJECT, &Default::default())
@@ -730,7 +723,19 @@ async fn outage(args: &Args, sim: &RunningSimulator) -> Result<String, String> {
                 .always(),
         )
         .map_err(|e| e.to_string())?;
-    let t0 = Instant::now();
+    Ok(Instant::now())
+}
+
+async fn outage(args: &Args, sim: &RunningSimulator) -> Result<String, String> {
+    args.check_known(&["--breaker", "--tasks", "--clear-at", "--until", "--pace-ms"])?;
+    let on = args.switch("--breaker")?;
+    let tasks: usize = args.number("--tasks", 8)?;
+    let clear_at: f64 = args.number("--clear-at", 25.0)?;
+    let until: f64 = args.number("--until", 37.0)?;
+    let pace = Duration::from_millis(args.number("--pace-ms", 10)?);
+    let handle = sim.handle().clone();
+    let client = client(sim, |b| b.circuit_breaker(on.then(default_circuit_breaker)))?;
+    let t0 = start_outage(&client, &handle).await?;
     let end = t0 + Duration::from_secs_f64(until);
 
     // The breaker's monitor: a thread polling every 1 ms.
@@ -954,21 +959,7 @@ async fn recovery(args: &Args, sim: &RunningSimulator) -> Result<String, String>
     let pace = Duration::from_millis(args.number("--pace-ms", 100)?);
     let handle = sim.handle().clone();
     let client = client(sim, |b| b.circuit_breaker(on.then(default_circuit_breaker)))?;
-    for _ in 0..WARM_UP_CALLS {
-        client
-            .get_project(PROJECT, &Default::default())
-            .await
-            .map_err(|e| e.to_string())?;
-    }
-    handle.reset_counters();
-    handle
-        .inject(
-            FaultRule::new(Fault::status(503))
-                .operation(GET_PROJECT)
-                .always(),
-        )
-        .map_err(|e| e.to_string())?;
-    let t0 = Instant::now();
+    let t0 = start_outage(&client, &handle).await?;
     let end = t0 + Duration::from_secs_f64(outage_s + healthy_s);
     let callers = spawn_callers(&client, tasks, pace, t0, end);
     tokio::time::sleep_until((t0 + Duration::from_secs_f64(outage_s)).into()).await;
