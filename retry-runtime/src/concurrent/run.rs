@@ -140,6 +140,23 @@ where
     }
 }
 
+/// Calls `f` with `Details.args`, rendered for that call only by the expansion's callback
+/// `args` (which calls back once); `None` if it did not call back.
+#[inline]
+fn with_args<X>(
+    args: impl FnOnce(&mut dyn FnMut(&[Arg<'_>])),
+    f: impl FnOnce(&[Arg<'_>]) -> X,
+) -> Option<X> {
+    let mut f = Some(f);
+    let mut out = None;
+    args(&mut |rendered| {
+        if let Some(f) = f.take() {
+            out = Some(f(rendered));
+        }
+    });
+    out
+}
+
 /// [`Engine::admit`] with the arguments rendered only when a breaker may refuse.
 #[inline]
 fn admit<T, E, Rl, S, R>(
@@ -155,9 +172,8 @@ where
     if engine.rules.breaker().is_none() {
         return engine.admit(&[], nothing);
     }
-    let mut step = Step::Wait(core::time::Duration::ZERO);
-    args(&mut |rendered| step = engine.admit(rendered, nothing));
-    step
+    with_args(args, |rendered| engine.admit(rendered, nothing))
+        .unwrap_or(Step::Wait(core::time::Duration::ZERO))
 }
 
 /// [`Engine::recheck`] with the arguments rendered only when a breaker may refuse.
@@ -173,9 +189,7 @@ where
     S: Sleeper,
 {
     engine.rules.breaker()?;
-    let mut refused = None;
-    args(&mut |rendered| refused = engine.recheck(rendered, nothing));
-    refused
+    with_args(args, |rendered| engine.recheck(rendered, nothing)).flatten()
 }
 
 /// [`Engine::after_event`] with the arguments rendered only for the call, through `args`.
@@ -192,12 +206,8 @@ where
     Rl: CallRules<T, E>,
     S: Sleeper,
 {
-    let mut state = Some((attempts, event));
-    let mut next = Next::Wait;
-    args(&mut |rendered| {
-        if let Some((attempts, event)) = state.take() {
-            next = engine.after_event(attempts, event, rendered, nothing);
-        }
-    });
-    next
+    with_args(args, |rendered| {
+        engine.after_event(attempts, event, rendered, nothing)
+    })
+    .unwrap_or(Next::Wait)
 }
