@@ -6,12 +6,13 @@
 //! the clock only jumps when every task waits on a timer, and the client's waits take no real
 //! time.
 
+mod common;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use harbor_client::{Error, HarborClient, operations, settings::default_circuit_breaker};
-use harbor_sim::{Fault, FaultRule, Simulator};
 use retry_runtime::wait::constant;
 use retry_runtime::{
     BreakerState, CircuitBreaker, CircuitOpen, Details, GiveUpReason, RetrySettings, retry,
@@ -114,24 +115,11 @@ async fn the_attribute_refuses_calls_while_open_in_every_loop_shape() {
     assert_eq!(service.fetch().await, Err(Fetch::Refused));
 }
 
-/// A simulator whose `getProject` answers 503 to everything.
-async fn get_project_down() -> harbor_sim::RunningSimulator {
-    let sim = Simulator::start().await.expect("simulator starts");
-    sim.handle()
-        .inject(
-            FaultRule::new(Fault::status(503))
-                .operation("getProject")
-                .always(),
-        )
-        .expect("a valid rule");
-    sim
-}
-
 /// `getProject` answers 503 to everything; `listProjects` is healthy. A client with the
 /// default per-operation breaker and the default settings but for 1 s waits without jitter.
 #[tokio::test(start_paused = true)]
 async fn an_outage_of_one_operation_opens_its_breaker_and_spares_the_others() {
-    let sim = get_project_down().await;
+    let sim = common::get_project_down().await;
     let breaker = default_circuit_breaker();
     let changes = Arc::new(Mutex::new(Vec::new()));
     let client = HarborClient::builder(sim.base_url())
@@ -229,7 +217,7 @@ async fn an_outage_of_one_operation_opens_its_breaker_and_spares_the_others() {
 /// together keep the requests sent within 1.2x the calls made.
 #[tokio::test(start_paused = true)]
 async fn a_full_outage_then_recovery_sends_at_most_one_point_two_requests_per_call() {
-    let sim = get_project_down().await;
+    let sim = common::get_project_down().await;
     let client = HarborClient::builder(sim.base_url())
         .basic_auth("admin", "Harbor12345")
         .circuit_breaker(default_circuit_breaker())

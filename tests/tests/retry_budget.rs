@@ -6,6 +6,8 @@
 //! the clock only jumps when every task waits on a timer, and the client's waits take no real
 //! time.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -116,14 +118,7 @@ async fn a_full_outage_costs_at_most_one_plus_ratio_attempts_per_call() {
     const RATIO: f64 = 0.1;
     const INITIAL: f64 = 50.0;
 
-    let sim = Simulator::start().await.expect("simulator starts");
-    sim.handle()
-        .inject(
-            FaultRule::new(Fault::status(503))
-                .operation("getProject")
-                .always(),
-        )
-        .expect("a valid rule");
+    let sim = common::get_project_down().await;
     let budget = RetryBudget::builder()
         .ratio(RATIO)
         .capacity(INITIAL)

@@ -1,5 +1,5 @@
-//! Shared fixtures of the behaviour tests: an HTTP-like error type with error classes, and a
-//! recorder for hook calls.
+//! Shared fixtures of the behaviour tests: an HTTP-like error type with error classes, a
+//! recorder for hook calls, and a simulator with one operation down.
 #![allow(dead_code)]
 
 use std::sync::Mutex;
@@ -128,4 +128,19 @@ impl Lines {
     pub fn text(&self) -> String {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
+}
+
+/// A simulator whose `getProject` answers 503 to everything (a full outage of one operation).
+pub async fn get_project_down() -> harbor_sim::RunningSimulator {
+    let sim = harbor_sim::Simulator::start()
+        .await
+        .expect("simulator starts");
+    sim.handle()
+        .inject(
+            harbor_sim::FaultRule::new(harbor_sim::Fault::status(503))
+                .operation("getProject")
+                .always(),
+        )
+        .expect("a valid rule");
+    sim
 }
