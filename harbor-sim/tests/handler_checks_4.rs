@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 mod support;
 
 use harbor_sim::{SEED_PULL_ROBOT_SECRET, SEED_USER_PASSWORD};
-use support::checks::{ADMIN, case, get_json, run, run_as};
+use support::checks::{ADMIN, case, create_project, get_json, run, run_as};
 
 const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
 const FORBIDDEN: StatusCode = StatusCode::FORBIDDEN;
@@ -43,22 +43,6 @@ fn names(list: &Value, field: &str) -> Vec<String> {
         .iter()
         .map(|e| e[field].as_str().expect("a name").to_owned())
         .collect()
-}
-
-async fn create_project(sim: &support::CheckedSim, name: &str) {
-    run(
-        sim,
-        vec![
-            case(
-                "setup",
-                Method::POST,
-                "/projects",
-                Some(json!({"project_name": name})),
-            )
-            .answers(StatusCode::CREATED),
-        ],
-    )
-    .await;
 }
 
 #[tokio::test]

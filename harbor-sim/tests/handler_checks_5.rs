@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 mod support;
 
 use harbor_sim::SEED_USER_PASSWORD;
-use support::checks::{ADMIN, BAD, case, get_json, run, run_as};
+use support::checks::{ADMIN, BAD, case, create_project, get_json, run, run_as};
 
 const FORBIDDEN: StatusCode = StatusCode::FORBIDDEN;
 const NOT_FOUND: StatusCode = StatusCode::NOT_FOUND;
@@ -281,7 +281,7 @@ async fn scan_export_checks() {
     assert_eq!(items[0]["user_name"], "alice", "SE9");
 
     // SE10: every read checks the caller's access to the export's projects again.
-    create_private(&sim, "zeta").await;
+    create_project(&sim, "zeta").await;
     let zeta = get_json(&sim, "/projects/zeta").await["project_id"]
         .as_i64()
         .unwrap();
@@ -332,22 +332,6 @@ async fn scan_export_checks() {
         "Please contact the system administrator to check the logs of jobservice.",
         "SE11"
     );
-}
-
-async fn create_private(sim: &support::CheckedSim, name: &str) {
-    run(
-        sim,
-        vec![
-            case(
-                "setup",
-                Method::POST,
-                "/projects",
-                Some(json!({"project_name": name})),
-            )
-            .answers(StatusCode::CREATED),
-        ],
-    )
-    .await;
 }
 
 #[tokio::test]

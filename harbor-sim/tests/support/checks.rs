@@ -117,6 +117,23 @@ pub async fn user_id(sim: &super::CheckedSim, name: &str) -> i64 {
         .unwrap_or_else(|| panic!("user {name} found"))
 }
 
+/// A new (private) project named `name`, created by the admin.
+pub async fn create_project(sim: &super::CheckedSim, name: &str) {
+    run(
+        sim,
+        vec![
+            case(
+                "setup",
+                Method::POST,
+                "/projects",
+                Some(json!({"project_name": name})),
+            )
+            .answers(StatusCode::CREATED),
+        ],
+    )
+    .await;
+}
+
 /// The id of a new proxy-cache project named `name` over the demo's first registry.
 pub async fn proxy_project(sim: &super::CheckedSim, name: &str) -> i64 {
     let registries = get_json(sim, "/registries").await;
