@@ -10,6 +10,17 @@
 
 pub mod latency;
 
+/// The runtime an in-process simulator runs on in the load drivers (`hedge_load`,
+/// `resilience`): its own two worker threads, like a server process beside the client.
+pub fn simulator_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("harbor-sim")
+        .enable_all()
+        .build()
+        .expect("a tokio runtime for the simulator")
+}
+
 use std::cell::Cell;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -306,12 +306,7 @@ fn main() -> ExitCode {
         }
     };
     // The simulator on its own runtime and threads, like a server process beside the client.
-    let sim_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("harbor-sim")
-        .enable_all()
-        .build()
-        .expect("a tokio runtime for the simulator");
+    let sim_runtime = retry_bench::simulator_runtime();
     let starting = Simulator::builder()
         .seed_demo(true)
         .latency(options.latency)

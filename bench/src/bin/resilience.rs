@@ -153,12 +153,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let sim_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("harbor-sim")
-        .enable_all()
-        .build()
-        .expect("a tokio runtime for the simulator");
+    let sim_runtime = retry_bench::simulator_runtime();
     let sim = match sim_runtime.block_on(Simulator::builder().seed_demo(true).start()) {
         Ok(sim) => sim,
         Err(e) => {
