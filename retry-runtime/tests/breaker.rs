@@ -120,15 +120,15 @@ async fn opens_at_the_failure_rate_once_the_window_holds_minimum_calls_then_refu
 
 #[tokio::test(start_paused = true)]
 async fn errors_the_policy_does_not_retry_are_not_failures() {
-    let breaker = breaker(4, 4, 30);
+    let only_404s = breaker(4, 4, 30);
     let reasons = Reasons::default();
     for _ in 0..10 {
-        let (result, made) = call(policy(&breaker, 3, &reasons), &[Err(Error::NotFound)]).await;
+        let (result, made) = call(policy(&only_404s, 3, &reasons), &[Err(Error::NotFound)]).await;
         assert_eq!((result, made), (Err(Error::NotFound), 1));
     }
-    assert_eq!(breaker.state("t"), BreakerState::Closed);
+    assert_eq!(only_404s.state("t"), BreakerState::Closed);
     // Two 404s and two 503s: 2 of 4 is the failure rate, it opens.
-    let breaker = breaker_with(4, 4);
+    let breaker = breaker(4, 4, 30);
     for answer in [Error::NotFound, Error::NotFound] {
         let (result, _) = call(policy(&breaker, 1, &reasons), &[Err(answer.clone())]).await;
         assert_eq!(result, Err(answer));
@@ -139,10 +139,6 @@ async fn errors_the_policy_does_not_retry_are_not_failures() {
         assert_eq!(result, Err(Error::Unavailable));
     }
     assert_eq!(breaker.state("t"), BreakerState::Open);
-}
-
-fn breaker_with(window: u32, minimum: u32) -> CircuitBreaker {
-    breaker(window, minimum, 30)
 }
 
 #[tokio::test(start_paused = true)]
