@@ -43,6 +43,7 @@
 //! | [`methods`] | params structs of the generated methods |
 //! | [`vulnerability`] | typed scanner reports, artifacts with reports as a stream, summaries |
 //! | [`raw`] | raw answers of any call ([`capture_raw`]) |
+//! | [`waiters`] | wait for a scan or a background job to end: typed outcomes, deadlines, a stream of status changes |
 
 pub mod auth;
 pub mod client;
@@ -57,6 +58,7 @@ pub mod raw;
 pub mod settings;
 mod timestamp;
 pub mod vulnerability;
+pub mod waiters;
 
 pub use auth::Credentials;
 pub use client::{HarborClient, HarborClientBuilder, Identity};
