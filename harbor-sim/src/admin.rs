@@ -15,6 +15,10 @@
 //! | `DELETE /_sim/rate-limits` | removes every rate limit |
 //! | `DELETE /_sim/rate-limits/{scope}` | removes one: an operation id's, or `global` (404 for an unknown operation id) |
 //! | `POST /_sim/reset` | restores the initial state and latency, clears faults, rate limits and counters |
+//! | `GET /_sim/jobs` | the [`Lifecycle`](crate::Lifecycle) of every job kind, by vendor type |
+//! | `GET /_sim/jobs/{kind}` | one kind's (`GARBAGE_COLLECTION`, `IMAGE_SCAN`, `REPLICATION`, ...; 404 for another name) |
+//! | `PUT /_sim/jobs/{kind}` with a [`Lifecycle`](crate::Lifecycle) as JSON | sets the kind's, for the jobs started from now on (400 if invalid) |
+//! | `PUT /_sim/jobs/{kind}/next` with a [`Lifecycle`](crate::Lifecycle) as JSON | sets the next job's of the kind only |
 //! | `GET /_sim/reachable` | the hosts the simulated Harbor can reach |
 //! | `PUT /_sim/reachable/{host}` / `DELETE /_sim/reachable/{host}` | makes a host reachable / unreachable |
 //!
@@ -43,6 +47,7 @@ use crate::faults::FaultRule;
 use crate::latency::Latency;
 use crate::rate_limit::RateLimit;
 use crate::server::{Shared, SimHandle};
+use crate::state::{JobKind, Lifecycle};
 
 pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()
@@ -61,6 +66,9 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         )
         .route("/rate-limits/{scope}", delete(clear_rate_limit))
         .route("/reset", post(reset))
+        .route("/jobs", get(job_lifecycles))
+        .route("/jobs/{kind}", get(job_lifecycle).put(set_job_lifecycle))
+        .route("/jobs/{kind}/next", put(set_next_job_lifecycle))
         .route("/reachable", get(reachable))
         .route("/reachable/{host}", put(allow_host).delete(deny_host))
 }
@@ -174,4 +182,55 @@ async fn allow_host(State(shared): State<Arc<Shared>>, Path(host): Path<String>)
 async fn deny_host(State(shared): State<Arc<Shared>>, Path(host): Path<String>) -> StatusCode {
     SimHandle::from_shared(shared).with_state(|s| s.reachability.deny(&host));
     StatusCode::NO_CONTENT
+}
+
+async fn job_lifecycles(State(shared): State<Arc<Shared>>) -> Response {
+    Json(SimHandle::from_shared(shared).job_lifecycles()).into_response()
+}
+
+/// The kind named in the path, or the 404 to answer.
+fn job_kind(kind: &str) -> Result<JobKind, ApiError> {
+    kind.parse::<JobKind>()
+        .map_err(|e| ApiError::not_found(e.to_string()))
+}
+
+/// The lifecycle in a body, or the 400 to answer.
+fn lifecycle_body(body: &[u8]) -> Result<Lifecycle, ApiError> {
+    serde_json::from_slice::<Lifecycle>(body)
+        .map_err(|e| ApiError::bad_request(format!("invalid job lifecycle: {e}")))
+}
+
+async fn job_lifecycle(State(shared): State<Arc<Shared>>, Path(kind): Path<String>) -> Response {
+    match job_kind(&kind) {
+        Ok(kind) => Json(SimHandle::from_shared(shared).job_lifecycle(kind)).into_response(),
+        Err(refused) => refused.into_response(),
+    }
+}
+
+async fn set_job_lifecycle(
+    State(shared): State<Arc<Shared>>,
+    Path(kind): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    match job_kind(&kind).and_then(|kind| Ok((kind, lifecycle_body(&body)?))) {
+        Ok((kind, lifecycle)) => {
+            SimHandle::from_shared(shared).set_job_lifecycle(kind, lifecycle.clone());
+            Json(lifecycle).into_response()
+        }
+        Err(refused) => refused.into_response(),
+    }
+}
+
+async fn set_next_job_lifecycle(
+    State(shared): State<Arc<Shared>>,
+    Path(kind): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    match job_kind(&kind).and_then(|kind| Ok((kind, lifecycle_body(&body)?))) {
+        Ok((kind, lifecycle)) => {
+            SimHandle::from_shared(shared).set_next_job_lifecycle(kind, lifecycle.clone());
+            Json(lifecycle).into_response()
+        }
+        Err(refused) => refused.into_response(),
+    }
 }

@@ -147,9 +147,11 @@ pub use rate_limit::{RateLimit, RateLimitError};
 pub use recorder::RecordedAnswer;
 pub use server::{RunningSimulator, SimHandle, Simulator, SimulatorBuilder};
 pub use state::SimState;
+pub use state::lifecycle::{JobLifecycles, JobPlan, Lifecycle, Outcome, Phase};
 pub use state::seed::{
     SEED_PULL_ROBOT_SECRET, SEED_ROBOT_SECRET, SEED_SYSTEM_ROBOT_SECRET, SEED_USER_PASSWORD,
 };
+pub use state::{JobKind, JobStatus, UnknownJobKind};
 
 /// Every operation the simulator routes (Harbor v2.0's 203).
 pub fn operations() -> &'static [operation::OpSpec] {

@@ -23,7 +23,7 @@ use crate::rate_limit::{RateLimit, RateLimitError, RateLimiter};
 use crate::recorder::{RecordedAnswer, Recorder};
 use crate::router::RouteTable;
 use crate::session::Sessions;
-use crate::state::SimState;
+use crate::state::{JobKind, Lifecycle, SimState};
 
 /// Everything the request path shares.
 #[derive(Debug)]
@@ -58,6 +58,7 @@ pub struct SimulatorBuilder {
     seed: bool,
     record_answers: bool,
     latency: Latency,
+    job_lifecycles: Vec<(JobKind, Lifecycle)>,
 }
 
 impl Default for SimulatorBuilder {
@@ -69,6 +70,7 @@ impl Default for SimulatorBuilder {
             seed: false,
             record_answers: false,
             latency: Latency::default(),
+            job_lifecycles: Vec::new(),
         }
     }
 }
@@ -133,6 +135,46 @@ impl SimulatorBuilder {
         self
     }
 
+    /// How the jobs of `kind` live ([`Lifecycle`]; [`Lifecycle::default_for`] when not set):
+    /// how long they stay queued, how long they run and how they end. Change it later with
+    /// [`SimHandle::set_job_lifecycle`]; a [`SimHandle::reset`] puts it back to this one.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use harbor_sim::{JobKind, Lifecycle, Simulator};
+    ///
+    /// let gc = Lifecycle::new(Duration::from_secs(2), Duration::from_secs(30)).fails("disk full");
+    /// let sim = Simulator::builder()
+    ///     .job_lifecycle(JobKind::GarbageCollection, gc.clone())
+    ///     .start()
+    ///     .await?;
+    /// assert_eq!(sim.handle().job_lifecycle(JobKind::GarbageCollection), gc);
+    /// let http = reqwest::Client::new();
+    /// let started = http
+    ///     .post(format!("{}/system/gc/schedule", sim.api_url()))
+    ///     .basic_auth("admin", Some("Harbor12345"))
+    ///     .json(&serde_json::json!({"schedule": {"type": "Manual"}}))
+    ///     .send()
+    ///     .await?;
+    /// let run = format!("{}{}", sim.base_url(), started.headers()["location"].to_str()?);
+    /// let status = || async {
+    ///     let run: serde_json::Value = http.get(&run).basic_auth("admin", Some("Harbor12345"))
+    ///         .send().await.unwrap().json().await.unwrap();
+    ///     run["job_status"].as_str().unwrap().to_owned()
+    /// };
+    /// // Harbor's execution is `Running` while its task is queued, and while it runs.
+    /// assert_eq!(status().await, "Running");
+    /// tokio::time::advance(Duration::from_secs(32)).await;
+    /// assert_eq!(status().await, "Error");
+    /// # Ok(()) }
+    /// ```
+    pub fn job_lifecycle(mut self, kind: JobKind, lifecycle: Lifecycle) -> Self {
+        self.job_lifecycles.push((kind, lifecycle));
+        self
+    }
+
     /// Binds the port and starts serving on the current tokio runtime.
     pub async fn start(self) -> std::io::Result<RunningSimulator> {
         let mut state = SimState::with_admin(&self.admin_user, &self.admin_password);
@@ -140,6 +182,9 @@ impl SimulatorBuilder {
             state
                 .seed_demo()
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
+        }
+        for (kind, lifecycle) in self.job_lifecycles {
+            state.job_lifecycles.set(kind, lifecycle);
         }
         let ops: &'static [OpSpec] = crate::operation::TABLE;
         crate::validate::warm_up();
@@ -287,9 +332,12 @@ pub struct SimHandle {
 }
 
 impl SimHandle {
-    /// A copy of the whole state.
+    /// A copy of the whole state, its jobs brought to now ([`SimState::refresh_jobs`]).
     pub fn state(&self) -> SimState {
-        crate::handlers::read(&self.shared.state).clone()
+        self.with_state(|s| {
+            s.refresh_jobs();
+            s.clone()
+        })
     }
 
     /// Runs `f` with the state locked for writing (to arrange a scenario).
@@ -414,6 +462,79 @@ impl SimHandle {
     /// empty unless [`SimulatorBuilder::record_answers`] turned recording on.
     pub fn answers(&self) -> Vec<RecordedAnswer> {
         self.shared.recorder.take()
+    }
+
+    /// Sets how the jobs of `kind` started from now on live (see [`Lifecycle`]), reseeding
+    /// its spread; jobs already started keep their plans.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use harbor_sim::{JobKind, Lifecycle, Simulator};
+    ///
+    /// let sim = Simulator::start().await?;
+    /// let stuck = Lifecycle::new(Duration::ZERO, Duration::from_secs(1)).stuck();
+    /// sim.handle().set_job_lifecycle(JobKind::Replication, stuck.clone());
+    /// assert_eq!(sim.handle().job_lifecycles()[&JobKind::Replication], stuck);
+    /// # Ok(()) }
+    /// ```
+    pub fn set_job_lifecycle(&self, kind: JobKind, lifecycle: Lifecycle) {
+        self.with_state(|s| s.job_lifecycles.set(kind, lifecycle));
+    }
+
+    /// The lifecycle of the jobs of `kind`.
+    pub fn job_lifecycle(&self, kind: JobKind) -> Lifecycle {
+        self.with_state(|s| s.job_lifecycles.get(kind))
+    }
+
+    /// Every kind's lifecycle.
+    pub fn job_lifecycles(&self) -> BTreeMap<JobKind, Lifecycle> {
+        self.with_state(|s| s.job_lifecycles.all())
+    }
+
+    /// Sets how the next job of `kind` lives (a second call queues one for the job after
+    /// it); the kind's default is untouched. The job's spread is drawn from this
+    /// lifecycle's own seed.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use harbor_sim::{JobKind, JobStatus, Lifecycle, Simulator};
+    ///
+    /// let sim = Simulator::start().await?;
+    /// let flaky = Lifecycle::immediate().fails_then_succeeds("timeout", Duration::from_secs(60));
+    /// sim.handle().set_next_job_lifecycle(JobKind::GarbageCollection, flaky);
+    /// reqwest::Client::new()
+    ///     .post(format!("{}/system/gc/schedule", sim.api_url()))
+    ///     .basic_auth("admin", Some("Harbor12345"))
+    ///     .json(&serde_json::json!({"schedule": {"type": "Manual"}}))
+    ///     .send()
+    ///     .await?;
+    /// let newest = |sim: &harbor_sim::RunningSimulator| {
+    ///     sim.handle().state().executions.values().last().unwrap().status
+    /// };
+    /// assert_eq!(newest(&sim), JobStatus::Error);
+    /// tokio::time::advance(Duration::from_secs(60)).await;
+    /// assert_eq!(newest(&sim), JobStatus::Success);
+    /// # Ok(()) }
+    /// ```
+    pub fn set_next_job_lifecycle(&self, kind: JobKind, lifecycle: Lifecycle) {
+        self.with_state(|s| s.job_lifecycles.push_next(kind, lifecycle));
+    }
+
+    /// Replaces the life of the started job `id` of `kind` (an execution id; for
+    /// [`JobKind::Replication`] a replication execution id), as if it had started with
+    /// `lifecycle`: measured from its start, its spread from the lifecycle's seed. 404 when
+    /// there is no such job.
+    pub fn set_execution_lifecycle(
+        &self,
+        kind: JobKind,
+        id: i64,
+        lifecycle: &Lifecycle,
+    ) -> ApiResult<()> {
+        self.with_state(|s| s.set_execution_lifecycle(kind, id, lifecycle))
     }
 
     /// How many operations are routed.

@@ -464,6 +464,9 @@ async fn a_purge_run_removes_the_old_rows_of_the_types_it_names() {
     let (_, total, rows) = list(&client, &sim, "admin", "/auditlog-exts").await;
     assert_eq!(total, Some(1));
     assert_eq!(summary(&rows), ["create artifact library/fresh:1"]);
+    // The log is written once the job runs: past its queue and its run.
+    let purge = harbor_sim::Lifecycle::default_for(harbor_sim::JobKind::PurgeAudit);
+    tokio::time::advance(purge.queued() + purge.running()).await;
     let log = req(&client, &sim, "admin", Method::GET, &format!("{run}/log"))
         .send()
         .await

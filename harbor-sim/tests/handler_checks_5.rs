@@ -121,8 +121,11 @@ async fn export(
     (status, parsed(&text))
 }
 
-/// The CSV rows (header left out) of a finished export of `who`'s.
+/// The CSV rows (header left out) of an export of `who`'s started just before, once it
+/// has finished (tokio's paused clock moved past its queue and run).
 async fn download(sim: &support::CheckedSim, who: (&str, &str), id: i64) -> Vec<String> {
+    let export = harbor_sim::Lifecycle::default_for(harbor_sim::JobKind::ScanDataExport);
+    tokio::time::advance(export.queued() + export.running()).await;
     let path = format!("/export/cve/execution/{id}");
     let (status, _, text) = send(sim, Some(who), Method::GET, &path, &[], None).await;
     assert_eq!(status, StatusCode::OK, "{text}");
@@ -316,12 +319,15 @@ async fn scan_export_checks() {
     )
     .await;
 
-    // SE11: a failed export without a message gets Harbor's hint.
-    sim.handle().with_state(|s| {
-        let e = s.executions.get_mut(&admins).expect("the admin's export");
-        e.status = harbor_sim::state::jobs::JobStatus::Error;
-        e.status_message.clear();
-    });
+    // SE11: a failed export without a message gets Harbor's hint (the job's error is in
+    // its log, not in the execution's message).
+    sim.handle()
+        .set_execution_lifecycle(
+            harbor_sim::JobKind::ScanDataExport,
+            admins,
+            &harbor_sim::Lifecycle::immediate().fails("disk full"),
+        )
+        .expect("the admin's export");
     let failed = get_json(&sim, &format!("/export/cve/execution/{admins}")).await;
     assert_eq!(failed["status"], "Error", "SE11");
     // SE14: never left out, even when empty or false.
@@ -334,7 +340,7 @@ async fn scan_export_checks() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn scan_export_filter_checks() {
     let sim = support::start().await;
     let all_rows = {

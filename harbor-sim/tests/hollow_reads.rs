@@ -57,7 +57,12 @@ async fn busy_workers(sim: &support::CheckedSim) -> Vec<(String, String)> {
         .collect()
 }
 
-#[tokio::test]
+/// Moves tokio's paused clock past the queue of a job of `kind` started now: it runs.
+async fn past_the_queue(kind: harbor_sim::JobKind) {
+    tokio::time::advance(harbor_sim::Lifecycle::default_for(kind).queued()).await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn the_job_service_has_a_pool_workers_and_queues() {
     let sim = support::start().await;
     let pools = get(&sim, "/jobservice/pools").await.json();
@@ -78,7 +83,8 @@ async fn the_job_service_has_a_pool_workers_and_queues() {
     let none = get(&sim, "/jobservice/pools/0000/workers").await.json();
     assert_eq!(none, json!([]), "an unknown pool has no workers");
 
-    // A GC run occupies a worker until it ends; its job id leads to its log and stops it.
+    // A GC run occupies a worker from when it leaves the queue until it ends; its job id
+    // leads to its log and stops it.
     let started = send(
         &sim,
         Method::POST,
@@ -87,6 +93,7 @@ async fn the_job_service_has_a_pool_workers_and_queues() {
     )
     .await;
     assert_eq!(started.status, StatusCode::CREATED, "{}", started.text);
+    past_the_queue(harbor_sim::JobKind::GarbageCollection).await;
     let busy = busy_workers(&sim).await;
     let (name, job) = busy
         .iter()
@@ -159,7 +166,7 @@ async fn the_job_service_has_a_pool_workers_and_queues() {
     assert!(paused(&get(&sim, "/jobservice/queues").await.json()).is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn replication_and_webhook_jobs_are_known_by_their_job_ids() {
     let sim = support::start().await;
     let policy = get(&sim, "/replication/policies").await.json()[0]["id"].clone();
@@ -178,6 +185,7 @@ async fn replication_and_webhook_jobs_are_known_by_their_job_ids() {
         .json();
     let job = tasks[0]["job_id"].as_str().unwrap().to_owned();
     let task = tasks[0]["id"].as_i64().unwrap();
+    past_the_queue(harbor_sim::JobKind::Replication).await;
     assert!(
         busy_workers(&sim)
             .await

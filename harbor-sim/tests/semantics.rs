@@ -5,7 +5,7 @@
 //! names, timestamps, replication registries, user-group search, icons and scan reports
 //! answer as Harbor does.
 
-use harbor_sim::SEED_ROBOT_SECRET;
+use harbor_sim::{JobKind, Lifecycle, SEED_ROBOT_SECRET};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
@@ -144,6 +144,13 @@ fn id_of(location: &str) -> i64 {
         .unwrap_or_else(|| panic!("no id in {location}"))
 }
 
+/// Moves tokio's paused clock past the default life of a job of `kind` started now: its
+/// queue, then its run ([`Lifecycle::default_for`]).
+async fn run_to_end(kind: JobKind) {
+    let life = Lifecycle::default_for(kind);
+    tokio::time::advance(life.queued() + life.running()).await;
+}
+
 fn has_millis(timestamp: &Value) -> bool {
     let t = timestamp.as_str().unwrap_or_default();
     t.len() == "2026-01-01T10:00:00.000Z".len()
@@ -170,7 +177,7 @@ async fn timestamps_carry_milliseconds() {
     assert!(has_millis(&runs[0]["creation_time"]), "{runs}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_manual_gc_is_stored_listed_logged_and_resolves() {
     let h = Harbor::start().await;
     let before = h.get("/system/gc").await.json().as_array().unwrap().len();
@@ -193,9 +200,13 @@ async fn a_manual_gc_is_stored_listed_logged_and_resolves() {
     assert_eq!(first["job_name"], "GARBAGE_COLLECTION");
     assert_eq!(first["job_kind"], "MANUAL");
     assert_eq!(first["schedule"]["type"], "Manual");
-    assert_eq!(first["job_status"], "Running", "a read shows the run once");
+    assert_eq!(
+        first["job_status"], "Running",
+        "queued, then running: Harbor's execution is Running until its task ends"
+    );
     let params: Value = serde_json::from_str(first["job_parameters"].as_str().unwrap()).unwrap();
     assert_eq!(params["workers"], 2);
+    run_to_end(JobKind::GarbageCollection).await;
     assert_eq!(h.follow(&location).await.json()["job_status"], "Success");
 
     let list = h.get("/system/gc").await;
@@ -316,7 +327,7 @@ async fn stops_of_unknown_jobs_are_not_found() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn audit_log_purge_runs_like_gc_and_checks_its_parameters() {
     let h = Harbor::start().await;
     let missing = h
@@ -341,6 +352,7 @@ async fn audit_log_purge_runs_like_gc_and_checks_its_parameters() {
     );
     let run = h.follow(&location).await.json();
     assert_eq!(run["job_name"], "PURGE_AUDIT_LOG");
+    run_to_end(JobKind::PurgeAudit).await;
     let log = h.get(&format!("{location}/log")).await;
     assert!(log.text.contains("48 hours"), "{}", log.text);
     let ids: Vec<Value> = h
@@ -388,7 +400,7 @@ async fn schedules_read_back_and_can_be_removed() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn scan_data_export_answers_an_id_and_a_csv_once() {
     let h = Harbor::start().await;
     let mime = [("X-Scan-Data-Type", REPORT_MIME)];
@@ -445,6 +457,7 @@ async fn scan_data_export_answers_an_id_and_a_csv_once() {
     assert_eq!(first["status"], "Running");
     assert_eq!(first["file_present"], false);
     assert_eq!(first["user_name"], "admin");
+    run_to_end(JobKind::ScanDataExport).await;
     let second = h.get(&format!("/export/cve/execution/{id}")).await.json();
     assert_eq!(second["status"], "Success");
     assert_eq!(second["file_present"], true);
@@ -502,7 +515,7 @@ async fn scan_data_export_answers_an_id_and_a_csv_once() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn retention_binds_one_policy_to_its_project() {
     let h = Harbor::start().await;
     let library = h.get("/projects/library").await.json();
@@ -564,6 +577,7 @@ async fn retention_binds_one_policy_to_its_project() {
         .json();
     assert_eq!(tasks[0]["repository"], "demo/team/app");
     let tid = tasks[0]["id"].as_i64().unwrap();
+    run_to_end(JobKind::Retention).await;
     let log = h
         .get(&format!("/retentions/{id}/executions/{eid}/tasks/{tid}"))
         .await;
@@ -593,7 +607,7 @@ async fn retention_binds_one_policy_to_its_project() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn replication_runs_resolve_and_policies_name_the_local_registry() {
     let h = Harbor::start().await;
     for policy in h
@@ -637,12 +651,13 @@ async fn replication_runs_resolve_and_policies_name_the_local_registry() {
     assert_status(&started, StatusCode::CREATED, "start");
     let location = started.location();
     assert_eq!(h.follow(&location).await.json()["status"], "InProgress");
+    run_to_end(JobKind::Replication).await;
     assert_eq!(h.follow(&location).await.json()["status"], "Succeed");
     let tasks = h.get(&format!("{location}/tasks")).await.json();
     assert_eq!(tasks.as_array().unwrap().len(), 1, "{tasks}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn scan_all_scans_everything_and_reports_its_metrics() {
     let h = Harbor::start().await;
     let seeded = h.get("/scans/all/metrics").await.json();
@@ -662,6 +677,7 @@ async fn scan_all_scans_everything_and_reports_its_metrics() {
     let running = h.get("/scans/all/metrics").await.json();
     assert_eq!(running["ongoing"], true, "{running}");
     assert_eq!(running["total"], 5, "one task per artifact: {running}");
+    run_to_end(JobKind::ScanAll).await;
     let done = h.get("/scans/all/metrics").await.json();
     assert_eq!(done["ongoing"], false);
     assert_eq!(done["completed"], 5);
@@ -688,7 +704,7 @@ async fn scan_all_scans_everything_and_reports_its_metrics() {
     assert_status(&twice, StatusCode::PRECONDITION_FAILED, "a second schedule");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn preheat_runs_keep_harbors_location() {
     let h = Harbor::start().await;
     let base = "/projects/library/preheat/policies/nightly";
@@ -711,6 +727,7 @@ async fn preheat_runs_keep_harbors_location() {
     );
     let tasks = h.get(&format!("{base}/executions/{id}/tasks")).await.json();
     let task = tasks[0]["id"].as_i64().unwrap();
+    run_to_end(JobKind::Preheat).await;
     let log = h
         .get(&format!("{base}/executions/{id}/tasks/{task}/logs"))
         .await;
@@ -721,7 +738,7 @@ async fn preheat_runs_keep_harbors_location() {
     assert_status(&unknown_policy, StatusCode::NOT_FOUND, "unknown policy");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn webhook_deliveries_follow_events_and_reachability() {
     let h = Harbor::start().await;
     let policy = h.get("/projects/demo/webhook/policies").await.json()[0]["id"]
@@ -745,6 +762,7 @@ async fn webhook_deliveries_follow_events_and_reachability() {
         .delete("/projects/demo/repositories/team%252Fapp/artifacts/v1.0.0")
         .await;
     assert_status(&deleted, StatusCode::OK, "delete artifact");
+    run_to_end(JobKind::Webhook).await;
     let runs = h
         .get(&format!(
             "/projects/demo/webhook/policies/{policy}/executions"
@@ -1217,7 +1235,7 @@ async fn icons_of_known_digests_only() {
     assert!(found["content"].as_str().is_some_and(|c| !c.is_empty()));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn scanned_artifacts_have_real_reports() {
     let h = Harbor::start().await;
     let latest = "/projects/library/repositories/nginx/artifacts/latest";
@@ -1317,6 +1335,7 @@ async fn scanned_artifacts_have_real_reports() {
     );
     let scanned = h.post(&format!("{never}/scan"), json!({})).await;
     assert_status(&scanned, StatusCode::ACCEPTED, "scan");
+    run_to_end(JobKind::Scan).await;
     let overview = h
         .get(&format!("{never}?with_scan_overview=true"))
         .await
@@ -1401,7 +1420,7 @@ async fn job_service_and_scan_logs_know_their_jobs() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn gc_removes_untagged_artifacts_unless_dry_run() {
     let h = Harbor::start().await;
     let alpine = "/projects/library/repositories/alpine/artifacts";
@@ -1413,6 +1432,7 @@ async fn gc_removes_untagged_artifacts_unless_dry_run() {
     assert_status(&untag, StatusCode::OK, "untag");
     let gc = |dry_run: bool| json!({"schedule": {"type": "Manual"}, "parameters": {"delete_untagged": true, "dry_run": dry_run}});
     let dry = h.post("/system/gc/schedule", gc(true)).await.location();
+    run_to_end(JobKind::GarbageCollection).await;
     let log = h.get(&format!("{dry}/log")).await.text;
     assert!(log.contains(&format!("library/alpine@{digest}")), "{log}");
     assert!(log.contains("would be deleted"), "{log}");

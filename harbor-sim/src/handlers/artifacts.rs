@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use super::{Handler, actor_name, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
-use crate::state::SimState;
 use crate::state::vulnerabilities::{report_id, sbom_report_id};
+use crate::state::{JobKind, SimState};
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
@@ -371,7 +371,9 @@ fn remove_label(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 
 /// `ScanArtifact` (`scan.go`, the scan controller's `Scan`): the artifact, then the
 /// project's scanner (its own or the default): none is 412 `no available scanner for
-/// project: <id>`, a disabled one 412 `scanner <name> is deactivated`.
+/// project: <id>`, a disabled one 412 `scanner <name> is deactivated`; a scan still queued
+/// or running is 409 (`MakePlaceHolder`). The scan is a job (see [`crate::state::jobs`]): its
+/// report exists once the job succeeds.
 fn scan(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let mut s = write(state);
     let id = artifact_of(ctx, &s)?;
@@ -385,32 +387,51 @@ fn scan(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
             scanner.name()
         )));
     }
-    s.mark_scanned(id)?;
+    s.start_scan(id, &actor_name(&ctx.identity))?;
     Ok(Reply::empty(StatusCode::ACCEPTED))
 }
 
-/// Stopping the scan of an artifact that was never scanned finds no scan job: 400 `no scan
-/// job for artifact digest=<digest>` (the scan controller's `Stop`).
+/// `StopScanArtifact` (the scan controller's `Stop`): the artifact's latest `IMAGE_SCAN`
+/// execution is stopped (a queued or running scan ends `Stopped`, a finished one is left as
+/// it is); an artifact no scan job ran for (a scan all's tasks belong to a `SCAN_ALL`
+/// execution) is 400 `no scan job for artifact digest=<digest>`.
 fn stop_scan(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
+    let mut s = write(state);
     let id = artifact_of(ctx, &s)?;
-    if !s.artifacts[&id].scanned {
-        return Err(ApiError::bad_request(format!(
-            "no scan job for artifact digest={}",
-            s.artifacts[&id].digest
-        )));
-    }
+    let execution = s
+        .executions
+        .values()
+        .rev()
+        .find(|e| e.kind == JobKind::Scan && e.vendor_id == id)
+        .map(|e| e.id)
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "no scan job for artifact digest={}",
+                s.artifacts[&id].digest
+            ))
+        })?;
+    s.stop_execution(JobKind::Scan, execution)?;
     Ok(Reply::empty(StatusCode::ACCEPTED))
 }
 
+/// The log of a scan report (`GetScanLog`): the log of the scan task behind it, or the lines
+/// of a report the simulator started with.
 fn report_log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let id = artifact_of(ctx, &s)?;
     let uuid = ctx.path("report_id");
-    let cves = s
-        .artifact_findings(id)
-        .filter(|_| uuid == report_id(id) || uuid == sbom_report_id(id))
-        .ok_or_else(|| ApiError::not_found(format!("report with uuid {uuid} does not exist")))?;
+    let missing = || ApiError::not_found(format!("report with uuid {uuid} does not exist"));
+    if uuid != report_id(id) && uuid != sbom_report_id(id) {
+        return Err(missing());
+    }
+    let scan = s.artifact_scan(id).ok_or_else(missing)?;
+    if let Some((execution, task)) = scan.task {
+        let mut e = s.executions[&execution].clone();
+        e.refresh(crate::state::jobs::clock());
+        let task = e.tasks.iter().find(|t| t.id == task).ok_or_else(missing)?;
+        return Ok(Reply::text(StatusCode::OK, task.written_log()?));
+    }
+    let cves = s.artifact_findings(id).ok_or_else(missing)?;
     let a = &s.artifacts[&id];
     let mut log = format!("{} [INFO] scan of {} started\n", a.scanned_at, a.digest);
     for c in &cves {

@@ -53,7 +53,7 @@ fn log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
             r#"{{"code":10010,"message":"object is not found","details":{}}}"#,
             Value::from(job_id)
         ))
-    })?;
+    })??;
     Ok(Reply::text(StatusCode::OK, log))
 }
 

@@ -60,12 +60,13 @@ fn get_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 fn delete_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let mut s = write(state);
+    s.refresh_jobs();
     // `DeletePolicy` deletes the executions first: one with a task not in a final status
     // is 412; then the policy (404 when there is none).
     if let Some(e) = s
         .replication_executions
         .values()
-        .find(|e| e.policy_id == id && e.status == "InProgress")
+        .find(|e| e.policy_id == id && !e.task_status.is_final())
     {
         return Err(ApiError::precondition(format!(
             "the execution {} has tasks that aren't in final status, stop the tasks first",
@@ -93,15 +94,17 @@ fn list_executions(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let policy: Option<i64> = ctx.query("policy_id").and_then(|p| p.parse().ok());
     let status = ctx.query("status");
     let trigger = ctx.query("trigger");
-    let mut docs = Vec::new();
-    for e in s.replication_executions.values_mut().filter(|e| {
-        policy.is_none_or(|p| e.policy_id == p)
-            && status.is_none_or(|st| e.status == st)
-            && trigger.is_none_or(|t| e.trigger == t)
-    }) {
-        docs.push(json!(e));
-        e.advance();
-    }
+    s.refresh_jobs();
+    let docs = s
+        .replication_executions
+        .values()
+        .filter(|e| {
+            policy.is_none_or(|p| e.policy_id == p)
+                && status.is_none_or(|st| e.status == st)
+                && trigger.is_none_or(|t| e.trigger == t)
+        })
+        .map(|e| json!(e))
+        .collect();
     ctx.list(docs)
 }
 
@@ -120,14 +123,8 @@ fn start(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 
 fn get_execution(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    let mut s = write(state);
-    let e = s
-        .replication_executions
-        .get_mut(&id)
-        .ok_or_else(|| ApiError::not_found(format!("replication execution {id} not found")))?;
-    let seen = Reply::ok(e);
-    e.advance();
-    Ok(seen)
+    let e = write(state).read_replication(id)?;
+    Ok(Reply::ok(&e))
 }
 
 fn stop(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -138,16 +135,13 @@ fn stop(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 
 fn list_tasks(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    let s = read(state);
-    let e = s
-        .replication_executions
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found(format!("replication execution {id} not found")))?;
+    let e = write(state).read_replication(id)?;
+    // `convertTask`: the task's own status (`Pending` stays `Pending`); an unset start
+    // (queued) or end (not final) is Go's zero time.
     let task = json!({
-        "id": e.task_id, "execution_id": id, "status": e.status, "job_id": job_id(e.task_id), "operation": "copy",
+        "id": e.task_id, "execution_id": id, "status": e.task_status.replication_name(), "job_id": job_id(e.task_id), "operation": "copy",
         "resource_type": "image", "src_resource": "library/nginx:[latest]", "dst_resource": "library/nginx:[latest]",
-        // A running task's end is Go's zero time (`convertTask` formats the unset time).
-        "start_time": e.start_time, "end_time": e.end_time.as_deref().unwrap_or(ZERO_TIME),
+        "start_time": e.task_start_time.as_deref().unwrap_or(ZERO_TIME), "end_time": e.end_time.as_deref().unwrap_or(ZERO_TIME),
     });
     ctx.list(vec![task])
 }
@@ -155,7 +149,8 @@ fn list_tasks(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 fn log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let task = ctx.path_id("task_id")?;
-    let s = read(state);
+    let mut s = write(state);
+    s.refresh_jobs();
     // `GetReplicationLog`: the execution, then the task (any replication execution's),
     // then that the task is the execution's.
     let e = s
@@ -172,5 +167,5 @@ fn log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
             "execution {id} contains no task with ID {task}"
         )));
     }
-    Ok(Reply::text(StatusCode::OK, e.log()))
+    Ok(Reply::text(StatusCode::OK, e.written_log()?))
 }

@@ -6,7 +6,8 @@
 //! type sets (or with `None` removes) the periodic schedule; runs are listed, read, stopped
 //! and their log read as text, and an unknown id is a 404. Scan all starts by the same
 //! `POST` (201 without `Location`, as in Harbor), scans every artifact, and is watched through
-//! its metrics. Runs follow the life described in [`crate::state::jobs`]. A GC with
+//! its metrics (which count its tasks by status, `Pending` included). Runs follow the life
+//! described in [`crate::state::jobs`]. A GC with
 //! `delete_untagged` really removes the artifacts that have no tag (a dry run only lists
 //! them in its log).
 
@@ -20,6 +21,7 @@ use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::audit_log::MAX_AUDIT_RETENTION_HOUR;
 use crate::state::jobs::{JobSchedule, NewExecution, ZERO_TIME, valid_cron};
+use crate::state::vulnerabilities::scan_task;
 use crate::state::{Execution, JobKind, JobStatus, SimState, now};
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
@@ -435,28 +437,29 @@ fn create_scan_all(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     match req.kind.as_str() {
         "None" => {}
         "Manual" => {
-            if let Some(id) = latest_scan_all(&s, Some("MANUAL"))
-                && s.executions[&id].status == JobStatus::Running
-            {
-                return Err(ApiError::conflict(
-                    "a previous scan all job aleady exits, its status is Running",
-                ));
+            // `IsOnGoing`: the newest manual run's status, as it is now.
+            if let Some(id) = latest_scan_all(&s, Some("MANUAL")) {
+                let status = s.read_execution(JobKind::ScanAll, id)?.status;
+                if status == JobStatus::Running {
+                    return Err(ApiError::conflict(format!(
+                        "a previous scan all job aleady exits, its status is {}",
+                        status.as_str()
+                    )));
+                }
             }
-            let ids: Vec<i64> = s.artifacts.keys().copied().collect();
+            // One `IMAGE_SCAN` task per artifact; an artifact whose own scan is still queued
+            // or running is skipped (its placeholder conflicts, `startScanAll` goes on).
+            let ids: Vec<i64> = s
+                .artifacts
+                .keys()
+                .copied()
+                .filter(|id| s.check_no_scan_ongoing(*id).is_ok())
+                .collect();
             let tasks = ids
                 .iter()
-                .map(|id| {
-                    let digest = &s.artifacts[id].digest;
-                    (
-                        json!({"artifact_id": id}),
-                        format!("scan artifact {digest}"),
-                    )
-                })
+                .map(|id| scan_task(*id, &s.artifacts[id].digest))
                 .collect();
-            for id in ids {
-                s.mark_scanned(id)?;
-            }
-            s.start_execution(NewExecution {
+            let execution = s.start_execution(NewExecution {
                 kind: JobKind::ScanAll,
                 vendor_id: 0,
                 trigger: "MANUAL",
@@ -464,6 +467,14 @@ fn create_scan_all(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
                 operator: actor_name(&ctx.identity),
                 tasks,
             });
+            let task_ids: Vec<i64> = s.executions[&execution]
+                .tasks
+                .iter()
+                .map(|t| t.id)
+                .collect();
+            for (artifact, task) in ids.into_iter().zip(task_ids) {
+                s.scan_tasks.insert(artifact, (execution, task));
+            }
         }
         _ => {
             if s.schedules.contains_key(JobKind::ScanAll.vendor_type()) {
@@ -537,7 +548,7 @@ fn scan_all_metrics(
         "total": e.tasks.len(),
         "completed": completed,
         "metrics": {
-            "Pending": 0,
+            "Pending": count(JobStatus::Pending),
             "Running": count(JobStatus::Running),
             "Success": count(JobStatus::Success),
             "Error": count(JobStatus::Error),

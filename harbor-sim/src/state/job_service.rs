@@ -12,7 +12,10 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
+use super::jobs::clock;
+use super::lifecycle::rfc3339;
 use super::{JobStatus, SimState};
+use crate::errors::ApiResult;
 
 /// The job types Harbor's job service registers (`src/jobservice/runtime/bootstrap.go`,
 /// `RegisterJobs`) less the ones the monitor leaves out of its queue list (`DEMO`,
@@ -105,29 +108,36 @@ impl SimState {
         })
     }
 
-    /// The log of the job `id`, `None` when no job has that id.
-    pub fn job_log(&self, id: &str) -> Option<String> {
+    /// The log of the job `id` as it is now: `None` when no job has that id, the job
+    /// service's 404 ([`super::jobs::log_not_written`]) while it has not run.
+    pub fn job_log(&self, id: &str) -> Option<ApiResult<String>> {
+        let now = clock();
         match self.find_job(id)? {
-            JobRef::Task { execution, task } => self.executions[&execution]
-                .tasks
-                .iter()
-                .find(|t| t.id == task)
-                .map(|t| t.log.clone()),
+            JobRef::Task { execution, task } => {
+                let e = &self.executions[&execution];
+                let mut t = e.tasks.iter().find(|t| t.id == task)?.clone();
+                t.refresh(e.kind, now);
+                Some(t.written_log())
+            }
             JobRef::Replication { execution } => {
-                Some(self.replication_executions[&execution].log())
+                let mut e = self.replication_executions[&execution].clone();
+                e.refresh(now);
+                Some(e.written_log())
             }
         }
     }
 
-    /// Stops the job `id` if it runs (its execution ends `Stopped`); an unknown or finished
-    /// job is left alone, as Harbor's `stopJob` does.
+    /// Stops the job `id` if it is queued or runs (its task ends `Stopped` and its execution
+    /// follows); an unknown or finished job is left alone, as Harbor's `stopJob` does.
     pub fn stop_job(&mut self, id: &str) {
+        let now = clock();
         match self.find_job(id) {
-            Some(JobRef::Task { execution, .. }) => {
-                if let Some(e) = self.executions.get_mut(&execution)
-                    && e.status == JobStatus::Running
-                {
-                    e.finish(JobStatus::Stopped);
+            Some(JobRef::Task { execution, task }) => {
+                if let Some(e) = self.executions.get_mut(&execution) {
+                    if let Some(t) = e.tasks.iter_mut().find(|t| t.id == task) {
+                        t.plan.stop(now);
+                    }
+                    e.refresh(now);
                 }
             }
             Some(JobRef::Replication { execution }) => {
@@ -138,34 +148,52 @@ impl SimState {
         }
     }
 
-    /// Every job running now, oldest first.
+    /// Every job a worker runs now (a queued job has no worker), oldest first.
     pub fn running_jobs(&self) -> Vec<RunningJob> {
-        let tasks = self
-            .executions
-            .values()
-            .filter(|e| e.status == JobStatus::Running)
-            .flat_map(|e| {
-                e.tasks
-                    .iter()
-                    .filter(|t| t.status == JobStatus::Running)
-                    .map(move |t| RunningJob {
-                        name: e.kind.job_name(),
-                        id: t.job_id(),
-                        started_at: t.creation_time.clone(),
-                    })
-            });
-        let replications = self
-            .replication_executions
-            .values()
-            .filter(|e| e.status == "InProgress")
-            .map(|e| RunningJob {
+        let now = clock();
+        let tasks = self.executions.values().flat_map(|e| {
+            e.tasks.iter().filter_map(move |t| {
+                let phase = t.plan.phase_at(now);
+                (phase.status == JobStatus::Running).then(|| RunningJob {
+                    name: e.kind.job_name(),
+                    id: t.job_id(),
+                    started_at: phase.started.map(rfc3339).unwrap_or_default(),
+                })
+            })
+        });
+        let replications = self.replication_executions.values().filter_map(|e| {
+            let phase = e.plan.phase_at(now);
+            (phase.status == JobStatus::Running).then(|| RunningJob {
                 name: "REPLICATION",
                 id: job_id(e.task_id),
-                started_at: e.start_time.clone(),
-            });
+                started_at: phase.started.map(rfc3339).unwrap_or_default(),
+            })
+        });
         let mut jobs: Vec<RunningJob> = tasks.chain(replications).collect();
         jobs.sort_by(|a, b| a.started_at.cmp(&b.started_at));
         jobs
+    }
+
+    /// How many jobs of the job service's type `job_type` wait in its queue now (tasks
+    /// `Pending`).
+    fn queued_jobs(&self, job_type: &str) -> usize {
+        let now = clock();
+        let tasks = self
+            .executions
+            .values()
+            .filter(|e| e.kind.job_name() == job_type)
+            .flat_map(|e| &e.tasks)
+            .filter(|t| t.plan.phase_at(now).status == JobStatus::Pending)
+            .count();
+        let replications = if job_type == "REPLICATION" {
+            self.replication_executions
+                .values()
+                .filter(|e| e.plan.phase_at(now).status == JobStatus::Pending)
+                .count()
+        } else {
+            0
+        };
+        tasks + replications
     }
 
     /// `GET /jobservice/pools`: Harbor's `WorkerPool` models.
@@ -205,7 +233,7 @@ impl SimState {
         JOB_TYPES
             .iter()
             .map(|t| {
-                json!({"job_type": t, "count": 0, "latency": 0,
+                json!({"job_type": t, "count": self.queued_jobs(t), "latency": 0,
                     "paused": self.job_service.paused.contains(*t)})
             })
             .collect()
@@ -231,13 +259,19 @@ impl SimState {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use crate::state::JobKind;
     use crate::state::jobs::NewExecution;
 
-    #[test]
-    fn running_jobs_occupy_workers_and_are_known_by_id() {
+    #[tokio::test(start_paused = true)]
+    async fn running_jobs_occupy_workers_and_are_known_by_id() {
         let mut s = SimState::with_admin("admin", "pw");
+        s.job_lifecycles.set(
+            JobKind::GarbageCollection,
+            crate::state::Lifecycle::new(Duration::from_secs(1), Duration::from_secs(5)),
+        );
         let run = s.start_execution(NewExecution {
             kind: JobKind::GarbageCollection,
             vendor_id: 0,
@@ -247,13 +281,28 @@ mod tests {
             tasks: vec![(json!({}), "gc".into())],
         });
         let job = s.executions[&run].tasks[0].job_id();
+        let queue = |s: &SimState| {
+            s.job_queues()
+                .into_iter()
+                .find(|q| q["job_type"] == "GARBAGE_COLLECTION")
+                .map(|q| q["count"].clone())
+        };
+        assert_eq!(queue(&s), Some(json!(1)), "queued, not on a worker");
+        assert_eq!(
+            s.job_log(&job).unwrap().unwrap_err().status,
+            404,
+            "not run yet"
+        );
+        assert!(s.workers("ALL").iter().all(|w| w.get("job_id").is_none()));
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert_eq!(queue(&s), Some(json!(0)));
         let workers = s.workers("ALL");
         assert_eq!(workers.len(), WORKERS);
         assert_eq!(workers[0]["job_id"], json!(job));
         assert_eq!(workers[0]["job_name"], "GARBAGE_COLLECTION");
         assert!(workers[1].get("job_id").is_none(), "idle");
         assert!(s.workers("another").is_empty());
-        assert!(s.job_log(&job).unwrap().contains("gc"));
+        assert!(s.job_log(&job).unwrap().unwrap().contains("gc"));
         s.stop_job(&job);
         assert_eq!(s.executions[&run].status, JobStatus::Stopped);
         assert!(s.running_jobs().is_empty());

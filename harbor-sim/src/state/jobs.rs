@@ -1,22 +1,35 @@
 //! Background jobs as Harbor's task manager keeps them: one table of executions for every
-//! kind (GC, audit-log purge, scan all, scan-data export, retention, preheat, webhook), each
-//! with its tasks and their logs, and the schedules of the periodic ones.
+//! kind (GC, audit-log purge, scan, scan all, scan-data export, retention, preheat, webhook),
+//! each with its tasks and their logs, and the schedules of the periodic ones.
 //!
-//! The simulator has no job service, so a job's life is fixed and deterministic: an
-//! execution is born `Running`; the first read that shows it (a get, a list, a log) answers
-//! `Running`, and the job finishes as `Success` right after that read, so the next read
-//! answers `Success`. A stop while it runs makes it `Stopped`; a stop of a finished job
-//! changes nothing, as in Harbor (`src/pkg/task/execution.go`, `Stop`). Tests that want
-//! another outcome set [`Execution::status`] through `SimHandle::with_state`.
+//! Every task lives by a [`JobPlan`] drawn when the job starts from the [`Lifecycle`] of its
+//! kind (or the one set for that job): `Pending`, `Running`, then its outcome, on tokio's
+//! clock (see [`super::lifecycle`]). Statuses are computed when read: [`Execution::refresh`]
+//! brings an execution's fields (status, times, task logs, counts) to an instant, and the
+//! execution's status follows Harbor's `refreshStatus` (`src/pkg/task/dao/execution.go`): any
+//! task `Pending` or `Running` makes it `Running` (an execution never reads `Pending`), else
+//! any `Error` makes it `Error`, else any `Stopped` makes it `Stopped`, else `Success`; its
+//! end time is the latest task's end once final, Go's zero time before. A stop ends a
+//! `Pending` or `Running` task as `Stopped` and leaves a finished one as it is (`Stop` in
+//! `src/pkg/task/execution.go` and `task.go`, `StopJob` in the job service).
+//! Replication executions live in [`super::replication`] with the same plans.
 
+use std::str::FromStr;
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use tokio::time::Instant;
 
+use super::lifecycle::{JobPlan, Lifecycle, Outcome, Phase, rfc3339};
 use super::{SimState, now};
 use crate::errors::{ApiError, ApiResult};
 
-/// A job's status, spelled as Harbor's job service spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A job's status, spelled as Harbor's job service spells it (`src/jobservice/job/status.go`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum JobStatus {
+    /// Queued, not started.
+    Pending,
     /// Started, not finished.
     Running,
     /// Finished well.
@@ -28,9 +41,10 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
-    /// Harbor's name (`Running`, `Success`, `Stopped`, `Error`).
+    /// Harbor's name (`Pending`, `Running`, `Success`, `Stopped`, `Error`).
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Pending => "Pending",
             Self::Running => "Running",
             Self::Success => "Success",
             Self::Stopped => "Stopped",
@@ -40,40 +54,94 @@ impl JobStatus {
 
     /// Whether the job has ended.
     pub fn is_final(self) -> bool {
-        self != Self::Running
+        !matches!(self, Self::Pending | Self::Running)
     }
 
-    /// The numeric code Harbor's retention tasks answer (`status_code`).
+    /// Harbor's status code (`Status.Code`): 0 pending, 2 running, 3 for every final status;
+    /// retention tasks answer it as `status_code`.
     pub fn code(self) -> i64 {
-        if self.is_final() { 3 } else { 2 }
+        match self {
+            Self::Pending => 0,
+            Self::Running => 2,
+            _ => 3,
+        }
+    }
+
+    /// The replication API's spelling (`convertExecution` and `convertTask` in
+    /// `src/server/v2.0/handler/replication.go`): `Running` is `InProgress`, `Success`
+    /// `Succeed`, `Error` `Failed`; `Pending` and `Stopped` keep their names (an execution
+    /// is never `Pending`, see the module doc).
+    pub fn replication_name(self) -> &'static str {
+        match self {
+            Self::Running => "InProgress",
+            Self::Success => "Succeed",
+            Self::Error => "Failed",
+            other => other.as_str(),
+        }
     }
 }
 
-/// What kind of job an execution is: Harbor's vendor types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What kind of job an execution is: Harbor's vendor types, which are also their JSON
+/// spelling (`"GARBAGE_COLLECTION"`, `"IMAGE_SCAN"`, ...).
+///
+/// ```
+/// use harbor_sim::JobKind;
+///
+/// let kind: JobKind = "IMAGE_SCAN".parse().unwrap();
+/// assert_eq!(kind, JobKind::Scan);
+/// assert_eq!(serde_json::to_value(JobKind::Replication).unwrap(), "REPLICATION");
+/// assert_eq!(JobKind::ALL.len(), 9);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum JobKind {
     /// Garbage collection.
+    #[serde(rename = "GARBAGE_COLLECTION")]
     GarbageCollection,
     /// Audit-log purge.
+    #[serde(rename = "PURGE_AUDIT_LOG")]
     PurgeAudit,
+    /// Scan of one artifact.
+    #[serde(rename = "IMAGE_SCAN")]
+    Scan,
     /// Scan of every artifact.
+    #[serde(rename = "SCAN_ALL")]
     ScanAll,
+    /// Replication of a policy.
+    #[serde(rename = "REPLICATION")]
+    Replication,
     /// CSV export of scan data.
+    #[serde(rename = "SCAN_DATA_EXPORT")]
     ScanDataExport,
     /// Tag retention run.
+    #[serde(rename = "RETENTION")]
     Retention,
     /// P2P preheat run.
+    #[serde(rename = "P2P_PREHEAT")]
     Preheat,
     /// Webhook notification.
+    #[serde(rename = "WEBHOOK")]
     Webhook,
 }
 
 impl JobKind {
+    /// Every kind.
+    pub const ALL: [JobKind; 9] = [
+        Self::GarbageCollection,
+        Self::PurgeAudit,
+        Self::Scan,
+        Self::ScanAll,
+        Self::Replication,
+        Self::ScanDataExport,
+        Self::Retention,
+        Self::Preheat,
+        Self::Webhook,
+    ];
+
     /// The job service's name for the jobs of this kind (`src/jobservice/job/known_jobs.go`):
     /// a scan-all execution runs one `IMAGE_SCAN` job per artifact.
     pub fn job_name(self) -> &'static str {
         match self {
-            Self::ScanAll => "IMAGE_SCAN",
+            Self::ScanAll | Self::Scan => "IMAGE_SCAN",
             Self::PurgeAudit => "PURGE_AUDIT_LOG",
             other => other.vendor_type(),
         }
@@ -84,13 +152,39 @@ impl JobKind {
         match self {
             Self::GarbageCollection => "GARBAGE_COLLECTION",
             Self::PurgeAudit => "PURGE_AUDIT_LOG",
+            Self::Scan => "IMAGE_SCAN",
             Self::ScanAll => "SCAN_ALL",
+            Self::Replication => "REPLICATION",
             Self::ScanDataExport => "SCAN_DATA_EXPORT",
             Self::Retention => "RETENTION",
             Self::Preheat => "P2P_PREHEAT",
             Self::Webhook => "WEBHOOK",
         }
     }
+}
+
+/// A name that is no job kind's vendor type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown job kind {0:?}: expected one of GARBAGE_COLLECTION, PURGE_AUDIT_LOG, IMAGE_SCAN, SCAN_ALL, REPLICATION, SCAN_DATA_EXPORT, RETENTION, P2P_PREHEAT, WEBHOOK"
+)]
+pub struct UnknownJobKind(pub String);
+
+impl FromStr for JobKind {
+    type Err = UnknownJobKind;
+
+    /// A vendor type, in any case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        JobKind::ALL
+            .into_iter()
+            .find(|k| k.vendor_type().eq_ignore_ascii_case(s))
+            .ok_or_else(|| UnknownJobKind(s.to_owned()))
+    }
+}
+
+/// The instant statuses are read at: tokio's clock (paused in tests).
+pub fn clock() -> Instant {
+    Instant::now()
 }
 
 /// One task of an execution, with its log.
@@ -100,18 +194,26 @@ pub struct JobTask {
     pub id: i64,
     /// Its execution.
     pub execution_id: i64,
-    /// Its status (follows the execution's).
+    /// Its status at the last [`Execution::refresh`].
     pub status: JobStatus,
     /// Vendor-specific attributes (`repository`, `total`, `retained`, ...).
     pub extra_attrs: Value,
-    /// The log answered as text.
+    /// What the job logs first when it runs.
+    pub first_log_line: String,
+    /// The log answered as text (at the last refresh).
     pub log: String,
     /// RFC 3339 with milliseconds.
     pub creation_time: String,
-    /// RFC 3339 with milliseconds.
+    /// RFC 3339 with milliseconds: when it last changed status.
     pub update_time: String,
+    /// RFC 3339 with milliseconds: when its current run started, once it has run.
+    pub start_time: Option<String>,
     /// RFC 3339 with milliseconds, once finished.
     pub end_time: Option<String>,
+    /// How many times it has started (a retried job runs more than once).
+    pub run_count: u32,
+    /// Its life.
+    pub plan: JobPlan,
 }
 
 /// One run of a job.
@@ -123,7 +225,7 @@ pub struct Execution {
     pub kind: JobKind,
     /// The policy or resource it runs for (0 when none).
     pub vendor_id: i64,
-    /// Its status.
+    /// Its status at the last [`Execution::refresh`].
     pub status: JobStatus,
     /// `MANUAL`, `SCHEDULE` or `EVENT`.
     pub trigger: String,
@@ -143,27 +245,142 @@ pub struct Execution {
     pub tasks: Vec<JobTask>,
 }
 
+/// The log of a task in `phase`: its first line when it first runs, then a line per status,
+/// an error as Harbor's job runner logs it (`Job '<name>:<id>' exit with error: <err>`,
+/// `src/jobservice/runner/redis.go`) and the retry that follows.
+pub(crate) fn task_log(name: &str, job_id: &str, first_line: &str, phase: &Phase) -> String {
+    let mut log = String::new();
+    let mut runs = 0;
+    for (at, status, message) in &phase.history {
+        let at = rfc3339(*at);
+        match status {
+            JobStatus::Running => {
+                runs += 1;
+                if runs == 1 {
+                    log.push_str(&format!("{at} [INFO] {first_line}\n"));
+                } else {
+                    log.push_str(&format!(
+                        "{at} [INFO] Retrying job {name}:{job_id}, revision: {runs}\n"
+                    ));
+                }
+            }
+            JobStatus::Error => {
+                let message = message.as_deref().unwrap_or("failed");
+                log.push_str(&format!(
+                    "{at} [ERROR] Job '{name}:{job_id}' exit with error: {message}\n"
+                ));
+            }
+            other => {
+                if runs == 0 {
+                    log.push_str(&format!("{at} [INFO] {first_line}\n"));
+                    runs = 1;
+                }
+                log.push_str(&format!("{at} [INFO] the job is {}\n", other.as_str()));
+            }
+        }
+    }
+    log
+}
+
+/// Harbor's `refreshStatus` over task statuses (`None` without tasks).
+pub fn execution_status(tasks: impl IntoIterator<Item = JobStatus>) -> Option<JobStatus> {
+    let (mut any, mut ongoing, mut error, mut stopped) = (false, false, false, false);
+    for s in tasks {
+        any = true;
+        match s {
+            JobStatus::Pending | JobStatus::Running => ongoing = true,
+            JobStatus::Error => error = true,
+            JobStatus::Stopped => stopped = true,
+            JobStatus::Success => {}
+        }
+    }
+    any.then_some(if ongoing {
+        JobStatus::Running
+    } else if error {
+        JobStatus::Error
+    } else if stopped {
+        JobStatus::Stopped
+    } else {
+        JobStatus::Success
+    })
+}
+
+impl JobTask {
+    /// Brings the task's fields to `now`.
+    pub fn refresh(&mut self, kind: JobKind, now: Instant) {
+        let phase = self.plan.phase_at(now);
+        self.log = task_log(
+            kind.job_name(),
+            &self.job_id(),
+            &self.first_log_line,
+            &phase,
+        );
+        self.status = phase.status;
+        self.update_time = rfc3339(phase.since);
+        self.start_time = phase.started.map(rfc3339);
+        self.end_time = phase.ended.map(rfc3339);
+        self.run_count = phase.run_count;
+    }
+
+    /// The id the job service knows it by (24 hex digits, as Harbor's job ids).
+    pub fn job_id(&self) -> String {
+        super::job_service::job_id(self.id)
+    }
+
+    /// Harbor's generic `Task` model.
+    pub fn to_model(&self) -> Value {
+        json!({
+            "id": self.id,
+            "execution_id": self.execution_id,
+            "status": self.status.as_str(),
+            "status_message": "",
+            "run_count": self.run_count,
+            "extra_attrs": self.extra_attrs,
+            "creation_time": self.creation_time,
+            "update_time": self.update_time,
+            "start_time": self.start_time.as_deref().unwrap_or(ZERO_TIME),
+            "end_time": self.end_time.as_deref().unwrap_or(ZERO_TIME),
+        })
+    }
+}
+
 impl Execution {
-    /// What follows a read: a job that a read has shown `Running` finishes as `Success`.
-    fn advance(&mut self) {
-        if self.status == JobStatus::Running {
-            self.finish(JobStatus::Success);
+    /// Brings the execution and its tasks to `now` (see the module doc). An execution
+    /// without tasks has succeeded when created, as Harbor's callers mark it.
+    pub fn refresh(&mut self, now: Instant) {
+        for task in &mut self.tasks {
+            task.refresh(self.kind, now);
+        }
+        match execution_status(self.tasks.iter().map(|t| t.status)) {
+            None => {
+                self.status = JobStatus::Success;
+                self.update_time = self.start_time.clone();
+                self.end_time = Some(self.start_time.clone());
+            }
+            Some(status) => {
+                self.status = status;
+                self.update_time = self
+                    .tasks
+                    .iter()
+                    .map(|t| t.update_time.clone())
+                    .max()
+                    .unwrap_or_else(|| self.start_time.clone());
+                self.end_time = status
+                    .is_final()
+                    .then(|| self.tasks.iter().filter_map(|t| t.end_time.clone()).max())
+                    .flatten();
+            }
         }
     }
 
-    /// Ends the job (and its unfinished tasks) with `status`.
-    pub fn finish(&mut self, status: JobStatus) {
-        let now = now();
-        self.status = status;
-        self.update_time = now.clone();
-        self.end_time = Some(now.clone());
-        for task in self.tasks.iter_mut().filter(|t| !t.status.is_final()) {
-            task.status = status;
-            task.update_time = now.clone();
-            task.end_time = Some(now.clone());
-            task.log
-                .push_str(&format!("{now} [INFO] the job is {}\n", status.as_str()));
+    /// Stops every `Pending` or `Running` task at `now`; whether any was.
+    pub fn stop(&mut self, now: Instant) -> bool {
+        let mut stopped = false;
+        for task in &mut self.tasks {
+            stopped |= task.plan.stop(now);
         }
+        self.refresh(now);
+        stopped
     }
 
     /// The end time as Harbor answers it: the zero time while running.
@@ -171,14 +388,14 @@ impl Execution {
         self.end_time.as_deref().unwrap_or(ZERO_TIME)
     }
 
-    /// Counts of tasks per status, as Harbor's `Metrics`.
+    /// Counts of tasks per status, as Harbor's `Metrics` (`GetMetrics`).
     pub fn metrics(&self) -> Value {
         let count = |s: JobStatus| self.tasks.iter().filter(|t| t.status == s).count();
         json!({
             "task_count": self.tasks.len(),
             "success_task_count": count(JobStatus::Success),
             "error_task_count": count(JobStatus::Error),
-            "pending_task_count": 0,
+            "pending_task_count": count(JobStatus::Pending),
             "running_task_count": count(JobStatus::Running),
             "scheduled_task_count": 0,
             "stopped_task_count": count(JobStatus::Stopped),
@@ -198,29 +415,6 @@ impl Execution {
             "extra_attrs": self.extra_attrs,
             "start_time": self.start_time,
             "end_time": self.end_time_or_zero(),
-        })
-    }
-}
-
-impl JobTask {
-    /// The id the job service knows it by (24 hex digits, as Harbor's job ids).
-    pub fn job_id(&self) -> String {
-        super::job_service::job_id(self.id)
-    }
-
-    /// Harbor's generic `Task` model.
-    pub fn to_model(&self) -> Value {
-        json!({
-            "id": self.id,
-            "execution_id": self.execution_id,
-            "status": self.status.as_str(),
-            "status_message": "",
-            "run_count": 1,
-            "extra_attrs": self.extra_attrs,
-            "creation_time": self.creation_time,
-            "update_time": self.update_time,
-            "start_time": self.creation_time,
-            "end_time": self.end_time.as_deref().unwrap_or(ZERO_TIME),
         })
     }
 }
@@ -246,86 +440,171 @@ pub struct NewExecution {
 }
 
 impl SimState {
-    /// Starts an execution (born `Running`); returns its id.
+    /// Draws the plans of `count` tasks of a new job of `kind` born now: from the lifecycle
+    /// queued for the next job of the kind if there is one, else from the kind's default.
+    pub fn draw_plans(&mut self, kind: JobKind, count: usize) -> Vec<JobPlan> {
+        self.draw_plans_with(kind, (0..count).map(|_| None).collect())
+    }
+
+    /// As [`SimState::draw_plans`], one task per entry of `outcomes`, each with the
+    /// lifecycle's outcome or the one given.
+    pub fn draw_plans_with(
+        &mut self,
+        kind: JobKind,
+        outcomes: Vec<Option<Outcome>>,
+    ) -> Vec<JobPlan> {
+        let (born, born_wall) = (clock(), SystemTime::now());
+        let chosen = self.job_lifecycles.take_next(kind);
+        let mut rng = chosen.as_ref().map(|l| Lifecycle::rng(l.seed));
+        outcomes
+            .into_iter()
+            .map(|outcome| {
+                let pick = chosen.as_ref().zip(rng.as_mut());
+                let adjust = |l: Lifecycle| match outcome {
+                    Some(o) => l.outcome(o),
+                    None => l,
+                };
+                self.job_lifecycles
+                    .draw(kind, pick, adjust, born, born_wall)
+            })
+            .collect()
+    }
+
+    /// Starts an execution (its tasks `Pending`, by the plans drawn for its kind); returns
+    /// its id.
     pub fn start_execution(&mut self, new: NewExecution) -> i64 {
+        let plans = self.draw_plans(new.kind, new.tasks.len());
+        self.start_planned_execution(new, plans)
+    }
+
+    /// Starts an execution whose tasks live by `plans` (one per task).
+    pub fn start_planned_execution(&mut self, new: NewExecution, plans: Vec<JobPlan>) -> i64 {
         let id = self.ids.next("execution");
         let now = now();
         let tasks = new
             .tasks
             .into_iter()
-            .map(|(extra_attrs, first_line)| JobTask {
+            .zip(plans)
+            .map(|((extra_attrs, first_log_line), plan)| JobTask {
                 id: self.ids.next("task"),
                 execution_id: id,
-                status: JobStatus::Running,
+                status: JobStatus::Pending,
                 extra_attrs,
-                log: format!("{now} [INFO] {first_line}\n"),
+                first_log_line,
+                log: String::new(),
                 creation_time: now.clone(),
                 update_time: now.clone(),
+                start_time: None,
                 end_time: None,
+                run_count: 0,
+                plan,
             })
             .collect();
-        self.executions.insert(
+        let mut execution = Execution {
             id,
-            Execution {
-                id,
-                kind: new.kind,
-                vendor_id: new.vendor_id,
-                status: JobStatus::Running,
-                trigger: new.trigger.to_owned(),
-                extra_attrs: new.extra_attrs,
-                operator: new.operator,
-                start_time: now.clone(),
-                update_time: now,
-                end_time: None,
-                status_message: String::new(),
-                tasks,
-            },
-        );
+            kind: new.kind,
+            vendor_id: new.vendor_id,
+            status: JobStatus::Running,
+            trigger: new.trigger.to_owned(),
+            extra_attrs: new.extra_attrs,
+            operator: new.operator,
+            start_time: now.clone(),
+            update_time: now,
+            end_time: None,
+            status_message: String::new(),
+            tasks,
+        };
+        execution.refresh(clock());
+        self.executions.insert(id, execution);
         id
     }
 
-    /// Reads an execution of `kind` (advancing its life after the read); 404 for an
-    /// unknown id or one of another kind.
+    /// Replaces the life of execution `id` of `kind` with `lifecycle`, drawn as if the job
+    /// had started with it (from its own seed, measured from the job's birth); 404 for an
+    /// unknown id or one of another kind. Replication executions are re-planned too.
+    pub fn set_execution_lifecycle(
+        &mut self,
+        kind: JobKind,
+        id: i64,
+        lifecycle: &Lifecycle,
+    ) -> ApiResult<()> {
+        let mut rng = Lifecycle::rng(lifecycle.seed);
+        if kind == JobKind::Replication {
+            let e = self
+                .replication_executions
+                .get_mut(&id)
+                .ok_or_else(|| not_found(kind, id))?;
+            e.plan = lifecycle.plan(&mut rng, e.plan.born(), e.plan.born_wall());
+            e.refresh(clock());
+            return Ok(());
+        }
+        let e = self
+            .executions
+            .get_mut(&id)
+            .filter(|e| e.kind == kind)
+            .ok_or_else(|| not_found(kind, id))?;
+        for task in &mut e.tasks {
+            task.plan = lifecycle.plan(&mut rng, task.plan.born(), task.plan.born_wall());
+        }
+        e.refresh(clock());
+        Ok(())
+    }
+
+    /// Brings every execution (and replication execution) to now, so the fields of the
+    /// state read as Harbor would answer them.
+    pub fn refresh_jobs(&mut self) {
+        let now = clock();
+        for e in self.executions.values_mut() {
+            e.refresh(now);
+        }
+        for e in self.replication_executions.values_mut() {
+            e.refresh(now);
+        }
+    }
+
+    /// Reads an execution of `kind` as it is now; 404 for an unknown id or one of another
+    /// kind.
     pub fn read_execution(&mut self, kind: JobKind, id: i64) -> ApiResult<Execution> {
         let e = self
             .executions
             .get_mut(&id)
             .filter(|e| e.kind == kind)
             .ok_or_else(|| not_found(kind, id))?;
-        let seen = e.clone();
-        e.advance();
-        Ok(seen)
+        e.refresh(clock());
+        Ok(e.clone())
     }
 
-    /// Reads every execution of `kind` that `keep` selects, newest first, advancing each.
+    /// Reads every execution of `kind` that `keep` selects as they are now, newest first.
     pub fn read_executions(
         &mut self,
         kind: JobKind,
         keep: impl Fn(&Execution) -> bool,
     ) -> Vec<Execution> {
+        let now = clock();
         let mut seen = Vec::new();
         for e in self
             .executions
             .values_mut()
             .rev()
-            .filter(|e| e.kind == kind && keep(e))
+            .filter(|e| e.kind == kind)
         {
-            seen.push(e.clone());
-            e.advance();
+            e.refresh(now);
+            if keep(e) {
+                seen.push(e.clone());
+            }
         }
         seen
     }
 
-    /// Stops an execution of `kind`: `Stopped` if it runs, unchanged if it has ended.
+    /// Stops an execution of `kind`: its `Pending` and `Running` tasks end `Stopped`, a
+    /// finished one is unchanged.
     pub fn stop_execution(&mut self, kind: JobKind, id: i64) -> ApiResult<()> {
         let e = self
             .executions
             .get_mut(&id)
             .filter(|e| e.kind == kind)
             .ok_or_else(|| not_found(kind, id))?;
-        if e.status == JobStatus::Running {
-            e.finish(JobStatus::Stopped);
-        }
+        e.stop(clock());
         Ok(())
     }
 
@@ -337,19 +616,18 @@ impl SimState {
             .executions
             .get_mut(&id)
             .ok_or_else(|| ApiError::not_found(format!("execution {id} not found")))?;
-        if e.status == JobStatus::Running {
-            e.finish(JobStatus::Stopped);
-        }
+        e.stop(clock());
         Ok(())
     }
 
-    /// The log of an execution's first task (GC and purge logs); 404 when it has none.
+    /// The log of an execution's first task (GC and purge logs); 404 when it has none, or
+    /// while it has not run ([`log_not_written`]).
     pub fn execution_log(&mut self, kind: JobKind, id: i64) -> ApiResult<String> {
         let e = self.read_execution(kind, id)?;
         e.tasks
             .first()
-            .map(|t| t.log.clone())
-            .ok_or_else(|| ApiError::not_found(format!("the log of job {id} is not found")))
+            .ok_or_else(|| ApiError::not_found(format!("the log of job {id} is not found")))?
+            .written_log()
     }
 
     /// The execution a task belongs to, as Harbor's task manager reads a task by id alone
@@ -362,16 +640,38 @@ impl SimState {
             .ok_or_else(|| ApiError::not_found(format!("task {task} not found")))
     }
 
-    /// The log of one task of an execution of `kind`; 404 unless the task belongs to it.
+    /// The log of one task of an execution of `kind`; 404 unless the task belongs to it, or
+    /// while it has not run ([`log_not_written`]).
     pub fn task_log(&mut self, kind: JobKind, execution: i64, task: i64) -> ApiResult<String> {
         let e = self.read_execution(kind, execution)?;
         e.tasks
             .iter()
             .find(|t| t.id == task)
-            .map(|t| t.log.clone())
             .ok_or_else(|| {
                 ApiError::not_found(format!("execution {execution} contains no task {task}"))
-            })
+            })?
+            .written_log()
+    }
+}
+
+/// What Harbor answers for the log of a job that has not run yet: the job service has no log
+/// file for it (`FileGetter.Retrieve`, `src/jobservice/logger/getter/file_getter.go`: a
+/// `NoObjectFoundError`, 404 from `HandleJobLogReq`), and Harbor passes the job service's
+/// status and error text on (`GetJobLog` in `src/common/job/client.go`, a
+/// `commonhttp.Error` that `SendError` keeps).
+pub fn log_not_written(job_id: &str) -> ApiError {
+    ApiError::not_found(format!(
+        r#"{{"code":10010,"message":"object is not found","details":"{job_id}"}}"#
+    ))
+}
+
+impl JobTask {
+    /// Its log, or [`log_not_written`] while it has never run.
+    pub fn written_log(&self) -> ApiResult<String> {
+        if self.run_count == 0 {
+            return Err(log_not_written(&self.job_id()));
+        }
+        Ok(self.log.clone())
     }
 }
 
@@ -411,6 +711,8 @@ pub fn valid_cron(cron: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn gc() -> NewExecution {
@@ -424,32 +726,78 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_job_is_seen_running_once_then_succeeds() {
+    fn lifecycle() -> Lifecycle {
+        Lifecycle::new(Duration::from_secs(1), Duration::from_secs(2))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_job_is_running_while_its_task_is_pending_then_succeeds() {
         let mut s = SimState::default();
+        s.job_lifecycles
+            .set(JobKind::GarbageCollection, lifecycle());
         let id = s.start_execution(gc());
-        let first = s.read_execution(JobKind::GarbageCollection, id).unwrap();
-        assert_eq!(first.status, JobStatus::Running);
-        let second = s.read_execution(JobKind::GarbageCollection, id).unwrap();
-        assert_eq!(second.status, JobStatus::Success);
-        assert!(second.tasks[0].log.contains("Success"));
+        let queued = s.read_execution(JobKind::GarbageCollection, id).unwrap();
+        assert_eq!(queued.status, JobStatus::Running);
+        assert_eq!(queued.tasks[0].status, JobStatus::Pending);
+        assert_eq!(queued.metrics()["pending_task_count"], 1);
+        assert_eq!(queued.tasks[0].log, "");
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let running = s.read_execution(JobKind::GarbageCollection, id).unwrap();
+        assert_eq!(running.tasks[0].status, JobStatus::Running);
+        assert_eq!(running.metrics()["running_task_count"], 1);
+        assert!(running.tasks[0].log.contains("[INFO] start"));
+        assert_eq!(running.end_time, None);
+        tokio::time::advance(Duration::from_secs(2)).await;
+        let done = s.read_execution(JobKind::GarbageCollection, id).unwrap();
+        assert_eq!(done.status, JobStatus::Success);
+        assert!(done.tasks[0].log.contains("the job is Success"));
+        assert_eq!(done.end_time, done.tasks[0].end_time);
         assert!(s.read_execution(JobKind::PurgeAudit, id).is_err());
     }
 
-    #[test]
-    fn a_stop_ends_a_running_job_and_leaves_a_finished_one() {
+    #[tokio::test(start_paused = true)]
+    async fn a_stop_ends_a_running_job_and_leaves_a_finished_one() {
         let mut s = SimState::default();
+        s.job_lifecycles
+            .set(JobKind::GarbageCollection, lifecycle());
         let id = s.start_execution(gc());
         s.stop_execution(JobKind::GarbageCollection, id).unwrap();
         assert_eq!(s.executions[&id].status, JobStatus::Stopped);
-        s.stop_execution(JobKind::GarbageCollection, id).unwrap();
+        tokio::time::advance(Duration::from_secs(10)).await;
+        s.refresh_jobs();
         assert_eq!(s.executions[&id].status, JobStatus::Stopped);
+        let done = s.start_execution(gc());
+        tokio::time::advance(Duration::from_secs(3)).await;
+        s.stop_execution(JobKind::GarbageCollection, done).unwrap();
+        assert_eq!(s.executions[&done].status, JobStatus::Success);
         assert_eq!(
             s.stop_execution(JobKind::GarbageCollection, 99)
                 .unwrap_err()
                 .status,
             404
         );
+    }
+
+    #[test]
+    fn execution_status_follows_harbors_refresh_rule() {
+        use JobStatus::*;
+        assert_eq!(execution_status([]), None);
+        assert_eq!(execution_status([Success, Pending]), Some(Running));
+        assert_eq!(execution_status([Success, Stopped, Error]), Some(Error));
+        assert_eq!(execution_status([Success, Stopped]), Some(Stopped));
+        assert_eq!(execution_status([Success, Success]), Some(Success));
+    }
+
+    #[test]
+    fn kinds_parse_from_their_vendor_type() {
+        for kind in JobKind::ALL {
+            assert_eq!(kind.vendor_type().parse::<JobKind>(), Ok(kind));
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                json!(kind.vendor_type())
+            );
+        }
+        assert!("gc".parse::<JobKind>().is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod immutable;
 pub mod job_service;
 pub mod jobs;
 pub mod labels;
+pub mod lifecycle;
 pub mod members;
 pub mod ordered_ids;
 pub mod project_table;
@@ -31,8 +32,9 @@ use serde_json::Value;
 
 pub use audit_log::{AuditEvent, AuditLog, AuditLogExt, Purged};
 pub use immutable::ImmutableRule;
-pub use jobs::{Execution, JobKind, JobSchedule, JobStatus, JobTask};
+pub use jobs::{Execution, JobKind, JobSchedule, JobStatus, JobTask, UnknownJobKind};
 pub use labels::Label;
+pub use lifecycle::{JobLifecycles, JobPlan, Lifecycle, Outcome, Phase};
 pub use members::Members;
 pub use ordered_ids::OrderedIds;
 pub use project_table::{ProjectMut, Projects, Publicity};
@@ -113,6 +115,11 @@ pub struct SimState {
     /// Job executions of every kind (GC, purge, scan all, export, retention, preheat,
     /// webhook), by id: one sequence, as Harbor's task manager has.
     pub executions: BTreeMap<i64, Execution>,
+    /// How jobs live: a [`Lifecycle`] per kind and the ones set for the next jobs.
+    pub job_lifecycles: JobLifecycles,
+    /// The latest scan task of each artifact (by artifact id: execution id, task id), of a
+    /// scan or a scan all: what its `scan_overview` and reports follow.
+    pub scan_tasks: BTreeMap<i64, (i64, i64)>,
     /// The job service's pool, workers and queues (see [`job_service`]).
     pub job_service: job_service::JobService,
     /// Schedules of the periodic system jobs, by vendor type (`GARBAGE_COLLECTION`, ...).

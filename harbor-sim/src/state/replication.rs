@@ -3,6 +3,10 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use tokio::time::Instant;
+
+use super::jobs::{JobKind, JobStatus, clock, execution_status, task_log};
+use super::lifecycle::{JobPlan, rfc3339};
 use super::{SimState, now};
 use crate::errors::{ApiError, ApiResult};
 
@@ -34,14 +38,17 @@ impl ReplicationPolicy {
     }
 }
 
-/// An execution, serialized as Harbor's `ReplicationExecution`.
+/// An execution, serialized as Harbor's `ReplicationExecution`, with its one task. Its
+/// fields are as of the last [`ReplicationExecution::refresh`]; the task lives by a
+/// [`JobPlan`] (see [`super::lifecycle`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct ReplicationExecution {
     /// Its id.
     pub id: i64,
     /// Its policy.
     pub policy_id: i64,
-    /// `InProgress`, `Succeed`, `Failed`, `Stopped`.
+    /// `InProgress`, `Succeed`, `Failed`, `Stopped` ([`JobStatus::replication_name`] of the
+    /// task manager's execution status: `InProgress` while its task is queued too).
     pub status: String,
     /// `manual`, `scheduled`, `event_based`.
     pub trigger: String,
@@ -59,7 +66,7 @@ pub struct ReplicationExecution {
     pub failed: i64,
     /// Succeeded tasks.
     pub succeed: i64,
-    /// Running tasks.
+    /// Pending, scheduled and running tasks (`convertExecution` adds them up).
     pub in_progress: i64,
     /// Stopped tasks.
     pub stopped: i64,
@@ -67,6 +74,18 @@ pub struct ReplicationExecution {
     /// in the job service.
     #[serde(skip)]
     pub task_id: i64,
+    /// Its task's status.
+    #[serde(skip)]
+    pub task_status: JobStatus,
+    /// When its task's current run started, once it has run.
+    #[serde(skip)]
+    pub task_start_time: Option<String>,
+    /// Its task's log.
+    #[serde(skip)]
+    pub task_log: String,
+    /// Its task's life.
+    #[serde(skip)]
+    pub plan: JobPlan,
 }
 
 fn end_or_zero<S: serde::Serializer>(end: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
@@ -74,26 +93,51 @@ fn end_or_zero<S: serde::Serializer>(end: &Option<String>, s: S) -> Result<S::Ok
 }
 
 impl ReplicationExecution {
-    /// The log of its task.
+    /// The log of its task (empty while it has not run).
     pub fn log(&self) -> String {
-        let mut log = format!(
-            "{} [INFO] replication task {} of execution {}: copying library/nginx:latest\n",
-            self.start_time, self.task_id, self.id
-        );
-        if let Some(end) = &self.end_time {
-            log.push_str(&format!("{end} [INFO] the job is {}\n", self.status));
-        }
-        log
+        self.task_log.clone()
     }
 
-    /// What follows a read (the life of [`super::jobs`]): an execution a read has shown
-    /// `InProgress` ends as `Succeed`.
-    pub fn advance(&mut self) {
-        if self.status != "InProgress" {
-            return;
+    /// The log of its task, or [`super::jobs::log_not_written`] while it has not run.
+    pub fn written_log(&self) -> ApiResult<String> {
+        if self.task_status == JobStatus::Pending {
+            return Err(super::jobs::log_not_written(&super::job_service::job_id(
+                self.task_id,
+            )));
         }
-        (self.status, self.succeed, self.in_progress, self.end_time) =
-            ("Succeed".into(), self.total, 0, Some(now()));
+        Ok(self.task_log.clone())
+    }
+
+    /// Brings the execution to `now`: its task's status, the counts and the end time.
+    pub fn refresh(&mut self, now: Instant) {
+        let phase = self.plan.phase_at(now);
+        let task = phase.status;
+        let status = execution_status([task]).unwrap_or(JobStatus::Success);
+        self.status = status.replication_name().into();
+        let one = |yes: bool| i64::from(yes);
+        self.failed = one(task == JobStatus::Error);
+        self.succeed = one(task == JobStatus::Success);
+        self.in_progress = one(!task.is_final());
+        self.stopped = one(task == JobStatus::Stopped);
+        self.end_time = phase.ended.map(rfc3339);
+        self.task_start_time = phase.started.map(rfc3339);
+        self.task_log = task_log(
+            "REPLICATION",
+            &super::job_service::job_id(self.task_id),
+            &format!(
+                "replication task {} of execution {}: copying library/nginx:latest",
+                self.task_id, self.id
+            ),
+            &phase,
+        );
+        self.task_status = task;
+    }
+
+    /// Stops its task at `now` if it is queued or running; whether it was.
+    pub fn stop(&mut self, now: Instant) -> bool {
+        let stopped = self.plan.stop(now);
+        self.refresh(now);
+        stopped
     }
 }
 
@@ -424,39 +468,53 @@ impl SimState {
         }
         let id = self.ids.next("replication_execution");
         let task_id = self.ids.next("task");
-        self.replication_executions.insert(
+        let plan = self
+            .draw_plans(JobKind::Replication, 1)
+            .pop()
+            .expect("one plan drawn");
+        let mut execution = ReplicationExecution {
             id,
-            ReplicationExecution {
-                id,
-                policy_id,
-                status: "InProgress".into(),
-                trigger: "manual".into(),
-                start_time: now(),
-                end_time: None,
-                status_text: String::new(),
-                total: 1,
-                failed: 0,
-                succeed: 0,
-                in_progress: 1,
-                stopped: 0,
-                task_id,
-            },
-        );
+            policy_id,
+            status: String::new(),
+            trigger: "manual".into(),
+            start_time: rfc3339(plan.born_wall()),
+            end_time: None,
+            status_text: String::new(),
+            total: 1,
+            failed: 0,
+            succeed: 0,
+            in_progress: 1,
+            stopped: 0,
+            task_id,
+            task_status: JobStatus::Pending,
+            task_start_time: None,
+            task_log: String::new(),
+            plan,
+        };
+        execution.refresh(clock());
+        self.replication_executions.insert(id, execution);
         Ok(id)
     }
 
-    /// Stops a running execution.
+    /// Reads a replication execution as it is now; 404 `replication execution <id> not
+    /// found`.
+    pub fn read_replication(&mut self, id: i64) -> ApiResult<ReplicationExecution> {
+        let e = self
+            .replication_executions
+            .get_mut(&id)
+            .ok_or_else(|| ApiError::not_found(format!("replication execution {id} not found")))?;
+        e.refresh(clock());
+        Ok(e.clone())
+    }
+
+    /// Stops an execution: its task ends `Stopped` if it is queued or running, a finished
+    /// one is unchanged (see [`super::jobs`]).
     pub fn stop_replication(&mut self, id: i64) -> ApiResult<()> {
         let e = self
             .replication_executions
             .get_mut(&id)
             .ok_or_else(|| ApiError::not_found(format!("replication execution {id} not found")))?;
-        if e.status == "InProgress" {
-            e.status = "Stopped".into();
-            e.in_progress = 0;
-            e.stopped = 1;
-            e.end_time = Some(now());
-        }
+        e.stop(clock());
         Ok(())
     }
 }

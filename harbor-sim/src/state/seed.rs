@@ -8,7 +8,7 @@ use super::projects::ProjectReq;
 use super::registries::RegistryReq;
 use super::robots::{Creator, RobotCreate};
 use super::users::UserCreationReq;
-use super::{JobKind, JobStatus, SimState};
+use super::{JobKind, Lifecycle, SimState};
 
 /// The secret of the seeded `robot$ci` account.
 pub const SEED_ROBOT_SECRET: &str = "CiRobotSecret1";
@@ -114,11 +114,9 @@ impl SimState {
             "speed": -1,
         }))?;
         // One finished run of the policy, so its report exists.
-        let run = self.start_replication(mirror)?;
-        if let Some(e) = self.replication_executions.get_mut(&run) {
-            (e.status, e.succeed, e.in_progress, e.end_time) =
-                ("Succeed".into(), 1, 0, Some(super::now()));
-        }
+        self.job_lifecycles
+            .push_next(JobKind::Replication, Lifecycle::immediate());
+        self.start_replication(mirror)?;
         // Resources the simulator keeps generically (see `handlers::generic`).
         self.seed_collection("createUserGroup", "/api/v2.0/usergroups", json!({"group_name": "dev", "group_type": 1, "ldap_group_dn": "cn=dev,ou=groups,dc=example,dc=com"}));
         self.seed_collection("CreateInstance", "/api/v2.0/p2p/preheat/instances", json!({"name": "kraken", "vendor": "kraken", "endpoint": "http://kraken.example.com", "auth_mode": "NONE", "enabled": true, "default": true, "status": "Healthy"}));
@@ -295,11 +293,9 @@ impl SimState {
 
     /// Runs an execution to its end at once (the demo's history is in the past).
     fn seed_finished(&mut self, new: NewExecution) -> i64 {
-        let id = self.start_execution(new);
-        if let Some(e) = self.executions.get_mut(&id) {
-            e.finish(JobStatus::Success);
-        }
-        id
+        self.job_lifecycles
+            .push_next(new.kind, Lifecycle::immediate());
+        self.start_execution(new)
     }
 
     /// The demo's jobs: a registry that went down after it was registered, scanned images
@@ -389,10 +385,9 @@ impl SimState {
             "trigger": {"kind": "Schedule", "settings": {"cron": "0 0 0 * * *"}},
             "scope": {"level": "project", "ref": library},
         }))?;
-        let run = self.trigger_retention(retention, false, "admin")?;
-        if let Some(e) = self.executions.get_mut(&run) {
-            e.finish(JobStatus::Success);
-        }
+        self.job_lifecycles
+            .push_next(JobKind::Retention, Lifecycle::immediate());
+        self.trigger_retention(retention, false, "admin")?;
 
         let preheat_policy = self
             .collections
@@ -410,6 +405,8 @@ impl SimState {
                 "preheat library/nginx on the P2P network".into(),
             )],
         });
+        self.job_lifecycles
+            .push_next(JobKind::Webhook, Lifecycle::immediate());
         self.notify(demo, "PUSH_ARTIFACT", "demo/team/app:v1.1.0");
         self.seed_finished(NewExecution {
             kind: JobKind::ScanDataExport,

@@ -11,8 +11,10 @@
 
 use serde_json::{Value, json};
 
-use super::SimState;
+use super::jobs::{JobStatus, clock};
+use super::lifecycle::rfc3339;
 use super::repositories::Artifact;
+use super::{JobKind, SimState};
 
 /// The MIME type of Harbor's vulnerability report, the key of `scan_overview`.
 pub const REPORT_MIME: &str = "application/vnd.security.vulnerability.report; version=1.1";
@@ -274,7 +276,115 @@ pub fn overall_severity(cves: &[Cve]) -> &'static str {
         .unwrap_or("None")
 }
 
+/// An artifact's latest scan as Harbor assembles its report from the scan task
+/// (`assembleReports` in `src/controller/scan/base_controller.go`): the task's status, the
+/// start of its run and its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ScanState {
+    /// The scan task's status (`Pending` while queued).
+    pub status: JobStatus,
+    /// When its run started (RFC 3339), once it has.
+    pub start_time: Option<String>,
+    /// When it ended (RFC 3339), once final.
+    pub end_time: Option<String>,
+    /// The execution and task of the scan, when a job of the simulator ran it (a seeded
+    /// report has none).
+    pub task: Option<(i64, i64)>,
+}
+
+/// Go's zero `time.Time` as `encoding/json` writes it: a scan summary is a plain Go map,
+/// not a swagger model, so its times are not in Harbor's millisecond format.
+const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
+/// Whole seconds between two RFC 3339 times, 0 when either is missing or the end is before
+/// the start (`Duration` of `GenerateNativeSummary`).
+fn duration_secs(start: Option<&str>, end: Option<&str>) -> i64 {
+    let secs = |t: Option<&str>| {
+        t.and_then(|t| humantime::parse_rfc3339(t).ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs() as i64)
+    };
+    match (secs(start), secs(end)) {
+        (Some(s), Some(e)) => (e - s).max(0),
+        _ => 0,
+    }
+}
+
 impl SimState {
+    /// The latest scan of an artifact as it is now: its scan task's (see
+    /// [`SimState::scan_tasks`]), else a report the simulator started with
+    /// ([`SimState::mark_scanned`]); `None` when it was never scanned.
+    pub fn artifact_scan(&self, artifact_id: i64) -> Option<ScanState> {
+        let a = self.artifacts.get(&artifact_id)?;
+        let task = self.scan_tasks.get(&artifact_id).and_then(|(e, t)| {
+            let task = self.executions.get(e)?.tasks.iter().find(|x| x.id == *t)?;
+            Some((*e, task))
+        });
+        match task {
+            Some((execution, task)) => {
+                let phase = task.plan.phase_at(clock());
+                Some(ScanState {
+                    status: phase.status,
+                    start_time: phase.started.map(rfc3339),
+                    end_time: phase.ended.map(rfc3339),
+                    task: Some((execution, task.id)),
+                })
+            }
+            None => a.scanned.then(|| ScanState {
+                status: JobStatus::Success,
+                start_time: Some(a.scanned_at.clone()),
+                end_time: Some(a.scanned_at.clone()),
+                task: None,
+            }),
+        }
+    }
+
+    /// Starts the scan of one artifact (an `IMAGE_SCAN` execution with one task, vendor id
+    /// the artifact's, as the scan controller's `Scan` creates), unless its latest scan is
+    /// still queued or running: 409 `a previous scan process is <status>`, as
+    /// `MakePlaceHolder` (`src/pkg/scan/vulnerability/vul.go`) answers. Returns the
+    /// execution id.
+    pub fn start_scan(&mut self, artifact_id: i64, operator: &str) -> crate::ApiResult<i64> {
+        self.check_no_scan_ongoing(artifact_id)?;
+        let a = self
+            .artifacts
+            .get(&artifact_id)
+            .ok_or_else(|| crate::ApiError::not_found("artifact not found"))?;
+        let (digest, project_id, repository_id) = (a.digest.clone(), a.project_id, a.repository_id);
+        let repository = self
+            .repositories
+            .get(&repository_id)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        let id = self.start_execution(super::jobs::NewExecution {
+            kind: JobKind::Scan,
+            vendor_id: artifact_id,
+            trigger: "MANUAL",
+            extra_attrs: json!({
+                "artifact": {"id": artifact_id, "project_id": project_id, "repository_name": repository, "digest": digest},
+                "enabled_capabilities": {"type": "vulnerability"},
+                "operator": operator,
+            }),
+            operator: operator.to_owned(),
+            tasks: vec![scan_task(artifact_id, &digest)],
+        });
+        let task = self.executions[&id].tasks[0].id;
+        self.scan_tasks.insert(artifact_id, (id, task));
+        Ok(id)
+    }
+
+    /// 409 while the artifact's latest scan is queued or running (`MakePlaceHolder`).
+    pub fn check_no_scan_ongoing(&self, artifact_id: i64) -> crate::ApiResult<()> {
+        match self.artifact_scan(artifact_id) {
+            Some(scan) if !scan.status.is_final() => Err(crate::ApiError::conflict(format!(
+                "a previous scan process is {}",
+                scan.status.as_str()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     fn is_newest(&self, a: &Artifact) -> bool {
         !self
             .artifacts
@@ -282,9 +392,12 @@ impl SimState {
             .any(|o| o.repository_id == a.repository_id && o.id > a.id)
     }
 
-    /// The CVEs found in a scanned artifact (`None` when it was never scanned).
+    /// The CVEs found in a scanned artifact: `None` unless its latest scan has succeeded (a
+    /// new scan replaces the old report with a placeholder, `MakePlaceHolder`).
     pub fn artifact_findings(&self, artifact_id: i64) -> Option<Vec<Cve>> {
-        let a = self.artifacts.get(&artifact_id).filter(|a| a.scanned)?;
+        self.artifact_scan(artifact_id)
+            .filter(|s| s.status == JobStatus::Success)?;
+        let a = self.artifacts.get(&artifact_id)?;
         let repo = self.repositories.get(&a.repository_id)?;
         Some(findings(&repo.name, self.is_newest(a)))
     }
@@ -326,8 +439,12 @@ impl SimState {
                 })
             })
             .collect();
+        let generated_at = self
+            .artifact_scan(artifact_id)
+            .and_then(|s| s.end_time)
+            .unwrap_or_default();
         json!({ REPORT_MIME: {
-            "generated_at": a.scanned_at,
+            "generated_at": generated_at,
             "scanner": self.scanner_of(a.project_id),
             "severity": overall_severity(&cves),
             "vulnerabilities": items,
@@ -335,12 +452,31 @@ impl SimState {
     }
 
     /// The artifact's `scan_overview`: `{mime: NativeReportSummary}`, `{}` when never scanned.
+    /// While the scan is not `Success` (queued, running, failed, stopped) the summary is the
+    /// one `GenerateNativeSummary` (`src/pkg/scan/report/summary.go`) writes for a report
+    /// placeholder: the task's status as `scan_status`, no severity, `summary` null, no
+    /// scanner, the task's times (Go's zero time while unset), and the assembler
+    /// (`src/server/v2.0/handler/assembler/report.go`) puts it in the artifact as it is: a
+    /// queued scan shows `scan_status` `Pending`.
     pub fn scan_overview(&self, artifact_id: i64) -> Value {
-        let (Some(a), Some(cves)) = (
+        let (Some(a), Some(scan)) = (
             self.artifacts.get(&artifact_id),
-            self.artifact_findings(artifact_id),
+            self.artifact_scan(artifact_id),
         ) else {
             return json!({});
+        };
+        let duration = duration_secs(scan.start_time.as_deref(), scan.end_time.as_deref());
+        let Some(cves) = self.artifact_findings(artifact_id) else {
+            return json!({ REPORT_MIME: {
+                "report_id": report_id(a.id),
+                "scan_status": scan.status.as_str(),
+                "severity": "",
+                "duration": duration,
+                "summary": null,
+                "start_time": scan.start_time.as_deref().unwrap_or(GO_ZERO_TIME),
+                "end_time": scan.end_time.as_deref().unwrap_or(GO_ZERO_TIME),
+                "complete_percent": 0,
+            }});
         };
         let mut by_severity = serde_json::Map::new();
         for c in &cves {
@@ -355,29 +491,41 @@ impl SimState {
             "report_id": report_id(a.id),
             "scan_status": "Success",
             "severity": overall_severity(&cves),
-            "duration": 3,
+            "duration": duration,
             "summary": {"total": cves.len(), "fixable": fixable, "summary": by_severity},
-            "start_time": a.scanned_at,
-            "end_time": a.scanned_at,
+            "start_time": scan.start_time,
+            "end_time": scan.end_time,
             "scanner": self.scanner_of(a.project_id),
             "complete_percent": 100,
         }})
     }
 
-    /// The artifact's `sbom_overview` (an SBOM is generated with every scan), or `None`.
+    /// The artifact's `sbom_overview` (an SBOM is generated with every scan that succeeds),
+    /// or `None`.
     pub fn sbom_overview(&self, artifact_id: i64) -> Option<Value> {
-        let a = self.artifacts.get(&artifact_id).filter(|a| a.scanned)?;
+        let scan = self
+            .artifact_scan(artifact_id)
+            .filter(|s| s.status == JobStatus::Success)?;
+        let a = self.artifacts.get(&artifact_id)?;
         let sbom_digest = format!("sha256:{:064x}", a.id as u128 * 0x9e37_79b9_7f4a_7c15);
         Some(json!({
-            "start_time": a.scanned_at,
-            "end_time": a.scanned_at,
+            "start_time": scan.start_time,
+            "end_time": scan.end_time,
             "scan_status": "Success",
             "sbom_digest": sbom_digest,
             "report_id": sbom_report_id(a.id),
-            "duration": 2,
+            "duration": duration_secs(scan.start_time.as_deref(), scan.end_time.as_deref()),
             "scanner": self.scanner_of(a.project_id),
         }))
     }
+}
+
+/// A scan task: the artifact it scans and the first line of its log.
+pub fn scan_task(artifact_id: i64, digest: &str) -> (Value, String) {
+    (
+        json!({"artifact_id": artifact_id, "report_uuids": [report_id(artifact_id)]}),
+        format!("scan artifact {digest}"),
+    )
 }
 
 #[cfg(test)]

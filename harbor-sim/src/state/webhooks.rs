@@ -3,7 +3,8 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::jobs::{JobKind, JobStatus, NewExecution};
+use super::jobs::{JobKind, NewExecution, clock};
+use super::lifecycle::{Outcome, rfc3339};
 use super::{SimState, now};
 use crate::errors::{ApiError, ApiResult};
 
@@ -104,8 +105,9 @@ impl SimState {
 impl SimState {
     /// What Harbor's event bus does on an event in a project: every enabled policy of the
     /// project that subscribes to `event_type` gets an execution with one task per target.
-    /// It ends at once: `Success` when the target's host is reachable
-    /// ([`super::Reachability`]), `Error` otherwise, as a real delivery would.
+    /// Each delivery is a task living by the webhook [`super::Lifecycle`]; one to a target
+    /// whose host the simulated Harbor cannot reach ([`super::Reachability`]) fails, as a
+    /// real delivery would.
     pub fn notify(&mut self, project_id: i64, event_type: &str, resource: &str) {
         let policies: Vec<(i64, Vec<Value>)> = self
             .webhooks
@@ -137,37 +139,30 @@ impl SimState {
                     )
                 })
                 .collect();
-            let id = self.start_execution(NewExecution {
-                kind: JobKind::Webhook,
-                vendor_id: policy_id,
-                trigger: "EVENT",
-                extra_attrs: json!({"event_type": event_type, "payload": payload}),
-                operator: "admin".into(),
-                tasks,
-            });
-            let reached: Vec<bool> = targets
+            // A target the simulated Harbor cannot reach fails its delivery.
+            let outcomes = targets
                 .iter()
                 .map(|t| {
-                    self.reachability
-                        .reaches(t["address"].as_str().unwrap_or_default())
+                    let reached = self
+                        .reachability
+                        .reaches(t["address"].as_str().unwrap_or_default());
+                    (!reached).then(|| Outcome::Failure {
+                        message: "dial tcp: lookup failed: no such host".into(),
+                    })
                 })
                 .collect();
-            if let Some(e) = self.executions.get_mut(&id) {
-                for (task, ok) in e.tasks.iter_mut().zip(&reached) {
-                    if !ok {
-                        task.status = JobStatus::Error;
-                        task.log
-                            .push_str("[ERROR] dial tcp: lookup failed: no such host\n");
-                        task.end_time = Some(now());
-                    }
-                }
-                let all_ok = reached.iter().all(|r| *r);
-                e.finish(if all_ok {
-                    JobStatus::Success
-                } else {
-                    JobStatus::Error
-                });
-            }
+            let plans = self.draw_plans_with(JobKind::Webhook, outcomes);
+            self.start_planned_execution(
+                NewExecution {
+                    kind: JobKind::Webhook,
+                    vendor_id: policy_id,
+                    trigger: "EVENT",
+                    extra_attrs: json!({"event_type": event_type, "payload": payload}),
+                    operator: "admin".into(),
+                    tasks,
+                },
+                plans,
+            );
         }
     }
 
@@ -179,15 +174,16 @@ impl SimState {
             .filter(|e| e.kind == JobKind::Webhook && e.vendor_id == policy_id)
             .flat_map(|e| {
                 e.tasks.iter().map(move |t| {
+                    let phase = t.plan.phase_at(clock());
                     json!({
                         "id": t.id,
                         "policy_id": policy_id,
                         "event_type": t.extra_attrs["event_type"],
                         "notify_type": t.extra_attrs["type"],
-                        "status": t.status.as_str(),
+                        "status": phase.status.as_str(),
                         "job_detail": t.extra_attrs["payload"],
                         "creation_time": t.creation_time,
-                        "update_time": t.update_time,
+                        "update_time": rfc3339(phase.since),
                     })
                 })
             })

@@ -1,0 +1,830 @@
+//! Every job kind lives by its lifecycle on tokio's paused clock (issue 23): each test starts
+//! a job through Harbor's API, as a client would, and reads it back through Harbor's API at
+//! chosen instants: queued (`Pending` where the API shows tasks; an execution reads
+//! `Running`, as Harbor's `refreshStatus` makes it), `Running`, then its outcome. Every
+//! answer is also checked against Harbor's spec when the test ends ([`support::CheckedSim`]).
+
+mod support;
+
+use std::time::Duration;
+
+use harbor_sim::{JobKind, Lifecycle, Simulator};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{CheckedSim, start_checked};
+use tokio::time::Instant;
+
+const ADMIN: (&str, &str) = ("admin", "Harbor12345");
+const QUEUED: Duration = Duration::from_secs(10);
+const RUNNING: Duration = Duration::from_secs(20);
+const REPORT_MIME: &str = "application/vnd.security.vulnerability.report; version=1.1";
+
+fn lifecycle() -> Lifecycle {
+    Lifecycle::new(QUEUED, RUNNING)
+}
+
+/// A checked simulator with the demo data, `kind` living by `lifecycle`; the instant it
+/// started.
+async fn sim_with(kind: JobKind, lifecycle: Lifecycle, test: &str) -> (CheckedSim, Instant) {
+    let builder = Simulator::builder()
+        .seed_demo(true)
+        .job_lifecycle(kind, lifecycle);
+    let sim = start_checked(builder, test).await;
+    (sim, Instant::now())
+}
+
+/// Moves the paused clock to `secs` after `start`.
+async fn at(start: Instant, secs: f64) {
+    let target = start + Duration::from_secs_f64(secs);
+    let now = Instant::now();
+    assert!(target >= now, "the clock only moves forward");
+    tokio::time::advance(target - now).await;
+}
+
+/// An answer: status, `Location`, body (JSON, or the text as a JSON string).
+struct Answer {
+    status: StatusCode,
+    location: Option<String>,
+    body: Value,
+}
+
+async fn call_with(
+    sim: &CheckedSim,
+    method: Method,
+    url: &str,
+    body: Option<Value>,
+    header: Option<(&str, &str)>,
+) -> Answer {
+    let mut request = reqwest::Client::new()
+        .request(method, url)
+        .basic_auth(ADMIN.0, Some(ADMIN.1));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    if let Some((name, value)) = header {
+        request = request.header(name, value);
+    }
+    let response = request.send().await.expect("the simulator answers");
+    let status = response.status();
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let text = response.text().await.expect("a body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    let _ = sim;
+    Answer {
+        status,
+        location,
+        body,
+    }
+}
+
+async fn call(sim: &CheckedSim, method: Method, path: &str, body: Option<Value>) -> Answer {
+    call_with(sim, method, &format!("{}{path}", sim.api_url()), body, None).await
+}
+
+async fn get(sim: &CheckedSim, path: &str) -> Value {
+    let answer = call(sim, Method::GET, path, None).await;
+    assert_eq!(answer.status, StatusCode::OK, "GET {path}: {}", answer.body);
+    answer.body
+}
+
+/// The id at the end of a `Location`.
+fn location_id(answer: &Answer) -> i64 {
+    let location = answer.location.as_deref().expect("a Location");
+    location.rsplit('/').next().unwrap().parse().expect("an id")
+}
+
+/// How many jobs of `job_type` wait in the job service's queue.
+async fn queued(sim: &CheckedSim, job_type: &str) -> i64 {
+    let queues = get(sim, "/jobservice/queues").await;
+    queues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["job_type"] == job_type)
+        .and_then(|q| q["count"].as_i64())
+        .expect("the job type has a queue")
+}
+
+const ZERO_TIME: &str = "0001-01-01T00:00:00.000Z";
+
+#[tokio::test(start_paused = true)]
+async fn gc_is_queued_then_runs_then_succeeds() {
+    let (sim, start) = sim_with(JobKind::GarbageCollection, lifecycle(), "gc").await;
+    let started = call(
+        &sim,
+        Method::POST,
+        "/system/gc/schedule",
+        Some(json!({"schedule": {"type": "Manual"}})),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::CREATED);
+    let id = location_id(&started);
+    let run = format!("/system/gc/{id}");
+    let log = format!("{run}/log");
+    // Queued: Harbor's execution reads `Running` while its task is `Pending`; the task has
+    // not run, so the job service has no log for it yet (404) and its job waits in the
+    // queue.
+    let queued_run = get(&sim, &run).await;
+    assert_eq!(queued_run["job_status"], "Running");
+    let no_log = call(&sim, Method::GET, &log, None).await;
+    assert_eq!(no_log.status, StatusCode::NOT_FOUND);
+    assert!(
+        no_log.body.to_string().contains("object is not found"),
+        "{}",
+        no_log.body
+    );
+    assert_eq!(queued(&sim, "GARBAGE_COLLECTION").await, 1);
+    at(start, 9.999).await;
+    assert_eq!(
+        call(&sim, Method::GET, &log, None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    at(start, 10.0).await;
+    let running = get(&sim, &run).await;
+    assert_eq!(running["job_status"], "Running");
+    assert_ne!(running["update_time"], queued_run["update_time"]);
+    assert!(
+        get(&sim, &log)
+            .await
+            .as_str()
+            .unwrap()
+            .contains("start to run gc")
+    );
+    assert_eq!(queued(&sim, "GARBAGE_COLLECTION").await, 0);
+    at(start, 29.999).await;
+    assert_eq!(get(&sim, &run).await["job_status"], "Running");
+    at(start, 30.0).await;
+    let done = get(&sim, &run).await;
+    assert_eq!(done["job_status"], "Success");
+    assert!(
+        get(&sim, &log)
+            .await
+            .as_str()
+            .unwrap()
+            .ends_with("the job is Success\n")
+    );
+    let history = get(&sim, "/system/gc").await;
+    assert_eq!(history[0]["id"], id);
+    assert_eq!(history[0]["job_status"], "Success");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_purge_that_fails_reports_its_error() {
+    let failing = lifecycle().fails("pq: canceling statement due to statement timeout");
+    let (sim, start) = sim_with(JobKind::PurgeAudit, failing, "purge").await;
+    let started = call(
+        &sim,
+        Method::POST,
+        "/system/purgeaudit/schedule",
+        Some(json!({"schedule": {"type": "Manual"},
+            "parameters": {"audit_retention_hour": 24, "include_event_types": "create_artifact", "dry_run": true}})),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::CREATED);
+    let run = format!("/system/purgeaudit/{}", location_id(&started));
+    assert_eq!(get(&sim, &run).await["job_status"], "Running");
+    at(start, 10.0).await;
+    assert_eq!(get(&sim, &run).await["job_status"], "Running");
+    at(start, 30.0).await;
+    assert_eq!(get(&sim, &run).await["job_status"], "Error");
+    let log = get(&sim, &format!("{run}/log")).await;
+    assert!(
+        log.as_str()
+            .unwrap()
+            .contains("exit with error: pq: canceling statement due to statement timeout"),
+        "{log}"
+    );
+    // A final job stays as it is, whatever the time and a stop.
+    let stop = call(&sim, Method::PUT, &run, None).await;
+    assert_eq!(stop.status, StatusCode::OK);
+    at(start, 1000.0).await;
+    assert_eq!(get(&sim, &run).await["job_status"], "Error");
+}
+
+/// The vulnerability summary of `library/nginx:latest`.
+async fn nginx_overview(sim: &CheckedSim) -> Value {
+    let artifact = get(
+        sim,
+        "/projects/library/repositories/nginx/artifacts/latest?with_scan_overview=true",
+    )
+    .await;
+    artifact["scan_overview"][REPORT_MIME].clone()
+}
+
+const NGINX_SCAN: &str = "/projects/library/repositories/nginx/artifacts/latest/scan";
+
+#[tokio::test(start_paused = true)]
+async fn a_scan_shows_pending_then_running_then_its_report() {
+    let (sim, start) = sim_with(JobKind::Scan, lifecycle(), "scan").await;
+    let before = nginx_overview(&sim).await;
+    assert_eq!(before["scan_status"], "Success", "the demo scanned it");
+    let scan = call(&sim, Method::POST, NGINX_SCAN, None).await;
+    assert_eq!(scan.status, StatusCode::ACCEPTED);
+    // Queued: the old report is replaced by a placeholder whose summary has the task's
+    // status, no severity and no counts (Harbor's `GenerateNativeSummary`).
+    let pending = nginx_overview(&sim).await;
+    assert_eq!(pending["scan_status"], "Pending");
+    assert_eq!(pending["severity"], "");
+    assert_eq!(pending["summary"], Value::Null);
+    assert_eq!(pending["complete_percent"], 0);
+    assert_eq!(pending["start_time"], "0001-01-01T00:00:00Z");
+    let report = "/projects/library/repositories/nginx/artifacts/latest/additions/vulnerabilities";
+    assert_eq!(get(&sim, report).await, json!({}));
+    // A second scan while one is queued or running conflicts (`MakePlaceHolder`).
+    let again = call(&sim, Method::POST, NGINX_SCAN, None).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(
+        again
+            .body
+            .to_string()
+            .contains("a previous scan process is Pending"),
+        "{}",
+        again.body
+    );
+    at(start, 10.0).await;
+    let running = nginx_overview(&sim).await;
+    assert_eq!(running["scan_status"], "Running");
+    assert_ne!(running["start_time"], "0001-01-01T00:00:00Z");
+    assert_eq!(running["end_time"], "0001-01-01T00:00:00Z");
+    at(start, 29.999).await;
+    assert_eq!(nginx_overview(&sim).await["scan_status"], "Running");
+    at(start, 30.0).await;
+    let done = nginx_overview(&sim).await;
+    assert_eq!(done["scan_status"], "Success");
+    assert_eq!(done["duration"], 20);
+    assert_eq!(done["complete_percent"], 100);
+    assert!(done["summary"]["total"].as_i64().unwrap() > 0);
+    assert_ne!(get(&sim, report).await, json!({}));
+    assert_eq!(
+        call(&sim, Method::POST, NGINX_SCAN, None).await.status,
+        StatusCode::ACCEPTED,
+        "a finished scan can be run again"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_queued_scan_stops_and_a_finished_one_does_not() {
+    let (sim, start) = sim_with(JobKind::Scan, lifecycle(), "scan stop").await;
+    let stop = format!("{NGINX_SCAN}/stop");
+    // The demo's report came from a scan all: there is no scan job of the artifact to stop.
+    let none = call(
+        &sim,
+        Method::POST,
+        &stop,
+        Some(json!({"scan_type": "vulnerability"})),
+    )
+    .await;
+    assert_eq!(none.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        call(&sim, Method::POST, NGINX_SCAN, None).await.status,
+        StatusCode::ACCEPTED
+    );
+    at(start, 5.0).await;
+    let stopped = call(
+        &sim,
+        Method::POST,
+        &stop,
+        Some(json!({"scan_type": "vulnerability"})),
+    )
+    .await;
+    assert_eq!(stopped.status, StatusCode::ACCEPTED);
+    let overview = nginx_overview(&sim).await;
+    assert_eq!(overview["scan_status"], "Stopped");
+    assert_eq!(overview["summary"], Value::Null);
+    at(start, 100.0).await;
+    assert_eq!(nginx_overview(&sim).await["scan_status"], "Stopped");
+    // Scanned again to its end, a stop changes nothing.
+    assert_eq!(
+        call(&sim, Method::POST, NGINX_SCAN, None).await.status,
+        StatusCode::ACCEPTED
+    );
+    at(start, 130.0).await;
+    assert_eq!(nginx_overview(&sim).await["scan_status"], "Success");
+    let late = call(
+        &sim,
+        Method::POST,
+        &stop,
+        Some(json!({"scan_type": "vulnerability"})),
+    )
+    .await;
+    assert_eq!(late.status, StatusCode::ACCEPTED);
+    assert_eq!(nginx_overview(&sim).await["scan_status"], "Success");
+}
+
+#[tokio::test(start_paused = true)]
+async fn scan_all_metrics_follow_its_tasks() {
+    let (sim, start) = sim_with(JobKind::ScanAll, lifecycle(), "scan all").await;
+    let artifacts = sim.handle().state().artifacts.len() as i64;
+    let scan_all = || {
+        call(
+            &sim,
+            Method::POST,
+            "/system/scanAll/schedule",
+            Some(json!({"schedule": {"type": "Manual"}})),
+        )
+    };
+    assert_eq!(scan_all().await.status, StatusCode::CREATED);
+    let metrics = get(&sim, "/scans/all/metrics").await;
+    assert_eq!(metrics["total"], artifacts);
+    assert_eq!(metrics["completed"], 0);
+    assert_eq!(metrics["ongoing"], true);
+    assert_eq!(metrics["metrics"]["Pending"], artifacts);
+    assert_eq!(metrics["metrics"]["Running"], 0);
+    assert_eq!(nginx_overview(&sim).await["scan_status"], "Pending");
+    // The run in progress refuses another (`IsOnGoing`).
+    let again = scan_all().await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.to_string().contains("its status is Running"));
+    at(start, 10.0).await;
+    let metrics = get(&sim, "/scans/all/metrics").await;
+    assert_eq!(
+        (
+            metrics["metrics"]["Pending"].clone(),
+            metrics["metrics"]["Running"].clone()
+        ),
+        (json!(0), json!(artifacts))
+    );
+    assert_eq!(nginx_overview(&sim).await["scan_status"], "Running");
+    at(start, 30.0).await;
+    let metrics = get(&sim, "/scans/all/metrics").await;
+    assert_eq!(metrics["completed"], artifacts);
+    assert_eq!(metrics["metrics"]["Success"], artifacts);
+    assert_eq!(metrics["ongoing"], false);
+    assert_eq!(nginx_overview(&sim).await["scan_status"], "Success");
+    assert_eq!(scan_all().await.status, StatusCode::CREATED);
+}
+
+#[tokio::test(start_paused = true)]
+async fn stopping_scan_all_stops_its_queued_and_running_tasks() {
+    let (sim, start) = sim_with(JobKind::ScanAll, lifecycle(), "scan all stop").await;
+    let scan_all = json!({"schedule": {"type": "Manual"}});
+    call(
+        &sim,
+        Method::POST,
+        "/system/scanAll/schedule",
+        Some(scan_all),
+    )
+    .await;
+    at(start, 15.0).await;
+    let stop = call(&sim, Method::POST, "/system/scanAll/stop", None).await;
+    assert_eq!(stop.status, StatusCode::ACCEPTED);
+    at(start, 60.0).await;
+    let metrics = get(&sim, "/scans/all/metrics").await;
+    assert_eq!(metrics["metrics"]["Stopped"], metrics["total"]);
+    assert_eq!(metrics["completed"], metrics["total"]);
+    assert_eq!(metrics["ongoing"], false);
+    assert_eq!(nginx_overview(&sim).await["scan_status"], "Stopped");
+}
+
+/// The completed count of the newest scan all at each second from 0 to `secs`.
+async fn completion_timeline(seed: u64, secs: u32) -> Vec<i64> {
+    let spread = lifecycle().jitter(Duration::from_secs(30)).seed(seed);
+    let (sim, start) = sim_with(JobKind::ScanAll, spread, "scan all spread").await;
+    let body = json!({"schedule": {"type": "Manual"}});
+    call(&sim, Method::POST, "/system/scanAll/schedule", Some(body)).await;
+    let mut timeline = Vec::new();
+    for s in 0..=secs {
+        at(start, f64::from(s)).await;
+        let metrics = get(&sim, "/scans/all/metrics").await;
+        timeline.push(metrics["completed"].as_i64().unwrap());
+    }
+    timeline
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_seeded_spread_gives_the_same_runs_for_the_same_seed() {
+    let first = completion_timeline(7, 90).await;
+    assert_eq!(first, completion_timeline(7, 90).await);
+    assert_ne!(first, completion_timeline(8, 90).await);
+    // Spread: the tasks do not all finish at the same second, none before the lifecycle's
+    // own 30 s, and all by its 30 s plus twice the 30 s spread.
+    let total = *first.last().unwrap();
+    assert!(total > 1);
+    assert_eq!(first[29], 0);
+    assert!(first.iter().any(|c| *c > 0 && *c < total), "{first:?}");
+    assert_eq!(first[90], total);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_replication_that_fails_once_is_retried_and_succeeds() {
+    let flaky = lifecycle().fails_then_succeeds(
+        "read tcp: connection reset by peer",
+        Duration::from_secs(15),
+    );
+    let (sim, start) = sim_with(JobKind::Replication, flaky, "replication").await;
+    let started = call(
+        &sim,
+        Method::POST,
+        "/replication/executions",
+        Some(json!({"policy_id": 1})),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::CREATED);
+    let id = location_id(&started);
+    let execution = format!("/replication/executions/{id}");
+    let tasks = format!("{execution}/tasks");
+    let read = || async {
+        let e = get(&sim, &execution).await;
+        let t = get(&sim, &tasks).await[0].clone();
+        (e, t)
+    };
+    // Queued: the execution is `InProgress`, its task `Pending` (counted in progress).
+    let (e, t) = read().await;
+    assert_eq!(
+        (e["status"].clone(), e["in_progress"].clone()),
+        (json!("InProgress"), json!(1))
+    );
+    assert_eq!(t["status"], "Pending");
+    assert_eq!(t["start_time"], ZERO_TIME);
+    assert_eq!(e["end_time"], ZERO_TIME);
+    at(start, 10.0).await;
+    let (e, t) = read().await;
+    assert_eq!(
+        (e["status"].clone(), t["status"].clone()),
+        (json!("InProgress"), json!("InProgress"))
+    );
+    assert_ne!(t["start_time"], ZERO_TIME);
+    at(start, 30.0).await;
+    let (e, t) = read().await;
+    assert_eq!(
+        (e["status"].clone(), e["failed"].clone()),
+        (json!("Failed"), json!(1))
+    );
+    assert_eq!(t["status"], "Failed");
+    assert_ne!(e["end_time"], ZERO_TIME);
+    let log_path = format!("{tasks}/{}/log", t["id"]);
+    let log = get(&sim, &log_path).await;
+    assert!(
+        log.as_str()
+            .unwrap()
+            .contains("exit with error: read tcp: connection reset by peer"),
+        "{log}"
+    );
+    // The job service retries it: in progress again, its end time cleared.
+    at(start, 45.0).await;
+    let (e, t) = read().await;
+    assert_eq!(
+        (e["status"].clone(), e["failed"].clone()),
+        (json!("InProgress"), json!(0))
+    );
+    assert_eq!(t["status"], "InProgress");
+    assert_eq!(e["end_time"], ZERO_TIME);
+    assert!(
+        get(&sim, &log_path)
+            .await
+            .as_str()
+            .unwrap()
+            .contains("Retrying job REPLICATION")
+    );
+    at(start, 64.999).await;
+    assert_eq!(read().await.0["status"], "InProgress");
+    at(start, 65.0).await;
+    let (e, t) = read().await;
+    assert_eq!(
+        (e["status"].clone(), e["succeed"].clone()),
+        (json!("Succeed"), json!(1))
+    );
+    assert_eq!(t["status"], "Succeed");
+    let listed = get(&sim, "/replication/executions?policy_id=1&status=Succeed").await;
+    assert!(listed.as_array().unwrap().iter().any(|x| x["id"] == id));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_queued_replication_stops() {
+    let (sim, start) = sim_with(JobKind::Replication, lifecycle(), "replication stop").await;
+    let started = call(
+        &sim,
+        Method::POST,
+        "/replication/executions",
+        Some(json!({"policy_id": 1})),
+    )
+    .await;
+    let execution = format!("/replication/executions/{}", location_id(&started));
+    // A policy with a job not final cannot be deleted.
+    let delete = call(&sim, Method::DELETE, "/replication/policies/1", None).await;
+    assert_eq!(delete.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(
+        call(&sim, Method::PUT, &execution, None).await.status,
+        StatusCode::OK
+    );
+    let e = get(&sim, &execution).await;
+    assert_eq!(
+        (e["status"].clone(), e["stopped"].clone()),
+        (json!("Stopped"), json!(1))
+    );
+    assert_ne!(e["end_time"], ZERO_TIME);
+    at(start, 100.0).await;
+    assert_eq!(get(&sim, &execution).await["status"], "Stopped");
+}
+
+/// The retention policy of `library` (the demo's).
+async fn library_retention(sim: &CheckedSim) -> i64 {
+    let project = get(sim, "/projects/library").await;
+    project["metadata"]["retention_id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("the demo's library has a retention policy")
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stuck_retention_runs_until_stopped() {
+    let (sim, start) = sim_with(JobKind::Retention, lifecycle().stuck(), "retention").await;
+    let policy = library_retention(&sim).await;
+    let started = call(
+        &sim,
+        Method::POST,
+        &format!("/retentions/{policy}/executions"),
+        Some(json!({"dry_run": true})),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::CREATED);
+    let eid = location_id(&started);
+    let run = |runs: Value| {
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == eid)
+            .cloned()
+            .unwrap()
+    };
+    let runs = format!("/retentions/{policy}/executions");
+    let tasks = format!("{runs}/{eid}/tasks");
+    assert_eq!(run(get(&sim, &runs).await)["status"], "Running");
+    let task = get(&sim, &tasks).await[0].clone();
+    assert_eq!(
+        (task["status"].clone(), task["status_code"].clone()),
+        (json!("Pending"), json!(0))
+    );
+    at(start, 10.0).await;
+    let task = get(&sim, &tasks).await[0].clone();
+    assert_eq!(
+        (task["status"].clone(), task["status_code"].clone()),
+        (json!("Running"), json!(2))
+    );
+    at(start, 100_000.0).await;
+    assert_eq!(run(get(&sim, &runs).await)["status"], "Running");
+    assert_eq!(get(&sim, &tasks).await[0]["status"], "Running");
+    let stop = call(
+        &sim,
+        Method::PATCH,
+        &format!("{runs}/{eid}"),
+        Some(json!({"action": "stop"})),
+    )
+    .await;
+    assert_eq!(stop.status, StatusCode::OK);
+    let stopped = run(get(&sim, &runs).await);
+    assert_eq!(stopped["status"], "Stopped");
+    assert_ne!(stopped["end_time"], ZERO_TIME);
+    let task = get(&sim, &tasks).await[0].clone();
+    assert_eq!(
+        (task["status"].clone(), task["status_code"].clone()),
+        (json!("Stopped"), json!(3))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_preheat_stops_while_queued() {
+    let (sim, start) = sim_with(JobKind::Preheat, lifecycle(), "preheat").await;
+    let policy = "/projects/library/preheat/policies/nightly";
+    let started = call(&sim, Method::POST, policy, Some(json!({}))).await;
+    assert_eq!(started.status, StatusCode::CREATED);
+    let id = location_id(&started);
+    let execution = format!("{policy}/executions/{id}");
+    let pending = get(&sim, &execution).await;
+    assert_eq!(pending["status"], "Running");
+    assert_eq!(
+        pending["metrics"]["pending_task_count"],
+        pending["metrics"]["task_count"]
+    );
+    assert_eq!(pending["end_time"], ZERO_TIME);
+    let tasks = get(&sim, &format!("{execution}/tasks")).await;
+    assert!(
+        tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["status"] == "Pending")
+    );
+    at(start, 5.0).await;
+    let stop = call(
+        &sim,
+        Method::PATCH,
+        &execution,
+        Some(json!({"status": "Stopped"})),
+    )
+    .await;
+    assert_eq!(stop.status, StatusCode::OK);
+    let stopped = get(&sim, &execution).await;
+    assert_eq!(stopped["status"], "Stopped");
+    assert_eq!(
+        stopped["metrics"]["stopped_task_count"],
+        stopped["metrics"]["task_count"]
+    );
+    assert_ne!(stopped["end_time"], ZERO_TIME);
+    at(start, 60.0).await;
+    assert_eq!(get(&sim, &execution).await["status"], "Stopped");
+    // A run left alone goes through its life.
+    let second = location_id(&call(&sim, Method::POST, policy, Some(json!({}))).await);
+    let second = format!("{policy}/executions/{second}");
+    at(start, 70.0).await;
+    let running = get(&sim, &second).await;
+    assert_eq!(
+        running["metrics"]["running_task_count"],
+        running["metrics"]["task_count"]
+    );
+    at(start, 90.0).await;
+    let done = get(&sim, &second).await;
+    assert_eq!(done["status"], "Success");
+    assert_eq!(
+        done["metrics"]["success_task_count"],
+        done["metrics"]["task_count"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_scan_data_export_can_be_downloaded_once_it_succeeds() {
+    let (sim, start) = sim_with(JobKind::ScanDataExport, lifecycle(), "export").await;
+    let library = get(&sim, "/projects/library").await["project_id"].clone();
+    let started = call_with(
+        &sim,
+        Method::POST,
+        &format!("{}/export/cve", sim.api_url()),
+        Some(json!({"job_name": "cves", "projects": [library]})),
+        Some(("X-Scan-Data-Type", REPORT_MIME)),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    let id = started.body["id"].as_i64().unwrap();
+    let execution = format!("/export/cve/execution/{id}");
+    let queued = get(&sim, &execution).await;
+    assert_eq!(queued["status"], "Running");
+    assert_eq!(queued["file_present"], false);
+    at(start, 10.0).await;
+    assert_eq!(get(&sim, &execution).await["status"], "Running");
+    at(start, 30.0).await;
+    let done = get(&sim, &execution).await;
+    assert_eq!(done["status"], "Success");
+    assert_eq!(done["file_present"], true);
+    let download = call(
+        &sim,
+        Method::GET,
+        &format!("/export/cve/download/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(download.status, StatusCode::OK);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_webhook_delivery_is_queued_then_sent() {
+    let (sim, start) = sim_with(JobKind::Webhook, lifecycle(), "webhook").await;
+    let policies = get(&sim, "/projects/demo/webhook/policies").await;
+    let policy = policies[0]["id"].as_i64().unwrap();
+    let runs = format!("/projects/demo/webhook/policies/{policy}/executions");
+    let before = get(&sim, &runs).await.as_array().unwrap().len();
+    // Deleting an artifact of `demo` is an event its policy listens to.
+    let deleted = call(
+        &sim,
+        Method::DELETE,
+        "/projects/demo/repositories/team%252Fapp/artifacts/v1.0.0",
+        None,
+    )
+    .await;
+    assert_eq!(deleted.status, StatusCode::OK);
+    let listed = get(&sim, &runs).await;
+    assert_eq!(listed.as_array().unwrap().len(), before + 1);
+    let id = listed[0]["id"].as_i64().unwrap();
+    assert_eq!(listed[0]["status"], "Running");
+    let tasks = format!("{runs}/{id}/tasks");
+    assert_eq!(get(&sim, &tasks).await[0]["status"], "Pending");
+    let jobs = format!("/projects/demo/webhook/jobs?policy_id={policy}&status=Pending");
+    assert_eq!(get(&sim, &jobs).await.as_array().unwrap().len(), 1);
+    at(start, 10.0).await;
+    assert_eq!(get(&sim, &tasks).await[0]["status"], "Running");
+    at(start, 30.0).await;
+    assert_eq!(get(&sim, &tasks).await[0]["status"], "Success");
+    assert_eq!(get(&sim, &runs).await[0]["status"], "Success");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_admin_endpoint_sets_and_reads_lifecycles() {
+    let (sim, start) = sim_with(JobKind::Scan, lifecycle(), "admin jobs").await;
+    let admin = |path: &str| format!("{}/_sim{path}", sim.base_url());
+    let all = call_with(&sim, Method::GET, &admin("/jobs"), None, None).await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert_eq!(all.body.as_object().unwrap().len(), 9);
+    assert_eq!(all.body["IMAGE_SCAN"]["queued_millis"], 10_000);
+    assert_eq!(
+        all.body["REPLICATION"],
+        serde_json::to_value(Lifecycle::default_for(JobKind::Replication)).unwrap()
+    );
+    let failing = json!({"queued_millis": 0, "running_millis": 2000,
+        "outcome": {"kind": "failure", "message": "scanner unavailable"}});
+    let set = call_with(
+        &sim,
+        Method::PUT,
+        &admin("/jobs/IMAGE_SCAN"),
+        Some(failing.clone()),
+        None,
+    )
+    .await;
+    assert_eq!(set.status, StatusCode::OK);
+    let read = call_with(&sim, Method::GET, &admin("/jobs/IMAGE_SCAN"), None, None).await;
+    assert_eq!(read.body["outcome"], failing["outcome"]);
+    assert_eq!(read.body["running_millis"], 2000);
+    assert_eq!(
+        sim.handle().job_lifecycle(JobKind::Scan),
+        Lifecycle::new(Duration::ZERO, Duration::from_secs(2)).fails("scanner unavailable")
+    );
+    // The next scan only: stuck; the one after it follows the kind's (failing) lifecycle.
+    let stuck = json!({"running_millis": 1000, "outcome": {"kind": "stuck"}});
+    let next = call_with(
+        &sim,
+        Method::PUT,
+        &admin("/jobs/image_scan/next"),
+        Some(stuck),
+        None,
+    )
+    .await;
+    assert_eq!(next.status, StatusCode::OK);
+    call(&sim, Method::POST, NGINX_SCAN, None).await;
+    at(start, 1000.0).await;
+    assert_eq!(nginx_overview(&sim).await["scan_status"], "Running");
+    let alpine_scan = "/projects/library/repositories/alpine/artifacts/3.20/scan";
+    assert_eq!(
+        call(&sim, Method::POST, alpine_scan, None).await.status,
+        StatusCode::ACCEPTED
+    );
+    at(start, 1002.0).await;
+    let alpine = get(
+        &sim,
+        "/projects/library/repositories/alpine/artifacts/3.20?with_scan_overview=true",
+    )
+    .await;
+    assert_eq!(alpine["scan_overview"][REPORT_MIME]["scan_status"], "Error");
+    // Refusals: an unknown kind, a body that is no lifecycle.
+    let unknown = call_with(
+        &sim,
+        Method::PUT,
+        &admin("/jobs/BACKUP"),
+        Some(failing),
+        None,
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let bad = call_with(
+        &sim,
+        Method::PUT,
+        &admin("/jobs/WEBHOOK"),
+        Some(json!({"outcome": {"kind": "explode"}})),
+        None,
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let typo = call_with(
+        &sim,
+        Method::PUT,
+        &admin("/jobs/WEBHOOK"),
+        Some(json!({"queued_ms": 1})),
+        None,
+    )
+    .await;
+    assert_eq!(typo.status, StatusCode::BAD_REQUEST);
+    // A reset puts back the builder's lifecycles.
+    sim.handle().reset();
+    assert_eq!(sim.handle().job_lifecycle(JobKind::Scan), lifecycle());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_started_job_can_be_given_another_life() {
+    let (sim, start) = sim_with(JobKind::GarbageCollection, lifecycle(), "re-plan").await;
+    let started = call(
+        &sim,
+        Method::POST,
+        "/system/gc/schedule",
+        Some(json!({"schedule": {"type": "Manual"}})),
+    )
+    .await;
+    let id = location_id(&started);
+    sim.handle()
+        .set_execution_lifecycle(
+            JobKind::GarbageCollection,
+            id,
+            &lifecycle().fails("disk full"),
+        )
+        .expect("the run exists");
+    at(start, 30.0).await;
+    assert_eq!(
+        get(&sim, &format!("/system/gc/{id}")).await["job_status"],
+        "Error"
+    );
+    assert!(
+        sim.handle()
+            .set_execution_lifecycle(JobKind::Replication, 999, &lifecycle())
+            .is_err()
+    );
+}
