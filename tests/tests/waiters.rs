@@ -36,7 +36,6 @@ fn read_operation(kind: JobKind) -> &'static str {
         JobKind::ScanDataExport => "getScanDataExportExecution",
         JobKind::Webhook => "ListExecutionsOfWebhookPolicy",
         JobKind::Scan => "getArtifact",
-        other => panic!("no read operation for {other:?}"),
     }
 }
 
@@ -62,16 +61,28 @@ fn manual() -> models::Schedule {
 /// Starts a job of `kind` through Harbor's API, as a user would, and names it for a waiter.
 async fn start(sim: &RunningSimulator, client: &HarborClient, kind: JobKind) -> Job {
     match kind {
-        JobKind::GarbageCollection => {
-            Job::gc(client.create_gc_schedule(&manual()).await.unwrap().id().unwrap())
-        }
+        JobKind::GarbageCollection => Job::gc(
+            client
+                .create_gc_schedule(&manual())
+                .await
+                .unwrap()
+                .id()
+                .unwrap(),
+        ),
         JobKind::PurgeAudit => {
             let schedule = serde_json::from_str(
                 r#"{"schedule": {"type": "Manual"},
                     "parameters": {"audit_retention_hour": 24, "include_event_types": "create_artifact"}}"#,
             )
             .unwrap();
-            Job::purge_audit(client.create_purge_schedule(&schedule).await.unwrap().id().unwrap())
+            Job::purge_audit(
+                client
+                    .create_purge_schedule(&schedule)
+                    .await
+                    .unwrap()
+                    .id()
+                    .unwrap(),
+            )
         }
         JobKind::ScanAll => {
             client.create_scan_all_schedule(&manual()).await.unwrap();
@@ -168,7 +179,11 @@ fn every_second() -> WaitOptions {
 }
 
 /// The statuses a watched wait reported, and how it ended.
-async fn watch(client: &HarborClient, job: &Job, options: &WaitOptions) -> (Vec<Phase>, WaitOutcome) {
+async fn watch(
+    client: &HarborClient,
+    job: &Job,
+    options: &WaitOptions,
+) -> (Vec<Phase>, WaitOutcome) {
     let mut phases = Vec::new();
     let mut events = std::pin::pin!(client.watch_execution(job, options));
     while let Some(event) = events.next().await {
@@ -273,7 +288,11 @@ async fn a_stuck_job_ends_at_the_deadline_with_its_last_status() {
         else {
             panic!("{kind:?}: a stuck job cannot end: {outcome:?}");
         };
-        assert_eq!(last.expect("a read succeeded").phase, Phase::Running, "{kind:?}");
+        assert_eq!(
+            last.expect("a read succeeded").phase,
+            Phase::Running,
+            "{kind:?}"
+        );
         assert!(last_error.is_none(), "{kind:?}");
         // The deadline, to the millisecond on the paused clock.
         let late = waited.abs_diff(Duration::from_secs(30));
@@ -310,7 +329,10 @@ async fn a_real_failure_is_confirmed_then_reported_with_its_reason_and_tasks() {
     // First seen failed at 4 s, confirmed 5 s later.
     assert_eq!(waited, Duration::from_secs(9));
     assert!(!tasks.is_empty());
-    assert!(tasks.iter().all(|t| t.status.phase == Phase::Failed), "{tasks:?}");
+    assert!(
+        tasks.iter().all(|t| t.status.phase == Phase::Failed),
+        "{tasks:?}"
+    );
     assert!(!reason.is_empty(), "{reason}");
 }
 
@@ -328,7 +350,7 @@ async fn a_stopped_job_is_reported_stopped() {
     let stopper = {
         let client = client.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(10)).await;
+            tokio::time::sleep(Duration::from_millis(9_500)).await;
             client.stop_gc_job(id).await
         })
     };
@@ -349,26 +371,35 @@ async fn throttling_while_polling_slows_the_polling_and_never_ends_it() {
     let (sim, client) = simulator().await;
     sim.handle().set_job_lifecycle(
         JobKind::GarbageCollection,
-        Lifecycle::new(Duration::ZERO, Duration::from_secs(30)),
+        Lifecycle::new(Duration::ZERO, Duration::from_secs(40)),
     );
     let job = start(&sim, &client, JobKind::GarbageCollection).await;
     sim.handle().reset_counters();
     // The next three reads: 429 with Retry-After 10 s, then 503 with Retry-After 10 s twice.
     sim.handle()
-        .inject(FaultRule::new(harbor_sim::Fault::status_retry_after(429, 10)).operation("getGC").times(1))
+        .inject(
+            FaultRule::new(harbor_sim::Fault::status_retry_after(429, 10))
+                .operation("getGC")
+                .times(1),
+        )
         .unwrap();
     sim.handle()
-        .inject(FaultRule::new(harbor_sim::Fault::status_retry_after(503, 10)).operation("getGC").times(2))
+        .inject(
+            FaultRule::new(harbor_sim::Fault::status_retry_after(503, 10))
+                .operation("getGC")
+                .times(2),
+        )
         .unwrap();
     let options = WaitOptions::new()
         .poll(wait::constant().interval(1))
         .deadline(Duration::from_secs(120));
     let outcome = client.wait_for_execution(&job, &options).await.unwrap();
     assert!(outcome.is_success(), "{outcome:?}");
-    // Three throttled reads at 0, 10 and 20 s, then one a second until the job ends at 30 s.
-    assert_eq!(outcome.waited(), Duration::from_secs(30));
+    // Three throttled reads at 0, 10 and 20 s, each followed by its Retry-After of 10 s
+    // (instead of the generator's 1 s), then one a second from 30 s until the job ends at 40 s.
+    assert_eq!(outcome.waited(), Duration::from_secs(40));
     let counts = sim.handle().counts("getGC").unwrap();
-    assert_eq!(counts.received, 3 + 11);
+    assert_eq!((counts.faults, counts.received), (3, 3 + 11));
 }
 
 #[tokio::test(start_paused = true)]

@@ -12,8 +12,8 @@
 //! - a 429 or 503 (with `Retry-After`), a 502/504, a network error or a timeout while
 //!   polling slows the polling and never ends it; each read is one request (the client's
 //!   own retries are off for it, so the reads follow the wait generator);
-//! - the deadline is kept: reads are cut short rather than run past it, and the outcome
-//!   carries the last status seen.
+//! - the deadline is kept: the last read is made at the deadline, a read still running 20 ms
+//!   after it is dropped, and the outcome carries the last status seen.
 //!
 //! ```no_run
 //! use std::time::Duration;

@@ -47,7 +47,8 @@ impl WaitOptions {
     }
 
     /// The longest the wait may take; once it has passed, the waiter answers with the last
-    /// status it saw. Reads are cut short so as not to run past it.
+    /// status it saw. The last read is made at the deadline; a read still running 20 ms
+    /// after it is dropped.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
         self

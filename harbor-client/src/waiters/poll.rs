@@ -6,16 +6,20 @@
 //! ends the wait.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use retry_runtime::wait::{Last, WaitGen};
-use retry_runtime::{Policy, jitter, retry_async};
+use retry_runtime::{AttemptTimedOut, Policy, jitter, retry_async};
 use tokio::time::Instant;
 
 use super::options::WaitOptions;
 use super::status::{JobStatus, Phase};
 use crate::error::Error;
+
+/// How long after the deadline a read that has started may still answer: the last read
+/// happens at the deadline itself.
+pub(crate) const READ_GRACE: Duration = Duration::from_millis(20);
 
 /// What a read observes: a status, and whatever else the waiter returns with it.
 pub(crate) trait Observation: Clone + Send + 'static {
@@ -108,11 +112,21 @@ where
         .jitter(jitter::no_jitter)
         .wait_floor(Error::retry_after)
         .max_time(options.deadline)
-        // Cut to the time left before `max_time`: a read never runs past the deadline.
-        .attempt_timeout(options.deadline)
         .logger(false);
+    // The engine's own attempt timeout would be cut to the time left, so the read it makes
+    // at the deadline would have none; reads get until just after the deadline instead.
+    let reads_end = started + options.deadline + READ_GRACE;
+    let attempts = AtomicU32::new(0);
     let attempt = || async {
-        let observed = read().await?;
+        let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+        let began = Instant::now();
+        let observed = match tokio::time::timeout_at(reads_end, read()).await {
+            Ok(read) => read?,
+            Err(_) => {
+                let given = reads_end.saturating_duration_since(began);
+                return Err(Error::from(AttemptTimedOut::new(given, attempt)));
+            }
+        };
         let status = observed.status();
         let (ends, is_change) = {
             let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
@@ -352,7 +366,7 @@ mod tests {
             panic!("the read was cut by the deadline");
         };
         assert!(timeout.attempt_timed_out().is_some());
-        assert_eq!(started.elapsed(), Duration::from_millis(2500));
+        assert_eq!(started.elapsed(), Duration::from_millis(2500) + READ_GRACE);
     }
 
     #[tokio::test(start_paused = true)]
