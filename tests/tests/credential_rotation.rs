@@ -307,6 +307,49 @@ async fn a_provider_failing_for_good_spends_the_retry_budget_then_names_itself()
 }
 
 #[tokio::test(start_paused = true)]
+async fn calls_asking_at_the_same_moment_share_one_failed_ask() {
+    const CALLS: usize = 8;
+    let sim = simulator().await;
+    let admin = admin(&sim);
+    let (robot_id, name, secret) = create_robot(&admin, "slow-vault").await;
+    let asks = Arc::new(AtomicU32::new(0));
+    let counter = Arc::clone(&asks);
+    let first = Arc::new(Mutex::new(Some(Credentials::basic(name, secret))));
+    // Gives the first credentials, then fails every ask after taking a second over it, so
+    // that the calls refused meanwhile wait for the ask running.
+    let client = HarborClient::builder(sim.base_url())
+        .credential_provider(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let first = first.lock().unwrap().take();
+            async move {
+                if let Some(credentials) = first {
+                    return Ok(credentials);
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                Err(std::io::Error::other("vault sealed"))
+            }
+        })
+        .build()
+        .unwrap();
+    client.update_retry(|s| s.no_jitter().max_tries(2)).unwrap();
+    permissions(&client, 1000).await.unwrap();
+    rotate(&admin, robot_id, ROTATED).await;
+
+    let calls: Vec<_> = (0..CALLS)
+        .map(|call| {
+            let client = client.clone();
+            tokio::spawn(async move { permissions(&client, call).await })
+        })
+        .collect();
+    for call in calls {
+        let failed = call.await.unwrap().unwrap_err();
+        assert!(CredentialProviderError::is_instance(&failed), "{failed}");
+    }
+    // The first credentials, then one failed ask per attempt, for all the calls at once.
+    assert_eq!(asks.load(Ordering::SeqCst), 1 + 2);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_provider_that_never_answers_times_out() {
     let sim = simulator().await;
     let asks = Arc::new(AtomicU32::new(0));
