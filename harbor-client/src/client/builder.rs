@@ -520,6 +520,33 @@ mod tests {
     }
 
     #[test]
+    fn a_provider_stands_in_for_credentials_until_the_first_call() {
+        let client = HarborClient::builder("https://h")
+            .credential_provider(|| async {
+                Ok::<_, std::io::Error>(Credentials::basic("robot$ci", "s"))
+            })
+            .build()
+            .unwrap();
+        assert!(client.credentials().is_none());
+        let debug = format!("{client:?}");
+        assert!(
+            debug.contains(
+                "credential_source: Some(CredentialSource { timeout: Some(30s), asks_finished: 0"
+            ),
+            "{debug}"
+        );
+        // Given both, the credentials are the first ones and nothing is asked yet.
+        let client = HarborClient::builder("https://h")
+            .basic_auth("robot$ci", "first")
+            .credential_provider(crate::auth::EnvProvider::basic("U", "S"))
+            .credential_provider_timeout(None)
+            .build()
+            .unwrap();
+        assert_eq!(client.credentials().unwrap().username(), Some("robot$ci"));
+        assert!(format!("{client:?}").contains("timeout: None"));
+    }
+
+    #[test]
     fn bad_ca_is_an_error() {
         let err = HarborClient::builder("https://h")
             .basic_auth("u", "p")

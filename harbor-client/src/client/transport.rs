@@ -72,7 +72,8 @@ impl Call<'_> {
         result
     }
 
-    /// The exchange of one attempt, following the redirects that keep the credentials.
+    /// The exchange of one attempt, following the redirects that keep the credentials, and
+    /// sending it again once with renewed credentials after a 401 (`credential_refresh.rs`).
     async fn exchange(&self, req: Request) -> Result<Answer, Error> {
         let inner = &self.client.inner;
         let mut url = match req.url {
@@ -133,15 +134,14 @@ impl Call<'_> {
                 url = sent_to;
                 continue;
             }
-            let body = answer;
             if status >= 400 {
-                return Err(self.status_error(status, &headers, &body));
+                return Err(self.status_error(status, &headers, &answer));
             }
             return Ok(Answer {
                 status,
                 headers,
                 // Reuses the buffer when the answer holds the only reference to it.
-                body: Vec::from(body),
+                body: Vec::from(answer),
             });
         }
     }
