@@ -50,6 +50,11 @@ pub enum Error {
     /// Belongs to the [`Unauthorized`] class.
     #[error(transparent)]
     CredentialsRejected(#[from] CredentialsRejected),
+    /// The client's [credential provider](crate::auth::CredentialProvider) failed (an error,
+    /// a timeout, unusable credentials) when the call needed credentials: nothing more was
+    /// sent. Transient, and never sent: retried under the call's settings and budget.
+    #[error(transparent)]
+    CredentialProvider(#[from] CredentialProviderError),
     /// The client's circuit breaker was open for the operation: nothing was sent
     /// ([`HarborClientBuilder::circuit_breaker`](crate::HarborClientBuilder::circuit_breaker)).
     #[error(transparent)]
@@ -86,6 +91,7 @@ impl Error {
             Error::Redirect(e) => Some(&e.request_id),
             Error::CredentialsRejected(e) => Some(&e.request_id),
             Error::CircuitOpen(e) => Some(&e.request_id),
+            Error::CredentialProvider(e) => Some(&e.request_id),
             Error::InvalidRequest { .. } => None,
         }
     }
@@ -100,17 +106,20 @@ impl Error {
             Error::Redirect(e) => Some(e.operation),
             Error::CredentialsRejected(e) => Some(e.operation),
             Error::CircuitOpen(e) => Some(e.operation),
+            Error::CredentialProvider(e) => Some(e.operation),
             Error::InvalidRequest { operation, .. } => Some(operation),
         }
     }
 
     /// True when the request provably never reached the server (connection refused, DNS
-    /// failure, connect timeout): repeating it cannot repeat its effect.
+    /// failure, connect timeout), or reached it only to be refused with 401 before any
+    /// handler ran (a credential provider failure after it): repeating it cannot repeat its
+    /// effect.
     pub fn never_sent(&self) -> bool {
         match self {
             Error::Network(e) => e.never_sent,
             Error::Timeout(e) => e.never_sent,
-            Error::CircuitOpen(_) => true,
+            Error::CircuitOpen(_) | Error::CredentialProvider(_) => true,
             _ => false,
         }
     }
@@ -125,12 +134,14 @@ impl Error {
 
     /// A transient failure worth retrying for an idempotent operation: network errors (but
     /// not a refused server certificate, see [`NetworkError::is_certificate_error`]),
-    /// timeouts, 429, 502, 503 and 504. (Harbor's 500s are usually real bugs or bad input,
-    /// so they are not retried by default; add [`InternalServerError`] to opt in.)
+    /// timeouts, 429, 502, 503 and 504, a failed [credential
+    /// provider](CredentialProviderError) (a vault restarting, a secret file being
+    /// rewritten). (Harbor's 500s are usually real bugs or bad input, so they are not retried
+    /// by default; add [`InternalServerError`] to opt in.)
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Network(e) => !e.is_certificate_error(),
-            Error::Timeout(_) => true,
+            Error::Timeout(_) | Error::CredentialProvider(_) => true,
             Error::Status(e) => matches!(e.status, 429 | 502 | 503 | 504),
             _ => false,
         }
@@ -679,6 +690,64 @@ impl CredentialsRejected {
     }
 }
 
+/// The client's [credential provider](crate::auth::CredentialProvider) failed when a call
+/// needed credentials (its first, or new ones after Harbor answered 401 to the old): the
+/// provider's error, its timeout
+/// ([`HarborClientBuilder::credential_provider_timeout`](crate::HarborClientBuilder::credential_provider_timeout)),
+/// or credentials that cannot make an `Authorization` header. Also the class of every such
+/// error. Its [`source`](std::error::Error::source) is the provider's own error, when it gave
+/// one.
+///
+/// Calls asking at the same moment share one ask, and so one failure.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{operation}: the credential provider failed: {cause} (request id {request_id})")]
+#[non_exhaustive]
+pub struct CredentialProviderError {
+    pub(crate) operation: &'static str,
+    pub(crate) request_id: String,
+    #[source]
+    pub(crate) cause: ProviderFailure,
+}
+
+impl CredentialProviderError {
+    /// The Harbor `operationId` of the call that needed credentials.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The call's `X-Request-Id`.
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// Whether the provider ran out of time
+    /// ([`credential_provider_timeout`](crate::HarborClientBuilder::credential_provider_timeout)).
+    pub fn timed_out(&self) -> bool {
+        matches!(self.cause, ProviderFailure::TimedOut(_))
+    }
+}
+
+/// Why a provider gave no usable credentials; shared (`Arc`) by the calls that waited on the
+/// same ask.
+#[derive(Debug, Clone, thiserror::Error)]
+pub(crate) enum ProviderFailure {
+    /// The provider's own error.
+    #[error(transparent)]
+    Failed(std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>),
+    /// It did not answer in time.
+    #[error("no answer within {0:?}")]
+    TimedOut(Duration),
+    /// Its credentials cannot make an `Authorization` header.
+    #[error(transparent)]
+    Unusable(std::sync::Arc<BuildError>),
+}
+
+impl ErrorClass<Error> for CredentialProviderError {
+    fn is_instance(error: &Error) -> bool {
+        matches!(error, Error::CredentialProvider(_))
+    }
+}
+
 impl ErrorClass<Error> for RedirectError {
     fn is_instance(error: &Error) -> bool {
         matches!(error, Error::Redirect(_))
@@ -798,9 +867,9 @@ pub enum BuildError {
         /// Why it was refused.
         reason: String,
     },
-    /// No credentials were given.
+    /// No credentials were given, and no provider of them.
     #[error(
-        "no credentials: give a username and secret, a robot credentials file or a basic token"
+        "no credentials: give a username and secret, a robot credentials file, a basic token or a credential provider"
     )]
     MissingCredentials,
     /// The credentials are unusable (unreadable file, bad JSON, bad characters).

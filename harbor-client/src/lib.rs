@@ -33,7 +33,7 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`client`] | [`HarborClient`], its builder, its run-time configuration (retry settings, resend permissions, per-attempt timeouts, hedging, credentials) and the plan each call resolves from it once |
-//! | [`auth`] | [`Credentials`] (basic, token, robot file) |
+//! | [`auth`] | [`Credentials`] (basic, token, robot file), [`CredentialProvider`]s for credentials that rotate (robot file, environment, async closures) |
 //! | [`error`] | [`Error`] and its classes (`StatusError`, `NotFound`, `ServerError`, ...), [`HedgeError`](error::HedgeError) |
 //! | [`settings`] | default retry settings and retry budget, `no_retry_scope`, `Retry-After` |
 //! | [`pagination`] | [`Page`], streams and collect-all helpers |
@@ -60,7 +60,7 @@ mod timestamp;
 pub mod vulnerability;
 pub mod waiters;
 
-pub use auth::Credentials;
+pub use auth::{CredentialProvider, Credentials};
 pub use client::{HarborClient, HarborClientBuilder, Identity};
 pub use created::Created;
 pub use error::{BuildError, Error};

@@ -1,8 +1,9 @@
 //! [`HarborClientBuilder`]: everything fixed when the client is built.
 
+use super::credential_refresh::CredentialSource;
 use super::credentials::Auth;
 use super::{Config, HarborClient, Inner};
-use crate::auth::Credentials;
+use crate::auth::{CredentialProvider, Credentials};
 use crate::encoding;
 use crate::error::{BuildError, Error, HedgeError, HttpStackError};
 use crate::settings::{
@@ -17,11 +18,17 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+/// How long the client waits for its credential provider by default
+/// ([`HarborClientBuilder::credential_provider_timeout`]).
+pub const DEFAULT_CREDENTIAL_PROVIDER_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Builds a [`HarborClient`]; see [`HarborClient::builder`].
 #[must_use]
 pub struct HarborClientBuilder {
     url: String,
     credentials: Option<Credentials>,
+    credential_provider: Option<Box<dyn CredentialProvider>>,
+    credential_provider_timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
     extra_roots: Vec<reqwest::Certificate>,
@@ -45,6 +52,11 @@ impl fmt::Debug for HarborClientBuilder {
         f.debug_struct("HarborClientBuilder")
             .field("url", &self.url)
             .field("credentials", &self.credentials)
+            .field("credential_provider", &self.credential_provider.is_some())
+            .field(
+                "credential_provider_timeout",
+                &self.credential_provider_timeout,
+            )
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("extra_roots", &self.extra_roots.len())
@@ -68,6 +80,8 @@ impl HarborClient {
         HarborClientBuilder {
             url: url.into(),
             credentials: None,
+            credential_provider: None,
+            credential_provider_timeout: Some(DEFAULT_CREDENTIAL_PROVIDER_TIMEOUT),
             connect_timeout: Some(Duration::from_secs(10)),
             timeout: Some(Duration::from_secs(60)),
             extra_roots: Vec::new(),
@@ -117,6 +131,64 @@ impl HarborClientBuilder {
                 self.deferred.get_or_insert(e);
             }
         }
+        self
+    }
+
+    /// Where the client gets credentials that rotate (a robot secret refreshed with Harbor's
+    /// `RefreshSec`, then written to a file, a vault, the environment): any
+    /// [`CredentialProvider`], such as an async closure,
+    /// [`RobotFileProvider`](crate::auth::RobotFileProvider) or
+    /// [`EnvProvider`](crate::auth::EnvProvider). Shared by every clone of the client.
+    ///
+    /// - **First credentials**: those given to [`credentials`](Self::credentials) (or
+    ///   [`basic_auth`](Self::basic_auth), ...), if any; without them `build` stays
+    ///   synchronous and asks nothing, and the first call asks the provider (once for all the
+    ///   calls made meanwhile).
+    /// - **Refresh on 401**: Harbor answers 401 to stale credentials where authentication is
+    ///   needed (it serves public data to them as anonymous; see `client/credential_refresh.rs`
+    ///   for the answers Harbor gives). An attempt that gets a 401 asks for credentials newer
+    ///   than those it sent and sends the request again at once, without a backoff wait. One
+    ///   ask of the provider serves every call that saw the same credentials refused (single
+    ///   flight); a call whose refused credentials another call already renewed just resends.
+    ///   A 401 to renewed credentials is returned as it is: an attempt sends at most two
+    ///   requests. Safe for every method: Harbor refused the request before running it.
+    /// - **A failing provider** (an error, no answer within
+    ///   [`credential_provider_timeout`](Self::credential_provider_timeout), credentials that
+    ///   cannot make a header) fails the attempt with
+    ///   [`Error::CredentialProvider`](crate::Error::CredentialProvider): transient and never
+    ///   sent, so the call's retry settings retry it like a network error, under the same
+    ///   `max_tries`, `max_time`, waits and retry budget (settings with an `exception` list of
+    ///   their own retry it when it names
+    ///   [`CredentialProviderError`](crate::error::CredentialProviderError) or
+    ///   [`Transient`](crate::error::Transient)). The next attempt asks the provider before
+    ///   sending. Calls asking at the same moment share one ask and its failure.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use harbor_client::{Credentials, HarborClient};
+    ///
+    /// // Where the current secret lives: here memory; in production a vault or a file.
+    /// let store = Arc::new(std::sync::Mutex::new("first-secret".to_owned()));
+    /// let client = HarborClient::builder("https://harbor.example")
+    ///     .credential_provider(move || {
+    ///         let secret = store.lock().unwrap().clone();
+    ///         async move { Ok::<_, std::io::Error>(Credentials::basic("robot$ci", secret)) }
+    ///     })
+    ///     .build()?;
+    /// assert!(client.credentials().is_none()); // asked by the first call
+    /// # Ok::<(), harbor_client::BuildError>(())
+    /// ```
+    pub fn credential_provider(mut self, provider: impl CredentialProvider) -> Self {
+        self.credential_provider = Some(Box::new(provider));
+        self
+    }
+
+    /// The longest the client waits for one answer of its
+    /// [credential provider](Self::credential_provider) (default
+    /// [`DEFAULT_CREDENTIAL_PROVIDER_TIMEOUT`], 30 s; `None`: no limit). An ask cut by it is a
+    /// provider failure, retried as the call's settings say.
+    pub fn credential_provider_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.credential_provider_timeout = timeout.into();
         self
     }
 
@@ -368,8 +440,14 @@ impl HarborClientBuilder {
         if self.hedge_reads.is_some_and(|d| d.is_zero()) {
             return Err(BuildError::Hedge(HedgeError::ZeroDelay { operation: None }));
         }
-        let credentials = self.credentials.ok_or(BuildError::MissingCredentials)?;
-        let auth = credentials.header_value()?;
+        if self.credentials.is_none() && self.credential_provider.is_none() {
+            return Err(BuildError::MissingCredentials);
+        }
+        let header = self
+            .credentials
+            .as_ref()
+            .map(Credentials::header_value)
+            .transpose()?;
         // Redirects are followed by the client itself (transport.rs), which keeps the
         // credentials on an http -> https upgrade of the same host and refuses the rest.
         let mut http = reqwest::Client::builder()
@@ -402,8 +480,9 @@ impl HarborClientBuilder {
                 http,
                 config: RwLock::new(Arc::new(Config {
                     auth: Auth {
-                        credentials,
-                        header: auth,
+                        credentials: self.credentials,
+                        header,
+                        generation: 0,
                     },
                     retry: RetryState::new(retry),
                     resend_all: self.resend_all,
@@ -413,6 +492,9 @@ impl HarborClientBuilder {
                     hedge_operations: Default::default(),
                 })),
                 config_writer: Mutex::new(()),
+                credential_source: self.credential_provider.map(|provider| {
+                    CredentialSource::new(provider, self.credential_provider_timeout)
+                }),
                 guards,
                 retry_after_cap: self.retry_after_cap,
                 single_attempt: single_attempt_settings(),
@@ -435,6 +517,33 @@ mod tests {
         let err = HarborClient::builder("https://h").build().unwrap_err();
         assert!(matches!(err, BuildError::MissingCredentials));
         assert!(err.to_string().contains("no credentials"));
+    }
+
+    #[test]
+    fn a_provider_stands_in_for_credentials_until_the_first_call() {
+        let client = HarborClient::builder("https://h")
+            .credential_provider(|| async {
+                Ok::<_, std::io::Error>(Credentials::basic("robot$ci", "s"))
+            })
+            .build()
+            .unwrap();
+        assert!(client.credentials().is_none());
+        let debug = format!("{client:?}");
+        assert!(
+            debug.contains(
+                "credential_source: Some(CredentialSource { timeout: Some(30s), asks_finished: 0"
+            ),
+            "{debug}"
+        );
+        // Given both, the credentials are the first ones and nothing is asked yet.
+        let client = HarborClient::builder("https://h")
+            .basic_auth("robot$ci", "first")
+            .credential_provider(crate::auth::EnvProvider::basic("U", "S"))
+            .credential_provider_timeout(None)
+            .build()
+            .unwrap();
+        assert_eq!(client.credentials().unwrap().username(), Some("robot$ci"));
+        assert!(format!("{client:?}").contains("timeout: None"));
     }
 
     #[test]

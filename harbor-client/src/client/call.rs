@@ -1,6 +1,7 @@
 //! One logical call: its operation, its plan, its request id and the tracing span that ties
 //! its attempts together.
 
+use super::credential_refresh::CallCredentials;
 use super::plan::CallPlan;
 use super::{HarborClient, Request};
 use crate::error::Error;
@@ -14,10 +15,13 @@ use url::Url;
 impl HarborClient {
     /// Starts a logical call: its plan, resolved here once, and a fresh `X-Request-Id`.
     pub(crate) fn call(&self, op: &'static Operation) -> Call<'_> {
+        let plan = CallPlan::resolve(self, op);
+        let (generation, authorization) = plan.authorization();
         Call {
             client: self,
             op,
-            plan: CallPlan::resolve(self, op),
+            credentials: CallCredentials::new(generation, authorization.cloned()),
+            plan,
             request_id: new_request_id(),
             attempts: AtomicU32::new(0),
         }
@@ -76,6 +80,8 @@ pub(crate) struct Call<'c> {
     /// Resolved when the call starts; the attribute of every attempt fn reads it.
     pub(crate) plan: CallPlan,
     pub(crate) request_id: Arc<str>,
+    /// The credentials its attempts send: the plan's, until a 401 renews them.
+    pub(crate) credentials: CallCredentials,
     /// Attempts sent so far (for the per-attempt log line).
     attempts: AtomicU32,
 }

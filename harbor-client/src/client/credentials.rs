@@ -1,5 +1,6 @@
 //! Who the client is: the credentials every clone shares, changing them at run time, and
-//! asking Harbor whether it accepts them.
+//! asking Harbor whether it accepts them. (Renewing them from a provider after a 401 is
+//! `credential_refresh.rs`.)
 //!
 //! Harbor does not refuse wrong credentials: its basic-auth step finds no user, and the
 //! request goes on as anonymous (`src/server/middleware/security/`), so public data still
@@ -17,8 +18,13 @@ use reqwest::header::HeaderValue;
 /// The credentials and the `Authorization` value made from them once.
 #[derive(Clone)]
 pub(crate) struct Auth {
-    pub(crate) credentials: Credentials,
-    pub(crate) header: HeaderValue,
+    /// `None` until the credential provider first answered (a client built with a provider
+    /// and no credentials).
+    pub(crate) credentials: Option<Credentials>,
+    pub(crate) header: Option<HeaderValue>,
+    /// Counts the changes of credentials: a call that saw generation `g` refused asks for
+    /// credentials newer than `g` (`credential_refresh.rs`).
+    pub(crate) generation: u64,
 }
 
 /// Who Harbor says the client is.
@@ -39,15 +45,18 @@ pub enum Identity {
 }
 
 impl HarborClient {
-    /// The current credentials (secrets stay hidden in `Debug`).
-    pub fn credentials(&self) -> Credentials {
+    /// The current credentials (secrets stay hidden in `Debug`); `None` for a client built
+    /// with a [credential provider](HarborClientBuilder::credential_provider) and no
+    /// credentials, until its first call got them.
+    pub fn credentials(&self) -> Option<Credentials> {
         self.config().auth.credentials.clone()
     }
 
     /// Replaces the credentials for every clone of this client, from the next call on (a
     /// rotated robot secret, a refreshed token; a call already running keeps the ones it
-    /// started with, for all its attempts). Invalid credentials are refused and the old ones
-    /// kept.
+    /// started with, unless Harbor answers 401 to them and the client has a
+    /// [credential provider](HarborClientBuilder::credential_provider): then it resends with
+    /// these). Invalid credentials are refused and the old ones kept.
     ///
     /// ```
     /// use harbor_client::{Credentials, HarborClient};
@@ -55,19 +64,29 @@ impl HarborClient {
     /// let client = HarborClient::new("http://h", "robot$ci", "old-secret")?;
     /// let clone = client.clone();
     /// client.set_credentials(Credentials::basic("robot$ci", "new-secret"))?;
-    /// assert_eq!(clone.credentials().username(), Some("robot$ci"));
+    /// assert_eq!(clone.credentials().unwrap().username(), Some("robot$ci"));
     /// assert!(client.set_credentials(Credentials::basic("a:b", "x")).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn set_credentials(&self, credentials: Credentials) -> Result<(), BuildError> {
         let header = credentials.header_value()?;
+        self.install_credentials(credentials, header);
+        Ok(())
+    }
+
+    /// Makes `credentials` (with their `header`) the client's, as a new generation; returns
+    /// it.
+    pub(super) fn install_credentials(&self, credentials: Credentials, header: HeaderValue) -> u64 {
+        let mut generation = 0;
         self.change_config(|config| {
+            generation = config.auth.generation + 1;
             config.auth = Auth {
-                credentials,
-                header,
+                credentials: Some(credentials),
+                header: Some(header),
+                generation,
             }
         });
-        Ok(())
+        generation
     }
 
     /// Asks Harbor who the client is, failing with [`CredentialsRejected`] (an
@@ -76,7 +95,9 @@ impl HarborClient {
     /// to the caller's kind of account (robots get 412) with `GET /users/current/permissions`,
     /// which answers for any authenticated caller and 401 for anonymous ones.
     pub async fn verify_credentials(&self) -> Result<Identity, Error> {
-        let username = self.credentials().username().map(str::to_owned);
+        let username = self
+            .credentials()
+            .and_then(|c| c.username().map(str::to_owned));
         match self.get_current_user().await {
             Ok(user) => return Ok(Identity::User(Box::new(user))),
             Err(e) if e.status() == Some(401) => {

@@ -12,6 +12,7 @@
 //! | `transport.rs` | sending an attempt: headers, URL, redirects, the per-attempt log line |
 //! | `https_upgrade.rs` | the remembered http -> https upgrade of the base URL |
 //! | `credentials.rs` | who the client is: `set_credentials`, `verify_credentials` |
+//! | `credential_refresh.rs` | credentials that rotate: the provider asked once on a 401 (single flight), a call's credentials |
 //! | `custom_request.rs` | the escape hatch: any request, sent like a generated one |
 //! | `decode.rs` | turning an answer into the operation's return type |
 //!
@@ -22,6 +23,7 @@ mod attempt_controls;
 mod builder;
 mod call;
 mod config;
+mod credential_refresh;
 mod credentials;
 mod custom_request;
 mod decode;
@@ -31,9 +33,10 @@ mod request;
 mod retry_controls;
 mod transport;
 
-pub use builder::HarborClientBuilder;
+pub use builder::{DEFAULT_CREDENTIAL_PROVIDER_TIMEOUT, HarborClientBuilder};
 pub(crate) use call::{Call, current_call};
 use config::Config;
+use credential_refresh::CredentialSource;
 pub use credentials::Identity;
 pub use custom_request::{CustomRequest, Method};
 use https_upgrade::HttpsUpgrade;
@@ -89,6 +92,8 @@ struct Inner {
     config: RwLock<Arc<Config>>,
     /// Held by a change of `config` from copy to swap: changes take turns, none is lost.
     config_writer: Mutex<()>,
+    /// The credential provider, if any, and the single flight of its asks.
+    credential_source: Option<CredentialSource>,
     /// The budget, breaker and limiter shared by every call and clone.
     guards: ClientGuards,
     retry_after_cap: Duration,
@@ -108,6 +113,7 @@ impl fmt::Debug for HarborClient {
             .field("base_url", &i.base.as_str())
             .field("https_upgrade", &i.https_upgrade.get().map(Url::as_str))
             .field("credentials", &config.auth.credentials)
+            .field("credential_source", &i.credential_source)
             .field("connect_timeout", &i.connect_timeout)
             .field("timeout", &i.timeout)
             .field("accept_invalid_certs", &i.accept_invalid_certs)

@@ -6,7 +6,8 @@
 //! retrying is on (settings `None`, a [`no_retry`](HarborClient::no_retry) handle,
 //! [`no_retry_scope`](crate::no_retry_scope)), which settings apply (by [`Resend`]), the
 //! attempt timeout (the handle's, else the client's), the hedge delay (the operation's own or
-//! the one of all reads, only where the request may be sent twice) and the credentials. The
+//! the one of all reads, only where the request may be sent twice) and the credentials (which
+//! only a 401 renews, `credential_refresh.rs`). The
 //! generated methods read the plan (`#[retry(settings = self.plan.settings(), attempt_timeout =
 //! self.plan.attempt_timeout(), hedge_delay = self.plan.hedge_delay())]`) and the transport
 //! takes the `Authorization` value from it, so nothing a call uses can come from two moments.
@@ -52,8 +53,10 @@ pub(crate) struct CallPlan {
     /// The hedge delay the client sets (`None` leaves the settings' own, which only GET and
     /// HEAD operations keep).
     hedge_delay: Option<Duration>,
-    /// The `Authorization` value of every attempt.
-    authorization: HeaderValue,
+    /// The `Authorization` value the attempts start with (`None`: the provider has not
+    /// answered yet), and its generation: a 401 may renew them (`credential_refresh.rs`).
+    authorization: Option<HeaderValue>,
+    generation: u64,
 }
 
 impl CallPlan {
@@ -89,6 +92,7 @@ impl CallPlan {
             attempt_timeout,
             hedge_delay,
             authorization: config.auth.header.clone(),
+            generation: config.auth.generation,
         }
     }
 
@@ -107,9 +111,9 @@ impl CallPlan {
         self.hedge_delay
     }
 
-    /// The `Authorization` value of every attempt of the call.
-    pub(crate) fn authorization(&self) -> &HeaderValue {
-        &self.authorization
+    /// The `Authorization` value the call's attempts start with, and its generation.
+    pub(crate) fn authorization(&self) -> (u64, Option<&HeaderValue>) {
+        (self.generation, self.authorization.as_ref())
     }
 
     /// The client's retry settings for the call (`None`: retrying is off).
@@ -197,7 +201,7 @@ mod tests {
         client.hedge_reads(Duration::from_millis(20)).unwrap();
         client.set_attempt_timeout(Duration::from_secs(3));
         let plan = CallPlan::resolve(&client, operations::GET_PROJECT);
-        let authorization = plan.authorization().clone();
+        let authorization = plan.authorization().1.cloned();
 
         client.set_retry(None);
         client.hedge_reads(None).unwrap();
@@ -209,12 +213,13 @@ mod tests {
         assert!(plan.settings().is_some());
         assert_eq!(plan.hedge_delay(), Some(Duration::from_millis(20)));
         assert_eq!(plan.attempt_timeout(), Some(Duration::from_secs(3)));
-        assert_eq!(plan.authorization(), &authorization);
+        assert_eq!(plan.authorization().1, authorization.as_ref());
         let next = CallPlan::resolve(&client, operations::GET_PROJECT);
         assert!(next.settings().is_none());
         assert_eq!(next.hedge_delay(), None);
         assert_eq!(next.attempt_timeout(), None);
-        assert_ne!(next.authorization(), &authorization);
+        assert_ne!(next.authorization().1, authorization.as_ref());
+        assert_eq!(next.authorization().0, plan.authorization().0 + 1);
     }
 
     #[test]

@@ -72,7 +72,8 @@ impl Call<'_> {
         result
     }
 
-    /// The exchange of one attempt, following the redirects that keep the credentials.
+    /// The exchange of one attempt, following the redirects that keep the credentials, and
+    /// sending it again once with renewed credentials after a 401 (`credential_refresh.rs`).
     async fn exchange(&self, req: Request) -> Result<Answer, Error> {
         let inner = &self.client.inner;
         let mut url = match req.url {
@@ -85,8 +86,9 @@ impl Call<'_> {
         // Shared, not copied, when a redirect sends it again.
         let body = req.body.map(bytes::Bytes::from);
         let mut hops = 0;
+        let mut credentials = self.attempt_credentials().await?;
         loop {
-            let headers = self.headers(&req.headers, body.is_some())?;
+            let headers = self.headers(&credentials.header, &req.headers, body.is_some())?;
             // The request is built and its headers moved in, not merged through
             // `RequestBuilder::headers` (a second header map filled per attempt).
             let mut request = self
@@ -117,18 +119,29 @@ impl Call<'_> {
                 hops += 1;
                 continue;
             }
+            // Where a 401 is sent again (the URL was moved into the request).
+            let sent_to = (status == 401).then(|| response.url().clone());
             // Taken, not cloned: reading the body does not need them.
             let headers = std::mem::take(response.headers_mut());
-            let body = response.bytes().await.map_err(|e| self.transport(e))?;
-            crate::raw::record(status, &headers, &body);
+            let answer = response.bytes().await.map_err(|e| self.transport(e))?;
+            crate::raw::record(status, &headers, &answer);
+            // Stale credentials: sent again at once with renewed ones, at most once per
+            // generation refused (`credential_refresh.rs`).
+            if let Some(sent_to) = sent_to
+                && let Some(renewed) = self.after_unauthorized(&credentials).await?
+            {
+                credentials = renewed;
+                url = sent_to;
+                continue;
+            }
             if status >= 400 {
-                return Err(self.status_error(status, &headers, &body));
+                return Err(self.status_error(status, &headers, &answer));
             }
             return Ok(Answer {
                 status,
                 headers,
                 // Reuses the buffer when the answer holds the only reference to it.
-                body: Vec::from(body),
+                body: Vec::from(answer),
             });
         }
     }
@@ -136,14 +149,12 @@ impl Call<'_> {
     /// The headers of every request: credentials, request id, `Accept`, the operation's own.
     fn headers(
         &self,
+        authorization: &HeaderValue,
         extra: &[(Cow<'static, str>, String)],
         has_body: bool,
     ) -> Result<HeaderMap, Error> {
         let mut headers = HeaderMap::with_capacity(4 + extra.len());
-        headers.insert(
-            reqwest::header::AUTHORIZATION,
-            self.plan.authorization().clone(),
-        );
+        headers.insert(reqwest::header::AUTHORIZATION, authorization.clone());
         headers.insert(
             HeaderName::from_static("x-request-id"),
             HeaderValue::from_str(&self.request_id).map_err(|_| self.invalid("request id"))?,

@@ -1,6 +1,5 @@
-//! Credentials and the `Authorization` header they produce (HTTP basic auth, as Harbor wants).
-//!
-//! Secrets live in [`secrecy`] types: `Debug` never prints them, and they are wiped on drop.
+//! [`Credentials`] and the `Authorization` header they produce (HTTP basic auth, as Harbor
+//! wants).
 //!
 //! ```
 //! use harbor_client::Credentials;
