@@ -23,19 +23,24 @@ const LIST: &str = "listArtifacts";
 
 /// A simulator with `ARTIFACTS` artifacts in `library/big`, and their ids.
 async fn simulator() -> (RunningSimulator, HashSet<i64>) {
+    simulator_with(ARTIFACTS).await
+}
+
+/// A simulator with `n` artifacts in `library/big`, and their ids.
+async fn simulator_with(n: usize) -> (RunningSimulator, HashSet<i64>) {
     let sim = Simulator::builder()
         .seed_demo(true)
         .record_answers(true)
         .start()
         .await
         .expect("simulator starts");
-    for i in 0..ARTIFACTS {
+    for i in 0..n {
         sim.handle()
             .push_image(PROJECT, REPOSITORY, &format!("v{i}"))
             .expect("push");
     }
     let ids = artifact_ids(&sim);
-    assert_eq!(ids.len(), ARTIFACTS);
+    assert_eq!(ids.len(), n);
     (sim, ids)
 }
 
@@ -294,4 +299,32 @@ async fn deletions_during_a_slow_listing_skip_no_survivor_and_repeat_nothing() {
         made > 1 + ARTIFACTS / 50,
         "{made} requests: no page was read again"
     );
+}
+
+/// A hedged attempt dropped because the first one answered did not time out: the page size
+/// stays.
+#[tokio::test(start_paused = true)]
+async fn a_hedged_attempt_that_loses_does_not_halve_the_page() {
+    let (sim, ids) = simulator_with(30).await;
+    // 200 ms for a page of 10; a second attempt starts beside the first after 150 ms (and a
+    // third would after 300 ms).
+    sim.handle()
+        .set_page_service_time(LIST, PageServiceTime::per_item(Duration::from_millis(20)))
+        .unwrap();
+    let client = client(&sim);
+    client.set_attempt_timeout(None);
+    client.hedge_reads(Duration::from_millis(150)).unwrap();
+    let params = GetArtifactsParams {
+        page_size: Some(10),
+        ..Default::default()
+    };
+    let listed = client
+        .get_artifacts_all(PROJECT, REPOSITORY, &params, None)
+        .await
+        .expect("the listing completes");
+    let unique: HashSet<i64> = listed.iter().map(|a| a.id.expect("an id")).collect();
+    assert_eq!((listed.len(), unique), (30, ids));
+    // Three pages, each sent twice; only the first copy of each was answered.
+    assert_eq!(requests(&sim), 6);
+    assert_eq!(answered_page_sizes(&sim), vec![(200, "10".to_owned()); 3]);
 }

@@ -30,6 +30,37 @@
 //! attempts) halve once; an attempt dropped because another one answered first does not
 //! count. With retrying off, the one attempt fails and the stream ends with its error.
 //!
+//! ```
+//! use std::time::Duration;
+//! use futures::TryStreamExt;
+//! use harbor_client::HarborClient;
+//! use harbor_client::methods::GetArtifactsParams;
+//! use harbor_sim::{PageServiceTime, Simulator};
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sim = Simulator::start().await?;
+//! for tag in 0..30 {
+//!     sim.handle().push_image("library", "app", &format!("v{tag}"))?;
+//! }
+//! // A page takes 20 ms per item: 200 ms for a page of 10, over the 150 ms each attempt has.
+//! let per_item = PageServiceTime::per_item(Duration::from_millis(20));
+//! sim.handle().set_page_service_time("listArtifacts", per_item)?;
+//! let client = HarborClient::builder(sim.base_url())
+//!     .basic_auth("admin", "Harbor12345")
+//!     .attempt_timeout(Duration::from_millis(150))
+//!     .build()?;
+//! let params = GetArtifactsParams { page_size: Some(10), ..Default::default() };
+//! let artifacts: Vec<_> = client
+//!     .get_artifacts_stream("library", "app", &params)
+//!     .try_collect()
+//!     .await?;
+//! assert_eq!(artifacts.len(), 30);
+//! // The first page of 10 timed out, then 6 pages of 5 were answered.
+//! assert_eq!(sim.handle().counts("listArtifacts").unwrap().received, 7);
+//! # Ok(()) }
+//! ```
+//!
 //! Pages are offsets: page `p` of size `s` holds positions `[(p - 1) s, p s)` of the list in
 //! its sort order (Harbor's default sort unless `sort` says otherwise). The stream keeps a
 //! frontier, the position below which every item still listed was delivered, and asks for
@@ -54,8 +85,10 @@
 //!   total cannot show a removal that an addition hides;
 //! - an item removed during the listing may or may not be delivered, and so may an item
 //!   added;
-//! - an answer whose count and items disagree (Harbor counts in a separate query) can still
-//!   miss an item removed between the two queries' views;
+//! - Harbor counts a page's total in one query and reads its items in the next
+//!   (`ListArtifacts` in `src/server/v2.0/handler/artifact.go`: `Count`, then `List`): an
+//!   item removed between those two queries moves the page's items without lowering its
+//!   total, and can make the stream miss one item;
 //! - without `X-Total-Count` nothing steps back, and deletions may make it skip items.
 //!
 //! Items without an identity (`VulnerabilityItem`, or an item missing its id) are told apart
