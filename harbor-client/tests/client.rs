@@ -10,7 +10,7 @@ use harbor_client::error::{
     StatusError, TimeoutError, TooManyRequests, Transient, Unauthorized, UnprocessableEntity,
     UnsupportedMediaType,
 };
-use harbor_client::methods::{GetProjectsParams, GetRepositoriesParams};
+use harbor_client::methods::GetProjectsParams;
 use harbor_client::{
     Credentials, Error, HarborClient, ProjectRef, models, no_retry_scope, operations,
 };
@@ -863,25 +863,42 @@ async fn a_page_that_keeps_failing_ends_the_stream_with_its_error() {
     assert_eq!(server.seen().len(), 3);
 }
 
+/// The stream builds every page from the caller's parameters: a `Link` target is never
+/// followed, so one on another server (which would receive the credentials) is never
+/// contacted; the link only says that a next page exists.
 #[tokio::test(start_paused = true)]
-async fn a_link_to_another_server_is_not_followed() {
-    let server = Server::with(|_| {
-        Some(Reply::json(200, "[]").header(
-            "link",
-            "<http://evil.example/api/v2.0/projects?page=2>; rel=\"next\"",
-        ))
+async fn a_link_to_another_server_is_never_contacted() {
+    let list = paged_projects(3);
+    let server = Server::with(move |s| {
+        let mut reply = list(s)?;
+        if !s.uri.contains("page=") {
+            // Before the first page's own link: the one a link-following stream would take.
+            let evil = "<http://evil.example/api/v2.0/projects?page=2&page_size=2>; rel=\"next\"";
+            reply
+                .headers
+                .insert(0, ("link".to_owned(), evil.to_owned()));
+        }
+        Some(reply)
     })
     .await;
     let c = client(&server);
-    let params = GetRepositoriesParams::default();
-    let results: Vec<_> = c
-        .get_repositories_stream("library", &params)
+    let params = GetProjectsParams {
+        page_size: Some(2),
+        ..Default::default()
+    };
+    let names: Vec<String> = c
+        .get_projects_stream(&params)
+        .map(|p| p.unwrap().name.unwrap())
         .collect()
         .await;
-    assert_eq!(results.len(), 1);
-    assert!(
-        matches!(results[0], Err(Error::InvalidRequest { .. })),
-        "{results:?}"
+    assert_eq!(names, ["p1", "p2", "p3"]);
+    let uris: Vec<String> = server.seen().iter().map(page_of).collect();
+    assert_eq!(
+        uris,
+        [
+            "/api/v2.0/projects?page_size=2",
+            "/api/v2.0/projects?page=2&page_size=2"
+        ]
     );
 }
 

@@ -14,11 +14,14 @@
 //! | `PUT /_sim/rate-limits` with a [`RateLimit`](crate::RateLimit) as JSON | sets the limit of its scope, keeping a changed limit's tokens (400 if invalid) |
 //! | `DELETE /_sim/rate-limits` | removes every rate limit |
 //! | `DELETE /_sim/rate-limits/{scope}` | removes one: an operation id's, or `global` (404 for an unknown operation id) |
-//! | `POST /_sim/reset` | restores the initial state and latency, clears faults, rate limits and counters |
+//! | `GET /_sim/service-times` | each list operation's time per item of a page ([`PageServiceTime`](crate::PageServiceTime)), by operation id |
+//! | `PUT /_sim/service-times/{operation}` with a [`PageServiceTime`](crate::PageServiceTime) as JSON | sets it: `{"millis_per_item":50}` (400 if invalid or not a list, 404 for an unknown operation id) |
+//! | `DELETE /_sim/service-times/{operation}` | removes it |
 //! | `GET /_sim/jobs` | the [`Lifecycle`](crate::Lifecycle) of every job kind, by vendor type |
 //! | `GET /_sim/jobs/{kind}` | one kind's (`GARBAGE_COLLECTION`, `IMAGE_SCAN`, `REPLICATION`, ...; 404 for another name) |
 //! | `PUT /_sim/jobs/{kind}` with a [`Lifecycle`](crate::Lifecycle) as JSON | sets the kind's, for the jobs started from now on (400 if invalid) |
 //! | `PUT /_sim/jobs/{kind}/next` with a [`Lifecycle`](crate::Lifecycle) as JSON | sets the next job's of the kind only |
+//! | `POST /_sim/reset` | restores the initial state (job lifecycles included), latency and page service times, clears faults, rate limits and counters |
 //! | `GET /_sim/reachable` | the hosts the simulated Harbor can reach |
 //! | `PUT /_sim/reachable/{host}` / `DELETE /_sim/reachable/{host}` | makes a host reachable / unreachable |
 //!
@@ -44,7 +47,7 @@ use serde_json::json;
 
 use crate::errors::ApiError;
 use crate::faults::FaultRule;
-use crate::latency::Latency;
+use crate::latency::{Latency, PageServiceTime, PageServiceTimeError};
 use crate::rate_limit::RateLimit;
 use crate::server::{Shared, SimHandle};
 use crate::state::{JobKind, Lifecycle};
@@ -58,6 +61,11 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/counters", get(counters).delete(reset_counters))
         .route("/counters/{operation}", get(counter))
         .route("/latency", get(latency).put(set_latency))
+        .route("/service-times", get(page_service_times))
+        .route(
+            "/service-times/{operation}",
+            put(set_page_service_time).delete(clear_page_service_time),
+        )
         .route(
             "/rate-limits",
             get(rate_limits)
@@ -121,6 +129,41 @@ async fn set_latency(State(shared): State<Arc<Shared>>, body: axum::body::Bytes)
         }
         Err(e) => ApiError::bad_request(format!("invalid latency: {e}")).into_response(),
     }
+}
+
+async fn page_service_times(
+    State(shared): State<Arc<Shared>>,
+) -> Json<std::collections::BTreeMap<String, PageServiceTime>> {
+    Json(SimHandle::from_shared(shared).page_service_times())
+}
+
+async fn set_page_service_time(
+    State(shared): State<Arc<Shared>>,
+    Path(operation): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let time: PageServiceTime = match serde_json::from_slice(&body) {
+        Ok(t) => t,
+        Err(e) => {
+            return ApiError::bad_request(format!("invalid page service time: {e}"))
+                .into_response();
+        }
+    };
+    match SimHandle::from_shared(shared).set_page_service_time(&operation, time) {
+        Ok(()) => Json(time).into_response(),
+        Err(e @ PageServiceTimeError::UnknownOperation(_)) => {
+            ApiError::not_found(e.to_string()).into_response()
+        }
+        Err(e) => ApiError::bad_request(e.to_string()).into_response(),
+    }
+}
+
+async fn clear_page_service_time(
+    State(shared): State<Arc<Shared>>,
+    Path(operation): Path<String>,
+) -> StatusCode {
+    SimHandle::from_shared(shared).clear_page_service_time(&operation);
+    StatusCode::NO_CONTENT
 }
 
 async fn rate_limits(State(shared): State<Arc<Shared>>) -> Json<Vec<RateLimit>> {

@@ -1,5 +1,5 @@
 //! The life of a Harbor request in the simulator: pass the ingress's rate limits (or be
-//! refused there), take the service time, route, count, authenticate, check CSRF, validate, meet a fault (or not), check access, run the handler,
+//! refused there), take the service time, route, count, authenticate, check CSRF, validate, meet a fault (or not), check access, take a list's page service time, run the handler,
 //! and dress the answer in Harbor's headers.
 
 use std::sync::Arc;
@@ -286,6 +286,14 @@ async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
     if let Err(e) = authorized {
         handlers::audit_refused(&ctx, &shared.state, e.status);
         return (op.id, e.into_response());
+    }
+    // A list's time grows with its page (Harbor's query and rendering of every row): spent
+    // before the handler reads the state, so the page shows the list as it is when ready.
+    if let Some(hold) = shared
+        .page_times
+        .hold(op.id, ctx.query("page"), ctx.query("page_size"))
+    {
+        tokio::time::sleep(hold).await;
     }
     let result = (handlers::handler(op.id))(&ctx, &shared.state);
     if let Ok(reply) = &result

@@ -48,6 +48,7 @@
 //! | `GET /_sim/counters`, `GET /_sim/counters/{operation}` | requests received, writes applied, faults, requests throttled |
 //! | `DELETE /_sim/counters` | zeroes the counters |
 //! | `GET`/`PUT`/`DELETE /_sim/rate-limits`, `DELETE /_sim/rate-limits/{operation or global}` | the rate limits (below) |
+//! | `GET /_sim/service-times`, `PUT`/`DELETE /_sim/service-times/{operation}` | a list's time per item of a page ([`PageServiceTime`], `{"millis_per_item":50}`) |
 //! | `POST /_sim/reset` | restores the initial state, clears faults, rate limits and counters |
 //! | `GET /_sim/reachable`, `PUT`/`DELETE /_sim/reachable/{host}` | the hosts the simulated Harbor reaches ([`state::reachability`]) |
 //!
@@ -142,7 +143,7 @@ pub mod validate;
 pub use counters::OpCounts;
 pub use errors::{ApiError, ApiResult};
 pub use faults::{Fault, FaultError, FaultRule, RetryAfter, Trigger};
-pub use latency::Latency;
+pub use latency::{Latency, PageServiceTime, PageServiceTimeError};
 pub use rate_limit::{RateLimit, RateLimitError};
 pub use recorder::RecordedAnswer;
 pub use server::{RunningSimulator, SimHandle, Simulator, SimulatorBuilder};

@@ -17,7 +17,9 @@ use crate::counters::{Counters, OpCounts};
 use crate::dispatch::{ResetConnection, dispatch};
 use crate::errors::ApiResult;
 use crate::faults::{FaultError, FaultPlan, FaultRule};
-use crate::latency::{Latency, ServiceTime};
+use crate::latency::{
+    Latency, PageServiceTime, PageServiceTimeError, PageServiceTimes, ServiceTime,
+};
 use crate::operation::OpSpec;
 use crate::rate_limit::{RateLimit, RateLimitError, RateLimiter};
 use crate::recorder::{RecordedAnswer, Recorder};
@@ -35,6 +37,9 @@ pub(crate) struct Shared {
     pub(crate) limits: RateLimiter,
     pub(crate) latency: ServiceTime,
     pub(crate) initial_latency: Latency,
+    /// Each list operation's time per item of a page.
+    pub(crate) page_times: PageServiceTimes,
+    pub(crate) initial_page_times: BTreeMap<&'static str, PageServiceTime>,
     pub(crate) counters: Counters,
     pub(crate) sessions: Sessions,
     pub(crate) recorder: Recorder,
@@ -59,6 +64,7 @@ pub struct SimulatorBuilder {
     record_answers: bool,
     latency: Latency,
     job_lifecycles: Vec<(JobKind, Lifecycle)>,
+    page_times: Vec<(String, PageServiceTime)>,
 }
 
 impl Default for SimulatorBuilder {
@@ -71,6 +77,7 @@ impl Default for SimulatorBuilder {
             record_answers: false,
             latency: Latency::default(),
             job_lifecycles: Vec::new(),
+            page_times: Vec::new(),
         }
     }
 }
@@ -175,8 +182,38 @@ impl SimulatorBuilder {
         self
     }
 
+    /// How long a page of the list `operation` takes per item of its `page_size`
+    /// ([`PageServiceTime`]; none by default). [`start`](Self::start) refuses an operation
+    /// that is not a list. Change it later with [`SimHandle::set_page_service_time`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use std::time::Duration;
+    /// use harbor_sim::{PageServiceTime, Simulator};
+    ///
+    /// let sim = Simulator::builder()
+    ///     .page_service_time("listProjects", PageServiceTime::per_item(Duration::from_millis(2)))
+    ///     .start()
+    ///     .await?;
+    /// let times = sim.handle().page_service_times();
+    /// assert_eq!(times["listProjects"].millis_per_item, 2);
+    /// assert!(Simulator::builder().page_service_time("getProject", times["listProjects"]).start().await.is_err());
+    /// # Ok(()) }
+    /// ```
+    pub fn page_service_time(mut self, operation: &str, time: PageServiceTime) -> Self {
+        self.page_times.push((operation.to_owned(), time));
+        self
+    }
+
     /// Binds the port and starts serving on the current tokio runtime.
     pub async fn start(self) -> std::io::Result<RunningSimulator> {
+        let page_times = PageServiceTimes::default();
+        for (operation, time) in &self.page_times {
+            page_times
+                .set(operation, *time)
+                .map_err(std::io::Error::other)?;
+        }
         let mut state = SimState::with_admin(&self.admin_user, &self.admin_password);
         if self.seed {
             state
@@ -196,6 +233,8 @@ impl SimulatorBuilder {
             limits: RateLimiter::default(),
             latency: ServiceTime::new(self.latency),
             initial_latency: self.latency,
+            initial_page_times: page_times.all(),
+            page_times,
             counters: Counters::new(ops.iter().map(|o| o.id)),
             sessions: Sessions::default(),
             recorder: Recorder::new(self.record_answers),
@@ -358,12 +397,15 @@ impl SimHandle {
     }
 
     /// Puts the state back to what it was at start, clears faults, rate limits and counters,
-    /// and puts the latency back to the builder's.
+    /// and puts the latency and page service times back to the builder's.
     pub fn reset(&self) {
         *crate::handlers::write(&self.shared.state) = self.shared.initial.clone();
         self.shared.faults.clear();
         self.shared.limits.clear_all();
         self.shared.latency.set(self.shared.initial_latency);
+        self.shared
+            .page_times
+            .replace(&self.shared.initial_page_times);
         self.shared.counters.reset();
     }
 
@@ -386,6 +428,48 @@ impl SimHandle {
     /// The latency in effect.
     pub fn latency(&self) -> Latency {
         self.shared.latency.get()
+    }
+
+    /// Sets how long a page of the list `operation` takes per item of its `page_size`, from
+    /// the next request on (a zero time removes it). See [`PageServiceTime`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use harbor_sim::{PageServiceTime, PageServiceTimeError, Simulator};
+    ///
+    /// let sim = Simulator::start().await?;
+    /// let per_item = PageServiceTime::per_item(Duration::from_millis(50));
+    /// sim.handle().set_page_service_time("listArtifacts", per_item)?;
+    /// assert_eq!(
+    ///     sim.handle().set_page_service_time("getProject", per_item),
+    ///     Err(PageServiceTimeError::NotAList("getProject".into()))
+    /// );
+    /// assert!(sim.handle().clear_page_service_time("listArtifacts"));
+    /// # Ok(()) }
+    /// ```
+    pub fn set_page_service_time(
+        &self,
+        operation: &str,
+        time: PageServiceTime,
+    ) -> Result<(), PageServiceTimeError> {
+        self.shared.page_times.set(operation, time)
+    }
+
+    /// Removes the page service time of one list operation; whether it had one.
+    pub fn clear_page_service_time(&self, operation: &str) -> bool {
+        self.shared.page_times.clear(operation)
+    }
+
+    /// The page service times in effect, by operation id.
+    pub fn page_service_times(&self) -> BTreeMap<String, PageServiceTime> {
+        self.shared
+            .page_times
+            .all()
+            .into_iter()
+            .map(|(op, time)| (op.to_owned(), time))
+            .collect()
     }
 
     /// Removes every fault rule.

@@ -31,7 +31,8 @@ fn counts_and_files() {
             "operations.rs",
             "methods/mod.rs",
             "methods/widget.rs",
-            "methods/widget_log.rs"
+            "methods/widget_log.rs",
+            "methods/list_items.rs"
         ]
     );
     for f in &files {
@@ -100,6 +101,18 @@ fn methods_shapes() {
     assert!(widget.contains("-> Result<Page<models::Widget>, Error>"));
     assert!(widget.contains("pub fn get_widgets_stream<'a>("));
     assert!(widget.contains("pub async fn get_widgets_all("));
+    // A list's request is built apart: the stream builds it once and changes only `page` and
+    // `page_size` for later pages; the one-page method sends it.
+    assert!(widget.contains("fn get_widgets_page_request("), "{widget}");
+    assert!(widget.contains("self.page(get_widgets_page_request("));
+    assert!(widget.contains("self.list_items(\n"), "{widget}");
+    // A list item model with no `id` has no identity: told apart by position only.
+    let items = file(&files, "methods/list_items.rs");
+    assert!(
+        items.contains("impl ListItem for models::Widget {"),
+        "{items}"
+    );
+    assert!(items.contains("None: no field identifies one item."));
     assert!(widget.contains(
         "pub async fn create_widget(&self, widget: &models::Widget) -> Result<Created, Error>"
     ));

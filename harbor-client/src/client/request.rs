@@ -3,6 +3,7 @@
 
 use crate::ProjectRef;
 use crate::encoding::{self, encode_repository_name};
+use crate::operations::Operation;
 use reqwest::header::HeaderMap;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -31,7 +32,7 @@ fn replace_placeholder(path: &mut String, name: &str, value: &str) -> bool {
 }
 
 /// One attempt's request, filled in by the generated method.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Request {
     pub(super) path: String,
     pub(super) query: Vec<(&'static str, String)>,
@@ -44,6 +45,39 @@ pub(crate) struct Request {
 }
 
 impl Request {
+    /// An empty request for `operation`: its path template, nothing else.
+    pub(crate) fn new(operation: &Operation) -> Request {
+        Request {
+            path: operation.path.to_owned(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            problem: None,
+            url: None,
+        }
+    }
+
+    /// A copy asking for `page` and `page_size` instead of what this one asks for: the two
+    /// pairs go where the first of them was (the order the generated methods write), or last.
+    pub(crate) fn with_page(&self, page: i64, page_size: i64) -> Request {
+        let mut copy = self.clone();
+        let at = copy
+            .query
+            .iter()
+            .position(|(name, _)| matches!(*name, "page" | "page_size"))
+            .unwrap_or(copy.query.len());
+        copy.query
+            .retain(|(name, _)| !matches!(*name, "page" | "page_size"));
+        copy.query.splice(
+            at..at,
+            [
+                ("page", page.to_string()),
+                ("page_size", page_size.to_string()),
+            ],
+        );
+        copy
+    }
+
     /// Fills `{name}` in the path: repository names encoded twice, the rest once.
     pub(crate) fn path(&mut self, name: &str, value: impl fmt::Display) -> &mut Self {
         let value = value.to_string();
@@ -121,6 +155,27 @@ pub(crate) struct Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_page_replaces_page_and_page_size_where_they_were() {
+        let mut req = Request::new(crate::operations::GET_PROJECTS);
+        req.query("q", "name=~a")
+            .query("page_size", 10)
+            .query("with_detail", true);
+        let pairs = |r: &Request| {
+            r.query
+                .iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect::<Vec<_>>()
+                .join("&")
+        };
+        assert_eq!(
+            pairs(&req.with_page(3, 5)),
+            "q=name=~a&page=3&page_size=5&with_detail=true"
+        );
+        let bare = Request::new(crate::operations::GET_PROJECTS);
+        assert_eq!(pairs(&bare.with_page(2, 10)), "page=2&page_size=10");
+    }
 
     #[test]
     fn placeholders_are_replaced_like_str_replace() {

@@ -9,7 +9,7 @@
 
 use super::naming;
 use super::operations::{Answer, Location, OpInfo, ParamInfo};
-use super::types::Ty;
+use super::types::{Model, Registry, Ty};
 use std::fmt::Write;
 
 /// The attribute of every retried method: all three values come from the call's plan,
@@ -117,9 +117,10 @@ fn had_resource_name_header(op: &OpInfo) -> bool {
     op.params.iter().any(|p| p.wire == RESOURCE_NAME_HEADER)
 }
 
-/// Renders `methods/mod.rs` and one `methods/<tag>.rs` per tag (in order of first
-/// appearance), as `(path inside generated/, body)`, and the number of `#[retry]` methods.
-pub fn render(ops: &[OpInfo]) -> (Vec<(String, String)>, usize) {
+/// Renders `methods/mod.rs`, one `methods/<tag>.rs` per tag (in order of first appearance)
+/// and `methods/list_items.rs`, as `(path inside generated/, body)`, and the number of
+/// `#[retry]` methods.
+pub fn render(ops: &[OpInfo], models: &Registry) -> (Vec<(String, String)>, usize) {
     let mut tags: Vec<(String, Vec<&OpInfo>)> = Vec::new();
     for op in ops {
         let module = module_name(&op.tag);
@@ -137,6 +138,7 @@ pub fn render(ops: &[OpInfo]) -> (Vec<(String, String)>, usize) {
     for (module, _) in &tags {
         let _ = writeln!(index, "mod {module};");
     }
+    index.push_str("mod list_items;\n");
     index.push('\n');
     // Only modules with params structs export anything.
     for (module, list) in &tags {
@@ -152,7 +154,72 @@ pub fn render(ops: &[OpInfo]) -> (Vec<(String, String)>, usize) {
         retried += count;
         files.push((format!("methods/{module}.rs"), body));
     }
+    files.push((
+        "methods/list_items.rs".to_owned(),
+        render_list_items(ops, models),
+    ));
     (files, retried)
+}
+
+/// The field that identifies an item of a list where it is not `id`: the models that
+/// name their key after themselves, and the scanner registration, keyed by uuid.
+const ITEM_IDENTITIES: &[(&str, &str)] = &[
+    ("Project", "project_id"),
+    ("UserResp", "user_id"),
+    ("UserSearchRespItem", "user_id"),
+    ("ScannerRegistration", "uuid"),
+];
+
+/// `methods/list_items.rs`: [`ListItem`] for the item model of every list operation, once
+/// per model. A model with no identifying field gets `None` (its items are told apart by
+/// position; see `pagination`).
+fn render_list_items(ops: &[OpInfo], models: &Registry) -> String {
+    let mut out = String::from(
+        "//! What identifies the items of each list: `ListItem` for every list's item model.\n\n\
+         use crate::generated::models;\n\
+         use crate::pagination::{ItemId, ListItem};\n\n",
+    );
+    let mut done: Vec<&str> = Vec::new();
+    for op in ops {
+        let Some(Ty::Named(name)) = list_item(op) else {
+            continue;
+        };
+        if done.contains(&name.as_str()) {
+            continue;
+        }
+        done.push(name);
+        let field = ITEM_IDENTITIES
+            .iter()
+            .find(|(model, _)| model == name)
+            .map_or("id", |(_, field)| *field);
+        let found = match models.models.get(name.as_str()) {
+            Some(Model::Struct { fields, .. }) => fields.iter().find(|f| f.wire == field),
+            _ => None,
+        };
+        let body = match found {
+            Some(f) => {
+                let (wrap, value) = match f.ty {
+                    Ty::I64 => ("ItemId::Number", format!("self.{}", f.ident)),
+                    _ => ("ItemId::Text", format!("self.{}.clone()", f.ident)),
+                };
+                if f.required {
+                    format!("Some({wrap}({value}))")
+                } else {
+                    format!("{value}.map({wrap})")
+                }
+            }
+            None => "None".to_owned(),
+        };
+        let doc = match found {
+            Some(_) => format!("/// By `{field}`."),
+            None => "/// None: no field identifies one item.".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "{doc}\nimpl ListItem for models::{name} {{\n    fn identity(&self) -> Option<ItemId> {{\n        {body}\n    }}\n}}\n"
+        );
+    }
+    out
 }
 
 /// The module of a tag (`scan data export` -> `scan_data_export`).
@@ -165,7 +232,11 @@ fn render_tag(tag: &str, ops: &[&OpInfo]) -> (String, usize) {
     let mut out = String::new();
     let _ = writeln!(out, "//! Operations tagged `{tag}`.\n");
     out.push_str("#![allow(clippy::too_many_arguments)]\n\n");
-    out.push_str("use crate::client::{Call, HarborClient};\n");
+    if ops.iter().any(|op| op.paginated) {
+        out.push_str("use crate::client::{Call, HarborClient, Request};\n");
+    } else {
+        out.push_str("use crate::client::{Call, HarborClient};\n");
+    }
     if ops.iter().any(|op| op.answer == Answer::Created) {
         out.push_str("use crate::Created;\n");
     }
@@ -199,6 +270,10 @@ fn render_tag(tag: &str, ops: &[&OpInfo]) -> (String, usize) {
         retried += 1;
     }
     body.push_str("}\n");
+    for op in ops.iter().filter(|op| item_type(op).is_some()) {
+        body.push('\n');
+        render_page_request(&mut body, op);
+    }
     // Import the models module only where a type of it appears.
     if body.contains("models::") {
         out.insert_str(
@@ -320,6 +395,14 @@ fn signature(op: &OpInfo, kind: Sig) -> (Vec<String>, Vec<String>) {
         call.push("params".to_owned());
     }
     (sig, call)
+}
+
+/// The item type of a paginated operation, as a spec type.
+fn list_item(op: &OpInfo) -> Option<&Ty> {
+    match (&op.answer, op.paginated) {
+        (Answer::Json(Ty::Vec(item)), true) => Some(item),
+        _ => None,
+    }
 }
 
 /// The item type of a paginated operation.
@@ -485,7 +568,7 @@ fn render_public(out: &mut String, op: &OpInfo) {
             .join(", ");
         let _ = writeln!(
             out,
-            "    /// `{} {}` (`{}`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.",
+            "    /// `{} {}` (`{}`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).",
             op.http_method, op.path, op.id
         );
         let _ = writeln!(
@@ -496,10 +579,14 @@ fn render_public(out: &mut String, op: &OpInfo) {
         convert_refs(out, op);
         let _ = writeln!(
             out,
-            "        self.items(operations::{}, self.{}({}))\n    }}\n",
-            op.const_name,
-            op.method_name,
-            call_a.join(", ")
+            "        let request = {}({});",
+            page_request_fn(op),
+            borrow_refs(op, &call_a).join(", ")
+        );
+        let _ = writeln!(
+            out,
+            "        self.list_items(operations::{}, request, params.page, params.page_size)\n    }}\n",
+            op.const_name
         );
 
         let sig_text = std::iter::once("&self".to_owned())
@@ -546,7 +633,7 @@ fn render_public(out: &mut String, op: &OpInfo) {
 }
 
 fn render_attempt(out: &mut String, op: &OpInfo) {
-    let (sig, _) = signature(op, Sig::Attempt);
+    let (sig, call) = signature(op, Sig::Attempt);
     let ret = return_type(op);
     let sig_text = std::iter::once("&self".to_owned())
         .chain(sig)
@@ -563,11 +650,59 @@ fn render_attempt(out: &mut String, op: &OpInfo) {
         "    async fn {}({sig_text}) -> Result<{ret}, Error> {{",
         op.method_name
     );
+    if item_type(op).is_some() {
+        // A list's request is built apart, as its stream builds it once for every page.
+        let _ = writeln!(
+            out,
+            "        self.page({}({})).await\n    }}\n",
+            page_request_fn(op),
+            call.join(", ")
+        );
+        return;
+    }
+    render_request(out, op, "self.request()");
+    let finish = match &op.answer {
+        Answer::Empty => "self.empty(req).await",
+        Answer::Json(_) => "self.json(req).await",
+        Answer::Text => "self.text(req).await",
+        Answer::Bytes => "self.bytes(req).await",
+        Answer::Exists => "self.exists(req).await",
+        Answer::Created => "self.created(req).await",
+    };
+    let _ = writeln!(out, "        {finish}\n    }}\n");
+}
+
+/// The name of the function that builds a list operation's first-page request.
+fn page_request_fn(op: &OpInfo) -> String {
+    format!("{}_page_request", op.method_name)
+}
+
+/// The function that builds a list operation's request from its arguments (the first page
+/// as the caller's `page` and `page_size` say; the stream changes those two for later pages).
+fn render_page_request(out: &mut String, op: &OpInfo) {
+    let (sig, _) = signature(op, Sig::Attempt);
+    let _ = writeln!(
+        out,
+        "/// The request of [`HarborClient::{}`] for its arguments.\nfn {}({}) -> Request {{",
+        op.method_name,
+        page_request_fn(op),
+        sig.join(", ")
+    );
+    render_request(
+        out,
+        op,
+        &format!("Request::new(operations::{})", op.const_name),
+    );
+    out.push_str("    req\n}\n\n");
+}
+
+/// `let req = <start>;` and a statement for every parameter the operation takes.
+fn render_request(out: &mut String, op: &OpInfo, start: &str) {
     let needs_mut = op.params.iter().any(visible);
     if needs_mut {
-        out.push_str("        let mut req = self.request();\n");
+        let _ = writeln!(out, "        let mut req = {start};");
     } else {
-        out.push_str("        let req = self.request();\n");
+        let _ = writeln!(out, "        let req = {start};");
     }
     for p in op.params.iter().filter(|p| visible(p)) {
         let wire = format!("{:?}", p.wire);
@@ -604,17 +739,4 @@ fn render_attempt(out: &mut String, op: &OpInfo) {
             );
         }
     }
-    let finish = if item_type(op).is_some() {
-        "self.page(req).await"
-    } else {
-        match &op.answer {
-            Answer::Empty => "self.empty(req).await",
-            Answer::Json(_) => "self.json(req).await",
-            Answer::Text => "self.text(req).await",
-            Answer::Bytes => "self.bytes(req).await",
-            Answer::Exists => "self.exists(req).await",
-            Answer::Created => "self.created(req).await",
-        }
-    };
-    let _ = writeln!(out, "        {finish}\n    }}\n");
 }

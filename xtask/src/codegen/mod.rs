@@ -68,7 +68,7 @@ pub fn generate(spec_path: &Path) -> Result<(Vec<GeneratedFile>, Summary)> {
     }
     let mut reg = types::Registry::from_spec(&spec)?;
     let ops = operations::collect(&spec, &mut reg)?;
-    let (method_files, retried_methods) = methods::render(&ops);
+    let (method_files, retried_methods) = methods::render(&ops, &reg);
     let summary = Summary {
         definitions: reg.definition_count,
         model_types: reg.models.len(),

@@ -4,7 +4,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::Created;
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -119,16 +119,19 @@ impl HarborClient {
             .await
     }
 
-    /// `GET /projects/{project_name}/repositories/{repository_name}/artifacts` (`listArtifacts`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /projects/{project_name}/repositories/{repository_name}/artifacts` (`listArtifacts`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_artifacts_stream<'a>(
         &'a self,
         project_name: &'a str,
         repository_name: &'a str,
         params: &'a GetArtifactsParams,
     ) -> impl Stream<Item = Result<models::Artifact, Error>> + Send + 'a {
-        self.items(
+        let request = get_artifacts_page_request(project_name, repository_name, params);
+        self.list_items(
             operations::GET_ARTIFACTS,
-            self.get_artifacts(project_name, repository_name, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -231,7 +234,7 @@ impl HarborClient {
             .await
     }
 
-    /// `GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/tags` (`listTags`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/tags` (`listTags`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_artifact_tags_stream<'a>(
         &'a self,
         project_name: &'a str,
@@ -239,9 +242,13 @@ impl HarborClient {
         reference: &'a str,
         params: &'a GetArtifactTagsParams,
     ) -> impl Stream<Item = Result<models::Tag, Error>> + Send + 'a {
-        self.items(
+        let request =
+            get_artifact_tags_page_request(project_name, repository_name, reference, params);
+        self.list_items(
             operations::GET_ARTIFACT_TAGS,
-            self.get_artifact_tags(project_name, repository_name, reference, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -295,7 +302,7 @@ impl HarborClient {
             .await
     }
 
-    /// `GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/accessories` (`listAccessories`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/accessories` (`listAccessories`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_artifact_accessories_stream<'a>(
         &'a self,
         project_name: &'a str,
@@ -303,9 +310,13 @@ impl HarborClient {
         reference: &'a str,
         params: &'a GetArtifactAccessoriesParams,
     ) -> impl Stream<Item = Result<models::Accessory, Error>> + Send + 'a {
-        self.items(
+        let request =
+            get_artifact_accessories_page_request(project_name, repository_name, reference, params);
+        self.list_items(
             operations::GET_ARTIFACT_ACCESSORIES,
-            self.get_artifact_accessories(project_name, repository_name, reference, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -412,46 +423,12 @@ impl Call<'_> {
         repository_name: &str,
         params: &GetArtifactsParams,
     ) -> Result<Page<models::Artifact>, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("repository_name", repository_name);
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.x_accept_vulnerabilities {
-            req.header("X-Accept-Vulnerabilities", v);
-        }
-        if let Some(v) = &params.with_tag {
-            req.query("with_tag", v);
-        }
-        if let Some(v) = &params.with_label {
-            req.query("with_label", v);
-        }
-        if let Some(v) = &params.with_scan_overview {
-            req.query("with_scan_overview", v);
-        }
-        if let Some(v) = &params.with_sbom_overview {
-            req.query("with_sbom_overview", v);
-        }
-        if let Some(v) = &params.with_immutable_status {
-            req.query("with_immutable_status", v);
-        }
-        if let Some(v) = &params.with_accessory {
-            req.query("with_accessory", v);
-        }
-        if let Some(v) = &params.with_inherited_accessory {
-            req.query("with_inherited_accessory", v);
-        }
-        self.page(req).await
+        self.page(get_artifacts_page_request(
+            project_name,
+            repository_name,
+            params,
+        ))
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::copy_artifact`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -579,26 +556,13 @@ impl Call<'_> {
         reference: &str,
         params: &GetArtifactTagsParams,
     ) -> Result<Page<models::Tag>, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("repository_name", repository_name);
-        req.path("reference", reference);
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.with_immutable_status {
-            req.query("with_immutable_status", v);
-        }
-        self.page(req).await
+        self.page(get_artifact_tags_page_request(
+            project_name,
+            repository_name,
+            reference,
+            params,
+        ))
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_artifact_tag`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -635,23 +599,13 @@ impl Call<'_> {
         reference: &str,
         params: &GetArtifactAccessoriesParams,
     ) -> Result<Page<models::Accessory>, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("repository_name", repository_name);
-        req.path("reference", reference);
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        self.page(req).await
+        self.page(get_artifact_accessories_page_request(
+            project_name,
+            repository_name,
+            reference,
+            params,
+        ))
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_artifact_vulnerabilities`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -739,4 +693,107 @@ impl Call<'_> {
         req.path("label_id", label_id);
         self.empty(req).await
     }
+}
+
+/// The request of [`HarborClient::get_artifacts`] for its arguments.
+fn get_artifacts_page_request(
+    project_name: &str,
+    repository_name: &str,
+    params: &GetArtifactsParams,
+) -> Request {
+    let mut req = Request::new(operations::GET_ARTIFACTS);
+    req.path("project_name", project_name);
+    req.path("repository_name", repository_name);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.x_accept_vulnerabilities {
+        req.header("X-Accept-Vulnerabilities", v);
+    }
+    if let Some(v) = &params.with_tag {
+        req.query("with_tag", v);
+    }
+    if let Some(v) = &params.with_label {
+        req.query("with_label", v);
+    }
+    if let Some(v) = &params.with_scan_overview {
+        req.query("with_scan_overview", v);
+    }
+    if let Some(v) = &params.with_sbom_overview {
+        req.query("with_sbom_overview", v);
+    }
+    if let Some(v) = &params.with_immutable_status {
+        req.query("with_immutable_status", v);
+    }
+    if let Some(v) = &params.with_accessory {
+        req.query("with_accessory", v);
+    }
+    if let Some(v) = &params.with_inherited_accessory {
+        req.query("with_inherited_accessory", v);
+    }
+    req
+}
+
+/// The request of [`HarborClient::get_artifact_tags`] for its arguments.
+fn get_artifact_tags_page_request(
+    project_name: &str,
+    repository_name: &str,
+    reference: &str,
+    params: &GetArtifactTagsParams,
+) -> Request {
+    let mut req = Request::new(operations::GET_ARTIFACT_TAGS);
+    req.path("project_name", project_name);
+    req.path("repository_name", repository_name);
+    req.path("reference", reference);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.with_immutable_status {
+        req.query("with_immutable_status", v);
+    }
+    req
+}
+
+/// The request of [`HarborClient::get_artifact_accessories`] for its arguments.
+fn get_artifact_accessories_page_request(
+    project_name: &str,
+    repository_name: &str,
+    reference: &str,
+    params: &GetArtifactAccessoriesParams,
+) -> Request {
+    let mut req = Request::new(operations::GET_ARTIFACT_ACCESSORIES);
+    req.path("project_name", project_name);
+    req.path("repository_name", repository_name);
+    req.path("reference", reference);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req
 }

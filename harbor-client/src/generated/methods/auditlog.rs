@@ -3,7 +3,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -49,12 +49,18 @@ impl HarborClient {
         call.run(call.get_audit_logs(params)).await
     }
 
-    /// `GET /audit-logs` (`listAuditLogs`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /audit-logs` (`listAuditLogs`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_audit_logs_stream<'a>(
         &'a self,
         params: &'a GetAuditLogsParams,
     ) -> impl Stream<Item = Result<models::AuditLog, Error>> + Send + 'a {
-        self.items(operations::GET_AUDIT_LOGS, self.get_audit_logs(params))
+        let request = get_audit_logs_page_request(params);
+        self.list_items(
+            operations::GET_AUDIT_LOGS,
+            request,
+            params.page,
+            params.page_size,
+        )
     }
 
     /// `GET /audit-logs` (`listAuditLogs`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.
@@ -79,14 +85,17 @@ impl HarborClient {
         call.run(call.get_audit_log_exts(params)).await
     }
 
-    /// `GET /auditlog-exts` (`listAuditLogExts`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /auditlog-exts` (`listAuditLogExts`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_audit_log_exts_stream<'a>(
         &'a self,
         params: &'a GetAuditLogExtsParams,
     ) -> impl Stream<Item = Result<models::AuditLogExt, Error>> + Send + 'a {
-        self.items(
+        let request = get_audit_log_exts_page_request(params);
+        self.list_items(
             operations::GET_AUDIT_LOG_EXTS,
-            self.get_audit_log_exts(params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -119,20 +128,7 @@ impl Call<'_> {
         &self,
         params: &GetAuditLogsParams,
     ) -> Result<Page<models::AuditLog>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        self.page(req).await
+        self.page(get_audit_logs_page_request(params)).await
     }
 
     /// The whole retry loop of [`HarborClient::get_audit_log_exts`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -145,20 +141,7 @@ impl Call<'_> {
         &self,
         params: &GetAuditLogExtsParams,
     ) -> Result<Page<models::AuditLogExt>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        self.page(req).await
+        self.page(get_audit_log_exts_page_request(params)).await
     }
 
     /// The whole retry loop of [`HarborClient::get_audit_log_event_types`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -171,4 +154,40 @@ impl Call<'_> {
         let req = self.request();
         self.json(req).await
     }
+}
+
+/// The request of [`HarborClient::get_audit_logs`] for its arguments.
+fn get_audit_logs_page_request(params: &GetAuditLogsParams) -> Request {
+    let mut req = Request::new(operations::GET_AUDIT_LOGS);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req
+}
+
+/// The request of [`HarborClient::get_audit_log_exts`] for its arguments.
+fn get_audit_log_exts_page_request(params: &GetAuditLogExtsParams) -> Request {
+    let mut req = Request::new(operations::GET_AUDIT_LOG_EXTS);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req
 }

@@ -4,7 +4,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::Created;
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -37,12 +37,18 @@ impl HarborClient {
         call.run(call.get_gc_jobs(params)).await
     }
 
-    /// `GET /system/gc` (`getGCHistory`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /system/gc` (`getGCHistory`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_gc_jobs_stream<'a>(
         &'a self,
         params: &'a GetGcJobsParams,
     ) -> impl Stream<Item = Result<models::GcHistory, Error>> + Send + 'a {
-        self.items(operations::GET_GC_JOBS, self.get_gc_jobs(params))
+        let request = get_gc_jobs_page_request(params);
+        self.list_items(
+            operations::GET_GC_JOBS,
+            request,
+            params.page,
+            params.page_size,
+        )
     }
 
     /// `GET /system/gc` (`getGCHistory`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.
@@ -116,20 +122,7 @@ impl Call<'_> {
         &self,
         params: &GetGcJobsParams,
     ) -> Result<Page<models::GcHistory>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        self.page(req).await
+        self.page(get_gc_jobs_page_request(params)).await
     }
 
     /// The whole retry loop of [`HarborClient::get_gc_job`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -202,4 +195,22 @@ impl Call<'_> {
         req.json(schedule);
         self.empty(req).await
     }
+}
+
+/// The request of [`HarborClient::get_gc_jobs`] for its arguments.
+fn get_gc_jobs_page_request(params: &GetGcJobsParams) -> Request {
+    let mut req = Request::new(operations::GET_GC_JOBS);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req
 }

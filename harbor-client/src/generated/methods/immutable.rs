@@ -5,7 +5,7 @@
 
 use crate::Created;
 use crate::ProjectRef;
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -61,16 +61,19 @@ impl HarborClient {
             .await
     }
 
-    /// `GET /projects/{project_name_or_id}/immutabletagrules` (`ListImmuRules`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /projects/{project_name_or_id}/immutabletagrules` (`ListImmuRules`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_immutable_rules_stream<'a>(
         &'a self,
         project_name_or_id: impl Into<ProjectRef> + 'a,
         params: &'a GetImmutableRulesParams,
     ) -> impl Stream<Item = Result<models::ImmutableRule, Error>> + Send + 'a {
         let project_name_or_id = project_name_or_id.into();
-        self.items(
+        let request = get_immutable_rules_page_request(&project_name_or_id, params);
+        self.list_items(
             operations::GET_IMMUTABLE_RULES,
-            self.get_immutable_rules(project_name_or_id, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -157,21 +160,8 @@ impl Call<'_> {
         project_name_or_id: &ProjectRef,
         params: &GetImmutableRulesParams,
     ) -> Result<Page<models::ImmutableRule>, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        self.page(req).await
+        self.page(get_immutable_rules_page_request(project_name_or_id, params))
+            .await
     }
 
     /// The whole retry loop of [`HarborClient::create_immutable_rule`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -229,4 +219,26 @@ impl Call<'_> {
         req.path("immutable_rule_id", immutable_rule_id);
         self.empty(req).await
     }
+}
+
+/// The request of [`HarborClient::get_immutable_rules`] for its arguments.
+fn get_immutable_rules_page_request(
+    project_name_or_id: &ProjectRef,
+    params: &GetImmutableRulesParams,
+) -> Request {
+    let mut req = Request::new(operations::GET_IMMUTABLE_RULES);
+    req.project_ref("project_name_or_id", project_name_or_id);
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    req
 }

@@ -4,7 +4,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::Created;
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -40,12 +40,18 @@ impl HarborClient {
         call.run(call.get_labels(params)).await
     }
 
-    /// `GET /labels` (`ListLabels`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /labels` (`ListLabels`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_labels_stream<'a>(
         &'a self,
         params: &'a GetLabelsParams,
     ) -> impl Stream<Item = Result<models::Label, Error>> + Send + 'a {
-        self.items(operations::GET_LABELS, self.get_labels(params))
+        let request = get_labels_page_request(params);
+        self.list_items(
+            operations::GET_LABELS,
+            request,
+            params.page,
+            params.page_size,
+        )
     }
 
     /// `GET /labels` (`ListLabels`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.
@@ -102,29 +108,7 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_labels(&self, params: &GetLabelsParams) -> Result<Page<models::Label>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.name {
-            req.query("name", v);
-        }
-        if let Some(v) = &params.scope {
-            req.query("scope", v);
-        }
-        if let Some(v) = &params.project_id {
-            req.query("project_id", v);
-        }
-        self.page(req).await
+        self.page(get_labels_page_request(params)).await
     }
 
     /// The whole retry loop of [`HarborClient::create_label`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -175,4 +159,31 @@ impl Call<'_> {
         req.path("label_id", label_id);
         self.empty(req).await
     }
+}
+
+/// The request of [`HarborClient::get_labels`] for its arguments.
+fn get_labels_page_request(params: &GetLabelsParams) -> Request {
+    let mut req = Request::new(operations::GET_LABELS);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.name {
+        req.query("name", v);
+    }
+    if let Some(v) = &params.scope {
+        req.query("scope", v);
+    }
+    if let Some(v) = &params.project_id {
+        req.query("project_id", v);
+    }
+    req
 }

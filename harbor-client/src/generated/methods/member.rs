@@ -5,7 +5,7 @@
 
 use crate::Created;
 use crate::ProjectRef;
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -65,16 +65,19 @@ impl HarborClient {
             .await
     }
 
-    /// `GET /projects/{project_name_or_id}/members` (`listProjectMembers`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /projects/{project_name_or_id}/members` (`listProjectMembers`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_project_members_stream<'a>(
         &'a self,
         project_name_or_id: impl Into<ProjectRef> + 'a,
         params: &'a GetProjectMembersParams,
     ) -> impl Stream<Item = Result<models::ProjectMemberEntity, Error>> + Send + 'a {
         let project_name_or_id = project_name_or_id.into();
-        self.items(
+        let request = get_project_members_page_request(&project_name_or_id, params);
+        self.list_items(
             operations::GET_PROJECT_MEMBERS,
-            self.get_project_members(project_name_or_id, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -171,18 +174,8 @@ impl Call<'_> {
         project_name_or_id: &ProjectRef,
         params: &GetProjectMembersParams,
     ) -> Result<Page<models::ProjectMemberEntity>, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.entityname {
-            req.query("entityname", v);
-        }
-        self.page(req).await
+        self.page(get_project_members_page_request(project_name_or_id, params))
+            .await
     }
 
     /// The whole retry loop of [`HarborClient::create_project_member`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -262,4 +255,23 @@ impl Call<'_> {
         req.path("mid", mid);
         self.empty(req).await
     }
+}
+
+/// The request of [`HarborClient::get_project_members`] for its arguments.
+fn get_project_members_page_request(
+    project_name_or_id: &ProjectRef,
+    params: &GetProjectMembersParams,
+) -> Request {
+    let mut req = Request::new(operations::GET_PROJECT_MEMBERS);
+    req.project_ref("project_name_or_id", project_name_or_id);
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.entityname {
+        req.query("entityname", v);
+    }
+    req
 }

@@ -13,6 +13,7 @@ mod immutable;
 mod jobservice;
 mod label;
 mod ldap;
+mod list_items;
 mod member;
 mod oidc;
 mod permissions;

@@ -4,7 +4,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::Created;
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -92,14 +92,17 @@ impl HarborClient {
         call.run(call.get_preheat_instances(params)).await
     }
 
-    /// `GET /p2p/preheat/instances` (`ListInstances`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /p2p/preheat/instances` (`ListInstances`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_preheat_instances_stream<'a>(
         &'a self,
         params: &'a GetPreheatInstancesParams,
     ) -> impl Stream<Item = Result<models::Instance, Error>> + Send + 'a {
-        self.items(
+        let request = get_preheat_instances_page_request(params);
+        self.list_items(
             operations::GET_PREHEAT_INSTANCES,
-            self.get_preheat_instances(params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -189,15 +192,18 @@ impl HarborClient {
             .await
     }
 
-    /// `GET /projects/{project_name}/preheat/policies` (`ListPolicies`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /projects/{project_name}/preheat/policies` (`ListPolicies`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_preheat_policies_stream<'a>(
         &'a self,
         project_name: &'a str,
         params: &'a GetPreheatPoliciesParams,
     ) -> impl Stream<Item = Result<models::PreheatPolicy, Error>> + Send + 'a {
-        self.items(
+        let request = get_preheat_policies_page_request(project_name, params);
+        self.list_items(
             operations::GET_PREHEAT_POLICIES,
-            self.get_preheat_policies(project_name, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -287,16 +293,20 @@ impl HarborClient {
             .await
     }
 
-    /// `GET /projects/{project_name}/preheat/policies/{preheat_policy_name}/executions` (`ListExecutions`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /projects/{project_name}/preheat/policies/{preheat_policy_name}/executions` (`ListExecutions`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_preheat_executions_stream<'a>(
         &'a self,
         project_name: &'a str,
         preheat_policy_name: &'a str,
         params: &'a GetPreheatExecutionsParams,
     ) -> impl Stream<Item = Result<models::Execution, Error>> + Send + 'a {
-        self.items(
+        let request =
+            get_preheat_executions_page_request(project_name, preheat_policy_name, params);
+        self.list_items(
             operations::GET_PREHEAT_EXECUTIONS,
-            self.get_preheat_executions(project_name, preheat_policy_name, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -368,7 +378,7 @@ impl HarborClient {
             .await
     }
 
-    /// `GET /projects/{project_name}/preheat/policies/{preheat_policy_name}/executions/{execution_id}/tasks` (`ListTasks`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /projects/{project_name}/preheat/policies/{preheat_policy_name}/executions/{execution_id}/tasks` (`ListTasks`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_preheat_tasks_stream<'a>(
         &'a self,
         project_name: &'a str,
@@ -376,9 +386,13 @@ impl HarborClient {
         execution_id: i64,
         params: &'a GetPreheatTasksParams,
     ) -> impl Stream<Item = Result<models::Task, Error>> + Send + 'a {
-        self.items(
+        let request =
+            get_preheat_tasks_page_request(project_name, preheat_policy_name, execution_id, params);
+        self.list_items(
             operations::GET_PREHEAT_TASKS,
-            self.get_preheat_tasks(project_name, preheat_policy_name, execution_id, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -462,20 +476,7 @@ impl Call<'_> {
         &self,
         params: &GetPreheatInstancesParams,
     ) -> Result<Page<models::Instance>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        self.page(req).await
+        self.page(get_preheat_instances_page_request(params)).await
     }
 
     /// The whole retry loop of [`HarborClient::create_preheat_instance`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -562,21 +563,8 @@ impl Call<'_> {
         project_name: &str,
         params: &GetPreheatPoliciesParams,
     ) -> Result<Page<models::PreheatPolicy>, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        self.page(req).await
+        self.page(get_preheat_policies_page_request(project_name, params))
+            .await
     }
 
     /// The whole retry loop of [`HarborClient::get_preheat_policy`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -663,22 +651,12 @@ impl Call<'_> {
         preheat_policy_name: &str,
         params: &GetPreheatExecutionsParams,
     ) -> Result<Page<models::Execution>, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("preheat_policy_name", preheat_policy_name);
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        self.page(req).await
+        self.page(get_preheat_executions_page_request(
+            project_name,
+            preheat_policy_name,
+            params,
+        ))
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_preheat_execution`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -734,23 +712,13 @@ impl Call<'_> {
         execution_id: i64,
         params: &GetPreheatTasksParams,
     ) -> Result<Page<models::Task>, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("preheat_policy_name", preheat_policy_name);
-        req.path("execution_id", execution_id);
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        self.page(req).await
+        self.page(get_preheat_tasks_page_request(
+            project_name,
+            preheat_policy_name,
+            execution_id,
+            params,
+        ))
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_preheat_log`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -788,4 +756,94 @@ impl Call<'_> {
         req.path("project_name", project_name);
         self.json(req).await
     }
+}
+
+/// The request of [`HarborClient::get_preheat_instances`] for its arguments.
+fn get_preheat_instances_page_request(params: &GetPreheatInstancesParams) -> Request {
+    let mut req = Request::new(operations::GET_PREHEAT_INSTANCES);
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    req
+}
+
+/// The request of [`HarborClient::get_preheat_policies`] for its arguments.
+fn get_preheat_policies_page_request(
+    project_name: &str,
+    params: &GetPreheatPoliciesParams,
+) -> Request {
+    let mut req = Request::new(operations::GET_PREHEAT_POLICIES);
+    req.path("project_name", project_name);
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    req
+}
+
+/// The request of [`HarborClient::get_preheat_executions`] for its arguments.
+fn get_preheat_executions_page_request(
+    project_name: &str,
+    preheat_policy_name: &str,
+    params: &GetPreheatExecutionsParams,
+) -> Request {
+    let mut req = Request::new(operations::GET_PREHEAT_EXECUTIONS);
+    req.path("project_name", project_name);
+    req.path("preheat_policy_name", preheat_policy_name);
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    req
+}
+
+/// The request of [`HarborClient::get_preheat_tasks`] for its arguments.
+fn get_preheat_tasks_page_request(
+    project_name: &str,
+    preheat_policy_name: &str,
+    execution_id: i64,
+    params: &GetPreheatTasksParams,
+) -> Request {
+    let mut req = Request::new(operations::GET_PREHEAT_TASKS);
+    req.path("project_name", project_name);
+    req.path("preheat_policy_name", preheat_policy_name);
+    req.path("execution_id", execution_id);
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    req
 }

@@ -5,7 +5,7 @@
 
 use crate::Created;
 use crate::ProjectRef;
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -169,12 +169,18 @@ impl HarborClient {
         call.run(call.get_projects(params)).await
     }
 
-    /// `GET /projects` (`listProjects`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /projects` (`listProjects`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_projects_stream<'a>(
         &'a self,
         params: &'a GetProjectsParams,
     ) -> impl Stream<Item = Result<models::Project, Error>> + Send + 'a {
-        self.items(operations::GET_PROJECTS, self.get_projects(params))
+        let request = get_projects_page_request(params);
+        self.list_items(
+            operations::GET_PROJECTS,
+            request,
+            params.page,
+            params.page_size,
+        )
     }
 
     /// `GET /projects` (`listProjects`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.
@@ -295,16 +301,19 @@ impl HarborClient {
             .await
     }
 
-    /// `GET /projects/{project_name_or_id}/artifacts` (`listArtifactsOfProject`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /projects/{project_name_or_id}/artifacts` (`listArtifactsOfProject`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_project_artifacts_stream<'a>(
         &'a self,
         project_name_or_id: impl Into<ProjectRef> + 'a,
         params: &'a GetProjectArtifactsParams,
     ) -> impl Stream<Item = Result<models::Artifact, Error>> + Send + 'a {
         let project_name_or_id = project_name_or_id.into();
-        self.items(
+        let request = get_project_artifacts_page_request(&project_name_or_id, params);
+        self.list_items(
             operations::GET_PROJECT_ARTIFACTS,
-            self.get_project_artifacts(project_name_or_id, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -368,16 +377,19 @@ impl HarborClient {
             .await
     }
 
-    /// `GET /projects/{project_name_or_id}/scanner/candidates` (`listScannerCandidatesOfProject`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /projects/{project_name_or_id}/scanner/candidates` (`listScannerCandidatesOfProject`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_project_scanner_candidates_stream<'a>(
         &'a self,
         project_name_or_id: impl Into<ProjectRef> + 'a,
         params: &'a GetProjectScannerCandidatesParams,
     ) -> impl Stream<Item = Result<models::ScannerRegistration, Error>> + Send + 'a {
         let project_name_or_id = project_name_or_id.into();
-        self.items(
+        let request = get_project_scanner_candidates_page_request(&project_name_or_id, params);
+        self.list_items(
             operations::GET_PROJECT_SCANNER_CANDIDATES,
-            self.get_project_scanner_candidates(project_name_or_id, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -410,15 +422,18 @@ impl HarborClient {
         call.run(call.get_project_logs(project_name, params)).await
     }
 
-    /// `GET /projects/{project_name}/logs` (`getLogs`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /projects/{project_name}/logs` (`getLogs`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_project_logs_stream<'a>(
         &'a self,
         project_name: &'a str,
         params: &'a GetProjectLogsParams,
     ) -> impl Stream<Item = Result<models::AuditLog, Error>> + Send + 'a {
-        self.items(
+        let request = get_project_logs_page_request(project_name, params);
+        self.list_items(
             operations::GET_PROJECT_LOGS,
-            self.get_project_logs(project_name, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -447,15 +462,18 @@ impl HarborClient {
             .await
     }
 
-    /// `GET /projects/{project_name}/auditlog-exts` (`getLogExts`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /projects/{project_name}/auditlog-exts` (`getLogExts`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_project_log_exts_stream<'a>(
         &'a self,
         project_name: &'a str,
         params: &'a GetProjectLogExtsParams,
     ) -> impl Stream<Item = Result<models::AuditLogExt, Error>> + Send + 'a {
-        self.items(
+        let request = get_project_log_exts_page_request(project_name, params);
+        self.list_items(
             operations::GET_PROJECT_LOG_EXTS,
-            self.get_project_log_exts(project_name, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -487,32 +505,7 @@ impl Call<'_> {
         &self,
         params: &GetProjectsParams,
     ) -> Result<Page<models::Project>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.name {
-            req.query("name", v);
-        }
-        if let Some(v) = &params.public {
-            req.query("public", v);
-        }
-        if let Some(v) = &params.owner {
-            req.query("owner", v);
-        }
-        if let Some(v) = &params.with_detail {
-            req.query("with_detail", v);
-        }
-        self.page(req).await
+        self.page(get_projects_page_request(params)).await
     }
 
     /// The whole retry loop of [`HarborClient::project_exists`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -639,48 +632,11 @@ impl Call<'_> {
         project_name_or_id: &ProjectRef,
         params: &GetProjectArtifactsParams,
     ) -> Result<Page<models::Artifact>, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.x_accept_vulnerabilities {
-            req.header("X-Accept-Vulnerabilities", v);
-        }
-        if let Some(v) = &params.with_tag {
-            req.query("with_tag", v);
-        }
-        if let Some(v) = &params.with_label {
-            req.query("with_label", v);
-        }
-        if let Some(v) = &params.with_scan_overview {
-            req.query("with_scan_overview", v);
-        }
-        if let Some(v) = &params.with_sbom_overview {
-            req.query("with_sbom_overview", v);
-        }
-        if let Some(v) = &params.with_immutable_status {
-            req.query("with_immutable_status", v);
-        }
-        if let Some(v) = &params.with_accessory {
-            req.query("with_accessory", v);
-        }
-        if let Some(v) = &params.with_inherited_accessory {
-            req.query("with_inherited_accessory", v);
-        }
-        if let Some(v) = &params.latest_in_repository {
-            req.query("latest_in_repository", v);
-        }
-        self.page(req).await
+        self.page(get_project_artifacts_page_request(
+            project_name_or_id,
+            params,
+        ))
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_project_scanner`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -728,21 +684,11 @@ impl Call<'_> {
         project_name_or_id: &ProjectRef,
         params: &GetProjectScannerCandidatesParams,
     ) -> Result<Page<models::ScannerRegistration>, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        self.page(req).await
+        self.page(get_project_scanner_candidates_page_request(
+            project_name_or_id,
+            params,
+        ))
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_project_logs`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -756,21 +702,8 @@ impl Call<'_> {
         project_name: &str,
         params: &GetProjectLogsParams,
     ) -> Result<Page<models::AuditLog>, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        self.page(req).await
+        self.page(get_project_logs_page_request(project_name, params))
+            .await
     }
 
     /// The whole retry loop of [`HarborClient::get_project_log_exts`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -784,20 +717,149 @@ impl Call<'_> {
         project_name: &str,
         params: &GetProjectLogExtsParams,
     ) -> Result<Page<models::AuditLogExt>, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        self.page(req).await
+        self.page(get_project_log_exts_page_request(project_name, params))
+            .await
     }
+}
+
+/// The request of [`HarborClient::get_projects`] for its arguments.
+fn get_projects_page_request(params: &GetProjectsParams) -> Request {
+    let mut req = Request::new(operations::GET_PROJECTS);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.name {
+        req.query("name", v);
+    }
+    if let Some(v) = &params.public {
+        req.query("public", v);
+    }
+    if let Some(v) = &params.owner {
+        req.query("owner", v);
+    }
+    if let Some(v) = &params.with_detail {
+        req.query("with_detail", v);
+    }
+    req
+}
+
+/// The request of [`HarborClient::get_project_artifacts`] for its arguments.
+fn get_project_artifacts_page_request(
+    project_name_or_id: &ProjectRef,
+    params: &GetProjectArtifactsParams,
+) -> Request {
+    let mut req = Request::new(operations::GET_PROJECT_ARTIFACTS);
+    req.project_ref("project_name_or_id", project_name_or_id);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.x_accept_vulnerabilities {
+        req.header("X-Accept-Vulnerabilities", v);
+    }
+    if let Some(v) = &params.with_tag {
+        req.query("with_tag", v);
+    }
+    if let Some(v) = &params.with_label {
+        req.query("with_label", v);
+    }
+    if let Some(v) = &params.with_scan_overview {
+        req.query("with_scan_overview", v);
+    }
+    if let Some(v) = &params.with_sbom_overview {
+        req.query("with_sbom_overview", v);
+    }
+    if let Some(v) = &params.with_immutable_status {
+        req.query("with_immutable_status", v);
+    }
+    if let Some(v) = &params.with_accessory {
+        req.query("with_accessory", v);
+    }
+    if let Some(v) = &params.with_inherited_accessory {
+        req.query("with_inherited_accessory", v);
+    }
+    if let Some(v) = &params.latest_in_repository {
+        req.query("latest_in_repository", v);
+    }
+    req
+}
+
+/// The request of [`HarborClient::get_project_scanner_candidates`] for its arguments.
+fn get_project_scanner_candidates_page_request(
+    project_name_or_id: &ProjectRef,
+    params: &GetProjectScannerCandidatesParams,
+) -> Request {
+    let mut req = Request::new(operations::GET_PROJECT_SCANNER_CANDIDATES);
+    req.project_ref("project_name_or_id", project_name_or_id);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req
+}
+
+/// The request of [`HarborClient::get_project_logs`] for its arguments.
+fn get_project_logs_page_request(project_name: &str, params: &GetProjectLogsParams) -> Request {
+    let mut req = Request::new(operations::GET_PROJECT_LOGS);
+    req.path("project_name", project_name);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req
+}
+
+/// The request of [`HarborClient::get_project_log_exts`] for its arguments.
+fn get_project_log_exts_page_request(
+    project_name: &str,
+    params: &GetProjectLogExtsParams,
+) -> Request {
+    let mut req = Request::new(operations::GET_PROJECT_LOG_EXTS);
+    req.path("project_name", project_name);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req
 }

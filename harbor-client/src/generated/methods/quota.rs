@@ -3,7 +3,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -35,12 +35,18 @@ impl HarborClient {
         call.run(call.get_quotas(params)).await
     }
 
-    /// `GET /quotas` (`listQuotas`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /quotas` (`listQuotas`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_quotas_stream<'a>(
         &'a self,
         params: &'a GetQuotasParams,
     ) -> impl Stream<Item = Result<models::Quota, Error>> + Send + 'a {
-        self.items(operations::GET_QUOTAS, self.get_quotas(params))
+        let request = get_quotas_page_request(params);
+        self.list_items(
+            operations::GET_QUOTAS,
+            request,
+            params.page,
+            params.page_size,
+        )
     }
 
     /// `GET /quotas` (`listQuotas`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.
@@ -79,23 +85,7 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_quotas(&self, params: &GetQuotasParams) -> Result<Page<models::Quota>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.reference {
-            req.query("reference", v);
-        }
-        if let Some(v) = &params.reference_id {
-            req.query("reference_id", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        self.page(req).await
+        self.page(get_quotas_page_request(params)).await
     }
 
     /// The whole retry loop of [`HarborClient::get_quota`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -122,4 +112,25 @@ impl Call<'_> {
         req.json(hard);
         self.empty(req).await
     }
+}
+
+/// The request of [`HarborClient::get_quotas`] for its arguments.
+fn get_quotas_page_request(params: &GetQuotasParams) -> Request {
+    let mut req = Request::new(operations::GET_QUOTAS);
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.reference {
+        req.query("reference", v);
+    }
+    if let Some(v) = &params.reference_id {
+        req.query("reference_id", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    req
 }

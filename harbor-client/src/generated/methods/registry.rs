@@ -4,7 +4,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::Created;
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -63,12 +63,18 @@ impl HarborClient {
         call.run(call.get_registries(params)).await
     }
 
-    /// `GET /registries` (`listRegistries`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /registries` (`listRegistries`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_registries_stream<'a>(
         &'a self,
         params: &'a GetRegistriesParams,
     ) -> impl Stream<Item = Result<models::Registry, Error>> + Send + 'a {
-        self.items(operations::GET_REGISTRIES, self.get_registries(params))
+        let request = get_registries_page_request(params);
+        self.list_items(
+            operations::GET_REGISTRIES,
+            request,
+            params.page,
+            params.page_size,
+        )
     }
 
     /// `GET /registries` (`listRegistries`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.
@@ -176,23 +182,7 @@ impl Call<'_> {
         &self,
         params: &GetRegistriesParams,
     ) -> Result<Page<models::Registry>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.name {
-            req.query("name", v);
-        }
-        self.page(req).await
+        self.page(get_registries_page_request(params)).await
     }
 
     /// The whole retry loop of [`HarborClient::ping_registry`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -259,4 +249,25 @@ impl Call<'_> {
         req.path("id", id);
         self.json(req).await
     }
+}
+
+/// The request of [`HarborClient::get_registries`] for its arguments.
+fn get_registries_page_request(params: &GetRegistriesParams) -> Request {
+    let mut req = Request::new(operations::GET_REGISTRIES);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.name {
+        req.query("name", v);
+    }
+    req
 }

@@ -4,7 +4,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::Created;
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -71,14 +71,17 @@ impl HarborClient {
         call.run(call.get_replication_policies(params)).await
     }
 
-    /// `GET /replication/policies` (`listReplicationPolicies`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /replication/policies` (`listReplicationPolicies`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_replication_policies_stream<'a>(
         &'a self,
         params: &'a GetReplicationPoliciesParams,
     ) -> impl Stream<Item = Result<models::ReplicationPolicy, Error>> + Send + 'a {
-        self.items(
+        let request = get_replication_policies_page_request(params);
+        self.list_items(
             operations::GET_REPLICATION_POLICIES,
-            self.get_replication_policies(params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -148,14 +151,17 @@ impl HarborClient {
         call.run(call.get_replication_executions(params)).await
     }
 
-    /// `GET /replication/executions` (`listReplicationExecutions`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /replication/executions` (`listReplicationExecutions`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_replication_executions_stream<'a>(
         &'a self,
         params: &'a GetReplicationExecutionsParams,
     ) -> impl Stream<Item = Result<models::ReplicationExecution, Error>> + Send + 'a {
-        self.items(
+        let request = get_replication_executions_page_request(params);
+        self.list_items(
             operations::GET_REPLICATION_EXECUTIONS,
-            self.get_replication_executions(params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -214,15 +220,18 @@ impl HarborClient {
         call.run(call.get_replication_tasks(id, params)).await
     }
 
-    /// `GET /replication/executions/{id}/tasks` (`listReplicationTasks`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /replication/executions/{id}/tasks` (`listReplicationTasks`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_replication_tasks_stream<'a>(
         &'a self,
         id: i64,
         params: &'a GetReplicationTasksParams,
     ) -> impl Stream<Item = Result<models::ReplicationTask, Error>> + Send + 'a {
-        self.items(
+        let request = get_replication_tasks_page_request(id, params);
+        self.list_items(
             operations::GET_REPLICATION_TASKS,
-            self.get_replication_tasks(id, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -258,23 +267,8 @@ impl Call<'_> {
         &self,
         params: &GetReplicationPoliciesParams,
     ) -> Result<Page<models::ReplicationPolicy>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.name {
-            req.query("name", v);
-        }
-        self.page(req).await
+        self.page(get_replication_policies_page_request(params))
+            .await
     }
 
     /// The whole retry loop of [`HarborClient::create_replication_policy`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -343,26 +337,8 @@ impl Call<'_> {
         &self,
         params: &GetReplicationExecutionsParams,
     ) -> Result<Page<models::ReplicationExecution>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.policy_id {
-            req.query("policy_id", v);
-        }
-        if let Some(v) = &params.status {
-            req.query("status", v);
-        }
-        if let Some(v) = &params.trigger {
-            req.query("trigger", v);
-        }
-        self.page(req).await
+        self.page(get_replication_executions_page_request(params))
+            .await
     }
 
     /// The whole retry loop of [`HarborClient::start_replication`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -418,24 +394,8 @@ impl Call<'_> {
         id: i64,
         params: &GetReplicationTasksParams,
     ) -> Result<Page<models::ReplicationTask>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        req.path("id", id);
-        if let Some(v) = &params.status {
-            req.query("status", v);
-        }
-        if let Some(v) = &params.resource_type {
-            req.query("resource_type", v);
-        }
-        self.page(req).await
+        self.page(get_replication_tasks_page_request(id, params))
+            .await
     }
 
     /// The whole retry loop of [`HarborClient::get_replication_log`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -450,4 +410,71 @@ impl Call<'_> {
         req.path("task_id", task_id);
         self.text(req).await
     }
+}
+
+/// The request of [`HarborClient::get_replication_policies`] for its arguments.
+fn get_replication_policies_page_request(params: &GetReplicationPoliciesParams) -> Request {
+    let mut req = Request::new(operations::GET_REPLICATION_POLICIES);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.name {
+        req.query("name", v);
+    }
+    req
+}
+
+/// The request of [`HarborClient::get_replication_executions`] for its arguments.
+fn get_replication_executions_page_request(params: &GetReplicationExecutionsParams) -> Request {
+    let mut req = Request::new(operations::GET_REPLICATION_EXECUTIONS);
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.policy_id {
+        req.query("policy_id", v);
+    }
+    if let Some(v) = &params.status {
+        req.query("status", v);
+    }
+    if let Some(v) = &params.trigger {
+        req.query("trigger", v);
+    }
+    req
+}
+
+/// The request of [`HarborClient::get_replication_tasks`] for its arguments.
+fn get_replication_tasks_page_request(id: i64, params: &GetReplicationTasksParams) -> Request {
+    let mut req = Request::new(operations::GET_REPLICATION_TASKS);
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req.path("id", id);
+    if let Some(v) = &params.status {
+        req.query("status", v);
+    }
+    if let Some(v) = &params.resource_type {
+        req.query("resource_type", v);
+    }
+    req
 }

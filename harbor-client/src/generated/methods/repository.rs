@@ -3,7 +3,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -49,14 +49,17 @@ impl HarborClient {
         call.run(call.get_all_repositories(params)).await
     }
 
-    /// `GET /repositories` (`listAllRepositories`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /repositories` (`listAllRepositories`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_all_repositories_stream<'a>(
         &'a self,
         params: &'a GetAllRepositoriesParams,
     ) -> impl Stream<Item = Result<models::Repository, Error>> + Send + 'a {
-        self.items(
+        let request = get_all_repositories_page_request(params);
+        self.list_items(
             operations::GET_ALL_REPOSITORIES,
-            self.get_all_repositories(params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -83,15 +86,18 @@ impl HarborClient {
         call.run(call.get_repositories(project_name, params)).await
     }
 
-    /// `GET /projects/{project_name}/repositories` (`listRepositories`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /projects/{project_name}/repositories` (`listRepositories`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_repositories_stream<'a>(
         &'a self,
         project_name: &'a str,
         params: &'a GetRepositoriesParams,
     ) -> impl Stream<Item = Result<models::Repository, Error>> + Send + 'a {
-        self.items(
+        let request = get_repositories_page_request(project_name, params);
+        self.list_items(
             operations::GET_REPOSITORIES,
-            self.get_repositories(project_name, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -162,20 +168,7 @@ impl Call<'_> {
         &self,
         params: &GetAllRepositoriesParams,
     ) -> Result<Page<models::Repository>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        self.page(req).await
+        self.page(get_all_repositories_page_request(params)).await
     }
 
     /// The whole retry loop of [`HarborClient::get_repositories`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -189,21 +182,8 @@ impl Call<'_> {
         project_name: &str,
         params: &GetRepositoriesParams,
     ) -> Result<Page<models::Repository>, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        self.page(req).await
+        self.page(get_repositories_page_request(project_name, params))
+            .await
     }
 
     /// The whole retry loop of [`HarborClient::get_repository`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -258,4 +238,41 @@ impl Call<'_> {
         req.path("repository_name", repository_name);
         self.empty(req).await
     }
+}
+
+/// The request of [`HarborClient::get_all_repositories`] for its arguments.
+fn get_all_repositories_page_request(params: &GetAllRepositoriesParams) -> Request {
+    let mut req = Request::new(operations::GET_ALL_REPOSITORIES);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req
+}
+
+/// The request of [`HarborClient::get_repositories`] for its arguments.
+fn get_repositories_page_request(project_name: &str, params: &GetRepositoriesParams) -> Request {
+    let mut req = Request::new(operations::GET_REPOSITORIES);
+    req.path("project_name", project_name);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req
 }

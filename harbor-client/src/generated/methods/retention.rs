@@ -4,7 +4,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::Created;
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -104,15 +104,18 @@ impl HarborClient {
         call.run(call.get_retention_executions(id, params)).await
     }
 
-    /// `GET /retentions/{id}/executions` (`listRetentionExecutions`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /retentions/{id}/executions` (`listRetentionExecutions`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_retention_executions_stream<'a>(
         &'a self,
         id: i64,
         params: &'a GetRetentionExecutionsParams,
     ) -> impl Stream<Item = Result<models::RetentionExecution, Error>> + Send + 'a {
-        self.items(
+        let request = get_retention_executions_page_request(id, params);
+        self.list_items(
             operations::GET_RETENTION_EXECUTIONS,
-            self.get_retention_executions(id, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -157,16 +160,19 @@ impl HarborClient {
         call.run(call.get_retention_tasks(id, eid, params)).await
     }
 
-    /// `GET /retentions/{id}/executions/{eid}/tasks` (`listRetentionTasks`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /retentions/{id}/executions/{eid}/tasks` (`listRetentionTasks`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_retention_tasks_stream<'a>(
         &'a self,
         id: i64,
         eid: i64,
         params: &'a GetRetentionTasksParams,
     ) -> impl Stream<Item = Result<models::RetentionExecutionTask, Error>> + Send + 'a {
-        self.items(
+        let request = get_retention_tasks_page_request(id, eid, params);
+        self.list_items(
             operations::GET_RETENTION_TASKS,
-            self.get_retention_tasks(id, eid, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -290,15 +296,8 @@ impl Call<'_> {
         id: i64,
         params: &GetRetentionExecutionsParams,
     ) -> Result<Page<models::RetentionExecution>, Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        self.page(req).await
+        self.page(get_retention_executions_page_request(id, params))
+            .await
     }
 
     /// The whole retry loop of [`HarborClient::operate_retention_execution`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -332,16 +331,8 @@ impl Call<'_> {
         eid: i64,
         params: &GetRetentionTasksParams,
     ) -> Result<Page<models::RetentionExecutionTask>, Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        req.path("eid", eid);
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        self.page(req).await
+        self.page(get_retention_tasks_page_request(id, eid, params))
+            .await
     }
 
     /// The whole retry loop of [`HarborClient::get_retention_task_log`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -357,4 +348,38 @@ impl Call<'_> {
         req.path("tid", tid);
         self.text(req).await
     }
+}
+
+/// The request of [`HarborClient::get_retention_executions`] for its arguments.
+fn get_retention_executions_page_request(
+    id: i64,
+    params: &GetRetentionExecutionsParams,
+) -> Request {
+    let mut req = Request::new(operations::GET_RETENTION_EXECUTIONS);
+    req.path("id", id);
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req
+}
+
+/// The request of [`HarborClient::get_retention_tasks`] for its arguments.
+fn get_retention_tasks_page_request(
+    id: i64,
+    eid: i64,
+    params: &GetRetentionTasksParams,
+) -> Request {
+    let mut req = Request::new(operations::GET_RETENTION_TASKS);
+    req.path("id", id);
+    req.path("eid", eid);
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req
 }

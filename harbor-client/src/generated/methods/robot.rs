@@ -3,7 +3,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -33,12 +33,18 @@ impl HarborClient {
         call.run(call.get_robots(params)).await
     }
 
-    /// `GET /robots` (`ListRobot`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /robots` (`ListRobot`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_robots_stream<'a>(
         &'a self,
         params: &'a GetRobotsParams,
     ) -> impl Stream<Item = Result<models::Robot, Error>> + Send + 'a {
-        self.items(operations::GET_ROBOTS, self.get_robots(params))
+        let request = get_robots_page_request(params);
+        self.list_items(
+            operations::GET_ROBOTS,
+            request,
+            params.page,
+            params.page_size,
+        )
     }
 
     /// `GET /robots` (`ListRobot`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.
@@ -113,20 +119,7 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_robots(&self, params: &GetRobotsParams) -> Result<Page<models::Robot>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        self.page(req).await
+        self.page(get_robots_page_request(params)).await
     }
 
     /// The whole retry loop of [`HarborClient::create_robot`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -197,4 +190,22 @@ impl Call<'_> {
         req.path("robot_id", robot_id);
         self.empty(req).await
     }
+}
+
+/// The request of [`HarborClient::get_robots`] for its arguments.
+fn get_robots_page_request(params: &GetRobotsParams) -> Request {
+    let mut req = Request::new(operations::GET_ROBOTS);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req
 }

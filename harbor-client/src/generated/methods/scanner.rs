@@ -4,7 +4,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::Created;
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -37,12 +37,18 @@ impl HarborClient {
         call.run(call.get_scanners(params)).await
     }
 
-    /// `GET /scanners` (`listScanners`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /scanners` (`listScanners`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_scanners_stream<'a>(
         &'a self,
         params: &'a GetScannersParams,
     ) -> impl Stream<Item = Result<models::ScannerRegistration, Error>> + Send + 'a {
-        self.items(operations::GET_SCANNERS, self.get_scanners(params))
+        let request = get_scanners_page_request(params);
+        self.list_items(
+            operations::GET_SCANNERS,
+            request,
+            params.page,
+            params.page_size,
+        )
     }
 
     /// `GET /scanners` (`listScanners`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.
@@ -155,20 +161,7 @@ impl Call<'_> {
         &self,
         params: &GetScannersParams,
     ) -> Result<Page<models::ScannerRegistration>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        self.page(req).await
+        self.page(get_scanners_page_request(params)).await
     }
 
     /// The whole retry loop of [`HarborClient::create_scanner`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -279,4 +272,22 @@ impl Call<'_> {
         req.path("registration_id", registration_id);
         self.json(req).await
     }
+}
+
+/// The request of [`HarborClient::get_scanners`] for its arguments.
+fn get_scanners_page_request(params: &GetScannersParams) -> Request {
+    let mut req = Request::new(operations::GET_SCANNERS);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req
 }

@@ -3,7 +3,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -58,14 +58,17 @@ impl HarborClient {
         call.run(call.get_vulnerabilities(params)).await
     }
 
-    /// `GET /security/vul` (`ListVulnerabilities`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /security/vul` (`ListVulnerabilities`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_vulnerabilities_stream<'a>(
         &'a self,
         params: &'a GetVulnerabilitiesParams,
     ) -> impl Stream<Item = Result<models::VulnerabilityItem, Error>> + Send + 'a {
-        self.items(
+        let request = get_vulnerabilities_page_request(params);
+        self.list_items(
             operations::GET_VULNERABILITIES,
-            self.get_vulnerabilities(params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -112,22 +115,27 @@ impl Call<'_> {
         &self,
         params: &GetVulnerabilitiesParams,
     ) -> Result<Page<models::VulnerabilityItem>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.tune_count {
-            req.query("tune_count", v);
-        }
-        if let Some(v) = &params.with_tag {
-            req.query("with_tag", v);
-        }
-        self.page(req).await
+        self.page(get_vulnerabilities_page_request(params)).await
     }
+}
+
+/// The request of [`HarborClient::get_vulnerabilities`] for its arguments.
+fn get_vulnerabilities_page_request(params: &GetVulnerabilitiesParams) -> Request {
+    let mut req = Request::new(operations::GET_VULNERABILITIES);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.tune_count {
+        req.query("tune_count", v);
+    }
+    if let Some(v) = &params.with_tag {
+        req.query("with_tag", v);
+    }
+    req
 }

@@ -4,7 +4,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::Created;
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -55,12 +55,18 @@ impl HarborClient {
         call.run(call.get_users(params)).await
     }
 
-    /// `GET /users` (`listUsers`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /users` (`listUsers`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_users_stream<'a>(
         &'a self,
         params: &'a GetUsersParams,
     ) -> impl Stream<Item = Result<models::UserResp, Error>> + Send + 'a {
-        self.items(operations::GET_USERS, self.get_users(params))
+        let request = get_users_page_request(params);
+        self.list_items(
+            operations::GET_USERS,
+            request,
+            params.page,
+            params.page_size,
+        )
     }
 
     /// `GET /users` (`listUsers`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.
@@ -102,15 +108,18 @@ impl HarborClient {
         call.run(call.search_users(username, params)).await
     }
 
-    /// `GET /users/search` (`searchUsers`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /users/search` (`searchUsers`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn search_users_stream<'a>(
         &'a self,
         username: &'a str,
         params: &'a SearchUsersParams,
     ) -> impl Stream<Item = Result<models::UserSearchRespItem, Error>> + Send + 'a {
-        self.items(
+        let request = search_users_page_request(username, params);
+        self.list_items(
             operations::SEARCH_USERS,
-            self.search_users(username, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -210,20 +219,7 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_users(&self, params: &GetUsersParams) -> Result<Page<models::UserResp>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        self.page(req).await
+        self.page(get_users_page_request(params)).await
     }
 
     /// The whole retry loop of [`HarborClient::create_user`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -260,15 +256,7 @@ impl Call<'_> {
         username: &str,
         params: &SearchUsersParams,
     ) -> Result<Page<models::UserSearchRespItem>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        req.query("username", username);
-        self.page(req).await
+        self.page(search_users_page_request(username, params)).await
     }
 
     /// The whole retry loop of [`HarborClient::get_user`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -378,4 +366,35 @@ impl Call<'_> {
         req.json(secret);
         self.empty(req).await
     }
+}
+
+/// The request of [`HarborClient::get_users`] for its arguments.
+fn get_users_page_request(params: &GetUsersParams) -> Request {
+    let mut req = Request::new(operations::GET_USERS);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req
+}
+
+/// The request of [`HarborClient::search_users`] for its arguments.
+fn search_users_page_request(username: &str, params: &SearchUsersParams) -> Request {
+    let mut req = Request::new(operations::SEARCH_USERS);
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req.query("username", username);
+    req
 }

@@ -4,7 +4,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::Created;
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -46,12 +46,18 @@ impl HarborClient {
         call.run(call.get_user_groups(params)).await
     }
 
-    /// `GET /usergroups` (`listUserGroups`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /usergroups` (`listUserGroups`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_user_groups_stream<'a>(
         &'a self,
         params: &'a GetUserGroupsParams,
     ) -> impl Stream<Item = Result<models::UserGroup, Error>> + Send + 'a {
-        self.items(operations::GET_USER_GROUPS, self.get_user_groups(params))
+        let request = get_user_groups_page_request(params);
+        self.list_items(
+            operations::GET_USER_GROUPS,
+            request,
+            params.page,
+            params.page_size,
+        )
     }
 
     /// `GET /usergroups` (`listUserGroups`): collects the list's items, at most `limit` of them (all when `None`), fetching no page beyond the limit.
@@ -90,15 +96,18 @@ impl HarborClient {
         call.run(call.search_user_groups(groupname, params)).await
     }
 
-    /// `GET /usergroups/search` (`searchUserGroups`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /usergroups/search` (`searchUserGroups`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn search_user_groups_stream<'a>(
         &'a self,
         groupname: &'a str,
         params: &'a SearchUserGroupsParams,
     ) -> impl Stream<Item = Result<models::UserGroupSearchItem, Error>> + Send + 'a {
-        self.items(
+        let request = search_user_groups_page_request(groupname, params);
+        self.list_items(
             operations::SEARCH_USER_GROUPS,
-            self.search_user_groups(groupname, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -154,20 +163,7 @@ impl Call<'_> {
         &self,
         params: &GetUserGroupsParams,
     ) -> Result<Page<models::UserGroup>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.ldap_group_dn {
-            req.query("ldap_group_dn", v);
-        }
-        if let Some(v) = &params.group_name {
-            req.query("group_name", v);
-        }
-        self.page(req).await
+        self.page(get_user_groups_page_request(params)).await
     }
 
     /// The whole retry loop of [`HarborClient::create_user_group`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -198,15 +194,8 @@ impl Call<'_> {
         groupname: &str,
         params: &SearchUserGroupsParams,
     ) -> Result<Page<models::UserGroupSearchItem>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        req.query("groupname", groupname);
-        self.page(req).await
+        self.page(search_user_groups_page_request(groupname, params))
+            .await
     }
 
     /// The whole retry loop of [`HarborClient::get_user_group`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -251,4 +240,35 @@ impl Call<'_> {
         req.path("group_id", group_id);
         self.empty(req).await
     }
+}
+
+/// The request of [`HarborClient::get_user_groups`] for its arguments.
+fn get_user_groups_page_request(params: &GetUserGroupsParams) -> Request {
+    let mut req = Request::new(operations::GET_USER_GROUPS);
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.ldap_group_dn {
+        req.query("ldap_group_dn", v);
+    }
+    if let Some(v) = &params.group_name {
+        req.query("group_name", v);
+    }
+    req
+}
+
+/// The request of [`HarborClient::search_user_groups`] for its arguments.
+fn search_user_groups_page_request(groupname: &str, params: &SearchUserGroupsParams) -> Request {
+    let mut req = Request::new(operations::SEARCH_USER_GROUPS);
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req.query("groupname", groupname);
+    req
 }

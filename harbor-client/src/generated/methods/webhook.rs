@@ -5,7 +5,7 @@
 
 use crate::Created;
 use crate::ProjectRef;
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -115,16 +115,19 @@ impl HarborClient {
             .await
     }
 
-    /// `GET /projects/{project_name_or_id}/webhook/policies` (`ListWebhookPoliciesOfProject`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /projects/{project_name_or_id}/webhook/policies` (`ListWebhookPoliciesOfProject`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_webhook_policies_stream<'a>(
         &'a self,
         project_name_or_id: impl Into<ProjectRef> + 'a,
         params: &'a GetWebhookPoliciesParams,
     ) -> impl Stream<Item = Result<models::WebhookPolicy, Error>> + Send + 'a {
         let project_name_or_id = project_name_or_id.into();
-        self.items(
+        let request = get_webhook_policies_page_request(&project_name_or_id, params);
+        self.list_items(
             operations::GET_WEBHOOK_POLICIES,
-            self.get_webhook_policies(project_name_or_id, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -223,7 +226,7 @@ impl HarborClient {
             .await
     }
 
-    /// `GET /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions` (`ListExecutionsOfWebhookPolicy`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions` (`ListExecutionsOfWebhookPolicy`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_webhook_policy_executions_stream<'a>(
         &'a self,
         project_name_or_id: impl Into<ProjectRef> + 'a,
@@ -231,9 +234,16 @@ impl HarborClient {
         params: &'a GetWebhookPolicyExecutionsParams,
     ) -> impl Stream<Item = Result<models::Execution, Error>> + Send + 'a {
         let project_name_or_id = project_name_or_id.into();
-        self.items(
+        let request = get_webhook_policy_executions_page_request(
+            &project_name_or_id,
+            webhook_policy_id,
+            params,
+        );
+        self.list_items(
             operations::GET_WEBHOOK_POLICY_EXECUTIONS,
-            self.get_webhook_policy_executions(project_name_or_id, webhook_policy_id, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -280,7 +290,7 @@ impl HarborClient {
         .await
     }
 
-    /// `GET /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/tasks` (`ListTasksOfWebhookExecution`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions/{execution_id}/tasks` (`ListTasksOfWebhookExecution`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_webhook_execution_tasks_stream<'a>(
         &'a self,
         project_name_or_id: impl Into<ProjectRef> + 'a,
@@ -289,14 +299,17 @@ impl HarborClient {
         params: &'a GetWebhookExecutionTasksParams,
     ) -> impl Stream<Item = Result<models::Task, Error>> + Send + 'a {
         let project_name_or_id = project_name_or_id.into();
-        self.items(
+        let request = get_webhook_execution_tasks_page_request(
+            &project_name_or_id,
+            webhook_policy_id,
+            execution_id,
+            params,
+        );
+        self.list_items(
             operations::GET_WEBHOOK_EXECUTION_TASKS,
-            self.get_webhook_execution_tasks(
-                project_name_or_id,
-                webhook_policy_id,
-                execution_id,
-                params,
-            ),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -388,21 +401,11 @@ impl Call<'_> {
         project_name_or_id: &ProjectRef,
         params: &GetWebhookPoliciesParams,
     ) -> Result<Page<models::WebhookPolicy>, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        self.page(req).await
+        self.page(get_webhook_policies_page_request(
+            project_name_or_id,
+            params,
+        ))
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::create_webhook_policy`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -491,22 +494,12 @@ impl Call<'_> {
         webhook_policy_id: i64,
         params: &GetWebhookPolicyExecutionsParams,
     ) -> Result<Page<models::Execution>, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        req.path("webhook_policy_id", webhook_policy_id);
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        self.page(req).await
+        self.page(get_webhook_policy_executions_page_request(
+            project_name_or_id,
+            webhook_policy_id,
+            params,
+        ))
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_webhook_execution_tasks`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -522,23 +515,13 @@ impl Call<'_> {
         execution_id: i64,
         params: &GetWebhookExecutionTasksParams,
     ) -> Result<Page<models::Task>, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        req.path("webhook_policy_id", webhook_policy_id);
-        req.path("execution_id", execution_id);
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        self.page(req).await
+        self.page(get_webhook_execution_tasks_page_request(
+            project_name_or_id,
+            webhook_policy_id,
+            execution_id,
+            params,
+        ))
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_webhook_task_log`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -594,4 +577,76 @@ impl Call<'_> {
         req.project_ref("project_name_or_id", project_name_or_id);
         self.json(req).await
     }
+}
+
+/// The request of [`HarborClient::get_webhook_policies`] for its arguments.
+fn get_webhook_policies_page_request(
+    project_name_or_id: &ProjectRef,
+    params: &GetWebhookPoliciesParams,
+) -> Request {
+    let mut req = Request::new(operations::GET_WEBHOOK_POLICIES);
+    req.project_ref("project_name_or_id", project_name_or_id);
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req
+}
+
+/// The request of [`HarborClient::get_webhook_policy_executions`] for its arguments.
+fn get_webhook_policy_executions_page_request(
+    project_name_or_id: &ProjectRef,
+    webhook_policy_id: i64,
+    params: &GetWebhookPolicyExecutionsParams,
+) -> Request {
+    let mut req = Request::new(operations::GET_WEBHOOK_POLICY_EXECUTIONS);
+    req.project_ref("project_name_or_id", project_name_or_id);
+    req.path("webhook_policy_id", webhook_policy_id);
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    req
+}
+
+/// The request of [`HarborClient::get_webhook_execution_tasks`] for its arguments.
+fn get_webhook_execution_tasks_page_request(
+    project_name_or_id: &ProjectRef,
+    webhook_policy_id: i64,
+    execution_id: i64,
+    params: &GetWebhookExecutionTasksParams,
+) -> Request {
+    let mut req = Request::new(operations::GET_WEBHOOK_EXECUTION_TASKS);
+    req.project_ref("project_name_or_id", project_name_or_id);
+    req.path("webhook_policy_id", webhook_policy_id);
+    req.path("execution_id", execution_id);
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    req
 }

@@ -4,7 +4,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::ProjectRef;
-use crate::client::{Call, HarborClient};
+use crate::client::{Call, HarborClient, Request};
 use crate::error::Error;
 use crate::generated::models;
 use crate::operations;
@@ -45,7 +45,7 @@ impl HarborClient {
             .await
     }
 
-    /// `GET /projects/{project_name_or_id}/webhook/jobs` (`ListWebhookJobs`): every item of the list as a lazy stream, following the `Link` header page after page; a failed page is retried on its own.
+    /// `GET /projects/{project_name_or_id}/webhook/jobs` (`ListWebhookJobs`): every item of the list as a lazy stream, page after page; a failed page is retried on its own, a slow one asked again at half the size, deletions met without skipping an item (see [`crate::pagination`]).
     pub fn get_webhook_jobs_stream<'a>(
         &'a self,
         project_name_or_id: impl Into<ProjectRef> + 'a,
@@ -53,9 +53,12 @@ impl HarborClient {
         params: &'a GetWebhookJobsParams,
     ) -> impl Stream<Item = Result<models::WebhookJob, Error>> + Send + 'a {
         let project_name_or_id = project_name_or_id.into();
-        self.items(
+        let request = get_webhook_jobs_page_request(&project_name_or_id, policy_id, params);
+        self.list_items(
             operations::GET_WEBHOOK_JOBS,
-            self.get_webhook_jobs(project_name_or_id, policy_id, params),
+            request,
+            params.page,
+            params.page_size,
         )
     }
 
@@ -91,24 +94,38 @@ impl Call<'_> {
         policy_id: i64,
         params: &GetWebhookJobsParams,
     ) -> Result<Page<models::WebhookJob>, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        if let Some(v) = &params.q {
-            req.query("q", v);
-        }
-        if let Some(v) = &params.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &params.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        req.query("policy_id", policy_id);
-        if let Some(v) = &params.status {
-            req.query_list("status", v);
-        }
-        self.page(req).await
+        self.page(get_webhook_jobs_page_request(
+            project_name_or_id,
+            policy_id,
+            params,
+        ))
+        .await
     }
+}
+
+/// The request of [`HarborClient::get_webhook_jobs`] for its arguments.
+fn get_webhook_jobs_page_request(
+    project_name_or_id: &ProjectRef,
+    policy_id: i64,
+    params: &GetWebhookJobsParams,
+) -> Request {
+    let mut req = Request::new(operations::GET_WEBHOOK_JOBS);
+    req.project_ref("project_name_or_id", project_name_or_id);
+    if let Some(v) = &params.q {
+        req.query("q", v);
+    }
+    if let Some(v) = &params.sort {
+        req.query("sort", v);
+    }
+    if let Some(v) = &params.page {
+        req.query("page", v);
+    }
+    if let Some(v) = &params.page_size {
+        req.query("page_size", v);
+    }
+    req.query("policy_id", policy_id);
+    if let Some(v) = &params.status {
+        req.query_list("status", v);
+    }
+    req
 }

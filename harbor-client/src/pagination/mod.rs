@@ -1,5 +1,5 @@
-//! Lists: one page at a time ([`Page`]), a lazy stream that follows `Link: <..>; rel="next"`,
-//! and a collect-all helper with an optional limit.
+//! Lists: one page at a time ([`Page`]), a lazy stream of every item, and a collect-all
+//! helper with an optional limit.
 //!
 //! Every list operation has three methods, e.g. for projects:
 //! - `get_projects(&params)` fetches one page (`page`, `page_size`, `q`, `sort` in `params`)
@@ -10,14 +10,105 @@
 //! - `get_projects_all(&params, limit)` collects items, stopping as soon as `limit` items are
 //!   in (`limit = Some(2)` with `page_size = 2` makes one request). Without a `page_size`
 //!   it asks for 100 items a page (Harbor's maximum), or `limit` when smaller.
+//!
+//! # Streams and slow pages
+//!
+//! A stream builds every page's request from the caller's parameters, changing only `page`
+//! and `page_size`; Harbor's `Link` header says whether a next page exists, its target is not
+//! followed (it is the same query with the next `page`, and a target on another server is
+//! never contacted). The first page goes out exactly as the parameters make it.
+//!
+//! Harbor's time for a page grows with its size. When an attempt of a page is cut by the
+//! per-attempt timeout ([`set_attempt_timeout`](crate::HarborClient::set_attempt_timeout)),
+//! answers 504 (a gateway in front of Harbor gave up waiting), or hits the transport's
+//! timeout after it was sent, the page is too large: the next attempt of the same page, in
+//! the same retry loop, asks for half as many items from the same place, and so does every
+//! later page of the listing (the size never grows back within a listing; a new stream
+//! starts at the caller's size again). Halving happens on the attempt, not after the retry
+//! loop gave up: a page of 100 that takes 5 s under a 3 s timeout costs one timed-out
+//! request, then pages of 50. Several attempts of one size that time out together (hedged
+//! attempts) halve once; an attempt dropped because another one answered first does not
+//! count. With retrying off, the one attempt fails and the stream ends with its error.
+//!
+//! ```
+//! use std::time::Duration;
+//! use futures::TryStreamExt;
+//! use harbor_client::HarborClient;
+//! use harbor_client::methods::GetArtifactsParams;
+//! use harbor_sim::{PageServiceTime, Simulator};
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sim = Simulator::start().await?;
+//! for tag in 0..30 {
+//!     sim.handle().push_image("library", "app", &format!("v{tag}"))?;
+//! }
+//! // A page takes 20 ms per item: 200 ms for a page of 10, over the 150 ms each attempt has.
+//! let per_item = PageServiceTime::per_item(Duration::from_millis(20));
+//! sim.handle().set_page_service_time("listArtifacts", per_item)?;
+//! let client = HarborClient::builder(sim.base_url())
+//!     .basic_auth("admin", "Harbor12345")
+//!     .attempt_timeout(Duration::from_millis(150))
+//!     .build()?;
+//! let params = GetArtifactsParams { page_size: Some(10), ..Default::default() };
+//! let artifacts: Vec<_> = client
+//!     .get_artifacts_stream("library", "app", &params)
+//!     .try_collect()
+//!     .await?;
+//! assert_eq!(artifacts.len(), 30);
+//! // The first page of 10 timed out, then 6 pages of 5 were answered.
+//! assert_eq!(sim.handle().counts("listArtifacts").unwrap().received, 7);
+//! # Ok(()) }
+//! ```
+//!
+//! Pages are offsets: page `p` of size `s` holds positions `[(p - 1) s, p s)` of the list in
+//! its sort order (Harbor's default sort unless `sort` says otherwise). The stream keeps a
+//! frontier, the position below which every item still listed was delivered, and asks for
+//! the page size (at most the current size) whose page starting at or before the frontier
+//! brings the most items not delivered yet: the size itself while the frontier is a
+//! multiple of it (always, halving from an even size at a page boundary: page 3 of 100 is
+//! pages 5 and 6 of 50), else a smaller one starting a few items early (frontier 97 and at
+//! most 50: page 3 of 48, `[96, 144)`, one repeat). Repeats are dropped by identity
+//! ([`ListItem`]: the `id`, or the field Harbor keys the model by).
+//!
+//! # What a stream guarantees while the list changes
+//!
+//! Items deleted during a listing move the later items to lower offsets, which a plain
+//! offset paginator skips. When a page's `X-Total-Count` is lower by `d` than the previous
+//! page's, the stream steps its frontier back by `d` and reads that stretch again (one more
+//! request for every page that shows a drop), dropping the repeats. So, for a list whose
+//! items carry an identity, in a fixed sort order:
+//!
+//! - no item is delivered twice;
+//! - every item that is in the list from the start of the listing to its end is delivered,
+//!   provided that between any two pages items were only removed (or only added), as the
+//!   total cannot show a removal that an addition hides;
+//! - an item removed during the listing may or may not be delivered, and so may an item
+//!   added;
+//! - Harbor counts a page's total in one query and reads its items in the next
+//!   (`ListArtifacts` in `src/server/v2.0/handler/artifact.go`: `Count`, then `List`): an
+//!   item removed between those two queries moves the page's items without lowering its
+//!   total, and can make the stream miss one item;
+//! - without `X-Total-Count` nothing steps back, and deletions may make it skip items.
+//!
+//! Items without an identity (`VulnerabilityItem`, or an item missing its id) are told apart
+//! by position only, and a page of them never steps back (it would repeat them): each item
+//! added before the frontier during the listing makes one of them come twice, each item
+//! removed before it makes one of them skipped. Identities are kept for the whole listing:
+//! a few bytes per item.
+
+mod identity;
+mod listing;
+mod window;
+
+pub use identity::{ItemId, ListItem};
 
 use crate::client::HarborClient;
 use crate::error::Error;
 use crate::operations::Operation;
-use futures::stream::{self, Stream, StreamExt, TryStreamExt};
+use futures::stream::{Stream, StreamExt, TryStreamExt};
 use retry_runtime::retry;
 use serde::de::DeserializeOwned;
-use std::future::Future;
 
 /// Harbor's largest page size.
 pub const MAX_PAGE_SIZE: i64 = 100;
@@ -100,52 +191,6 @@ impl HarborClient {
     ) -> Result<Page<T>, Error> {
         let call = self.call(operation);
         call.run(call.next_page(link)).await
-    }
-
-    /// Pages of a list: `first` (a one-page method's future), then every `rel="next"` page.
-    pub fn pages<'a, T, F>(
-        &'a self,
-        operation: &'static Operation,
-        first: F,
-    ) -> impl Stream<Item = Result<Page<T>, Error>> + Send + 'a
-    where
-        T: DeserializeOwned + Send + 'a,
-        F: Future<Output = Result<Page<T>, Error>> + Send + 'a,
-    {
-        enum State<F> {
-            First(F),
-            Link(String),
-            Done,
-        }
-        stream::unfold(State::First(first), move |state| async move {
-            let result = match state {
-                State::First(first) => first.await,
-                State::Link(link) => self.fetch_page(operation, &link).await,
-                State::Done => return None,
-            };
-            Some(match result {
-                Ok(page) => {
-                    let next = page.next.clone().map_or(State::Done, State::Link);
-                    (Ok(page), next)
-                }
-                Err(e) => (Err(e), State::Done),
-            })
-        })
-    }
-
-    /// Items of a list, page after page (see [`HarborClient::pages`]).
-    pub fn items<'a, T, F>(
-        &'a self,
-        operation: &'static Operation,
-        first: F,
-    ) -> impl Stream<Item = Result<T, Error>> + Send + 'a
-    where
-        T: DeserializeOwned + Send + 'a,
-        F: Future<Output = Result<Page<T>, Error>> + Send + 'a,
-    {
-        self.pages(operation, first)
-            .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
-            .try_flatten()
     }
 }
 
