@@ -146,10 +146,11 @@ impl Lifecycle {
         Lifecycle::new(Duration::ZERO, Duration::ZERO)
     }
 
-    /// The simulator's default for `kind`: a second in the queue, as the job service's
-    /// workers take a job about that fast, then a run of a few seconds, as Harbor's jobs on
-    /// a small registry take (a webhook delivery 1 s, a purge 2 s, retention, preheat and an
-    /// export 3 s, a scan, a scan-all task, a replication and a GC 5 s).
+    /// The simulator's default for `kind`: a second in the queue, then a run of a few
+    /// seconds (a webhook delivery 1 s, a purge 2 s, retention, preheat and an export 3 s, a
+    /// scan, a scan-all task, a replication and a GC 5 s). Chosen to resemble a small,
+    /// idle Harbor (a job waits for a free worker, then works for seconds) while keeping
+    /// the demo quick to watch; not measured on a real Harbor.
     pub fn default_for(kind: JobKind) -> Self {
         let running = match kind {
             JobKind::Webhook => 1,
@@ -327,15 +328,6 @@ pub struct Phase {
 }
 
 impl JobPlan {
-    /// A plan for a job that ended with `status` at `born`: history the simulator starts with.
-    pub fn finished(status: JobStatus, born: Instant, born_wall: SystemTime) -> Self {
-        JobPlan {
-            born,
-            born_wall,
-            segments: vec![Segment::new(Duration::ZERO, status)],
-        }
-    }
-
     /// When the job was born, on tokio's clock.
     pub fn born(&self) -> Instant {
         self.born

@@ -413,8 +413,9 @@ impl SimState {
         }
     }
 
-    /// `GET .../additions/vulnerabilities`: `{mime: report}`, or `{}` for an unscanned
-    /// artifact.
+    /// `GET .../additions/vulnerabilities`: `{mime: report}`, or `{}` for an artifact without
+    /// a finished report: never scanned, or its scan not `Success` (the placeholder report
+    /// has no data, which `Reports.ResolveData` in `src/pkg/scan/report/report.go` skips).
     pub fn vulnerability_report(&self, artifact_id: i64) -> Value {
         let (Some(a), Some(cves)) = (
             self.artifacts.get(&artifact_id),
