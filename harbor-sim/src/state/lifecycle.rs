@@ -357,7 +357,13 @@ impl JobPlan {
     pub fn phase_at(&self, now: Instant) -> Phase {
         let at = self.offset(now);
         let reached = self.reached(at);
-        let wall = |s: &Segment| self.born_wall + s.from;
+        // Durations come from callers (the admin endpoint too): an instant past what the
+        // wall clock holds is its latest, not a panic.
+        let wall = |s: &Segment| {
+            self.born_wall
+                .checked_add(s.from)
+                .unwrap_or_else(latest_wall_time)
+        };
         let current = reached.last().copied().unwrap_or(&self.segments[0]);
         // Runs count even when they took no time (an immediate job ran once).
         let runs: Vec<&Segment> = self
@@ -473,9 +479,20 @@ impl JobLifecycles {
     }
 }
 
-/// Formats a wall-clock instant as Harbor does (RFC 3339 with milliseconds).
+/// Formats a wall-clock instant as Harbor does (RFC 3339 with milliseconds); an instant past
+/// the year 9999, which RFC 3339 cannot write, is written as its last millisecond.
 pub fn rfc3339(t: SystemTime) -> String {
-    humantime::format_rfc3339_millis(t).to_string()
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    match write!(out, "{}", humantime::format_rfc3339_millis(t)) {
+        Ok(()) => out,
+        Err(_) => "9999-12-31T23:59:59.999Z".to_owned(),
+    }
+}
+
+/// The latest instant a plan's timestamps take.
+fn latest_wall_time() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_799)
 }
 
 #[cfg(test)]
@@ -564,6 +581,26 @@ mod tests {
         assert_eq!(at(&stuck, 1000).status, JobStatus::Running);
         assert!(stuck.stop(stuck.born + Duration::from_secs(1000)));
         assert_eq!(at(&stuck, 1000).status, JobStatus::Stopped);
+    }
+
+    #[test]
+    fn durations_past_the_year_9999_are_written_not_panicked_on() {
+        let endless = Lifecycle {
+            queued_millis: u64::MAX,
+            running_millis: u64::MAX,
+            ..Lifecycle::immediate()
+        }
+        .fails_then_succeeds("x", Duration::from_millis(u64::MAX));
+        assert_eq!(at(&plan(&endless), 0).status, JobStatus::Pending);
+        // 2^50 ms is about 35,700 years.
+        let far = Lifecycle {
+            queued_millis: 1 << 50,
+            ..Lifecycle::immediate()
+        };
+        let p = plan(&far);
+        let phase = p.phase_at(p.born + Duration::from_millis((1 << 50) + 1));
+        assert_eq!(phase.status, JobStatus::Success);
+        assert_eq!(rfc3339(phase.since), "9999-12-31T23:59:59.999Z");
     }
 
     #[test]
