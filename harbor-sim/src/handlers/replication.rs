@@ -60,7 +60,7 @@ fn get_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 fn delete_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let mut s = write(state);
-    s.refresh_jobs();
+    s.refresh_replications();
     // `DeletePolicy` deletes the executions first: one with a task not in a final status
     // is 412; then the policy (404 when there is none).
     if let Some(e) = s
@@ -94,7 +94,7 @@ fn list_executions(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let policy: Option<i64> = ctx.query("policy_id").and_then(|p| p.parse().ok());
     let status = ctx.query("status");
     let trigger = ctx.query("trigger");
-    s.refresh_jobs();
+    s.refresh_replications();
     let docs = s
         .replication_executions
         .values()
@@ -150,7 +150,7 @@ fn log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let task = ctx.path_id("task_id")?;
     let mut s = write(state);
-    s.refresh_jobs();
+    s.refresh_replications();
     // `GetReplicationLog`: the execution, then the task (any replication execution's),
     // then that the task is the execution's.
     let e = s

@@ -562,6 +562,15 @@ impl SimState {
         }
     }
 
+    /// Brings every replication execution to now (the replication handlers read them as
+    /// fields).
+    pub fn refresh_replications(&mut self) {
+        let now = clock();
+        for e in self.replication_executions.values_mut() {
+            e.refresh(now);
+        }
+    }
+
     /// Reads an execution of `kind` as it is now; 404 for an unknown id or one of another
     /// kind.
     pub fn read_execution(&mut self, kind: JobKind, id: i64) -> ApiResult<Execution> {

@@ -146,10 +146,11 @@ impl Lifecycle {
         Lifecycle::new(Duration::ZERO, Duration::ZERO)
     }
 
-    /// The simulator's default for `kind`: a second in the queue, as the job service's
-    /// workers take a job about that fast, then a run of a few seconds, as Harbor's jobs on
-    /// a small registry take (a webhook delivery 1 s, a purge 2 s, retention, preheat and an
-    /// export 3 s, a scan, a scan-all task, a replication and a GC 5 s).
+    /// The simulator's default for `kind`: a second in the queue, then a run of a few
+    /// seconds (a webhook delivery 1 s, a purge 2 s, retention, preheat and an export 3 s, a
+    /// scan, a scan-all task, a replication and a GC 5 s). Chosen to resemble a small,
+    /// idle Harbor (a job waits for a free worker, then works for seconds) while keeping
+    /// the demo quick to watch; not measured on a real Harbor.
     pub fn default_for(kind: JobKind) -> Self {
         let running = match kind {
             JobKind::Webhook => 1,
@@ -327,15 +328,6 @@ pub struct Phase {
 }
 
 impl JobPlan {
-    /// A plan for a job that ended with `status` at `born`: history the simulator starts with.
-    pub fn finished(status: JobStatus, born: Instant, born_wall: SystemTime) -> Self {
-        JobPlan {
-            born,
-            born_wall,
-            segments: vec![Segment::new(Duration::ZERO, status)],
-        }
-    }
-
     /// When the job was born, on tokio's clock.
     pub fn born(&self) -> Instant {
         self.born
@@ -365,7 +357,13 @@ impl JobPlan {
     pub fn phase_at(&self, now: Instant) -> Phase {
         let at = self.offset(now);
         let reached = self.reached(at);
-        let wall = |s: &Segment| self.born_wall + s.from;
+        // Durations come from callers (the admin endpoint too): an instant past what the
+        // wall clock holds is its latest, not a panic.
+        let wall = |s: &Segment| {
+            self.born_wall
+                .checked_add(s.from)
+                .unwrap_or_else(latest_wall_time)
+        };
         let current = reached.last().copied().unwrap_or(&self.segments[0]);
         // Runs count even when they took no time (an immediate job ran once).
         let runs: Vec<&Segment> = self
@@ -481,9 +479,20 @@ impl JobLifecycles {
     }
 }
 
-/// Formats a wall-clock instant as Harbor does (RFC 3339 with milliseconds).
+/// Formats a wall-clock instant as Harbor does (RFC 3339 with milliseconds); an instant past
+/// the year 9999, which RFC 3339 cannot write, is written as its last millisecond.
 pub fn rfc3339(t: SystemTime) -> String {
-    humantime::format_rfc3339_millis(t).to_string()
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    match write!(out, "{}", humantime::format_rfc3339_millis(t)) {
+        Ok(()) => out,
+        Err(_) => "9999-12-31T23:59:59.999Z".to_owned(),
+    }
+}
+
+/// The latest instant a plan's timestamps take.
+fn latest_wall_time() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_799)
 }
 
 #[cfg(test)]
@@ -572,6 +581,26 @@ mod tests {
         assert_eq!(at(&stuck, 1000).status, JobStatus::Running);
         assert!(stuck.stop(stuck.born + Duration::from_secs(1000)));
         assert_eq!(at(&stuck, 1000).status, JobStatus::Stopped);
+    }
+
+    #[test]
+    fn durations_past_the_year_9999_are_written_not_panicked_on() {
+        let endless = Lifecycle {
+            queued_millis: u64::MAX,
+            running_millis: u64::MAX,
+            ..Lifecycle::immediate()
+        }
+        .fails_then_succeeds("x", Duration::from_millis(u64::MAX));
+        assert_eq!(at(&plan(&endless), 0).status, JobStatus::Pending);
+        // 2^50 ms is about 35,700 years.
+        let far = Lifecycle {
+            queued_millis: 1 << 50,
+            ..Lifecycle::immediate()
+        };
+        let p = plan(&far);
+        let phase = p.phase_at(p.born + Duration::from_millis((1 << 50) + 1));
+        assert_eq!(phase.status, JobStatus::Success);
+        assert_eq!(rfc3339(phase.since), "9999-12-31T23:59:59.999Z");
     }
 
     #[test]

@@ -318,7 +318,9 @@ impl SimState {
     pub fn artifact_scan(&self, artifact_id: i64) -> Option<ScanState> {
         let a = self.artifacts.get(&artifact_id)?;
         let task = self.scan_tasks.get(&artifact_id).and_then(|(e, t)| {
-            let task = self.executions.get(e)?.tasks.iter().find(|x| x.id == *t)?;
+            // Task ids grow within an execution: a search, not a scan of a scan all's tasks.
+            let tasks = &self.executions.get(e)?.tasks;
+            let task = &tasks[tasks.binary_search_by_key(t, |x| x.id).ok()?];
             Some((*e, task))
         });
         match task {
@@ -411,8 +413,9 @@ impl SimState {
         }
     }
 
-    /// `GET .../additions/vulnerabilities`: `{mime: report}`, or `{}` for an unscanned
-    /// artifact.
+    /// `GET .../additions/vulnerabilities`: `{mime: report}`, or `{}` for an artifact without
+    /// a finished report: never scanned, or its scan not `Success` (the placeholder report
+    /// has no data, which `Reports.ResolveData` in `src/pkg/scan/report/report.go` skips).
     pub fn vulnerability_report(&self, artifact_id: i64) -> Value {
         let (Some(a), Some(cves)) = (
             self.artifacts.get(&artifact_id),
