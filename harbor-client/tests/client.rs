@@ -90,7 +90,7 @@ fn no_credentials_is_a_clear_error() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "no credentials: give a username and secret, a robot credentials file or a basic token"
+        "no credentials: give a username and secret, a robot credentials file, a basic token or a credential provider"
     );
     let err = HarborClient::builder("https://harbor.example")
         .robot_credentials_file("/no/such/robot.json")

@@ -151,7 +151,8 @@ impl HarborClientBuilder {
     ///   ask of the provider serves every call that saw the same credentials refused (single
     ///   flight); a call whose refused credentials another call already renewed just resends.
     ///   A 401 to renewed credentials is returned as it is: an attempt sends at most two
-    ///   requests. Safe for every method: Harbor refused the request before running it.
+    ///   requests. Safe for every method: Harbor refused the request before running it. The
+    ///   resend belongs to the attempt, so it happens with retrying off too.
     /// - **A failing provider** (an error, no answer within
     ///   [`credential_provider_timeout`](Self::credential_provider_timeout), credentials that
     ///   cannot make a header) fails the attempt with

@@ -10,8 +10,8 @@
 //! - anything needing authentication or a permission anonymous callers lack answers **401**
 //!   (`RequireProjectAccess` and `RequireSystemAccess` answer 401 to an unauthenticated
 //!   context and 403 to an authenticated one): system resources, a private project's
-//!   resources (even a project that does not exist: 401, not 404), every write, and
-//!   `/users/current/permissions`;
+//!   resources (even a project that does not exist: 401, not 404), writes (`CreateProject`
+//!   starts with `RequireAuthenticated`), and `/users/current/permissions`;
 //! - reads of public data answer **200** as anonymous: a public project, its repositories and
 //!   artifacts; lists answer 200 with only public entries (`GET /projects`).
 //!
