@@ -7,6 +7,8 @@
 //! must start at or before the frontier; the items it returns below the frontier are
 //! repeats, dropped by the caller (by identity, or by position for items without one).
 
+use super::MAX_PAGE_SIZE;
+
 /// Harbor's `page_size` when a request has none.
 pub(crate) const HARBOR_DEFAULT_PAGE_SIZE: i64 = 10;
 
@@ -94,10 +96,16 @@ impl Window {
         }
         let max = self.size as u64;
         let f = self.frontier;
-        let size = (1..=max)
-            .rev()
-            .max_by_key(|s| (s - f % s, std::cmp::Reverse(f % s), *s))
-            .unwrap_or(max);
+        // The search is over Harbor's sizes only: a larger one is refused (422) whatever the
+        // page, and searching up to it could take for ever (`page_size = i64::MAX`).
+        let size = if f.is_multiple_of(max) || max > MAX_PAGE_SIZE as u64 {
+            max
+        } else {
+            (1..=max)
+                .rev()
+                .max_by_key(|s| (s - f % s, std::cmp::Reverse(f % s), *s))
+                .unwrap_or(max)
+        };
         PageAsk {
             page: i64::try_from(f / size + 1).unwrap_or(i64::MAX),
             size: size as i64,
@@ -258,6 +266,16 @@ mod tests {
         let mut w = Window::new(None, Some(10));
         w.advance(w.ask(), 0, Some(10), true, true);
         assert!(w.is_done());
+    }
+
+    #[test]
+    fn a_size_harbor_refuses_is_asked_as_it_is_and_at_once() {
+        let mut w = Window::new(None, Some(i64::MAX));
+        assert_eq!((w.ask().page, w.ask().size), (1, i64::MAX));
+        w.frontier = 7;
+        assert_eq!((w.ask().page, w.ask().size), (1, i64::MAX));
+        let w = Window::new(Some(3), Some(1000));
+        assert_eq!((w.ask().page, w.ask().size), (3, 1000));
     }
 
     #[test]
