@@ -255,13 +255,7 @@ async fn set_job_lifecycle(
     Path(kind): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    match job_kind(&kind).and_then(|kind| Ok((kind, lifecycle_body(&body)?))) {
-        Ok((kind, lifecycle)) => {
-            SimHandle::from_shared(shared).set_job_lifecycle(kind, lifecycle.clone());
-            Json(lifecycle).into_response()
-        }
-        Err(refused) => refused.into_response(),
-    }
+    apply_lifecycle(shared, &kind, &body, SimHandle::set_job_lifecycle)
 }
 
 async fn set_next_job_lifecycle(
@@ -269,9 +263,20 @@ async fn set_next_job_lifecycle(
     Path(kind): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    match job_kind(&kind).and_then(|kind| Ok((kind, lifecycle_body(&body)?))) {
+    apply_lifecycle(shared, &kind, &body, SimHandle::set_next_job_lifecycle)
+}
+
+/// Reads the kind and the lifecycle of a `PUT`, hands them to `set` and answers the
+/// lifecycle set, or the 404 or 400 of a bad kind or body.
+fn apply_lifecycle(
+    shared: Arc<Shared>,
+    kind: &str,
+    body: &[u8],
+    set: fn(&SimHandle, JobKind, Lifecycle),
+) -> Response {
+    match job_kind(kind).and_then(|kind| Ok((kind, lifecycle_body(body)?))) {
         Ok((kind, lifecycle)) => {
-            SimHandle::from_shared(shared).set_next_job_lifecycle(kind, lifecycle.clone());
+            set(&SimHandle::from_shared(shared), kind, lifecycle.clone());
             Json(lifecycle).into_response()
         }
         Err(refused) => refused.into_response(),
