@@ -168,8 +168,64 @@ fn an_earlier_instant_counts_as_no_time() {
     let l = at_rate(10.0, Duration::from_secs(10), t0);
     assert_eq!(l.reserve("op", ms(t0, 500)), Duration::ZERO); // 5 tokens, capped at 1.4
     assert_eq!(l.reserve("op", t0), Duration::from_millis(60)); // no refill backwards
+    // Nor is the clock moved back: 500 ms again earns nothing (0.4 - 1 - 1 tokens).
+    assert_eq!(l.reserve("op", ms(t0, 500)), Duration::from_millis(160));
     l.on_success("op", t0);
     l.on_throttle("op", t0);
+}
+
+#[test]
+fn a_first_throttle_before_any_answer_counts_half_the_sends() {
+    // 100 sends go out before anything comes back; the first answer is a throttle, 100 ms
+    // later. The answers alone (1) would say 2 req/s; half the sends say 50 in the first
+    // 0.5 s bucket: 100 req/s measured, so the rate drops to 0.7 * 100.
+    let t0 = Instant::now();
+    let l = AdaptiveLimiter::default();
+    for _ in 0..100 {
+        assert_eq!(l.reserve("op", t0), Duration::ZERO);
+    }
+    l.on_throttle("op", ms(t0, 100));
+    assert!(close(l.rate("op").unwrap(), BETA * 100.0));
+}
+
+#[test]
+fn a_throttle_when_the_holdoff_ends_lowers_the_rate_again() {
+    let t0 = Instant::now();
+    let l = AdaptiveLimiter::default();
+    successes(&l, t0, 0, 1001);
+    l.on_throttle("op", ms(t0, 1000));
+    let first = l.rate("op").unwrap();
+    assert!(close(first, BETA * 96.0));
+    // No send was waiting, so the holdoff is the 100 ms alone: at 1100 ms a throttle is a new
+    // event, and w_max is the fill rate (below the 96 measured).
+    l.on_throttle("op", ms(t0, 1100));
+    assert!(close(l.rate("op").unwrap(), BETA * first));
+}
+
+#[test]
+fn tokens_in_hand_are_kept_when_the_rate_changes() {
+    let t0 = Instant::now();
+    let l = AdaptiveLimiter::default();
+    successes(&l, t0, 0, 1001);
+    l.on_throttle("op", ms(t0, 1000));
+    // Two seconds of successes: the rate climbs back along the curve and the bucket fills
+    // (it holds one second of the rate).
+    successes(&l, t0, 1010, 3001);
+    let before = l.rate("op").unwrap();
+    let now = ms(t0, 3000);
+    let spent = 60;
+    for _ in 0..spent {
+        assert_eq!(l.reserve("op", now), Duration::ZERO);
+    }
+    let in_hand = before - spent as f64;
+    l.on_throttle("op", now);
+    let after = l.rate("op").unwrap();
+    assert!(after < before && in_hand < after, "{before} {after}");
+    // Only a debt is rescaled to the new rate: the tokens in hand all still go at once.
+    let at_once = (0..100)
+        .take_while(|_| l.reserve("op", now) == Duration::ZERO)
+        .count();
+    assert_eq!(at_once, in_hand.floor() as usize);
 }
 
 #[test]
@@ -516,6 +572,8 @@ async fn a_retry_held_past_max_time_by_the_limiter_gives_up_there() {
     let policy = || {
         retry_runtime::Policy::new()
             .max_time(1)
+            // A bound, so that a limiter that never holds a retry fails the test, not hangs it.
+            .max_tries(100)
             .wait_gen(retry_runtime::wait::constant().interval(0))
             .wait_floor(|_: &Throttled| Some(Duration::ZERO))
             .limiter(&limiter)
@@ -523,9 +581,18 @@ async fn a_retry_held_past_max_time_by_the_limiter_gives_up_there() {
     // Throttled at once and every time: the limiter drops to its least rate, and a retry that
     // would wait past max_time ends the call with its last error.
     let started = tokio::time::Instant::now();
-    let result: Result<u32, Throttled> =
-        retry_runtime::retry_async(policy(), || async { Err(Throttled(0)) }).await;
+    let attempts = std::sync::atomic::AtomicU32::new(0);
+    let result: Result<u32, Throttled> = retry_runtime::retry_async(policy(), || async {
+        attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Err(Throttled(0))
+    })
+    .await;
     assert_eq!(result, Err(Throttled(0)));
+    assert!(limiter.rate("").is_some());
+    // The first throttle switches the limiter on; the retry waits its turn within max_time,
+    // and the next would wait past it: two attempts, where a limiter that held nothing would
+    // run all 100 at once.
+    assert_eq!(attempts.into_inner(), 2);
     assert!(
         started.elapsed() <= Duration::from_secs(1),
         "{:?}",

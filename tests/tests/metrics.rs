@@ -12,6 +12,7 @@ use metrics::{
     Unit,
 };
 use retry_runtime::limiter::AdaptiveLimiter;
+use retry_runtime::partition::Partition;
 use retry_runtime::{CircuitBreaker, CircuitOpen, Policy, RetryBudget, retry_async, wait};
 
 /// One value per metric name and labels, as `name{k=v,..}`.
@@ -146,8 +147,36 @@ fn breaker_limiter_hedges_and_budget_report_their_figures() {
             )
             .await;
             assert_eq!(hedged, Ok(1));
+
+            // A limiter with one state per retried fn labels its figures with the fn.
+            let per_fn = AdaptiveLimiter::builder()
+                .partition(Partition::PerTarget)
+                .build()
+                .unwrap();
+            let throttled: Result<(), Error> = retry_async(
+                Policy::new()
+                    .max_tries(2)
+                    .wait_gen(wait::constant().interval(0))
+                    .wait_floor(|_: &Error| Some(Duration::ZERO))
+                    .limiter(&per_fn),
+                || async { Err(Error::Busy) },
+            )
+            .await;
+            assert_eq!(throttled, Err(Error::Busy));
         });
     });
+    let target = "metrics::breaker_limiter_hedges_and_budget_report_their_figures";
+    assert_eq!(
+        values.counter(&format!(
+            "retry_limiter_throttles_total{{partition={target}}}"
+        )),
+        2
+    );
+    assert!(
+        values
+            .gauge(&format!("retry_limiter_rate{{partition={target}}}"))
+            .is_some_and(|rate| rate > 0.0)
+    );
     assert_eq!(
         values.gauge("retry_breaker_state{partition=(shared)}"),
         Some(2.0)
@@ -169,7 +198,6 @@ fn breaker_limiter_hedges_and_budget_report_their_figures() {
     // One retry was allowed (the second failure opened the breaker before the next).
     assert_eq!(values.gauge("retry_budget_tokens{}"), Some(2.0));
     assert_eq!(values.counter("retry_budget_refused_total{}"), 0);
-    let target = "metrics::breaker_limiter_hedges_and_budget_report_their_figures";
     assert_eq!(
         values.counter(&format!("retry_hedges_started_total{{target={target}}}")),
         1
