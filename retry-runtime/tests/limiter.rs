@@ -268,6 +268,7 @@ fn partitions_are_independent() {
     per_target.on_throttle("b", t0);
     assert_eq!(per_target.reserve("b", t0), Duration::from_millis(100));
     assert_eq!(per_target.reserve("a", t0), Duration::from_millis(200));
+    assert_eq!(per_target.partition(), Partition::PerTarget);
 
     let shared = AdaptiveLimiter::builder()
         .min_fill_rate(10.0)
@@ -340,6 +341,20 @@ fn the_builder_reports_every_broken_rule() {
             .build()
             .is_ok()
     );
+    // Each bound at its edge: the open ends are refused, one rule at a time.
+    let refused = |builder: retry_runtime::limiter::AdaptiveLimiterBuilder| -> Vec<&str> {
+        builder
+            .build()
+            .map_or_else(|e| e.violations().iter().map(|v| v.field).collect(), |_| vec![])
+    };
+    let b = AdaptiveLimiter::builder;
+    assert_eq!(refused(b().beta(1.0)), ["beta"]);
+    assert_eq!(refused(b().scale_constant(0.0)), ["scale_constant"]);
+    assert_eq!(refused(b().scale_constant(-1.0)), ["scale_constant"]);
+    assert_eq!(refused(b().scale_constant(f64::INFINITY)), ["scale_constant"]);
+    assert_eq!(refused(b().smoothing(0.0)), ["smoothing"]);
+    assert_eq!(refused(b().min_fill_rate(0.0)), ["min_fill_rate"]);
+    assert!(refused(b().scale_constant(1e9).min_fill_rate(1e9)).is_empty());
 }
 
 /// A server with a token bucket: `rate` per second, `burst` tokens.
