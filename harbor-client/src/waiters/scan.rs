@@ -1,8 +1,10 @@
 //! Waiting for an artifact's vulnerability scan: read the artifact with its `scan_overview`
 //! until the report's `scan_status` is final.
 //!
-//! A scan Harbor has queued but not started may show no overview at all, or an empty one:
-//! that read is `pending`, waited on like any job that has not ended, never an error.
+//! A scan Harbor has queued but not started shows an overview whose `scan_status` is
+//! `Pending` (`GenerateNativeSummary`, `src/controller/scan/`), or, as users of some Harbor
+//! versions report, no overview at all or an empty one: each of these reads is `pending`,
+//! waited on like any job that has not ended, never an error.
 
 use super::outcome::ScanOutcome;
 use super::poll::{Observation, Polled, poll_until_ended};
