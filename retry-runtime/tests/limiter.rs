@@ -343,15 +343,19 @@ fn the_builder_reports_every_broken_rule() {
     );
     // Each bound at its edge: the open ends are refused, one rule at a time.
     let refused = |builder: retry_runtime::limiter::AdaptiveLimiterBuilder| -> Vec<&str> {
-        builder
-            .build()
-            .map_or_else(|e| e.violations().iter().map(|v| v.field).collect(), |_| vec![])
+        builder.build().map_or_else(
+            |e| e.violations().iter().map(|v| v.field).collect(),
+            |_| vec![],
+        )
     };
     let b = AdaptiveLimiter::builder;
     assert_eq!(refused(b().beta(1.0)), ["beta"]);
     assert_eq!(refused(b().scale_constant(0.0)), ["scale_constant"]);
     assert_eq!(refused(b().scale_constant(-1.0)), ["scale_constant"]);
-    assert_eq!(refused(b().scale_constant(f64::INFINITY)), ["scale_constant"]);
+    assert_eq!(
+        refused(b().scale_constant(f64::INFINITY)),
+        ["scale_constant"]
+    );
     assert_eq!(refused(b().smoothing(0.0)), ["smoothing"]);
     assert_eq!(refused(b().min_fill_rate(0.0)), ["min_fill_rate"]);
     assert!(refused(b().scale_constant(1e9).min_fill_rate(1e9)).is_empty());
