@@ -5,16 +5,19 @@
 //! ```
 //! Starts the simulator in-process (demo data, admin / Harbor12345), arms one fault per
 //! failure mode, runs a realistic sequence with `harbor-client` (one read hedged), prints every
-//! backoff from an `on_backoff` hook, and ends with what the server saw. Takes a few seconds: the waits are
+//! backoff from an `on_backoff` hook, scans an image and watches the scan to its report (a
+//! waiter), and ends with what the server saw. Takes a few seconds: the waits are
 //! real here (tests run the same faults on tokio's paused clock).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use harbor_client::methods::{GetArtifactParams, GetProjectsParams};
+use harbor_client::waiters::{ArtifactRef, ScanOutcome, WaitEvent, WaitOptions};
 use harbor_client::{HarborClient, default_retry_settings, models, operations};
-use harbor_sim::{Fault, FaultRule, Simulator};
+use harbor_sim::{Fault, FaultRule, JobKind, Lifecycle, Simulator};
 use retry_runtime::Outcome;
 
 #[tokio::main]
@@ -194,6 +197,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter(|r| r.name.as_deref() == Some("robot$quickstart"))
         .count();
     println!("  robot$quickstart exists {made} time(s): checking beats blindly repeating the POST");
+
+    println!("scanning library/nginx:latest and waiting for the report (queued, then running)");
+    sim.handle().set_job_lifecycle(
+        JobKind::Scan,
+        Lifecycle::new(Duration::from_millis(500), Duration::from_secs(1)),
+    );
+    client
+        .scan_artifact("library", "nginx", "latest", None)
+        .await?;
+    let options = WaitOptions::new()
+        .poll(retry_runtime::wait::constant().interval(0.25))
+        .deadline(Duration::from_secs(30));
+    let artifact = ArtifactRef::new("library", "nginx", "latest");
+    let mut events = std::pin::pin!(client.watch_scan(artifact, &options));
+    while let Some(event) = events.next().await {
+        match event {
+            WaitEvent::Changed(status) => println!("  scan: {status}"),
+            WaitEvent::Ended(Ok(ScanOutcome::Succeeded { summary, waited })) => {
+                let counts = summary.summary.and_then(|s| s.summary).unwrap_or_default();
+                println!("  report after {waited:.1?}: {counts:?}");
+            }
+            WaitEvent::Ended(other) => println!("  the scan did not succeed: {other:?}"),
+            _ => {}
+        }
+    }
 
     let elapsed = started.elapsed();
     println!(
