@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use retry_runtime::latency::LatencyTracker;
+use retry_runtime::latency::{AutoHedge, LatencyTracker};
 
 fn tracker(t0: Instant) -> LatencyTracker {
     LatencyTracker::builder()
@@ -244,4 +244,29 @@ fn the_builder_reports_every_broken_rule() {
             .build()
             .is_ok()
     );
+}
+
+#[test]
+fn auto_hedge_gives_each_fn_its_tracker_and_clones_share_them() {
+    let t0 = Instant::now();
+    let per_fn = AutoHedge::default();
+    let a = per_fn.tracker("a");
+    assert!(a.shares_state_with(&per_fn.tracker("a")));
+    assert!(!a.shares_state_with(&per_fn.tracker("b")));
+    a.record(Duration::from_millis(5), t0);
+    assert_eq!(per_fn.tracker("a").samples(t0), 1);
+    assert_eq!(per_fn.tracker("b").samples(t0), 0);
+    // A clone, or one made from a reference, is the same; another default is not.
+    assert!(AutoHedge::from(&per_fn).shares_state_with(&per_fn));
+    assert!(per_fn.clone().shares_state_with(&per_fn));
+    assert!(!per_fn.shares_state_with(&AutoHedge::default()));
+    // From a tracker: that one tracker, for every fn.
+    let tracker = LatencyTracker::builder().percentile(0.9).build().unwrap();
+    let shared = AutoHedge::from(tracker.clone());
+    assert!(shared.tracker("a").shares_state_with(&tracker));
+    assert!(shared.tracker("b").shares_state_with(&tracker));
+    let debug = format!("{per_fn:?}");
+    assert!(debug.starts_with("AutoHedge { tracker: "), "{debug}");
+    assert!(debug.ends_with("partitioned: true }"), "{debug}");
+    assert!(format!("{shared:?}").ends_with("partitioned: false }"));
 }
