@@ -244,6 +244,12 @@ fn the_builder_reports_every_broken_rule() {
             .build()
             .is_ok()
     );
+    // The percentile's open ends, and each side of them, refused one at a time.
+    for q in [0.0, -0.5, 1.0, 1.5, f64::INFINITY] {
+        let err = LatencyTracker::builder().percentile(q).build().unwrap_err();
+        let fields: Vec<_> = err.violations().iter().map(|v| v.field).collect();
+        assert_eq!(fields, ["percentile"], "{q}");
+    }
 }
 
 #[test]
