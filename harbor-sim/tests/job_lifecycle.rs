@@ -97,6 +97,19 @@ fn location_id(answer: &Answer) -> i64 {
     location.rsplit('/').next().unwrap().parse().expect("an id")
 }
 
+/// Starts a manual GC run as a client would (`201 Created`); its id, from the `Location`.
+async fn start_gc(sim: &CheckedSim) -> i64 {
+    let started = call(
+        sim,
+        Method::POST,
+        "/system/gc/schedule",
+        Some(json!({"schedule": {"type": "Manual"}})),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::CREATED);
+    location_id(&started)
+}
+
 /// How many jobs of `job_type` wait in the job service's queue.
 async fn queued(sim: &CheckedSim, job_type: &str) -> i64 {
     let queues = get(sim, "/jobservice/queues").await;
@@ -114,15 +127,7 @@ const ZERO_TIME: &str = "0001-01-01T00:00:00.000Z";
 #[tokio::test(start_paused = true)]
 async fn gc_is_queued_then_runs_then_succeeds() {
     let (sim, start) = sim_with(JobKind::GarbageCollection, lifecycle(), "gc").await;
-    let started = call(
-        &sim,
-        Method::POST,
-        "/system/gc/schedule",
-        Some(json!({"schedule": {"type": "Manual"}})),
-    )
-    .await;
-    assert_eq!(started.status, StatusCode::CREATED);
-    let id = location_id(&started);
+    let id = start_gc(&sim).await;
     let run = format!("/system/gc/{id}");
     let log = format!("{run}/log");
     // Queued: Harbor's execution reads `Running` while its task is `Pending`; the task has
@@ -802,14 +807,7 @@ async fn the_admin_endpoint_sets_and_reads_lifecycles() {
 #[tokio::test(start_paused = true)]
 async fn a_started_job_can_be_given_another_life() {
     let (sim, start) = sim_with(JobKind::GarbageCollection, lifecycle(), "re-plan").await;
-    let started = call(
-        &sim,
-        Method::POST,
-        "/system/gc/schedule",
-        Some(json!({"schedule": {"type": "Manual"}})),
-    )
-    .await;
-    let id = location_id(&started);
+    let id = start_gc(&sim).await;
     sim.handle()
         .set_execution_lifecycle(
             JobKind::GarbageCollection,
