@@ -26,6 +26,9 @@ pub struct Engine<T, E, Rl, S> {
     /// when a wait is decided, so the success path neither reads nor writes it.
     pub(crate) attempt: u32,
     start: Option<Instant>,
+    /// The call's attempts are raced against a timeout (set when the first timed attempt
+    /// starts; a blocking call never sets it): a retry then needs time left before `max_time`.
+    pub(crate) timed: bool,
     _types: PhantomData<fn() -> (T, E)>,
 }
 
@@ -63,6 +66,7 @@ where
             target,
             attempt: 1,
             start,
+            timed: false,
             _types: PhantomData,
         }
     }
@@ -256,6 +260,9 @@ where
         } else {
             match self.rules.next_wait(last) {
                 None => Err(GiveUpReason::WaitExhausted),
+                Some(wait) if running == 0 && self.leaves_no_time(wait, elapsed, max_time) => {
+                    Err(GiveUpReason::MaxTime)
+                }
                 Some(_) if !self.breaker_admits() => Err(GiveUpReason::CircuitOpen),
                 Some(wait) => match self.rules.budget() {
                     Some(budget) if !budget.try_withdraw() => Err(GiveUpReason::BudgetExhausted),
@@ -294,6 +301,21 @@ where
                 Decision::GiveUp
             }
         }
+    }
+
+    /// Whether waiting `wait` would leave a timed attempt no time before `max_time`: its
+    /// timeout is cut to the time left, so it would be dropped unanswered (after its first
+    /// poll had perhaps sent a request). The call gives up with the last real outcome
+    /// instead. An untimed (blocking) call keeps `backoff`'s rule: the last wait is cut and
+    /// one more attempt runs at the deadline.
+    #[inline]
+    fn leaves_no_time(
+        &self,
+        wait: Duration,
+        elapsed: Duration,
+        max_time: Option<Duration>,
+    ) -> bool {
+        self.timed && max_time.is_some_and(|max| elapsed.saturating_add(wait) >= max)
     }
 
     /// Tells the circuit breaker and the rate limiter, if any, an attempt's outcome:

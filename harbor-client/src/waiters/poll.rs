@@ -113,8 +113,9 @@ where
         .wait_floor(Error::retry_after)
         .max_time(options.deadline)
         .logger(false);
-    // The engine's own attempt timeout would be cut to the time left, so the read it makes
-    // at the deadline would have none; reads get until just after the deadline instead.
+    // Under the engine's own attempt timeout, a wait that reaches the deadline ends the call
+    // without the read at the deadline (it would have no time left); a waiter wants that last
+    // read, so reads are timed here instead, until just after the deadline.
     let reads_end = started + options.deadline + READ_GRACE;
     let attempts = AtomicU32::new(0);
     let attempt = || async {

@@ -46,8 +46,9 @@ where
     /// before `max_time`) when one is set: a sequential call's attempt, awaited at once. The
     /// future borrows nothing of the engine.
     #[inline]
-    pub fn timed<F>(&self, attempt: F) -> TimedAttempt<F, S::Sleep, E> {
+    pub fn timed<F>(&mut self, attempt: F) -> TimedAttempt<F, S::Sleep, E> {
         let limit = self.attempt_limit();
+        self.timed |= limit.is_some();
         let timer = limit.map(|(timeout, _)| self.sleeper.sleep(timeout));
         TimedAttempt::new(attempt, timer, limit, self.attempt)
     }
