@@ -433,7 +433,8 @@ impl Intervals for &'static [Duration] {
 }
 
 /// A value [`Constant::interval`] accepts: seconds (any number or a `Duration`) for one interval
-/// repeated forever, or an array or `Vec` of them for a finite list.
+/// repeated forever, or an array or `Vec` of them, or a `&'static [Duration]`, for a finite
+/// list.
 pub trait IntoIntervals {
     /// The intervals type built from this value.
     type Intervals: Intervals;
@@ -463,6 +464,15 @@ impl<S: IntoSeconds> IntoIntervals for Vec<S> {
         self.into_iter()
             .map(|s| saturating_secs(s.into_seconds()))
             .collect()
+    }
+}
+
+/// A list kept in a `static`: its intervals in turn, without copying them.
+impl IntoIntervals for &'static [Duration] {
+    type Intervals = &'static [Duration];
+    #[inline]
+    fn into_intervals(self) -> &'static [Duration] {
+        self
     }
 }
 

@@ -132,3 +132,23 @@ fn settings_configure_the_handler_too() {
     // The quiet settings: only the user hook.
     assert_eq!(lines[3..], ["HOOK backoff tries=1".to_string()]);
 }
+
+#[test]
+fn a_max_time_out_of_range_is_warned_about_and_one_in_range_is_not() {
+    for (secs, warned) in [
+        (-1.0, true),
+        (-0.001, true),
+        (f64::NAN, true),
+        (0.0, false),
+        (0.5, false),
+        (90.0, false),
+    ] {
+        let lines = captured(|_| {
+            let _policy = Policy::<(), String>::new().max_time(secs);
+        });
+        let warning = lines
+            .iter()
+            .any(|l| l.contains("WARN") && l.contains("max_time must be finite and at least 0"));
+        assert_eq!(warning, warned, "max_time({secs}): {lines:?}");
+    }
+}

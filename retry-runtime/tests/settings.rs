@@ -73,6 +73,31 @@ fn defaults_are_harborapis() {
 }
 
 #[test]
+fn debug_shows_what_the_settings_hold() {
+    let s = RetrySettings::<Fail>::builder()
+        .max_tries(4)
+        .on_backoff(|_| {})
+        .build()
+        .unwrap();
+    let shown = format!("{s:?}");
+    for field in [
+        "RetrySettings {",
+        "enabled: true",
+        "max_tries: Some(4)",
+        "max_time: Some(60s)",
+        "giveup: false",
+        "on_backoff: 1",
+        "on_giveup: 0",
+        "raise_on_giveup: true",
+        "budget: None",
+        "attempt_timeout: None",
+        "..",
+    ] {
+        assert!(shown.contains(field), "{field:?} not in {shown}");
+    }
+}
+
+#[test]
 fn settings_are_cheap_to_share() {
     fn assert_send_sync_clone<T: Send + Sync + Clone + 'static>() {}
     assert_send_sync_clone::<RetrySettings<Fail>>();
