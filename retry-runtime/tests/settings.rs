@@ -95,6 +95,12 @@ fn debug_shows_what_the_settings_hold() {
     ] {
         assert!(shown.contains(field), "{field:?} not in {shown}");
     }
+    let builder = RetrySettings::<Fail>::builder().max_tries(2).max_time(0.5);
+    assert_eq!(
+        format!("{builder:?}"),
+        "RetrySettingsBuilder { max_tries: Some(2), max_time: Some(0.5), attempt_timeout: None, \
+         hedge_delay: None, .. }"
+    );
 }
 
 #[test]
@@ -319,5 +325,159 @@ async fn a_policys_wait_floor_acts_as_the_settings_one() {
     assert_eq!(
         floored_waits(policy, &log).await,
         (FLOORED.to_vec(), secs(12))
+    );
+}
+
+/// An error type that can hold a timeout and a refusal of the breaker, for the settings that
+/// need them.
+#[derive(Debug, Clone, PartialEq)]
+enum Guarded {
+    Status(u16),
+    TimedOut,
+    Open,
+}
+
+impl From<retry_runtime::AttemptTimedOut> for Guarded {
+    fn from(_: retry_runtime::AttemptTimedOut) -> Self {
+        Guarded::TimedOut
+    }
+}
+
+impl From<retry_runtime::CircuitOpen> for Guarded {
+    fn from(_: retry_runtime::CircuitOpen) -> Self {
+        Guarded::Open
+    }
+}
+
+#[test]
+fn every_accessor_reads_back_what_was_set_and_none_by_default() {
+    use retry_runtime::latency::AutoHedge;
+    use retry_runtime::limiter::AdaptiveLimiter;
+    use retry_runtime::{CircuitBreaker, RetryBudget};
+    let defaults = RetrySettings::<Guarded>::default();
+    assert!(defaults.budget().is_none());
+    assert!(defaults.limiter().is_none());
+    assert!(defaults.hedge_auto().is_none());
+    assert!(defaults.breaker().is_none());
+    assert_eq!(defaults.attempt_timeout(), None);
+    assert_eq!(defaults.hedge_delay(), None);
+    assert_eq!(defaults.max_hedges(), None);
+    assert!(!defaults.has_wait_floor());
+    assert_eq!(defaults.wait_floor(&Guarded::Status(429)), None);
+    assert!(!defaults.gives_up(&Guarded::Status(404)));
+
+    let budget = RetryBudget::default();
+    let limiter = AdaptiveLimiter::builder().build().unwrap();
+    let breaker = CircuitBreaker::builder().build().unwrap();
+    let set = RetrySettings::<Guarded>::builder()
+        .budget(budget.clone())
+        .limiter(limiter.clone())
+        .breaker(breaker.clone())
+        .attempt_timeout(2.5)
+        .hedge_delay(0.25)
+        .max_hedges(3)
+        .raise_on_giveup(false)
+        .giveup(|e| *e == Guarded::Status(404))
+        .wait_floor(|e| match e {
+            Guarded::Status(429) => Some(secs(7)),
+            _ => None,
+        })
+        .build()
+        .unwrap();
+    assert!(set.budget().unwrap().shares_bucket_with(&budget));
+    assert!(set.limiter().unwrap().shares_state_with(&limiter));
+    assert!(set.breaker().unwrap().shares_state_with(&breaker));
+    assert_eq!(set.attempt_timeout(), Some(Duration::from_millis(2500)));
+    assert_eq!(set.hedge_delay(), Some(Duration::from_millis(250)));
+    assert_eq!(set.max_hedges(), Some(3));
+    assert!(!set.raise_on_giveup());
+    assert!(set.has_wait_floor());
+    assert_eq!(set.wait_floor(&Guarded::Status(429)), Some(secs(7)));
+    assert_eq!(set.wait_floor(&Guarded::Status(503)), None);
+    assert!(set.gives_up(&Guarded::Status(404)));
+    assert!(!set.gives_up(&Guarded::Status(503)));
+
+    let auto = AutoHedge::default();
+    let tuned = RetrySettings::<Guarded>::builder()
+        .hedge_auto(auto.clone())
+        .build()
+        .unwrap();
+    assert!(tuned.hedge_auto().unwrap().shares_state_with(&auto));
+    assert_eq!(
+        tuned.hedge_delay(),
+        None,
+        "a self-tuning delay replaces a fixed one"
+    );
+}
+
+#[test]
+fn also_giveup_adds_a_predicate_to_the_first() {
+    let either = RetrySettings::<Fail>::builder()
+        .giveup(|e| e.0 == 404)
+        .also_giveup(|e| e.0 == 409)
+        .build()
+        .unwrap();
+    assert!(either.gives_up(&Fail(404)), "the first still holds");
+    assert!(either.gives_up(&Fail(409)), "the added one holds");
+    assert!(!either.gives_up(&Fail(503)));
+    let only = RetrySettings::<Fail>::builder()
+        .also_giveup(|e| e.0 == 409)
+        .build()
+        .unwrap();
+    assert!(only.gives_up(&Fail(409)) && !only.gives_up(&Fail(404)));
+}
+
+#[test]
+fn per_attempt_times_must_be_finite_and_positive() {
+    for bad in [0.0, -0.5, f64::NAN, f64::INFINITY] {
+        let err = RetrySettings::<Guarded>::builder()
+            .attempt_timeout(bad)
+            .hedge_delay(bad)
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            err.violations(),
+            [
+                Violation::new("attempt_timeout", "must be finite and greater than 0"),
+                Violation::new("hedge_delay", "must be finite and greater than 0"),
+            ],
+            "{bad}"
+        );
+    }
+    for good in [0.001, 1.0, 86_400.0] {
+        let set = RetrySettings::<Guarded>::builder()
+            .attempt_timeout(good)
+            .hedge_delay(good)
+            .build()
+            .unwrap_or_else(|e| panic!("{good}: {e}"));
+        assert_eq!(set.attempt_timeout(), Some(Duration::from_secs_f64(good)));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn settings_are_used_in_every_accepted_form() {
+    let settings = RetrySettings::<Fail>::builder()
+        .max_tries(3)
+        .wait_gen(wait::constant().interval(0))
+        .no_jitter()
+        .build()
+        .unwrap();
+    let calls = AtomicU32::new(0);
+    let failing = || {
+        calls.fetch_add(1, Ordering::SeqCst);
+        std::future::ready(Err::<(), _>(Fail(503)))
+    };
+    let owned = retry_async(Policy::new().settings(settings.clone()), failing).await;
+    let borrowed = retry_async(Policy::new().settings(&settings), failing).await;
+    let optional = retry_async(Policy::new().settings(Some(settings.clone())), failing).await;
+    let borrowed_optional =
+        retry_async(Policy::new().settings(&Some(settings.clone())), failing).await;
+    for result in [owned, borrowed, optional, borrowed_optional] {
+        assert_eq!(result, Err(Fail(503)));
+    }
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        4 * 3,
+        "three tries in each form"
     );
 }
