@@ -45,12 +45,12 @@ pub use outcome::{ScanOutcome, WaitOutcome};
 pub use scan::ArtifactRef;
 pub use status::{JobStatus, Phase, TaskCounts};
 
-use futures::channel::mpsc::UnboundedReceiver;
+use futures::channel::mpsc;
 use futures::{Stream, StreamExt, future, stream};
 
 use crate::client::HarborClient;
 use crate::error::Error;
-use poll::{Polled, poll_until_ended};
+use poll::{Observation, Polled, poll_until_ended};
 
 /// One event of a watched wait ([`HarborClient::watch_execution`],
 /// [`HarborClient::watch_scan`]): each change of status, then the end.
@@ -103,18 +103,10 @@ impl HarborClient {
         job: &'a Job,
         options: &'a WaitOptions,
     ) -> impl Stream<Item = WaitEvent<WaitOutcome>> + Send + 'a {
-        let (tx, rx) = futures::channel::mpsc::unbounded();
-        let driver = async move {
-            let changes = tx.clone();
-            let changed = move |status: &JobStatus| {
-                let _ = changes.unbounded_send(WaitEvent::Changed(status.clone()));
-            };
-            let ended = self
-                .wait_for_execution_reporting(job, options, &changed)
-                .await;
-            let _ = tx.unbounded_send(WaitEvent::Ended(ended));
-        };
-        events(rx, driver)
+        watched(move |changed| async move {
+            self.wait_for_execution_reporting(job, options, &*changed)
+                .await
+        })
     }
 
     async fn wait_for_execution_reporting(
@@ -150,11 +142,27 @@ impl HarborClient {
     }
 }
 
-/// The events a driver sends, as a stream that ends after the driver has finished and every
-/// event it sent has been yielded.
-fn events<'a, E: Send + 'a>(
-    rx: UnboundedReceiver<E>,
-    driver: impl Future<Output = ()> + Send + 'a,
-) -> impl Stream<Item = E> + Send + 'a {
+/// What a waiter calls with each read whose status changed.
+type OnChange<'a, R> = Box<dyn Fn(&R) + Send + Sync + 'a>;
+
+/// A waiter as a stream: `wait` is given the callback for each changed read and returns the
+/// outcome. Each change is yielded as [`WaitEvent::Changed`], then the outcome as
+/// [`WaitEvent::Ended`]; the stream ends once the waiter has finished and every event it sent
+/// has been yielded.
+fn watched<'a, R: Observation + 'a, O: Send + 'a, Fut>(
+    wait: impl FnOnce(OnChange<'a, R>) -> Fut,
+) -> impl Stream<Item = WaitEvent<O>> + Send + 'a
+where
+    Fut: Future<Output = Result<O, Error>> + Send + 'a,
+{
+    let (tx, rx) = mpsc::unbounded();
+    let changes = tx.clone();
+    let waiting = wait(Box::new(move |read: &R| {
+        let _ = changes.unbounded_send(WaitEvent::Changed(read.status().clone()));
+    }));
+    let driver = async move {
+        let ended = waiting.await;
+        let _ = tx.unbounded_send(WaitEvent::Ended(ended));
+    };
     stream::select(rx.map(Some), stream::once(driver).map(|()| None)).filter_map(future::ready)
 }

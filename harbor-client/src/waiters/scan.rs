@@ -9,13 +9,12 @@
 use super::outcome::ScanOutcome;
 use super::poll::{Observation, Polled, poll_until_ended};
 use super::status::{JobStatus, Phase};
-use super::{WaitEvent, WaitOptions, events};
+use super::{WaitEvent, WaitOptions, watched};
 use crate::client::HarborClient;
 use crate::error::Error;
 use crate::methods::GetArtifactParams;
 use crate::models::{self, NativeReportSummary};
 use futures::Stream;
-use futures::channel::mpsc;
 
 /// One read of an artifact's scan.
 #[derive(Debug, Clone)]
@@ -139,18 +138,10 @@ impl HarborClient {
         artifact: ArtifactRef<'a>,
         options: &'a WaitOptions,
     ) -> impl Stream<Item = WaitEvent<ScanOutcome>> + Send + 'a {
-        let (tx, rx) = mpsc::unbounded();
-        let driver = async move {
-            let changes = tx.clone();
-            let changed = move |read: &ScanRead| {
-                let _ = changes.unbounded_send(WaitEvent::Changed(read.status.clone()));
-            };
-            let ended = self
-                .wait_for_scan_reporting(artifact, options, &changed)
-                .await;
-            let _ = tx.unbounded_send(WaitEvent::Ended(ended));
-        };
-        events(rx, driver)
+        watched(move |changed| async move {
+            self.wait_for_scan_reporting(artifact, options, &*changed)
+                .await
+        })
     }
 
     async fn wait_for_scan_reporting(
