@@ -152,3 +152,62 @@ fn a_max_time_out_of_range_is_warned_about_and_one_in_range_is_not() {
         assert_eq!(warning, warned, "max_time({secs}): {lines:?}");
     }
 }
+
+/// An error a per-attempt timeout can be turned into.
+#[derive(Debug, Clone, PartialEq)]
+struct Slow;
+
+impl From<retry_runtime::AttemptTimedOut> for Slow {
+    fn from(_: retry_runtime::AttemptTimedOut) -> Self {
+        Slow
+    }
+}
+
+#[test]
+fn a_blocking_call_warns_once_of_each_async_rule_it_cannot_apply() {
+    use retry_runtime::latency::AutoHedge;
+    fn warnings_of<P: retry_runtime::RetryPolicy<(), Slow>>(policy: P) -> Vec<String> {
+        captured(|_| {
+            let result = retry_blocking(policy, || Err::<(), _>(Slow));
+            assert_eq!(result, Err(Slow));
+        })
+        .into_iter()
+        .filter(|l| l.contains("WARN") && l.contains("is a blocking call"))
+        .collect()
+    }
+    // Four tries, three waits: one warning, before the first retry.
+    let policy = || {
+        Policy::<(), Slow>::new()
+            .max_tries(4)
+            .logger(false)
+            .wait_gen(wait::constant().interval(0))
+    };
+    let timed = warnings_of(policy().attempt_timeout(1));
+    assert_eq!(timed.len(), 1, "{timed:?}");
+    assert!(timed[0].contains("attempt_timeout (Some(1s))"), "{timed:?}");
+    let hedged = warnings_of(policy().hedge_delay(0.25));
+    assert_eq!(hedged.len(), 1, "{hedged:?}");
+    assert!(
+        hedged[0].contains("hedge_delay (Some(250ms))"),
+        "{hedged:?}"
+    );
+    assert_eq!(
+        warnings_of(policy().hedge_auto(AutoHedge::default())).len(),
+        1
+    );
+    assert_eq!(
+        warnings_of(policy()).len(),
+        0,
+        "nothing ignored, nothing said"
+    );
+    let off = RetrySettings::<Slow>::builder()
+        .enabled(false)
+        .attempt_timeout(1)
+        .build()
+        .unwrap();
+    assert_eq!(
+        warnings_of(&off).len(),
+        0,
+        "disabled settings apply nothing"
+    );
+}

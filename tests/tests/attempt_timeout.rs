@@ -229,62 +229,6 @@ async fn a_wait_that_reaches_max_time_gives_up_instead_of_a_timeless_attempt() {
     );
 }
 
-/// Sleeping advances a fake clock instead of the thread (for the blocking call below).
-struct FakeClock {
-    origin: std::time::Instant,
-    now: std::cell::Cell<Duration>,
-}
-
-impl retry_runtime::sleep::Sleeper for &FakeClock {
-    type Sleep = std::future::Ready<()>;
-    fn sleep(&self, wait: Duration) -> Self::Sleep {
-        self.sleep_blocking(wait);
-        std::future::ready(())
-    }
-    fn sleep_blocking(&self, wait: Duration) {
-        self.now.set(self.now.get() + wait);
-    }
-    fn now(&self) -> std::time::Instant {
-        self.origin + self.now.get()
-    }
-}
-
-#[tokio::test(start_paused = true)]
-async fn a_timeless_retry_is_refused_through_retry_async_too_but_not_a_blocking_one() {
-    use retry_runtime::{Policy, retry_async, retry_blocking, wait};
-    let policy = || {
-        Policy::<u32, CallError>::new()
-            .attempt_timeout(Duration::from_secs(2))
-            .max_time(3)
-            .max_tries(10)
-            .wait_gen(wait::constant().interval(1.5))
-            .jitter(retry_runtime::jitter::no_jitter)
-    };
-    let calls = AtomicU32::new(0);
-    let start = Instant::now();
-    let result = retry_async(policy(), || planned(&calls, &[60_000, 60_000])).await;
-    assert_eq!(start.elapsed(), Duration::from_secs(2));
-    assert_eq!(
-        result,
-        Err(CallError::TimedOut(AttemptTimedOut::new(millis(2000), 1)))
-    );
-    assert_eq!(calls.load(Ordering::SeqCst), 1);
-
-    // A blocking call has no attempt timeout (it cannot be cancelled): `backoff`'s rule holds,
-    // the last wait is cut to the deadline and one more attempt runs there: at 0, 1.5 and 3 s.
-    let clock = FakeClock {
-        origin: std::time::Instant::now(),
-        now: std::cell::Cell::new(Duration::ZERO),
-    };
-    let mut tried_at = Vec::new();
-    let result = retry_blocking(policy().sleeper(&clock), || {
-        tried_at.push(clock.now.get());
-        Err::<u32, _>(CallError::Unavailable)
-    });
-    assert_eq!(result, Err(CallError::Unavailable));
-    assert_eq!(tried_at, [millis(0), millis(1500), millis(3000)]);
-}
-
 struct Client {
     timeout: Option<Duration>,
     calls: AtomicU32,

@@ -7,8 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use retry_runtime::{
-    AttemptTimedOut, Details, ErrorClass, GiveUpReason, Policy, RetryBudget, RetrySettings, retry,
-    retry_async,
+    AttemptTimedOut, Details, ErrorClass, GiveUpReason, RetryBudget, RetrySettings, retry,
 };
 use tokio::time::{Instant, sleep};
 
@@ -482,21 +481,6 @@ async fn arguments_are_cloned_or_shared_per_attempt() {
     assert_eq!(by_value("a".to_owned(), "b").await.as_deref(), Ok("a/b/2"));
 }
 
-#[tokio::test(start_paused = true)]
-async fn retry_async_hedges_under_a_policy() {
-    static CALLS: AtomicU32 = AtomicU32::new(0);
-    let policy = Policy::new().max_tries(3).hedge_delay(millis(100));
-    let start = Instant::now();
-    let result: Result<u32, CallError> = retry_async(policy, || async {
-        let n = CALLS.fetch_add(1, Ordering::SeqCst) + 1;
-        sleep(millis(if n == 1 { 5_000 } else { 30 })).await;
-        Ok(n)
-    })
-    .await;
-    assert_eq!(result, Ok(2));
-    assert_eq!(start.elapsed(), millis(130));
-}
-
 static VALUES: Script = Script::new(&[Answer::Ok(10_000), Answer::Ok(10), Answer::Ok(10)]);
 static VALUE_EVENTS: Mutex<Vec<(u32, u32, Option<Duration>)>> = Mutex::new(Vec::new());
 
@@ -590,28 +574,6 @@ async fn a_call_that_only_retried_does_not_log_a_hedge() {
     let text = this_tests_log();
     assert!(!text.contains("Hedged"), "{text}");
     assert!(text.contains("Backing off"), "{text}");
-}
-
-#[tokio::test(start_paused = true)]
-async fn retry_async_hedges_and_times_out_under_settings() {
-    static CALLS: AtomicU32 = AtomicU32::new(0);
-    let settings = RetrySettings::<CallError>::builder()
-        .max_tries(3)
-        .hedge_delay(millis(100))
-        .attempt_timeout(millis(150))
-        .build()
-        .unwrap();
-    let start = Instant::now();
-    // Attempt 1 hangs; attempt 2 (at 100 ms) hangs too; attempt 1 times out at 150 ms, which
-    // starts attempt 3 at once; it answers 20 ms later.
-    let result = retry_async(&settings, || async {
-        let n = CALLS.fetch_add(1, Ordering::SeqCst) + 1;
-        sleep(millis(if n < 3 { 5_000 } else { 20 })).await;
-        Ok::<_, CallError>(n)
-    })
-    .await;
-    assert_eq!(result, Ok(3));
-    assert_eq!(start.elapsed(), millis(170));
 }
 
 #[test]

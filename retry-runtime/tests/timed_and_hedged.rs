@@ -1,0 +1,340 @@
+//! Per-attempt timeouts and hedging driven by `retry_async` under a `Policy` or settings, on
+//! tokio's paused clock (every time asserted is exact): when an attempt is timed, when a hedge
+//! starts, what bounds the hedges, what a failure does while other attempts run, and what a
+//! self-tuning delay learns.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use retry_runtime::latency::{AutoHedge, LatencyTracker};
+use retry_runtime::{
+    AttemptTimedOut, Details, GiveUpReason, Policy, RetrySettings, retry_async, retry_blocking,
+    wait,
+};
+use tokio::time::{Instant, sleep};
+
+#[derive(Debug, Clone, PartialEq)]
+enum Error {
+    Busy(u32),
+    TimedOut(AttemptTimedOut),
+}
+
+impl From<AttemptTimedOut> for Error {
+    fn from(timed_out: AttemptTimedOut) -> Self {
+        Error::TimedOut(timed_out)
+    }
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// One planned attempt: how long it takes, and whether it then fails.
+#[derive(Clone, Copy)]
+struct Plan {
+    takes: u64,
+    fails: bool,
+}
+
+const fn ok(takes: u64) -> Plan {
+    Plan {
+        takes,
+        fails: false,
+    }
+}
+
+const fn busy(takes: u64) -> Plan {
+    Plan { takes, fails: true }
+}
+
+/// Attempts that follow a plan: attempt `n` (from 1) takes `plan[n - 1].takes` ms, then
+/// answers `Ok(n)` or `Err(Busy(n))`; past the plan an attempt hangs for an hour. Counts the
+/// attempts started and the attempts dropped before they answered.
+#[derive(Clone)]
+struct Script {
+    plan: &'static [Plan],
+    started: Arc<AtomicU32>,
+    dropped: Arc<AtomicU32>,
+}
+
+/// Counts an attempt dropped before it answered.
+struct Unfinished(Option<Arc<AtomicU32>>);
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if let Some(dropped) = self.0.take() {
+            dropped.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Script {
+    fn new(plan: &'static [Plan]) -> Self {
+        Script {
+            plan,
+            started: Arc::default(),
+            dropped: Arc::default(),
+        }
+    }
+
+    fn attempt(&self) -> impl Future<Output = Result<u32, Error>> + use<> {
+        let n = self.started.fetch_add(1, Ordering::SeqCst) + 1;
+        let plan = self
+            .plan
+            .get(n as usize - 1)
+            .copied()
+            .unwrap_or(ok(3_600_000));
+        let dropped = Arc::clone(&self.dropped);
+        async move {
+            let mut unfinished = Unfinished(Some(dropped));
+            sleep(ms(plan.takes)).await;
+            unfinished.0 = None;
+            if plan.fails {
+                Err(Error::Busy(n))
+            } else {
+                Ok(n)
+            }
+        }
+    }
+
+    fn started(&self) -> u32 {
+        self.started.load(Ordering::SeqCst)
+    }
+
+    fn dropped(&self) -> u32 {
+        self.dropped.load(Ordering::SeqCst)
+    }
+}
+
+type Seen = Arc<Mutex<Vec<(u32, Option<Duration>, u32, Option<GiveUpReason>)>>>;
+
+/// A hook recording (tries, wait, running, reason) of each event.
+fn recorder(seen: &Seen) -> impl Fn(&Details<'_, Error>) + Send + Sync + 'static {
+    let seen = Arc::clone(seen);
+    move |d| {
+        seen.lock()
+            .unwrap()
+            .push((d.tries, d.wait, d.running, d.reason))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hanging_attempt_is_dropped_at_its_timeout_and_retried() {
+    static PLAN: [Plan; 2] = [ok(3_600_000), ok(0)];
+    let script = Script::new(&PLAN);
+    let errors = Arc::new(Mutex::new(Vec::new()));
+    let errors_seen = Arc::clone(&errors);
+    let policy = Policy::new()
+        .max_tries(3)
+        .attempt_timeout(1)
+        .wait_gen(wait::constant().interval(0))
+        .on_backoff(move |d: &Details<'_, Error>| {
+            errors_seen.lock().unwrap().push(d.error().cloned());
+        });
+    let start = Instant::now();
+    assert_eq!(retry_async(policy, || script.attempt()).await, Ok(2));
+    assert_eq!(start.elapsed(), ms(1000));
+    assert_eq!((script.started(), script.dropped()), (2, 1));
+    assert_eq!(
+        *errors.lock().unwrap(),
+        [Some(Error::TimedOut(AttemptTimedOut::new(ms(1000), 1)))]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_that_leaves_the_next_attempt_no_time_ends_the_call() {
+    // Attempt 1 times out at 2 s; the 1.5 s wait would be cut to the 1 s left, and attempt 2
+    // would have no time at all: the call gives up at 2 s with attempt 1's outcome.
+    static PLAN: [Plan; 2] = [ok(60_000), ok(60_000)];
+    let script = Script::new(&PLAN);
+    let seen = Seen::default();
+    let policy = Policy::new()
+        .attempt_timeout(2)
+        .max_time(3)
+        .max_tries(10)
+        .wait_gen(wait::constant().interval(1.5))
+        .jitter(retry_runtime::jitter::no_jitter)
+        .on_backoff(recorder(&seen))
+        .on_giveup(recorder(&seen));
+    let start = Instant::now();
+    let result = retry_async(policy, || script.attempt()).await;
+    assert_eq!(start.elapsed(), ms(2000));
+    assert_eq!(
+        result,
+        Err(Error::TimedOut(AttemptTimedOut::new(ms(2000), 1)))
+    );
+    assert_eq!(script.started(), 1);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(1, None, 0, Some(GiveUpReason::MaxTime))]
+    );
+    // With time left after the wait (0.5 s), the attempt runs, cut to what is left.
+    let script = Script::new(&PLAN);
+    let policy = Policy::new()
+        .attempt_timeout(2)
+        .max_time(3)
+        .max_tries(10)
+        .wait_gen(wait::constant().interval(0.5))
+        .jitter(retry_runtime::jitter::no_jitter);
+    let start = Instant::now();
+    let result = retry_async(policy, || script.attempt()).await;
+    assert_eq!(start.elapsed(), ms(3000));
+    assert_eq!(
+        result,
+        Err(Error::TimedOut(AttemptTimedOut::new(ms(500), 2)))
+    );
+}
+
+/// Sleeping advances a fake clock instead of the thread.
+struct FakeClock {
+    origin: std::time::Instant,
+    now: std::cell::Cell<Duration>,
+}
+
+impl retry_runtime::sleep::Sleeper for &FakeClock {
+    type Sleep = std::future::Ready<()>;
+    fn sleep(&self, wait: Duration) -> Self::Sleep {
+        self.sleep_blocking(wait);
+        std::future::ready(())
+    }
+    fn sleep_blocking(&self, wait: Duration) {
+        self.now.set(self.now.get() + wait);
+    }
+    fn now(&self) -> std::time::Instant {
+        self.origin + self.now.get()
+    }
+}
+
+#[test]
+fn a_blocking_call_keeps_its_last_attempt_at_the_deadline() {
+    // A blocking call has no attempt timeout (it cannot be cancelled): `backoff`'s rule holds,
+    // the last wait is cut to the deadline and one more attempt runs there.
+    let clock = FakeClock {
+        origin: std::time::Instant::now(),
+        now: std::cell::Cell::new(Duration::ZERO),
+    };
+    let policy = Policy::<u32, Error>::new()
+        .attempt_timeout(2)
+        .max_time(3)
+        .max_tries(10)
+        .wait_gen(wait::constant().interval(1.5))
+        .jitter(retry_runtime::jitter::no_jitter)
+        .sleeper(&clock);
+    let mut tried_at = Vec::new();
+    let result = retry_blocking(policy, || {
+        tried_at.push(clock.now.get());
+        Err::<u32, _>(Error::Busy(0))
+    });
+    assert_eq!(result, Err(Error::Busy(0)));
+    assert_eq!(tried_at, [ms(0), ms(1500), ms(3000)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_attempt_is_hedged_after_the_delay_and_the_first_success_wins() {
+    static PLAN: [Plan; 2] = [ok(5_000), ok(30)];
+    let script = Script::new(&PLAN);
+    let policy = Policy::new().max_tries(3).hedge_delay(ms(100));
+    let start = Instant::now();
+    assert_eq!(retry_async(policy, || script.attempt()).await, Ok(2));
+    assert_eq!(start.elapsed(), ms(130), "the hedge started at 100 ms");
+    assert_eq!((script.started(), script.dropped()), (2, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_hedges_bounds_the_attempts_the_delay_starts() {
+    static PLAN: [Plan; 4] = [ok(1_000), ok(1_000), ok(1_000), ok(1_000)];
+    let script = Script::new(&PLAN);
+    let policy = Policy::new()
+        .max_tries(10)
+        .hedge_delay(ms(100))
+        .max_hedges(1);
+    let start = Instant::now();
+    assert_eq!(retry_async(policy, || script.attempt()).await, Ok(1));
+    assert_eq!(start.elapsed(), ms(1000));
+    assert_eq!(script.started(), 2, "the first attempt and one hedge");
+    // Two hedges allowed: two more than the first.
+    let script = Script::new(&PLAN);
+    let policy = Policy::new()
+        .max_tries(10)
+        .hedge_delay(ms(100))
+        .max_hedges(2);
+    assert_eq!(retry_async(policy, || script.attempt()).await, Ok(1));
+    assert_eq!(script.started(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_tries_bounds_the_hedges_too() {
+    static PLAN: [Plan; 4] = [ok(1_000), ok(1_000), ok(1_000), ok(1_000)];
+    let script = Script::new(&PLAN);
+    let policy = Policy::new().max_tries(2).hedge_delay(ms(100));
+    assert_eq!(retry_async(policy, || script.attempt()).await, Ok(1));
+    assert_eq!(
+        script.started(),
+        2,
+        "two tries: the first attempt and one hedge"
+    );
+    let script = Script::new(&PLAN);
+    let policy = Policy::new().max_tries(3).hedge_delay(ms(100));
+    assert_eq!(retry_async(policy, || script.attempt()).await, Ok(1));
+    assert_eq!(script.started(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failure_while_another_attempt_runs_starts_the_next_at_once() {
+    // Attempt 1 answers at 1 s; attempt 2 (the hedge, at 100 ms) fails at once; attempt 3
+    // starts then, with no wait although the generator says 10 s, and answers at 150 ms.
+    static PLAN: [Plan; 3] = [ok(1_000), busy(0), ok(50)];
+    let script = Script::new(&PLAN);
+    let seen = Seen::default();
+    let policy = Policy::new()
+        .max_tries(5)
+        .hedge_delay(ms(100))
+        .wait_gen(wait::constant().interval(10))
+        .on_backoff(recorder(&seen));
+    let start = Instant::now();
+    assert_eq!(retry_async(policy, || script.attempt()).await, Ok(3));
+    assert_eq!(start.elapsed(), ms(150));
+    assert_eq!(*seen.lock().unwrap(), [(2, Some(Duration::ZERO), 1, None)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn settings_time_and_hedge_a_call_and_disabled_ones_do_neither() {
+    // Attempt 1 hangs; attempt 2 (at 100 ms) hangs too; attempt 1 times out at 150 ms, which
+    // starts attempt 3 at once; it answers 20 ms later.
+    static PLAN: [Plan; 3] = [ok(5_000), ok(5_000), ok(20)];
+    let settings = RetrySettings::<Error>::builder()
+        .max_tries(3)
+        .hedge_delay(ms(100))
+        .attempt_timeout(ms(150))
+        .build()
+        .unwrap();
+    let script = Script::new(&PLAN);
+    let start = Instant::now();
+    assert_eq!(retry_async(&settings, || script.attempt()).await, Ok(3));
+    assert_eq!(start.elapsed(), ms(170));
+
+    let off = settings.to_builder().enabled(false).build().unwrap();
+    let script = Script::new(&PLAN);
+    let start = Instant::now();
+    assert_eq!(retry_async(&off, || script.attempt()).await, Ok(1));
+    assert_eq!(start.elapsed(), ms(5_000), "neither timed out nor hedged");
+    assert_eq!(script.started(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_self_tuning_delay_learns_each_attempts_latency() {
+    static PLAN: [Plan; 1] = [ok(20)];
+    let tracker = LatencyTracker::builder().build().unwrap();
+    let auto = AutoHedge::from(tracker.clone());
+    for _ in 0..3 {
+        let script = Script::new(&PLAN);
+        let policy = Policy::new().max_tries(2).hedge_auto(&auto);
+        assert_eq!(retry_async(policy, || script.attempt()).await, Ok(1));
+    }
+    assert_eq!(
+        tracker.samples(Instant::now().into_std()),
+        3,
+        "one per attempt"
+    );
+}
