@@ -621,6 +621,35 @@ async fn a_retry_held_past_max_time_by_the_limiter_gives_up_there() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_limiter_that_holds_nothing_leaves_the_last_wait_cut_to_max_time() {
+    // Never throttled, the limiter asks no wait: backoff's rule holds, with attempts at 0 and
+    // 3 s, and the last at the 5 s deadline after a wait cut from 3 s to 2 s.
+    let limiter = AdaptiveLimiter::builder().build().unwrap();
+    let policy = retry_runtime::Policy::new()
+        .max_time(5)
+        .max_tries(10)
+        .wait_gen(retry_runtime::wait::constant().interval(3))
+        .jitter(retry_runtime::jitter::no_jitter)
+        .limiter(&limiter);
+    let started = tokio::time::Instant::now();
+    let tried_at = std::sync::Mutex::new(Vec::new());
+    let result: Result<u32, Throttled> = retry_runtime::retry_async(policy, || async {
+        tried_at.lock().unwrap().push(started.elapsed());
+        Err(Throttled(0))
+    })
+    .await;
+    assert_eq!(result, Err(Throttled(0)));
+    assert_eq!(
+        tried_at.into_inner().unwrap(),
+        [
+            Duration::ZERO,
+            Duration::from_secs(3),
+            Duration::from_secs(5)
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_throttled_limiter_starts_no_hedge() {
     let limiter = AdaptiveLimiter::builder().build().unwrap();
     let now = tokio::time::Instant::now().into_std();
