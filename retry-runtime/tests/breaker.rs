@@ -7,6 +7,9 @@
 //! time window forgets old outcomes; partitions are independent; hedges are not started while
 //! it is open.
 
+mod support;
+use support::bounded;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -319,12 +322,12 @@ async fn an_open_breaker_starts_no_hedge_and_refuses_a_hedged_call() {
     };
     // Closed: the first attempt and two hedges start; the first failure opens it (minimum 1,
     // rate 1.0), so the call gives up at once.
-    let result = retry_async(hedged(), slow).await;
+    let result = bounded(retry_async(hedged(), slow)).await;
     assert_eq!(result, Err(Error::Unavailable));
     assert_eq!(started.load(Ordering::Relaxed), 3);
     assert!(breaker.is_open());
     // Open: nothing starts.
-    let result = retry_async(hedged(), slow).await;
+    let result = bounded(retry_async(hedged(), slow)).await;
     assert!(matches!(result, Err(Error::Open(_))));
     assert_eq!(started.load(Ordering::Relaxed), 3);
 }
@@ -445,7 +448,11 @@ async fn a_retry_is_not_sent_when_the_breaker_opened_during_its_wait() {
             async { Err::<(), Error>(Error::Unavailable) }
         };
         let result = if hedged {
-            retry_async(policy.hedge_delay(Duration::from_secs(60)), attempt).await
+            bounded(retry_async(
+                policy.hedge_delay(Duration::from_secs(60)),
+                attempt,
+            ))
+            .await
         } else {
             retry_async(policy, attempt).await
         };

@@ -4,6 +4,9 @@
 //! builder reports every broken rule; and a deterministic simulation of 64 senders against a
 //! server limited to 50 req/s, then 200 req/s.
 
+mod support;
+use support::bounded;
+
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::{Duration, Instant};
@@ -664,13 +667,13 @@ async fn a_throttled_limiter_starts_no_hedge() {
         .max_tries(3)
         .hedge_delay(Duration::from_millis(10))
         .limiter(&limiter);
-    let result: Result<u32, Throttled> = retry_runtime::retry_async(policy, || {
+    let result: Result<u32, Throttled> = bounded(retry_runtime::retry_async(policy, || {
         started.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         async {
             tokio::time::sleep(Duration::from_millis(100)).await;
             Ok(1)
         }
-    })
+    }))
     .await;
     assert_eq!(result, Ok(1));
     // One attempt: its hedges would have needed a wait.

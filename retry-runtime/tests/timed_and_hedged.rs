@@ -3,6 +3,8 @@
 //! starts, what bounds the hedges, what a failure does while other attempts run, and what a
 //! self-tuning delay learns.
 
+mod support;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -12,6 +14,7 @@ use retry_runtime::{
     AttemptTimedOut, Details, GiveUpReason, Policy, RetrySettings, retry_async, retry_blocking,
     wait,
 };
+use support::bounded;
 use tokio::time::{Instant, sleep};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -133,7 +136,10 @@ async fn a_hanging_attempt_is_dropped_at_its_timeout_and_retried() {
             errors_seen.lock().unwrap().push(d.error().cloned());
         });
     let start = Instant::now();
-    assert_eq!(retry_async(policy, || script.attempt()).await, Ok(2));
+    assert_eq!(
+        bounded(retry_async(policy, || script.attempt())).await,
+        Ok(2)
+    );
     assert_eq!(start.elapsed(), ms(1000));
     assert_eq!((script.started(), script.dropped()), (2, 1));
     assert_eq!(
@@ -158,7 +164,7 @@ async fn a_wait_that_leaves_the_next_attempt_no_time_ends_the_call() {
         .on_backoff(recorder(&seen))
         .on_giveup(recorder(&seen));
     let start = Instant::now();
-    let result = retry_async(policy, || script.attempt()).await;
+    let result = bounded(retry_async(policy, || script.attempt())).await;
     assert_eq!(start.elapsed(), ms(2000));
     assert_eq!(
         result,
@@ -178,7 +184,7 @@ async fn a_wait_that_leaves_the_next_attempt_no_time_ends_the_call() {
         .wait_gen(wait::constant().interval(0.5))
         .jitter(retry_runtime::jitter::no_jitter);
     let start = Instant::now();
-    let result = retry_async(policy, || script.attempt()).await;
+    let result = bounded(retry_async(policy, || script.attempt())).await;
     assert_eq!(start.elapsed(), ms(3000));
     assert_eq!(
         result,
@@ -236,7 +242,10 @@ async fn a_slow_attempt_is_hedged_after_the_delay_and_the_first_success_wins() {
     let script = Script::new(&PLAN);
     let policy = Policy::new().max_tries(3).hedge_delay(ms(100));
     let start = Instant::now();
-    assert_eq!(retry_async(policy, || script.attempt()).await, Ok(2));
+    assert_eq!(
+        bounded(retry_async(policy, || script.attempt())).await,
+        Ok(2)
+    );
     assert_eq!(start.elapsed(), ms(130), "the hedge started at 100 ms");
     assert_eq!((script.started(), script.dropped()), (2, 1));
 }
@@ -250,7 +259,10 @@ async fn max_hedges_bounds_the_attempts_the_delay_starts() {
         .hedge_delay(ms(100))
         .max_hedges(1);
     let start = Instant::now();
-    assert_eq!(retry_async(policy, || script.attempt()).await, Ok(1));
+    assert_eq!(
+        bounded(retry_async(policy, || script.attempt())).await,
+        Ok(1)
+    );
     assert_eq!(start.elapsed(), ms(1000));
     assert_eq!(script.started(), 2, "the first attempt and one hedge");
     // Two hedges allowed: two more than the first.
@@ -259,7 +271,10 @@ async fn max_hedges_bounds_the_attempts_the_delay_starts() {
         .max_tries(10)
         .hedge_delay(ms(100))
         .max_hedges(2);
-    assert_eq!(retry_async(policy, || script.attempt()).await, Ok(1));
+    assert_eq!(
+        bounded(retry_async(policy, || script.attempt())).await,
+        Ok(1)
+    );
     assert_eq!(script.started(), 3);
 }
 
@@ -268,7 +283,10 @@ async fn max_tries_bounds_the_hedges_too() {
     static PLAN: [Plan; 4] = [ok(1_000), ok(1_000), ok(1_000), ok(1_000)];
     let script = Script::new(&PLAN);
     let policy = Policy::new().max_tries(2).hedge_delay(ms(100));
-    assert_eq!(retry_async(policy, || script.attempt()).await, Ok(1));
+    assert_eq!(
+        bounded(retry_async(policy, || script.attempt())).await,
+        Ok(1)
+    );
     assert_eq!(
         script.started(),
         2,
@@ -276,7 +294,10 @@ async fn max_tries_bounds_the_hedges_too() {
     );
     let script = Script::new(&PLAN);
     let policy = Policy::new().max_tries(3).hedge_delay(ms(100));
-    assert_eq!(retry_async(policy, || script.attempt()).await, Ok(1));
+    assert_eq!(
+        bounded(retry_async(policy, || script.attempt())).await,
+        Ok(1)
+    );
     assert_eq!(script.started(), 3);
 }
 
@@ -293,7 +314,10 @@ async fn a_failure_while_another_attempt_runs_starts_the_next_at_once() {
         .wait_gen(wait::constant().interval(10))
         .on_backoff(recorder(&seen));
     let start = Instant::now();
-    assert_eq!(retry_async(policy, || script.attempt()).await, Ok(3));
+    assert_eq!(
+        bounded(retry_async(policy, || script.attempt())).await,
+        Ok(3)
+    );
     assert_eq!(start.elapsed(), ms(150));
     assert_eq!(*seen.lock().unwrap(), [(2, Some(Duration::ZERO), 1, None)]);
 }
@@ -311,13 +335,16 @@ async fn settings_time_and_hedge_a_call_and_disabled_ones_do_neither() {
         .unwrap();
     let script = Script::new(&PLAN);
     let start = Instant::now();
-    assert_eq!(retry_async(&settings, || script.attempt()).await, Ok(3));
+    assert_eq!(
+        bounded(retry_async(&settings, || script.attempt())).await,
+        Ok(3)
+    );
     assert_eq!(start.elapsed(), ms(170));
 
     let off = settings.to_builder().enabled(false).build().unwrap();
     let script = Script::new(&PLAN);
     let start = Instant::now();
-    assert_eq!(retry_async(&off, || script.attempt()).await, Ok(1));
+    assert_eq!(bounded(retry_async(&off, || script.attempt())).await, Ok(1));
     assert_eq!(start.elapsed(), ms(5_000), "neither timed out nor hedged");
     assert_eq!(script.started(), 1);
 }
@@ -330,7 +357,10 @@ async fn a_self_tuning_delay_learns_each_attempts_latency() {
     for _ in 0..3 {
         let script = Script::new(&PLAN);
         let policy = Policy::new().max_tries(2).hedge_auto(&auto);
-        assert_eq!(retry_async(policy, || script.attempt()).await, Ok(1));
+        assert_eq!(
+            bounded(retry_async(policy, || script.attempt())).await,
+            Ok(1)
+        );
     }
     assert_eq!(
         tracker.samples(Instant::now().into_std()),

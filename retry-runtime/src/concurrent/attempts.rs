@@ -215,7 +215,13 @@ impl<F, Sl, E> Attempts<F, Sl, E> {
             });
         }
         if this.first.is_none() && this.others.is_empty() && this.timer.is_none() {
-            // Nothing to wait for (cannot happen when driven by the engine): start one.
+            // Nothing to wait for: the engine always starts an attempt or a backoff before it
+            // waits, so a driver that gets here is broken. Tests (debug builds) stop on it
+            // rather than spin, for no event could ever come; a release build starts one.
+            debug_assert!(
+                false,
+                "waited on an attempt set with no attempt and no timer"
+            );
             return Poll::Ready(Event::BackoffOver);
         }
         Poll::Pending

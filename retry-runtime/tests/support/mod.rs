@@ -87,3 +87,12 @@ pub fn secs(s: u64) -> Duration {
 pub fn millis(ms: u64) -> Duration {
     Duration::from_millis(ms)
 }
+
+/// Awaits `call` with a bound of ten hours of virtual time. The tests run on tokio's paused
+/// clock, where a call that waits for something that never comes (an attempt set left empty,
+/// say) would hang the test; bounded, it fails at once instead.
+pub async fn bounded<F: Future>(call: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(36_000), call)
+        .await
+        .expect("the call did not end within ten hours of virtual time")
+}
