@@ -211,3 +211,38 @@ fn a_blocking_call_warns_once_of_each_async_rule_it_cannot_apply() {
         "disabled settings apply nothing"
     );
 }
+
+#[test]
+fn a_call_that_only_retried_logs_no_hedge() {
+    let lines = captured(|_| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let mut failures = 1;
+        let result = runtime.block_on(retry_runtime::retry_async(
+            Policy::<u32, String>::new()
+                .max_tries(3)
+                .wait_gen(wait::constant().interval(0)),
+            || {
+                let answer = if failures > 0 {
+                    failures -= 1;
+                    Err("busy".to_owned())
+                } else {
+                    Ok(7)
+                };
+                std::future::ready(answer)
+            },
+        ));
+        assert_eq!(result, Ok(7));
+    });
+    assert!(
+        lines.iter().any(|l| l.contains("Backing off")),
+        "it retried: {lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("Hedged")),
+        "but hedged nothing: {lines:?}"
+    );
+}

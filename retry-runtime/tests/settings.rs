@@ -481,3 +481,73 @@ async fn settings_are_used_in_every_accepted_form() {
         "three tries in each form"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_settings_limiter_learns_throttles_from_the_settings_floor() {
+    use retry_runtime::limiter::AdaptiveLimiter;
+    let limiter = AdaptiveLimiter::builder().build().unwrap();
+    // 429s ask for a floor (a throttle); 503s do not.
+    let settings = RetrySettings::<Fail>::builder()
+        .max_tries(4)
+        .wait_gen(wait::constant().interval(0))
+        .no_jitter()
+        .wait_floor(|e| (e.0 == 429).then_some(Duration::ZERO))
+        .limiter(limiter.clone())
+        .build()
+        .unwrap();
+    let answers = [Fail(503), Fail(429), Fail(503)];
+    let calls = AtomicU32::new(0);
+    let result = retry_async(Policy::new().settings(&settings), || {
+        let n = calls.fetch_add(1, Ordering::SeqCst) as usize;
+        std::future::ready(answers.get(n).cloned().map_or(Ok(n as u32), Err))
+    })
+    .await;
+    assert_eq!(result, Ok(3));
+    assert_eq!(limiter.throttles(), 1, "one 429 among the failures");
+    assert!(limiter.rate("").is_some(), "the throttle switched it on");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_settings_limiter_in_debt_holds_the_first_attempt() {
+    use retry_runtime::limiter::AdaptiveLimiter;
+    let limiter = AdaptiveLimiter::builder().build().unwrap();
+    let now = Instant::now().into_std();
+    limiter.on_success("", now);
+    limiter.on_throttle("", now);
+    for _ in 0..100 {
+        limiter.reserve("", now);
+    }
+    let settings = RetrySettings::<Fail>::builder()
+        .limiter(limiter)
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let started_at = std::sync::Mutex::new(None);
+    let result = retry_async(&settings, || {
+        *started_at.lock().unwrap() = Some(start.elapsed());
+        std::future::ready(Ok::<u32, Fail>(1))
+    })
+    .await;
+    assert_eq!(result, Ok(1));
+    let waited = started_at.into_inner().unwrap().unwrap();
+    assert!(waited > Duration::ZERO, "the first attempt waited its turn");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_policys_value_predicate_holds_under_settings() {
+    let settings = RetrySettings::<Fail>::builder()
+        .max_tries(5)
+        .wait_gen(wait::constant().interval(0))
+        .no_jitter()
+        .build()
+        .unwrap();
+    let calls = AtomicU32::new(0);
+    let result = retry_async(
+        Policy::new()
+            .on_result(|v: &u32| *v < 3)
+            .settings(&settings),
+        || std::future::ready(Ok::<u32, Fail>(calls.fetch_add(1, Ordering::SeqCst) + 1)),
+    )
+    .await;
+    assert_eq!(result, Ok(3), "1 and 2 were rejected and retried");
+}

@@ -368,3 +368,159 @@ async fn a_self_tuning_delay_learns_each_attempts_latency() {
         "one per attempt"
     );
 }
+
+type Winners = Arc<Mutex<Vec<(u32, u32)>>>;
+
+/// A success hook recording (tries, attempt) of the winner.
+fn winners(seen: &Winners) -> impl Fn(&Details<'_, Error>) + Send + Sync + 'static {
+    let seen = Arc::clone(seen);
+    move |d| seen.lock().unwrap().push((d.tries, d.attempt))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hedged_success_runs_the_success_hooks_once_with_the_winner() {
+    static PLAN: [Plan; 2] = [ok(5_000), ok(30)];
+    // A policy's hook.
+    let seen = Winners::default();
+    let script = Script::new(&PLAN);
+    let policy = Policy::new()
+        .max_tries(3)
+        .hedge_delay(ms(100))
+        .on_success(winners(&seen));
+    assert_eq!(
+        bounded(retry_async(policy, || script.attempt())).await,
+        Ok(2)
+    );
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(2, 2)],
+        "two started, the second won"
+    );
+    // Settings' hook, hedged and not.
+    let seen = Winners::default();
+    let settings = RetrySettings::<Error>::builder()
+        .max_tries(3)
+        .hedge_delay(ms(100))
+        .on_success(winners(&seen))
+        .build()
+        .unwrap();
+    let script = Script::new(&PLAN);
+    assert_eq!(
+        bounded(retry_async(&settings, || script.attempt())).await,
+        Ok(2)
+    );
+    assert_eq!(*seen.lock().unwrap(), [(2, 2)]);
+    static RETRIED: [Plan; 2] = [busy(0), ok(0)];
+    let sequential = settings.to_builder().no_hedge_delay().build().unwrap();
+    let script = Script::new(&RETRIED);
+    assert_eq!(
+        bounded(retry_async(&sequential, || script.attempt())).await,
+        Ok(2)
+    );
+    assert_eq!(*seen.lock().unwrap(), [(2, 2), (2, 2)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn settings_bound_their_hedges_and_a_policy_without_its_own_takes_theirs() {
+    static SLOW: [Plan; 6] = [ok(1_000); 6];
+    let settings = RetrySettings::<Error>::builder()
+        .max_tries(6)
+        .hedge_delay(ms(100))
+        .build()
+        .unwrap();
+    // No bound of hedges: every try may be one.
+    let script = Script::new(&SLOW);
+    let policy = Policy::new().settings(&settings);
+    assert_eq!(
+        bounded(retry_async(policy, || script.attempt())).await,
+        Ok(1)
+    );
+    assert_eq!(script.started(), 6);
+    // The settings' bound: two hedges.
+    let capped = settings.to_builder().max_hedges(2).build().unwrap();
+    let script = Script::new(&SLOW);
+    assert_eq!(
+        bounded(retry_async(&capped, || script.attempt())).await,
+        Ok(1)
+    );
+    assert_eq!(script.started(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn settings_hedge_only_a_policy_that_may_hedge() {
+    static SLOW: [Plan; 3] = [ok(1_000); 3];
+    let settings = RetrySettings::<Error>::builder()
+        .max_tries(3)
+        .hedge_delay(ms(100))
+        .build()
+        .unwrap();
+    // A policy timing its attempts but naming no hedge delay may not hedge: one attempt.
+    let script = Script::new(&SLOW);
+    let timed_only = Policy::new().attempt_timeout(10).settings(&settings);
+    assert_eq!(
+        bounded(retry_async(timed_only, || script.attempt())).await,
+        Ok(1)
+    );
+    assert_eq!(script.started(), 1);
+    // Naming the key, even as `None`, makes it hedge-capable: the settings' delay applies.
+    let script = Script::new(&SLOW);
+    let capable = Policy::new().hedge_delay(None::<f64>).settings(&settings);
+    assert_eq!(
+        bounded(retry_async(capable, || script.attempt())).await,
+        Ok(1)
+    );
+    assert_eq!(script.started(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn settings_give_their_self_tuning_delay_every_attempts_latency() {
+    static PLAN: [Plan; 1] = [ok(20)];
+    let tracker = LatencyTracker::builder().build().unwrap();
+    let settings = RetrySettings::<Error>::builder()
+        .max_tries(2)
+        .hedge_auto(AutoHedge::from(tracker.clone()))
+        .build()
+        .unwrap();
+    for _ in 0..4 {
+        let script = Script::new(&PLAN);
+        assert_eq!(
+            bounded(retry_async(&settings, || script.attempt())).await,
+            Ok(1)
+        );
+    }
+    assert_eq!(tracker.samples(Instant::now().into_std()), 4);
+}
+
+#[test]
+fn a_timeout_says_which_attempt_and_how_long_it_was_given() {
+    let timed_out = AttemptTimedOut::new(ms(1500), 3);
+    assert_eq!(timed_out.attempt(), 3);
+    assert_eq!(timed_out.timeout(), ms(1500));
+    assert_eq!(timed_out.to_string(), "attempt 3 timed out after 1.5s");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_zero_negative_or_nan_delay_or_timeout_is_off() {
+    static PLAN: [Plan; 2] = [ok(1_000), ok(0)];
+    for off in [0.0, -1.0, f64::NAN] {
+        let script = Script::new(&PLAN);
+        let policy = Policy::new()
+            .max_tries(2)
+            .hedge_delay(off)
+            .attempt_timeout(off);
+        let start = Instant::now();
+        assert_eq!(
+            bounded(retry_async(policy, || script.attempt())).await,
+            Ok(1)
+        );
+        assert_eq!(start.elapsed(), ms(1000), "{off}: neither cut nor hedged");
+        assert_eq!(script.started(), 1, "{off}");
+    }
+    // The least positive delay is on.
+    let script = Script::new(&PLAN);
+    let policy = Policy::new().max_tries(2).hedge_delay(0.001);
+    assert_eq!(
+        bounded(retry_async(policy, || script.attempt())).await,
+        Ok(2)
+    );
+}
