@@ -470,6 +470,8 @@ async fn settings_are_used_in_every_accepted_form() {
     let owned = retry_async(Policy::new().settings(settings.clone()), failing).await;
     let borrowed = retry_async(Policy::new().settings(&settings), failing).await;
     let optional = retry_async(Policy::new().settings(Some(settings.clone())), failing).await;
+    // The `&Option` form is the one tested here.
+    #[allow(clippy::needless_borrows_for_generic_args)]
     let borrowed_optional =
         retry_async(Policy::new().settings(&Some(settings.clone())), failing).await;
     for result in [owned, borrowed, optional, borrowed_optional] {
