@@ -11,6 +11,7 @@ use crate::context::{Ctx, Reply};
 use crate::errors::ApiResult;
 use crate::rbac::Listing;
 use crate::state::SimState;
+use crate::state::ordered_ids::newest_first;
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
@@ -52,12 +53,16 @@ fn list_all(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let project = s.project_id(ctx.path("project_name"), true)?;
-    let in_project = s
-        .repositories
-        .values()
-        .rev()
-        .filter(|r| r.project_id == project);
-    ctx.list_lazily(in_project, |r| json!(s.repository_view_of(r)))
+    // Newest first, as `list_all`; the page and the total come from the project's index.
+    let ids = s.repositories.ids_in_project(project);
+    let view = |id: &i64| s.repository_view(*id).map(|r| json!(r));
+    if ctx.lists_in_order() {
+        let page = ctx.page()?;
+        let (first, size) = page.window();
+        let items = newest_first(ids, first, size).filter_map(view).collect();
+        return Ok(ctx.page_items(items, ids.len(), page));
+    }
+    ctx.list(ids.iter().rev().filter_map(view).collect())
 }
 
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -95,7 +100,7 @@ fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = named_repository(ctx, &s)?;
     // Harbor writes the body's description, HTML-escaped, whatever it is: an omitted one
     // clears the stored text (`UpdateRepository`, the `Description` column only).
-    if let Some(repo) = s.repositories.get_mut(&id) {
+    if let Some(mut repo) = s.repositories.get_mut(&id) {
         repo.description = html_escape(&req.description);
         repo.update_time = crate::state::now();
     }

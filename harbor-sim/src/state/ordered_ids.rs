@@ -1,6 +1,8 @@
 //! Ascending id lists that a list answer pages through without walking its collection: one
 //! list (all, public or private projects, straight from the projects index), or the union
-//! of two (the public projects and those a user is a member of, both kept by the indexes).
+//! of two (the public projects and those a user is a member of, both kept by the indexes);
+//! and the newest-first pages of one list (a project's repositories, a repository's
+//! artifacts).
 
 use std::borrow::Cow;
 
@@ -65,6 +67,15 @@ impl<'a> OrderedIds<'a> {
         let end = start.saturating_add(size).min(one.len());
         one[start..end].to_vec()
     }
+}
+
+/// The ids of the ascending `ids` taken newest (highest) first, from index `first` of that
+/// order, at most `size` of them: a page of a list that answers newest first, cut from the
+/// end of the slice without walking it.
+pub fn newest_first(ids: &[i64], first: usize, size: usize) -> impl Iterator<Item = &i64> {
+    let end = ids.len().saturating_sub(first);
+    let start = end.saturating_sub(size);
+    ids[start..end].iter().rev()
 }
 
 /// Puts `id` into the ascending `ids` (once).
@@ -135,6 +146,8 @@ mod tests {
             let one = OrderedIds::of(expected.clone());
             prop_assert_eq!(one.window(first, size), window);
             prop_assert_eq!(one.len(), expected.len());
+            let newest: Vec<i64> = expected.iter().rev().copied().skip(first).take(size).collect();
+            prop_assert_eq!(newest_first(&expected, first, size).copied().collect::<Vec<_>>(), newest);
         }
     }
 }
