@@ -3,7 +3,7 @@
 //! bytes each project stores) against a brute-force scan: across random sequences of
 //! pushes, tags, deletions, garbage collections and direct changes through the tables'
 //! handles, every indexed answer equals what a pass over the tables gives; and over HTTP,
-//! every page of `GET /projects/{p}/repositories` and
+//! every page of `GET /projects/{p}/repositories`, `GET /repositories` and
 //! `GET /projects/{p}/repositories/{r}/artifacts` (page sizes, callers, `q` and `sort`) holds
 //! the ids, total and `Link` a pass over all rows gives.
 
@@ -422,31 +422,63 @@ async fn every_repository_and_artifact_page_is_the_page_of_a_full_scan() {
                 continue;
             }
             for (filter, wanted) in &cases {
-                for page_size in [4i64, 10] {
-                    let last = wanted.len() as i64 / page_size + 2;
-                    for page in 1..=last {
-                        let mut query = filter.clone();
-                        query.push(("page".into(), page.to_string()));
-                        query.push(("page_size".into(), page_size.to_string()));
-                        let request = PageRequest { page, page_size };
-                        let range = request.range(wanted.len());
-                        let (ids, total, link) = list(&sim, &client, caller, path, &query).await;
-                        let context = format!("{caller:?} {path} {query:?}");
-                        assert_eq!(ids, wanted[range].to_vec(), "{context}");
-                        assert_eq!(total, wanted.len(), "{context}");
-                        let full_path = format!("/api/v2.0{path}");
-                        assert_eq!(
-                            link,
-                            request.link_header(&full_path, &query, wanted.len() as u64),
-                            "{context}"
-                        );
-                        pages += 1;
-                    }
-                }
+                pages += check_pages(&sim, &client, caller, path, filter, wanted).await;
             }
         }
     }
+    // All repositories: the admin sees every one (the page cut from the table), anonymous
+    // those of the public `library` (the filtered walk).
+    let library = state.projects.id_by_name("library").expect("seeded");
+    let all = newest_first(state.repositories.keys().copied().collect());
+    let in_library = newest_first(
+        state
+            .repositories
+            .values()
+            .filter(|r| r.project_id == library)
+            .map(|r| r.id)
+            .collect(),
+    );
+    for (caller, wanted) in CALLERS.into_iter().zip([all, in_library]) {
+        for filter in [vec![], vec![("sort".into(), "-id".into())]] {
+            pages += check_pages(&sim, &client, caller, "/repositories", &filter, &wanted).await;
+        }
+    }
     assert!(pages > 100, "every list was paged ({pages} pages)");
+}
+
+/// Every page of `GET path` with `filter`, in two page sizes and past the end, as
+/// `caller`: the ids `wanted[range]`, the total and Harbor's `Link`. Returns how many pages.
+async fn check_pages(
+    sim: &support::CheckedSim,
+    client: &reqwest::Client,
+    caller: Option<(&str, &str)>,
+    path: &str,
+    filter: &[(String, String)],
+    wanted: &[i64],
+) -> usize {
+    let mut pages = 0;
+    for page_size in [4i64, 10] {
+        let last = wanted.len() as i64 / page_size + 2;
+        for page in 1..=last {
+            let mut query = filter.to_vec();
+            query.push(("page".into(), page.to_string()));
+            query.push(("page_size".into(), page_size.to_string()));
+            let request = PageRequest { page, page_size };
+            let range = request.range(wanted.len());
+            let (ids, total, link) = list(sim, client, caller, path, &query).await;
+            let context = format!("{caller:?} {path} {query:?}");
+            assert_eq!(ids, wanted[range].to_vec(), "{context}");
+            assert_eq!(total, wanted.len(), "{context}");
+            let full_path = format!("/api/v2.0{path}");
+            assert_eq!(
+                link,
+                request.link_header(&full_path, &query, wanted.len() as u64),
+                "{context}"
+            );
+            pages += 1;
+        }
+    }
+    pages
 }
 
 /// `GET path` with `query` as `caller` (`None`: anonymous): the ids, `X-Total-Count` and
