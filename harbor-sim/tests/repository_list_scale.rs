@@ -319,6 +319,24 @@ fn a_cloned_state_keeps_its_indexes() {
     );
 }
 
+/// A list's query parameters besides the page.
+type Query = Vec<(String, String)>;
+
+/// A list the HTTP test pages: its path, and for each query the ids a scan gives.
+struct Listed {
+    path: String,
+    cases: Vec<(Query, Vec<i64>)>,
+}
+
+/// The queries of a list whose ids, newest first, are `ids`: none (the page cut from the
+/// index), and `sort=-id`, the same order through the path that reads every document.
+fn in_order_and_sorted(ids: Vec<i64>) -> Vec<(Query, Vec<i64>)> {
+    vec![
+        (vec![], ids.clone()),
+        (vec![("sort".into(), "-id".into())], ids),
+    ]
+}
+
 /// The callers of the HTTP test: the admin, and anonymous (who sees the public `library`).
 const CALLERS: [Option<(&str, &str)>; 2] = [Some(("admin", "Harbor12345")), None];
 
@@ -359,7 +377,7 @@ async fn every_repository_and_artifact_page_is_the_page_of_a_full_scan() {
         ids.reverse();
         ids
     };
-    let mut lists: Vec<(String, Vec<i64>, Option<(&str, &str, Vec<i64>)>)> = Vec::new();
+    let mut lists: Vec<Listed> = Vec::new();
     for project in ["library", "demo"] {
         let pid = state.projects.id_by_name(project).expect("seeded");
         let in_project: Vec<&harbor_sim::state::Repository> = state
@@ -376,11 +394,12 @@ async fn every_repository_and_artifact_page_is_the_page_of_a_full_scan() {
                 .map(|r| r.id)
                 .collect(),
         );
-        lists.push((
-            format!("/projects/{project}/repositories"),
-            ids,
-            Some(("q", "name=~R1", named)),
-        ));
+        let mut cases = in_order_and_sorted(ids);
+        cases.push((vec![("q".into(), "name=~R1".into())], named));
+        lists.push(Listed {
+            path: format!("/projects/{project}/repositories"),
+            cases,
+        });
     }
     for (project, repository) in [
         ("library", "many"),
@@ -398,30 +417,20 @@ async fn every_repository_and_artifact_page_is_the_page_of_a_full_scan() {
                 .map(|a| a.id)
                 .collect(),
         );
-        lists.push((
-            format!("/projects/{project}/repositories/{repository}/artifacts"),
-            ids,
-            None,
-        ));
+        lists.push(Listed {
+            path: format!("/projects/{project}/repositories/{repository}/artifacts"),
+            cases: in_order_and_sorted(ids),
+        });
     }
 
     let mut pages = 0;
-    for (path, all, filtered) in &lists {
-        let mut cases: Vec<(Vec<(String, String)>, &Vec<i64>)> = vec![
-            (vec![], all),
-            // Sorted by id, descending: the same order, through the path that reads every
-            // document.
-            (vec![("sort".into(), "-id".into())], all),
-        ];
-        if let Some((key, value, ids)) = filtered {
-            cases.push((vec![((*key).into(), (*value).into())], ids));
-        }
+    for Listed { path, cases } in &lists {
         for caller in CALLERS {
             // Anonymous sees only the public `library`.
             if caller.is_none() && !path.starts_with("/projects/library/") {
                 continue;
             }
-            for (filter, wanted) in &cases {
+            for (filter, wanted) in cases {
                 pages += check_pages(&sim, &client, caller, path, filter, wanted).await;
             }
         }
@@ -439,7 +448,7 @@ async fn every_repository_and_artifact_page_is_the_page_of_a_full_scan() {
             .collect(),
     );
     for (caller, wanted) in CALLERS.into_iter().zip([all, in_library]) {
-        for filter in [vec![], vec![("sort".into(), "-id".into())]] {
+        for (filter, wanted) in in_order_and_sorted(wanted) {
             pages += check_pages(&sim, &client, caller, "/repositories", &filter, &wanted).await;
         }
     }
