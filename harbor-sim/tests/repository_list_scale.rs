@@ -361,6 +361,14 @@ async fn every_repository_and_artifact_page_is_the_page_of_a_full_scan() {
             s.push("demo", "team/app", None, &format!("d{i}"))
                 .expect("pushed");
         }
+        s.create_project(project_req("hidden".into()), 1)
+            .expect("created");
+        for i in 0..5 {
+            s.push("hidden", &format!("h{i}"), None, &format!("h{i}"))
+                .expect("pushed");
+            s.push("demo", &format!("d{i}"), None, &format!("d{i}"))
+                .expect("pushed");
+        }
         for gone in ["r05", "r17"] {
             let id = s.repository_id("library", gone).expect("pushed");
             s.delete_repository(id).expect("deleted");
@@ -435,19 +443,32 @@ async fn every_repository_and_artifact_page_is_the_page_of_a_full_scan() {
             }
         }
     }
-    // All repositories: the admin sees every one (the page cut from the table), anonymous
-    // those of the public `library` (the filtered walk).
-    let library = state.projects.id_by_name("library").expect("seeded");
-    let all = newest_first(state.repositories.keys().copied().collect());
-    let in_library = newest_first(
-        state
-            .repositories
-            .values()
-            .filter(|r| r.project_id == library)
-            .map(|r| r.id)
-            .collect(),
-    );
-    for (caller, wanted) in CALLERS.into_iter().zip([all, in_library]) {
+    // All repositories: the admin sees every one (the page cut from the table); carol, a
+    // member of `library` and `demo`, those two projects' (a merge of their lists, past the
+    // private `hidden`); frank, a member of nothing, and anonymous those of the public
+    // `library`.
+    let in_projects = |names: &[&str]| {
+        let ids: BTreeSet<i64> = names
+            .iter()
+            .map(|n| state.projects.id_by_name(n).expect("seeded"))
+            .collect();
+        newest_first(
+            state
+                .repositories
+                .values()
+                .filter(|r| ids.contains(&r.project_id))
+                .map(|r| r.id)
+                .collect(),
+        )
+    };
+    let seed_user = |name| Some((name, harbor_sim::SEED_USER_PASSWORD));
+    let seen = [
+        (CALLERS[0], in_projects(&["library", "demo", "hidden"])),
+        (seed_user("carol"), in_projects(&["library", "demo"])),
+        (seed_user("frank"), in_projects(&["library"])),
+        (None, in_projects(&["library"])),
+    ];
+    for (caller, wanted) in seen {
         for (filter, wanted) in in_order_and_sorted(wanted) {
             pages += check_pages(&sim, &client, caller, "/repositories", &filter, &wanted).await;
         }

@@ -10,8 +10,9 @@ use super::{Handler, read, security, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::ApiResult;
 use crate::rbac::{Listing, VisibleProjects};
+use crate::state::OrderedIds;
 use crate::state::SimState;
-use crate::state::ordered_ids::newest_first;
+use crate::state::ordered_ids::{newest_first, newest_first_of_many};
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
@@ -42,25 +43,34 @@ fn list_all(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let sc = security(ctx, &s);
     // Newest first, then by id descending (`GetDefaultSorts`,
     // `src/pkg/repository/model/model.go`): ids grow with creation time.
-    if ctx.lists_in_order()
-        && matches!(
-            sc.visible_projects(Listing::Repositories),
-            VisibleProjects::All
-        )
-    {
-        // A caller who sees every project sees every repository (a project holding one
-        // cannot be deleted): the page is a walk to it, the total the table's size.
+    if ctx.lists_in_order() {
+        // The page and the total from the indexes, without a walk of all repositories.
         let page = ctx.page()?;
         let (first, size) = page.window();
-        let items = s
-            .repositories
-            .values()
-            .rev()
-            .skip(first)
-            .take(size)
-            .map(|r| json!(s.repository_view_of(r)))
+        let (ids, total) = match sc.visible_projects(Listing::Repositories) {
+            // Who sees every project sees every repository (a project holding one cannot
+            // be deleted): a walk to the page, the table's size.
+            VisibleProjects::All => {
+                let ids = s.repositories.keys().rev().skip(first).take(size);
+                (ids.copied().collect(), s.repositories.len())
+            }
+            // The others: a merge of the repository lists of the projects they see.
+            VisibleProjects::PublicAnd(more) => {
+                let projects = OrderedIds::union(s.projects.public_ids(), more);
+                let lists: Vec<&[i64]> = projects
+                    .iter()
+                    .map(|p| s.repositories.ids_in_project(p))
+                    .collect();
+                let total = lists.iter().map(|l| l.len()).sum();
+                (newest_first_of_many(&lists, first, size), total)
+            }
+        };
+        let items = ids
+            .iter()
+            .filter_map(|id| s.repository_view(*id))
+            .map(|r| json!(r))
             .collect();
-        return Ok(ctx.page_items(items, s.repositories.len(), page));
+        return Ok(ctx.page_items(items, total, page));
     }
     let seen = s.repositories.values().rev().filter(|r| {
         s.projects
