@@ -3,12 +3,19 @@
 //! asked by the admin and by a user who is a member of every project (the admin sees all
 //! projects without asking for memberships; the member's page is found through the
 //! membership index): a list should cost in proportion to the page, not to the collection.
+//! The same for a page of 10 repositories of a project holding 10 and 10,000 repositories
+//! (`GET /projects/scale/repositories?page=1&page_size=10`), and a page of 10 artifacts of
+//! a repository holding 10 and 100,000 artifacts
+//! (`GET /projects/scale/repositories/app/artifacts?page=1&page_size=10`), both as the admin.
 //!
 //! ```text
 //! cargo bench -p harbor-sim --bench throughput                      # in-process simulator
 //! cargo bench -p harbor-sim --bench throughput -- --connections 64 --seconds 10
 //! cargo bench -p harbor-sim --bench throughput -- --url http://127.0.0.1:8080   # a running one
+//! cargo bench -p harbor-sim --bench throughput -- --only artifacts  # the cases named so
 //! ```
+//! `--only` takes one of `project`, `projects`, `repositories`, `artifacts` (repeat it for
+//! several), so two builds can be measured case by case, interleaved.
 //! With `--url` only the single-project figure is measured (the list figures need to fill
 //! the simulator's state).
 //! Keep-alive HTTP/1.1 connections each send one request after another for a fixed time;
@@ -31,6 +38,14 @@ struct Options {
     seconds: u64,
     url: Option<String>,
     project: String,
+    /// The cases to run; all when empty.
+    only: Vec<String>,
+}
+
+impl Options {
+    fn runs(&self, case: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|c| c == case)
+    }
 }
 
 fn options() -> Options {
@@ -39,6 +54,7 @@ fn options() -> Options {
         seconds: 5,
         url: None,
         project: "library".into(),
+        only: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -57,6 +73,7 @@ fn options() -> Options {
             }
             "--url" => o.url = args.next(),
             "--project" => o.project = args.next().unwrap_or(o.project),
+            "--only" => o.only.extend(args.next()),
             // cargo bench passes --bench; ignore what is not ours.
             _ => {}
         }
@@ -76,21 +93,64 @@ fn main() {
 async fn run(o: Options) {
     let path = format!("/api/v2.0/projects/{}", o.project);
     let Some(url) = &o.url else {
-        let sim = harbor_sim::Simulator::start()
-            .await
-            .expect("simulator starts");
-        measure(&o, &sim.base_url(), &path, ADMIN).await;
-        let list = "/api/v2.0/projects?page=1&page_size=10";
-        for projects in [10, 10_000] {
-            let sim = with_projects(projects).await;
-            for (who, credentials) in [("admin", ADMIN), ("member", MEMBER)] {
-                print!("{projects} projects, as {who}: ");
-                measure(&o, &sim.base_url(), list, credentials).await;
+        if o.runs("project") {
+            let sim = harbor_sim::Simulator::start()
+                .await
+                .expect("simulator starts");
+            measure(&o, &sim.base_url(), &path, ADMIN).await;
+        }
+        if o.runs("projects") {
+            let list = "/api/v2.0/projects?page=1&page_size=10";
+            for projects in [10, 10_000] {
+                let sim = with_projects(projects).await;
+                for (who, credentials) in [("admin", ADMIN), ("member", MEMBER)] {
+                    print!("{projects} projects, as {who}: ");
+                    measure(&o, &sim.base_url(), list, credentials).await;
+                }
+            }
+        }
+        if o.runs("repositories") {
+            let list = "/api/v2.0/projects/scale/repositories?page=1&page_size=10";
+            for repositories in [10, 10_000] {
+                let sim = with_pushes(repositories, |i| format!("r{i:05}")).await;
+                print!("{repositories} repositories in the project: ");
+                measure(&o, &sim.base_url(), list, ADMIN).await;
+            }
+        }
+        if o.runs("artifacts") {
+            let list = "/api/v2.0/projects/scale/repositories/app/artifacts?page=1&page_size=10";
+            for artifacts in [10, 100_000] {
+                let sim = with_pushes(artifacts, |_| "app".to_owned()).await;
+                print!("{artifacts} artifacts in the repository: ");
+                measure(&o, &sim.base_url(), list, ADMIN).await;
             }
         }
         return;
     };
     measure(&o, url.trim_end_matches('/'), &path, ADMIN).await;
+}
+
+/// A simulator holding the project `scale` and `n` pushes into it by the admin, push `i`
+/// (untagged) into the repository `repository(i)`.
+async fn with_pushes(
+    n: usize,
+    repository: impl Fn(usize) -> String,
+) -> harbor_sim::RunningSimulator {
+    let sim = harbor_sim::Simulator::builder()
+        .start()
+        .await
+        .expect("simulator starts");
+    sim.handle().with_state(|s| {
+        let req: harbor_sim::state::projects::ProjectReq =
+            serde_json::from_value(serde_json::json!({ "project_name": "scale" }))
+                .expect("a project request");
+        s.create_project(req, 1).expect("project created");
+        for i in 0..n {
+            s.push("scale", &repository(i), None, &format!("content {i}"))
+                .expect("pushed");
+        }
+    });
+    sim
 }
 
 /// The admin's `user:password`.

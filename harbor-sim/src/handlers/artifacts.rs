@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::{Handler, actor_name, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
+use crate::state::ordered_ids::newest_first;
 use crate::state::vulnerabilities::{report_id, sbom_report_id};
 use crate::state::{JobKind, SimState};
 
@@ -60,19 +61,10 @@ pub(super) fn artifact_by_reference(
     repository: &str,
     reference: &str,
 ) -> ApiResult<i64> {
-    let repo = s
-        .repositories
-        .values()
-        .find(|r| r.name == repository)
-        .map(|r| r.id);
+    let repo = s.repositories.id_by_name(repository);
     if is_digest(reference) {
         return repo
-            .and_then(|r| {
-                s.artifacts
-                    .values()
-                    .find(|a| a.repository_id == r && a.digest == reference)
-            })
-            .map(|a| a.id)
+            .and_then(|r| s.artifacts.id_by_digest(r, reference))
             .ok_or_else(|| {
                 ApiError::not_found(format!("artifact {repository}@{reference} not found"))
             });
@@ -80,8 +72,8 @@ pub(super) fn artifact_by_reference(
     let repo =
         repo.ok_or_else(|| ApiError::not_found(format!("repository {repository} not found")))?;
     s.artifacts
-        .values()
-        .find(|a| a.repository_id == repo && a.tags.iter().any(|t| t.name == reference))
+        .in_repository(repo)
+        .find(|a| a.tags.iter().any(|t| t.name == reference))
         .map(|a| a.id)
         .ok_or_else(|| ApiError::not_found(format!("artifact {repository}:{reference} not found")))
 }
@@ -143,25 +135,29 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let with_scan = ctx.query_bool("with_scan_overview").unwrap_or(false);
     let with_tag = ctx.query_bool("with_tag").unwrap_or(true);
     let with_sbom = ctx.query_bool("with_sbom_overview").unwrap_or(false);
-    // Newest first; only the page's documents are made (the view of an artifact in its
-    // repository always exists).
-    let in_repository = s
-        .artifacts
-        .values()
-        .filter(|a| a.repository_id == repo)
-        .rev();
-    ctx.list_lazily(in_repository, |a| {
+    // Newest first (the view of an artifact in its repository always exists).
+    let view = |id: i64| {
         let mut d = s
-            .artifact_view(a.id, with_label, with_scan)
+            .artifact_view(id, with_label, with_scan)
             .unwrap_or(Value::Null);
-        if with_sbom && let Some(sbom) = s.sbom_overview(a.id) {
+        if with_sbom && let Some(sbom) = s.sbom_overview(id) {
             d["sbom_overview"] = sbom;
         }
         if !with_tag {
             d["tags"] = Value::Null;
         }
         d
-    })
+    };
+    let ids = s.artifacts.ids_in_repository(repo);
+    if ctx.lists_in_order() {
+        // The page and the total come from the repository's index: only the page's
+        // documents are made.
+        let page = ctx.page()?;
+        let (first, size) = page.window();
+        let items = newest_first(ids, first, size).copied().map(view).collect();
+        return Ok(ctx.page_items(items, ids.len(), page));
+    }
+    ctx.list(ids.iter().rev().copied().map(view).collect())
 }
 
 /// `CopyArtifact` as Harbor's artifact controller copies (`Copy`, `copyDeeply`): the source
@@ -185,18 +181,16 @@ fn copy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         .collect();
     let dst_project = ctx.path("project_name").to_owned();
     let dst_repo = ctx.path("repository_name").to_owned();
-    let existing = s.repository_id(&dst_project, &dst_repo).ok().and_then(|r| {
-        s.artifacts
-            .values()
-            .find(|a| a.repository_id == r && a.digest == digest)
-            .map(|a| a.id)
-    });
+    let existing = s
+        .repository_id(&dst_project, &dst_repo)
+        .ok()
+        .and_then(|r| s.artifacts.id_by_digest(r, &digest));
     let copied = match existing {
         Some(id) => id,
         None => {
             let (copied, _) = s.store_push(&dst_project, &dst_repo, None, &digest)?;
             // A copy keeps the digest: the content is the same.
-            if let Some(a) = s.artifacts.get_mut(&copied) {
+            if let Some(mut a) = s.artifacts.get_mut(&copied) {
                 a.digest = digest.clone();
             }
             copied
@@ -208,13 +202,8 @@ fn copy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         if s.artifacts[&copied].tags.iter().any(|t| &t.name == tag) {
             continue;
         }
-        for a in s
-            .artifacts
-            .values_mut()
-            .filter(|a| a.repository_id == repository_id)
-        {
-            a.tags.retain(|t| &t.name != tag);
-        }
+        s.artifacts
+            .for_each_in_repository_mut(repository_id, |a| a.tags.retain(|t| &t.name != tag));
         s.add_tag(copied, tag)?;
     }
     // Harbor's copy ends in the artifact controller's `Ensure`, which fires a push event.
@@ -314,7 +303,7 @@ fn delete_tag(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
             "the tag {tag} configured as immutable, cannot be deleted"
         )));
     }
-    let a = s
+    let mut a = s
         .artifacts
         .get_mut(&id)
         .ok_or_else(|| ApiError::not_found("artifact not found"))?;

@@ -9,8 +9,10 @@ use serde_json::json;
 use super::{Handler, read, security, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::ApiResult;
-use crate::rbac::Listing;
+use crate::rbac::{Listing, VisibleProjects};
+use crate::state::OrderedIds;
 use crate::state::SimState;
+use crate::state::ordered_ids::{newest_first, newest_first_of_many};
 
 pub(super) fn handler(op: &str) -> Option<Handler> {
     Some(match op {
@@ -41,6 +43,35 @@ fn list_all(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let sc = security(ctx, &s);
     // Newest first, then by id descending (`GetDefaultSorts`,
     // `src/pkg/repository/model/model.go`): ids grow with creation time.
+    if ctx.lists_in_order() {
+        // The page and the total from the indexes, without a walk of all repositories.
+        let page = ctx.page()?;
+        let (first, size) = page.window();
+        let (ids, total) = match sc.visible_projects(Listing::Repositories) {
+            // Who sees every project sees every repository (a project holding one cannot
+            // be deleted): a walk to the page, the table's size.
+            VisibleProjects::All => {
+                let ids = s.repositories.keys().rev().skip(first).take(size);
+                (ids.copied().collect(), s.repositories.len())
+            }
+            // The others: a merge of the repository lists of the projects they see.
+            VisibleProjects::PublicAnd(more) => {
+                let projects = OrderedIds::union(s.projects.public_ids(), more);
+                let lists: Vec<&[i64]> = projects
+                    .iter()
+                    .map(|p| s.repositories.ids_in_project(p))
+                    .collect();
+                let total = lists.iter().map(|l| l.len()).sum();
+                (newest_first_of_many(&lists, first, size), total)
+            }
+        };
+        let items = ids
+            .iter()
+            .filter_map(|id| s.repository_view(*id))
+            .map(|r| json!(r))
+            .collect();
+        return Ok(ctx.page_items(items, total, page));
+    }
     let seen = s.repositories.values().rev().filter(|r| {
         s.projects
             .get(&r.project_id)
@@ -52,12 +83,16 @@ fn list_all(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let s = read(state);
     let project = s.project_id(ctx.path("project_name"), true)?;
-    let in_project = s
-        .repositories
-        .values()
-        .rev()
-        .filter(|r| r.project_id == project);
-    ctx.list_lazily(in_project, |r| json!(s.repository_view_of(r)))
+    // Newest first, as `list_all`; the page and the total come from the project's index.
+    let ids = s.repositories.ids_in_project(project);
+    let view = |id: &i64| s.repository_view(*id).map(|r| json!(r));
+    if ctx.lists_in_order() {
+        let page = ctx.page()?;
+        let (first, size) = page.window();
+        let items = newest_first(ids, first, size).filter_map(view).collect();
+        return Ok(ctx.page_items(items, ids.len(), page));
+    }
+    ctx.list(ids.iter().rev().filter_map(view).collect())
 }
 
 fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
@@ -95,7 +130,7 @@ fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let id = named_repository(ctx, &s)?;
     // Harbor writes the body's description, HTML-escaped, whatever it is: an omitted one
     // clears the stored text (`UpdateRepository`, the `Description` column only).
-    if let Some(repo) = s.repositories.get_mut(&id) {
+    if let Some(mut repo) = s.repositories.get_mut(&id) {
         repo.description = html_escape(&req.description);
         repo.update_time = crate::state::now();
     }

@@ -138,9 +138,8 @@ impl SimState {
         self.labels
             .remove(&id)
             .ok_or_else(|| ApiError::not_found(format!("label {id} not found")))?;
-        for a in self.artifacts.values_mut() {
-            a.label_ids.retain(|l| *l != id);
-        }
+        self.artifacts
+            .for_each_mut(|a| a.label_ids.retain(|l| *l != id));
         Ok(())
     }
 
@@ -150,7 +149,7 @@ impl SimState {
             .labels
             .get(&label_id)
             .ok_or_else(|| ApiError::not_found(format!("label {label_id} not found")))?;
-        let artifact = self
+        let mut artifact = self
             .artifacts
             .get_mut(&artifact_id)
             .ok_or_else(|| ApiError::not_found("artifact not found"))?;
@@ -170,7 +169,7 @@ impl SimState {
 
     /// Detaches a label from an artifact.
     pub fn detach_label(&mut self, artifact_id: i64, label_id: i64) -> ApiResult<()> {
-        let artifact = self
+        let mut artifact = self
             .artifacts
             .get_mut(&artifact_id)
             .ok_or_else(|| ApiError::not_found("artifact not found"))?;

@@ -1,5 +1,6 @@
 //! The simulator's in-memory Harbor: every stateful resource and the rules that bind them.
 
+pub mod artifact_table;
 pub mod audit_log;
 pub mod configurations;
 pub mod immutable;
@@ -16,6 +17,7 @@ pub mod reachability;
 pub mod registries;
 pub mod replication;
 pub mod repositories;
+pub mod repository_table;
 pub mod retention;
 pub mod robots;
 pub mod scanners;
@@ -30,6 +32,7 @@ use std::time::SystemTime;
 
 use serde_json::Value;
 
+pub use artifact_table::{ArtifactMut, Artifacts};
 pub use audit_log::{AuditEvent, AuditLog, AuditLogExt, Purged};
 pub use immutable::ImmutableRule;
 pub use jobs::{Execution, JobKind, JobSchedule, JobStatus, JobTask, UnknownJobKind};
@@ -44,6 +47,7 @@ pub use reachability::Reachability;
 pub use registries::Registry;
 pub use replication::{ReplicationExecution, ReplicationPolicy};
 pub use repositories::{Artifact, Repository, Tag};
+pub use repository_table::{Repositories, RepositoryMut};
 pub use robots::Robot;
 pub use scanners::Scanner;
 pub use users::User;
@@ -79,10 +83,10 @@ pub struct SimState {
     pub projects: Projects,
     /// Project members by id (indexed by project and user; see [`members`]).
     pub members: Members,
-    /// Repositories by id.
-    pub repositories: BTreeMap<i64, Repository>,
-    /// Artifacts by id.
-    pub artifacts: BTreeMap<i64, Artifact>,
+    /// Repositories by id (indexed by full name and project; see [`repository_table`]).
+    pub repositories: Repositories,
+    /// Artifacts by id (indexed by repository, digest and project; see [`artifact_table`]).
+    pub artifacts: Artifacts,
     /// Labels by id.
     pub labels: BTreeMap<i64, Label>,
     /// Users by id (the admin is 1).

@@ -1,8 +1,11 @@
 //! Ascending id lists that a list answer pages through without walking its collection: one
 //! list (all, public or private projects, straight from the projects index), or the union
-//! of two (the public projects and those a user is a member of, both kept by the indexes).
+//! of two (the public projects and those a user is a member of, both kept by the indexes);
+//! and the newest-first pages of one list (a project's repositories, a repository's
+//! artifacts) or of several (the repositories of the projects a caller sees).
 
 use std::borrow::Cow;
+use std::collections::BinaryHeap;
 
 /// An ascending, duplicate-free sequence of ids: `a ∪ b`, both ascending.
 #[derive(Debug, Clone)]
@@ -65,6 +68,44 @@ impl<'a> OrderedIds<'a> {
         let end = start.saturating_add(size).min(one.len());
         one[start..end].to_vec()
     }
+}
+
+/// The ids of the ascending `ids` taken newest (highest) first, from index `first` of that
+/// order, at most `size` of them: a page of a list that answers newest first, cut from the
+/// end of the slice without walking it.
+pub fn newest_first(ids: &[i64], first: usize, size: usize) -> impl Iterator<Item = &i64> {
+    let end = ids.len().saturating_sub(first);
+    let start = end.saturating_sub(size);
+    ids[start..end].iter().rev()
+}
+
+/// The ids of several disjoint ascending lists taken together newest (highest) first, from
+/// index `first` of that order, at most `size` of them: a merge from the lists' ends that
+/// steps `first + size` times, whatever the lists hold.
+pub fn newest_first_of_many(lists: &[&[i64]], first: usize, size: usize) -> Vec<i64> {
+    // The next id of each list (its last not yet taken), and how many of it are left.
+    let mut left: Vec<usize> = lists.iter().map(|l| l.len()).collect();
+    let mut next: BinaryHeap<(i64, usize)> = lists
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| l.last().map(|id| (*id, i)))
+        .collect();
+    let mut page = Vec::new();
+    let mut skipped = 0;
+    while page.len() < size
+        && let Some((id, i)) = next.pop()
+    {
+        if skipped < first {
+            skipped += 1;
+        } else {
+            page.push(id);
+        }
+        left[i] -= 1;
+        if let Some(k) = left[i].checked_sub(1) {
+            next.push((lists[i][k], i));
+        }
+    }
+    page
 }
 
 /// Puts `id` into the ascending `ids` (once).
@@ -135,6 +176,25 @@ mod tests {
             let one = OrderedIds::of(expected.clone());
             prop_assert_eq!(one.window(first, size), window);
             prop_assert_eq!(one.len(), expected.len());
+            let newest: Vec<i64> = expected.iter().rev().copied().skip(first).take(size).collect();
+            prop_assert_eq!(newest_first(&expected, first, size).copied().collect::<Vec<_>>(), newest);
+        }
+
+        #[test]
+        fn the_merge_of_many_is_the_sorted_union(
+            owned in proptest::collection::btree_map(0i64..200, 0usize..5, 0..60),
+            first in 0usize..70,
+            size in 0usize..20,
+        ) {
+            let mut lists: Vec<Vec<i64>> = vec![Vec::new(); 5];
+            for (id, owner) in &owned {
+                lists[*owner].push(*id);
+            }
+            let slices: Vec<&[i64]> = lists.iter().map(Vec::as_slice).collect();
+            let newest: Vec<i64> = owned.keys().rev().copied().skip(first).take(size).collect();
+            prop_assert_eq!(newest_first_of_many(&slices, first, size), newest);
+            let all: Vec<i64> = owned.keys().rev().copied().collect();
+            prop_assert_eq!(newest_first_of_many(&slices, 0, usize::MAX), all);
         }
     }
 }

@@ -160,11 +160,7 @@ impl SimState {
                 list.insert(key.into(), json!(GO_ZERO_TIME));
             }
         }
-        p.repo_count = self
-            .repositories
-            .values()
-            .filter(|r| r.project_id == project.project_id)
-            .count() as i64;
+        p.repo_count = self.repositories.ids_in_project(project.project_id).len() as i64;
         p
     }
 
@@ -315,11 +311,7 @@ impl SimState {
 
     /// Why a project cannot be deleted, if it cannot.
     pub fn project_undeletable_reason(&self, id: i64) -> Option<String> {
-        let repos = self
-            .repositories
-            .values()
-            .filter(|r| r.project_id == id)
-            .count();
+        let repos = self.repositories.ids_in_project(id).len();
         let name = self
             .projects
             .get(&id)

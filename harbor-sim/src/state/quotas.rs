@@ -59,12 +59,7 @@ impl SimState {
     }
 
     pub(super) fn refresh_quota_usage(&mut self, project_id: i64) {
-        let used: i64 = self
-            .artifacts
-            .values()
-            .filter(|a| a.project_id == project_id)
-            .map(|a| a.size)
-            .sum();
+        let used = self.artifacts.size_in_project(project_id);
         if let Some(q) = self
             .quotas
             .values_mut()

@@ -87,9 +87,7 @@ impl SimState {
     pub fn repository_id(&self, project: &str, repo: &str) -> ApiResult<i64> {
         let full = format!("{project}/{repo}");
         self.repositories
-            .values()
-            .find(|r| r.name == full)
-            .map(|r| r.id)
+            .id_by_name(&full)
             .ok_or_else(|| ApiError::not_found(format!("repository {full} not found")))
     }
 
@@ -106,11 +104,7 @@ impl SimState {
     /// `repository` as answered: `artifact_count` computed.
     pub fn repository_view_of(&self, repository: &Repository) -> Repository {
         let mut r = repository.clone();
-        r.artifact_count = self
-            .artifacts
-            .values()
-            .filter(|a| a.repository_id == repository.id)
-            .count() as i64;
+        r.artifact_count = self.artifacts.ids_in_repository(repository.id).len() as i64;
         r
     }
 
@@ -182,52 +176,41 @@ impl SimState {
         }
         let full = format!("{project}/{repo}");
         let now = now();
-        let repository_id = match self.repositories.values().find(|r| r.name == full) {
-            Some(r) => r.id,
+        let repository_id = match self.repositories.id_by_name(&full) {
+            Some(id) => id,
             None => {
                 let id = self.ids.next("repository");
-                self.repositories.insert(
+                self.repositories.insert(Repository {
                     id,
-                    Repository {
-                        id,
-                        project_id,
-                        name: full.clone(),
-                        description: String::new(),
-                        artifact_count: 0,
-                        pull_count: 0,
-                        creation_time: now.clone(),
-                        update_time: now.clone(),
-                    },
-                );
+                    project_id,
+                    name: full.clone(),
+                    description: String::new(),
+                    artifact_count: 0,
+                    pull_count: 0,
+                    creation_time: now.clone(),
+                    update_time: now.clone(),
+                });
                 id
             }
         };
         let digest = fake_digest(&format!("{full}:{content}"));
         let artifact_id = self.ids.next("artifact");
-        self.artifacts.insert(
-            artifact_id,
-            Artifact {
-                id: artifact_id,
-                project_id,
-                repository_id,
-                digest: digest.clone(),
-                size: 1024 * (content.len() as i64 + 3),
-                push_time: now.clone(),
-                tags: Vec::new(),
-                label_ids: Vec::new(),
-                scanned: false,
-                scanned_at: String::new(),
-            },
-        );
+        self.artifacts.insert(Artifact {
+            id: artifact_id,
+            project_id,
+            repository_id,
+            digest: digest.clone(),
+            size: 1024 * (content.len() as i64 + 3),
+            push_time: now.clone(),
+            tags: Vec::new(),
+            label_ids: Vec::new(),
+            scanned: false,
+            scanned_at: String::new(),
+        });
         if let Some(tag) = tag {
             // A tag lives on one artifact of a repository; pushing moves it.
-            for a in self
-                .artifacts
-                .values_mut()
-                .filter(|a| a.repository_id == repository_id)
-            {
-                a.tags.retain(|t| t.name != tag);
-            }
+            self.artifacts
+                .for_each_in_repository_mut(repository_id, |a| a.tags.retain(|t| t.name != tag));
             self.add_tag(artifact_id, tag)?;
         }
         self.refresh_quota_usage(project_id);
@@ -241,18 +224,15 @@ impl SimState {
 
     /// Finds an artifact of a repository by digest or tag.
     pub fn artifact_id(&self, repository_id: i64, reference: &str) -> ApiResult<i64> {
-        self.artifacts
-            .values()
-            .filter(|a| a.repository_id == repository_id)
-            .find(|a| {
-                if reference.starts_with("sha256:") {
-                    a.digest == reference
-                } else {
-                    a.tags.iter().any(|t| t.name == reference)
-                }
-            })
-            .map(|a| a.id)
-            .ok_or_else(|| ApiError::not_found(format!("artifact {reference} not found")))
+        if reference.starts_with("sha256:") {
+            self.artifacts.id_by_digest(repository_id, reference)
+        } else {
+            self.artifacts
+                .in_repository(repository_id)
+                .find(|a| a.tags.iter().any(|t| t.name == reference))
+                .map(|a| a.id)
+        }
+        .ok_or_else(|| ApiError::not_found(format!("artifact {reference} not found")))
     }
 
     /// An artifact as Harbor's `Artifact`.
@@ -312,8 +292,8 @@ impl SimState {
             .repository_id;
         if self
             .artifacts
-            .values()
-            .any(|a| a.repository_id == repository_id && a.tags.iter().any(|t| t.name == name))
+            .in_repository(repository_id)
+            .any(|a| a.tags.iter().any(|t| t.name == name))
         {
             return Err(ApiError::conflict(format!(
                 "tag {name} already exists under the repository {repository_id}"
@@ -321,7 +301,7 @@ impl SimState {
         }
         let id = self.ids.next("tag");
         let now = now();
-        let artifact = self
+        let mut artifact = self
             .artifacts
             .get_mut(&artifact_id)
             .ok_or_else(|| ApiError::not_found("artifact not found"))?;
@@ -380,7 +360,7 @@ impl SimState {
 
     /// Marks an artifact scanned now, so its reports exist.
     pub fn mark_scanned(&mut self, artifact_id: i64) -> ApiResult<()> {
-        let a = self
+        let mut a = self
             .artifacts
             .get_mut(&artifact_id)
             .ok_or_else(|| ApiError::not_found("artifact not found"))?;
@@ -395,7 +375,7 @@ impl SimState {
             .repositories
             .remove(&id)
             .ok_or_else(|| ApiError::not_found("repository not found"))?;
-        self.artifacts.retain(|_, a| a.repository_id != id);
+        self.artifacts.remove_in_repository(id);
         self.refresh_quota_usage(r.project_id);
         Ok(())
     }
