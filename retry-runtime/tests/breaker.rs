@@ -297,7 +297,11 @@ async fn settings_carry_the_breaker_and_a_refusal_may_return_nothing() {
     let refused: Result<(), Error> = retry_async(&settings, || async { Ok(()) }).await;
     assert!(matches!(refused, Err(Error::Open(_))));
     // A policy whose give-up returns "nothing" returns it for a refusal too.
-    let quiet = Policy::new().breaker(&breaker).raise_on_giveup(false);
+    // (max_tries bounds the call should the breaker not refuse: the test then fails, not hangs.)
+    let quiet = Policy::new()
+        .max_tries(100)
+        .breaker(&breaker)
+        .raise_on_giveup(false);
     let nothing: Result<(), Error> = retry_async(quiet, || async { Err(Error::Unavailable) }).await;
     assert_eq!(nothing, Ok(()));
 }
@@ -572,4 +576,77 @@ fn a_freed_probe_place_admits_exactly_one_new_probe() {
     let t2 = t1 + Duration::from_secs(10);
     assert!(breaker.try_acquire("t", t2).is_ok()); // its place, freed
     assert!(breaker.try_acquire("t", t2).is_err()); // one place only
+}
+
+/// Hedged `#[retry]` fns, which run on the macro's driver (`concurrent/run.rs`) rather than
+/// `retry_async`'s loop: the breaker is asked before the first attempt and again before a
+/// retry that waited.
+struct HedgedService {
+    breaker: CircuitBreaker,
+    made: AtomicU32,
+}
+
+impl HedgedService {
+    fn new(breaker: CircuitBreaker) -> Self {
+        HedgedService {
+            breaker,
+            made: AtomicU32::new(0),
+        }
+    }
+
+    fn made(&self) -> u32 {
+        self.made.load(Ordering::Relaxed)
+    }
+
+    /// Fails after a second; hedged after 100 ms.
+    #[retry_runtime::retry(max_tries = 3, wait_gen = wait::constant, interval = 0,
+        hedge_delay = 0.1, breaker = &self.breaker)]
+    async fn slow_failure(&self) -> Result<(), Error> {
+        self.made.fetch_add(1, Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Err(Error::Unavailable)
+    }
+
+    /// Fails at once, then waits 5 s before its retry (the hedge delay never passes).
+    #[retry_runtime::retry(max_tries = 5, wait_gen = wait::constant, interval = 5,
+        jitter = None, hedge_delay = 60, breaker = &self.breaker)]
+    async fn fast_failure(&self) -> Result<(), Error> {
+        self.made.fetch_add(1, Ordering::Relaxed);
+        Err(Error::Unavailable)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_macros_hedged_driver_asks_an_open_breaker_before_the_first_attempt() {
+    let service = HedgedService::new(breaker(10, 1, 30));
+    // Closed: the first attempt and two hedges start; the first failure opens it.
+    assert_eq!(
+        bounded(service.slow_failure()).await,
+        Err(Error::Unavailable)
+    );
+    assert_eq!(service.made(), 3);
+    assert!(service.breaker.is_open());
+    // Open: refused before anything starts.
+    assert!(matches!(
+        bounded(service.slow_failure()).await,
+        Err(Error::Open(_))
+    ));
+    assert_eq!(service.made(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_macros_hedged_driver_does_not_send_a_retry_the_breaker_refuses_after_its_wait() {
+    let service = HedgedService::new(breaker(2, 2, 30));
+    // While the call waits its 5 s, other calls' failures open the breaker.
+    let other = service.breaker.clone();
+    let opener = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = tokio::time::Instant::now().into_std();
+        other.record_failure("elsewhere", now, None);
+        other.record_failure("elsewhere", now, None);
+    });
+    let result = bounded(service.fast_failure()).await;
+    opener.await.unwrap();
+    assert_eq!(result, Err(Error::Open(Duration::from_secs(26))));
+    assert_eq!(service.made(), 1, "the retry was not sent");
 }

@@ -650,6 +650,9 @@ async fn a_limiter_that_holds_nothing_leaves_the_last_wait_cut_to_max_time() {
             Duration::from_secs(5)
         ]
     );
+    // The policy has no wait floor, so its failures are no throttles.
+    assert_eq!(limiter.throttles(), 0);
+    assert!(limiter.rate("").is_none(), "never switched on");
 }
 
 #[tokio::test(start_paused = true)]
@@ -678,4 +681,50 @@ async fn a_throttled_limiter_starts_no_hedge() {
     assert_eq!(result, Ok(1));
     // One attempt: its hedges would have needed a wait.
     assert_eq!(started.load(std::sync::atomic::Ordering::Relaxed), 1);
+}
+
+/// A hedged `#[retry]` fn (the macro's driver) under a limiter.
+struct LimitedService {
+    limiter: AdaptiveLimiter,
+    started_at: std::sync::Mutex<Vec<Duration>>,
+    origin: tokio::time::Instant,
+}
+
+impl LimitedService {
+    #[retry_runtime::retry(max_tries = 3, hedge_delay = 0.01, limiter = &self.limiter)]
+    async fn answer(&self) -> Result<u32, Throttled> {
+        self.started_at.lock().unwrap().push(self.origin.elapsed());
+        Ok(1)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_macros_hedged_driver_holds_the_first_attempt_while_the_limiter_is_in_debt() {
+    let limiter = AdaptiveLimiter::builder().build().unwrap();
+    let now = tokio::time::Instant::now().into_std();
+    limiter.on_success("", now);
+    limiter.on_throttle("", now);
+    for _ in 0..100 {
+        limiter.reserve("", now);
+    }
+    let service = LimitedService {
+        limiter,
+        started_at: std::sync::Mutex::new(Vec::new()),
+        origin: tokio::time::Instant::now(),
+    };
+    assert_eq!(bounded(service.answer()).await, Ok(1));
+    let started_at = service.started_at.into_inner().unwrap();
+    assert_eq!(started_at.len(), 1);
+    assert!(
+        started_at[0] > Duration::ZERO,
+        "waited its turn: {started_at:?}"
+    );
+    // Without debt, the first attempt starts at once.
+    let service = LimitedService {
+        limiter: AdaptiveLimiter::builder().build().unwrap(),
+        started_at: std::sync::Mutex::new(Vec::new()),
+        origin: tokio::time::Instant::now(),
+    };
+    assert_eq!(bounded(service.answer()).await, Ok(1));
+    assert_eq!(*service.started_at.lock().unwrap(), [Duration::ZERO]);
 }

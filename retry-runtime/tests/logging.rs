@@ -246,3 +246,58 @@ fn a_call_that_only_retried_logs_no_hedge() {
         "but hedged nothing: {lines:?}"
     );
 }
+
+/// The log lines of one `retry_async` call on a paused clock: attempt `n` answers after
+/// `plan[n - 1]` ms, failing when its entry is negative.
+fn hedged_call_log(plan: &'static [i64]) -> Vec<String> {
+    captured(|_| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let result = runtime.block_on(retry_runtime::retry_async(
+            Policy::<u32, String>::new()
+                .max_tries(3)
+                .hedge_delay(0.1)
+                .wait_gen(wait::constant().interval(0)),
+            || {
+                let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let takes = plan[n];
+                async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(takes.unsigned_abs()))
+                        .await;
+                    if takes < 0 {
+                        Err(format!("attempt {} failed", n + 1))
+                    } else {
+                        Ok(n as u32 + 1)
+                    }
+                }
+            },
+        ));
+        assert!(result.is_ok(), "{result:?}");
+    })
+}
+
+#[test]
+fn a_success_is_logged_as_hedged_only_when_attempts_overlapped() {
+    // Attempt 1 is slow; attempt 2, started beside it at 100 ms, wins.
+    let overlapped = hedged_call_log(&[5_000, 30]);
+    let hedged: Vec<_> = overlapped.iter().filter(|l| l.contains("Hedged")).collect();
+    assert_eq!(hedged.len(), 1, "{overlapped:?}");
+    assert!(
+        hedged[0].contains("attempt 2 won after 0.13s, 2 tries started"),
+        "{hedged:?}"
+    );
+    // Attempt 1 fails at once and its retry answers at once: two tries, never two at a time.
+    let sequential = hedged_call_log(&[-1, 1]);
+    assert!(
+        sequential.iter().any(|l| l.contains("Backing off")),
+        "{sequential:?}"
+    );
+    assert!(
+        !sequential.iter().any(|l| l.contains("Hedged")),
+        "{sequential:?}"
+    );
+}

@@ -151,7 +151,15 @@ async fn default_settings_retry_for_sixty_seconds() {
         .build()
         .unwrap();
     let start = Instant::now();
-    let result = retry_async(&settings, || async { Err::<(), _>(Fail(500)) }).await;
+    // The settings set no max_tries: a bound on attempts, so that waits which never move the
+    // paused clock fail the test instead of hanging it (no correct run comes near it).
+    let tries = AtomicU32::new(0);
+    let result = retry_async(&settings, || {
+        let n = tries.fetch_add(1, Ordering::Relaxed);
+        assert!(n < 10_000, "10,000 attempts in {:?}", start.elapsed());
+        async { Err::<(), _>(Fail(500)) }
+    })
+    .await;
     assert_eq!(result, Err(Fail(500)));
     // Full jitter on expo waits; the last wait is cut so the last attempt is at exactly 60 s.
     assert_eq!(start.elapsed(), secs(60));

@@ -524,3 +524,26 @@ async fn a_zero_negative_or_nan_delay_or_timeout_is_off() {
         Ok(2)
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn no_hedge_starts_once_max_time_is_reached() {
+    // The hedge falls due at 1 s, when max_time is reached: it does not start, and the call
+    // waits for its one attempt.
+    static PLAN: [Plan; 2] = [ok(5_000), ok(30)];
+    let script = Script::new(&PLAN);
+    let policy = Policy::new().max_tries(3).max_time(1).hedge_delay(1);
+    let start = Instant::now();
+    assert_eq!(
+        bounded(retry_async(policy, || script.attempt())).await,
+        Ok(1)
+    );
+    assert_eq!(start.elapsed(), ms(5_000));
+    assert_eq!(script.started(), 1);
+    // A moment earlier, it starts and wins.
+    let script = Script::new(&PLAN);
+    let policy = Policy::new().max_tries(3).max_time(1).hedge_delay(0.999);
+    assert_eq!(
+        bounded(retry_async(policy, || script.attempt())).await,
+        Ok(2)
+    );
+}
