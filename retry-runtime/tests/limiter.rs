@@ -728,3 +728,30 @@ async fn the_macros_hedged_driver_holds_the_first_attempt_while_the_limiter_is_i
     assert_eq!(bounded(service.answer()).await, Ok(1));
     assert_eq!(*service.started_at.lock().unwrap(), [Duration::ZERO]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_the_limiter_holds_until_exactly_max_time_still_runs_there() {
+    // At 10 requests per second with an empty bucket, each send waits 100 ms for its token:
+    // the first attempt goes at 100 ms, and its retry's turn comes at 200 ms, exactly when
+    // max_time ends. That retry still runs (as backoff's last attempt at the deadline would);
+    // one held past the deadline would not.
+    let origin = tokio::time::Instant::now();
+    let limiter = at_rate(10.0, Duration::from_secs(10), origin.into_std());
+    let policy = retry_runtime::Policy::new()
+        .max_time(0.2)
+        .max_tries(5)
+        .wait_gen(retry_runtime::wait::constant().interval(0))
+        .jitter(retry_runtime::jitter::no_jitter)
+        .limiter(&limiter);
+    let tried_at = std::sync::Mutex::new(Vec::new());
+    let result: Result<u32, Throttled> = bounded(retry_runtime::retry_async(policy, || async {
+        tried_at.lock().unwrap().push(origin.elapsed());
+        Err(Throttled(0))
+    }))
+    .await;
+    assert_eq!(result, Err(Throttled(0)));
+    assert_eq!(
+        tried_at.into_inner().unwrap(),
+        [Duration::from_millis(100), Duration::from_millis(200)]
+    );
+}
