@@ -290,9 +290,15 @@ impl Errors {
 
 fn parse_entries(input: ParseStream, args: &mut RetryArgs, errors: &mut Errors) {
     while !input.is_empty() {
+        let before = input.cursor();
         if let Err(error) = parse_entry(input, args, errors) {
             errors.push(error);
             skip_past_comma(input);
+            // Recovery always consumes a token; should it ever not, stop with the errors so
+            // far rather than loop on the same token.
+            if input.cursor() == before {
+                break;
+            }
             continue;
         }
         if input.is_empty() {
@@ -525,6 +531,61 @@ mod tests {
         assert!(error_of(quote!(exception = ())).contains("lists no error class"));
         assert!(error_of(quote!(redact = "pw")).contains("expected argument names"));
         assert!(error_of(quote!(max_tries = 3 max_time = 4)).contains("expected `,`"));
+    }
+
+    #[test]
+    fn recovery_resumes_at_the_next_key_after_a_bad_one() {
+        // Each bad entry is one error, and the entries after it are still read.
+        let error = parse_retry_args(quote!(1 = 2, max_trys = 1, jitter = None, jitter = None))
+            .unwrap_err();
+        let messages: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        assert!(messages[0].starts_with("expected a key"), "{messages:?}");
+        assert!(
+            messages[1].contains("did you mean `max_tries`"),
+            "{messages:?}"
+        );
+        assert!(
+            messages[2].contains("`jitter` is set twice"),
+            "{messages:?}"
+        );
+        // Garbage inside an entry is skipped up to its comma, not into the next entry.
+        let error = parse_retry_args(quote!(max_tries = 3 4 5, max_trys = 1)).unwrap_err();
+        let messages: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(
+            messages[1].contains("did you mean `max_tries`"),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn value_exprs_are_every_expression_of_every_key() {
+        let mut args = parse_retry_args(quote!(
+            max_tries = self.tries,
+            exception = (A, B),
+            on_backoff = [self.log, note],
+            wait_gen = expo,
+            factor = 2,
+            redact = [password]
+        ))
+        .unwrap();
+        let mut shown: Vec<String> = args
+            .value_exprs()
+            .iter()
+            .map(|e| quote!(#e).to_string())
+            .collect();
+        shown.sort();
+        assert_eq!(shown, ["2", "expo", "note", "self . log", "self . tries"]);
+        for expr in args.value_exprs_mut() {
+            *expr = syn::parse_quote!(rewritten);
+        }
+        let rewritten: Vec<String> = args
+            .value_exprs()
+            .iter()
+            .map(|e| quote!(#e).to_string())
+            .collect();
+        assert_eq!(rewritten, ["rewritten"; 5]);
     }
 
     #[test]
