@@ -53,6 +53,10 @@ mod tests {
         assert_eq!(edit_distance("max_trys", "max_tries"), 2);
         assert_eq!(edit_distance("bsae", "base"), 2);
         assert_eq!(edit_distance("", "abc"), 3);
+        // Deletions only: each costs one, from either end.
+        assert_eq!(edit_distance("abc", ""), 3);
+        assert_eq!(edit_distance("abcd", "ab"), 2);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]
@@ -62,5 +66,10 @@ mod tests {
         assert_eq!(closest("maxTime", keys), Some("max_time"));
         assert_eq!(closest("jiter", keys), Some("jitter"));
         assert_eq!(closest("base", keys), None);
+        // A third of the name's length in edits: 12 letters allow 4, so 2 extra letters are a
+        // typo; 6 letters allow 2, so 3 edits are not.
+        let keys = ["max_hedges", "jitter"];
+        assert_eq!(closest("max_hedgesss", keys), Some("max_hedges"));
+        assert_eq!(closest("jxtxex", keys), None);
     }
 }

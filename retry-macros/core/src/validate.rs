@@ -663,6 +663,145 @@ mod tests {
     }
 
     #[test]
+    fn literals_are_seen_through_parentheses_groups_and_a_minus_only() {
+        assert!(
+            check(quote!(max_tries = (0)))
+                .unwrap_err()
+                .contains("greater than 0")
+        );
+        // A group without delimiters, as a `macro_rules!` expansion hands a fragment over.
+        let zero = proc_macro2::Group::new(proc_macro2::Delimiter::None, quote!(0));
+        assert!(
+            check(quote!(max_tries = #zero))
+                .unwrap_err()
+                .contains("greater than 0")
+        );
+        // `!3` is an expression (checked by the compiler), not a negative literal.
+        assert!(check(quote!(max_tries = !3)).is_ok());
+        assert!(
+            check(quote!(max_time = 1e300))
+                .unwrap_err()
+                .contains("finite")
+        );
+    }
+
+    fn check_fn(
+        args: proc_macro2::TokenStream,
+        function: proc_macro2::TokenStream,
+    ) -> Result<(), String> {
+        let function = parse_retry_fn(function).unwrap();
+        validate(&parse_retry_args(args).unwrap(), &function).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn attempt_timeout_and_hedge_delay_need_positive_finite_seconds() {
+        let async_fn = quote!(
+            async fn f() -> Result<(), E> {}
+        );
+        for key in [quote!(attempt_timeout), quote!(hedge_delay)] {
+            for good in [quote!(2), quote!(0.25), quote!(None), quote!(self.delay)] {
+                assert!(
+                    check_fn(quote!(#key = #good), async_fn.clone()).is_ok(),
+                    "{key} = {good}"
+                );
+            }
+            for bad in [
+                quote!(0),
+                quote!(0.0),
+                quote!(-1),
+                quote!(-0.5),
+                quote!(1e999),
+            ] {
+                assert!(
+                    check_fn(quote!(#key = #bad), async_fn.clone())
+                        .unwrap_err()
+                        .contains("finite number of seconds greater than 0"),
+                    "{key} = {bad}"
+                );
+            }
+            assert!(
+                check_fn(quote!(#key = "2s"), async_fn.clone())
+                    .unwrap_err()
+                    .contains("seconds as a number"),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn timing_needs_an_async_fn_and_hedging_a_body_that_can_run_twice() {
+        let blocking = quote!(
+            fn f() -> Result<(), E> {}
+        );
+        assert!(
+            check_fn(quote!(attempt_timeout = 1), blocking.clone())
+                .unwrap_err()
+                .contains("`attempt_timeout` needs an async fn")
+        );
+        assert!(
+            check_fn(quote!(hedge_delay = 1), blocking)
+                .unwrap_err()
+                .contains("`hedge_delay` needs an async fn")
+        );
+        let hedged = |function| check_fn(quote!(hedge_delay = 0.1), function);
+        for shared in [
+            quote!(
+                async fn f(&self) -> Result<(), E> {}
+            ),
+            quote!(
+                async fn f(self) -> Result<(), E> {}
+            ),
+            quote!(
+                async fn f(self: &Self, id: &str, n: u32) -> Result<(), E> {}
+            ),
+        ] {
+            assert!(hedged(shared.clone()).is_ok(), "{shared}");
+        }
+        assert!(
+            hedged(quote!(
+                async fn f(&mut self) -> Result<(), E> {}
+            ))
+            .unwrap_err()
+            .contains("it takes `&mut self`")
+        );
+        assert!(
+            hedged(quote!(
+                async fn f(self: &mut Self) -> Result<(), E> {}
+            ))
+            .unwrap_err()
+            .contains("it takes `&mut self`")
+        );
+        assert!(
+            hedged(quote!(
+                async fn f(mut self) -> Result<(), E> {}
+            ))
+            .unwrap_err()
+            .contains("it takes `mut self`")
+        );
+        assert!(
+            hedged(quote!(
+                async fn f(buffer: &mut Vec<u8>) -> Result<(), E> {}
+            ))
+            .unwrap_err()
+            .contains("cannot share this `&mut` argument")
+        );
+        let no_clone = |function| check_fn(quote!(hedge_delay = 0.1, no_clone = [body]), function);
+        assert!(
+            no_clone(quote!(
+                async fn f(mut body: String) -> Result<(), E> {}
+            ))
+            .unwrap_err()
+            .contains("cannot share `mut body`")
+        );
+        assert!(
+            no_clone(quote!(
+                async fn f(body: String) -> Result<(), E> {}
+            ))
+            .is_ok()
+        );
+    }
+
+    #[test]
     fn conflicts_and_names() {
         assert!(
             check(quote!(on_result = f, raise_on_giveup = false))
