@@ -799,6 +799,13 @@ mod tests {
             ))
             .is_ok()
         );
+        // Another argument being `mut` (and cloned per attempt) is no reason to refuse.
+        assert!(
+            no_clone(quote!(
+                async fn f(mut count: u32, body: String) -> Result<(), E> {}
+            ))
+            .is_ok()
+        );
     }
 
     #[test]
