@@ -1,28 +1,35 @@
 //! The life of a Harbor request in the simulator: pass the ingress's rate limits (or be
-//! refused there), take the service time, route, count, authenticate, check CSRF, validate, meet a fault (or not), check access, take a list's page service time, run the handler,
-//! and dress the answer in Harbor's headers.
+//! refused there), take the service time, route, count, read the body, check CSRF,
+//! validate, meet a fault (or not); then, under one guard of the state, authenticate, check
+//! access, (take a list's page service time,) run the handler and write the audit rows;
+//! shape the answer as the fault says and dress it in Harbor's headers.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body as AxumBody;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
 use rand::Rng;
 
-use crate::auth;
+use crate::audit_events::{self, Audit};
+use crate::auth::{self, Identity};
 use crate::context::{Body, Ctx, Reply};
-use crate::errors::{ApiError, ERROR_CONTENT_TYPE, error_body};
+use crate::errors::{ApiError, ApiResult, ERROR_CONTENT_TYPE, error_body};
 use crate::faults::Fault;
-use crate::handlers;
+use crate::handlers::Handler;
 use crate::operation::OpSpec;
+use crate::operation_table::Routed;
 use crate::recorder::RecordedAnswer;
 use crate::router::{API_BASE, RouteMatch};
 use crate::server::Shared;
 use crate::session::{COOKIE_NAME, CSRF_HEADER};
+use crate::state::SimState;
+use crate::state_guard::StateGuard;
 use crate::validate::validate;
 
 /// Marks a response the connection layer must drop without sending (the `Reset` fault).
@@ -100,7 +107,7 @@ fn throttle(shared: &Shared, method: &Method, path: &str) -> Option<(&'static st
     }
     let op_id = path.strip_prefix(API_BASE).and_then(|rest| {
         match shared.routes.route(method.as_str(), rest) {
-            RouteMatch::Found { op, .. } => Some(op.id),
+            RouteMatch::Found { op, .. } => Some(op.spec.id),
             _ => None,
         }
     });
@@ -184,73 +191,142 @@ fn decorate(shared: &Shared, response: &mut Response, request_id: &str) {
     }
 }
 
+/// A routed request: its operation and its path parameters, decoded.
+type Found = (&'static Routed, Vec<(&'static str, String)>);
+
+/// Harbor's answer to a request the ingress let through, and the operation it routed to
+/// (`""` for none).
 async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
     let (parts, body) = request.into_parts();
-    // go-swagger's router answers what matches no operation (Harbor passes its errors on).
+    let (op, path_params) = match route(shared, &parts) {
+        Ok(found) => found,
+        Err(refused) => return ("", refused.into_response()),
+    };
+    shared.counters.received(op.spec.id);
+    let response = answer_operation(shared, op, parts, path_params, body).await;
+    (op.spec.id, response)
+}
+
+/// The operation a request names, with its path parameters; or go-swagger's router's answer
+/// to what matches no operation (Harbor passes its errors on).
+fn route(shared: &Shared, parts: &Parts) -> Result<Found, ApiError> {
     let path_not_found = || ApiError::not_found(format!("path {} was not found", parts.uri.path()));
     let Some(rest) = parts.uri.path().strip_prefix(API_BASE) else {
-        return ("", path_not_found().into_response());
+        return Err(path_not_found());
     };
-    let (op, path_params) = match shared.routes.route(parts.method.as_str(), rest) {
-        RouteMatch::Found { op, params } => (op, params),
+    match shared.routes.route(parts.method.as_str(), rest) {
+        RouteMatch::Found { op, params } => Ok((op, params)),
         RouteMatch::MethodNotAllowed { allowed } => {
             let message = format!(
                 "method {} is not allowed, but [{}] are",
                 parts.method,
                 allowed.join(",")
             );
-            return ("", ApiError::method_not_allowed(message).into_response());
+            Err(ApiError::method_not_allowed(message))
         }
-        RouteMatch::NotFound => return ("", path_not_found().into_response()),
-    };
-    shared.counters.received(op.id);
-
-    let body = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(b) => b,
-        Err(_) => {
-            return (
-                op.id,
-                ApiError::bad_request("request body too large or unreadable").into_response(),
-            );
-        }
-    };
-    let auth_header = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let identity = auth::authenticate(&handlers::read(&shared.state), auth_header);
-    if op.is_write() {
-        let cookie = parts
-            .headers
-            .get(header::COOKIE)
-            .and_then(|v| v.to_str().ok());
-        let token = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-        if !shared.sessions.write_allowed(cookie, token) {
-            return (
-                op.id,
-                ApiError::forbidden("CSRF token invalid").into_response(),
-            );
-        }
+        RouteMatch::NotFound => Err(path_not_found()),
     }
-    let query = crate::binding::parse_query(parts.uri.query().unwrap_or(""));
-    let ctx = Ctx {
-        op,
+}
+
+/// The stages of a routed request, each of which may answer it: read the body, check CSRF,
+/// validate, meet a fault, then run the operation under the state's guard and shape what it
+/// answered.
+async fn answer_operation(
+    shared: &Shared,
+    op: &'static Routed,
+    parts: Parts,
+    path_params: Vec<(&'static str, String)>,
+    body: AxumBody,
+) -> Response {
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return ApiError::bad_request("request body too large or unreadable").into_response();
+    };
+    if let Err(refused) = check_csrf(shared, op.spec, &parts.headers) {
+        return refused.into_response();
+    }
+    let head = parts.method == Method::HEAD;
+    let mut ctx = Ctx {
+        op: op.spec,
         path_params,
-        query,
+        query: crate::binding::parse_query(parts.uri.query().unwrap_or("")),
         headers: parts.headers,
         body,
-        identity,
+        // Known once the request holds the state (accounts are state); nothing before
+        // asks who is calling.
+        identity: Identity::Anonymous,
         path: parts.uri.path().to_owned(),
     };
     // go-swagger binds and validates before Harbor's handler checks who is calling.
     if let Err(e) = validate(&ctx) {
-        handlers::audit_refused(&ctx, &shared.state, e.status);
-        return (op.id, e.into_response());
+        refuse_invalid(shared, op, &mut ctx, e.status);
+        return e.into_response();
     }
+    let fault = match meet_fault(shared, op).await {
+        FaultMet::Answered(response) => return response,
+        FaultMet::HandOn(fault) => fault,
+    };
+    let result = run(shared, op, &mut ctx).await;
+    if let Ok(reply) = &result
+        && op.spec.is_write()
+        && reply.status.is_success()
+    {
+        shared.counters.write_applied(op.spec.id);
+    }
+    shape_answer(op.spec, result, fault, head)
+}
 
-    let fault = shared.faults.draw(op.id);
+/// Harbor's CSRF check, on writes only: a client that keeps the session cookie must send
+/// its token back.
+fn check_csrf(shared: &Shared, op: &OpSpec, headers: &HeaderMap) -> ApiResult<()> {
+    if !op.is_write() {
+        return Ok(());
+    }
+    let cookie = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
+    let token = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    if shared.sessions.write_allowed(cookie, token) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("CSRF token invalid"))
+    }
+}
+
+/// The caller of the request, from its `Authorization` header, as the state knows accounts.
+fn caller(ctx: &Ctx, state: &SimState) -> Identity {
+    let header = ctx
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    auth::authenticate(state, header)
+}
+
+/// Writes the audit rows of a request go-swagger refused (an audited operation's only
+/// reason to take the state before answering a refusal).
+fn refuse_invalid(shared: &Shared, op: &Routed, ctx: &mut Ctx, status: StatusCode) {
+    if op.entry.audit == Audit::NotAudited {
+        return;
+    }
+    let mut guard = StateGuard::lock(&shared.state, op.entry.writes_state());
+    ctx.identity = caller(ctx, guard.state());
+    if let Some(s) = guard.state_mut() {
+        audit_events::refused(op.entry.audit, ctx, s, status);
+    }
+}
+
+/// What became of a request that met its fault (or none).
+enum FaultMet {
+    /// The fault is the answer (a status, a reset connection).
+    Answered(Response),
+    /// The request goes on, with the fault that shapes its answer, if any.
+    HandOn(Option<Fault>),
+}
+
+/// Draws the request's fault: a status or a reset answers here, a delay is spent here, and
+/// the others (which shape the handler's answer) are handed on.
+async fn meet_fault(shared: &Shared, op: &Routed) -> FaultMet {
+    let id = op.spec.id;
+    let fault = shared.faults.draw(id);
     if fault.is_some() {
-        shared.counters.fault(op.id);
+        shared.counters.fault(id);
     }
     match fault {
         Some(Fault::Status {
@@ -271,37 +347,76 @@ async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }
             response.extensions_mut().insert(Injected);
-            return (op.id, response);
+            FaultMet::Answered(response)
         }
         Some(Fault::Reset) => {
             let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
             response.extensions_mut().insert(ResetConnection);
-            return (op.id, response);
+            FaultMet::Answered(response)
         }
-        Some(Fault::Delay { millis }) => tokio::time::sleep(Duration::from_millis(millis)).await,
-        _ => {}
+        Some(Fault::Delay { millis }) => {
+            tokio::time::sleep(Duration::from_millis(millis)).await;
+            FaultMet::HandOn(fault)
+        }
+        _ => FaultMet::HandOn(fault),
     }
+}
 
-    let authorized = crate::rbac::authorize(&ctx, &handlers::read(&shared.state));
-    if let Err(e) = authorized {
-        handlers::audit_refused(&ctx, &shared.state, e.status);
-        return (op.id, e.into_response());
-    }
-    // A list's time grows with its page (Harbor's query and rendering of every row): spent
-    // before the handler reads the state, so the page shows the list as it is when ready.
-    if let Some(hold) = shared
+/// Runs the operation under one guard of the state, taken here: who is calling, whether
+/// they may, the handler and its audit rows. A list with a page service time lets the guard
+/// go while it spends it (no guard is held across an `.await`) and takes it again for the
+/// handler, so the page shows the list as it is when ready.
+async fn run(shared: &Shared, op: &Routed, ctx: &mut Ctx) -> ApiResult<Reply> {
+    let writes = op.entry.writes_state();
+    let page_time = shared
         .page_times
-        .hold(op.id, ctx.query("page"), ctx.query("page_size"))
-    {
-        tokio::time::sleep(hold).await;
+        .hold(op.spec.id, ctx.query("page"), ctx.query("page_size"));
+    let page_time = {
+        let mut guard = StateGuard::lock(&shared.state, writes);
+        ctx.identity = caller(ctx, guard.state());
+        admit(op, ctx, &mut guard)?;
+        match page_time {
+            None => return run_handler(op, ctx, &mut guard),
+            Some(hold) => hold,
+        }
+    };
+    tokio::time::sleep(page_time).await;
+    run_handler(op, ctx, &mut StateGuard::lock(&shared.state, writes))
+}
+
+/// The access check; a refusal writes the operation's audit rows for it.
+fn admit(op: &Routed, ctx: &Ctx, guard: &mut StateGuard<'_>) -> ApiResult<()> {
+    let refused = crate::rbac::authorize(op.entry.access, ctx, guard.state()).err();
+    match refused {
+        None => Ok(()),
+        Some(e) => {
+            if let Some(s) = guard.state_mut() {
+                audit_events::refused(op.entry.audit, ctx, s, e.status);
+            }
+            Err(e)
+        }
     }
-    let result = (handlers::handler(op.id))(&ctx, &shared.state);
-    if let Ok(reply) = &result
-        && op.is_write()
-        && reply.status.is_success()
-    {
-        shared.counters.write_applied(op.id);
+}
+
+/// The operation's handler, and the audit rows it writes.
+fn run_handler(op: &Routed, ctx: &Ctx, guard: &mut StateGuard<'_>) -> ApiResult<Reply> {
+    match op.entry.handler {
+        Handler::Reads(handler) => handler(ctx, guard.state()),
+        Handler::Writes(handler) => match guard.state_mut() {
+            Some(s) => audit_events::audited(op.entry.audit, ctx, s, handler),
+            // Not met: the table's writing operations take the write guard.
+            None => Err(ApiError::internal()),
+        },
     }
+}
+
+/// The response to what the handler answered, as the request's fault (if any) shapes it.
+fn shape_answer(
+    op: &'static OpSpec,
+    result: ApiResult<Reply>,
+    fault: Option<Fault>,
+    head: bool,
+) -> Response {
     let injected = matches!(
         fault,
         Some(Fault::ApplyThenFail { .. } | Fault::Truncated | Fault::NotJson)
@@ -330,13 +445,13 @@ async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
             r
         }
-        (Ok(reply), _) => into_response(op, reply, parts.method == Method::HEAD),
+        (Ok(reply), _) => into_response(op, reply, head),
         (Err(e), _) => e.into_response(),
     };
     if injected {
         response.extensions_mut().insert(Injected);
     }
-    (op.id, response)
+    response
 }
 
 /// Harbor's code for an injected status (`src/lib/errors/const.go`; 429's is `RateLimitCode`).

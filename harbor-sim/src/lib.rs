@@ -118,6 +118,7 @@
 //! ```
 
 mod admin;
+mod audit_events;
 pub mod auth;
 pub mod binding;
 pub mod context;
@@ -125,19 +126,21 @@ mod counters;
 mod dispatch;
 pub mod errors;
 pub mod faults;
-pub mod handlers;
+mod handlers;
 mod latency;
 pub mod negotiation;
 pub mod operation;
+mod operation_table;
 pub mod pagination;
 pub mod query;
 mod rate_limit;
 pub mod rbac;
 mod recorder;
-pub mod router;
+mod router;
 mod server;
 mod session;
 pub mod state;
+mod state_guard;
 pub mod validate;
 
 pub use counters::OpCounts;
