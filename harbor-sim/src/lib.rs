@@ -42,12 +42,13 @@
 //! ([`errors`]), pages ([`pagination`]) and the spec's operations ([`operations`]). The rest is
 //! private, one stage or concept per file:
 //!
-//! - `dispatch.rs`, the life of a request: the ingress's rate limits (`rate_limit.rs`), the
+//! - `dispatch/`, the life of a request: the ingress's rate limits (`rate_limit.rs`), the
 //!   service time (`latency.rs`), routing (`router.rs`), counting (`counters.rs`), CSRF
 //!   (`session.rs`), binding and validation (`binding.rs`, `negotiation.rs`, `validate.rs`),
-//!   the fault (`faults.rs`); then, under one guard of the state (`state_guard.rs`), the
-//!   caller (`auth.rs`), the access check (`rbac/check.rs`), the handler and the audit rows
-//!   (`audit_events.rs`); last the answer's shape and Harbor's headers;
+//!   the fault (`dispatch/fault_stage.rs`); then, under one guard of the state
+//!   (`dispatch/under_guard.rs`, `state_guard.rs`), the caller (`auth.rs`), the access check
+//!   (`rbac/check.rs`), the handler and the audit rows (`audit_events.rs`); last the
+//!   answer's shape (`dispatch/reply.rs`) and Harbor's headers;
 //! - `operation_table/`: one entry per operation id (`entries.rs`) naming its handler, its
 //!   access rule and its audit rule, joined at start to the spec's data generated from
 //!   `swagger.yaml` (`generated/operations.rs`, [`operation`]); the simulator refuses to

@@ -1,36 +1,36 @@
 //! The life of a Harbor request in the simulator: pass the ingress's rate limits (or be
 //! refused there), take the service time, route, count, read the body, check CSRF,
-//! validate, meet a fault (or not); then, under one guard of the state, authenticate, check
-//! access, (take a list's page service time,) run the handler and write the audit rows;
-//! shape the answer as the fault says and dress it in Harbor's headers.
+//! validate, meet a fault or not (`fault_stage.rs`); then, under one guard of the state
+//! (`under_guard.rs`), authenticate, check access, (take a list's page service time,) run
+//! the handler and write the audit rows; shape the answer as the fault says
+//! (`fault_stage.rs`, `reply.rs`) and dress it in Harbor's headers.
+
+mod fault_stage;
+mod reply;
+mod under_guard;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Body as AxumBody;
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use http_body_util::BodyExt as _;
 use rand::Rng;
 
-use crate::audit_events::{self, Audit};
-use crate::auth::{self, Identity};
-use crate::context::{Body, Ctx, Reply};
-use crate::errors::{ApiError, ApiResult, ERROR_CONTENT_TYPE, error_body};
-use crate::faults::Fault;
-use crate::handlers::Handler;
+use crate::auth::Identity;
+use crate::context::Ctx;
+use crate::errors::{ApiError, ApiResult};
 use crate::operation::OpSpec;
 use crate::operation_table::Routed;
 use crate::recorder::RecordedAnswer;
 use crate::router::{API_BASE, RouteMatch};
 use crate::server::Shared;
 use crate::session::{COOKIE_NAME, CSRF_HEADER};
-use crate::state::SimState;
-use crate::state_guard::StateGuard;
 use crate::validate::validate;
+use fault_stage::FaultMet;
 
 /// Marks a response the connection layer must drop without sending (the `Reset` fault).
 #[derive(Debug, Clone, Copy)]
@@ -258,21 +258,21 @@ async fn answer_operation(
     };
     // go-swagger binds and validates before Harbor's handler checks who is calling.
     if let Err(e) = validate(&ctx) {
-        refuse_invalid(shared, op, &mut ctx, e.status);
+        under_guard::refuse_invalid(shared, op, &mut ctx, e.status);
         return e.into_response();
     }
-    let fault = match meet_fault(shared, op).await {
+    let fault = match fault_stage::meet_fault(shared, op).await {
         FaultMet::Answered(response) => return response,
         FaultMet::HandOn(fault) => fault,
     };
-    let result = run(shared, op, &mut ctx).await;
+    let result = under_guard::run(shared, op, &mut ctx).await;
     if let Ok(reply) = &result
         && op.spec.is_write()
         && reply.status.is_success()
     {
         shared.counters.write_applied(op.spec.id);
     }
-    shape_answer(op.spec, result, fault, head)
+    fault_stage::shape_answer(op.spec, result, fault, head)
 }
 
 /// Harbor's CSRF check, on writes only: a client that keeps the session cookie must send
@@ -288,223 +288,4 @@ fn check_csrf(shared: &Shared, op: &OpSpec, headers: &HeaderMap) -> ApiResult<()
     } else {
         Err(ApiError::forbidden("CSRF token invalid"))
     }
-}
-
-/// The caller of the request, from its `Authorization` header, as the state knows accounts.
-fn caller(ctx: &Ctx, state: &SimState) -> Identity {
-    let header = ctx
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    auth::authenticate(state, header)
-}
-
-/// Writes the audit rows of a request go-swagger refused (an audited operation's only
-/// reason to take the state before answering a refusal).
-fn refuse_invalid(shared: &Shared, op: &Routed, ctx: &mut Ctx, status: StatusCode) {
-    if op.entry.audit == Audit::NotAudited {
-        return;
-    }
-    let mut guard = StateGuard::lock(&shared.state, op.entry.writes_state());
-    ctx.identity = caller(ctx, guard.state());
-    if let Some(s) = guard.state_mut() {
-        audit_events::refused(op.entry.audit, ctx, s, status);
-    }
-}
-
-/// What became of a request that met its fault (or none).
-enum FaultMet {
-    /// The fault is the answer (a status, a reset connection).
-    Answered(Response),
-    /// The request goes on, with the fault that shapes its answer, if any.
-    HandOn(Option<Fault>),
-}
-
-/// Draws the request's fault: a status or a reset answers here, a delay is spent here, and
-/// the others (which shape the handler's answer) are handed on.
-async fn meet_fault(shared: &Shared, op: &Routed) -> FaultMet {
-    let id = op.spec.id;
-    let fault = shared.faults.draw(id);
-    if fault.is_some() {
-        shared.counters.fault(id);
-    }
-    match fault {
-        Some(Fault::Status {
-            status,
-            retry_after,
-        }) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let mut response = json_response(
-                status,
-                error_body(status, fault_code(status), "injected fault")
-                    .to_string()
-                    .into(),
-                ERROR_CONTENT_TYPE,
-            );
-            if let Some(ra) = retry_after
-                && let Ok(v) = HeaderValue::from_str(&ra.header_value())
-            {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            response.extensions_mut().insert(Injected);
-            FaultMet::Answered(response)
-        }
-        Some(Fault::Reset) => {
-            let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            response.extensions_mut().insert(ResetConnection);
-            FaultMet::Answered(response)
-        }
-        Some(Fault::Delay { millis }) => {
-            tokio::time::sleep(Duration::from_millis(millis)).await;
-            FaultMet::HandOn(fault)
-        }
-        _ => FaultMet::HandOn(fault),
-    }
-}
-
-/// Runs the operation under one guard of the state, taken here: who is calling, whether
-/// they may, the handler and its audit rows. A list with a page service time lets the guard
-/// go while it spends it (no guard is held across an `.await`) and takes it again for the
-/// handler, so the page shows the list as it is when ready.
-async fn run(shared: &Shared, op: &Routed, ctx: &mut Ctx) -> ApiResult<Reply> {
-    let writes = op.entry.writes_state();
-    let page_time = shared
-        .page_times
-        .hold(op.spec.id, ctx.query("page"), ctx.query("page_size"));
-    let page_time = {
-        let mut guard = StateGuard::lock(&shared.state, writes);
-        ctx.identity = caller(ctx, guard.state());
-        admit(op, ctx, &mut guard)?;
-        match page_time {
-            None => return run_handler(op, ctx, &mut guard),
-            Some(hold) => hold,
-        }
-    };
-    tokio::time::sleep(page_time).await;
-    run_handler(op, ctx, &mut StateGuard::lock(&shared.state, writes))
-}
-
-/// The access check; a refusal writes the operation's audit rows for it.
-fn admit(op: &Routed, ctx: &Ctx, guard: &mut StateGuard<'_>) -> ApiResult<()> {
-    let refused = crate::rbac::authorize(op.entry.access, ctx, guard.state()).err();
-    match refused {
-        None => Ok(()),
-        Some(e) => {
-            if let Some(s) = guard.state_mut() {
-                audit_events::refused(op.entry.audit, ctx, s, e.status);
-            }
-            Err(e)
-        }
-    }
-}
-
-/// The operation's handler, and the audit rows it writes.
-fn run_handler(op: &Routed, ctx: &Ctx, guard: &mut StateGuard<'_>) -> ApiResult<Reply> {
-    match op.entry.handler {
-        Handler::Reads(handler) => handler(ctx, guard.state()),
-        Handler::Writes(handler) => match guard.state_mut() {
-            Some(s) => audit_events::audited(op.entry.audit, ctx, s, handler),
-            // Not met: the table's writing operations take the write guard.
-            None => Err(ApiError::internal()),
-        },
-    }
-}
-
-/// The response to what the handler answered, as the request's fault (if any) shapes it.
-fn shape_answer(
-    op: &'static OpSpec,
-    result: ApiResult<Reply>,
-    fault: Option<Fault>,
-    head: bool,
-) -> Response {
-    let injected = matches!(
-        fault,
-        Some(Fault::ApplyThenFail { .. } | Fault::Truncated | Fault::NotJson)
-    );
-    let mut response = match (result, fault) {
-        (Ok(_), Some(Fault::ApplyThenFail { status })) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            json_response(
-                status,
-                error_body(status, "UNKNOWN", "").to_string().into(),
-                ERROR_CONTENT_TYPE,
-            )
-        }
-        (Ok(reply), Some(Fault::Truncated)) => {
-            let bytes = reply_bytes(&reply);
-            let cut = bytes.slice(0..bytes.len() / 2);
-            json_response(StatusCode::OK, cut, op.produces)
-        }
-        (Ok(_), Some(Fault::NotJson)) => {
-            let mut r = (
-                StatusCode::OK,
-                "<html><head><title>Harbor</title></head><body>maintenance</body></html>",
-            )
-                .into_response();
-            r.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
-            r
-        }
-        (Ok(reply), _) => into_response(op, reply, head),
-        (Err(e), _) => e.into_response(),
-    };
-    if injected {
-        response.extensions_mut().insert(Injected);
-    }
-    response
-}
-
-/// Harbor's code for an injected status (`src/lib/errors/const.go`; 429's is `RateLimitCode`).
-fn fault_code(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        429 => "TOO_MANY_REQUEST",
-        400 => "BAD_REQUEST",
-        401 => "UNAUTHORIZED",
-        403 => "FORBIDDEN",
-        404 => "NOT_FOUND",
-        409 => "CONFLICT",
-        _ => "UNKNOWN",
-    }
-}
-
-fn reply_bytes(reply: &Reply) -> Bytes {
-    match &reply.body {
-        Body::Empty => Bytes::from_static(b"{}"),
-        Body::Json(b) => b.clone(),
-        Body::Text(t) => Bytes::from(t.clone()),
-    }
-}
-
-fn json_response(status: StatusCode, body: Bytes, content_type: &'static str) -> Response {
-    let mut r = (status, body).into_response();
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    r
-}
-
-/// A handler's reply as Harbor sends it. The media type is the operation's `produces` from
-/// the spec (go-swagger sets it from the route); an answer without a body has no
-/// `Content-Type` (go-swagger's responders remove it from empty answers).
-fn into_response(op: &OpSpec, reply: Reply, head: bool) -> Response {
-    let (body, content_type) = match reply.body {
-        Body::Empty => (Bytes::new(), None),
-        Body::Json(b) => (b, Some(op.produces)),
-        Body::Text(t) => (Bytes::from(t), Some(op.produces)),
-    };
-    let mut response = Response::new(if head {
-        AxumBody::empty()
-    } else {
-        AxumBody::from(body)
-    });
-    *response.status_mut() = reply.status;
-    let headers = response.headers_mut();
-    if let Some(ct) = content_type {
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
-    }
-    for (name, value) in reply.headers {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            headers.insert(name, v);
-        }
-    }
-    response
 }
