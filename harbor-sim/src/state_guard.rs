@@ -9,11 +9,15 @@ use crate::state::SimState;
 /// Locks the state for reading. A panic while the state was held cannot leave it torn in a
 /// way the simulator cares about, so a poisoned lock is taken as it is.
 pub(crate) fn read(state: &RwLock<SimState>) -> RwLockReadGuard<'_, SimState> {
+    #[cfg(test)]
+    tests::count_taken();
     state.read().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Locks the state for writing (see [`read`] on poisoning).
 pub(crate) fn write(state: &RwLock<SimState>) -> RwLockWriteGuard<'_, SimState> {
+    #[cfg(test)]
+    tests::count_taken();
     state.write().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -49,5 +53,25 @@ impl<'a> StateGuard<'a> {
             Self::Read(_) => None,
             Self::Write(guard) => Some(guard),
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::cell::Cell;
+
+    thread_local! {
+        /// How many times this thread took the state, read or write.
+        static TAKEN: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub(super) fn count_taken() {
+        TAKEN.with(|taken| taken.set(taken.get() + 1));
+    }
+
+    /// How many times this thread has taken the state: on a current-thread runtime, what
+    /// the simulator and its clients did.
+    pub(crate) fn taken_on_this_thread() -> usize {
+        TAKEN.with(Cell::get)
     }
 }

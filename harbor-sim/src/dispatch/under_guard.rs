@@ -85,3 +85,77 @@ fn run_handler(op: &Routed, ctx: &Ctx, guard: &mut StateGuard<'_>) -> ApiResult<
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use reqwest::{Method, StatusCode};
+    use serde_json::json;
+
+    use crate::Simulator;
+    use crate::state_guard::tests::taken_on_this_thread;
+
+    /// Every kind of request takes the state once: a read, a write, an audited write, an
+    /// audited write refused by validation and one refused by the access check. The test's
+    /// runtime has one thread, on which the simulator serves and nothing else runs.
+    #[tokio::test]
+    async fn a_request_takes_the_state_once() {
+        let sim = Simulator::start().await.expect("the simulator starts");
+        let client = reqwest::Client::new();
+        let audit_rows = || sim.handle().state().audit_log_ext.len();
+        let rows_before = audit_rows();
+        let cases = [
+            (
+                "admin",
+                Method::GET,
+                "/projects/library",
+                None,
+                StatusCode::OK,
+            ),
+            (
+                "admin",
+                Method::POST,
+                "/projects",
+                Some(json!({"project_name": "once"})),
+                StatusCode::CREATED,
+            ),
+            (
+                "admin",
+                Method::PUT,
+                "/projects/once",
+                Some(json!({"metadata": {"public": "true"}})),
+                StatusCode::OK,
+            ),
+            (
+                "admin",
+                Method::POST,
+                "/users",
+                Some(json!({"username": 7})),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                "",
+                Method::DELETE,
+                "/projects/once",
+                None,
+                StatusCode::UNAUTHORIZED,
+            ),
+        ];
+        for (user, method, path, body, status) in cases {
+            let mut request = client.request(method.clone(), format!("{}{path}", sim.api_url()));
+            if !user.is_empty() {
+                request = request.basic_auth(user, Some("Harbor12345"));
+            }
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let before = taken_on_this_thread();
+            let response = request.send().await.expect("the simulator answers");
+            assert_eq!(response.status(), status, "{method} {path}");
+            assert_eq!(taken_on_this_thread() - before, 1, "{method} {path}");
+        }
+        // Under that one guard the audited ones wrote their rows: create and update project,
+        // the refused create user (a common event); the refused delete none (a controller
+        // event, on success only).
+        assert_eq!(audit_rows() - rows_before, 3);
+    }
+}
