@@ -27,7 +27,8 @@ pub struct Ctx {
     pub headers: HeaderMap,
     /// The raw body.
     pub body: Bytes,
-    /// Who is calling.
+    /// Who is calling: anonymous until the request takes its guard of the state (the
+    /// accounts are state), which is before the access check and the handler.
     pub identity: Identity,
     /// The request path, with `/api/v2.0`.
     pub path: String,

@@ -32,6 +32,31 @@
 //! list`, empty query values as absent). `CONFORMANCE.md` beside this crate lists where Harbor,
 //! and so the simulator, departs from the spec, and how every answer of the tests is checked.
 //!
+//! # Layout
+//!
+//! The public API is what a user of the simulator needs: [`Simulator`] and its builder,
+//! [`RunningSimulator`] and its [`SimHandle`], faults ([`faults`]), latency ([`Latency`],
+//! [`PageServiceTime`]), rate limits ([`RateLimit`]), job lifecycles ([`Lifecycle`]), the
+//! state and its demo data ([`state`], [`SimState::seed_demo`], the `SEED_*` secrets), the
+//! access model to ask what a caller may do ([`rbac`], [`auth`]), Harbor's errors
+//! ([`errors`]), pages ([`pagination`]) and the spec's operations ([`operations`]). The rest is
+//! private, one stage or concept per file:
+//!
+//! - `dispatch/`, the life of a request: the ingress's rate limits (`rate_limit.rs`), the
+//!   service time (`latency.rs`), routing (`router.rs`), counting (`counters.rs`), CSRF
+//!   (`session.rs`), binding and validation (`binding.rs`, `negotiation.rs`, `validate.rs`),
+//!   the fault (`dispatch/fault_stage.rs`); then, under one guard of the state
+//!   (`dispatch/under_guard.rs`, `state_guard.rs`), the caller (`auth.rs`), the access check
+//!   (`rbac/check.rs`), the handler and the audit rows (`audit_events.rs`); last the
+//!   answer's shape (`dispatch/reply.rs`) and Harbor's headers;
+//! - `operation_table/`: one entry per operation id (`entries.rs`) naming its handler, its
+//!   access rule and its audit rule, joined at start to the spec's data generated from
+//!   `swagger.yaml` (`generated/operations.rs`, [`operation`]); the simulator refuses to
+//!   start when an operation of the spec has no entry, or more than one;
+//! - `handlers/`, the handlers by area of Harbor's API, over the request as `context.rs`
+//!   parses it (`query.rs`: `q` and `sort`);
+//! - `admin.rs`, the `/_sim` endpoints below.
+//!
 //! # Faults
 //!
 //! A [`FaultRule`] is a [`Fault`] (a status with or without `Retry-After` in seconds or as an
@@ -118,27 +143,30 @@
 //! ```
 
 mod admin;
+mod audit_events;
 pub mod auth;
-pub mod binding;
-pub mod context;
+mod binding;
+mod context;
 mod counters;
 mod dispatch;
 pub mod errors;
 pub mod faults;
-pub mod handlers;
+mod handlers;
 mod latency;
-pub mod negotiation;
+mod negotiation;
 pub mod operation;
+mod operation_table;
 pub mod pagination;
-pub mod query;
+mod query;
 mod rate_limit;
 pub mod rbac;
 mod recorder;
-pub mod router;
+mod router;
 mod server;
 mod session;
 pub mod state;
-pub mod validate;
+mod state_guard;
+mod validate;
 
 pub use counters::OpCounts;
 pub use errors::{ApiError, ApiResult};

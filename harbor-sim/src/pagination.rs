@@ -32,7 +32,7 @@ impl Default for PageRequest {
 
 impl PageRequest {
     /// Reads `page` and `page_size` from query values (already past the binder's checks in
-    /// [`crate::validate`]); a value that is not an int64, or a `page_size` above 100, is
+    /// the simulator's validation); a value that is not an int64, or a `page_size` above 100, is
     /// Harbor's 422.
     pub fn parse(page: Option<&str>, page_size: Option<&str>) -> ApiResult<Self> {
         let number = |name: &str, v: &str| {

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use crate::binding::path_unescape;
 
-use crate::operation::OpSpec;
+use crate::operation_table::Routed;
 
 /// The base path of Harbor's API.
 pub const API_BASE: &str = "/api/v2.0";
@@ -23,7 +23,7 @@ enum Segment {
 
 #[derive(Debug)]
 struct Route {
-    op: &'static OpSpec,
+    op: &'static Routed,
     segments: Vec<Segment>,
     literals: usize,
 }
@@ -33,8 +33,8 @@ struct Route {
 pub enum RouteMatch {
     /// An operation matched; path parameters are decoded (repository names twice).
     Found {
-        /// The operation.
-        op: &'static OpSpec,
+        /// The operation: its spec and its entry in the operation table.
+        op: &'static Routed,
         /// Path parameters by template name, decoded.
         params: Vec<(&'static str, String)>,
     },
@@ -56,11 +56,11 @@ pub struct RouteTable {
 }
 
 impl RouteTable {
-    /// Builds the table from operations.
-    pub fn new(ops: &'static [OpSpec]) -> Self {
+    /// Builds the table from the resolved operations.
+    pub fn new(ops: &'static [Routed]) -> Self {
         let mut by_len: HashMap<usize, Vec<Route>> = HashMap::new();
         for op in ops {
-            let segments: Vec<Segment> = split(op.path)
+            let segments: Vec<Segment> = split(op.spec.path)
                 .map(
                     |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
                         Some(name) => Segment::Param(name),
@@ -89,11 +89,6 @@ impl RouteTable {
         self.len
     }
 
-    /// Whether the table is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// Matches a raw (still percent-encoded) path relative to [`API_BASE`].
     pub fn route(&self, method: &str, raw_path: &str) -> RouteMatch {
         let raw: Vec<&str> = split(raw_path).collect();
@@ -110,10 +105,11 @@ impl RouteTable {
             if !fits {
                 continue;
             }
-            if !allowed.contains(&route.op.method) {
-                allowed.push(route.op.method);
+            let op_method = route.op.spec.method;
+            if !allowed.contains(&op_method) {
+                allowed.push(op_method);
             }
-            if route.op.method == method && best.is_none_or(|b| route.literals > b.literals) {
+            if op_method == method && best.is_none_or(|b| route.literals > b.literals) {
                 best = Some(route);
             }
         }
@@ -162,7 +158,10 @@ fn decode_param(name: &str, raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operation::TABLE as OPERATIONS;
+
+    fn table() -> RouteTable {
+        RouteTable::new(crate::operation_table::operations().expect("the table resolves"))
+    }
 
     #[test]
     fn segments_unescape_as_go_openapi_router() {
@@ -179,14 +178,14 @@ mod tests {
         path: &str,
     ) -> (&'static str, Vec<(&'static str, String)>) {
         match table.route(method, path) {
-            RouteMatch::Found { op, params } => (op.id, params),
+            RouteMatch::Found { op, params } => (op.spec.id, params),
             other => panic!("{method} {path}: {other:?}"),
         }
     }
 
     #[test]
     fn literal_segments_beat_parameters() {
-        let table = RouteTable::new(OPERATIONS);
+        let table = table();
         assert_eq!(
             found(&table, "GET", "/users/current").0,
             "getCurrentUserInfo"
@@ -200,7 +199,7 @@ mod tests {
 
     #[test]
     fn differently_named_parameters_share_a_position() {
-        let table = RouteTable::new(OPERATIONS);
+        let table = table();
         assert_eq!(found(&table, "GET", "/projects/demo").0, "getProject");
         let (id, params) = found(&table, "GET", "/projects/demo/repositories/team%252Fapp");
         assert_eq!(id, "getRepository");
@@ -209,7 +208,7 @@ mod tests {
 
     #[test]
     fn trailing_slash_is_optional() {
-        let table = RouteTable::new(OPERATIONS);
+        let table = table();
         assert_eq!(
             found(&table, "GET", "/projects/1/metadatas").0,
             "listProjectMetadatas"
@@ -222,7 +221,7 @@ mod tests {
 
     #[test]
     fn unknown_paths_and_methods_are_told_apart() {
-        let table = RouteTable::new(OPERATIONS);
+        let table = table();
         assert!(matches!(table.route("GET", "/nope"), RouteMatch::NotFound));
         assert!(matches!(
             table.route("PATCH", "/projects"),

@@ -1,38 +1,15 @@
 //! Artifacts, their tags, labels, scans and additions.
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Handler, actor_name, read, write};
+use super::actor_name;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::ordered_ids::newest_first;
 use crate::state::vulnerabilities::{report_id, sbom_report_id};
 use crate::state::{JobKind, SimState};
-
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "listArtifacts" => list,
-        "CopyArtifact" => copy,
-        "getArtifact" => get,
-        "deleteArtifact" => delete,
-        "createTag" => create_tag,
-        "listTags" => list_tags,
-        "deleteTag" => delete_tag,
-        "addLabel" => add_label,
-        "removeLabel" => remove_label,
-        "scanArtifact" => scan,
-        "stopScanArtifact" => stop_scan,
-        "getReportLog" => report_log,
-        "listAccessories" => accessories,
-        "getVulnerabilitiesAddition" => vulnerabilities,
-        "getAddition" => addition,
-        _ => return None,
-    })
-}
 
 /// Whether `reference` parses as a digest (go-digest's `Parse`: a known algorithm and an
 /// encoded part of its length in lower-case hex); anything else is a tag.
@@ -79,7 +56,7 @@ pub(super) fn artifact_by_reference(
 }
 
 /// The artifact a `{project_name}/{repository_name}/{reference}` request is about.
-pub(super) fn artifact_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
+pub(crate) fn artifact_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
     let repository = format!(
         "{}/{}",
         ctx.path("project_name"),
@@ -126,8 +103,7 @@ fn parse_from(from: &str) -> ApiResult<(String, String)> {
 /// `ListArtifacts`: the artifacts whose repository has the path's name, newest first
 /// (`GetDefaultSorts`: push time, then id, descending; ids grow with push time here); a
 /// repository that does not exist has none (200, an empty list), as Harbor filters by name.
-fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
+pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let Ok(repo) = s.repository_id(ctx.path("project_name"), ctx.path("repository_name")) else {
         return ctx.list(Vec::new());
     };
@@ -165,14 +141,13 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 /// already in the destination is no conflict, its tags are ensured; every tag of the source
 /// artifact is copied, whatever the reference named; the `Location` ends with the reference
 /// as sent.
-fn copy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn copy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let from = ctx
         .query("from")
         .ok_or_else(|| ApiError::unprocessable("from in query is required"))?
         .to_owned();
     let (source, reference) = parse_from(&from)?;
-    let mut s = write(state);
-    let src = artifact_by_reference(&s, &source, &reference)?;
+    let src = artifact_by_reference(s, &source, &reference)?;
     let digest = s.artifacts[&src].digest.clone();
     let tags: Vec<String> = s.artifacts[&src]
         .tags
@@ -212,9 +187,8 @@ fn copy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::created(ctx.location(&reference)))
 }
 
-fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    let id = artifact_of(ctx, &s)?;
+pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let id = artifact_of(ctx, s)?;
     let with_label = ctx.query_bool("with_label").unwrap_or(false);
     let with_scan = ctx.query_bool("with_scan_overview").unwrap_or(false);
     let mut doc = s.artifact_view(id, with_label, with_scan);
@@ -226,9 +200,8 @@ fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::ok(&doc))
 }
 
-fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let mut s = write(state);
-    let id = artifact_of(ctx, &s)?;
+pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let id = artifact_of(ctx, s)?;
     let project = s.artifacts[&id].project_id;
     let repo = s.repositories[&s.artifacts[&id].repository_id].name.clone();
     if let Some(t) = s.artifacts[&id]
@@ -252,9 +225,8 @@ struct TagReq {
     name: Option<String>,
 }
 
-fn create_tag(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn create_tag(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: TagReq = ctx.json()?;
-    let mut s = write(state);
     // `CreateTag` (`src/server/v2.0/handler/artifact.go`): not in a proxy-cache project,
     // then the artifact, then the tag controller's checks.
     let project = s.project_id(ctx.path("project_name"), true)?;
@@ -263,15 +235,14 @@ fn create_tag(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
             "the operation isn't supported for a proxy cache project",
         ));
     }
-    let id = artifact_of(ctx, &s)?;
+    let id = artifact_of(ctx, s)?;
     s.add_tag(id, &req.name.unwrap_or_default())?;
     // Harbor has no endpoint for one tag, so it sends no `Location`.
     Ok(Reply::empty(StatusCode::CREATED))
 }
 
-fn list_tags(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    let id = artifact_of(ctx, &s)?;
+pub(crate) fn list_tags(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let id = artifact_of(ctx, s)?;
     let a = &s.artifacts[&id];
     let repo = &s.repositories[&a.repository_id].name;
     let docs = a
@@ -286,9 +257,8 @@ fn list_tags(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     ctx.list(docs)
 }
 
-fn delete_tag(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let mut s = write(state);
-    let id = artifact_of(ctx, &s)?;
+pub(crate) fn delete_tag(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let id = artifact_of(ctx, s)?;
     let tag = ctx.path("tag_name");
     // `DeleteTag`: the tag among the artifact's first, then the controller's immutability.
     if !s.artifacts[&id].tags.iter().any(|t| t.name == tag) {
@@ -319,10 +289,9 @@ struct LabelRef {
 /// `AddLabel`: the label first (absent id: 0; none: 404 `label <id> not found`; a project
 /// label of another project: 404 `project id <p>, label <l> not found`), then the artifact,
 /// then 409 `label <l> is already added to the artifact <a>`.
-fn add_label(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn add_label(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: LabelRef = ctx.json()?;
     let label = req.id.unwrap_or(0);
-    let mut s = write(state);
     let project = s.project_id(ctx.path("project_name"), true)?;
     let found = s
         .labels
@@ -333,7 +302,7 @@ fn add_label(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
             "project id {project}, label {label} not found"
         )));
     }
-    let id = artifact_of(ctx, &s)?;
+    let id = artifact_of(ctx, s)?;
     if s.artifacts[&id].label_ids.contains(&label) {
         return Err(ApiError::conflict(format!(
             "label {label} is already added to the artifact {id}"
@@ -345,10 +314,9 @@ fn add_label(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 
 /// `RemoveLabel`: the artifact, then 404 `reference with label <l> and artifact <a> not
 /// found` when the label is not on it (`manager.RemoveFrom`).
-fn remove_label(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn remove_label(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let label = ctx.path_id("label_id")?;
-    let mut s = write(state);
-    let id = artifact_of(ctx, &s)?;
+    let id = artifact_of(ctx, s)?;
     if !s.artifacts[&id].label_ids.contains(&label) {
         return Err(ApiError::not_found(format!(
             "reference with label {label} and artifact {id} not found"
@@ -363,9 +331,8 @@ fn remove_label(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 /// project: <id>`, a disabled one 412 `scanner <name> is deactivated`; a scan still queued
 /// or running is 409 (`MakePlaceHolder`). The scan is a job (see [`crate::state::jobs`]): its
 /// report exists once the job succeeds.
-fn scan(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let mut s = write(state);
-    let id = artifact_of(ctx, &s)?;
+pub(crate) fn scan(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let id = artifact_of(ctx, s)?;
     let project = s.artifacts[&id].project_id;
     let scanner = s.project_scanner(project).ok_or_else(|| {
         ApiError::precondition(format!("no available scanner for project: {project}"))
@@ -384,9 +351,8 @@ fn scan(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 /// execution is stopped (a queued or running scan ends `Stopped`, a finished one is left as
 /// it is); an artifact no scan job ran for (a scan all's tasks belong to a `SCAN_ALL`
 /// execution) is 400 `no scan job for artifact digest=<digest>`.
-fn stop_scan(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let mut s = write(state);
-    let id = artifact_of(ctx, &s)?;
+pub(crate) fn stop_scan(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let id = artifact_of(ctx, s)?;
     let execution = s
         .executions
         .values()
@@ -405,9 +371,8 @@ fn stop_scan(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 
 /// The log of a scan report (`GetScanLog`): the log of the scan task behind it, or the lines
 /// of a report the simulator started with.
-fn report_log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    let id = artifact_of(ctx, &s)?;
+pub(crate) fn report_log(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let id = artifact_of(ctx, s)?;
     let uuid = ctx.path("report_id");
     let missing = || ApiError::not_found(format!("report with uuid {uuid} does not exist"));
     if uuid != report_id(id) && uuid != sbom_report_id(id) {
@@ -437,22 +402,19 @@ fn report_log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::text(StatusCode::OK, log))
 }
 
-fn accessories(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    artifact_of(ctx, &s)?;
+pub(crate) fn accessories(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    artifact_of(ctx, s)?;
     ctx.list(Vec::new())
 }
 
 /// The artifact's vulnerability report, keyed by its MIME type (`{}` before any scan).
-fn vulnerabilities(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    let id = artifact_of(ctx, &s)?;
+pub(crate) fn vulnerabilities(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let id = artifact_of(ctx, s)?;
     Ok(Reply::ok(&s.vulnerability_report(id)))
 }
 
-fn addition(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    artifact_of(ctx, &s)?;
+pub(crate) fn addition(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    artifact_of(ctx, s)?;
     let body = match ctx.path("addition") {
         "build_history" => json!([{"created": "2024-01-01T00:00:00Z", "created_by": "/bin/sh -c #(nop) ADD file:harbor-sim in /"}]).to_string(),
         "values.yaml" | "readme.md" | "dependencies" => String::new(),

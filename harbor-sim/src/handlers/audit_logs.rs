@@ -20,11 +20,10 @@
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
-use std::sync::RwLock;
 
 use serde_json::{Value, json};
 
-use super::{Handler, read, security};
+use super::security;
 use crate::context::{Ctx, Reply};
 use crate::errors::ApiResult;
 use crate::query::Filter;
@@ -32,15 +31,24 @@ use crate::rbac::Target;
 use crate::state::audit_log::EVENT_TYPES;
 use crate::state::{AuditLog, AuditLogExt, SimState};
 
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "listAuditLogExts" => |c, s| list(c, &read(s), all_ext, None),
-        "getLogExts" => |c, s| list_of_project(c, &read(s), all_ext),
-        "listAuditLogs" => |c, s| list(c, &read(s), all_legacy, None),
-        "getLogs" => |c, s| list_of_project(c, &read(s), all_legacy),
-        "listAuditLogEventTypes" => event_types,
-        _ => return None,
-    })
+/// `GET /auditlog-exts`.
+pub(crate) fn list_ext(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    list(ctx, s, all_ext, None)
+}
+
+/// `GET /projects/{project_name}/auditlog-exts`.
+pub(crate) fn list_ext_of_project(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    list_of_project(ctx, s, all_ext)
+}
+
+/// `GET /audit-logs`.
+pub(crate) fn list_legacy(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    list(ctx, s, all_legacy, None)
+}
+
+/// `GET /projects/{project_name}/logs`.
+pub(crate) fn list_legacy_of_project(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    list_of_project(ctx, s, all_legacy)
 }
 
 /// A value of one column, typed as the database compares it.
@@ -319,7 +327,7 @@ fn list_of_project(
     list(ctx, s, rows, Some(project))
 }
 
-fn event_types(_: &Ctx, _: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn event_types(_: &Ctx, _: &SimState) -> ApiResult<Reply> {
     let types: Vec<Value> = EVENT_TYPES
         .iter()
         .map(|t| json!({"event_type": t}))

@@ -3,23 +3,12 @@
 //! (`oidc.go`, 400 `failed to verify connection`). Whether an endpoint answers is the
 //! simulator's [`crate::state::Reachability`].
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Handler, read};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
-
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "pingLdap" => ping_ldap,
-        "pingOIDC" => ping_oidc,
-        _ => return None,
-    })
-}
 
 /// The body of a request, or `{}` when it has none.
 pub(super) fn body_or_empty(ctx: &Ctx) -> ApiResult<Value> {
@@ -55,9 +44,8 @@ fn ldap_url_is_valid(url: &str) -> bool {
 /// which is the configured one under `ldap_auth`. Always 200; a failure is
 /// `{"message": "error: ..."}` and a success `{"success": true}` (go-swagger leaves out a
 /// false `success` and an empty `message`).
-fn ping_ldap(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn ping_ldap(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let body = body_or_empty(ctx)?;
-    let s = read(state);
     let text = |key: &str| body[key].as_str().unwrap_or_default();
     let config = |key: &str| {
         s.configurations
@@ -88,14 +76,14 @@ fn ping_ldap(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::ok(&json!({"success": true})))
 }
 
-fn ping_oidc(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn ping_oidc(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let body = body_or_empty(ctx)?;
     let url = body["url"].as_str().unwrap_or_default();
     // go-oidc fetches `<url>/.well-known/openid-configuration` with Go's HTTP client, which
     // speaks `http` and `https` only (the scheme in any case).
     let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
     let http = matches!(scheme.as_deref(), Some("http" | "https"));
-    if !http || !read(state).reachability.reaches(url) {
+    if !http || !s.reachability.reaches(url) {
         return Err(ApiError::bad_request("failed to verify connection"));
     }
     Ok(Reply::empty(StatusCode::OK))

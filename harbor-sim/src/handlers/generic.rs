@@ -10,12 +10,11 @@
 //! Jobs, schedules, configurations and retention have their own handlers.
 
 use std::collections::HashSet;
-use std::sync::{LazyLock, RwLock};
+use std::sync::LazyLock;
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::operation::{Shape, TABLE};
@@ -51,13 +50,12 @@ fn parent(path: &str) -> &str {
 }
 
 /// Answers any operation by its documented shape.
-pub(super) fn handle(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn handle(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let template = ctx.op.path;
     if COLLECTIONS.contains(template) {
         match ctx.op.method {
-            "POST" => return create(ctx, state),
+            "POST" => return create(ctx, s),
             "GET" if ctx.op.shape == Shape::Array => {
-                let s = read(state);
                 let docs = s
                     .collections
                     .get(ctx.path.trim_end_matches('/'))
@@ -70,9 +68,9 @@ pub(super) fn handle(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     }
     if last_is_param(template) && COLLECTIONS.contains(parent(template)) && ctx.op.method != "POST"
     {
-        return item(ctx, state);
+        return item(ctx, s);
     }
-    stored(ctx, state)
+    stored(ctx, s)
 }
 
 fn body_object(ctx: &Ctx) -> ApiResult<serde_json::Map<String, Value>> {
@@ -85,9 +83,8 @@ fn body_object(ctx: &Ctx) -> ApiResult<serde_json::Map<String, Value>> {
     }
 }
 
-fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let mut doc = body_object(ctx)?;
-    let mut s = write(state);
     let collection = ctx.path.trim_end_matches('/').to_owned();
     let name = doc.get("name").or_else(|| doc.get("group_name")).cloned();
     if let Some(name) = name.filter(|n| !n.is_null())
@@ -110,13 +107,12 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::created(ctx.location(id)))
 }
 
-fn item(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+fn item(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let path = ctx.path.trim_end_matches('/');
     let (collection, key) = path.rsplit_once('/').unwrap_or((path, ""));
     let key = percent_encoding::percent_decode_str(key)
         .decode_utf8_lossy()
         .into_owned();
-    let mut s = write(state);
     let docs = s.collections.entry(collection.to_owned()).or_default();
     let id = docs
         .iter()
@@ -156,7 +152,7 @@ fn item(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     }
 }
 
-fn stored(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+fn stored(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let status = StatusCode::from_u16(ctx.op.success_status).unwrap_or(StatusCode::OK);
     let key = ctx.path.trim_end_matches('/').to_owned();
     if ctx.op.is_write() {
@@ -165,7 +161,6 @@ fn stored(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         } else {
             Some(ctx.json()?)
         };
-        let mut s = write(state);
         match ctx.op.method {
             "DELETE" => {
                 s.documents.remove(&key);
@@ -191,7 +186,7 @@ fn stored(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(match ctx.op.shape {
         Shape::Array if ctx.op.paginated => ctx.list(Vec::new())?,
         Shape::Array => Reply::ok(&Vec::<Value>::new()),
-        Shape::Object => Reply::ok(read(state).documents.get(&key).unwrap_or(&json!({}))),
+        Shape::Object => Reply::ok(s.documents.get(&key).unwrap_or(&json!({}))),
         Shape::Text => Reply::text(status, format!("{}: no log yet\n", ctx.op.id)),
         Shape::Empty => Reply::empty(status),
     })

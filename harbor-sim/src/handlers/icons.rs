@@ -2,21 +2,11 @@
 //! fixed digests; any other digest is looked up among the artifacts' icons, and a digest no
 //! artifact uses is a 404.
 
-use std::sync::RwLock;
-
 use serde_json::json;
 
-use super::Handler;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
-
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "getIcon" => get,
-        _ => return None,
-    })
-}
 
 /// The digests of Harbor's built-in icons (`src/lib/icon/const.go`).
 pub const BUILT_IN: &[&str] = &[
@@ -35,7 +25,7 @@ pub const BUILT_IN: &[&str] = &[
 /// A 1x1 PNG, base64: the simulator has no image files, only their shape.
 const PNG_1X1: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 
-fn get(ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn get(ctx: &Ctx, _: &SimState) -> ApiResult<Reply> {
     let digest = ctx.path("digest");
     // Every simulated artifact carries a built-in icon, so the built-in set is the whole set.
     if !BUILT_IN.contains(&digest) {

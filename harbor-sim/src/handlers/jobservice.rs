@@ -4,28 +4,26 @@
 //! running job; pausing and resuming queues; the schedules of the periodic jobs, and whether
 //! the scheduler is paused (its queue's state).
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Handler, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
 
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "actionGetJobLog" => log,
-        "stopRunningJob" => stop,
-        "listSchedules" => schedules,
-        "getSchedulePaused" => paused,
-        "getWorkerPools" => |_, state| Ok(Reply::ok(&read(state).worker_pools())),
-        "getWorkers" => |ctx, state| Ok(Reply::ok(&read(state).workers(ctx.path("pool_id")))),
-        "listJobQueues" => |_, state| Ok(Reply::ok(&read(state).job_queues())),
-        "actionPendingJobs" => pending,
-        _ => return None,
-    })
+/// The job service's worker pools.
+pub(crate) fn worker_pools(_: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    Ok(Reply::ok(&s.worker_pools()))
+}
+
+/// The workers of `{pool_id}`.
+pub(crate) fn workers(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    Ok(Reply::ok(&s.workers(ctx.path("pool_id"))))
+}
+
+/// The job queues.
+pub(crate) fn job_queues(_: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    Ok(Reply::ok(&s.job_queues()))
 }
 
 /// A job's log by its job id. The job service refuses an id holding `..` (400, passed on);
@@ -34,7 +32,7 @@ pub(super) fn handler(op: &str) -> Option<Handler> {
 /// (`src/common/job/client.go`, `GetJobLog`). Any other id the job service refuses with an
 /// uncoded error, which Harbor answers 500: the simulator answers 400 with the job
 /// service's words (a client's mistake).
-fn log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn log(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let job_id = ctx.path("job_id");
     if job_id.contains("..") {
         // The job service's own 400, passed on by the job client as Harbor's.
@@ -47,7 +45,7 @@ fn log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     if !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ApiError::bad_request("invalid log identify"));
     }
-    let log = read(state).job_log(job_id).ok_or_else(|| {
+    let log = s.job_log(job_id).ok_or_else(|| {
         // The job service's `baseError` in its field order (`src/jobservice/errs/errors.go`).
         ApiError::not_found(format!(
             r#"{{"code":10010,"message":"object is not found","details":{}}}"#,
@@ -59,9 +57,8 @@ fn log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 
 /// Stops a job by its id, or every running job for `all` (any case). An id no job has is
 /// 200 too: Harbor's `stopJob` logs "maybe the job is already complete" and returns nil.
-fn stop(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn stop(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let job_id = ctx.path("job_id");
-    let mut s = write(state);
     let jobs: Vec<String> = if job_id.eq_ignore_ascii_case("all") {
         s.running_jobs().into_iter().map(|j| j.id).collect()
     } else {
@@ -77,13 +74,13 @@ fn stop(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 /// every type); `stop` drops the pending jobs, of which the simulator has none (its jobs start
 /// at once). The job type is upper-cased, the action read in any case
 /// (`ActionPendingJobs`, `src/server/v2.0/handler/jobservice.go`).
-fn pending(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn pending(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let body: Value = ctx.json()?;
     let action = body["action"].as_str().unwrap_or_default().to_lowercase();
     let job_type = ctx.path("job_type").to_uppercase();
     match action.as_str() {
-        "pause" => write(state).pause_queue(&job_type, true),
-        "resume" => write(state).pause_queue(&job_type, false),
+        "pause" => s.pause_queue(&job_type, true),
+        "resume" => s.pause_queue(&job_type, false),
         "stop" => {}
         _ => {
             return Err(ApiError::bad_request(
@@ -94,9 +91,8 @@ fn pending(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn schedules(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn schedules(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let page = ctx.page()?;
-    let s = read(state);
     let docs: Vec<Value> = s
         .schedules
         .iter()
@@ -109,10 +105,10 @@ fn schedules(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 
 /// `GetSchedulePaused`: only `all` (any case); the scheduler is paused when the `SCHEDULER`
 /// job type's queue is (`schedulerController.Paused` reads that queue's status).
-fn paused(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn paused(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     if !ctx.path("job_type").eq_ignore_ascii_case("all") {
         return Err(ApiError::bad_request("job_type can only be 'all'"));
     }
-    let paused = read(state).job_service.paused.contains("SCHEDULER");
+    let paused = s.job_service.paused.contains("SCHEDULER");
     Ok(Reply::ok(&json!({"paused": paused})))
 }

@@ -1,29 +1,14 @@
 //! Labels.
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde_json::json;
 
-use super::{Handler, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
 use crate::state::labels::LabelReq;
 
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "ListLabels" => list,
-        "CreateLabel" => create,
-        "GetLabelByID" => get,
-        "UpdateLabel" => update,
-        "DeleteLabel" => delete,
-        _ => return None,
-    })
-}
-
-fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
+pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     // Harbor's `ListLabels` (`src/server/v2.0/handler/label.go`): the scope is required,
     // and project labels need a project id other than 0.
     let scope = ctx.query("scope").unwrap_or_default();
@@ -51,15 +36,14 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     ctx.list(docs)
 }
 
-fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: LabelReq = ctx.json()?;
-    let id = write(state).create_label(req)?;
+    let id = s.create_label(req)?;
     Ok(Reply::created(ctx.location(id)))
 }
 
-fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("label_id")?;
-    let s = read(state);
     let label = s
         .labels
         .get(&id)
@@ -67,15 +51,15 @@ fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::ok(label))
 }
 
-fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("label_id")?;
     let req: LabelReq = ctx.json()?;
-    write(state).update_label(id, req)?;
+    s.update_label(id, req)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("label_id")?;
-    write(state).delete_label(id)?;
+    s.delete_label(id)?;
     Ok(Reply::empty(StatusCode::OK))
 }

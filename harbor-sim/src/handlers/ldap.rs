@@ -13,13 +13,10 @@
 //! database authenticator's `OnBoardUser` sets no user id, so every import under `db_auth`
 //! fails with `failed to import user: ...`); any failure answers 404 with the failed list.
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Handler, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
@@ -40,15 +37,6 @@ const GROUPS: &[&str] = &["dev", "ops"];
 /// The password Harbor stores for an onboarded LDAP user (`src/core/auth/ldap/ldap.go`):
 /// it is never checked, LDAP authenticates.
 const ONBOARD_PASSWORD: &str = "12345678AbC";
-
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "searchLdapUser" => search_users,
-        "searchLdapGroup" => search_groups,
-        "importLdapUser" => import_users,
-        _ => return None,
-    })
-}
 
 /// A configuration value as text ("" when unset).
 fn config<'a>(s: &'a SimState, key: &str) -> &'a str {
@@ -94,10 +82,9 @@ fn people(s: &SimState, base_dn: &str, name: &str) -> Vec<Value> {
         .collect()
 }
 
-fn search_users(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    let base_dn = open(&s)?;
-    let found: Vec<Value> = people(&s, &base_dn, ctx.query("username").unwrap_or_default())
+pub(crate) fn search_users(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let base_dn = open(s)?;
+    let found: Vec<Value> = people(s, &base_dn, ctx.query("username").unwrap_or_default())
         .into_iter()
         .map(|mut p| {
             p.as_object_mut().map(|o| o.remove("dn"));
@@ -127,12 +114,11 @@ pub(super) fn ldap_group_dn_exists(s: &SimState, dn: &str) -> bool {
     ldap_group_name(s, dn).is_ok_and(|name| name.is_some())
 }
 
-fn search_groups(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    let base_dn = open(&s)?;
+pub(crate) fn search_groups(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let base_dn = open(s)?;
     let name = ctx.query("groupname").unwrap_or_default();
     let dn = ctx.query("groupdn").unwrap_or_default();
-    let attribute = match config(&s, "ldap_group_attribute_name") {
+    let attribute = match config(s, "ldap_group_attribute_name") {
         "" => "cn",
         a => a,
     };
@@ -163,18 +149,17 @@ struct ImportReq {
     ldap_uid_list: Vec<String>,
 }
 
-fn import_users(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn import_users(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: ImportReq = ctx.json()?;
-    let mut s = write(state);
-    let base_dn = open(&s)?;
-    let onboards = config(&s, "auth_mode") == "ldap_auth";
+    let base_dn = open(s)?;
+    let onboards = config(s, "auth_mode") == "ldap_auth";
     let mut failed = Vec::new();
     for uid in req.ldap_uid_list {
         if uid.is_empty() {
             failed.push(json!({"uid": uid, "error": "empty_uid"}));
             continue;
         }
-        let Some(person) = people(&s, &base_dn, &uid).into_iter().next() else {
+        let Some(person) = people(s, &base_dn, &uid).into_iter().next() else {
             failed.push(json!({"uid": uid, "error": "unknown_user"}));
             continue;
         };

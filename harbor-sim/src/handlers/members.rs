@@ -1,7 +1,5 @@
 //! Project members.
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
@@ -11,22 +9,11 @@ use super::projects::project_of;
 use super::usergroups::{
     HTTP_GROUP, LDAP_GROUP, OIDC_GROUP, ensure_group, group_by_id, group_where,
 };
-use super::{Handler, read, write};
+
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
 use crate::state::projects::role_name;
-
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "listProjectMembers" => list,
-        "createProjectMember" => create,
-        "getProjectMember" => get,
-        "updateProjectMember" => update,
-        "deleteProjectMember" => delete,
-        _ => return None,
-    })
-}
 
 #[derive(Deserialize, Default)]
 struct UserEntity {
@@ -59,10 +46,9 @@ struct RoleRequest {
 /// `entityname`, joined to the role (a member whose role is none of Harbor's five is left
 /// out), ordered by name; `X-Total-Count` and `Link` count every member of the project
 /// (`GetTotalOfProjectMembers` reads neither the name nor the role).
-fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let page = ctx.page()?;
-    let s = read(state);
-    let id = project_of(ctx, &s)?;
+    let id = project_of(ctx, s)?;
     let total = s.members.of_project(id).count();
     let entity = ctx.query("entityname");
     let mut entries: Vec<_> = s
@@ -87,7 +73,7 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 /// Adds a member as Harbor's member controller does (`Create` in
 /// `src/controller/member/controller.go`), trying in its order: a user by id, a group by id,
 /// a user by name, a group by LDAP DN, a group by name.
-fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     // The body is optional in the spec: none is the handler's 400.
     if ctx.body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request("the project member should provide"));
@@ -111,8 +97,7 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
             "at least one of member_user or member_group must be provided",
         ));
     }
-    let mut s = write(state);
-    let project = project_of(ctx, &s)?;
+    let project = project_of(ctx, s)?;
     let id = if let Some(uid) = user_id {
         if !s.users.contains_key(&uid) {
             return Err(ApiError::bad_request(format!(
@@ -121,7 +106,7 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         }
         s.add_member(project, Some((Some(uid), None)), None, role)?
     } else if let Some(gid) = group_id {
-        let group = group_by_id(&s, gid)
+        let group = group_by_id(s, gid)
             .ok_or_else(|| ApiError::bad_request(format!("Group {gid} not found")))?;
         s.add_member(project, None, Some(group), role)?
     } else if let Some(name) = user_name {
@@ -132,11 +117,11 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         }
         s.add_member(project, Some((None, Some(name))), None, role)?
     } else if let Some(dn) = group_dn {
-        let group = ldap_member_group(&mut s, &dn, group_name.as_deref())?;
+        let group = ldap_member_group(s, &dn, group_name.as_deref())?;
         s.add_member(project, None, Some(group), role)?
     } else {
         let name = group_name.unwrap_or_default();
-        let group = named_member_group(&mut s, &name, group.group_type.unwrap_or(0))?;
+        let group = named_member_group(s, &name, group.group_type.unwrap_or(0))?;
         s.add_member(project, None, Some(group), role)?
     };
     Ok(Reply::created(ctx.location(id)))
@@ -208,19 +193,18 @@ fn is_dn(dn: &str) -> bool {
     })
 }
 
-fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let mid = ctx.path_id("mid")?;
     if mid == 0 {
         return Err(ApiError::bad_request("the member id can not be empty!"));
     }
-    let s = read(state);
-    let project = project_of(ctx, &s)?;
+    let project = project_of(ctx, s)?;
     Ok(Reply::ok(s.member(project, mid)?))
 }
 
 /// `UpdateProjectMember`: a body is needed (400 `role can not be empty`), then a member id;
 /// the role is stored unchecked, and an id of no member of the project is no error.
-fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let mid = ctx.path_id("mid")?;
     if ctx.body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request("role can not be empty"));
@@ -229,19 +213,17 @@ fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     if mid == 0 {
         return Err(ApiError::bad_request("member id can not be empty"));
     }
-    let mut s = write(state);
-    let project = project_of(ctx, &s)?;
+    let project = project_of(ctx, s)?;
     s.set_member_role(project, mid, req.role_id.unwrap_or(0));
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let mid = ctx.path_id("mid")?;
     if mid == 0 {
         return Err(ApiError::bad_request("the project member id is required."));
     }
-    let mut s = write(state);
-    let project = project_of(ctx, &s)?;
+    let project = project_of(ctx, s)?;
     s.remove_member(project, mid);
     Ok(Reply::empty(StatusCode::OK))
 }

@@ -4,27 +4,15 @@
 //! is a conflict, a read, update or delete of a name not set changes nothing and is no error.
 
 use std::collections::BTreeMap;
-use std::sync::RwLock;
 
 use axum::http::StatusCode;
 
 use super::projects::project_of;
-use super::{Handler, read, write};
+
 use crate::binding::convert_int;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::{Project, SimState};
-
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "listProjectMetadatas" => list,
-        "addProjectMetadatas" => add,
-        "getProjectMetadata" => get,
-        "updateProjectMetadata" => update,
-        "deleteProjectMetadata" => delete,
-        _ => return None,
-    })
-}
 
 /// The names whose value is a boolean (`strconv.ParseBool`), stored as `true`/`false`.
 const BOOLEANS: &[&str] = &[
@@ -200,16 +188,14 @@ fn require_proxy(project: &Project) -> ApiResult<()> {
     }
 }
 
-fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    let id = project_of(ctx, &s)?;
+pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let id = project_of(ctx, s)?;
     Ok(Reply::ok(&s.projects[&id].metadata))
 }
 
-fn add(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn add(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let metas: BTreeMap<String, String> = ctx.json()?;
-    let mut s = write(state);
-    let id = project_of(ctx, &s)?;
+    let id = project_of(ctx, s)?;
     let (key, value) = validate(&s.projects[&id], &metas)?;
     let Some(mut project) = s.projects.get_mut(&id) else {
         return Err(ApiError::internal());
@@ -224,9 +210,8 @@ fn add(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    let id = project_of(ctx, &s)?;
+pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let id = project_of(ctx, s)?;
     let name = ctx.path("meta_name");
     // The manager lists the rows named: none is an empty map, not an error.
     let found: BTreeMap<&str, &String> = s.projects[&id]
@@ -238,13 +223,12 @@ fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::ok(&found))
 }
 
-fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let name = ctx.path("meta_name").to_owned();
     let mut body: BTreeMap<String, String> = ctx.json()?;
     // Only the path's name is read from the body; absent, its value is empty.
     let metas = BTreeMap::from([(name.clone(), body.remove(&name).unwrap_or_default())]);
-    let mut s = write(state);
-    let id = project_of(ctx, &s)?;
+    let id = project_of(ctx, s)?;
     let (key, value) = validate(&s.projects[&id], &metas)?;
     let Some(mut project) = s.projects.get_mut(&id) else {
         return Err(ApiError::internal());
@@ -256,10 +240,9 @@ fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let name = ctx.path("meta_name");
-    let mut s = write(state);
-    let id = project_of(ctx, &s)?;
+    let id = project_of(ctx, s)?;
     let Some(mut project) = s.projects.get_mut(&id) else {
         return Err(ApiError::internal());
     };

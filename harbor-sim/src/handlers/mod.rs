@@ -1,39 +1,38 @@
-//! One handler per operation with real state, by operation id; the rest are answered by
-//! `generic`, which still validates and answers the documented shape.
+//! The operations' handlers, one file per area of Harbor's API; the operation table
+//! ([`crate::operation_table`]) names each operation's handler. Operations without a
+//! dedicated one are answered by `generic`, which keeps what is written by path and answers
+//! the documented shape.
 
-mod artifacts;
-mod audit_events;
-mod audit_logs;
-mod configurations;
-mod connectivity;
-mod generic;
-mod icons;
-mod immutable;
-mod jobservice;
-mod labels;
-mod ldap;
-mod members;
-mod metadata;
-mod permissions;
-mod preheat;
-mod projects;
-mod quotas;
-mod registries;
-mod replication;
-mod repositories;
-mod retention;
-mod robots;
-mod scan_export;
-mod scanners;
-mod security_hub;
-mod system;
-mod system_cve_allowlist;
-mod system_jobs;
-mod usergroups;
-mod users;
-mod webhooks;
-
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub(crate) mod artifacts;
+pub(crate) mod audit_logs;
+pub(crate) mod configurations;
+pub(crate) mod connectivity;
+pub(crate) mod generic;
+pub(crate) mod icons;
+pub(crate) mod immutable;
+pub(crate) mod jobservice;
+pub(crate) mod labels;
+pub(crate) mod ldap;
+pub(crate) mod members;
+pub(crate) mod metadata;
+pub(crate) mod permissions;
+pub(crate) mod preheat;
+pub(crate) mod projects;
+pub(crate) mod quotas;
+pub(crate) mod registries;
+pub(crate) mod replication;
+pub(crate) mod repositories;
+pub(crate) mod retention;
+pub(crate) mod robots;
+pub(crate) mod scan_export;
+pub(crate) mod scanners;
+pub(crate) mod security_hub;
+pub(crate) mod system;
+pub(crate) mod system_cve_allowlist;
+pub(crate) mod system_jobs;
+pub(crate) mod usergroups;
+pub(crate) mod users;
+pub(crate) mod webhooks;
 
 use crate::auth::Identity;
 use crate::context::{Ctx, Reply};
@@ -43,15 +42,16 @@ use crate::rbac::{Listing, SecurityContext};
 use crate::state::Project;
 use crate::state::SimState;
 
-/// A handler: synchronous, since all state is in memory.
-pub type Handler = fn(&Ctx, &RwLock<SimState>) -> ApiResult<Reply>;
-
-pub(crate) fn read(state: &RwLock<SimState>) -> RwLockReadGuard<'_, SimState> {
-    state.read().unwrap_or_else(|e| e.into_inner())
-}
-
-pub(crate) fn write(state: &RwLock<SimState>) -> RwLockWriteGuard<'_, SimState> {
-    state.write().unwrap_or_else(|e| e.into_inner())
+/// An operation's handler: synchronous, since all state is in memory. Its kind says which
+/// guard of the state the request takes (once, for the access check, the handler and the
+/// audit rows together).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Handler {
+    /// Reads the state: runs under the read guard.
+    Reads(fn(&Ctx, &SimState) -> ApiResult<Reply>),
+    /// Changes the state, or brings its jobs up to now as it reads them: runs under the
+    /// write guard.
+    Writes(fn(&Ctx, &mut SimState) -> ApiResult<Reply>),
 }
 
 /// The user id behind an identity (robots act for the admin who made them).
@@ -108,66 +108,4 @@ pub(crate) fn projects_seen_by(
         .filter(|p| sc.sees_project(p, listing))
         .filter_map(|p| project_seen_by(sc, s, p.project_id))
         .collect()
-}
-
-/// The handler for an operation id; every id of Harbor's spec gets one. Operations that
-/// write Harbor's audit log run through `audit_events` (their audit rows).
-pub fn handler(op_id: &str) -> Handler {
-    if audit_events::audits(op_id) {
-        return audited;
-    }
-    unaudited(op_id)
-}
-
-/// Writes the audit rows Harbor writes for a request of this operation refused with
-/// `status` before its handler ran (by validation or the access check).
-pub(crate) fn audit_refused(ctx: &Ctx, state: &RwLock<SimState>, status: axum::http::StatusCode) {
-    if audit_events::audits(ctx.op.id) {
-        audit_events::refused(ctx, state, status);
-    }
-}
-
-fn unaudited(op_id: &str) -> Handler {
-    stateful(op_id).unwrap_or(generic::handle)
-}
-
-fn audited(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    audit_events::audited(ctx, state, unaudited(ctx.op.id))
-}
-
-/// Whether an operation has a stateful handler (not the generic one).
-pub fn is_stateful(op_id: &str) -> bool {
-    stateful(op_id).is_some()
-}
-
-fn stateful(op_id: &str) -> Option<Handler> {
-    projects::handler(op_id)
-        .or_else(|| audit_logs::handler(op_id))
-        .or_else(|| members::handler(op_id))
-        .or_else(|| metadata::handler(op_id))
-        .or_else(|| repositories::handler(op_id))
-        .or_else(|| artifacts::handler(op_id))
-        .or_else(|| labels::handler(op_id))
-        .or_else(|| ldap::handler(op_id))
-        .or_else(|| users::handler(op_id))
-        .or_else(|| robots::handler(op_id))
-        .or_else(|| registries::handler(op_id))
-        .or_else(|| replication::handler(op_id))
-        .or_else(|| webhooks::handler(op_id))
-        .or_else(|| scanners::handler(op_id))
-        .or_else(|| immutable::handler(op_id))
-        .or_else(|| quotas::handler(op_id))
-        .or_else(|| system::handler(op_id))
-        .or_else(|| system_cve_allowlist::handler(op_id))
-        .or_else(|| permissions::handler(op_id))
-        .or_else(|| system_jobs::handler(op_id))
-        .or_else(|| scan_export::handler(op_id))
-        .or_else(|| retention::handler(op_id))
-        .or_else(|| preheat::handler(op_id))
-        .or_else(|| configurations::handler(op_id))
-        .or_else(|| connectivity::handler(op_id))
-        .or_else(|| usergroups::handler(op_id))
-        .or_else(|| icons::handler(op_id))
-        .or_else(|| jobservice::handler(op_id))
-        .or_else(|| security_hub::handler(op_id))
 }

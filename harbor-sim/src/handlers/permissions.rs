@@ -5,22 +5,13 @@
 //! scope's list for them and for project administrators. Who may ask was decided before the
 //! handler ran ([`crate::rbac::authorize`]).
 
-use std::sync::RwLock;
-
 use serde_json::{Value, json};
 
-use super::{Handler, read, security};
+use super::security;
 use crate::context::{Ctx, Reply};
 use crate::errors::ApiResult;
 use crate::rbac::robot_permissions::{PROJECT_SCOPE, SYSTEM_SCOPE};
 use crate::state::SimState;
-
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "getPermissions" => get,
-        _ => return None,
-    })
-}
 
 fn listed(table: &[(&str, &[&str])]) -> Vec<Value> {
     table
@@ -33,11 +24,10 @@ fn listed(table: &[(&str, &[&str])]) -> Vec<Value> {
         .collect()
 }
 
-fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
+pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let mut answer = json!({"project": listed(PROJECT_SCOPE)});
     // A project administrator does not see the system scope.
-    if security(ctx, &s).is_sysadmin() {
+    if security(ctx, s).is_sysadmin() {
         answer["system"] = json!(listed(SYSTEM_SCOPE));
     }
     Ok(Reply::ok(&answer))

@@ -7,33 +7,15 @@
 //! executions/{id}`, without the `/api/v2.0` base (a TODO in Harbor's handler), so it resolves
 //! only once the base is put in front of it.
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use super::actor_name;
 use super::connectivity::body_or_empty;
-use super::{Handler, actor_name, read, write};
 use crate::context::{Ctx, Reply, api_path};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::jobs::NewExecution;
 use crate::state::{Execution, JobKind, SimState};
-
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "UpdatePolicy" => update_policy,
-        "ManualPreheat" => manual,
-        "ListExecutions" => list_executions,
-        "GetExecution" => get_execution,
-        "StopExecution" => stop_execution,
-        "ListTasks" => list_tasks,
-        "GetPreheatLog" => task_log,
-        "PingInstances" => ping,
-        "ListProvidersUnderProject" => providers,
-        "ListProviders" => drivers,
-        _ => return None,
-    })
-}
 
 /// The id of the policy `{preheat_policy_name}` of `{project_name}`; 404 when either is
 /// unknown.
@@ -56,11 +38,10 @@ fn policy_of(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, i64)> {
 /// (`requirePolicyAccess`, then the controller's `Get`): a non-zero id no project has is 404
 /// `policy <id> not found`, another project's is 404 `resource not found: project id <path
 /// project> does not match`. The rest is the stored collection's update.
-fn update_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn update_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let body: Value = ctx.json()?;
     let id = body["id"].as_i64().unwrap_or(0);
     if id != 0 {
-        let s = read(state);
         let project = ctx.path("project_name");
         let project_id = s.project_id(project, true)?;
         let own = api_path(&format!("/projects/{project}/preheat/policies"));
@@ -79,7 +60,7 @@ fn update_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
             Some(_) => {}
         }
     }
-    super::generic::handle(ctx, state)
+    super::generic::handle(ctx, s)
 }
 
 /// The execution `{execution_id}` of the policy: 404 `execution <id> not found` when there is
@@ -115,9 +96,8 @@ fn task_of(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, i64)> {
     Ok((id, task))
 }
 
-fn manual(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let mut s = write(state);
-    let (project_id, policy) = policy_of(ctx, &s)?;
+pub(crate) fn manual(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let (project_id, policy) = policy_of(ctx, s)?;
     let tasks = s
         .repositories
         .values()
@@ -144,25 +124,22 @@ fn manual(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     )))
 }
 
-fn list_executions(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let mut s = write(state);
-    let (_, policy) = policy_of(ctx, &s)?;
+pub(crate) fn list_executions(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let (_, policy) = policy_of(ctx, s)?;
     let runs = s.read_executions(JobKind::Preheat, |e| e.vendor_id == policy);
     ctx.list(runs.iter().map(Execution::to_model).collect())
 }
 
-fn get_execution(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let mut s = write(state);
-    let id = execution_of(ctx, &s)?;
+pub(crate) fn get_execution(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let id = execution_of(ctx, s)?;
     Ok(Reply::ok(
         &s.read_execution(JobKind::Preheat, id)?.to_model(),
     ))
 }
 
-fn stop_execution(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn stop_execution(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let body: Value = ctx.json()?;
-    let mut s = write(state);
-    let id = execution_of(ctx, &s)?;
+    let id = execution_of(ctx, s)?;
     if body["status"] != json!("Stopped") {
         return Err(ApiError::bad_request(format!(
             "param status invalid: {body}"
@@ -172,16 +149,14 @@ fn stop_execution(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn list_tasks(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let mut s = write(state);
-    let id = execution_of(ctx, &s)?;
+pub(crate) fn list_tasks(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let id = execution_of(ctx, s)?;
     let run = s.read_execution(JobKind::Preheat, id)?;
     ctx.list(run.tasks.iter().map(|t| t.to_model()).collect())
 }
 
-fn task_log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let mut s = write(state);
-    let (id, task) = task_of(ctx, &s)?;
+pub(crate) fn task_log(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let (id, task) = task_of(ctx, s)?;
     Ok(Reply::text(
         StatusCode::OK,
         s.task_log(JobKind::Preheat, id, task)?,
@@ -190,7 +165,7 @@ fn task_log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 
 /// The P2P drivers Harbor ships, sorted by id (`ListProviders` in `src/pkg/p2p/preheat/
 /// provider/known_drivers.go`, each driver's `Self()` in `dragonfly.go` and `kraken.go`).
-fn drivers(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn drivers(_ctx: &Ctx, _: &SimState) -> ApiResult<Reply> {
     Ok(Reply::ok(&json!([
         {
             "id": "dragonfly",
@@ -212,8 +187,7 @@ fn drivers(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
 }
 
 /// The preheat instances a project's policies may use, as Harbor's `ProviderUnderProject`.
-fn providers(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
+pub(crate) fn providers(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     s.project_id(ctx.path("project_name"), true)?;
     let docs: Vec<Value> = s
         .collections
@@ -240,9 +214,8 @@ fn providers(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 /// `POST /p2p/preheat/instances/ping`: a stored instance by id (a bare 404 when unknown) or
 /// an endpoint (a bare 400 when empty); an endpoint the simulated Harbor cannot reach is a
 /// 500, as Harbor's provider health check returns an uncoded error.
-fn ping(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn ping(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let body = body_or_empty(ctx)?;
-    let s = read(state);
     let endpoint = match body["id"].as_i64().filter(|id| *id > 0) {
         Some(id) => {
             let found = s

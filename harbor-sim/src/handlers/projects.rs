@@ -1,14 +1,13 @@
 //! Projects.
 
 use std::collections::BTreeMap;
-use std::sync::RwLock;
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::metadata::valid_doublestar;
 use super::system_cve_allowlist::{AllowlistReq, check_allowlist_items};
-use super::{Handler, actor_id, project_as_seen, project_seen_by, read, security, write};
+use super::{actor_id, project_as_seen, project_seen_by, security};
 use crate::binding::{convert_int, go_quote};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
@@ -16,24 +15,6 @@ use crate::rbac::{Listing, Target, VisibleProjects};
 use crate::state::projects::ProjectReq;
 use crate::state::quotas::check_quota_limit;
 use crate::state::{OrderedIds, Project, SimState};
-
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "listProjects" => list,
-        "headProject" => head,
-        "createProject" => create,
-        "getProject" => get,
-        "updateProject" => update,
-        "deleteProject" => delete,
-        "getProjectDeletable" => deletable,
-        "getProjectSummary" => summary,
-        "listArtifactsOfProject" => artifacts,
-        "getScannerOfProject" => scanner,
-        "setScannerOfProject" => set_scanner,
-        "listScannerCandidatesOfProject" => scanner_candidates,
-        _ => return None,
-    })
-}
 
 /// The project a `{project_name_or_id}` request is about.
 pub(crate) fn project_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
@@ -52,14 +33,13 @@ pub(crate) fn project_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
     )
 }
 
-fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
+pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let public = ctx.query_bool("public");
     let name = ctx.query("name");
     let owner = ctx.query("owner");
-    let sc = security(ctx, &s);
-    let ids = listed_ids(&s, sc.visible_projects(Listing::Projects), public);
-    let view = |p: &Project| json!(project_as_seen(&sc, &s, p));
+    let sc = security(ctx, s);
+    let ids = listed_ids(s, sc.visible_projects(Listing::Projects), public);
+    let view = |p: &Project| json!(project_as_seen(&sc, s, p));
     if name.is_none() && owner.is_none() && ctx.lists_in_order() {
         // The page and the total come from the indexes: a page costs the same with 10
         // projects or 10,000.
@@ -106,19 +86,18 @@ fn listed_ids<'a>(
     }
 }
 
-fn head(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn head(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let name = ctx
         .query("project_name")
         .ok_or_else(|| ApiError::unprocessable("project_name in query is required"))?;
-    read(state).project_id(name, true)?;
+    s.project_id(name, true)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let mut req: ProjectReq = ctx.json()?;
     let name = req.project_name.clone().unwrap_or_default();
-    let mut s = write(state);
-    let admin = security(ctx, &s).can("create", Target::System("project"));
+    let admin = security(ctx, s).can("create", Target::System("project"));
     // Only an administrator picks the storage limit; anyone else gets the default.
     if !admin {
         req.storage_limit = None;
@@ -137,7 +116,7 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         )));
     }
     drop_for_kind(&mut metadata, proxy);
-    check_create(&s, &req, &metadata)?;
+    check_create(s, &req, &metadata)?;
     // The retention id is never stored from the request.
     metadata.remove("retention_id");
     let id = s.insert_project(req, metadata, actor_id(&ctx.identity))?;
@@ -292,16 +271,14 @@ fn check_proxy_filter(metadata: &BTreeMap<String, String>) -> ApiResult<()> {
     Ok(())
 }
 
-fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    let id = project_of(ctx, &s)?;
-    Ok(Reply::ok(&project_seen_by(&security(ctx, &s), &s, id)))
+pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let id = project_of(ctx, s)?;
+    Ok(Reply::ok(&project_seen_by(&security(ctx, s), s, id)))
 }
 
-fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: ProjectReq = ctx.json()?;
-    let mut s = write(state);
-    let id = project_of(ctx, &s)?;
+    let id = project_of(ctx, s)?;
     let project = &s.projects[&id];
     // `UpdateProject` reads only the allowlist and the metadata: the name, `public` and
     // `storage_limit` of the body are ignored.
@@ -342,25 +319,22 @@ fn allowlist_of(project_id: i64, list: &Value) -> ApiResult<(Vec<String>, Option
     Ok((req.cve_ids(), req.expires_at))
 }
 
-fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let mut s = write(state);
-    let id = project_of(ctx, &s)?;
+pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let id = project_of(ctx, s)?;
     s.delete_project(id)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn deletable(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    let id = project_of(ctx, &s)?;
+pub(crate) fn deletable(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let id = project_of(ctx, s)?;
     Ok(Reply::ok(&match s.project_undeletable_reason(id) {
         Some(message) => json!({"deletable": false, "message": message}),
         None => json!({"deletable": true}),
     }))
 }
 
-fn summary(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    let id = project_of(ctx, &s)?;
+pub(crate) fn summary(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let id = project_of(ctx, s)?;
     let count = |role: i64| {
         s.members
             .of_project(id)
@@ -380,7 +354,7 @@ fn summary(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         summary["registry"] = json!(registry);
     }
     // Harbor fills the quota and the member counts only for callers who may see them.
-    let sc = security(ctx, &s);
+    let sc = security(ctx, s);
     if sc.can(
         "read",
         Target::Project {
@@ -410,9 +384,8 @@ fn summary(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::ok(&summary))
 }
 
-fn artifacts(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    let id = project_of(ctx, &s)?;
+pub(crate) fn artifacts(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let id = project_of(ctx, s)?;
     let with_label = ctx.query_bool("with_label").unwrap_or(false);
     let with_scan = ctx.query_bool("with_scan_overview").unwrap_or(false);
     let latest_only = ctx.query_bool("latest_in_repository").unwrap_or(false);
@@ -435,9 +408,8 @@ fn artifacts(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     ctx.list(docs)
 }
 
-fn scanner(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    let id = project_of(ctx, &s)?;
+pub(crate) fn scanner(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let id = project_of(ctx, s)?;
     let scanner = s
         .project_scanner(id)
         .ok_or_else(|| ApiError::not_found("no scanner is configured"))?;
@@ -445,23 +417,21 @@ fn scanner(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::ok(&s.scanner_view(scanner)))
 }
 
-fn set_scanner(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn set_scanner(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let body: Value = ctx.json()?;
     let uuid = body
         .get("uuid")
         .and_then(Value::as_str)
         .ok_or_else(|| ApiError::unprocessable("uuid in body is required"))?
         .to_owned();
-    let mut s = write(state);
-    let id = project_of(ctx, &s)?;
+    let id = project_of(ctx, s)?;
     s.scanner(&uuid)?;
     s.project_scanners.insert(id, uuid);
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn scanner_candidates(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    project_of(ctx, &s)?;
+pub(crate) fn scanner_candidates(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    project_of(ctx, s)?;
     let docs = s.scanners.values().map(|sc| sc.doc.clone()).collect();
     ctx.list(docs)
 }

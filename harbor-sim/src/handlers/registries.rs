@@ -1,11 +1,8 @@
 //! Registry endpoints.
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Handler, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
@@ -14,29 +11,13 @@ use crate::state::registries::{
     validate_http_url,
 };
 
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "createRegistry" => create,
-        "listRegistries" => list,
-        "pingRegistry" => ping,
-        "getRegistry" => get,
-        "deleteRegistry" => delete,
-        "updateRegistry" => update,
-        "getRegistryInfo" => info,
-        "listRegistryProviderTypes" => provider_types,
-        "listRegistryProviderInfos" => provider_infos,
-        _ => return None,
-    })
-}
-
-fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: RegistryReq = ctx.json()?;
-    let id = write(state).create_registry(req)?;
+    let id = s.create_registry(req)?;
     Ok(Reply::created(ctx.location(id)))
 }
 
-fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
+pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let name = ctx.query("name");
     ctx.list(
         s.registries
@@ -53,17 +34,16 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 /// type and a URL (normalised as [`validate_http_url`], the CA certificate checked); then
 /// 400 `type or url cannot be empty`, and 400 `the registry is unhealthy` when the simulated
 /// Harbor cannot reach its host (see [`crate::state::Reachability`]).
-fn ping(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn ping(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let body: Value = if ctx.body.iter().all(u8::is_ascii_whitespace) {
         json!({})
     } else {
         ctx.json()?
     };
-    let s = read(state);
     let (mut kind, mut url) = (String::new(), String::new());
     let by_id = body.get("id").and_then(Value::as_i64);
     if let Some(id) = by_id {
-        let r = registry(&s, id)?;
+        let r = registry(s, id)?;
         (kind, url) = (r.kind.clone(), r.url.clone());
     }
     if let Some(t) = body.get("type").and_then(Value::as_str) {
@@ -102,29 +82,27 @@ fn registry(s: &SimState, id: i64) -> ApiResult<Registry> {
         .ok_or_else(|| ApiError::not_found(format!("registry {id} not found")))
 }
 
-fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    let s = read(state);
-    Ok(Reply::ok(&registry(&s, id)?))
+    Ok(Reply::ok(&registry(s, id)?))
 }
 
-fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    write(state).delete_registry(id)?;
+    s.delete_registry(id)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let req: RegistryReq = ctx.json()?;
-    write(state).update_registry(id, req)?;
+    s.update_registry(id, req)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn info(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn info(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    let s = read(state);
-    let r = registry(&s, id)?;
+    let r = registry(s, id)?;
     // Only the local Harbor (id 0) supports the event-based trigger (`GetInfo`).
     let mut triggers = vec!["manual", "scheduled"];
     if id == 0 {
@@ -139,11 +117,11 @@ fn info(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     })))
 }
 
-fn provider_types(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn provider_types(_ctx: &Ctx, _: &SimState) -> ApiResult<Reply> {
     Ok(Reply::ok(&WHITELISTED_ADAPTERS))
 }
 
-fn provider_infos(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn provider_infos(_ctx: &Ctx, _: &SimState) -> ApiResult<Reply> {
     let infos: serde_json::Map<String, Value> = WHITELISTED_ADAPTERS
         .iter()
         .map(|a| (a.to_string(), json!({"endpoint_pattern": {"endpoint_type": "EndpointPatternTypeStandard"}, "credential_pattern": {"access_key_type": "AccessKeyTypeStandard", "access_secret_type": "AccessSecretTypeStandard"}})))

@@ -1,37 +1,16 @@
 //! Replication policies and executions.
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Handler, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
 use crate::state::job_service::job_id;
 use crate::state::jobs::ZERO_TIME;
 
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "listReplicationPolicies" => list_policies,
-        "createReplicationPolicy" => create_policy,
-        "getReplicationPolicy" => get_policy,
-        "deleteReplicationPolicy" => delete_policy,
-        "updateReplicationPolicy" => update_policy,
-        "listReplicationExecutions" => list_executions,
-        "startReplication" => start,
-        "getReplicationExecution" => get_execution,
-        "stopReplication" => stop,
-        "listReplicationTasks" => list_tasks,
-        "getReplicationLog" => log,
-        _ => return None,
-    })
-}
-
-fn list_policies(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
+pub(crate) fn list_policies(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let name = ctx.query("name");
     ctx.list(
         s.replication_policies
@@ -43,23 +22,21 @@ fn list_policies(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     )
 }
 
-fn create_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn create_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let doc: Value = ctx.json()?;
-    let id = write(state).create_replication_policy(doc)?;
+    let id = s.create_replication_policy(doc)?;
     Ok(Reply::created(ctx.location(id)))
 }
 
-fn get_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn get_policy(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    let s = read(state);
     Ok(Reply::ok(s.replication_policies.get(&id).ok_or_else(
         || ApiError::not_found(format!("replication policy {id} not found")),
     )?))
 }
 
-fn delete_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn delete_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    let mut s = write(state);
     s.refresh_replications();
     // `DeletePolicy` deletes the executions first: one with a task not in a final status
     // is 412; then the policy (404 when there is none).
@@ -82,15 +59,14 @@ fn delete_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn update_policy(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn update_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let doc: Value = ctx.json()?;
-    write(state).update_replication_policy(id, doc)?;
+    s.update_replication_policy(id, doc)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn list_executions(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let mut s = write(state);
+pub(crate) fn list_executions(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let policy: Option<i64> = ctx.query("policy_id").and_then(|p| p.parse().ok());
     let status = ctx.query("status");
     let trigger = ctx.query("trigger");
@@ -113,29 +89,29 @@ struct StartReq {
     policy_id: Option<i64>,
 }
 
-fn start(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn start(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: StartReq = ctx.json()?;
     // An absent policy id is Go's 0: no policy has it (`GetPolicy`).
     let policy = req.policy_id.unwrap_or(0);
-    let id = write(state).start_replication(policy)?;
+    let id = s.start_replication(policy)?;
     Ok(Reply::created(ctx.location(id)))
 }
 
-fn get_execution(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn get_execution(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    let e = write(state).read_replication(id)?;
+    let e = s.read_replication(id)?;
     Ok(Reply::ok(&e))
 }
 
-fn stop(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn stop(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    write(state).stop_replication(id)?;
+    s.stop_replication(id)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn list_tasks(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn list_tasks(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    let e = write(state).read_replication(id)?;
+    let e = s.read_replication(id)?;
     // `convertTask`: the task's own status (`Pending` stays `Pending`); an unset start
     // (queued) or end (not final) is Go's zero time.
     let task = json!({
@@ -146,10 +122,9 @@ fn list_tasks(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     ctx.list(vec![task])
 }
 
-fn log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn log(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let task = ctx.path_id("task_id")?;
-    let mut s = write(state);
     s.refresh_replications();
     // `GetReplicationLog`: the execution, then the task (any replication execution's),
     // then that the task is the execution's.

@@ -1,29 +1,16 @@
 //! Repositories.
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Handler, read, security, write};
+use super::security;
 use crate::context::{Ctx, Reply};
 use crate::errors::ApiResult;
 use crate::rbac::{Listing, VisibleProjects};
 use crate::state::OrderedIds;
 use crate::state::SimState;
 use crate::state::ordered_ids::{newest_first, newest_first_of_many};
-
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "listAllRepositories" => list_all,
-        "listRepositories" => list,
-        "getRepository" => get,
-        "updateRepository" => update,
-        "deleteRepository" => delete,
-        _ => return None,
-    })
-}
 
 /// The repository a `{project_name}/{repository_name}` request is about.
 pub(crate) fn repository_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
@@ -38,9 +25,8 @@ fn named_repository(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
     s.repository_id(ctx.path("project_name"), ctx.path("repository_name"))
 }
 
-fn list_all(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    let sc = security(ctx, &s);
+pub(crate) fn list_all(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let sc = security(ctx, s);
     // Newest first, then by id descending (`GetDefaultSorts`,
     // `src/pkg/repository/model/model.go`): ids grow with creation time.
     if ctx.lists_in_order() {
@@ -80,8 +66,7 @@ fn list_all(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     ctx.list_lazily(seen, |r| json!(s.repository_view_of(r)))
 }
 
-fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
+pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let project = s.project_id(ctx.path("project_name"), true)?;
     // Newest first, as `list_all`; the page and the total come from the project's index.
     let ids = s.repositories.ids_in_project(project);
@@ -95,9 +80,8 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     ctx.list(ids.iter().rev().filter_map(view).collect())
 }
 
-fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    let id = named_repository(ctx, &s)?;
+pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let id = named_repository(ctx, s)?;
     Ok(Reply::ok(&s.repository_view(id)))
 }
 
@@ -124,10 +108,9 @@ fn html_escape(text: &str) -> String {
     out
 }
 
-fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: RepositoryReq = ctx.json()?;
-    let mut s = write(state);
-    let id = named_repository(ctx, &s)?;
+    let id = named_repository(ctx, s)?;
     // Harbor writes the body's description, HTML-escaped, whatever it is: an omitted one
     // clears the stored text (`UpdateRepository`, the `Description` column only).
     if let Some(mut repo) = s.repositories.get_mut(&id) {
@@ -137,9 +120,8 @@ fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let mut s = write(state);
-    let id = named_repository(ctx, &s)?;
+pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let id = named_repository(ctx, s)?;
     s.delete_repository(id)?;
     Ok(Reply::empty(StatusCode::OK))
 }

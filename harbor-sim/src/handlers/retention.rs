@@ -7,34 +7,16 @@
 //! Harbor answers 500 (an uncoded error of `GetPolicy`), so that a missing policy does not
 //! look like a server fault.
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Handler, actor_name, read, write};
+use super::actor_name;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
 use crate::state::retention::{execution_model, task_models};
 
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "getRentenitionMetadata" => metadata,
-        "createRetention" => create,
-        "getRetention" => get,
-        "updateRetention" => update,
-        "deleteRetention" => delete,
-        "triggerRetentionExecution" => trigger,
-        "listRetentionExecutions" => list_executions,
-        "operateRetentionExecution" => operate,
-        "listRetentionTasks" => list_tasks,
-        "getRetentionTaskLog" => task_log,
-        _ => return None,
-    })
-}
-
-fn metadata(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn metadata(_ctx: &Ctx, _: &SimState) -> ApiResult<Reply> {
     let count = |template: &str, text: &str, unit: &str| {
         json!({"rule_template": template, "display_text": text, "action": "retain",
                "params": [{"type": "int", "unit": unit, "required": true}]})
@@ -52,31 +34,31 @@ fn metadata(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
     })))
 }
 
-fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let doc: Value = ctx.json()?;
-    let id = write(state).create_retention(doc)?;
+    let id = s.create_retention(doc)?;
     Ok(Reply::created(ctx.location(id)))
 }
 
-fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    Ok(Reply::ok(read(state).retention(id)?))
+    Ok(Reply::ok(s.retention(id)?))
 }
 
-fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let doc: Value = ctx.json()?;
-    write(state).update_retention(id, doc)?;
+    s.update_retention(id, doc)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    write(state).delete_retention(id)?;
+    s.delete_retention(id)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn trigger(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn trigger(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let body: Value = if ctx.body.iter().all(u8::is_ascii_whitespace) {
         json!({})
@@ -84,44 +66,42 @@ fn trigger(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         ctx.json()?
     };
     let dry_run = body["dry_run"].as_bool().unwrap_or(false);
-    let eid = write(state).trigger_retention(id, dry_run, &actor_name(&ctx.identity))?;
+    let eid = s.trigger_retention(id, dry_run, &actor_name(&ctx.identity))?;
     // Harbor names the run under the list path; there is no GET of one run.
     Ok(Reply::created(ctx.location(eid)))
 }
 
-fn list_executions(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn list_executions(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let page = ctx.page()?;
-    let runs = write(state).retention_executions(id)?;
+    let runs = s.retention_executions(id)?;
     Ok(ctx.page_of(runs.iter().map(execution_model).collect(), page))
 }
 
-fn operate(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn operate(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let eid = ctx.path_id("eid")?;
     let body: Value = ctx.json()?;
     if body["action"] != json!("stop") {
         return Err(ApiError::bad_request("action should be 'stop'"));
     }
-    let mut s = write(state);
     s.require_retention_execution(id, eid)?;
     s.stop_execution(crate::state::JobKind::Retention, eid)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn list_tasks(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn list_tasks(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let eid = ctx.path_id("eid")?;
     let page = ctx.page()?;
-    let run = write(state).retention_execution(id, eid)?;
+    let run = s.retention_execution(id, eid)?;
     Ok(ctx.page_of(task_models(&run), page))
 }
 
-fn task_log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn task_log(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let eid = ctx.path_id("eid")?;
     let tid = ctx.path_id("tid")?;
-    let mut s = write(state);
     s.require_retention_task(id, eid, tid)?;
     let log = s.task_log(crate::state::JobKind::Retention, eid, tid)?;
     Ok(Reply::text(StatusCode::OK, log))

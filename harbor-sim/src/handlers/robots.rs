@@ -1,12 +1,10 @@
 //! Robot accounts.
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Handler, actor_id, read, write};
+use super::actor_id;
 use crate::auth::Identity;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
@@ -14,23 +12,11 @@ use crate::query::{self, Filter};
 use crate::state::SimState;
 use crate::state::robots::{Creator, RobotCreate, RobotUpdate};
 
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "ListRobot" => list,
-        "CreateRobot" => create,
-        "GetRobotByID" => get,
-        "UpdateRobot" => update,
-        "RefreshSec" => refresh,
-        "DeleteRobot" => delete,
-        _ => return None,
-    })
-}
-
 /// `ListRobot` (`src/server/v2.0/handler/robot.go`): `q`'s `Level` (exact, case as written)
 /// picks system robots (absent, or `system`: `ProjectID` is then forced to 0) or one
 /// project's (`project` needs `ProjectID`, a positive integer); the rest of `q` filters
 /// as the ORM does. Harbor lists only visible robots; the simulator makes no invisible ones.
-fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let page = ctx.page()?;
     let mut filters = ctx.filters()?;
     let exact = |key: &str| {
@@ -61,7 +47,6 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     };
     // `Level` names no column (the ORM skips it); `ProjectID` is read above.
     filters.retain(|f| f.key() != "Level" && f.key() != "ProjectID");
-    let s = read(state);
     // Harbor's default order is by name (`sort:"default"` on `Name`,
     // `src/pkg/robot/model/model.go`); every listed name has the same `robot$` prefix.
     let mut robots: Vec<_> = s
@@ -75,7 +60,7 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(ctx.page_of(docs, page))
 }
 
-fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: RobotCreate = ctx.json()?;
     let creator = match &ctx.identity {
         Identity::Robot { id, .. } => Creator {
@@ -87,8 +72,8 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
             id: actor_id(other),
         },
     };
-    let (id, name, secret, expires_at) = write(state).create_robot(req, creator)?;
-    let created = read(state).robots.get(&id).map(|r| r.creation_time.clone());
+    let (id, name, secret, expires_at) = s.create_robot(req, creator)?;
+    let created = s.robots.get(&id).map(|r| r.creation_time.clone());
     let reply = Reply::json(
         StatusCode::CREATED,
         &json!({"id": id, "name": name, "secret": secret, "creation_time": created, "expires_at": expires_at}),
@@ -96,9 +81,8 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(reply.with_header("Location", ctx.location(id)))
 }
 
-fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("robot_id")?;
-    let s = read(state);
     let robot = s
         .robots
         .get(&id)
@@ -106,10 +90,10 @@ fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::ok(robot))
 }
 
-fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("robot_id")?;
     let req: RobotUpdate = ctx.json()?;
-    write(state).update_robot(id, req)?;
+    s.update_robot(id, req)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
@@ -118,7 +102,7 @@ struct RobotSec {
     secret: Option<String>,
 }
 
-fn refresh(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn refresh(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("robot_id")?;
     let req: RobotSec = if ctx.body.is_empty() {
         RobotSec { secret: None }
@@ -126,7 +110,7 @@ fn refresh(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         ctx.json()?
     };
     let chosen = req.secret.as_deref().is_some_and(|s| !s.is_empty());
-    let secret = write(state).refresh_robot_secret(id, req.secret)?;
+    let secret = s.refresh_robot_secret(id, req.secret)?;
     // A chosen secret is not answered back: `RobotSec.secret` is empty, and omitted.
     if chosen {
         return Ok(Reply::ok(&json!({})));
@@ -134,10 +118,9 @@ fn refresh(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::ok(&json!({"secret": secret})))
 }
 
-fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("robot_id")?;
-    write(state)
-        .robots
+    s.robots
         .remove(&id)
         .ok_or_else(|| ApiError::not_found(format!("robot {id} not found")))?;
     Ok(Reply::empty(StatusCode::OK))

@@ -8,12 +8,10 @@
 //! execution and its file. The download's refusals carry no body, as Harbor's do, but for
 //! the projects' access check (`SendError`).
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Handler, actor_id, actor_name, security, write};
+use super::{actor_id, actor_name, security};
 use crate::auth::Identity;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
@@ -21,16 +19,6 @@ use crate::state::immutable::doublestar_matches;
 use crate::state::jobs::NewExecution;
 use crate::state::vulnerabilities::REPORT_MIME;
 use crate::state::{Execution, JobKind, JobStatus, SimState};
-
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "exportScanData" => export,
-        "getScanDataExportExecution" => get,
-        "getScanDataExportExecutionList" => list,
-        "downloadScanData" => download,
-        _ => return None,
-    })
-}
 
 /// The CSV columns of Harbor's export (`src/pkg/scan/export/model.go`).
 const CSV_HEADER: &str = "Repository,Artifact Digest,CVE,Package,Current Version,Fixed in version,Severity,CWE Ids,Additional Data,Scanner";
@@ -92,11 +80,10 @@ fn not_owner() -> ApiError {
     ApiError::forbidden("<nil>")
 }
 
-fn export(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn export(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let criteria: Value = ctx.json()?;
-    let mut s = write(state);
-    let project = validate(ctx, &s, &criteria)?;
-    require_projects(ctx, &s, &[project], "create")?;
+    let project = validate(ctx, s, &criteria)?;
+    require_projects(ctx, s, &[project], "create")?;
     // The job's vendor id is the caller's user id: a robot is no user.
     let user = actor_name(&ctx.identity);
     if matches!(ctx.identity, Identity::Robot { .. }) {
@@ -159,13 +146,12 @@ fn owned_execution(ctx: &Ctx, s: &SimState, id: i64) -> ApiResult<Option<Executi
     Ok(owner.then(|| e.clone()))
 }
 
-fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn get(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("execution_id")?;
-    let mut s = write(state);
     if !s.executions.contains_key(&id) {
         return Err(ApiError::not_found(format!("execution {id} not found")));
     }
-    if owned_execution(ctx, &s, id)?.is_none() {
+    if owned_execution(ctx, s, id)?.is_none() {
         return Err(not_owner());
     }
     let e = s.read_execution(JobKind::ScanDataExport, id)?;
@@ -173,14 +159,13 @@ fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 }
 
 /// The caller's exports, newest first; the caller must still read every project they name.
-fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn list(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let me = actor_name(&ctx.identity);
-    let mut s = write(state);
     let runs = s.read_executions(JobKind::ScanDataExport, |e| e.operator == me);
     let mut projects: Vec<i64> = runs.iter().flat_map(projects_of).collect();
     projects.sort_unstable();
     projects.dedup();
-    require_projects(ctx, &s, &projects, "read")?;
+    require_projects(ctx, s, &projects, "read")?;
     let items: Vec<Value> = runs.iter().map(model).collect();
     Ok(Reply::ok(&json!({ "items": items })))
 }
@@ -254,19 +239,18 @@ fn csv(s: &SimState, e: &Execution) -> String {
     out
 }
 
-fn download(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn download(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("execution_id")?;
-    let mut s = write(state);
     if !s.executions.contains_key(&id) {
         return Ok(Reply::empty(StatusCode::NOT_FOUND));
     }
-    let Some(e) = owned_execution(ctx, &s, id)? else {
+    let Some(e) = owned_execution(ctx, s, id)? else {
         return Ok(Reply::empty(StatusCode::FORBIDDEN));
     };
     if e.status != JobStatus::Success {
         return Ok(Reply::empty(StatusCode::NOT_FOUND));
     }
-    let body = csv(&s, &e);
+    let body = csv(s, &e);
     // Harbor removes the file and the execution once it has been sent.
     s.executions.remove(&id);
     Ok(Reply::text(StatusCode::OK, body)

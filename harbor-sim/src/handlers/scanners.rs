@@ -1,36 +1,18 @@
 //! Scanner registrations.
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Handler, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
 use crate::state::scanners::{ADAPTER, validate_registration};
 use crate::state::vulnerabilities::REPORT_MIME;
 
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "listScanners" => list,
-        "createScanner" => create,
-        "pingScanner" => ping,
-        "getScanner" => get,
-        "updateScanner" => update,
-        "deleteScanner" => delete,
-        "setScannerAsDefault" => set_default,
-        "getScannerMetadata" => metadata,
-        _ => return None,
-    })
-}
-
 /// `ListScanners`: the default first, then newest first (`ListRegistrations`' `OrderBy
 /// ("-is_default", "-create_time")`); `name`, `description`, `url` match a part in any case,
 /// `ex_name`, `ex_url` the whole value (read from the raw query).
-fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
+pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let raw = |k: &str| {
         ctx.query
             .iter()
@@ -64,9 +46,9 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     ctx.list(scanners.into_iter().map(|sc| s.scanner_view(sc)).collect())
 }
 
-fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: Value = ctx.json()?;
-    let id = write(state).create_scanner(req)?;
+    let id = s.create_scanner(req)?;
     Ok(Reply::created(ctx.location(id)))
 }
 
@@ -74,7 +56,7 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 /// (`validate_registration`, 400), then the adapter is asked for its metadata; an adapter
 /// whose host the simulated Harbor cannot reach makes Harbor answer 500 (the scanner
 /// controller wraps the dial error without a code), and so does the simulator.
-fn ping(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn ping(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let req: Value = ctx.json()?;
     let text = |k: &str| req[k].as_str().unwrap_or_default();
     let url = validate_registration(
@@ -83,29 +65,27 @@ fn ping(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         text("auth"),
         text("access_credential"),
     )?;
-    if !read(state).reachability.reaches(&url) {
+    if !s.reachability.reaches(&url) {
         return Err(ApiError::internal());
     }
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
+pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let sc = s.scanner(ctx.path("registration_id"))?;
     Ok(Reply::ok(&s.scanner_view(sc)))
 }
 
-fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: Value = ctx.json()?;
-    write(state).update_scanner(ctx.path("registration_id"), req)?;
+    s.update_scanner(ctx.path("registration_id"), req)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
 /// `DeleteScanner`: 403 for an immutable registration (the installer's Trivy); any other,
 /// the default included, is deleted and answered as stored.
-fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path("registration_id");
-    let mut s = write(state);
     let scanner = s.scanner(id)?.clone();
     if scanner.immutable {
         return Err(ApiError::forbidden(format!(
@@ -119,10 +99,10 @@ fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 }
 
 /// `SetScannerAsDefault`: `is_default: false` does nothing (not even look the scanner up).
-fn set_default(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn set_default(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: Value = ctx.json()?;
     if req.get("is_default") == Some(&json!(true)) {
-        write(state).set_default_scanner(ctx.path("registration_id"))?;
+        s.set_default_scanner(ctx.path("registration_id"))?;
     }
     Ok(Reply::empty(StatusCode::OK))
 }
@@ -133,8 +113,7 @@ fn set_default(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 /// (`pkg/http/api/v1/handler.go` of goharbor/harbor-scanner-trivy, with its default
 /// settings): a vulnerability and an SBOM capability. Harbor passes on the scanner, the
 /// capabilities' types and MIME types, and the properties.
-fn metadata(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
+pub(crate) fn metadata(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let sc = s.scanner(ctx.path("registration_id"))?;
     if !s
         .reachability

@@ -2,31 +2,18 @@
 //! scanner's reports and the vulnerability search over them
 //! ([`crate::state::security_hub`]).
 
-use std::sync::RwLock;
-
 use serde_json::{Value, json};
 
-use super::{Handler, read};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::query::Filter;
 use crate::state::SimState;
 use crate::state::security_hub::Finding;
 
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "getSecuritySummary" => summary,
-        "ListVulnerabilities" => vulnerabilities,
-        _ => return None,
-    })
-}
-
-fn summary(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn summary(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let with_cves = ctx.query_bool("with_dangerous_cve").unwrap_or(false);
     let with_artifacts = ctx.query_bool("with_dangerous_artifact").unwrap_or(false);
-    Ok(Reply::ok(
-        &read(state).security_summary(with_cves, with_artifacts),
-    ))
+    Ok(Reply::ok(&s.security_summary(with_cves, with_artifacts)))
 }
 
 /// The keys the search filters on and the form each takes (`filterMap` in
@@ -90,11 +77,10 @@ fn meets(finding: &Finding<'_>, filter: &Filter) -> bool {
 /// `GET /security/vul`: Harbor's `VulnerabilityItem`s, paged; without a default scanner an
 /// empty list with `X-Total-Count: 0`. With `tune_count`, a count above 1000 is -1
 /// (`countExceedLimit`).
-fn vulnerabilities(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn vulnerabilities(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let page = ctx.page()?;
     let filters = ctx.filters()?;
     let with_tag = ctx.query_bool("with_tag").unwrap_or(false);
-    let s = read(state);
     check_filters(&filters)?;
     let rows: Vec<Finding<'_>> = s
         .findings_of_default_scanner()

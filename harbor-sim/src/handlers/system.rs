@@ -1,11 +1,9 @@
 //! System information, health, ping, statistics and search.
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Handler, projects_seen_by, read, security};
+use super::{projects_seen_by, security};
 use crate::auth::Identity;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
@@ -16,20 +14,7 @@ use crate::state::projects::GO_ZERO_TIME;
 /// The Harbor version the simulator claims to be.
 pub const HARBOR_VERSION: &str = "v2.13.0-sim";
 
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "getHealth" => health,
-        "getPing" => ping,
-        "getSystemInfo" => system_info,
-        "getVolumes" => volumes,
-        "getStatistic" => statistics,
-        "search" => search,
-        "getCert" => cert,
-        _ => return None,
-    })
-}
-
-fn health(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn health(_ctx: &Ctx, _: &SimState) -> ApiResult<Reply> {
     let components: Vec<Value> = [
         "core",
         "database",
@@ -48,14 +33,13 @@ fn health(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
     ))
 }
 
-fn ping(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn ping(_ctx: &Ctx, _: &SimState) -> ApiResult<Reply> {
     Ok(Reply::text(StatusCode::OK, "Pong"))
 }
 
 /// Harbor's `GeneralInfo`, from the configuration (`src/controller/systeminfo/controller.go`):
 /// anonymous callers get the login-page fields only, as in Harbor.
-fn system_info(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
+pub(crate) fn system_info(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let config = |key: &str| s.configurations.get(key).cloned().unwrap_or(Value::Null);
     let oidc_name = if config("auth_mode") == json!("oidc_auth") {
         config("oidc_name")
@@ -125,14 +109,13 @@ fn authproxy_settings(config: &dyn Fn(&str) -> Value) -> Value {
     Value::Object(settings)
 }
 
-fn volumes(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn volumes(_ctx: &Ctx, _: &SimState) -> ApiResult<Reply> {
     Ok(Reply::ok(
         &json!({"storage": [{"total": 107_374_182_400u64, "free": 85_899_345_920u64}]}),
     ))
 }
 
-fn statistics(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
+pub(crate) fn statistics(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let public = |pid: i64| {
         s.projects
             .get(&pid)
@@ -144,7 +127,7 @@ fn statistics(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         .values()
         .filter(|r| public(r.project_id))
         .count();
-    let sc = security(ctx, &s);
+    let sc = security(ctx, s);
     if !sc.is_sysadmin() {
         // Harbor counts for everybody else only the private projects they are members of,
         // and leaves the totals at zero.
@@ -166,7 +149,7 @@ fn statistics(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         "public_repo_count": public_repos,
         "total_project_count": s.projects.len(),
         "total_repo_count": s.repositories.len(),
-        "total_storage_consumption": storage_consumption(&s),
+        "total_storage_consumption": storage_consumption(s),
     })))
 }
 
@@ -186,13 +169,12 @@ fn storage_consumption(s: &SimState) -> i64 {
         .sum()
 }
 
-fn search(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn search(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let q = ctx
         .query("q")
         .ok_or_else(|| ApiError::unprocessable("q in query is required"))?;
-    let s = read(state);
-    let sc = security(ctx, &s);
-    let mut visible = projects_seen_by(&sc, &s, Listing::Search);
+    let sc = security(ctx, s);
+    let mut visible = projects_seen_by(&sc, s, Listing::Search);
     visible.sort_by(|a, b| a.name.cmp(&b.name));
     // Only a local user's security context lists its roles (`*local.SecurityContext`).
     let local_user = sc.user_id().is_some();
@@ -265,7 +247,7 @@ fn search_project(p: &crate::state::Project, local_user: bool) -> Value {
     entry
 }
 
-fn cert(_ctx: &Ctx, _state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn cert(_ctx: &Ctx, _: &SimState) -> ApiResult<Reply> {
     // Harbor answers 404 when its CA file is absent (`GetCA` in
     // `src/controller/systeminfo/controller.go`); the simulated Harbor has none
     // (`has_ca_root` is false). `errors.NotFoundError(err)`: "resource not found", then

@@ -8,13 +8,10 @@
 //! is refused with Harbor's validator message, as a 400 where Harbor's handler lets it
 //! become a 500.
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Handler, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::jobs::ZERO_TIME;
@@ -23,16 +20,7 @@ use crate::state::{SimState, now};
 /// Where the stored allowlist lives in [`SimState::documents`].
 const KEY: &str = "/system/CVEAllowlist";
 
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "getSystemCVEAllowlist" => get,
-        "putSystemCVEAllowlist" => put,
-        _ => return None,
-    })
-}
-
-fn get(_ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
+pub(crate) fn get(_ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let stored = s.documents.get(KEY).cloned();
     Ok(Reply::ok(&stored.unwrap_or_else(
         || json!({"items": [], "creation_time": ZERO_TIME, "update_time": ZERO_TIME}),
@@ -82,11 +70,10 @@ pub(super) fn check_allowlist_items(req: &AllowlistReq) -> ApiResult<()> {
     Ok(())
 }
 
-fn put(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn put(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: AllowlistReq = ctx.json()?;
     check_allowlist_items(&req)?;
     let ids = req.cve_ids();
-    let mut s = write(state);
     let id = match s.documents.get(KEY).and_then(|d| d["id"].as_i64()) {
         Some(id) => id,
         // One table holds every project's allowlist and this one: a fresh row id.

@@ -11,45 +11,16 @@
 //! `delete_untagged` really removes the artifacts that have no tag (a dry run only lists
 //! them in its log).
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::{Handler, actor_name, write};
+use super::actor_name;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::audit_log::MAX_AUDIT_RETENTION_HOUR;
 use crate::state::jobs::{JobSchedule, NewExecution, ZERO_TIME, valid_cron};
 use crate::state::vulnerabilities::scan_task;
 use crate::state::{Execution, JobKind, JobStatus, SimState, now};
-
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    let handler: Handler = match op {
-        "createGCSchedule" => |c, s| create_schedule(c, s, JobKind::GarbageCollection),
-        "updateGCSchedule" => |c, s| update_schedule(c, s, JobKind::GarbageCollection),
-        "getGCSchedule" => |c, s| get_schedule(c, s, JobKind::GarbageCollection),
-        "getGCHistory" => |c, s| history(c, s, JobKind::GarbageCollection),
-        "getGC" => |c, s| get_run(c, s, JobKind::GarbageCollection, "gc_id"),
-        "getGCLog" => |c, s| run_log(c, s, JobKind::GarbageCollection, "gc_id"),
-        "stopGC" => |c, s| stop_run(c, s, JobKind::GarbageCollection, "gc_id"),
-        "createPurgeSchedule" => |c, s| create_schedule(c, s, JobKind::PurgeAudit),
-        "updatePurgeSchedule" => |c, s| update_schedule(c, s, JobKind::PurgeAudit),
-        "getPurgeSchedule" => |c, s| get_schedule(c, s, JobKind::PurgeAudit),
-        "getPurgeHistory" => |c, s| history(c, s, JobKind::PurgeAudit),
-        "getPurgeJob" => |c, s| get_run(c, s, JobKind::PurgeAudit, "purge_id"),
-        "getPurgeJobLog" => |c, s| run_log(c, s, JobKind::PurgeAudit, "purge_id"),
-        "stopPurge" => |c, s| stop_run(c, s, JobKind::PurgeAudit, "purge_id"),
-        "createScanAllSchedule" => create_scan_all,
-        "updateScanAllSchedule" => update_scan_all,
-        "getScanAllSchedule" => get_scan_all_schedule,
-        "stopScanAll" => stop_scan_all,
-        "getLatestScanAllMetrics" => |c, s| scan_all_metrics(c, s, None),
-        "getLatestScheduledScanAllMetrics" => |c, s| scan_all_metrics(c, s, Some("SCHEDULE")),
-        _ => return None,
-    };
-    Some(handler)
-}
 
 /// The schedule types of Harbor's `ScheduleObj`.
 const SCHEDULE_TYPES: &[&str] = &["Hourly", "Daily", "Weekly", "Custom", "Manual", "None"];
@@ -272,38 +243,35 @@ fn what(kind: JobKind) -> &'static str {
     }
 }
 
-fn create_schedule(ctx: &Ctx, state: &RwLock<SimState>, kind: JobKind) -> ApiResult<Reply> {
+pub(crate) fn create_schedule(ctx: &Ctx, s: &mut SimState, kind: JobKind) -> ApiResult<Reply> {
     let req = schedule_req(ctx)?;
     check_parameters(kind, &req.parameters)?;
-    let mut s = write(state);
     if req.kind == "Manual" {
-        let id = start_run(&mut s, kind, req.parameters, &actor_name(&ctx.identity));
+        let id = start_run(s, kind, req.parameters, &actor_name(&ctx.identity));
         // Harbor's Location: the schedule path's parent and the run's id.
         let parent = ctx.path.trim_end_matches('/').trim_end_matches("/schedule");
         return Ok(Reply::created(format!("{parent}/{id}")));
     }
-    set_schedule(&mut s, kind, req, what(kind))?;
+    set_schedule(s, kind, req, what(kind))?;
     // A schedule has no run: Harbor's `Location` names run 0 (`CreateGCSchedule`,
     // `CreatePurgeSchedule`).
     let parent = ctx.path.trim_end_matches('/').trim_end_matches("/schedule");
     Ok(Reply::created(format!("{parent}/0")))
 }
 
-fn update_schedule(ctx: &Ctx, state: &RwLock<SimState>, kind: JobKind) -> ApiResult<Reply> {
+pub(crate) fn update_schedule(ctx: &Ctx, s: &mut SimState, kind: JobKind) -> ApiResult<Reply> {
     let req = schedule_req(ctx)?;
     check_parameters(kind, &req.parameters)?;
-    let mut s = write(state);
     if req.kind == "Manual" {
-        start_run(&mut s, kind, req.parameters, &actor_name(&ctx.identity));
+        start_run(s, kind, req.parameters, &actor_name(&ctx.identity));
     } else {
-        set_schedule(&mut s, kind, req, what(kind))?;
+        set_schedule(s, kind, req, what(kind))?;
     }
     Ok(Reply::empty(StatusCode::OK))
 }
 
 /// A schedule as Harbor's `GCHistory`/`ExecHistory`; without one, 200 and no body.
-fn get_schedule(_ctx: &Ctx, state: &RwLock<SimState>, kind: JobKind) -> ApiResult<Reply> {
-    let s = write(state);
+pub(crate) fn get_schedule(_ctx: &Ctx, s: &mut SimState, kind: JobKind) -> ApiResult<Reply> {
     let Some(sch) = s.schedules.get(kind.vendor_type()) else {
         return Ok(Reply::empty(StatusCode::OK));
     };
@@ -345,17 +313,16 @@ fn run_model(e: &Execution) -> Value {
     })
 }
 
-fn history(ctx: &Ctx, state: &RwLock<SimState>, kind: JobKind) -> ApiResult<Reply> {
-    let runs = write(state).read_executions(kind, |_| true);
+pub(crate) fn history(ctx: &Ctx, s: &mut SimState, kind: JobKind) -> ApiResult<Reply> {
+    let runs = s.read_executions(kind, |_| true);
     ctx.list(runs.iter().map(run_model).collect())
 }
 
 /// A GC run (404 `garbage collection execution <id> not found` for none, or another job's)
 /// or a purge run (404 `execution <id> not found` for none; another job's is Harbor's 500, a
 /// plain error, answered 404 `purge job with id <id> not found` by the simulator).
-fn get_run(ctx: &Ctx, state: &RwLock<SimState>, kind: JobKind, param: &str) -> ApiResult<Reply> {
+pub(crate) fn get_run(ctx: &Ctx, s: &mut SimState, kind: JobKind, param: &str) -> ApiResult<Reply> {
     let id = ctx.path_id(param)?;
-    let mut s = write(state);
     let found = s.executions.get(&id).map(|e| e.kind);
     let run = match (kind, found) {
         (JobKind::GarbageCollection, Some(JobKind::GarbageCollection)) => {
@@ -380,9 +347,8 @@ fn get_run(ctx: &Ctx, state: &RwLock<SimState>, kind: JobKind, param: &str) -> A
 /// A run's log: its first task's, read by execution id and job kind (404 `garbage
 /// collection <id> log is not found` / `purge job with execution ID: <id> taskLog is not
 /// found` when there is no such task).
-fn run_log(ctx: &Ctx, state: &RwLock<SimState>, kind: JobKind, param: &str) -> ApiResult<Reply> {
+pub(crate) fn run_log(ctx: &Ctx, s: &mut SimState, kind: JobKind, param: &str) -> ApiResult<Reply> {
     let id = ctx.path_id(param)?;
-    let mut s = write(state);
     let missing = || {
         ApiError::not_found(if kind == JobKind::GarbageCollection {
             format!("garbage collection {id} log is not found")
@@ -401,9 +367,14 @@ fn run_log(ctx: &Ctx, state: &RwLock<SimState>, kind: JobKind, param: &str) -> A
 }
 
 /// Stops a run: Harbor's GC and purge handlers stop the execution of any job with the id.
-fn stop_run(ctx: &Ctx, state: &RwLock<SimState>, _kind: JobKind, param: &str) -> ApiResult<Reply> {
+pub(crate) fn stop_run(
+    ctx: &Ctx,
+    s: &mut SimState,
+    _kind: JobKind,
+    param: &str,
+) -> ApiResult<Reply> {
     let id = ctx.path_id(param)?;
-    write(state).stop_any_execution(id)?;
+    s.stop_any_execution(id)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
@@ -430,15 +401,14 @@ fn latest_scan_all(s: &SimState, trigger: Option<&str>) -> Option<i64> {
         .map(|e| e.id)
 }
 
-fn create_scan_all(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn create_scan_all(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req = schedule_req(ctx)?;
-    let mut s = write(state);
-    require_scanner(&s)?;
+    require_scanner(s)?;
     match req.kind.as_str() {
         "None" => {}
         "Manual" => {
             // `IsOnGoing`: the newest manual run's status, as it is now.
-            if let Some(id) = latest_scan_all(&s, Some("MANUAL")) {
+            if let Some(id) = latest_scan_all(s, Some("MANUAL")) {
                 let status = s.read_execution(JobKind::ScanAll, id)?.status;
                 if status == JobStatus::Running {
                     return Err(ApiError::conflict(format!(
@@ -482,28 +452,26 @@ fn create_scan_all(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
                     "fail to set schedule for scan all as always had one, please delete it firstly then to re-schedule",
                 ));
             }
-            set_schedule(&mut s, JobKind::ScanAll, req, "scan all")?;
+            set_schedule(s, JobKind::ScanAll, req, "scan all")?;
         }
     }
     Ok(Reply::empty(StatusCode::CREATED))
 }
 
-fn update_scan_all(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn update_scan_all(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req = schedule_req(ctx)?;
-    let mut s = write(state);
-    require_scanner(&s)?;
+    require_scanner(s)?;
     if req.kind == "Manual" {
         return Err(ApiError::bad_request(
             "fail to update scan all schedule as wrong schedule type: Manual",
         ));
     }
-    set_schedule(&mut s, JobKind::ScanAll, req, "scan all")?;
+    set_schedule(s, JobKind::ScanAll, req, "scan all")?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn get_scan_all_schedule(_ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = write(state);
-    require_scanner(&s)?;
+pub(crate) fn get_scan_all_schedule(_ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    require_scanner(s)?;
     let Some(sch) = s.schedules.get(JobKind::ScanAll.vendor_type()) else {
         return Ok(Reply::empty(StatusCode::OK));
     };
@@ -517,26 +485,24 @@ fn get_scan_all_schedule(_ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Repl
     })))
 }
 
-fn stop_scan_all(_ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let mut s = write(state);
-    require_scanner(&s)?;
-    let id = latest_scan_all(&s, None)
+pub(crate) fn stop_scan_all(_ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    require_scanner(s)?;
+    let id = latest_scan_all(s, None)
         .ok_or_else(|| ApiError::bad_request("no scan all job is found currently"))?;
     s.stop_execution(JobKind::ScanAll, id)?;
     Ok(Reply::empty(StatusCode::ACCEPTED))
 }
 
 /// Harbor's `Stats` of the newest scan-all run; zeros before any.
-fn scan_all_metrics(
+pub(crate) fn scan_all_metrics(
     _ctx: &Ctx,
-    state: &RwLock<SimState>,
+    s: &mut SimState,
     trigger: Option<&str>,
 ) -> ApiResult<Reply> {
-    let mut s = write(state);
-    require_scanner(&s)?;
+    require_scanner(s)?;
     // Before any run Harbor answers an empty `Stats`, whose `total`, `completed` and
     // `ongoing` are never omitted (`x-omitempty: false`).
-    let Some(id) = latest_scan_all(&s, trigger) else {
+    let Some(id) = latest_scan_all(s, trigger) else {
         return Ok(Reply::ok(
             &json!({"total": 0, "completed": 0, "ongoing": false}),
         ));

@@ -10,14 +10,12 @@
 //! memberships too (Harbor reads a member group's name off the group). A missing name is
 //! go-swagger's bare 400. The search is a fuzzy match on the name over every group.
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::ldap::ldap_group_dn_exists;
-use super::{Handler, read, write};
+
 use crate::context::{Ctx, Reply, api_path};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::{SimState, now};
@@ -28,18 +26,6 @@ pub(super) const LDAP_GROUP: i64 = 1;
 pub(super) const HTTP_GROUP: i64 = 2;
 /// Harbor's group type of OIDC groups (`common.OIDCGroupType`).
 pub(super) const OIDC_GROUP: i64 = 3;
-
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "listUserGroups" => list,
-        "createUserGroup" => create,
-        "getUserGroup" => get,
-        "updateUserGroup" => update,
-        "deleteUserGroup" => delete,
-        "searchUserGroups" => search,
-        _ => return None,
-    })
-}
 
 fn groups(s: &SimState) -> impl Iterator<Item = &Value> {
     s.collections
@@ -122,10 +108,9 @@ fn view(group: &Value, with_id: bool) -> Value {
     out
 }
 
-fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let page = ctx.page()?;
-    let s = read(state);
-    let only_type = match auth_mode(&s) {
+    let only_type = match auth_mode(s) {
         "ldap_auth" => Some(LDAP_GROUP),
         "http_auth" => Some(HTTP_GROUP),
         _ => None,
@@ -134,7 +119,7 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     let dn = ctx
         .query("ldap_group_dn")
         .filter(|d| !d.is_empty() && only_type == Some(LDAP_GROUP));
-    let docs: Vec<Value> = groups(&s)
+    let docs: Vec<Value> = groups(s)
         .filter(|g| only_type.is_none_or(|t| g["group_type"].as_i64() == Some(t)))
         .filter(|g| {
             g["group_name"]
@@ -157,14 +142,13 @@ struct GroupReq {
     ldap_group_dn: String,
 }
 
-fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: GroupReq = ctx.json()?;
     if req.group_name.is_empty() {
         return Ok(Reply::empty(StatusCode::BAD_REQUEST));
     }
-    let mut s = write(state);
     if req.group_type == LDAP_GROUP
-        && !(auth_mode(&s) == "ldap_auth" && ldap_group_dn_exists(&s, &req.ldap_group_dn))
+        && !(auth_mode(s) == "ldap_auth" && ldap_group_dn_exists(s, &req.ldap_group_dn))
     {
         return Err(ApiError::bad_request(format!(
             "LDAP Group DN is not found: DN:{}",
@@ -177,19 +161,19 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
                 && g["group_type"].as_i64() == Some(group_type)
         })
     };
-    if named(&s, req.group_type) {
+    if named(s, req.group_type) {
         return Err(ApiError::conflict(format!(
             "duplicate user group, group name:{}, group type: {}, ldap group DN: {}",
             req.group_name, req.group_type, req.ldap_group_dn
         )));
     }
     // `dao.Add` refuses a name an HTTP group has, whatever the new group's type.
-    if named(&s, HTTP_GROUP) {
+    if named(s, HTTP_GROUP) {
         return Err(ApiError::conflict("duplicated user group name"));
     }
     // The DN is stored trimmed and lower-cased (`utils.TrimLower` in `dao.Add`).
     let dn = req.ldap_group_dn.trim().to_lowercase();
-    let id = insert_group(&mut s, &req.group_name, req.group_type, &dn);
+    let id = insert_group(s, &req.group_name, req.group_type, &dn);
     Ok(Reply::created(ctx.location(id)))
 }
 
@@ -206,22 +190,20 @@ fn not_found(id: i64) -> ApiError {
     ApiError::not_found(format!("the user group with id {id} is not found"))
 }
 
-fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = group_id(ctx)?;
-    let s = read(state);
-    let group = groups(&s)
+    let group = groups(s)
         .find(|g| g["id"].as_i64() == Some(id))
         .ok_or_else(|| not_found(id))?;
     Ok(Reply::ok(&view(group, false)))
 }
 
-fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("group_id")?;
     let req: GroupReq = ctx.json()?;
     if id <= 0 || req.group_name.is_empty() {
         return Ok(Reply::empty(StatusCode::BAD_REQUEST));
     }
-    let mut s = write(state);
     let group = s
         .collections
         .get_mut(&api_path("/usergroups"))
@@ -234,9 +216,8 @@ fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = group_id(ctx)?;
-    let mut s = write(state);
     if let Some(groups) = s.collections.get_mut(&api_path("/usergroups")) {
         groups.remove(&id);
     }
@@ -249,19 +230,18 @@ fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 /// (`Count` with a fuzzy match), but the entries are the DAO's `SearchByName`: a `like` of
 /// the asked case, ordered by the name's length then the name, the first `page_size` of them
 /// whatever the page (`limit`, no offset), as the user search (LU1 to LU3).
-fn search(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn search(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let page = ctx.page()?;
     let name = ctx
         .query("groupname")
         .filter(|n| !n.is_empty())
         .ok_or_else(|| ApiError::bad_request("need to provide groupname to search user group"))?;
-    let s = read(state);
     let lower = name.to_lowercase();
     let name_of = |g: &&Value| g["group_name"].as_str().unwrap_or_default().to_owned();
-    let total = groups(&s)
+    let total = groups(s)
         .filter(|g| name_of(g).to_lowercase().contains(&lower))
         .count();
-    let mut found: Vec<&Value> = groups(&s).filter(|g| name_of(g).contains(name)).collect();
+    let mut found: Vec<&Value> = groups(s).filter(|g| name_of(g).contains(name)).collect();
     found.sort_by_key(|g| (name_of(g).chars().count(), name_of(g)));
     let docs: Vec<Value> = found
         .into_iter()

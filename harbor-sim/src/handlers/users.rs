@@ -1,12 +1,10 @@
 //! Users.
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Handler, read, security, write};
+use super::security;
 use crate::auth::Identity;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
@@ -15,28 +13,10 @@ use crate::rbac::policy::{SYSTEM_POLICIES, project_policies};
 use crate::state::SimState;
 use crate::state::users::{UserCreationReq, UserProfile, strong_password};
 
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "listUsers" => list,
-        "createUser" => create,
-        "getCurrentUserInfo" => current,
-        "searchUsers" => search,
-        "getUser" => get,
-        "updateUserProfile" => update_profile,
-        "deleteUser" => delete,
-        "setUserSysAdmin" => set_sysadmin,
-        "updateUserPassword" => update_password,
-        "getCurrentUserPermissions" => permissions,
-        "setCliSecret" => set_cli_secret,
-        _ => return None,
-    })
-}
-
 /// `ListUsers` (`src/server/v2.0/handler/user.go`): `username` and `email`, read from the
 /// raw query (the spec names neither), are fuzzy matches (`__icontains`: any case); the
 /// default order is by name (`sort:"default"` on `Username`, `src/pkg/user/dao/user.go`).
-fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
+pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let fuzzy = |key: &str| {
         ctx.query(key)
             .filter(|v| !v.is_empty())
@@ -61,7 +41,7 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     ctx.list_lazily(users, |u| json!(u))
 }
 
-fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: UserCreationReq = ctx.json()?;
     // `CreateUser` (`src/server/v2.0/handler/user.go`): the password, then the profile.
     check_secret(req.password.as_deref().unwrap_or_default())?;
@@ -72,7 +52,7 @@ fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         &text(&req.comment),
         Some(&text(&req.username)),
     )?;
-    let id = write(state).create_user(req)?;
+    let id = s.create_user(req)?;
     Ok(Reply::created(ctx.location(id)))
 }
 
@@ -181,7 +161,7 @@ fn no_user_row(id: i64) -> ApiError {
 
 /// Harbor answers only a local user here: a robot is authenticated but has no user record,
 /// so it gets 412 (`GetCurrentUserInfo` in user.go), not 401.
-fn current(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn current(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = match ctx.identity {
         Identity::User { id, .. } => id,
         Identity::Robot { .. } => {
@@ -191,15 +171,13 @@ fn current(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
         }
         Identity::Anonymous => return Err(ApiError::unauthorized()),
     };
-    let s = read(state);
     Ok(Reply::ok(&s.users.get(&id)))
 }
 
-fn search(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn search(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let name = ctx
         .query("username")
         .ok_or_else(|| ApiError::unprocessable("username in query is required"))?;
-    let s = read(state);
     let page = ctx.page()?;
     // Harbor counts with the ORM's fuzzy match (`__icontains`: any case) but reads the
     // items with its own SQL (`SearchByName`, `src/pkg/user/dao/dao.go`): `username like
@@ -227,9 +205,8 @@ fn search(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(ctx.page_items(docs, total, page))
 }
 
-fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("user_id")?;
-    let s = read(state);
     let user = s
         .users
         .get(&id)
@@ -237,11 +214,10 @@ fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::ok(user))
 }
 
-fn update_profile(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn update_profile(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("user_id")?;
     let req: UserProfile = ctx.json()?;
-    let mut s = write(state);
-    check_modifiable(&s, id)?;
+    check_modifiable(s, id)?;
     // `UpdateUserProfile` writes all three columns: an omitted comment is cleared.
     let email = req.email.unwrap_or_default();
     let realname = req.realname.unwrap_or_default();
@@ -263,7 +239,7 @@ fn update_profile(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("user_id")?;
     // `requireDeletable`: neither oneself nor the first admin.
     if id == 1 || matches!(ctx.identity, Identity::User { id: me, .. } if me == id) {
@@ -271,7 +247,7 @@ fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
             "User with ID {id} cannot be deleted"
         )));
     }
-    write(state).delete_user(id)?;
+    s.delete_user(id)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
@@ -280,13 +256,12 @@ struct SysAdminFlag {
     sysadmin_flag: Option<bool>,
 }
 
-fn set_sysadmin(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn set_sysadmin(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("user_id")?;
     let req: SysAdminFlag = ctx.json()?;
     let flag = req
         .sysadmin_flag
         .ok_or_else(|| ApiError::unprocessable("sysadmin_flag in body is required"))?;
-    let mut s = write(state);
     s.users
         .get_mut(&id)
         .ok_or_else(|| no_user_row(id))?
@@ -300,13 +275,12 @@ struct PasswordReq {
     new_password: Option<String>,
 }
 
-fn update_password(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn update_password(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("user_id")?;
     let req: PasswordReq = ctx.json()?;
-    let mut s = write(state);
     // `UpdateUserPassword`: who may, the caller's own old password, the new one's strength,
     // the user, a new password that differs.
-    check_modifiable(&s, id)?;
+    check_modifiable(s, id)?;
     let own = matches!(ctx.identity, Identity::User { id: me, .. } if me == id);
     if own && s.users.get(&id).map(|u| u.password.as_str()) != req.old_password.as_deref() {
         return Err(ApiError::forbidden("Current password is incorrect"));
@@ -327,9 +301,8 @@ fn update_password(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
 /// `GET /users/current/permissions`: what the caller may do in `scope` (`/project/{id}` or
 /// `/system`), from the same rules the access check applies. Like Harbor, the `/system` scope
 /// lists bare resource names, and only for system administrators.
-fn permissions(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    let sc = security(ctx, &s);
+pub(crate) fn permissions(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let sc = security(ctx, s);
     let scope = ctx.query("scope").unwrap_or_default();
     let relative = ctx.query_bool("relative").unwrap_or(false);
     let mut granted: Vec<(String, &str)> = Vec::new();
@@ -370,9 +343,8 @@ struct CliSecret {
 /// Harbor's order (`SetCliSecret` in `src/server/v2.0/handler/user.go`): the auth mode first
 /// (412 unless OIDC), then the secret (an empty one is generated), then the user's OIDC
 /// record, which no simulated user has: every user here signed up in the database.
-fn set_cli_secret(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn set_cli_secret(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("user_id")?;
-    let s = read(state);
     let mode = s
         .configurations
         .get("auth_mode")

@@ -1,32 +1,13 @@
 //! Webhook policies.
 
-use std::sync::RwLock;
-
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use super::actor_name;
 use super::projects::project_of;
-use super::{Handler, actor_name, read, write};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::{Execution, JobKind, SimState};
-
-pub(super) fn handler(op: &str) -> Option<Handler> {
-    Some(match op {
-        "ListWebhookPoliciesOfProject" => list,
-        "CreateWebhookPolicyOfProject" => create,
-        "GetWebhookPolicyOfProject" => get,
-        "UpdateWebhookPolicyOfProject" => update,
-        "DeleteWebhookPolicyOfProject" => delete,
-        "LastTrigger" => last_trigger,
-        "GetSupportedEventTypes" => event_types,
-        "ListWebhookJobs" => jobs,
-        "ListExecutionsOfWebhookPolicy" => executions,
-        "ListTasksOfWebhookExecution" => tasks,
-        "GetLogsOfWebhookTask" => task_log,
-        _ => return None,
-    })
-}
 
 /// The event types Harbor can notify about.
 const EVENT_TYPES: &[&str] = &[
@@ -42,9 +23,8 @@ const EVENT_TYPES: &[&str] = &[
     "TAG_RETENTION",
 ];
 
-fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    let project = project_of(ctx, &s)?;
+pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let project = project_of(ctx, s)?;
     // Harbor's default order is the newest first (`creation_time`'s `sort:"default:desc"`
     // in `src/pkg/notification/policy/model/model.go`); ids grow with creation time.
     ctx.list(
@@ -57,11 +37,10 @@ fn list(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     )
 }
 
-fn create(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let mut doc: Value = ctx.json()?;
     check_policy(&mut doc)?;
-    let mut s = write(state);
-    let project = project_of(ctx, &s)?;
+    let project = project_of(ctx, s)?;
     let id = s.create_webhook(project, doc, &actor_name(&ctx.identity))?;
     Ok(Reply::created(ctx.location(id)))
 }
@@ -126,18 +105,16 @@ fn check_endpoint(address: &str) -> Result<(), String> {
     }
 }
 
-fn get(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("webhook_policy_id")?;
-    let s = read(state);
-    let project = project_of(ctx, &s)?;
+    let project = project_of(ctx, s)?;
     Ok(Reply::ok(s.webhook(project, id)?))
 }
 
-fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("webhook_policy_id")?;
     let mut doc: Value = ctx.json()?;
-    let mut s = write(state);
-    let project = project_of(ctx, &s)?;
+    let project = project_of(ctx, s)?;
     // `UpdateWebhookPolicyOfProject`: the policy must be the project's before the body is
     // checked.
     s.webhook(project, id)?;
@@ -157,10 +134,9 @@ fn update(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("webhook_policy_id")?;
-    let mut s = write(state);
-    let project = project_of(ctx, &s)?;
+    let project = project_of(ctx, s)?;
     s.webhook(project, id)?;
     s.webhooks.remove(&id);
     // Harbor deletes a policy's executions with it.
@@ -169,9 +145,8 @@ fn delete(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
-fn last_trigger(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    let project = project_of(ctx, &s)?;
+pub(crate) fn last_trigger(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let project = project_of(ctx, s)?;
     let docs: Vec<Value> = s
         .webhooks
         .values()
@@ -199,9 +174,8 @@ fn last_trigger(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     Ok(Reply::ok(&docs))
 }
 
-fn event_types(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let s = read(state);
-    project_of(ctx, &s)?;
+pub(crate) fn event_types(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    project_of(ctx, s)?;
     Ok(Reply::ok(
         &json!({"event_type": EVENT_TYPES, "notify_type": ["http", "slack"], "payload_formats": [{"notify_type": "http", "formats": ["Default", "CloudEvents"]}]}),
     ))
@@ -232,24 +206,23 @@ fn execution_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
 }
 
 /// The legacy job list: one entry per delivery (task) of the policy.
-fn jobs(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
+pub(crate) fn jobs(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let raw = ctx
         .query("policy_id")
         .ok_or_else(|| ApiError::unprocessable("policy_id in query is required"))?;
     // Bound and checked by go-swagger already ([`crate::validate`]).
     let id = crate::binding::convert_int(raw, 64).unwrap_or_default();
-    let s = read(state);
     // `ListWebhookJobs` (`src/server/v2.0/handler/webhook_job.go`) reads the policy by id,
     // then its own `requirePolicyAccess`: another project's policy is `project id <path
     // project> does not match`, not `webhook.go`'s wording.
-    let project = project_of(ctx, &s)?;
+    let project = project_of(ctx, s)?;
     let policy = match s.webhooks.get(&id) {
         Some(w) if w.project_id != project => {
             return Err(ApiError::not_found(format!(
                 "resource not found: project id {project} does not match"
             )));
         }
-        _ => policy_of(ctx, &s, id)?,
+        _ => policy_of(ctx, s, id)?,
     };
     let mut docs = s.webhook_jobs(policy);
     // `status` is a csv array; Harbor puts the list in the query, which its ORM reads as
@@ -261,23 +234,20 @@ fn jobs(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
     ctx.list(docs)
 }
 
-fn executions(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let mut s = write(state);
-    let policy = policy_of(ctx, &s, ctx.path_id("webhook_policy_id")?)?;
+pub(crate) fn executions(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let policy = policy_of(ctx, s, ctx.path_id("webhook_policy_id")?)?;
     let runs = s.read_executions(JobKind::Webhook, |e| e.vendor_id == policy);
     ctx.list(runs.iter().map(Execution::to_model).collect())
 }
 
-fn tasks(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let mut s = write(state);
-    let id = execution_of(ctx, &s)?;
+pub(crate) fn tasks(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let id = execution_of(ctx, s)?;
     let run = s.read_execution(JobKind::Webhook, id)?;
     ctx.list(run.tasks.iter().map(|t| t.to_model()).collect())
 }
 
-fn task_log(ctx: &Ctx, state: &RwLock<SimState>) -> ApiResult<Reply> {
-    let mut s = write(state);
-    let id = execution_of(ctx, &s)?;
+pub(crate) fn task_log(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let id = execution_of(ctx, s)?;
     let task = ctx.path_id("task_id")?;
     // `requireTaskInExecution`: the task is read by id, then its execution compared.
     if s.task_execution(task)? != id {

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::roles::ProjectRole;
 use super::security_context::SecurityContext;
-use super::table::{ProjectCheck, ProjectFrom, Rule, rule};
+use super::table::{ProjectCheck, ProjectFrom, Rule};
 use crate::auth::Identity;
 use crate::context::Ctx;
 use crate::errors::{ApiError, ApiResult};
@@ -26,14 +26,11 @@ fn require_authenticated_by_name(sc: &SecurityContext<'_>) -> ApiResult<()> {
     }
 }
 
-/// Whether the request may go on to its handler: `Ok`, or Harbor's 401/403 (or the 404 or
-/// 400 Harbor answers before its access check for that operation).
-pub fn authorize(ctx: &Ctx, state: &SimState) -> ApiResult<()> {
+/// Whether the request may go on to its handler under `rule`, the operation's access rule:
+/// `Ok`, or Harbor's 401/403 (or the 404 or 400 Harbor answers before its access check for
+/// that operation).
+pub(crate) fn authorize(rule: Rule, ctx: &Ctx, state: &SimState) -> ApiResult<()> {
     let sc = SecurityContext::new(state, &ctx.identity);
-    let Some(rule) = rule(ctx.op.id) else {
-        // Not one of Harbor's operations: nothing to decide here.
-        return Ok(());
-    };
     match rule {
         Rule::Open => Ok(()),
         Rule::Authenticated => sc.require_authenticated(),
@@ -45,147 +42,20 @@ pub fn authorize(ctx: &Ctx, state: &SimState) -> ApiResult<()> {
         )),
         Rule::System { resource, action } => sc.require_system(resource, action),
         Rule::Project(check) => project_check(ctx, state, &sc, check),
-        Rule::SelfOrSystemUser { action } => {
-            let id = ctx.path_id("user_id")?;
-            if sc.user_id() == Some(id) {
-                Ok(())
-            } else {
-                sc.require_system("user", action)
-            }
-        }
-        Rule::DeleteUser => {
-            sc.require_system("user", "delete")?;
-            let id = ctx.path_id("user_id")?;
-            if sc.user_id() == Some(id) || id == 1 {
-                Err(ApiError::forbidden(format!(
-                    "User with ID {id} cannot be deleted"
-                )))
-            } else {
-                Ok(())
-            }
-        }
-        Rule::CreateProject => {
-            sc.require_authenticated()?;
-            if sc.is_project_robot() {
-                return Err(ApiError::forbidden(
-                    "Only system level robot can create project",
-                ));
-            }
-            let proxy_cache = body(ctx).is_some_and(|b| !b["registry_id"].is_null());
-            if proxy_cache && sc.require_system("project", "create").is_err() {
-                return Err(ApiError::forbidden(
-                    "Only system admin can create proxy cache project",
-                ));
-            }
-            Ok(())
-        }
-        Rule::AnyAdmin => {
-            // `GetPermissions` checks as `auditlog.go` does.
-            require_authenticated_by_name(&sc)?;
-            let project_admin = sc.user_id().is_some_and(|user| {
-                state
-                    .members
-                    .projects_of_user(user)
-                    .any(|(_, roles)| roles.contains(&ProjectRole::ProjectAdmin))
-            });
-            if sc.is_sysadmin() || project_admin {
-                Ok(())
-            } else {
-                // `errors.ForbiddenError(err)`: "forbidden", then the cause.
-                Err(ApiError::forbidden(
-                    "forbidden: only admins(system and project) can access permissions",
-                ))
-            }
-        }
-        Rule::Label { action } => {
-            let id = ctx.path_id("label_id")?;
-            let label = state
-                .labels
-                .get(&id)
-                .ok_or_else(|| ApiError::not_found(format!("label {id} not found")))?;
-            scoped(&sc, &label.scope, label.project_id, "label", action)
-        }
+        Rule::SelfOrSystemUser { action } => self_or_system_user(ctx, &sc, action),
+        Rule::DeleteUser => delete_user(ctx, &sc),
+        Rule::CreateProject => create_project(ctx, &sc),
+        Rule::AnyAdmin => any_admin(state, &sc),
+        Rule::Label { action } => label(ctx, state, &sc, action),
         Rule::CreateLabel => {
             let b = body(ctx).unwrap_or_default();
             let scope = b["scope"].as_str().unwrap_or_default();
             scoped(&sc, scope, b["project_id"].as_i64(), "label", "create")
         }
-        Rule::ListLabels => match (ctx.query("scope"), ctx.query("project_id")) {
-            (Some("p"), Some(pid)) => match pid.parse::<i64>() {
-                Ok(pid) if pid != 0 => sc.require_project(existing(state, pid), "label", "list"),
-                // Harbor answers 400 for a missing project id before checking access.
-                _ => Ok(()),
-            },
-            _ => Ok(()),
-        },
-        Rule::Robot { action } => {
-            sc.require_authenticated()?;
-            let id = ctx.path_id("robot_id")?;
-            let robot = state
-                .robots
-                .get(&id)
-                .ok_or_else(|| ApiError::not_found(format!("robot {id} not found")))?;
-            if robot.level == "project" {
-                sc.require_project(robot.project_id, "robot", action)
-            } else {
-                sc.require_system("robot", action)
-            }
-        }
-        Rule::CreateRobot => {
-            let b = body(ctx).unwrap_or_default();
-            // Harbor validates the name, level and permissions (400) before checking access:
-            // the handler refuses an invalid body.
-            if !create_body_is_valid(&b) {
-                return Ok(());
-            }
-            let permissions = b["permissions"].as_array().cloned().unwrap_or_default();
-            if b["level"] == "system" {
-                sc.require_system("robot", "create")?
-            } else {
-                let namespace = permissions[0]["namespace"].as_str().unwrap_or("");
-                // `RequireProjectAccess` with the namespace, a string: always a name.
-                sc.require_project(by_name(state, namespace), "robot", "create")?
-            }
-            match &ctx.identity {
-                Identity::Robot { id, name } => {
-                    let creator = state.robots.get(id).map(|r| &r.permissions);
-                    if creator.is_some_and(|c| within(&permissions, c)) {
-                        Ok(())
-                    } else {
-                        Err(ApiError::new(
-                            StatusCode::FORBIDDEN,
-                            "DENIED",
-                            format!(
-                                "permission scope is invalid. It must be equal to or more \
-                                 restrictive than the creator robot's permissions: {name}"
-                            ),
-                        ))
-                    }
-                }
-                _ => Ok(()),
-            }
-        }
-        Rule::ListRobots => {
-            sc.require_authenticated()?;
-            let q = ctx.query("q").unwrap_or_default();
-            let field = |key: &str| {
-                q.split(',')
-                    .filter_map(|kv| kv.split_once('='))
-                    .find(|(k, _)| k.trim() == key)
-                    .map(|(_, v)| v.trim().trim_matches('"'))
-            };
-            match field("Level") {
-                Some("project") => match field("ProjectID").and_then(|p| p.parse::<i64>().ok()) {
-                    Some(pid) if pid > 0 => {
-                        sc.require_project(existing(state, pid), "robot", "list")
-                    }
-                    // Harbor answers 400 before checking access.
-                    _ => Ok(()),
-                },
-                Some("system") | None => sc.require_system("robot", "list"),
-                Some(_) => Ok(()),
-            }
-        }
+        Rule::ListLabels => list_labels(ctx, state, &sc),
+        Rule::Robot { action } => robot(ctx, state, &sc, action),
+        Rule::CreateRobot => create_robot(ctx, state, &sc),
+        Rule::ListRobots => list_robots(ctx, state, &sc),
         Rule::Retention { action } => {
             sc.require_authenticated()?;
             let id = ctx.path_id("id")?;
@@ -207,16 +77,175 @@ pub fn authorize(ctx: &Ctx, state: &SimState) -> ApiResult<()> {
             let resource = if sbom { "sbom" } else { "scan" };
             sc.require_project(named(ctx, state), resource, action)
         }
-        Rule::CopyArtifact => {
-            sc.require_project(named(ctx, state), "artifact", "create")?;
-            match ctx.query("from").and_then(|f| f.split_once('/')) {
-                Some((source, _)) => sc.require_project(by_name(state, source), "artifact", "read"),
-                None => Ok(()),
-            }
-        }
+        Rule::CopyArtifact => copy_artifact(ctx, state, &sc),
         // `ExportScanData` validates the criteria (400, 404) before `RequireProjectAccess`:
         // its handler checks both, in that order.
         Rule::ExportScanData => Ok(()),
+    }
+}
+
+/// `requireReadable` / `requireModifiable`: the caller's own account, or the system
+/// permission on users.
+fn self_or_system_user(ctx: &Ctx, sc: &SecurityContext<'_>, action: &str) -> ApiResult<()> {
+    let id = ctx.path_id("user_id")?;
+    if sc.user_id() == Some(id) {
+        Ok(())
+    } else {
+        sc.require_system("user", action)
+    }
+}
+
+/// `requireDeletable`: the system permission, and never oneself or user 1.
+fn delete_user(ctx: &Ctx, sc: &SecurityContext<'_>) -> ApiResult<()> {
+    sc.require_system("user", "delete")?;
+    let id = ctx.path_id("user_id")?;
+    if sc.user_id() == Some(id) || id == 1 {
+        Err(ApiError::forbidden(format!(
+            "User with ID {id} cannot be deleted"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+/// `CreateProject`: authenticated, not a project-level robot, and a proxy cache only for
+/// those who may create projects system-wide.
+fn create_project(ctx: &Ctx, sc: &SecurityContext<'_>) -> ApiResult<()> {
+    sc.require_authenticated()?;
+    if sc.is_project_robot() {
+        return Err(ApiError::forbidden(
+            "Only system level robot can create project",
+        ));
+    }
+    let proxy_cache = body(ctx).is_some_and(|b| !b["registry_id"].is_null());
+    if proxy_cache && sc.require_system("project", "create").is_err() {
+        return Err(ApiError::forbidden(
+            "Only system admin can create proxy cache project",
+        ));
+    }
+    Ok(())
+}
+
+/// `GetPermissions`: authenticated as `auditlog.go` checks, then a system administrator or
+/// the administrator of some project.
+fn any_admin(state: &SimState, sc: &SecurityContext<'_>) -> ApiResult<()> {
+    require_authenticated_by_name(sc)?;
+    let project_admin = sc.user_id().is_some_and(|user| {
+        state
+            .members
+            .projects_of_user(user)
+            .any(|(_, roles)| roles.contains(&ProjectRole::ProjectAdmin))
+    });
+    if sc.is_sysadmin() || project_admin {
+        Ok(())
+    } else {
+        // `errors.ForbiddenError(err)`: "forbidden", then the cause.
+        Err(ApiError::forbidden(
+            "forbidden: only admins(system and project) can access permissions",
+        ))
+    }
+}
+
+/// A label by id: its scope decides (global: the system; project: its project).
+fn label(ctx: &Ctx, state: &SimState, sc: &SecurityContext<'_>, action: &str) -> ApiResult<()> {
+    let id = ctx.path_id("label_id")?;
+    let label = state
+        .labels
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(format!("label {id} not found")))?;
+    scoped(sc, &label.scope, label.project_id, "label", action)
+}
+
+/// `ListLabels`: a project's labels need the project's permission; global ones are open.
+fn list_labels(ctx: &Ctx, state: &SimState, sc: &SecurityContext<'_>) -> ApiResult<()> {
+    match (ctx.query("scope"), ctx.query("project_id")) {
+        (Some("p"), Some(pid)) => match pid.parse::<i64>() {
+            Ok(pid) if pid != 0 => sc.require_project(existing(state, pid), "label", "list"),
+            // Harbor answers 400 for a missing project id before checking access.
+            _ => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// A robot by id: authenticated, then its level decides (the system, or its project).
+fn robot(ctx: &Ctx, state: &SimState, sc: &SecurityContext<'_>, action: &str) -> ApiResult<()> {
+    sc.require_authenticated()?;
+    let id = ctx.path_id("robot_id")?;
+    let robot = state
+        .robots
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(format!("robot {id} not found")))?;
+    if robot.level == "project" {
+        sc.require_project(robot.project_id, "robot", action)
+    } else {
+        sc.require_system("robot", action)
+    }
+}
+
+/// `CreateRobot`: the body's level (and first namespace) decides, after Harbor's own
+/// validation of the body; a robot creates robots only within its own access list.
+fn create_robot(ctx: &Ctx, state: &SimState, sc: &SecurityContext<'_>) -> ApiResult<()> {
+    let b = body(ctx).unwrap_or_default();
+    // Harbor validates the name, level and permissions (400) before checking access: the
+    // handler refuses an invalid body.
+    if !create_body_is_valid(&b) {
+        return Ok(());
+    }
+    let permissions = b["permissions"].as_array().cloned().unwrap_or_default();
+    if b["level"] == "system" {
+        sc.require_system("robot", "create")?
+    } else {
+        let namespace = permissions[0]["namespace"].as_str().unwrap_or("");
+        // `RequireProjectAccess` with the namespace, a string: always a name.
+        sc.require_project(by_name(state, namespace), "robot", "create")?
+    }
+    let Identity::Robot { id, name } = &ctx.identity else {
+        return Ok(());
+    };
+    let creator = state.robots.get(id).map(|r| &r.permissions);
+    if creator.is_some_and(|c| within(&permissions, c)) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "DENIED",
+            format!(
+                "permission scope is invalid. It must be equal to or more restrictive than \
+                 the creator robot's permissions: {name}"
+            ),
+        ))
+    }
+}
+
+/// `ListRobot`: `q=Level=project,ProjectID=N` needs that project's permission, otherwise
+/// the system one.
+fn list_robots(ctx: &Ctx, state: &SimState, sc: &SecurityContext<'_>) -> ApiResult<()> {
+    sc.require_authenticated()?;
+    let q = ctx.query("q").unwrap_or_default();
+    let field = |key: &str| {
+        q.split(',')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| k.trim() == key)
+            .map(|(_, v)| v.trim().trim_matches('"'))
+    };
+    match field("Level") {
+        Some("project") => match field("ProjectID").and_then(|p| p.parse::<i64>().ok()) {
+            Some(pid) if pid > 0 => sc.require_project(existing(state, pid), "robot", "list"),
+            // Harbor answers 400 before checking access.
+            _ => Ok(()),
+        },
+        Some("system") | None => sc.require_system("robot", "list"),
+        Some(_) => Ok(()),
+    }
+}
+
+/// `CopyArtifact`: create in the target project, and read in the `from` project.
+fn copy_artifact(ctx: &Ctx, state: &SimState, sc: &SecurityContext<'_>) -> ApiResult<()> {
+    sc.require_project(named(ctx, state), "artifact", "create")?;
+    match ctx.query("from").and_then(|f| f.split_once('/')) {
+        Some((source, _)) => sc.require_project(by_name(state, source), "artifact", "read"),
+        None => Ok(()),
     }
 }
 

@@ -1,8 +1,8 @@
 //! Harbor's access control: who may call which operation.
 //!
-//! Every request passes [`authorize`] before its handler runs. It looks up the operation's
-//! [`Rule`] in one table ([`table::rule`], one entry per operation id, read off Harbor's
-//! handlers) and evaluates it against the caller's [`SecurityContext`]:
+//! Every request passes the access check before its handler runs: the operation's access
+//! rule (its entry in the simulator's operation table, read off Harbor's handlers) is
+//! evaluated against the caller's [`SecurityContext`]:
 //!
 //! - **401** when Harbor says unauthenticated: an anonymous caller (no credentials, or wrong
 //!   ones: Harbor then treats the request as anonymous) on anything that is not open to
@@ -33,10 +33,10 @@ pub mod policy;
 pub mod robot_permissions;
 pub mod roles;
 pub mod security_context;
-pub mod table;
+pub(crate) mod table;
 
-pub use check::authorize;
+pub(crate) use check::authorize;
 pub use policy::Target;
 pub use roles::ProjectRole;
 pub use security_context::{Listing, SecurityContext, VisibleProjects};
-pub use table::{Rule, rule};
+pub(crate) use table::Rule;
