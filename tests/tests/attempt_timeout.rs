@@ -190,8 +190,9 @@ async fn max_time_becomes_a_hard_deadline() {
 }
 
 static NO_TIME_LEFT: AtomicU32 = AtomicU32::new(0);
-static NO_TIME_LEFT_EVENTS: Mutex<Vec<(&str, u32, Option<Duration>, Option<GiveUpReason>)>> =
-    Mutex::new(Vec::new());
+/// One hook call: (hook, tries, wait, reason).
+type Event = (&'static str, u32, Option<Duration>, Option<GiveUpReason>);
+static NO_TIME_LEFT_EVENTS: Mutex<Vec<Event>> = Mutex::new(Vec::new());
 
 #[retry(
     attempt_timeout = 2,
