@@ -246,21 +246,21 @@ impl Sleeper for DefaultSleeper {
 
 /// A timer future for executors other than tokio (the default sleeper without the `tokio`
 /// feature): a helper thread sleeps and wakes the task.
-#[cfg(not(feature = "tokio"))]
+#[cfg(any(test, not(feature = "tokio")))]
 #[derive(Debug)]
 pub struct ThreadTimer {
     deadline: Instant,
     shared: Option<std::sync::Arc<std::sync::Mutex<TimerState>>>,
 }
 
-#[cfg(not(feature = "tokio"))]
+#[cfg(any(test, not(feature = "tokio")))]
 #[derive(Debug, Default)]
 struct TimerState {
     done: bool,
     waker: Option<std::task::Waker>,
 }
 
-#[cfg(not(feature = "tokio"))]
+#[cfg(any(test, not(feature = "tokio")))]
 impl ThreadTimer {
     fn new(wait: Duration) -> Self {
         let now = Instant::now();
@@ -274,7 +274,7 @@ impl ThreadTimer {
     }
 }
 
-#[cfg(not(feature = "tokio"))]
+#[cfg(any(test, not(feature = "tokio")))]
 impl Future for ThreadTimer {
     type Output = ();
 
@@ -350,6 +350,57 @@ mod tests {
             );
             assert_eq!(future.as_mut().poll(&mut cx), Poll::Ready(()));
         }
+    }
+
+    /// `&S` forwards `sleep_blocking` to `S`, and the trait's default blocks the thread for
+    /// at least the wait (`std::thread::sleep`'s promise, not a timing threshold).
+    #[test]
+    fn sleep_blocking_forwards_through_a_reference_and_defaults_to_the_thread() {
+        struct Counting(AtomicU32);
+        impl Sleeper for Counting {
+            type Sleep = std::future::Ready<()>;
+            fn sleep(&self, _wait: Duration) -> Self::Sleep {
+                std::future::ready(())
+            }
+            fn sleep_blocking(&self, _wait: Duration) {
+                self.0.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        let counting = Counting(AtomicU32::new(0));
+        <&Counting as Sleeper>::sleep_blocking(&&counting, Duration::from_secs(3600));
+        assert_eq!(counting.0.load(Ordering::Relaxed), 1);
+
+        struct Plain;
+        impl Sleeper for Plain {
+            type Sleep = std::future::Ready<()>;
+            fn sleep(&self, _wait: Duration) -> Self::Sleep {
+                std::future::ready(())
+            }
+        }
+        let start = Instant::now();
+        Plain.sleep_blocking(Duration::from_millis(20));
+        assert!(start.elapsed() >= Duration::from_millis(20));
+    }
+
+    /// The timer of the default sleeper without the `tokio` feature: pending until its
+    /// deadline (at least the wait has passed when it is ready).
+    #[test]
+    fn the_thread_timer_is_ready_only_once_its_wait_has_passed() {
+        let counter = Arc::new(CountingWaker(AtomicU32::new(0)));
+        let waker = Waker::from(Arc::clone(&counter));
+        let mut cx = Context::from_waker(&waker);
+        let start = Instant::now();
+        let mut timer = pin!(ThreadTimer::new(Duration::from_millis(30)));
+        assert_eq!(timer.as_mut().poll(&mut cx), Poll::Pending);
+        while timer.as_mut().poll(&mut cx).is_pending() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(start.elapsed() >= Duration::from_millis(30));
+        // A zero wait is ready at once.
+        assert_eq!(
+            pin!(ThreadTimer::new(Duration::ZERO)).poll(&mut cx),
+            Poll::Ready(())
+        );
     }
 
     /// A non-zero wait is still tokio's timer (the paused clock advances by exactly the wait).

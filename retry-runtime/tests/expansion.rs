@@ -234,3 +234,71 @@ fn finish_success_runs_the_success_hooks_for_a_success_only() {
     assert_eq!(start().finish_success(Ok(1), &[]), Ok(1));
     assert_eq!(successes.get(), 1);
 }
+
+/// What the expansion passes fn-valued keys through (`expects`): each checked value calls the
+/// user's fn, answers both ways, and names itself in `Debug`.
+#[test]
+fn checked_values_call_the_users_fns() {
+    use retry_runtime::expects;
+    let fatal = expects::giveup::<u16, _>(|status| *status == 404);
+    assert!(fatal.call(&404));
+    assert!(!fatal.call(&503));
+    assert_eq!(format!("{fatal:?}"), "Predicate");
+    let fatal = fatal.into_fn();
+    assert!(fatal(&404) && !fatal(&500));
+    let floor =
+        expects::wait_floor::<u16, _>(|status| (*status == 429).then_some(Duration::from_secs(3)));
+    assert_eq!(format!("{floor:?}"), "FloorCheck");
+    let floor = floor.into_fn();
+    assert_eq!(
+        (floor(&429), floor(&503)),
+        (Some(Duration::from_secs(3)), None)
+    );
+    let hook = expects::hook::<u16, _>(|_| {});
+    assert_eq!(format!("{hook:?}"), "HookFn");
+    let jitter = expects::jitter(|wait: Duration| wait / 2);
+    assert_eq!(format!("{jitter:?}"), "JitterFn");
+    let mut jitter = jitter.into_jitter();
+    assert_eq!(
+        retry_runtime::jitter::Jitter::jitter(&mut jitter, Duration::from_secs(4)),
+        Duration::from_secs(2)
+    );
+    // `exception = E`: every error of the fn's own type is in the class.
+    struct ServerErrors;
+    impl ErrorClass<u16> for ServerErrors {
+        fn is_instance(status: &u16) -> bool {
+            *status >= 500
+        }
+    }
+    assert!(expects::exception::<ServerErrors, u16>(&503));
+    assert!(!expects::exception::<ServerErrors, u16>(&404));
+    assert!(expects::exception::<u16, u16>(&404));
+    assert!(<u16 as ErrorClass<u16>>::is_instance(&200));
+}
+
+#[test]
+fn give_up_reasons_read_as_their_cause() {
+    use retry_runtime::GiveUpReason::*;
+    let shown: Vec<String> = [
+        Predicate,
+        MaxTries,
+        MaxTime,
+        WaitExhausted,
+        BudgetExhausted,
+        CircuitOpen,
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    assert_eq!(
+        shown,
+        [
+            "giveup predicate held",
+            "max_tries reached",
+            "max_time reached",
+            "wait generator exhausted",
+            "retry budget exhausted",
+            "circuit breaker open",
+        ]
+    );
+}

@@ -286,6 +286,48 @@ async fn value_mode_waits_see_no_error() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn hooks_see_the_rejected_value_and_no_error() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = |event: &'static str| {
+        let seen = std::sync::Arc::clone(&seen);
+        move |d: &Details<'_, Fail>| {
+            let value = d.value().map(|v| format!("{v:?}"));
+            seen.lock()
+                .unwrap()
+                .push((event, value, d.error().is_some()));
+        }
+    };
+    let policy = Policy::<u32, Fail>::new()
+        .max_tries(2)
+        .on_result(|v: &u32| *v < 10)
+        .on_backoff(record("backoff"))
+        .on_giveup(record("giveup"));
+    let answers = AtomicU32::new(7);
+    let result = retry_async(policy, || {
+        std::future::ready(Ok(answers.fetch_add(1, Ordering::SeqCst)))
+    })
+    .await;
+    assert_eq!(result, Ok(8), "value mode gives up with the last value");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            ("backoff", Some("7".to_owned()), false),
+            ("giveup", Some("8".to_owned()), false)
+        ]
+    );
+    // An error is no value.
+    let seen_error = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let recorder = std::sync::Arc::clone(&seen_error);
+    let policy = Policy::<u32, Fail>::new()
+        .max_tries(1)
+        .on_giveup(move |d: &Details<'_, Fail>| {
+            *recorder.lock().unwrap() = Some((d.value().is_none(), d.error().cloned()));
+        });
+    let _ = retry_async(policy, || std::future::ready(Err(Fail(500)))).await;
+    assert_eq!(*seen_error.lock().unwrap(), Some((true, Some(Fail(500)))));
+}
+
+#[tokio::test(start_paused = true)]
 async fn raise_on_giveup_false_returns_nothing() {
     let log = Log::default();
     let policy = Policy::<Option<u32>, Fail>::new()
