@@ -657,14 +657,8 @@ async fn a_limiter_that_holds_nothing_leaves_the_last_wait_cut_to_max_time() {
 
 #[tokio::test(start_paused = true)]
 async fn a_throttled_limiter_starts_no_hedge() {
-    let limiter = AdaptiveLimiter::builder().build().unwrap();
-    let now = tokio::time::Instant::now().into_std();
-    limiter.on_success("", now);
-    limiter.on_throttle("", now);
-    // Put the bucket in debt, so every reservation now waits.
-    for _ in 0..100 {
-        limiter.reserve("", now);
-    }
+    // In debt, so every reservation now waits.
+    let limiter = support::limiter_in_debt();
     let started = std::sync::atomic::AtomicU32::new(0);
     let policy = retry_runtime::Policy::new()
         .max_tries(3)
@@ -700,15 +694,8 @@ impl LimitedService {
 
 #[tokio::test(start_paused = true)]
 async fn the_macros_hedged_driver_holds_the_first_attempt_while_the_limiter_is_in_debt() {
-    let limiter = AdaptiveLimiter::builder().build().unwrap();
-    let now = tokio::time::Instant::now().into_std();
-    limiter.on_success("", now);
-    limiter.on_throttle("", now);
-    for _ in 0..100 {
-        limiter.reserve("", now);
-    }
     let service = LimitedService {
-        limiter,
+        limiter: support::limiter_in_debt(),
         started_at: std::sync::Mutex::new(Vec::new()),
         origin: tokio::time::Instant::now(),
     };

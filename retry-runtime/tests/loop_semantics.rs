@@ -456,32 +456,7 @@ async fn huge_waits_saturate_without_panicking() {
 
 #[test]
 fn blocking_loop_with_a_fake_clock() {
-    use retry_runtime::sleep::Sleeper;
-    use std::cell::Cell;
-    use std::time::Instant as StdInstant;
-
-    /// Sleeping advances a fake clock instead of the thread.
-    struct FakeClock {
-        origin: StdInstant,
-        now: Cell<Duration>,
-    }
-    impl Sleeper for &FakeClock {
-        type Sleep = std::future::Ready<()>;
-        fn sleep(&self, wait: Duration) -> Self::Sleep {
-            self.sleep_blocking(wait);
-            std::future::ready(())
-        }
-        fn sleep_blocking(&self, wait: Duration) {
-            self.now.set(self.now.get() + wait);
-        }
-        fn now(&self) -> StdInstant {
-            self.origin + self.now.get()
-        }
-    }
-    let clock = FakeClock {
-        origin: StdInstant::now(),
-        now: Cell::new(Duration::ZERO),
-    };
+    let clock = support::FakeClock::new();
     let log = Log::default();
     // max_tries bounds the call should the clock (or time limit) break: the test then fails
     // instead of hanging.
@@ -499,7 +474,7 @@ fn blocking_loop_with_a_fake_clock() {
     assert_eq!(result, Err(Fail(500)));
     // Waits 1, 2, then 4 cut to 2: attempts at 0, 1, 3, 5.
     assert_eq!(tries, 4);
-    assert_eq!(clock.now.get(), secs(5));
+    assert_eq!(clock.elapsed(), secs(5));
     assert_eq!(log.events(), [("giveup", 4, None, secs(5))]);
 }
 

@@ -523,16 +523,8 @@ async fn a_settings_limiter_learns_throttles_from_the_settings_floor() {
 
 #[tokio::test(start_paused = true)]
 async fn a_settings_limiter_in_debt_holds_the_first_attempt() {
-    use retry_runtime::limiter::AdaptiveLimiter;
-    let limiter = AdaptiveLimiter::builder().build().unwrap();
-    let now = Instant::now().into_std();
-    limiter.on_success("", now);
-    limiter.on_throttle("", now);
-    for _ in 0..100 {
-        limiter.reserve("", now);
-    }
     let settings = RetrySettings::<Fail>::builder()
-        .limiter(limiter)
+        .limiter(support::limiter_in_debt())
         .build()
         .unwrap();
     let start = Instant::now();

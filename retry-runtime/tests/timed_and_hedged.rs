@@ -192,34 +192,11 @@ async fn a_wait_that_leaves_the_next_attempt_no_time_ends_the_call() {
     );
 }
 
-/// Sleeping advances a fake clock instead of the thread.
-struct FakeClock {
-    origin: std::time::Instant,
-    now: std::cell::Cell<Duration>,
-}
-
-impl retry_runtime::sleep::Sleeper for &FakeClock {
-    type Sleep = std::future::Ready<()>;
-    fn sleep(&self, wait: Duration) -> Self::Sleep {
-        self.sleep_blocking(wait);
-        std::future::ready(())
-    }
-    fn sleep_blocking(&self, wait: Duration) {
-        self.now.set(self.now.get() + wait);
-    }
-    fn now(&self) -> std::time::Instant {
-        self.origin + self.now.get()
-    }
-}
-
 #[test]
 fn a_blocking_call_keeps_its_last_attempt_at_the_deadline() {
     // A blocking call has no attempt timeout (it cannot be cancelled): `backoff`'s rule holds,
     // the last wait is cut to the deadline and one more attempt runs there.
-    let clock = FakeClock {
-        origin: std::time::Instant::now(),
-        now: std::cell::Cell::new(Duration::ZERO),
-    };
+    let clock = support::FakeClock::new();
     let policy = Policy::<u32, Error>::new()
         .attempt_timeout(2)
         .max_time(3)
@@ -229,7 +206,7 @@ fn a_blocking_call_keeps_its_last_attempt_at_the_deadline() {
         .sleeper(&clock);
     let mut tried_at = Vec::new();
     let result = retry_blocking(policy, || {
-        tried_at.push(clock.now.get());
+        tried_at.push(clock.elapsed());
         Err::<u32, _>(Error::Busy(0))
     });
     assert_eq!(result, Err(Error::Busy(0)));

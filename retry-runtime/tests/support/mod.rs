@@ -96,3 +96,54 @@ pub async fn bounded<F: Future>(call: F) -> F::Output {
         .await
         .expect("the call did not end within ten hours of virtual time")
 }
+
+/// A sleeper whose sleeping advances a fake clock instead of the thread (for blocking calls,
+/// which tokio's paused clock does not reach).
+pub struct FakeClock {
+    origin: std::time::Instant,
+    now: std::cell::Cell<Duration>,
+}
+
+impl FakeClock {
+    /// A clock at zero.
+    pub fn new() -> Self {
+        FakeClock {
+            origin: std::time::Instant::now(),
+            now: std::cell::Cell::new(Duration::ZERO),
+        }
+    }
+
+    /// The time slept so far.
+    pub fn elapsed(&self) -> Duration {
+        self.now.get()
+    }
+}
+
+impl retry_runtime::sleep::Sleeper for &FakeClock {
+    type Sleep = std::future::Ready<()>;
+    fn sleep(&self, wait: Duration) -> Self::Sleep {
+        self.sleep_blocking(wait);
+        std::future::ready(())
+    }
+    fn sleep_blocking(&self, wait: Duration) {
+        self.now.set(self.now.get() + wait);
+    }
+    fn now(&self) -> std::time::Instant {
+        self.origin + self.now.get()
+    }
+}
+
+/// A limiter switched on by a throttle at tokio's now and put in debt there, so every
+/// reservation waits (call on a paused clock).
+pub fn limiter_in_debt() -> retry_runtime::limiter::AdaptiveLimiter {
+    let limiter = retry_runtime::limiter::AdaptiveLimiter::builder()
+        .build()
+        .unwrap();
+    let now = tokio::time::Instant::now().into_std();
+    limiter.on_success("", now);
+    limiter.on_throttle("", now);
+    for _ in 0..100 {
+        limiter.reserve("", now);
+    }
+    limiter
+}
