@@ -742,3 +742,23 @@ async fn a_retry_the_limiter_holds_until_exactly_max_time_still_runs_there() {
         [Duration::from_millis(100), Duration::from_millis(200)]
     );
 }
+
+#[test]
+fn a_blocking_call_waits_the_limiters_turn_before_its_first_attempt() {
+    let limiter = support::limiter_in_debt();
+    let clock = support::FakeClock::new();
+    let policy = retry_runtime::Policy::new()
+        .max_tries(1)
+        .limiter(&limiter)
+        .sleeper(&clock);
+    let mut started_at = None;
+    let result: Result<u32, Throttled> = retry_runtime::retry_blocking(policy, || {
+        started_at = Some(clock.elapsed());
+        Ok(1)
+    });
+    assert_eq!(result, Ok(1));
+    assert!(
+        started_at.is_some_and(|at| at > Duration::ZERO),
+        "held by the limiter: {started_at:?}"
+    );
+}
