@@ -249,7 +249,7 @@ fn a_call_that_only_retried_logs_no_hedge() {
 
 /// The log lines of one `retry_async` call on a paused clock: attempt `n` answers after
 /// `plan[n - 1]` ms, failing when its entry is negative.
-fn hedged_call_log(plan: &'static [i64]) -> Vec<String> {
+fn hedged_call_log(plan: &'static [i64], logger: bool) -> Vec<String> {
     captured(|_| {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
@@ -261,6 +261,7 @@ fn hedged_call_log(plan: &'static [i64]) -> Vec<String> {
             Policy::<u32, String>::new()
                 .max_tries(3)
                 .hedge_delay(0.1)
+                .logger(logger)
                 .wait_gen(wait::constant().interval(0)),
             || {
                 let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -283,7 +284,7 @@ fn hedged_call_log(plan: &'static [i64]) -> Vec<String> {
 #[test]
 fn a_success_is_logged_as_hedged_only_when_attempts_overlapped() {
     // Attempt 1 is slow; attempt 2, started beside it at 100 ms, wins.
-    let overlapped = hedged_call_log(&[5_000, 30]);
+    let overlapped = hedged_call_log(&[5_000, 30], true);
     let hedged: Vec<_> = overlapped.iter().filter(|l| l.contains("Hedged")).collect();
     assert_eq!(hedged.len(), 1, "{overlapped:?}");
     assert!(
@@ -291,7 +292,7 @@ fn a_success_is_logged_as_hedged_only_when_attempts_overlapped() {
         "{hedged:?}"
     );
     // Attempt 1 fails at once and its retry answers at once: two tries, never two at a time.
-    let sequential = hedged_call_log(&[-1, 1]);
+    let sequential = hedged_call_log(&[-1, 1], true);
     assert!(
         sequential.iter().any(|l| l.contains("Backing off")),
         "{sequential:?}"
@@ -300,4 +301,7 @@ fn a_success_is_logged_as_hedged_only_when_attempts_overlapped() {
         !sequential.iter().any(|l| l.contains("Hedged")),
         "{sequential:?}"
     );
+    // The handler switched off says nothing of a hedge either.
+    let quiet = hedged_call_log(&[5_000, 30], false);
+    assert!(!quiet.iter().any(|l| l.contains("Hedged")), "{quiet:?}");
 }
