@@ -650,3 +650,34 @@ async fn the_macros_hedged_driver_does_not_send_a_retry_the_breaker_refuses_afte
     assert_eq!(result, Err(Error::Open(Duration::from_secs(26))));
     assert_eq!(service.made(), 1, "the retry was not sent");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_breaker_given_owned_or_as_an_option_is_asked_too() {
+    let breaker = breaker(1, 1, 30);
+    // One failure opens it (minimum 1, rate 0.5).
+    let policy = Policy::new().max_tries(1).breaker(breaker.clone());
+    let opened = retry_async(policy, || async { Err::<(), Error>(Error::Unavailable) }).await;
+    assert_eq!(opened, Err(Error::Unavailable));
+    assert!(breaker.is_open(), "the owned clone shares its state");
+    let made = AtomicU32::new(0);
+    let attempt = || {
+        made.fetch_add(1, Ordering::Relaxed);
+        async { Ok::<(), Error>(()) }
+    };
+    let refused = retry_async(Policy::new().max_tries(1).breaker(Some(&breaker)), attempt).await;
+    assert!(matches!(refused, Err(Error::Open(_))), "{refused:?}");
+    let refused = retry_async(
+        Policy::new().max_tries(1).breaker(Some(breaker.clone())),
+        attempt,
+    )
+    .await;
+    assert!(matches!(refused, Err(Error::Open(_))), "{refused:?}");
+    assert_eq!(made.load(Ordering::Relaxed), 0);
+    // `None` is no breaker.
+    let unguarded = retry_async(
+        Policy::new().max_tries(1).breaker(None::<CircuitBreaker>),
+        attempt,
+    )
+    .await;
+    assert_eq!(unguarded, Ok(()));
+}

@@ -302,3 +302,29 @@ fn give_up_reasons_read_as_their_cause() {
         ]
     );
 }
+
+/// What the expansion asks of a return type: whether it is a success (for the lazy form's
+/// early return), and what `None` means as an error.
+#[test]
+fn return_types_say_whether_they_are_a_success() {
+    use retry_runtime::{NoneError, RetryOutput};
+    assert!(Some(1).is_success());
+    assert!(!None::<u32>.is_success());
+    assert!(Ok::<u32, u16>(1).is_success());
+    assert!(!Err::<u32, u16>(503).is_success());
+    // A type of the user's that does not say: the default is "not known to be a success",
+    // so the engine is built and decides.
+    struct Reply(Result<u32, u16>);
+    impl RetryOutput for Reply {
+        type Ok = u32;
+        type Err = u16;
+        fn into_result(self) -> Result<u32, u16> {
+            self.0
+        }
+        fn from_result(result: Result<u32, u16>) -> Self {
+            Reply(result)
+        }
+    }
+    assert!(!Reply(Ok(1)).is_success());
+    assert_eq!(NoneError.to_string(), "the operation returned None");
+}
