@@ -11,8 +11,9 @@ use super::{actor_id, project_as_seen, project_seen_by, security};
 use crate::binding::{convert_int, go_quote};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
-use crate::rbac::{Listing, Target, VisibleProjects};
-use crate::state::projects::ProjectReq;
+use crate::query;
+use crate::rbac::{Listing, SecurityContext, Target, VisibleProjects};
+use crate::state::projects::{GO_ZERO_TIME, ProjectReq};
 use crate::state::quotas::check_quota_limit;
 use crate::state::{OrderedIds, Project, SimState};
 
@@ -34,33 +35,100 @@ pub(crate) fn project_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
 }
 
 pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    // `BuildQuery` first: a malformed `q` is a 400 whoever asks.
+    let filters = ctx.filters()?;
     let public = ctx.query_bool("public");
-    let name = ctx.query("name");
-    let owner = ctx.query("owner");
+    let name = ctx.query("name").filter(|n| !n.is_empty());
+    let owner = ctx.query("owner").filter(|o| !o.is_empty());
+    // `with_detail` defaults to true (the spec's default, which go-swagger fills in).
+    let detail = ctx.query_bool("with_detail").unwrap_or(true);
     let sc = security(ctx, s);
     let ids = listed_ids(s, sc.visible_projects(Listing::Projects), public);
-    let view = |p: &Project| json!(project_as_seen(&sc, s, p));
+    let view = |p: &Project| project_listed(&sc, s, p, detail);
+    // Harbor's order without `sort` is the name's (`Name` `sort:"default"`,
+    // `src/pkg/project/models/project.go`). Every project listed: the name index as it is;
+    // a part: its ids put in the order of their names.
+    let in_name_order: Vec<i64> = if ids.len() == s.projects.len() {
+        s.projects.ids_by_name().collect()
+    } else {
+        let mut some: Vec<i64> = ids.iter().collect();
+        some.sort_by(|a, b| s.projects[a].name.cmp(&s.projects[b].name));
+        some
+    };
     if name.is_none() && owner.is_none() && ctx.lists_in_order() {
-        // The page and the total come from the indexes: a page costs the same with 10
-        // projects or 10,000.
+        // The page and the total come from the indexes: a page makes only its own
+        // documents.
         let page = ctx.page()?;
         let (first, size) = page.window();
-        let items = ids
-            .window(first, size)
+        let items = in_name_order
             .iter()
+            .skip(first)
+            .take(size)
             .filter_map(|id| s.projects.get(id))
             .map(view)
             .collect();
         return Ok(ctx.page_items(items, ids.len(), page));
     }
-    let matching = ids
+    let matching = in_name_order
         .iter()
-        .filter_map(|id| s.projects.get(&id))
+        .filter_map(|id| s.projects.get(id))
         // `name` is a fuzzy match (`ListProjects`: `q.FuzzyMatchValue`, which
         // `src/lib/orm/query.go` turns into `__icontains`): any case.
         .filter(|p| name.is_none_or(|n| p.name.to_lowercase().contains(&n.to_lowercase())))
+        // `owner` is the owner's exact name (`FilterByOwner`: `username = <owner>`).
         .filter(|p| owner.is_none_or(|o| p.owner_name == o));
-    ctx.list_lazily(matching, view)
+    if ctx.lists_in_order() {
+        return ctx.list_lazily(matching, view);
+    }
+    let mut docs: Vec<Value> = matching.map(view).collect();
+    query::apply(&mut docs, &filters, &project_sorts(ctx.sort()));
+    Ok(ctx.page_of(docs, ctx.page()?))
+}
+
+/// The columns of Harbor's project table (`src/pkg/project/models/project.go`), by field and
+/// by column name: the only `sort` keys the ORM takes (`setSorts` skips a key that is no
+/// sortable field of the model, and with none left orders by the default, the name).
+const PROJECT_COLUMNS: &[(&str, &str)] = &[
+    ("ProjectID", "project_id"),
+    ("OwnerID", "owner_id"),
+    ("Name", "name"),
+    ("CreationTime", "creation_time"),
+    ("UpdateTime", "update_time"),
+    ("RegistryID", "registry_id"),
+];
+
+/// The keys of `sort` Harbor orders projects by, named as the answer's fields; the rest
+/// dropped. The documents come in name order, so no key left is the default order.
+fn project_sorts(sort: Vec<(String, bool)>) -> Vec<(String, bool)> {
+    sort.into_iter()
+        .filter_map(|(key, desc)| {
+            PROJECT_COLUMNS
+                .iter()
+                .find(|(field, column)| key == *field || key == *column)
+                .map(|(_, column)| ((*column).to_owned(), desc))
+        })
+        .collect()
+}
+
+/// A project as `ListProjects` answers it: with details (the default), as `getProject`
+/// does; with `with_detail=false` the controller loads neither metadata, allowlist nor
+/// owner (`assembleProjects` returns at once), so `metadata` and `owner_name` are left out
+/// and the allowlist is a zero one (null items, Go's zero times).
+fn project_listed(sc: &SecurityContext<'_>, s: &SimState, p: &Project, detail: bool) -> Value {
+    let mut doc = json!(project_as_seen(sc, s, p));
+    if !detail && let Some(map) = doc.as_object_mut() {
+        map.remove("metadata");
+        map.remove("owner_name");
+        map.insert(
+            "cve_allowlist".into(),
+            json!({
+                "items": null,
+                "creation_time": GO_ZERO_TIME,
+                "update_time": GO_ZERO_TIME,
+            }),
+        );
+    }
+    doc
 }
 
 /// The ids of the projects a list answers, ascending, before the `name` and `owner`
@@ -327,8 +395,9 @@ pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 
 pub(crate) fn deletable(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = project_of(ctx, s)?;
+    // go-swagger leaves out a false `deletable` (`omitempty`), and an empty message.
     Ok(Reply::ok(&match s.project_undeletable_reason(id) {
-        Some(message) => json!({"deletable": false, "message": message}),
+        Some(message) => json!({"message": message}),
         None => json!({"deletable": true}),
     }))
 }
@@ -341,28 +410,38 @@ pub(crate) fn summary(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
             .filter(|m| m.role_id == role)
             .count()
     };
-    let quota = s.quotas.values().find(|q| q.project_id == id);
     let project = s.projects.get(&id);
     let registry = project
         .and_then(|p| p.registry_id)
+        .filter(|r| *r > 0)
         .and_then(|r| s.registries.get(&r));
     let mut summary = json!({
-        "repo_count": s.repositories.values().filter(|r| r.project_id == id).count(),
+        "repo_count": s.repositories.ids_in_project(id).len(),
     });
-    // Only a proxy-cache project has a registry; Harbor omits the field otherwise (omitempty).
+    // Only a proxy-cache project has a registry (`getProjectRegistrySummary`), copied without
+    // its credential (`registry.Credential = nil`, then left out).
     if let Some(registry) = registry {
-        summary["registry"] = json!(registry);
+        let mut doc = json!(registry);
+        if let Some(map) = doc.as_object_mut() {
+            map.remove("credential");
+        }
+        summary["registry"] = doc;
     }
-    // Harbor fills the quota and the member counts only for callers who may see them.
+    // Harbor fills the quota and the member counts only for callers who may see them, the
+    // quota only while quotas per project are enabled (`getProjectQuotaSummary`).
     let sc = security(ctx, s);
-    if sc.can(
-        "read",
-        Target::Project {
-            id,
-            resource: "quota",
-        },
-    ) {
-        summary["quota"] = json!(quota.map(|q| json!({"hard": q.hard, "used": q.used})));
+    let quotas_enabled = s.configurations.get("quota_per_project_enable") != Some(&json!(false));
+    if quotas_enabled
+        && sc.can(
+            "read",
+            Target::Project {
+                id,
+                resource: "quota",
+            },
+        )
+        && let Some(quota) = s.quotas.values().find(|q| q.project_id == id)
+    {
+        summary["quota"] = json!({"hard": quota.hard, "used": quota.used});
     }
     if sc.can(
         "list",
@@ -378,7 +457,11 @@ pub(crate) fn summary(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
             ("guest_count", 3),
             ("limited_guest_count", 5),
         ] {
-            summary[key] = json!(count(role));
+            // The counts are `omitempty`: a role nobody holds is left out.
+            let n = count(role);
+            if n > 0 {
+                summary[key] = json!(n);
+            }
         }
     }
     Ok(Reply::ok(&summary))
@@ -389,6 +472,17 @@ pub(crate) fn artifacts(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let with_label = ctx.query_bool("with_label").unwrap_or(false);
     let with_scan = ctx.query_bool("with_scan_overview").unwrap_or(false);
     let latest_only = ctx.query_bool("latest_in_repository").unwrap_or(false);
+    if latest_only {
+        // `ListArtifactsOfProject`: the latest artifacts are of one kind, named by exactly
+        // one of the two keys of `q`.
+        let filters = ctx.filters()?;
+        let has = |key: &str| filters.iter().any(|f| f.key() == key);
+        if has("media_type") == has("artifact_type") {
+            return Err(ApiError::bad_request(
+                "bad request: either 'media_type' or 'artifact_type' must be specified, but not both, when querying with latest_in_repository",
+            ));
+        }
+    }
     let mut docs: Vec<Value> = Vec::new();
     for repo in s.repositories.values().filter(|r| r.project_id == id) {
         let mut ids: Vec<i64> = s
@@ -410,11 +504,12 @@ pub(crate) fn artifacts(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 
 pub(crate) fn scanner(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = project_of(ctx, s)?;
-    let scanner = s
-        .project_scanner(id)
-        .ok_or_else(|| ApiError::not_found("no scanner is configured"))?;
-    // `GetScannerOfProject`: the registration with its capabilities (`RetrieveCap`).
-    Ok(Reply::ok(&s.scanner_view(scanner)))
+    // `GetScannerOfProject`: the project's registration, else the default one, with its
+    // capabilities (`RetrieveCap`); with neither, a nil payload: 200 and no body.
+    Ok(match s.project_scanner(id) {
+        Some(scanner) => Reply::ok(&s.scanner_view(scanner)),
+        None => Reply::empty(StatusCode::OK),
+    })
 }
 
 pub(crate) fn set_scanner(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
@@ -425,13 +520,29 @@ pub(crate) fn set_scanner(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         .ok_or_else(|| ApiError::unprocessable("uuid in body is required"))?
         .to_owned();
     let id = project_of(ctx, s)?;
-    s.scanner(&uuid)?;
+    // `SetRegistrationByProject` refuses an empty id with an uncoded error (Harbor's 500;
+    // the simulator answers the client's mistake with 400), and stores any other without
+    // looking it up: an unknown one reads as the default registration.
+    if uuid.is_empty() {
+        return Err(ApiError::bad_request("missing scanner UUID"));
+    }
     s.project_scanners.insert(id, uuid);
     Ok(Reply::empty(StatusCode::OK))
 }
 
 pub(crate) fn scanner_candidates(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     project_of(ctx, s)?;
-    let docs = s.scanners.values().map(|sc| sc.doc.clone()).collect();
-    ctx.list(docs)
+    let filters = ctx.filters()?;
+    let mut docs: Vec<Value> = s.scanners.values().map(|sc| sc.doc.clone()).collect();
+    query::apply(&mut docs, &filters, &[]);
+    // `dao.ListRegistrations` orders by its own `OrderBy("-is_default", "-create_time")`
+    // (it reads the query's unset `Sorting`, never `sort`): the default first, then newest
+    // first, whatever `sort` says.
+    docs.sort_by_key(|d| {
+        std::cmp::Reverse((
+            d["is_default"] == json!(true),
+            d["create_time"].as_str().unwrap_or_default().to_owned(),
+        ))
+    });
+    Ok(ctx.page_of(docs, ctx.page()?))
 }

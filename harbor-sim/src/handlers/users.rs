@@ -341,7 +341,7 @@ struct CliSecret {
 }
 
 /// Harbor's order (`SetCliSecret` in `src/server/v2.0/handler/user.go`): the auth mode first
-/// (412 unless OIDC), then the secret (an empty one is generated), then the user's OIDC
+/// (412 unless OIDC), then the caller (oneself or a user administrator), then the secret (an empty one is generated), then the user's OIDC
 /// record, which no simulated user has: every user here signed up in the database.
 pub(crate) fn set_cli_secret(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("user_id")?;
@@ -354,6 +354,12 @@ pub(crate) fn set_cli_secret(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         return Err(ApiError::precondition(format!(
             "unable to update CLI secret under authmode: {mode}"
         )));
+    }
+    // `requireForCLISecret`: one's own secret, else the system permission to update users
+    // (401 anonymous, 403 with the caller's name).
+    let sc = security(ctx, s);
+    if sc.user_id() != Some(id) {
+        sc.require_system("user", "update")?;
     }
     let req: CliSecret = ctx.json()?;
     if let Some(secret) = req.secret.filter(|s| !s.is_empty())
