@@ -143,6 +143,30 @@ async fn project_list_filters_and_callers() {
     assert_eq!(names(&owned), ["alices"], "LP4");
     let partial = get_json(&sim, "/projects?owner=ali").await;
     assert_eq!(partial, json!([]), "LP4: no fuzzy match");
+    // LP9: `q` on `public`, `owner` and the table's columns; the parameters replace `q`'s
+    // keys; any other key is skipped.
+    for (query, want) in [
+        ("q=public%3Dtrue", vec!["library"]),
+        ("q=Public%3D1", vec!["library"]),
+        ("q=public%3Dfalse", vec!["alices", "demo"]),
+        ("q=public%3D~true", vec!["alices", "demo"]),
+        ("q=owner%3Dalice", vec!["alices"]),
+        ("q=owner%3D~alice", vec!["alices", "demo", "library"]),
+        ("q=owner%3Dalice&owner=admin", vec!["demo", "library"]),
+        ("q=name%3D~LIB", vec!["library"]),
+        ("q=name%3Dlib", vec![]),
+        ("q=name%3Dlibrary&name=a", vec!["alices", "library"]),
+        ("q=ProjectID%3D2", vec!["demo"]),
+        ("q=repo_count%3D2", vec!["alices", "demo", "library"]),
+        ("q=public%3Dtrue&public=false", vec!["alices", "demo"]),
+    ] {
+        let found = get_json(&sim, &format!("/projects?{query}")).await;
+        assert_eq!(names(&found), want, "LP9: {query}");
+    }
+    let anonymous = get_as(&sim, None, "/projects?q=public%3Dfalse").await;
+    assert_eq!(names(&anonymous), ["library"], "LP9: forced public");
+    let alice = get_as(&sim, Some(user("alice")), "/projects?q=public%3Dfalse").await;
+    assert_eq!(names(&alice), ["alices", "demo"], "LP9: her private ones");
     // LP5: an anonymous caller asking for private projects gets none.
     let (status, total, text) = send(&sim, None, Method::GET, "/projects?public=false", None).await;
     assert_eq!(status, StatusCode::OK, "LP5: {text}");
@@ -266,9 +290,24 @@ async fn project_delete_and_deletable() {
     let id = project_as(&sim, ADMIN, "gone").await;
     let gone = get_json(&sim, "/projects/gone/_deletable").await;
     assert_eq!(gone, json!({"deletable": true}), "PD2: no message");
-    // PD3: deleting takes the project's quota; its name is free again.
+    // PD3: deleting takes the project's quota and preheat policies; its name is free again.
     let quotas = get_json(&sim, &format!("/quotas?reference_id={id}")).await;
     assert_eq!(quotas.as_array().map(Vec::len), Some(1), "PD3: {quotas}");
+    let policies = "/projects/gone/preheat/policies";
+    run(
+        &sim,
+        vec![
+            case(
+                "setup",
+                Method::POST,
+                policies,
+                Some(json!({"name": "warm", "project_id": id, "provider_id": 1, "trigger": "{\"type\":\"manual\"}", "enabled": true})),
+            )
+            .answers(StatusCode::CREATED),
+        ],
+    )
+    .await;
+    assert_eq!(names(&get_json(&sim, policies).await), ["warm"], "PD3");
     run(
         &sim,
         vec![case("PD3", Method::DELETE, "/projects/gone", None)],
@@ -278,6 +317,11 @@ async fn project_delete_and_deletable() {
     assert_eq!(quotas, json!([]), "PD3: the quota went with it");
     let again = project_as(&sim, ADMIN, "gone").await;
     assert_ne!(again, id, "PD3: a new project");
+    assert_eq!(
+        get_json(&sim, policies).await,
+        json!([]),
+        "PD3: the old project's policies went with it"
+    );
 }
 
 #[tokio::test]
@@ -597,11 +641,29 @@ async fn cli_secret_under_oidc() {
     let sim = support::start().await;
     let alice = user_id(&sim, "alice").await;
     let bob = user_id(&sim, "bob").await;
+    let good = json!({"secret": "Secret1234"});
+    // U26: outside OIDC the auth mode is refused first, whoever asks for whom.
+    run_as(
+        &sim,
+        user("alice"),
+        vec![
+            case(
+                "U26",
+                Method::PUT,
+                &format!("/users/{bob}/cli_secret"),
+                Some(good.clone()),
+            )
+            .refused(
+                PRECONDITION,
+                "unable to update CLI secret under authmode: db_auth",
+            ),
+        ],
+    )
+    .await;
     sim.handle().with_state(|s| {
         s.configurations
             .insert("auth_mode".into(), json!("oidc_auth"));
     });
-    let good = json!({"secret": "Secret1234"});
     run_as(
         &sim,
         user("alice"),

@@ -11,7 +11,7 @@ use super::{actor_id, project_as_seen, project_seen_by, security};
 use crate::binding::{convert_int, go_quote};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
-use crate::query;
+use crate::query::{self, Filter};
 use crate::rbac::{Listing, SecurityContext, Target, VisibleProjects};
 use crate::state::projects::{GO_ZERO_TIME, ProjectReq};
 use crate::state::quotas::check_quota_limit;
@@ -36,13 +36,27 @@ pub(crate) fn project_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
 
 pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     // `BuildQuery` first: a malformed `q` is a 400 whoever asks.
-    let filters = ctx.filters()?;
-    let public = ctx.query_bool("public");
+    let q = ProjectQuery::of(ctx.filters()?);
+    let sc = security(ctx, s);
+    // The parameters replace `q`'s keys of the same name; an anonymous caller's `public`
+    // is forced to true (`q`'s included) unless the parameter asks for private ones.
+    let public = match ctx.query_bool("public") {
+        None if sc.is_authenticated() => q.public,
+        None => None,
+        asked => asked,
+    };
     let name = ctx.query("name").filter(|n| !n.is_empty());
-    let owner = ctx.query("owner").filter(|o| !o.is_empty());
+    let owner = ctx
+        .query("owner")
+        .filter(|o| !o.is_empty())
+        .or(q.owner.as_deref());
+    let columns: Vec<Filter> = q
+        .columns
+        .into_iter()
+        .filter(|f| name.is_none() || f.key() != "name")
+        .collect();
     // `with_detail` defaults to true (the spec's default, which go-swagger fills in).
     let detail = ctx.query_bool("with_detail").unwrap_or(true);
-    let sc = security(ctx, s);
     let ids = listed_ids(s, sc.visible_projects(Listing::Projects), public);
     let view = |p: &Project| project_listed(&sc, s, p, detail);
     // Harbor's order without `sort` is the name's (`Name` `sort:"default"`,
@@ -77,12 +91,85 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         .filter(|p| name.is_none_or(|n| p.name.to_lowercase().contains(&n.to_lowercase())))
         // `owner` is the owner's exact name (`FilterByOwner`: `username = <owner>`).
         .filter(|p| owner.is_none_or(|o| p.owner_name == o));
-    if ctx.lists_in_order() {
-        return ctx.list_lazily(matching, view);
+    let sorts = project_sorts(ctx.sort());
+    let page = ctx.page()?;
+    if columns.is_empty() && sorts.is_empty() {
+        // Only the page's documents are made; the rest is counted.
+        let (first, size) = page.window();
+        let (mut total, mut items) = (0, Vec::new());
+        for p in matching {
+            if total >= first && total - first < size {
+                items.push(view(p));
+            }
+            total += 1;
+        }
+        return Ok(ctx.page_items(items, total, page));
     }
     let mut docs: Vec<Value> = matching.map(view).collect();
-    query::apply(&mut docs, &filters, &project_sorts(ctx.sort()));
-    Ok(ctx.page_of(docs, ctx.page()?))
+    query::apply(&mut docs, &columns, &sorts);
+    Ok(ctx.page_of(docs, page))
+}
+
+/// A project list's `q` as Harbor's ORM reads it against the project model (`setFilters`,
+/// `src/lib/orm/query.go`): `public` and `owner` (or `Public`, `Owner`) go to the model's
+/// filter methods, the table's columns are filtered (an and-list is skipped), any other key
+/// is skipped.
+struct ProjectQuery {
+    /// `FilterByPublic`: an exact `true` or `1` (any case) is the public projects, any other
+    /// value (a fuzzy match, a range, a list included) the private ones.
+    public: Option<bool>,
+    /// `FilterByOwner`: an exact name; any other form is no filter.
+    owner: Option<String>,
+    /// The conditions on columns, keyed by the answer's field (the column's name).
+    columns: Vec<Filter>,
+}
+
+impl ProjectQuery {
+    fn of(filters: Vec<Filter>) -> Self {
+        let mut q = ProjectQuery {
+            public: None,
+            owner: None,
+            columns: Vec::new(),
+        };
+        for f in filters {
+            match (f.key(), &f) {
+                ("public" | "Public", Filter::Exact(_, v)) => {
+                    let v = v.to_lowercase();
+                    q.public = Some(v == "true" || v == "1");
+                }
+                ("public" | "Public", _) => q.public = Some(false),
+                ("owner" | "Owner", Filter::Exact(_, v)) => q.owner = Some(v.clone()),
+                ("owner" | "Owner", _) | (_, Filter::AllOf(..)) => {}
+                (key, _) => {
+                    if let Some(column) = project_column(key) {
+                        q.columns.push(with_key(f.clone(), column));
+                    }
+                }
+            }
+        }
+        q
+    }
+}
+
+/// The column `key` names, by field or column name (snake case tried too, as `setFilters`).
+fn project_column(key: &str) -> Option<&'static str> {
+    let snake = query::snake_case(key);
+    PROJECT_COLUMNS
+        .iter()
+        .find(|(field, column)| key == *field || key == *column || snake == *column)
+        .map(|(_, column)| *column)
+}
+
+/// `f` on the field `key`.
+fn with_key(f: Filter, key: &str) -> Filter {
+    let key = key.to_owned();
+    match f {
+        Filter::Exact(_, v) => Filter::Exact(key, v),
+        Filter::Fuzzy(_, v) => Filter::Fuzzy(key, v),
+        Filter::Range(_, lo, hi) => Filter::Range(key, lo, hi),
+        Filter::AnyOf(_, vs) => Filter::AnyOf(key, vs),
+        Filter::AllOf(_, vs) => Filter::AllOf(key, vs),
+    }
 }
 
 /// The columns of Harbor's project table (`src/pkg/project/models/project.go`), by field and

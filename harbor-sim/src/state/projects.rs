@@ -352,9 +352,19 @@ impl SimState {
         if let Some(reason) = self.project_undeletable_reason(id) {
             return Err(ApiError::precondition(reason));
         }
-        self.projects
+        let project = self
+            .projects
             .remove(&id)
             .ok_or_else(|| ApiError::not_found("project not found"))?;
+        // The generic collections under the project's path (its preheat policies, which
+        // Harbor's `DeleteProject` deletes with it) would come back with a new project of
+        // the same name: they go too.
+        let under = |key: &str| {
+            [project.name.clone(), id.to_string()]
+                .iter()
+                .any(|p| key.starts_with(&crate::context::api_path(&format!("/projects/{p}/"))))
+        };
+        self.collections.retain(|key, _| !under(key));
         self.members.remove_project(id);
         self.labels.retain(|_, l| l.project_id != Some(id));
         self.webhooks.retain(|_, w| w.project_id != id);
