@@ -480,6 +480,33 @@ async fn project_artifacts_latest_in_repository() {
         ],
     )
     .await;
+    let ids = |list: &Value| -> Vec<i64> {
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .map(|a| a["id"].as_i64().expect("an id"))
+            .collect()
+    };
+    // PA2: newest first across the project's repositories (nginx 1.27, nginx latest and
+    // alpine were pushed in that order).
+    let all = ids(&get_json(&sim, "/projects/library/artifacts").await);
+    assert_eq!(all.len(), 3, "PA2");
+    assert!(all.windows(2).all(|w| w[0] > w[1]), "PA2: {all:?}");
+    // PA3: per repository the latest of the kind; the rest of `q` is not read. A `+` in
+    // `q` is written `%252B` (Harbor unescapes `q` once more).
+    let image = "application%2Fvnd.docker.container.image.v1%252Bjson";
+    for key in ["media_type", "artifact_type"] {
+        let mut latest = ids(&get_json(
+            &sim,
+            &format!("{path}&q={key}%3D{image},digest%3Dsha256:none"),
+        )
+        .await);
+        // Harbor's SQL has no order.
+        latest.sort_unstable_by(|a, b| b.cmp(a));
+        assert_eq!(latest, [all[0], all[1]], "PA3: {key}");
+    }
+    let none = get_json(&sim, &format!("{path}&q=media_type%3Dapplication%2Fx")).await;
+    assert_eq!(none, json!([]), "PA3: no artifact of the kind");
 }
 
 #[tokio::test]

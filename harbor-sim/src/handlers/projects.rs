@@ -556,37 +556,68 @@ pub(crate) fn summary(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 
 pub(crate) fn artifacts(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = project_of(ctx, s)?;
+    let filters = ctx.filters()?;
     let with_label = ctx.query_bool("with_label").unwrap_or(false);
     let with_scan = ctx.query_bool("with_scan_overview").unwrap_or(false);
     let latest_only = ctx.query_bool("latest_in_repository").unwrap_or(false);
+    let view = |a: i64| s.artifact_view(a, with_label, with_scan);
+    let repositories: Vec<i64> = s
+        .repositories
+        .values()
+        .filter(|r| r.project_id == id)
+        .map(|r| r.id)
+        .collect();
+    let of_repository = |repo: i64| {
+        s.artifacts
+            .values()
+            .filter(move |a| a.repository_id == repo)
+            .map(|a| a.id)
+    };
     if latest_only {
         // `ListArtifactsOfProject`: the latest artifacts are of one kind, named by exactly
         // one of the two keys of `q`.
-        let filters = ctx.filters()?;
         let has = |key: &str| filters.iter().any(|f| f.key() == key);
         if has("media_type") == has("artifact_type") {
             return Err(ApiError::bad_request(
                 "bad request: either 'media_type' or 'artifact_type' must be specified, but not both, when querying with latest_in_repository",
             ));
         }
-    }
-    let mut docs: Vec<Value> = Vec::new();
-    for repo in s.repositories.values().filter(|r| r.project_id == id) {
-        let mut ids: Vec<i64> = s
-            .artifacts
-            .values()
-            .filter(|a| a.repository_id == repo.id)
-            .map(|a| a.id)
-            .collect();
-        if latest_only {
-            ids = ids.into_iter().max().into_iter().collect();
+        // `dao.ListWithLatest`: per repository, the artifact pushed last of that kind; the
+        // rest of `q` and `sort` are not read, the total is not paged. Harbor's times have
+        // microseconds, the simulator's milliseconds: a tie goes to the later id.
+        let (key, wanted) = filters
+            .iter()
+            .find_map(|f| match f {
+                Filter::Exact(k, v) if k == "media_type" || k == "artifact_type" => {
+                    Some((k.as_str(), Some(v.as_str())))
+                }
+                Filter::Exact(..) => None,
+                other if other.key() == "media_type" || other.key() == "artifact_type" => {
+                    Some((other.key(), None))
+                }
+                _ => None,
+            })
+            .unwrap_or(("media_type", None));
+        let mut docs = Vec::new();
+        for repo in repositories {
+            let latest = of_repository(repo)
+                .filter_map(view)
+                .filter(|d| wanted.is_some_and(|w| d[key] == w))
+                .max_by_key(|d| {
+                    (
+                        d["push_time"].as_str().unwrap_or_default().to_owned(),
+                        d["id"].as_i64(),
+                    )
+                });
+            docs.extend(latest);
         }
-        docs.extend(
-            ids.into_iter()
-                .filter_map(|a| s.artifact_view(a, with_label, with_scan)),
-        );
+        return Ok(ctx.page_of(docs, ctx.page()?));
     }
-    ctx.list(docs)
+    // Newest first across the project (`GetDefaultSorts`: push time, then id, descending;
+    // ids grow with push time), as the artifacts of one repository (AR6).
+    let mut ids: Vec<i64> = repositories.into_iter().flat_map(of_repository).collect();
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ctx.list(ids.into_iter().filter_map(view).collect())
 }
 
 pub(crate) fn scanner(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
