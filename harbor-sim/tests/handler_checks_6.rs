@@ -822,3 +822,88 @@ async fn current_user_permissions() {
         "U30"
     );
 }
+
+#[tokio::test]
+async fn project_logs() {
+    let sim = support::start().await;
+    // Rows in both projects: a tag created in each (the tag controller's event).
+    for (project, repository) in [("library", "nginx"), ("demo", "team%252Fapp")] {
+        let artifacts = get_json(
+            &sim,
+            &format!("/projects/{project}/repositories/{repository}/artifacts"),
+        )
+        .await;
+        let digest = artifacts[0]["digest"]
+            .as_str()
+            .expect("a digest")
+            .to_owned();
+        run(
+            &sim,
+            vec![
+                case(
+                    "setup",
+                    Method::POST,
+                    &format!(
+                        "/projects/{project}/repositories/{repository}/artifacts/{digest}/tags"
+                    ),
+                    Some(json!({"name": "logged"})),
+                )
+                .answers(StatusCode::CREATED),
+            ],
+        )
+        .await;
+    }
+    let library = get_json(&sim, "/projects/library").await["project_id"].clone();
+    let demo = get_json(&sim, "/projects/demo").await["project_id"].clone();
+    // PL1: a project's rows only; `q`'s `project_id` is one more condition (the handler
+    // sets the `ProjectID` keyword, another key), so another project's id lists none.
+    let own = get_json(&sim, "/projects/library/auditlog-exts").await;
+    let rows = own.as_array().expect("a list");
+    assert!(!rows.is_empty(), "PL1: {own}");
+    assert!(
+        rows.iter().all(|r| r["resource"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("library/"))),
+        "PL1: {own}"
+    );
+    let widened = get_json(
+        &sim,
+        &format!("/projects/library/auditlog-exts?q=project_id%3D{demo}"),
+    )
+    .await;
+    assert_eq!(widened, json!([]), "PL1: no row is in both projects");
+    let same = get_json(
+        &sim,
+        &format!("/projects/library/auditlog-exts?q=project_id%3D{library}"),
+    )
+    .await;
+    assert_eq!(same, own, "PL1");
+    run(
+        &sim,
+        vec![
+            // PL2: the project looked up after the access check: 404 for an administrator,
+            // 400 for a name with a space.
+            case("PL2", Method::GET, "/projects/nope/auditlog-exts", None)
+                .refused(NOT_FOUND, "project nope not found"),
+            case("PL2", Method::GET, "/projects/nope/logs", None)
+                .refused(NOT_FOUND, "project nope not found"),
+            case("PL2", Method::GET, "/projects/a%20b/logs", None)
+                .refused(BAD, "invalid project name: 'a b'"),
+        ],
+    )
+    .await;
+    // PL3: only project administrators may list a project's logs; others 403 (401
+    // anonymous), a missing project included.
+    run_as(
+        &sim,
+        user("alice"),
+        vec![
+            case("PL3", Method::GET, "/projects/demo/auditlog-exts", None)
+                .refused(FORBIDDEN, "forbidden"),
+            case("PL3", Method::GET, "/projects/nope/logs", None).refused(FORBIDDEN, "forbidden"),
+        ],
+    )
+    .await;
+    let carol = get_as(&sim, Some(user("carol")), "/projects/demo/auditlog-exts").await;
+    assert!(carol.is_array(), "PL3: carol administers demo");
+}
