@@ -532,13 +532,20 @@ async fn quota_list_and_get() {
             .map(|q| q["ref"]["id"].as_i64().expect("a project id"))
             .collect()
     };
-    // Q9: the reference names the project's owner.
+    // Q9: the reference names the project's owner, but not the first admin (the driver's
+    // user list leaves it out).
     let alice_quota = entry_by_ref(&quotas, alices);
     assert_eq!(
         alice_quota["ref"]["owner_name"], "alice",
         "Q9: {alice_quota}"
     );
     assert_eq!(alice_quota["ref"]["name"], "alices", "Q9");
+    let library_ref = &entry_by_ref(&quotas, 1)["ref"];
+    assert_eq!(
+        library_ref,
+        &json!({"id": 1, "name": "library", "owner_name": ""}),
+        "Q9"
+    );
     // Q7: `sort` keys of `listOrderBy`; -1 is the largest limit.
     let library_quota = entry_by_ref(&quotas, 1)["id"].clone();
     let demo_quota = entry_by_ref(&quotas, 2)["id"].clone();
@@ -906,4 +913,37 @@ async fn project_logs() {
     .await;
     let carol = get_as(&sim, Some(user("carol")), "/projects/demo/auditlog-exts").await;
     assert!(carol.is_array(), "PL3: carol administers demo");
+}
+
+#[tokio::test]
+async fn a_deleted_owner() {
+    let sim = support::start().await;
+    let bobs = project_as(&sim, user("bob"), "bobs").await;
+    let bob = user_id(&sim, "bob").await;
+    assert_eq!(get_json(&sim, "/projects/bobs").await["owner_name"], "bob");
+    run(
+        &sim,
+        vec![case(
+            "setup",
+            Method::DELETE,
+            &format!("/users/{bob}"),
+            None,
+        )],
+    )
+    .await;
+    // LP10: the owner's name is loaded from the live users: a deleted owner's is empty, so
+    // left out, and `owner` finds none of its projects.
+    let got = get_json(&sim, "/projects/bobs").await;
+    assert!(got.get("owner_name").is_none(), "LP10: {got}");
+    assert_eq!(got["owner_id"], bob, "LP10");
+    let listed = get_json(&sim, "/projects?name=bobs").await;
+    assert!(listed[0].get("owner_name").is_none(), "LP10: {listed}");
+    assert_eq!(
+        get_json(&sim, "/projects?owner=bob").await,
+        json!([]),
+        "LP10"
+    );
+    // Q9: and the quota's reference names nobody.
+    let quota = get_json(&sim, &format!("/quotas?reference_id={bobs}")).await;
+    assert_eq!(quota[0]["ref"]["owner_name"], "", "Q9: {quota}");
 }

@@ -89,8 +89,9 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         // `name` is a fuzzy match (`ListProjects`: `q.FuzzyMatchValue`, which
         // `src/lib/orm/query.go` turns into `__icontains`): any case.
         .filter(|p| name.is_none_or(|n| p.name.to_lowercase().contains(&n.to_lowercase())))
-        // `owner` is the owner's exact name (`FilterByOwner`: `username = <owner>`).
-        .filter(|p| owner.is_none_or(|o| p.owner_name == o));
+        // `owner` is the owner's exact name (`FilterByOwner`: `username = <owner>`; a
+        // deleted user's row is renamed, so its name finds none).
+        .filter(|p| owner.is_none_or(|o| s.owner_name_of(p) == o));
     let sorts = project_sorts(ctx.sort());
     let page = ctx.page()?;
     if columns.is_empty() && sorts.is_empty() {

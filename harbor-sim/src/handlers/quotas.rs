@@ -40,8 +40,25 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
                 .unwrap_or(Ordering::Equal)
         });
     }
-    let docs = quotas.into_iter().map(|q| json!(q)).collect();
+    let docs = quotas.into_iter().map(|q| answered(s, q)).collect();
     Ok(ctx.page_of(docs, ctx.page()?))
+}
+
+/// A quota as answered: its reference's `owner_name` as the project quota driver loads it
+/// (`getProjectsBatchFn`, `src/controller/quota/driver/project/util.go`): the owners are
+/// listed with the key `UserID`, which the user manager does not take for a user id, so it
+/// leaves out the first admin (`excludeDefaultAdmin`), and deleted users are left out too:
+/// the name is empty for a project of user 1 or of a deleted user.
+fn answered(s: &SimState, q: &Quota) -> Value {
+    let owner = s
+        .projects
+        .get(&q.project_id)
+        .filter(|p| p.owner_id != 1)
+        .map(|p| s.owner_name_of(p))
+        .unwrap_or_default();
+    let mut doc = json!(q);
+    doc["ref"]["owner_name"] = json!(owner);
+    doc
 }
 
 /// A key `listOrderBy` (`src/pkg/quota/dao/util.go`) orders quotas by.
@@ -101,9 +118,11 @@ fn quota_sorts(sort: &str) -> Vec<(QuotaKey, bool)> {
 
 pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    Ok(Reply::ok(s.quotas.get(&id).ok_or_else(|| {
-        ApiError::not_found(format!("quota {id} not found"))
-    })?))
+    let quota = s
+        .quotas
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(format!("quota {id} not found")))?;
+    Ok(Reply::ok(&answered(s, quota)))
 }
 
 #[derive(Deserialize)]

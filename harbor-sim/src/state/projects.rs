@@ -191,7 +191,18 @@ impl SimState {
             }
         }
         p.repo_count = self.repositories.ids_in_project(project.project_id).len() as i64;
+        p.owner_name = self.owner_name_of(project);
         p
+    }
+
+    /// The name of `project`'s owner as the project controller loads it (`loadOwners`, a
+    /// user list that leaves out deleted users): empty, so left out of the answer, once the
+    /// owner is deleted.
+    pub fn owner_name_of(&self, project: &Project) -> String {
+        self.users
+            .get(&project.owner_id)
+            .map(|u| u.username.clone())
+            .unwrap_or_default()
     }
 
     /// Creates a project, for setting up state; 409 when the name is taken. Its metadata as sent (`public` overrides
