@@ -947,3 +947,58 @@ async fn a_deleted_owner() {
     let quota = get_json(&sim, &format!("/quotas?reference_id={bobs}")).await;
     assert_eq!(quota[0]["ref"]["owner_name"], "", "Q9: {quota}");
 }
+
+/// `GET path` as the admin: the body and `X-Total-Count`.
+async fn list_with_total(sim: &support::CheckedSim, path: &str) -> (Value, Option<String>) {
+    let (status, total, text) = send(sim, Some(ADMIN), Method::GET, path, None).await;
+    assert_eq!(status, StatusCode::OK, "GET {path}: {text}");
+    (parsed(&text), total)
+}
+
+#[tokio::test]
+async fn the_first_admin_in_user_lists() {
+    let sim = support::start().await;
+    // U31: the user list never counts the first admin, and lists it only when a key of
+    // `q` is `user_id` (then the count, without it, may be 0 and the list `[]`).
+    let (all, total) = list_with_total(&sim, "/users?page_size=100").await;
+    assert!(!names_of(&all).contains(&"admin".to_owned()), "U31: {all}");
+    assert_eq!(
+        total.as_deref(),
+        Some(all.as_array().map_or(0, Vec::len).to_string().as_str()),
+        "U31"
+    );
+    let (only_admin, total) = list_with_total(&sim, "/users?q=user_id%3D1").await;
+    assert_eq!(only_admin, json!([]), "U31: counted 0");
+    assert_eq!(total.as_deref(), Some("0"), "U31");
+    let (ranged, total) = list_with_total(&sim, "/users?q=user_id%3D%5B1~3%5D").await;
+    assert_eq!(
+        names_of(&ranged)[0],
+        "admin",
+        "U31: listed with a user_id key"
+    );
+    assert_eq!(ranged.as_array().map(Vec::len), Some(3), "U31");
+    assert_eq!(total.as_deref(), Some("2"), "U31: counted without it");
+    // U32: the search counts without the first admin, and with nothing counted answers
+    // `[]`; the entries (the DAO's own SQL) include it.
+    let (found, total) = list_with_total(&sim, "/users/search?username=admin").await;
+    assert_eq!(found, json!([]), "U32");
+    assert_eq!(total.as_deref(), Some("0"), "U32");
+    let (found, total) = list_with_total(&sim, "/users/search?username=a").await;
+    let names = names_of(&found);
+    assert!(names.contains(&"admin".to_owned()), "U32: {found}");
+    let counted = get_json(&sim, "/users?username=a&page_size=100").await;
+    assert_eq!(
+        total.as_deref(),
+        Some(counted.as_array().map_or(0, Vec::len).to_string().as_str()),
+        "U32: the count leaves admin out"
+    );
+}
+
+/// The `username` of every entry of a user list.
+fn names_of(list: &Value) -> Vec<String> {
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|u| u["username"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}

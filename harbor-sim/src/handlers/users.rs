@@ -38,7 +38,30 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         })
         .collect();
     users.sort_by(|a, b| a.username.cmp(&b.username));
-    ctx.list_lazily(users, |u| json!(u))
+    // The user manager leaves out the first admin (`excludeDefaultAdmin`, `user_id > 1`):
+    // always from the count, from the list unless a key of `q` is `user_id` or
+    // `user_id__in` (any case); with nothing counted the list is not read (`[]`).
+    let filters = ctx.filters()?;
+    let admin_listed = filters.iter().any(|f| {
+        let key = f.key().to_lowercase();
+        key == "user_id" || key == "user_id__in"
+    });
+    let page = ctx.page()?;
+    let mut docs: Vec<Value> = users.into_iter().map(|u| json!(u)).collect();
+    crate::query::apply(&mut docs, &filters, &ctx.sort());
+    let is_admin = |d: &Value| d["user_id"] == json!(1);
+    let total = docs.iter().filter(|d| !is_admin(d)).count();
+    if total == 0 {
+        return Ok(ctx.page_items(Vec::new(), 0, page));
+    }
+    docs.retain(|d| admin_listed || !is_admin(d));
+    let range = page.range(docs.len());
+    let items = docs
+        .into_iter()
+        .skip(range.start)
+        .take(range.len())
+        .collect();
+    Ok(ctx.page_items(items, total, page))
 }
 
 pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
@@ -183,12 +206,17 @@ pub(crate) fn search(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     // items with its own SQL (`SearchByName`, `src/pkg/user/dao/dao.go`): `username like
     // %<name>%` (any case but the asked one is PostgreSQL's `like`), shortest name first,
     // then by name, `limit <page_size>` and no offset, so every page is the first.
+    // The count is the user manager's, which leaves out the first admin
+    // (`excludeDefaultAdmin`); nothing counted is `[]`, whatever the entries would be.
     let lower = name.to_lowercase();
     let total = s
         .users
         .values()
-        .filter(|u| u.username.to_lowercase().contains(&lower))
+        .filter(|u| u.user_id != 1 && u.username.to_lowercase().contains(&lower))
         .count();
+    if total == 0 {
+        return Ok(Reply::json(StatusCode::OK, &json!([])).with_header("X-Total-Count", "0"));
+    }
     let mut found: Vec<_> = s
         .users
         .values()
