@@ -1002,3 +1002,34 @@ fn names_of(list: &Value) -> Vec<String> {
         .map(|u| u["username"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
+
+#[tokio::test]
+async fn creating_users_outside_the_database_mode() {
+    let sim = support::start().await;
+    sim.handle().with_state(|s| {
+        s.configurations
+            .insert("auth_mode".into(), json!("ldap_auth"));
+    });
+    // U33: no local user outside `db_auth`, before the password is looked at.
+    run(
+        &sim,
+        vec![
+            case(
+                "U33",
+                Method::POST,
+                "/users",
+                Some(json!({"username": "zoe", "email": "zoe@example.com", "realname": "Zoe", "password": "weak"})),
+            )
+            .refused(
+                FORBIDDEN,
+                "creating local user is not allowed under auth mode: ldap_auth",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(
+        get_json(&sim, "/users?username=zoe").await,
+        json!([]),
+        "U33: nobody created"
+    );
+}

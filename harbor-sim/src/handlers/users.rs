@@ -66,6 +66,17 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 
 pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: UserCreationReq = ctx.json()?;
+    // `requireCreatable` first: local users exist only under the database's auth mode.
+    let mode = s
+        .configurations
+        .get("auth_mode")
+        .and_then(Value::as_str)
+        .unwrap_or("db_auth");
+    if mode != "db_auth" {
+        return Err(ApiError::forbidden(format!(
+            "creating local user is not allowed under auth mode: {mode}"
+        )));
+    }
     // `CreateUser` (`src/server/v2.0/handler/user.go`): the password, then the profile.
     check_secret(req.password.as_deref().unwrap_or_default())?;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
