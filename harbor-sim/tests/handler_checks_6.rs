@@ -259,6 +259,8 @@ async fn project_get_head_and_lookup() {
         (Some(ADMIN), "nope", NOT_FOUND),
         (Some(ADMIN), "a%20b", BAD),
         (None, "library", StatusCode::UNAUTHORIZED),
+        // go-swagger's `RequiredString`: an empty name is no name.
+        (Some(ADMIN), "", StatusCode::UNPROCESSABLE_ENTITY),
     ] {
         let (status, _, _) = send(
             &sim,
@@ -270,6 +272,8 @@ async fn project_get_head_and_lookup() {
         .await;
         assert_eq!(status, want, "HP1: {name} as {who:?}");
     }
+    let (status, _, _) = send(&sim, Some(ADMIN), Method::HEAD, "/projects", None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "HP1: no name");
 }
 
 #[tokio::test]
