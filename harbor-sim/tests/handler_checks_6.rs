@@ -417,6 +417,19 @@ async fn project_scanner() {
                 Some(json!({"uuid": ""})),
             )
             .refused(BAD, "missing scanner UUID"),
+            // No `uuid` at all: go-swagger's body validation (the model's list inside the
+            // parameters' list).
+            case(
+                "PSC2",
+                Method::PUT,
+                "/projects/library/scanner",
+                Some(json!({})),
+            )
+            .refused_as(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "UNPROCESSABLE_ENTITY",
+                "validation failure list:\nvalidation failure list:\nuuid in body is required",
+            ),
         ],
     )
     .await;
