@@ -210,6 +210,10 @@ async fn project_list_filters_and_callers() {
             "LP7 {who}: {library}"
         );
     }
+    // An administrator holds no role where it is no member.
+    let by_alice = get_json(&sim, "/projects/alices").await;
+    assert_eq!(by_alice["current_user_role_ids"], Value::Null, "LP7 admin");
+    assert!(by_alice.get("current_user_role_id").is_none(), "LP7 admin");
     let got = get_as(&sim, Some(user("frank")), "/projects/library").await;
     assert_eq!(got["current_user_role_ids"], Value::Null, "LP7 get");
     assert!(got.get("current_user_role_id").is_none(), "LP7 get: {got}");
@@ -832,6 +836,14 @@ async fn current_user_permissions() {
         json!([]),
         "U30: nothing is under /project/01"
     );
+    // A scope below the project names the same namespace: every policy of the project,
+    // and relative to it only the resource named (as `.`).
+    let below = pairs(&perms(Some(ADMIN), "?scope=/project/1/repository").await);
+    assert_eq!(below, full, "U30");
+    let under = pairs(&perms(Some(ADMIN), "?scope=/project/1/repository&relative=true").await);
+    assert!(!under.is_empty(), "U30");
+    assert!(under.iter().all(|(r, _)| r == "."), "U30: {under:?}");
+    assert!(under.contains(&(".".into(), "push".into())), "U30");
     let relative = pairs(&perms(Some(ADMIN), "?scope=/project/1&relative=true").await);
     assert!(
         relative.contains(&("repository".into(), "pull".into())),
