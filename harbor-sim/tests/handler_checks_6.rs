@@ -1062,3 +1062,34 @@ async fn creating_users_outside_the_database_mode() {
         "U33: nobody created"
     );
 }
+
+#[tokio::test]
+async fn setting_the_sysadmin_flag() {
+    let sim = support::start().await;
+    let alice = user_id(&sim, "alice").await;
+    let path = format!("/users/{alice}/sysadmin");
+    run(
+        &sim,
+        vec![case(
+            "U35",
+            Method::PUT,
+            &path,
+            Some(json!({"sysadmin_flag": true})),
+        )],
+    )
+    .await;
+    assert_eq!(
+        get_json(&sim, &format!("/users/{alice}")).await["sysadmin_flag"],
+        true
+    );
+    // U35: a body without the flag sets it to false (a plain boolean of the model).
+    run(&sim, vec![case("U35", Method::PUT, &path, Some(json!({})))]).await;
+    assert_eq!(
+        get_json(&sim, &format!("/users/{alice}")).await["sysadmin_flag"],
+        false,
+        "U35"
+    );
+    // No body at all: go-swagger's 422.
+    let (status, _, text) = send(&sim, Some(ADMIN), Method::PUT, &path, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "U35: {text}");
+}

@@ -298,9 +298,8 @@ struct SysAdminFlag {
 pub(crate) fn set_sysadmin(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("user_id")?;
     let req: SysAdminFlag = ctx.json()?;
-    let flag = req
-        .sysadmin_flag
-        .ok_or_else(|| ApiError::unprocessable("sysadmin_flag in body is required"))?;
+    // The model's `sysadmin_flag` is a plain boolean, not required: absent, it is false.
+    let flag = req.sysadmin_flag.unwrap_or(false);
     s.users
         .get_mut(&id)
         .ok_or_else(|| no_user_row(id))?
