@@ -1093,3 +1093,40 @@ async fn setting_the_sysadmin_flag() {
     let (status, _, text) = send(&sim, Some(ADMIN), Method::PUT, &path, None).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "U35: {text}");
 }
+
+#[tokio::test]
+async fn no_quota_while_quotas_per_project_are_off() {
+    let sim = support::start().await;
+    run(
+        &sim,
+        vec![case(
+            "setup",
+            Method::PUT,
+            "/configurations",
+            Some(json!({"quota_per_project_enable": false})),
+        )],
+    )
+    .await;
+    // PC16: a project created meanwhile has no quota at all, whatever limit is asked.
+    let (status, location, text) = support::send_as(
+        &sim,
+        ADMIN,
+        Method::POST,
+        "/projects",
+        Some(json!({"project_name": "free", "storage_limit": 1024})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let id = location
+        .and_then(|l| l.rsplit('/').next().map(str::to_owned))
+        .expect("a Location");
+    let quotas = get_json(&sim, &format!("/quotas?reference_id={id}")).await;
+    assert_eq!(quotas, json!([]), "PC16");
+    assert_eq!(
+        get_json(&sim, "/quotas").await.as_array().map(Vec::len),
+        Some(2),
+        "PC16: the two older projects keep theirs"
+    );
+    let summary = get_json(&sim, "/projects/free/summary").await;
+    assert!(summary.get("quota").is_none(), "PC16: {summary}");
+}

@@ -274,23 +274,25 @@ impl SimState {
             entity_id: owner_id,
             entity_type: "u".into(),
         });
-        let limit = self.default_storage_limit(req.storage_limit);
-        self.create_quota(id, &name, &owner_name, limit);
+        if let Some(limit) = self.default_storage_limit(req.storage_limit) {
+            self.create_quota(id, &name, &owner_name, limit);
+        }
         Ok(id)
     }
 
     /// The storage quota of a new project, as Harbor's create handler picks it: with quotas
     /// per project enabled, the limit asked for, or `storage_per_project` when none (or 0) is
-    /// asked; with them disabled, unlimited.
-    fn default_storage_limit(&self, asked: Option<i64>) -> i64 {
+    /// asked; with them disabled none, and no quota (`CreateProject`: `req.StorageLimit =
+    /// nil`).
+    fn default_storage_limit(&self, asked: Option<i64>) -> Option<i64> {
         let config = |key: &str| self.configurations.get(key).cloned().unwrap_or(Value::Null);
         if config("quota_per_project_enable") == json!(false) {
-            return -1;
+            return None;
         }
-        match asked {
+        Some(match asked {
             Some(limit) if limit != 0 => limit,
             _ => config("storage_per_project").as_i64().unwrap_or(-1),
-        }
+        })
     }
 
     /// Updates metadata, allowlist and storage limit, for setting up state; the name never
