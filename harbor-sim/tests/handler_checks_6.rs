@@ -1130,3 +1130,38 @@ async fn no_quota_while_quotas_per_project_are_off() {
     let summary = get_json(&sim, "/projects/free/summary").await;
     assert!(summary.get("quota").is_none(), "PC16: {summary}");
 }
+
+#[tokio::test]
+async fn proxy_cache_registry_types() {
+    let sim = support::start().await;
+    sim.handle()
+        .with_state(|s| s.reachability.allow("quay.example.com"));
+    let (status, location, text) = support::send_as(
+        &sim,
+        ADMIN,
+        Method::POST,
+        "/registries",
+        Some(json!({"name": "quay-mirror", "type": "quay", "url": "https://quay.example.com"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let quay: i64 = location
+        .and_then(|l| l.rsplit('/').next().and_then(|id| id.parse().ok()))
+        .expect("a Location");
+    // PC15: a type the installer's list does not permit for proxy caches.
+    run(
+        &sim,
+        vec![
+            case(
+                "PC15",
+                Method::POST,
+                "/projects",
+                Some(json!({"project_name": "quay-cache", "registry_id": quay})),
+            )
+            .refused(BAD, "bad request: unsupported registry type quay"),
+        ],
+    )
+    .await;
+    // A permitted one (the demo's Docker Hub registry).
+    proxy_project(&sim, "hub-cache").await;
+}

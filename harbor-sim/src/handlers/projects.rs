@@ -354,9 +354,15 @@ fn check_create(
         }
         // Harbor answers an unknown registry with an uncoded error (500); the simulator
         // answers the client's mistake with 400 (see the README).
-        if !s.registries.contains_key(&registry) {
+        let Some(upstream) = s.registries.get(&registry) else {
             return Err(ApiError::bad_request(format!(
                 "registry {registry} not found"
+            )));
+        };
+        if !PROXY_CACHE_TYPES.contains(&upstream.kind.as_str()) {
+            return Err(ApiError::bad_request(format!(
+                "bad request: unsupported registry type {}",
+                upstream.kind
             )));
         }
         if let Some(speed) = metadata.get("proxy_speed_kb") {
@@ -380,6 +386,21 @@ fn check_create(
     }
     Ok(())
 }
+
+/// The registry types a proxy-cache project may use: the core's
+/// `PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE`, as Harbor's installer writes it
+/// (`make/photon/prepare/templates/core/env.jinja`; `config.GetPermittedRegistryTypesForProxyCache`).
+const PROXY_CACHE_TYPES: &[&str] = &[
+    "docker-hub",
+    "harbor",
+    "azure-acr",
+    "ali-acr",
+    "aws-ecr",
+    "google-gcr",
+    "docker-registry",
+    "github-ghcr",
+    "jfrog-artifactory",
+];
 
 /// `strconv.ParseInt(v, 10, 32)` with Go's error text.
 fn go_parse_int32(value: &str) -> Result<i64, String> {
