@@ -316,6 +316,20 @@ async fn project_delete_and_deletable() {
     )
     .await;
     assert_eq!(names(&get_json(&sim, policies).await), ["warm"], "PD3");
+    let (status, location, text) = support::send_as(
+        &sim,
+        ADMIN,
+        Method::POST,
+        "/robots",
+        Some(json!({"name": "puller", "level": "project", "duration": -1, "permissions": [
+            {"kind": "project", "namespace": "gone", "access": [{"resource": "repository", "action": "pull"}]},
+        ]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let robot = location
+        .and_then(|l| l.rsplit('/').next().map(str::to_owned))
+        .expect("a Location");
     run(
         &sim,
         vec![case("PD3", Method::DELETE, "/projects/gone", None)],
@@ -323,6 +337,15 @@ async fn project_delete_and_deletable() {
     .await;
     let quotas = get_json(&sim, &format!("/quotas?reference_id={id}")).await;
     assert_eq!(quotas, json!([]), "PD3: the quota went with it");
+    let (status, _, _) = send(
+        &sim,
+        Some(ADMIN),
+        Method::GET,
+        &format!("/robots/{robot}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, NOT_FOUND, "PD3: the robot went with it");
     let again = project_as(&sim, ADMIN, "gone").await;
     assert_ne!(again, id, "PD3: a new project");
     assert_eq!(
