@@ -1188,3 +1188,58 @@ async fn proxy_cache_registry_types() {
     // A permitted one (the demo's Docker Hub registry).
     proxy_project(&sim, "hub-cache").await;
 }
+
+#[tokio::test]
+async fn the_severity_as_answered() {
+    let sim = support::start().await;
+    // PR3: create and update store `severity` as sent; a project is answered with it as a
+    // CVSS v3 rating in lower case.
+    run(
+        &sim,
+        vec![
+            case(
+                "setup",
+                Method::POST,
+                "/projects",
+                Some(json!({"project_name": "rated", "metadata": {"severity": "HIGH"}})),
+            )
+            .answers(StatusCode::CREATED),
+        ],
+    )
+    .await;
+    let severity = |doc: &Value| doc["metadata"]["severity"].clone();
+    assert_eq!(
+        severity(&get_json(&sim, "/projects/rated").await),
+        "high",
+        "PR3"
+    );
+    for (sent, answered) in [
+        ("negligible", "none"),
+        ("Critical", "critical"),
+        ("bogus", "unknown"),
+    ] {
+        run(
+            &sim,
+            vec![case(
+                "setup",
+                Method::PUT,
+                "/projects/rated",
+                Some(json!({"metadata": {"severity": sent}})),
+            )],
+        )
+        .await;
+        assert_eq!(
+            severity(&get_json(&sim, "/projects/rated").await),
+            answered,
+            "PR3: {sent}"
+        );
+        let listed = get_json(&sim, "/projects?name=rated").await;
+        assert_eq!(severity(&listed[0]), answered, "PR3: listed, {sent}");
+        let found = get_json(&sim, "/search?q=rated").await;
+        assert_eq!(
+            severity(&found["project"][0]),
+            answered,
+            "PR3: searched, {sent}"
+        );
+    }
+}

@@ -65,6 +65,20 @@ fn null_if_empty<S: serde::Serializer>(ids: &[i64], serializer: S) -> Result<S::
     }
 }
 
+/// A stored `severity` as `model.Project.ToSwagger` answers it: Harbor's
+/// `vuln.ParseSeverityVersion3` (title case, then a CVSS v3 rating, `Negligible` as `None`,
+/// anything else `Unknown`), lower-cased. Create and update store the value as sent.
+fn cvss_v3_rating(stored: &str) -> &'static str {
+    match stored.to_lowercase().as_str() {
+        "none" | "negligible" => "none",
+        "low" => "low",
+        "medium" => "medium",
+        "high" => "high",
+        "critical" => "critical",
+        _ => "unknown",
+    }
+}
+
 /// Harbor's `ProjectReq`, as far as the simulator uses it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ProjectReq {
@@ -192,6 +206,9 @@ impl SimState {
         }
         p.repo_count = self.repositories.ids_in_project(project.project_id).len() as i64;
         p.owner_name = self.owner_name_of(project);
+        if let Some(severity) = p.metadata.get_mut("severity") {
+            *severity = cvss_v3_rating(severity).to_owned();
+        }
         p
     }
 
