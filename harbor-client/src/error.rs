@@ -902,6 +902,12 @@ impl HttpStackError {
     }
 }
 
+/// The integration tests' TLS fixture (a CA made on the spot and a `localhost` acceptor), for
+/// a real refused certificate in the unit tests.
+#[cfg(test)]
+#[path = "../tests/support/tls.rs"]
+mod tls_fixture;
+
 #[cfg(test)]
 mod tests {
     //! Every accessor and class of the error types, read back exactly; the transport's errors
@@ -1253,6 +1259,31 @@ mod tests {
             text.starts_with("getProject: network error before the request was sent: "),
             "{text}"
         );
+    }
+
+    /// A real refused certificate: a TLS server whose CA the client does not trust.
+    #[tokio::test]
+    async fn a_server_certificate_the_client_refuses_is_a_certificate_error() {
+        let (_, acceptor) = super::tls_fixture::localhost_acceptor();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            if let Ok((tcp, _)) = listener.accept().await {
+                let _ = acceptor.accept(tcp).await;
+            }
+        });
+        let source = reqwest::get(format!("https://localhost:{port}/"))
+            .await
+            .unwrap_err();
+        server.abort();
+        let refused = NetworkError {
+            operation: "getProject",
+            request_id: "r".into(),
+            never_sent: true,
+            source,
+        };
+        assert!(refused.is_certificate_error(), "{refused:?}");
+        assert!(!Error::Network(refused).is_transient());
     }
 
     #[test]
