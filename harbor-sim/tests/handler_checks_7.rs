@@ -1,0 +1,436 @@
+//! The ledger's rows (`CONFORMANCE.md`, "Handler checks") for the list semantics of
+//! `artifact.go` (artifacts and tags: `q`, `sort`, the `with_*` options), of `webhook.go`, and
+//! the remaining operations of `preheat.go` and `retention.go`. Each case is named by its
+//! row's id.
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+mod support;
+
+use support::checks::{BAD, case, get_json, run, send};
+
+const ARTIFACTS: &str = "/projects/library/repositories/nginx/artifacts";
+
+/// The ids of a list's items, in order.
+fn ids(list: &Value) -> Vec<i64> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("a list: {list}"))
+        .iter()
+        .map(|a| a["id"].as_i64().expect("an id"))
+        .collect()
+}
+
+/// The ids of `library/nginx`'s artifacts listed with `query` (already escaped).
+async fn artifact_ids(sim: &support::CheckedSim, query: &str) -> Vec<i64> {
+    ids(&get_json(sim, &format!("{ARTIFACTS}?{query}")).await)
+}
+
+/// `library/nginx` with five artifacts, newest first: `2.0-rc` and `beta` (tagged `b2` too),
+/// `latest` (pushed again), the untagged former `latest`, and `1.27` (labelled `stable`,
+/// immutable by the demo's rule `1.*`). Returns their ids in that order.
+async fn nginx(sim: &support::CheckedSim) -> Vec<i64> {
+    sim.handle()
+        .push_image("library", "nginx", "latest")
+        .expect("push");
+    sim.handle()
+        .push_image("library", "nginx", "beta")
+        .expect("push");
+    sim.handle()
+        .push_image("library", "nginx", "2.0-rc")
+        .expect("push");
+    let beta = format!("{ARTIFACTS}/beta/tags");
+    let (status, text) = send(
+        sim,
+        Method::POST,
+        &beta,
+        Some(serde_json::json!({"name": "b2"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let all = artifact_ids(sim, "").await;
+    assert_eq!(all.len(), 5);
+    all
+}
+
+#[tokio::test]
+async fn artifact_list_q_checks() {
+    let sim = support::start().await;
+    let all = nginx(&sim).await;
+    let list = get_json(&sim, ARTIFACTS).await;
+    let digest = list[0]["digest"].as_str().expect("a digest").to_owned();
+    // AR7: a key that is no column of the artifact table lists everything.
+    assert_eq!(artifact_ids(&sim, "q=name%3Dnope").await, all, "AR7");
+    assert_eq!(artifact_ids(&sim, "q=scanned%3Dtrue").await, all, "AR7");
+    // AR8: columns by column or Go field name (or its snake case); exact matches in the
+    // asked case, fuzzy ones in any case; ranges, or-lists; an and-list is not applied.
+    assert_eq!(
+        artifact_ids(&sim, &format!("q=digest%3D{digest}")).await,
+        [all[0]],
+        "AR8"
+    );
+    assert_eq!(
+        artifact_ids(&sim, &format!("q=Digest%3D{digest}")).await,
+        [all[0]],
+        "AR8"
+    );
+    assert_eq!(artifact_ids(&sim, "q=type%3DIMAGE").await, all, "AR8");
+    assert!(artifact_ids(&sim, "q=type%3Dimage").await.is_empty(), "AR8");
+    assert_eq!(
+        artifact_ids(&sim, "q=media_type%3D~DOCKER.CONTAINER").await,
+        all,
+        "AR8"
+    );
+    assert_eq!(
+        artifact_ids(&sim, "q=mediaType%3D~docker").await,
+        all,
+        "AR8: the snake case"
+    );
+    assert_eq!(
+        artifact_ids(&sim, &format!("q=id%3D%7B{}%20{}%7D", all[1], all[3])).await,
+        [all[1], all[3]],
+        "AR8"
+    );
+    assert_eq!(
+        artifact_ids(&sim, &format!("q=id%3D%5B{}~{}%5D", all[3], all[1])).await,
+        [all[1], all[2], all[3]],
+        "AR8"
+    );
+    assert_eq!(
+        artifact_ids(&sim, "q=size%3D(1%202)").await,
+        all,
+        "AR8: an and-list"
+    );
+    // AR9: `tags`: `*` tagged, `nil` untagged, a name exactly, `~` a substring in the asked
+    // case; `Tags` too.
+    assert_eq!(
+        artifact_ids(&sim, "q=tags%3D*").await,
+        [all[0], all[1], all[2], all[4]],
+        "AR9"
+    );
+    assert_eq!(artifact_ids(&sim, "q=tags%3Dnil").await, [all[3]], "AR9");
+    assert_eq!(artifact_ids(&sim, "q=tags%3Db2").await, [all[1]], "AR9");
+    assert_eq!(artifact_ids(&sim, "q=Tags%3Db2").await, [all[1]], "AR9");
+    assert_eq!(
+        artifact_ids(&sim, "q=tags%3D~2").await,
+        [all[0], all[1], all[4]],
+        "AR9"
+    );
+    assert!(
+        artifact_ids(&sim, "q=tags%3D~LATEST").await.is_empty(),
+        "AR9"
+    );
+    assert!(artifact_ids(&sim, "q=tags%3D1.2").await.is_empty(), "AR9");
+    // AR10 to AR12: the DAO's own keys refuse other forms, before the repository is read.
+    let tags = r#"the value of "tags" query can only be fuzzy match value or exact match value"#;
+    let labels =
+        r#"the value of "labels" query can only be integer list with intersetion relationship"#;
+    let base = r#"the value of "base" query can only be exact match value with "*""#;
+    let stable =
+        get_json(&sim, &format!("{ARTIFACTS}/1.27?with_label=true")).await["labels"][0]["id"]
+            .as_i64()
+            .expect("the stable label");
+    assert_eq!(
+        artifact_ids(&sim, &format!("q=labels%3D({stable})")).await,
+        [all[4]],
+        "AR11"
+    );
+    assert_eq!(
+        artifact_ids(&sim, &format!("q=Labels%3D({stable})")).await,
+        [all[4]],
+        "AR11"
+    );
+    assert!(
+        artifact_ids(&sim, &format!("q=labels%3D({stable}%20999)"))
+            .await
+            .is_empty(),
+        "AR11: every label"
+    );
+    assert_eq!(artifact_ids(&sim, "q=base%3D*").await, all, "AR12");
+    run(
+        &sim,
+        vec![
+            case(
+                "AR10",
+                Method::GET,
+                &format!("{ARTIFACTS}?q=tags%3D%5Ba~b%5D"),
+                None,
+            )
+            .refused(BAD, tags),
+            case(
+                "AR10",
+                Method::GET,
+                &format!("{ARTIFACTS}?q=tags%3D%7Ba%20b%7D"),
+                None,
+            )
+            .refused(BAD, tags),
+            case(
+                "AR10",
+                Method::GET,
+                &format!("{ARTIFACTS}?q=tags%3D(a)"),
+                None,
+            )
+            .refused(BAD, tags),
+            case(
+                "AR10",
+                Method::GET,
+                "/projects/library/repositories/nope/artifacts?q=tags%3D(a)",
+                None,
+            )
+            .refused(BAD, tags),
+            case(
+                "AR11",
+                Method::GET,
+                &format!("{ARTIFACTS}?q=labels%3D1"),
+                None,
+            )
+            .refused(BAD, labels),
+            case(
+                "AR11",
+                Method::GET,
+                &format!("{ARTIFACTS}?q=labels%3D(a)"),
+                None,
+            )
+            .refused(BAD, labels),
+            case(
+                "AR11",
+                Method::GET,
+                &format!("{ARTIFACTS}?q=labels%3D%7B{stable}%7D"),
+                None,
+            )
+            .refused(BAD, labels),
+            case(
+                "AR11",
+                Method::GET,
+                &format!("{ARTIFACTS}?q=labels%3D()"),
+                None,
+            )
+            .refused(BAD, labels),
+            case(
+                "AR12",
+                Method::GET,
+                &format!("{ARTIFACTS}?q=base%3D~x"),
+                None,
+            )
+            .refused(BAD, base),
+            case(
+                "AR12",
+                Method::GET,
+                &format!("{ARTIFACTS}?q=base%3Dall"),
+                None,
+            )
+            .refused(BAD, base),
+            // The base is checked before the tags.
+            case(
+                "AR12",
+                Method::GET,
+                &format!("{ARTIFACTS}?q=tags%3D(a),base%3Dall"),
+                None,
+            )
+            .refused(BAD, base),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn artifact_list_sort_checks() {
+    let sim = support::start().await;
+    let all = nginx(&sim).await;
+    let mut ascending = all.clone();
+    ascending.reverse();
+    // AR13: columns by column or field name; a key that is none (or is not trimmed) is
+    // skipped; with none left, the default order.
+    assert_eq!(artifact_ids(&sim, "sort=id").await, ascending, "AR13");
+    assert_eq!(artifact_ids(&sim, "sort=ID").await, ascending, "AR13");
+    assert_eq!(
+        artifact_ids(&sim, "sort=push_time,id").await,
+        ascending,
+        "AR13"
+    );
+    assert_eq!(artifact_ids(&sim, "sort=-id").await, all, "AR13");
+    assert_eq!(artifact_ids(&sim, "sort=name").await, all, "AR13");
+    assert_eq!(artifact_ids(&sim, "sort=%20id").await, all, "AR13");
+    assert_eq!(
+        artifact_ids(&sim, "sort=tags,id").await,
+        ascending,
+        "AR13: the unknown key is skipped"
+    );
+    // With `q` or `sort` the page is cut after the order.
+    let list = get_json(&sim, &format!("{ARTIFACTS}?sort=id&page=2&page_size=2")).await;
+    assert_eq!(ids(&list), ascending[2..4], "AR13");
+}
+
+#[tokio::test]
+async fn artifact_with_options_checks() {
+    let sim = support::start().await;
+    let all = nginx(&sim).await;
+    // AR14: arrays Harbor fills by appending are null when empty or not asked for.
+    let list = get_json(&sim, ARTIFACTS).await;
+    for a in list.as_array().expect("a list") {
+        assert_eq!(
+            a["labels"],
+            Value::Null,
+            "AR14: with_label defaults to false"
+        );
+        assert_eq!(a["references"], Value::Null, "AR14");
+        assert_eq!(
+            a["accessories"],
+            Value::Null,
+            "AR14: with_accessory is false"
+        );
+        assert!(a.get("inherited_accessories").is_none(), "AR14");
+    }
+    assert_eq!(list[3]["tags"], Value::Null, "AR14: an untagged artifact");
+    let labelled = get_json(&sim, &format!("{ARTIFACTS}?with_label=true")).await;
+    assert_eq!(labelled[4]["labels"][0]["name"], "stable", "AR14");
+    assert_eq!(labelled[0]["labels"], Value::Null, "AR14: no label");
+    let untagged = get_json(&sim, &format!("{ARTIFACTS}?with_tag=false")).await;
+    assert_eq!(untagged[0]["tags"], Value::Null, "AR14");
+    let one = get_json(&sim, &format!("{ARTIFACTS}/beta")).await;
+    assert_eq!(one["id"], all[1]);
+    assert_eq!(one["labels"], Value::Null, "AR14: get");
+    assert_eq!(one["accessories"], Value::Null, "AR14: get");
+    // AR15: an artifact's tags newest first, immutable only when asked.
+    let names: Vec<&str> = one["tags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .map(|t| t["name"].as_str().expect("a name"))
+        .collect();
+    assert_eq!(names, ["b2", "beta"], "AR15");
+    let stable = get_json(&sim, &format!("{ARTIFACTS}/1.27")).await;
+    assert_eq!(stable["tags"][0]["immutable"], false, "AR15");
+    let stable = get_json(
+        &sim,
+        &format!("{ARTIFACTS}/1.27?with_immutable_status=true"),
+    )
+    .await;
+    assert_eq!(stable["tags"][0]["immutable"], true, "AR15");
+    let list = get_json(&sim, &format!("{ARTIFACTS}?with_immutable_status=true")).await;
+    assert_eq!(list[4]["tags"][0]["immutable"], true, "AR15");
+    assert_eq!(list[0]["tags"][0]["immutable"], false, "AR15");
+}
+
+/// The tag names of `reference`'s tag list with `query`.
+async fn tag_names(sim: &support::CheckedSim, reference: &str, query: &str) -> Vec<String> {
+    get_json(sim, &format!("{ARTIFACTS}/{reference}/tags?{query}"))
+        .await
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|t| t["name"].as_str().expect("a name").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn tag_list_checks() {
+    let sim = support::start().await;
+    nginx(&sim).await;
+    for name in ["Zeta", "alpha"] {
+        let (status, text) = send(
+            &sim,
+            Method::POST,
+            &format!("{ARTIFACTS}/beta/tags"),
+            Some(serde_json::json!({"name": name})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{text}");
+    }
+    // TL1: newest first.
+    assert_eq!(
+        tag_names(&sim, "beta", "").await,
+        ["alpha", "Zeta", "b2", "beta"],
+        "TL1"
+    );
+    // TL2: the tag table's columns; fuzzy in any case, exact in the asked one; other keys
+    // (`immutable` is no column) are skipped.
+    assert_eq!(
+        tag_names(&sim, "beta", "q=name%3D~ZE").await,
+        ["Zeta"],
+        "TL2"
+    );
+    assert_eq!(
+        tag_names(&sim, "beta", "q=Name%3DZeta").await,
+        ["Zeta"],
+        "TL2"
+    );
+    assert!(
+        tag_names(&sim, "beta", "q=name%3Dzeta").await.is_empty(),
+        "TL2"
+    );
+    assert_eq!(
+        tag_names(&sim, "beta", "q=name%3D%7Bbeta%20b2%7D").await,
+        ["b2", "beta"],
+        "TL2"
+    );
+    assert_eq!(
+        tag_names(&sim, "beta", "q=immutable%3Dtrue").await.len(),
+        4,
+        "TL2"
+    );
+    let tags = get_json(&sim, &format!("{ARTIFACTS}/beta/tags")).await;
+    let (zeta, b2) = (
+        tags[1]["id"].as_i64().unwrap(),
+        tags[2]["id"].as_i64().unwrap(),
+    );
+    assert_eq!(
+        tag_names(&sim, "beta", &format!("q=id%3D%5B{b2}~{zeta}%5D")).await,
+        ["Zeta", "b2"],
+        "TL2"
+    );
+    // TL3: `sort` on the columns; anything else is the default order.
+    assert_eq!(
+        tag_names(&sim, "beta", "sort=name").await,
+        ["Zeta", "alpha", "b2", "beta"],
+        "TL3"
+    );
+    assert_eq!(
+        tag_names(&sim, "beta", "sort=-name").await,
+        ["beta", "b2", "alpha", "Zeta"],
+        "TL3"
+    );
+    assert_eq!(
+        tag_names(&sim, "beta", "sort=immutable").await,
+        ["alpha", "Zeta", "b2", "beta"],
+        "TL3"
+    );
+    let page = tag_names(&sim, "beta", "sort=name&page=2&page_size=3").await;
+    assert_eq!(page, ["beta"], "TL3");
+    // TL4: the immutable status only when asked.
+    let tags = get_json(&sim, &format!("{ARTIFACTS}/1.27/tags")).await;
+    assert_eq!(tags[0]["immutable"], false, "TL4");
+    let tags = get_json(
+        &sim,
+        &format!("{ARTIFACTS}/1.27/tags?with_immutable_status=true"),
+    )
+    .await;
+    assert_eq!(tags[0]["immutable"], true, "TL4");
+    // TL5: `q` is parsed before the artifact is looked up.
+    run(
+        &sim,
+        vec![
+            case(
+                "TL5",
+                Method::GET,
+                &format!("{ARTIFACTS}/nope/tags?q=name"),
+                None,
+            )
+            .refused(
+                BAD,
+                r#"the query string must contain "=" and the key/value cannot be empty"#,
+            ),
+            case(
+                "TL5",
+                Method::GET,
+                &format!("{ARTIFACTS}/nope/tags?q=name%3D~x"),
+                None,
+            )
+            .refused(
+                StatusCode::NOT_FOUND,
+                "artifact library/nginx:nope not found",
+            ),
+        ],
+    )
+    .await;
+}
