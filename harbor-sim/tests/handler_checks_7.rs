@@ -434,3 +434,235 @@ async fn tag_list_checks() {
     )
     .await;
 }
+
+const POLICIES: &str = "/projects/demo/webhook/policies";
+
+/// A webhook policy of `demo` from `body`; its id.
+async fn policy(sim: &support::CheckedSim, body: Value) -> i64 {
+    let (status, location, text) = support::send_as(
+        sim,
+        support::checks::ADMIN,
+        Method::POST,
+        POLICIES,
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    location
+        .and_then(|l| l.rsplit('/').next().and_then(|id| id.parse().ok()))
+        .expect("a Location")
+}
+
+/// The names of `demo`'s policies listed with `query`.
+async fn policy_names(sim: &support::CheckedSim, query: &str) -> Vec<String> {
+    get_json(sim, &format!("{POLICIES}?{query}"))
+        .await
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|p| p["name"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn http_target(address: &str) -> Value {
+    serde_json::json!([{"type": "http", "address": address}])
+}
+
+#[tokio::test]
+async fn webhook_list_checks() {
+    let sim = support::start().await;
+    policy(
+        &sim,
+        serde_json::json!({"name": "Audit", "enabled": true, "event_types": ["PULL_ARTIFACT"],
+            "targets": http_target("http://audit.example.org/in")}),
+    )
+    .await;
+    policy(
+        &sim,
+        serde_json::json!({"name": "chat", "description": "to the team", "event_types": ["QUOTA_EXCEED"],
+            "targets": [{"type": "slack", "address": "https://hooks.slack.example/x"}]}),
+    )
+    .await;
+    // LW1 (newest first) stays.
+    assert_eq!(
+        policy_names(&sim, "").await,
+        ["chat", "Audit", "notify-ci"],
+        "LW1"
+    );
+    // W13: `q` on the policy table's columns; fuzzy in any case, exact in the asked one;
+    // `targets` and `event_types` are JSON text; other keys are skipped.
+    assert_eq!(policy_names(&sim, "q=name%3D~AUD").await, ["Audit"], "W13");
+    assert!(policy_names(&sim, "q=name%3Daudit").await.is_empty(), "W13");
+    assert_eq!(
+        policy_names(&sim, "q=enabled%3Dfalse").await,
+        ["chat"],
+        "W13"
+    );
+    assert_eq!(
+        policy_names(&sim, "q=event_types%3D~pull").await,
+        ["Audit"],
+        "W13"
+    );
+    assert_eq!(
+        policy_names(&sim, "q=targets%3D~EXAMPLE.COM").await,
+        ["notify-ci"],
+        "W13"
+    );
+    assert_eq!(
+        policy_names(&sim, "q=description%3D~team").await,
+        ["chat"],
+        "W13"
+    );
+    assert_eq!(
+        policy_names(&sim, "q=event_type%3DPUSH_ARTIFACT")
+            .await
+            .len(),
+        3,
+        "W13: no column"
+    );
+    // W13: `sort` on the columns; other keys leave the default order.
+    assert_eq!(
+        policy_names(&sim, "sort=name").await,
+        ["Audit", "chat", "notify-ci"],
+        "W13"
+    );
+    assert_eq!(
+        policy_names(&sim, "sort=-enabled,id").await,
+        ["notify-ci", "Audit", "chat"],
+        "W13"
+    );
+    assert_eq!(
+        policy_names(&sim, "sort=event_type").await,
+        ["chat", "Audit", "notify-ci"],
+        "W13"
+    );
+    assert_eq!(
+        policy_names(&sim, "sort=name&page=2&page_size=2").await,
+        ["notify-ci"],
+        "W13"
+    );
+}
+
+#[tokio::test]
+async fn webhook_answer_checks() {
+    let sim = support::start().await;
+    // W15: only the model's fields; empty strings and a false `skip_cert_verify` omitted,
+    // `enabled` always written.
+    let id = policy(
+        &sim,
+        serde_json::json!({"name": "", "description": "", "event_types": ["PUSH_ARTIFACT"],
+            "color": "red",
+            "targets": [{"type": "http", "address": "http://a.example.org", "auth_header": "",
+                         "skip_cert_verify": false, "extra": 1}]}),
+    )
+    .await;
+    let doc = get_json(&sim, &format!("{POLICIES}/{id}")).await;
+    let keys: Vec<&str> = doc
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut keys = keys;
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "creation_time",
+            "creator",
+            "enabled",
+            "event_types",
+            "id",
+            "project_id",
+            "targets",
+            "update_time"
+        ],
+        "W15"
+    );
+    assert_eq!(doc["enabled"], false, "W15");
+    assert_eq!(
+        doc["targets"],
+        serde_json::json!([{"type": "http", "address": "http://a.example.org", "payload_format": "Default"}]),
+        "W15"
+    );
+    let listed = get_json(&sim, POLICIES).await;
+    assert_eq!(listed[0], doc, "W15: the list answers the same");
+    // W16: the event types in the order Harbor registers them.
+    let types = get_json(&sim, "/projects/demo/webhook/events").await;
+    assert_eq!(
+        types["event_type"],
+        serde_json::json!([
+            "PUSH_ARTIFACT",
+            "PULL_ARTIFACT",
+            "DELETE_ARTIFACT",
+            "QUOTA_EXCEED",
+            "QUOTA_WARNING",
+            "SCANNING_FAILED",
+            "SCANNING_STOPPED",
+            "SCANNING_COMPLETED",
+            "REPLICATION",
+            "TAG_RETENTION"
+        ]),
+        "W16"
+    );
+    assert_eq!(
+        types["notify_type"],
+        serde_json::json!(["http", "slack"]),
+        "W16"
+    );
+}
+
+#[tokio::test]
+async fn webhook_last_trigger_checks() {
+    let sim = support::start().await;
+    const ZERO: &str = "0001-01-01T00:00:00.000Z";
+    policy(
+        &sim,
+        serde_json::json!({"event_types": ["QUOTA_WARNING", "PULL_ARTIFACT"],
+            "targets": http_target("http://b.example.org")}),
+    )
+    .await;
+    // W14: newest policy first, its event types as stored; no run: Go's zero time; an
+    // empty name and a false `enabled` omitted.
+    let triggers = get_json(&sim, "/projects/demo/webhook/lasttrigger").await;
+    let pairs: Vec<(Option<&str>, &str)> = triggers
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|t| (t["policy_name"].as_str(), t["event_type"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            (None, "QUOTA_WARNING"),
+            (None, "PULL_ARTIFACT"),
+            (Some("notify-ci"), "PUSH_ARTIFACT"),
+            (Some("notify-ci"), "DELETE_ARTIFACT")
+        ],
+        "W14"
+    );
+    assert!(triggers[0].get("enabled").is_none(), "W14");
+    assert!(triggers[0].get("policy_name").is_none(), "W14");
+    assert_eq!(triggers[2]["enabled"], true, "W14");
+    for t in &triggers.as_array().unwrap()[..2] {
+        assert_eq!(t["last_trigger_time"], ZERO, "W14: no run yet");
+    }
+    // A run's start for its policy and event only: the newest `PUSH_ARTIFACT` run of
+    // `notify-ci` after a push.
+    sim.handle()
+        .push_image("demo", "team/app", "v2")
+        .expect("push");
+    let notify = get_json(&sim, POLICIES).await[1]["id"].as_i64().unwrap();
+    let runs = get_json(&sim, &format!("{POLICIES}/{notify}/executions")).await;
+    let newest_push = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["extra_attrs"]["event_type"] == "PUSH_ARTIFACT")
+        .map(|r| r["start_time"].as_str().unwrap().to_owned())
+        .max()
+        .expect("a push run");
+    let triggers = get_json(&sim, "/projects/demo/webhook/lasttrigger").await;
+    assert_eq!(triggers[2]["last_trigger_time"], newest_push, "W14");
+    assert_eq!(triggers[0]["last_trigger_time"], ZERO, "W14");
+}

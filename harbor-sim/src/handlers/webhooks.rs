@@ -7,34 +7,138 @@ use super::actor_name;
 use super::projects::project_of;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
+use crate::query::{Model, column_matches, sort_rows};
 use crate::state::{Execution, JobKind, SimState};
 
-/// The event types Harbor can notify about.
+/// The event types Harbor can notify about, in the order it registers them
+/// (`initSupportedNotifyType` in `src/pkg/notification/notification.go`).
 const EVENT_TYPES: &[&str] = &[
-    "DELETE_ARTIFACT",
-    "PULL_ARTIFACT",
     "PUSH_ARTIFACT",
+    "PULL_ARTIFACT",
+    "DELETE_ARTIFACT",
     "QUOTA_EXCEED",
     "QUOTA_WARNING",
-    "REPLICATION",
     "SCANNING_FAILED",
-    "SCANNING_COMPLETED",
     "SCANNING_STOPPED",
+    "SCANNING_COMPLETED",
+    "REPLICATION",
     "TAG_RETENTION",
 ];
 
+/// The `notification_policy` table as Harbor's ORM reads its model
+/// (`src/pkg/notification/policy/model/model.go`): `targets` and `event_types` are its JSON
+/// text columns; newest first by default (`CreationTime`'s `sort:"default:desc"`).
+const POLICY_TABLE: Model = Model {
+    columns: &[
+        ("ID", "id"),
+        ("Name", "name"),
+        ("Description", "description"),
+        ("ProjectID", "project_id"),
+        ("TargetsDB", "targets"),
+        ("EventTypesDB", "event_types"),
+        ("Creator", "creator"),
+        ("CreationTime", "creation_time"),
+        ("UpdateTime", "update_time"),
+        ("Enabled", "enabled"),
+    ],
+    default_sort: &[("creation_time", true)],
+};
+
+/// A policy as Harbor answers it (`model.WebhookPolicy.ToSwagger`): the model's fields
+/// only, with go-swagger's `omitempty` on the empty strings (`name`, `description`,
+/// `creator`) and, in each target, an empty `auth_header` or `payload_format` and a false
+/// `skip_cert_verify`; `enabled` is always written (`x-omitempty: false`).
+pub(crate) fn policy_view(doc: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(|s| json!(s));
+    for field in ["id", "project_id", "creation_time", "update_time"] {
+        if let Some(v) = doc.get(field).filter(|v| !v.is_null()) {
+            out.insert(field.to_owned(), v.clone());
+        }
+    }
+    for field in ["name", "description", "creator"] {
+        if let Some(v) = text(&doc[field]) {
+            out.insert(field.to_owned(), v);
+        }
+    }
+    out.insert(
+        "enabled".to_owned(),
+        json!(doc["enabled"].as_bool().unwrap_or(false)),
+    );
+    out.insert("event_types".to_owned(), doc["event_types"].clone());
+    let targets: Vec<Value> = doc["targets"]
+        .as_array()
+        .map(|ts| {
+            ts.iter()
+                .map(|t| {
+                    let mut target = serde_json::Map::new();
+                    for field in ["type", "address", "auth_header", "payload_format"] {
+                        if let Some(v) = text(&t[field]) {
+                            target.insert(field.to_owned(), v);
+                        }
+                    }
+                    if t["skip_cert_verify"].as_bool() == Some(true) {
+                        target.insert("skip_cert_verify".to_owned(), json!(true));
+                    }
+                    Value::Object(target)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.insert(
+        "targets".to_owned(),
+        if targets.is_empty() {
+            Value::Null
+        } else {
+            json!(targets)
+        },
+    );
+    Value::Object(out)
+}
+
+/// A policy as a row of its table: the answer's fields, the arrays as JSON text.
+fn policy_row(view: &Value) -> Value {
+    let mut row = view.clone();
+    for column in ["targets", "event_types"] {
+        row[column] = json!(view[column].to_string());
+    }
+    for column in ["name", "description", "creator"] {
+        if row.get(column).is_none() {
+            row[column] = json!("");
+        }
+    }
+    row
+}
+
+/// The project's policies in the table's default order (newest first: ids grow with
+/// creation time, and of two policies of one instant the later id is listed first).
+fn policies_newest_first(s: &SimState, project: i64) -> impl Iterator<Item = &Value> {
+    s.webhooks
+        .values()
+        .rev()
+        .filter(move |w| w.project_id == project)
+        .map(|w| &w.doc)
+}
+
+/// `ListWebhookPoliciesOfProject`: the project first, then `q` and `sort` on the policy
+/// table ([`POLICY_TABLE`]): other keys are skipped, newest first by default.
 pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let project = project_of(ctx, s)?;
-    // Harbor's default order is the newest first (`creation_time`'s `sort:"default:desc"`
-    // in `src/pkg/notification/policy/model/model.go`); ids grow with creation time.
-    ctx.list(
-        s.webhooks
-            .values()
-            .rev()
-            .filter(|w| w.project_id == project)
-            .map(|w| w.doc.clone())
-            .collect(),
-    )
+    let page = ctx.page()?;
+    let filters = POLICY_TABLE.filters(&ctx.filters()?);
+    let mut rows: Vec<(Value, Value)> = policies_newest_first(s, project)
+        .map(|doc| {
+            let view = policy_view(doc);
+            (policy_row(&view), view)
+        })
+        .filter(|(row, _)| filters.iter().all(|(c, f)| column_matches(row, c, f)))
+        .collect();
+    sort_rows(
+        &mut rows,
+        &POLICY_TABLE.sorts(ctx.query("sort")),
+        |(row, _)| row,
+    );
+    Ok(ctx.page_of(rows.into_iter().map(|(_, view)| view).collect(), page))
 }
 
 pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
@@ -108,7 +212,7 @@ fn check_endpoint(address: &str) -> Result<(), String> {
 pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("webhook_policy_id")?;
     let project = project_of(ctx, s)?;
-    Ok(Reply::ok(s.webhook(project, id)?))
+    Ok(Reply::ok(&policy_view(&s.webhook(project, id)?.doc)))
 }
 
 pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
@@ -145,32 +249,39 @@ pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
+/// `LastTrigger` (`constructPolicyWithTriggerTime`): one entry per event type of each of
+/// the project's policies, the policies in the list's default order (newest first), the
+/// event types as stored; `last_trigger_time` is the start of the newest run of that policy
+/// and event type, else Go's zero time (a `strfmt.DateTime` is never omitted); an empty
+/// `policy_name` and a false `enabled` are omitted (`omitempty`, no `x-omitempty` here).
 pub(crate) fn last_trigger(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let project = project_of(ctx, s)?;
-    let docs: Vec<Value> = s
-        .webhooks
-        .values()
-        .filter(|w| w.project_id == project)
-        .flat_map(|w| {
-            let events = w.doc["event_types"].as_array().cloned().unwrap_or_default();
-            let s = &s;
-            events.into_iter().map(move |e| {
-                // The start of the newest delivery of this event, or Go's zero time.
-                let last = s
-                    .executions
-                    .values()
-                    .rev()
-                    .find(|x| {
-                        x.kind == JobKind::Webhook
-                            && x.vendor_id == w.doc["id"].as_i64().unwrap_or(0)
-                            && x.extra_attrs["event_type"] == e
-                    })
-                    .map_or(crate::state::jobs::ZERO_TIME, |x| x.start_time.as_str());
-                json!({"policy_name": w.doc["name"], "event_type": e, "enabled": w.doc["enabled"],
-                       "creation_time": w.doc["creation_time"], "last_trigger_time": last})
-            })
-        })
-        .collect();
+    let mut docs: Vec<Value> = Vec::new();
+    for w in policies_newest_first(s, project) {
+        let policy = w["id"].as_i64().unwrap_or(0);
+        for e in w["event_types"].as_array().into_iter().flatten() {
+            let last = s
+                .executions
+                .values()
+                .filter(|x| {
+                    x.kind == JobKind::Webhook
+                        && x.vendor_id == policy
+                        && x.extra_attrs["event_type"] == *e
+                })
+                .map(|x| x.start_time.as_str())
+                .max()
+                .unwrap_or(crate::state::jobs::ZERO_TIME);
+            let mut doc = json!({"event_type": e, "creation_time": w["creation_time"],
+                                 "last_trigger_time": last});
+            if let Some(name) = w["name"].as_str().filter(|n| !n.is_empty()) {
+                doc["policy_name"] = json!(name);
+            }
+            if w["enabled"].as_bool() == Some(true) {
+                doc["enabled"] = json!(true);
+            }
+            docs.push(doc);
+        }
+    }
     Ok(Reply::ok(&docs))
 }
 
