@@ -666,3 +666,356 @@ async fn webhook_last_trigger_checks() {
     assert_eq!(triggers[2]["last_trigger_time"], newest_push, "W14");
     assert_eq!(triggers[0]["last_trigger_time"], ZERO, "W14");
 }
+
+const INSTANCES: &str = "/p2p/preheat/instances";
+
+fn instance(name: &str, endpoint: &str) -> Value {
+    serde_json::json!({"name": name, "vendor": "dragonfly", "endpoint": endpoint,
+        "auth_mode": "BASIC", "auth_info": {"username": "u", "password": "p"}, "enabled": true})
+}
+
+#[tokio::test]
+async fn preheat_instance_checks() {
+    let sim = support::start().await;
+    let conflict = StatusCode::CONFLICT;
+    run(
+        &sim,
+        vec![
+            // PH5: Harbor's name pattern (Harbor answers 500).
+            case(
+                "PH5",
+                Method::POST,
+                INSTANCES,
+                Some(instance("-bad", "http://d1.example.com")),
+            )
+            .refused(BAD, "name -bad is invalid"),
+            case(
+                "PH5",
+                Method::POST,
+                INSTANCES,
+                Some(instance("a..b", "http://d1.example.com")),
+            )
+            .refused(BAD, "name a..b is invalid"),
+            case(
+                "PH5",
+                Method::POST,
+                INSTANCES,
+                Some(serde_json::json!({"endpoint": "http://d1.example.com"})),
+            )
+            .refused(BAD, "name  is invalid"),
+            // PH6: an endpoint in use, before the name (Harbor answers 500).
+            case(
+                "PH6",
+                Method::POST,
+                INSTANCES,
+                Some(instance("kraken", "http://kraken.example.com")),
+            )
+            .refused(conflict, "resource conflict"),
+            // PH7: a name in use.
+            case(
+                "PH7",
+                Method::POST,
+                INSTANCES,
+                Some(instance("kraken", "http://d1.example.com")),
+            )
+            .refused(conflict, "instance kraken already exists"),
+        ],
+    )
+    .await;
+    // PH8: the `Location` ends with the name; the answer has no `auth_info`, `status`
+    // `Unknown`, the flags always, the setup time set.
+    let (status, location, text) = support::send_as(
+        &sim,
+        support::checks::ADMIN,
+        Method::POST,
+        INSTANCES,
+        Some(instance("d1.x_y-z", "http://d1.example.com")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "PH8: {text}");
+    assert!(
+        location
+            .as_deref()
+            .is_some_and(|l| l.ends_with("/p2p/preheat/instances/d1.x_y-z")),
+        "PH8: {location:?}"
+    );
+    let d1 = get_json(&sim, &format!("{INSTANCES}/d1.x_y-z")).await;
+    assert!(d1.get("auth_info").is_none(), "PH8");
+    assert_eq!(d1["status"], "Unknown", "PH8");
+    assert_eq!(d1["default"], false, "PH8");
+    assert_eq!(d1["insecure"], false, "PH8");
+    assert!(d1.get("description").is_none(), "PH8");
+    assert!(
+        d1["setup_timestamp"].as_i64().unwrap_or(0) > 1_700_000_000,
+        "PH8"
+    );
+    let kraken = get_json(&sim, &format!("{INSTANCES}/kraken")).await;
+    assert_eq!(kraken["status"], "Unknown", "PH8: never a health");
+    let d1_id = d1["id"].as_i64().unwrap();
+    let kraken_id = kraken["id"].as_i64().unwrap();
+    // PH14: `q` and `sort` on the instance table, by id otherwise.
+    let names = |list: Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(get_json(&sim, INSTANCES).await),
+        ["kraken", "d1.x_y-z"],
+        "PH14"
+    );
+    assert_eq!(
+        names(get_json(&sim, &format!("{INSTANCES}?q=vendor%3DDragonfly")).await),
+        Vec::<String>::new(),
+        "PH14"
+    );
+    assert_eq!(
+        names(get_json(&sim, &format!("{INSTANCES}?q=endpoint%3D~D1")).await),
+        ["d1.x_y-z"],
+        "PH14"
+    );
+    assert_eq!(
+        names(get_json(&sim, &format!("{INSTANCES}?q=is_default%3Dtrue")).await),
+        ["kraken"],
+        "PH14"
+    );
+    assert_eq!(
+        names(get_json(&sim, &format!("{INSTANCES}?q=status%3DHealthy")).await).len(),
+        2,
+        "PH14: status is no column"
+    );
+    assert_eq!(
+        names(get_json(&sim, &format!("{INSTANCES}?sort=-id")).await),
+        ["d1.x_y-z", "kraken"],
+        "PH14"
+    );
+    let update = |id: Option<i64>, name: &str, vendor: &str, enabled: bool| {
+        let mut body = serde_json::json!({"name": name, "vendor": vendor,
+            "endpoint": "http://d1.example.com", "enabled": enabled});
+        if let Some(id) = id {
+            body["id"] = serde_json::json!(id);
+        }
+        Some(body)
+    };
+    let d1_path = format!("{INSTANCES}/d1.x_y-z");
+    run(
+        &sim,
+        vec![
+            // PH9: by name only.
+            case("PH9", Method::GET, &format!("{INSTANCES}/{d1_id}"), None)
+                .refused(StatusCode::NOT_FOUND, format!("instance {d1_id} not found")),
+            case("PH9", Method::DELETE, &format!("{INSTANCES}/nope"), None)
+                .refused(StatusCode::NOT_FOUND, "instance nope not found"),
+            case(
+                "PH9",
+                Method::PUT,
+                &format!("{INSTANCES}/nope"),
+                update(Some(d1_id), "d1", "dragonfly", true),
+            )
+            .refused(StatusCode::NOT_FOUND, "instance nope not found"),
+            // PH10: the body's id is updated; none is 0.
+            case(
+                "PH10",
+                Method::PUT,
+                &d1_path,
+                update(None, "d1", "dragonfly", true),
+            )
+            .refused(StatusCode::NOT_FOUND, "instance 0 not found"),
+            // PH11: disabling an instance a policy uses.
+            case(
+                "PH11",
+                Method::PUT,
+                &d1_path,
+                update(Some(kraken_id), "kraken", "kraken", false),
+            )
+            .refused(
+                StatusCode::PRECONDITION_FAILED,
+                "Provider [kraken] cannot be disabled as some preheat policies are using it",
+            ),
+            // PH12: a vendor change (Harbor answers 500).
+            case(
+                "PH12",
+                Method::PUT,
+                &d1_path,
+                update(Some(d1_id), "d1", "kraken", true),
+            )
+            .refused(BAD, "provider [d1.x_y-z] vendor cannot be changed"),
+            case(
+                "PH5",
+                Method::PUT,
+                &d1_path,
+                update(Some(d1_id), "", "dragonfly", true),
+            )
+            .refused(BAD, "name  is invalid"),
+            // PH13: deleting an instance a policy uses.
+            case("PH13", Method::DELETE, &format!("{INSTANCES}/kraken"), None).refused(
+                StatusCode::PRECONDITION_FAILED,
+                "Provider [kraken] cannot be deleted as some preheat policies are using it",
+            ),
+            // PH10: renamed through the body; every column is the body's.
+            case(
+                "PH10",
+                Method::PUT,
+                &d1_path,
+                update(Some(d1_id), "d1", "dragonfly", false),
+            ),
+        ],
+    )
+    .await;
+    let d1 = get_json(&sim, &format!("{INSTANCES}/d1")).await;
+    assert_eq!(d1["enabled"], false, "PH10");
+    assert!(d1.get("auth_mode").is_none(), "PH10: Go's zero value");
+    assert!(d1.get("setup_timestamp").is_none(), "PH10: Go's zero value");
+    run(
+        &sim,
+        vec![
+            case("PH9", Method::DELETE, &format!("{INSTANCES}/d1"), None),
+            case("PH9", Method::GET, &format!("{INSTANCES}/d1"), None)
+                .refused(StatusCode::NOT_FOUND, "instance d1 not found"),
+        ],
+    )
+    .await;
+}
+
+const PREHEAT: &str = "/projects/library/preheat/policies";
+
+fn preheat_policy(name: &str, provider: i64) -> Value {
+    serde_json::json!({"name": name, "provider_id": provider, "project_id": 99,
+        "filters": r#"[{"type":"repository","value":"**"}]"#, "trigger": r#"{"type":"manual"}"#,
+        "enabled": true, "color": "red"})
+}
+
+#[tokio::test]
+async fn preheat_policy_checks() {
+    let sim = support::start().await;
+    let without = |field: &str| {
+        let mut body = preheat_policy("p1", 1);
+        body.as_object_mut().unwrap().remove(field);
+        Some(body)
+    };
+    run(
+        &sim,
+        vec![
+            // PH15: the name (Harbor answers 500), the provider, the filters and trigger
+            // (Harbor answers 500), a name in use.
+            case(
+                "PH15",
+                Method::POST,
+                PREHEAT,
+                Some(preheat_policy("a b", 1)),
+            )
+            .refused(BAD, "name a b is invalid"),
+            case("PH15", Method::POST, PREHEAT, Some(preheat_policy("p1", 7)))
+                .refused(StatusCode::NOT_FOUND, "instance 7 not found"),
+            case("PH15", Method::POST, PREHEAT, without("provider_id"))
+                .refused(StatusCode::NOT_FOUND, "instance 0 not found"),
+            case("PH15", Method::POST, PREHEAT, without("filters"))
+                .refused(BAD, "missing filters in preheat policy schema"),
+            case("PH15", Method::POST, PREHEAT, without("trigger"))
+                .refused(BAD, "missing trigger settings in preheat policy schema"),
+            case(
+                "PH15",
+                Method::POST,
+                PREHEAT,
+                Some(preheat_policy("nightly", 1)),
+            )
+            .refused(StatusCode::CONFLICT, "policy nightly already exists"),
+            case(
+                "PH15",
+                Method::POST,
+                "/projects/nope/preheat/policies",
+                Some(preheat_policy("p1", 1)),
+            )
+            .refused(StatusCode::NOT_FOUND, "project nope not found"),
+        ],
+    )
+    .await;
+    let (status, location, text) = support::send_as(
+        &sim,
+        support::checks::ADMIN,
+        Method::POST,
+        PREHEAT,
+        Some(preheat_policy("p1", 1)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "PH15: {text}");
+    assert!(
+        location
+            .as_deref()
+            .is_some_and(|l| l.ends_with("/preheat/policies/p1")),
+        "PH15: {location:?}"
+    );
+    // PH16: the model's fields, the project's id, the provider's name; empty strings
+    // omitted, `enabled` always.
+    let p1 = get_json(&sim, &format!("{PREHEAT}/p1")).await;
+    let library = get_json(&sim, "/projects/library").await["project_id"].clone();
+    assert_eq!(p1["project_id"], library, "PH16");
+    assert_eq!(p1["provider_name"], "kraken", "PH16");
+    assert_eq!(p1["trigger"], r#"{"type":"manual"}"#, "PH16");
+    assert!(p1.get("color").is_none(), "PH16");
+    assert!(p1.get("description").is_none(), "PH16");
+    assert!(p1.get("extra_attrs").is_none(), "PH16");
+    assert_eq!(p1["enabled"], true, "PH16");
+    // PH18: `q` and `sort` on the policy table, by id otherwise.
+    let names = |list: Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(get_json(&sim, PREHEAT).await),
+        ["nightly", "p1"],
+        "PH18"
+    );
+    assert_eq!(
+        names(get_json(&sim, &format!("{PREHEAT}?sort=-name")).await),
+        ["p1", "nightly"],
+        "PH18"
+    );
+    assert_eq!(
+        names(get_json(&sim, &format!("{PREHEAT}?q=filters%3D~REPOSITORY")).await),
+        ["p1"],
+        "PH18"
+    );
+    assert_eq!(
+        names(get_json(&sim, &format!("{PREHEAT}?q=provider_name%3Dnope")).await).len(),
+        2,
+        "PH18: no column"
+    );
+    // PH17: a policy with a running execution is not deleted.
+    let (status, _, text) = support::send_as(
+        &sim,
+        support::checks::ADMIN,
+        Method::POST,
+        &format!("{PREHEAT}/p1"),
+        Some(serde_json::json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let runs = get_json(&sim, &format!("{PREHEAT}/p1/executions")).await;
+    let run_id = runs[0]["id"].as_i64().unwrap();
+    assert_eq!(runs[0]["status"], "Running", "PH17");
+    run(
+        &sim,
+        vec![
+            case("PH17", Method::DELETE, &format!("{PREHEAT}/p1"), None).refused(
+                StatusCode::PRECONDITION_FAILED,
+                format!("execution {run_id} under the policy p1 is running, stop it and retry"),
+            ),
+            case(
+                "PH17",
+                Method::PATCH,
+                &format!("{PREHEAT}/p1/executions/{run_id}"),
+                Some(serde_json::json!({"status": "Stopped"})),
+            ),
+            case("PH17", Method::DELETE, &format!("{PREHEAT}/p1"), None),
+            case("PH1", Method::GET, &format!("{PREHEAT}/p1"), None)
+                .refused(StatusCode::NOT_FOUND, "policy p1 not found"),
+        ],
+    )
+    .await;
+}

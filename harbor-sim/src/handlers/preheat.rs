@@ -14,7 +14,8 @@ use super::actor_name;
 use super::connectivity::body_or_empty;
 use crate::context::{Ctx, Reply, api_path};
 use crate::errors::{ApiError, ApiResult};
-use crate::state::jobs::NewExecution;
+use crate::query::{Model, column_matches, sort_rows};
+use crate::state::jobs::{JobStatus, NewExecution};
 use crate::state::{Execution, JobKind, SimState};
 
 /// The id of the policy `{preheat_policy_name}` of `{project_name}`; 404 when either is
@@ -236,6 +237,468 @@ pub(crate) fn ping(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     };
     if !s.reachability.reaches(&endpoint) {
         return Err(ApiError::internal());
+    }
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+/// Where the preheat instances are kept (one collection of the generic store, which the
+/// ping, the providers and the seed read too).
+fn instances_key() -> String {
+    api_path("/p2p/preheat/instances")
+}
+
+/// Where a project's preheat policies are kept.
+fn policies_key(project: &str) -> String {
+    api_path(&format!("/projects/{project}/preheat/policies"))
+}
+
+/// Harbor's `nameRegex` for instance and policy names (`src/server/v2.0/handler/
+/// preheat.go`): `^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$`.
+fn is_preheat_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .split(['.', '_', '-'])
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// `convertParamInstanceToModelInstance` and `convertParamPolicyToModelPolicy` refuse a
+/// name outside [`is_preheat_name`] with an uncoded `name <n> is invalid`, which Harbor
+/// answers 500: the simulator answers 400 with that message (a client's mistake).
+fn check_name(doc: &Value) -> ApiResult<()> {
+    let name = doc["name"].as_str().unwrap_or_default();
+    if is_preheat_name(name) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!("name {name} is invalid")))
+    }
+}
+
+/// The instance table (`src/pkg/p2p/preheat/models/provider/instance.go`): no default
+/// order (the database's: by id here).
+const INSTANCE_TABLE: Model = Model {
+    columns: &[
+        ("ID", "id"),
+        ("Name", "name"),
+        ("Description", "description"),
+        ("Vendor", "vendor"),
+        ("Endpoint", "endpoint"),
+        ("AuthMode", "auth_mode"),
+        ("AuthData", "auth_data"),
+        ("Enabled", "enabled"),
+        ("Default", "is_default"),
+        ("Insecure", "insecure"),
+        ("SetupTimestamp", "setup_timestamp"),
+    ],
+    default_sort: &[],
+};
+
+/// The policy table (`src/pkg/p2p/preheat/models/policy/policy.go` `Schema`): no default
+/// order (by id here).
+const POLICY_TABLE: Model = Model {
+    columns: &[
+        ("ID", "id"),
+        ("Name", "name"),
+        ("Description", "description"),
+        ("ProjectID", "project_id"),
+        ("ProviderID", "provider_id"),
+        ("FiltersStr", "filters"),
+        ("TriggerStr", "trigger"),
+        ("Enabled", "enabled"),
+        ("ExtraAttrsStr", "extra_attrs"),
+        ("CreatedAt", "creation_time"),
+        ("UpdatedTime", "update_time"),
+    ],
+    default_sort: &[],
+};
+
+/// Copies the non-empty strings and non-zero integers of `fields` from `doc` (go-swagger's
+/// `omitempty`).
+fn copy_set(out: &mut serde_json::Map<String, Value>, doc: &Value, fields: &[&str]) {
+    for field in fields {
+        let set = match &doc[*field] {
+            Value::String(s) => !s.is_empty(),
+            Value::Number(n) => n.as_f64() != Some(0.0),
+            Value::Null => false,
+            _ => true,
+        };
+        if set {
+            out.insert((*field).to_owned(), doc[*field].clone());
+        }
+    }
+}
+
+/// An instance as Harbor answers it (`convertInstanceToPayload`): never its `auth_info`,
+/// `status` always `Unknown`; `enabled`, `default`, `insecure` always written
+/// (`x-omitempty: false`), empty strings and zeros omitted.
+fn instance_view(doc: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    copy_set(
+        &mut out,
+        doc,
+        &[
+            "id",
+            "name",
+            "description",
+            "vendor",
+            "endpoint",
+            "auth_mode",
+            "setup_timestamp",
+        ],
+    );
+    for flag in ["enabled", "default", "insecure"] {
+        out.insert(flag.to_owned(), json!(doc[flag].as_bool().unwrap_or(false)));
+    }
+    out.insert("status".to_owned(), json!("Unknown"));
+    Value::Object(out)
+}
+
+/// An instance as a row of its table.
+fn instance_row(doc: &Value) -> Value {
+    let mut row = instance_view(doc);
+    row["is_default"] = row["default"].clone();
+    row["auth_data"] = json!(doc["auth_info"].to_string());
+    row
+}
+
+/// The instance fields Harbor's model keeps from a request body
+/// (`convertParamInstanceToModelInstance`): Go's zero values for what is absent.
+fn instance_model(body: &Value) -> Value {
+    let text = |f: &str| json!(body[f].as_str().unwrap_or_default());
+    let flag = |f: &str| json!(body[f].as_bool().unwrap_or(false));
+    json!({
+        "id": body["id"].as_i64().unwrap_or(0),
+        "name": text("name"),
+        "description": text("description"),
+        "vendor": text("vendor"),
+        "endpoint": text("endpoint"),
+        "auth_mode": text("auth_mode"),
+        "auth_info": body.get("auth_info").filter(|v| v.is_object()).cloned().unwrap_or(Value::Null),
+        "enabled": flag("enabled"),
+        "default": flag("default"),
+        "insecure": flag("insecure"),
+        "setup_timestamp": body["setup_timestamp"].as_i64().unwrap_or(0),
+    })
+}
+
+/// The id and document of the instance named `name` (`GetByName`: 404 `instance <name> not
+/// found`).
+fn instance_by_name(s: &SimState, name: &str) -> ApiResult<(i64, Value)> {
+    s.collections
+        .get(&instances_key())
+        .and_then(|c| c.iter().find(|(_, d)| d["name"].as_str() == Some(name)))
+        .map(|(id, d)| (*id, d.clone()))
+        .ok_or_else(|| ApiError::not_found(format!("instance {name} not found")))
+}
+
+/// The instance of id `id` (`dao.Get`: 404 `instance <id> not found`).
+fn instance_by_id(s: &SimState, id: i64) -> ApiResult<Value> {
+    s.collections
+        .get(&instances_key())
+        .and_then(|c| c.get(&id))
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(format!("instance {id} not found")))
+}
+
+/// Every project's policies that use instance `id` (`ListPolicies` by `provider_id`).
+fn policies_using(s: &SimState, id: i64) -> bool {
+    s.collections
+        .iter()
+        .filter(|(k, _)| k.ends_with("/preheat/policies"))
+        .flat_map(|(_, c)| c.values())
+        .any(|p| p["provider_id"].as_i64() == Some(id))
+}
+
+/// `CreateInstance`: the name (see [`check_name`]); an endpoint another instance has is the
+/// controller's `ErrorConflict`, uncoded (Harbor's 500; the simulator's 409 `resource
+/// conflict`); a name another has 409 `instance <name> already exists`; `setup_timestamp`
+/// is now; the `Location` ends with the name.
+pub(crate) fn create_instance(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let body: Value = ctx.json()?;
+    check_name(&body)?;
+    let mut doc = instance_model(&body);
+    let name = doc["name"].as_str().unwrap_or_default().to_owned();
+    let existing: Vec<Value> = s
+        .collections
+        .get(&instances_key())
+        .map(|c| c.values().cloned().collect())
+        .unwrap_or_default();
+    if existing.iter().any(|i| i["endpoint"] == doc["endpoint"]) {
+        return Err(ApiError::conflict("resource conflict"));
+    }
+    if existing.iter().any(|i| i["name"] == doc["name"]) {
+        return Err(ApiError::conflict(format!(
+            "instance {name} already exists"
+        )));
+    }
+    let id = s.ids.next("CreateInstance");
+    doc["id"] = json!(id);
+    doc["setup_timestamp"] = json!(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    );
+    s.collections
+        .entry(instances_key())
+        .or_default()
+        .insert(id, doc);
+    Ok(Reply::created(ctx.location(&name)))
+}
+
+/// `ListInstances`: `q` and `sort` on the instance table, by id by default.
+pub(crate) fn list_instances(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let page = ctx.page()?;
+    let filters = INSTANCE_TABLE.filters(&ctx.filters()?);
+    let mut rows: Vec<(Value, Value)> = s
+        .collections
+        .get(&instances_key())
+        .into_iter()
+        .flat_map(|c| c.values())
+        .map(|d| (instance_row(d), instance_view(d)))
+        .filter(|(row, _)| filters.iter().all(|(c, f)| column_matches(row, c, f)))
+        .collect();
+    sort_rows(
+        &mut rows,
+        &INSTANCE_TABLE.sorts(ctx.query("sort")),
+        |(r, _)| r,
+    );
+    Ok(ctx.page_of(rows.into_iter().map(|(_, v)| v).collect(), page))
+}
+
+/// `GetInstance`: by name only.
+pub(crate) fn get_instance(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let (_, doc) = instance_by_name(s, ctx.path("preheat_instance_name"))?;
+    Ok(Reply::ok(&instance_view(&doc)))
+}
+
+/// `UpdateInstance`: the path's name must name an instance (404), then the body is the
+/// instance (its name checked as on create; `auth_info` kept from the stored one when the
+/// body's is empty and the auth mode, the body's or else the stored one, is not `NONE`),
+/// and it is the body's `id` that is updated (`controller.UpdateInstance` reads
+/// `instance.ID`: without one, 404 `instance 0 not found`); disabling an instance policies
+/// use is 412; a vendor change is an uncoded error (Harbor's 500; the simulator's 400
+/// `provider [<name>] vendor cannot be changed`). The update writes every column (what the
+/// body leaves out is Go's zero value); a default instance makes the others not default.
+pub(crate) fn update_instance(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let mut body: Value = ctx.json()?;
+    let (_, existing) = instance_by_name(s, ctx.path("preheat_instance_name"))?;
+    let auth_empty = body["auth_info"].as_object().is_none_or(|m| m.is_empty());
+    let mode = body["auth_mode"]
+        .as_str()
+        .filter(|m| !m.is_empty())
+        .or_else(|| existing["auth_mode"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    if auth_empty && mode != "NONE" {
+        body["auth_info"] = existing["auth_info"].clone();
+    }
+    check_name(&body)?;
+    let doc = instance_model(&body);
+    let id = doc["id"].as_i64().unwrap_or(0);
+    let old = instance_by_id(s, id)?;
+    let old_name = old["name"].as_str().unwrap_or_default().to_owned();
+    if doc["enabled"] != json!(true) && policies_using(s, id) {
+        return Err(ApiError::precondition(format!(
+            "Provider [{old_name}] cannot be disabled as some preheat policies are using it"
+        )));
+    }
+    if old["vendor"] != doc["vendor"] {
+        return Err(ApiError::bad_request(format!(
+            "provider [{old_name}] vendor cannot be changed"
+        )));
+    }
+    let instances = s.collections.entry(instances_key()).or_default();
+    if doc["default"] == json!(true) {
+        for (other, i) in instances.iter_mut() {
+            if *other != id {
+                i["default"] = json!(false);
+            }
+        }
+    }
+    instances.insert(id, doc);
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+/// `DeleteInstance`: by name; an instance a policy of any project uses is 412.
+pub(crate) fn delete_instance(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let (id, doc) = instance_by_name(s, ctx.path("preheat_instance_name"))?;
+    if policies_using(s, id) {
+        return Err(ApiError::precondition(format!(
+            "Provider [{}] cannot be deleted as some preheat policies are using it",
+            doc["name"].as_str().unwrap_or_default()
+        )));
+    }
+    if let Some(c) = s.collections.get_mut(&instances_key()) {
+        c.remove(&id);
+    }
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+/// A policy as Harbor answers it (`convertPolicyToPayload`, then the provider's name):
+/// `filters`, `trigger` and `extra_attrs` are the stored JSON text; `enabled` and the times
+/// always written, empty strings and zeros omitted.
+fn policy_view(s: &SimState, doc: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    copy_set(
+        &mut out,
+        doc,
+        &[
+            "id",
+            "name",
+            "description",
+            "project_id",
+            "provider_id",
+            "filters",
+            "trigger",
+            "extra_attrs",
+        ],
+    );
+    out.insert(
+        "enabled".to_owned(),
+        json!(doc["enabled"].as_bool().unwrap_or(false)),
+    );
+    for time in ["creation_time", "update_time"] {
+        out.insert(
+            time.to_owned(),
+            doc.get(time)
+                .filter(|t| t.is_string())
+                .cloned()
+                .unwrap_or_else(|| json!(crate::state::jobs::ZERO_TIME)),
+        );
+    }
+    let provider = doc["provider_id"].as_i64().unwrap_or(0);
+    if let Some(name) = instance_by_id(s, provider)
+        .ok()
+        .and_then(|i| i["name"].as_str().map(str::to_owned))
+        .filter(|n| !n.is_empty())
+    {
+        out.insert("provider_name".to_owned(), json!(name));
+    }
+    Value::Object(out)
+}
+
+/// The policy named `{preheat_policy_name}` of `{project_name}`, with its id.
+fn policy_doc(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, Value)> {
+    let (_, id) = policy_of(ctx, s)?;
+    let doc = s.collections[&policies_key(ctx.path("project_name"))][&id].clone();
+    Ok((id, doc))
+}
+
+/// `CreatePolicy`: the name (see [`check_name`]), the project (its id overrides the body's),
+/// the provider (404 `instance <id> not found`), then the controller: the times are now;
+/// `filters` and `trigger` must be set (uncoded errors, Harbor's 500: the simulator's 400
+/// `missing filters in preheat policy schema`, `missing trigger settings in preheat policy
+/// schema`); a name the project has is 409 `policy <name> already exists`; the `Location`
+/// ends with the name.
+pub(crate) fn create_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let body: Value = ctx.json()?;
+    check_name(&body)?;
+    let project = ctx.path("project_name").to_owned();
+    let project_id = s.project_id(&project, true)?;
+    let provider = body["provider_id"].as_i64().unwrap_or(0);
+    instance_by_id(s, provider)?;
+    let text = |f: &str| body[f].as_str().unwrap_or_default().to_owned();
+    for (field, message) in [
+        ("filters", "missing filters in preheat policy schema"),
+        (
+            "trigger",
+            "missing trigger settings in preheat policy schema",
+        ),
+    ] {
+        if text(field).is_empty() {
+            return Err(ApiError::bad_request(message));
+        }
+    }
+    let name = text("name");
+    let key = policies_key(&project);
+    if s.collections
+        .get(&key)
+        .is_some_and(|c| c.values().any(|p| p["name"].as_str() == Some(&name)))
+    {
+        return Err(ApiError::conflict(format!("policy {name} already exists")));
+    }
+    let id = s.ids.next("CreatePolicy");
+    let now = crate::state::now();
+    let doc = json!({
+        "id": id,
+        "name": name,
+        "description": text("description"),
+        "project_id": project_id,
+        "provider_id": provider,
+        "filters": text("filters"),
+        "trigger": text("trigger"),
+        "enabled": body["enabled"].as_bool().unwrap_or(false),
+        "extra_attrs": text("extra_attrs"),
+        "creation_time": now,
+        "update_time": now,
+    });
+    s.collections.entry(key).or_default().insert(id, doc);
+    Ok(Reply::created(ctx.location(&name)))
+}
+
+/// `ListPolicies`: the project first, then `q` and `sort` on the policy table, by id by
+/// default.
+pub(crate) fn list_policies(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let project = ctx.path("project_name");
+    s.project_id(project, true)?;
+    let page = ctx.page()?;
+    let filters = POLICY_TABLE.filters(&ctx.filters()?);
+    let mut rows: Vec<(Value, Value)> = s
+        .collections
+        .get(&policies_key(project))
+        .into_iter()
+        .flat_map(|c| c.values())
+        .map(|d| {
+            let view = policy_view(s, d);
+            let mut row = view.clone();
+            for column in ["name", "description", "filters", "trigger", "extra_attrs"] {
+                if row.get(column).is_none() {
+                    row[column] = json!("");
+                }
+            }
+            (row, view)
+        })
+        .filter(|(row, _)| filters.iter().all(|(c, f)| column_matches(row, c, f)))
+        .collect();
+    sort_rows(
+        &mut rows,
+        &POLICY_TABLE.sorts(ctx.query("sort")),
+        |(r, _)| r,
+    );
+    Ok(ctx.page_of(rows.into_iter().map(|(_, v)| v).collect(), page))
+}
+
+/// `GetPolicy`: by name in the project (PH1), with its provider's name.
+pub(crate) fn get_policy(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let (_, doc) = policy_doc(ctx, s)?;
+    Ok(Reply::ok(&policy_view(s, &doc)))
+}
+
+/// `DeletePolicy`: by name in the project (PH1); a running execution of the policy is 412
+/// `execution <id> under the policy <name> is running, stop it and retry`.
+pub(crate) fn delete_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let (id, doc) = policy_doc(ctx, s)?;
+    let now = crate::state::jobs::clock();
+    if let Some(running) = s
+        .executions
+        .values()
+        .filter(|e| e.kind == JobKind::Preheat && e.vendor_id == id)
+        .find(|e| {
+            let mut e = (*e).clone();
+            e.refresh(now);
+            e.status == JobStatus::Running
+        })
+    {
+        return Err(ApiError::precondition(format!(
+            "execution {} under the policy {} is running, stop it and retry",
+            running.id,
+            doc["name"].as_str().unwrap_or_default()
+        )));
+    }
+    if let Some(c) = s
+        .collections
+        .get_mut(&policies_key(ctx.path("project_name")))
+    {
+        c.remove(&id);
     }
     Ok(Reply::empty(StatusCode::OK))
 }
