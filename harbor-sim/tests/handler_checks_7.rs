@@ -1019,3 +1019,265 @@ async fn preheat_policy_checks() {
     )
     .await;
 }
+
+fn retention_rule(priority: i64) -> Value {
+    serde_json::json!({"priority": priority, "action": "retain", "template": "latestPushedK",
+        "params": {"latestPushedK": priority},
+        "tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": "**"}],
+        "scope_selectors": {"repository": [{"kind": "doublestar", "decoration": "repoMatches", "pattern": "**"}]}})
+}
+
+fn retention(project: i64, rules: Vec<Value>) -> Value {
+    serde_json::json!({"algorithm": "or", "rules": rules,
+        "trigger": {"kind": "Schedule", "settings": {"cron": ""}},
+        "scope": {"level": "project", "ref": project}})
+}
+
+#[tokio::test]
+async fn retention_create_checks() {
+    let sim = support::start().await;
+    let library = get_json(&sim, "/projects/library").await;
+    let seeded = library["metadata"]["retention_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let library = library["project_id"].as_i64().unwrap();
+    let demo = get_json(&sim, "/projects/demo").await["project_id"]
+        .as_i64()
+        .unwrap();
+    let many: Vec<Value> = (1..=16).map(retention_rule).collect();
+    let mut twin = retention_rule(1);
+    twin["id"] = serde_json::json!(5);
+    twin["disabled"] = serde_json::json!(false);
+    twin["color"] = serde_json::json!("red");
+    let mut no_scope = retention(demo, vec![retention_rule(1)]);
+    no_scope.as_object_mut().unwrap().remove("scope");
+    let mut system = retention(demo, vec![retention_rule(1)]);
+    system["scope"]["level"] = serde_json::json!("system");
+    let mut cron = retention(demo, vec![retention_rule(1)]);
+    cron["trigger"]["settings"]["cron"] = serde_json::json!(5);
+    run(
+        &sim,
+        vec![
+            // RT3, RT4: the rules first, even before the scope.
+            case("RT3", Method::POST, "/retentions", Some(retention(0, many)))
+                .refused(BAD, "bad request: only 15 rules are allowed at most"),
+            case(
+                "RT4",
+                Method::POST,
+                "/retentions",
+                Some(retention(
+                    0,
+                    vec![retention_rule(2), retention_rule(1), twin],
+                )),
+            )
+            .refused(
+                StatusCode::CONFLICT,
+                "resource conflict: rule 2 is conflict with rule 1",
+            ),
+            // RT5, RT6, RT7: the scope.
+            case("RT5", Method::POST, "/retentions", Some(system))
+                .refused(BAD, "bad request: scope system is not support"),
+            case("RT5", Method::POST, "/retentions", Some(no_scope))
+                .refused(BAD, "bad request: scope  is not support"),
+            case(
+                "RT6",
+                Method::POST,
+                "/retentions",
+                Some(retention(0, vec![retention_rule(1)])),
+            )
+            .refused(BAD, "bad request: invalid Project id 0"),
+            case(
+                "RT6",
+                Method::POST,
+                "/retentions",
+                Some(retention(999, vec![retention_rule(1)])),
+            )
+            .refused(BAD, "bad request: invalid Project id 999"),
+            case(
+                "RT7",
+                Method::POST,
+                "/retentions",
+                Some(retention(library, vec![retention_rule(1)])),
+            )
+            .refused(
+                BAD,
+                format!("bad request: project {library} already has retention policy {seeded}"),
+            ),
+            // RT8: the cron's type is checked; templates and parameters are not.
+            case("RT8", Method::POST, "/retentions", Some(cron)).refused(
+                BAD,
+                "invalid cron type for scheduled tag retention: must be a string",
+            ),
+        ],
+    )
+    .await;
+    let mut body = retention(demo, vec![retention_rule(3)]);
+    body.as_object_mut().unwrap().remove("algorithm");
+    body["rules"][0]["template"] = serde_json::json!("bogus");
+    body["rules"][0]["params"] = serde_json::json!({"anything": "goes"});
+    body["rules"][0]["id"] = serde_json::json!(7);
+    body["rules"][0]["disabled"] = serde_json::json!(false);
+    body["rules"][0]["tag_selectors"][0]["extras"] = serde_json::json!("");
+    body["rules"][0]["color"] = serde_json::json!("red");
+    body["rules"]
+        .as_array_mut()
+        .unwrap()
+        .push(retention_rule(0));
+    let (status, location, text) = support::send_as(
+        &sim,
+        support::checks::ADMIN,
+        Method::POST,
+        "/retentions",
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "RT8: {text}");
+    let location = location.expect("a Location");
+    let id: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+    assert!(location.ends_with(&format!("/retentions/{id}")), "RT9");
+    // RT9: kept as sent, through the swagger model: no default, rule ids as sent, empty and
+    // zero fields omitted, unknown ones dropped.
+    let policy = get_json(&sim, &format!("/retentions/{id}")).await;
+    assert!(policy.get("algorithm").is_none(), "RT9: {policy}");
+    assert_eq!(policy["rules"][0]["id"], 7, "RT9");
+    assert_eq!(policy["rules"][0]["template"], "bogus", "RT8");
+    assert_eq!(
+        policy["rules"][0]["params"],
+        serde_json::json!({"anything": "goes"}),
+        "RT8"
+    );
+    assert!(policy["rules"][0].get("disabled").is_none(), "RT9");
+    assert!(policy["rules"][0].get("color").is_none(), "RT9");
+    assert!(
+        policy["rules"][0]["tag_selectors"][0]
+            .get("extras")
+            .is_none(),
+        "RT9"
+    );
+    assert!(policy["rules"][1].get("id").is_none(), "RT9: id 0");
+    assert!(
+        policy["rules"][1].get("priority").is_none(),
+        "RT9: priority 0"
+    );
+    assert_eq!(
+        policy["scope"],
+        serde_json::json!({"level": "project", "ref": demo}),
+        "RT9"
+    );
+    // RT10: an unknown id is 404 (Harbor: 500); RT11: 400 where Harbor wraps it.
+    let unknown = "no such Retention policy with id 999999";
+    run(
+        &sim,
+        vec![
+            case("RT10", Method::GET, "/retentions/999999", None)
+                .refused(StatusCode::NOT_FOUND, unknown),
+            case("RT11", Method::DELETE, "/retentions/999999", None)
+                .refused(BAD, format!("bad request: {unknown}")),
+            case(
+                "RT11",
+                Method::POST,
+                "/retentions/999999/executions",
+                Some(serde_json::json!({"dry_run": true})),
+            )
+            .refused(BAD, format!("bad request: {unknown}")),
+            case("RT11", Method::GET, "/retentions/999999/executions", None)
+                .refused(BAD, format!("bad request: {unknown}")),
+            case(
+                "RT11",
+                Method::PATCH,
+                "/retentions/999999/executions/1",
+                Some(serde_json::json!({"action": "pause"})),
+            )
+            .refused(BAD, "bad request: action should be 'stop'"),
+            case(
+                "RT11",
+                Method::PATCH,
+                "/retentions/999999/executions/1",
+                Some(serde_json::json!({"action": "stop"})),
+            )
+            .refused(BAD, format!("bad request: {unknown}")),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn retention_update_checks() {
+    let sim = support::start().await;
+    let library = get_json(&sim, "/projects/library").await;
+    let seeded: i64 = library["metadata"]["retention_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let library = library["project_id"].as_i64().unwrap();
+    let demo = get_json(&sim, "/projects/demo").await["project_id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/retentions/{seeded}");
+    let mismatch =
+        |id: i64| format!("resource not found: the retention policy id {id} does not match");
+    let mut no_scope = retention(library, vec![retention_rule(1)]);
+    no_scope.as_object_mut().unwrap().remove("scope");
+    let mut manual = retention(library, vec![retention_rule(1)]);
+    manual["trigger"] = serde_json::json!({"kind": "manual"});
+    manual.as_object_mut().unwrap().remove("algorithm");
+    run(
+        &sim,
+        vec![
+            // RT3, RT4 as on create.
+            case(
+                "RT3",
+                Method::PUT,
+                &path,
+                Some(retention(library, (1..=16).map(retention_rule).collect())),
+            )
+            .refused(BAD, "bad request: only 15 rules are allowed at most"),
+            case(
+                "RT4",
+                Method::PUT,
+                &path,
+                Some(retention(
+                    library,
+                    vec![retention_rule(1), retention_rule(1)],
+                )),
+            )
+            .refused(
+                StatusCode::CONFLICT,
+                "resource conflict: rule 1 is conflict with rule 0",
+            ),
+            // RT12: the body's scope must be the project holding the path's policy.
+            case(
+                "RT12",
+                Method::PUT,
+                &path,
+                Some(retention(demo, vec![retention_rule(1)])),
+            )
+            .refused(StatusCode::NOT_FOUND, mismatch(seeded)),
+            case("RT12", Method::PUT, &path, Some(no_scope))
+                .refused(StatusCode::NOT_FOUND, mismatch(seeded)),
+            case(
+                "RT12",
+                Method::PUT,
+                "/retentions/999999",
+                Some(retention(library, vec![retention_rule(1)])),
+            )
+            .refused(StatusCode::NOT_FOUND, mismatch(999999)),
+            // RT12: the body replaces the policy.
+            case("RT12", Method::PUT, &path, Some(manual.clone())),
+            // RT13: an unchanged kind other than `Schedule` (Harbor: 500).
+            case("RT13", Method::PUT, &path, Some(manual))
+                .refused(BAD, "not support Trigger manual"),
+        ],
+    )
+    .await;
+    let policy = get_json(&sim, &path).await;
+    assert_eq!(
+        policy["trigger"],
+        serde_json::json!({"kind": "manual"}),
+        "RT12"
+    );
+    assert!(policy.get("algorithm").is_none(), "RT12");
+    assert_eq!(policy["rules"][0]["params"]["latestPushedK"], 1, "RT12");
+}

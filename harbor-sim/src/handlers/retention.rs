@@ -83,7 +83,9 @@ pub(crate) fn operate(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let eid = ctx.path_id("eid")?;
     let body: Value = ctx.json()?;
     if body["action"] != json!("stop") {
-        return Err(ApiError::bad_request("action should be 'stop'"));
+        return Err(ApiError::bad_request(
+            "bad request: action should be 'stop'",
+        ));
     }
     s.require_retention_execution(id, eid)?;
     s.stop_execution(crate::state::JobKind::Retention, eid)?;

@@ -11,57 +11,178 @@ use crate::errors::{ApiError, ApiResult};
 /// Harbor's cap on the rules of one policy.
 const MAX_RULES: usize = 15;
 
-/// The project a policy document is scoped to, as Harbor checks it on create.
+/// `errors.BadRequestError(err)`: `bad request: <err>`.
+fn bad_request(message: impl std::fmt::Display) -> ApiError {
+    ApiError::bad_request(format!("bad request: {message}"))
+}
+
+/// The project a policy document is scoped to, as Harbor checks it on create: a level other
+/// than `project` is 400 `bad request: scope <level> is not support` (no scope at all is a
+/// nil pointer in Harbor, a 500: the simulator refuses it as an empty level).
 fn scope_project(doc: &Value) -> ApiResult<i64> {
     let level = doc["scope"]["level"].as_str().unwrap_or_default();
     if level != "project" {
-        return Err(ApiError::bad_request(format!(
-            "scope {level} is not support"
-        )));
+        return Err(bad_request(format!("scope {level} is not support")));
     }
     Ok(doc["scope"]["ref"].as_i64().unwrap_or(0))
 }
 
-/// Refuses more than 15 rules (400) and two identical rules (409), as Harbor does.
+/// Keeps the fields of `doc` a go-swagger model has, as `NewRetentionPolicyFromSwagger` and
+/// `ToSwagger` copy through JSON: `omitempty` drops empty strings, zeros, false, null and
+/// empty objects; arrays (`rules`, `tag_selectors`) are always written, `null` when absent.
+fn swagger_fields(doc: &Value, fields: &[(&str, Field)]) -> Value {
+    let mut out = serde_json::Map::new();
+    for (name, kind) in fields {
+        let v = &doc[*name];
+        let kept = match kind {
+            Field::Text => v.as_str().filter(|t| !t.is_empty()).map(|t| json!(t)),
+            Field::Int => v.as_i64().filter(|n| *n != 0).map(|n| json!(n)),
+            Field::Flag => (v.as_bool() == Some(true)).then(|| json!(true)),
+            Field::Map => v.as_object().filter(|m| !m.is_empty()).map(|m| json!(m)),
+            Field::Any => (!v.is_null()).then(|| v.clone()),
+            Field::Array(item) => Some(
+                v.as_array()
+                    .map(|items| json!(items.iter().map(item).collect::<Vec<_>>()))
+                    .unwrap_or(Value::Null),
+            ),
+            Field::Object(object) => v.is_object().then(|| object(v)),
+            Field::MapOfArrays(item) => v.as_object().filter(|m| !m.is_empty()).map(|m| {
+                Value::Object(
+                    m.iter()
+                        .map(|(k, list)| {
+                            let list = list
+                                .as_array()
+                                .map(|items| json!(items.iter().map(item).collect::<Vec<_>>()))
+                                .unwrap_or(Value::Null);
+                            (k.clone(), list)
+                        })
+                        .collect(),
+                )
+            }),
+        };
+        if let Some(v) = kept {
+            out.insert((*name).to_owned(), v);
+        }
+    }
+    Value::Object(out)
+}
+
+/// How a model field is copied (see [`swagger_fields`]).
+#[derive(Clone, Copy)]
+enum Field {
+    Text,
+    Int,
+    Flag,
+    Map,
+    Any,
+    Array(fn(&Value) -> Value),
+    Object(fn(&Value) -> Value),
+    MapOfArrays(fn(&Value) -> Value),
+}
+
+/// A `RetentionSelector`.
+fn selector(v: &Value) -> Value {
+    swagger_fields(
+        v,
+        &[
+            ("kind", Field::Text),
+            ("decoration", Field::Text),
+            ("pattern", Field::Text),
+            ("extras", Field::Text),
+        ],
+    )
+}
+
+/// A `RetentionRule`: its `id` as sent (Harbor numbers nothing).
+fn rule(v: &Value) -> Value {
+    swagger_fields(
+        v,
+        &[
+            ("id", Field::Int),
+            ("priority", Field::Int),
+            ("disabled", Field::Flag),
+            ("action", Field::Text),
+            ("template", Field::Text),
+            ("params", Field::Map),
+            ("tag_selectors", Field::Array(selector)),
+            ("scope_selectors", Field::MapOfArrays(selector)),
+        ],
+    )
+}
+
+/// A `RetentionRuleTrigger`.
+fn trigger(v: &Value) -> Value {
+    swagger_fields(
+        v,
+        &[
+            ("kind", Field::Text),
+            ("settings", Field::Any),
+            ("references", Field::Any),
+        ],
+    )
+}
+
+/// A `RetentionPolicyScope`.
+fn scope(v: &Value) -> Value {
+    swagger_fields(v, &[("level", Field::Text), ("ref", Field::Int)])
+}
+
+/// A policy as Harbor keeps and answers it: the swagger model's fields of the body, with
+/// the path's id; no default filled in (an absent `algorithm` stays absent, rule ids stay
+/// as sent).
+fn policy_model(doc: &Value, id: i64) -> Value {
+    let mut out = swagger_fields(
+        doc,
+        &[
+            ("algorithm", Field::Text),
+            ("rules", Field::Array(rule)),
+            ("trigger", Field::Object(trigger)),
+            ("scope", Field::Object(scope)),
+        ],
+    );
+    out["id"] = json!(id);
+    out
+}
+
+/// Refuses more than 15 rules (400) and two rules that are the same but for their ids
+/// (409), as `CreateRetention` and `UpdateRetention` do before anything else
+/// (`checkRuleConflict` compares the rules' JSON with the id zeroed, after the swagger
+/// model dropped what it does not know).
 fn check_rules(doc: &Value) -> ApiResult<()> {
     let rules = doc["rules"].as_array().cloned().unwrap_or_default();
     if rules.len() > MAX_RULES {
-        return Err(ApiError::bad_request("only 15 rules are allowed at most"));
+        return Err(bad_request("only 15 rules are allowed at most"));
     }
     let without_id = |r: &Value| {
-        let mut r = r.clone();
+        let mut r = rule(r);
         if let Some(o) = r.as_object_mut() {
             o.remove("id");
         }
         r
     };
-    for (n, rule) in rules.iter().enumerate() {
+    for (n, r) in rules.iter().enumerate() {
         if let Some(old) = rules[..n]
             .iter()
-            .position(|r| without_id(r) == without_id(rule))
+            .position(|o| without_id(o) == without_id(r))
         {
             return Err(ApiError::conflict(format!(
-                "rule {n} is conflict with rule {old}"
+                "resource conflict: rule {n} is conflict with rule {old}"
             )));
         }
     }
     Ok(())
 }
 
-/// The policy document as stored and answered: rule ids numbered, defaults filled.
-fn normalized(mut doc: Value, id: i64) -> Value {
-    doc["id"] = json!(id);
-    if doc.get("algorithm").is_none_or(Value::is_null) {
-        doc["algorithm"] = json!("or");
+/// `ValidateRetentionPolicy`: a `Schedule` trigger's `cron` setting, when present, must be a
+/// string (robfig's parse of a non-empty one is not simulated).
+fn check_cron(doc: &Value) -> ApiResult<()> {
+    let cron = &doc["trigger"]["settings"]["cron"];
+    if doc["trigger"]["kind"] == json!("Schedule") && !cron.is_null() && !cron.is_string() {
+        return Err(ApiError::bad_request(
+            "invalid cron type for scheduled tag retention: must be a string",
+        ));
     }
-    if let Some(rules) = doc.get_mut("rules").and_then(Value::as_array_mut) {
-        for (n, rule) in rules.iter_mut().enumerate() {
-            rule["id"] = json!(n);
-        }
-    } else {
-        doc["rules"] = json!([]);
-    }
-    doc
+    Ok(())
 }
 
 /// A retention execution as Harbor's `RetentionExecution`.
@@ -110,14 +231,15 @@ impl SimState {
             .projects
             .get(&project_id)
             .filter(|_| project_id > 0)
-            .ok_or_else(|| ApiError::bad_request(format!("invalid Project id {project_id}")))?;
+            .ok_or_else(|| bad_request(format!("invalid Project id {project_id}")))?;
         if let Some(old) = project.metadata.get("retention_id") {
-            return Err(ApiError::bad_request(format!(
+            return Err(bad_request(format!(
                 "project {project_id} already has retention policy {old}"
             )));
         }
+        check_cron(&doc)?;
         let id = self.ids.next("retention");
-        self.retentions.insert(id, normalized(doc, id));
+        self.retentions.insert(id, policy_model(&doc, id));
         if let Some(mut p) = self.projects.get_mut(&project_id) {
             p.metadata.insert("retention_id".into(), id.to_string());
             p.update_time = now();
@@ -135,8 +257,7 @@ impl SimState {
     /// A policy by id for the operations where Harbor wraps "not found" as a bad request
     /// (delete, trigger, list runs).
     fn retention_or_bad_request(&self, id: i64) -> ApiResult<&Value> {
-        self.retention(id)
-            .map_err(|e| ApiError::bad_request(e.message))
+        self.retention(id).map_err(|e| bad_request(e.message))
     }
 
     /// The project a stored policy belongs to.
@@ -147,13 +268,35 @@ impl SimState {
             .unwrap_or(0)
     }
 
-    /// Replaces a policy's rules and trigger; its scope stays.
+    /// `UpdateRetention`: the rules' checks, then the body's scope must name a project whose
+    /// `retention_id` is the path's id (`requirePolicyAccess`: 404 `resource not found: the
+    /// retention policy id <id> does not match`; a body without a scope is a nil pointer in
+    /// Harbor, a 500: the simulator answers that 404); then the cron's type; the body
+    /// replaces the policy, its scope included; a trigger kind other than `Schedule` or
+    /// empty, unchanged, is an uncoded error (Harbor's 500: the simulator's 400 `not support
+    /// Trigger <kind>`).
     pub fn update_retention(&mut self, id: i64, doc: Value) -> ApiResult<()> {
         check_rules(&doc)?;
-        let scope = self.retention(id)?["scope"].clone();
-        let mut doc = normalized(doc, id);
-        doc["scope"] = scope;
-        self.retentions.insert(id, doc);
+        let project = doc["scope"]["ref"].as_i64().unwrap_or(0);
+        let owns = self
+            .projects
+            .get(&project)
+            .and_then(|p| p.metadata.get("retention_id").cloned())
+            .is_some_and(|r| r == id.to_string());
+        if !owns || !self.retentions.contains_key(&id) {
+            return Err(ApiError::not_found(format!(
+                "resource not found: the retention policy id {id} does not match"
+            )));
+        }
+        check_cron(&doc)?;
+        let kind = doc["trigger"]["kind"].as_str().unwrap_or_default();
+        let old_kind = self.retentions[&id]["trigger"]["kind"]
+            .as_str()
+            .unwrap_or_default();
+        if kind == old_kind && !kind.is_empty() && kind != "Schedule" {
+            return Err(ApiError::bad_request(format!("not support Trigger {kind}")));
+        }
+        self.retentions.insert(id, policy_model(&doc, id));
         Ok(())
     }
 
