@@ -919,7 +919,13 @@ async fn every_client_method_against_the_simulator() {
     seen.record(
         "update_preheat_policy",
         client
-            .update_preheat_policy("library", "nightly", &Default::default())
+            .update_preheat_policy(
+                "library",
+                "nightly",
+                &body(
+                    r#"{"id": 1, "name": "nightly", "provider_id": 1, "filters": "[]", "trigger": "{\"type\":\"manual\"}", "enabled": true}"#,
+                ),
+            )
             .await,
     );
     seen.record(

@@ -1281,3 +1281,67 @@ async fn retention_update_checks() {
     assert!(policy.get("algorithm").is_none(), "RT12");
     assert_eq!(policy["rules"][0]["params"]["latestPushedK"], 1, "RT12");
 }
+
+#[tokio::test]
+async fn preheat_policy_update_checks() {
+    let sim = support::start().await;
+    for name in ["p1", "p2"] {
+        let (status, _, text) = support::send_as(
+            &sim,
+            support::checks::ADMIN,
+            Method::POST,
+            PREHEAT,
+            Some(preheat_policy(name, 1)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{text}");
+    }
+    let p2 = get_json(&sim, &format!("{PREHEAT}/p2")).await["id"]
+        .as_i64()
+        .unwrap();
+    let with = |id: Option<i64>, name: &str, provider: i64| {
+        let mut body = preheat_policy(name, provider);
+        if let Some(id) = id {
+            body["id"] = serde_json::json!(id);
+        }
+        Some(body)
+    };
+    let mut no_filters = with(Some(p2), "p2", 1).unwrap();
+    no_filters["filters"] = serde_json::json!("");
+    // The path's name is never read.
+    let path = format!("{PREHEAT}/whatever");
+    run(
+        &sim,
+        vec![
+            // PH5 on update (Harbor: 500).
+            case("PH5", Method::PUT, &path, with(Some(p2), "p 2", 1))
+                .refused(BAD, "name p 2 is invalid"),
+            // PH19: the provider, then the body's id, then filters and trigger, then the
+            // name's uniqueness (Harbor: 500).
+            case("PH19", Method::PUT, &path, with(Some(p2), "p2", 9))
+                .refused(StatusCode::NOT_FOUND, "instance 9 not found"),
+            case("PH19", Method::PUT, &path, with(None, "p2", 1))
+                .refused(StatusCode::NOT_FOUND, "policy 0 not found"),
+            case("PH19", Method::PUT, &path, Some(no_filters))
+                .refused(BAD, "missing filters in preheat policy schema"),
+            case("PH19", Method::PUT, &path, with(Some(p2), "p1", 1))
+                .refused(StatusCode::CONFLICT, "policy p1 already exists"),
+            case("PH19", Method::PUT, &path, with(Some(p2), "renamed", 1)),
+        ],
+    )
+    .await;
+    let renamed = get_json(&sim, &format!("{PREHEAT}/renamed")).await;
+    assert_eq!(renamed["id"], p2, "PH19: the body's id is updated");
+    assert_eq!(
+        renamed["creation_time"], "0001-01-01T00:00:00.000Z",
+        "PH19: every column is the body's"
+    );
+    let names: Vec<String> = get_json(&sim, PREHEAT)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["nightly", "p1", "renamed"], "PH19");
+}

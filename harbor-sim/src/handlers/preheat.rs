@@ -35,17 +35,24 @@ fn policy_of(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, i64)> {
         .ok_or_else(|| ApiError::not_found(format!("policy {name} not found")))
 }
 
-/// `UpdatePolicy` reads the policy by the body's `id`, not by the path's name
-/// (`requirePolicyAccess`, then the controller's `Get`): a non-zero id no project has is 404
-/// `policy <id> not found`, another project's is 404 `resource not found: project id <path
-/// project> does not match`. The rest is the stored collection's update.
+/// `UpdatePolicy`: the path's name is not read. The body's name is checked (see
+/// [`check_name`]), then the project; a non-zero body `id` must be a policy of the path's
+/// project (`requirePolicyAccess`: 404 `policy <id> not found`, or `resource not found:
+/// project id <path project> does not match`); then the body's provider (404 `instance <id>
+/// not found`); then the controller reads the policy of the body's `id` (absent: 404 `policy
+/// 0 not found`) and checks `filters` and `trigger` as on create. The body replaces every
+/// column (`dao.Update` without properties): the project is the path's, `creation_time` the
+/// body's (Go's zero time when absent), `update_time` now. A name another policy of the
+/// project has breaks the table's unique key, an uncoded error (Harbor's 500): the
+/// simulator answers 409 `policy <name> already exists`.
 pub(crate) fn update_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let body: Value = ctx.json()?;
+    check_name(&body)?;
+    let project = ctx.path("project_name").to_owned();
+    let project_id = s.project_id(&project, true)?;
+    let own = policies_key(&project);
     let id = body["id"].as_i64().unwrap_or(0);
     if id != 0 {
-        let project = ctx.path("project_name");
-        let project_id = s.project_id(project, true)?;
-        let own = api_path(&format!("/projects/{project}/preheat/policies"));
         let holder = s
             .collections
             .iter()
@@ -61,7 +68,48 @@ pub(crate) fn update_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
             Some(_) => {}
         }
     }
-    super::generic::handle(ctx, s)
+    let provider = body["provider_id"].as_i64().unwrap_or(0);
+    instance_by_id(s, provider)?;
+    if id == 0 {
+        return Err(ApiError::not_found("policy 0 not found"));
+    }
+    let text = |f: &str| body[f].as_str().unwrap_or_default().to_owned();
+    for (field, message) in [
+        ("filters", "missing filters in preheat policy schema"),
+        (
+            "trigger",
+            "missing trigger settings in preheat policy schema",
+        ),
+    ] {
+        if text(field).is_empty() {
+            return Err(ApiError::bad_request(message));
+        }
+    }
+    let name = text("name");
+    if s.collections.get(&own).is_some_and(|c| {
+        c.iter()
+            .any(|(other, p)| *other != id && p["name"].as_str() == Some(&name))
+    }) {
+        return Err(ApiError::conflict(format!("policy {name} already exists")));
+    }
+    let doc = json!({
+        "id": id,
+        "name": name,
+        "description": text("description"),
+        "project_id": project_id,
+        "provider_id": provider,
+        "filters": text("filters"),
+        "trigger": text("trigger"),
+        "enabled": body["enabled"].as_bool().unwrap_or(false),
+        "extra_attrs": text("extra_attrs"),
+        "creation_time": body["creation_time"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .unwrap_or(crate::state::jobs::ZERO_TIME),
+        "update_time": crate::state::now(),
+    });
+    s.collections.entry(own).or_default().insert(id, doc);
+    Ok(Reply::empty(StatusCode::OK))
 }
 
 /// The execution `{execution_id}` of the policy: 404 `execution <id> not found` when there is
