@@ -663,7 +663,14 @@ async fn webhook_last_trigger_checks() {
         .max()
         .expect("a push run");
     let triggers = get_json(&sim, "/projects/demo/webhook/lasttrigger").await;
-    assert_eq!(triggers[2]["last_trigger_time"], newest_push, "W14");
+    // `strfmt.DateTime` keeps the milliseconds the run list (W17) leaves out.
+    let last = triggers[2]["last_trigger_time"].as_str().unwrap();
+    assert_eq!(
+        format!("{}Z", &last[..19]),
+        newest_push,
+        "W14: {last} is the newest run's start"
+    );
+    assert_eq!(last.len(), 24, "W14: {last}");
     assert_eq!(triggers[0]["last_trigger_time"], ZERO, "W14");
 }
 
@@ -1344,4 +1351,243 @@ async fn preheat_policy_update_checks() {
         .map(|p| p["name"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(names, ["nightly", "p1", "renamed"], "PH19");
+}
+
+#[tokio::test]
+async fn job_list_checks() {
+    let sim = support::start().await;
+    // Two deliveries of demo's `notify-ci`, one per event.
+    sim.handle()
+        .push_image("demo", "team/app", "v3")
+        .expect("push");
+    let (status, text) = send(
+        &sim,
+        Method::DELETE,
+        "/projects/demo/repositories/team%252Fapp/artifacts/v3",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let notify = get_json(&sim, POLICIES).await[0]["id"].as_i64().unwrap();
+    let runs_path = format!("{POLICIES}/{notify}/executions");
+    let runs = get_json(&sim, &runs_path).await;
+    let all = ids(&runs);
+    assert!(all.len() >= 2, "{runs}");
+    // W17: newest start first; times in whole seconds; an empty status message omitted.
+    let mut newest_first = all.clone();
+    newest_first.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(all, newest_first, "W17");
+    for run in runs.as_array().unwrap() {
+        let start = run["start_time"].as_str().unwrap();
+        assert!(
+            start.len() == 20 && start.ends_with('Z') && !start.contains('.'),
+            "W17: {start}"
+        );
+        assert!(run.get("status_message").is_none(), "W17: {run}");
+    }
+    // W17: `extra_attrs.<key>` exactly, columns by name, `sort`.
+    let deletes = get_json(
+        &sim,
+        &format!("{runs_path}?q=extra_attrs.event_type%3DDELETE_ARTIFACT"),
+    )
+    .await;
+    assert_eq!(deletes.as_array().unwrap().len(), 1, "W17: {deletes}");
+    assert_eq!(
+        deletes[0]["extra_attrs"]["event_type"], "DELETE_ARTIFACT",
+        "W17"
+    );
+    assert_eq!(
+        ids(&get_json(&sim, &format!("{runs_path}?q=ExtraAttrs.event_type%3DNOPE")).await),
+        Vec::<i64>::new(),
+        "W17"
+    );
+    assert_eq!(
+        ids(&get_json(&sim, &format!("{runs_path}?q=trigger%3DEVENT&sort=id")).await),
+        all.iter().rev().copied().collect::<Vec<_>>(),
+        "W17"
+    );
+    assert_eq!(
+        ids(&get_json(&sim, &format!("{runs_path}?q=vendor_type%3D~webhook")).await),
+        all,
+        "W17: fuzzy in any case"
+    );
+    // W17: a run's tasks, start time then id descending.
+    let tasks_path = format!("{runs_path}/{}/tasks", all[0]);
+    let tasks = get_json(&sim, &tasks_path).await;
+    assert!(
+        tasks[0]["creation_time"]
+            .as_str()
+            .is_some_and(|t| !t.contains('.')),
+        "W17: {tasks}"
+    );
+    assert_eq!(
+        ids(&get_json(&sim, &format!("{tasks_path}?q=status%3DNope")).await),
+        Vec::<i64>::new(),
+        "W17"
+    );
+    // PH20: the same for preheat runs and their tasks.
+    let (status, _, text) = support::send_as(
+        &sim,
+        support::checks::ADMIN,
+        Method::POST,
+        &format!("{PREHEAT}/nightly"),
+        Some(serde_json::json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let preheats = get_json(&sim, &format!("{PREHEAT}/nightly/executions")).await;
+    let preheat_ids = ids(&preheats);
+    let mut newest_first = preheat_ids.clone();
+    newest_first.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(preheat_ids, newest_first, "PH20");
+    assert!(
+        preheats[0]["end_time"] == "0001-01-01T00:00:00Z",
+        "PH20: {preheats}"
+    );
+    assert_eq!(
+        ids(&get_json(
+            &sim,
+            &format!("{PREHEAT}/nightly/executions?q=trigger%3DMANUAL&sort=id")
+        )
+        .await),
+        preheat_ids.iter().rev().copied().collect::<Vec<_>>(),
+        "PH20"
+    );
+    let one = get_json(
+        &sim,
+        &format!("{PREHEAT}/nightly/executions/{}", preheat_ids[0]),
+    )
+    .await;
+    assert_eq!(one["end_time"], "0001-01-01T00:00:00Z", "PH20: get");
+    let tasks = get_json(
+        &sim,
+        &format!("{PREHEAT}/nightly/executions/{}/tasks", preheat_ids[0]),
+    )
+    .await;
+    let task_ids = ids(&tasks);
+    assert!(task_ids.len() >= 2, "{tasks}");
+    let starts: Vec<&str> = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["start_time"].as_str().unwrap())
+        .collect();
+    assert!(
+        starts.windows(2).all(|w| w[0] >= w[1]),
+        "PH20: start time descending: {starts:?}"
+    );
+    if tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["status"] == "Pending")
+    {
+        let mut newest_first = task_ids.clone();
+        newest_first.sort_unstable_by(|a, b| b.cmp(a));
+        assert_eq!(task_ids, newest_first, "PH20: then id, descending");
+    }
+    for t in tasks.as_array().unwrap() {
+        if t["status"] == "Pending" {
+            assert!(
+                t.get("run_count").is_none(),
+                "PH20: a queued task's 0 runs: {t}"
+            );
+        }
+        assert!(t.get("status_message").is_none(), "PH20");
+    }
+    let repository = tasks[0]["extra_attrs"]["repository"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        ids(&get_json(
+            &sim,
+            &format!(
+                "{PREHEAT}/nightly/executions/{}/tasks?q=extra_attrs.repository%3D{}",
+                preheat_ids[0],
+                repository.replace('/', "%2F")
+            )
+        )
+        .await),
+        [task_ids[0]],
+        "PH20"
+    );
+}
+
+#[tokio::test]
+async fn retention_run_checks() {
+    let sim = support::start().await;
+    let library = get_json(&sim, "/projects/library").await;
+    let seeded = library["metadata"]["retention_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sim.handle()
+        .push_image("library", "zeta", "1")
+        .expect("push");
+    let runs = format!("/retentions/{seeded}/executions");
+    let (status, location, text) = support::send_as(
+        &sim,
+        support::checks::ADMIN,
+        Method::POST,
+        &runs,
+        Some(serde_json::json!({"dry_run": false})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let run_id: i64 = location
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // RT14: a run without `dry_run` (false, omitted) nor `operator`; the times as Go
+    // marshals them.
+    let list = get_json(&sim, &runs).await;
+    let run = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == run_id)
+        .expect("the run")
+        .clone();
+    assert!(run.get("dry_run").is_none(), "RT14: {run}");
+    assert!(run.get("operator").is_none(), "RT14: {run}");
+    let start = run["start_time"].as_str().unwrap();
+    let fraction = start
+        .strip_suffix('Z')
+        .and_then(|t| t.split_once('.'))
+        .map(|(_, f)| f);
+    assert!(
+        start.ends_with('Z') && fraction.is_none_or(|f| !f.is_empty() && !f.ends_with('0')),
+        "RT14: trailing zeros trimmed: {start}"
+    );
+    // RT14: its tasks in the task list's order, without `status_revision`, zero times as
+    // `0001-01-01T00:00:00Z`.
+    let tasks = get_json(&sim, &format!("{runs}/{run_id}/tasks")).await;
+    let task_ids = ids(&tasks);
+    assert!(task_ids.len() >= 2, "{tasks}");
+    let starts: Vec<&str> = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["start_time"].as_str().unwrap())
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] >= w[1]), "RT14: {starts:?}");
+    if starts.iter().all(|s| *s == "0001-01-01T00:00:00Z") {
+        let mut newest_first = task_ids.clone();
+        newest_first.sort_unstable_by(|a, b| b.cmp(a));
+        assert_eq!(task_ids, newest_first, "RT14: then id, descending");
+    }
+    for t in tasks.as_array().unwrap() {
+        assert!(t.get("status_revision").is_none(), "RT14: {t}");
+        assert!(
+            t.get("total").is_some() && t.get("status_code").is_some(),
+            "RT14"
+        );
+        if t["status"] == "Pending" {
+            assert_eq!(t["end_time"], "0001-01-01T00:00:00Z", "RT14");
+        }
+    }
 }

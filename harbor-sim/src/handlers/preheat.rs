@@ -176,14 +176,18 @@ pub(crate) fn manual(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 pub(crate) fn list_executions(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let (_, policy) = policy_of(ctx, s)?;
     let runs = s.read_executions(JobKind::Preheat, |e| e.vendor_id == policy);
-    ctx.list(runs.iter().map(Execution::to_model).collect())
+    super::webhooks::list_jobs(
+        ctx,
+        runs.iter().map(Execution::to_model).collect(),
+        &super::webhooks::EXECUTION_TABLE,
+    )
 }
 
 pub(crate) fn get_execution(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = execution_of(ctx, s)?;
-    Ok(Reply::ok(
+    Ok(Reply::ok(&super::webhooks::job_payload(
         &s.read_execution(JobKind::Preheat, id)?.to_model(),
-    ))
+    )))
 }
 
 pub(crate) fn stop_execution(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
@@ -201,7 +205,11 @@ pub(crate) fn stop_execution(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 pub(crate) fn list_tasks(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = execution_of(ctx, s)?;
     let run = s.read_execution(JobKind::Preheat, id)?;
-    ctx.list(run.tasks.iter().map(|t| t.to_model()).collect())
+    super::webhooks::list_jobs(
+        ctx,
+        run.tasks.iter().map(|t| t.to_model()).collect(),
+        &super::webhooks::TASK_TABLE,
+    )
 }
 
 pub(crate) fn task_log(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {

@@ -7,7 +7,7 @@ use super::actor_name;
 use super::projects::project_of;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
-use crate::query::{Model, column_matches, sort_rows};
+use crate::query::{Filter, Model, column_matches, sort_rows};
 use crate::state::{Execution, JobKind, SimState};
 
 /// The event types Harbor can notify about, in the order it registers them
@@ -348,13 +348,21 @@ pub(crate) fn jobs(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 pub(crate) fn executions(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let policy = policy_of(ctx, s, ctx.path_id("webhook_policy_id")?)?;
     let runs = s.read_executions(JobKind::Webhook, |e| e.vendor_id == policy);
-    ctx.list(runs.iter().map(Execution::to_model).collect())
+    list_jobs(
+        ctx,
+        runs.iter().map(Execution::to_model).collect(),
+        &EXECUTION_TABLE,
+    )
 }
 
 pub(crate) fn tasks(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = execution_of(ctx, s)?;
     let run = s.read_execution(JobKind::Webhook, id)?;
-    ctx.list(run.tasks.iter().map(|t| t.to_model()).collect())
+    list_jobs(
+        ctx,
+        run.tasks.iter().map(|t| t.to_model()).collect(),
+        &TASK_TABLE,
+    )
 }
 
 pub(crate) fn task_log(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
@@ -370,4 +378,128 @@ pub(crate) fn task_log(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         StatusCode::OK,
         s.task_log(JobKind::Webhook, id, task)?,
     ))
+}
+
+/// The `execution` table of Harbor's task manager (`src/pkg/task/dao/model.go`): newest
+/// start first by default.
+pub(crate) const EXECUTION_TABLE: Model = Model {
+    columns: &[
+        ("ID", "id"),
+        ("VendorType", "vendor_type"),
+        ("VendorID", "vendor_id"),
+        ("Status", "status"),
+        ("StatusMessage", "status_message"),
+        ("Trigger", "trigger"),
+        ("ExtraAttrs", "extra_attrs"),
+        ("StartTime", "start_time"),
+        ("UpdateTime", "update_time"),
+        ("EndTime", "end_time"),
+        ("Revision", "revision"),
+    ],
+    default_sort: &[("start_time", true)],
+};
+
+/// The `task` table: start time, then id, descending by default (`Task.GetDefaultSorts`).
+pub(crate) const TASK_TABLE: Model = Model {
+    columns: &[
+        ("ID", "id"),
+        ("VendorType", "vendor_type"),
+        ("ExecutionID", "execution_id"),
+        ("JobID", "job_id"),
+        ("Status", "status"),
+        ("StatusCode", "status_code"),
+        ("StatusRevision", "status_revision"),
+        ("StatusMessage", "status_message"),
+        ("RunCount", "run_count"),
+        ("ExtraAttrs", "extra_attrs"),
+        ("CreationTime", "creation_time"),
+        ("StartTime", "start_time"),
+        ("UpdateTime", "update_time"),
+        ("EndTime", "end_time"),
+    ],
+    default_sort: &[("start_time", true), ("id", true)],
+};
+
+/// Go's `t.Format(time.RFC3339)` of a time the simulator keeps with milliseconds (UTC):
+/// whole seconds (`0001-01-01T00:00:00Z` for the zero time).
+fn rfc3339_seconds(t: &Value) -> Value {
+    match t.as_str() {
+        Some(t) => match (t.find('.'), t.strip_suffix('Z')) {
+            (Some(dot), Some(_)) => json!(format!("{}Z", &t[..dot])),
+            _ => json!(t),
+        },
+        None => t.clone(),
+    }
+}
+
+/// An execution or task model (`Execution::to_model`, `JobTask::to_model`) as Harbor's
+/// `convertExecutionToPayload` and `convertTaskToPayload` answer it (`preheat.go`, also
+/// used by `webhook.go`): the times formatted as `time.RFC3339` (whole seconds), and
+/// go-swagger's `omitempty` on an empty `status_message` or `trigger`, a zero `run_count`
+/// and empty `extra_attrs`.
+pub(crate) fn job_payload(model: &Value) -> Value {
+    let mut out = model.clone();
+    if let Some(fields) = out.as_object_mut() {
+        for time in ["start_time", "end_time", "creation_time", "update_time"] {
+            if let Some(t) = fields.get_mut(time) {
+                *t = rfc3339_seconds(t);
+            }
+        }
+        fields.retain(|_, v| match v {
+            Value::String(s) => !s.is_empty(),
+            Value::Number(n) => n.as_f64() != Some(0.0),
+            Value::Object(m) => !m.is_empty(),
+            Value::Null => false,
+            _ => true,
+        });
+    }
+    out
+}
+
+/// Lists execution or task models as the task manager's DAO lists them: `q` and `sort` on
+/// `table` (the models' times, at the millisecond, are the columns), plus the DAO's
+/// `extra_attrs.<key>` (or `ExtraAttrs.<key>`, dotted for nested keys) matched exactly on
+/// the text of that attribute; answered through [`job_payload`].
+pub(crate) fn list_jobs(ctx: &Ctx, models: Vec<Value>, table: &Model) -> ApiResult<Reply> {
+    let page = ctx.page()?;
+    let filters = ctx.filters()?;
+    let columns = table.filters(&filters);
+    let attributes: Vec<(Vec<String>, String)> = filters
+        .iter()
+        .filter_map(|f| {
+            let path = f
+                .key()
+                .strip_prefix("extra_attrs.")
+                .or_else(|| f.key().strip_prefix("ExtraAttrs."))
+                .filter(|p| !p.is_empty())?;
+            match f {
+                Filter::Exact(_, v) => {
+                    Some((path.split('.').map(str::to_owned).collect(), v.clone()))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    let mut rows: Vec<(Value, Value)> = models
+        .into_iter()
+        .map(|m| {
+            let mut row = m.clone();
+            row["extra_attrs"] = json!(m["extra_attrs"].to_string());
+            (row, m)
+        })
+        .filter(|(row, m)| {
+            columns.iter().all(|(c, f)| column_matches(row, c, f))
+                && attributes.iter().all(|(path, v)| {
+                    let found = path
+                        .iter()
+                        .try_fold(&m["extra_attrs"], |at, k| at.get(k.as_str()));
+                    found.is_some_and(|x| match x {
+                        Value::String(s) => s == v,
+                        other => other.to_string() == *v,
+                    })
+                })
+        })
+        .collect();
+    sort_rows(&mut rows, &table.sorts(ctx.query("sort")), |(row, _)| row);
+    Ok(ctx.page_of(rows.iter().map(|(_, m)| job_payload(m)).collect(), page))
 }

@@ -185,24 +185,52 @@ fn check_cron(doc: &Value) -> ApiResult<()> {
     Ok(())
 }
 
-/// A retention execution as Harbor's `RetentionExecution`.
-pub fn execution_model(e: &Execution) -> Value {
-    json!({
-        "id": e.id,
-        "policy_id": e.vendor_id,
-        "start_time": e.start_time,
-        "end_time": e.end_time_or_zero(),
-        "status": e.status.as_str(),
-        "trigger": e.trigger,
-        "dry_run": e.extra_attrs["dry_run"].as_bool().unwrap_or(false),
-        "operator": e.operator,
-    })
+/// A time as Go's `time.Time` marshals it (`RFC3339Nano`): the fraction without its
+/// trailing zeros, none for whole seconds (`0001-01-01T00:00:00Z` for the zero time).
+fn rfc3339_nano(t: &str) -> String {
+    match (t.split_once('.'), t.strip_suffix('Z')) {
+        (Some((seconds, fraction)), Some(_)) => {
+            let digits = fraction.trim_end_matches('Z').trim_end_matches('0');
+            if digits.is_empty() {
+                format!("{seconds}Z")
+            } else {
+                format!("{seconds}.{digits}Z")
+            }
+        }
+        _ => t.to_owned(),
+    }
 }
 
-/// The tasks of a retention execution as Harbor's `RetentionExecutionTask`s.
+/// A retention execution as Harbor's `RetentionExecution` (`convertExecution`, then
+/// `ToSwagger`'s JSON copy): the times as Go marshals them, a false `dry_run` omitted
+/// (`omitempty`), no `operator` (the swagger model has none).
+pub fn execution_model(e: &Execution) -> Value {
+    let mut doc = json!({
+        "id": e.id,
+        "policy_id": e.vendor_id,
+        "start_time": rfc3339_nano(&e.start_time),
+        "end_time": rfc3339_nano(e.end_time_or_zero()),
+        "status": e.status.as_str(),
+        "trigger": e.trigger,
+    });
+    if e.extra_attrs["dry_run"].as_bool() == Some(true) {
+        doc["dry_run"] = json!(true);
+    }
+    doc
+}
+
+/// The tasks of a retention execution as Harbor's `RetentionExecutionTask`s
+/// (`convertTask`, `ToSwagger`): the task list's default order (start time, then id,
+/// descending), the times as Go marshals them, no `status_revision` (`convertTask` does not
+/// set it: 0, omitted); `status_code`, `total` and `retained` always (`x-omitempty: false`).
 pub fn task_models(e: &Execution) -> Vec<Value> {
-    e.tasks
-        .iter()
+    let mut tasks: Vec<&super::jobs::JobTask> = e.tasks.iter().collect();
+    tasks.sort_by(|a, b| {
+        let start = |t: &super::jobs::JobTask| t.start_time.clone().unwrap_or_default();
+        start(b).cmp(&start(a)).then(b.id.cmp(&a.id))
+    });
+    tasks
+        .into_iter()
         .map(|t| {
             json!({
                 "id": t.id,
@@ -211,9 +239,8 @@ pub fn task_models(e: &Execution) -> Vec<Value> {
                 "job_id": t.job_id(),
                 "status": t.status.as_str(),
                 "status_code": t.status.code(),
-                "status_revision": t.run_count,
-                "start_time": t.start_time.as_deref().unwrap_or(super::jobs::ZERO_TIME),
-                "end_time": t.end_time.as_deref().unwrap_or(super::jobs::ZERO_TIME),
+                "start_time": rfc3339_nano(t.start_time.as_deref().unwrap_or(super::jobs::ZERO_TIME)),
+                "end_time": rfc3339_nano(t.end_time.as_deref().unwrap_or(super::jobs::ZERO_TIME)),
                 "total": t.extra_attrs["total"],
                 "retained": t.extra_attrs["retained"],
             })
