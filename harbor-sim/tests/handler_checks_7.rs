@@ -897,6 +897,9 @@ fn preheat_policy(name: &str, provider: i64) -> Value {
 #[tokio::test]
 async fn preheat_policy_checks() {
     let sim = support::start().await;
+    let mut scheduled = preheat_policy("p1", 1);
+    scheduled["trigger"] =
+        serde_json::json!(r#"{"type":"scheduled","trigger_setting":{"cron":"* * *"}}"#);
     let without = |field: &str| {
         let mut body = preheat_policy("p1", 1);
         body.as_object_mut().unwrap().remove(field);
@@ -922,6 +925,10 @@ async fn preheat_policy_checks() {
                 .refused(BAD, "missing filters in preheat policy schema"),
             case("PH15", Method::POST, PREHEAT, without("trigger"))
                 .refused(BAD, "missing trigger settings in preheat policy schema"),
+            case("PH15", Method::POST, PREHEAT, Some(scheduled)).refused(
+                BAD,
+                "invalid cron string for scheduled preheat: * * *, error: expected exactly 6 fields, found 3: [* * *]",
+            ),
             case(
                 "PH15",
                 Method::POST,
@@ -1063,6 +1070,10 @@ async fn retention_create_checks() {
     system["scope"]["level"] = serde_json::json!("system");
     let mut cron = retention(demo, vec![retention_rule(1)]);
     cron["trigger"]["settings"]["cron"] = serde_json::json!(5);
+    let mut five_fields = retention(demo, vec![retention_rule(1)]);
+    five_fields["trigger"]["settings"]["cron"] = serde_json::json!("0 0 * * *");
+    let mut seconds = retention(demo, vec![retention_rule(1)]);
+    seconds["trigger"]["settings"]["cron"] = serde_json::json!("5 0 0 * * *");
     run(
         &sim,
         vec![
@@ -1115,6 +1126,14 @@ async fn retention_create_checks() {
             case("RT8", Method::POST, "/retentions", Some(cron)).refused(
                 BAD,
                 "invalid cron type for scheduled tag retention: must be a string",
+            ),
+            case("RT8", Method::POST, "/retentions", Some(five_fields)).refused(
+                BAD,
+                "invalid cron string for scheduled tag retention: 0 0 * * *, error: expected exactly 6 fields, found 5: [0 0 * * *]",
+            ),
+            case("RT8", Method::POST, "/retentions", Some(seconds)).refused(
+                BAD,
+                "invalid cron string for scheduled tag retention: 5 0 0 * * *, error: the 1st field (indicating Seconds of time) of the cron setting must be 0",
             ),
         ],
     )

@@ -85,6 +85,7 @@ pub(crate) fn update_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
             return Err(ApiError::bad_request(message));
         }
     }
+    check_preheat_cron(&text("trigger"))?;
     let name = text("name");
     if s.collections.get(&own).is_some_and(|c| {
         c.iter()
@@ -639,6 +640,36 @@ fn policy_doc(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, Value)> {
     Ok((id, doc))
 }
 
+/// `ValidatePreheatPolicy` (`src/pkg/p2p/preheat/models/policy/policy.go`): a `scheduled`
+/// trigger's non-empty cron must be one `utils.ValidateCronString` takes: 400 `invalid cron
+/// string for scheduled preheat: <cron>, error: <err>` (robfig's texts as far as the
+/// simulator knows them). A trigger or filters that are not JSON (Go's `json` errors, a
+/// 500) are not simulated.
+fn check_preheat_cron(trigger: &str) -> ApiResult<()> {
+    let Ok(trigger) = serde_json::from_str::<Value>(trigger) else {
+        return Ok(());
+    };
+    let cron = trigger["trigger_setting"]["cron"]
+        .as_str()
+        .unwrap_or_default();
+    if trigger["type"] != json!("scheduled") || cron.is_empty() {
+        return Ok(());
+    }
+    match super::system_jobs::cron_error(cron) {
+        None => Ok(()),
+        Some(error) => {
+            let error = if error.is_empty() {
+                String::new()
+            } else {
+                format!(", error: {error}")
+            };
+            Err(ApiError::bad_request(format!(
+                "invalid cron string for scheduled preheat: {cron}{error}"
+            )))
+        }
+    }
+}
+
 /// `CreatePolicy`: the name (see [`check_name`]), the project (its id overrides the body's),
 /// the provider (404 `instance <id> not found`), then the controller: the times are now;
 /// `filters` and `trigger` must be set (uncoded errors, Harbor's 500: the simulator's 400
@@ -664,6 +695,7 @@ pub(crate) fn create_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
             return Err(ApiError::bad_request(message));
         }
     }
+    check_preheat_cron(&text("trigger"))?;
     let name = text("name");
     let key = policies_key(&project);
     if s.collections

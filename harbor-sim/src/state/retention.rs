@@ -174,15 +174,34 @@ fn check_rules(doc: &Value) -> ApiResult<()> {
 }
 
 /// `ValidateRetentionPolicy`: a `Schedule` trigger's `cron` setting, when present, must be a
-/// string (robfig's parse of a non-empty one is not simulated).
+/// string, and a non-empty one a cron `utils.ValidateCronString` takes (its error texts as
+/// far as the simulator knows robfig's: see `cron_error` of the system jobs' handlers).
 fn check_cron(doc: &Value) -> ApiResult<()> {
     let cron = &doc["trigger"]["settings"]["cron"];
-    if doc["trigger"]["kind"] == json!("Schedule") && !cron.is_null() && !cron.is_string() {
+    if doc["trigger"]["kind"] != json!("Schedule") || cron.is_null() {
+        return Ok(());
+    }
+    let Some(cron) = cron.as_str() else {
         return Err(ApiError::bad_request(
             "invalid cron type for scheduled tag retention: must be a string",
         ));
+    };
+    if cron.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    match crate::handlers::system_jobs::cron_error(cron) {
+        None => Ok(()),
+        Some(error) => {
+            let error = if error.is_empty() {
+                String::new()
+            } else {
+                format!(", error: {error}")
+            };
+            Err(ApiError::bad_request(format!(
+                "invalid cron string for scheduled tag retention: {cron}{error}"
+            )))
+        }
+    }
 }
 
 /// A time as Go's `time.Time` marshals it (`RFC3339Nano`): the fraction without its
