@@ -430,6 +430,30 @@ async fn tag_list_checks() {
                 StatusCode::NOT_FOUND,
                 "artifact library/nginx:nope not found",
             ),
+            // AR16: the same for accessories.
+            case(
+                "AR16",
+                Method::GET,
+                &format!("{ARTIFACTS}/nope/accessories?q=a%3D(b"),
+                None,
+            )
+            .refused(BAD, "invalid query string value: (b"),
+            case(
+                "AR16",
+                Method::GET,
+                &format!("{ARTIFACTS}/nope/accessories?q=a%3Db"),
+                None,
+            )
+            .refused(
+                StatusCode::NOT_FOUND,
+                "artifact library/nginx:nope not found",
+            ),
+            case(
+                "AR16",
+                Method::GET,
+                &format!("{ARTIFACTS}/latest/accessories"),
+                None,
+            ),
         ],
     )
     .await;

@@ -552,9 +552,13 @@ pub(crate) fn report_log(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     Ok(Reply::text(StatusCode::OK, log))
 }
 
+/// `ListAccessories`: `q` is parsed before the artifact is looked up; the simulator's
+/// artifacts have no accessories (signatures, SBOMs), so the list is empty.
 pub(crate) fn accessories(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let page = ctx.page()?;
+    ctx.filters()?;
     artifact_of(ctx, s)?;
-    ctx.list(Vec::new())
+    Ok(ctx.page_of(Vec::new(), page))
 }
 
 /// The artifact's vulnerability report, keyed by its MIME type (`{}` before any scan).
