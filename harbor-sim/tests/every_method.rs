@@ -632,7 +632,9 @@ async fn every_client_method_against_the_simulator() {
     seen.record(
         "ping_preheat_instance",
         client
-            .ping_preheat_instance(&body(r#"{"endpoint": "http://kraken.example.com"}"#))
+            .ping_preheat_instance(&body(
+                r#"{"name": "kraken", "vendor": "kraken", "endpoint": "http://kraken.example.com"}"#,
+            ))
             .await,
     );
     seen.record(

@@ -1634,3 +1634,64 @@ async fn retention_run_checks() {
         }
     }
 }
+
+#[tokio::test]
+async fn preheat_ping_checks() {
+    let sim = support::start().await;
+    let ping = "/p2p/preheat/instances/ping";
+    let body = |name: &str, vendor: &str, endpoint: &str| {
+        Some(serde_json::json!({"name": name, "vendor": vendor, "endpoint": endpoint}))
+    };
+    run(
+        &sim,
+        vec![
+            // PH21: the body is an instance: its name (Harbor: 500), then its vendor's
+            // driver (Harbor: 500), then its health.
+            case(
+                "PH21",
+                Method::POST,
+                ping,
+                body("", "kraken", "http://kraken.example.com"),
+            )
+            .refused(BAD, "name  is invalid"),
+            case(
+                "PH21",
+                Method::POST,
+                ping,
+                body("k", "uber", "http://kraken.example.com"),
+            )
+            .refused(BAD, "no driver registered for provider uber"),
+            case(
+                "PH21",
+                Method::POST,
+                ping,
+                body("k", "kraken", "http://kraken.example.com"),
+            ),
+        ],
+    )
+    .await;
+    // By id, the stored instance; an instance of a vendor without a driver can be stored.
+    let (status, _, text) = support::send_as(
+        &sim,
+        support::checks::ADMIN,
+        Method::POST,
+        INSTANCES,
+        Some(serde_json::json!({"name": "odd", "vendor": "uber", "endpoint": "http://kraken.example.com:81"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "PH21: {text}");
+    let odd = get_json(&sim, &format!("{INSTANCES}/odd")).await["id"].clone();
+    run(
+        &sim,
+        vec![
+            case(
+                "PH21",
+                Method::POST,
+                ping,
+                Some(serde_json::json!({"id": odd})),
+            )
+            .refused(BAD, "no driver registered for provider uber"),
+        ],
+    )
+    .await;
+}

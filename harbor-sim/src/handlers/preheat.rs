@@ -269,30 +269,37 @@ pub(crate) fn providers(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     Ok(Reply::ok(&docs))
 }
 
-/// `POST /p2p/preheat/instances/ping`: a stored instance by id (a bare 404 when unknown) or
-/// an endpoint (a bare 400 when empty); an endpoint the simulated Harbor cannot reach is a
-/// 500, as Harbor's provider health check returns an uncoded error.
+/// `POST /p2p/preheat/instances/ping` (`PingInstances`): a stored instance by id (a bare 404
+/// when unknown) or the body as an instance (a bare 400 without an endpoint; its name must
+/// pass [`check_name`], Harbor's 500, the simulator's 400); then `CheckHealth`: a vendor
+/// with no driver (`dragonfly`, `kraken`) is an uncoded `no driver registered for provider
+/// <vendor>` (Harbor's 500; the simulator's 400), and an endpoint the simulated Harbor
+/// cannot reach is a 500, as Harbor's health check returns an uncoded error.
 pub(crate) fn ping(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let body = body_or_empty(ctx)?;
-    let endpoint = match body["id"].as_i64().filter(|id| *id > 0) {
-        Some(id) => {
-            let found = s
-                .collections
-                .get(&api_path("/p2p/preheat/instances"))
-                .and_then(|c| c.get(&id))
-                .and_then(|d| d["endpoint"].as_str())
-                .map(str::to_owned);
-            match found {
-                Some(e) => e,
-                None => return Ok(Reply::empty(StatusCode::NOT_FOUND)),
-            }
-        }
-        None => match body["endpoint"].as_str().filter(|e| !e.is_empty()) {
-            Some(e) => e.to_owned(),
-            None => return Ok(Reply::empty(StatusCode::BAD_REQUEST)),
+    let instance = match body["id"].as_i64().filter(|id| *id > 0) {
+        Some(id) => match instance_by_id(s, id) {
+            Ok(doc) => doc,
+            Err(_) => return Ok(Reply::empty(StatusCode::NOT_FOUND)),
         },
+        None => {
+            if body["endpoint"].as_str().is_none_or(str::is_empty) {
+                return Ok(Reply::empty(StatusCode::BAD_REQUEST));
+            }
+            check_name(&body)?;
+            body
+        }
     };
-    if !s.reachability.reaches(&endpoint) {
+    let vendor = instance["vendor"].as_str().unwrap_or_default();
+    if vendor != "dragonfly" && vendor != "kraken" {
+        return Err(ApiError::bad_request(format!(
+            "no driver registered for provider {vendor}"
+        )));
+    }
+    if !s
+        .reachability
+        .reaches(instance["endpoint"].as_str().unwrap_or_default())
+    {
         return Err(ApiError::internal());
     }
     Ok(Reply::empty(StatusCode::OK))
