@@ -593,7 +593,6 @@ async fn webhook_answer_checks() {
         keys,
         [
             "creation_time",
-            "creator",
             "enabled",
             "event_types",
             "id",
@@ -611,6 +610,36 @@ async fn webhook_answer_checks() {
     );
     let listed = get_json(&sim, POLICIES).await;
     assert_eq!(listed[0], doc, "W15: the list answers the same");
+    // W18: the creator is the body's (none here, so none is answered); an update writes
+    // the body's creator and creation time (absent: empty and Go's zero time).
+    let named = policy(
+        &sim,
+        serde_json::json!({"name": "by-carol", "creator": "carol", "creation_time": "2020-01-01T00:00:00.000Z",
+            "event_types": ["PUSH_ARTIFACT"], "targets": http_target("http://c.example.org")}),
+    )
+    .await;
+    let carol = get_json(&sim, &format!("{POLICIES}/{named}")).await;
+    assert_eq!(carol["creator"], "carol", "W18");
+    assert_ne!(
+        carol["creation_time"], "2020-01-01T00:00:00.000Z",
+        "W18: the creation time is the creation's"
+    );
+    run(
+        &sim,
+        vec![case(
+            "W18",
+            Method::PUT,
+            &format!("{POLICIES}/{named}"),
+            Some(
+                serde_json::json!({"name": "by-carol", "event_types": ["PUSH_ARTIFACT"],
+                "targets": http_target("http://c.example.org")}),
+            ),
+        )],
+    )
+    .await;
+    let carol = get_json(&sim, &format!("{POLICIES}/{named}")).await;
+    assert!(carol.get("creator").is_none(), "W18: {carol}");
+    assert_eq!(carol["creation_time"], "0001-01-01T00:00:00.000Z", "W18");
     // W16: the event types in the order Harbor registers them.
     let types = get_json(&sim, "/projects/demo/webhook/events").await;
     assert_eq!(

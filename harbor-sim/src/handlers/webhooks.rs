@@ -3,7 +3,6 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::actor_name;
 use super::projects::project_of;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
@@ -145,7 +144,10 @@ pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let mut doc: Value = ctx.json()?;
     check_policy(&mut doc)?;
     let project = project_of(ctx, s)?;
-    let id = s.create_webhook(project, doc, &actor_name(&ctx.identity))?;
+    // Nothing records the caller: the creator is the body's (`JSONCopy` of the request,
+    // no handler, controller or manager sets `Creator`), empty when it has none.
+    let creator = doc["creator"].as_str().unwrap_or_default().to_owned();
+    let id = s.create_webhook(project, doc, &creator)?;
     Ok(Reply::created(ctx.location(id)))
 }
 
@@ -225,10 +227,14 @@ pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     check_policy(&mut doc)?;
     // The request replaces the policy (`dao.Update` writes every column): what it leaves out
     // is Go's zero value, so an update without `enabled` disables the policy.
+    // `creator` and `creation_time` too: beego's update writes an `auto_now_add` column from
+    // the struct, which is the body's.
     for (field, zero) in [
         ("name", json!("")),
         ("description", json!("")),
         ("enabled", json!(false)),
+        ("creator", json!("")),
+        ("creation_time", json!(crate::state::jobs::ZERO_TIME)),
     ] {
         if doc.get(field).is_none_or(Value::is_null) {
             doc[field] = zero;
