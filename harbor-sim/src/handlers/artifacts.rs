@@ -164,10 +164,13 @@ fn artifact_row(view: &Value) -> Value {
     Value::Object(row)
 }
 
+/// A test the artifact DAO puts on an artifact.
+type ArtifactTest = Box<dyn Fn(&Artifact) -> bool>;
+
 /// The artifact DAO's own keys (`src/pkg/artifact/dao/dao.go` `querySetter`), which are no
 /// columns: `base` (`setBaseQuery`), `tags` or `Tags` (`setTagQuery`), `labels` or `Labels`
 /// (`setLabelQuery`), checked in that order. Returns the test each puts on an artifact.
-fn artifact_dao_filters(filters: &[Filter]) -> ApiResult<Vec<Box<dyn Fn(&Artifact) -> bool>>> {
+fn artifact_dao_filters(filters: &[Filter]) -> ApiResult<Vec<ArtifactTest>> {
     let by_key = |a: &str, b: &str| {
         filters
             .iter()
@@ -175,7 +178,7 @@ fn artifact_dao_filters(filters: &[Filter]) -> ApiResult<Vec<Box<dyn Fn(&Artifac
             .or_else(|| filters.iter().find(|f| f.key() == b))
             .cloned()
     };
-    let mut tests: Vec<Box<dyn Fn(&Artifact) -> bool>> = Vec::new();
+    let mut tests: Vec<ArtifactTest> = Vec::new();
     // `base=*` lists the children of an image index too; the simulator has no index, so
     // without `base` nothing is left out.
     if let Some(base) = filters.iter().find(|f| f.key() == "base")

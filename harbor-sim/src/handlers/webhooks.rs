@@ -501,7 +501,8 @@ pub(crate) fn list_jobs(ctx: &Ctx, models: Vec<Value>, table: &Model) -> ApiResu
                         .try_fold(&m["extra_attrs"], |at, k| at.get(k.as_str()));
                     found.is_some_and(|x| match x {
                         Value::String(s) => s == v,
-                        other => other.to_string() == *v,
+                        // A number or a boolean, as `->>` gives its text.
+                        other => serde_json::to_string(other).is_ok_and(|text| text == *v),
                     })
                 })
         })

@@ -37,7 +37,7 @@ fn swagger_fields(doc: &Value, fields: &[(&str, Field)]) -> Value {
         let kept = match kind {
             Field::Text => v.as_str().filter(|t| !t.is_empty()).map(|t| json!(t)),
             Field::Int => v.as_i64().filter(|n| *n != 0).map(|n| json!(n)),
-            Field::Flag => (v.as_bool() == Some(true)).then(|| json!(true)),
+            Field::Flag => (v.as_bool() == Some(true)).then_some(Value::Bool(true)),
             Field::Map => v.as_object().filter(|m| !m.is_empty()).map(|m| json!(m)),
             Field::Any => (!v.is_null()).then(|| v.clone()),
             Field::Array(item) => Some(
