@@ -1724,3 +1724,58 @@ async fn preheat_ping_checks() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn retention_next_schedule_checks() {
+    let sim = support::start().await;
+    let library = get_json(&sim, "/projects/library").await;
+    let seeded = library["metadata"]["retention_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // RT15: a scheduled policy's trigger gets the cron's next time (the seed's is daily at
+    // midnight, UTC), as `strfmt.DateTime` writes it.
+    let policy = get_json(&sim, &format!("/retentions/{seeded}")).await;
+    let next = policy["trigger"]["settings"]["next_scheduled_time"]
+        .as_str()
+        .unwrap_or_else(|| panic!("RT15: {policy}"))
+        .to_owned();
+    assert!(next.ends_with("T00:00:00.000Z"), "RT15: {next}");
+    assert_eq!(policy["trigger"]["settings"]["cron"], "0 0 0 * * *", "RT15");
+    // Not stored: an update without it keeps none, and an empty cron gets none.
+    let library_id = library["project_id"].as_i64().unwrap();
+    let mut body = retention(library_id, vec![retention_rule(1)]);
+    run(
+        &sim,
+        vec![case(
+            "RT15",
+            Method::PUT,
+            &format!("/retentions/{seeded}"),
+            Some(body.clone()),
+        )],
+    )
+    .await;
+    let policy = get_json(&sim, &format!("/retentions/{seeded}")).await;
+    assert!(
+        policy["trigger"]["settings"]
+            .get("next_scheduled_time")
+            .is_none(),
+        "RT15: {policy}"
+    );
+    body["trigger"]["settings"]["cron"] = serde_json::json!("0 30 * * * *");
+    run(
+        &sim,
+        vec![case(
+            "RT15",
+            Method::PUT,
+            &format!("/retentions/{seeded}"),
+            Some(body),
+        )],
+    )
+    .await;
+    let policy = get_json(&sim, &format!("/retentions/{seeded}")).await;
+    let next = policy["trigger"]["settings"]["next_scheduled_time"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(next.ends_with(":30:00.000Z"), "RT15: {next}");
+}

@@ -42,7 +42,9 @@ pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 
 pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    Ok(Reply::ok(s.retention(id)?))
+    Ok(Reply::ok(&crate::state::retention::retention_view(
+        s.retention(id)?,
+    )))
 }
 
 pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {

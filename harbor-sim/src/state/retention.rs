@@ -267,6 +267,192 @@ pub fn task_models(e: &Execution) -> Vec<Value> {
         .collect()
 }
 
+/// A cron of robfig's six-field parser as Harbor's `utils.CronParser` builds it (seconds,
+/// minutes, hours, day of month, month, day of week): each field a set of values.
+struct Cron {
+    fields: [u64; 6],
+    /// Whether the day of month or the day of week is `*` or `?` (then both must match,
+    /// else either: robfig's `dayMatches`).
+    any_day: bool,
+}
+
+/// The bounds of the six fields, and their names.
+const CRON_BOUNDS: [(u32, u32); 6] = [(0, 59), (0, 59), (0, 23), (1, 31), (1, 12), (0, 6)];
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+
+impl Cron {
+    /// robfig's `Parse` of the six fields (`*`, `?`, values, names, ranges, steps, lists);
+    /// `None` for what it refuses.
+    fn parse(cron: &str) -> Option<Cron> {
+        let parts: Vec<&str> = cron.split_whitespace().collect();
+        if parts.len() != 6 {
+            return None;
+        }
+        let mut fields = [0u64; 6];
+        let mut stars = [false; 6];
+        for (i, part) in parts.iter().enumerate() {
+            let (lo, hi) = CRON_BOUNDS[i];
+            let value = |t: &str| -> Option<u32> {
+                let names: &[&str] = match i {
+                    4 => &MONTHS,
+                    5 => &DAYS,
+                    _ => &[],
+                };
+                let base = if i == 4 { 1 } else { 0 };
+                names
+                    .iter()
+                    .position(|n| n.eq_ignore_ascii_case(t))
+                    .map(|p| p as u32 + base)
+                    .or_else(|| t.parse().ok())
+            };
+            for item in part.split(',') {
+                let (range, step) = match item.split_once('/') {
+                    Some((r, st)) => (r, Some(st.parse::<u32>().ok().filter(|n| *n > 0)?)),
+                    None => (item, None),
+                };
+                let (start, end) = if range == "*" || range == "?" {
+                    stars[i] = step.is_none_or(|n| n == 1);
+                    (lo, hi)
+                } else if let Some((a, b)) = range.split_once('-') {
+                    (value(a)?, value(b)?)
+                } else {
+                    let a = value(range)?;
+                    (a, if step.is_some() { hi } else { a })
+                };
+                if start < lo || end > hi || start > end {
+                    return None;
+                }
+                let mut v = start;
+                while v <= end {
+                    fields[i] |= 1 << v;
+                    v += step.unwrap_or(1);
+                }
+            }
+        }
+        Some(Cron {
+            fields,
+            any_day: stars[3] || stars[5],
+        })
+    }
+
+    fn has(&self, field: usize, v: u32) -> bool {
+        self.fields[field] & (1 << v) != 0
+    }
+
+    fn day_matches(&self, day: u32, weekday: u32) -> bool {
+        let (dom, dow) = (self.has(3, day), self.has(5, weekday));
+        if self.any_day { dom && dow } else { dom || dow }
+    }
+
+    /// robfig's `Next`: the first second after `now` (Unix seconds, UTC) the cron names,
+    /// within five years; `None` after that.
+    fn next(&self, now: i64) -> Option<i64> {
+        let mut t = now + 1;
+        let limit = now + 5 * 366 * 86_400;
+        while t <= limit {
+            let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+            let (year, month, day) = civil_from_days(days);
+            let day_start = days * 86_400;
+            if !self.has(4, month) {
+                let (y, m) = if month == 12 {
+                    (year + 1, 1)
+                } else {
+                    (year, month + 1)
+                };
+                t = days_from_civil(y, m, 1) * 86_400;
+                continue;
+            }
+            let weekday = (days + 4).rem_euclid(7) as u32;
+            if !self.day_matches(day, weekday) {
+                t = day_start + 86_400;
+                continue;
+            }
+            let (hour, minute, second) = (
+                (secs / 3600) as u32,
+                (secs / 60 % 60) as u32,
+                (secs % 60) as u32,
+            );
+            if !self.has(2, hour) {
+                t = day_start + (i64::from(hour) + 1) * 3600;
+                continue;
+            }
+            if !self.has(1, minute) {
+                t = day_start + i64::from(hour) * 3600 + (i64::from(minute) + 1) * 60;
+                continue;
+            }
+            if !self.has(0, second) {
+                t += 1;
+                continue;
+            }
+            return Some(t);
+        }
+        None
+    }
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date of a day since 1970-01-01 (`civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// `utils.NextSchedule(cron, now)` as `strfmt.DateTime` writes it (milliseconds, UTC); Go's
+/// zero time for a cron robfig refuses.
+fn next_schedule(cron: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    match Cron::parse(cron.trim()).and_then(|c| c.next(now)) {
+        Some(t) => {
+            let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+            let (y, m, d) = civil_from_days(days);
+            format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
+                secs / 3600,
+                secs / 60 % 60,
+                secs % 60
+            )
+        }
+        None => super::jobs::ZERO_TIME.to_owned(),
+    }
+}
+
+/// A stored policy as `GetRetention` answers it: a `Schedule` trigger with a non-empty cron
+/// gets `settings.next_scheduled_time` (the manager's `GetPolicy`).
+pub fn retention_view(doc: &Value) -> Value {
+    let mut doc = doc.clone();
+    if doc["trigger"]["kind"] == json!("Schedule")
+        && let Some(cron) = doc["trigger"]["settings"]["cron"]
+            .as_str()
+            .filter(|c| !c.is_empty())
+    {
+        let next = next_schedule(cron);
+        doc["trigger"]["settings"]["next_scheduled_time"] = json!(next);
+    }
+    doc
+}
+
 impl SimState {
     /// Creates a policy and records it in its project's `retention_id`; a project that
     /// already has one is refused (400), as Harbor refuses it.
@@ -445,6 +631,29 @@ mod tests {
     fn policy(project: i64) -> Value {
         json!({"algorithm": "or", "rules": [{"action": "retain", "template": "always", "tag_selectors": [], "scope_selectors": {}}],
                "trigger": {"kind": "Schedule", "settings": {"cron": ""}}, "scope": {"level": "project", "ref": project}})
+    }
+
+    #[test]
+    fn cron_next_is_robfigs() {
+        let at = |y: i64, m: u32, d: u32, h: i64, mi: i64, s: i64| {
+            days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60 + s
+        };
+        assert_eq!(civil_from_days(days_from_civil(2024, 2, 29)), (2024, 2, 29));
+        let next = |cron: &str, now| Cron::parse(cron).and_then(|c| c.next(now));
+        let now = at(2026, 12, 5, 11, 40, 7);
+        assert_eq!(next("0 0 0 * * *", now), Some(at(2026, 12, 6, 0, 0, 0)));
+        assert_eq!(
+            next("0 */15 * * * *", now),
+            Some(at(2026, 12, 5, 11, 45, 0))
+        );
+        assert_eq!(next("0 0 9 * * MON", now), Some(at(2026, 12, 7, 9, 0, 0)));
+        assert_eq!(next("0 0 0 1 jan ?", now), Some(at(2027, 1, 1, 0, 0, 0)));
+        assert_eq!(next("0 0 0 29 2 *", now), Some(at(2028, 2, 29, 0, 0, 0)));
+        // Both days restricted: either matches (the 10th or a Monday).
+        assert_eq!(next("0 0 0 10 * 1", now), Some(at(2026, 12, 7, 0, 0, 0)));
+        assert_eq!(next("0 0 0 31 2 *", now), None);
+        assert!(Cron::parse("0 0 0 * *").is_none());
+        assert!(Cron::parse("0 0 25 * * *").is_none());
     }
 
     #[test]
