@@ -312,6 +312,16 @@ impl Model {
     }
 }
 
+/// The caller's conditions without those on `keys`: a handler that sets its own keyword
+/// (`query.Keywords["RepositoryName"] = ...`) replaces the caller's condition on that exact
+/// key, the keywords being a map; the same column under another name stays.
+pub fn without_keys(filters: Vec<Filter>, keys: &[&str]) -> Vec<Filter> {
+    filters
+        .into_iter()
+        .filter(|f| !keys.contains(&f.key()))
+        .collect()
+}
+
 /// Whether a row's `column` satisfies `filter` as the ORM's query does: exact (numbers as
 /// numbers), `__icontains` for a fuzzy match, `__gte`/`__lte` for a range, `__in` for an
 /// or-list.

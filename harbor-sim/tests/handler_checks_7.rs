@@ -1779,3 +1779,73 @@ async fn retention_next_schedule_checks() {
         .unwrap_or_default();
     assert!(next.ends_with(":30:00.000Z"), "RT15: {next}");
 }
+
+#[tokio::test]
+async fn own_keyword_checks() {
+    let sim = support::start().await;
+    let all = artifact_ids(&sim, "").await;
+    // AR17: the handler's `RepositoryName` replaces the caller's; `repository_name` stays.
+    assert_eq!(
+        artifact_ids(&sim, "q=RepositoryName%3Dlibrary%2Falpine").await,
+        all,
+        "AR17"
+    );
+    assert!(
+        artifact_ids(&sim, "q=repository_name%3Dlibrary%2Falpine")
+            .await
+            .is_empty(),
+        "AR17"
+    );
+    // AR17: the tag list's `ArtifactID`.
+    assert_eq!(
+        tag_names(&sim, "latest", "q=ArtifactID%3D999").await,
+        ["latest"],
+        "AR17"
+    );
+    assert!(
+        tag_names(&sim, "latest", "q=artifact_id%3D999")
+            .await
+            .is_empty(),
+        "AR17"
+    );
+    // W19: the policy list's `ProjectID`, the run list's `vendor_id`.
+    assert_eq!(
+        policy_names(&sim, "q=ProjectID%3D999").await,
+        ["notify-ci"],
+        "W19"
+    );
+    assert!(
+        policy_names(&sim, "q=project_id%3D999").await.is_empty(),
+        "W19"
+    );
+    let notify = get_json(&sim, POLICIES).await[0]["id"].as_i64().unwrap();
+    let runs = format!("{POLICIES}/{notify}/executions");
+    let every = ids(&get_json(&sim, &runs).await);
+    assert!(!every.is_empty());
+    assert_eq!(
+        ids(&get_json(&sim, &format!("{runs}?q=vendor_id%3D999")).await),
+        every,
+        "W19"
+    );
+    assert!(
+        ids(&get_json(&sim, &format!("{runs}?q=VendorID%3D999")).await).is_empty(),
+        "W19"
+    );
+    // PH22: the preheat policy list's `project_id` (lower case there).
+    let names = |list: Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(get_json(&sim, &format!("{PREHEAT}?q=project_id%3D999")).await),
+        ["nightly"],
+        "PH22"
+    );
+    assert!(
+        names(get_json(&sim, &format!("{PREHEAT}?q=ProjectID%3D999")).await).is_empty(),
+        "PH22"
+    );
+}

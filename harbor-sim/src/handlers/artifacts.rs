@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::actor_name;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
-use crate::query::{Filter, Model, column_matches, sort_rows};
+use crate::query::{Filter, Model, column_matches, sort_rows, without_keys};
 use crate::state::ordered_ids::newest_first;
 use crate::state::repositories::{Artifact, ArtifactOptions};
 use crate::state::vulnerabilities::{report_id, sbom_report_id};
@@ -263,7 +263,7 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         let items = newest_first(ids, first, size).copied().map(view).collect();
         return Ok(ctx.page_items(items, ids.len(), page));
     }
-    let columns = ARTIFACT_TABLE.filters(&filters);
+    let columns = ARTIFACT_TABLE.filters(&without_keys(filters, &["RepositoryName"]));
     let sorts = ARTIFACT_TABLE.sorts(ctx.query("sort"));
     // Rows in the default order, so that ties of an asked order keep it.
     let mut rows: Vec<(i64, Value)> = ids
@@ -397,7 +397,7 @@ pub(crate) fn create_tag(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 /// their immutable status only under `with_immutable_status` (`assembleTag`).
 pub(crate) fn list_tags(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let page = ctx.page()?;
-    let filters = TAG_TABLE.filters(&ctx.filters()?);
+    let filters = TAG_TABLE.filters(&without_keys(ctx.filters()?, &["ArtifactID"]));
     let id = artifact_of(ctx, s)?;
     let with_immutable = ctx.query_bool("with_immutable_status").unwrap_or(false);
     let mut rows: Vec<Value> = s

@@ -14,7 +14,7 @@ use super::actor_name;
 use super::connectivity::body_or_empty;
 use crate::context::{Ctx, Reply, api_path};
 use crate::errors::{ApiError, ApiResult};
-use crate::query::{Model, column_matches, sort_rows};
+use crate::query::{Model, column_matches, sort_rows, without_keys};
 use crate::state::jobs::{JobStatus, NewExecution};
 use crate::state::{Execution, JobKind, SimState};
 
@@ -181,6 +181,7 @@ pub(crate) fn list_executions(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         ctx,
         runs.iter().map(Execution::to_model).collect(),
         &super::webhooks::EXECUTION_TABLE,
+        &["vendor_type", "vendor_id"],
     )
 }
 
@@ -210,6 +211,7 @@ pub(crate) fn list_tasks(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         ctx,
         run.tasks.iter().map(|t| t.to_model()).collect(),
         &super::webhooks::TASK_TABLE,
+        &["execution_id"],
     )
 }
 
@@ -736,7 +738,7 @@ pub(crate) fn list_policies(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let project = ctx.path("project_name");
     s.project_id(project, true)?;
     let page = ctx.page()?;
-    let filters = POLICY_TABLE.filters(&ctx.filters()?);
+    let filters = POLICY_TABLE.filters(&without_keys(ctx.filters()?, &["project_id"]));
     let mut rows: Vec<(Value, Value)> = s
         .collections
         .get(&policies_key(project))

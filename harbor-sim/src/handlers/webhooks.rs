@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::projects::project_of;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
-use crate::query::{Filter, Model, column_matches, sort_rows};
+use crate::query::{Filter, Model, column_matches, sort_rows, without_keys};
 use crate::state::{Execution, JobKind, SimState};
 
 /// The event types Harbor can notify about, in the order it registers them
@@ -124,7 +124,7 @@ fn policies_newest_first(s: &SimState, project: i64) -> impl Iterator<Item = &Va
 pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let project = project_of(ctx, s)?;
     let page = ctx.page()?;
-    let filters = POLICY_TABLE.filters(&ctx.filters()?);
+    let filters = POLICY_TABLE.filters(&without_keys(ctx.filters()?, &["ProjectID"]));
     let mut rows: Vec<(Value, Value)> = policies_newest_first(s, project)
         .map(|doc| {
             let view = policy_view(doc);
@@ -358,6 +358,7 @@ pub(crate) fn executions(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         ctx,
         runs.iter().map(Execution::to_model).collect(),
         &EXECUTION_TABLE,
+        &["vendor_type", "vendor_id"],
     )
 }
 
@@ -368,6 +369,7 @@ pub(crate) fn tasks(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         ctx,
         run.tasks.iter().map(|t| t.to_model()).collect(),
         &TASK_TABLE,
+        &["vendor_type", "execution_id"],
     )
 }
 
@@ -465,10 +467,16 @@ pub(crate) fn job_payload(model: &Value) -> Value {
 /// Lists execution or task models as the task manager's DAO lists them: `q` and `sort` on
 /// `table` (the models' times, at the millisecond, are the columns), plus the DAO's
 /// `extra_attrs.<key>` (or `ExtraAttrs.<key>`, dotted for nested keys) matched exactly on
-/// the text of that attribute; answered through [`job_payload`].
-pub(crate) fn list_jobs(ctx: &Ctx, models: Vec<Value>, table: &Model) -> ApiResult<Reply> {
+/// the text of that attribute; answered through [`job_payload`]. `own` are the keys the
+/// handler or controller sets itself (see [`without_keys`]).
+pub(crate) fn list_jobs(
+    ctx: &Ctx,
+    models: Vec<Value>,
+    table: &Model,
+    own: &[&str],
+) -> ApiResult<Reply> {
     let page = ctx.page()?;
-    let filters = ctx.filters()?;
+    let filters = without_keys(ctx.filters()?, own);
     let columns = table.filters(&filters);
     let attributes: Vec<(Vec<String>, String)> = filters
         .iter()
