@@ -1849,3 +1849,71 @@ async fn own_keyword_checks() {
         "PH22"
     );
 }
+
+#[tokio::test]
+async fn manual_preheat_checks() {
+    let sim = support::start().await;
+    for (name, vendor, endpoint) in [
+        ("odd", "uber", "http://kraken.example.com:81"),
+        ("far", "dragonfly", "http://p2p.nowhere.example"),
+    ] {
+        let (status, _, text) = support::send_as(
+            &sim,
+            support::checks::ADMIN,
+            Method::POST,
+            INSTANCES,
+            Some(serde_json::json!({"name": name, "vendor": vendor, "endpoint": endpoint, "enabled": true})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{text}");
+    }
+    let instance = |name: &str| {
+        let sim = &sim;
+        let name = name.to_owned();
+        async move {
+            get_json(sim, &format!("{INSTANCES}/{name}")).await["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let (odd, far) = (instance("odd").await, instance("far").await);
+    let mut off = preheat_policy("off", 1);
+    off["enabled"] = serde_json::json!(false);
+    for body in [
+        off,
+        preheat_policy("odd-p", odd),
+        preheat_policy("far-p", far),
+    ] {
+        let (status, _, text) = support::send_as(
+            &sim,
+            support::checks::ADMIN,
+            Method::POST,
+            PREHEAT,
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{text}");
+    }
+    let off_id = get_json(&sim, &format!("{PREHEAT}/off")).await["id"].clone();
+    let run_of = |name: &str| format!("{PREHEAT}/{name}");
+    let empty = || Some(serde_json::json!({}));
+    run(
+        &sim,
+        vec![
+            // PH23: a disabled policy, a provider without a driver (Harbor: 500 for both),
+            // an unreachable provider (500 as Harbor).
+            case("PH23", Method::POST, &run_of("off"), empty()).refused(
+                BAD,
+                format!("enforce policy error: policy {off_id}:off is not enabled"),
+            ),
+            case("PH23", Method::POST, &run_of("odd-p"), empty()).refused(
+                BAD,
+                "enforce policy error: no driver registered for provider uber",
+            ),
+            case("PH23", Method::POST, &run_of("far-p"), empty())
+                .answers(StatusCode::INTERNAL_SERVER_ERROR),
+            case("PH23", Method::POST, &run_of("nightly"), empty()).answers(StatusCode::CREATED),
+        ],
+    )
+    .await;
+}

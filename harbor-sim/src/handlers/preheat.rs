@@ -146,8 +146,33 @@ fn task_of(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, i64)> {
     Ok((id, task))
 }
 
+/// `ManualPreheat` (the enforcer's `EnforcePolicy`): the policy by name (PH1), then a
+/// disabled policy and a provider without a driver are uncoded errors wrapped as `enforce
+/// policy error: ...` (Harbor's 500; the simulator's 400), an unreachable provider Harbor's
+/// 500 (its health check). Then one task per repository of the project.
 pub(crate) fn manual(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let (project_id, policy) = policy_of(ctx, s)?;
+    let doc = s.collections[&policies_key(ctx.path("project_name"))][&policy].clone();
+    if doc["enabled"] != json!(true) {
+        return Err(ApiError::bad_request(format!(
+            "enforce policy error: policy {policy}:{} is not enabled",
+            doc["name"].as_str().unwrap_or_default()
+        )));
+    }
+    let instance = instance_by_id(s, doc["provider_id"].as_i64().unwrap_or(0))
+        .map_err(|e| ApiError::not_found(format!("enforce policy error: {}", e.message)))?;
+    let vendor = instance["vendor"].as_str().unwrap_or_default();
+    if vendor != "dragonfly" && vendor != "kraken" {
+        return Err(ApiError::bad_request(format!(
+            "enforce policy error: no driver registered for provider {vendor}"
+        )));
+    }
+    if !s
+        .reachability
+        .reaches(instance["endpoint"].as_str().unwrap_or_default())
+    {
+        return Err(ApiError::internal());
+    }
     let tasks = s
         .repositories
         .values()
