@@ -1916,4 +1916,21 @@ async fn manual_preheat_checks() {
         ],
     )
     .await;
+    // PH24: a stop with another status (Harbor: 500).
+    let run_id = get_json(&sim, &format!("{PREHEAT}/nightly/executions")).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    run(
+        &sim,
+        vec![
+            case(
+                "PH24",
+                Method::PATCH,
+                &format!("{PREHEAT}/nightly/executions/{run_id}"),
+                Some(serde_json::json!({"status": "Running"})),
+            )
+            .refused(BAD, r#"param status invalid: {"status":"Running"}"#),
+        ],
+    )
+    .await;
 }
