@@ -3,8 +3,11 @@
 # file of retry-runtime takes from a few minutes to an hour on the 2-core machine.
 #
 #   bash bench/mutants.sh [FILE...]       default: every file of retry-runtime/src
+#   bash bench/mutants.sh --client        harbor-client's part of the scope (settings, errors,
+#                                         Retry-After, pagination, redirects, the call plan)
 #
-# Each file runs in two passes, so that most mutants cost only retry-runtime's own build:
+# Each file of retry-runtime or retry-macros runs in two passes, so that most mutants cost
+# only that package's own build:
 #   1. retry-runtime's own unit and integration tests (no doctests);
 #   2. the mutants pass 1 did not catch, rerun (`--iterate`) against the behaviour tests of the
 #      `tests` crate: trybuild (`ui`, `ui_wrong_value`), the lint check (`user_lints`), the
@@ -14,6 +17,9 @@
 #      the client, not the runtime's decisions.
 #      (cargo-mutants 27 runs `cargo test --package=<mutated package>`; the behaviour tests'
 #      package is added to that command, beside it.)
+# A file of harbor-client runs in two passes too: 1. its unit tests only (`--lib`: each mutant
+# rebuilds the client's 203 generated methods once, not every test binary); 2. what is left,
+# with its integration tests, which run calls against a local server or the simulator.
 # Mutants that make a test hang are cut by cargo-mutants' timeout (at least 20 s) and reported
 # as `timeout`: a test that waits for what never comes should instead fail within seconds.
 #
@@ -25,7 +31,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo-mutants >/dev/null || cargo install --locked cargo-mutants
 
-if [ "$#" -eq 0 ]; then
+if [ "${1:-}" = --client ]; then
+  set -- harbor-client/src/error.rs harbor-client/src/settings.rs \
+    harbor-client/src/client/plan.rs harbor-client/src/client/transport.rs \
+    harbor-client/src/client/https_upgrade.rs harbor-client/src/pagination/mod.rs \
+    harbor-client/src/pagination/window.rs harbor-client/src/pagination/listing.rs \
+    harbor-client/src/pagination/identity.rs
+elif [ "$#" -eq 0 ]; then
   set -- $(cargo mutants --list-files --package retry-runtime | sort)
 fi
 
@@ -45,14 +57,19 @@ for file in "$@"; do
   [ "$package" = retry-macros ] && package=retry-macros-core
   out="target/mutants/$(echo "$file" | tr / _)"
   mkdir -p "$out"
-  # Pass 1: the package's own tests.
-  cargo mutants --package "$package" --file "$file" --test-package "$package" \
-    --cargo-test-arg=--lib --cargo-test-arg=--tests \
+  if [ "$package" = harbor-client ]; then
+    pass1=(--test-package "$package" --cargo-test-arg=--lib)
+    pass2=(--test-package "$package" --cargo-test-arg=--tests)
+  else
+    pass1=(--test-package "$package" --cargo-test-arg=--lib --cargo-test-arg=--tests)
+    pass2=(--cargo-test-arg=--package=retry-tests "${behaviour_tests[@]}")
+  fi
+  # Pass 1: the package's own (unit) tests.
+  cargo mutants --package "$package" --file "$file" "${pass1[@]}" \
     --minimum-test-timeout 20 --output "$out" >"$out/pass1.log" 2>&1 || true
-  # Pass 2: what is left, with the behaviour tests too.
+  # Pass 2: what is left, with the slower tests too.
   if [ -s "$out/mutants.out/missed.txt" ] || [ -s "$out/mutants.out/timeout.txt" ]; then
-    cargo mutants --package "$package" --file "$file" --iterate \
-      --cargo-test-arg=--package=retry-tests "${behaviour_tests[@]}" \
+    cargo mutants --package "$package" --file "$file" --iterate "${pass2[@]}" \
       --minimum-test-timeout 20 --output "$out" >"$out/pass2.log" 2>&1 || true
   fi
   o="$out/mutants.out"

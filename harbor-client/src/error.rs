@@ -901,3 +901,547 @@ impl HttpStackError {
         HttpStackError(error)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Every accessor and class of the error types, read back exactly; the transport's errors
+    //! are real ones, from a refused connection and an expired timeout on the loopback.
+    use super::*;
+    use std::sync::Arc;
+
+    /// A real transport error: a connection refused on the loopback (nothing listens on a
+    /// port just released).
+    async fn refused() -> reqwest::Error {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        reqwest::get(format!("http://127.0.0.1:{port}/"))
+            .await
+            .unwrap_err()
+    }
+
+    /// A real transport timeout: a listener that accepts and never answers.
+    async fn timed_out() -> reqwest::Error {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let hold = tokio::spawn(async move {
+            let _connection = listener.accept().await;
+            std::future::pending::<()>().await
+        });
+        let error = reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{port}/"))
+            .timeout(Duration::from_millis(20))
+            .send()
+            .await
+            .unwrap_err();
+        hold.abort();
+        error
+    }
+
+    fn status(code: u16, body: &[u8], retry_after: Option<Duration>) -> Error {
+        Error::Status(StatusError::from_parts(
+            code,
+            body,
+            "r-status".into(),
+            Some("getProject"),
+            retry_after,
+        ))
+    }
+
+    fn circuit_open() -> Error {
+        Error::CircuitOpen(CircuitOpenError {
+            operation: "getProject",
+            request_id: "r-open".into(),
+            open: CircuitOpen::new("harbor::get_project", Duration::from_secs(7)),
+        })
+    }
+
+    fn provider(cause: ProviderFailure) -> CredentialProviderError {
+        CredentialProviderError {
+            operation: "listProjects",
+            request_id: "r-provider".into(),
+            cause,
+        }
+    }
+
+    fn decode() -> DecodeError {
+        DecodeError {
+            operation: "getProject",
+            request_id: "r-decode".into(),
+            expected: "Project",
+            message: "missing field `name`".into(),
+            body_excerpt: "{}".into(),
+        }
+    }
+
+    fn redirect() -> RedirectError {
+        RedirectError {
+            operation: "deleteProject",
+            request_id: "r-redirect".into(),
+            status: 302,
+            from: "http://h/api/v2.0/projects/1".into(),
+            to: "http://other/".into(),
+            reason: "another server",
+        }
+    }
+
+    fn rejected(user: Option<&str>) -> CredentialsRejected {
+        CredentialsRejected {
+            operation: "getCurrentUserInfo",
+            request_id: "r-rejected".into(),
+            user: user.map(str::to_owned),
+        }
+    }
+
+    /// One error of every variant, named by its variant.
+    async fn one_of_each() -> Vec<(&'static str, Error)> {
+        vec![
+            ("status", status(404, b"", None)),
+            (
+                "network",
+                Error::Network(NetworkError {
+                    operation: "listProjects",
+                    request_id: "r-network".into(),
+                    never_sent: true,
+                    source: refused().await,
+                }),
+            ),
+            (
+                "timeout",
+                Error::Timeout(TimeoutError {
+                    operation: "listProjects",
+                    request_id: "r-timeout".into(),
+                    never_sent: false,
+                    cause: TimeoutCause::Transport(timed_out().await),
+                }),
+            ),
+            ("decode", Error::Decode(decode())),
+            ("redirect", Error::Redirect(redirect())),
+            ("rejected", Error::CredentialsRejected(rejected(Some("ci")))),
+            (
+                "provider",
+                Error::CredentialProvider(provider(ProviderFailure::TimedOut(
+                    Duration::from_secs(2),
+                ))),
+            ),
+            ("open", circuit_open()),
+            (
+                "invalid",
+                Error::InvalidRequest {
+                    operation: "createProject",
+                    message: "bad header".into(),
+                },
+            ),
+        ]
+    }
+
+    #[tokio::test]
+    async fn every_variant_reads_back_its_status_request_id_operation_and_safety() {
+        let read = |e: &Error| {
+            (
+                e.status(),
+                e.request_id().map(str::to_owned),
+                e.operation(),
+                e.never_sent(),
+                e.is_transient(),
+            )
+        };
+        let got: Vec<_> = one_of_each()
+            .await
+            .iter()
+            .map(|(name, e)| (*name, read(e)))
+            .collect();
+        let id = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            got,
+            [
+                (
+                    "status",
+                    (Some(404), id("r-status"), Some("getProject"), false, false)
+                ),
+                (
+                    "network",
+                    (None, id("r-network"), Some("listProjects"), true, true)
+                ),
+                (
+                    "timeout",
+                    (None, id("r-timeout"), Some("listProjects"), false, true)
+                ),
+                (
+                    "decode",
+                    (None, id("r-decode"), Some("getProject"), false, false)
+                ),
+                (
+                    "redirect",
+                    (None, id("r-redirect"), Some("deleteProject"), false, false)
+                ),
+                (
+                    "rejected",
+                    (
+                        Some(401),
+                        id("r-rejected"),
+                        Some("getCurrentUserInfo"),
+                        false,
+                        false
+                    )
+                ),
+                (
+                    "provider",
+                    (None, id("r-provider"), Some("listProjects"), true, true)
+                ),
+                (
+                    "open",
+                    (None, id("r-open"), Some("getProject"), true, false)
+                ),
+                ("invalid", (None, None, Some("createProject"), false, false)),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn never_sent_follows_the_transport_errors_own_flag() {
+        for never_sent in [false, true] {
+            let network = NetworkError {
+                operation: "getProject",
+                request_id: "r".into(),
+                never_sent,
+                source: refused().await,
+            };
+            assert_eq!(network.never_sent(), never_sent);
+            assert_eq!(Error::Network(network).never_sent(), never_sent);
+            let timeout = TimeoutError {
+                operation: "getProject",
+                request_id: "r".into(),
+                never_sent,
+                cause: TimeoutCause::Transport(timed_out().await),
+            };
+            assert_eq!(timeout.never_sent(), never_sent);
+            assert_eq!(Error::Timeout(timeout).never_sent(), never_sent);
+        }
+    }
+
+    #[test]
+    fn only_429_502_503_and_504_are_transient_statuses_and_only_status_errors_carry_retry_after() {
+        for code in [400, 401, 404, 409, 412, 428, 430, 500, 501, 505] {
+            assert!(!status(code, b"", None).is_transient(), "{code}");
+        }
+        for code in [429, 502, 503, 504] {
+            assert!(status(code, b"", None).is_transient(), "{code}");
+        }
+        let later = status(429, b"", Some(Duration::from_secs(3)));
+        assert_eq!(later.retry_after(), Some(Duration::from_secs(3)));
+        assert_eq!(status(429, b"", None).retry_after(), None);
+        assert_eq!(circuit_open().retry_after(), None);
+    }
+
+    #[test]
+    fn a_status_error_reads_back_what_it_was_built_from() {
+        let body = br#"{"errors":[{"code":"CONFLICT","message":"project p already exists"},{"code":"X","message":"y"}]}"#;
+        let e = StatusError::from_parts(
+            409,
+            body,
+            "r-1".into(),
+            Some("createProject"),
+            Some(Duration::from_secs(9)),
+        );
+        assert_eq!(e.status(), 409);
+        assert_eq!(e.errors().len(), 2);
+        assert_eq!(e.errors()[1].code, "X");
+        assert_eq!(e.request_id(), "r-1");
+        assert_eq!(e.body_excerpt(), std::str::from_utf8(body).unwrap());
+        assert_eq!(e.operation(), Some("createProject"));
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(9)));
+        assert_eq!(e.message(), Some("project p already exists"));
+        assert_eq!(
+            e.to_string(),
+            "409 Conflict: CONFLICT: project p already exists (operation createProject, request id r-1)"
+        );
+    }
+
+    #[test]
+    fn both_of_harbors_error_bodies_parse_and_anything_else_gives_none() {
+        let detail = |code: &str, message: &str| ErrorDetail {
+            code: code.into(),
+            message: message.into(),
+        };
+        assert_eq!(
+            parse_errors(br#"{"errors":[{"code":"NOT_FOUND","message":"m"}]}"#),
+            [detail("NOT_FOUND", "m")]
+        );
+        // The 5xx form: one object; a code alone or a message alone is enough.
+        assert_eq!(
+            parse_errors(br#"{"code":"UNKNOWN","message":"boom"}"#),
+            [detail("UNKNOWN", "boom")]
+        );
+        assert_eq!(
+            parse_errors(br#"{"code":"UNKNOWN"}"#),
+            [detail("UNKNOWN", "")]
+        );
+        assert_eq!(parse_errors(br#"{"message":"boom"}"#), [detail("", "boom")]);
+        assert_eq!(parse_errors(br#"{"other":1}"#), []);
+        assert_eq!(parse_errors(b"<html>bad gateway</html>"), []);
+        assert_eq!(parse_errors(b""), []);
+    }
+
+    #[test]
+    fn the_description_has_each_part_only_when_known() {
+        let describe = |code, body: &[u8], operation, request_id: &str| {
+            StatusError::from_parts(code, body, request_id.into(), operation, None).to_string()
+        };
+        assert_eq!(describe(404, b"", None, ""), "404 Not Found");
+        assert_eq!(describe(599, b"", None, ""), "599 ");
+        assert_eq!(
+            describe(404, br#"{"message":"gone"}"#, None, ""),
+            "404 Not Found: gone"
+        );
+        assert_eq!(
+            describe(502, b"upstream down", None, "r"),
+            "502 Bad Gateway: upstream down"
+        );
+        assert_eq!(
+            describe(500, b"", Some("getProject"), ""),
+            "500 Internal Server Error (operation getProject)"
+        );
+        assert_eq!(
+            describe(500, b"", Some("getProject"), "r-2"),
+            "500 Internal Server Error (operation getProject, request id r-2)"
+        );
+        // From an answer: no operation, no request id.
+        let answer = StatusError::from_answer(503, br#"{"code":"UNAVAILABLE","message":"m"}"#);
+        assert_eq!(
+            (
+                answer.operation(),
+                answer.request_id(),
+                answer.retry_after()
+            ),
+            (None, "", None)
+        );
+        assert_eq!(answer.message(), Some("m"));
+        assert_eq!(StatusError::from_answer(503, b"").message(), None);
+    }
+
+    #[test]
+    fn an_excerpt_keeps_the_first_512_bytes_and_marks_a_cut() {
+        let exact = vec![b'a'; EXCERPT_BYTES];
+        assert_eq!(excerpt(&exact), "a".repeat(EXCERPT_BYTES));
+        let longer = vec![b'a'; EXCERPT_BYTES + 1];
+        assert_eq!(excerpt(&longer), format!("{}…", "a".repeat(EXCERPT_BYTES)));
+        assert_eq!(excerpt(b"short"), "short");
+        assert_eq!(excerpt(b""), "");
+    }
+
+    #[tokio::test]
+    async fn a_network_error_reads_back_and_says_whether_it_left() {
+        let error = |never_sent| async move {
+            NetworkError {
+                operation: "getProject",
+                request_id: "r-n".into(),
+                never_sent,
+                source: refused().await,
+            }
+        };
+        let sent = error(false).await;
+        assert_eq!((sent.operation(), sent.request_id()), ("getProject", "r-n"));
+        assert!(!sent.is_certificate_error());
+        let text = sent.to_string();
+        assert!(text.starts_with("getProject: network error: "), "{text}");
+        assert!(text.ends_with(" (request id r-n)"), "{text}");
+        let text = error(true).await.to_string();
+        assert!(
+            text.starts_with("getProject: network error before the request was sent: "),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_certificate_error_is_found_inside_io_errors_and_only_for_refused_certificates() {
+        let wrapped =
+            |tls: rustls::Error| std::io::Error::new(std::io::ErrorKind::InvalidData, tls);
+        let refused = wrapped(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::UnknownIssuer,
+        ));
+        assert!(is_certificate_error(&refused));
+        assert!(is_certificate_error(&wrapped(
+            rustls::Error::NoCertificatesPresented
+        )));
+        assert!(!is_certificate_error(&wrapped(
+            rustls::Error::HandshakeNotComplete
+        )));
+        // An io::Error without an inner error, or with a plain one, is no certificate error.
+        assert!(!is_certificate_error(&std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused
+        )));
+        assert!(!is_certificate_error(&std::io::Error::other("no tls here")));
+    }
+
+    #[tokio::test]
+    async fn a_timeout_names_which_timeout_expired() {
+        let transport = |never_sent| async move {
+            TimeoutError {
+                operation: "getProject",
+                request_id: "r-t".into(),
+                never_sent,
+                cause: TimeoutCause::Transport(timed_out().await),
+            }
+        };
+        let connecting = transport(true).await;
+        assert_eq!(
+            connecting.to_string(),
+            "getProject: timed out while connecting (request id r-t)"
+        );
+        assert_eq!(connecting.attempt_timed_out(), None);
+        let answering = transport(false).await;
+        assert_eq!(
+            answering.to_string(),
+            "getProject: timed out (request id r-t)"
+        );
+        assert_eq!(
+            (answering.operation(), answering.request_id()),
+            ("getProject", "r-t")
+        );
+
+        // Converted outside any call: no operation, no request id, maybe sent.
+        let cut = AttemptTimedOut::new(Duration::from_millis(250), 2);
+        let Error::Timeout(timeout) = Error::from(cut) else {
+            panic!("not a timeout")
+        };
+        assert_eq!(timeout.attempt_timed_out(), Some(cut));
+        assert_eq!((timeout.operation(), timeout.request_id()), ("", ""));
+        assert!(!timeout.never_sent());
+        assert_eq!(
+            timeout.to_string(),
+            "attempt 2 timed out after 250ms (attempt_timeout) (request id )"
+        );
+    }
+
+    #[test]
+    fn a_circuit_open_error_reads_back_and_names_its_operation_when_known() {
+        let Error::CircuitOpen(open) = circuit_open() else {
+            unreachable!()
+        };
+        assert_eq!(
+            (open.operation(), open.request_id(), open.retry_in()),
+            ("getProject", "r-open", Duration::from_secs(7))
+        );
+        assert_eq!(
+            open.to_string(),
+            "getProject: circuit breaker open: nothing sent; a probe may go in 7s (request id r-open)"
+        );
+        let Error::CircuitOpen(outside) =
+            Error::from(CircuitOpen::new("t", Duration::from_secs(1)))
+        else {
+            unreachable!()
+        };
+        assert_eq!(
+            outside.to_string(),
+            "circuit breaker open: nothing sent; a probe may go in 1s (request id )"
+        );
+        assert_eq!(outside.retry_in(), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn the_other_errors_read_back_what_they_hold() {
+        let d = decode();
+        assert_eq!(
+            (
+                d.operation(),
+                d.request_id(),
+                d.expected(),
+                d.message(),
+                d.body_excerpt()
+            ),
+            (
+                "getProject",
+                "r-decode",
+                "Project",
+                "missing field `name`",
+                "{}"
+            )
+        );
+        let r = redirect();
+        assert_eq!(
+            (r.operation(), r.request_id(), r.status(), r.from(), r.to()),
+            (
+                "deleteProject",
+                "r-redirect",
+                302,
+                "http://h/api/v2.0/projects/1",
+                "http://other/"
+            )
+        );
+        let c = rejected(Some("ci"));
+        assert_eq!(
+            (c.operation(), c.request_id(), c.user()),
+            ("getCurrentUserInfo", "r-rejected", Some("ci"))
+        );
+        assert!(c.to_string().contains("credentials of user \"ci\""));
+        assert_eq!(rejected(None).user(), None);
+        assert!(
+            rejected(None)
+                .to_string()
+                .contains("credentials of the basic-auth token")
+        );
+        let p = provider(ProviderFailure::TimedOut(Duration::from_secs(2)));
+        assert_eq!(
+            (p.operation(), p.request_id(), p.timed_out()),
+            ("listProjects", "r-provider", true)
+        );
+        let failed = provider(ProviderFailure::Failed(Arc::new(std::io::Error::other(
+            "vault sealed",
+        ))));
+        assert!(!failed.timed_out());
+        assert_eq!(
+            failed.to_string(),
+            "listProjects: the credential provider failed: vault sealed (request id r-provider)"
+        );
+        let refused = HedgeError::Refused {
+            operation: "createProject",
+            method: "POST",
+            reason: "r",
+        };
+        assert_eq!(refused.operation(), Some("createProject"));
+        let zero = |operation| HedgeError::ZeroDelay { operation };
+        assert_eq!(zero(Some("getProject")).operation(), Some("getProject"));
+        assert_eq!(zero(None).operation(), None);
+    }
+
+    #[tokio::test]
+    async fn each_class_holds_its_own_variant_only() {
+        type Class = fn(&Error) -> bool;
+        let classes: [(&str, Class); 9] = [
+            ("status", StatusError::is_instance),
+            ("network", NetworkError::is_instance),
+            ("timeout", TimeoutError::is_instance),
+            ("decode", DecodeError::is_instance),
+            ("redirect", RedirectError::is_instance),
+            ("rejected", CredentialsRejected::is_instance),
+            ("provider", CredentialProviderError::is_instance),
+            ("open", CircuitOpenError::is_instance),
+            ("transient", Transient::is_instance),
+        ];
+        let transient = ["network", "timeout", "provider"];
+        for (variant, error) in one_of_each().await {
+            for (class, is_instance) in classes {
+                let expected =
+                    class == variant || (class == "transient" && transient.contains(&variant));
+                assert_eq!(is_instance(&error), expected, "{class} of {variant}");
+            }
+        }
+    }
+
+    #[test]
+    fn server_errors_are_the_5xx_and_each_status_class_its_status() {
+        for (code, server) in [(499, false), (500, true), (503, true), (599, true)] {
+            assert_eq!(ServerError::is_instance(&status(code, b"", None)), server);
+        }
+        assert!(NotFound::is_instance(&status(NotFound::STATUS, b"", None)));
+        assert!(!NotFound::is_instance(&status(410, b"", None)));
+        assert!(Unauthorized::is_instance(&Error::CredentialsRejected(
+            rejected(None)
+        )));
+        assert!(TooManyRequests::is_instance(&status(429, b"", None)));
+        assert!(!TooManyRequests::is_instance(&circuit_open()));
+    }
+}

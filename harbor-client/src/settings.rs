@@ -520,4 +520,191 @@ mod tests {
         assert_eq!(state.never_sent_only.unwrap().hedge_delay(), None);
         assert_eq!(state.unhedged.unwrap().hedge_delay(), None);
     }
+
+    fn status(code: u16, retry_after: Option<u64>) -> Error {
+        use crate::error::StatusError;
+        Error::from(
+            StatusError::from_answer(code, b"")
+                .with_retry_after(retry_after.map(Duration::from_secs)),
+        )
+    }
+
+    #[test]
+    fn the_defaults_retry_only_transient_errors_for_a_minute() {
+        let settings = default_retry_settings();
+        assert!(settings.enabled());
+        assert_eq!(settings.max_time(), Some(Duration::from_secs(60)));
+        assert_eq!(settings.max_tries(), None);
+        assert!(settings.catches(&status(503, None)));
+        assert!(!settings.catches(&status(404, None)));
+        assert!(!settings.catches(&status(500, None)));
+        let single = single_attempt_settings();
+        assert_eq!(single.max_tries(), Some(1));
+        assert!(single.budget().is_none() && single.breaker().is_none());
+    }
+
+    #[test]
+    fn the_default_guards_have_their_documented_settings() {
+        let budget = default_retry_budget();
+        assert_eq!(
+            (budget.ratio(), budget.capacity(), budget.balance()),
+            (0.2, 100.0, 100.0)
+        );
+        let breaker = format!("{:?}", default_circuit_breaker());
+        assert!(
+            breaker.starts_with(
+                "CircuitBreaker { window: Calls(20), minimum_calls: 10, failure_rate: 0.5, \
+                 open_for: 10s, probes: 1, partitioned: true,"
+            ),
+            "{breaker}"
+        );
+        // Two calls, two breakers.
+        assert!(!default_circuit_breaker().shares_state_with(&default_circuit_breaker()));
+    }
+
+    #[test]
+    fn the_throttle_floor_is_retry_after_capped_and_zero_for_a_bare_429() {
+        let cap = Duration::from_secs(60);
+        let floor = |e: &Error| throttle_floor(e, cap);
+        assert_eq!(floor(&status(503, Some(30))), Some(Duration::from_secs(30)));
+        assert_eq!(floor(&status(429, Some(90))), Some(cap));
+        assert_eq!(floor(&status(429, None)), Some(Duration::ZERO));
+        assert_eq!(floor(&status(503, None)), None);
+        // Through the settings the client stores.
+        let settings = with_client_rules(default_retry_settings(), &ClientGuards::default(), cap);
+        assert!(settings.has_wait_floor());
+        assert_eq!(
+            settings.wait_floor(&status(429, Some(90))),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(settings.wait_floor(&status(502, None)), None);
+    }
+
+    /// Each guard is added on its own, even when it is the only thing missing; what the
+    /// settings already carry is kept.
+    #[test]
+    fn each_client_rule_is_added_alone_when_only_it_is_missing() {
+        let cap = Duration::from_secs(60);
+        let own_floor = |_: &Error| Some(Duration::from_secs(5));
+        // Settings that miss nothing the client adds.
+        let complete = || {
+            default_retry_settings()
+                .to_builder()
+                .max_hedges(3)
+                .wait_floor(own_floor)
+        };
+        let unchanged =
+            with_client_rules(complete().build().unwrap(), &ClientGuards::default(), cap);
+        assert_eq!(unchanged.max_hedges(), Some(3));
+        assert_eq!(
+            unchanged.wait_floor(&status(429, Some(30))),
+            Some(Duration::from_secs(5))
+        );
+
+        let budget = default_retry_budget();
+        let only =
+            |guards: ClientGuards| with_client_rules(complete().build().unwrap(), &guards, cap);
+        let with_budget = only(ClientGuards {
+            budget: Some(budget.clone()),
+            ..ClientGuards::default()
+        });
+        assert!(with_budget.budget().unwrap().shares_bucket_with(&budget));
+
+        let breaker = default_circuit_breaker();
+        let with_breaker = only(ClientGuards {
+            breaker: Some(breaker.clone()),
+            ..ClientGuards::default()
+        });
+        assert!(with_breaker.breaker().unwrap().shares_state_with(&breaker));
+
+        let limiter = default_rate_limiter();
+        let with_limiter = only(ClientGuards {
+            limiter: Some(limiter.clone()),
+            ..ClientGuards::default()
+        });
+        assert!(with_limiter.limiter().unwrap().shares_state_with(&limiter));
+        let own_limiter = default_rate_limiter();
+        let kept = with_client_rules(
+            complete().limiter(own_limiter.clone()).build().unwrap(),
+            &ClientGuards {
+                limiter: Some(limiter.clone()),
+                ..ClientGuards::default()
+            },
+            cap,
+        );
+        assert!(kept.limiter().unwrap().shares_state_with(&own_limiter));
+
+        let auto = AutoHedge::default();
+        let with_auto = only(ClientGuards {
+            auto_hedge: Some(auto.clone()),
+            ..ClientGuards::default()
+        });
+        assert!(with_auto.hedge_auto().unwrap().shares_state_with(&auto));
+        // Settings with a fixed hedge delay, or their own automatic one, keep theirs.
+        let fixed = with_client_rules(
+            complete()
+                .hedge_delay(Duration::from_millis(30))
+                .build()
+                .unwrap(),
+            &ClientGuards {
+                auto_hedge: Some(auto.clone()),
+                ..ClientGuards::default()
+            },
+            cap,
+        );
+        assert!(fixed.hedge_auto().is_none());
+        assert_eq!(fixed.hedge_delay(), Some(Duration::from_millis(30)));
+        let own_auto = AutoHedge::default();
+        let kept = with_client_rules(
+            complete().hedge_auto(own_auto.clone()).build().unwrap(),
+            &ClientGuards {
+                auto_hedge: Some(auto),
+                ..ClientGuards::default()
+            },
+            cap,
+        );
+        assert!(kept.hedge_auto().unwrap().shares_state_with(&own_auto));
+
+        // Only the floor missing, or only the hedge bound.
+        let no_floor = default_retry_settings()
+            .to_builder()
+            .max_hedges(3)
+            .build()
+            .unwrap();
+        let floored = with_client_rules(no_floor, &ClientGuards::default(), cap);
+        assert_eq!(
+            floored.wait_floor(&status(429, Some(30))),
+            Some(Duration::from_secs(30))
+        );
+        let no_bound = default_retry_settings()
+            .to_builder()
+            .wait_floor(own_floor)
+            .build()
+            .unwrap();
+        let bounded = with_client_rules(no_bound, &ClientGuards::default(), cap);
+        assert_eq!(bounded.max_hedges(), Some(DEFAULT_MAX_HEDGES));
+        assert_eq!(
+            bounded.wait_floor(&status(429, Some(30))),
+            Some(Duration::from_secs(5))
+        );
+    }
+
+    #[tokio::test]
+    async fn no_retry_scope_holds_for_its_future_only() {
+        assert!(!in_no_retry_scope());
+        let inside = no_retry_scope(async { in_no_retry_scope() }).await;
+        assert!(inside);
+        assert!(!in_no_retry_scope());
+        assert_eq!(no_retry_scope(async { 7 }).await, 7);
+    }
+
+    #[test]
+    fn a_retry_after_that_is_no_finite_delay_is_none() {
+        let now = SystemTime::UNIX_EPOCH;
+        assert_eq!(parse_retry_after("inf", now), None);
+        assert_eq!(parse_retry_after("NaN", now), None);
+        assert_eq!(parse_retry_after("-0.5", now), None);
+        assert_eq!(parse_retry_after("0.0", now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
+    }
 }

@@ -190,7 +190,13 @@ async fn project_answer_checks() {
     let sim = support::start().await;
     let project = get_json(&sim, "/projects/library").await;
     let listed = get_json(&sim, "/projects").await;
-    for entry in [&project, &listed[0]] {
+    // Listed by name (LP2): `demo` comes first.
+    let listed = listed
+        .as_array()
+        .and_then(|l| l.iter().find(|p| p["name"] == "library"))
+        .expect("library listed")
+        .clone();
+    for entry in [&project, &listed] {
         assert!(entry.get("deleted").is_none(), "PR1: {entry}");
         assert!(entry.get("togglable").is_none(), "PR1: {entry}");
         let list = &entry["cve_allowlist"];

@@ -681,3 +681,131 @@ async fn a_breaker_given_owned_or_as_an_option_is_asked_too() {
     .await;
     assert_eq!(unguarded, Ok(()));
 }
+
+/// Closing forgets the window: the outcomes that opened the breaker do not count again, so
+/// one failure after closing is one outcome of `minimum_calls`, not the last of a full window.
+#[test]
+fn closing_after_the_probes_starts_an_empty_window() {
+    use BreakerState::{Closed, Open};
+    let breaker = breaker(4, 4, 10);
+    let t0 = tokio::time::Instant::now().into_std();
+    for _ in 0..4 {
+        breaker.record_failure("t", t0, None);
+    }
+    assert_eq!(breaker.state("t"), Open);
+    let t1 = t0 + Duration::from_secs(10);
+    assert!(breaker.try_acquire("t", t1).is_ok());
+    breaker.record_success("t", t1);
+    assert_eq!(breaker.state("t"), Closed);
+    // Three failures in an empty window of four: under `minimum_calls`, still closed.
+    let states = closed_then(&breaker, &[true, true, true], &[10, 10, 10]);
+    assert_eq!(states, [Closed, Closed, Closed]);
+    // The fourth makes the window full of failures: open again.
+    assert_eq!(closed_then(&breaker, &[true], &[10]), [Open]);
+}
+
+/// The builder's bounds at their edges: `minimum_calls` may equal the count window but not
+/// exceed it (a time window has no such bound); `failure_rate` excludes 0 and includes 1.
+#[test]
+fn the_builders_bounds_hold_at_their_edges() {
+    let build = |window: u32, minimum: u32, rate: f64| {
+        CircuitBreaker::builder()
+            .window_calls(window)
+            .minimum_calls(minimum)
+            .failure_rate(rate)
+            .build()
+    };
+    assert!(build(5, 5, 1.0).is_ok());
+    assert_eq!(
+        build(5, 6, 0.5).unwrap_err().violations(),
+        [Violation::new(
+            "minimum_calls",
+            "must be at most the window's number of calls"
+        )]
+    );
+    assert_eq!(
+        build(5, 5, 0.0).unwrap_err().violations(),
+        [Violation::new("failure_rate", "must be in (0, 1]")]
+    );
+    assert!(build(5, 5, f64::MIN_POSITIVE).is_ok());
+    assert!(
+        CircuitBreaker::builder()
+            .window_time(Duration::from_secs(1))
+            .minimum_calls(1_000)
+            .build()
+            .is_ok()
+    );
+}
+
+/// What a caller reads off a refusal and off a breaker: the refused fn, the states' names,
+/// the partitions made so far, whether any is open, and which handles share one state.
+#[test]
+fn a_breaker_and_its_refusals_say_what_they_are() {
+    let open = CircuitOpen::new("harbor::get_project", Duration::from_secs(3));
+    assert_eq!(open.target(), "harbor::get_project");
+    assert_eq!(
+        open.to_string(),
+        "circuit open for harbor::get_project: no attempt made; it may let a probe through in 3s"
+    );
+    for (state, name) in [
+        (BreakerState::Closed, "closed"),
+        (BreakerState::Open, "open"),
+        (BreakerState::HalfOpen, "half-open"),
+    ] {
+        assert_eq!((state.as_str(), state.to_string()), (name, name.to_owned()));
+    }
+
+    let breaker = CircuitBreaker::builder()
+        .window_calls(1)
+        .minimum_calls(1)
+        .partition(Partition::PerTarget)
+        .build()
+        .unwrap();
+    assert!(breaker.partitions().is_empty());
+    assert!(!breaker.is_open());
+    let t0 = tokio::time::Instant::now().into_std();
+    breaker.record_success("a", t0);
+    breaker.record_failure("b", t0, None);
+    let mut partitions = breaker.partitions();
+    partitions.sort_by_key(|(key, _)| *key);
+    assert_eq!(
+        partitions,
+        [
+            (Some("a"), BreakerState::Closed),
+            (Some("b"), BreakerState::Open)
+        ]
+    );
+    assert!(breaker.is_open());
+    let shared = CircuitBreaker::builder().build().unwrap();
+    assert!(!shared.is_open());
+    // An unpartitioned breaker has its one state from the start.
+    assert_eq!(shared.partitions(), [(None, BreakerState::Closed)]);
+
+    assert!(breaker.shares_state_with(&breaker.clone()));
+    assert!(!breaker.shares_state_with(&shared));
+}
+
+/// The `Debug` forms name the type and its settings (a breaker also its openings so far).
+#[test]
+fn debug_shows_the_settings() {
+    let builder = CircuitBreaker::builder()
+        .window_calls(7)
+        .minimum_calls(3)
+        .probes(2);
+    let text = format!("{builder:?}");
+    assert!(
+        text.starts_with("CircuitBreakerBuilder { window: Calls(7), minimum_calls: 3,"),
+        "{text}"
+    );
+    assert!(text.contains("probes: 2"), "{text}");
+    let breaker = builder.build().unwrap();
+    let text = format!("{breaker:?}");
+    assert!(
+        text.starts_with("CircuitBreaker { window: Calls(7), minimum_calls: 3,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("partitioned: false, times_opened: 0"),
+        "{text}"
+    );
+}

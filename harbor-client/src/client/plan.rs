@@ -255,4 +255,119 @@ mod tests {
         let outside = CallPlan::resolve(&client, operations::GET_PROJECT);
         assert_eq!(outside.hedge_delay(), Some(Duration::from_millis(20)));
     }
+
+    #[test]
+    fn reads_are_the_get_and_head_operations() {
+        for op in OPERATIONS {
+            assert_eq!(
+                is_read(op),
+                matches!(op.http_method, "GET" | "HEAD"),
+                "{}",
+                op.id
+            );
+        }
+        assert!(is_read(operations::GET_PROJECT));
+        assert!(!is_read(operations::UPDATE_PROJECT));
+    }
+
+    /// A PUT may be retried after a failure but not hedged: its settings lose their own hedge
+    /// delay, a delay set for it is not used, and it keeps the settings' other rules.
+    #[test]
+    fn a_write_sent_again_after_failure_is_retried_unhedged() {
+        let hedged = crate::default_retry_settings()
+            .to_builder()
+            .hedge_delay(Duration::from_millis(40))
+            .max_tries(4)
+            .build()
+            .unwrap();
+        let client = client();
+        client.set_retry(hedged);
+        let put = operations::UPDATE_PROJECT;
+        let settings = client.effective_retry_settings(put).unwrap();
+        assert_eq!(
+            (settings.hedge_delay(), settings.max_tries()),
+            (None, Some(4))
+        );
+        assert_eq!(client.effective_hedge_delay(put), None);
+        // A read keeps the settings' own delay; a POST never-sent-only has none.
+        assert_eq!(
+            client.effective_hedge_delay(operations::GET_PROJECT),
+            Some(Duration::from_millis(40))
+        );
+        let post = client
+            .effective_retry_settings(operations::CREATE_PROJECT)
+            .unwrap();
+        assert_eq!((post.hedge_delay(), post.max_tries()), (None, Some(4)));
+        // Allowed to be sent twice, the PUT is hedged with its own delay.
+        client.allow_resend(put);
+        client.hedge(put, Duration::from_millis(25)).unwrap();
+        assert_eq!(
+            client.effective_hedge_delay(put),
+            Some(Duration::from_millis(25))
+        );
+        assert_eq!(
+            CallPlan::resolve(&client, put).hedge_delay(),
+            Some(Duration::from_millis(25))
+        );
+        // Withdrawn, the delay stays set but is not used.
+        let withdrawn = HarborClient::new("http://h", "u", "p").unwrap();
+        withdrawn.allow_resend_all(true);
+        let delete = operations::DELETE_PROJECT;
+        withdrawn.hedge(delete, Duration::from_millis(25)).unwrap();
+        assert_eq!(
+            withdrawn.effective_hedge_delay(delete),
+            Some(Duration::from_millis(25))
+        );
+        withdrawn.allow_resend_all(false);
+        assert_eq!(withdrawn.effective_hedge_delay(delete), None);
+    }
+
+    #[test]
+    fn a_no_retry_handle_and_a_handle_timeout_decide_for_that_handle_only() {
+        let client = client();
+        client.hedge_reads(Duration::from_millis(20)).unwrap();
+        let off = client.no_retry();
+        assert!(
+            off.effective_retry_settings(operations::GET_PROJECT)
+                .is_none()
+        );
+        assert_eq!(off.effective_hedge_delay(operations::GET_PROJECT), None);
+        let plan = CallPlan::resolve(&off, operations::GET_PROJECT);
+        assert!(plan.settings().is_none());
+        assert_eq!(plan.hedge_delay(), None);
+        assert!(
+            client
+                .effective_retry_settings(operations::GET_PROJECT)
+                .is_some()
+        );
+        assert_eq!(
+            client.effective_hedge_delay(operations::GET_PROJECT),
+            Some(Duration::from_millis(20))
+        );
+
+        client.set_attempt_timeout(Duration::from_secs(5));
+        let short = client.with_attempt_timeout(Duration::from_secs(1));
+        assert_eq!(
+            short.effective_attempt_timeout(),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            client.effective_attempt_timeout(),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(
+            CallPlan::resolve(&short, operations::GET_PROJECT).attempt_timeout(),
+            Some(Duration::from_secs(1))
+        );
+        // A handle without retrying still carries its timeout, in one attempt's settings.
+        let off_timed = short.no_retry();
+        let plan = CallPlan::resolve(&off_timed, operations::GET_PROJECT);
+        assert_eq!(plan.attempt_timeout(), Some(Duration::from_secs(1)));
+        assert_eq!(plan.settings().as_ref().unwrap().max_tries(), Some(1));
+        assert!(
+            off_timed
+                .effective_retry_settings(operations::GET_PROJECT)
+                .is_none()
+        );
+    }
 }

@@ -107,6 +107,12 @@ impl Request {
         self.path(name, value)
     }
 
+    /// The query pairs so far, in order (for the pagination's tests).
+    #[cfg(test)]
+    pub(crate) fn query_pairs(&self) -> &[(&'static str, String)] {
+        &self.query
+    }
+
     /// Adds a query pair.
     pub(crate) fn query(&mut self, name: &'static str, value: impl fmt::Display) -> &mut Self {
         self.query.push((name, value.to_string()));

@@ -401,4 +401,258 @@ mod tests {
         let accept: Vec<_> = target.get_all("accept").iter().collect();
         assert_eq!(accept, ["a", "b"]);
     }
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    /// The redirect's refusal reason, or the URL and method it leads to.
+    fn follow(
+        client: &HarborClient,
+        status: u16,
+        from: &str,
+        location: Option<&str>,
+        method: reqwest::Method,
+        hops: u32,
+    ) -> Result<(String, reqwest::Method), (String, &'static str)> {
+        let call = client.call(crate::operations::GET_PROJECT);
+        match call.redirect(status, &url(from), location, method, hops) {
+            Ok((to, method)) => Ok((to.into(), method)),
+            Err(Error::Redirect(e)) => {
+                assert_eq!(
+                    (e.operation(), e.request_id(), e.status()),
+                    ("getProject", &*call.request_id, status)
+                );
+                assert_eq!(e.from(), without_query(&url(from)));
+                Err((e.to().to_owned(), e.reason))
+            }
+            Err(other) => panic!("not a redirect error: {other}"),
+        }
+    }
+
+    #[test]
+    fn a_url_in_a_message_has_no_query_fragment_or_user_info() {
+        assert_eq!(
+            without_query(&url("http://user:pw@h:8080/api/v2.0/p?secret=1#frag")),
+            "http://h:8080/api/v2.0/p"
+        );
+        assert_eq!(without_query(&url("https://h/")), "https://h/");
+    }
+
+    #[test]
+    fn redirects_on_the_same_origin_or_to_https_on_the_same_host_are_followed() {
+        use reqwest::Method;
+        let client = HarborClient::new("http://h:8080/api/v2.0", "u", "p").unwrap();
+        let from = "http://h:8080/api/v2.0/projects?page=2";
+        // A relative Location on the same origin, every status, a GET.
+        for status in [301, 302, 303, 307, 308] {
+            assert_eq!(
+                follow(&client, status, from, Some("/api/v2.0/p2"), Method::GET, 0),
+                Ok(("http://h:8080/api/v2.0/p2".to_owned(), Method::GET))
+            );
+        }
+        // A HEAD keeps its method through a 302; a write only through a 307 or 308.
+        assert_eq!(
+            follow(&client, 302, from, Some("/x"), Method::HEAD, 0),
+            Ok(("http://h:8080/x".to_owned(), Method::HEAD))
+        );
+        for (status, method) in [
+            (307, Method::POST),
+            (308, Method::PUT),
+            (307, Method::DELETE),
+        ] {
+            assert_eq!(
+                follow(&client, status, from, Some("/x"), method.clone(), 0),
+                Ok(("http://h:8080/x".to_owned(), method))
+            );
+        }
+        // http -> https on the same host (another port) carries the credentials along.
+        assert_eq!(
+            follow(&client, 302, from, Some("https://h:8443/y"), Method::GET, 4),
+            Ok(("https://h:8443/y".to_owned(), Method::GET))
+        );
+        // That one changed the path, so it is not remembered as the base's upgrade.
+        assert!(client.inner.https_upgrade.get().is_none());
+    }
+
+    #[test]
+    fn a_pure_upgrade_of_the_base_origin_is_remembered() {
+        use reqwest::Method;
+        let client = HarborClient::new("http://h:8080/api/v2.0", "u", "p").unwrap();
+        let from = "http://h:8080/api/v2.0/projects?page=2";
+        let to = "https://h:8443/api/v2.0/projects?page=2";
+        assert_eq!(
+            follow(&client, 308, from, Some(to), Method::GET, 0),
+            Ok((to.to_owned(), Method::GET))
+        );
+        assert_eq!(
+            client.inner.https_upgrade.get().map(Url::as_str),
+            Some("https://h:8443/api/v2.0")
+        );
+    }
+
+    #[test]
+    fn every_other_redirect_is_refused_naming_why() {
+        use reqwest::Method;
+        let client = HarborClient::new("http://h:8080", "u", "p").unwrap();
+        let from = "http://h:8080/api/v2.0/projects?page=2";
+        let another = "it leads to another server, which would get (or lose) the credentials; use that server as the base URL";
+        let to_get = "a 301/302/303 would turn the request into a GET without its body; use the target as the base URL";
+        let refused = |to: &str, reason| Err((to.to_owned(), reason));
+        assert_eq!(
+            follow(&client, 302, from, None, Method::GET, 0),
+            refused("", "the answer has no Location")
+        );
+        assert_eq!(
+            follow(&client, 302, from, Some("http://[::1"), Method::GET, 0),
+            refused("http://[::1", "the Location is not a URL")
+        );
+        assert_eq!(
+            follow(&client, 302, from, Some("/p?q=1"), Method::GET, 5),
+            refused("http://h:8080/p", "too many redirects")
+        );
+        for location in [
+            "http://other:8080/p", // another host
+            "http://h:9090/p",     // another port
+            "https://other/p",     // https, another host
+        ] {
+            let shown = without_query(&url(location));
+            assert_eq!(
+                follow(&client, 307, from, Some(location), Method::GET, 0),
+                refused(&shown, another),
+                "{location}"
+            );
+        }
+        // https -> http is a downgrade, never followed.
+        let secure = HarborClient::new("https://h", "u", "p").unwrap();
+        assert_eq!(
+            follow(
+                &secure,
+                301,
+                "https://h/p",
+                Some("http://h/p"),
+                Method::GET,
+                0
+            ),
+            refused("http://h/p", another)
+        );
+        for status in [301, 302, 303] {
+            for method in [Method::POST, Method::PUT, Method::DELETE, Method::PATCH] {
+                assert_eq!(
+                    follow(&client, status, from, Some("/x"), method, 0),
+                    refused("http://h:8080/x", to_get)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_status_error_takes_the_servers_request_id_and_retry_after() {
+        let client = HarborClient::new("http://h", "u", "p").unwrap();
+        let call = client.call(crate::operations::GET_PROJECT);
+        let mut headers = HeaderMap::new();
+        headers.insert(reqwest::header::RETRY_AFTER, HeaderValue::from_static("7"));
+        headers.insert(REQUEST_ID_HEADER, HeaderValue::from_static("server-id"));
+        let Error::Status(e) = call.status_error(429, &headers, br#"{"errors":[]}"#) else {
+            panic!("not a status error")
+        };
+        assert_eq!(
+            (e.status(), e.request_id(), e.operation(), e.retry_after()),
+            (
+                429,
+                "server-id",
+                Some("getProject"),
+                Some(std::time::Duration::from_secs(7))
+            )
+        );
+        // An empty or absent echo: the call's own id; no Retry-After, none.
+        headers.insert(REQUEST_ID_HEADER, HeaderValue::from_static(""));
+        headers.remove(reqwest::header::RETRY_AFTER);
+        let Error::Status(e) = call.status_error(503, &headers, b"") else {
+            panic!("not a status error")
+        };
+        assert_eq!((e.request_id(), e.retry_after()), (&*call.request_id, None));
+        let Error::Status(e) = call.status_error(503, &HeaderMap::new(), b"") else {
+            panic!("not a status error")
+        };
+        assert_eq!(e.request_id(), &*call.request_id);
+    }
+
+    #[tokio::test]
+    async fn transport_failures_say_whether_the_request_left() {
+        let client = HarborClient::new("http://h", "u", "p").unwrap();
+        let call = client.call(crate::operations::GET_PROJECT);
+        // Refused: a connect failure, never sent.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let refused = reqwest::get(format!("http://127.0.0.1:{port}/"))
+            .await
+            .unwrap_err();
+        let Error::Network(e) = call.transport(refused) else {
+            panic!("not a network error")
+        };
+        assert!(e.never_sent());
+        assert_eq!(
+            (e.operation(), e.request_id()),
+            ("getProject", &*call.request_id)
+        );
+        // Accepted and never answered: a timeout after the request left.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let hold = tokio::spawn(async move {
+            let _connection = listener.accept().await;
+            std::future::pending::<()>().await
+        });
+        let slow = reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{port}/"))
+            .timeout(std::time::Duration::from_millis(20))
+            .send()
+            .await
+            .unwrap_err();
+        hold.abort();
+        let Error::Timeout(e) = call.transport(slow) else {
+            panic!("not a timeout")
+        };
+        assert!(!e.never_sent());
+        assert_eq!(e.attempt_timed_out(), None);
+    }
+
+    #[test]
+    fn every_request_carries_credentials_its_id_accept_and_its_own_headers() {
+        let client = HarborClient::new("http://h", "u", "p").unwrap();
+        let auth = HeaderValue::from_static("Basic abc");
+        let json = client.call(crate::operations::GET_PROJECT);
+        let extra = [(Cow::Borrowed("X-Is-Resource-Name"), "true".to_owned())];
+        let headers = json.headers(&auth, &extra, true).unwrap();
+        assert_eq!(headers["authorization"], "Basic abc");
+        assert_eq!(headers["x-request-id"], &*json.request_id);
+        assert_eq!(headers["accept"], "application/json, text/plain, */*");
+        assert_eq!(headers["x-is-resource-name"], "true");
+        assert_eq!(headers["content-type"], "application/json");
+        assert!(
+            !json
+                .headers(&auth, &[], false)
+                .unwrap()
+                .contains_key("content-type")
+        );
+        let ping = client.call(crate::operations::find_operation("getPing").unwrap());
+        assert_eq!(
+            ping.headers(&auth, &[], false).unwrap()["accept"],
+            "text/plain, application/json"
+        );
+        let bad_name = [(Cow::Borrowed("bad name"), "v".to_owned())];
+        let bad_value = [(Cow::Borrowed("x-ok"), "a\nb".to_owned())];
+        for (extra, message) in [
+            (&bad_name, "bad header name bad name"),
+            (&bad_value, "header x-ok cannot carry \"a\\nb\""),
+        ] {
+            match json.headers(&auth, extra, false) {
+                Err(Error::InvalidRequest { message: got, .. }) => assert_eq!(got, message),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
 }

@@ -212,3 +212,120 @@ impl Call<'_> {
         answer.map(|page| SizedPage { ask, page })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The decisions of one page's attempts: which request a page goes out as, and when an
+    //! attempt's end says the page was too slow (so the window halves).
+    use super::*;
+    use crate::error::{StatusError, TimeoutCause, TimeoutError};
+    use retry_runtime::AttemptTimedOut;
+    use std::time::Duration;
+
+    fn listing(page: Option<i64>, page_size: Option<i64>) -> Listing {
+        let mut template = Request::new(crate::operations::GET_PROJECTS);
+        template.query("q", "name=~a");
+        if let Some(size) = page_size {
+            template.query("page_size", size);
+        }
+        Listing {
+            template,
+            caller_page: (page.unwrap_or(1).max(1), page_size),
+            window: Mutex::new(Window::new(page, page_size)),
+            delivered: Delivered::default(),
+        }
+    }
+
+    fn query(request: &Request) -> Vec<String> {
+        request
+            .query_pairs()
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect()
+    }
+
+    fn timeout(never_sent: bool) -> Error {
+        Error::Timeout(TimeoutError {
+            operation: "listProjects",
+            request_id: String::new(),
+            never_sent,
+            cause: TimeoutCause::Attempt(AttemptTimedOut::new(Duration::from_secs(1), 1)),
+        })
+    }
+
+    #[test]
+    fn a_timeout_after_sending_and_a_504_mean_too_slow() {
+        assert!(too_slow(&timeout(false)));
+        assert!(!too_slow(&timeout(true)));
+        assert!(too_slow(&Error::from(StatusError::from_answer(504, b""))));
+        for status in [502, 503, 500, 404] {
+            assert!(!too_slow(&Error::from(StatusError::from_answer(
+                status, b""
+            ))));
+        }
+    }
+
+    #[test]
+    fn the_first_page_goes_out_as_the_caller_made_it() {
+        // The caller's own size, and Harbor's default size when the caller gave none.
+        let own = listing(None, Some(20));
+        let ask = own.window().ask();
+        assert_eq!((ask.page, ask.size), (1, 20));
+        assert_eq!(query(&own.request(ask)), ["q=name=~a", "page_size=20"]);
+        let default = listing(None, None);
+        assert_eq!(
+            query(&default.request(default.window().ask())),
+            ["q=name=~a"]
+        );
+        // Any other page or size is asked for explicitly.
+        let next = PageAsk {
+            page: 2,
+            ..own.window().ask()
+        };
+        assert_eq!(
+            query(&own.request(next)),
+            ["q=name=~a", "page=2", "page_size=20"]
+        );
+        let smaller = PageAsk {
+            size: 10,
+            ..own.window().ask()
+        };
+        assert_eq!(
+            query(&own.request(smaller)),
+            ["q=name=~a", "page=1", "page_size=10"]
+        );
+    }
+
+    #[test]
+    fn an_attempt_cut_unanswered_halves_the_window_unless_another_was_answered() {
+        let shared = listing(None, Some(40));
+        let attempts = PageAttempts {
+            listing: &shared,
+            answered: AtomicBool::new(false),
+        };
+        // Dropped unanswered (the attempt timeout cut it): too slow.
+        let (ask, watch) = attempts.start();
+        assert_eq!(ask.size, 40);
+        drop(watch);
+        assert_eq!(shared.window().size(), 20);
+        // Settled with an error that is not slowness: unchanged.
+        let (_, watch) = attempts.start();
+        watch.settle::<()>(&Err(Error::from(StatusError::from_answer(503, b""))));
+        assert_eq!(shared.window().size(), 20);
+        // Settled with a 504: too slow.
+        let (ask, watch) = attempts.start();
+        assert_eq!(ask.size, 20);
+        watch.settle::<()>(&Err(Error::from(StatusError::from_answer(504, b""))));
+        assert_eq!(shared.window().size(), 10);
+        // One attempt answered: a hedge dropped after it lost the race is no slowness.
+        let (_, loser) = attempts.start();
+        let (_, winner) = attempts.start();
+        winner.settle::<()>(&Ok(Page {
+            items: Vec::new(),
+            total: None,
+            next: None,
+        }));
+        drop(loser);
+        assert_eq!(shared.window().size(), 10);
+    }
+}

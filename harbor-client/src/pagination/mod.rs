@@ -274,4 +274,70 @@ mod tests {
         assert_eq!(page_size_for(None, None), 100);
         assert_eq!(page_size_for(None, Some(0)), 1);
     }
+
+    #[test]
+    fn link_targets_and_parameters_are_cut_exactly() {
+        // Several `<`s and parameters: each target is the text between its own brackets.
+        assert_eq!(
+            parse_next_link(
+                r#"<a>; rel="first" , <bb>; title="x"; rel="last" , <ccc>; rel="next""#
+            )
+            .as_deref(),
+            Some("ccc")
+        );
+        // `rel` among other parameters, in any case, one of several relations.
+        assert_eq!(
+            parse_next_link(r#"< /x?p=2 >; Title="t"; REL="prefetch NEXT""#).as_deref(),
+            Some("/x?p=2")
+        );
+        // A next target that is empty is still a target.
+        assert_eq!(parse_next_link(r#"<>; rel="next""#).as_deref(), Some(""));
+        // The next entry's parameters are not this one's.
+        assert_eq!(
+            parse_next_link(r#"<a>; x=1, <b>; rel="next""#).as_deref(),
+            Some("b")
+        );
+        assert_eq!(parse_next_link(r#"<a>; rel="prev" , <b>"#), None);
+        // `rel` needs its key: `norel=next` and a bare `next` are no relation.
+        assert_eq!(parse_next_link(r#"<a>; norel="next""#), None);
+        assert_eq!(parse_next_link(r#"<a>; next"#), None);
+    }
+
+    #[test]
+    fn a_page_iterates_its_items_and_knows_whether_more_follow() {
+        let page = Page {
+            items: vec![1, 2, 3],
+            total: Some(30),
+            next: Some("/p?page=2".to_owned()),
+        };
+        assert!(page.has_next());
+        assert_eq!(page.into_iter().collect::<Vec<_>>(), [1, 2, 3]);
+        let last = Page::<u8> {
+            items: Vec::new(),
+            total: Some(0),
+            next: None,
+        };
+        assert!(!last.has_next());
+    }
+
+    #[tokio::test]
+    async fn collecting_stops_at_the_limit_without_polling_further() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let polled = AtomicUsize::new(0);
+        let items = || {
+            futures::stream::iter(1..=5).map(|n| {
+                polled.fetch_add(1, Ordering::Relaxed);
+                Ok::<_, Error>(n)
+            })
+        };
+        assert_eq!(collect_items(items(), Some(2)).await.unwrap(), [1, 2]);
+        assert_eq!(polled.swap(0, Ordering::Relaxed), 2);
+        assert!(collect_items(items(), Some(0)).await.unwrap().is_empty());
+        assert_eq!(polled.swap(0, Ordering::Relaxed), 0);
+        assert_eq!(collect_items(items(), None).await.unwrap(), [1, 2, 3, 4, 5]);
+        assert_eq!(
+            collect_items(items(), Some(9)).await.unwrap(),
+            [1, 2, 3, 4, 5]
+        );
+    }
 }

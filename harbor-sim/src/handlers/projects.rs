@@ -11,8 +11,9 @@ use super::{actor_id, project_as_seen, project_seen_by, security};
 use crate::binding::{convert_int, go_quote};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
-use crate::rbac::{Listing, Target, VisibleProjects};
-use crate::state::projects::ProjectReq;
+use crate::query::{self, Filter};
+use crate::rbac::{Listing, SecurityContext, Target, VisibleProjects};
+use crate::state::projects::{GO_ZERO_TIME, ProjectReq};
 use crate::state::quotas::check_quota_limit;
 use crate::state::{OrderedIds, Project, SimState};
 
@@ -34,33 +35,188 @@ pub(crate) fn project_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
 }
 
 pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
-    let public = ctx.query_bool("public");
-    let name = ctx.query("name");
-    let owner = ctx.query("owner");
+    // `BuildQuery` first: a malformed `q` is a 400 whoever asks.
+    let q = ProjectQuery::of(ctx.filters()?);
     let sc = security(ctx, s);
+    // The parameters replace `q`'s keys of the same name; an anonymous caller's `public`
+    // is forced to true (`q`'s included) unless the parameter asks for private ones.
+    let public = match ctx.query_bool("public") {
+        None if sc.is_authenticated() => q.public,
+        None => None,
+        asked => asked,
+    };
+    let name = ctx.query("name").filter(|n| !n.is_empty());
+    let owner = ctx
+        .query("owner")
+        .filter(|o| !o.is_empty())
+        .or(q.owner.as_deref());
+    let columns: Vec<Filter> = q
+        .columns
+        .into_iter()
+        .filter(|f| name.is_none() || f.key() != "name")
+        .collect();
+    // `with_detail` defaults to true (the spec's default, which go-swagger fills in).
+    let detail = ctx.query_bool("with_detail").unwrap_or(true);
     let ids = listed_ids(s, sc.visible_projects(Listing::Projects), public);
-    let view = |p: &Project| json!(project_as_seen(&sc, s, p));
+    let view = |p: &Project| project_listed(&sc, s, p, detail);
+    // Harbor's order without `sort` is the name's (`Name` `sort:"default"`,
+    // `src/pkg/project/models/project.go`). Every project listed: the name index as it is;
+    // a part: its ids put in the order of their names.
+    let in_name_order: Vec<i64> = if ids.len() == s.projects.len() {
+        s.projects.ids_by_name().collect()
+    } else {
+        let mut some: Vec<i64> = ids.iter().collect();
+        some.sort_by(|a, b| s.projects[a].name.cmp(&s.projects[b].name));
+        some
+    };
     if name.is_none() && owner.is_none() && ctx.lists_in_order() {
-        // The page and the total come from the indexes: a page costs the same with 10
-        // projects or 10,000.
+        // The page and the total come from the indexes: a page makes only its own
+        // documents.
         let page = ctx.page()?;
         let (first, size) = page.window();
-        let items = ids
-            .window(first, size)
+        let items = in_name_order
             .iter()
+            .skip(first)
+            .take(size)
             .filter_map(|id| s.projects.get(id))
             .map(view)
             .collect();
         return Ok(ctx.page_items(items, ids.len(), page));
     }
-    let matching = ids
+    let matching = in_name_order
         .iter()
-        .filter_map(|id| s.projects.get(&id))
+        .filter_map(|id| s.projects.get(id))
         // `name` is a fuzzy match (`ListProjects`: `q.FuzzyMatchValue`, which
         // `src/lib/orm/query.go` turns into `__icontains`): any case.
         .filter(|p| name.is_none_or(|n| p.name.to_lowercase().contains(&n.to_lowercase())))
-        .filter(|p| owner.is_none_or(|o| p.owner_name == o));
-    ctx.list_lazily(matching, view)
+        // `owner` is the owner's exact name (`FilterByOwner`: `username = <owner>`; a
+        // deleted user's row is renamed, so its name finds none).
+        .filter(|p| owner.is_none_or(|o| s.owner_name_of(p) == o));
+    let sorts = project_sorts(ctx.sort());
+    let page = ctx.page()?;
+    if columns.is_empty() && sorts.is_empty() {
+        // Only the page's documents are made; the rest is counted.
+        let (first, size) = page.window();
+        let (mut total, mut items) = (0, Vec::new());
+        for p in matching {
+            if total >= first && total - first < size {
+                items.push(view(p));
+            }
+            total += 1;
+        }
+        return Ok(ctx.page_items(items, total, page));
+    }
+    let mut docs: Vec<Value> = matching.map(view).collect();
+    query::apply(&mut docs, &columns, &sorts);
+    Ok(ctx.page_of(docs, page))
+}
+
+/// A project list's `q` as Harbor's ORM reads it against the project model (`setFilters`,
+/// `src/lib/orm/query.go`): `public` and `owner` (or `Public`, `Owner`) go to the model's
+/// filter methods, the table's columns are filtered (an and-list is skipped), any other key
+/// is skipped.
+struct ProjectQuery {
+    /// `FilterByPublic`: an exact `true` or `1` (any case) is the public projects, any other
+    /// value (a fuzzy match, a range, a list included) the private ones.
+    public: Option<bool>,
+    /// `FilterByOwner`: an exact name; any other form is no filter.
+    owner: Option<String>,
+    /// The conditions on columns, keyed by the answer's field (the column's name).
+    columns: Vec<Filter>,
+}
+
+impl ProjectQuery {
+    fn of(filters: Vec<Filter>) -> Self {
+        let mut q = ProjectQuery {
+            public: None,
+            owner: None,
+            columns: Vec::new(),
+        };
+        for f in filters {
+            match (f.key(), &f) {
+                ("public" | "Public", Filter::Exact(_, v)) => {
+                    let v = v.to_lowercase();
+                    q.public = Some(v == "true" || v == "1");
+                }
+                ("public" | "Public", _) => q.public = Some(false),
+                ("owner" | "Owner", Filter::Exact(_, v)) => q.owner = Some(v.clone()),
+                ("owner" | "Owner", _) | (_, Filter::AllOf(..)) => {}
+                (key, _) => {
+                    if let Some(column) = project_column(key) {
+                        q.columns.push(with_key(f.clone(), column));
+                    }
+                }
+            }
+        }
+        q
+    }
+}
+
+/// The column `key` names, by field or column name (snake case tried too, as `setFilters`).
+fn project_column(key: &str) -> Option<&'static str> {
+    let snake = query::snake_case(key);
+    PROJECT_COLUMNS
+        .iter()
+        .find(|(field, column)| key == *field || key == *column || snake == *column)
+        .map(|(_, column)| *column)
+}
+
+/// `f` on the field `key`.
+fn with_key(f: Filter, key: &str) -> Filter {
+    let key = key.to_owned();
+    match f {
+        Filter::Exact(_, v) => Filter::Exact(key, v),
+        Filter::Fuzzy(_, v) => Filter::Fuzzy(key, v),
+        Filter::Range(_, lo, hi) => Filter::Range(key, lo, hi),
+        Filter::AnyOf(_, vs) => Filter::AnyOf(key, vs),
+        Filter::AllOf(_, vs) => Filter::AllOf(key, vs),
+    }
+}
+
+/// The columns of Harbor's project table (`src/pkg/project/models/project.go`), by field and
+/// by column name: the only `sort` keys the ORM takes (`setSorts` skips a key that is no
+/// sortable field of the model, and with none left orders by the default, the name).
+const PROJECT_COLUMNS: &[(&str, &str)] = &[
+    ("ProjectID", "project_id"),
+    ("OwnerID", "owner_id"),
+    ("Name", "name"),
+    ("CreationTime", "creation_time"),
+    ("UpdateTime", "update_time"),
+    ("RegistryID", "registry_id"),
+];
+
+/// The keys of `sort` Harbor orders projects by, named as the answer's fields; the rest
+/// dropped. The documents come in name order, so no key left is the default order.
+fn project_sorts(sort: Vec<(String, bool)>) -> Vec<(String, bool)> {
+    sort.into_iter()
+        .filter_map(|(key, desc)| {
+            PROJECT_COLUMNS
+                .iter()
+                .find(|(field, column)| key == *field || key == *column)
+                .map(|(_, column)| ((*column).to_owned(), desc))
+        })
+        .collect()
+}
+
+/// A project as `ListProjects` answers it: with details (the default), as `getProject`
+/// does; with `with_detail=false` the controller loads neither metadata, allowlist nor
+/// owner (`assembleProjects` returns at once), so `metadata` and `owner_name` are left out
+/// and the allowlist is a zero one (null items, Go's zero times).
+fn project_listed(sc: &SecurityContext<'_>, s: &SimState, p: &Project, detail: bool) -> Value {
+    let mut doc = json!(project_as_seen(sc, s, p));
+    if !detail && let Some(map) = doc.as_object_mut() {
+        map.remove("metadata");
+        map.remove("owner_name");
+        map.insert(
+            "cve_allowlist".into(),
+            json!({
+                "items": null,
+                "creation_time": GO_ZERO_TIME,
+                "update_time": GO_ZERO_TIME,
+            }),
+        );
+    }
+    doc
 }
 
 /// The ids of the projects a list answers, ascending, before the `name` and `owner`
@@ -198,9 +354,15 @@ fn check_create(
         }
         // Harbor answers an unknown registry with an uncoded error (500); the simulator
         // answers the client's mistake with 400 (see the README).
-        if !s.registries.contains_key(&registry) {
+        let Some(upstream) = s.registries.get(&registry) else {
             return Err(ApiError::bad_request(format!(
                 "registry {registry} not found"
+            )));
+        };
+        if !PROXY_CACHE_TYPES.contains(&upstream.kind.as_str()) {
+            return Err(ApiError::bad_request(format!(
+                "bad request: unsupported registry type {}",
+                upstream.kind
             )));
         }
         if let Some(speed) = metadata.get("proxy_speed_kb") {
@@ -224,6 +386,21 @@ fn check_create(
     }
     Ok(())
 }
+
+/// The registry types a proxy-cache project may use: the core's
+/// `PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE`, as Harbor's installer writes it
+/// (`make/photon/prepare/templates/core/env.jinja`; `config.GetPermittedRegistryTypesForProxyCache`).
+const PROXY_CACHE_TYPES: &[&str] = &[
+    "docker-hub",
+    "harbor",
+    "azure-acr",
+    "ali-acr",
+    "aws-ecr",
+    "google-gcr",
+    "docker-registry",
+    "github-ghcr",
+    "jfrog-artifactory",
+];
 
 /// `strconv.ParseInt(v, 10, 32)` with Go's error text.
 fn go_parse_int32(value: &str) -> Result<i64, String> {
@@ -327,8 +504,9 @@ pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 
 pub(crate) fn deletable(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = project_of(ctx, s)?;
+    // go-swagger leaves out a false `deletable` (`omitempty`), and an empty message.
     Ok(Reply::ok(&match s.project_undeletable_reason(id) {
-        Some(message) => json!({"deletable": false, "message": message}),
+        Some(message) => json!({"message": message}),
         None => json!({"deletable": true}),
     }))
 }
@@ -341,28 +519,38 @@ pub(crate) fn summary(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
             .filter(|m| m.role_id == role)
             .count()
     };
-    let quota = s.quotas.values().find(|q| q.project_id == id);
     let project = s.projects.get(&id);
     let registry = project
         .and_then(|p| p.registry_id)
+        .filter(|r| *r > 0)
         .and_then(|r| s.registries.get(&r));
     let mut summary = json!({
-        "repo_count": s.repositories.values().filter(|r| r.project_id == id).count(),
+        "repo_count": s.repositories.ids_in_project(id).len(),
     });
-    // Only a proxy-cache project has a registry; Harbor omits the field otherwise (omitempty).
+    // Only a proxy-cache project has a registry (`getProjectRegistrySummary`), copied without
+    // its credential (`registry.Credential = nil`, then left out).
     if let Some(registry) = registry {
-        summary["registry"] = json!(registry);
+        let mut doc = json!(registry);
+        if let Some(map) = doc.as_object_mut() {
+            map.remove("credential");
+        }
+        summary["registry"] = doc;
     }
-    // Harbor fills the quota and the member counts only for callers who may see them.
+    // Harbor fills the quota and the member counts only for callers who may see them, the
+    // quota only while quotas per project are enabled (`getProjectQuotaSummary`).
     let sc = security(ctx, s);
-    if sc.can(
-        "read",
-        Target::Project {
-            id,
-            resource: "quota",
-        },
-    ) {
-        summary["quota"] = json!(quota.map(|q| json!({"hard": q.hard, "used": q.used})));
+    let quotas_enabled = s.configurations.get("quota_per_project_enable") != Some(&json!(false));
+    if quotas_enabled
+        && sc.can(
+            "read",
+            Target::Project {
+                id,
+                resource: "quota",
+            },
+        )
+        && let Some(quota) = s.quotas.values().find(|q| q.project_id == id)
+    {
+        summary["quota"] = json!({"hard": quota.hard, "used": quota.used});
     }
     if sc.can(
         "list",
@@ -378,7 +566,11 @@ pub(crate) fn summary(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
             ("guest_count", 3),
             ("limited_guest_count", 5),
         ] {
-            summary[key] = json!(count(role));
+            // The counts are `omitempty`: a role nobody holds is left out.
+            let n = count(role);
+            if n > 0 {
+                summary[key] = json!(n);
+            }
         }
     }
     Ok(Reply::ok(&summary))
@@ -386,35 +578,78 @@ pub(crate) fn summary(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 
 pub(crate) fn artifacts(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = project_of(ctx, s)?;
+    let filters = ctx.filters()?;
     let with_label = ctx.query_bool("with_label").unwrap_or(false);
     let with_scan = ctx.query_bool("with_scan_overview").unwrap_or(false);
     let latest_only = ctx.query_bool("latest_in_repository").unwrap_or(false);
-    let mut docs: Vec<Value> = Vec::new();
-    for repo in s.repositories.values().filter(|r| r.project_id == id) {
-        let mut ids: Vec<i64> = s
-            .artifacts
+    let view = |a: i64| s.artifact_view(a, with_label, with_scan);
+    let repositories: Vec<i64> = s
+        .repositories
+        .values()
+        .filter(|r| r.project_id == id)
+        .map(|r| r.id)
+        .collect();
+    let of_repository = |repo: i64| {
+        s.artifacts
             .values()
-            .filter(|a| a.repository_id == repo.id)
+            .filter(move |a| a.repository_id == repo)
             .map(|a| a.id)
-            .collect();
-        if latest_only {
-            ids = ids.into_iter().max().into_iter().collect();
+    };
+    if latest_only {
+        // `ListArtifactsOfProject`: the latest artifacts are of one kind, named by exactly
+        // one of the two keys of `q`.
+        let has = |key: &str| filters.iter().any(|f| f.key() == key);
+        if has("media_type") == has("artifact_type") {
+            return Err(ApiError::bad_request(
+                "bad request: either 'media_type' or 'artifact_type' must be specified, but not both, when querying with latest_in_repository",
+            ));
         }
-        docs.extend(
-            ids.into_iter()
-                .filter_map(|a| s.artifact_view(a, with_label, with_scan)),
-        );
+        // `dao.ListWithLatest`: per repository, the artifact pushed last of that kind; the
+        // rest of `q` and `sort` are not read, the total is not paged. Harbor's times have
+        // microseconds, the simulator's milliseconds: a tie goes to the later id.
+        let (key, wanted) = filters
+            .iter()
+            .find_map(|f| match f {
+                Filter::Exact(k, v) if k == "media_type" || k == "artifact_type" => {
+                    Some((k.as_str(), Some(v.as_str())))
+                }
+                Filter::Exact(..) => None,
+                other if other.key() == "media_type" || other.key() == "artifact_type" => {
+                    Some((other.key(), None))
+                }
+                _ => None,
+            })
+            .unwrap_or(("media_type", None));
+        let mut docs = Vec::new();
+        for repo in repositories {
+            let latest = of_repository(repo)
+                .filter_map(view)
+                .filter(|d| wanted.is_some_and(|w| d[key] == w))
+                .max_by_key(|d| {
+                    (
+                        d["push_time"].as_str().unwrap_or_default().to_owned(),
+                        d["id"].as_i64(),
+                    )
+                });
+            docs.extend(latest);
+        }
+        return Ok(ctx.page_of(docs, ctx.page()?));
     }
-    ctx.list(docs)
+    // Newest first across the project (`GetDefaultSorts`: push time, then id, descending;
+    // ids grow with push time), as the artifacts of one repository (AR6).
+    let mut ids: Vec<i64> = repositories.into_iter().flat_map(of_repository).collect();
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ctx.list(ids.into_iter().filter_map(view).collect())
 }
 
 pub(crate) fn scanner(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = project_of(ctx, s)?;
-    let scanner = s
-        .project_scanner(id)
-        .ok_or_else(|| ApiError::not_found("no scanner is configured"))?;
-    // `GetScannerOfProject`: the registration with its capabilities (`RetrieveCap`).
-    Ok(Reply::ok(&s.scanner_view(scanner)))
+    // `GetScannerOfProject`: the project's registration, else the default one, with its
+    // capabilities (`RetrieveCap`); with neither, a nil payload: 200 and no body.
+    Ok(match s.project_scanner(id) {
+        Some(scanner) => Reply::ok(&s.scanner_view(scanner)),
+        None => Reply::empty(StatusCode::OK),
+    })
 }
 
 pub(crate) fn set_scanner(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
@@ -425,13 +660,29 @@ pub(crate) fn set_scanner(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         .ok_or_else(|| ApiError::unprocessable("uuid in body is required"))?
         .to_owned();
     let id = project_of(ctx, s)?;
-    s.scanner(&uuid)?;
+    // `SetRegistrationByProject` refuses an empty id with an uncoded error (Harbor's 500;
+    // the simulator answers the client's mistake with 400), and stores any other without
+    // looking it up: an unknown one reads as the default registration.
+    if uuid.is_empty() {
+        return Err(ApiError::bad_request("missing scanner UUID"));
+    }
     s.project_scanners.insert(id, uuid);
     Ok(Reply::empty(StatusCode::OK))
 }
 
 pub(crate) fn scanner_candidates(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     project_of(ctx, s)?;
-    let docs = s.scanners.values().map(|sc| sc.doc.clone()).collect();
-    ctx.list(docs)
+    let filters = ctx.filters()?;
+    let mut docs: Vec<Value> = s.scanners.values().map(|sc| sc.doc.clone()).collect();
+    query::apply(&mut docs, &filters, &[]);
+    // `dao.ListRegistrations` orders by its own `OrderBy("-is_default", "-create_time")`
+    // (it reads the query's unset `Sorting`, never `sort`): the default first, then newest
+    // first, whatever `sort` says.
+    docs.sort_by_key(|d| {
+        std::cmp::Reverse((
+            d["is_default"] == json!(true),
+            d["create_time"].as_str().unwrap_or_default().to_owned(),
+        ))
+    });
+    Ok(ctx.page_of(docs, ctx.page()?))
 }

@@ -38,11 +38,45 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         })
         .collect();
     users.sort_by(|a, b| a.username.cmp(&b.username));
-    ctx.list_lazily(users, |u| json!(u))
+    // The user manager leaves out the first admin (`excludeDefaultAdmin`, `user_id > 1`):
+    // always from the count, from the list unless a key of `q` is `user_id` or
+    // `user_id__in` (any case); with nothing counted the list is not read (`[]`).
+    let filters = ctx.filters()?;
+    let admin_listed = filters.iter().any(|f| {
+        let key = f.key().to_lowercase();
+        key == "user_id" || key == "user_id__in"
+    });
+    let page = ctx.page()?;
+    let mut docs: Vec<Value> = users.into_iter().map(|u| json!(u)).collect();
+    crate::query::apply(&mut docs, &filters, &ctx.sort());
+    let is_admin = |d: &Value| d["user_id"] == json!(1);
+    let total = docs.iter().filter(|d| !is_admin(d)).count();
+    if total == 0 {
+        return Ok(ctx.page_items(Vec::new(), 0, page));
+    }
+    docs.retain(|d| admin_listed || !is_admin(d));
+    let range = page.range(docs.len());
+    let items = docs
+        .into_iter()
+        .skip(range.start)
+        .take(range.len())
+        .collect();
+    Ok(ctx.page_items(items, total, page))
 }
 
 pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: UserCreationReq = ctx.json()?;
+    // `requireCreatable` first: local users exist only under the database's auth mode.
+    let mode = s
+        .configurations
+        .get("auth_mode")
+        .and_then(Value::as_str)
+        .unwrap_or("db_auth");
+    if mode != "db_auth" {
+        return Err(ApiError::forbidden(format!(
+            "creating local user is not allowed under auth mode: {mode}"
+        )));
+    }
     // `CreateUser` (`src/server/v2.0/handler/user.go`): the password, then the profile.
     check_secret(req.password.as_deref().unwrap_or_default())?;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -183,12 +217,17 @@ pub(crate) fn search(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     // items with its own SQL (`SearchByName`, `src/pkg/user/dao/dao.go`): `username like
     // %<name>%` (any case but the asked one is PostgreSQL's `like`), shortest name first,
     // then by name, `limit <page_size>` and no offset, so every page is the first.
+    // The count is the user manager's, which leaves out the first admin
+    // (`excludeDefaultAdmin`); nothing counted is `[]`, whatever the entries would be.
     let lower = name.to_lowercase();
     let total = s
         .users
         .values()
-        .filter(|u| u.username.to_lowercase().contains(&lower))
+        .filter(|u| u.user_id != 1 && u.username.to_lowercase().contains(&lower))
         .count();
+    if total == 0 {
+        return Ok(Reply::json(StatusCode::OK, &json!([])).with_header("X-Total-Count", "0"));
+    }
     let mut found: Vec<_> = s
         .users
         .values()
@@ -259,9 +298,8 @@ struct SysAdminFlag {
 pub(crate) fn set_sysadmin(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("user_id")?;
     let req: SysAdminFlag = ctx.json()?;
-    let flag = req
-        .sysadmin_flag
-        .ok_or_else(|| ApiError::unprocessable("sysadmin_flag in body is required"))?;
+    // The model's `sysadmin_flag` is a plain boolean, not required: absent, it is false.
+    let flag = req.sysadmin_flag.unwrap_or(false);
     s.users
         .get_mut(&id)
         .ok_or_else(|| no_user_row(id))?
@@ -341,7 +379,7 @@ struct CliSecret {
 }
 
 /// Harbor's order (`SetCliSecret` in `src/server/v2.0/handler/user.go`): the auth mode first
-/// (412 unless OIDC), then the secret (an empty one is generated), then the user's OIDC
+/// (412 unless OIDC), then the caller (oneself or a user administrator), then the secret (an empty one is generated), then the user's OIDC
 /// record, which no simulated user has: every user here signed up in the database.
 pub(crate) fn set_cli_secret(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("user_id")?;
@@ -354,6 +392,12 @@ pub(crate) fn set_cli_secret(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         return Err(ApiError::precondition(format!(
             "unable to update CLI secret under authmode: {mode}"
         )));
+    }
+    // `requireForCLISecret`: one's own secret, else the system permission to update users
+    // (401 anonymous, 403 with the caller's name).
+    let sc = security(ctx, s);
+    if sc.user_id() != Some(id) {
+        sc.require_system("user", "update")?;
     }
     let req: CliSecret = ctx.json()?;
     if let Some(secret) = req.secret.filter(|s| !s.is_empty())

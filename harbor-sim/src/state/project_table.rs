@@ -6,7 +6,7 @@
 //! methods; [`ProjectMut`], the handle to change one project, puts the indexes right when it
 //! is dropped, so no write can leave them behind.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::ops::{Deref, DerefMut};
 
 use super::ordered_ids::{insert_sorted, remove_sorted};
@@ -43,7 +43,7 @@ pub struct Projects {
 
 #[derive(Debug, Clone, Default)]
 struct Index {
-    by_name: HashMap<String, i64>,
+    by_name: BTreeMap<String, i64>,
     /// Every id, ascending.
     all: Vec<i64>,
     /// The ids of [`Publicity::Public`] projects, ascending.
@@ -121,6 +121,12 @@ impl Projects {
     /// The id of the project named `name`.
     pub fn id_by_name(&self, name: &str) -> Option<i64> {
         self.index.by_name.get(name).copied()
+    }
+
+    /// Every project's id in the order of its name (byte order, which is code-point
+    /// order), Harbor's default order of projects (`Name` `sort:"default"`).
+    pub fn ids_by_name(&self) -> impl Iterator<Item = i64> + '_ {
+        self.index.by_name.values().copied()
     }
 
     /// Every project id, ascending.

@@ -31,14 +31,19 @@ pub struct Project {
     /// set it, and go-swagger omits a false `deleted`).
     #[serde(skip_serializing)]
     pub deleted: bool,
-    /// Its owner's name.
+    /// Its owner's name (left out when empty, as a list without details answers it).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub owner_name: String,
     /// Whether its public flag may be toggled; never answered, as `deleted`.
     #[serde(skip_serializing)]
     pub togglable: bool,
-    /// The caller's role (1 = project admin).
+    /// The caller's highest role (1 = project admin); left out when the caller holds none
+    /// (go-swagger's `omitempty` on 0).
+    #[serde(skip_serializing_if = "is_zero")]
     pub current_user_role_id: i64,
-    /// The caller's roles.
+    /// The caller's roles; `null` when it holds none (`model.Project.ToSwagger` appends them
+    /// to a nil slice, and go-swagger tags no plain array `omitempty`).
+    #[serde(serialize_with = "null_if_empty")]
     pub current_user_role_ids: Vec<i64>,
     /// Repositories in it (computed on answer).
     pub repo_count: i64,
@@ -46,6 +51,32 @@ pub struct Project {
     pub metadata: BTreeMap<String, String>,
     /// Its CVE allowlist.
     pub cve_allowlist: Value,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+fn null_if_empty<S: serde::Serializer>(ids: &[i64], serializer: S) -> Result<S::Ok, S::Error> {
+    if ids.is_empty() {
+        serializer.serialize_none()
+    } else {
+        serializer.collect_seq(ids)
+    }
+}
+
+/// A stored `severity` as `model.Project.ToSwagger` answers it: Harbor's
+/// `vuln.ParseSeverityVersion3` (title case, then a CVSS v3 rating, `Negligible` as `None`,
+/// anything else `Unknown`), lower-cased. Create and update store the value as sent.
+fn cvss_v3_rating(stored: &str) -> &'static str {
+    match stored.to_lowercase().as_str() {
+        "none" | "negligible" => "none",
+        "low" => "low",
+        "medium" => "medium",
+        "high" => "high",
+        "critical" => "critical",
+        _ => "unknown",
+    }
 }
 
 /// Harbor's `ProjectReq`, as far as the simulator uses it.
@@ -134,13 +165,26 @@ fn check_project_name(name: &str) -> ApiResult<()> {
 
 impl SimState {
     /// Finds a project by name or id (`X-Is-Resource-Name` forces a name).
+    ///
+    /// As Harbor's project manager (`src/pkg/project/manager.go` `Get`, `dao.Get`,
+    /// `dao.GetByName`): an id is named as Go prints the parsed number (`007` is `project 7
+    /// not found`); a name holding a space is refused before any lookup.
     pub fn project_id(&self, name_or_id: &str, is_name: bool) -> ApiResult<i64> {
-        let found = if !is_name && let Ok(id) = name_or_id.parse::<i64>() {
-            self.projects.contains_key(&id).then_some(id)
-        } else {
-            self.projects.id_by_name(name_or_id)
-        };
-        found.ok_or_else(|| ApiError::not_found(format!("project {name_or_id} not found")))
+        if !is_name && let Ok(id) = name_or_id.parse::<i64>() {
+            return self
+                .projects
+                .contains_key(&id)
+                .then_some(id)
+                .ok_or_else(|| ApiError::not_found(format!("project {id} not found")));
+        }
+        if name_or_id.contains(' ') {
+            return Err(ApiError::bad_request(format!(
+                "invalid project name: '{name_or_id}'"
+            )));
+        }
+        self.projects
+            .id_by_name(name_or_id)
+            .ok_or_else(|| ApiError::not_found(format!("project {name_or_id} not found")))
     }
 
     /// A project as answered: `repo_count` computed.
@@ -161,7 +205,21 @@ impl SimState {
             }
         }
         p.repo_count = self.repositories.ids_in_project(project.project_id).len() as i64;
+        p.owner_name = self.owner_name_of(project);
+        if let Some(severity) = p.metadata.get_mut("severity") {
+            *severity = cvss_v3_rating(severity).to_owned();
+        }
         p
+    }
+
+    /// The name of `project`'s owner as the project controller loads it (`loadOwners`, a
+    /// user list that leaves out deleted users): empty, so left out of the answer, once the
+    /// owner is deleted.
+    pub fn owner_name_of(&self, project: &Project) -> String {
+        self.users
+            .get(&project.owner_id)
+            .map(|u| u.username.clone())
+            .unwrap_or_default()
     }
 
     /// Creates a project, for setting up state; 409 when the name is taken. Its metadata as sent (`public` overrides
@@ -227,29 +285,31 @@ impl SimState {
         self.members.insert(Member {
             id: member_id,
             project_id: id,
-            entity_name: owner_name,
+            entity_name: owner_name.clone(),
             role_name: "projectAdmin".into(),
             role_id: 1,
             entity_id: owner_id,
             entity_type: "u".into(),
         });
-        let limit = self.default_storage_limit(req.storage_limit);
-        self.create_quota(id, &name, limit);
+        if let Some(limit) = self.default_storage_limit(req.storage_limit) {
+            self.create_quota(id, &name, &owner_name, limit);
+        }
         Ok(id)
     }
 
     /// The storage quota of a new project, as Harbor's create handler picks it: with quotas
     /// per project enabled, the limit asked for, or `storage_per_project` when none (or 0) is
-    /// asked; with them disabled, unlimited.
-    fn default_storage_limit(&self, asked: Option<i64>) -> i64 {
+    /// asked; with them disabled none, and no quota (`CreateProject`: `req.StorageLimit =
+    /// nil`).
+    fn default_storage_limit(&self, asked: Option<i64>) -> Option<i64> {
         let config = |key: &str| self.configurations.get(key).cloned().unwrap_or(Value::Null);
         if config("quota_per_project_enable") == json!(false) {
-            return -1;
+            return None;
         }
-        match asked {
+        Some(match asked {
             Some(limit) if limit != 0 => limit,
             _ => config("storage_per_project").as_i64().unwrap_or(-1),
-        }
+        })
     }
 
     /// Updates metadata, allowlist and storage limit, for setting up state; the name never
@@ -309,16 +369,11 @@ impl SimState {
         Ok(())
     }
 
-    /// Why a project cannot be deleted, if it cannot.
+    /// Why a project cannot be deleted, if it cannot: it holds repositories (`deletable` in
+    /// `src/server/v2.0/handler/project.go`, Harbor's only reason).
     pub fn project_undeletable_reason(&self, id: i64) -> Option<String> {
-        let repos = self.repositories.ids_in_project(id).len();
-        let name = self
-            .projects
-            .get(&id)
-            .map(|p| p.name.as_str())
-            .unwrap_or_default();
-        (repos > 0)
-            .then(|| format!("the project {name} contains {repos} repositories, cannot be deleted"))
+        (!self.repositories.ids_in_project(id).is_empty())
+            .then(|| "the project contains repositories, can not be deleted".to_owned())
     }
 
     /// Deletes a project with everything hanging off it; refused (412) while it holds
@@ -327,9 +382,19 @@ impl SimState {
         if let Some(reason) = self.project_undeletable_reason(id) {
             return Err(ApiError::precondition(reason));
         }
-        self.projects
+        let project = self
+            .projects
             .remove(&id)
             .ok_or_else(|| ApiError::not_found("project not found"))?;
+        // The generic collections under the project's path (its preheat policies, which
+        // Harbor's `DeleteProject` deletes with it) would come back with a new project of
+        // the same name: they go too.
+        let under = |key: &str| {
+            [project.name.clone(), id.to_string()]
+                .iter()
+                .any(|p| key.starts_with(&crate::context::api_path(&format!("/projects/{p}/"))))
+        };
+        self.collections.retain(|key, _| !under(key));
         self.members.remove_project(id);
         self.labels.retain(|_, l| l.project_id != Some(id));
         self.webhooks.retain(|_, w| w.project_id != id);

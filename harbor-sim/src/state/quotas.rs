@@ -30,14 +30,22 @@ pub struct Quota {
 }
 
 impl SimState {
-    pub(super) fn create_quota(&mut self, project_id: i64, name: &str, storage_limit: i64) {
+    /// A project's quota; its reference names the project's owner, as the project quota
+    /// driver loads it (`Load` in `src/controller/quota/driver/project/project.go`).
+    pub(super) fn create_quota(
+        &mut self,
+        project_id: i64,
+        name: &str,
+        owner_name: &str,
+        storage_limit: i64,
+    ) {
         let id = self.ids.next("quota");
         let now = now();
         self.quotas.insert(
             id,
             Quota {
                 id,
-                reference: json!({"id": project_id, "name": name, "owner_name": "admin"}),
+                reference: json!({"id": project_id, "name": name, "owner_name": owner_name}),
                 hard: json!({"storage": storage_limit}),
                 used: json!({"storage": 0}),
                 creation_time: now.clone(),

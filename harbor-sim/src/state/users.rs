@@ -12,11 +12,15 @@ pub struct User {
     pub user_id: i64,
     /// Its unique login name.
     pub username: String,
-    /// Its unique email.
+    /// Its unique email; as the rest of `UserResp`'s strings, left out when empty
+    /// (go-swagger's `omitempty`).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub email: String,
     /// Its full name.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub realname: String,
     /// Free text.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub comment: String,
     /// Its password.
     #[serde(skip)]

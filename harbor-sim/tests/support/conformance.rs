@@ -199,6 +199,27 @@ pub const BODY_DEPARTURES: &[BodyDeparture] = &[
               caller's) has current_user_role_ids null: ToSwagger appends the roles to a nil \
               slice (src/server/v2.0/handler/model/project.go)",
     },
+    BodyDeparture {
+        operations: &["getProject", "listProjects"],
+        at: "/current_user_role_ids",
+        why: "a project in which the caller holds no role (or a robot's or an anonymous \
+              caller's) has current_user_role_ids null, as in search: ToSwagger appends the \
+              roles to a nil slice (src/server/v2.0/handler/model/project.go)",
+    },
+    BodyDeparture {
+        operations: &["listProjects"],
+        at: "/cve_allowlist/items",
+        why: "with_detail=false lists projects without their allowlist (assembleProjects \
+              returns before loading it, src/controller/project/controller.go): ToSwagger \
+              copies a zero CVEAllowlist whose nil Items go-swagger sends as null",
+    },
+    BodyDeparture {
+        operations: &["getScannerOfProject"],
+        at: "",
+        why: "with no scanner set for the project and no default one, Harbor answers 200 \
+              with no body: GetScannerOfProject's payload is ToSwagger of a nil registration \
+              (src/server/v2.0/handler/model/scanner.go), which the responder does not write",
+    },
 ];
 
 /// Operations whose refusals Harbor sends without a body, where the spec documents its error
