@@ -1934,3 +1934,31 @@ async fn manual_preheat_checks() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn preheat_provider_checks() {
+    let sim = support::start().await;
+    let (status, _, text) = support::send_as(
+        &sim,
+        support::checks::ADMIN,
+        Method::POST,
+        INSTANCES,
+        Some(serde_json::json!({"name": "d2", "vendor": "dragonfly", "endpoint": "http://d2.example.com"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    // PH25: every instance as `<vendor> <name>-<endpoint>`; false flags omitted.
+    let providers = get_json(&sim, "/projects/demo/preheat/providers").await;
+    assert_eq!(
+        providers[0]["provider"], "kraken kraken-http://kraken.example.com",
+        "PH25"
+    );
+    assert_eq!(providers[0]["enabled"], true, "PH25");
+    assert_eq!(providers[0]["default"], true, "PH25");
+    assert_eq!(
+        providers[1]["provider"], "dragonfly d2-http://d2.example.com",
+        "PH25"
+    );
+    assert!(providers[1].get("enabled").is_none(), "PH25: {providers}");
+    assert!(providers[1].get("default").is_none(), "PH25: {providers}");
+}

@@ -271,7 +271,8 @@ pub(crate) fn drivers(_ctx: &Ctx, _: &SimState) -> ApiResult<Reply> {
     ])))
 }
 
-/// The preheat instances a project's policies may use, as Harbor's `ProviderUnderProject`.
+/// The preheat instances a project's policies may use, as Harbor's `ProviderUnderProject`
+/// (`ListProvidersUnderProject`): every instance, `<vendor> <name>-<endpoint>`.
 pub(crate) fn providers(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     s.project_id(ctx.path("project_name"), true)?;
     let docs: Vec<Value> = s
@@ -280,7 +281,7 @@ pub(crate) fn providers(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         .into_iter()
         .flat_map(|c| c.values())
         .map(|i| {
-            json!({
+            let mut doc = json!({
                 "id": i["id"],
                 "provider": format!(
                     "{} {}-{}",
@@ -288,9 +289,14 @@ pub(crate) fn providers(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
                     i["name"].as_str().unwrap_or_default(),
                     i["endpoint"].as_str().unwrap_or_default()
                 ),
-                "enabled": i["enabled"].as_bool().unwrap_or(false),
-                "default": i["default"].as_bool().unwrap_or(false),
-            })
+            });
+            // `ProviderUnderProject`'s booleans have no `x-omitempty`: false is omitted.
+            for flag in ["enabled", "default"] {
+                if i[flag].as_bool() == Some(true) {
+                    doc[flag] = json!(true);
+                }
+            }
+            doc
         })
         .collect();
     Ok(Reply::ok(&docs))
