@@ -62,6 +62,13 @@ async fn artifact_list_q_checks() {
     // AR7: a key that is no column of the artifact table lists everything.
     assert_eq!(artifact_ids(&sim, "q=name%3Dnope").await, all, "AR7");
     assert_eq!(artifact_ids(&sim, "q=scanned%3Dtrue").await, all, "AR7");
+    // `label_id` is no key of this list (labels are `labels=(...)`, AR11).
+    assert_eq!(artifact_ids(&sim, "q=label_id%3D1").await, all, "AR7");
+    assert_eq!(
+        artifact_ids(&sim, "q=extra_attrs.os%3Dwindows").await,
+        all,
+        "AR7: no attribute keys in the artifact DAO"
+    );
     // AR8: columns by column or Go field name (or its snake case); exact matches in the
     // asked case, fuzzy ones in any case; ranges, or-lists; an and-list is not applied.
     assert_eq!(
