@@ -145,6 +145,8 @@ BY_NAME: dict[str, Any] = {
 }
 
 SCHEDULE = {"schedule": {"type": "Custom", "cron": "0 0 0 * * *"}}
+# A preheat policy's filters are required (`decodeFilters`, src/pkg/p2p/preheat/models/policy/policy.go).
+PREHEAT_FILTERS = "[{\"type\":\"repository\",\"value\":\"**\"}]"
 PURGE = {**SCHEDULE, "parameters": {"audit_retention_hour": 168, "dry_run": True, "include_event_types": "create_artifact"}}
 PERMISSIONS = [{"kind": "project", "namespace": "library", "access": [{"resource": "repository", "action": "pull"}]}]
 RETENTION_RULE = {
@@ -278,7 +280,7 @@ ARGUMENTS: dict[str, Arguments] = {
     },
     "create_instance": lambda x: {"instance": {"name": "compat-p2p", "vendor": "dragonfly", "endpoint": "http://dragonfly.example.com", "auth_mode": "NONE", "enabled": True}},
     "ping_instances": lambda x: {"instance": {"id": x.first("/p2p/preheat/instances", name="kraken")}},
-    "create_policy": lambda x: {"policy": {"name": "compat-preheat", "project_id": x.project_id("library"), "provider_id": x.first("/p2p/preheat/instances", name="kraken"), "trigger": "{\"type\":\"manual\"}", "enabled": True}},
+    "create_policy": lambda x: {"policy": {"name": "compat-preheat", "project_id": x.project_id("library"), "provider_id": x.first("/p2p/preheat/instances", name="kraken"), "filters": PREHEAT_FILTERS, "trigger": "{\"type\":\"manual\"}", "enabled": True}},
     "manual_preheat": lambda x: {"policy": {"name": "nightly"}},
     "create_gc_schedule": lambda x: {"schedule": {"schedule": {"type": "Manual"}, "parameters": {"dry_run": True}}},
     "create_purge_schedule": lambda x: {"schedule": {"schedule": {"type": "Manual"}, "parameters": PURGE["parameters"]}},
@@ -356,8 +358,9 @@ ARGUMENTS: dict[str, Arguments] = {
         "webhook_policy_id": x.first("/projects/library/webhook/policies", name="compat-hook"),
         "policy": {**WEBHOOK, "description": "updated"},
     },
-    "update_instance": lambda x: {"preheat_instance_name": "compat-p2p", "instance": {"name": "compat-p2p", "vendor": "dragonfly", "endpoint": "http://dragonfly2.example.com", "auth_mode": "NONE", "enabled": True}},
-    "update_policy": lambda x: {"preheat_policy_name": "compat-preheat", "policy": {"name": "compat-preheat", "project_id": x.project_id("library"), "provider_id": x.first("/p2p/preheat/instances", name="kraken"), "trigger": "{\"type\":\"manual\"}", "enabled": False}},
+    # Harbor updates the instance and the policy of the body's id (`UpdateInstance`, `UpdatePolicy`).
+    "update_instance": lambda x: {"preheat_instance_name": "compat-p2p", "instance": {"id": x.first("/p2p/preheat/instances", name="compat-p2p"), "name": "compat-p2p", "vendor": "dragonfly", "endpoint": "http://dragonfly2.example.com", "auth_mode": "NONE", "enabled": True}},
+    "update_policy": lambda x: {"preheat_policy_name": "compat-preheat", "policy": {"id": x.first("/projects/library/preheat/policies", name="compat-preheat"), "name": "compat-preheat", "project_id": x.project_id("library"), "provider_id": x.first("/p2p/preheat/instances", name="kraken"), "filters": PREHEAT_FILTERS, "trigger": "{\"type\":\"manual\"}", "enabled": False}},
     "action_pending_jobs": lambda x: {"job_type": "webhook", "action_request": {"action": "pause"}},
     # stops: what the run started
     "stop_gc": lambda x: {"gc_id": x.first("/system/gc")},

@@ -226,6 +226,149 @@ pub fn apply(docs: &mut Vec<Value>, filters: &[Filter], sort: &[(String, bool)])
     }
 }
 
+/// Harbor's `snakeCase` (`src/lib/orm/metadata.go`): an upper-case letter after a lower-case
+/// one, or before one, opens a new word (`ProjectID` is `project_id`, `HTTPCode` is
+/// `http_code`); everything is lower-cased.
+pub fn go_snake_case(key: &str) -> String {
+    let runes: Vec<char> = key.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in runes.iter().enumerate() {
+        if i > 0
+            && c.is_uppercase()
+            && (runes.get(i + 1).is_some_and(|n| n.is_lowercase()) || runes[i - 1].is_lowercase())
+        {
+            out.push('_');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// A database table as Harbor's ORM reads its model (`src/lib/orm/metadata.go`
+/// `parseModel`): the keys `q` may filter on and `sort` may order by are the fields, by their
+/// Go name or their column name; the default order is the model's `sort:"default"` tag or
+/// `GetDefaultSorts`. Rows are JSON objects keyed by column name.
+#[derive(Debug, Clone, Copy)]
+pub struct Model {
+    /// `(Go field, column)` of every field that is a column, filterable and sortable.
+    pub columns: &'static [(&'static str, &'static str)],
+    /// The default order: `(column, descending)`.
+    pub default_sort: &'static [(&'static str, bool)],
+}
+
+impl Model {
+    /// The column `key` names: a field or column name as written.
+    fn column(&self, key: &str) -> Option<&'static str> {
+        self.columns
+            .iter()
+            .find(|(field, column)| *field == key || *column == key)
+            .map(|(_, column)| *column)
+    }
+
+    /// The column a `q` key filters on (`setFilters`): the key as written, else in snake
+    /// case; keys holding the ORM's `__` separator are not simulated and ignored.
+    pub fn filter_column(&self, key: &str) -> Option<&'static str> {
+        if key.contains("__") {
+            return None;
+        }
+        self.column(key)
+            .or_else(|| self.column(&go_snake_case(key)))
+    }
+
+    /// The conditions of `filters` that `setFilters` applies, with their columns: keys that
+    /// name no column are skipped, and so is an and-list (`(a b)`), which `setFilters`
+    /// leaves to the DAO.
+    pub fn filters(&self, filters: &[Filter]) -> Vec<(&'static str, Filter)> {
+        filters
+            .iter()
+            .filter(|f| !matches!(f, Filter::AllOf(..)))
+            .filter_map(|f| self.filter_column(f.key()).map(|c| (c, f.clone())))
+            .collect()
+    }
+
+    /// The order `sort` asks for (`q.ParseSorting`, then `setSorts`): split at commas, not
+    /// trimmed, a leading `-` descending; a key that is not a field or column name as
+    /// written is skipped; with none left, the model's default order.
+    pub fn sorts(&self, sort: Option<&str>) -> Vec<(&'static str, bool)> {
+        let asked: Vec<(&'static str, bool)> = sort
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.split(',')
+                    .filter_map(|item| {
+                        let (key, desc) = match item.strip_prefix('-') {
+                            Some(k) => (k, true),
+                            None => (item, false),
+                        };
+                        self.column(key).map(|c| (c, desc))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if asked.is_empty() {
+            self.default_sort.to_vec()
+        } else {
+            asked
+        }
+    }
+}
+
+/// The caller's conditions without those on `keys`: a handler that sets its own keyword
+/// (`query.Keywords["RepositoryName"] = ...`) replaces the caller's condition on that exact
+/// key, the keywords being a map; the same column under another name stays.
+pub fn without_keys(filters: Vec<Filter>, keys: &[&str]) -> Vec<Filter> {
+    filters
+        .into_iter()
+        .filter(|f| !keys.contains(&f.key()))
+        .collect()
+}
+
+/// Whether a row's `column` satisfies `filter` as the ORM's query does: exact (numbers as
+/// numbers), `__icontains` for a fuzzy match, `__gte`/`__lte` for a range, `__in` for an
+/// or-list.
+pub fn column_matches(row: &Value, column: &str, filter: &Filter) -> bool {
+    let Some(value) = row.get(column) else {
+        return false;
+    };
+    let value = text(value);
+    let equal = |v: &str| match (value.parse::<f64>(), v.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => value == v,
+    };
+    match filter {
+        Filter::Exact(_, v) => equal(v),
+        Filter::Fuzzy(_, v) => value.to_lowercase().contains(&v.to_lowercase()),
+        Filter::Range(_, lo, hi) => {
+            lo.as_deref()
+                .is_none_or(|lo| compare(&value, lo) != Ordering::Less)
+                && hi
+                    .as_deref()
+                    .is_none_or(|hi| compare(&value, hi) != Ordering::Greater)
+        }
+        Filter::AnyOf(_, vs) => vs.iter().any(|v| equal(v)),
+        Filter::AllOf(..) => true,
+    }
+}
+
+/// Orders rows by `sorts` (columns, descending or not); rows equal on every key keep their
+/// order.
+pub fn sort_rows<T>(rows: &mut [T], sorts: &[(&str, bool)], row: impl Fn(&T) -> &Value) {
+    rows.sort_by(|a, b| {
+        for (column, desc) in sorts {
+            let ord = match (row(a).get(*column), row(b).get(*column)) {
+                (Some(x), Some(y)) => compare(&text(x), &text(y)),
+                (Some(_), None) => Ordering::Greater,
+                (None, Some(_)) => Ordering::Less,
+                (None, None) => Ordering::Equal,
+            };
+            let ord = if *desc { ord.reverse() } else { ord };
+            if ord != Ordering::Equal {
+                return ord;
+            }
+        }
+        Ordering::Equal
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -632,17 +632,29 @@ async fn every_client_method_against_the_simulator() {
     seen.record(
         "ping_preheat_instance",
         client
-            .ping_preheat_instance(&body(r#"{"endpoint": "http://kraken.example.com"}"#))
+            .ping_preheat_instance(&body(
+                r#"{"name": "kraken", "vendor": "kraken", "endpoint": "http://kraken.example.com"}"#,
+            ))
             .await,
     );
     seen.record(
         "create_preheat_instance",
-        client.create_preheat_instance(&Default::default()).await,
+        // A valid instance (Harbor's name pattern, an endpoint no other has).
+        client
+            .create_preheat_instance(&body(
+                r#"{"name": "dragon", "vendor": "dragonfly", "endpoint": "http://dragonfly.example.com", "auth_mode": "NONE", "enabled": true}"#,
+            ))
+            .await,
     );
     seen.record(
         "create_preheat_policy",
         client
-            .create_preheat_policy("library", &Default::default())
+            .create_preheat_policy(
+                "library",
+                &body(
+                    r#"{"name": "weekly", "provider_id": 1, "filters": "[{\"type\":\"repository\",\"value\":\"**\"}]", "trigger": "{\"type\":\"manual\"}", "enabled": true}"#,
+                ),
+            )
             .await,
     );
     seen.record(
@@ -898,13 +910,24 @@ async fn every_client_method_against_the_simulator() {
     seen.record(
         "update_preheat_instance",
         client
-            .update_preheat_instance("kraken", &Default::default())
+            .update_preheat_instance(
+                "kraken",
+                &body(
+                    r#"{"id": 1, "name": "kraken", "vendor": "kraken", "endpoint": "http://kraken.example.com", "auth_mode": "NONE", "enabled": true, "default": true}"#,
+                ),
+            )
             .await,
     );
     seen.record(
         "update_preheat_policy",
         client
-            .update_preheat_policy("library", "nightly", &Default::default())
+            .update_preheat_policy(
+                "library",
+                "nightly",
+                &body(
+                    r#"{"id": 1, "name": "nightly", "provider_id": 1, "filters": "[]", "trigger": "{\"type\":\"manual\"}", "enabled": true}"#,
+                ),
+            )
             .await,
     );
     seen.record(
@@ -1188,11 +1211,13 @@ async fn every_client_method_against_the_simulator() {
     );
     seen.record(
         "delete_preheat_instance",
-        client.delete_preheat_instance("kraken").await,
+        // Harbor refuses to delete an instance a policy uses, and a policy with a running
+        // execution (412): the ones this test created have neither.
+        client.delete_preheat_instance("dragon").await,
     );
     seen.record(
         "delete_preheat_policy",
-        client.delete_preheat_policy("library", "nightly").await,
+        client.delete_preheat_policy("library", "weekly").await,
     );
     seen.record(
         "delete_immutable_rule",

@@ -676,7 +676,7 @@ async fn another_projects_policy_execution_or_task_checks() {
                 .refused(nf, "resource not found: project id 2 does not match"),
             case("PH4", M::PUT, nightly, Some(json!({"id": 99999, "name": "nightly", "provider_id": 1})))
                 .refused(nf, "policy 99999 not found"),
-            case("PH4", M::PUT, nightly, Some(json!({"id": nightly_id, "name": "nightly", "provider_id": 1, "enabled": false}))),
+            case("PH4", M::PUT, nightly, Some(json!({"id": nightly_id, "name": "nightly", "provider_id": 1, "enabled": false, "filters": "[]", "trigger": "{\"type\":\"manual\"}"}))),
             case(
                 "PH2",
                 M::GET,

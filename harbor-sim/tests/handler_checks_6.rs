@@ -309,7 +309,7 @@ async fn project_delete_and_deletable() {
                 "setup",
                 Method::POST,
                 policies,
-                Some(json!({"name": "warm", "project_id": id, "provider_id": 1, "trigger": "{\"type\":\"manual\"}", "enabled": true})),
+                Some(json!({"name": "warm", "project_id": id, "provider_id": 1, "filters": "[]", "trigger": "{\"type\":\"manual\"}", "enabled": true})),
             )
             .answers(StatusCode::CREATED),
         ],

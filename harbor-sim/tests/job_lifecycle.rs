@@ -605,7 +605,9 @@ async fn a_preheat_stops_while_queued() {
         pending["metrics"]["pending_task_count"],
         pending["metrics"]["task_count"]
     );
-    assert_eq!(pending["end_time"], ZERO_TIME);
+    // Harbor formats a preheat execution's times as `time.RFC3339`, whole seconds
+    // (`convertExecutionToPayload`, `src/server/v2.0/handler/preheat.go`).
+    assert_eq!(pending["end_time"], "0001-01-01T00:00:00Z");
     let tasks = get(&sim, &format!("{execution}/tasks")).await;
     assert!(
         tasks
@@ -629,7 +631,7 @@ async fn a_preheat_stops_while_queued() {
         stopped["metrics"]["stopped_task_count"],
         stopped["metrics"]["task_count"]
     );
-    assert_ne!(stopped["end_time"], ZERO_TIME);
+    assert_ne!(stopped["end_time"], "0001-01-01T00:00:00Z");
     at(start, 60.0).await;
     assert_eq!(get(&sim, &execution).await["status"], "Stopped");
     // A run left alone goes through its life.

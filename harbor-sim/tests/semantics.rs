@@ -1018,7 +1018,9 @@ async fn connectivity_checks_follow_reachability() {
     assert_status(
         &h.post(
             "/p2p/preheat/instances/ping",
-            json!({"endpoint": "http://kraken.example.com"}),
+            // Harbor reads the body as an instance: a valid name and a known vendor
+            // (`PingInstances`, `convertParamInstanceToModelInstance`, `CheckHealth`).
+            json!({"name": "kraken", "vendor": "kraken", "endpoint": "http://kraken.example.com"}),
         )
         .await,
         StatusCode::OK,
@@ -1027,7 +1029,7 @@ async fn connectivity_checks_follow_reachability() {
     assert_status(
         &h.post(
             "/p2p/preheat/instances/ping",
-            json!({"endpoint": "http://p2p.nowhere.example"}),
+            json!({"name": "p2p", "vendor": "dragonfly", "endpoint": "http://p2p.nowhere.example"}),
         )
         .await,
         StatusCode::INTERNAL_SERVER_ERROR,

@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 use super::actor_name;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
+use crate::query::{Filter, Model, column_matches, sort_rows, without_keys};
 use crate::state::ordered_ids::newest_first;
+use crate::state::repositories::{Artifact, ArtifactOptions};
 use crate::state::vulnerabilities::{report_id, sbom_report_id};
 use crate::state::{JobKind, SimState};
 
@@ -100,40 +102,191 @@ fn parse_from(from: &str) -> ApiResult<(String, String)> {
     Ok((name.to_owned(), reference))
 }
 
-/// `ListArtifacts`: the artifacts whose repository has the path's name, newest first
-/// (`GetDefaultSorts`: push time, then id, descending; ids grow with push time here); a
-/// repository that does not exist has none (200, an empty list), as Harbor filters by name.
+/// The artifact table as Harbor's ORM reads its model (`src/pkg/artifact/dao/model.go`):
+/// every column filterable and sortable, newest first by default (`GetDefaultSorts`).
+const ARTIFACT_TABLE: Model = Model {
+    columns: &[
+        ("ID", "id"),
+        ("Type", "type"),
+        ("MediaType", "media_type"),
+        ("ManifestMediaType", "manifest_media_type"),
+        ("ArtifactType", "artifact_type"),
+        ("ProjectID", "project_id"),
+        ("RepositoryID", "repository_id"),
+        ("RepositoryName", "repository_name"),
+        ("Digest", "digest"),
+        ("Size", "size"),
+        ("Icon", "icon"),
+        ("PushTime", "push_time"),
+        ("PullTime", "pull_time"),
+        ("ExtraAttrs", "extra_attrs"),
+        ("Annotations", "annotations"),
+    ],
+    default_sort: &[("push_time", true), ("id", true)],
+};
+
+/// The tag table (`src/pkg/tag/model/tag/model.go`): newest first by default.
+const TAG_TABLE: Model = Model {
+    columns: &[
+        ("ID", "id"),
+        ("RepositoryID", "repository_id"),
+        ("ArtifactID", "artifact_id"),
+        ("Name", "name"),
+        ("PushTime", "push_time"),
+        ("PullTime", "pull_time"),
+    ],
+    default_sort: &[("push_time", true), ("id", true)],
+};
+
+/// The `with_*` options of an artifact read (`option` in Harbor's handler, with the spec's
+/// defaults go-swagger binds: `with_tag` true, the rest false; `with_accessory` is false
+/// although `option` would default it to true).
+fn artifact_options(ctx: &Ctx) -> ArtifactOptions {
+    ArtifactOptions {
+        with_tag: ctx.query_bool("with_tag").unwrap_or(true),
+        with_label: ctx.query_bool("with_label").unwrap_or(false),
+        with_scan: ctx.query_bool("with_scan_overview").unwrap_or(false),
+        with_immutable_status: ctx.query_bool("with_immutable_status").unwrap_or(false),
+    }
+}
+
+/// The artifact as a row of Harbor's `artifact` table: the columns `q` and `sort` read
+/// (`extra_attrs` and `annotations` are JSON text there).
+fn artifact_row(view: &Value) -> Value {
+    let mut row = serde_json::Map::new();
+    for (_, column) in ARTIFACT_TABLE.columns {
+        let value = match &view[*column] {
+            v @ (Value::Object(_) | Value::Array(_)) => Value::String(v.to_string()),
+            v => v.clone(),
+        };
+        row.insert((*column).to_owned(), value);
+    }
+    Value::Object(row)
+}
+
+/// A test the artifact DAO puts on an artifact.
+type ArtifactTest = Box<dyn Fn(&Artifact) -> bool>;
+
+/// The artifact DAO's own keys (`src/pkg/artifact/dao/dao.go` `querySetter`), which are no
+/// columns: `base` (`setBaseQuery`), `tags` or `Tags` (`setTagQuery`), `labels` or `Labels`
+/// (`setLabelQuery`), checked in that order. Returns the test each puts on an artifact.
+fn artifact_dao_filters(filters: &[Filter]) -> ApiResult<Vec<ArtifactTest>> {
+    let by_key = |a: &str, b: &str| {
+        filters
+            .iter()
+            .find(|f| f.key() == a)
+            .or_else(|| filters.iter().find(|f| f.key() == b))
+            .cloned()
+    };
+    let mut tests: Vec<ArtifactTest> = Vec::new();
+    // `base=*` lists the children of an image index too; the simulator has no index, so
+    // without `base` nothing is left out.
+    if let Some(base) = filters.iter().find(|f| f.key() == "base")
+        && !matches!(base, Filter::Exact(_, v) if v == "*")
+    {
+        return Err(ApiError::bad_request(
+            r#"the value of "base" query can only be exact match value with "*""#,
+        ));
+    }
+    match by_key("tags", "Tags") {
+        None => {}
+        // `LIKE '%v%'`: a substring of a tag's name, in the asked case.
+        Some(Filter::Fuzzy(_, v)) => {
+            tests.push(Box::new(move |a| {
+                a.tags.iter().any(|t| t.name.contains(&v))
+            }));
+        }
+        Some(Filter::Exact(_, v)) if v == "*" => tests.push(Box::new(|a| !a.tags.is_empty())),
+        Some(Filter::Exact(_, v)) if v == "nil" => tests.push(Box::new(|a| a.tags.is_empty())),
+        Some(Filter::Exact(_, v)) => {
+            tests.push(Box::new(move |a| a.tags.iter().any(|t| t.name == v)));
+        }
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                r#"the value of "tags" query can only be fuzzy match value or exact match value"#,
+            ));
+        }
+    }
+    if let Some(labels) = by_key("labels", "Labels") {
+        let refused = || {
+            ApiError::bad_request(
+                r#"the value of "labels" query can only be integer list with intersetion relationship"#,
+            )
+        };
+        let Filter::AllOf(_, items) = labels else {
+            return Err(refused());
+        };
+        // `strconv.ParseInt` after `parseValue`'s time parse (a time is no integer).
+        let ids = items
+            .iter()
+            .map(|i| i.parse::<i64>().map_err(|_| refused()))
+            .collect::<ApiResult<Vec<i64>>>()?;
+        // Harbor builds `IN ()` of an empty list, a database error (500): the simulator
+        // refuses it as any other list that names no label.
+        if ids.is_empty() {
+            return Err(refused());
+        }
+        tests.push(Box::new(move |a| {
+            ids.iter().all(|id| a.label_ids.contains(id))
+        }));
+    }
+    Ok(tests)
+}
+
+/// `ListArtifacts`: the artifacts whose repository has the path's name (a repository that
+/// does not exist has none: 200, an empty list, as Harbor filters by name), filtered by `q`
+/// and ordered by `sort` as the artifact DAO does (see [`ARTIFACT_TABLE`] and
+/// [`artifact_dao_filters`]), newest first by default (`GetDefaultSorts`: push time, then
+/// id, descending; ids grow with push time here).
 pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let page = ctx.page()?;
+    let filters = ctx.filters()?;
+    let dao_filters = artifact_dao_filters(&filters)?;
     let Ok(repo) = s.repository_id(ctx.path("project_name"), ctx.path("repository_name")) else {
         return ctx.list(Vec::new());
     };
-    let with_label = ctx.query_bool("with_label").unwrap_or(false);
-    let with_scan = ctx.query_bool("with_scan_overview").unwrap_or(false);
-    let with_tag = ctx.query_bool("with_tag").unwrap_or(true);
+    let options = artifact_options(ctx);
     let with_sbom = ctx.query_bool("with_sbom_overview").unwrap_or(false);
-    // Newest first (the view of an artifact in its repository always exists).
+    // The view of an artifact in its repository always exists.
     let view = |id: i64| {
-        let mut d = s
-            .artifact_view(id, with_label, with_scan)
-            .unwrap_or(Value::Null);
+        let mut d = s.artifact_view_with(id, &options).unwrap_or(Value::Null);
         if with_sbom && let Some(sbom) = s.sbom_overview(id) {
             d["sbom_overview"] = sbom;
-        }
-        if !with_tag {
-            d["tags"] = Value::Null;
         }
         d
     };
     let ids = s.artifacts.ids_in_repository(repo);
+    let (first, size) = page.window();
     if ctx.lists_in_order() {
         // The page and the total come from the repository's index: only the page's
         // documents are made.
-        let page = ctx.page()?;
-        let (first, size) = page.window();
         let items = newest_first(ids, first, size).copied().map(view).collect();
         return Ok(ctx.page_items(items, ids.len(), page));
     }
-    ctx.list(ids.iter().rev().copied().map(view).collect())
+    let columns = ARTIFACT_TABLE.filters(&without_keys(filters, &["RepositoryName"]));
+    let sorts = ARTIFACT_TABLE.sorts(ctx.query("sort"));
+    // Rows in the default order, so that ties of an asked order keep it.
+    let mut rows: Vec<(i64, Value)> = ids
+        .iter()
+        .rev()
+        .filter(|id| dao_filters.iter().all(|t| t(&s.artifacts[*id])))
+        .filter_map(|&id| {
+            let row = artifact_row(&s.artifact_view(id, false, false)?);
+            columns
+                .iter()
+                .all(|(c, f)| column_matches(&row, c, f))
+                .then_some((id, row))
+        })
+        .collect();
+    sort_rows(&mut rows, &sorts, |(_, row)| row);
+    let total = rows.len();
+    let items = rows
+        .into_iter()
+        .skip(first)
+        .take(size)
+        .map(|(id, _)| view(id))
+        .collect();
+    Ok(ctx.page_items(items, total, page))
 }
 
 /// `CopyArtifact` as Harbor's artifact controller copies (`Copy`, `copyDeeply`): the source
@@ -189,9 +342,7 @@ pub(crate) fn copy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 
 pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = artifact_of(ctx, s)?;
-    let with_label = ctx.query_bool("with_label").unwrap_or(false);
-    let with_scan = ctx.query_bool("with_scan_overview").unwrap_or(false);
-    let mut doc = s.artifact_view(id, with_label, with_scan);
+    let mut doc = s.artifact_view_with(id, &artifact_options(ctx));
     if ctx.query_bool("with_sbom_overview").unwrap_or(false)
         && let (Some(d), Some(sbom)) = (doc.as_mut(), s.sbom_overview(id))
     {
@@ -241,20 +392,22 @@ pub(crate) fn create_tag(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::CREATED))
 }
 
+/// `ListTags`: `q` is parsed before the artifact is looked up; the artifact's tags,
+/// filtered and ordered as the tag DAO does ([`TAG_TABLE`]: newest first by default), with
+/// their immutable status only under `with_immutable_status` (`assembleTag`).
 pub(crate) fn list_tags(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let page = ctx.page()?;
+    let filters = TAG_TABLE.filters(&without_keys(ctx.filters()?, &["ArtifactID"]));
     let id = artifact_of(ctx, s)?;
-    let a = &s.artifacts[&id];
-    let repo = &s.repositories[&a.repository_id].name;
-    let docs = a
-        .tags
-        .iter()
-        .map(|t| {
-            let mut t = t.clone();
-            t.immutable = s.tag_is_immutable(a.project_id, repo, &t.name);
-            json!(t)
-        })
+    let with_immutable = ctx.query_bool("with_immutable_status").unwrap_or(false);
+    let mut rows: Vec<Value> = s
+        .artifact_tags(id, with_immutable)
+        .into_iter()
+        .map(|t| json!(t))
+        .filter(|row| filters.iter().all(|(c, f)| column_matches(row, c, f)))
         .collect();
-    ctx.list(docs)
+    sort_rows(&mut rows, &TAG_TABLE.sorts(ctx.query("sort")), |row| row);
+    Ok(ctx.page_of(rows, page))
 }
 
 pub(crate) fn delete_tag(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
@@ -402,9 +555,13 @@ pub(crate) fn report_log(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     Ok(Reply::text(StatusCode::OK, log))
 }
 
+/// `ListAccessories`: `q` is parsed before the artifact is looked up; the simulator's
+/// artifacts have no accessories (signatures, SBOMs), so the list is empty.
 pub(crate) fn accessories(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let page = ctx.page()?;
+    ctx.filters()?;
     artifact_of(ctx, s)?;
-    ctx.list(Vec::new())
+    Ok(ctx.page_of(Vec::new(), page))
 }
 
 /// The artifact's vulnerability report, keyed by its MIME type (`{}` before any scan).

@@ -14,7 +14,8 @@ use super::actor_name;
 use super::connectivity::body_or_empty;
 use crate::context::{Ctx, Reply, api_path};
 use crate::errors::{ApiError, ApiResult};
-use crate::state::jobs::NewExecution;
+use crate::query::{Model, column_matches, sort_rows, without_keys};
+use crate::state::jobs::{JobStatus, NewExecution};
 use crate::state::{Execution, JobKind, SimState};
 
 /// The id of the policy `{preheat_policy_name}` of `{project_name}`; 404 when either is
@@ -34,17 +35,24 @@ fn policy_of(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, i64)> {
         .ok_or_else(|| ApiError::not_found(format!("policy {name} not found")))
 }
 
-/// `UpdatePolicy` reads the policy by the body's `id`, not by the path's name
-/// (`requirePolicyAccess`, then the controller's `Get`): a non-zero id no project has is 404
-/// `policy <id> not found`, another project's is 404 `resource not found: project id <path
-/// project> does not match`. The rest is the stored collection's update.
+/// `UpdatePolicy`: the path's name is not read. The body's name is checked (see
+/// [`check_name`]), then the project; a non-zero body `id` must be a policy of the path's
+/// project (`requirePolicyAccess`: 404 `policy <id> not found`, or `resource not found:
+/// project id <path project> does not match`); then the body's provider (404 `instance <id>
+/// not found`); then the controller reads the policy of the body's `id` (absent: 404 `policy
+/// 0 not found`) and checks `filters` and `trigger` as on create. The body replaces every
+/// column (`dao.Update` without properties): the project is the path's, `creation_time` the
+/// body's (Go's zero time when absent), `update_time` now. A name another policy of the
+/// project has breaks the table's unique key, an uncoded error (Harbor's 500): the
+/// simulator answers 409 `policy <name> already exists`.
 pub(crate) fn update_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let body: Value = ctx.json()?;
+    check_name(&body)?;
+    let project = ctx.path("project_name").to_owned();
+    let project_id = s.project_id(&project, true)?;
+    let own = policies_key(&project);
     let id = body["id"].as_i64().unwrap_or(0);
     if id != 0 {
-        let project = ctx.path("project_name");
-        let project_id = s.project_id(project, true)?;
-        let own = api_path(&format!("/projects/{project}/preheat/policies"));
         let holder = s
             .collections
             .iter()
@@ -60,7 +68,49 @@ pub(crate) fn update_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
             Some(_) => {}
         }
     }
-    super::generic::handle(ctx, s)
+    let provider = body["provider_id"].as_i64().unwrap_or(0);
+    instance_by_id(s, provider)?;
+    if id == 0 {
+        return Err(ApiError::not_found("policy 0 not found"));
+    }
+    let text = |f: &str| body[f].as_str().unwrap_or_default().to_owned();
+    for (field, message) in [
+        ("filters", "missing filters in preheat policy schema"),
+        (
+            "trigger",
+            "missing trigger settings in preheat policy schema",
+        ),
+    ] {
+        if text(field).is_empty() {
+            return Err(ApiError::bad_request(message));
+        }
+    }
+    check_preheat_cron(&text("trigger"))?;
+    let name = text("name");
+    if s.collections.get(&own).is_some_and(|c| {
+        c.iter()
+            .any(|(other, p)| *other != id && p["name"].as_str() == Some(&name))
+    }) {
+        return Err(ApiError::conflict(format!("policy {name} already exists")));
+    }
+    let doc = json!({
+        "id": id,
+        "name": name,
+        "description": text("description"),
+        "project_id": project_id,
+        "provider_id": provider,
+        "filters": text("filters"),
+        "trigger": text("trigger"),
+        "enabled": body["enabled"].as_bool().unwrap_or(false),
+        "extra_attrs": text("extra_attrs"),
+        "creation_time": body["creation_time"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .unwrap_or(crate::state::jobs::ZERO_TIME),
+        "update_time": crate::state::now(),
+    });
+    s.collections.entry(own).or_default().insert(id, doc);
+    Ok(Reply::empty(StatusCode::OK))
 }
 
 /// The execution `{execution_id}` of the policy: 404 `execution <id> not found` when there is
@@ -96,8 +146,33 @@ fn task_of(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, i64)> {
     Ok((id, task))
 }
 
+/// `ManualPreheat` (the enforcer's `EnforcePolicy`): the policy by name (PH1), then a
+/// disabled policy and a provider without a driver are uncoded errors wrapped as `enforce
+/// policy error: ...` (Harbor's 500; the simulator's 400), an unreachable provider Harbor's
+/// 500 (its health check). Then one task per repository of the project.
 pub(crate) fn manual(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let (project_id, policy) = policy_of(ctx, s)?;
+    let doc = s.collections[&policies_key(ctx.path("project_name"))][&policy].clone();
+    if doc["enabled"] != json!(true) {
+        return Err(ApiError::bad_request(format!(
+            "enforce policy error: policy {policy}:{} is not enabled",
+            doc["name"].as_str().unwrap_or_default()
+        )));
+    }
+    let instance = instance_by_id(s, doc["provider_id"].as_i64().unwrap_or(0))
+        .map_err(|e| ApiError::not_found(format!("enforce policy error: {}", e.message)))?;
+    let vendor = instance["vendor"].as_str().unwrap_or_default();
+    if vendor != "dragonfly" && vendor != "kraken" {
+        return Err(ApiError::bad_request(format!(
+            "enforce policy error: no driver registered for provider {vendor}"
+        )));
+    }
+    if !s
+        .reachability
+        .reaches(instance["endpoint"].as_str().unwrap_or_default())
+    {
+        return Err(ApiError::internal());
+    }
     let tasks = s
         .repositories
         .values()
@@ -127,14 +202,19 @@ pub(crate) fn manual(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 pub(crate) fn list_executions(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let (_, policy) = policy_of(ctx, s)?;
     let runs = s.read_executions(JobKind::Preheat, |e| e.vendor_id == policy);
-    ctx.list(runs.iter().map(Execution::to_model).collect())
+    super::webhooks::list_jobs(
+        ctx,
+        runs.iter().map(Execution::to_model).collect(),
+        &super::webhooks::EXECUTION_TABLE,
+        &["vendor_type", "vendor_id"],
+    )
 }
 
 pub(crate) fn get_execution(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = execution_of(ctx, s)?;
-    Ok(Reply::ok(
+    Ok(Reply::ok(&super::webhooks::job_payload(
         &s.read_execution(JobKind::Preheat, id)?.to_model(),
-    ))
+    )))
 }
 
 pub(crate) fn stop_execution(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
@@ -152,7 +232,12 @@ pub(crate) fn stop_execution(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 pub(crate) fn list_tasks(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = execution_of(ctx, s)?;
     let run = s.read_execution(JobKind::Preheat, id)?;
-    ctx.list(run.tasks.iter().map(|t| t.to_model()).collect())
+    super::webhooks::list_jobs(
+        ctx,
+        run.tasks.iter().map(|t| t.to_model()).collect(),
+        &super::webhooks::TASK_TABLE,
+        &["execution_id"],
+    )
 }
 
 pub(crate) fn task_log(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
@@ -186,7 +271,8 @@ pub(crate) fn drivers(_ctx: &Ctx, _: &SimState) -> ApiResult<Reply> {
     ])))
 }
 
-/// The preheat instances a project's policies may use, as Harbor's `ProviderUnderProject`.
+/// The preheat instances a project's policies may use, as Harbor's `ProviderUnderProject`
+/// (`ListProvidersUnderProject`): every instance, `<vendor> <name>-<endpoint>`.
 pub(crate) fn providers(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     s.project_id(ctx.path("project_name"), true)?;
     let docs: Vec<Value> = s
@@ -195,7 +281,7 @@ pub(crate) fn providers(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         .into_iter()
         .flat_map(|c| c.values())
         .map(|i| {
-            json!({
+            let mut doc = json!({
                 "id": i["id"],
                 "provider": format!(
                     "{} {}-{}",
@@ -203,39 +289,544 @@ pub(crate) fn providers(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
                     i["name"].as_str().unwrap_or_default(),
                     i["endpoint"].as_str().unwrap_or_default()
                 ),
-                "enabled": i["enabled"].as_bool().unwrap_or(false),
-                "default": i["default"].as_bool().unwrap_or(false),
-            })
+            });
+            // `ProviderUnderProject`'s booleans have no `x-omitempty`: false is omitted.
+            for flag in ["enabled", "default"] {
+                if i[flag].as_bool() == Some(true) {
+                    doc[flag] = json!(true);
+                }
+            }
+            doc
         })
         .collect();
     Ok(Reply::ok(&docs))
 }
 
-/// `POST /p2p/preheat/instances/ping`: a stored instance by id (a bare 404 when unknown) or
-/// an endpoint (a bare 400 when empty); an endpoint the simulated Harbor cannot reach is a
-/// 500, as Harbor's provider health check returns an uncoded error.
+/// `POST /p2p/preheat/instances/ping` (`PingInstances`): a stored instance by id (a bare 404
+/// when unknown) or the body as an instance (a bare 400 without an endpoint; its name must
+/// pass [`check_name`], Harbor's 500, the simulator's 400); then `CheckHealth`: a vendor
+/// with no driver (`dragonfly`, `kraken`) is an uncoded `no driver registered for provider
+/// <vendor>` (Harbor's 500; the simulator's 400), and an endpoint the simulated Harbor
+/// cannot reach is a 500, as Harbor's health check returns an uncoded error.
 pub(crate) fn ping(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let body = body_or_empty(ctx)?;
-    let endpoint = match body["id"].as_i64().filter(|id| *id > 0) {
-        Some(id) => {
-            let found = s
-                .collections
-                .get(&api_path("/p2p/preheat/instances"))
-                .and_then(|c| c.get(&id))
-                .and_then(|d| d["endpoint"].as_str())
-                .map(str::to_owned);
-            match found {
-                Some(e) => e,
-                None => return Ok(Reply::empty(StatusCode::NOT_FOUND)),
+    let instance = match body["id"].as_i64().filter(|id| *id > 0) {
+        Some(id) => match instance_by_id(s, id) {
+            Ok(doc) => doc,
+            Err(_) => return Ok(Reply::empty(StatusCode::NOT_FOUND)),
+        },
+        None => {
+            if body["endpoint"].as_str().is_none_or(str::is_empty) {
+                return Ok(Reply::empty(StatusCode::BAD_REQUEST));
+            }
+            check_name(&body)?;
+            body
+        }
+    };
+    let vendor = instance["vendor"].as_str().unwrap_or_default();
+    if vendor != "dragonfly" && vendor != "kraken" {
+        return Err(ApiError::bad_request(format!(
+            "no driver registered for provider {vendor}"
+        )));
+    }
+    if !s
+        .reachability
+        .reaches(instance["endpoint"].as_str().unwrap_or_default())
+    {
+        return Err(ApiError::internal());
+    }
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+/// Where the preheat instances are kept (one collection of the generic store, which the
+/// ping, the providers and the seed read too).
+fn instances_key() -> String {
+    api_path("/p2p/preheat/instances")
+}
+
+/// Where a project's preheat policies are kept.
+fn policies_key(project: &str) -> String {
+    api_path(&format!("/projects/{project}/preheat/policies"))
+}
+
+/// Harbor's `nameRegex` for instance and policy names (`src/server/v2.0/handler/
+/// preheat.go`): `^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$`.
+fn is_preheat_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .split(['.', '_', '-'])
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// `convertParamInstanceToModelInstance` and `convertParamPolicyToModelPolicy` refuse a
+/// name outside [`is_preheat_name`] with an uncoded `name <n> is invalid`, which Harbor
+/// answers 500: the simulator answers 400 with that message (a client's mistake).
+fn check_name(doc: &Value) -> ApiResult<()> {
+    let name = doc["name"].as_str().unwrap_or_default();
+    if is_preheat_name(name) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!("name {name} is invalid")))
+    }
+}
+
+/// The instance table (`src/pkg/p2p/preheat/models/provider/instance.go`): no default
+/// order (the database's: by id here).
+const INSTANCE_TABLE: Model = Model {
+    columns: &[
+        ("ID", "id"),
+        ("Name", "name"),
+        ("Description", "description"),
+        ("Vendor", "vendor"),
+        ("Endpoint", "endpoint"),
+        ("AuthMode", "auth_mode"),
+        ("AuthData", "auth_data"),
+        ("Enabled", "enabled"),
+        ("Default", "is_default"),
+        ("Insecure", "insecure"),
+        ("SetupTimestamp", "setup_timestamp"),
+    ],
+    default_sort: &[],
+};
+
+/// The policy table (`src/pkg/p2p/preheat/models/policy/policy.go` `Schema`): no default
+/// order (by id here).
+const POLICY_TABLE: Model = Model {
+    columns: &[
+        ("ID", "id"),
+        ("Name", "name"),
+        ("Description", "description"),
+        ("ProjectID", "project_id"),
+        ("ProviderID", "provider_id"),
+        ("FiltersStr", "filters"),
+        ("TriggerStr", "trigger"),
+        ("Enabled", "enabled"),
+        ("ExtraAttrsStr", "extra_attrs"),
+        ("CreatedAt", "creation_time"),
+        ("UpdatedTime", "update_time"),
+    ],
+    default_sort: &[],
+};
+
+/// Copies the non-empty strings and non-zero integers of `fields` from `doc` (go-swagger's
+/// `omitempty`).
+fn copy_set(out: &mut serde_json::Map<String, Value>, doc: &Value, fields: &[&str]) {
+    for field in fields {
+        let set = match &doc[*field] {
+            Value::String(s) => !s.is_empty(),
+            Value::Number(n) => n.as_f64() != Some(0.0),
+            Value::Null => false,
+            _ => true,
+        };
+        if set {
+            out.insert((*field).to_owned(), doc[*field].clone());
+        }
+    }
+}
+
+/// An instance as Harbor answers it (`convertInstanceToPayload`): never its `auth_info`,
+/// `status` always `Unknown`; `enabled`, `default`, `insecure` always written
+/// (`x-omitempty: false`), empty strings and zeros omitted.
+fn instance_view(doc: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    copy_set(
+        &mut out,
+        doc,
+        &[
+            "id",
+            "name",
+            "description",
+            "vendor",
+            "endpoint",
+            "auth_mode",
+            "setup_timestamp",
+        ],
+    );
+    for flag in ["enabled", "default", "insecure"] {
+        out.insert(flag.to_owned(), json!(doc[flag].as_bool().unwrap_or(false)));
+    }
+    out.insert("status".to_owned(), json!("Unknown"));
+    Value::Object(out)
+}
+
+/// An instance as a row of its table.
+fn instance_row(doc: &Value) -> Value {
+    let mut row = instance_view(doc);
+    row["is_default"] = row["default"].clone();
+    row["auth_data"] = json!(doc["auth_info"].to_string());
+    row
+}
+
+/// The instance fields Harbor's model keeps from a request body
+/// (`convertParamInstanceToModelInstance`): Go's zero values for what is absent.
+fn instance_model(body: &Value) -> Value {
+    let text = |f: &str| json!(body[f].as_str().unwrap_or_default());
+    let flag = |f: &str| json!(body[f].as_bool().unwrap_or(false));
+    json!({
+        "id": body["id"].as_i64().unwrap_or(0),
+        "name": text("name"),
+        "description": text("description"),
+        "vendor": text("vendor"),
+        "endpoint": text("endpoint"),
+        "auth_mode": text("auth_mode"),
+        "auth_info": body.get("auth_info").filter(|v| v.is_object()).cloned().unwrap_or(Value::Null),
+        "enabled": flag("enabled"),
+        "default": flag("default"),
+        "insecure": flag("insecure"),
+        "setup_timestamp": body["setup_timestamp"].as_i64().unwrap_or(0),
+    })
+}
+
+/// The id and document of the instance named `name` (`GetByName`: 404 `instance <name> not
+/// found`).
+fn instance_by_name(s: &SimState, name: &str) -> ApiResult<(i64, Value)> {
+    s.collections
+        .get(&instances_key())
+        .and_then(|c| c.iter().find(|(_, d)| d["name"].as_str() == Some(name)))
+        .map(|(id, d)| (*id, d.clone()))
+        .ok_or_else(|| ApiError::not_found(format!("instance {name} not found")))
+}
+
+/// The instance of id `id` (`dao.Get`: 404 `instance <id> not found`).
+fn instance_by_id(s: &SimState, id: i64) -> ApiResult<Value> {
+    s.collections
+        .get(&instances_key())
+        .and_then(|c| c.get(&id))
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(format!("instance {id} not found")))
+}
+
+/// Every project's policies that use instance `id` (`ListPolicies` by `provider_id`).
+fn policies_using(s: &SimState, id: i64) -> bool {
+    s.collections
+        .iter()
+        .filter(|(k, _)| k.ends_with("/preheat/policies"))
+        .flat_map(|(_, c)| c.values())
+        .any(|p| p["provider_id"].as_i64() == Some(id))
+}
+
+/// `CreateInstance`: the name (see [`check_name`]); an endpoint another instance has is the
+/// controller's `ErrorConflict`, uncoded (Harbor's 500; the simulator's 409 `resource
+/// conflict`); a name another has 409 `instance <name> already exists`; `setup_timestamp`
+/// is now; the `Location` ends with the name.
+pub(crate) fn create_instance(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let body: Value = ctx.json()?;
+    check_name(&body)?;
+    let mut doc = instance_model(&body);
+    let name = doc["name"].as_str().unwrap_or_default().to_owned();
+    let existing: Vec<Value> = s
+        .collections
+        .get(&instances_key())
+        .map(|c| c.values().cloned().collect())
+        .unwrap_or_default();
+    if existing.iter().any(|i| i["endpoint"] == doc["endpoint"]) {
+        return Err(ApiError::conflict("resource conflict"));
+    }
+    if existing.iter().any(|i| i["name"] == doc["name"]) {
+        return Err(ApiError::conflict(format!(
+            "instance {name} already exists"
+        )));
+    }
+    let id = s.ids.next("CreateInstance");
+    doc["id"] = json!(id);
+    doc["setup_timestamp"] = json!(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    );
+    s.collections
+        .entry(instances_key())
+        .or_default()
+        .insert(id, doc);
+    Ok(Reply::created(ctx.location(&name)))
+}
+
+/// `ListInstances`: `q` and `sort` on the instance table, by id by default.
+pub(crate) fn list_instances(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let page = ctx.page()?;
+    let filters = INSTANCE_TABLE.filters(&ctx.filters()?);
+    let mut rows: Vec<(Value, Value)> = s
+        .collections
+        .get(&instances_key())
+        .into_iter()
+        .flat_map(|c| c.values())
+        .map(|d| (instance_row(d), instance_view(d)))
+        .filter(|(row, _)| filters.iter().all(|(c, f)| column_matches(row, c, f)))
+        .collect();
+    sort_rows(
+        &mut rows,
+        &INSTANCE_TABLE.sorts(ctx.query("sort")),
+        |(r, _)| r,
+    );
+    Ok(ctx.page_of(rows.into_iter().map(|(_, v)| v).collect(), page))
+}
+
+/// `GetInstance`: by name only.
+pub(crate) fn get_instance(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let (_, doc) = instance_by_name(s, ctx.path("preheat_instance_name"))?;
+    Ok(Reply::ok(&instance_view(&doc)))
+}
+
+/// `UpdateInstance`: the path's name must name an instance (404), then the body is the
+/// instance (its name checked as on create; `auth_info` kept from the stored one when the
+/// body's is empty and the auth mode, the body's or else the stored one, is not `NONE`),
+/// and it is the body's `id` that is updated (`controller.UpdateInstance` reads
+/// `instance.ID`: without one, 404 `instance 0 not found`); disabling an instance policies
+/// use is 412; a vendor change is an uncoded error (Harbor's 500; the simulator's 400
+/// `provider [<name>] vendor cannot be changed`). The update writes every column (what the
+/// body leaves out is Go's zero value); a default instance makes the others not default.
+pub(crate) fn update_instance(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let mut body: Value = ctx.json()?;
+    let (_, existing) = instance_by_name(s, ctx.path("preheat_instance_name"))?;
+    let auth_empty = body["auth_info"].as_object().is_none_or(|m| m.is_empty());
+    let mode = body["auth_mode"]
+        .as_str()
+        .filter(|m| !m.is_empty())
+        .or_else(|| existing["auth_mode"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    if auth_empty && mode != "NONE" {
+        body["auth_info"] = existing["auth_info"].clone();
+    }
+    check_name(&body)?;
+    let doc = instance_model(&body);
+    let id = doc["id"].as_i64().unwrap_or(0);
+    let old = instance_by_id(s, id)?;
+    let old_name = old["name"].as_str().unwrap_or_default().to_owned();
+    if doc["enabled"] != json!(true) && policies_using(s, id) {
+        return Err(ApiError::precondition(format!(
+            "Provider [{old_name}] cannot be disabled as some preheat policies are using it"
+        )));
+    }
+    if old["vendor"] != doc["vendor"] {
+        return Err(ApiError::bad_request(format!(
+            "provider [{old_name}] vendor cannot be changed"
+        )));
+    }
+    let instances = s.collections.entry(instances_key()).or_default();
+    if doc["default"] == json!(true) {
+        for (other, i) in instances.iter_mut() {
+            if *other != id {
+                i["default"] = json!(false);
             }
         }
-        None => match body["endpoint"].as_str().filter(|e| !e.is_empty()) {
-            Some(e) => e.to_owned(),
-            None => return Ok(Reply::empty(StatusCode::BAD_REQUEST)),
-        },
+    }
+    instances.insert(id, doc);
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+/// `DeleteInstance`: by name; an instance a policy of any project uses is 412.
+pub(crate) fn delete_instance(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let (id, doc) = instance_by_name(s, ctx.path("preheat_instance_name"))?;
+    if policies_using(s, id) {
+        return Err(ApiError::precondition(format!(
+            "Provider [{}] cannot be deleted as some preheat policies are using it",
+            doc["name"].as_str().unwrap_or_default()
+        )));
+    }
+    if let Some(c) = s.collections.get_mut(&instances_key()) {
+        c.remove(&id);
+    }
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+/// A policy as Harbor answers it (`convertPolicyToPayload`, then the provider's name):
+/// `filters`, `trigger` and `extra_attrs` are the stored JSON text; `enabled` and the times
+/// always written, empty strings and zeros omitted.
+fn policy_view(s: &SimState, doc: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    copy_set(
+        &mut out,
+        doc,
+        &[
+            "id",
+            "name",
+            "description",
+            "project_id",
+            "provider_id",
+            "filters",
+            "trigger",
+            "extra_attrs",
+        ],
+    );
+    out.insert(
+        "enabled".to_owned(),
+        json!(doc["enabled"].as_bool().unwrap_or(false)),
+    );
+    for time in ["creation_time", "update_time"] {
+        out.insert(
+            time.to_owned(),
+            doc.get(time)
+                .filter(|t| t.is_string())
+                .cloned()
+                .unwrap_or_else(|| json!(crate::state::jobs::ZERO_TIME)),
+        );
+    }
+    let provider = doc["provider_id"].as_i64().unwrap_or(0);
+    if let Some(name) = instance_by_id(s, provider)
+        .ok()
+        .and_then(|i| i["name"].as_str().map(str::to_owned))
+        .filter(|n| !n.is_empty())
+    {
+        out.insert("provider_name".to_owned(), json!(name));
+    }
+    Value::Object(out)
+}
+
+/// The policy named `{preheat_policy_name}` of `{project_name}`, with its id.
+fn policy_doc(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, Value)> {
+    let (_, id) = policy_of(ctx, s)?;
+    let doc = s.collections[&policies_key(ctx.path("project_name"))][&id].clone();
+    Ok((id, doc))
+}
+
+/// `ValidatePreheatPolicy` (`src/pkg/p2p/preheat/models/policy/policy.go`): a `scheduled`
+/// trigger's non-empty cron must be one `utils.ValidateCronString` takes: 400 `invalid cron
+/// string for scheduled preheat: <cron>, error: <err>` (robfig's texts as far as the
+/// simulator knows them). A trigger or filters that are not JSON (Go's `json` errors, a
+/// 500) are not simulated.
+fn check_preheat_cron(trigger: &str) -> ApiResult<()> {
+    let Ok(trigger) = serde_json::from_str::<Value>(trigger) else {
+        return Ok(());
     };
-    if !s.reachability.reaches(&endpoint) {
-        return Err(ApiError::internal());
+    let cron = trigger["trigger_setting"]["cron"]
+        .as_str()
+        .unwrap_or_default();
+    if trigger["type"] != json!("scheduled") || cron.is_empty() {
+        return Ok(());
+    }
+    match super::system_jobs::cron_error(cron) {
+        None => Ok(()),
+        Some(error) => {
+            let error = if error.is_empty() {
+                String::new()
+            } else {
+                format!(", error: {error}")
+            };
+            Err(ApiError::bad_request(format!(
+                "invalid cron string for scheduled preheat: {cron}{error}"
+            )))
+        }
+    }
+}
+
+/// `CreatePolicy`: the name (see [`check_name`]), the project (its id overrides the body's),
+/// the provider (404 `instance <id> not found`), then the controller: the times are now;
+/// `filters` and `trigger` must be set (uncoded errors, Harbor's 500: the simulator's 400
+/// `missing filters in preheat policy schema`, `missing trigger settings in preheat policy
+/// schema`); a name the project has is 409 `policy <name> already exists`; the `Location`
+/// ends with the name.
+pub(crate) fn create_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let body: Value = ctx.json()?;
+    check_name(&body)?;
+    let project = ctx.path("project_name").to_owned();
+    let project_id = s.project_id(&project, true)?;
+    let provider = body["provider_id"].as_i64().unwrap_or(0);
+    instance_by_id(s, provider)?;
+    let text = |f: &str| body[f].as_str().unwrap_or_default().to_owned();
+    for (field, message) in [
+        ("filters", "missing filters in preheat policy schema"),
+        (
+            "trigger",
+            "missing trigger settings in preheat policy schema",
+        ),
+    ] {
+        if text(field).is_empty() {
+            return Err(ApiError::bad_request(message));
+        }
+    }
+    check_preheat_cron(&text("trigger"))?;
+    let name = text("name");
+    let key = policies_key(&project);
+    if s.collections
+        .get(&key)
+        .is_some_and(|c| c.values().any(|p| p["name"].as_str() == Some(&name)))
+    {
+        return Err(ApiError::conflict(format!("policy {name} already exists")));
+    }
+    let id = s.ids.next("CreatePolicy");
+    let now = crate::state::now();
+    let doc = json!({
+        "id": id,
+        "name": name,
+        "description": text("description"),
+        "project_id": project_id,
+        "provider_id": provider,
+        "filters": text("filters"),
+        "trigger": text("trigger"),
+        "enabled": body["enabled"].as_bool().unwrap_or(false),
+        "extra_attrs": text("extra_attrs"),
+        "creation_time": now,
+        "update_time": now,
+    });
+    s.collections.entry(key).or_default().insert(id, doc);
+    Ok(Reply::created(ctx.location(&name)))
+}
+
+/// `ListPolicies`: the project first, then `q` and `sort` on the policy table, by id by
+/// default.
+pub(crate) fn list_policies(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let project = ctx.path("project_name");
+    s.project_id(project, true)?;
+    let page = ctx.page()?;
+    let filters = POLICY_TABLE.filters(&without_keys(ctx.filters()?, &["project_id"]));
+    let mut rows: Vec<(Value, Value)> = s
+        .collections
+        .get(&policies_key(project))
+        .into_iter()
+        .flat_map(|c| c.values())
+        .map(|d| {
+            let view = policy_view(s, d);
+            let mut row = view.clone();
+            for column in ["name", "description", "filters", "trigger", "extra_attrs"] {
+                if row.get(column).is_none() {
+                    row[column] = json!("");
+                }
+            }
+            (row, view)
+        })
+        .filter(|(row, _)| filters.iter().all(|(c, f)| column_matches(row, c, f)))
+        .collect();
+    sort_rows(
+        &mut rows,
+        &POLICY_TABLE.sorts(ctx.query("sort")),
+        |(r, _)| r,
+    );
+    Ok(ctx.page_of(rows.into_iter().map(|(_, v)| v).collect(), page))
+}
+
+/// `GetPolicy`: by name in the project (PH1), with its provider's name.
+pub(crate) fn get_policy(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    let (_, doc) = policy_doc(ctx, s)?;
+    Ok(Reply::ok(&policy_view(s, &doc)))
+}
+
+/// `DeletePolicy`: by name in the project (PH1); a running execution of the policy is 412
+/// `execution <id> under the policy <name> is running, stop it and retry`.
+pub(crate) fn delete_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let (id, doc) = policy_doc(ctx, s)?;
+    let now = crate::state::jobs::clock();
+    if let Some(running) = s
+        .executions
+        .values()
+        .filter(|e| e.kind == JobKind::Preheat && e.vendor_id == id)
+        .find(|e| {
+            let mut e = (*e).clone();
+            e.refresh(now);
+            e.status == JobStatus::Running
+        })
+    {
+        return Err(ApiError::precondition(format!(
+            "execution {} under the policy {} is running, stop it and retry",
+            running.id,
+            doc["name"].as_str().unwrap_or_default()
+        )));
+    }
+    if let Some(c) = s
+        .collections
+        .get_mut(&policies_key(ctx.path("project_name")))
+    {
+        c.remove(&id);
     }
     Ok(Reply::empty(StatusCode::OK))
 }

@@ -42,7 +42,9 @@ pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 
 pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    Ok(Reply::ok(s.retention(id)?))
+    Ok(Reply::ok(&crate::state::retention::retention_view(
+        s.retention(id)?,
+    )))
 }
 
 pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
@@ -83,7 +85,9 @@ pub(crate) fn operate(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let eid = ctx.path_id("eid")?;
     let body: Value = ctx.json()?;
     if body["action"] != json!("stop") {
-        return Err(ApiError::bad_request("action should be 'stop'"));
+        return Err(ApiError::bad_request(
+            "bad request: action should be 'stop'",
+        ));
     }
     s.require_retention_execution(id, eid)?;
     s.stop_execution(crate::state::JobKind::Retention, eid)?;

@@ -109,7 +109,7 @@ fn check_parameters(kind: JobKind, params: &Map<String, Value>) -> ApiResult<()>
 /// Harbor's `utils.ValidateCronString` as far as its error texts are known here: empty,
 /// robfig's field count (six, no descriptors), and seconds other than 0. Another cron the
 /// simulator's six-field check refuses is worded without robfig's own text.
-fn cron_error(cron: &str) -> Option<String> {
+pub(crate) fn cron_error(cron: &str) -> Option<String> {
     if cron.is_empty() {
         return Some("empty cron string is invalid".into());
     }

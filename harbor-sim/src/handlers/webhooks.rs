@@ -3,45 +3,151 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::actor_name;
 use super::projects::project_of;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
+use crate::query::{Filter, Model, column_matches, sort_rows, without_keys};
 use crate::state::{Execution, JobKind, SimState};
 
-/// The event types Harbor can notify about.
+/// The event types Harbor can notify about, in the order it registers them
+/// (`initSupportedNotifyType` in `src/pkg/notification/notification.go`).
 const EVENT_TYPES: &[&str] = &[
-    "DELETE_ARTIFACT",
-    "PULL_ARTIFACT",
     "PUSH_ARTIFACT",
+    "PULL_ARTIFACT",
+    "DELETE_ARTIFACT",
     "QUOTA_EXCEED",
     "QUOTA_WARNING",
-    "REPLICATION",
     "SCANNING_FAILED",
-    "SCANNING_COMPLETED",
     "SCANNING_STOPPED",
+    "SCANNING_COMPLETED",
+    "REPLICATION",
     "TAG_RETENTION",
 ];
 
+/// The `notification_policy` table as Harbor's ORM reads its model
+/// (`src/pkg/notification/policy/model/model.go`): `targets` and `event_types` are its JSON
+/// text columns; newest first by default (`CreationTime`'s `sort:"default:desc"`).
+const POLICY_TABLE: Model = Model {
+    columns: &[
+        ("ID", "id"),
+        ("Name", "name"),
+        ("Description", "description"),
+        ("ProjectID", "project_id"),
+        ("TargetsDB", "targets"),
+        ("EventTypesDB", "event_types"),
+        ("Creator", "creator"),
+        ("CreationTime", "creation_time"),
+        ("UpdateTime", "update_time"),
+        ("Enabled", "enabled"),
+    ],
+    default_sort: &[("creation_time", true)],
+};
+
+/// A policy as Harbor answers it (`model.WebhookPolicy.ToSwagger`): the model's fields
+/// only, with go-swagger's `omitempty` on the empty strings (`name`, `description`,
+/// `creator`) and, in each target, an empty `auth_header` or `payload_format` and a false
+/// `skip_cert_verify`; `enabled` is always written (`x-omitempty: false`).
+pub(crate) fn policy_view(doc: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(|s| json!(s));
+    for field in ["id", "project_id", "creation_time", "update_time"] {
+        if let Some(v) = doc.get(field).filter(|v| !v.is_null()) {
+            out.insert(field.to_owned(), v.clone());
+        }
+    }
+    for field in ["name", "description", "creator"] {
+        if let Some(v) = text(&doc[field]) {
+            out.insert(field.to_owned(), v);
+        }
+    }
+    out.insert(
+        "enabled".to_owned(),
+        json!(doc["enabled"].as_bool().unwrap_or(false)),
+    );
+    out.insert("event_types".to_owned(), doc["event_types"].clone());
+    let targets: Vec<Value> = doc["targets"]
+        .as_array()
+        .map(|ts| {
+            ts.iter()
+                .map(|t| {
+                    let mut target = serde_json::Map::new();
+                    for field in ["type", "address", "auth_header", "payload_format"] {
+                        if let Some(v) = text(&t[field]) {
+                            target.insert(field.to_owned(), v);
+                        }
+                    }
+                    if t["skip_cert_verify"].as_bool() == Some(true) {
+                        target.insert("skip_cert_verify".to_owned(), json!(true));
+                    }
+                    Value::Object(target)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.insert(
+        "targets".to_owned(),
+        if targets.is_empty() {
+            Value::Null
+        } else {
+            json!(targets)
+        },
+    );
+    Value::Object(out)
+}
+
+/// A policy as a row of its table: the answer's fields, the arrays as JSON text.
+fn policy_row(view: &Value) -> Value {
+    let mut row = view.clone();
+    for column in ["targets", "event_types"] {
+        row[column] = json!(view[column].to_string());
+    }
+    for column in ["name", "description", "creator"] {
+        if row.get(column).is_none() {
+            row[column] = json!("");
+        }
+    }
+    row
+}
+
+/// The project's policies in the table's default order (newest first: ids grow with
+/// creation time, and of two policies of one instant the later id is listed first).
+fn policies_newest_first(s: &SimState, project: i64) -> impl Iterator<Item = &Value> {
+    s.webhooks
+        .values()
+        .rev()
+        .filter(move |w| w.project_id == project)
+        .map(|w| &w.doc)
+}
+
+/// `ListWebhookPoliciesOfProject`: the project first, then `q` and `sort` on the policy
+/// table ([`POLICY_TABLE`]): other keys are skipped, newest first by default.
 pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let project = project_of(ctx, s)?;
-    // Harbor's default order is the newest first (`creation_time`'s `sort:"default:desc"`
-    // in `src/pkg/notification/policy/model/model.go`); ids grow with creation time.
-    ctx.list(
-        s.webhooks
-            .values()
-            .rev()
-            .filter(|w| w.project_id == project)
-            .map(|w| w.doc.clone())
-            .collect(),
-    )
+    let page = ctx.page()?;
+    let filters = POLICY_TABLE.filters(&without_keys(ctx.filters()?, &["ProjectID"]));
+    let mut rows: Vec<(Value, Value)> = policies_newest_first(s, project)
+        .map(|doc| {
+            let view = policy_view(doc);
+            (policy_row(&view), view)
+        })
+        .filter(|(row, _)| filters.iter().all(|(c, f)| column_matches(row, c, f)))
+        .collect();
+    sort_rows(
+        &mut rows,
+        &POLICY_TABLE.sorts(ctx.query("sort")),
+        |(row, _)| row,
+    );
+    Ok(ctx.page_of(rows.into_iter().map(|(_, view)| view).collect(), page))
 }
 
 pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let mut doc: Value = ctx.json()?;
     check_policy(&mut doc)?;
     let project = project_of(ctx, s)?;
-    let id = s.create_webhook(project, doc, &actor_name(&ctx.identity))?;
+    // Nothing records the caller: the creator is the body's (`JSONCopy` of the request,
+    // no handler, controller or manager sets `Creator`), empty when it has none.
+    let creator = doc["creator"].as_str().unwrap_or_default().to_owned();
+    let id = s.create_webhook(project, doc, &creator)?;
     Ok(Reply::created(ctx.location(id)))
 }
 
@@ -108,7 +214,7 @@ fn check_endpoint(address: &str) -> Result<(), String> {
 pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("webhook_policy_id")?;
     let project = project_of(ctx, s)?;
-    Ok(Reply::ok(s.webhook(project, id)?))
+    Ok(Reply::ok(&policy_view(&s.webhook(project, id)?.doc)))
 }
 
 pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
@@ -121,10 +227,14 @@ pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     check_policy(&mut doc)?;
     // The request replaces the policy (`dao.Update` writes every column): what it leaves out
     // is Go's zero value, so an update without `enabled` disables the policy.
+    // `creator` and `creation_time` too: beego's update writes an `auto_now_add` column from
+    // the struct, which is the body's.
     for (field, zero) in [
         ("name", json!("")),
         ("description", json!("")),
         ("enabled", json!(false)),
+        ("creator", json!("")),
+        ("creation_time", json!(crate::state::jobs::ZERO_TIME)),
     ] {
         if doc.get(field).is_none_or(Value::is_null) {
             doc[field] = zero;
@@ -145,32 +255,39 @@ pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
+/// `LastTrigger` (`constructPolicyWithTriggerTime`): one entry per event type of each of
+/// the project's policies, the policies in the list's default order (newest first), the
+/// event types as stored; `last_trigger_time` is the start of the newest run of that policy
+/// and event type, else Go's zero time (a `strfmt.DateTime` is never omitted); an empty
+/// `policy_name` and a false `enabled` are omitted (`omitempty`, no `x-omitempty` here).
 pub(crate) fn last_trigger(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let project = project_of(ctx, s)?;
-    let docs: Vec<Value> = s
-        .webhooks
-        .values()
-        .filter(|w| w.project_id == project)
-        .flat_map(|w| {
-            let events = w.doc["event_types"].as_array().cloned().unwrap_or_default();
-            let s = &s;
-            events.into_iter().map(move |e| {
-                // The start of the newest delivery of this event, or Go's zero time.
-                let last = s
-                    .executions
-                    .values()
-                    .rev()
-                    .find(|x| {
-                        x.kind == JobKind::Webhook
-                            && x.vendor_id == w.doc["id"].as_i64().unwrap_or(0)
-                            && x.extra_attrs["event_type"] == e
-                    })
-                    .map_or(crate::state::jobs::ZERO_TIME, |x| x.start_time.as_str());
-                json!({"policy_name": w.doc["name"], "event_type": e, "enabled": w.doc["enabled"],
-                       "creation_time": w.doc["creation_time"], "last_trigger_time": last})
-            })
-        })
-        .collect();
+    let mut docs: Vec<Value> = Vec::new();
+    for w in policies_newest_first(s, project) {
+        let policy = w["id"].as_i64().unwrap_or(0);
+        for e in w["event_types"].as_array().into_iter().flatten() {
+            let last = s
+                .executions
+                .values()
+                .filter(|x| {
+                    x.kind == JobKind::Webhook
+                        && x.vendor_id == policy
+                        && x.extra_attrs["event_type"] == *e
+                })
+                .map(|x| x.start_time.as_str())
+                .max()
+                .unwrap_or(crate::state::jobs::ZERO_TIME);
+            let mut doc = json!({"event_type": e, "creation_time": w["creation_time"],
+                                 "last_trigger_time": last});
+            if let Some(name) = w["name"].as_str().filter(|n| !n.is_empty()) {
+                doc["policy_name"] = json!(name);
+            }
+            if w["enabled"].as_bool() == Some(true) {
+                doc["enabled"] = json!(true);
+            }
+            docs.push(doc);
+        }
+    }
     Ok(Reply::ok(&docs))
 }
 
@@ -237,13 +354,23 @@ pub(crate) fn jobs(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 pub(crate) fn executions(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let policy = policy_of(ctx, s, ctx.path_id("webhook_policy_id")?)?;
     let runs = s.read_executions(JobKind::Webhook, |e| e.vendor_id == policy);
-    ctx.list(runs.iter().map(Execution::to_model).collect())
+    list_jobs(
+        ctx,
+        runs.iter().map(Execution::to_model).collect(),
+        &EXECUTION_TABLE,
+        &["vendor_type", "vendor_id"],
+    )
 }
 
 pub(crate) fn tasks(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = execution_of(ctx, s)?;
     let run = s.read_execution(JobKind::Webhook, id)?;
-    ctx.list(run.tasks.iter().map(|t| t.to_model()).collect())
+    list_jobs(
+        ctx,
+        run.tasks.iter().map(|t| t.to_model()).collect(),
+        &TASK_TABLE,
+        &["vendor_type", "execution_id"],
+    )
 }
 
 pub(crate) fn task_log(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
@@ -259,4 +386,135 @@ pub(crate) fn task_log(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         StatusCode::OK,
         s.task_log(JobKind::Webhook, id, task)?,
     ))
+}
+
+/// The `execution` table of Harbor's task manager (`src/pkg/task/dao/model.go`): newest
+/// start first by default.
+pub(crate) const EXECUTION_TABLE: Model = Model {
+    columns: &[
+        ("ID", "id"),
+        ("VendorType", "vendor_type"),
+        ("VendorID", "vendor_id"),
+        ("Status", "status"),
+        ("StatusMessage", "status_message"),
+        ("Trigger", "trigger"),
+        ("ExtraAttrs", "extra_attrs"),
+        ("StartTime", "start_time"),
+        ("UpdateTime", "update_time"),
+        ("EndTime", "end_time"),
+        ("Revision", "revision"),
+    ],
+    default_sort: &[("start_time", true)],
+};
+
+/// The `task` table: start time, then id, descending by default (`Task.GetDefaultSorts`).
+pub(crate) const TASK_TABLE: Model = Model {
+    columns: &[
+        ("ID", "id"),
+        ("VendorType", "vendor_type"),
+        ("ExecutionID", "execution_id"),
+        ("JobID", "job_id"),
+        ("Status", "status"),
+        ("StatusCode", "status_code"),
+        ("StatusRevision", "status_revision"),
+        ("StatusMessage", "status_message"),
+        ("RunCount", "run_count"),
+        ("ExtraAttrs", "extra_attrs"),
+        ("CreationTime", "creation_time"),
+        ("StartTime", "start_time"),
+        ("UpdateTime", "update_time"),
+        ("EndTime", "end_time"),
+    ],
+    default_sort: &[("start_time", true), ("id", true)],
+};
+
+/// Go's `t.Format(time.RFC3339)` of a time the simulator keeps with milliseconds (UTC):
+/// whole seconds (`0001-01-01T00:00:00Z` for the zero time).
+fn rfc3339_seconds(t: &Value) -> Value {
+    match t.as_str() {
+        Some(t) => match (t.find('.'), t.strip_suffix('Z')) {
+            (Some(dot), Some(_)) => json!(format!("{}Z", &t[..dot])),
+            _ => json!(t),
+        },
+        None => t.clone(),
+    }
+}
+
+/// An execution or task model (`Execution::to_model`, `JobTask::to_model`) as Harbor's
+/// `convertExecutionToPayload` and `convertTaskToPayload` answer it (`preheat.go`, also
+/// used by `webhook.go`): the times formatted as `time.RFC3339` (whole seconds), and
+/// go-swagger's `omitempty` on an empty `status_message` or `trigger`, a zero `run_count`
+/// and empty `extra_attrs`.
+pub(crate) fn job_payload(model: &Value) -> Value {
+    let mut out = model.clone();
+    if let Some(fields) = out.as_object_mut() {
+        for time in ["start_time", "end_time", "creation_time", "update_time"] {
+            if let Some(t) = fields.get_mut(time) {
+                *t = rfc3339_seconds(t);
+            }
+        }
+        fields.retain(|_, v| match v {
+            Value::String(s) => !s.is_empty(),
+            Value::Number(n) => n.as_f64() != Some(0.0),
+            Value::Object(m) => !m.is_empty(),
+            Value::Null => false,
+            _ => true,
+        });
+    }
+    out
+}
+
+/// Lists execution or task models as the task manager's DAO lists them: `q` and `sort` on
+/// `table` (the models' times, at the millisecond, are the columns), plus the DAO's
+/// `extra_attrs.<key>` (or `ExtraAttrs.<key>`, dotted for nested keys) matched exactly on
+/// the text of that attribute; answered through [`job_payload`]. `own` are the keys the
+/// handler or controller sets itself (see [`without_keys`]).
+pub(crate) fn list_jobs(
+    ctx: &Ctx,
+    models: Vec<Value>,
+    table: &Model,
+    own: &[&str],
+) -> ApiResult<Reply> {
+    let page = ctx.page()?;
+    let filters = without_keys(ctx.filters()?, own);
+    let columns = table.filters(&filters);
+    let attributes: Vec<(Vec<String>, String)> = filters
+        .iter()
+        .filter_map(|f| {
+            let path = f
+                .key()
+                .strip_prefix("extra_attrs.")
+                .or_else(|| f.key().strip_prefix("ExtraAttrs."))
+                .filter(|p| !p.is_empty())?;
+            match f {
+                Filter::Exact(_, v) => {
+                    Some((path.split('.').map(str::to_owned).collect(), v.clone()))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    let mut rows: Vec<(Value, Value)> = models
+        .into_iter()
+        .map(|m| {
+            let mut row = m.clone();
+            row["extra_attrs"] = json!(m["extra_attrs"].to_string());
+            (row, m)
+        })
+        .filter(|(row, m)| {
+            columns.iter().all(|(c, f)| column_matches(row, c, f))
+                && attributes.iter().all(|(path, v)| {
+                    let found = path
+                        .iter()
+                        .try_fold(&m["extra_attrs"], |at, k| at.get(k.as_str()));
+                    found.is_some_and(|x| match x {
+                        Value::String(s) => s == v,
+                        // A number or a boolean, as `->>` gives its text.
+                        other => serde_json::to_string(other).is_ok_and(|text| text == *v),
+                    })
+                })
+        })
+        .collect();
+    sort_rows(&mut rows, &table.sorts(ctx.query("sort")), |(row, _)| row);
+    Ok(ctx.page_of(rows.iter().map(|(_, m)| job_payload(m)).collect(), page))
 }

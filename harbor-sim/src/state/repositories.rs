@@ -74,6 +74,20 @@ pub struct Artifact {
     pub scanned_at: String,
 }
 
+/// What an artifact read includes: the `with_*` options as `option` in Harbor's
+/// `src/server/v2.0/handler/artifact.go` makes them (the spec's defaults bound by go-swagger).
+#[derive(Debug, Clone, Copy)]
+pub struct ArtifactOptions {
+    /// `with_tag` (default true).
+    pub with_tag: bool,
+    /// `with_label` (default false).
+    pub with_label: bool,
+    /// `with_scan_overview` (default false).
+    pub with_scan: bool,
+    /// `with_immutable_status` (default false): the tags' `immutable`, else false.
+    pub with_immutable_status: bool,
+}
+
 fn fake_digest(seed: &str) -> String {
     let s = RandomState::new();
     let parts: Vec<String> = (0..4u8)
@@ -235,10 +249,58 @@ impl SimState {
         .ok_or_else(|| ApiError::not_found(format!("artifact {reference} not found")))
     }
 
-    /// An artifact as Harbor's `Artifact`.
+    /// An artifact as Harbor's `Artifact`, read with the list's and get's defaults (tags,
+    /// no labels, no immutable status); see [`SimState::artifact_view_with`].
     pub fn artifact_view(&self, id: i64, with_label: bool, with_scan: bool) -> Option<Value> {
+        self.artifact_view_with(
+            id,
+            &ArtifactOptions {
+                with_tag: true,
+                with_label,
+                with_scan,
+                with_immutable_status: false,
+            },
+        )
+    }
+
+    /// An artifact's tags as the tag controller lists them (`populateTags`, the tag model's
+    /// `GetDefaultSorts`: push time, then id, descending; tags are appended as they are
+    /// made, so newest first is the reverse), with their immutable status only when asked
+    /// (`assembleTag`: otherwise `false`).
+    pub fn artifact_tags(&self, id: i64, with_immutable_status: bool) -> Vec<Tag> {
+        let Some(a) = self.artifacts.get(&id) else {
+            return Vec::new();
+        };
+        let repo = self.repository_name(a.repository_id);
+        a.tags
+            .iter()
+            .rev()
+            .map(|t| {
+                let mut t = t.clone();
+                t.immutable =
+                    with_immutable_status && self.tag_is_immutable(a.project_id, repo, &t.name);
+                t
+            })
+            .collect()
+    }
+
+    /// An artifact as Harbor's `Artifact` (`src/server/v2.0/handler/model/artifact.go`
+    /// `ToSwagger`): the arrays it fills by appending stay nil, `null` in the answer, when
+    /// there is nothing to append: `tags` when not asked or untagged, `labels` when not
+    /// asked or none, `references` (no image index here) and `accessories` (none here)
+    /// always; go-swagger tags no plain array `omitempty`.
+    pub fn artifact_view_with(&self, id: i64, options: &ArtifactOptions) -> Option<Value> {
         let a = self.artifacts.get(&id)?;
         let repo = self.repositories.get(&a.repository_id)?;
+        let tags = if options.with_tag {
+            self.artifact_tags(id, options.with_immutable_status)
+        } else {
+            Vec::new()
+        };
+        let nil_if_empty = |v: Value| match &v {
+            Value::Array(items) if items.is_empty() => Value::Null,
+            _ => v,
+        };
         let mut doc = json!({
             "id": a.id,
             "type": "IMAGE",
@@ -255,22 +317,23 @@ impl SimState {
             "pull_time": "0001-01-01T00:00:00.000Z",
             "extra_attrs": {"architecture": "amd64", "os": "linux", "config": {}},
             "annotations": {},
-            "references": [],
-            "tags": a.tags,
+            "references": null,
+            "tags": nil_if_empty(json!(tags)),
             "addition_links": {
                 "build_history": {"absolute": false, "href": format!("/api/v2.0/projects/{}/repositories/{}/artifacts/{}/additions/build_history", repo.name.split('/').next().unwrap_or_default(), repo.name.split_once('/').map(|x| x.1).unwrap_or_default().replace('/', "%252F"), a.digest)}
             },
-            "accessories": [],
+            "labels": null,
+            "accessories": null,
         });
-        if with_label {
+        if options.with_label {
             let labels: Vec<&super::Label> = a
                 .label_ids
                 .iter()
                 .filter_map(|l| self.labels.get(l))
                 .collect();
-            doc["labels"] = json!(labels);
+            doc["labels"] = nil_if_empty(json!(labels));
         }
-        if with_scan {
+        if options.with_scan {
             doc["scan_overview"] = self.scan_overview(a.id);
         }
         Some(doc)

@@ -11,77 +11,245 @@ use crate::errors::{ApiError, ApiResult};
 /// Harbor's cap on the rules of one policy.
 const MAX_RULES: usize = 15;
 
-/// The project a policy document is scoped to, as Harbor checks it on create.
+/// `errors.BadRequestError(err)`: `bad request: <err>`.
+fn bad_request(message: impl std::fmt::Display) -> ApiError {
+    ApiError::bad_request(format!("bad request: {message}"))
+}
+
+/// The project a policy document is scoped to, as Harbor checks it on create: a level other
+/// than `project` is 400 `bad request: scope <level> is not support` (no scope at all is a
+/// nil pointer in Harbor, a 500: the simulator refuses it as an empty level).
 fn scope_project(doc: &Value) -> ApiResult<i64> {
     let level = doc["scope"]["level"].as_str().unwrap_or_default();
     if level != "project" {
-        return Err(ApiError::bad_request(format!(
-            "scope {level} is not support"
-        )));
+        return Err(bad_request(format!("scope {level} is not support")));
     }
     Ok(doc["scope"]["ref"].as_i64().unwrap_or(0))
 }
 
-/// Refuses more than 15 rules (400) and two identical rules (409), as Harbor does.
+/// Keeps the fields of `doc` a go-swagger model has, as `NewRetentionPolicyFromSwagger` and
+/// `ToSwagger` copy through JSON: `omitempty` drops empty strings, zeros, false, null and
+/// empty objects; arrays (`rules`, `tag_selectors`) are always written, `null` when absent.
+fn swagger_fields(doc: &Value, fields: &[(&str, Field)]) -> Value {
+    let mut out = serde_json::Map::new();
+    for (name, kind) in fields {
+        let v = &doc[*name];
+        let kept = match kind {
+            Field::Text => v.as_str().filter(|t| !t.is_empty()).map(|t| json!(t)),
+            Field::Int => v.as_i64().filter(|n| *n != 0).map(|n| json!(n)),
+            Field::Flag => (v.as_bool() == Some(true)).then_some(Value::Bool(true)),
+            Field::Map => v.as_object().filter(|m| !m.is_empty()).map(|m| json!(m)),
+            Field::Any => (!v.is_null()).then(|| v.clone()),
+            Field::Array(item) => Some(
+                v.as_array()
+                    .map(|items| json!(items.iter().map(item).collect::<Vec<_>>()))
+                    .unwrap_or(Value::Null),
+            ),
+            Field::Object(object) => v.is_object().then(|| object(v)),
+            Field::MapOfArrays(item) => v.as_object().filter(|m| !m.is_empty()).map(|m| {
+                Value::Object(
+                    m.iter()
+                        .map(|(k, list)| {
+                            let list = list
+                                .as_array()
+                                .map(|items| json!(items.iter().map(item).collect::<Vec<_>>()))
+                                .unwrap_or(Value::Null);
+                            (k.clone(), list)
+                        })
+                        .collect(),
+                )
+            }),
+        };
+        if let Some(v) = kept {
+            out.insert((*name).to_owned(), v);
+        }
+    }
+    Value::Object(out)
+}
+
+/// How a model field is copied (see [`swagger_fields`]).
+#[derive(Clone, Copy)]
+enum Field {
+    Text,
+    Int,
+    Flag,
+    Map,
+    Any,
+    Array(fn(&Value) -> Value),
+    Object(fn(&Value) -> Value),
+    MapOfArrays(fn(&Value) -> Value),
+}
+
+/// A `RetentionSelector`.
+fn selector(v: &Value) -> Value {
+    swagger_fields(
+        v,
+        &[
+            ("kind", Field::Text),
+            ("decoration", Field::Text),
+            ("pattern", Field::Text),
+            ("extras", Field::Text),
+        ],
+    )
+}
+
+/// A `RetentionRule`: its `id` as sent (Harbor numbers nothing).
+fn rule(v: &Value) -> Value {
+    swagger_fields(
+        v,
+        &[
+            ("id", Field::Int),
+            ("priority", Field::Int),
+            ("disabled", Field::Flag),
+            ("action", Field::Text),
+            ("template", Field::Text),
+            ("params", Field::Map),
+            ("tag_selectors", Field::Array(selector)),
+            ("scope_selectors", Field::MapOfArrays(selector)),
+        ],
+    )
+}
+
+/// A `RetentionRuleTrigger`.
+fn trigger(v: &Value) -> Value {
+    swagger_fields(
+        v,
+        &[
+            ("kind", Field::Text),
+            ("settings", Field::Any),
+            ("references", Field::Any),
+        ],
+    )
+}
+
+/// A `RetentionPolicyScope`.
+fn scope(v: &Value) -> Value {
+    swagger_fields(v, &[("level", Field::Text), ("ref", Field::Int)])
+}
+
+/// A policy as Harbor keeps and answers it: the swagger model's fields of the body, with
+/// the path's id; no default filled in (an absent `algorithm` stays absent, rule ids stay
+/// as sent).
+fn policy_model(doc: &Value, id: i64) -> Value {
+    let mut out = swagger_fields(
+        doc,
+        &[
+            ("algorithm", Field::Text),
+            ("rules", Field::Array(rule)),
+            ("trigger", Field::Object(trigger)),
+            ("scope", Field::Object(scope)),
+        ],
+    );
+    out["id"] = json!(id);
+    out
+}
+
+/// Refuses more than 15 rules (400) and two rules that are the same but for their ids
+/// (409), as `CreateRetention` and `UpdateRetention` do before anything else
+/// (`checkRuleConflict` compares the rules' JSON with the id zeroed, after the swagger
+/// model dropped what it does not know).
 fn check_rules(doc: &Value) -> ApiResult<()> {
     let rules = doc["rules"].as_array().cloned().unwrap_or_default();
     if rules.len() > MAX_RULES {
-        return Err(ApiError::bad_request("only 15 rules are allowed at most"));
+        return Err(bad_request("only 15 rules are allowed at most"));
     }
     let without_id = |r: &Value| {
-        let mut r = r.clone();
+        let mut r = rule(r);
         if let Some(o) = r.as_object_mut() {
             o.remove("id");
         }
         r
     };
-    for (n, rule) in rules.iter().enumerate() {
+    for (n, r) in rules.iter().enumerate() {
         if let Some(old) = rules[..n]
             .iter()
-            .position(|r| without_id(r) == without_id(rule))
+            .position(|o| without_id(o) == without_id(r))
         {
             return Err(ApiError::conflict(format!(
-                "rule {n} is conflict with rule {old}"
+                "resource conflict: rule {n} is conflict with rule {old}"
             )));
         }
     }
     Ok(())
 }
 
-/// The policy document as stored and answered: rule ids numbered, defaults filled.
-fn normalized(mut doc: Value, id: i64) -> Value {
-    doc["id"] = json!(id);
-    if doc.get("algorithm").is_none_or(Value::is_null) {
-        doc["algorithm"] = json!("or");
+/// `ValidateRetentionPolicy`: a `Schedule` trigger's `cron` setting, when present, must be a
+/// string, and a non-empty one a cron `utils.ValidateCronString` takes (its error texts as
+/// far as the simulator knows robfig's: see `cron_error` of the system jobs' handlers).
+fn check_cron(doc: &Value) -> ApiResult<()> {
+    let cron = &doc["trigger"]["settings"]["cron"];
+    if doc["trigger"]["kind"] != json!("Schedule") || cron.is_null() {
+        return Ok(());
     }
-    if let Some(rules) = doc.get_mut("rules").and_then(Value::as_array_mut) {
-        for (n, rule) in rules.iter_mut().enumerate() {
-            rule["id"] = json!(n);
+    let Some(cron) = cron.as_str() else {
+        return Err(ApiError::bad_request(
+            "invalid cron type for scheduled tag retention: must be a string",
+        ));
+    };
+    if cron.is_empty() {
+        return Ok(());
+    }
+    match crate::handlers::system_jobs::cron_error(cron) {
+        None => Ok(()),
+        Some(error) => {
+            let error = if error.is_empty() {
+                String::new()
+            } else {
+                format!(", error: {error}")
+            };
+            Err(ApiError::bad_request(format!(
+                "invalid cron string for scheduled tag retention: {cron}{error}"
+            )))
         }
-    } else {
-        doc["rules"] = json!([]);
+    }
+}
+
+/// A time as Go's `time.Time` marshals it (`RFC3339Nano`): the fraction without its
+/// trailing zeros, none for whole seconds (`0001-01-01T00:00:00Z` for the zero time).
+fn rfc3339_nano(t: &str) -> String {
+    match (t.split_once('.'), t.strip_suffix('Z')) {
+        (Some((seconds, fraction)), Some(_)) => {
+            let digits = fraction.trim_end_matches('Z').trim_end_matches('0');
+            if digits.is_empty() {
+                format!("{seconds}Z")
+            } else {
+                format!("{seconds}.{digits}Z")
+            }
+        }
+        _ => t.to_owned(),
+    }
+}
+
+/// A retention execution as Harbor's `RetentionExecution` (`convertExecution`, then
+/// `ToSwagger`'s JSON copy): the times as Go marshals them, a false `dry_run` omitted
+/// (`omitempty`), no `operator` (the swagger model has none).
+pub fn execution_model(e: &Execution) -> Value {
+    let mut doc = json!({
+        "id": e.id,
+        "policy_id": e.vendor_id,
+        "start_time": rfc3339_nano(&e.start_time),
+        "end_time": rfc3339_nano(e.end_time_or_zero()),
+        "status": e.status.as_str(),
+        "trigger": e.trigger,
+    });
+    if e.extra_attrs["dry_run"].as_bool() == Some(true) {
+        doc["dry_run"] = json!(true);
     }
     doc
 }
 
-/// A retention execution as Harbor's `RetentionExecution`.
-pub fn execution_model(e: &Execution) -> Value {
-    json!({
-        "id": e.id,
-        "policy_id": e.vendor_id,
-        "start_time": e.start_time,
-        "end_time": e.end_time_or_zero(),
-        "status": e.status.as_str(),
-        "trigger": e.trigger,
-        "dry_run": e.extra_attrs["dry_run"].as_bool().unwrap_or(false),
-        "operator": e.operator,
-    })
-}
-
-/// The tasks of a retention execution as Harbor's `RetentionExecutionTask`s.
+/// The tasks of a retention execution as Harbor's `RetentionExecutionTask`s
+/// (`convertTask`, `ToSwagger`): the task list's default order (start time, then id,
+/// descending), the times as Go marshals them, no `status_revision` (`convertTask` does not
+/// set it: 0, omitted); `status_code`, `total` and `retained` always (`x-omitempty: false`).
 pub fn task_models(e: &Execution) -> Vec<Value> {
-    e.tasks
-        .iter()
+    let mut tasks: Vec<&super::jobs::JobTask> = e.tasks.iter().collect();
+    tasks.sort_by(|a, b| {
+        let start = |t: &super::jobs::JobTask| t.start_time.clone().unwrap_or_default();
+        start(b).cmp(&start(a)).then(b.id.cmp(&a.id))
+    });
+    tasks
+        .into_iter()
         .map(|t| {
             json!({
                 "id": t.id,
@@ -90,14 +258,199 @@ pub fn task_models(e: &Execution) -> Vec<Value> {
                 "job_id": t.job_id(),
                 "status": t.status.as_str(),
                 "status_code": t.status.code(),
-                "status_revision": t.run_count,
-                "start_time": t.start_time.as_deref().unwrap_or(super::jobs::ZERO_TIME),
-                "end_time": t.end_time.as_deref().unwrap_or(super::jobs::ZERO_TIME),
+                "start_time": rfc3339_nano(t.start_time.as_deref().unwrap_or(super::jobs::ZERO_TIME)),
+                "end_time": rfc3339_nano(t.end_time.as_deref().unwrap_or(super::jobs::ZERO_TIME)),
                 "total": t.extra_attrs["total"],
                 "retained": t.extra_attrs["retained"],
             })
         })
         .collect()
+}
+
+/// A cron of robfig's six-field parser as Harbor's `utils.CronParser` builds it (seconds,
+/// minutes, hours, day of month, month, day of week): each field a set of values.
+struct Cron {
+    fields: [u64; 6],
+    /// Whether the day of month or the day of week is `*` or `?` (then both must match,
+    /// else either: robfig's `dayMatches`).
+    any_day: bool,
+}
+
+/// The bounds of the six fields, and their names.
+const CRON_BOUNDS: [(u32, u32); 6] = [(0, 59), (0, 59), (0, 23), (1, 31), (1, 12), (0, 6)];
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+
+impl Cron {
+    /// robfig's `Parse` of the six fields (`*`, `?`, values, names, ranges, steps, lists);
+    /// `None` for what it refuses.
+    fn parse(cron: &str) -> Option<Cron> {
+        let parts: Vec<&str> = cron.split_whitespace().collect();
+        if parts.len() != 6 {
+            return None;
+        }
+        let mut fields = [0u64; 6];
+        let mut stars = [false; 6];
+        for (i, part) in parts.iter().enumerate() {
+            let (lo, hi) = CRON_BOUNDS[i];
+            let value = |t: &str| -> Option<u32> {
+                let names: &[&str] = match i {
+                    4 => &MONTHS,
+                    5 => &DAYS,
+                    _ => &[],
+                };
+                let base = if i == 4 { 1 } else { 0 };
+                names
+                    .iter()
+                    .position(|n| n.eq_ignore_ascii_case(t))
+                    .map(|p| p as u32 + base)
+                    .or_else(|| t.parse().ok())
+            };
+            for item in part.split(',') {
+                let (range, step) = match item.split_once('/') {
+                    Some((r, st)) => (r, Some(st.parse::<u32>().ok().filter(|n| *n > 0)?)),
+                    None => (item, None),
+                };
+                let (start, end) = if range == "*" || range == "?" {
+                    stars[i] = step.is_none_or(|n| n == 1);
+                    (lo, hi)
+                } else if let Some((a, b)) = range.split_once('-') {
+                    (value(a)?, value(b)?)
+                } else {
+                    let a = value(range)?;
+                    (a, if step.is_some() { hi } else { a })
+                };
+                if start < lo || end > hi || start > end {
+                    return None;
+                }
+                let mut v = start;
+                while v <= end {
+                    fields[i] |= 1 << v;
+                    v += step.unwrap_or(1);
+                }
+            }
+        }
+        Some(Cron {
+            fields,
+            any_day: stars[3] || stars[5],
+        })
+    }
+
+    fn has(&self, field: usize, v: u32) -> bool {
+        self.fields[field] & (1 << v) != 0
+    }
+
+    fn day_matches(&self, day: u32, weekday: u32) -> bool {
+        let (dom, dow) = (self.has(3, day), self.has(5, weekday));
+        if self.any_day { dom && dow } else { dom || dow }
+    }
+
+    /// robfig's `Next`: the first second after `now` (Unix seconds, UTC) the cron names,
+    /// within five years; `None` after that.
+    fn next(&self, now: i64) -> Option<i64> {
+        let mut t = now + 1;
+        let limit = now + 5 * 366 * 86_400;
+        while t <= limit {
+            let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+            let (year, month, day) = civil_from_days(days);
+            let day_start = days * 86_400;
+            if !self.has(4, month) {
+                let (y, m) = if month == 12 {
+                    (year + 1, 1)
+                } else {
+                    (year, month + 1)
+                };
+                t = days_from_civil(y, m, 1) * 86_400;
+                continue;
+            }
+            let weekday = (days + 4).rem_euclid(7) as u32;
+            if !self.day_matches(day, weekday) {
+                t = day_start + 86_400;
+                continue;
+            }
+            let (hour, minute, second) = (
+                (secs / 3600) as u32,
+                (secs / 60 % 60) as u32,
+                (secs % 60) as u32,
+            );
+            if !self.has(2, hour) {
+                t = day_start + (i64::from(hour) + 1) * 3600;
+                continue;
+            }
+            if !self.has(1, minute) {
+                t = day_start + i64::from(hour) * 3600 + (i64::from(minute) + 1) * 60;
+                continue;
+            }
+            if !self.has(0, second) {
+                t += 1;
+                continue;
+            }
+            return Some(t);
+        }
+        None
+    }
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date of a day since 1970-01-01 (`civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// `utils.NextSchedule(cron, now)` as `strfmt.DateTime` writes it (milliseconds, UTC); Go's
+/// zero time for a cron robfig refuses.
+fn next_schedule(cron: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    match Cron::parse(cron.trim()).and_then(|c| c.next(now)) {
+        Some(t) => {
+            let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+            let (y, m, d) = civil_from_days(days);
+            format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
+                secs / 3600,
+                secs / 60 % 60,
+                secs % 60
+            )
+        }
+        None => super::jobs::ZERO_TIME.to_owned(),
+    }
+}
+
+/// A stored policy as `GetRetention` answers it: a `Schedule` trigger with a non-empty cron
+/// gets `settings.next_scheduled_time` (the manager's `GetPolicy`).
+pub fn retention_view(doc: &Value) -> Value {
+    let mut doc = doc.clone();
+    if doc["trigger"]["kind"] == json!("Schedule")
+        && let Some(cron) = doc["trigger"]["settings"]["cron"]
+            .as_str()
+            .filter(|c| !c.is_empty())
+    {
+        let next = next_schedule(cron);
+        doc["trigger"]["settings"]["next_scheduled_time"] = json!(next);
+    }
+    doc
 }
 
 impl SimState {
@@ -110,14 +463,15 @@ impl SimState {
             .projects
             .get(&project_id)
             .filter(|_| project_id > 0)
-            .ok_or_else(|| ApiError::bad_request(format!("invalid Project id {project_id}")))?;
+            .ok_or_else(|| bad_request(format!("invalid Project id {project_id}")))?;
         if let Some(old) = project.metadata.get("retention_id") {
-            return Err(ApiError::bad_request(format!(
+            return Err(bad_request(format!(
                 "project {project_id} already has retention policy {old}"
             )));
         }
+        check_cron(&doc)?;
         let id = self.ids.next("retention");
-        self.retentions.insert(id, normalized(doc, id));
+        self.retentions.insert(id, policy_model(&doc, id));
         if let Some(mut p) = self.projects.get_mut(&project_id) {
             p.metadata.insert("retention_id".into(), id.to_string());
             p.update_time = now();
@@ -135,8 +489,7 @@ impl SimState {
     /// A policy by id for the operations where Harbor wraps "not found" as a bad request
     /// (delete, trigger, list runs).
     fn retention_or_bad_request(&self, id: i64) -> ApiResult<&Value> {
-        self.retention(id)
-            .map_err(|e| ApiError::bad_request(e.message))
+        self.retention(id).map_err(|e| bad_request(e.message))
     }
 
     /// The project a stored policy belongs to.
@@ -147,13 +500,35 @@ impl SimState {
             .unwrap_or(0)
     }
 
-    /// Replaces a policy's rules and trigger; its scope stays.
+    /// `UpdateRetention`: the rules' checks, then the body's scope must name a project whose
+    /// `retention_id` is the path's id (`requirePolicyAccess`: 404 `resource not found: the
+    /// retention policy id <id> does not match`; a body without a scope is a nil pointer in
+    /// Harbor, a 500: the simulator answers that 404); then the cron's type; the body
+    /// replaces the policy, its scope included; a trigger kind other than `Schedule` or
+    /// empty, unchanged, is an uncoded error (Harbor's 500: the simulator's 400 `not support
+    /// Trigger <kind>`).
     pub fn update_retention(&mut self, id: i64, doc: Value) -> ApiResult<()> {
         check_rules(&doc)?;
-        let scope = self.retention(id)?["scope"].clone();
-        let mut doc = normalized(doc, id);
-        doc["scope"] = scope;
-        self.retentions.insert(id, doc);
+        let project = doc["scope"]["ref"].as_i64().unwrap_or(0);
+        let owns = self
+            .projects
+            .get(&project)
+            .and_then(|p| p.metadata.get("retention_id").cloned())
+            .is_some_and(|r| r == id.to_string());
+        if !owns || !self.retentions.contains_key(&id) {
+            return Err(ApiError::not_found(format!(
+                "resource not found: the retention policy id {id} does not match"
+            )));
+        }
+        check_cron(&doc)?;
+        let kind = doc["trigger"]["kind"].as_str().unwrap_or_default();
+        let old_kind = self.retentions[&id]["trigger"]["kind"]
+            .as_str()
+            .unwrap_or_default();
+        if kind == old_kind && !kind.is_empty() && kind != "Schedule" {
+            return Err(ApiError::bad_request(format!("not support Trigger {kind}")));
+        }
+        self.retentions.insert(id, policy_model(&doc, id));
         Ok(())
     }
 
@@ -256,6 +631,29 @@ mod tests {
     fn policy(project: i64) -> Value {
         json!({"algorithm": "or", "rules": [{"action": "retain", "template": "always", "tag_selectors": [], "scope_selectors": {}}],
                "trigger": {"kind": "Schedule", "settings": {"cron": ""}}, "scope": {"level": "project", "ref": project}})
+    }
+
+    #[test]
+    fn cron_next_is_robfigs() {
+        let at = |y: i64, m: u32, d: u32, h: i64, mi: i64, s: i64| {
+            days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60 + s
+        };
+        assert_eq!(civil_from_days(days_from_civil(2024, 2, 29)), (2024, 2, 29));
+        let next = |cron: &str, now| Cron::parse(cron).and_then(|c| c.next(now));
+        let now = at(2026, 12, 5, 11, 40, 7);
+        assert_eq!(next("0 0 0 * * *", now), Some(at(2026, 12, 6, 0, 0, 0)));
+        assert_eq!(
+            next("0 */15 * * * *", now),
+            Some(at(2026, 12, 5, 11, 45, 0))
+        );
+        assert_eq!(next("0 0 9 * * MON", now), Some(at(2026, 12, 7, 9, 0, 0)));
+        assert_eq!(next("0 0 0 1 jan ?", now), Some(at(2027, 1, 1, 0, 0, 0)));
+        assert_eq!(next("0 0 0 29 2 *", now), Some(at(2028, 2, 29, 0, 0, 0)));
+        // Both days restricted: either matches (the 10th or a Monday).
+        assert_eq!(next("0 0 0 10 * 1", now), Some(at(2026, 12, 7, 0, 0, 0)));
+        assert_eq!(next("0 0 0 31 2 *", now), None);
+        assert!(Cron::parse("0 0 0 * *").is_none());
+        assert!(Cron::parse("0 0 25 * * *").is_none());
     }
 
     #[test]

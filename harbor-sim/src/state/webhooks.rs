@@ -89,10 +89,7 @@ impl SimState {
             .ok_or_else(|| ApiError::not_found("webhook policy not found"))?;
         if let Value::Object(fields) = patch {
             for (k, v) in fields {
-                if !matches!(
-                    k.as_str(),
-                    "id" | "project_id" | "creation_time" | "creator"
-                ) {
+                if !matches!(k.as_str(), "id" | "project_id") {
                     w.doc[k] = v;
                 }
             }

@@ -138,6 +138,26 @@ pub const BODY_DEPARTURES: &[BodyDeparture] = &[
     },
     BodyDeparture {
         operations: &["listArtifacts", "getArtifact", "listArtifactsOfProject"],
+        at: "/labels",
+        why: "an artifact read without with_label, or without labels, has \"labels\": null: \
+              ToSwagger appends the labels to a nil slice (src/server/v2.0/handler/model/\
+              artifact.go) and go-swagger v0.33.1 tags no plain array omitempty",
+    },
+    BodyDeparture {
+        operations: &["listArtifacts", "getArtifact", "listArtifactsOfProject"],
+        at: "/references",
+        why: "an artifact that is no image index has \"references\": null: ToSwagger appends \
+              the references to a nil slice (src/server/v2.0/handler/model/artifact.go)",
+    },
+    BodyDeparture {
+        operations: &["listArtifacts", "getArtifact", "listArtifactsOfProject"],
+        at: "/accessories",
+        why: "an artifact read without with_accessory (false by the spec's default), or \
+              without accessories, has \"accessories\": null: ToSwagger appends them to a \
+              nil slice (src/server/v2.0/handler/model/artifact.go)",
+    },
+    BodyDeparture {
+        operations: &["listArtifacts", "getArtifact", "listArtifactsOfProject"],
         at: "/summary",
         why: "the scan_overview of a scan that has not succeeded (queued, running, failed, \
               stopped) has \"summary\": null: GenerateNativeSummary returns the report \
