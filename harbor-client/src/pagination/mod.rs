@@ -153,17 +153,12 @@ impl<T> IntoIterator for Page<T> {
 pub fn parse_next_link(value: &str) -> Option<String> {
     let mut rest = value;
     while let Some(open) = rest.find('<') {
-        let after = &rest[open + 1..];
-        let close = after.find('>')?;
-        let target = &after[..close];
-        let params_end = after[close + 1..]
-            .find('<')
-            .map_or(after.len(), |i| close + 1 + i);
+        let (target, tail) = rest[open + 1..].split_once('>')?;
+        // This entry's parameters run up to the next entry's `<`.
+        let params_end = tail.find('<').unwrap_or(tail.len());
         // Without the `,` that separates it from the next entry, or a quoted last value
         // (`rel="next" ,`) would keep its closing quote and not match.
-        let params = after[close + 1..params_end]
-            .trim_end()
-            .trim_end_matches(',');
+        let params = tail[..params_end].trim_end().trim_end_matches(',');
         let is_next = params.split(';').any(|p| {
             let mut kv = p.splitn(2, '=');
             let key = kv.next().unwrap_or("").trim();
@@ -176,7 +171,7 @@ pub fn parse_next_link(value: &str) -> Option<String> {
         if is_next {
             return Some(target.trim().to_owned());
         }
-        rest = &after[params_end..];
+        rest = &tail[params_end..];
     }
     None
 }
@@ -292,6 +287,10 @@ mod tests {
         );
         // A next target that is empty is still a target.
         assert_eq!(parse_next_link(r#"<>; rel="next""#).as_deref(), Some(""));
+        // Parameters end exactly where the next entry starts, separator or not.
+        assert_eq!(parse_next_link("<a>;rel=next<b>").as_deref(), Some("a"));
+        assert_eq!(parse_next_link("<a>rel=next").as_deref(), Some("a"));
+        assert_eq!(parse_next_link("<a><b>;rel=next").as_deref(), Some("b"));
         // The next entry's parameters are not this one's.
         assert_eq!(
             parse_next_link(r#"<a>; x=1, <b>; rel="next""#).as_deref(),
