@@ -148,6 +148,7 @@ pub mod auth;
 mod binding;
 mod context;
 mod counters;
+mod cron;
 mod dispatch;
 pub mod errors;
 pub mod faults;

@@ -682,8 +682,8 @@ fn policy_doc(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, Value)> {
 
 /// `ValidatePreheatPolicy` (`src/pkg/p2p/preheat/models/policy/policy.go`): a `scheduled`
 /// trigger's non-empty cron must be one `utils.ValidateCronString` takes: 400 `invalid cron
-/// string for scheduled preheat: <cron>, error: <err>` (robfig's texts as far as the
-/// simulator knows them). A trigger or filters that are not JSON (Go's `json` errors, a
+/// string for scheduled preheat: <cron>, error: <err>` (robfig's texts, [`crate::cron`]). A
+/// trigger or filters that are not JSON (Go's `json` errors, a
 /// 500) are not simulated.
 fn check_preheat_cron(trigger: &str) -> ApiResult<()> {
     let Ok(trigger) = serde_json::from_str::<Value>(trigger) else {
@@ -695,19 +695,7 @@ fn check_preheat_cron(trigger: &str) -> ApiResult<()> {
     if trigger["type"] != json!("scheduled") || cron.is_empty() {
         return Ok(());
     }
-    match super::system_jobs::cron_error(cron) {
-        None => Ok(()),
-        Some(error) => {
-            let error = if error.is_empty() {
-                String::new()
-            } else {
-                format!(", error: {error}")
-            };
-            Err(ApiError::bad_request(format!(
-                "invalid cron string for scheduled preheat: {cron}{error}"
-            )))
-        }
-    }
+    crate::cron::check_scheduled_cron("preheat", cron)
 }
 
 /// `CreatePolicy`: the name (see [`check_name`]), the project (its id overrides the body's),

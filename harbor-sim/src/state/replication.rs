@@ -249,7 +249,7 @@ fn check_trigger(trigger: &Value) -> ApiResult<()> {
                     "the cron string cannot be empty when the trigger type is scheduled",
                 ));
             }
-            if !super::jobs::valid_cron(cron) {
+            if crate::cron::parse(cron).is_err() {
                 return Err(ApiError::bad_request(format!(
                     "invalid cron string for scheduled trigger: {cron}"
                 )));
