@@ -483,3 +483,190 @@ async fn ph15_ph19_preheat_cron_field_errors() {
         assert_eq!(status, StatusCode::CREATED, "PH15 {cron:?}: {text}");
     }
 }
+
+/// The schedules list as `(vendor_type, vendor_id, cron, id)`, in order, with its total.
+async fn schedules(sim: &support::CheckedSim) -> Vec<(String, i64, String, i64)> {
+    let list = get_json(sim, "/schedules?page_size=100").await;
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| {
+            (
+                s["vendor_type"].as_str().expect("a vendor type").to_owned(),
+                s["vendor_id"].as_i64().expect("a vendor id"),
+                s["cron"].as_str().expect("a cron").to_owned(),
+                s["id"].as_i64().expect("an id"),
+            )
+        })
+        .collect()
+}
+
+/// The row of `(vendor_type, vendor_id)`: its cron and id.
+fn row_of(
+    rows: &[(String, i64, String, i64)],
+    vendor_type: &str,
+    vendor_id: i64,
+) -> Option<(String, i64)> {
+    rows.iter()
+        .find(|(t, v, _, _)| t == vendor_type && *v == vendor_id)
+        .map(|(_, _, cron, id)| (cron.clone(), *id))
+}
+
+/// SCH3: the scheduler lists the core's two start-up schedules first, the system jobs' (GC
+/// and purge with vendor id -1, scan all with 0) and every scheduled policy's, by id; each
+/// (re)schedule of a policy is a new row, an unscheduled or deleted policy has none.
+#[tokio::test]
+async fn sch3_schedules_of_policies_and_the_core() {
+    let sim = support::start().await;
+    let rows = schedules(&sim).await;
+    let daily = "0 0 0 * * *".to_owned();
+    assert_eq!(
+        rows[..2]
+            .iter()
+            .map(|(t, v, c, _)| (t.as_str(), *v, c.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("SYSTEM_ARTIFACT_CLEANUP", 0, daily.as_str()),
+            ("EXECUTION_SWEEP", -1, daily.as_str())
+        ],
+        "SCH3: {rows:?}"
+    );
+    let ids: Vec<i64> = rows.iter().map(|r| r.3).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "SCH3 by id: {rows:?}");
+    for (vendor_type, vendor_id) in [
+        ("GARBAGE_COLLECTION", -1),
+        ("PURGE_AUDIT_LOG", -1),
+        ("SCAN_ALL", 0),
+    ] {
+        assert!(
+            row_of(&rows, vendor_type, vendor_id).is_some(),
+            "SCH3 {vendor_type}: {rows:?}"
+        );
+    }
+    let library = get_json(&sim, "/projects/library").await;
+    let retention: i64 = library["metadata"]["retention_id"]
+        .as_str()
+        .and_then(|r| r.parse().ok())
+        .expect("the demo's retention");
+    let (cron, seeded_id) = row_of(&rows, "RETENTION", retention).expect("SCH3: the retention");
+    assert_eq!(cron, daily, "SCH3");
+
+    // The GC schedule's update is a new row; the scan all's, with the same type and cron,
+    // keeps its row.
+    for (path, vendor_type, vendor_id, new_row) in [
+        ("/system/gc/schedule", "GARBAGE_COLLECTION", -1, true),
+        ("/system/scanAll/schedule", "SCAN_ALL", 0, false),
+    ] {
+        let (cron, before) = row_of(&rows, vendor_type, vendor_id).expect("SCH3");
+        let kind = get_json(&sim, path).await["schedule"]["type"].clone();
+        let body = json!({"schedule": {"type": kind, "cron": cron}, "parameters": {}});
+        let (status, text) = admin(&sim, Method::PUT, path, body).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        let (_, after) = row_of(&schedules(&sim).await, vendor_type, vendor_id).expect("SCH3");
+        assert_eq!(after > before, new_row, "SCH3 {vendor_type}");
+    }
+
+    // Retention: a changed cron is a new row; an empty one unschedules.
+    let mut policy = get_json(&sim, &format!("/retentions/{retention}")).await;
+    policy["trigger"]["settings"] = json!({"cron": "0 0 5 * * *"});
+    let path = format!("/retentions/{retention}");
+    let (status, text) = admin(&sim, Method::PUT, &path, policy.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let (cron, id) = row_of(&schedules(&sim).await, "RETENTION", retention).expect("SCH3");
+    assert_eq!(cron, "0 0 5 * * *", "SCH3");
+    assert!(id > seeded_id, "SCH3: a new row");
+    policy["trigger"]["settings"] = json!({"cron": ""});
+    let (status, text) = admin(&sim, Method::PUT, &path, policy.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(
+        row_of(&schedules(&sim).await, "RETENTION", retention),
+        None,
+        "SCH3"
+    );
+
+    // Replication: every update of a scheduled policy reschedules it.
+    let hub = get_json(&sim, "/registries?name=docker-hub").await[0]["id"].clone();
+    let replication = |trigger: Value| json!({"name": "nightly-pull", "src_registry": {"id": hub}, "trigger": trigger});
+    let scheduled = json!({"type": "scheduled", "trigger_settings": {"cron": "0 30 1 * * *"}});
+    let (status, text) = admin(
+        &sim,
+        Method::POST,
+        "/replication/policies",
+        replication(scheduled.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let policy_id = get_json(&sim, "/replication/policies?name=nightly-pull").await[0]["id"]
+        .as_i64()
+        .expect("the policy");
+    let (cron, first) =
+        row_of(&schedules(&sim).await, "REPLICATION", policy_id).expect("SCH3: replication");
+    assert_eq!(cron, "0 30 1 * * *", "SCH3");
+    let path = format!("/replication/policies/{policy_id}");
+    let (status, text) = admin(&sim, Method::PUT, &path, replication(scheduled)).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let (_, second) = row_of(&schedules(&sim).await, "REPLICATION", policy_id).expect("SCH3");
+    assert!(second > first, "SCH3: rescheduled on every update");
+    let (status, text) = admin(&sim, Method::DELETE, &path, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(
+        row_of(&schedules(&sim).await, "REPLICATION", policy_id),
+        None,
+        "SCH3"
+    );
+
+    // Preheat: scheduled with a cron; the same cron keeps the row; a project's deletion
+    // takes its policies' rows.
+    let (status, text) = admin(
+        &sim,
+        Method::POST,
+        "/projects",
+        json!({"project_name": "warm"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let policies = "/projects/warm/preheat/policies";
+    let preheat = |cron: &str| {
+        json!({"name": "hourly", "provider_id": 1,
+               "filters": r#"[{"type":"repository","value":"**"}]"#,
+               "trigger": json!({"type": "scheduled", "trigger_setting": {"cron": cron}}).to_string(),
+               "enabled": true})
+    };
+    let (status, text) = admin(&sim, Method::POST, policies, preheat("0 0 * * * *")).await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let preheat_id = get_json(&sim, &format!("{policies}/hourly")).await["id"]
+        .as_i64()
+        .expect("the policy");
+    let (cron, first) =
+        row_of(&schedules(&sim).await, "P2P_PREHEAT", preheat_id).expect("SCH3: preheat");
+    assert_eq!(cron, "0 0 * * * *", "SCH3");
+    let mut same = preheat("0 0 * * * *");
+    same["id"] = json!(preheat_id);
+    let (status, text) = admin(&sim, Method::PUT, &format!("{policies}/hourly"), same).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(
+        row_of(&schedules(&sim).await, "P2P_PREHEAT", preheat_id),
+        Some(("0 0 * * * *".to_owned(), first)),
+        "SCH3: the same cron keeps the row"
+    );
+    let (status, text) = admin(&sim, Method::DELETE, "/projects/warm", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(
+        row_of(&schedules(&sim).await, "P2P_PREHEAT", preheat_id),
+        None,
+        "SCH3"
+    );
+    // The total counts every row.
+    let response = reqwest::Client::new()
+        .get(format!("{}/schedules?page_size=1", sim.api_url()))
+        .basic_auth("admin", Some("Harbor12345"))
+        .send()
+        .await
+        .expect("the simulator answers");
+    let total = response
+        .headers()
+        .get("X-Total-Count")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    assert_eq!(total, Some(schedules(&sim).await.len().to_string()), "SCH3");
+}

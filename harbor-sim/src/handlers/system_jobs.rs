@@ -169,18 +169,25 @@ fn start_run(s: &mut SimState, kind: JobKind, params: Map<String, Value>, operat
     })
 }
 
-/// Sets, replaces or (with `None`) removes the schedule of a periodic job.
+/// Sets, replaces or (with `None`) removes the schedule of a periodic job. A replaced
+/// schedule is a new scheduler row (new id and times: the GC and purge handlers delete the
+/// old one and create another), but for a scan all of the same type and cron, which keeps
+/// its row (`createOrUpdateScanAllSchedule`).
 fn set_schedule(s: &mut SimState, kind: JobKind, req: ScheduleReq, what: &str) -> ApiResult<()> {
     if req.kind == "None" {
         s.schedules.remove(kind.vendor_type());
         return Ok(());
     }
     crate::cron::check_scheduled_cron(what, &req.cron)?;
+    if kind == JobKind::ScanAll
+        && s.schedules
+            .get(kind.vendor_type())
+            .is_some_and(|old| old.kind == req.kind && old.cron == req.cron)
+    {
+        return Ok(());
+    }
     let now = now();
-    let (id, created) = match s.schedules.get(kind.vendor_type()) {
-        Some(old) => (old.id, old.creation_time.clone()),
-        None => (s.ids.next("schedule"), now.clone()),
-    };
+    let (id, created) = (s.ids.next("schedule"), now.clone());
     s.schedules.insert(
         kind.vendor_type(),
         JobSchedule {

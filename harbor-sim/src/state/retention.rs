@@ -173,6 +173,16 @@ fn check_rules(doc: &Value) -> ApiResult<()> {
     Ok(())
 }
 
+/// A retention policy's trigger as `(kind, cron)` (a cron that is no string as empty).
+fn retention_trigger(doc: &Value) -> (&str, &str) {
+    (
+        doc["trigger"]["kind"].as_str().unwrap_or_default(),
+        doc["trigger"]["settings"]["cron"]
+            .as_str()
+            .unwrap_or_default(),
+    )
+}
+
 /// `ValidateRetentionPolicy`: a `Schedule` trigger's `cron` setting, when present, must be a
 /// string, and a non-empty one a cron `utils.ValidateCronString` takes (robfig's and
 /// Harbor's error texts, [`crate::cron`]).
@@ -406,6 +416,11 @@ impl SimState {
         check_cron(&doc)?;
         let id = self.ids.next("retention");
         self.retentions.insert(id, policy_model(&doc, id));
+        // The controller's `CreateRetention` schedules a `Schedule` trigger with a cron.
+        let (kind, cron) = retention_trigger(&doc);
+        if kind == "Schedule" && !cron.is_empty() {
+            self.schedule_vendor(super::scheduler::RETENTION, id);
+        }
         if let Some(mut p) = self.projects.get_mut(&project_id) {
             p.metadata.insert("retention_id".into(), id.to_string());
             p.update_time = now();
@@ -462,7 +477,25 @@ impl SimState {
         if kind == old_kind && !kind.is_empty() && kind != "Schedule" {
             return Err(ApiError::bad_request(format!("not support Trigger {kind}")));
         }
+        let (unschedule, schedule) = super::scheduler::reschedule_on_update(
+            retention_trigger(&self.retentions[&id]),
+            retention_trigger(&doc),
+            "Schedule",
+            false,
+        );
+        let cron = retention_trigger(&doc).1.to_owned();
         self.retentions.insert(id, policy_model(&doc, id));
+        if unschedule {
+            self.unschedule_vendor(super::scheduler::RETENTION, id);
+        }
+        if schedule {
+            // A trigger turned `Schedule` is scheduled whatever its cron: the scheduler's
+            // parse refuses an empty one, after the policy is updated.
+            if cron.is_empty() {
+                return Err(ApiError::bad_request("invalid cron : empty spec string"));
+            }
+            self.schedule_vendor(super::scheduler::RETENTION, id);
+        }
         Ok(())
     }
 
@@ -471,6 +504,7 @@ impl SimState {
         self.retention_or_bad_request(id)?;
         let project = self.retention_project(id);
         self.retentions.remove(&id);
+        self.unschedule_vendor(super::scheduler::RETENTION, id);
         if let Some(mut p) = self.projects.get_mut(&project) {
             p.metadata.remove("retention_id");
         }
