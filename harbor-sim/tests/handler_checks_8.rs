@@ -670,3 +670,87 @@ async fn sch3_schedules_of_policies_and_the_core() {
         .map(str::to_owned);
     assert_eq!(total, Some(schedules(&sim).await.len().to_string()), "SCH3");
 }
+
+/// `GET path` as the admin: the names under `field`, sorted (the order among names of one
+/// length is the database's collation), and `X-Total-Count`.
+async fn names_and_total(
+    sim: &support::CheckedSim,
+    path: &str,
+    field: &str,
+) -> (Vec<String>, Option<String>) {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", sim.api_url()))
+        .basic_auth("admin", Some("Harbor12345"))
+        .send()
+        .await
+        .expect("the simulator answers");
+    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+    let total = response
+        .headers()
+        .get("X-Total-Count")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let list: Value = response.json().await.expect("a list");
+    let mut names: Vec<String> = list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|e| e[field].as_str().expect("a name").to_owned())
+        .collect();
+    names.sort();
+    (names, total)
+}
+
+/// LU1: `%` and `_` in `username` are `like` wildcards for the entries, not for the count
+/// (`orm.Escape`); nothing counted lists nothing.
+#[tokio::test]
+async fn lu1_like_wildcards_in_the_user_search() {
+    let sim = support::start().await;
+    let body = json!({"username": "a_ice", "email": "a_ice@example.com", "realname": "A Ice",
+                      "password": "Passw0rd99"});
+    let (status, text) = admin(&sim, Method::POST, "/users", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let (names, total) = names_and_total(&sim, "/users/search?username=a_i", "username").await;
+    assert_eq!(names, ["a_ice", "alice"], "LU1: `_` is any one character");
+    assert_eq!(total.as_deref(), Some("1"), "LU1: only a_ice holds `a_i`");
+    let (names, total) =
+        names_and_total(&sim, "/users/search?username=_&page_size=100", "username").await;
+    assert!(
+        names.iter().any(|n| n == "bob") && names.iter().any(|n| n == "admin"),
+        "LU1: `_` lists every name: {names:?}"
+    );
+    assert_eq!(total.as_deref(), Some("1"), "LU1");
+    // No user name holds a `%` (an illegal character): nothing is counted, nothing listed.
+    let (names, total) = names_and_total(&sim, "/users/search?username=%25", "username").await;
+    assert!(names.is_empty(), "LU1: {names:?}");
+    assert_eq!(total.as_deref(), Some("0"), "LU1");
+}
+
+/// UGS2: `%` and `_` in `groupname` are `like` wildcards for the entries, not for the count;
+/// nothing counted lists nothing.
+#[tokio::test]
+async fn ugs2_like_wildcards_in_the_group_search() {
+    let sim = support::start().await;
+    for name in ["dev_ops", "devXops", "dev%ops", "other"] {
+        let body = json!({"group_name": name, "group_type": 3});
+        let (status, text) = admin(&sim, Method::POST, "/usergroups", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{text}");
+    }
+    let all = ["dev%ops", "devXops", "dev_ops"];
+    for (query, counted) in [("dev_o", "1"), ("v%25o", "1"), ("v_o", "1")] {
+        let path = format!("/usergroups/search?groupname={query}");
+        let (names, total) = names_and_total(&sim, &path, "group_name").await;
+        assert_eq!(names, all, "UGS2 {query}");
+        assert_eq!(total.as_deref(), Some(counted), "UGS2 {query}");
+    }
+    // A backslash is the `like`'s escape, but the count takes it literally: no name holds
+    // `v\_o`, so nothing is listed either.
+    let (names, total) =
+        names_and_total(&sim, "/usergroups/search?groupname=v%5C_o", "group_name").await;
+    assert!(names.is_empty(), "UGS2: {names:?}");
+    assert_eq!(total.as_deref(), Some("0"), "UGS2");
+    let (names, total) =
+        names_and_total(&sim, "/usergroups/search?groupname=zz_", "group_name").await;
+    assert!(names.is_empty(), "UGS2: {names:?}");
+    assert_eq!(total.as_deref(), Some("0"), "UGS2: nothing counted");
+}

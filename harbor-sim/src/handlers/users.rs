@@ -237,10 +237,13 @@ pub(crate) fn search(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     if total == 0 {
         return Ok(Reply::json(StatusCode::OK, &json!([])).with_header("X-Total-Count", "0"));
     }
+    // `%` and `_` in `username` are the `like`'s wildcards (and `\` its escape) for the
+    // entries only: the count escapes them (`orm.Escape`).
+    let pattern = format!("%{name}%");
     let mut found: Vec<_> = s
         .users
         .values()
-        .filter(|u| u.username.contains(name))
+        .filter(|u| crate::query::sql_like(&u.username, &pattern))
         .collect();
     found.sort_by(|a, b| {
         (a.username.chars().count(), &a.username).cmp(&(b.username.chars().count(), &b.username))
