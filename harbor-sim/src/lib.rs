@@ -150,6 +150,7 @@ mod context;
 mod counters;
 mod cron;
 mod dispatch;
+mod doublestar;
 pub mod errors;
 pub mod faults;
 mod handlers;

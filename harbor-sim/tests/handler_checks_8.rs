@@ -754,3 +754,120 @@ async fn ugs2_like_wildcards_in_the_group_search() {
     assert!(names.is_empty(), "UGS2: {names:?}");
     assert_eq!(total.as_deref(), Some("0"), "UGS2: nothing counted");
 }
+
+/// The vulnerability report type of the scan-data export.
+const REPORT: &str = "application/vnd.security.vulnerability.report; version=1.1";
+
+/// Starts an export of project 1 (`library`) as the admin with `criteria` added, waits past
+/// its queue and run, and answers its execution and, when it succeeded, its CSV rows (header
+/// left out).
+async fn export_rows(sim: &support::CheckedSim, criteria: Value) -> (Value, Option<Vec<String>>) {
+    let mut body = json!({"projects": [1]});
+    for (k, v) in criteria.as_object().expect("criteria") {
+        body[k] = v.clone();
+    }
+    let response = reqwest::Client::new()
+        .post(format!("{}/export/cve", sim.api_url()))
+        .basic_auth("admin", Some("Harbor12345"))
+        .header("X-Scan-Data-Type", REPORT)
+        .json(&body)
+        .send()
+        .await
+        .expect("the simulator answers");
+    assert_eq!(response.status(), StatusCode::OK, "SE12 {criteria}");
+    let id = response.json::<Value>().await.expect("an id")["id"]
+        .as_i64()
+        .expect("an id");
+    let export = harbor_sim::Lifecycle::default_for(harbor_sim::JobKind::ScanDataExport);
+    tokio::time::advance(export.queued() + export.running()).await;
+    let execution = get_json(sim, &format!("/export/cve/execution/{id}")).await;
+    if execution["status"] != "Success" {
+        return (execution, None);
+    }
+    let (status, text) = admin(
+        sim,
+        Method::GET,
+        &format!("/export/cve/download/{id}"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "SE12 {criteria}: {text}");
+    (
+        execution,
+        Some(text.lines().skip(1).map(str::to_owned).collect()),
+    )
+}
+
+/// The distinct first columns (repositories) of CSV rows, in order.
+fn repositories_of(rows: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = rows
+        .iter()
+        .map(|r| r.split(',').next().unwrap_or_default().to_owned())
+        .collect();
+    names.dedup();
+    names
+}
+
+/// SE12: the criteria are doublestar v1.3.4 patterns: `?`, character classes (`^` negates),
+/// `*` within one path component; a malformed pattern the matching reaches fails the job.
+#[tokio::test(start_paused = true)]
+async fn se12_doublestar_patterns_of_the_scan_export() {
+    let sim = support::start().await;
+    for (criteria, kept) in [
+        (json!({"repositories": "alpin?"}), vec!["library/alpine"]),
+        (json!({"repositories": "[a-m]*"}), vec!["library/alpine"]),
+        (json!({"repositories": "[^a-m]*"}), vec!["library/nginx"]),
+        (
+            json!({"repositories": "{ngin[x],none}"}),
+            vec!["library/nginx"],
+        ),
+        (json!({"tags": "?.?0"}), vec!["library/alpine"]),
+        (
+            json!({"tags": "[0-9].[0-9]*"}),
+            vec!["library/nginx", "library/alpine"],
+        ),
+    ] {
+        let (execution, rows) = export_rows(&sim, criteria.clone()).await;
+        let rows = rows.unwrap_or_else(|| panic!("SE12 {criteria}: {execution}"));
+        let mut got = repositories_of(&rows);
+        got.sort();
+        let mut want: Vec<String> = kept.iter().map(|k| (*k).to_owned()).collect();
+        want.sort();
+        assert_eq!(got, want, "SE12 {criteria}");
+    }
+    // A CVE id class: every row's CVE id matches it.
+    let (_, rows) = export_rows(&sim, json!({"cveIds": "CVE-[0-9][0-9][0-9][0-9]-*"})).await;
+    let rows = rows.expect("SE12: the export succeeds");
+    assert!(!rows.is_empty(), "SE12");
+    let (_, none) = export_rows(&sim, json!({"cveIds": "CVE-[^0-9]*"})).await;
+    assert_eq!(none, Some(vec![]), "SE12: no CVE id has a letter there");
+    // `*` stays within a component: no repository name without its project holds a `/`
+    // here, so `*/*` selects none.
+    let (_, rows) = export_rows(&sim, json!({"repositories": "*/*"})).await;
+    assert_eq!(rows, Some(vec![]), "SE12");
+    // An untagged artifact passes a tag pattern (the selector's `untagged` default).
+    let latest = get_json(
+        &sim,
+        "/projects/library/repositories/nginx/artifacts/latest",
+    )
+    .await;
+    let digest = latest["digest"].as_str().expect("a digest").to_owned();
+    sim.handle()
+        .push_image("library", "nginx", "latest")
+        .expect("push");
+    let (_, rows) = export_rows(&sim, json!({"tags": "3.*"})).await;
+    let rows = rows.expect("SE12: the export succeeds");
+    assert!(
+        rows.iter()
+            .any(|r| r.split(',').nth(1) == Some(digest.as_str())),
+        "SE12: the untagged former latest is exported: {rows:?}"
+    );
+    // A malformed pattern the matching reaches (an unclosed class) fails the job; one it
+    // never reaches (the first character differs) does not.
+    let (execution, rows) = export_rows(&sim, json!({"repositories": "ngi[nx"})).await;
+    assert_eq!(rows, None, "SE12");
+    assert_eq!(execution["status"], "Error", "SE12: {execution}");
+    let (execution, rows) = export_rows(&sim, json!({"repositories": "zz[nx"})).await;
+    assert_eq!(execution["status"], "Success", "SE12: {execution}");
+    assert_eq!(rows, Some(vec![]), "SE12");
+}
