@@ -4,9 +4,10 @@
 //! (`src/common/utils/utils.go`). Every refusal carries robfig's or Harbor's error text
 //! word for word, so a client sees what Harbor says of a bad field.
 //!
-//! Not simulated: the time zone database behind a `TZ=`/`CRON_TZ=` prefix (Harbor's image
-//! has one; the simulator takes any well-formed zone name), and Go's `strconv.Quote` of
-//! printable-looking characters it escapes (format characters) in an unparsable number.
+//! A `TZ=`/`CRON_TZ=` prefix's zone is looked up in tzdata 2025b's names, as Go reads the
+//! zone directory of Harbor's image ([`crate::tz_names`]). Not simulated: Go's
+//! `strconv.Quote` of characters it escapes that are no control characters (format
+//! characters) in an unparsable number.
 
 use crate::binding::go_quote;
 use crate::errors::{ApiError, ApiResult};
@@ -155,18 +156,83 @@ pub(crate) fn parse(spec: &str) -> Result<CronSpec, CronRefusal> {
 }
 
 /// `time.LoadLocation`'s refusals of a zone name, in robfig's wording (`provided bad
-/// location <name>: <error>`). The simulator has no zone database: a well-formed name that
-/// names no zone (Harbor: `unknown time zone <name>`) is taken.
+/// location <name>: <error>`): a name holding `..` or starting with a slash; then the zone
+/// file `<zoneinfo>/<name>` as Go opens and reads it in Harbor's image (tzdata installed,
+/// [`crate::tz_names`]): a directory, a path through a file, a file that is no zone, or no
+/// such file (`unknown time zone <name>`).
 fn check_location(name: &str) -> Result<(), String> {
     if name.is_empty() || name == "UTC" || name == "Local" {
         return Ok(());
     }
+    let refuse = |why: &str| Err(format!("provided bad location {name}: {why}"));
     if name.contains("..") || name.starts_with('/') || name.starts_with('\\') {
-        return Err(format!(
-            "provided bad location {name}: time: invalid location name"
-        ));
+        return refuse("time: invalid location name");
     }
-    Ok(())
+    match zone_file(name) {
+        ZoneFile::Zone => Ok(()),
+        ZoneFile::Directory => refuse("is a directory"),
+        ZoneFile::ThroughAFile => refuse("not a directory"),
+        ZoneFile::NoZone => refuse("malformed time zone information"),
+        ZoneFile::Missing => refuse(&format!("unknown time zone {name}")),
+        ZoneFile::BadPath => refuse("invalid argument"),
+    }
+}
+
+/// What opening and reading `<zoneinfo>/<name>` finds.
+enum ZoneFile {
+    /// A zone's file.
+    Zone,
+    /// A directory (`EISDIR` on read).
+    Directory,
+    /// A path continuing past a file (`ENOTDIR`).
+    ThroughAFile,
+    /// One of tzdata's other files, whose content is no zone.
+    NoZone,
+    /// Nothing there (`ENOENT` in every place Go looks).
+    Missing,
+    /// A name the system call refuses (a NUL byte: `EINVAL`).
+    BadPath,
+}
+
+/// Resolves a zone name as the kernel resolves the path: empty and `.` components skipped,
+/// a trailing `/` or `/.` asking for a directory.
+fn zone_file(name: &str) -> ZoneFile {
+    if name.contains('\0') {
+        return ZoneFile::BadPath;
+    }
+    let wants_directory = matches!(name.rsplit('/').next(), Some("" | "."));
+    let parts: Vec<&str> = name
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    let is_file = |path: &str| {
+        crate::tz_names::ZONES.binary_search(&path).is_ok()
+            || crate::tz_names::DATA_FILES.contains(&path)
+    };
+    let is_directory = |path: &str| {
+        crate::tz_names::ZONES.iter().any(|z| {
+            z.strip_prefix(path)
+                .is_some_and(|rest| rest.starts_with('/'))
+        })
+    };
+    for i in 0..parts.len() {
+        let path = parts[..=i].join("/");
+        let last = i + 1 == parts.len();
+        if is_file(&path) {
+            return if !last || wants_directory {
+                ZoneFile::ThroughAFile
+            } else if crate::tz_names::DATA_FILES.contains(&path.as_str()) {
+                ZoneFile::NoZone
+            } else {
+                ZoneFile::Zone
+            };
+        }
+        if !is_directory(&path) {
+            return ZoneFile::Missing;
+        }
+    }
+    // Every component a directory (or none at all: the zone directory itself).
+    ZoneFile::Directory
 }
 
 /// robfig's `getField`: a comma-separated list of ranges (empty items skipped), their
@@ -347,6 +413,33 @@ mod tests {
             (" 1 0 0 * * *", None),
             ("TZ=UTC 0 0 0 * * *", None),
             ("CRON_TZ=Europe/Berlin 0 0 0 * * *", None),
+            ("TZ=Local 0 0 0 * * *", None),
+            ("TZ= 0 0 0 * * *", None),
+            ("TZ=Europe//Berlin 0 0 0 * * *", None),
+            (
+                "TZ=Mars/Olympus 0 0 0 * * *",
+                Some("provided bad location Mars/Olympus: unknown time zone Mars/Olympus"),
+            ),
+            (
+                "TZ=utc 0 0 0 * * *",
+                Some("provided bad location utc: unknown time zone utc"),
+            ),
+            (
+                "TZ=Europe 0 0 0 * * *",
+                Some("provided bad location Europe: is a directory"),
+            ),
+            (
+                "TZ=UTC/x 0 0 0 * * *",
+                Some("provided bad location UTC/x: not a directory"),
+            ),
+            (
+                "TZ=Europe/Berlin/ 0 0 0 * * *",
+                Some("provided bad location Europe/Berlin/: not a directory"),
+            ),
+            (
+                "TZ=zone.tab 0 0 0 * * *",
+                Some("provided bad location zone.tab: malformed time zone information"),
+            ),
             ("", Some("empty cron string is invalid")),
             (
                 "0 0 0 * *",

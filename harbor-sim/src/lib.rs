@@ -168,6 +168,7 @@ mod server;
 mod session;
 pub mod state;
 mod state_guard;
+mod tz_names;
 mod validate;
 
 pub use counters::OpCounts;

@@ -329,6 +329,14 @@ const BAD_CRONS: &[(&str, &str)] = &[
         "provided bad location ../x: time: invalid location name",
     ),
     (
+        "CRON_TZ=Mars/Olympus 0 0 0 * * *",
+        "provided bad location Mars/Olympus: unknown time zone Mars/Olympus",
+    ),
+    (
+        "TZ=America 0 0 0 * * *",
+        "provided bad location America: is a directory",
+    ),
+    (
         "0 0 0 * *",
         "expected exactly 6 fields, found 5: [0 0 0 * *]",
     ),
@@ -347,6 +355,7 @@ const GOOD_CRONS: &[&str] = &[
     "0 +5 0 * * *",
     "0 ,, 0 * * *",
     "TZ=UTC 5 0 0 * * *",
+    "CRON_TZ=Asia/Tokyo 0 0 0 * * *",
 ];
 
 /// Sends as the admin; the status and body.
