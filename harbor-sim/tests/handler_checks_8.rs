@@ -880,3 +880,90 @@ async fn se12_doublestar_patterns_of_the_scan_export() {
     assert_eq!(execution["status"], "Success", "SE12: {execution}");
     assert_eq!(rows, Some(vec![]), "SE12");
 }
+
+/// RB16, RB17: `UpdateRobot` checks the body (as a create) and a project robot's namespace
+/// before `requireAccess`, after `RequireAuthenticated` and the robot's lookup: a signed-in
+/// caller without the permission gets the 400; RB18 (level or name) comes after the access
+/// check.
+#[tokio::test]
+async fn rb16_rb17_robot_update_body_before_access() {
+    let sim = support::start().await;
+    let demo = get_json(&sim, "/projects/demo").await["project_id"].clone();
+    let robots = get_json(
+        &sim,
+        &format!("/robots?q=Level%3Dproject,ProjectID%3D{demo}"),
+    )
+    .await;
+    let robot = robots[0].clone();
+    let id = robot["id"].as_i64().expect("the demo's project robot");
+    let path = format!("/robots/{id}");
+    let body = |duration: i64, namespace: &str, name: &Value| {
+        json!({"name": name, "level": "project", "duration": duration, "description": "",
+               "disable": false,
+               "permissions": [{"kind": "project", "namespace": namespace,
+                                "access": [{"resource": "repository", "action": "pull"}]}]})
+    };
+    let name = robot["name"].clone();
+    let bob = Some(user("bob"));
+    // bob may not update the robot: a valid body is refused by the access check.
+    let (status, text) = send(
+        &sim,
+        bob,
+        None,
+        Method::PUT,
+        &path,
+        Some(body(-1, "demo", &name)),
+    )
+    .await;
+    assert_eq!(status, FORBIDDEN, "RB16: {text}");
+    // RB18 comes after it.
+    let other = json!("robot$demo+other");
+    let (status, text) = send(
+        &sim,
+        bob,
+        None,
+        Method::PUT,
+        &path,
+        Some(body(-1, "demo", &other)),
+    )
+    .await;
+    assert_eq!(status, FORBIDDEN, "RB18: {text}");
+    for (row, body, message) in [
+        (
+            "RB16",
+            body(0, "demo", &name),
+            "bad request error duration input: 0, duration must be either -1(Never) or a \
+             positive integer",
+        ),
+        (
+            "RB17",
+            body(-1, "library", &name),
+            "cannot update the project id of robot",
+        ),
+    ] {
+        let (status, text) = send(&sim, bob, None, Method::PUT, &path, Some(body)).await;
+        assert_eq!(status, BAD, "{row}: {text}");
+        assert_error(row, &text, "BAD_REQUEST", message);
+    }
+    // An anonymous caller and a robot that does not exist: the access rule's answers first.
+    let (status, _) = send(
+        &sim,
+        None,
+        None,
+        Method::PUT,
+        &path,
+        Some(body(0, "demo", &name)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "RB16");
+    let (status, text) = send(
+        &sim,
+        bob,
+        None,
+        Method::PUT,
+        "/robots/9999",
+        Some(body(0, "demo", &name)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "RB16: {text}");
+}

@@ -769,7 +769,7 @@ pub(crate) static ENTRIES: &[Operation] = &[
     Operation {
         id: "UpdateRobot",
         handler: Writes(robots::update),
-        before_access: None,
+        before_access: Some(robots::update_body_before_access),
         access: Robot { action: "update" },
         audit: Audit::NotAudited,
     },
