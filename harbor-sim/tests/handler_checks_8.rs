@@ -967,3 +967,55 @@ async fn rb16_rb17_robot_update_body_before_access() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "RB16: {text}");
 }
+
+/// I4: the unique key is the rule's whole `tag_filter` (the body as `model.Metadata`, the
+/// path's project): the same selectors with another priority, template or body id are
+/// another rule; a full update rewrites the column, a toggle does not.
+#[tokio::test]
+async fn i4_whole_rule_is_the_unique_key() {
+    let sim = support::start().await;
+    let rules = "/projects/library/immutabletagrules";
+    let rule = |pattern: &str| {
+        json!({
+            "tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": pattern}],
+            "scope_selectors": {"repository": [{"kind": "doublestar", "decoration": "repoMatches", "pattern": "**"}]},
+        })
+    };
+    let post = |body: Value| admin(&sim, Method::POST, rules, body);
+    let conflict = |row: &str, (status, text): (StatusCode, String)| {
+        assert_eq!(status, StatusCode::CONFLICT, "{row}: {text}");
+        assert_error(row, &text, "CONFLICT", "immutable rule already exists");
+    };
+    // The demo's rule `1.*` (priority 0): the same body is refused; fields the simulator
+    // did not compare make another rule.
+    conflict("I4", post(rule("1.*")).await);
+    let mut extra_field = rule("1.*");
+    extra_field["params"] = json!({"unused": 1});
+    conflict("I4: not a Metadata field", post(extra_field).await);
+    for (field, value) in [
+        ("priority", json!(3)),
+        ("template", json!("immutable_template")),
+        ("id", json!(77)),
+    ] {
+        let mut body = rule("1.*");
+        body[field] = value;
+        let (status, text) = post(body).await;
+        assert_eq!(status, StatusCode::CREATED, "I4 {field}: {text}");
+    }
+    // A full update rewrites the column: the old body is free, the new one taken.
+    let (status, text) = post(rule("5.*")).await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let listed = get_json(&sim, rules).await;
+    let id = listed
+        .as_array()
+        .and_then(|l| l.iter().find(|r| r["tag_selectors"][0]["pattern"] == "5.*"))
+        .and_then(|r| r["id"].as_i64())
+        .expect("the 5.* rule");
+    let mut update = rule("6.*");
+    update["id"] = json!(id);
+    let (status, text) = admin(&sim, Method::PUT, &format!("{rules}/{id}"), update.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    conflict("I4", post(update).await);
+    let (status, text) = post(rule("5.*")).await;
+    assert_eq!(status, StatusCode::CREATED, "I4: {text}");
+}

@@ -56,6 +56,8 @@ pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         rule.doc["disabled"] = json!(disabled);
         return Ok(Reply::empty(StatusCode::OK));
     }
+    // `UpdateImmutableRule` rewrites the `tag_filter` column with the body.
+    rule.tag_filter = crate::state::immutable::tag_filter(project, &patch);
     if let Value::Object(fields) = patch {
         for (k, v) in fields {
             if k != "id" {
