@@ -1019,3 +1019,50 @@ async fn i4_whole_rule_is_the_unique_key() {
     let (status, text) = post(rule("5.*")).await;
     assert_eq!(status, StatusCode::CREATED, "I4: {text}");
 }
+
+/// SCH3: a retention policy whose trigger turns `Schedule` is scheduled whatever its cron:
+/// with an empty one the scheduler's parse refuses it after the policy is updated (400
+/// `invalid cron : empty spec string`), and no schedule is listed.
+#[tokio::test]
+async fn sch3_retention_turned_scheduled_with_an_empty_cron() {
+    let sim = support::start().await;
+    let (status, text) = admin(
+        &sim,
+        Method::POST,
+        "/projects",
+        json!({"project_name": "kept"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let project = get_json(&sim, "/projects/kept").await["project_id"].clone();
+    let policy = |kind: &str| {
+        json!({"algorithm": "or", "rules": [],
+               "trigger": {"kind": kind, "settings": {"cron": ""}},
+               "scope": {"level": "project", "ref": project}})
+    };
+    let (status, text) = admin(&sim, Method::POST, "/retentions", policy("")).await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let id: i64 = get_json(&sim, "/projects/kept").await["metadata"]["retention_id"]
+        .as_str()
+        .and_then(|r| r.parse().ok())
+        .expect("the retention");
+    let path = format!("/retentions/{id}");
+    let (status, text) = admin(&sim, Method::PUT, &path, policy("Schedule")).await;
+    assert_eq!(status, BAD, "SCH3: {text}");
+    assert_error(
+        "SCH3",
+        &text,
+        "BAD_REQUEST",
+        "invalid cron : empty spec string",
+    );
+    assert_eq!(
+        get_json(&sim, &path).await["trigger"]["kind"],
+        "Schedule",
+        "SCH3: the policy was updated first"
+    );
+    assert_eq!(
+        row_of(&schedules(&sim).await, "RETENTION", id),
+        None,
+        "SCH3"
+    );
+}
