@@ -148,7 +148,9 @@ pub mod auth;
 mod binding;
 mod context;
 mod counters;
+mod cron;
 mod dispatch;
+mod doublestar;
 pub mod errors;
 pub mod faults;
 mod handlers;
@@ -166,6 +168,7 @@ mod server;
 mod session;
 pub mod state;
 mod state_guard;
+mod tz_names;
 mod validate;
 
 pub use counters::OpCounts;

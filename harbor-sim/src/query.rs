@@ -369,6 +369,53 @@ pub fn sort_rows<T>(rows: &mut [T], sorts: &[(&str, bool)], row: impl Fn(&T) -> 
     });
 }
 
+/// PostgreSQL's `value LIKE pattern` with its default escape character `\`: `%` matches any
+/// run of characters, `_` any one character, `\` makes the next character literal; case
+/// counts. The raw SQL of Harbor's name searches (`SearchByName` of the user and user group
+/// DAOs) hands the searched text to it unescaped, between two `%`. A pattern ending in a
+/// lone `\` (PostgreSQL's error; the searches never make one) takes it literally.
+pub fn sql_like(value: &str, pattern: &str) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Token {
+        AnyRun,
+        AnyOne,
+        Literal(char),
+    }
+    let mut tokens = Vec::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        tokens.push(match c {
+            '%' => Token::AnyRun,
+            '_' => Token::AnyOne,
+            '\\' => Token::Literal(chars.next().unwrap_or('\\')),
+            c => Token::Literal(c),
+        });
+    }
+    let value: Vec<char> = value.chars().collect();
+    let (mut t, mut v) = (0, 0);
+    // The last `%` met and the value position it was tried from: a mismatch lets it take
+    // one more character.
+    let mut backtrack: Option<(usize, usize)> = None;
+    while v < value.len() {
+        match tokens.get(t) {
+            Some(Token::Literal(c)) if *c == value[v] => (t, v) = (t + 1, v + 1),
+            Some(Token::AnyOne) => (t, v) = (t + 1, v + 1),
+            Some(Token::AnyRun) => {
+                backtrack = Some((t, v));
+                t += 1;
+            }
+            _ => match backtrack {
+                Some((run, from)) => {
+                    backtrack = Some((run, from + 1));
+                    (t, v) = (run + 1, from + 1);
+                }
+                None => return false,
+            },
+        }
+    }
+    tokens[t..].iter().all(|token| *token == Token::AnyRun)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -493,5 +540,33 @@ mod tests {
             docs,
             vec![json!({"name":"c","id":3}), json!({"name":"b","id":2})]
         );
+    }
+
+    #[test]
+    fn sql_like_is_postgresqls() {
+        for (value, pattern, matches) in [
+            ("alice", "%a_i%", true),
+            ("a_ice", "%a_i%", true),
+            ("alice", "%a\\_i%", false),
+            ("a_ice", "%a\\_i%", true),
+            ("alice", "%AL%", false),
+            ("alice", "%%", true),
+            ("", "%%", true),
+            ("ab", "%a%b%", true),
+            ("aXXb", "a%b", true),
+            ("aXXbc", "a%b", false),
+            ("abc", "a__", true),
+            ("ab", "a__", false),
+            ("ünï", "%n_%", true),
+            ("50%", "%0\\%", true),
+            ("500", "%0\\%", false),
+            ("x\\", "x\\", true),
+        ] {
+            assert_eq!(
+                sql_like(value, pattern),
+                matches,
+                "{value:?} like {pattern:?}"
+            );
+        }
     }
 }

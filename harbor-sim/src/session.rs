@@ -44,6 +44,13 @@ impl Sessions {
     }
 }
 
+/// Whether a request with `cookie_header` carries a session, as Harbor's session middleware
+/// sets it (`src/server/middleware/session/session.go`): it has a `sid` cookie, whatever its
+/// value and whether or not a session of that id exists.
+pub(crate) fn carries_session(cookie_header: Option<&str>) -> bool {
+    cookie_header.and_then(find_sid).is_some()
+}
+
 fn find_sid(cookies: &str) -> Option<&str> {
     cookies
         .split(';')
@@ -65,5 +72,13 @@ mod tests {
         assert!(!s.write_allowed(Some(&cookie), None));
         assert!(!s.write_allowed(Some(&cookie), Some("nope")));
         assert!(s.write_allowed(Some(&cookie), Some(&s.token_for(&sid))));
+    }
+
+    #[test]
+    fn a_sid_cookie_of_any_value_carries_a_session() {
+        assert!(carries_session(Some("lang=en; sid=whatever")));
+        assert!(carries_session(Some("sid=")));
+        assert!(!carries_session(Some("lang=en; sidx=1")));
+        assert!(!carries_session(None));
     }
 }

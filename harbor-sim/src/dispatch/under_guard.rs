@@ -1,5 +1,6 @@
 //! The stages a routed request passes under its one guard of the state: who is calling
-//! (the accounts are state), whether they may ([`crate::rbac`]), the operation's handler and
+//! (the accounts are state), what Harbor's handler refuses before it looks at the caller (the
+//! entry's `before_access`), whether they may ([`crate::rbac`]), the operation's handler and
 //! its audit rows ([`crate::audit_events`]). The guard is a read or a write guard as the
 //! operation's entry in the operation table says, and it is never held across an `.await`.
 
@@ -60,9 +61,16 @@ pub(super) async fn run(shared: &Shared, op: &Routed, ctx: &mut Ctx) -> ApiResul
     run_handler(op, ctx, &mut StateGuard::lock(&shared.state, writes))
 }
 
-/// The access check; a refusal writes the operation's audit rows for it.
+/// The checks Harbor's handler makes before the caller's access (the entry's
+/// `before_access`), then the access check; a refusal by either writes the operation's audit
+/// rows for it.
 fn admit(op: &Routed, ctx: &Ctx, guard: &mut StateGuard<'_>) -> ApiResult<()> {
-    let refused = crate::rbac::authorize(op.entry.access, ctx, guard.state()).err();
+    let refused = op
+        .entry
+        .before_access
+        .map_or(Ok(()), |check| check(ctx, guard.state()))
+        .and_then(|()| crate::rbac::authorize(op.entry.access, ctx, guard.state()))
+        .err();
     match refused {
         None => Ok(()),
         Some(e) => {

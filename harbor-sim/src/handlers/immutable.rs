@@ -27,16 +27,26 @@ pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     Ok(Reply::created(ctx.location(id)))
 }
 
+/// `UpdateImmuRule`'s first check (`src/server/v2.0/handler/immutable.go`), made before the
+/// caller's access (the operation's `before_access`): the body's id (absent: 0) must be the
+/// path's.
+pub(crate) fn body_id_is_path_id(ctx: &Ctx, _: &SimState) -> ApiResult<()> {
+    let id = ctx.path_id("immutable_rule_id")?;
+    let body: Value = ctx.json()?;
+    if body["id"].as_i64().unwrap_or(0) == id {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "bad request: the immutable_rule_id doesn't match the id in the payload body of ImmutableRule",
+        ))
+    }
+}
+
+/// `UpdateImmuRule` after the access check: the body's id is the path's
+/// ([`body_id_is_path_id`] ran before the access check).
 pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("immutable_rule_id")?;
     let patch: Value = ctx.json()?;
-    // `UpdateImmuRule` (`src/server/v2.0/handler/immutable.go`): the body's id must be the
-    // path's (absent is 0).
-    if patch["id"].as_i64().unwrap_or(0) != id {
-        return Err(ApiError::bad_request(
-            "bad request: the immutable_rule_id doesn't match the id in the payload body of ImmutableRule",
-        ));
-    }
     let project = project_of(ctx, s)?;
     let rule = s.immutable_rule_mut(project, id)?;
     // The controller's `UpdateImmutableRule`: a change of `disabled` toggles the rule and
@@ -46,6 +56,8 @@ pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         rule.doc["disabled"] = json!(disabled);
         return Ok(Reply::empty(StatusCode::OK));
     }
+    // `UpdateImmutableRule` rewrites the `tag_filter` column with the body.
+    rule.tag_filter = crate::state::immutable::tag_filter(project, &patch);
     if let Value::Object(fields) = patch {
         for (k, v) in fields {
             if k != "id" {

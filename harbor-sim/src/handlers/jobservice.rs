@@ -91,16 +91,11 @@ pub(crate) fn pending(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
+/// `ListSchedules`: every schedule of the scheduler, the policies' and the core's included
+/// ([`SimState::schedule_list`]), paged.
 pub(crate) fn schedules(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let page = ctx.page()?;
-    let docs: Vec<Value> = s
-        .schedules
-        .iter()
-        .map(|(vendor, sch)| {
-            json!({"id": sch.id, "vendor_type": vendor, "vendor_id": 0, "cron": sch.cron, "update_time": sch.update_time})
-        })
-        .collect();
-    Ok(ctx.page_of(docs, page))
+    Ok(ctx.page_of(s.schedule_list(), page))
 }
 
 /// `GetSchedulePaused`: only `all` (any case); the scheduler is paused when the `SCHEDULER`

@@ -16,6 +16,7 @@ use crate::context::{Ctx, Reply, api_path};
 use crate::errors::{ApiError, ApiResult};
 use crate::query::{Model, column_matches, sort_rows, without_keys};
 use crate::state::jobs::{JobStatus, NewExecution};
+use crate::state::scheduler::{P2P_PREHEAT, preheat_trigger, reschedule_on_update};
 use crate::state::{Execution, JobKind, SimState};
 
 /// The id of the policy `{preheat_policy_name}` of `{project_name}`; 404 when either is
@@ -86,6 +87,22 @@ pub(crate) fn update_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         }
     }
     check_preheat_cron(&text("trigger"))?;
+    // The controller (un)schedules before it writes the policy, and does not undo it when
+    // the write fails (a name taken).
+    let old = s
+        .preheat_policy(id)
+        .map(preheat_trigger)
+        .unwrap_or_default();
+    let (old_type, old_cron) = (old.0.as_str(), old.1.as_str());
+    let new = preheat_trigger(&json!({"trigger": text("trigger")}));
+    let (unschedule, schedule) =
+        reschedule_on_update((old_type, old_cron), (&new.0, &new.1), "scheduled", true);
+    if unschedule {
+        s.unschedule_vendor(P2P_PREHEAT, id);
+    }
+    if schedule {
+        s.schedule_vendor(P2P_PREHEAT, id);
+    }
     let name = text("name");
     if s.collections.get(&own).is_some_and(|c| {
         c.iter()
@@ -682,8 +699,8 @@ fn policy_doc(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, Value)> {
 
 /// `ValidatePreheatPolicy` (`src/pkg/p2p/preheat/models/policy/policy.go`): a `scheduled`
 /// trigger's non-empty cron must be one `utils.ValidateCronString` takes: 400 `invalid cron
-/// string for scheduled preheat: <cron>, error: <err>` (robfig's texts as far as the
-/// simulator knows them). A trigger or filters that are not JSON (Go's `json` errors, a
+/// string for scheduled preheat: <cron>, error: <err>` (robfig's texts, [`crate::cron`]). A
+/// trigger or filters that are not JSON (Go's `json` errors, a
 /// 500) are not simulated.
 fn check_preheat_cron(trigger: &str) -> ApiResult<()> {
     let Ok(trigger) = serde_json::from_str::<Value>(trigger) else {
@@ -695,19 +712,7 @@ fn check_preheat_cron(trigger: &str) -> ApiResult<()> {
     if trigger["type"] != json!("scheduled") || cron.is_empty() {
         return Ok(());
     }
-    match super::system_jobs::cron_error(cron) {
-        None => Ok(()),
-        Some(error) => {
-            let error = if error.is_empty() {
-                String::new()
-            } else {
-                format!(", error: {error}")
-            };
-            Err(ApiError::bad_request(format!(
-                "invalid cron string for scheduled preheat: {cron}{error}"
-            )))
-        }
-    }
+    crate::cron::check_scheduled_cron("preheat", cron)
 }
 
 /// `CreatePolicy`: the name (see [`check_name`]), the project (its id overrides the body's),
@@ -759,7 +764,12 @@ pub(crate) fn create_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         "creation_time": now,
         "update_time": now,
     });
+    let (kind, cron) = preheat_trigger(&doc);
     s.collections.entry(key).or_default().insert(id, doc);
+    // The controller's `CreatePolicy` schedules a scheduled trigger with a cron.
+    if kind == "scheduled" && !cron.is_empty() {
+        s.schedule_vendor(P2P_PREHEAT, id);
+    }
     Ok(Reply::created(ctx.location(&name)))
 }
 
@@ -828,5 +838,6 @@ pub(crate) fn delete_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     {
         c.remove(&id);
     }
+    s.unschedule_vendor(P2P_PREHEAT, id);
     Ok(Reply::empty(StatusCode::OK))
 }

@@ -54,6 +54,7 @@ pub(crate) fn delete_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         .get(&id)
         .ok_or_else(|| ApiError::not_found(format!("replication policy {id} not found")))?;
     s.replication_policies.remove(&id);
+    s.unschedule_vendor(crate::state::scheduler::REPLICATION, id);
     // Harbor deletes a policy's executions with it.
     s.replication_executions.retain(|_, e| e.policy_id != id);
     Ok(Reply::empty(StatusCode::OK))

@@ -90,6 +90,23 @@ pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     Ok(Reply::ok(robot))
 }
 
+/// `UpdateRobot`'s checks of the body before `requireAccess` (the operation's
+/// `before_access`): once the caller is signed in and the robot exists (otherwise the access
+/// rule answers 401 or 404, as `RequireAuthenticated` and the robot's lookup come first),
+/// the body as a create's and a project robot's namespace
+/// ([`SimState::check_robot_update`]).
+pub(crate) fn update_body_before_access(ctx: &Ctx, s: &SimState) -> ApiResult<()> {
+    if ctx.identity == Identity::Anonymous {
+        return Ok(());
+    }
+    let id = ctx.path_id("robot_id")?;
+    if !s.robots.contains_key(&id) {
+        return Ok(());
+    }
+    let req: RobotUpdate = ctx.json()?;
+    s.check_robot_update(id, &req)
+}
+
 pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("robot_id")?;
     let req: RobotUpdate = ctx.json()?;

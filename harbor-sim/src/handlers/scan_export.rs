@@ -14,11 +14,11 @@ use serde_json::{Value, json};
 use super::{actor_id, actor_name, security};
 use crate::auth::Identity;
 use crate::context::{Ctx, Reply};
+use crate::doublestar::{BadPattern, harbor_match};
 use crate::errors::{ApiError, ApiResult};
-use crate::state::immutable::doublestar_matches;
 use crate::state::jobs::NewExecution;
 use crate::state::vulnerabilities::REPORT_MIME;
-use crate::state::{Execution, JobKind, JobStatus, SimState};
+use crate::state::{Execution, JobKind, JobStatus, Outcome, SimState};
 
 /// The CSV columns of Harbor's export (`src/pkg/scan/export/model.go`).
 const CSV_HEADER: &str = "Repository,Artifact Digest,CVE,Package,Current Version,Fixed in version,Severity,CWE Ids,Additional Data,Scanner";
@@ -89,25 +89,34 @@ pub(crate) fn export(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     if matches!(ctx.identity, Identity::Robot { .. }) {
         return Err(ApiError::not_found(format!("user {user} not found")));
     }
-    let id = s.start_execution(NewExecution {
-        kind: JobKind::ScanDataExport,
-        vendor_id: actor_id(&ctx.identity),
-        trigger: "MANUAL",
-        extra_attrs: json!({
-            "job_name": criteria["job_name"],
-            "project_id": project,
-            "repositories": criteria["repositories"],
-            "tags": criteria["tags"],
-            "cveIds": criteria["cveIds"],
-            "labels": criteria["labels"],
-            "user_name": user,
-        }),
-        operator: user,
-        tasks: vec![(
-            json!({}),
-            format!("export the scan data of project {project}"),
-        )],
+    let extra_attrs = json!({
+        "job_name": criteria["job_name"],
+        "project_id": project,
+        "repositories": criteria["repositories"],
+        "tags": criteria["tags"],
+        "cveIds": criteria["cveIds"],
+        "labels": criteria["labels"],
+        "user_name": user,
     });
+    // A malformed pattern the job's matching reaches fails the job with doublestar's error.
+    let outcome = export_csv(s, &extra_attrs).err().map(|e| Outcome::Failure {
+        message: e.to_string(),
+    });
+    let plans = s.draw_plans_with(JobKind::ScanDataExport, vec![outcome]);
+    let id = s.start_planned_execution(
+        NewExecution {
+            kind: JobKind::ScanDataExport,
+            vendor_id: actor_id(&ctx.identity),
+            trigger: "MANUAL",
+            extra_attrs,
+            operator: user,
+            tasks: vec![(
+                json!({}),
+                format!("export the scan data of project {project}"),
+            )],
+        },
+        plans,
+    );
     Ok(Reply::ok(&json!({ "id": id })))
 }
 
@@ -179,41 +188,68 @@ fn csv_field(v: &str) -> String {
     }
 }
 
-/// Whether `value` passes a criteria pattern (doublestar, `{a,b}` for several; empty
-/// selects everything).
-fn selected(filter: &Value, value: &str) -> bool {
-    filter
-        .as_str()
-        .filter(|f| !f.is_empty())
-        .is_none_or(|f| doublestar_matches(f, value))
+/// A criteria pattern as the export job reads it (`""` when absent: no filter).
+fn pattern<'a>(attrs: &'a Value, key: &str) -> &'a str {
+    attrs[key].as_str().unwrap_or_default()
 }
 
-fn csv(s: &SimState, e: &Execution) -> String {
-    let project = e.extra_attrs["project_id"].as_i64().unwrap_or(0);
+/// The repository's name without its project (`utils.ParseRepository`).
+fn without_project(name: &str) -> &str {
+    let name = name.trim_matches('/');
+    name.split_once('/').map_or(name, |(_, rest)| rest)
+}
+
+/// The export's CSV as Harbor's job writes it (`writeCsvFile`, `filter_processor.go`), its
+/// patterns matched by doublestar ([`harbor_match`]): every repository of the project is
+/// matched with `repositories` (by its name without the project); the artifacts of those
+/// selected, with `tags`, by their tags until one matches, an untagged artifact passing (the
+/// selector's `untagged` default); then `labels`; then each finding's CVE id with `cveIds`.
+/// A malformed pattern the matching reaches is the job's error.
+fn export_csv(s: &SimState, attrs: &Value) -> Result<String, BadPattern> {
+    let project = attrs["project_id"].as_i64().unwrap_or(0);
+    let (repositories, tags, cve_ids) = (
+        pattern(attrs, "repositories"),
+        pattern(attrs, "tags"),
+        pattern(attrs, "cveIds"),
+    );
+    let mut selected_repositories = Vec::new();
+    for id in s.repositories.ids_in_project(project) {
+        let Some(repo) = s.repositories.get(id) else {
+            continue;
+        };
+        let short = without_project(&repo.name);
+        if repositories.is_empty() || (!short.is_empty() && harbor_match(repositories, short)?) {
+            selected_repositories.push(*id);
+        }
+    }
+    let labels: Vec<i64> = attrs["labels"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_i64)
+        .collect();
     let mut out = String::from(CSV_HEADER);
     out.push('\n');
     for a in s.artifacts.values().filter(|a| a.project_id == project) {
         let Some(repo) = s.repositories.get(&a.repository_id) else {
             continue;
         };
-        let short = repo.name.split_once('/').map_or("", |(_, r)| r);
-        let tagged = a
-            .tags
-            .iter()
-            .any(|t| selected(&e.extra_attrs["tags"], &t.name))
-            || e.extra_attrs["tags"].as_str().is_none_or(str::is_empty);
-        let labels: Vec<i64> = e.extra_attrs["labels"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_i64)
-            .collect();
+        if !selected_repositories.contains(&a.repository_id) {
+            continue;
+        }
+        let mut tagged = tags.is_empty() || a.tags.is_empty();
+        for tag in &a.tags {
+            if tagged {
+                break;
+            }
+            tagged = harbor_match(tags, &tag.name)?;
+        }
         let labelled = labels.is_empty() || a.label_ids.iter().any(|l| labels.contains(l));
-        if !selected(&e.extra_attrs["repositories"], short) || !tagged || !labelled {
+        if !tagged || !labelled {
             continue;
         }
         for c in s.artifact_findings(a.id).unwrap_or_default() {
-            if !selected(&e.extra_attrs["cveIds"], c.id) {
+            if !harbor_match(cve_ids, c.id)? {
                 continue;
             }
             let extra =
@@ -236,7 +272,7 @@ fn csv(s: &SimState, e: &Execution) -> String {
             out.push('\n');
         }
     }
-    out
+    Ok(out)
 }
 
 pub(crate) fn download(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
@@ -250,7 +286,9 @@ pub(crate) fn download(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     if e.status != JobStatus::Success {
         return Ok(Reply::empty(StatusCode::NOT_FOUND));
     }
-    let body = csv(s, &e);
+    // The job wrote the file when it ran; the simulator writes it now, from the data as it
+    // is, so a malformed pattern met only now (the data changed since) selects nothing more.
+    let body = export_csv(s, &e.extra_attrs).unwrap_or_else(|_| format!("{CSV_HEADER}\n"));
     // Harbor removes the file and the execution once it has been sent.
     s.executions.remove(&id);
     Ok(Reply::text(StatusCode::OK, body)

@@ -18,7 +18,7 @@ use super::actor_name;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::audit_log::MAX_AUDIT_RETENTION_HOUR;
-use crate::state::jobs::{JobSchedule, NewExecution, ZERO_TIME, valid_cron};
+use crate::state::jobs::{JobSchedule, NewExecution, ZERO_TIME};
 use crate::state::vulnerabilities::scan_task;
 use crate::state::{Execution, JobKind, JobStatus, SimState, now};
 
@@ -106,36 +106,6 @@ fn check_parameters(kind: JobKind, params: &Map<String, Value>) -> ApiResult<()>
     Ok(())
 }
 
-/// Harbor's `utils.ValidateCronString` as far as its error texts are known here: empty,
-/// robfig's field count (six, no descriptors), and seconds other than 0. Another cron the
-/// simulator's six-field check refuses is worded without robfig's own text.
-pub(crate) fn cron_error(cron: &str) -> Option<String> {
-    if cron.is_empty() {
-        return Some("empty cron string is invalid".into());
-    }
-    if cron.starts_with('@') {
-        return Some(format!("parser does not accept descriptors: {cron}"));
-    }
-    let fields: Vec<&str> = cron.split_whitespace().collect();
-    if fields.len() != 6 {
-        return Some(format!(
-            "expected exactly 6 fields, found {}: [{}]",
-            fields.len(),
-            fields.join(" ")
-        ));
-    }
-    if !valid_cron(cron) {
-        return Some(String::new());
-    }
-    let parts: Vec<&str> = cron.split(' ').collect();
-    if parts.len() == 6 && parts[0] != "0" {
-        return Some(
-            "the 1st field (indicating Seconds of time) of the cron setting must be 0".into(),
-        );
-    }
-    None
-}
-
 /// Starts a manual GC or purge run; returns its id.
 fn start_run(s: &mut SimState, kind: JobKind, params: Map<String, Value>, operator: &str) -> i64 {
     let flag = |key: &str| params.get(key).and_then(Value::as_bool).unwrap_or(false);
@@ -199,28 +169,25 @@ fn start_run(s: &mut SimState, kind: JobKind, params: Map<String, Value>, operat
     })
 }
 
-/// Sets, replaces or (with `None`) removes the schedule of a periodic job.
+/// Sets, replaces or (with `None`) removes the schedule of a periodic job. A replaced
+/// schedule is a new scheduler row (new id and times: the GC and purge handlers delete the
+/// old one and create another), but for a scan all of the same type and cron, which keeps
+/// its row (`createOrUpdateScanAllSchedule`).
 fn set_schedule(s: &mut SimState, kind: JobKind, req: ScheduleReq, what: &str) -> ApiResult<()> {
     if req.kind == "None" {
         s.schedules.remove(kind.vendor_type());
         return Ok(());
     }
-    if let Some(error) = cron_error(&req.cron) {
-        let error = if error.is_empty() {
-            String::new()
-        } else {
-            format!(", error: {error}")
-        };
-        return Err(ApiError::bad_request(format!(
-            "invalid cron string for scheduled {what}: {}{error}",
-            req.cron
-        )));
+    crate::cron::check_scheduled_cron(what, &req.cron)?;
+    if kind == JobKind::ScanAll
+        && s.schedules
+            .get(kind.vendor_type())
+            .is_some_and(|old| old.kind == req.kind && old.cron == req.cron)
+    {
+        return Ok(());
     }
     let now = now();
-    let (id, created) = match s.schedules.get(kind.vendor_type()) {
-        Some(old) => (old.id, old.creation_time.clone()),
-        None => (s.ids.next("schedule"), now.clone()),
-    };
+    let (id, created) = (s.ids.next("schedule"), now.clone());
     s.schedules.insert(
         kind.vendor_type(),
         JobSchedule {

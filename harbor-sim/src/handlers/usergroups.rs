@@ -241,7 +241,16 @@ pub(crate) fn search(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let total = groups(s)
         .filter(|g| name_of(g).to_lowercase().contains(&lower))
         .count();
-    let mut found: Vec<&Value> = groups(s).filter(|g| name_of(g).contains(name)).collect();
+    // Nothing counted is `[]`, whatever the entries would be.
+    if total == 0 {
+        return Ok(Reply::json(StatusCode::OK, &json!([])).with_header("X-Total-Count", "0"));
+    }
+    // `%` and `_` in `groupname` are the `like`'s wildcards (and `\` its escape) for the
+    // entries only: the count escapes them (`orm.Escape`).
+    let pattern = format!("%{name}%");
+    let mut found: Vec<&Value> = groups(s)
+        .filter(|g| crate::query::sql_like(&name_of(g), &pattern))
+        .collect();
     found.sort_by_key(|g| (name_of(g).chars().count(), name_of(g)));
     let docs: Vec<Value> = found
         .into_iter()

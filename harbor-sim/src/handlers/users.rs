@@ -64,19 +64,28 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     Ok(ctx.page_items(items, total, page))
 }
 
-pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
-    let req: UserCreationReq = ctx.json()?;
-    // `requireCreatable` first: local users exist only under the database's auth mode.
+/// `requireCreatable`'s first check (`src/server/v2.0/handler/user.go`), made before the
+/// caller's access (the operation's `before_access`; the self-registration rule and the
+/// access are the entry's access rule): local users exist only under the database's auth
+/// mode.
+pub(crate) fn local_users_allowed(_: &Ctx, s: &SimState) -> ApiResult<()> {
     let mode = s
         .configurations
         .get("auth_mode")
         .and_then(Value::as_str)
         .unwrap_or("db_auth");
-    if mode != "db_auth" {
-        return Err(ApiError::forbidden(format!(
+    if mode == "db_auth" {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(format!(
             "creating local user is not allowed under auth mode: {mode}"
-        )));
+        )))
     }
+}
+
+/// `CreateUser` after `requireCreatable` ([`local_users_allowed`], then the access rule).
+pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    let req: UserCreationReq = ctx.json()?;
     // `CreateUser` (`src/server/v2.0/handler/user.go`): the password, then the profile.
     check_secret(req.password.as_deref().unwrap_or_default())?;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -228,10 +237,13 @@ pub(crate) fn search(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     if total == 0 {
         return Ok(Reply::json(StatusCode::OK, &json!([])).with_header("X-Total-Count", "0"));
     }
+    // `%` and `_` in `username` are the `like`'s wildcards (and `\` its escape) for the
+    // entries only: the count escapes them (`orm.Escape`).
+    let pattern = format!("%{name}%");
     let mut found: Vec<_> = s
         .users
         .values()
-        .filter(|u| u.username.contains(name))
+        .filter(|u| crate::query::sql_like(&u.username, &pattern))
         .collect();
     found.sort_by(|a, b| {
         (a.username.chars().count(), &a.username).cmp(&(b.username.chars().count(), &b.username))

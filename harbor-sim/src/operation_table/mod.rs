@@ -3,7 +3,9 @@
 //! generated [`crate::operation::TABLE`]).
 //!
 //! An entry names the operation's handler (which also says whether it runs under the state's
-//! read or write guard), its access rule ([`Rule`]) and its audit rule ([`Audit`]); every
+//! read or write guard), the checks Harbor's handler makes before the caller's access
+//! ([`BeforeAccess`], most operations have none), its access rule ([`Rule`]) and its audit
+//! rule ([`Audit`]); every
 //! field is required, so an entry missing a piece does not compile. [`resolve`] checks the
 //! rest when the simulator starts: every operation of the spec has exactly one entry, no
 //! entry names an operation the spec lacks, and every audited operation runs under the
@@ -15,9 +17,18 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use crate::audit_events::Audit;
+use crate::context::Ctx;
+use crate::errors::ApiResult;
 use crate::handlers::Handler;
 use crate::operation::OpSpec;
 use crate::rbac::Rule;
+use crate::state::SimState;
+
+/// A check a Harbor handler makes on the request before it checks the caller's access (so a
+/// caller without access meets its refusal, not 401/403): run after go-swagger's validation
+/// and before the access rule, under the request's one guard of the state, reading the state
+/// as the handler then finds it. A refusal writes the audit rows an access refusal writes.
+pub(crate) type BeforeAccess = fn(&Ctx, &SimState) -> ApiResult<()>;
 
 /// One operation's entry in the table, keyed by its operation id.
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +37,8 @@ pub(crate) struct Operation {
     pub(crate) id: &'static str,
     /// What answers it, under which guard of the state.
     pub(crate) handler: Handler,
+    /// What Harbor's handler refuses before it looks at who is calling, if anything.
+    pub(crate) before_access: Option<BeforeAccess>,
     /// Who may call it.
     pub(crate) access: Rule,
     /// What it writes to the audit log.
@@ -137,6 +150,7 @@ mod tests {
             handler,
             access: Rule::Open,
             audit,
+            before_access: None,
         }
     }
 

@@ -44,6 +44,7 @@ pub(crate) fn authorize(rule: Rule, ctx: &Ctx, state: &SimState) -> ApiResult<()
         Rule::Project(check) => project_check(ctx, state, &sc, check),
         Rule::SelfOrSystemUser { action } => self_or_system_user(ctx, &sc, action),
         Rule::DeleteUser => delete_user(ctx, &sc),
+        Rule::CreateUser => create_user(ctx, state, &sc),
         Rule::CreateProject => create_project(ctx, &sc),
         Rule::AnyAdmin => any_admin(state, &sc),
         Rule::Label { action } => label(ctx, state, &sc, action),
@@ -75,7 +76,7 @@ pub(crate) fn authorize(rule: Rule, ctx: &Ctx, state: &SimState) -> ApiResult<()
         Rule::Scan { action } => {
             let sbom = body(ctx).is_some_and(|b| b["scan_type"] == "sbom");
             let resource = if sbom { "sbom" } else { "scan" };
-            sc.require_project(named(ctx, state), resource, action)
+            sc.require_project(named(ctx, state)?, resource, action)
         }
         Rule::CopyArtifact => copy_artifact(ctx, state, &sc),
         // `ExportScanData` validates the criteria (400, 404) before `RequireProjectAccess`:
@@ -105,6 +106,33 @@ fn delete_user(ctx: &Ctx, sc: &SecurityContext<'_>) -> ApiResult<()> {
         )))
     } else {
         Ok(())
+    }
+}
+
+/// `requireCreatable` after the auth mode (checked before the access rule): the system
+/// permission on users; with `self_registration` on, a caller without it is refused only
+/// when the request carries no session (Harbor's UI sends the session cookie, an API client
+/// does not), and then with a 403 also for an anonymous caller.
+fn create_user(ctx: &Ctx, state: &SimState, sc: &SecurityContext<'_>) -> ApiResult<()> {
+    let allowed = sc.require_system("user", "create");
+    let self_registration = state
+        .configurations
+        .get("self_registration")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if !self_registration || allowed.is_ok() {
+        return allowed;
+    }
+    let cookie = ctx
+        .headers
+        .get(axum::http::header::COOKIE)
+        .and_then(|v| v.to_str().ok());
+    if crate::session::carries_session(cookie) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "self-registration cannot be triggered via API",
+        ))
     }
 }
 
@@ -242,7 +270,7 @@ fn list_robots(ctx: &Ctx, state: &SimState, sc: &SecurityContext<'_>) -> ApiResu
 
 /// `CopyArtifact`: create in the target project, and read in the `from` project.
 fn copy_artifact(ctx: &Ctx, state: &SimState, sc: &SecurityContext<'_>) -> ApiResult<()> {
-    sc.require_project(named(ctx, state), "artifact", "create")?;
+    sc.require_project(named(ctx, state)?, "artifact", "create")?;
     match ctx.query("from").and_then(|f| f.split_once('/')) {
         Some((source, _)) => sc.require_project(by_name(state, source), "artifact", "read"),
         None => Ok(()),
@@ -272,12 +300,24 @@ fn project_check(
     if check.lookup_first {
         project.clone()?;
     }
-    sc.require_project(project.ok(), check.resource, check.action)
+    sc.require_project(for_access(project)?, check.resource, check.action)
 }
 
-/// The `{project_name}` of the request, if that project exists.
-fn named(ctx: &Ctx, state: &SimState) -> Option<i64> {
-    by_name(state, ctx.path("project_name"))
+/// A project lookup as `HasProjectPermission` takes it: a project that is not found is
+/// nobody's (the caller then gets 401/403), any other error is the answer before the
+/// caller's access is known (PG2: a name holding a space is 400 `invalid project name`).
+fn for_access(project: ApiResult<i64>) -> ApiResult<Option<i64>> {
+    match project {
+        Ok(id) => Ok(Some(id)),
+        Err(e) if e.status == StatusCode::NOT_FOUND => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The `{project_name}` of the request as `RequireProjectAccess` takes it: the project if it
+/// exists, `None` if not, the 400 of a name holding a space (PG2).
+fn named(ctx: &Ctx, state: &SimState) -> ApiResult<Option<i64>> {
+    for_access(state.project_id(ctx.path("project_name"), true))
 }
 
 fn by_name(state: &SimState, name: &str) -> Option<i64> {

@@ -61,6 +61,10 @@ pub enum Rule {
     },
     /// `requireDeletable`: the system permission, and never oneself or user 1.
     DeleteUser,
+    /// `requireCreatable` after the auth mode: the system permission to create users; with
+    /// `self_registration` on, a caller without it is refused only when the request carries
+    /// no session cookie (a call through the API, not from Harbor's UI).
+    CreateUser,
     /// `createProject`: authenticated, not a project-level robot, and only system
     /// administrators (or robots allowed to create projects) may create a proxy cache.
     CreateProject,

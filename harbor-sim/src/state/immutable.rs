@@ -15,20 +15,62 @@ pub struct ImmutableRule {
     /// Its project.
     #[serde(skip)]
     pub project_id: i64,
+    /// The rule as Harbor's `tag_filter` column holds it ([`tag_filter`]): the body of its
+    /// create or last full update, which the table's unique key compares.
+    #[serde(skip)]
+    pub tag_filter: Value,
+}
+
+/// The `tag_filter` column Harbor writes for a rule (`src/pkg/immutable/manager.go`): the
+/// body copied into `model.Metadata` (`lib.JSONCopy`) with the path's project, then marshalled.
+/// Two rules hold the same text exactly when these values are equal: Metadata's fields only
+/// (the body's `id` and `disabled` as sent, absent ones their zero values), selectors of
+/// `kind`, `decoration` and `pattern`, absent lists and maps `null`.
+pub(crate) fn tag_filter(project_id: i64, body: &Value) -> Value {
+    let text = |v: &Value| json!(v.as_str().unwrap_or_default());
+    let selector = |s: &Value| {
+        if s.is_null() {
+            Value::Null
+        } else {
+            json!({"kind": text(&s["kind"]), "decoration": text(&s["decoration"]),
+                   "pattern": text(&s["pattern"])})
+        }
+    };
+    let selectors = |list: &Value| match list.as_array() {
+        Some(items) => Value::Array(items.iter().map(selector).collect()),
+        None => Value::Null,
+    };
+    let scopes = match body["scope_selectors"].as_object() {
+        Some(map) => Value::Object(
+            map.iter()
+                .map(|(key, list)| (key.clone(), selectors(list)))
+                .collect(),
+        ),
+        None => Value::Null,
+    };
+    json!({
+        "id": body["id"].as_i64().unwrap_or(0),
+        "project_id": project_id,
+        "disabled": body["disabled"].as_bool().unwrap_or(false),
+        "priority": body["priority"].as_i64().unwrap_or(0),
+        "action": text(&body["action"]),
+        "template": text(&body["template"]),
+        "tag_selectors": selectors(&body["tag_selectors"]),
+        "scope_selectors": scopes,
+    })
 }
 
 impl SimState {
     /// Adds a rule, always enabled (`dao.CreateImmutableRule` sets `Disabled` false); 409
-    /// when the project has the same rule (the table's unique `(project_id, tag_filter)`,
-    /// compared here on the selectors). Harbor sets no limit on the number of rules.
+    /// when the project has a rule of the same [`tag_filter`] (the table's unique
+    /// `(project_id, tag_filter)`). Harbor sets no limit on the number of rules.
     pub fn create_immutable_rule(&mut self, project_id: i64, mut doc: Value) -> ApiResult<i64> {
-        let selectors = doc.get("tag_selectors").cloned().unwrap_or(Value::Null);
-        if self.immutable_rules.values().any(|r| {
-            r.project_id == project_id
-                && r.doc["tag_selectors"] == selectors
-                && r.doc["scope_selectors"]
-                    == doc.get("scope_selectors").cloned().unwrap_or(Value::Null)
-        }) {
+        let filter = tag_filter(project_id, &doc);
+        if self
+            .immutable_rules
+            .values()
+            .any(|r| r.project_id == project_id && r.tag_filter == filter)
+        {
             return Err(ApiError::conflict("immutable rule already exists"));
         }
         let id = self.ids.next("immutable_rule");
@@ -40,8 +82,14 @@ impl SimState {
             doc["template"] = json!("immutable_template");
         }
         doc["disabled"] = json!(false);
-        self.immutable_rules
-            .insert(id, ImmutableRule { doc, project_id });
+        self.immutable_rules.insert(
+            id,
+            ImmutableRule {
+                doc,
+                project_id,
+                tag_filter: filter,
+            },
+        );
         Ok(id)
     }
 

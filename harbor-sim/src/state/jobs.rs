@@ -708,16 +708,6 @@ pub struct JobSchedule {
     pub update_time: String,
 }
 
-/// Checks a cron expression as Harbor's `ValidateCronString` does: six fields.
-pub fn valid_cron(cron: &str) -> bool {
-    let fields: Vec<&str> = cron.split_whitespace().collect();
-    fields.len() == 6
-        && fields.iter().all(|f| {
-            f.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "*/,-?LW#".contains(c))
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -807,12 +797,5 @@ mod tests {
             );
         }
         assert!("gc".parse::<JobKind>().is_err());
-    }
-
-    #[test]
-    fn cron_has_six_fields() {
-        assert!(valid_cron("0 0 0 * * *"));
-        assert!(!valid_cron("0 0 * * *"));
-        assert!(!valid_cron("every day"));
     }
 }

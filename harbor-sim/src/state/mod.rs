@@ -21,6 +21,7 @@ pub mod repository_table;
 pub mod retention;
 pub mod robots;
 pub mod scanners;
+pub mod scheduler;
 pub mod security_hub;
 pub mod seed;
 pub mod users;
@@ -128,6 +129,9 @@ pub struct SimState {
     pub job_service: job_service::JobService,
     /// Schedules of the periodic system jobs, by vendor type (`GARBAGE_COLLECTION`, ...).
     pub schedules: BTreeMap<&'static str, JobSchedule>,
+    /// The scheduler's other rows, by vendor type and id: scheduled policies and the system
+    /// jobs the core schedules at start; their crons are derived (see [`scheduler`]).
+    pub scheduler_rows: BTreeMap<(&'static str, i64), scheduler::SchedulerRow>,
     /// Harbor's user-scope configuration items as set (see [`configurations`]).
     pub configurations: BTreeMap<String, Value>,
     /// Which hosts the simulated Harbor can reach (see [`reachability`]).
@@ -166,6 +170,7 @@ impl SimState {
                 update_time: now,
             },
         );
+        state.schedule_system_jobs();
         state
     }
 }

@@ -412,6 +412,8 @@ impl SimState {
         for rid in retentions {
             self.retentions.remove(&rid);
         }
+        // Their controllers unschedule the retention and preheat policies they delete.
+        self.drop_orphan_schedules();
         Ok(())
     }
 

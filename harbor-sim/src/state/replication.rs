@@ -249,7 +249,7 @@ fn check_trigger(trigger: &Value) -> ApiResult<()> {
                     "the cron string cannot be empty when the trigger type is scheduled",
                 ));
             }
-            if !super::jobs::valid_cron(cron) {
+            if crate::cron::parse(cron).is_err() {
                 return Err(ApiError::bad_request(format!(
                     "invalid cron string for scheduled trigger: {cron}"
                 )));
@@ -423,8 +423,13 @@ impl SimState {
         let id = self.ids.next("replication_policy");
         let mut doc = doc;
         doc["id"] = json!(id);
+        let scheduled = doc["trigger"]["type"] == "scheduled";
         self.replication_policies
             .insert(id, ReplicationPolicy { doc });
+        // The controller's `CreatePolicy` schedules a scheduled policy.
+        if scheduled {
+            self.schedule_vendor(super::scheduler::REPLICATION, id);
+        }
         Ok(id)
     }
 
@@ -441,6 +446,10 @@ impl SimState {
             .unwrap_or_default()
             .to_owned();
         let doc = self.fill_policy(&body, id, &created)?;
+        // The controller's `UpdatePolicy` unschedules the policy once it is valid, before the
+        // update (which a taken name fails: the schedule is gone then), and schedules it
+        // again, with a new row, when it is scheduled.
+        self.unschedule_vendor(super::scheduler::REPLICATION, id);
         let name = doc["name"].as_str().unwrap_or_default();
         if self
             .replication_policies
@@ -451,8 +460,12 @@ impl SimState {
                 "replication policy {name} already exists"
             )));
         }
+        let scheduled = doc["trigger"]["type"] == "scheduled";
         self.replication_policies
             .insert(id, ReplicationPolicy { doc });
+        if scheduled {
+            self.schedule_vendor(super::scheduler::REPLICATION, id);
+        }
         Ok(())
     }
 

@@ -173,9 +173,19 @@ fn check_rules(doc: &Value) -> ApiResult<()> {
     Ok(())
 }
 
+/// A retention policy's trigger as `(kind, cron)` (a cron that is no string as empty).
+fn retention_trigger(doc: &Value) -> (&str, &str) {
+    (
+        doc["trigger"]["kind"].as_str().unwrap_or_default(),
+        doc["trigger"]["settings"]["cron"]
+            .as_str()
+            .unwrap_or_default(),
+    )
+}
+
 /// `ValidateRetentionPolicy`: a `Schedule` trigger's `cron` setting, when present, must be a
-/// string, and a non-empty one a cron `utils.ValidateCronString` takes (its error texts as
-/// far as the simulator knows robfig's: see `cron_error` of the system jobs' handlers).
+/// string, and a non-empty one a cron `utils.ValidateCronString` takes (robfig's and
+/// Harbor's error texts, [`crate::cron`]).
 fn check_cron(doc: &Value) -> ApiResult<()> {
     let cron = &doc["trigger"]["settings"]["cron"];
     if doc["trigger"]["kind"] != json!("Schedule") || cron.is_null() {
@@ -189,19 +199,7 @@ fn check_cron(doc: &Value) -> ApiResult<()> {
     if cron.is_empty() {
         return Ok(());
     }
-    match crate::handlers::system_jobs::cron_error(cron) {
-        None => Ok(()),
-        Some(error) => {
-            let error = if error.is_empty() {
-                String::new()
-            } else {
-                format!(", error: {error}")
-            };
-            Err(ApiError::bad_request(format!(
-                "invalid cron string for scheduled tag retention: {cron}{error}"
-            )))
-        }
-    }
+    crate::cron::check_scheduled_cron("tag retention", cron)
 }
 
 /// A time as Go's `time.Time` marshals it (`RFC3339Nano`): the fraction without its
@@ -268,83 +266,29 @@ pub fn task_models(e: &Execution) -> Vec<Value> {
 }
 
 /// A cron of robfig's six-field parser as Harbor's `utils.CronParser` builds it (seconds,
-/// minutes, hours, day of month, month, day of week): each field a set of values.
+/// minutes, hours, day of month, month, day of week): each field a set of values
+/// ([`crate::cron`]).
 struct Cron {
-    fields: [u64; 6],
-    /// Whether the day of month or the day of week is `*` or `?` (then both must match,
-    /// else either: robfig's `dayMatches`).
-    any_day: bool,
+    spec: crate::cron::CronSpec,
 }
 
-/// The bounds of the six fields, and their names.
-const CRON_BOUNDS: [(u32, u32); 6] = [(0, 59), (0, 59), (0, 23), (1, 31), (1, 12), (0, 6)];
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-];
-const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
-
 impl Cron {
-    /// robfig's `Parse` of the six fields (`*`, `?`, values, names, ranges, steps, lists);
-    /// `None` for what it refuses.
+    /// robfig's `Parse`; `None` for what it refuses.
     fn parse(cron: &str) -> Option<Cron> {
-        let parts: Vec<&str> = cron.split_whitespace().collect();
-        if parts.len() != 6 {
-            return None;
-        }
-        let mut fields = [0u64; 6];
-        let mut stars = [false; 6];
-        for (i, part) in parts.iter().enumerate() {
-            let (lo, hi) = CRON_BOUNDS[i];
-            let value = |t: &str| -> Option<u32> {
-                let names: &[&str] = match i {
-                    4 => &MONTHS,
-                    5 => &DAYS,
-                    _ => &[],
-                };
-                let base = if i == 4 { 1 } else { 0 };
-                names
-                    .iter()
-                    .position(|n| n.eq_ignore_ascii_case(t))
-                    .map(|p| p as u32 + base)
-                    .or_else(|| t.parse().ok())
-            };
-            for item in part.split(',') {
-                let (range, step) = match item.split_once('/') {
-                    Some((r, st)) => (r, Some(st.parse::<u32>().ok().filter(|n| *n > 0)?)),
-                    None => (item, None),
-                };
-                let (start, end) = if range == "*" || range == "?" {
-                    stars[i] = step.is_none_or(|n| n == 1);
-                    (lo, hi)
-                } else if let Some((a, b)) = range.split_once('-') {
-                    (value(a)?, value(b)?)
-                } else {
-                    let a = value(range)?;
-                    (a, if step.is_some() { hi } else { a })
-                };
-                if start < lo || end > hi || start > end {
-                    return None;
-                }
-                let mut v = start;
-                while v <= end {
-                    fields[i] |= 1 << v;
-                    v += step.unwrap_or(1);
-                }
-            }
-        }
-        Some(Cron {
-            fields,
-            any_day: stars[3] || stars[5],
-        })
+        crate::cron::parse(cron).ok().map(|spec| Cron { spec })
     }
 
     fn has(&self, field: usize, v: u32) -> bool {
-        self.fields[field] & (1 << v) != 0
+        self.spec.has(field, v)
     }
 
     fn day_matches(&self, day: u32, weekday: u32) -> bool {
         let (dom, dow) = (self.has(3, day), self.has(5, weekday));
-        if self.any_day { dom && dow } else { dom || dow }
+        if self.spec.any_day() {
+            dom && dow
+        } else {
+            dom || dow
+        }
     }
 
     /// robfig's `Next`: the first second after `now` (Unix seconds, UTC) the cron names,
@@ -472,6 +416,11 @@ impl SimState {
         check_cron(&doc)?;
         let id = self.ids.next("retention");
         self.retentions.insert(id, policy_model(&doc, id));
+        // The controller's `CreateRetention` schedules a `Schedule` trigger with a cron.
+        let (kind, cron) = retention_trigger(&doc);
+        if kind == "Schedule" && !cron.is_empty() {
+            self.schedule_vendor(super::scheduler::RETENTION, id);
+        }
         if let Some(mut p) = self.projects.get_mut(&project_id) {
             p.metadata.insert("retention_id".into(), id.to_string());
             p.update_time = now();
@@ -528,7 +477,25 @@ impl SimState {
         if kind == old_kind && !kind.is_empty() && kind != "Schedule" {
             return Err(ApiError::bad_request(format!("not support Trigger {kind}")));
         }
+        let (unschedule, schedule) = super::scheduler::reschedule_on_update(
+            retention_trigger(&self.retentions[&id]),
+            retention_trigger(&doc),
+            "Schedule",
+            false,
+        );
+        let cron = retention_trigger(&doc).1.to_owned();
         self.retentions.insert(id, policy_model(&doc, id));
+        if unschedule {
+            self.unschedule_vendor(super::scheduler::RETENTION, id);
+        }
+        if schedule {
+            // A trigger turned `Schedule` is scheduled whatever its cron: the scheduler's
+            // parse refuses an empty one, after the policy is updated.
+            if cron.is_empty() {
+                return Err(ApiError::bad_request("invalid cron : empty spec string"));
+            }
+            self.schedule_vendor(super::scheduler::RETENTION, id);
+        }
         Ok(())
     }
 
@@ -537,6 +504,7 @@ impl SimState {
         self.retention_or_bad_request(id)?;
         let project = self.retention_project(id);
         self.retentions.remove(&id);
+        self.unschedule_vendor(super::scheduler::RETENTION, id);
         if let Some(mut p) = self.projects.get_mut(&project) {
             p.metadata.remove("retention_id");
         }

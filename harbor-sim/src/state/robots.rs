@@ -284,10 +284,10 @@ impl SimState {
         Ok((id, name, secret, expires_at))
     }
 
-    /// Updates a robot as Harbor does (`updateV2Robot`): the same checks as a create, then the
-    /// level, the full name and a project robot's project must stay; the description and the
-    /// disabled flag are replaced, the permissions when some are sent.
-    pub fn update_robot(&mut self, id: i64, req: RobotUpdate) -> ApiResult<()> {
+    /// `updateV2Robot`'s checks before `requireAccess`: the body as a create's (the stored
+    /// duration when none is sent), then a project robot's namespace must name its project
+    /// (a name, as `getProjectID` takes a string).
+    pub fn check_robot_update(&self, id: i64, req: &RobotUpdate) -> ApiResult<()> {
         let robot = self
             .robots
             .get(&id)
@@ -297,7 +297,6 @@ impl SimState {
         let permissions = req.permissions.clone().unwrap_or_default();
         validate(duration, &level, &permissions)?;
         if let Some(project) = robot.project_id {
-            // `getProjectID` with the namespace, a string: a project name.
             let namespace = permissions[0]["namespace"].as_str().unwrap_or_default();
             if self.project_id(namespace, true)? != project {
                 return Err(ApiError::bad_request(
@@ -305,6 +304,21 @@ impl SimState {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// Updates a robot as Harbor does (`updateV2Robot`): the same checks as a create, then the
+    /// level, the full name and a project robot's project must stay; the description and the
+    /// disabled flag are replaced, the permissions when some are sent.
+    pub fn update_robot(&mut self, id: i64, req: RobotUpdate) -> ApiResult<()> {
+        self.check_robot_update(id, &req)?;
+        let robot = self
+            .robots
+            .get(&id)
+            .ok_or_else(|| ApiError::not_found(format!("robot {id} not found")))?;
+        let duration = req.duration.unwrap_or(robot.duration);
+        let level = req.level.clone().unwrap_or_default();
+        let permissions = req.permissions.clone().unwrap_or_default();
         if level != robot.level || req.name.as_deref() != Some(robot.name.as_str()) {
             return Err(ApiError::bad_request(
                 "cannot update the level or name of robot",
