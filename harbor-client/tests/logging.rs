@@ -118,6 +118,39 @@ async fn every_attempt_is_one_debug_line_without_secrets() {
     }
 }
 
+/// An attempt line's `latency_ms` is the attempt's time in milliseconds: at least as long as
+/// the server held the answer, at most as long as the caller waited for the whole call.
+#[tokio::test]
+async fn an_attempt_line_gives_its_latency_in_milliseconds() {
+    let (captured, _guard) = capture(tracing::Level::DEBUG);
+    let hold = std::time::Duration::from_millis(30);
+    let server = Server::with(move |_| {
+        // The server's handler holds the answer (a real wait: the latency is wall time).
+        std::thread::sleep(hold);
+        Some(Reply::json(200, "{}"))
+    })
+    .await;
+    let c = client(&server);
+    let started = std::time::Instant::now();
+    c.get_statistics().await.unwrap();
+    let caller_ms = started.elapsed().as_secs_f64() * 1000.0;
+
+    let logs = captured.text();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("attempt answered"))
+        .unwrap_or_else(|| panic!("no attempt line in:\n{logs}"));
+    let latency_ms: f64 = line
+        .split_once("latency_ms=")
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no latency_ms in {line}"));
+    assert!(
+        latency_ms >= hold.as_secs_f64() * 1000.0 && latency_ms <= caller_ms,
+        "latency_ms={latency_ms}, held {hold:?}, the caller waited {caller_ms} ms"
+    );
+}
+
 /// A timed-out attempt's error is named from the start: the backoff line (written before the
 /// error leaves the call) says which operation timed out, as the final error does.
 #[tokio::test(start_paused = true)]

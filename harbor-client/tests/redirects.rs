@@ -251,3 +251,31 @@ async fn a_redirect_that_changes_the_path_is_followed_but_not_remembered() {
     let seen: Vec<_> = http.seen().into_iter().map(|s| s.uri).collect();
     assert_eq!(seen, ["/old/api/v2.0/users/current"; 3]);
 }
+
+/// A redirect loop on the server itself is refused at the sixth redirect: five are followed.
+/// The server stops redirecting after twenty, so a client that did not count its redirects
+/// gets a 200 instead of hanging.
+#[tokio::test]
+async fn a_redirect_loop_is_refused_after_five_redirects() {
+    let to_itself = Reply::json(302, "").header("location", "/api/v2.0/projects/demo");
+    let server = Server::start(vec![to_itself; 20], |_| Some(Reply::json(200, "{}"))).await;
+    let c = HarborClient::builder(server.url())
+        .basic_auth("admin", "Harbor12345")
+        .retry(None)
+        .build()
+        .unwrap();
+    let e = c
+        .get_project("demo", &Default::default())
+        .await
+        .unwrap_err();
+    let Error::Redirect(r) = &e else {
+        panic!("not a redirect error: {e:?}")
+    };
+    assert_eq!(r.status(), 302);
+    assert!(e.to_string().contains("too many redirects"), "{e}");
+    assert_eq!(
+        server.seen().len(),
+        6,
+        "the first request and five redirects"
+    );
+}

@@ -97,13 +97,15 @@ impl Window {
         let max = self.size as u64;
         let f = self.frontier;
         // The search is over Harbor's sizes only: a larger one is refused (422) whatever the
-        // page, and searching up to it could take for ever (`page_size = i64::MAX`).
+        // page, so it is asked as it is; and the search's own range stops at Harbor's largest
+        // size, so that it can never run up to `page_size = i64::MAX`.
         let size = if f.is_multiple_of(max) || max > MAX_PAGE_SIZE as u64 {
             max
         } else {
-            (1..=max)
-                .rev()
-                .max_by_key(|s| (s - f % s, std::cmp::Reverse(f % s), *s))
+            // Between sizes that bring as many, the smaller repeats fewer: `s - f % s` equal
+            // for two sizes means the smaller one's remainder is smaller by as much.
+            (1..=max.min(MAX_PAGE_SIZE as u64))
+                .max_by_key(|s| (s - f % s, std::cmp::Reverse(*s)))
                 .unwrap_or(max)
         };
         PageAsk {
@@ -266,6 +268,28 @@ mod tests {
         let mut w = Window::new(None, Some(10));
         w.advance(w.ask(), 0, Some(10), true, true);
         assert!(w.is_done());
+    }
+
+    #[test]
+    fn of_two_sizes_that_bring_as_many_the_smaller_repeats_fewer() {
+        // Frontier 1, at most 2: page 1 of 2 is [0, 2) and page 2 of 1 is [1, 2), one new
+        // item each; the first would repeat item 0.
+        let mut w = Window::new(None, Some(2));
+        w.frontier = 1;
+        assert_eq!((w.ask().page, w.ask().size, w.ask().start()), (2, 1, 1));
+    }
+
+    #[test]
+    fn harbors_largest_size_is_searched_and_a_larger_one_is_not() {
+        // 100 is Harbor's largest size: at frontier 150, 75 brings 75 items (page 3 is
+        // [150, 225)) where 100 would bring 50.
+        let mut w = Window::new(None, Some(MAX_PAGE_SIZE));
+        w.frontier = 150;
+        assert_eq!((w.ask().page, w.ask().size), (3, 75));
+        // 101 is refused by Harbor whatever the page: asked as it is.
+        let mut w = Window::new(None, Some(MAX_PAGE_SIZE + 1));
+        w.frontier = 150;
+        assert_eq!((w.ask().page, w.ask().size), (2, MAX_PAGE_SIZE + 1));
     }
 
     #[test]

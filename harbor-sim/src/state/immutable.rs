@@ -15,7 +15,7 @@ pub struct ImmutableRule {
     /// Its project.
     #[serde(skip)]
     pub project_id: i64,
-    /// The rule as Harbor's `tag_filter` column holds it ([`tag_filter`]): the body of its
+    /// The rule as Harbor's `tag_filter` column holds it: the body of its
     /// create or last full update, which the table's unique key compares.
     #[serde(skip)]
     pub tag_filter: Value,
@@ -62,7 +62,7 @@ pub(crate) fn tag_filter(project_id: i64, body: &Value) -> Value {
 
 impl SimState {
     /// Adds a rule, always enabled (`dao.CreateImmutableRule` sets `Disabled` false); 409
-    /// when the project has a rule of the same [`tag_filter`] (the table's unique
+    /// when the project has a rule of the same `tag_filter` (the table's unique
     /// `(project_id, tag_filter)`). Harbor sets no limit on the number of rules.
     pub fn create_immutable_rule(&mut self, project_id: i64, mut doc: Value) -> ApiResult<i64> {
         let filter = tag_filter(project_id, &doc);
