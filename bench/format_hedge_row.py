@@ -23,5 +23,7 @@ cells = [
     kv["server_saw"],
     f"{float(kv['per_call']):.3f}",
     kv["delayed"],
+    # Only the self-tuning delay counts its hedges (and what its cap refused).
+    f"{kv['hedges']} / {kv['hedges_refused']}" if kv["mode"] == "auto-hedge" else "-",
 ]
 print("| " + " | ".join(cells) + " |")

@@ -2,7 +2,7 @@
 //! times against an in-process `harbor-sim` that holds a seeded fraction of its answers back
 //! (200 ms on 5% by default), and one line of figures on stdout.
 //!
-//! `hedge_load --mode no-hedge|hedge|tower-hedge [--calls 10000] [--concurrency 16]
+//! `hedge_load --mode no-hedge|hedge|auto-hedge|tower-hedge [--calls 10000] [--concurrency 16]
 //!  [--warmup 2000] [--fraction 0.05] [--fault-ms 200] [--seed 7] [--percentile 95]
 //!  [--latency-ms 0] [--jitter-ms 0]`
 //!
@@ -28,6 +28,12 @@
 //!   being the warm-up's `--percentile` (µs precision), fixed for the run; the default
 //!   settings otherwise (no `max_tries`; at most `DEFAULT_MAX_HEDGES` (2) hedges per call, each
 //!   withdrawing from the client's retry budget);
+//! - `auto-hedge`: a client built with `hedge_reads_auto(true)` and no delay given: the delay
+//!   is the 95th percentile of the attempts' latencies as the client's own tracker saw them
+//!   (warm-up included), with its cap on extra load (5% of calls, plus a reserve of 5
+//!   hedges); `delay_ms` is the tracker's delay at the end of the run, and `hedges` /
+//!   `hedges_refused` what the cap allowed and refused. With `--fraction 1` every answer is
+//!   slow, the case the cap is for;
 //! - `tower-hedge`: tower's `Hedge` middleware around the same client's call (one `Hedge`
 //!   shared by every task, so one latency histogram, as one service in a server would have).
 //!   Tower picks its delay itself, as the `--percentile` of a rotating histogram of recent
@@ -43,6 +49,7 @@ use std::time::{Duration, Instant};
 use harbor_client::{HarborClient, operations};
 use harbor_sim::{Fault, FaultRule, Latency, RunningSimulator, Simulator};
 use retry_bench::latency::percentile;
+use retry_runtime::latency::LatencyTracker;
 use tower::{Service as _, ServiceExt as _};
 
 /// The operation under load, as the simulator names it.
@@ -56,6 +63,7 @@ const TOWER_PERIOD: Duration = Duration::from_secs(1);
 enum Mode {
     NoHedge,
     Hedge,
+    AutoHedge,
     TowerHedge,
 }
 
@@ -64,6 +72,7 @@ impl Mode {
         match self {
             Mode::NoHedge => "no-hedge",
             Mode::Hedge => "hedge",
+            Mode::AutoHedge => "auto-hedge",
             Mode::TowerHedge => "tower-hedge",
         }
     }
@@ -103,10 +112,11 @@ fn parse_options() -> Result<Options, String> {
                 options.mode = match value.as_str() {
                     "no-hedge" => Mode::NoHedge,
                     "hedge" => Mode::Hedge,
+                    "auto-hedge" => Mode::AutoHedge,
                     "tower-hedge" => Mode::TowerHedge,
                     other => {
                         return Err(format!(
-                            "--mode: no-hedge, hedge or tower-hedge, got {other:?}"
+                            "--mode: no-hedge, hedge, auto-hedge or tower-hedge, got {other:?}"
                         ));
                     }
                 }
@@ -134,6 +144,9 @@ fn parse_options() -> Result<Options, String> {
     options.latency.seed = options.seed;
     if options.concurrency == 0 || options.calls == 0 || options.warmup == 0 {
         return Err("--calls, --concurrency and --warmup must be at least 1".into());
+    }
+    if !(0.0..=1.0).contains(&options.fraction) {
+        return Err("--fraction must be in [0, 1]".into());
     }
     if !(0.0..100.0).contains(&options.percentile) {
         return Err("--percentile must be in [0, 100)".into());
@@ -228,13 +241,17 @@ async fn measure(
     hedge_delay_us: u32,
 ) -> (Vec<u32>, u64, u32) {
     match options.mode {
-        // The client hedges or not as configured by `run`.
-        Mode::NoHedge | Mode::Hedge => {
+        // The client hedges or not as configured by `run` and `main`.
+        Mode::NoHedge | Mode::Hedge | Mode::AutoHedge => {
             let (latencies, ok) = drive_gets(client, options.calls, options.concurrency).await;
-            let delay_us = if options.mode == Mode::Hedge {
-                hedge_delay_us
-            } else {
-                0
+            let delay_us = match options.mode {
+                Mode::Hedge => hedge_delay_us,
+                Mode::AutoHedge => auto_tracker(client).map_or(0, |tracker| {
+                    tracker.delay(Instant::now()).map_or(0, |delay| {
+                        u32::try_from(delay.as_micros()).unwrap_or(u32::MAX)
+                    })
+                }),
+                _ => 0,
             };
             (latencies, ok, delay_us)
         }
@@ -297,6 +314,16 @@ async fn measure(
     }
 }
 
+/// The `#[retry]` target of `get_project`: the key of its partition in the client's shared
+/// state (the self-tuning delay's tracker, per retried fn).
+const GET_PROJECT_TARGET: &str = "harbor_client::generated::methods::project::get_project";
+
+/// The latency tracker `getProject`'s self-tuning hedge delay reads, when the client has one.
+fn auto_tracker(client: &HarborClient) -> Option<LatencyTracker> {
+    let settings = client.retry_settings()?;
+    Some(settings.hedge_auto()?.tracker(GET_PROJECT_TARGET))
+}
+
 fn main() -> ExitCode {
     let options = match parse_options() {
         Ok(o) => o,
@@ -322,7 +349,11 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("a tokio runtime for the client");
-    let client = match HarborClient::new(sim.base_url(), "admin", "Harbor12345") {
+    let client = match HarborClient::builder(sim.base_url())
+        .basic_auth("admin", "Harbor12345")
+        .hedge_reads_auto(options.mode == Mode::AutoHedge)
+        .build()
+    {
         Ok(c) => c,
         Err(e) => {
             eprintln!("hedge_load: {e}");
@@ -360,13 +391,18 @@ async fn run(options: &Options, sim: &RunningSimulator, client: &HarborClient) -
         eprintln!("hedge_load: {e}");
         return ExitCode::FAILURE;
     }
+    // The self-tuning delay's cap counts from its start: the warm-up's share is taken off.
+    let hedge_counts =
+        || auto_tracker(client).map_or((0, 0), |t| (t.hedges_allowed(), t.hedges_refused()));
+    let (hedges_before, refused_before) = hedge_counts();
     let started = Instant::now();
     let (latencies, ok, delay_us) = measure(options, client, &warmup_us, hedge_delay_us).await;
     let seconds = started.elapsed().as_secs_f64();
+    let (hedges, refused) = hedge_counts();
     let counts = sim.handle().counts(OPERATION).unwrap_or_default();
     let ms = |us: u32| us as f64 / 1000.0;
     println!(
-        "mode={} latency_ms={} jitter_ms={} fraction={} calls={} concurrency={} ok={} server_saw={} delayed={} per_call={:.4} seconds={seconds:.3} normal_p95_ms={:.3} delay_ms={:.3} p50_ms={:.3} p99_ms={:.3} p999_ms={:.3} max_ms={:.3}",
+        "mode={} latency_ms={} jitter_ms={} fraction={} calls={} concurrency={} ok={} server_saw={} delayed={} per_call={:.4} seconds={seconds:.3} normal_p95_ms={:.3} delay_ms={:.3} p50_ms={:.3} p99_ms={:.3} p999_ms={:.3} max_ms={:.3} hedges={} hedges_refused={}",
         options.mode.name(),
         options.latency.millis,
         options.latency.jitter_millis,
@@ -383,6 +419,8 @@ async fn run(options: &Options, sim: &RunningSimulator, client: &HarborClient) -
         ms(percentile(&latencies, 99.0)),
         ms(percentile(&latencies, 99.9)),
         ms(latencies.last().copied().unwrap_or(0)),
+        hedges - hedges_before,
+        refused - refused_before,
     );
     ExitCode::SUCCESS
 }
