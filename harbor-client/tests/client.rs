@@ -1008,3 +1008,49 @@ fn call_futures_and_streams_are_send() {
     send(c.get_projects_all(&params, Some(3)));
     send(no_retry_scope(c.ping()));
 }
+
+/// A 401, and only a 401, sends the attempt again at once with credentials the provider
+/// renewed: a 401 then a 200 is one successful call of two requests, the second with the new
+/// secret; the 200 asks for nothing more.
+#[tokio::test]
+async fn a_401_is_sent_again_with_renewed_credentials_and_a_200_is_not() {
+    let server = Server::start(vec![Reply::json(401, "{}")], |_| {
+        Some(Reply::json(200, "{}"))
+    })
+    .await;
+    let asks = Arc::new(AtomicU32::new(0));
+    let provider = {
+        let asks = asks.clone();
+        move || {
+            let n = asks.fetch_add(1, Ordering::SeqCst) + 1;
+            std::future::ready(Ok::<_, std::io::Error>(Credentials::basic(
+                "robot",
+                format!("secret-{n}"),
+            )))
+        }
+    };
+    let c = HarborClient::builder(server.url())
+        .credential_provider(provider)
+        .retry(None)
+        .timeout(None)
+        .connect_timeout(None)
+        .build()
+        .unwrap();
+    c.get_statistics().await.unwrap();
+    let seen = server.seen();
+    assert_eq!(
+        seen.len(),
+        2,
+        "the 401's request and its resend, nothing after the 200"
+    );
+    assert_eq!(
+        asks.load(Ordering::SeqCst),
+        2,
+        "the first credentials and the renewal"
+    );
+    let (first, second) = (
+        seen[0].header("authorization").unwrap(),
+        seen[1].header("authorization").unwrap(),
+    );
+    assert_ne!(first, second, "the resend carries the renewed secret");
+}
