@@ -34,12 +34,8 @@ impl HarborClient {
             delivered: Delivered::default(),
         };
         stream::unfold(Some(listing), move |listing| async move {
-            let mut listing = listing?;
-            Some(match listing.next_page(self, operation).await {
-                Ok(items) => {
-                    let more = !listing.window().is_done();
-                    (Ok(items), more.then_some(listing))
-                }
+            Some(match listing?.next_page(self, operation).await {
+                Ok((items, rest)) => (Ok(items), rest),
                 Err(e) => (Err(e), None),
             })
         })
@@ -65,18 +61,19 @@ impl Listing {
     }
 
     /// Fetches the next page (retried on its own, as one call) and returns the items it
-    /// brings that were not delivered before.
+    /// brings that were not delivered before, and the listing again while it has more to
+    /// read: a listing goes on only through a page that says so.
     async fn next_page<T>(
-        &mut self,
+        mut self,
         client: &HarborClient,
         operation: &'static Operation,
-    ) -> Result<Vec<T>, Error>
+    ) -> Result<(Vec<T>, Option<Listing>), Error>
     where
         T: ListItem + DeserializeOwned,
     {
         let call = client.call(operation);
         let attempts = PageAttempts {
-            listing: self,
+            listing: &self,
             answered: AtomicBool::new(false),
         };
         let SizedPage { ask, page } = call.run(call.sized_page::<T>(&attempts)).await?;
@@ -95,7 +92,8 @@ impl Listing {
             .collect();
         self.window()
             .advance(ask, received, page.total, page.next.is_some(), identified);
-        Ok(items)
+        let more = !self.window().is_done();
+        Ok((items, more.then_some(self)))
     }
 
     /// The request for `ask`: the template itself when it asks for that page already (so the
