@@ -19,6 +19,7 @@
 # the last column gives the hedges it sent in the measured phase and those its cap refused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bin=${CARGO_TARGET_DIR:-target}/release
 calls=${1:-10000}
 rounds=${2:-3}
 modes=${MODES:-"no-hedge hedge auto-hedge tower-hedge"}
@@ -31,10 +32,10 @@ echo
 echo "| round | service ms | faults | mode | calls | ok | hedge delay ms | p50 ms | p99 ms | p99.9 ms | max ms | p99 / p50 | server saw | requests per call | delayed answers | hedges sent / refused by the cap |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for round in $(seq 1 "$rounds"); do
-  target/release/hedge_load --mode no-hedge --fraction 0 --calls "$calls" --concurrency 16 "${service[@]}" \
+  "$bin"/hedge_load --mode no-hedge --fraction 0 --calls "$calls" --concurrency 16 "${service[@]}" \
     | python3 bench/format_hedge_row.py "$round"
   for mode in $modes; do
-    target/release/hedge_load --mode "$mode" --calls "$calls" --concurrency 16 "${service[@]}" "${fraction[@]}" \
+    "$bin"/hedge_load --mode "$mode" --calls "$calls" --concurrency 16 "${service[@]}" "${fraction[@]}" \
       | python3 bench/format_hedge_row.py "$round"
   done
 done

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Client CPU per request, harbor-client against the raw reqwest loop (issue 21, item 3: within
+# 1.05x, median of 3 interleaved runs, concurrency 1 and 64). One harbor-sim binary on
+# loopback, no faults; `client_load` (bench/src/bin/client_load.rs) runs N `GET
+# /projects/library` with each client in turn, ROUNDS times, the two clients alternating so
+# that a change in the machine's load falls on both. Prints every run's `cpu_ms` (the client
+# process's own CPU time) and, per concurrency, the medians and their ratio.
+#
+#   bash bench/client_cpu.sh [N] [ROUNDS]        (default 10000 requests, 3 rounds)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${CARGO_TARGET_DIR:-target}/release
+n=${1:-10000}
+rounds=${2:-3}
+port=${PORT:-18081}
+url="http://127.0.0.1:$port"
+
+cargo build -q --release -p harbor-sim --bin harbor-sim
+cargo build -q --release -p retry-bench --bin client_load
+
+RUST_LOG=warn "$bin"/harbor-sim --port "$port" >/dev/null 2>&1 &
+sim=$!
+trap 'kill $sim 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -sf "$url/api/v2.0/ping" >/dev/null && break
+  sleep 0.1
+done
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+results=$(mktemp)
+for concurrency in 1 64; do
+  for round in $(seq 1 "$rounds"); do
+    for client in harbor-client reqwest; do
+      line=$("$bin"/client_load --url "$url" --client "$client" --requests "$n" \
+        --concurrency "$concurrency")
+      echo "round $round: $line"
+      echo "$line" >>"$results"
+    done
+  done
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "$results" <<'PY'
+import statistics, sys
+runs = [dict(p.split("=", 1) for p in line.split()) for line in open(sys.argv[1])]
+for c in sorted({r["concurrency"] for r in runs}, key=int):
+    med = {
+        k: statistics.median(float(r["cpu_ms"]) for r in runs if r["client"] == k and r["concurrency"] == c)
+        for k in ("harbor-client", "reqwest")
+    }
+    print(f"concurrency {c}: median cpu_ms harbor-client {med['harbor-client']:.1f}, "
+          f"reqwest {med['reqwest']:.1f}, ratio {med['harbor-client'] / med['reqwest']:.3f}")
+PY
