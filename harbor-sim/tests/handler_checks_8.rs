@@ -358,6 +358,19 @@ const GOOD_CRONS: &[&str] = &[
     "CRON_TZ=Asia/Tokyo 0 0 0 * * *",
 ];
 
+/// Creates the project `name` as the admin; returns its `project_id`.
+async fn create_project(sim: &support::CheckedSim, name: &str) -> Value {
+    let (status, text) = admin(
+        sim,
+        Method::POST,
+        "/projects",
+        json!({"project_name": name}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    get_json(sim, &format!("/projects/{name}")).await["project_id"].clone()
+}
+
 /// Sends as the admin; the status and body.
 async fn admin(
     sim: &support::CheckedSim,
@@ -427,15 +440,7 @@ async fn gc3_sal7_cron_field_errors() {
 #[tokio::test]
 async fn rt8_retention_cron_field_errors() {
     let sim = support::start().await;
-    let (status, text) = admin(
-        &sim,
-        Method::POST,
-        "/projects",
-        json!({"project_name": "kept"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{text}");
-    let project = get_json(&sim, "/projects/kept").await["project_id"].clone();
+    let project = create_project(&sim, "kept").await;
     let policy = |cron: &str| {
         json!({"algorithm": "or", "rules": [],
                "trigger": {"kind": "Schedule", "settings": {"cron": cron}},
@@ -1026,15 +1031,7 @@ async fn i4_whole_rule_is_the_unique_key() {
 #[tokio::test]
 async fn sch3_retention_turned_scheduled_with_an_empty_cron() {
     let sim = support::start().await;
-    let (status, text) = admin(
-        &sim,
-        Method::POST,
-        "/projects",
-        json!({"project_name": "kept"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{text}");
-    let project = get_json(&sim, "/projects/kept").await["project_id"].clone();
+    let project = create_project(&sim, "kept").await;
     let policy = |kind: &str| {
         json!({"algorithm": "or", "rules": [],
                "trigger": {"kind": kind, "settings": {"cron": ""}},
