@@ -206,6 +206,30 @@ fn full_jitter_spreads_over_zero_to_the_wait() {
     }
 }
 
+/// A policy given no jitter uses full jitter (the default, `FullJitter`): 1,000 waits of a
+/// constant 10 s generator sum to about half of 10,000 s (a sum of uniform draws: 5,000 s,
+/// with a standard deviation of 91 s), on the paused clock; a default that did not jitter
+/// (or jittered to zero) would give 10,000 s (or none).
+#[test]
+fn a_policys_default_jitter_is_full_jitter() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let waited = runtime.block_on(async {
+        jitter::seed(4);
+        let start = tokio::time::Instant::now();
+        let policy = Policy::<(), ()>::new()
+            .max_tries(1_001)
+            .wait_gen(wait::constant().interval(10))
+            .logger(false);
+        let _ = retry_async(policy, || async { Err::<(), ()>(()) }).await;
+        start.elapsed().as_secs_f64()
+    });
+    assert!((4_500.0..5_500.0).contains(&waited), "waited {waited} s");
+}
+
 #[test]
 fn equal_jitter_spreads_over_half_to_the_wait() {
     let values = draws(2, 10_000, || jitter::equal_jitter(Duration::from_secs(10)));
