@@ -134,20 +134,17 @@ where
     Fut: core::future::Future<Output = Result<T, E>>,
 {
     let (mut engine, nothing) = policy.start_call(caller_of::<F>());
-    let wait = match engine.admit(&[], nothing) {
-        Step::Return(refused) => return refused,
-        Step::Wait(wait) => wait,
-    };
-    if !wait.is_zero() {
-        engine.sleep(wait).await;
-    }
     if engine.is_hedged() {
         let mut attempts = pin!(engine.attempts());
         loop {
-            if attempts.running() == 0
-                && let Some(refused) = engine.recheck(&[], nothing)
-            {
-                return refused;
+            if attempts.running() == 0 {
+                let wait = match engine.admit(&[], nothing) {
+                    Step::Return(refused) => return refused,
+                    Step::Wait(wait) => wait,
+                };
+                if !wait.is_zero() {
+                    engine.sleep(wait).await;
+                }
             }
             engine.start_attempt(attempts.as_mut(), operation());
             loop {
@@ -162,6 +159,13 @@ where
     }
     let timed = engine.has_attempt_timeout();
     loop {
+        let wait = match engine.admit(&[], nothing) {
+            Step::Return(refused) => return refused,
+            Step::Wait(wait) => wait,
+        };
+        if !wait.is_zero() {
+            engine.sleep(wait).await;
+        }
         let result = if timed {
             engine.timed(operation()).await
         } else {
@@ -174,9 +178,6 @@ where
             Step::Wait(wait) => wait,
         };
         engine.sleep(wait).await;
-        if let Some(refused) = engine.recheck(&[], nothing) {
-            return refused;
-        }
     }
 }
 
@@ -201,19 +202,16 @@ where
     F: FnMut() -> Result<T, E>,
 {
     let (mut engine, nothing) = policy.start_call(caller_of::<F>());
-    match engine.admit(&[], nothing) {
-        Step::Return(refused) => return refused,
-        Step::Wait(wait) if !wait.is_zero() => engine.sleep_blocking(wait),
-        Step::Wait(_) => {}
-    }
     loop {
+        match engine.admit(&[], nothing) {
+            Step::Return(refused) => return refused,
+            Step::Wait(wait) if !wait.is_zero() => engine.sleep_blocking(wait),
+            Step::Wait(_) => {}
+        }
         let result = operation();
         match engine.after_attempt(result, &[], nothing) {
             Step::Return(result) => return result,
             Step::Wait(wait) => engine.sleep_blocking(wait),
-        }
-        if let Some(refused) = engine.recheck(&[], nothing) {
-            return refused;
         }
     }
 }

@@ -224,8 +224,9 @@ where
     }
 
     /// Checks giveup, then max_tries, then max_time; then asks the generator, the circuit
-    /// breaker, the retry budget (so no token is spent on a retry another rule refuses), then
-    /// the rate limiter, whose wait the retry's is raised to. Runs the hooks.
+    /// breaker, the retry budget (so no token is spent on a retry another rule refuses); a
+    /// retry that waits asks the rate limiter after its wait ([`admit`](Self::admit)). Runs
+    /// the hooks.
     /// `attempt` is the number of the attempt that failed, `running` how many others still
     /// run (hedging; 0 otherwise): with some running, a retry starts at once (wait zero). A
     /// give-up ends the call even with attempts running: the caller drops them.
@@ -266,9 +267,9 @@ where
                 Some(_) if !self.breaker_admits() => Err(GiveUpReason::CircuitOpen),
                 Some(wait) => match self.rules.budget() {
                     Some(budget) if !budget.try_withdraw() => Err(GiveUpReason::BudgetExhausted),
-                    // The limiter's reservation comes last: a retry refused earlier sends
-                    // nothing and takes no token.
-                    _ => self.paced(wait, elapsed, max_time),
+                    // The limiter's token comes last: a retry refused earlier sends nothing
+                    // and takes none.
+                    _ => self.paced(wait, elapsed, max_time, running),
                 },
             }
         };
@@ -361,12 +362,22 @@ where
         })
     }
 
-    /// Asks the shared guards before the call's first attempt: the circuit breaker, then the
-    /// rate limiter. [`Step::Return`] is what the call returns instead of making it, the
-    /// breaker being open (`E::from(CircuitOpen)`, or the "nothing" value when a give-up
-    /// returns it, after the give-up hooks ran with [`GiveUpReason::CircuitOpen`] and no
-    /// attempt made, `tries` 0); [`Step::Wait`] the wait before the first attempt (zero
-    /// without a limiter, or while it has seen no throttle).
+    /// Asks the shared guards before an attempt that starts with none running: the call's
+    /// first, or a retry once its backoff wait is over. The circuit breaker first (before the
+    /// first attempt it may take a half-open probe's place; before a retry, admitted by the
+    /// breaker when it was decided, it only checks that the breaker has not opened since),
+    /// then the rate limiter, which reserves the send for now. [`Step::Return`] is what the
+    /// call returns instead of making the attempt: the breaker being open
+    /// (`E::from(CircuitOpen)`, or the "nothing" value when a give-up returns it, after the
+    /// give-up hooks ran with [`GiveUpReason::CircuitOpen`] and the attempts made);
+    /// [`Step::Wait`] the wait before the attempt (zero without a limiter, or while it has
+    /// seen no throttle; before a retry, cut to the time left before `max_time`, so a retry
+    /// the limiter holds that long runs at the deadline). The expansion asks it at the top of each iteration of the eager
+    /// loop.
+    ///
+    /// The limiter is asked here, after the backoff, and not when the retry is decided: a
+    /// slot reserved then would have passed by the time a retry that waits out a
+    /// `Retry-After` sends, and every caller throttled at once would send at once.
     #[inline]
     pub fn admit<R: RetryOutput<Ok = T, Err = E>>(
         &self,
@@ -376,31 +387,24 @@ where
         if !self.rules.enabled() {
             return Step::Wait(Duration::ZERO);
         }
-        if let Some((breaker, open)) = self.rules.breaker()
-            && let Err(refusal) = breaker.try_acquire(self.target, self.sleeper.now())
-        {
-            return Step::Return(self.refused(open(refusal), args, nothing));
+        let retry = self.attempt > 1;
+        if let Some((breaker, open)) = self.rules.breaker() {
+            let now = self.sleeper.now();
+            let refusal = if retry {
+                breaker.refusal_now(self.target, now)
+            } else {
+                breaker.try_acquire(self.target, now).err()
+            };
+            if let Some(refusal) = refusal {
+                return Step::Return(self.refused(open(refusal), args, nothing));
+            }
         }
-        Step::Wait(self.limiter_wait())
-    }
-
-    /// Asks the circuit breaker again before an attempt it admitted earlier (a retry, after
-    /// its wait): `Some` ends the call when the breaker opened meanwhile, as
-    /// [`admit`](Self::admit) does (`E::from(CircuitOpen)`, or the "nothing" value; the
-    /// give-up hooks see [`GiveUpReason::CircuitOpen`] and the attempts made). Takes no
-    /// probe's place. The expansion asks it at the top of each iteration of the eager loop.
-    #[inline]
-    pub fn recheck<R: RetryOutput<Ok = T, Err = E>>(
-        &self,
-        args: &[Arg<'_>],
-        nothing: Option<fn() -> R>,
-    ) -> Option<R> {
-        if !self.rules.enabled() {
-            return None;
-        }
-        let (breaker, open) = self.rules.breaker()?;
-        let refusal = breaker.refusal_now(self.target, self.sleeper.now())?;
-        Some(self.refused(open(refusal), args, nothing))
+        let wait = self.limiter_wait();
+        // Cut to the time left, as every wait is: the attempt then runs at the deadline.
+        Step::Wait(match self.rules.limits().max_time {
+            Some(max) if retry => wait.min(max.saturating_sub(self.elapsed())),
+            _ => wait,
+        })
     }
 
     #[cold]
@@ -429,25 +433,35 @@ where
         }
     }
 
-    /// The retry's wait raised to the rate limiter's (if any), or a give-up with
-    /// [`GiveUpReason::MaxTime`] when the limiter would hold the retry past `max_time`.
+    /// The rate limiter's part in a retry's decision (none without a limiter). A retry
+    /// started beside running attempts (hedging) takes its token now, as it is sent now (its
+    /// wait is zero whatever the limiter says: the running attempts already hold the call's
+    /// place). A retry that waits reserves after its wait, in [`admit`](Self::admit); here it
+    /// gives up with [`GiveUpReason::MaxTime`] (and its last error) when the limiter, as things
+    /// stand, would hold it past `max_time`.
     #[inline]
     fn paced(
         &self,
         wait: Duration,
         elapsed: Duration,
         max_time: Option<Duration>,
+        running: u32,
     ) -> Result<Duration, GiveUpReason> {
-        if self.rules.limiter().is_none() {
+        let Some(limiter) = self.rules.limiter() else {
+            return Ok(wait);
+        };
+        if running > 0 {
+            limiter.reserve(self.target, self.sleeper.now());
             return Ok(wait);
         }
-        let paced = wait.max(self.limiter_wait());
-        match max_time {
-            Some(max) if paced > wait && elapsed.saturating_add(paced) > max => {
-                Err(GiveUpReason::MaxTime)
-            }
-            _ => Ok(paced),
+        let Some(max) = max_time else {
+            return Ok(wait);
+        };
+        let held = limiter.wait_at(self.target, self.sleeper.now() + wait);
+        if !held.is_zero() && elapsed.saturating_add(wait).saturating_add(held) > max {
+            return Err(GiveUpReason::MaxTime);
         }
+        Ok(wait)
     }
 
     /// Waits with the policy's sleeper (tokio by default).

@@ -43,7 +43,11 @@
 //! at the current fill rate. The caller sleeps that long and sends, without asking again; no
 //! token is ever handed out twice, and a caller that gives up while waiting simply leaves its
 //! token spent (the limiter errs on the slow side). First attempts and retries cost the same,
-//! one token.
+//! one token. The engine reserves each send when it is about to make it: a retry after its
+//! backoff wait, not when it decides to retry (a slot reserved then would have passed by the
+//! time a retry that waits out a `Retry-After` sends, and every caller throttled at once would
+//! send at once: 5.5% of requests throttled instead of 4.6% in
+//! `tests/tests/adaptive_rate_limit.rs`).
 //!
 //! The debt is bounded: no reservation waits longer than
 //! [`max_wait`](AdaptiveLimiterBuilder::max_wait) (10 s), so the bucket never owes more than
@@ -328,6 +332,24 @@ impl State {
     }
 }
 
+impl State {
+    /// The seconds a reservation made at `at` would wait, reserving nothing.
+    fn wait_at(&self, at: Instant, c: &Config) -> f64 {
+        if !self.enabled {
+            return 0.0;
+        }
+        let earned = self
+            .last_refill
+            .map_or(0.0, |last| secs(at, last) * self.fill_rate);
+        let tokens = (self.tokens + earned).min(self.max_capacity) - 1.0;
+        if tokens >= 0.0 {
+            0.0
+        } else {
+            (-tokens / self.fill_rate).min(c.max_wait)
+        }
+    }
+}
+
 impl Default for AdaptiveLimiter {
     /// The AWS SDKs' constants, one shared partition; see [`AdaptiveLimiter::builder`].
     fn default() -> Self {
@@ -406,6 +428,15 @@ impl AdaptiveLimiter {
         } else {
             Duration::ZERO
         }
+    }
+
+    /// How long a send of `key` reserved at `at` would wait, as things stand (reserves
+    /// nothing): what the engine asks when it decides a retry, to give up at once rather than
+    /// after the backoff when the limiter would hold the retry past `max_time`.
+    pub(crate) fn wait_at(&self, key: &'static str, at: Instant) -> Duration {
+        let c = &self.inner.config;
+        let wait = self.read(key, |s| s.wait_at(at, c)).unwrap_or(0.0);
+        Duration::from_secs_f64(wait)
     }
 
     /// Reports that an attempt of `key` was throttled at `now` (a 429, or a 503 with

@@ -88,11 +88,15 @@ async fn the_limiter_makes_every_call_succeed_with_few_throttles() {
         );
     }
     assert_eq!(limited.calls_ok, CALLS);
-    // Issue 22's target is 5%; measured 5.3-5.6% (the first seconds, before the limiter has
-    // seen a throttle and while its first estimate of the server's rate is high, give half of
-    // the throttles; afterwards 2.7% of requests). The bound guards against a regression.
+    // Issue 22's target: at most 5% of requests throttled. Measured 4.6% (242 of 5,242) on
+    // the paused clock: 64 in the first instant, before the limiter has seen a throttle (the
+    // calls that succeeded send again into the server's emptied bucket), most of the rest one
+    // congestion event every 5 s or so at the plateau, each a few sends the limiter had
+    // already scheduled. It was 5.5% while a retry reserved its token when it was decided,
+    // not when it was sent: every caller throttled at once then sent at once after the
+    // `Retry-After`.
     assert!(
-        limited.throttled as f64 <= 0.07 * limited.requests as f64,
+        limited.throttled as f64 <= 0.05 * limited.requests as f64,
         "{} of {} requests throttled",
         limited.throttled,
         limited.requests

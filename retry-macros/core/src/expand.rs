@@ -278,12 +278,10 @@ impl<'a> Expansion<'a> {
         let iteration = self.iteration(attempt, waits);
         let Some(lazy) = self.lazy else {
             let admit = self.admit(waits);
-            let recheck = admit.as_ref().map(|_| self.recheck());
             return quote! {
                 let mut #engine = #policy;
-                #admit
                 loop {
-                    #recheck
+                    #admit
                     #iteration
                 }
             };
@@ -407,28 +405,10 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    /// At the top of each iteration of the eager loop, with `admit`: a retry admitted before
-    /// its wait is not sent if the circuit breaker opened meanwhile.
-    fn recheck(&self) -> TokenStream {
-        let Expansion {
-            engine,
-            details_args,
-            returned,
-            ..
-        } = self;
-        let nothing = self.nothing();
-        quote! {
-            if let ::core::option::Option::Some(#returned) =
-                #engine.recheck(&[#(#details_args),*], #nothing)
-            {
-                return #returned;
-            }
-        }
-    }
-
-    /// The eager form's question to the shared guards before the first attempt, emitted only
-    /// when there may be one (`breaker`, `limiter`, or `settings`, which may carry either): an
-    /// open breaker ends the call with no attempt, a limiter may ask for a wait first.
+    /// The eager form's question to the shared guards at the top of each iteration (before
+    /// the first attempt, and before each retry once its wait is over), emitted only when
+    /// there may be one (`breaker`, `limiter`, or `settings`, which may carry either): an open
+    /// breaker ends the call with no attempt, a limiter may ask for a wait first.
     fn admit(&self, waits: Waits) -> Option<TokenStream> {
         let args = self.args;
         if args.breaker.is_none() && args.limiter.is_none() && args.settings.is_none() {

@@ -213,13 +213,25 @@ fn local_name(local: &Local) -> Option<String> {
 /// The rule, on one async retry loop.
 fn check_async_loop(shape: &str, retry_loop: &ExprLoop) {
     let mut stmts = retry_loop.body.stmts.as_slice();
-    // With a breaker (or settings, which may carry one), the iteration starts with the
-    // breaker's re-check: an `if` that awaits nothing and whose temporaries (the `Details`
-    // arguments) end with it.
-    if let [Stmt::Expr(Expr::If(recheck), None), rest @ ..] = stmts {
+    // With a breaker or a limiter (or settings, which may carry either), the iteration starts
+    // with the guards' question: a `let` that awaits nothing and whose temporaries (the
+    // `Details` arguments, the `Step`) end with it, then an `if` that awaits only the
+    // limiter's wait.
+    if let [
+        Stmt::Local(admit),
+        Stmt::Expr(Expr::If(paced), None),
+        rest @ ..,
+    ] = stmts
+    {
         assert!(
-            awaits(|v| v.visit_expr_if(recheck)).is_empty(),
-            "{shape}: the re-check awaits"
+            awaits(|v| v.visit_local(admit)).is_empty(),
+            "{shape}: the guards' question awaits"
+        );
+        let found = awaits(|v| v.visit_expr_if(paced));
+        assert_eq!(found.len(), 1, "{shape}: the limiter's wait");
+        assert!(
+            matches!(&*found[0].base, Expr::MethodCall(call) if call.method == "sleep"),
+            "{shape}: the guards' `if` awaits something other than the sleep"
         );
         stmts = rest;
     }

@@ -39,7 +39,7 @@ pin_project_lite::pin_project! {
         nothing: Option<fn() -> R>,
         // The last decision was `Next::Start` (or nothing started yet).
         start: bool,
-        // The shared guards were asked before the first attempt.
+        // The shared guards were asked for the attempt about to start (reset when it starts).
         admitted: bool,
     }
 }
@@ -96,9 +96,10 @@ where
         loop {
             if *this.start {
                 *this.start = false;
-                // Before the first attempt, the breaker and the limiter are asked once; a
-                // limiter's wait is served as a backoff, whose end starts the attempt.
-                if !*this.admitted {
+                // Before an attempt that starts with none running (the first, or a retry
+                // after its wait), the breaker and the limiter are asked once; a limiter's wait
+                // is served as a backoff, whose end starts the attempt.
+                if !*this.admitted && this.attempts.running() == 0 {
                     *this.admitted = true;
                     match admit(this.engine, |f| (this.args)(this.owned, f), *this.nothing) {
                         Step::Return(refused) => return Poll::Ready(refused),
@@ -110,14 +111,7 @@ where
                         Step::Wait(_) => {}
                     }
                 }
-                // A retry admitted before its wait: the breaker may have opened since.
-                if this.engine.attempt > 1
-                    && this.attempts.running() == 0
-                    && let Some(refused) =
-                        recheck(this.engine, |f| (this.args)(this.owned, f), *this.nothing)
-                {
-                    return Poll::Ready(refused);
-                }
+                *this.admitted = false;
                 let attempt = (this.attempt)(this.owned);
                 this.engine.start_attempt(this.attempts.as_mut(), attempt);
             }
@@ -174,22 +168,6 @@ where
     }
     with_args(args, |rendered| engine.admit(rendered, nothing))
         .unwrap_or(Step::Wait(core::time::Duration::ZERO))
-}
-
-/// [`Engine::recheck`] with the arguments rendered only when a breaker may refuse.
-#[inline]
-fn recheck<T, E, Rl, S, R>(
-    engine: &Engine<T, E, Rl, S>,
-    args: impl FnOnce(&mut dyn FnMut(&[Arg<'_>])),
-    nothing: Option<fn() -> R>,
-) -> Option<R>
-where
-    R: RetryOutput<Ok = T, Err = E>,
-    Rl: CallRules<T, E>,
-    S: Sleeper,
-{
-    engine.rules.breaker()?;
-    with_args(args, |rendered| engine.recheck(rendered, nothing)).flatten()
 }
 
 /// [`Engine::after_event`] with the arguments rendered only for the call, through `args`.
