@@ -372,8 +372,8 @@ where
     /// give-up hooks ran with [`GiveUpReason::CircuitOpen`] and the attempts made);
     /// [`Step::Wait`] the wait before the attempt (zero without a limiter, or while it has
     /// seen no throttle; before a retry, cut to the time left before `max_time`, so a retry
-    /// the limiter holds that long runs at the deadline). The expansion asks it at the top of each iteration of the eager
-    /// loop.
+    /// the limiter holds that long runs at the deadline). The expansion asks it at the top of
+    /// each iteration of the eager loop.
     ///
     /// The limiter is asked here, after the backoff, and not when the retry is decided: a
     /// slot reserved then would have passed by the time a retry that waits out a
@@ -457,7 +457,11 @@ where
         let Some(max) = max_time else {
             return Ok(wait);
         };
-        let held = limiter.wait_at(self.target, self.sleeper.now() + wait);
+        // A wait too long for an `Instant` is cut to `max_time` anyway.
+        let Some(send_at) = self.sleeper.now().checked_add(wait) else {
+            return Ok(wait);
+        };
+        let held = limiter.wait_at(self.target, send_at);
         if !held.is_zero() && elapsed.saturating_add(wait).saturating_add(held) > max {
             return Err(GiveUpReason::MaxTime);
         }

@@ -762,3 +762,127 @@ fn a_blocking_call_waits_the_limiters_turn_before_its_first_attempt() {
         "held by the limiter: {started_at:?}"
     );
 }
+
+/// Thirty callers throttled at once, each told to wait 5 s (`Throttled(5)`): their retries'
+/// send times, each call's second attempt. `call` makes one call whose attempts report to
+/// `attempt` (which answers the first with the throttle, after 10 ms so that every first
+/// attempt is made before the limiter sees a throttle).
+async fn retries_after_one_throttle<F, Fut>(call: F) -> Vec<tokio::time::Instant>
+where
+    F: Fn(AdaptiveLimiter, std::sync::Arc<Attempts>) -> Fut,
+    Fut: std::future::Future<Output = Result<u32, Throttled>> + 'static,
+{
+    let limiter = AdaptiveLimiter::builder().build().unwrap();
+    let mut tasks = Vec::new();
+    let attempts = std::sync::Arc::new(Attempts::default());
+    for _ in 0..30 {
+        let call = call(limiter.clone(), attempts.clone());
+        tasks.push(tokio::task::spawn_local(call));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), Ok(2));
+    }
+    let rate = limiter.rate("").expect("switched on by the throttles");
+    assert!(rate > 1.0, "{rate}");
+    std::sync::Arc::into_inner(attempts)
+        .unwrap()
+        .retried_at
+        .into_inner()
+        .unwrap()
+}
+
+/// What the callers' attempts saw: when each retry was sent.
+#[derive(Default)]
+struct Attempts {
+    retried_at: std::sync::Mutex<Vec<tokio::time::Instant>>,
+}
+
+impl Attempts {
+    /// One attempt: a call's first is throttled after 10 ms, its second succeeds.
+    async fn attempt(&self, first: bool) -> Result<u32, Throttled> {
+        if first {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            Err(Throttled(5))
+        } else {
+            self.retried_at
+                .lock()
+                .unwrap()
+                .push(tokio::time::Instant::now());
+            Ok(2)
+        }
+    }
+}
+
+/// The retries go out as the limiter's bucket allows when they are sent: at most its capacity
+/// (one second at its rate) at the instant the 5 s wait ends, the rest paced after it. Had each
+/// retry reserved its token when it was decided, its slot (within 1.5 s of the throttle) would
+/// have passed unused during the 5 s wait, and all thirty would go at once.
+fn assert_paced(retried_at: &[tokio::time::Instant]) {
+    assert_eq!(retried_at.len(), 30);
+    let first = *retried_at.iter().min().unwrap();
+    let last = *retried_at.iter().max().unwrap();
+    let together = retried_at.iter().filter(|&&t| t == first).count();
+    assert!(together < 30, "all {together} retries sent at once");
+    assert!(last > first, "{:?}", last - first);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_reserves_its_token_when_it_is_sent_not_when_it_is_decided() {
+    let local = tokio::task::LocalSet::new();
+    let retried_at = local
+        .run_until(retries_after_one_throttle(|limiter, attempts| async move {
+            let mut first = true;
+            retry_runtime::retry_async(limited(&limiter), || {
+                let this = std::mem::replace(&mut first, false);
+                let attempts = attempts.clone();
+                async move { attempts.attempt(this).await }
+            })
+            .await
+        }))
+        .await;
+    assert_paced(&retried_at);
+}
+
+/// The macro's eager loop and its hedged driver, as `retry_async` above.
+struct Throttling {
+    limiter: AdaptiveLimiter,
+    attempts: std::sync::Arc<Attempts>,
+    first: std::cell::Cell<bool>,
+}
+
+impl Throttling {
+    #[retry_runtime::retry(max_tries = 3, wait_gen = retry_runtime::wait::constant, interval = 0.01, jitter = None,
+        wait_floor = |e: &Throttled| Some(Duration::from_secs(e.0)), limiter = &self.limiter)]
+    async fn eager(&self) -> Result<u32, Throttled> {
+        self.attempts.attempt(self.first.replace(false)).await
+    }
+
+    #[retry_runtime::retry(max_tries = 3, wait_gen = retry_runtime::wait::constant, interval = 0.01, jitter = None,
+        wait_floor = |e: &Throttled| Some(Duration::from_secs(e.0)), limiter = &self.limiter,
+        hedge_delay = 60)]
+    async fn hedged(&self) -> Result<u32, Throttled> {
+        self.attempts.attempt(self.first.replace(false)).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_macros_loops_reserve_a_retrys_token_when_it_is_sent() {
+    for hedged in [false, true] {
+        let local = tokio::task::LocalSet::new();
+        let retried_at = local
+            .run_until(retries_after_one_throttle(|limiter, attempts| async move {
+                let service = Throttling {
+                    limiter,
+                    attempts,
+                    first: std::cell::Cell::new(true),
+                };
+                if hedged {
+                    service.hedged().await
+                } else {
+                    service.eager().await
+                }
+            }))
+            .await;
+        assert_paced(&retried_at);
+    }
+}
