@@ -376,8 +376,9 @@ where
     /// each iteration of the eager loop.
     ///
     /// The limiter is asked here, after the backoff, and not when the retry is decided: a
-    /// slot reserved then would have passed by the time a retry that waits out a
-    /// `Retry-After` sends, and every caller throttled at once would send at once.
+    /// slot reserved then has often passed by the time a retry that waits out a
+    /// `Retry-After` sends, so the retries would bunch where their waits end, beyond what
+    /// the bucket allows.
     #[inline]
     pub fn admit<R: RetryOutput<Ok = T, Err = E>>(
         &self,

@@ -44,9 +44,9 @@
 //! token is ever handed out twice, and a caller that gives up while waiting simply leaves its
 //! token spent (the limiter errs on the slow side). First attempts and retries cost the same,
 //! one token. The engine reserves each send when it is about to make it: a retry after its
-//! backoff wait, not when it decides to retry (a slot reserved then would have passed by the
-//! time a retry that waits out a `Retry-After` sends, and every caller throttled at once would
-//! send at once: 5.5% of requests throttled instead of 4.6% in
+//! backoff wait, not when it decides to retry: a slot reserved then has often passed by the
+//! time a retry that waits out a `Retry-After` sends, so the retries would bunch where their
+//! waits end, beyond what the bucket allows (5.5% of requests throttled instead of 4.6% in
 //! `tests/tests/adaptive_rate_limit.rs`).
 //!
 //! The debt is bounded: no reservation waits longer than
