@@ -5,6 +5,9 @@
 #   bash bench/mutants.sh [FILE...]       default: every file of retry-runtime/src
 #   bash bench/mutants.sh --client        harbor-client's part of the scope (settings, errors,
 #                                         Retry-After, pagination, redirects, the call plan)
+#   IN_DIFF=change.diff bash bench/mutants.sh FILE...
+#                                         only the mutants on lines a change touched
+#                                         (`git diff BASE -- FILE... > change.diff`)
 #
 # Each file of retry-runtime or retry-macros runs in two passes, so that most mutants cost
 # only that package's own build:
@@ -29,6 +32,8 @@
 # its reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+in_diff=()
+[ -n "${IN_DIFF:-}" ] && in_diff=(--in-diff "$(realpath "$IN_DIFF")")
 command -v cargo-mutants >/dev/null || cargo install --locked cargo-mutants
 
 if [ "${1:-}" = --client ]; then
@@ -66,7 +71,7 @@ for file in "$@"; do
     pass2=(--cargo-test-arg=--package=retry-tests "${behaviour_tests[@]}")
   fi
   # Pass 1: the package's own (unit) tests.
-  cargo mutants --package "$package" --file "$file" "${pass1[@]}" \
+  cargo mutants --package "$package" --file "$file" "${in_diff[@]}" "${pass1[@]}" \
     --minimum-test-timeout 20 --output "$out" >"$out/pass1.log" 2>&1 || true
   o="$out/mutants.out"
   caught=$(count "$o/caught.txt") unviable=$(count "$o/unviable.txt")
@@ -74,11 +79,11 @@ for file in "$@"; do
   # Pass 2: what is left, with the slower tests too. Its output holds only the mutants it
   # retested: the ones pass 1 caught or found unviable are added to its counts.
   if [ "$missed" -gt 0 ] || [ "$timeout" -gt 0 ]; then
-    cargo mutants --package "$package" --file "$file" --iterate "${pass2[@]}" \
+    cargo mutants --package "$package" --file "$file" "${in_diff[@]}" --iterate "${pass2[@]}" \
       --minimum-test-timeout 20 --output "$out" >"$out/pass2.log" 2>&1 || true
     caught=$((caught + $(count "$o/caught.txt"))) unviable=$((unviable + $(count "$o/unviable.txt")))
     missed=$(count "$o/missed.txt") timeout=$(count "$o/timeout.txt")
   fi
-  total=$(cargo mutants --list --package "$package" --file "$file" | grep -c . || true)
+  total=$(cargo mutants --list --package "$package" --file "$file" "${in_diff[@]}" | grep -c . || true)
   echo "| \`$file\` | $total | $caught | $missed | $timeout | $unviable |"
 done

@@ -708,3 +708,96 @@ impl AdaptiveLimiterBuilder {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two limiters with the same history: what `wait_at` predicts on one, `reserve` answers on
+    /// the other, and the first is left as it was.
+    fn twins(history: impl Fn(&AdaptiveLimiter)) -> (AdaptiveLimiter, AdaptiveLimiter) {
+        let build = || {
+            let limiter = AdaptiveLimiter::builder()
+                .min_fill_rate(10.0)
+                .max_wait(Duration::from_secs(2))
+                .build()
+                .unwrap();
+            history(&limiter);
+            limiter
+        };
+        (build(), build())
+    }
+
+    #[test]
+    fn wait_at_predicts_the_reservation_without_making_it() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let cases: [(&str, &dyn Fn(&AdaptiveLimiter), u64); 6] = [
+            ("off", &|_| {}, 0),
+            ("on, bucket empty, now", &|l| l.on_throttle("", at(0)), 0),
+            (
+                "on, a token earned by then",
+                &|l| l.on_throttle("", at(0)),
+                150,
+            ),
+            (
+                "in debt",
+                &|l| {
+                    l.on_throttle("", at(0));
+                    for _ in 0..5 {
+                        l.reserve("", at(0));
+                    }
+                },
+                100,
+            ),
+            (
+                "in debt past max_wait",
+                &|l| {
+                    l.on_throttle("", at(0));
+                    for _ in 0..40 {
+                        l.reserve("", at(0));
+                    }
+                },
+                0,
+            ),
+            (
+                "debt paid long before",
+                &|l| {
+                    l.on_throttle("", at(0));
+                    for _ in 0..5 {
+                        l.reserve("", at(0));
+                    }
+                },
+                5_000,
+            ),
+        ];
+        for (name, history, ms) in cases {
+            let (predicted, reserved) = twins(history);
+            let before = predicted.sends();
+            let wait = predicted.wait_at("", at(ms));
+            assert_eq!(
+                wait,
+                predicted.wait_at("", at(ms)),
+                "{name}: reserved nothing"
+            );
+            assert_eq!(predicted.sends(), before, "{name}");
+            assert_eq!(wait, reserved.reserve("", at(ms)), "{name}");
+        }
+        // The debt cases wait: 5 tokens owed at 10/s, one more asked 100 ms later: 0.5 s;
+        // 40 owed, cut to max_wait.
+        let (in_debt, _) = twins(&|l: &AdaptiveLimiter| {
+            l.on_throttle("", at(0));
+            for _ in 0..5 {
+                l.reserve("", at(0));
+            }
+        });
+        assert_eq!(in_debt.wait_at("", at(100)), Duration::from_millis(500));
+        let (deep, _) = twins(&|l: &AdaptiveLimiter| {
+            l.on_throttle("", at(0));
+            for _ in 0..40 {
+                l.reserve("", at(0));
+            }
+        });
+        assert_eq!(deep.wait_at("", at(0)), Duration::from_secs(2));
+    }
+}
