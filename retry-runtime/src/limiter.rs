@@ -713,91 +713,64 @@ impl AdaptiveLimiterBuilder {
 mod tests {
     use super::*;
 
-    /// Two limiters with the same history: what `wait_at` predicts on one, `reserve` answers on
-    /// the other, and the first is left as it was.
-    fn twins(history: impl Fn(&AdaptiveLimiter)) -> (AdaptiveLimiter, AdaptiveLimiter) {
+    /// What happened to a limiter before the question.
+    type History<'a> = &'a dyn Fn(&AdaptiveLimiter, Instant);
+
+    /// Two limiters with the same history from `t0`: what `wait_at` predicts on one,
+    /// `reserve` answers on the other.
+    fn twins(history: History<'_>, t0: Instant) -> (AdaptiveLimiter, AdaptiveLimiter) {
         let build = || {
             let limiter = AdaptiveLimiter::builder()
                 .min_fill_rate(10.0)
                 .max_wait(Duration::from_secs(2))
                 .build()
                 .unwrap();
-            history(&limiter);
+            history(&limiter, t0);
             limiter
         };
         (build(), build())
     }
 
+    /// Switched on at 10 req/s at `t0`, then `owed` sends reserved at `t0`.
+    fn owing(owed: u32) -> impl Fn(&AdaptiveLimiter, Instant) {
+        move |limiter, t0| {
+            limiter.on_throttle("", t0);
+            for _ in 0..owed {
+                limiter.reserve("", t0);
+            }
+        }
+    }
+
     #[test]
     fn wait_at_predicts_the_reservation_without_making_it() {
         let t0 = Instant::now();
-        let at = |ms: u64| t0 + Duration::from_millis(ms);
-        let cases: [(&str, &dyn Fn(&AdaptiveLimiter), u64); 6] = [
-            ("off", &|_| {}, 0),
-            ("on, bucket empty, now", &|l| l.on_throttle("", at(0)), 0),
-            (
-                "on, a token earned by then",
-                &|l| l.on_throttle("", at(0)),
-                150,
-            ),
-            (
-                "in debt",
-                &|l| {
-                    l.on_throttle("", at(0));
-                    for _ in 0..5 {
-                        l.reserve("", at(0));
-                    }
-                },
-                100,
-            ),
+        let after = |ms: u64| t0 + Duration::from_millis(ms);
+        let cases: [(&str, History<'_>, u64, Duration); 6] = [
+            ("off", &|_, _| {}, 0, Duration::ZERO),
+            ("on, bucket empty", &owing(0), 0, Duration::from_millis(100)),
+            ("on, a token earned by then", &owing(0), 150, Duration::ZERO),
+            // 5 owed at 10/s, one more asked 100 ms later.
+            ("in debt", &owing(5), 100, Duration::from_millis(500)),
             (
                 "in debt past max_wait",
-                &|l| {
-                    l.on_throttle("", at(0));
-                    for _ in 0..40 {
-                        l.reserve("", at(0));
-                    }
-                },
+                &owing(40),
                 0,
+                Duration::from_secs(2),
             ),
-            (
-                "debt paid long before",
-                &|l| {
-                    l.on_throttle("", at(0));
-                    for _ in 0..5 {
-                        l.reserve("", at(0));
-                    }
-                },
-                5_000,
-            ),
+            ("debt paid long before", &owing(5), 5_000, Duration::ZERO),
         ];
-        for (name, history, ms) in cases {
-            let (predicted, reserved) = twins(history);
-            let before = predicted.sends();
-            let wait = predicted.wait_at("", at(ms));
+        for (name, history, ms, expected) in cases {
+            let (predicted, reserved) = twins(history, t0);
+            let sends = predicted.sends();
+            let wait = predicted.wait_at("", after(ms));
+            assert_eq!(wait, expected, "{name}");
             assert_eq!(
+                predicted.wait_at("", after(ms)),
                 wait,
-                predicted.wait_at("", at(ms)),
                 "{name}: reserved nothing"
             );
-            assert_eq!(predicted.sends(), before, "{name}");
-            assert_eq!(wait, reserved.reserve("", at(ms)), "{name}");
+            assert_eq!(predicted.sends(), sends, "{name}");
+            assert_eq!(reserved.reserve("", after(ms)), wait, "{name}");
         }
-        // The debt cases wait: 5 tokens owed at 10/s, one more asked 100 ms later: 0.5 s;
-        // 40 owed, cut to max_wait.
-        let (in_debt, _) = twins(&|l: &AdaptiveLimiter| {
-            l.on_throttle("", at(0));
-            for _ in 0..5 {
-                l.reserve("", at(0));
-            }
-        });
-        assert_eq!(in_debt.wait_at("", at(100)), Duration::from_millis(500));
-        let (deep, _) = twins(&|l: &AdaptiveLimiter| {
-            l.on_throttle("", at(0));
-            for _ in 0..40 {
-                l.reserve("", at(0));
-            }
-        });
-        assert_eq!(deep.wait_at("", at(0)), Duration::from_secs(2));
     }
 }
