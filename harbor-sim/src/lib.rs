@@ -153,6 +153,7 @@ mod dispatch;
 mod doublestar;
 pub mod errors;
 pub mod faults;
+mod go_regexp;
 mod go_url;
 mod handlers;
 mod latency;

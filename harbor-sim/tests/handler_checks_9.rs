@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::checks::{BAD, case, get_json, run};
+use support::checks::{BAD, case, get_json, proxy_project, run};
 
 #[tokio::test]
 async fn w4_go_request_uri_errors() {
@@ -166,4 +166,110 @@ async fn ld3_addresses_go_refuses() {
             "LD3 {url}"
         );
     }
+}
+
+#[tokio::test]
+async fn pm12_pm13_go_regexp_errors() {
+    use Method as M;
+    let sim = support::start().await;
+    let regex = proxy_project(&sim, "pm-regex").await;
+    let glob = proxy_project(&sim, "pm-glob").await;
+    let meta = |project: i64| format!("/projects/{project}/metadatas");
+    let add = |row, project: i64, key: &str, value: &str| {
+        case(row, M::POST, &meta(project), Some(json!({ key: value })))
+    };
+    let pattern = "proxy_cache_filter_pattern";
+    let kind = "proxy_cache_filter_kind";
+    run(
+        &sim,
+        vec![
+            add("PM12", regex, kind, "regex"),
+            add("PM12", regex, pattern, "library/(nginx").refused(
+                BAD,
+                "invalid proxy_cache_filter_pattern: \"library/(nginx\", err: error parsing regexp: missing closing ): `^(?:library/(nginx)$`",
+            ),
+            add("PM12", regex, pattern, "*/nginx").refused(
+                BAD,
+                "invalid proxy_cache_filter_pattern: \"*/nginx\", err: error parsing regexp: missing argument to repetition operator: `*`",
+            ),
+            add("PM12", regex, pattern, r"lib/\d{1001}").refused(
+                BAD,
+                r#"invalid proxy_cache_filter_pattern: "lib/\\d{1001}", err: error parsing regexp: invalid repeat count: `{1001}`"#,
+            ),
+            add("PM12", regex, pattern, r"\p{Klingon}/.*").refused(
+                BAD,
+                r#"invalid proxy_cache_filter_pattern: "\\p{Klingon}/.*", err: error parsing regexp: invalid character class range: `\p{Klingon}`"#,
+            ),
+            add("PM12", regex, pattern, r"(?=lib)/.*").refused(
+                BAD,
+                "invalid proxy_cache_filter_pattern: \"(?=lib)/.*\", err: error parsing regexp: invalid or unsupported Perl syntax: `(?=`",
+            ),
+            // Go's RE2 takes what Rust's `regex` would not (`\Q...\E`, `(?<name>`).
+            add("PM12", regex, pattern, r"\Qlib.x\E/(?<image>nginx|redis)"),
+            // The stored regex is a valid doublestar pattern too: the kind may change.
+            case(
+                "PM13",
+                M::PUT,
+                &format!("{}/{kind}", meta(regex)),
+                Some(json!({ kind: "doublestar" })),
+            ),
+            add("PM12", glob, pattern, "lib/**"),
+            add("PM13", glob, kind, "regex").refused(
+                BAD,
+                "existing proxy_cache_filter_pattern \"lib/**\" is invalid for new kind \"regex\": error parsing regexp: invalid nested repetition operator: `**`",
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn pc8_go_regexp_errors() {
+    use Method as M;
+    let sim = support::start().await;
+    let registry = get_json(&sim, "/registries").await[0]["id"]
+        .as_i64()
+        .expect("a demo registry");
+    let create = |name: &str, pattern: &str| {
+        case(
+            "PC8",
+            M::POST,
+            "/projects",
+            Some(json!({
+                "project_name": name,
+                "registry_id": registry,
+                "metadata": {"proxy_cache_filter_kind": "regex", "proxy_cache_filter_pattern": pattern},
+            })),
+        )
+    };
+    let proxy = proxy_project(&sim, "pc8-update").await;
+    run(
+        &sim,
+        vec![
+            create("pc8a", "lib/[a-z").refused(
+                BAD,
+                "metadata.proxy_cache_filter_pattern is invalid for kind \"regex\": error parsing regexp: missing closing ]: `[a-z)$`",
+            ),
+            create("pc8b", "lib/nginx)").refused(
+                BAD,
+                "metadata.proxy_cache_filter_pattern is invalid for kind \"regex\": error parsing regexp: unexpected ): `^(?:lib/nginx))$`",
+            ),
+            create("pc8c", r"lib/\C").refused(
+                BAD,
+                r#"metadata.proxy_cache_filter_pattern is invalid for kind "regex": error parsing regexp: invalid escape sequence: `\C`"#,
+            ),
+            create("pc8d", "  lib/(?i:NGINX)-[0-9]+  ").answers(StatusCode::CREATED),
+            case(
+                "PC8",
+                M::PUT,
+                &format!("/projects/{proxy}"),
+                Some(json!({"metadata": {"proxy_cache_filter_kind": "regex", "proxy_cache_filter_pattern": "lib/a**"}})),
+            )
+            .refused(
+                BAD,
+                "metadata.proxy_cache_filter_pattern is invalid for kind \"regex\": error parsing regexp: invalid nested repetition operator: `**`",
+            ),
+        ],
+    )
+    .await;
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::metadata::valid_doublestar;
+use super::metadata::filter_error;
 use super::system_cve_allowlist::{AllowlistReq, check_allowlist_items};
 use super::{actor_id, project_as_seen, project_seen_by, security};
 use crate::binding::{convert_int, go_quote};
@@ -436,13 +436,14 @@ fn check_proxy_filter(metadata: &BTreeMap<String, String>) -> ApiResult<()> {
     }
     if kind != "regex" && kind != "doublestar" {
         return Err(ApiError::bad_request(format!(
-            "metadata.proxy_cache_filter_kind should be \"doublestar\" or \"regex\", but got: {kind:?}"
+            "metadata.proxy_cache_filter_kind should be \"doublestar\" or \"regex\", but got: {}",
+            go_quote(kind)
         )));
     }
-    // Regular expressions are Go's RE2, which the simulator does not carry: accepted.
-    if kind == "doublestar" && !valid_doublestar(pattern) {
+    if let Some(e) = filter_error(pattern, kind) {
         return Err(ApiError::bad_request(format!(
-            "metadata.proxy_cache_filter_pattern is invalid for kind {kind:?}: syntax error in pattern"
+            "metadata.proxy_cache_filter_pattern is invalid for kind {}: {e}",
+            go_quote(kind)
         )));
     }
     Ok(())
