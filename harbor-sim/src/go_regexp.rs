@@ -2236,6 +2236,53 @@ mod tests {
     }
 
     #[test]
+    fn go_regexp_package_good_and_bad() {
+        // `goodRe` and `badRe` of Go's `src/regexp/all_test.go`, which checks that the error
+        // holds the text given, and patterns of its replace tests (a name used twice).
+        for expr in [
+            "",
+            ".",
+            "^.$",
+            "a",
+            "a*",
+            "a+",
+            "a?",
+            "a|b",
+            "a*|b*",
+            "(a*|b)(c*|d)",
+            "[a-z]",
+            "[a-abc-c\\-\\]\\[]",
+            "[a-z]+",
+            "[abc]",
+            "[^1234]",
+            "[^\\n]",
+            "\\!\\\\",
+            "(?P<x>hi)|(?P<x>bye)",
+            "((a(b){0}){3}){5}(h)",
+            "(a)(((b))){0}c",
+            "!@#\\$%\\^&\\*\\(\\)_\\+-=\\[\\{\\]\\}\\\\\\|,<\\.>/\\?~",
+        ] {
+            assert_eq!(err(expr), None, "{expr} should compile");
+        }
+        for (expr, want) in [
+            ("*", "missing argument to repetition operator: `*`"),
+            ("+", "missing argument to repetition operator: `+`"),
+            ("?", "missing argument to repetition operator: `?`"),
+            ("(abc", "missing closing ): `(abc`"),
+            ("abc)", "unexpected ): `abc)`"),
+            ("x[a-z", "missing closing ]: `[a-z`"),
+            ("[z-a]", "invalid character class range: `z-a`"),
+            ("abc\\", "trailing backslash at end of expression"),
+            ("a**", "invalid nested repetition operator: `**`"),
+            ("a*+", "invalid nested repetition operator: `*+`"),
+            ("\\x", "invalid escape sequence: `\\x`"),
+        ] {
+            let got = err(expr).unwrap_or_default();
+            assert!(got.contains(want), "{expr}: {got}");
+        }
+    }
+
+    #[test]
     fn harbor_wraps_the_pattern_so_errors_name_the_wrapped_text() {
         for (pattern, want) in [
             (

@@ -670,6 +670,49 @@ mod tests {
     }
 
     #[test]
+    fn go_parse_request_uri_tests() {
+        // `parseRequestURLTests` of Go's `src/net/url/url_test.go`.
+        for ok in [
+            "http://foo.com",
+            "http://foo.com/",
+            "http://foo.com/path",
+            "/",
+            "//not.a.user@not.a.host/just/a/path",
+            "//not.a.user@%66%6f%6f.com/just/a/path/also",
+            "*",
+            "http://192.168.0.1/",
+            "http://192.168.0.1:8080/",
+            "http://[fe80::1]/",
+            "http://[fe80::1]:8080/",
+            "http://[fe80::1%25en0]/",
+            "http://[fe80::1%25en0]:8080/",
+            "http://[fe80::1%25%65%6e%301-._~]/",
+            "http://[fe80::1%25%65%6e%301-._~]:8080/",
+        ] {
+            assert!(parse_request_uri(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "foo.html",
+            "../dir/",
+            " http://foo.com",
+            "http://192.168.0.%31/",
+            "http://192.168.0.%31:8080/",
+            "http://[fe80::%31]/",
+            "http://[fe80::%31]:8080/",
+            "http://[fe80::1%en0]/",
+            "http://[fe80::1%en0]:8080/",
+        ] {
+            assert!(parse_request_uri(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_request_uri("//not.a.user@not.a.host/just/a/path")
+                .unwrap()
+                .path,
+            "//not.a.user@not.a.host/just/a/path"
+        );
+    }
+
+    #[test]
     fn request_uris_have_no_fragment_and_no_relative_form() {
         assert_eq!(
             parse_request_uri("x").unwrap_err(),
