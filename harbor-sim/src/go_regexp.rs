@@ -1801,6 +1801,9 @@ fn unicode_table(name: &str) -> Option<(Vec<i32>, i32)> {
 /// Exact for ASCII (with U+017F and U+212A, which fold to `s` and `k`); elsewhere the single
 /// character case mappings, closed under themselves.
 fn fold_orbit(c: i32) -> Vec<i32> {
+    if !has_case(c) {
+        return vec![c];
+    }
     let mut orbit = vec![c];
     let mut i = 0;
     while i < orbit.len() && orbit.len() < 8 {
@@ -1830,6 +1833,17 @@ fn fold_orbit(c: i32) -> Vec<i32> {
     }
     orbit.sort_unstable();
     orbit
+}
+
+/// Whether `c` has another case (or is one of the letters U+017F and U+212A fold to): most
+/// code points have none, and a class under `(?i)` asks this of every code point it holds.
+fn has_case(c: i32) -> bool {
+    let Some(ch) = char::from_u32(c as u32) else {
+        return false;
+    };
+    matches!(c, 0x4b | 0x6b | 0x53 | 0x73)
+        || !ch.to_lowercase().eq(std::iter::once(ch))
+        || !ch.to_uppercase().eq(std::iter::once(ch))
 }
 
 /// Whether `a` and `b` fold only to each other (Go: `SimpleFold(a) == b && SimpleFold(b) == a`).
@@ -1912,6 +1926,9 @@ fn append_folded_range(r: &mut Vec<i32>, mut lo: i32, mut hi: i32) {
     }
     for c in lo..=hi {
         append_range(r, c, c);
+        if !has_case(c) {
+            continue;
+        }
         // Go walks the orbit upwards from `c`, wrapping around.
         let orbit = fold_orbit(c);
         for &f in orbit
