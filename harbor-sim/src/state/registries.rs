@@ -115,7 +115,7 @@ pub struct RegistryReq {
 }
 
 /// Harbor's `lib.ValidateHTTPURL` (`src/lib/endpoint.go`): spaces and trailing `/` trimmed,
-/// `http://` added when there is no `://`, then Go's `url.Parse` ([`crate::go_url::parse`]):
+/// `http://` added when there is no `://`, then Go's `url.Parse` (ported in `go_url.rs`):
 /// its refusal is 400 `invalid URL: <Go's error>`; the scheme (lower-cased) must be `http` or
 /// `https`, and the URL is kept as scheme, decoded host and decoded path only (user info,
 /// query and fragment dropped).
