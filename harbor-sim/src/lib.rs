@@ -54,7 +54,9 @@
 //!   `swagger.yaml` (`generated/operations.rs`, [`operation`]); the simulator refuses to
 //!   start when an operation of the spec has no entry, or more than one;
 //! - `handlers/`, the handlers by area of Harbor's API, over the request as `context.rs`
-//!   parses it (`query.rs`: `q` and `sort`);
+//!   parses it (`query.rs`: `q` and `sort`), with ports of the Go code whose errors Harbor
+//!   passes on as they are: `go_url.rs` (`net/url`, `net/netip`) and `go_regexp.rs`
+//!   (`regexp/syntax`);
 //! - `admin.rs`, the `/_sim` endpoints below.
 //!
 //! # Faults
@@ -153,6 +155,8 @@ mod dispatch;
 mod doublestar;
 pub mod errors;
 pub mod faults;
+mod go_regexp;
+mod go_url;
 mod handlers;
 mod latency;
 mod negotiation;

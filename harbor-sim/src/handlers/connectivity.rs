@@ -19,10 +19,14 @@ pub(super) fn body_or_empty(ctx: &Ctx) -> ApiResult<Value> {
     }
 }
 
-/// Whether Harbor's `formatURL` and `Session.Open` take an LDAP URL before dialling: a
-/// scheme, when given, of `ldap` or `ldaps`; a host and port `net.SplitHostPort` splits
-/// when the rest holds a `:` (`src/pkg/ldap/ldap.go`).
+/// Whether Harbor's `formatURL` and `Session.Open` take an LDAP URL before dialling: Go's
+/// `url.Parse` takes it ([`crate::go_url::parse`]: `1.2.3.4:389` is refused, its first
+/// path segment holding a colon), a scheme, when given, of `ldap` or `ldaps`; a host and
+/// port `net.SplitHostPort` splits when the rest holds a `:` (`src/pkg/ldap/ldap.go`).
 fn ldap_url_is_valid(url: &str) -> bool {
+    if crate::go_url::parse(url).is_err() {
+        return false;
+    }
     let host_port = match url.split("://").collect::<Vec<_>>().as_slice() {
         [_] => url,
         [protocol, host_port, ..] if matches!(*protocol, "ldap" | "ldaps") => host_port,

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 
 use super::projects::project_of;
 
-use crate::binding::convert_int;
+use crate::binding::{convert_int, go_quote};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::{Project, SimState};
@@ -103,13 +103,21 @@ pub(crate) fn valid_doublestar(pattern: &str) -> bool {
 }
 
 /// Checks that `pattern` is valid for `kind` (`pattern.ValidateRepositoryFilter`): the
-/// error text Harbor appends. Regular expressions are Go's RE2, which the simulator does not
-/// carry: they are accepted.
-fn filter_error(pattern: &str, kind: &str) -> Option<String> {
+/// error text Harbor appends. Go's `strings.TrimSpace` comes first (a blank pattern is
+/// valid); a regular expression must compile as Go's `regexp.Compile("^(?:" + p + ")$")`
+/// does ([`crate::go_regexp::compile_error`], Go's RE2 syntax and its error text).
+pub(crate) fn filter_error(pattern: &str, kind: &str) -> Option<String> {
+    let pattern = pattern.trim();
+    if pattern.is_empty() {
+        return None;
+    }
     match kind {
-        "regex" => None,
+        "regex" => crate::go_regexp::compile_error(&format!("^(?:{pattern})$")),
         "doublestar" | "" => (!valid_doublestar(pattern)).then(|| "syntax error in pattern".into()),
-        other => Some(format!("unsupported repository filter kind {other:?}")),
+        other => Some(format!(
+            "unsupported repository filter kind {}",
+            go_quote(other)
+        )),
     }
 }
 
@@ -144,7 +152,8 @@ fn validate(project: &Project, metas: &BTreeMap<String, String>) -> ApiResult<(S
                 .map_or("doublestar", String::as_str);
             if let Some(e) = filter_error(value, kind) {
                 return Err(bad_request(format!(
-                    "invalid proxy_cache_filter_pattern: {value:?}, err: {e}"
+                    "invalid proxy_cache_filter_pattern: {}, err: {e}",
+                    go_quote(value)
                 )));
             }
             value.clone()
@@ -168,7 +177,9 @@ fn validate(project: &Project, metas: &BTreeMap<String, String>) -> ApiResult<(S
                 && let Some(e) = filter_error(pattern, kind)
             {
                 return Err(bad_request(format!(
-                    "existing proxy_cache_filter_pattern {pattern:?} is invalid for new kind {kind:?}: {e}"
+                    "existing proxy_cache_filter_pattern {} is invalid for new kind {}: {e}",
+                    go_quote(pattern),
+                    go_quote(kind)
                 )));
             }
             value.clone()

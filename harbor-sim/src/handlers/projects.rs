@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::metadata::valid_doublestar;
+use super::metadata::filter_error;
 use super::system_cve_allowlist::{AllowlistReq, check_allowlist_items};
 use super::{actor_id, project_as_seen, project_seen_by, security};
 use crate::binding::{convert_int, go_quote};
@@ -62,7 +62,23 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     // Harbor's order without `sort` is the name's (`Name` `sort:"default"`,
     // `src/pkg/project/models/project.go`). Every project listed: the name index as it is;
     // a part: its ids put in the order of their names.
-    let in_name_order: Vec<i64> = if ids.len() == s.projects.len() {
+    let every_project = ids.len() == s.projects.len();
+    if every_project && name.is_none() && owner.is_none() && ctx.lists_in_order() {
+        // The page and the total come from the indexes, read up to the page's end only:
+        // a page costs its offset and its own documents, not the collection.
+        let page = ctx.page()?;
+        let (first, size) = page.window();
+        let items = s
+            .projects
+            .ids_by_name()
+            .skip(first)
+            .take(size)
+            .filter_map(|id| s.projects.get(&id))
+            .map(view)
+            .collect();
+        return Ok(ctx.page_items(items, ids.len(), page));
+    }
+    let in_name_order: Vec<i64> = if every_project {
         s.projects.ids_by_name().collect()
     } else {
         let mut some: Vec<i64> = ids.iter().collect();
@@ -70,8 +86,7 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         some
     };
     if name.is_none() && owner.is_none() && ctx.lists_in_order() {
-        // The page and the total come from the indexes: a page makes only its own
-        // documents.
+        // A part of the projects: their page from the ids put in name order.
         let page = ctx.page()?;
         let (first, size) = page.window();
         let items = in_name_order
@@ -436,13 +451,14 @@ fn check_proxy_filter(metadata: &BTreeMap<String, String>) -> ApiResult<()> {
     }
     if kind != "regex" && kind != "doublestar" {
         return Err(ApiError::bad_request(format!(
-            "metadata.proxy_cache_filter_kind should be \"doublestar\" or \"regex\", but got: {kind:?}"
+            "metadata.proxy_cache_filter_kind should be \"doublestar\" or \"regex\", but got: {}",
+            go_quote(kind)
         )));
     }
-    // Regular expressions are Go's RE2, which the simulator does not carry: accepted.
-    if kind == "doublestar" && !valid_doublestar(pattern) {
+    if let Some(e) = filter_error(pattern, kind) {
         return Err(ApiError::bad_request(format!(
-            "metadata.proxy_cache_filter_pattern is invalid for kind {kind:?}: syntax error in pattern"
+            "metadata.proxy_cache_filter_pattern is invalid for kind {}: {e}",
+            go_quote(kind)
         )));
     }
     Ok(())

@@ -194,21 +194,25 @@ fn check_policy(doc: &mut Value) -> ApiResult<()> {
     Ok(())
 }
 
-/// The checks of Harbor's `utils.ParseEndpoint` the simulator makes: blank (after trimming
-/// spaces and trailing slashes) is `empty URL`, a scheme other than `http` or `https` is
-/// `invalid scheme: <scheme>`. Harbor keeps the address as sent: its handler rewrites a
-/// copy of each target, not the policy's.
+/// Harbor's `utils.ParseEndpoint`: blank (after trimming spaces and trailing slashes) is
+/// `empty URL`, a scheme other than `http` or `https` (as written, any case) is `invalid
+/// scheme: <scheme>`; then `http://` is put before an address without `://` and Go's
+/// `url.ParseRequestURI` must take it, its error passed on as the message
+/// ([`crate::go_url::parse_request_uri`]). Harbor keeps the address as sent: its handler
+/// rewrites a copy of each target, not the policy's.
 fn check_endpoint(address: &str) -> Result<(), String> {
     let address = address.trim_matches(' ').trim_end_matches('/');
     if address.is_empty() {
         return Err("empty URL".into());
     }
-    match address.split_once("://") {
+    let endpoint = match address.split_once("://") {
         Some((scheme, _)) if scheme != "http" && scheme != "https" => {
-            Err(format!("invalid scheme: {scheme}"))
+            return Err(format!("invalid scheme: {scheme}"));
         }
-        _ => Ok(()),
-    }
+        Some(_) => address.to_owned(),
+        None => format!("http://{address}"),
+    };
+    crate::go_url::parse_request_uri(&endpoint).map(drop)
 }
 
 pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {

@@ -115,9 +115,10 @@ pub struct RegistryReq {
 }
 
 /// Harbor's `lib.ValidateHTTPURL` (`src/lib/endpoint.go`): spaces and trailing `/` trimmed,
-/// `http://` added when there is no `://`, the scheme `http` or `https`, and the URL kept as
-/// scheme, host and path only (user info, query and fragment dropped). Go's `url.Parse`
-/// errors on other malformed URLs are not simulated (such a URL is kept as it reads).
+/// `http://` added when there is no `://`, then Go's `url.Parse` (ported in `go_url.rs`):
+/// its refusal is 400 `invalid URL: <Go's error>`; the scheme (lower-cased) must be `http` or
+/// `https`, and the URL is kept as scheme, decoded host and decoded path only (user info,
+/// query and fragment dropped).
 pub fn validate_http_url(raw: &str) -> ApiResult<String> {
     let s = raw.trim_matches(' ').trim_end_matches('/');
     if s.is_empty() {
@@ -128,26 +129,15 @@ pub fn validate_http_url(raw: &str) -> ApiResult<String> {
     } else {
         format!("http://{s}")
     };
-    let (scheme, rest) = s.split_once("://").unwrap_or(("", &s));
-    if scheme.is_empty() {
+    let url =
+        crate::go_url::parse(&s).map_err(|e| ApiError::bad_request(format!("invalid URL: {e}")))?;
+    if url.scheme != "http" && url.scheme != "https" {
         return Err(ApiError::bad_request(format!(
-            "invalid URL: parse \"{s}\": missing protocol scheme"
+            "invalid HTTP scheme: {}",
+            url.scheme
         )));
     }
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return Err(ApiError::bad_request(format!(
-            "invalid HTTP scheme: {scheme}"
-        )));
-    }
-    let rest = rest.split('#').next().unwrap_or_default();
-    let rest = rest.split('?').next().unwrap_or_default();
-    let (authority, path) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    let host = authority.rsplit('@').next().unwrap_or_default();
-    Ok(format!("{scheme}://{host}{path}"))
+    Ok(format!("{}://{}{}", url.scheme, url.host, url.path))
 }
 
 /// Harbor's `ValidateCACertificate` (`src/common/http/transport.go`): blank is no
