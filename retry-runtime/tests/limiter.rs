@@ -886,3 +886,95 @@ async fn the_macros_loops_reserve_a_retrys_token_when_it_is_sent() {
         assert_paced(&retried_at);
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_the_limiter_holds_longer_than_foreseen_runs_at_the_deadline() {
+    // At 10 req/s with an empty bucket: the first attempt at 100 ms; its retry, 300 ms later,
+    // would find a token then, so it is decided. Other callers then reserve 20 sends at 200 ms:
+    // when the retry's wait ends at 400 ms, its turn would come after 2 s. Its wait is cut to
+    // the time left, and it runs at the 1 s deadline.
+    let origin = tokio::time::Instant::now();
+    let limiter = at_rate(10.0, Duration::from_secs(10), origin.into_std());
+    let policy = retry_runtime::Policy::new()
+        .max_time(1)
+        .max_tries(5)
+        .wait_gen(retry_runtime::wait::constant().interval(0.3))
+        .jitter(retry_runtime::jitter::no_jitter)
+        .limiter(&limiter);
+    let tried_at = std::sync::Mutex::new(Vec::new());
+    let call = retry_runtime::retry_async(policy, || async {
+        tried_at.lock().unwrap().push(origin.elapsed());
+        Err::<u32, _>(Throttled(0))
+    });
+    let others = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        for _ in 0..20 {
+            limiter.reserve("", tokio::time::Instant::now().into_std());
+        }
+    };
+    let (result, ()) = tokio::join!(bounded(call), others);
+    assert_eq!(result, Err(Throttled(0)));
+    assert_eq!(
+        tried_at.into_inner().unwrap(),
+        [Duration::from_millis(100), Duration::from_secs(1)]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_first_attempt_waits_its_turn_whatever_max_time_says() {
+    // 20 sends owed at 10 req/s: the call's first attempt waits 2.1 s for its token, past its
+    // 1 s max_time. A first attempt is always made (as backoff's is); max_time bounds the
+    // retries, and the limiter's own max_wait bounds the wait.
+    let origin = tokio::time::Instant::now();
+    let limiter = at_rate(10.0, Duration::from_secs(10), origin.into_std());
+    for _ in 0..20 {
+        limiter.reserve("", origin.into_std());
+    }
+    let policy = retry_runtime::Policy::new()
+        .max_time(1)
+        .max_tries(5)
+        .limiter(&limiter);
+    let tried_at = std::sync::Mutex::new(Vec::new());
+    let result: Result<u32, Throttled> = bounded(retry_runtime::retry_async(policy, || async {
+        tried_at.lock().unwrap().push(origin.elapsed());
+        Ok(1)
+    }))
+    .await;
+    assert_eq!(result, Ok(1));
+    assert_eq!(
+        tried_at.into_inner().unwrap(),
+        [Duration::from_millis(2_100)]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_beside_a_running_attempt_takes_its_token_when_decided() {
+    // Hedged: the first attempt is slow, its hedge (at 10 ms) fails at once, and the retry
+    // starts beside the first attempt with no wait. A send that starts alone reserves in
+    // `admit`, a hedge when it is due, and the retry, sent at once, when it is decided.
+    let limiter = AdaptiveLimiter::builder().build().unwrap();
+    let policy = retry_runtime::Policy::new()
+        .max_tries(3)
+        .max_hedges(1)
+        .hedge_delay(Duration::from_millis(10))
+        .limiter(&limiter);
+    let started = std::sync::atomic::AtomicU32::new(0);
+    let result: Result<u32, Throttled> = bounded(retry_runtime::retry_async(policy, || {
+        let n = started.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        async move {
+            if n == 1 {
+                return Err(Throttled(0));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Ok(n)
+        }
+    }))
+    .await;
+    assert_eq!(result, Ok(0));
+    assert_eq!(started.into_inner(), 3);
+    assert_eq!(
+        limiter.sends(),
+        3,
+        "the first attempt, the hedge and the retry"
+    );
+}
