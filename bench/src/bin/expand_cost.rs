@@ -3,7 +3,10 @@
 //! the compiler runs through the proc-macro bridge), and reports the time and the growth in
 //! tokens. Part of the build-cost report; `cargo build --timings` gives the whole.
 //!
-//! `cargo run -p retry-bench --release --bin expand_cost [harbor-client/src/generated/methods]`
+//! `cargo run -p retry-bench --release --bin expand_cost [harbor-client/src/generated/methods] [--print NAME]`
+//!
+//! `--print NAME` also prints the expansion of the fn called `NAME` (as tokens; pipe through
+//! `rustfmt` to read it).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -71,8 +74,18 @@ fn retry_fns(file: &syn::File) -> Vec<(proc_macro2::TokenStream, proc_macro2::To
 }
 
 fn main() -> ExitCode {
-    let dir = std::env::args()
-        .nth(1)
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let print = match args.iter().position(|a| a == "--print") {
+        Some(at) if at + 1 < args.len() => Some(args.drain(at..at + 2).nth(1).unwrap_or_default()),
+        Some(_) => {
+            eprintln!("expand_cost: --print needs a fn name");
+            return ExitCode::FAILURE;
+        }
+        None => None,
+    };
+    let dir = args
+        .into_iter()
+        .next()
         .unwrap_or_else(|| "harbor-client/src/generated/methods".into());
     let files = match rust_files(Path::new(&dir)) {
         Ok(f) => f,
@@ -101,6 +114,23 @@ fn main() -> ExitCode {
     if fns.is_empty() {
         eprintln!("expand_cost: no #[retry] fn under {dir}");
         return ExitCode::FAILURE;
+    }
+    if let Some(name) = &print {
+        let named = fns.iter().find(|(_, item)| {
+            syn::parse2::<syn::ImplItemFn>(item.clone()).is_ok_and(|f| f.sig.ident == name)
+                || syn::parse2::<syn::ItemFn>(item.clone()).is_ok_and(|f| f.sig.ident == name)
+        });
+        let Some((attr, item)) = named else {
+            eprintln!("expand_cost: no #[retry] fn named {name} under {dir}");
+            return ExitCode::FAILURE;
+        };
+        let out = retry_macros_core::expand_retry(attr.clone(), item.clone());
+        println!(
+            "// {} -> {} tokens",
+            count_tokens(item.clone()),
+            count_tokens(out.clone())
+        );
+        println!("{out}");
     }
     let (tokens_in, mut tokens_out) = (
         fns.iter()
