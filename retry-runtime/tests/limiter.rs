@@ -664,8 +664,11 @@ async fn a_throttled_limiter_starts_no_hedge() {
         .max_tries(3)
         .hedge_delay(Duration::from_millis(10))
         .limiter(&limiter);
+    let origin = tokio::time::Instant::now();
+    let first_at = std::sync::Mutex::new(None);
     let result: Result<u32, Throttled> = bounded(retry_runtime::retry_async(policy, || {
         started.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        first_at.lock().unwrap().get_or_insert(origin.elapsed());
         async {
             tokio::time::sleep(Duration::from_millis(100)).await;
             Ok(1)
@@ -675,6 +678,8 @@ async fn a_throttled_limiter_starts_no_hedge() {
     assert_eq!(result, Ok(1));
     // One attempt: its hedges would have needed a wait.
     assert_eq!(started.load(std::sync::atomic::Ordering::Relaxed), 1);
+    // And the first attempt itself waited its turn.
+    assert!(first_at.into_inner().unwrap().unwrap() > Duration::ZERO);
 }
 
 /// A hedged `#[retry]` fn (the macro's driver) under a limiter.
