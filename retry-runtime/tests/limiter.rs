@@ -782,7 +782,7 @@ where
     let attempts = std::sync::Arc::new(Attempts::default());
     for _ in 0..30 {
         let call = call(limiter.clone(), attempts.clone());
-        tasks.push(tokio::task::spawn_local(call));
+        tasks.push(tokio::task::spawn_local(bounded(call)));
     }
     for task in tasks {
         assert_eq!(task.await.unwrap(), Ok(2));
