@@ -24,7 +24,8 @@
 //! and `sort`, `X-Total-Count` and `Link` in Harbor's exact format, `X-Request-Id` echoed or
 //! generated, `{"errors":[...]}` bodies and the fixed body of every 5xx. With no fault
 //! installed it answers 5xx only where Harbor does for an unreachable endpoint (scanner and
-//! preheat-instance pings, LDAP searches and imports; see [`state::reachability`]).
+//! preheat-instance pings, LDAP searches and imports; see [`state::reachability`]) or an LDAP
+//! server that refuses the configured search account ([`state::ldap_directory`]).
 //!
 //! It knows Harbor from Harbor's spec alone: the operation table and the JSON Schemas of every
 //! request and response body are generated from `swagger.yaml` (`cargo xtask codegen`), and

@@ -529,9 +529,9 @@ async fn ldap_checks() {
         failed("empty search dn"),
         "LD5"
     );
-    // LD6: success, `success` alone.
+    // LD6: success (the demo directory's admin password), `success` alone.
     assert_eq!(
-        ping(conf("ldaps://ldap.example.com:636", dn, "pw")).await,
+        ping(conf("ldaps://ldap.example.com:636", dn, "secret")).await,
         json!({"success": true}),
         "LD6"
     );
@@ -540,7 +540,7 @@ async fn ldap_checks() {
         s.configurations
             .insert("auth_mode".into(), json!("ldap_auth"));
         s.configurations
-            .insert("ldap_search_password".into(), json!("configured"));
+            .insert("ldap_search_password".into(), json!("secret"));
     });
     assert_eq!(
         ping(conf("ldap://ldap.example.com", dn, "")).await,

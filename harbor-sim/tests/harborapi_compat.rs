@@ -244,10 +244,16 @@ async fn the_reachable_ldap_server_holds_a_small_directory_searched_as_harbor_do
 #[tokio::test]
 async fn under_ldap_auth_an_import_onboards_the_directorys_people() {
     let sim = support::start_checked(harbor_sim::Simulator::builder(), "ldap import").await;
-    sim.handle()
-        .with_state(|s| s.reachability.allow("ldap.example.com"));
+    // Without the demo data the directory is empty: put the demo's there, and bind to it
+    // with its search account, as Harbor binds before every search.
+    sim.handle().with_state(|s| {
+        s.reachability.allow("ldap.example.com");
+        s.ldap_directory = harbor_sim::state::LdapDirectory::demo();
+    });
     let ldap = json!({"auth_mode": "ldap_auth", "ldap_url": "ldap://ldap.example.com",
-                      "ldap_base_dn": "dc=example,dc=com", "ldap_uid": "uid"});
+                      "ldap_base_dn": "dc=example,dc=com", "ldap_uid": "uid",
+                      "ldap_search_dn": "cn=admin,dc=example,dc=com",
+                      "ldap_search_password": harbor_sim::state::ldap_directory::DEMO_ADMIN_PASSWORD});
     let (status, _, body) = send(&sim, ADMIN, Method::PUT, "/configurations", Some(ldap)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let import = json!({"ldap_uid_list": ["grace", "heidi"]});
@@ -358,13 +364,18 @@ async fn user_groups_follow_harbors_rules_for_types_names_reads_and_deletes() {
 #[tokio::test]
 async fn under_ldap_auth_the_group_list_shows_ldap_groups_and_ldap_groups_can_be_made() {
     let sim = support::start_checked(harbor_sim::Simulator::builder(), "ldap groups").await;
-    sim.handle()
-        .with_state(|s| s.reachability.allow("ldap.example.com"));
+    // The demo's directory and search account (see the import test above).
+    sim.handle().with_state(|s| {
+        s.reachability.allow("ldap.example.com");
+        s.ldap_directory = harbor_sim::state::LdapDirectory::demo();
+    });
     let http = json!({"group_name": "proxy", "group_type": 2});
     let (status, _, _) = send(&sim, ADMIN, Method::POST, "/usergroups", Some(http)).await;
     assert_eq!(status, StatusCode::CREATED);
     let ldap = json!({"auth_mode": "ldap_auth", "ldap_url": "ldap://ldap.example.com",
-                      "ldap_base_dn": "dc=example,dc=com"});
+                      "ldap_base_dn": "dc=example,dc=com",
+                      "ldap_search_dn": "cn=admin,dc=example,dc=com",
+                      "ldap_search_password": harbor_sim::state::ldap_directory::DEMO_ADMIN_PASSWORD});
     let (status, _, body) = send(&sim, ADMIN, Method::PUT, "/configurations", Some(ldap)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let ops = json!({"group_name": "ops", "group_type": 1,

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
+use crate::state::ldap_directory::BindRefusal;
 
 /// The body of a request, or `{}` when it has none.
 pub(super) fn body_or_empty(ctx: &Ctx) -> ApiResult<Value> {
@@ -45,7 +46,8 @@ fn ldap_url_is_valid(url: &str) -> bool {
 
 /// `PingLdap` (`src/server/v2.0/handler/ldap.go`, `src/controller/ldap/controller.go`,
 /// `ldap.TestConfig`): only the body's settings are tried, but for an empty search password,
-/// which is the configured one under `ldap_auth`. Always 200; a failure is
+/// which is the configured one under `ldap_auth`; the search DN binds to
+/// [`crate::state::LdapDirectory`]. Always 200; a failure is
 /// `{"message": "error: ..."}` and a success `{"success": true}` (go-swagger leaves out a
 /// false `success` and an empty `message`).
 pub(crate) fn ping_ldap(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
@@ -76,8 +78,12 @@ pub(crate) fn ping_ldap(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     if text("ldap_search_dn").is_empty() {
         return failed("empty search dn");
     }
-    // The simulated directory takes any bind, so never `invalid credential`.
-    Ok(Reply::ok(&json!({"success": true})))
+    // Only a refusal for the credentials fails the ping; any other bind error (a DN that
+    // does not parse) passes, as `TestConfig` looks at that result code alone.
+    match s.ldap_directory.bind(text("ldap_search_dn"), password) {
+        Err(BindRefusal::InvalidCredentials) => failed("invalid credential"),
+        _ => Ok(Reply::ok(&json!({"success": true}))),
+    }
 }
 
 pub(crate) fn ping_oidc(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {

@@ -3,11 +3,12 @@
 //!
 //! The simulator opens no connection: the LDAP server Harbor is configured with
 //! (`ldap_url`) answers when its host is reachable ([`crate::state::Reachability`]), and
-//! then holds the small directory below, under the configured `ldap_base_dn`. An
-//! unreachable or unset server is the uncoded dial error Harbor turns into a 500.
+//! then holds [`crate::state::LdapDirectory`]. Every search first binds as the configured
+//! `ldap_search_dn` with `ldap_search_password`; a server that is unreachable or unset, or
+//! a bind the directory refuses, is the uncoded error Harbor turns into a 500.
 //!
 //! As in Harbor: a user search matches the attribute named by `ldap_uid` exactly (all
-//! people when the name is empty); a group search matches the group name attribute
+//! people when the name is empty), among the people within `ldap_base_dn` and `ldap_scope`; a group search matches the group name attribute
 //! (`cn` by default) or a whole DN, and finding nothing is a 404; an import searches each
 //! uid and onboards it through the current auth mode, which only `ldap_auth` can do (the
 //! database authenticator's `OnBoardUser` sets no user id, so every import under `db_auth`
@@ -20,19 +21,8 @@ use serde_json::{Value, json};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
+use crate::state::ldap_directory::{BindRefusal, in_scope, same_dn};
 use crate::state::users::UserCreationReq;
-
-/// The people of the simulated directory, under `ou=people`: login (their `uid` and `cn`)
-/// and mail. `carol` is also a user of the demo data; `grace` and `heidi` are only here.
-const PEOPLE: &[(&str, &str)] = &[
-    ("carol", "carol@example.com"),
-    ("grace", "grace@example.com"),
-    ("heidi", "heidi@example.com"),
-];
-
-/// The groups of the simulated directory, under `ou=groups` (the demo's user group `dev`
-/// is `cn=dev,ou=groups,dc=example,dc=com`).
-const GROUPS: &[&str] = &["dev", "ops"];
 
 /// The password Harbor stores for an onboarded LDAP user (`src/core/auth/ldap/ldap.go`):
 /// it is never checked, LDAP authenticates.
@@ -46,8 +36,17 @@ fn config<'a>(s: &'a SimState, key: &str) -> &'a str {
         .unwrap_or_default()
 }
 
-/// The directory's base DN, once the configured server is reached.
-fn open(s: &SimState) -> ApiResult<String> {
+/// The go-ldap error text of a refused bind (`LDAP Result Code <n> "<name>": <diagnostic>`;
+/// OpenLDAP sends no diagnostic for these two).
+pub(crate) fn bind_error(refusal: BindRefusal) -> &'static str {
+    match refusal {
+        BindRefusal::InvalidCredentials => "LDAP Result Code 49 \"Invalid Credentials\": ",
+        BindRefusal::InvalidDnSyntax => "LDAP Result Code 34 \"Invalid DN Syntax\": ",
+    }
+}
+
+/// Whether the configured server is reached, or the error of one that is not.
+fn reach(s: &SimState) -> ApiResult<()> {
     let url = config(s, "ldap_url");
     if url.is_empty() || !s.reachability.reaches(url) {
         // Harbor's session fails to dial and the handler passes the error on uncoded.
@@ -57,34 +56,70 @@ fn open(s: &SimState) -> ApiResult<String> {
             format!("LDAP server {url:?} unreachable"),
         ));
     }
-    Ok(config(s, "ldap_base_dn").to_owned())
+    Ok(())
 }
 
-/// Harbor's `LdapUser` for the people whose `ldap_uid` attribute is `name` (all for "").
-fn people(s: &SimState, base_dn: &str, name: &str) -> Vec<Value> {
+/// The bind every search starts with, as the configured search DN (`SearchLdapAttribute`),
+/// or why the directory refused it (go-ldap refuses an empty password before sending it).
+fn search_bind(s: &SimState) -> Result<(), String> {
+    let password = config(s, "ldap_search_password");
+    if password.is_empty() {
+        return Err(
+            "LDAP Result Code 206 \"Empty password not allowed by the client\": \
+                    ldap: empty password not allowed by the client"
+                .into(),
+        );
+    }
+    s.ldap_directory
+        .bind(config(s, "ldap_search_dn"), password)
+        .map_err(|r| bind_error(r).to_owned())
+}
+
+/// The configured server reached and bound as the search DN, or the uncoded error Harbor
+/// answers 500 with: `can not bind search dn, error: ...` from `SearchLdapAttribute`.
+fn open(s: &SimState) -> ApiResult<()> {
+    reach(s)?;
+    search_bind(s).map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "UNKNOWN",
+            format!("can not bind search dn, error: {e}"),
+        )
+    })
+}
+
+/// Harbor's `LdapUser` (with its DN) for the people under the configured base DN and scope
+/// whose `ldap_uid` attribute is `name` (all for ""); LDAP matches these attributes without
+/// case.
+fn people(s: &SimState, name: &str) -> Vec<Value> {
     let attribute = match config(s, "ldap_uid") {
         "" => "cn",
         a => a,
     };
-    PEOPLE
-        .iter()
-        .filter_map(|(login, mail)| {
+    let base = config(s, "ldap_base_dn");
+    let scope = s
+        .configurations
+        .get("ldap_scope")
+        .and_then(Value::as_i64)
+        .unwrap_or(2);
+    s.ldap_directory
+        .people()
+        .filter(|(dn, _)| in_scope(dn, base, scope))
+        .filter_map(|(dn, p)| {
             let value = match attribute.to_ascii_lowercase().as_str() {
-                "uid" | "cn" => *login,
-                "mail" | "email" => *mail,
+                "uid" | "cn" => p.uid.as_str(),
+                "mail" | "email" => p.mail.as_str(),
                 _ => return None,
             };
-            (name.is_empty() || value.eq_ignore_ascii_case(name)).then(|| {
-                json!({"username": value, "realname": login, "email": mail,
-                       "dn": format!("uid={login},ou=people,{base_dn}")})
-            })
+            (name.is_empty() || value.eq_ignore_ascii_case(name))
+                .then(|| json!({"username": value, "realname": p.uid, "email": p.mail, "dn": dn}))
         })
         .collect()
 }
 
 pub(crate) fn search_users(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
-    let base_dn = open(s)?;
-    let found: Vec<Value> = people(s, &base_dn, ctx.query("username").unwrap_or_default())
+    open(s)?;
+    let found: Vec<Value> = people(s, ctx.query("username").unwrap_or_default())
         .into_iter()
         .map(|mut p| {
             p.as_object_mut().map(|o| o.remove("dn"));
@@ -94,19 +129,14 @@ pub(crate) fn search_users(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     Ok(Reply::ok(&found))
 }
 
-/// The DN of a group of the directory.
-fn group_dn(group: &str, base_dn: &str) -> String {
-    format!("cn={group},ou=groups,{base_dn}")
-}
-
 /// The name of the configured LDAP server's group with this DN (`None` when it has none),
-/// or the error of a server that cannot be reached.
+/// or the error of a server that cannot be reached or bound.
 pub(super) fn ldap_group_name(s: &SimState, dn: &str) -> ApiResult<Option<String>> {
-    let base_dn = open(s)?;
-    Ok(GROUPS
-        .iter()
-        .find(|g| group_dn(g, &base_dn).eq_ignore_ascii_case(dn))
-        .map(|g| (*g).to_owned()))
+    open(s)?;
+    Ok(s.ldap_directory
+        .groups()
+        .find(|(group_dn, _)| same_dn(group_dn, dn))
+        .map(|(_, g)| g.to_owned()))
 }
 
 /// Whether the configured, reachable LDAP server has a group with this DN.
@@ -115,25 +145,25 @@ pub(super) fn ldap_group_dn_exists(s: &SimState, dn: &str) -> bool {
 }
 
 pub(crate) fn search_groups(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
-    let base_dn = open(s)?;
+    open(s)?;
     let name = ctx.query("groupname").unwrap_or_default();
     let dn = ctx.query("groupdn").unwrap_or_default();
     let attribute = match config(s, "ldap_group_attribute_name") {
         "" => "cn",
         a => a,
     };
-    let found: Vec<Value> = GROUPS
-        .iter()
-        .map(|g| (g, group_dn(g, &base_dn)))
-        .filter(|(g, group_dn)| {
+    let found: Vec<Value> = s
+        .ldap_directory
+        .groups()
+        .filter(|(group_dn, g)| {
             // The name wins over the DN; with neither, Harbor searches nothing.
             if !name.is_empty() {
                 attribute.eq_ignore_ascii_case("cn") && g.eq_ignore_ascii_case(name)
             } else {
-                !dn.is_empty() && group_dn.eq_ignore_ascii_case(dn)
+                !dn.is_empty() && same_dn(group_dn, dn)
             }
         })
-        .map(|(g, group_dn)| json!({"group_name": g, "ldap_group_dn": group_dn}))
+        .map(|(group_dn, g)| json!({"group_name": g, "ldap_group_dn": group_dn}))
         .collect();
     if found.is_empty() {
         return Err(ApiError::not_found(format!(
@@ -141,6 +171,39 @@ pub(crate) fn search_groups(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         )));
     }
     Ok(Reply::ok(&found))
+}
+
+/// `SearchAndOnBoardUser` under `ldap_auth` (`src/core/auth/ldap/ldap.go`: `SearchUser`,
+/// `OnBoardUser`; `user.Manager.Onboard`): the id of the directory's person whose `ldap_uid`
+/// attribute is `name`, the database's user of that name or one created for it. A server
+/// that is not reached is `failed to load system ldap config, ...`, a refused search bind
+/// `failed to search user in ldap` (both uncoded, 500); nobody found is 404
+/// `no user found: <name>`; the user table's conflicts are its 409.
+pub(super) fn search_and_onboard_user(s: &mut SimState, name: &str) -> ApiResult<i64> {
+    let uncoded =
+        |message: String| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "UNKNOWN", message);
+    reach(s).map_err(|e| uncoded(format!("failed to load system ldap config, {}", e.message)))?;
+    search_bind(s).map_err(|_| uncoded("failed to search user in ldap".into()))?;
+    // Harbor takes the first entry when several match.
+    let Some(person) = people(s, name).into_iter().next() else {
+        return Err(ApiError::not_found(format!("no user found: {name}")));
+    };
+    let text = |key: &str| person[key].as_str().unwrap_or_default().trim().to_owned();
+    let username = text("username");
+    if let Some(user) = s.users.values().find(|u| u.username == username) {
+        return Ok(user.user_id);
+    }
+    let mut email = text("email");
+    if email.is_empty() && username.contains('@') {
+        email.clone_from(&username);
+    }
+    s.create_user(UserCreationReq {
+        username: Some(username),
+        email: Some(email),
+        realname: Some(text("realname")),
+        comment: Some("from LDAP.".into()),
+        password: Some(ONBOARD_PASSWORD.into()),
+    })
 }
 
 #[derive(Deserialize)]
@@ -151,7 +214,7 @@ struct ImportReq {
 
 pub(crate) fn import_users(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: ImportReq = ctx.json()?;
-    let base_dn = open(s)?;
+    open(s)?;
     let onboards = config(s, "auth_mode") == "ldap_auth";
     let mut failed = Vec::new();
     for uid in req.ldap_uid_list {
@@ -159,7 +222,7 @@ pub(crate) fn import_users(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
             failed.push(json!({"uid": uid, "error": "empty_uid"}));
             continue;
         }
-        let Some(person) = people(s, &base_dn, &uid).into_iter().next() else {
+        let Some(person) = people(s, &uid).into_iter().next() else {
             failed.push(json!({"uid": uid, "error": "unknown_user"}));
             continue;
         };

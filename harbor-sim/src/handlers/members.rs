@@ -4,10 +4,10 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::ldap::ldap_group_name;
+use super::ldap::{ldap_group_name, search_and_onboard_user};
 use super::projects::project_of;
 use super::usergroups::{
-    HTTP_GROUP, LDAP_GROUP, OIDC_GROUP, ensure_group, group_by_id, group_where,
+    HTTP_GROUP, LDAP_GROUP, OIDC_GROUP, auth_mode, ensure_group, group_by_id, group_where,
 };
 
 use crate::context::{Ctx, Reply};
@@ -110,12 +110,28 @@ pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
             .ok_or_else(|| ApiError::bad_request(format!("Group {gid} not found")))?;
         s.add_member(project, None, Some(group), role)?
     } else if let Some(name) = user_name {
-        // Not in the database: `SearchAndOnBoardUser` asks the authenticator, and the
-        // database's finds nobody else.
-        if !s.users.values().any(|u| u.username == name) {
-            return Err(ApiError::not_found(format!("user {name} is not found")));
+        // Not in the database: `SearchAndOnBoardUser` asks the authenticator; LDAP's
+        // searches the directory and onboards the person, the database's finds nobody else.
+        let known = s
+            .users
+            .values()
+            .find(|u| u.username == name)
+            .map(|u| u.user_id);
+        match known {
+            Some(_) => s.add_member(project, Some((None, Some(name))), None, role)?,
+            None if auth_mode(s) == "ldap_auth" => {
+                let had = s.users.len();
+                let uid = search_and_onboard_user(s, &name)?;
+                let added = s.add_member(project, Some((Some(uid), None)), None, role);
+                if added.is_err() && s.users.len() > had {
+                    // Harbor's transaction middleware rolls the onboarded user back with a
+                    // request that fails (its id stays taken: sequences do not roll back).
+                    s.users.remove(&uid);
+                }
+                added?
+            }
+            None => return Err(ApiError::not_found(format!("user {name} is not found"))),
         }
-        s.add_member(project, Some((None, Some(name))), None, role)?
     } else if let Some(dn) = group_dn {
         let group = ldap_member_group(s, &dn, group_name.as_deref())?;
         s.add_member(project, None, Some(group), role)?

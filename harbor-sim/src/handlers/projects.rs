@@ -622,25 +622,38 @@ pub(crate) fn artifacts(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         }
         // `dao.ListWithLatest`: per repository, the artifact pushed last of that kind; the
         // rest of `q` and `sort` are not read, the total is not paged. Harbor's times have
-        // microseconds, the simulator's milliseconds: a tie goes to the later id.
+        // microseconds, the simulator's milliseconds: a tie goes to the later id, so no
+        // other artifact shares the latest instant (Harbor's join would take one that did,
+        // of any kind). The value goes to the SQL as it is: an empty one (`\` escapes to
+        // it) is the DAO's 400, a fuzzy match, range or list a struct beego's
+        // `getFlatParams` panics on (Harbor: 500; the simulator: 400 with beego's words).
         let (key, wanted) = filters
             .iter()
-            .find_map(|f| match f {
-                Filter::Exact(k, v) if k == "media_type" || k == "artifact_type" => {
-                    Some((k.as_str(), Some(v.as_str())))
-                }
-                Filter::Exact(..) => None,
-                other if other.key() == "media_type" || other.key() == "artifact_type" => {
-                    Some((other.key(), None))
-                }
-                _ => None,
+            .find(|f| f.key() == "media_type" || f.key() == "artifact_type")
+            .map(|f| match f {
+                Filter::Exact(k, v) => Ok((k.as_str(), v.as_str())),
+                other => Err(ApiError::bad_request(format!(
+                    "need a valid args value, unknown table or value `github.com/goharbor/harbor/src/lib/q.{}`",
+                    match other {
+                        Filter::Fuzzy(..) => "FuzzyMatchValue",
+                        Filter::Range(..) => "Range",
+                        Filter::AnyOf(..) => "OrList",
+                        _ => "AndList",
+                    }
+                ))),
             })
-            .unwrap_or(("media_type", None));
+            .transpose()?
+            .unwrap_or(("media_type", ""));
+        if wanted.is_empty() {
+            return Err(ApiError::bad_request(
+                r#"the value of "media_type" or "artifact_type" must be set"#,
+            ));
+        }
         let mut docs = Vec::new();
         for repo in repositories {
             let latest = of_repository(repo)
                 .filter_map(view)
-                .filter(|d| wanted.is_some_and(|w| d[key] == w))
+                .filter(|d| d[key] == wanted)
                 .max_by_key(|d| {
                     (
                         d["push_time"].as_str().unwrap_or_default().to_owned(),

@@ -83,7 +83,8 @@ fn insert_group(s: &mut SimState, name: &str, group_type: i64, dn: &str) -> i64 
     id
 }
 
-fn auth_mode(s: &SimState) -> &str {
+/// The configured auth mode (`db_auth` when unset).
+pub(super) fn auth_mode(s: &SimState) -> &str {
     s.configurations
         .get("auth_mode")
         .and_then(Value::as_str)

@@ -1,6 +1,7 @@
 //! Webhook policies.
 
 use axum::http::StatusCode;
+use rand::Rng;
 use serde_json::{Value, json};
 
 use super::projects::project_of;
@@ -468,11 +469,29 @@ pub(crate) fn job_payload(model: &Value) -> Value {
     out
 }
 
+/// The Go type of a `q` value `q.Build` parses into a struct, by its full name: what
+/// beego's `getFlatParams` names when it refuses one as an SQL argument.
+fn struct_value_type(filter: &Filter) -> Option<&'static str> {
+    match filter {
+        Filter::Exact(..) => None,
+        Filter::Fuzzy(..) => Some("github.com/goharbor/harbor/src/lib/q.FuzzyMatchValue"),
+        Filter::Range(..) => Some("github.com/goharbor/harbor/src/lib/q.Range"),
+        Filter::AnyOf(..) => Some("github.com/goharbor/harbor/src/lib/q.OrList"),
+        Filter::AllOf(..) => Some("github.com/goharbor/harbor/src/lib/q.AndList"),
+    }
+}
+
 /// Lists execution or task models as the task manager's DAO lists them: `q` and `sort` on
-/// `table` (the models' times, at the millisecond, are the columns), plus the DAO's
-/// `extra_attrs.<key>` (or `ExtraAttrs.<key>`, dotted for nested keys) matched exactly on
-/// the text of that attribute; answered through [`job_payload`]. `own` are the keys the
-/// handler or controller sets itself (see [`without_keys`]).
+/// `table` (the models' times, at the millisecond, are the columns), plus the DAOs'
+/// attribute keys (`src/pkg/task/dao/execution.go`, `task.go`, `querySetter`), matched
+/// exactly on the attribute's text: for executions every `extra_attrs.<key>` (or
+/// `ExtraAttrs.<key>`; a dotted key is a nested path; the bare prefix is no key); for tasks
+/// one key only, the first Go's randomly ordered keyword map yields (the simulator draws
+/// one), whose whole rest, dots included, names a top-level attribute (the bare prefix names
+/// the attribute `""`). An attribute value that is a fuzzy match, a range or a list is a
+/// struct beego cannot pass to SQL: Harbor panics (500); the simulator answers 400 with
+/// beego's words. Answered through [`job_payload`]. `own` are the keys the handler or
+/// controller sets itself (see [`without_keys`]).
 pub(crate) fn list_jobs(
     ctx: &Ctx,
     models: Vec<Value>,
@@ -482,22 +501,41 @@ pub(crate) fn list_jobs(
     let page = ctx.page()?;
     let filters = without_keys(ctx.filters()?, own);
     let columns = table.filters(&filters);
-    let attributes: Vec<(Vec<String>, String)> = filters
+    // The task table is the one with an execution id (a `const` has no one address).
+    let tasks = table
+        .columns
+        .iter()
+        .any(|(field, _)| *field == "ExecutionID");
+    let mut attribute_filters: Vec<(&Filter, &str)> = filters
         .iter()
         .filter_map(|f| {
-            let path = f
+            let rest = f
                 .key()
                 .strip_prefix("extra_attrs.")
-                .or_else(|| f.key().strip_prefix("ExtraAttrs."))
-                .filter(|p| !p.is_empty())?;
-            match f {
-                Filter::Exact(_, v) => {
-                    Some((path.split('.').map(str::to_owned).collect(), v.clone()))
-                }
-                _ => None,
-            }
+                .or_else(|| f.key().strip_prefix("ExtraAttrs."))?;
+            (tasks || !rest.is_empty()).then_some((f, rest))
         })
         .collect();
+    if tasks && attribute_filters.len() > 1 {
+        let pick = rand::rng().random_range(0..attribute_filters.len());
+        attribute_filters = vec![attribute_filters.swap_remove(pick)];
+    }
+    let mut attributes: Vec<(Vec<String>, String)> = Vec::new();
+    for (f, rest) in attribute_filters {
+        if let Some(go_type) = struct_value_type(f) {
+            return Err(ApiError::bad_request(format!(
+                "need a valid args value, unknown table or value `{go_type}`"
+            )));
+        }
+        let path = if tasks {
+            vec![rest.to_owned()]
+        } else {
+            rest.split('.').map(str::to_owned).collect()
+        };
+        if let Filter::Exact(_, v) = f {
+            attributes.push((path, v.clone()));
+        }
+    }
     let mut rows: Vec<(Value, Value)> = models
         .into_iter()
         .map(|m| {

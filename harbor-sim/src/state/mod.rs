@@ -7,6 +7,7 @@ pub mod immutable;
 pub mod job_service;
 pub mod jobs;
 pub mod labels;
+pub mod ldap_directory;
 pub mod lifecycle;
 pub mod members;
 pub mod ordered_ids;
@@ -38,6 +39,7 @@ pub use audit_log::{AuditEvent, AuditLog, AuditLogExt, Purged};
 pub use immutable::ImmutableRule;
 pub use jobs::{Execution, JobKind, JobSchedule, JobStatus, JobTask, UnknownJobKind};
 pub use labels::Label;
+pub use ldap_directory::LdapDirectory;
 pub use lifecycle::{JobLifecycles, JobPlan, Lifecycle, Outcome, Phase};
 pub use members::Members;
 pub use ordered_ids::OrderedIds;
@@ -136,6 +138,8 @@ pub struct SimState {
     pub configurations: BTreeMap<String, Value>,
     /// Which hosts the simulated Harbor can reach (see [`reachability`]).
     pub reachability: Reachability,
+    /// The directory of every reachable LDAP server (see [`ldap_directory`]).
+    pub ldap_directory: LdapDirectory,
     /// Tag retention policies by id.
     pub retentions: BTreeMap<i64, Value>,
     /// Audit log rows (`audit_log_ext`) by id, as Harbor writes them (see [`audit_log`]).

@@ -276,8 +276,9 @@ pub const SEED_REACHABLE_HOSTS: &[&str] = &[
 ];
 
 impl SimState {
-    /// The demo's network: the hosts of [`SEED_REACHABLE_HOSTS`] answer, and the LDAP
-    /// settings point at the demo LDAP server.
+    /// The demo's network: the hosts of [`SEED_REACHABLE_HOSTS`] answer, the LDAP
+    /// settings point at the demo LDAP server and its search account, which holds
+    /// [`super::LdapDirectory::demo`].
     fn seed_reachability(&mut self) {
         for host in SEED_REACHABLE_HOSTS {
             self.reachability.allow(host);
@@ -286,9 +287,14 @@ impl SimState {
             ("ldap_url", "ldap://ldap.example.com"),
             ("ldap_base_dn", "dc=example,dc=com"),
             ("ldap_search_dn", "cn=admin,dc=example,dc=com"),
+            (
+                "ldap_search_password",
+                super::ldap_directory::DEMO_ADMIN_PASSWORD,
+            ),
         ] {
             self.configurations.insert(k.into(), json!(v));
         }
+        self.ldap_directory = super::LdapDirectory::demo();
     }
 
     /// Runs an execution to its end at once (the demo's history is in the past).
