@@ -12,26 +12,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-20000}
 port=${PORT:-18080}
-url="http://127.0.0.1:$port"
 venv=${VENV:-.venv}
 
-cargo build -q --release -p harbor-sim --bin harbor-sim
-cargo build -q --release -p retry-bench --bin client_load
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q harborapi
 fi
-
-# The simulator logs every request at `info` by default; the bench discards that output, and
-# formatting it cost ~5 us of server CPU per request (about a tenth of a serial round trip,
-# the same for every client): warnings only unless SIM_LOG says otherwise.
-RUST_LOG=${SIM_LOG:-warn} target/release/harbor-sim --port "$port" >/dev/null 2>&1 &
-sim=$!
-trap 'kill $sim 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -sf "$url/api/v2.0/ping" >/dev/null && break
-  sleep 0.1
-done
+source bench/loopback_sim.sh
 
 server_saw() {
   curl -sf "$url/_sim/counters/getProject" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("received", "?"))'
@@ -51,7 +38,7 @@ for faults in none 503x10%; do
       if [ "$client" = harborapi ]; then
         line=$("$venv/bin/python" bench/harborapi_load.py --url "$url" --requests "$n" --concurrency "$concurrency")
       else
-        line=$(target/release/client_load --url "$url" --client "$client" --requests "$n" --concurrency "$concurrency")
+        line=$("$bin"/client_load --url "$url" --client "$client" --requests "$n" --concurrency "$concurrency")
       fi
       saw=$(server_saw)
       echo "$line" | python3 bench/format_row.py "$faults" "$saw"

@@ -9,22 +9,10 @@
 #   bash bench/client_cpu.sh [N] [ROUNDS]        (default 10000 requests, 3 rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${CARGO_TARGET_DIR:-target}/release
 n=${1:-10000}
 rounds=${2:-3}
 port=${PORT:-18081}
-url="http://127.0.0.1:$port"
-
-cargo build -q --release -p harbor-sim --bin harbor-sim
-cargo build -q --release -p retry-bench --bin client_load
-
-RUST_LOG=warn "$bin"/harbor-sim --port "$port" >/dev/null 2>&1 &
-sim=$!
-trap 'kill $sim 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -sf "$url/api/v2.0/ping" >/dev/null && break
-  sleep 0.1
-done
+source bench/loopback_sim.sh
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 results=$(mktemp)
