@@ -35,6 +35,15 @@ fn any_number() -> impl Strategy<Value = f64> {
     ]
 }
 
+/// A current-thread runtime on tokio's paused clock, for a whole call's waits in no real time.
+fn paused_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap()
+}
+
 fn next<W: WaitGen<()>>(waits: &mut W) -> Option<Duration> {
     waits.next_wait(Last::Value(&()))
 }
@@ -133,11 +142,7 @@ proptest! {
 
     #[test]
     fn a_call_never_outlives_max_time(seed: u64, max_time_ms in 0u64..100_000, base in 1.0f64..4.0) {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .start_paused(true)
-            .build()
-            .unwrap();
+        let runtime = paused_runtime();
         let elapsed = runtime.block_on(async {
             jitter::seed(seed);
             let start = tokio::time::Instant::now();
@@ -212,11 +217,7 @@ fn full_jitter_spreads_over_zero_to_the_wait() {
 /// (or jittered to zero) would give 10,000 s (or none).
 #[test]
 fn a_policys_default_jitter_is_full_jitter() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()
-        .unwrap();
+    let runtime = paused_runtime();
     let waited = runtime.block_on(async {
         jitter::seed(4);
         let start = tokio::time::Instant::now();
