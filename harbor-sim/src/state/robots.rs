@@ -288,6 +288,16 @@ impl SimState {
     /// duration when none is sent), then a project robot's namespace must name its project
     /// (a name, as `getProjectID` takes a string).
     pub fn check_robot_update(&self, id: i64, req: &RobotUpdate) -> ApiResult<()> {
+        self.resolve_robot_update(id, req).map(|_| ())
+    }
+
+    /// The checks of [`check_robot_update`](Self::check_robot_update), answering what they
+    /// resolved for the update to apply: the robot, its duration, level and permissions.
+    fn resolve_robot_update(
+        &self,
+        id: i64,
+        req: &RobotUpdate,
+    ) -> ApiResult<(&Robot, i64, String, Vec<Value>)> {
         let robot = self
             .robots
             .get(&id)
@@ -304,21 +314,14 @@ impl SimState {
                 ));
             }
         }
-        Ok(())
+        Ok((robot, duration, level, permissions))
     }
 
     /// Updates a robot as Harbor does (`updateV2Robot`): the same checks as a create, then the
     /// level, the full name and a project robot's project must stay; the description and the
     /// disabled flag are replaced, the permissions when some are sent.
     pub fn update_robot(&mut self, id: i64, req: RobotUpdate) -> ApiResult<()> {
-        self.check_robot_update(id, &req)?;
-        let robot = self
-            .robots
-            .get(&id)
-            .ok_or_else(|| ApiError::not_found(format!("robot {id} not found")))?;
-        let duration = req.duration.unwrap_or(robot.duration);
-        let level = req.level.clone().unwrap_or_default();
-        let permissions = req.permissions.clone().unwrap_or_default();
+        let (robot, duration, level, permissions) = self.resolve_robot_update(id, &req)?;
         if level != robot.level || req.name.as_deref() != Some(robot.name.as_str()) {
             return Err(ApiError::bad_request(
                 "cannot update the level or name of robot",
