@@ -137,14 +137,10 @@ where
     if engine.is_hedged() {
         let mut attempts = pin!(engine.attempts());
         loop {
-            if attempts.running() == 0 {
-                let wait = match engine.admit(&[], nothing) {
-                    Step::Return(refused) => return refused,
-                    Step::Wait(wait) => wait,
-                };
-                if !wait.is_zero() {
-                    engine.sleep(wait).await;
-                }
+            if attempts.running() == 0
+                && let Err(refused) = admitted(&mut engine, nothing).await
+            {
+                return refused;
             }
             engine.start_attempt(attempts.as_mut(), operation());
             loop {
@@ -159,12 +155,8 @@ where
     }
     let timed = engine.has_attempt_timeout();
     loop {
-        let wait = match engine.admit(&[], nothing) {
-            Step::Return(refused) => return refused,
-            Step::Wait(wait) => wait,
-        };
-        if !wait.is_zero() {
-            engine.sleep(wait).await;
+        if let Err(refused) = admitted(&mut engine, nothing).await {
+            return refused;
         }
         let result = if timed {
             engine.timed(operation()).await
@@ -179,6 +171,28 @@ where
         };
         engine.sleep(wait).await;
     }
+}
+
+/// Asks the shared guards before an attempt that starts alone ([`Engine::admit`]) and waits
+/// the rate limiter's turn; `Err` holds what the call returns instead of the attempt.
+async fn admitted<T, E, Rl, S>(
+    engine: &mut Engine<T, E, Rl, S>,
+    nothing: Option<fn() -> Result<T, E>>,
+) -> Result<(), Result<T, E>>
+where
+    Rl: CallRules<T, E>,
+    S: Sleeper,
+{
+    // The step is consumed before the sleep, so no `Step` (which may hold a !Send error) is
+    // alive across the await.
+    let wait = match engine.admit(&[], nothing) {
+        Step::Return(refused) => return Err(refused),
+        Step::Wait(wait) => wait,
+    };
+    if !wait.is_zero() {
+        engine.sleep(wait).await;
+    }
+    Ok(())
 }
 
 /// Runs a blocking operation under a policy or settings, retrying as they say and sleeping with
