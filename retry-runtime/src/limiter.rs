@@ -162,7 +162,7 @@ struct Config {
 }
 
 /// One partition's state. Every field is read and written under the partition's mutex.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 struct State {
     /// The bucket gates sends (a throttle has been seen).
     enabled: bool,
@@ -335,18 +335,9 @@ impl State {
 impl State {
     /// The seconds a reservation made at `at` would wait, reserving nothing.
     fn wait_at(&self, at: Instant, c: &Config) -> f64 {
-        if !self.enabled {
-            return 0.0;
-        }
-        let earned = self
-            .last_refill
-            .map_or(0.0, |last| secs(at, last) * self.fill_rate);
-        let tokens = (self.tokens + earned).min(self.max_capacity) - 1.0;
-        if tokens >= 0.0 {
-            0.0
-        } else {
-            (-tokens / self.fill_rate).min(c.max_wait)
-        }
+        // A reservation on a copy: the same arithmetic as `reserve`, by construction.
+        let mut copy = *self;
+        copy.reserve(at, c)
     }
 }
 
