@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::SimState;
+use crate::doublestar::harbor_match;
 use crate::errors::{ApiError, ApiResult};
 
 /// An immutable tag rule: Harbor's `ImmutableRule` document with its project.
@@ -112,68 +113,269 @@ impl SimState {
         }
     }
 
-    /// Whether a tag of a repository (`library/app`) is protected by an enabled rule.
+    /// Whether a tag of a repository (`library/app`) is immutable, as the tag controller's
+    /// `populateImmutableStatus` decides with the immutable rule matcher
+    /// (`src/pkg/immutable/match/rule/match.go` `Matcher.Match`): the project's rules in
+    /// their table order (by id), enabled ones only, each tried with its *first* repository
+    /// selector then its *first* tag selector (a rule lacking either is skipped), the
+    /// candidate being the repository's name without its project and the one tag. A
+    /// selector the index does not know (a kind other than `doublestar`, an unsupported or
+    /// empty decoration) or a pattern doublestar refuses ends the matching with an error,
+    /// which the controller swallows: the tag is then not immutable, whatever later rules say.
     pub fn tag_is_immutable(&self, project_id: i64, repository: &str, tag: &str) -> bool {
-        let short = repository
-            .split_once('/')
-            .map(|x| x.1)
-            .unwrap_or(repository);
-        self.immutable_rules
+        let candidate = Candidate {
+            repository: repository
+                .split_once('/')
+                .map_or(repository, |(_, short)| short),
+            tag,
+        };
+        self.immutable_match(project_id, &candidate)
+            .unwrap_or(false)
+    }
+
+    /// `Matcher.Match`: `Err` where Harbor's matcher returns an error.
+    fn immutable_match(
+        &self,
+        project_id: i64,
+        candidate: &Candidate<'_>,
+    ) -> Result<bool, SelectorError> {
+        let rules = self
+            .immutable_rules
             .values()
-            .filter(|r| r.project_id == project_id && r.doc["disabled"] != json!(true))
-            .any(|r| {
-                let tags_match = r.doc["tag_selectors"]
-                    .as_array()
-                    .is_some_and(|sels| sels.iter().any(|s| selector_matches(s, tag)));
-                let repos_match = r.doc["scope_selectors"]["repository"]
-                    .as_array()
-                    .is_none_or(|sels| sels.iter().any(|s| selector_matches(s, short)));
-                tags_match && repos_match
-            })
-    }
-}
-
-/// Harbor's doublestar selectors, reduced to `**`, `*`, `{a,b}` and literals.
-fn selector_matches(selector: &Value, value: &str) -> bool {
-    let hit = doublestar_matches(selector["pattern"].as_str().unwrap_or("**"), value);
-    match selector["decoration"].as_str() {
-        Some(d) if d.contains("xclude") => !hit,
-        _ => hit,
-    }
-}
-
-/// Whether `value` matches a doublestar pattern, reduced to `**`, `*`, `{a,b}` and literals.
-pub(crate) fn doublestar_matches(pattern: &str, value: &str) -> bool {
-    pattern
-        .trim_start_matches('{')
-        .trim_end_matches('}')
-        .split(',')
-        .any(|p| glob(p.trim(), value))
-}
-
-fn glob(pattern: &str, value: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == value,
-        Some((head, rest)) => {
-            let rest = rest.trim_start_matches('*');
-            value.starts_with(head)
-                && (0..=value.len() - head.len()).any(|i| {
-                    value.is_char_boundary(head.len() + i) && glob(rest, &value[head.len() + i..])
-                })
+            .filter(|r| r.project_id == project_id && r.doc["disabled"] != json!(true));
+        for rule in rules {
+            let Some(repository) = first_selector(&rule.doc["scope_selectors"]["repository"])
+            else {
+                continue;
+            };
+            if !select(repository, candidate)? {
+                continue;
+            }
+            let Some(tags) = first_selector(&rule.doc["tag_selectors"]) else {
+                continue;
+            };
+            if select(tags, candidate)? {
+                return Ok(true);
+            }
         }
+        Ok(false)
+    }
+}
+
+/// What a selector selects from: the tag's repository, by its name without the project
+/// (`utils.ParseRepository`), and the tag. The namespace is left empty, as
+/// `populateImmutableStatus` leaves it (it sets only the namespace's id).
+struct Candidate<'a> {
+    repository: &'a str,
+    tag: &'a str,
+}
+
+/// Why Harbor's matcher stopped with an error: `index.Get` refused the selector, or
+/// doublestar the pattern.
+#[derive(Debug)]
+struct SelectorError;
+
+/// The first selector of a list, if the list has one (Harbor reads only the first).
+fn first_selector(list: &Value) -> Option<&Value> {
+    list.as_array().and_then(|items| items.first())
+}
+
+/// `index.Get` then `Select` on the one candidate
+/// (`src/lib/selector/selectors/doublestar/selector.go`): whether the candidate is
+/// selected. The candidate always has its one tag, so the `untagged` extras never decide.
+fn select(selector: &Value, candidate: &Candidate<'_>) -> Result<bool, SelectorError> {
+    let text = |key: &str| selector[key].as_str().unwrap_or_default();
+    let (kind, decoration, pattern) = (text("kind"), text("decoration"), text("pattern"));
+    // `index.Get`: "empty selector kind or decoration", "selector <kind> is not
+    // registered", "decoration <d> of selector <kind> is not supported".
+    if kind != "doublestar" {
+        return Err(SelectorError);
+    }
+    let matches = |value: &str| harbor_match(pattern, value).map_err(|_| SelectorError);
+    match decoration {
+        // The tag decorations test the candidate's tags, whichever list the selector is in.
+        "matches" => matches(candidate.tag),
+        "excludes" => matches(candidate.tag).map(|hit| !hit),
+        "repoMatches" => matches(candidate.repository),
+        "repoExcludes" => matches(candidate.repository).map(|hit| !hit),
+        // The namespace is empty, and an empty value selects nothing (`len(value) > 0`).
+        "nsMatches" | "nsExcludes" => Ok(false),
+        _ => Err(SelectorError),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::glob;
+    use super::*;
+
+    fn rule(repository: Value, tags: Value) -> Value {
+        json!({"disabled": false, "scope_selectors": {"repository": repository},
+               "tag_selectors": tags})
+    }
+
+    fn selector(decoration: &str, pattern: &str) -> Value {
+        json!({"kind": "doublestar", "decoration": decoration, "pattern": pattern})
+    }
+
+    fn state_with(rules: &[Value]) -> SimState {
+        let mut s = SimState::default();
+        for doc in rules {
+            s.create_immutable_rule(7, doc.clone()).unwrap();
+        }
+        s
+    }
 
     #[test]
-    fn globs() {
-        assert!(glob("**", "anything"));
-        assert!(glob("v*", "v1.2"));
-        assert!(glob("release-*-final", "release-3-final"));
-        assert!(!glob("v*", "latest"));
-        assert!(glob("latest", "latest"));
+    fn the_first_selectors_of_each_rule_decide() {
+        let only_first = rule(
+            json!([
+                selector("repoMatches", "app"),
+                selector("repoMatches", "other")
+            ]),
+            json!([selector("matches", "1.*"), selector("matches", "latest")]),
+        );
+        let s = state_with(&[only_first]);
+        assert!(s.tag_is_immutable(7, "library/app", "1.2"));
+        // The second tag selector and the second repository selector are not read.
+        assert!(!s.tag_is_immutable(7, "library/app", "latest"));
+        assert!(!s.tag_is_immutable(7, "library/other", "1.2"));
+        // Another project's rules do not apply.
+        assert!(!s.tag_is_immutable(8, "library/app", "1.2"));
+    }
+
+    #[test]
+    fn a_rule_without_a_repository_or_tag_selector_is_skipped() {
+        let no_repository = rule(Value::Null, json!([selector("matches", "**")]));
+        let no_tags = rule(json!([selector("repoMatches", "**")]), json!([]));
+        let s = state_with(&[no_repository, no_tags]);
+        assert!(!s.tag_is_immutable(7, "library/app", "1.2"));
+    }
+
+    #[test]
+    fn decorations_and_doublestar_patterns() {
+        let cases = [
+            // (repository selector, tag selector, repository, tag, immutable)
+            (
+                ("repoMatches", "**"),
+                ("matches", "v[0-9]*"),
+                "p/app",
+                "v1",
+                true,
+            ),
+            (
+                ("repoMatches", "**"),
+                ("matches", "v[0-9]*"),
+                "p/app",
+                "vx",
+                false,
+            ),
+            (
+                ("repoExcludes", "app"),
+                ("matches", "**"),
+                "p/app",
+                "v1",
+                false,
+            ),
+            (
+                ("repoExcludes", "app"),
+                ("matches", "**"),
+                "p/web",
+                "v1",
+                true,
+            ),
+            // `*` stops at a `/`, `**` does not.
+            (
+                ("repoMatches", "team/*"),
+                ("matches", "**"),
+                "p/team/a/b",
+                "v1",
+                false,
+            ),
+            (
+                ("repoMatches", "team/**"),
+                ("matches", "**"),
+                "p/team/a/b",
+                "v1",
+                true,
+            ),
+            (
+                ("repoMatches", "{app,web}"),
+                ("excludes", "latest"),
+                "p/web",
+                "v1",
+                true,
+            ),
+            (
+                ("repoMatches", "{app,web}"),
+                ("excludes", "latest"),
+                "p/web",
+                "latest",
+                false,
+            ),
+            // An empty pattern matches everything.
+            (("repoMatches", ""), ("matches", ""), "p/any", "any", true),
+            // A tag decoration in the repository list tests the tag.
+            (("matches", "v1"), ("matches", "**"), "p/app", "v1", true),
+            (("matches", "v1"), ("matches", "**"), "p/app", "v2", false),
+            // The namespace is empty in the tag controller's candidate: nothing is selected.
+            (("nsMatches", "**"), ("matches", "**"), "p/app", "v1", false),
+            (("nsExcludes", "x"), ("matches", "**"), "p/app", "v1", false),
+        ];
+        for ((rd, rp), (td, tp), repository, tag, expected) in cases {
+            let s = state_with(&[rule(json!([selector(rd, rp)]), json!([selector(td, tp)]))]);
+            assert_eq!(
+                s.tag_is_immutable(7, repository, tag),
+                expected,
+                "{rd} {rp:?} / {td} {tp:?} on {repository}:{tag}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_error_ends_the_matching_and_the_tag_is_not_immutable() {
+        let matching = rule(
+            json!([selector("repoMatches", "**")]),
+            json!([selector("matches", "**")]),
+        );
+        for broken in [
+            // doublestar's ErrBadPattern, met while matching.
+            rule(
+                json!([selector("repoMatches", "[app")]),
+                json!([selector("matches", "**")]),
+            ),
+            // Not in the selector index.
+            rule(
+                json!([{"kind": "regex", "decoration": "repoMatches", "pattern": "**"}]),
+                json!([selector("matches", "**")]),
+            ),
+            rule(
+                json!([selector("repoMatch", "**")]),
+                json!([selector("matches", "**")]),
+            ),
+            rule(
+                json!([selector("", "**")]),
+                json!([selector("matches", "**")]),
+            ),
+        ] {
+            // The broken rule comes first (lower id): its error hides the matching rule.
+            let s = state_with(&[broken.clone(), matching.clone()]);
+            assert!(!s.tag_is_immutable(7, "library/app", "1.2"), "{broken}");
+            // After a matching rule, it is never reached.
+            let s = state_with(&[matching.clone(), broken.clone()]);
+            assert!(s.tag_is_immutable(7, "library/app", "1.2"), "{broken}");
+        }
+    }
+
+    #[test]
+    fn a_disabled_rule_is_skipped() {
+        let mut s = state_with(&[rule(
+            json!([selector("repoMatches", "**")]),
+            json!([selector("matches", "**")]),
+        )]);
+        assert!(s.tag_is_immutable(7, "library/app", "1.2"));
+        for r in s.immutable_rules.values_mut() {
+            r.doc["disabled"] = json!(true);
+        }
+        assert!(!s.tag_is_immutable(7, "library/app", "1.2"));
     }
 }
