@@ -74,7 +74,9 @@ fn known(state: &SimState, name: &str, secret: &str) -> Option<Identity> {
         return state
             .robots
             .values()
-            .find(|r| r.name == name && r.secret == secret && !r.disable)
+            // A legacy robot has no secret and cannot log in (Harbor compares a salted hash
+            // of the password with the stored secret, never equal to an empty one).
+            .find(|r| r.name == name && !r.secret.is_empty() && r.secret == secret && !r.disable)
             .filter(|r| r.expires_at == -1 || r.expires_at > now)
             .map(|r| Identity::Robot {
                 id: r.id,

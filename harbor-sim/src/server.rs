@@ -398,6 +398,25 @@ impl SimHandle {
         })
     }
 
+    /// Adds a legacy (v1) robot named `robot$<name>` to `project`, as an upgrade from
+    /// Harbor before 2.2 leaves one (the API cannot create it): no secret, no permissions,
+    /// not editable. Harbor refuses to update it (403 `editing of legacy robot is not
+    /// allowed`), deletes it, and makes it editable once its secret is refreshed. Returns its
+    /// id; 404 without such a project, 409 when the name is taken.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sim = harbor_sim::Simulator::start().await.unwrap();
+    /// let id = sim.handle().add_legacy_robot("library", "v1bot").unwrap();
+    /// let robot = &sim.handle().state().robots[&id];
+    /// assert_eq!((robot.name.as_str(), robot.editable), ("robot$v1bot", false));
+    /// # }
+    /// ```
+    pub fn add_legacy_robot(&self, project: &str, name: &str) -> ApiResult<i64> {
+        self.with_state(|s| s.add_legacy_robot(project, name))
+    }
+
     /// Puts the state back to what it was at start, clears faults, rate limits and counters,
     /// and puts the latency and page service times back to the builder's.
     pub fn reset(&self) {

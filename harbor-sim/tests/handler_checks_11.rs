@@ -1,13 +1,16 @@
-//! The ledger's row I8 (`CONFORMANCE.md`, `immutable.go`): which tags a project's immutable
+//! The ledger's rows (`CONFORMANCE.md`) I8 (`immutable.go`): which tags a project's immutable
 //! rules protect, as Harbor's rule matcher decides, seen through the API: deleting a tag
-//! (T6), deleting an artifact (AR5) and the tag lists' `with_immutable_status` (TL4).
+//! (T6), deleting an artifact (AR5) and the tag lists' `with_immutable_status` (TL4); and
+//! RB22, RB23, RB25 (`robot.go`): a legacy (v1) robot, which only the simulator's handle can
+//! add, as an upgrade from Harbor before 2.2 leaves one.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 mod support;
 
-use support::checks::{create_project, get_json, send};
+use support::checks::{ADMIN, create_project, get_json, send};
+use support::send_as;
 
 /// A doublestar selector.
 fn selector(decoration: &str, pattern: &str) -> Value {
@@ -159,5 +162,118 @@ async fn doublestar_patterns_on_nested_repositories() {
     assert!(
         !immutable(&sim, "imm", "team%252Ftools%252Fcli", "v1").await,
         "I8"
+    );
+}
+
+/// A robot update body that would pass every check for a v2 robot of `library`.
+fn update_body(name: &str) -> Value {
+    json!({"name": name, "level": "project", "duration": -1, "permissions": [{
+        "kind": "project", "namespace": "library",
+        "access": [{"resource": "repository", "action": "pull"}]}]})
+}
+
+#[tokio::test]
+async fn a_legacy_robot_is_answered_refused_edits_and_deleted() {
+    let sim = support::start().await;
+    let id = sim
+        .handle()
+        .add_legacy_robot("library", "legacy")
+        .expect("a legacy robot");
+    // The handle's own refusals: the seeded `robot$ci` holds the name, no such project.
+    assert_eq!(
+        sim.handle()
+            .add_legacy_robot("library", "ci")
+            .unwrap_err()
+            .status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        sim.handle()
+            .add_legacy_robot("nowhere", "x")
+            .unwrap_err()
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let path = format!("/robots/{id}");
+    let robot = get_json(&sim, &path).await;
+    assert_eq!(robot["name"], "robot$legacy", "populate keeps a v1 name");
+    assert_eq!(robot["editable"], false, "RB22");
+    assert_eq!(robot["level"], "project");
+    assert_eq!(robot["duration"], 0);
+    for omitted in [
+        "permissions",
+        "creator_type",
+        "creator_ref",
+        "secret",
+        "description",
+    ] {
+        assert!(robot.get(omitted).is_none(), "{omitted} omitted: {robot}");
+    }
+    // No secret: it cannot log in, not even with an empty password.
+    let (status, _, _) = send_as(
+        &sim,
+        ("robot$legacy", ""),
+        Method::GET,
+        "/users/current/permissions",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // RB22: refused right after the robot is found, before the body and the caller's access
+    // (bob has no robot access in `library`), whatever the body.
+    for (who, body) in [
+        (ADMIN, update_body("robot$legacy")),
+        (("bob", "Passw0rdDemo"), update_body("robot$legacy")),
+        (ADMIN, json!({"duration": 0})),
+    ] {
+        let (status, _, text) = send_as(&sim, who, Method::PUT, &path, Some(body)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "RB22 as {}: {text}", who.0);
+        assert!(
+            text.contains(r#""code":"DENIED""#)
+                && text.contains("editing of legacy robot is not allowed"),
+            "RB22: {text}"
+        );
+    }
+    // RB23: deleted with 200.
+    let (status, text) = send(&sim, Method::DELETE, &path, None).await;
+    assert_eq!(status, StatusCode::OK, "RB23: {text}");
+    let (status, _) = send(&sim, Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_legacy_robot_given_a_secret_becomes_editable_under_a_prefixed_name() {
+    let sim = support::start().await;
+    let id = sim
+        .handle()
+        .add_legacy_robot("library", "legacy")
+        .expect("a legacy robot");
+    let path = format!("/robots/{id}");
+    let (status, text) = send(&sim, Method::PATCH, &path, Some(json!({}))).await;
+    assert_eq!(status, StatusCode::OK, "RB25: {text}");
+    let secret = serde_json::from_str::<Value>(&text).expect("JSON")["secret"]
+        .as_str()
+        .expect("a generated secret")
+        .to_owned();
+    let robot = get_json(&sim, &path).await;
+    assert_eq!(robot["editable"], true, "RB25");
+    assert_eq!(robot["name"], "robot$robot$legacy", "RB25");
+    // It logs in under that name with the new secret.
+    let (status, _, text) = send_as(
+        &sim,
+        ("robot$robot$legacy", &secret),
+        Method::GET,
+        "/users/current/permissions",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "RB25: {text}");
+    // Editable now: an update goes through updateV2Robot's checks (RB18: the name is kept).
+    let (status, text) = send(&sim, Method::PUT, &path, Some(update_body("robot$legacy"))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "RB18: {text}");
+    assert!(
+        text.contains("cannot update the level or name of robot"),
+        "{text}"
     );
 }

@@ -103,6 +103,8 @@ pub(crate) fn update_body_before_access(ctx: &Ctx, s: &SimState) -> ApiResult<()
     if !s.robots.contains_key(&id) {
         return Ok(());
     }
+    // A legacy robot is refused before its body is read (RB22).
+    s.check_robot_editable(id)?;
     let req: RobotUpdate = ctx.json()?;
     s.check_robot_update(id, &req)
 }

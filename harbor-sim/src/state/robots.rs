@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::{SimState, now};
 use crate::errors::{ApiError, ApiResult};
 use crate::rbac::robot_permissions::grantable;
+use axum::http::StatusCode;
 
 /// A robot account, serialized as Harbor's `Robot` (the secret is never answered).
 #[derive(Debug, Clone, Serialize)]
@@ -33,13 +34,17 @@ pub struct Robot {
     pub editable: bool,
     /// Whether it is disabled.
     pub disable: bool,
-    /// Unix seconds, -1 for never.
+    /// Unix seconds, -1 for never; omitted when 0 (go-swagger's `omitempty`).
+    #[serde(skip_serializing_if = "is_zero")]
     pub expires_at: i64,
-    /// Its permissions, as sent.
+    /// Its permissions, as sent; omitted when there are none (only a legacy robot has none).
+    #[serde(skip_serializing_if = "is_empty_array")]
     pub permissions: Value,
-    /// Who created it.
+    /// Who created it; omitted when empty (a legacy robot, created before the column).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub creator_type: String,
-    /// The creator's id.
+    /// The creator's id; omitted when 0, as for `creator_type`.
+    #[serde(skip_serializing_if = "is_zero")]
     pub creator_ref: i64,
     /// RFC 3339.
     pub creation_time: String,
@@ -48,6 +53,14 @@ pub struct Robot {
     /// The project of a project-level robot.
     #[serde(skip)]
     pub project_id: Option<i64>,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+fn is_empty_array(value: &Value) -> bool {
+    value.as_array().is_some_and(Vec::is_empty)
 }
 
 /// Harbor's `RobotCreate`.
@@ -284,6 +297,61 @@ impl SimState {
         Ok((id, name, secret, expires_at))
     }
 
+    /// Adds a legacy (v1) robot to project `project` (a name), as a migration from Harbor
+    /// before 2.2 leaves one: its stored name kept as v1 wrote it (`robot$<name>`, answered
+    /// without a second prefix: `populate`), no secret and no permissions, so not editable
+    /// (`Robot.setEditable`) and unable to log in; duration 0 (the column 2.2 added is empty),
+    /// no creator (the columns 2.12 added: `creator_type` empty, `creator_ref` 0, both
+    /// omitted), never expiring. 404 when there is no such project, 409 when the name is
+    /// taken. The API cannot create one; the simulator's handle can
+    /// ([`SimHandle::add_legacy_robot`](crate::SimHandle::add_legacy_robot)).
+    pub fn add_legacy_robot(&mut self, project: &str, name: &str) -> ApiResult<i64> {
+        let project_id = self.project_id(project, true)?;
+        let name = format!("robot${name}");
+        if self.robots.values().any(|r| r.name == name) {
+            return Err(ApiError::conflict(format!(
+                "robot account {project_id}:{name} already exists"
+            )));
+        }
+        let id = self.ids.next("robot");
+        let now = now();
+        self.robots.insert(
+            id,
+            Robot {
+                id,
+                name,
+                description: String::new(),
+                secret: String::new(),
+                level: "project".into(),
+                duration: 0,
+                editable: false,
+                disable: false,
+                expires_at: -1,
+                permissions: Value::Array(Vec::new()),
+                creator_type: String::new(),
+                creator_ref: 0,
+                creation_time: now.clone(),
+                update_time: now,
+                project_id: Some(project_id),
+            },
+        );
+        Ok(id)
+    }
+
+    /// `UpdateRobot`'s refusal of a legacy robot, right after the robot is found and before
+    /// the body's checks and the caller's access: 403 `DENIED` `editing of legacy robot is
+    /// not allowed`.
+    pub fn check_robot_editable(&self, id: i64) -> ApiResult<()> {
+        match self.robots.get(&id) {
+            Some(robot) if !robot.editable => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "DENIED",
+                "editing of legacy robot is not allowed",
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// `updateV2Robot`'s checks before `requireAccess`: the body as a create's (the stored
     /// duration when none is sent), then a project robot's namespace must name its project
     /// (a name, as `getProjectID` takes a string).
@@ -371,6 +439,12 @@ impl SimState {
         let robot = self.robot_mut(id)?;
         robot.secret = secret.clone();
         robot.update_time = now();
+        // A legacy robot given a secret is editable from now on (`setEditable`), and so is
+        // answered, and logs in, with the prefix added to its stored `robot$` name (RB25).
+        if !robot.editable {
+            robot.editable = true;
+            robot.name = format!("robot${}", robot.name);
+        }
         Ok(secret)
     }
 }
