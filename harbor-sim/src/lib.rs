@@ -156,6 +156,7 @@ mod dispatch;
 mod doublestar;
 pub mod errors;
 pub mod faults;
+mod go_json;
 mod go_regexp;
 mod go_url;
 mod handlers;

@@ -2,14 +2,16 @@
 //! rules protect, as Harbor's rule matcher decides, seen through the API: deleting a tag
 //! (T6), deleting an artifact (AR5) and the tag lists' `with_immutable_status` (TL4); and
 //! RB22, RB23, RB25 (`robot.go`): a legacy (v1) robot, which only the simulator's handle can
-//! add, as an upgrade from Harbor before 2.2 leaves one.
+//! add, as an upgrade from Harbor before 2.2 leaves one; and PH15, PH19 (`preheat.go`): the
+//! policy's `filters`, `trigger` and `extra_attrs` decoded as Go's `json.Unmarshal` decodes
+//! them (Harbor answers its errors with 500, the simulator with 400 and the same text).
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 mod support;
 
-use support::checks::{ADMIN, create_project, get_json, send};
+use support::checks::{ADMIN, BAD, case, create_project, get_json, run, send};
 use support::send_as;
 
 /// A doublestar selector.
@@ -276,4 +278,96 @@ async fn a_legacy_robot_given_a_secret_becomes_editable_under_a_prefixed_name() 
         text.contains("cannot update the level or name of robot"),
         "{text}"
     );
+}
+
+const PREHEAT: &str = "/projects/library/preheat/policies";
+
+/// A preheat policy body with its JSON strings replaced as `strings` says.
+fn policy_with(name: &str, strings: &[(&str, &str)]) -> Value {
+    let mut body = json!({"name": name, "provider_id": 1,
+        "filters": r#"[{"type":"repository","value":"**"}]"#,
+        "trigger": r#"{"type":"manual"}"#, "enabled": true});
+    for (field, text) in strings {
+        body[*field] = json!(text);
+    }
+    body
+}
+
+#[tokio::test]
+async fn preheat_policy_strings_are_decoded_as_go_decodes_them() {
+    let sim = support::start().await;
+    let post = |row, strings: &[(&str, &str)]| {
+        case(row, Method::POST, PREHEAT, Some(policy_with("p1", strings)))
+    };
+    run(
+        &sim,
+        vec![
+            // Go's scanner first, over the whole text.
+            post("PH15", &[("filters", "[{")]).refused(BAD, "unexpected end of JSON input"),
+            post("PH15", &[("filters", "repository=**")]).refused(
+                BAD,
+                "invalid character 'r' looking for beginning of value",
+            ),
+            post("PH15", &[("trigger", "{'type':'manual'}")]).refused(
+                BAD,
+                "invalid character '\\'' looking for beginning of object key string",
+            ),
+            // Then the Go types.
+            post("PH15", &[("filters", r#"{"type":"tag"}"#)]).refused(
+                BAD,
+                "json: cannot unmarshal object into Go value of type []*policy.Filter",
+            ),
+            post("PH15", &[("filters", r#"[{"type":1}]"#)]).refused(
+                BAD,
+                "json: cannot unmarshal number into Go struct field Filter.type of type string",
+            ),
+            post("PH15", &[("trigger", r#"{"trigger_setting":{"cron":0}}"#)]).refused(
+                BAD,
+                "json: cannot unmarshal number into Go struct field .trigger_setting.cron of type string",
+            ),
+            post("PH15", &[("extra_attrs", "[1]")]).refused(
+                BAD,
+                "json: cannot unmarshal array into Go value of type map[string]interface {}",
+            ),
+            // The filters are decoded before the trigger is looked at.
+            post("PH15", &[("filters", "x"), ("trigger", "")]).refused(
+                BAD,
+                "invalid character 'x' looking for beginning of value",
+            ),
+            // Keys are matched ignoring case: this cron is checked (and refused).
+            post(
+                "PH15",
+                &[("trigger", r#"{"TYPE":"scheduled","Trigger_Setting":{"Cron":"* * *"}}"#)],
+            )
+            .refused(
+                BAD,
+                "invalid cron string for scheduled preheat: * * *, error: expected exactly 6 fields, found 3: [* * *]",
+            ),
+            // What Go decodes is taken: null filters, unknown keys.
+            post("PH15", &[("filters", "null"), ("extra_attrs", r#"{"a":[1]}"#)])
+                .answers(StatusCode::CREATED),
+        ],
+    )
+    .await;
+    let id = get_json(&sim, &format!("{PREHEAT}/p1")).await["id"]
+        .as_i64()
+        .expect("an id");
+    let put = |strings: &[(&str, &str)]| {
+        let mut body = policy_with("p1", strings);
+        body["id"] = json!(id);
+        case("PH19", Method::PUT, &format!("{PREHEAT}/p1"), Some(body))
+    };
+    run(
+        &sim,
+        vec![
+            put(&[("trigger", "{\"type\":\"manual\"")])
+                .refused(BAD, "unexpected end of JSON input"),
+            put(&[("filters", "[1]")]).refused(
+                BAD,
+                "json: cannot unmarshal number into Go value of type policy.Filter",
+            ),
+            put(&[]).answers(StatusCode::OK),
+        ],
+    )
+    .await;
 }

@@ -14,6 +14,7 @@ use super::actor_name;
 use super::connectivity::body_or_empty;
 use crate::context::{Ctx, Reply, api_path};
 use crate::errors::{ApiError, ApiResult};
+use crate::go_json::{self, Shape};
 use crate::query::{Model, column_matches, sort_rows, without_keys};
 use crate::state::jobs::{JobStatus, NewExecution};
 use crate::state::scheduler::{P2P_PREHEAT, preheat_trigger, reschedule_on_update};
@@ -75,18 +76,7 @@ pub(crate) fn update_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         return Err(ApiError::not_found("policy 0 not found"));
     }
     let text = |f: &str| body[f].as_str().unwrap_or_default().to_owned();
-    for (field, message) in [
-        ("filters", "missing filters in preheat policy schema"),
-        (
-            "trigger",
-            "missing trigger settings in preheat policy schema",
-        ),
-    ] {
-        if text(field).is_empty() {
-            return Err(ApiError::bad_request(message));
-        }
-    }
-    check_preheat_cron(&text("trigger"))?;
+    check_schema(&body)?;
     // The controller (un)schedules before it writes the policy, and does not undo it when
     // the write fails (a name taken).
     let old = s
@@ -697,22 +687,73 @@ fn policy_doc(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, Value)> {
     Ok((id, doc))
 }
 
-/// `ValidatePreheatPolicy` (`src/pkg/p2p/preheat/models/policy/policy.go`): a `scheduled`
-/// trigger's non-empty cron must be one `utils.ValidateCronString` takes: 400 `invalid cron
-/// string for scheduled preheat: <cron>, error: <err>` (robfig's texts, [`crate::cron`]). A
-/// trigger or filters that are not JSON (Go's `json` errors, a
-/// 500) are not simulated.
-fn check_preheat_cron(trigger: &str) -> ApiResult<()> {
-    let Ok(trigger) = serde_json::from_str::<Value>(trigger) else {
-        return Ok(());
-    };
-    let cron = trigger["trigger_setting"]["cron"]
-        .as_str()
-        .unwrap_or_default();
-    if trigger["type"] != json!("scheduled") || cron.is_empty() {
+/// The Go types `Schema.Decode` decodes a policy's strings into
+/// (`src/pkg/p2p/preheat/models/policy/policy.go`).
+static FILTER: Shape = Shape::Struct {
+    type_name: "policy.Filter",
+    name: "Filter",
+    fields: &[("type", Shape::String), ("value", Shape::Any)],
+};
+static FILTERS: Shape = Shape::Slice {
+    type_name: "[]*policy.Filter",
+    element: &FILTER,
+};
+static TRIGGER: Shape = Shape::Struct {
+    type_name: "policy.Trigger",
+    name: "Trigger",
+    fields: &[
+        ("type", Shape::String),
+        (
+            "trigger_setting",
+            Shape::Struct {
+                type_name: "struct { Cron string \"json:\\\"cron,omitempty\\\"\" }",
+                name: "",
+                fields: &[("cron", Shape::String)],
+            },
+        ),
+    ],
+};
+
+/// The controller's `Schema.Decode` then `ValidatePreheatPolicy` on a create's or update's
+/// body: `filters` must be set and decode into `[]*policy.Filter`, `trigger` set and
+/// decode into `policy.Trigger`, a non-empty `extra_attrs` decode into a map, in that
+/// order, each refusal an uncoded error (Harbor: 500; the simulator answers 400 with the
+/// same text: `missing filters in preheat policy schema`, `missing trigger settings in
+/// preheat policy schema`, or Go's `json` error, [`go_json`](crate::go_json)); then a
+/// `scheduled` trigger's non-empty cron must be one `utils.ValidateCronString` takes: 400
+/// `invalid cron string for scheduled preheat: <cron>, error: <err>` (robfig's texts,
+/// [`crate::cron`]). The trigger's fields are found as Go's decoder finds them, ignoring
+/// case when no key is exact.
+fn check_schema(body: &Value) -> ApiResult<()> {
+    let text = |f: &str| body[f].as_str().unwrap_or_default().to_owned();
+    for (field, missing, shape) in [
+        (
+            "filters",
+            "missing filters in preheat policy schema",
+            &FILTERS,
+        ),
+        (
+            "trigger",
+            "missing trigger settings in preheat policy schema",
+            &TRIGGER,
+        ),
+    ] {
+        let value = text(field);
+        if value.is_empty() {
+            return Err(ApiError::bad_request(missing));
+        }
+        go_json::unmarshal(&value, shape).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    }
+    let extra_attrs = text("extra_attrs");
+    if !extra_attrs.is_empty() {
+        go_json::unmarshal(&extra_attrs, &Shape::MapOfAny)
+            .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    }
+    let (kind, cron) = preheat_trigger(&json!({"trigger": text("trigger")}));
+    if kind != "scheduled" || cron.is_empty() {
         return Ok(());
     }
-    crate::cron::check_scheduled_cron("preheat", cron)
+    crate::cron::check_scheduled_cron("preheat", &cron)
 }
 
 /// `CreatePolicy`: the name (see [`check_name`]), the project (its id overrides the body's),
@@ -729,18 +770,7 @@ pub(crate) fn create_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let provider = body["provider_id"].as_i64().unwrap_or(0);
     instance_by_id(s, provider)?;
     let text = |f: &str| body[f].as_str().unwrap_or_default().to_owned();
-    for (field, message) in [
-        ("filters", "missing filters in preheat policy schema"),
-        (
-            "trigger",
-            "missing trigger settings in preheat policy schema",
-        ),
-    ] {
-        if text(field).is_empty() {
-            return Err(ApiError::bad_request(message));
-        }
-    }
-    check_preheat_cron(&text("trigger"))?;
+    check_schema(&body)?;
     let name = text("name");
     let key = policies_key(&project);
     if s.collections

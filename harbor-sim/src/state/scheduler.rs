@@ -8,6 +8,7 @@
 use serde_json::{Value, json};
 
 use super::SimState;
+use crate::go_json::go_field;
 
 /// `job.ReplicationVendorType`.
 pub const REPLICATION: &str = "REPLICATION";
@@ -44,9 +45,10 @@ pub(crate) fn preheat_trigger(policy: &Value) -> (String, String) {
     let trigger: Value =
         serde_json::from_str(policy["trigger"].as_str().unwrap_or_default()).unwrap_or_default();
     let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let setting = go_field(&trigger, "trigger_setting");
     (
-        text(&trigger["type"]),
-        text(&trigger["trigger_setting"]["cron"]),
+        text(go_field(&trigger, "type")),
+        text(go_field(setting, "cron")),
     )
 }
 

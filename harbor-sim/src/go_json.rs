@@ -1,0 +1,862 @@
+//! Go's `encoding/json` `Unmarshal` as far as Harbor's answers depend on it: which texts it
+//! refuses, and with what error, when Harbor decodes a JSON document held in a string field
+//! (a preheat policy's `filters`, `trigger` and `extra_attrs`, `Schema.Decode`).
+//!
+//! Two stages, as in Go: `checkValid` runs the scanner over the whole text first (a
+//! `SyntaxError`: `invalid character 'x' looking for beginning of value`, `unexpected end of
+//! JSON input`, ...; the scanner's state machine is ported from Go's `scanner.go`, whose
+//! messages have not changed since Go 1.0 but for `exceeded max depth`), then the value is
+//! decoded into the Go type ([`Shape`]), where a value of the wrong kind is an
+//! `UnmarshalTypeError`, saved while decoding goes on, the first one returned:
+//! `json: cannot unmarshal <kind> into Go value of type <type>`, or inside a struct
+//! `json: cannot unmarshal <kind> into Go struct field <Struct>.<path> of type <type>`, the
+//! struct's type name (empty for an anonymous struct) and the JSON names from the decoded
+//! value down to the field. `null` decodes into anything. Object keys find struct fields by
+//! exact name first, else ignoring case; unknown keys are skipped; a repeated key is decoded
+//! each time.
+
+use std::fmt;
+
+/// Go's `maxNestingDepth`.
+const MAX_NESTING_DEPTH: usize = 10_000;
+
+/// The Go type a text is decoded into.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Shape {
+    /// `any`: every value.
+    Any,
+    /// `string`.
+    String,
+    /// A slice (`[]*policy.Filter`) of elements of the given shape; `type_name` is Go's
+    /// `reflect.Type.String()`.
+    Slice {
+        type_name: &'static str,
+        element: &'static Shape,
+    },
+    /// `map[string]interface {}`.
+    MapOfAny,
+    /// A struct, or a pointer to one (decoded alike): its type name as Go prints it
+    /// (`policy.Trigger`, or the literal type of an anonymous struct), the name
+    /// `reflect.Type.Name()` gives (empty for an anonymous struct) and its fields by JSON name.
+    Struct {
+        type_name: &'static str,
+        name: &'static str,
+        fields: &'static [(&'static str, Shape)],
+    },
+}
+
+impl Shape {
+    fn type_name(&self) -> &'static str {
+        match self {
+            Shape::Any => "interface {}",
+            Shape::String => "string",
+            Shape::Slice { type_name, .. } | Shape::Struct { type_name, .. } => type_name,
+            Shape::MapOfAny => "map[string]interface {}",
+        }
+    }
+}
+
+/// An error of `json.Unmarshal`, printed as Go prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct GoJsonError(String);
+
+impl fmt::Display for GoJsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `json.Unmarshal([]byte(text), &v)` with `v` of shape `shape`: `Ok` when Go decodes it,
+/// else Go's error.
+pub(crate) fn unmarshal(text: &str, shape: &Shape) -> Result<(), GoJsonError> {
+    check_valid(text.as_bytes())?;
+    let mut decoder = Decoder {
+        data: text.as_bytes(),
+        at: 0,
+        saved: None,
+        context: Context::default(),
+    };
+    decoder.value(Some(shape));
+    decoder.saved.map_or(Ok(()), Err)
+}
+
+/// Where the decoder is, for a type error's text: the struct being decoded and the JSON
+/// names down to the value (Go's `errorContext`).
+#[derive(Debug, Default, Clone)]
+struct Context {
+    strukt: Option<&'static str>,
+    fields: Vec<String>,
+}
+
+/// Decodes a text the scanner accepted, saving the first type error.
+struct Decoder<'a> {
+    data: &'a [u8],
+    at: usize,
+    saved: Option<GoJsonError>,
+    context: Context,
+}
+
+impl Decoder<'_> {
+    fn skip_space(&mut self) {
+        while self
+            .data
+            .get(self.at)
+            .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+        {
+            self.at += 1;
+        }
+    }
+
+    /// `saveError` of an `UnmarshalTypeError` for a `kind` value, with the context.
+    fn type_error(&mut self, kind: &str, shape: &Shape) {
+        if self.saved.is_some() {
+            return;
+        }
+        let into = shape.type_name();
+        let text = match &self.context.strukt {
+            Some(name) => format!(
+                "json: cannot unmarshal {kind} into Go struct field {name}.{} of type {into}",
+                self.context.fields.join(".")
+            ),
+            None => format!("json: cannot unmarshal {kind} into Go value of type {into}"),
+        };
+        self.saved = Some(GoJsonError(text));
+    }
+
+    /// One value at `at` into `shape` (`None`: skipped).
+    fn value(&mut self, shape: Option<&Shape>) {
+        self.skip_space();
+        match self.data.get(self.at) {
+            Some(b'{') => self.object(shape),
+            Some(b'[') => self.array(shape),
+            Some(b'"') => {
+                self.string();
+                if let Some(shape) = shape
+                    && !matches!(shape, Shape::Any | Shape::String)
+                {
+                    self.type_error("string", shape);
+                }
+            }
+            Some(b'n') => self.at += 4,
+            Some(c) => {
+                let kind = match c {
+                    b't' => {
+                        self.at += 4;
+                        "bool"
+                    }
+                    b'f' => {
+                        self.at += 5;
+                        "bool"
+                    }
+                    _ => {
+                        self.number();
+                        "number"
+                    }
+                };
+                if let Some(shape) = shape
+                    && !matches!(shape, Shape::Any)
+                {
+                    self.type_error(kind, shape);
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// Skips a string literal, answering its bytes between the quotes (escapes undone
+    /// only as far as key matching needs: `\"`, `\\`, `\/` and the ASCII `\u00xx`).
+    fn string(&mut self) -> String {
+        self.at += 1;
+        let mut out = Vec::new();
+        while let Some(&c) = self.data.get(self.at) {
+            self.at += 1;
+            match c {
+                b'"' => break,
+                b'\\' => {
+                    let escaped = self.data.get(self.at).copied().unwrap_or(b'\\');
+                    self.at += 1;
+                    match escaped {
+                        b'u' => {
+                            let hex = &self.data[self.at..(self.at + 4).min(self.data.len())];
+                            self.at += 4;
+                            let code = std::str::from_utf8(hex)
+                                .ok()
+                                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                                .and_then(char::from_u32)
+                                .unwrap_or('\u{FFFD}');
+                            let mut buf = [0u8; 4];
+                            out.extend_from_slice(code.encode_utf8(&mut buf).as_bytes());
+                        }
+                        b'b' => out.push(8),
+                        b'f' => out.push(12),
+                        b'n' => out.push(b'\n'),
+                        b'r' => out.push(b'\r'),
+                        b't' => out.push(b'\t'),
+                        other => out.push(other),
+                    }
+                }
+                other => out.push(other),
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    fn number(&mut self) {
+        while self
+            .data
+            .get(self.at)
+            .is_some_and(|c| matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+        {
+            self.at += 1;
+        }
+    }
+
+    fn array(&mut self, shape: Option<&Shape>) {
+        let element = match shape {
+            None | Some(Shape::Any) => None,
+            Some(Shape::Slice { element, .. }) => Some(*element),
+            Some(other) => {
+                self.type_error("array", other);
+                None
+            }
+        };
+        self.at += 1;
+        loop {
+            self.skip_space();
+            if self.data.get(self.at) == Some(&b']') {
+                self.at += 1;
+                return;
+            }
+            self.value(element);
+            self.skip_space();
+            match self.data.get(self.at) {
+                Some(b',') => self.at += 1,
+                _ => {
+                    self.at += 1;
+                    return;
+                }
+            }
+        }
+    }
+
+    fn object(&mut self, shape: Option<&Shape>) {
+        let fields = match shape {
+            None | Some(Shape::Any) => None,
+            Some(Shape::MapOfAny) => None,
+            Some(Shape::Struct { name, fields, .. }) => Some((*name, *fields)),
+            Some(other) => {
+                self.type_error("object", other);
+                None
+            }
+        };
+        self.at += 1;
+        loop {
+            self.skip_space();
+            match self.data.get(self.at) {
+                Some(b'}') | None => {
+                    self.at += 1;
+                    return;
+                }
+                Some(b',') => {
+                    self.at += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            let key = self.string();
+            self.skip_space();
+            self.at += 1; // the colon
+            match fields.and_then(|(name, fields)| field(fields, &key).map(|f| (name, f))) {
+                Some((name, (json_name, field_shape))) => {
+                    let outer = self.context.clone();
+                    self.context.strukt = Some(name);
+                    self.context.fields.push((*json_name).to_owned());
+                    self.value(Some(field_shape));
+                    self.context = outer;
+                }
+                None => self.value(None),
+            }
+        }
+    }
+}
+
+/// The value of an object's key as Go's decoder assigns a struct field named `name`: the
+/// key written exactly so, else one equal to it ignoring case (the last one, as each is
+/// decoded in turn); `null` when there is none (or `value` is no object).
+pub(crate) fn go_field<'v>(value: &'v serde_json::Value, name: &str) -> &'v serde_json::Value {
+    static NULL: serde_json::Value = serde_json::Value::Null;
+    let Some(object) = value.as_object() else {
+        return &NULL;
+    };
+    object.get(name).unwrap_or_else(|| {
+        object
+            .iter()
+            .rev()
+            .find(|(key, _)| key.to_lowercase() == name.to_lowercase())
+            .map_or(&NULL, |(_, v)| v)
+    })
+}
+
+/// The field a key names: the exact JSON name first, else one equal ignoring case.
+fn field<'s>(fields: &'s [(&'static str, Shape)], key: &str) -> Option<&'s (&'static str, Shape)> {
+    fields.iter().find(|(name, _)| *name == key).or_else(|| {
+        fields
+            .iter()
+            .find(|(name, _)| name.to_lowercase() == key.to_lowercase())
+    })
+}
+
+/// `checkValid`: the scanner over the whole text, then its end.
+fn check_valid(data: &[u8]) -> Result<(), GoJsonError> {
+    let mut scanner = Scanner::default();
+    for &c in data {
+        scanner.step(c)?;
+    }
+    scanner.eof()
+}
+
+/// What the scanner is in the middle of (Go's `parseState` values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Parse {
+    ObjectKey,
+    ObjectValue,
+    ArrayValue,
+}
+
+/// The scanner's state: which of Go's `state*` functions reads the next byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum State {
+    #[default]
+    BeginValue,
+    BeginValueOrEmpty,
+    BeginStringOrEmpty,
+    BeginString,
+    EndValue,
+    EndTop,
+    InString,
+    InStringEsc,
+    /// After `\u` and this many hex digits.
+    InStringEscU(u8),
+    Neg,
+    One,
+    Zero,
+    Dot,
+    Dot0,
+    E,
+    ESign,
+    E0,
+    /// Inside `true`, `false` or `null`: the literal and how many bytes were read.
+    Literal(&'static str, usize),
+}
+
+/// Go's `scanner`, stepping one byte at a time.
+#[derive(Debug, Default)]
+struct Scanner {
+    state: State,
+    parse: Vec<Parse>,
+    end_top: bool,
+}
+
+impl Scanner {
+    fn error(c: u8, context: &str) -> GoJsonError {
+        GoJsonError(format!("invalid character {} {context}", quote_char(c)))
+    }
+
+    fn eof(&mut self) -> Result<(), GoJsonError> {
+        if self.end_top {
+            return Ok(());
+        }
+        self.step(b' ')?;
+        if self.end_top {
+            return Ok(());
+        }
+        Err(GoJsonError("unexpected end of JSON input".into()))
+    }
+
+    fn push(&mut self, c: u8, parse: Parse) -> Result<(), GoJsonError> {
+        self.parse.push(parse);
+        if self.parse.len() <= MAX_NESTING_DEPTH {
+            Ok(())
+        } else {
+            Err(Scanner::error(c, "exceeded max depth"))
+        }
+    }
+
+    fn pop(&mut self) {
+        self.parse.pop();
+        if self.parse.is_empty() {
+            self.state = State::EndTop;
+            self.end_top = true;
+        } else {
+            self.state = State::EndValue;
+        }
+    }
+
+    fn step(&mut self, c: u8) -> Result<(), GoJsonError> {
+        let space = matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+        let digit = c.is_ascii_digit();
+        match self.state {
+            State::BeginValueOrEmpty => {
+                if space {
+                    return Ok(());
+                }
+                if c == b']' {
+                    return self.end_value(c);
+                }
+                self.begin_value(c)
+            }
+            State::BeginValue => self.begin_value(c),
+            State::BeginStringOrEmpty => {
+                if space {
+                    return Ok(());
+                }
+                if c == b'}' {
+                    if let Some(last) = self.parse.last_mut() {
+                        *last = Parse::ObjectValue;
+                    }
+                    return self.end_value(c);
+                }
+                self.begin_string(c)
+            }
+            State::BeginString => self.begin_string(c),
+            State::EndValue => self.end_value(c),
+            State::EndTop => {
+                if space {
+                    Ok(())
+                } else {
+                    Err(Scanner::error(c, "after top-level value"))
+                }
+            }
+            State::InString => {
+                match c {
+                    b'"' => self.state = State::EndValue,
+                    b'\\' => self.state = State::InStringEsc,
+                    c if c < 0x20 => return Err(Scanner::error(c, "in string literal")),
+                    _ => {}
+                }
+                Ok(())
+            }
+            State::InStringEsc => match c {
+                b'b' | b'f' | b'n' | b'r' | b't' | b'\\' | b'/' | b'"' => {
+                    self.state = State::InString;
+                    Ok(())
+                }
+                b'u' => {
+                    self.state = State::InStringEscU(0);
+                    Ok(())
+                }
+                _ => Err(Scanner::error(c, "in string escape code")),
+            },
+            State::InStringEscU(read) => {
+                if !c.is_ascii_hexdigit() {
+                    return Err(Scanner::error(c, "in \\u hexadecimal character escape"));
+                }
+                self.state = if read == 3 {
+                    State::InString
+                } else {
+                    State::InStringEscU(read + 1)
+                };
+                Ok(())
+            }
+            State::Neg => match c {
+                b'0' => {
+                    self.state = State::Zero;
+                    Ok(())
+                }
+                b'1'..=b'9' => {
+                    self.state = State::One;
+                    Ok(())
+                }
+                _ => Err(Scanner::error(c, "in numeric literal")),
+            },
+            State::One if digit => Ok(()),
+            State::One | State::Zero => match c {
+                b'.' => {
+                    self.state = State::Dot;
+                    Ok(())
+                }
+                b'e' | b'E' => {
+                    self.state = State::E;
+                    Ok(())
+                }
+                _ => self.end_value(c),
+            },
+            State::Dot => {
+                if digit {
+                    self.state = State::Dot0;
+                    Ok(())
+                } else {
+                    Err(Scanner::error(c, "after decimal point in numeric literal"))
+                }
+            }
+            State::Dot0 => match c {
+                b'0'..=b'9' => Ok(()),
+                b'e' | b'E' => {
+                    self.state = State::E;
+                    Ok(())
+                }
+                _ => self.end_value(c),
+            },
+            State::E if matches!(c, b'+' | b'-') => {
+                self.state = State::ESign;
+                Ok(())
+            }
+            State::E | State::ESign => {
+                if digit {
+                    self.state = State::E0;
+                    Ok(())
+                } else {
+                    Err(Scanner::error(c, "in exponent of numeric literal"))
+                }
+            }
+            State::E0 => {
+                if digit {
+                    Ok(())
+                } else {
+                    self.end_value(c)
+                }
+            }
+            State::Literal(word, read) => {
+                let expected = word.as_bytes()[read];
+                if c != expected {
+                    return Err(Scanner::error(
+                        c,
+                        &format!("in literal {word} (expecting {})", quote_char(expected)),
+                    ));
+                }
+                self.state = if read + 1 == word.len() {
+                    State::EndValue
+                } else {
+                    State::Literal(word, read + 1)
+                };
+                Ok(())
+            }
+        }
+    }
+
+    fn begin_value(&mut self, c: u8) -> Result<(), GoJsonError> {
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' => return Ok(()),
+            b'{' => {
+                self.state = State::BeginStringOrEmpty;
+                return self.push(c, Parse::ObjectKey);
+            }
+            b'[' => {
+                self.state = State::BeginValueOrEmpty;
+                return self.push(c, Parse::ArrayValue);
+            }
+            b'"' => self.state = State::InString,
+            b'-' => self.state = State::Neg,
+            b'0' => self.state = State::Zero,
+            b't' => self.state = State::Literal("true", 1),
+            b'f' => self.state = State::Literal("false", 1),
+            b'n' => self.state = State::Literal("null", 1),
+            b'1'..=b'9' => self.state = State::One,
+            _ => return Err(Scanner::error(c, "looking for beginning of value")),
+        }
+        Ok(())
+    }
+
+    fn begin_string(&mut self, c: u8) -> Result<(), GoJsonError> {
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' => Ok(()),
+            b'"' => {
+                self.state = State::InString;
+                Ok(())
+            }
+            _ => Err(Scanner::error(
+                c,
+                "looking for beginning of object key string",
+            )),
+        }
+    }
+
+    fn end_value(&mut self, c: u8) -> Result<(), GoJsonError> {
+        let Some(&parse) = self.parse.last() else {
+            // The top-level value ended before this byte.
+            self.state = State::EndTop;
+            self.end_top = true;
+            return self.step(c);
+        };
+        if matches!(c, b' ' | b'\t' | b'\r' | b'\n') {
+            self.state = State::EndValue;
+            return Ok(());
+        }
+        match (parse, c) {
+            (Parse::ObjectKey, b':') => {
+                if let Some(last) = self.parse.last_mut() {
+                    *last = Parse::ObjectValue;
+                }
+                self.state = State::BeginValue;
+                Ok(())
+            }
+            (Parse::ObjectKey, _) => Err(Scanner::error(c, "after object key")),
+            (Parse::ObjectValue, b',') => {
+                if let Some(last) = self.parse.last_mut() {
+                    *last = Parse::ObjectKey;
+                }
+                self.state = State::BeginString;
+                Ok(())
+            }
+            (Parse::ObjectValue, b'}') | (Parse::ArrayValue, b']') => {
+                self.pop();
+                Ok(())
+            }
+            (Parse::ObjectValue, _) => Err(Scanner::error(c, "after object key:value pair")),
+            (Parse::ArrayValue, b',') => {
+                self.state = State::BeginValue;
+                Ok(())
+            }
+            (Parse::ArrayValue, _) => Err(Scanner::error(c, "after array element")),
+        }
+    }
+}
+
+/// Go's `quoteChar`: the byte as a quoted character literal, `'\''` and `'"'` as they are,
+/// else `strconv.Quote` of the byte read as a rune (U+0000 to U+00FF) between single quotes.
+fn quote_char(c: u8) -> String {
+    match c {
+        b'\'' => r"'\''".into(),
+        b'"' => "'\"'".into(),
+        _ => format!("'{}'", go_quote_rune(char::from(c))),
+    }
+}
+
+/// The inside of Go's `strconv.Quote` for one rune up to U+00FF.
+fn go_quote_rune(r: char) -> String {
+    match r {
+        '\u{7}' => r"\a".into(),
+        '\u{8}' => r"\b".into(),
+        '\u{c}' => r"\f".into(),
+        '\n' => r"\n".into(),
+        '\r' => r"\r".into(),
+        '\t' => r"\t".into(),
+        '\u{b}' => r"\v".into(),
+        '\\' => r"\\".into(),
+        // `strconv.IsPrint` in Latin-1: the graphic characters but the soft hyphen; the
+        // space is printable, the no-break space is not.
+        r if (' '..='~').contains(&r) || (('\u{a1}'..='\u{ff}').contains(&r) && r != '\u{ad}') => {
+            r.to_string()
+        }
+        r if (r as u32) < 0x80 => format!(r"\x{:02x}", r as u32),
+        r => format!(r"\u{:04x}", r as u32),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static FILTER: Shape = Shape::Struct {
+        type_name: "policy.Filter",
+        name: "Filter",
+        fields: &[("type", Shape::String), ("value", Shape::Any)],
+    };
+    static FILTERS: Shape = Shape::Slice {
+        type_name: "[]*policy.Filter",
+        element: &FILTER,
+    };
+    static TRIGGER: Shape = Shape::Struct {
+        type_name: "policy.Trigger",
+        name: "Trigger",
+        fields: &[
+            ("type", Shape::String),
+            (
+                "trigger_setting",
+                Shape::Struct {
+                    type_name: "struct { Cron string \"json:\\\"cron,omitempty\\\"\" }",
+                    name: "",
+                    fields: &[("cron", Shape::String)],
+                },
+            ),
+        ],
+    };
+
+    fn syntax(text: &str) -> String {
+        check_valid(text.as_bytes()).unwrap_err().0
+    }
+
+    /// Go's scanner texts (`scanner_test.go`, `decode_test.go` and the states' contexts).
+    #[test]
+    fn syntax_errors_are_worded_as_go_words_them() {
+        for (text, message) in [
+            ("", "unexpected end of JSON input"),
+            ("   ", "unexpected end of JSON input"),
+            ("[1,2", "unexpected end of JSON input"),
+            ("{\"a\"", "unexpected end of JSON input"),
+            ("x", "invalid character 'x' looking for beginning of value"),
+            (
+                "[1,]",
+                "invalid character ']' looking for beginning of value",
+            ),
+            (
+                "{1:2}",
+                "invalid character '1' looking for beginning of object key string",
+            ),
+            ("{\"a\",1}", "invalid character ',' after object key"),
+            (
+                "{\"a\":1 2}",
+                "invalid character '2' after object key:value pair",
+            ),
+            ("[1 2]", "invalid character '2' after array element"),
+            ("1 2", "invalid character '2' after top-level value"),
+            ("{}x", "invalid character 'x' after top-level value"),
+            ("\"a\nb\"", "invalid character '\\n' in string literal"),
+            ("\"\\x\"", "invalid character 'x' in string escape code"),
+            (
+                "\"\\u12g4\"",
+                "invalid character 'g' in \\u hexadecimal character escape",
+            ),
+            ("-a", "invalid character 'a' in numeric literal"),
+            (
+                "1.e1",
+                "invalid character 'e' after decimal point in numeric literal",
+            ),
+            (
+                "1e+x",
+                "invalid character 'x' in exponent of numeric literal",
+            ),
+            ("01", "invalid character '1' after top-level value"),
+            // At the end the scanner reads a space, which an unfinished literal refuses.
+            (
+                "tru",
+                "invalid character ' ' in literal true (expecting 'e')",
+            ),
+            (
+                "1.",
+                "invalid character ' ' after decimal point in numeric literal",
+            ),
+            (
+                "trux",
+                "invalid character 'x' in literal true (expecting 'e')",
+            ),
+            (
+                "fals3",
+                "invalid character '3' in literal false (expecting 'e')",
+            ),
+            (
+                "nul",
+                "invalid character ' ' in literal null (expecting 'l')",
+            ),
+            (
+                "nil",
+                "invalid character 'i' in literal null (expecting 'u')",
+            ),
+            (
+                "'a'",
+                r"invalid character '\'' looking for beginning of value",
+            ),
+            ("[\"a\"\"b\"]", "invalid character '\"' after array element"),
+            (
+                "\u{1}",
+                r"invalid character '\x01' looking for beginning of value",
+            ),
+            (
+                "\u{7f}",
+                r"invalid character '\x7f' looking for beginning of value",
+            ),
+            ("é", r"invalid character 'Ã' looking for beginning of value"),
+            (
+                "\u{a0}",
+                r"invalid character 'Â' looking for beginning of value",
+            ),
+        ] {
+            assert_eq!(syntax(text), message, "{text:?}");
+        }
+        for valid in [
+            "null",
+            " [ ] ",
+            "{\"a\":[1,-0.5e-3,true,false,null,\"\\u00e9\"]}",
+            "0",
+        ] {
+            assert!(check_valid(valid.as_bytes()).is_ok(), "{valid}");
+        }
+    }
+
+    #[test]
+    fn nesting_deeper_than_ten_thousand_is_refused() {
+        let deep = "[".repeat(MAX_NESTING_DEPTH + 1);
+        assert_eq!(syntax(&deep), "invalid character '[' exceeded max depth");
+        let ok = format!(
+            "{}{}",
+            "[".repeat(MAX_NESTING_DEPTH),
+            "]".repeat(MAX_NESTING_DEPTH)
+        );
+        assert!(check_valid(ok.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn fields_are_found_as_the_decoder_finds_them() {
+        let trigger = serde_json::json!({"TYPE": "scheduled", "Trigger_Setting": {"cron": "x"}});
+        assert_eq!(go_field(&trigger, "type"), "scheduled");
+        assert_eq!(go_field(go_field(&trigger, "trigger_setting"), "cron"), "x");
+        let exact = serde_json::json!({"Type": "a", "type": "b"});
+        assert_eq!(go_field(&exact, "type"), "b");
+        assert!(go_field(&exact, "cron").is_null());
+        assert!(go_field(&serde_json::json!([1]), "type").is_null());
+    }
+
+    #[test]
+    fn quoted_characters_follow_strconv_quote() {
+        assert_eq!(quote_char(b'\t'), r"'\t'");
+        assert_eq!(quote_char(0x85), r"'\u0085'");
+        assert_eq!(quote_char(0xad), r"'\u00ad'");
+        assert_eq!(quote_char(0xff), "'ÿ'");
+        assert_eq!(quote_char(b'\\'), r"'\\'");
+    }
+
+    #[test]
+    fn type_errors_name_the_go_type_and_field() {
+        let error = |text: &str, shape: &Shape| unmarshal(text, shape).unwrap_err().0;
+        assert_eq!(
+            error("{}", &FILTERS),
+            "json: cannot unmarshal object into Go value of type []*policy.Filter"
+        );
+        assert_eq!(
+            error("\"x\"", &FILTERS),
+            "json: cannot unmarshal string into Go value of type []*policy.Filter"
+        );
+        assert_eq!(
+            error("[1]", &FILTERS),
+            "json: cannot unmarshal number into Go value of type policy.Filter"
+        );
+        assert_eq!(
+            error("[{\"type\":1}]", &FILTERS),
+            "json: cannot unmarshal number into Go struct field Filter.type of type string"
+        );
+        // Keys ignore case when no field has the exact name; the first error is kept.
+        assert_eq!(
+            error("[{\"TYPE\":true},{\"type\":[]}]", &FILTERS),
+            "json: cannot unmarshal bool into Go struct field Filter.type of type string"
+        );
+        assert_eq!(
+            error("[5]", &TRIGGER),
+            "json: cannot unmarshal array into Go value of type policy.Trigger"
+        );
+        // Inside the anonymous struct, the struct's name is empty.
+        assert_eq!(
+            error("{\"trigger_setting\":{\"cron\":5}}", &TRIGGER),
+            "json: cannot unmarshal number into Go struct field .trigger_setting.cron of type string"
+        );
+        assert_eq!(
+            error("{\"trigger_setting\":\"x\"}", &TRIGGER),
+            "json: cannot unmarshal string into Go struct field Trigger.trigger_setting of type struct { Cron string \"json:\\\"cron,omitempty\\\"\" }"
+        );
+        assert_eq!(
+            error("[1]", &Shape::MapOfAny),
+            "json: cannot unmarshal array into Go value of type map[string]interface {}"
+        );
+        // A syntax error comes before any type error.
+        assert_eq!(error("[1", &TRIGGER), "unexpected end of JSON input");
+        for fine in [
+            "null",
+            "[]",
+            "[null,{\"type\":\"tag\",\"value\":[1,{}],\"other\":5}]",
+            "[{\"Type\":\"x\",\"type\":null}]",
+        ] {
+            assert!(unmarshal(fine, &FILTERS).is_ok(), "{fine}");
+        }
+        assert!(unmarshal("{\"type\":\"manual\",\"x\":[1]}", &TRIGGER).is_ok());
+        assert!(unmarshal("{\"a\":[1],\"b\":{}}", &Shape::MapOfAny).is_ok());
+    }
+}
