@@ -187,7 +187,8 @@ pub use server::{RunningSimulator, SimHandle, Simulator, SimulatorBuilder};
 pub use state::SimState;
 pub use state::lifecycle::{JobLifecycles, JobPlan, Lifecycle, Outcome, Phase};
 pub use state::seed::{
-    SEED_PULL_ROBOT_SECRET, SEED_ROBOT_SECRET, SEED_SYSTEM_ROBOT_SECRET, SEED_USER_PASSWORD,
+    SEED_OIDC_ISSUER, SEED_PULL_ROBOT_SECRET, SEED_ROBOT_SECRET, SEED_SYSTEM_ROBOT_SECRET,
+    SEED_USER_PASSWORD,
 };
 pub use state::{JobKind, JobStatus, UnknownJobKind};
 

@@ -591,13 +591,28 @@ async fn oidc_checks() {
                 Some(json!({"url": "oidc.example.com"})),
             )
             .refused(BAD, refused),
-            // OI2: a provider that answers.
+            // OI2: a provider that answers, with the issuer it publishes.
             case(
                 "OI2",
                 Method::POST,
                 "/system/oidc/ping",
-                Some(json!({"url": "HTTPS://oidc.example.com"})),
+                Some(json!({"url": "https://oidc.example.com"})),
             ),
+            // OI4: the document is fetched, but names another issuer than the URL as given.
+            case(
+                "OI4",
+                Method::POST,
+                "/system/oidc/ping",
+                Some(json!({"url": "HTTPS://oidc.example.com"})),
+            )
+            .refused(BAD, refused),
+            case(
+                "OI4",
+                Method::POST,
+                "/system/oidc/ping",
+                Some(json!({"url": "https://oidc.example.com/"})),
+            )
+            .refused(BAD, refused),
         ],
     )
     .await;

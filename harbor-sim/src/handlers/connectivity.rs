@@ -93,7 +93,8 @@ pub(crate) fn ping_oidc(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     // speaks `http` and `https` only (the scheme in any case).
     let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
     let http = matches!(scheme.as_deref(), Some("http" | "https"));
-    if !http || !s.reachability.reaches(url) {
+    // Then the document must name the URL as given as its issuer (OI4).
+    if !http || !s.reachability.oidc_discovery_succeeds(url) {
         return Err(ApiError::bad_request("failed to verify connection"));
     }
     Ok(Reply::empty(StatusCode::OK))

@@ -275,6 +275,10 @@ pub const SEED_REACHABLE_HOSTS: &[&str] = &[
     "oidc.example.com",
 ];
 
+/// The issuer the demo's OIDC provider (`oidc.example.com`) publishes: Harbor's OIDC ping
+/// passes with this URL exactly (go-oidc's issuer check).
+pub const SEED_OIDC_ISSUER: &str = "https://oidc.example.com";
+
 impl SimState {
     /// The demo's network: the hosts of [`SEED_REACHABLE_HOSTS`] answer, the LDAP
     /// settings point at the demo LDAP server and its search account, which holds
@@ -283,6 +287,7 @@ impl SimState {
         for host in SEED_REACHABLE_HOSTS {
             self.reachability.allow(host);
         }
+        self.reachability.publish_oidc_issuer(SEED_OIDC_ISSUER);
         for (k, v) in [
             ("ldap_url", "ldap://ldap.example.com"),
             ("ldap_base_dn", "dc=example,dc=com"),
