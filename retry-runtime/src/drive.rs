@@ -142,7 +142,7 @@ where
             {
                 return refused;
             }
-            engine.start_attempt(attempts.as_mut(), operation());
+            engine.start_attempt(attempts.as_mut(), &mut operation);
             loop {
                 let event = attempts.as_mut().next().await;
                 match engine.after_event(attempts.as_mut(), event, &[], nothing) {

@@ -172,12 +172,7 @@ where
                     }
                     // Value mode gives up by returning the last value, as `on_predicate` does.
                 } else {
-                    // A success after retries returns its last retry's tokens (AWS's refund).
-                    if self.attempt > 1
-                        && let Some(budget) = self.rules.budget()
-                    {
-                        budget.refund();
-                    }
+                    self.refund_retries();
                     if hedged {
                         if attempt != 1 {
                             crate::observe::hedge_won(self.target);
@@ -220,6 +215,16 @@ where
                     }),
                 }
             }
+        }
+    }
+
+    /// A success after retries returns its last retry's tokens (AWS's refund).
+    #[inline]
+    pub(crate) fn refund_retries(&self) {
+        if self.attempt > 1
+            && let Some(budget) = self.rules.budget()
+        {
+            budget.refund();
         }
     }
 
@@ -323,7 +328,7 @@ where
     /// `failure` is the error of a failure (one the policy would retry), `None` any other
     /// answer. A failure with a wait floor (a `Retry-After`) is a throttle for the limiter.
     #[inline]
-    fn record(&self, failure: Option<&E>) {
+    pub(crate) fn record(&self, failure: Option<&E>) {
         let (breaker, limiter) = (self.rules.breaker(), self.rules.limiter());
         if breaker.is_none() && limiter.is_none() {
             return;

@@ -17,6 +17,11 @@ pub enum Step<R> {
 pub trait ValueFilter<T> {
     /// `Some(the value as Debug)` when the value must be retried, `None` when it is a success.
     fn rejects<'v>(&self, value: &'v T) -> Option<&'v dyn Debug>;
+    /// Whether every value is a success (no value predicate), known without a value.
+    #[inline]
+    fn accepts_all(&self) -> bool {
+        false
+    }
 }
 
 /// The default value filter: every `Ok` value is a success.
@@ -27,6 +32,10 @@ impl<T> ValueFilter<T> for AcceptAll {
     #[inline]
     fn rejects<'v>(&self, _value: &'v T) -> Option<&'v dyn Debug> {
         None
+    }
+    #[inline]
+    fn accepts_all(&self) -> bool {
+        true
     }
 }
 

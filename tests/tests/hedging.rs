@@ -614,3 +614,127 @@ fn a_blocking_call_says_it_ignores_the_settings_timeout_and_hedge_delay() {
     let _ = retry_runtime::retry_blocking(&plain, || Err::<u32, _>(CallError::Busy(0)));
     assert_eq!(this_tests_log().matches("do not apply").count(), before);
 }
+
+// A success that comes before the hedge delay, with no attempt beside it, ends the call
+// without going through the decision (its result is returned as it is): each test below
+// fails if that shortcut skips what a success must still do.
+
+static QUIET_HOOKED: Mutex<Vec<(u32, u32, u32)>> = Mutex::new(Vec::new());
+
+#[retry(
+    hedge_delay = 10,
+    on_success = |d: &Details<'_, CallError>| QUIET_HOOKED.lock().unwrap().push((d.attempt, d.tries, d.running))
+)]
+async fn quick_with_success_hook() -> Result<u32, CallError> {
+    Ok(7)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_success_before_the_hedge_delay_still_runs_the_success_hooks() {
+    assert_eq!(quick_with_success_hook().await, Ok(7));
+    assert_eq!(*QUIET_HOOKED.lock().unwrap(), [(1, 1, 0)]);
+}
+
+static QUIET_VALUES: Script = Script::new(&[Answer::Ok(10), Answer::Ok(10)]);
+
+#[retry(
+    hedge_delay = 10,
+    on_result = |n: &u32| *n == 1,
+    wait_gen = retry_runtime::wait::constant,
+    interval = 0.05,
+    jitter = None
+)]
+async fn quick_rejected_value() -> Result<u32, CallError> {
+    QUIET_VALUES.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_value_the_predicate_rejects_is_retried_though_no_attempt_ran_beside_it() {
+    let start = Instant::now();
+    assert_eq!(quick_rejected_value().await, Ok(2));
+    assert_eq!(QUIET_VALUES.started(), 2);
+    assert_eq!(start.elapsed(), millis(10 + 50 + 10));
+}
+
+static REFUNDED: Script = Script::new(&[Answer::Busy(10), Answer::Ok(10)]);
+
+struct Refunded {
+    budget: RetryBudget,
+}
+
+impl Refunded {
+    #[retry(
+        hedge_delay = 10,
+        exception = Retryable,
+        budget = &self.budget,
+        wait_gen = retry_runtime::wait::constant,
+        interval = 0.05,
+        jitter = None
+    )]
+    async fn call(&self) -> Result<u32, CallError> {
+        REFUNDED.attempt().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_success_after_a_retry_refunds_the_retry_to_the_budget() {
+    let refunded = Refunded {
+        budget: RetryBudget::builder()
+            .ratio(0.0)
+            .initial(1)
+            .build()
+            .unwrap(),
+    };
+    let before = refunded.budget.balance();
+    assert_eq!(refunded.call().await, Ok(2));
+    assert_eq!(refunded.budget.retries_allowed(), 1);
+    // The retry's token came back when the call succeeded.
+    assert_eq!(refunded.budget.balance(), before);
+}
+
+struct Guarded {
+    breaker: retry_runtime::CircuitBreaker,
+    answer_ok: std::sync::atomic::AtomicBool,
+}
+
+impl From<retry_runtime::CircuitOpen> for CallError {
+    fn from(_: retry_runtime::CircuitOpen) -> Self {
+        CallError::Denied(0)
+    }
+}
+
+impl Guarded {
+    #[retry(max_tries = 1, hedge_delay = 10, exception = Retryable, breaker = &self.breaker)]
+    async fn call(&self) -> Result<u32, CallError> {
+        if self.answer_ok.load(Ordering::SeqCst) {
+            Ok(1)
+        } else {
+            Err(CallError::Busy(1))
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_success_before_the_hedge_delay_is_told_to_the_breaker() {
+    let guarded = Guarded {
+        breaker: retry_runtime::CircuitBreaker::builder()
+            .window_calls(2)
+            .minimum_calls(2)
+            .open_for(Duration::from_secs(1))
+            .build()
+            .unwrap(),
+        answer_ok: std::sync::atomic::AtomicBool::new(false),
+    };
+    for _ in 0..2 {
+        assert_eq!(guarded.call().await, Err(CallError::Busy(1)));
+    }
+    assert_eq!(guarded.breaker.state(""), retry_runtime::BreakerState::Open);
+    sleep(Duration::from_secs(1)).await;
+    guarded.answer_ok.store(true, Ordering::SeqCst);
+    // The half-open probe succeeds: the breaker hears of it and closes.
+    assert_eq!(guarded.call().await, Ok(1));
+    assert_eq!(
+        guarded.breaker.state(""),
+        retry_runtime::BreakerState::Closed
+    );
+}

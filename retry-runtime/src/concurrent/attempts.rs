@@ -132,27 +132,32 @@ impl<F, Sl, E> Attempts<F, Sl, E> {
         *this.hedges = this.hedges.saturating_add(1);
     }
 
-    /// Adds an attempt that started at `started` (when latencies are tracked); `hedge` (the
-    /// hedge delay's timer) replaces the current timer.
-    pub(crate) fn push(
+    /// Adds the attempt `attempt` makes, number `number`, started at `started` (when
+    /// latencies are tracked), made in its place in the set; `hedge` (the hedge delay's timer)
+    /// replaces the current timer.
+    #[inline]
+    pub(crate) fn push_with(
         self: Pin<&mut Self>,
-        attempt: TimedAttempt<F, Sl, E>,
+        attempt: impl FnOnce() -> TimedAttempt<F, Sl, E>,
+        number: u32,
         hedge: Option<Sl>,
         started: Option<Instant>,
     ) {
         let beside_another = self.running() > 0;
         let mut this = self.project();
         *this.overlapped |= beside_another;
-        let number = attempt.number();
-        let numbered = Numbered {
-            attempt,
-            number,
-            started,
-        };
         if this.first.is_none() {
-            this.first.set(Some(numbered));
+            this.first.set(Some(Numbered {
+                attempt: attempt(),
+                number,
+                started,
+            }));
         } else {
-            this.others.push(Box::pin(numbered));
+            this.others.push(Box::pin(Numbered {
+                attempt: attempt(),
+                number,
+                started,
+            }));
         }
         *this.timer_is_hedge = hedge.is_some();
         this.timer.set(hedge);

@@ -22,6 +22,9 @@ use crate::rules::CallRules;
 use crate::sleep::Sleeper;
 use crate::step::Step;
 
+/// An attempt's timeout and how the error type holds it.
+type AttemptLimit<E> = (Duration, TimedOutFn<E>);
+
 impl<T, E, Rl, S> Engine<T, E, Rl, S>
 where
     Rl: CallRules<T, E>,
@@ -47,10 +50,16 @@ where
     /// future borrows nothing of the engine.
     #[inline]
     pub fn timed<F>(&mut self, attempt: F) -> TimedAttempt<F, S::Sleep, E> {
+        let (timer, limit) = self.arm_attempt_timer();
+        TimedAttempt::new(attempt, timer, limit, self.attempt)
+    }
+
+    /// The timer of the attempt starting now and its limit, when attempts have a timeout.
+    #[inline]
+    fn arm_attempt_timer(&mut self) -> (Option<S::Sleep>, Option<AttemptLimit<E>>) {
         let limit = self.attempt_limit();
         self.timed |= limit.is_some();
-        let timer = limit.map(|(timeout, _)| self.sleeper.sleep(timeout));
-        TimedAttempt::new(attempt, timer, limit, self.attempt)
+        (limit.map(|(timeout, _)| self.sleeper.sleep(timeout)), limit)
     }
 
     /// An empty set of attempts for this call, to pin in the caller's future.
@@ -74,16 +83,30 @@ where
         Some((timeout.min(left), timed_out))
     }
 
-    /// Starts the attempt in progress: raced against its timeout when one is
-    /// set, and followed by the hedge delay's timer when hedging.
+    /// Starts the attempt in progress, made by `attempt`: raced against its timeout when one
+    /// is set, and followed by the hedge delay's timer when hedging.
+    ///
+    /// The attempt's future is made where the set keeps it, not made here and moved in: an
+    /// attempt's future is as large as its largest state (about 1 KB for a client request),
+    /// and each move is a copy of all of it.
     #[inline]
-    pub fn start_attempt<F>(&mut self, attempts: Pin<&mut Attempts<F, S::Sleep, E>>, attempt: F) {
-        let timed = self.timed(attempt);
+    pub fn start_attempt<F>(
+        &mut self,
+        attempts: Pin<&mut Attempts<F, S::Sleep, E>>,
+        attempt: impl FnOnce() -> F,
+    ) {
+        let (timer, limit) = self.arm_attempt_timer();
+        let number = self.attempt;
         let hedge = self.hedge_delay().map(|delay| self.sleeper.sleep(delay));
         // With a self-tuning delay, each attempt's latency is recorded when it finishes.
         let started =
             (self.rules.enabled() && self.rules.auto_hedge().is_some()).then(|| self.sleeper.now());
-        attempts.push(timed, hedge, started);
+        attempts.push_with(
+            || TimedAttempt::new(attempt(), timer, limit, number),
+            number,
+            hedge,
+            started,
+        );
     }
 
     /// The hedge delay of the attempt starting now: the fixed one, or the tracker's
@@ -139,6 +162,40 @@ where
                 .is_none_or(crate::budget::RetryBudget::try_withdraw)
             // A throttled client does not add sends: a hedge goes only when no wait is due.
             && self.limiter_wait().is_zero()
+    }
+
+    /// Whether a call whose attempt finished with `result` ends with it as it is, with
+    /// nothing to run that needs the call's arguments: the rules are off, or the attempt
+    /// succeeded, no other ever ran beside it (`overlapped` false), no success hook is set
+    /// and every value is a success. Then the success's bookkeeping is done here (the
+    /// latency, the breaker and limiter, the budget's refund) and the caller returns the
+    /// result without handing it through [`after_event`](Self::after_event): a result is
+    /// often large (688 bytes for a Harbor project), and each hand-over copies it.
+    #[inline]
+    pub(crate) fn ends_quietly<R>(
+        &mut self,
+        result: &R,
+        started: Option<Instant>,
+        overlapped: bool,
+    ) -> bool
+    where
+        R: RetryOutput<Ok = T, Err = E>,
+    {
+        if !self.rules.enabled() {
+            self.record_latency(started);
+            return true;
+        }
+        if overlapped
+            || !result.is_success()
+            || self.rules.has_success_hooks()
+            || !self.rules.accepts_every_value()
+        {
+            return false;
+        }
+        self.record_latency(started);
+        self.record(None);
+        self.refund_retries();
+        true
     }
 
     /// Decides what a timed or hedged call does after `event`; see [`Next`].

@@ -112,11 +112,25 @@ where
                     }
                 }
                 *this.admitted = false;
-                let attempt = (this.attempt)(this.owned);
-                this.engine.start_attempt(this.attempts.as_mut(), attempt);
+                let (make, owned) = (&mut *this.attempt, &*this.owned);
+                this.engine
+                    .start_attempt(this.attempts.as_mut(), || make(owned));
             }
             let Poll::Ready(event) = this.attempts.as_mut().poll_event(cx) else {
                 return Poll::Pending;
+            };
+            // The common end (a success with nothing to run that needs the arguments) returns
+            // the result as it is, instead of handing it through the decision.
+            let event = match event {
+                Event::Finished {
+                    result, started, ..
+                } if this
+                    .engine
+                    .ends_quietly(&result, started, this.attempts.overlapped()) =>
+                {
+                    return Poll::Ready(result);
+                }
+                event => event,
             };
             let next = decide(
                 this.engine,

@@ -170,12 +170,6 @@ impl<F, Sl, E> TimedAttempt<F, Sl, E> {
             _error: PhantomData,
         }
     }
-
-    /// The attempt's number (1 for the first).
-    #[inline]
-    pub(crate) fn number(&self) -> u32 {
-        self.number
-    }
 }
 
 impl<F, Sl, E, R> Future for TimedAttempt<F, Sl, E>

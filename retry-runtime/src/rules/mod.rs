@@ -54,6 +54,8 @@ pub trait CallRules<T, E> {
     fn gives_up(&self, error: &E) -> bool;
     /// Whether a success value must be retried (value mode).
     fn rejects<'v>(&self, value: &'v T) -> Option<&'v dyn Debug>;
+    /// Whether every success value is a success (no value predicate).
+    fn accepts_every_value(&self) -> bool;
     /// The next wait, jittered and raised to the error's floor; `None` when the generator is
     /// exhausted.
     fn next_wait(&mut self, last: Last<'_, E>) -> Option<Duration>;
@@ -308,6 +310,10 @@ where
     #[inline]
     fn rejects<'v>(&self, value: &'v T) -> Option<&'v dyn Debug> {
         self.predicate.rejects(value)
+    }
+    #[inline]
+    fn accepts_every_value(&self) -> bool {
+        self.predicate.accepts_all()
     }
     #[inline]
     fn next_wait(&mut self, last: Last<'_, E>) -> Option<Duration> {

@@ -114,6 +114,9 @@ impl<T, E: Debug, P: ValueFilter<T>> CallRules<T, E> for Overlay<E, P> {
     fn rejects<'v>(&self, value: &'v T) -> Option<&'v dyn Debug> {
         self.predicate.rejects(value)
     }
+    fn accepts_every_value(&self) -> bool {
+        self.predicate.accepts_all()
+    }
     fn next_wait(&mut self, last: Last<'_, E>) -> Option<Duration> {
         let Overlay {
             settings,
