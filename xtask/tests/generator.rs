@@ -20,8 +20,8 @@ fn file<'a>(files: &'a [GeneratedFile], name: &str) -> &'a str {
 fn counts_and_files() {
     let (files, summary) = generate();
     assert_eq!(summary.definitions, 2);
-    assert_eq!(summary.operations, 5);
-    assert_eq!(summary.retried_methods, 5);
+    assert_eq!(summary.operations, 6);
+    assert_eq!(summary.retried_methods, 6);
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
         names,
@@ -94,7 +94,7 @@ fn methods_shapes() {
                 "    #[retry(\n        settings = self.plan.settings(),\n        attempt_timeout = self.plan.attempt_timeout(),\n        hedge_delay = self.plan.hedge_delay()\n    )]\n"
             )
             .count(),
-        4
+        5
     );
     assert!(widget.contains("pub struct GetWidgetsParams {"));
     assert!(widget.contains("pub kinds: Option<Vec<String>>,"));
@@ -116,7 +116,25 @@ fn methods_shapes() {
     assert!(widget.contains(
         "pub async fn create_widget(&self, widget: &models::Widget) -> Result<Created, Error>"
     ));
-    assert!(widget.contains("self.created(req).await"));
+    // The request is built in a block whose value is the awaited future, so `req` is not kept
+    // in the attempt's future across the await.
+    assert!(
+        widget.contains("            self.created(req)\n        }\n        .await\n"),
+        "{widget}"
+    );
+    // A model answer travels boxed through the retried attempts; the public method unboxes it.
+    assert!(
+        widget.contains(
+            "async fn get_widget(&self, name: &str) -> Result<Box<models::Widget>, Error> {"
+        ),
+        "{widget}"
+    );
+    assert!(
+        widget.contains(
+            "pub async fn get_widget(&self, name: &str) -> Result<models::Widget, Error> {"
+        )
+    );
+    assert!(widget.contains(".map(|answer| *answer)"), "{widget}");
     // A name-or-id segment takes a reference type; the header follows it, and the params
     // struct that held it stays (empty) so existing calls compile.
     assert!(

@@ -4,6 +4,7 @@ use super::{Call, Request};
 use crate::Created;
 use crate::error::{DecodeError, Error};
 use crate::pagination::{Page, parse_next_link};
+use futures::FutureExt as _;
 use serde::de::DeserializeOwned;
 
 impl Call<'_> {
@@ -18,9 +19,12 @@ impl Call<'_> {
     }
 
     /// Sends and decodes a JSON answer.
-    pub(crate) async fn json<T: DeserializeOwned>(&self, req: Request) -> Result<T, Error> {
-        let answer = self.send(req).await?;
-        self.decode_json(&answer.body)
+    pub(crate) fn json<T: DeserializeOwned>(
+        &self,
+        req: Request,
+    ) -> impl Future<Output = Result<T, Error>> {
+        self.send(req)
+            .map(move |answer| self.decode_json(&answer?.body))
     }
 
     pub(super) fn decode_json<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, Error> {
@@ -42,47 +46,56 @@ impl Call<'_> {
     }
 
     /// Sends and returns a text answer.
-    pub(crate) async fn text(&self, req: Request) -> Result<String, Error> {
-        let answer = self.send(req).await?;
-        String::from_utf8(answer.body).map_err(|e| {
-            let message = e.to_string();
-            self.decode_error("String", message, e.as_bytes())
+    pub(crate) fn text(&self, req: Request) -> impl Future<Output = Result<String, Error>> {
+        self.send(req).map(move |answer| {
+            String::from_utf8(answer?.body).map_err(|e| {
+                let message = e.to_string();
+                self.decode_error("String", message, e.as_bytes())
+            })
         })
     }
 
     /// Sends and returns the raw body.
-    pub(crate) async fn bytes(&self, req: Request) -> Result<Vec<u8>, Error> {
-        Ok(self.send(req).await?.body)
+    pub(crate) fn bytes(&self, req: Request) -> impl Future<Output = Result<Vec<u8>, Error>> {
+        self.send(req).map(|answer| Ok(answer?.body))
     }
 
     /// Sends and ignores the body.
-    pub(crate) async fn empty(&self, req: Request) -> Result<(), Error> {
-        self.send(req).await.map(drop)
+    pub(crate) fn empty(&self, req: Request) -> impl Future<Output = Result<(), Error>> {
+        self.send(req).map(|answer| answer.map(drop))
     }
 
     /// Sends a create and returns its `Location` and the id parsed from it.
-    pub(crate) async fn created(&self, req: Request) -> Result<Created, Error> {
-        let answer = self.send(req).await?;
-        let location = answer
-            .headers
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        Ok(Created::from_location(location))
+    pub(crate) fn created(&self, req: Request) -> impl Future<Output = Result<Created, Error>> {
+        self.send(req).map(|answer| {
+            let location = answer?
+                .headers
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            Ok(Created::from_location(location))
+        })
     }
 
     /// HEAD: true on 2xx, false on 404.
-    pub(crate) async fn exists(&self, req: Request) -> Result<bool, Error> {
-        match self.send(req).await {
+    pub(crate) fn exists(&self, req: Request) -> impl Future<Output = Result<bool, Error>> {
+        self.send(req).map(|answer| match answer {
             Ok(_) => Ok(true),
             Err(Error::Status(e)) if e.status() == 404 => Ok(false),
             Err(e) => Err(e),
-        }
+        })
     }
 
     /// Sends and decodes one page of a list, with its total and next link.
-    pub(crate) async fn page<T: DeserializeOwned>(&self, req: Request) -> Result<Page<T>, Error> {
-        let answer = self.send(req).await?;
+    pub(crate) fn page<T: DeserializeOwned>(
+        &self,
+        req: Request,
+    ) -> impl Future<Output = Result<Page<T>, Error>> {
+        self.send(req).map(move |answer| self.decode_page(answer?))
+    }
+
+    /// One page of a list from its answer: the items, the total and the next link.
+    fn decode_page<T: DeserializeOwned>(&self, answer: super::Answer) -> Result<Page<T>, Error> {
         let items: Vec<T> = self.decode_json(&answer.body)?;
         let total = answer
             .headers

@@ -28,48 +28,69 @@ impl Call<'_> {
     /// Logs one `debug` event per attempt (operation, method, path without the query, status
     /// or error, latency, attempt number, request id; never a header or the query, which may
     /// hold secrets).
-    pub(crate) async fn send(&self, req: Request) -> Result<Answer, Error> {
-        if let Some(problem) = req.problem {
-            return Err(self.invalid(problem));
-        }
-        let attempt = self.next_attempt();
-        let started = Instant::now();
-        // The path is copied for the log line only when someone listens at debug level.
-        let path = tracing::enabled!(tracing::Level::DEBUG).then(|| match &req.url {
-            Some(url) => url.path().to_owned(),
-            None => req.path.clone(),
-        });
-        // On the heap: reqwest's in-flight state is most of an attempt's future, and every
-        // generated method's future (and every caller's) would otherwise carry it inline and
-        // move it when built and wrapped.
-        let result = Box::pin(self.exchange(req)).await;
-        if let Some(path) = path {
-            let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-            match &result {
-                Ok(answer) => tracing::debug!(
-                    operation = self.op.id,
-                    method = self.op.http_method,
-                    path,
-                    status = answer.status,
-                    latency_ms,
-                    attempt,
-                    request_id = %self.request_id,
-                    "attempt answered"
-                ),
-                Err(e) => tracing::debug!(
-                    operation = self.op.id,
-                    method = self.op.http_method,
-                    path,
-                    status = e.status(),
-                    latency_ms,
-                    attempt,
-                    request_id = %self.request_id,
-                    error = %e,
-                    "attempt failed"
-                ),
+    ///
+    /// A plain fn that prepares the attempt and returns the future that waits for it: an
+    /// `async fn` would keep `req` (208 bytes) in its state beside the exchange it moved
+    /// into, and this future is inside every attempt's (see `Call::run`).
+    pub(crate) fn send(&self, mut req: Request) -> impl Future<Output = Result<Answer, Error>> {
+        let prepared = match req.problem.take() {
+            Some(problem) => Err(self.invalid(problem)),
+            None => {
+                let attempt = self.next_attempt();
+                // The path is copied for the log line only when someone listens at debug
+                // level.
+                let path = tracing::enabled!(tracing::Level::DEBUG).then(|| match &req.url {
+                    Some(url) => url.path().to_owned(),
+                    None => req.path.clone(),
+                });
+                // On the heap: reqwest's in-flight state is most of an attempt's future, and
+                // every generated method's future (and every caller's) would otherwise carry
+                // it inline and move it when built and wrapped.
+                Ok((attempt, path, Instant::now(), Box::pin(self.exchange(req))))
             }
+        };
+        async move {
+            let (attempt, path, started, exchange) = prepared?;
+            let result = exchange.await;
+            if let Some(path) = path {
+                self.log_attempt(&result, &path, started, attempt);
+            }
+            result
         }
-        result
+    }
+
+    /// The `debug` event of one attempt (see [`send`](Self::send)).
+    fn log_attempt(
+        &self,
+        result: &Result<Answer, Error>,
+        path: &str,
+        started: Instant,
+        attempt: u32,
+    ) {
+        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        match result {
+            Ok(answer) => tracing::debug!(
+                operation = self.op.id,
+                method = self.op.http_method,
+                path,
+                status = answer.status,
+                latency_ms,
+                attempt,
+                request_id = %self.request_id,
+                "attempt answered"
+            ),
+            Err(e) => tracing::debug!(
+                operation = self.op.id,
+                method = self.op.http_method,
+                path,
+                status = e.status(),
+                latency_ms,
+                attempt,
+                request_id = %self.request_id,
+                error = %e,
+                "attempt failed"
+            ),
+        }
     }
 
     /// The exchange of one attempt, following the redirects that keep the credentials, and

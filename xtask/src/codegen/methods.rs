@@ -413,6 +413,26 @@ fn item_type(op: &OpInfo) -> Option<String> {
     }
 }
 
+/// Whether the retried attempt fn answers the model boxed (`Box<models::X>`), which the
+/// public method unboxes: a model is a struct of a few hundred bytes (688 for `Project`), and
+/// the attempt's result is moved through every layer of the call's future on each poll
+/// (the attempt set, the driver, the span, the call's task-local scope), each move a copy of
+/// all of it; boxed, each is a copy of a pointer, for one allocation per call. Lists, maps
+/// and scalars are small already.
+fn boxes_answer(op: &OpInfo) -> bool {
+    item_type(op).is_none() && matches!(&op.answer, Answer::Json(Ty::Named(_)))
+}
+
+/// The attempt fn's `Ok` type: [`return_type`], boxed when [`boxes_answer`].
+fn attempt_return_type(op: &OpInfo) -> String {
+    let ret = return_type(op);
+    if boxes_answer(op) {
+        format!("Box<{ret}>")
+    } else {
+        ret
+    }
+}
+
 fn return_type(op: &OpInfo) -> String {
     if let Some(item) = item_type(op) {
         return format!("Page<{item}>");
@@ -553,9 +573,14 @@ fn render_public(out: &mut String, op: &OpInfo) {
         "        let call = self.call(operations::{});",
         op.const_name
     );
+    let unbox = if boxes_answer(op) {
+        ".map(|answer| *answer)"
+    } else {
+        ""
+    };
     let _ = writeln!(
         out,
-        "        call.run(call.{}({})).await\n    }}\n",
+        "        call.run(call.{}({})).await{unbox}\n    }}\n",
         op.method_name,
         borrow_refs(op, &call).join(", ")
     );
@@ -634,7 +659,7 @@ fn render_public(out: &mut String, op: &OpInfo) {
 
 fn render_attempt(out: &mut String, op: &OpInfo) {
     let (sig, call) = signature(op, Sig::Attempt);
-    let ret = return_type(op);
+    let ret = attempt_return_type(op);
     let sig_text = std::iter::once("&self".to_owned())
         .chain(sig)
         .collect::<Vec<_>>()
@@ -660,16 +685,27 @@ fn render_attempt(out: &mut String, op: &OpInfo) {
         );
         return;
     }
-    render_request(out, op, "self.request()");
     let finish = match &op.answer {
-        Answer::Empty => "self.empty(req).await",
-        Answer::Json(_) => "self.json(req).await",
-        Answer::Text => "self.text(req).await",
-        Answer::Bytes => "self.bytes(req).await",
-        Answer::Exists => "self.exists(req).await",
-        Answer::Created => "self.created(req).await",
+        Answer::Empty => "empty",
+        Answer::Json(_) => "json",
+        Answer::Text => "text",
+        Answer::Bytes => "bytes",
+        Answer::Exists => "exists",
+        Answer::Created => "created",
     };
-    let _ = writeln!(out, "        {finish}\n    }}\n");
+    if !op.params.iter().any(visible) {
+        let _ = writeln!(out, "        self.{finish}(self.request()).await\n    }}\n");
+        return;
+    }
+    // The request is built in a block whose value is the future awaited: a `req` declared
+    // in the fn's own scope would keep its 208 bytes in the attempt's future across the
+    // await, though moved out.
+    out.push_str("        {\n");
+    render_request(out, op, "self.request()");
+    let _ = writeln!(
+        out,
+        "        self.{finish}(req)\n        }}\n        .await\n    }}\n"
+    );
 }
 
 /// The name of the function that builds a list operation's first-page request.

@@ -183,6 +183,7 @@ impl HarborClient {
         let call = self.call(operations::GET_ARTIFACT);
         call.run(call.get_artifact(project_name, repository_name, reference, params))
             .await
+            .map(|answer| *answer)
     }
 
     /// `DELETE /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}` (`deleteArtifact`, tag `artifact`): returns nothing (`()`) on 200.
@@ -443,11 +444,14 @@ impl Call<'_> {
         repository_name: &str,
         from: &str,
     ) -> Result<Created, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("repository_name", repository_name);
-        req.query("from", from);
-        self.created(req).await
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("repository_name", repository_name);
+            req.query("from", from);
+            self.created(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_artifact`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -462,45 +466,48 @@ impl Call<'_> {
         repository_name: &str,
         reference: &str,
         params: &GetArtifactParams,
-    ) -> Result<models::Artifact, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("repository_name", repository_name);
-        req.path("reference", reference);
-        if let Some(v) = &params.page {
-            req.query("page", v);
+    ) -> Result<Box<models::Artifact>, Error> {
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("repository_name", repository_name);
+            req.path("reference", reference);
+            if let Some(v) = &params.page {
+                req.query("page", v);
+            }
+            if let Some(v) = &params.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &params.x_accept_vulnerabilities {
+                req.header("X-Accept-Vulnerabilities", v);
+            }
+            if let Some(v) = &params.with_tag {
+                req.query("with_tag", v);
+            }
+            if let Some(v) = &params.with_label {
+                req.query("with_label", v);
+            }
+            if let Some(v) = &params.with_scan_overview {
+                req.query("with_scan_overview", v);
+            }
+            if let Some(v) = &params.with_sbom_overview {
+                req.query("with_sbom_overview", v);
+            }
+            if let Some(v) = &params.with_accessory {
+                req.query("with_accessory", v);
+            }
+            if let Some(v) = &params.with_inherited_accessory {
+                req.query("with_inherited_accessory", v);
+            }
+            if let Some(v) = &params.with_signature {
+                req.query("with_signature", v);
+            }
+            if let Some(v) = &params.with_immutable_status {
+                req.query("with_immutable_status", v);
+            }
+            self.json(req)
         }
-        if let Some(v) = &params.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &params.x_accept_vulnerabilities {
-            req.header("X-Accept-Vulnerabilities", v);
-        }
-        if let Some(v) = &params.with_tag {
-            req.query("with_tag", v);
-        }
-        if let Some(v) = &params.with_label {
-            req.query("with_label", v);
-        }
-        if let Some(v) = &params.with_scan_overview {
-            req.query("with_scan_overview", v);
-        }
-        if let Some(v) = &params.with_sbom_overview {
-            req.query("with_sbom_overview", v);
-        }
-        if let Some(v) = &params.with_accessory {
-            req.query("with_accessory", v);
-        }
-        if let Some(v) = &params.with_inherited_accessory {
-            req.query("with_inherited_accessory", v);
-        }
-        if let Some(v) = &params.with_signature {
-            req.query("with_signature", v);
-        }
-        if let Some(v) = &params.with_immutable_status {
-            req.query("with_immutable_status", v);
-        }
-        self.json(req).await
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_artifact`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -515,11 +522,14 @@ impl Call<'_> {
         repository_name: &str,
         reference: &str,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("repository_name", repository_name);
-        req.path("reference", reference);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("repository_name", repository_name);
+            req.path("reference", reference);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::create_artifact_tag`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -535,12 +545,15 @@ impl Call<'_> {
         reference: &str,
         tag: &models::NewTag,
     ) -> Result<Created, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("repository_name", repository_name);
-        req.path("reference", reference);
-        req.json(tag);
-        self.created(req).await
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("repository_name", repository_name);
+            req.path("reference", reference);
+            req.json(tag);
+            self.created(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_artifact_tags`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -578,12 +591,15 @@ impl Call<'_> {
         reference: &str,
         tag_name: &str,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("repository_name", repository_name);
-        req.path("reference", reference);
-        req.path("tag_name", tag_name);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("repository_name", repository_name);
+            req.path("reference", reference);
+            req.path("tag_name", tag_name);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_artifact_accessories`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -621,14 +637,17 @@ impl Call<'_> {
         reference: &str,
         params: &GetArtifactVulnerabilitiesParams,
     ) -> Result<String, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("repository_name", repository_name);
-        req.path("reference", reference);
-        if let Some(v) = &params.x_accept_vulnerabilities {
-            req.header("X-Accept-Vulnerabilities", v);
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("repository_name", repository_name);
+            req.path("reference", reference);
+            if let Some(v) = &params.x_accept_vulnerabilities {
+                req.header("X-Accept-Vulnerabilities", v);
+            }
+            self.text(req)
         }
-        self.text(req).await
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_artifact_addition`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -644,12 +663,15 @@ impl Call<'_> {
         reference: &str,
         addition: &str,
     ) -> Result<String, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("repository_name", repository_name);
-        req.path("reference", reference);
-        req.path("addition", addition);
-        self.text(req).await
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("repository_name", repository_name);
+            req.path("reference", reference);
+            req.path("addition", addition);
+            self.text(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::add_artifact_label`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -665,12 +687,15 @@ impl Call<'_> {
         reference: &str,
         label: &models::Label,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("repository_name", repository_name);
-        req.path("reference", reference);
-        req.json(label);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("repository_name", repository_name);
+            req.path("reference", reference);
+            req.json(label);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_artifact_label`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -686,12 +711,15 @@ impl Call<'_> {
         reference: &str,
         label_id: i64,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("repository_name", repository_name);
-        req.path("reference", reference);
-        req.path("label_id", label_id);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("repository_name", repository_name);
+            req.path("reference", reference);
+            req.path("label_id", label_id);
+            self.empty(req)
+        }
+        .await
     }
 }
 

@@ -151,8 +151,7 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_audit_log_event_types(&self) -> Result<Vec<models::AuditLogEventType>, Error> {
-        let req = self.request();
-        self.json(req).await
+        self.json(self.request()).await
     }
 }
 

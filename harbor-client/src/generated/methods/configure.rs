@@ -15,13 +15,17 @@ impl HarborClient {
         &self,
     ) -> Result<models::InternalConfigurationsResponse, Error> {
         let call = self.call(operations::GET_INTERNAL_CONFIG);
-        call.run(call.get_internal_config()).await
+        call.run(call.get_internal_config())
+            .await
+            .map(|answer| *answer)
     }
 
     /// `GET /configurations` (`getConfigurations`, tag `configure`): returns [`models::ConfigurationsResponse`].
     pub async fn get_configurations(&self) -> Result<models::ConfigurationsResponse, Error> {
         let call = self.call(operations::GET_CONFIGURATIONS);
-        call.run(call.get_configurations()).await
+        call.run(call.get_configurations())
+            .await
+            .map(|answer| *answer)
     }
 
     /// `PUT /configurations` (`updateConfigurations`, tag `configure`): returns nothing (`()`) on 200.
@@ -43,9 +47,10 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_internal_config(&self) -> Result<models::InternalConfigurationsResponse, Error> {
-        let req = self.request();
-        self.json(req).await
+    async fn get_internal_config(
+        &self,
+    ) -> Result<Box<models::InternalConfigurationsResponse>, Error> {
+        self.json(self.request()).await
     }
 
     /// The whole retry loop of [`HarborClient::get_configurations`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -54,9 +59,8 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_configurations(&self) -> Result<models::ConfigurationsResponse, Error> {
-        let req = self.request();
-        self.json(req).await
+    async fn get_configurations(&self) -> Result<Box<models::ConfigurationsResponse>, Error> {
+        self.json(self.request()).await
     }
 
     /// The whole retry loop of [`HarborClient::update_configurations`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -69,8 +73,11 @@ impl Call<'_> {
         &self,
         configurations: &models::Configurations,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.json(configurations);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.json(configurations);
+            self.empty(req)
+        }
+        .await
     }
 }

@@ -67,7 +67,7 @@ impl HarborClient {
     /// `gc_id` is the `gc_id` path parameter.
     pub async fn get_gc_job(&self, gc_id: i64) -> Result<models::GcHistory, Error> {
         let call = self.call(operations::GET_GC_JOB);
-        call.run(call.get_gc_job(gc_id)).await
+        call.run(call.get_gc_job(gc_id)).await.map(|answer| *answer)
     }
 
     /// `PUT /system/gc/{gc_id}` (`stopGC`, tag `gc`): returns nothing (`()`) on 200.
@@ -89,7 +89,7 @@ impl HarborClient {
     /// `GET /system/gc/schedule` (`getGCSchedule`, tag `gc`): returns [`models::GcHistory`].
     pub async fn get_gc_schedule(&self) -> Result<models::GcHistory, Error> {
         let call = self.call(operations::GET_GC_SCHEDULE);
-        call.run(call.get_gc_schedule()).await
+        call.run(call.get_gc_schedule()).await.map(|answer| *answer)
     }
 
     /// `POST /system/gc/schedule` (`createGCSchedule`, tag `gc`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the id of the GC run it started (a `Manual` schedule); a schedule has none of its own.
@@ -131,10 +131,13 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_gc_job(&self, gc_id: i64) -> Result<models::GcHistory, Error> {
-        let mut req = self.request();
-        req.path("gc_id", gc_id);
-        self.json(req).await
+    async fn get_gc_job(&self, gc_id: i64) -> Result<Box<models::GcHistory>, Error> {
+        {
+            let mut req = self.request();
+            req.path("gc_id", gc_id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::stop_gc_job`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -144,9 +147,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn stop_gc_job(&self, gc_id: i64) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("gc_id", gc_id);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("gc_id", gc_id);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_gc_log`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -156,9 +162,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_gc_log(&self, gc_id: i64) -> Result<String, Error> {
-        let mut req = self.request();
-        req.path("gc_id", gc_id);
-        self.text(req).await
+        {
+            let mut req = self.request();
+            req.path("gc_id", gc_id);
+            self.text(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_gc_schedule`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -167,9 +176,8 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_gc_schedule(&self) -> Result<models::GcHistory, Error> {
-        let req = self.request();
-        self.json(req).await
+    async fn get_gc_schedule(&self) -> Result<Box<models::GcHistory>, Error> {
+        self.json(self.request()).await
     }
 
     /// The whole retry loop of [`HarborClient::create_gc_schedule`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -179,9 +187,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn create_gc_schedule(&self, schedule: &models::Schedule) -> Result<Created, Error> {
-        let mut req = self.request();
-        req.json(schedule);
-        self.created(req).await
+        {
+            let mut req = self.request();
+            req.json(schedule);
+            self.created(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_gc_schedule`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -191,9 +202,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_gc_schedule(&self, schedule: &models::Schedule) -> Result<(), Error> {
-        let mut req = self.request();
-        req.json(schedule);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.json(schedule);
+            self.empty(req)
+        }
+        .await
     }
 }
 

@@ -13,7 +13,7 @@ impl HarborClient {
     /// `GET /health` (`getHealth`, tag `health`): returns [`models::OverallHealthStatus`].
     pub async fn get_health(&self) -> Result<models::OverallHealthStatus, Error> {
         let call = self.call(operations::GET_HEALTH);
-        call.run(call.get_health()).await
+        call.run(call.get_health()).await.map(|answer| *answer)
     }
 }
 
@@ -24,8 +24,7 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_health(&self) -> Result<models::OverallHealthStatus, Error> {
-        let req = self.request();
-        self.json(req).await
+    async fn get_health(&self) -> Result<Box<models::OverallHealthStatus>, Error> {
+        self.json(self.request()).await
     }
 }

@@ -15,7 +15,7 @@ impl HarborClient {
     /// `digest` is the `digest` path parameter.
     pub async fn get_icon(&self, digest: &str) -> Result<models::Icon, Error> {
         let call = self.call(operations::GET_ICON);
-        call.run(call.get_icon(digest)).await
+        call.run(call.get_icon(digest)).await.map(|answer| *answer)
     }
 }
 
@@ -26,9 +26,12 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_icon(&self, digest: &str) -> Result<models::Icon, Error> {
-        let mut req = self.request();
-        req.path("digest", digest);
-        self.json(req).await
+    async fn get_icon(&self, digest: &str) -> Result<Box<models::Icon>, Error> {
+        {
+            let mut req = self.request();
+            req.path("digest", digest);
+            self.json(req)
+        }
+        .await
     }
 }

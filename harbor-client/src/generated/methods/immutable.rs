@@ -176,10 +176,13 @@ impl Call<'_> {
         immutable_rule: &models::ImmutableRule,
         params: &CreateImmutableRuleParams,
     ) -> Result<Created, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        req.json(immutable_rule);
-        self.created(req).await
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            req.json(immutable_rule);
+            self.created(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_immutable_rule`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -195,11 +198,14 @@ impl Call<'_> {
         immutable_rule: &models::ImmutableRule,
         params: &UpdateImmutableRuleParams,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        req.path("immutable_rule_id", immutable_rule_id);
-        req.json(immutable_rule);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            req.path("immutable_rule_id", immutable_rule_id);
+            req.json(immutable_rule);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_immutable_rule`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -214,10 +220,13 @@ impl Call<'_> {
         immutable_rule_id: i64,
         params: &DeleteImmutableRuleParams,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        req.path("immutable_rule_id", immutable_rule_id);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            req.path("immutable_rule_id", immutable_rule_id);
+            self.empty(req)
+        }
+        .await
     }
 }
 

@@ -68,8 +68,7 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_worker_pools(&self) -> Result<Vec<models::WorkerPool>, Error> {
-        let req = self.request();
-        self.json(req).await
+        self.json(self.request()).await
     }
 
     /// The whole retry loop of [`HarborClient::get_workers`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -79,9 +78,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_workers(&self, pool_id: &str) -> Result<Vec<models::Worker>, Error> {
-        let mut req = self.request();
-        req.path("pool_id", pool_id);
-        self.json(req).await
+        {
+            let mut req = self.request();
+            req.path("pool_id", pool_id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::stop_running_job`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -91,9 +93,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn stop_running_job(&self, job_id: &str) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("job_id", job_id);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("job_id", job_id);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::action_get_job_log`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -103,9 +108,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn action_get_job_log(&self, job_id: &str) -> Result<String, Error> {
-        let mut req = self.request();
-        req.path("job_id", job_id);
-        self.text(req).await
+        {
+            let mut req = self.request();
+            req.path("job_id", job_id);
+            self.text(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_job_queues`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -115,8 +123,7 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_job_queues(&self) -> Result<Vec<models::JobQueue>, Error> {
-        let req = self.request();
-        self.json(req).await
+        self.json(self.request()).await
     }
 
     /// The whole retry loop of [`HarborClient::action_pending_jobs`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -130,9 +137,12 @@ impl Call<'_> {
         job_type: &str,
         action_request: &models::ActionRequest,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("job_type", job_type);
-        req.json(action_request);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("job_type", job_type);
+            req.json(action_request);
+            self.empty(req)
+        }
+        .await
     }
 }

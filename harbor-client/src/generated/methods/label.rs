@@ -80,7 +80,9 @@ impl HarborClient {
     /// `label_id` is the `label_id` path parameter.
     pub async fn get_label(&self, label_id: i64) -> Result<models::Label, Error> {
         let call = self.call(operations::GET_LABEL);
-        call.run(call.get_label(label_id)).await
+        call.run(call.get_label(label_id))
+            .await
+            .map(|answer| *answer)
     }
 
     /// `PUT /labels/{label_id}` (`UpdateLabel`, tag `label`): returns nothing (`()`) on 200.
@@ -118,9 +120,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn create_label(&self, label: &models::Label) -> Result<Created, Error> {
-        let mut req = self.request();
-        req.json(label);
-        self.created(req).await
+        {
+            let mut req = self.request();
+            req.json(label);
+            self.created(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_label`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -129,10 +134,13 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_label(&self, label_id: i64) -> Result<models::Label, Error> {
-        let mut req = self.request();
-        req.path("label_id", label_id);
-        self.json(req).await
+    async fn get_label(&self, label_id: i64) -> Result<Box<models::Label>, Error> {
+        {
+            let mut req = self.request();
+            req.path("label_id", label_id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_label`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -142,10 +150,13 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_label(&self, label_id: i64, label: &models::Label) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("label_id", label_id);
-        req.json(label);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("label_id", label_id);
+            req.json(label);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_label`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -155,9 +166,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn delete_label(&self, label_id: i64) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("label_id", label_id);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("label_id", label_id);
+            self.empty(req)
+        }
+        .await
     }
 }
 

@@ -36,7 +36,9 @@ impl HarborClient {
         ldapconf: Option<&models::LdapConf>,
     ) -> Result<models::LdapPingResult, Error> {
         let call = self.call(operations::PING_LDAP);
-        call.run(call.ping_ldap(ldapconf)).await
+        call.run(call.ping_ldap(ldapconf))
+            .await
+            .map(|answer| *answer)
     }
 
     /// `GET /ldap/users/search` (`searchLdapUser`, tag `Ldap`): returns a list of [`models::LdapUser`].
@@ -82,12 +84,15 @@ impl Call<'_> {
     async fn ping_ldap(
         &self,
         ldapconf: Option<&models::LdapConf>,
-    ) -> Result<models::LdapPingResult, Error> {
-        let mut req = self.request();
-        if let Some(body) = ldapconf {
-            req.json(body);
+    ) -> Result<Box<models::LdapPingResult>, Error> {
+        {
+            let mut req = self.request();
+            if let Some(body) = ldapconf {
+                req.json(body);
+            }
+            self.json(req)
         }
-        self.json(req).await
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::search_ldap_user`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -100,11 +105,14 @@ impl Call<'_> {
         &self,
         params: &SearchLdapUserParams,
     ) -> Result<Vec<models::LdapUser>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.username {
-            req.query("username", v);
+        {
+            let mut req = self.request();
+            if let Some(v) = &params.username {
+                req.query("username", v);
+            }
+            self.json(req)
         }
-        self.json(req).await
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::import_ldap_user`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -114,9 +122,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn import_ldap_user(&self, uid_list: &models::LdapImportUsers) -> Result<(), Error> {
-        let mut req = self.request();
-        req.json(uid_list);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.json(uid_list);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::search_ldap_group`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -129,13 +140,16 @@ impl Call<'_> {
         &self,
         params: &SearchLdapGroupParams,
     ) -> Result<Vec<models::UserGroup>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.groupname {
-            req.query("groupname", v);
+        {
+            let mut req = self.request();
+            if let Some(v) = &params.groupname {
+                req.query("groupname", v);
+            }
+            if let Some(v) = &params.groupdn {
+                req.query("groupdn", v);
+            }
+            self.json(req)
         }
-        if let Some(v) = &params.groupdn {
-            req.query("groupdn", v);
-        }
-        self.json(req).await
+        .await
     }
 }

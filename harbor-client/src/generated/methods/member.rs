@@ -128,6 +128,7 @@ impl HarborClient {
         let call = self.call(operations::GET_PROJECT_MEMBER);
         call.run(call.get_project_member(&project_name_or_id, mid, params))
             .await
+            .map(|answer| *answer)
     }
 
     /// `PUT /projects/{project_name_or_id}/members/{mid}` (`updateProjectMember`, tag `member`): returns nothing (`()`) on 200.
@@ -190,12 +191,15 @@ impl Call<'_> {
         project_member: Option<&models::ProjectMember>,
         params: &CreateProjectMemberParams,
     ) -> Result<Created, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        if let Some(body) = project_member {
-            req.json(body);
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            if let Some(body) = project_member {
+                req.json(body);
+            }
+            self.created(req)
         }
-        self.created(req).await
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_project_member`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -209,11 +213,14 @@ impl Call<'_> {
         project_name_or_id: &ProjectRef,
         mid: i64,
         params: &GetProjectMemberParams,
-    ) -> Result<models::ProjectMemberEntity, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        req.path("mid", mid);
-        self.json(req).await
+    ) -> Result<Box<models::ProjectMemberEntity>, Error> {
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            req.path("mid", mid);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_project_member`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -229,13 +236,16 @@ impl Call<'_> {
         role: Option<&models::RoleRequest>,
         params: &UpdateProjectMemberParams,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        req.path("mid", mid);
-        if let Some(body) = role {
-            req.json(body);
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            req.path("mid", mid);
+            if let Some(body) = role {
+                req.json(body);
+            }
+            self.empty(req)
         }
-        self.empty(req).await
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_project_member`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -250,10 +260,13 @@ impl Call<'_> {
         mid: i64,
         params: &DeleteProjectMemberParams,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        req.path("mid", mid);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            req.path("mid", mid);
+            self.empty(req)
+        }
+        .await
     }
 }
 

@@ -29,8 +29,11 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn ping_oidc(&self, endpoint: &models::PingOidcBody) -> Result<(), Error> {
-        let mut req = self.request();
-        req.json(endpoint);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.json(endpoint);
+            self.empty(req)
+        }
+        .await
     }
 }

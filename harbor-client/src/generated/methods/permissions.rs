@@ -13,7 +13,7 @@ impl HarborClient {
     /// `GET /permissions` (`getPermissions`, tag `permissions`): returns [`models::Permissions`].
     pub async fn get_permissions(&self) -> Result<models::Permissions, Error> {
         let call = self.call(operations::GET_PERMISSIONS);
-        call.run(call.get_permissions()).await
+        call.run(call.get_permissions()).await.map(|answer| *answer)
     }
 }
 
@@ -24,8 +24,7 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_permissions(&self) -> Result<models::Permissions, Error> {
-        let req = self.request();
-        self.json(req).await
+    async fn get_permissions(&self) -> Result<Box<models::Permissions>, Error> {
+        self.json(self.request()).await
     }
 }

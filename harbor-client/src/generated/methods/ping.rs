@@ -24,7 +24,6 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn ping(&self) -> Result<String, Error> {
-        let req = self.request();
-        self.text(req).await
+        self.text(self.request()).await
     }
 }

@@ -140,6 +140,7 @@ impl HarborClient {
         let call = self.call(operations::GET_PREHEAT_INSTANCE);
         call.run(call.get_preheat_instance(preheat_instance_name))
             .await
+            .map(|answer| *answer)
     }
 
     /// `DELETE /p2p/preheat/instances/{preheat_instance_name}` (`DeleteInstance`, tag `preheat`): returns nothing (`()`) on 200.
@@ -234,6 +235,7 @@ impl HarborClient {
         let call = self.call(operations::GET_PREHEAT_POLICY);
         call.run(call.get_preheat_policy(project_name, preheat_policy_name))
             .await
+            .map(|answer| *answer)
     }
 
     /// `PUT /projects/{project_name}/preheat/policies/{preheat_policy_name}` (`UpdatePolicy`, tag `preheat`): returns nothing (`()`) on 200.
@@ -339,6 +341,7 @@ impl HarborClient {
         let call = self.call(operations::GET_PREHEAT_EXECUTION);
         call.run(call.get_preheat_execution(project_name, preheat_policy_name, execution_id))
             .await
+            .map(|answer| *answer)
     }
 
     /// `PATCH /projects/{project_name}/preheat/policies/{preheat_policy_name}/executions/{execution_id}` (`StopExecution`, tag `preheat`): returns nothing (`()`) on 200.
@@ -450,8 +453,7 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_preheat_providers(&self) -> Result<Vec<models::Metadata>, Error> {
-        let req = self.request();
-        self.json(req).await
+        self.json(self.request()).await
     }
 
     /// The whole retry loop of [`HarborClient::ping_preheat_instance`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -461,9 +463,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn ping_preheat_instance(&self, instance: &models::Instance) -> Result<(), Error> {
-        let mut req = self.request();
-        req.json(instance);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.json(instance);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_preheat_instances`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -486,9 +491,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn create_preheat_instance(&self, instance: &models::Instance) -> Result<Created, Error> {
-        let mut req = self.request();
-        req.json(instance);
-        self.created(req).await
+        {
+            let mut req = self.request();
+            req.json(instance);
+            self.created(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_preheat_instance`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -500,10 +508,13 @@ impl Call<'_> {
     async fn get_preheat_instance(
         &self,
         preheat_instance_name: &str,
-    ) -> Result<models::Instance, Error> {
-        let mut req = self.request();
-        req.path("preheat_instance_name", preheat_instance_name);
-        self.json(req).await
+    ) -> Result<Box<models::Instance>, Error> {
+        {
+            let mut req = self.request();
+            req.path("preheat_instance_name", preheat_instance_name);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_preheat_instance`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -513,9 +524,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn delete_preheat_instance(&self, preheat_instance_name: &str) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("preheat_instance_name", preheat_instance_name);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("preheat_instance_name", preheat_instance_name);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_preheat_instance`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -529,10 +543,13 @@ impl Call<'_> {
         preheat_instance_name: &str,
         instance: &models::Instance,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("preheat_instance_name", preheat_instance_name);
-        req.json(instance);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("preheat_instance_name", preheat_instance_name);
+            req.json(instance);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::create_preheat_policy`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -546,10 +563,13 @@ impl Call<'_> {
         project_name: &str,
         policy: &models::PreheatPolicy,
     ) -> Result<Created, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.json(policy);
-        self.created(req).await
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.json(policy);
+            self.created(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_preheat_policies`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -577,11 +597,14 @@ impl Call<'_> {
         &self,
         project_name: &str,
         preheat_policy_name: &str,
-    ) -> Result<models::PreheatPolicy, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("preheat_policy_name", preheat_policy_name);
-        self.json(req).await
+    ) -> Result<Box<models::PreheatPolicy>, Error> {
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("preheat_policy_name", preheat_policy_name);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_preheat_policy`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -596,11 +619,14 @@ impl Call<'_> {
         preheat_policy_name: &str,
         policy: &models::PreheatPolicy,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("preheat_policy_name", preheat_policy_name);
-        req.json(policy);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("preheat_policy_name", preheat_policy_name);
+            req.json(policy);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::manual_preheat`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -615,11 +641,14 @@ impl Call<'_> {
         preheat_policy_name: &str,
         policy: &models::PreheatPolicy,
     ) -> Result<Created, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("preheat_policy_name", preheat_policy_name);
-        req.json(policy);
-        self.created(req).await
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("preheat_policy_name", preheat_policy_name);
+            req.json(policy);
+            self.created(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_preheat_policy`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -633,10 +662,13 @@ impl Call<'_> {
         project_name: &str,
         preheat_policy_name: &str,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("preheat_policy_name", preheat_policy_name);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("preheat_policy_name", preheat_policy_name);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_preheat_executions`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -670,12 +702,15 @@ impl Call<'_> {
         project_name: &str,
         preheat_policy_name: &str,
         execution_id: i64,
-    ) -> Result<models::Execution, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("preheat_policy_name", preheat_policy_name);
-        req.path("execution_id", execution_id);
-        self.json(req).await
+    ) -> Result<Box<models::Execution>, Error> {
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("preheat_policy_name", preheat_policy_name);
+            req.path("execution_id", execution_id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::stop_preheat_execution`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -691,12 +726,15 @@ impl Call<'_> {
         execution_id: i64,
         execution: &models::Execution,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("preheat_policy_name", preheat_policy_name);
-        req.path("execution_id", execution_id);
-        req.json(execution);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("preheat_policy_name", preheat_policy_name);
+            req.path("execution_id", execution_id);
+            req.json(execution);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_preheat_tasks`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -734,12 +772,15 @@ impl Call<'_> {
         execution_id: i64,
         task_id: i64,
     ) -> Result<String, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("preheat_policy_name", preheat_policy_name);
-        req.path("execution_id", execution_id);
-        req.path("task_id", task_id);
-        self.text(req).await
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("preheat_policy_name", preheat_policy_name);
+            req.path("execution_id", execution_id);
+            req.path("task_id", task_id);
+            self.text(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_project_preheat_providers`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -752,9 +793,12 @@ impl Call<'_> {
         &self,
         project_name: &str,
     ) -> Result<Vec<models::ProviderUnderProject>, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        self.json(req).await
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            self.json(req)
+        }
+        .await
     }
 }
 

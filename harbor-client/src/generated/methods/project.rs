@@ -228,6 +228,7 @@ impl HarborClient {
         let call = self.call(operations::GET_PROJECT);
         call.run(call.get_project(&project_name_or_id, params))
             .await
+            .map(|answer| *answer)
     }
 
     /// `PUT /projects/{project_name_or_id}` (`updateProject`, tag `project`): returns nothing (`()`) on 200.
@@ -271,6 +272,7 @@ impl HarborClient {
         let call = self.call(operations::GET_PROJECT_DELETABLE);
         call.run(call.get_project_deletable(&project_name_or_id, params))
             .await
+            .map(|answer| *answer)
     }
 
     /// `GET /projects/{project_name_or_id}/summary` (`getProjectSummary`, tag `project`): returns [`models::ProjectSummary`].
@@ -285,6 +287,7 @@ impl HarborClient {
         let call = self.call(operations::GET_PROJECT_SUMMARY);
         call.run(call.get_project_summary(&project_name_or_id, params))
             .await
+            .map(|answer| *answer)
     }
 
     /// `GET /projects/{project_name_or_id}/artifacts` (`listArtifactsOfProject`, tag `project`): returns one [`Page`] of [`models::Artifact`] with the list's total count and next link.
@@ -346,6 +349,7 @@ impl HarborClient {
         let call = self.call(operations::GET_PROJECT_SCANNER);
         call.run(call.get_project_scanner(&project_name_or_id, params))
             .await
+            .map(|answer| *answer)
     }
 
     /// `PUT /projects/{project_name_or_id}/scanner` (`setScannerOfProject`, tag `project`): returns nothing (`()`) on 200.
@@ -515,9 +519,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn project_exists(&self, project_name: &str) -> Result<bool, Error> {
-        let mut req = self.request();
-        req.query("project_name", project_name);
-        self.exists(req).await
+        {
+            let mut req = self.request();
+            req.query("project_name", project_name);
+            self.exists(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::create_project`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -531,12 +538,15 @@ impl Call<'_> {
         project: &models::ProjectReq,
         params: &CreateProjectParams,
     ) -> Result<Created, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.x_resource_name_in_location {
-            req.header("X-Resource-Name-In-Location", v);
+        {
+            let mut req = self.request();
+            if let Some(v) = &params.x_resource_name_in_location {
+                req.header("X-Resource-Name-In-Location", v);
+            }
+            req.json(project);
+            self.created(req)
         }
-        req.json(project);
-        self.created(req).await
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_project`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -549,10 +559,13 @@ impl Call<'_> {
         &self,
         project_name_or_id: &ProjectRef,
         params: &GetProjectParams,
-    ) -> Result<models::Project, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        self.json(req).await
+    ) -> Result<Box<models::Project>, Error> {
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_project`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -567,10 +580,13 @@ impl Call<'_> {
         project: &models::ProjectReq,
         params: &UpdateProjectParams,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        req.json(project);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            req.json(project);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_project`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -584,9 +600,12 @@ impl Call<'_> {
         project_name_or_id: &ProjectRef,
         params: &DeleteProjectParams,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_project_deletable`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -599,10 +618,13 @@ impl Call<'_> {
         &self,
         project_name_or_id: &ProjectRef,
         params: &GetProjectDeletableParams,
-    ) -> Result<models::ProjectDeletable, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        self.json(req).await
+    ) -> Result<Box<models::ProjectDeletable>, Error> {
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_project_summary`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -615,10 +637,13 @@ impl Call<'_> {
         &self,
         project_name_or_id: &ProjectRef,
         params: &GetProjectSummaryParams,
-    ) -> Result<models::ProjectSummary, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        self.json(req).await
+    ) -> Result<Box<models::ProjectSummary>, Error> {
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_project_artifacts`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -649,10 +674,13 @@ impl Call<'_> {
         &self,
         project_name_or_id: &ProjectRef,
         params: &GetProjectScannerParams,
-    ) -> Result<models::ScannerRegistration, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        self.json(req).await
+    ) -> Result<Box<models::ScannerRegistration>, Error> {
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::set_project_scanner`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -667,10 +695,13 @@ impl Call<'_> {
         payload: &models::ProjectScanner,
         params: &SetProjectScannerParams,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        req.json(payload);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            req.json(payload);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_project_scanner_candidates`]: `#[retry]` runs the body, one attempt, under the call's plan.

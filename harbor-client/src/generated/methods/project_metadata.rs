@@ -135,9 +135,12 @@ impl Call<'_> {
         project_name_or_id: &ProjectRef,
         params: &GetProjectMetadataParams,
     ) -> Result<std::collections::BTreeMap<String, String>, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        self.json(req).await
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::set_project_metadata`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -152,12 +155,15 @@ impl Call<'_> {
         metadata: Option<&std::collections::BTreeMap<String, String>>,
         params: &SetProjectMetadataParams,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        if let Some(body) = metadata {
-            req.json(body);
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            if let Some(body) = metadata {
+                req.json(body);
+            }
+            self.empty(req)
         }
-        self.empty(req).await
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_project_metadata_entry`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -172,10 +178,13 @@ impl Call<'_> {
         meta_name: &str,
         params: &GetProjectMetadataEntryParams,
     ) -> Result<std::collections::BTreeMap<String, String>, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        req.path("meta_name", meta_name);
-        self.json(req).await
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            req.path("meta_name", meta_name);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_project_metadata_entry`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -191,13 +200,16 @@ impl Call<'_> {
         metadata: Option<&std::collections::BTreeMap<String, String>>,
         params: &UpdateProjectMetadataEntryParams,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        req.path("meta_name", meta_name);
-        if let Some(body) = metadata {
-            req.json(body);
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            req.path("meta_name", meta_name);
+            if let Some(body) = metadata {
+                req.json(body);
+            }
+            self.empty(req)
         }
-        self.empty(req).await
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_project_metadata_entry`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -212,9 +224,12 @@ impl Call<'_> {
         meta_name: &str,
         params: &DeleteProjectMetadataEntryParams,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        req.path("meta_name", meta_name);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            req.path("meta_name", meta_name);
+            self.empty(req)
+        }
+        .await
     }
 }

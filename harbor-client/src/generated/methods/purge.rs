@@ -67,7 +67,9 @@ impl HarborClient {
     /// `purge_id` is the `purge_id` path parameter.
     pub async fn get_purge_job(&self, purge_id: i64) -> Result<models::ExecHistory, Error> {
         let call = self.call(operations::GET_PURGE_JOB);
-        call.run(call.get_purge_job(purge_id)).await
+        call.run(call.get_purge_job(purge_id))
+            .await
+            .map(|answer| *answer)
     }
 
     /// `PUT /system/purgeaudit/{purge_id}` (`stopPurge`, tag `purge`): returns nothing (`()`) on 200.
@@ -89,7 +91,9 @@ impl HarborClient {
     /// `GET /system/purgeaudit/schedule` (`getPurgeSchedule`, tag `purge`): returns [`models::ExecHistory`].
     pub async fn get_purge_schedule(&self) -> Result<models::ExecHistory, Error> {
         let call = self.call(operations::GET_PURGE_SCHEDULE);
-        call.run(call.get_purge_schedule()).await
+        call.run(call.get_purge_schedule())
+            .await
+            .map(|answer| *answer)
     }
 
     /// `POST /system/purgeaudit/schedule` (`createPurgeSchedule`, tag `purge`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the id of the audit-log purge run it started (a `Manual` schedule).
@@ -134,10 +138,13 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_purge_job(&self, purge_id: i64) -> Result<models::ExecHistory, Error> {
-        let mut req = self.request();
-        req.path("purge_id", purge_id);
-        self.json(req).await
+    async fn get_purge_job(&self, purge_id: i64) -> Result<Box<models::ExecHistory>, Error> {
+        {
+            let mut req = self.request();
+            req.path("purge_id", purge_id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::stop_purge_job`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -147,9 +154,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn stop_purge_job(&self, purge_id: i64) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("purge_id", purge_id);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("purge_id", purge_id);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_purge_job_log`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -159,9 +169,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_purge_job_log(&self, purge_id: i64) -> Result<String, Error> {
-        let mut req = self.request();
-        req.path("purge_id", purge_id);
-        self.text(req).await
+        {
+            let mut req = self.request();
+            req.path("purge_id", purge_id);
+            self.text(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_purge_schedule`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -170,9 +183,8 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_purge_schedule(&self) -> Result<models::ExecHistory, Error> {
-        let req = self.request();
-        self.json(req).await
+    async fn get_purge_schedule(&self) -> Result<Box<models::ExecHistory>, Error> {
+        self.json(self.request()).await
     }
 
     /// The whole retry loop of [`HarborClient::create_purge_schedule`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -182,9 +194,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn create_purge_schedule(&self, schedule: &models::Schedule) -> Result<Created, Error> {
-        let mut req = self.request();
-        req.json(schedule);
-        self.created(req).await
+        {
+            let mut req = self.request();
+            req.json(schedule);
+            self.created(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_purge_schedule`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -194,9 +209,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_purge_schedule(&self, schedule: &models::Schedule) -> Result<(), Error> {
-        let mut req = self.request();
-        req.json(schedule);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.json(schedule);
+            self.empty(req)
+        }
+        .await
     }
 }
 

@@ -65,7 +65,7 @@ impl HarborClient {
     /// `id` is the `id` path parameter.
     pub async fn get_quota(&self, id: i64) -> Result<models::Quota, Error> {
         let call = self.call(operations::GET_QUOTA);
-        call.run(call.get_quota(id)).await
+        call.run(call.get_quota(id)).await.map(|answer| *answer)
     }
 
     /// `PUT /quotas/{id}` (`updateQuota`, tag `quota`): returns nothing (`()`) on 200.
@@ -94,10 +94,13 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_quota(&self, id: i64) -> Result<models::Quota, Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        self.json(req).await
+    async fn get_quota(&self, id: i64) -> Result<Box<models::Quota>, Error> {
+        {
+            let mut req = self.request();
+            req.path("id", id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_quota`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -107,10 +110,13 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_quota(&self, id: i64, hard: &models::QuotaUpdateReq) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        req.json(hard);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("id", id);
+            req.json(hard);
+            self.empty(req)
+        }
+        .await
     }
 }
 

@@ -103,7 +103,7 @@ impl HarborClient {
     /// `id` is the `id` path parameter.
     pub async fn get_registry(&self, id: i64) -> Result<models::Registry, Error> {
         let call = self.call(operations::GET_REGISTRY);
-        call.run(call.get_registry(id)).await
+        call.run(call.get_registry(id)).await.map(|answer| *answer)
     }
 
     /// `DELETE /registries/{id}` (`deleteRegistry`, tag `registry`): returns nothing (`()`) on 200.
@@ -131,7 +131,9 @@ impl HarborClient {
     /// `id` is the `id` path parameter.
     pub async fn get_registry_info(&self, id: i64) -> Result<models::RegistryInfo, Error> {
         let call = self.call(operations::GET_REGISTRY_INFO);
-        call.run(call.get_registry_info(id)).await
+        call.run(call.get_registry_info(id))
+            .await
+            .map(|answer| *answer)
     }
 }
 
@@ -143,8 +145,7 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_registry_adapters(&self) -> Result<Vec<String>, Error> {
-        let req = self.request();
-        self.json(req).await
+        self.json(self.request()).await
     }
 
     /// The whole retry loop of [`HarborClient::get_registry_providers`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -156,8 +157,7 @@ impl Call<'_> {
     async fn get_registry_providers(
         &self,
     ) -> Result<std::collections::BTreeMap<String, models::RegistryProviderInfo>, Error> {
-        let req = self.request();
-        self.json(req).await
+        self.json(self.request()).await
     }
 
     /// The whole retry loop of [`HarborClient::create_registry`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -167,9 +167,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn create_registry(&self, registry: &models::Registry) -> Result<Created, Error> {
-        let mut req = self.request();
-        req.json(registry);
-        self.created(req).await
+        {
+            let mut req = self.request();
+            req.json(registry);
+            self.created(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_registries`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -192,9 +195,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn ping_registry(&self, registry: &models::RegistryPing) -> Result<(), Error> {
-        let mut req = self.request();
-        req.json(registry);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.json(registry);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_registry`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -203,10 +209,13 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_registry(&self, id: i64) -> Result<models::Registry, Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        self.json(req).await
+    async fn get_registry(&self, id: i64) -> Result<Box<models::Registry>, Error> {
+        {
+            let mut req = self.request();
+            req.path("id", id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_registry`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -216,9 +225,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn delete_registry(&self, id: i64) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("id", id);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_registry`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -232,10 +244,13 @@ impl Call<'_> {
         id: i64,
         registry: &models::RegistryUpdate,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        req.json(registry);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("id", id);
+            req.json(registry);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_registry_info`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -244,10 +259,13 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_registry_info(&self, id: i64) -> Result<models::RegistryInfo, Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        self.json(req).await
+    async fn get_registry_info(&self, id: i64) -> Result<Box<models::RegistryInfo>, Error> {
+        {
+            let mut req = self.request();
+            req.path("id", id);
+            self.json(req)
+        }
+        .await
     }
 }
 

@@ -117,7 +117,9 @@ impl HarborClient {
         id: i64,
     ) -> Result<models::ReplicationPolicy, Error> {
         let call = self.call(operations::GET_REPLICATION_POLICY);
-        call.run(call.get_replication_policy(id)).await
+        call.run(call.get_replication_policy(id))
+            .await
+            .map(|answer| *answer)
     }
 
     /// `DELETE /replication/policies/{id}` (`deleteReplicationPolicy`, tag `replication`): returns nothing (`()`) on 200.
@@ -197,7 +199,9 @@ impl HarborClient {
         id: i64,
     ) -> Result<models::ReplicationExecution, Error> {
         let call = self.call(operations::GET_REPLICATION_EXECUTION);
-        call.run(call.get_replication_execution(id)).await
+        call.run(call.get_replication_execution(id))
+            .await
+            .map(|answer| *answer)
     }
 
     /// `PUT /replication/executions/{id}` (`stopReplication`, tag `replication`): returns nothing (`()`) on 200.
@@ -281,9 +285,12 @@ impl Call<'_> {
         &self,
         policy: &models::ReplicationPolicy,
     ) -> Result<Created, Error> {
-        let mut req = self.request();
-        req.json(policy);
-        self.created(req).await
+        {
+            let mut req = self.request();
+            req.json(policy);
+            self.created(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_replication_policy`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -292,10 +299,16 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_replication_policy(&self, id: i64) -> Result<models::ReplicationPolicy, Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        self.json(req).await
+    async fn get_replication_policy(
+        &self,
+        id: i64,
+    ) -> Result<Box<models::ReplicationPolicy>, Error> {
+        {
+            let mut req = self.request();
+            req.path("id", id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_replication_policy`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -305,9 +318,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn delete_replication_policy(&self, id: i64) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("id", id);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_replication_policy`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -321,10 +337,13 @@ impl Call<'_> {
         id: i64,
         policy: &models::ReplicationPolicy,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        req.json(policy);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("id", id);
+            req.json(policy);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_replication_executions`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -351,9 +370,12 @@ impl Call<'_> {
         &self,
         execution: &models::StartReplicationExecution,
     ) -> Result<Created, Error> {
-        let mut req = self.request();
-        req.json(execution);
-        self.created(req).await
+        {
+            let mut req = self.request();
+            req.json(execution);
+            self.created(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_replication_execution`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -365,10 +387,13 @@ impl Call<'_> {
     async fn get_replication_execution(
         &self,
         id: i64,
-    ) -> Result<models::ReplicationExecution, Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        self.json(req).await
+    ) -> Result<Box<models::ReplicationExecution>, Error> {
+        {
+            let mut req = self.request();
+            req.path("id", id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::stop_replication`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -378,9 +403,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn stop_replication(&self, id: i64) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("id", id);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_replication_tasks`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -405,10 +433,13 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_replication_log(&self, id: i64, task_id: i64) -> Result<String, Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        req.path("task_id", task_id);
-        self.text(req).await
+        {
+            let mut req = self.request();
+            req.path("id", id);
+            req.path("task_id", task_id);
+            self.text(req)
+        }
+        .await
     }
 }
 

@@ -125,6 +125,7 @@ impl HarborClient {
         let call = self.call(operations::GET_REPOSITORY);
         call.run(call.get_repository(project_name, repository_name))
             .await
+            .map(|answer| *answer)
     }
 
     /// `PUT /projects/{project_name}/repositories/{repository_name}` (`updateRepository`, tag `repository`): returns nothing (`()`) on 200.
@@ -196,11 +197,14 @@ impl Call<'_> {
         &self,
         project_name: &str,
         repository_name: &str,
-    ) -> Result<models::Repository, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("repository_name", repository_name);
-        self.json(req).await
+    ) -> Result<Box<models::Repository>, Error> {
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("repository_name", repository_name);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_repository`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -215,11 +219,14 @@ impl Call<'_> {
         repository_name: &str,
         repository: &models::Repository,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("repository_name", repository_name);
-        req.json(repository);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("repository_name", repository_name);
+            req.json(repository);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_repository`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -233,10 +240,13 @@ impl Call<'_> {
         project_name: &str,
         repository_name: &str,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("repository_name", repository_name);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("repository_name", repository_name);
+            self.empty(req)
+        }
+        .await
     }
 }
 

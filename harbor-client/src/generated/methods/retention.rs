@@ -34,7 +34,9 @@ impl HarborClient {
     /// `GET /retentions/metadatas` (`getRentenitionMetadata`, tag `Retention`): returns [`models::RetentionMetadata`].
     pub async fn get_retention_metadata(&self) -> Result<models::RetentionMetadata, Error> {
         let call = self.call(operations::GET_RETENTION_METADATA);
-        call.run(call.get_retention_metadata()).await
+        call.run(call.get_retention_metadata())
+            .await
+            .map(|answer| *answer)
     }
 
     /// `POST /retentions` (`createRetention`, tag `Retention`): returns [`Created`] (the `Location` Harbor answers with); its `id()` is the new retention policy's id.
@@ -55,7 +57,7 @@ impl HarborClient {
     /// `id` is the `id` path parameter.
     pub async fn get_retention(&self, id: i64) -> Result<models::RetentionPolicy, Error> {
         let call = self.call(operations::GET_RETENTION);
-        call.run(call.get_retention(id)).await
+        call.run(call.get_retention(id)).await.map(|answer| *answer)
     }
 
     /// `PUT /retentions/{id}` (`updateRetention`, tag `Retention`): returns nothing (`()`) on 200.
@@ -210,9 +212,8 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_retention_metadata(&self) -> Result<models::RetentionMetadata, Error> {
-        let req = self.request();
-        self.json(req).await
+    async fn get_retention_metadata(&self) -> Result<Box<models::RetentionMetadata>, Error> {
+        self.json(self.request()).await
     }
 
     /// The whole retry loop of [`HarborClient::create_retention`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -222,9 +223,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn create_retention(&self, policy: &models::RetentionPolicy) -> Result<Created, Error> {
-        let mut req = self.request();
-        req.json(policy);
-        self.created(req).await
+        {
+            let mut req = self.request();
+            req.json(policy);
+            self.created(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_retention`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -233,10 +237,13 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_retention(&self, id: i64) -> Result<models::RetentionPolicy, Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        self.json(req).await
+    async fn get_retention(&self, id: i64) -> Result<Box<models::RetentionPolicy>, Error> {
+        {
+            let mut req = self.request();
+            req.path("id", id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_retention`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -250,10 +257,13 @@ impl Call<'_> {
         id: i64,
         policy: &models::RetentionPolicy,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        req.json(policy);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("id", id);
+            req.json(policy);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_retention`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -263,9 +273,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn delete_retention(&self, id: i64) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("id", id);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::trigger_retention_execution`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -279,10 +292,13 @@ impl Call<'_> {
         id: i64,
         body: &models::TriggerRetentionExecutionBody,
     ) -> Result<String, Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        req.json(body);
-        self.text(req).await
+        {
+            let mut req = self.request();
+            req.path("id", id);
+            req.json(body);
+            self.text(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_retention_executions`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -312,11 +328,14 @@ impl Call<'_> {
         eid: i64,
         body: &models::OperateRetentionExecutionBody,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        req.path("eid", eid);
-        req.json(body);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("id", id);
+            req.path("eid", eid);
+            req.json(body);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_retention_tasks`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -342,11 +361,14 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_retention_task_log(&self, id: i64, eid: i64, tid: i64) -> Result<String, Error> {
-        let mut req = self.request();
-        req.path("id", id);
-        req.path("eid", eid);
-        req.path("tid", tid);
-        self.text(req).await
+        {
+            let mut req = self.request();
+            req.path("id", id);
+            req.path("eid", eid);
+            req.path("tid", tid);
+            self.text(req)
+        }
+        .await
     }
 }
 

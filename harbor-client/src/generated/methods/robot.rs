@@ -68,7 +68,9 @@ impl HarborClient {
         robot: &models::RobotCreate,
     ) -> Result<models::RobotCreated, Error> {
         let call = self.call(operations::CREATE_ROBOT);
-        call.run(call.create_robot(robot)).await
+        call.run(call.create_robot(robot))
+            .await
+            .map(|answer| *answer)
     }
 
     /// `GET /robots/{robot_id}` (`GetRobotByID`, tag `robot`): returns [`models::Robot`].
@@ -76,7 +78,9 @@ impl HarborClient {
     /// `robot_id` is the `robot_id` path parameter.
     pub async fn get_robot(&self, robot_id: i64) -> Result<models::Robot, Error> {
         let call = self.call(operations::GET_ROBOT);
-        call.run(call.get_robot(robot_id)).await
+        call.run(call.get_robot(robot_id))
+            .await
+            .map(|answer| *answer)
     }
 
     /// `PUT /robots/{robot_id}` (`UpdateRobot`, tag `robot`): returns nothing (`()`) on 200.
@@ -100,6 +104,7 @@ impl HarborClient {
         let call = self.call(operations::REFRESH_ROBOT_SECRET);
         call.run(call.refresh_robot_secret(robot_id, robot_sec))
             .await
+            .map(|answer| *answer)
     }
 
     /// `DELETE /robots/{robot_id}` (`DeleteRobot`, tag `robot`): returns nothing (`()`) on 200.
@@ -131,10 +136,13 @@ impl Call<'_> {
     async fn create_robot(
         &self,
         robot: &models::RobotCreate,
-    ) -> Result<models::RobotCreated, Error> {
-        let mut req = self.request();
-        req.json(robot);
-        self.json(req).await
+    ) -> Result<Box<models::RobotCreated>, Error> {
+        {
+            let mut req = self.request();
+            req.json(robot);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_robot`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -143,10 +151,13 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_robot(&self, robot_id: i64) -> Result<models::Robot, Error> {
-        let mut req = self.request();
-        req.path("robot_id", robot_id);
-        self.json(req).await
+    async fn get_robot(&self, robot_id: i64) -> Result<Box<models::Robot>, Error> {
+        {
+            let mut req = self.request();
+            req.path("robot_id", robot_id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_robot`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -156,10 +167,13 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_robot(&self, robot_id: i64, robot: &models::Robot) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("robot_id", robot_id);
-        req.json(robot);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("robot_id", robot_id);
+            req.json(robot);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::refresh_robot_secret`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -172,11 +186,14 @@ impl Call<'_> {
         &self,
         robot_id: i64,
         robot_sec: &models::RobotSec,
-    ) -> Result<models::RobotSec, Error> {
-        let mut req = self.request();
-        req.path("robot_id", robot_id);
-        req.json(robot_sec);
-        self.json(req).await
+    ) -> Result<Box<models::RobotSec>, Error> {
+        {
+            let mut req = self.request();
+            req.path("robot_id", robot_id);
+            req.json(robot_sec);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_robot`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -186,9 +203,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn delete_robot(&self, robot_id: i64) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("robot_id", robot_id);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("robot_id", robot_id);
+            self.empty(req)
+        }
+        .await
     }
 }
 

@@ -77,14 +77,17 @@ impl Call<'_> {
         reference: &str,
         scan_type: Option<&models::ScanType>,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("repository_name", repository_name);
-        req.path("reference", reference);
-        if let Some(body) = scan_type {
-            req.json(body);
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("repository_name", repository_name);
+            req.path("reference", reference);
+            if let Some(body) = scan_type {
+                req.json(body);
+            }
+            self.empty(req)
         }
-        self.empty(req).await
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::stop_scan_artifact`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -100,12 +103,15 @@ impl Call<'_> {
         reference: &str,
         scan_type: &models::ScanType,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("repository_name", repository_name);
-        req.path("reference", reference);
-        req.json(scan_type);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("repository_name", repository_name);
+            req.path("reference", reference);
+            req.json(scan_type);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_report_log`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -121,11 +127,14 @@ impl Call<'_> {
         reference: &str,
         report_id: &str,
     ) -> Result<String, Error> {
-        let mut req = self.request();
-        req.path("project_name", project_name);
-        req.path("repository_name", repository_name);
-        req.path("reference", reference);
-        req.path("report_id", report_id);
-        self.text(req).await
+        {
+            let mut req = self.request();
+            req.path("project_name", project_name);
+            req.path("repository_name", repository_name);
+            req.path("reference", reference);
+            req.path("report_id", report_id);
+            self.text(req)
+        }
+        .await
     }
 }

@@ -14,19 +14,25 @@ impl HarborClient {
     /// `GET /scans/all/metrics` (`getLatestScanAllMetrics`, tag `scanAll`): returns [`models::Stats`].
     pub async fn get_latest_scan_all_metrics(&self) -> Result<models::Stats, Error> {
         let call = self.call(operations::GET_LATEST_SCAN_ALL_METRICS);
-        call.run(call.get_latest_scan_all_metrics()).await
+        call.run(call.get_latest_scan_all_metrics())
+            .await
+            .map(|answer| *answer)
     }
 
     /// `GET /scans/schedule/metrics` (`getLatestScheduledScanAllMetrics`, tag `scanAll`): returns [`models::Stats`].
     pub async fn get_latest_scheduled_scan_all_metrics(&self) -> Result<models::Stats, Error> {
         let call = self.call(operations::GET_LATEST_SCHEDULED_SCAN_ALL_METRICS);
-        call.run(call.get_latest_scheduled_scan_all_metrics()).await
+        call.run(call.get_latest_scheduled_scan_all_metrics())
+            .await
+            .map(|answer| *answer)
     }
 
     /// `GET /system/scanAll/schedule` (`getScanAllSchedule`, tag `scanAll`): returns [`models::Schedule`].
     pub async fn get_scan_all_schedule(&self) -> Result<models::Schedule, Error> {
         let call = self.call(operations::GET_SCAN_ALL_SCHEDULE);
-        call.run(call.get_scan_all_schedule()).await
+        call.run(call.get_scan_all_schedule())
+            .await
+            .map(|answer| *answer)
     }
 
     /// `PUT /system/scanAll/schedule` (`updateScanAllSchedule`, tag `scanAll`): returns nothing (`()`) on 200.
@@ -66,9 +72,8 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_latest_scan_all_metrics(&self) -> Result<models::Stats, Error> {
-        let req = self.request();
-        self.json(req).await
+    async fn get_latest_scan_all_metrics(&self) -> Result<Box<models::Stats>, Error> {
+        self.json(self.request()).await
     }
 
     /// The whole retry loop of [`HarborClient::get_latest_scheduled_scan_all_metrics`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -77,9 +82,8 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_latest_scheduled_scan_all_metrics(&self) -> Result<models::Stats, Error> {
-        let req = self.request();
-        self.json(req).await
+    async fn get_latest_scheduled_scan_all_metrics(&self) -> Result<Box<models::Stats>, Error> {
+        self.json(self.request()).await
     }
 
     /// The whole retry loop of [`HarborClient::get_scan_all_schedule`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -88,9 +92,8 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_scan_all_schedule(&self) -> Result<models::Schedule, Error> {
-        let req = self.request();
-        self.json(req).await
+    async fn get_scan_all_schedule(&self) -> Result<Box<models::Schedule>, Error> {
+        self.json(self.request()).await
     }
 
     /// The whole retry loop of [`HarborClient::update_scan_all_schedule`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -100,9 +103,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_scan_all_schedule(&self, schedule: &models::Schedule) -> Result<(), Error> {
-        let mut req = self.request();
-        req.json(schedule);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.json(schedule);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::create_scan_all_schedule`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -115,9 +121,12 @@ impl Call<'_> {
         &self,
         schedule: &models::Schedule,
     ) -> Result<Created, Error> {
-        let mut req = self.request();
-        req.json(schedule);
-        self.created(req).await
+        {
+            let mut req = self.request();
+            req.json(schedule);
+            self.created(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::stop_scan_all`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -127,7 +136,6 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn stop_scan_all(&self) -> Result<(), Error> {
-        let req = self.request();
-        self.empty(req).await
+        self.empty(self.request()).await
     }
 }

@@ -30,6 +30,7 @@ impl HarborClient {
         let call = self.call(operations::EXPORT_SCAN_DATA);
         call.run(call.export_scan_data(x_scan_data_type, criteria))
             .await
+            .map(|answer| *answer)
     }
 
     /// `GET /export/cve/execution/{execution_id}` (`getScanDataExportExecution`, tag `scan data export`): returns [`models::ScanDataExportExecution`].
@@ -40,7 +41,9 @@ impl HarborClient {
         execution_id: i64,
     ) -> Result<models::ScanDataExportExecution, Error> {
         let call = self.call(operations::GET_SCAN_EXPORT_EXECUTION);
-        call.run(call.get_scan_export_execution(execution_id)).await
+        call.run(call.get_scan_export_execution(execution_id))
+            .await
+            .map(|answer| *answer)
     }
 
     /// `GET /export/cve/executions` (`getScanDataExportExecutionList`, tag `scan data export`): returns [`models::ScanDataExportExecutionList`].
@@ -48,7 +51,9 @@ impl HarborClient {
         &self,
     ) -> Result<models::ScanDataExportExecutionList, Error> {
         let call = self.call(operations::GET_SCAN_EXPORT_EXECUTIONS);
-        call.run(call.get_scan_export_executions()).await
+        call.run(call.get_scan_export_executions())
+            .await
+            .map(|answer| *answer)
     }
 
     /// `GET /export/cve/download/{execution_id}` (`downloadScanData`, tag `scan data export`): returns the answer's raw bytes.
@@ -76,11 +81,14 @@ impl Call<'_> {
         &self,
         x_scan_data_type: &str,
         criteria: &models::ScanDataExportRequest,
-    ) -> Result<models::ScanDataExportJob, Error> {
-        let mut req = self.request();
-        req.header("X-Scan-Data-Type", x_scan_data_type);
-        req.json(criteria);
-        self.json(req).await
+    ) -> Result<Box<models::ScanDataExportJob>, Error> {
+        {
+            let mut req = self.request();
+            req.header("X-Scan-Data-Type", x_scan_data_type);
+            req.json(criteria);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_scan_export_execution`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -92,10 +100,13 @@ impl Call<'_> {
     async fn get_scan_export_execution(
         &self,
         execution_id: i64,
-    ) -> Result<models::ScanDataExportExecution, Error> {
-        let mut req = self.request();
-        req.path("execution_id", execution_id);
-        self.json(req).await
+    ) -> Result<Box<models::ScanDataExportExecution>, Error> {
+        {
+            let mut req = self.request();
+            req.path("execution_id", execution_id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_scan_export_executions`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -106,9 +117,8 @@ impl Call<'_> {
     )]
     async fn get_scan_export_executions(
         &self,
-    ) -> Result<models::ScanDataExportExecutionList, Error> {
-        let req = self.request();
-        self.json(req).await
+    ) -> Result<Box<models::ScanDataExportExecutionList>, Error> {
+        self.json(self.request()).await
     }
 
     /// The whole retry loop of [`HarborClient::download_scan_export`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -122,11 +132,14 @@ impl Call<'_> {
         execution_id: i64,
         params: &DownloadScanExportParams,
     ) -> Result<Vec<u8>, Error> {
-        let mut req = self.request();
-        req.path("execution_id", execution_id);
-        if let Some(v) = &params.format {
-            req.query("format", v);
+        {
+            let mut req = self.request();
+            req.path("execution_id", execution_id);
+            if let Some(v) = &params.format {
+                req.query("format", v);
+            }
+            self.bytes(req)
         }
-        self.bytes(req).await
+        .await
     }
 }

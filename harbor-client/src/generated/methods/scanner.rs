@@ -96,7 +96,9 @@ impl HarborClient {
         registration_id: &str,
     ) -> Result<models::ScannerRegistration, Error> {
         let call = self.call(operations::GET_SCANNER);
-        call.run(call.get_scanner(registration_id)).await
+        call.run(call.get_scanner(registration_id))
+            .await
+            .map(|answer| *answer)
     }
 
     /// `PUT /scanners/{registration_id}` (`updateScanner`, tag `scanner`): returns nothing (`()`) on 200.
@@ -120,7 +122,9 @@ impl HarborClient {
         registration_id: &str,
     ) -> Result<models::ScannerRegistration, Error> {
         let call = self.call(operations::DELETE_SCANNER);
-        call.run(call.delete_scanner(registration_id)).await
+        call.run(call.delete_scanner(registration_id))
+            .await
+            .map(|answer| *answer)
     }
 
     /// `PATCH /scanners/{registration_id}` (`setScannerAsDefault`, tag `scanner`): returns nothing (`()`) on 200.
@@ -146,7 +150,9 @@ impl HarborClient {
         registration_id: &str,
     ) -> Result<models::ScannerAdapterMetadata, Error> {
         let call = self.call(operations::GET_SCANNER_METADATA);
-        call.run(call.get_scanner_metadata(registration_id)).await
+        call.run(call.get_scanner_metadata(registration_id))
+            .await
+            .map(|answer| *answer)
     }
 }
 
@@ -174,9 +180,12 @@ impl Call<'_> {
         &self,
         registration: &models::ScannerRegistrationReq,
     ) -> Result<Created, Error> {
-        let mut req = self.request();
-        req.json(registration);
-        self.created(req).await
+        {
+            let mut req = self.request();
+            req.json(registration);
+            self.created(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::ping_scanner`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -189,9 +198,12 @@ impl Call<'_> {
         &self,
         settings: &models::ScannerRegistrationSettings,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.json(settings);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.json(settings);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_scanner`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -203,10 +215,13 @@ impl Call<'_> {
     async fn get_scanner(
         &self,
         registration_id: &str,
-    ) -> Result<models::ScannerRegistration, Error> {
-        let mut req = self.request();
-        req.path("registration_id", registration_id);
-        self.json(req).await
+    ) -> Result<Box<models::ScannerRegistration>, Error> {
+        {
+            let mut req = self.request();
+            req.path("registration_id", registration_id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_scanner`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -220,10 +235,13 @@ impl Call<'_> {
         registration_id: &str,
         registration: &models::ScannerRegistrationReq,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("registration_id", registration_id);
-        req.json(registration);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("registration_id", registration_id);
+            req.json(registration);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_scanner`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -235,10 +253,13 @@ impl Call<'_> {
     async fn delete_scanner(
         &self,
         registration_id: &str,
-    ) -> Result<models::ScannerRegistration, Error> {
-        let mut req = self.request();
-        req.path("registration_id", registration_id);
-        self.json(req).await
+    ) -> Result<Box<models::ScannerRegistration>, Error> {
+        {
+            let mut req = self.request();
+            req.path("registration_id", registration_id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::set_scanner_as_default`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -252,10 +273,13 @@ impl Call<'_> {
         registration_id: &str,
         payload: &models::IsDefault,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("registration_id", registration_id);
-        req.json(payload);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("registration_id", registration_id);
+            req.json(payload);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_scanner_metadata`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -267,10 +291,13 @@ impl Call<'_> {
     async fn get_scanner_metadata(
         &self,
         registration_id: &str,
-    ) -> Result<models::ScannerAdapterMetadata, Error> {
-        let mut req = self.request();
-        req.path("registration_id", registration_id);
-        self.json(req).await
+    ) -> Result<Box<models::ScannerAdapterMetadata>, Error> {
+        {
+            let mut req = self.request();
+            req.path("registration_id", registration_id);
+            self.json(req)
+        }
+        .await
     }
 }
 

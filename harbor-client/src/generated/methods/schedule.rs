@@ -65,7 +65,9 @@ impl HarborClient {
         job_type: &str,
     ) -> Result<models::SchedulerStatus, Error> {
         let call = self.call(operations::GET_SCHEDULE_PAUSED);
-        call.run(call.get_schedule_paused(job_type)).await
+        call.run(call.get_schedule_paused(job_type))
+            .await
+            .map(|answer| *answer)
     }
 }
 
@@ -89,10 +91,16 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_schedule_paused(&self, job_type: &str) -> Result<models::SchedulerStatus, Error> {
-        let mut req = self.request();
-        req.path("job_type", job_type);
-        self.json(req).await
+    async fn get_schedule_paused(
+        &self,
+        job_type: &str,
+    ) -> Result<Box<models::SchedulerStatus>, Error> {
+        {
+            let mut req = self.request();
+            req.path("job_type", job_type);
+            self.json(req)
+        }
+        .await
     }
 }
 

@@ -15,7 +15,7 @@ impl HarborClient {
     /// `q` is the `q` query parameter.
     pub async fn search(&self, q: &str) -> Result<models::Search, Error> {
         let call = self.call(operations::SEARCH);
-        call.run(call.search(q)).await
+        call.run(call.search(q)).await.map(|answer| *answer)
     }
 }
 
@@ -26,9 +26,12 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn search(&self, q: &str) -> Result<models::Search, Error> {
-        let mut req = self.request();
-        req.query("q", q);
-        self.json(req).await
+    async fn search(&self, q: &str) -> Result<Box<models::Search>, Error> {
+        {
+            let mut req = self.request();
+            req.query("q", q);
+            self.json(req)
+        }
+        .await
     }
 }

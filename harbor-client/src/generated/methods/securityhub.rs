@@ -44,7 +44,9 @@ impl HarborClient {
         params: &GetSecuritySummaryParams,
     ) -> Result<models::SecuritySummary, Error> {
         let call = self.call(operations::GET_SECURITY_SUMMARY);
-        call.run(call.get_security_summary(params)).await
+        call.run(call.get_security_summary(params))
+            .await
+            .map(|answer| *answer)
     }
 
     /// `GET /security/vul` (`ListVulnerabilities`, tag `securityhub`): returns one [`Page`] of [`models::VulnerabilityItem`] with the list's total count and next link.
@@ -94,15 +96,18 @@ impl Call<'_> {
     async fn get_security_summary(
         &self,
         params: &GetSecuritySummaryParams,
-    ) -> Result<models::SecuritySummary, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.with_dangerous_cve {
-            req.query("with_dangerous_cve", v);
+    ) -> Result<Box<models::SecuritySummary>, Error> {
+        {
+            let mut req = self.request();
+            if let Some(v) = &params.with_dangerous_cve {
+                req.query("with_dangerous_cve", v);
+            }
+            if let Some(v) = &params.with_dangerous_artifact {
+                req.query("with_dangerous_artifact", v);
+            }
+            self.json(req)
         }
-        if let Some(v) = &params.with_dangerous_artifact {
-            req.query("with_dangerous_artifact", v);
-        }
-        self.json(req).await
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_vulnerabilities`]: `#[retry]` runs the body, one attempt, under the call's plan.

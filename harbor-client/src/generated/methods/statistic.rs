@@ -13,7 +13,7 @@ impl HarborClient {
     /// `GET /statistics` (`getStatistic`, tag `statistic`): returns [`models::Statistic`].
     pub async fn get_statistics(&self) -> Result<models::Statistic, Error> {
         let call = self.call(operations::GET_STATISTICS);
-        call.run(call.get_statistics()).await
+        call.run(call.get_statistics()).await.map(|answer| *answer)
     }
 }
 
@@ -24,8 +24,7 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_statistics(&self) -> Result<models::Statistic, Error> {
-        let req = self.request();
-        self.json(req).await
+    async fn get_statistics(&self) -> Result<Box<models::Statistic>, Error> {
+        self.json(self.request()).await
     }
 }

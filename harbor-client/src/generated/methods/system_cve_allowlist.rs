@@ -13,7 +13,9 @@ impl HarborClient {
     /// `GET /system/CVEAllowlist` (`getSystemCVEAllowlist`, tag `SystemCVEAllowlist`): returns [`models::CveAllowlist`].
     pub async fn get_system_cve_allowlist(&self) -> Result<models::CveAllowlist, Error> {
         let call = self.call(operations::GET_SYSTEM_CVE_ALLOWLIST);
-        call.run(call.get_system_cve_allowlist()).await
+        call.run(call.get_system_cve_allowlist())
+            .await
+            .map(|answer| *answer)
     }
 
     /// `PUT /system/CVEAllowlist` (`putSystemCVEAllowlist`, tag `SystemCVEAllowlist`): returns nothing (`()`) on 200.
@@ -35,9 +37,8 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_system_cve_allowlist(&self) -> Result<models::CveAllowlist, Error> {
-        let req = self.request();
-        self.json(req).await
+    async fn get_system_cve_allowlist(&self) -> Result<Box<models::CveAllowlist>, Error> {
+        self.json(self.request()).await
     }
 
     /// The whole retry loop of [`HarborClient::update_system_cve_allowlist`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -50,10 +51,13 @@ impl Call<'_> {
         &self,
         allowlist: Option<&models::CveAllowlist>,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        if let Some(body) = allowlist {
-            req.json(body);
+        {
+            let mut req = self.request();
+            if let Some(body) = allowlist {
+                req.json(body);
+            }
+            self.empty(req)
         }
-        self.empty(req).await
+        .await
     }
 }

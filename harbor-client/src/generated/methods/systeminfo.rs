@@ -13,13 +13,13 @@ impl HarborClient {
     /// `GET /systeminfo` (`getSystemInfo`, tag `systeminfo`): returns [`models::GeneralInfo`].
     pub async fn get_system_info(&self) -> Result<models::GeneralInfo, Error> {
         let call = self.call(operations::GET_SYSTEM_INFO);
-        call.run(call.get_system_info()).await
+        call.run(call.get_system_info()).await.map(|answer| *answer)
     }
 
     /// `GET /systeminfo/volumes` (`getVolumes`, tag `systeminfo`): returns [`models::SystemInfo`].
     pub async fn get_volumes(&self) -> Result<models::SystemInfo, Error> {
         let call = self.call(operations::GET_VOLUMES);
-        call.run(call.get_volumes()).await
+        call.run(call.get_volumes()).await.map(|answer| *answer)
     }
 
     /// `GET /systeminfo/getcert` (`getCert`, tag `systeminfo`): returns the answer's raw bytes.
@@ -36,9 +36,8 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_system_info(&self) -> Result<models::GeneralInfo, Error> {
-        let req = self.request();
-        self.json(req).await
+    async fn get_system_info(&self) -> Result<Box<models::GeneralInfo>, Error> {
+        self.json(self.request()).await
     }
 
     /// The whole retry loop of [`HarborClient::get_volumes`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -47,9 +46,8 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_volumes(&self) -> Result<models::SystemInfo, Error> {
-        let req = self.request();
-        self.json(req).await
+    async fn get_volumes(&self) -> Result<Box<models::SystemInfo>, Error> {
+        self.json(self.request()).await
     }
 
     /// The whole retry loop of [`HarborClient::get_cert`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -59,7 +57,6 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn get_cert(&self) -> Result<Vec<u8>, Error> {
-        let req = self.request();
-        self.bytes(req).await
+        self.bytes(self.request()).await
     }
 }

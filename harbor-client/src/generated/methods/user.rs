@@ -93,7 +93,9 @@ impl HarborClient {
     /// `GET /users/current` (`getCurrentUserInfo`, tag `user`): returns [`models::UserResp`].
     pub async fn get_current_user(&self) -> Result<models::UserResp, Error> {
         let call = self.call(operations::GET_CURRENT_USER);
-        call.run(call.get_current_user()).await
+        call.run(call.get_current_user())
+            .await
+            .map(|answer| *answer)
     }
 
     /// `GET /users/search` (`searchUsers`, tag `user`): returns one [`Page`] of [`models::UserSearchRespItem`] with the list's total count and next link.
@@ -140,7 +142,7 @@ impl HarborClient {
     /// `user_id` is the `user_id` path parameter.
     pub async fn get_user(&self, user_id: i64) -> Result<models::UserResp, Error> {
         let call = self.call(operations::GET_USER);
-        call.run(call.get_user(user_id)).await
+        call.run(call.get_user(user_id)).await.map(|answer| *answer)
     }
 
     /// `PUT /users/{user_id}` (`updateUserProfile`, tag `user`): returns nothing (`()`) on 200.
@@ -229,9 +231,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn create_user(&self, user_req: &models::UserCreationReq) -> Result<Created, Error> {
-        let mut req = self.request();
-        req.json(user_req);
-        self.created(req).await
+        {
+            let mut req = self.request();
+            req.json(user_req);
+            self.created(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_current_user`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -240,9 +245,8 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_current_user(&self) -> Result<models::UserResp, Error> {
-        let req = self.request();
-        self.json(req).await
+    async fn get_current_user(&self) -> Result<Box<models::UserResp>, Error> {
+        self.json(self.request()).await
     }
 
     /// The whole retry loop of [`HarborClient::search_users`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -265,10 +269,13 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_user(&self, user_id: i64) -> Result<models::UserResp, Error> {
-        let mut req = self.request();
-        req.path("user_id", user_id);
-        self.json(req).await
+    async fn get_user(&self, user_id: i64) -> Result<Box<models::UserResp>, Error> {
+        {
+            let mut req = self.request();
+            req.path("user_id", user_id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_user`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -278,10 +285,13 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn update_user(&self, user_id: i64, profile: &models::UserProfile) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("user_id", user_id);
-        req.json(profile);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("user_id", user_id);
+            req.json(profile);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_user`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -291,9 +301,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn delete_user(&self, user_id: i64) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("user_id", user_id);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("user_id", user_id);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::set_user_admin`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -307,10 +320,13 @@ impl Call<'_> {
         user_id: i64,
         sysadmin_flag: &models::UserSysAdminFlag,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("user_id", user_id);
-        req.json(sysadmin_flag);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("user_id", user_id);
+            req.json(sysadmin_flag);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::set_user_password`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -324,10 +340,13 @@ impl Call<'_> {
         user_id: i64,
         password: &models::PasswordReq,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("user_id", user_id);
-        req.json(password);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("user_id", user_id);
+            req.json(password);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_current_user_permissions`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -340,14 +359,17 @@ impl Call<'_> {
         &self,
         params: &GetCurrentUserPermissionsParams,
     ) -> Result<Vec<models::Permission>, Error> {
-        let mut req = self.request();
-        if let Some(v) = &params.scope {
-            req.query("scope", v);
+        {
+            let mut req = self.request();
+            if let Some(v) = &params.scope {
+                req.query("scope", v);
+            }
+            if let Some(v) = &params.relative {
+                req.query("relative", v);
+            }
+            self.json(req)
         }
-        if let Some(v) = &params.relative {
-            req.query("relative", v);
-        }
-        self.json(req).await
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::set_user_cli_secret`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -361,10 +383,13 @@ impl Call<'_> {
         user_id: i64,
         secret: &models::OidcCliSecretReq,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("user_id", user_id);
-        req.json(secret);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("user_id", user_id);
+            req.json(secret);
+            self.empty(req)
+        }
+        .await
     }
 }
 

@@ -128,7 +128,9 @@ impl HarborClient {
     /// `group_id` is the `group_id` path parameter.
     pub async fn get_user_group(&self, group_id: i64) -> Result<models::UserGroup, Error> {
         let call = self.call(operations::GET_USER_GROUP);
-        call.run(call.get_user_group(group_id)).await
+        call.run(call.get_user_group(group_id))
+            .await
+            .map(|answer| *answer)
     }
 
     /// `PUT /usergroups/{group_id}` (`updateUserGroup`, tag `usergroup`): returns nothing (`()`) on 200.
@@ -176,11 +178,14 @@ impl Call<'_> {
         &self,
         usergroup: Option<&models::UserGroup>,
     ) -> Result<Created, Error> {
-        let mut req = self.request();
-        if let Some(body) = usergroup {
-            req.json(body);
+        {
+            let mut req = self.request();
+            if let Some(body) = usergroup {
+                req.json(body);
+            }
+            self.created(req)
         }
-        self.created(req).await
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::search_user_groups`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -204,10 +209,13 @@ impl Call<'_> {
         attempt_timeout = self.plan.attempt_timeout(),
         hedge_delay = self.plan.hedge_delay()
     )]
-    async fn get_user_group(&self, group_id: i64) -> Result<models::UserGroup, Error> {
-        let mut req = self.request();
-        req.path("group_id", group_id);
-        self.json(req).await
+    async fn get_user_group(&self, group_id: i64) -> Result<Box<models::UserGroup>, Error> {
+        {
+            let mut req = self.request();
+            req.path("group_id", group_id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_user_group`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -221,12 +229,15 @@ impl Call<'_> {
         group_id: i64,
         usergroup: Option<&models::UserGroup>,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("group_id", group_id);
-        if let Some(body) = usergroup {
-            req.json(body);
+        {
+            let mut req = self.request();
+            req.path("group_id", group_id);
+            if let Some(body) = usergroup {
+                req.json(body);
+            }
+            self.empty(req)
         }
-        self.empty(req).await
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_user_group`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -236,9 +247,12 @@ impl Call<'_> {
         hedge_delay = self.plan.hedge_delay()
     )]
     async fn delete_user_group(&self, group_id: i64) -> Result<(), Error> {
-        let mut req = self.request();
-        req.path("group_id", group_id);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.path("group_id", group_id);
+            self.empty(req)
+        }
+        .await
     }
 }
 

@@ -178,6 +178,7 @@ impl HarborClient {
         let call = self.call(operations::GET_WEBHOOK_POLICY);
         call.run(call.get_webhook_policy(&project_name_or_id, webhook_policy_id, params))
             .await
+            .map(|answer| *answer)
     }
 
     /// `PUT /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}` (`UpdateWebhookPolicyOfProject`, tag `webhook`): returns nothing (`()`) on 200.
@@ -386,6 +387,7 @@ impl HarborClient {
         let call = self.call(operations::GET_WEBHOOK_EVENT_TYPES);
         call.run(call.get_webhook_event_types(&project_name_or_id, params))
             .await
+            .map(|answer| *answer)
     }
 }
 
@@ -420,10 +422,13 @@ impl Call<'_> {
         policy: &models::WebhookPolicy,
         params: &CreateWebhookPolicyParams,
     ) -> Result<Created, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        req.json(policy);
-        self.created(req).await
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            req.json(policy);
+            self.created(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_webhook_policy`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -437,11 +442,14 @@ impl Call<'_> {
         project_name_or_id: &ProjectRef,
         webhook_policy_id: i64,
         params: &GetWebhookPolicyParams,
-    ) -> Result<models::WebhookPolicy, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        req.path("webhook_policy_id", webhook_policy_id);
-        self.json(req).await
+    ) -> Result<Box<models::WebhookPolicy>, Error> {
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            req.path("webhook_policy_id", webhook_policy_id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::update_webhook_policy`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -457,11 +465,14 @@ impl Call<'_> {
         policy: &models::WebhookPolicy,
         params: &UpdateWebhookPolicyParams,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        req.path("webhook_policy_id", webhook_policy_id);
-        req.json(policy);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            req.path("webhook_policy_id", webhook_policy_id);
+            req.json(policy);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::delete_webhook_policy`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -476,10 +487,13 @@ impl Call<'_> {
         webhook_policy_id: i64,
         params: &DeleteWebhookPolicyParams,
     ) -> Result<(), Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        req.path("webhook_policy_id", webhook_policy_id);
-        self.empty(req).await
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            req.path("webhook_policy_id", webhook_policy_id);
+            self.empty(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_webhook_policy_executions`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -538,12 +552,15 @@ impl Call<'_> {
         task_id: i64,
         params: &GetWebhookTaskLogParams,
     ) -> Result<String, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        req.path("webhook_policy_id", webhook_policy_id);
-        req.path("execution_id", execution_id);
-        req.path("task_id", task_id);
-        self.text(req).await
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            req.path("webhook_policy_id", webhook_policy_id);
+            req.path("execution_id", execution_id);
+            req.path("task_id", task_id);
+            self.text(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_webhook_last_trigger`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -557,9 +574,12 @@ impl Call<'_> {
         project_name_or_id: &ProjectRef,
         params: &GetWebhookLastTriggerParams,
     ) -> Result<Vec<models::WebhookLastTrigger>, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        self.json(req).await
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            self.json(req)
+        }
+        .await
     }
 
     /// The whole retry loop of [`HarborClient::get_webhook_event_types`]: `#[retry]` runs the body, one attempt, under the call's plan.
@@ -572,10 +592,13 @@ impl Call<'_> {
         &self,
         project_name_or_id: &ProjectRef,
         params: &GetWebhookEventTypesParams,
-    ) -> Result<models::SupportedWebhookEventTypes, Error> {
-        let mut req = self.request();
-        req.project_ref("project_name_or_id", project_name_or_id);
-        self.json(req).await
+    ) -> Result<Box<models::SupportedWebhookEventTypes>, Error> {
+        {
+            let mut req = self.request();
+            req.project_ref("project_name_or_id", project_name_or_id);
+            self.json(req)
+        }
+        .await
     }
 }
 
