@@ -65,7 +65,21 @@ impl Config {
 }
 
 impl HarborClient {
-    /// The current configuration: the one lock read a call makes.
+    /// Runs `read` on the configuration in force, under the read lock: the one lock read a
+    /// call makes, for its plan, which takes what it needs and keeps no reference (no `Arc` of
+    /// the configuration is cloned and dropped per call: both are writes to a counter every
+    /// thread shares).
+    pub(crate) fn read_config<T>(&self, read: impl FnOnce(&Config) -> T) -> T {
+        read(
+            &self
+                .inner
+                .config
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+
+    /// The current configuration.
     pub(crate) fn config(&self) -> Arc<Config> {
         Arc::clone(
             &self

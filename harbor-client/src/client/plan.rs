@@ -62,38 +62,40 @@ pub(crate) struct CallPlan {
 impl CallPlan {
     /// Resolves the plan of a call of `operation` made now through `client`.
     pub(crate) fn resolve(client: &HarborClient, operation: &Operation) -> CallPlan {
-        // The one lock read of the call.
-        let config = client.config();
         let retry_on = !client.retry_off && !in_no_retry_scope();
-        let resend = config.resend(operation);
-        let attempt_timeout = client.attempt_timeout.unwrap_or(config.attempt_timeout);
-        let retry_settings = if retry_on {
-            let state = &config.retry;
-            match resend {
-                Resend::IfNeverSent => state.never_sent_only.clone(),
-                // The settings' own `hedge_delay` hedges reads only (`hedge_reads`' meaning).
-                _ if is_read(operation) => state.settings.clone(),
-                _ => state.unhedged.clone().or_else(|| state.settings.clone()),
+        // The one lock read of the call.
+        client.read_config(|config| {
+            let resend = config.resend(operation);
+            let attempt_timeout = client.attempt_timeout.unwrap_or(config.attempt_timeout);
+            let retry_settings = if retry_on {
+                let state = &config.retry;
+                match resend {
+                    Resend::IfNeverSent => state.never_sent_only.clone(),
+                    // The settings' own `hedge_delay` hedges reads only (`hedge_reads`'
+                    // meaning).
+                    _ if is_read(operation) => state.settings.clone(),
+                    _ => state.unhedged.clone().or_else(|| state.settings.clone()),
+                }
+            } else {
+                None
+            };
+            let retrying = retry_settings.is_some();
+            let settings = retry_settings
+                .or_else(|| attempt_timeout.map(|_| client.inner.single_attempt.clone()));
+            // Checked again here, not only when hedging is switched on: the permission may
+            // have been withdrawn since (`allow_resend_all(false)`).
+            let hedge_delay = config
+                .hedge_delay(operation)
+                .filter(|_| retry_on && resend == Resend::Always);
+            CallPlan {
+                settings,
+                retrying,
+                attempt_timeout,
+                hedge_delay,
+                authorization: config.auth.header.clone(),
+                generation: config.auth.generation,
             }
-        } else {
-            None
-        };
-        let retrying = retry_settings.is_some();
-        let settings =
-            retry_settings.or_else(|| attempt_timeout.map(|_| client.inner.single_attempt.clone()));
-        // Checked again here, not only when hedging is switched on: the permission may have
-        // been withdrawn since (`allow_resend_all(false)`).
-        let hedge_delay = config
-            .hedge_delay(operation)
-            .filter(|_| retry_on && resend == Resend::Always);
-        CallPlan {
-            settings,
-            retrying,
-            attempt_timeout,
-            hedge_delay,
-            authorization: config.auth.header.clone(),
-            generation: config.auth.generation,
-        }
+        })
     }
 
     /// The attribute's `settings`.
