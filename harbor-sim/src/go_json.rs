@@ -647,30 +647,8 @@ fn go_quote_rune(r: char) -> String {
 mod tests {
     use super::*;
 
-    static FILTER: Shape = Shape::Struct {
-        type_name: "policy.Filter",
-        name: "Filter",
-        fields: &[("type", Shape::String), ("value", Shape::Any)],
-    };
-    static FILTERS: Shape = Shape::Slice {
-        type_name: "[]*policy.Filter",
-        element: &FILTER,
-    };
-    static TRIGGER: Shape = Shape::Struct {
-        type_name: "policy.Trigger",
-        name: "Trigger",
-        fields: &[
-            ("type", Shape::String),
-            (
-                "trigger_setting",
-                Shape::Struct {
-                    type_name: "struct { Cron string \"json:\\\"cron,omitempty\\\"\" }",
-                    name: "",
-                    fields: &[("cron", Shape::String)],
-                },
-            ),
-        ],
-    };
+    // The shapes the preheat handler decodes a policy's strings into.
+    use crate::handlers::preheat::{FILTERS, TRIGGER};
 
     fn syntax(text: &str) -> String {
         check_valid(text.as_bytes()).unwrap_err().0

@@ -689,16 +689,16 @@ fn policy_doc(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, Value)> {
 
 /// The Go types `Schema.Decode` decodes a policy's strings into
 /// (`src/pkg/p2p/preheat/models/policy/policy.go`).
-static FILTER: Shape = Shape::Struct {
+pub(crate) static FILTER: Shape = Shape::Struct {
     type_name: "policy.Filter",
     name: "Filter",
     fields: &[("type", Shape::String), ("value", Shape::Any)],
 };
-static FILTERS: Shape = Shape::Slice {
+pub(crate) static FILTERS: Shape = Shape::Slice {
     type_name: "[]*policy.Filter",
     element: &FILTER,
 };
-static TRIGGER: Shape = Shape::Struct {
+pub(crate) static TRIGGER: Shape = Shape::Struct {
     type_name: "policy.Trigger",
     name: "Trigger",
     fields: &[
