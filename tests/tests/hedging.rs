@@ -738,3 +738,26 @@ async fn a_success_before_the_hedge_delay_is_told_to_the_breaker() {
         retry_runtime::BreakerState::Closed
     );
 }
+
+static SETTINGS_VALUES: Script = Script::new(&[Answer::Ok(10), Answer::Ok(10)]);
+
+fn quick_settings() -> RetrySettings<CallError> {
+    RetrySettings::builder()
+        .max_tries(3)
+        .wait_gen(retry_runtime::wait::constant().interval(0.05))
+        .no_jitter()
+        .build()
+        .unwrap()
+}
+
+/// The same under run-time settings: the attribute's value predicate overlays them.
+#[retry(settings = quick_settings(), hedge_delay = 10, on_result = |n: &u32| *n == 1)]
+async fn quick_rejected_value_under_settings() -> Result<u32, CallError> {
+    SETTINGS_VALUES.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn under_settings_a_rejected_value_is_retried_though_no_attempt_ran_beside_it() {
+    assert_eq!(quick_rejected_value_under_settings().await, Ok(2));
+    assert_eq!(SETTINGS_VALUES.started(), 2);
+}
