@@ -17,7 +17,9 @@ use crate::errors::{ApiError, ApiResult};
 use crate::go_json::{self, Shape};
 use crate::query::{Model, column_matches, sort_rows, without_keys};
 use crate::state::jobs::{JobStatus, NewExecution};
-use crate::state::scheduler::{P2P_PREHEAT, preheat_trigger, reschedule_on_update};
+use crate::state::scheduler::{
+    P2P_PREHEAT, preheat_trigger, reschedule_on_update, trigger_type_and_cron,
+};
 use crate::state::{Execution, JobKind, SimState};
 
 /// The id of the policy `{preheat_policy_name}` of `{project_name}`; 404 when either is
@@ -76,7 +78,7 @@ pub(crate) fn update_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         return Err(ApiError::not_found("policy 0 not found"));
     }
     let text = |f: &str| body[f].as_str().unwrap_or_default().to_owned();
-    check_schema(&body)?;
+    let new = check_schema(&body)?;
     // The controller (un)schedules before it writes the policy, and does not undo it when
     // the write fails (a name taken).
     let old = s
@@ -84,7 +86,6 @@ pub(crate) fn update_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         .map(preheat_trigger)
         .unwrap_or_default();
     let (old_type, old_cron) = (old.0.as_str(), old.1.as_str());
-    let new = preheat_trigger(&json!({"trigger": text("trigger")}));
     let (unschedule, schedule) =
         reschedule_on_update((old_type, old_cron), (&new.0, &new.1), "scheduled", true);
     if unschedule {
@@ -723,8 +724,8 @@ pub(crate) static TRIGGER: Shape = Shape::Struct {
 /// `scheduled` trigger's non-empty cron must be one `utils.ValidateCronString` takes: 400
 /// `invalid cron string for scheduled preheat: <cron>, error: <err>` (robfig's texts,
 /// [`crate::cron`]). The trigger's fields are found as Go's decoder finds them, ignoring
-/// case when no key is exact.
-fn check_schema(body: &Value) -> ApiResult<()> {
+/// case when no key is exact. Answers the trigger's type and cron, which decide its schedule.
+fn check_schema(body: &Value) -> ApiResult<(String, String)> {
     let text = |f: &str| body[f].as_str().unwrap_or_default().to_owned();
     for (field, missing, shape) in [
         (
@@ -749,11 +750,12 @@ fn check_schema(body: &Value) -> ApiResult<()> {
         go_json::unmarshal(&extra_attrs, &Shape::MapOfAny)
             .map_err(|e| ApiError::bad_request(e.to_string()))?;
     }
-    let (kind, cron) = preheat_trigger(&json!({"trigger": text("trigger")}));
-    if kind != "scheduled" || cron.is_empty() {
-        return Ok(());
+    let trigger = trigger_type_and_cron(&text("trigger"));
+    let (kind, cron) = (&trigger.0, &trigger.1);
+    if kind == "scheduled" && !cron.is_empty() {
+        crate::cron::check_scheduled_cron("preheat", cron)?;
     }
-    crate::cron::check_scheduled_cron("preheat", &cron)
+    Ok(trigger)
 }
 
 /// `CreatePolicy`: the name (see [`check_name`]), the project (its id overrides the body's),
@@ -770,7 +772,7 @@ pub(crate) fn create_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let provider = body["provider_id"].as_i64().unwrap_or(0);
     instance_by_id(s, provider)?;
     let text = |f: &str| body[f].as_str().unwrap_or_default().to_owned();
-    check_schema(&body)?;
+    let (kind, cron) = check_schema(&body)?;
     let name = text("name");
     let key = policies_key(&project);
     if s.collections
@@ -794,7 +796,6 @@ pub(crate) fn create_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         "creation_time": now,
         "update_time": now,
     });
-    let (kind, cron) = preheat_trigger(&doc);
     s.collections.entry(key).or_default().insert(id, doc);
     // The controller's `CreatePolicy` schedules a scheduled trigger with a cron.
     if kind == "scheduled" && !cron.is_empty() {

@@ -42,8 +42,13 @@ fn nonempty(cron: &Value) -> Option<String> {
 
 /// A preheat policy's trigger (a JSON text) as `(type, cron)`.
 pub(crate) fn preheat_trigger(policy: &Value) -> (String, String) {
-    let trigger: Value =
-        serde_json::from_str(policy["trigger"].as_str().unwrap_or_default()).unwrap_or_default();
+    trigger_type_and_cron(policy["trigger"].as_str().unwrap_or_default())
+}
+
+/// A preheat trigger's JSON text as `(type, cron)`, its fields found as Go's decoder finds
+/// them.
+pub(crate) fn trigger_type_and_cron(text: &str) -> (String, String) {
+    let trigger: Value = serde_json::from_str(text).unwrap_or_default();
     let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
     let setting = go_field(&trigger, "trigger_setting");
     (
