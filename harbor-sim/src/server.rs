@@ -398,6 +398,40 @@ impl SimHandle {
         })
     }
 
+    /// What `docker buildx build --platform <platforms> --push` of `project/repository:tag`
+    /// does: one untagged image per platform (`os/architecture[/variant]`), then the image
+    /// index listing them, tagged. Returns the index's digest; 400 without a platform, for a
+    /// malformed one or one named twice, 404 without such a project.
+    ///
+    /// As in Harbor, the index answers its children in `references`; artifact lists leave
+    /// the untagged children out unless `q` has `base=*`; a child cannot be deleted while an
+    /// index lists it (412), and deleting the index deletes it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sim = harbor_sim::Simulator::start().await.unwrap();
+    /// let digest = sim
+    ///     .handle()
+    ///     .push_image_index("library", "multi", "1.0", &["linux/amd64", "linux/arm64/v8"])
+    ///     .unwrap();
+    /// let state = sim.handle().state();
+    /// let index = state.artifacts.values().find(|a| a.digest == digest).unwrap();
+    /// let children = &index.index.as_ref().unwrap().references;
+    /// assert_eq!(children[1].platform.to_string(), "linux/arm64/v8");
+    /// assert!(state.artifacts[&children[1].child_id].tags.is_empty());
+    /// # }
+    /// ```
+    pub fn push_image_index(
+        &self,
+        project: &str,
+        repository: &str,
+        tag: &str,
+        platforms: &[&str],
+    ) -> ApiResult<String> {
+        self.with_state(|s| s.push_index(project, repository, Some(tag), platforms))
+    }
+
     /// Adds a legacy (v1) robot named `robot$<name>` to `project`, as an upgrade from
     /// Harbor before 2.2 leaves one (the API cannot create it): no secret, no permissions,
     /// not editable. Harbor refuses to update it (403 `editing of legacy robot is not

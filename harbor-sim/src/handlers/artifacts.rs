@@ -157,6 +157,9 @@ fn artifact_row(view: &Value) -> Value {
     for (_, column) in ARTIFACT_TABLE.columns {
         let value = match &view[*column] {
             v @ (Value::Object(_) | Value::Array(_)) => Value::String(v.to_string()),
+            // Left out of an index's answer when empty; the table holds the empty value.
+            Value::Null if *column == "extra_attrs" => Value::String("{}".into()),
+            Value::Null if *column == "artifact_type" => Value::String(String::new()),
             v => v.clone(),
         };
         row.insert((*column).to_owned(), value);
@@ -166,6 +169,18 @@ fn artifact_row(view: &Value) -> Value {
 
 /// A test the artifact DAO puts on an artifact.
 type ArtifactTest = Box<dyn Fn(&Artifact) -> bool>;
+
+/// Whether `q` asks for an image index's untagged children too (`setBaseQuery`): without
+/// `base` they are left out, `base=*` lists them, and nothing else is a `base` (400).
+pub(super) fn lists_children(filters: &[Filter]) -> ApiResult<bool> {
+    match filters.iter().find(|f| f.key() == "base") {
+        None => Ok(false),
+        Some(Filter::Exact(_, v)) if v == "*" => Ok(true),
+        Some(_) => Err(ApiError::bad_request(
+            r#"the value of "base" query can only be exact match value with "*""#,
+        )),
+    }
+}
 
 /// The artifact DAO's own keys (`src/pkg/artifact/dao/dao.go` `querySetter`), which are no
 /// columns: `base` (`setBaseQuery`), `tags` or `Tags` (`setTagQuery`), `labels` or `Labels`
@@ -179,14 +194,8 @@ fn artifact_dao_filters(filters: &[Filter]) -> ApiResult<Vec<ArtifactTest>> {
             .cloned()
     };
     let mut tests: Vec<ArtifactTest> = Vec::new();
-    // `base=*` lists the children of an image index too; the simulator has no index, so
-    // without `base` nothing is left out.
-    if let Some(base) = filters.iter().find(|f| f.key() == "base")
-        && !matches!(base, Filter::Exact(_, v) if v == "*")
-    {
-        return Err(ApiError::bad_request(
-            r#"the value of "base" query can only be exact match value with "*""#,
-        ));
+    if !lists_children(filters)? {
+        tests.push(Box::new(|a| !a.is_hidden_child()));
     }
     match by_key("tags", "Tags") {
         None => {}
@@ -257,9 +266,10 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     };
     let ids = s.artifacts.ids_in_repository(repo);
     let (first, size) = page.window();
-    if ctx.lists_in_order() {
+    if ctx.lists_in_order() && !s.artifacts.has_children(repo) {
         // The page and the total come from the repository's index: only the page's
-        // documents are made.
+        // documents are made (a repository holding an index's children takes the long way,
+        // which leaves them out).
         let items = newest_first(ids, first, size).copied().map(view).collect();
         return Ok(ctx.page_items(items, ids.len(), page));
     }
@@ -292,8 +302,8 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 /// `CopyArtifact` as Harbor's artifact controller copies (`Copy`, `copyDeeply`): the source
 /// by reference (the messages of [`artifact_by_reference`]); an artifact of that digest
 /// already in the destination is no conflict, its tags are ensured; every tag of the source
-/// artifact is copied, whatever the reference named; the `Location` ends with the reference
-/// as sent.
+/// artifact is copied, whatever the reference named; an image index's children are copied
+/// first ([`SimState::copy_deeply`]); the `Location` ends with the reference as sent.
 pub(crate) fn copy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let from = ctx
         .query("from")
@@ -301,42 +311,8 @@ pub(crate) fn copy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         .to_owned();
     let (source, reference) = parse_from(&from)?;
     let src = artifact_by_reference(s, &source, &reference)?;
-    let digest = s.artifacts[&src].digest.clone();
-    let tags: Vec<String> = s.artifacts[&src]
-        .tags
-        .iter()
-        .map(|t| t.name.clone())
-        .collect();
-    let dst_project = ctx.path("project_name").to_owned();
-    let dst_repo = ctx.path("repository_name").to_owned();
-    let existing = s
-        .repository_id(&dst_project, &dst_repo)
-        .ok()
-        .and_then(|r| s.artifacts.id_by_digest(r, &digest));
-    let copied = match existing {
-        Some(id) => id,
-        None => {
-            let (copied, _) = s.store_push(&dst_project, &dst_repo, None, &digest)?;
-            // A copy keeps the digest: the content is the same.
-            if let Some(mut a) = s.artifacts.get_mut(&copied) {
-                a.digest = digest.clone();
-            }
-            copied
-        }
-    };
-    // A tag lives on one artifact of a repository: ensuring it here moves it.
-    let repository_id = s.artifacts[&copied].repository_id;
-    for tag in &tags {
-        if s.artifacts[&copied].tags.iter().any(|t| &t.name == tag) {
-            continue;
-        }
-        s.artifacts
-            .for_each_in_repository_mut(repository_id, |a| a.tags.retain(|t| &t.name != tag));
-        s.add_tag(copied, tag)?;
-    }
-    // Harbor's copy ends in the artifact controller's `Ensure`, which fires a push event.
-    let tag = tags.first().map(String::as_str);
-    s.record_push(&actor_name(&ctx.identity), copied, tag);
+    let (project, repository) = (ctx.path("project_name"), ctx.path("repository_name"));
+    s.copy_deeply(src, project, repository, true, &actor_name(&ctx.identity))?;
     Ok(Reply::created(ctx.location(&reference)))
 }
 
@@ -351,8 +327,18 @@ pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     Ok(Reply::ok(&doc))
 }
 
+/// `DeleteArtifact` (the artifact controller's `deleteDeeply`): an artifact an image index
+/// lists is refused (412 `VIOLATE_FOREIGN_KEY_CONSTRAINT`), before its tags are looked at;
+/// an immutable tag is refused; an index takes its untagged children along.
 pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = artifact_of(ctx, s)?;
+    if !s.artifacts[&id].parents.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "VIOLATE_FOREIGN_KEY_CONSTRAINT",
+            "the deleting artifact is referenced by others",
+        ));
+    }
     let project = s.artifacts[&id].project_id;
     let repo = s.repositories[&s.artifacts[&id].repository_id].name.clone();
     if let Some(t) = s.artifacts[&id]

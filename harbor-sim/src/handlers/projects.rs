@@ -665,8 +665,15 @@ pub(crate) fn artifacts(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         return Ok(ctx.page_of(docs, ctx.page()?));
     }
     // Newest first across the project (`GetDefaultSorts`: push time, then id, descending;
-    // ids grow with push time), as the artifacts of one repository (AR6).
-    let mut ids: Vec<i64> = repositories.into_iter().flat_map(of_repository).collect();
+    // ids grow with push time), as the artifacts of one repository (AR6); an index's
+    // untagged children only with `base=*`, as there (the latest's SQL above has no such
+    // filter).
+    let with_children = super::artifacts::lists_children(&filters)?;
+    let mut ids: Vec<i64> = repositories
+        .into_iter()
+        .flat_map(of_repository)
+        .filter(|id| with_children || !s.artifacts[id].is_hidden_child())
+        .collect();
     ids.sort_unstable_by(|a, b| b.cmp(a));
     ctx.list(ids.into_iter().filter_map(view).collect())
 }

@@ -8,6 +8,8 @@
 //! execution and its file. The download's refusals carry no body, as Harbor's do, but for
 //! the projects' access check (`SendError`).
 
+use std::collections::{BTreeSet, HashSet};
+
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -18,7 +20,7 @@ use crate::doublestar::{BadPattern, harbor_match};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::jobs::NewExecution;
 use crate::state::vulnerabilities::REPORT_MIME;
-use crate::state::{Execution, JobKind, JobStatus, Outcome, SimState};
+use crate::state::{Artifact, Execution, JobKind, JobStatus, Outcome, SimState};
 
 /// The CSV columns of Harbor's export (`src/pkg/scan/export/model.go`).
 const CSV_HEADER: &str = "Repository,Artifact Digest,CVE,Package,Current Version,Fixed in version,Severity,CWE Ids,Additional Data,Scanner";
@@ -199,11 +201,21 @@ fn without_project(name: &str) -> &str {
     name.split_once('/').map_or(name, |(_, rest)| rest)
 }
 
+/// An artifact the export's filters look at: its own, or an image index's child standing
+/// in with the index's tags and labels (`ProcessTagFilter`).
+struct Exported<'a> {
+    id: i64,
+    digest: &'a str,
+    /// The artifact whose tags and labels it is filtered by.
+    of: &'a Artifact,
+}
+
 /// The export's CSV as Harbor's job writes it (`writeCsvFile`, `filter_processor.go`), its
 /// patterns matched by doublestar ([`harbor_match`]): every repository of the project is
 /// matched with `repositories` (by its name without the project); the artifacts of those
 /// selected, with `tags`, by their tags until one matches, an untagged artifact passing (the
-/// selector's `untagged` default); then `labels`; then each finding's CVE id with `cveIds`.
+/// selector's `untagged` default), an image index's children by the index's tags; then
+/// `labels` (a child by the index's); then each finding's CVE id with `cveIds`.
 /// A malformed pattern the matching reaches is the job's error.
 fn export_csv(s: &SimState, attrs: &Value) -> Result<String, BadPattern> {
     let project = attrs["project_id"].as_i64().unwrap_or(0);
@@ -228,26 +240,57 @@ fn export_csv(s: &SimState, attrs: &Value) -> Result<String, BadPattern> {
         .flatten()
         .filter_map(Value::as_i64)
         .collect();
-    let mut out = String::from(CSV_HEADER);
-    out.push('\n');
-    for a in s.artifacts.values().filter(|a| a.project_id == project) {
-        let Some(repo) = s.repositories.get(&a.repository_id) else {
-            continue;
-        };
-        if !selected_repositories.contains(&a.repository_id) {
-            continue;
+    // The artifacts as `ProcessTagFilter` lists them: each selected repository's default
+    // list (an index's untagged children are not in it on their own), and before each
+    // index one entry per child carrying the index's tags and labels.
+    let mut entries: Vec<Exported<'_>> = Vec::new();
+    for repository in &selected_repositories {
+        for a in s.artifacts.in_repository(*repository).rev() {
+            if a.is_hidden_child() {
+                continue;
+            }
+            for r in a.index.iter().flat_map(|i| &i.references) {
+                entries.push(Exported {
+                    id: r.child_id,
+                    digest: &r.child_digest,
+                    of: a,
+                });
+            }
+            entries.push(Exported {
+                id: a.id,
+                digest: &a.digest,
+                of: a,
+            });
         }
-        let mut tagged = tags.is_empty() || a.tags.is_empty();
-        for tag in &a.tags {
+    }
+    // `tags` selects digests (an entry by its tags until one matches, an untagged one
+    // always), then keeps every entry of a selected digest; `labels` keeps the entries
+    // carrying one of them. What is exported is the artifacts of the entries left.
+    let mut digests = HashSet::new();
+    for e in &entries {
+        let mut tagged = tags.is_empty() || e.of.tags.is_empty();
+        for tag in &e.of.tags {
             if tagged {
                 break;
             }
             tagged = harbor_match(tags, &tag.name)?;
         }
-        let labelled = labels.is_empty() || a.label_ids.iter().any(|l| labels.contains(l));
-        if !tagged || !labelled {
-            continue;
+        if tagged {
+            digests.insert(e.digest);
         }
+    }
+    let exported: BTreeSet<i64> = entries
+        .iter()
+        .filter(|e| digests.contains(e.digest))
+        .filter(|e| labels.is_empty() || e.of.label_ids.iter().any(|l| labels.contains(l)))
+        .map(|e| e.id)
+        .collect();
+    let mut out = String::from(CSV_HEADER);
+    out.push('\n');
+    for a in exported.iter().filter_map(|id| s.artifacts.get(id)) {
+        let Some(repo) = s.repositories.get(&a.repository_id) else {
+            continue;
+        };
         for c in s.artifact_findings(a.id).unwrap_or_default() {
             if !harbor_match(cve_ids, c.id)? {
                 continue;

@@ -205,7 +205,7 @@ pub(crate) fn search(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
                 "project_public": project.is_some_and(crate::rbac::security_context::is_public),
                 "repository_name": r.name,
                 "pull_count": r.pull_count,
-                "artifact_count": s.artifacts.values().filter(|a| a.repository_id == r.id).count(),
+                "artifact_count": s.visible_artifact_count(r.id),
             })
         })
         .collect();

@@ -45,6 +45,8 @@ struct InRepository {
     /// Their ids by digest, ascending: a digest held twice is found at its lowest id, as a
     /// scan finds it first.
     by_digest: HashMap<String, Vec<i64>>,
+    /// How many of them an image index lists (a list then has children to leave out).
+    children: usize,
 }
 
 /// What the indexes know of an artifact.
@@ -55,6 +57,7 @@ struct Indexed {
     digest: String,
     project_id: i64,
     size: i64,
+    is_child: bool,
 }
 
 impl Indexed {
@@ -64,7 +67,8 @@ impl Indexed {
             && self.repository_id == a.repository_id
             && self.digest == a.digest
             && self.project_id == a.project_id
-            && self.size == a.size
+            && self.size == stored_size(a)
+            && self.is_child != a.parents.is_empty()
     }
 
     fn of(a: &Artifact) -> Self {
@@ -73,9 +77,16 @@ impl Indexed {
             repository_id: a.repository_id,
             digest: a.digest.clone(),
             project_id: a.project_id,
-            size: a.size,
+            size: stored_size(a),
+            is_child: !a.parents.is_empty(),
         }
     }
+}
+
+/// The bytes an artifact adds to its project: an index's own manifest only, as its children
+/// are stored (and counted) apart.
+fn stored_size(a: &Artifact) -> i64 {
+    a.index.as_ref().map_or(a.size, |index| index.manifest_size)
 }
 
 impl Index {
@@ -86,6 +97,7 @@ impl Index {
             repository.by_digest.entry(a.digest.clone()).or_default(),
             a.id,
         );
+        repository.children += usize::from(a.is_child);
         let stored = self.by_project.entry(a.project_id).or_default();
         stored.artifacts += 1;
         stored.size += a.size;
@@ -95,6 +107,7 @@ impl Index {
         if let Some(repository) = self.by_repository.get_mut(&a.repository_id) {
             remove_sorted(&mut repository.ids, a.id);
             remove_from(&mut repository.by_digest, a.digest.as_str(), a.id);
+            repository.children -= usize::from(a.is_child);
             if repository.ids.is_empty() {
                 self.by_repository.remove(&a.repository_id);
             }
@@ -188,6 +201,14 @@ impl Artifacts {
             .filter_map(|id| self.rows.get(id))
     }
 
+    /// Whether an image index lists any artifact of repository `repository_id`.
+    pub fn has_children(&self, repository_id: i64) -> bool {
+        self.index
+            .by_repository
+            .get(&repository_id)
+            .is_some_and(|r| r.children > 0)
+    }
+
     /// The id of the artifact of repository `repository_id` with `digest`.
     pub fn id_by_digest(&self, repository_id: i64, digest: &str) -> Option<i64> {
         self.index
@@ -199,7 +220,8 @@ impl Artifacts {
             .copied()
     }
 
-    /// The bytes the artifacts of project `project_id` hold, each artifact's size once.
+    /// The bytes the artifacts of project `project_id` hold, each artifact's size once (an
+    /// index's manifest alone).
     pub fn size_in_project(&self, project_id: i64) -> i64 {
         self.index
             .by_project

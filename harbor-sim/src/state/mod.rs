@@ -3,6 +3,7 @@
 pub mod artifact_table;
 pub mod audit_log;
 pub mod configurations;
+pub mod image_index;
 pub mod immutable;
 pub mod job_service;
 pub mod jobs;
@@ -36,6 +37,7 @@ use serde_json::Value;
 
 pub use artifact_table::{ArtifactMut, Artifacts};
 pub use audit_log::{AuditEvent, AuditLog, AuditLogExt, Purged};
+pub use image_index::{ImageIndex, Platform, Reference};
 pub use immutable::ImmutableRule;
 pub use jobs::{Execution, JobKind, JobSchedule, JobStatus, JobTask, UnknownJobKind};
 pub use labels::Label;

@@ -5,6 +5,7 @@ use std::hash::{BuildHasher, RandomState};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::image_index::{ImageIndex, OCI_INDEX, Platform, Reference};
 use super::{AuditEvent, SimState, now};
 use crate::errors::{ApiError, ApiResult};
 
@@ -72,6 +73,21 @@ pub struct Artifact {
     pub scanned: bool,
     /// When it was last scanned (RFC 3339), empty before.
     pub scanned_at: String,
+    /// The platform it is built for (its `extra_attrs`); `linux/amd64` unless pushed as a
+    /// child of an index.
+    pub platform: Platform,
+    /// What it lists when it is an image index; `None` for an image.
+    pub index: Option<ImageIndex>,
+    /// The ids of the indexes that list it, ascending (none for most artifacts).
+    pub parents: Vec<i64>,
+}
+
+impl Artifact {
+    /// Whether artifact lists leave it out unless asked for `base=*`: a child of an index
+    /// without a tag of its own (`setBaseQuery`).
+    pub fn is_hidden_child(&self) -> bool {
+        !self.parents.is_empty() && self.tags.is_empty()
+    }
 }
 
 /// What an artifact read includes: the `with_*` options as `option` in Harbor's
@@ -88,7 +104,8 @@ pub struct ArtifactOptions {
     pub with_immutable_status: bool,
 }
 
-fn fake_digest(seed: &str) -> String {
+/// A digest made from `seed`, different for each simulator run.
+pub(crate) fn fake_digest(seed: &str) -> String {
     let s = RandomState::new();
     let parts: Vec<String> = (0..4u8)
         .map(|i| format!("{:016x}", s.hash_one((seed, i))))
@@ -115,11 +132,24 @@ impl SimState {
         Some(self.repository_view_of(self.repositories.get(&id)?))
     }
 
-    /// `repository` as answered: `artifact_count` computed.
+    /// `repository` as answered: `artifact_count` computed as Harbor counts it (the
+    /// artifact list's default filter: an index's untagged children are not counted).
     pub fn repository_view_of(&self, repository: &Repository) -> Repository {
         let mut r = repository.clone();
-        r.artifact_count = self.artifacts.ids_in_repository(repository.id).len() as i64;
+        r.artifact_count = self.visible_artifact_count(repository.id) as i64;
         r
+    }
+
+    /// How many artifacts of the repository a list without `base=*` holds.
+    pub fn visible_artifact_count(&self, repository_id: i64) -> usize {
+        let ids = self.artifacts.ids_in_repository(repository_id);
+        if !self.artifacts.has_children(repository_id) {
+            return ids.len();
+        }
+        self.artifacts
+            .in_repository(repository_id)
+            .filter(|a| !a.is_hidden_child())
+            .count()
     }
 
     /// What a `docker push` by the administrator (user 1) does: see [`SimState::push_as`].
@@ -130,10 +160,7 @@ impl SimState {
         tag: Option<&str>,
         content: &str,
     ) -> ApiResult<String> {
-        let admin = self
-            .users
-            .get(&1)
-            .map_or_else(|| "admin".to_owned(), |u| u.username.clone());
+        let admin = self.admin_name();
         self.push_as(&admin, project, repo, tag, content)
     }
 
@@ -220,6 +247,9 @@ impl SimState {
             label_ids: Vec::new(),
             scanned: false,
             scanned_at: String::new(),
+            platform: Platform::default(),
+            index: None,
+            parents: Vec::new(),
         });
         if let Some(tag) = tag {
             // A tag lives on one artifact of a repository; pushing moves it.
@@ -234,6 +264,99 @@ impl SimState {
             &format!("{full}:{}", tag.unwrap_or(&digest)),
         );
         Ok((artifact_id, digest))
+    }
+
+    /// Copies the artifact `source` into `project/repository` as the artifact controller's
+    /// `copyDeeply` does, returning the copy's id. When that repository holds the digest
+    /// already, nothing is copied: the root (`is_root`) has its tags ensured there, a child
+    /// is left as it is. Otherwise an index's children are copied first (each by this, so a
+    /// new child brings its own tags), then the artifact with its digest, size and platform,
+    /// an index listing the copied children, and its tags. Each new copy, and the root
+    /// always, is a push by `operator` (`Ensure` fires the push event).
+    pub(crate) fn copy_deeply(
+        &mut self,
+        source: i64,
+        project: &str,
+        repository: &str,
+        is_root: bool,
+        operator: &str,
+    ) -> ApiResult<i64> {
+        let src = self
+            .artifacts
+            .get(&source)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found("artifact not found"))?;
+        let tags: Vec<String> = src.tags.iter().map(|t| t.name.clone()).collect();
+        let existing = self
+            .repository_id(project, repository)
+            .ok()
+            .and_then(|r| self.artifacts.id_by_digest(r, &src.digest));
+        if let Some(id) = existing {
+            if is_root {
+                self.ensure_tags(id, &tags)?;
+                self.record_push(operator, id, tags.first().map(String::as_str));
+            }
+            return Ok(id);
+        }
+        let index = match &src.index {
+            None => None,
+            Some(index) => {
+                let mut references = Vec::with_capacity(index.references.len());
+                for r in &index.references {
+                    let child =
+                        self.copy_deeply(r.child_id, project, repository, false, operator)?;
+                    references.push(Reference {
+                        child_id: child,
+                        ..r.clone()
+                    });
+                }
+                Some(ImageIndex {
+                    references,
+                    manifest_size: index.manifest_size,
+                })
+            }
+        };
+        let (id, _) = self.store_push(project, repository, None, &src.digest)?;
+        let children: Vec<i64> = index
+            .iter()
+            .flat_map(|i| i.references.iter().map(|r| r.child_id))
+            .collect();
+        if let Some(mut copy) = self.artifacts.get_mut(&id) {
+            // A copy keeps the digest: the content is the same.
+            copy.digest = src.digest.clone();
+            copy.size = src.size;
+            copy.platform = src.platform.clone();
+            copy.index = index;
+        }
+        for child in children {
+            if let Some(mut c) = self.artifacts.get_mut(&child) {
+                c.parents.push(id);
+            }
+        }
+        self.ensure_tags(id, &tags)?;
+        let project_id = self.artifacts[&id].project_id;
+        self.refresh_quota_usage(project_id);
+        self.record_push(operator, id, tags.first().map(String::as_str));
+        Ok(id)
+    }
+
+    /// Puts each of `tags` on the artifact `id`, moving it from another artifact of the
+    /// repository that has it (a tag lives on one artifact of a repository).
+    pub(crate) fn ensure_tags(&mut self, id: i64, tags: &[String]) -> ApiResult<()> {
+        let repository_id = self
+            .artifacts
+            .get(&id)
+            .ok_or_else(|| ApiError::not_found("artifact not found"))?
+            .repository_id;
+        for tag in tags {
+            if self.artifacts[&id].tags.iter().any(|t| &t.name == tag) {
+                continue;
+            }
+            self.artifacts
+                .for_each_in_repository_mut(repository_id, |a| a.tags.retain(|t| &t.name != tag));
+            self.add_tag(id, tag)?;
+        }
+        Ok(())
     }
 
     /// Finds an artifact of a repository by digest or tag.
@@ -287,8 +410,9 @@ impl SimState {
     /// An artifact as Harbor's `Artifact` (`src/server/v2.0/handler/model/artifact.go`
     /// `ToSwagger`): the arrays it fills by appending stay nil, `null` in the answer, when
     /// there is nothing to append: `tags` when not asked or untagged, `labels` when not
-    /// asked or none, `references` (no image index here) and `accessories` (none here)
-    /// always; go-swagger tags no plain array `omitempty`.
+    /// asked or none, `references` of an artifact that is no image index (an index's are
+    /// always answered, see [`super::image_index`]) and `accessories` (none here) always;
+    /// go-swagger tags no plain array `omitempty`.
     pub fn artifact_view_with(&self, id: i64, options: &ArtifactOptions) -> Option<Value> {
         let a = self.artifacts.get(&id)?;
         let repo = self.repositories.get(&a.repository_id)?;
@@ -315,7 +439,7 @@ impl SimState {
             "icon": "sha256:0048162a053eef4d4ce3fe7518615bef084403614f8bca43b40ae2e762e11e06",
             "push_time": a.push_time,
             "pull_time": "0001-01-01T00:00:00.000Z",
-            "extra_attrs": {"architecture": "amd64", "os": "linux", "config": {}},
+            "extra_attrs": {"architecture": a.platform.architecture, "os": a.platform.os, "config": {}},
             "annotations": {},
             "references": null,
             "tags": nil_if_empty(json!(tags)),
@@ -325,6 +449,18 @@ impl SimState {
             "labels": null,
             "accessories": null,
         });
+        if let Some(index) = &a.index {
+            // The index processor records no extra attributes and no additions (both
+            // omitted when empty); its media type is the index manifest's, and it has no
+            // config whose type `artifact_type` would be (omitted when empty).
+            let doc = doc.as_object_mut().expect("an artifact is an object");
+            doc.insert("media_type".into(), json!(OCI_INDEX));
+            doc.insert("manifest_media_type".into(), json!(OCI_INDEX));
+            doc.insert("references".into(), index.references_view(a.id));
+            for key in ["artifact_type", "extra_attrs", "addition_links"] {
+                doc.remove(key);
+            }
+        }
         if options.with_label {
             let labels: Vec<&super::Label> = a
                 .label_ids
@@ -380,13 +516,15 @@ impl SimState {
         Ok(())
     }
 
-    /// Deletes an artifact (the repository stays, empty, as in Harbor), and notifies the
-    /// project's webhooks.
+    /// Deletes an artifact (the repository stays, empty, as in Harbor), with the children
+    /// of an index that go along ([`SimState::delete_children_of`]), and notifies the
+    /// project's webhooks. The caller has refused an artifact an index lists.
     pub fn delete_artifact(&mut self, artifact_id: i64) -> ApiResult<()> {
         let a = self
             .artifacts
             .remove(&artifact_id)
             .ok_or_else(|| ApiError::not_found("artifact not found"))?;
+        self.delete_children_of(&a);
         self.refresh_quota_usage(a.project_id);
         let repo = self.repository_name(a.repository_id).to_owned();
         self.notify(
@@ -398,7 +536,9 @@ impl SimState {
     }
 
     /// What a garbage collection removes: with `delete_untagged`, every artifact without a
-    /// tag (nothing on a dry run). Returns the `repository@digest` of each, removed or not.
+    /// tag that the artifact list shows (nothing on a dry run): an index's untagged
+    /// children are not listed (`tags=nil` under the default `base` filter), and go only
+    /// with their index. Returns the `repository@digest` of each listed, removed or not.
     pub fn collect_garbage(&mut self, delete_untagged: bool, dry_run: bool) -> Vec<String> {
         if !delete_untagged {
             return Vec::new();
@@ -406,7 +546,7 @@ impl SimState {
         let untagged: Vec<(i64, i64, String)> = self
             .artifacts
             .values()
-            .filter(|a| a.tags.is_empty())
+            .filter(|a| a.tags.is_empty() && a.parents.is_empty())
             .map(|a| {
                 let repo = self.repository_name(a.repository_id);
                 (a.id, a.project_id, format!("{repo}@{}", a.digest))
@@ -414,7 +554,9 @@ impl SimState {
             .collect();
         if !dry_run {
             for (id, project, _) in &untagged {
-                self.artifacts.remove(id);
+                if let Some(gone) = self.artifacts.remove(id) {
+                    self.delete_children_of(&gone);
+                }
                 self.refresh_quota_usage(*project);
             }
         }

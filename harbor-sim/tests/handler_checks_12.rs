@@ -1,0 +1,387 @@
+//! The ledger's image-index rows (`CONFORMANCE.md`, `artifact.go`: AR18 to AR22, and SE15 of
+//! `scanexport.go`): an index pushed through the handle, as `docker buildx --push` leaves
+//! one, seen through the API as Harbor answers it.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+mod support;
+
+use support::checks::{BAD, case, create_project, get_json, run, send};
+
+const REPORT: &str = "application/vnd.security.vulnerability.report; version=1.1";
+const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+/// `GET path` as the admin: the items and `X-Total-Count`.
+async fn list(sim: &support::CheckedSim, path: &str) -> (Vec<Value>, u64) {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", sim.api_url()))
+        .basic_auth("admin", Some("Harbor12345"))
+        .send()
+        .await
+        .expect("the simulator answers");
+    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+    let total = response.headers()["X-Total-Count"]
+        .to_str()
+        .expect("a count")
+        .parse()
+        .expect("a number");
+    let items = response.json::<Vec<Value>>().await.expect("a list");
+    (items, total)
+}
+
+fn digests(items: &[Value]) -> Vec<&str> {
+    items.iter().filter_map(|a| a["digest"].as_str()).collect()
+}
+
+/// Pushes `project/repository:tag` as an index of `platforms`; the index and its children
+/// (digests, in the index's order) as answered.
+async fn push_index(
+    sim: &support::CheckedSim,
+    project: &str,
+    repository: &str,
+    tag: &str,
+    platforms: &[&str],
+) -> (Value, Vec<String>) {
+    let digest = sim
+        .handle()
+        .push_image_index(project, repository, tag, platforms)
+        .expect("push");
+    let index = get_json(
+        sim,
+        &format!("/projects/{project}/repositories/{repository}/artifacts/{digest}"),
+    )
+    .await;
+    let children = index["references"]
+        .as_array()
+        .expect("references")
+        .iter()
+        .map(|r| r["child_digest"].as_str().expect("a digest").to_owned())
+        .collect();
+    (index, children)
+}
+
+/// AR18: an index answers its references whatever the `with_*` options, with Harbor's shape;
+/// its media types are the index's, it has no extra attributes, no additions and no artifact
+/// type, and its size adds its children's; a child is an image of its platform.
+#[tokio::test]
+async fn ar18_an_index_answers_its_references() {
+    let sim = support::start().await;
+    create_project(&sim, "multi").await;
+    let (index, children) = push_index(
+        &sim,
+        "multi",
+        "app",
+        "1.0",
+        &["linux/amd64", "linux/arm64/v8"],
+    )
+    .await;
+    let base = "/projects/multi/repositories/app/artifacts";
+    let (id, child_one) = (index["id"].as_i64().expect("an id"), &children[1]);
+    let child = get_json(&sim, &format!("{base}/{child_one}")).await;
+    assert_eq!(
+        index["references"][1],
+        json!({
+            "parent_id": id,
+            "child_id": child["id"],
+            "child_digest": child_one,
+            "platform": {"architecture": "arm64", "os": "linux", "variant": "v8", "'os.features'": null},
+            "urls": null,
+        }),
+        "AR18"
+    );
+    assert_eq!(
+        index["references"][0]["platform"],
+        json!({"architecture": "amd64", "os": "linux", "'os.features'": null}),
+        "AR18: no variant, none answered"
+    );
+    for key in ["media_type", "manifest_media_type"] {
+        assert_eq!(index[key], OCI_INDEX, "AR18 {key}");
+    }
+    for key in ["extra_attrs", "addition_links", "artifact_type"] {
+        assert!(index.get(key).is_none(), "AR18: {key} in {index}");
+    }
+    assert_eq!(index["type"], "IMAGE", "AR18");
+    assert_eq!(index["tags"][0]["name"], "1.0", "AR18");
+    let first = get_json(&sim, &format!("{base}/{}", children[0])).await;
+    let sizes = first["size"].as_i64().unwrap_or(0) + child["size"].as_i64().unwrap_or(0);
+    let size = index["size"].as_i64().expect("a size");
+    assert!(
+        size > sizes,
+        "AR18: the manifest and its children: {size} vs {sizes}"
+    );
+    // The child: an untagged image of its platform, no references.
+    assert_eq!(child["tags"], Value::Null, "AR18");
+    assert_eq!(child["references"], Value::Null, "AR18");
+    assert_eq!(child["extra_attrs"]["architecture"], "arm64", "AR18");
+    assert_eq!(
+        child["manifest_media_type"], "application/vnd.docker.distribution.manifest.v2+json",
+        "AR18"
+    );
+    // Without tags, labels or anything else asked, the references are still there.
+    let bare = get_json(&sim, &format!("{base}/1.0?with_tag=false")).await;
+    assert_eq!(bare["references"], index["references"], "AR18");
+    assert_eq!(bare["tags"], Value::Null, "AR18");
+}
+
+/// AR19: lists, their totals and the repository's `artifact_count` leave out an index's
+/// children that have no tag of their own; `base=*` lists them, any other `base` is 400; a
+/// tagged child is listed.
+#[tokio::test]
+async fn ar19_lists_leave_untagged_children_out() {
+    let sim = support::start().await;
+    create_project(&sim, "multi").await;
+    let (index, children) =
+        push_index(&sim, "multi", "app", "1.0", &["linux/amd64", "linux/arm64"]).await;
+    sim.handle()
+        .push_image("multi", "app", "single")
+        .expect("push");
+    let base = "/projects/multi/repositories/app/artifacts";
+    let (items, total) = list(&sim, base).await;
+    assert_eq!((items.len(), total), (2, 2), "AR19: {:?}", digests(&items));
+    assert!(digests(&items).contains(&index["digest"].as_str().unwrap_or("")));
+    let (items, total) = list(&sim, &format!("{base}?q=base%3D*")).await;
+    assert_eq!((items.len(), total), (4, 4), "AR19 base=*");
+    for child in &children {
+        assert!(digests(&items).contains(&child.as_str()), "AR19 base=*");
+    }
+    // `tags=nil` under the default filter: no child; with `base=*`, both.
+    let (items, _) = list(&sim, &format!("{base}?q=tags%3Dnil")).await;
+    assert!(items.is_empty(), "AR19: {:?}", digests(&items));
+    let (items, _) = list(&sim, &format!("{base}?q=base%3D*,tags%3Dnil")).await;
+    assert_eq!(items.len(), 2, "AR19");
+    let repository = get_json(&sim, "/projects/multi/repositories/app").await;
+    assert_eq!(repository["artifact_count"], 2, "AR19");
+    let (items, total) = list(&sim, "/projects/multi/artifacts").await;
+    assert_eq!((items.len(), total), (2, 2), "AR19: the project's list");
+    let (items, _) = list(&sim, "/projects/multi/artifacts?q=base%3D*").await;
+    assert_eq!(items.len(), 4, "AR19: the project's list, base=*");
+    run(
+        &sim,
+        ["base%3Dx", "base%3D~*", "base%3D%7B*%20x%7D"]
+            .into_iter()
+            .map(|q| {
+                case("AR19", Method::GET, &format!("{base}?q={q}"), None).refused(
+                    BAD,
+                    r#"the value of "base" query can only be exact match value with "*""#,
+                )
+            })
+            .collect(),
+    )
+    .await;
+    // A child tagged on its own is listed and counted.
+    let (status, text) = send(
+        &sim,
+        Method::POST,
+        &format!("{base}/{}/tags", children[0]),
+        Some(json!({"name": "amd64"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let (items, total) = list(&sim, base).await;
+    assert_eq!((items.len(), total), (3, 3), "AR19");
+    let repository = get_json(&sim, "/projects/multi/repositories/app").await;
+    assert_eq!(repository["artifact_count"], 3, "AR19");
+    let search = get_json(&sim, "/search?q=multi").await;
+    assert_eq!(search["repository"][0]["artifact_count"], 3, "AR19: search");
+}
+
+/// AR20, AR21: a child an index lists cannot be deleted (by digest or by its own tag),
+/// before its tags are looked at; deleting the index deletes its untagged children and
+/// leaves a tagged one.
+#[tokio::test]
+async fn ar20_ar21_deleting_an_index_and_its_children() {
+    let sim = support::start().await;
+    create_project(&sim, "multi").await;
+    let (_, children) = push_index(
+        &sim,
+        "multi",
+        "app",
+        "1.0",
+        &["linux/amd64", "linux/arm64", "linux/s390x"],
+    )
+    .await;
+    let base = "/projects/multi/repositories/app/artifacts";
+    let (status, text) = send(
+        &sim,
+        Method::POST,
+        &format!("{base}/{}/tags", children[2]),
+        Some(json!({"name": "s390x"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let referenced = "the deleting artifact is referenced by others";
+    let fk = |path: String| {
+        case("AR20", Method::DELETE, &path, None).refused_as(
+            StatusCode::PRECONDITION_FAILED,
+            "VIOLATE_FOREIGN_KEY_CONSTRAINT",
+            referenced,
+        )
+    };
+    run(
+        &sim,
+        vec![
+            fk(format!("{base}/{}", children[0])),
+            fk(format!("{base}/s390x")),
+        ],
+    )
+    .await;
+    let (status, text) = send(&sim, Method::DELETE, &format!("{base}/1.0"), None).await;
+    assert_eq!(status, StatusCode::OK, "AR21: {text}");
+    let (items, _) = list(&sim, &format!("{base}?q=base%3D*")).await;
+    assert_eq!(
+        digests(&items),
+        vec![children[2].as_str()],
+        "AR21: only the tagged child stays"
+    );
+    for gone in &children[..2] {
+        let (status, _) = send(&sim, Method::GET, &format!("{base}/{gone}"), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "AR21");
+    }
+    // It stands alone now: deletable.
+    let (status, text) = send(&sim, Method::DELETE, &format!("{base}/s390x"), None).await;
+    assert_eq!(status, StatusCode::OK, "AR21: {text}");
+}
+
+/// AR22: copying an index copies its children first (untagged there too), then the index,
+/// whose references name the copies; copying it again adds nothing.
+#[tokio::test]
+async fn ar22_copying_an_index_copies_its_children() {
+    let sim = support::start().await;
+    create_project(&sim, "multi").await;
+    create_project(&sim, "mirror").await;
+    let (index, children) =
+        push_index(&sim, "multi", "app", "1.0", &["linux/amd64", "linux/arm64"]).await;
+    let copy = "/projects/mirror/repositories/app/artifacts?from=multi/app:1.0";
+    for _ in 0..2 {
+        let (status, text) = send(&sim, Method::POST, copy, None).await;
+        assert_eq!(status, StatusCode::CREATED, "AR22: {text}");
+    }
+    let base = "/projects/mirror/repositories/app/artifacts";
+    let (items, total) = list(&sim, &format!("{base}?q=base%3D*")).await;
+    assert_eq!((items.len(), total), (3, 3), "AR22: {:?}", digests(&items));
+    let copied = get_json(&sim, &format!("{base}/1.0")).await;
+    assert_eq!(copied["digest"], index["digest"], "AR22");
+    assert_eq!(copied["size"], index["size"], "AR22");
+    for (at, child) in children.iter().enumerate() {
+        let there = get_json(&sim, &format!("{base}/{child}")).await;
+        let reference = &copied["references"][at];
+        assert_eq!(reference["child_id"], there["id"], "AR22");
+        assert_eq!(reference["parent_id"], copied["id"], "AR22");
+        assert_eq!(there["tags"], Value::Null, "AR22: untagged");
+    }
+    let (items, _) = list(&sim, base).await;
+    assert_eq!(items.len(), 1, "AR22: the copied children are hidden too");
+}
+
+/// Pushes an index to `library/multi:<tag>` and marks its children scanned; their digests.
+fn scanned_index(sim: &support::CheckedSim, tag: &str) -> Vec<String> {
+    let digest = sim
+        .handle()
+        .push_image_index("library", "multi", tag, &["linux/amd64", "linux/arm64"])
+        .expect("push");
+    sim.handle().with_state(|s| {
+        let id = *s
+            .artifacts
+            .iter()
+            .find(|(_, a)| a.digest == digest)
+            .expect("the index")
+            .0;
+        let children: Vec<(i64, String)> = s.artifacts[&id]
+            .index
+            .as_ref()
+            .expect("an index")
+            .references
+            .iter()
+            .map(|r| (r.child_id, r.child_digest.clone()))
+            .collect();
+        for (child, _) in &children {
+            s.mark_scanned(*child).expect("scanned");
+        }
+        children.into_iter().map(|(_, d)| d).collect()
+    })
+}
+
+/// `POST /export/cve` of project 1 with `criteria`, run to its end; the CSV's digests.
+async fn exported_digests(sim: &support::CheckedSim, criteria: Value) -> Vec<String> {
+    let mut body = json!({"projects": [1]});
+    for (k, v) in criteria.as_object().expect("criteria") {
+        body[k] = v.clone();
+    }
+    let response = reqwest::Client::new()
+        .post(format!("{}/export/cve", sim.api_url()))
+        .basic_auth("admin", Some("Harbor12345"))
+        .header("X-Scan-Data-Type", REPORT)
+        .json(&body)
+        .send()
+        .await
+        .expect("the simulator answers");
+    assert_eq!(response.status(), StatusCode::OK, "SE15 {criteria}");
+    let id = response.json::<Value>().await.expect("an id")["id"]
+        .as_i64()
+        .expect("an id");
+    let export = harbor_sim::Lifecycle::default_for(harbor_sim::JobKind::ScanDataExport);
+    tokio::time::advance(export.queued() + export.running()).await;
+    let execution = get_json(sim, &format!("/export/cve/execution/{id}")).await;
+    assert_eq!(
+        execution["status"], "Success",
+        "SE15 {criteria}: {execution}"
+    );
+    let (status, text) = send(
+        sim,
+        Method::GET,
+        &format!("/export/cve/download/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "SE15 {criteria}: {text}");
+    let mut found: Vec<String> = text
+        .lines()
+        .skip(1)
+        .filter_map(|row| row.split(',').nth(1).map(str::to_owned))
+        .collect();
+    found.dedup();
+    found
+}
+
+/// SE15: an index's children are exported when the index's tags match (or the index has
+/// none), by their own digests; a `labels` criterion reads the index's labels.
+#[tokio::test(start_paused = true)]
+async fn se15_children_are_exported_through_the_index_tags() {
+    let sim = support::start().await;
+    let release = scanned_index(&sim, "1.0");
+    let nightly = scanned_index(&sim, "nightly");
+    let has = |found: &[String], digests: &[String]| digests.iter().all(|d| found.contains(d));
+    let none = |found: &[String], digests: &[String]| !digests.iter().any(|d| found.contains(d));
+    let found = exported_digests(&sim, json!({"repositories": "multi", "tags": "1.*"})).await;
+    assert!(
+        has(&found, &release) && none(&found, &nightly),
+        "SE15: {found:?}"
+    );
+    let found = exported_digests(&sim, json!({"repositories": "multi", "tags": "night*"})).await;
+    assert!(
+        has(&found, &nightly) && none(&found, &release),
+        "SE15: {found:?}"
+    );
+    let found = exported_digests(&sim, json!({"repositories": "multi"})).await;
+    assert!(
+        has(&found, &nightly) && has(&found, &release),
+        "SE15: {found:?}"
+    );
+    // A label on the index carries its children.
+    let labels = get_json(&sim, "/labels?scope=g").await;
+    let label = labels[0]["id"].as_i64().expect("a demo label");
+    let (status, text) = send(
+        &sim,
+        Method::POST,
+        "/projects/library/repositories/multi/artifacts/1.0/labels",
+        Some(json!({"id": label})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let found = exported_digests(&sim, json!({"repositories": "multi", "labels": [label]})).await;
+    assert!(
+        has(&found, &release) && none(&found, &nightly),
+        "SE15: {found:?}"
+    );
+}
