@@ -1,6 +1,7 @@
-//! The ledger's image-index rows (`CONFORMANCE.md`, `artifact.go`: AR18 to AR22, and SE15 of
-//! `scanexport.go`): an index pushed through the handle, as `docker buildx --push` leaves
-//! one, seen through the API as Harbor answers it.
+//! The ledger's image-index rows (`CONFORMANCE.md`: AR18 to AR22 of `artifact.go`, SN7 and
+//! SN8 of `scan.go`, SE15 of `scanexport.go`): an index pushed through the handle, as
+//! `docker buildx --push` leaves one, seen through the API as Harbor answers it; and AR23,
+//! AR24, the addition links and the additions every artifact has.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -98,9 +99,13 @@ async fn ar18_an_index_answers_its_references() {
     for key in ["media_type", "manifest_media_type"] {
         assert_eq!(index[key], OCI_INDEX, "AR18 {key}");
     }
-    for key in ["extra_attrs", "addition_links", "artifact_type"] {
+    for key in ["extra_attrs", "artifact_type"] {
         assert!(index.get(key).is_none(), "AR18: {key} in {index}");
     }
+    assert!(
+        index["addition_links"].get("build_history").is_none(),
+        "AR18"
+    );
     assert_eq!(index["type"], "IMAGE", "AR18");
     assert_eq!(index["tags"][0]["name"], "1.0", "AR18");
     let first = get_json(&sim, &format!("{base}/{}", children[0])).await;
@@ -384,4 +389,222 @@ async fn se15_children_are_exported_through_the_index_tags() {
         has(&found, &release) && none(&found, &nightly),
         "SE15: {found:?}"
     );
+}
+
+/// Runs every job of `kind` started now to its end (the paused clock).
+async fn run_to_end(kind: harbor_sim::JobKind) {
+    let life = harbor_sim::Lifecycle::default_for(kind);
+    tokio::time::advance(life.queued() + life.running()).await;
+}
+
+/// SN7, SN8: scanning an index scans its children (one execution of the index, a task per
+/// child whose scan is not ongoing; all ongoing is 409); the index's `scan_overview` merges
+/// its children's summaries once each has a report, its vulnerabilities addition their
+/// reports.
+#[tokio::test(start_paused = true)]
+async fn sn7_sn8_scanning_an_index_scans_its_children() {
+    use base64::Engine as _;
+    let sim = support::start().await;
+    let (index, children) = push_index(
+        &sim,
+        "library",
+        "multi",
+        "1.0",
+        &["linux/amd64", "linux/arm64"],
+    )
+    .await;
+    let base = "/projects/library/repositories/multi/artifacts";
+    let overview = |reference: String| {
+        let sim = &sim;
+        async move {
+            get_json(sim, &format!("{base}/{reference}?with_scan_overview=true")).await
+                ["scan_overview"][REPORT]
+                .clone()
+        }
+    };
+    // The first child alone first: while it runs, the index has no report for the second.
+    let (status, text) = send(
+        &sim,
+        Method::POST,
+        &format!("{base}/{}/scan", children[0]),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{text}");
+    assert_eq!(
+        overview("1.0".into()).await,
+        Value::Null,
+        "SN8: a child without report"
+    );
+    let scan = harbor_sim::Lifecycle::default_for(harbor_sim::JobKind::Scan);
+    tokio::time::advance(scan.queued()).await;
+    let (status, text) = send(&sim, Method::POST, &format!("{base}/1.0/scan"), None).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "SN7: {text}");
+    let index_id = index["id"].as_i64().expect("an id");
+    let (execution_tasks, child_scans) = sim.handle().with_state(|s| {
+        let execution = s
+            .executions
+            .values()
+            .rev()
+            .find(|e| e.vendor_id == index_id)
+            .expect("SN7: an execution of the index");
+        let children: Vec<i64> = s.artifacts[&index_id]
+            .index
+            .as_ref()
+            .expect("index")
+            .references
+            .iter()
+            .map(|r| r.child_id)
+            .collect();
+        (
+            execution.tasks.len(),
+            children
+                .iter()
+                .map(|c| s.scan_tasks[c].0)
+                .collect::<Vec<i64>>(),
+        )
+    });
+    assert_eq!(execution_tasks, 1, "SN7: the running child is skipped");
+    assert_ne!(child_scans[0], child_scans[1], "SN7");
+    let running = overview("1.0".into()).await;
+    assert_eq!(running["scan_status"], "Running", "SN8: {running}");
+    assert_eq!(
+        (&running["severity"], &running["summary"]),
+        (&json!(""), &Value::Null),
+        "SN8"
+    );
+    // Both running: nothing to start.
+    let (status, text) = send(&sim, Method::POST, &format!("{base}/1.0/scan"), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "SN7: {text}");
+    run_to_end(harbor_sim::JobKind::Scan).await;
+    let merged = overview("1.0".into()).await;
+    let one = overview(children[0].clone()).await;
+    assert_eq!(merged["scan_status"], "Success", "SN8: {merged}");
+    assert_eq!(merged["complete_percent"], 100, "SN8");
+    // The children of one repository have the same findings: the union is one child's.
+    assert_eq!(merged["summary"], one["summary"], "SN8");
+    assert_eq!(merged["severity"], one["severity"], "SN8");
+    let two = overview(children[1].clone()).await;
+    let ids = base64::engine::general_purpose::STANDARD
+        .decode(merged["report_id"].as_str().expect("an id"))
+        .expect("base64");
+    let want = format!(
+        "{}|{}",
+        one["report_id"].as_str().unwrap_or(""),
+        two["report_id"].as_str().unwrap_or("")
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&ids),
+        want,
+        "SN8: the merged report id"
+    );
+    let report = get_json(&sim, &format!("{base}/1.0/additions/vulnerabilities")).await;
+    let found = report[REPORT]["vulnerabilities"]
+        .as_array()
+        .expect("findings");
+    assert_eq!(
+        found.len() as u64,
+        one["summary"]["total"].as_u64().unwrap_or(0),
+        "SN8"
+    );
+    assert!(
+        found
+            .iter()
+            .all(|v| v["artifact_digests"] == json!([children[0], children[1]])),
+        "SN8: each finding names both children: {report}"
+    );
+}
+
+/// AR23, AR24: the addition links (build history for an image only; vulnerabilities and an
+/// SBOM link without a digest for whatever the project's scanner can scan), and the
+/// additions an artifact's processor refuses.
+#[tokio::test]
+async fn ar23_ar24_addition_links_and_refused_additions() {
+    let sim = support::start().await;
+    let (index, _) = push_index(&sim, "library", "multi", "1.0", &["linux/amd64"]).await;
+    let image = get_json(
+        &sim,
+        "/projects/library/repositories/nginx/artifacts/latest",
+    )
+    .await;
+    let href = |repository: &str, digest: &Value, addition: &str| {
+        json!({"absolute": false, "href": format!(
+            "/api/v2.0/projects/library/repositories/{repository}/artifacts/{}/additions/{addition}",
+            digest.as_str().unwrap_or_default()
+        )})
+    };
+    assert_eq!(
+        image["addition_links"],
+        json!({
+            "build_history": href("nginx", &image["digest"], "build_history"),
+            "vulnerabilities": href("nginx", &image["digest"], "vulnerabilities"),
+            "sboms": href("nginx", &json!(""), "sbom"),
+        }),
+        "AR23"
+    );
+    assert_eq!(
+        index["addition_links"],
+        json!({
+            "vulnerabilities": href("multi", &index["digest"], "vulnerabilities"),
+            "sboms": href("multi", &json!(""), "sbom"),
+        }),
+        "AR23"
+    );
+    // Without a scanner, only the build history.
+    create_project(&sim, "noscan").await;
+    sim.handle().with_state(|s| s.scanners.clear());
+    sim.handle()
+        .push_image("noscan", "app", "v1")
+        .expect("push");
+    let bare = get_json(&sim, "/projects/noscan/repositories/app/artifacts/v1").await;
+    assert_eq!(
+        bare["addition_links"]
+            .as_object()
+            .map(|l| l.keys().cloned().collect::<Vec<_>>()),
+        Some(vec!["build_history".to_owned()]),
+        "AR23: {bare}"
+    );
+    let additions = |reference: &str, repository: &str| {
+        format!("/projects/library/repositories/{repository}/artifacts/{reference}/additions")
+    };
+    run(
+        &sim,
+        vec![
+            case(
+                "AR24",
+                Method::GET,
+                &format!("{}/values.yaml", additions("latest", "nginx")),
+                None,
+            )
+            .refused(
+                BAD,
+                "addition VALUES.YAML isn't supported for IMAGE(manifest version 2)",
+            ),
+            case(
+                "AR24",
+                Method::GET,
+                &format!("{}/sbom", additions("latest", "nginx")),
+                None,
+            )
+            .refused(
+                BAD,
+                "addition SBOM isn't supported for IMAGE(manifest version 2)",
+            ),
+            case(
+                "AR24",
+                Method::GET,
+                &format!("{}/build_history", additions("1.0", "multi")),
+                None,
+            )
+            .refused(BAD, "addition BUILD_HISTORY isn't supported"),
+            case(
+                "AR24",
+                Method::GET,
+                &format!("{}/build_history", additions("latest", "nginx")),
+                None,
+            )
+            .answers(StatusCode::OK),
+        ],
+    )
+    .await;
 }

@@ -259,8 +259,8 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     // The view of an artifact in its repository always exists.
     let view = |id: i64| {
         let mut d = s.artifact_view_with(id, &options).unwrap_or(Value::Null);
-        if with_sbom && let Some(sbom) = s.sbom_overview(id) {
-            d["sbom_overview"] = sbom;
+        if with_sbom {
+            s.add_sbom_overview(&mut d, id);
         }
         d
     };
@@ -320,9 +320,9 @@ pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = artifact_of(ctx, s)?;
     let mut doc = s.artifact_view_with(id, &artifact_options(ctx));
     if ctx.query_bool("with_sbom_overview").unwrap_or(false)
-        && let (Some(d), Some(sbom)) = (doc.as_mut(), s.sbom_overview(id))
+        && let Some(d) = doc.as_mut()
     {
-        d["sbom_overview"] = sbom;
+        s.add_sbom_overview(d, id);
     }
     Ok(Reply::ok(&doc))
 }
@@ -556,12 +556,22 @@ pub(crate) fn vulnerabilities(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     Ok(Reply::ok(&s.vulnerability_report(id)))
 }
 
+/// `GetAddition`: the addition named in capitals (`strings.ToUpper`) is asked of the
+/// artifact's processor (`AbstractAddition`): an image's (manifest v2) has its build history
+/// only, an index's none; anything else is 400.
 pub(crate) fn addition(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
-    artifact_of(ctx, s)?;
-    let body = match ctx.path("addition") {
-        "build_history" => json!([{"created": "2024-01-01T00:00:00Z", "created_by": "/bin/sh -c #(nop) ADD file:harbor-sim in /"}]).to_string(),
-        "values.yaml" | "readme.md" | "dependencies" => String::new(),
-        other => return Err(ApiError::not_found(format!("addition {other} not found"))),
-    };
+    let id = artifact_of(ctx, s)?;
+    let addition = ctx.path("addition").to_uppercase();
+    if s.artifacts[&id].index.is_some() {
+        return Err(ApiError::bad_request(format!(
+            "addition {addition} isn't supported"
+        )));
+    }
+    if addition != "BUILD_HISTORY" {
+        return Err(ApiError::bad_request(format!(
+            "addition {addition} isn't supported for IMAGE(manifest version 2)"
+        )));
+    }
+    let body = json!([{"created": "2024-01-01T00:00:00Z", "created_by": "/bin/sh -c #(nop) ADD file:harbor-sim in /"}]).to_string();
     Ok(Reply::text(StatusCode::OK, body))
 }

@@ -385,11 +385,13 @@ pub(crate) fn create_scan_all(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
                 }
             }
             // One `IMAGE_SCAN` task per artifact; an artifact whose own scan is still queued
-            // or running is skipped (its placeholder conflicts, `startScanAll` goes on).
+            // or running is skipped (its placeholder conflicts, `startScanAll` goes on); an
+            // image index is not scanned itself, its children are.
             let ids: Vec<i64> = s
                 .artifacts
-                .keys()
-                .copied()
+                .values()
+                .filter(|a| a.index.is_none())
+                .map(|a| a.id)
                 .filter(|id| s.check_no_scan_ongoing(*id).is_ok())
                 .collect();
             let tasks = ids

@@ -5,6 +5,7 @@ pub mod audit_log;
 pub mod configurations;
 pub mod image_index;
 pub mod immutable;
+mod index_scan;
 pub mod job_service;
 pub mod jobs;
 pub mod labels;

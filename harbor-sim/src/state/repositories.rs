@@ -3,7 +3,7 @@
 use std::hash::{BuildHasher, RandomState};
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::image_index::{ImageIndex, OCI_INDEX, Platform, Reference};
 use super::{AuditEvent, SimState, now};
@@ -443,22 +443,23 @@ impl SimState {
             "annotations": {},
             "references": null,
             "tags": nil_if_empty(json!(tags)),
-            "addition_links": {
-                "build_history": {"absolute": false, "href": format!("/api/v2.0/projects/{}/repositories/{}/artifacts/{}/additions/build_history", repo.name.split('/').next().unwrap_or_default(), repo.name.split_once('/').map(|x| x.1).unwrap_or_default().replace('/', "%252F"), a.digest)}
-            },
+            "addition_links": self.addition_links(a, &repo.name),
             "labels": null,
             "accessories": null,
         });
         if let Some(index) = &a.index {
-            // The index processor records no extra attributes and no additions (both
-            // omitted when empty); its media type is the index manifest's, and it has no
-            // config whose type `artifact_type` would be (omitted when empty).
+            // The index processor records no extra attributes (omitted when empty); its
+            // media type is the index manifest's, and it has no config whose type
+            // `artifact_type` would be (omitted when empty).
             let doc = doc.as_object_mut().expect("an artifact is an object");
             doc.insert("media_type".into(), json!(OCI_INDEX));
             doc.insert("manifest_media_type".into(), json!(OCI_INDEX));
             doc.insert("references".into(), index.references_view(a.id));
-            for key in ["artifact_type", "extra_attrs", "addition_links"] {
+            for key in ["artifact_type", "extra_attrs"] {
                 doc.remove(key);
+            }
+            if doc["addition_links"].as_object().is_some_and(Map::is_empty) {
+                doc.remove("addition_links");
             }
         }
         if options.with_label {
@@ -473,6 +474,45 @@ impl SimState {
             doc["scan_overview"] = self.scan_overview(a.id);
         }
         Some(doc)
+    }
+
+    /// An artifact's `addition_links`: an image's build history (the image processor's
+    /// only addition type, `populateAdditionLinks`; an index's processor has none); and,
+    /// when the project's scanner can scan it (an image; an index through a child:
+    /// `checker.IsScannable`), its `vulnerabilities` and its `sboms`, which the scan report
+    /// assembler links with an empty digest until an SBOM overview is asked for
+    /// ([`SimState::add_sbom_overview`]). Links are relative, under `/api/v2.0`.
+    fn addition_links(&self, a: &Artifact, repository: &str) -> Value {
+        let mut links = serde_json::Map::new();
+        let mut link = |name: &str, digest: &str, addition: &str| {
+            let href = addition_href(repository, digest, addition);
+            links.insert(name.into(), json!({"absolute": false, "href": href}));
+        };
+        if a.index.is_none() {
+            link("build_history", &a.digest, "build_history");
+        }
+        let scannable = a.index.as_ref().is_none_or(|i| !i.references.is_empty());
+        if scannable && self.project_scanner(a.project_id).is_some() {
+            link("vulnerabilities", &a.digest, "vulnerabilities");
+            link("sboms", "", "sbom");
+        }
+        Value::Object(links)
+    }
+
+    /// Adds the artifact's `sbom_overview` to its answer `doc` when it has one, and points
+    /// the `sboms` link at its SBOM's digest (the scan report assembler's `WithSBOM`).
+    pub fn add_sbom_overview(&self, doc: &mut Value, id: i64) {
+        let Some(sbom) = self.sbom_overview(id) else {
+            return;
+        };
+        if let (Some(digest), Some(a)) = (sbom["sbom_digest"].as_str(), self.artifacts.get(&id))
+            && doc["addition_links"].get("sboms").is_some()
+        {
+            let repository = self.repository_name(a.repository_id);
+            doc["addition_links"]["sboms"]["href"] =
+                json!(addition_href(repository, digest, "sbom"));
+        }
+        doc["sbom_overview"] = sbom;
     }
 
     /// Tags an artifact as Harbor's tag controller does (`Create` in
@@ -584,6 +624,16 @@ impl SimState {
         self.refresh_quota_usage(r.project_id);
         Ok(())
     }
+}
+
+/// The link of an addition (`SetAdditionLink`): the repository's project, the rest of its
+/// name with each `/` as `%252F`, the digest.
+fn addition_href(repository: &str, digest: &str, addition: &str) -> String {
+    let (project, rest) = repository.split_once('/').unwrap_or((repository, ""));
+    let rest = rest.replace('/', "%252F");
+    format!(
+        "/api/v2.0/projects/{project}/repositories/{rest}/artifacts/{digest}/additions/{addition}"
+    )
 }
 
 /// Whether `name` matches Harbor's tag pattern `^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$` (the

@@ -347,8 +347,23 @@ impl SimState {
     /// still queued or running: 409 `a previous scan process is <status>`, as
     /// `MakePlaceHolder` (`src/pkg/scan/vulnerability/vul.go`) answers. Returns the
     /// execution id.
+    ///
+    /// An image index is not scanned itself: each of its children whose scan is not
+    /// ongoing gets a task of the index's execution; all ongoing is the first child's 409.
     pub fn start_scan(&mut self, artifact_id: i64, operator: &str) -> crate::ApiResult<i64> {
-        self.check_no_scan_ongoing(artifact_id)?;
+        let mut targets = Vec::new();
+        let mut conflict = None;
+        for target in self.scanning_targets(artifact_id) {
+            match self.check_no_scan_ongoing(target) {
+                Ok(()) => targets.push(target),
+                Err(e) => {
+                    conflict.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(e) = conflict.filter(|_| targets.is_empty()) {
+            return Err(e);
+        }
         let a = self
             .artifacts
             .get(&artifact_id)
@@ -369,10 +384,15 @@ impl SimState {
                 "operator": operator,
             }),
             operator: operator.to_owned(),
-            tasks: vec![scan_task(artifact_id, &digest)],
+            tasks: targets
+                .iter()
+                .map(|t| scan_task(*t, &self.artifacts[t].digest))
+                .collect(),
         });
-        let task = self.executions[&id].tasks[0].id;
-        self.scan_tasks.insert(artifact_id, (id, task));
+        let tasks: Vec<i64> = self.executions[&id].tasks.iter().map(|t| t.id).collect();
+        for (target, task) in targets.into_iter().zip(tasks) {
+            self.scan_tasks.insert(target, (id, task));
+        }
         Ok(id)
     }
 
@@ -385,6 +405,12 @@ impl SimState {
             ))),
             _ => Ok(()),
         }
+    }
+
+    fn is_index(&self, artifact_id: i64) -> bool {
+        self.artifacts
+            .get(&artifact_id)
+            .is_some_and(|a| a.index.is_some())
     }
 
     fn is_newest(&self, a: &Artifact) -> bool {
@@ -417,6 +443,9 @@ impl SimState {
     /// a finished report: never scanned, or its scan not `Success` (the placeholder report
     /// has no data, which `Reports.ResolveData` in `src/pkg/scan/report/report.go` skips).
     pub fn vulnerability_report(&self, artifact_id: i64) -> Value {
+        if self.is_index(artifact_id) {
+            return self.index_vulnerability_report(artifact_id);
+        }
         let (Some(a), Some(cves)) = (
             self.artifacts.get(&artifact_id),
             self.artifact_findings(artifact_id),
@@ -462,6 +491,9 @@ impl SimState {
     /// (`src/server/v2.0/handler/assembler/report.go`) puts it in the artifact as it is: a
     /// queued scan shows `scan_status` `Pending`.
     pub fn scan_overview(&self, artifact_id: i64) -> Value {
+        if self.is_index(artifact_id) {
+            return self.index_scan_overview(artifact_id);
+        }
         let (Some(a), Some(scan)) = (
             self.artifacts.get(&artifact_id),
             self.artifact_scan(artifact_id),

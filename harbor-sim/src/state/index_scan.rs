@@ -1,0 +1,323 @@
+//! Scanning an image index, as Harbor's scan controller does it
+//! (`src/controller/scan/base_controller.go`): the scanner takes images, not indexes, so
+//! `collectScanningArtifacts` hands it the index's children. A scan of an index is one
+//! `IMAGE_SCAN` execution of the index with one task per child; the index's
+//! `scan_overview` merges its children's summaries (`NativeReportSummary.Merge`,
+//! `src/pkg/scan/vuln/summary.go`) and its vulnerabilities addition their reports
+//! (`Report.Merge`, `src/pkg/scan/vuln/report.go`), each only once every child has a report.
+
+use std::collections::HashMap;
+
+use base64::Engine as _;
+use serde_json::{Map, Value, json};
+
+use super::SimState;
+use super::vulnerabilities::REPORT_MIME;
+
+/// Go's job status order (`job.Status.Code`): pending, scheduled, running, then the final
+/// states alike.
+fn status_code(status: &str) -> i32 {
+    match status {
+        "Pending" => 0,
+        "Scheduled" => 1,
+        "Running" => 2,
+        "Stopped" | "Error" | "Success" => 3,
+        _ => -1,
+    }
+}
+
+/// `MergeScanStatus`: running if either runs, else stopped if either stopped, else success
+/// if either succeeded (an index counts as scanned when one child is), else the later.
+fn merge_status<'a>(s1: &'a str, s2: &'a str) -> &'a str {
+    for wins in ["Running", "Stopped", "Success"] {
+        if s1 == wins || s2 == wins {
+            return wins;
+        }
+    }
+    if status_code(s1) > status_code(s2) {
+        s1
+    } else {
+        s2
+    }
+}
+
+/// `mergeReportID`: the first id as it is (a uuid is no base64), each later one appended
+/// after `|`, the whole base64-encoded.
+fn merge_report_id(r1: &str, r2: &str) -> String {
+    let engine = base64::engine::general_purpose::STANDARD;
+    let mut bytes = engine.decode(r1).unwrap_or_else(|_| r1.as_bytes().to_vec());
+    bytes.extend_from_slice(format!("|{r2}").as_bytes());
+    engine.encode(bytes)
+}
+
+/// Go's `time.Time.Unix` of an RFC 3339 text (Go's zero time for one that does not parse).
+fn unix(time: &str) -> i64 {
+    const GO_ZERO_UNIX: i64 = -62_135_596_800;
+    humantime::parse_rfc3339(time)
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(GO_ZERO_UNIX, |d| d.as_secs() as i64)
+}
+
+/// The severity ranks of `vuln.Severity.Code`.
+fn severity_code(severity: &str) -> i32 {
+    match severity {
+        "None" => 0,
+        "Unknown" => 1,
+        "Negligible" => 2,
+        "Low" => 3,
+        "Medium" => 4,
+        "High" => 5,
+        "Critical" => 6,
+        _ => -1,
+    }
+}
+
+/// One child's summary as merged: the JSON and what the JSON leaves out.
+struct Summary {
+    doc: Value,
+    total: i64,
+    complete: i64,
+    /// The findings (`VulnerabilityItemList`), `None` unless the child's scan succeeded.
+    items: Option<Vec<Value>>,
+}
+
+/// The union of item lists by `id-package-version` (`VulnerabilityItemList.Add`), in first
+/// seen order; `None` when neither has a list.
+fn merge_items(a: Option<Vec<Value>>, b: Option<Vec<Value>>) -> Option<Vec<Value>> {
+    let (a, b) = match (a, b) {
+        (None, None) => return None,
+        (Some(a), None) => (a, Vec::new()),
+        (None, Some(b)) => (b, Vec::new()),
+        (Some(a), Some(b)) => (a, b),
+    };
+    let key = |v: &Value| format!("{}-{}-{}", v["id"], v["package"], v["version"]);
+    let mut out: Vec<Value> = Vec::with_capacity(a.len() + b.len());
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for item in a.into_iter().chain(b) {
+        match at.get(&key(&item)) {
+            Some(&i) => {
+                let digests = item["artifact_digests"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                if let Some(list) = out[i]["artifact_digests"].as_array_mut() {
+                    list.extend(digests);
+                }
+            }
+            None => {
+                at.insert(key(&item), out.len());
+                out.push(item);
+            }
+        }
+    }
+    Some(out)
+}
+
+/// `GetSeveritySummary`: the highest severity and the counts of a list.
+fn severity_summary(items: &[Value]) -> (String, Value) {
+    let mut by_severity = Map::new();
+    let mut severity = "None".to_owned();
+    let mut fixable = 0;
+    for item in items {
+        let s = item["severity"].as_str().unwrap_or_default();
+        let n = by_severity.get(s).and_then(Value::as_i64).unwrap_or(0);
+        by_severity.insert(s.to_owned(), json!(n + 1));
+        if severity_code(s) > severity_code(&severity) {
+            severity = s.to_owned();
+        }
+        if !item["fix_version"].as_str().unwrap_or_default().is_empty() {
+            fixable += 1;
+        }
+    }
+    let summary = json!({"total": items.len(), "fixable": fixable, "summary": by_severity});
+    (severity, summary)
+}
+
+/// `NativeReportSummary.Merge(acc, next)`.
+fn merge_summaries(acc: Summary, next: Summary) -> Summary {
+    let text = |s: &Summary, key: &str| s.doc[key].as_str().unwrap_or_default().to_owned();
+    let (start1, start2) = (text(&acc, "start_time"), text(&next, "start_time"));
+    let (end1, end2) = (text(&acc, "end_time"), text(&next, "end_time"));
+    let start = if unix(&start1) < unix(&start2) {
+        start1.clone()
+    } else {
+        start2.clone()
+    };
+    let end = if unix(&end1) < unix(&end2) {
+        end2
+    } else {
+        end1
+    };
+    // The scanner of the later started summary, the one the end time comes from.
+    let scanner = if unix(&start1) > unix(&start2) {
+        acc.doc.get("scanner").cloned()
+    } else {
+        next.doc.get("scanner").cloned()
+    };
+    let (total, complete) = (acc.total + next.total, acc.complete + next.complete);
+    let status = merge_status(
+        acc.doc["scan_status"].as_str().unwrap_or_default(),
+        next.doc["scan_status"].as_str().unwrap_or_default(),
+    )
+    .to_owned();
+    let report_id = merge_report_id(&text(&acc, "report_id"), &text(&next, "report_id"));
+    let mut doc = json!({
+        "report_id": report_id,
+        "scan_status": status,
+        "severity": "",
+        "duration": unix(&end) - unix(&start),
+        "summary": null,
+        "start_time": start,
+        "end_time": end,
+        "complete_percent": if total > 0 { complete * 100 / total } else { 0 },
+    });
+    if let Some(scanner) = scanner {
+        doc["scanner"] = scanner;
+    }
+    // A running merge leaves the findings out (`UpdateSeveritySummary` is skipped).
+    let items = if status == "Running" {
+        None
+    } else {
+        merge_items(acc.items, next.items)
+    };
+    if let Some(items) = &items {
+        let (severity, summary) = severity_summary(items);
+        doc["severity"] = json!(severity);
+        doc["summary"] = summary;
+    }
+    Summary {
+        doc,
+        total,
+        complete,
+        items,
+    }
+}
+
+impl SimState {
+    /// What a scan of the artifact `id` scans: the artifact, or an index's children.
+    pub(crate) fn scanning_targets(&self, id: i64) -> Vec<i64> {
+        match self.artifacts.get(&id).and_then(|a| a.index.as_ref()) {
+            Some(index) => index
+                .references
+                .iter()
+                .map(|r| r.child_id)
+                .filter(|c| self.artifacts.contains_key(c))
+                .collect(),
+            None => vec![id],
+        }
+    }
+
+    /// One child's summary as `GenerateNativeSummary` makes it, with its findings.
+    fn child_summary(&self, child: i64) -> Option<Summary> {
+        let doc = self.scan_overview(child).get(REPORT_MIME)?.clone();
+        let succeeded = doc["scan_status"] == "Success";
+        let items = succeeded.then(|| {
+            self.vulnerability_report(child)[REPORT_MIME]["vulnerabilities"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        });
+        Some(Summary {
+            doc,
+            total: 1,
+            complete: i64::from(succeeded),
+            items,
+        })
+    }
+
+    /// An index's `scan_overview`: its children's summaries merged in the index's order;
+    /// `{}` while any child has no report (`GetReport` answers none then).
+    pub(crate) fn index_scan_overview(&self, index: i64) -> Value {
+        let mut merged: Option<Summary> = None;
+        for child in self.scanning_targets(index) {
+            let Some(summary) = self.child_summary(child) else {
+                return json!({});
+            };
+            merged = Some(match merged {
+                None => summary,
+                Some(acc) => merge_summaries(acc, summary),
+            });
+        }
+        merged.map_or_else(|| json!({}), |m| json!({ REPORT_MIME: m.doc }))
+    }
+
+    /// An index's vulnerabilities addition: its children's finished reports merged in the
+    /// index's order (`Reports.ResolveData`): the newer `generated_at` and its scanner, the
+    /// higher severity, the findings' union (a finding of several children lists each
+    /// child's digest); `{}` while any child has no report or none has finished.
+    pub(crate) fn index_vulnerability_report(&self, index: i64) -> Value {
+        let targets = self.scanning_targets(index);
+        if targets.is_empty() || targets.iter().any(|c| self.artifact_scan(*c).is_none()) {
+            return json!({});
+        }
+        let mut merged: Option<Value> = None;
+        for child in targets {
+            let Some(report) = self.vulnerability_report(child).get(REPORT_MIME).cloned() else {
+                continue;
+            };
+            merged = Some(match merged {
+                None => report,
+                Some(acc) => {
+                    let newer = report["generated_at"].as_str() > acc["generated_at"].as_str();
+                    let from = if newer { &report } else { &acc };
+                    let severity = [&acc, &report]
+                        .map(|r| r["severity"].as_str().unwrap_or_default().to_owned())
+                        .into_iter()
+                        .max_by_key(|s| if s.is_empty() { -1 } else { severity_code(s) })
+                        .unwrap_or_default();
+                    let items = merge_items(
+                        acc["vulnerabilities"].as_array().cloned(),
+                        report["vulnerabilities"].as_array().cloned(),
+                    );
+                    json!({
+                        "generated_at": from["generated_at"],
+                        "scanner": from["scanner"],
+                        "severity": severity,
+                        "vulnerabilities": items.unwrap_or_default(),
+                    })
+                }
+            });
+        }
+        merged.map_or_else(|| json!({}), |r| json!({ REPORT_MIME: r }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_merge_as_go_merges_them() {
+        assert_eq!(merge_status("Success", "Running"), "Running");
+        assert_eq!(merge_status("Error", "Stopped"), "Stopped");
+        assert_eq!(merge_status("Error", "Success"), "Success");
+        assert_eq!(merge_status("Pending", "Error"), "Error");
+        assert_eq!(merge_status("Scheduled", "Pending"), "Scheduled");
+    }
+
+    #[test]
+    fn report_ids_chain_in_base64() {
+        let engine = base64::engine::general_purpose::STANDARD;
+        let two = merge_report_id("a-1", "b-2");
+        assert_eq!(engine.decode(&two).unwrap(), b"a-1|b-2");
+        let three = merge_report_id(&two, "c-3");
+        assert_eq!(engine.decode(three).unwrap(), b"a-1|b-2|c-3");
+    }
+
+    #[test]
+    fn items_merge_by_id_package_and_version() {
+        let item = |id: &str, digest: &str| json!({"id": id, "package": "p", "version": "1", "artifact_digests": [digest]});
+        let merged = merge_items(
+            Some(vec![item("CVE-1", "sha256:a"), item("CVE-2", "sha256:a")]),
+            Some(vec![item("CVE-2", "sha256:b")]),
+        )
+        .unwrap();
+        assert_eq!(merged.len(), 2);
+        assert_eq!(
+            merged[1]["artifact_digests"],
+            json!(["sha256:a", "sha256:b"])
+        );
+        assert_eq!(merge_items(None, None), None);
+    }
+}
