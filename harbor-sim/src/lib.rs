@@ -174,6 +174,7 @@ mod server;
 mod session;
 pub mod state;
 mod state_guard;
+mod thumbnail;
 mod tz_names;
 mod validate;
 

@@ -432,6 +432,33 @@ impl SimHandle {
         self.with_state(|s| s.push_index(project, repository, Some(tag), platforms))
     }
 
+    /// What a push of `project/repository:tag` does whose manifest has a layer annotated
+    /// `org.goharbor.artifact.v1alpha1.icon` holding `icon`: the image gets the layer's
+    /// digest as its `icon`, and `GET /icons/{digest}` answers the icon as Harbor does, a
+    /// PNG thumbnail of at most 50x50. As in Harbor, the push is refused (400
+    /// `unsupported content type: <type>`) unless the icon is a GIF, PNG or JPEG. Returns
+    /// the image's digest.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sim = harbor_sim::Simulator::start().await.unwrap();
+    /// let png = b"\x89PNG\r\n\x1a\n not a whole image, but sniffed as one";
+    /// sim.handle().push_image_with_icon("library", "app", "v1", png).unwrap();
+    /// let refused = sim.handle().push_image_with_icon("library", "app", "v2", b"GIF? no");
+    /// assert_eq!(refused.unwrap_err().message, "unsupported content type: text/plain; charset=utf-8");
+    /// # }
+    /// ```
+    pub fn push_image_with_icon(
+        &self,
+        project: &str,
+        repository: &str,
+        tag: &str,
+        icon: &[u8],
+    ) -> ApiResult<String> {
+        self.with_state(|s| s.push_with_icon(project, repository, tag, icon))
+    }
+
     /// Adds a legacy (v1) robot named `robot$<name>` to `project`, as an upgrade from
     /// Harbor before 2.2 leaves one (the API cannot create it): no secret, no permissions,
     /// not editable. Harbor refuses to update it (403 `editing of legacy robot is not

@@ -1,7 +1,8 @@
 //! The ledger's image-index rows (`CONFORMANCE.md`: AR18 to AR22 of `artifact.go`, SN7 and
 //! SN8 of `scan.go`, SE15 of `scanexport.go`): an index pushed through the handle, as
 //! `docker buildx --push` leaves one, seen through the API as Harbor answers it; and AR23,
-//! AR24, the addition links and the additions every artifact has.
+//! AR24, the addition links and the additions every artifact has; IC4 (`icon.go`), an
+//! artifact's own icon.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -607,4 +608,117 @@ async fn ar23_ar24_addition_links_and_refused_additions() {
         ],
     )
     .await;
+}
+
+/// `img` as PNG bytes.
+fn png_of(img: image::DynamicImage) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("encodes");
+    out.into_inner()
+}
+
+/// `GET /icons/{digest}` anonymously: the status and, on 200, the decoded thumbnail.
+async fn icon(
+    sim: &support::CheckedSim,
+    digest: &str,
+) -> (StatusCode, Option<image::DynamicImage>) {
+    use base64::Engine as _;
+    let response = reqwest::Client::new()
+        .get(format!("{}/icons/{digest}", sim.api_url()))
+        .send()
+        .await
+        .expect("the simulator answers");
+    let status = response.status();
+    if status != StatusCode::OK {
+        return (status, None);
+    }
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["content-type"], "image/png", "IC4");
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(body["content"].as_str().expect("content"))
+        .expect("base64");
+    let decoded =
+        image::load_from_memory_with_format(&png, image::ImageFormat::Png).expect("a PNG");
+    (status, Some(decoded))
+}
+
+/// IC4: an artifact's own icon (a layer annotated as one) is its `icon`, and `GET /icons`
+/// answers it decoded, thumbnailed to at most 50x50 (aspect ratio kept, a smaller icon as
+/// it is) and PNG-encoded; the push of an icon that is no GIF, PNG or JPEG is refused; an
+/// icon no artifact has is 404; one Go cannot decode is Harbor's 500.
+#[tokio::test]
+async fn ic4_an_artifacts_own_icon() {
+    let sim = support::start().await;
+    let (red, blue) = (
+        image::Rgba([220, 20, 20, 255]),
+        image::Rgba([20, 20, 220, 255]),
+    );
+    let wide = image::RgbaImage::from_fn(100, 60, |x, _| if x < 50 { red } else { blue });
+    let bytes = png_of(image::DynamicImage::ImageRgba8(wide));
+    sim.handle()
+        .push_image_with_icon("library", "iconic", "v1", &bytes)
+        .expect("push");
+    let artifact = get_json(&sim, "/projects/library/repositories/iconic/artifacts/v1").await;
+    let digest = artifact["icon"].as_str().expect("an icon").to_owned();
+    let (status, thumbnail) = icon(&sim, &digest).await;
+    assert_eq!(status, StatusCode::OK, "IC4");
+    let thumbnail = thumbnail.expect("a thumbnail");
+    assert_eq!((thumbnail.width(), thumbnail.height()), (50, 30), "IC4");
+    let rgb = thumbnail.to_rgb8();
+    assert_eq!(rgb.get_pixel(5, 5).0, [220, 20, 20], "IC4");
+    assert_eq!(rgb.get_pixel(45, 25).0, [20, 20, 220], "IC4");
+    assert!(
+        matches!(thumbnail, image::DynamicImage::ImageRgb8(_)),
+        "IC4: opaque, no alpha"
+    );
+    // A small grey icon is answered at its size, grey.
+    let small = image::GrayImage::from_pixel(20, 10, image::Luma([77]));
+    sim.handle()
+        .push_image_with_icon("library", "iconic", "small", &png_of(small.into()))
+        .expect("push");
+    let small = get_json(
+        &sim,
+        "/projects/library/repositories/iconic/artifacts/small",
+    )
+    .await;
+    let (_, thumbnail) = icon(&sim, small["icon"].as_str().expect("an icon")).await;
+    let thumbnail = thumbnail.expect("a thumbnail");
+    assert_eq!((thumbnail.width(), thumbnail.height()), (20, 10), "IC4");
+    assert!(
+        matches!(thumbnail, image::DynamicImage::ImageLuma8(_)),
+        "IC4: grey stays grey"
+    );
+    // Not an image: the push is refused.
+    let refused = sim
+        .handle()
+        .push_image_with_icon("library", "iconic", "text", b"an icon, honest")
+        .expect_err("refused");
+    assert_eq!(
+        (refused.status.as_u16(), refused.message.as_str()),
+        (400, "unsupported content type: text/plain; charset=utf-8"),
+        "IC4"
+    );
+    // Sniffed as a PNG, not one: Harbor's decoder fails, a 500.
+    sim.handle()
+        .push_image_with_icon("library", "iconic", "broken", b"\x89PNG\r\n\x1a\nbroken")
+        .expect("push");
+    let broken = get_json(
+        &sim,
+        "/projects/library/repositories/iconic/artifacts/broken",
+    )
+    .await;
+    let (status, _) = icon(&sim, broken["icon"].as_str().expect("an icon")).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "IC4");
+    // Once no artifact carries it, the icon is gone.
+    let (status, text) = send(
+        &sim,
+        Method::DELETE,
+        "/projects/library/repositories/iconic/artifacts/v1",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let (status, _) = icon(&sim, &digest).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "IC4");
 }

@@ -1,7 +1,9 @@
 //! Artifact icons (`src/controller/icon/controller.go`): Harbor's built-in icons by their
-//! fixed digests; any other digest is looked up among the artifacts' icons, and a digest no
-//! artifact uses is a 404.
+//! fixed digests; any other digest is looked up among the artifacts' own icons
+//! ([`crate::state::icons`]), and a digest no artifact uses is a 404.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
 use crate::context::{Ctx, Reply};
@@ -25,13 +27,23 @@ pub const BUILT_IN: &[&str] = &[
 /// A 1x1 PNG, base64: the simulator has no image files, only their shape.
 const PNG_1X1: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 
-pub(crate) fn get(ctx: &Ctx, _: &SimState) -> ApiResult<Reply> {
+/// `GetIcon`: a built-in icon (the simulator's is a 1x1 PNG), else the icon of an artifact
+/// that carries it as its own, pulled, decoded and answered as a thumbnail of at most 50x50
+/// ([`crate::thumbnail`]); no artifact with it: 404. A blob Go's decoders refuse is Harbor's
+/// uncoded error, a 500.
+pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let digest = ctx.path("digest");
-    // Every simulated artifact carries a built-in icon, so the built-in set is the whole set.
-    if !BUILT_IN.contains(&digest) {
-        return Err(ApiError::not_found(format!("the icon {digest} not found")));
+    if BUILT_IN.contains(&digest) {
+        return Ok(Reply::ok(
+            &json!({"content-type": "image/png", "content": PNG_1X1}),
+        ));
     }
+    let blob = s
+        .own_icon(digest)
+        .ok_or_else(|| ApiError::not_found(format!("the icon {digest} not found")))?;
+    let image = image::load_from_memory(&blob).map_err(|_| ApiError::internal())?;
+    let png = crate::thumbnail::icon_thumbnail(&image).map_err(|_| ApiError::internal())?;
     Ok(Reply::ok(
-        &json!({"content-type": "image/png", "content": PNG_1X1}),
+        &json!({"content-type": "image/png", "content": STANDARD.encode(png)}),
     ))
 }

@@ -3,6 +3,7 @@
 pub mod artifact_table;
 pub mod audit_log;
 pub mod configurations;
+pub mod icons;
 pub mod image_index;
 pub mod immutable;
 mod index_scan;
@@ -127,6 +128,8 @@ pub struct SimState {
     pub executions: BTreeMap<i64, Execution>,
     /// How jobs live: a [`Lifecycle`] per kind and the ones set for the next jobs.
     pub job_lifecycles: JobLifecycles,
+    /// The icon blobs artifacts carry as their own icon, by digest (see [`icons`]).
+    pub icon_blobs: BTreeMap<String, std::sync::Arc<[u8]>>,
     /// The latest scan task of each artifact (by artifact id: execution id, task id), of a
     /// scan or a scan all: what its `scan_overview` and reports follow.
     pub scan_tasks: BTreeMap<i64, (i64, i64)>,

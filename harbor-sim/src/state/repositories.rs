@@ -80,6 +80,9 @@ pub struct Artifact {
     pub index: Option<ImageIndex>,
     /// The ids of the indexes that list it, ascending (none for most artifacts).
     pub parents: Vec<i64>,
+    /// The digest of its own icon (a layer annotated as one, see [`super::icons`]); its
+    /// type's built-in icon when `None`.
+    pub icon: Option<String>,
 }
 
 impl Artifact {
@@ -250,6 +253,7 @@ impl SimState {
             platform: Platform::default(),
             index: None,
             parents: Vec::new(),
+            icon: None,
         });
         if let Some(tag) = tag {
             // A tag lives on one artifact of a repository; pushing moves it.
@@ -326,6 +330,7 @@ impl SimState {
             copy.digest = src.digest.clone();
             copy.size = src.size;
             copy.platform = src.platform.clone();
+            copy.icon = src.icon.clone();
             copy.index = index;
         }
         for child in children {
@@ -436,7 +441,7 @@ impl SimState {
             "repository_name": repo.name,
             "digest": a.digest,
             "size": a.size,
-            "icon": "sha256:0048162a053eef4d4ce3fe7518615bef084403614f8bca43b40ae2e762e11e06",
+            "icon": a.icon.as_deref().unwrap_or(super::icons::IMAGE_ICON),
             "push_time": a.push_time,
             "pull_time": "0001-01-01T00:00:00.000Z",
             "extra_attrs": {"architecture": a.platform.architecture, "os": a.platform.os, "config": {}},
