@@ -385,6 +385,29 @@ mod tests {
     }
 
     #[test]
+    fn copying_an_index_again_fires_the_roots_push_event_only() {
+        let mut s = SimState::with_admin("admin", "pw");
+        s.seed_demo().unwrap();
+        let digest = s
+            .push_index("library", "app", Some("1.0"), &["linux/amd64", "linux/arm64"])
+            .unwrap();
+        let source = *s.artifacts.iter().find(|(_, a)| a.digest == digest).unwrap().0;
+        let deliveries = |s: &SimState| {
+            s.executions
+                .values()
+                .filter(|e| e.kind == super::super::JobKind::Webhook)
+                .count()
+        };
+        let before = deliveries(&s);
+        s.copy_deeply(source, "demo", "app", true, "admin").unwrap();
+        // The demo's webhook hears of each manifest pushed: two children and the index.
+        assert_eq!(deliveries(&s) - before, 3);
+        s.copy_deeply(source, "demo", "app", true, "admin").unwrap();
+        // Nothing is copied; `Ensure` of the index still fires its push event.
+        assert_eq!(deliveries(&s) - before, 4);
+    }
+
+    #[test]
     fn references_answer_harbors_shape() {
         let index = ImageIndex {
             references: vec![Reference {

@@ -297,8 +297,20 @@ impl SimState {
             .and_then(|r| self.artifacts.id_by_digest(r, &src.digest));
         if let Some(id) = existing {
             if is_root {
+                // `Ensure` fires the push event for an artifact it did not create too.
                 self.ensure_tags(id, &tags)?;
-                self.record_push(operator, id, tags.first().map(String::as_str));
+                let tag = tags.first().map(String::as_str);
+                self.record_push(operator, id, tag);
+                let (project_id, repository) = (
+                    self.artifacts[&id].project_id,
+                    self.repository_name(self.artifacts[&id].repository_id)
+                        .to_owned(),
+                );
+                self.notify(
+                    project_id,
+                    "PUSH_ARTIFACT",
+                    &format!("{repository}:{}", tag.unwrap_or(&src.digest)),
+                );
             }
             return Ok(id);
         }
