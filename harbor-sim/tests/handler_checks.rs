@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::checks::{ADMIN, BAD, case, get_json, proxy_project, run, user_id};
+use support::checks::{ADMIN, BAD, case, get_json, list_with_total, proxy_project, run, user_id};
 
 #[tokio::test]
 async fn project_metadata_checks() {
@@ -793,24 +793,6 @@ async fn another_projects_policy_execution_or_task_checks() {
         ],
     )
     .await;
-}
-
-/// A list read as the admin: the entries and `X-Total-Count`.
-async fn list_with_total(sim: &support::CheckedSim, path: &str) -> (Vec<Value>, Option<u64>) {
-    let response = reqwest::Client::new()
-        .get(format!("{}{path}", sim.api_url()))
-        .basic_auth(ADMIN.0, Some(ADMIN.1))
-        .send()
-        .await
-        .expect("the simulator answers");
-    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
-    let total = response
-        .headers()
-        .get("X-Total-Count")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    let entries: Vec<Value> = response.json().await.expect("a JSON list");
-    (entries, total)
 }
 
 /// The values of `field` of each entry.

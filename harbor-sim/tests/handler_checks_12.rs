@@ -9,27 +9,16 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::checks::{BAD, case, create_project, get_json, run, send};
+use support::checks::{
+    BAD, REPORT, case, create_project, export_rows, get_json, list_with_total, run, send,
+};
 
-const REPORT: &str = "application/vnd.security.vulnerability.report; version=1.1";
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 
 /// `GET path` as the admin: the items and `X-Total-Count`.
 async fn list(sim: &support::CheckedSim, path: &str) -> (Vec<Value>, u64) {
-    let response = reqwest::Client::new()
-        .get(format!("{}{path}", sim.api_url()))
-        .basic_auth("admin", Some("Harbor12345"))
-        .send()
-        .await
-        .expect("the simulator answers");
-    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
-    let total = response.headers()["X-Total-Count"]
-        .to_str()
-        .expect("a count")
-        .parse()
-        .expect("a number");
-    let items = response.json::<Vec<Value>>().await.expect("a list");
-    (items, total)
+    let (items, total) = list_with_total(sim, path).await;
+    (items, total.expect("X-Total-Count"))
 }
 
 fn digests(items: &[Value]) -> Vec<&str> {
@@ -308,42 +297,12 @@ fn scanned_index(sim: &support::CheckedSim, tag: &str) -> Vec<String> {
     })
 }
 
-/// `POST /export/cve` of project 1 with `criteria`, run to its end; the CSV's digests.
+/// The digests of an export of project 1 with `criteria` (it must succeed).
 async fn exported_digests(sim: &support::CheckedSim, criteria: Value) -> Vec<String> {
-    let mut body = json!({"projects": [1]});
-    for (k, v) in criteria.as_object().expect("criteria") {
-        body[k] = v.clone();
-    }
-    let response = reqwest::Client::new()
-        .post(format!("{}/export/cve", sim.api_url()))
-        .basic_auth("admin", Some("Harbor12345"))
-        .header("X-Scan-Data-Type", REPORT)
-        .json(&body)
-        .send()
-        .await
-        .expect("the simulator answers");
-    assert_eq!(response.status(), StatusCode::OK, "SE15 {criteria}");
-    let id = response.json::<Value>().await.expect("an id")["id"]
-        .as_i64()
-        .expect("an id");
-    let export = harbor_sim::Lifecycle::default_for(harbor_sim::JobKind::ScanDataExport);
-    tokio::time::advance(export.queued() + export.running()).await;
-    let execution = get_json(sim, &format!("/export/cve/execution/{id}")).await;
-    assert_eq!(
-        execution["status"], "Success",
-        "SE15 {criteria}: {execution}"
-    );
-    let (status, text) = send(
-        sim,
-        Method::GET,
-        &format!("/export/cve/download/{id}"),
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "SE15 {criteria}: {text}");
-    let mut found: Vec<String> = text
-        .lines()
-        .skip(1)
+    let (execution, rows) = export_rows(sim, criteria.clone()).await;
+    let rows = rows.unwrap_or_else(|| panic!("SE15 {criteria}: {execution}"));
+    let mut found: Vec<String> = rows
+        .iter()
         .filter_map(|row| row.split(',').nth(1).map(str::to_owned))
         .collect();
     found.dedup();

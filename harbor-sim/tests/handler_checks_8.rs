@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 mod support;
 
 use harbor_sim::SEED_USER_PASSWORD;
-use support::checks::{BAD, get_json, user_id};
+use support::checks::{BAD, export_rows, get_json, user_id};
 
 const FORBIDDEN: StatusCode = StatusCode::FORBIDDEN;
 
@@ -767,49 +767,6 @@ async fn ugs2_like_wildcards_in_the_group_search() {
         names_and_total(&sim, "/usergroups/search?groupname=zz_", "group_name").await;
     assert!(names.is_empty(), "UGS2: {names:?}");
     assert_eq!(total.as_deref(), Some("0"), "UGS2: nothing counted");
-}
-
-/// The vulnerability report type of the scan-data export.
-const REPORT: &str = "application/vnd.security.vulnerability.report; version=1.1";
-
-/// Starts an export of project 1 (`library`) as the admin with `criteria` added, waits past
-/// its queue and run, and answers its execution and, when it succeeded, its CSV rows (header
-/// left out).
-async fn export_rows(sim: &support::CheckedSim, criteria: Value) -> (Value, Option<Vec<String>>) {
-    let mut body = json!({"projects": [1]});
-    for (k, v) in criteria.as_object().expect("criteria") {
-        body[k] = v.clone();
-    }
-    let response = reqwest::Client::new()
-        .post(format!("{}/export/cve", sim.api_url()))
-        .basic_auth("admin", Some("Harbor12345"))
-        .header("X-Scan-Data-Type", REPORT)
-        .json(&body)
-        .send()
-        .await
-        .expect("the simulator answers");
-    assert_eq!(response.status(), StatusCode::OK, "SE12 {criteria}");
-    let id = response.json::<Value>().await.expect("an id")["id"]
-        .as_i64()
-        .expect("an id");
-    let export = harbor_sim::Lifecycle::default_for(harbor_sim::JobKind::ScanDataExport);
-    tokio::time::advance(export.queued() + export.running()).await;
-    let execution = get_json(sim, &format!("/export/cve/execution/{id}")).await;
-    if execution["status"] != "Success" {
-        return (execution, None);
-    }
-    let (status, text) = admin(
-        sim,
-        Method::GET,
-        &format!("/export/cve/download/{id}"),
-        json!(null),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "SE12 {criteria}: {text}");
-    (
-        execution,
-        Some(text.lines().skip(1).map(str::to_owned).collect()),
-    )
 }
 
 /// The distinct first columns (repositories) of CSV rows, in order.

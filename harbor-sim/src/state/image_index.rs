@@ -389,9 +389,19 @@ mod tests {
         let mut s = SimState::with_admin("admin", "pw");
         s.seed_demo().unwrap();
         let digest = s
-            .push_index("library", "app", Some("1.0"), &["linux/amd64", "linux/arm64"])
+            .push_index(
+                "library",
+                "app",
+                Some("1.0"),
+                &["linux/amd64", "linux/arm64"],
+            )
             .unwrap();
-        let source = *s.artifacts.iter().find(|(_, a)| a.digest == digest).unwrap().0;
+        let source = *s
+            .artifacts
+            .iter()
+            .find(|(_, a)| a.digest == digest)
+            .unwrap()
+            .0;
         let deliveries = |s: &SimState| {
             s.executions
                 .values()

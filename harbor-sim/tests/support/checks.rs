@@ -153,3 +153,64 @@ pub async fn proxy_project(sim: &super::CheckedSim, name: &str) -> i64 {
 }
 
 pub const BAD: StatusCode = StatusCode::BAD_REQUEST;
+
+/// The vulnerability report type of the scan-data export.
+pub const REPORT: &str = "application/vnd.security.vulnerability.report; version=1.1";
+
+/// Starts an export of project 1 (`library`) as the admin with `criteria` added, waits past
+/// its queue and run, and answers its execution and, when it succeeded, its CSV rows (header
+/// left out).
+pub async fn export_rows(sim: &super::CheckedSim, criteria: Value) -> (Value, Option<Vec<String>>) {
+    let mut body = json!({"projects": [1]});
+    for (k, v) in criteria.as_object().expect("criteria") {
+        body[k] = v.clone();
+    }
+    let response = reqwest::Client::new()
+        .post(format!("{}/export/cve", sim.api_url()))
+        .basic_auth("admin", Some("Harbor12345"))
+        .header("X-Scan-Data-Type", REPORT)
+        .json(&body)
+        .send()
+        .await
+        .expect("the simulator answers");
+    assert_eq!(response.status(), StatusCode::OK, "export {criteria}");
+    let id = response.json::<Value>().await.expect("an id")["id"]
+        .as_i64()
+        .expect("an id");
+    let export = harbor_sim::Lifecycle::default_for(harbor_sim::JobKind::ScanDataExport);
+    tokio::time::advance(export.queued() + export.running()).await;
+    let execution = get_json(sim, &format!("/export/cve/execution/{id}")).await;
+    if execution["status"] != "Success" {
+        return (execution, None);
+    }
+    let (status, text) = send(
+        sim,
+        Method::GET,
+        &format!("/export/cve/download/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "export {criteria}: {text}");
+    (
+        execution,
+        Some(text.lines().skip(1).map(str::to_owned).collect()),
+    )
+}
+
+/// A list read as the admin: the entries and `X-Total-Count`.
+pub async fn list_with_total(sim: &super::CheckedSim, path: &str) -> (Vec<Value>, Option<u64>) {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", sim.api_url()))
+        .basic_auth(ADMIN.0, Some(ADMIN.1))
+        .send()
+        .await
+        .expect("the simulator answers");
+    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+    let total = response
+        .headers()
+        .get("X-Total-Count")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let entries: Vec<Value> = response.json().await.expect("a JSON list");
+    (entries, total)
+}
