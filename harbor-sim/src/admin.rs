@@ -22,6 +22,7 @@
 //! | `PUT /_sim/jobs/{kind}` with a [`Lifecycle`](crate::Lifecycle) as JSON | sets the kind's, for the jobs started from now on (400 if invalid) |
 //! | `PUT /_sim/jobs/{kind}/next` with a [`Lifecycle`](crate::Lifecycle) as JSON | sets the next job's of the kind only |
 //! | `POST /_sim/reset` | restores the initial state (job lifecycles included), latency and page service times, clears faults, rate limits and counters |
+//! | `POST /_sim/push` with `{"project","repository","tag"}` | what a `docker push` does (the administrator's); with `"platforms": ["linux/amd64", ...]` an image index of one image per platform ([`SimHandle::push_image_index`]), with `"icon"` (base64 of a GIF, PNG or JPEG) an image with its own icon ([`SimHandle::push_image_with_icon`]); answers 201 `{"digest": ...}`, or Harbor's error body (400 for a bad body, 404 without the project) |
 //! | `GET /_sim/reachable` | the hosts the simulated Harbor can reach |
 //! | `PUT /_sim/reachable/{host}` / `DELETE /_sim/reachable/{host}` | makes a host reachable / unreachable |
 //!
@@ -77,6 +78,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/jobs", get(job_lifecycles))
         .route("/jobs/{kind}", get(job_lifecycle).put(set_job_lifecycle))
         .route("/jobs/{kind}/next", put(set_next_job_lifecycle))
+        .route("/push", post(push))
         .route("/reachable", get(reachable))
         .route("/reachable/{host}", put(allow_host).delete(deny_host))
 }
@@ -209,6 +211,51 @@ async fn clear_rate_limit(
 async fn reset(State(shared): State<Arc<Shared>>) -> StatusCode {
     SimHandle::from_shared(shared).reset();
     StatusCode::NO_CONTENT
+}
+
+/// `POST /_sim/push`'s body.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PushReq {
+    project: String,
+    repository: String,
+    tag: String,
+    /// An image index of these platforms instead of one image.
+    #[serde(default)]
+    platforms: Option<Vec<String>>,
+    /// The image's own icon, base64.
+    #[serde(default)]
+    icon: Option<String>,
+}
+
+async fn push(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+    use base64::Engine as _;
+    let pushed = serde_json::from_slice::<PushReq>(&body)
+        .map_err(|e| ApiError::bad_request(format!("invalid push: {e}")))
+        .and_then(|req| {
+            let handle = SimHandle::from_shared(shared);
+            let (project, repository, tag) = (&req.project, &req.repository, &req.tag);
+            match (&req.platforms, &req.icon) {
+                (Some(_), Some(_)) => Err(ApiError::bad_request(
+                    "invalid push: an image index has no icon of its own",
+                )),
+                (Some(platforms), None) => {
+                    let platforms: Vec<&str> = platforms.iter().map(String::as_str).collect();
+                    handle.push_image_index(project, repository, tag, &platforms)
+                }
+                (None, Some(icon)) => {
+                    let icon = base64::engine::general_purpose::STANDARD
+                        .decode(icon)
+                        .map_err(|e| ApiError::bad_request(format!("invalid push: icon: {e}")))?;
+                    handle.push_image_with_icon(project, repository, tag, &icon)
+                }
+                (None, None) => handle.push_image(project, repository, tag),
+            }
+        });
+    match pushed {
+        Ok(digest) => (StatusCode::CREATED, Json(json!({"digest": digest}))).into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 async fn reachable(State(shared): State<Arc<Shared>>) -> Response {

@@ -861,3 +861,76 @@ async fn media_types_follow_the_spec() {
         "an empty answer has no media type"
     );
 }
+
+/// `POST /_sim/push`: an image, an image index, an image with its own icon, as a tool in
+/// another language makes them; a bad body or platform is 400, a missing project 404, with
+/// Harbor's error body.
+#[tokio::test]
+async fn pushes_through_the_admin_endpoint() {
+    use base64::Engine as _;
+    let (sim, client) = sim().await;
+    let push = |body: Value| {
+        let (client, url) = (client.clone(), format!("{}/_sim/push", sim.base_url()));
+        async move {
+            let r = client.post(url).json(&body).send().await.unwrap();
+            let status = r.status();
+            (status, r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, image) =
+        push(json!({"project": "library", "repository": "tool", "tag": "v1"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{image}");
+    let artifacts = "/projects/library/repositories/tool/artifacts";
+    let got: Value = req(&client, &sim, Method::GET, &format!("{artifacts}/v1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["digest"], image["digest"]);
+    let (status, index) = push(
+        json!({"project": "library", "repository": "tool", "tag": "multi",
+        "platforms": ["linux/amd64", "linux/arm64/v8"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{index}");
+    let got: Value = req(&client, &sim, Method::GET, &format!("{artifacts}/multi"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["references"].as_array().map(Vec::len), Some(2), "{got}");
+    let png = base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\nsniffed");
+    let (status, _) =
+        push(json!({"project": "library", "repository": "tool", "tag": "icon", "icon": png})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    for (body, want, message) in [
+        (
+            json!({"project": "library"}),
+            StatusCode::BAD_REQUEST,
+            "invalid push: missing field `repository` at line 1 column 21",
+        ),
+        (
+            json!({"project": "library", "repository": "tool", "tag": "x", "platforms": ["linux"]}),
+            StatusCode::BAD_REQUEST,
+            "invalid platform \"linux\": expected os/architecture or os/architecture/variant",
+        ),
+        (
+            json!({"project": "library", "repository": "tool", "tag": "x", "icon": "aGVsbG8="}),
+            StatusCode::BAD_REQUEST,
+            "unsupported content type: text/plain; charset=utf-8",
+        ),
+        (
+            json!({"project": "nowhere", "repository": "tool", "tag": "x"}),
+            StatusCode::NOT_FOUND,
+            "project nowhere not found",
+        ),
+    ] {
+        let (status, answer) = push(body.clone()).await;
+        assert_eq!(status, want, "{body}: {answer}");
+        assert_eq!(answer["errors"][0]["message"], message, "{body}");
+    }
+}
