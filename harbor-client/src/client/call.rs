@@ -48,9 +48,17 @@ pub(crate) fn current_call() -> Option<(&'static str, String)> {
         .ok()
 }
 
-/// A random request id in UUID v4 form.
+/// A random request id in UUID v4 form, drawn from a per-thread xoshiro generator seeded
+/// once from the thread's ChaCha generator: a request id must be unique, not unpredictable,
+/// and a draw from `rand::random` (ChaCha12, with its reseeding checks) cost more than the
+/// rest of the id's making.
 fn new_request_id() -> Arc<str> {
-    let n: u128 = rand::random();
+    use rand::{Rng as _, SeedableRng as _};
+    thread_local! {
+        static IDS: std::cell::RefCell<rand::rngs::SmallRng> =
+            std::cell::RefCell::new(rand::rngs::SmallRng::from_rng(&mut rand::rng()));
+    }
+    let n: u128 = IDS.with_borrow_mut(|ids| ids.random());
     uuid_v4_text((n & !(0xf << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62))
 }
 
