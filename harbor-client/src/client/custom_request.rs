@@ -93,7 +93,7 @@ pub struct CustomRequest<'c> {
     client: &'c HarborClient,
     method: Method,
     url: Result<Url, String>,
-    headers: Vec<(Cow<'static, str>, String)>,
+    headers: Vec<(Cow<'static, str>, Cow<'static, str>)>,
     body: Option<Vec<u8>>,
 }
 
@@ -136,7 +136,8 @@ impl CustomRequest<'_> {
     /// Adds a header (the client's own, `Authorization` and `X-Request-Id`, cannot be
     /// replaced).
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((Cow::Owned(name.into()), value.into()));
+        self.headers
+            .push((Cow::Owned(name.into()), Cow::Owned(value.into())));
         self
     }
 

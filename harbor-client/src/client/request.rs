@@ -36,7 +36,7 @@ fn replace_placeholder(path: &mut String, name: &str, value: &str) -> bool {
 pub(crate) struct Request {
     pub(super) path: String,
     pub(super) query: Vec<(&'static str, String)>,
-    pub(super) headers: Vec<(Cow<'static, str>, String)>,
+    pub(super) headers: Vec<(Cow<'static, str>, Cow<'static, str>)>,
     pub(super) body: Option<Vec<u8>>,
     /// A problem found while filling it in, reported when sending.
     pub(super) problem: Option<String>,
@@ -102,7 +102,11 @@ impl Request {
     /// `X-Is-Resource-Name: true` so that Harbor never reads an all-digit name as an id.
     pub(crate) fn project_ref(&mut self, name: &str, value: &ProjectRef) -> &mut Self {
         if value.is_name() {
-            self.header(IS_RESOURCE_NAME_HEADER, "true");
+            // Static: no string made for it, and `Call::headers` sends it without parsing.
+            self.headers.push((
+                Cow::Borrowed(IS_RESOURCE_NAME_HEADER),
+                Cow::Borrowed("true"),
+            ));
         }
         self.path(name, value)
     }
@@ -135,7 +139,8 @@ impl Request {
 
     /// Adds a header.
     pub(crate) fn header(&mut self, name: &'static str, value: impl fmt::Display) -> &mut Self {
-        self.headers.push((Cow::Borrowed(name), value.to_string()));
+        self.headers
+            .push((Cow::Borrowed(name), Cow::Owned(value.to_string())));
         self
     }
 

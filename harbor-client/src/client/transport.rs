@@ -1,6 +1,7 @@
 //! Sending one attempt: the headers every request carries, the URL, and the mapping of
 //! transport failures and error statuses to [`Error`].
 
+use super::request::IS_RESOURCE_NAME_HEADER;
 use super::{Answer, Call, REQUEST_ID_HEADER, Request};
 use crate::error::{Error, NetworkError, RedirectError, StatusError, TimeoutCause, TimeoutError};
 use crate::settings::parse_retry_after;
@@ -171,7 +172,7 @@ impl Call<'_> {
     fn headers(
         &self,
         authorization: &HeaderValue,
-        extra: &[(Cow<'static, str>, String)],
+        extra: &[(Cow<'static, str>, Cow<'static, str>)],
         has_body: bool,
     ) -> Result<HeaderMap, Error> {
         let mut headers = HeaderMap::with_capacity(4 + extra.len());
@@ -189,6 +190,14 @@ impl Call<'_> {
             }),
         );
         for (name, value) in extra {
+            if name == IS_RESOURCE_NAME_HEADER && value == "true" {
+                // Every call naming a project by name sends it: no parsing, no copies.
+                headers.insert(
+                    HeaderName::from_static("x-is-resource-name"),
+                    HeaderValue::from_static("true"),
+                );
+                continue;
+            }
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| self.invalid(format!("bad header name {name}")))?;
             let value = HeaderValue::from_str(value)
@@ -646,7 +655,7 @@ mod tests {
         let client = HarborClient::new("http://h", "u", "p").unwrap();
         let auth = HeaderValue::from_static("Basic abc");
         let json = client.call(crate::operations::GET_PROJECT);
-        let extra = [(Cow::Borrowed("X-Is-Resource-Name"), "true".to_owned())];
+        let extra = [(Cow::Borrowed("X-Is-Resource-Name"), Cow::Borrowed("true"))];
         let headers = json.headers(&auth, &extra, true).unwrap();
         assert_eq!(headers["authorization"], "Basic abc");
         assert_eq!(headers["x-request-id"], &*json.request_id);
@@ -664,8 +673,8 @@ mod tests {
             ping.headers(&auth, &[], false).unwrap()["accept"],
             "text/plain, application/json"
         );
-        let bad_name = [(Cow::Borrowed("bad name"), "v".to_owned())];
-        let bad_value = [(Cow::Borrowed("x-ok"), "a\nb".to_owned())];
+        let bad_name = [(Cow::Borrowed("bad name"), Cow::Borrowed("v"))];
+        let bad_value = [(Cow::Borrowed("x-ok"), Cow::Borrowed("a\nb"))];
         for (extra, message) in [
             (&bad_name, "bad header name bad name"),
             (&bad_value, "header x-ok cannot carry \"a\\nb\""),
