@@ -1,8 +1,8 @@
 //! Artifacts' own icons: an image whose manifest has a layer annotated
 //! `org.goharbor.artifact.v1alpha1.icon` gets that layer's digest as its icon
 //! (`src/controller/artifact/annotation/v1alpha1.go` `parseV1alpha1Icon`), and
-//! `GET /icons/{digest}` answers its thumbnail (`src/controller/icon/controller.go`, see
-//! [`crate::thumbnail`]).
+//! `GET /icons/{digest}` answers its thumbnail (`src/controller/icon/controller.go`; the
+//! simulator's `thumbnail.rs` ports nfnt/resize's).
 
 use std::sync::Arc;
 

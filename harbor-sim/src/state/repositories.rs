@@ -574,8 +574,9 @@ impl SimState {
     }
 
     /// Deletes an artifact (the repository stays, empty, as in Harbor), with the children
-    /// of an index that go along ([`SimState::delete_children_of`]), and notifies the
-    /// project's webhooks. The caller has refused an artifact an index lists.
+    /// of an index that go along (its untagged children no other index lists, see
+    /// [`super::image_index`]), and notifies the project's webhooks. The caller has refused
+    /// an artifact an index lists.
     pub fn delete_artifact(&mut self, artifact_id: i64) -> ApiResult<()> {
         let a = self
             .artifacts
