@@ -881,27 +881,23 @@ async fn pushes_through_the_admin_endpoint() {
         push(json!({"project": "library", "repository": "tool", "tag": "v1"})).await;
     assert_eq!(status, StatusCode::CREATED, "{image}");
     let artifacts = "/projects/library/repositories/tool/artifacts";
-    let got: Value = req(&client, &sim, Method::GET, &format!("{artifacts}/v1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(got["digest"], image["digest"]);
+    let get = |reference: &str| {
+        let request = req(
+            &client,
+            &sim,
+            Method::GET,
+            &format!("{artifacts}/{reference}"),
+        );
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    assert_eq!(get("v1").await["digest"], image["digest"]);
     let (status, index) = push(
         json!({"project": "library", "repository": "tool", "tag": "multi",
         "platforms": ["linux/amd64", "linux/arm64/v8"]}),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{index}");
-    let got: Value = req(&client, &sim, Method::GET, &format!("{artifacts}/multi"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let got = get("multi").await;
     assert_eq!(got["references"].as_array().map(Vec::len), Some(2), "{got}");
     let png = base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\nsniffed");
     let (status, _) =
