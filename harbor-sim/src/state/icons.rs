@@ -117,5 +117,18 @@ mod tests {
         assert_eq!(detect_content_type(b"hello"), "text/plain; charset=utf-8");
         assert_eq!(detect_content_type(b"\x01\x02"), "application/octet-stream");
         assert_eq!(detect_content_type(b""), "text/plain; charset=utf-8");
+        assert_eq!(
+            detect_content_type(b"RIFF\x10\0\0\0WEBPVP8 ...."),
+            "image/webp"
+        );
+        // A RIFF that is no WebP (a WAVE), and a short one, are binary.
+        assert_eq!(
+            detect_content_type(b"RIFF\x10\0\0\0WAVEfmt ...."),
+            "application/octet-stream"
+        );
+        assert_eq!(
+            detect_content_type(b"RIFF\x10\0\0\0WEBP"),
+            "application/octet-stream"
+        );
     }
 }

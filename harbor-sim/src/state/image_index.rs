@@ -418,6 +418,49 @@ mod tests {
     }
 
     #[test]
+    fn the_index_manifest_lists_each_child_for_its_platform() {
+        let arm: Platform = "linux/arm64/v8".parse().unwrap();
+        let amd = Platform::default();
+        let text = index_manifest(&[("sha256:a".into(), 10, &amd), ("sha256:b".into(), 20, &arm)]);
+        let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(manifest["mediaType"], OCI_INDEX);
+        assert_eq!(
+            manifest["manifests"],
+            json!([
+                {"mediaType": OCI_MANIFEST, "digest": "sha256:a", "size": 10,
+                 "platform": {"architecture": "amd64", "os": "linux"}},
+                {"mediaType": OCI_MANIFEST, "digest": "sha256:b", "size": 20,
+                 "platform": {"architecture": "arm64", "os": "linux", "variant": "v8"}},
+            ])
+        );
+        // The index's own size is that text's.
+        let (s, index, _) = state_with_index(Some("1.0"));
+        let own = s.artifacts[&index].index.as_ref().unwrap().manifest_size;
+        assert!(own > 300, "a manifest listing two children: {own} bytes");
+    }
+
+    #[test]
+    fn each_manifest_of_an_index_push_is_the_administrators_push() {
+        let (s, index, children) = state_with_index(Some("1.0"));
+        let pushes: Vec<(&str, &str)> = s
+            .audit_log_ext
+            .values()
+            .filter(|r| r.operation == "create" && r.resource.starts_with("library/app"))
+            .map(|r| (r.username.as_str(), r.resource.as_str()))
+            .collect();
+        assert_eq!(pushes.len(), 1 + children.len(), "{pushes:?}");
+        assert!(pushes.iter().all(|(who, _)| *who == "admin"), "{pushes:?}");
+        let digest = &s.artifacts[&children[0]].digest;
+        assert!(
+            pushes
+                .iter()
+                .any(|(_, what)| *what == format!("library/app@{digest}"))
+        );
+        assert!(pushes.iter().any(|(_, what)| *what == "library/app:1.0"));
+        assert!(s.artifacts.contains_key(&index));
+    }
+
+    #[test]
     fn references_answer_harbors_shape() {
         let index = ImageIndex {
             references: vec![Reference {
