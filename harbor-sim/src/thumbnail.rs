@@ -110,6 +110,14 @@ fn resize_nearest(pixels: Vec<u8>, size: (u32, u32), to: (u32, u32), channels: u
 /// (grey stays grey; an opaque image is written without alpha, as Go's encoder does).
 pub fn icon_thumbnail(image: &DynamicImage) -> Result<Vec<u8>, image::ImageError> {
     let (width, height) = (image.width(), image.height());
+    if width == 0 || height == 0 {
+        // Go's `png.Encode` refuses it (`invalid image size`): Harbor's 500.
+        return Err(image::ImageError::Parameter(
+            image::error::ParameterError::from_kind(
+                image::error::ParameterErrorKind::DimensionMismatch,
+            ),
+        ));
+    }
     let to = thumbnail_size(width, height, MAX_SIDE, MAX_SIDE);
     let mut png = Vec::new();
     let encoder = image::codecs::png::PngEncoder::new(&mut png);
@@ -144,6 +152,7 @@ mod tests {
         assert_eq!(thumbnail_size(200, 100, 50, 50), (50, 25));
         assert_eq!(thumbnail_size(100, 300, 50, 50), (16, 50), "50*50/150 = 16");
         assert_eq!(thumbnail_size(1000, 3, 50, 50), (50, 1), "at least 1");
+        assert_eq!(thumbnail_size(40, 60, 50, 50), (33, 50), "narrow but tall");
     }
 
     #[test]
@@ -166,6 +175,22 @@ mod tests {
         // 6 pixels to 2: (1+2+3)/3 and (4+5+6)/3.
         let out = resize_nearest(vec![1, 2, 3, 4, 5, 6], (6, 1), (2, 1), 1);
         assert_eq!(out, vec![2, 5]);
+    }
+
+    #[test]
+    fn channels_average_apart_and_round_up_only_past_254() {
+        // 2x1 RGBA halved: each channel's own mean.
+        let out = resize_nearest(vec![10, 20, 30, 255, 30, 60, 90, 255], (2, 1), (1, 1), 4);
+        assert_eq!(out, vec![20, 40, 60, 255]);
+        // 254 stays 254; 254.5 becomes 255 (`floatToUint8`).
+        assert_eq!(resize_nearest(vec![254, 254], (2, 1), (1, 1), 1), vec![254]);
+        assert_eq!(resize_nearest(vec![254, 255], (2, 1), (1, 1), 1), vec![255]);
+    }
+
+    #[test]
+    fn an_image_without_pixels_has_no_thumbnail() {
+        let empty = DynamicImage::ImageRgba8(RgbaImage::new(0, 100));
+        assert!(icon_thumbnail(&empty).is_err());
     }
 
     #[test]

@@ -14,14 +14,13 @@ use serde_json::{Map, Value, json};
 use super::SimState;
 use super::vulnerabilities::REPORT_MIME;
 
-/// Go's job status order (`job.Status.Code`): pending, scheduled, running, then the final
-/// states alike.
+/// Go's job status order (`job.Status.Code`) for what [`merge_status`] compares: pending,
+/// scheduled, then the final states alike (running, stopped and success never get there).
 fn status_code(status: &str) -> i32 {
     match status {
         "Pending" => 0,
         "Scheduled" => 1,
-        "Running" => 2,
-        "Stopped" | "Error" | "Success" => 3,
+        "Error" => 3,
         _ => -1,
     }
 }
@@ -71,6 +70,12 @@ fn severity_code(severity: &str) -> i32 {
         "Critical" => 6,
         _ => -1,
     }
+}
+
+/// `mergeSeverity`: the higher of two severities (an empty one lowest), the second on a tie.
+fn merge_severity(s1: &str, s2: &str) -> String {
+    let value = |s: &str| if s.is_empty() { -1 } else { severity_code(s) };
+    if value(s1) > value(s2) { s1 } else { s2 }.to_owned()
 }
 
 /// One child's summary as merged: the JSON and what the JSON leaves out.
@@ -261,11 +266,10 @@ impl SimState {
                 Some(acc) => {
                     let newer = report["generated_at"].as_str() > acc["generated_at"].as_str();
                     let from = if newer { &report } else { &acc };
-                    let severity = [&acc, &report]
-                        .map(|r| r["severity"].as_str().unwrap_or_default().to_owned())
-                        .into_iter()
-                        .max_by_key(|s| if s.is_empty() { -1 } else { severity_code(s) })
-                        .unwrap_or_default();
+                    let severity = merge_severity(
+                        acc["severity"].as_str().unwrap_or_default(),
+                        report["severity"].as_str().unwrap_or_default(),
+                    );
                     let items = merge_items(
                         acc["vulnerabilities"].as_array().cloned(),
                         report["vulnerabilities"].as_array().cloned(),
@@ -294,6 +298,155 @@ mod tests {
         assert_eq!(merge_status("Error", "Success"), "Success");
         assert_eq!(merge_status("Pending", "Error"), "Error");
         assert_eq!(merge_status("Scheduled", "Pending"), "Scheduled");
+    }
+
+    #[test]
+    fn other_statuses_merge_by_go_s_order_the_second_on_a_tie() {
+        assert_eq!(merge_status("Pending", "Bogus"), "Pending");
+        assert_eq!(merge_status("Bogus", "Other"), "Other");
+        assert_eq!(merge_status("Pending", "Scheduled"), "Scheduled");
+    }
+
+    #[test]
+    fn severities_merge_by_rank() {
+        let ranks = [
+            "",
+            "None",
+            "Unknown",
+            "Negligible",
+            "Low",
+            "Medium",
+            "High",
+            "Critical",
+        ];
+        for pair in ranks.windows(2) {
+            assert_eq!(merge_severity(pair[1], pair[0]), pair[1], "{pair:?}");
+            assert_eq!(merge_severity(pair[0], pair[1]), pair[1], "{pair:?}");
+        }
+    }
+
+    #[test]
+    fn times_are_go_unix_seconds() {
+        assert_eq!(unix("1970-01-01T00:01:40Z"), 100);
+        assert_eq!(unix("1970-01-01T00:01:40.999Z"), 100);
+        assert_eq!(unix("0001-01-01T00:00:00Z"), -62_135_596_800);
+        assert_eq!(unix("not a time"), -62_135_596_800);
+    }
+
+    #[test]
+    fn severity_summary_counts_each_severity_and_the_fixable() {
+        let item = |severity: &str, fix: &str| json!({"severity": severity, "fix_version": fix});
+        let (severity, summary) = severity_summary(&[
+            item("Low", "1.1"),
+            item("Critical", ""),
+            item("Low", ""),
+            item("High", "2.0"),
+        ]);
+        assert_eq!(severity, "Critical");
+        assert_eq!(
+            summary,
+            json!({"total": 4, "fixable": 2, "summary": {"Low": 2, "Critical": 1, "High": 1}})
+        );
+        assert_eq!(severity_summary(&[]).0, "None");
+    }
+
+    /// A child's summary for [`merge_summaries`].
+    fn summary(start: &str, end: &str, scanner: &str, status: &str, cves: &[&str]) -> Summary {
+        let items: Vec<Value> = cves
+            .iter()
+            .map(|id| json!({"id": id, "package": "p", "version": "1", "severity": "High", "fix_version": "", "artifact_digests": [scanner]}))
+            .collect();
+        Summary {
+            doc: json!({"report_id": format!("r-{scanner}"), "scan_status": status,
+                "start_time": start, "end_time": end, "scanner": {"name": scanner}}),
+            total: 1,
+            complete: i64::from(status == "Success"),
+            items: (status == "Success").then_some(items),
+        }
+    }
+
+    #[test]
+    fn summaries_merge_times_scanner_progress_and_findings() {
+        let early = summary(
+            "1970-01-01T00:00:10Z",
+            "1970-01-01T00:00:50Z",
+            "a",
+            "Success",
+            &["CVE-1"],
+        );
+        let late = summary(
+            "1970-01-01T00:00:20Z",
+            "1970-01-01T00:01:40Z",
+            "b",
+            "Error",
+            &[],
+        );
+        let merged = merge_summaries(early, late).doc;
+        assert_eq!(merged["start_time"], "1970-01-01T00:00:10Z");
+        assert_eq!(merged["end_time"], "1970-01-01T00:01:40Z");
+        assert_eq!(merged["duration"], 90);
+        assert_eq!(merged["scanner"]["name"], "b", "the later started");
+        assert_eq!(merged["complete_percent"], 50);
+        assert_eq!(merged["scan_status"], "Success");
+        assert_eq!(merged["summary"]["total"], 1);
+        // The other way round: the first started later, its scanner; the earlier end kept out.
+        let late = summary(
+            "1970-01-01T00:00:30Z",
+            "1970-01-01T00:00:40Z",
+            "c",
+            "Success",
+            &["CVE-2"],
+        );
+        let early = summary(
+            "1970-01-01T00:00:05Z",
+            "1970-01-01T00:00:35Z",
+            "d",
+            "Success",
+            &["CVE-2", "CVE-3"],
+        );
+        let merged = merge_summaries(late, early).doc;
+        assert_eq!(
+            (merged["start_time"].as_str(), merged["end_time"].as_str()),
+            (Some("1970-01-01T00:00:05Z"), Some("1970-01-01T00:00:40Z"))
+        );
+        assert_eq!(merged["scanner"]["name"], "c");
+        assert_eq!(merged["summary"]["total"], 2, "CVE-2 once");
+    }
+
+    #[test]
+    fn an_index_report_waits_for_every_child_and_takes_the_newer_generation() {
+        let mut s = SimState::with_admin("admin", "pw");
+        s.seed_demo().unwrap();
+        let digest = s
+            .push_index(
+                "library",
+                "app",
+                Some("1.0"),
+                &["linux/amd64", "linux/arm64"],
+            )
+            .unwrap();
+        let index = *s
+            .artifacts
+            .iter()
+            .find(|(_, a)| a.digest == digest)
+            .unwrap()
+            .0;
+        let children = s.scanning_targets(index);
+        s.mark_scanned(children[0]).unwrap();
+        assert_eq!(
+            s.index_vulnerability_report(index),
+            json!({}),
+            "a child without report"
+        );
+        s.mark_scanned(children[1]).unwrap();
+        for (child, at) in children
+            .iter()
+            .zip(["2026-01-02T00:00:00.000Z", "2026-01-01T00:00:00.000Z"])
+        {
+            s.artifacts.get_mut(child).unwrap().scanned_at = at.to_owned();
+        }
+        let report = &s.index_vulnerability_report(index)[REPORT_MIME];
+        assert_eq!(report["generated_at"], "2026-01-02T00:00:00.000Z");
     }
 
     #[test]
