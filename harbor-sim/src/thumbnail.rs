@@ -97,7 +97,8 @@ fn nearest_pass(
 /// nfnt's `Resize(width, height, img, NearestNeighbor)` on `channels`-byte pixels: the rows
 /// resampled into a transposed image, then its rows, transposed back.
 fn resize_nearest(pixels: Vec<u8>, size: (u32, u32), to: (u32, u32), channels: usize) -> Vec<u8> {
-    if size == to || size.0 == 0 || size.1 == 0 {
+    // (An image without pixels never gets here: `icon_thumbnail` refuses it.)
+    if size == to {
         return pixels;
     }
     let (width, height) = (size.0 as usize, size.1 as usize);
@@ -175,6 +176,10 @@ mod tests {
         // 6 pixels to 2: (1+2+3)/3 and (4+5+6)/3.
         let out = resize_nearest(vec![1, 2, 3, 4, 5, 6], (6, 1), (2, 1), 1);
         assert_eq!(out, vec![2, 5]);
+        // 5 to 2 (a scale of 2.5): the first output reads three inputs (its span's edge at
+        // -0.5 counts), the second two.
+        let out = resize_nearest(vec![0, 0, 0, 30, 60], (5, 1), (2, 1), 1);
+        assert_eq!(out, vec![0, 45]);
     }
 
     #[test]

@@ -323,6 +323,9 @@ mod tests {
             assert_eq!(merge_severity(pair[1], pair[0]), pair[1], "{pair:?}");
             assert_eq!(merge_severity(pair[0], pair[1]), pair[1], "{pair:?}");
         }
+        // An unknown severity ranks below `None`; a tie goes to the second.
+        assert_eq!(merge_severity("None", "Bogus"), "None");
+        assert_eq!(merge_severity("Bogus", "Other"), "Other");
     }
 
     #[test]
@@ -340,12 +343,12 @@ mod tests {
             item("Low", "1.1"),
             item("Critical", ""),
             item("Low", ""),
-            item("High", "2.0"),
+            item("High", ""),
         ]);
         assert_eq!(severity, "Critical");
         assert_eq!(
             summary,
-            json!({"total": 4, "fixable": 2, "summary": {"Low": 2, "Critical": 1, "High": 1}})
+            json!({"total": 4, "fixable": 1, "summary": {"Low": 2, "Critical": 1, "High": 1}})
         );
         assert_eq!(severity_summary(&[]).0, "None");
     }
@@ -411,6 +414,22 @@ mod tests {
         );
         assert_eq!(merged["scanner"]["name"], "c");
         assert_eq!(merged["summary"]["total"], 2, "CVE-2 once");
+        // Started together: the second's scanner.
+        let one = summary(
+            "1970-01-01T00:00:05Z",
+            "1970-01-01T00:00:09Z",
+            "e",
+            "Success",
+            &[],
+        );
+        let two = summary(
+            "1970-01-01T00:00:05Z",
+            "1970-01-01T00:00:09Z",
+            "f",
+            "Success",
+            &[],
+        );
+        assert_eq!(merge_summaries(one, two).doc["scanner"]["name"], "f");
     }
 
     #[test]
@@ -447,6 +466,10 @@ mod tests {
         }
         let report = &s.index_vulnerability_report(index)[REPORT_MIME];
         assert_eq!(report["generated_at"], "2026-01-02T00:00:00.000Z");
+        // The newer second: its generation.
+        s.artifacts.get_mut(&children[1]).unwrap().scanned_at = "2026-01-03T00:00:00.000Z".into();
+        let report = &s.index_vulnerability_report(index)[REPORT_MIME];
+        assert_eq!(report["generated_at"], "2026-01-03T00:00:00.000Z");
     }
 
     #[test]
