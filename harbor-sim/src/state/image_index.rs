@@ -283,7 +283,7 @@ impl SimState {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[test]
@@ -304,7 +304,9 @@ mod tests {
         }
     }
 
-    fn state_with_index(tag: Option<&str>) -> (SimState, i64, Vec<i64>) {
+    /// The demo state with an index of two platforms pushed to `library/app`: the state,
+    /// the index's id and its children's.
+    pub(in crate::state) fn state_with_index(tag: Option<&str>) -> (SimState, i64, Vec<i64>) {
         let mut s = SimState::with_admin("admin", "pw");
         s.seed_demo().unwrap();
         let digest = s
@@ -386,22 +388,7 @@ mod tests {
 
     #[test]
     fn copying_an_index_again_fires_the_roots_push_event_only() {
-        let mut s = SimState::with_admin("admin", "pw");
-        s.seed_demo().unwrap();
-        let digest = s
-            .push_index(
-                "library",
-                "app",
-                Some("1.0"),
-                &["linux/amd64", "linux/arm64"],
-            )
-            .unwrap();
-        let source = *s
-            .artifacts
-            .iter()
-            .find(|(_, a)| a.digest == digest)
-            .unwrap()
-            .0;
+        let (mut s, source, _) = state_with_index(Some("1.0"));
         let deliveries = |s: &SimState| {
             s.executions
                 .values()

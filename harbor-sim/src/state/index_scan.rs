@@ -12,7 +12,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
 use super::SimState;
-use super::vulnerabilities::REPORT_MIME;
+use super::vulnerabilities::{REPORT_MIME, SEVERITIES};
 
 /// Go's job status order (`job.Status.Code`) for what [`merge_status`] compares: pending,
 /// scheduled, then the final states alike (running, stopped and success never get there).
@@ -60,16 +60,10 @@ fn unix(time: &str) -> i64 {
 
 /// The severity ranks of `vuln.Severity.Code`.
 fn severity_code(severity: &str) -> i32 {
-    match severity {
-        "None" => 0,
-        "Unknown" => 1,
-        "Negligible" => 2,
-        "Low" => 3,
-        "Medium" => 4,
-        "High" => 5,
-        "Critical" => 6,
-        _ => -1,
-    }
+    SEVERITIES
+        .iter()
+        .position(|s| *s == severity)
+        .map_or(-1, |rank| rank as i32)
 }
 
 /// `mergeSeverity`: the higher of two severities (an empty one lowest), the second on a tie.
@@ -434,22 +428,7 @@ mod tests {
 
     #[test]
     fn an_index_report_waits_for_every_child_and_takes_the_newer_generation() {
-        let mut s = SimState::with_admin("admin", "pw");
-        s.seed_demo().unwrap();
-        let digest = s
-            .push_index(
-                "library",
-                "app",
-                Some("1.0"),
-                &["linux/amd64", "linux/arm64"],
-            )
-            .unwrap();
-        let index = *s
-            .artifacts
-            .iter()
-            .find(|(_, a)| a.digest == digest)
-            .unwrap()
-            .0;
+        let (mut s, index, _) = super::super::image_index::tests::state_with_index(Some("1.0"));
         let children = s.scanning_targets(index);
         s.mark_scanned(children[0]).unwrap();
         assert_eq!(

@@ -230,7 +230,7 @@ const DEBIAN_APP: &[Cve] = &[
 ];
 
 /// Harbor's severity order, lowest first.
-const SEVERITIES: &[&str] = &[
+pub(super) const SEVERITIES: &[&str] = &[
     "None",
     "Unknown",
     "Negligible",
