@@ -24,6 +24,9 @@ pub struct RecordedAnswer {
     pub injected: bool,
     /// The answer's body.
     pub body: Bytes,
+    /// Of a 5xx the simulated Harbor gave (not an injected one), its cause: what Harbor logs
+    /// and leaves out of the answer.
+    pub cause: Option<String>,
 }
 
 /// The answers recorded so far; absent (and free) unless recording was asked for.
@@ -50,6 +53,13 @@ impl Recorder {
                 .unwrap_or_else(|e| e.into_inner())
                 .push(answer);
         }
+    }
+
+    /// The last answer recorded, left in the record.
+    pub(crate) fn last(&self) -> Option<RecordedAnswer> {
+        self.answers
+            .as_ref()
+            .and_then(|a| a.lock().unwrap_or_else(|e| e.into_inner()).last().cloned())
     }
 
     /// The recorded answers, emptying the record.

@@ -630,6 +630,12 @@ impl SimHandle {
         self.shared.recorder.take()
     }
 
+    /// The last answer recorded, left in the record (so [`answers`](Self::answers) still
+    /// hands it over); `None` unless recording is on and something was answered.
+    pub fn last_answer(&self) -> Option<RecordedAnswer> {
+        self.shared.recorder.last()
+    }
+
     /// Sets how the jobs of `kind` started from now on live (see [`Lifecycle`]), reseeding
     /// its spread; jobs already started keep their plans.
     ///

@@ -22,7 +22,7 @@ use rand::Rng;
 
 use crate::auth::Identity;
 use crate::context::Ctx;
-use crate::errors::{ApiError, ApiResult};
+use crate::errors::{ApiError, ApiResult, HiddenCause};
 use crate::operation::OpSpec;
 use crate::operation_table::Routed;
 use crate::recorder::RecordedAnswer;
@@ -155,6 +155,7 @@ async fn record(
             .map(str::to_owned),
         injected: parts.extensions.get::<Injected>().is_some(),
         body: body.clone(),
+        cause: parts.extensions.get::<HiddenCause>().map(|c| c.0.clone()),
     });
     Response::from_parts(parts, AxumBody::from(body))
 }

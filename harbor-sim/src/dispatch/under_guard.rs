@@ -89,7 +89,10 @@ fn run_handler(op: &Routed, ctx: &Ctx, guard: &mut StateGuard<'_>) -> ApiResult<
         Handler::Writes(handler) => match guard.state_mut() {
             Some(s) => audit_events::audited(op.entry.audit, ctx, s, handler),
             // Not met: the table's writing operations take the write guard.
-            None => Err(ApiError::internal()),
+            None => Err(ApiError::uncoded(format!(
+                "{} writes but holds a read guard",
+                op.spec.id
+            ))),
         },
     }
 }

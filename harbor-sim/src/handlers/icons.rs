@@ -41,8 +41,9 @@ pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let blob = s
         .own_icon(digest)
         .ok_or_else(|| ApiError::not_found(format!("the icon {digest} not found")))?;
-    let image = image::load_from_memory(&blob).map_err(|_| ApiError::internal())?;
-    let png = crate::thumbnail::icon_thumbnail(&image).map_err(|_| ApiError::internal())?;
+    let image = image::load_from_memory(&blob).map_err(|e| ApiError::uncoded(e.to_string()))?;
+    let png =
+        crate::thumbnail::icon_thumbnail(&image).map_err(|e| ApiError::uncoded(e.to_string()))?;
     Ok(Reply::ok(
         &json!({"content-type": "image/png", "content": STANDARD.encode(png)}),
     ))

@@ -50,11 +50,9 @@ fn reach(s: &SimState) -> ApiResult<()> {
     let url = config(s, "ldap_url");
     if url.is_empty() || !s.reachability.reaches(url) {
         // Harbor's session fails to dial and the handler passes the error on uncoded.
-        return Err(ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "UNKNOWN",
-            format!("LDAP server {url:?} unreachable"),
-        ));
+        return Err(ApiError::uncoded(format!(
+            "LDAP server {url:?} unreachable"
+        )));
     }
     Ok(())
 }
@@ -79,13 +77,7 @@ fn search_bind(s: &SimState) -> Result<(), String> {
 /// answers 500 with: `can not bind search dn, error: ...` from `SearchLdapAttribute`.
 fn open(s: &SimState) -> ApiResult<()> {
     reach(s)?;
-    search_bind(s).map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "UNKNOWN",
-            format!("can not bind search dn, error: {e}"),
-        )
-    })
+    search_bind(s).map_err(|e| ApiError::uncoded(format!("can not bind search dn, error: {e}")))
 }
 
 /// Harbor's `LdapUser` (with its DN) for the people under the configured base DN and scope
@@ -180,10 +172,10 @@ pub(crate) fn search_groups(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 /// `failed to search user in ldap` (both uncoded, 500); nobody found is 404
 /// `no user found: <name>`; the user table's conflicts are its 409.
 pub(super) fn search_and_onboard_user(s: &mut SimState, name: &str) -> ApiResult<i64> {
-    let uncoded =
-        |message: String| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "UNKNOWN", message);
-    reach(s).map_err(|e| uncoded(format!("failed to load system ldap config, {}", e.message)))?;
-    search_bind(s).map_err(|_| uncoded("failed to search user in ldap".into()))?;
+    reach(s).map_err(|e| {
+        ApiError::uncoded(format!("failed to load system ldap config, {}", e.message))
+    })?;
+    search_bind(s).map_err(|_| ApiError::uncoded("failed to search user in ldap"))?;
     // Harbor takes the first entry when several match.
     let Some(person) = people(s, name).into_iter().next() else {
         return Err(ApiError::not_found(format!("no user found: {name}")));

@@ -209,7 +209,7 @@ pub(crate) fn add(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = project_of(ctx, s)?;
     let (key, value) = validate(&s.projects[&id], &metas)?;
     let Some(mut project) = s.projects.get_mut(&id) else {
-        return Err(ApiError::internal());
+        return Err(ApiError::uncoded(format!("project {id} not found")));
     };
     // The metadata DAO's insert meets the unique (project, name) key.
     if project.metadata.contains_key(&key) {
@@ -242,7 +242,7 @@ pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = project_of(ctx, s)?;
     let (key, value) = validate(&s.projects[&id], &metas)?;
     let Some(mut project) = s.projects.get_mut(&id) else {
-        return Err(ApiError::internal());
+        return Err(ApiError::uncoded(format!("project {id} not found")));
     };
     // An update of a name not set updates no row.
     if let Some(stored) = project.metadata.get_mut(&key) {
@@ -255,7 +255,7 @@ pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let name = ctx.path("meta_name");
     let id = project_of(ctx, s)?;
     let Some(mut project) = s.projects.get_mut(&id) else {
-        return Err(ApiError::internal());
+        return Err(ApiError::uncoded(format!("project {id} not found")));
     };
     if name == FILTER_KIND
         && project

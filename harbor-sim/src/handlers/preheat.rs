@@ -175,11 +175,11 @@ pub(crate) fn manual(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
             "enforce policy error: no driver registered for provider {vendor}"
         )));
     }
-    if !s
-        .reachability
-        .reaches(instance["endpoint"].as_str().unwrap_or_default())
-    {
-        return Err(ApiError::internal());
+    let endpoint = instance["endpoint"].as_str().unwrap_or_default();
+    if !s.reachability.reaches(endpoint) {
+        return Err(ApiError::uncoded(format!(
+            "enforce policy error: provider {endpoint} unreachable"
+        )));
     }
     let tasks = s
         .repositories
@@ -337,11 +337,11 @@ pub(crate) fn ping(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
             "no driver registered for provider {vendor}"
         )));
     }
-    if !s
-        .reachability
-        .reaches(instance["endpoint"].as_str().unwrap_or_default())
-    {
-        return Err(ApiError::internal());
+    let endpoint = instance["endpoint"].as_str().unwrap_or_default();
+    if !s.reachability.reaches(endpoint) {
+        return Err(ApiError::uncoded(format!(
+            "preheat provider {endpoint} unreachable"
+        )));
     }
     Ok(Reply::empty(StatusCode::OK))
 }

@@ -66,7 +66,9 @@ pub(crate) fn ping(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         text("access_credential"),
     )?;
     if !s.reachability.reaches(&url) {
-        return Err(ApiError::internal());
+        return Err(ApiError::uncoded(format!(
+            "scanner controller: ping: adapter {url} unreachable"
+        )));
     }
     Ok(Reply::empty(StatusCode::OK))
 }
@@ -115,11 +117,11 @@ pub(crate) fn set_default(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 /// capabilities' types and MIME types, and the properties.
 pub(crate) fn metadata(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let sc = s.scanner(ctx.path("registration_id"))?;
-    if !s
-        .reachability
-        .reaches(sc.doc["url"].as_str().unwrap_or_default())
-    {
-        return Err(ApiError::internal());
+    let url = sc.doc["url"].as_str().unwrap_or_default();
+    if !s.reachability.reaches(url) {
+        return Err(ApiError::uncoded(format!(
+            "scanner controller: get metadata: adapter {url} unreachable"
+        )));
     }
     let manifests = [
         "application/vnd.oci.image.manifest.v1+json",

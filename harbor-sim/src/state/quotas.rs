@@ -98,7 +98,7 @@ impl SimState {
             .get("storage")
             .ok_or_else(|| ApiError::bad_request("resource storage not found"))?;
         let Some(q) = self.quotas.get_mut(&id) else {
-            return Err(ApiError::internal());
+            return Err(ApiError::uncoded(format!("quota {id} not found")));
         };
         q.hard = json!({"storage": storage});
         q.update_time = now();

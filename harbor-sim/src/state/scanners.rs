@@ -134,7 +134,9 @@ impl SimState {
             )));
         }
         if !self.reachability.reaches(&url) {
-            return Err(ApiError::internal());
+            return Err(ApiError::uncoded(format!(
+                "scanner controller: ping: adapter {url} unreachable"
+            )));
         }
         if self
             .scanners

@@ -17,6 +17,10 @@ pub struct Case {
     message: Option<String>,
     /// Harbor's error code, where it is not the status's usual one (`DENIED` for a 403).
     code: Option<&'static str>,
+    /// Whether Harbor answers with no body at all (beego's bare 500 after a panic).
+    bodyless: bool,
+    /// The cause of a 500, which Harbor only logs: checked in the simulator's record.
+    cause: Option<String>,
 }
 
 pub fn case(row: &'static str, method: Method, path: &str, body: Option<Value>) -> Case {
@@ -28,6 +32,8 @@ pub fn case(row: &'static str, method: Method, path: &str, body: Option<Value>) 
         status: StatusCode::OK,
         message: None,
         code: None,
+        bodyless: false,
+        cause: None,
     }
 }
 
@@ -40,6 +46,26 @@ impl Case {
     pub fn refused(mut self, status: StatusCode, message: impl Into<String>) -> Self {
         self.status = status;
         self.message = Some(message.into());
+        self
+    }
+
+    /// Harbor's 500 for an error without a code: `SendError` (`src/lib/http/error.go`) sends
+    /// the fixed `internal server error` and only logs `cause`.
+    pub fn uncoded(mut self, cause: impl Into<String>) -> Self {
+        self.cause = Some(cause.into());
+        self.refused_as(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "UNKNOWN",
+            "internal server error",
+        )
+    }
+
+    /// beego's answer to a panic in Harbor's handler (`defaultRecoverPanic`,
+    /// `server/web/config.go`): a bare 500, no body; `cause` (the panic) is only logged.
+    pub fn panics(mut self, cause: impl Into<String>) -> Self {
+        self.status = StatusCode::INTERNAL_SERVER_ERROR;
+        self.bodyless = true;
+        self.cause = Some(cause.into());
         self
     }
 
@@ -87,6 +113,13 @@ pub async fn run_as(sim: &super::CheckedSim, who: (&str, &str), cases: Vec<Case>
             "row {}: {} {}: {text}",
             c.row, c.method, c.path
         );
+        if c.bodyless {
+            assert_eq!(text, "", "row {}: {} {}", c.row, c.method, c.path);
+        }
+        if let Some(cause) = &c.cause {
+            let recorded = sim.handle().last_answer().and_then(|a| a.cause);
+            assert_eq!(recorded.as_deref(), Some(cause.as_str()), "row {}", c.row);
+        }
         if let Some(message) = &c.message {
             let body: Value = serde_json::from_str(&text).expect("an error body");
             let code = c.code.unwrap_or_else(|| match c.status {
