@@ -109,9 +109,19 @@ pub(crate) enum CronRefusal {
     /// robfig's or Harbor's error text.
     Error(String),
     /// A `TZ=` or `CRON_TZ=` prefix with no space after it: robfig slices the spec up to
-    /// the space it does not find and panics (Harbor answers a bare 500); the simulator,
-    /// which answers no 5xx of its own, refuses the cron without an error text.
+    /// the space it does not find (`spec[eq+1 : i]` with `i` -1) and panics, so Harbor
+    /// answers beego's bare 500 ([`CronRefusal::panic`]).
     NoSpaceAfterZone,
+}
+
+impl CronRefusal {
+    /// The bare 500 of robfig's panic on a zone prefix without a space, which beego
+    /// recovers (see [`ApiError::panicked`]).
+    pub(crate) fn panic(spec: &str) -> ApiError {
+        ApiError::panicked(format!(
+            "runtime error: slice bounds out of range [:-1] (cron {spec:?})"
+        ))
+    }
 }
 
 impl From<String> for CronRefusal {
@@ -378,17 +388,14 @@ pub(crate) fn validate_cron_string(cron: &str) -> Result<(), CronRefusal> {
 }
 
 /// The 400 Harbor's handlers answer for a cron [`validate_cron_string`] refuses: `invalid
-/// cron string for scheduled <what>: <cron>, error: <error>` (without the error where
-/// Harbor has none to give, see [`CronRefusal::NoSpaceAfterZone`]).
+/// cron string for scheduled <what>: <cron>, error: <error>`; or the bare 500 of robfig's
+/// panic ([`CronRefusal::NoSpaceAfterZone`]).
 pub(crate) fn check_scheduled_cron(what: &str, cron: &str) -> ApiResult<()> {
-    validate_cron_string(cron).map_err(|refusal| {
-        let error = match refusal {
-            CronRefusal::Error(text) => format!(", error: {text}"),
-            CronRefusal::NoSpaceAfterZone => String::new(),
-        };
-        ApiError::bad_request(format!(
-            "invalid cron string for scheduled {what}: {cron}{error}"
-        ))
+    validate_cron_string(cron).map_err(|refusal| match refusal {
+        CronRefusal::Error(text) => ApiError::bad_request(format!(
+            "invalid cron string for scheduled {what}: {cron}, error: {text}"
+        )),
+        CronRefusal::NoSpaceAfterZone => CronRefusal::panic(cron),
     })
 }
 
@@ -592,17 +599,14 @@ mod tests {
     }
 
     #[test]
-    fn a_zone_without_a_space_is_refused_without_text() {
+    fn a_zone_without_a_space_is_robfigs_panic() {
         assert_eq!(
             validate_cron_string("TZ=UTC"),
             Err(CronRefusal::NoSpaceAfterZone)
         );
-        assert_eq!(
-            check_scheduled_cron("gc", "CRON_TZ=UTC")
-                .unwrap_err()
-                .message,
-            "invalid cron string for scheduled gc: CRON_TZ=UTC"
-        );
+        let refused = check_scheduled_cron("gc", "CRON_TZ=UTC").unwrap_err();
+        assert!(refused.panicked, "{refused:?}");
+        assert_eq!(refused.status.as_u16(), 500);
         assert_eq!(
             check_scheduled_cron("gc", "0 0 0 * 13 *")
                 .unwrap_err()

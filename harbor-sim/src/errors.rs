@@ -168,6 +168,11 @@ impl IntoResponse for ApiError {
 #[derive(Debug, Clone)]
 pub(crate) struct HiddenCause(pub(crate) String);
 
+/// The text of Go's panic on a nil pointer, the cause [`ApiError::panicked`] logs where a
+/// handler of Harbor's dereferences a body's missing object.
+pub(crate) const NIL_POINTER_PANIC: &str =
+    "runtime error: invalid memory address or nil pointer dereference";
+
 /// The simulator's result type for handlers.
 pub type ApiResult<T> = Result<T, ApiError>;
 

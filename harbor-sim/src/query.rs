@@ -146,6 +146,24 @@ impl Filter {
         }
     }
 
+    /// The value as an argument of raw SQL: beego's `getFlatParams` passes a string on, but
+    /// panics on the struct `q.Build` parses a fuzzy match, a range or a list into
+    /// (`need a valid args value, unknown table or value <type>`, its full Go name), which
+    /// Harbor answers as beego's bare 500.
+    pub(crate) fn raw_sql_argument(&self) -> ApiResult<&str> {
+        let go_type = match self {
+            Filter::Exact(_, v) => return Ok(v),
+            Filter::Fuzzy(..) => "FuzzyMatchValue",
+            Filter::Range(..) => "Range",
+            Filter::AnyOf(..) => "OrList",
+            Filter::AllOf(..) => "AndList",
+        };
+        Err(ApiError::panicked(format!(
+            "need a valid args value, unknown table or value \
+             `github.com/goharbor/harbor/src/lib/q.{go_type}`"
+        )))
+    }
+
     /// Whether a document satisfies this condition (a missing field never does).
     pub fn matches(&self, doc: &Value) -> bool {
         let (key, test): (&str, Test<'_>) = match self {
@@ -566,6 +584,27 @@ mod tests {
                 sql_like(value, pattern),
                 matches,
                 "{value:?} like {pattern:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn struct_values_are_beegos_panic_as_raw_sql_arguments() {
+        let filters = parse_q("a=x,b=~y,c=[1~2],d={1 2},e=(1 2)").expect("a q");
+        assert_eq!(filters[0].raw_sql_argument(), Ok("x"));
+        for (filter, go_type) in
+            filters[1..]
+                .iter()
+                .zip(["FuzzyMatchValue", "Range", "OrList", "AndList"])
+        {
+            let refused = filter.raw_sql_argument().unwrap_err();
+            assert!(refused.panicked, "{filter:?}");
+            assert_eq!(
+                refused.message,
+                format!(
+                    "need a valid args value, unknown table or value \
+                     `github.com/goharbor/harbor/src/lib/q.{go_type}`"
+                )
             );
         }
     }

@@ -1073,7 +1073,11 @@ async fn every_client_method_against_the_simulator() {
     );
     seen.record(
         "update_retention",
-        client.update_retention(1, &Default::default()).await,
+        // A body without a scope would be Harbor's panic (RT12): this one names the
+        // policy's own project.
+        client
+            .update_retention(1, &body(r#"{"algorithm": "or", "rules": [], "trigger": {"kind": "Schedule", "settings": {"cron": ""}}, "scope": {"level": "project", "ref": 1}}"#))
+            .await,
     );
     seen.record(
         "operate_retention_execution",

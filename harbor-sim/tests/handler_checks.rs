@@ -128,6 +128,9 @@ async fn create_project_checks() {
                 .answers(StatusCode::CREATED),
             create("PC12", json!({"project_name": "p12", "cve_allowlist": {"items": [{"cve_id": "CVE-2021-1"}]}}))
                 .answers(StatusCode::CREATED),
+            // `fmt.Errorf("failed to get the registry %d: %v", ...)`: uncoded.
+            create("PC14", json!({"project_name": "p14", "registry_id": 999}))
+                .uncoded("failed to get the registry 999: registry 999 not found"),
         ],
     )
     .await;
@@ -169,7 +172,15 @@ async fn update_project_checks() {
                 .refused(BAD, "project_id in cve_allowlist must be 2 but it's 1"),
             update("PU2", json!({"cve_allowlist": {"items": [{"cve_id": "CVE-2024-1"}], "expires_at": 1900000000}})),
             update("PU3", json!({"cve_allowlist": {"items": [{"cve_id": "CVE-1"}, {"cve_id": "CVE-1"}]}}))
-                .refused(BAD, "duplicate CVE ID in allowlist: CVE-1"),
+                .uncoded("duplicate CVE ID in allowlist: CVE-1"),
+            // The allowlist manager checks the items after the handler's checks, and its
+            // error rolls back the metadata written before it.
+            update("PU3", json!({"cve_allowlist": {"items": [{"cve_id": " "}]}, "metadata": {"severity": "low"}}))
+                .uncoded("empty or whitespace-only CVE ID in allowlist"),
+            update("PU3", json!({"cve_allowlist": {"items": [{"cve_id": " "}]}, "metadata": {"retention_id": "99"}})).refused(
+                BAD,
+                "the retention_id in the request's payload when updating a project should be omitted, alternatively passing the one that has already been associated to this project",
+            ),
             update("PU4", json!({"metadata": {"retention_id": "99"}})).refused(
                 BAD,
                 "the retention_id in the request's payload when updating a project should be omitted, alternatively passing the one that has already been associated to this project",
@@ -197,6 +208,10 @@ async fn update_project_checks() {
         "PU5: public is not read"
     );
     assert_eq!(demo["metadata"]["auto_scan"], "true", "PU5");
+    assert!(
+        demo["metadata"].get("severity").is_none(),
+        "PU3: a refused allowlist leaves the metadata as it was"
+    );
     assert!(
         demo["metadata"].get("proxy_speed_kb").is_none(),
         "PU5: proxy settings of a normal project dropped"
@@ -317,6 +332,13 @@ async fn user_checks() {
             case("U12", M::PUT, &profile, Some(json!({"email": "alice@example.org", "realname": "Alice L."}))),
             case("U13", M::PUT, "/users/9999", Some(json!({"email": "x@example.org", "realname": "X"})))
                 .refused(StatusCode::NOT_FOUND, "user with id 9999 not found"),
+            // An unknown id updates no row, so no key is broken (U13 first).
+            case("U13", M::PUT, "/users/9999", Some(json!({"email": "bob@example.com", "realname": "X"})))
+                .refused(StatusCode::NOT_FOUND, "user with id 9999 not found"),
+            // Another user's email breaks the unique key: a database error.
+            case("U21", M::PUT, &profile, Some(json!({"email": "bob@example.com", "realname": "Alice L."}))).uncoded(
+                "ERROR: duplicate key value violates unique constraint \"harbor_user_email_key\" (SQLSTATE 23505)",
+            ),
             case("U14", M::PUT, "/users/9999/sysadmin", Some(json!({"sysadmin_flag": true})))
                 .refused(StatusCode::NOT_FOUND, "user with id 9999 not found"),
             case("U15", M::PUT, &password, Some(json!({"new_password": "short"}))).refused(

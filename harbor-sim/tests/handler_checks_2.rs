@@ -517,8 +517,19 @@ async fn label_checks() {
             create("LB1", json!({"name": "a"})).refused(BAD, "unsupported label scope"),
             create("LB5", json!({"scope": "g", "name": "stable"}))
                 .refused(CONFLICT, "label stable already exists"),
+            // The `varchar` columns: PostgreSQL counts characters (128 two-byte ones fit).
             create("LB6", json!({"scope": "g", "name": "x".repeat(129)}))
-                .refused(BAD, "max length is 128"),
+                .uncoded("ERROR: value too long for type character varying(128) (SQLSTATE 22001)"),
+            create("LB6", json!({"scope": "g", "name": "é".repeat(128)}))
+                .answers(StatusCode::CREATED),
+            create(
+                "LB6",
+                json!({"scope": "g", "name": "c", "color": "#".repeat(17)}),
+            )
+            .uncoded("ERROR: value too long for type character varying(16) (SQLSTATE 22001)"),
+            // The scope is checked first (the access check reads it).
+            create("LB6", json!({"scope": "x", "name": "x".repeat(129)}))
+                .refused(BAD, "unsupported label scope"),
             case("LB7", M::GET, "/labels/999", None).refused(NOT_FOUND, "label 999 not found"),
             case("LB7", M::PUT, "/labels/999", Some(json!({"name": "a"})))
                 .refused(NOT_FOUND, "label 999 not found"),
@@ -663,9 +674,9 @@ async fn registry_checks() {
             create("RG2", reg("a", "://a.example.com"))
                 .refused(BAD, "invalid URL: parse \"://a.example.com\": missing protocol scheme"),
             create("RG3", json!({"name": "a", "url": "https://a.example.com", "type": "nope"}))
-                .refused(BAD, "adapter factory for nope not found"),
+                .uncoded("adapter factory for nope not found"),
             create("RG3", json!({"name": "a", "url": "https://a.example.com"}))
-                .refused(BAD, "adapter factory for  not found"),
+                .uncoded("adapter factory for  not found"),
             create("RG4", reg("a", "https://mirror.example.net")).refused(BAD, "the registry is unhealthy"),
             create("RG5", reg("docker-hub", "https://a.example.com"))
                 .refused(CONFLICT, "registry docker-hub already exists"),
@@ -865,11 +876,14 @@ async fn replication_checks() {
                 "* is not allowed for the Minutes field of the cron setting of replication policy",
             ),
             create("RPL5", trigger(json!({"type": "weekly"}))).refused(BAD, "invalid trigger type"),
+            // A zone prefix without a space: robfig's parser panics.
+            create("RPL5", scheduled("CRON_TZ=UTC"))
+                .panics(r#"runtime error: slice bounds out of range [:-1] (cron "CRON_TZ=UTC")"#),
             create("RPL6", json!({"src_registry": {"id": 999}})).refused(NOT_FOUND, "registry 999 not found"),
             create("RPL7", json!({"name": "mirror-nginx"}))
                 .refused(CONFLICT, "replication policy mirror-nginx already exists"),
             create("RPL8", json!({"single_active_replication": true, "trigger": {"type": "event_based"}}))
-                .refused(BAD, "single active replication is not allowed for event_based triggers"),
+                .uncoded("single active replication is not allowed for event_based triggers"),
             case("RPL11", M::GET, &format!("{policies}/999"), None)
                 .refused(NOT_FOUND, "replication policy 999 not found"),
             case("RPL11", M::PUT, &format!("{policies}/999"), Some(json!({"name": "x", "src_registry": {"id": hub}})))
@@ -1116,10 +1130,9 @@ async fn scanner_checks() {
                 &format!("/scanners/{s2}"),
                 Some(json!({"name": "s2", "url": "http://s2.example.com", "disabled": true})),
             )
-            .refused(
-                BAD,
-                format!("default registration {s2} can not be marked to deactivated"),
-            ),
+            .uncoded(format!(
+                "default registration {s2} can not be marked to deactivated"
+            )),
         ],
     )
     .await;
@@ -1321,9 +1334,9 @@ async fn system_cve_allowlist_checks() {
         &sim,
         vec![
             case("SA1", M::PUT, path, Some(json!({"items": [{"cve_id": " "}]})))
-                .refused(BAD, "empty or whitespace-only CVE ID in allowlist"),
+                .uncoded("empty or whitespace-only CVE ID in allowlist"),
             case("SA1", M::PUT, path, Some(json!({"items": [{"cve_id": "CVE-1"}, {"cve_id": "CVE-1"}]})))
-                .refused(BAD, "duplicate CVE ID in allowlist: CVE-1"),
+                .uncoded("duplicate CVE ID in allowlist: CVE-1"),
             case("SA4", M::PUT, path, Some(json!({"id": 99, "project_id": 2, "items": [{"cve_id": "CVE-1"}, {"cve_id": " CVE-1"}]}))),
         ],
     )
@@ -1452,6 +1465,11 @@ async fn gc_and_purge_checks() {
             ),
             case("GC3", M::PUT, gc, Some(custom("@daily")))
                 .refused(BAD, "invalid cron string for scheduled gc: @daily, error: parser does not accept descriptors: @daily"),
+            // `kick` reads the type of a nil `schedule`; the purge refuses it first (PG1).
+            case("GC9", M::POST, gc, Some(json!({})))
+                .panics("runtime error: invalid memory address or nil pointer dereference: params.Schedule.Schedule.Type"),
+            case("GC9", M::PUT, gc, Some(json!({"schedule": null, "parameters": {}})))
+                .panics("runtime error: invalid memory address or nil pointer dereference: params.Schedule.Schedule.Type"),
             case("GC4", M::GET, "/system/gc/999", None)
                 .refused(NOT_FOUND, "garbage collection execution 999 not found"),
             case("GC5", M::PUT, "/system/gc/999", None).refused(NOT_FOUND, "execution 999 not found"),
@@ -1532,7 +1550,7 @@ async fn gc_and_purge_checks() {
         vec![
             case("GC5", M::PUT, &format!("/system/purgeaudit/{gc_id}"), None),
             case("PG3", M::GET, &format!("/system/purgeaudit/{gc_id}"), None)
-                .refused(NOT_FOUND, format!("purge job with id {gc_id} not found")),
+                .uncoded(format!("purge job with id {gc_id} not found")),
         ],
     )
     .await;

@@ -322,6 +322,14 @@ async fn scan_all_checks() {
                 BAD,
                 "invalid cron string for scheduled scan all: 0 0 * * *, error: expected exactly 6 fields, found 5: [0 0 * * *]",
             ),
+            // A zone prefix without a space: robfig's parser panics.
+            case("SAL7", M::PUT, schedule, Some(body("Custom", "TZ=UTC")))
+                .panics(r#"runtime error: slice bounds out of range [:-1] (cron "TZ=UTC")"#),
+            // `req.Schedule.Type` of a nil `schedule`.
+            case("SAL10", M::PUT, schedule, Some(json!({})))
+                .panics("runtime error: invalid memory address or nil pointer dereference: params.Schedule.Schedule.Type"),
+            case("SAL10", M::POST, schedule, Some(json!({"schedule": null})))
+                .panics("runtime error: invalid memory address or nil pointer dereference: params.Schedule.Schedule.Type"),
             case("SAL5", M::PUT, schedule, Some(body("Manual", ""))).refused(
                 BAD,
                 "fail to update scan all schedule as wrong schedule type: Manual",
@@ -358,6 +366,9 @@ async fn scan_all_needs_a_default_scanner() {
             case("SAL1", M::GET, "/scans/all/metrics", None)
                 .refused(StatusCode::PRECONDITION_FAILED, refused),
             case("SAL1", M::POST, "/system/scanAll/stop", None)
+                .refused(StatusCode::PRECONDITION_FAILED, refused),
+            // Before the body's missing `schedule` (SAL10).
+            case("SAL1", M::POST, "/system/scanAll/schedule", Some(json!({})))
                 .refused(StatusCode::PRECONDITION_FAILED, refused),
         ],
     )

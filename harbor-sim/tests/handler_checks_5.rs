@@ -444,15 +444,19 @@ async fn jobservice_checks() {
                     r#"{{"code":10010,"message":"object is not found","details":"{unknown}"}}"#
                 ),
             ),
-            case("JS4", Method::GET, "/jobservice/jobs/abc/log", None)
-                .refused(BAD, "invalid length of log identify"),
+            // The job service's 500, which the job client passes on.
+            case("JS4", Method::GET, "/jobservice/jobs/abc/log", None).uncoded(
+                r#"{"code":10009,"message":"failed to get the job log","details":"invalid length of log identify"}"#,
+            ),
             case(
                 "JS4",
                 Method::GET,
                 "/jobservice/jobs/0123456789abcdef0123456z/log",
                 None,
             )
-            .refused(BAD, "invalid log identify"),
+            .uncoded(
+                r#"{"code":10009,"message":"failed to get the job log","details":"invalid log identify"}"#,
+            ),
             case("JS5", Method::GET, "/jobservice/jobs/a..b/log", None)
                 .refused(BAD, "invalid Job ID: a..b"),
             case(
@@ -494,11 +498,17 @@ async fn ldap_checks() {
         parsed(&text)
     };
     let failed = |e: &str| json!({"message": format!("error: {e}")});
-    // LD10: no body at all (Harbor: a nil dereference, 500) is an empty configuration.
+    // LD10: no body at all: the handler reads the fields of the nil body and panics, beego's
+    // bare 500.
     let (status, _, text) = send(&sim, Some(ADMIN), Method::POST, "/ldap/ping", &[], None).await;
     assert_eq!(
-        (status, parsed(&text)),
-        (StatusCode::OK, failed("empty password")),
+        (status, text.as_str()),
+        (StatusCode::INTERNAL_SERVER_ERROR, ""),
+        "LD10"
+    );
+    assert_eq!(
+        sim.handle().last_answer().and_then(|a| a.cause).as_deref(),
+        Some("runtime error: invalid memory address or nil pointer dereference: params.Ldapconf"),
         "LD10"
     );
     // LD1: no password, and none configured under `ldap_auth`.
@@ -553,16 +563,24 @@ async fn ldap_checks() {
         vec![
             case("LD8", Method::GET, "/ldap/groups/search?groupname=zz", None)
                 .refused(NOT_FOUND, "resource not found: group name:zz, group DN:"),
-            // LD9: a DN go-ldap cannot parse (Harbor: 500) finds nothing.
+            // LD9: a DN go-ldap cannot parse is the manager's uncoded error.
             case(
                 "LD9",
                 Method::GET,
                 "/ldap/groups/search?groupdn=notadn",
                 None,
             )
+            .uncoded(r#"invalid DN: DN "notadn" does not parse"#),
+            // With a name, the DN is not read.
+            case(
+                "LD9",
+                Method::GET,
+                "/ldap/groups/search?groupname=zz&groupdn=notadn",
+                None,
+            )
             .refused(
                 NOT_FOUND,
-                "resource not found: group name:, group DN:notadn",
+                "resource not found: group name:zz, group DN:notadn",
             ),
         ],
     )

@@ -436,14 +436,14 @@ async fn project_scanner() {
                 "/projects/library/scanner",
                 Some(json!({"uuid": "no-such-scanner"})),
             ),
-            // PSC2: an empty id (Harbor's 500).
+            // PSC2: an empty id, the controller's uncoded error.
             case(
                 "PSC2",
                 Method::PUT,
                 "/projects/library/scanner",
                 Some(json!({"uuid": ""})),
             )
-            .refused(BAD, "missing scanner UUID"),
+            .uncoded("missing scanner UUID"),
             // No `uuid` at all: go-swagger's body validation (the model's list inside the
             // parameters' list).
             case(

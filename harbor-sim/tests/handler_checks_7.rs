@@ -212,7 +212,8 @@ async fn artifact_list_q_checks() {
                 &format!("{ARTIFACTS}?q=labels%3D()"),
                 None,
             )
-            .refused(BAD, labels),
+            // The DAO's `IN ()`, which PostgreSQL refuses.
+            .uncoded(r#"ERROR: syntax error at or near ")" (SQLSTATE 42601)"#),
             case(
                 "AR12",
                 Method::GET,
@@ -748,36 +749,36 @@ async fn preheat_instance_checks() {
     run(
         &sim,
         vec![
-            // PH5: Harbor's name pattern (Harbor answers 500).
+            // PH5: Harbor's name pattern (`fmt.Errorf`: uncoded).
             case(
                 "PH5",
                 Method::POST,
                 INSTANCES,
                 Some(instance("-bad", "http://d1.example.com")),
             )
-            .refused(BAD, "name -bad is invalid"),
+            .uncoded("name -bad is invalid"),
             case(
                 "PH5",
                 Method::POST,
                 INSTANCES,
                 Some(instance("a..b", "http://d1.example.com")),
             )
-            .refused(BAD, "name a..b is invalid"),
+            .uncoded("name a..b is invalid"),
             case(
                 "PH5",
                 Method::POST,
                 INSTANCES,
                 Some(serde_json::json!({"endpoint": "http://d1.example.com"})),
             )
-            .refused(BAD, "name  is invalid"),
-            // PH6: an endpoint in use, before the name (Harbor answers 500).
+            .uncoded("name  is invalid"),
+            // PH6: an endpoint in use, before the name's key (the uncoded `ErrorConflict`).
             case(
                 "PH6",
                 Method::POST,
                 INSTANCES,
                 Some(instance("kraken", "http://kraken.example.com")),
             )
-            .refused(conflict, "resource conflict"),
+            .uncoded("resource conflict"),
             // PH7: a name in use.
             case(
                 "PH7",
@@ -901,21 +902,21 @@ async fn preheat_instance_checks() {
                 StatusCode::PRECONDITION_FAILED,
                 "Provider [kraken] cannot be disabled as some preheat policies are using it",
             ),
-            // PH12: a vendor change (Harbor answers 500).
+            // PH12: a vendor change (`errors.Errorf`: uncoded).
             case(
                 "PH12",
                 Method::PUT,
                 &d1_path,
                 update(Some(d1_id), "d1", "kraken", true),
             )
-            .refused(BAD, "provider [d1.x_y-z] vendor cannot be changed"),
+            .uncoded("provider [d1.x_y-z] vendor cannot be changed"),
             case(
                 "PH5",
                 Method::PUT,
                 &d1_path,
                 update(Some(d1_id), "", "dragonfly", true),
             )
-            .refused(BAD, "name  is invalid"),
+            .uncoded("name  is invalid"),
             // PH13: deleting an instance a policy uses.
             case("PH13", Method::DELETE, &format!("{INSTANCES}/kraken"), None).refused(
                 StatusCode::PRECONDITION_FAILED,
@@ -976,15 +977,15 @@ async fn preheat_policy_checks() {
                 PREHEAT,
                 Some(preheat_policy("a b", 1)),
             )
-            .refused(BAD, "name a b is invalid"),
+            .uncoded("name a b is invalid"),
             case("PH15", Method::POST, PREHEAT, Some(preheat_policy("p1", 7)))
                 .refused(StatusCode::NOT_FOUND, "instance 7 not found"),
             case("PH15", Method::POST, PREHEAT, without("provider_id"))
                 .refused(StatusCode::NOT_FOUND, "instance 0 not found"),
             case("PH15", Method::POST, PREHEAT, without("filters"))
-                .refused(BAD, "missing filters in preheat policy schema"),
+                .uncoded("missing filters in preheat policy schema"),
             case("PH15", Method::POST, PREHEAT, without("trigger"))
-                .refused(BAD, "missing trigger settings in preheat policy schema"),
+                .uncoded("missing trigger settings in preheat policy schema"),
             case("PH15", Method::POST, PREHEAT, Some(scheduled)).refused(
                 BAD,
                 "invalid cron string for scheduled preheat: * * *, error: expected exactly 6 fields, found 3: [* * *]",
@@ -1134,6 +1135,25 @@ async fn retention_create_checks() {
     five_fields["trigger"]["settings"]["cron"] = serde_json::json!("0 0 * * *");
     let mut seconds = retention(demo, vec![retention_rule(1)]);
     seconds["trigger"]["settings"]["cron"] = serde_json::json!("5 0 0 * * *");
+    // The rules and the scope's presence come before the caller's access: an anonymous
+    // caller meets them too.
+    support::checks::run_as(
+        &sim,
+        ("nobody", "wrong"),
+        vec![
+            case(
+                "RT3",
+                Method::POST,
+                "/retentions",
+                Some(retention(0, many.clone())),
+            )
+            .refused(BAD, "bad request: only 15 rules are allowed at most"),
+            case("RT5", Method::POST, "/retentions", Some(no_scope.clone())).panics(
+                "runtime error: invalid memory address or nil pointer dereference: p.Scope.Level",
+            ),
+        ],
+    )
+    .await;
     run(
         &sim,
         vec![
@@ -1156,8 +1176,9 @@ async fn retention_create_checks() {
             // RT5, RT6, RT7: the scope.
             case("RT5", Method::POST, "/retentions", Some(system))
                 .refused(BAD, "bad request: scope system is not support"),
+            // No scope: `requireAccess` reads the level of a nil pointer.
             case("RT5", Method::POST, "/retentions", Some(no_scope))
-                .refused(BAD, "bad request: scope  is not support"),
+                .panics("runtime error: invalid memory address or nil pointer dereference: p.Scope.Level"),
             case(
                 "RT6",
                 Method::POST,
@@ -1251,13 +1272,12 @@ async fn retention_create_checks() {
         serde_json::json!({"level": "project", "ref": demo}),
         "RT9"
     );
-    // RT10: an unknown id is 404 (Harbor: 500); RT11: 400 where Harbor wraps it.
+    // RT10: an unknown id is `GetPolicy`'s uncoded error; RT11: 400 where Harbor wraps it.
     let unknown = "no such Retention policy with id 999999";
     run(
         &sim,
         vec![
-            case("RT10", Method::GET, "/retentions/999999", None)
-                .refused(StatusCode::NOT_FOUND, unknown),
+            case("RT10", Method::GET, "/retentions/999999", None).uncoded(unknown),
             case("RT11", Method::DELETE, "/retentions/999999", None)
                 .refused(BAD, format!("bad request: {unknown}")),
             case(
@@ -1341,8 +1361,10 @@ async fn retention_update_checks() {
                 Some(retention(demo, vec![retention_rule(1)])),
             )
             .refused(StatusCode::NOT_FOUND, mismatch(seeded)),
-            case("RT12", Method::PUT, &path, Some(no_scope))
-                .refused(StatusCode::NOT_FOUND, mismatch(seeded)),
+            // No scope: a nil pointer, as RT5.
+            case("RT12", Method::PUT, &path, Some(no_scope)).panics(
+                "runtime error: invalid memory address or nil pointer dereference: p.Scope.Level",
+            ),
             case(
                 "RT12",
                 Method::PUT,
@@ -1352,9 +1374,8 @@ async fn retention_update_checks() {
             .refused(StatusCode::NOT_FOUND, mismatch(999999)),
             // RT12: the body replaces the policy.
             case("RT12", Method::PUT, &path, Some(manual.clone())),
-            // RT13: an unchanged kind other than `Schedule` (Harbor: 500).
-            case("RT13", Method::PUT, &path, Some(manual))
-                .refused(BAD, "not support Trigger manual"),
+            // RT13: an unchanged kind other than `Schedule` (the controller's `fmt.Errorf`).
+            case("RT13", Method::PUT, &path, Some(manual)).uncoded("not support Trigger manual"),
         ],
     )
     .await;
@@ -1399,19 +1420,20 @@ async fn preheat_policy_update_checks() {
     run(
         &sim,
         vec![
-            // PH5 on update (Harbor: 500).
+            // PH5 on update.
             case("PH5", Method::PUT, &path, with(Some(p2), "p 2", 1))
-                .refused(BAD, "name p 2 is invalid"),
+                .uncoded("name p 2 is invalid"),
             // PH19: the provider, then the body's id, then filters and trigger, then the
-            // name's uniqueness (Harbor: 500).
+            // name's unique key (a database error).
             case("PH19", Method::PUT, &path, with(Some(p2), "p2", 9))
                 .refused(StatusCode::NOT_FOUND, "instance 9 not found"),
             case("PH19", Method::PUT, &path, with(None, "p2", 1))
                 .refused(StatusCode::NOT_FOUND, "policy 0 not found"),
             case("PH19", Method::PUT, &path, Some(no_filters))
-                .refused(BAD, "missing filters in preheat policy schema"),
-            case("PH19", Method::PUT, &path, with(Some(p2), "p1", 1))
-                .refused(StatusCode::CONFLICT, "policy p1 already exists"),
+                .uncoded("missing filters in preheat policy schema"),
+            case("PH19", Method::PUT, &path, with(Some(p2), "p1", 1)).uncoded(
+                "ERROR: duplicate key value violates unique constraint \"p2p_preheat_policy_name_project_id_key\" (SQLSTATE 23505)",
+            ),
             case("PH19", Method::PUT, &path, with(Some(p2), "renamed", 1)),
         ],
     )
@@ -1681,22 +1703,22 @@ async fn preheat_ping_checks() {
     run(
         &sim,
         vec![
-            // PH21: the body is an instance: its name (Harbor: 500), then its vendor's
-            // driver (Harbor: 500), then its health.
+            // PH21: the body is an instance: its name, then its vendor's driver (both
+            // uncoded), then its health.
             case(
                 "PH21",
                 Method::POST,
                 ping,
                 body("", "kraken", "http://kraken.example.com"),
             )
-            .refused(BAD, "name  is invalid"),
+            .uncoded("name  is invalid"),
             case(
                 "PH21",
                 Method::POST,
                 ping,
                 body("k", "uber", "http://kraken.example.com"),
             )
-            .refused(BAD, "no driver registered for provider uber"),
+            .uncoded("no driver registered for provider uber"),
             case(
                 "PH21",
                 Method::POST,
@@ -1726,7 +1748,7 @@ async fn preheat_ping_checks() {
                 ping,
                 Some(serde_json::json!({"id": odd})),
             )
-            .refused(BAD, "no driver registered for provider uber"),
+            .uncoded("no driver registered for provider uber"),
         ],
     )
     .await;
@@ -1907,23 +1929,20 @@ async fn manual_preheat_checks() {
     run(
         &sim,
         vec![
-            // PH23: a disabled policy, a provider without a driver (Harbor: 500 for both),
-            // an unreachable provider (500 as Harbor).
-            case("PH23", Method::POST, &run_of("off"), empty()).refused(
-                BAD,
-                format!("enforce policy error: policy {off_id}:off is not enabled"),
-            ),
-            case("PH23", Method::POST, &run_of("odd-p"), empty()).refused(
-                BAD,
-                "enforce policy error: no driver registered for provider uber",
-            ),
+            // PH23: a disabled policy, a provider without a driver, an unreachable
+            // provider: uncoded errors of the enforcer.
+            case("PH23", Method::POST, &run_of("off"), empty()).uncoded(format!(
+                "enforce policy error: policy {off_id}:off is not enabled"
+            )),
+            case("PH23", Method::POST, &run_of("odd-p"), empty())
+                .uncoded("enforce policy error: no driver registered for provider uber"),
             case("PH23", Method::POST, &run_of("far-p"), empty())
-                .answers(StatusCode::INTERNAL_SERVER_ERROR),
+                .uncoded("enforce policy error: provider http://p2p.nowhere.example unreachable"),
             case("PH23", Method::POST, &run_of("nightly"), empty()).answers(StatusCode::CREATED),
         ],
     )
     .await;
-    // PH24: a stop with another status (Harbor: 500).
+    // PH24: a stop with another status (`fmt.Errorf`: uncoded).
     let run_id = get_json(&sim, &format!("{PREHEAT}/nightly/executions")).await[0]["id"]
         .as_i64()
         .unwrap();
@@ -1936,7 +1955,7 @@ async fn manual_preheat_checks() {
                 &format!("{PREHEAT}/nightly/executions/{run_id}"),
                 Some(serde_json::json!({"status": "Running"})),
             )
-            .refused(BAD, r#"param status invalid: {"status":"Running"}"#),
+            .uncoded(r#"param status invalid: {"status":"Running"}"#),
         ],
     )
     .await;

@@ -273,7 +273,6 @@ async fn unknown_jobs_are_not_found() {
         "/export/cve/execution/999999",
         "/replication/executions/999999",
         "/replication/executions/999999/tasks",
-        "/retentions/999999",
         "/retentions/1/executions/999999/tasks",
         "/retentions/1/executions/999999/tasks/1",
         "/projects/library/preheat/policies/nightly/executions/999999",
@@ -295,13 +294,22 @@ async fn unknown_jobs_are_not_found() {
         "Harbor's bare 404: {}",
         download.text
     );
-    // A GC id is not a purge id: one table, each kind sees its own.
+    // Two unknown ids Harbor answers with an uncoded error (500): a retention policy
+    // (`GetPolicy`'s "no such Retention policy"), and a GC id read as a purge id (one
+    // table, each kind sees its own; `GetPurgeJob`'s `fmt.Errorf`).
     let gc = h.get("/system/gc").await.json()[0]["id"].as_i64().unwrap();
-    assert_status(
-        &h.get(&format!("/system/purgeaudit/{gc}")).await,
-        StatusCode::NOT_FOUND,
-        "a GC run read as a purge",
-    );
+    for path in [
+        "/retentions/999999".to_owned(),
+        format!("/system/purgeaudit/{gc}"),
+    ] {
+        let answer = h.get(&path).await;
+        assert_status(&answer, StatusCode::INTERNAL_SERVER_ERROR, &path);
+        assert_eq!(
+            answer.json(),
+            json!({"errors": [{"code": "UNKNOWN", "message": "internal server error"}]}),
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test]

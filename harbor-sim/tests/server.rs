@@ -640,11 +640,33 @@ async fn robot_secret_refresh_really_changes_the_secret() {
     assert_eq!(as_robot(new).await.unwrap().status(), StatusCode::OK);
 }
 
+/// The operations whose placeholder request below (`1` for every id, `{}` for a write's body,
+/// in the spec's order) is a client's mistake Harbor answers 500, with the ledger's row
+/// (`CONFORMANCE.md`): an uncoded error, or beego's bare 500 after a panic.
+const PLACEHOLDER_500S: &[(&str, &str)] = &[
+    ("actionGetJobLog", "JS4: `1` is no 24-hex-digit log id"),
+    ("CreateInstance", "PH5: no name"),
+    ("CreatePolicy", "PH5: no name"),
+    ("UpdatePolicy", "PH5: no name"),
+    ("createRetention", "RT5: no scope, a nil pointer"),
+    (
+        "getRetention",
+        "RT10: deleteRetention removed policy 1 before",
+    ),
+    ("updateRetention", "RT12: no scope, a nil pointer"),
+    ("createGCSchedule", "GC9: no schedule, a nil pointer"),
+    ("updateGCSchedule", "GC9: no schedule, a nil pointer"),
+    ("getPurgeJob", "PG3: run 1 is another job's"),
+    ("createScanAllSchedule", "SAL10: no schedule, a nil pointer"),
+    ("updateScanAllSchedule", "SAL10: no schedule, a nil pointer"),
+];
+
 #[tokio::test(start_paused = true)]
-async fn every_operation_is_routed_and_never_5xx_without_faults() {
+async fn every_operation_is_routed_and_answers_5xx_only_where_harbor_does() {
     let (sim, client) = sim().await;
     assert_eq!(sim.handle().operations_routed(), 203);
     let mut ok = 0;
+    let mut server_errors = Vec::new();
     for op in harbor_sim::operations() {
         let path: String = op
             .path
@@ -665,13 +687,17 @@ async fn every_operation_is_routed_and_never_5xx_without_faults() {
         }
         let response = r.send().await.unwrap();
         let status = response.status();
-        assert!(!status.is_server_error(), "{} {} -> {status}", op.id, path);
+        if status.is_server_error() {
+            server_errors.push(op.id);
+        }
         let body = response.bytes().await.unwrap();
         // Bodies and media types are checked against the spec when `sim` is dropped.
         if status.is_success() {
             ok += 1;
         } else if op.method != "HEAD"
             && !(support::conformance::BODYLESS_REFUSALS.contains(&op.id) && body.is_empty())
+            // beego's bare 500 after a panic.
+            && !(status == StatusCode::INTERNAL_SERVER_ERROR && body.is_empty())
         {
             let errors: Value =
                 serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{}: {e}", op.id));
@@ -683,6 +709,14 @@ async fn every_operation_is_routed_and_never_5xx_without_faults() {
         }
     }
     eprintln!("{ok} of 203 answered 2xx with placeholder arguments");
+    assert_eq!(
+        server_errors,
+        PLACEHOLDER_500S
+            .iter()
+            .map(|(id, _)| *id)
+            .collect::<Vec<_>>(),
+        "the 5xx answers"
+    );
     let seen = sim.handle().counters();
     assert_eq!(
         seen.len(),

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::context::{Ctx, Reply};
-use crate::errors::{ApiError, ApiResult};
+use crate::errors::{ApiError, ApiResult, NIL_POINTER_PANIC};
 use crate::state::SimState;
 use crate::state::ldap_directory::BindRefusal;
 
@@ -49,8 +49,14 @@ fn ldap_url_is_valid(url: &str) -> bool {
 /// which is the configured one under `ldap_auth`; the search DN binds to
 /// [`crate::state::LdapDirectory`]. Always 200; a failure is
 /// `{"message": "error: ..."}` and a success `{"success": true}` (go-swagger leaves out a
-/// false `success` and an empty `message`).
+/// false `success` and an empty `message`). Without a body (the spec does not require one)
+/// the handler reads the fields of a nil `Ldapconf` and panics: beego's bare 500.
 pub(crate) fn ping_ldap(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+    if ctx.body.is_empty() {
+        return Err(ApiError::panicked(format!(
+            "{NIL_POINTER_PANIC}: params.Ldapconf"
+        )));
+    }
     let body = body_or_empty(ctx)?;
     let text = |key: &str| body[key].as_str().unwrap_or_default();
     let config = |key: &str| {

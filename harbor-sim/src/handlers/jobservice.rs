@@ -29,9 +29,9 @@ pub(crate) fn job_queues(_: &Ctx, s: &SimState) -> ApiResult<Reply> {
 /// A job's log by its job id. The job service refuses an id holding `..` (400, passed on);
 /// its file logger takes ids of 24 hex digits (before an optional `@...`); an id no job has
 /// is its 404, whose JSON error Harbor's job client passes on as the message
-/// (`src/common/job/client.go`, `GetJobLog`). Any other id the job service refuses with an
-/// uncoded error, which Harbor answers 500: the simulator answers 400 with the job
-/// service's words (a client's mistake).
+/// (`src/common/job/client.go`, `GetJobLog`). Any other id the job service's file getter
+/// refuses (`isValidLogID`): its 500 `failed to get the job log`, which Harbor's job client
+/// passes on as a 500.
 pub(crate) fn log(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let job_id = ctx.path("job_id");
     if job_id.contains("..") {
@@ -39,11 +39,17 @@ pub(crate) fn log(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         return Err(ApiError::bad_request(format!("invalid Job ID: {job_id}")));
     }
     let id = job_id.rsplit_once('@').map_or(job_id, |(id, _)| id);
+    // The job service's `GetJobLogError` (`src/jobservice/errs/errors.go`, code 10009).
+    let refused = |details: &str| {
+        ApiError::uncoded(format!(
+            r#"{{"code":10009,"message":"failed to get the job log","details":"{details}"}}"#
+        ))
+    };
     if id.len() != 24 {
-        return Err(ApiError::bad_request("invalid length of log identify"));
+        return Err(refused("invalid length of log identify"));
     }
     if !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ApiError::bad_request("invalid log identify"));
+        return Err(refused("invalid log identify"));
     }
     let log = s.job_log(job_id).ok_or_else(|| {
         // The job service's `baseError` in its field order (`src/jobservice/errs/errors.go`).

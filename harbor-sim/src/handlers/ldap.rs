@@ -9,7 +9,8 @@
 //!
 //! As in Harbor: a user search matches the attribute named by `ldap_uid` exactly (all
 //! people when the name is empty), among the people within `ldap_base_dn` and `ldap_scope`; a group search matches the group name attribute
-//! (`cn` by default) or a whole DN, and finding nothing is a 404; an import searches each
+//! (`cn` by default) or a whole DN (one that does not parse is an uncoded error, 500), and
+//! finding nothing is a 404; an import searches each
 //! uid and onboards it through the current auth mode, which only `ldap_auth` can do (the
 //! database authenticator's `OnBoardUser` sets no user id, so every import under `db_auth`
 //! fails with `failed to import user: ...`); any failure answers 404 with the failed list.
@@ -21,7 +22,7 @@ use serde_json::{Value, json};
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
-use crate::state::ldap_directory::{BindRefusal, in_scope, same_dn};
+use crate::state::ldap_directory::{BindRefusal, in_scope, parse_dn, same_dn};
 use crate::state::users::UserCreationReq;
 
 /// The password Harbor stores for an onboarded LDAP user (`src/core/auth/ldap/ldap.go`):
@@ -136,10 +137,18 @@ pub(super) fn ldap_group_dn_exists(s: &SimState, dn: &str) -> bool {
     ldap_group_name(s, dn).is_ok_and(|name| name.is_some())
 }
 
+/// `SearchLdapGroup` (`ldap.Manager.SearchGroup`): by name when one is given, else by DN;
+/// a DN go-ldap's `ParseDN` refuses is the manager's uncoded `invalid DN: <err>` (500), and
+/// finding nothing is 404.
 pub(crate) fn search_groups(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     open(s)?;
     let name = ctx.query("groupname").unwrap_or_default();
     let dn = ctx.query("groupdn").unwrap_or_default();
+    if name.is_empty() && !dn.is_empty() && parse_dn(dn).is_none() {
+        return Err(ApiError::uncoded(format!(
+            "invalid DN: DN {dn:?} does not parse"
+        )));
+    }
     let attribute = match config(s, "ldap_group_attribute_name") {
         "" => "cn",
         a => a,

@@ -47,8 +47,7 @@ fn policy_of(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, i64)> {
 /// 0 not found`) and checks `filters` and `trigger` as on create. The body replaces every
 /// column (`dao.Update` without properties): the project is the path's, `creation_time` the
 /// body's (Go's zero time when absent), `update_time` now. A name another policy of the
-/// project has breaks the table's unique key, an uncoded error (Harbor's 500): the
-/// simulator answers 409 `policy <name> already exists`.
+/// project has breaks the table's unique key, a database error (Harbor's 500).
 pub(crate) fn update_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let body: Value = ctx.json()?;
     check_name(&body)?;
@@ -99,7 +98,10 @@ pub(crate) fn update_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         c.iter()
             .any(|(other, p)| *other != id && p["name"].as_str() == Some(&name))
     }) {
-        return Err(ApiError::conflict(format!("policy {name} already exists")));
+        return Err(ApiError::uncoded(
+            "ERROR: duplicate key value violates unique constraint \
+             \"p2p_preheat_policy_name_project_id_key\" (SQLSTATE 23505)",
+        ));
     }
     let doc = json!({
         "id": id,
@@ -155,14 +157,14 @@ fn task_of(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, i64)> {
 }
 
 /// `ManualPreheat` (the enforcer's `EnforcePolicy`): the policy by name (PH1), then a
-/// disabled policy and a provider without a driver are uncoded errors wrapped as `enforce
-/// policy error: ...` (Harbor's 500; the simulator's 400), an unreachable provider Harbor's
-/// 500 (its health check). Then one task per repository of the project.
+/// disabled policy, a provider without a driver and an unreachable provider (its health
+/// check) are uncoded errors wrapped as `enforce policy error: ...`, Harbor's 500. Then one
+/// task per repository of the project.
 pub(crate) fn manual(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let (project_id, policy) = policy_of(ctx, s)?;
     let doc = s.collections[&policies_key(ctx.path("project_name"))][&policy].clone();
     if doc["enabled"] != json!(true) {
-        return Err(ApiError::bad_request(format!(
+        return Err(ApiError::uncoded(format!(
             "enforce policy error: policy {policy}:{} is not enabled",
             doc["name"].as_str().unwrap_or_default()
         )));
@@ -171,7 +173,7 @@ pub(crate) fn manual(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         .map_err(|e| ApiError::not_found(format!("enforce policy error: {}", e.message)))?;
     let vendor = instance["vendor"].as_str().unwrap_or_default();
     if vendor != "dragonfly" && vendor != "kraken" {
-        return Err(ApiError::bad_request(format!(
+        return Err(ApiError::uncoded(format!(
             "enforce policy error: no driver registered for provider {vendor}"
         )));
     }
@@ -228,10 +230,9 @@ pub(crate) fn get_execution(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 pub(crate) fn stop_execution(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let body: Value = ctx.json()?;
     let id = execution_of(ctx, s)?;
+    // `fmt.Errorf("param status invalid: %#v", ...)`: Harbor's 500.
     if body["status"] != json!("Stopped") {
-        return Err(ApiError::bad_request(format!(
-            "param status invalid: {body}"
-        )));
+        return Err(ApiError::uncoded(format!("param status invalid: {body}")));
     }
     s.stop_execution(JobKind::Preheat, id)?;
     Ok(Reply::empty(StatusCode::OK))
@@ -312,10 +313,9 @@ pub(crate) fn providers(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 
 /// `POST /p2p/preheat/instances/ping` (`PingInstances`): a stored instance by id (a bare 404
 /// when unknown) or the body as an instance (a bare 400 without an endpoint; its name must
-/// pass [`check_name`], Harbor's 500, the simulator's 400); then `CheckHealth`: a vendor
-/// with no driver (`dragonfly`, `kraken`) is an uncoded `no driver registered for provider
-/// <vendor>` (Harbor's 500; the simulator's 400), and an endpoint the simulated Harbor
-/// cannot reach is a 500, as Harbor's health check returns an uncoded error.
+/// pass [`check_name`], else Harbor's 500); then `CheckHealth`: a vendor with no driver
+/// (`dragonfly`, `kraken`) is an uncoded `no driver registered for provider <vendor>`, and
+/// an endpoint the simulated Harbor cannot reach the health check's uncoded error: 500.
 pub(crate) fn ping(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let body = body_or_empty(ctx)?;
     let instance = match body["id"].as_i64().filter(|id| *id > 0) {
@@ -333,7 +333,7 @@ pub(crate) fn ping(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     };
     let vendor = instance["vendor"].as_str().unwrap_or_default();
     if vendor != "dragonfly" && vendor != "kraken" {
-        return Err(ApiError::bad_request(format!(
+        return Err(ApiError::uncoded(format!(
             "no driver registered for provider {vendor}"
         )));
     }
@@ -367,14 +367,14 @@ fn is_preheat_name(name: &str) -> bool {
 }
 
 /// `convertParamInstanceToModelInstance` and `convertParamPolicyToModelPolicy` refuse a
-/// name outside [`is_preheat_name`] with an uncoded `name <n> is invalid`, which Harbor
-/// answers 500: the simulator answers 400 with that message (a client's mistake).
+/// name outside [`is_preheat_name`] with `fmt.Errorf("name %s is invalid")`, uncoded: Harbor's
+/// 500.
 fn check_name(doc: &Value) -> ApiResult<()> {
     let name = doc["name"].as_str().unwrap_or_default();
     if is_preheat_name(name) {
         Ok(())
     } else {
-        Err(ApiError::bad_request(format!("name {name} is invalid")))
+        Err(ApiError::uncoded(format!("name {name} is invalid")))
     }
 }
 
@@ -514,9 +514,9 @@ fn policies_using(s: &SimState, id: i64) -> bool {
 }
 
 /// `CreateInstance`: the name (see [`check_name`]); an endpoint another instance has is the
-/// controller's `ErrorConflict`, uncoded (Harbor's 500; the simulator's 409 `resource
-/// conflict`); a name another has 409 `instance <name> already exists`; `setup_timestamp`
-/// is now; the `Location` ends with the name.
+/// controller's `ErrorConflict`, `resource conflict` without a code (Harbor's 500); a name
+/// another has 409 `instance <name> already exists`; `setup_timestamp` is now; the
+/// `Location` ends with the name.
 pub(crate) fn create_instance(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let body: Value = ctx.json()?;
     check_name(&body)?;
@@ -528,7 +528,7 @@ pub(crate) fn create_instance(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         .map(|c| c.values().cloned().collect())
         .unwrap_or_default();
     if existing.iter().any(|i| i["endpoint"] == doc["endpoint"]) {
-        return Err(ApiError::conflict("resource conflict"));
+        return Err(ApiError::uncoded("resource conflict"));
     }
     if existing.iter().any(|i| i["name"] == doc["name"]) {
         return Err(ApiError::conflict(format!(
@@ -580,8 +580,8 @@ pub(crate) fn get_instance(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 /// body's is empty and the auth mode, the body's or else the stored one, is not `NONE`),
 /// and it is the body's `id` that is updated (`controller.UpdateInstance` reads
 /// `instance.ID`: without one, 404 `instance 0 not found`); disabling an instance policies
-/// use is 412; a vendor change is an uncoded error (Harbor's 500; the simulator's 400
-/// `provider [<name>] vendor cannot be changed`). The update writes every column (what the
+/// use is 412; a vendor change is an uncoded error (`provider [<name>] vendor cannot be
+/// changed`, Harbor's 500). The update writes every column (what the
 /// body leaves out is Go's zero value); a default instance makes the others not default.
 pub(crate) fn update_instance(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let mut body: Value = ctx.json()?;
@@ -607,7 +607,7 @@ pub(crate) fn update_instance(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         )));
     }
     if old["vendor"] != doc["vendor"] {
-        return Err(ApiError::bad_request(format!(
+        return Err(ApiError::uncoded(format!(
             "provider [{old_name}] vendor cannot be changed"
         )));
     }
@@ -718,13 +718,13 @@ pub(crate) static TRIGGER: Shape = Shape::Struct {
 /// The controller's `Schema.Decode` then `ValidatePreheatPolicy` on a create's or update's
 /// body: `filters` must be set and decode into `[]*policy.Filter`, `trigger` set and
 /// decode into `policy.Trigger`, a non-empty `extra_attrs` decode into a map, in that
-/// order, each refusal an uncoded error (Harbor: 500; the simulator answers 400 with the
-/// same text: `missing filters in preheat policy schema`, `missing trigger settings in
-/// preheat policy schema`, or Go's `json` error, [`go_json`](crate::go_json)); then a
-/// `scheduled` trigger's non-empty cron must be one `utils.ValidateCronString` takes: 400
-/// `invalid cron string for scheduled preheat: <cron>, error: <err>` (robfig's texts,
-/// [`crate::cron`]). The trigger's fields are found as Go's decoder finds them, ignoring
-/// case when no key is exact. Answers the trigger's type and cron, which decide its schedule.
+/// order, each refusal an uncoded error, Harbor's 500 (`missing filters in preheat policy
+/// schema`, `missing trigger settings in preheat policy schema`, or Go's `json` error,
+/// [`go_json`](crate::go_json)); then a `scheduled` trigger's non-empty cron must be one
+/// `utils.ValidateCronString` takes: 400 `invalid cron string for scheduled preheat: <cron>,
+/// error: <err>` (robfig's texts, [`crate::cron`]; a zone prefix without a space its panic).
+/// The trigger's fields are found as Go's decoder finds them, ignoring case when no key is
+/// exact. Answers the trigger's type and cron, which decide its schedule.
 fn check_schema(body: &Value) -> ApiResult<(String, String)> {
     let text = |f: &str| body[f].as_str().unwrap_or_default().to_owned();
     for (field, missing, shape) in [
@@ -741,14 +741,14 @@ fn check_schema(body: &Value) -> ApiResult<(String, String)> {
     ] {
         let value = text(field);
         if value.is_empty() {
-            return Err(ApiError::bad_request(missing));
+            return Err(ApiError::uncoded(missing));
         }
-        go_json::unmarshal(&value, shape).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        go_json::unmarshal(&value, shape).map_err(|e| ApiError::uncoded(e.to_string()))?;
     }
     let extra_attrs = text("extra_attrs");
     if !extra_attrs.is_empty() {
         go_json::unmarshal(&extra_attrs, &Shape::MapOfAny)
-            .map_err(|e| ApiError::bad_request(e.to_string()))?;
+            .map_err(|e| ApiError::uncoded(e.to_string()))?;
     }
     let trigger = trigger_type_and_cron(&text("trigger"));
     let (kind, cron) = (&trigger.0, &trigger.1);
@@ -760,10 +760,9 @@ fn check_schema(body: &Value) -> ApiResult<(String, String)> {
 
 /// `CreatePolicy`: the name (see [`check_name`]), the project (its id overrides the body's),
 /// the provider (404 `instance <id> not found`), then the controller: the times are now;
-/// `filters` and `trigger` must be set (uncoded errors, Harbor's 500: the simulator's 400
-/// `missing filters in preheat policy schema`, `missing trigger settings in preheat policy
-/// schema`); a name the project has is 409 `policy <name> already exists`; the `Location`
-/// ends with the name.
+/// `filters` and `trigger` must be set and decode ([`check_schema`], uncoded errors: Harbor's
+/// 500); a name the project has is 409 `policy <name> already exists`; the `Location` ends
+/// with the name.
 pub(crate) fn create_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let body: Value = ctx.json()?;
     check_name(&body)?;

@@ -367,11 +367,10 @@ fn check_create(
                 "bad request: {registry} is invalid value of registry_id, it should be geater than 0"
             )));
         }
-        // Harbor answers an unknown registry with an uncoded error (500); the simulator
-        // answers the client's mistake with 400 (see the README).
+        // `fmt.Errorf` of the registry's not-found error: uncoded, Harbor's 500.
         let Some(upstream) = s.registries.get(&registry) else {
-            return Err(ApiError::bad_request(format!(
-                "registry {registry} not found"
+            return Err(ApiError::uncoded(format!(
+                "failed to get the registry {registry}: registry {registry} not found"
             )));
         };
         if !PROXY_CACHE_TYPES.contains(&upstream.kind.as_str()) {
@@ -492,14 +491,18 @@ pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
             "the retention_id in the request's payload when updating a project should be omitted, alternatively passing the one that has already been associated to this project",
         ));
     }
+    // The controller's `Update` sets the allowlist last, through its validator.
+    let allowlist = allowlist
+        .map(|list| check_allowlist_items(&list).map(|()| (list.cve_ids(), list.expires_at)))
+        .transpose()?;
     s.apply_project_update(id, metadata, allowlist)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
 /// A project's allowlist from an update: its `project_id` 0 or absent is the project's, any
-/// other is refused; the items pass the allowlist validator (`Set` in
-/// `src/pkg/allowlist/manager.go`).
-fn allowlist_of(project_id: i64, list: &Value) -> ApiResult<(Vec<String>, Option<i64>)> {
+/// other is refused (the handler's check; the items are the allowlist manager's, checked
+/// after the rest of the update, see [`check_allowlist_items`]).
+fn allowlist_of(project_id: i64, list: &Value) -> ApiResult<AllowlistReq> {
     let req: AllowlistReq = serde_json::from_value(list.clone())
         .map_err(|e| ApiError::unprocessable(format!("invalid request body: {e}")))?;
     let asked = list["project_id"].as_i64().unwrap_or(0);
@@ -508,8 +511,7 @@ fn allowlist_of(project_id: i64, list: &Value) -> ApiResult<(Vec<String>, Option
             "project_id in cve_allowlist must be {project_id} but it's {asked}"
         )));
     }
-    check_allowlist_items(&req)?;
-    Ok((req.cve_ids(), req.expires_at))
+    Ok(req)
 }
 
 pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
@@ -626,22 +628,11 @@ pub(crate) fn artifacts(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         // other artifact shares the latest instant (Harbor's join would take one that did,
         // of any kind). The value goes to the SQL as it is: an empty one (`\` escapes to
         // it) is the DAO's 400, a fuzzy match, range or list a struct beego's
-        // `getFlatParams` panics on (Harbor: 500; the simulator: 400 with beego's words).
+        // `getFlatParams` panics on (a bare 500, `Filter::raw_sql_argument`).
         let (key, wanted) = filters
             .iter()
             .find(|f| f.key() == "media_type" || f.key() == "artifact_type")
-            .map(|f| match f {
-                Filter::Exact(k, v) => Ok((k.as_str(), v.as_str())),
-                other => Err(ApiError::bad_request(format!(
-                    "need a valid args value, unknown table or value `github.com/goharbor/harbor/src/lib/q.{}`",
-                    match other {
-                        Filter::Fuzzy(..) => "FuzzyMatchValue",
-                        Filter::Range(..) => "Range",
-                        Filter::AnyOf(..) => "OrList",
-                        _ => "AndList",
-                    }
-                ))),
-            })
+            .map(|f| f.raw_sql_argument().map(|value| (f.key(), value)))
             .transpose()?
             .unwrap_or(("media_type", ""));
         if wanted.is_empty() {
@@ -696,11 +687,11 @@ pub(crate) fn set_scanner(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         .ok_or_else(|| ApiError::unprocessable("uuid in body is required"))?
         .to_owned();
     let id = project_of(ctx, s)?;
-    // `SetRegistrationByProject` refuses an empty id with an uncoded error (Harbor's 500;
-    // the simulator answers the client's mistake with 400), and stores any other without
-    // looking it up: an unknown one reads as the default registration.
+    // `SetRegistrationByProject` refuses an empty id with an uncoded error (Harbor's 500),
+    // and stores any other without looking it up: an unknown one reads as the default
+    // registration.
     if uuid.is_empty() {
-        return Err(ApiError::bad_request("missing scanner UUID"));
+        return Err(ApiError::uncoded("missing scanner UUID"));
     }
     s.project_scanners.insert(id, uuid);
     Ok(Reply::empty(StatusCode::OK))

@@ -32,8 +32,9 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 /// `POST /registries/ping` as Harbor's `PingRegistry` checks it: an existing registry by id
 /// (its stored URL, insecure flag and CA certificate count, the body's are ignored), or a
 /// type and a URL (normalised as [`validate_http_url`], the CA certificate checked); then
-/// 400 `type or url cannot be empty`, and 400 `the registry is unhealthy` when the simulated
-/// Harbor cannot reach its host (see [`crate::state::Reachability`]).
+/// 400 `type or url cannot be empty`, a type no adapter is registered for (Harbor's 500), and
+/// 400 `the registry is unhealthy` when the simulated Harbor cannot reach its host (see
+/// [`crate::state::Reachability`]).
 pub(crate) fn ping(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let body: Value = if ctx.body.iter().all(u8::is_ascii_whitespace) {
         json!({})
@@ -60,8 +61,9 @@ pub(crate) fn ping(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     if kind.is_empty() || url.is_empty() {
         return Err(ApiError::bad_request("type or url cannot be empty"));
     }
+    // `adapter.GetFactory`'s `fmt.Errorf`: Harbor's 500.
     if !ADAPTERS.contains(&kind.as_str()) {
-        return Err(ApiError::bad_request(format!(
+        return Err(ApiError::uncoded(format!(
             "adapter factory for {kind} not found"
         )));
     }

@@ -3,9 +3,8 @@
 //!
 //! Unknown ids answer as Harbor answers them: 400 where Harbor wraps the retention manager's
 //! "no such policy" as a bad request (delete, run, list runs, stop), 404 for a run or task
-//! that is not the policy's own. `GET /retentions/{id}` of an unknown id answers 404 where
-//! Harbor answers 500 (an uncoded error of `GetPolicy`), so that a missing policy does not
-//! look like a server fault.
+//! that is not the policy's own, and 500 for `GET /retentions/{id}`, where Harbor passes
+//! `GetPolicy`'s uncoded error on.
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
@@ -14,7 +13,7 @@ use super::actor_name;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
-use crate::state::retention::{execution_model, task_models};
+use crate::state::retention::{check_retention_before_access, execution_model, task_models};
 
 pub(crate) fn metadata(_ctx: &Ctx, _: &SimState) -> ApiResult<Reply> {
     let count = |template: &str, text: &str, unit: &str| {
@@ -32,6 +31,14 @@ pub(crate) fn metadata(_ctx: &Ctx, _: &SimState) -> ApiResult<Reply> {
         "scope_selectors": [{"display_text": "Repositories", "kind": "doublestar", "decorations": ["repoMatches", "repoExcludes"]}],
         "tag_selectors": [{"display_text": "Tags", "kind": "doublestar", "decorations": ["matches", "excludes"]}],
     })))
+}
+
+/// `CreateRetention`'s and `UpdateRetention`'s checks before `requireAccess` (the operations'
+/// `before_access`), which Harbor makes for every caller: the rules, then the scope that
+/// `requireAccess` dereferences ([`check_retention_before_access`]).
+pub(crate) fn body_before_access(ctx: &Ctx, _: &SimState) -> ApiResult<()> {
+    let doc: Value = ctx.json()?;
+    check_retention_before_access(&doc)
 }
 
 pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {

@@ -51,18 +51,17 @@ impl AllowlistReq {
 }
 
 /// Harbor's allowlist validator (`Validate` in `src/pkg/allowlist/validator.go`): no blank
-/// id, none twice. Harbor's handlers pass its error on uncoded (a 500); the simulator answers
-/// a client's mistake with 400 instead (see the README).
+/// id, none twice. Its `invalidErr` carries no code, so Harbor's handlers answer it 500.
 pub(super) fn check_allowlist_items(req: &AllowlistReq) -> ApiResult<()> {
     let ids = req.cve_ids();
     for (n, id) in ids.iter().enumerate() {
         if id.trim().is_empty() {
-            return Err(ApiError::bad_request(
+            return Err(ApiError::uncoded(
                 "empty or whitespace-only CVE ID in allowlist",
             ));
         }
         if ids[..n].contains(id) {
-            return Err(ApiError::bad_request(format!(
+            return Err(ApiError::uncoded(format!(
                 "duplicate CVE ID in allowlist: {id}"
             )));
         }

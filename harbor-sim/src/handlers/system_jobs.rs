@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 
 use super::actor_name;
 use crate::context::{Ctx, Reply};
-use crate::errors::{ApiError, ApiResult};
+use crate::errors::{ApiError, ApiResult, NIL_POINTER_PANIC};
 use crate::state::audit_log::MAX_AUDIT_RETENTION_HOUR;
 use crate::state::jobs::{JobSchedule, NewExecution, ZERO_TIME};
 use crate::state::vulnerabilities::scan_task;
@@ -32,26 +32,38 @@ struct ScheduleReq {
     parameters: Map<String, Value>,
 }
 
-/// The body of a GC or purge schedule. Without `schedule` a purge is 400 `bad request:
-/// schedule cann't be empty` (`verifyCreateRequest`); Harbor's GC handler dereferences the
-/// missing object (a panic, a 500), which the simulator answers with the purge's 400.
-fn schedule_req(ctx: &Ctx) -> ApiResult<ScheduleReq> {
+/// The body of a GC, purge or scan-all schedule; `None` without a `schedule` object, which
+/// each handler answers its own way ([`missing_schedule`]).
+fn schedule_req(ctx: &Ctx) -> ApiResult<Option<ScheduleReq>> {
     let body: Value = ctx.json()?;
-    let schedule = body
-        .get("schedule")
-        .filter(|s| s.is_object())
-        .ok_or_else(|| ApiError::bad_request("bad request: schedule cann't be empty"))?;
+    let Some(schedule) = body.get("schedule").filter(|s| s.is_object()) else {
+        return Ok(None);
+    };
     let kind = schedule["type"].as_str().unwrap_or_default().to_owned();
     if !SCHEDULE_TYPES.contains(&kind.as_str()) {
         return Err(ApiError::unprocessable(format!(
             "schedule.type in body should be one of {SCHEDULE_TYPES:?}"
         )));
     }
-    Ok(ScheduleReq {
+    Ok(Some(ScheduleReq {
         kind,
         cron: schedule["cron"].as_str().unwrap_or_default().to_owned(),
         parameters: body["parameters"].as_object().cloned().unwrap_or_default(),
-    })
+    }))
+}
+
+/// A schedule body without its `schedule` object: the purge's `verifyCreateRequest` and
+/// `verifyUpdateRequest` refuse it (400 `bad request: schedule cann't be empty`); the GC
+/// and scan-all handlers read `params.Schedule.Schedule.Type` of the nil object and panic
+/// (`CreateGCSchedule`, `UpdateGCSchedule`, `CreateScanAllSchedule`,
+/// `UpdateScanAllSchedule`): beego's bare 500.
+fn missing_schedule(kind: JobKind) -> ApiError {
+    match kind {
+        JobKind::PurgeAudit => ApiError::bad_request("bad request: schedule cann't be empty"),
+        _ => ApiError::panicked(format!(
+            "{NIL_POINTER_PANIC}: params.Schedule.Schedule.Type"
+        )),
+    }
 }
 
 /// A JSON number that is not an integer Go's `json.Number.Int64` reads; `None` for any
@@ -211,7 +223,7 @@ fn what(kind: JobKind) -> &'static str {
 }
 
 pub(crate) fn create_schedule(ctx: &Ctx, s: &mut SimState, kind: JobKind) -> ApiResult<Reply> {
-    let req = schedule_req(ctx)?;
+    let req = schedule_req(ctx)?.ok_or_else(|| missing_schedule(kind))?;
     check_parameters(kind, &req.parameters)?;
     if req.kind == "Manual" {
         let id = start_run(s, kind, req.parameters, &actor_name(&ctx.identity));
@@ -227,7 +239,7 @@ pub(crate) fn create_schedule(ctx: &Ctx, s: &mut SimState, kind: JobKind) -> Api
 }
 
 pub(crate) fn update_schedule(ctx: &Ctx, s: &mut SimState, kind: JobKind) -> ApiResult<Reply> {
-    let req = schedule_req(ctx)?;
+    let req = schedule_req(ctx)?.ok_or_else(|| missing_schedule(kind))?;
     check_parameters(kind, &req.parameters)?;
     if req.kind == "Manual" {
         start_run(s, kind, req.parameters, &actor_name(&ctx.identity));
@@ -286,8 +298,8 @@ pub(crate) fn history(ctx: &Ctx, s: &mut SimState, kind: JobKind) -> ApiResult<R
 }
 
 /// A GC run (404 `garbage collection execution <id> not found` for none, or another job's)
-/// or a purge run (404 `execution <id> not found` for none; another job's is Harbor's 500, a
-/// plain error, answered 404 `purge job with id <id> not found` by the simulator).
+/// or a purge run (404 `execution <id> not found` for none; another job's is `GetPurgeJob`'s
+/// `fmt.Errorf("purge job with id %d not found")`, uncoded: Harbor's 500).
 pub(crate) fn get_run(ctx: &Ctx, s: &mut SimState, kind: JobKind, param: &str) -> ApiResult<Reply> {
     let id = ctx.path_id(param)?;
     let found = s.executions.get(&id).map(|e| e.kind);
@@ -302,7 +314,7 @@ pub(crate) fn get_run(ctx: &Ctx, s: &mut SimState, kind: JobKind, param: &str) -
         }
         (_, None) => return Err(ApiError::not_found(format!("execution {id} not found"))),
         (_, Some(k)) if k != kind => {
-            return Err(ApiError::not_found(format!(
+            return Err(ApiError::uncoded(format!(
                 "purge job with id {id} not found"
             )));
         }
@@ -371,6 +383,7 @@ fn latest_scan_all(s: &SimState, trigger: Option<&str>) -> Option<i64> {
 pub(crate) fn create_scan_all(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req = schedule_req(ctx)?;
     require_scanner(s)?;
+    let req = req.ok_or_else(|| missing_schedule(JobKind::ScanAll))?;
     match req.kind.as_str() {
         "None" => {}
         "Manual" => {
@@ -430,6 +443,7 @@ pub(crate) fn create_scan_all(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 pub(crate) fn update_scan_all(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req = schedule_req(ctx)?;
     require_scanner(s)?;
+    let req = req.ok_or_else(|| missing_schedule(JobKind::ScanAll))?;
     if req.kind == "Manual" {
         return Err(ApiError::bad_request(
             "fail to update scan all schedule as wrong schedule type: Manual",

@@ -274,13 +274,19 @@ pub(crate) fn update_profile(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let realname = req.realname.unwrap_or_default();
     let comment = req.comment.unwrap_or_default();
     check_profile(&email, &realname, &comment, None)?;
-    // Harbor lets the unique email key fail as a 500; the simulator answers the client's
-    // mistake with 409 (see the README).
+    // `dao.Update` updates no row of an unknown id (404); an email another user has breaks
+    // the unique key, a database error Harbor answers 500.
+    if !s.users.contains_key(&id) {
+        return Err(no_user_row(id));
+    }
     if s.users
         .values()
         .any(|u| u.user_id != id && u.email == email)
     {
-        return Err(ApiError::conflict(format!("email {email} already exists")));
+        return Err(ApiError::uncoded(
+            "ERROR: duplicate key value violates unique constraint \"harbor_user_email_key\" \
+             (SQLSTATE 23505)",
+        ));
     }
     let user = s.users.get_mut(&id).ok_or_else(|| no_user_row(id))?;
     user.email = email;

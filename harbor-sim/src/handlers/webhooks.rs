@@ -469,18 +469,6 @@ pub(crate) fn job_payload(model: &Value) -> Value {
     out
 }
 
-/// The Go type of a `q` value `q.Build` parses into a struct, by its full name: what
-/// beego's `getFlatParams` names when it refuses one as an SQL argument.
-fn struct_value_type(filter: &Filter) -> Option<&'static str> {
-    match filter {
-        Filter::Exact(..) => None,
-        Filter::Fuzzy(..) => Some("github.com/goharbor/harbor/src/lib/q.FuzzyMatchValue"),
-        Filter::Range(..) => Some("github.com/goharbor/harbor/src/lib/q.Range"),
-        Filter::AnyOf(..) => Some("github.com/goharbor/harbor/src/lib/q.OrList"),
-        Filter::AllOf(..) => Some("github.com/goharbor/harbor/src/lib/q.AndList"),
-    }
-}
-
 /// Lists execution or task models as the task manager's DAO lists them: `q` and `sort` on
 /// `table` (the models' times, at the millisecond, are the columns), plus the DAOs'
 /// attribute keys (`src/pkg/task/dao/execution.go`, `task.go`, `querySetter`), matched
@@ -489,8 +477,8 @@ fn struct_value_type(filter: &Filter) -> Option<&'static str> {
 /// one key only, the first Go's randomly ordered keyword map yields (the simulator draws
 /// one), whose whole rest, dots included, names a top-level attribute (the bare prefix names
 /// the attribute `""`). An attribute value that is a fuzzy match, a range or a list is a
-/// struct beego cannot pass to SQL: Harbor panics (500); the simulator answers 400 with
-/// beego's words. Answered through [`job_payload`]. `own` are the keys the handler or
+/// struct beego cannot pass to SQL: Harbor panics, a bare 500
+/// ([`Filter::raw_sql_argument`]). Answered through [`job_payload`]. `own` are the keys the handler or
 /// controller sets itself (see [`without_keys`]).
 pub(crate) fn list_jobs(
     ctx: &Ctx,
@@ -522,19 +510,13 @@ pub(crate) fn list_jobs(
     }
     let mut attributes: Vec<(Vec<String>, String)> = Vec::new();
     for (f, rest) in attribute_filters {
-        if let Some(go_type) = struct_value_type(f) {
-            return Err(ApiError::bad_request(format!(
-                "need a valid args value, unknown table or value `{go_type}`"
-            )));
-        }
+        let value = f.raw_sql_argument()?;
         let path = if tasks {
             vec![rest.to_owned()]
         } else {
             rest.split('.').map(str::to_owned).collect()
         };
-        if let Filter::Exact(_, v) = f {
-            attributes.push((path, v.clone()));
-        }
+        attributes.push((path, value.to_owned()));
     }
     let mut rows: Vec<(Value, Value)> = models
         .into_iter()

@@ -641,7 +641,7 @@ pub(crate) static ENTRIES: &[Operation] = &[
     Operation {
         id: "createRetention",
         handler: Writes(retention::create),
-        before_access: None,
+        before_access: Some(retention::body_before_access),
         access: CreateRetention,
         audit: Audit::NotAudited,
     },
@@ -669,7 +669,7 @@ pub(crate) static ENTRIES: &[Operation] = &[
     Operation {
         id: "updateRetention",
         handler: Writes(retention::update),
-        before_access: None,
+        before_access: Some(retention::body_before_access),
         access: Retention { action: "update" },
         audit: Audit::NotAudited,
     },

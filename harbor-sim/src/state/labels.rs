@@ -50,26 +50,41 @@ pub struct LabelReq {
     pub project_id: Option<i64>,
 }
 
+/// The `varchar` columns of `harbor_label` (`name varchar(128)`, `color varchar(16)`,
+/// `make/migrations/postgresql/0001_initial_schema.up.sql`): PostgreSQL refuses a value of
+/// more characters than its column holds, a database error that Harbor's DAO passes on
+/// uncoded (500). Nothing before the insert or update checks the colour, nor, on a create,
+/// the name.
+fn check_label_columns(name: &str, color: &str) -> ApiResult<()> {
+    for (value, limit) in [(name, 128), (color, 16)] {
+        if value.chars().count() > limit {
+            return Err(ApiError::uncoded(format!(
+                "ERROR: value too long for type character varying({limit}) (SQLSTATE 22001)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl SimState {
     /// Creates a label as Harbor's `CreateLabel` does (`src/server/v2.0/handler/label.go`):
     /// nothing of the body is validated (the model's `Valid` runs only on an update); a
     /// global label's project is 0, a project label keeps the body's id (absent: 0) whether
     /// or not a project has it, as only an administrator passes the access check then. A
     /// name, scope and project already taken is 409 (the `unique_label` key, `dao.Create`).
-    /// A scope other than `g`/`p` is the access check's 400; here, absent is `g`.
+    /// A scope other than `g`/`p` is the access check's 400; here, absent is `g`. A name of
+    /// more than 128 characters or a colour of more than 16 is too long for its `varchar`
+    /// column, a database error: Harbor's 500.
     pub fn create_label(&mut self, req: LabelReq) -> ApiResult<i64> {
         let name = req.name.unwrap_or_default();
-        if name.len() > 128 {
-            // The `varchar(128)` column: Harbor's database error is a 500; the simulator
-            // answers the update's message (`Label.Valid`).
-            return Err(ApiError::bad_request("max length is 128"));
-        }
+        let color = req.color.unwrap_or_default();
         let scope = req.scope.unwrap_or_else(|| "g".into());
         let project_id = match scope.as_str() {
             "g" => None,
             "p" => Some(req.project_id.unwrap_or(0)),
             _ => return Err(ApiError::bad_request("unsupported label scope")),
         };
+        check_label_columns(&name, &color)?;
         if self
             .labels
             .values()
@@ -85,7 +100,7 @@ impl SimState {
                 id,
                 name,
                 description: req.description.unwrap_or_default(),
-                color: req.color.unwrap_or_default(),
+                color,
                 scope,
                 project_id,
                 creation_time: now.clone(),
@@ -97,8 +112,9 @@ impl SimState {
 
     /// Updates a label as Harbor's `UpdateLabel` does: name, description and colour are
     /// replaced by the body's (absent: empty), the scope and project kept; then the model's
-    /// `Valid` (400 `cannot be empty`, `max length is 128`, and `invalid: <project id>` for
-    /// a project label of project 0 or below), then 409 on a name taken.
+    /// `Valid` (400 `cannot be empty`, `max length is 128` bytes, and `invalid: <project id>`
+    /// for a project label of project 0 or below), then the columns' lengths (a colour over
+    /// 16 characters is a database error: Harbor's 500), then 409 on a name taken.
     pub fn update_label(&mut self, id: i64, req: LabelReq) -> ApiResult<()> {
         let current = self
             .labels
@@ -114,6 +130,8 @@ impl SimState {
         if let Some(project) = current.project_id.filter(|p| *p <= 0) {
             return Err(ApiError::bad_request(format!("invalid: {project}")));
         }
+        let color = req.color.unwrap_or_default();
+        check_label_columns(&name, &color)?;
         if self.labels.values().any(|l| {
             l.id != id
                 && l.name == name
@@ -128,7 +146,7 @@ impl SimState {
             .ok_or_else(|| ApiError::not_found(format!("label {id} not found")))?;
         label.name = name;
         label.description = req.description.unwrap_or_default();
-        label.color = req.color.unwrap_or_default();
+        label.color = color;
         label.update_time = now();
         Ok(())
     }

@@ -239,8 +239,9 @@ impl SimState {
 
     /// Harbor's registry controller `validate`, on a create and an update: a name (400 `name
     /// cannot be empty`, `the max length of name is 64`), the URL normalised
-    /// ([`validate_http_url`]), an adapter for the type, and a healthy registry (400 `the
-    /// registry is unhealthy` when its host cannot be reached, see [`super::Reachability`]).
+    /// ([`validate_http_url`]), an adapter for the type (none is Harbor's 500), and a healthy
+    /// registry (400 `the registry is unhealthy` when its host cannot be reached, see
+    /// [`super::Reachability`]).
     fn validate_registry(&self, r: &mut Registry) -> ApiResult<()> {
         if r.name.is_empty() {
             return Err(ApiError::bad_request("name cannot be empty"));
@@ -249,10 +250,9 @@ impl SimState {
             return Err(ApiError::bad_request("the max length of name is 64"));
         }
         r.url = validate_http_url(&r.url)?;
-        // `adapter.GetFactory`: an unknown type is Harbor's 500 (an uncoded error); the
-        // simulator answers 400 with its message.
+        // `adapter.GetFactory`: an unknown type is a `fmt.Errorf`, Harbor's 500.
         if !ADAPTERS.contains(&r.kind.as_str()) {
-            return Err(ApiError::bad_request(format!(
+            return Err(ApiError::uncoded(format!(
                 "adapter factory for {} not found",
                 r.kind
             )));

@@ -236,7 +236,9 @@ fn check_filter(f: &Value) -> ApiResult<()> {
     Ok(())
 }
 
-/// A replication trigger as Harbor checks it (`Policy.Validate`).
+/// A replication trigger as Harbor checks it (`Policy.Validate` in
+/// `src/controller/replication/model/model.go`), its cron with robfig's parser, which panics
+/// on a zone prefix without a space (beego's bare 500).
 fn check_trigger(trigger: &Value) -> ApiResult<()> {
     match trigger["type"].as_str().unwrap_or_default() {
         "manual" | "event_based" => Ok(()),
@@ -249,10 +251,16 @@ fn check_trigger(trigger: &Value) -> ApiResult<()> {
                     "the cron string cannot be empty when the trigger type is scheduled",
                 ));
             }
-            if crate::cron::parse(cron).is_err() {
-                return Err(ApiError::bad_request(format!(
-                    "invalid cron string for scheduled trigger: {cron}"
-                )));
+            match crate::cron::parse(cron) {
+                Ok(_) => {}
+                Err(crate::cron::CronRefusal::NoSpaceAfterZone) => {
+                    return Err(crate::cron::CronRefusal::panic(cron));
+                }
+                Err(crate::cron::CronRefusal::Error(_)) => {
+                    return Err(ApiError::bad_request(format!(
+                        "invalid cron string for scheduled trigger: {cron}"
+                    )));
+                }
             }
             let parts: Vec<&str> = cron.split(' ').collect();
             if parts[0] != "0" {
@@ -296,11 +304,11 @@ impl SimState {
         let text = |k: &str| body[k].as_str().unwrap_or_default().to_owned();
         let flag = |k: &str| body[k].as_bool().unwrap_or(false);
         let trigger = body.get("trigger").filter(|t| t.is_object());
-        // The handler's own check, before the controller's: a plain error (Harbor's 500),
-        // answered 400 by the simulator.
+        // The handler's own check, before the controller's: a plain `fmt.Errorf`, Harbor's
+        // 500.
         if flag("single_active_replication") && trigger.is_some_and(|t| t["type"] == "event_based")
         {
-            return Err(ApiError::bad_request(
+            return Err(ApiError::uncoded(
                 "single active replication is not allowed for event_based triggers",
             ));
         }

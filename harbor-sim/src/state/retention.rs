@@ -6,7 +6,12 @@ use serde_json::{Value, json};
 
 use super::jobs::{Execution, JobKind, NewExecution};
 use super::{SimState, now};
-use crate::errors::{ApiError, ApiResult};
+use crate::errors::{ApiError, ApiResult, NIL_POINTER_PANIC};
+
+/// The retention manager's error for an unknown policy (`GetPolicy`).
+fn no_such_retention(id: i64) -> String {
+    format!("no such Retention policy with id {id}")
+}
 
 /// Harbor's cap on the rules of one policy.
 const MAX_RULES: usize = 15;
@@ -16,9 +21,21 @@ fn bad_request(message: impl std::fmt::Display) -> ApiError {
     ApiError::bad_request(format!("bad request: {message}"))
 }
 
+/// What `CreateRetention` and `UpdateRetention` check before the caller's access: more than
+/// 15 rules, two rules alike ([`check_rules`]), then the scope, whose level `requireAccess`
+/// reads: a body without one is a nil pointer, beego's bare 500.
+pub(crate) fn check_retention_before_access(doc: &Value) -> ApiResult<()> {
+    check_rules(doc)?;
+    if doc.get("scope").is_none_or(Value::is_null) {
+        return Err(ApiError::panicked(format!(
+            "{NIL_POINTER_PANIC}: p.Scope.Level"
+        )));
+    }
+    Ok(())
+}
+
 /// The project a policy document is scoped to, as Harbor checks it on create: a level other
-/// than `project` is 400 `bad request: scope <level> is not support` (no scope at all is a
-/// nil pointer in Harbor, a 500: the simulator refuses it as an empty level).
+/// than `project` is 400 `bad request: scope <level> is not support`.
 fn scope_project(doc: &Value) -> ApiResult<i64> {
     let level = doc["scope"]["level"].as_str().unwrap_or_default();
     if level != "project" {
@@ -401,7 +418,7 @@ impl SimState {
     /// Creates a policy and records it in its project's `retention_id`; a project that
     /// already has one is refused (400), as Harbor refuses it.
     pub fn create_retention(&mut self, doc: Value) -> ApiResult<i64> {
-        check_rules(&doc)?;
+        check_retention_before_access(&doc)?;
         let project_id = scope_project(&doc)?;
         let project = self
             .projects
@@ -428,17 +445,21 @@ impl SimState {
         Ok(id)
     }
 
-    /// A policy by id.
+    /// A policy by id: an unknown one is the retention manager's uncoded `no such Retention
+    /// policy with id <id>` (`GetPolicy` in `src/pkg/retention/manager.go`), which Harbor's
+    /// get answers 500.
     pub fn retention(&self, id: i64) -> ApiResult<&Value> {
         self.retentions
             .get(&id)
-            .ok_or_else(|| ApiError::not_found(format!("no such Retention policy with id {id}")))
+            .ok_or_else(|| ApiError::uncoded(no_such_retention(id)))
     }
 
     /// A policy by id for the operations where Harbor wraps "not found" as a bad request
     /// (delete, trigger, list runs).
     fn retention_or_bad_request(&self, id: i64) -> ApiResult<&Value> {
-        self.retention(id).map_err(|e| bad_request(e.message))
+        self.retentions
+            .get(&id)
+            .ok_or_else(|| bad_request(no_such_retention(id)))
     }
 
     /// The project a stored policy belongs to.
@@ -449,15 +470,14 @@ impl SimState {
             .unwrap_or(0)
     }
 
-    /// `UpdateRetention`: the rules' checks, then the body's scope must name a project whose
+    /// `UpdateRetention`: the rules' checks and the scope's presence (without one, a nil
+    /// pointer: beego's bare 500), then the body's scope must name a project whose
     /// `retention_id` is the path's id (`requirePolicyAccess`: 404 `resource not found: the
-    /// retention policy id <id> does not match`; a body without a scope is a nil pointer in
-    /// Harbor, a 500: the simulator answers that 404); then the cron's type; the body
-    /// replaces the policy, its scope included; a trigger kind other than `Schedule` or
-    /// empty, unchanged, is an uncoded error (Harbor's 500: the simulator's 400 `not support
-    /// Trigger <kind>`).
+    /// retention policy id <id> does not match`); then the cron's type; the body replaces the
+    /// policy, its scope included; a trigger kind other than `Schedule` or empty, unchanged,
+    /// is the controller's uncoded `not support Trigger <kind>` (Harbor's 500).
     pub fn update_retention(&mut self, id: i64, doc: Value) -> ApiResult<()> {
-        check_rules(&doc)?;
+        check_retention_before_access(&doc)?;
         let project = doc["scope"]["ref"].as_i64().unwrap_or(0);
         let owns = self
             .projects
@@ -475,7 +495,7 @@ impl SimState {
             .as_str()
             .unwrap_or_default();
         if kind == old_kind && !kind.is_empty() && kind != "Schedule" {
-            return Err(ApiError::bad_request(format!("not support Trigger {kind}")));
+            return Err(ApiError::uncoded(format!("not support Trigger {kind}")));
         }
         let (unschedule, schedule) = super::scheduler::reschedule_on_update(
             retention_trigger(&self.retentions[&id]),

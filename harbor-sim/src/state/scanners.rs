@@ -197,8 +197,8 @@ impl SimState {
     /// Updates a scanner as `UpdateScanner` does: 403 for an immutable registration; the
     /// body replaces every field (absent: empty or false), but an empty credential keeps the
     /// stored one while the auth type needs one; [`validate_registration`]; then a default
-    /// registration may not be disabled (Harbor's 500, an uncoded error; the simulator
-    /// answers 400), and the name `Trivy` is reserved.
+    /// registration may not be disabled (an uncoded error, Harbor's 500), and the name
+    /// `Trivy` is reserved.
     pub fn update_scanner(&mut self, id: &str, req: Value) -> ApiResult<()> {
         let current = self.scanner(id)?;
         if current.immutable {
@@ -220,7 +220,7 @@ impl SimState {
         };
         let url = validate_registration(&name, &url, &auth, &credential)?;
         if current.doc["is_default"] == json!(true) && disabled {
-            return Err(ApiError::bad_request(format!(
+            return Err(ApiError::uncoded(format!(
                 "default registration {id} can not be marked to deactivated"
             )));
         }

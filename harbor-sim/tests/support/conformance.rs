@@ -6,8 +6,10 @@
 //! into the spec's `definitions`), and its `Content-Type` is one of the operation's `produces`
 //! (an answer without a body carries none). Where real Harbor departs from its own spec,
 //! [`HARBOR_DEPARTURES`] lists the departure with the source that shows it (the same list is
-//! in `harbor-sim/CONFORMANCE.md`); those pass. [`PENDING`] holds the simulator's own known
-//! departures, each waiting for a fix elsewhere; everything else fails the test.
+//! in `harbor-sim/CONFORMANCE.md`); those pass, as do the bodyless refusals of
+//! [`BODYLESS_REFUSALS`] and the bare 500 after a panic of [`RECOVERED_PANICS`]. [`PENDING`]
+//! holds the simulator's own known departures, each waiting for a fix elsewhere; everything
+//! else fails the test.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -232,6 +234,69 @@ pub const BODYLESS_REFUSALS: &[&str] = &[
     "PingInstances",
     "createUserGroup",
     "updateUserGroup",
+];
+
+/// Operations whose handler Harbor lets panic on a client's input, with where: beego's
+/// `defaultRecoverPanic` (`server/web/config.go`, run mode `prod`) answers the panic with a
+/// bare 500, no body and no `Content-Type`, where the spec documents Harbor's error body
+/// (mirrored in `harbor-sim/CONFORMANCE.md`).
+pub const RECOVERED_PANICS: &[(&str, &str)] = &[
+    (
+        "listArtifactsOfProject",
+        "a fuzzy, range or list `q` value with latest_in_repository reaches raw SQL: beego's \
+         getFlatParams panics (src/pkg/artifact/dao/dao.go ListWithLatest)",
+    ),
+    (
+        "ListExecutionsOfWebhookPolicy",
+        "a fuzzy, range or list extra_attrs.<key> value reaches raw SQL: getFlatParams \
+         panics (src/pkg/task/dao/execution.go querySetter)",
+    ),
+    (
+        "ListTasksOfWebhookExecution",
+        "as ListExecutionsOfWebhookPolicy (src/pkg/task/dao/task.go querySetter)",
+    ),
+    ("ListExecutions", "as ListExecutionsOfWebhookPolicy"),
+    ("ListTasks", "as ListTasksOfWebhookExecution"),
+    (
+        "createRetention",
+        "a body without scope: requireAccess reads p.Scope.Level of a nil pointer; a cron \
+         with a TZ= prefix and no space: robfig's Parse slices out of range \
+         (src/server/v2.0/handler/retention.go)",
+    ),
+    ("updateRetention", "as createRetention"),
+    (
+        "createGCSchedule",
+        "a body without schedule: kick reads params.Schedule.Schedule.Type of a nil pointer; \
+         the cron's TZ= prefix as createRetention (src/server/v2.0/handler/gc.go)",
+    ),
+    ("updateGCSchedule", "as createGCSchedule"),
+    (
+        "createPurgeSchedule",
+        "the cron's TZ= prefix as createRetention (src/server/v2.0/handler/purge.go)",
+    ),
+    ("updatePurgeSchedule", "as createPurgeSchedule"),
+    (
+        "createScanAllSchedule",
+        "a body without schedule, the cron's TZ= prefix, as createGCSchedule \
+         (src/server/v2.0/handler/scan_all.go)",
+    ),
+    ("updateScanAllSchedule", "as createScanAllSchedule"),
+    (
+        "CreatePolicy",
+        "a scheduled trigger's cron with a TZ= prefix and no space (ValidatePreheatPolicy, \
+         src/pkg/p2p/preheat/models/policy/policy.go)",
+    ),
+    ("UpdatePolicy", "as CreatePolicy"),
+    (
+        "createReplicationPolicy",
+        "a scheduled trigger's cron with a TZ= prefix and no space (Policy.Validate, \
+         src/controller/replication/model/model.go)",
+    ),
+    ("updateReplicationPolicy", "as createReplicationPolicy"),
+    (
+        "pingLdap",
+        "no body: PingLdap reads the fields of a nil Ldapconf (src/server/v2.0/handler/ldap.go)",
+    ),
 ];
 
 /// The simulator's own departures that another change is fixing: `(operation, status,
@@ -461,6 +526,18 @@ impl Spec {
                 preview(&answer.body)
             )),
             (Some(_), true, false) if is_error && BODYLESS_REFUSALS.contains(&answer.operation) => {
+            }
+            (Some(_), true, false)
+                if answer.status == 500
+                    && RECOVERED_PANICS
+                        .iter()
+                        .any(|(op, _)| *op == answer.operation) =>
+            {
+                if let Some(ct) = &answer.content_type {
+                    problems.push(format!(
+                        "a recovered panic's bare 500 carries Content-Type {ct}"
+                    ));
+                }
             }
             (Some(_), true, false) => problems.push("no body where the spec has one".into()),
             (Some(schema), false, false) => {
