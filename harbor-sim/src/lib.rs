@@ -23,9 +23,13 @@
 //! invalid` a cookie-keeping client meets on writes, double-encoded repository names, `page`/`page_size` (at most 100), `q`
 //! and `sort`, `X-Total-Count` and `Link` in Harbor's exact format, `X-Request-Id` echoed or
 //! generated, `{"errors":[...]}` bodies and the fixed body of every 5xx. With no fault
-//! installed it answers 5xx only where Harbor does for an unreachable endpoint (scanner and
-//! preheat-instance pings, LDAP searches and imports; see [`state::reachability`]) or an LDAP
-//! server that refuses the configured search account ([`state::ldap_directory`]).
+//! installed it answers 5xx only where Harbor does: for an unreachable endpoint (scanner and
+//! preheat-instance pings, LDAP searches and imports; see [`state::reachability`]), an LDAP
+//! server that refuses the configured search account ([`state::ldap_directory`]), and a
+//! client's mistake Harbor answers 500, as an uncoded error ([`ApiError::uncoded`]) or as
+//! beego's bare 500 after a panic of its handler ([`ApiError::panicked`]); the cause, which
+//! Harbor only logs, is logged (target `harbor_sim::error`) and kept in
+//! [`RecordedAnswer::cause`].
 //!
 //! It knows Harbor from Harbor's spec alone: the operation table and the JSON Schemas of every
 //! request and response body are generated from `swagger.yaml` (`cargo xtask codegen`), and
