@@ -1513,7 +1513,7 @@ async fn gc_and_purge_checks() {
     assert_eq!(
         params,
         json!({"delete_tag": false, "delete_untagged": false, "dry_run": true, "time_window": 2, "workers": 3}),
-        "GC7"
+        "GC7: the figures come once the job has run (GC11)"
     );
     // GC8: a schedule's Location names run 0.
     let (status, location, _) = support::send_as(

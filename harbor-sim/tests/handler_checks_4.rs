@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 mod support;
 
 use harbor_sim::{SEED_PULL_ROBOT_SECRET, SEED_USER_PASSWORD};
-use support::checks::{ADMIN, case, create_project, get_json, run, run_as};
+use support::checks::{ADMIN, case, create_project, get_json, run, run_as, send};
 
 const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
 const FORBIDDEN: StatusCode = StatusCode::FORBIDDEN;
@@ -234,22 +234,44 @@ async fn statistic_checks() {
         "ST1"
     );
 
-    // ST3: the administrator's totals; the storage is each blob once.
+    // ST3: the administrator's totals; the storage is each blob once, and the images of a
+    // repository share its base layer (1 KiB, `state/blobs.rs`).
     let mut artifacts: Vec<Value> = Vec::new();
+    let mut storage = 0;
     for path in [
         "/projects/library/repositories/nginx/artifacts",
         "/projects/library/repositories/alpine/artifacts",
         "/projects/demo/repositories/team%252Fapp/artifacts",
     ] {
-        artifacts.extend(
-            get_json(&sim, path)
-                .await
-                .as_array()
-                .cloned()
-                .unwrap_or_default(),
-        );
+        let listed = get_json(&sim, path)
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let sizes: i64 = listed.iter().map(|a| a["size"].as_i64().unwrap()).sum();
+        storage += sizes - 1024 * (listed.len() as i64 - 1);
+        artifacts.extend(listed);
     }
-    let storage: i64 = artifacts.iter().map(|a| a["size"].as_i64().unwrap()).sum();
+    // The demo's finished scan-data export keeps its file, a system artifact, until it is
+    // downloaded.
+    let exports = get_json(&sim, "/export/cve/executions").await;
+    let export = exports["items"][0]["id"]
+        .as_i64()
+        .expect("the seeded export");
+    let with_file = get_json(&sim, "/statistics").await["total_storage_consumption"].clone();
+    let (status, file) = send(
+        &sim,
+        Method::GET,
+        &format!("/export/cve/download/{export}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{file}");
+    assert_eq!(
+        with_file,
+        storage + file.len() as i64,
+        "ST3: the export's file"
+    );
     let expected = json!({
         "private_project_count": 1, "private_repo_count": 1,
         "public_project_count": 1, "public_repo_count": 2,

@@ -224,11 +224,15 @@ fn check_indexes(s: &SimState) -> Result<(), TestCaseError> {
             .map(|r| r.id)
             .collect();
         prop_assert_eq!(s.repositories.ids_in_project(*project), scanned.as_slice());
+        // The project's blobs, each once, foreign layers left out.
+        let mut seen = std::collections::HashSet::new();
         let stored: i64 = s
             .artifacts
             .values()
             .filter(|a| a.project_id == *project)
-            .map(|a| a.size)
+            .flat_map(|a| a.blobs.iter())
+            .filter(|b| !b.is_foreign() && seen.insert(b.digest.clone()))
+            .map(|b| b.size)
             .sum();
         prop_assert_eq!(s.artifacts.size_in_project(*project), stored);
     }

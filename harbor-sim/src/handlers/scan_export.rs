@@ -100,8 +100,10 @@ pub(crate) fn export(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         "labels": criteria["labels"],
         "user_name": user,
     });
-    // A malformed pattern the job's matching reaches fails the job with doublestar's error.
-    let outcome = export_csv(s, &extra_attrs).err().map(|e| Outcome::Failure {
+    // The job writes the file (a system artifact) when it runs; a malformed pattern its
+    // matching reaches fails it with doublestar's error instead.
+    let file = export_csv(s, &extra_attrs);
+    let outcome = file.as_ref().err().map(|e| Outcome::Failure {
         message: e.to_string(),
     });
     let plans = s.draw_plans_with(JobKind::ScanDataExport, vec![outcome]);
@@ -119,6 +121,9 @@ pub(crate) fn export(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         },
         plans,
     );
+    if let Ok(file) = file {
+        s.export_files.insert(id, file);
+    }
     Ok(Reply::ok(&json!({ "id": id })))
 }
 
@@ -217,7 +222,7 @@ struct Exported<'a> {
 /// selector's `untagged` default), an image index's children by the index's tags; then
 /// `labels` (a child by the index's); then each finding's CVE id with `cveIds`.
 /// A malformed pattern the matching reaches is the job's error.
-fn export_csv(s: &SimState, attrs: &Value) -> Result<String, BadPattern> {
+pub(crate) fn export_csv(s: &SimState, attrs: &Value) -> Result<String, BadPattern> {
     let project = attrs["project_id"].as_i64().unwrap_or(0);
     let (repositories, tags, cve_ids) = (
         pattern(attrs, "repositories"),
@@ -323,16 +328,17 @@ pub(crate) fn download(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     if !s.executions.contains_key(&id) {
         return Ok(Reply::empty(StatusCode::NOT_FOUND));
     }
-    let Some(e) = owned_execution(ctx, s, id)? else {
+    if owned_execution(ctx, s, id)?.is_none() {
         return Ok(Reply::empty(StatusCode::FORBIDDEN));
-    };
+    }
+    // The status as the job has brought it by now, whether or not anyone read it since.
+    let e = s.read_execution(JobKind::ScanDataExport, id)?;
     if e.status != JobStatus::Success {
         return Ok(Reply::empty(StatusCode::NOT_FOUND));
     }
-    // The job wrote the file when it ran; the simulator writes it now, from the data as it
-    // is, so a malformed pattern met only now (the data changed since) selects nothing more.
-    let body = export_csv(s, &e.extra_attrs).unwrap_or_else(|_| format!("{CSV_HEADER}\n"));
-    // Harbor removes the file and the execution once it has been sent.
+    // The file the job wrote, with the data as it was then; Harbor removes the file and the
+    // execution once it has been sent.
+    let body = s.export_files.remove(&id).unwrap_or_default();
     s.executions.remove(&id);
     Ok(Reply::text(StatusCode::OK, body)
         .with_header("Content-Type", "text/csv")

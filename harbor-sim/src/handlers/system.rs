@@ -8,8 +8,9 @@ use crate::auth::Identity;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::rbac::Listing;
-use crate::state::SimState;
+use crate::state::jobs::clock;
 use crate::state::projects::GO_ZERO_TIME;
+use crate::state::{JobStatus, SimState};
 
 /// The Harbor version the simulator claims to be.
 pub const HARBOR_VERSION: &str = "v2.13.0-sim";
@@ -153,22 +154,31 @@ pub(crate) fn statistics(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     })))
 }
 
+/// The storage used as Harbor's `GetStatistic` adds it: the blobs, each once and foreign
+/// layers left out (`blobCtl.CalculateTotalSize(ctx, true)`, see [`crate::state::blobs`]),
+/// and the system artifacts, the files of finished scan-data exports not yet downloaded
+/// (`systemArtifactMgr.GetStorageSize`).
+fn storage_consumption(s: &SimState) -> i64 {
+    let now = clock();
+    let exports: usize = s
+        .export_files
+        .iter()
+        .filter(|(id, _)| {
+            s.executions.get(id).is_some_and(|e| {
+                let mut e = e.clone();
+                e.refresh(now);
+                e.status == JobStatus::Success
+            })
+        })
+        .map(|(_, file)| file.len())
+        .sum();
+    s.blobs.total_size() + exports as i64
+}
+
 /// `GET /search` (`src/server/v2.0/handler/search.go`): the projects the caller sees whose
 /// name holds `q` in the asked case (`strings.Contains`), by name (the project model's
 /// default sort); the repositories of those projects whose full name holds `q` in any case
 /// (`q.FuzzyMatchValue`), newest first (the repository model's default sort).
-/// What `blob.Ctl.CalculateTotalSize` sums: each blob once, however many artifacts and
-/// projects share it. The simulator keeps no blobs: an artifact's size stands for its
-/// blobs, counted once per digest (a copy into another project adds nothing).
-fn storage_consumption(s: &SimState) -> i64 {
-    let mut seen = std::collections::HashSet::new();
-    s.artifacts
-        .values()
-        .filter(|a| seen.insert(a.digest.as_str()))
-        .map(|a| a.size)
-        .sum()
-}
-
 pub(crate) fn search(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let q = ctx
         .query("q")

@@ -18,6 +18,7 @@ use super::actor_name;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult, NIL_POINTER_PANIC};
 use crate::state::audit_log::MAX_AUDIT_RETENTION_HOUR;
+use crate::state::blobs::{Freed, format_size};
 use crate::state::jobs::{JobSchedule, NewExecution, ZERO_TIME};
 use crate::state::vulnerabilities::scan_task;
 use crate::state::{Execution, JobKind, JobStatus, SimState, now};
@@ -121,10 +122,12 @@ fn check_parameters(kind: JobKind, params: &Map<String, Value>) -> ApiResult<()>
 /// Starts a manual GC or purge run; returns its id.
 fn start_run(s: &mut SimState, kind: JobKind, params: Map<String, Value>, operator: &str) -> i64 {
     let flag = |key: &str| params.get(key).and_then(Value::as_bool).unwrap_or(false);
+    let mut freed = None;
     let first_line = match kind {
         JobKind::GarbageCollection => {
             let dry_run = flag("dry_run");
             let removed = s.collect_garbage(flag("delete_untagged"), dry_run);
+            freed = Some(s.sweep_blobs(dry_run));
             let mut line = format!(
                 "start to run gc in job, dry run: {dry_run}, {} untagged artifacts {}",
                 removed.len(),
@@ -136,6 +139,19 @@ fn start_run(s: &mut SimState, kind: JobKind, params: Map<String, Value>, operat
             );
             for name in removed {
                 line.push_str(&format!("\n  {name}"));
+            }
+            // What Harbor's GC logs after its mark (`garbage_collection.go`).
+            match freed {
+                Some(f) if f == Freed::default() => line
+                    .push_str("\nno need to execute GC as there is no non referenced artifacts."),
+                Some(f) => line.push_str(&format!(
+                    "\n{} blobs and {} manifests eligible for deletion\n\
+                     The GC could free up {} space, the size is a rough estimation.",
+                    f.blobs,
+                    f.manifests,
+                    format_size(f.size)
+                )),
+                None => {}
             }
             line
         }
@@ -171,14 +187,18 @@ fn start_run(s: &mut SimState, kind: JobKind, params: Map<String, Value>, operat
             "include_event_types": params.get("include_event_types").and_then(Value::as_str).unwrap_or_default(),
         }),
     };
-    s.start_execution(NewExecution {
+    let id = s.start_execution(NewExecution {
         kind,
         vendor_id: 0,
         trigger: "MANUAL",
         extra_attrs,
         operator: operator.to_owned(),
         tasks: vec![(json!({}), first_line)],
-    })
+    });
+    if let Some(freed) = freed {
+        s.gc_check_ins.insert(id, freed);
+    }
+    id
 }
 
 /// Sets, replaces or (with `None`) removes the schedule of a periodic job. A replaced
@@ -278,12 +298,22 @@ fn title_case(trigger: &str) -> String {
 }
 
 /// A GC or purge run as Harbor's `GCHistory`/`ExecHistory`.
-fn run_model(e: &Execution) -> Value {
+fn run_model(s: &SimState, e: &Execution) -> Value {
+    let mut parameters = e.extra_attrs.clone();
+    // A GC's figures, once its job has run and checked them in (`gcCheckIn`).
+    let ran = e.tasks.iter().any(|t| t.start_time.is_some());
+    if let (Some(f), true, Some(attrs)) =
+        (s.gc_check_ins.get(&e.id), ran, parameters.as_object_mut())
+    {
+        attrs.insert("freed_space".into(), json!(f.size));
+        attrs.insert("purged_blobs".into(), json!(f.blobs));
+        attrs.insert("purged_manifests".into(), json!(f.manifests));
+    }
     json!({
         "id": e.id,
         "job_name": e.kind.vendor_type(),
         "job_kind": e.trigger,
-        "job_parameters": e.extra_attrs.to_string(),
+        "job_parameters": parameters.to_string(),
         "schedule": {"type": title_case(&e.trigger), "cron": "", "next_scheduled_time": ZERO_TIME},
         "job_status": e.status.as_str(),
         "deleted": false,
@@ -294,7 +324,7 @@ fn run_model(e: &Execution) -> Value {
 
 pub(crate) fn history(ctx: &Ctx, s: &mut SimState, kind: JobKind) -> ApiResult<Reply> {
     let runs = s.read_executions(kind, |_| true);
-    ctx.list(runs.iter().map(run_model).collect())
+    ctx.list(runs.iter().map(|e| run_model(s, e)).collect())
 }
 
 /// A GC run (404 `garbage collection execution <id> not found` for none, or another job's)
@@ -320,7 +350,7 @@ pub(crate) fn get_run(ctx: &Ctx, s: &mut SimState, kind: JobKind, param: &str) -
         }
         _ => s.read_execution(kind, id)?,
     };
-    Ok(Reply::ok(&run_model(&run)))
+    Ok(Reply::ok(&run_model(s, &run)))
 }
 
 /// A run's log: its first task's, read by execution id and job kind (404 `garbage

@@ -1,15 +1,18 @@
 //! The artifacts table with its indexes: each repository's artifact ids ascending (a
 //! repository's list page, its total and its `artifact_count` without a walk of all
-//! artifacts), its artifacts by digest (every `{reference}` that is a digest), and the bytes
-//! each project stores (its quota usage).
+//! artifacts), its artifacts by digest (every `{reference}` that is a digest), and the blobs
+//! each project's artifacts reference (its quota usage: each blob once, as Harbor's
+//! `project_blob` holds it; see [`super::blobs`]).
 //!
 //! The table is read like a map (it dereferences to one) and written only through its own
 //! methods; [`ArtifactMut`], the handle to change one artifact, puts the indexes right when
 //! it is dropped, so no write can leave them behind.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
+use super::blobs::BlobRef;
 use super::ordered_ids::{insert_sorted, remove_sorted};
 use super::repositories::Artifact;
 use super::repository_table::remove_from;
@@ -30,10 +33,13 @@ struct Index {
     by_project: HashMap<i64, Stored>,
 }
 
-/// How many artifacts a project holds and their sizes' sum.
-#[derive(Debug, Clone, Copy, Default)]
+/// How many artifacts a project holds, how many of them reference each blob (its
+/// `project_blob` rows), and the size of those blobs, each once and foreign layers left out
+/// (`CalculateTotalSizeByProject`).
+#[derive(Debug, Clone, Default)]
 struct Stored {
     artifacts: usize,
+    references: HashMap<String, usize>,
     size: i64,
 }
 
@@ -56,7 +62,7 @@ struct Indexed {
     repository_id: i64,
     digest: String,
     project_id: i64,
-    size: i64,
+    blobs: Arc<[BlobRef]>,
     is_child: bool,
 }
 
@@ -67,7 +73,7 @@ impl Indexed {
             && self.repository_id == a.repository_id
             && self.digest == a.digest
             && self.project_id == a.project_id
-            && self.size == stored_size(a)
+            && Arc::ptr_eq(&self.blobs, &a.blobs)
             && self.is_child != a.parents.is_empty()
     }
 
@@ -77,16 +83,10 @@ impl Indexed {
             repository_id: a.repository_id,
             digest: a.digest.clone(),
             project_id: a.project_id,
-            size: stored_size(a),
+            blobs: Arc::clone(&a.blobs),
             is_child: !a.parents.is_empty(),
         }
     }
-}
-
-/// The bytes an artifact adds to its project: an index's own manifest only, as its children
-/// are stored (and counted) apart.
-fn stored_size(a: &Artifact) -> i64 {
-    a.index.as_ref().map_or(a.size, |index| index.manifest_size)
 }
 
 impl Index {
@@ -100,7 +100,13 @@ impl Index {
         repository.children += usize::from(a.is_child);
         let stored = self.by_project.entry(a.project_id).or_default();
         stored.artifacts += 1;
-        stored.size += a.size;
+        for blob in a.blobs.iter() {
+            let count = stored.references.entry(blob.digest.clone()).or_default();
+            if *count == 0 && !blob.is_foreign() {
+                stored.size += blob.size;
+            }
+            *count += 1;
+        }
     }
 
     fn drop_artifact(&mut self, a: &Indexed) {
@@ -114,7 +120,17 @@ impl Index {
         }
         if let Some(stored) = self.by_project.get_mut(&a.project_id) {
             stored.artifacts -= 1;
-            stored.size -= a.size;
+            for blob in a.blobs.iter() {
+                if let Some(count) = stored.references.get_mut(&blob.digest) {
+                    *count -= 1;
+                    if *count == 0 {
+                        stored.references.remove(&blob.digest);
+                        if !blob.is_foreign() {
+                            stored.size -= blob.size;
+                        }
+                    }
+                }
+            }
             if stored.artifacts == 0 {
                 self.by_project.remove(&a.project_id);
             }
@@ -201,6 +217,15 @@ impl Artifacts {
             .filter_map(|id| self.rows.get(id))
     }
 
+    /// The blobs some artifact references (GC keeps them).
+    pub fn referenced_blobs(&self) -> HashSet<&str> {
+        self.index
+            .by_project
+            .values()
+            .flat_map(|stored| stored.references.keys().map(String::as_str))
+            .collect()
+    }
+
     /// Whether an image index lists any artifact of repository `repository_id`.
     pub fn has_children(&self, repository_id: i64) -> bool {
         self.index
@@ -220,8 +245,8 @@ impl Artifacts {
             .copied()
     }
 
-    /// The bytes the artifacts of project `project_id` hold, each artifact's size once (an
-    /// index's manifest alone).
+    /// The bytes of the blobs the artifacts of project `project_id` reference, each blob once
+    /// and foreign layers left out: the project's quota usage.
     pub fn size_in_project(&self, project_id: i64) -> i64 {
         self.index
             .by_project

@@ -85,10 +85,20 @@ impl SimState {
             }
         };
         let content = format!("{project}/{repository}:{tag}:{}", self.artifacts.len());
-        let (id, image) = self.store_push(project, repository, Some(tag), &content)?;
-        if let Some(mut a) = self.artifacts.get_mut(&id) {
-            a.icon = Some(digest);
-        }
+        let mut manifest =
+            self.image_manifest(project, repository, &content, Default::default())?;
+        // The icon is one more layer of the image, stored and counted as any other.
+        let mut blobs = manifest.blobs.to_vec();
+        blobs.push(super::blobs::BlobRef {
+            digest: digest.clone(),
+            size: icon.len() as i64,
+            media_type: kind,
+        });
+        manifest.size += icon.len() as i64;
+        manifest.blobs = blobs.into();
+        manifest.icon = Some(digest);
+        let image = manifest.digest.clone();
+        let id = self.store_manifest(project, repository, Some(tag), manifest)?;
         self.record_push(&self.admin_name(), id, Some(tag));
         Ok(image)
     }

@@ -12,8 +12,11 @@
 
 use serde_json::{Value, json};
 
+use std::sync::Arc;
+
 use super::SimState;
-use super::repositories::fake_digest;
+use super::blobs::BlobRef;
+use super::repositories::{Manifest, fake_digest};
 use crate::errors::{ApiError, ApiResult};
 
 /// The media type of an OCI image index, what `docker buildx` pushes.
@@ -187,10 +190,9 @@ impl SimState {
         let mut children = Vec::with_capacity(platforms.len());
         for platform in &platforms {
             let content = format!("{name}:{platform}:{}", self.artifacts.len());
-            let (id, digest) = self.store_push(project, repository, None, &content)?;
-            if let Some(mut child) = self.artifacts.get_mut(&id) {
-                child.platform = platform.clone();
-            }
+            let manifest = self.image_manifest(project, repository, &content, platform.clone())?;
+            let digest = manifest.digest.clone();
+            let id = self.store_manifest(project, repository, None, manifest)?;
             self.record_push(&self.admin_name(), id, None);
             children.push((id, digest));
         }
@@ -219,8 +221,9 @@ impl SimState {
     }
 
     /// Stores an index whose children are already in the repository: the artifact, its
-    /// `size` (its manifest's bytes and its children's sizes, as `Abstract` adds them), each
-    /// child's parent, its tag. Returns its id and digest.
+    /// `size` (its manifest's bytes and its children's sizes, as `Abstract` adds them), its
+    /// blobs (its manifest and its children's), each child's parent, its tag. Returns its id
+    /// and digest.
     pub(crate) fn store_index(
         &mut self,
         project: &str,
@@ -229,27 +232,29 @@ impl SimState {
         manifest: &str,
         index: ImageIndex,
     ) -> ApiResult<(i64, String)> {
-        let children_size: i64 = index
+        let children: Vec<&super::Artifact> = index
             .references
             .iter()
             .filter_map(|r| self.artifacts.get(&r.child_id))
-            .map(|c| c.size)
-            .sum();
-        let (id, _) = self.store_push(project, repository, tag, manifest)?;
+            .collect();
         let digest = fake_digest(&format!("{project}/{repository}:{manifest}"));
-        let child_ids: Vec<i64> = index.references.iter().map(|r| r.child_id).collect();
-        if let Some(mut a) = self.artifacts.get_mut(&id) {
-            a.digest = digest.clone();
-            a.size = index.manifest_size + children_size;
-            a.index = Some(index);
-        }
-        for child in child_ids {
-            if let Some(mut c) = self.artifacts.get_mut(&child) {
-                c.parents.push(id);
-            }
-        }
-        let project_id = self.artifacts[&id].project_id;
-        self.refresh_quota_usage(project_id);
+        let own = BlobRef {
+            digest: digest.clone(),
+            size: index.manifest_size,
+            media_type: OCI_INDEX,
+        };
+        let blobs: Vec<BlobRef> = std::iter::once(own)
+            .chain(children.iter().filter_map(|c| c.blobs.first().cloned()))
+            .collect();
+        let stored = Manifest {
+            digest: digest.clone(),
+            size: index.manifest_size + children.iter().map(|c| c.size).sum::<i64>(),
+            blobs: Arc::from(blobs),
+            platform: Platform::default(),
+            index: Some(index),
+            icon: None,
+        };
+        let id = self.store_manifest(project, repository, tag, stored)?;
         Ok((id, digest))
     }
 
@@ -378,7 +383,8 @@ pub(super) mod tests {
         demo.seed_demo().unwrap();
         let before = demo.artifacts.size_in_project(project);
         let stored = s.artifacts.size_in_project(project) - before;
-        assert_eq!(stored, manifest + children_size);
+        // Both children are linux images of one repository: they share its base layer.
+        assert_eq!(stored, manifest + children_size - 1024);
         assert!(s.artifacts.has_children(s.artifacts[&index].repository_id));
         assert_eq!(
             s.visible_artifact_count(s.artifacts[&index].repository_id),

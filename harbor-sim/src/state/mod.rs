@@ -2,6 +2,7 @@
 
 pub mod artifact_table;
 pub mod audit_log;
+pub mod blobs;
 pub mod configurations;
 pub mod icons;
 pub mod image_index;
@@ -130,6 +131,13 @@ pub struct SimState {
     pub job_lifecycles: JobLifecycles,
     /// The icon blobs artifacts carry as their own icon, by digest (see [`icons`]).
     pub icon_blobs: BTreeMap<String, std::sync::Arc<[u8]>>,
+    /// Every blob pushed, by digest, until GC removes it (Harbor's `blob` table).
+    pub blobs: blobs::Blobs,
+    /// The files of finished scan-data exports by execution id, until downloaded: Harbor's
+    /// system artifacts (`src/pkg/systemartifact/`), whose sizes count in the storage used.
+    pub export_files: BTreeMap<i64, String>,
+    /// What each GC run checked in (freed bytes, blobs, manifests), by execution id.
+    pub gc_check_ins: BTreeMap<i64, blobs::Freed>,
     /// The latest scan task of each artifact (by artifact id: execution id, task id), of a
     /// scan or a scan all: what its `scan_overview` and reports follow.
     pub scan_tasks: BTreeMap<i64, (i64, i64)>,

@@ -1,10 +1,12 @@
 //! Repositories, artifacts and tags: what a `docker push` leaves behind.
 
 use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use super::blobs::{BlobRef, Freed, ManifestFamily};
 use super::image_index::{ImageIndex, OCI_INDEX, Platform, Reference};
 use super::{AuditEvent, SimState, now};
 use crate::errors::{ApiError, ApiResult};
@@ -83,6 +85,26 @@ pub struct Artifact {
     /// The digest of its own icon (a layer annotated as one, see [`super::icons`]); its
     /// type's built-in icon when `None`.
     pub icon: Option<String>,
+    /// The blobs it references, its manifest first (see [`super::blobs`]).
+    pub blobs: Arc<[BlobRef]>,
+}
+
+/// What a push stores: the artifact's content, wherever it comes from (a push, an index, a
+/// copy).
+#[derive(Debug, Clone)]
+pub(crate) struct Manifest {
+    /// `sha256:...`
+    pub digest: String,
+    /// The artifact's `size`.
+    pub size: i64,
+    /// Its blobs, its manifest first.
+    pub blobs: Arc<[BlobRef]>,
+    /// The platform it is built for.
+    pub platform: Platform,
+    /// What it lists when it is an image index.
+    pub index: Option<ImageIndex>,
+    /// The digest of its own icon.
+    pub icon: Option<String>,
 }
 
 impl Artifact {
@@ -105,6 +127,17 @@ pub struct ArtifactOptions {
     pub with_scan: bool,
     /// `with_immutable_status` (default false): the tags' `immutable`, else false.
     pub with_immutable_status: bool,
+}
+
+/// Refuses a repository name with an empty path component (the simulator's own check: a
+/// push names its repository, so Harbor's API never sees one).
+fn check_repository_name(repo: &str) -> ApiResult<()> {
+    if repo.is_empty() || repo.split('/').any(str::is_empty) {
+        return Err(ApiError::bad_request(format!(
+            "invalid repository name {repo:?}"
+        )));
+    }
+    Ok(())
 }
 
 /// A digest made from `seed`, different for each simulator run.
@@ -212,12 +245,54 @@ impl SimState {
         tag: Option<&str>,
         content: &str,
     ) -> ApiResult<(i64, String)> {
+        let manifest = self.image_manifest(project, repo, content, Platform::default())?;
+        let digest = manifest.digest.clone();
+        let id = self.store_manifest(project, repo, tag, manifest)?;
+        Ok((id, digest))
+    }
+
+    /// The manifest of an image built for `platform` from `content` in `project/repo`, of
+    /// `1024 * (content.len() + 3)` bytes: a Docker image alone, an OCI image as an index's
+    /// child.
+    pub(crate) fn image_manifest(
+        &self,
+        project: &str,
+        repo: &str,
+        content: &str,
+        platform: Platform,
+    ) -> ApiResult<Manifest> {
+        check_repository_name(repo)?;
+        let full = format!("{project}/{repo}");
+        let digest = fake_digest(&format!("{full}:{content}"));
+        let size = 1024 * (content.len() as i64 + 3);
+        let family = if platform == Platform::default() {
+            ManifestFamily::Docker
+        } else {
+            ManifestFamily::Oci
+        };
+        let blobs = self.blobs.image(&full, &digest, size, &platform, family);
+        Ok(Manifest {
+            digest,
+            size,
+            blobs,
+            platform,
+            index: None,
+            icon: None,
+        })
+    }
+
+    /// Stores a pushed `manifest` in `project/repo` (the repository made if new), with its
+    /// blobs, `tag` moved onto it, its project's quota usage and the push's webhook; returns
+    /// the new artifact's id.
+    pub(crate) fn store_manifest(
+        &mut self,
+        project: &str,
+        repo: &str,
+        tag: Option<&str>,
+        manifest: Manifest,
+    ) -> ApiResult<i64> {
         let project_id = self.project_id(project, true)?;
-        if repo.is_empty() || repo.split('/').any(str::is_empty) {
-            return Err(ApiError::bad_request(format!(
-                "invalid repository name {repo:?}"
-            )));
-        }
+        check_repository_name(repo)?;
         let full = format!("{project}/{repo}");
         let now = now();
         let repository_id = match self.repositories.id_by_name(&full) {
@@ -237,24 +312,36 @@ impl SimState {
                 id
             }
         };
-        let digest = fake_digest(&format!("{full}:{content}"));
+        self.blobs.store(&manifest.blobs);
+        let children: Vec<i64> = manifest
+            .index
+            .iter()
+            .flat_map(|i| i.references.iter().map(|r| r.child_id))
+            .collect();
         let artifact_id = self.ids.next("artifact");
+        let digest = manifest.digest;
         self.artifacts.insert(Artifact {
             id: artifact_id,
             project_id,
             repository_id,
             digest: digest.clone(),
-            size: 1024 * (content.len() as i64 + 3),
+            size: manifest.size,
             push_time: now.clone(),
             tags: Vec::new(),
             label_ids: Vec::new(),
             scanned: false,
             scanned_at: String::new(),
-            platform: Platform::default(),
-            index: None,
+            platform: manifest.platform,
+            index: manifest.index,
             parents: Vec::new(),
-            icon: None,
+            icon: manifest.icon,
+            blobs: manifest.blobs,
         });
+        for child in children {
+            if let Some(mut c) = self.artifacts.get_mut(&child) {
+                c.parents.push(artifact_id);
+            }
+        }
         if let Some(tag) = tag {
             // A tag lives on one artifact of a repository; pushing moves it.
             self.artifacts
@@ -267,7 +354,7 @@ impl SimState {
             "PUSH_ARTIFACT",
             &format!("{full}:{}", tag.unwrap_or(&digest)),
         );
-        Ok((artifact_id, digest))
+        Ok(artifact_id)
     }
 
     /// Copies the artifact `source` into `project/repository` as the artifact controller's
@@ -332,27 +419,17 @@ impl SimState {
                 })
             }
         };
-        let (id, _) = self.store_push(project, repository, None, &src.digest)?;
-        let children: Vec<i64> = index
-            .iter()
-            .flat_map(|i| i.references.iter().map(|r| r.child_id))
-            .collect();
-        if let Some(mut copy) = self.artifacts.get_mut(&id) {
-            // A copy keeps the digest: the content is the same.
-            copy.digest = src.digest.clone();
-            copy.size = src.size;
-            copy.platform = src.platform.clone();
-            copy.icon = src.icon.clone();
-            copy.index = index;
-        }
-        for child in children {
-            if let Some(mut c) = self.artifacts.get_mut(&child) {
-                c.parents.push(id);
-            }
-        }
+        // A copy keeps the digest, size and blobs: the content is the same.
+        let manifest = Manifest {
+            digest: src.digest.clone(),
+            size: src.size,
+            blobs: Arc::clone(&src.blobs),
+            platform: src.platform.clone(),
+            index,
+            icon: src.icon.clone(),
+        };
+        let id = self.store_manifest(project, repository, None, manifest)?;
         self.ensure_tags(id, &tags)?;
-        let project_id = self.artifacts[&id].project_id;
-        self.refresh_quota_usage(project_id);
         self.record_push(operator, id, tags.first().map(String::as_str));
         Ok(id)
     }
@@ -619,6 +696,14 @@ impl SimState {
             }
         }
         untagged.into_iter().map(|(_, _, name)| name).collect()
+    }
+
+    /// GC's sweep (after its deletion of untagged artifacts): the blobs no artifact
+    /// references that were pushed at least GC's time window ago, removed unless `dry_run`.
+    pub fn sweep_blobs(&mut self, dry_run: bool) -> Freed {
+        let referenced = self.artifacts.referenced_blobs();
+        self.blobs
+            .sweep(|digest| referenced.contains(digest), dry_run)
     }
 
     /// Marks an artifact scanned now, so its reports exist.

@@ -419,14 +419,23 @@ impl SimState {
         self.job_lifecycles
             .push_next(JobKind::Webhook, Lifecycle::immediate());
         self.notify(demo, "PUSH_ARTIFACT", "demo/team/app:v1.1.0");
-        self.seed_finished(NewExecution {
+        let export =
+            json!({"job_name": "library-cves", "project_id": library, "user_name": "admin"});
+        let id = self.seed_finished(NewExecution {
             kind: JobKind::ScanDataExport,
             vendor_id: 1,
             trigger: "MANUAL",
-            extra_attrs: json!({"job_name": "library-cves", "project_id": library, "user_name": "admin"}),
+            extra_attrs: export.clone(),
             operator: "admin".into(),
-            tasks: vec![(json!({}), format!("export the scan data of project {library}"))],
+            tasks: vec![(
+                json!({}),
+                format!("export the scan data of project {library}"),
+            )],
         });
+        // The file the finished export wrote, a system artifact until it is downloaded.
+        if let Ok(file) = crate::handlers::scan_export::export_csv(self, &export) {
+            self.export_files.insert(id, file);
+        }
         Ok(())
     }
 }

@@ -1,0 +1,221 @@
+//! The ledger's blob rows (`CONFORMANCE.md`: ST3 of `statistic.go`, Q11 of `quota.go`,
+//! GC11 of `gc.go`): what the storage used, a project's quota usage and a GC run count, as
+//! Harbor's blob table and its associations make them (`src/pkg/blob/`), read through the
+//! API on tokio's paused clock.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+mod support;
+
+use support::checks::{REPORT, create_project, get_json, send};
+
+/// The base layer every linux image of a repository shares (`state/blobs.rs`).
+const BASE_LAYER: i64 = 1024;
+
+async fn storage(sim: &support::CheckedSim) -> i64 {
+    get_json(sim, "/statistics").await["total_storage_consumption"]
+        .as_i64()
+        .expect("a number")
+}
+
+/// The quota usage of the project `name`.
+async fn quota_used(sim: &support::CheckedSim, name: &str) -> i64 {
+    let project = get_json(sim, &format!("/projects/{name}")).await;
+    let id = project["project_id"].as_i64().expect("an id");
+    let quotas = get_json(sim, &format!("/quotas?reference=project&reference_id={id}")).await;
+    quotas[0]["used"]["storage"].as_i64().expect("a usage")
+}
+
+async fn artifact(sim: &support::CheckedSim, path: &str) -> Value {
+    get_json(sim, &format!("/projects/{path}")).await
+}
+
+fn size(a: &Value) -> i64 {
+    a["size"].as_i64().expect("a size")
+}
+
+/// Runs a GC now; the run as answered and its log.
+async fn gc(sim: &support::CheckedSim, parameters: Value) -> (Value, String) {
+    let body = json!({"schedule": {"type": "Manual"}, "parameters": parameters});
+    let (status, _, text) = support::send_as(
+        sim,
+        ("admin", "Harbor12345"),
+        Method::POST,
+        "/system/gc/schedule",
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "GC: {text}");
+    let runs = get_json(sim, "/system/gc").await;
+    let id = runs[0]["id"].as_i64().expect("the newest run");
+    let gc = harbor_sim::Lifecycle::default_for(harbor_sim::JobKind::GarbageCollection);
+    tokio::time::advance(gc.queued() + gc.running()).await;
+    let run = get_json(sim, &format!("/system/gc/{id}")).await;
+    let (status, log) = send(sim, Method::GET, &format!("/system/gc/{id}/log"), None).await;
+    assert_eq!(status, StatusCode::OK, "GC log: {log}");
+    (run, log)
+}
+
+fn parameters(run: &Value) -> Value {
+    serde_json::from_str(run["job_parameters"].as_str().expect("a string")).expect("JSON")
+}
+
+#[tokio::test(start_paused = true)]
+async fn images_of_a_repository_store_their_base_layer_once() {
+    let sim = support::start().await;
+    create_project(&sim, "blobs").await;
+    let (storage_before, used_before) = (storage(&sim).await, quota_used(&sim, "blobs").await);
+    assert_eq!(used_before, 0);
+    for tag in ["1.0", "2.0"] {
+        sim.handle().push_image("blobs", "app", tag).expect("push");
+    }
+    let one = artifact(&sim, "blobs/repositories/app/artifacts/1.0").await;
+    let two = artifact(&sim, "blobs/repositories/app/artifacts/2.0").await;
+    let pushed = size(&one) + size(&two) - BASE_LAYER;
+    assert_eq!(storage(&sim).await, storage_before + pushed, "ST3");
+    assert_eq!(quota_used(&sim, "blobs").await, pushed, "Q11");
+
+    // Deleting an artifact drops its own blobs from the project, not from the storage.
+    let (status, text) = send(
+        &sim,
+        Method::DELETE,
+        "/projects/blobs/repositories/app/artifacts/1.0",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(quota_used(&sim, "blobs").await, size(&two), "Q11");
+    assert_eq!(storage(&sim).await, storage_before + pushed, "ST3");
+
+    // GC keeps what was pushed within its 2-hour window.
+    let (run, log) = gc(&sim, json!({"delete_untagged": false})).await;
+    let p = parameters(&run);
+    assert_eq!(
+        (
+            &p["freed_space"],
+            &p["purged_blobs"],
+            &p["purged_manifests"]
+        ),
+        (&json!(0), &json!(0), &json!(0)),
+        "GC11: {p}"
+    );
+    assert!(
+        log.contains("no need to execute GC as there is no non referenced artifacts."),
+        "GC11: {log}"
+    );
+    assert_eq!(storage(&sim).await, storage_before + pushed, "GC11");
+
+    // A dry run after the window counts the deleted artifact's own blobs and removes none.
+    tokio::time::advance(Duration::from_secs(2 * 3600)).await;
+    let own = size(&one) - BASE_LAYER;
+    let (run, log) = gc(&sim, json!({"dry_run": true})).await;
+    let p = parameters(&run);
+    assert_eq!(
+        (
+            &p["freed_space"],
+            &p["purged_blobs"],
+            &p["purged_manifests"]
+        ),
+        (&json!(own), &json!(2), &json!(1)),
+        "GC11: {p}"
+    );
+    assert!(
+        log.contains("2 blobs and 1 manifests eligible for deletion"),
+        "{log}"
+    );
+    assert_eq!(storage(&sim).await, storage_before + pushed, "GC11");
+    let (_, log) = gc(&sim, json!({})).await;
+    assert!(log.contains("The GC could free up"), "{log}");
+    assert_eq!(storage(&sim).await, storage_before + size(&two), "GC11");
+    assert_eq!(quota_used(&sim, "blobs").await, size(&two), "Q11");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_index_stores_its_children_once() {
+    let sim = support::start().await;
+    create_project(&sim, "multi").await;
+    let before = storage(&sim).await;
+    sim.handle()
+        .push_image_index("multi", "app", "1.0", &["linux/amd64", "linux/arm64/v8"])
+        .expect("push");
+    let index = artifact(&sim, "multi/repositories/app/artifacts/1.0").await;
+    // The index's size adds its children's; its blobs list their manifests, stored once,
+    // and both children share the repository's linux base layer.
+    let stored = size(&index) - BASE_LAYER;
+    assert_eq!(storage(&sim).await, before + stored, "ST3");
+    assert_eq!(quota_used(&sim, "multi").await, stored, "Q11");
+
+    // Copying the index into another project stores nothing new, and counts in full there.
+    create_project(&sim, "mirror").await;
+    let digest = index["digest"].as_str().expect("a digest");
+    let (status, text) = send(
+        &sim,
+        Method::POST,
+        &format!("/projects/mirror/repositories/app/artifacts?from=multi/app@{digest}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    assert_eq!(storage(&sim).await, before + stored, "ST3, ST4");
+    assert_eq!(quota_used(&sim, "mirror").await, stored, "Q11");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_windows_base_layer_pushed_by_buildx_counts() {
+    // An OCI child's non-distributable layer is not the Docker foreign type Harbor's sums
+    // leave out, so it counts although no registry stores it.
+    let sim = support::start().await;
+    create_project(&sim, "win").await;
+    let before = storage(&sim).await;
+    sim.handle()
+        .push_image_index("win", "app", "1.0", &["windows/amd64"])
+        .expect("push");
+    let index = artifact(&sim, "win/repositories/app/artifacts/1.0").await;
+    assert_eq!(storage(&sim).await, before + size(&index), "ST3");
+    assert_eq!(quota_used(&sim, "win").await, size(&index), "Q11");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_export_file_counts_until_it_is_downloaded() {
+    let sim = support::start().await;
+    let before = storage(&sim).await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/export/cve", sim.api_url()))
+        .basic_auth("admin", Some("Harbor12345"))
+        .header("X-Scan-Data-Type", REPORT)
+        .json(&json!({"projects": [1]}))
+        .send()
+        .await
+        .expect("the simulator answers");
+    assert_eq!(response.status(), StatusCode::OK);
+    let id = response.json::<Value>().await.expect("JSON")["id"]
+        .as_i64()
+        .expect("an id");
+    assert_eq!(
+        storage(&sim).await,
+        before,
+        "ST3: not written before the job runs"
+    );
+    let export = harbor_sim::Lifecycle::default_for(harbor_sim::JobKind::ScanDataExport);
+    tokio::time::advance(export.queued() + export.running()).await;
+    let during = storage(&sim).await;
+    // No read of the execution first: the download sees the finished job by itself.
+    let (status, file) = send(
+        &sim,
+        Method::GET,
+        &format!("/export/cve/download/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{file}");
+    assert!(file.lines().count() > 1, "the demo's findings: {file}");
+    assert_eq!(
+        during,
+        before + file.len() as i64,
+        "ST3: the system artifact"
+    );
+    assert_eq!(storage(&sim).await, before, "ST3: the download removes it");
+}
