@@ -329,6 +329,32 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn push_webhooks_name_the_digests_stored() {
+        // The demo project has a webhook policy on PUSH_ARTIFACT.
+        let mut s = SimState::with_admin("admin", "pw");
+        s.seed_demo().unwrap();
+        let index = s
+            .push_index("demo", "multi", None, &["linux/amd64", "linux/arm64"])
+            .unwrap();
+        let payloads: Vec<String> = s
+            .executions
+            .values()
+            .filter(|e| e.kind == super::super::JobKind::Webhook)
+            .flat_map(|e| &e.tasks)
+            .filter_map(|t| t.extra_attrs["payload"].as_str().map(str::to_owned))
+            .collect();
+        let id = s.artifacts.values().find(|a| a.digest == index).unwrap().id;
+        let children = &s.artifacts[&id].index.as_ref().unwrap().references;
+        for digest in children.iter().map(|r| &r.child_digest).chain([&index]) {
+            let resource = format!("demo/multi:{digest}");
+            assert!(
+                payloads.iter().any(|p| p.contains(&resource)),
+                "{resource} in {payloads:?}"
+            );
+        }
+    }
+
+    #[test]
     fn a_child_another_index_lists_outlives_the_first() {
         let (mut s, first, children) = state_with_index(Some("1.0"));
         let repository = s.artifacts[&first].repository_id;
