@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::Request;
@@ -24,6 +25,7 @@ use crate::rate_limit::{RateLimit, RateLimitError, RateLimiter};
 use crate::recorder::{RecordedAnswer, Recorder};
 use crate::router::RouteTable;
 use crate::session::Sessions;
+use crate::state::jobs::{DEFAULT_STATUS_REFRESH, StatusRefresh};
 use crate::state::{JobKind, Lifecycle, SimState};
 
 /// Everything the request path shares.
@@ -63,6 +65,7 @@ pub struct SimulatorBuilder {
     record_answers: bool,
     latency: Latency,
     job_lifecycles: Vec<(JobKind, Lifecycle)>,
+    status_refresh: Duration,
     page_times: Vec<(String, PageServiceTime)>,
 }
 
@@ -76,6 +79,7 @@ impl Default for SimulatorBuilder {
             record_answers: false,
             latency: Latency::default(),
             job_lifecycles: Vec::new(),
+            status_refresh: DEFAULT_STATUS_REFRESH,
             page_times: Vec::new(),
         }
     }
@@ -173,11 +177,51 @@ impl SimulatorBuilder {
     /// // Harbor's execution is `Running` while its task is queued, and while it runs.
     /// assert_eq!(status().await, "Running");
     /// tokio::time::advance(Duration::from_secs(32)).await;
+    /// // The task has failed; the run shows it at the next 30-second status refresh.
+    /// assert_eq!(status().await, "Running");
+    /// tokio::time::advance(Duration::from_secs(28)).await;
     /// assert_eq!(status().await, "Error");
     /// # Ok(()) }
     /// ```
     pub fn job_lifecycle(mut self, kind: JobKind, lifecycle: Lifecycle) -> Self {
         self.job_lifecycles.push((kind, lifecycle));
+        self
+    }
+
+    /// How often an execution's status is refreshed from its tasks', Harbor's
+    /// `EXECUTION_STATUS_REFRESH_INTERVAL_SECONDS`: every 30 seconds from the start by
+    /// default, so a run reads `Running` for up to 30 seconds after its last task ended (a
+    /// stop shows at once); `Duration::ZERO` refreshes at every task change, as Harbor
+    /// configured with 0 does. Change it later with
+    /// [`SimHandle::set_execution_status_refresh`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use harbor_sim::{JobKind, Lifecycle, Simulator};
+    ///
+    /// let sim = Simulator::builder()
+    ///     .job_lifecycle(JobKind::GarbageCollection, Lifecycle::new(Duration::ZERO, Duration::from_secs(5)))
+    ///     .execution_status_refresh(Duration::ZERO)
+    ///     .start()
+    ///     .await?;
+    /// let http = reqwest::Client::new();
+    /// http.post(format!("{}/system/gc/schedule", sim.api_url()))
+    ///     .basic_auth("admin", Some("Harbor12345"))
+    ///     .json(&serde_json::json!({"schedule": {"type": "Manual"}}))
+    ///     .send()
+    ///     .await?;
+    /// tokio::time::advance(Duration::from_secs(5)).await;
+    /// let runs: serde_json::Value = http.get(format!("{}/system/gc", sim.api_url()))
+    ///     .basic_auth("admin", Some("Harbor12345"))
+    ///     .send().await?.json().await?;
+    /// // Without the periodic refresh the run reads its task's end at once.
+    /// assert_eq!(runs[0]["job_status"], "Success");
+    /// # Ok(()) }
+    /// ```
+    pub fn execution_status_refresh(mut self, interval: Duration) -> Self {
+        self.status_refresh = interval;
         self
     }
 
@@ -222,6 +266,7 @@ impl SimulatorBuilder {
         for (kind, lifecycle) in self.job_lifecycles {
             state.job_lifecycles.set(kind, lifecycle);
         }
+        state.status_refresh = StatusRefresh::every(self.status_refresh);
         // The startup check of the operation table: a table that does not cover the spec is
         // a fault of the simulator's source, told here rather than met by a request.
         let ops =
@@ -653,6 +698,12 @@ impl SimHandle {
     /// ```
     pub fn set_job_lifecycle(&self, kind: JobKind, lifecycle: Lifecycle) {
         self.with_state(|s| s.job_lifecycles.set(kind, lifecycle));
+    }
+
+    /// Sets how often the statuses of executions started from now on are refreshed from
+    /// their tasks' (see [`SimulatorBuilder::execution_status_refresh`]), counting from now.
+    pub fn set_execution_status_refresh(&self, interval: Duration) {
+        self.with_state(|s| s.status_refresh = StatusRefresh::every(interval));
     }
 
     /// The lifecycle of the jobs of `kind`.

@@ -136,7 +136,7 @@ async fn download(sim: &support::CheckedSim, who: (&str, &str), id: i64) -> Vec<
     text.lines().skip(1).map(str::to_owned).collect()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn scan_export_checks() {
     let sim = support::start().await;
     // SE1: the report type first.
@@ -328,6 +328,8 @@ async fn scan_export_checks() {
             &harbor_sim::Lifecycle::immediate().fails("disk full"),
         )
         .expect("the admin's export");
+    // The failure shows at the execution's next status refresh (every 30 s).
+    tokio::time::advance(harbor_sim::state::jobs::DEFAULT_STATUS_REFRESH).await;
     let failed = get_json(&sim, &format!("/export/cve/execution/{admins}")).await;
     assert_eq!(failed["status"], "Error", "SE11");
     // SE14: never left out, even when empty or false.

@@ -151,7 +151,8 @@ async fn gc_is_queued_then_runs_then_succeeds() {
     at(start, 10.0).await;
     let running = get(&sim, &run).await;
     assert_eq!(running["job_status"], "Running");
-    assert_ne!(running["update_time"], queued_run["update_time"]);
+    // The task's change reaches the execution at the 30-second status refresh, not before.
+    assert_eq!(running["update_time"], queued_run["update_time"]);
     assert!(
         get(&sim, &log)
             .await
@@ -469,15 +470,20 @@ async fn a_replication_that_fails_once_is_retried_and_succeeds() {
             .contains("exit with error: read tcp: connection reset by peer"),
         "{log}"
     );
-    // The job service retries it: in progress again, its end time cleared.
+    // The job service retries it: the task is in progress again at once, the execution's
+    // status and end time follow at the next 30-second refresh, so until then Harbor shows a
+    // `Failed` run with no failed task.
     at(start, 45.0).await;
     let (e, t) = read().await;
     assert_eq!(
-        (e["status"].clone(), e["failed"].clone()),
-        (json!("InProgress"), json!(0))
+        (
+            e["status"].clone(),
+            e["failed"].clone(),
+            e["in_progress"].clone()
+        ),
+        (json!("Failed"), json!(0), json!(1))
     );
     assert_eq!(t["status"], "InProgress");
-    assert_eq!(e["end_time"], ZERO_TIME);
     assert!(
         get(&sim, &log_path)
             .await
@@ -485,15 +491,27 @@ async fn a_replication_that_fails_once_is_retried_and_succeeds() {
             .unwrap()
             .contains("Retrying job REPLICATION")
     );
-    at(start, 64.999).await;
-    assert_eq!(read().await.0["status"], "InProgress");
+    at(start, 60.0).await;
+    let (e, _) = read().await;
+    assert_eq!(
+        (e["status"].clone(), e["end_time"].clone()),
+        (json!("InProgress"), json!(ZERO_TIME))
+    );
     at(start, 65.0).await;
     let (e, t) = read().await;
+    assert_eq!(t["status"], "Succeed");
+    assert_eq!(
+        (e["status"].clone(), e["succeed"].clone()),
+        (json!("InProgress"), json!(1))
+    );
+    at(start, 89.999).await;
+    assert_eq!(read().await.0["status"], "InProgress");
+    at(start, 90.0).await;
+    let (e, _) = read().await;
     assert_eq!(
         (e["status"].clone(), e["succeed"].clone()),
         (json!("Succeed"), json!(1))
     );
-    assert_eq!(t["status"], "Succeed");
     let listed = get(&sim, "/replication/executions?policy_id=1&status=Succeed").await;
     assert!(listed.as_array().unwrap().iter().any(|x| x["id"] == id));
 }

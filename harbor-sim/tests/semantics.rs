@@ -5,6 +5,7 @@
 //! names, timestamps, replication registries, user-group search, icons and scan reports
 //! answer as Harbor does.
 
+use harbor_sim::state::jobs::DEFAULT_STATUS_REFRESH;
 use harbor_sim::{JobKind, Lifecycle, SEED_ROBOT_SECRET};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION};
 use reqwest::{Client, Method, StatusCode};
@@ -146,9 +147,11 @@ fn id_of(location: &str) -> i64 {
 
 /// Moves tokio's paused clock past the default life of a job of `kind` started now: its
 /// queue, then its run ([`Lifecycle::default_for`]).
+/// Moves the paused clock past a job's queue and run, and past the next status refresh of
+/// its execution (Harbor's 30-second periodic refresh).
 async fn run_to_end(kind: JobKind) {
     let life = Lifecycle::default_for(kind);
-    tokio::time::advance(life.queued() + life.running()).await;
+    tokio::time::advance(life.queued() + life.running() + DEFAULT_STATUS_REFRESH).await;
 }
 
 fn has_millis(timestamp: &Value) -> bool {

@@ -138,8 +138,15 @@ fn model(e: &Execution) -> Value {
         "end_time": e.end_time_or_zero(),
         "status_text": status_text(e),
         "user_name": e.operator,
-        "file_present": e.status == JobStatus::Success,
+        "file_present": file_written(e),
     })
+}
+
+/// Whether the export's job has written its file (a system artifact): its task succeeded.
+/// Harbor answers `file_present` and serves the download from the file's existence, not
+/// from the execution's status, which follows at its next refresh.
+pub(crate) fn file_written(e: &Execution) -> bool {
+    !e.tasks.is_empty() && e.tasks.iter().all(|t| t.status == JobStatus::Success)
 }
 
 /// The status message; a failed export without one gets Harbor's hint.
@@ -331,9 +338,9 @@ pub(crate) fn download(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     if owned_execution(ctx, s, id)?.is_none() {
         return Ok(Reply::empty(StatusCode::FORBIDDEN));
     }
-    // The status as the job has brought it by now, whether or not anyone read it since.
+    // The job as it has run by now, whether or not anyone read it since.
     let e = s.read_execution(JobKind::ScanDataExport, id)?;
-    if e.status != JobStatus::Success {
+    if !file_written(&e) {
         return Ok(Reply::empty(StatusCode::NOT_FOUND));
     }
     // The file the job wrote, with the data as it was then; Harbor removes the file and the

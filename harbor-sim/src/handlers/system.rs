@@ -8,9 +8,9 @@ use crate::auth::Identity;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::rbac::Listing;
+use crate::state::SimState;
 use crate::state::jobs::clock;
 use crate::state::projects::GO_ZERO_TIME;
-use crate::state::{JobStatus, SimState};
 
 /// The Harbor version the simulator claims to be.
 pub const HARBOR_VERSION: &str = "v2.13.0-sim";
@@ -167,7 +167,7 @@ fn storage_consumption(s: &SimState) -> i64 {
             s.executions.get(id).is_some_and(|e| {
                 let mut e = e.clone();
                 e.refresh(now);
-                e.status == JobStatus::Success
+                crate::handlers::scan_export::file_written(&e)
             })
         })
         .map(|(_, file)| file.len())

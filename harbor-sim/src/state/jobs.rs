@@ -5,8 +5,11 @@
 //! Every task lives by a [`JobPlan`] drawn when the job starts from the [`Lifecycle`] of its
 //! kind (or the one set for that job): `Pending`, `Running`, then its outcome, on tokio's
 //! clock (see [`super::lifecycle`]). Statuses are computed when read: [`Execution::refresh`]
-//! brings an execution's fields (status, times, task logs, counts) to an instant, and the
-//! execution's status follows Harbor's `refreshStatus` (`src/pkg/task/dao/execution.go`): any
+//! brings an execution's fields (status, times, task logs, counts) to an instant. Tasks show
+//! their status at once; the execution's status, end time, `update_time` and `revision` are
+//! those of its last status refresh, which by default comes every 30 seconds after a task
+//! changed (at once for a stop; see [`StatusRefresh`]), and follow Harbor's `refreshStatus`
+//! (`src/pkg/task/dao/execution.go`): any
 //! task `Pending` or `Running` makes it `Running` (an execution never reads `Pending`), else
 //! any `Error` makes it `Error`, else any `Stopped` makes it `Stopped`, else `Success`; its
 //! end time is the latest task's end once final, Go's zero time before. A stop ends a
@@ -15,7 +18,7 @@
 //! Replication executions live in [`super::replication`] with the same plans.
 
 use std::str::FromStr;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -243,6 +246,124 @@ pub struct Execution {
     pub status_message: String,
     /// Its tasks.
     pub tasks: Vec<JobTask>,
+    /// How many times its status has been refreshed from its tasks' (Harbor's optimistic
+    /// lock, `revision = revision+1` at each refresh).
+    pub revision: u64,
+    /// When its status is refreshed.
+    pub status_refresh: StatusRefresh,
+}
+
+/// When Harbor's core refreshes an execution's status, end time, `update_time` and
+/// `revision` from its tasks' (`HookHandler.Handle` in `src/pkg/task/hook.go`,
+/// `scanAndRefreshOutdateStatus` in `src/pkg/task/dao/execution.go`): a task's status hook
+/// only marks the execution outdated, and a periodic job refreshes the outdated ones every
+/// `EXECUTION_STATUS_REFRESH_INTERVAL_SECONDS` (30 by default) from the core's start; a hook
+/// reporting `Stopped`, or an interval of 0, refreshes at once. So by default an execution
+/// reads `Running` for up to 30 seconds after its last task ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusRefresh {
+    /// The refresh interval; zero refreshes at every task status change.
+    pub interval: Duration,
+    /// The instant the periodic refresh counts from (the core's start), on tokio's clock.
+    pub origin: Instant,
+}
+
+impl Default for StatusRefresh {
+    /// Harbor's default: every 30 seconds from now.
+    fn default() -> Self {
+        Self::every(DEFAULT_STATUS_REFRESH)
+    }
+}
+
+/// An execution as its last status refresh left it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refreshed {
+    /// When it was last refreshed; `None` before the first refresh.
+    pub at: Option<Instant>,
+    /// How many refreshes there were.
+    pub revision: u64,
+    /// Its status (`Running` before the first refresh).
+    pub status: JobStatus,
+    /// Its end (its tasks' latest), once its status is final.
+    pub ended: Option<SystemTime>,
+}
+
+/// Harbor's default `EXECUTION_STATUS_REFRESH_INTERVAL_SECONDS`.
+pub const DEFAULT_STATUS_REFRESH: Duration = Duration::from_secs(30);
+
+impl StatusRefresh {
+    /// A refresh every `interval` from now (zero: at every change).
+    pub fn every(interval: Duration) -> Self {
+        Self {
+            interval,
+            origin: clock(),
+        }
+    }
+
+    /// A refresh at every change, as for runs that ended before the simulator started.
+    pub fn immediate() -> Self {
+        Self::every(Duration::ZERO)
+    }
+
+    /// The execution of tasks living by `plans` as its last refresh by `now` left it.
+    pub fn last<'a>(
+        &self,
+        plans: impl Iterator<Item = &'a JobPlan> + Clone,
+        now: Instant,
+    ) -> Refreshed {
+        // Each stop (and each change without an interval) is a refresh of its own; the
+        // changes one periodic refresh finds outdated count once.
+        let mut periodic = Vec::new();
+        let mut immediate = Vec::new();
+        for plan in plans.clone() {
+            for (at, status) in plan.changes_until(now) {
+                let when = self.refreshed_at(at, status);
+                if when > now {
+                    continue;
+                }
+                if when == at && (self.interval.is_zero() || status == JobStatus::Stopped) {
+                    immediate.push(when);
+                } else {
+                    periodic.push(when);
+                }
+            }
+        }
+        periodic.sort_unstable();
+        periodic.dedup();
+        let revision = (immediate.len() + periodic.len()) as u64;
+        let Some(at) = immediate.into_iter().chain(periodic).max() else {
+            return Refreshed {
+                at: None,
+                revision,
+                status: JobStatus::Running,
+                ended: None,
+            };
+        };
+        let phases: Vec<Phase> = plans.map(|p| p.phase_at(at)).collect();
+        let status =
+            execution_status(phases.iter().map(|p| p.status)).unwrap_or(JobStatus::Success);
+        Refreshed {
+            at: Some(at),
+            revision,
+            status,
+            ended: status
+                .is_final()
+                .then(|| phases.iter().filter_map(|p| p.ended).max())
+                .flatten(),
+        }
+    }
+
+    /// The instant a task status change at `at` reaches the execution: at once for a stop or
+    /// without an interval, else at the periodic refresh that follows it.
+    fn refreshed_at(&self, at: Instant, status: JobStatus) -> Instant {
+        if self.interval.is_zero() || status == JobStatus::Stopped {
+            return at;
+        }
+        let since = at.saturating_duration_since(self.origin);
+        let ticks = since.as_nanos().div_ceil(self.interval.as_nanos()).max(1);
+        let ticks = u32::try_from(ticks).unwrap_or(u32::MAX);
+        self.origin + self.interval.saturating_mul(ticks)
+    }
 }
 
 /// The log of a task in `phase`: its first line when it first runs, then a line per status,
@@ -345,30 +466,34 @@ impl JobTask {
 }
 
 impl Execution {
-    /// Brings the execution and its tasks to `now` (see the module doc). An execution
-    /// without tasks has succeeded when created, as Harbor's callers mark it.
+    /// Brings the execution and its tasks to `now` (see the module doc). Its status, end
+    /// time, `update_time` and `revision` are those of its last refresh ([`StatusRefresh`]):
+    /// before the first it reads `Running` since its start. An execution without tasks has
+    /// succeeded when created, as Harbor's callers mark it.
     pub fn refresh(&mut self, now: Instant) {
         for task in &mut self.tasks {
             task.refresh(self.kind, now);
         }
-        match execution_status(self.tasks.iter().map(|t| t.status)) {
+        if self.tasks.is_empty() {
+            self.status = JobStatus::Success;
+            self.update_time = self.start_time.clone();
+            self.end_time = Some(self.start_time.clone());
+            return;
+        }
+        let refreshed = self
+            .status_refresh
+            .last(self.tasks.iter().map(|t| &t.plan), now);
+        self.revision = refreshed.revision;
+        match refreshed.at {
             None => {
-                self.status = JobStatus::Success;
+                self.status = JobStatus::Running;
                 self.update_time = self.start_time.clone();
-                self.end_time = Some(self.start_time.clone());
+                self.end_time = None;
             }
-            Some(status) => {
-                self.status = status;
-                self.update_time = self
-                    .tasks
-                    .iter()
-                    .map(|t| t.update_time.clone())
-                    .max()
-                    .unwrap_or_else(|| self.start_time.clone());
-                self.end_time = status
-                    .is_final()
-                    .then(|| self.tasks.iter().filter_map(|t| t.end_time.clone()).max())
-                    .flatten();
+            Some(at) => {
+                self.status = refreshed.status;
+                self.update_time = rfc3339(self.tasks[0].plan.wall_at(at));
+                self.end_time = refreshed.ended.map(rfc3339);
             }
         }
     }
@@ -513,6 +638,8 @@ impl SimState {
             end_time: None,
             status_message: String::new(),
             tasks,
+            revision: 0,
+            status_refresh: self.status_refresh,
         };
         execution.refresh(clock());
         self.executions.insert(id, execution);
@@ -729,9 +856,18 @@ mod tests {
         Lifecycle::new(Duration::from_secs(1), Duration::from_secs(2))
     }
 
+    /// A state whose executions show each task change at once (Harbor with
+    /// `EXECUTION_STATUS_REFRESH_INTERVAL_SECONDS=0`).
+    fn immediate() -> SimState {
+        SimState {
+            status_refresh: StatusRefresh::immediate(),
+            ..SimState::default()
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_job_is_running_while_its_task_is_pending_then_succeeds() {
-        let mut s = SimState::default();
+        let mut s = immediate();
         s.job_lifecycles
             .set(JobKind::GarbageCollection, lifecycle());
         let id = s.start_execution(gc());
@@ -756,7 +892,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_stop_ends_a_running_job_and_leaves_a_finished_one() {
-        let mut s = SimState::default();
+        let mut s = immediate();
         s.job_lifecycles
             .set(JobKind::GarbageCollection, lifecycle());
         let id = s.start_execution(gc());
@@ -775,6 +911,61 @@ mod tests {
                 .status,
             404
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_periodic_refresh_shows_task_changes_at_its_next_tick() {
+        let mut s = SimState::default();
+        let start = clock();
+        // Queued 1 s, running 2 s: the task changes at 1 s and 3 s, the refresh ticks at 30 s.
+        s.job_lifecycles
+            .set(JobKind::GarbageCollection, lifecycle());
+        let id = s.start_execution(gc());
+        let read = |s: &mut SimState| s.read_execution(JobKind::GarbageCollection, id).unwrap();
+        let created = read(&mut s);
+        assert_eq!((created.status, created.revision), (JobStatus::Running, 0));
+        tokio::time::advance(Duration::from_secs(29)).await;
+        let before = read(&mut s);
+        assert_eq!(
+            before.tasks[0].status,
+            JobStatus::Success,
+            "the task has ended"
+        );
+        assert_eq!((before.status, before.revision), (JobStatus::Running, 0));
+        assert_eq!(
+            (before.update_time.as_str(), before.end_time),
+            (created.start_time.as_str(), None)
+        );
+        // Started at 29 s: it runs at 30 s, the tick, and ends at 32 s, after it.
+        let second = s.start_execution(gc());
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let after = read(&mut s);
+        assert_eq!(
+            (after.status, after.revision),
+            (JobStatus::Success, 1),
+            "both changes, one refresh"
+        );
+        assert_eq!(after.end_time, after.tasks[0].end_time);
+        assert_ne!(after.update_time, created.start_time);
+        let read_second = |s: &mut SimState| {
+            s.read_execution(JobKind::GarbageCollection, second)
+                .unwrap()
+        };
+        let running = read_second(&mut s);
+        assert_eq!((running.status, running.revision), (JobStatus::Running, 1));
+        tokio::time::advance(Duration::from_secs(29)).await;
+        assert_eq!(read_second(&mut s).status, JobStatus::Running);
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let done = read_second(&mut s);
+        assert_eq!((done.status, done.revision), (JobStatus::Success, 2));
+        // A stop is refreshed at once; the change to running before it waits for the tick.
+        let stopped = s.start_execution(gc());
+        tokio::time::advance(Duration::from_millis(1_500)).await;
+        s.stop_execution(JobKind::GarbageCollection, stopped)
+            .unwrap();
+        let e = &s.executions[&stopped];
+        assert_eq!((e.status, e.revision), (JobStatus::Stopped, 1));
+        assert!(clock() - start < Duration::from_secs(90));
     }
 
     #[test]

@@ -387,6 +387,24 @@ impl JobPlan {
         }
     }
 
+    /// The status changes the job service has reported by `now` (its status hooks), oldest
+    /// first: every status after the one the task was created with, zero-length ones too.
+    pub fn changes_until(&self, now: Instant) -> impl Iterator<Item = (Instant, JobStatus)> + '_ {
+        let at = self.offset(now);
+        self.segments
+            .iter()
+            .enumerate()
+            .filter(move |(i, s)| s.from <= at && !(*i == 0 && s.status == JobStatus::Pending))
+            .map(|(_, s)| (self.born + s.from, s.status))
+    }
+
+    /// The wall-clock time of the instant `at` (at or after the job's birth).
+    pub fn wall_at(&self, at: Instant) -> SystemTime {
+        self.born_wall
+            .checked_add(at.saturating_duration_since(self.born))
+            .unwrap_or_else(latest_wall_time)
+    }
+
     /// Stops the job at `now` as Harbor's job service does (`StopJob` in
     /// `src/jobservice/worker/cworker/c_worker.go`): a `Pending` or `Running` job is
     /// `Stopped` from now on; a job past `Running` (finished, or failed and waiting for its

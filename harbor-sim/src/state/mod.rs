@@ -136,6 +136,9 @@ pub struct SimState {
     /// The files of finished scan-data exports by execution id, until downloaded: Harbor's
     /// system artifacts (`src/pkg/systemartifact/`), whose sizes count in the storage used.
     pub export_files: BTreeMap<i64, String>,
+    /// When new executions' statuses are refreshed from their tasks' (Harbor's 30-second
+    /// periodic refresh by default).
+    pub status_refresh: jobs::StatusRefresh,
     /// What each GC run checked in (freed bytes, blobs, manifests), by execution id.
     pub gc_check_ins: BTreeMap<i64, blobs::Freed>,
     /// The latest scan task of each artifact (by artifact id: execution id, task id), of a

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use tokio::time::Instant;
 
-use super::jobs::{JobKind, JobStatus, clock, execution_status, task_log};
+use super::jobs::{JobKind, JobStatus, StatusRefresh, clock, task_log};
 use super::lifecycle::{JobPlan, rfc3339};
 use super::{SimState, now};
 use crate::errors::{ApiError, ApiResult};
@@ -86,6 +86,9 @@ pub struct ReplicationExecution {
     /// Its task's life.
     #[serde(skip)]
     pub plan: JobPlan,
+    /// When its status is refreshed from its task's (see [`StatusRefresh`]).
+    #[serde(skip)]
+    pub status_refresh: StatusRefresh,
 }
 
 fn end_or_zero<S: serde::Serializer>(end: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
@@ -108,18 +111,20 @@ impl ReplicationExecution {
         Ok(self.task_log.clone())
     }
 
-    /// Brings the execution to `now`: its task's status, the counts and the end time.
+    /// Brings the execution to `now`: its task's status and the counts as they are, its
+    /// status and end time as its last status refresh left them ([`StatusRefresh`]: a task
+    /// that has ended shows in the counts before the status follows).
     pub fn refresh(&mut self, now: Instant) {
         let phase = self.plan.phase_at(now);
         let task = phase.status;
-        let status = execution_status([task]).unwrap_or(JobStatus::Success);
-        self.status = status.replication_name().into();
+        let refreshed = self.status_refresh.last(std::iter::once(&self.plan), now);
+        self.status = refreshed.status.replication_name().into();
         let one = |yes: bool| i64::from(yes);
         self.failed = one(task == JobStatus::Error);
         self.succeed = one(task == JobStatus::Success);
         self.in_progress = one(!task.is_final());
         self.stopped = one(task == JobStatus::Stopped);
-        self.end_time = phase.ended.map(rfc3339);
+        self.end_time = refreshed.ended.map(rfc3339);
         self.task_start_time = phase.started.map(rfc3339);
         self.task_log = task_log(
             "REPLICATION",
@@ -511,6 +516,7 @@ impl SimState {
             task_start_time: None,
             task_log: String::new(),
             plan,
+            status_refresh: self.status_refresh,
         };
         execution.refresh(clock());
         self.replication_executions.insert(id, execution);

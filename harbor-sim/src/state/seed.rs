@@ -40,6 +40,18 @@ impl SimState {
     ///
     /// Seeding a state that already has these names fails with the conflict it meets.
     pub fn seed_demo(&mut self) -> crate::errors::ApiResult<()> {
+        // The demo's runs ended before the simulator started: their statuses were refreshed
+        // long ago.
+        let refresh = std::mem::replace(
+            &mut self.status_refresh,
+            super::jobs::StatusRefresh::immediate(),
+        );
+        let seeded = self.seed_demo_data();
+        self.status_refresh = refresh;
+        seeded
+    }
+
+    fn seed_demo_data(&mut self) -> crate::errors::ApiResult<()> {
         let library = self.create_project(project("library", true), 1)?;
         let demo = self.create_project(project("demo", false), 1)?;
         self.push("library", "nginx", Some("1.27"), "nginx-1.27")?;

@@ -210,8 +210,10 @@ pub async fn export_rows(sim: &super::CheckedSim, criteria: Value) -> (Value, Op
     let id = response.json::<Value>().await.expect("an id")["id"]
         .as_i64()
         .expect("an id");
+    // Past the job's run, and past its execution's next status refresh (every 30 s).
     let export = harbor_sim::Lifecycle::default_for(harbor_sim::JobKind::ScanDataExport);
-    tokio::time::advance(export.queued() + export.running()).await;
+    let refresh = harbor_sim::state::jobs::DEFAULT_STATUS_REFRESH;
+    tokio::time::advance(export.queued() + export.running() + refresh).await;
     let execution = get_json(sim, &format!("/export/cve/execution/{id}")).await;
     if execution["status"] != "Success" {
         return (execution, None);
