@@ -219,3 +219,60 @@ async fn an_export_file_counts_until_it_is_downloaded() {
     );
     assert_eq!(storage(&sim).await, before, "ST3: the download removes it");
 }
+
+/// The ids of a list's items, in order.
+fn ids(list: &Value) -> Vec<i64> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("a list: {list}"))
+        .iter()
+        .filter_map(|item| item["id"].as_i64())
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn w17_runs_filter_and_sort_on_their_refresh() {
+    // W17, PH20: `update_time` and `revision` of a run are those of its last status refresh
+    // (every 30 s): `q` and `sort` read them, the answer has neither.
+    let sim = support::start().await;
+    let policies = get_json(&sim, "/projects/demo/webhook/policies").await;
+    let notify = policies[0]["id"].as_i64().expect("a policy");
+    let runs_path = format!("/projects/demo/webhook/policies/{notify}/executions");
+    let seeded = ids(&get_json(&sim, &runs_path).await);
+    sim.handle()
+        .push_image("demo", "team/app", "v3")
+        .expect("push");
+    let first = ids(&get_json(&sim, &runs_path).await)[0];
+    // Not refreshed yet: revision 0, its start as update time.
+    assert_eq!(
+        ids(&get_json(&sim, &format!("{runs_path}?q=revision%3D0")).await),
+        vec![first],
+        "W17"
+    );
+    tokio::time::advance(Duration::from_secs(31)).await;
+    sim.handle()
+        .push_image("demo", "team/app", "v4")
+        .expect("push");
+    let second = ids(&get_json(&sim, &runs_path).await)[0];
+    let refreshed = get_json(&sim, &format!("{runs_path}?q=revision%3D%5B1~%5D")).await;
+    assert_eq!(ids(&refreshed)[0], first, "W17: refreshed at 30 s");
+    assert!(!ids(&refreshed).contains(&second), "W17 {refreshed}");
+    assert!(
+        refreshed[0].get("update_time").is_none() && refreshed[0].get("revision").is_none(),
+        "W17: not answered {refreshed}"
+    );
+    // Both refreshed: the first at 30 s after its birth, the second at 60 s, 29 s after its
+    // birth (the paused clock moves tokio's time, not the wall clock the births were read
+    // from, so the first now reads as updated later). Newest update first is not the
+    // default order (newest start first).
+    tokio::time::advance(Duration::from_secs(30)).await;
+    let by_start = ids(&get_json(&sim, &runs_path).await);
+    assert_eq!(&by_start[..2], &[second, first], "W17");
+    let by_update = ids(&get_json(&sim, &format!("{runs_path}?sort=-update_time")).await);
+    assert_eq!(&by_update[..2], &[first, second], "W17 {by_update:?}");
+    assert!(seeded.iter().all(|id| by_update[2..].contains(id)));
+    assert_eq!(
+        ids(&get_json(&sim, &format!("{runs_path}?q=revision%3D1")).await)[..2],
+        [second, first],
+        "W17"
+    );
+}

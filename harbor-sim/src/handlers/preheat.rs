@@ -214,7 +214,7 @@ pub(crate) fn list_executions(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let runs = s.read_executions(JobKind::Preheat, |e| e.vendor_id == policy);
     super::webhooks::list_jobs(
         ctx,
-        runs.iter().map(Execution::to_model).collect(),
+        runs.iter().map(Execution::to_row).collect(),
         &super::webhooks::EXECUTION_TABLE,
         &["vendor_type", "vendor_id"],
     )

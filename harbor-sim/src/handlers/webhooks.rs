@@ -361,7 +361,7 @@ pub(crate) fn executions(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let runs = s.read_executions(JobKind::Webhook, |e| e.vendor_id == policy);
     list_jobs(
         ctx,
-        runs.iter().map(Execution::to_model).collect(),
+        runs.iter().map(Execution::to_row).collect(),
         &EXECUTION_TABLE,
         &["vendor_type", "vendor_id"],
     )
@@ -469,8 +469,9 @@ pub(crate) fn job_payload(model: &Value) -> Value {
     out
 }
 
-/// Lists execution or task models as the task manager's DAO lists them: `q` and `sort` on
-/// `table` (the models' times, at the millisecond, are the columns), plus the DAOs'
+/// Lists execution rows ([`Execution::to_row`]) or task models as the task manager's DAO
+/// lists them: `q` and `sort` on `table` (the models' times, at the millisecond, are the
+/// columns; a run's `update_time` and `revision` are those of its last status refresh), plus the DAOs'
 /// attribute keys (`src/pkg/task/dao/execution.go`, `task.go`, `querySetter`), matched
 /// exactly on the attribute's text: for executions every `extra_attrs.<key>` (or
 /// `ExtraAttrs.<key>`; a dotted key is a nested path; the bare prefix is no key); for tasks
@@ -540,5 +541,15 @@ pub(crate) fn list_jobs(
         })
         .collect();
     sort_rows(&mut rows, &table.sorts(ctx.query("sort")), |(row, _)| row);
-    Ok(ctx.page_of(rows.iter().map(|(_, m)| job_payload(m)).collect(), page))
+    // A run's row carries `update_time` and `revision` for `q` and `sort`
+    // ([`Execution::to_row`]); its answer has neither (`convertExecutionToPayload`).
+    let answer = |m: &Value| {
+        let mut m = m.clone();
+        if let (false, Some(fields)) = (tasks, m.as_object_mut()) {
+            fields.remove("update_time");
+            fields.remove("revision");
+        }
+        job_payload(&m)
+    };
+    Ok(ctx.page_of(rows.iter().map(|(_, m)| answer(m)).collect(), page))
 }

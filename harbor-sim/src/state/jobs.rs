@@ -527,6 +527,15 @@ impl Execution {
         })
     }
 
+    /// The execution as a row of the task manager's `execution` table: its model with the
+    /// columns the model leaves out, `update_time` and `revision` (`q` and `sort` read them).
+    pub fn to_row(&self) -> Value {
+        let mut row = self.to_model();
+        row["update_time"] = json!(self.update_time);
+        row["revision"] = json!(self.revision);
+        row
+    }
+
     /// Harbor's generic `Execution` model (preheat and webhook executions).
     pub fn to_model(&self) -> Value {
         json!({
