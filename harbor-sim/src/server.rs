@@ -735,8 +735,9 @@ impl SimHandle {
     ///     .json(&serde_json::json!({"schedule": {"type": "Manual"}}))
     ///     .send()
     ///     .await?;
+    /// // The job's task (its execution follows at the next status refresh).
     /// let newest = |sim: &harbor_sim::RunningSimulator| {
-    ///     sim.handle().state().executions.values().last().unwrap().status
+    ///     sim.handle().state().executions.values().last().unwrap().tasks[0].status
     /// };
     /// assert_eq!(newest(&sim), JobStatus::Error);
     /// tokio::time::advance(Duration::from_secs(60)).await;
