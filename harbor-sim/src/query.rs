@@ -272,6 +272,104 @@ pub struct Model {
     pub columns: &'static [(&'static str, &'static str)],
     /// The default order: `(column, descending)`.
     pub default_sort: &'static [(&'static str, bool)],
+    /// The columns whose SQL type is not text, with it: PostgreSQL reads a condition's text
+    /// as that type (see [`ColumnType`]).
+    pub typed: &'static [(&'static str, ColumnType)],
+}
+
+/// A column's SQL type, as far as PostgreSQL's reading of a condition depends on it: the
+/// ORM hands `q`'s text to the database, which refuses text that is not of the column's
+/// type (an uncoded error: Harbor's 500). A fuzzy match casts the column to text
+/// (`UPPER(col::text) LIKE`, beego's `GenerateOperatorLeftCol`), so it never fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// `bigint` / `int`: PostgreSQL's `int8in`.
+    Integer,
+    /// `boolean`: PostgreSQL's `boolin`.
+    Boolean,
+}
+
+impl ColumnType {
+    /// Whether PostgreSQL reads `text` as a value of this type.
+    fn reads(self, text: &str) -> bool {
+        let t = text.trim_matches(|c: char| c.is_ascii_whitespace());
+        match self {
+            ColumnType::Integer => {
+                let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+                !digits.is_empty()
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+                    && t.parse::<i64>().is_ok()
+            }
+            // `parse_bool_with_len`: a word or a unique prefix of one, in any case; `o`
+            // alone is ambiguous (`on`, `off`).
+            ColumnType::Boolean => {
+                let lower = t.to_ascii_lowercase();
+                let prefix_of =
+                    |word: &str, min: usize| lower.len() >= min && word.starts_with(&lower);
+                matches!(lower.as_str(), "1" | "0")
+                    || prefix_of("true", 1)
+                    || prefix_of("false", 1)
+                    || prefix_of("yes", 1)
+                    || prefix_of("no", 1)
+                    || lower == "on"
+                    || prefix_of("off", 2)
+            }
+        }
+    }
+
+    /// PostgreSQL's error for `text`, as the uncoded error Harbor logs.
+    fn refusal(self, text: &str) -> ApiError {
+        let name = match self {
+            ColumnType::Integer => "bigint",
+            ColumnType::Boolean => "boolean",
+        };
+        ApiError::uncoded(format!(
+            "pq: invalid input syntax for type {name}: \"{text}\""
+        ))
+    }
+}
+
+/// An operator a `q` key may name after the ORM's `__` separator (`size__gt=10`), the ones
+/// `setFilters` lets through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operator {
+    /// `__icontains`: `UPPER(col::text) LIKE UPPER('%v%')`, the value's own `%` and `_`
+    /// wildcards (nothing escapes them on this path).
+    IContains,
+    /// `__in`, `__exact`: equal.
+    Equal,
+    /// `__gt`.
+    Gt,
+    /// `__gte`.
+    Gte,
+    /// `__lt`.
+    Lt,
+    /// `__lte`.
+    Lte,
+}
+
+impl Operator {
+    fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "icontains" => Self::IContains,
+            "in" | "exact" => Self::Equal,
+            "gt" => Self::Gt,
+            "gte" => Self::Gte,
+            "lt" => Self::Lt,
+            "lte" => Self::Lte,
+            _ => return None,
+        })
+    }
+}
+
+/// One condition of `q` on a column, as `setFilters` applies it: the value's form, and the
+/// operator its key names, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    /// The value.
+    pub filter: Filter,
+    /// The operator after `__` in the key.
+    pub operator: Option<Operator>,
 }
 
 impl Model {
@@ -283,25 +381,72 @@ impl Model {
             .map(|(_, column)| *column)
     }
 
-    /// The column a `q` key filters on (`setFilters`): the key as written, else in snake
-    /// case; keys holding the ORM's `__` separator are not simulated and ignored.
-    pub fn filter_column(&self, key: &str) -> Option<&'static str> {
-        if key.contains("__") {
-            return None;
-        }
-        self.column(key)
-            .or_else(|| self.column(&go_snake_case(key)))
+    /// The column a `q` key's field part names (`setFilters`): as written, else in snake
+    /// case.
+    pub fn filter_column(&self, field: &str) -> Option<&'static str> {
+        self.column(field)
+            .or_else(|| self.column(&go_snake_case(field)))
     }
 
-    /// The conditions of `filters` that `setFilters` applies, with their columns: keys that
-    /// name no column are skipped, and so is an and-list (`(a b)`), which `setFilters`
-    /// leaves to the DAO.
-    pub fn filters(&self, filters: &[Filter]) -> Vec<(&'static str, Filter)> {
-        filters
-            .iter()
-            .filter(|f| !matches!(f, Filter::AllOf(..)))
-            .filter_map(|f| self.filter_column(f.key()).map(|c| (c, f.clone())))
-            .collect()
+    /// The conditions of `filters` that `setFilters` applies, with their columns. A key is
+    /// a field, or a field, `__` and an operator ([`Operator`]); a key with more than one
+    /// `__`, an unknown operator or no column is skipped, and so is an and-list (`(a b)`),
+    /// which `setFilters` leaves to the DAO. A fuzzy match, a range or an or-list under a
+    /// key with an operator makes the ORM a field `size__gt__icontains`, on which beego
+    /// panics (`unknown field/column name`): Harbor's bare 500. A value PostgreSQL cannot
+    /// read as the column's type is its error, Harbor's 500 ([`ColumnType`]).
+    pub fn filters(&self, filters: &[Filter]) -> ApiResult<Vec<(&'static str, Condition)>> {
+        let mut conditions = Vec::new();
+        for f in filters {
+            let key = f.key();
+            let pieces: Vec<&str> = key.split("__").collect();
+            if pieces.len() > 2 || matches!(f, Filter::AllOf(..)) {
+                continue;
+            }
+            let Some(column) = self.filter_column(pieces[0]) else {
+                continue;
+            };
+            let operator = match pieces.get(1) {
+                None => None,
+                Some(name) => match Operator::parse(name) {
+                    Some(op) => Some(op),
+                    None => continue,
+                },
+            };
+            if operator.is_some() {
+                let suffix = match f {
+                    Filter::Fuzzy(..) => Some("icontains"),
+                    Filter::Range(_, Some(_), _) => Some("gte"),
+                    Filter::Range(..) => Some("lte"),
+                    Filter::AnyOf(..) => Some("in"),
+                    _ => None,
+                };
+                if let Some(suffix) = suffix {
+                    return Err(ApiError::panicked(format!(
+                        "unknown field/column name `{key}__{suffix}`"
+                    )));
+                }
+            }
+            if let Some((_, kind)) = self.typed.iter().find(|(c, _)| *c == column) {
+                let texts: Vec<&str> = match f {
+                    Filter::Exact(_, v) if operator != Some(Operator::IContains) => vec![v],
+                    Filter::Range(_, lo, hi) => lo.iter().chain(hi).map(String::as_str).collect(),
+                    Filter::AnyOf(_, vs) => vs.iter().map(String::as_str).collect(),
+                    _ => Vec::new(),
+                };
+                if let Some(bad) = texts.into_iter().find(|t| !kind.reads(t)) {
+                    return Err(kind.refusal(bad));
+                }
+            }
+            conditions.push((
+                column,
+                Condition {
+                    filter: f.clone(),
+                    operator,
+                },
+            ));
+        }
+        Ok(conditions)
     }
 
     /// The order `sort` asks for (`q.ParseSorting`, then `setSorts`): split at commas, not
@@ -340,10 +485,10 @@ pub fn without_keys(filters: Vec<Filter>, keys: &[&str]) -> Vec<Filter> {
         .collect()
 }
 
-/// Whether a row's `column` satisfies `filter` as the ORM's query does: exact (numbers as
-/// numbers), `__icontains` for a fuzzy match, `__gte`/`__lte` for a range, `__in` for an
-/// or-list.
-pub fn column_matches(row: &Value, column: &str, filter: &Filter) -> bool {
+/// Whether a row's `column` satisfies `condition` as the ORM's query does: exact (numbers
+/// as numbers), `__icontains` for a fuzzy match, `__gte`/`__lte` for a range, `__in` for an
+/// or-list; an exact value under a key's operator compares as the operator does.
+pub fn column_matches(row: &Value, column: &str, condition: &Condition) -> bool {
     let Some(value) = row.get(column) else {
         return false;
     };
@@ -352,7 +497,20 @@ pub fn column_matches(row: &Value, column: &str, filter: &Filter) -> bool {
         (Ok(x), Ok(y)) => x == y,
         _ => value == v,
     };
-    match filter {
+    if let (Some(op), Filter::Exact(_, v)) = (condition.operator, &condition.filter) {
+        let order = compare(&value, v);
+        return match op {
+            Operator::Equal => equal(v),
+            Operator::Gt => order == Ordering::Greater,
+            Operator::Gte => order != Ordering::Less,
+            Operator::Lt => order == Ordering::Less,
+            Operator::Lte => order != Ordering::Greater,
+            Operator::IContains => {
+                sql_like(&value.to_uppercase(), &format!("%{}%", v.to_uppercase()))
+            }
+        };
+    }
+    match &condition.filter {
         Filter::Exact(_, v) => equal(v),
         Filter::Fuzzy(_, v) => value.to_lowercase().contains(&v.to_lowercase()),
         Filter::Range(_, lo, hi) => {
@@ -438,6 +596,63 @@ pub fn sql_like(value: &str, pattern: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn postgresql_reads_integers_and_booleans_as_it_does() {
+        use ColumnType::{Boolean, Integer};
+        for ok in ["12", " -7 ", "+3", "9223372036854775807"] {
+            assert!(Integer.reads(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "abc",
+            "1.5",
+            "1e3",
+            "9223372036854775808",
+            "0x1F",
+            "1 2",
+            "- 1",
+        ] {
+            assert!(!Integer.reads(bad), "{bad}");
+        }
+        for ok in [
+            "t", "TRUE", "tr", "f", "fal", "y", "yes", "n", "no", "on", "of", "off", "1", "0",
+            " true ",
+        ] {
+            assert!(Boolean.reads(ok), "{ok}");
+        }
+        for bad in ["", "o", "2", "truer", "yess", "nope", "onn"] {
+            assert!(!Boolean.reads(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_keys_operator_compares_an_exact_value() {
+        let model = Model {
+            columns: &[("Size", "size"), ("Name", "name")],
+            default_sort: &[],
+            typed: &[("size", ColumnType::Integer)],
+        };
+        let row = json!({"size": 10, "name": "Alpha_1"});
+        let holds = |q: &str| {
+            let conditions = model.filters(&parse_q(q).unwrap()).unwrap();
+            conditions.iter().all(|(c, f)| column_matches(&row, c, f))
+        };
+        assert!(holds("size__gt=9") && !holds("size__gt=10") && holds("size__gte=10"));
+        assert!(holds("size__lt=11") && !holds("size__lt=10") && holds("size__lte=10"));
+        assert!(holds("Size__exact=10") && holds("size__in=10"));
+        assert!(holds("name__icontains=PHA_") && holds("name__icontains=a%1"));
+        assert!(!holds("name__icontains=b"));
+        assert!(holds("size__ne=1") && holds("size__gt__lt=1"), "skipped");
+        assert!(holds("name=(a b)"), "an and-list is left to the DAO");
+        let refused = |q: &str| model.filters(&parse_q(q).unwrap()).unwrap_err();
+        assert_eq!(refused("size__gt=~1").status, 500);
+        assert_eq!(refused("size=x").status, 500);
+        assert!(
+            model.filters(&parse_q("size=~x").unwrap()).is_ok(),
+            "text cast"
+        );
+    }
 
     #[test]
     fn parses_every_form() {

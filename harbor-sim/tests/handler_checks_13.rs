@@ -276,3 +276,117 @@ async fn w17_runs_filter_and_sort_on_their_refresh() {
         "W17"
     );
 }
+
+#[tokio::test]
+async fn ar8_operators_and_postgresql_types() {
+    let sim = support::start().await;
+    // Two images of different sizes (a longer tag makes a longer pushed content).
+    for tag in ["1", "1-longer"] {
+        sim.handle()
+            .push_image("library", "sizes", tag)
+            .expect("push");
+    }
+    let path = "/projects/library/repositories/sizes/artifacts";
+    let all = get_json(&sim, path).await;
+    let sizes: Vec<i64> = all.as_array().expect("a list").iter().map(size).collect();
+    let (small, large) = (*sizes.iter().min().unwrap(), *sizes.iter().max().unwrap());
+    assert!(small < large, "two sizes: {sizes:?}");
+    let listed = |q: String| {
+        let sim = &sim;
+        async move { ids(&get_json(sim, &format!("{path}?q={q}")).await) }
+    };
+    let id_of = |s: i64| {
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|a| size(a) == s)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    // `k__op=v`: the operator applies to an exact value.
+    assert_eq!(
+        listed(format!("size__gt%3D{small}")).await,
+        vec![id_of(large)],
+        "AR8 gt"
+    );
+    assert_eq!(
+        listed(format!("size__lt%3D{large}")).await,
+        vec![id_of(small)],
+        "AR8 lt"
+    );
+    assert_eq!(
+        listed(format!("size__gte%3D{large}")).await,
+        vec![id_of(large)],
+        "AR8 gte"
+    );
+    assert_eq!(
+        listed(format!("size__exact%3D{small}")).await,
+        vec![id_of(small)],
+        "AR8 exact"
+    );
+    assert_eq!(
+        listed(format!("size__in%3D{small}")).await,
+        vec![id_of(small)],
+        "AR8 in"
+    );
+    // `__icontains` is SQL's LIKE on the text: `_` is any one character.
+    let digest = all[0]["digest"].as_str().unwrap();
+    let pattern = format!("{}_{}", &digest[7..12].to_uppercase(), &digest[13..16]);
+    assert_eq!(
+        listed(format!("digest__icontains%3D{pattern}")).await,
+        vec![all[0]["id"].as_i64().unwrap()],
+        "AR8 icontains"
+    );
+    // Skipped: an unknown operator, two separators, a field that is no column.
+    let every = ids(&all);
+    for q in ["size__ne%3D1", "size__gt__lt%3D1", "nothing__gt%3D1"] {
+        assert_eq!(listed(q.to_owned()).await, every, "AR8 skipped: {q}");
+    }
+    // A fuzzy match casts the column to text: it never fails.
+    assert_eq!(
+        listed("size%3D~abc".to_owned()).await,
+        Vec::<i64>::new(),
+        "AR8"
+    );
+    support::checks::run(
+        &sim,
+        vec![
+            // beego panics on the field `size__gt__icontains` (and `__gte`, `__in`).
+            support::checks::case("AR8", Method::GET, &format!("{path}?q=size__gt%3D~1"), None)
+                .panics("unknown field/column name `size__gt__icontains`"),
+            support::checks::case(
+                "AR8",
+                Method::GET,
+                &format!("{path}?q=size__lt%3D%5B1~2%5D"),
+                None,
+            )
+            .panics("unknown field/column name `size__lt__gte`"),
+            support::checks::case(
+                "AR8",
+                Method::GET,
+                &format!("{path}?q=id__exact%3D%7B1%202%7D"),
+                None,
+            )
+            .panics("unknown field/column name `id__exact__in`"),
+            // PostgreSQL cannot read the text as the column's type.
+            support::checks::case("AR8", Method::GET, &format!("{path}?q=size%3Dabc"), None)
+                .uncoded("pq: invalid input syntax for type bigint: \"abc\""),
+            support::checks::case(
+                "AR8",
+                Method::GET,
+                &format!("{path}?q=id%3D%5B1~x%5D"),
+                None,
+            )
+            .uncoded("pq: invalid input syntax for type bigint: \"x\""),
+            support::checks::case(
+                "AR8",
+                Method::GET,
+                &format!("{path}?q=size__gt%3D1.5"),
+                None,
+            )
+            .uncoded("pq: invalid input syntax for type bigint: \"1.5\""),
+        ],
+    )
+    .await;
+}

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::actor_name;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
+use crate::query::ColumnType::Integer;
 use crate::query::{Filter, Model, column_matches, sort_rows, without_keys};
 use crate::state::ordered_ids::newest_first;
 use crate::state::repositories::{Artifact, ArtifactOptions};
@@ -123,6 +124,12 @@ const ARTIFACT_TABLE: Model = Model {
         ("Annotations", "annotations"),
     ],
     default_sort: &[("push_time", true), ("id", true)],
+    typed: &[
+        ("id", Integer),
+        ("project_id", Integer),
+        ("repository_id", Integer),
+        ("size", Integer),
+    ],
 };
 
 /// The tag table (`src/pkg/tag/model/tag/model.go`): newest first by default.
@@ -136,6 +143,11 @@ const TAG_TABLE: Model = Model {
         ("PullTime", "pull_time"),
     ],
     default_sort: &[("push_time", true), ("id", true)],
+    typed: &[
+        ("id", Integer),
+        ("repository_id", Integer),
+        ("artifact_id", Integer),
+    ],
 };
 
 /// The `with_*` options of an artifact read (`option` in Harbor's handler, with the spec's
@@ -276,7 +288,7 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         let items = newest_first(ids, first, size).copied().map(view).collect();
         return Ok(ctx.page_items(items, ids.len(), page));
     }
-    let columns = ARTIFACT_TABLE.filters(&without_keys(filters, &["RepositoryName"]));
+    let columns = ARTIFACT_TABLE.filters(&without_keys(filters, &["RepositoryName"]))?;
     let sorts = ARTIFACT_TABLE.sorts(ctx.query("sort"));
     // Rows in the default order, so that ties of an asked order keep it.
     let mut rows: Vec<(i64, Value)> = ids
@@ -386,7 +398,7 @@ pub(crate) fn create_tag(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 /// their immutable status only under `with_immutable_status` (`assembleTag`).
 pub(crate) fn list_tags(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let page = ctx.page()?;
-    let filters = TAG_TABLE.filters(&without_keys(ctx.filters()?, &["ArtifactID"]));
+    let filters = TAG_TABLE.filters(&without_keys(ctx.filters()?, &["ArtifactID"]))?;
     let id = artifact_of(ctx, s)?;
     let with_immutable = ctx.query_bool("with_immutable_status").unwrap_or(false);
     let mut rows: Vec<Value> = s

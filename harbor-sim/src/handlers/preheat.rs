@@ -15,6 +15,7 @@ use super::connectivity::body_or_empty;
 use crate::context::{Ctx, Reply, api_path};
 use crate::errors::{ApiError, ApiResult};
 use crate::go_json::{self, Shape};
+use crate::query::ColumnType::{Boolean, Integer};
 use crate::query::{Model, column_matches, sort_rows, without_keys};
 use crate::state::jobs::{JobStatus, NewExecution};
 use crate::state::scheduler::{
@@ -395,6 +396,13 @@ const INSTANCE_TABLE: Model = Model {
         ("SetupTimestamp", "setup_timestamp"),
     ],
     default_sort: &[],
+    typed: &[
+        ("id", Integer),
+        ("enabled", Boolean),
+        ("is_default", Boolean),
+        ("insecure", Boolean),
+        ("setup_timestamp", Integer),
+    ],
 };
 
 /// The policy table (`src/pkg/p2p/preheat/models/policy/policy.go` `Schema`): no default
@@ -414,6 +422,12 @@ const POLICY_TABLE: Model = Model {
         ("UpdatedTime", "update_time"),
     ],
     default_sort: &[],
+    typed: &[
+        ("id", Integer),
+        ("project_id", Integer),
+        ("provider_id", Integer),
+        ("enabled", Boolean),
+    ],
 };
 
 /// Copies the non-empty strings and non-zero integers of `fields` from `doc` (go-swagger's
@@ -552,7 +566,7 @@ pub(crate) fn create_instance(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 /// `ListInstances`: `q` and `sort` on the instance table, by id by default.
 pub(crate) fn list_instances(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let page = ctx.page()?;
-    let filters = INSTANCE_TABLE.filters(&ctx.filters()?);
+    let filters = INSTANCE_TABLE.filters(&ctx.filters()?)?;
     let mut rows: Vec<(Value, Value)> = s
         .collections
         .get(&instances_key())
@@ -809,7 +823,7 @@ pub(crate) fn list_policies(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let project = ctx.path("project_name");
     s.project_id(project, true)?;
     let page = ctx.page()?;
-    let filters = POLICY_TABLE.filters(&without_keys(ctx.filters()?, &["project_id"]));
+    let filters = POLICY_TABLE.filters(&without_keys(ctx.filters()?, &["project_id"]))?;
     let mut rows: Vec<(Value, Value)> = s
         .collections
         .get(&policies_key(project))

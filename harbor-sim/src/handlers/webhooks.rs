@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::projects::project_of;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
+use crate::query::ColumnType::{Boolean, Integer};
 use crate::query::{Filter, Model, column_matches, sort_rows, without_keys};
 use crate::state::{Execution, JobKind, SimState};
 
@@ -42,6 +43,11 @@ const POLICY_TABLE: Model = Model {
         ("Enabled", "enabled"),
     ],
     default_sort: &[("creation_time", true)],
+    typed: &[
+        ("id", Integer),
+        ("project_id", Integer),
+        ("enabled", Boolean),
+    ],
 };
 
 /// A policy as Harbor answers it (`model.WebhookPolicy.ToSwagger`): the model's fields
@@ -125,7 +131,7 @@ fn policies_newest_first(s: &SimState, project: i64) -> impl Iterator<Item = &Va
 pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let project = project_of(ctx, s)?;
     let page = ctx.page()?;
-    let filters = POLICY_TABLE.filters(&without_keys(ctx.filters()?, &["ProjectID"]));
+    let filters = POLICY_TABLE.filters(&without_keys(ctx.filters()?, &["ProjectID"]))?;
     let mut rows: Vec<(Value, Value)> = policies_newest_first(s, project)
         .map(|doc| {
             let view = policy_view(doc);
@@ -410,6 +416,11 @@ pub(crate) const EXECUTION_TABLE: Model = Model {
         ("Revision", "revision"),
     ],
     default_sort: &[("start_time", true)],
+    typed: &[
+        ("id", Integer),
+        ("vendor_id", Integer),
+        ("revision", Integer),
+    ],
 };
 
 /// The `task` table: start time, then id, descending by default (`Task.GetDefaultSorts`).
@@ -431,6 +442,13 @@ pub(crate) const TASK_TABLE: Model = Model {
         ("EndTime", "end_time"),
     ],
     default_sort: &[("start_time", true), ("id", true)],
+    typed: &[
+        ("id", Integer),
+        ("execution_id", Integer),
+        ("status_code", Integer),
+        ("status_revision", Integer),
+        ("run_count", Integer),
+    ],
 };
 
 /// Go's `t.Format(time.RFC3339)` of a time the simulator keeps with milliseconds (UTC):
@@ -489,7 +507,7 @@ pub(crate) fn list_jobs(
 ) -> ApiResult<Reply> {
     let page = ctx.page()?;
     let filters = without_keys(ctx.filters()?, own);
-    let columns = table.filters(&filters);
+    let columns = table.filters(&filters)?;
     // The task table is the one with an execution id (a `const` has no one address).
     let tasks = table
         .columns
