@@ -67,9 +67,12 @@ impl WaitOptions {
     }
 
     /// How long after a read that shows the job failed to read it again; the failure is
-    /// reported only if that read still shows it (Harbor's replication executions read
-    /// `Failed` for a moment while a task is retried). `Duration::ZERO` believes the first
-    /// read.
+    /// reported only if that read still shows it. A failure its task counts do not show (a
+    /// task in progress or none failed) is not over at all (Harbor refreshes an execution's
+    /// status from its tasks' every 30 s by default, so a replication retrying a task reads
+    /// `Failed` until then); this second look is for the failures the counts show, and the
+    /// jobs whose reads carry none (GC, purge).
+    /// `Duration::ZERO` believes the first read.
     pub fn confirm_failure_after(mut self, delay: Duration) -> Self {
         self.confirm_failure_after = delay;
         self

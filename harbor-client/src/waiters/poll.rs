@@ -131,12 +131,14 @@ where
         let status = observed.status();
         let (ends, is_change) = {
             let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-            let failed = status.phase == Phase::Failed;
+            // A failure its task counts do not show is a status Harbor has not refreshed
+            // yet (see `JobStatus::is_over`), not one to confirm.
+            let failed = status.phase == Phase::Failed && status.is_over();
             let ends = if failed && !confirm_after.is_zero() && !seen.failed_before {
                 confirming.store(true, Ordering::Relaxed);
                 false
             } else {
-                status.phase.is_final()
+                status.is_over()
             };
             let is_change = seen
                 .last
@@ -183,6 +185,7 @@ where
 mod tests {
     use super::*;
     use crate::error::StatusError;
+    use crate::waiters::status::TaskCounts;
     use retry_runtime::wait;
     use std::sync::Mutex;
 
@@ -270,6 +273,36 @@ mod tests {
         let (phase, waited) = ended(run(&job, &every(10)).await);
         assert_eq!((phase, waited), (Phase::Failed, Duration::from_secs(13)));
         assert_eq!(job.reads(), [0.0, 10.0, 13.0]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failure_with_a_task_in_progress_is_not_over() {
+        // A replication retrying its task: `Failed` until Harbor's next status refresh, the
+        // task in progress meanwhile; then `Succeed`.
+        let reads = Mutex::new(0);
+        let read = || async {
+            let n = {
+                let mut n = reads.lock().unwrap();
+                *n += 1;
+                *n
+            };
+            let retrying = TaskCounts {
+                total: 1,
+                in_progress: 1,
+                ..TaskCounts::default()
+            };
+            Ok::<_, Error>(match n {
+                1..=3 => JobStatus::new("Failed").with_tasks(retrying),
+                _ => JobStatus::new("Succeed").with_tasks(TaskCounts {
+                    total: 1,
+                    succeeded: 1,
+                    ..TaskCounts::default()
+                }),
+            })
+        };
+        let polled = poll_until_ended(&every(10), read, &|_| {}).await;
+        let (phase, waited) = ended(polled);
+        assert_eq!((phase, waited), (Phase::Succeeded, Duration::from_secs(30)));
     }
 
     #[tokio::test(start_paused = true)]

@@ -124,6 +124,32 @@ impl JobStatus {
         self
     }
 
+    /// Whether the read shows the job over: a final word, which the task counts, when the
+    /// read has them, agree with (Harbor's rule over its tasks: any in progress, running;
+    /// else any failed, failed; else any stopped, stopped; else succeeded). Harbor refreshes
+    /// an execution's status from its tasks' periodically (every 30 s by default,
+    /// `EXECUTION_STATUS_REFRESH_INTERVAL_SECONDS`) while the counts are read live: a
+    /// replication retrying a failed task reads `Failed` with the task in progress, then
+    /// succeeded, until the next refresh, which a short second look would take for the
+    /// failure.
+    pub(crate) fn is_over(&self) -> bool {
+        let counted = match self.tasks {
+            Some(t) if t.total > 0 => {
+                if t.in_progress > 0 {
+                    Phase::Running
+                } else if t.failed > 0 {
+                    Phase::Failed
+                } else if t.stopped > 0 {
+                    Phase::Stopped
+                } else {
+                    Phase::Succeeded
+                }
+            }
+            _ => self.phase,
+        };
+        self.phase.is_final() && counted == self.phase
+    }
+
     /// Whether two reads show the same state (a change is worth reporting otherwise).
     pub(crate) fn same_state(&self, other: &JobStatus) -> bool {
         self.phase == other.phase && self.status == other.status && self.tasks == other.tasks
@@ -156,6 +182,44 @@ impl fmt::Display for JobStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_final_word_the_counts_contradict_is_not_over() {
+        let counts = |in_progress, succeeded, failed| TaskCounts {
+            total: 1,
+            in_progress,
+            succeeded,
+            failed,
+            stopped: 0,
+        };
+        assert!(JobStatus::new("Failed").is_over(), "no counts: the word");
+        assert!(
+            JobStatus::new("Failed")
+                .with_tasks(counts(0, 0, 1))
+                .is_over()
+        );
+        for (retrying, label) in [(counts(1, 0, 0), "retrying"), (counts(0, 1, 0), "retried")] {
+            assert!(
+                !JobStatus::new("Failed").with_tasks(retrying).is_over(),
+                "{label}"
+            );
+        }
+        assert!(
+            JobStatus::new("Succeed")
+                .with_tasks(counts(0, 1, 0))
+                .is_over()
+        );
+        assert!(
+            !JobStatus::new("InProgress")
+                .with_tasks(counts(0, 1, 0))
+                .is_over()
+        );
+        assert!(
+            JobStatus::new("Success")
+                .with_tasks(TaskCounts::default())
+                .is_over()
+        );
+    }
 
     #[test]
     fn every_spelling_harbor_uses_has_its_phase() {
