@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 mod support;
 
 use harbor_sim::state::ldap_directory::{DEMO_ADMIN_PASSWORD, DEMO_PEOPLE_PASSWORD};
-use support::checks::{BAD, case, get_json, run, run as run_cases, send};
+use support::checks::{BAD, case, get_json, ids, run, run as run_cases, send};
 
 #[tokio::test]
 async fn ld7_bind_refused_for_its_credentials() {
@@ -127,15 +127,6 @@ async fn mc4_ldap_user_onboarded_on_member_create() {
         json!({"errors": [{"code": "UNKNOWN", "message": "internal server error"}]}),
         "MC4"
     );
-}
-
-/// The ids of a list's items, in order.
-fn ids(list: &Value) -> Vec<i64> {
-    list.as_array()
-        .unwrap_or_else(|| panic!("a list: {list}"))
-        .iter()
-        .filter_map(|item| item["id"].as_i64())
-        .collect()
 }
 
 /// beego's panic on a `q` value that is a struct (`getFlatParams`), the cause of its bare 500.

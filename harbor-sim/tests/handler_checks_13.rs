@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::checks::{REPORT, create_project, get_json, send};
+use support::checks::{REPORT, create_project, get_json, ids, send};
 
 /// The base layer every linux image of a repository shares (`state/blobs.rs`).
 const BASE_LAYER: i64 = 1024;
@@ -218,15 +218,6 @@ async fn an_export_file_counts_until_it_is_downloaded() {
         "ST3: the system artifact"
     );
     assert_eq!(storage(&sim).await, before, "ST3: the download removes it");
-}
-
-/// The ids of a list's items, in order.
-fn ids(list: &Value) -> Vec<i64> {
-    list.as_array()
-        .unwrap_or_else(|| panic!("a list: {list}"))
-        .iter()
-        .filter_map(|item| item["id"].as_i64())
-        .collect()
 }
 
 #[tokio::test(start_paused = true)]

@@ -249,3 +249,12 @@ pub async fn list_with_total(sim: &super::CheckedSim, path: &str) -> (Vec<Value>
     let entries: Vec<Value> = response.json().await.expect("a JSON list");
     (entries, total)
 }
+
+/// The ids of a list's items, in order.
+pub fn ids(list: &Value) -> Vec<i64> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("a list: {list}"))
+        .iter()
+        .filter_map(|item| item["id"].as_i64())
+        .collect()
+}
