@@ -48,7 +48,10 @@ fn policy_of(ctx: &Ctx, s: &SimState) -> ApiResult<(i64, i64)> {
 /// 0 not found`) and checks `filters` and `trigger` as on create. The body replaces every
 /// column (`dao.Update` without properties): the project is the path's, `creation_time` the
 /// body's (Go's zero time when absent), `update_time` now. A name another policy of the
-/// project has breaks the table's unique key, a database error (Harbor's 500).
+/// project has breaks the table's unique key, a database error (Harbor's 500), and so does a
+/// value too long for its `varchar` column, first ([`check_policy_columns`]); after a
+/// schedule change, the controller wraps either as `Update failed, but not rollback
+/// scheduler: <err>`.
 pub(crate) fn update_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let body: Value = ctx.json()?;
     check_name(&body)?;
@@ -80,7 +83,8 @@ pub(crate) fn update_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let text = |f: &str| body[f].as_str().unwrap_or_default().to_owned();
     let new = check_schema(&body)?;
     // The controller (un)schedules before it writes the policy, and does not undo it when
-    // the write fails (a name taken).
+    // the write fails (a name taken), but the request's transaction does (the
+    // `transaction` middleware rolls back a request that does not succeed).
     let old = s
         .preheat_policy(id)
         .map(preheat_trigger)
@@ -88,21 +92,34 @@ pub(crate) fn update_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let (old_type, old_cron) = (old.0.as_str(), old.1.as_str());
     let (unschedule, schedule) =
         reschedule_on_update((old_type, old_cron), (&new.0, &new.1), "scheduled", true);
+    let name = text("name");
+    // A failed write after a schedule change is wrapped (`errors.Wrapf`), still uncoded.
+    let wrapped = |e: ApiError| {
+        if unschedule || schedule {
+            ApiError::uncoded(format!(
+                "Update failed, but not rollback scheduler: {}",
+                e.message
+            ))
+        } else {
+            e
+        }
+    };
+    check_policy_columns(&body).map_err(wrapped)?;
+    if s.collections.get(&own).is_some_and(|c| {
+        c.iter()
+            .any(|(other, p)| *other != id && p["name"].as_str() == Some(&name))
+    }) {
+        return Err(wrapped(ApiError::uncoded(
+            "ERROR: duplicate key value violates unique constraint \
+             \"p2p_preheat_policy_name_project_id_key\" (SQLSTATE 23505)",
+        )));
+    }
+    // The request's transaction undoes the schedule change when the write fails.
     if unschedule {
         s.unschedule_vendor(P2P_PREHEAT, id);
     }
     if schedule {
         s.schedule_vendor(P2P_PREHEAT, id);
-    }
-    let name = text("name");
-    if s.collections.get(&own).is_some_and(|c| {
-        c.iter()
-            .any(|(other, p)| *other != id && p["name"].as_str() == Some(&name))
-    }) {
-        return Err(ApiError::uncoded(
-            "ERROR: duplicate key value violates unique constraint \
-             \"p2p_preheat_policy_name_project_id_key\" (SQLSTATE 23505)",
-        ));
     }
     let doc = json!({
         "id": id,
@@ -499,6 +516,36 @@ fn instance_model(body: &Value) -> Value {
     })
 }
 
+/// The `varchar` columns of `p2p_preheat_instance` (`name`, `description`, `vendor`,
+/// `endpoint`, `auth_mode`, all `varchar(255)`, `make/migrations/postgresql/
+/// 0040_2.1.0_schema.up.sql`; `auth_data` is `text`), in column order: the instance
+/// `dao.Create` or `dao.Update` passes PostgreSQL's error on uncoded (Harbor's 500).
+fn check_instance_columns(doc: &Value) -> ApiResult<()> {
+    let text = |f: &str| doc[f].as_str().unwrap_or_default();
+    crate::state::check_varchar_columns(&[
+        (text("name"), 255),
+        (text("description"), 255),
+        (text("vendor"), 255),
+        (text("endpoint"), 255),
+        (text("auth_mode"), 255),
+    ])
+}
+
+/// The `varchar` columns of `p2p_preheat_policy` (`name varchar(255)`, `description
+/// varchar(1024)`, `filters varchar(1024)`, `trigger varchar(255)`,
+/// `0040_2.1.0_schema.up.sql`; `extra_attrs` is `text`, `0160_2.13.0_schema.up.sql`), in
+/// column order: the policy `dao.Create` or `dao.Update` passes PostgreSQL's error on
+/// uncoded (Harbor's 500), before the table's unique key is checked.
+fn check_policy_columns(body: &Value) -> ApiResult<()> {
+    let text = |f: &str| body[f].as_str().unwrap_or_default();
+    crate::state::check_varchar_columns(&[
+        (text("name"), 255),
+        (text("description"), 1024),
+        (text("filters"), 1024),
+        (text("trigger"), 255),
+    ])
+}
+
 /// The id and document of the instance named `name` (`GetByName`: 404 `instance <name> not
 /// found`).
 fn instance_by_name(s: &SimState, name: &str) -> ApiResult<(i64, Value)> {
@@ -544,6 +591,7 @@ pub(crate) fn create_instance(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     if existing.iter().any(|i| i["endpoint"] == doc["endpoint"]) {
         return Err(ApiError::uncoded("resource conflict"));
     }
+    check_instance_columns(&doc)?;
     if existing.iter().any(|i| i["name"] == doc["name"]) {
         return Err(ApiError::conflict(format!(
             "instance {name} already exists"
@@ -625,6 +673,8 @@ pub(crate) fn update_instance(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
             "provider [{old_name}] vendor cannot be changed"
         )));
     }
+    // The DAO's transaction clears the other defaults, then updates: the row's error undoes both.
+    check_instance_columns(&doc)?;
     let instances = s.collections.entry(instances_key()).or_default();
     if doc["default"] == json!(true) {
         for (other, i) in instances.iter_mut() {
@@ -786,6 +836,7 @@ pub(crate) fn create_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     instance_by_id(s, provider)?;
     let text = |f: &str| body[f].as_str().unwrap_or_default().to_owned();
     let (kind, cron) = check_schema(&body)?;
+    check_policy_columns(&body)?;
     let name = text("name");
     let key = policies_key(&project);
     if s.collections

@@ -36,6 +36,7 @@ pub mod webhooks;
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
+use crate::errors::{ApiError, ApiResult};
 use serde_json::Value;
 
 pub use artifact_table::{ArtifactMut, Artifacts};
@@ -65,6 +66,21 @@ pub use webhooks::WebhookPolicy;
 /// (`2026-01-01T10:00:00.000Z`).
 pub fn now() -> String {
     humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}
+
+/// The `varchar(n)` columns of one row Harbor inserts or updates, in the table's column order:
+/// PostgreSQL refuses a value of more characters (not bytes) than its column holds, the first
+/// such column of the row, with a database error Harbor's DAOs pass on without a code (its
+/// 500, [`ApiError::uncoded`]).
+pub(crate) fn check_varchar_columns(columns: &[(&str, usize)]) -> ApiResult<()> {
+    for (value, limit) in columns {
+        if value.chars().count() > *limit {
+            return Err(ApiError::uncoded(format!(
+                "ERROR: value too long for type character varying({limit}) (SQLSTATE 22001)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Separate id sequences per table, as Harbor's database has.
