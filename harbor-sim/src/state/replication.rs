@@ -460,9 +460,9 @@ impl SimState {
             .to_owned();
         let doc = self.fill_policy(&body, id, &created)?;
         // The controller's `UpdatePolicy` unschedules the policy once it is valid, before the
-        // update (which a taken name fails: the schedule is gone then), and schedules it
-        // again, with a new row, when it is scheduled.
-        self.unschedule_vendor(super::scheduler::REPLICATION, id);
+        // update, and schedules it again, with a new row, when it is scheduled. An update a
+        // taken name fails leaves the schedule: the `transaction` middleware rolls back the
+        // request's writes, the unscheduling's included.
         let name = doc["name"].as_str().unwrap_or_default();
         if self
             .replication_policies
@@ -473,6 +473,7 @@ impl SimState {
                 "replication policy {name} already exists"
             )));
         }
+        self.unschedule_vendor(super::scheduler::REPLICATION, id);
         let scheduled = doc["trigger"]["type"] == "scheduled";
         self.replication_policies
             .insert(id, ReplicationPolicy { doc });
