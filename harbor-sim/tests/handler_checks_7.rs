@@ -1135,22 +1135,21 @@ async fn retention_create_checks() {
     five_fields["trigger"]["settings"]["cron"] = serde_json::json!("0 0 * * *");
     let mut seconds = retention(demo, vec![retention_rule(1)]);
     seconds["trigger"]["settings"]["cron"] = serde_json::json!("5 0 0 * * *");
-    // The rules and the scope's presence come before the caller's access: an anonymous
-    // caller meets them too.
+    // The rules and the scope's presence come before the caller's access, after
+    // `retentionAPI.Prepare`'s `RequireAuthenticated` (RT18): an anonymous caller gets 401.
     support::checks::run_as(
         &sim,
         ("nobody", "wrong"),
         vec![
             case(
-                "RT3",
+                "RT18",
                 Method::POST,
                 "/retentions",
                 Some(retention(0, many.clone())),
             )
-            .refused(BAD, "bad request: only 15 rules are allowed at most"),
-            case("RT5", Method::POST, "/retentions", Some(no_scope.clone())).panics(
-                "runtime error: invalid memory address or nil pointer dereference: p.Scope.Level",
-            ),
+            .refused(StatusCode::UNAUTHORIZED, "unauthorized"),
+            case("RT18", Method::POST, "/retentions", Some(no_scope.clone()))
+                .refused(StatusCode::UNAUTHORIZED, "unauthorized"),
         ],
     )
     .await;

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::actor_name;
+use crate::auth::Identity;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
@@ -34,11 +35,31 @@ pub(crate) fn metadata(_ctx: &Ctx, _: &SimState) -> ApiResult<Reply> {
 }
 
 /// `CreateRetention`'s and `UpdateRetention`'s checks before `requireAccess` (the operations'
-/// `before_access`), which Harbor makes for every caller: the rules, then the scope that
-/// `requireAccess` dereferences ([`check_retention_before_access`]).
+/// `before_access`), made for every signed-in caller (the `Prepare` of `retentionAPI` answers
+/// an anonymous one 401 before the handler runs: the access rule says so): the rules, then
+/// the scope that `requireAccess` dereferences ([`check_retention_before_access`]).
 pub(crate) fn body_before_access(ctx: &Ctx, _: &SimState) -> ApiResult<()> {
+    if ctx.identity == Identity::Anonymous {
+        return Ok(());
+    }
     let doc: Value = ctx.json()?;
     check_retention_before_access(&doc)
+}
+
+/// `OperateRetentionExecution` checks the body's `action` before it looks the policy up and
+/// before `requireAccess` (the operation's `before_access`, for a signed-in caller): any
+/// other than `stop` is 400 `bad request: action should be 'stop'`.
+pub(crate) fn operate_before_access(ctx: &Ctx, _: &SimState) -> ApiResult<()> {
+    if ctx.identity == Identity::Anonymous {
+        return Ok(());
+    }
+    let body: Value = ctx.json()?;
+    if body["action"] != json!("stop") {
+        return Err(ApiError::bad_request(
+            "bad request: action should be 'stop'",
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
@@ -90,12 +111,7 @@ pub(crate) fn list_executions(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 pub(crate) fn operate(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let eid = ctx.path_id("eid")?;
-    let body: Value = ctx.json()?;
-    if body["action"] != json!("stop") {
-        return Err(ApiError::bad_request(
-            "bad request: action should be 'stop'",
-        ));
-    }
+    // The action was checked before the caller's access (`operate_before_access`).
     s.require_retention_execution(id, eid)?;
     s.stop_execution(crate::state::JobKind::Retention, eid)?;
     Ok(Reply::empty(StatusCode::OK))

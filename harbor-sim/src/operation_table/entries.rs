@@ -642,7 +642,7 @@ pub(crate) static ENTRIES: &[Operation] = &[
         id: "createRetention",
         handler: Writes(retention::create),
         before_access: Some(retention::body_before_access),
-        access: CreateRetention,
+        access: RetentionBody { action: "create" },
         audit: Audit::NotAudited,
     },
     Operation {
@@ -670,7 +670,7 @@ pub(crate) static ENTRIES: &[Operation] = &[
         id: "updateRetention",
         handler: Writes(retention::update),
         before_access: Some(retention::body_before_access),
-        access: Retention { action: "update" },
+        access: RetentionBody { action: "update" },
         audit: Audit::NotAudited,
     },
     Operation {
@@ -690,7 +690,7 @@ pub(crate) static ENTRIES: &[Operation] = &[
     Operation {
         id: "operateRetentionExecution",
         handler: Writes(retention::operate),
-        before_access: None,
+        before_access: Some(retention::operate_before_access),
         access: Retention { action: "update" },
         audit: Audit::NotAudited,
     },

@@ -66,12 +66,12 @@ pub(crate) fn authorize(rule: Rule, ctx: &Ctx, state: &SimState) -> ApiResult<()
                 None => Ok(()),
             }
         }
-        Rule::CreateRetention => {
+        Rule::RetentionBody { action } => {
             sc.require_authenticated()?;
             let b = body(ctx).unwrap_or_default();
             let level = b["scope"]["level"].as_str().unwrap_or_default();
             let reference = b["scope"]["ref"].as_i64().unwrap_or_default();
-            scoped_retention(&sc, state, level, reference, "create")
+            scoped_retention(&sc, state, level, reference, action)
         }
         Rule::Scan { action } => {
             let sbom = body(ctx).is_some_and(|b| b["scan_type"] == "sbom");

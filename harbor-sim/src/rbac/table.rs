@@ -96,8 +96,12 @@ pub enum Rule {
         /// The action on `tag-retention`.
         action: &'static str,
     },
-    /// `createRetention`: authenticated, then the body's scope decides.
-    CreateRetention,
+    /// `createRetention` and `updateRetention`: authenticated, then the body's scope decides
+    /// (`requireAccess` of the body's policy, `src/server/v2.0/handler/retention.go`).
+    RetentionBody {
+        /// The action on `tag-retention`.
+        action: &'static str,
+    },
     /// `scanArtifact` / `stopScanArtifact`: `scan`, or `sbom` when the body asks for one.
     Scan {
         /// The action (`create` or `stop`).

@@ -201,11 +201,14 @@ fn retention_trigger(doc: &Value) -> (&str, &str) {
 }
 
 /// `ValidateRetentionPolicy`: a `Schedule` trigger's `cron` setting, when present, must be a
-/// string, and a non-empty one a cron `utils.ValidateCronString` takes (robfig's and
-/// Harbor's error texts, [`crate::cron`]).
+/// string (a `null` one too: the swagger model's `settings` is an `interface{}` that keeps
+/// the key, and `nil` is no string), and a non-empty one a cron `utils.ValidateCronString`
+/// takes (robfig's and Harbor's error texts, [`crate::cron`]).
 fn check_cron(doc: &Value) -> ApiResult<()> {
-    let cron = &doc["trigger"]["settings"]["cron"];
-    if doc["trigger"]["kind"] != json!("Schedule") || cron.is_null() {
+    let Some(cron) = doc["trigger"]["settings"].get("cron") else {
+        return Ok(());
+    };
+    if doc["trigger"]["kind"] != json!("Schedule") {
         return Ok(());
     }
     let Some(cron) = cron.as_str() else {
@@ -217,6 +220,28 @@ fn check_cron(doc: &Value) -> ApiResult<()> {
         return Ok(());
     }
     crate::cron::check_scheduled_cron("tag retention", cron)
+}
+
+/// The manager's `CreatePolicy` and `UpdatePolicy` read `p.Trigger.Kind`: a body without a
+/// `trigger` (or a `null` one) is a nil pointer there, beego's bare 500.
+fn require_trigger(doc: &Value) -> ApiResult<()> {
+    if doc.get("trigger").is_none_or(Value::is_null) {
+        return Err(ApiError::panicked(format!(
+            "{NIL_POINTER_PANIC}: p.Trigger.Kind"
+        )));
+    }
+    Ok(())
+}
+
+/// The `varchar` columns of `retention_policy` a body fills (`scope_level varchar(20)`,
+/// `trigger_kind varchar(20)`, `make/migrations/postgresql/0010_1.9.0_schema.up.sql`; the
+/// policy's JSON goes to `data text`): a longer value is PostgreSQL's error, which the
+/// manager's `CreatePolicy` and `UpdatePolicy` pass on uncoded (Harbor's 500).
+fn check_retention_columns(doc: &Value) -> ApiResult<()> {
+    super::check_varchar_columns(&[
+        (doc["scope"]["level"].as_str().unwrap_or_default(), 20),
+        (doc["trigger"]["kind"].as_str().unwrap_or_default(), 20),
+    ])
 }
 
 /// A time as Go's `time.Time` marshals it (`RFC3339Nano`): the fraction without its
@@ -416,7 +441,10 @@ pub fn retention_view(doc: &Value) -> Value {
 
 impl SimState {
     /// Creates a policy and records it in its project's `retention_id`; a project that
-    /// already has one is refused (400), as Harbor refuses it.
+    /// already has one is refused (400), as Harbor refuses it. After the cron's check, a body
+    /// without a trigger panics in the manager's `CreatePolicy` (`p.Trigger.Kind`, before its
+    /// insert: beego's bare 500), and a `trigger.kind` too long for its column is the insert's
+    /// uncoded error (500).
     pub fn create_retention(&mut self, doc: Value) -> ApiResult<i64> {
         check_retention_before_access(&doc)?;
         let project_id = scope_project(&doc)?;
@@ -431,6 +459,8 @@ impl SimState {
             )));
         }
         check_cron(&doc)?;
+        require_trigger(&doc)?;
+        check_retention_columns(&doc)?;
         let id = self.ids.next("retention");
         self.retentions.insert(id, policy_model(&doc, id));
         // The controller's `CreateRetention` schedules a `Schedule` trigger with a cron.
@@ -475,7 +505,11 @@ impl SimState {
     /// `retention_id` is the path's id (`requirePolicyAccess`: 404 `resource not found: the
     /// retention policy id <id> does not match`); then the cron's type; the body replaces the
     /// policy, its scope included; a trigger kind other than `Schedule` or empty, unchanged,
-    /// is the controller's uncoded `not support Trigger <kind>` (Harbor's 500).
+    /// is the controller's uncoded `not support Trigger <kind>` (Harbor's 500). A body without
+    /// a trigger, and a `Schedule` trigger replacing a `Schedule` one where one of the two has
+    /// no `cron` and the two differ, panic in the controller's `UpdateRetention` (beego's bare
+    /// 500); a `scope.level` or `trigger.kind` too long for its column is the manager's
+    /// uncoded `UpdatePolicy` error (500), before any schedule changes.
     pub fn update_retention(&mut self, id: i64, doc: Value) -> ApiResult<()> {
         check_retention_before_access(&doc)?;
         let project = doc["scope"]["ref"].as_i64().unwrap_or(0);
@@ -490,38 +524,71 @@ impl SimState {
             )));
         }
         check_cron(&doc)?;
+        require_trigger(&doc)?;
         let kind = doc["trigger"]["kind"].as_str().unwrap_or_default();
-        let old_kind = self.retentions[&id]["trigger"]["kind"]
-            .as_str()
-            .unwrap_or_default();
+        let old = &self.retentions[&id];
+        let old_kind = old["trigger"]["kind"].as_str().unwrap_or_default();
         if kind == old_kind && !kind.is_empty() && kind != "Schedule" {
             return Err(ApiError::uncoded(format!("not support Trigger {kind}")));
         }
+        if kind == "Schedule" && old_kind == "Schedule" {
+            // `p0.Trigger.Settings["cron"] != p.Trigger.Settings["cron"]` compares two
+            // interfaces; when they differ, each is asserted a string, the old one first: an
+            // absent cron (a nil interface) panics.
+            let cron = |d: &Value| d["trigger"]["settings"].get("cron").cloned();
+            let (old_cron, new_cron) = (cron(old), cron(&doc));
+            if old_cron != new_cron && (old_cron.is_none() || new_cron.is_none()) {
+                return Err(ApiError::panicked(
+                    "interface conversion: interface {} is nil, not string",
+                ));
+            }
+        }
+        check_retention_columns(&doc)?;
         let (unschedule, schedule) = super::scheduler::reschedule_on_update(
             retention_trigger(&self.retentions[&id]),
             retention_trigger(&doc),
             "Schedule",
             false,
         );
-        let cron = retention_trigger(&doc).1.to_owned();
+        if schedule {
+            // A trigger turned `Schedule` is scheduled whatever its cron, after the policy is
+            // written: an absent cron panics at `.(string)`, the scheduler's parse refuses an
+            // empty one (400); either way the request's transaction (the `transaction`
+            // middleware rolls back a request that does not succeed) undoes the write.
+            match doc["trigger"]["settings"].get("cron") {
+                None => {
+                    return Err(ApiError::panicked(
+                        "interface conversion: interface {} is nil, not string",
+                    ));
+                }
+                Some(cron) if cron.as_str().is_none_or(str::is_empty) => {
+                    return Err(ApiError::bad_request("invalid cron : empty spec string"));
+                }
+                Some(_) => {}
+            }
+        }
         self.retentions.insert(id, policy_model(&doc, id));
         if unschedule {
             self.unschedule_vendor(super::scheduler::RETENTION, id);
         }
         if schedule {
-            // A trigger turned `Schedule` is scheduled whatever its cron: the scheduler's
-            // parse refuses an empty one, after the policy is updated.
-            if cron.is_empty() {
-                return Err(ApiError::bad_request("invalid cron : empty spec string"));
-            }
             self.schedule_vendor(super::scheduler::RETENTION, id);
         }
         Ok(())
     }
 
-    /// Deletes a policy and clears its project's `retention_id`.
+    /// Deletes a policy and clears its project's `retention_id`. A stored `Schedule` trigger
+    /// without a `cron` setting panics in the controller's `DeleteRetention`
+    /// (`len(p.Trigger.Settings["cron"].(string))`): beego's bare 500, nothing deleted.
     pub fn delete_retention(&mut self, id: i64) -> ApiResult<()> {
-        self.retention_or_bad_request(id)?;
+        let doc = self.retention_or_bad_request(id)?;
+        if doc["trigger"]["kind"] == json!("Schedule")
+            && doc["trigger"]["settings"].get("cron").is_none()
+        {
+            return Err(ApiError::panicked(
+                "interface conversion: interface {} is nil, not string",
+            ));
+        }
         let project = self.retention_project(id);
         self.retentions.remove(&id);
         self.unschedule_vendor(super::scheduler::RETENTION, id);

@@ -268,11 +268,18 @@ pub const RECOVERED_PANICS: &[(&str, &str)] = &[
     ("ListTasks", "as ListTasksOfWebhookExecution"),
     (
         "createRetention",
-        "a body without scope: requireAccess reads p.Scope.Level of a nil pointer; a cron \
-         with a TZ= prefix and no space: robfig's Parse slices out of range \
-         (src/server/v2.0/handler/retention.go)",
+        "a body without scope: requireAccess reads p.Scope.Level of a nil pointer; without \
+         trigger: the manager reads p.Trigger.Kind; a cron with a TZ= prefix and no space: \
+         robfig's Parse slices out of range; an update's Schedule trigger without cron: \
+         .(string) of a nil interface (src/server/v2.0/handler/retention.go, \
+         src/controller/retention/controller.go)",
     ),
     ("updateRetention", "as createRetention"),
+    (
+        "deleteRetention",
+        "a stored Schedule trigger without cron: DeleteRetention asserts .(string) of a nil \
+         interface (src/controller/retention/controller.go)",
+    ),
     (
         "createGCSchedule",
         "a body without schedule: kick reads params.Schedule.Schedule.Type of a nil pointer; \
