@@ -147,8 +147,9 @@ fn split(path: &str) -> impl Iterator<Item = &str> {
 fn decode_param(name: &str, raw: &str) -> String {
     let once = path_unescape(raw).unwrap_or_else(|| raw.to_owned());
     if name == "repository_name" {
-        // Harbor answers 500 when this second unescape fails; the simulator keeps the value
-        // (the repository is then not found).
+        // When this second unescape fails, the handlers' `Prepare` (artifact, repository,
+        // scan) calls `SendError`, which only builds a responder, drops it and returns nil:
+        // the operation runs on the value unescaped once.
         path_unescape(&once).unwrap_or(once)
     } else {
         once
