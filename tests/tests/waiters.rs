@@ -41,7 +41,7 @@ fn read_operation(kind: JobKind) -> &'static str {
 
 /// A simulator whose executions show each task change at once (Harbor configured with
 /// `EXECUTION_STATUS_REFRESH_INTERVAL_SECONDS=0`), so the instants below are the jobs' own;
-/// [`a_replication_retried_between_status_refreshes_is_not_reported_failed`] waits under
+/// [`a_job_retried_between_status_refreshes_is_not_reported_failed`] waits under
 /// Harbor's default 30-second refresh.
 async fn simulator() -> (RunningSimulator, HarborClient) {
     simulator_refreshing(Duration::ZERO).await
@@ -239,28 +239,35 @@ async fn every_job_kind_succeeds_through_a_transient_failure() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_replication_retried_between_status_refreshes_is_not_reported_failed() {
+async fn a_job_retried_between_status_refreshes_is_not_reported_failed() {
     // Harbor's default: the execution's status follows its task's at a refresh every 30 s.
-    // The task fails at 26 s and runs again at 32 s until 57 s: the refresh at 30 s shows
-    // `Failed`, which the execution keeps until the one at 60 s, while its task counts, read
+    // The task fails at 26 s and runs again at 32 s until 57 s: the refresh at 30 s shows the
+    // failure, which the execution keeps until the one at 60 s, while its task counts, read
     // live, show the retry from 32 s and its success at 57 s. A second look 5 s after the
-    // failure still reads `Failed`; the counts tell the waiter the job is not over.
-    let (sim, client) = simulator_refreshing(Duration::from_secs(30)).await;
-    sim.handle().set_job_lifecycle(
-        JobKind::Replication,
-        Lifecycle::new(Duration::from_secs(1), Duration::from_secs(25))
-            .fails_then_succeeds("connection reset by peer", Duration::from_secs(6)),
-    );
-    let job = start(&sim, &client, JobKind::Replication).await;
-    let started = Instant::now();
-    let (phases, outcome) = watch(&client, &job, &every_second()).await;
-    assert!(outcome.is_success(), "{outcome:?} after {phases:?}");
-    assert!(phases.contains(&Phase::Failed), "{phases:?}");
-    let waited = started.elapsed();
-    assert!(
-        waited >= Duration::from_secs(60) && waited <= Duration::from_secs(61),
-        "{waited:?}"
-    );
+    // failure still reads it; the counts tell the waiter the job is not over. Replication
+    // answers its counts; a retention run's are read from its tasks (both retry a task,
+    // `MaxFails` 3).
+    for kind in [JobKind::Replication, JobKind::Retention] {
+        let (sim, client) = simulator_refreshing(Duration::from_secs(30)).await;
+        sim.handle().set_job_lifecycle(
+            kind,
+            Lifecycle::new(Duration::from_secs(1), Duration::from_secs(25))
+                .fails_then_succeeds("connection reset by peer", Duration::from_secs(6)),
+        );
+        let job = start(&sim, &client, kind).await;
+        let started = Instant::now();
+        let (phases, outcome) = watch(&client, &job, &every_second()).await;
+        assert!(
+            outcome.is_success(),
+            "{kind:?}: {outcome:?} after {phases:?}"
+        );
+        assert!(phases.contains(&Phase::Failed), "{kind:?}: {phases:?}");
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_secs(60) && waited <= Duration::from_secs(61),
+            "{kind:?}: {waited:?}"
+        );
+    }
 }
 
 #[tokio::test(start_paused = true)]

@@ -170,9 +170,18 @@ impl Job {
                     |e: &models::RetentionExecution| e.id == Some(*id),
                 )
                 .await?;
-                match found {
+                let status = match found {
                     Some(e) => JobStatus::new(e.status.unwrap_or_default()),
                     None => return Err(missing(self, "getRetentionExecutions")),
+                };
+                if status.phase.is_final() {
+                    // A retention task is retried (`MaxFails` 3) and its run's status follows
+                    // the tasks' at Harbor's periodic refresh, so a run may read `Error` while
+                    // a task runs again: its tasks, read live, tell whether it is over.
+                    let tasks = self.tasks(client).await?;
+                    status.with_tasks(TaskCounts::of(tasks.iter().map(|t| t.status.phase)))
+                } else {
+                    status
                 }
             }
             Job::Preheat {
@@ -207,9 +216,9 @@ impl Job {
         })
     }
 
-    /// The job's tasks, read once when it failed (empty for kinds whose API lists none:
-    /// GC, audit-log purge, scan all, scan-data export).
-    pub(crate) async fn failed_tasks(&self, client: &HarborClient) -> Result<Vec<Task>, Error> {
+    /// The job's tasks (empty for kinds whose API lists none: GC, audit-log purge, scan all,
+    /// scan-data export): read once when the job failed, and by a retention run's reads.
+    pub(crate) async fn tasks(&self, client: &HarborClient) -> Result<Vec<Task>, Error> {
         Ok(match self {
             Job::Replication { id } => client
                 .get_replication_tasks_all(*id, &GetReplicationTasksParams::default(), None)

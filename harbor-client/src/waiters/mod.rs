@@ -120,7 +120,7 @@ impl HarborClient {
         Ok(match poll_until_ended(options, read, changed).await? {
             Polled::Ended { last, waited } => {
                 let tasks = if last.phase == Phase::Failed {
-                    job.failed_tasks(&once).await.unwrap_or_else(|e| {
+                    job.tasks(&once).await.unwrap_or_else(|e| {
                         tracing::warn!(%job, error = %e, "waiter: could not read the failed job's tasks");
                         Vec::new()
                     })

@@ -86,6 +86,24 @@ pub struct TaskCounts {
     pub stopped: i64,
 }
 
+impl TaskCounts {
+    /// The counts of tasks in `phases`; a phase the client does not know counts as in
+    /// progress.
+    pub(crate) fn of(phases: impl Iterator<Item = Phase>) -> Self {
+        let mut counts = TaskCounts::default();
+        for phase in phases {
+            counts.total += 1;
+            match phase {
+                Phase::Succeeded => counts.succeeded += 1,
+                Phase::Failed => counts.failed += 1,
+                Phase::Stopped => counts.stopped += 1,
+                Phase::Pending | Phase::Running | Phase::Unknown => counts.in_progress += 1,
+            }
+        }
+        counts
+    }
+}
+
 /// One read of a job: its phase, Harbor's word for it, and what else the read said.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
