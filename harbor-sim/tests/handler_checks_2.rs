@@ -1465,7 +1465,7 @@ async fn gc_and_purge_checks() {
             ),
             case("GC3", M::PUT, gc, Some(custom("@daily")))
                 .refused(BAD, "invalid cron string for scheduled gc: @daily, error: parser does not accept descriptors: @daily"),
-            // `kick` reads the type of a nil `schedule`; the purge refuses it first (PG1).
+            // `kick` reads the type of a nil `schedule`; the purge refuses it first (PRG1).
             case("GC9", M::POST, gc, Some(json!({})))
                 .panics("runtime error: invalid memory address or nil pointer dereference: params.Schedule.Schedule.Type"),
             case("GC9", M::PUT, gc, Some(json!({"schedule": null, "parameters": {}})))
@@ -1475,20 +1475,20 @@ async fn gc_and_purge_checks() {
             case("GC5", M::PUT, "/system/gc/999", None).refused(NOT_FOUND, "execution 999 not found"),
             case("GC6", M::GET, "/system/gc/999/log", None)
                 .refused(NOT_FOUND, "garbage collection 999 log is not found"),
-            case("PG1", M::POST, purge, Some(json!({}))).refused(BAD, "bad request: schedule cann't be empty"),
-            case("PG1", M::POST, purge, Some(manual(json!({})))).refused(BAD, "bad request: schedule parameter cann't be empty"),
-            case("PG1", M::POST, purge, Some(manual(json!({"dry_run": true}))))
+            case("PRG1", M::POST, purge, Some(json!({}))).refused(BAD, "bad request: schedule cann't be empty"),
+            case("PRG1", M::POST, purge, Some(manual(json!({})))).refused(BAD, "bad request: schedule parameter cann't be empty"),
+            case("PRG1", M::POST, purge, Some(manual(json!({"dry_run": true}))))
                 .refused(BAD, "bad request: audit_retention_hour should provide"),
-            case("PG1", M::POST, purge, Some(manual(json!({"audit_retention_hour": 1.5}))))
+            case("PRG1", M::POST, purge, Some(manual(json!({"audit_retention_hour": 1.5}))))
                 .refused(BAD, "bad request: audit_retention_hour should be integer format"),
-            case("PG1", M::POST, purge, Some(manual(json!({"audit_retention_hour": 1_000_000}))))
+            case("PRG1", M::POST, purge, Some(manual(json!({"audit_retention_hour": 1_000_000}))))
                 .refused(BAD, "bad request: audit_retention_hour should be less than 240000"),
-            case("PG1", M::POST, purge, Some(manual(json!({"audit_retention_hour": 24}))))
+            case("PRG1", M::POST, purge, Some(manual(json!({"audit_retention_hour": 24}))))
                 .refused(BAD, "bad request: include_event_types should provide"),
-            case("PG2", M::POST, purge, Some(manual(json!({"audit_retention_hour": "a day", "include_event_types": ""}))))
+            case("PRG2", M::POST, purge, Some(manual(json!({"audit_retention_hour": "a day", "include_event_types": ""}))))
                 .answers(StatusCode::CREATED),
-            case("PG3", M::GET, "/system/purgeaudit/999", None).refused(NOT_FOUND, "execution 999 not found"),
-            case("PG4", M::GET, "/system/purgeaudit/999/log", None)
+            case("PRG3", M::GET, "/system/purgeaudit/999", None).refused(NOT_FOUND, "execution 999 not found"),
+            case("PRG4", M::GET, "/system/purgeaudit/999/log", None)
                 .refused(NOT_FOUND, "purge job with execution ID: 999 taskLog is not found"),
         ],
     )
@@ -1539,7 +1539,7 @@ async fn gc_and_purge_checks() {
         Some("/api/v2.0/system/purgeaudit/0"),
         "GC8"
     );
-    // GC5, PG3: a stop takes any job's run; a read of another job's run is refused.
+    // GC5, PRG3: a stop takes any job's run; a read of another job's run is refused.
     let gc_id: i64 = run_path
         .rsplit('/')
         .next()
@@ -1549,7 +1549,7 @@ async fn gc_and_purge_checks() {
         &sim,
         vec![
             case("GC5", M::PUT, &format!("/system/purgeaudit/{gc_id}"), None),
-            case("PG3", M::GET, &format!("/system/purgeaudit/{gc_id}"), None)
+            case("PRG3", M::GET, &format!("/system/purgeaudit/{gc_id}"), None)
                 .uncoded(format!("purge job with id {gc_id} not found")),
         ],
     )
