@@ -96,13 +96,23 @@ pub struct BlobRef {
 impl BlobRef {
     /// Whether Harbor's storage and quota sums leave it out (`excludeForeignLayer`).
     pub fn is_foreign(&self) -> bool {
-        self.media_type == FOREIGN_LAYER
+        is_foreign(self.media_type)
     }
 
-    /// Whether GC counts it as a manifest rather than a blob.
+    /// Whether GC counts it as a manifest rather than a blob (`Blob.IsManifest`).
     pub fn is_manifest(&self) -> bool {
-        MANIFEST_TYPES.contains(&self.media_type)
+        is_manifest(self.media_type)
     }
+}
+
+/// Whether a blob of `media_type` is left out of Harbor's sums (`excludeForeignLayer`).
+fn is_foreign(media_type: &str) -> bool {
+    media_type == FOREIGN_LAYER
+}
+
+/// Whether GC counts a blob of `media_type` as a manifest (`Blob.IsManifest`).
+fn is_manifest(media_type: &str) -> bool {
+    MANIFEST_TYPES.contains(&media_type)
 }
 
 /// A blob of the storage: its size and type, and when it was pushed (GC's time window).
@@ -171,7 +181,7 @@ impl Blobs {
     pub fn total_size(&self) -> i64 {
         self.rows
             .values()
-            .filter(|b| b.media_type != FOREIGN_LAYER)
+            .filter(|b| !is_foreign(b.media_type))
             .map(|b| b.size)
             .sum()
     }
@@ -180,35 +190,27 @@ impl Blobs {
     /// [`GC_TIME_WINDOW`] ago, and counts them as Harbor's GC does.
     pub fn sweep(&mut self, is_referenced: impl Fn(&str) -> bool, dry_run: bool) -> Freed {
         let now = clock();
-        let old_enough = |b: &StoredBlob| now.saturating_duration_since(b.pushed) >= GC_TIME_WINDOW;
-        let mut doomed: Vec<String> = self
+        let doomed = |digest: &str, b: &StoredBlob| {
+            now.saturating_duration_since(b.pushed) >= GC_TIME_WINDOW && !is_referenced(digest)
+        };
+        let mut freed = Freed::default();
+        for b in self
             .rows
             .iter()
-            .filter(|(digest, b)| old_enough(b) && !is_referenced(digest))
-            .map(|(digest, _)| digest.clone())
-            .collect();
-        doomed.sort_unstable();
-        let mut freed = Freed::default();
-        for digest in &doomed {
-            let b = &self.rows[digest];
-            let as_ref = BlobRef {
-                digest: digest.clone(),
-                size: b.size,
-                media_type: b.media_type,
-            };
-            if as_ref.is_manifest() {
+            .filter(|(d, b)| doomed(d, b))
+            .map(|(_, b)| b)
+        {
+            if is_manifest(b.media_type) {
                 freed.manifests += 1;
             } else {
                 freed.blobs += 1;
             }
-            if !as_ref.is_foreign() {
+            if !is_foreign(b.media_type) {
                 freed.size += b.size;
             }
         }
         if !dry_run {
-            for digest in doomed {
-                self.rows.remove(&digest);
-            }
+            self.rows.retain(|d, b| !doomed(d, b));
         }
         freed
     }

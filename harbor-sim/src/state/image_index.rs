@@ -190,7 +190,7 @@ impl SimState {
         let mut children = Vec::with_capacity(platforms.len());
         for platform in &platforms {
             let content = format!("{name}:{platform}:{}", self.artifacts.len());
-            let manifest = self.image_manifest(project, repository, &content, platform.clone())?;
+            let manifest = self.image_manifest(project, repository, &content, platform.clone());
             let digest = manifest.digest.clone();
             let id = self.store_manifest(project, repository, None, manifest)?;
             self.record_push(&self.admin_name(), id, None);

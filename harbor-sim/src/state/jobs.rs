@@ -317,14 +317,13 @@ impl StatusRefresh {
         let mut immediate = Vec::new();
         for plan in plans.clone() {
             for (at, status) in plan.changes_until(now) {
-                let when = self.refreshed_at(at, status);
-                if when > now {
-                    continue;
-                }
-                if when == at && (self.interval.is_zero() || status == JobStatus::Stopped) {
-                    immediate.push(when);
+                if self.refreshes_at_once(status) {
+                    immediate.push(at);
                 } else {
-                    periodic.push(when);
+                    let tick = self.next_tick(at);
+                    if tick <= now {
+                        periodic.push(tick);
+                    }
                 }
             }
         }
@@ -353,12 +352,14 @@ impl StatusRefresh {
         }
     }
 
-    /// The instant a task status change at `at` reaches the execution: at once for a stop or
-    /// without an interval, else at the periodic refresh that follows it.
-    fn refreshed_at(&self, at: Instant, status: JobStatus) -> Instant {
-        if self.interval.is_zero() || status == JobStatus::Stopped {
-            return at;
-        }
+    /// Whether a task's change to `status` reaches the execution at once: a stop, or any
+    /// change without an interval.
+    fn refreshes_at_once(&self, status: JobStatus) -> bool {
+        self.interval.is_zero() || status == JobStatus::Stopped
+    }
+
+    /// The periodic refresh at or after `at` (the first is one interval after the origin).
+    fn next_tick(&self, at: Instant) -> Instant {
         let since = at.saturating_duration_since(self.origin);
         let ticks = since.as_nanos().div_ceil(self.interval.as_nanos()).max(1);
         let ticks = u32::try_from(ticks).unwrap_or(u32::MAX);
