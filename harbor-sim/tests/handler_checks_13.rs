@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::checks::{REPORT, create_project, get_json, ids, send};
+use support::checks::{create_project, get_json, ids, send, start_export};
 
 /// The base layer every linux image of a repository shares (`state/blobs.rs`).
 const BASE_LAYER: i64 = 1024;
@@ -182,18 +182,7 @@ async fn a_windows_base_layer_pushed_by_buildx_counts() {
 async fn an_export_file_counts_until_it_is_downloaded() {
     let sim = support::start().await;
     let before = storage(&sim).await;
-    let response = reqwest::Client::new()
-        .post(format!("{}/export/cve", sim.api_url()))
-        .basic_auth("admin", Some("Harbor12345"))
-        .header("X-Scan-Data-Type", REPORT)
-        .json(&json!({"projects": [1]}))
-        .send()
-        .await
-        .expect("the simulator answers");
-    assert_eq!(response.status(), StatusCode::OK);
-    let id = response.json::<Value>().await.expect("JSON")["id"]
-        .as_i64()
-        .expect("an id");
+    let id = start_export(&sim, &json!({})).await;
     assert_eq!(
         storage(&sim).await,
         before,

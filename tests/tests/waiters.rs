@@ -209,32 +209,44 @@ async fn watch(
     panic!("the stream ended without its outcome");
 }
 
+/// Starts a job of `kind` queued 1 s, running `running`, reading failed for `failed_for`,
+/// running again and succeeding; waits on it, reading every second, and checks that the
+/// waiter saw the failure, did not report it, and ended at `ends` or at most a second later.
+async fn waits_through_a_retry(
+    sim: &RunningSimulator,
+    client: &HarborClient,
+    kind: JobKind,
+    (running, failed_for): (Duration, Duration),
+    ends: Duration,
+) {
+    sim.handle().set_job_lifecycle(
+        kind,
+        Lifecycle::new(Duration::from_secs(1), running)
+            .fails_then_succeeds("connection reset by peer", failed_for),
+    );
+    let job = start(sim, client, kind).await;
+    let started = Instant::now();
+    let (phases, outcome) = watch(client, &job, &every_second()).await;
+    assert!(
+        outcome.is_success(),
+        "{kind:?}: {outcome:?} after {phases:?}"
+    );
+    assert!(phases.contains(&Phase::Failed), "{kind:?}: {phases:?}");
+    assert_eq!(phases.last(), Some(&Phase::Succeeded), "{kind:?}");
+    let waited = started.elapsed();
+    assert!(
+        waited >= ends && waited <= ends + Duration::from_secs(1),
+        "{kind:?}: {waited:?}"
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn every_job_kind_succeeds_through_a_transient_failure() {
     let (sim, client) = simulator().await;
     for kind in ALL_KINDS {
-        // Queued 1 s, runs 5 s, reads failed for 2 s, runs again 5 s, succeeds.
-        sim.handle().set_job_lifecycle(
-            kind,
-            Lifecycle::new(Duration::from_secs(1), Duration::from_secs(5))
-                .fails_then_succeeds("connection reset by peer", Duration::from_secs(2)),
-        );
-        let job = start(&sim, &client, kind).await;
-        let started = Instant::now();
-        let (phases, outcome) = watch(&client, &job, &every_second()).await;
-        assert!(
-            outcome.is_success(),
-            "{kind:?}: {outcome:?} after {phases:?}"
-        );
-        // The waiter saw the failure and did not report it.
-        assert!(phases.contains(&Phase::Failed), "{kind:?}: {phases:?}");
-        assert_eq!(phases.last(), Some(&Phase::Succeeded), "{kind:?}");
-        // 1 + 5 + 2 + 5 s of the job, read at most a second late.
-        let waited = started.elapsed();
-        assert!(
-            waited >= Duration::from_secs(13) && waited <= Duration::from_secs(14),
-            "{kind:?}: {waited:?}"
-        );
+        // Runs 5 s, reads failed for 2 s, runs again 5 s: 1 + 5 + 2 + 5 s of the job.
+        let retry = (Duration::from_secs(5), Duration::from_secs(2));
+        waits_through_a_retry(&sim, &client, kind, retry, Duration::from_secs(13)).await;
     }
 }
 
@@ -249,24 +261,8 @@ async fn a_job_retried_between_status_refreshes_is_not_reported_failed() {
     // `MaxFails` 3).
     for kind in [JobKind::Replication, JobKind::Retention] {
         let (sim, client) = simulator_refreshing(Duration::from_secs(30)).await;
-        sim.handle().set_job_lifecycle(
-            kind,
-            Lifecycle::new(Duration::from_secs(1), Duration::from_secs(25))
-                .fails_then_succeeds("connection reset by peer", Duration::from_secs(6)),
-        );
-        let job = start(&sim, &client, kind).await;
-        let started = Instant::now();
-        let (phases, outcome) = watch(&client, &job, &every_second()).await;
-        assert!(
-            outcome.is_success(),
-            "{kind:?}: {outcome:?} after {phases:?}"
-        );
-        assert!(phases.contains(&Phase::Failed), "{kind:?}: {phases:?}");
-        let waited = started.elapsed();
-        assert!(
-            waited >= Duration::from_secs(60) && waited <= Duration::from_secs(61),
-            "{kind:?}: {waited:?}"
-        );
+        let retry = (Duration::from_secs(25), Duration::from_secs(6));
+        waits_through_a_retry(&sim, &client, kind, retry, Duration::from_secs(60)).await;
     }
 }
 

@@ -190,10 +190,9 @@ pub const BAD: StatusCode = StatusCode::BAD_REQUEST;
 /// The vulnerability report type of the scan-data export.
 pub const REPORT: &str = "application/vnd.security.vulnerability.report; version=1.1";
 
-/// Starts an export of project 1 (`library`) as the admin with `criteria` added, waits past
-/// its queue and run, and answers its execution and, when it succeeded, its CSV rows (header
-/// left out).
-pub async fn export_rows(sim: &super::CheckedSim, criteria: Value) -> (Value, Option<Vec<String>>) {
+/// Starts an export of project 1 (`library`) as the admin with `criteria` added; its
+/// execution's id.
+pub async fn start_export(sim: &super::CheckedSim, criteria: &Value) -> i64 {
     let mut body = json!({"projects": [1]});
     for (k, v) in criteria.as_object().expect("criteria") {
         body[k] = v.clone();
@@ -207,9 +206,15 @@ pub async fn export_rows(sim: &super::CheckedSim, criteria: Value) -> (Value, Op
         .await
         .expect("the simulator answers");
     assert_eq!(response.status(), StatusCode::OK, "export {criteria}");
-    let id = response.json::<Value>().await.expect("an id")["id"]
+    response.json::<Value>().await.expect("an id")["id"]
         .as_i64()
-        .expect("an id");
+        .expect("an id")
+}
+
+/// Starts an export as [`start_export`] does, waits past its queue and run, and answers its
+/// execution and, when it succeeded, its CSV rows (header left out).
+pub async fn export_rows(sim: &super::CheckedSim, criteria: Value) -> (Value, Option<Vec<String>>) {
+    let id = start_export(sim, &criteria).await;
     // Past the job's run, and past its execution's next status refresh (every 30 s).
     let export = harbor_sim::Lifecycle::default_for(harbor_sim::JobKind::ScanDataExport);
     let refresh = harbor_sim::state::jobs::DEFAULT_STATUS_REFRESH;
