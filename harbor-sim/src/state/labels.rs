@@ -56,14 +56,7 @@ pub struct LabelReq {
 /// uncoded (500). Nothing before the insert or update checks the colour, nor, on a create,
 /// the name.
 fn check_label_columns(name: &str, color: &str) -> ApiResult<()> {
-    for (value, limit) in [(name, 128), (color, 16)] {
-        if value.chars().count() > limit {
-            return Err(ApiError::uncoded(format!(
-                "ERROR: value too long for type character varying({limit}) (SQLSTATE 22001)"
-            )));
-        }
-    }
-    Ok(())
+    super::check_varchar_columns(&[(name, 128), (color, 16)])
 }
 
 impl SimState {
