@@ -32,6 +32,7 @@ pub mod seed;
 pub mod users;
 pub mod vulnerabilities;
 pub mod webhooks;
+pub mod x509_parse;
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;

@@ -140,25 +140,37 @@ pub fn validate_http_url(raw: &str) -> ApiResult<String> {
     Ok(format!("{}://{}{}", url.scheme, url.host, url.path))
 }
 
-/// Harbor's `ValidateCACertificate` (`src/common/http/transport.go`): blank is no
-/// certificate; otherwise the text must hold a PEM `CERTIFICATE` block. Whether the block's
-/// DER parses (Go's `x509` errors) is not simulated.
+/// Harbor's `ValidateCACertificate` (`src/common/http/transport.go`): the text trimmed and
+/// its line ends made `\n` (`normalizePEM`); blank is no certificate; otherwise every PEM
+/// block Go's `pem.Decode` finds is read in turn, those of a type other than `CERTIFICATE`
+/// skipped, and the first whose DER Go's `x509.ParseCertificate` refuses is a 400
+/// `invalid CA certificate: failed to parse certificate: <Go's error>` (`x509_parse.rs`);
+/// no certificate at all is a 400 too.
 pub fn check_ca_certificate(pem: &str) -> ApiResult<()> {
-    let pem = pem.trim();
+    let pem = pem.trim().replace("\r\n", "\n").replace('\r', "\n");
     if pem.is_empty() {
         return Ok(());
     }
-    let holds_block = pem
-        .split("-----BEGIN CERTIFICATE-----")
-        .skip(1)
-        .any(|after| after.contains("-----END CERTIFICATE-----"));
-    if holds_block {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request(
-            "invalid CA certificate: no valid certificates found in PEM data",
-        ))
+    let mut rest = pem.as_bytes();
+    let mut certificates = 0usize;
+    while let Some((block, after)) = super::x509_parse::pem_decode(rest) {
+        rest = after;
+        if block.kind != b"CERTIFICATE" {
+            continue;
+        }
+        super::x509_parse::parse_certificate(&block.bytes).map_err(|e| {
+            ApiError::bad_request(format!(
+                "invalid CA certificate: failed to parse certificate: {e}"
+            ))
+        })?;
+        certificates += 1;
     }
+    if certificates == 0 {
+        return Err(ApiError::bad_request(
+            "invalid CA certificate: no valid certificates found in PEM data",
+        ));
+    }
+    Ok(())
 }
 
 /// The local Harbor as the registry manager answers id 0 (`getLocalRegistry` in
