@@ -169,6 +169,7 @@ mod negotiation;
 pub mod operation;
 mod operation_table;
 pub mod pagination;
+mod pg_timestamp;
 mod query;
 mod rate_limit;
 pub mod rbac;

@@ -287,10 +287,30 @@ pub enum ColumnType {
     Integer,
     /// `boolean`: PostgreSQL's `boolin`.
     Boolean,
+    /// `timestamp` (without time zone): beego's rewriting of a string for a time column,
+    /// then PostgreSQL's `timestamp_in` (`src/pg_timestamp.rs`); the column's values then
+    /// compare as instants, not as text.
+    Timestamp,
 }
 
 impl ColumnType {
-    /// Whether PostgreSQL reads `text` as a value of this type.
+    /// PostgreSQL's reading of `text` as this type: a timestamp's instant (microseconds
+    /// since 2000-01-01; 0 for the other types), or its error as the uncoded error Harbor
+    /// logs.
+    fn read(self, text: &str) -> ApiResult<i64> {
+        if self == ColumnType::Timestamp {
+            let arg = crate::pg_timestamp::beego_datetime_arg(text);
+            return crate::pg_timestamp::timestamp_in(&arg, crate::pg_timestamp::now())
+                .map_err(ApiError::uncoded);
+        }
+        if self.reads(text) {
+            Ok(0)
+        } else {
+            Err(self.refusal(text))
+        }
+    }
+
+    /// Whether PostgreSQL reads `text` as an integer or a boolean.
     fn reads(self, text: &str) -> bool {
         let t = text.trim_matches(|c: char| c.is_ascii_whitespace());
         match self {
@@ -314,6 +334,7 @@ impl ColumnType {
                     || lower == "on"
                     || prefix_of("off", 2)
             }
+            ColumnType::Timestamp => false,
         }
     }
 
@@ -322,6 +343,7 @@ impl ColumnType {
         let name = match self {
             ColumnType::Integer => "bigint",
             ColumnType::Boolean => "boolean",
+            ColumnType::Timestamp => "timestamp",
         };
         ApiError::uncoded(format!(
             "pq: invalid input syntax for type {name}: \"{text}\""
@@ -370,6 +392,13 @@ pub struct Condition {
     pub filter: Filter,
     /// The operator after `__` in the key.
     pub operator: Option<Operator>,
+    /// On a timestamp column, the values PostgreSQL read, as instants (microseconds since
+    /// 2000-01-01), in the value's order (a range's bounds as given, a list's items); the
+    /// column compares with them rather than with the text.
+    pub instants: Option<Vec<i64>>,
+    /// Whether the column is a timestamp: a text match (`=~`, `__icontains`) reads its
+    /// text as PostgreSQL casts it (`2024-01-31 12:00:00`), not the answer's RFC 3339.
+    pub timestamp_column: bool,
 }
 
 impl Model {
@@ -427,6 +456,7 @@ impl Model {
                     )));
                 }
             }
+            let (mut instants, mut timestamp_column) = (None, false);
             if let Some((_, kind)) = self.typed.iter().find(|(c, _)| *c == column) {
                 let texts: Vec<&str> = match f {
                     Filter::Exact(_, v) if operator != Some(Operator::IContains) => vec![v],
@@ -434,8 +464,17 @@ impl Model {
                     Filter::AnyOf(_, vs) => vs.iter().map(String::as_str).collect(),
                     _ => Vec::new(),
                 };
-                if let Some(bad) = texts.into_iter().find(|t| !kind.reads(t)) {
-                    return Err(kind.refusal(bad));
+                let values = texts
+                    .into_iter()
+                    .map(|t| kind.read(t))
+                    .collect::<ApiResult<Vec<i64>>>()?;
+                let text_match =
+                    matches!(f, Filter::Fuzzy(..)) || operator == Some(Operator::IContains);
+                if *kind == ColumnType::Timestamp {
+                    timestamp_column = true;
+                    if !text_match {
+                        instants = Some(values);
+                    }
                 }
             }
             conditions.push((
@@ -443,6 +482,8 @@ impl Model {
                 Condition {
                     filter: f.clone(),
                     operator,
+                    instants,
+                    timestamp_column,
                 },
             ));
         }
@@ -492,7 +533,13 @@ pub fn column_matches(row: &Value, column: &str, condition: &Condition) -> bool 
     let Some(value) = row.get(column) else {
         return false;
     };
-    let value = text(value);
+    if let Some(instants) = &condition.instants {
+        return instant_matches(value, condition, instants);
+    }
+    let value = match value.as_str().and_then(crate::pg_timestamp::from_rfc3339) {
+        Some(at) if condition.timestamp_column => crate::pg_timestamp::output(at),
+        _ => text(value),
+    };
     let equal = |v: &str| match (value.parse::<f64>(), v.parse::<f64>()) {
         (Ok(x), Ok(y)) => x == y,
         _ => value == v,
@@ -522,6 +569,40 @@ pub fn column_matches(row: &Value, column: &str, condition: &Condition) -> bool 
         }
         Filter::AnyOf(_, vs) => vs.iter().any(|v| equal(v)),
         Filter::AllOf(..) => true,
+    }
+}
+
+/// [`column_matches`] on a timestamp column: the row's time (an RFC 3339 answer) against
+/// the instants PostgreSQL read from the condition's values. A row without a time (JSON
+/// `null`) is SQL's NULL, which no comparison holds for.
+fn instant_matches(value: &Value, condition: &Condition, instants: &[i64]) -> bool {
+    let Some(at) = value.as_str().and_then(crate::pg_timestamp::from_rfc3339) else {
+        return false;
+    };
+    let first = instants.first().copied();
+    match (&condition.filter, condition.operator) {
+        (Filter::Exact(..), op) => {
+            let Some(v) = first else { return false };
+            match op {
+                None | Some(Operator::Equal) => at == v,
+                Some(Operator::Gt) => at > v,
+                Some(Operator::Gte) => at >= v,
+                Some(Operator::Lt) => at < v,
+                Some(Operator::Lte) => at <= v,
+                // Not converted: `filters` keeps no instants for a text match.
+                Some(Operator::IContains) => false,
+            }
+        }
+        (Filter::Range(_, lo, _), _) => {
+            let (low, high) = if lo.is_some() {
+                (first, instants.get(1).copied())
+            } else {
+                (None, first)
+            };
+            low.is_none_or(|l| at >= l) && high.is_none_or(|h| at <= h)
+        }
+        (Filter::AnyOf(..), _) => instants.contains(&at),
+        _ => true,
     }
 }
 

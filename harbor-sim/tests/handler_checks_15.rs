@@ -164,3 +164,109 @@ async fn ca_certificate_der_checks() {
         "RG6: the update is stored"
     );
 }
+
+/// The ids of a list, sorted.
+fn sorted_ids(list: &Value) -> Vec<i64> {
+    let mut ids = support::checks::ids(list);
+    ids.sort_unstable();
+    ids
+}
+
+#[tokio::test]
+async fn timestamp_columns_read_as_postgresql_reads_them() {
+    let sim = support::start().await;
+    for tag in ["old", "new"] {
+        sim.handle()
+            .push_image("library", "times", tag)
+            .expect("push");
+    }
+    let path = "/projects/library/repositories/times/artifacts";
+    let all = support::checks::get_json(&sim, path).await;
+    let id_of = |tag: &str| {
+        all.as_array()
+            .expect("a list")
+            .iter()
+            .find(|a| a["tags"][0]["name"] == tag)
+            .and_then(|a| a["id"].as_i64())
+            .expect("the artifact")
+    };
+    let (old, new) = (id_of("old"), id_of("new"));
+    sim.handle().with_state(|s| {
+        for (id, at) in [
+            (old, "2024-06-15T10:00:00.000Z"),
+            (new, "2025-03-01T08:30:00.000Z"),
+        ] {
+            s.artifacts.get_mut(&id).expect("the artifact").push_time = at.to_owned();
+        }
+    });
+    let listed = |q: &str| {
+        let sim = &sim;
+        let url = format!("{path}?q={q}");
+        async move { sorted_ids(&support::checks::get_json(sim, &url).await) }
+    };
+    // AR8: ranges and values in the forms PostgreSQL reads, compared as instants.
+    for (q, want) in [
+        ("push_time%3D%5B2024-01-01%20~%202025-01-01%5D", vec![old]),
+        ("push_time%3D%5BJan%201%202025~03%2F02%2F2025%5D", vec![new]),
+        ("push_time%3D%5B15-Jun-2024%2010%3A00~%5D", vec![old, new]),
+        (
+            "push_time%3D%5B~June%2015%202024%2009%3A59%3A59.5%5D",
+            vec![],
+        ),
+        ("push_time%3D2024-06-15T10%3A00%3A00Z", vec![old]),
+        // A timestamp without time zone reads the zone and ignores it (`%252B` is a `+`
+        // after Harbor's second unescaping; a bare `+` would be a space).
+        ("push_time%3D2024-06-15T10%3A00%3A00%252B02", vec![old]),
+        ("push_time__gt%3D20250101", vec![new]),
+        ("push_time__lte%3D2024-06-15%2010%3A00%3A00", vec![old]),
+        // beego rewrites a text whose first 19 characters read as `2006-01-02 15:04:05`
+        // and drops the rest (the fraction here) before PostgreSQL sees it.
+        ("push_time%3D2024-06-15%2010%3A00%3A00.999", vec![old]),
+        // Shorter than 19 characters, the first 10 are read as a date: the hour, even one
+        // PostgreSQL would refuse, never reaches it.
+        (
+            "push_time%3D%5B2024-06-15%2025%3A00~2024-06-15%2010%3A00%3A00%5D",
+            vec![old],
+        ),
+        (
+            "push_time%3D%7B2025-03-01T08%3A30%3A00%20epoch%7D",
+            vec![new],
+        ),
+        ("push_time%3D%5B-infinity~infinity%5D", vec![old, new]),
+        // A fuzzy match reads the column's text as PostgreSQL casts it.
+        ("push_time%3D~2024-06-15%2010%3A00", vec![old]),
+    ] {
+        let mut want = want;
+        want.sort_unstable();
+        assert_eq!(listed(q).await, want, "AR8: {q}");
+    }
+    let refused = |q: &str, cause: &str| {
+        case("AR8", Method::GET, &format!("{path}?q={q}"), None).uncoded(cause.to_owned())
+    };
+    run(
+        &sim,
+        vec![
+            refused(
+                "push_time%3D2024-13-01",
+                "ERROR: date/time field value out of range: \"2024-13-01\" (SQLSTATE 22008)",
+            ),
+            refused(
+                "push_time%3D2024-02-30%2008%3A00",
+                "ERROR: date/time field value out of range: \"2024-02-30 08:00\" (SQLSTATE 22008)",
+            ),
+            refused(
+                "push_time%3D%5B2024-01-01~soon%5D",
+                "ERROR: invalid input syntax for type timestamp: \"soon\" (SQLSTATE 22007)",
+            ),
+            refused(
+                "pull_time%3D2024-01-01%2025%3A00%3A00",
+                "ERROR: date/time field value out of range: \"2024-01-01 25:00:00\" (SQLSTATE 22008)",
+            ),
+            refused(
+                "PushTime%3D%7B2024-01-01%20Mars%2FOlympus%7D",
+                "ERROR: invalid input syntax for type timestamp: \"Mars/Olympus\" (SQLSTATE 22007)",
+            ),
+        ],
+    )
+    .await;
+}

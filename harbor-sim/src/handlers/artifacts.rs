@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::actor_name;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
-use crate::query::ColumnType::Integer;
+use crate::query::ColumnType::{Integer, Timestamp};
 use crate::query::{Filter, Model, column_matches, sort_rows, without_keys};
 use crate::state::ordered_ids::newest_first;
 use crate::state::repositories::{Artifact, ArtifactOptions};
@@ -129,6 +129,8 @@ const ARTIFACT_TABLE: Model = Model {
         ("project_id", Integer),
         ("repository_id", Integer),
         ("size", Integer),
+        ("push_time", Timestamp),
+        ("pull_time", Timestamp),
     ],
 };
 
@@ -147,6 +149,8 @@ const TAG_TABLE: Model = Model {
         ("id", Integer),
         ("repository_id", Integer),
         ("artifact_id", Integer),
+        ("push_time", Timestamp),
+        ("pull_time", Timestamp),
     ],
 };
 

@@ -15,7 +15,7 @@ use super::connectivity::body_or_empty;
 use crate::context::{Ctx, Reply, api_path};
 use crate::errors::{ApiError, ApiResult};
 use crate::go_json::{self, Shape};
-use crate::query::ColumnType::{Boolean, Integer};
+use crate::query::ColumnType::{Boolean, Integer, Timestamp};
 use crate::query::{Model, column_matches, sort_rows, without_keys};
 use crate::state::jobs::{JobStatus, NewExecution};
 use crate::state::scheduler::{
@@ -444,6 +444,8 @@ const POLICY_TABLE: Model = Model {
         ("project_id", Integer),
         ("provider_id", Integer),
         ("enabled", Boolean),
+        ("creation_time", Timestamp),
+        ("update_time", Timestamp),
     ],
 };
 

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::projects::project_of;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
-use crate::query::ColumnType::{Boolean, Integer};
+use crate::query::ColumnType::{Boolean, Integer, Timestamp};
 use crate::query::{Filter, Model, column_matches, sort_rows, without_keys};
 use crate::state::{Execution, JobKind, SimState};
 
@@ -47,6 +47,8 @@ const POLICY_TABLE: Model = Model {
         ("id", Integer),
         ("project_id", Integer),
         ("enabled", Boolean),
+        ("creation_time", Timestamp),
+        ("update_time", Timestamp),
     ],
 };
 
@@ -420,6 +422,9 @@ pub(crate) const EXECUTION_TABLE: Model = Model {
         ("id", Integer),
         ("vendor_id", Integer),
         ("revision", Integer),
+        ("start_time", Timestamp),
+        ("update_time", Timestamp),
+        ("end_time", Timestamp),
     ],
 };
 
@@ -448,6 +453,10 @@ pub(crate) const TASK_TABLE: Model = Model {
         ("status_code", Integer),
         ("status_revision", Integer),
         ("run_count", Integer),
+        ("creation_time", Timestamp),
+        ("start_time", Timestamp),
+        ("update_time", Timestamp),
+        ("end_time", Timestamp),
     ],
 };
 
