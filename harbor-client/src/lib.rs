@@ -51,6 +51,7 @@ mod created;
 pub mod encoding;
 pub mod error;
 mod generated;
+mod model_de;
 pub mod operations;
 pub mod pagination;
 mod project_ref;

@@ -141,7 +141,16 @@ async fn repository_names_are_encoded_twice_other_segments_once() {
 
 #[tokio::test(start_paused = true)]
 async fn query_and_header_parameters() {
-    let server = Server::with(|_| Some(Reply::json(200, "[]"))).await;
+    // A list for the listing, an object for the project, as Harbor answers them.
+    let server = Server::with(|seen| {
+        let body = if seen.uri.starts_with("/api/v2.0/projects?") {
+            "[]"
+        } else {
+            "{}"
+        };
+        Some(Reply::json(200, body))
+    })
+    .await;
     let c = client(&server);
     let params = GetProjectsParams {
         q: Some("name=~team".into()),

@@ -4,194 +4,299 @@
 use serde::{Deserialize, Serialize};
 
 /// Harbor definition `Errors`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Errors {
     /// JSON `errors`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Error>>,
 }
 
+crate::model_de::deserialize_model!(
+    Errors,
+    fields: [
+        0 "errors" => errors,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Error`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Error {
     /// JSON `code`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// JSON `message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    Error,
+    fields: [
+        0 "code" => code,
+        1 "message" => message,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Search`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Search {
     /// JSON `project`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<Vec<Project>>,
     /// JSON `repository`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub repository: Option<Vec<SearchRepository>>,
 }
 
+crate::model_de::deserialize_model!(
+    Search,
+    fields: [
+        0 "project" => project,
+        1 "repository" => repository,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `SearchRepository`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SearchRepository {
     /// JSON `project_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// JSON `project_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
     /// JSON `project_public`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_public: Option<bool>,
     /// JSON `repository_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub repository_name: Option<String>,
     /// JSON `pull_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pull_count: Option<i64>,
     /// JSON `artifact_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub artifact_count: Option<i64>,
 }
 
+crate::model_de::deserialize_model!(
+    SearchRepository,
+    fields: [
+        0 "project_id" => project_id,
+        1 "project_name" => project_name,
+        2 "project_public" => project_public,
+        3 "repository_name" => repository_name,
+        4 "pull_count" => pull_count,
+        5 "artifact_count" => artifact_count,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Repository`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Repository {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `project_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// JSON `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON `description`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `artifact_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub artifact_count: Option<i64>,
     /// JSON `pull_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pull_count: Option<i64>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
 }
 
+crate::model_de::deserialize_model!(
+    Repository,
+    fields: [
+        0 "id" => id,
+        1 "project_id" => project_id,
+        2 "name" => name,
+        3 "description" => description,
+        4 "artifact_count" => artifact_count,
+        5 "pull_count" => pull_count,
+        6 "creation_time" => creation_time,
+        7 "update_time" => update_time,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Artifact`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Artifact {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// JSON `media_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
     /// JSON `manifest_media_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub manifest_media_type: Option<String>,
     /// JSON `artifact_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub artifact_type: Option<String>,
     /// JSON `project_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// JSON `repository_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub repository_id: Option<i64>,
     /// JSON `repository_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub repository_name: Option<String>,
     /// JSON `digest`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
     /// JSON `size`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// JSON `icon`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
     /// JSON `push_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub push_time: Option<crate::Timestamp>,
     /// JSON `pull_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pull_time: Option<crate::Timestamp>,
     /// JSON `extra_attrs`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extra_attrs: Option<ExtraAttrs>,
     /// JSON `annotations`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub annotations: Option<Annotations>,
     /// JSON `references`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub references: Option<Vec<Reference>>,
     /// JSON `tags`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
     /// JSON `addition_links`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub addition_links: Option<AdditionLinks>,
     /// JSON `labels`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<Label>>,
     /// JSON `scan_overview`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scan_overview: Option<ScanOverview>,
     /// JSON `sbom_overview`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sbom_overview: Option<SbomOverview>,
     /// JSON `accessories`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub accessories: Option<Vec<Accessory>>,
     /// JSON `inherited_accessories`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inherited_accessories: Option<Vec<Accessory>>,
 }
 
+crate::model_de::deserialize_model!(
+    Artifact,
+    fields: [
+        0 "id" => id,
+        1 "type" => r#type,
+        2 "media_type" => media_type,
+        3 "manifest_media_type" => manifest_media_type,
+        4 "artifact_type" => artifact_type,
+        5 "project_id" => project_id,
+        6 "repository_id" => repository_id,
+        7 "repository_name" => repository_name,
+        8 "digest" => digest,
+        9 "size" => size,
+        10 "icon" => icon,
+        11 "push_time" => push_time,
+        12 "pull_time" => pull_time,
+        13 "extra_attrs" => extra_attrs,
+        14 "annotations" => annotations,
+        15 "references" => references,
+        16 "tags" => tags,
+        17 "addition_links" => addition_links,
+        18 "labels" => labels,
+        19 "scan_overview" => scan_overview,
+        20 "sbom_overview" => sbom_overview,
+        21 "accessories" => accessories,
+        22 "inherited_accessories" => inherited_accessories,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Tag`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Tag {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `repository_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub repository_id: Option<i64>,
     /// JSON `artifact_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub artifact_id: Option<i64>,
     /// JSON `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON `push_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub push_time: Option<crate::Timestamp>,
     /// JSON `pull_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pull_time: Option<crate::Timestamp>,
     /// JSON `immutable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub immutable: Option<bool>,
 }
 
+crate::model_de::deserialize_model!(
+    Tag,
+    fields: [
+        0 "id" => id,
+        1 "repository_id" => repository_id,
+        2 "artifact_id" => artifact_id,
+        3 "name" => name,
+        4 "push_time" => push_time,
+        5 "pull_time" => pull_time,
+        6 "immutable" => immutable,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `NewTag`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct NewTag {
     /// JSON `name` (always present).
-    #[serde(default)]
     pub name: String,
 }
+
+crate::model_de::deserialize_model!(
+    NewTag,
+    fields: [
+        0 "name" => name,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `ExtraAttrs`: `std::collections::BTreeMap<String, serde_json::Value>`.
 pub type ExtraAttrs = std::collections::BTreeMap<String, serde_json::Value>;
@@ -203,312 +308,469 @@ pub type Annotations = std::collections::BTreeMap<String, String>;
 pub type AdditionLinks = std::collections::BTreeMap<String, AdditionLink>;
 
 /// Harbor definition `AdditionLink`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AdditionLink {
     /// JSON `href`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
     /// JSON `absolute`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub absolute: Option<bool>,
 }
 
+crate::model_de::deserialize_model!(
+    AdditionLink,
+    fields: [
+        0 "href" => href,
+        1 "absolute" => absolute,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Reference`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Reference {
     /// JSON `parent_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<i64>,
     /// JSON `child_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub child_id: Option<i64>,
     /// JSON `child_digest`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub child_digest: Option<String>,
     /// JSON `platform`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<Platform>,
     /// JSON `annotations`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub annotations: Option<Annotations>,
     /// JSON `urls`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub urls: Option<Vec<String>>,
 }
 
+crate::model_de::deserialize_model!(
+    Reference,
+    fields: [
+        0 "parent_id" => parent_id,
+        1 "child_id" => child_id,
+        2 "child_digest" => child_digest,
+        3 "platform" => platform,
+        4 "annotations" => annotations,
+        5 "urls" => urls,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Platform`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Platform {
     /// JSON `architecture`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub architecture: Option<String>,
     /// JSON `os`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,
     /// JSON `'os.version'`.
-    #[serde(
-        rename = "'os.version'",
-        alias = "os.version",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "'os.version'", skip_serializing_if = "Option::is_none")]
     pub os_version: Option<String>,
     /// JSON `'os.features'`.
-    #[serde(
-        rename = "'os.features'",
-        alias = "os.features",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "'os.features'", skip_serializing_if = "Option::is_none")]
     pub os_features: Option<Vec<String>>,
     /// JSON `variant`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    Platform,
+    fields: [
+        0 "architecture" => architecture,
+        1 "os" => os,
+        2 "'os.version'" => os_version,
+        3 "'os.features'" => os_features,
+        4 "variant" => variant,
+    ],
+    aliases: ["os.version" => 2, "os.features" => 3],
+);
+
 /// Harbor definition `Label`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Label {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON `description`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `color`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// JSON `scope`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// JSON `project_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
 }
 
+crate::model_de::deserialize_model!(
+    Label,
+    fields: [
+        0 "id" => id,
+        1 "name" => name,
+        2 "description" => description,
+        3 "color" => color,
+        4 "scope" => scope,
+        5 "project_id" => project_id,
+        6 "creation_time" => creation_time,
+        7 "update_time" => update_time,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Scanner`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Scanner {
     /// JSON `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON `vendor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
     /// JSON `version`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+
+crate::model_de::deserialize_model!(
+    Scanner,
+    fields: [
+        0 "name" => name,
+        1 "vendor" => vendor,
+        2 "version" => version,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `ScanOverview`: `std::collections::BTreeMap<String, NativeReportSummary>`.
 pub type ScanOverview = std::collections::BTreeMap<String, NativeReportSummary>;
 
 /// Harbor definition `SBOMOverview`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SbomOverview {
     /// JSON `start_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::Timestamp>,
     /// JSON `end_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::Timestamp>,
     /// JSON `scan_status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scan_status: Option<String>,
     /// JSON `sbom_digest`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sbom_digest: Option<String>,
     /// JSON `report_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub report_id: Option<String>,
     /// JSON `duration`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     /// JSON `scanner`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scanner: Option<Scanner>,
 }
+
+crate::model_de::deserialize_model!(
+    SbomOverview,
+    fields: [
+        0 "start_time" => start_time,
+        1 "end_time" => end_time,
+        2 "scan_status" => scan_status,
+        3 "sbom_digest" => sbom_digest,
+        4 "report_id" => report_id,
+        5 "duration" => duration,
+        6 "scanner" => scanner,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `NativeReportSummary`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct NativeReportSummary {
     /// JSON `report_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub report_id: Option<String>,
     /// JSON `scan_status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scan_status: Option<String>,
     /// JSON `severity`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
     /// JSON `duration`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     /// JSON `summary`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<VulnerabilitySummary>,
     /// JSON `start_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::Timestamp>,
     /// JSON `end_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::Timestamp>,
     /// JSON `complete_percent`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub complete_percent: Option<i64>,
     /// JSON `scanner`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scanner: Option<Scanner>,
 }
 
+crate::model_de::deserialize_model!(
+    NativeReportSummary,
+    fields: [
+        0 "report_id" => report_id,
+        1 "scan_status" => scan_status,
+        2 "severity" => severity,
+        3 "duration" => duration,
+        4 "summary" => summary,
+        5 "start_time" => start_time,
+        6 "end_time" => end_time,
+        7 "complete_percent" => complete_percent,
+        8 "scanner" => scanner,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `VulnerabilitySummary`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct VulnerabilitySummary {
     /// JSON `total`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// JSON `fixable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fixable: Option<i64>,
     /// JSON `summary`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<std::collections::BTreeMap<String, i64>>,
 }
 
+crate::model_de::deserialize_model!(
+    VulnerabilitySummary,
+    fields: [
+        0 "total" => total,
+        1 "fixable" => fixable,
+        2 "summary" => summary,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `AuditLog`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AuditLog {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `username`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// JSON `resource`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
     /// JSON `resource_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
     /// JSON `operation`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
     /// JSON `op_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub op_time: Option<crate::Timestamp>,
 }
+
+crate::model_de::deserialize_model!(
+    AuditLog,
+    fields: [
+        0 "id" => id,
+        1 "username" => username,
+        2 "resource" => resource,
+        3 "resource_type" => resource_type,
+        4 "operation" => operation,
+        5 "op_time" => op_time,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `AuditLogExt`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AuditLogExt {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `username`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// JSON `resource`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
     /// JSON `resource_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
     /// JSON `operation`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
     /// JSON `operation_description`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operation_description: Option<String>,
     /// JSON `operation_result`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operation_result: Option<bool>,
     /// JSON `op_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub op_time: Option<crate::Timestamp>,
 }
 
+crate::model_de::deserialize_model!(
+    AuditLogExt,
+    fields: [
+        0 "id" => id,
+        1 "username" => username,
+        2 "resource" => resource,
+        3 "resource_type" => resource_type,
+        4 "operation" => operation,
+        5 "operation_description" => operation_description,
+        6 "operation_result" => operation_result,
+        7 "op_time" => op_time,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `AuditLogEventType`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AuditLogEventType {
     /// JSON `event_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    AuditLogEventType,
+    fields: [
+        0 "event_type" => event_type,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Metadata`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Metadata {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// JSON `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON `icon`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
     /// JSON `maintainers`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub maintainers: Option<Vec<String>>,
     /// JSON `version`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// JSON `source`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
+
+crate::model_de::deserialize_model!(
+    Metadata,
+    fields: [
+        0 "id" => id,
+        1 "name" => name,
+        2 "icon" => icon,
+        3 "maintainers" => maintainers,
+        4 "version" => version,
+        5 "source" => source,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `Instance`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct Instance {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON `description`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `vendor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
     /// JSON `endpoint`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
     /// JSON `auth_mode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_mode: Option<String>,
     /// JSON `auth_info`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_info: Option<std::collections::BTreeMap<String, String>>,
     /// JSON `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// JSON `enabled`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// JSON `default`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<bool>,
     /// JSON `insecure`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub insecure: Option<bool>,
     /// JSON `setup_timestamp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub setup_timestamp: Option<i64>,
 }
+
+crate::model_de::deserialize_model!(
+    Instance,
+    fields: [
+        0 "id" => id,
+        1 "name" => name,
+        2 "description" => description,
+        3 "vendor" => vendor,
+        4 "endpoint" => endpoint,
+        5 "auth_mode" => auth_mode,
+        6 "auth_info" => auth_info,
+        7 "status" => status,
+        8 "enabled" => enabled,
+        9 "default" => default,
+        10 "insecure" => insecure,
+        11 "setup_timestamp" => setup_timestamp,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for Instance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -530,491 +792,753 @@ impl std::fmt::Debug for Instance {
 }
 
 /// Harbor definition `PreheatPolicy`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PreheatPolicy {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON `description`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `project_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// JSON `provider_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider_id: Option<i64>,
     /// JSON `provider_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider_name: Option<String>,
     /// JSON `filters`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub filters: Option<String>,
     /// JSON `trigger`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<String>,
     /// JSON `enabled`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// JSON `extra_attrs`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extra_attrs: Option<String>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
 }
 
+crate::model_de::deserialize_model!(
+    PreheatPolicy,
+    fields: [
+        0 "id" => id,
+        1 "name" => name,
+        2 "description" => description,
+        3 "project_id" => project_id,
+        4 "provider_id" => provider_id,
+        5 "provider_name" => provider_name,
+        6 "filters" => filters,
+        7 "trigger" => trigger,
+        8 "enabled" => enabled,
+        9 "extra_attrs" => extra_attrs,
+        10 "creation_time" => creation_time,
+        11 "update_time" => update_time,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Metrics`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Metrics {
     /// JSON `task_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_count: Option<i64>,
     /// JSON `success_task_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub success_task_count: Option<i64>,
     /// JSON `error_task_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_task_count: Option<i64>,
     /// JSON `pending_task_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_task_count: Option<i64>,
     /// JSON `running_task_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub running_task_count: Option<i64>,
     /// JSON `scheduled_task_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled_task_count: Option<i64>,
     /// JSON `stopped_task_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped_task_count: Option<i64>,
 }
 
+crate::model_de::deserialize_model!(
+    Metrics,
+    fields: [
+        0 "task_count" => task_count,
+        1 "success_task_count" => success_task_count,
+        2 "error_task_count" => error_task_count,
+        3 "pending_task_count" => pending_task_count,
+        4 "running_task_count" => running_task_count,
+        5 "scheduled_task_count" => scheduled_task_count,
+        6 "stopped_task_count" => stopped_task_count,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Execution`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Execution {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `vendor_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor_type: Option<String>,
     /// JSON `vendor_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     /// JSON `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// JSON `status_message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_message: Option<String>,
     /// JSON `metrics`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Metrics>,
     /// JSON `trigger`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<String>,
     /// JSON `extra_attrs`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extra_attrs: Option<ExtraAttrs>,
     /// JSON `start_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// JSON `end_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
 }
+
+crate::model_de::deserialize_model!(
+    Execution,
+    fields: [
+        0 "id" => id,
+        1 "vendor_type" => vendor_type,
+        2 "vendor_id" => vendor_id,
+        3 "status" => status,
+        4 "status_message" => status_message,
+        5 "metrics" => metrics,
+        6 "trigger" => trigger,
+        7 "extra_attrs" => extra_attrs,
+        8 "start_time" => start_time,
+        9 "end_time" => end_time,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `Task`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Task {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `execution_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub execution_id: Option<i64>,
     /// JSON `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// JSON `status_message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_message: Option<String>,
     /// JSON `run_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub run_count: Option<i64>,
     /// JSON `extra_attrs`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extra_attrs: Option<ExtraAttrs>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<String>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<String>,
     /// JSON `start_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// JSON `end_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    Task,
+    fields: [
+        0 "id" => id,
+        1 "execution_id" => execution_id,
+        2 "status" => status,
+        3 "status_message" => status_message,
+        4 "run_count" => run_count,
+        5 "extra_attrs" => extra_attrs,
+        6 "creation_time" => creation_time,
+        7 "update_time" => update_time,
+        8 "start_time" => start_time,
+        9 "end_time" => end_time,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ProviderUnderProject`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ProviderUnderProject {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `provider`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// JSON `enabled`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// JSON `default`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<bool>,
 }
 
+crate::model_de::deserialize_model!(
+    ProviderUnderProject,
+    fields: [
+        0 "id" => id,
+        1 "provider" => provider,
+        2 "enabled" => enabled,
+        3 "default" => default,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Icon`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Icon {
     /// JSON `content-type`.
-    #[serde(
-        rename = "content-type",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "content-type", skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// JSON `content`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    Icon,
+    fields: [
+        0 "content-type" => content_type,
+        1 "content" => content,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ProjectReq`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ProjectReq {
     /// JSON `project_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
     /// JSON `public`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub public: Option<bool>,
     /// JSON `metadata`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<ProjectMetadata>,
     /// JSON `cve_allowlist`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cve_allowlist: Option<CveAllowlist>,
     /// JSON `storage_limit`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub storage_limit: Option<i64>,
     /// JSON `registry_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub registry_id: Option<i64>,
 }
 
+crate::model_de::deserialize_model!(
+    ProjectReq,
+    fields: [
+        0 "project_name" => project_name,
+        1 "public" => public,
+        2 "metadata" => metadata,
+        3 "cve_allowlist" => cve_allowlist,
+        4 "storage_limit" => storage_limit,
+        5 "registry_id" => registry_id,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Project`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Project {
     /// JSON `project_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// JSON `owner_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<i64>,
     /// JSON `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON `registry_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub registry_id: Option<i64>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
     /// JSON `deleted`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
     /// JSON `owner_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_name: Option<String>,
     /// JSON `togglable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub togglable: Option<bool>,
     /// JSON `current_user_role_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_user_role_id: Option<i64>,
     /// JSON `current_user_role_ids`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_user_role_ids: Option<Vec<i64>>,
     /// JSON `repo_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub repo_count: Option<i64>,
     /// JSON `metadata`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<ProjectMetadata>,
     /// JSON `cve_allowlist`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cve_allowlist: Option<CveAllowlist>,
 }
 
+crate::model_de::deserialize_model!(
+    Project,
+    fields: [
+        0 "project_id" => project_id,
+        1 "owner_id" => owner_id,
+        2 "name" => name,
+        3 "registry_id" => registry_id,
+        4 "creation_time" => creation_time,
+        5 "update_time" => update_time,
+        6 "deleted" => deleted,
+        7 "owner_name" => owner_name,
+        8 "togglable" => togglable,
+        9 "current_user_role_id" => current_user_role_id,
+        10 "current_user_role_ids" => current_user_role_ids,
+        11 "repo_count" => repo_count,
+        12 "metadata" => metadata,
+        13 "cve_allowlist" => cve_allowlist,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ProjectDeletable`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ProjectDeletable {
     /// JSON `deletable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deletable: Option<bool>,
     /// JSON `message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    ProjectDeletable,
+    fields: [
+        0 "deletable" => deletable,
+        1 "message" => message,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ProjectMetadata`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ProjectMetadata {
     /// JSON `public`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub public: Option<String>,
     /// JSON `enable_content_trust`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_content_trust: Option<String>,
     /// JSON `enable_content_trust_cosign`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_content_trust_cosign: Option<String>,
     /// JSON `prevent_vul`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prevent_vul: Option<String>,
     /// JSON `severity`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
     /// JSON `auto_scan`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_scan: Option<String>,
     /// JSON `auto_sbom_generation`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_sbom_generation: Option<String>,
     /// JSON `reuse_sys_cve_allowlist`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reuse_sys_cve_allowlist: Option<String>,
     /// JSON `retention_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retention_id: Option<String>,
     /// JSON `proxy_speed_kb`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_speed_kb: Option<String>,
     /// JSON `max_upstream_conn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_upstream_conn: Option<String>,
     /// JSON `proxy_cache_local_on_not_found`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_cache_local_on_not_found: Option<String>,
     /// JSON `proxy_referrer_api`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_referrer_api: Option<String>,
     /// JSON `proxy_cache_filter_pattern`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_cache_filter_pattern: Option<String>,
     /// JSON `proxy_cache_filter_kind`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_cache_filter_kind: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    ProjectMetadata,
+    fields: [
+        0 "public" => public,
+        1 "enable_content_trust" => enable_content_trust,
+        2 "enable_content_trust_cosign" => enable_content_trust_cosign,
+        3 "prevent_vul" => prevent_vul,
+        4 "severity" => severity,
+        5 "auto_scan" => auto_scan,
+        6 "auto_sbom_generation" => auto_sbom_generation,
+        7 "reuse_sys_cve_allowlist" => reuse_sys_cve_allowlist,
+        8 "retention_id" => retention_id,
+        9 "proxy_speed_kb" => proxy_speed_kb,
+        10 "max_upstream_conn" => max_upstream_conn,
+        11 "proxy_cache_local_on_not_found" => proxy_cache_local_on_not_found,
+        12 "proxy_referrer_api" => proxy_referrer_api,
+        13 "proxy_cache_filter_pattern" => proxy_cache_filter_pattern,
+        14 "proxy_cache_filter_kind" => proxy_cache_filter_kind,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ProjectSummary`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ProjectSummary {
     /// JSON `repo_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub repo_count: Option<i64>,
     /// JSON `project_admin_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_admin_count: Option<i64>,
     /// JSON `maintainer_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub maintainer_count: Option<i64>,
     /// JSON `developer_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub developer_count: Option<i64>,
     /// JSON `guest_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub guest_count: Option<i64>,
     /// JSON `limited_guest_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub limited_guest_count: Option<i64>,
     /// JSON `quota`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quota: Option<ProjectSummaryQuota>,
     /// JSON `registry`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub registry: Option<Registry>,
 }
 
+crate::model_de::deserialize_model!(
+    ProjectSummary,
+    fields: [
+        0 "repo_count" => repo_count,
+        1 "project_admin_count" => project_admin_count,
+        2 "maintainer_count" => maintainer_count,
+        3 "developer_count" => developer_count,
+        4 "guest_count" => guest_count,
+        5 "limited_guest_count" => limited_guest_count,
+        6 "quota" => quota,
+        7 "registry" => registry,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ProjectSummaryQuota`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ProjectSummaryQuota {
     /// JSON `hard`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hard: Option<ResourceList>,
     /// JSON `used`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub used: Option<ResourceList>,
 }
 
+crate::model_de::deserialize_model!(
+    ProjectSummaryQuota,
+    fields: [
+        0 "hard" => hard,
+        1 "used" => used,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ProjectScanner`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ProjectScanner {
     /// JSON `uuid` (always present).
-    #[serde(default)]
     pub uuid: String,
 }
 
+crate::model_de::deserialize_model!(
+    ProjectScanner,
+    fields: [
+        0 "uuid" => uuid,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `CVEAllowlist`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CveAllowlist {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `project_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// JSON `expires_at`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
     /// JSON `items`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<CveAllowlistItem>>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
 }
 
+crate::model_de::deserialize_model!(
+    CveAllowlist,
+    fields: [
+        0 "id" => id,
+        1 "project_id" => project_id,
+        2 "expires_at" => expires_at,
+        3 "items" => items,
+        4 "creation_time" => creation_time,
+        5 "update_time" => update_time,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `CVEAllowlistItem`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CveAllowlistItem {
     /// JSON `cve_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cve_id: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    CveAllowlistItem,
+    fields: [
+        0 "cve_id" => cve_id,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ReplicationPolicy`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ReplicationPolicy {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON `description`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `src_registry`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub src_registry: Option<Registry>,
     /// JSON `dest_registry`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dest_registry: Option<Registry>,
     /// JSON `dest_namespace`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dest_namespace: Option<String>,
     /// JSON `dest_namespace_replace_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dest_namespace_replace_count: Option<i64>,
     /// JSON `trigger`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<ReplicationTrigger>,
     /// JSON `filters`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub filters: Option<Vec<ReplicationFilter>>,
     /// JSON `replicate_deletion`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub replicate_deletion: Option<bool>,
     /// JSON `deletion`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deletion: Option<bool>,
     /// JSON `override`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#override: Option<bool>,
     /// JSON `enabled`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
     /// JSON `speed`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub speed: Option<i64>,
     /// JSON `copy_by_chunk`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub copy_by_chunk: Option<bool>,
     /// JSON `single_active_replication`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub single_active_replication: Option<bool>,
 }
 
+crate::model_de::deserialize_model!(
+    ReplicationPolicy,
+    fields: [
+        0 "id" => id,
+        1 "name" => name,
+        2 "description" => description,
+        3 "src_registry" => src_registry,
+        4 "dest_registry" => dest_registry,
+        5 "dest_namespace" => dest_namespace,
+        6 "dest_namespace_replace_count" => dest_namespace_replace_count,
+        7 "trigger" => trigger,
+        8 "filters" => filters,
+        9 "replicate_deletion" => replicate_deletion,
+        10 "deletion" => deletion,
+        11 "override" => r#override,
+        12 "enabled" => enabled,
+        13 "creation_time" => creation_time,
+        14 "update_time" => update_time,
+        15 "speed" => speed,
+        16 "copy_by_chunk" => copy_by_chunk,
+        17 "single_active_replication" => single_active_replication,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ReplicationTrigger`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ReplicationTrigger {
     /// JSON `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// JSON `trigger_settings`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger_settings: Option<ReplicationTriggerSettings>,
 }
 
+crate::model_de::deserialize_model!(
+    ReplicationTrigger,
+    fields: [
+        0 "type" => r#type,
+        1 "trigger_settings" => trigger_settings,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ReplicationTriggerSettings`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ReplicationTriggerSettings {
     /// JSON `cron`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cron: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    ReplicationTriggerSettings,
+    fields: [
+        0 "cron" => cron,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ReplicationFilter`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ReplicationFilter {
     /// JSON `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// JSON `value`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
     /// JSON `decoration`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub decoration: Option<String>,
 }
+
+crate::model_de::deserialize_model!(
+    ReplicationFilter,
+    fields: [
+        0 "type" => r#type,
+        1 "value" => value,
+        2 "decoration" => decoration,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `RegistryCredential`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct RegistryCredential {
     /// JSON `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// JSON `access_key`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_key: Option<String>,
     /// JSON `access_secret`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_secret: Option<String>,
 }
+
+crate::model_de::deserialize_model!(
+    RegistryCredential,
+    fields: [
+        0 "type" => r#type,
+        1 "access_key" => access_key,
+        2 "access_secret" => access_secret,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for RegistryCredential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1033,73 +1557,106 @@ impl std::fmt::Debug for RegistryCredential {
 }
 
 /// Harbor definition `Registry`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Registry {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `url`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// JSON `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON `credential`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credential: Option<RegistryCredential>,
     /// JSON `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// JSON `insecure`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub insecure: Option<bool>,
     /// JSON `ca_certificate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_certificate: Option<String>,
     /// JSON `description`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
 }
+
+crate::model_de::deserialize_model!(
+    Registry,
+    fields: [
+        0 "id" => id,
+        1 "url" => url,
+        2 "name" => name,
+        3 "credential" => credential,
+        4 "type" => r#type,
+        5 "insecure" => insecure,
+        6 "ca_certificate" => ca_certificate,
+        7 "description" => description,
+        8 "status" => status,
+        9 "creation_time" => creation_time,
+        10 "update_time" => update_time,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `RegistryUpdate`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct RegistryUpdate {
     /// JSON `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON `description`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `url`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// JSON `credential_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credential_type: Option<String>,
     /// JSON `access_key`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_key: Option<String>,
     /// JSON `access_secret`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_secret: Option<String>,
     /// JSON `insecure`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub insecure: Option<bool>,
     /// JSON `ca_certificate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_certificate: Option<String>,
 }
+
+crate::model_de::deserialize_model!(
+    RegistryUpdate,
+    fields: [
+        0 "name" => name,
+        1 "description" => description,
+        2 "url" => url,
+        3 "credential_type" => credential_type,
+        4 "access_key" => access_key,
+        5 "access_secret" => access_secret,
+        6 "insecure" => insecure,
+        7 "ca_certificate" => ca_certificate,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for RegistryUpdate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1125,33 +1682,48 @@ impl std::fmt::Debug for RegistryUpdate {
 /// Harbor definition `RegistryPing`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct RegistryPing {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// JSON `url`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// JSON `credential_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credential_type: Option<String>,
     /// JSON `access_key`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_key: Option<String>,
     /// JSON `access_secret`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_secret: Option<String>,
     /// JSON `insecure`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub insecure: Option<bool>,
     /// JSON `ca_certificate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_certificate: Option<String>,
 }
+
+crate::model_de::deserialize_model!(
+    RegistryPing,
+    fields: [
+        0 "id" => id,
+        1 "type" => r#type,
+        2 "url" => url,
+        3 "credential_type" => credential_type,
+        4 "access_key" => access_key,
+        5 "access_secret" => access_secret,
+        6 "insecure" => insecure,
+        7 "ca_certificate" => ca_certificate,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for RegistryPing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1175,224 +1747,349 @@ impl std::fmt::Debug for RegistryPing {
 }
 
 /// Harbor definition `RegistryInfo`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RegistryInfo {
     /// JSON `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// JSON `description`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `supported_resource_filters`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub supported_resource_filters: Option<Vec<FilterStyle>>,
     /// JSON `supported_triggers`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub supported_triggers: Option<Vec<String>>,
     /// JSON `supported_copy_by_chunk`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub supported_copy_by_chunk: Option<bool>,
 }
 
+crate::model_de::deserialize_model!(
+    RegistryInfo,
+    fields: [
+        0 "type" => r#type,
+        1 "description" => description,
+        2 "supported_resource_filters" => supported_resource_filters,
+        3 "supported_triggers" => supported_triggers,
+        4 "supported_copy_by_chunk" => supported_copy_by_chunk,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `RegistryProviderInfo`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RegistryProviderInfo {
     /// JSON `endpoint_pattern`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint_pattern: Option<RegistryProviderEndpointPattern>,
     /// JSON `credential_pattern`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credential_pattern: Option<RegistryProviderCredentialPattern>,
 }
 
+crate::model_de::deserialize_model!(
+    RegistryProviderInfo,
+    fields: [
+        0 "endpoint_pattern" => endpoint_pattern,
+        1 "credential_pattern" => credential_pattern,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `RegistryProviderEndpointPattern`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RegistryProviderEndpointPattern {
     /// JSON `endpoint_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint_type: Option<String>,
     /// JSON `endpoints`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoints: Option<Vec<RegistryEndpoint>>,
 }
 
+crate::model_de::deserialize_model!(
+    RegistryProviderEndpointPattern,
+    fields: [
+        0 "endpoint_type" => endpoint_type,
+        1 "endpoints" => endpoints,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `RegistryProviderCredentialPattern`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RegistryProviderCredentialPattern {
     /// JSON `access_key_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_key_type: Option<String>,
     /// JSON `access_key_data`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_key_data: Option<String>,
     /// JSON `access_secret_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_secret_type: Option<String>,
     /// JSON `access_secret_data`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_secret_data: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    RegistryProviderCredentialPattern,
+    fields: [
+        0 "access_key_type" => access_key_type,
+        1 "access_key_data" => access_key_data,
+        2 "access_secret_type" => access_secret_type,
+        3 "access_secret_data" => access_secret_data,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `RegistryEndpoint`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RegistryEndpoint {
     /// JSON `key`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// JSON `value`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    RegistryEndpoint,
+    fields: [
+        0 "key" => key,
+        1 "value" => value,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `FilterStyle`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FilterStyle {
     /// JSON `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// JSON `style`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub style: Option<String>,
     /// JSON `values`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
 }
+
+crate::model_de::deserialize_model!(
+    FilterStyle,
+    fields: [
+        0 "type" => r#type,
+        1 "style" => style,
+        2 "values" => values,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `ResourceList`: `std::collections::BTreeMap<String, i64>`.
 pub type ResourceList = std::collections::BTreeMap<String, i64>;
 
 /// Harbor definition `ReplicationExecution`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ReplicationExecution {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `policy_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_id: Option<i64>,
     /// JSON `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// JSON `trigger`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<String>,
     /// JSON `start_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::Timestamp>,
     /// JSON `end_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::Timestamp>,
     /// JSON `status_text`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_text: Option<String>,
     /// JSON `total`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// JSON `failed`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub failed: Option<i64>,
     /// JSON `succeed`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub succeed: Option<i64>,
     /// JSON `in_progress`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_progress: Option<i64>,
     /// JSON `stopped`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<i64>,
 }
 
+crate::model_de::deserialize_model!(
+    ReplicationExecution,
+    fields: [
+        0 "id" => id,
+        1 "policy_id" => policy_id,
+        2 "status" => status,
+        3 "trigger" => trigger,
+        4 "start_time" => start_time,
+        5 "end_time" => end_time,
+        6 "status_text" => status_text,
+        7 "total" => total,
+        8 "failed" => failed,
+        9 "succeed" => succeed,
+        10 "in_progress" => in_progress,
+        11 "stopped" => stopped,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `StartReplicationExecution`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StartReplicationExecution {
     /// JSON `policy_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_id: Option<i64>,
 }
 
+crate::model_de::deserialize_model!(
+    StartReplicationExecution,
+    fields: [
+        0 "policy_id" => policy_id,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ReplicationTask`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ReplicationTask {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `execution_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub execution_id: Option<i64>,
     /// JSON `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// JSON `job_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
     /// JSON `operation`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
     /// JSON `resource_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
     /// JSON `src_resource`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub src_resource: Option<String>,
     /// JSON `dst_resource`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dst_resource: Option<String>,
     /// JSON `start_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::Timestamp>,
     /// JSON `end_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::Timestamp>,
 }
+
+crate::model_de::deserialize_model!(
+    ReplicationTask,
+    fields: [
+        0 "id" => id,
+        1 "execution_id" => execution_id,
+        2 "status" => status,
+        3 "job_id" => job_id,
+        4 "operation" => operation,
+        5 "resource_type" => resource_type,
+        6 "src_resource" => src_resource,
+        7 "dst_resource" => dst_resource,
+        8 "start_time" => start_time,
+        9 "end_time" => end_time,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `Robot`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct Robot {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON `description`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `secret`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     /// JSON `level`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<String>,
     /// JSON `duration`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     /// JSON `editable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub editable: Option<bool>,
     /// JSON `disable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable: Option<bool>,
     /// JSON `expires_at`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
     /// JSON `permissions`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<RobotPermission>>,
     /// JSON `creator_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_type: Option<String>,
     /// JSON `creator_ref`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_ref: Option<i64>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
 }
+
+crate::model_de::deserialize_model!(
+    Robot,
+    fields: [
+        0 "id" => id,
+        1 "name" => name,
+        2 "description" => description,
+        3 "secret" => secret,
+        4 "level" => level,
+        5 "duration" => duration,
+        6 "editable" => editable,
+        7 "disable" => disable,
+        8 "expires_at" => expires_at,
+        9 "permissions" => permissions,
+        10 "creator_type" => creator_type,
+        11 "creator_ref" => creator_ref,
+        12 "creation_time" => creation_time,
+        13 "update_time" => update_time,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for Robot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1418,30 +2115,44 @@ impl std::fmt::Debug for Robot {
 /// Harbor definition `RobotCreate`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct RobotCreate {
     /// JSON `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON `description`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `secret`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     /// JSON `level`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<String>,
     /// JSON `disable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable: Option<bool>,
     /// JSON `duration`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     /// JSON `permissions`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<RobotPermission>>,
 }
+
+crate::model_de::deserialize_model!(
+    RobotCreate,
+    fields: [
+        0 "name" => name,
+        1 "description" => description,
+        2 "secret" => secret,
+        3 "level" => level,
+        4 "disable" => disable,
+        5 "duration" => duration,
+        6 "permissions" => permissions,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for RobotCreate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1460,24 +2171,36 @@ impl std::fmt::Debug for RobotCreate {
 /// Harbor definition `RobotCreated`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct RobotCreated {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON `secret`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
     /// JSON `expires_at`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
 }
+
+crate::model_de::deserialize_model!(
+    RobotCreated,
+    fields: [
+        0 "id" => id,
+        1 "name" => name,
+        2 "secret" => secret,
+        3 "creation_time" => creation_time,
+        4 "expires_at" => expires_at,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for RobotCreated {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1494,12 +2217,20 @@ impl std::fmt::Debug for RobotCreated {
 /// Harbor definition `RobotSec`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct RobotSec {
     /// JSON `secret`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
+
+crate::model_de::deserialize_model!(
+    RobotSec,
+    fields: [
+        0 "secret" => secret,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for RobotSec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1510,239 +2241,376 @@ impl std::fmt::Debug for RobotSec {
 }
 
 /// Harbor definition `RobotPermission`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RobotPermission {
     /// JSON `kind`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// JSON `namespace`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// JSON `access`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access: Option<Vec<Access>>,
 }
 
+crate::model_de::deserialize_model!(
+    RobotPermission,
+    fields: [
+        0 "kind" => kind,
+        1 "namespace" => namespace,
+        2 "access" => access,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Access`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Access {
     /// JSON `resource`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
     /// JSON `action`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// JSON `effect`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub effect: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    Access,
+    fields: [
+        0 "resource" => resource,
+        1 "action" => action,
+        2 "effect" => effect,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `RobotCreateV1`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RobotCreateV1 {
     /// JSON `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON `description`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `expires_at`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
     /// JSON `access`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access: Option<Vec<Access>>,
 }
 
+crate::model_de::deserialize_model!(
+    RobotCreateV1,
+    fields: [
+        0 "name" => name,
+        1 "description" => description,
+        2 "expires_at" => expires_at,
+        3 "access" => access,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Storage`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Storage {
     /// JSON `total`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<u64>,
     /// JSON `free`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub free: Option<u64>,
 }
 
+crate::model_de::deserialize_model!(
+    Storage,
+    fields: [
+        0 "total" => total,
+        1 "free" => free,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `GeneralInfo`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GeneralInfo {
     /// JSON `banner_message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub banner_message: Option<String>,
     /// JSON `current_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_time: Option<crate::Timestamp>,
     /// JSON `registry_url`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub registry_url: Option<String>,
     /// JSON `external_url`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_url: Option<String>,
     /// JSON `auth_mode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_mode: Option<String>,
     /// JSON `primary_auth_mode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_auth_mode: Option<bool>,
     /// JSON `project_creation_restriction`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_creation_restriction: Option<String>,
     /// JSON `self_registration`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub self_registration: Option<bool>,
     /// JSON `has_ca_root`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub has_ca_root: Option<bool>,
     /// JSON `harbor_version`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub harbor_version: Option<String>,
     /// JSON `registry_storage_provider_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub registry_storage_provider_name: Option<String>,
     /// JSON `read_only`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     /// JSON `notification_enable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notification_enable: Option<bool>,
     /// JSON `authproxy_settings`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authproxy_settings: Option<AuthproxySetting>,
     /// JSON `oidc_provider_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_provider_name: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    GeneralInfo,
+    fields: [
+        0 "banner_message" => banner_message,
+        1 "current_time" => current_time,
+        2 "registry_url" => registry_url,
+        3 "external_url" => external_url,
+        4 "auth_mode" => auth_mode,
+        5 "primary_auth_mode" => primary_auth_mode,
+        6 "project_creation_restriction" => project_creation_restriction,
+        7 "self_registration" => self_registration,
+        8 "has_ca_root" => has_ca_root,
+        9 "harbor_version" => harbor_version,
+        10 "registry_storage_provider_name" => registry_storage_provider_name,
+        11 "read_only" => read_only,
+        12 "notification_enable" => notification_enable,
+        13 "authproxy_settings" => authproxy_settings,
+        14 "oidc_provider_name" => oidc_provider_name,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `AuthproxySetting`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AuthproxySetting {
     /// JSON `endpoint`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
     /// JSON `tokenreivew_endpoint`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tokenreivew_endpoint: Option<String>,
     /// JSON `skip_search`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_search: Option<bool>,
     /// JSON `verify_cert`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verify_cert: Option<bool>,
     /// JSON `server_certificate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub server_certificate: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    AuthproxySetting,
+    fields: [
+        0 "endpoint" => endpoint,
+        1 "tokenreivew_endpoint" => tokenreivew_endpoint,
+        2 "skip_search" => skip_search,
+        3 "verify_cert" => verify_cert,
+        4 "server_certificate" => server_certificate,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `SystemInfo`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SystemInfo {
     /// JSON `storage`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub storage: Option<Vec<Storage>>,
 }
 
+crate::model_de::deserialize_model!(
+    SystemInfo,
+    fields: [
+        0 "storage" => storage,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `GCHistory`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GcHistory {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `job_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_name: Option<String>,
     /// JSON `job_kind`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_kind: Option<String>,
     /// JSON `job_parameters`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_parameters: Option<String>,
     /// JSON `schedule`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleObj>,
     /// JSON `job_status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_status: Option<String>,
     /// JSON `deleted`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
 }
+
+crate::model_de::deserialize_model!(
+    GcHistory,
+    fields: [
+        0 "id" => id,
+        1 "job_name" => job_name,
+        2 "job_kind" => job_kind,
+        3 "job_parameters" => job_parameters,
+        4 "schedule" => schedule,
+        5 "job_status" => job_status,
+        6 "deleted" => deleted,
+        7 "creation_time" => creation_time,
+        8 "update_time" => update_time,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `ExecHistory`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExecHistory {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `job_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_name: Option<String>,
     /// JSON `job_kind`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_kind: Option<String>,
     /// JSON `job_parameters`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_parameters: Option<String>,
     /// JSON `schedule`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleObj>,
     /// JSON `job_status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_status: Option<String>,
     /// JSON `deleted`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
 }
 
+crate::model_de::deserialize_model!(
+    ExecHistory,
+    fields: [
+        0 "id" => id,
+        1 "job_name" => job_name,
+        2 "job_kind" => job_kind,
+        3 "job_parameters" => job_parameters,
+        4 "schedule" => schedule,
+        5 "job_status" => job_status,
+        6 "deleted" => deleted,
+        7 "creation_time" => creation_time,
+        8 "update_time" => update_time,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Schedule`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Schedule {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
     /// JSON `schedule`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleObj>,
     /// JSON `parameters`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
+crate::model_de::deserialize_model!(
+    Schedule,
+    fields: [
+        0 "id" => id,
+        1 "status" => status,
+        2 "creation_time" => creation_time,
+        3 "update_time" => update_time,
+        4 "schedule" => schedule,
+        5 "parameters" => parameters,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ScheduleObj`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ScheduleObj {
     /// JSON `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ScheduleObjType>,
     /// JSON `cron`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cron: Option<String>,
     /// JSON `next_scheduled_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_scheduled_time: Option<crate::Timestamp>,
 }
+
+crate::model_de::deserialize_model!(
+    ScheduleObj,
+    fields: [
+        0 "type" => r#type,
+        1 "cron" => cron,
+        2 "next_scheduled_time" => next_scheduled_time,
+    ],
+    aliases: [],
+);
 
 /// Harbor string enum `ScheduleObj.type`; values this client does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1816,24 +2684,36 @@ impl<'de> Deserialize<'de> for ScheduleObjType {
 }
 
 /// Harbor definition `Stats`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Stats {
     /// JSON `total`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// JSON `completed`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<i64>,
     /// JSON `metrics`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics: Option<std::collections::BTreeMap<String, i64>>,
     /// JSON `ongoing`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ongoing: Option<bool>,
     /// JSON `trigger`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<StatsTrigger>,
 }
+
+crate::model_de::deserialize_model!(
+    Stats,
+    fields: [
+        0 "total" => total,
+        1 "completed" => completed,
+        2 "metrics" => metrics,
+        3 "ongoing" => ongoing,
+        4 "trigger" => trigger,
+    ],
+    aliases: [],
+);
 
 /// Harbor string enum `Stats.trigger`; values this client does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1891,314 +2771,485 @@ impl<'de> Deserialize<'de> for StatsTrigger {
 }
 
 /// Harbor definition `RetentionMetadata`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RetentionMetadata {
     /// JSON `templates`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub templates: Option<Vec<RetentionRuleMetadata>>,
     /// JSON `scope_selectors`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope_selectors: Option<Vec<RetentionSelectorMetadata>>,
     /// JSON `tag_selectors`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tag_selectors: Option<Vec<RetentionSelectorMetadata>>,
 }
 
+crate::model_de::deserialize_model!(
+    RetentionMetadata,
+    fields: [
+        0 "templates" => templates,
+        1 "scope_selectors" => scope_selectors,
+        2 "tag_selectors" => tag_selectors,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `RetentionRuleMetadata`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RetentionRuleMetadata {
     /// JSON `rule_template`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rule_template: Option<String>,
     /// JSON `display_text`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_text: Option<String>,
     /// JSON `action`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// JSON `params`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub params: Option<Vec<RetentionRuleParamMetadata>>,
 }
 
+crate::model_de::deserialize_model!(
+    RetentionRuleMetadata,
+    fields: [
+        0 "rule_template" => rule_template,
+        1 "display_text" => display_text,
+        2 "action" => action,
+        3 "params" => params,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `RetentionRuleParamMetadata`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RetentionRuleParamMetadata {
     /// JSON `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// JSON `unit`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// JSON `required`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
 }
 
+crate::model_de::deserialize_model!(
+    RetentionRuleParamMetadata,
+    fields: [
+        0 "type" => r#type,
+        1 "unit" => unit,
+        2 "required" => required,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `RetentionSelectorMetadata`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RetentionSelectorMetadata {
     /// JSON `display_text`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_text: Option<String>,
     /// JSON `kind`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// JSON `decorations`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub decorations: Option<Vec<String>>,
 }
 
+crate::model_de::deserialize_model!(
+    RetentionSelectorMetadata,
+    fields: [
+        0 "display_text" => display_text,
+        1 "kind" => kind,
+        2 "decorations" => decorations,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `RetentionPolicy`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RetentionPolicy {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `algorithm`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub algorithm: Option<String>,
     /// JSON `rules`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rules: Option<Vec<RetentionRule>>,
     /// JSON `trigger`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<RetentionRuleTrigger>,
     /// JSON `scope`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<RetentionPolicyScope>,
 }
 
+crate::model_de::deserialize_model!(
+    RetentionPolicy,
+    fields: [
+        0 "id" => id,
+        1 "algorithm" => algorithm,
+        2 "rules" => rules,
+        3 "trigger" => trigger,
+        4 "scope" => scope,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `RetentionRuleTrigger`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RetentionRuleTrigger {
     /// JSON `kind`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// JSON `settings`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<serde_json::Value>,
     /// JSON `references`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub references: Option<serde_json::Value>,
 }
 
+crate::model_de::deserialize_model!(
+    RetentionRuleTrigger,
+    fields: [
+        0 "kind" => kind,
+        1 "settings" => settings,
+        2 "references" => references,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `RetentionPolicyScope`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RetentionPolicyScope {
     /// JSON `level`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<String>,
     /// JSON `ref`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#ref: Option<i64>,
 }
 
+crate::model_de::deserialize_model!(
+    RetentionPolicyScope,
+    fields: [
+        0 "level" => level,
+        1 "ref" => r#ref,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `RetentionRule`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RetentionRule {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `priority`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
     /// JSON `disabled`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
     /// JSON `action`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// JSON `template`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
     /// JSON `params`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub params: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// JSON `tag_selectors`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tag_selectors: Option<Vec<RetentionSelector>>,
     /// JSON `scope_selectors`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope_selectors: Option<std::collections::BTreeMap<String, Vec<RetentionSelector>>>,
 }
 
+crate::model_de::deserialize_model!(
+    RetentionRule,
+    fields: [
+        0 "id" => id,
+        1 "priority" => priority,
+        2 "disabled" => disabled,
+        3 "action" => action,
+        4 "template" => template,
+        5 "params" => params,
+        6 "tag_selectors" => tag_selectors,
+        7 "scope_selectors" => scope_selectors,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `RetentionSelector`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RetentionSelector {
     /// JSON `kind`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// JSON `decoration`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub decoration: Option<String>,
     /// JSON `pattern`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
     /// JSON `extras`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extras: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    RetentionSelector,
+    fields: [
+        0 "kind" => kind,
+        1 "decoration" => decoration,
+        2 "pattern" => pattern,
+        3 "extras" => extras,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `RetentionExecution`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RetentionExecution {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `policy_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_id: Option<i64>,
     /// JSON `start_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// JSON `end_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// JSON `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// JSON `trigger`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<String>,
     /// JSON `dry_run`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
 }
 
+crate::model_de::deserialize_model!(
+    RetentionExecution,
+    fields: [
+        0 "id" => id,
+        1 "policy_id" => policy_id,
+        2 "start_time" => start_time,
+        3 "end_time" => end_time,
+        4 "status" => status,
+        5 "trigger" => trigger,
+        6 "dry_run" => dry_run,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `RetentionExecutionTask`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RetentionExecutionTask {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `execution_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub execution_id: Option<i64>,
     /// JSON `repository`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub repository: Option<String>,
     /// JSON `job_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
     /// JSON `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// JSON `status_code`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_code: Option<i64>,
     /// JSON `status_revision`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_revision: Option<i64>,
     /// JSON `start_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// JSON `end_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// JSON `total`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// JSON `retained`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retained: Option<i64>,
 }
 
+crate::model_de::deserialize_model!(
+    RetentionExecutionTask,
+    fields: [
+        0 "id" => id,
+        1 "execution_id" => execution_id,
+        2 "repository" => repository,
+        3 "job_id" => job_id,
+        4 "status" => status,
+        5 "status_code" => status_code,
+        6 "status_revision" => status_revision,
+        7 "start_time" => start_time,
+        8 "end_time" => end_time,
+        9 "total" => total,
+        10 "retained" => retained,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `QuotaUpdateReq`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct QuotaUpdateReq {
     /// JSON `hard`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hard: Option<ResourceList>,
 }
+
+crate::model_de::deserialize_model!(
+    QuotaUpdateReq,
+    fields: [
+        0 "hard" => hard,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `QuotaRefObject`: `serde_json::Value`.
 pub type QuotaRefObject = serde_json::Value;
 
 /// Harbor definition `Quota`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Quota {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `ref`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#ref: Option<QuotaRefObject>,
     /// JSON `hard`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hard: Option<ResourceList>,
     /// JSON `used`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub used: Option<ResourceList>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
 }
+
+crate::model_de::deserialize_model!(
+    Quota,
+    fields: [
+        0 "id" => id,
+        1 "ref" => r#ref,
+        2 "hard" => hard,
+        3 "used" => used,
+        4 "creation_time" => creation_time,
+        5 "update_time" => update_time,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `ScannerRegistration`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct ScannerRegistration {
     /// JSON `uuid`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
     /// JSON `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON `description`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `url`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// JSON `disabled`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
     /// JSON `is_default`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// JSON `auth`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<String>,
     /// JSON `access_credential`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_credential: Option<String>,
     /// JSON `skip_certVerify`.
-    #[serde(
-        rename = "skip_certVerify",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "skip_certVerify", skip_serializing_if = "Option::is_none")]
     pub skip_cert_verify: Option<bool>,
     /// JSON `use_internal_addr`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_internal_addr: Option<bool>,
     /// JSON `create_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<crate::Timestamp>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
     /// JSON `adapter`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub adapter: Option<String>,
     /// JSON `vendor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
     /// JSON `version`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// JSON `health`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub health: Option<String>,
     /// JSON `capabilities`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<serde_json::Value>,
 }
+
+crate::model_de::deserialize_model!(
+    ScannerRegistration,
+    fields: [
+        0 "uuid" => uuid,
+        1 "name" => name,
+        2 "description" => description,
+        3 "url" => url,
+        4 "disabled" => disabled,
+        5 "is_default" => is_default,
+        6 "auth" => auth,
+        7 "access_credential" => access_credential,
+        8 "skip_certVerify" => skip_cert_verify,
+        9 "use_internal_addr" => use_internal_addr,
+        10 "create_time" => create_time,
+        11 "update_time" => update_time,
+        12 "adapter" => adapter,
+        13 "vendor" => vendor,
+        14 "version" => version,
+        15 "health" => health,
+        16 "capabilities" => capabilities,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for ScannerRegistration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2230,37 +3281,46 @@ impl std::fmt::Debug for ScannerRegistration {
 /// Harbor definition `ScannerRegistrationReq`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct ScannerRegistrationReq {
     /// JSON `name` (always present).
-    #[serde(default)]
     pub name: String,
     /// JSON `description`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `url` (always present).
-    #[serde(default)]
     pub url: String,
     /// JSON `auth`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<String>,
     /// JSON `access_credential`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_credential: Option<String>,
     /// JSON `skip_certVerify`.
-    #[serde(
-        rename = "skip_certVerify",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "skip_certVerify", skip_serializing_if = "Option::is_none")]
     pub skip_cert_verify: Option<bool>,
     /// JSON `use_internal_addr`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_internal_addr: Option<bool>,
     /// JSON `disabled`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
 }
+
+crate::model_de::deserialize_model!(
+    ScannerRegistrationReq,
+    fields: [
+        0 "name" => name,
+        1 "description" => description,
+        2 "url" => url,
+        3 "auth" => auth,
+        4 "access_credential" => access_credential,
+        5 "skip_certVerify" => skip_cert_verify,
+        6 "use_internal_addr" => use_internal_addr,
+        7 "disabled" => disabled,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for ScannerRegistrationReq {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2283,21 +3343,30 @@ impl std::fmt::Debug for ScannerRegistrationReq {
 /// Harbor definition `ScannerRegistrationSettings`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct ScannerRegistrationSettings {
     /// JSON `name` (always present).
-    #[serde(default)]
     pub name: String,
     /// JSON `url` (always present).
-    #[serde(default)]
     pub url: String,
     /// JSON `auth`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<String>,
     /// JSON `access_credential`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_credential: Option<String>,
 }
+
+crate::model_de::deserialize_model!(
+    ScannerRegistrationSettings,
+    fields: [
+        0 "name" => name,
+        1 "url" => url,
+        2 "auth" => auth,
+        3 "access_credential" => access_credential,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for ScannerRegistrationSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2314,120 +3383,190 @@ impl std::fmt::Debug for ScannerRegistrationSettings {
 }
 
 /// Harbor definition `IsDefault`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct IsDefault {
     /// JSON `is_default`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
 }
 
+crate::model_de::deserialize_model!(
+    IsDefault,
+    fields: [
+        0 "is_default" => is_default,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ScannerCapability`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ScannerCapability {
     /// JSON `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// JSON `consumes_mime_types`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumes_mime_types: Option<Vec<String>>,
     /// JSON `produces_mime_types`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub produces_mime_types: Option<Vec<String>>,
 }
 
+crate::model_de::deserialize_model!(
+    ScannerCapability,
+    fields: [
+        0 "type" => r#type,
+        1 "consumes_mime_types" => consumes_mime_types,
+        2 "produces_mime_types" => produces_mime_types,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ScannerAdapterMetadata`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ScannerAdapterMetadata {
     /// JSON `scanner`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scanner: Option<Scanner>,
     /// JSON `capabilities`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Vec<ScannerCapability>>,
     /// JSON `properties`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub properties: Option<std::collections::BTreeMap<String, String>>,
 }
 
+crate::model_de::deserialize_model!(
+    ScannerAdapterMetadata,
+    fields: [
+        0 "scanner" => scanner,
+        1 "capabilities" => capabilities,
+        2 "properties" => properties,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ImmutableRule`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ImmutableRule {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `priority`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
     /// JSON `disabled`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
     /// JSON `action`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// JSON `template`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
     /// JSON `params`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub params: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// JSON `tag_selectors`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tag_selectors: Option<Vec<ImmutableSelector>>,
     /// JSON `scope_selectors`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope_selectors: Option<std::collections::BTreeMap<String, Vec<ImmutableSelector>>>,
 }
 
+crate::model_de::deserialize_model!(
+    ImmutableRule,
+    fields: [
+        0 "id" => id,
+        1 "priority" => priority,
+        2 "disabled" => disabled,
+        3 "action" => action,
+        4 "template" => template,
+        5 "params" => params,
+        6 "tag_selectors" => tag_selectors,
+        7 "scope_selectors" => scope_selectors,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ImmutableSelector`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ImmutableSelector {
     /// JSON `kind`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// JSON `decoration`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub decoration: Option<String>,
     /// JSON `pattern`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
     /// JSON `extras`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extras: Option<String>,
 }
+
+crate::model_de::deserialize_model!(
+    ImmutableSelector,
+    fields: [
+        0 "kind" => kind,
+        1 "decoration" => decoration,
+        2 "pattern" => pattern,
+        3 "extras" => extras,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `LdapConf`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct LdapConf {
     /// JSON `ldap_url`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_url: Option<String>,
     /// JSON `ldap_search_dn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_search_dn: Option<String>,
     /// JSON `ldap_search_password`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_search_password: Option<String>,
     /// JSON `ldap_base_dn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_base_dn: Option<String>,
     /// JSON `ldap_filter`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_filter: Option<String>,
     /// JSON `ldap_uid`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_uid: Option<String>,
     /// JSON `ldap_scope`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_scope: Option<i64>,
     /// JSON `ldap_connection_timeout`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_connection_timeout: Option<i64>,
     /// JSON `ldap_verify_cert`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_verify_cert: Option<bool>,
 }
+
+crate::model_de::deserialize_model!(
+    LdapConf,
+    fields: [
+        0 "ldap_url" => ldap_url,
+        1 "ldap_search_dn" => ldap_search_dn,
+        2 "ldap_search_password" => ldap_search_password,
+        3 "ldap_base_dn" => ldap_base_dn,
+        4 "ldap_filter" => ldap_filter,
+        5 "ldap_uid" => ldap_uid,
+        6 "ldap_scope" => ldap_scope,
+        7 "ldap_connection_timeout" => ldap_connection_timeout,
+        8 "ldap_verify_cert" => ldap_verify_cert,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for LdapConf {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2449,93 +3588,160 @@ impl std::fmt::Debug for LdapConf {
 }
 
 /// Harbor definition `LdapPingResult`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LdapPingResult {
     /// JSON `success`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
     /// JSON `message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    LdapPingResult,
+    fields: [
+        0 "success" => success,
+        1 "message" => message,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `LdapImportUsers`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LdapImportUsers {
     /// JSON `ldap_uid_list`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_uid_list: Option<Vec<String>>,
 }
 
+crate::model_de::deserialize_model!(
+    LdapImportUsers,
+    fields: [
+        0 "ldap_uid_list" => ldap_uid_list,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `LdapFailedImportUser`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LdapFailedImportUser {
     /// JSON `uid`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
     /// JSON `error`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    LdapFailedImportUser,
+    fields: [
+        0 "uid" => uid,
+        1 "error" => error,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `LdapUser`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LdapUser {
     /// JSON `username`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// JSON `realname`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub realname: Option<String>,
     /// JSON `email`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    LdapUser,
+    fields: [
+        0 "username" => username,
+        1 "realname" => realname,
+        2 "email" => email,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `UserGroup`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UserGroup {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `group_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
     /// JSON `group_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_type: Option<i64>,
     /// JSON `ldap_group_dn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_group_dn: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    UserGroup,
+    fields: [
+        0 "id" => id,
+        1 "group_name" => group_name,
+        2 "group_type" => group_type,
+        3 "ldap_group_dn" => ldap_group_dn,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `UserGroupSearchItem`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UserGroupSearchItem {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `group_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
     /// JSON `group_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_type: Option<i64>,
 }
 
+crate::model_de::deserialize_model!(
+    UserGroupSearchItem,
+    fields: [
+        0 "id" => id,
+        1 "group_name" => group_name,
+        2 "group_type" => group_type,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `SupportedWebhookEventTypes`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SupportedWebhookEventTypes {
     /// JSON `event_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<Vec<EventType>>,
     /// JSON `notify_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_type: Option<Vec<NotifyType>>,
     /// JSON `payload_formats`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload_formats: Option<Vec<PayloadFormat>>,
 }
+
+crate::model_de::deserialize_model!(
+    SupportedWebhookEventTypes,
+    fields: [
+        0 "event_type" => event_type,
+        1 "notify_type" => notify_type,
+        2 "payload_formats" => payload_formats,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `EventType`: `String`.
 pub type EventType = String;
@@ -2547,37 +3753,58 @@ pub type NotifyType = String;
 pub type PayloadFormatType = String;
 
 /// Harbor definition `PayloadFormat`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PayloadFormat {
     /// JSON `notify_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_type: Option<NotifyType>,
     /// JSON `formats`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub formats: Option<Vec<PayloadFormatType>>,
 }
+
+crate::model_de::deserialize_model!(
+    PayloadFormat,
+    fields: [
+        0 "notify_type" => notify_type,
+        1 "formats" => formats,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `WebhookTargetObject`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct WebhookTargetObject {
     /// JSON `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// JSON `address`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// JSON `auth_header`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_header: Option<String>,
     /// JSON `skip_cert_verify`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_cert_verify: Option<bool>,
     /// JSON `payload_format`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload_format: Option<PayloadFormatType>,
 }
+
+crate::model_de::deserialize_model!(
+    WebhookTargetObject,
+    fields: [
+        0 "type" => r#type,
+        1 "address" => address,
+        2 "auth_header" => auth_header,
+        3 "skip_cert_verify" => skip_cert_verify,
+        4 "payload_format" => payload_format,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for WebhookTargetObject {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2595,278 +3822,394 @@ impl std::fmt::Debug for WebhookTargetObject {
 }
 
 /// Harbor definition `WebhookPolicy`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct WebhookPolicy {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON `description`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `project_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// JSON `targets`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub targets: Option<Vec<WebhookTargetObject>>,
     /// JSON `event_types`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_types: Option<Vec<String>>,
     /// JSON `creator`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator: Option<String>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
     /// JSON `enabled`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
 
+crate::model_de::deserialize_model!(
+    WebhookPolicy,
+    fields: [
+        0 "id" => id,
+        1 "name" => name,
+        2 "description" => description,
+        3 "project_id" => project_id,
+        4 "targets" => targets,
+        5 "event_types" => event_types,
+        6 "creator" => creator,
+        7 "creation_time" => creation_time,
+        8 "update_time" => update_time,
+        9 "enabled" => enabled,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `WebhookLastTrigger`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct WebhookLastTrigger {
     /// JSON `policy_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_name: Option<String>,
     /// JSON `event_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<String>,
     /// JSON `enabled`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
     /// JSON `last_trigger_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_trigger_time: Option<crate::Timestamp>,
 }
 
+crate::model_de::deserialize_model!(
+    WebhookLastTrigger,
+    fields: [
+        0 "policy_name" => policy_name,
+        1 "event_type" => event_type,
+        2 "enabled" => enabled,
+        3 "creation_time" => creation_time,
+        4 "last_trigger_time" => last_trigger_time,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `WebhookJob`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct WebhookJob {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `policy_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_id: Option<i64>,
     /// JSON `event_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<String>,
     /// JSON `notify_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_type: Option<String>,
     /// JSON `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// JSON `job_detail`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_detail: Option<String>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
 }
+
+crate::model_de::deserialize_model!(
+    WebhookJob,
+    fields: [
+        0 "id" => id,
+        1 "policy_id" => policy_id,
+        2 "event_type" => event_type,
+        3 "notify_type" => notify_type,
+        4 "status" => status,
+        5 "job_detail" => job_detail,
+        6 "creation_time" => creation_time,
+        7 "update_time" => update_time,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `InternalConfigurationsResponse`: `std::collections::BTreeMap<String, InternalConfigurationValue>`.
 pub type InternalConfigurationsResponse =
     std::collections::BTreeMap<String, InternalConfigurationValue>;
 
 /// Harbor definition `InternalConfigurationValue`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct InternalConfigurationValue {
     /// JSON `value`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
     /// JSON `editable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub editable: Option<bool>,
 }
+
+crate::model_de::deserialize_model!(
+    InternalConfigurationValue,
+    fields: [
+        0 "value" => value,
+        1 "editable" => editable,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `ConfigurationsResponse`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct ConfigurationsResponse {
     /// JSON `auth_mode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_mode: Option<StringConfigItem>,
     /// JSON `primary_auth_mode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_auth_mode: Option<BoolConfigItem>,
     /// JSON `ldap_base_dn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_base_dn: Option<StringConfigItem>,
     /// JSON `ldap_filter`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_filter: Option<StringConfigItem>,
     /// JSON `ldap_group_base_dn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_group_base_dn: Option<StringConfigItem>,
     /// JSON `ldap_group_admin_dn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_group_admin_dn: Option<StringConfigItem>,
     /// JSON `ldap_group_attribute_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_group_attribute_name: Option<StringConfigItem>,
     /// JSON `ldap_group_search_filter`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_group_search_filter: Option<StringConfigItem>,
     /// JSON `ldap_group_search_scope`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_group_search_scope: Option<IntegerConfigItem>,
     /// JSON `ldap_group_attach_parallel`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_group_attach_parallel: Option<BoolConfigItem>,
     /// JSON `ldap_scope`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_scope: Option<IntegerConfigItem>,
     /// JSON `ldap_search_dn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_search_dn: Option<StringConfigItem>,
     /// JSON `ldap_timeout`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_timeout: Option<IntegerConfigItem>,
     /// JSON `ldap_uid`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_uid: Option<StringConfigItem>,
     /// JSON `ldap_url`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_url: Option<StringConfigItem>,
     /// JSON `ldap_verify_cert`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_verify_cert: Option<BoolConfigItem>,
     /// JSON `ldap_group_membership_attribute`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_group_membership_attribute: Option<StringConfigItem>,
     /// JSON `project_creation_restriction`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_creation_restriction: Option<StringConfigItem>,
     /// JSON `read_only`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub read_only: Option<BoolConfigItem>,
     /// JSON `self_registration`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub self_registration: Option<BoolConfigItem>,
     /// JSON `token_expiration`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_expiration: Option<IntegerConfigItem>,
     /// JSON `uaa_client_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uaa_client_id: Option<StringConfigItem>,
     /// JSON `uaa_client_secret`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uaa_client_secret: Option<StringConfigItem>,
     /// JSON `uaa_endpoint`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uaa_endpoint: Option<StringConfigItem>,
     /// JSON `uaa_verify_cert`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uaa_verify_cert: Option<BoolConfigItem>,
     /// JSON `http_authproxy_endpoint`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_authproxy_endpoint: Option<StringConfigItem>,
     /// JSON `http_authproxy_tokenreview_endpoint`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_authproxy_tokenreview_endpoint: Option<StringConfigItem>,
     /// JSON `http_authproxy_admin_groups`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_authproxy_admin_groups: Option<StringConfigItem>,
     /// JSON `http_authproxy_admin_usernames`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_authproxy_admin_usernames: Option<StringConfigItem>,
     /// JSON `http_authproxy_verify_cert`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_authproxy_verify_cert: Option<BoolConfigItem>,
     /// JSON `http_authproxy_skip_search`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_authproxy_skip_search: Option<BoolConfigItem>,
     /// JSON `http_authproxy_server_certificate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_authproxy_server_certificate: Option<StringConfigItem>,
     /// JSON `oidc_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_name: Option<StringConfigItem>,
     /// JSON `oidc_endpoint`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_endpoint: Option<StringConfigItem>,
     /// JSON `oidc_client_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_client_id: Option<StringConfigItem>,
     /// JSON `oidc_groups_claim`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_groups_claim: Option<StringConfigItem>,
     /// JSON `oidc_admin_group`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_admin_group: Option<StringConfigItem>,
     /// JSON `oidc_group_filter`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_group_filter: Option<StringConfigItem>,
     /// JSON `oidc_scope`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_scope: Option<StringConfigItem>,
     /// JSON `oidc_user_claim`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_user_claim: Option<StringConfigItem>,
     /// JSON `oidc_verify_cert`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_verify_cert: Option<BoolConfigItem>,
     /// JSON `oidc_auto_onboard`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_auto_onboard: Option<BoolConfigItem>,
     /// JSON `oidc_extra_redirect_parms`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_extra_redirect_parms: Option<StringConfigItem>,
     /// JSON `oidc_logout`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_logout: Option<BoolConfigItem>,
     /// JSON `robot_token_duration`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub robot_token_duration: Option<IntegerConfigItem>,
     /// JSON `robot_name_prefix`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub robot_name_prefix: Option<StringConfigItem>,
     /// JSON `notification_enable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notification_enable: Option<BoolConfigItem>,
     /// JSON `quota_per_project_enable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quota_per_project_enable: Option<BoolConfigItem>,
     /// JSON `storage_per_project`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub storage_per_project: Option<IntegerConfigItem>,
     /// JSON `audit_log_forward_endpoint`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audit_log_forward_endpoint: Option<StringConfigItem>,
     /// JSON `skip_audit_log_database`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_audit_log_database: Option<BoolConfigItem>,
     /// JSON `scanner_skip_update_pulltime`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scanner_skip_update_pulltime: Option<BoolConfigItem>,
     /// JSON `scan_all_policy`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scan_all_policy: Option<ConfigurationsResponseScanAllPolicy>,
     /// JSON `session_timeout`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_timeout: Option<IntegerConfigItem>,
     /// JSON `banner_message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub banner_message: Option<StringConfigItem>,
     /// JSON `disabled_audit_log_event_types`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disabled_audit_log_event_types: Option<StringConfigItem>,
 }
+
+crate::model_de::deserialize_model!(
+    ConfigurationsResponse,
+    fields: [
+        0 "auth_mode" => auth_mode,
+        1 "primary_auth_mode" => primary_auth_mode,
+        2 "ldap_base_dn" => ldap_base_dn,
+        3 "ldap_filter" => ldap_filter,
+        4 "ldap_group_base_dn" => ldap_group_base_dn,
+        5 "ldap_group_admin_dn" => ldap_group_admin_dn,
+        6 "ldap_group_attribute_name" => ldap_group_attribute_name,
+        7 "ldap_group_search_filter" => ldap_group_search_filter,
+        8 "ldap_group_search_scope" => ldap_group_search_scope,
+        9 "ldap_group_attach_parallel" => ldap_group_attach_parallel,
+        10 "ldap_scope" => ldap_scope,
+        11 "ldap_search_dn" => ldap_search_dn,
+        12 "ldap_timeout" => ldap_timeout,
+        13 "ldap_uid" => ldap_uid,
+        14 "ldap_url" => ldap_url,
+        15 "ldap_verify_cert" => ldap_verify_cert,
+        16 "ldap_group_membership_attribute" => ldap_group_membership_attribute,
+        17 "project_creation_restriction" => project_creation_restriction,
+        18 "read_only" => read_only,
+        19 "self_registration" => self_registration,
+        20 "token_expiration" => token_expiration,
+        21 "uaa_client_id" => uaa_client_id,
+        22 "uaa_client_secret" => uaa_client_secret,
+        23 "uaa_endpoint" => uaa_endpoint,
+        24 "uaa_verify_cert" => uaa_verify_cert,
+        25 "http_authproxy_endpoint" => http_authproxy_endpoint,
+        26 "http_authproxy_tokenreview_endpoint" => http_authproxy_tokenreview_endpoint,
+        27 "http_authproxy_admin_groups" => http_authproxy_admin_groups,
+        28 "http_authproxy_admin_usernames" => http_authproxy_admin_usernames,
+        29 "http_authproxy_verify_cert" => http_authproxy_verify_cert,
+        30 "http_authproxy_skip_search" => http_authproxy_skip_search,
+        31 "http_authproxy_server_certificate" => http_authproxy_server_certificate,
+        32 "oidc_name" => oidc_name,
+        33 "oidc_endpoint" => oidc_endpoint,
+        34 "oidc_client_id" => oidc_client_id,
+        35 "oidc_groups_claim" => oidc_groups_claim,
+        36 "oidc_admin_group" => oidc_admin_group,
+        37 "oidc_group_filter" => oidc_group_filter,
+        38 "oidc_scope" => oidc_scope,
+        39 "oidc_user_claim" => oidc_user_claim,
+        40 "oidc_verify_cert" => oidc_verify_cert,
+        41 "oidc_auto_onboard" => oidc_auto_onboard,
+        42 "oidc_extra_redirect_parms" => oidc_extra_redirect_parms,
+        43 "oidc_logout" => oidc_logout,
+        44 "robot_token_duration" => robot_token_duration,
+        45 "robot_name_prefix" => robot_name_prefix,
+        46 "notification_enable" => notification_enable,
+        47 "quota_per_project_enable" => quota_per_project_enable,
+        48 "storage_per_project" => storage_per_project,
+        49 "audit_log_forward_endpoint" => audit_log_forward_endpoint,
+        50 "skip_audit_log_database" => skip_audit_log_database,
+        51 "scanner_skip_update_pulltime" => scanner_skip_update_pulltime,
+        52 "scan_all_policy" => scan_all_policy,
+        53 "session_timeout" => session_timeout,
+        54 "banner_message" => banner_message,
+        55 "disabled_audit_log_event_types" => disabled_audit_log_event_types,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for ConfigurationsResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2971,201 +4314,282 @@ impl std::fmt::Debug for ConfigurationsResponse {
 }
 
 /// Harbor object `ConfigurationsResponseScanAllPolicy.parameter`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ConfigurationsResponseScanAllPolicyParameter {
     /// JSON `daily_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub daily_time: Option<i64>,
 }
 
+crate::model_de::deserialize_model!(
+    ConfigurationsResponseScanAllPolicyParameter,
+    fields: [
+        0 "daily_time" => daily_time,
+    ],
+    aliases: [],
+);
+
 /// Harbor object `ConfigurationsResponse.scan_all_policy`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ConfigurationsResponseScanAllPolicy {
     /// JSON `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// JSON `parameter`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter: Option<ConfigurationsResponseScanAllPolicyParameter>,
 }
+
+crate::model_de::deserialize_model!(
+    ConfigurationsResponseScanAllPolicy,
+    fields: [
+        0 "type" => r#type,
+        1 "parameter" => parameter,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `Configurations`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct Configurations {
     /// JSON `auth_mode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_mode: Option<String>,
     /// JSON `primary_auth_mode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_auth_mode: Option<bool>,
     /// JSON `ldap_base_dn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_base_dn: Option<String>,
     /// JSON `ldap_filter`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_filter: Option<String>,
     /// JSON `ldap_group_base_dn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_group_base_dn: Option<String>,
     /// JSON `ldap_group_admin_dn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_group_admin_dn: Option<String>,
     /// JSON `ldap_group_attribute_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_group_attribute_name: Option<String>,
     /// JSON `ldap_group_search_filter`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_group_search_filter: Option<String>,
     /// JSON `ldap_group_search_scope`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_group_search_scope: Option<i64>,
     /// JSON `ldap_group_attach_parallel`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_group_attach_parallel: Option<bool>,
     /// JSON `ldap_scope`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_scope: Option<i64>,
     /// JSON `ldap_search_dn`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_search_dn: Option<String>,
     /// JSON `ldap_search_password`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_search_password: Option<String>,
     /// JSON `ldap_timeout`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_timeout: Option<i64>,
     /// JSON `ldap_uid`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_uid: Option<String>,
     /// JSON `ldap_url`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_url: Option<String>,
     /// JSON `ldap_verify_cert`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_verify_cert: Option<bool>,
     /// JSON `ldap_group_membership_attribute`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ldap_group_membership_attribute: Option<String>,
     /// JSON `project_creation_restriction`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_creation_restriction: Option<String>,
     /// JSON `read_only`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     /// JSON `self_registration`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub self_registration: Option<bool>,
     /// JSON `token_expiration`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_expiration: Option<i64>,
     /// JSON `uaa_client_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uaa_client_id: Option<String>,
     /// JSON `uaa_client_secret`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uaa_client_secret: Option<String>,
     /// JSON `uaa_endpoint`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uaa_endpoint: Option<String>,
     /// JSON `uaa_verify_cert`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uaa_verify_cert: Option<bool>,
     /// JSON `http_authproxy_endpoint`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_authproxy_endpoint: Option<String>,
     /// JSON `http_authproxy_tokenreview_endpoint`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_authproxy_tokenreview_endpoint: Option<String>,
     /// JSON `http_authproxy_admin_groups`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_authproxy_admin_groups: Option<String>,
     /// JSON `http_authproxy_admin_usernames`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_authproxy_admin_usernames: Option<String>,
     /// JSON `http_authproxy_verify_cert`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_authproxy_verify_cert: Option<bool>,
     /// JSON `http_authproxy_skip_search`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_authproxy_skip_search: Option<bool>,
     /// JSON `http_authproxy_server_certificate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_authproxy_server_certificate: Option<String>,
     /// JSON `oidc_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_name: Option<String>,
     /// JSON `oidc_endpoint`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_endpoint: Option<String>,
     /// JSON `oidc_client_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_client_id: Option<String>,
     /// JSON `oidc_client_secret`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_client_secret: Option<String>,
     /// JSON `oidc_groups_claim`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_groups_claim: Option<String>,
     /// JSON `oidc_admin_group`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_admin_group: Option<String>,
     /// JSON `oidc_group_filter`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_group_filter: Option<String>,
     /// JSON `oidc_scope`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_scope: Option<String>,
     /// JSON `oidc_user_claim`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_user_claim: Option<String>,
     /// JSON `oidc_verify_cert`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_verify_cert: Option<bool>,
     /// JSON `oidc_auto_onboard`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_auto_onboard: Option<bool>,
     /// JSON `oidc_extra_redirect_parms`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_extra_redirect_parms: Option<String>,
     /// JSON `oidc_logout`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_logout: Option<bool>,
     /// JSON `robot_token_duration`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub robot_token_duration: Option<i64>,
     /// JSON `robot_name_prefix`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub robot_name_prefix: Option<String>,
     /// JSON `notification_enable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notification_enable: Option<bool>,
     /// JSON `quota_per_project_enable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quota_per_project_enable: Option<bool>,
     /// JSON `storage_per_project`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub storage_per_project: Option<i64>,
     /// JSON `audit_log_forward_endpoint`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audit_log_forward_endpoint: Option<String>,
     /// JSON `skip_audit_log_database`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_audit_log_database: Option<bool>,
     /// JSON `session_timeout`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_timeout: Option<i64>,
     /// JSON `scanner_skip_update_pulltime`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scanner_skip_update_pulltime: Option<bool>,
     /// JSON `banner_message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub banner_message: Option<String>,
     /// JSON `disabled_audit_log_event_types`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disabled_audit_log_event_types: Option<String>,
 }
+
+crate::model_de::deserialize_model!(
+    Configurations,
+    fields: [
+        0 "auth_mode" => auth_mode,
+        1 "primary_auth_mode" => primary_auth_mode,
+        2 "ldap_base_dn" => ldap_base_dn,
+        3 "ldap_filter" => ldap_filter,
+        4 "ldap_group_base_dn" => ldap_group_base_dn,
+        5 "ldap_group_admin_dn" => ldap_group_admin_dn,
+        6 "ldap_group_attribute_name" => ldap_group_attribute_name,
+        7 "ldap_group_search_filter" => ldap_group_search_filter,
+        8 "ldap_group_search_scope" => ldap_group_search_scope,
+        9 "ldap_group_attach_parallel" => ldap_group_attach_parallel,
+        10 "ldap_scope" => ldap_scope,
+        11 "ldap_search_dn" => ldap_search_dn,
+        12 "ldap_search_password" => ldap_search_password,
+        13 "ldap_timeout" => ldap_timeout,
+        14 "ldap_uid" => ldap_uid,
+        15 "ldap_url" => ldap_url,
+        16 "ldap_verify_cert" => ldap_verify_cert,
+        17 "ldap_group_membership_attribute" => ldap_group_membership_attribute,
+        18 "project_creation_restriction" => project_creation_restriction,
+        19 "read_only" => read_only,
+        20 "self_registration" => self_registration,
+        21 "token_expiration" => token_expiration,
+        22 "uaa_client_id" => uaa_client_id,
+        23 "uaa_client_secret" => uaa_client_secret,
+        24 "uaa_endpoint" => uaa_endpoint,
+        25 "uaa_verify_cert" => uaa_verify_cert,
+        26 "http_authproxy_endpoint" => http_authproxy_endpoint,
+        27 "http_authproxy_tokenreview_endpoint" => http_authproxy_tokenreview_endpoint,
+        28 "http_authproxy_admin_groups" => http_authproxy_admin_groups,
+        29 "http_authproxy_admin_usernames" => http_authproxy_admin_usernames,
+        30 "http_authproxy_verify_cert" => http_authproxy_verify_cert,
+        31 "http_authproxy_skip_search" => http_authproxy_skip_search,
+        32 "http_authproxy_server_certificate" => http_authproxy_server_certificate,
+        33 "oidc_name" => oidc_name,
+        34 "oidc_endpoint" => oidc_endpoint,
+        35 "oidc_client_id" => oidc_client_id,
+        36 "oidc_client_secret" => oidc_client_secret,
+        37 "oidc_groups_claim" => oidc_groups_claim,
+        38 "oidc_admin_group" => oidc_admin_group,
+        39 "oidc_group_filter" => oidc_group_filter,
+        40 "oidc_scope" => oidc_scope,
+        41 "oidc_user_claim" => oidc_user_claim,
+        42 "oidc_verify_cert" => oidc_verify_cert,
+        43 "oidc_auto_onboard" => oidc_auto_onboard,
+        44 "oidc_extra_redirect_parms" => oidc_extra_redirect_parms,
+        45 "oidc_logout" => oidc_logout,
+        46 "robot_token_duration" => robot_token_duration,
+        47 "robot_name_prefix" => robot_name_prefix,
+        48 "notification_enable" => notification_enable,
+        49 "quota_per_project_enable" => quota_per_project_enable,
+        50 "storage_per_project" => storage_per_project,
+        51 "audit_log_forward_endpoint" => audit_log_forward_endpoint,
+        52 "skip_audit_log_database" => skip_audit_log_database,
+        53 "session_timeout" => session_timeout,
+        54 "scanner_skip_update_pulltime" => scanner_skip_update_pulltime,
+        55 "banner_message" => banner_message,
+        56 "disabled_audit_log_event_types" => disabled_audit_log_event_types,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for Configurations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3277,132 +4701,222 @@ impl std::fmt::Debug for Configurations {
 }
 
 /// Harbor definition `StringConfigItem`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StringConfigItem {
     /// JSON `value`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// JSON `editable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub editable: Option<bool>,
 }
+
+crate::model_de::deserialize_model!(
+    StringConfigItem,
+    fields: [
+        0 "value" => value,
+        1 "editable" => editable,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `BoolConfigItem`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct BoolConfigItem {
     /// JSON `value`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<bool>,
     /// JSON `editable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub editable: Option<bool>,
 }
+
+crate::model_de::deserialize_model!(
+    BoolConfigItem,
+    fields: [
+        0 "value" => value,
+        1 "editable" => editable,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `IntegerConfigItem`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct IntegerConfigItem {
     /// JSON `value`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<i64>,
     /// JSON `editable`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub editable: Option<bool>,
 }
 
+crate::model_de::deserialize_model!(
+    IntegerConfigItem,
+    fields: [
+        0 "value" => value,
+        1 "editable" => editable,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ProjectMemberEntity`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ProjectMemberEntity {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `project_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// JSON `entity_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_name: Option<String>,
     /// JSON `role_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_name: Option<String>,
     /// JSON `role_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_id: Option<i64>,
     /// JSON `entity_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<i64>,
     /// JSON `entity_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    ProjectMemberEntity,
+    fields: [
+        0 "id" => id,
+        1 "project_id" => project_id,
+        2 "entity_name" => entity_name,
+        3 "role_name" => role_name,
+        4 "role_id" => role_id,
+        5 "entity_id" => entity_id,
+        6 "entity_type" => entity_type,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ProjectMember`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ProjectMember {
     /// JSON `role_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_id: Option<i64>,
     /// JSON `member_user`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub member_user: Option<UserEntity>,
     /// JSON `member_group`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub member_group: Option<UserGroup>,
 }
 
+crate::model_de::deserialize_model!(
+    ProjectMember,
+    fields: [
+        0 "role_id" => role_id,
+        1 "member_user" => member_user,
+        2 "member_group" => member_group,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `RoleRequest`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RoleRequest {
     /// JSON `role_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_id: Option<i64>,
 }
 
+crate::model_de::deserialize_model!(
+    RoleRequest,
+    fields: [
+        0 "role_id" => role_id,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `UserEntity`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UserEntity {
     /// JSON `user_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
     /// JSON `username`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    UserEntity,
+    fields: [
+        0 "user_id" => user_id,
+        1 "username" => username,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `UserProfile`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UserProfile {
     /// JSON `email`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// JSON `realname`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub realname: Option<String>,
     /// JSON `comment`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
+
+crate::model_de::deserialize_model!(
+    UserProfile,
+    fields: [
+        0 "email" => email,
+        1 "realname" => realname,
+        2 "comment" => comment,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `UserCreationReq`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct UserCreationReq {
     /// JSON `email`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// JSON `realname`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub realname: Option<String>,
     /// JSON `comment`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// JSON `password`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     /// JSON `username`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
 }
+
+crate::model_de::deserialize_model!(
+    UserCreationReq,
+    fields: [
+        0 "email" => email,
+        1 "realname" => realname,
+        2 "comment" => comment,
+        3 "password" => password,
+        4 "username" => username,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for UserCreationReq {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3419,27 +4933,40 @@ impl std::fmt::Debug for UserCreationReq {
 /// Harbor definition `OIDCUserInfo`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct OidcUserInfo {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `user_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
     /// JSON `subiss`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subiss: Option<String>,
     /// JSON `secret`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
 }
+
+crate::model_de::deserialize_model!(
+    OidcUserInfo,
+    fields: [
+        0 "id" => id,
+        1 "user_id" => user_id,
+        2 "subiss" => subiss,
+        3 "secret" => secret,
+        4 "creation_time" => creation_time,
+        5 "update_time" => update_time,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for OidcUserInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3455,71 +4982,114 @@ impl std::fmt::Debug for OidcUserInfo {
 }
 
 /// Harbor definition `UserResp`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UserResp {
     /// JSON `email`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// JSON `realname`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub realname: Option<String>,
     /// JSON `comment`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// JSON `user_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
     /// JSON `username`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// JSON `sysadmin_flag`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sysadmin_flag: Option<bool>,
     /// JSON `admin_role_in_auth`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_role_in_auth: Option<bool>,
     /// JSON `oidc_user_meta`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_user_meta: Option<OidcUserInfo>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
 }
 
+crate::model_de::deserialize_model!(
+    UserResp,
+    fields: [
+        0 "email" => email,
+        1 "realname" => realname,
+        2 "comment" => comment,
+        3 "user_id" => user_id,
+        4 "username" => username,
+        5 "sysadmin_flag" => sysadmin_flag,
+        6 "admin_role_in_auth" => admin_role_in_auth,
+        7 "oidc_user_meta" => oidc_user_meta,
+        8 "creation_time" => creation_time,
+        9 "update_time" => update_time,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `UserSysAdminFlag`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UserSysAdminFlag {
     /// JSON `sysadmin_flag`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sysadmin_flag: Option<bool>,
 }
 
+crate::model_de::deserialize_model!(
+    UserSysAdminFlag,
+    fields: [
+        0 "sysadmin_flag" => sysadmin_flag,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `UserSearch`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UserSearch {
     /// JSON `user_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
     /// JSON `username`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
 }
+
+crate::model_de::deserialize_model!(
+    UserSearch,
+    fields: [
+        0 "user_id" => user_id,
+        1 "username" => username,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `PasswordReq`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct PasswordReq {
     /// JSON `old_password`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_password: Option<String>,
     /// JSON `new_password`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub new_password: Option<String>,
 }
+
+crate::model_de::deserialize_model!(
+    PasswordReq,
+    fields: [
+        0 "old_password" => old_password,
+        1 "new_password" => new_password,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for PasswordReq {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3537,47 +5107,82 @@ impl std::fmt::Debug for PasswordReq {
 }
 
 /// Harbor definition `UserSearchRespItem`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UserSearchRespItem {
     /// JSON `user_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
     /// JSON `username`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    UserSearchRespItem,
+    fields: [
+        0 "user_id" => user_id,
+        1 "username" => username,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Permission`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Permission {
     /// JSON `resource`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
     /// JSON `action`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    Permission,
+    fields: [
+        0 "resource" => resource,
+        1 "action" => action,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Permissions`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Permissions {
     /// JSON `system`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system: Option<Vec<Permission>>,
     /// JSON `project`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<Vec<Permission>>,
 }
+
+crate::model_de::deserialize_model!(
+    Permissions,
+    fields: [
+        0 "system" => system,
+        1 "project" => project,
+    ],
+    aliases: [],
+);
 
 /// Harbor definition `OIDCCliSecretReq`.
 ///
 /// `Debug` redacts its secrets.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct OidcCliSecretReq {
     /// JSON `secret`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
+
+crate::model_de::deserialize_model!(
+    OidcCliSecretReq,
+    fields: [
+        0 "secret" => secret,
+    ],
+    aliases: [],
+);
 
 impl std::fmt::Debug for OidcCliSecretReq {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3588,218 +5193,348 @@ impl std::fmt::Debug for OidcCliSecretReq {
 }
 
 /// Harbor definition `OverallHealthStatus`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct OverallHealthStatus {
     /// JSON `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// JSON `components`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub components: Option<Vec<ComponentHealthStatus>>,
 }
 
+crate::model_de::deserialize_model!(
+    OverallHealthStatus,
+    fields: [
+        0 "status" => status,
+        1 "components" => components,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ComponentHealthStatus`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ComponentHealthStatus {
     /// JSON `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// JSON `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// JSON `error`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    ComponentHealthStatus,
+    fields: [
+        0 "name" => name,
+        1 "status" => status,
+        2 "error" => error,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Statistic`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Statistic {
     /// JSON `private_project_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_project_count: Option<i64>,
     /// JSON `private_repo_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_repo_count: Option<i64>,
     /// JSON `public_project_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_project_count: Option<i64>,
     /// JSON `public_repo_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_repo_count: Option<i64>,
     /// JSON `total_project_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_project_count: Option<i64>,
     /// JSON `total_repo_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_repo_count: Option<i64>,
     /// JSON `total_storage_consumption`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_storage_consumption: Option<i64>,
 }
 
+crate::model_de::deserialize_model!(
+    Statistic,
+    fields: [
+        0 "private_project_count" => private_project_count,
+        1 "private_repo_count" => private_repo_count,
+        2 "public_project_count" => public_project_count,
+        3 "public_repo_count" => public_repo_count,
+        4 "total_project_count" => total_project_count,
+        5 "total_repo_count" => total_repo_count,
+        6 "total_storage_consumption" => total_storage_consumption,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Accessory`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Accessory {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `artifact_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub artifact_id: Option<i64>,
     /// JSON `subject_artifact_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject_artifact_id: Option<i64>,
     /// JSON `subject_artifact_digest`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject_artifact_digest: Option<String>,
     /// JSON `subject_artifact_repo`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject_artifact_repo: Option<String>,
     /// JSON `size`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// JSON `digest`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
     /// JSON `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// JSON `icon`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
     /// JSON `creation_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<crate::Timestamp>,
 }
 
+crate::model_de::deserialize_model!(
+    Accessory,
+    fields: [
+        0 "id" => id,
+        1 "artifact_id" => artifact_id,
+        2 "subject_artifact_id" => subject_artifact_id,
+        3 "subject_artifact_digest" => subject_artifact_digest,
+        4 "subject_artifact_repo" => subject_artifact_repo,
+        5 "size" => size,
+        6 "digest" => digest,
+        7 "type" => r#type,
+        8 "icon" => icon,
+        9 "creation_time" => creation_time,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ScanDataExportRequest`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ScanDataExportRequest {
     /// JSON `job_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_name: Option<String>,
     /// JSON `projects`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub projects: Option<Vec<i64>>,
     /// JSON `labels`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<i64>>,
     /// JSON `repositories`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub repositories: Option<String>,
     /// JSON `cveIds`.
-    #[serde(rename = "cveIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "cveIds", skip_serializing_if = "Option::is_none")]
     pub cve_ids: Option<String>,
     /// JSON `tags`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    ScanDataExportRequest,
+    fields: [
+        0 "job_name" => job_name,
+        1 "projects" => projects,
+        2 "labels" => labels,
+        3 "repositories" => repositories,
+        4 "cveIds" => cve_ids,
+        5 "tags" => tags,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ScanDataExportJob`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ScanDataExportJob {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
 }
 
+crate::model_de::deserialize_model!(
+    ScanDataExportJob,
+    fields: [
+        0 "id" => id,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ScanDataExportExecution`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ScanDataExportExecution {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `user_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
     /// JSON `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// JSON `trigger`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<String>,
     /// JSON `start_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::Timestamp>,
     /// JSON `end_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::Timestamp>,
     /// JSON `status_text`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_text: Option<String>,
     /// JSON `user_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// JSON `file_present`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_present: Option<bool>,
 }
 
+crate::model_de::deserialize_model!(
+    ScanDataExportExecution,
+    fields: [
+        0 "id" => id,
+        1 "user_id" => user_id,
+        2 "status" => status,
+        3 "trigger" => trigger,
+        4 "start_time" => start_time,
+        5 "end_time" => end_time,
+        6 "status_text" => status_text,
+        7 "user_name" => user_name,
+        8 "file_present" => file_present,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ScanDataExportExecutionList`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ScanDataExportExecutionList {
     /// JSON `items`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<ScanDataExportExecution>>,
 }
 
+crate::model_de::deserialize_model!(
+    ScanDataExportExecutionList,
+    fields: [
+        0 "items" => items,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `WorkerPool`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct WorkerPool {
     /// JSON `pid`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pid: Option<i64>,
     /// JSON `worker_pool_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub worker_pool_id: Option<String>,
     /// JSON `start_at`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_at: Option<crate::Timestamp>,
     /// JSON `heartbeat_at`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub heartbeat_at: Option<crate::Timestamp>,
     /// JSON `concurrency`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<i64>,
     /// JSON `host`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    WorkerPool,
+    fields: [
+        0 "pid" => pid,
+        1 "worker_pool_id" => worker_pool_id,
+        2 "start_at" => start_at,
+        3 "heartbeat_at" => heartbeat_at,
+        4 "concurrency" => concurrency,
+        5 "host" => host,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `Worker`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Worker {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// JSON `pool_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pool_id: Option<String>,
     /// JSON `job_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_name: Option<String>,
     /// JSON `job_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
     /// JSON `start_at`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_at: Option<crate::Timestamp>,
     /// JSON `check_in`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub check_in: Option<String>,
     /// JSON `checkin_at`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub checkin_at: Option<crate::Timestamp>,
 }
 
+crate::model_de::deserialize_model!(
+    Worker,
+    fields: [
+        0 "id" => id,
+        1 "pool_id" => pool_id,
+        2 "job_name" => job_name,
+        3 "job_id" => job_id,
+        4 "start_at" => start_at,
+        5 "check_in" => check_in,
+        6 "checkin_at" => checkin_at,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ActionRequest`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ActionRequest {
     /// JSON `action`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<ActionRequestAction>,
 }
+
+crate::model_de::deserialize_model!(
+    ActionRequest,
+    fields: [
+        0 "action" => action,
+    ],
+    aliases: [],
+);
 
 /// Harbor string enum `ActionRequest.action`; values this client does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3857,188 +5592,292 @@ impl<'de> Deserialize<'de> for ActionRequestAction {
 }
 
 /// Harbor definition `JobQueue`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct JobQueue {
     /// JSON `job_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_type: Option<String>,
     /// JSON `count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// JSON `latency`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub latency: Option<i64>,
     /// JSON `paused`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub paused: Option<bool>,
 }
 
+crate::model_de::deserialize_model!(
+    JobQueue,
+    fields: [
+        0 "job_type" => job_type,
+        1 "count" => count,
+        2 "latency" => latency,
+        3 "paused" => paused,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ScheduleTask`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ScheduleTask {
     /// JSON `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// JSON `vendor_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor_type: Option<String>,
     /// JSON `vendor_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<i64>,
     /// JSON `cron`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cron: Option<String>,
     /// JSON `update_time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<crate::Timestamp>,
 }
 
+crate::model_de::deserialize_model!(
+    ScheduleTask,
+    fields: [
+        0 "id" => id,
+        1 "vendor_type" => vendor_type,
+        2 "vendor_id" => vendor_id,
+        3 "cron" => cron,
+        4 "update_time" => update_time,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `SchedulerStatus`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SchedulerStatus {
     /// JSON `paused`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub paused: Option<bool>,
 }
 
+crate::model_de::deserialize_model!(
+    SchedulerStatus,
+    fields: [
+        0 "paused" => paused,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `SecuritySummary`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SecuritySummary {
     /// JSON `critical_cnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub critical_cnt: Option<i64>,
     /// JSON `high_cnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub high_cnt: Option<i64>,
     /// JSON `medium_cnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub medium_cnt: Option<i64>,
     /// JSON `low_cnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub low_cnt: Option<i64>,
     /// JSON `none_cnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub none_cnt: Option<i64>,
     /// JSON `unknown_cnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unknown_cnt: Option<i64>,
     /// JSON `total_vuls`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_vuls: Option<i64>,
     /// JSON `scanned_cnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scanned_cnt: Option<i64>,
     /// JSON `total_artifact`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_artifact: Option<i64>,
     /// JSON `fixable_cnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fixable_cnt: Option<i64>,
     /// JSON `dangerous_cves`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dangerous_cves: Option<Vec<DangerousCve>>,
     /// JSON `dangerous_artifacts`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dangerous_artifacts: Option<Vec<DangerousArtifact>>,
 }
 
+crate::model_de::deserialize_model!(
+    SecuritySummary,
+    fields: [
+        0 "critical_cnt" => critical_cnt,
+        1 "high_cnt" => high_cnt,
+        2 "medium_cnt" => medium_cnt,
+        3 "low_cnt" => low_cnt,
+        4 "none_cnt" => none_cnt,
+        5 "unknown_cnt" => unknown_cnt,
+        6 "total_vuls" => total_vuls,
+        7 "scanned_cnt" => scanned_cnt,
+        8 "total_artifact" => total_artifact,
+        9 "fixable_cnt" => fixable_cnt,
+        10 "dangerous_cves" => dangerous_cves,
+        11 "dangerous_artifacts" => dangerous_artifacts,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `DangerousCVE`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DangerousCve {
     /// JSON `cve_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cve_id: Option<String>,
     /// JSON `severity`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
     /// JSON `cvss_score_v3`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cvss_score_v3: Option<f64>,
     /// JSON `desc`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub desc: Option<String>,
     /// JSON `package`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub package: Option<String>,
     /// JSON `version`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
 
+crate::model_de::deserialize_model!(
+    DangerousCve,
+    fields: [
+        0 "cve_id" => cve_id,
+        1 "severity" => severity,
+        2 "cvss_score_v3" => cvss_score_v3,
+        3 "desc" => desc,
+        4 "package" => package,
+        5 "version" => version,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `DangerousArtifact`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DangerousArtifact {
     /// JSON `project_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// JSON `repository_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub repository_name: Option<String>,
     /// JSON `digest`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
     /// JSON `critical_cnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub critical_cnt: Option<i64>,
     /// JSON `high_cnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub high_cnt: Option<i64>,
     /// JSON `medium_cnt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub medium_cnt: Option<i64>,
 }
 
+crate::model_de::deserialize_model!(
+    DangerousArtifact,
+    fields: [
+        0 "project_id" => project_id,
+        1 "repository_name" => repository_name,
+        2 "digest" => digest,
+        3 "critical_cnt" => critical_cnt,
+        4 "high_cnt" => high_cnt,
+        5 "medium_cnt" => medium_cnt,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `VulnerabilityItem`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct VulnerabilityItem {
     /// JSON `project_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// JSON `repository_name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub repository_name: Option<String>,
     /// JSON `digest`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
     /// JSON `tags`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// JSON `cve_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cve_id: Option<String>,
     /// JSON `severity`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
     /// JSON `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// JSON `cvss_v3_score`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cvss_v3_score: Option<f64>,
     /// JSON `package`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub package: Option<String>,
     /// JSON `version`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// JSON `fixed_version`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fixed_version: Option<String>,
     /// JSON `desc`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub desc: Option<String>,
     /// JSON `links`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<String>>,
 }
 
+crate::model_de::deserialize_model!(
+    VulnerabilityItem,
+    fields: [
+        0 "project_id" => project_id,
+        1 "repository_name" => repository_name,
+        2 "digest" => digest,
+        3 "tags" => tags,
+        4 "cve_id" => cve_id,
+        5 "severity" => severity,
+        6 "status" => status,
+        7 "cvss_v3_score" => cvss_v3_score,
+        8 "package" => package,
+        9 "version" => version,
+        10 "fixed_version" => fixed_version,
+        11 "desc" => desc,
+        12 "links" => links,
+    ],
+    aliases: [],
+);
+
 /// Harbor definition `ScanType`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ScanType {
     /// JSON `scan_type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scan_type: Option<ScanTypeScanType>,
 }
+
+crate::model_de::deserialize_model!(
+    ScanType,
+    fields: [
+        0 "scan_type" => scan_type,
+    ],
+    aliases: [],
+);
 
 /// Harbor string enum `ScanType.scan_type`; values this client does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4092,28 +5931,53 @@ impl<'de> Deserialize<'de> for ScanTypeScanType {
 }
 
 /// Harbor object the body of `pingOIDC`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PingOidcBody {
     /// JSON `url`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// JSON `verify_cert`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verify_cert: Option<bool>,
 }
 
+crate::model_de::deserialize_model!(
+    PingOidcBody,
+    fields: [
+        0 "url" => url,
+        1 "verify_cert" => verify_cert,
+    ],
+    aliases: [],
+);
+
 /// Harbor object the body of `triggerRetentionExecution`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TriggerRetentionExecutionBody {
     /// JSON `dry_run`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
 }
 
+crate::model_de::deserialize_model!(
+    TriggerRetentionExecutionBody,
+    fields: [
+        0 "dry_run" => dry_run,
+    ],
+    aliases: [],
+);
+
 /// Harbor object the body of `operateRetentionExecution`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct OperateRetentionExecutionBody {
     /// JSON `action`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
 }
+
+crate::model_de::deserialize_model!(
+    OperateRetentionExecutionBody,
+    fields: [
+        0 "action" => action,
+    ],
+    aliases: [],
+);

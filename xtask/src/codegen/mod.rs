@@ -77,7 +77,7 @@ pub fn generate(spec_path: &Path) -> Result<(Vec<GeneratedFile>, Summary)> {
     };
     let mut raw = vec![
         ("mod.rs".to_owned(), render_mod()),
-        ("models.rs".to_owned(), models::render(&reg)),
+        ("models.rs".to_owned(), models::render(&reg)?),
         ("operations.rs".to_owned(), operations::render(&ops)),
     ];
     raw.extend(method_files);
