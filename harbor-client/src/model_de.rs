@@ -20,20 +20,20 @@ use std::fmt;
 
 /// The keys of one object being decoded: which field a key names, and which fields were
 /// already seen (a key given twice is an error, as with the derive).
-pub(crate) struct Keys {
+///
+/// Generic over the model's `field_index` fn (a zero-sized fn item), so that its `match` is
+/// inlined into the key's decoding as the derive's is, not called through a pointer.
+pub(crate) struct Keys<F> {
     fields: &'static [&'static str],
-    field_index: fn(&str) -> Option<usize>,
+    field_index: F,
     /// One bit per field; the generator refuses a model of more than 128 fields.
     seen: u128,
 }
 
-impl Keys {
+impl<F: Fn(&str) -> Option<usize>> Keys<F> {
     /// The keys of a model whose wire names are `fields` (in field order), with `field_index`
     /// finding the field a key names (by wire name or alias).
-    pub(crate) fn new(
-        fields: &'static [&'static str],
-        field_index: fn(&str) -> Option<usize>,
-    ) -> Self {
+    pub(crate) fn new(fields: &'static [&'static str], field_index: F) -> Self {
         Keys {
             fields,
             field_index,
@@ -43,6 +43,7 @@ impl Keys {
 
     /// The next key's field (`Some(None)` for a key that names no field), or `None` at the
     /// object's end.
+    #[inline]
     pub(crate) fn next<'de, A: MapAccess<'de>>(
         &mut self,
         map: &mut A,
@@ -63,11 +64,12 @@ impl Keys {
 
 /// Reads one key as the field it names, as the derive's field visitor does: a string (or its
 /// bytes) by name, an integer by position.
-struct KeySeed<'k>(&'k Keys);
+struct KeySeed<'k, F>(&'k Keys<F>);
 
-impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+impl<'de, F: Fn(&str) -> Option<usize>> DeserializeSeed<'de> for KeySeed<'_, F> {
     type Value = Option<usize>;
 
+    #[inline]
     fn deserialize<D: de::Deserializer<'de>>(
         self,
         deserializer: D,
@@ -76,13 +78,14 @@ impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for KeySeed<'_> {
+impl<'de, F: Fn(&str) -> Option<usize>> Visitor<'de> for KeySeed<'_, F> {
     type Value = Option<usize>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("field identifier")
     }
 
+    #[inline]
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
         Ok((self.0.field_index)(key))
     }
