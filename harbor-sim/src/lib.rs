@@ -170,6 +170,7 @@ pub mod operation;
 mod operation_table;
 pub mod pagination;
 mod pg_timestamp;
+mod postgres_error;
 mod query;
 mod rate_limit;
 pub mod rbac;

@@ -18,6 +18,8 @@
 //! Not ported: POSIX-style zone specifications beyond `NAME±h[h][:mm]` (`pg_tzset`'s
 //! `tzparse`), the Julian-date-with-zone form `J2451545-08`.
 
+use crate::postgres_error::{SqlState, pg_error};
+
 /// Microseconds in a day.
 const USECS_PER_DAY: i64 = 86_400_000_000;
 /// The Julian day of 2000-01-01, PostgreSQL's epoch.
@@ -1238,24 +1240,29 @@ fn tm2timestamp(tm: &Tm) -> Step<i64> {
 }
 
 /// PostgreSQL's `timestamp_in` of `text` (`now` the transaction's time, microseconds since
-/// 2000-01-01): the value, or the error pgx reports (`ERROR: <message> (SQLSTATE <code>)`).
+/// 2000-01-01): the value, or the error pgx reports ([`pg_error`]).
 pub fn timestamp_in(text: &str, now: i64) -> Result<i64, String> {
     let refused = |r: Refusal| match r {
-        Refusal::BadFormat => {
-            format!("ERROR: invalid input syntax for type timestamp: \"{text}\" (SQLSTATE 22007)")
-        }
-        Refusal::FieldOverflow => {
-            format!("ERROR: date/time field value out of range: \"{text}\" (SQLSTATE 22008)")
-        }
-        Refusal::TzDispOverflow => {
-            format!("ERROR: time zone displacement out of range: \"{text}\" (SQLSTATE 22009)")
-        }
-        Refusal::BadTimezone(zone) => {
-            format!("ERROR: time zone \"{zone}\" not recognized (SQLSTATE 22023)")
-        }
-        Refusal::OutOfRange => {
-            format!("ERROR: timestamp out of range: \"{text}\" (SQLSTATE 22008)")
-        }
+        Refusal::BadFormat => pg_error(
+            SqlState::InvalidDatetimeFormat,
+            format_args!("invalid input syntax for type timestamp: \"{text}\""),
+        ),
+        Refusal::FieldOverflow => pg_error(
+            SqlState::DatetimeFieldOverflow,
+            format_args!("date/time field value out of range: \"{text}\""),
+        ),
+        Refusal::TzDispOverflow => pg_error(
+            SqlState::InvalidTimeZoneDisplacementValue,
+            format_args!("time zone displacement out of range: \"{text}\""),
+        ),
+        Refusal::BadTimezone(zone) => pg_error(
+            SqlState::InvalidParameterValue,
+            format_args!("time zone \"{zone}\" not recognized"),
+        ),
+        Refusal::OutOfRange => pg_error(
+            SqlState::DatetimeFieldOverflow,
+            format_args!("timestamp out of range: \"{text}\""),
+        ),
     };
     let decoded = parse_fields(text)
         .and_then(|fields| decode(&fields, now))

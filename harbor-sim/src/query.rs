@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::binding::query_unescape;
 use crate::errors::{ApiError, ApiResult};
+use crate::postgres_error::{self, SqlState};
 
 /// One condition of a `q` parameter.
 #[derive(Debug, Clone, PartialEq)]
@@ -281,10 +282,25 @@ pub struct Model {
 /// ORM hands `q`'s text to the database, which refuses text that is not of the column's
 /// type (an uncoded error: Harbor's 500). A fuzzy match casts the column to text
 /// (`UPPER(col::text) LIKE`, beego's `GenerateOperatorLeftCol`), so it never fails.
+///
+/// PostgreSQL gives the statement's parameter the column's type (`"id" = $1` on an `int`
+/// column is an `integer` parameter), so the type is the column's in Harbor's migrations
+/// (`make/migrations/postgresql/`), `int` and `bigint` apart: the refusal names it, and a
+/// number beyond it is out of range. The refusal is pgx's text of the server's error
+/// ([`postgres_error::pg_error`]).
+///
+/// Not ported: PostgreSQL 16's non-decimal integers and underscores (`0x1F`, `1_000`), which
+/// `int4in` and `int8in` read and this refuses; and a range bound or list item Go's
+/// `strconv.ParseInt` reads (Harbor's `parseValue`) goes on as an `int64`, which pgx encodes
+/// itself, so one beyond an `int` column's range fails in pgx (`failed to encode args[N]:
+/// unable to encode ...`, `N` the argument's place in the statement) rather than in the
+/// server, whose words this gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnType {
-    /// `bigint` / `int`: PostgreSQL's `int8in`.
+    /// `int` (`integer`, `serial`): PostgreSQL's `int4in`.
     Integer,
+    /// `bigint`: PostgreSQL's `int8in`.
+    BigInt,
     /// `boolean`: PostgreSQL's `boolin`.
     Boolean,
     /// `timestamp` (without time zone): beego's rewriting of a string for a time column,
@@ -303,22 +319,34 @@ impl ColumnType {
             return crate::pg_timestamp::timestamp_in(&arg, crate::pg_timestamp::now())
                 .map_err(ApiError::uncoded);
         }
-        if self.reads(text) {
-            Ok(0)
-        } else {
-            Err(self.refusal(text))
-        }
+        self.reads(text)
+            .map(|()| 0)
+            .map_err(|state| self.refusal(text, state))
     }
 
-    /// Whether PostgreSQL reads `text` as an integer or a boolean.
-    fn reads(self, text: &str) -> bool {
-        let t = text.trim_matches(|c: char| c.is_ascii_whitespace());
+    /// Whether PostgreSQL reads `text` as this type: `Ok`, or its refusal's condition.
+    fn reads(self, text: &str) -> Result<(), SqlState> {
+        // `isspace`: C's white space, `\v` included.
+        let t = text.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
+        let invalid = Err(SqlState::InvalidTextRepresentation);
         match self {
-            ColumnType::Integer => {
+            // `pg_strtoint32_safe`, `pg_strtoint64_safe`: a sign and decimal digits, else
+            // invalid; then a value beyond the type's range is out of range.
+            ColumnType::Integer | ColumnType::BigInt => {
                 let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
-                !digits.is_empty()
-                    && digits.bytes().all(|b| b.is_ascii_digit())
-                    && t.parse::<i64>().is_ok()
+                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return invalid;
+                }
+                let fits = if self == ColumnType::Integer {
+                    t.parse::<i32>().is_ok()
+                } else {
+                    t.parse::<i64>().is_ok()
+                };
+                if fits {
+                    Ok(())
+                } else {
+                    Err(SqlState::NumericValueOutOfRange)
+                }
             }
             // `parse_bool_with_len`: a word or a unique prefix of one, in any case; `o`
             // alone is ambiguous (`on`, `off`).
@@ -326,28 +354,39 @@ impl ColumnType {
                 let lower = t.to_ascii_lowercase();
                 let prefix_of =
                     |word: &str, min: usize| lower.len() >= min && word.starts_with(&lower);
-                matches!(lower.as_str(), "1" | "0")
+                let reads = matches!(lower.as_str(), "1" | "0")
                     || prefix_of("true", 1)
                     || prefix_of("false", 1)
                     || prefix_of("yes", 1)
                     || prefix_of("no", 1)
                     || lower == "on"
-                    || prefix_of("off", 2)
+                    || prefix_of("off", 2);
+                if reads { Ok(()) } else { invalid }
             }
-            ColumnType::Timestamp => false,
+            ColumnType::Timestamp => invalid,
         }
     }
 
-    /// PostgreSQL's error for `text`, as the uncoded error Harbor logs.
-    fn refusal(self, text: &str) -> ApiError {
+    /// PostgreSQL's error for `text` (the text as given, white space and all), as the
+    /// uncoded error Harbor logs: `int4in`'s, `int8in`'s and `boolin`'s words.
+    fn refusal(self, text: &str, state: SqlState) -> ApiError {
         let name = match self {
-            ColumnType::Integer => "bigint",
+            ColumnType::Integer => "integer",
+            ColumnType::BigInt => "bigint",
             ColumnType::Boolean => "boolean",
             ColumnType::Timestamp => "timestamp",
         };
-        ApiError::uncoded(format!(
-            "pq: invalid input syntax for type {name}: \"{text}\""
-        ))
+        if state == SqlState::NumericValueOutOfRange {
+            postgres_error::refusal(
+                state,
+                format_args!("value \"{text}\" is out of range for type {name}"),
+            )
+        } else {
+            postgres_error::refusal(
+                state,
+                format_args!("invalid input syntax for type {name}: \"{text}\""),
+            )
+        }
     }
 }
 
@@ -680,31 +719,64 @@ mod tests {
 
     #[test]
     fn postgresql_reads_integers_and_booleans_as_it_does() {
-        use ColumnType::{Boolean, Integer};
-        for ok in ["12", " -7 ", "+3", "9223372036854775807"] {
-            assert!(Integer.reads(ok), "{ok}");
+        use ColumnType::{BigInt, Boolean, Integer};
+        let invalid = Err(SqlState::InvalidTextRepresentation);
+        let out_of_range = Err(SqlState::NumericValueOutOfRange);
+        for ok in ["12", " -7 ", "+3", "\x0b5\n", "2147483647", "-2147483648"] {
+            assert_eq!(Integer.reads(ok), Ok(()), "{ok}");
+            assert_eq!(BigInt.reads(ok), Ok(()), "{ok}");
         }
-        for bad in [
-            "",
-            "abc",
-            "1.5",
-            "1e3",
+        for big in ["2147483648", "-2147483649", "9223372036854775807"] {
+            assert_eq!(Integer.reads(big), out_of_range, "{big}");
+            assert_eq!(BigInt.reads(big), Ok(()), "{big}");
+        }
+        for huge in [
             "9223372036854775808",
-            "0x1F",
-            "1 2",
-            "- 1",
+            "-9223372036854775809",
+            "99999999999999999999",
         ] {
-            assert!(!Integer.reads(bad), "{bad}");
+            assert_eq!(Integer.reads(huge), out_of_range, "{huge}");
+            assert_eq!(BigInt.reads(huge), out_of_range, "{huge}");
+        }
+        for bad in ["", "abc", "1.5", "1e3", "0x1F", "1 2", "- 1", "+"] {
+            assert_eq!(Integer.reads(bad), invalid, "{bad}");
+            assert_eq!(BigInt.reads(bad), invalid, "{bad}");
         }
         for ok in [
             "t", "TRUE", "tr", "f", "fal", "y", "yes", "n", "no", "on", "of", "off", "1", "0",
             " true ",
         ] {
-            assert!(Boolean.reads(ok), "{ok}");
+            assert_eq!(Boolean.reads(ok), Ok(()), "{ok}");
         }
         for bad in ["", "o", "2", "truer", "yess", "nope", "onn"] {
-            assert!(!Boolean.reads(bad), "{bad}");
+            assert_eq!(Boolean.reads(bad), invalid, "{bad}");
         }
+    }
+
+    #[test]
+    fn refuses_in_postgresqls_words_through_pgx() {
+        let cause = |kind: ColumnType, text: &str| kind.read(text).unwrap_err().message;
+        assert_eq!(
+            cause(ColumnType::BigInt, "abc"),
+            "ERROR: invalid input syntax for type bigint: \"abc\" (SQLSTATE 22P02)"
+        );
+        assert_eq!(
+            cause(ColumnType::Integer, " 1.5"),
+            "ERROR: invalid input syntax for type integer: \" 1.5\" (SQLSTATE 22P02)"
+        );
+        assert_eq!(
+            cause(ColumnType::Boolean, "maybe"),
+            "ERROR: invalid input syntax for type boolean: \"maybe\" (SQLSTATE 22P02)"
+        );
+        assert_eq!(
+            cause(ColumnType::Integer, "3000000000"),
+            "ERROR: value \"3000000000\" is out of range for type integer (SQLSTATE 22003)"
+        );
+        assert_eq!(
+            cause(ColumnType::BigInt, "99999999999999999999"),
+            "ERROR: value \"99999999999999999999\" is out of range for type bigint \
+             (SQLSTATE 22003)"
+        );
     }
 
     #[test]
@@ -712,7 +784,7 @@ mod tests {
         let model = Model {
             columns: &[("Size", "size"), ("Name", "name")],
             default_sort: &[],
-            typed: &[("size", ColumnType::Integer)],
+            typed: &[("size", ColumnType::BigInt)],
         };
         let row = json!({"size": 10, "name": "Alpha_1"});
         let holds = |q: &str| {

@@ -349,23 +349,44 @@ async fn ar8_operators_and_postgresql_types() {
                 None,
             )
             .panics("unknown field/column name `id__exact__in`"),
-            // PostgreSQL cannot read the text as the column's type.
+            // PostgreSQL cannot read the text as the column's type (`size` is a `bigint`,
+            // `id` an `int`), in pgx's words of the server's error.
             support::checks::case("AR8", Method::GET, &format!("{path}?q=size%3Dabc"), None)
-                .uncoded("pq: invalid input syntax for type bigint: \"abc\""),
+                .uncoded("ERROR: invalid input syntax for type bigint: \"abc\" (SQLSTATE 22P02)"),
             support::checks::case(
                 "AR8",
                 Method::GET,
                 &format!("{path}?q=id%3D%5B1~x%5D"),
                 None,
             )
-            .uncoded("pq: invalid input syntax for type bigint: \"x\""),
+            .uncoded("ERROR: invalid input syntax for type integer: \"x\" (SQLSTATE 22P02)"),
             support::checks::case(
                 "AR8",
                 Method::GET,
                 &format!("{path}?q=size__gt%3D1.5"),
                 None,
             )
-            .uncoded("pq: invalid input syntax for type bigint: \"1.5\""),
+            .uncoded("ERROR: invalid input syntax for type bigint: \"1.5\" (SQLSTATE 22P02)"),
+            // A number beyond the column's type.
+            support::checks::case(
+                "AR8",
+                Method::GET,
+                &format!("{path}?q=size%3D99999999999999999999"),
+                None,
+            )
+            .uncoded(
+                "ERROR: value \"99999999999999999999\" is out of range for type bigint \
+                 (SQLSTATE 22003)",
+            ),
+            support::checks::case(
+                "AR8",
+                Method::GET,
+                &format!("{path}?q=id%3D3000000000"),
+                None,
+            )
+            .uncoded(
+                "ERROR: value \"3000000000\" is out of range for type integer (SQLSTATE 22003)",
+            ),
         ],
     )
     .await;

@@ -180,7 +180,8 @@ async fn gc_is_queued_then_runs_then_succeeds() {
 
 #[tokio::test(start_paused = true)]
 async fn a_purge_that_fails_reports_its_error() {
-    let failing = lifecycle().fails("pq: canceling statement due to statement timeout");
+    let failing =
+        lifecycle().fails("ERROR: canceling statement due to statement timeout (SQLSTATE 57014)");
     let (sim, start) = sim_with(JobKind::PurgeAudit, failing, "purge").await;
     let started = call(
         &sim,
@@ -199,9 +200,10 @@ async fn a_purge_that_fails_reports_its_error() {
     assert_eq!(get(&sim, &run).await["job_status"], "Error");
     let log = get(&sim, &format!("{run}/log")).await;
     assert!(
-        log.as_str()
-            .unwrap()
-            .contains("exit with error: pq: canceling statement due to statement timeout"),
+        log.as_str().unwrap().contains(
+            "exit with error: ERROR: canceling statement due to statement timeout \
+                 (SQLSTATE 57014)"
+        ),
         "{log}"
     );
     // A final job stays as it is, whatever the time and a stop.

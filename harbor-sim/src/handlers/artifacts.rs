@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use super::actor_name;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
-use crate::query::ColumnType::{Integer, Timestamp};
+use crate::postgres_error::{SqlState, refusal};
+use crate::query::ColumnType::{BigInt, Integer, Timestamp};
 use crate::query::{Filter, Model, column_matches, sort_rows, without_keys};
 use crate::state::ordered_ids::newest_first;
 use crate::state::repositories::{Artifact, ArtifactOptions};
@@ -128,7 +129,7 @@ const ARTIFACT_TABLE: Model = Model {
         ("id", Integer),
         ("project_id", Integer),
         ("repository_id", Integer),
-        ("size", Integer),
+        ("size", BigInt),
         ("push_time", Timestamp),
         ("pull_time", Timestamp),
     ],
@@ -250,8 +251,9 @@ fn artifact_dao_filters(filters: &[Filter]) -> ApiResult<Vec<ArtifactTest>> {
         // database error, Harbor's 500. The DAO's last key, so no 400 of the query comes
         // after it.
         if ids.is_empty() {
-            return Err(ApiError::uncoded(
-                r#"ERROR: syntax error at or near ")" (SQLSTATE 42601)"#,
+            return Err(refusal(
+                SqlState::SyntaxError,
+                r#"syntax error at or near ")""#,
             ));
         }
         tests.push(Box::new(move |a| {

@@ -15,7 +15,8 @@ use super::connectivity::body_or_empty;
 use crate::context::{Ctx, Reply, api_path};
 use crate::errors::{ApiError, ApiResult};
 use crate::go_json::{self, Shape};
-use crate::query::ColumnType::{Boolean, Integer, Timestamp};
+use crate::postgres_error::{SqlState, refusal};
+use crate::query::ColumnType::{BigInt, Boolean, Integer, Timestamp};
 use crate::query::{Model, column_matches, sort_rows, without_keys};
 use crate::state::jobs::{JobStatus, NewExecution};
 use crate::state::scheduler::{
@@ -109,9 +110,10 @@ pub(crate) fn update_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         c.iter()
             .any(|(other, p)| *other != id && p["name"].as_str() == Some(&name))
     }) {
-        return Err(wrapped(ApiError::uncoded(
-            "ERROR: duplicate key value violates unique constraint \
-             \"p2p_preheat_policy_name_project_id_key\" (SQLSTATE 23505)",
+        return Err(wrapped(refusal(
+            SqlState::UniqueViolation,
+            "duplicate key value violates unique constraint \
+             \"p2p_preheat_policy_name_project_id_key\"",
         )));
     }
     // The request's transaction undoes the schedule change when the write fails.
@@ -418,7 +420,7 @@ const INSTANCE_TABLE: Model = Model {
         ("enabled", Boolean),
         ("is_default", Boolean),
         ("insecure", Boolean),
-        ("setup_timestamp", Integer),
+        ("setup_timestamp", BigInt),
     ],
 };
 

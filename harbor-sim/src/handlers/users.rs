@@ -8,6 +8,7 @@ use super::security;
 use crate::auth::Identity;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
+use crate::postgres_error::{SqlState, refusal};
 use crate::rbac::Target;
 use crate::rbac::policy::{SYSTEM_POLICIES, project_policies};
 use crate::state::SimState;
@@ -283,9 +284,9 @@ pub(crate) fn update_profile(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         .values()
         .any(|u| u.user_id != id && u.email == email)
     {
-        return Err(ApiError::uncoded(
-            "ERROR: duplicate key value violates unique constraint \"harbor_user_email_key\" \
-             (SQLSTATE 23505)",
+        return Err(refusal(
+            SqlState::UniqueViolation,
+            "duplicate key value violates unique constraint \"harbor_user_email_key\"",
         ));
     }
     let user = s.users.get_mut(&id).ok_or_else(|| no_user_row(id))?;

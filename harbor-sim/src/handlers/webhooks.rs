@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::projects::project_of;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
-use crate::query::ColumnType::{Boolean, Integer, Timestamp};
+use crate::query::ColumnType::{BigInt, Boolean, Integer, Timestamp};
 use crate::query::{Filter, Model, column_matches, sort_rows, without_keys};
 use crate::state::{Execution, JobKind, SimState};
 
@@ -451,7 +451,7 @@ pub(crate) const TASK_TABLE: Model = Model {
         ("id", Integer),
         ("execution_id", Integer),
         ("status_code", Integer),
-        ("status_revision", Integer),
+        ("status_revision", BigInt),
         ("run_count", Integer),
         ("creation_time", Timestamp),
         ("start_time", Timestamp),

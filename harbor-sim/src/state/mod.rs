@@ -37,7 +37,8 @@ pub mod x509_parse;
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-use crate::errors::{ApiError, ApiResult};
+use crate::errors::ApiResult;
+use crate::postgres_error::{SqlState, refusal};
 use serde_json::Value;
 
 pub use artifact_table::{ArtifactMut, Artifacts};
@@ -72,13 +73,14 @@ pub fn now() -> String {
 /// The `varchar(n)` columns of one row Harbor inserts or updates, in the table's column order:
 /// PostgreSQL refuses a value of more characters (not bytes) than its column holds, the first
 /// such column of the row, with a database error Harbor's DAOs pass on without a code (its
-/// 500, [`ApiError::uncoded`]).
+/// 500, [`crate::errors::ApiError::uncoded`]).
 pub(crate) fn check_varchar_columns(columns: &[(&str, usize)]) -> ApiResult<()> {
     for (value, limit) in columns {
         if value.chars().count() > *limit {
-            return Err(ApiError::uncoded(format!(
-                "ERROR: value too long for type character varying({limit}) (SQLSTATE 22001)"
-            )));
+            return Err(refusal(
+                SqlState::StringDataRightTruncation,
+                format_args!("value too long for type character varying({limit})"),
+            ));
         }
     }
     Ok(())
