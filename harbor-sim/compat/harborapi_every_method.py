@@ -32,6 +32,9 @@ from harborapi.models.file import FileResponse
 
 ADMIN = ("admin", "Harbor12345")
 
+# The host of the scanner adapter the run registers (made reachable first, see `PREPARE`).
+COMPAT_SCANNER_HOST = "compat-scanner-adapter"
+
 # Methods real Harbor refuses with the arguments harborapi can send, whatever the server's
 # state: method -> (status, the Harbor source that decides it, why).
 HARBOR_REFUSES: dict[str, tuple[int, str, str]] = {
@@ -101,6 +104,9 @@ HARBOR_ANSWERS_EMPTY: dict[str, str] = {
     "without a Location (GC and purge name one), so harborapi's returned location is ''",
     "create_artifact_tag": "src/server/v2.0/handler/artifact.go: CreateTag answers 201 without a "
     "Location, so harborapi's returned location is ''",
+    "refresh_robot_secret": "src/server/v2.0/handler/robot.go: RefreshSec answers a secret of the "
+    "caller's choosing (harborapi always sends one) with robotSec.Secret = \"\", which go-swagger's "
+    "omitempty leaves out: `{}`, so harborapi's RobotSec has no field set",
 }
 
 
@@ -109,6 +115,13 @@ class Lookup:
 
     def __init__(self, api: str) -> None:
         self.http = httpx.Client(base_url=api, auth=ADMIN, timeout=10)
+        # the simulator's admin endpoint (`/_sim`, beside `/api/v2.0`)
+        self.sim = api.removesuffix("/api/v2.0") + "/_sim"
+
+    def reachable(self, host: str) -> None:
+        """Makes `host` one the simulated Harbor reaches (`PUT /_sim/reachable/{host}`), as in a
+        Harbor whose network runs that service."""
+        self.http.put(f"{self.sim}/reachable/{host}").raise_for_status()
 
     def get(self, path: str, **params: Any) -> Any:
         # Harbor checks a CSRF token on any request that carries its session cookie: send none.
@@ -258,7 +271,10 @@ def bodies() -> dict[str, Any]:
                 "repository": [m.ImmutableSelector(kind="doublestar", decoration="repoMatches", pattern="**")]
             },
         ),
-        "ScannerRegistrationReq": m.ScannerRegistrationReq(name="compat-scanner", url="http://127.0.0.1:9/scanner"),
+        # Harbor's CreateRegistration (src/controller/scanner/base_controller.go) pings the
+        # adapter first, an unreachable one being its 500; `PREPARE` makes this host reachable.
+        # Not the Trivy adapter's URL: a registration's url is unique (409).
+        "ScannerRegistrationReq": m.ScannerRegistrationReq(name="compat-scanner", url=f"http://{COMPAT_SCANNER_HOST}:8080"),
         # The demo's Trivy adapter is the scanner endpoint the simulated Harbor reaches.
         "ScannerRegistrationSettings": m.ScannerRegistrationSettings(name="compat-ping", url="http://trivy-adapter:8080"),
         "UserCreationReq": m.UserCreationReq(
@@ -340,6 +356,20 @@ ARGUMENTS: dict[str, Arguments] = {
     # people and groups of the simulated LDAP directory (handlers/ldap.rs)
     "search_ldap_groups": lambda x: {"group_name": "dev"},
     "search_ldap_users": lambda x: {"username": "carol"},
+    # harborapi's default (no configuration) sends no body: Harbor's PingLdap
+    # (src/server/v2.0/handler/ldap.go) then reads the fields of a nil params.Ldapconf and
+    # panics, a bare 500. Ping as a user tests settings: the demo's LDAP server and search
+    # account (state/seed.rs, state/ldap_directory.rs).
+    "ping_ldap": lambda x: {
+        "configuration": m.LdapConf(
+            ldap_url="ldap://ldap.example.com",
+            ldap_base_dn="dc=example,dc=com",
+            ldap_search_dn="cn=admin,dc=example,dc=com",
+            ldap_search_password="secret",
+            ldap_uid="uid",
+            ldap_scope=2,
+        )
+    },
     # creates
     "create_purge_job_schedule": lambda x: {"schedule": schedule(**PURGE_PARAMETERS)},
     "create_replication_policy": lambda x: {
@@ -449,6 +479,8 @@ PREPARE: dict[str, Callable[[Lookup], None]] = {
     # Harbor keeps one scan-all schedule and refuses a second (412): clear the demo's first,
     # as Harbor's API does it (a schedule of type None).
     "create_scan_all_schedule": lambda x: x.put("/system/scanAll/schedule", {"schedule": {"type": "None"}}),
+    # Harbor pings an adapter before registering it (CreateRegistration): the run's adapter runs.
+    "create_scanner": lambda x: x.reachable(COMPAT_SCANNER_HOST),
     # harborapi cannot start one (start_retention_execution is refused, see HARBOR_REFUSES):
     # start the run to stop over plain HTTP, which asks for no media type.
     "stop_retention_execution": lambda x: x.post(f"/retentions/{x.retention_id('compat')}/executions", {"dry_run": True}),
