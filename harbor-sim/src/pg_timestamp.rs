@@ -18,6 +18,7 @@
 //! Not ported: POSIX-style zone specifications beyond `NAME±h[h][:mm]` (`pg_tzset`'s
 //! `tzparse`), the Julian-date-with-zone form `J2451545-08`.
 
+use crate::calendar::days_in_month;
 use crate::postgres_error::{SqlState, pg_error};
 
 /// Microseconds in a day.
@@ -918,19 +919,6 @@ fn j2date(jd: i64) -> (i64, i64, i64) {
     (y as i64 - 4800, month as i64, day as i64)
 }
 
-fn is_leap(y: i64) -> bool {
-    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
-}
-
-fn days_in(y: i64, mo: i64) -> i64 {
-    match mo {
-        2 if is_leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
 /// `DecodeDateTime` for `timestamp_in` (a zone accepted; the session zone UTC).
 fn decode(fields: &[(String, Kind)], now: i64) -> Step<Decoded> {
     let mut tm = Tm::default();
@@ -1197,7 +1185,7 @@ fn decode(fields: &[(String, Kind)], now: i64) -> Step<Decoded> {
     if fmask & m(DAY) != 0 && !(1..=31).contains(&tm.mday) {
         return Err(Refusal::FieldOverflow);
     }
-    if fmask & DATE_M == DATE_M && tm.mday > days_in(tm.year, tm.mon) {
+    if fmask & DATE_M == DATE_M && tm.mday > days_in_month(tm.year, tm.mon) {
         return Err(Refusal::FieldOverflow);
     }
     if let Some(pm) = mer {
@@ -1432,7 +1420,7 @@ fn go_parse(s: &[u8], date: bool, time: bool) -> Option<(i64, i64, i64, i64, i64
             return None;
         }
     }
-    if i != s.len() || d < 1 || d > days_in(y, mo) {
+    if i != s.len() || d < 1 || d > days_in_month(y, mo) {
         return None;
     }
     Some((y, mo, d, h, mi, sec))

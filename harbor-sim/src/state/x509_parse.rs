@@ -15,6 +15,7 @@
 //! RFC 2821 mailbox grammar of a name constraint holding `@`, and GODEBUG switches (the
 //! default `x509negativeserial=0` is assumed). Such certificates are accepted here.
 
+use crate::calendar::days_in_month;
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
@@ -714,7 +715,7 @@ fn go_time_round_trips(t: &[u8], year_digits: usize, seconds: bool) -> bool {
     let second = if seconds { num(at + 8, 2) } else { 0 };
     let fields_ok = (1..=12).contains(&month)
         && day >= 1
-        && day <= days_in_month(year, month)
+        && i64::from(day) <= days_in_month(i64::from(year), i64::from(month))
         && hour < 24
         && minute < 60
         && second < 60;
@@ -728,17 +729,6 @@ fn go_time_round_trips(t: &[u8], year_digits: usize, seconds: bool) -> bool {
         _ => false,
     };
     fields_ok && zone_ok
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
-            29
-        }
-        2 => 28,
-        _ => 31,
-    }
 }
 
 /// `parsePublicKey` for the algorithms `getPublicKeyAlgorithmFromOID` knows in a
