@@ -575,9 +575,15 @@ pub fn column_matches(row: &Value, column: &str, condition: &Condition) -> bool 
     if let Some(instants) = &condition.instants {
         return instant_matches(value, condition, instants);
     }
-    let value = match value.as_str().and_then(crate::pg_timestamp::from_rfc3339) {
-        Some(at) if condition.timestamp_column => crate::pg_timestamp::output(at),
-        _ => text(value),
+    // Only a timestamp column's text is read as a time: every other row value is compared
+    // as it is, without an RFC 3339 parse per row.
+    let as_time = condition
+        .timestamp_column
+        .then(|| value.as_str().and_then(crate::pg_timestamp::from_rfc3339))
+        .flatten();
+    let value = match as_time {
+        Some(at) => crate::pg_timestamp::output(at),
+        None => text(value),
     };
     let equal = |v: &str| match (value.parse::<f64>(), v.parse::<f64>()) {
         (Ok(x), Ok(y)) => x == y,
