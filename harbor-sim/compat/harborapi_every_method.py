@@ -1,7 +1,8 @@
 """Runs every coroutine method of Python `harborapi`'s HarborAsyncClient, unchanged, against a
 fresh harbor-sim, and reports per method: ok, empty, refused (as real Harbor refuses) or error.
 
-Not part of CI (it needs Python and the harborapi package); see README.md beside this file.
+`cargo test` runs it against an in-process simulator when a Python with harborapi is at hand
+(`tests/harborapi_every_method.rs`; CI makes one); see README.md beside this file.
 
     python harborapi_every_method.py --url http://127.0.0.1:18111 [--json results.json]
 
