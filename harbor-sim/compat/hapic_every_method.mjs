@@ -1,6 +1,7 @@
 // Runs every method of the npm package `@hapic/harbor` (a hand-written TypeScript client of
 // Harbor's API), unchanged, against a fresh harbor-sim with the demo data, and reports per
-// call: ok, empty, refused (as real Harbor refuses) or error. Not part of CI; see README.md.
+// call: ok, empty, refused (as real Harbor refuses) or error. `cargo test` runs it when the
+// package is installed (tests/third_party_clients.rs; CI installs it); see README.md.
 //
 //   node hapic_every_method.mjs --url http://127.0.0.1:18113 [--json results.json]
 //

@@ -2,7 +2,7 @@
 fresh harbor-sim, and reports per method: ok, empty, refused (as real Harbor refuses) or error.
 
 `cargo test` runs it against an in-process simulator when a Python with harborapi is at hand
-(`tests/harborapi_every_method.rs`; CI makes one); see README.md beside this file.
+(`tests/third_party_clients.rs`; CI installs it); see README.md beside this file.
 
     python harborapi_every_method.py --url http://127.0.0.1:18111 [--json results.json]
 

@@ -2,12 +2,12 @@
 # Builds harbor-sim, starts a fresh one on loopback, installs Python harborapi (unchanged) into
 # a virtualenv and runs every method of its HarborAsyncClient against the simulator.
 #
-#   bash harbor-sim/compat/run.sh                 # venv in target/harborapi-compat
+#   bash harbor-sim/compat/run.sh                 # venv in target/compat-venv
 #   VENV=/path/to/venv PORT=18111 bash harbor-sim/compat/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-# The virtualenv `cargo test` also finds (harbor-sim/tests/harborapi_every_method.rs).
-VENV=${VENV:-target/harborapi-compat}
+# The virtualenv `cargo test` also finds (harbor-sim/tests/third_party_clients.rs).
+VENV=${VENV:-target/compat-venv}
 PORT=${PORT:-18111}
 HARBORAPI=${HARBORAPI:-harborapi==0.26.2}
 

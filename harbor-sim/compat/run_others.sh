@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Runs two more third-party Harbor clients, unchanged, against fresh harbor-sims with the demo
 # data: `harbor-api-client` from PyPI (generated from Harbor's spec; every operation) and
-# `@hapic/harbor` from npm (hand-written TypeScript; every method). Not part of CI.
+# `@hapic/harbor` from npm (hand-written TypeScript; every method). `cargo test` runs the same
+# scripts (harbor-sim/tests/third_party_clients.rs) when the clients are installed where this
+# script installs them.
 #
-#   bash harbor-sim/compat/run_others.sh                # venv and node_modules under /tmp
+#   bash harbor-sim/compat/run_others.sh                # venv and node_modules under target/
 #   VENV=/path NODE_DIR=/path PORT=18112 bash harbor-sim/compat/run_others.sh
 #
 # @hapic/harbor 3.0.2 names `hapic@^3.0.2` as a peer, which the registry does not have (its
 # newest is 3.0.1): it is installed beside 3.0.1 with --legacy-peer-deps.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-VENV=${VENV:-/tmp/harbor-client-compat}
-NODE_DIR=${NODE_DIR:-/tmp/hapic-compat}
+VENV=${VENV:-target/compat-venv}
+NODE_DIR=${NODE_DIR:-target/compat-node}
 PORT=${PORT:-18112}
 HARBOR_CLIENT=${HARBOR_CLIENT:-harbor-api-client==2.12.2}
 

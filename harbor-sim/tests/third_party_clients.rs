@@ -1,0 +1,177 @@
+//! Three Harbor clients nobody here wrote call every method they have against a fresh
+//! simulator with the demo data, each through its script in `compat/`:
+//!
+//! - Python `harborapi` 0.26.2 (hand-written, pydantic models; 174 methods);
+//! - Python `harbor-api-client` 2.12.2 (generated from Harbor's spec by swagger-codegen; 205
+//!   operations);
+//! - npm `@hapic/harbor` 3.0.2 (hand-written TypeScript; 34 calls).
+//!
+//! Each call must end `ok`, or `refused` as real Harbor refuses (or, for `harbor-api-client`,
+//! `unreadable`: the client cannot read Harbor's own answer), none `empty` or `error`; every
+//! call must have run; and every answer of the run is checked against Harbor's spec when the
+//! test ends, as in the simulator's other tests.
+//!
+//! The clients come from PyPI and npm, which `cargo test` does not reach: the tests use the
+//! virtualenv `target/compat-venv` and the directory `target/compat-node` that `.ci/run` and
+//! `compat/run.sh` / `compat/run_others.sh` fill (or `$COMPAT_PYTHON` and
+//! `$COMPAT_NODE_MODULES`), and a test whose client is not installed says so and is skipped.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+mod support;
+
+/// `<workspace>/target/<dir>`, or the path `$var` names.
+fn installed_under(var: &str, dir: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(var) {
+        return PathBuf::from(path);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("harbor-sim sits in the workspace")
+        .join("target")
+        .join(dir)
+}
+
+/// The Python of the compatibility virtualenv.
+fn python() -> PathBuf {
+    installed_under("COMPAT_PYTHON", "compat-venv/bin/python")
+}
+
+/// How to install every client the tests run.
+const HOW_TO_INSTALL: &str = "python3 -m venv target/compat-venv && \
+    target/compat-venv/bin/pip install harborapi==0.26.2 harbor-api-client==2.12.2 && \
+    npm install --prefix target/compat-node --no-audit --no-fund --legacy-peer-deps \
+    @hapic/harbor@3.0.2 hapic@3.0.1 (or bash .ci/run)";
+
+/// The version of Python package `package` in the virtualenv: `Ok(None)` when the
+/// virtualenv or the package is not there.
+fn python_package_version(package: &str) -> Result<Option<String>, String> {
+    let python = python();
+    if !python.exists() {
+        return Ok(None);
+    }
+    let script = format!(
+        "import importlib.metadata as m\ntry: print(m.version({package:?}))\nexcept m.PackageNotFoundError: pass"
+    );
+    let out = Command::new(&python)
+        .args(["-c", &script])
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} fails: {}",
+            python.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    Ok((!version.is_empty()).then_some(version))
+}
+
+/// Whether Python `package` is installed at `version`: `false` (with a message) when it is
+/// not installed; a panic when another version is, as the script is written against this one.
+fn python_client_installed(package: &str, version: &str) -> bool {
+    match python_package_version(package).unwrap_or_else(|why| panic!("{why}")) {
+        None => {
+            eprintln!(
+                "skipped: {package} {version} is not installed in {}; to run this test: {HOW_TO_INSTALL}",
+                python().display()
+            );
+            false
+        }
+        Some(installed) => {
+            assert_eq!(
+                installed,
+                version,
+                "{} has {package} {installed}; the script is written against {version}",
+                python().display()
+            );
+            true
+        }
+    }
+}
+
+/// Runs `program args.. --url <simulator>` against a fresh checked simulator; its output.
+async fn run_against_simulator(mut command: Command) -> Output {
+    let sim = support::start().await;
+    command.args(["--url", &sim.base_url()]);
+    // The script blocks; the simulator answers it from the runtime's worker threads.
+    let out = tokio::task::spawn_blocking(move || {
+        command
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"))
+    })
+    .await
+    .expect("the script's thread");
+    // The simulator is dropped here: its answers are checked against the spec.
+    drop(sim);
+    out
+}
+
+/// The script's summary line, `"<n> <unit>: <a> ok, <b> empty, ..."`, after checking that
+/// the script succeeded (no call `empty` or `error`) and that all `expected` calls ran.
+fn check_summary(client: &str, out: &Output, unit: &str, expected: usize) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    let summary = stdout.lines().last().unwrap_or_default();
+    assert!(
+        out.status.success(),
+        "{client}: {summary}\n(exit status {}: a call ended `empty` or `error`)\n{stdout}\n{stderr}",
+        out.status
+    );
+    let ran: usize = summary
+        .split_once(&format!(" {unit}:"))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or_else(|| panic!("{client}: no summary line in the output:\n{stdout}\n{stderr}"));
+    assert_eq!(ran, expected, "{client}: {summary}");
+}
+
+fn script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("compat")
+        .join(name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_harborapi_method_ends_as_against_harbor() {
+    if !python_client_installed("harborapi", "0.26.2") {
+        return;
+    }
+    let mut command = Command::new(python());
+    command.arg(script("harborapi_every_method.py"));
+    let out = run_against_simulator(command).await;
+    // The coroutine methods of harborapi 0.26.2's `HarborAsyncClient`.
+    check_summary("harborapi", &out, "methods", 174);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_harbor_api_client_operation_ends_as_against_harbor() {
+    if !python_client_installed("harbor-api-client", "2.12.2") {
+        return;
+    }
+    let mut command = Command::new(python());
+    command.arg(script("harbor_client_every_operation.py"));
+    let out = run_against_simulator(command).await;
+    // The operations of harbor-api-client 2.12.2's API classes.
+    check_summary("harbor-api-client", &out, "operations", 205);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_hapic_harbor_call_ends_as_against_harbor() {
+    let modules = installed_under("COMPAT_NODE_MODULES", "compat-node/node_modules");
+    if !modules.join("@hapic/harbor").exists() {
+        eprintln!(
+            "skipped: @hapic/harbor is not installed in {}; to run this test: {HOW_TO_INSTALL}",
+            modules.display()
+        );
+        return;
+    }
+    let mut command = Command::new("node");
+    command
+        .env("NODE_PATH", &modules)
+        .arg(script("hapic_every_method.mjs"));
+    let out = run_against_simulator(command).await;
+    check_summary("@hapic/harbor", &out, "calls", 34);
+}
