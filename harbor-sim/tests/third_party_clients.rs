@@ -134,28 +134,42 @@ fn script(name: &str) -> PathBuf {
         .join(name)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_harborapi_method_ends_as_against_harbor() {
-    if !python_client_installed("harborapi", "0.26.2") {
+/// A Python client's every call: `package` at `version` runs `script_name`, whose summary counts
+/// `expected` `unit`s; skipped when the package is not installed.
+async fn python_client_run(
+    package: &str,
+    version: &str,
+    script_name: &str,
+    unit: &str,
+    expected: usize,
+) {
+    if !python_client_installed(package, version) {
         return;
     }
     let mut command = Command::new(python());
-    command.arg(script("harborapi_every_method.py"));
+    command.arg(script(script_name));
     let out = run_against_simulator(command).await;
+    check_summary(package, &out, unit, expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_harborapi_method_ends_as_against_harbor() {
     // The coroutine methods of harborapi 0.26.2's `HarborAsyncClient`.
-    check_summary("harborapi", &out, "methods", 174);
+    python_client_run(
+        "harborapi",
+        "0.26.2",
+        "harborapi_every_method.py",
+        "methods",
+        174,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_harbor_api_client_operation_ends_as_against_harbor() {
-    if !python_client_installed("harbor-api-client", "2.12.2") {
-        return;
-    }
-    let mut command = Command::new(python());
-    command.arg(script("harbor_client_every_operation.py"));
-    let out = run_against_simulator(command).await;
     // The operations of harbor-api-client 2.12.2's API classes.
-    check_summary("harbor-api-client", &out, "operations", 205);
+    let script = "harbor_client_every_operation.py";
+    python_client_run("harbor-api-client", "2.12.2", script, "operations", 205).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
