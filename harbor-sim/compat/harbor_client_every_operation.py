@@ -421,6 +421,7 @@ ARGUMENTS: dict[str, Arguments] = {
     "delete_policy": lambda x: {"preheat_policy_name": "compat-preheat"},
 }
 
+
 def wait_for_scans_to_end(x: Lookup) -> None:
     """Waits (up to 60 s) until no scan of nginx:latest is pending or running. The run's own
     `create_scan_all_schedule` (a manual scan-all) has queued one, and Harbor refuses a scan of
@@ -535,6 +536,8 @@ def run(op: dict[str, Any], client: harbor_client.ApiClient, lookup: Lookup) -> 
         return {"result": "error", "status": None, "detail": detail[:300]}
     if name in HARBOR_REFUSES:
         return {"result": "error", "status": status, "detail": "Harbor refuses this, the simulator answered 2xx"}
+    if name in CLIENT_CANNOT_READ:
+        return {"result": "error", "status": status, "detail": "Harbor's answer is one this client cannot read; the simulator's was read"}
     hollow = emptiness(data) if op["response"] else None
     if hollow and name in HARBOR_ANSWERS_EMPTY:
         return {"result": "ok", "status": status, "detail": f"empty as Harbor: {HARBOR_ANSWERS_EMPTY[name]}"}
