@@ -182,6 +182,19 @@ async fn every_hapic_harbor_call_ends_as_against_harbor() {
         );
         return;
     }
+    // As for the Python clients: another release than the script's is a failure, not a skip.
+    let manifest = modules.join("@hapic/harbor/package.json");
+    let manifest: serde_json::Value = std::fs::read(&manifest)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_else(|| panic!("cannot read {}", manifest.display()));
+    assert_eq!(
+        manifest["version"],
+        "3.0.2",
+        "{} has @hapic/harbor {}; the script is written against 3.0.2",
+        modules.display(),
+        manifest["version"]
+    );
     let mut command = Command::new("node");
     command
         .env("NODE_PATH", &modules)
