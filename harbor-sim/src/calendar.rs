@@ -65,10 +65,25 @@ mod tests {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(days_from_civil(1969, 12, 31), -1);
-        for days in [-719_468, -1, 0, 11_016, 11_017, 19_782, 2_932_896] {
+        // Every day from 0000-03-01 to 9999-12-31: each is a real date, the day after the one
+        // before it, and maps back to its number.
+        assert_eq!(civil_from_days(-719_468), (0, 3, 1));
+        assert_eq!(civil_from_days(2_932_896), (9999, 12, 31));
+        let mut before = civil_from_days(-719_469);
+        for days in -719_468..=2_932_896 {
             let (year, month, day) = civil_from_days(days);
-            assert!(i64::from(day) <= days_in_month(year, i64::from(month)));
+            assert!(day >= 1 && i64::from(day) <= days_in_month(year, i64::from(month)));
+            let (y, m, d) = before;
+            let next = if i64::from(d) < days_in_month(y, i64::from(m)) {
+                (y, m, d + 1)
+            } else if m < 12 {
+                (y, m + 1, 1)
+            } else {
+                (y + 1, 1, 1)
+            };
+            assert_eq!((year, month, day), next, "day {days}");
             assert_eq!(days_from_civil(year, month, day), days);
+            before = (year, month, day);
         }
     }
 }
