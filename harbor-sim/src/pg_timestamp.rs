@@ -1543,6 +1543,41 @@ mod tests {
         assert_eq!(output(at(-43, 3, 15, 0, 0, 0)), "0044-03-15 00:00:00 BC");
     }
 
+    /// PostgreSQL's own day numbering (`date2j`, `j2date`, ported as they are) and the
+    /// simulator's calendar (`calendar.rs`) are two codings of one Gregorian calendar: every
+    /// day from the Julian period's first (4714-11-24 BC) to 9999-12-31, then every 997th day
+    /// to PostgreSQL's last timestamp date (294276-12-31), must get the same number from both
+    /// and the same date back.
+    #[test]
+    fn postgresqls_day_numbers_agree_with_the_calendar() {
+        use crate::calendar::{civil_from_days, days_from_civil};
+        let to_unix_days = |jd: i64| jd - UNIX_EPOCH_JDATE;
+        assert_eq!(j2date(0), (-4713, 11, 24));
+        // PostgreSQL's `TIMESTAMP_END_JULIAN` is the day after the last date, 294277-01-01.
+        assert_eq!(date2j(294_277, 1, 1), 109_203_528);
+        let last_of_9999 = date2j(9999, 12, 31);
+        let every_day = 0..=last_of_9999;
+        let then_samples = (last_of_9999..=date2j(294_276, 12, 31)).step_by(997);
+        let mut checked = 0u64;
+        for jd in every_day.chain(then_samples) {
+            let (year, month, day) = j2date(jd);
+            assert_eq!(date2j(year, month, day), jd, "date2j(j2date({jd}))");
+            let (month, day) = (month as u32, day as u32);
+            assert_eq!(
+                civil_from_days(to_unix_days(jd)),
+                (year, month, day),
+                "jd {jd}"
+            );
+            assert_eq!(
+                days_from_civil(year, month, day),
+                to_unix_days(jd),
+                "jd {jd}"
+            );
+            checked += 1;
+        }
+        assert!(checked > 5_000_000, "{checked} days checked");
+    }
+
     #[test]
     fn answers_times_read_back() {
         assert_eq!(
