@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # Builds harbor-sim, starts a fresh one on loopback, installs Python harborapi (unchanged) into
-# a virtualenv and runs every method of its HarborAsyncClient against the simulator.
+# a virtualenv (install.sh, at the release clients.env names) and runs every method of its
+# HarborAsyncClient against the simulator.
 #
 #   bash harbor-sim/compat/run.sh                 # venv in target/compat-venv
 #   VENV=/path/to/venv PORT=18111 bash harbor-sim/compat/run.sh
+#   HARBORAPI=/path/to/harborapi.whl bash harbor-sim/compat/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # The virtualenv `cargo test` also finds (harbor-sim/tests/third_party_clients.rs).
-VENV=${VENV:-target/compat-venv}
+export VENV=${VENV:-target/compat-venv}
 PORT=${PORT:-18111}
-HARBORAPI=${HARBORAPI:-harborapi==0.26.2}
 
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install -q "$HARBORAPI"
+bash harbor-sim/compat/install.sh python
 
 cargo build -q -p harbor-sim --release
 RUST_LOG=warn target/release/harbor-sim --port "$PORT" &

@@ -3,25 +3,17 @@
 # data: `harbor-api-client` from PyPI (generated from Harbor's spec; every operation) and
 # `@hapic/harbor` from npm (hand-written TypeScript; every method). `cargo test` runs the same
 # scripts (harbor-sim/tests/third_party_clients.rs) when the clients are installed where this
-# script installs them.
+# script installs them (install.sh, at the releases clients.env names).
 #
 #   bash harbor-sim/compat/run_others.sh                # venv and node_modules under target/
 #   VENV=/path NODE_DIR=/path PORT=18112 bash harbor-sim/compat/run_others.sh
-#
-# @hapic/harbor 3.0.2 names `hapic@^3.0.2` as a peer, which the registry does not have (its
-# newest is 3.0.1): it is installed beside 3.0.1 with --legacy-peer-deps.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-VENV=${VENV:-target/compat-venv}
-NODE_DIR=${NODE_DIR:-target/compat-node}
+export VENV=${VENV:-target/compat-venv}
+export NODE_DIR=${NODE_DIR:-target/compat-node}
 PORT=${PORT:-18112}
-HARBOR_CLIENT=${HARBOR_CLIENT:-harbor-api-client==2.12.2}
 
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install -q "$HARBOR_CLIENT"
-mkdir -p "$NODE_DIR"
-[ -d "$NODE_DIR/node_modules/@hapic/harbor" ] ||
-  (cd "$NODE_DIR" && npm install --no-audit --no-fund --legacy-peer-deps @hapic/harbor@3.0.2 hapic@3.0.1 >/dev/null)
+bash harbor-sim/compat/install.sh
 
 cargo build -q -p harbor-sim --release
 SIM=

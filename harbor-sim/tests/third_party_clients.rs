@@ -1,10 +1,12 @@
 //! Three Harbor clients nobody here wrote call every method they have against a fresh
 //! simulator with the demo data, each through its script in `compat/`:
 //!
-//! - Python `harborapi` 0.26.2 (hand-written, pydantic models; 174 methods);
-//! - Python `harbor-api-client` 2.12.2 (generated from Harbor's spec by swagger-codegen; 205
-//!   operations);
-//! - npm `@hapic/harbor` 3.0.2 (hand-written TypeScript; 34 calls).
+//! - Python `harborapi` (hand-written, pydantic models; 174 methods in 0.26.2);
+//! - Python `harbor-api-client` (generated from Harbor's spec by swagger-codegen; 205
+//!   operations in 2.12.2);
+//! - npm `@hapic/harbor` (hand-written TypeScript; 34 calls in 3.0.2).
+//!
+//! Each at the release `compat/clients.env` names, the scripts' one source of versions.
 //!
 //! Each call must end `ok`, or `refused` as real Harbor refuses (or, for `harbor-api-client`,
 //! `unreadable`: the client cannot read Harbor's own answer), none `empty` or `error`; every
@@ -12,9 +14,10 @@
 //! test ends, as in the simulator's other tests.
 //!
 //! The clients come from PyPI and npm, which `cargo test` does not reach: the tests use the
-//! virtualenv `target/compat-venv` and the directory `target/compat-node` that `.ci/run` and
-//! `compat/run.sh` / `compat/run_others.sh` fill (or `$COMPAT_PYTHON` and
-//! `$COMPAT_NODE_MODULES`), and a test whose client is not installed says so and is skipped.
+//! virtualenv `target/compat-venv` and the directory `target/compat-node` that
+//! `compat/install.sh` fills (`.ci/run`, `compat/run.sh` and `compat/run_others.sh` call it),
+//! or `$COMPAT_PYTHON` and `$COMPAT_NODE_MODULES`, and a test whose client is not installed
+//! says so and is skipped. A client installed at another release fails its test.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -39,10 +42,19 @@ fn python() -> PathBuf {
 }
 
 /// How to install every client the tests run.
-const HOW_TO_INSTALL: &str = "python3 -m venv target/compat-venv && \
-    target/compat-venv/bin/pip install harborapi==0.26.2 harbor-api-client==2.12.2 && \
-    npm install --prefix target/compat-node --no-audit --no-fund --legacy-peer-deps \
-    @hapic/harbor@3.0.2 hapic@3.0.1 (or bash .ci/run)";
+const HOW_TO_INSTALL: &str = "bash harbor-sim/compat/install.sh (needs python3 with venv, \
+    and npm for @hapic/harbor; the registries once)";
+
+/// The release `clients.env` names under `key` (`HARBORAPI_VERSION=0.26.2`).
+fn pinned(key: &str) -> &'static str {
+    const CLIENTS: &str = include_str!("../compat/clients.env");
+    CLIENTS
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .find(|(name, _)| name.trim() == key)
+        .map(|(_, version)| version.trim())
+        .unwrap_or_else(|| panic!("compat/clients.env names no {key}"))
+}
 
 /// The version of Python package `package` in the virtualenv: `Ok(None)` when the
 /// virtualenv or the package is not there.
@@ -154,22 +166,18 @@ async fn python_client_run(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_harborapi_method_ends_as_against_harbor() {
-    // The coroutine methods of harborapi 0.26.2's `HarborAsyncClient`.
-    python_client_run(
-        "harborapi",
-        "0.26.2",
-        "harborapi_every_method.py",
-        "methods",
-        174,
-    )
-    .await;
+    // The coroutine methods of harborapi's `HarborAsyncClient`.
+    let version = pinned("HARBORAPI_VERSION");
+    let script = "harborapi_every_method.py";
+    python_client_run("harborapi", version, script, "methods", 174).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_harbor_api_client_operation_ends_as_against_harbor() {
-    // The operations of harbor-api-client 2.12.2's API classes.
+    // The operations of harbor-api-client's API classes.
+    let version = pinned("HARBOR_API_CLIENT_VERSION");
     let script = "harbor_client_every_operation.py";
-    python_client_run("harbor-api-client", "2.12.2", script, "operations", 205).await;
+    python_client_run("harbor-api-client", version, script, "operations", 205).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -188,10 +196,11 @@ async fn every_hapic_harbor_call_ends_as_against_harbor() {
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_else(|| panic!("cannot read {}", manifest.display()));
+    let version = pinned("HAPIC_HARBOR_VERSION");
     assert_eq!(
         manifest["version"],
-        "3.0.2",
-        "{} has @hapic/harbor {}; the script is written against 3.0.2",
+        version,
+        "{} has @hapic/harbor {}; the script is written against {version}",
         modules.display(),
         manifest["version"]
     );

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the third-party Harbor clients of the compatibility runs, at the releases
+# clients.env names: the Python ones (harborapi, harbor-api-client, from PyPI) into the
+# virtualenv $VENV, the npm one (@hapic/harbor) into $NODE_DIR. By default those are
+# target/compat-venv and target/compat-node, where harbor-sim/tests/third_party_clients.rs
+# looks for them. `.ci/run`, run.sh and run_others.sh call it; running it again changes nothing.
+#
+#   bash harbor-sim/compat/install.sh               # both kinds
+#   bash harbor-sim/compat/install.sh python        # only the Python clients (no npm needed)
+#   HARBORAPI=/path/to/harborapi.whl bash harbor-sim/compat/install.sh python
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. harbor-sim/compat/clients.env
+VENV=${VENV:-target/compat-venv}
+NODE_DIR=${NODE_DIR:-target/compat-node}
+# pip requirements; either may name a wheel or another release instead.
+HARBORAPI=${HARBORAPI:-harborapi==$HARBORAPI_VERSION}
+HARBOR_API_CLIENT=${HARBOR_API_CLIENT:-harbor-api-client==$HARBOR_API_CLIENT_VERSION}
+
+kinds=${*:-python node}
+for kind in $kinds; do
+  case $kind in
+    python)
+      [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+      PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/pip" install -q "$HARBORAPI" "$HARBOR_API_CLIENT"
+      ;;
+    node)
+      npm install --prefix "$NODE_DIR" --no-audit --no-fund --legacy-peer-deps --silent \
+        "@hapic/harbor@$HAPIC_HARBOR_VERSION" "hapic@$HAPIC_VERSION"
+      ;;
+    *)
+      echo "install.sh: unknown kind '$kind' (python or node)" >&2
+      exit 2
+      ;;
+  esac
+done
