@@ -13,6 +13,7 @@ command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get ins
 cargo build -q -p retry-bench --release --bin callgrind_case
 bin=target/release/callgrind_case
 out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
 ir() { # contender mode count
   valgrind --tool=callgrind --callgrind-out-file="$out/cg.out" "$bin" "$1" "$2" "$3" "$case" >/dev/null 2>&1
   awk '/^(summary|totals):/ {print $2; exit}' "$out/cg.out"
@@ -31,4 +32,3 @@ for mode in blocking async; do
     awk -v a="$full" -v b="$base" -v n="$n" -v c="$c" -v m="$mode" 'BEGIN { printf "| %s | %s | %.1f |\n", c, m, (a - b) / n }'
   done
 done
-rm -rf "$out"

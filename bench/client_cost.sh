@@ -22,7 +22,7 @@ n2=${2:-3000}
 port=${PORT:-18083}
 command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
 source bench/loopback_sim.sh
-out=$(mktemp -d)
+out=$scratch
 counts() { # client concurrency requests -> "Ir I1mr ILmr Dr D1mr DLmr Dw D1mw DLmw Bc Bcm Bi Bim"
   valgrind --tool=cachegrind --cache-sim=yes --branch-sim=yes \
     --cachegrind-out-file="$out/cg.out" "$bin"/client_load --url "$url" --client "$1" \

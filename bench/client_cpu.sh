@@ -17,7 +17,7 @@ port=${PORT:-18081}
 source bench/loopback_sim.sh
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-results=$(mktemp)
+results=$scratch/results
 for concurrency in 1 64; do
   for round in $(seq 1 "$rounds"); do
     # The raw loop runs twice per round: the second run against the first is the noise floor
