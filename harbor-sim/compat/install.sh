@@ -25,8 +25,14 @@ for kind in $kinds; do
       PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/pip" install -q "$HARBORAPI" "$HARBOR_API_CLIENT"
       ;;
     node)
-      npm install --prefix "$NODE_DIR" --no-audit --no-fund --legacy-peer-deps --silent \
-        "@hapic/harbor@$HAPIC_HARBOR_VERSION" "hapic@$HAPIC_VERSION"
+      # npm asks the registry even for what is installed: skip it when both releases are there,
+      # so that a second run needs no network.
+      have=$(cd "$NODE_DIR" 2>/dev/null && node -p \
+        'require("@hapic/harbor/package.json").version + " " + require("hapic/package.json").version' \
+        2>/dev/null || true)
+      [ "$have" = "$HAPIC_HARBOR_VERSION $HAPIC_VERSION" ] ||
+        npm install --prefix "$NODE_DIR" --no-audit --no-fund --legacy-peer-deps --silent \
+          "@hapic/harbor@$HAPIC_HARBOR_VERSION" "hapic@$HAPIC_VERSION"
       ;;
     *)
       echo "install.sh: unknown kind '$kind' (python or node)" >&2
