@@ -7,7 +7,7 @@
 # every run's `cpu_ms` (the client process's own CPU time) and, per concurrency, the medians,
 # their ratio and its 90% interval (bootstrap). The raw loop runs twice per round, and the
 # ratio of its two medians (A/A) shows what this measure can resolve on the machine: with 30
-# rounds its interval is still about +-5% (BENCHMARKS.md, section 4); `bash
+# rounds its interval is still about +-5% (BENCHMARKS.md, section 2); `bash
 # bench/client_cost.sh` counts the same requests under cachegrind instead.
 #
 #   bash bench/client_cpu.sh [N] [ROUNDS]        (default 10000 requests, 3 rounds)

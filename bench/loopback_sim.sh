@@ -1,6 +1,6 @@
-# Sourced by the client benchmarks (client_bench.sh, client_cpu.sh, client_cost.sh): builds the release
-# harbor-sim and client_load, starts the simulator on 127.0.0.1:$port (stopped when the
-# sourcing script exits) and waits until it answers.
+# Sourced by the client benchmarks (client_bench.sh, client_cpu.sh, client_cost.sh): builds
+# the release harbor-sim and client_load, starts the simulator on 127.0.0.1:$port (stopped
+# when the sourcing script exits) and waits until it answers.
 #   needs: port          sets: bin (the release directory), url, sim (the simulator's pid),
 #                        scratch (a temporary directory for the script, removed when it exits)
 bin=${CARGO_TARGET_DIR:-target}/release
