@@ -4,15 +4,19 @@
 # virtualenv $VENV, the npm one (@hapic/harbor) into $NODE_DIR. By default those are
 # target/compat-venv and target/compat-node, where harbor-sim/tests/third_party_clients.rs
 # looks for them. `.ci/run`, run.sh and run_others.sh call it; running it again changes nothing.
+# The kind `schemathesis` (never installed by default: only schemathesis.sh uses it) puts the
+# API tester in a virtualenv of its own, $ST_VENV (target/st-venv), apart from the clients'.
 #
-#   bash harbor-sim/compat/install.sh               # both kinds
+#   bash harbor-sim/compat/install.sh               # both kinds of client
 #   bash harbor-sim/compat/install.sh python        # only the Python clients (no npm needed)
+#   bash harbor-sim/compat/install.sh schemathesis  # the tester schemathesis.sh runs
 #   HARBORAPI=/path/to/harborapi.whl bash harbor-sim/compat/install.sh python
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . harbor-sim/compat/clients.env
 VENV=${VENV:-target/compat-venv}
 NODE_DIR=${NODE_DIR:-target/compat-node}
+ST_VENV=${ST_VENV:-target/st-venv}
 # pip requirements; either may name a wheel or another release instead.
 HARBORAPI=${HARBORAPI:-harborapi==$HARBORAPI_VERSION}
 HARBOR_API_CLIENT=${HARBOR_API_CLIENT:-harbor-api-client==$HARBOR_API_CLIENT_VERSION}
@@ -34,8 +38,12 @@ for kind in $kinds; do
         npm install --prefix "$NODE_DIR" --no-audit --no-fund --legacy-peer-deps --silent \
           "@hapic/harbor@$HAPIC_HARBOR_VERSION" "hapic@$HAPIC_VERSION"
       ;;
+    schemathesis)
+      [ -x "$ST_VENV/bin/python" ] || python3 -m venv "$ST_VENV"
+      PIP_DISABLE_PIP_VERSION_CHECK=1 "$ST_VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+      ;;
     *)
-      echo "install.sh: unknown kind '$kind' (python or node)" >&2
+      echo "install.sh: unknown kind '$kind' (python, node or schemathesis)" >&2
       exit 2
       ;;
   esac

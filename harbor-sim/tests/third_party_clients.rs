@@ -18,6 +18,9 @@
 //! `compat/install.sh` fills (`.ci/run`, `compat/run.sh` and `compat/run_others.sh` call it),
 //! or `$COMPAT_PYTHON` and `$COMPAT_NODE_MODULES`, and a test whose client is not installed
 //! says so and is skipped. A client installed at another release fails its test.
+//!
+//! One more test checks the baseline of `compat/schemathesis.sh` (the operations where a
+//! 500 is Harbor's own answer), which runs a tester rather than a client and is not run here.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -210,4 +213,47 @@ async fn every_hapic_harbor_call_ends_as_against_harbor() {
         .arg(script("hapic_every_method.mjs"));
     let out = run_against_simulator(command).await;
     check_summary("@hapic/harbor", &out, "calls", 34);
+}
+
+/// `compat/schemathesis_500s.txt`, the operations where `compat/schemathesis.sh` accepts a
+/// 500, names each by Harbor's method and path once, and where the case is recorded: a
+/// CONFORMANCE.md row (`| PC14 |`) or a file of this crate. A typo in the baseline would
+/// otherwise accept nothing (or hide a row that was renumbered) without a word.
+#[test]
+fn schemathesis_baseline_names_harbors_operations_and_recorded_cases() {
+    const BASELINE: &str = include_str!("../compat/schemathesis_500s.txt");
+    const CONFORMANCE: &str = include_str!("../CONFORMANCE.md");
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut seen = std::collections::BTreeSet::new();
+    let mut lines = 0;
+    for line in BASELINE
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    {
+        lines += 1;
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [method, path, recorded] = fields[..] else {
+            panic!("not `method path row`: {line:?}");
+        };
+        assert!(
+            harbor_sim::operations()
+                .iter()
+                .any(|op| op.method == method && op.path == path),
+            "not an operation of Harbor's spec: {method} {path}"
+        );
+        assert!(seen.insert((method, path)), "named twice: {method} {path}");
+        if recorded.contains('/') {
+            assert!(
+                crate_dir.join(recorded).is_file(),
+                "{method} {path}: no file {recorded} in harbor-sim"
+            );
+        } else {
+            assert!(
+                CONFORMANCE.contains(&format!("\n| {recorded} |")),
+                "{method} {path}: CONFORMANCE.md has no row {recorded}"
+            );
+        }
+    }
+    // The 25 operations of the thirteenth session's runs (CONFORMANCE.md, schemathesis).
+    assert_eq!(lines, 25);
 }
