@@ -163,6 +163,7 @@ pub mod errors;
 pub mod faults;
 mod go_json;
 mod go_regexp;
+mod go_time;
 mod go_url;
 mod handlers;
 mod latency;

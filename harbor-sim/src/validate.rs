@@ -19,6 +19,7 @@ use serde_json::Value;
 use crate::binding::{convert_int, go_quote};
 use crate::context::Ctx;
 use crate::errors::{ApiError, ApiResult};
+use crate::go_time;
 use crate::negotiation;
 use crate::operation::{OpSpec, ParamIn, ParamKind, ParamSpec, TABLE};
 
@@ -64,42 +65,9 @@ fn schema_options() -> jsonschema::ValidationOptions<'static> {
         .with_draft(Draft::Draft4)
         .should_validate_formats(true)
         .should_ignore_unknown_formats(true)
-        .with_format("date-time", is_go_date_time)
+        .with_format("date-time", |v| go_time::parse_date_time(v).is_ok())
         // go-swagger's `uri` only has to parse as a URL reference: anything goes.
         .with_format("uri", |_| true)
-}
-
-/// What go's `strfmt.ParseDateTime` accepts: empty, or `YYYY-MM-DDTHH:MM:SS` with an optional
-/// fraction and an optional zone.
-fn is_go_date_time(value: &str) -> bool {
-    if value.is_empty() {
-        return true;
-    }
-    let b = value.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
-    let at = |i: usize, c: u8| b.get(i) == Some(&c);
-    if !(digits(0..4) && at(4, b'-') && digits(5..7) && at(7, b'-') && digits(8..10))
-        || !(at(10, b'T') || at(10, b't') || at(10, b' '))
-        || !(digits(11..13) && at(13, b':') && digits(14..16) && at(16, b':') && digits(17..19))
-    {
-        return false;
-    }
-    let mut rest = &value[19..];
-    if let Some(fraction) = rest.strip_prefix('.') {
-        let n = fraction.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
-            return false;
-        }
-        rest = &fraction[n..];
-    }
-    match rest.as_bytes() {
-        [] | [b'Z' | b'z'] => true,
-        [b'+' | b'-', h1, h2, b':', m1, m2] | [b'+' | b'-', h1, h2, m1, m2] => {
-            [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit())
-        }
-        _ => false,
-    }
 }
 
 /// Validates path, query, header and body parameters of a routed request.
@@ -258,11 +226,22 @@ fn check_body(op: &OpSpec, p: &ParamSpec, body: &[u8]) -> Vec<String> {
     let Some(validator) = REQUEST_VALIDATORS.get(op.id) else {
         return Vec::new();
     };
+    let mut date_time_error = None;
     let mut decode_errors = Vec::new();
     let mut failures = Vec::new();
     for error in validator.iter_errors(&value) {
         let path = dotted(error.instance_path().segments());
         match error.kind() {
+            // `strfmt.DateTime.UnmarshalJSON` refuses the value: its error ends the decoding
+            // at once, before any type mismatch the decoder noted on the way (those it
+            // saves and reports at the end) and before the model's validation.
+            ValidationErrorKind::Format { format } if format == "date-time" => {
+                let text = error.instance().as_str().unwrap_or_default();
+                if let (None, Err(e)) = (&date_time_error, go_time::parse_date_time(text)) {
+                    date_time_error =
+                        Some(format!("parsing {name} body from \"\" failed, because {e}"));
+                }
+            }
             ValidationErrorKind::Type { kind } => {
                 let expected = match kind {
                     TypeKind::Single(t) => t.to_string(),
@@ -289,8 +268,8 @@ fn check_body(op: &OpSpec, p: &ParamSpec, body: &[u8]) -> Vec<String> {
             )),
         }
     }
-    // Go's decoder stops at the first type mismatch, before any model validation runs.
-    if let Some(first) = decode_errors.into_iter().next() {
+    // A decoding error ends the request before any model validation runs.
+    if let Some(first) = date_time_error.or_else(|| decode_errors.into_iter().next()) {
         return vec![first];
     }
     if failures.is_empty() {
@@ -394,26 +373,6 @@ mod tests {
     }
 
     #[test]
-    fn go_date_times() {
-        for ok in [
-            "",
-            "2026-01-01T10:00:00Z",
-            "2026-01-01T10:00:00.123+02:00",
-            "2026-01-01T10:00:00",
-        ] {
-            assert!(is_go_date_time(ok), "{ok}");
-        }
-        for bad in [
-            "yesterday",
-            "2026-01-01",
-            "2026-01-01T10:00:00.Z",
-            "2026-01-01T10:00:00+2",
-        ] {
-            assert!(!is_go_date_time(bad), "{bad}");
-        }
-    }
-
-    #[test]
     fn bodies_fail_as_go_swagger_says() {
         let scanner = OpSpec::by_id("createScanner").unwrap();
         let registration = scanner.body_param().unwrap();
@@ -447,6 +406,45 @@ mod tests {
         let policy = retention.body_param().unwrap();
         let body = br#"{"rules":[{"params":{"latestPushedK":5},"action":"retain"}]}"#;
         assert!(check_body(retention, policy, body).is_empty());
+    }
+
+    #[test]
+    fn a_date_time_in_a_body_decodes_as_strfmt_parses_it() {
+        let op = OpSpec::by_id("createGCSchedule").unwrap();
+        let p = op.body_param().unwrap();
+        let with_time = |t: &str| {
+            let body = format!(
+                r#"{{"schedule":{{"type":"Daily","cron":"0 0 0 * * *","next_scheduled_time":{t}}}}}"#
+            );
+            check_body(op, p, body.as_bytes())
+        };
+        // Layouts of strfmt's list that are not RFC 3339.
+        for t in [
+            r#""2026-01-01""#,
+            r#""2026-01-01T10:00""#,
+            r#""2026-01-01 10:00:00""#,
+        ] {
+            assert!(with_time(t).is_empty(), "{t}");
+        }
+        assert_eq!(
+            with_time(r#""2026-02-30""#),
+            [
+                r#"parsing schedule body from "" failed, because parsing time "2026-02-30": day out of range"#
+            ]
+        );
+        // The time's error ends the decoding: it wins over a type mismatch elsewhere.
+        let allowlist = OpSpec::by_id("putSystemCVEAllowlist").unwrap();
+        let body = allowlist.body_param().unwrap();
+        assert_eq!(
+            check_body(
+                allowlist,
+                body,
+                br#"{"project_id":"one","creation_time":"2026-01-01T10:00:00z"}"#
+            ),
+            [
+                r#"parsing allowlist body from "" failed, because parsing time "2026-01-01T10:00:00z": extra text: "T10:00:00z""#
+            ]
+        );
     }
 
     #[test]
