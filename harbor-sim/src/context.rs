@@ -114,9 +114,27 @@ impl Ctx {
         })
     }
 
-    /// The requested page.
+    /// The requested page, with the operation's own defaults and maximum from the spec: 1,
+    /// 10 and 100 for every list but the retention runs and tasks, which have none (so no
+    /// `page_size` there is every item, and any size is taken). An operation whose spec has
+    /// no `page_size` pages as the usual lists do.
     pub fn page(&self) -> ApiResult<PageRequest> {
-        PageRequest::parse(self.query("page"), self.query("page_size"))
+        let spec = |name: &str| self.op.params.iter().find(|p| p.name == name);
+        if spec("page_size").is_none() {
+            return PageRequest::parse(self.query("page"), self.query("page_size"));
+        }
+        let default = |name: &str| {
+            spec(name)
+                .and_then(|p| p.default)
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(0)
+        };
+        PageRequest::parse_with(
+            self.query("page"),
+            self.query("page_size"),
+            (default("page"), default("page_size")),
+            spec("page_size").and_then(|p| p.maximum),
+        )
     }
 
     /// The `q` filters.

@@ -61,6 +61,9 @@ pub struct ParamSpec {
     pub max_length: Option<u64>,
     /// The shortest allowed string.
     pub min_length: Option<u64>,
+    /// The spec's `default`, as text: what go-swagger's binder sets when the request has no
+    /// value (`NewXxxParams`), and Go's zero value when there is none.
+    pub default: Option<&'static str>,
 }
 
 /// The shape of a successful answer's body.

@@ -32,9 +32,27 @@ impl Default for PageRequest {
 
 impl PageRequest {
     /// Reads `page` and `page_size` from query values (already past the binder's checks in
-    /// the simulator's validation); a value that is not an int64, or a `page_size` above 100, is
-    /// Harbor's 422.
+    /// the simulator's validation) with Harbor's usual paging: 1 and 10 when absent, and a
+    /// value that is not an int64, or a `page_size` above 100, is Harbor's 422.
     pub fn parse(page: Option<&str>, page_size: Option<&str>) -> ApiResult<Self> {
+        Self::parse_with(
+            page,
+            page_size,
+            (1, DEFAULT_PAGE_SIZE as i64),
+            Some(MAX_PAGE_SIZE as i64),
+        )
+    }
+
+    /// [`PageRequest::parse`] for an operation whose spec gives `defaults` (page, page_size)
+    /// and `max_page_size`: go-swagger's binder starts from the spec's defaults (Go's zero
+    /// when it has none, which the ORM reads as the first page and as everything) and checks
+    /// only the maximum the spec declares.
+    pub fn parse_with(
+        page: Option<&str>,
+        page_size: Option<&str>,
+        defaults: (i64, i64),
+        max_page_size: Option<i64>,
+    ) -> ApiResult<Self> {
         let number = |name: &str, v: &str| {
             convert_int(v, 64).ok_or_else(|| {
                 ApiError::unprocessable(format!(
@@ -45,15 +63,15 @@ impl PageRequest {
         };
         let page = match page {
             Some(v) => number("page", v)?,
-            None => 1,
+            None => defaults.0,
         };
         let page_size = match page_size {
             Some(v) => number("page_size", v)?,
-            None => DEFAULT_PAGE_SIZE as i64,
+            None => defaults.1,
         };
-        if page_size > MAX_PAGE_SIZE as i64 {
+        if let Some(max) = max_page_size.filter(|max| page_size > *max) {
             return Err(ApiError::unprocessable(format!(
-                "page_size in query should be less than or equal to {MAX_PAGE_SIZE}"
+                "page_size in query should be less than or equal to {max}"
             )));
         }
         Ok(Self { page, page_size })
@@ -175,6 +193,21 @@ fn query_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_operation_without_defaults_or_maximum_reads_zero_and_takes_any_size() {
+        let none = PageRequest::parse_with(None, None, (0, 0), None).unwrap();
+        assert_eq!(
+            none,
+            PageRequest {
+                page: 0,
+                page_size: 0
+            }
+        );
+        assert_eq!(none.range(250), 0..250);
+        let big = PageRequest::parse_with(None, Some("500"), (0, 0), None).unwrap();
+        assert_eq!(big.range(1000), 0..500);
+    }
 
     #[test]
     fn defaults_and_limits() {

@@ -1,6 +1,7 @@
 //! The ledger's rows (`CONFORMANCE.md`, "Handler checks") that needed state or rules the
 //! simulator lacked: the LDAP directory's bind accounts and people (LD7, MC4), the task
-//! manager DAOs' attribute keys (W17, PH20) and the latest-in-repository values (PA3).
+//! manager DAOs' attribute keys (W17, PH20), the latest-in-repository values (PA3) and the
+//! paging of retention runs, whose spec gives no default and no maximum (RT21).
 //! Each case is named by its row's id.
 
 use reqwest::{Method, StatusCode};
@@ -9,7 +10,7 @@ use serde_json::{Value, json};
 mod support;
 
 use harbor_sim::state::ldap_directory::{DEMO_ADMIN_PASSWORD, DEMO_PEOPLE_PASSWORD};
-use support::checks::{BAD, case, get_json, ids, run, run as run_cases, send};
+use support::checks::{BAD, case, get_json, ids, list_with_total, run, run as run_cases, send};
 
 #[tokio::test]
 async fn ld7_bind_refused_for_its_credentials() {
@@ -298,4 +299,40 @@ async fn pa3_latest_in_repository_values() {
         ],
     )
     .await;
+}
+
+#[tokio::test]
+async fn rt21_retention_runs_page_without_default_or_maximum() {
+    let sim = support::start().await;
+    let runs = "/retentions/1/executions";
+    for _ in 0..12 {
+        let (status, text) = send(&sim, Method::POST, runs, Some(json!({"dry_run": true}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{text}");
+    }
+    let (all, total) = list_with_total(&sim, runs).await;
+    let total = total.expect("X-Total-Count");
+    assert!(total > 12, "{total}");
+    // No page_size: Go's zero, every run (where every other list answers 10).
+    assert_eq!(all.len() as u64, total, "RT21");
+    // Any size is taken (every other list's maximum is 100).
+    let (big, _) = list_with_total(&sim, &format!("{runs}?page_size=500")).await;
+    assert_eq!(big.len() as u64, total, "RT21");
+    let (five, _) = list_with_total(&sim, &format!("{runs}?page=2&page_size=5")).await;
+    assert_eq!(
+        ids(&Value::from(five)),
+        ids(&Value::from(all[5..10].to_vec()))
+    );
+    // A size without a page is page 0: `Links` points `next` at page 1, the same first page.
+    let response = reqwest::Client::new()
+        .get(format!("{}{runs}?page_size=5", sim.api_url()))
+        .basic_auth("admin", Some("Harbor12345"))
+        .send()
+        .await
+        .expect("the list answers");
+    let link = response.headers()["link"].to_str().unwrap().to_owned();
+    assert_eq!(
+        link,
+        format!("</api/v2.0{runs}?page=1&page_size=5>; rel=\"next\""),
+        "RT21"
+    );
 }

@@ -15,6 +15,7 @@ const P_REQUEST_ID: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: Some(1),
+    default: None,
 };
 /// The shared parameter `query`.
 const P_QUERY: ParamSpec = ParamSpec {
@@ -28,6 +29,7 @@ const P_QUERY: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 /// The shared parameter `sort`.
 const P_SORT: ParamSpec = ParamSpec {
@@ -41,6 +43,7 @@ const P_SORT: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 /// The shared parameter `page`.
 const P_PAGE: ParamSpec = ParamSpec {
@@ -54,6 +57,7 @@ const P_PAGE: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: Some("1"),
 };
 /// The shared parameter `pageSize`.
 const P_PAGE_SIZE: ParamSpec = ParamSpec {
@@ -67,6 +71,7 @@ const P_PAGE_SIZE: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: Some("10"),
 };
 /// The shared parameter `scanDataType`.
 const P_SCAN_DATA_TYPE: ParamSpec = ParamSpec {
@@ -80,6 +85,7 @@ const P_SCAN_DATA_TYPE: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 /// The shared parameter `executionId`.
 const P_EXECUTION_ID: ParamSpec = ParamSpec {
@@ -93,6 +99,7 @@ const P_EXECUTION_ID: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 /// The shared parameter `digest`.
 const P_DIGEST: ParamSpec = ParamSpec {
@@ -106,6 +113,7 @@ const P_DIGEST: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 /// The shared parameter `labelId`.
 const P_LABEL_ID: ParamSpec = ParamSpec {
@@ -119,6 +127,7 @@ const P_LABEL_ID: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 /// The shared parameter `instanceName`.
 const P_INSTANCE_NAME: ParamSpec = ParamSpec {
@@ -132,6 +141,7 @@ const P_INSTANCE_NAME: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 /// The shared parameter `resourceNameInLocation`.
 const P_RESOURCE_NAME_IN_LOCATION: ParamSpec = ParamSpec {
@@ -145,6 +155,7 @@ const P_RESOURCE_NAME_IN_LOCATION: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: Some("false"),
 };
 /// The shared parameter `isResourceName`.
 const P_IS_RESOURCE_NAME: ParamSpec = ParamSpec {
@@ -158,6 +169,7 @@ const P_IS_RESOURCE_NAME: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: Some("false"),
 };
 /// The shared parameter `projectNameOrId`.
 const P_PROJECT_NAME_OR_ID: ParamSpec = ParamSpec {
@@ -171,6 +183,7 @@ const P_PROJECT_NAME_OR_ID: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 /// The shared parameter `acceptVulnerabilities`.
 const P_ACCEPT_VULNERABILITIES: ParamSpec = ParamSpec {
@@ -184,6 +197,9 @@ const P_ACCEPT_VULNERABILITIES: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: Some(
+        "application/vnd.security.vulnerability.report; version=1.1, application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0",
+    ),
 };
 /// The shared parameter `immutableRuleId`.
 const P_IMMUTABLE_RULE_ID: ParamSpec = ParamSpec {
@@ -197,6 +213,7 @@ const P_IMMUTABLE_RULE_ID: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 /// The shared parameter `webhookPolicyId`.
 const P_WEBHOOK_POLICY_ID: ParamSpec = ParamSpec {
@@ -210,6 +227,7 @@ const P_WEBHOOK_POLICY_ID: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 /// The shared parameter `taskId`.
 const P_TASK_ID: ParamSpec = ParamSpec {
@@ -223,6 +241,7 @@ const P_TASK_ID: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 /// The shared parameter `projectName`.
 const P_PROJECT_NAME: ParamSpec = ParamSpec {
@@ -236,6 +255,7 @@ const P_PROJECT_NAME: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 /// The shared parameter `preheatPolicyName`.
 const P_PREHEAT_POLICY_NAME: ParamSpec = ParamSpec {
@@ -249,6 +269,7 @@ const P_PREHEAT_POLICY_NAME: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 /// The shared parameter `repositoryName`.
 const P_REPOSITORY_NAME: ParamSpec = ParamSpec {
@@ -262,6 +283,7 @@ const P_REPOSITORY_NAME: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 /// The shared parameter `reference`.
 const P_REFERENCE: ParamSpec = ParamSpec {
@@ -275,6 +297,7 @@ const P_REFERENCE: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 /// The shared parameter `tagName`.
 const P_TAG_NAME: ParamSpec = ParamSpec {
@@ -288,6 +311,7 @@ const P_TAG_NAME: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 /// The shared parameter `robotId`.
 const P_ROBOT_ID: ParamSpec = ParamSpec {
@@ -301,6 +325,7 @@ const P_ROBOT_ID: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 /// The shared parameter `gcId`.
 const P_GC_ID: ParamSpec = ParamSpec {
@@ -314,6 +339,7 @@ const P_GC_ID: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 /// The shared parameter `purgeId`.
 const P_PURGE_ID: ParamSpec = ParamSpec {
@@ -327,6 +353,7 @@ const P_PURGE_ID: ParamSpec = ParamSpec {
     minimum: None,
     max_length: None,
     min_length: None,
+    default: None,
 };
 
 /// Every operation of the spec, in spec order.
@@ -464,6 +491,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -515,6 +543,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -574,6 +603,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -760,6 +790,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -806,6 +837,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -880,6 +912,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -958,6 +991,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "action_request",
@@ -970,6 +1004,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -1024,6 +1059,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "scope",
@@ -1036,6 +1072,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "project_id",
@@ -1048,6 +1085,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -1090,6 +1128,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -1201,6 +1240,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -1251,6 +1291,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "groupdn",
@@ -1263,6 +1304,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -1309,6 +1351,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -1355,6 +1398,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -1405,6 +1449,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -1487,6 +1532,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -1541,6 +1587,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -1656,6 +1703,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -1792,6 +1840,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "public",
@@ -1804,6 +1853,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "owner",
@@ -1816,6 +1866,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "with_detail",
@@ -1828,6 +1879,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("true"),
             },
         ],
         answers: &[
@@ -1874,6 +1926,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -1917,6 +1970,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -2033,6 +2087,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -2122,6 +2177,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("true"),
             },
             ParamSpec {
                 name: "with_label",
@@ -2134,6 +2190,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "with_scan_overview",
@@ -2146,6 +2203,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "with_sbom_overview",
@@ -2158,6 +2216,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "with_immutable_status",
@@ -2170,6 +2229,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "with_accessory",
@@ -2182,6 +2242,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "with_inherited_accessory",
@@ -2194,6 +2255,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "latest_in_repository",
@@ -2206,6 +2268,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
         ],
         answers: &[
@@ -2302,6 +2365,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -2396,6 +2460,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -2450,6 +2515,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -2502,6 +2568,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -2554,6 +2621,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -2606,6 +2674,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -2658,6 +2727,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "role",
@@ -2670,6 +2740,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -2758,6 +2829,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -2814,6 +2886,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -2870,6 +2943,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -2922,6 +2996,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "metadata",
@@ -2934,6 +3009,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -3026,6 +3102,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -3186,6 +3263,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "status",
@@ -3198,6 +3276,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -3318,6 +3397,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -3449,6 +3529,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -3743,6 +3824,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -3867,6 +3949,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -3919,6 +4002,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -4061,6 +4145,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -4359,6 +4444,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -4416,6 +4502,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("true"),
             },
             ParamSpec {
                 name: "with_label",
@@ -4428,6 +4515,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "with_scan_overview",
@@ -4440,6 +4528,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "with_sbom_overview",
@@ -4452,6 +4541,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "with_immutable_status",
@@ -4464,6 +4554,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "with_accessory",
@@ -4476,6 +4567,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "with_inherited_accessory",
@@ -4488,6 +4580,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
         ],
         answers: &[
@@ -4544,6 +4637,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -4636,6 +4730,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("true"),
             },
             ParamSpec {
                 name: "with_label",
@@ -4648,6 +4743,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "with_scan_overview",
@@ -4660,6 +4756,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "with_sbom_overview",
@@ -4672,6 +4769,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "with_accessory",
@@ -4684,6 +4782,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "with_inherited_accessory",
@@ -4696,6 +4795,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "with_signature",
@@ -4708,6 +4808,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "with_immutable_status",
@@ -4720,6 +4821,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
         ],
         answers: &[
@@ -4868,6 +4970,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -4925,6 +5028,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -4982,6 +5086,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -5035,6 +5140,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -5092,6 +5198,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -5149,6 +5256,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -5206,6 +5314,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
         ],
         answers: &[
@@ -5263,6 +5372,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -5361,6 +5471,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "reference_id",
@@ -5373,6 +5484,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "sort",
@@ -5385,6 +5497,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -5427,6 +5540,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -5473,6 +5587,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "hard",
@@ -5485,6 +5600,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -5539,6 +5655,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -5581,6 +5698,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -5631,6 +5749,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -5681,6 +5800,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -5731,6 +5851,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -5777,6 +5898,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "registry",
@@ -5789,6 +5911,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -5843,6 +5966,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -5948,6 +6072,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "status",
@@ -5960,6 +6085,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "trigger",
@@ -5972,6 +6098,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -6014,6 +6141,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -6060,6 +6188,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -6106,6 +6235,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -6155,6 +6285,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "status",
@@ -6167,6 +6298,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "resource_type",
@@ -6179,6 +6311,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -6221,6 +6354,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "task_id",
@@ -6233,6 +6367,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -6283,6 +6418,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -6325,6 +6461,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -6375,6 +6512,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -6425,6 +6563,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -6467,6 +6606,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "policy",
@@ -6479,6 +6619,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -6557,6 +6698,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -6627,6 +6769,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -6669,6 +6812,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -6711,6 +6855,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "policy",
@@ -6723,6 +6868,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -6765,6 +6911,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "page",
@@ -6777,6 +6924,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "page_size",
@@ -6789,6 +6937,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -6831,6 +6980,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "body",
@@ -6843,6 +6993,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -6889,6 +7040,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "eid",
@@ -6901,6 +7053,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "body",
@@ -6913,6 +7066,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -6955,6 +7109,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "eid",
@@ -6967,6 +7122,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "page",
@@ -6979,6 +7135,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "page_size",
@@ -6991,6 +7148,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -7033,6 +7191,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "eid",
@@ -7045,6 +7204,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "tid",
@@ -7057,6 +7217,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -7127,6 +7288,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -7246,6 +7408,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -7297,6 +7460,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -7383,6 +7547,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -7429,6 +7594,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -7475,6 +7641,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -7521,6 +7688,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -7567,6 +7735,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "payload",
@@ -7579,6 +7748,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -7621,6 +7791,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "registration",
@@ -7633,6 +7804,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -7679,6 +7851,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -7821,6 +7994,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -7871,6 +8045,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -7905,6 +8080,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "with_dangerous_artifact",
@@ -7917,6 +8093,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
         ],
         answers: &[
@@ -7966,6 +8143,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
             ParamSpec {
                 name: "with_tag",
@@ -7978,6 +8156,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: Some("false"),
             },
         ],
         answers: &[
@@ -8068,6 +8247,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -8166,6 +8346,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -8216,6 +8397,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -8362,6 +8544,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -8464,6 +8647,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -8510,6 +8694,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -8688,6 +8873,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -8742,6 +8928,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -8902,6 +9089,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "group_name",
@@ -8914,6 +9102,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -8956,6 +9145,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -9008,6 +9198,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -9050,6 +9241,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -9096,6 +9288,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -9146,6 +9339,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "usergroup",
@@ -9158,6 +9352,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -9236,6 +9431,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -9314,6 +9510,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "relative",
@@ -9326,6 +9523,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -9366,6 +9564,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -9404,6 +9603,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -9450,6 +9650,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -9496,6 +9697,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "profile",
@@ -9508,6 +9710,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -9558,6 +9761,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "secret",
@@ -9570,6 +9774,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -9624,6 +9829,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "password",
@@ -9636,6 +9842,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[
@@ -9682,6 +9889,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
             ParamSpec {
                 name: "sysadmin_flag",
@@ -9694,6 +9902,7 @@ pub static OPERATIONS: [OpSpec; 203] = [
                 minimum: None,
                 max_length: None,
                 min_length: None,
+                default: None,
             },
         ],
         answers: &[

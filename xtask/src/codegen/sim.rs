@@ -69,6 +69,8 @@ struct Param {
     minimum: Option<i64>,
     max_length: Option<u64>,
     min_length: Option<u64>,
+    /// The spec's `default`, as text (go-swagger's binders start from it).
+    default: Option<String>,
 }
 
 /// One documented answer of an operation.
@@ -238,6 +240,11 @@ fn operation(
             minimum: p["minimum"].as_i64(),
             max_length: p["maxLength"].as_u64(),
             min_length: p["minLength"].as_u64(),
+            default: match &p["default"] {
+                Value::Null => None,
+                Value::String(text) => Some(text.clone()),
+                other => Some(other.to_string()),
+            },
         });
     }
     let responses = op["responses"]
@@ -366,7 +373,7 @@ fn param_literal(p: &Param) -> String {
     format!(
         "ParamSpec {{ name: {:?}, location: ParamIn::{}, required: {}, kind: ParamKind::{}, \
          format: {:?}, enum_values: &{:?}, maximum: {:?}, minimum: {:?}, max_length: {:?}, \
-         min_length: {:?} }}",
+         min_length: {:?}, default: {:?} }}",
         p.name,
         p.location,
         p.required,
@@ -376,7 +383,8 @@ fn param_literal(p: &Param) -> String {
         p.maximum,
         p.minimum,
         p.max_length,
-        p.min_length
+        p.min_length,
+        p.default
     )
 }
 
