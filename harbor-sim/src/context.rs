@@ -100,6 +100,15 @@ impl Ctx {
         self.header_bool("X-Is-Resource-Name")
     }
 
+    /// The body of an operation whose spec does not require one: `T`'s default (a nil map,
+    /// Go's zero value, which go-swagger leaves) when there is none, else [`Ctx::json`].
+    pub fn optional_json<T: DeserializeOwned + Default>(&self) -> ApiResult<T> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(T::default());
+        }
+        self.json()
+    }
+
     /// The body as `T`: malformed JSON is 400, a well-formed body of the wrong shape 422.
     pub fn json<T: DeserializeOwned>(&self) -> ApiResult<T> {
         if self.body.iter().all(u8::is_ascii_whitespace) {

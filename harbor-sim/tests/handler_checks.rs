@@ -58,6 +58,9 @@ async fn project_metadata_checks() {
             case("PM18", M::PUT, &format!("{demo}/auto_scan"), Some(json!({"severity": "high"})))
                 .refused(BAD, "invalid value: "),
             case("PM19", M::DELETE, &format!("{demo}/prevent_vul"), None),
+            // No body: a nil map, not go-swagger's 422 (the spec does not require one).
+            case("PM20", M::POST, demo, None).refused(BAD, "only allow one key/value pair"),
+            case("PM20", M::PUT, &format!("{demo}/auto_scan"), None).refused(BAD, "invalid value: "),
         ],
     )
     .await;

@@ -1256,6 +1256,9 @@ async fn usergroup_checks() {
                 Some(json!({"group_type": 3})),
             )
             .answers(BAD),
+            // No body: the nil `Usergroup`, refused as no name.
+            case("UG11", M::POST, "/usergroups", None).answers(BAD),
+            case("UG11", M::PUT, &format!("/usergroups/{x}"), None).answers(BAD),
             case(
                 "UG7",
                 M::PUT,
@@ -1338,6 +1341,9 @@ async fn system_cve_allowlist_checks() {
             case("SA1", M::PUT, path, Some(json!({"items": [{"cve_id": "CVE-1"}, {"cve_id": "CVE-1"}]})))
                 .uncoded("duplicate CVE ID in allowlist: CVE-1"),
             case("SA4", M::PUT, path, Some(json!({"id": 99, "project_id": 2, "items": [{"cve_id": "CVE-1"}, {"cve_id": " CVE-1"}]}))),
+            // No body: the nil `params.Allowlist`'s `ExpiresAt`.
+            case("SA6", M::PUT, path, None)
+                .panics("runtime error: invalid memory address or nil pointer dereference: params.Allowlist"),
         ],
     )
     .await;

@@ -205,7 +205,8 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 }
 
 pub(crate) fn add(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
-    let metas: BTreeMap<String, String> = ctx.json()?;
+    // No body is a nil map (the spec does not require one): `validate`'s "one pair" refuses it.
+    let metas: BTreeMap<String, String> = ctx.optional_json()?;
     let id = project_of(ctx, s)?;
     let (key, value) = validate(&s.projects[&id], &metas)?;
     let Some(mut project) = s.projects.get_mut(&id) else {
@@ -236,7 +237,7 @@ pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 
 pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let name = ctx.path("meta_name").to_owned();
-    let mut body: BTreeMap<String, String> = ctx.json()?;
+    let mut body: BTreeMap<String, String> = ctx.optional_json()?;
     // Only the path's name is read from the body; absent, its value is empty.
     let metas = BTreeMap::from([(name.clone(), body.remove(&name).unwrap_or_default())]);
     let id = project_of(ctx, s)?;

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::context::{Ctx, Reply};
-use crate::errors::{ApiError, ApiResult};
+use crate::errors::{ApiError, ApiResult, NIL_POINTER_PANIC};
 use crate::state::jobs::ZERO_TIME;
 use crate::state::{SimState, now};
 
@@ -70,6 +70,13 @@ pub(super) fn check_allowlist_items(req: &AllowlistReq) -> ApiResult<()> {
 }
 
 pub(crate) fn put(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
+    // No body (the spec does not require one): `PutSystemCVEAllowlist` reads
+    // `params.Allowlist.ExpiresAt` of the nil pointer and panics, beego's bare 500.
+    if ctx.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::panicked(format!(
+            "{NIL_POINTER_PANIC}: params.Allowlist"
+        )));
+    }
     let req: AllowlistReq = ctx.json()?;
     check_allowlist_items(&req)?;
     let ids = req.cve_ids();

@@ -133,7 +133,9 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     Ok(ctx.page_of(docs, page))
 }
 
-#[derive(Deserialize)]
+/// The body of a create or update; none (the spec does not require one) is Go's nil
+/// `Usergroup`, which the handlers answer as an empty name: a bare 400.
+#[derive(Deserialize, Default)]
 struct GroupReq {
     #[serde(default)]
     group_name: String,
@@ -144,7 +146,7 @@ struct GroupReq {
 }
 
 pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
-    let req: GroupReq = ctx.json()?;
+    let req: GroupReq = ctx.optional_json()?;
     if req.group_name.is_empty() {
         return Ok(Reply::empty(StatusCode::BAD_REQUEST));
     }
@@ -201,7 +203,7 @@ pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 
 pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("group_id")?;
-    let req: GroupReq = ctx.json()?;
+    let req: GroupReq = ctx.optional_json()?;
     if id <= 0 || req.group_name.is_empty() {
         return Ok(Reply::empty(StatusCode::BAD_REQUEST));
     }

@@ -313,6 +313,11 @@ pub const RECOVERED_PANICS: &[(&str, &str)] = &[
         "pingLdap",
         "no body: PingLdap reads the fields of a nil Ldapconf (src/server/v2.0/handler/ldap.go)",
     ),
+    (
+        "putSystemCVEAllowlist",
+        "no body: the handler reads ExpiresAt of the nil params.Allowlist \
+         (src/server/v2.0/handler/sys_cve_allowlist.go PutSystemCVEAllowlist)",
+    ),
 ];
 
 /// The simulator's own departures that another change is fixing: `(operation, status,
