@@ -1,8 +1,8 @@
 //! The Gregorian calendar: month lengths, for the readers of dates that refuse a day past its
 //! month (PostgreSQL's timestamp input, `pg_timestamp.rs`; Go's certificate times,
-//! `state/x509_parse.rs`), and civil dates as days since 1970-01-01, for the retention
-//! schedule's cron (`state/retention.rs`). Years are astronomical (year 0 is 1 BC), as
-//! PostgreSQL counts.
+//! `state/x509_parse.rs`; Go's `time.Parse` of a body's date-time, `go_time.rs`), and civil
+//! dates as days since 1970-01-01, for the retention schedule's cron (`state/retention.rs`).
+//! Years are astronomical (year 0 is 1 BC), as PostgreSQL counts.
 
 /// Whether `year` has a 29 February.
 pub(crate) fn is_leap_year(year: i64) -> bool {

@@ -128,7 +128,7 @@ impl Ctx {
     /// `page_size` there is every item, and any size is taken). An operation whose spec has
     /// no `page_size` pages as the usual lists do.
     pub fn page(&self) -> ApiResult<PageRequest> {
-        let spec = |name: &str| self.op.params.iter().find(|p| p.name == name);
+        let spec = |name: &str| self.op.param(name);
         if spec("page_size").is_none() {
             return PageRequest::parse(self.query("page"), self.query("page_size"));
         }

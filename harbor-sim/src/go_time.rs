@@ -12,6 +12,8 @@
 
 use std::fmt::Write as _;
 
+use crate::calendar::days_in_month;
+
 /// `strfmt.DateTimeFormats`, in the order `ParseDateTime` tries them.
 const LAYOUTS: [&str; 11] = [
     "2006-01-02T15:04:05.000000Z07:00",
@@ -268,7 +270,7 @@ fn parse(layout: &str, value: &str) -> Result<(), String> {
     }
     let month = if month < 0 { 1 } else { month };
     let day = if day < 0 { 1 } else { day };
-    if day < 1 || day > days_in(month, year) {
+    if day < 1 || day > days_in_month(year, month) {
         return Err(format!("parsing time {}: day out of range", quote(avalue)));
     }
     Ok(())
@@ -338,16 +340,6 @@ fn parse_nanoseconds(value: &str, n: usize) -> Result<&'static str, Bad> {
     let n = n.min(10);
     let ns = atoi(value.get(1..n).ok_or(Bad)?)?;
     Ok(if ns < 0 { "fractional second" } else { "" })
-}
-
-/// Go's `daysIn` for a month of 1..=12 (a month out of range has already failed).
-fn days_in(month: i64, year: i64) -> i64 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
 }
 
 /// Go's `quote` in `time`: `"` and `\` escaped, a control or non-ASCII character as the
