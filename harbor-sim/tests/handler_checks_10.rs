@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 mod support;
 
 use harbor_sim::state::ldap_directory::{DEMO_ADMIN_PASSWORD, DEMO_PEOPLE_PASSWORD};
-use support::checks::{BAD, case, get_json, ids, list_with_total, run, run as run_cases, send};
+use support::checks::{
+    BAD, case, get_as_admin, get_json, ids, list_with_total, run, run as run_cases, send,
+};
 
 #[tokio::test]
 async fn ld7_bind_refused_for_its_credentials() {
@@ -323,12 +325,7 @@ async fn rt21_retention_runs_page_without_default_or_maximum() {
         ids(&Value::from(all[5..10].to_vec()))
     );
     // A size without a page is page 0: `Links` points `next` at page 1, the same first page.
-    let response = reqwest::Client::new()
-        .get(format!("{}{runs}?page_size=5", sim.api_url()))
-        .basic_auth("admin", Some("Harbor12345"))
-        .send()
-        .await
-        .expect("the list answers");
+    let response = get_as_admin(&sim, &format!("{runs}?page_size=5")).await;
     let link = response.headers()["link"].to_str().unwrap().to_owned();
     assert_eq!(
         link,

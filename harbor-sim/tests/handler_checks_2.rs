@@ -472,12 +472,7 @@ async fn member_checks() {
 
 /// A list's status, `X-Total-Count` and body, as the admin.
 async fn list_with_headers(sim: &support::CheckedSim, path: &str) -> (StatusCode, String, String) {
-    let response = reqwest::Client::new()
-        .get(format!("{}{path}", sim.api_url()))
-        .basic_auth("admin", Some("Harbor12345"))
-        .send()
-        .await
-        .expect("the simulator answers");
+    let response = support::checks::get_as_admin(sim, path).await;
     let status = response.status();
     let total = response
         .headers()

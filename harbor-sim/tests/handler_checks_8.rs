@@ -690,12 +690,7 @@ async fn sch3_schedules_of_policies_and_the_core() {
         "SCH3"
     );
     // The total counts every row.
-    let response = reqwest::Client::new()
-        .get(format!("{}/schedules?page_size=1", sim.api_url()))
-        .basic_auth("admin", Some("Harbor12345"))
-        .send()
-        .await
-        .expect("the simulator answers");
+    let response = support::checks::get_as_admin(&sim, "/schedules?page_size=1").await;
     let total = response
         .headers()
         .get("X-Total-Count")

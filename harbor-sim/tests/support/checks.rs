@@ -237,14 +237,19 @@ pub async fn export_rows(sim: &super::CheckedSim, criteria: Value) -> (Value, Op
     )
 }
 
-/// A list read as the admin: the entries and `X-Total-Count`.
-pub async fn list_with_total(sim: &super::CheckedSim, path: &str) -> (Vec<Value>, Option<u64>) {
-    let response = reqwest::Client::new()
+/// `GET path` (under `/api/v2.0`) as the admin: the whole response, headers included.
+pub async fn get_as_admin(sim: &super::CheckedSim, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
         .get(format!("{}{path}", sim.api_url()))
         .basic_auth(ADMIN.0, Some(ADMIN.1))
         .send()
         .await
-        .expect("the simulator answers");
+        .expect("the simulator answers")
+}
+
+/// A list read as the admin: the entries and `X-Total-Count`.
+pub async fn list_with_total(sim: &super::CheckedSim, path: &str) -> (Vec<Value>, Option<u64>) {
+    let response = get_as_admin(sim, path).await;
     assert_eq!(response.status(), StatusCode::OK, "GET {path}");
     let total = response
         .headers()
