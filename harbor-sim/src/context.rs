@@ -100,10 +100,16 @@ impl Ctx {
         self.header_bool("X-Is-Resource-Name")
     }
 
+    /// Whether the request came without a body (or with white space only), which Go's
+    /// decoder and go-swagger's binder take as none.
+    pub fn has_no_body(&self) -> bool {
+        self.body.iter().all(u8::is_ascii_whitespace)
+    }
+
     /// The body of an operation whose spec does not require one: `T`'s default (a nil map,
     /// Go's zero value, which go-swagger leaves) when there is none, else [`Ctx::json`].
     pub fn optional_json<T: DeserializeOwned + Default>(&self) -> ApiResult<T> {
-        if self.body.iter().all(u8::is_ascii_whitespace) {
+        if self.has_no_body() {
             return Ok(T::default());
         }
         self.json()
@@ -111,7 +117,7 @@ impl Ctx {
 
     /// The body as `T`: malformed JSON is 400, a well-formed body of the wrong shape 422.
     pub fn json<T: DeserializeOwned>(&self) -> ApiResult<T> {
-        if self.body.iter().all(u8::is_ascii_whitespace) {
+        if self.has_no_body() {
             return Err(ApiError::unprocessable("request body is required"));
         }
         serde_json::from_slice(&self.body).map_err(|e| {

@@ -13,7 +13,7 @@ use crate::state::ldap_directory::BindRefusal;
 
 /// The body of a request, or `{}` when it has none.
 pub(super) fn body_or_empty(ctx: &Ctx) -> ApiResult<Value> {
-    if ctx.body.iter().all(u8::is_ascii_whitespace) {
+    if ctx.has_no_body() {
         Ok(json!({}))
     } else {
         ctx.json()

@@ -74,7 +74,7 @@ pub(crate) fn handle(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 }
 
 fn body_object(ctx: &Ctx) -> ApiResult<serde_json::Map<String, Value>> {
-    if ctx.body.iter().all(u8::is_ascii_whitespace) {
+    if ctx.has_no_body() {
         return Ok(serde_json::Map::new());
     }
     match ctx.json::<Value>()? {
@@ -156,7 +156,7 @@ fn stored(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let status = StatusCode::from_u16(ctx.op.success_status).unwrap_or(StatusCode::OK);
     let key = ctx.path.trim_end_matches('/').to_owned();
     if ctx.op.is_write() {
-        let body: Option<Value> = if ctx.body.iter().all(u8::is_ascii_whitespace) {
+        let body: Option<Value> = if ctx.has_no_body() {
             None
         } else {
             Some(ctx.json()?)

@@ -75,7 +75,7 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 /// a user by name, a group by LDAP DN, a group by name.
 pub(crate) fn create(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     // The body is optional in the spec: none is the handler's 400.
-    if ctx.body.iter().all(u8::is_ascii_whitespace) {
+    if ctx.has_no_body() {
         return Err(ApiError::bad_request("the project member should provide"));
     }
     let req: MemberReq = ctx.json()?;
@@ -222,7 +222,7 @@ pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 /// the role is stored unchecked, and an id of no member of the project is no error.
 pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let mid = ctx.path_id("mid")?;
-    if ctx.body.iter().all(u8::is_ascii_whitespace) {
+    if ctx.has_no_body() {
         return Err(ApiError::bad_request("role can not be empty"));
     }
     let req: RoleRequest = ctx.json()?;

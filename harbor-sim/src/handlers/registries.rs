@@ -36,7 +36,7 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 /// 400 `the registry is unhealthy` when the simulated Harbor cannot reach its host (see
 /// [`crate::state::Reachability`]).
 pub(crate) fn ping(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
-    let body: Value = if ctx.body.iter().all(u8::is_ascii_whitespace) {
+    let body: Value = if ctx.has_no_body() {
         json!({})
     } else {
         ctx.json()?

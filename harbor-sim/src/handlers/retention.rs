@@ -90,7 +90,7 @@ pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 
 pub(crate) fn trigger(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    let body: Value = if ctx.body.iter().all(u8::is_ascii_whitespace) {
+    let body: Value = if ctx.has_no_body() {
         json!({})
     } else {
         ctx.json()?

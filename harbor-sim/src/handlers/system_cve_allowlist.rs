@@ -72,7 +72,7 @@ pub(super) fn check_allowlist_items(req: &AllowlistReq) -> ApiResult<()> {
 pub(crate) fn put(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     // No body (the spec does not require one): `PutSystemCVEAllowlist` reads
     // `params.Allowlist.ExpiresAt` of the nil pointer and panics, beego's bare 500.
-    if ctx.body.iter().all(u8::is_ascii_whitespace) {
+    if ctx.has_no_body() {
         return Err(ApiError::panicked(format!(
             "{NIL_POINTER_PANIC}: params.Allowlist"
         )));
