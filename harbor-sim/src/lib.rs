@@ -177,6 +177,7 @@ mod query;
 mod rate_limit;
 pub mod rbac;
 mod recorder;
+pub mod registry;
 mod router;
 mod server;
 mod session;

@@ -176,7 +176,7 @@ impl GoValues {
 }
 
 /// Go's `url.QueryEscape`: unreserved bytes stay, space is `+`, the rest is `%XX`.
-fn query_escape(s: &str) -> String {
+pub(crate) fn query_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {

@@ -43,6 +43,8 @@ pub(crate) struct Shared {
     pub(crate) initial_page_times: BTreeMap<&'static str, PageServiceTime>,
     pub(crate) counters: Counters,
     pub(crate) sessions: Sessions,
+    /// Signs and checks the registry's bearer tokens.
+    pub(crate) tokens: crate::registry::token::TokenService,
     pub(crate) recorder: Recorder,
 }
 
@@ -284,6 +286,7 @@ impl SimulatorBuilder {
             page_times,
             counters: Counters::new(ops.iter().map(|o| o.spec.id)),
             sessions: Sessions::default(),
+            tokens: Default::default(),
             recorder: Recorder::new(self.record_answers),
         });
         let listener = TcpListener::bind(self.addr).await?;

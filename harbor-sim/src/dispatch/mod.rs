@@ -198,6 +198,9 @@ type Found = (&'static Routed, Vec<(&'static str, String)>);
 /// Harbor's answer to a request the ingress let through, and the operation it routed to
 /// (`""` for none).
 async fn answer(shared: &Shared, request: Request) -> (&'static str, Response) {
+    if crate::registry::serves(request.uri().path()) {
+        return ("", crate::registry::answer(shared, request).await);
+    }
     let (parts, body) = request.into_parts();
     let (op, path_params) = match route(shared, &parts) {
         Ok(found) => found,

@@ -348,33 +348,10 @@ pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     Ok(Reply::ok(&doc))
 }
 
-/// `DeleteArtifact` (the artifact controller's `deleteDeeply`): an artifact an image index
-/// lists is refused (412 `VIOLATE_FOREIGN_KEY_CONSTRAINT`), before its tags are looked at;
-/// an immutable tag is refused; an index takes its untagged children along.
+/// `DeleteArtifact`: see [`SimState::delete_artifact_deeply`].
 pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = artifact_of(ctx, s)?;
-    if !s.artifacts[&id].parents.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::PRECONDITION_FAILED,
-            "VIOLATE_FOREIGN_KEY_CONSTRAINT",
-            "the deleting artifact is referenced by others",
-        ));
-    }
-    let project = s.artifacts[&id].project_id;
-    let repo = s.repositories[&s.artifacts[&id].repository_id].name.clone();
-    if let Some(t) = s.artifacts[&id]
-        .tags
-        .iter()
-        .find(|t| s.tag_is_immutable(project, &repo, &t.name))
-    {
-        // The artifact's tags are deleted through the tag controller, which refuses an
-        // immutable one (`DeleteTags`, `tag.Controller.Delete`).
-        return Err(ApiError::precondition(format!(
-            "the tag {} configured as immutable, cannot be deleted",
-            t.name
-        )));
-    }
-    s.delete_artifact(id)?;
+    s.delete_artifact_deeply(id)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 

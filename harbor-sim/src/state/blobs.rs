@@ -16,6 +16,7 @@
 //!   storage (`excludeForeignLayer`). An OCI non-distributable layer is not excluded:
 //!   Harbor's filter names only Docker's media type.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
@@ -89,19 +90,20 @@ pub struct BlobRef {
     pub digest: String,
     /// Bytes.
     pub size: i64,
-    /// Its media type (`content_type` in Harbor's table).
-    pub media_type: &'static str,
+    /// Its media type (`content_type` in Harbor's table): the simulator's own pushes name
+    /// fixed types, a push through the registry (`/v2/`) the manifest's.
+    pub media_type: Cow<'static, str>,
 }
 
 impl BlobRef {
     /// Whether Harbor's storage and quota sums leave it out (`excludeForeignLayer`).
     pub fn is_foreign(&self) -> bool {
-        is_foreign(self.media_type)
+        is_foreign(&self.media_type)
     }
 
     /// Whether GC counts it as a manifest rather than a blob (`Blob.IsManifest`).
     pub fn is_manifest(&self) -> bool {
-        is_manifest(self.media_type)
+        is_manifest(&self.media_type)
     }
 }
 
@@ -121,7 +123,7 @@ pub struct StoredBlob {
     /// Bytes.
     pub size: i64,
     /// Its media type.
-    pub media_type: &'static str,
+    pub media_type: Cow<'static, str>,
     /// When it was first pushed, on tokio's clock.
     pub pushed: Instant,
 }
@@ -156,7 +158,7 @@ impl Blobs {
                 .entry(b.digest.clone())
                 .or_insert_with(|| StoredBlob {
                     size: b.size,
-                    media_type: b.media_type,
+                    media_type: b.media_type.clone(),
                     pushed: now,
                 });
         }
@@ -181,7 +183,7 @@ impl Blobs {
     pub fn total_size(&self) -> i64 {
         self.rows
             .values()
-            .filter(|b| !is_foreign(b.media_type))
+            .filter(|b| !is_foreign(&b.media_type))
             .map(|b| b.size)
             .sum()
     }
@@ -200,12 +202,12 @@ impl Blobs {
             .filter(|(d, b)| doomed(d, b))
             .map(|(_, b)| b)
         {
-            if is_manifest(b.media_type) {
+            if is_manifest(&b.media_type) {
                 freed.manifests += 1;
             } else {
                 freed.blobs += 1;
             }
-            if !is_foreign(b.media_type) {
+            if !is_foreign(&b.media_type) {
                 freed.size += b.size;
             }
         }
@@ -240,10 +242,10 @@ impl Blobs {
         } else {
             family.layer()
         };
-        let blob = |digest: String, size: i64, media_type| BlobRef {
+        let blob = |digest: String, size: i64, media_type: &'static str| BlobRef {
             digest,
             size,
-            media_type,
+            media_type: Cow::Borrowed(media_type),
         };
         Arc::from(vec![
             blob(digest.to_owned(), 512, family.manifest()),

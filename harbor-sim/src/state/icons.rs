@@ -91,7 +91,7 @@ impl SimState {
         blobs.push(super::blobs::BlobRef {
             digest: digest.clone(),
             size: icon.len() as i64,
-            media_type: kind,
+            media_type: kind.into(),
         });
         manifest.size += icon.len() as i64;
         manifest.blobs = blobs.into();

@@ -241,7 +241,7 @@ impl SimState {
         let own = BlobRef {
             digest: digest.clone(),
             size: index.manifest_size,
-            media_type: OCI_INDEX,
+            media_type: OCI_INDEX.into(),
         };
         let blobs: Vec<BlobRef> = std::iter::once(own)
             .chain(children.iter().filter_map(|c| c.blobs.first().cloned()))
@@ -253,6 +253,7 @@ impl SimState {
             platform: Platform::default(),
             index: Some(index),
             icon: None,
+            pushed: None,
         };
         let id = self.store_manifest(project, repository, tag, stored)?;
         Ok((id, digest))

@@ -20,6 +20,8 @@ pub mod projects;
 pub mod quotas;
 pub mod reachability;
 pub mod registries;
+pub mod registry_push;
+pub mod registry_store;
 pub mod replication;
 pub mod repositories;
 pub mod repository_table;
@@ -152,6 +154,9 @@ pub struct SimState {
     pub icon_blobs: BTreeMap<String, std::sync::Arc<[u8]>>,
     /// Every blob pushed, by digest, until GC removes it (Harbor's `blob` table).
     pub blobs: blobs::Blobs,
+    /// The content the registry (`/v2/`) stores: blobs, manifests, uploads (see
+    /// [`registry_store`]).
+    pub registry: registry_store::RegistryStore,
     /// The files of finished scan-data exports by execution id, until downloaded: Harbor's
     /// system artifacts (`src/pkg/systemartifact/`), whose sizes count in the storage used.
     pub export_files: BTreeMap<i64, String>,

@@ -87,6 +87,30 @@ pub struct Artifact {
     pub icon: Option<String>,
     /// The blobs it references, its manifest first (see [`super::blobs`]).
     pub blobs: Arc<[BlobRef]>,
+    /// What Harbor read off its manifest when it was pushed through the registry (`/v2/`);
+    /// `None` for the simulator's own pushes, which are Docker images (or OCI indexes).
+    pub pushed: Option<Arc<PushedMetadata>>,
+}
+
+/// The fields of an artifact Harbor's abstractor and processors read off a manifest pushed
+/// through the registry (`src/controller/artifact/manifest/`, `processor/`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PushedMetadata {
+    /// The manifest's media type.
+    pub manifest_media_type: String,
+    /// The config's media type (an index's own media type, or the `org.opencontainers.artifactType`
+    /// annotation of an index).
+    pub media_type: String,
+    /// The manifest's `artifactType`, else the config's media type; empty for an index
+    /// without one (then omitted).
+    pub artifact_type: String,
+    /// The processor's type: `IMAGE`, `CHART`, the middle of a `vnd.<x>.<type>.config.*+json`
+    /// media type, else `UNKNOWN`.
+    pub kind: String,
+    /// The manifest's annotations.
+    pub annotations: Map<String, Value>,
+    /// What the processor read off the config (`None`: the answer omits `extra_attrs`).
+    pub extra_attrs: Option<Map<String, Value>>,
 }
 
 /// What a push stores: the artifact's content, wherever it comes from (a push, an index, a
@@ -105,9 +129,17 @@ pub(crate) struct Manifest {
     pub index: Option<ImageIndex>,
     /// The digest of its own icon.
     pub icon: Option<String>,
+    /// What Harbor read off a manifest pushed through the registry.
+    pub pushed: Option<Arc<PushedMetadata>>,
 }
 
 impl Artifact {
+    /// Whether Harbor's image processors handle it (its type is `IMAGE`): every artifact
+    /// the simulator pushes itself, and a pushed image or image index.
+    pub fn is_image(&self) -> bool {
+        self.pushed.as_ref().is_none_or(|p| p.kind == "IMAGE")
+    }
+
     /// Whether artifact lists leave it out unless asked for `base=*`: a child of an index
     /// without a tag of its own (`setBaseQuery`).
     pub fn is_hidden_child(&self) -> bool {
@@ -277,6 +309,7 @@ impl SimState {
             platform,
             index: None,
             icon: None,
+            pushed: None,
         }
     }
 
@@ -335,6 +368,7 @@ impl SimState {
             parents: Vec::new(),
             icon: manifest.icon,
             blobs: manifest.blobs,
+            pushed: manifest.pushed,
         });
         for child in children {
             if let Some(mut c) = self.artifacts.get_mut(&child) {
@@ -426,6 +460,7 @@ impl SimState {
             platform: src.platform.clone(),
             index,
             icon: src.icon.clone(),
+            pushed: src.pushed.clone(),
         };
         let id = self.store_manifest(project, repository, None, manifest)?;
         self.ensure_tags(id, &tags)?;
@@ -555,6 +590,25 @@ impl SimState {
                 doc.remove("addition_links");
             }
         }
+        if let Some(pushed) = &a.pushed {
+            let doc = doc.as_object_mut().expect("an artifact is an object");
+            doc.insert("type".into(), json!(pushed.kind));
+            doc.insert("media_type".into(), json!(pushed.media_type));
+            doc.insert(
+                "manifest_media_type".into(),
+                json!(pushed.manifest_media_type),
+            );
+            if pushed.artifact_type.is_empty() {
+                doc.remove("artifact_type");
+            } else {
+                doc.insert("artifact_type".into(), json!(pushed.artifact_type));
+            }
+            doc.insert("annotations".into(), json!(pushed.annotations));
+            match &pushed.extra_attrs {
+                Some(extra) => doc.insert("extra_attrs".into(), json!(extra)),
+                None => doc.remove("extra_attrs"),
+            };
+        }
         if options.with_label {
             let labels: Vec<&super::Label> = a
                 .label_ids
@@ -581,6 +635,10 @@ impl SimState {
             let href = addition_href(repository, digest, addition);
             links.insert(name.into(), json!({"absolute": false, "href": href}));
         };
+        if !a.is_image() {
+            // Only the image processors have additions; a scanner scans images.
+            return Value::Object(links);
+        }
         if a.index.is_none() {
             link("build_history", &a.digest, "build_history");
         }
@@ -647,6 +705,38 @@ impl SimState {
             immutable: false,
         });
         Ok(())
+    }
+
+    /// Deletes an artifact as the artifact controller's `deleteDeeply` does, for the artifact
+    /// API and the registry's manifest delete alike: an artifact an image index lists is
+    /// refused (412 `VIOLATE_FOREIGN_KEY_CONSTRAINT`), before its tags are looked at; an
+    /// immutable tag is refused; an index takes its untagged children along.
+    pub fn delete_artifact_deeply(&mut self, id: i64) -> ApiResult<()> {
+        let artifact = self
+            .artifacts
+            .get(&id)
+            .ok_or_else(|| ApiError::not_found(format!("artifact {id} not found")))?;
+        if !artifact.parents.is_empty() {
+            return Err(ApiError::new(
+                axum::http::StatusCode::PRECONDITION_FAILED,
+                "VIOLATE_FOREIGN_KEY_CONSTRAINT",
+                "the deleting artifact is referenced by others",
+            ));
+        }
+        let repo = self.repository_name(artifact.repository_id);
+        if let Some(t) = artifact
+            .tags
+            .iter()
+            .find(|t| self.tag_is_immutable(artifact.project_id, repo, &t.name))
+        {
+            // The artifact's tags are deleted through the tag controller, which refuses an
+            // immutable one (`DeleteTags`, `tag.Controller.Delete`).
+            return Err(ApiError::precondition(format!(
+                "the tag {} configured as immutable, cannot be deleted",
+                t.name
+            )));
+        }
+        self.delete_artifact(id)
     }
 
     /// Deletes an artifact (the repository stays, empty, as in Harbor), with the children

@@ -1,0 +1,313 @@
+//! Blobs and their uploads, as the Docker distribution behind Harbor answers them:
+//!
+//! - `GET`/`HEAD /v2/<name>/blobs/<digest>`: the bytes of a blob linked into the repository
+//!   (pushed there or mounted), with `Docker-Content-Digest`; 404 `BLOB_UNKNOWN` otherwise;
+//! - `DELETE`: the blob unlinked from the repository (Harbor's registry runs with deletes
+//!   enabled), 202;
+//! - `POST .../blobs/uploads/`: with `digest`, the whole blob in one request (201); with
+//!   `mount` and `from`, a blob the caller may pull from another repository linked here
+//!   (201), or, when that repository does not hold it, an upload started instead; otherwise
+//!   an upload started (202, `Location`, `Docker-Upload-UUID`, `Range: 0-0`);
+//! - `PATCH .../uploads/<id>`: a chunk appended (a `Content-Range` must start where the upload
+//!   stands, else 416 `RANGE_INVALID`); `PUT ...?digest=`: the last chunk, the digest checked
+//!   (400 `DIGEST_INVALID`), the blob stored (201); `GET`: where it stands (204); `DELETE`:
+//!   cancelled (204). An upload id is known only in the repository that started it.
+
+use axum::body::Body;
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use rand::Rng;
+
+use super::access::Access;
+use super::errors::{Code, RegistryError, RegistryResult};
+use super::{RegistryRequest, empty};
+use crate::state::registry_store::sha256_digest;
+use crate::state_guard;
+
+/// Checks that `digest` is a digest distribution takes (`digest.Parse`): `sha256:` and 64
+/// lower-case hexadecimal digits (the one algorithm the simulator computes).
+pub(super) fn check_digest(digest: &str) -> RegistryResult<()> {
+    let well_formed = digest.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    });
+    if well_formed {
+        Ok(())
+    } else {
+        Err(RegistryError::detailed(
+            Code::DigestInvalid,
+            format!("invalid digest {digest:?}"),
+        ))
+    }
+}
+
+fn pull(name: &str) -> Access<'_> {
+    Access::Repository {
+        name,
+        action: "pull",
+        mount_from: None,
+    }
+}
+
+fn push<'a>(name: &'a str, mount_from: Option<&'a str>) -> Access<'a> {
+    Access::Repository {
+        name,
+        action: "push",
+        mount_from,
+    }
+}
+
+/// `201 Created` for a blob now in `name`.
+fn created(name: &str, digest: &str) -> Response {
+    empty(
+        StatusCode::CREATED,
+        &[
+            ("Location", format!("/v2/{name}/blobs/{digest}")),
+            ("Docker-Content-Digest", digest.to_owned()),
+        ],
+    )
+}
+
+/// Where an upload stands: its `Location`, id and `Range`.
+fn upload_headers(name: &str, id: &str, received: usize) -> [(&'static str, String); 3] {
+    [
+        ("Location", format!("/v2/{name}/blobs/uploads/{id}")),
+        ("Docker-Upload-UUID", id.to_owned()),
+        ("Range", format!("0-{}", received.saturating_sub(1))),
+    ]
+}
+
+fn new_upload_id() -> String {
+    let h = format!("{:032x}", rand::rng().random::<u128>());
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// `GET`/`HEAD` of a blob.
+pub(super) fn get(
+    request: &RegistryRequest<'_>,
+    name: &str,
+    digest: &str,
+) -> RegistryResult<Response> {
+    let state = state_guard::read(&request.shared.state);
+    let caller = request.caller(&state);
+    request.check(&state, &caller, &pull(name))?;
+    check_digest(digest)?;
+    let content = state
+        .registry
+        .blob(name, digest)
+        .ok_or_else(|| RegistryError::detailed(Code::BlobUnknown, digest))?
+        .clone();
+    let mut response = Response::new(Body::from(content.clone()));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/octet-stream"),
+    );
+    headers.insert(
+        header::CONTENT_LENGTH,
+        header::HeaderValue::from(content.len()),
+    );
+    for (key, value) in [
+        ("Docker-Content-Digest", digest.to_owned()),
+        ("Etag", format!("\"{digest}\"")),
+    ] {
+        if let Ok(v) = header::HeaderValue::from_str(&value) {
+            headers.insert(key, v);
+        }
+    }
+    Ok(response)
+}
+
+/// `DELETE` of a blob: unlinked from the repository.
+pub(super) fn delete(
+    request: &RegistryRequest<'_>,
+    name: &str,
+    digest: &str,
+) -> RegistryResult<Response> {
+    let mut state = state_guard::write(&request.shared.state);
+    let caller = request.caller(&state);
+    request.check(
+        &state,
+        &caller,
+        &Access::Repository {
+            name,
+            action: "delete",
+            mount_from: None,
+        },
+    )?;
+    check_digest(digest)?;
+    if !state.registry.unlink(name, digest) {
+        return Err(RegistryError::detailed(Code::BlobUnknown, digest));
+    }
+    Ok(empty(
+        StatusCode::ACCEPTED,
+        &[("Docker-Content-Digest", digest.to_owned())],
+    ))
+}
+
+/// `POST .../blobs/uploads/`: a monolithic upload, a mount, or an upload started.
+pub(super) fn start_upload(request: &RegistryRequest<'_>, name: &str) -> RegistryResult<Response> {
+    let mount = request.query("mount").filter(|m| !m.is_empty());
+    let from = request.query("from").filter(|f| !f.is_empty());
+    let mount_from = mount.and(from);
+    let mut state = state_guard::write(&request.shared.state);
+    let caller = request.caller(&state);
+    request.check(&state, &caller, &push(name, mount_from))?;
+    if let (Some(digest), Some(from)) = (mount, from)
+        && state.registry.blob(from, digest).is_some()
+    {
+        state.registry.link(name, digest);
+        return Ok(created(name, digest));
+    }
+    if let Some(digest) = request.query("digest") {
+        check_digest(digest)?;
+        if sha256_digest(&request.body) != digest {
+            return Err(RegistryError::code(Code::DigestInvalid));
+        }
+        state.registry.put_blob(name, digest, request.body.clone());
+        return Ok(created(name, digest));
+    }
+    let id = new_upload_id();
+    state.registry.start_upload(id.clone(), name);
+    Ok(empty(StatusCode::ACCEPTED, &upload_headers(name, &id, 0)))
+}
+
+fn unknown_upload(id: &str) -> RegistryError {
+    RegistryError::detailed(Code::BlobUploadUnknown, id)
+}
+
+/// `GET .../uploads/<id>`: where the upload stands.
+pub(super) fn upload_status(
+    request: &RegistryRequest<'_>,
+    name: &str,
+    id: &str,
+) -> RegistryResult<Response> {
+    let mut state = state_guard::write(&request.shared.state);
+    let caller = request.caller(&state);
+    request.check(&state, &caller, &pull(name))?;
+    let received = state
+        .registry
+        .upload_mut(name, id)
+        .ok_or_else(|| unknown_upload(id))?
+        .data
+        .len();
+    Ok(empty(
+        StatusCode::NO_CONTENT,
+        &upload_headers(name, id, received),
+    ))
+}
+
+/// The start of a `Content-Range: <start>-<end>` header, if the request has a well-formed one.
+fn range_start(request: &RegistryRequest<'_>) -> Option<Result<usize, ()>> {
+    let value = request.headers.get(header::CONTENT_RANGE)?;
+    let parsed = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once('-'))
+        .and_then(|(start, end)| {
+            Some((
+                start.trim().parse::<usize>().ok()?,
+                end.trim().parse::<usize>().ok()?,
+            ))
+        })
+        .filter(|(start, end)| start <= end)
+        .map(|(start, _)| start);
+    Some(parsed.ok_or(()))
+}
+
+/// `PATCH .../uploads/<id>`: a chunk appended.
+pub(super) fn append(
+    request: &RegistryRequest<'_>,
+    name: &str,
+    id: &str,
+) -> RegistryResult<Response> {
+    let mut state = state_guard::write(&request.shared.state);
+    let caller = request.caller(&state);
+    request.check(&state, &caller, &push(name, None))?;
+    let upload = state
+        .registry
+        .upload_mut(name, id)
+        .ok_or_else(|| unknown_upload(id))?;
+    match range_start(request) {
+        Some(Ok(start)) if start == upload.data.len() => {}
+        None => {}
+        Some(_) => return Err(RegistryError::code(Code::RangeInvalid)),
+    }
+    upload.data.extend_from_slice(&request.body);
+    let received = upload.data.len();
+    Ok(empty(
+        StatusCode::ACCEPTED,
+        &upload_headers(name, id, received),
+    ))
+}
+
+/// `PUT .../uploads/<id>?digest=`: the last chunk, and the blob stored under its digest.
+pub(super) fn complete(
+    request: &RegistryRequest<'_>,
+    name: &str,
+    id: &str,
+) -> RegistryResult<Response> {
+    let mut state = state_guard::write(&request.shared.state);
+    let caller = request.caller(&state);
+    request.check(&state, &caller, &push(name, None))?;
+    if state.registry.upload_mut(name, id).is_none() {
+        return Err(unknown_upload(id));
+    }
+    let Some(digest) = request.query("digest") else {
+        return Err(RegistryError::detailed(
+            Code::DigestInvalid,
+            "digest missing",
+        ));
+    };
+    check_digest(digest)?;
+    let mut upload = state
+        .registry
+        .take_upload(name, id)
+        .ok_or_else(|| unknown_upload(id))?;
+    upload.data.extend_from_slice(&request.body);
+    if sha256_digest(&upload.data) != digest {
+        return Err(RegistryError::code(Code::DigestInvalid));
+    }
+    state.registry.put_blob(name, digest, upload.data.into());
+    Ok(created(name, digest))
+}
+
+/// `DELETE .../uploads/<id>`: the upload cancelled.
+pub(super) fn cancel(
+    request: &RegistryRequest<'_>,
+    name: &str,
+    id: &str,
+) -> RegistryResult<Response> {
+    let mut state = state_guard::write(&request.shared.state);
+    let caller = request.caller(&state);
+    request.check(&state, &caller, &push(name, None))?;
+    state
+        .registry
+        .take_upload(name, id)
+        .ok_or_else(|| unknown_upload(id))?;
+    Ok(empty(StatusCode::NO_CONTENT, &[]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_are_checked_before_use() {
+        assert!(check_digest(&format!("sha256:{}", "a".repeat(64))).is_ok());
+        for bad in [
+            "sha256:abc",
+            "md5:00",
+            &format!("sha256:{}", "A".repeat(64)),
+            "",
+        ] {
+            assert!(check_digest(bad).is_err(), "{bad}");
+        }
+    }
+}

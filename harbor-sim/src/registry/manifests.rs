@@ -1,0 +1,397 @@
+//! Manifests, tags and the catalog: Harbor's handlers in `src/server/registry/`
+//! (`manifest.go`, `tag.go`, `catalog.go`, `util/util.go`) over the registry's content.
+//!
+//! - `PUT /v2/<name>/manifests/<reference>`: refused with 412 when `reference` is a tag an
+//!   immutable rule protects and that is already in the repository (the `immutable`
+//!   middleware); then, as distribution checks a manifest: a type it takes (from
+//!   `Content-Type`, else the document's `mediaType`), valid JSON of that shape, every blob an
+//!   image references and every manifest an index lists held by the repository (400
+//!   `MANIFEST_BLOB_UNKNOWN` naming the first missing), and by digest, that digest (400
+//!   `DIGEST_INVALID`); the manifest is stored under its digest and Harbor makes the artifact
+//!   (`Ensure`), the tag put on it. 201 with `Location` and `Docker-Content-Digest`.
+//! - `GET`/`HEAD`: the artifact found by tag or digest in Harbor's tables (404 `NOT_FOUND`,
+//!   Harbor's words, when not), 304 when `If-None-Match` names its digest, else the stored
+//!   manifest with its media type, `Docker-Content-Digest` and `Etag` (404
+//!   `MANIFEST_UNKNOWN` when the registry holds no content for it: see
+//!   [`crate::state::registry_store`]).
+//! - `DELETE`: by digest only (400 `UNSUPPORTED` for a tag), the artifact deleted as the
+//!   artifact API deletes it, 202.
+//! - `GET .../tags/list`, `GET /v2/_catalog`: sorted names, `n` items after `last`, and a
+//!   `Link` to the next page when there is one; `n=0` is an empty list.
+
+use axum::body::Body;
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::access::Access;
+use super::blobs::check_digest;
+use super::errors::{Code, RegistryError, RegistryResult};
+use super::{RegistryRequest, empty, json_response};
+use crate::errors::ApiError;
+use crate::state::SimState;
+use crate::state::registry_push::{ManifestShape, image_references, index_entries, shape_of};
+use crate::state::registry_store::{StoredManifest, sha256_digest};
+use crate::state_guard;
+
+/// A reference that is a digest (`digest.Parse` succeeds).
+fn is_digest(reference: &str) -> bool {
+    check_digest(reference).is_ok()
+}
+
+/// Whether `reference` is a tag distribution's routes take: `[\w][\w.-]{0,127}`.
+fn is_tag(reference: &str) -> bool {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let bytes = reference.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 128
+        && word(bytes[0])
+        && bytes[1..]
+            .iter()
+            .all(|&b| word(b) || b == b'.' || b == b'-')
+}
+
+/// `project` and the rest of a repository name.
+fn split_name(name: &str) -> (&str, &str) {
+    name.split_once('/').unwrap_or((name, ""))
+}
+
+/// The artifact `reference` (tag or digest) names in repository `name`, with Harbor's 404s.
+fn artifact_of(state: &SimState, name: &str, reference: &str) -> Result<i64, ApiError> {
+    let found = state.repositories.id_by_name(name).and_then(|repository| {
+        if is_digest(reference) {
+            state.artifacts.id_by_digest(repository, reference)
+        } else {
+            state
+                .artifacts
+                .in_repository(repository)
+                .find(|a| a.tags.iter().any(|t| t.name == reference))
+                .map(|a| a.id)
+        }
+    });
+    found.ok_or_else(|| {
+        let separator = if is_digest(reference) { '@' } else { ':' };
+        ApiError::not_found(format!("artifact {name}{separator}{reference} not found"))
+    })
+}
+
+/// `GET`/`HEAD` of a manifest.
+pub(super) fn get(
+    request: &RegistryRequest<'_>,
+    name: &str,
+    reference: &str,
+) -> RegistryResult<Response> {
+    let state = state_guard::read(&request.shared.state);
+    let caller = request.caller(&state);
+    request.check(
+        &state,
+        &caller,
+        &Access::Repository {
+            name,
+            action: "pull",
+            mount_from: None,
+        },
+    )?;
+    let id = artifact_of(&state, name, reference)?;
+    let digest = state.artifacts[&id].digest.clone();
+    let etag_matches = request
+        .headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v == digest || v == format!("\"{digest}\""));
+    if etag_matches {
+        return Ok(empty(StatusCode::NOT_MODIFIED, &[]));
+    }
+    let stored = state
+        .registry
+        .blob(name, &digest)
+        .and(state.registry.manifest(&digest))
+        .ok_or_else(|| RegistryError::code(Code::ManifestUnknown))?;
+    let mut response = Response::new(Body::from(stored.body.clone()));
+    let headers = response.headers_mut();
+    for (key, value) in [
+        (header::CONTENT_TYPE.as_str(), stored.media_type.clone()),
+        (
+            header::CONTENT_LENGTH.as_str(),
+            stored.body.len().to_string(),
+        ),
+        ("Docker-Content-Digest", digest.clone()),
+        ("Etag", format!("\"{digest}\"")),
+    ] {
+        if let Ok(v) = header::HeaderValue::from_str(&value) {
+            headers.insert(key, v);
+        }
+    }
+    Ok(response)
+}
+
+/// The media type a manifest was pushed as: `Content-Type`, unless absent or plain JSON,
+/// then the document's `mediaType` (`distribution.UnmarshalManifest`).
+fn pushed_media_type(request: &RegistryRequest<'_>, doc: &Value) -> String {
+    let content_type = request
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_owned())
+        .filter(|v| !v.is_empty() && v != "application/json");
+    content_type.unwrap_or_else(|| {
+        doc.get("mediaType")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    })
+}
+
+/// What distribution checks of a manifest before it stores it; `doc` is its JSON.
+fn verify(state: &SimState, name: &str, media_type: &str, doc: &Value) -> RegistryResult<()> {
+    let invalid = |detail: String| RegistryError::detailed(Code::ManifestInvalid, detail);
+    let shape = shape_of(media_type)
+        .ok_or_else(|| invalid(format!("unsupported manifest media type {media_type:?}")))?;
+    if doc.get("schemaVersion").and_then(Value::as_i64) != Some(2) {
+        return Err(invalid("schemaVersion must be 2".to_owned()));
+    }
+    let missing = match shape {
+        ManifestShape::Image => {
+            let (config, layers) = image_references(doc).ok_or_else(|| {
+                invalid("an image manifest needs a config and layer descriptors".to_owned())
+            })?;
+            std::iter::once(config)
+                .chain(layers.into_iter().filter(|l| !l.external))
+                .map(|d| d.digest)
+                .find(|digest| state.registry.blob(name, digest).is_none())
+        }
+        ManifestShape::Index => index_entries(doc)
+            .ok_or_else(|| invalid("an index needs manifest descriptors".to_owned()))?
+            .into_iter()
+            .map(|(d, _)| d.digest)
+            .find(|digest| {
+                state.registry.blob(name, digest).is_none()
+                    || state.registry.manifest(digest).is_none()
+            }),
+    };
+    match missing {
+        Some(digest) => Err(RegistryError::detailed(Code::ManifestBlobUnknown, digest)),
+        None => Ok(()),
+    }
+}
+
+/// `PUT` of a manifest.
+pub(super) fn put(
+    request: &RegistryRequest<'_>,
+    name: &str,
+    reference: &str,
+) -> RegistryResult<Response> {
+    let mut state = state_guard::write(&request.shared.state);
+    let caller = request.caller(&state);
+    request.check(
+        &state,
+        &caller,
+        &Access::Repository {
+            name,
+            action: "push",
+            mount_from: None,
+        },
+    )?;
+    let by_digest = is_digest(reference);
+    if !by_digest && !is_tag(reference) {
+        return Err(RegistryError::detailed(Code::TagInvalid, reference));
+    }
+    let (project, repo) = split_name(name);
+    if !by_digest && let Ok(id) = artifact_of(&state, name, reference) {
+        let project_id = state.artifacts[&id].project_id;
+        if state.tag_is_immutable(project_id, name, reference) {
+            return Err(ApiError::precondition(format!(
+                "Failed to process request due to '{repo}:{reference}' configured as immutable."
+            ))
+            .into());
+        }
+    }
+    let doc: Value = serde_json::from_slice(&request.body)
+        .map_err(|e| RegistryError::detailed(Code::ManifestInvalid, e.to_string()))?;
+    let media_type = pushed_media_type(request, &doc);
+    let digest = sha256_digest(&request.body);
+    if by_digest && digest != reference {
+        return Err(RegistryError::code(Code::DigestInvalid));
+    }
+    verify(&state, name, &media_type, &doc)?;
+    state.registry.put_manifest(
+        name,
+        &digest,
+        StoredManifest {
+            media_type: media_type.clone(),
+            body: request.body.clone(),
+        },
+    );
+    let operator = caller.username(&state);
+    state.push_registry_manifest(
+        &operator,
+        (project, repo),
+        (!by_digest).then_some(reference),
+        (&media_type, &digest, &doc),
+        request.body.len() as i64,
+    )?;
+    Ok(empty(
+        StatusCode::CREATED,
+        &[
+            ("Location", format!("/v2/{name}/manifests/{digest}")),
+            ("Docker-Content-Digest", digest),
+        ],
+    ))
+}
+
+/// `DELETE` of a manifest, by digest.
+pub(super) fn delete(
+    request: &RegistryRequest<'_>,
+    name: &str,
+    reference: &str,
+) -> RegistryResult<Response> {
+    let mut state = state_guard::write(&request.shared.state);
+    let caller = request.caller(&state);
+    request.check(
+        &state,
+        &caller,
+        &Access::Repository {
+            name,
+            action: "delete",
+            mount_from: None,
+        },
+    )?;
+    if !is_digest(reference) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "UNSUPPORTED",
+            format!("unsupported digest {reference}: invalid checksum digest format"),
+        )
+        .into());
+    }
+    let id = artifact_of(&state, name, reference)?;
+    state.delete_artifact_deeply(id)?;
+    Ok(empty(StatusCode::ACCEPTED, &[]))
+}
+
+/// The `n` and `last` of a listing (`ParseNAndLastParameters`).
+fn n_and_last(request: &RegistryRequest<'_>) -> RegistryResult<(Option<usize>, String)> {
+    let n = match request.query("n").filter(|n| !n.is_empty()) {
+        None => None,
+        Some(text) => Some(
+            text.parse::<usize>()
+                .map_err(|_| ApiError::bad_request("the N must be a positive int type"))?,
+        ),
+    };
+    Ok((n, request.query("last").unwrap_or_default().to_owned()))
+}
+
+/// One page of sorted, distinct `items` and the `last` of the next page (`pickItems`).
+fn pick(mut items: Vec<String>, n: Option<usize>, last: &str) -> (Vec<String>, Option<String>) {
+    items.sort();
+    items.dedup();
+    if items.is_empty() || n == Some(0) {
+        return (Vec::new(), None);
+    }
+    let n = n.unwrap_or(items.len());
+    let start = if last.is_empty() {
+        0
+    } else {
+        items.partition_point(|item| item.as_str() <= last)
+    };
+    let end = (start + n).min(items.len());
+    let page = items[start..end].to_vec();
+    let next = page.last().filter(|l| items.last() != Some(*l)).cloned();
+    (page, next)
+}
+
+/// A listing's answer, with its `Link` when a next page exists and `n` was sent.
+fn listing(
+    request: &RegistryRequest<'_>,
+    key: &str,
+    extra: Value,
+    items: Vec<String>,
+) -> RegistryResult<Response> {
+    let (n, last) = n_and_last(request)?;
+    let (page, next) = pick(items, n, &last);
+    let mut body = extra;
+    body[key] = json!(page);
+    let mut response = json_response(StatusCode::OK, format!("{body}\n"));
+    if let (Some(next), Some(n)) = (next, n) {
+        let path = request.uri.split('?').next().unwrap_or_default();
+        // `url.Values.Encode`: keys sorted, values escaped.
+        let query = format!("last={}&n={n}", crate::pagination::query_escape(&next));
+        if let Ok(v) = header::HeaderValue::from_str(&format!("<{path}?{query}>; rel=\"next\"")) {
+            response.headers_mut().insert(header::LINK, v);
+        }
+    }
+    Ok(response)
+}
+
+/// `GET /v2/<name>/tags/list`.
+pub(super) fn tags(request: &RegistryRequest<'_>, name: &str) -> RegistryResult<Response> {
+    let state = state_guard::read(&request.shared.state);
+    let caller = request.caller(&state);
+    request.check(
+        &state,
+        &caller,
+        &Access::Repository {
+            name,
+            action: "pull",
+            mount_from: None,
+        },
+    )?;
+    let (n, _) = n_and_last(request)?;
+    let body = json!({"name": name});
+    if n == Some(0) {
+        return listing(request, "tags", body, Vec::new());
+    }
+    let repository = state
+        .repositories
+        .id_by_name(name)
+        .ok_or_else(|| ApiError::not_found(format!("repository {name} not found")))?;
+    let tags = state
+        .artifacts
+        .in_repository(repository)
+        .flat_map(|a| a.tags.iter().map(|t| t.name.clone()))
+        .collect();
+    listing(request, "tags", body, tags)
+}
+
+/// `GET /v2/_catalog`.
+pub(super) fn catalog(request: &RegistryRequest<'_>) -> RegistryResult<Response> {
+    let state = state_guard::read(&request.shared.state);
+    let caller = request.caller(&state);
+    request.check(&state, &caller, &Access::Catalog)?;
+    let names = state
+        .repositories
+        .values()
+        .map(|r| r.name.clone())
+        .collect();
+    listing(request, "repositories", json!({}), names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_follow_harbors_pick_items() {
+        let items = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let all = items(&["c", "a", "b", "a"]);
+        assert_eq!(pick(all.clone(), None, ""), (items(&["a", "b", "c"]), None));
+        assert_eq!(
+            pick(all.clone(), Some(2), ""),
+            (items(&["a", "b"]), Some("b".into()))
+        );
+        assert_eq!(pick(all.clone(), Some(2), "b"), (items(&["c"]), None));
+        assert_eq!(pick(all.clone(), Some(2), "bb"), (items(&["c"]), None));
+        assert_eq!(pick(all.clone(), Some(0), ""), (Vec::new(), None));
+        assert_eq!(pick(all, Some(5), "c"), (Vec::new(), None));
+    }
+
+    #[test]
+    fn tags_follow_distributions_grammar() {
+        assert!(is_tag("v1.2-rc_3"));
+        assert!(is_tag("_x"));
+        assert!(!is_tag(".x"));
+        assert!(!is_tag(&"a".repeat(129)));
+        assert!(!is_tag("a:b"));
+    }
+}

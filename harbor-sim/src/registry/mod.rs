@@ -1,0 +1,369 @@
+//! Harbor's registry API (`/v2/`, the OCI distribution API) and its token service
+//! (`/service/token`): what `docker`, `oras`, `crane` and `skopeo` speak to a Harbor.
+//!
+//! Routed as Harbor's `src/server/registry/route.go` routes it, each request passing
+//! `v2auth` first ([`access`]):
+//!
+//! | request | answered by |
+//! |---|---|
+//! | `GET /v2/` | the login check: 200 `{}` for an authenticated caller |
+//! | `GET /v2/_catalog` | Harbor: the repositories, `n` and `last` ([`manifests`]) |
+//! | `GET /v2/<name>/tags/list` | Harbor: the repository's tags, `n` and `last` |
+//! | `GET`, `HEAD`, `PUT`, `DELETE /v2/<name>/manifests/<reference>` | Harbor's artifacts over the stored content |
+//! | `GET`, `HEAD`, `DELETE /v2/<name>/blobs/<digest>` | the registry's blobs ([`blobs`]) |
+//! | `POST /v2/<name>/blobs/uploads/`, `GET`, `PATCH`, `PUT`, `DELETE .../uploads/<id>` | uploads: monolithic, chunked, cross-repository mounts |
+//! | `GET /service/token` | the token service ([`token`]) |
+//!
+//! Not simulated: the referrers API (`/v2/<name>/referrers/<digest>`, answered 405
+//! `UNSUPPORTED`), proxy-cache projects' pulls from their upstream, quota checks on a push,
+//! content trust and the vulnerability-based pull prevention, and the pull bookkeeping
+//! (`pull_count`, `pull_time`, the pull audit row).
+
+mod access;
+mod blobs;
+pub mod errors;
+mod manifests;
+pub mod token;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+
+use crate::server::Shared;
+use crate::state::SimState;
+use crate::state_guard;
+use access::{Access, Caller};
+use errors::{Code, RegistryError, RegistryResult, with_api_version};
+
+/// The largest body a registry request may send (a layer of a test image; Harbor has no
+/// limit of its own on blobs).
+const MAX_BODY: usize = 256 * 1024 * 1024;
+
+/// Whether `path` is the registry's or the token service's.
+pub(crate) fn serves(path: &str) -> bool {
+    path == "/v2" || path.starts_with("/v2/") || path == "/service/token"
+}
+
+/// What a request under `/v2/` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target<'a> {
+    Base,
+    Catalog,
+    Tags(&'a str),
+    Manifest(&'a str, &'a str),
+    Blob(&'a str, &'a str),
+    Uploads(&'a str),
+    Upload(&'a str, &'a str),
+    Referrers(&'a str),
+}
+
+/// Splits a path under `/v2/` into what it names (distribution's routes: the repository
+/// name is everything before the last route keyword).
+fn target<'a>(path: &'a str) -> Option<Target<'a>> {
+    let rest = path.strip_prefix("/v2").unwrap_or(path);
+    let rest = rest.strip_prefix('/').unwrap_or(rest);
+    if rest.is_empty() {
+        return Some(Target::Base);
+    }
+    if rest == "_catalog" {
+        return Some(Target::Catalog);
+    }
+    if let Some(name) = rest.strip_suffix("/tags/list") {
+        return Some(Target::Tags(name));
+    }
+    if let Some(name) = rest
+        .strip_suffix("/blobs/uploads/")
+        .or_else(|| rest.strip_suffix("/blobs/uploads"))
+    {
+        return Some(Target::Uploads(name));
+    }
+    for (keyword, make) in [
+        (
+            "/blobs/uploads/",
+            Target::Upload as fn(&'a str, &'a str) -> Target<'a>,
+        ),
+        ("/manifests/", Target::Manifest),
+        ("/blobs/", Target::Blob),
+    ] {
+        if let Some((name, tail)) = rest.rsplit_once(keyword)
+            && !tail.is_empty()
+            && !tail.contains('/')
+        {
+            return Some(make(name, tail));
+        }
+    }
+    if let Some((name, tail)) = rest.rsplit_once("/referrers/")
+        && !tail.contains('/')
+    {
+        return Some(Target::Referrers(name));
+    }
+    None
+}
+
+/// Whether `name` is a repository name distribution takes: path components of lower-case
+/// letters and digits, joined by `.`, `_`, `__` or runs of `-`, separated by `/`, at most
+/// 255 characters (`reference.NameRegexp`).
+fn valid_name(name: &str) -> bool {
+    fn component(c: &str) -> bool {
+        let bytes = c.as_bytes();
+        let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+        if bytes.is_empty() || !alnum(bytes[0]) || !alnum(bytes[bytes.len() - 1]) {
+            return false;
+        }
+        let mut i = 0;
+        while i < bytes.len() {
+            if alnum(bytes[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && !alnum(bytes[i]) {
+                i += 1;
+            }
+            let separator = &c[start..i];
+            let ok = separator == "."
+                || separator == "_"
+                || separator == "__"
+                || separator.bytes().all(|b| b == b'-');
+            if !ok {
+                return false;
+            }
+        }
+        true
+    }
+    !name.is_empty() && name.len() <= 255 && name.split('/').all(component)
+}
+
+/// What a handler gets: the request's parts, its body and the caller.
+pub(crate) struct RegistryRequest<'a> {
+    method: Method,
+    headers: HeaderMap,
+    query: Vec<(String, String)>,
+    /// The path and query as sent (the `Link` header's base).
+    uri: String,
+    body: Bytes,
+    shared: &'a Shared,
+}
+
+impl RegistryRequest<'_> {
+    /// The first value of query parameter `name`, if sent.
+    fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The caller, as the state knows accounts.
+    fn caller(&self, state: &SimState) -> Caller {
+        Caller::of(state, &self.shared.tokens, &self.headers)
+    }
+
+    /// `v2auth`'s check of this request for `access`.
+    fn check(&self, state: &SimState, caller: &Caller, access: &Access<'_>) -> RegistryResult<()> {
+        access::check(state, caller, &self.method, &self.headers, access)
+    }
+}
+
+/// The answer to a request for the registry or the token service.
+pub(crate) async fn answer(shared: &Shared, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return with_api_version(
+            (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
+        );
+    };
+    let request = RegistryRequest {
+        method: parts.method,
+        headers: parts.headers,
+        query: crate::binding::parse_query(parts.uri.query().unwrap_or("")),
+        uri: parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned()),
+        body,
+        shared,
+    };
+    let path = parts.uri.path();
+    if path == "/service/token" {
+        return token_answer(&request);
+    }
+    let result = match target(path) {
+        None => return not_found(),
+        Some(target) => route(&request, target),
+    };
+    match result {
+        Ok(response) => with_api_version(response),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// Distribution's router's answer to a path it has no route for.
+fn not_found() -> Response {
+    with_api_version((StatusCode::NOT_FOUND, "404 page not found\n").into_response())
+}
+
+fn route(request: &RegistryRequest<'_>, target: Target<'_>) -> RegistryResult<Response> {
+    let method = &request.method;
+    let name = match &target {
+        Target::Tags(n)
+        | Target::Manifest(n, _)
+        | Target::Blob(n, _)
+        | Target::Uploads(n)
+        | Target::Upload(n, _)
+        | Target::Referrers(n) => Some(*n),
+        Target::Base | Target::Catalog => None,
+    };
+    if let Some(name) = name
+        && !valid_name(name)
+    {
+        return Err(RegistryError::detailed(
+            Code::NameInvalid,
+            serde_json::json!({"name": name}),
+        ));
+    }
+    match (target, method.clone()) {
+        (Target::Base, Method::GET | Method::HEAD) => {
+            let state = state_guard::read(&request.shared.state);
+            let caller = request.caller(&state);
+            request.check(&state, &caller, &Access::Login)?;
+            Ok(json_response(StatusCode::OK, "{}"))
+        }
+        (Target::Catalog, Method::GET) => manifests::catalog(request),
+        (Target::Tags(name), Method::GET) => manifests::tags(request, name),
+        (Target::Manifest(name, reference), Method::GET | Method::HEAD) => {
+            manifests::get(request, name, reference)
+        }
+        (Target::Manifest(name, reference), Method::PUT) => {
+            manifests::put(request, name, reference)
+        }
+        (Target::Manifest(name, reference), Method::DELETE) => {
+            manifests::delete(request, name, reference)
+        }
+        (Target::Blob(name, digest), Method::GET | Method::HEAD) => {
+            blobs::get(request, name, digest)
+        }
+        (Target::Blob(name, digest), Method::DELETE) => blobs::delete(request, name, digest),
+        (Target::Uploads(name), Method::POST) => blobs::start_upload(request, name),
+        (Target::Upload(name, id), Method::GET) => blobs::upload_status(request, name, id),
+        (Target::Upload(name, id), Method::PATCH) => blobs::append(request, name, id),
+        (Target::Upload(name, id), Method::PUT) => blobs::complete(request, name, id),
+        (Target::Upload(name, id), Method::DELETE) => blobs::cancel(request, name, id),
+        _ => Err(RegistryError::code(Code::Unsupported)),
+    }
+}
+
+/// A JSON answer with Go's `json.Encoder` newline.
+fn json_response(status: StatusCode, body: impl Into<String>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body.into(),
+    )
+        .into_response()
+}
+
+/// An empty answer with `headers`.
+fn empty(status: StatusCode, headers: &[(&'static str, String)]) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = status;
+    for (name, value) in headers {
+        if let Ok(v) = axum::http::HeaderValue::from_str(value) {
+            response.headers_mut().insert(*name, v);
+        }
+    }
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, axum::http::HeaderValue::from(0));
+    response
+}
+
+/// The token service's answer (`/service/token`).
+fn token_answer(request: &RegistryRequest<'_>) -> Response {
+    let state = state_guard::read(&request.shared.state);
+    let identity = crate::auth::authenticate(
+        &state,
+        request
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let caller = crate::rbac::SecurityContext::new(&state, &identity);
+    let scopes = token::scopes(&request.query);
+    let service = request.query("service").unwrap_or_default();
+    match request
+        .shared
+        .tokens
+        .issue(&state, &caller, service, &scopes)
+    {
+        Ok(answer) => json_response(StatusCode::OK, format!("{answer}\n")),
+        Err(token::TokenRefusal::UnknownService(service)) => (
+            StatusCode::BAD_REQUEST,
+            format!("Unable to handle service: {service}"),
+        )
+            .into_response(),
+        Err(token::TokenRefusal::Unauthorized) => StatusCode::UNAUTHORIZED.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_split_at_the_last_route_keyword() {
+        assert_eq!(target("/v2/"), Some(Target::Base));
+        assert_eq!(target("/v2"), Some(Target::Base));
+        assert_eq!(target("/v2/_catalog"), Some(Target::Catalog));
+        assert_eq!(
+            target("/v2/library/team/app/tags/list"),
+            Some(Target::Tags("library/team/app"))
+        );
+        assert_eq!(
+            target("/v2/library/manifests/manifests/latest"),
+            Some(Target::Manifest("library/manifests", "latest"))
+        );
+        assert_eq!(
+            target("/v2/a/b/blobs/uploads/"),
+            Some(Target::Uploads("a/b"))
+        );
+        assert_eq!(
+            target("/v2/a/b/blobs/uploads"),
+            Some(Target::Uploads("a/b"))
+        );
+        assert_eq!(
+            target("/v2/a/b/blobs/uploads/u1"),
+            Some(Target::Upload("a/b", "u1"))
+        );
+        assert_eq!(
+            target("/v2/a/b/blobs/sha256:00"),
+            Some(Target::Blob("a/b", "sha256:00"))
+        );
+        assert_eq!(
+            target("/v2/a/b/referrers/sha256:00"),
+            Some(Target::Referrers("a/b"))
+        );
+        assert_eq!(target("/v2/a/b/nothing"), None);
+    }
+
+    #[test]
+    fn names_follow_distributions_grammar() {
+        for good in ["library/nginx", "a/b-c/d.e", "a/b__c", "a/b---c", "0/9"] {
+            assert!(valid_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "Library/nginx",
+            "a//b",
+            "a/-b",
+            "a/b_",
+            "a/b___c",
+            "a/b.-c",
+            &"a".repeat(256),
+        ] {
+            assert!(!valid_name(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,433 @@
+//! A manifest pushed through the registry (`/v2/`) becoming an artifact, as Harbor's
+//! `putManifest` and its artifact controller's `Ensure` make one:
+//!
+//! - the repository is made if new; an artifact with the same digest in the repository is
+//!   found rather than made again (a push of the same content under another tag only adds the
+//!   tag);
+//! - an image (Docker schema 2 or OCI manifest) gets its `size` from the manifest's bytes, its
+//!   config's and its layers' sizes (`v2Abstractor`), its `media_type` from its config, its
+//!   `artifact_type` from `artifactType` or else the config's media type, and its type from the
+//!   processor that handles that type (`IMAGE` for an image config, with the config's
+//!   `created`, `architecture`, `os`, `config` and `author` as `extra_attrs`; `CHART` for a
+//!   Helm chart; else the default processor's type, read off the media type);
+//! - an index (OCI index or Docker manifest list) lists artifacts of the repository, each with
+//!   the platform the index names, and its `size` adds their sizes (`indexAbstractor`);
+//! - the push is audited and notified as the simulator's own pushes are.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::SimState;
+use super::blobs::BlobRef;
+use super::image_index::{ImageIndex, Platform, Reference};
+use super::repositories::{Manifest, PushedMetadata};
+use crate::errors::{ApiError, ApiResult};
+
+/// Docker's image manifest (schema 2).
+pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+/// Docker's manifest list.
+pub const DOCKER_MANIFEST_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+/// OCI's image manifest.
+pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+/// OCI's image index.
+pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+/// The two shapes of manifest the registry takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManifestShape {
+    /// An image: a config and layers.
+    Image,
+    /// An index: manifests, each for a platform.
+    Index,
+}
+
+/// The shape of a manifest of `media_type`, `None` for a type the registry does not take.
+pub fn shape_of(media_type: &str) -> Option<ManifestShape> {
+    match media_type {
+        DOCKER_MANIFEST | OCI_MANIFEST => Some(ManifestShape::Image),
+        DOCKER_MANIFEST_LIST | OCI_INDEX => Some(ManifestShape::Index),
+        _ => None,
+    }
+}
+
+/// A descriptor of a manifest: the digest, size and media type of what it points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Descriptor {
+    /// `sha256:...`
+    pub digest: String,
+    /// Bytes.
+    pub size: i64,
+    /// Its media type.
+    pub media_type: String,
+    /// Whether it has `urls` (a foreign layer the registry does not hold).
+    pub external: bool,
+}
+
+fn descriptor(value: &Value) -> Option<Descriptor> {
+    Some(Descriptor {
+        digest: value.get("digest")?.as_str()?.to_owned(),
+        size: value.get("size").and_then(Value::as_i64).unwrap_or(0),
+        media_type: value
+            .get("mediaType")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        external: value
+            .get("urls")
+            .and_then(Value::as_array)
+            .is_some_and(|u| !u.is_empty()),
+    })
+}
+
+/// What an image manifest references: its config and its layers, `None` when it lacks a
+/// config with a digest or a layer is no descriptor.
+pub fn image_references(doc: &Value) -> Option<(Descriptor, Vec<Descriptor>)> {
+    let config = descriptor(doc.get("config")?)?;
+    let layers = match doc.get("layers") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items.iter().map(descriptor).collect::<Option<_>>()?,
+        Some(_) => return None,
+    };
+    Some((config, layers))
+}
+
+/// What an index lists: each manifest's descriptor and platform, `None` when an entry is no
+/// descriptor.
+pub fn index_entries(doc: &Value) -> Option<Vec<(Descriptor, Platform)>> {
+    let items = match doc.get("manifests") {
+        None | Some(Value::Null) => return Some(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(_) => return None,
+    };
+    items
+        .iter()
+        .map(|item| {
+            let platform = item.get("platform");
+            let field = |name: &str| {
+                platform
+                    .and_then(|p| p.get(name))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            Some((
+                descriptor(item)?,
+                Platform {
+                    os: field("os"),
+                    architecture: field("architecture"),
+                    variant: field("variant"),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The type the processor of an artifact of config media type `media_type` gives it.
+fn artifact_kind(media_type: &str) -> String {
+    match media_type {
+        "application/vnd.docker.container.image.v1+json"
+        | "application/vnd.oci.image.config.v1+json" => "IMAGE".to_owned(),
+        "application/vnd.cncf.helm.config.v1+json" => "CHART".to_owned(),
+        // The default processor: `^application/vnd\.[^.]*\.(.*)\.config\.[^.]*\+json$`.
+        other => other
+            .strip_prefix("application/vnd.")
+            .and_then(|rest| rest.split_once('.'))
+            .and_then(|(_, rest)| rest.strip_suffix("+json"))
+            .and_then(|rest| rest.rsplit_once(".config."))
+            .filter(|(_, version)| !version.contains('.'))
+            .map_or_else(|| "UNKNOWN".to_owned(), |(kind, _)| kind.to_uppercase()),
+    }
+}
+
+fn annotations(doc: &Value) -> Map<String, Value> {
+    doc.get("annotations")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The image processor's `extra_attrs`, from the image's config document.
+fn image_attributes(config: &Value) -> Map<String, Value> {
+    let text = |name: &str| config.get(name).cloned().unwrap_or(Value::Null);
+    let labels = config.pointer("/config/Labels");
+    let author = config
+        .get("author")
+        .and_then(Value::as_str)
+        .filter(|a| !a.is_empty())
+        .or_else(|| {
+            ["org.opencontainers.image.authors", "maintainer"]
+                .iter()
+                .find_map(|key| labels?.get(key)?.as_str().filter(|a| !a.is_empty()))
+        })
+        .unwrap_or_default();
+    let mut attributes = Map::new();
+    attributes.insert("created".into(), text("created"));
+    attributes.insert(
+        "architecture".into(),
+        Value::String(
+            config
+                .get("architecture")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+    );
+    attributes.insert(
+        "os".into(),
+        Value::String(
+            config
+                .get("os")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+    );
+    attributes.insert(
+        "config".into(),
+        config
+            .get("config")
+            .cloned()
+            .unwrap_or_else(|| Value::Object(Map::new())),
+    );
+    attributes.insert("author".into(), Value::String(author.to_owned()));
+    attributes
+}
+
+impl SimState {
+    /// Makes (or finds) the artifact of a manifest the registry stored in `project/repo`:
+    /// `media_type` is the type it was pushed as, `digest` its digest and `doc` its JSON.
+    /// `tag` goes onto it; the push is audited as `operator`'s. Returns the artifact's id.
+    pub(crate) fn push_registry_manifest(
+        &mut self,
+        operator: &str,
+        (project, repo): (&str, &str),
+        tag: Option<&str>,
+        (media_type, digest, doc): (&str, &str, &Value),
+        manifest_len: i64,
+    ) -> ApiResult<i64> {
+        let full = format!("{project}/{repo}");
+        let existing = self
+            .repositories
+            .id_by_name(&full)
+            .and_then(|r| self.artifacts.id_by_digest(r, digest));
+        if let Some(id) = existing {
+            let tags: Vec<String> = tag.into_iter().map(str::to_owned).collect();
+            self.ensure_tags(id, &tags)?;
+            self.record_push(operator, id, tag);
+            return Ok(id);
+        }
+        let own = BlobRef {
+            digest: digest.to_owned(),
+            size: manifest_len,
+            media_type: media_type.to_owned().into(),
+        };
+        let manifest = match shape_of(media_type) {
+            Some(ManifestShape::Image) => self.image_from_registry(&full, own, media_type, doc)?,
+            Some(ManifestShape::Index) => self.index_from_registry(&full, own, media_type, doc)?,
+            None => {
+                return Err(ApiError::bad_request(format!(
+                    "unsupported manifest media type {media_type}"
+                )));
+            }
+        };
+        let id = self.store_manifest(project, repo, tag, manifest)?;
+        self.record_push(operator, id, tag);
+        Ok(id)
+    }
+
+    fn image_from_registry(
+        &self,
+        repository: &str,
+        own: BlobRef,
+        media_type: &str,
+        doc: &Value,
+    ) -> ApiResult<Manifest> {
+        let (config, layers) = image_references(doc)
+            .ok_or_else(|| ApiError::bad_request("the manifest has no config"))?;
+        let size = own.size + config.size + layers.iter().map(|l| l.size).sum::<i64>();
+        let kind = artifact_kind(&config.media_type);
+        let config_doc: Option<Value> = self
+            .registry
+            .blob(repository, &config.digest)
+            .and_then(|bytes| serde_json::from_slice(bytes).ok());
+        let platform = config_doc
+            .as_ref()
+            .map(|c| {
+                let field = |name: &str| {
+                    c.get(name)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                Platform {
+                    os: field("os"),
+                    architecture: field("architecture"),
+                    variant: field("variant"),
+                }
+            })
+            .unwrap_or_default();
+        let extra_attrs = match kind.as_str() {
+            "IMAGE" => Some(image_attributes(
+                config_doc.as_ref().unwrap_or(&Value::Null),
+            )),
+            "UNKNOWN" => None,
+            // The default processor keeps the whole config document.
+            _ => config_doc.as_ref().and_then(Value::as_object).cloned(),
+        };
+        let artifact_type = doc
+            .get("artifactType")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .unwrap_or(&config.media_type)
+            .to_owned();
+        let blob = |d: &Descriptor| BlobRef {
+            digest: d.digest.clone(),
+            size: d.size,
+            media_type: d.media_type.clone().into(),
+        };
+        let blobs: Vec<BlobRef> = std::iter::once(own.clone())
+            .chain(std::iter::once(blob(&config)))
+            .chain(layers.iter().map(blob))
+            .collect();
+        Ok(Manifest {
+            digest: own.digest,
+            size,
+            blobs: Arc::from(blobs),
+            platform,
+            index: None,
+            icon: None,
+            pushed: Some(Arc::new(PushedMetadata {
+                manifest_media_type: media_type.to_owned(),
+                media_type: config.media_type,
+                artifact_type,
+                kind,
+                annotations: annotations(doc),
+                extra_attrs,
+            })),
+        })
+    }
+
+    fn index_from_registry(
+        &self,
+        repository: &str,
+        own: BlobRef,
+        media_type: &str,
+        doc: &Value,
+    ) -> ApiResult<Manifest> {
+        let entries = index_entries(doc)
+            .ok_or_else(|| ApiError::bad_request("the index lists no manifests"))?;
+        let repository_id = self.repositories.id_by_name(repository);
+        let mut references = Vec::with_capacity(entries.len());
+        let mut size = own.size;
+        let mut blobs = vec![own.clone()];
+        for (entry, platform) in entries {
+            let child = repository_id
+                .and_then(|r| self.artifacts.id_by_digest(r, &entry.digest))
+                .and_then(|id| self.artifacts.get(&id))
+                .ok_or_else(|| {
+                    ApiError::not_found(format!("artifact {repository}@{} not found", entry.digest))
+                })?;
+            size += child.size;
+            blobs.extend(child.blobs.first().cloned());
+            references.push(Reference {
+                child_id: child.id,
+                child_digest: entry.digest,
+                platform,
+            });
+        }
+        let annotations = annotations(doc);
+        let own_type = annotations
+            .get("org.opencontainers.artifactType")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .unwrap_or(media_type)
+            .to_owned();
+        Ok(Manifest {
+            digest: own.digest,
+            size,
+            blobs: Arc::from(blobs),
+            platform: Platform::default(),
+            index: Some(ImageIndex {
+                references,
+                manifest_size: own.size,
+            }),
+            icon: None,
+            pushed: Some(Arc::new(PushedMetadata {
+                manifest_media_type: media_type.to_owned(),
+                media_type: own_type,
+                artifact_type: doc
+                    .get("artifactType")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                kind: "IMAGE".to_owned(),
+                annotations,
+                extra_attrs: None,
+            })),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_default_processor_reads_the_type_off_the_media_type() {
+        assert_eq!(
+            artifact_kind("application/vnd.oci.image.config.v1+json"),
+            "IMAGE"
+        );
+        assert_eq!(
+            artifact_kind("application/vnd.cncf.helm.config.v1+json"),
+            "CHART"
+        );
+        assert_eq!(
+            artifact_kind("application/vnd.acme.rocket.config.v1+json"),
+            "ROCKET"
+        );
+        assert_eq!(artifact_kind("application/vnd.a.b.c.config.v1+json"), "B.C");
+        assert_eq!(
+            artifact_kind("application/vnd.unknown.config.v1+json"),
+            "UNKNOWN"
+        );
+        assert_eq!(artifact_kind("application/json"), "UNKNOWN");
+        assert_eq!(
+            artifact_kind("application/vnd.acme.rocket.config.v1.2+json"),
+            "UNKNOWN"
+        );
+    }
+
+    #[test]
+    fn references_are_read_from_the_manifest() {
+        let doc = json!({
+            "config": {"mediaType": "c", "digest": "sha256:c", "size": 2},
+            "layers": [{"mediaType": "l", "digest": "sha256:l", "size": 3, "urls": ["http://x"]}],
+        });
+        let (config, layers) = image_references(&doc).unwrap();
+        assert_eq!((config.digest.as_str(), config.size), ("sha256:c", 2));
+        assert!(layers[0].external);
+        assert!(image_references(&json!({"layers": []})).is_none());
+        let index = json!({"manifests": [{"digest": "sha256:a", "size": 1,
+            "platform": {"os": "linux", "architecture": "arm64", "variant": "v8"}}]});
+        let entries = index_entries(&index).unwrap();
+        assert_eq!(entries[0].1.to_string(), "linux/arm64/v8");
+    }
+
+    #[test]
+    fn an_image_config_gives_the_image_processors_attributes() {
+        let config = json!({"created": "2024-01-01T00:00:00Z", "architecture": "arm64", "os": "linux",
+            "config": {"Labels": {"maintainer": "ops"}}});
+        let attributes = image_attributes(&config);
+        assert_eq!(attributes["author"], "ops");
+        assert_eq!(attributes["architecture"], "arm64");
+        assert_eq!(attributes["config"]["Labels"]["maintainer"], "ops");
+        let bare = image_attributes(&Value::Null);
+        assert_eq!(
+            (bare["created"].clone(), bare["config"].clone()),
+            (Value::Null, json!({}))
+        );
+    }
+}

@@ -1,0 +1,170 @@
+//! What Harbor's registry (the Docker distribution behind its `/v2/` proxy) stores: the bytes
+//! of every blob and manifest pushed, by digest; which blobs each repository may serve (a
+//! blob pushed to or mounted into a repository is linked there, distribution's `_layers`
+//! links); and the uploads under way.
+//!
+//! Harbor's own tables (artifacts, tags, `blob`) are the rest of the state; a manifest pushed
+//! through `/v2/` lands in both, as a push to Harbor does. Artifacts the simulator makes
+//! itself (the demo seed, [`SimHandle::push_image`](crate::SimHandle::push_image)) are in
+//! Harbor's tables only: their content is not stored here, so a pull of one is answered as
+//! Harbor answers when its storage lost the content (404 `MANIFEST_UNKNOWN`).
+
+use std::collections::{HashMap, HashSet};
+
+use bytes::Bytes;
+use sha2::{Digest as _, Sha256};
+
+/// A manifest the registry stores: its bytes and the media type it was pushed with.
+#[derive(Debug, Clone)]
+pub struct StoredManifest {
+    /// The `Content-Type` it is served with.
+    pub media_type: String,
+    /// Its bytes, as pushed (its digest is theirs).
+    pub body: Bytes,
+}
+
+/// A blob upload under way: the repository it was started in and what it has received.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// The repository's full name (`library/nginx`).
+    pub repository: String,
+    /// The bytes received so far.
+    pub data: Vec<u8>,
+}
+
+/// The registry's storage; see the module docs.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryStore {
+    blobs: HashMap<String, Bytes>,
+    links: HashSet<(String, String)>,
+    manifests: HashMap<String, StoredManifest>,
+    uploads: HashMap<String, Upload>,
+}
+
+/// `sha256:<hex>` of `bytes`: the digest distribution names content by.
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    let hash = Sha256::digest(bytes);
+    let mut text = String::with_capacity(7 + 64);
+    text.push_str("sha256:");
+    for byte in hash {
+        text.push_str(&format!("{byte:02x}"));
+    }
+    text
+}
+
+impl RegistryStore {
+    /// Stores a blob and links it into `repository`.
+    pub fn put_blob(&mut self, repository: &str, digest: &str, content: Bytes) {
+        self.blobs.entry(digest.to_owned()).or_insert(content);
+        self.link(repository, digest);
+    }
+
+    /// Links a stored blob into `repository` (a cross-repository mount); false when the blob
+    /// is not stored.
+    pub fn link(&mut self, repository: &str, digest: &str) -> bool {
+        if !self.blobs.contains_key(digest) {
+            return false;
+        }
+        self.links
+            .insert((repository.to_owned(), digest.to_owned()));
+        true
+    }
+
+    /// Unlinks a blob from `repository` (a blob delete); false when it was not linked there.
+    pub fn unlink(&mut self, repository: &str, digest: &str) -> bool {
+        self.links
+            .remove(&(repository.to_owned(), digest.to_owned()))
+    }
+
+    /// The blob `digest` as `repository` serves it: stored and linked there.
+    pub fn blob(&self, repository: &str, digest: &str) -> Option<&Bytes> {
+        self.links
+            .contains(&(repository.to_owned(), digest.to_owned()))
+            .then(|| self.blobs.get(digest))
+            .flatten()
+    }
+
+    /// Stores a manifest by its digest (it is a blob of the repository too).
+    pub fn put_manifest(&mut self, repository: &str, digest: &str, manifest: StoredManifest) {
+        self.put_blob(repository, digest, manifest.body.clone());
+        self.manifests.insert(digest.to_owned(), manifest);
+    }
+
+    /// The manifest stored under `digest`, if its content was pushed through the registry.
+    pub fn manifest(&self, digest: &str) -> Option<&StoredManifest> {
+        self.manifests.get(digest)
+    }
+
+    /// Starts an upload in `repository`.
+    pub fn start_upload(&mut self, id: String, repository: &str) {
+        self.uploads.insert(
+            id,
+            Upload {
+                repository: repository.to_owned(),
+                data: Vec::new(),
+            },
+        );
+    }
+
+    /// The upload `id` when it was started in `repository` (an upload id of another
+    /// repository is unknown here).
+    pub fn upload_mut(&mut self, repository: &str, id: &str) -> Option<&mut Upload> {
+        self.uploads
+            .get_mut(id)
+            .filter(|upload| upload.repository == repository)
+    }
+
+    /// Ends the upload `id` of `repository`, handing back what it received.
+    pub fn take_upload(&mut self, repository: &str, id: &str) -> Option<Upload> {
+        self.upload_mut(repository, id)?;
+        self.uploads.remove(id)
+    }
+
+    /// How many uploads are under way.
+    pub fn uploads_under_way(&self) -> usize {
+        self.uploads.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_are_sha256_of_the_bytes() {
+        assert_eq!(
+            sha256_digest(b""),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(
+            sha256_digest(b"abc"),
+            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn a_blob_is_served_only_where_it_is_linked() {
+        let mut store = RegistryStore::default();
+        store.put_blob("library/a", "sha256:1", Bytes::from_static(b"x"));
+        assert!(store.blob("library/a", "sha256:1").is_some());
+        assert!(store.blob("library/b", "sha256:1").is_none());
+        assert!(store.link("library/b", "sha256:1"));
+        assert!(store.blob("library/b", "sha256:1").is_some());
+        assert!(!store.link("library/b", "sha256:2"));
+    }
+
+    #[test]
+    fn an_upload_belongs_to_its_repository() {
+        let mut store = RegistryStore::default();
+        store.start_upload("u1".into(), "library/a");
+        assert!(store.upload_mut("library/b", "u1").is_none());
+        store
+            .upload_mut("library/a", "u1")
+            .unwrap()
+            .data
+            .extend(b"ab");
+        assert!(store.take_upload("library/b", "u1").is_none());
+        assert_eq!(store.take_upload("library/a", "u1").unwrap().data, b"ab");
+        assert_eq!(store.uploads_under_way(), 0);
+    }
+}

@@ -1,0 +1,514 @@
+//! The registry API (`/v2/`) and its token service as a registry client meets them: the
+//! challenge, a token, blob uploads (monolithic, chunked, mounted), manifests by tag and by
+//! digest, an index, tags and catalog listings, and what Harbor's REST API shows of the push.
+
+use harbor_sim::state::registry_store::sha256_digest;
+use harbor_sim::{RunningSimulator, Simulator};
+use reqwest::{Client, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+async fn start() -> (RunningSimulator, Client) {
+    let sim = Simulator::builder().seed_demo(true).start().await.unwrap();
+    (sim, Client::new())
+}
+
+fn admin(request: RequestBuilder) -> RequestBuilder {
+    request.basic_auth("admin", Some("Harbor12345"))
+}
+
+async fn json_of(response: Response) -> Value {
+    response.json().await.unwrap()
+}
+
+/// Pushes `content` as a blob of `repo` in one request; returns its digest.
+async fn push_blob(sim: &RunningSimulator, http: &Client, repo: &str, content: &[u8]) -> String {
+    let digest = sha256_digest(content);
+    let url = format!(
+        "{}/v2/{repo}/blobs/uploads/?digest={digest}",
+        sim.base_url()
+    );
+    let response = admin(http.post(url))
+        .body(content.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(response.headers()["docker-content-digest"], digest.as_str());
+    digest
+}
+
+/// An OCI image manifest over a config and one layer.
+fn image(config: (&str, usize), layer: (&str, usize)) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config.0, "size": config.1},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer.0, "size": layer.1}],
+        "annotations": {"org.opencontainers.image.title": "demo"},
+    }))
+    .unwrap()
+}
+
+/// Pushes an image (config for `arch`, one layer) to `repo` under `tag`; returns the
+/// manifest's digest and size.
+async fn push_image(
+    sim: &RunningSimulator,
+    http: &Client,
+    repo: &str,
+    tag: &str,
+    arch: &str,
+) -> (String, usize) {
+    let config = serde_json::to_vec(&json!({
+        "architecture": arch, "os": "linux", "created": "2024-05-01T10:00:00Z",
+        "config": {"Labels": {"maintainer": "ops@example.com"}},
+    }))
+    .unwrap();
+    let layer = format!("layer of {repo}:{tag}:{arch}").into_bytes();
+    let config_digest = push_blob(sim, http, repo, &config).await;
+    let layer_digest = push_blob(sim, http, repo, &layer).await;
+    let manifest = image((&config_digest, config.len()), (&layer_digest, layer.len()));
+    let response = admin(http.put(format!("{}/v2/{repo}/manifests/{tag}", sim.base_url())))
+        .header("Content-Type", OCI_MANIFEST)
+        .body(manifest.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "{:?}",
+        response.text().await
+    );
+    let digest = sha256_digest(&manifest);
+    (digest, manifest.len() + config.len() + layer.len())
+}
+
+#[tokio::test]
+async fn a_client_is_challenged_then_gets_a_token_that_works() {
+    let (sim, http) = start().await;
+    let base = sim.base_url();
+    let host = base.trim_start_matches("http://");
+    let ping = http.get(format!("{base}/v2/")).send().await.unwrap();
+    assert_eq!(ping.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        ping.headers()["docker-distribution-api-version"],
+        "registry/2.0"
+    );
+    assert_eq!(
+        ping.headers()["www-authenticate"],
+        format!(r#"Bearer realm="http://{host}/service/token",service="harbor-registry""#).as_str()
+    );
+    let pull = http
+        .get(format!("{base}/v2/library/nginx/tags/list"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        pull.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .ends_with(r#"scope="repository:library/nginx:pull""#)
+    );
+
+    let token = json_of(
+        admin(http.get(format!(
+            "{base}/service/token?service=harbor-registry&scope=repository:library/demo:pull,push"
+        )))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(token["expires_in"], 1800);
+    let bearer = format!("Bearer {}", token["token"].as_str().unwrap());
+    let ping = http
+        .get(format!("{base}/v2/"))
+        .header("Authorization", &bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ping.status(), StatusCode::OK);
+    assert_eq!(ping.text().await.unwrap(), "{}");
+    // The token grants the project's repositories, not only the one asked for.
+    let digest = sha256_digest(b"hello");
+    let upload = http
+        .post(format!(
+            "{base}/v2/library/other/blobs/uploads/?digest={digest}"
+        ))
+        .header("Authorization", &bearer)
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), StatusCode::CREATED);
+    // A wrong password gets no token without a scope, and the basic challenge on /v2/.
+    let refused = http
+        .get(format!("{base}/service/token?service=harbor-registry"))
+        .basic_auth("admin", Some("wrong"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let wrong = http
+        .get(format!("{base}/v2/"))
+        .basic_auth("admin", Some("wrong"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        wrong.headers()["www-authenticate"],
+        r#"Basic realm="harbor""#
+    );
+}
+
+#[tokio::test]
+async fn a_pushed_image_is_pulled_back_and_is_an_artifact_of_harbor() {
+    let (sim, http) = start().await;
+    let base = sim.base_url();
+    let (digest, size) = push_image(&sim, &http, "library/demo", "v1", "arm64").await;
+
+    let manifest = admin(http.get(format!("{base}/v2/library/demo/manifests/v1")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(manifest.status(), StatusCode::OK);
+    assert_eq!(manifest.headers()["content-type"], OCI_MANIFEST);
+    assert_eq!(manifest.headers()["docker-content-digest"], digest.as_str());
+    let body = manifest.bytes().await.unwrap();
+    assert_eq!(sha256_digest(&body), digest);
+    let by_digest = admin(http.head(format!("{base}/v2/library/demo/manifests/{digest}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_digest.status(), StatusCode::OK);
+    let cached = admin(http.get(format!("{base}/v2/library/demo/manifests/v1")))
+        .header("If-None-Match", format!("\"{digest}\""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
+
+    let artifact = json_of(
+        admin(http.get(format!(
+            "{base}/api/v2.0/projects/library/repositories/demo/artifacts/v1"
+        )))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(artifact["digest"], digest.as_str());
+    assert_eq!(artifact["size"], size);
+    assert_eq!(artifact["type"], "IMAGE");
+    assert_eq!(artifact["manifest_media_type"], OCI_MANIFEST);
+    assert_eq!(
+        artifact["media_type"],
+        "application/vnd.oci.image.config.v1+json"
+    );
+    assert_eq!(artifact["extra_attrs"]["architecture"], "arm64");
+    assert_eq!(artifact["extra_attrs"]["author"], "ops@example.com");
+    assert_eq!(
+        artifact["annotations"]["org.opencontainers.image.title"],
+        "demo"
+    );
+    assert_eq!(artifact["tags"][0]["name"], "v1");
+
+    // The same content under a second tag is the same artifact.
+    let manifest_bytes = body.to_vec();
+    let again = admin(http.put(format!("{base}/v2/library/demo/manifests/v2")))
+        .header("Content-Type", OCI_MANIFEST)
+        .body(manifest_bytes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    let tags = json_of(
+        admin(http.get(format!("{base}/v2/library/demo/tags/list")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(tags, json!({"name": "library/demo", "tags": ["v1", "v2"]}));
+    let page = admin(http.get(format!("{base}/v2/library/demo/tags/list?n=1")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.headers()["link"],
+        r#"</v2/library/demo/tags/list?last=v1&n=1>; rel="next""#
+    );
+    assert_eq!(json_of(page).await["tags"], json!(["v1"]));
+
+    // A tag is no digest for a delete; the digest deletes the artifact.
+    let by_tag = admin(http.delete(format!("{base}/v2/library/demo/manifests/v1")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_tag.status(), StatusCode::BAD_REQUEST);
+    let deleted = admin(http.delete(format!("{base}/v2/library/demo/manifests/{digest}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::ACCEPTED);
+    let gone = admin(http.get(format!("{base}/v2/library/demo/manifests/v1")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        json_of(gone).await,
+        json!({"errors": [{"code": "NOT_FOUND", "message": "artifact library/demo:v1 not found"}]})
+    );
+}
+
+#[tokio::test]
+async fn chunked_uploads_mounts_and_the_checks_on_them() {
+    let (sim, http) = start().await;
+    let base = sim.base_url();
+    let start = admin(http.post(format!("{base}/v2/library/demo/blobs/uploads/")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(start.status(), StatusCode::ACCEPTED);
+    assert_eq!(start.headers()["range"], "0-0");
+    let location = start.headers()["location"].to_str().unwrap().to_owned();
+    let chunk = admin(http.patch(format!("{base}{location}")))
+        .header("Content-Range", "0-4")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chunk.status(), StatusCode::ACCEPTED);
+    assert_eq!(chunk.headers()["range"], "0-4");
+    let out_of_order = admin(http.patch(format!("{base}{location}")))
+        .header("Content-Range", "9-10")
+        .body("xx")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out_of_order.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    let wrong = sha256_digest(b"something else");
+    let mismatch = admin(http.put(format!("{base}{location}?digest={wrong}")))
+        .body(" world")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mismatch.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_of(mismatch).await["errors"][0]["code"],
+        "DIGEST_INVALID"
+    );
+
+    let start = admin(http.post(format!("{base}/v2/library/demo/blobs/uploads/")))
+        .send()
+        .await
+        .unwrap();
+    let location = start.headers()["location"].to_str().unwrap().to_owned();
+    admin(http.patch(format!("{base}{location}")))
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    let digest = sha256_digest(b"hello world");
+    let done = admin(http.put(format!("{base}{location}?digest={digest}")))
+        .body(" world")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), StatusCode::CREATED);
+    let blob = admin(http.get(format!("{base}/v2/library/demo/blobs/{digest}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(blob.text().await.unwrap(), "hello world");
+    let finished = admin(http.get(format!("{base}{location}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(finished.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        json_of(finished).await["errors"][0]["code"],
+        "BLOB_UPLOAD_UNKNOWN"
+    );
+
+    // Not in another repository until mounted there.
+    let elsewhere = admin(http.head(format!("{base}/v2/library/other/blobs/{digest}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), StatusCode::NOT_FOUND);
+    let mount = admin(http.post(format!(
+        "{base}/v2/library/other/blobs/uploads/?mount={digest}&from=library/demo"
+    )))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(mount.status(), StatusCode::CREATED);
+    let mounted = admin(http.head(format!("{base}/v2/library/other/blobs/{digest}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mounted.status(), StatusCode::OK);
+    assert_eq!(mounted.headers()["content-length"], "11");
+
+    // A manifest naming a blob the repository lacks is refused, naming the blob.
+    let missing = sha256_digest(b"never pushed");
+    let refused = admin(http.put(format!("{base}/v2/library/demo/manifests/bad")))
+        .header("Content-Type", OCI_MANIFEST)
+        .body(image((&digest, 11), (&missing, 12)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_of(refused).await,
+        json!({"errors": [{"code": "MANIFEST_BLOB_UNKNOWN", "message": "blob unknown to registry", "detail": missing}]})
+    );
+}
+
+#[tokio::test]
+async fn an_index_lists_images_pushed_before_it() {
+    let (sim, http) = start().await;
+    let base = sim.base_url();
+    let (amd, amd_size) = push_image(&sim, &http, "library/multi", "amd", "amd64").await;
+    let (arm, arm_size) = push_image(&sim, &http, "library/multi", "arm", "arm64").await;
+    let entry = |digest: &str, arch: &str| json!({"mediaType": OCI_MANIFEST, "digest": digest, "size": 1, "platform": {"os": "linux", "architecture": arch}});
+    let index = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_INDEX,
+        "manifests": [entry(&amd, "amd64"), entry(&arm, "arm64")],
+    }))
+    .unwrap();
+    let pushed = admin(http.put(format!("{base}/v2/library/multi/manifests/latest")))
+        .header("Content-Type", OCI_INDEX)
+        .body(index.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pushed.status(), StatusCode::CREATED);
+    let artifact = json_of(
+        admin(http.get(format!(
+            "{base}/api/v2.0/projects/library/repositories/multi/artifacts/latest"
+        )))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(artifact["size"], index.len() + amd_size + arm_size);
+    assert_eq!(artifact["manifest_media_type"], OCI_INDEX);
+    assert_eq!(
+        artifact["references"][1]["platform"]["architecture"],
+        "arm64"
+    );
+    assert_eq!(artifact["references"][0]["child_digest"], amd.as_str());
+    // The index's children cannot go while it lists them.
+    let child = admin(http.delete(format!("{base}/v2/library/multi/manifests/{amd}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(child.status(), StatusCode::PRECONDITION_FAILED);
+
+    let catalog = json_of(
+        admin(http.get(format!("{base}/v2/_catalog?n=100")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let names: Vec<&str> = catalog["repositories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"library/multi"));
+    assert!(names.windows(2).all(|w| w[0] < w[1]));
+}
+
+#[tokio::test]
+async fn access_is_checked_as_harbor_checks_it() {
+    let (sim, http) = start().await;
+    let base = sim.base_url();
+    // No such project: Harbor's 404, after the credentials are known.
+    let nowhere = admin(http.post(format!("{base}/v2/nowhere/app/blobs/uploads/")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(nowhere.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        json_of(nowhere).await["errors"][0]["message"],
+        "project nowhere not found"
+    );
+    // An invalid name.
+    let invalid = admin(http.get(format!("{base}/v2/library/Nginx/tags/list")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invalid.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json_of(invalid).await["errors"][0]["code"], "NAME_INVALID");
+    // The catalog is a system administrator's.
+    let token = json_of(
+        http.get(format!(
+            "{base}/service/token?service=harbor-registry&scope=registry:catalog:*"
+        ))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    let anonymous = http
+        .get(format!("{base}/v2/_catalog"))
+        .bearer_auth(token["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        anonymous.headers()["www-authenticate"],
+        r#"Basic realm="harbor""#
+    );
+    // A seeded artifact has no content in the registry: Harbor's answer when storage lost it.
+    let seeded = admin(http.get(format!("{base}/v2/library/nginx/manifests/latest")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seeded.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        json_of(seeded).await["errors"][0]["code"],
+        "MANIFEST_UNKNOWN"
+    );
+    // A tag an immutable rule protects cannot be pushed over.
+    let (_, _) = push_image(&sim, &http, "library/locked", "v1", "amd64").await;
+    let project_id = sim.handle().state().project_id("library", true).unwrap();
+    let rule = json!({"disabled": false, "action": "immutable", "template": "immutable_template",
+        "tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": "v1"}],
+        "scope_selectors": {"repository": [{"kind": "doublestar", "decoration": "repoMatches", "pattern": "**"}]}});
+    let created = admin(http.post(format!(
+        "{base}/api/v2.0/projects/{project_id}/immutabletagrules"
+    )))
+    .json(&rule)
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        created.status(),
+        StatusCode::CREATED,
+        "{:?}",
+        created.text().await
+    );
+    let over = admin(http.put(format!("{base}/v2/library/locked/manifests/v1")))
+        .header("Content-Type", OCI_MANIFEST)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(over.status(), StatusCode::PRECONDITION_FAILED);
+    assert_eq!(
+        json_of(over).await["errors"][0]["message"],
+        "Failed to process request due to 'locked:v1' configured as immutable."
+    );
+}
