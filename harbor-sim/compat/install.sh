@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the third-party Harbor clients of the compatibility runs, at the releases
-# clients.env names: the Python ones (harborapi, harbor-api-client, from PyPI) into the
-# virtualenv $VENV, the npm one (@hapic/harbor) into $NODE_DIR. By default those are
-# target/compat-venv and target/compat-node, where harbor-sim/tests/third_party_clients.rs
+# clients.env names: the Python ones (harborapi, harbor-api-client, and the registry client
+# oras, from PyPI) into the virtualenv $VENV, the npm one (@hapic/harbor) into $NODE_DIR.
+# By default those are target/compat-venv and target/compat-node, where harbor-sim/tests/third_party_clients.rs
 # looks for them. `.ci/run`, run.sh and run_others.sh call it; running it again changes nothing.
 # The kind `schemathesis` (never installed by default: only schemathesis.sh uses it) puts the
 # API tester in a virtualenv of its own, $ST_VENV (target/st-venv), apart from the clients'.
@@ -20,13 +20,14 @@ ST_VENV=${ST_VENV:-target/st-venv}
 # pip requirements; either may name a wheel or another release instead.
 HARBORAPI=${HARBORAPI:-harborapi==$HARBORAPI_VERSION}
 HARBOR_API_CLIENT=${HARBOR_API_CLIENT:-harbor-api-client==$HARBOR_API_CLIENT_VERSION}
+ORAS=${ORAS:-oras==$ORAS_VERSION}
 
 kinds=${*:-python node}
 for kind in $kinds; do
   case $kind in
     python)
       [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-      PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/pip" install -q "$HARBORAPI" "$HARBOR_API_CLIENT"
+      PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/pip" install -q "$HARBORAPI" "$HARBOR_API_CLIENT" "$ORAS"
       ;;
     node)
       # npm asks the registry even for what is installed: skip it when both releases are there,

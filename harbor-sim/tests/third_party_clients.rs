@@ -19,6 +19,10 @@
 //! or `$COMPAT_PYTHON` and `$COMPAT_NODE_MODULES`, and a test whose client is not installed
 //! says so and is skipped. A client installed at another release fails its test.
 //!
+//! A registry client nobody here wrote, Python `oras` (oras-py 0.2.43), pushes and pulls OCI
+//! artifacts through the registry API (`/v2/`) and its token service, and reads the artifact
+//! back through the REST API (`compat/oras_push_pull.py`).
+//!
 //! One more test checks the baseline of `compat/schemathesis.sh` (the operations where a
 //! 500 is Harbor's own answer), which runs a tester rather than a client and is not run here.
 
@@ -173,6 +177,14 @@ async fn every_harborapi_method_ends_as_against_harbor() {
     let version = pinned("HARBORAPI_VERSION");
     let script = "harborapi_every_method.py";
     python_client_run("harborapi", version, script, "methods", 174).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oras_pushes_and_pulls_through_the_registry_api() {
+    // Pushes (monolithic, chunked), the tags list, a pull with every digest checked, the
+    // manifest, and the artifact through the REST API.
+    let version = pinned("ORAS_VERSION");
+    python_client_run("oras", version, "oras_push_pull.py", "steps", 6).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
