@@ -216,6 +216,38 @@ async fn a_pushed_image_is_pulled_back_and_is_an_artifact_of_harbor() {
     );
     assert_eq!(artifact["tags"][0]["name"], "v1");
 
+    // The GET was a pull Harbor records (the HEAD and the 304 were not).
+    let repository = json_of(
+        admin(http.get(format!(
+            "{base}/api/v2.0/projects/library/repositories/demo"
+        )))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(repository["pull_count"], 1);
+    let pulled = json_of(
+        admin(http.get(format!(
+            "{base}/api/v2.0/projects/library/repositories/demo/artifacts/v1?with_tag=true"
+        )))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_ne!(pulled["pull_time"], "0001-01-01T00:00:00.000Z");
+    assert_eq!(pulled["tags"][0]["pull_time"], pulled["pull_time"]);
+    let audit = json_of(
+        admin(http.get(format!("{base}/api/v2.0/auditlog-exts?q=operation%3Dpull")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(audit[0]["resource"], "library/demo:v1");
+    assert_eq!(audit[0]["username"], "admin");
+
     // The same content under a second tag is the same artifact.
     let manifest_bytes = body.to_vec();
     let again = admin(http.put(format!("{base}/v2/library/demo/manifests/v2")))
@@ -433,12 +465,13 @@ async fn an_index_lists_images_pushed_before_it() {
 async fn access_is_checked_as_harbor_checks_it() {
     let (sim, http) = start().await;
     let base = sim.base_url();
-    // No such project: Harbor's 404, after the credentials are known.
+    // No such project: v2auth's 401, with the project controller's words and no challenge.
     let nowhere = admin(http.post(format!("{base}/v2/nowhere/app/blobs/uploads/")))
         .send()
         .await
         .unwrap();
-    assert_eq!(nowhere.status(), StatusCode::NOT_FOUND);
+    assert_eq!(nowhere.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(nowhere.headers()["www-authenticate"], "");
     assert_eq!(
         json_of(nowhere).await["errors"][0]["message"],
         "project nowhere not found"

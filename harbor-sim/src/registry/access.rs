@@ -7,8 +7,9 @@
 //! - `/v2/_catalog` needs a caller who may read the catalog (a system administrator);
 //! - a repository's GET or HEAD without an `Authorization` header is refused at once (so a
 //!   client always meets the challenge, harbor#11271);
-//! - otherwise the repository's project must exist (404 from Harbor's project controller)
-//!   and the caller may `pull` (GET, HEAD), `push` (POST, PATCH, PUT) or `delete` there; a
+//! - otherwise the repository's project must exist (else a 401 with the project
+//!   controller's `project x not found` and an empty challenge: every error of the check is
+//!   a 401) and the caller may `pull` (GET, HEAD), `push` (POST, PATCH, PUT) or `delete` there; a
 //!   blob mount needs `pull` on the source repository too.
 //!
 //! A refusal is a 401 with a challenge: `Basic realm="harbor"` when the request carried an
@@ -179,7 +180,15 @@ pub fn check(
                 std::iter::once((*name, *action)).chain(mount_from.map(|from| (from, "pull")));
             for (name, action) in wanted {
                 let project = name.split('/').next().unwrap_or_default();
-                let project_id = state.project_id(project, true)?;
+                // Every error of the check is `v2auth`'s 401, with the challenge it has
+                // (none for a project that is not there).
+                let project_id =
+                    state
+                        .project_id(project, true)
+                        .map_err(|e| RegistryError::Challenge {
+                            challenge: String::new(),
+                            message: e.message,
+                        })?;
                 if !caller.can(state, action, project, project_id) {
                     return Err(refuse(format!(
                         "unauthorized to access repository: {name}, action: {action}"
@@ -299,14 +308,11 @@ mod tests {
             action: "push",
             mount_from: None,
         };
-        match check(&state, &caller, &Method::PUT, &admin, &missing) {
-            Err(RegistryError::Harbor(e)) => {
-                assert_eq!(
-                    (e.status.as_u16(), e.message.as_str()),
-                    (404, "project nope not found")
-                )
-            }
-            other => panic!("{other:?}"),
-        }
+        let (challenge, message) =
+            challenge_of(check(&state, &caller, &Method::PUT, &admin, &missing));
+        assert_eq!(
+            (challenge.as_str(), message.as_str()),
+            ("", "project nope not found")
+        );
     }
 }

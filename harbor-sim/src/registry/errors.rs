@@ -174,6 +174,7 @@ impl IntoResponse for RegistryError {
             RegistryError::Challenge { challenge, message } => {
                 let mut response = ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message)
                     .into_response();
+                // Set even when empty, as `v2auth` sets it.
                 if let Ok(value) = HeaderValue::from_str(&challenge) {
                     response
                         .headers_mut()

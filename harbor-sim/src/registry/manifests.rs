@@ -32,7 +32,7 @@ use crate::errors::ApiError;
 use crate::state::SimState;
 use crate::state::registry_push::{ManifestShape, image_references, index_entries, shape_of};
 use crate::state::registry_store::{StoredManifest, sha256_digest};
-use crate::state_guard;
+use crate::state_guard::{self, StateGuard};
 
 /// A reference that is a digest (`digest.Parse` succeeds).
 fn is_digest(reference: &str) -> bool {
@@ -81,10 +81,13 @@ pub(super) fn get(
     name: &str,
     reference: &str,
 ) -> RegistryResult<Response> {
-    let state = state_guard::read(&request.shared.state);
-    let caller = request.caller(&state);
+    // A GET is a pull Harbor records; a HEAD is not.
+    let pulls = request.method == axum::http::Method::GET;
+    let mut guard = StateGuard::lock(&request.shared.state, pulls);
+    let state = guard.state();
+    let caller = request.caller(state);
     request.check(
-        &state,
+        state,
         &caller,
         &Access::Repository {
             name,
@@ -92,7 +95,7 @@ pub(super) fn get(
             mount_from: None,
         },
     )?;
-    let id = artifact_of(&state, name, reference)?;
+    let id = artifact_of(state, name, reference)?;
     let digest = state.artifacts[&id].digest.clone();
     let etag_matches = request
         .headers
@@ -108,14 +111,16 @@ pub(super) fn get(
         .blob(name, &digest)
         .and(state.registry.manifest(&digest))
         .ok_or_else(|| RegistryError::code(Code::ManifestUnknown))?;
-    let mut response = Response::new(Body::from(stored.body.clone()));
+    let (body, media_type) = (stored.body.clone(), stored.media_type.clone());
+    let operator = caller.username(state);
+    if let Some(state) = guard.state_mut() {
+        state.record_pull(&operator, id, (!is_digest(reference)).then_some(reference));
+    }
+    let mut response = Response::new(Body::from(body.clone()));
     let headers = response.headers_mut();
     for (key, value) in [
-        (header::CONTENT_TYPE.as_str(), stored.media_type.clone()),
-        (
-            header::CONTENT_LENGTH.as_str(),
-            stored.body.len().to_string(),
-        ),
+        (header::CONTENT_TYPE.as_str(), media_type),
+        (header::CONTENT_LENGTH.as_str(), body.len().to_string()),
         ("Docker-Content-Digest", digest.clone()),
         ("Etag", format!("\"{digest}\"")),
     ] {

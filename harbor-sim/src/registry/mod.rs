@@ -14,10 +14,14 @@
 //! | `POST /v2/<name>/blobs/uploads/`, `GET`, `PATCH`, `PUT`, `DELETE .../uploads/<id>` | uploads: monolithic, chunked, cross-repository mounts |
 //! | `GET /service/token` | the token service ([`token`]) |
 //!
+//! A manifest `GET` is a pull Harbor records: pull times, the repository's `pull_count` and
+//! the audit row, written at once (Harbor's event handler batches the updates).
+//!
 //! Not simulated: the referrers API (`/v2/<name>/referrers/<digest>`, answered 405
-//! `UNSUPPORTED`), proxy-cache projects' pulls from their upstream, quota checks on a push,
-//! content trust and the vulnerability-based pull prevention, and the pull bookkeeping
-//! (`pull_count`, `pull_time`, the pull audit row).
+//! `UNSUPPORTED`) and the accessories a manifest with a `subject` makes, proxy-cache
+//! projects' pulls from their upstream, quota checks on a push, content trust and the
+//! vulnerability-based pull prevention. `CONFORMANCE.md` ("The registry API") lists the
+//! sources of what is.
 
 mod access;
 mod blobs;

@@ -67,6 +67,8 @@ pub struct Artifact {
     pub size: i64,
     /// RFC 3339.
     pub push_time: String,
+    /// When it was last pulled (RFC 3339), Go's zero time before.
+    pub pull_time: String,
     /// Its tags.
     pub tags: Vec<Tag>,
     /// Ids of labels attached to it.
@@ -172,6 +174,9 @@ fn check_repository_name(repo: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// The pull time of what was never pulled: Go's zero `time.Time`, as Harbor answers it.
+const NEVER: &str = "0001-01-01T00:00:00.000Z";
+
 /// A digest made from `seed`, different for each simulator run.
 pub(crate) fn fake_digest(seed: &str) -> String {
     let s = RandomState::new();
@@ -269,6 +274,57 @@ impl SimState {
         self.record_audit(event);
     }
 
+    /// What a pull of the artifact `id` through the registry (by `tag` when pulled by tag)
+    /// leaves in Harbor's tables, as its artifact event handler leaves it with the pull time
+    /// and count flushed at once (`onPull`, `syncFlushPullTime`, `syncFlushPullCount`): the
+    /// pull time of the artifact, of the tag and of every index listing the artifact, one
+    /// more pull of the repository, and the audit row of the pull (`PullArtifactEvent`,
+    /// `anonymous` for a public pull without credentials).
+    pub fn record_pull(&mut self, operator: &str, id: i64, tag: Option<&str>) {
+        let now = now();
+        let Some(mut artifact) = self.artifacts.get_mut(&id) else {
+            return;
+        };
+        artifact.pull_time = now.clone();
+        for t in artifact
+            .tags
+            .iter_mut()
+            .filter(|t| Some(t.name.as_str()) == tag)
+        {
+            t.pull_time = now.clone();
+        }
+        let (project_id, repository_id, digest) = (
+            artifact.project_id,
+            artifact.repository_id,
+            artifact.digest.clone(),
+        );
+        let parents = artifact.parents.clone();
+        drop(artifact);
+        for parent in parents {
+            if let Some(mut index) = self.artifacts.get_mut(&parent) {
+                index.pull_time = now.clone();
+            }
+        }
+        if let Some(mut repository) = self.repositories.get_mut(&repository_id) {
+            repository.pull_count += 1;
+        }
+        let repo = self.repository_name(repository_id).to_owned();
+        let by_digest = format!("{repo}@{digest}");
+        self.record_audit(AuditEvent {
+            project_id,
+            operation: "pull",
+            resource_type: "artifact",
+            resource: tag.map_or_else(|| by_digest.clone(), |t| format!("{repo}:{t}")),
+            description: format!("pull artifact: {by_digest}"),
+            successful: true,
+            username: if operator.is_empty() {
+                "anonymous".to_owned()
+            } else {
+                operator.to_owned()
+            },
+        });
+    }
+
     /// A push without its audit row; returns the new artifact's id and digest.
     pub(crate) fn store_push(
         &mut self,
@@ -359,6 +415,7 @@ impl SimState {
             digest: digest.clone(),
             size: manifest.size,
             push_time: now.clone(),
+            pull_time: NEVER.to_owned(),
             tags: Vec::new(),
             label_ids: Vec::new(),
             scanned: false,
@@ -566,7 +623,7 @@ impl SimState {
             "size": a.size,
             "icon": a.icon.as_deref().unwrap_or(super::icons::IMAGE_ICON),
             "push_time": a.push_time,
-            "pull_time": "0001-01-01T00:00:00.000Z",
+            "pull_time": a.pull_time,
             "extra_attrs": {"architecture": a.platform.architecture, "os": a.platform.os, "config": {}},
             "annotations": {},
             "references": null,
@@ -701,7 +758,7 @@ impl SimState {
             artifact_id,
             name: name.to_owned(),
             push_time: now,
-            pull_time: "0001-01-01T00:00:00.000Z".into(),
+            pull_time: NEVER.to_owned(),
             immutable: false,
         });
         Ok(())
