@@ -64,6 +64,7 @@ async fn push_image(
     let config = serde_json::to_vec(&json!({
         "architecture": arch, "os": "linux", "created": "2024-05-01T10:00:00Z",
         "config": {"Labels": {"maintainer": "ops@example.com"}},
+        "history": [{"created": "2024-05-01T10:00:00Z", "created_by": "COPY app /app", "empty_layer": false}],
     }))
     .unwrap();
     let layer = format!("layer of {repo}:{tag}:{arch}").into_bytes();
@@ -215,6 +216,21 @@ async fn a_pushed_image_is_pulled_back_and_is_an_artifact_of_harbor() {
         "demo"
     );
     assert_eq!(artifact["tags"][0]["name"], "v1");
+
+    // The build history is the config's.
+    let history = json_of(
+        admin(http.get(format!(
+            "{base}/api/v2.0/projects/library/repositories/demo/artifacts/v1/additions/build_history"
+        )))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        history,
+        json!([{"created": "2024-05-01T10:00:00Z", "created_by": "COPY app /app"}])
+    );
 
     // The GET was a pull Harbor records (the HEAD and the 304 were not).
     let repository = json_of(

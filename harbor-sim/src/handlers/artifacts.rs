@@ -557,9 +557,21 @@ pub(crate) fn vulnerabilities(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 /// `GetAddition`: the addition named in capitals (`strings.ToUpper`) is asked of the
 /// artifact's processor (`AbstractAddition`): an image's (manifest v2) has its build history
 /// only, an index's none; anything else is 400.
+///
+/// An artifact pushed through the registry is asked of the processor its `artifact_type`
+/// picks: an image's build history is its config's `history`; the default processor has no
+/// additions (400 `the processor for artifact <type> not found, cannot get the addition`).
 pub(crate) fn addition(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = artifact_of(ctx, s)?;
     let addition = ctx.path("addition").to_uppercase();
+    if let Some(pushed) = &s.artifacts[&id].pushed
+        && !s.artifacts[&id].is_image()
+    {
+        return Err(ApiError::bad_request(format!(
+            "the processor for artifact {} not found, cannot get the addition",
+            pushed.kind
+        )));
+    }
     if s.artifacts[&id].index.is_some() {
         return Err(ApiError::bad_request(format!(
             "addition {addition} isn't supported"
@@ -570,6 +582,9 @@ pub(crate) fn addition(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
             "addition {addition} isn't supported for IMAGE(manifest version 2)"
         )));
     }
-    let body = json!([{"created": "2024-01-01T00:00:00Z", "created_by": "/bin/sh -c #(nop) ADD file:harbor-sim in /"}]).to_string();
+    let body = match s.pushed_config(id) {
+        Some(config) => crate::state::registry_push::build_history(&config).to_string(),
+        None => json!([{"created": "2024-01-01T00:00:00Z", "created_by": "/bin/sh -c #(nop) ADD file:harbor-sim in /"}]).to_string(),
+    };
     Ok(Reply::text(StatusCode::OK, body))
 }

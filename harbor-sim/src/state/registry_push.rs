@@ -123,21 +123,29 @@ pub fn index_entries(doc: &Value) -> Option<Vec<(Descriptor, Platform)>> {
         .collect()
 }
 
-/// The type the processor of an artifact of config media type `media_type` gives it.
-fn artifact_kind(media_type: &str) -> String {
-    match media_type {
+/// The type an artifact gets from its processor, which Harbor picks by the artifact's
+/// `artifact_type` (`ResolveArtifactType`): the image processor's `IMAGE`, the chart
+/// processor's `CHART`, else the default processor's, which reads its type off the config's
+/// media type `media_type`.
+fn artifact_kind(artifact_type: &str, media_type: &str) -> String {
+    match artifact_type {
         "application/vnd.docker.container.image.v1+json"
         | "application/vnd.oci.image.config.v1+json" => "IMAGE".to_owned(),
         "application/vnd.cncf.helm.config.v1+json" => "CHART".to_owned(),
-        // The default processor: `^application/vnd\.[^.]*\.(.*)\.config\.[^.]*\+json$`.
-        other => other
-            .strip_prefix("application/vnd.")
-            .and_then(|rest| rest.split_once('.'))
-            .and_then(|(_, rest)| rest.strip_suffix("+json"))
-            .and_then(|rest| rest.rsplit_once(".config."))
-            .filter(|(_, version)| !version.contains('.'))
-            .map_or_else(|| "UNKNOWN".to_owned(), |(kind, _)| kind.to_uppercase()),
+        _ => default_processor_kind(media_type),
     }
+}
+
+/// The default processor's type: `^application/vnd\.[^.]*\.(.*)\.config\.[^.]*\+json$`
+/// on the media type, in capitals, else `UNKNOWN`.
+fn default_processor_kind(media_type: &str) -> String {
+    media_type
+        .strip_prefix("application/vnd.")
+        .and_then(|rest| rest.split_once('.'))
+        .and_then(|(_, rest)| rest.strip_suffix("+json"))
+        .and_then(|rest| rest.rsplit_once(".config."))
+        .filter(|(_, version)| !version.contains('.'))
+        .map_or_else(|| "UNKNOWN".to_owned(), |(kind, _)| kind.to_uppercase())
 }
 
 fn annotations(doc: &Value) -> Map<String, Value> {
@@ -194,7 +202,39 @@ fn image_attributes(config: &Value) -> Map<String, Value> {
     attributes
 }
 
+/// An image's build history as the image processor answers it (`json.Marshal` of the
+/// config's `history`: each entry's `created`, `created_by`, `author`, `comment` and
+/// `empty_layer`, empty ones left out; `null` without a history).
+pub fn build_history(config: &Value) -> Value {
+    let Some(entries) = config.get("history").and_then(Value::as_array) else {
+        return Value::Null;
+    };
+    let entry = |e: &Value| {
+        let mut out = Map::new();
+        for key in ["created", "created_by", "author", "comment", "empty_layer"] {
+            match e.get(key) {
+                None | Some(Value::Null) | Some(Value::Bool(false)) => {}
+                Some(Value::String(text)) if text.is_empty() => {}
+                Some(value) => {
+                    out.insert(key.to_owned(), value.clone());
+                }
+            }
+        }
+        Value::Object(out)
+    };
+    Value::Array(entries.iter().map(entry).collect())
+}
+
 impl SimState {
+    /// The config document of an image pushed through the registry, if its content is held.
+    pub fn pushed_config(&self, artifact_id: i64) -> Option<Value> {
+        let artifact = self.artifacts.get(&artifact_id)?;
+        artifact.pushed.as_ref()?;
+        let config = artifact.blobs.get(1)?;
+        let repository = self.repository_name(artifact.repository_id);
+        serde_json::from_slice(self.registry.blob(repository, &config.digest)?).ok()
+    }
+
     /// Makes (or finds) the artifact of a manifest the registry stored in `project/repo`:
     /// `media_type` is the type it was pushed as, `digest` its digest and `doc` its JSON.
     /// `tag` goes onto it; the push is audited as `operator`'s. Returns the artifact's id.
@@ -246,7 +286,13 @@ impl SimState {
         let (config, layers) = image_references(doc)
             .ok_or_else(|| ApiError::bad_request("the manifest has no config"))?;
         let size = own.size + config.size + layers.iter().map(|l| l.size).sum::<i64>();
-        let kind = artifact_kind(&config.media_type);
+        let artifact_type = doc
+            .get("artifactType")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .unwrap_or(&config.media_type)
+            .to_owned();
+        let kind = artifact_kind(&artifact_type, &config.media_type);
         let config_doc: Option<Value> = self
             .registry
             .blob(repository, &config.digest)
@@ -275,12 +321,6 @@ impl SimState {
             // The default processor keeps the whole config document.
             _ => config_doc.as_ref().and_then(Value::as_object).cloned(),
         };
-        let artifact_type = doc
-            .get("artifactType")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .unwrap_or(&config.media_type)
-            .to_owned();
         let blob = |d: &Descriptor| BlobRef {
             digest: d.digest.clone(),
             size: d.size,
@@ -375,27 +415,23 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn the_default_processor_reads_the_type_off_the_media_type() {
+    fn the_processor_is_picked_by_artifact_type_and_the_default_reads_the_media_type() {
+        let image = "application/vnd.oci.image.config.v1+json";
+        assert_eq!(artifact_kind(image, image), "IMAGE");
+        let chart = "application/vnd.cncf.helm.config.v1+json";
+        assert_eq!(artifact_kind(chart, chart), "CHART");
+        // An `artifactType` of its own sends an image config to the default processor.
         assert_eq!(
-            artifact_kind("application/vnd.oci.image.config.v1+json"),
-            "IMAGE"
-        );
-        assert_eq!(
-            artifact_kind("application/vnd.cncf.helm.config.v1+json"),
-            "CHART"
-        );
-        assert_eq!(
-            artifact_kind("application/vnd.acme.rocket.config.v1+json"),
-            "ROCKET"
-        );
-        assert_eq!(artifact_kind("application/vnd.a.b.c.config.v1+json"), "B.C");
-        assert_eq!(
-            artifact_kind("application/vnd.unknown.config.v1+json"),
+            artifact_kind("application/vnd.example.sbom", image),
             "UNKNOWN"
         );
-        assert_eq!(artifact_kind("application/json"), "UNKNOWN");
+        let kind = default_processor_kind;
+        assert_eq!(kind("application/vnd.acme.rocket.config.v1+json"), "ROCKET");
+        assert_eq!(kind("application/vnd.a.b.c.config.v1+json"), "B.C");
+        assert_eq!(kind("application/vnd.unknown.config.v1+json"), "UNKNOWN");
+        assert_eq!(kind("application/json"), "UNKNOWN");
         assert_eq!(
-            artifact_kind("application/vnd.acme.rocket.config.v1.2+json"),
+            kind("application/vnd.acme.rocket.config.v1.2+json"),
             "UNKNOWN"
         );
     }
