@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 use super::SimState;
 use super::blobs::BlobRef;
 use super::image_index::{ImageIndex, Platform, Reference};
-use super::repositories::{Manifest, PushedMetadata};
+use super::repositories::{Manifest, Processor, PushedMetadata};
 use crate::errors::{ApiError, ApiResult};
 
 /// Docker's image manifest (schema 2).
@@ -123,16 +123,24 @@ pub fn index_entries(doc: &Value) -> Option<Vec<(Descriptor, Platform)>> {
         .collect()
 }
 
-/// The type an artifact gets from its processor, which Harbor picks by the artifact's
-/// `artifact_type` (`ResolveArtifactType`): the image processor's `IMAGE`, the chart
-/// processor's `CHART`, else the default processor's, which reads its type off the config's
-/// media type `media_type`.
-fn artifact_kind(artifact_type: &str, media_type: &str) -> String {
+/// The processor Harbor picks for an artifact by its `artifact_type` (`ResolveArtifactType`):
+/// the image processor for an image config, the chart processor for a Helm config, else the
+/// default processor.
+fn processor_of(artifact_type: &str) -> Processor {
     match artifact_type {
         "application/vnd.docker.container.image.v1+json"
-        | "application/vnd.oci.image.config.v1+json" => "IMAGE".to_owned(),
-        "application/vnd.cncf.helm.config.v1+json" => "CHART".to_owned(),
-        _ => default_processor_kind(media_type),
+        | "application/vnd.oci.image.config.v1+json" => Processor::Image,
+        "application/vnd.cncf.helm.config.v1+json" => Processor::Chart,
+        _ => Processor::Default,
+    }
+}
+
+/// The type the processor gives an artifact whose config's media type is `media_type`.
+fn artifact_kind(processor: Processor, media_type: &str) -> String {
+    match processor {
+        Processor::Image => "IMAGE".to_owned(),
+        Processor::Chart => "CHART".to_owned(),
+        Processor::Default => default_processor_kind(media_type),
     }
 }
 
@@ -292,7 +300,8 @@ impl SimState {
             .filter(|t| !t.is_empty())
             .unwrap_or(&config.media_type)
             .to_owned();
-        let kind = artifact_kind(&artifact_type, &config.media_type);
+        let processor = processor_of(&artifact_type);
+        let kind = artifact_kind(processor, &config.media_type);
         let config_doc: Option<Value> = self
             .registry
             .blob(repository, &config.digest)
@@ -313,12 +322,13 @@ impl SimState {
                 }
             })
             .unwrap_or_default();
-        let extra_attrs = match kind.as_str() {
-            "IMAGE" => Some(image_attributes(
+        let extra_attrs = match processor {
+            Processor::Image => Some(image_attributes(
                 config_doc.as_ref().unwrap_or(&Value::Null),
             )),
-            "UNKNOWN" => None,
-            // The default processor keeps the whole config document.
+            // The default processor keeps the whole config document, unless the type is
+            // `UNKNOWN`; the chart processor keeps the chart's metadata, the config too.
+            _ if kind == "UNKNOWN" => None,
             _ => config_doc.as_ref().and_then(Value::as_object).cloned(),
         };
         let blob = |d: &Descriptor| BlobRef {
@@ -342,6 +352,7 @@ impl SimState {
                 media_type: config.media_type,
                 artifact_type,
                 kind,
+                processor,
                 annotations: annotations(doc),
                 extra_attrs,
             })),
@@ -402,6 +413,7 @@ impl SimState {
                     .unwrap_or_default()
                     .to_owned(),
                 kind: "IMAGE".to_owned(),
+                processor: Processor::Image,
                 annotations,
                 extra_attrs: None,
             })),
@@ -417,14 +429,17 @@ mod tests {
     #[test]
     fn the_processor_is_picked_by_artifact_type_and_the_default_reads_the_media_type() {
         let image = "application/vnd.oci.image.config.v1+json";
-        assert_eq!(artifact_kind(image, image), "IMAGE");
+        assert_eq!(processor_of(image), Processor::Image);
+        assert_eq!(artifact_kind(Processor::Image, image), "IMAGE");
         let chart = "application/vnd.cncf.helm.config.v1+json";
-        assert_eq!(artifact_kind(chart, chart), "CHART");
-        // An `artifactType` of its own sends an image config to the default processor.
+        assert_eq!(artifact_kind(processor_of(chart), chart), "CHART");
+        // An `artifactType` of its own sends an image config to the default processor, whose
+        // expression reads `image` off the config's media type.
         assert_eq!(
-            artifact_kind("application/vnd.example.sbom", image),
-            "UNKNOWN"
+            processor_of("application/vnd.example.sbom"),
+            Processor::Default
         );
+        assert_eq!(artifact_kind(Processor::Default, image), "IMAGE");
         let kind = default_processor_kind;
         assert_eq!(kind("application/vnd.acme.rocket.config.v1+json"), "ROCKET");
         assert_eq!(kind("application/vnd.a.b.c.config.v1+json"), "B.C");

@@ -94,6 +94,18 @@ pub struct Artifact {
     pub pushed: Option<Arc<PushedMetadata>>,
 }
 
+/// The artifact processors of Harbor (`src/controller/artifact/processor/`) the simulator
+/// tells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Processor {
+    /// Images and image indexes: build history, scans.
+    Image,
+    /// Helm charts (their additions are not simulated).
+    Chart,
+    /// Anything else: no additions.
+    Default,
+}
+
 /// The fields of an artifact Harbor's abstractor and processors read off a manifest pushed
 /// through the registry (`src/controller/artifact/manifest/`, `processor/`).
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +121,8 @@ pub struct PushedMetadata {
     /// The processor's type: `IMAGE`, `CHART`, the middle of a `vnd.<x>.<type>.config.*+json`
     /// media type, else `UNKNOWN`.
     pub kind: String,
+    /// The processor Harbor picked for it.
+    pub processor: Processor,
     /// The manifest's annotations.
     pub annotations: Map<String, Value>,
     /// What the processor read off the config (`None`: the answer omits `extra_attrs`).
@@ -136,10 +150,12 @@ pub(crate) struct Manifest {
 }
 
 impl Artifact {
-    /// Whether Harbor's image processors handle it (its type is `IMAGE`): every artifact
-    /// the simulator pushes itself, and a pushed image or image index.
+    /// Whether Harbor's image processors handle it: every artifact the simulator pushes
+    /// itself, and a pushed image or image index.
     pub fn is_image(&self) -> bool {
-        self.pushed.as_ref().is_none_or(|p| p.kind == "IMAGE")
+        self.pushed
+            .as_ref()
+            .is_none_or(|p| p.processor == Processor::Image)
     }
 
     /// Whether artifact lists leave it out unless asked for `base=*`: a child of an index
