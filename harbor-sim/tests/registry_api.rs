@@ -561,3 +561,124 @@ async fn access_is_checked_as_harbor_checks_it() {
         "Failed to process request due to 'locked:v1' configured as immutable."
     );
 }
+
+#[tokio::test]
+async fn a_manifest_with_a_subject_is_an_accessory_listed_by_the_referrers_api() {
+    let (sim, http) = start().await;
+    let base = sim.base_url();
+    let repo = "library/signed";
+    // The signature first, before its subject is there: it waits for it.
+    let subject = {
+        let config = serde_json::to_vec(&json!({"architecture": "amd64", "os": "linux"})).unwrap();
+        let layer = b"the signed image".to_vec();
+        let config_digest = push_blob(&sim, &http, repo, &config).await;
+        let layer_digest = push_blob(&sim, &http, repo, &layer).await;
+        let manifest = image((&config_digest, config.len()), (&layer_digest, layer.len()));
+        (sha256_digest(&manifest), manifest)
+    };
+    let empty_config = push_blob(&sim, &http, repo, b"{}").await;
+    let payload = push_blob(&sim, &http, repo, b"signature bytes").await;
+    let signature = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "artifactType": "application/vnd.cncf.notary.signature",
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty_config, "size": 2},
+        "layers": [{"mediaType": "application/jose+json", "digest": payload, "size": 15}],
+        "subject": {"mediaType": OCI_MANIFEST, "digest": subject.0, "size": subject.1.len()},
+        "annotations": {"io.cncf.notary.x509chain.thumbprint#S256": "[]"},
+    }))
+    .unwrap();
+    let signature_digest = sha256_digest(&signature);
+    let pushed = admin(http.put(format!("{base}/v2/{repo}/manifests/{signature_digest}")))
+        .header("Content-Type", OCI_MANIFEST)
+        .body(signature.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pushed.status(), StatusCode::CREATED);
+    assert_eq!(pushed.headers()["oci-subject"], subject.0.as_str());
+    let pushed = admin(http.put(format!("{base}/v2/{repo}/manifests/v1")))
+        .header("Content-Type", OCI_MANIFEST)
+        .body(subject.1.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pushed.status(), StatusCode::CREATED);
+
+    let referrers = admin(http.get(format!("{base}/v2/{repo}/referrers/{}", subject.0)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(referrers.headers()["content-type"], OCI_INDEX);
+    assert_eq!(referrers.headers()["x-total-count"], "1");
+    let index = json_of(referrers).await;
+    assert_eq!(index["manifests"][0]["digest"], signature_digest.as_str());
+    assert_eq!(index["manifests"][0]["size"], signature.len());
+    assert_eq!(
+        index["manifests"][0]["artifactType"],
+        "application/vnd.cncf.notary.signature"
+    );
+    let filtered = admin(http.get(format!(
+        "{base}/v2/{repo}/referrers/{}?artifactType=application/spdx%2Bjson",
+        subject.0
+    )))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(filtered.headers()["oci-filters-applied"], "artifactType");
+    assert_eq!(json_of(filtered).await["manifests"], json!([]));
+
+    // Harbor's REST API: the list leaves the signature out, the subject carries it.
+    let rest = format!("{base}/api/v2.0/projects/library/repositories/signed");
+    let listed = json_of(
+        admin(http.get(format!("{rest}/artifacts")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["digest"], subject.0.as_str());
+    let repository = json_of(admin(http.get(&rest)).send().await.unwrap()).await;
+    assert_eq!(repository["artifact_count"], 1);
+    let with = json_of(
+        admin(http.get(format!("{rest}/artifacts/v1?with_accessory=true")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let accessory = &with["accessories"][0];
+    assert_eq!(accessory["type"], "signature.notation");
+    assert_eq!(accessory["digest"], signature_digest.as_str());
+    assert_eq!(accessory["subject_artifact_id"], with["id"]);
+    let accessories = json_of(
+        admin(http.get(format!(
+            "{rest}/artifacts/v1/accessories?q=type%3Dsignature.notation"
+        )))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(accessories.as_array().unwrap().len(), 1);
+
+    // Deleting the subject takes its signature along.
+    let deleted = admin(http.delete(format!("{rest}/artifacts/v1")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::OK);
+    let gone = admin(http.get(format!("{rest}/artifacts/{signature_digest}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    let referrers = json_of(
+        admin(http.get(format!("{base}/v2/{repo}/referrers/{}", subject.0)))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(referrers["manifests"], json!([]));
+}

@@ -164,6 +164,7 @@ fn artifact_options(ctx: &Ctx) -> ArtifactOptions {
         with_label: ctx.query_bool("with_label").unwrap_or(false),
         with_scan: ctx.query_bool("with_scan_overview").unwrap_or(false),
         with_immutable_status: ctx.query_bool("with_immutable_status").unwrap_or(false),
+        with_accessory: ctx.query_bool("with_accessory").unwrap_or(false),
     }
 }
 
@@ -287,7 +288,7 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     };
     let ids = s.artifacts.ids_in_repository(repo);
     let (first, size) = page.window();
-    if ctx.lists_in_order() && !s.artifacts.has_children(repo) {
+    if ctx.lists_in_order() && !s.artifacts.has_children(repo) && s.accessories.is_empty() {
         // The page and the total come from the repository's index: only the page's
         // documents are made (a repository holding an index's children takes the long way,
         // which leaves them out).
@@ -300,6 +301,8 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let mut rows: Vec<(i64, Value)> = ids
         .iter()
         .rev()
+        // Accessories are never listed (`setAccessoryQuery`).
+        .filter(|id| !s.is_accessory(**id))
         .filter(|id| dao_filters.iter().all(|t| t(&s.artifacts[*id])))
         .filter_map(|&id| {
             let row = artifact_row(&s.artifact_view(id, false, false)?);
@@ -539,14 +542,49 @@ pub(crate) fn report_log(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     Ok(Reply::text(StatusCode::OK, log))
 }
 
-/// `ListAccessories`: `q` is parsed before the artifact is looked up; the simulator's
-/// artifacts have no accessories (signatures, SBOMs), so the list is empty.
+/// `ListAccessories`: `q` is parsed before the artifact is looked up; the artifact's
+/// accessories (see [`crate::state::accessories`]), filtered by `q` over the accessory
+/// table's columns, oldest first, paged.
 pub(crate) fn accessories(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let page = ctx.page()?;
-    ctx.filters()?;
-    artifact_of(ctx, s)?;
-    Ok(ctx.page_of(Vec::new(), page))
+    let filters = ACCESSORY_TABLE.filters(&ctx.filters()?)?;
+    let id = artifact_of(ctx, s)?;
+    let mut rows: Vec<Value> = s
+        .accessories_of(id)
+        .iter()
+        .map(|a| a.view())
+        .filter(|row| filters.iter().all(|(c, f)| column_matches(row, c, f)))
+        .collect();
+    sort_rows(
+        &mut rows,
+        &ACCESSORY_TABLE.sorts(ctx.query("sort")),
+        |row| row,
+    );
+    Ok(ctx.page_of(rows, page))
 }
+
+/// The accessory table (`src/pkg/accessory/dao/model.go`).
+const ACCESSORY_TABLE: Model = Model {
+    columns: &[
+        ("ID", "id"),
+        ("ArtifactID", "artifact_id"),
+        ("SubjectArtifactID", "subject_artifact_id"),
+        ("SubjectArtifactRepo", "subject_artifact_repo"),
+        ("SubjectArtifactDigest", "subject_artifact_digest"),
+        ("Size", "size"),
+        ("Digest", "digest"),
+        ("Type", "type"),
+        ("CreationTime", "creation_time"),
+    ],
+    default_sort: &[("id", false)],
+    typed: &[
+        ("id", Integer),
+        ("artifact_id", Integer),
+        ("subject_artifact_id", Integer),
+        ("size", BigInt),
+        ("creation_time", Timestamp),
+    ],
+};
 
 /// The artifact's vulnerability report, keyed by its MIME type (`{}` before any scan).
 pub(crate) fn vulnerabilities(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {

@@ -664,6 +664,7 @@ pub(crate) fn artifacts(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         .into_iter()
         .flat_map(of_repository)
         .filter(|id| with_children || !s.artifacts[id].is_hidden_child())
+        .filter(|id| !s.is_accessory(*id))
         .collect();
     ids.sort_unstable_by(|a, b| b.cmp(a));
     ctx.list(ids.into_iter().filter_map(view).collect())

@@ -30,7 +30,9 @@ use super::errors::{Code, RegistryError, RegistryResult};
 use super::{RegistryRequest, empty, json_response};
 use crate::errors::ApiError;
 use crate::state::SimState;
-use crate::state::registry_push::{ManifestShape, image_references, index_entries, shape_of};
+use crate::state::registry_push::{
+    ManifestShape, OCI_INDEX, image_references, index_entries, shape_of,
+};
 use crate::state::registry_store::{StoredManifest, sha256_digest};
 use crate::state_guard::{self, StateGuard};
 
@@ -229,6 +231,7 @@ pub(super) fn put(
         },
     );
     let operator = caller.username(&state);
+    let subject = crate::state::registry_push::subject_of(&doc).map(str::to_owned);
     state.push_registry_manifest(
         &operator,
         (project, repo),
@@ -236,13 +239,98 @@ pub(super) fn put(
         (&media_type, &digest, &doc),
         request.body.len() as i64,
     )?;
-    Ok(empty(
-        StatusCode::CREATED,
-        &[
-            ("Location", format!("/v2/{name}/manifests/{digest}")),
-            ("Docker-Content-Digest", digest),
-        ],
-    ))
+    let mut headers = vec![
+        ("Location", format!("/v2/{name}/manifests/{digest}")),
+        ("Docker-Content-Digest", digest),
+    ];
+    // The `subject` middleware tells an OCI 1.1 client that the referrers API knows it.
+    headers.extend(subject.map(|s| ("OCI-Subject", s)));
+    Ok(empty(StatusCode::CREATED, &headers))
+}
+
+/// `GET /v2/<name>/referrers/<digest>` (`referrersHandler`): an OCI index of the accessories
+/// whose subject is `reference` in the repository, each described by its manifest's media
+/// type, digest, size, annotations and `artifactType`; `artifactType` filters them (and
+/// `OCI-Filters-Applied` says so), `X-Total-Count` counts them unfiltered. A subject that is
+/// not there has none: an empty index.
+pub(super) fn referrers(
+    request: &RegistryRequest<'_>,
+    name: &str,
+    reference: &str,
+) -> RegistryResult<Response> {
+    let state = state_guard::read(&request.shared.state);
+    let caller = request.caller(&state);
+    request.check(
+        &state,
+        &caller,
+        &Access::Repository {
+            name,
+            action: "pull",
+            mount_from: None,
+        },
+    )?;
+    if !is_digest(reference) {
+        return Err(ApiError::bad_request(format!(
+            "unsupported digest {reference}: invalid checksum digest format"
+        ))
+        .into());
+    }
+    let wanted = request.query("artifactType").filter(|t| !t.is_empty());
+    let accessories = state.referrers(name, reference);
+    let mut manifests = Vec::new();
+    for accessory in &accessories {
+        let artifact = state
+            .repositories
+            .id_by_name(name)
+            .and_then(|r| state.artifacts.id_by_digest(r, &accessory.digest))
+            .and_then(|id| state.artifacts.get(&id))
+            .ok_or_else(|| {
+                ApiError::not_found(format!("artifact {name}@{} not found", accessory.digest))
+            })?;
+        let pushed = artifact.pushed.as_deref();
+        let artifact_type = pushed.map_or("", |p| p.artifact_type.as_str());
+        if wanted.is_some_and(|w| w != artifact_type) {
+            continue;
+        }
+        let size = state
+            .registry
+            .manifest(&accessory.digest)
+            .map_or(0, |m| m.body.len());
+        let mut descriptor = json!({
+            "mediaType": pushed.map_or("", |p| p.manifest_media_type.as_str()),
+            "digest": accessory.digest,
+            "size": size,
+        });
+        if let Some(annotations) = pushed.map(|p| &p.annotations).filter(|a| !a.is_empty()) {
+            descriptor["annotations"] = json!(annotations);
+        }
+        if !artifact_type.is_empty() {
+            descriptor["artifactType"] = json!(artifact_type);
+        }
+        manifests.push(descriptor);
+    }
+    let body = json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_INDEX,
+        "manifests": manifests,
+    });
+    let mut response = json_response(StatusCode::OK, format!("{body}\n"));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(OCI_INDEX),
+    );
+    headers.insert(
+        "X-Total-Count",
+        header::HeaderValue::from(accessories.len()),
+    );
+    if wanted.is_some() {
+        headers.insert(
+            "OCI-Filters-Applied",
+            header::HeaderValue::from_static("artifactType"),
+        );
+    }
+    Ok(response)
 }
 
 /// `DELETE` of a manifest, by digest.

@@ -12,15 +12,19 @@
 //! | `GET`, `HEAD`, `PUT`, `DELETE /v2/<name>/manifests/<reference>` | Harbor's artifacts over the stored content |
 //! | `GET`, `HEAD`, `DELETE /v2/<name>/blobs/<digest>` | the registry's blobs ([`blobs`]) |
 //! | `POST /v2/<name>/blobs/uploads/`, `GET`, `PATCH`, `PUT`, `DELETE .../uploads/<id>` | uploads: monolithic, chunked, cross-repository mounts |
+//! | `GET /v2/<name>/referrers/<digest>` | Harbor: the digest's accessories, `artifactType` |
 //! | `GET /service/token` | the token service ([`token`]) |
 //!
 //! A manifest `GET` is a pull Harbor records: pull times, the repository's `pull_count` and
 //! the audit row, written at once (Harbor's event handler batches the updates).
 //!
-//! Not simulated: the referrers API (`/v2/<name>/referrers/<digest>`, answered 405
-//! `UNSUPPORTED`) and the accessories a manifest with a `subject` makes, proxy-cache
-//! projects' pulls from their upstream, quota checks on a push, content trust and the
-//! vulnerability-based pull prevention. `CONFORMANCE.md` ("The registry API") lists the
+//! A manifest pushed with a `subject` becomes an accessory of that digest
+//! ([`crate::state::accessories`]), which `GET /v2/<name>/referrers/<digest>` lists.
+//!
+//! Not simulated: cosign's tag-based signatures (`sha256-<digest>.sig` tags, Harbor's
+//! `cosign` middleware), proxy-cache projects' pulls from their upstream, quota checks on a
+//! push, content trust and the vulnerability-based pull prevention, a Helm chart's
+//! additions. `CONFORMANCE.md` ("The registry API") lists the
 //! sources of what is.
 
 mod access;
@@ -60,7 +64,7 @@ enum Target<'a> {
     Blob(&'a str, &'a str),
     Uploads(&'a str),
     Upload(&'a str, &'a str),
-    Referrers(&'a str),
+    Referrers(&'a str, &'a str),
 }
 
 /// Splits a path under `/v2/` into what it names (distribution's routes: the repository
@@ -101,7 +105,7 @@ fn target<'a>(path: &'a str) -> Option<Target<'a>> {
     if let Some((name, tail)) = rest.rsplit_once("/referrers/")
         && !tail.contains('/')
     {
-        return Some(Target::Referrers(name));
+        return Some(Target::Referrers(name, tail));
     }
     None
 }
@@ -217,7 +221,7 @@ fn route(request: &RegistryRequest<'_>, target: Target<'_>) -> RegistryResult<Re
         | Target::Blob(n, _)
         | Target::Uploads(n)
         | Target::Upload(n, _)
-        | Target::Referrers(n) => Some(*n),
+        | Target::Referrers(n, _) => Some(*n),
         Target::Base | Target::Catalog => None,
     };
     if let Some(name) = name
@@ -245,6 +249,9 @@ fn route(request: &RegistryRequest<'_>, target: Target<'_>) -> RegistryResult<Re
         }
         (Target::Manifest(name, reference), Method::DELETE) => {
             manifests::delete(request, name, reference)
+        }
+        (Target::Referrers(name, reference), Method::GET) => {
+            manifests::referrers(request, name, reference)
         }
         (Target::Blob(name, digest), Method::GET | Method::HEAD) => {
             blobs::get(request, name, digest)
@@ -347,7 +354,7 @@ mod tests {
         );
         assert_eq!(
             target("/v2/a/b/referrers/sha256:00"),
-            Some(Target::Referrers("a/b"))
+            Some(Target::Referrers("a/b", "sha256:00"))
         );
         assert_eq!(target("/v2/a/b/nothing"), None);
     }

@@ -1,5 +1,6 @@
 //! The simulator's in-memory Harbor: every stateful resource and the rules that bind them.
 
+pub mod accessories;
 pub mod artifact_table;
 pub mod audit_log;
 pub mod blobs;
@@ -154,6 +155,9 @@ pub struct SimState {
     pub icon_blobs: BTreeMap<String, std::sync::Arc<[u8]>>,
     /// Every blob pushed, by digest, until GC removes it (Harbor's `blob` table).
     pub blobs: blobs::Blobs,
+    /// Accessories (signatures, SBOMs, manifests pushed with a `subject`) by id (see
+    /// [`accessories`]).
+    pub accessories: BTreeMap<i64, accessories::Accessory>,
     /// The content the registry (`/v2/`) stores: blobs, manifests, uploads (see
     /// [`registry_store`]).
     pub registry: registry_store::RegistryStore,

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::SimState;
+use super::accessories::accessory_kind;
 use super::blobs::BlobRef;
 use super::image_index::{ImageIndex, Platform, Reference};
 use super::repositories::{Manifest, Processor, PushedMetadata};
@@ -121,6 +122,11 @@ pub fn index_entries(doc: &Value) -> Option<Vec<(Descriptor, Platform)>> {
             ))
         })
         .collect()
+}
+
+/// The digest of a manifest's `subject`, if it has one.
+pub fn subject_of(doc: &Value) -> Option<&str> {
+    doc.pointer("/subject/digest").and_then(Value::as_str)
 }
 
 /// The processor Harbor picks for an artifact by its `artifact_type` (`ResolveArtifactType`):
@@ -263,6 +269,7 @@ impl SimState {
             let tags: Vec<String> = tag.into_iter().map(str::to_owned).collect();
             self.ensure_tags(id, &tags)?;
             self.record_push(operator, id, tag);
+            self.record_subject(id, &full, doc);
             return Ok(id);
         }
         let own = BlobRef {
@@ -281,7 +288,31 @@ impl SimState {
         };
         let id = self.store_manifest(project, repo, tag, manifest)?;
         self.record_push(operator, id, tag);
+        self.record_subject(id, &full, doc);
+        self.link_accessories(id, &full);
         Ok(id)
+    }
+
+    /// What Harbor's `subject` middleware does after a push of `doc` as the artifact `id` of
+    /// `repository`: a manifest with a `subject` becomes an accessory of it.
+    fn record_subject(&mut self, id: i64, repository: &str, doc: &Value) {
+        let Some(subject) = subject_of(doc) else {
+            return;
+        };
+        let artifact_type = doc
+            .get("artifactType")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .or_else(|| doc.pointer("/config/mediaType").and_then(Value::as_str))
+            .unwrap_or_default();
+        let nydus = doc
+            .get("layers")
+            .and_then(Value::as_array)
+            .and_then(|layers| layers.last())
+            .and_then(|layer| layer.get("annotations"))
+            .is_some_and(|a| a.get("containerd.io/snapshot/nydus-bootstrap").is_some());
+        let kind = accessory_kind(artifact_type, nydus);
+        self.record_accessory(id, repository, subject, kind);
     }
 
     fn image_from_registry(

@@ -177,6 +177,8 @@ pub struct ArtifactOptions {
     pub with_scan: bool,
     /// `with_immutable_status` (default false): the tags' `immutable`, else false.
     pub with_immutable_status: bool,
+    /// `with_accessory` (default false): the artifact's `accessories`, else `null`.
+    pub with_accessory: bool,
 }
 
 /// Refuses a repository name with an empty path component (the simulator's own check: a
@@ -188,6 +190,20 @@ fn check_repository_name(repo: &str) -> ApiResult<()> {
         )));
     }
     Ok(())
+}
+
+/// The icon Harbor gives an artifact of type `kind` without an icon of its own
+/// (`populateIcon`: the type's built-in icon, else the default one).
+fn type_icon(kind: &str) -> &'static str {
+    match kind {
+        "IMAGE" => super::icons::IMAGE_ICON,
+        "CHART" => "sha256:61cf3a178ff0f75bf08a25d96b75cf7355dc197749a9f128ed3ef34b0df05518",
+        "CNAB" => "sha256:089bdda265c14d8686111402c8ad629e8177a1ceb7dcd0f7f39b6480f623b3bd",
+        "WASM" => "sha256:badd7693bcaf115be202748241dd0ea6ee3b0524bfab9ac22d1e1c43721afec6",
+        "SBOM" => "sha256:c19f80c357cd7e90d2a01b9ae3e2eb62ce447a2662bb590a19177d72d550bdae",
+        "CNAI" => "sha256:1e1e5c5fdaf0931ec8655e835d1182f723a0c322a6760211622e1270f0193717",
+        _ => "sha256:da834479c923584f4cbcdecc0dac61f32bef1d51e8aae598cf16bd154efab49f",
+    }
 }
 
 /// The pull time of what was never pulled: Go's zero `time.Time`, as Harbor answers it.
@@ -229,15 +245,16 @@ impl SimState {
         r
     }
 
-    /// How many artifacts of the repository a list without `base=*` holds.
+    /// How many artifacts of the repository a list without `base=*` holds (accessories are
+    /// never listed).
     pub fn visible_artifact_count(&self, repository_id: i64) -> usize {
         let ids = self.artifacts.ids_in_repository(repository_id);
-        if !self.artifacts.has_children(repository_id) {
+        if !self.artifacts.has_children(repository_id) && self.accessories.is_empty() {
             return ids.len();
         }
         self.artifacts
             .in_repository(repository_id)
-            .filter(|a| !a.is_hidden_child())
+            .filter(|a| !a.is_hidden_child() && !self.is_accessory(a.id))
             .count()
     }
 
@@ -583,6 +600,7 @@ impl SimState {
                 with_label,
                 with_scan,
                 with_immutable_status: false,
+                with_accessory: false,
             },
         )
     }
@@ -666,6 +684,9 @@ impl SimState {
         if let Some(pushed) = &a.pushed {
             let doc = doc.as_object_mut().expect("an artifact is an object");
             doc.insert("type".into(), json!(pushed.kind));
+            if a.icon.is_none() {
+                doc.insert("icon".into(), json!(type_icon(&pushed.kind)));
+            }
             doc.insert("media_type".into(), json!(pushed.media_type));
             doc.insert(
                 "manifest_media_type".into(),
@@ -681,6 +702,14 @@ impl SimState {
                 Some(extra) => doc.insert("extra_attrs".into(), json!(extra)),
                 None => doc.remove("extra_attrs"),
             };
+        }
+        if options.with_accessory {
+            let accessories: Vec<Value> = self
+                .accessories_of(id)
+                .iter()
+                .map(|acc| acc.view())
+                .collect();
+            doc["accessories"] = nil_if_empty(json!(accessories));
         }
         if options.with_label {
             let labels: Vec<&super::Label> = a
@@ -783,7 +812,8 @@ impl SimState {
     /// Deletes an artifact as the artifact controller's `deleteDeeply` does, for the artifact
     /// API and the registry's manifest delete alike: an artifact an image index lists is
     /// refused (412 `VIOLATE_FOREIGN_KEY_CONSTRAINT`), before its tags are looked at; an
-    /// immutable tag is refused; an index takes its untagged children along.
+    /// immutable tag is refused; its accessories go first (see [`super::accessories`]); an
+    /// index takes its untagged children along.
     pub fn delete_artifact_deeply(&mut self, id: i64) -> ApiResult<()> {
         let artifact = self
             .artifacts
@@ -808,6 +838,18 @@ impl SimState {
                 "the tag {} configured as immutable, cannot be deleted",
                 t.name
             )));
+        }
+        // Its own accessory row goes; then its accessories, each deleted as the root of its
+        // own deletion unless an index lists it (then it stays).
+        self.drop_accessory_rows(id);
+        let accessories: Vec<i64> = self
+            .accessories_of(id)
+            .iter()
+            .map(|a| a.artifact_id)
+            .filter(|a| self.artifacts.get(a).is_some_and(|a| a.parents.is_empty()))
+            .collect();
+        for accessory in accessories {
+            self.delete_artifact_deeply(accessory)?;
         }
         self.delete_artifact(id)
     }
