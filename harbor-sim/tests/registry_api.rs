@@ -682,3 +682,82 @@ async fn a_manifest_with_a_subject_is_an_accessory_listed_by_the_referrers_api()
     .await;
     assert_eq!(referrers["manifests"], json!([]));
 }
+
+/// The storage the quota of project `name` says is used.
+async fn storage_used(http: &Client, base: &str, name: &str) -> Value {
+    let quotas = json_of(
+        admin(http.get(format!("{base}/api/v2.0/quotas?reference=project")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let quota = quotas
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["ref"]["name"] == name)
+        .unwrap();
+    quota["used"]["storage"].clone()
+}
+
+#[tokio::test]
+async fn a_push_over_the_projects_storage_quota_is_denied() {
+    let (sim, http) = start().await;
+    let base = sim.base_url();
+    let created = admin(http.post(format!("{base}/api/v2.0/projects")))
+        .json(&json!({"project_name": "small", "storage_limit": 2048}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    // 1,500 bytes fit; the next 1,000 would not. (An upload in a session: Harbor's quota
+    // and `blob` middlewares see a session's last PUT, not a monolithic POST.)
+    let upload = |content: Vec<u8>| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let start = admin(http.post(format!("{base}/v2/small/app/blobs/uploads/")))
+                .send()
+                .await
+                .unwrap();
+            let location = start.headers()["location"].to_str().unwrap().to_owned();
+            let digest = sha256_digest(&content);
+            admin(http.put(format!("{base}{location}?digest={digest}")))
+                .body(content)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(upload(vec![7u8; 1500]).await.status(), StatusCode::CREATED);
+    // An uploaded blob counts before any manifest references it, as a `project_blob` row.
+    assert_eq!(storage_used(&http, &base, "small").await, 1500);
+    let denied = upload(vec![9u8; 1000]).await;
+    assert_eq!(denied.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        json_of(denied).await,
+        json!({"errors": [{"code": "DENIED", "message": "Quota exceeded when processing the request of adding 1000 B of storage resource, which when updated to current usage of 1.5 KiB will exceed the configured upper limit of 2.0 KiB."}]})
+    );
+    assert_eq!(storage_used(&http, &base, "small").await, 1500);
+
+    // A manifest counts its own bytes and its blobs not yet the project's: a config pushed in
+    // one POST (which Harbor neither reserves nor associates) tips it over.
+    let config = push_blob(&sim, &http, "small/app", &[1u8; 600]).await;
+    let layer = sha256_digest(&[7u8; 1500]);
+    let manifest = image((&config, 600), (&layer, 1500));
+    let denied = admin(http.put(format!("{base}/v2/small/app/manifests/v1")))
+        .header("Content-Type", OCI_MANIFEST)
+        .body(manifest.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), StatusCode::FORBIDDEN);
+    let message = json_of(denied).await["errors"][0]["message"].clone();
+    assert_eq!(
+        message,
+        format!(
+            "Quota exceeded when processing the request of adding {} of storage resource, which when updated to current usage of 1.5 KiB will exceed the configured upper limit of 2.0 KiB.",
+            harbor_sim::state::quotas::display_size(manifest.len() as i64 + 600)
+        )
+    );
+}

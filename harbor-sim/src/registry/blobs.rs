@@ -160,9 +160,17 @@ pub(super) fn start_upload(request: &RegistryRequest<'_>, name: &str) -> Registr
     let caller = request.caller(&state);
     request.check(&state, &caller, &push(name, mount_from))?;
     if let (Some(digest), Some(from)) = (mount, from)
-        && state.registry.blob(from, digest).is_some()
+        && let Some(size) = state.registry.blob(from, digest).map(|b| b.len() as i64)
     {
+        // The quota reserves a mounted blob new to the project (`postInitiateBlobUpload
+        // Resources`), and the `blob` middleware associates it.
+        let project_id = project_of(&state, name)?;
+        if !state.blob_in_project(project_id, digest) {
+            state.check_storage(project_id, size)?;
+        }
         state.registry.link(name, digest);
+        state.registry.associate(project_id, digest, size);
+        state.refresh_quota_usage(project_id);
         return Ok(created(name, digest));
     }
     if let Some(digest) = request.query("digest") {
@@ -176,6 +184,12 @@ pub(super) fn start_upload(request: &RegistryRequest<'_>, name: &str) -> Registr
     let id = new_upload_id();
     state.registry.start_upload(id.clone(), name);
     Ok(empty(StatusCode::ACCEPTED, &upload_headers(name, &id, 0)))
+}
+
+/// The id of the project of repository `name` (`v2auth` has found it).
+fn project_of(state: &crate::state::SimState, name: &str) -> RegistryResult<i64> {
+    let project = name.split('/').next().unwrap_or_default();
+    Ok(state.project_id(project, true)?)
 }
 
 fn unknown_upload(id: &str) -> RegistryError {
@@ -266,6 +280,22 @@ pub(super) fn complete(
         ));
     };
     check_digest(digest)?;
+    // The quota reserves what this request sends, or, when it sends nothing, what the
+    // upload has accepted (`putBlobUploadResources` reads `Content-Length` first), unless
+    // the blob is the project's already.
+    let project_id = project_of(&state, name)?;
+    if !state.blob_in_project(project_id, digest) {
+        let received = state
+            .registry
+            .upload_mut(name, id)
+            .map_or(0, |u| u.data.len());
+        let reserved = if request.body.is_empty() {
+            received
+        } else {
+            request.body.len()
+        };
+        state.check_storage(project_id, reserved as i64)?;
+    }
     let mut upload = state
         .registry
         .take_upload(name, id)
@@ -274,7 +304,10 @@ pub(super) fn complete(
     if sha256_digest(&upload.data) != digest {
         return Err(RegistryError::code(Code::DigestInvalid));
     }
+    let size = upload.data.len() as i64;
     state.registry.put_blob(name, digest, upload.data.into());
+    state.registry.associate(project_id, digest, size);
+    state.refresh_quota_usage(project_id);
     Ok(created(name, digest))
 }
 

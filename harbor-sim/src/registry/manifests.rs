@@ -183,6 +183,48 @@ fn verify(state: &SimState, name: &str, media_type: &str, doc: &Value) -> Regist
     }
 }
 
+/// The quota's check of a manifest push (`putManifestResources`): nothing when the manifest
+/// is the project's already, else its bytes and those of the blobs it references that are
+/// not the project's yet (foreign layers left out) must fit.
+fn check_quota(
+    state: &SimState,
+    project: &str,
+    digest: &str,
+    len: usize,
+    media_type: &str,
+    doc: &Value,
+) -> RegistryResult<()> {
+    let project_id = state.project_id(project, true)?;
+    if state.blob_in_project(project_id, digest) {
+        return Ok(());
+    }
+    let references: Vec<(String, i64, bool)> = match shape_of(media_type) {
+        Some(ManifestShape::Image) => image_references(doc)
+            .map(|(config, layers)| {
+                std::iter::once(config)
+                    .chain(layers)
+                    .map(|d| {
+                        let foreign = d.media_type == crate::state::blobs::FOREIGN_LAYER;
+                        (d.digest, d.size, foreign)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Some(ManifestShape::Index) => index_entries(doc)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(d, _)| (d.digest, d.size, false))
+            .collect(),
+        None => Vec::new(),
+    };
+    let missing: i64 = references
+        .iter()
+        .filter(|(digest, _, foreign)| !foreign && !state.blob_in_project(project_id, digest))
+        .map(|(_, size, _)| size)
+        .sum();
+    Ok(state.check_storage(project_id, len as i64 + missing)?)
+}
+
 /// `PUT` of a manifest.
 pub(super) fn put(
     request: &RegistryRequest<'_>,
@@ -221,6 +263,14 @@ pub(super) fn put(
     if by_digest && digest != reference {
         return Err(RegistryError::code(Code::DigestInvalid));
     }
+    check_quota(
+        &state,
+        project,
+        &digest,
+        request.body.len(),
+        &media_type,
+        &doc,
+    )?;
     verify(&state, name, &media_type, &doc)?;
     state.registry.put_manifest(
         name,

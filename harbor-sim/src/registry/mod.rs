@@ -22,9 +22,14 @@
 //! ([`crate::state::accessories`]), which `GET /v2/<name>/referrers/<digest>` lists.
 //!
 //! Not simulated: cosign's tag-based signatures (`sha256-<digest>.sig` tags, Harbor's
-//! `cosign` middleware), proxy-cache projects' pulls from their upstream, quota checks on a
-//! push, content trust and the vulnerability-based pull prevention, a Helm chart's
-//! additions. `CONFORMANCE.md` ("The registry API") lists the
+//! `cosign` middleware), proxy-cache projects' pulls from their upstream, content trust and
+//! the vulnerability-based pull prevention, a Helm chart's additions.
+//!
+//! A push meets the project's storage quota as in Harbor: a session's last `PUT` reserves
+//! what it sends (or, sending nothing, what the upload accepted), a mount the blob's size, a
+//! manifest its bytes and its blobs not yet the project's; over the limit, 403 `DENIED`. A
+//! blob a session or mount brings counts in the project's usage from then on (Harbor's
+//! `project_blob`); one pushed in a single `POST` counts once a manifest references it. `CONFORMANCE.md` ("The registry API") lists the
 //! sources of what is.
 
 mod access;

@@ -245,6 +245,14 @@ impl Artifacts {
             .copied()
     }
 
+    /// Whether an artifact of project `project_id` references the blob `digest`.
+    pub fn project_references(&self, project_id: i64, digest: &str) -> bool {
+        self.index
+            .by_project
+            .get(&project_id)
+            .is_some_and(|stored| stored.references.contains_key(digest))
+    }
+
     /// The bytes of the blobs the artifacts of project `project_id` reference, each blob once
     /// and foreign layers left out: the project's quota usage.
     pub fn size_in_project(&self, project_id: i64) -> i64 {

@@ -164,6 +164,11 @@ impl Blobs {
         }
     }
 
+    /// The digests stored.
+    pub fn digests(&self) -> impl Iterator<Item = &str> {
+        self.rows.keys().map(String::as_str)
+    }
+
     /// The blob with `digest`.
     pub fn get(&self, digest: &str) -> Option<&StoredBlob> {
         self.rows.get(digest)

@@ -66,8 +66,8 @@ impl SimState {
         }
     }
 
-    pub(super) fn refresh_quota_usage(&mut self, project_id: i64) {
-        let used = self.artifacts.size_in_project(project_id);
+    pub(crate) fn refresh_quota_usage(&mut self, project_id: i64) {
+        let used = self.storage_used(project_id);
         if let Some(q) = self
             .quotas
             .values_mut()
@@ -75,6 +75,54 @@ impl SimState {
         {
             q.used = json!({"storage": used});
         }
+    }
+
+    /// The project's storage usage, as `CalculateTotalSizeByProject` sums its `project_blob`
+    /// rows: the blobs its artifacts reference, each once, and the blobs an upload or mount
+    /// through the registry associated with it that no artifact references (yet).
+    pub fn storage_used(&self, project_id: i64) -> i64 {
+        let unreferenced: i64 = self
+            .registry
+            .associated(project_id)
+            .filter(|(digest, _)| !self.artifacts.project_references(project_id, digest))
+            .map(|(_, size)| size)
+            .sum();
+        self.artifacts.size_in_project(project_id) + unreferenced
+    }
+
+    /// Whether the blob `digest` counts in the project's usage already.
+    pub fn blob_in_project(&self, project_id: i64, digest: &str) -> bool {
+        self.registry.is_associated(project_id, digest)
+            || self.artifacts.project_references(project_id, digest)
+    }
+
+    /// Harbor's quota check of a push adding `delta` bytes to the project's storage
+    /// (`reserveResources`, `quota.IsSafe`): 403 `DENIED` when the usage would pass a limited
+    /// storage quota, with `ResourceOverflow`'s words.
+    pub fn check_storage(&self, project_id: i64, delta: i64) -> ApiResult<()> {
+        if delta == 0 {
+            return Ok(());
+        }
+        let Some(quota) = self.quotas.values().find(|q| q.project_id == project_id) else {
+            return Ok(());
+        };
+        let hard = quota.hard["storage"].as_i64().unwrap_or(-1);
+        let used = self.storage_used(project_id);
+        if hard == -1 || used + delta <= hard {
+            return Ok(());
+        }
+        Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "DENIED",
+            format!(
+                "Quota exceeded when processing the request of adding {} of storage resource, \
+                 which when updated to current usage of {} will exceed the configured upper \
+                 limit of {}.",
+                display_size(delta),
+                display_size(used),
+                display_size(hard)
+            ),
+        ))
     }
 
     /// Sets a quota's hard limits as Harbor's `UpdateQuota` does (`src/server/v2.0/handler/
@@ -106,6 +154,24 @@ impl SimState {
     }
 }
 
+/// A storage size as Harbor's quota messages write it (`byteCountToDisplaySize`): bytes
+/// below 1 KiB, else one decimal and the IEC unit.
+pub fn display_size(value: i64) -> String {
+    const UNIT: i64 = 1024;
+    if value < UNIT {
+        return format!("{value} B");
+    }
+    let (mut div, mut exp) = (UNIT, 0);
+    let mut n = value / UNIT;
+    while n >= UNIT {
+        div *= UNIT;
+        exp += 1;
+        n /= UNIT;
+    }
+    let unit = b"KMGTPE"[exp] as char;
+    format!("{:.1} {unit}iB", value as f64 / div as f64)
+}
+
 /// The largest limited storage quota, 1024 TB (`types.MaxLimitedValue`).
 const MAX_LIMITED_STORAGE: i64 = 1_125_899_906_842_624;
 
@@ -123,4 +189,21 @@ pub fn check_quota_limit(limit: i64) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_as_harbors_quota_messages_write_them() {
+        assert_eq!(display_size(0), "0 B");
+        assert_eq!(display_size(1023), "1023 B");
+        assert_eq!(display_size(1024), "1.0 KiB");
+        assert_eq!(display_size(1536), "1.5 KiB");
+        // Go's %.1f rounds the exact value half to even: 1.25 MiB is 1.2 MiB.
+        assert_eq!(display_size(1_310_720), "1.2 MiB");
+        assert_eq!(display_size(10 * 1024 * 1024), "10.0 MiB");
+        assert_eq!(display_size(1_125_899_906_842_624), "1.0 PiB");
+    }
 }

@@ -39,6 +39,10 @@ pub struct RegistryStore {
     links: HashSet<(String, String)>,
     manifests: HashMap<String, StoredManifest>,
     uploads: HashMap<String, Upload>,
+    /// Blobs a blob upload or mount associated with a project (Harbor's `project_blob`
+    /// rows made by its `blob` middleware): their sizes, and whether an artifact of the
+    /// project has referenced them since (then the artifact's deletion ended the row).
+    project_blobs: HashMap<i64, HashMap<String, (i64, bool)>>,
 }
 
 /// `sha256:<hex>` of `bytes`: the digest distribution names content by.
@@ -120,6 +124,54 @@ impl RegistryStore {
         self.uploads.remove(id)
     }
 
+    /// Associates the blob `digest` of `size` bytes with the project `project_id`.
+    pub fn associate(&mut self, project_id: i64, digest: &str, size: i64) {
+        self.project_blobs
+            .entry(project_id)
+            .or_default()
+            .insert(digest.to_owned(), (size, false));
+    }
+
+    /// Marks an association as taken over by an artifact of the project referencing the
+    /// blob (no-op without one).
+    pub fn adopt(&mut self, project_id: i64, digest: &str) {
+        if let Some((_, adopted)) = self
+            .project_blobs
+            .get_mut(&project_id)
+            .and_then(|blobs| blobs.get_mut(digest))
+        {
+            *adopted = true;
+        }
+    }
+
+    /// Whether an upload or mount associated the blob with the project, and no artifact has
+    /// taken the association over since.
+    pub fn is_associated(&self, project_id: i64, digest: &str) -> bool {
+        self.project_blobs
+            .get(&project_id)
+            .and_then(|blobs| blobs.get(digest))
+            .is_some_and(|(_, adopted)| !adopted)
+    }
+
+    /// The blobs uploads and mounts associated with the project that no artifact has taken
+    /// over, with their sizes.
+    pub fn associated(&self, project_id: i64) -> impl Iterator<Item = (&str, i64)> {
+        self.project_blobs
+            .get(&project_id)
+            .into_iter()
+            .flatten()
+            .filter(|(_, (_, adopted))| !adopted)
+            .map(|(digest, (size, _))| (digest.as_str(), *size))
+    }
+
+    /// Removes a blob from the storage (garbage collection): its content, its links and, for
+    /// a manifest, the manifest.
+    pub fn remove(&mut self, digest: &str) {
+        self.blobs.remove(digest);
+        self.manifests.remove(digest);
+        self.links.retain(|(_, d)| d != digest);
+    }
+
     /// How many uploads are under way.
     pub fn uploads_under_way(&self) -> usize {
         self.uploads.len()
@@ -151,6 +203,36 @@ mod tests {
         assert!(store.link("library/b", "sha256:1"));
         assert!(store.blob("library/b", "sha256:1").is_some());
         assert!(!store.link("library/b", "sha256:2"));
+    }
+
+    #[test]
+    fn an_association_counts_until_an_artifact_takes_it_over() {
+        let mut store = RegistryStore::default();
+        store.associate(7, "sha256:1", 10);
+        store.adopt(7, "sha256:2");
+        assert!(store.is_associated(7, "sha256:1"));
+        assert_eq!(store.associated(7).collect::<Vec<_>>(), [("sha256:1", 10)]);
+        store.adopt(7, "sha256:1");
+        assert!(!store.is_associated(7, "sha256:1"));
+        assert_eq!(store.associated(7).count(), 0);
+        // Uploaded again after its artifact went: the project's again.
+        store.associate(7, "sha256:1", 10);
+        assert!(store.is_associated(7, "sha256:1"));
+        assert!(!store.is_associated(8, "sha256:1"));
+    }
+
+    #[test]
+    fn garbage_collection_removes_content_and_links() {
+        let mut store = RegistryStore::default();
+        let manifest = StoredManifest {
+            media_type: "m".into(),
+            body: Bytes::from_static(b"{}"),
+        };
+        store.put_manifest("library/a", "sha256:m", manifest);
+        store.remove("sha256:m");
+        assert!(store.blob("library/a", "sha256:m").is_none());
+        assert!(store.manifest("sha256:m").is_none());
+        assert!(!store.link("library/a", "sha256:m"));
     }
 
     #[test]

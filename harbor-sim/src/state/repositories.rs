@@ -434,6 +434,11 @@ impl SimState {
             }
         };
         self.blobs.store(&manifest.blobs);
+        // The `blob` middleware's association of a manifest's blobs with the project, which
+        // the artifact's deletion ends (`CleanupAssociationsForProject`).
+        for blob in manifest.blobs.iter() {
+            self.registry.adopt(project_id, &blob.digest);
+        }
         let children: Vec<i64> = manifest
             .index
             .iter()
@@ -906,8 +911,19 @@ impl SimState {
     /// references that were pushed at least GC's time window ago, removed unless `dry_run`.
     pub fn sweep_blobs(&mut self, dry_run: bool) -> Freed {
         let referenced = self.artifacts.referenced_blobs();
-        self.blobs
-            .sweep(|digest| referenced.contains(digest), dry_run)
+        let before: Vec<String> = if dry_run {
+            Vec::new()
+        } else {
+            self.blobs.digests().map(str::to_owned).collect()
+        };
+        let freed = self
+            .blobs
+            .sweep(|digest| referenced.contains(digest), dry_run);
+        // What GC removes from the table it removes from the registry's storage.
+        for digest in before.iter().filter(|d| self.blobs.get(d).is_none()) {
+            self.registry.remove(digest);
+        }
+        freed
     }
 
     /// Marks an artifact scanned now, so its reports exist.
