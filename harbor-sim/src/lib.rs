@@ -174,6 +174,7 @@ pub mod pagination;
 mod pg_timestamp;
 mod postgres_error;
 mod query;
+mod random_id;
 mod rate_limit;
 pub mod rbac;
 mod recorder;

@@ -18,7 +18,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt as _;
-use rand::Rng;
 
 use crate::auth::Identity;
 use crate::context::Ctx;
@@ -50,7 +49,7 @@ pub(crate) async fn dispatch(State(shared): State<Arc<Shared>>, request: Request
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty())
         .map(str::to_owned)
-        .unwrap_or_else(new_request_id);
+        .unwrap_or_else(crate::random_id::random_uuid);
     let uri = shared.recorder.enabled().then(|| request.uri().to_string());
     // The ingress in front of Harbor refuses what is over a rate limit at once: Harbor never
     // sees it (no service time, no fault, no state change).
@@ -163,19 +162,6 @@ async fn record(
 /// Marks an answer shaped by an injected fault, so conformance checks can leave it out.
 #[derive(Debug, Clone, Copy)]
 struct Injected;
-
-fn new_request_id() -> String {
-    let n: u128 = rand::rng().random();
-    let h = format!("{n:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
 
 /// Harbor's headers on every answer: the request id, and a session cookie (the CSRF trap).
 fn decorate(shared: &Shared, response: &mut Response, request_id: &str) {

@@ -206,9 +206,7 @@ mod tests {
     use axum::http::HeaderValue;
 
     fn state() -> SimState {
-        let mut state = SimState::with_admin("admin", "Harbor12345");
-        state.seed_demo().unwrap();
-        state
+        crate::registry::tests::demo_state()
     }
 
     fn headers(authorization: Option<&str>) -> HeaderMap {

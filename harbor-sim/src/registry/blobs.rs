@@ -16,7 +16,6 @@
 use axum::body::Body;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
-use rand::Rng;
 
 use super::access::Access;
 use super::errors::{Code, RegistryError, RegistryResult};
@@ -37,14 +36,6 @@ pub(super) fn check_digest(digest: &str) -> RegistryResult<()> {
             Code::DigestInvalid,
             format!("invalid digest {digest:?}"),
         ))
-    }
-}
-
-fn pull(name: &str) -> Access<'_> {
-    Access::Repository {
-        name,
-        action: "pull",
-        mount_from: None,
     }
 }
 
@@ -76,18 +67,6 @@ fn upload_headers(name: &str, id: &str, received: usize) -> [(&'static str, Stri
     ]
 }
 
-fn new_upload_id() -> String {
-    let h = format!("{:032x}", rand::rng().random::<u128>());
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
 /// `GET`/`HEAD` of a blob.
 pub(super) fn get(
     request: &RegistryRequest<'_>,
@@ -95,8 +74,7 @@ pub(super) fn get(
     digest: &str,
 ) -> RegistryResult<Response> {
     let state = state_guard::read(&request.shared.state);
-    let caller = request.caller(&state);
-    request.check(&state, &caller, &pull(name))?;
+    request.admit(&state, name, "pull")?;
     check_digest(digest)?;
     let content = state
         .registry
@@ -131,16 +109,7 @@ pub(super) fn delete(
     digest: &str,
 ) -> RegistryResult<Response> {
     let mut state = state_guard::write(&request.shared.state);
-    let caller = request.caller(&state);
-    request.check(
-        &state,
-        &caller,
-        &Access::Repository {
-            name,
-            action: "delete",
-            mount_from: None,
-        },
-    )?;
+    request.admit(&state, name, "delete")?;
     check_digest(digest)?;
     if !state.registry.unlink(name, digest) {
         return Err(RegistryError::detailed(Code::BlobUnknown, digest));
@@ -181,7 +150,7 @@ pub(super) fn start_upload(request: &RegistryRequest<'_>, name: &str) -> Registr
         state.registry.put_blob(name, digest, request.body.clone());
         return Ok(created(name, digest));
     }
-    let id = new_upload_id();
+    let id = crate::random_id::random_uuid();
     state.registry.start_upload(id.clone(), name);
     Ok(empty(StatusCode::ACCEPTED, &upload_headers(name, &id, 0)))
 }
@@ -196,6 +165,18 @@ fn unknown_upload(id: &str) -> RegistryError {
     RegistryError::detailed(Code::BlobUploadUnknown, id)
 }
 
+/// The upload `id` of repository `name`, or `BLOB_UPLOAD_UNKNOWN`.
+fn upload_of<'s>(
+    state: &'s mut crate::state::SimState,
+    name: &str,
+    id: &str,
+) -> RegistryResult<&'s mut crate::state::registry_store::Upload> {
+    state
+        .registry
+        .upload_mut(name, id)
+        .ok_or_else(|| unknown_upload(id))
+}
+
 /// `GET .../uploads/<id>`: where the upload stands.
 pub(super) fn upload_status(
     request: &RegistryRequest<'_>,
@@ -203,14 +184,8 @@ pub(super) fn upload_status(
     id: &str,
 ) -> RegistryResult<Response> {
     let mut state = state_guard::write(&request.shared.state);
-    let caller = request.caller(&state);
-    request.check(&state, &caller, &pull(name))?;
-    let received = state
-        .registry
-        .upload_mut(name, id)
-        .ok_or_else(|| unknown_upload(id))?
-        .data
-        .len();
+    request.admit(&state, name, "pull")?;
+    let received = upload_of(&mut state, name, id)?.data.len();
     Ok(empty(
         StatusCode::NO_CONTENT,
         &upload_headers(name, id, received),
@@ -242,12 +217,8 @@ pub(super) fn append(
     id: &str,
 ) -> RegistryResult<Response> {
     let mut state = state_guard::write(&request.shared.state);
-    let caller = request.caller(&state);
-    request.check(&state, &caller, &push(name, None))?;
-    let upload = state
-        .registry
-        .upload_mut(name, id)
-        .ok_or_else(|| unknown_upload(id))?;
+    request.admit(&state, name, "push")?;
+    let upload = upload_of(&mut state, name, id)?;
     match range_start(request) {
         Some(Ok(start)) if start == upload.data.len() => {}
         None => {}
@@ -268,8 +239,7 @@ pub(super) fn complete(
     id: &str,
 ) -> RegistryResult<Response> {
     let mut state = state_guard::write(&request.shared.state);
-    let caller = request.caller(&state);
-    request.check(&state, &caller, &push(name, None))?;
+    request.admit(&state, name, "push")?;
     if state.registry.upload_mut(name, id).is_none() {
         return Err(unknown_upload(id));
     }
@@ -318,8 +288,7 @@ pub(super) fn cancel(
     id: &str,
 ) -> RegistryResult<Response> {
     let mut state = state_guard::write(&request.shared.state);
-    let caller = request.caller(&state);
-    request.check(&state, &caller, &push(name, None))?;
+    request.admit(&state, name, "push")?;
     state
         .registry
         .take_upload(name, id)

@@ -87,16 +87,7 @@ pub(super) fn get(
     let pulls = request.method == axum::http::Method::GET;
     let mut guard = StateGuard::lock(&request.shared.state, pulls);
     let state = guard.state();
-    let caller = request.caller(state);
-    request.check(
-        state,
-        &caller,
-        &Access::Repository {
-            name,
-            action: "pull",
-            mount_from: None,
-        },
-    )?;
+    let caller = request.admit(state, name, "pull")?;
     let id = artifact_of(state, name, reference)?;
     let digest = state.artifacts[&id].digest.clone();
     let etag_matches = request
@@ -232,16 +223,7 @@ pub(super) fn put(
     reference: &str,
 ) -> RegistryResult<Response> {
     let mut state = state_guard::write(&request.shared.state);
-    let caller = request.caller(&state);
-    request.check(
-        &state,
-        &caller,
-        &Access::Repository {
-            name,
-            action: "push",
-            mount_from: None,
-        },
-    )?;
+    let caller = request.admit(&state, name, "push")?;
     let by_digest = is_digest(reference);
     if !by_digest && !is_tag(reference) {
         return Err(RegistryError::detailed(Code::TagInvalid, reference));
@@ -309,16 +291,7 @@ pub(super) fn referrers(
     reference: &str,
 ) -> RegistryResult<Response> {
     let state = state_guard::read(&request.shared.state);
-    let caller = request.caller(&state);
-    request.check(
-        &state,
-        &caller,
-        &Access::Repository {
-            name,
-            action: "pull",
-            mount_from: None,
-        },
-    )?;
+    request.admit(&state, name, "pull")?;
     if !is_digest(reference) {
         return Err(ApiError::bad_request(format!(
             "unsupported digest {reference}: invalid checksum digest format"
@@ -390,16 +363,7 @@ pub(super) fn delete(
     reference: &str,
 ) -> RegistryResult<Response> {
     let mut state = state_guard::write(&request.shared.state);
-    let caller = request.caller(&state);
-    request.check(
-        &state,
-        &caller,
-        &Access::Repository {
-            name,
-            action: "delete",
-            mount_from: None,
-        },
-    )?;
+    request.admit(&state, name, "delete")?;
     if !is_digest(reference) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -470,16 +434,7 @@ fn listing(
 /// `GET /v2/<name>/tags/list`.
 pub(super) fn tags(request: &RegistryRequest<'_>, name: &str) -> RegistryResult<Response> {
     let state = state_guard::read(&request.shared.state);
-    let caller = request.caller(&state);
-    request.check(
-        &state,
-        &caller,
-        &Access::Repository {
-            name,
-            action: "pull",
-            mount_from: None,
-        },
-    )?;
+    request.admit(&state, name, "pull")?;
     let (n, _) = n_and_last(request)?;
     let body = json!({"name": name});
     if n == Some(0) {

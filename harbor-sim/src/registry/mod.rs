@@ -119,34 +119,11 @@ fn target<'a>(path: &'a str) -> Option<Target<'a>> {
 /// letters and digits, joined by `.`, `_`, `__` or runs of `-`, separated by `/`, at most
 /// 255 characters (`reference.NameRegexp`).
 fn valid_name(name: &str) -> bool {
-    fn component(c: &str) -> bool {
-        let bytes = c.as_bytes();
-        let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-        if bytes.is_empty() || !alnum(bytes[0]) || !alnum(bytes[bytes.len() - 1]) {
-            return false;
-        }
-        let mut i = 0;
-        while i < bytes.len() {
-            if alnum(bytes[i]) {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            while i < bytes.len() && !alnum(bytes[i]) {
-                i += 1;
-            }
-            let separator = &c[start..i];
-            let ok = separator == "."
-                || separator == "_"
-                || separator == "__"
-                || separator.bytes().all(|b| b == b'-');
-            if !ok {
-                return false;
-            }
-        }
-        true
-    }
-    !name.is_empty() && name.len() <= 255 && name.split('/').all(component)
+    !name.is_empty()
+        && name.len() <= 255
+        && name
+            .split('/')
+            .all(crate::state::replication::is_path_component)
 }
 
 /// What a handler gets: the request's parts, its body and the caller.
@@ -172,6 +149,18 @@ impl RegistryRequest<'_> {
     /// The caller, as the state knows accounts.
     fn caller(&self, state: &SimState) -> Caller {
         Caller::of(state, &self.shared.tokens, &self.headers)
+    }
+
+    /// The caller, once `v2auth` lets them take `action` on the repository `name`.
+    fn admit(&self, state: &SimState, name: &str, action: &'static str) -> RegistryResult<Caller> {
+        let caller = self.caller(state);
+        let access = Access::Repository {
+            name,
+            action,
+            mount_from: None,
+        };
+        self.check(state, &caller, &access)?;
+        Ok(caller)
     }
 
     /// `v2auth`'s check of this request for `access`.
@@ -325,8 +314,15 @@ fn token_answer(request: &RegistryRequest<'_>) -> Response {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A state with the admin and the demo data.
+    pub(crate) fn demo_state() -> SimState {
+        let mut state = SimState::with_admin("admin", "Harbor12345");
+        state.seed_demo().unwrap();
+        state
+    }
 
     #[test]
     fn paths_split_at_the_last_route_keyword() {

@@ -275,9 +275,7 @@ mod tests {
     use crate::auth::Identity;
 
     fn state() -> SimState {
-        let mut state = SimState::with_admin("admin", "Harbor12345");
-        state.seed_demo().unwrap();
-        state
+        crate::registry::tests::demo_state()
     }
 
     fn admin(state: &SimState) -> Identity {

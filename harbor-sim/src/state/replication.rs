@@ -154,7 +154,7 @@ pub fn local_registry() -> Value {
 
 /// Whether `name` is a repository path component of the distribution reference grammar:
 /// runs of `[a-z0-9]` joined by `.`, `_`, `__` or any number of `-`.
-fn is_path_component(name: &str) -> bool {
+pub(crate) fn is_path_component(name: &str) -> bool {
     let bytes = name.as_bytes();
     let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     if !bytes.first().is_some_and(|b| alnum(*b)) || !bytes.last().is_some_and(|b| alnum(*b)) {

@@ -1,6 +1,5 @@
 //! Scanner registrations (Trivy is there from the start, as the default).
 
-use rand::Rng;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -84,25 +83,12 @@ pub fn validate_registration(
     Ok(url)
 }
 
-fn uuid() -> String {
-    let n: u128 = rand::rng().random();
-    let h = format!("{n:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
 impl SimState {
     /// Registers the installer's Trivy scanner as Harbor's core does at start
     /// (`registerScanners`, `EnsureScanners` in `src/core/main.go`, `src/pkg/scan/init.go`):
     /// immutable, pulling through the internal registry address, the default.
     pub fn register_builtin_scanner(&mut self, url: &str) -> String {
-        let id = uuid();
+        let id = crate::random_id::random_uuid();
         let now = now();
         let doc = json!({
             "uuid": id, "name": "Trivy", "description": "The Trivy scanner adapter", "url": url,
@@ -147,7 +133,7 @@ impl SimState {
                 "registration name or url already exists",
             ));
         }
-        let id = uuid();
+        let id = crate::random_id::random_uuid();
         let now = now();
         let doc = json!({
             "uuid": id,
