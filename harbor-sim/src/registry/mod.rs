@@ -15,6 +15,10 @@
 //! | `GET /v2/<name>/referrers/<digest>` | Harbor: the digest's accessories, `artifactType` |
 //! | `GET /service/token` | the token service ([`token`]) |
 //!
+//! These requests pass the ingress as every request does (the global rate limit, the service
+//! time), but they are no operation of the REST API: faults, per-operation limits and the
+//! counters are not theirs, and the recorder files them under no operation.
+//!
 //! A manifest `GET` is a pull Harbor records: pull times, the repository's `pull_count` and
 //! the audit row, written at once (Harbor's event handler batches the updates).
 //!
