@@ -2,15 +2,15 @@
 //! (`/service/token`): what `docker`, `oras`, `crane` and `skopeo` speak to a Harbor.
 //!
 //! Routed as Harbor's `src/server/registry/route.go` routes it, each request passing
-//! `v2auth` first ([`access`]):
+//! `v2auth` first (`access.rs`):
 //!
 //! | request | answered by |
 //! |---|---|
 //! | `GET /v2/` | the login check: 200 `{}` for an authenticated caller |
-//! | `GET /v2/_catalog` | Harbor: the repositories, `n` and `last` ([`manifests`]) |
+//! | `GET /v2/_catalog` | Harbor: the repositories, `n` and `last` (`manifests.rs`) |
 //! | `GET /v2/<name>/tags/list` | Harbor: the repository's tags, `n` and `last` |
 //! | `GET`, `HEAD`, `PUT`, `DELETE /v2/<name>/manifests/<reference>` | Harbor's artifacts over the stored content |
-//! | `GET`, `HEAD`, `DELETE /v2/<name>/blobs/<digest>` | the registry's blobs ([`blobs`]) |
+//! | `GET`, `HEAD`, `DELETE /v2/<name>/blobs/<digest>` | the registry's blobs (`blobs.rs`) |
 //! | `POST /v2/<name>/blobs/uploads/`, `GET`, `PATCH`, `PUT`, `DELETE .../uploads/<id>` | uploads: monolithic, chunked, cross-repository mounts |
 //! | `GET /v2/<name>/referrers/<digest>` | Harbor: the digest's accessories, `artifactType` |
 //! | `GET /service/token` | the token service ([`token`]) |
