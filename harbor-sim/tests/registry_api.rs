@@ -761,3 +761,88 @@ async fn a_push_over_the_projects_storage_quota_is_denied() {
         )
     );
 }
+
+#[tokio::test]
+async fn a_cosign_signature_tag_signs_the_digest_it_names() {
+    let (sim, http) = start().await;
+    let base = sim.base_url();
+    let repo = "library/cosigned";
+    let (subject, _) = push_image(&sim, &http, repo, "v1", "amd64").await;
+    let config = push_blob(&sim, &http, repo, b"{}").await;
+    let payload = push_blob(&sim, &http, repo, b"{\"critical\":{}}").await;
+    let signature = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": 2},
+        "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+            "digest": payload, "size": 15,
+            "annotations": {"dev.cosignproject.cosign/signature": "MEUCIQ=="}}],
+    }))
+    .unwrap();
+    let tag = format!("sha256-{}.sig", subject.trim_start_matches("sha256:"));
+    let pushed = admin(http.put(format!("{base}/v2/{repo}/manifests/{tag}")))
+        .header("Content-Type", OCI_MANIFEST)
+        .body(signature.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pushed.status(), StatusCode::CREATED);
+    // cosign's tag scheme, not OCI 1.1: no `OCI-Subject`, yet Harbor records the signature.
+    assert!(pushed.headers().get("oci-subject").is_none());
+    let rest = format!("{base}/api/v2.0/projects/library/repositories/cosigned");
+    let subject_view = json_of(
+        admin(http.get(format!("{rest}/artifacts/v1?with_accessory=true")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(subject_view["accessories"][0]["type"], "signature.cosign");
+    assert_eq!(
+        subject_view["accessories"][0]["digest"],
+        sha256_digest(&signature).as_str()
+    );
+    let listed = json_of(
+        admin(http.get(format!("{rest}/artifacts")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    // The signature's own tag still names it through the registry.
+    let by_tag = admin(http.head(format!("{base}/v2/{repo}/manifests/{tag}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_tag.status(), StatusCode::OK);
+
+    // A copy through the REST API takes the content and the signature along.
+    let copied = admin(http.post(format!(
+        "{base}/api/v2.0/projects/library/repositories/copied/artifacts?from=library/cosigned:v1"
+    )))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(copied.status(), StatusCode::CREATED);
+    let pulled = admin(http.get(format!("{base}/v2/library/copied/manifests/v1")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pulled.status(), StatusCode::OK);
+    assert_eq!(pulled.headers()["docker-content-digest"], subject.as_str());
+    let copy = json_of(
+        admin(http.get(format!(
+            "{base}/api/v2.0/projects/library/repositories/copied/artifacts/v1?with_accessory=true"
+        )))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(copy["accessories"][0]["type"], "signature.cosign");
+    assert_eq!(
+        copy["accessories"][0]["subject_artifact_repo"],
+        "library/copied"
+    );
+    assert_eq!(copy["accessories"][0]["subject_artifact_id"], copy["id"]);
+}

@@ -22,12 +22,12 @@
 //! A manifest `GET` is a pull Harbor records: pull times, the repository's `pull_count` and
 //! the audit row, written at once (Harbor's event handler batches the updates).
 //!
-//! A manifest pushed with a `subject` becomes an accessory of that digest
-//! ([`crate::state::accessories`]), which `GET /v2/<name>/referrers/<digest>` lists.
+//! A manifest pushed with a `subject`, or tagged `sha256-<hex>.sig` with a cosign signature
+//! layer (cosign's tag scheme, Harbor's `cosign` middleware), becomes an accessory of that
+//! digest ([`crate::state::accessories`]), which `GET /v2/<name>/referrers/<digest>` lists.
 //!
-//! Not simulated: cosign's tag-based signatures (`sha256-<digest>.sig` tags, Harbor's
-//! `cosign` middleware), proxy-cache projects' pulls from their upstream, content trust and
-//! the vulnerability-based pull prevention, a Helm chart's additions.
+//! Not simulated: proxy-cache projects' pulls from their upstream, content trust and the
+//! vulnerability-based pull prevention, a Helm chart's additions.
 //!
 //! A push meets the project's storage quota as in Harbor: a session's last `PUT` reserves
 //! what it sends (or, sending nothing, what the upload accepted), a mount the blob's size, a

@@ -2,6 +2,8 @@
 //! pushed with a `subject`), Harbor's `artifact_accessory` table (`src/pkg/accessory/`).
 //!
 //! As Harbor keeps them:
+//! - a manifest pushed through the registry tagged `sha256-<hex>.sig` with a cosign signature
+//!   layer becomes a `signature.cosign` of `sha256:<hex>` (`src/server/middleware/cosign/`);
 //! - a manifest pushed through the registry with a `subject` becomes an accessory of the
 //!   artifact with that digest in the same repository (`src/server/middleware/subject/`),
 //!   whether or not that artifact is there yet; its type comes from the manifest's
@@ -13,7 +15,8 @@
 //!   `with_accessory` and `GET .../accessories` list an artifact's; the referrers API lists a
 //!   digest's;
 //! - deleting an artifact deletes its accessories first (each with its own, `deleteDeeply`),
-//!   and deleting an accessory drops its row.
+//!   and deleting an accessory drops its row;
+//! - copying an artifact copies its accessories, each an accessory of the copy (`copyDeeply`).
 
 use serde_json::{Value, json};
 

@@ -124,6 +124,17 @@ pub fn index_entries(doc: &Value) -> Option<Vec<(Descriptor, Platform)>> {
         .collect()
 }
 
+/// The media type of a cosign signature layer (`mediaTypeCosignLayer`).
+const COSIGN_SIMPLE_SIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
+
+/// The digest a cosign signature tag names: `sha256-<64 hex>.sig` is `sha256:<64 hex>`
+/// (`cosignRe`).
+fn cosign_signed_digest(tag: &str) -> Option<String> {
+    let hex = tag.strip_prefix("sha256-")?.strip_suffix(".sig")?;
+    (hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        .then(|| format!("sha256:{hex}"))
+}
+
 /// The digest of a manifest's `subject`, if it has one.
 pub fn subject_of(doc: &Value) -> Option<&str> {
     doc.pointer("/subject/digest").and_then(Value::as_str)
@@ -269,7 +280,7 @@ impl SimState {
             let tags: Vec<String> = tag.into_iter().map(str::to_owned).collect();
             self.ensure_tags(id, &tags)?;
             self.record_push(operator, id, tag);
-            self.record_subject(id, &full, doc);
+            self.record_accessory_of_push(id, &full, tag, doc);
             return Ok(id);
         }
         let own = BlobRef {
@@ -288,14 +299,29 @@ impl SimState {
         };
         let id = self.store_manifest(project, repo, tag, manifest)?;
         self.record_push(operator, id, tag);
-        self.record_subject(id, &full, doc);
+        self.record_accessory_of_push(id, &full, tag, doc);
         self.link_accessories(id, &full);
         Ok(id)
     }
 
-    /// What Harbor's `subject` middleware does after a push of `doc` as the artifact `id` of
-    /// `repository`: a manifest with a `subject` becomes an accessory of it.
-    fn record_subject(&mut self, id: i64, repository: &str, doc: &Value) {
+    /// What Harbor's `cosign` and `subject` middlewares do after a push of `doc` as the
+    /// artifact `id` of `repository` under `tag`: a manifest tagged `sha256-<hex>.sig` with a
+    /// cosign signature layer becomes a cosign signature of `sha256:<hex>` (cosign's tag
+    /// scheme); a manifest with a `subject` becomes an accessory of it.
+    fn record_accessory_of_push(
+        &mut self,
+        id: i64,
+        repository: &str,
+        tag: Option<&str>,
+        doc: &Value,
+    ) {
+        if let Some(signed) = tag.and_then(cosign_signed_digest)
+            && image_references(doc).is_some_and(|(_, layers)| {
+                layers.iter().any(|l| l.media_type == COSIGN_SIMPLE_SIGNING)
+            })
+        {
+            self.record_accessory(id, repository, &signed, "signature.cosign");
+        }
         let Some(subject) = subject_of(doc) else {
             return;
         };
@@ -480,6 +506,23 @@ mod tests {
             kind("application/vnd.acme.rocket.config.v1.2+json"),
             "UNKNOWN"
         );
+    }
+
+    #[test]
+    fn cosign_signature_tags_name_the_signed_digest() {
+        let hex = "1b26826f602946860c279fce658f31050cff2c596583af237d971f4629b57792";
+        assert_eq!(
+            cosign_signed_digest(&format!("sha256-{hex}.sig")),
+            Some(format!("sha256:{hex}"))
+        );
+        for other in [
+            format!("sha256-{hex}.att"),
+            format!("sha256-{}.sig", &hex[1..]),
+            format!("sha256-{}.sig", hex.to_uppercase()),
+            "latest".to_owned(),
+        ] {
+            assert_eq!(cosign_signed_digest(&other), None, "{other}");
+        }
     }
 
     #[test]

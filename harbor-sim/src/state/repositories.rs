@@ -486,7 +486,8 @@ impl SimState {
     }
 
     /// Copies the artifact `source` into `project/repository` as the artifact controller's
-    /// `copyDeeply` does, returning the copy's id. When that repository holds the digest
+    /// `copyDeeply` does, returning the copy's id; the registry's content and the artifact's
+    /// accessories come along. When that repository holds the digest
     /// already, nothing is copied: the root (`is_root`) has its tags ensured there, a child
     /// is left as it is. Otherwise an index's children are copied first (each by this, so a
     /// new child brings its own tags), then the artifact with its digest, size and platform,
@@ -560,6 +561,23 @@ impl SimState {
         let id = self.store_manifest(project, repository, None, manifest)?;
         self.ensure_tags(id, &tags)?;
         self.record_push(operator, id, tags.first().map(String::as_str));
+        // The registry copies the content (`regCli.Copy`): the destination serves what the
+        // source held.
+        let destination = format!("{project}/{repository}");
+        for blob in src.blobs.iter() {
+            self.registry.link(&destination, &blob.digest);
+        }
+        // Its accessories come along, each an accessory of the copy (`copyDeeply` with the
+        // accessories' `Ensure`).
+        let accessories: Vec<(i64, &'static str)> = self
+            .accessories_of(source)
+            .iter()
+            .map(|a| (a.artifact_id, a.kind))
+            .collect();
+        for (accessory, kind) in accessories {
+            let copy = self.copy_deeply(accessory, project, repository, false, operator)?;
+            self.record_accessory(copy, &destination, &src.digest, kind);
+        }
         Ok(id)
     }
 
