@@ -19,6 +19,11 @@ fn admin(request: RequestBuilder) -> RequestBuilder {
     request.basic_auth("admin", Some("Harbor12345"))
 }
 
+/// Sends `request` as the administrator.
+async fn call(request: RequestBuilder) -> Response {
+    admin(request).send().await.unwrap()
+}
+
 async fn json_of(response: Response) -> Value {
     response.json().await.unwrap()
 }
@@ -115,12 +120,10 @@ async fn a_client_is_challenged_then_gets_a_token_that_works() {
     );
 
     let token = json_of(
-        admin(http.get(format!(
+        call(http.get(format!(
             "{base}/service/token?service=harbor-registry&scope=repository:library/demo:pull,push"
         )))
-        .send()
-        .await
-        .unwrap(),
+        .await,
     )
     .await;
     assert_eq!(token["expires_in"], 1800);
@@ -171,19 +174,13 @@ async fn a_pushed_image_is_pulled_back_and_is_an_artifact_of_harbor() {
     let base = sim.base_url();
     let (digest, size) = push_image(&sim, &http, "library/demo", "v1", "arm64").await;
 
-    let manifest = admin(http.get(format!("{base}/v2/library/demo/manifests/v1")))
-        .send()
-        .await
-        .unwrap();
+    let manifest = call(http.get(format!("{base}/v2/library/demo/manifests/v1"))).await;
     assert_eq!(manifest.status(), StatusCode::OK);
     assert_eq!(manifest.headers()["content-type"], OCI_MANIFEST);
     assert_eq!(manifest.headers()["docker-content-digest"], digest.as_str());
     let body = manifest.bytes().await.unwrap();
     assert_eq!(sha256_digest(&body), digest);
-    let by_digest = admin(http.head(format!("{base}/v2/library/demo/manifests/{digest}")))
-        .send()
-        .await
-        .unwrap();
+    let by_digest = call(http.head(format!("{base}/v2/library/demo/manifests/{digest}"))).await;
     assert_eq!(by_digest.status(), StatusCode::OK);
     let cached = admin(http.get(format!("{base}/v2/library/demo/manifests/v1")))
         .header("If-None-Match", format!("\"{digest}\""))
@@ -193,12 +190,10 @@ async fn a_pushed_image_is_pulled_back_and_is_an_artifact_of_harbor() {
     assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
 
     let artifact = json_of(
-        admin(http.get(format!(
+        call(http.get(format!(
             "{base}/api/v2.0/projects/library/repositories/demo/artifacts/v1"
         )))
-        .send()
-        .await
-        .unwrap(),
+        .await,
     )
     .await;
     assert_eq!(artifact["digest"], digest.as_str());
@@ -219,12 +214,9 @@ async fn a_pushed_image_is_pulled_back_and_is_an_artifact_of_harbor() {
 
     // The build history is the config's.
     let history = json_of(
-        admin(http.get(format!(
+        call(http.get(format!(
             "{base}/api/v2.0/projects/library/repositories/demo/artifacts/v1/additions/build_history"
-        )))
-        .send()
-        .await
-        .unwrap(),
+        ))).await,
     )
     .await;
     assert_eq!(
@@ -234,33 +226,25 @@ async fn a_pushed_image_is_pulled_back_and_is_an_artifact_of_harbor() {
 
     // The GET was a pull Harbor records (the HEAD and the 304 were not).
     let repository = json_of(
-        admin(http.get(format!(
+        call(http.get(format!(
             "{base}/api/v2.0/projects/library/repositories/demo"
         )))
-        .send()
-        .await
-        .unwrap(),
+        .await,
     )
     .await;
     assert_eq!(repository["pull_count"], 1);
     let pulled = json_of(
-        admin(http.get(format!(
+        call(http.get(format!(
             "{base}/api/v2.0/projects/library/repositories/demo/artifacts/v1?with_tag=true"
         )))
-        .send()
-        .await
-        .unwrap(),
+        .await,
     )
     .await;
     assert_ne!(pulled["pull_time"], "0001-01-01T00:00:00.000Z");
     assert_eq!(pulled["tags"][0]["pull_time"], pulled["pull_time"]);
-    let audit = json_of(
-        admin(http.get(format!("{base}/api/v2.0/auditlog-exts?q=operation%3Dpull")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let audit =
+        json_of(call(http.get(format!("{base}/api/v2.0/auditlog-exts?q=operation%3Dpull"))).await)
+            .await;
     assert_eq!(audit[0]["resource"], "library/demo:v1");
     assert_eq!(audit[0]["username"], "admin");
 
@@ -273,18 +257,9 @@ async fn a_pushed_image_is_pulled_back_and_is_an_artifact_of_harbor() {
         .await
         .unwrap();
     assert_eq!(again.status(), StatusCode::CREATED);
-    let tags = json_of(
-        admin(http.get(format!("{base}/v2/library/demo/tags/list")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let tags = json_of(call(http.get(format!("{base}/v2/library/demo/tags/list"))).await).await;
     assert_eq!(tags, json!({"name": "library/demo", "tags": ["v1", "v2"]}));
-    let page = admin(http.get(format!("{base}/v2/library/demo/tags/list?n=1")))
-        .send()
-        .await
-        .unwrap();
+    let page = call(http.get(format!("{base}/v2/library/demo/tags/list?n=1"))).await;
     assert_eq!(
         page.headers()["link"],
         r#"</v2/library/demo/tags/list?last=v1&n=1>; rel="next""#
@@ -292,20 +267,11 @@ async fn a_pushed_image_is_pulled_back_and_is_an_artifact_of_harbor() {
     assert_eq!(json_of(page).await["tags"], json!(["v1"]));
 
     // A tag is no digest for a delete; the digest deletes the artifact.
-    let by_tag = admin(http.delete(format!("{base}/v2/library/demo/manifests/v1")))
-        .send()
-        .await
-        .unwrap();
+    let by_tag = call(http.delete(format!("{base}/v2/library/demo/manifests/v1"))).await;
     assert_eq!(by_tag.status(), StatusCode::BAD_REQUEST);
-    let deleted = admin(http.delete(format!("{base}/v2/library/demo/manifests/{digest}")))
-        .send()
-        .await
-        .unwrap();
+    let deleted = call(http.delete(format!("{base}/v2/library/demo/manifests/{digest}"))).await;
     assert_eq!(deleted.status(), StatusCode::ACCEPTED);
-    let gone = admin(http.get(format!("{base}/v2/library/demo/manifests/v1")))
-        .send()
-        .await
-        .unwrap();
+    let gone = call(http.get(format!("{base}/v2/library/demo/manifests/v1"))).await;
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         json_of(gone).await,
@@ -317,10 +283,7 @@ async fn a_pushed_image_is_pulled_back_and_is_an_artifact_of_harbor() {
 async fn chunked_uploads_mounts_and_the_checks_on_them() {
     let (sim, http) = start().await;
     let base = sim.base_url();
-    let start = admin(http.post(format!("{base}/v2/library/demo/blobs/uploads/")))
-        .send()
-        .await
-        .unwrap();
+    let start = call(http.post(format!("{base}/v2/library/demo/blobs/uploads/"))).await;
     assert_eq!(start.status(), StatusCode::ACCEPTED);
     assert_eq!(start.headers()["range"], "0-0");
     let location = start.headers()["location"].to_str().unwrap().to_owned();
@@ -351,10 +314,7 @@ async fn chunked_uploads_mounts_and_the_checks_on_them() {
         "DIGEST_INVALID"
     );
 
-    let start = admin(http.post(format!("{base}/v2/library/demo/blobs/uploads/")))
-        .send()
-        .await
-        .unwrap();
+    let start = call(http.post(format!("{base}/v2/library/demo/blobs/uploads/"))).await;
     let location = start.headers()["location"].to_str().unwrap().to_owned();
     admin(http.patch(format!("{base}{location}")))
         .body("hello")
@@ -368,15 +328,9 @@ async fn chunked_uploads_mounts_and_the_checks_on_them() {
         .await
         .unwrap();
     assert_eq!(done.status(), StatusCode::CREATED);
-    let blob = admin(http.get(format!("{base}/v2/library/demo/blobs/{digest}")))
-        .send()
-        .await
-        .unwrap();
+    let blob = call(http.get(format!("{base}/v2/library/demo/blobs/{digest}"))).await;
     assert_eq!(blob.text().await.unwrap(), "hello world");
-    let finished = admin(http.get(format!("{base}{location}")))
-        .send()
-        .await
-        .unwrap();
+    let finished = call(http.get(format!("{base}{location}"))).await;
     assert_eq!(finished.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         json_of(finished).await["errors"][0]["code"],
@@ -384,22 +338,14 @@ async fn chunked_uploads_mounts_and_the_checks_on_them() {
     );
 
     // Not in another repository until mounted there.
-    let elsewhere = admin(http.head(format!("{base}/v2/library/other/blobs/{digest}")))
-        .send()
-        .await
-        .unwrap();
+    let elsewhere = call(http.head(format!("{base}/v2/library/other/blobs/{digest}"))).await;
     assert_eq!(elsewhere.status(), StatusCode::NOT_FOUND);
-    let mount = admin(http.post(format!(
+    let mount = call(http.post(format!(
         "{base}/v2/library/other/blobs/uploads/?mount={digest}&from=library/demo"
     )))
-    .send()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(mount.status(), StatusCode::CREATED);
-    let mounted = admin(http.head(format!("{base}/v2/library/other/blobs/{digest}")))
-        .send()
-        .await
-        .unwrap();
+    let mounted = call(http.head(format!("{base}/v2/library/other/blobs/{digest}"))).await;
     assert_eq!(mounted.status(), StatusCode::OK);
     assert_eq!(mounted.headers()["content-length"], "11");
 
@@ -438,12 +384,10 @@ async fn an_index_lists_images_pushed_before_it() {
         .unwrap();
     assert_eq!(pushed.status(), StatusCode::CREATED);
     let artifact = json_of(
-        admin(http.get(format!(
+        call(http.get(format!(
             "{base}/api/v2.0/projects/library/repositories/multi/artifacts/latest"
         )))
-        .send()
-        .await
-        .unwrap(),
+        .await,
     )
     .await;
     assert_eq!(artifact["size"], index.len() + amd_size + arm_size);
@@ -454,19 +398,10 @@ async fn an_index_lists_images_pushed_before_it() {
     );
     assert_eq!(artifact["references"][0]["child_digest"], amd.as_str());
     // The index's children cannot go while it lists them.
-    let child = admin(http.delete(format!("{base}/v2/library/multi/manifests/{amd}")))
-        .send()
-        .await
-        .unwrap();
+    let child = call(http.delete(format!("{base}/v2/library/multi/manifests/{amd}"))).await;
     assert_eq!(child.status(), StatusCode::PRECONDITION_FAILED);
 
-    let catalog = json_of(
-        admin(http.get(format!("{base}/v2/_catalog?n=100")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let catalog = json_of(call(http.get(format!("{base}/v2/_catalog?n=100"))).await).await;
     let names: Vec<&str> = catalog["repositories"]
         .as_array()
         .unwrap()
@@ -482,10 +417,7 @@ async fn access_is_checked_as_harbor_checks_it() {
     let (sim, http) = start().await;
     let base = sim.base_url();
     // No such project: v2auth's 401, with the project controller's words and no challenge.
-    let nowhere = admin(http.post(format!("{base}/v2/nowhere/app/blobs/uploads/")))
-        .send()
-        .await
-        .unwrap();
+    let nowhere = call(http.post(format!("{base}/v2/nowhere/app/blobs/uploads/"))).await;
     assert_eq!(nowhere.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(nowhere.headers()["www-authenticate"], "");
     assert_eq!(
@@ -493,10 +425,7 @@ async fn access_is_checked_as_harbor_checks_it() {
         "project nowhere not found"
     );
     // An invalid name.
-    let invalid = admin(http.get(format!("{base}/v2/library/Nginx/tags/list")))
-        .send()
-        .await
-        .unwrap();
+    let invalid = call(http.get(format!("{base}/v2/library/Nginx/tags/list"))).await;
     assert_eq!(invalid.status(), StatusCode::BAD_REQUEST);
     assert_eq!(json_of(invalid).await["errors"][0]["code"], "NAME_INVALID");
     // The catalog is a system administrator's.
@@ -521,10 +450,7 @@ async fn access_is_checked_as_harbor_checks_it() {
         r#"Basic realm="harbor""#
     );
     // A seeded artifact has no content in the registry: Harbor's answer when storage lost it.
-    let seeded = admin(http.get(format!("{base}/v2/library/nginx/manifests/latest")))
-        .send()
-        .await
-        .unwrap();
+    let seeded = call(http.get(format!("{base}/v2/library/nginx/manifests/latest"))).await;
     assert_eq!(seeded.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         json_of(seeded).await["errors"][0]["code"],
@@ -604,10 +530,7 @@ async fn a_manifest_with_a_subject_is_an_accessory_listed_by_the_referrers_api()
         .unwrap();
     assert_eq!(pushed.status(), StatusCode::CREATED);
 
-    let referrers = admin(http.get(format!("{base}/v2/{repo}/referrers/{}", subject.0)))
-        .send()
-        .await
-        .unwrap();
+    let referrers = call(http.get(format!("{base}/v2/{repo}/referrers/{}", subject.0))).await;
     assert_eq!(referrers.headers()["content-type"], OCI_INDEX);
     assert_eq!(referrers.headers()["x-total-count"], "1");
     let index = json_of(referrers).await;
@@ -617,81 +540,50 @@ async fn a_manifest_with_a_subject_is_an_accessory_listed_by_the_referrers_api()
         index["manifests"][0]["artifactType"],
         "application/vnd.cncf.notary.signature"
     );
-    let filtered = admin(http.get(format!(
+    let filtered = call(http.get(format!(
         "{base}/v2/{repo}/referrers/{}?artifactType=application/spdx%2Bjson",
         subject.0
     )))
-    .send()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(filtered.headers()["oci-filters-applied"], "artifactType");
     assert_eq!(json_of(filtered).await["manifests"], json!([]));
 
     // Harbor's REST API: the list leaves the signature out, the subject carries it.
     let rest = format!("{base}/api/v2.0/projects/library/repositories/signed");
-    let listed = json_of(
-        admin(http.get(format!("{rest}/artifacts")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let listed = json_of(call(http.get(format!("{rest}/artifacts"))).await).await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert_eq!(listed[0]["digest"], subject.0.as_str());
-    let repository = json_of(admin(http.get(&rest)).send().await.unwrap()).await;
+    let repository = json_of(call(http.get(&rest)).await).await;
     assert_eq!(repository["artifact_count"], 1);
-    let with = json_of(
-        admin(http.get(format!("{rest}/artifacts/v1?with_accessory=true")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let with =
+        json_of(call(http.get(format!("{rest}/artifacts/v1?with_accessory=true"))).await).await;
     let accessory = &with["accessories"][0];
     assert_eq!(accessory["type"], "signature.notation");
     assert_eq!(accessory["digest"], signature_digest.as_str());
     assert_eq!(accessory["subject_artifact_id"], with["id"]);
     let accessories = json_of(
-        admin(http.get(format!(
+        call(http.get(format!(
             "{rest}/artifacts/v1/accessories?q=type%3Dsignature.notation"
         )))
-        .send()
-        .await
-        .unwrap(),
+        .await,
     )
     .await;
     assert_eq!(accessories.as_array().unwrap().len(), 1);
 
     // Deleting the subject takes its signature along.
-    let deleted = admin(http.delete(format!("{rest}/artifacts/v1")))
-        .send()
-        .await
-        .unwrap();
+    let deleted = call(http.delete(format!("{rest}/artifacts/v1"))).await;
     assert_eq!(deleted.status(), StatusCode::OK);
-    let gone = admin(http.get(format!("{rest}/artifacts/{signature_digest}")))
-        .send()
-        .await
-        .unwrap();
+    let gone = call(http.get(format!("{rest}/artifacts/{signature_digest}"))).await;
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
-    let referrers = json_of(
-        admin(http.get(format!("{base}/v2/{repo}/referrers/{}", subject.0)))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let referrers =
+        json_of(call(http.get(format!("{base}/v2/{repo}/referrers/{}", subject.0))).await).await;
     assert_eq!(referrers["manifests"], json!([]));
 }
 
 /// The storage the quota of project `name` says is used.
 async fn storage_used(http: &Client, base: &str, name: &str) -> Value {
-    let quotas = json_of(
-        admin(http.get(format!("{base}/api/v2.0/quotas?reference=project")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let quotas =
+        json_of(call(http.get(format!("{base}/api/v2.0/quotas?reference=project"))).await).await;
     let quota = quotas
         .as_array()
         .unwrap()
@@ -716,10 +608,7 @@ async fn a_push_over_the_projects_storage_quota_is_denied() {
     let upload = |content: Vec<u8>| {
         let (http, base) = (http.clone(), base.clone());
         async move {
-            let start = admin(http.post(format!("{base}/v2/small/app/blobs/uploads/")))
-                .send()
-                .await
-                .unwrap();
+            let start = call(http.post(format!("{base}/v2/small/app/blobs/uploads/"))).await;
             let location = start.headers()["location"].to_str().unwrap().to_owned();
             let digest = sha256_digest(&content);
             admin(http.put(format!("{base}{location}?digest={digest}")))
@@ -789,54 +678,33 @@ async fn a_cosign_signature_tag_signs_the_digest_it_names() {
     // cosign's tag scheme, not OCI 1.1: no `OCI-Subject`, yet Harbor records the signature.
     assert!(pushed.headers().get("oci-subject").is_none());
     let rest = format!("{base}/api/v2.0/projects/library/repositories/cosigned");
-    let subject_view = json_of(
-        admin(http.get(format!("{rest}/artifacts/v1?with_accessory=true")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let subject_view =
+        json_of(call(http.get(format!("{rest}/artifacts/v1?with_accessory=true"))).await).await;
     assert_eq!(subject_view["accessories"][0]["type"], "signature.cosign");
     assert_eq!(
         subject_view["accessories"][0]["digest"],
         sha256_digest(&signature).as_str()
     );
-    let listed = json_of(
-        admin(http.get(format!("{rest}/artifacts")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let listed = json_of(call(http.get(format!("{rest}/artifacts"))).await).await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
     // The signature's own tag still names it through the registry.
-    let by_tag = admin(http.head(format!("{base}/v2/{repo}/manifests/{tag}")))
-        .send()
-        .await
-        .unwrap();
+    let by_tag = call(http.head(format!("{base}/v2/{repo}/manifests/{tag}"))).await;
     assert_eq!(by_tag.status(), StatusCode::OK);
 
     // A copy through the REST API takes the content and the signature along.
-    let copied = admin(http.post(format!(
+    let copied = call(http.post(format!(
         "{base}/api/v2.0/projects/library/repositories/copied/artifacts?from=library/cosigned:v1"
     )))
-    .send()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(copied.status(), StatusCode::CREATED);
-    let pulled = admin(http.get(format!("{base}/v2/library/copied/manifests/v1")))
-        .send()
-        .await
-        .unwrap();
+    let pulled = call(http.get(format!("{base}/v2/library/copied/manifests/v1"))).await;
     assert_eq!(pulled.status(), StatusCode::OK);
     assert_eq!(pulled.headers()["docker-content-digest"], subject.as_str());
     let copy = json_of(
-        admin(http.get(format!(
+        call(http.get(format!(
             "{base}/api/v2.0/projects/library/repositories/copied/artifacts/v1?with_accessory=true"
         )))
-        .send()
-        .await
-        .unwrap(),
+        .await,
     )
     .await;
     assert_eq!(copy["accessories"][0]["type"], "signature.cosign");
