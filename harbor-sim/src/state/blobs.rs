@@ -164,11 +164,6 @@ impl Blobs {
         }
     }
 
-    /// The digests stored.
-    pub fn digests(&self) -> impl Iterator<Item = &str> {
-        self.rows.keys().map(String::as_str)
-    }
-
     /// The blob with `digest`.
     pub fn get(&self, digest: &str) -> Option<&StoredBlob> {
         self.rows.get(digest)
@@ -194,8 +189,13 @@ impl Blobs {
     }
 
     /// Removes (unless `dry_run`) the blobs `is_referenced` rejects that were pushed at least
-    /// [`GC_TIME_WINDOW`] ago, and counts them as Harbor's GC does.
-    pub fn sweep(&mut self, is_referenced: impl Fn(&str) -> bool, dry_run: bool) -> Freed {
+    /// [`GC_TIME_WINDOW`] ago, and counts them as Harbor's GC does; with the digests removed
+    /// (none on a dry run).
+    pub fn sweep(
+        &mut self,
+        is_referenced: impl Fn(&str) -> bool,
+        dry_run: bool,
+    ) -> (Freed, Vec<String>) {
         let now = clock();
         let doomed = |digest: &str, b: &StoredBlob| {
             now.saturating_duration_since(b.pushed) >= GC_TIME_WINDOW && !is_referenced(digest)
@@ -216,10 +216,17 @@ impl Blobs {
                 freed.size += b.size;
             }
         }
+        let mut removed = Vec::new();
         if !dry_run {
-            self.rows.retain(|d, b| !doomed(d, b));
+            self.rows.retain(|d, b| {
+                let doomed = doomed(d, b);
+                if doomed {
+                    removed.push(d.clone());
+                }
+                !doomed
+            });
         }
-        freed
+        (freed, removed)
     }
 
     /// A digest for `seed`, the same for the same seed within this table.
@@ -379,11 +386,12 @@ mod tests {
         blobs.store(&a);
         let kept = a[1].digest.clone();
         let referenced = |d: &str| d == kept;
-        assert_eq!(blobs.sweep(referenced, false), Freed::default());
+        assert_eq!(blobs.sweep(referenced, false).0, Freed::default());
         tokio::time::advance(GC_TIME_WINDOW - Duration::from_millis(1)).await;
-        assert_eq!(blobs.sweep(referenced, false), Freed::default());
+        assert_eq!(blobs.sweep(referenced, false).0, Freed::default());
         tokio::time::advance(Duration::from_millis(1)).await;
-        let estimate = blobs.sweep(referenced, true);
+        let (estimate, removed) = blobs.sweep(referenced, true);
+        assert!(removed.is_empty(), "a dry run removes nothing");
         let expected = Freed {
             size: 512 + 2048,
             blobs: 2,
@@ -394,7 +402,9 @@ mod tests {
             "the foreign layer is counted, not its size"
         );
         assert_eq!(blobs.len(), 4, "a dry run removes nothing");
-        assert_eq!(blobs.sweep(referenced, false), expected);
+        let (freed, removed) = blobs.sweep(referenced, false);
+        assert_eq!(freed, expected);
+        assert_eq!(removed.len(), 3);
         assert_eq!(blobs.len(), 1);
         assert!(blobs.get(&kept).is_some());
     }

@@ -929,16 +929,11 @@ impl SimState {
     /// references that were pushed at least GC's time window ago, removed unless `dry_run`.
     pub fn sweep_blobs(&mut self, dry_run: bool) -> Freed {
         let referenced = self.artifacts.referenced_blobs();
-        let before: Vec<String> = if dry_run {
-            Vec::new()
-        } else {
-            self.blobs.digests().map(str::to_owned).collect()
-        };
-        let freed = self
+        let (freed, removed) = self
             .blobs
             .sweep(|digest| referenced.contains(digest), dry_run);
         // What GC removes from the table it removes from the registry's storage.
-        for digest in before.iter().filter(|d| self.blobs.get(d).is_none()) {
+        for digest in &removed {
             self.registry.remove(digest);
         }
         freed
