@@ -240,9 +240,7 @@ pub(super) fn complete(
 ) -> RegistryResult<Response> {
     let mut state = state_guard::write(&request.shared.state);
     request.admit(&state, name, "push")?;
-    if state.registry.upload_mut(name, id).is_none() {
-        return Err(unknown_upload(id));
-    }
+    let received = upload_of(&mut state, name, id)?.data.len();
     let Some(digest) = request.query("digest") else {
         return Err(RegistryError::detailed(
             Code::DigestInvalid,
@@ -255,10 +253,6 @@ pub(super) fn complete(
     // the blob is the project's already.
     let project_id = project_of(&state, name)?;
     if !state.blob_in_project(project_id, digest) {
-        let received = state
-            .registry
-            .upload_mut(name, id)
-            .map_or(0, |u| u.data.len());
         let reserved = if request.body.is_empty() {
             received
         } else {

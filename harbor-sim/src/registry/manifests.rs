@@ -60,17 +60,10 @@ fn split_name(name: &str) -> (&str, &str) {
 
 /// The artifact `reference` (tag or digest) names in repository `name`, with Harbor's 404s.
 fn artifact_of(state: &SimState, name: &str, reference: &str) -> Result<i64, ApiError> {
-    let found = state.repositories.id_by_name(name).and_then(|repository| {
-        if is_digest(reference) {
-            state.artifacts.id_by_digest(repository, reference)
-        } else {
-            state
-                .artifacts
-                .in_repository(repository)
-                .find(|a| a.tags.iter().any(|t| t.name == reference))
-                .map(|a| a.id)
-        }
-    });
+    let found = state
+        .repositories
+        .id_by_name(name)
+        .and_then(|repository| state.artifact_id(repository, reference).ok());
     found.ok_or_else(|| {
         let separator = if is_digest(reference) { '@' } else { ':' };
         ApiError::not_found(format!("artifact {name}{separator}{reference} not found"))
@@ -302,14 +295,10 @@ pub(super) fn referrers(
     let accessories = state.referrers(name, reference);
     let mut manifests = Vec::new();
     for accessory in &accessories {
-        let artifact = state
-            .repositories
-            .id_by_name(name)
-            .and_then(|r| state.artifacts.id_by_digest(r, &accessory.digest))
-            .and_then(|id| state.artifacts.get(&id))
-            .ok_or_else(|| {
-                ApiError::not_found(format!("artifact {name}@{} not found", accessory.digest))
-            })?;
+        // The row names its artifact (deleting the artifact drops the row).
+        let artifact = state.artifacts.get(&accessory.artifact_id).ok_or_else(|| {
+            ApiError::not_found(format!("artifact {name}@{} not found", accessory.digest))
+        })?;
         let pushed = artifact.pushed.as_deref();
         let artifact_type = pushed.map_or("", |p| p.artifact_type.as_str());
         if wanted.is_some_and(|w| w != artifact_type) {
@@ -421,7 +410,7 @@ fn listing(
     body[key] = json!(page);
     let mut response = json_response(StatusCode::OK, format!("{body}\n"));
     if let (Some(next), Some(n)) = (next, n) {
-        let path = request.uri.split('?').next().unwrap_or_default();
+        let path = &request.path;
         // `url.Values.Encode`: keys sorted, values escaped.
         let query = format!("last={}&n={n}", crate::pagination::query_escape(&next));
         if let Ok(v) = header::HeaderValue::from_str(&format!("<{path}?{query}>; rel=\"next\"")) {

@@ -135,8 +135,8 @@ pub(crate) struct RegistryRequest<'a> {
     method: Method,
     headers: HeaderMap,
     query: Vec<(String, String)>,
-    /// The path and query as sent (the `Link` header's base).
-    uri: String,
+    /// The path as sent (the `Link` header's base).
+    path: String,
     body: Bytes,
     shared: &'a Shared,
 }
@@ -185,10 +185,7 @@ pub(crate) async fn answer(shared: &Shared, request: Request) -> Response {
         method: parts.method,
         headers: parts.headers,
         query: crate::binding::parse_query(parts.uri.query().unwrap_or("")),
-        uri: parts
-            .uri
-            .path_and_query()
-            .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned()),
+        path: parts.uri.path().to_owned(),
         body,
         shared,
     };
