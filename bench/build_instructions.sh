@@ -12,6 +12,7 @@
 #   bash bench/build_instructions.sh                      # this checkout
 #   git worktree add /tmp/start 56f2095
 #   bash bench/build_instructions.sh /tmp/start .         # the start of issue 21, then this tree
+#   PROFILES=dev bash bench/build_instructions.sh         # one profile only (dev or release)
 #
 # About 2.5 min per checkout and profile (cachegrind slows rustc about 15x); rustc's own
 # threads (codegen) are counted too.
@@ -36,7 +37,7 @@ echo "rustc: $(rustc --version)"
 declare -A reference
 for checkout in "$@"; do
   name=$(cd "$checkout" && echo "$(basename "$(pwd)")@$(git rev-parse --short HEAD)")
-  for profile in dev release; do
+  for profile in ${PROFILES:-dev release}; do
     flag=""; [ "$profile" = release ] && flag="--release"
     # One build: the dependencies, where any need building, go through the wrapper untouched
     # (and are not counted); harbor-client, made stale by the touch, compiles last, counted.
