@@ -3,7 +3,9 @@
 oras meets the registry as it meets a Harbor: the Bearer challenge, the token service with
 basic credentials, blob uploads (monolithic, then chunked), a manifest pushed by tag, the
 tags list, and a pull whose every blob is checked against its digest. The artifact is then
-read back through Harbor's REST API.
+read back through Harbor's REST API. Last, an image the simulator seeded itself
+(`library/nginx:latest`) is pulled blob by blob, and Python's own `gzip` and `tarfile` read
+its layers.
 
     python oras_push_pull.py --url http://127.0.0.1:18111
 """
@@ -16,6 +18,8 @@ import sys
 import tempfile
 import urllib.request
 import base64
+import io
+import tarfile
 
 import oras.client
 
@@ -99,6 +103,26 @@ def run(url: str) -> list:
                 return f"{found['type']} {found['digest']} {found['size']} bytes"
 
             step("artifact", artifact)
+
+            def seeded():
+                image = f"{host}/library/nginx:latest"
+                found = client.get_manifest(image)
+                blobs = [found["config"], *found["layers"]]
+                for descriptor in blobs:
+                    content = client.get_blob(image, descriptor["digest"]).content
+                    digest = "sha256:" + hashlib.sha256(content).hexdigest()
+                    assert digest == descriptor["digest"], (digest, descriptor)
+                    assert len(content) == descriptor["size"], descriptor
+                    if descriptor in found["layers"]:
+                        with tarfile.open(fileobj=io.BytesIO(content), mode="r:gz") as layer:
+                            assert layer.getnames(), descriptor
+                config = json.loads(client.get_blob(image, found["config"]["digest"]).content)
+                rest = rest_get(url, "/projects/library/repositories/nginx/artifacts/latest")
+                assert rest["size"] > sum(b["size"] for b in blobs), rest
+                assert config["os"] == rest["extra_attrs"]["os"], config
+                return f"{found['mediaType']} {len(found['layers'])} layers"
+
+            step("seeded image", seeded)
         finally:
             os.chdir(cwd)
     return steps

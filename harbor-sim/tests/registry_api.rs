@@ -412,6 +412,127 @@ async fn an_index_lists_images_pushed_before_it() {
     assert!(names.windows(2).all(|w| w[0] < w[1]));
 }
 
+/// Pulls the manifest `reference` of `repo` and every blob it names, checking each digest and
+/// size as a client does; returns the manifest and the content's size (manifest and blobs).
+async fn pull(base: &str, http: &Client, repo: &str, reference: &str) -> (Value, String, usize) {
+    let response = call(http.get(format!("{base}/v2/{repo}/manifests/{reference}"))).await;
+    assert_eq!(response.status(), StatusCode::OK, "{repo}:{reference}");
+    let media_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let digest = response.headers()["docker-content-digest"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body = response.bytes().await.unwrap();
+    assert_eq!(
+        digest,
+        sha256_digest(&body),
+        "the digest is the manifest's bytes'"
+    );
+    let manifest: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(manifest["mediaType"], media_type.as_str());
+    let mut size = body.len();
+    let descriptors = std::iter::once(&manifest["config"])
+        .chain(manifest["layers"].as_array().into_iter().flatten())
+        .filter(|d| d.is_object());
+    for descriptor in descriptors {
+        let digest = descriptor["digest"].as_str().unwrap();
+        let blob = call(http.get(format!("{base}/v2/{repo}/blobs/{digest}"))).await;
+        assert_eq!(blob.status(), StatusCode::OK, "{repo}@{digest}");
+        let bytes = blob.bytes().await.unwrap();
+        assert_eq!(sha256_digest(&bytes), digest);
+        assert_eq!(Some(bytes.len() as u64), descriptor["size"].as_u64());
+        size += bytes.len();
+    }
+    (manifest, digest, size)
+}
+
+#[tokio::test]
+async fn the_simulators_own_images_are_pulled_as_harbor_serves_them() {
+    let (sim, http) = start().await;
+    let base = sim.base_url();
+    // A seeded image: its digest, size and platform are the artifact's.
+    let (manifest, digest, size) = pull(&base, &http, "library/nginx", "latest").await;
+    assert_eq!(
+        manifest["mediaType"],
+        "application/vnd.docker.distribution.manifest.v2+json"
+    );
+    let artifact = json_of(
+        call(http.get(format!(
+            "{base}/api/v2.0/projects/library/repositories/nginx/artifacts/latest"
+        )))
+        .await,
+    )
+    .await;
+    assert_eq!(artifact["digest"], digest.as_str());
+    assert_eq!(artifact["size"].as_u64(), Some(size as u64));
+    let config_digest = manifest["config"]["digest"].as_str().unwrap();
+    let config =
+        json_of(call(http.get(format!("{base}/v2/library/nginx/blobs/{config_digest}"))).await)
+            .await;
+    assert_eq!(config["os"], artifact["extra_attrs"]["os"]);
+    assert_eq!(
+        config["architecture"],
+        artifact["extra_attrs"]["architecture"]
+    );
+    // Images of a repository share their base layer; another repository does not serve it.
+    let (older, _, _) = pull(&base, &http, "library/nginx", "1.27").await;
+    assert_eq!(older["layers"][0], manifest["layers"][0]);
+    assert_ne!(older["layers"][1], manifest["layers"][1]);
+    let layer = manifest["layers"][1]["digest"].as_str().unwrap();
+    let elsewhere = call(http.get(format!("{base}/v2/library/alpine/blobs/{layer}"))).await;
+    assert_eq!(elsewhere.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        json_of(elsewhere).await["errors"][0]["code"],
+        "BLOB_UNKNOWN"
+    );
+    // `SimHandle::push_image` and an index made by `push_image_index`: the index lists its
+    // children by their manifests' digests and sizes.
+    let pushed = sim.handle().push_image("demo", "tools", "v1").unwrap();
+    let (_, digest, _) = pull(&base, &http, "demo/tools", "v1").await;
+    assert_eq!(digest, pushed);
+    let index = sim
+        .handle()
+        .push_image_index(
+            "library",
+            "multi",
+            "1.0",
+            &["linux/amd64", "linux/arm64/v8"],
+        )
+        .unwrap();
+    let (listed, digest, _) = pull(&base, &http, "library/multi", "1.0").await;
+    assert_eq!(
+        (listed["mediaType"].as_str(), digest),
+        (Some(OCI_INDEX), index)
+    );
+    for child in listed["manifests"].as_array().unwrap() {
+        let reference = child["digest"].as_str().unwrap();
+        let (image, digest, _) = pull(&base, &http, "library/multi", reference).await;
+        assert_eq!(image["mediaType"], OCI_MANIFEST);
+        let own = call(http.get(format!("{base}/v2/library/multi/manifests/{digest}"))).await;
+        assert_eq!(
+            Some(own.bytes().await.unwrap().len() as u64),
+            child["size"].as_u64()
+        );
+    }
+    // A copy through the REST API serves the same content from its repository.
+    let copied = call(http.post(format!(
+        "{base}/api/v2.0/projects/demo/repositories/mirror/artifacts?from=library/nginx:latest"
+    )))
+    .await;
+    assert_eq!(copied.status(), StatusCode::CREATED);
+    let (_, digest, _) = pull(
+        &base,
+        &http,
+        "demo/mirror",
+        artifact["digest"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(digest, artifact["digest"].as_str().unwrap());
+}
+
 #[tokio::test]
 async fn access_is_checked_as_harbor_checks_it() {
     let (sim, http) = start().await;
@@ -448,13 +569,6 @@ async fn access_is_checked_as_harbor_checks_it() {
     assert_eq!(
         anonymous.headers()["www-authenticate"],
         r#"Basic realm="harbor""#
-    );
-    // A seeded artifact has no content in the registry: Harbor's answer when storage lost it.
-    let seeded = call(http.get(format!("{base}/v2/library/nginx/manifests/latest"))).await;
-    assert_eq!(seeded.status(), StatusCode::NOT_FOUND);
-    assert_eq!(
-        json_of(seeded).await["errors"][0]["code"],
-        "MANIFEST_UNKNOWN"
     );
     // A tag an immutable rule protects cannot be pushed over.
     let (_, _) = push_image(&sim, &http, "library/locked", "v1", "amd64").await;

@@ -184,7 +184,7 @@ async fn oras_pushes_and_pulls_through_the_registry_api() {
     // Pushes (monolithic, chunked), the tags list, a pull with every digest checked, the
     // manifest, and the artifact through the REST API.
     let version = pinned("ORAS_VERSION");
-    python_client_run("oras", version, "oras_push_pull.py", "steps", 6).await;
+    python_client_run("oras", version, "oras_push_pull.py", "steps", 7).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -26,6 +26,12 @@
 //! layer (cosign's tag scheme, Harbor's `cosign` middleware), becomes an accessory of that
 //! digest ([`crate::state::accessories`]), which `GET /v2/<name>/referrers/<digest>` lists.
 //!
+//! The images the simulator makes itself (the demo seed, `SimHandle::push_image`,
+//! `push_image_index`) are pulled like pushed ones: their manifests, configs and gzip-compressed
+//! tar layers are real, named by their SHA-256, and made again from a recipe for each read
+//! ([`crate::state::image_content`]). One made with an icon layer
+//! (`SimHandle::push_image_with_icon`) has no content: a pull of it is 404 `MANIFEST_UNKNOWN`.
+//!
 //! Not simulated: proxy-cache projects' pulls from their upstream, content trust and the
 //! vulnerability-based pull prevention, a Helm chart's additions.
 //!

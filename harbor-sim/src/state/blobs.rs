@@ -53,21 +53,21 @@ pub enum ManifestFamily {
 }
 
 impl ManifestFamily {
-    fn manifest(self) -> &'static str {
+    pub(crate) fn manifest(self) -> &'static str {
         match self {
             Self::Docker => MANIFEST_TYPES[0],
             Self::Oci => MANIFEST_TYPES[2],
         }
     }
 
-    fn config(self) -> &'static str {
+    pub(crate) fn config(self) -> &'static str {
         match self {
             Self::Docker => "application/vnd.docker.container.image.v1+json",
             Self::Oci => "application/vnd.oci.image.config.v1+json",
         }
     }
 
-    fn layer(self) -> &'static str {
+    pub(crate) fn layer(self) -> &'static str {
         match self {
             Self::Docker => "application/vnd.docker.image.rootfs.diff.tar.gzip",
             Self::Oci => "application/vnd.oci.image.layer.v1.tar+gzip",
@@ -75,7 +75,7 @@ impl ManifestFamily {
     }
 
     /// A Windows base layer, which Microsoft's licence keeps out of other registries.
-    fn windows_base_layer(self) -> &'static str {
+    pub(crate) fn windows_base_layer(self) -> &'static str {
         match self {
             Self::Docker => FOREIGN_LAYER,
             Self::Oci => "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",

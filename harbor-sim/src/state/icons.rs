@@ -85,7 +85,13 @@ impl SimState {
             }
         };
         let content = format!("{project}/{repository}:{tag}:{}", self.artifacts.len());
-        let mut manifest = self.image_manifest(project, repository, &content, Default::default());
+        let mut manifest = self.image_manifest(
+            project,
+            repository,
+            &content,
+            Default::default(),
+            super::blobs::ManifestFamily::Docker,
+        );
         // The icon is one more layer of the image, stored and counted as any other.
         let mut blobs = manifest.blobs.to_vec();
         blobs.push(super::blobs::BlobRef {
@@ -96,6 +102,9 @@ impl SimState {
         manifest.size += icon.len() as i64;
         manifest.blobs = blobs.into();
         manifest.icon = Some(digest);
+        // Its manifest would list the icon layer: the registry does not serve this image's
+        // content (a pull is answered 404 `MANIFEST_UNKNOWN`).
+        manifest.made = None;
         let image = manifest.digest.clone();
         let id = self.store_manifest(project, repository, Some(tag), manifest)?;
         self.record_push(&self.admin_name(), id, Some(tag));

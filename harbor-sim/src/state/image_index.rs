@@ -15,8 +15,9 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 use super::SimState;
-use super::blobs::BlobRef;
-use super::repositories::{Manifest, fake_digest};
+use super::blobs::{BlobRef, ManifestFamily};
+use super::registry_store::{StoredManifest, sha256_digest};
+use super::repositories::Manifest;
 use crate::errors::{ApiError, ApiResult};
 
 /// The media type of an OCI image index, what `docker buildx` pushes.
@@ -190,7 +191,13 @@ impl SimState {
         let mut children = Vec::with_capacity(platforms.len());
         for platform in &platforms {
             let content = format!("{name}:{platform}:{}", self.artifacts.len());
-            let manifest = self.image_manifest(project, repository, &content, platform.clone());
+            let manifest = self.image_manifest(
+                project,
+                repository,
+                &content,
+                platform.clone(),
+                ManifestFamily::Oci,
+            );
             let digest = manifest.digest.clone();
             let id = self.store_manifest(project, repository, None, manifest)?;
             self.record_push(&self.admin_name(), id, None);
@@ -199,7 +206,11 @@ impl SimState {
         let described: Vec<(String, i64, &Platform)> = children
             .iter()
             .zip(&platforms)
-            .map(|((id, digest), p)| (digest.clone(), self.artifacts[id].size, p))
+            // A descriptor's size is its manifest's, not its artifact's.
+            .map(|((id, digest), p)| {
+                let manifest = self.artifacts[id].blobs.first().map_or(0, |b| b.size);
+                (digest.clone(), manifest, p)
+            })
             .collect();
         let manifest = index_manifest(&described);
         let references = children
@@ -237,7 +248,7 @@ impl SimState {
             .iter()
             .filter_map(|r| self.artifacts.get(&r.child_id))
             .collect();
-        let digest = fake_digest(&format!("{project}/{repository}:{manifest}"));
+        let digest = sha256_digest(manifest.as_bytes());
         let own = BlobRef {
             digest: digest.clone(),
             size: index.manifest_size,
@@ -254,8 +265,18 @@ impl SimState {
             index: Some(index),
             icon: None,
             pushed: None,
+            made: None,
         };
         let id = self.store_manifest(project, repository, tag, stored)?;
+        // The registry serves the index as pushed.
+        self.registry.put_manifest(
+            &format!("{project}/{repository}"),
+            &digest,
+            StoredManifest {
+                media_type: OCI_INDEX.to_owned(),
+                body: manifest.to_owned().into(),
+            },
+        );
         Ok((id, digest))
     }
 

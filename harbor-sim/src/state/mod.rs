@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod blobs;
 pub mod configurations;
 pub mod icons;
+pub mod image_content;
 pub mod image_index;
 pub mod immutable;
 mod index_scan;

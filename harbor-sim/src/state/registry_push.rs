@@ -257,7 +257,7 @@ impl SimState {
         artifact.pushed.as_ref()?;
         let config = artifact.blobs.get(1)?;
         let repository = self.repository_name(artifact.repository_id);
-        serde_json::from_slice(self.registry.blob(repository, &config.digest)?).ok()
+        serde_json::from_slice(&self.registry.blob(repository, &config.digest)?).ok()
     }
 
     /// Makes (or finds) the artifact of a manifest the registry stored in `project/repo`:
@@ -362,7 +362,7 @@ impl SimState {
         let config_doc: Option<Value> = self
             .registry
             .blob(repository, &config.digest)
-            .and_then(|bytes| serde_json::from_slice(bytes).ok());
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok());
         let platform = config_doc
             .as_ref()
             .map(|c| {
@@ -413,6 +413,7 @@ impl SimState {
                 annotations: annotations(doc),
                 extra_attrs,
             })),
+            made: None,
         })
     }
 
@@ -474,6 +475,7 @@ impl SimState {
                 annotations,
                 extra_attrs: None,
             })),
+            made: None,
         })
     }
 }

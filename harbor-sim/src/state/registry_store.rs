@@ -4,15 +4,22 @@
 //! links); and the uploads under way.
 //!
 //! Harbor's own tables (artifacts, tags, `blob`) are the rest of the state; a manifest pushed
-//! through `/v2/` lands in both, as a push to Harbor does. Artifacts the simulator makes
-//! itself (the demo seed, [`SimHandle::push_image`](crate::SimHandle::push_image)) are in
-//! Harbor's tables only: their content is not stored here, so a pull of one is answered as
-//! Harbor answers when its storage lost the content (404 `MANIFEST_UNKNOWN`).
+//! through `/v2/` lands in both, as a push to Harbor does. The images the simulator makes
+//! itself (the demo seed, [`SimHandle::push_image`](crate::SimHandle::push_image), an index's
+//! children) are served too, from their recipes (`image_content.rs`): their bytes are made
+//! again for each read instead of being kept. An image made with an icon layer
+//! ([`SimHandle::push_image_with_icon`](crate::SimHandle::push_image_with_icon)) has no content
+//! here: a pull of it is answered as Harbor answers when its storage lost the content (404
+//! `MANIFEST_UNKNOWN`).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use sha2::{Digest as _, Sha256};
+
+use super::blobs::{BlobRef, FOREIGN_LAYER};
+use super::image_content::{ImageRecipe, Part};
 
 /// A manifest the registry stores: its bytes and the media type it was pushed with.
 #[derive(Debug, Clone)]
@@ -38,6 +45,9 @@ pub struct RegistryStore {
     blobs: HashMap<String, Bytes>,
     links: HashSet<(String, String)>,
     manifests: HashMap<String, StoredManifest>,
+    /// The blobs of the images the simulator made, by digest: the recipe that makes them
+    /// and which of its blobs each is. A made blob is linked into its recipe's repository.
+    made: HashMap<String, (Arc<ImageRecipe>, Part)>,
     uploads: HashMap<String, Upload>,
     /// Blobs a blob upload or mount associated with a project (Harbor's `project_blob`
     /// rows made by its `blob` middleware): their sizes, and whether an artifact of the
@@ -47,11 +57,13 @@ pub struct RegistryStore {
 
 /// `sha256:<hex>` of `bytes`: the digest distribution names content by.
 pub fn sha256_digest(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let hash = Sha256::digest(bytes);
     let mut text = String::with_capacity(7 + 64);
     text.push_str("sha256:");
     for byte in hash {
-        text.push_str(&format!("{byte:02x}"));
+        text.push(char::from(HEX[usize::from(byte >> 4)]));
+        text.push(char::from(HEX[usize::from(byte & 15)]));
     }
     text
 }
@@ -63,10 +75,31 @@ impl RegistryStore {
         self.link(repository, digest);
     }
 
+    /// Registers the content of an image the simulator made from `recipe`, whose blob rows
+    /// are `blobs` (manifest, config, base layer, top layer, as [`ImageRecipe::blobs`] lists
+    /// them). A Docker foreign layer is not stored, as the registry does not store one.
+    pub fn put_made(&mut self, recipe: &Arc<ImageRecipe>, blobs: &[BlobRef]) {
+        let parts = [Part::Manifest, Part::Config, Part::Base, Part::Layer];
+        for (blob, part) in blobs.iter().zip(parts) {
+            if blob.media_type != FOREIGN_LAYER {
+                self.made
+                    .entry(blob.digest.clone())
+                    .or_insert_with(|| (Arc::clone(recipe), part));
+            }
+        }
+    }
+
+    /// The bytes of a made blob, made again.
+    fn made_bytes(&self, digest: &str) -> Option<(Bytes, &ImageRecipe, Part)> {
+        let (recipe, part) = self.made.get(digest)?;
+        let bytes = recipe.build()?.part(*part);
+        Some((bytes, recipe, *part))
+    }
+
     /// Links a stored blob into `repository` (a cross-repository mount); false when the blob
     /// is not stored.
     pub fn link(&mut self, repository: &str, digest: &str) -> bool {
-        if !self.blobs.contains_key(digest) {
+        if !self.blobs.contains_key(digest) && !self.made.contains_key(digest) {
             return false;
         }
         self.links
@@ -80,12 +113,17 @@ impl RegistryStore {
             .remove(&(repository.to_owned(), digest.to_owned()))
     }
 
-    /// The blob `digest` as `repository` serves it: stored and linked there.
-    pub fn blob(&self, repository: &str, digest: &str) -> Option<&Bytes> {
-        self.links
-            .contains(&(repository.to_owned(), digest.to_owned()))
-            .then(|| self.blobs.get(digest))
-            .flatten()
+    /// The blob `digest` as `repository` serves it: stored and linked there, or made for an
+    /// image of the repository (or linked there by a copy).
+    pub fn blob(&self, repository: &str, digest: &str) -> Option<Bytes> {
+        let linked = self
+            .links
+            .contains(&(repository.to_owned(), digest.to_owned()));
+        if let Some(stored) = self.blobs.get(digest) {
+            return linked.then(|| stored.clone());
+        }
+        let (bytes, recipe, _) = self.made_bytes(digest)?;
+        (linked || recipe.repository == repository).then_some(bytes)
     }
 
     /// Stores a manifest by its digest (it is a blob of the repository too).
@@ -94,9 +132,19 @@ impl RegistryStore {
         self.manifests.insert(digest.to_owned(), manifest);
     }
 
-    /// The manifest stored under `digest`, if its content was pushed through the registry.
-    pub fn manifest(&self, digest: &str) -> Option<&StoredManifest> {
-        self.manifests.get(digest)
+    /// The manifest stored under `digest` (pushed through the registry), or made for an image
+    /// the simulator made.
+    pub fn manifest(&self, digest: &str) -> Option<StoredManifest> {
+        if let Some(stored) = self.manifests.get(digest) {
+            return Some(stored.clone());
+        }
+        match self.made_bytes(digest)? {
+            (body, recipe, Part::Manifest) => Some(StoredManifest {
+                media_type: recipe.family.manifest().to_owned(),
+                body,
+            }),
+            _ => None,
+        }
     }
 
     /// Starts an upload in `repository`.
@@ -169,6 +217,7 @@ impl RegistryStore {
     pub fn remove(&mut self, digest: &str) {
         self.blobs.remove(digest);
         self.manifests.remove(digest);
+        self.made.remove(digest);
         self.links.retain(|(_, d)| d != digest);
     }
 

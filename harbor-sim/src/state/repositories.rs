@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::blobs::{BlobRef, Freed, ManifestFamily};
+use super::image_content::ImageRecipe;
 use super::image_index::{ImageIndex, OCI_INDEX, Platform, Reference};
 use super::{AuditEvent, SimState, now};
 use crate::errors::{ApiError, ApiResult};
@@ -147,6 +148,9 @@ pub(crate) struct Manifest {
     pub icon: Option<String>,
     /// What Harbor read off a manifest pushed through the registry.
     pub pushed: Option<Arc<PushedMetadata>>,
+    /// What the registry makes the content of an image the simulator made itself from
+    /// (`image_content.rs`).
+    pub made: Option<Arc<ImageRecipe>>,
 }
 
 impl Artifact {
@@ -366,30 +370,56 @@ impl SimState {
         tag: Option<&str>,
         content: &str,
     ) -> ApiResult<(i64, String)> {
-        let manifest = self.image_manifest(project, repo, content, Platform::default());
+        let manifest = self.image_manifest(
+            project,
+            repo,
+            content,
+            Platform::default(),
+            ManifestFamily::Docker,
+        );
         let digest = manifest.digest.clone();
         let id = self.store_manifest(project, repo, tag, manifest)?;
         Ok((id, digest))
     }
 
     /// The manifest of an image built for `platform` from `content` in `project/repo`, of
-    /// `1024 * (content.len() + 3)` bytes: a Docker image alone, an OCI image as an index's
-    /// child. [`SimState::store_manifest`] checks the names when it stores it.
+    /// `1024 * (content.len() + 3)` bytes, in `family` (Docker's for an image alone, OCI for an
+    /// index's child), with real content (`image_content.rs`). [`SimState::store_manifest`]
+    /// checks the names when it stores it.
     pub(crate) fn image_manifest(
         &self,
         project: &str,
         repo: &str,
         content: &str,
         platform: Platform,
+        family: ManifestFamily,
     ) -> Manifest {
         let full = format!("{project}/{repo}");
-        let digest = fake_digest(&format!("{full}:{content}"));
         let size = 1024 * (content.len() as i64 + 3);
-        let family = if platform == Platform::default() {
-            ManifestFamily::Docker
-        } else {
-            ManifestFamily::Oci
+        let recipe = ImageRecipe {
+            repository: full.clone(),
+            // The nonce: two pushes of the same content are two builds, two digests.
+            text: format!("{content} {}", crate::random_id::random_uuid()),
+            platform: platform.clone(),
+            family,
+            size,
         };
+        if let Some((digest, rows)) = recipe.blobs() {
+            let blobs: Vec<BlobRef> = rows.into_iter().map(|(blob, _)| blob).collect();
+            return Manifest {
+                digest,
+                size,
+                blobs: blobs.into(),
+                platform,
+                index: None,
+                icon: None,
+                pushed: None,
+                made: Some(Arc::new(recipe)),
+            };
+        }
+        // Too small to hold real content (an image is at least 3 KiB, so never): the blobs
+        // are named, not stored.
+        let digest = fake_digest(&format!("{full}:{content}"));
         let blobs = self.blobs.image(&full, &digest, size, &platform, family);
         Manifest {
             digest,
@@ -399,6 +429,7 @@ impl SimState {
             index: None,
             icon: None,
             pushed: None,
+            made: None,
         }
     }
 
@@ -434,6 +465,9 @@ impl SimState {
             }
         };
         self.blobs.store(&manifest.blobs);
+        if let Some(recipe) = &manifest.made {
+            self.registry.put_made(recipe, &manifest.blobs);
+        }
         // The `blob` middleware's association of a manifest's blobs with the project, which
         // the artifact's deletion ends (`CleanupAssociationsForProject`).
         for blob in manifest.blobs.iter() {
@@ -557,6 +591,8 @@ impl SimState {
             index,
             icon: src.icon.clone(),
             pushed: src.pushed.clone(),
+            // The source's content, which the links below serve.
+            made: None,
         };
         let id = self.store_manifest(project, repository, None, manifest)?;
         self.ensure_tags(id, &tags)?;
