@@ -7,12 +7,15 @@
 //! An image keeps the sizes the simulator has always given it (its artifact's `size`, which
 //! quota and GC figures follow): the base layer is 1 KiB, shared by every image of the
 //! repository built for the same OS; the manifest and the config are their JSON; the top layer
-//! is the rest. Each layer is a gzip-compressed tar holding one small file (the base names its
+//! is the rest. Each layer is a gzip file of a tar holding one small file (the base names its
 //! repository and OS, the top layer the content it was made from and a random nonce, so two
-//! pushes never share a digest, as two builds do not); a layer is brought to its exact size by
-//! the gzip header's `FEXTRA` field (RFC 1952), which every gzip reader skips, and, past the
-//! field's 64 KiB, by empty gzip members after the first (readers decode a multi-member file as
-//! one stream: Go's `gzip.Reader`, which Docker and containerd use, by default).
+//! pushes never share a digest, as two builds do not). The top layer's deflate stream is made
+//! of stored blocks (a compressor's set-up costs more than copying its few KiB); the base's tar
+//! does not fit 1 KiB that way, so it is compressed, once per repository and OS. A layer is
+//! brought to its exact size by the gzip header's `FEXTRA` field (RFC 1952), which every gzip
+//! reader skips, and, past the field's 64 KiB, by empty gzip members after the first (readers
+//! decode a multi-member file as one stream: Go's `gzip.Reader`, which Docker and containerd
+//! use, by default).
 //!
 //! The bytes are not kept: 100,000 images of the throughput benchmark would hold gigabytes.
 //! An image keeps its [`ImageRecipe`], and [`ImageRecipe::build`] makes the same bytes again
