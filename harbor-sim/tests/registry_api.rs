@@ -19,6 +19,17 @@ fn admin(request: RequestBuilder) -> RequestBuilder {
     request.basic_auth("admin", Some("Harbor12345"))
 }
 
+/// What a client names in `Accept` when it reads a manifest: every type it can read, as
+/// Docker, containerd and oras do.
+const ACCEPT_MANIFESTS: &str = "application/vnd.docker.distribution.manifest.v2+json, \
+    application/vnd.docker.distribution.manifest.list.v2+json, \
+    application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json";
+
+/// `request` for a manifest, accepting every manifest type.
+fn accepting(request: RequestBuilder) -> RequestBuilder {
+    request.header("Accept", ACCEPT_MANIFESTS)
+}
+
 /// Sends `request` as the administrator.
 async fn call(request: RequestBuilder) -> Response {
     admin(request).send().await.unwrap()
@@ -174,13 +185,19 @@ async fn a_pushed_image_is_pulled_back_and_is_an_artifact_of_harbor() {
     let base = sim.base_url();
     let (digest, size) = push_image(&sim, &http, "library/demo", "v1", "arm64").await;
 
-    let manifest = call(http.get(format!("{base}/v2/library/demo/manifests/v1"))).await;
+    let manifest = call(accepting(
+        http.get(format!("{base}/v2/library/demo/manifests/v1")),
+    ))
+    .await;
     assert_eq!(manifest.status(), StatusCode::OK);
     assert_eq!(manifest.headers()["content-type"], OCI_MANIFEST);
     assert_eq!(manifest.headers()["docker-content-digest"], digest.as_str());
     let body = manifest.bytes().await.unwrap();
     assert_eq!(sha256_digest(&body), digest);
-    let by_digest = call(http.head(format!("{base}/v2/library/demo/manifests/{digest}"))).await;
+    let by_digest = call(accepting(
+        http.head(format!("{base}/v2/library/demo/manifests/{digest}")),
+    ))
+    .await;
     assert_eq!(by_digest.status(), StatusCode::OK);
     let cached = admin(http.get(format!("{base}/v2/library/demo/manifests/v1")))
         .header("If-None-Match", format!("\"{digest}\""))
@@ -188,6 +205,45 @@ async fn a_pushed_image_is_pulled_back_and_is_an_artifact_of_harbor() {
         .await
         .unwrap();
     assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
+    // A client that does not accept OCI manifests gets distribution's 404, by tag or digest,
+    // and no pull is recorded (a Docker manifest is served whatever is accepted: see the
+    // seeded images' test).
+    let pulls = |sim: &RunningSimulator| {
+        let state = sim.handle().state();
+        let demo = state.repository_id("library", "demo").unwrap();
+        state.repositories.get(&demo).unwrap().pull_count
+    };
+    let before = pulls(&sim);
+    for accept in [
+        None,
+        Some("application/json"),
+        Some("application/vnd.docker.distribution.manifest.v2+json, */*"),
+    ] {
+        let mut request = admin(http.get(format!("{base}/v2/library/demo/manifests/{digest}")));
+        if let Some(accept) = accept {
+            request = request.header("Accept", accept);
+        }
+        let refused = request.send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::NOT_FOUND, "{accept:?}");
+        assert_eq!(
+            json_of(refused).await,
+            json!({"errors": [{"code": "MANIFEST_UNKNOWN", "message": "OCI manifest found, but accept header does not support OCI manifests"}]})
+        );
+    }
+    let listed = admin(http.get(format!("{base}/v2/library/demo/manifests/v1")))
+        .header(
+            "Accept",
+            "text/html; q=0.9, Application/VND.OCI.Image.Manifest.v1+JSON; q=0.5",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.status(),
+        StatusCode::OK,
+        "matched without case or parameters"
+    );
+    assert_eq!(pulls(&sim), before + 1);
 
     let artifact = json_of(
         call(http.get(format!(
@@ -224,7 +280,8 @@ async fn a_pushed_image_is_pulled_back_and_is_an_artifact_of_harbor() {
         json!([{"created": "2024-05-01T10:00:00Z", "created_by": "COPY app /app"}])
     );
 
-    // The GET was a pull Harbor records (the HEAD and the 304 were not).
+    // The two GETs served were pulls Harbor records (the HEAD, the 304 and the refusals were
+    // not).
     let repository = json_of(
         call(http.get(format!(
             "{base}/api/v2.0/projects/library/repositories/demo"
@@ -232,7 +289,7 @@ async fn a_pushed_image_is_pulled_back_and_is_an_artifact_of_harbor() {
         .await,
     )
     .await;
-    assert_eq!(repository["pull_count"], 1);
+    assert_eq!(repository["pull_count"], 2);
     let pulled = json_of(
         call(http.get(format!(
             "{base}/api/v2.0/projects/library/repositories/demo/artifacts/v1?with_tag=true"
@@ -415,7 +472,10 @@ async fn an_index_lists_images_pushed_before_it() {
 /// Pulls the manifest `reference` of `repo` and every blob it names, checking each digest and
 /// size as a client does; returns the manifest and the content's size (manifest and blobs).
 async fn pull(base: &str, http: &Client, repo: &str, reference: &str) -> (Value, String, usize) {
-    let response = call(http.get(format!("{base}/v2/{repo}/manifests/{reference}"))).await;
+    let response = call(accepting(
+        http.get(format!("{base}/v2/{repo}/manifests/{reference}")),
+    ))
+    .await;
     assert_eq!(response.status(), StatusCode::OK, "{repo}:{reference}");
     let media_type = response.headers()["content-type"]
         .to_str()
@@ -477,6 +537,10 @@ async fn the_simulators_own_images_are_pulled_as_harbor_serves_them() {
         config["architecture"],
         artifact["extra_attrs"]["architecture"]
     );
+    // A Docker manifest is served whatever the client accepts (Harbor asks distribution by
+    // digest, which rewrites none).
+    let plain = call(http.get(format!("{base}/v2/library/nginx/manifests/latest"))).await;
+    assert_eq!(plain.headers()["docker-content-digest"], digest.as_str());
     // Images of a repository share their base layer; another repository does not serve it.
     let (older, _, _) = pull(&base, &http, "library/nginx", "1.27").await;
     assert_eq!(older["layers"][0], manifest["layers"][0]);
@@ -511,7 +575,10 @@ async fn the_simulators_own_images_are_pulled_as_harbor_serves_them() {
         let reference = child["digest"].as_str().unwrap();
         let (image, digest, _) = pull(&base, &http, "library/multi", reference).await;
         assert_eq!(image["mediaType"], OCI_MANIFEST);
-        let own = call(http.get(format!("{base}/v2/library/multi/manifests/{digest}"))).await;
+        let own = call(accepting(
+            http.get(format!("{base}/v2/library/multi/manifests/{digest}")),
+        ))
+        .await;
         assert_eq!(
             Some(own.bytes().await.unwrap().len() as u64),
             child["size"].as_u64()
@@ -802,7 +869,10 @@ async fn a_cosign_signature_tag_signs_the_digest_it_names() {
     let listed = json_of(call(http.get(format!("{rest}/artifacts"))).await).await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
     // The signature's own tag still names it through the registry.
-    let by_tag = call(http.head(format!("{base}/v2/{repo}/manifests/{tag}"))).await;
+    let by_tag = call(accepting(
+        http.head(format!("{base}/v2/{repo}/manifests/{tag}")),
+    ))
+    .await;
     assert_eq!(by_tag.status(), StatusCode::OK);
 
     // A copy through the REST API takes the content and the signature along.
@@ -811,7 +881,10 @@ async fn a_cosign_signature_tag_signs_the_digest_it_names() {
     )))
     .await;
     assert_eq!(copied.status(), StatusCode::CREATED);
-    let pulled = call(http.get(format!("{base}/v2/library/copied/manifests/v1"))).await;
+    let pulled = call(accepting(
+        http.get(format!("{base}/v2/library/copied/manifests/v1")),
+    ))
+    .await;
     assert_eq!(pulled.status(), StatusCode::OK);
     assert_eq!(pulled.headers()["docker-content-digest"], subject.as_str());
     let copy = json_of(

@@ -114,6 +114,8 @@ impl Code {
 pub enum RegistryError {
     /// Distribution's, with its detail (`null` for none).
     Distribution(Code, Value),
+    /// Distribution's with another message and no detail (errcode's `WithMessage`).
+    Reworded(Code, &'static str),
     /// Harbor's own (`SendError`).
     Harbor(ApiError),
     /// 401 from Harbor's `v2auth` middleware, with the challenge to send.
@@ -163,12 +165,11 @@ impl IntoResponse for RegistryError {
                 if !detail.is_null() {
                     entry["detail"] = detail;
                 }
-                (
-                    status,
-                    [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-                    format!("{}\n", json!({ "errors": [entry] })),
-                )
-                    .into_response()
+                distribution_answer(status, entry)
+            }
+            RegistryError::Reworded(code, message) => {
+                let (name, status, _) = code.descriptor();
+                distribution_answer(status, json!({"code": name, "message": message}))
             }
             RegistryError::Harbor(error) => error.into_response(),
             RegistryError::Challenge { challenge, message } => {
@@ -185,6 +186,16 @@ impl IntoResponse for RegistryError {
         };
         with_api_version(response)
     }
+}
+
+/// Distribution's error envelope around one `entry`.
+fn distribution_answer(status: StatusCode, entry: Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        format!("{}\n", json!({ "errors": [entry] })),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ use super::{RegistryRequest, empty, json_response};
 use crate::errors::ApiError;
 use crate::state::SimState;
 use crate::state::registry_push::{
-    ManifestShape, OCI_INDEX, image_references, index_entries, shape_of,
+    ManifestShape, OCI_INDEX, OCI_MANIFEST, image_references, index_entries, shape_of,
 };
 use crate::state::registry_store::{StoredManifest, sha256_digest};
 use crate::state_guard::{self, StateGuard};
@@ -98,6 +98,7 @@ pub(super) fn get(
         .and(state.registry.manifest(&digest))
         .ok_or_else(|| RegistryError::code(Code::ManifestUnknown))?;
     let (body, media_type) = (stored.body.clone(), stored.media_type.clone());
+    refuse_unaccepted(request, &media_type)?;
     let operator = caller.username(state);
     if let Some(state) = guard.state_mut() {
         state.record_pull(&operator, id, (!is_digest(reference)).then_some(reference));
@@ -115,6 +116,56 @@ pub(super) fn get(
         }
     }
     Ok(response)
+}
+
+/// Distribution's answer to a client whose `Accept` does not name the OCI manifest or index it
+/// asked for (`GetManifest`): 404 `MANIFEST_UNKNOWN` in words of its own. Harbor asks
+/// distribution by digest (`getManifest` turns a tag into the artifact's digest), so its
+/// by-tag rewrites (a schema 2 manifest into schema 1, a manifest list into its `linux/amd64`
+/// image) never happen: a Docker manifest or manifest list is answered whatever is accepted.
+fn refuse_unaccepted(request: &RegistryRequest<'_>, media_type: &str) -> RegistryResult<()> {
+    let message = match media_type {
+        OCI_MANIFEST => "OCI manifest found, but accept header does not support OCI manifests",
+        OCI_INDEX => "OCI index found, but accept header does not support OCI indexes",
+        _ => return Ok(()),
+    };
+    let accepted = request
+        .headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(accepted_media_type)
+        .any(|accepted| accepted == media_type);
+    if accepted {
+        Ok(())
+    } else {
+        Err(RegistryError::Reworded(Code::ManifestUnknown, message))
+    }
+}
+
+/// One entry of an `Accept` header as Go's `mime.ParseMediaType` reads it: the media type,
+/// lower-cased, or `None` for an entry it refuses (no `type/subtype`, a parameter without
+/// `=`), which distribution skips. `q` values mean nothing to distribution.
+fn accepted_media_type(entry: &str) -> Option<String> {
+    let mut parts = entry.split(';');
+    let media_type = parts.next()?.trim().to_ascii_lowercase();
+    let (kind, subtype) = media_type.split_once('/')?;
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?=".contains(&b))
+    };
+    if !token(kind) || !token(subtype) {
+        return None;
+    }
+    for parameter in parts.map(str::trim).filter(|p| !p.is_empty()) {
+        let (key, _) = parameter.split_once('=')?;
+        if !token(key.trim()) {
+            return None;
+        }
+    }
+    Some(media_type)
 }
 
 /// The media type a manifest was pushed as: `Content-Type`, unless absent or plain JSON,
@@ -456,6 +507,21 @@ pub(super) fn catalog(request: &RegistryRequest<'_>) -> RegistryResult<Response>
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn accept_entries_are_read_as_go_reads_media_types() {
+        let read = |entry: &str| accepted_media_type(entry);
+        assert_eq!(
+            read(" Application/VND.OCI.Image.Index.v1+JSON ; q=0.5").as_deref(),
+            Some(OCI_INDEX)
+        );
+        assert_eq!(read("*/*").as_deref(), Some("*/*"));
+        assert_eq!(read("application/vnd.oci.image.manifest.v1+json; q"), None);
+        assert_eq!(read("application"), None);
+        assert_eq!(read("application/a b"), None);
+        assert_eq!(read(""), None);
+    }
+
     use super::*;
 
     #[test]

@@ -22,6 +22,10 @@
 //! A manifest `GET` is a pull Harbor records: pull times, the repository's `pull_count` and
 //! the audit row, written at once (Harbor's event handler batches the updates).
 //!
+//! A manifest is served as distribution serves it to Harbor, which asks by digest: an OCI
+//! manifest or index only to a client whose `Accept` names its type (else 404
+//! `MANIFEST_UNKNOWN` in distribution's words), a Docker manifest or manifest list to any.
+//!
 //! A manifest pushed with a `subject`, or tagged `sha256-<hex>.sig` with a cosign signature
 //! layer (cosign's tag scheme, Harbor's `cosign` middleware), becomes an accessory of that
 //! digest ([`crate::state::accessories`]), which `GET /v2/<name>/referrers/<digest>` lists.
