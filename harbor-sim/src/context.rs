@@ -120,7 +120,10 @@ impl Ctx {
         if self.has_no_body() {
             return Err(ApiError::unprocessable("request body is required"));
         }
-        serde_json::from_slice(&self.body).map_err(|e| {
+        // The first JSON value, as Go's decoder reads it: what follows it is not read.
+        let mut values = serde_json::Deserializer::from_slice(&self.body).into_iter::<T>();
+        let first = values.next().unwrap_or_else(|| serde_json::from_slice(b""));
+        first.map_err(|e| {
             if e.is_data() {
                 ApiError::unprocessable(format!("invalid request body: {e}"))
             } else {

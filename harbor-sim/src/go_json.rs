@@ -43,6 +43,29 @@ pub(crate) enum Shape {
         name: &'static str,
         fields: &'static [(&'static str, Shape)],
     },
+    /// `bool`.
+    Bool,
+    /// An integer type (`int64`, `int32`, `uint64`, ...) of `bits` bits.
+    Int {
+        type_name: &'static str,
+        bits: u32,
+        unsigned: bool,
+    },
+    /// `float64` or `float32`.
+    Float { type_name: &'static str, bits: u32 },
+    /// A named string type (`models.EventType`).
+    NamedString(&'static str),
+    /// `strfmt.DateTime`, which decodes itself (`UnmarshalJSON`): a string `strfmt` parses, or
+    /// `null`; its error ends the decoding at once.
+    DateTime,
+    /// A map with string keys and values of the given shape.
+    Map {
+        type_name: &'static str,
+        element: &'static Shape,
+    },
+    /// A type known by name, looked up when a value meets it (so that types may name each
+    /// other): the [`Decoder`]'s `resolve` answers it.
+    Named(&'static str),
 }
 
 impl Shape {
@@ -50,8 +73,16 @@ impl Shape {
         match self {
             Shape::Any => "interface {}",
             Shape::String => "string",
-            Shape::Slice { type_name, .. } | Shape::Struct { type_name, .. } => type_name,
+            Shape::Slice { type_name, .. }
+            | Shape::Struct { type_name, .. }
+            | Shape::Int { type_name, .. }
+            | Shape::Float { type_name, .. }
+            | Shape::Map { type_name, .. }
+            | Shape::NamedString(type_name)
+            | Shape::Named(type_name) => type_name,
             Shape::MapOfAny => "map[string]interface {}",
+            Shape::Bool => "bool",
+            Shape::DateTime => "strfmt.DateTime",
         }
     }
 }
@@ -70,14 +101,58 @@ impl fmt::Display for GoJsonError {
 /// else Go's error.
 pub(crate) fn unmarshal(text: &str, shape: &Shape) -> Result<(), GoJsonError> {
     check_valid(text.as_bytes())?;
-    let mut decoder = Decoder {
-        data: text.as_bytes(),
-        at: 0,
-        saved: None,
-        context: Context::default(),
+    Decoder::new(text.as_bytes(), |_| None).run(shape)
+}
+
+/// A type `Shape::Named` names, or `None` for one unknown (decoded as `interface {}`).
+pub(crate) type Resolve = fn(&str) -> Option<&'static Shape>;
+
+/// `json.NewDecoder(body).Decode(&v)`, as go-openapi's JSON consumer reads a request body
+/// into `v` of shape `shape`: the first JSON value is read and decoded, whatever follows it is
+/// left unread (`{} x` decodes); input ending inside the value is `unexpected EOF`. `Ok(None)`
+/// for a body of spaces only (Go's `io.EOF`), else the offset where the value ended.
+pub(crate) fn decode(
+    body: &[u8],
+    shape: &Shape,
+    resolve: Resolve,
+) -> Result<Option<usize>, GoJsonError> {
+    let Some(end) = first_value_end(body)? else {
+        return Ok(None);
     };
-    decoder.value(Some(shape));
-    decoder.saved.map_or(Ok(()), Err)
+    Decoder::new(&body[..end], resolve).run(shape)?;
+    Ok(Some(end))
+}
+
+/// `Decoder.readValue`: where the first value ends (its scanner error if it has one).
+fn first_value_end(data: &[u8]) -> Result<Option<usize>, GoJsonError> {
+    let mut scanner = Scanner::default();
+    for (at, &c) in data.iter().enumerate() {
+        if scanner.end_top {
+            return Ok(Some(at));
+        }
+        match scanner.step(c) {
+            Ok(()) => {}
+            // The byte after a number or literal ended it: the value is whole, and the
+            // decoder complains about that byte only on a later call, which never comes.
+            Err(_) if scanner.end_top => return Ok(Some(at)),
+            Err(error) => return Err(error),
+        }
+    }
+    if !scanner.end_top {
+        // The end of the input ends a number as a space would (an error here is no end).
+        let _ = scanner.step(b' ');
+    }
+    if scanner.end_top {
+        return Ok(Some(data.len()));
+    }
+    if data
+        .iter()
+        .all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+    {
+        Ok(None)
+    } else {
+        Err(GoJsonError("unexpected EOF".into()))
+    }
 }
 
 /// Where the decoder is, for a type error's text: the struct being decoded and the JSON
@@ -93,10 +168,60 @@ struct Decoder<'a> {
     data: &'a [u8],
     at: usize,
     saved: Option<GoJsonError>,
+    /// An error that ended the decoding (a `strfmt.DateTime`'s own).
+    failed: Option<GoJsonError>,
     context: Context,
+    resolve: Resolve,
 }
 
-impl Decoder<'_> {
+impl<'a> Decoder<'a> {
+    fn new(data: &'a [u8], resolve: Resolve) -> Self {
+        Decoder {
+            data,
+            at: 0,
+            saved: None,
+            failed: None,
+            context: Context::default(),
+            resolve,
+        }
+    }
+
+    /// The value into `shape`: the error that ended it, else the first type error saved.
+    fn run(mut self, shape: &Shape) -> Result<(), GoJsonError> {
+        self.value(Some(shape));
+        match self.failed.or(self.saved) {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+
+    /// `shape`, or the type a `Shape::Named` names (`None`, decoded as anything, if unknown).
+    fn resolved<'s>(&self, shape: Option<&'s Shape>) -> Option<&'s Shape> {
+        match shape {
+            Some(Shape::Named(name)) => (self.resolve)(name),
+            other => other,
+        }
+    }
+
+    /// A `strfmt.DateTime` met a value other than a string or `null`: its `UnmarshalJSON`
+    /// decodes the value into a `string` and that error, given the outer decoder's context,
+    /// ends the decoding.
+    fn date_time_refuses(&mut self, kind: &str) {
+        if self.failed.is_none() {
+            self.failed = Some(self.type_error_text(kind, "string"));
+        }
+    }
+
+    fn type_error_text(&self, kind: &str, into: &str) -> GoJsonError {
+        GoJsonError(match &self.context.strukt {
+            Some(name) => format!(
+                "json: cannot unmarshal {kind} into Go struct field {name}.{} of type {into}",
+                self.context.fields.join(".")
+            ),
+            None => format!("json: cannot unmarshal {kind} into Go value of type {into}"),
+        })
+    }
+
     fn skip_space(&mut self) {
         while self
             .data
@@ -109,54 +234,60 @@ impl Decoder<'_> {
 
     /// `saveError` of an `UnmarshalTypeError` for a `kind` value, with the context.
     fn type_error(&mut self, kind: &str, shape: &Shape) {
-        if self.saved.is_some() {
-            return;
+        if self.saved.is_none() {
+            self.saved = Some(self.type_error_text(kind, shape.type_name()));
         }
-        let into = shape.type_name();
-        let text = match &self.context.strukt {
-            Some(name) => format!(
-                "json: cannot unmarshal {kind} into Go struct field {name}.{} of type {into}",
-                self.context.fields.join(".")
-            ),
-            None => format!("json: cannot unmarshal {kind} into Go value of type {into}"),
-        };
-        self.saved = Some(GoJsonError(text));
     }
 
     /// One value at `at` into `shape` (`None`: skipped).
     fn value(&mut self, shape: Option<&Shape>) {
+        if self.failed.is_some() {
+            return;
+        }
+        let shape = self.resolved(shape);
         self.skip_space();
         match self.data.get(self.at) {
             Some(b'{') => self.object(shape),
             Some(b'[') => self.array(shape),
             Some(b'"') => {
-                self.string();
-                if let Some(shape) = shape
-                    && !matches!(shape, Shape::Any | Shape::String)
-                {
-                    self.type_error("string", shape);
+                let text = self.string();
+                match shape {
+                    None | Some(Shape::Any | Shape::String | Shape::NamedString(_)) => {}
+                    Some(Shape::DateTime) => {
+                        if let Err(e) = crate::go_time::parse_date_time(&text) {
+                            self.failed.get_or_insert(GoJsonError(e.to_string()));
+                        }
+                    }
+                    Some(shape) => self.type_error("string", shape),
                 }
             }
             Some(b'n') => self.at += 4,
-            Some(c) => {
-                let kind = match c {
-                    b't' => {
-                        self.at += 4;
-                        "bool"
+            Some(b't' | b'f') => {
+                self.at += if self.data[self.at] == b't' { 4 } else { 5 };
+                match shape {
+                    None | Some(Shape::Any | Shape::Bool) => {}
+                    Some(Shape::DateTime) => self.date_time_refuses("bool"),
+                    Some(shape) => self.type_error("bool", shape),
+                }
+            }
+            Some(_) => {
+                let start = self.at;
+                self.number();
+                let literal = String::from_utf8_lossy(&self.data[start..self.at]).into_owned();
+                match shape {
+                    None | Some(Shape::Any) => {}
+                    Some(Shape::DateTime) => self.date_time_refuses("number"),
+                    Some(shape @ Shape::Int { bits, unsigned, .. }) => {
+                        if !fits_int(&literal, *bits, *unsigned) {
+                            self.type_error(&format!("number {literal}"), shape);
+                        }
                     }
-                    b'f' => {
-                        self.at += 5;
-                        "bool"
+                    Some(shape @ Shape::Float { bits, .. }) => {
+                        if !fits_float(&literal, *bits) {
+                            self.type_error(&format!("number {literal}"), shape);
+                        }
                     }
-                    _ => {
-                        self.number();
-                        "number"
-                    }
-                };
-                if let Some(shape) = shape
-                    && !matches!(shape, Shape::Any)
-                {
-                    self.type_error(kind, shape);
+                    Some(shape) => self.type_error("number", shape),
                 }
             }
             None => {}
@@ -215,6 +346,10 @@ impl Decoder<'_> {
         let element = match shape {
             None | Some(Shape::Any) => None,
             Some(Shape::Slice { element, .. }) => Some(*element),
+            Some(Shape::DateTime) => {
+                self.date_time_refuses("array");
+                return;
+            }
             Some(other) => {
                 self.type_error("array", other);
                 None
@@ -240,10 +375,19 @@ impl Decoder<'_> {
     }
 
     fn object(&mut self, shape: Option<&Shape>) {
+        let mut element = None;
         let fields = match shape {
             None | Some(Shape::Any) => None,
             Some(Shape::MapOfAny) => None,
+            Some(Shape::Map { element: e, .. }) => {
+                element = Some(*e);
+                None
+            }
             Some(Shape::Struct { name, fields, .. }) => Some((*name, *fields)),
+            Some(Shape::DateTime) => {
+                self.date_time_refuses("object");
+                return;
+            }
             Some(other) => {
                 self.type_error("object", other);
                 None
@@ -272,12 +416,37 @@ impl Decoder<'_> {
                     self.context.strukt = Some(name);
                     self.context.fields.push((*json_name).to_owned());
                     self.value(Some(field_shape));
+                    if self.failed.is_some() {
+                        // Go returns at once, the context still the field's.
+                        return;
+                    }
                     self.context = outer;
                 }
-                None => self.value(None),
+                // A map's value: the context stays the map's (Go names no key).
+                None => self.value(element),
             }
         }
     }
+}
+
+/// Whether `strconv.ParseInt` (`ParseUint`) takes the literal and it fits `bits` bits.
+fn fits_int(literal: &str, bits: u32, unsigned: bool) -> bool {
+    if unsigned {
+        literal
+            .parse::<u64>()
+            .is_ok_and(|n| bits >= 64 || n < 1 << bits)
+    } else {
+        literal
+            .parse::<i64>()
+            .is_ok_and(|n| bits >= 64 || (-(1i64 << (bits - 1))..(1i64 << (bits - 1))).contains(&n))
+    }
+}
+
+/// Whether `strconv.ParseFloat` takes the literal and it does not overflow `bits` bits.
+fn fits_float(literal: &str, bits: u32) -> bool {
+    literal
+        .parse::<f64>()
+        .is_ok_and(|n| n.is_finite() && (bits == 64 || (n.abs() <= f64::from(f32::MAX))))
 }
 
 /// The value of an object's key as Go's decoder assigns a struct field named `name`: the
@@ -836,5 +1005,92 @@ mod tests {
         }
         assert!(unmarshal("{\"type\":\"manual\",\"x\":[1]}", &TRIGGER).is_ok());
         assert!(unmarshal("{\"a\":[1],\"b\":{}}", &Shape::MapOfAny).is_ok());
+    }
+
+    #[test]
+    fn numbers_dates_maps_and_the_first_value_decode_as_in_go() {
+        static INT32: Shape = Shape::Int {
+            type_name: "int32",
+            bits: 32,
+            unsigned: false,
+        };
+        static UINT: Shape = Shape::Int {
+            type_name: "uint64",
+            bits: 64,
+            unsigned: true,
+        };
+        static FLOAT32: Shape = Shape::Float {
+            type_name: "float32",
+            bits: 32,
+        };
+        static MAP: Shape = Shape::Map {
+            type_name: "map[string]int32",
+            element: &INT32,
+        };
+        static OBJ: Shape = Shape::Struct {
+            type_name: "models.Obj",
+            name: "Obj",
+            fields: &[
+                ("n", INT32),
+                ("when", Shape::DateTime),
+                ("tags", Shape::Named("Tags")),
+            ],
+        };
+        static TAGS: Shape = Shape::Slice {
+            type_name: "[]models.Tag",
+            element: &Shape::NamedString("models.Tag"),
+        };
+        let resolve: Resolve = |name| (name == "Tags").then_some(&TAGS);
+        let error = |text: &str, shape: &Shape| {
+            decode(text.as_bytes(), shape, resolve)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            error("2147483648", &INT32),
+            "json: cannot unmarshal number 2147483648 into Go value of type int32"
+        );
+        assert!(decode(b"-2147483648", &INT32, resolve).is_ok());
+        assert_eq!(
+            error("-1", &UINT),
+            "json: cannot unmarshal number -1 into Go value of type uint64"
+        );
+        assert_eq!(
+            error("1e39", &FLOAT32),
+            "json: cannot unmarshal number 1e39 into Go value of type float32"
+        );
+        assert_eq!(
+            error(r#"{"a": 1, "b": "x"}"#, &MAP),
+            "json: cannot unmarshal string into Go value of type int32"
+        );
+        assert_eq!(
+            error(r#"{"tags": ["a", 5]}"#, &OBJ),
+            "json: cannot unmarshal number into Go struct field Obj.tags of type models.Tag"
+        );
+        // A `strfmt.DateTime` ends the decoding with its own error, before a type error saved
+        // earlier; a non-string is its inner decoding into `string`, in the outer context.
+        assert_eq!(
+            error(r#"{"n": "x", "when": 5}"#, &OBJ),
+            "json: cannot unmarshal number into Go struct field Obj.when of type string"
+        );
+        assert_eq!(
+            error(r#"{"n": "x", "when": "2026-02-30"}"#, &OBJ),
+            r#"parsing time "2026-02-30": day out of range"#
+        );
+        assert_eq!(
+            error(r#"{"n": "x"}"#, &OBJ),
+            "json: cannot unmarshal string into Go struct field Obj.n of type int32"
+        );
+        assert!(decode(br#"{"when": null, "tags": null}"#, &OBJ, resolve).is_ok());
+        // The first value alone is read: after a number, the next byte ends it.
+        assert_eq!(decode(b"12x", &INT32, resolve).unwrap(), Some(2));
+        assert_eq!(decode(b"12", &INT32, resolve).unwrap(), Some(2));
+        assert_eq!(decode(b"[1] [", &Shape::Any, resolve).unwrap(), Some(3));
+        assert_eq!(error("[1", &Shape::Any), "unexpected EOF");
+        assert_eq!(error("tru", &Shape::Any), "unexpected EOF");
+        assert_eq!(
+            error("[1,]", &Shape::Any),
+            "invalid character ']' looking for beginning of value"
+        );
     }
 }

@@ -153,6 +153,7 @@ mod admin;
 mod audit_events;
 pub mod auth;
 mod binding;
+mod body_shapes;
 mod calendar;
 mod context;
 mod counters;

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::error::ValidationErrorKind;
 use jsonschema::paths::LocationSegment;
 use jsonschema::{Draft, Validator};
 use serde_json::Value;
@@ -19,9 +19,9 @@ use serde_json::Value;
 use crate::binding::{convert_int, go_quote};
 use crate::context::Ctx;
 use crate::errors::{ApiError, ApiResult};
-use crate::go_time;
 use crate::negotiation;
 use crate::operation::{OpSpec, ParamIn, ParamKind, ParamSpec, TABLE};
+use crate::{body_shapes, go_json, go_time};
 
 /// The generated JSON Schemas: `definitions`, `requests` by operation id, `responses` by
 /// operation id and status.
@@ -217,7 +217,17 @@ fn check_body(op: &OpSpec, p: &ParamSpec, body: &[u8]) -> Vec<String> {
             Vec::new()
         };
     }
-    let mut value: Value = match serde_json::from_slice(body) {
+    // go-openapi's JSON consumer: Go's decoder reads the first value into the body's Go type;
+    // its error (syntax, a value of the wrong type, a `strfmt.DateTime` refusing its text)
+    // ends the request before any model validation.
+    let end = match body_shapes::body_shape(op.id) {
+        Some(shape) => match go_json::decode(body, shape, body_shapes::definition) {
+            Ok(end) => end.unwrap_or(body.len()),
+            Err(e) => return vec![format!("parsing {name} body from \"\" failed, because {e}")],
+        },
+        None => body.len(),
+    };
+    let mut value: Value = match serde_json::from_slice(&body[..end]) {
         Ok(v) => v,
         Err(e) => return vec![format!("parsing {name} body from \"\" failed, because {e}")],
     };
@@ -226,37 +236,14 @@ fn check_body(op: &OpSpec, p: &ParamSpec, body: &[u8]) -> Vec<String> {
     let Some(validator) = REQUEST_VALIDATORS.get(op.id) else {
         return Vec::new();
     };
-    let mut date_time_error = None;
-    let mut decode_errors = Vec::new();
     let mut failures = Vec::new();
     for error in validator.iter_errors(&value) {
         let path = dotted(error.instance_path().segments());
         match error.kind() {
-            // `strfmt.DateTime.UnmarshalJSON` refuses the value: its error ends the decoding
-            // at once, before any type mismatch the decoder noted on the way (those it
-            // saves and reports at the end) and before the model's validation.
-            ValidationErrorKind::Format { format } if format == "date-time" => {
-                let text = error.instance().as_str().unwrap_or_default();
-                if let (None, Err(e)) = (&date_time_error, go_time::parse_date_time(text)) {
-                    date_time_error =
-                        Some(format!("parsing {name} body from \"\" failed, because {e}"));
-                }
-            }
-            ValidationErrorKind::Type { kind } => {
-                let expected = match kind {
-                    TypeKind::Single(t) => t.to_string(),
-                    TypeKind::Multiple(ts) => ts
-                        .iter()
-                        .map(|t| t.to_string())
-                        .collect::<Vec<_>>()
-                        .join("|"),
-                };
-                decode_errors.push(format!(
-                    "parsing {name} body from \"\" failed, because json: cannot unmarshal {} into Go struct field {} of type {expected}",
-                    json_kind(error.instance()),
-                    if path.is_empty() { name.to_owned() } else { path },
-                ));
-            }
+            // What the Go type refuses, Go's decoder refused above; what it took (a
+            // `date-time` `strfmt` parses, a value of its Go type) is no failure of the model.
+            ValidationErrorKind::Format { format } if format == "date-time" => {}
+            ValidationErrorKind::Type { .. } => {}
             ValidationErrorKind::Required { property } => {
                 let property = property.as_str().unwrap_or_default();
                 failures.push(format!("{} in body is required", join(&path, property)));
@@ -267,10 +254,6 @@ fn check_body(op: &OpSpec, p: &ParamSpec, body: &[u8]) -> Vec<String> {
                 broken_rule(kind, error.instance())
             )),
         }
-    }
-    // A decoding error ends the request before any model validation runs.
-    if let Some(first) = date_time_error.or_else(|| decode_errors.into_iter().next()) {
-        return vec![first];
     }
     if failures.is_empty() {
         failures
@@ -348,17 +331,6 @@ fn or_name(path: &str, name: &str) -> String {
         name.to_owned()
     } else {
         path.to_owned()
-    }
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
     }
 }
 
