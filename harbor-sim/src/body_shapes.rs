@@ -4,7 +4,7 @@
 //!
 //! go-swagger's mapping, from the definitions in `generated/schemas.json`:
 //! - a definition with properties is the struct `models.<Name>`, a field of it a pointer
-//!   (`[]*models.Label` in a slice); a definition of a plain string, the named type
+//!   (`[]*models.Label` in a slice); a definition of a plain string or of a map, the named type
 //!   `models.<Name>`;
 //! - `integer` is `int64`, or the Go type its format names (`int32`, `int8`, `uint64`; `int`
 //!   is no Go format name and stays `int64`); `number` is `float64`, `float32` for `float`;
@@ -84,7 +84,15 @@ type Definitions = serde_json::Map<String, Value>;
 fn definition_shape(definitions: &Definitions, name: &str, schema: &Value) -> Shape {
     if schema.get("properties").is_some() || schema.get("type").is_none_or(|t| t == "object") {
         if schema.get("additionalProperties").is_some() && schema.get("properties").is_none() {
-            return field(definitions, schema);
+            // A named map type (`type ResourceList map[string]int64`).
+            let type_name = leak_str(format!("models.{name}"));
+            return match field(definitions, schema) {
+                Shape::Map { element, .. } => Shape::Map { type_name, element },
+                _ => Shape::Map {
+                    type_name,
+                    element: &Shape::Any,
+                },
+            };
         }
         return structure(definitions, format!("models.{name}"), name, schema);
     }
@@ -291,6 +299,10 @@ mod tests {
         assert_eq!(
             error("addProjectMetadatas", r#"{"auto_scan": false}"#),
             "json: cannot unmarshal bool into Go value of type string"
+        );
+        assert_eq!(
+            error("updateQuota", r#"{"hard": []}"#),
+            "json: cannot unmarshal array into Go struct field QuotaUpdateReq.hard of type models.ResourceList"
         );
         assert_eq!(
             error("triggerRetentionExecution", r#"{"dry_run": "yes"}"#),
