@@ -200,27 +200,7 @@ fn element_type(definitions: &Definitions, schema: &Value) -> String {
             format!("models.{name}")
         };
     }
-    match field(definitions, schema) {
-        Shape::Any => "interface {}".to_owned(),
-        other => other_type_name(&other),
-    }
-}
-
-fn other_type_name(shape: &Shape) -> String {
-    match shape {
-        Shape::Any => "interface {}".into(),
-        Shape::String => "string".into(),
-        Shape::Bool => "bool".into(),
-        Shape::DateTime => "strfmt.DateTime".into(),
-        Shape::MapOfAny => "map[string]interface {}".into(),
-        Shape::Int { type_name, .. }
-        | Shape::Float { type_name, .. }
-        | Shape::Slice { type_name, .. }
-        | Shape::Map { type_name, .. }
-        | Shape::Struct { type_name, .. }
-        | Shape::NamedString(type_name)
-        | Shape::Named(type_name) => (*type_name).to_owned(),
-    }
+    field(definitions, schema).type_name().to_owned()
 }
 
 /// The definition a `$ref` names.
@@ -268,46 +248,61 @@ mod tests {
 
     #[test]
     fn bodies_fail_with_the_words_of_gos_decoder() {
-        assert_eq!(
-            error("createProject", r#"{"project_name": 5}"#),
-            "json: cannot unmarshal number into Go struct field ProjectReq.project_name of type string"
-        );
-        assert_eq!(
-            error("createProject", r#"{"metadata": {"public": true}}"#),
-            "json: cannot unmarshal bool into Go struct field ProjectMetadata.metadata.public of type string"
-        );
-        assert_eq!(
-            error("createProject", "[1]"),
-            "json: cannot unmarshal array into Go value of type models.ProjectReq"
-        );
-        assert_eq!(
-            error("createProject", r#"{"storage_limit": 1.5}"#),
-            "json: cannot unmarshal number 1.5 into Go struct field ProjectReq.storage_limit of type int64"
-        );
-        assert_eq!(
-            error("createProject", r#"{"metadata": 7}"#),
-            "json: cannot unmarshal number into Go struct field ProjectReq.metadata of type models.ProjectMetadata"
-        );
-        assert_eq!(
-            error("createProject", r#"{"project_name": "a","#),
-            "unexpected EOF"
-        );
-        assert_eq!(
-            error("createProject", "nope"),
-            "invalid character 'o' in literal null (expecting 'u')"
-        );
-        assert_eq!(
-            error("addProjectMetadatas", r#"{"auto_scan": false}"#),
-            "json: cannot unmarshal bool into Go value of type string"
-        );
-        assert_eq!(
-            error("updateQuota", r#"{"hard": []}"#),
-            "json: cannot unmarshal array into Go struct field QuotaUpdateReq.hard of type models.ResourceList"
-        );
-        assert_eq!(
-            error("triggerRetentionExecution", r#"{"dry_run": "yes"}"#),
-            "json: cannot unmarshal string into Go struct field TriggerRetentionExecutionBody.dry_run of type bool"
-        );
+        let cases = [
+            (
+                "createProject",
+                r#"{"project_name": 5}"#,
+                "json: cannot unmarshal number into Go struct field ProjectReq.project_name of type string",
+            ),
+            (
+                "createProject",
+                r#"{"metadata": {"public": true}}"#,
+                "json: cannot unmarshal bool into Go struct field ProjectMetadata.metadata.public of type string",
+            ),
+            (
+                "createProject",
+                "[1]",
+                "json: cannot unmarshal array into Go value of type models.ProjectReq",
+            ),
+            (
+                "createProject",
+                r#"{"storage_limit": 1.5}"#,
+                "json: cannot unmarshal number 1.5 into Go struct field ProjectReq.storage_limit of type int64",
+            ),
+            (
+                "createProject",
+                r#"{"metadata": 7}"#,
+                "json: cannot unmarshal number into Go struct field ProjectReq.metadata of type models.ProjectMetadata",
+            ),
+            (
+                "createProject",
+                r#"{"project_name": "a","#,
+                "unexpected EOF",
+            ),
+            (
+                "createProject",
+                "nope",
+                "invalid character 'o' in literal null (expecting 'u')",
+            ),
+            (
+                "addProjectMetadatas",
+                r#"{"auto_scan": false}"#,
+                "json: cannot unmarshal bool into Go value of type string",
+            ),
+            (
+                "updateQuota",
+                r#"{"hard": []}"#,
+                "json: cannot unmarshal array into Go struct field QuotaUpdateReq.hard of type models.ResourceList",
+            ),
+            (
+                "triggerRetentionExecution",
+                r#"{"dry_run": "yes"}"#,
+                "json: cannot unmarshal string into Go struct field TriggerRetentionExecutionBody.dry_run of type bool",
+            ),
+        ];
+        for (operation, body, expected) in cases {
+            assert_eq!(error(operation, body), expected, "{operation} {body}");
+        }
     }
 
     #[test]

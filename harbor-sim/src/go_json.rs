@@ -69,7 +69,8 @@ pub(crate) enum Shape {
 }
 
 impl Shape {
-    fn type_name(&self) -> &'static str {
+    /// The type's name as Go's `reflect.Type.String()` prints it.
+    pub(crate) fn type_name(&self) -> &'static str {
         match self {
             Shape::Any => "interface {}",
             Shape::String => "string",

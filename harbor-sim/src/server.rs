@@ -481,7 +481,7 @@ impl SimHandle {
     }
 
     /// What a push of `project/repository:tag` does whose manifest has a layer annotated
-    /// `org.goharbor.artifact.v1alpha1.icon` holding `icon`: the image gets the layer's
+    /// `io.goharbor.artifact.v1alpha1.icon` holding `icon`: the image gets the layer's
     /// digest as its `icon`, and `GET /icons/{digest}` answers the icon as Harbor does, a
     /// PNG thumbnail of at most 50x50. As in Harbor, the push is refused (400
     /// `unsupported content type: <type>`) unless the icon is a GIF, PNG or JPEG. Returns

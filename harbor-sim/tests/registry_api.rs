@@ -901,3 +901,69 @@ async fn a_cosign_signature_tag_signs_the_digest_it_names() {
     );
     assert_eq!(copy["accessories"][0]["subject_artifact_id"], copy["id"]);
 }
+
+#[tokio::test]
+async fn a_layer_annotated_as_harbors_icon_is_the_artifacts_icon() {
+    let (sim, http) = start().await;
+    let base = sim.base_url();
+    let repo = "library/iconic";
+    let mut png = Vec::new();
+    image::DynamicImage::new_rgb8(4, 4)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let config = br#"{"architecture":"amd64","os":"linux"}"#;
+    let config_digest = push_blob(&sim, &http, repo, config).await;
+    let manifest = |icon: &str, size: usize| {
+        serde_json::to_vec(&json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
+            "layers": [{"mediaType": "image/png", "digest": icon, "size": size,
+                "annotations": {"io.goharbor.artifact.v1alpha1.icon": ""}}],
+        }))
+        .unwrap()
+    };
+    let put = |tag: &str, body: Vec<u8>| {
+        admin(http.put(format!("{base}/v2/{repo}/manifests/{tag}")))
+            .header("Content-Type", OCI_MANIFEST)
+            .body(body)
+            .send()
+    };
+    let icon_digest = push_blob(&sim, &http, repo, &png).await;
+    let pushed = put("v1", manifest(&icon_digest, png.len())).await.unwrap();
+    assert_eq!(pushed.status(), StatusCode::CREATED);
+    let rest = format!("{base}/api/v2.0/projects/library/repositories");
+    let artifact = json_of(call(http.get(format!("{rest}/iconic/artifacts/v1"))).await).await;
+    assert_eq!(artifact["icon"], icon_digest.as_str());
+    let icon = call(http.get(format!("{base}/api/v2.0/icons/{icon_digest}"))).await;
+    assert_eq!(icon.status(), StatusCode::OK);
+    // A layer that is no image fails the push: the registry keeps the manifest, Harbor makes
+    // no artifact.
+    let text = b"not an image";
+    let text_digest = push_blob(&sim, &http, repo, text).await;
+    let refused = put("v2", manifest(&text_digest, text.len())).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_of(refused).await["errors"][0]["message"],
+        "unsupported content type: text/plain; charset=utf-8"
+    );
+    let missing = call(http.get(format!("{rest}/iconic/artifacts/v2"))).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    // `SimHandle::push_image_with_icon`: the image's manifest lists its icon layer last,
+    // annotated, and its size counts it.
+    let digest = sim
+        .handle()
+        .push_image_with_icon("library", "app", "v1", &png)
+        .unwrap();
+    let (manifest, pulled, size) = pull(&base, &http, "library/app", "v1").await;
+    assert_eq!(pulled, digest);
+    let last = &manifest["layers"][2];
+    assert_eq!(last["mediaType"], "image/png");
+    assert_eq!(
+        last["annotations"]["io.goharbor.artifact.v1alpha1.icon"],
+        ""
+    );
+    let artifact = json_of(call(http.get(format!("{rest}/app/artifacts/v1"))).await).await;
+    assert_eq!(artifact["icon"], last["digest"]);
+    assert_eq!(artifact["size"].as_u64(), Some(size as u64));
+}

@@ -94,8 +94,9 @@ pub(super) fn get(
     }
     let stored = state
         .registry
-        .blob(name, &digest)
-        .and(state.registry.manifest(&digest))
+        .serves(name, &digest)
+        .then(|| state.registry.manifest(&digest))
+        .flatten()
         .ok_or_else(|| RegistryError::code(Code::ManifestUnknown))?;
     let (body, media_type) = (stored.body.clone(), stored.media_type.clone());
     refuse_unaccepted(request, &media_type)?;
@@ -201,15 +202,14 @@ fn verify(state: &SimState, name: &str, media_type: &str, doc: &Value) -> Regist
             std::iter::once(config)
                 .chain(layers.into_iter().filter(|l| !l.external))
                 .map(|d| d.digest)
-                .find(|digest| state.registry.blob(name, digest).is_none())
+                .find(|digest| !state.registry.serves(name, digest))
         }
         ManifestShape::Index => index_entries(doc)
             .ok_or_else(|| invalid("an index needs manifest descriptors".to_owned()))?
             .into_iter()
             .map(|(d, _)| d.digest)
             .find(|digest| {
-                state.registry.blob(name, digest).is_none()
-                    || state.registry.manifest(digest).is_none()
+                !state.registry.serves(name, digest) || !state.registry.is_manifest(digest)
             }),
     };
     match missing {

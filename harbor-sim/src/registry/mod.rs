@@ -33,8 +33,11 @@
 //! The images the simulator makes itself (the demo seed, `SimHandle::push_image`,
 //! `push_image_index`) are pulled like pushed ones: their manifests, configs and gzip-compressed
 //! tar layers are real, named by their SHA-256, and made again from a recipe for each read
-//! ([`crate::state::image_content`]). One made with an icon layer
-//! (`SimHandle::push_image_with_icon`) has no content: a pull of it is 404 `MANIFEST_UNKNOWN`.
+//! ([`crate::state::image_content`]).
+//!
+//! A pushed image manifest whose layer is annotated `io.goharbor.artifact.v1alpha1.icon` gives
+//! its artifact that icon, as Harbor's `v1alpha1` annotation parser does; a layer that is no
+//! GIF, PNG or JPEG fails the push (400 `unsupported content type: <type>`, the manifest kept).
 //!
 //! Not simulated: proxy-cache projects' pulls from their upstream, content trust and the
 //! vulnerability-based pull prevention, a Helm chart's additions.

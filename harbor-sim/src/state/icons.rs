@@ -1,5 +1,5 @@
 //! Artifacts' own icons: an image whose manifest has a layer annotated
-//! `org.goharbor.artifact.v1alpha1.icon` gets that layer's digest as its icon
+//! `io.goharbor.artifact.v1alpha1.icon` gets that layer's digest as its icon
 //! (`src/controller/artifact/annotation/v1alpha1.go` `parseV1alpha1Icon`), and
 //! `GET /icons/{digest}` answers its thumbnail (`src/controller/icon/controller.go`; the
 //! simulator's `thumbnail.rs` ports nfnt/resize's).
@@ -72,39 +72,25 @@ impl SimState {
             )));
         }
         // The same bytes are the same blob.
-        let digest = match self.icon_blobs.iter().find(|(_, b)| b.as_ref() == icon) {
-            Some((digest, _)) => digest.clone(),
-            None => {
-                let digest = super::repositories::fake_digest(&format!(
-                    "icon:{}:{}",
-                    icon.len(),
-                    self.icon_blobs.len()
-                ));
-                self.icon_blobs.insert(digest.clone(), Arc::from(icon));
-                digest
-            }
-        };
+        let digest = super::registry_store::sha256_digest(icon);
+        let bytes: Arc<[u8]> = Arc::from(icon);
+        self.icon_blobs
+            .entry(digest.clone())
+            .or_insert_with(|| Arc::clone(&bytes));
         let content = format!("{project}/{repository}:{tag}:{}", self.artifacts.len());
+        // The icon is one more layer of the image, stored and counted as any other.
         let mut manifest = self.image_manifest(
             project,
             repository,
             &content,
             Default::default(),
             super::blobs::ManifestFamily::Docker,
+            Some(super::image_content::IconLayer {
+                bytes,
+                media_type: kind,
+            }),
         );
-        // The icon is one more layer of the image, stored and counted as any other.
-        let mut blobs = manifest.blobs.to_vec();
-        blobs.push(super::blobs::BlobRef {
-            digest: digest.clone(),
-            size: icon.len() as i64,
-            media_type: kind.into(),
-        });
-        manifest.size += icon.len() as i64;
-        manifest.blobs = blobs.into();
         manifest.icon = Some(digest);
-        // Its manifest would list the icon layer: the registry does not serve this image's
-        // content (a pull is answered 404 `MANIFEST_UNKNOWN`).
-        manifest.made = None;
         let image = manifest.digest.clone();
         let id = self.store_manifest(project, repository, Some(tag), manifest)?;
         self.record_push(&self.admin_name(), id, Some(tag));

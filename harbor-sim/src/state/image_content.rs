@@ -6,8 +6,9 @@
 //!
 //! An image keeps the sizes the simulator has always given it (its artifact's `size`, which
 //! quota and GC figures follow): the base layer is 1 KiB, shared by every image of the
-//! repository built for the same OS; the manifest and the config are their JSON; the top layer
-//! is the rest. Each layer is a gzip file of a tar holding one small file (the base names its
+//! repository built for the same OS; the manifest and the config are their JSON; an icon
+//! layer ([`SimHandle::push_image_with_icon`](crate::SimHandle::push_image_with_icon)) is the
+//! icon's bytes; the top layer is the rest. Each layer is a gzip file of a tar holding one small file (the base names its
 //! repository and OS, the top layer the content it was made from and a random nonce, so two
 //! pushes never share a digest, as two builds do not). The top layer's deflate stream is made
 //! of stored blocks (a compressor's set-up costs more than copying its few KiB); the base's tar
@@ -23,7 +24,7 @@
 
 use std::collections::HashMap;
 use std::io::Write as _;
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use bytes::Bytes;
 use flate2::write::DeflateEncoder;
@@ -32,6 +33,7 @@ use serde_json::json;
 
 use super::blobs::{BlobRef, ManifestFamily};
 use super::image_index::Platform;
+use super::registry_push::ICON_ANNOTATION;
 use super::registry_store::sha256_digest;
 
 /// The base layer's size: 1 KiB.
@@ -51,11 +53,23 @@ pub struct ImageRecipe {
     pub platform: Platform,
     /// Docker's schema 2, or OCI for an index's child.
     pub family: ManifestFamily,
-    /// The artifact's size: the manifest, the config and both layers.
+    /// The artifact's size: the manifest, the config, both layers and the icon.
     pub size: i64,
+    /// An icon layer, last (annotated as Harbor's icon, `SimHandle::push_image_with_icon`).
+    pub icon: Option<IconLayer>,
 }
 
-/// Which of an image's blobs a digest names.
+/// An image's icon layer: its bytes and their content type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IconLayer {
+    /// The icon (a GIF, PNG or JPEG).
+    pub bytes: Arc<[u8]>,
+    /// Its content type, the layer's media type (`image/png`).
+    pub media_type: &'static str,
+}
+
+/// Which of an image's blobs a digest names; [`Part::ALL`] is their order in the manifest's
+/// blob rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
     /// The manifest.
@@ -66,13 +80,29 @@ pub enum Part {
     Base,
     /// The image's own top layer.
     Layer,
+    /// Its icon layer, if it has one.
+    Icon,
 }
 
 /// An image's bytes, as [`ImageRecipe::build`] makes them, each with its digest.
 #[derive(Debug, Clone)]
 pub struct ImageBytes {
-    /// The manifest, the config, the base layer and the top layer, in [`Part`]'s order.
-    parts: [(Bytes, String); 4],
+    /// The manifest, the config, the base layer, the top layer and the icon if any, in
+    /// [`Part::ALL`]'s order.
+    parts: Vec<(Bytes, String)>,
+}
+
+impl Part {
+    /// The manifest, the config, the base layer, the top layer and the icon: the order of
+    /// [`ImageRecipe::blobs`] and of an image's blob rows (an image without an icon has the
+    /// first four).
+    pub const ALL: [Part; 5] = [
+        Part::Manifest,
+        Part::Config,
+        Part::Base,
+        Part::Layer,
+        Part::Icon,
+    ];
 }
 
 impl ImageBytes {
@@ -103,48 +133,54 @@ impl ImageRecipe {
         // The manifest's length depends on the top layer's size, written in decimal: it is
         // reckoned with the most digits the size can have, and the manifest padded to it with
         // trailing spaces (JSON allows them) when the size has fewer.
+        let icon = self
+            .icon
+            .as_ref()
+            .map(|icon| (Bytes::from(icon.bytes.to_vec()), sha256_digest(&icon.bytes)));
+        let icon_size = icon.as_ref().map_or(0, |(bytes, _)| bytes.len());
         let widest = self.manifest(&config, &base.gz.1, (self.size, &placeholder_digest()));
         let layer_size = usize::try_from(self.size)
             .ok()?
-            .checked_sub(widest.len() + config.0.len() + BASE_SIZE)?;
+            .checked_sub(widest.len() + config.0.len() + BASE_SIZE + icon_size)?;
         let layer = Bytes::from(gzip_exact(&layer_tar, layer_size)?);
         let layer = (layer.clone(), sha256_digest(&layer));
         let mut manifest = self.manifest(&config, &base.gz.1, (layer.0.len() as i64, &layer.1));
         manifest.resize(widest.len(), b' ');
         let manifest_digest = sha256_digest(&manifest);
-        Some(ImageBytes {
-            parts: [(manifest.into(), manifest_digest), config, base.gz, layer],
-        })
+        let mut parts = vec![(manifest.into(), manifest_digest), config, base.gz, layer];
+        parts.extend(icon);
+        Some(ImageBytes { parts })
     }
 
-    /// The rows of the image's blobs in Harbor's tables, manifest first, with the manifest's
-    /// digest, or `None` as for [`Self::build`].
-    pub fn blobs(&self) -> Option<(String, Vec<(BlobRef, Part)>)> {
+    /// The rows of the image's blobs in Harbor's tables, in [`Part::ALL`]'s order, with the
+    /// manifest's digest, or `None` as for [`Self::build`].
+    pub fn blobs(&self) -> Option<(String, Vec<BlobRef>)> {
         let bytes = self.build()?;
+        let rows: Vec<BlobRef> = Part::ALL
+            .into_iter()
+            .take(bytes.parts.len())
+            .map(|part| {
+                let (content, digest) = bytes.of(part);
+                BlobRef {
+                    digest: digest.clone(),
+                    size: content.len() as i64,
+                    media_type: self.media_type(part).into(),
+                }
+            })
+            .collect();
+        Some((bytes.digest(Part::Manifest).to_owned(), rows))
+    }
+
+    /// The media type of `part`: the family's, a Windows base layer's for a Windows image.
+    pub fn media_type(&self, part: Part) -> &'static str {
         let family = self.family;
-        let base_type = if self.platform.os == "windows" {
-            family.windows_base_layer()
-        } else {
-            family.layer()
-        };
-        let rows = [
-            (family.manifest(), Part::Manifest),
-            (family.config(), Part::Config),
-            (base_type, Part::Base),
-            (family.layer(), Part::Layer),
-        ]
-        .into_iter()
-        .map(|(media_type, part)| {
-            let (content, digest) = bytes.of(part);
-            let blob = BlobRef {
-                digest: digest.clone(),
-                size: content.len() as i64,
-                media_type: media_type.into(),
-            };
-            (blob, part)
-        })
-        .collect::<Vec<_>>();
-        Some((rows[0].0.digest.clone(), rows))
+        match part {
+            Part::Manifest => family.manifest(),
+            Part::Config => family.config(),
+            Part::Base if self.platform.os == "windows" => family.windows_base_layer(),
+            Part::Base | Part::Layer => family.layer(),
+            Part::Icon => self.icon.as_ref().map_or("", |icon| icon.media_type),
+        }
     }
 
     /// The image config: the platform, an empty `config` (what the artifact's `extra_attrs`
@@ -162,30 +198,32 @@ impl ImageRecipe {
         config.to_string().into_bytes()
     }
 
-    /// The manifest naming `config` (with its digest), the base layer (its digest) and the top
-    /// layer (`(size, digest)`).
+    /// The manifest naming `config` (with its digest), the base layer (its digest), the top
+    /// layer (`(size, digest)`) and the icon layer if any, annotated as Harbor's `v1alpha1`
+    /// parser looks for it.
     fn manifest(&self, config: &(Bytes, String), base_digest: &str, layer: (i64, &str)) -> Vec<u8> {
-        let family = self.family;
-        let base_type = if self.platform.os == "windows" {
-            family.windows_base_layer()
-        } else {
-            family.layer()
-        };
-        json!({
+        let mut manifest = json!({
             "schemaVersion": 2,
-            "mediaType": family.manifest(),
+            "mediaType": self.media_type(Part::Manifest),
             "config": {
-                "mediaType": family.config(),
+                "mediaType": self.media_type(Part::Config),
                 "size": config.0.len(),
                 "digest": config.1,
             },
             "layers": [
-                {"mediaType": base_type, "size": BASE_SIZE, "digest": base_digest},
-                {"mediaType": family.layer(), "size": layer.0, "digest": layer.1},
+                {"mediaType": self.media_type(Part::Base), "size": BASE_SIZE, "digest": base_digest},
+                {"mediaType": self.media_type(Part::Layer), "size": layer.0, "digest": layer.1},
             ],
-        })
-        .to_string()
-        .into_bytes()
+        });
+        if let (Some(icon), Some(layers)) = (&self.icon, manifest["layers"].as_array_mut()) {
+            layers.push(json!({
+                "mediaType": icon.media_type,
+                "size": icon.bytes.len(),
+                "digest": sha256_digest(&icon.bytes),
+                "annotations": {ICON_ANNOTATION: ""},
+            }));
+        }
+        manifest.to_string().into_bytes()
     }
 }
 
@@ -391,6 +429,7 @@ mod tests {
             platform: platform.parse().unwrap(),
             family: ManifestFamily::Docker,
             size,
+            icon: None,
         }
     }
 
@@ -407,11 +446,11 @@ mod tests {
             let bytes = r.build().unwrap();
             let (digest, rows) = r.blobs().unwrap();
             assert_eq!(digest, sha256_digest(&bytes.part(Part::Manifest)));
-            assert_eq!(rows.iter().map(|(b, _)| b.size).sum::<i64>(), size);
-            assert_eq!(rows[2].0.size, 1024);
+            assert_eq!(rows.iter().map(|b| b.size).sum::<i64>(), size);
+            assert_eq!(rows[2].size, 1024);
             let manifest: serde_json::Value =
                 serde_json::from_slice(&bytes.part(Part::Manifest)).unwrap();
-            for (descriptor, (row, _)) in std::iter::once(&manifest["config"])
+            for (descriptor, row) in std::iter::once(&manifest["config"])
                 .chain(manifest["layers"].as_array().unwrap())
                 .zip(&rows[1..])
             {

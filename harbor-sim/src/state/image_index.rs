@@ -197,6 +197,7 @@ impl SimState {
                 &content,
                 platform.clone(),
                 ManifestFamily::Oci,
+                None,
             );
             let digest = manifest.digest.clone();
             let id = self.store_manifest(project, repository, None, manifest)?;

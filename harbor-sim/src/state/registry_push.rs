@@ -29,6 +29,9 @@ use crate::errors::{ApiError, ApiResult};
 pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 /// Docker's manifest list.
 pub const DOCKER_MANIFEST_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+/// The layer annotation that makes a layer the artifact's icon (Harbor's `AnnotationPrefix`,
+/// `V1alpha1` and `Icon`).
+pub const ICON_ANNOTATION: &str = "io.goharbor.artifact.v1alpha1.icon";
 /// OCI's image manifest.
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 /// OCI's image index.
@@ -297,6 +300,14 @@ impl SimState {
                 )));
             }
         };
+        // `GET /icons/{digest}` reads an icon from the blobs Harbor pulled.
+        if let Some(icon) = &manifest.icon
+            && let Some(bytes) = self.registry.blob(&full, icon)
+        {
+            self.icon_blobs
+                .entry(icon.clone())
+                .or_insert_with(|| Arc::from(bytes.as_ref()));
+        }
         let id = self.store_manifest(project, repo, tag, manifest)?;
         self.record_push(operator, id, tag);
         self.record_accessory_of_push(id, &full, tag, doc);
@@ -339,6 +350,36 @@ impl SimState {
             .is_some_and(|a| a.get("containerd.io/snapshot/nydus-bootstrap").is_some());
         let kind = accessory_kind(artifact_type, nydus);
         self.record_accessory(id, repository, subject, kind);
+    }
+
+    /// Harbor's `v1alpha1` annotation parser (`parseV1alpha1Icon`, for an image manifest): the
+    /// first layer annotated `io.goharbor.artifact.v1alpha1.icon` is the artifact's icon, when
+    /// the first MiB of its blob sniffs as GIF, PNG or JPEG; else the push fails with 400
+    /// `unsupported content type: <type>` (the registry keeps the manifest, Harbor makes no
+    /// artifact).
+    fn pushed_icon(&self, repository: &str, doc: &Value) -> ApiResult<Option<String>> {
+        let layers = doc.get("layers").and_then(Value::as_array);
+        let Some(digest) = layers
+            .into_iter()
+            .flatten()
+            .find(|layer| {
+                layer
+                    .get("annotations")
+                    .and_then(Value::as_object)
+                    .is_some_and(|a| a.contains_key(ICON_ANNOTATION))
+            })
+            .and_then(|layer| layer.get("digest").and_then(Value::as_str))
+        else {
+            return Ok(None);
+        };
+        let bytes = self.registry.blob(repository, digest).unwrap_or_default();
+        let kind = super::icons::detect_content_type(&bytes[..bytes.len().min(1 << 20)]);
+        if !matches!(kind, "image/gif" | "image/png" | "image/jpeg") {
+            return Err(ApiError::bad_request(format!(
+                "unsupported content type: {kind}"
+            )));
+        }
+        Ok(Some(digest.to_owned()))
     }
 
     fn image_from_registry(
@@ -388,6 +429,7 @@ impl SimState {
             _ if kind == "UNKNOWN" => None,
             _ => config_doc.as_ref().and_then(Value::as_object).cloned(),
         };
+        let icon = self.pushed_icon(repository, doc)?;
         let blob = |d: &Descriptor| BlobRef {
             digest: d.digest.clone(),
             size: d.size,
@@ -403,7 +445,7 @@ impl SimState {
             blobs: Arc::from(blobs),
             platform,
             index: None,
-            icon: None,
+            icon,
             pushed: Some(Arc::new(PushedMetadata {
                 manifest_media_type: media_type.to_owned(),
                 media_type: config.media_type,

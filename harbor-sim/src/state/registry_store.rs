@@ -6,11 +6,8 @@
 //! Harbor's own tables (artifacts, tags, `blob`) are the rest of the state; a manifest pushed
 //! through `/v2/` lands in both, as a push to Harbor does. The images the simulator makes
 //! itself (the demo seed, [`SimHandle::push_image`](crate::SimHandle::push_image), an index's
-//! children) are served too, from their recipes (`image_content.rs`): their bytes are made
-//! again for each read instead of being kept. An image made with an icon layer
-//! ([`SimHandle::push_image_with_icon`](crate::SimHandle::push_image_with_icon)) has no content
-//! here: a pull of it is answered as Harbor answers when its storage lost the content (404
-//! `MANIFEST_UNKNOWN`).
+//! children, an image with an icon layer) are served too, from their recipes
+//! (`image_content.rs`): their bytes are made again for each read instead of being kept.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -76,11 +73,9 @@ impl RegistryStore {
     }
 
     /// Registers the content of an image the simulator made from `recipe`, whose blob rows
-    /// are `blobs` (manifest, config, base layer, top layer, as [`ImageRecipe::blobs`] lists
-    /// them). A Docker foreign layer is not stored, as the registry does not store one.
+    /// are `blobs` (in [`Part::ALL`]'s order, as [`ImageRecipe::blobs`] lists them). A Docker foreign layer is not stored, as the registry does not store one.
     pub fn put_made(&mut self, recipe: &Arc<ImageRecipe>, blobs: &[BlobRef]) {
-        let parts = [Part::Manifest, Part::Config, Part::Base, Part::Layer];
-        for (blob, part) in blobs.iter().zip(parts) {
+        for (blob, part) in blobs.iter().zip(Part::ALL) {
             if blob.media_type != FOREIGN_LAYER {
                 self.made
                     .entry(blob.digest.clone())
@@ -113,17 +108,37 @@ impl RegistryStore {
             .remove(&(repository.to_owned(), digest.to_owned()))
     }
 
-    /// The blob `digest` as `repository` serves it: stored and linked there, or made for an
-    /// image of the repository (or linked there by a copy).
-    pub fn blob(&self, repository: &str, digest: &str) -> Option<Bytes> {
-        let linked = self
-            .links
-            .contains(&(repository.to_owned(), digest.to_owned()));
-        if let Some(stored) = self.blobs.get(digest) {
-            return linked.then(|| stored.clone());
+    /// Whether `repository` serves the blob `digest`: stored (or made) and linked there, or
+    /// made for an image of the repository.
+    pub fn serves(&self, repository: &str, digest: &str) -> bool {
+        let linked = || {
+            self.links
+                .contains(&(repository.to_owned(), digest.to_owned()))
+        };
+        match self.made.get(digest) {
+            Some((recipe, _)) => recipe.repository == repository || linked(),
+            None => self.blobs.contains_key(digest) && linked(),
         }
-        let (bytes, recipe, _) = self.made_bytes(digest)?;
-        (linked || recipe.repository == repository).then_some(bytes)
+    }
+
+    /// The blob `digest` as `repository` serves it ([`Self::serves`]).
+    pub fn blob(&self, repository: &str, digest: &str) -> Option<Bytes> {
+        if !self.serves(repository, digest) {
+            return None;
+        }
+        match self.blobs.get(digest) {
+            Some(stored) => Some(stored.clone()),
+            None => self.made_bytes(digest).map(|(bytes, _, _)| bytes),
+        }
+    }
+
+    /// Whether a manifest is stored (or made) under `digest`.
+    pub fn is_manifest(&self, digest: &str) -> bool {
+        self.manifests.contains_key(digest)
+            || self
+                .made
+                .get(digest)
+                .is_some_and(|(_, part)| *part == Part::Manifest)
     }
 
     /// Stores a manifest by its digest (it is a blob of the repository too).
@@ -140,7 +155,7 @@ impl RegistryStore {
         }
         match self.made_bytes(digest)? {
             (body, recipe, Part::Manifest) => Some(StoredManifest {
-                media_type: recipe.family.manifest().to_owned(),
+                media_type: recipe.media_type(Part::Manifest).to_owned(),
                 body,
             }),
             _ => None,

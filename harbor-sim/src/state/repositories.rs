@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::blobs::{BlobRef, Freed, ManifestFamily};
-use super::image_content::ImageRecipe;
+use super::image_content::{IconLayer, ImageRecipe};
 use super::image_index::{ImageIndex, OCI_INDEX, Platform, Reference};
 use super::{AuditEvent, SimState, now};
 use crate::errors::{ApiError, ApiResult};
@@ -376,6 +376,7 @@ impl SimState {
             content,
             Platform::default(),
             ManifestFamily::Docker,
+            None,
         );
         let digest = manifest.digest.clone();
         let id = self.store_manifest(project, repo, tag, manifest)?;
@@ -393,9 +394,11 @@ impl SimState {
         content: &str,
         platform: Platform,
         family: ManifestFamily,
+        icon: Option<IconLayer>,
     ) -> Manifest {
         let full = format!("{project}/{repo}");
-        let size = 1024 * (content.len() as i64 + 3);
+        let icon_size = icon.as_ref().map_or(0, |i| i.bytes.len() as i64);
+        let size = 1024 * (content.len() as i64 + 3) + icon_size;
         let recipe = ImageRecipe {
             repository: full.clone(),
             // The nonce: two pushes of the same content are two builds, two digests.
@@ -403,9 +406,9 @@ impl SimState {
             platform: platform.clone(),
             family,
             size,
+            icon,
         };
-        if let Some((digest, rows)) = recipe.blobs() {
-            let blobs: Vec<BlobRef> = rows.into_iter().map(|(blob, _)| blob).collect();
+        if let Some((digest, blobs)) = recipe.blobs() {
             return Manifest {
                 digest,
                 size,
