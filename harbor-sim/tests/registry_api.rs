@@ -35,6 +35,11 @@ async fn call(request: RequestBuilder) -> Response {
     admin(request).send().await.unwrap()
 }
 
+/// The administrator's `GET` of `url`, its body as JSON.
+async fn get_json(http: &Client, url: impl reqwest::IntoUrl) -> Value {
+    json_of(call(http.get(url)).await).await
+}
+
 async fn json_of(response: Response) -> Value {
     response.json().await.unwrap()
 }
@@ -130,11 +135,11 @@ async fn a_client_is_challenged_then_gets_a_token_that_works() {
             .ends_with(r#"scope="repository:library/nginx:pull""#)
     );
 
-    let token = json_of(
-        call(http.get(format!(
+    let token = get_json(
+        &http,
+        format!(
             "{base}/service/token?service=harbor-registry&scope=repository:library/demo:pull,push"
-        )))
-        .await,
+        ),
     )
     .await;
     assert_eq!(token["expires_in"], 1800);
@@ -245,11 +250,9 @@ async fn a_pushed_image_is_pulled_back_and_is_an_artifact_of_harbor() {
     );
     assert_eq!(pulls(&sim), before + 1);
 
-    let artifact = json_of(
-        call(http.get(format!(
-            "{base}/api/v2.0/projects/library/repositories/demo/artifacts/v1"
-        )))
-        .await,
+    let artifact = get_json(
+        &http,
+        format!("{base}/api/v2.0/projects/library/repositories/demo/artifacts/v1"),
     )
     .await;
     assert_eq!(artifact["digest"], digest.as_str());
@@ -269,12 +272,9 @@ async fn a_pushed_image_is_pulled_back_and_is_an_artifact_of_harbor() {
     assert_eq!(artifact["tags"][0]["name"], "v1");
 
     // The build history is the config's.
-    let history = json_of(
-        call(http.get(format!(
+    let history = get_json(&http, format!(
             "{base}/api/v2.0/projects/library/repositories/demo/artifacts/v1/additions/build_history"
-        ))).await,
-    )
-    .await;
+        )).await;
     assert_eq!(
         history,
         json!([{"created": "2024-05-01T10:00:00Z", "created_by": "COPY app /app"}])
@@ -282,26 +282,24 @@ async fn a_pushed_image_is_pulled_back_and_is_an_artifact_of_harbor() {
 
     // The two GETs served were pulls Harbor records (the HEAD, the 304 and the refusals were
     // not).
-    let repository = json_of(
-        call(http.get(format!(
-            "{base}/api/v2.0/projects/library/repositories/demo"
-        )))
-        .await,
+    let repository = get_json(
+        &http,
+        format!("{base}/api/v2.0/projects/library/repositories/demo"),
     )
     .await;
     assert_eq!(repository["pull_count"], 2);
-    let pulled = json_of(
-        call(http.get(format!(
-            "{base}/api/v2.0/projects/library/repositories/demo/artifacts/v1?with_tag=true"
-        )))
-        .await,
+    let pulled = get_json(
+        &http,
+        format!("{base}/api/v2.0/projects/library/repositories/demo/artifacts/v1?with_tag=true"),
     )
     .await;
     assert_ne!(pulled["pull_time"], "0001-01-01T00:00:00.000Z");
     assert_eq!(pulled["tags"][0]["pull_time"], pulled["pull_time"]);
-    let audit =
-        json_of(call(http.get(format!("{base}/api/v2.0/auditlog-exts?q=operation%3Dpull"))).await)
-            .await;
+    let audit = get_json(
+        &http,
+        format!("{base}/api/v2.0/auditlog-exts?q=operation%3Dpull"),
+    )
+    .await;
     assert_eq!(audit[0]["resource"], "library/demo:v1");
     assert_eq!(audit[0]["username"], "admin");
 
@@ -314,7 +312,7 @@ async fn a_pushed_image_is_pulled_back_and_is_an_artifact_of_harbor() {
         .await
         .unwrap();
     assert_eq!(again.status(), StatusCode::CREATED);
-    let tags = json_of(call(http.get(format!("{base}/v2/library/demo/tags/list"))).await).await;
+    let tags = get_json(&http, format!("{base}/v2/library/demo/tags/list")).await;
     assert_eq!(tags, json!({"name": "library/demo", "tags": ["v1", "v2"]}));
     let page = call(http.get(format!("{base}/v2/library/demo/tags/list?n=1"))).await;
     assert_eq!(
@@ -440,11 +438,9 @@ async fn an_index_lists_images_pushed_before_it() {
         .await
         .unwrap();
     assert_eq!(pushed.status(), StatusCode::CREATED);
-    let artifact = json_of(
-        call(http.get(format!(
-            "{base}/api/v2.0/projects/library/repositories/multi/artifacts/latest"
-        )))
-        .await,
+    let artifact = get_json(
+        &http,
+        format!("{base}/api/v2.0/projects/library/repositories/multi/artifacts/latest"),
     )
     .await;
     assert_eq!(artifact["size"], index.len() + amd_size + arm_size);
@@ -458,7 +454,7 @@ async fn an_index_lists_images_pushed_before_it() {
     let child = call(http.delete(format!("{base}/v2/library/multi/manifests/{amd}"))).await;
     assert_eq!(child.status(), StatusCode::PRECONDITION_FAILED);
 
-    let catalog = json_of(call(http.get(format!("{base}/v2/_catalog?n=100"))).await).await;
+    let catalog = get_json(&http, format!("{base}/v2/_catalog?n=100")).await;
     let names: Vec<&str> = catalog["repositories"]
         .as_array()
         .unwrap()
@@ -519,19 +515,19 @@ async fn the_simulators_own_images_are_pulled_as_harbor_serves_them() {
         manifest["mediaType"],
         "application/vnd.docker.distribution.manifest.v2+json"
     );
-    let artifact = json_of(
-        call(http.get(format!(
-            "{base}/api/v2.0/projects/library/repositories/nginx/artifacts/latest"
-        )))
-        .await,
+    let artifact = get_json(
+        &http,
+        format!("{base}/api/v2.0/projects/library/repositories/nginx/artifacts/latest"),
     )
     .await;
     assert_eq!(artifact["digest"], digest.as_str());
     assert_eq!(artifact["size"].as_u64(), Some(size as u64));
     let config_digest = manifest["config"]["digest"].as_str().unwrap();
-    let config =
-        json_of(call(http.get(format!("{base}/v2/library/nginx/blobs/{config_digest}"))).await)
-            .await;
+    let config = get_json(
+        &http,
+        format!("{base}/v2/library/nginx/blobs/{config_digest}"),
+    )
+    .await;
     assert_eq!(config["os"], artifact["extra_attrs"]["os"]);
     assert_eq!(
         config["architecture"],
@@ -731,22 +727,19 @@ async fn a_manifest_with_a_subject_is_an_accessory_listed_by_the_referrers_api()
 
     // Harbor's REST API: the list leaves the signature out, the subject carries it.
     let rest = format!("{base}/api/v2.0/projects/library/repositories/signed");
-    let listed = json_of(call(http.get(format!("{rest}/artifacts"))).await).await;
+    let listed = get_json(&http, format!("{rest}/artifacts")).await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert_eq!(listed[0]["digest"], subject.0.as_str());
-    let repository = json_of(call(http.get(&rest)).await).await;
+    let repository = get_json(&http, &rest).await;
     assert_eq!(repository["artifact_count"], 1);
-    let with =
-        json_of(call(http.get(format!("{rest}/artifacts/v1?with_accessory=true"))).await).await;
+    let with = get_json(&http, format!("{rest}/artifacts/v1?with_accessory=true")).await;
     let accessory = &with["accessories"][0];
     assert_eq!(accessory["type"], "signature.notation");
     assert_eq!(accessory["digest"], signature_digest.as_str());
     assert_eq!(accessory["subject_artifact_id"], with["id"]);
-    let accessories = json_of(
-        call(http.get(format!(
-            "{rest}/artifacts/v1/accessories?q=type%3Dsignature.notation"
-        )))
-        .await,
+    let accessories = get_json(
+        &http,
+        format!("{rest}/artifacts/v1/accessories?q=type%3Dsignature.notation"),
     )
     .await;
     assert_eq!(accessories.as_array().unwrap().len(), 1);
@@ -756,15 +749,13 @@ async fn a_manifest_with_a_subject_is_an_accessory_listed_by_the_referrers_api()
     assert_eq!(deleted.status(), StatusCode::OK);
     let gone = call(http.get(format!("{rest}/artifacts/{signature_digest}"))).await;
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
-    let referrers =
-        json_of(call(http.get(format!("{base}/v2/{repo}/referrers/{}", subject.0))).await).await;
+    let referrers = get_json(&http, format!("{base}/v2/{repo}/referrers/{}", subject.0)).await;
     assert_eq!(referrers["manifests"], json!([]));
 }
 
 /// The storage the quota of project `name` says is used.
 async fn storage_used(http: &Client, base: &str, name: &str) -> Value {
-    let quotas =
-        json_of(call(http.get(format!("{base}/api/v2.0/quotas?reference=project"))).await).await;
+    let quotas = get_json(http, format!("{base}/api/v2.0/quotas?reference=project")).await;
     let quota = quotas
         .as_array()
         .unwrap()
@@ -859,14 +850,13 @@ async fn a_cosign_signature_tag_signs_the_digest_it_names() {
     // cosign's tag scheme, not OCI 1.1: no `OCI-Subject`, yet Harbor records the signature.
     assert!(pushed.headers().get("oci-subject").is_none());
     let rest = format!("{base}/api/v2.0/projects/library/repositories/cosigned");
-    let subject_view =
-        json_of(call(http.get(format!("{rest}/artifacts/v1?with_accessory=true"))).await).await;
+    let subject_view = get_json(&http, format!("{rest}/artifacts/v1?with_accessory=true")).await;
     assert_eq!(subject_view["accessories"][0]["type"], "signature.cosign");
     assert_eq!(
         subject_view["accessories"][0]["digest"],
         sha256_digest(&signature).as_str()
     );
-    let listed = json_of(call(http.get(format!("{rest}/artifacts"))).await).await;
+    let listed = get_json(&http, format!("{rest}/artifacts")).await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
     // The signature's own tag still names it through the registry.
     let by_tag = call(accepting(
@@ -887,11 +877,11 @@ async fn a_cosign_signature_tag_signs_the_digest_it_names() {
     .await;
     assert_eq!(pulled.status(), StatusCode::OK);
     assert_eq!(pulled.headers()["docker-content-digest"], subject.as_str());
-    let copy = json_of(
-        call(http.get(format!(
+    let copy = get_json(
+        &http,
+        format!(
             "{base}/api/v2.0/projects/library/repositories/copied/artifacts/v1?with_accessory=true"
-        )))
-        .await,
+        ),
     )
     .await;
     assert_eq!(copy["accessories"][0]["type"], "signature.cosign");
@@ -933,7 +923,7 @@ async fn a_layer_annotated_as_harbors_icon_is_the_artifacts_icon() {
     let pushed = put("v1", manifest(&icon_digest, png.len())).await.unwrap();
     assert_eq!(pushed.status(), StatusCode::CREATED);
     let rest = format!("{base}/api/v2.0/projects/library/repositories");
-    let artifact = json_of(call(http.get(format!("{rest}/iconic/artifacts/v1"))).await).await;
+    let artifact = get_json(&http, format!("{rest}/iconic/artifacts/v1")).await;
     assert_eq!(artifact["icon"], icon_digest.as_str());
     let icon = call(http.get(format!("{base}/api/v2.0/icons/{icon_digest}"))).await;
     assert_eq!(icon.status(), StatusCode::OK);
@@ -963,7 +953,7 @@ async fn a_layer_annotated_as_harbors_icon_is_the_artifacts_icon() {
         last["annotations"]["io.goharbor.artifact.v1alpha1.icon"],
         ""
     );
-    let artifact = json_of(call(http.get(format!("{rest}/app/artifacts/v1"))).await).await;
+    let artifact = get_json(&http, format!("{rest}/app/artifacts/v1")).await;
     assert_eq!(artifact["icon"], last["digest"]);
     assert_eq!(artifact["size"].as_u64(), Some(size as u64));
 }
