@@ -82,24 +82,23 @@ type Definitions = serde_json::Map<String, Value>;
 
 /// The type `models.<name>` a definition is.
 fn definition_shape(definitions: &Definitions, name: &str, schema: &Value) -> Shape {
-    if schema.get("properties").is_some() || schema.get("type").is_none_or(|t| t == "object") {
-        if schema.get("additionalProperties").is_some() && schema.get("properties").is_none() {
-            // A named map type (`type ResourceList map[string]int64`).
-            let type_name = leak_str(format!("models.{name}"));
-            return match field(definitions, schema) {
-                Shape::Map { element, .. } => Shape::Map { type_name, element },
-                _ => Shape::Map {
-                    type_name,
-                    element: &Shape::Any,
-                },
-            };
-        }
-        return structure(definitions, format!("models.{name}"), name, schema);
+    let type_name = format!("models.{name}");
+    let has_properties = schema.get("properties").is_some();
+    if !has_properties && schema.get("additionalProperties").is_some() {
+        // A named map type (`type ResourceList map[string]int64`).
+        let element = match field(definitions, schema) {
+            Shape::Map { element, .. } => element,
+            _ => &Shape::Any,
+        };
+        return Shape::Map {
+            type_name: leak_str(type_name),
+            element,
+        };
     }
     match schema["type"].as_str() {
-        Some("string") if schema.get("format").is_none() => {
-            Shape::NamedString(leak_str(format!("models.{name}")))
-        }
+        None | Some("object") => structure(definitions, type_name, name, schema),
+        _ if has_properties => structure(definitions, type_name, name, schema),
+        Some("string") if schema.get("format").is_none() => Shape::NamedString(leak_str(type_name)),
         _ => field(definitions, schema),
     }
 }

@@ -34,8 +34,7 @@ pub const DOCKER_MANIFEST_LIST: &str = "application/vnd.docker.distribution.mani
 pub const ICON_ANNOTATION: &str = "io.goharbor.artifact.v1alpha1.icon";
 /// OCI's image manifest.
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-/// OCI's image index.
-pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+pub use super::image_index::OCI_INDEX;
 
 /// The two shapes of manifest the registry takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
