@@ -130,21 +130,32 @@ impl ImageRecipe {
         let config = self.config(&base.diff_id, &sha256_digest(&layer_tar));
         let config_digest = sha256_digest(&config);
         let config = (Bytes::from(config), config_digest);
+        let icon = self.icon.as_ref().map(|icon| {
+            let bytes = Bytes::from_owner(Arc::clone(&icon.bytes));
+            let digest = sha256_digest(&bytes);
+            (bytes, digest)
+        });
+        let icon_size = icon.as_ref().map_or(0, |(bytes, _)| bytes.len());
         // The manifest's length depends on the top layer's size, written in decimal: it is
         // reckoned with the most digits the size can have, and the manifest padded to it with
         // trailing spaces (JSON allows them) when the size has fewer.
-        let icon = self
-            .icon
-            .as_ref()
-            .map(|icon| (Bytes::from(icon.bytes.to_vec()), sha256_digest(&icon.bytes)));
-        let icon_size = icon.as_ref().map_or(0, |(bytes, _)| bytes.len());
-        let widest = self.manifest(&config, &base.gz.1, (self.size, &placeholder_digest()));
+        let widest = self.manifest(
+            &config,
+            &base.gz.1,
+            (self.size, &placeholder_digest()),
+            icon.as_ref(),
+        );
         let layer_size = usize::try_from(self.size)
             .ok()?
             .checked_sub(widest.len() + config.0.len() + BASE_SIZE + icon_size)?;
         let layer = Bytes::from(gzip_exact(&layer_tar, layer_size)?);
         let layer = (layer.clone(), sha256_digest(&layer));
-        let mut manifest = self.manifest(&config, &base.gz.1, (layer.0.len() as i64, &layer.1));
+        let mut manifest = self.manifest(
+            &config,
+            &base.gz.1,
+            (layer.0.len() as i64, &layer.1),
+            icon.as_ref(),
+        );
         manifest.resize(widest.len(), b' ');
         let manifest_digest = sha256_digest(&manifest);
         let mut parts = vec![(manifest.into(), manifest_digest), config, base.gz, layer];
@@ -199,9 +210,15 @@ impl ImageRecipe {
     }
 
     /// The manifest naming `config` (with its digest), the base layer (its digest), the top
-    /// layer (`(size, digest)`) and the icon layer if any, annotated as Harbor's `v1alpha1`
-    /// parser looks for it.
-    fn manifest(&self, config: &(Bytes, String), base_digest: &str, layer: (i64, &str)) -> Vec<u8> {
+    /// layer (`(size, digest)`) and the icon layer if any (with its digest), annotated as
+    /// Harbor's `v1alpha1` parser looks for it.
+    fn manifest(
+        &self,
+        config: &(Bytes, String),
+        base_digest: &str,
+        layer: (i64, &str),
+        icon: Option<&(Bytes, String)>,
+    ) -> Vec<u8> {
         let mut manifest = json!({
             "schemaVersion": 2,
             "mediaType": self.media_type(Part::Manifest),
@@ -215,11 +232,11 @@ impl ImageRecipe {
                 {"mediaType": self.media_type(Part::Layer), "size": layer.0, "digest": layer.1},
             ],
         });
-        if let (Some(icon), Some(layers)) = (&self.icon, manifest["layers"].as_array_mut()) {
+        if let (Some((bytes, digest)), Some(layers)) = (icon, manifest["layers"].as_array_mut()) {
             layers.push(json!({
-                "mediaType": icon.media_type,
-                "size": icon.bytes.len(),
-                "digest": sha256_digest(&icon.bytes),
+                "mediaType": self.media_type(Part::Icon),
+                "size": bytes.len(),
+                "digest": digest,
                 "annotations": {ICON_ANNOTATION: ""},
             }));
         }
