@@ -763,3 +763,37 @@ async fn retention_policies_are_checked_by_their_project() {
     );
     assert_eq!(Caller::new("admin").await.get("/retentions/1").await.0, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_admins_create_projects_while_creation_is_restricted() {
+    // Harbor's own API test `test_edit_project_creation.py` walks the same steps.
+    let admin = Caller::new("admin").await;
+    let client = Client::new();
+    let create = |user: &'static str, secret: &'static str, name: &'static str| {
+        client
+            .post(format!("{}/projects", admin.sim.api_url()))
+            .basic_auth(user, Some(secret))
+            .json(&json!({"project_name": name, "metadata": {"public": "false"}}))
+            .send()
+    };
+    let restrict = async |to: &str| {
+        let body = json!({"project_creation_restriction": to});
+        admin
+            .send(Method::PUT, "/configurations", Some(&body))
+            .await
+            .0
+    };
+    assert_eq!(restrict("adminonly").await, 200);
+    let refused = create("frank", SEED_USER_PASSWORD, "franks").await.unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        refused.text().await.unwrap().trim_end(),
+        r#"{"errors":[{"code":"FORBIDDEN","message":"Only system admin can create project"}]}"#
+    );
+    let by_admin = create("admin", "Harbor12345", "admins").await.unwrap();
+    assert_eq!(by_admin.status(), 201);
+
+    assert_eq!(restrict("everyone").await, 200);
+    let allowed = create("frank", SEED_USER_PASSWORD, "franks").await.unwrap();
+    assert_eq!(allowed.status(), 201);
+}

@@ -45,7 +45,7 @@ pub(crate) fn authorize(rule: Rule, ctx: &Ctx, state: &SimState) -> ApiResult<()
         Rule::SelfOrSystemUser { action } => self_or_system_user(ctx, &sc, action),
         Rule::DeleteUser => delete_user(ctx, &sc),
         Rule::CreateUser => create_user(ctx, state, &sc),
-        Rule::CreateProject => create_project(ctx, &sc),
+        Rule::CreateProject => create_project(ctx, state, &sc),
         Rule::AnyAdmin => any_admin(state, &sc),
         Rule::Label { action } => label(ctx, state, &sc, action),
         Rule::CreateLabel => {
@@ -136,14 +136,23 @@ fn create_user(ctx: &Ctx, state: &SimState, sc: &SecurityContext<'_>) -> ApiResu
     }
 }
 
-/// `CreateProject`: authenticated, not a project-level robot, and a proxy cache only for
-/// those who may create projects system-wide.
-fn create_project(ctx: &Ctx, sc: &SecurityContext<'_>) -> ApiResult<()> {
+/// `CreateProject`: authenticated, not a project-level robot, only a caller who may create
+/// projects system-wide while `project_creation_restriction` is `adminonly`
+/// (`config.OnlyAdminCreateProject`), and a proxy cache only for such a caller too.
+fn create_project(ctx: &Ctx, state: &SimState, sc: &SecurityContext<'_>) -> ApiResult<()> {
     sc.require_authenticated()?;
     if sc.is_project_robot() {
         return Err(ApiError::forbidden(
             "Only system level robot can create project",
         ));
+    }
+    let only_admin = state
+        .configurations
+        .get("project_creation_restriction")
+        .and_then(Value::as_str)
+        == Some("adminonly");
+    if only_admin && sc.require_system("project", "create").is_err() {
+        return Err(ApiError::forbidden("Only system admin can create project"));
     }
     let proxy_cache = body(ctx).is_some_and(|b| !b["registry_id"].is_null());
     if proxy_cache && sc.require_system("project", "create").is_err() {
