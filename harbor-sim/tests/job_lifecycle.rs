@@ -110,19 +110,80 @@ async fn start_gc(sim: &CheckedSim) -> i64 {
     location_id(&started)
 }
 
-/// How many jobs of `job_type` wait in the job service's queue.
-async fn queued(sim: &CheckedSim, job_type: &str) -> i64 {
+/// The job service's queue of `job_type`.
+async fn queue(sim: &CheckedSim, job_type: &str) -> Value {
     let queues = get(sim, "/jobservice/queues").await;
     queues
         .as_array()
         .unwrap()
         .iter()
         .find(|q| q["job_type"] == job_type)
-        .and_then(|q| q["count"].as_i64())
+        .cloned()
         .expect("the job type has a queue")
 }
 
+/// How many jobs of `job_type` wait in the job service's queue (go-swagger leaves out a zero
+/// count).
+async fn queued(sim: &CheckedSim, job_type: &str) -> i64 {
+    queue(sim, job_type)
+        .await
+        .get("count")
+        .map_or(0, |count| count.as_i64().expect("an integer count"))
+}
+
 const ZERO_TIME: &str = "0001-01-01T00:00:00.000Z";
+
+/// `action` on the queue of `job_type` (`PUT /jobservice/queues/{job_type}`).
+async fn act_on_queue(sim: &CheckedSim, job_type: &str, action: &str) {
+    let path = format!("/jobservice/queues/{job_type}");
+    let answer = call(sim, Method::PUT, &path, Some(json!({"action": action}))).await;
+    assert_eq!(answer.status, StatusCode::OK, "{action}: {}", answer.body);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_paused_queue_holds_its_jobs_and_stop_ends_them() {
+    // The steps of Harbor's own `test_job_service_dashboard.py` (`testJobQueues`).
+    let (sim, start) = sim_with(JobKind::GarbageCollection, lifecycle(), "queues").await;
+    act_on_queue(&sim, "garbage_collection", "pause").await;
+    let held = start_gc(&sim).await;
+    at(start, 12.0).await;
+    assert_eq!(
+        queue(&sim, "GARBAGE_COLLECTION").await,
+        json!({"job_type": "GARBAGE_COLLECTION", "count": 1, "latency": 12, "paused": true}),
+        "past its queued time, still waiting"
+    );
+    assert_eq!(
+        get(&sim, &format!("/system/gc/{held}")).await["job_status"],
+        "Running",
+        "an execution whose task is pending reads Running"
+    );
+
+    act_on_queue(&sim, "GARBAGE_COLLECTION", "resume").await;
+    at(start, 22.0).await;
+    assert_eq!(
+        queue(&sim, "GARBAGE_COLLECTION").await,
+        json!({"job_type": "GARBAGE_COLLECTION", "paused": false}),
+        "out of the queue once its queued time has passed again"
+    );
+    at(start, 60.0).await;
+    assert_eq!(
+        get(&sim, &format!("/system/gc/{held}")).await["job_status"],
+        "Success"
+    );
+
+    act_on_queue(&sim, "GARBAGE_COLLECTION", "pause").await;
+    let stopped = start_gc(&sim).await;
+    at(start, 62.0).await;
+    assert_eq!(queued(&sim, "GARBAGE_COLLECTION").await, 1);
+    act_on_queue(&sim, "all", "stop").await;
+    assert_eq!(queued(&sim, "GARBAGE_COLLECTION").await, 0);
+    assert_eq!(
+        get(&sim, &format!("/system/gc/{stopped}")).await["job_status"],
+        "Stopped"
+    );
+    act_on_queue(&sim, "all", "resume").await;
+    assert_eq!(queue(&sim, "GARBAGE_COLLECTION").await["paused"], false);
+}
 
 #[tokio::test(start_paused = true)]
 async fn gc_is_queued_then_runs_then_succeeds() {

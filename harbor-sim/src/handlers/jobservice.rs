@@ -76,10 +76,10 @@ pub(crate) fn stop(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
-/// `PUT /jobservice/queues/{job_type}`: `pause` and `resume` set the queue's state (`all` for
-/// every type); `stop` drops the pending jobs, of which the simulator has none (its jobs start
-/// at once). The job type is upper-cased, the action read in any case
-/// (`ActionPendingJobs`, `src/server/v2.0/handler/jobservice.go`).
+/// `PUT /jobservice/queues/{job_type}`: `pause` and `resume` set the queue's state and hold
+/// or let go its pending jobs; `stop` ends its pending jobs `Stopped` (`all` for every type).
+/// The job type is upper-cased, the action read in any case (`ActionPendingJobs`,
+/// `src/server/v2.0/handler/jobservice.go`).
 pub(crate) fn pending(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let body: Value = ctx.json()?;
     let action = body["action"].as_str().unwrap_or_default().to_lowercase();
@@ -87,7 +87,7 @@ pub(crate) fn pending(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     match action.as_str() {
         "pause" => s.pause_queue(&job_type, true),
         "resume" => s.pause_queue(&job_type, false),
-        "stop" => {}
+        "stop" => s.stop_pending_jobs(&job_type),
         _ => {
             return Err(ApiError::bad_request(
                 "bad request: the action is not supported",

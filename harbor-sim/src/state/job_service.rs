@@ -4,9 +4,12 @@
 //! service registers with their paused state, and every job the simulator runs known by its
 //! job id (the tasks of every execution, and the replication tasks).
 //!
-//! The simulator has no Redis and no queue: a job starts the moment it is created, so no job
-//! ever waits and every queue's `count` and `latency` are 0; pausing a queue is kept and
-//! shown, it holds nothing back.
+//! A job waits in its type's queue while it is `Pending` (its plan's queued time, see
+//! [`super::lifecycle`]): a queue's `count` is its pending jobs, its `latency` how long the
+//! oldest of them has waited. Pausing a queue holds its pending jobs, and the jobs created
+//! while it is paused, `Pending` until it is resumed (the job service's fetcher skips a
+//! paused job type); `stop` ends every pending job of the type `Stopped`, as Harbor's
+//! `StopPendingJobs` empties the queue and marks the jobs' tasks.
 
 use std::collections::BTreeSet;
 
@@ -14,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::jobs::clock;
 use super::lifecycle::rfc3339;
-use super::{JobStatus, SimState};
+use super::{JobPlan, JobStatus, SimState};
 use crate::errors::ApiResult;
 
 /// The job types Harbor's job service registers (`src/jobservice/runtime/bootstrap.go`,
@@ -174,26 +177,61 @@ impl SimState {
         jobs
     }
 
-    /// How many jobs of the job service's type `job_type` wait in its queue now (tasks
-    /// `Pending`).
-    fn queued_jobs(&self, job_type: &str) -> usize {
-        let now = clock();
+    /// The plans of every job of the job service's type `job_type` (`ALL`: of every type):
+    /// the tasks of its executions, and replication executions for `REPLICATION`.
+    fn plans_of_type<'a>(&'a self, job_type: &'a str) -> impl Iterator<Item = &'a JobPlan> {
+        let all = job_type == "ALL";
         let tasks = self
             .executions
             .values()
-            .filter(|e| e.kind.job_name() == job_type)
-            .flat_map(|e| &e.tasks)
-            .filter(|t| t.plan.phase_at(now).status == JobStatus::Pending)
-            .count();
-        let replications = if job_type == "REPLICATION" {
-            self.replication_executions
-                .values()
-                .filter(|e| e.plan.phase_at(now).status == JobStatus::Pending)
-                .count()
-        } else {
-            0
-        };
-        tasks + replications
+            .filter(move |e| all || e.kind.job_name() == job_type)
+            .flat_map(|e| e.tasks.iter().map(|t| &t.plan));
+        let replications = self
+            .replication_executions
+            .values()
+            .filter(move |_| all || job_type == "REPLICATION")
+            .map(|e| &e.plan);
+        tasks.chain(replications)
+    }
+
+    /// Applies `change` to the plan of every job of `job_type` (as [`Self::plans_of_type`]),
+    /// then brings the executions it changed to now.
+    fn change_plans_of_type(&mut self, job_type: &str, change: impl Fn(&mut JobPlan) -> bool) {
+        let now = clock();
+        let all = job_type == "ALL";
+        for e in self
+            .executions
+            .values_mut()
+            .filter(|e| all || e.kind.job_name() == job_type)
+        {
+            let mut changed = false;
+            for t in &mut e.tasks {
+                changed |= change(&mut t.plan);
+            }
+            if changed {
+                e.refresh(now);
+            }
+        }
+        if all || job_type == "REPLICATION" {
+            for e in self.replication_executions.values_mut() {
+                if change(&mut e.plan) {
+                    e.refresh(now);
+                }
+            }
+        }
+    }
+
+    /// The jobs of the job service's type `job_type` waiting in its queue now (`Pending`):
+    /// how many, and how long the oldest has waited, in whole seconds (the work library's
+    /// `count` and `latency`).
+    fn queued_jobs(&self, job_type: &str) -> (usize, u64) {
+        let now = clock();
+        self.plans_of_type(job_type)
+            .filter(|plan| plan.phase_at(now).status == JobStatus::Pending)
+            .fold((0, 0), |(count, latency), plan| {
+                let waited = now.saturating_duration_since(plan.born()).as_secs();
+                (count + 1, latency.max(waited))
+            })
     }
 
     /// `GET /jobservice/pools`: Harbor's `WorkerPool` models.
@@ -228,32 +266,62 @@ impl SimState {
             .collect()
     }
 
-    /// `GET /jobservice/queues`: Harbor's `JobQueue` models.
+    /// `GET /jobservice/queues`: Harbor's `JobQueue` models. go-swagger leaves out a zero
+    /// `count` and `latency` (`omitempty`); `paused` is always written (`x-omitempty: false`).
     pub fn job_queues(&self) -> Vec<Value> {
         JOB_TYPES
             .iter()
             .map(|t| {
-                json!({"job_type": t, "count": self.queued_jobs(t), "latency": 0,
-                    "paused": self.job_service.paused.contains(*t)})
+                let mut queue =
+                    json!({"job_type": t, "paused": self.job_service.paused.contains(*t)});
+                let (count, latency) = self.queued_jobs(t);
+                if count > 0 {
+                    queue["count"] = json!(count);
+                }
+                if latency > 0 {
+                    queue["latency"] = json!(latency);
+                }
+                queue
             })
             .collect()
     }
 
+    /// Whether the queue of the job service's type `job_type` is paused.
+    pub fn queue_paused(&self, job_type: &str) -> bool {
+        self.job_service.paused.contains(job_type)
+    }
+
     /// Pauses (`true`) or resumes the queue of `job_type` (upper-cased by the handler), or
-    /// of every job type for `ALL`.
+    /// of every job type for `ALL`: its pending jobs are held, or let go.
     pub fn pause_queue(&mut self, job_type: &str, paused: bool) {
         let types: Vec<String> = if job_type == "ALL" {
             JOB_TYPES.iter().map(|t| (*t).to_owned()).collect()
         } else {
             vec![job_type.to_owned()]
         };
+        let now = clock();
         for t in types {
             if paused {
+                self.change_plans_of_type(&t, |plan| plan.hold(now));
                 self.job_service.paused.insert(t);
             } else {
+                self.change_plans_of_type(&t, |plan| {
+                    let held = plan.is_held();
+                    plan.release(now);
+                    held
+                });
                 self.job_service.paused.remove(&t);
             }
         }
+    }
+
+    /// `stop` on the queue of `job_type` (`ALL`: every queue): every pending job of the type
+    /// ends `Stopped` now, held or not; running jobs go on (`StopPendingJobs`).
+    pub fn stop_pending_jobs(&mut self, job_type: &str) {
+        let now = clock();
+        self.change_plans_of_type(job_type, |plan| {
+            plan.phase_at(now).status == JobStatus::Pending && plan.stop(now)
+        });
     }
 }
 
@@ -285,7 +353,7 @@ mod tests {
             s.job_queues()
                 .into_iter()
                 .find(|q| q["job_type"] == "GARBAGE_COLLECTION")
-                .map(|q| q["count"].clone())
+                .and_then(|q| q.get("count").cloned())
         };
         assert_eq!(queue(&s), Some(json!(1)), "queued, not on a worker");
         assert_eq!(
@@ -295,7 +363,7 @@ mod tests {
         );
         assert!(s.workers("ALL").iter().all(|w| w.get("job_id").is_none()));
         tokio::time::advance(Duration::from_secs(1)).await;
-        assert_eq!(queue(&s), Some(json!(0)));
+        assert_eq!(queue(&s), None, "a zero count is left out");
         let workers = s.workers("ALL");
         assert_eq!(workers.len(), WORKERS);
         assert_eq!(workers[0]["job_id"], json!(job));
@@ -320,5 +388,96 @@ mod tests {
             .into_iter()
             .find(|q| q["job_type"] == "WEBHOOK");
         assert_eq!(webhook.unwrap()["paused"], false);
+    }
+
+    fn start_gc(s: &mut SimState) -> i64 {
+        s.start_execution(NewExecution {
+            kind: JobKind::GarbageCollection,
+            vendor_id: 0,
+            trigger: "MANUAL",
+            extra_attrs: json!({}),
+            operator: "admin".into(),
+            tasks: vec![(json!({}), "gc".into())],
+        })
+    }
+
+    fn gc_queue(s: &SimState) -> Value {
+        s.job_queues()
+            .into_iter()
+            .find(|q| q["job_type"] == "GARBAGE_COLLECTION")
+            .unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_paused_queue_holds_its_jobs_until_resumed() {
+        let mut s = SimState::with_admin("admin", "pw");
+        s.job_lifecycles.set(
+            JobKind::GarbageCollection,
+            crate::state::Lifecycle::new(Duration::from_secs(1), Duration::from_secs(5)),
+        );
+        let queued_before = start_gc(&mut s);
+        s.pause_queue("GARBAGE_COLLECTION", true);
+        let queued_while_paused = start_gc(&mut s);
+        tokio::time::advance(Duration::from_secs(3)).await;
+        s.refresh_jobs();
+        assert_eq!(
+            gc_queue(&s),
+            json!({"job_type": "GARBAGE_COLLECTION", "count": 2, "latency": 3, "paused": true})
+        );
+        for id in [queued_before, queued_while_paused] {
+            assert_eq!(s.executions[&id].tasks[0].status, JobStatus::Pending);
+        }
+
+        s.pause_queue("GARBAGE_COLLECTION", false);
+        assert_eq!(
+            gc_queue(&s)["count"],
+            2,
+            "each still waits out its queued time"
+        );
+        tokio::time::advance(Duration::from_secs(1)).await;
+        s.refresh_jobs();
+        assert_eq!(
+            gc_queue(&s),
+            json!({"job_type": "GARBAGE_COLLECTION", "paused": false})
+        );
+        assert_eq!(s.running_jobs().len(), 2);
+        tokio::time::advance(Duration::from_secs(5)).await;
+        s.refresh_jobs();
+        for id in [queued_before, queued_while_paused] {
+            assert_eq!(s.executions[&id].tasks[0].status, JobStatus::Success);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn stopping_a_queue_stops_its_pending_jobs_only() {
+        let mut s = SimState::with_admin("admin", "pw");
+        s.job_lifecycles.set(
+            JobKind::GarbageCollection,
+            crate::state::Lifecycle::new(Duration::from_secs(1), Duration::from_secs(5)),
+        );
+        let running = start_gc(&mut s);
+        tokio::time::advance(Duration::from_secs(1)).await;
+        s.pause_queue("GARBAGE_COLLECTION", true);
+        let held = start_gc(&mut s);
+        let purge = s.start_execution(NewExecution {
+            kind: JobKind::PurgeAudit,
+            vendor_id: 0,
+            trigger: "MANUAL",
+            extra_attrs: json!({}),
+            operator: "admin".into(),
+            tasks: vec![(json!({}), "purge".into())],
+        });
+        s.stop_pending_jobs("GARBAGE_COLLECTION");
+        s.refresh_jobs();
+        assert_eq!(s.executions[&held].status, JobStatus::Stopped);
+        assert_eq!(s.executions[&running].status, JobStatus::Running);
+        assert_eq!(
+            s.executions[&purge].tasks[0].status,
+            JobStatus::Pending,
+            "another type's queue"
+        );
+        assert!(gc_queue(&s).get("count").is_none());
+        s.stop_pending_jobs("ALL");
+        assert_eq!(s.executions[&purge].status, JobStatus::Stopped);
     }
 }

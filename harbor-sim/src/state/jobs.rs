@@ -599,8 +599,14 @@ impl SimState {
                     Some(o) => l.outcome(o),
                     None => l,
                 };
-                self.job_lifecycles
-                    .draw(kind, pick, adjust, born, born_wall)
+                let mut plan = self
+                    .job_lifecycles
+                    .draw(kind, pick, adjust, born, born_wall);
+                // A job enqueued while its type's queue is paused waits there.
+                if self.queue_paused(kind.job_name()) {
+                    plan.hold(born);
+                }
+                plan
             })
             .collect()
     }

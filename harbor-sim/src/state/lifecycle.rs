@@ -271,6 +271,7 @@ impl Lifecycle {
             born,
             born_wall,
             segments,
+            held: None,
         }
     }
 }
@@ -304,6 +305,9 @@ pub struct JobPlan {
     born: Instant,
     born_wall: SystemTime,
     segments: Vec<Segment>,
+    /// While its queue is paused: the offset from the birth at which it was held `Pending`
+    /// (see [`JobPlan::hold`]).
+    held: Option<Duration>,
 }
 
 /// What a job is at one instant, with its timestamps on the wall clock.
@@ -338,8 +342,41 @@ impl JobPlan {
         self.born_wall
     }
 
+    /// How far the job has lived by `now`: a held job lives no further than its hold.
     fn offset(&self, now: Instant) -> Duration {
-        now.saturating_duration_since(self.born)
+        let lived = now.saturating_duration_since(self.born);
+        self.held.map_or(lived, |held| lived.min(held))
+    }
+
+    /// Holds the job `Pending` from `now` on, as a paused queue holds the jobs waiting in it
+    /// (the job service's fetcher skips a paused job type: `{ns}:jobs:<type>:paused`,
+    /// `src/pkg/jobmonitor/redis.go`). A job past `Pending`, or held already, is left as it
+    /// is. Whether it holds the job.
+    pub fn hold(&mut self, now: Instant) -> bool {
+        if self.held.is_some() || self.phase_at(now).status != JobStatus::Pending {
+            return false;
+        }
+        self.held = Some(now.saturating_duration_since(self.born));
+        true
+    }
+
+    /// Whether the job is held in a paused queue.
+    pub fn is_held(&self) -> bool {
+        self.held.is_some()
+    }
+
+    /// Lets a held job go at `now`: it waits out the rest of its time in the queue, then
+    /// lives the rest of its plan, every later status moved on by the time it was held.
+    pub fn release(&mut self, now: Instant) {
+        let Some(held) = self.held.take() else {
+            return;
+        };
+        let paused_for = now
+            .saturating_duration_since(self.born)
+            .saturating_sub(held);
+        for segment in self.segments.iter_mut().filter(|s| s.from > held) {
+            segment.from += paused_for;
+        }
     }
 
     /// The segments reached at `at` after the birth, zero-length ones left out.
@@ -410,6 +447,7 @@ impl JobPlan {
     /// `Stopped` from now on; a job past `Running` (finished, or failed and waiting for its
     /// retry) is left as it is. Whether it stopped the job.
     pub fn stop(&mut self, now: Instant) -> bool {
+        self.release(now);
         let at = self.offset(now);
         if self.phase_at(now).status.is_final() {
             return false;
