@@ -27,6 +27,13 @@ use crate::{body_shapes, go_json, go_time};
 /// operation id and status.
 pub const SCHEMAS_JSON: &str = include_str!("generated/schemas.json");
 
+/// The generated schemas, parsed once per process.
+static SCHEMA_DOCUMENT: LazyLock<Value> = LazyLock::new(|| {
+    // The document is generated and checked by `cargo xtask codegen`'s freshness test; a
+    // failure here is a build defect, not user input.
+    serde_json::from_str(SCHEMAS_JSON).expect("generated/schemas.json is valid JSON")
+});
+
 /// The request-body validators, compiled once per process.
 static REQUEST_VALIDATORS: LazyLock<HashMap<&'static str, Validator>> =
     LazyLock::new(compile_request_validators);
@@ -37,10 +44,7 @@ pub fn warm_up() {
 }
 
 fn compile_request_validators() -> HashMap<&'static str, Validator> {
-    // The document is generated and checked by `cargo xtask codegen`'s freshness test; a
-    // failure here is a build defect, not user input.
-    let document: Value =
-        serde_json::from_str(SCHEMAS_JSON).expect("generated/schemas.json is valid JSON");
+    let document = &*SCHEMA_DOCUMENT;
     let options = schema_options();
     TABLE
         .iter()
@@ -244,6 +248,7 @@ fn check_body(op: &OpSpec, p: &ParamSpec, body: &[u8]) -> Vec<String> {
             // `date-time` `strfmt` parses, a value of its Go type) is no failure of the model.
             ValidationErrorKind::Format { format } if format == "date-time" => {}
             ValidationErrorKind::Type { .. } => {}
+            _ if optional_zero(op.id, error.schema_path().as_str(), error.instance()) => {}
             ValidationErrorKind::Required { property } => {
                 let property = property.as_str().unwrap_or_default();
                 failures.push(format!("{} in body is required", join(&path, property)));
@@ -266,6 +271,39 @@ fn check_body(op: &OpSpec, p: &ParamSpec, body: &[u8]) -> Vec<String> {
                 .join("\n"),
         ]
     }
+}
+
+/// Whether a failed rule belongs to a property that is not required and holds its Go zero
+/// value (`""`, `0`, `false`): a go-swagger model validates such a property not at all
+/// (`if swag.IsZero(m.X) { // not required` in every generated `validateX`), so an empty
+/// `schedule.type` passes although the enum lacks it. `keyword_location` is the rule's
+/// place in the validator's schema: in the generated definitions
+/// (`/definitions/ScheduleObj/properties/type/enum`) or in the operation's own body schema
+/// (`/allOf/0/...`).
+fn optional_zero(op_id: &str, keyword_location: &str, instance: &Value) -> bool {
+    let zero = match instance {
+        Value::String(s) => s.is_empty(),
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::Bool(b) => !b,
+        _ => false,
+    };
+    if !zero {
+        return false;
+    }
+    // The parent object's schema is where the last `properties/<name>` begins.
+    let Some((parent, rest)) = keyword_location.rsplit_once("/properties/") else {
+        return false;
+    };
+    let property = rest.split('/').next().unwrap_or_default();
+    let parent = match parent.strip_prefix("/allOf/0") {
+        Some(in_body) => SCHEMA_DOCUMENT["requests"][op_id].pointer(in_body),
+        None => SCHEMA_DOCUMENT.pointer(parent),
+    };
+    parent.is_some_and(|parent| {
+        !parent["required"]
+            .as_array()
+            .is_some_and(|required| required.iter().any(|r| r == property))
+    })
 }
 
 /// go-openapi's words for a failed rule, after "<name> in body".
@@ -372,6 +410,17 @@ mod tests {
         assert_eq!(
             check_body(jobs, action, br#"{"action":"halt"}"#),
             ["validation failure list:\naction in body should be one of [stop pause resume]"]
+        );
+        // A property that is not required is not validated at its zero value.
+        assert!(check_body(jobs, action, br#"{"action":""}"#).is_empty());
+        let purge = OpSpec::by_id("updatePurgeSchedule").unwrap();
+        let schedule = purge.body_param().unwrap();
+        assert!(check_body(purge, schedule, br#"{"schedule":{"type":""}}"#).is_empty());
+        assert_eq!(
+            check_body(purge, schedule, br#"{"schedule":{"type":"Yearly"}}"#),
+            [
+                "validation failure list:\nschedule.type in body should be one of [Hourly Daily Weekly Custom Manual None Schedule]"
+            ]
         );
         // A bare `type: object` is go's interface{}: any value decodes.
         let retention = OpSpec::by_id("createRetention").unwrap();

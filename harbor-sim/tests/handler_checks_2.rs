@@ -1540,6 +1540,34 @@ async fn gc_and_purge_checks() {
         Some("/api/v2.0/system/purgeaudit/0"),
         "GC8"
     );
+    // GC12: a type none of `kick`'s cases names does nothing; the purge's parameters are
+    // checked all the same, the GC's not (Harbor's own `test_log_rotation.py` clears the
+    // schedule this way in its tear-down).
+    let (status, location, text) = support::send_as(
+        &sim,
+        ("admin", "Harbor12345"),
+        M::POST,
+        gc,
+        Some(json!({"schedule": {"type": "Schedule"}, "parameters": {"workers": 11}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "GC12: {text}");
+    assert_eq!(location.as_deref(), Some("/api/v2.0/system/gc/0"), "GC12");
+    run(
+        &sim,
+        vec![
+            case("GC12", M::PUT, purge, Some(json!({"schedule": {"cron": ""}, "parameters": {"audit_retention_hour": 0, "include_event_types": "create_artifact"}})))
+                .answers(StatusCode::OK),
+            case("GC12", M::PUT, purge, Some(json!({"schedule": {"type": ""}, "parameters": {}})))
+                .refused(BAD, "bad request: schedule parameter cann't be empty"),
+            case("GC12", M::PUT, gc, Some(json!({"schedule": {}}))).answers(StatusCode::OK),
+        ],
+    )
+    .await;
+    for schedule in [gc, purge] {
+        let kept = get_json(&sim, schedule).await;
+        assert_eq!(kept["schedule"]["cron"], "0 0 0 * * *", "GC12: {kept}");
+    }
     // GC5, PRG3: a stop takes any job's run; a read of another job's run is refused.
     let gc_id: i64 = run_path
         .rsplit('/')

@@ -413,7 +413,8 @@ async fn jobservice_checks() {
         &sim,
         vec![
             // JS2: the spec's enum refuses another action, in any other case too, before
-            // the handler's own (unreachable) check.
+            // the handler's own check, which only an empty action reaches (the model does
+            // not validate an optional property at its zero value).
             case(
                 "JS2",
                 Method::PUT,
@@ -428,6 +429,13 @@ async fn jobservice_checks() {
                 Some(json!({"action": "PAUSE"})),
             )
             .refused_as(UNPROCESSABLE, "UNPROCESSABLE_ENTITY", not_one_of),
+            case(
+                "JS2",
+                Method::PUT,
+                "/jobservice/queues/all",
+                Some(json!({"action": ""})),
+            )
+            .refused(BAD, "bad request: the action is not supported"),
             case(
                 "JS2",
                 Method::PUT,

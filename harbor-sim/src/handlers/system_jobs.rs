@@ -23,8 +23,30 @@ use crate::state::jobs::{JobSchedule, NewExecution, ZERO_TIME};
 use crate::state::vulnerabilities::scan_task;
 use crate::state::{Execution, JobKind, JobStatus, SimState, now};
 
-/// The schedule types of Harbor's `ScheduleObj`.
-const SCHEDULE_TYPES: &[&str] = &["Hourly", "Daily", "Weekly", "Custom", "Manual", "None"];
+/// What a GC or purge body asks for by its schedule type (`kick` in `gc.go` and `purge.go`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kick {
+    /// `Manual`: a run now.
+    Run,
+    /// `None`: the schedule removed.
+    Unschedule,
+    /// `Hourly`, `Daily`, `Weekly`, `Custom`: the schedule set.
+    Schedule,
+    /// Any other type the spec lets through (empty or absent, `Schedule`): no case of
+    /// `kick`'s `switch` matches, and nothing happens.
+    Nothing,
+}
+
+impl Kick {
+    fn of(schedule_type: &str) -> Self {
+        match schedule_type {
+            "Manual" => Kick::Run,
+            "None" => Kick::Unschedule,
+            "Hourly" | "Daily" | "Weekly" | "Custom" => Kick::Schedule,
+            _ => Kick::Nothing,
+        }
+    }
+}
 
 /// A `{"schedule":{"type","cron"},"parameters":{}}` body.
 struct ScheduleReq {
@@ -34,18 +56,14 @@ struct ScheduleReq {
 }
 
 /// The body of a GC, purge or scan-all schedule; `None` without a `schedule` object, which
-/// each handler answers its own way ([`missing_schedule`]).
+/// each handler answers its own way ([`missing_schedule`]). The type is the spec's enum,
+/// checked at the binding, and optional: absent, it is empty.
 fn schedule_req(ctx: &Ctx) -> ApiResult<Option<ScheduleReq>> {
     let body: Value = ctx.json()?;
     let Some(schedule) = body.get("schedule").filter(|s| s.is_object()) else {
         return Ok(None);
     };
     let kind = schedule["type"].as_str().unwrap_or_default().to_owned();
-    if !SCHEDULE_TYPES.contains(&kind.as_str()) {
-        return Err(ApiError::unprocessable(format!(
-            "schedule.type in body should be one of {SCHEDULE_TYPES:?}"
-        )));
-    }
     Ok(Some(ScheduleReq {
         kind,
         cron: schedule["cron"].as_str().unwrap_or_default().to_owned(),
@@ -242,30 +260,40 @@ fn what(kind: JobKind) -> &'static str {
     }
 }
 
-pub(crate) fn create_schedule(ctx: &Ctx, s: &mut SimState, kind: JobKind) -> ApiResult<Reply> {
+/// A GC or purge body carried out as `kick` does; the run's id, 0 when it starts none. The
+/// purge's parameters are checked whatever the type (`verifyCreateRequest`,
+/// `verifyUpdateRequest`), the GC's only for a run or a schedule.
+fn kick(ctx: &Ctx, s: &mut SimState, kind: JobKind) -> ApiResult<i64> {
     let req = schedule_req(ctx)?.ok_or_else(|| missing_schedule(kind))?;
-    check_parameters(kind, &req.parameters)?;
-    if req.kind == "Manual" {
-        let id = start_run(s, kind, req.parameters, &actor_name(&ctx.identity));
-        // Harbor's Location: the schedule path's parent and the run's id.
-        let parent = ctx.path.trim_end_matches('/').trim_end_matches("/schedule");
-        return Ok(Reply::created(format!("{parent}/{id}")));
+    let kick = Kick::of(&req.kind);
+    if kind == JobKind::PurgeAudit || matches!(kick, Kick::Run | Kick::Schedule) {
+        check_parameters(kind, &req.parameters)?;
     }
-    set_schedule(s, kind, req, what(kind))?;
-    // A schedule has no run: Harbor's `Location` names run 0 (`CreateGCSchedule`,
-    // `CreatePurgeSchedule`).
+    match kick {
+        Kick::Run => {
+            return Ok(start_run(
+                s,
+                kind,
+                req.parameters,
+                &actor_name(&ctx.identity),
+            ));
+        }
+        Kick::Unschedule | Kick::Schedule => set_schedule(s, kind, req, what(kind))?,
+        Kick::Nothing => {}
+    }
+    Ok(0)
+}
+
+pub(crate) fn create_schedule(ctx: &Ctx, s: &mut SimState, kind: JobKind) -> ApiResult<Reply> {
+    let id = kick(ctx, s, kind)?;
+    // Harbor's Location: the schedule path's parent and the run's id, 0 for no run
+    // (`CreateGCSchedule`, `CreatePurgeSchedule`).
     let parent = ctx.path.trim_end_matches('/').trim_end_matches("/schedule");
-    Ok(Reply::created(format!("{parent}/0")))
+    Ok(Reply::created(format!("{parent}/{id}")))
 }
 
 pub(crate) fn update_schedule(ctx: &Ctx, s: &mut SimState, kind: JobKind) -> ApiResult<Reply> {
-    let req = schedule_req(ctx)?.ok_or_else(|| missing_schedule(kind))?;
-    check_parameters(kind, &req.parameters)?;
-    if req.kind == "Manual" {
-        start_run(s, kind, req.parameters, &actor_name(&ctx.identity));
-    } else {
-        set_schedule(s, kind, req, what(kind))?;
-    }
+    kick(ctx, s, kind)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
