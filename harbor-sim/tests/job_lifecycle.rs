@@ -232,7 +232,7 @@ async fn gc_is_queued_then_runs_then_succeeds() {
             .await
             .as_str()
             .unwrap()
-            .ends_with("the job is Success\n")
+            .ends_with("' exit with success\n")
     );
     let history = get(&sim, "/system/gc").await;
     assert_eq!(history[0]["id"], id);

@@ -232,7 +232,7 @@ async fn a_manual_gc_is_stored_listed_logged_and_resolves() {
         "{:?}",
         log.headers
     );
-    assert!(log.text.contains("Success"), "{}", log.text);
+    assert!(log.text.contains("exit with success"), "{}", log.text);
 
     let stop = h.put(&format!("/system/gc/{id}"), json!({})).await;
     assert_status(
@@ -365,7 +365,13 @@ async fn audit_log_purge_runs_like_gc_and_checks_its_parameters() {
     assert_eq!(run["job_name"], "PURGE_AUDIT_LOG");
     run_to_end(JobKind::PurgeAudit).await;
     let log = h.get(&format!("{location}/log")).await;
-    assert!(log.text.contains("48 hours"), "{}", log.text);
+    assert!(
+        log.text
+            .contains("[INFO] Purge operation parameter, retention_hour:48, include_event_types:[create_artifact], dry_run:true\n"),
+        "{}",
+        log.text
+    );
+    assert!(log.text.contains("[DRYRUN]Purged "), "{}", log.text);
     let ids: Vec<Value> = h
         .get("/system/purgeaudit")
         .await

@@ -177,15 +177,9 @@ fn start_run(s: &mut SimState, kind: JobKind, params: Map<String, Value>, operat
             let hours = params["audit_retention_hour"].as_i64().unwrap_or_default();
             let types = params["include_event_types"].as_str().unwrap_or_default();
             let dry_run = flag("dry_run");
-            let purged = s.purge_audit_logs(hours, types, dry_run);
-            // The lines Harbor's purge job logs (`src/jobservice/job/impl/purge/purge.go`).
-            let prefix = if dry_run { "[DRYRUN]" } else { "" };
-            format!(
-                "purge audit logs older than {hours} hours, event types: {types}\n\
-                 {prefix}Purged {} rows of audit logs\n\
-                 {prefix}Purged {} rows of audit log exts",
-                purged.legacy, purged.ext
-            )
+            crate::state::purge_job_log(hours, types, dry_run, || {
+                s.purge_audit_logs(hours, types, dry_run)
+            })
         }
     };
     // The run's attributes are the ones the controllers set, not the body's (`Start` in

@@ -289,6 +289,42 @@ impl SimState {
     }
 }
 
+/// What Harbor's purge job logs (`Run` in `src/jobservice/job/impl/purge/purge.go`), one
+/// line a record: its start, its parameters as the job service hands them over (a Go map,
+/// printed with sorted keys), then either its early exit for a retention of 0 or -1 (with
+/// the trailing space of Harbor's format), or the operation's parameters and the rows
+/// `purge` removed (`[DRYRUN]` on a dry run).
+pub(crate) fn purge_job_log(
+    hours: i64,
+    types: &str,
+    dry_run: bool,
+    purge: impl FnOnce() -> Purged,
+) -> String {
+    let mut log = format!(
+        "Purge audit job start\n\
+         job parameters map[audit_retention_hour:{hours} dry_run:{dry_run} include_event_types:{types}]\n"
+    );
+    if hours == 0 || hours == -1 {
+        log.push_str(&format!("quit purge job, retentionHour:{hours} "));
+        return log;
+    }
+    let purged = purge();
+    // `strings.Split` of a non-empty list, printed as a Go slice.
+    let list = if types.is_empty() {
+        String::new()
+    } else {
+        types.split(',').collect::<Vec<_>>().join(" ")
+    };
+    let prefix = if dry_run { "[DRYRUN]" } else { "" };
+    log.push_str(&format!(
+        "Purge operation parameter, retention_hour:{hours}, include_event_types:[{list}], dry_run:{dry_run}\n\
+         {prefix}Purged {} rows of audit logs\n\
+         {prefix}Purged {} rows of audit log exts",
+        purged.legacy, purged.ext
+    ));
+    log
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,5 +410,22 @@ mod tests {
         assert_eq!(doc["operation_result"], json!(false));
         assert!(doc.get("resource").is_none());
         assert_eq!(doc["id"], json!(3));
+    }
+
+    #[test]
+    fn the_purge_job_logs_as_harbors_does() {
+        let purged = || Purged { legacy: 3, ext: 1 };
+        assert_eq!(
+            purge_job_log(24, "create_artifact,pull_artifact", true, purged),
+            "Purge audit job start\n\
+             job parameters map[audit_retention_hour:24 dry_run:true include_event_types:create_artifact,pull_artifact]\n\
+             Purge operation parameter, retention_hour:24, include_event_types:[create_artifact pull_artifact], dry_run:true\n\
+             [DRYRUN]Purged 3 rows of audit logs\n\
+             [DRYRUN]Purged 1 rows of audit log exts"
+        );
+        // A retention of 0 (or -1) ends the job before any purge.
+        let log = purge_job_log(0, "", false, || unreachable!("no purge"));
+        assert!(log.ends_with("\nquit purge job, retentionHour:0 "), "{log}");
+        assert!(log.contains("include_event_types:]"), "{log}");
     }
 }

@@ -367,41 +367,65 @@ impl StatusRefresh {
     }
 }
 
-/// The log of a task in `phase`: its first line when it first runs, then a line per status,
-/// an error as Harbor's job runner logs it (`Job '<name>:<id>' exit with error: <err>`,
-/// `src/jobservice/runner/redis.go`) and the retry that follows.
+/// The log of a task in `phase`, as the job service's file logger writes it (`time.RFC3339`,
+/// so whole seconds, then the level: `src/lib/log/textformatter.go`): the job's own lines when
+/// it first runs (each line of `first_line` one record; an indented line continues the one
+/// before), then what Harbor's job runner logs (`src/jobservice/runner/redis.go`) as the job
+/// ends: `Job '<name>:<id>' exit with success`, `... exit with error: <err>` and the retry
+/// that follows (`Retrying job <name>:<id>, revision: <n>`), or `Job <name>:<id> is
+/// stopped`. The logger's `[<file>:<line>]:` caller field is not written.
 pub(crate) fn task_log(name: &str, job_id: &str, first_line: &str, phase: &Phase) -> String {
     let mut log = String::new();
     let mut runs = 0;
-    for (at, status, message) in &phase.history {
-        let at = rfc3339(*at);
-        match status {
-            JobStatus::Running => {
-                runs += 1;
-                if runs == 1 {
-                    log.push_str(&format!("{at} [INFO] {first_line}\n"));
-                } else {
-                    log.push_str(&format!(
-                        "{at} [INFO] Retrying job {name}:{job_id}, revision: {runs}\n"
-                    ));
-                }
+    let mut record = |at: &str, level: &str, message: &str| {
+        for line in message.lines() {
+            if line.starts_with(char::is_whitespace) {
+                log.push_str(line);
+            } else {
+                log.push_str(&format!("{at} [{level}] {line}"));
             }
+            log.push('\n');
+        }
+    };
+    for (at, status, message) in &phase.history {
+        let at = log_time(*at);
+        if runs == 0 || *status == JobStatus::Running {
+            runs += 1;
+            if runs == 1 {
+                record(&at, "INFO", first_line);
+            } else {
+                record(
+                    &at,
+                    "INFO",
+                    &format!("Retrying job {name}:{job_id}, revision: {runs}"),
+                );
+            }
+        }
+        match status {
+            JobStatus::Running | JobStatus::Pending => {}
             JobStatus::Error => {
                 let message = message.as_deref().unwrap_or("failed");
-                log.push_str(&format!(
-                    "{at} [ERROR] Job '{name}:{job_id}' exit with error: {message}\n"
-                ));
+                record(
+                    &at,
+                    "ERROR",
+                    &format!("Job '{name}:{job_id}' exit with error: {message}"),
+                );
             }
-            other => {
-                if runs == 0 {
-                    log.push_str(&format!("{at} [INFO] {first_line}\n"));
-                    runs = 1;
-                }
-                log.push_str(&format!("{at} [INFO] the job is {}\n", other.as_str()));
-            }
+            JobStatus::Success => record(
+                &at,
+                "INFO",
+                &format!("Job '{name}:{job_id}' exit with success"),
+            ),
+            JobStatus::Stopped => record(&at, "INFO", &format!("Job {name}:{job_id} is stopped")),
         }
     }
     log
+}
+
+/// A job log's time: RFC 3339 in whole seconds, UTC (`time.RFC3339` of the job service's
+/// text formatter).
+fn log_time(t: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(t).to_string()
 }
 
 /// Harbor's `refreshStatus` over task statuses (`None` without tasks).
@@ -901,7 +925,14 @@ mod tests {
         tokio::time::advance(Duration::from_secs(2)).await;
         let done = s.read_execution(JobKind::GarbageCollection, id).unwrap();
         assert_eq!(done.status, JobStatus::Success);
-        assert!(done.tasks[0].log.contains("the job is Success"));
+        let job = done.tasks[0].job_id();
+        assert!(
+            done.tasks[0].log.ends_with(&format!(
+                "[INFO] Job 'GARBAGE_COLLECTION:{job}' exit with success\n"
+            )),
+            "{}",
+            done.tasks[0].log
+        );
         assert_eq!(done.end_time, done.tasks[0].end_time);
         assert!(s.read_execution(JobKind::PurgeAudit, id).is_err());
     }

@@ -46,6 +46,7 @@ use crate::postgres_error::{SqlState, refusal};
 use serde_json::Value;
 
 pub use artifact_table::{ArtifactMut, Artifacts};
+pub(crate) use audit_log::purge_job_log;
 pub use audit_log::{AuditEvent, AuditLog, AuditLogExt, Purged};
 pub use image_index::{ImageIndex, Platform, Reference};
 pub use immutable::ImmutableRule;

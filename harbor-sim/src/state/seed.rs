@@ -363,7 +363,15 @@ impl SimState {
         self.seed_finished(manual(
             JobKind::PurgeAudit,
             json!({"audit_retention_hour": 168, "include_event_types": "create_artifact,delete_artifact,pull_artifact", "dry_run": false}),
-            vec![(json!({}), "purge audit logs older than 168 hours".into())],
+            vec![(
+                json!({}),
+                super::purge_job_log(
+                    168,
+                    "create_artifact,delete_artifact,pull_artifact",
+                    false,
+                    super::Purged::default,
+                ),
+            )],
         ));
         let scan_tasks = scanned
             .iter()
