@@ -169,6 +169,7 @@ mod go_url;
 mod handlers;
 mod latency;
 mod negotiation;
+mod omitempty;
 pub mod operation;
 mod operation_table;
 pub mod pagination;

@@ -618,7 +618,11 @@ async fn immutable_rule_checks() {
         .as_array()
         .and_then(|l| l.iter().find(|r| r["tag_selectors"][0]["pattern"] == "2.*"))
         .expect("I5's rule listed");
-    assert_eq!(created["disabled"], false, "I5: a rule is created enabled");
+    assert_eq!(
+        created.get("disabled"),
+        None,
+        "I5: a rule is created enabled (a false flag is left out, omitempty)"
+    );
     let toggled = listed
         .as_array()
         .and_then(|l| l.iter().find(|r| r["id"] == id))

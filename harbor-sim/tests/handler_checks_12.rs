@@ -429,9 +429,9 @@ async fn sn7_sn8_scanning_an_index_scans_its_children() {
     let running = overview("1.0".into()).await;
     assert_eq!(running["scan_status"], "Running", "SN8: {running}");
     assert_eq!(
-        (&running["severity"], &running["summary"]),
-        (&json!(""), &Value::Null),
-        "SN8"
+        (running.get("severity"), running.get("summary")),
+        (None, None),
+        "SN8: no severity or summary yet, which omitempty leaves out"
     );
     // Both running: nothing to start.
     let (status, text) = send(&sim, Method::POST, &format!("{base}/1.0/scan"), None).await;

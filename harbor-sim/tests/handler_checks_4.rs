@@ -75,7 +75,7 @@ async fn search_checks() {
     assert_eq!(
         found["repository"][1],
         json!({"project_id": 1, "project_name": "library", "project_public": true,
-            "repository_name": "library/nginx", "pull_count": 0, "artifact_count": 2}),
+            "repository_name": "library/nginx", "artifact_count": 2}),
         "SR7"
     );
 

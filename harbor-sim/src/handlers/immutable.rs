@@ -15,7 +15,15 @@ pub(crate) fn list(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         s.immutable_rules
             .values()
             .filter(|r| r.project_id == project)
-            .map(|r| r.doc.clone())
+            .map(|r| {
+                // `ImmutableRule`'s `omitempty`: priority 0, an enabled rule's `disabled`.
+                let mut rule = r.doc.clone();
+                crate::omitempty::omit_empty(
+                    &mut rule,
+                    &["id", "priority", "disabled", "action", "template"],
+                );
+                rule
+            })
             .collect(),
     )
 }

@@ -110,13 +110,15 @@ pub(crate) fn info(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     if id == 0 {
         triggers.push("event_based");
     }
-    Ok(Reply::ok(&json!({
+    // `RegistryInfo`'s `omitempty`: no description, and no chunked copy (false).
+    let mut info = json!({
         "type": r.kind,
         "description": r.description,
         "supported_resource_filters": [{"type": "name", "style": "input"}, {"type": "tag", "style": "input"}],
         "supported_triggers": triggers,
-        "supported_copy_by_chunk": false,
-    })))
+    });
+    crate::omitempty::omit_empty(&mut info, &["description"]);
+    Ok(Reply::ok(&info))
 }
 
 pub(crate) fn provider_types(_ctx: &Ctx, _: &SimState) -> ApiResult<Reply> {

@@ -17,9 +17,33 @@ pub(crate) fn list_policies(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
             .values()
             // `name` is a fuzzy match (`q.FuzzyMatchValue`: any case).
             .filter(|p| name.is_none_or(|n| p.name().to_lowercase().contains(&n.to_lowercase())))
-            .map(|p| p.doc.clone())
+            .map(policy_answer)
             .collect(),
     )
+}
+
+/// A policy as `ReplicationPolicy` writes it: every scalar but the times is `omitempty`, so a
+/// false flag, a speed of 0 and an empty string are left out.
+fn policy_answer(policy: &crate::state::ReplicationPolicy) -> Value {
+    let mut answer = policy.doc.clone();
+    crate::omitempty::omit_empty(
+        &mut answer,
+        &[
+            "id",
+            "name",
+            "description",
+            "dest_namespace",
+            "dest_namespace_replace_count",
+            "replicate_deletion",
+            "deletion",
+            "override",
+            "enabled",
+            "speed",
+            "copy_by_chunk",
+            "single_active_replication",
+        ],
+    );
+    answer
 }
 
 pub(crate) fn create_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
@@ -30,9 +54,11 @@ pub(crate) fn create_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 
 pub(crate) fn get_policy(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    Ok(Reply::ok(s.replication_policies.get(&id).ok_or_else(
-        || ApiError::not_found(format!("replication policy {id} not found")),
-    )?))
+    let policy = s
+        .replication_policies
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(format!("replication policy {id} not found")))?;
+    Ok(Reply::ok(&policy_answer(policy)))
 }
 
 pub(crate) fn delete_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {

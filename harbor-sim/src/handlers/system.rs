@@ -209,14 +209,20 @@ pub(crate) fn search(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         .into_iter()
         .map(|r| {
             let project = s.projects.get(&r.project_id);
-            json!({
+            let mut found = json!({
                 "project_id": r.project_id,
                 "project_name": project.map(|p| p.name.clone()),
                 "project_public": project.is_some_and(crate::rbac::security_context::is_public),
                 "repository_name": r.name,
                 "pull_count": r.pull_count,
                 "artifact_count": s.visible_artifact_count(r.id),
-            })
+            });
+            // `SearchRepository`'s `omitempty`: a private project, no pulls, no artifacts.
+            crate::omitempty::omit_empty(
+                &mut found,
+                &["project_public", "pull_count", "artifact_count"],
+            );
+            found
         })
         .collect();
     Ok(Reply::ok(

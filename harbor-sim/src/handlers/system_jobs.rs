@@ -296,13 +296,11 @@ pub(crate) fn get_schedule(_ctx: &Ctx, s: &mut SimState, kind: JobKind) -> ApiRe
     let Some(sch) = s.schedules.get(kind.vendor_type()) else {
         return Ok(Reply::empty(StatusCode::OK));
     };
+    // `GCSchedule.ToSwagger`: no job name, status or deletion, which `GCHistory` leaves out.
     Ok(Reply::ok(&json!({
         "id": sch.id,
-        "job_name": "",
         "job_kind": sch.cron,
         "job_parameters": Value::Object(sch.parameters.clone()).to_string(),
-        "deleted": false,
-        "job_status": "",
         "schedule": {"type": sch.kind, "cron": sch.cron},
         "creation_time": sch.creation_time,
         "update_time": sch.update_time,
@@ -331,14 +329,15 @@ fn run_model(s: &SimState, e: &Execution) -> Value {
         attrs.insert("purged_blobs".into(), json!(f.blobs));
         attrs.insert("purged_manifests".into(), json!(f.manifests));
     }
+    // A run has no cron and is never deleted: `GCHistory` and `ScheduleObj` leave out the
+    // empty cron and the false flag (`omitempty`).
     json!({
         "id": e.id,
         "job_name": e.kind.vendor_type(),
         "job_kind": e.trigger,
         "job_parameters": parameters.to_string(),
-        "schedule": {"type": title_case(&e.trigger), "cron": "", "next_scheduled_time": ZERO_TIME},
+        "schedule": {"type": title_case(&e.trigger), "next_scheduled_time": ZERO_TIME},
         "job_status": e.status.as_str(),
-        "deleted": false,
         "creation_time": e.start_time,
         "update_time": e.update_time,
     })

@@ -538,10 +538,11 @@ impl Execution {
         self.end_time.as_deref().unwrap_or(ZERO_TIME)
     }
 
-    /// Counts of tasks per status, as Harbor's `Metrics` (`GetMetrics`).
+    /// Counts of tasks per status, as Harbor's `Metrics` (`GetMetrics`), a count of 0 left
+    /// out (the model's `omitempty`).
     pub fn metrics(&self) -> Value {
         let count = |s: JobStatus| self.tasks.iter().filter(|t| t.status == s).count();
-        json!({
+        let mut metrics = json!({
             "task_count": self.tasks.len(),
             "success_task_count": count(JobStatus::Success),
             "error_task_count": count(JobStatus::Error),
@@ -549,7 +550,13 @@ impl Execution {
             "running_task_count": count(JobStatus::Running),
             "scheduled_task_count": 0,
             "stopped_task_count": count(JobStatus::Stopped),
-        })
+        });
+        let names: Vec<String> = metrics
+            .as_object()
+            .map_or_else(Vec::new, |m| m.keys().cloned().collect());
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        crate::omitempty::omit_empty(&mut metrics, &names);
+        metrics
     }
 
     /// The execution as a row of the task manager's `execution` table: its model with the

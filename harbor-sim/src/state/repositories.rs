@@ -782,7 +782,33 @@ impl SimState {
             doc["labels"] = nil_if_empty(json!(labels));
         }
         if options.with_scan {
-            doc["scan_overview"] = self.scan_overview(a.id);
+            let mut overview = self.scan_overview(a.id);
+            // `Artifact.ToSwagger` passes each summary through `models.NativeReportSummary`:
+            // its `omitempty` leaves out an unset severity, a 0 duration or percentage and a
+            // nil summary or scanner, and its `strfmt.DateTime` writes milliseconds (Go's zero
+            // time too).
+            if let Some(summaries) = overview.as_object_mut() {
+                for summary in summaries.values_mut() {
+                    crate::omitempty::omit_empty(
+                        summary,
+                        &[
+                            "report_id",
+                            "scan_status",
+                            "severity",
+                            "duration",
+                            "summary",
+                            "complete_percent",
+                            "scanner",
+                        ],
+                    );
+                    for time in ["start_time", "end_time"] {
+                        if summary[time] == "0001-01-01T00:00:00Z" {
+                            summary[time] = json!(crate::state::projects::GO_ZERO_TIME);
+                        }
+                    }
+                }
+            }
+            doc["scan_overview"] = overview;
         }
         Some(doc)
     }

@@ -543,7 +543,7 @@ impl SimState {
             .filter(|s| s.status == JobStatus::Success)?;
         let a = self.artifacts.get(&artifact_id)?;
         let sbom_digest = format!("sha256:{:064x}", a.id as u128 * 0x9e37_79b9_7f4a_7c15);
-        Some(json!({
+        let mut overview = json!({
             "start_time": scan.start_time,
             "end_time": scan.end_time,
             "scan_status": "Success",
@@ -551,7 +551,11 @@ impl SimState {
             "report_id": sbom_report_id(a.id),
             "duration": duration_secs(scan.start_time.as_deref(), scan.end_time.as_deref()),
             "scanner": self.scanner_of(a.project_id),
-        }))
+        });
+        // Harbor passes the overview through `models.SBOMOverview`, whose `omitempty` leaves
+        // out a scan shorter than a second.
+        crate::omitempty::omit_empty(&mut overview, &["duration"]);
+        Some(overview)
     }
 }
 

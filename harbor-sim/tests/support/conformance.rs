@@ -615,6 +615,75 @@ impl Spec {
                 error.instance_path().as_str()
             ));
         }
+        if answer.status < 300 {
+            self.omitted_zeros(&body, schema, "", problems);
+        }
+    }
+
+    /// `schema`, its `$ref`s followed.
+    fn resolve<'a>(&'a self, mut schema: &'a Value) -> &'a Value {
+        while let Some(name) = schema["$ref"].as_str() {
+            schema = &self.document["definitions"][name.trim_start_matches("#/definitions/")];
+        }
+        schema
+    }
+
+    /// go-swagger's models write every property that is not required with `omitempty`
+    /// (unless the spec says `x-omitempty: false`, or makes it a pointer with
+    /// `x-nullable: true`): a string, number or boolean at its zero value is left out of
+    /// Harbor's answer, and must not be in the simulator's.
+    fn omitted_zeros(&self, body: &Value, schema: &Value, at: &str, problems: &mut Vec<String>) {
+        let schema = self.resolve(schema);
+        match body {
+            Value::Object(members) => {
+                // A map (`additionalProperties`): each value is a model of its own.
+                if schema["properties"].is_null() && schema["additionalProperties"].is_object() {
+                    for (key, value) in members {
+                        let values = &schema["additionalProperties"];
+                        self.omitted_zeros(value, values, &format!("{at}/{key}"), problems);
+                    }
+                    return;
+                }
+                let Some(properties) = schema["properties"].as_object() else {
+                    return;
+                };
+                let required = schema["required"].as_array();
+                for (name, value) in members {
+                    let Some(declared) = properties.get(name) else {
+                        continue;
+                    };
+                    let target = self.resolve(declared);
+                    let zero = match value {
+                        Value::String(s) => s.is_empty(),
+                        Value::Bool(b) => !b,
+                        Value::Number(n) => n.as_f64() == Some(0.0),
+                        _ => false,
+                    };
+                    let kept = |s: &Value| s["x-omitempty"] == false || s["x-nullable"] == true;
+                    let scalar = matches!(
+                        target["type"].as_str(),
+                        Some("string" | "integer" | "number" | "boolean")
+                    ) && target["format"] != "date-time";
+                    if zero
+                        && scalar
+                        && !kept(declared)
+                        && !kept(target)
+                        && !required.is_some_and(|r| r.iter().any(|n| n == name.as_str()))
+                    {
+                        problems.push(format!(
+                            "body at \"{at}/{name}\": {value} is its zero value, which go-swagger's omitempty leaves out"
+                        ));
+                    }
+                    self.omitted_zeros(value, declared, &format!("{at}/{name}"), problems);
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.omitted_zeros(item, &schema["items"], &format!("{at}/{i}"), problems);
+                }
+            }
+            _ => {}
+        }
     }
 }
 
