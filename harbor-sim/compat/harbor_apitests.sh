@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Harbor's own API tests (goharbor/harbor, `tests/apitests/python`) against the simulator:
+# the tests Harbor's CI runs against a freshly installed Harbor, unchanged, from a Harbor
+# checkout you give (they are not part of this repository, and CI has no copy of them).
+#
+#   bash harbor-sim/compat/harbor_apitests.sh /path/to/harbor            # the default set
+#   bash harbor-sim/compat/harbor_apitests.sh /path/to/harbor test_p2p   # named tests
+#   HARBOR_SRC=/path/to/harbor bash harbor-sim/compat/harbor_apitests.sh
+#
+# The tests import the swagger-codegen client as `v2_swagger_client`; harbor-api-client
+# (PyPI, installed by install.sh at the release clients.env names) is that client under the
+# name `harbor_client`, and a small alias package stands in for the name. The simulator runs
+# on loopback with its demo data, prepared as a fresh Harbor with Trivy in Harbor's CI is: no
+# scan-all schedule, and the hosts the tests register as replication registries reachable.
+#
+# The default set is every test that needs no Docker daemon, no CLI (oras, helm, cosign,
+# notation, podman, ctr), no LDAP server, no metrics port and no HTTPS, plus the permission
+# scripts test_system_permission.py (a system robot with every system and project
+# permission, all resources) and test_project_permission.py (a project robot with every
+# project permission, on a project holding hello-world:latest). One line per test, then a
+# summary; the exit status is non-zero when any test fails.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+HARBOR_SRC=${1:-${HARBOR_SRC:-}}
+[ $# -gt 0 ] && shift
+if [ -z "$HARBOR_SRC" ] || [ ! -f "$HARBOR_SRC/tests/apitests/python/library/base.py" ]; then
+  echo "usage: $0 /path/to/a/goharbor/harbor/checkout [test_name ...]" >&2
+  echo "  (no tests/apitests/python/library/base.py under '${HARBOR_SRC}')" >&2
+  exit 2
+fi
+HARBOR_SRC=$(cd "$HARBOR_SRC" && pwd)
+VENV=${VENV:-target/compat-venv}
+PORT=${PORT:-18123}
+DEFAULT_TESTS="test_user_crud test_assign_sys_admin test_banner_message
+  test_add_member_to_private_project test_edit_project_creation test_health_check
+  test_project_level_cve_allowlist test_webhook_crud test_p2p test_add_replication_rule
+  test_log_rotation test_job_service_dashboard test_system_permission test_project_permission"
+tests=${*:-$DEFAULT_TESTS}
+
+VENV=$VENV bash harbor-sim/compat/install.sh python
+cargo build -q -p harbor-sim --bin harbor-sim
+python=$(cd "$VENV/bin" && pwd)/python
+work=$(mktemp -d)
+sim_pid=""
+cleanup() {
+  [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# `import v2_swagger_client` (and its submodules) finds harbor-api-client's modules.
+mkdir -p "$work/shim/v2_swagger_client"
+cat > "$work/shim/v2_swagger_client/__init__.py" <<'EOF'
+import importlib, pkgutil, sys
+import harbor_client
+for info in pkgutil.walk_packages(harbor_client.__path__, "harbor_client."):
+    sys.modules["v2_swagger_client" + info.name[len("harbor_client"):]] = importlib.import_module(info.name)
+sys.modules[__name__] = harbor_client
+EOF
+
+target/debug/harbor-sim --port "$PORT" > "$work/sim.log" 2>&1 &
+sim_pid=$!
+api="http://127.0.0.1:$PORT/api/v2.0"
+for _ in $(seq 100); do
+  curl -sf "$api/ping" > /dev/null && break
+  sleep 0.1
+done
+admin=(-s -o /dev/null -u admin:Harbor12345)
+# Harbor's CI network reaches the Harbor itself and registry.goharbor.io, which
+# test_system_permission.py registers.
+for host in 127.0.0.1 registry.goharbor.io; do
+  curl "${admin[@]}" -X PUT "http://127.0.0.1:$PORT/_sim/reachable/$host"
+done
+curl "${admin[@]}" -X PUT -H 'Content-Type: application/json' "$api/system/scanAll/schedule" \
+  -d '{"schedule":{"type":"None"}}'
+
+# A robot for the permission scripts: `system` with every system and project permission,
+# or `project` with every permission of project $2. Prints "name secret".
+robot() {
+  "$python" - "$api" "$1" "${2:-}" <<'EOF'
+import sys, requests
+api, level, project = sys.argv[1:4]
+auth = ("admin", "Harbor12345")
+perms = requests.get(api + "/permissions", auth=auth).json()
+if level == "system":
+    access = [{"kind": "system", "namespace": "/", "access": perms["system"]},
+              {"kind": "project", "namespace": "*", "access": perms["project"]}]
+else:
+    access = [{"kind": "project", "namespace": project, "access": perms["project"]}]
+r = requests.post(api + "/robots", auth=auth, json={"name": "apitests-" + level, "level": level,
+                                                    "duration": -1, "permissions": access})
+r.raise_for_status()
+print(r.json()["name"], r.json()["secret"])
+EOF
+}
+
+export HARBOR_HOST="127.0.0.1:$PORT" HARBOR_HOST_SCHEMA=http SWAGGER_CLIENT_PATH="$work/shim"
+export PYTHONPATH="$work/shim:$HARBOR_SRC/tests/apitests/python:$HARBOR_SRC/tests/apitests/python/library"
+export HARBOR_BASE_URL=$api ADMIN_USER_NAME=admin ADMIN_PASSWORD=Harbor12345
+passed=0 failed=0
+for t in $tests; do
+  log="$work/$t.log"
+  case $t in
+    test_system_permission)
+      read -r name secret < <(robot system)
+      (cd "$HARBOR_SRC" && USER_NAME=$name PASSWORD=$secret RESOURCES=all \
+        timeout 300 "$python" "tests/apitests/python/$t.py") > "$log" 2>&1 && rc=0 || rc=$?
+      ;;
+    test_project_permission)
+      curl "${admin[@]}" -H 'Content-Type: application/json' "$api/projects" \
+        -d '{"project_name":"apitests-perm","metadata":{"public":"false"}}'
+      curl "${admin[@]}" -X POST \
+        "$api/projects/apitests-perm/repositories/hello-world/artifacts?from=library/nginx:latest"
+      project_id=$(curl -s -u admin:Harbor12345 "$api/projects/apitests-perm" |
+        "$python" -c 'import json, sys; print(json.load(sys.stdin)["project_id"])')
+      read -r name secret < <(robot project apitests-perm)
+      (cd "$HARBOR_SRC" && USER_NAME=$name PASSWORD=$secret RESOURCES=all PROJECT_ID=$project_id \
+        PROJECT_NAME=apitests-perm SOURCE_ARTIFACT_NAME=hello-world SOURCE_ARTIFACT_TAG=latest \
+        timeout 300 "$python" "tests/apitests/python/$t.py") > "$log" 2>&1 && rc=0 || rc=$?
+      ;;
+    *)
+      (cd "$HARBOR_SRC" && timeout 300 "$python" "tests/apitests/python/$t.py") > "$log" 2>&1 \
+        && rc=0 || rc=$?
+      ;;
+  esac
+  if [ "$rc" = 0 ]; then
+    passed=$((passed + 1))
+    echo "$t: ok"
+  else
+    failed=$((failed + 1))
+    echo "$t: FAILED (exit $rc)"
+    grep -E "^(\w+Error|Exception|AssertionError|\w+(\.\w+)+Exception)" "$log" | head -3 | cut -c1-300 | sed 's/^/  /'
+  fi
+done
+echo "$((passed + failed)) tests: $passed ok, $failed failed"
+[ "$failed" = 0 ]
