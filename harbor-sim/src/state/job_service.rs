@@ -86,6 +86,12 @@ pub enum JobRef {
     },
 }
 
+/// Whether a job named `name` (`GARBAGE_COLLECTION`, ...) is of the job service's type
+/// `job_type`, `ALL` naming every type.
+fn is_of_type(job_type: &str, name: &str) -> bool {
+    job_type == "ALL" || job_type == name
+}
+
 /// The job id of task `task_id`: 24 hex digits, as Harbor's job ids.
 pub fn job_id(task_id: i64) -> String {
     format!("{task_id:024x}")
@@ -180,16 +186,15 @@ impl SimState {
     /// The plans of every job of the job service's type `job_type` (`ALL`: of every type):
     /// the tasks of its executions, and replication executions for `REPLICATION`.
     fn plans_of_type<'a>(&'a self, job_type: &'a str) -> impl Iterator<Item = &'a JobPlan> {
-        let all = job_type == "ALL";
         let tasks = self
             .executions
             .values()
-            .filter(move |e| all || e.kind.job_name() == job_type)
+            .filter(move |e| is_of_type(job_type, e.kind.job_name()))
             .flat_map(|e| e.tasks.iter().map(|t| &t.plan));
         let replications = self
             .replication_executions
             .values()
-            .filter(move |_| all || job_type == "REPLICATION")
+            .filter(move |_| is_of_type(job_type, "REPLICATION"))
             .map(|e| &e.plan);
         tasks.chain(replications)
     }
@@ -198,11 +203,10 @@ impl SimState {
     /// then brings the executions it changed to now.
     fn change_plans_of_type(&mut self, job_type: &str, change: impl Fn(&mut JobPlan) -> bool) {
         let now = clock();
-        let all = job_type == "ALL";
         for e in self
             .executions
             .values_mut()
-            .filter(|e| all || e.kind.job_name() == job_type)
+            .filter(|e| is_of_type(job_type, e.kind.job_name()))
         {
             let mut changed = false;
             for t in &mut e.tasks {
@@ -212,7 +216,7 @@ impl SimState {
                 e.refresh(now);
             }
         }
-        if all || job_type == "REPLICATION" {
+        if is_of_type(job_type, "REPLICATION") {
             for e in self.replication_executions.values_mut() {
                 if change(&mut e.plan) {
                     e.refresh(now);
@@ -272,15 +276,10 @@ impl SimState {
         JOB_TYPES
             .iter()
             .map(|t| {
-                let mut queue =
-                    json!({"job_type": t, "paused": self.job_service.paused.contains(*t)});
                 let (count, latency) = self.queued_jobs(t);
-                if count > 0 {
-                    queue["count"] = json!(count);
-                }
-                if latency > 0 {
-                    queue["latency"] = json!(latency);
-                }
+                let mut queue = json!({"job_type": t, "count": count, "latency": latency,
+                    "paused": self.job_service.paused.contains(*t)});
+                crate::omitempty::omit_empty(&mut queue, &["count", "latency"]);
                 queue
             })
             .collect()
@@ -335,19 +334,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn running_jobs_occupy_workers_and_are_known_by_id() {
-        let mut s = SimState::with_admin("admin", "pw");
-        s.job_lifecycles.set(
-            JobKind::GarbageCollection,
-            crate::state::Lifecycle::new(Duration::from_secs(1), Duration::from_secs(5)),
-        );
-        let run = s.start_execution(NewExecution {
-            kind: JobKind::GarbageCollection,
-            vendor_id: 0,
-            trigger: "MANUAL",
-            extra_attrs: json!({}),
-            operator: "admin".into(),
-            tasks: vec![(json!({}), "gc".into())],
-        });
+        let mut s = with_gc_lifecycle();
+        let run = start_gc(&mut s);
         let job = s.executions[&run].tasks[0].job_id();
         let queue = |s: &SimState| {
             s.job_queues()
@@ -390,15 +378,30 @@ mod tests {
         assert_eq!(webhook.unwrap()["paused"], false);
     }
 
-    fn start_gc(s: &mut SimState) -> i64 {
+    /// A state whose GC jobs wait 1 s in their queue, then run 5 s.
+    fn with_gc_lifecycle() -> SimState {
+        let mut s = SimState::with_admin("admin", "pw");
+        s.job_lifecycles.set(
+            JobKind::GarbageCollection,
+            crate::state::Lifecycle::new(Duration::from_secs(1), Duration::from_secs(5)),
+        );
+        s
+    }
+
+    /// Starts a manual job of `kind` with one task; its execution's id.
+    fn start(s: &mut SimState, kind: JobKind) -> i64 {
         s.start_execution(NewExecution {
-            kind: JobKind::GarbageCollection,
+            kind,
             vendor_id: 0,
             trigger: "MANUAL",
             extra_attrs: json!({}),
             operator: "admin".into(),
             tasks: vec![(json!({}), "gc".into())],
         })
+    }
+
+    fn start_gc(s: &mut SimState) -> i64 {
+        start(s, JobKind::GarbageCollection)
     }
 
     fn gc_queue(s: &SimState) -> Value {
@@ -410,11 +413,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_paused_queue_holds_its_jobs_until_resumed() {
-        let mut s = SimState::with_admin("admin", "pw");
-        s.job_lifecycles.set(
-            JobKind::GarbageCollection,
-            crate::state::Lifecycle::new(Duration::from_secs(1), Duration::from_secs(5)),
-        );
+        let mut s = with_gc_lifecycle();
         let queued_before = start_gc(&mut s);
         s.pause_queue("GARBAGE_COLLECTION", true);
         let queued_while_paused = start_gc(&mut s);
@@ -450,23 +449,12 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn stopping_a_queue_stops_its_pending_jobs_only() {
-        let mut s = SimState::with_admin("admin", "pw");
-        s.job_lifecycles.set(
-            JobKind::GarbageCollection,
-            crate::state::Lifecycle::new(Duration::from_secs(1), Duration::from_secs(5)),
-        );
+        let mut s = with_gc_lifecycle();
         let running = start_gc(&mut s);
         tokio::time::advance(Duration::from_secs(1)).await;
         s.pause_queue("GARBAGE_COLLECTION", true);
         let held = start_gc(&mut s);
-        let purge = s.start_execution(NewExecution {
-            kind: JobKind::PurgeAudit,
-            vendor_id: 0,
-            trigger: "MANUAL",
-            extra_attrs: json!({}),
-            operator: "admin".into(),
-            tasks: vec![(json!({}), "purge".into())],
-        });
+        let purge = start(&mut s, JobKind::PurgeAudit);
         s.stop_pending_jobs("GARBAGE_COLLECTION");
         s.refresh_jobs();
         assert_eq!(s.executions[&held].status, JobStatus::Stopped);
