@@ -281,13 +281,8 @@ fn check_body(op: &OpSpec, p: &ParamSpec, body: &[u8]) -> Vec<String> {
 /// (`/definitions/ScheduleObj/properties/type/enum`) or in the operation's own body schema
 /// (`/allOf/0/...`).
 fn optional_zero(op_id: &str, keyword_location: &str, instance: &Value) -> bool {
-    let zero = match instance {
-        Value::String(s) => s.is_empty(),
-        Value::Number(n) => n.as_f64() == Some(0.0),
-        Value::Bool(b) => !b,
-        _ => false,
-    };
-    if !zero {
+    // (`null` members were dropped before validation.)
+    if !crate::omitempty::is_empty(instance) {
         return false;
     }
     // The parent object's schema is where the last `properties/<name>` begins.

@@ -539,24 +539,24 @@ impl Execution {
     }
 
     /// Counts of tasks per status, as Harbor's `Metrics` (`GetMetrics`), a count of 0 left
-    /// out (the model's `omitempty`).
+    /// out (the model's `omitempty`; nothing is ever `Scheduled` here).
     pub fn metrics(&self) -> Value {
         let count = |s: JobStatus| self.tasks.iter().filter(|t| t.status == s).count();
-        let mut metrics = json!({
-            "task_count": self.tasks.len(),
-            "success_task_count": count(JobStatus::Success),
-            "error_task_count": count(JobStatus::Error),
-            "pending_task_count": count(JobStatus::Pending),
-            "running_task_count": count(JobStatus::Running),
-            "scheduled_task_count": 0,
-            "stopped_task_count": count(JobStatus::Stopped),
-        });
-        let names: Vec<String> = metrics
-            .as_object()
-            .map_or_else(Vec::new, |m| m.keys().cloned().collect());
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        crate::omitempty::omit_empty(&mut metrics, &names);
-        metrics
+        let counts = [
+            ("task_count", self.tasks.len()),
+            ("success_task_count", count(JobStatus::Success)),
+            ("error_task_count", count(JobStatus::Error)),
+            ("pending_task_count", count(JobStatus::Pending)),
+            ("running_task_count", count(JobStatus::Running)),
+            ("stopped_task_count", count(JobStatus::Stopped)),
+        ];
+        Value::Object(
+            counts
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(name, n)| (name.to_owned(), json!(n)))
+                .collect(),
+        )
     }
 
     /// The execution as a row of the task manager's `execution` table: its model with the
