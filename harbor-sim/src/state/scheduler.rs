@@ -164,11 +164,10 @@ impl SimState {
             // The GC and purge controllers schedule with vendor id -1; scan all schedules with
             // 0, which go-swagger's `ScheduleTask` leaves out (`omitempty`), as it does for the
             // system artifact cleanup's.
-            let mut row = json!({"id": s.id, "vendor_type": vendor_type, "cron": s.cron,
-                                 "update_time": s.update_time});
-            if *vendor_type != "SCAN_ALL" {
-                row["vendor_id"] = json!(-1);
-            }
+            let vendor_id = if *vendor_type == "SCAN_ALL" { 0 } else { -1 };
+            let mut row = json!({"id": s.id, "vendor_type": vendor_type, "vendor_id": vendor_id,
+                                 "cron": s.cron, "update_time": s.update_time});
+            crate::omitempty::omit_empty(&mut row, &["vendor_id"]);
             (s.id, row)
         });
         let derived = self
@@ -176,11 +175,9 @@ impl SimState {
             .iter()
             .filter_map(|((vendor_type, vendor_id), row)| {
                 let cron = self.derived_cron(vendor_type, *vendor_id)?;
-                let mut answer = json!({"id": row.id, "vendor_type": vendor_type, "cron": cron,
-                                        "update_time": row.update_time});
-                if *vendor_id != 0 {
-                    answer["vendor_id"] = json!(vendor_id);
-                }
+                let mut answer = json!({"id": row.id, "vendor_type": vendor_type,
+                    "vendor_id": vendor_id, "cron": cron, "update_time": row.update_time});
+                crate::omitempty::omit_empty(&mut answer, &["vendor_id"]);
                 Some((row.id, answer))
             });
         let mut rows: Vec<(i64, Value)> = system.chain(derived).collect();
