@@ -278,7 +278,7 @@ impl SimState {
             .map(|t| {
                 let (count, latency) = self.queued_jobs(t);
                 let mut queue = json!({"job_type": t, "count": count, "latency": latency,
-                    "paused": self.job_service.paused.contains(*t)});
+                    "paused": self.queue_paused(t)});
                 crate::omitempty::omit_empty(&mut queue, &["count", "latency"]);
                 queue
             })
