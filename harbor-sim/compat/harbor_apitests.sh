@@ -6,6 +6,7 @@
 #   bash harbor-sim/compat/harbor_apitests.sh /path/to/harbor            # the default set
 #   bash harbor-sim/compat/harbor_apitests.sh /path/to/harbor test_p2p   # named tests
 #   HARBOR_SRC=/path/to/harbor bash harbor-sim/compat/harbor_apitests.sh
+#   LOG_DIR=/tmp/logs bash ...   # keeps each test's output, the simulator's and the stand-in's
 #
 # The tests import the swagger-codegen client as `v2_swagger_client`; harbor-api-client
 # (PyPI, installed by install.sh at the release clients.env names) is that client under the
@@ -38,12 +39,17 @@ DEFAULT_TESTS="test_user_crud test_assign_sys_admin test_banner_message
 tests=${*:-$DEFAULT_TESTS}
 
 VENV=$VENV bash harbor-sim/compat/install.sh python
+. harbor-sim/compat/clients.env
+PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/pip" install -q "docker==$DOCKER_PY_VERSION"
 cargo build -q -p harbor-sim --bin harbor-sim
 python=$(cd "$VENV/bin" && pwd)/python
 work=$(mktemp -d)
-sim_pid=""
+sim_pid="" docker_pid="" made_busybox=""
 cleanup() {
   [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
+  [ -n "$docker_pid" ] && kill "$docker_pid" 2>/dev/null && rm -f "$DOCKER_SOCK"
+  [ -n "$made_busybox" ] && rm -f "$made_busybox"
+  [ -n "${LOG_DIR:-}" ] && mkdir -p "$LOG_DIR" && cp "$work"/*.log "$LOG_DIR"/
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -60,6 +66,28 @@ EOF
 
 target/debug/harbor-sim --port "$PORT" > "$work/sim.log" 2>&1 &
 sim_pid=$!
+
+# The tests that push or pull use the Docker SDK on /var/run/docker.sock (a path they fix) and
+# the `docker` CLI; with no Docker engine here, docker_standin.py answers for both. It
+# refuses to start over a socket a live daemon answers on (then that daemon serves the tests),
+# and the base image the tests `docker load` from /busybox.tar is written only if absent.
+standin=$(pwd)/harbor-sim/compat/docker_standin.py
+DOCKER_SOCK=${DOCKER_SOCK:-/var/run/docker.sock}
+"$python" "$standin" serve "$DOCKER_SOCK" 2> "$work/docker.log" &
+docker_pid=$!
+for _ in $(seq 50); do
+  [ -S "$DOCKER_SOCK" ] && break
+  kill -0 "$docker_pid" 2>/dev/null || break
+  sleep 0.1
+done
+kill -0 "$docker_pid" 2>/dev/null || { docker_pid=""; sed 's/^/  /' "$work/docker.log"; }
+mkdir -p "$work/bin"
+printf '#!/bin/sh\nexec "%s" "%s" cli "$@"\n' "$python" "$standin" > "$work/bin/docker"
+chmod +x "$work/bin/docker"
+if [ ! -e /busybox.tar ] && [ -w / ]; then
+  "$python" "$standin" busybox-tar /busybox.tar && made_busybox=/busybox.tar
+fi
+export DOCKER_HOST="unix://$DOCKER_SOCK" PATH="$work/bin:$PATH"
 api="http://127.0.0.1:$PORT/api/v2.0"
 for _ in $(seq 100); do
   curl -sf "$api/ping" > /dev/null && break
