@@ -181,21 +181,62 @@ class RegistryError(Exception):
     """An error of a registry, worded as distribution's errcode words it."""
 
 
+# The error codes distribution's errcode package registers; any other code a registry sends
+# decodes as UNKNOWN (`ParseErrorCode`).
+KNOWN_CODES = {
+    "UNKNOWN", "UNSUPPORTED", "UNAUTHORIZED", "DENIED", "UNAVAILABLE", "TOOMANYREQUESTS",
+    "DIGEST_INVALID", "SIZE_INVALID", "NAME_INVALID", "TAG_INVALID", "NAME_UNKNOWN",
+    "MANIFEST_UNKNOWN", "MANIFEST_INVALID", "MANIFEST_UNVERIFIED", "MANIFEST_BLOB_UNKNOWN",
+    "BLOB_UNKNOWN", "BLOB_UPLOAD_UNKNOWN", "BLOB_UPLOAD_INVALID", "PAGINATION_NUMBER_INVALID",
+    "RANGE_INVALID",
+}
+DEFAULT_MESSAGES = {"UNAUTHORIZED": "authentication required", "DENIED": "requested access to the resource is denied"}
+
+
+def errcode(code, message):
+    code = code if code in KNOWN_CODES else "UNKNOWN"
+    return "{}: {}".format(code.lower().replace("_", " "), message)
+
+
 def errcode_text(response):
+    """A registry's error answer as distribution's client words it (`HandleErrorResponse`):
+    a Bearer challenge's `error` first, then the body's errors; a 401 without them is
+    `unauthorized: authentication required`."""
+    challenge = response.headers.get("WWW-Authenticate", "")
+    if 400 <= response.status_code < 500 and challenge.lower().startswith("bearer"):
+        params = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
+        code = {"invalid_token": "UNAUTHORIZED", "insufficient_scope": "DENIED"}.get(params.get("error"))
+        if code:
+            return errcode(code, params.get("error_description") or DEFAULT_MESSAGES[code])
     try:
-        errors = response.json().get("errors") or []
+        body = response.json() if response.content else None
     except ValueError:
-        errors = []
-    parts = []
-    for e in errors:
-        code = str(e.get("code", "UNKNOWN")).lower().replace("_", " ")
-        parts.append("{}: {}".format(code, e.get("message", "")) if e.get("message") else code)
-    if len(parts) == 1:
-        return parts[0]
-    if parts:
-        return "errors:\n" + "\n".join(parts) + "\n"
-    text = response.text.strip()
-    return "unexpected status code {}: {}".format(response.status_code, text or response.reason)
+        body = None
+    if isinstance(body, dict) and body.get("details"):
+        code = {401: "UNAUTHORIZED", 429: "TOOMANYREQUESTS"}.get(response.status_code, "UNKNOWN")
+        return errcode(code, body["details"])
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if errors:
+        parts = [errcode(str(e.get("code", "")), e.get("message", "")) for e in errors]
+        return parts[0] if len(parts) == 1 else "errors:\n" + "\n".join(parts) + "\n"
+    if response.status_code == 401:
+        return errcode("UNAUTHORIZED", DEFAULT_MESSAGES["UNAUTHORIZED"])
+    if response.status_code >= 500 or response.status_code < 400:
+        return "received unexpected HTTP status: {} {}".format(response.status_code, response.reason)
+    return "error parsing HTTP {} response body: {!r}".format(response.status_code, response.text)
+
+
+def pull_error(text, ref):
+    """dockerd's `translatePullError`: a denial or an unknown manifest or repository says
+    which image it was about."""
+    if text.startswith("denied:"):
+        return ("pull access denied for {}, repository does not exist or may require "
+                "'docker login': {}".format(ref.name, text))
+    if text.startswith("manifest unknown:"):
+        return "manifest for {} not found: {}".format(ref.text if ref.tag or ref.digest else ref.with_tag(), text)
+    if text.startswith("name unknown:"):
+        return "repository {} not found: {}".format(ref.name, text)
+    return text
 
 
 class Registry:
@@ -244,31 +285,60 @@ class Registry:
         elif r.status_code != 200:
             raise RegistryError(errcode_text(r))
 
-    def push(self, path, image, tag, out):
+    def upload(self, path, scope, blob, digest, mount_from):
+        """One blob's upload, as distribution's client sends it: a cross-repository mount
+        when the blob is known in another repository, else POST, PATCH, PUT. True when the
+        registry mounted it."""
+        query = ""
+        if mount_from:
+            query = "?mount={}&from={}".format(urllib.parse.quote(digest), urllib.parse.quote(mount_from))
+        r = self.call("POST", "/v2/{}/blobs/uploads/{}".format(path, query), scope)
+        if r.status_code == 201 and mount_from:
+            return True
+        if r.status_code != 202:
+            raise RegistryError(errcode_text(r))
+        location = urllib.parse.urljoin(self.base + "/", r.headers["Location"])
+        r = self.call("PATCH", location, scope, data=blob,
+                      headers={"Content-Type": "application/octet-stream"})
+        if r.status_code != 202:
+            raise RegistryError(errcode_text(r))
+        location = urllib.parse.urljoin(self.base + "/", r.headers["Location"])
+        sep = "&" if "?" in location else "?"
+        r = self.call("PUT", location + sep + "digest=" + urllib.parse.quote(digest), scope)
+        if r.status_code != 201:
+            raise RegistryError(errcode_text(r))
+        return False
+
+    def exists(self, path, scope, digest):
+        r = self.call("HEAD", "/v2/{}/blobs/{}".format(path, digest), scope)
+        if r.status_code == 200:
+            return True
+        if r.status_code == 404:
+            return False
+        raise RegistryError(errcode_text(r))
+
+    def push(self, path, image, tag, out, known):
+        """Pushes `image` as dockerd's pushV2 does. `known(digest)` names the repositories of
+        this registry the daemon has pushed or pulled the blob with (its v2 metadata): a
+        layer it knows in `path` is checked with HEAD first, one it knows elsewhere is
+        mounted, any other is uploaded without a check. The config is checked with HEAD
+        (the manifest builder's `Stat`), then put."""
         scope = "repository:{}:pull,push".format(path)
-        for blob, digest in [(b, d) for b, d, _ in image.layers] + [(image.config, sha256(image.config))]:
+        for blob, digest, _ in image.layers:
             short = digest[7:19]
-            r = self.call("HEAD", "/v2/{}/blobs/{}".format(path, digest), scope)
-            if r.status_code == 200:
+            repos = known(digest)
+            out({"status": "Preparing", "progressDetail": {}, "id": short})
+            if path in repos and self.exists(path, scope, digest):
                 out({"status": "Layer already exists", "progressDetail": {}, "id": short})
                 continue
-            if r.status_code not in (404,):
-                raise RegistryError(errcode_text(r))
-            out({"status": "Preparing", "progressDetail": {}, "id": short})
-            r = self.call("POST", "/v2/{}/blobs/uploads/".format(path), scope)
-            if r.status_code != 202:
-                raise RegistryError(errcode_text(r))
-            location = urllib.parse.urljoin(self.base + "/", r.headers["Location"])
-            r = self.call("PATCH", location, scope, data=blob,
-                          headers={"Content-Type": "application/octet-stream"})
-            if r.status_code != 202:
-                raise RegistryError(errcode_text(r))
-            location = urllib.parse.urljoin(self.base + "/", r.headers["Location"])
-            sep = "&" if "?" in location else "?"
-            r = self.call("PUT", location + sep + "digest=" + urllib.parse.quote(digest), scope)
-            if r.status_code != 201:
-                raise RegistryError(errcode_text(r))
-            out({"status": "Pushed", "progressDetail": {}, "id": short})
+            others = sorted(r for r in repos if r != path)
+            if self.upload(path, scope, blob, digest, others[0] if others else None):
+                out({"status": "Mounted from " + others[0], "progressDetail": {}, "id": short})
+            else:
+                out({"status": "Pushed", "progressDetail": {}, "id": short})
+        config_digest = sha256(image.config)
+        if not self.exists(path, scope, config_digest):
+            self.upload(path, scope, image.config, config_digest, None)
         manifest = image.manifest()
         r = self.call("PUT", "/v2/{}/manifests/{}".format(path, tag), scope, data=manifest,
                       headers={"Content-Type": MANIFEST_V2})
@@ -334,7 +404,17 @@ class Daemon:
         self.lock = threading.RLock()
         self.images = {}  # id -> Image
         self.containers = {}  # id -> dict
+        self.blob_repos = {}  # (registry host, digest) -> {repository}: dockerd's v2 metadata
         self.add(busybox(), "busybox:latest")
+
+    def known(self, host, digest):
+        with self.lock:
+            return set(self.blob_repos.get((host, digest), ()))
+
+    def remember(self, host, path, image):
+        with self.lock:
+            for _, digest, _ in image.layers:
+                self.blob_repos.setdefault((host, digest), set()).add(path)
 
     def add(self, image, tag=None):
         with self.lock:
@@ -586,11 +666,9 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 image, digest = registry.pull(ref.path, ref.digest or ref.tag or "latest", out)
             except RegistryError as e:
-                text = str(e)
-                if text.startswith(("unauthorized", "denied")) and "manifest" not in text:
-                    raise RegistryError(text)
-                raise
+                raise RegistryError(pull_error(str(e), ref))
             kept = self.daemon.add(image, None if ref.digest else ref.with_tag())
+            self.daemon.remember(ref.host, ref.path, kept)
             kept.digests.add("{}@{}".format(ref.name, digest))
             out({"status": "Digest: " + digest})
             out({"status": "Status: Downloaded newer image for " + (ref.text if ref.digest else ref.with_tag())})
@@ -615,7 +693,8 @@ class Handler(BaseHTTPRequestHandler):
             out({"status": "The push refers to repository [{}]".format(ref.name)})
             for tag in tags:
                 image = self.daemon.find("{}:{}".format(ref.name, tag))
-                digest = registry.push(ref.path, image, tag, out)
+                digest = registry.push(ref.path, image, tag, out, lambda d: self.daemon.known(ref.host, d))
+                self.daemon.remember(ref.host, ref.path, image)
                 image.digests.add("{}@{}".format(ref.name, digest))
 
         self.stream(work)

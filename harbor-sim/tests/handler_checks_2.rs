@@ -83,6 +83,38 @@ async fn repository_checks() {
         ],
         "RP6: all repositories"
     );
+    // RP7: `library` makes tags matching `1.*` immutable (the demo's rule). The artifact
+    // pushed first goes; the immutable one refuses, and the repository stays with it.
+    sim.handle()
+        .push_image("library", "kept", "0.9")
+        .expect("pushed");
+    sim.handle()
+        .push_image("library", "kept", "1.1")
+        .expect("pushed");
+    run(
+        &sim,
+        vec![
+            case(
+                "RP7",
+                M::DELETE,
+                "/projects/library/repositories/kept",
+                None,
+            )
+            .refused(
+                StatusCode::PRECONDITION_FAILED,
+                "the tag 1.1 configured as immutable, cannot be deleted",
+            ),
+        ],
+    )
+    .await;
+    let tags: Vec<Value> = get_json(&sim, "/projects/library/repositories/kept/artifacts")
+        .await
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|a| a["tags"][0]["name"].clone())
+        .collect();
+    assert_eq!(tags, [json!("1.1")], "RP7: 0.9 deleted, 1.1 kept");
 }
 
 /// A robot body with one permission.

@@ -161,12 +161,6 @@ impl Artifacts {
         Some(old)
     }
 
-    /// Removes every artifact of the repository `repository_id`, returning them.
-    pub fn remove_in_repository(&mut self, repository_id: i64) -> Vec<Artifact> {
-        let ids = self.ids_in_repository(repository_id).to_vec();
-        ids.iter().filter_map(|id| self.remove(id)).collect()
-    }
-
     /// A handle to change the artifact `id`; the indexes follow when it is dropped.
     pub fn get_mut(&mut self, id: &i64) -> Option<ArtifactMut<'_>> {
         let artifact = self.rows.get_mut(id)?;

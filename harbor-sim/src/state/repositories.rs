@@ -1015,14 +1015,45 @@ impl SimState {
         Ok(())
     }
 
-    /// Deletes a repository and its artifacts.
+    /// Deletes a repository as Harbor's repository controller does (`Delete`): each artifact
+    /// through [`Self::delete_artifact_deeply`], by ascending id, one an index lists put back
+    /// for the next round, the repository row last. Each artifact's deletion stands alone
+    /// (its own transaction in Harbor), so a refusal, such as an immutable tag's 412, ends
+    /// the deletion with the artifacts deleted before it gone and the repository kept. An
+    /// untagged child its index took along is met again in a later round and answers 404
+    /// (`artifact <id> not found`): Harbor does so too (goharbor/harbor#23127).
     pub fn delete_repository(&mut self, id: i64) -> ApiResult<()> {
-        let r = self
+        let project_id = self
             .repositories
-            .remove(&id)
-            .ok_or_else(|| ApiError::not_found("repository not found"))?;
-        self.artifacts.remove_in_repository(id);
-        self.refresh_quota_usage(r.project_id);
+            .get(&id)
+            .ok_or_else(|| ApiError::not_found("repository not found"))?
+            .project_id;
+        let mut candidates = self.artifacts.ids_in_repository(id).to_vec();
+        while !candidates.is_empty() {
+            let round = std::mem::take(&mut candidates);
+            for artifact in &round {
+                if self
+                    .artifacts
+                    .get(artifact)
+                    .is_some_and(|a| !a.parents.is_empty())
+                {
+                    candidates.push(*artifact);
+                    continue;
+                }
+                self.delete_artifact_deeply(*artifact)?;
+            }
+            // Only an index outside the repository could keep a round from deleting anything
+            // (Harbor would loop for ever); the simulator says why instead.
+            if candidates.len() == round.len() {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::PRECONDITION_FAILED,
+                    "VIOLATE_FOREIGN_KEY_CONSTRAINT",
+                    "the deleting artifact is referenced by others",
+                ));
+            }
+        }
+        self.repositories.remove(&id);
+        self.refresh_quota_usage(project_id);
         Ok(())
     }
 }
