@@ -25,6 +25,8 @@
 //! | `POST /_sim/push` with `{"project","repository","tag"}` | what a `docker push` does (the administrator's); with `"platforms": ["linux/amd64", ...]` an image index of one image per platform ([`SimHandle::push_image_index`]), with `"icon"` (base64 of a GIF, PNG or JPEG) an image with its own icon ([`SimHandle::push_image_with_icon`]); answers 201 `{"digest": ...}`, or Harbor's error body (400 for a bad body, 404 without the project) |
 //! | `GET /_sim/reachable` | the hosts the simulated Harbor can reach |
 //! | `PUT /_sim/reachable/{host}` / `DELETE /_sim/reachable/{host}` | makes a host reachable / unreachable |
+//! | `GET /_sim/gc-time-window` | GC's time window, `{"hours": 2}` ([`GcTimeWindow`](crate::state::GcTimeWindow)) |
+//! | `PUT /_sim/gc-time-window` with `{"hours": N}` | sets it, as Harbor's core `GC_TIME_WINDOW_HOURS` does (Harbor's API tests run with 0; 400 if invalid) |
 //!
 //! A rule: `{"operation":"getProject","fault":{"kind":"status","status":503,
 //! "retry_after":{"seconds":2}},"next":2}`; without `operation` it applies to every
@@ -51,7 +53,7 @@ use crate::faults::FaultRule;
 use crate::latency::{Latency, PageServiceTime, PageServiceTimeError};
 use crate::rate_limit::RateLimit;
 use crate::server::{Shared, SimHandle};
-use crate::state::{JobKind, Lifecycle};
+use crate::state::{GcTimeWindow, JobKind, Lifecycle};
 
 pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()
@@ -81,6 +83,10 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/push", post(push))
         .route("/reachable", get(reachable))
         .route("/reachable/{host}", put(allow_host).delete(deny_host))
+        .route(
+            "/gc-time-window",
+            get(gc_time_window).put(set_gc_time_window),
+        )
 }
 
 async fn list_faults(State(shared): State<Arc<Shared>>) -> Json<Vec<FaultRule>> {
@@ -272,6 +278,23 @@ async fn allow_host(State(shared): State<Arc<Shared>>, Path(host): Path<String>)
 async fn deny_host(State(shared): State<Arc<Shared>>, Path(host): Path<String>) -> StatusCode {
     SimHandle::from_shared(shared).with_state(|s| s.reachability.deny(&host));
     StatusCode::NO_CONTENT
+}
+
+async fn gc_time_window(State(shared): State<Arc<Shared>>) -> Response {
+    Json(SimHandle::from_shared(shared).with_state(|s| s.gc_time_window)).into_response()
+}
+
+async fn set_gc_time_window(
+    State(shared): State<Arc<Shared>>,
+    body: axum::body::Bytes,
+) -> Response {
+    match serde_json::from_slice::<GcTimeWindow>(&body) {
+        Ok(window) => {
+            SimHandle::from_shared(shared).with_state(|s| s.gc_time_window = window);
+            Json(window).into_response()
+        }
+        Err(e) => ApiError::bad_request(format!("invalid GC time window: {e}")).into_response(),
+    }
 }
 
 async fn job_lifecycles(State(shared): State<Arc<Shared>>) -> Response {

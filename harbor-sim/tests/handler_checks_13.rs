@@ -134,6 +134,72 @@ async fn images_of_a_repository_store_their_base_layer_once() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_gc_time_window_of_zero_hours_and_the_log_in_harbors_words() {
+    let sim = support::start().await;
+    // Harbor's core reads the window from GC_TIME_WINDOW_HOURS; its API tests set 0.
+    let admin = format!("{}/_sim/gc-time-window", sim.base_url());
+    let client = reqwest::Client::new();
+    let set = client
+        .put(&admin)
+        .body(r#"{"hours":0}"#)
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(set.status(), StatusCode::OK);
+    let bad = client
+        .put(&admin)
+        .body(r#"{"hours":-1}"#)
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    create_project(&sim, "window").await;
+    sim.handle()
+        .push_image("window", "app", "1.0")
+        .expect("push");
+    let (status, text) = send(
+        &sim,
+        Method::DELETE,
+        "/projects/window/repositories/app/artifacts/1.0",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let (run, log) = gc(&sim, json!({"delete_untagged": true})).await;
+    assert_eq!(
+        parameters(&run)["purged_manifests"],
+        json!(1),
+        "GC11: {run}"
+    );
+    let lines: Vec<&str> = log
+        .lines()
+        .map(|l| l.split_once("] ").map_or(l, |p| p.1))
+        .collect();
+    assert_eq!(
+        lines[..4],
+        [
+            "Garbage Collection parameters: [delete_untagged: true, delete_tag: false, dry_run: false, time_window: 0, workers: 1]",
+            "start to run gc in job.",
+            "start to delete untagged artifact (no actually deletion for dry-run mode)",
+            "end to delete untagged artifact (no actually deletion for dry-run mode)",
+        ],
+        "{log}"
+    );
+    assert!(
+        lines[4].starts_with("blob eligible for deletion: sha256:"),
+        "{log}"
+    );
+    for line in [
+        "1 manifests eligible for deletion",
+        "1 manifests are actually deleted",
+        "The GC job actual frees up ",
+        "success to run gc in job.",
+    ] {
+        assert!(log.contains(line), "{line} in {log}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_index_stores_its_children_once() {
     let sim = support::start().await;
     create_project(&sim, "multi").await;

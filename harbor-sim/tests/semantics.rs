@@ -1453,8 +1453,13 @@ async fn gc_removes_untagged_artifacts_unless_dry_run() {
     let dry = h.post("/system/gc/schedule", gc(true)).await.location();
     run_to_end(JobKind::GarbageCollection).await;
     let log = h.get(&format!("{dry}/log")).await.text;
-    assert!(log.contains(&format!("library/alpine@{digest}")), "{log}");
-    assert!(log.contains("would be deleted"), "{log}");
+    assert!(
+        log.contains(&format!(
+            "delete the untagged artifact: ProjectID:(1)-RepositoryName(library/alpine)-MediaType:(application/vnd.docker.distribution.manifest.v2+json)-Digest:({digest})"
+        )),
+        "{log}"
+    );
+    assert!(log.contains("dry_run: true"), "{log}");
     assert_status(
         &h.get(&format!("{alpine}/{digest}")).await,
         StatusCode::OK,

@@ -137,41 +137,77 @@ fn check_parameters(kind: JobKind, params: &Map<String, Value>) -> ApiResult<()>
     Ok(())
 }
 
+/// Runs a GC now and writes its log as Harbor's `GarbageCollector` writes it
+/// (`src/jobservice/job/impl/gc/garbage_collection.go`: `init`, `Run`, `deletedArt`, `mark`,
+/// `sweep`, `cleanCache`), one message a line; with what it freed (or would free).
+fn gc_log(s: &mut SimState, delete_untagged: bool, dry_run: bool, workers: i64) -> (String, Freed) {
+    // `init`: a worker count below 1 is 1.
+    let mut lines = vec![
+        format!(
+            "Garbage Collection parameters: [delete_untagged: {delete_untagged}, delete_tag: false, dry_run: {dry_run}, time_window: {}, workers: {}]",
+            s.gc_time_window.hours,
+            workers.max(1)
+        ),
+        "start to run gc in job.".to_owned(),
+    ];
+    let untagged = s.collect_garbage(delete_untagged, dry_run);
+    if delete_untagged {
+        lines.push(
+            "start to delete untagged artifact (no actually deletion for dry-run mode)".into(),
+        );
+        lines.extend(untagged);
+        lines
+            .push("end to delete untagged artifact (no actually deletion for dry-run mode)".into());
+    }
+    let (freed, eligible) = s.sweep_blobs(dry_run);
+    if eligible.is_empty() {
+        lines.push("no need to execute GC as there is no non referenced artifacts.".into());
+    } else {
+        lines.extend(
+            eligible
+                .iter()
+                .map(|d| format!("blob eligible for deletion: {d}")),
+        );
+        lines.push(format!(
+            "{} blobs and {} manifests eligible for deletion",
+            freed.blobs, freed.manifests
+        ));
+        lines.push(format!(
+            "The GC could free up {} space, the size is a rough estimation.",
+            format_size(freed.size)
+        ));
+    }
+    if !dry_run {
+        let (swept, size) = if eligible.is_empty() {
+            (Freed::default(), 0)
+        } else {
+            (freed, freed.size)
+        };
+        lines.push(format!(
+            "{} blobs and {} manifests are actually deleted",
+            swept.blobs, swept.manifests
+        ));
+        lines.push(format!(
+            "The GC job actual frees up {} space.",
+            format_size(size)
+        ));
+        lines.push("cache clean up completed".into());
+    }
+    lines.push("success to run gc in job.".into());
+    (lines.join("\n"), freed)
+}
+
 /// Starts a manual GC or purge run; returns its id.
 fn start_run(s: &mut SimState, kind: JobKind, params: Map<String, Value>, operator: &str) -> i64 {
     let flag = |key: &str| params.get(key).and_then(Value::as_bool).unwrap_or(false);
     let mut freed = None;
     let first_line = match kind {
         JobKind::GarbageCollection => {
-            let dry_run = flag("dry_run");
-            let removed = s.collect_garbage(flag("delete_untagged"), dry_run);
-            freed = Some(s.sweep_blobs(dry_run));
-            let mut line = format!(
-                "start to run gc in job, dry run: {dry_run}, {} untagged artifacts {}",
-                removed.len(),
-                if dry_run {
-                    "would be deleted"
-                } else {
-                    "deleted"
-                }
-            );
-            for name in removed {
-                line.push_str(&format!("\n  {name}"));
-            }
-            // What Harbor's GC logs after its mark (`garbage_collection.go`).
-            match freed {
-                Some(f) if f == Freed::default() => line
-                    .push_str("\nno need to execute GC as there is no non referenced artifacts."),
-                Some(f) => line.push_str(&format!(
-                    "\n{} blobs and {} manifests eligible for deletion\n\
-                     The GC could free up {} space, the size is a rough estimation.",
-                    f.blobs,
-                    f.manifests,
-                    format_size(f.size)
-                )),
-                None => {}
-            }
-            line
+            let (delete_untagged, dry_run) = (flag("delete_untagged"), flag("dry_run"));
+            let workers = params.get("workers").and_then(Value::as_i64).unwrap_or(0);
+            let log = gc_log(s, delete_untagged, dry_run, workers);
+            freed = Some(log.1);
+            log.0
         }
         _ => {
             let hours = params["audit_retention_hour"].as_i64().unwrap_or_default();
@@ -184,13 +220,13 @@ fn start_run(s: &mut SimState, kind: JobKind, params: Map<String, Value>, operat
     };
     // The run's attributes are the ones the controllers set, not the body's (`Start` in
     // `src/controller/gc/controller.go`, `purge/controller.go`); GC's `redis_url_reg` is
-    // never answered (`CleanExtraAttrs`), its `time_window` is the default 2 hours.
+    // never answered (`CleanExtraAttrs`), its `time_window` is the core's setting.
     let extra_attrs = match kind {
         JobKind::GarbageCollection => json!({
             "delete_tag": flag("delete_tag"),
             "delete_untagged": flag("delete_untagged"),
             "dry_run": flag("dry_run"),
-            "time_window": 2,
+            "time_window": s.gc_time_window.hours,
             "workers": params.get("workers").and_then(Value::as_i64).unwrap_or(0),
         }),
         _ => json!({

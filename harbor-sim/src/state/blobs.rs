@@ -39,9 +39,28 @@ const MANIFEST_TYPES: [&str; 4] = [
     "application/vnd.oci.image.index.v1+json",
 ];
 
-/// How old an unreferenced blob must be before GC removes it: Harbor's default
-/// `time_window` of 2 hours, which protects the blobs of a push under way.
-pub const GC_TIME_WINDOW: Duration = Duration::from_secs(2 * 3600);
+/// How old an unreferenced blob must be before GC removes it: Harbor's `time_window`,
+/// which protects the blobs of a push under way. Harbor's core reads it from
+/// `GC_TIME_WINDOW_HOURS` (`config.GetGCTimeWindow`), 2 hours unless set; Harbor's own API
+/// tests run with 0 (`tests/ci/api_common_install.sh`). Set through `PUT /_sim/gc-time-window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GcTimeWindow {
+    /// The window in whole hours, as Harbor's job parameter `time_window` gives it.
+    pub hours: u64,
+}
+
+impl Default for GcTimeWindow {
+    fn default() -> Self {
+        GcTimeWindow { hours: 2 }
+    }
+}
+
+impl GcTimeWindow {
+    /// The window as a duration.
+    pub fn duration(self) -> Duration {
+        Duration::from_secs(self.hours.saturating_mul(3600))
+    }
+}
 
 /// The manifest family an image is pushed in, which names its blobs' media types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,16 +208,18 @@ impl Blobs {
     }
 
     /// Removes (unless `dry_run`) the blobs `is_referenced` rejects that were pushed at least
-    /// [`GC_TIME_WINDOW`] ago, and counts them as Harbor's GC does; with the digests removed
-    /// (none on a dry run).
+    /// `window` ago, and counts them as Harbor's GC does; with the digests of those blobs
+    /// (removed, or on a dry run the ones that would be), in digest order.
     pub fn sweep(
         &mut self,
         is_referenced: impl Fn(&str) -> bool,
+        window: GcTimeWindow,
         dry_run: bool,
     ) -> (Freed, Vec<String>) {
         let now = clock();
+        let window = window.duration();
         let doomed = |digest: &str, b: &StoredBlob| {
-            now.saturating_duration_since(b.pushed) >= GC_TIME_WINDOW && !is_referenced(digest)
+            now.saturating_duration_since(b.pushed) >= window && !is_referenced(digest)
         };
         let mut freed = Freed::default();
         for b in self
@@ -216,17 +237,17 @@ impl Blobs {
                 freed.size += b.size;
             }
         }
-        let mut removed = Vec::new();
+        let mut eligible: Vec<String> = self
+            .rows
+            .iter()
+            .filter(|(d, b)| doomed(d, b))
+            .map(|(d, _)| d.clone())
+            .collect();
+        eligible.sort();
         if !dry_run {
-            self.rows.retain(|d, b| {
-                let doomed = doomed(d, b);
-                if doomed {
-                    removed.push(d.clone());
-                }
-                !doomed
-            });
+            self.rows.retain(|d, b| !doomed(d, b));
         }
-        (freed, removed)
+        (freed, eligible)
     }
 
     /// A digest for `seed`, the same for the same seed within this table.
@@ -386,12 +407,18 @@ mod tests {
         blobs.store(&a);
         let kept = a[1].digest.clone();
         let referenced = |d: &str| d == kept;
-        assert_eq!(blobs.sweep(referenced, false).0, Freed::default());
-        tokio::time::advance(GC_TIME_WINDOW - Duration::from_millis(1)).await;
-        assert_eq!(blobs.sweep(referenced, false).0, Freed::default());
+        assert_eq!(
+            blobs.sweep(referenced, GcTimeWindow::default(), false).0,
+            Freed::default()
+        );
+        tokio::time::advance(GcTimeWindow::default().duration() - Duration::from_millis(1)).await;
+        assert_eq!(
+            blobs.sweep(referenced, GcTimeWindow::default(), false).0,
+            Freed::default()
+        );
         tokio::time::advance(Duration::from_millis(1)).await;
-        let (estimate, removed) = blobs.sweep(referenced, true);
-        assert!(removed.is_empty(), "a dry run removes nothing");
+        let (estimate, eligible) = blobs.sweep(referenced, GcTimeWindow::default(), true);
+        assert_eq!(eligible.len(), 3, "a dry run names what it would remove");
         let expected = Freed {
             size: 512 + 2048,
             blobs: 2,
@@ -402,11 +429,28 @@ mod tests {
             "the foreign layer is counted, not its size"
         );
         assert_eq!(blobs.len(), 4, "a dry run removes nothing");
-        let (freed, removed) = blobs.sweep(referenced, false);
+        let (freed, removed) = blobs.sweep(referenced, GcTimeWindow::default(), false);
         assert_eq!(freed, expected);
-        assert_eq!(removed.len(), 3);
+        assert_eq!(removed, eligible);
         assert_eq!(blobs.len(), 1);
         assert!(blobs.get(&kept).is_some());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_window_of_zero_hours_takes_a_blob_pushed_just_now() {
+        let mut blobs = Blobs::default();
+        let a = blobs.image(
+            "p/r",
+            "sha256:a",
+            4096,
+            &Platform::default(),
+            ManifestFamily::Docker,
+        );
+        blobs.store(&a);
+        let (freed, removed) = blobs.sweep(|_| false, GcTimeWindow { hours: 0 }, false);
+        assert_eq!(removed.len(), a.len());
+        assert_eq!(freed.manifests, 1);
+        assert!(blobs.is_empty());
     }
 
     #[test]

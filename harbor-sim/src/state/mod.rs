@@ -48,6 +48,7 @@ use serde_json::Value;
 pub use artifact_table::{ArtifactMut, Artifacts};
 pub(crate) use audit_log::purge_job_log;
 pub use audit_log::{AuditEvent, AuditLog, AuditLogExt, Purged};
+pub use blobs::GcTimeWindow;
 pub use image_index::{ImageIndex, Platform, Reference};
 pub use immutable::ImmutableRule;
 pub use jobs::{Execution, JobKind, JobSchedule, JobStatus, JobTask, UnknownJobKind};
@@ -185,6 +186,8 @@ pub struct SimState {
     pub configurations: BTreeMap<String, Value>,
     /// Which hosts the simulated Harbor can reach (see [`reachability`]).
     pub reachability: Reachability,
+    /// How old an unreferenced blob must be before GC removes it (see [`GcTimeWindow`]).
+    pub gc_time_window: GcTimeWindow,
     /// The directory of every reachable LDAP server (see [`ldap_directory`]).
     pub ldap_directory: LdapDirectory,
     /// Tag retention policies by id.

@@ -154,6 +154,16 @@ pub(crate) struct Manifest {
 }
 
 impl Artifact {
+    /// Its manifest's media type: a pushed manifest's own, an index's the OCI index type,
+    /// a simulated image's Docker's schema 2.
+    pub fn manifest_media_type(&self) -> &str {
+        match (&self.pushed, &self.index) {
+            (Some(pushed), _) => &pushed.manifest_media_type,
+            (None, Some(_)) => OCI_INDEX,
+            (None, None) => "application/vnd.docker.distribution.manifest.v2+json",
+        }
+    }
+
     /// Whether Harbor's image processors handle it: every artifact the simulator pushes
     /// itself, and a pushed image or image index.
     pub fn is_image(&self) -> bool {
@@ -710,7 +720,7 @@ impl SimState {
             "id": a.id,
             "type": "IMAGE",
             "media_type": "application/vnd.docker.container.image.v1+json",
-            "manifest_media_type": "application/vnd.docker.distribution.manifest.v2+json",
+            "manifest_media_type": a.manifest_media_type(),
             "artifact_type": "application/vnd.docker.container.image.v1+json",
             "project_id": a.project_id,
             "repository_id": a.repository_id,
@@ -734,7 +744,6 @@ impl SimState {
             // `artifact_type` would be (omitted when empty).
             let doc = doc.as_object_mut().expect("an artifact is an object");
             doc.insert("media_type".into(), json!(OCI_INDEX));
-            doc.insert("manifest_media_type".into(), json!(OCI_INDEX));
             doc.insert("references".into(), index.references_view(a.id));
             for key in ["artifact_type", "extra_attrs"] {
                 doc.remove(key);
@@ -750,10 +759,6 @@ impl SimState {
                 doc.insert("icon".into(), json!(type_icon(&pushed.kind)));
             }
             doc.insert("media_type".into(), json!(pushed.media_type));
-            doc.insert(
-                "manifest_media_type".into(),
-                json!(pushed.manifest_media_type),
-            );
             if pushed.artifact_type.is_empty() {
                 doc.remove("artifact_type");
             } else {
@@ -965,7 +970,7 @@ impl SimState {
     /// What a garbage collection removes: with `delete_untagged`, every artifact without a
     /// tag that the artifact list shows (nothing on a dry run): an index's untagged
     /// children are not listed (`tags=nil` under the default `base` filter), and go only
-    /// with their index. Returns the `repository@digest` of each listed, removed or not.
+    /// with their index. Returns the GC log's line for each listed, removed or not.
     pub fn collect_garbage(&mut self, delete_untagged: bool, dry_run: bool) -> Vec<String> {
         if !delete_untagged {
             return Vec::new();
@@ -976,7 +981,12 @@ impl SimState {
             .filter(|a| a.tags.is_empty() && a.parents.is_empty())
             .map(|a| {
                 let repo = self.repository_name(a.repository_id);
-                (a.id, a.project_id, format!("{repo}@{}", a.digest))
+                // `deletedArt` (`garbage_collection.go`).
+                let line = format!(
+                    "delete the untagged artifact: ProjectID:({})-RepositoryName({repo})-MediaType:({})-Digest:({})",
+                    a.project_id, a.manifest_media_type(), a.digest
+                );
+                (a.id, a.project_id, line)
             })
             .collect();
         if !dry_run {
@@ -987,21 +997,26 @@ impl SimState {
                 self.refresh_quota_usage(*project);
             }
         }
-        untagged.into_iter().map(|(_, _, name)| name).collect()
+        untagged.into_iter().map(|(_, _, line)| line).collect()
     }
 
-    /// GC's sweep (after its deletion of untagged artifacts): the blobs no artifact
-    /// references that were pushed at least GC's time window ago, removed unless `dry_run`.
-    pub fn sweep_blobs(&mut self, dry_run: bool) -> Freed {
+    /// GC's mark and sweep (after its deletion of untagged artifacts): the blobs no artifact
+    /// references that were pushed at least GC's time window ago, removed unless `dry_run`;
+    /// with the digests of those blobs.
+    pub fn sweep_blobs(&mut self, dry_run: bool) -> (Freed, Vec<String>) {
         let referenced = self.artifacts.referenced_blobs();
-        let (freed, removed) = self
-            .blobs
-            .sweep(|digest| referenced.contains(digest), dry_run);
+        let (freed, eligible) = self.blobs.sweep(
+            |digest| referenced.contains(digest),
+            self.gc_time_window,
+            dry_run,
+        );
         // What GC removes from the table it removes from the registry's storage.
-        for digest in &removed {
-            self.registry.remove(digest);
+        if !dry_run {
+            for digest in &eligible {
+                self.registry.remove(digest);
+            }
         }
-        freed
+        (freed, eligible)
     }
 
     /// Marks an artifact scanned now, so its reports exist.

@@ -358,7 +358,17 @@ impl SimState {
         self.seed_finished(manual(
             JobKind::GarbageCollection,
             json!({"delete_untagged": true, "dry_run": false, "workers": 1}),
-            vec![(json!({}), "start to run gc in job, dry run: false".into())],
+            vec![(json!({}), [
+                "Garbage Collection parameters: [delete_untagged: true, delete_tag: false, dry_run: false, time_window: 2, workers: 1]",
+                "start to run gc in job.",
+                "start to delete untagged artifact (no actually deletion for dry-run mode)",
+                "end to delete untagged artifact (no actually deletion for dry-run mode)",
+                "no need to execute GC as there is no non referenced artifacts.",
+                "0 blobs and 0 manifests are actually deleted",
+                "The GC job actual frees up 0 B space.",
+                "cache clean up completed",
+                "success to run gc in job.",
+            ].join("\n"))],
         ));
         self.seed_finished(manual(
             JobKind::PurgeAudit,
