@@ -512,7 +512,7 @@ pub(crate) fn create_scan_all(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
                 .map(|t| t.id)
                 .collect();
             for (artifact, task) in ids.into_iter().zip(task_ids) {
-                s.scan_tasks.insert(artifact, (execution, task));
+                s.attach_scan_task(artifact, execution, task);
             }
         }
         _ => {

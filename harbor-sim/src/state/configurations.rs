@@ -236,6 +236,14 @@ impl SimState {
         self.users.len() <= 1
     }
 
+    /// The robot accounts' name prefix (`robot_name_prefix`, `robot$` by default).
+    pub fn robot_prefix(&self) -> &str {
+        self.configurations
+            .get("robot_name_prefix")
+            .and_then(Value::as_str)
+            .unwrap_or("robot$")
+    }
+
     /// `GET /configurations`: every item but the secrets, as `{value, editable}`
     /// (`scan_all_policy`, a map item that is never set here, is absent as in Harbor);
     /// `auth_mode` is editable only while no user but the admin exists (`ConvertForGet`).

@@ -221,7 +221,7 @@ fn type_icon(kind: &str) -> &'static str {
 }
 
 /// The pull time of what was never pulled: Go's zero `time.Time`, as Harbor answers it.
-const NEVER: &str = "0001-01-01T00:00:00.000Z";
+pub(crate) const NEVER: &str = "0001-01-01T00:00:00.000Z";
 
 /// A digest made from `seed`, different for each simulator run.
 pub(crate) fn fake_digest(seed: &str) -> String {
@@ -326,36 +326,25 @@ impl SimState {
     /// and count flushed at once (`onPull`, `syncFlushPullTime`, `syncFlushPullCount`): the
     /// pull time of the artifact, of the tag and of every index listing the artifact, one
     /// more pull of the repository, and the audit row of the pull (`PullArtifactEvent`,
-    /// `anonymous` for a public pull without credentials).
+    /// `anonymous` for a public pull without credentials). A scanner's pull leaves the time
+    /// and count alone when `scanner_skip_update_pulltime` is set (see
+    /// [`Self::is_scanner_user`]); its audit row is written all the same.
     pub fn record_pull(&mut self, operator: &str, id: i64, tag: Option<&str>) {
-        let now = now();
-        let Some(mut artifact) = self.artifacts.get_mut(&id) else {
+        let Some(artifact) = self.artifacts.get(&id) else {
             return;
         };
-        artifact.pull_time = now.clone();
-        for t in artifact
-            .tags
-            .iter_mut()
-            .filter(|t| Some(t.name.as_str()) == tag)
-        {
-            t.pull_time = now.clone();
-        }
         let (project_id, repository_id, digest) = (
             artifact.project_id,
             artifact.repository_id,
             artifact.digest.clone(),
         );
-        let parents = artifact.parents.clone();
-        drop(artifact);
-        for parent in parents {
-            if let Some(mut index) = self.artifacts.get_mut(&parent) {
-                index.pull_time = now.clone();
-            }
-        }
-        if let Some(mut repository) = self.repositories.get_mut(&repository_id) {
-            repository.pull_count += 1;
-        }
         let repo = self.repository_name(repository_id).to_owned();
+        let skip = self.configurations.get("scanner_skip_update_pulltime")
+            == Some(&Value::Bool(true))
+            && self.is_scanner_user(operator, &repo);
+        if !skip {
+            self.flush_pull(id, tag);
+        }
         let by_digest = format!("{repo}@{digest}");
         self.record_audit(AuditEvent {
             project_id,
@@ -370,6 +359,62 @@ impl SimState {
                 operator.to_owned()
             },
         });
+    }
+
+    /// The pull time and count a pull writes (`syncFlushPullTime`, `syncFlushPullCount`).
+    fn flush_pull(&mut self, id: i64, tag: Option<&str>) {
+        let now = now();
+        let Some(mut artifact) = self.artifacts.get_mut(&id) else {
+            return;
+        };
+        artifact.pull_time = now.clone();
+        for t in artifact
+            .tags
+            .iter_mut()
+            .filter(|t| Some(t.name.as_str()) == tag)
+        {
+            t.pull_time = now.clone();
+        }
+        let (repository_id, parents) = (artifact.repository_id, artifact.parents.clone());
+        drop(artifact);
+        for parent in parents {
+            if let Some(mut index) = self.artifacts.get_mut(&parent) {
+                index.pull_time = now.clone();
+            }
+        }
+        if let Some(mut repository) = self.repositories.get_mut(&repository_id) {
+            repository.pull_count += 1;
+        }
+    }
+
+    /// Whether `operator` is a scan job's robot for the repository `repo` (`isScannerUser`
+    /// in `src/controller/event/handler/internal/artifact.go`): its name starts with the
+    /// robot prefix, the repository's project, `+` and the scanner robots' prefix.
+    pub fn is_scanner_user(&self, operator: &str, repo: &str) -> bool {
+        let project = repo.split_once('/').map_or("", |(p, _)| p);
+        !operator.is_empty()
+            && operator.starts_with(&format!(
+                "{}{project}+{SCANNER_ROBOT_PREFIX}",
+                self.robot_prefix()
+            ))
+    }
+
+    /// The pull a scan makes of the artifact `id`: the scanner adapter pulls it by digest
+    /// with the robot account the scan job made for the project
+    /// (`makeRobotAccount` in `src/controller/scan/base_controller.go`:
+    /// `<robot prefix><project>+scanner-<registration name>-<uuid>`).
+    pub fn record_scanner_pull(&mut self, id: i64, registration: &str) {
+        let Some(a) = self.artifacts.get(&id) else {
+            return;
+        };
+        let repo = self.repository_name(a.repository_id);
+        let project = repo.split_once('/').map_or(repo, |(p, _)| p);
+        let operator = format!(
+            "{}{project}+{SCANNER_ROBOT_PREFIX}-{registration}-{}",
+            self.robot_prefix(),
+            crate::random_id::random_uuid()
+        );
+        self.record_pull(&operator, id, None);
     }
 
     /// A push without its audit row; returns the new artifact's id and digest.
@@ -1072,6 +1117,10 @@ impl SimState {
         Ok(())
     }
 }
+
+/// The name prefix of the robots scan jobs make (`robot_scanner_name_prefix`, a system
+/// setting no API changes: `scanner`).
+const SCANNER_ROBOT_PREFIX: &str = "scanner";
 
 /// The link of an addition (`SetAdditionLink`): the repository's project, the rest of its
 /// name with each `/` as `%252F`, the digest.

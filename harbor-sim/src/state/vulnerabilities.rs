@@ -391,9 +391,24 @@ impl SimState {
         });
         let tasks: Vec<i64> = self.executions[&id].tasks.iter().map(|t| t.id).collect();
         for (target, task) in targets.into_iter().zip(tasks) {
-            self.scan_tasks.insert(target, (id, task));
+            self.attach_scan_task(target, id, task);
         }
         Ok(id)
+    }
+
+    /// Makes `task` of `execution` the artifact's scan, and records the pull its scanner
+    /// makes to read the image ([`SimState::record_scanner_pull`], when the scan starts
+    /// rather than when the adapter's job runs).
+    pub fn attach_scan_task(&mut self, artifact_id: i64, execution: i64, task: i64) {
+        self.scan_tasks.insert(artifact_id, (execution, task));
+        let Some(project_id) = self.artifacts.get(&artifact_id).map(|a| a.project_id) else {
+            return;
+        };
+        let registration = match self.project_scanner(project_id) {
+            Some(s) => s.doc["name"].as_str().unwrap_or_default().to_owned(),
+            None => "Trivy".to_owned(),
+        };
+        self.record_scanner_pull(artifact_id, &registration);
     }
 
     /// 409 while the artifact's latest scan is queued or running (`MakePlaceHolder`).
@@ -570,6 +585,56 @@ pub fn scan_task(artifact_id: i64, digest: &str) -> (Value, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The demo's `library/alpine:3.20` after a scan with `scanner_skip_update_pulltime` set
+    /// to `skip`: its pull time, its repository's pull count, and the last audit row.
+    fn scan_alpine(skip: bool) -> (String, i64, super::super::AuditLogExt) {
+        let mut s = SimState::with_admin("admin", "pw");
+        s.seed_demo().unwrap();
+        s.configurations
+            .insert("scanner_skip_update_pulltime".into(), json!(skip));
+        let id = s
+            .artifacts
+            .values()
+            .find(|a| a.tags.iter().any(|t| t.name == "3.20"))
+            .unwrap()
+            .id;
+        let repository = s.artifacts[&id].repository_id;
+        let count = s.repositories[&repository].pull_count;
+        s.start_scan(id, "admin").unwrap();
+        let row = s.audit_log_ext.values().next_back().unwrap().clone();
+        let pulled = s.repositories[&repository].pull_count - count;
+        (s.artifacts[&id].pull_time.clone(), pulled, row)
+    }
+
+    #[test]
+    fn a_scan_pulls_its_artifact_with_the_scan_jobs_robot() {
+        let (pull_time, pulled, row) = scan_alpine(false);
+        assert_ne!(pull_time, super::super::repositories::NEVER);
+        assert_eq!(pulled, 1);
+        assert_eq!(
+            (row.operation.as_str(), row.resource_type.as_str()),
+            ("pull", "artifact")
+        );
+        assert!(
+            row.resource.starts_with("library/alpine@sha256:"),
+            "{row:?}"
+        );
+        let uuid = row
+            .username
+            .strip_prefix("robot$library+scanner-Trivy-")
+            .unwrap_or_else(|| panic!("a scanner robot: {row:?}"));
+        assert_eq!(uuid.len(), 36, "{uuid}");
+        // With `scanner_skip_update_pulltime`, the pull time and count stay; the row is
+        // written all the same (`onPull` returns early; the audit handler is another).
+        let (pull_time, pulled, row) = scan_alpine(true);
+        assert_eq!(pull_time, super::super::repositories::NEVER);
+        assert_eq!(pulled, 0);
+        assert!(
+            row.username.starts_with("robot$library+scanner-"),
+            "{row:?}"
+        );
+    }
 
     #[test]
     fn families_have_mixed_severities_and_fixes() {
