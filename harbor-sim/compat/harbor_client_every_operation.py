@@ -115,6 +115,11 @@ class Lookup:
         with urllib.request.urlopen(request, timeout=10) as r:
             return json.loads(r.read() or b"null")
 
+    def delete(self, path: str) -> None:
+        request = urllib.request.Request(self.api + path, headers=self.auth, method="DELETE")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
     def first(self, path: str, key: str = "id", last: bool = False, query: dict[str, Any] | None = None, **match: Any) -> Any:
         items = self.get(path, page_size=100, **(query or {}))
         found = [i for i in items if all(i.get(k) == v for k, v in match.items())]
@@ -441,6 +446,12 @@ def wait_for_scans_to_end(x: Lookup) -> None:
 # Steps a call needs first that no earlier operation of the run provides.
 PREPARE: dict[str, Callable[[Lookup], None]] = {
     "scan_artifact": wait_for_scans_to_end,
+    # The demo's rule makes `library`'s 1.* tags immutable, and the run's copy of nginx:1.27
+    # may have put one in the repository it deletes; Harbor refuses to delete a repository
+    # holding one (412, CONFORMANCE RP7): delete the rule first.
+    "delete_repository": lambda x: x.delete(
+        f"/projects/library/immutabletagrules/{x.first('/projects/library/immutabletagrules')}"
+    ),
 }
 
 # Deletes of what others depend on come last, in this order.

@@ -185,6 +185,10 @@ class Lookup:
         self.http.cookies.clear()
         self.http.post(path, json=body).raise_for_status()
 
+    def delete(self, path: str) -> None:
+        self.http.cookies.clear()
+        self.http.delete(path).raise_for_status()
+
 
 def by_name() -> dict[str, Any]:
     """Argument values by parameter name, for what needs no lookup."""
@@ -485,6 +489,12 @@ PREPARE: dict[str, Callable[[Lookup], None]] = {
     # harborapi cannot start one (start_retention_execution is refused, see HARBOR_REFUSES):
     # start the run to stop over plain HTTP, which asks for no media type.
     "stop_retention_execution": lambda x: x.post(f"/retentions/{x.retention_id('compat')}/executions", {"dry_run": True}),
+    # The run copied nginx:1.27 into alpine, and the demo's rule makes `library`'s 1.* tags
+    # immutable; Harbor refuses to delete a repository holding one (412, CONFORMANCE RP7):
+    # delete the rule first.
+    "delete_repository": lambda x: x.delete(
+        f"/projects/library/immutabletagrules/{x.first('/projects/library/immutabletagrules')}"
+    ),
 }
 
 # Deletes of what others depend on come last, in this order.
