@@ -285,16 +285,21 @@ class Registry:
         elif r.status_code != 200:
             raise RegistryError(errcode_text(r))
 
-    def upload(self, path, scope, blob, digest, mount_from):
-        """One blob's upload, as distribution's client sends it: a cross-repository mount
-        when the blob is known in another repository, else POST, PATCH, PUT. True when the
-        registry mounted it."""
-        query = ""
-        if mount_from:
-            query = "?mount={}&from={}".format(urllib.parse.quote(digest), urllib.parse.quote(mount_from))
+    def mount(self, path, scope, digest, source):
+        """A cross-repository mount, as dockerd tries one (`WithMountFrom`): True when the
+        registry mounted the blob. Any other answer only ends the attempt: an upload it
+        opened is cancelled, an error forgets the source (`v2MetadataService.Remove`)."""
+        query = "?mount={}&from={}".format(urllib.parse.quote(digest), urllib.parse.quote(source))
         r = self.call("POST", "/v2/{}/blobs/uploads/{}".format(path, query), scope)
-        if r.status_code == 201 and mount_from:
+        if r.status_code == 201:
             return True
+        if r.status_code == 202 and "Location" in r.headers:
+            self.call("DELETE", urllib.parse.urljoin(self.base + "/", r.headers["Location"]), scope)
+        return False
+
+    def upload(self, path, scope, blob, digest):
+        """One blob's upload, as distribution's client sends it: POST, PATCH, PUT."""
+        r = self.call("POST", "/v2/{}/blobs/uploads/".format(path), scope)
         if r.status_code != 202:
             raise RegistryError(errcode_text(r))
         location = urllib.parse.urljoin(self.base + "/", r.headers["Location"])
@@ -307,7 +312,6 @@ class Registry:
         r = self.call("PUT", location + sep + "digest=" + urllib.parse.quote(digest), scope)
         if r.status_code != 201:
             raise RegistryError(errcode_text(r))
-        return False
 
     def exists(self, path, scope, digest):
         r = self.call("HEAD", "/v2/{}/blobs/{}".format(path, digest), scope)
@@ -317,12 +321,13 @@ class Registry:
             return False
         raise RegistryError(errcode_text(r))
 
-    def push(self, path, image, tag, out, known):
+    def push(self, path, image, tag, out, known, forget):
         """Pushes `image` as dockerd's pushV2 does. `known(digest)` names the repositories of
         this registry the daemon has pushed or pulled the blob with (its v2 metadata): a
         layer it knows in `path` is checked with HEAD first, one it knows elsewhere is
-        mounted, any other is uploaded without a check. The config is checked with HEAD
-        (the manifest builder's `Stat`), then put."""
+        mounted from there if the registry lets it (else `forget(digest, repository)`), any
+        other is uploaded without a check. The config is checked with HEAD (the manifest
+        builder's `Stat`), then put."""
         scope = "repository:{}:pull,push".format(path)
         for blob, digest, _ in image.layers:
             short = digest[7:19]
@@ -331,14 +336,17 @@ class Registry:
             if path in repos and self.exists(path, scope, digest):
                 out({"status": "Layer already exists", "progressDetail": {}, "id": short})
                 continue
-            others = sorted(r for r in repos if r != path)
-            if self.upload(path, scope, blob, digest, others[0] if others else None):
-                out({"status": "Mounted from " + others[0], "progressDetail": {}, "id": short})
-            else:
-                out({"status": "Pushed", "progressDetail": {}, "id": short})
+            source = next((r for r in sorted(repos) if r != path and self.mount(path, scope, digest, r)), None)
+            if source is not None:
+                out({"status": "Mounted from " + source, "progressDetail": {}, "id": short})
+                continue
+            for r in repos - {path}:
+                forget(digest, r)
+            self.upload(path, scope, blob, digest)
+            out({"status": "Pushed", "progressDetail": {}, "id": short})
         config_digest = sha256(image.config)
         if not self.exists(path, scope, config_digest):
-            self.upload(path, scope, image.config, config_digest, None)
+            self.upload(path, scope, image.config, config_digest)
         manifest = image.manifest()
         r = self.call("PUT", "/v2/{}/manifests/{}".format(path, tag), scope, data=manifest,
                       headers={"Content-Type": MANIFEST_V2})
@@ -410,6 +418,10 @@ class Daemon:
     def known(self, host, digest):
         with self.lock:
             return set(self.blob_repos.get((host, digest), ()))
+
+    def forget(self, host, digest, path):
+        with self.lock:
+            self.blob_repos.get((host, digest), set()).discard(path)
 
     def remember(self, host, path, image):
         with self.lock:
@@ -693,7 +705,8 @@ class Handler(BaseHTTPRequestHandler):
             out({"status": "The push refers to repository [{}]".format(ref.name)})
             for tag in tags:
                 image = self.daemon.find("{}:{}".format(ref.name, tag))
-                digest = registry.push(ref.path, image, tag, out, lambda d: self.daemon.known(ref.host, d))
+                digest = registry.push(ref.path, image, tag, out, lambda d: self.daemon.known(ref.host, d),
+                                       lambda d, repo: self.daemon.forget(ref.host, d, repo))
                 self.daemon.remember(ref.host, ref.path, image)
                 image.digests.add("{}@{}".format(ref.name, digest))
 

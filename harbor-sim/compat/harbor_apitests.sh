@@ -99,6 +99,8 @@ admin=(-s -o /dev/null -u admin:Harbor12345)
 for host in 127.0.0.1 registry.goharbor.io; do
   curl "${admin[@]}" -X PUT "http://127.0.0.1:$PORT/_sim/reachable/$host"
 done
+# Harbor's CI installs its Harbor with GC_TIME_WINDOW_HOURS=0 (tests/ci/api_common_install.sh).
+curl "${admin[@]}" -X PUT "http://127.0.0.1:$PORT/_sim/gc-time-window" -d '{"hours":0}'
 curl "${admin[@]}" -X PUT -H 'Content-Type: application/json' "$api/system/scanAll/schedule" \
   -d '{"schedule":{"type":"None"}}'
 
