@@ -83,8 +83,8 @@ async fn repository_checks() {
         ],
         "RP6: all repositories"
     );
-    // RP7: `library` makes tags matching `1.*` immutable (the demo's rule). The artifact
-    // pushed first goes; the immutable one refuses, and the repository stays with it.
+    // RP7: `library` makes tags matching `1.*` immutable (the demo's rule). The immutable
+    // artifact refuses, and the request's transaction keeps the whole repository.
     sim.handle()
         .push_image("library", "kept", "0.9")
         .expect("pushed");
@@ -114,7 +114,7 @@ async fn repository_checks() {
         .iter()
         .map(|a| a["tags"][0]["name"].clone())
         .collect();
-    assert_eq!(tags, [json!("1.1")], "RP7: 0.9 deleted, 1.1 kept");
+    assert_eq!(tags, [json!("1.1"), json!("0.9")], "RP7: both kept");
 }
 
 /// A robot body with one permission.

@@ -149,8 +149,8 @@ fn apply(s: &mut SimState, change: &Change, step: usize) {
         }
         Change::DeleteRepository(pick) => {
             if let Some(id) = repository(s, *pick) {
-                // Refused when an artifact holds an immutable tag, with the artifacts deleted
-                // before it gone (as in Harbor): the indexes must follow that too.
+                // Refused, with nothing changed, when an artifact holds an immutable tag (as
+                // in Harbor): the indexes must follow that too.
                 let _ = s.delete_repository(id);
             }
         }

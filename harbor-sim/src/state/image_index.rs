@@ -408,22 +408,20 @@ pub(super) mod tests {
     #[test]
     fn deleting_a_repository_meets_the_children_its_index_took_along() {
         // Harbor's repository controller lists the artifacts once, deletes the index (which
-        // takes its untagged children), then finds a child gone: 404, the repository kept
-        // (goharbor/harbor#23127).
+        // takes its untagged children), then finds a child gone: 404, and the request's
+        // transaction rolls the whole deletion back (goharbor/harbor#23127).
         let (mut s, index, children) = state_with_index(Some("latest"));
         let repository = s.artifacts[&index].repository_id;
         let e = s.delete_repository(repository).unwrap_err();
         assert_eq!(e.status.as_u16(), 404, "{e:?}");
         assert_eq!(e.message, format!("artifact {} not found", children[0]));
-        assert!(!s.artifacts.contains_key(&index));
+        assert!(s.artifacts.contains_key(&index));
+        assert!(children.iter().all(|c| s.artifacts.contains_key(c)));
         assert!(s.repositories.contains_key(&repository));
-        // Now empty, the repository goes at the next attempt.
-        s.delete_repository(repository).unwrap();
-        assert!(!s.repositories.contains_key(&repository));
     }
 
     #[test]
-    fn an_immutable_tag_keeps_its_repository_and_what_came_after_it() {
+    fn an_immutable_tag_keeps_its_repository_whole() {
         // The demo's `library` makes every tag matching `1.*` immutable.
         let mut s = SimState::with_admin("admin", "pw");
         s.seed_demo().unwrap();
@@ -442,8 +440,8 @@ pub(super) mod tests {
             e.message,
             "the tag 1.1 configured as immutable, cannot be deleted"
         );
-        // Each artifact's deletion is its own transaction: the first is gone.
-        assert_eq!(id_of(&s, &first), None);
+        // The request's transaction is rolled back: the artifact deleted first is back.
+        assert!(id_of(&s, &first).is_some());
         assert!(id_of(&s, &second).is_some());
         assert!(s.repositories.contains_key(&repository));
     }

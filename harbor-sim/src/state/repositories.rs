@@ -1077,12 +1077,22 @@ impl SimState {
 
     /// Deletes a repository as Harbor's repository controller does (`Delete`): each artifact
     /// through [`Self::delete_artifact_deeply`], by ascending id, one an index lists put back
-    /// for the next round, the repository row last. Each artifact's deletion stands alone
-    /// (its own transaction in Harbor), so a refusal, such as an immutable tag's 412, ends
-    /// the deletion with the artifacts deleted before it gone and the repository kept. An
-    /// untagged child its index took along is met again in a later round and answers 404
-    /// (`artifact <id> not found`): Harbor does so too (goharbor/harbor#23127).
+    /// for the next round, the repository row last. A refusal, such as an immutable tag's
+    /// 412, changes nothing: Harbor runs each API request in one database transaction that
+    /// a failed answer rolls back (`transaction.Middleware`, each artifact's own transaction
+    /// a savepoint in it). An untagged child its index took along is met again in a later
+    /// round and answers 404 (`artifact <id> not found`), so such a repository cannot be
+    /// deleted whole: Harbor does so too (goharbor/harbor#23127).
     pub fn delete_repository(&mut self, id: i64) -> ApiResult<()> {
+        let before = self.clone();
+        let deleted = self.delete_repository_in_rounds(id);
+        if deleted.is_err() {
+            *self = before;
+        }
+        deleted
+    }
+
+    fn delete_repository_in_rounds(&mut self, id: i64) -> ApiResult<()> {
         let project_id = self
             .repositories
             .get(&id)
