@@ -600,13 +600,14 @@ async fn the_simulators_own_images_are_pulled_as_harbor_serves_them() {
 async fn access_is_checked_as_harbor_checks_it() {
     let (sim, http) = start().await;
     let base = sim.base_url();
-    // No such project: v2auth's 401, with the project controller's words and no challenge.
+    // No such project: v2auth's 401, with the project controller's words (twice, as
+    // `UnauthorizedError(err).WithMessage(err.Error())` writes them) and no challenge.
     let nowhere = call(http.post(format!("{base}/v2/nowhere/app/blobs/uploads/"))).await;
     assert_eq!(nowhere.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(nowhere.headers()["www-authenticate"], "");
     assert_eq!(
         json_of(nowhere).await["errors"][0]["message"],
-        "project nowhere not found"
+        "project nowhere not found: project nowhere not found"
     );
     // An invalid name.
     let invalid = call(http.get(format!("{base}/v2/library/Nginx/tags/list"))).await;

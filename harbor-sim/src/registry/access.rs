@@ -145,8 +145,29 @@ fn challenge(headers: &HeaderMap, access: &Access<'_>) -> String {
     challenge
 }
 
-/// `v2auth`'s check of `caller` asking `access` with `method` and `headers`.
+/// `v2auth`'s check of `caller` asking `access` with `method` and `headers`. Its refusal is
+/// `errors.UnauthorizedError(err).WithMessage(err.Error())`, an error whose message and
+/// cause are the check's: Harbor's `Error()` writes both, so every message reads twice
+/// (`unauthorized to access repository: p/r, action: push: unauthorized to access
+/// repository: p/r, action: push`, as `docker push` shows it).
 pub fn check(
+    state: &SimState,
+    caller: &Caller,
+    method: &Method,
+    headers: &HeaderMap,
+    access: &Access<'_>,
+) -> RegistryResult<()> {
+    check_once(state, caller, method, headers, access).map_err(|e| match e {
+        RegistryError::Challenge { challenge, message } => RegistryError::Challenge {
+            challenge,
+            message: format!("{message}: {message}"),
+        },
+        other => other,
+    })
+}
+
+/// The check itself, each refusal with its message once.
+fn check_once(
     state: &SimState,
     caller: &Caller,
     method: &Method,
@@ -249,7 +270,7 @@ mod tests {
         );
         assert_eq!(
             message,
-            "authorize header needed to send HEAD to repository"
+            "authorize header needed to send HEAD to repository: authorize header needed to send HEAD to repository"
         );
         let (challenge, _) = challenge_of(check(
             &state,
@@ -285,7 +306,7 @@ mod tests {
         ));
         assert_eq!(
             message,
-            "unauthorized to access repository: library/nginx, action: push"
+            "unauthorized to access repository: library/nginx, action: push: unauthorized to access repository: library/nginx, action: push"
         );
     }
 
@@ -310,7 +331,7 @@ mod tests {
             challenge_of(check(&state, &caller, &Method::PUT, &admin, &missing));
         assert_eq!(
             (challenge.as_str(), message.as_str()),
-            ("", "project nope not found")
+            ("", "project nope not found: project nope not found")
         );
     }
 }
