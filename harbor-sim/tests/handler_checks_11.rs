@@ -1,6 +1,7 @@
 //! The ledger's rows (`CONFORMANCE.md`) I8 (`immutable.go`): which tags a project's immutable
 //! rules protect, as Harbor's rule matcher decides, seen through the API: deleting a tag
-//! (T6), deleting an artifact (AR5) and the tag lists' `with_immutable_status` (TL4); and
+//! (T6), deleting an artifact (AR5) and the tag lists' `with_immutable_status` (TL4); I9: a
+//! copy does not move an immutable tag; and
 //! RB22, RB23, RB25 (`robot.go`): a legacy (v1) robot, which only the simulator's handle can
 //! add, as an upgrade from Harbor before 2.2 leaves one; and PH15, PH19 (`preheat.go`): the
 //! policy's `filters`, `trigger` and `extra_attrs` decoded as Go's `json.Unmarshal` decodes
@@ -47,6 +48,46 @@ fn push(sim: &support::CheckedSim, project: &str, repository: &str, tags: &[&str
             .push_image(project, repository, tag)
             .expect("push");
     }
+}
+
+#[tokio::test]
+async fn a_copy_does_not_move_an_immutable_tag() {
+    // I9: `latest` is immutable in `dest/app`; a copy of another artifact tagged `latest`
+    // from `src/app` is refused, and nothing is copied (the request's transaction).
+    let sim = support::start().await;
+    for project in ["dest", "src"] {
+        create_project(&sim, project).await;
+    }
+    push(&sim, "dest", "app", &["latest"]);
+    push(&sim, "src", "app", &["latest", "1.3.2"]);
+    add_rule(
+        &sim,
+        "dest",
+        json!([selector("repoMatches", "app")]),
+        json!([selector("matches", "la*")]),
+    )
+    .await;
+    let source = get_json(&sim, "/projects/src/repositories/app/artifacts/latest").await;
+    let digest = source["digest"].as_str().expect("a digest").to_owned();
+    let before = get_json(&sim, "/projects/dest/repositories/app/artifacts").await;
+    run(
+        &sim,
+        vec![
+            case(
+                "I9",
+                Method::POST,
+                &format!("/projects/dest/repositories/app/artifacts?from=src/app@{digest}"),
+                None,
+            )
+            .refused(
+                StatusCode::PRECONDITION_FAILED,
+                "the tag latest configured as immutable, cannot be updated",
+            ),
+        ],
+    )
+    .await;
+    let after = get_json(&sim, "/projects/dest/repositories/app/artifacts").await;
+    assert_eq!(before, after, "I9: nothing copied");
 }
 
 #[tokio::test]

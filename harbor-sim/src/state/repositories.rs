@@ -599,10 +599,12 @@ impl SimState {
             .cloned()
             .ok_or_else(|| ApiError::not_found("artifact not found"))?;
         let tags: Vec<String> = src.tags.iter().map(|t| t.name.clone()).collect();
-        let existing = self
-            .repository_id(project, repository)
-            .ok()
-            .and_then(|r| self.artifacts.id_by_digest(r, &src.digest));
+        let destination_repository = self.repository_id(project, repository).ok();
+        if let Some(r) = destination_repository.filter(|_| is_root) {
+            self.check_tags_movable(r, &src.digest, &tags)?;
+        }
+        let existing =
+            destination_repository.and_then(|r| self.artifacts.id_by_digest(r, &src.digest));
         if let Some(id) = existing {
             if is_root {
                 // `Ensure` fires the push event for an artifact it did not create too.
@@ -676,13 +678,17 @@ impl SimState {
     }
 
     /// Puts each of `tags` on the artifact `id`, moving it from another artifact of the
-    /// repository that has it (a tag lives on one artifact of a repository).
+    /// repository that has it (a tag lives on one artifact of a repository), as the tag
+    /// controller's `Ensure` does: an immutable tag is not moved (see
+    /// [`Self::check_tags_movable`]), and then none is.
     pub(crate) fn ensure_tags(&mut self, id: i64, tags: &[String]) -> ApiResult<()> {
         let repository_id = self
             .artifacts
             .get(&id)
             .ok_or_else(|| ApiError::not_found("artifact not found"))?
             .repository_id;
+        let digest = self.artifacts[&id].digest.clone();
+        self.check_tags_movable(repository_id, &digest, tags)?;
         for tag in tags {
             if self.artifacts[&id].tags.iter().any(|t| &t.name == tag) {
                 continue;
@@ -690,6 +696,33 @@ impl SimState {
             self.artifacts
                 .for_each_in_repository_mut(repository_id, |a| a.tags.retain(|t| &t.name != tag));
             self.add_tag(id, tag)?;
+        }
+        Ok(())
+    }
+
+    /// 412 `the tag <tag> configured as immutable, cannot be updated` when one of `tags` is
+    /// on another artifact of the repository than the one of `digest` and immutable there
+    /// (`Ensure` in `src/controller/tag/controller.go`). Checked before anything changes:
+    /// Harbor's request transaction rolls back what the request did before the refusal.
+    pub(crate) fn check_tags_movable(
+        &self,
+        repository_id: i64,
+        digest: &str,
+        tags: &[String],
+    ) -> ApiResult<()> {
+        let repo = self.repository_name(repository_id);
+        for a in self.artifacts.in_repository(repository_id) {
+            if a.digest == digest {
+                continue;
+            }
+            if let Some(tag) = a.tags.iter().find(|t| {
+                tags.contains(&t.name) && self.tag_is_immutable(a.project_id, repo, &t.name)
+            }) {
+                return Err(ApiError::precondition(format!(
+                    "the tag {} configured as immutable, cannot be updated",
+                    tag.name
+                )));
+            }
         }
         Ok(())
     }
