@@ -162,15 +162,21 @@ class Image:
         }
 
 
-def hub_image(ref):
-    """A Docker Hub image made locally: one layer whose content follows from the name."""
+def hub_image(ref, size=4096):
+    """A Docker Hub image made locally: one layer of `size` bytes that follow from the name."""
     seed = random.Random(ref.with_tag())
-    files = {"bin/" + ref.path.split("/")[-1]: bytes(seed.getrandbits(8) for _ in range(4096))}
+    files = {"bin/" + ref.path.split("/")[-1]: seed.randbytes(size)}
     return Image.build([files], cmd=["/bin/sh", "-c", "#(nop) ADD " + ref.with_tag()])
 
 
+# The base image the tests build on. Its layer is about as large, compressed, as the one of
+# the busybox Harbor's CI loads: test_garbage_collection.py expects a GC that frees it with a
+# 1 MiB layer built on it to free 1.5 to 2.0 MB.
+BUSYBOX_LAYER = 768 * 1024
+
+
 def busybox():
-    return hub_image(Reference("busybox:latest"))
+    return hub_image(Reference("busybox:latest"), BUSYBOX_LAYER)
 
 
 # ---------------------------------------------------------------------------------------------
