@@ -120,6 +120,17 @@ kill -0 "$docker_pid" 2>/dev/null || { docker_pid=""; sed 's/^/  /' "$work/docke
 mkdir -p "$work/bin"
 printf '#!/bin/sh\nexec "%s" "%s" cli "$@"\n' "$python" "$standin" > "$work/bin/docker"
 chmod +x "$work/bin/docker"
+# Harbor's CI Harbor serves HTTPS, and a few tests read its registry API with `curl
+# https://$HARBOR_HOST/v2/...`; the simulator serves plain HTTP on that host and port, so
+# this curl sends those requests there over http://, and any other as it is.
+real_curl=$(command -v curl)
+cat > "$work/bin/curl" <<EOF
+#!/usr/bin/env bash
+args=()
+for a in "\$@"; do args+=("\${a/#https:\/\/127.0.0.1:$PORT\//http://127.0.0.1:$PORT/}"); done
+exec "$real_curl" "\${args[@]}"
+EOF
+chmod +x "$work/bin/curl"
 if [ ! -e /busybox.tar ] && [ -w / ]; then
   "$python" "$standin" busybox-tar /busybox.tar && made_busybox=/busybox.tar
 fi
