@@ -8,18 +8,20 @@
 #   HARBOR_SRC=/path/to/harbor bash harbor-sim/compat/harbor_apitests.sh
 #   LOG_DIR=/tmp/logs bash ...   # keeps each test's output, the simulator's and the stand-in's
 #
-# The tests import the swagger-codegen client as `v2_swagger_client`; harbor-api-client
-# (PyPI, installed by install.sh at the release clients.env names) is that client under the
-# name `harbor_client`, and a small alias package stands in for the name. The simulator runs
-# on loopback with its demo data, prepared as a fresh Harbor with Trivy in Harbor's CI is: no
-# scan-all schedule, and the hosts the tests register as replication registries reachable.
+# The tests import `v2_swagger_client`, the client Harbor's CI generates from the checkout's
+# spec (see below). The simulator runs on loopback with its demo data, prepared as the fresh
+# Harbor with Trivy of Harbor's CI: no scan-all schedule, GC's time window 0, and the hosts
+# the tests register as replication registries reachable. Tests run in the CI's order.
 #
-# The default set is every test that needs no Docker daemon, no CLI (oras, helm, cosign,
-# notation, podman, ctr), no LDAP server, no metrics port and no HTTPS, plus the permission
-# scripts test_system_permission.py (a system robot with every system and project
-# permission, all resources) and test_project_permission.py (a project robot with every
-# project permission, on a project holding hello-world:latest). One line per test, then a
-# summary; the exit status is non-zero when any test fails.
+# The default set is every test that needs nothing this script cannot stand in for: the
+# Docker daemon and CLI are docker_standin.py, Harbor's HTTPS is plain HTTP (see the curl
+# below). Left out: tests that need cosign, notation, oras, helm, podman, ctr or
+# `docker manifest`, an LDAP server, Harbor's metrics port, a syslog endpoint or the
+# internet (compat/README.md lists them). The permission scripts run as Harbor's robot suite
+# runs them: test_system_permission.py with a system robot holding every system and project
+# permission, test_project_permission.py with a project robot holding every project
+# permission on a project with hello-world:latest. One line per test, then a summary; the
+# exit status is non-zero when any test fails.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HARBOR_SRC=${1:-${HARBOR_SRC:-}}
@@ -35,7 +37,15 @@ PORT=${PORT:-18123}
 DEFAULT_TESTS="test_user_crud test_assign_sys_admin test_banner_message
   test_add_member_to_private_project test_edit_project_creation test_health_check
   test_project_level_cve_allowlist test_webhook_crud test_p2p test_add_replication_rule
-  test_log_rotation test_job_service_dashboard test_system_permission test_project_permission"
+  test_log_rotation test_job_service_dashboard test_system_permission test_project_permission
+  test_sys_cve_allowlists test_user_view_logs test_add_sys_label_to_tag
+  test_copy_artifact_outside_project test_del_repo test_manage_project_member
+  test_project_quota test_push_image_with_special_name test_quota_sorting test_registry_api
+  test_retain_image_last_pull_time test_retention test_robot_account
+  test_sbom_generation_of_image_artifact test_scan_data_export test_scan_image_artifact
+  test_scan_image_artifact_in_public_project test_stop_sbom_generation_of_image_artifact
+  test_stop_scan_image_artifact test_system_level_scan_all test_system_level_stop_scan_all
+  test_tag_crud test_tag_immutability test_user_limited_guest_get_repository"
 tests=${*:-$DEFAULT_TESTS}
 # In the order Harbor's CI runs them (its API_DB.robot), when the checkout has it: the tests
 # share one Harbor, and some count what the ones before left (test_garbage_collection, first
