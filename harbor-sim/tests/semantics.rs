@@ -1388,7 +1388,12 @@ async fn job_service_and_scan_logs_know_their_jobs() {
     let job = tasks[0]["job_id"].as_str().unwrap().to_owned();
     let log = h.get(&format!("/jobservice/jobs/{job}/log")).await;
     assert_status(&log, StatusCode::OK, "a task's log by its job id");
-    assert!(log.text.contains("retention of library/"), "{}", log.text);
+    assert!(
+        log.text
+            .contains("Run retention process.\n Repository: library/"),
+        "{}",
+        log.text
+    );
     assert_status(
         &h.get("/jobservice/jobs/0123456789abcdef01234567/log").await,
         StatusCode::NOT_FOUND,

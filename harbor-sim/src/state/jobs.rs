@@ -379,7 +379,8 @@ pub(crate) fn task_log(name: &str, job_id: &str, first_line: &str, phase: &Phase
     let mut runs = 0;
     let mut record = |at: &str, level: &str, message: &str| {
         for line in message.lines() {
-            if line.starts_with(char::is_whitespace) {
+            // A continuation of a multi-line message: indented, or a row of a table.
+            if line.starts_with(char::is_whitespace) || line.starts_with('|') {
                 log.push_str(line);
             } else {
                 log.push_str(&format!("{at} [{level}] {line}"));

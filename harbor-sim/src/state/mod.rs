@@ -28,6 +28,7 @@ pub mod replication;
 pub mod repositories;
 pub mod repository_table;
 pub mod retention;
+mod retention_run;
 pub mod robots;
 pub mod scanners;
 pub mod scheduler;

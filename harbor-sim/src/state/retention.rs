@@ -577,30 +577,22 @@ impl SimState {
         Ok(())
     }
 
-    /// Runs a policy: one task per repository of its project.
+    /// Runs a policy as Harbor's launcher and retention job do (see
+    /// [`super::retention_run`]): one task per repository a rule selects, whose artifacts no
+    /// rule retains are deleted (on a dry run, only counted).
     pub fn trigger_retention(&mut self, id: i64, dry_run: bool, operator: &str) -> ApiResult<i64> {
-        self.retention_or_bad_request(id)?;
+        let policy = self.retention_or_bad_request(id)?;
         let project = self.retention_project(id);
-        let tasks = self
-            .repositories
-            .values()
-            .filter(|r| r.project_id == project)
-            .map(|r| {
-                let total = self
-                    .artifacts
-                    .values()
-                    .filter(|a| a.repository_id == r.id)
-                    .count();
-                (
-                    json!({"repository": r.name, "total": total, "retained": total, "dry_run": dry_run}),
-                    format!(
-                        "retention of {}: {total} candidates, {total} retained{}",
-                        r.name,
-                        if dry_run { " (dry run)" } else { "" }
-                    ),
-                )
-            })
-            .collect();
+        let plan = self.retention_repositories(policy, project);
+        let mut tasks = Vec::with_capacity(plan.len());
+        for (repository, rules) in plan {
+            let name = self.repository_name(repository).to_owned();
+            let outcome = self.run_retention(repository, &rules, dry_run);
+            tasks.push((
+                json!({"repository": name, "total": outcome.total, "retained": outcome.retained, "dry_run": dry_run}),
+                outcome.log,
+            ));
+        }
         Ok(self.start_execution(NewExecution {
             kind: JobKind::Retention,
             vendor_id: id,
