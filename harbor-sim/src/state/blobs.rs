@@ -439,13 +439,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_window_of_zero_hours_takes_a_blob_pushed_just_now() {
         let mut blobs = Blobs::default();
-        let a = blobs.image(
-            "p/r",
-            "sha256:a",
-            4096,
-            &Platform::default(),
-            ManifestFamily::Docker,
-        );
+        let a = blobs.image("p/r", "sha256:a", 4096, &windows(), ManifestFamily::Docker);
         blobs.store(&a);
         let (freed, removed) = blobs.sweep(|_| false, GcTimeWindow { hours: 0 }, false);
         assert_eq!(removed.len(), a.len());

@@ -405,7 +405,6 @@ fn table(candidates: &[Candidate], marks: &[Mark]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::projects::ProjectReq;
     use serde_json::json;
 
     fn selector(decoration: &str, pattern: &str) -> Value {
@@ -422,15 +421,9 @@ mod tests {
     /// and a policy of `rules`: the state and the policy's id.
     fn state(images: &[(&str, &[&str])], rules: Vec<Value>) -> (SimState, i64) {
         let mut s = SimState::with_admin("admin", "pw");
-        let req = ProjectReq {
-            project_name: Some("p".into()),
-            public: None,
-            metadata: None,
-            cve_allowlist: None,
-            storage_limit: None,
-            registry_id: None,
-        };
-        let project = s.create_project(req, 1).unwrap();
+        let project = s
+            .create_project(super::super::seed::project("p", false), 1)
+            .unwrap();
         for (n, (repository, tags)) in images.iter().enumerate() {
             let digest = s
                 .push("p", repository, tags.first().copied(), &format!("c{n}"))

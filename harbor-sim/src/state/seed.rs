@@ -20,7 +20,8 @@ pub const SEED_PULL_ROBOT_SECRET: &str = "PullOnly1Secret";
 /// The secret of the seeded system robot `robot$registry-reader`, whose access list is narrow.
 pub const SEED_SYSTEM_ROBOT_SECRET: &str = "ReadRegistries1";
 
-fn project(name: &str, public: bool) -> ProjectReq {
+/// A project request for `name`, public or not.
+pub(super) fn project(name: &str, public: bool) -> ProjectReq {
     ProjectReq {
         project_name: Some(name.into()),
         public: Some(public),
