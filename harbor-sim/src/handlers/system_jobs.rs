@@ -178,18 +178,14 @@ fn gc_log(s: &mut SimState, delete_untagged: bool, dry_run: bool, workers: i64) 
         ));
     }
     if !dry_run {
-        let (swept, size) = if eligible.is_empty() {
-            (Freed::default(), 0)
-        } else {
-            (freed, freed.size)
-        };
+        // The sweep deletes what the mark found (nothing when it found nothing).
         lines.push(format!(
             "{} blobs and {} manifests are actually deleted",
-            swept.blobs, swept.manifests
+            freed.blobs, freed.manifests
         ));
         lines.push(format!(
             "The GC job actual frees up {} space.",
-            format_size(size)
+            format_size(freed.size)
         ));
         lines.push("cache clean up completed".into());
     }
