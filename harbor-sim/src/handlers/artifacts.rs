@@ -12,7 +12,7 @@ use crate::query::ColumnType::{BigInt, Integer, Timestamp};
 use crate::query::{Filter, Model, column_matches, sort_rows, without_keys};
 use crate::state::ordered_ids::newest_first;
 use crate::state::repositories::{Artifact, ArtifactOptions};
-use crate::state::vulnerabilities::{report_id, sbom_report_id};
+use crate::state::vulnerabilities::{ScanType, report_id, sbom_report_id};
 use crate::state::{JobKind, SimState};
 
 /// Whether `reference` parses as a digest (go-digest's `Parse`: a known algorithm and an
@@ -483,7 +483,8 @@ pub(crate) fn scan(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
             scanner.name()
         )));
     }
-    s.start_scan(id, &actor_name(&ctx.identity))?;
+    let kind = ScanType::of_body(&ctx.body);
+    s.start_scan_of(id, &actor_name(&ctx.identity), kind)?;
     Ok(Reply::empty(StatusCode::ACCEPTED))
 }
 
@@ -493,11 +494,16 @@ pub(crate) fn scan(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 /// execution) is 400 `no scan job for artifact digest=<digest>`.
 pub(crate) fn stop_scan(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = artifact_of(ctx, s)?;
+    let kind = ScanType::of_body(&ctx.body).capability();
     let execution = s
         .executions
         .values()
         .rev()
-        .find(|e| e.kind == JobKind::Scan && e.vendor_id == id)
+        .find(|e| {
+            e.kind == JobKind::Scan
+                && e.vendor_id == id
+                && e.extra_attrs["enabled_capabilities"]["type"] == kind
+        })
         .map(|e| e.id)
         .ok_or_else(|| {
             ApiError::bad_request(format!(
@@ -518,7 +524,12 @@ pub(crate) fn report_log(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     if uuid != report_id(id) && uuid != sbom_report_id(id) {
         return Err(missing());
     }
-    let scan = s.artifact_scan(id).ok_or_else(missing)?;
+    let scan = if uuid == sbom_report_id(id) {
+        s.artifact_sbom(id)
+    } else {
+        s.artifact_scan(id)
+    }
+    .ok_or_else(missing)?;
     if let Some((execution, task)) = scan.task {
         let mut e = s.executions[&execution].clone();
         e.refresh(crate::state::jobs::clock());

@@ -176,6 +176,9 @@ pub struct SimState {
     /// The latest scan task of each artifact (by artifact id: execution id, task id), of a
     /// scan or a scan all: what its `scan_overview` and reports follow.
     pub scan_tasks: BTreeMap<i64, (i64, i64)>,
+    /// The latest SBOM generation task of each artifact (by artifact id: execution id, task
+    /// id): what its `sbom_overview` follows.
+    pub sbom_tasks: BTreeMap<i64, (i64, i64)>,
     /// The job service's pool, workers and queues (see [`job_service`]).
     pub job_service: job_service::JobService,
     /// Schedules of the periodic system jobs, by vendor type (`GARBAGE_COLLECTION`, ...).

@@ -254,6 +254,36 @@ pub fn sbom_report_id(artifact_id: i64) -> String {
     format!("{artifact_id:08x}-0000-4000-9000-{artifact_id:012x}")
 }
 
+/// What a scan request asks for (`scan_type` of `ScanType` in the request body): a
+/// vulnerability report, or an SBOM. Any other value, or none, is a vulnerability scan
+/// (`validScanType` in `src/server/v2.0/handler/scan.go`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanType {
+    /// A vulnerability report (`scan_overview`).
+    Vulnerability,
+    /// An SBOM (`sbom_overview`).
+    Sbom,
+}
+
+impl ScanType {
+    /// The type a request body asks for.
+    pub fn of_body(body: &[u8]) -> ScanType {
+        let asked: Option<Value> = serde_json::from_slice(body).ok();
+        match asked.as_ref().and_then(|b| b["scan_type"].as_str()) {
+            Some("sbom") => ScanType::Sbom,
+            _ => ScanType::Vulnerability,
+        }
+    }
+
+    /// The job's `enabled_capabilities.type`.
+    pub fn capability(self) -> &'static str {
+        match self {
+            ScanType::Vulnerability => "vulnerability",
+            ScanType::Sbom => "sbom",
+        }
+    }
+}
+
 /// The CVEs of an image of repository `repo` (`library/nginx`), older than the newest or not.
 pub fn findings(repo: &str, newest: bool) -> Vec<Cve> {
     let family = repo.rsplit('/').next().unwrap_or(repo);
@@ -316,8 +346,23 @@ impl SimState {
     /// [`SimState::scan_tasks`]), else a report the simulator started with
     /// ([`SimState::mark_scanned`]); `None` when it was never scanned.
     pub fn artifact_scan(&self, artifact_id: i64) -> Option<ScanState> {
+        self.scan_state(artifact_id, ScanType::Vulnerability)
+    }
+
+    /// The latest SBOM generation of an artifact as it is now: its task's (see
+    /// [`SimState::sbom_tasks`]), else the SBOM of a report the simulator started with;
+    /// `None` when none was generated.
+    pub fn artifact_sbom(&self, artifact_id: i64) -> Option<ScanState> {
+        self.scan_state(artifact_id, ScanType::Sbom)
+    }
+
+    fn scan_state(&self, artifact_id: i64, kind: ScanType) -> Option<ScanState> {
         let a = self.artifacts.get(&artifact_id)?;
-        let task = self.scan_tasks.get(&artifact_id).and_then(|(e, t)| {
+        let tasks = match kind {
+            ScanType::Vulnerability => &self.scan_tasks,
+            ScanType::Sbom => &self.sbom_tasks,
+        };
+        let task = tasks.get(&artifact_id).and_then(|(e, t)| {
             // Task ids grow within an execution: a search, not a scan of a scan all's tasks.
             let tasks = &self.executions.get(e)?.tasks;
             let task = &tasks[tasks.binary_search_by_key(t, |x| x.id).ok()?];
@@ -342,19 +387,31 @@ impl SimState {
         }
     }
 
-    /// Starts the scan of one artifact (an `IMAGE_SCAN` execution with one task, vendor id
-    /// the artifact's, as the scan controller's `Scan` creates), unless its latest scan is
-    /// still queued or running: 409 `a previous scan process is <status>`, as
-    /// `MakePlaceHolder` (`src/pkg/scan/vulnerability/vul.go`) answers. Returns the
-    /// execution id.
+    /// Starts the vulnerability scan of one artifact; see [`SimState::start_scan_of`].
+    pub fn start_scan(&mut self, artifact_id: i64, operator: &str) -> crate::ApiResult<i64> {
+        self.start_scan_of(artifact_id, operator, ScanType::Vulnerability)
+    }
+
+    /// Starts a scan of one artifact for `kind` (an `IMAGE_SCAN` execution with one task,
+    /// vendor id the artifact's, `enabled_capabilities.type` the kind's, as the scan
+    /// controller's `Scan` creates), unless its latest scan of that kind is still queued or
+    /// running: 409 `a previous scan process is <status>`, as `MakePlaceHolder`
+    /// (`src/pkg/scan/vulnerability/vul.go`, `sbom/sbom.go`) answers. Returns the execution
+    /// id. A vulnerability scan and an SBOM generation are apart: each has its own report
+    /// and overview.
     ///
     /// An image index is not scanned itself: each of its children whose scan is not
     /// ongoing gets a task of the index's execution; all ongoing is the first child's 409.
-    pub fn start_scan(&mut self, artifact_id: i64, operator: &str) -> crate::ApiResult<i64> {
+    pub fn start_scan_of(
+        &mut self,
+        artifact_id: i64,
+        operator: &str,
+        kind: ScanType,
+    ) -> crate::ApiResult<i64> {
         let mut targets = Vec::new();
         let mut conflict = None;
         for target in self.scanning_targets(artifact_id) {
-            match self.check_no_scan_ongoing(target) {
+            match self.check_no_scan_ongoing_of(target, kind) {
                 Ok(()) => targets.push(target),
                 Err(e) => {
                     conflict.get_or_insert(e);
@@ -380,27 +437,37 @@ impl SimState {
             trigger: "MANUAL",
             extra_attrs: json!({
                 "artifact": {"id": artifact_id, "project_id": project_id, "repository_name": repository, "digest": digest},
-                "enabled_capabilities": {"type": "vulnerability"},
+                "enabled_capabilities": {"type": kind.capability()},
                 "operator": operator,
             }),
             operator: operator.to_owned(),
             tasks: targets
                 .iter()
-                .map(|t| scan_task(*t, &self.artifacts[t].digest))
+                .map(|t| scan_task_of(*t, &self.artifacts[t].digest, kind))
                 .collect(),
         });
         let tasks: Vec<i64> = self.executions[&id].tasks.iter().map(|t| t.id).collect();
         for (target, task) in targets.into_iter().zip(tasks) {
-            self.attach_scan_task(target, id, task);
+            self.attach_scan_task_of(target, id, task, kind);
         }
         Ok(id)
     }
 
-    /// Makes `task` of `execution` the artifact's scan, and records the pull its scanner
-    /// makes to read the image ([`SimState::record_scanner_pull`], when the scan starts
-    /// rather than when the adapter's job runs).
+    /// Makes `task` of `execution` the artifact's vulnerability scan; see
+    /// [`SimState::attach_scan_task_of`].
     pub fn attach_scan_task(&mut self, artifact_id: i64, execution: i64, task: i64) {
-        self.scan_tasks.insert(artifact_id, (execution, task));
+        self.attach_scan_task_of(artifact_id, execution, task, ScanType::Vulnerability);
+    }
+
+    /// Makes `task` of `execution` the artifact's scan of `kind`, and records the pull its
+    /// scanner makes to read the image ([`SimState::record_scanner_pull`], when the scan
+    /// starts rather than when the adapter's job runs).
+    fn attach_scan_task_of(&mut self, artifact_id: i64, execution: i64, task: i64, kind: ScanType) {
+        let tasks = match kind {
+            ScanType::Vulnerability => &mut self.scan_tasks,
+            ScanType::Sbom => &mut self.sbom_tasks,
+        };
+        tasks.insert(artifact_id, (execution, task));
         let Some(project_id) = self.artifacts.get(&artifact_id).map(|a| a.project_id) else {
             return;
         };
@@ -411,9 +478,14 @@ impl SimState {
         self.record_scanner_pull(artifact_id, &registration);
     }
 
-    /// 409 while the artifact's latest scan is queued or running (`MakePlaceHolder`).
+    /// 409 while the artifact's latest vulnerability scan is queued or running
+    /// (`MakePlaceHolder`).
     pub fn check_no_scan_ongoing(&self, artifact_id: i64) -> crate::ApiResult<()> {
-        match self.artifact_scan(artifact_id) {
+        self.check_no_scan_ongoing_of(artifact_id, ScanType::Vulnerability)
+    }
+
+    fn check_no_scan_ongoing_of(&self, artifact_id: i64, kind: ScanType) -> crate::ApiResult<()> {
+        match self.scan_state(artifact_id, kind) {
             Some(scan) if !scan.status.is_final() => Err(crate::ApiError::conflict(format!(
                 "a previous scan process is {}",
                 scan.status.as_str()
@@ -550,34 +622,49 @@ impl SimState {
         }})
     }
 
-    /// The artifact's `sbom_overview` (an SBOM is generated with every scan that succeeds),
-    /// or `None`.
+    /// The artifact's `sbom_overview`, from its latest SBOM generation (see
+    /// [`SimState::artifact_sbom`]), or `None` when none was asked for.
     pub fn sbom_overview(&self, artifact_id: i64) -> Option<Value> {
-        let scan = self
-            .artifact_scan(artifact_id)
-            .filter(|s| s.status == JobStatus::Success)?;
+        let scan = self.artifact_sbom(artifact_id)?;
         let a = self.artifacts.get(&artifact_id)?;
-        let sbom_digest = format!("sha256:{:064x}", a.id as u128 * 0x9e37_79b9_7f4a_7c15);
+        // The SBOM is pushed once its generation succeeds; its digest comes with it.
+        let sbom_digest = (scan.status == JobStatus::Success)
+            .then(|| format!("sha256:{:064x}", a.id as u128 * 0x9e37_79b9_7f4a_7c15));
+        // A time not yet known is Go's zero `strfmt.DateTime`, which `omitempty` keeps.
+        let time = |t: &Option<String>| {
+            t.clone()
+                .unwrap_or_else(|| super::repositories::NEVER.to_owned())
+        };
         let mut overview = json!({
-            "start_time": scan.start_time,
-            "end_time": scan.end_time,
-            "scan_status": "Success",
+            "start_time": time(&scan.start_time),
+            "end_time": time(&scan.end_time),
+            "scan_status": scan.status.as_str(),
             "sbom_digest": sbom_digest,
             "report_id": sbom_report_id(a.id),
             "duration": duration_secs(scan.start_time.as_deref(), scan.end_time.as_deref()),
             "scanner": self.scanner_of(a.project_id),
         });
         // Harbor passes the overview through `models.SBOMOverview`, whose `omitempty` leaves
-        // out a scan shorter than a second.
-        crate::omitempty::omit_empty(&mut overview, &["duration"]);
+        // out a scan shorter than a second, and the digest a generation under way has not.
+        crate::omitempty::omit_empty(&mut overview, &["duration", "sbom_digest"]);
         Some(overview)
     }
 }
 
-/// A scan task: the artifact it scans and the first line of its log.
+/// A vulnerability scan task: the artifact it scans and the first line of its log.
 pub fn scan_task(artifact_id: i64, digest: &str) -> (Value, String) {
+    scan_task_of(artifact_id, digest, ScanType::Vulnerability)
+}
+
+/// A scan task of `kind`: the artifact it scans, the report it writes, the first line of its
+/// log.
+fn scan_task_of(artifact_id: i64, digest: &str, kind: ScanType) -> (Value, String) {
+    let report = match kind {
+        ScanType::Vulnerability => report_id(artifact_id),
+        ScanType::Sbom => sbom_report_id(artifact_id),
+    };
     (
-        json!({"artifact_id": artifact_id, "report_uuids": [report_id(artifact_id)]}),
+        json!({"artifact_id": artifact_id, "report_uuids": [report]}),
         format!("scan artifact {digest}"),
     )
 }
@@ -605,6 +692,60 @@ mod tests {
         let row = s.audit_log_ext.values().next_back().unwrap().clone();
         let pulled = s.repositories[&repository].pull_count - count;
         (s.artifacts[&id].pull_time.clone(), pulled, row)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_sbom_is_generated_by_its_own_scan() {
+        let mut s = SimState::with_admin("admin", "pw");
+        s.seed_demo().unwrap();
+        let digest = s.push("demo", "fresh", Some("1.0"), "fresh").unwrap();
+        let id = s
+            .artifacts
+            .values()
+            .find(|a| a.digest == digest)
+            .unwrap()
+            .id;
+        // A vulnerability scan writes no SBOM.
+        s.start_scan(id, "admin").unwrap();
+        let scan = super::super::Lifecycle::default_for(JobKind::Scan);
+        tokio::time::advance(scan.queued() + scan.running()).await;
+        assert_eq!(s.artifact_scan(id).unwrap().status, JobStatus::Success);
+        assert_eq!(s.sbom_overview(id), None);
+        // An SBOM generation has its own status, then its digest.
+        s.start_scan_of(id, "admin", ScanType::Sbom).unwrap();
+        let pending = s.sbom_overview(id).unwrap();
+        assert_eq!(pending["scan_status"], "Pending", "{pending}");
+        assert!(pending.get("sbom_digest").is_none(), "{pending}");
+        let again = s.start_scan_of(id, "admin", ScanType::Sbom).unwrap_err();
+        assert_eq!(again.status.as_u16(), 409);
+        // The vulnerability scan is not in the way of it, nor it of a new one.
+        s.start_scan(id, "admin").unwrap();
+        tokio::time::advance(scan.queued() + scan.running()).await;
+        let done = s.sbom_overview(id).unwrap();
+        assert_eq!(done["scan_status"], "Success", "{done}");
+        assert!(done["sbom_digest"].as_str().unwrap().starts_with("sha256:"));
+        assert_eq!(done["report_id"], sbom_report_id(id));
+        let execution = s.sbom_tasks[&id].0;
+        assert_eq!(
+            s.executions[&execution].extra_attrs["enabled_capabilities"]["type"],
+            "sbom"
+        );
+    }
+
+    #[test]
+    fn the_scan_type_comes_from_the_body() {
+        assert_eq!(
+            ScanType::of_body(br#"{"scan_type":"sbom"}"#),
+            ScanType::Sbom
+        );
+        for body in [
+            &br#"{"scan_type":"vulnerability"}"#[..],
+            br#"{"scan_type":"x"}"#,
+            b"",
+            b"{",
+        ] {
+            assert_eq!(ScanType::of_body(body), ScanType::Vulnerability);
+        }
     }
 
     #[test]
