@@ -577,8 +577,8 @@ impl SimState {
         Ok(())
     }
 
-    /// Runs a policy as Harbor's launcher and retention job do (see
-    /// [`super::retention_run`]): one task per repository a rule selects, whose artifacts no
+    /// Runs a policy as Harbor's launcher and retention job do (see the `retention_run`
+    /// module): one task per repository a rule selects, whose artifacts no
     /// rule retains are deleted (on a dry run, only counted).
     pub fn trigger_retention(&mut self, id: i64, dry_run: bool, operator: &str) -> ApiResult<i64> {
         let policy = self.retention_or_bad_request(id)?;

@@ -453,8 +453,8 @@ impl SimState {
         Ok(id)
     }
 
-    /// Makes `task` of `execution` the artifact's vulnerability scan; see
-    /// [`SimState::attach_scan_task_of`].
+    /// Makes `task` of `execution` the artifact's vulnerability scan (and records the pull
+    /// its scanner makes, see [`SimState::record_scanner_pull`]).
     pub fn attach_scan_task(&mut self, artifact_id: i64, execution: i64, task: i64) {
         self.attach_scan_task_of(artifact_id, execution, task, ScanType::Vulnerability);
     }
