@@ -449,15 +449,16 @@ class Daemon:
     def find(self, name):
         """The image `name` names: an id (or its prefix) or a reference."""
         with self.lock:
-            bare = name[7:] if name.startswith("sha256:") else name
-            for image in self.images.values():
-                if len(bare) >= 4 and image.id[7:].startswith(bare):
-                    return image
+            # A reference first, then an id or its prefix, as dockerd resolves a name.
             ref = Reference(name)
             for image in self.images.values():
                 if ref.digest and any(d == "{}@{}".format(ref.name, ref.digest) for d in image.digests):
                     return image
                 if not ref.digest and ref.with_tag() in image.tags:
+                    return image
+            bare = name[7:] if name.startswith("sha256:") else name
+            for image in self.images.values():
+                if len(bare) >= 4 and image.id[7:].startswith(bare):
                     return image
         raise ApiError(404, "No such image: " + name)
 
