@@ -19,9 +19,11 @@
 //! or `$COMPAT_PYTHON` and `$COMPAT_NODE_MODULES`, and a test whose client is not installed
 //! says so and is skipped. A client installed at another release fails its test.
 //!
-//! A registry client nobody here wrote, Python `oras` (oras-py 0.2.43), pushes and pulls OCI
-//! artifacts through the registry API (`/v2/`) and its token service, and reads the artifact
-//! back through the REST API (`compat/oras_push_pull.py`).
+//! Two registry clients nobody here wrote push and pull through the registry API (`/v2/`) and
+//! its token service, and read what they pushed back through the REST API: Python `oras`
+//! (oras-py 0.2.43) OCI artifacts (`compat/oras_push_pull.py`), and `skopeo` (Debian's 1.9.3,
+//! on containers/image, the library of podman, buildah and CRI-O) images and an index
+//! (`compat/skopeo_copy.py`, which also meets three of real Harbor's traps).
 //!
 //! One more test checks the baseline of `compat/schemathesis.sh` (the operations where a
 //! 500 is Harbor's own answer), which runs a tester rather than a client and is not run here.
@@ -50,7 +52,7 @@ fn python() -> PathBuf {
 
 /// How to install every client the tests run.
 const HOW_TO_INSTALL: &str = "bash harbor-sim/compat/install.sh (needs python3 with venv, \
-    and npm for @hapic/harbor; the registries once)";
+    npm for @hapic/harbor, and root for Debian's skopeo; the registries once)";
 
 /// The release `clients.env` names under `key` (`HARBORAPI_VERSION=0.26.2`).
 fn pinned(key: &str) -> &'static str {
@@ -185,6 +187,37 @@ async fn oras_pushes_and_pulls_through_the_registry_api() {
     // manifest, and the artifact through the REST API.
     let version = pinned("ORAS_VERSION");
     python_client_run("oras", version, "oras_push_pull.py", "steps", 7).await;
+}
+
+/// The release of the `skopeo` on the PATH (`skopeo version 1.9.3` prints `1.9.3`): `None`
+/// when there is none.
+fn skopeo_version() -> Option<String> {
+    let out = Command::new("skopeo").arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let version = text.trim().rsplit(' ').next()?.to_owned();
+    (out.status.success() && !version.is_empty()).then_some(version)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skopeo_copies_through_the_registry_api() {
+    // Pull to a directory, a push that mounts its blobs, a conversion to OCI, an index with
+    // its children pushed and pulled, deletion, and three traps of real Harbor
+    // (`compat/skopeo_copy.py`).
+    let version = pinned("SKOPEO_VERSION");
+    match skopeo_version() {
+        None => {
+            eprintln!("skipped: skopeo is not on the PATH; to run this test: {HOW_TO_INSTALL}");
+            return;
+        }
+        Some(installed) => assert_eq!(
+            installed, version,
+            "skopeo {installed} is on the PATH; the script is written against {version}"
+        ),
+    }
+    let mut command = Command::new("python3");
+    command.arg(script("skopeo_copy.py"));
+    let out = run_against_simulator(command).await;
+    check_summary("skopeo", &out, "steps", 11);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
