@@ -187,6 +187,7 @@ mod session;
 pub mod state;
 mod state_guard;
 mod thumbnail;
+mod transaction_check;
 mod tz_names;
 mod validate;
 

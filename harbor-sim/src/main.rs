@@ -20,6 +20,8 @@ const USAGE: &str = "usage: harbor-sim [--port N] [--bind ADDR] [--admin-passwor
   --empty               start without the demo data
   --latency-ms N        every API answer takes at least N ms (default 0)
   --jitter-ms N         and up to N ms more, drawn per answer (default 0)
+  --check-transactions  log a warning for a refused write that changed the state
+                        (Harbor rolls those back; costs two hashes of the state a write)
   -h, --help            this text";
 
 struct Options {
@@ -28,6 +30,7 @@ struct Options {
     admin_password: String,
     seed: bool,
     latency: Latency,
+    check_transactions: bool,
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -37,6 +40,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
         admin_password: "Harbor12345".into(),
         seed: true,
         latency: Latency::default(),
+        check_transactions: false,
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -54,6 +58,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
             }
             "--admin-password" => o.admin_password = value("--admin-password")?,
             "--empty" => o.seed = false,
+            "--check-transactions" => o.check_transactions = true,
             "--latency-ms" => {
                 o.latency.millis = value("--latency-ms")?
                     .parse()
@@ -93,6 +98,7 @@ async fn main() -> ExitCode {
         .addr(SocketAddr::new(options.bind, options.port))
         .admin("admin", options.admin_password)
         .seed_demo(options.seed)
+        .check_transactions(options.check_transactions)
         .latency(options.latency)
         .start()
         .await;

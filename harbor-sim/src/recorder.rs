@@ -27,6 +27,10 @@ pub struct RecordedAnswer {
     /// Of a 5xx the simulated Harbor gave (not an injected one), its cause: what Harbor logs
     /// and leaves out of the answer.
     pub cause: Option<String>,
+    /// Of a write refused with 400 or more, the state's tables its handler changed anyway:
+    /// Harbor runs such a request in one database transaction and rolls it back, so a name
+    /// here is a departure from Harbor (empty for any other answer).
+    pub changed_when_refused: Vec<&'static str>,
 }
 
 /// The answers recorded so far; absent (and free) unless recording was asked for.

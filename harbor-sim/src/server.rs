@@ -46,6 +46,9 @@ pub(crate) struct Shared {
     /// Signs and checks the registry's bearer tokens.
     pub(crate) tokens: crate::registry::token::TokenService,
     pub(crate) recorder: Recorder,
+    /// Whether refused writes are checked for changes Harbor's transaction would have rolled
+    /// back ([`SimulatorBuilder::check_transactions`]).
+    pub(crate) check_transactions: bool,
 }
 
 /// How to start a simulator.
@@ -65,6 +68,7 @@ pub struct SimulatorBuilder {
     admin_password: String,
     seed: bool,
     record_answers: bool,
+    check_transactions: bool,
     latency: Latency,
     job_lifecycles: Vec<(JobKind, Lifecycle)>,
     status_refresh: Duration,
@@ -79,6 +83,7 @@ impl Default for SimulatorBuilder {
             admin_password: "Harbor12345".into(),
             seed: false,
             record_answers: false,
+            check_transactions: false,
             latency: Latency::default(),
             job_lifecycles: Vec::new(),
             status_refresh: DEFAULT_STATUS_REFRESH,
@@ -121,6 +126,20 @@ impl SimulatorBuilder {
     /// ```
     pub fn record_answers(mut self, record: bool) -> Self {
         self.record_answers = record;
+        self
+    }
+
+    /// Whether to check, for every write Harbor runs in one database transaction (every
+    /// request but GET, HEAD, OPTIONS, blob uploads and the token service), that a refusal
+    /// (400 or more) changed nothing: Harbor rolls such a request back, and the simulator's
+    /// handlers check before they change instead. A refused write that changed a table is
+    /// logged as a warning (target `harbor_sim::transaction`) and, with
+    /// [`record_answers`](Self::record_answers), named in its
+    /// [`RecordedAnswer::changed_when_refused`](crate::RecordedAnswer::changed_when_refused).
+    /// Off by default: it hashes the state twice per write. The simulator's own tests turn
+    /// it on.
+    pub fn check_transactions(mut self, check: bool) -> Self {
+        self.check_transactions = check;
         self
     }
 
@@ -288,6 +307,7 @@ impl SimulatorBuilder {
             sessions: Sessions::default(),
             tokens: Default::default(),
             recorder: Recorder::new(self.record_answers),
+            check_transactions: self.check_transactions,
         });
         let listener = TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;

@@ -155,6 +155,11 @@ async fn record(
         injected: parts.extensions.get::<Injected>().is_some(),
         body: body.clone(),
         cause: parts.extensions.get::<HiddenCause>().map(|c| c.0.clone()),
+        changed_when_refused: parts
+            .extensions
+            .get::<crate::transaction_check::RefusalChanged>()
+            .map(|c| c.0.clone())
+            .unwrap_or_default(),
     });
     Response::from_parts(parts, AxumBody::from(body))
 }
@@ -255,14 +260,18 @@ async fn answer_operation(
         FaultMet::Answered(response) => return response,
         FaultMet::HandOn(fault) => fault,
     };
-    let result = under_guard::run(shared, op, &mut ctx).await;
+    let (result, refusal_changed) = under_guard::run(shared, op, &mut ctx).await;
     if let Ok(reply) = &result
         && op.spec.is_write()
         && reply.status.is_success()
     {
         shared.counters.write_applied(op.spec.id);
     }
-    fault_stage::shape_answer(op.spec, result, fault, head)
+    let mut response = fault_stage::shape_answer(op.spec, result, fault, head);
+    if let Some(changed) = refusal_changed {
+        response.extensions_mut().insert(changed);
+    }
+    response
 }
 
 /// Harbor's CSRF check, on writes only: a client that keeps the session cookie must send

@@ -156,6 +156,19 @@ pub fn with_api_version(mut response: Response) -> Response {
     response
 }
 
+impl RegistryError {
+    /// The answer's status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            RegistryError::Distribution(code, _) | RegistryError::Reworded(code, _) => {
+                code.descriptor().1
+            }
+            RegistryError::Harbor(error) => error.status,
+            RegistryError::Challenge { .. } => StatusCode::UNAUTHORIZED,
+        }
+    }
+}
+
 impl IntoResponse for RegistryError {
     fn into_response(self) -> Response {
         let response = match self {

@@ -267,13 +267,25 @@ pub(super) fn put(
     reference: &str,
 ) -> RegistryResult<Response> {
     let mut state = state_guard::write(&request.shared.state);
-    let caller = request.admit(&state, name, "push")?;
+    request.in_transaction("putManifest", &mut state, |state| {
+        put_under(request, state, name, reference)
+    })
+}
+
+/// [`put`] under the request's write guard.
+fn put_under(
+    request: &RegistryRequest<'_>,
+    state: &mut SimState,
+    name: &str,
+    reference: &str,
+) -> RegistryResult<Response> {
+    let caller = request.admit(state, name, "push")?;
     let by_digest = is_digest(reference);
     if !by_digest && !is_tag(reference) {
         return Err(RegistryError::detailed(Code::TagInvalid, reference));
     }
     let (project, repo) = split_name(name);
-    if !by_digest && let Ok(id) = artifact_of(&state, name, reference) {
+    if !by_digest && let Ok(id) = artifact_of(state, name, reference) {
         let project_id = state.artifacts[&id].project_id;
         if state.tag_is_immutable(project_id, name, reference) {
             return Err(ApiError::precondition(format!(
@@ -290,14 +302,14 @@ pub(super) fn put(
         return Err(RegistryError::code(Code::DigestInvalid));
     }
     check_quota(
-        &state,
+        state,
         project,
         &digest,
         request.body.len(),
         &media_type,
         &doc,
     )?;
-    verify(&state, name, &media_type, &doc)?;
+    verify(state, name, &media_type, &doc)?;
     state.registry.put_manifest(
         name,
         &digest,
@@ -306,7 +318,7 @@ pub(super) fn put(
             body: request.body.clone(),
         },
     );
-    let operator = caller.username(&state);
+    let operator = caller.username(state);
     let subject = crate::state::registry_push::subject_of(&doc).map(str::to_owned);
     state.push_registry_manifest(
         &operator,
@@ -403,7 +415,19 @@ pub(super) fn delete(
     reference: &str,
 ) -> RegistryResult<Response> {
     let mut state = state_guard::write(&request.shared.state);
-    request.admit(&state, name, "delete")?;
+    request.in_transaction("deleteManifest", &mut state, |state| {
+        delete_under(request, state, name, reference)
+    })
+}
+
+/// [`delete`] under the request's write guard.
+fn delete_under(
+    request: &RegistryRequest<'_>,
+    state: &mut SimState,
+    name: &str,
+    reference: &str,
+) -> RegistryResult<Response> {
+    request.admit(state, name, "delete")?;
     if !is_digest(reference) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -412,7 +436,7 @@ pub(super) fn delete(
         )
         .into());
     }
-    let id = artifact_of(&state, name, reference)?;
+    let id = artifact_of(state, name, reference)?;
     state.delete_artifact_deeply(id)?;
     Ok(empty(StatusCode::ACCEPTED, &[]))
 }

@@ -57,6 +57,8 @@ pub mod token;
 
 use axum::body::Body;
 use axum::extract::Request;
+use std::cell::Cell;
+
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -64,6 +66,7 @@ use bytes::Bytes;
 use crate::server::Shared;
 use crate::state::SimState;
 use crate::state_guard;
+use crate::transaction_check::RefusalChanged;
 use access::{Access, Caller};
 use errors::{Code, RegistryError, RegistryResult, with_api_version};
 
@@ -154,9 +157,37 @@ pub(crate) struct RegistryRequest<'a> {
     path: String,
     body: Bytes,
     shared: &'a Shared,
+    /// What a refused write changed that Harbor's transaction would have rolled back (see
+    /// [`RegistryRequest::in_transaction`]), for the answer's extensions.
+    refusal_changed: Cell<Option<RefusalChanged>>,
 }
 
 impl RegistryRequest<'_> {
+    /// Runs a write Harbor wraps in its request transaction (a manifest's `PUT` or
+    /// `DELETE`; blob uploads run outside one) over `state`, checked as
+    /// [`crate::transaction_check`] says. The registry's storage (distribution's) is outside
+    /// Harbor's database: a manifest it stored stays when Harbor then refuses the push.
+    fn in_transaction(
+        &self,
+        operation: &str,
+        state: &mut SimState,
+        change: impl FnOnce(&mut SimState) -> RegistryResult<Response>,
+    ) -> RegistryResult<Response> {
+        let (result, changed) = crate::transaction_check::run(
+            self.shared.check_transactions,
+            operation,
+            state,
+            &["registry"],
+            change,
+            |result| match result {
+                Ok(response) => response.status().as_u16(),
+                Err(error) => error.status().as_u16(),
+            },
+        );
+        self.refusal_changed.set(changed);
+        result
+    }
+
     /// The first value of query parameter `name`, if sent.
     fn query(&self, name: &str) -> Option<&str> {
         self.query
@@ -203,6 +234,7 @@ pub(crate) async fn answer(shared: &Shared, request: Request) -> Response {
         path: parts.uri.path().to_owned(),
         body,
         shared,
+        refusal_changed: Cell::default(),
     };
     let path = parts.uri.path();
     if path == "/service/token" {
@@ -212,10 +244,14 @@ pub(crate) async fn answer(shared: &Shared, request: Request) -> Response {
         None => return not_found(),
         Some(target) => route(&request, target),
     };
-    match result {
+    let mut response = match result {
         Ok(response) => with_api_version(response),
         Err(error) => error.into_response(),
+    };
+    if let Some(changed) = request.refusal_changed.take() {
+        response.extensions_mut().insert(changed);
     }
+    response
 }
 
 /// Distribution's router's answer to a path it has no route for.

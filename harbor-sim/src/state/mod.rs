@@ -5,6 +5,7 @@ pub mod artifact_table;
 pub mod audit_log;
 pub mod blobs;
 pub mod configurations;
+mod fingerprint;
 pub mod icons;
 pub mod image_content;
 pub mod image_index;

@@ -695,6 +695,24 @@ fn preview(body: &[u8]) -> String {
 /// Checks the answers recorded by `handle` and fails with every departure found.
 pub fn assert_conforms(handle: &harbor_sim::SimHandle, test: &str) {
     let answers = handle.answers();
+    // Harbor rolls back a refused write (one database transaction per request): one that
+    // changed the state departs from Harbor, whatever the spec says of its answer.
+    let changed: Vec<String> = answers
+        .iter()
+        .filter(|a| !a.changed_when_refused.is_empty())
+        .map(|a| {
+            format!(
+                "  {} {} [{}] -> {}: changed {:?}",
+                a.method, a.uri, a.operation, a.status, a.changed_when_refused
+            )
+        })
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "{} refused writes of {test} changed the state, which Harbor's transaction rolls back:\n{}",
+        changed.len(),
+        changed.join("\n")
+    );
     let Some(spec) = SPEC.as_ref() else {
         return;
     };

@@ -40,6 +40,7 @@ impl Drop for CheckedSim {
 pub async fn start_checked(builder: SimulatorBuilder, test: &str) -> CheckedSim {
     let sim = builder
         .record_answers(true)
+        .check_transactions(true)
         .start()
         .await
         .expect("simulator starts");
