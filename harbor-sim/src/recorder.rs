@@ -6,8 +6,10 @@ use std::sync::Mutex;
 
 use bytes::Bytes;
 
-/// One answer as the client received it.
+/// One answer as the client received it. Read only: the simulator makes them, and fields may
+/// be added.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RecordedAnswer {
     /// The operation id the request was routed to; empty when no operation matched.
     pub operation: &'static str,
