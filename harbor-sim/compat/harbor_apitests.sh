@@ -110,7 +110,9 @@ for info in pkgutil.walk_packages(harbor_client.__path__, "harbor_client."):
 sys.modules[__name__] = harbor_client
 EOF
 
-target/debug/harbor-sim --port "$PORT" > "$work/sim.log" 2>&1 &
+# --check-transactions: a refused write that changed the state (Harbor rolls those back) is
+# logged, and fails the run below.
+target/debug/harbor-sim --port "$PORT" --check-transactions > "$work/sim.log" 2>&1 &
 sim_pid=$!
 
 # The tests that push or pull use the Docker SDK on /var/run/docker.sock (a path they fix) and
@@ -222,4 +224,9 @@ for t in $tests; do
   fi
 done
 echo "$((passed + failed)) tests: $passed ok, $failed failed"
-[ "$failed" = 0 ]
+changed=$(grep -c "harbor_sim::transaction" "$work/sim.log" || true)
+if [ "$changed" != 0 ]; then
+  echo "$changed refused writes changed the simulator's state (Harbor rolls those back):"
+  grep "harbor_sim::transaction" "$work/sim.log" | head -20 | cut -c1-300 | sed 's/^/  /'
+fi
+[ "$failed" = 0 ] && [ "$changed" = 0 ]

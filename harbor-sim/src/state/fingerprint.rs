@@ -102,7 +102,7 @@ impl SimState {
             ("icon_blobs", icon_blobs),
             ("blobs", blobs),
             ("accessories", accessories),
-            ("registry", registry),
+            ("registry", &registry.summary()),
             ("export_files", export_files),
             ("status_refresh", status_refresh),
             ("gc_check_ins", gc_check_ins),

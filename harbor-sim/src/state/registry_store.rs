@@ -66,6 +66,39 @@ pub fn sha256_digest(bytes: &[u8]) -> String {
 }
 
 impl RegistryStore {
+    /// What the store holds, for [`SimState::table_hashes`](super::SimState::table_hashes):
+    /// every map sorted (a hash map's order follows its history), and each content by its
+    /// digest or length rather than its bytes (a layer can be hundreds of MiB, and a
+    /// content-addressed blob is named by its digest).
+    pub(crate) fn summary(&self) -> impl std::fmt::Debug + '_ {
+        fn sorted<T: Ord>(mut items: Vec<T>) -> Vec<T> {
+            items.sort();
+            items
+        }
+        let blobs = sorted(self.blobs.iter().map(|(d, b)| (d, b.len())).collect());
+        let links = sorted(self.links.iter().collect());
+        let manifests = sorted(
+            self.manifests
+                .iter()
+                .map(|(d, m)| (d, &m.media_type, m.body.len()))
+                .collect(),
+        );
+        let made = sorted(self.made.keys().collect());
+        let uploads = sorted(
+            self.uploads
+                .iter()
+                .map(|(id, u)| (id, &u.repository, u.data.len()))
+                .collect(),
+        );
+        let project_blobs = sorted(
+            self.project_blobs
+                .iter()
+                .map(|(p, blobs)| (p, sorted(blobs.iter().collect())))
+                .collect(),
+        );
+        (blobs, links, manifests, made, uploads, project_blobs)
+    }
+
     /// Stores a blob and links it into `repository`.
     pub fn put_blob(&mut self, repository: &str, digest: &str, content: Bytes) {
         self.blobs.entry(digest.to_owned()).or_insert(content);
