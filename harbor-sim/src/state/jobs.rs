@@ -494,14 +494,17 @@ impl JobTask {
 impl Execution {
     /// Brings the execution and its tasks to `now` (see the module doc). Its status, end
     /// time, `update_time` and `revision` are those of its last refresh ([`StatusRefresh`]):
-    /// before the first it reads `Running` since its start. An execution without tasks has
-    /// succeeded when created, as Harbor's callers mark it.
+    /// before the first it reads `Running` since its start. An execution without tasks is
+    /// final when created, as Harbor's callers mark it: `Success` (`MarkDone`), or `Error`
+    /// when it was marked so (`MarkError`, a launcher that failed).
     pub fn refresh(&mut self, now: Instant) {
         for task in &mut self.tasks {
             task.refresh(self.kind, now);
         }
         if self.tasks.is_empty() {
-            self.status = JobStatus::Success;
+            if self.status != JobStatus::Error {
+                self.status = JobStatus::Success;
+            }
             self.update_time = self.start_time.clone();
             self.end_time = Some(self.start_time.clone());
             return;

@@ -4,7 +4,8 @@
 
 use serde_json::{Value, json};
 
-use super::jobs::{Execution, JobKind, NewExecution};
+use super::jobs::{Execution, JobKind, JobStatus, NewExecution};
+use super::lifecycle::Outcome;
 use super::{SimState, now};
 use crate::calendar::{civil_from_days, days_from_civil};
 use crate::errors::{ApiError, ApiResult, NIL_POINTER_PANIC};
@@ -301,8 +302,9 @@ pub fn task_models(e: &Execution) -> Vec<Value> {
                 "status_code": t.status.code(),
                 "start_time": rfc3339_nano(t.start_time.as_deref().unwrap_or(super::jobs::ZERO_TIME)),
                 "end_time": rfc3339_nano(t.end_time.as_deref().unwrap_or(super::jobs::ZERO_TIME)),
-                "total": t.extra_attrs["total"],
-                "retained": t.extra_attrs["retained"],
+                // `GetNumFromExtraAttrs`: 0 for a task that checked in no figures.
+                "total": t.extra_attrs.get("total").cloned().unwrap_or(json!(0)),
+                "retained": t.extra_attrs.get("retained").cloned().unwrap_or(json!(0)),
             })
         })
         .collect()
@@ -580,27 +582,54 @@ impl SimState {
     /// Runs a policy as Harbor's launcher and retention job do (see the `retention_run`
     /// module): one task per repository a rule selects, whose artifacts no
     /// rule retains are deleted (on a dry run, only counted).
+    ///
+    /// A run with no repository to work on ends at once: `Success`, `no resources for
+    /// retention` (`MarkDone`). One whose launcher fails (a repository selector's malformed
+    /// pattern) has no task and ends `Error` with the launcher's error
+    /// (`StopAndWaitWithError`). A repository whose job fails (a tag selector's malformed
+    /// pattern) has its task end `Error`, with no figures checked in.
     pub fn trigger_retention(&mut self, id: i64, dry_run: bool, operator: &str) -> ApiResult<i64> {
         let policy = self.retention_or_bad_request(id)?;
         let project = self.retention_project(id);
-        let plan = self.retention_repositories(policy, project);
-        let mut tasks = Vec::with_capacity(plan.len());
-        for (repository, rules) in plan {
-            let name = self.repository_name(repository).to_owned();
-            let outcome = self.run_retention(repository, &rules, dry_run);
-            tasks.push((
-                json!({"repository": name, "total": outcome.total, "retained": outcome.retained, "dry_run": dry_run}),
-                outcome.log,
-            ));
+        let planned = self.retention_repositories(policy, project);
+        let mut tasks = Vec::new();
+        let mut outcomes = Vec::new();
+        for (repository, rules) in planned.as_deref().unwrap_or_default() {
+            let name = self.repository_name(*repository).to_owned();
+            let outcome = self.run_retention(*repository, rules, dry_run);
+            let mut attrs = json!({"repository": name, "dry_run": dry_run});
+            if outcome.failure.is_none() {
+                attrs["total"] = json!(outcome.total);
+                attrs["retained"] = json!(outcome.retained);
+            }
+            tasks.push((attrs, outcome.log));
+            outcomes.push(outcome.failure.map(|message| Outcome::Failure { message }));
         }
-        Ok(self.start_execution(NewExecution {
-            kind: JobKind::Retention,
-            vendor_id: id,
-            trigger: "MANUAL",
-            extra_attrs: json!({"dry_run": dry_run, "operator": operator}),
-            operator: operator.to_owned(),
-            tasks,
-        }))
+        let plans = self.draw_plans_with(JobKind::Retention, outcomes);
+        let execution = self.start_planned_execution(
+            NewExecution {
+                kind: JobKind::Retention,
+                vendor_id: id,
+                trigger: "MANUAL",
+                extra_attrs: json!({"dry_run": dry_run, "operator": operator}),
+                operator: operator.to_owned(),
+                tasks,
+            },
+            plans,
+        );
+        if let Some(e) = self.executions.get_mut(&execution) {
+            match planned {
+                Err(launcher) => {
+                    e.status = JobStatus::Error;
+                    e.status_message = launcher;
+                }
+                Ok(planned) if planned.is_empty() => {
+                    e.status_message = "no resources for retention".to_owned();
+                }
+                Ok(_) => {}
+            }
+        }
+        Ok(execution)
     }
 
     /// The runs of a policy, newest first (400 for an unknown policy, as Harbor).

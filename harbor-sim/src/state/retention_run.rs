@@ -20,9 +20,15 @@
 //! run, those that would not be), and its log is the job's: the run's parameters, the
 //! candidates loaded, a table of every candidate and what became of it, each error.
 //!
-//! Not simulated: a selector kind other than `doublestar` or a pattern doublestar refuses
-//! selects nothing here (Harbor's launcher fails the run); the deletions happen when the run
-//! is triggered, not when its task runs.
+//! A pattern doublestar refuses fails what meets it, as Harbor's does: a repository selector's
+//! fails the launcher (the run has no task and ends `Error`, `launcher: syntax error in
+//! pattern`), a tag selector's fails that repository's job before it deletes anything (its task
+//! ends `Error`, `retention job: artifact processing error: syntax error in pattern`). A
+//! pattern fails only when doublestar's matching reaches its malformed part, and only for the
+//! candidates the selectors before it kept.
+//!
+//! Not simulated: a selector kind other than `doublestar` selects nothing here; the deletions
+//! happen when the run is triggered, not when its task runs.
 
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
@@ -30,7 +36,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::SimState;
-use crate::doublestar::harbor_match;
+use crate::doublestar::{BadPattern, harbor_match};
 
 /// An artifact as `GetCandidates` lists it (`src/pkg/retention/dep/client.go`).
 struct Candidate {
@@ -54,6 +60,9 @@ pub(super) struct RepositoryOutcome {
     pub retained: usize,
     /// The job's log.
     pub log: String,
+    /// Why the job failed before it deleted anything (a tag selector's pattern), if it did:
+    /// the task ends `Error` and checks in no figures.
+    pub failure: Option<String>,
 }
 
 /// What became of a candidate, as the job's table marks it.
@@ -78,12 +87,13 @@ impl Mark {
 
 impl SimState {
     /// `Launch` for a project-level policy: the repositories of `project_id` each enabled
-    /// rule selects, with the rules that select each, in the project's repository order.
+    /// rule selects, with the rules that select each, in the project's repository order; the
+    /// launcher's error when a repository selector's pattern is malformed.
     pub(super) fn retention_repositories(
         &self,
         policy: &Value,
         project_id: i64,
-    ) -> Vec<(i64, Vec<Value>)> {
+    ) -> Result<Vec<(i64, Vec<Value>)>, String> {
         let project = self
             .projects
             .get(&project_id)
@@ -106,10 +116,15 @@ impl SimState {
                 .cloned()
                 .unwrap_or_default();
             for (id, short) in &repositories {
-                if selectors
-                    .iter()
-                    .all(|s| select_repository(s, &project, short))
-                {
+                let mut selected = true;
+                for selector in &selectors {
+                    selected = select_repository(selector, &project, short)
+                        .map_err(|e| format!("launcher: {e}"))?;
+                    if !selected {
+                        break;
+                    }
+                }
+                if selected {
                     match plan.iter_mut().find(|(r, _)| r == id) {
                         Some((_, rules)) => rules.push(rule.clone()),
                         None => plan.push((*id, vec![rule.clone()])),
@@ -117,7 +132,7 @@ impl SimState {
                 }
             }
         }
-        plan
+        Ok(plan)
     }
 
     /// `Job.Run` on one repository with the rules that selected it.
@@ -130,20 +145,27 @@ impl SimState {
         let path = self.repository_name(repository_id).to_owned();
         let candidates = self.retention_candidates(repository_id);
         let now = unix_seconds(&super::now());
-        let mut retained = BTreeSet::new();
-        for rule in rules {
-            let selectors = rule["tag_selectors"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            let selected: Vec<&Candidate> = candidates
-                .iter()
-                .filter(|c| selectors.iter().all(|s| select_tags(s, c)))
-                .collect();
-            for c in evaluate(rule, selected, now) {
-                retained.insert(c.id);
+        let mut log = vec![
+            format!(
+                "Run retention process.\n Repository: {path} \n Rule Algorithm: or \n Dry Run: {dry_run}"
+            ),
+            format!(
+                "Load {} candidates from repository {path}",
+                candidates.len()
+            ),
+        ];
+        let retained = match retained_by(rules, &candidates, now) {
+            Ok(retained) => retained,
+            // The processor fails before it performs anything: nothing is deleted.
+            Err(e) => {
+                return RepositoryOutcome {
+                    total: candidates.len(),
+                    retained: candidates.len(),
+                    log: log.join("\n"),
+                    failure: Some(format!("retention job: artifact processing error: {e}")),
+                };
             }
-        }
+        };
         let project_id = self
             .repositories
             .get(&repository_id)
@@ -176,21 +198,13 @@ impl SimState {
             marks.push(mark);
         }
         let deleted = marks.iter().filter(|m| **m == Mark::Delete).count();
-        let mut log = vec![
-            format!(
-                "Run retention process.\n Repository: {path} \n Rule Algorithm: or \n Dry Run: {dry_run}"
-            ),
-            format!(
-                "Load {} candidates from repository {path}",
-                candidates.len()
-            ),
-            format!("\n{}", table(&candidates, &marks)),
-        ];
+        log.push(format!("\n{}", table(&candidates, &marks)));
         log.extend(errors);
         RepositoryOutcome {
             total: candidates.len(),
             retained: candidates.len() - deleted,
             log: log.join("\n"),
+            failure: None,
         }
     }
 
@@ -249,40 +263,76 @@ fn table_time(t: i64) -> String {
     format!("{} {}", text[..10].replace('-', "/"), &text[11..19])
 }
 
+/// The candidates the rules retain (each rule's tag selectors in turn, then its template);
+/// doublestar's error when a selector's pattern is malformed where matching reaches.
+fn retained_by(
+    rules: &[Value],
+    candidates: &[Candidate],
+    now: i64,
+) -> Result<BTreeSet<i64>, BadPattern> {
+    let mut retained = BTreeSet::new();
+    for rule in rules {
+        let selectors = rule["tag_selectors"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let mut selected: Vec<&Candidate> = candidates.iter().collect();
+        for selector in &selectors {
+            let mut kept = Vec::with_capacity(selected.len());
+            for c in selected {
+                if select_tags(selector, c)? {
+                    kept.push(c);
+                }
+            }
+            selected = kept;
+        }
+        for c in evaluate(rule, selected, now) {
+            retained.insert(c.id);
+        }
+    }
+    Ok(retained)
+}
+
 /// A repository scope selector (`doublestar`'s `repoMatches`, `repoExcludes`, `nsMatches`,
 /// `nsExcludes`) on a repository of `project` named `short` without its project.
-fn select_repository(selector: &Value, project: &str, short: &str) -> bool {
+fn select_repository(selector: &Value, project: &str, short: &str) -> Result<bool, BadPattern> {
     let pattern = selector["pattern"].as_str().unwrap_or_default();
     let (value, excludes) = match selector["decoration"].as_str().unwrap_or_default() {
         "repoMatches" => (short, false),
         "repoExcludes" => (short, true),
         "nsMatches" => (project, false),
         "nsExcludes" => (project, true),
-        _ => return false,
+        _ => return Ok(false),
     };
-    selector["kind"] == "doublestar" && matches(pattern, value).is_some_and(|hit| hit != excludes)
+    if selector["kind"] != "doublestar" {
+        return Ok(false);
+    }
+    Ok(harbor_match(pattern, value)? != excludes)
 }
 
 /// A tag selector (`matches` or `excludes`) on a candidate: `tagSelectMatch`,
-/// `tagSelectExclude`.
-fn select_tags(selector: &Value, c: &Candidate) -> bool {
+/// `tagSelectExclude`, which return at the first tag that decides, or at the first error.
+fn select_tags(selector: &Value, c: &Candidate) -> Result<bool, BadPattern> {
     let pattern = selector["pattern"].as_str().unwrap_or_default();
     let decoration = selector["decoration"].as_str().unwrap_or_default();
     if selector["kind"] != "doublestar" {
-        return false;
+        return Ok(false);
     }
     let excludes = match decoration {
         "matches" => false,
         "excludes" => true,
-        _ => return false,
+        _ => return Ok(false),
     };
     if c.tags.is_empty() {
         let untagged = untagged(selector).unwrap_or(!excludes);
-        return untagged != excludes;
+        return Ok(untagged != excludes);
     }
-    c.tags
-        .iter()
-        .any(|t| matches(pattern, t).is_some_and(|hit| hit != excludes))
+    for tag in &c.tags {
+        if harbor_match(pattern, tag)? != excludes {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The selector's `extras` `{"untagged": b}`, when they are that JSON (else the default).
@@ -290,15 +340,6 @@ fn untagged(selector: &Value) -> Option<bool> {
     let extras = selector["extras"].as_str()?;
     let parsed: Value = serde_json::from_str(extras).ok()?;
     Some(parsed["untagged"].as_bool().unwrap_or(false))
-}
-
-/// doublestar's match, with an empty pattern matching everything (`match` in the selector);
-/// `None` for a pattern doublestar refuses.
-fn matches(pattern: &str, value: &str) -> Option<bool> {
-    if pattern.is_empty() {
-        return Some(true);
-    }
-    harbor_match(pattern, value).ok()
 }
 
 /// The rule's template on the selected candidates: those it retains.
@@ -586,20 +627,96 @@ mod tests {
             created: 0,
         };
         let excludes = selector("excludes", "v*");
-        assert!(
+        assert_eq!(
             select_tags(&excludes, &c(&["v1", "dev"])),
+            Ok(true),
             "a tag it does not match"
         );
-        assert!(!select_tags(&excludes, &c(&["v1"])));
+        assert_eq!(select_tags(&excludes, &c(&["v1"])), Ok(false));
         // An untagged artifact: `excludes` keeps it unless its extras say `untagged: true`
         // (the selector then excludes untagged ones too), `matches` unless they say false.
-        assert!(select_tags(&excludes, &c(&[])));
+        assert_eq!(select_tags(&excludes, &c(&[])), Ok(true));
         let mut excluding_untagged = excludes.clone();
         excluding_untagged["extras"] = json!(r#"{"untagged":true}"#);
-        assert!(!select_tags(&excluding_untagged, &c(&[])));
+        assert_eq!(select_tags(&excluding_untagged, &c(&[])), Ok(false));
         let mut matches = selector("matches", "v*");
-        assert!(select_tags(&matches, &c(&[])));
+        assert_eq!(select_tags(&matches, &c(&[])), Ok(true));
         matches["extras"] = json!(r#"{"untagged":false}"#);
-        assert!(!select_tags(&matches, &c(&[])));
+        assert_eq!(select_tags(&matches, &c(&[])), Ok(false));
+    }
+
+    /// Malformed patterns fail what meets them, as in Harbor: a repository selector's the
+    /// launcher (no task, the run `Error`), a tag selector's the repository's job (its task
+    /// `Error`, nothing deleted there, no figures); a run that selects no repository succeeds
+    /// at once with `no resources for retention`.
+    #[test]
+    fn a_malformed_pattern_fails_the_run_or_the_repository() {
+        use crate::state::jobs::{JobKind, JobStatus};
+        let later = || tokio::time::Instant::now() + std::time::Duration::from_secs(3600);
+        let images: &[(&str, &[&str])] = &[("a", &["1.0"]), ("a", &["2.0"]), ("b", &["1.0"])];
+
+        let (mut s, id) = state(images, vec![rule("always", json!({}), "[", json!([]))]);
+        let before = left(&s);
+        let run = s.trigger_retention(id, false, "admin").unwrap();
+        let e = s.read_execution(JobKind::Retention, run).unwrap();
+        assert_eq!(e.status, JobStatus::Error);
+        assert_eq!(e.status_message, "launcher: syntax error in pattern");
+        assert!(e.tasks.is_empty());
+        assert_eq!(left(&s), before);
+
+        // `l[` fails only where matching reaches `[`: on the `latest` tag, not on `1.0`.
+        let tags = json!([selector("matches", "l[")]);
+        let (mut s, id) = state(
+            &[("a", &["1.0"]), ("a", &["latest"]), ("b", &["1.0"])],
+            vec![rule(
+                "latestPushedK",
+                json!({"latestPushedK": 0}),
+                "**",
+                tags,
+            )],
+        );
+        let run = s.trigger_retention(id, false, "admin").unwrap();
+        let e = s.read_execution(JobKind::Retention, run).unwrap();
+        let by_repository = |repository: &str| {
+            e.tasks
+                .iter()
+                .find(|t| t.extra_attrs["repository"] == repository)
+                .unwrap()
+        };
+        let failed = by_repository("p/a");
+        assert_eq!(failed.plan.phase_at(later()).status, JobStatus::Error);
+        assert!(
+            failed.extra_attrs.get("total").is_none(),
+            "{:?}",
+            failed.extra_attrs
+        );
+        assert!(failed.first_log_line.starts_with("Run retention process."));
+        let done = by_repository("p/b");
+        assert_eq!(done.plan.phase_at(later()).status, JobStatus::Success);
+        assert_eq!(done.extra_attrs["total"], 1);
+        let left_now = left(&s);
+        assert_eq!(
+            left_now[0],
+            (
+                "p/a".to_owned(),
+                vec!["1.0".to_owned(), "latest".to_owned()]
+            )
+        );
+        assert_eq!(
+            left_now[1],
+            ("p/b".to_owned(), vec![]),
+            "b's job ran: 1.0 not retained"
+        );
+        let listed = super::super::retention::task_models(&e);
+        let row = listed.iter().find(|t| t["repository"] == "p/a").unwrap();
+        assert_eq!((&row["total"], &row["retained"]), (&json!(0), &json!(0)));
+
+        let (mut s, id) = state(images, vec![rule("always", json!({}), "none*", json!([]))]);
+        let run = s.trigger_retention(id, false, "admin").unwrap();
+        let e = s.read_execution(JobKind::Retention, run).unwrap();
+        assert_eq!(
+            (e.status, e.status_message.as_str()),
+            (JobStatus::Success, "no resources for retention")
+        );
     }
 }
