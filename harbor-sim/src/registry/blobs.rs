@@ -109,15 +109,17 @@ pub(super) fn delete(
     digest: &str,
 ) -> RegistryResult<Response> {
     let mut state = state_guard::write(&request.shared.state);
-    request.admit(&state, name, "delete")?;
-    check_digest(digest)?;
-    if !state.registry.unlink(name, digest) {
-        return Err(RegistryError::detailed(Code::BlobUnknown, digest));
-    }
-    Ok(empty(
-        StatusCode::ACCEPTED,
-        &[("Docker-Content-Digest", digest.to_owned())],
-    ))
+    request.in_transaction("deleteBlob", &mut state, |state| {
+        request.admit(state, name, "delete")?;
+        check_digest(digest)?;
+        if !state.registry.unlink(name, digest) {
+            return Err(RegistryError::detailed(Code::BlobUnknown, digest));
+        }
+        Ok(empty(
+            StatusCode::ACCEPTED,
+            &[("Docker-Content-Digest", digest.to_owned())],
+        ))
+    })
 }
 
 /// `POST .../blobs/uploads/`: a monolithic upload, a mount, or an upload started.
@@ -126,14 +128,28 @@ pub(super) fn start_upload(request: &RegistryRequest<'_>, name: &str) -> Registr
     let from = request.query("from").filter(|f| !f.is_empty());
     let mount_from = mount.and(from);
     let mut state = state_guard::write(&request.shared.state);
-    let caller = request.caller(&state);
-    request.check(&state, &caller, &push(name, mount_from))?;
+    // Unlike PATCH and PUT, the POST that starts an upload runs in Harbor's transaction.
+    request.in_transaction("startBlobUpload", &mut state, |state| {
+        start_upload_under(request, state, name, (mount, from, mount_from))
+    })
+}
+
+/// [`start_upload`] under the request's write guard: `mount` and `from` as sent, and the
+/// mount's source when both were.
+fn start_upload_under(
+    request: &RegistryRequest<'_>,
+    state: &mut crate::state::SimState,
+    name: &str,
+    (mount, from, mount_from): (Option<&str>, Option<&str>, Option<&str>),
+) -> RegistryResult<Response> {
+    let caller = request.caller(state);
+    request.check(state, &caller, &push(name, mount_from))?;
     if let (Some(digest), Some(from)) = (mount, from)
         && let Some(size) = state.registry.blob(from, digest).map(|b| b.len() as i64)
     {
         // The quota reserves a mounted blob new to the project (`postInitiateBlobUpload
         // Resources`), and the `blob` middleware associates it.
-        let project_id = project_of(&state, name)?;
+        let project_id = project_of(state, name)?;
         if !state.blob_in_project(project_id, digest) {
             state.check_storage(project_id, size)?;
         }

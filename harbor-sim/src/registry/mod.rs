@@ -164,7 +164,8 @@ pub(crate) struct RegistryRequest<'a> {
 
 impl RegistryRequest<'_> {
     /// Runs a write Harbor wraps in its request transaction (a manifest's `PUT` or
-    /// `DELETE`; blob uploads run outside one) over `state`, checked as
+    /// `DELETE`, a blob's `DELETE`, the `POST` that starts an upload; an upload's `PATCH`
+    /// and `PUT` run outside one) over `state`, checked as
     /// [`crate::transaction_check`] says. The registry's storage (distribution's) is outside
     /// Harbor's database: a manifest it stored stays when Harbor then refuses the push.
     fn in_transaction(
