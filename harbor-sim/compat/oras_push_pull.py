@@ -10,7 +10,6 @@ its layers.
     python oras_push_pull.py --url http://127.0.0.1:18111
 """
 
-import argparse
 import hashlib
 import json
 import os
@@ -23,6 +22,9 @@ import tarfile
 
 import oras.client
 
+import step_report
+from step_report import Steps
+
 USER, PASSWORD = "admin", "Harbor12345"
 
 
@@ -34,18 +36,11 @@ def rest_get(url: str, path: str):
         return json.load(answer)
 
 
-def run(url: str) -> list:
+def run(url: str, steps: Steps) -> None:
     host = url.split("://", 1)[1]
     client = oras.client.OrasClient(hostname=host, insecure=True)
     client.auth.set_basic_auth(USER, PASSWORD)
-    steps = []
-
-    def step(name: str, check):
-        try:
-            detail = check()
-            steps.append((name, "ok", detail or ""))
-        except Exception as error:  # a failed step is reported, and the next ones still run
-            steps.append((name, "error", f"{type(error).__name__}: {error}"))
+    step = steps.step
 
     with tempfile.TemporaryDirectory() as work:
         files = {}
@@ -125,19 +120,10 @@ def run(url: str) -> list:
             step("seeded image", seeded)
         finally:
             os.chdir(cwd)
-    return steps
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="http://127.0.0.1:18111")
-    args = parser.parse_args()
-    steps = run(args.url)
-    for name, result, detail in steps:
-        print(f"{name:<13} {result:<6} {detail}")
-    errors = sum(result == "error" for _, result, _ in steps)
-    print(f"\n{len(steps)} steps: {len(steps) - errors} ok, {errors} error")
-    return 1 if errors else 0
+    return step_report.main(__doc__.splitlines()[0], run)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ against a real Harbor (containers/image#2203, skopeo#2310):
 Needs `skopeo` on the PATH (Debian's package, 1.9.3 in bookworm); only the standard library.
 """
 
-import argparse
 import base64
 import gzip
 import hashlib
@@ -33,6 +32,9 @@ import tarfile
 import tempfile
 import urllib.error
 import urllib.request
+
+import step_report
+from step_report import Steps
 
 USER, PASSWORD = "admin", "Harbor12345"
 CREDS = f"{USER}:{PASSWORD}"
@@ -153,17 +155,10 @@ def oci_layout_with_index(root: str) -> str:
     return index["digest"]
 
 
-def run(url: str) -> list:
+def run(url: str, steps: Steps) -> None:
     host = url.split("://", 1)[1]
     image = lambda name: f"docker://{host}/library/{name}"  # noqa: E731
-    steps = []
-
-    def step(name: str, check):
-        try:
-            detail = check()
-            steps.append((name, "ok", detail or ""))
-        except Exception as error:  # a failed step is reported, and the next ones still run
-            steps.append((name, "error", f"{type(error).__name__}: {error}"))
+    step = steps.step
 
     with tempfile.TemporaryDirectory() as work:
         skopeo = Skopeo(work)
@@ -310,19 +305,10 @@ def run(url: str) -> list:
             return "public image read: " + json.loads(found.stdout)["Digest"]
 
         step("wrong password", wrong_password)
-    return steps
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="http://127.0.0.1:18111")
-    args = parser.parse_args()
-    steps = run(args.url)
-    for name, result, detail in steps:
-        print(f"{name:<15} {result:<6} {detail}")
-    errors = sum(result == "error" for _, result, _ in steps)
-    print(f"\n{len(steps)} steps: {len(steps) - errors} ok, {errors} error")
-    return 1 if errors else 0
+    return step_report.main(__doc__.splitlines()[0], run)
 
 
 if __name__ == "__main__":

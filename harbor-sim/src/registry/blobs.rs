@@ -108,8 +108,7 @@ pub(super) fn delete(
     name: &str,
     digest: &str,
 ) -> RegistryResult<Response> {
-    let mut state = state_guard::write(&request.shared.state);
-    request.in_transaction("deleteBlob", &mut state, |state| {
+    request.in_transaction("deleteBlob", |state| {
         request.admit(state, name, "delete")?;
         check_digest(digest)?;
         if !state.registry.unlink(name, digest) {
@@ -127,9 +126,8 @@ pub(super) fn start_upload(request: &RegistryRequest<'_>, name: &str) -> Registr
     let mount = request.query("mount").filter(|m| !m.is_empty());
     let from = request.query("from").filter(|f| !f.is_empty());
     let mount_from = mount.and(from);
-    let mut state = state_guard::write(&request.shared.state);
     // Unlike PATCH and PUT, the POST that starts an upload runs in Harbor's transaction.
-    request.in_transaction("startBlobUpload", &mut state, |state| {
+    request.in_transaction("startBlobUpload", |state| {
         start_upload_under(request, state, name, (mount, from, mount_from))
     })
 }

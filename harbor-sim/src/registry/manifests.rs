@@ -266,8 +266,7 @@ pub(super) fn put(
     name: &str,
     reference: &str,
 ) -> RegistryResult<Response> {
-    let mut state = state_guard::write(&request.shared.state);
-    request.in_transaction("putManifest", &mut state, |state| {
+    request.in_transaction("putManifest", |state| {
         put_under(request, state, name, reference)
     })
 }
@@ -414,8 +413,7 @@ pub(super) fn delete(
     name: &str,
     reference: &str,
 ) -> RegistryResult<Response> {
-    let mut state = state_guard::write(&request.shared.state);
-    request.in_transaction("deleteManifest", &mut state, |state| {
+    request.in_transaction("deleteManifest", |state| {
         delete_under(request, state, name, reference)
     })
 }

@@ -165,19 +165,19 @@ pub(crate) struct RegistryRequest<'a> {
 impl RegistryRequest<'_> {
     /// Runs a write Harbor wraps in its request transaction (a manifest's `PUT` or
     /// `DELETE`, a blob's `DELETE`, the `POST` that starts an upload; an upload's `PATCH`
-    /// and `PUT` run outside one) over `state`, checked as
+    /// and `PUT` run outside one) under the request's write guard, taken here, checked as
     /// [`crate::transaction_check`] says. The registry's storage (distribution's) is outside
     /// Harbor's database: a manifest it stored stays when Harbor then refuses the push.
     fn in_transaction(
         &self,
         operation: &str,
-        state: &mut SimState,
         change: impl FnOnce(&mut SimState) -> RegistryResult<Response>,
     ) -> RegistryResult<Response> {
+        let mut state = state_guard::write(&self.shared.state);
         let (result, changed) = crate::transaction_check::run(
             self.shared.check_transactions,
             operation,
-            state,
+            &mut state,
             &["registry"],
             change,
             |result| match result {
