@@ -220,7 +220,7 @@ mod tests {
         assert_eq!(audit_rows() - rows_before, 3);
     }
 
-    /// Runs `handler` as `createLabel` (a POST) over a fresh state, checking transactions:
+    /// Runs `handler` as `CreateLabel` (a POST) over a fresh state, checking transactions:
     /// what a refusal changed.
     fn changed_by(
         handler: fn(&Ctx, &mut SimState) -> ApiResult<crate::context::Reply>,

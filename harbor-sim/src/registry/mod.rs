@@ -55,10 +55,10 @@ pub mod errors;
 mod manifests;
 pub mod token;
 
-use axum::body::Body;
-use axum::extract::Request;
 use std::cell::Cell;
 
+use axum::body::Body;
+use axum::extract::Request;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;

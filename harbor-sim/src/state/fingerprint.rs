@@ -3,9 +3,10 @@
 //! Harbor runs every write request but blob uploads and the token service in one database
 //! transaction, which an answer of 400 or more rolls back (`src/server/middleware/
 //! transaction/transaction.go`, skippers in `src/core/middlewares/middlewares.go`). The
-//! simulator's handlers check before they change instead; with answer recording on, the
-//! dispatcher compares these hashes around each refused write, so a test finds a handler
-//! that changes a table and then refuses.
+//! simulator's handlers check before they change instead; with
+//! [`crate::SimulatorBuilder::check_transactions`] on, these hashes are compared around
+//! each refused write ([`crate::transaction_check`]), so a test finds a handler that
+//! changes a table and then refuses.
 
 use std::collections::hash_map::DefaultHasher;
 use std::fmt::{self, Debug, Write as _};
