@@ -20,6 +20,7 @@ use axum::response::Response;
 use super::access::Access;
 use super::errors::{Code, RegistryError, RegistryResult};
 use super::{RegistryRequest, empty};
+use crate::state::SimState;
 use crate::state::registry_store::sha256_digest;
 use crate::state_guard;
 
@@ -102,44 +103,34 @@ pub(super) fn get(
     Ok(response)
 }
 
-/// `DELETE` of a blob: unlinked from the repository.
+/// `DELETE` of a blob, under the request's write guard: unlinked from the repository.
 pub(super) fn delete(
     request: &RegistryRequest<'_>,
+    state: &mut SimState,
     name: &str,
     digest: &str,
 ) -> RegistryResult<Response> {
-    request.in_transaction("deleteBlob", |state| {
-        request.admit(state, name, "delete")?;
-        check_digest(digest)?;
-        if !state.registry.unlink(name, digest) {
-            return Err(RegistryError::detailed(Code::BlobUnknown, digest));
-        }
-        Ok(empty(
-            StatusCode::ACCEPTED,
-            &[("Docker-Content-Digest", digest.to_owned())],
-        ))
-    })
+    request.admit(state, name, "delete")?;
+    check_digest(digest)?;
+    if !state.registry.unlink(name, digest) {
+        return Err(RegistryError::detailed(Code::BlobUnknown, digest));
+    }
+    Ok(empty(
+        StatusCode::ACCEPTED,
+        &[("Docker-Content-Digest", digest.to_owned())],
+    ))
 }
 
-/// `POST .../blobs/uploads/`: a monolithic upload, a mount, or an upload started.
-pub(super) fn start_upload(request: &RegistryRequest<'_>, name: &str) -> RegistryResult<Response> {
+/// `POST .../blobs/uploads/`, under the request's write guard: a monolithic upload, a mount,
+/// or an upload started.
+pub(super) fn start_upload(
+    request: &RegistryRequest<'_>,
+    state: &mut SimState,
+    name: &str,
+) -> RegistryResult<Response> {
     let mount = request.query("mount").filter(|m| !m.is_empty());
     let from = request.query("from").filter(|f| !f.is_empty());
     let mount_from = mount.and(from);
-    // Unlike PATCH and PUT, the POST that starts an upload runs in Harbor's transaction.
-    request.in_transaction("startBlobUpload", |state| {
-        start_upload_under(request, state, name, (mount, from, mount_from))
-    })
-}
-
-/// [`start_upload`] under the request's write guard: `mount` and `from` as sent, and the
-/// mount's source when both were.
-fn start_upload_under(
-    request: &RegistryRequest<'_>,
-    state: &mut crate::state::SimState,
-    name: &str,
-    (mount, from, mount_from): (Option<&str>, Option<&str>, Option<&str>),
-) -> RegistryResult<Response> {
     let caller = request.caller(state);
     request.check(state, &caller, &push(name, mount_from))?;
     if let (Some(digest), Some(from)) = (mount, from)

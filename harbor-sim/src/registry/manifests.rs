@@ -260,19 +260,8 @@ fn check_quota(
     Ok(state.check_storage(project_id, len as i64 + missing)?)
 }
 
-/// `PUT` of a manifest.
+/// `PUT` of a manifest, under the request's write guard.
 pub(super) fn put(
-    request: &RegistryRequest<'_>,
-    name: &str,
-    reference: &str,
-) -> RegistryResult<Response> {
-    request.in_transaction("putManifest", |state| {
-        put_under(request, state, name, reference)
-    })
-}
-
-/// [`put`] under the request's write guard.
-fn put_under(
     request: &RegistryRequest<'_>,
     state: &mut SimState,
     name: &str,
@@ -407,19 +396,8 @@ pub(super) fn referrers(
     Ok(response)
 }
 
-/// `DELETE` of a manifest, by digest.
+/// `DELETE` of a manifest, by digest, under the request's write guard.
 pub(super) fn delete(
-    request: &RegistryRequest<'_>,
-    name: &str,
-    reference: &str,
-) -> RegistryResult<Response> {
-    request.in_transaction("deleteManifest", |state| {
-        delete_under(request, state, name, reference)
-    })
-}
-
-/// [`delete`] under the request's write guard.
-fn delete_under(
     request: &RegistryRequest<'_>,
     state: &mut SimState,
     name: &str,

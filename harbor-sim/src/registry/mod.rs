@@ -291,20 +291,28 @@ fn route(request: &RegistryRequest<'_>, target: Target<'_>) -> RegistryResult<Re
         (Target::Manifest(name, reference), Method::GET | Method::HEAD) => {
             manifests::get(request, name, reference)
         }
-        (Target::Manifest(name, reference), Method::PUT) => {
-            manifests::put(request, name, reference)
-        }
-        (Target::Manifest(name, reference), Method::DELETE) => {
-            manifests::delete(request, name, reference)
-        }
+        // The writes Harbor runs in its request transaction: checked (`in_transaction`).
+        (Target::Manifest(name, reference), Method::PUT) => request
+            .in_transaction("putManifest", |s| {
+                manifests::put(request, s, name, reference)
+            }),
+        (Target::Manifest(name, reference), Method::DELETE) => request
+            .in_transaction("deleteManifest", |s| {
+                manifests::delete(request, s, name, reference)
+            }),
         (Target::Referrers(name, reference), Method::GET) => {
             manifests::referrers(request, name, reference)
         }
         (Target::Blob(name, digest), Method::GET | Method::HEAD) => {
             blobs::get(request, name, digest)
         }
-        (Target::Blob(name, digest), Method::DELETE) => blobs::delete(request, name, digest),
-        (Target::Uploads(name), Method::POST) => blobs::start_upload(request, name),
+        (Target::Blob(name, digest), Method::DELETE) => {
+            request.in_transaction("deleteBlob", |s| blobs::delete(request, s, name, digest))
+        }
+        // Unlike an upload's PATCH and PUT, the POST that starts it is in the transaction.
+        (Target::Uploads(name), Method::POST) => {
+            request.in_transaction("startBlobUpload", |s| blobs::start_upload(request, s, name))
+        }
         (Target::Upload(name, id), Method::GET) => blobs::upload_status(request, name, id),
         (Target::Upload(name, id), Method::PATCH) => blobs::append(request, name, id),
         (Target::Upload(name, id), Method::PUT) => blobs::complete(request, name, id),
