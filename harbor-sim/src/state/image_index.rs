@@ -427,13 +427,7 @@ pub(super) mod tests {
         s.seed_demo().unwrap();
         let first = s.push("library", "kept", Some("0.9"), "one").unwrap();
         let second = s.push("library", "kept", Some("1.1"), "two").unwrap();
-        let id_of = |s: &SimState, digest: &str| {
-            s.artifacts
-                .values()
-                .find(|a| a.digest == digest)
-                .map(|a| a.id)
-        };
-        let repository = s.artifacts[&id_of(&s, &second).unwrap()].repository_id;
+        let repository = s.repositories.id_by_name("library/kept").unwrap();
         let e = s.delete_repository(repository).unwrap_err();
         assert_eq!((e.status.as_u16(), e.code), (412, "PRECONDITION"));
         assert_eq!(
@@ -441,8 +435,8 @@ pub(super) mod tests {
             "the tag 1.1 configured as immutable, cannot be deleted"
         );
         // The request's transaction is rolled back: the artifact deleted first is back.
-        assert!(id_of(&s, &first).is_some());
-        assert!(id_of(&s, &second).is_some());
+        assert!(s.artifact_id(repository, &first).is_ok());
+        assert!(s.artifact_id(repository, &second).is_ok());
         assert!(s.repositories.contains_key(&repository));
     }
 

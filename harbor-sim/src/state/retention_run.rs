@@ -469,12 +469,11 @@ mod tests {
             let digest = s
                 .push("p", repository, tags.first().copied(), &format!("c{n}"))
                 .unwrap();
-            let id = s
-                .artifacts
-                .values()
-                .find(|a| a.digest == digest)
-                .unwrap()
-                .id;
+            let repository_id = s
+                .repositories
+                .id_by_name(&format!("p/{repository}"))
+                .unwrap();
+            let id = s.artifact_id(repository_id, &digest).unwrap();
             for tag in tags.iter().skip(1) {
                 s.add_tag(id, tag).unwrap();
             }

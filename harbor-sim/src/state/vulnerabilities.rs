@@ -699,12 +699,8 @@ mod tests {
         let mut s = SimState::with_admin("admin", "pw");
         s.seed_demo().unwrap();
         let digest = s.push("demo", "fresh", Some("1.0"), "fresh").unwrap();
-        let id = s
-            .artifacts
-            .values()
-            .find(|a| a.digest == digest)
-            .unwrap()
-            .id;
+        let repository = s.repositories.id_by_name("demo/fresh").unwrap();
+        let id = s.artifact_id(repository, &digest).unwrap();
         // A vulnerability scan writes no SBOM.
         s.start_scan(id, "admin").unwrap();
         let scan = super::super::Lifecycle::default_for(JobKind::Scan);
