@@ -391,12 +391,15 @@ impl SimState {
     /// in `src/controller/event/handler/internal/artifact.go`): its name starts with the
     /// robot prefix, the repository's project, `+` and the scanner robots' prefix.
     pub fn is_scanner_user(&self, operator: &str, repo: &str) -> bool {
+        // `parseProjectName`: "" for a name without `/`.
         let project = repo.split_once('/').map_or("", |(p, _)| p);
-        !operator.is_empty()
-            && operator.starts_with(&format!(
-                "{}{project}+{SCANNER_ROBOT_PREFIX}",
-                self.robot_prefix()
-            ))
+        !operator.is_empty() && operator.starts_with(&self.scanner_robot_prefix(project))
+    }
+
+    /// `<robot prefix><project>+<scanner robots' prefix>`: how the name of every robot a
+    /// scan job makes for `project` starts.
+    fn scanner_robot_prefix(&self, project: &str) -> String {
+        format!("{}{project}+{SCANNER_ROBOT_PREFIX}", self.robot_prefix())
     }
 
     /// The pull a scan makes of the artifact `id`: the scanner adapter pulls it by digest
@@ -408,10 +411,11 @@ impl SimState {
             return;
         };
         let repo = self.repository_name(a.repository_id);
+        // `strings.Split(repository, "/")[0]`: the whole name for a name without `/`.
         let project = repo.split_once('/').map_or(repo, |(p, _)| p);
         let operator = format!(
-            "{}{project}+{SCANNER_ROBOT_PREFIX}-{registration}-{}",
-            self.robot_prefix(),
+            "{}-{registration}-{}",
+            self.scanner_robot_prefix(project),
             crate::random_id::random_uuid()
         );
         self.record_pull(&operator, id, None);
