@@ -53,9 +53,7 @@ pub(super) fn artifact_by_reference(
     let repo =
         repo.ok_or_else(|| ApiError::not_found(format!("repository {repository} not found")))?;
     s.artifacts
-        .in_repository(repo)
-        .find(|a| a.tags.iter().any(|t| t.name == reference))
-        .map(|a| a.id)
+        .id_by_tag(repo, reference)
         .ok_or_else(|| ApiError::not_found(format!("artifact {repository}:{reference} not found")))
 }
 

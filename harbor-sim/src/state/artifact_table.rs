@@ -239,6 +239,13 @@ impl Artifacts {
             .copied()
     }
 
+    /// The id of the artifact of repository `repository_id` tagged `tag`.
+    pub fn id_by_tag(&self, repository_id: i64, tag: &str) -> Option<i64> {
+        self.in_repository(repository_id)
+            .find(|a| a.tags.iter().any(|t| t.name == tag))
+            .map(|a| a.id)
+    }
+
     /// Whether an artifact of project `project_id` references the blob `digest`.
     pub fn project_references(&self, project_id: i64, digest: &str) -> bool {
         self.index

@@ -736,10 +736,7 @@ impl SimState {
         if reference.starts_with("sha256:") {
             self.artifacts.id_by_digest(repository_id, reference)
         } else {
-            self.artifacts
-                .in_repository(repository_id)
-                .find(|a| a.tags.iter().any(|t| t.name == reference))
-                .map(|a| a.id)
+            self.artifacts.id_by_tag(repository_id, reference)
         }
         .ok_or_else(|| ApiError::not_found(format!("artifact {reference} not found")))
     }
