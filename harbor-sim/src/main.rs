@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run -p harbor-sim -- --port 8080            # demo data, admin / Harbor12345
-//! cargo run -p harbor-sim -- --port 8080 --empty    # no demo data
+//! cargo run -p harbor-sim -- --port 8080 --empty    # as Harbor installs: admin, `library`
 //! ```
 //! Every request is logged (set `RUST_LOG` to change the level); faults are steered through
 //! the admin endpoint under `/_sim` (see the library docs).
@@ -17,7 +17,7 @@ const USAGE: &str = "usage: harbor-sim [--port N] [--bind ADDR] [--admin-passwor
   --port N              port to listen on (default 8080; 0 picks a free one)
   --bind ADDR           address to bind (default 127.0.0.1)
   --admin-password P    the admin's password (default Harbor12345)
-  --empty               start without the demo data
+  --empty               start as a fresh Harbor (the admin and project library)
   --latency-ms N        every API answer takes at least N ms (default 0)
   --jitter-ms N         and up to N ms more, drawn per answer (default 0)
   --check-transactions  log a warning for a refused write that changed the state

@@ -330,7 +330,8 @@ impl SimulatorBuilder {
 pub struct Simulator;
 
 impl Simulator {
-    /// A builder with the defaults: ephemeral loopback port, admin / Harbor12345, no demo data.
+    /// A builder with the defaults: ephemeral loopback port, admin / Harbor12345, no demo data
+    /// (the state of a fresh Harbor: [`SimState::with_admin`](crate::SimState::with_admin)).
     pub fn builder() -> SimulatorBuilder {
         SimulatorBuilder::default()
     }

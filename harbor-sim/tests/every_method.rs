@@ -15,6 +15,10 @@ use harbor_sim::state::JobKind;
 
 mod support;
 
+/// The seeded user `alice`: as on a fresh Harbor, user 1 is the admin and user 2 the deleted
+/// `anonymous`, so the first user created is 3.
+const ALICE: i64 = 3;
+
 #[derive(Default)]
 struct Seen {
     ok: Vec<&'static str>,
@@ -498,7 +502,7 @@ async fn every_client_method_against_the_simulator() {
         "search_users",
         client.search_users("alice", &Default::default()).await,
     );
-    seen.record("get_user", client.get_user(2).await);
+    seen.record("get_user", client.get_user(ALICE).await);
     seen.record(
         "get_current_user_permissions",
         client
@@ -1124,7 +1128,7 @@ async fn every_client_method_against_the_simulator() {
         "update_user",
         client
             .update_user(
-                2,
+                ALICE,
                 // Harbor checks the whole profile: email and real name required.
                 &models::UserProfile {
                     email: Some("alice@example.com".into()),
@@ -1138,7 +1142,7 @@ async fn every_client_method_against_the_simulator() {
         "set_user_admin",
         client
             .set_user_admin(
-                2,
+                ALICE,
                 &models::UserSysAdminFlag {
                     sysadmin_flag: Some(false),
                 },
@@ -1149,7 +1153,7 @@ async fn every_client_method_against_the_simulator() {
         "set_user_password",
         client
             .set_user_password(
-                2,
+                ALICE,
                 &models::PasswordReq {
                     old_password: None,
                     new_password: Some("NewPassw0rd".into()),
@@ -1159,7 +1163,7 @@ async fn every_client_method_against_the_simulator() {
     );
     seen.record(
         "set_user_cli_secret",
-        client.set_user_cli_secret(2, &Default::default()).await,
+        client.set_user_cli_secret(ALICE, &Default::default()).await,
     );
     seen.record(
         "update_label",

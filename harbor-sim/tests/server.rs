@@ -85,6 +85,60 @@ async fn credentials_are_required_and_checked() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_fresh_simulator_holds_what_harbors_installer_creates() {
+    // Harbor's migrations (`make/migrations/postgresql/`) leave user 1 `admin`, user 2
+    // `anonymous` (deleted) and project 1 `library`, public, with an unlimited quota and an
+    // empty CVE allowlist. Clients and scripts written for a fresh Harbor count on those.
+    let sim = support::start_checked(harbor_sim::Simulator::builder(), "fresh").await;
+    let client = Client::new();
+    let get = |path: &str| req(&client, &sim, Method::GET, path).send();
+    async fn body(answer: reqwest::Result<reqwest::Response>) -> Value {
+        answer.unwrap().json().await.unwrap()
+    }
+    let projects = body(get("/projects").await).await;
+    assert_eq!(projects.as_array().map(Vec::len), Some(1), "{projects}");
+    let library = &projects[0];
+    assert_eq!(library["project_id"], 1);
+    assert_eq!(library["name"], "library");
+    assert_eq!(library["owner_name"], "admin");
+    assert_eq!(library["metadata"]["public"], "true");
+    assert_eq!(library["cve_allowlist"]["items"], json!([]));
+    let members = body(get("/projects/1/members").await).await;
+    assert_eq!(
+        (&members[0]["entity_name"], &members[0]["role_id"]),
+        (&json!("admin"), &json!(1))
+    );
+    let quotas = body(get("/quotas?reference_id=1").await).await;
+    assert_eq!(quotas[0]["hard"], json!({"storage": -1}), "{quotas}");
+    // The deleted `anonymous` is nobody's to read, and takes its id from the next user.
+    let anonymous = get("/users/2").await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::NOT_FOUND);
+    let created = req(&client, &sim, Method::POST, "/projects")
+        .json(&json!({"project_name": "apps"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert_eq!(
+        created.headers()["location"],
+        "/api/v2.0/projects/2",
+        "the first project created is 2"
+    );
+    let created = req(&client, &sim, Method::POST, "/users")
+        .json(&json!({"username": "alice", "email": "alice@example.com",
+                      "realname": "Alice", "password": "Passw0rdAlice"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert_eq!(
+        created.headers()["location"],
+        "/api/v2.0/users/3",
+        "the first user created is 3"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn sid_cookie_sent_back_on_a_write_is_the_csrf_trap() {
     let (sim, client) = sim().await;
     let r = req(&client, &sim, Method::GET, "/projects/library")

@@ -205,7 +205,17 @@ pub struct SimState {
 }
 
 impl SimState {
-    /// An empty Harbor with just the admin account.
+    /// A Harbor as its installer leaves it (`make/migrations/postgresql/0001_initial_schema.up.sql`
+    /// and later migrations): user 1 the admin, user 2 `anonymous` (a deleted row, never
+    /// listed, whose id is taken), and project 1 `library`, public, owned by the admin as its
+    /// project admin, with a quota without limit and an empty CVE allowlist. The first project
+    /// created is therefore id 2 and the first user id 3, as on a fresh Harbor.
+    ///
+    /// ```
+    /// let state = harbor_sim::SimState::with_admin("admin", "Harbor12345");
+    /// assert_eq!(state.projects.id_by_name("library"), Some(1));
+    /// assert_eq!(state.users.len(), 1);
+    /// ```
     pub fn with_admin(username: &str, password: &str) -> Self {
         let mut state = Self {
             configurations: configurations::defaults(),
@@ -229,6 +239,11 @@ impl SimState {
                 update_time: now,
             },
         );
+        // `anonymous`: Harbor's row is marked deleted, so only its id shows.
+        state.ids.next("user");
+        state
+            .create_project(seed::project("library", true), id)
+            .expect("a fresh state has no project named library");
         state.schedule_system_jobs();
         state
     }

@@ -586,7 +586,7 @@ mod tests {
             )],
         );
         // `other` is no rule's: no task, nothing deleted.
-        let project = s.projects.values().next().unwrap().project_id;
+        let project = s.projects.id_by_name("p").unwrap();
         s.create_immutable_rule(
             project,
             json!({"disabled": false, "scope_selectors": {"repository": [selector("repoMatches", "**")]},

@@ -33,7 +33,8 @@ pub(super) fn project(name: &str, public: bool) -> ProjectReq {
 }
 
 impl SimState {
-    /// Adds the demo data: projects `library` (public) and `demo`, repositories
+    /// Adds the demo data: project `demo` (and `library`, public, if the state lacks the one
+    /// every Harbor starts with), repositories
     /// `library/nginx`, `library/alpine`, `demo/team/app` (a nested name), tags, labels,
     /// users `alice` and `bob`, the robot `robot$ci`, a Docker Hub registry, a replication
     /// policy with one finished execution, a user group, a preheat instance and policy, a
@@ -53,7 +54,11 @@ impl SimState {
     }
 
     fn seed_demo_data(&mut self) -> crate::errors::ApiResult<()> {
-        let library = self.create_project(project("library", true), 1)?;
+        // Every Harbor starts with `library` (see `SimState::with_admin`).
+        let library = match self.projects.id_by_name("library") {
+            Some(id) => id,
+            None => self.create_project(project("library", true), 1)?,
+        };
         let demo = self.create_project(project("demo", false), 1)?;
         self.push("library", "nginx", Some("1.27"), "nginx-1.27")?;
         self.push("library", "nginx", Some("latest"), "nginx-1.28")?;
