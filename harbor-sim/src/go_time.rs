@@ -29,6 +29,22 @@ const LAYOUTS: [&str; 11] = [
     "2006-01-02",
 ];
 
+/// A time as Go's `time.Time` marshals it (`RFC3339Nano`): the fraction without its
+/// trailing zeros, none for whole seconds (`0001-01-01T00:00:00Z` for the zero time).
+pub(crate) fn rfc3339_nano(t: &str) -> String {
+    match (t.split_once('.'), t.strip_suffix('Z')) {
+        (Some((seconds, fraction)), Some(_)) => {
+            let digits = fraction.trim_end_matches('Z').trim_end_matches('0');
+            if digits.is_empty() {
+                format!("{seconds}Z")
+            } else {
+                format!("{seconds}.{digits}Z")
+            }
+        }
+        _ => t.to_owned(),
+    }
+}
+
 /// `strfmt.ParseDateTime`: `Ok` when one of the layouts parses `value` (an empty value is
 /// the Unix epoch), else the error Go prints for the last layout.
 pub fn parse_date_time(value: &str) -> Result<(), String> {

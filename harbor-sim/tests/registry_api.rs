@@ -528,11 +528,36 @@ async fn the_simulators_own_images_are_pulled_as_harbor_serves_them() {
         format!("{base}/v2/library/nginx/blobs/{config_digest}"),
     )
     .await;
-    assert_eq!(config["os"], artifact["extra_attrs"]["os"]);
+    // Harbor's image processor reads `extra_attrs` and the build history off that config
+    // (`src/controller/artifact/processor/image/manifest_v2.go`): all five attributes, and
+    // the history as the config has it.
     assert_eq!(
-        config["architecture"],
-        artifact["extra_attrs"]["architecture"]
+        artifact["extra_attrs"],
+        json!({"architecture": config["architecture"], "os": config["os"],
+               "created": config["created"], "config": {}, "author": ""})
     );
+    let created = config["created"].as_str().unwrap();
+    assert!(
+        humantime::parse_rfc3339(created).is_ok()
+            && created
+                .split_once('.')
+                .is_none_or(|(_, fraction)| !fraction.ends_with("0Z")),
+        "a build time as Go writes one: {created}"
+    );
+    let history = get_json(
+        &http,
+        format!(
+            "{base}/api/v2.0/projects/library/repositories/nginx/artifacts/latest/additions/build_history"
+        ),
+    )
+    .await;
+    assert_eq!(history, config["history"]);
+    assert_eq!(
+        history.as_array().map(Vec::len),
+        Some(2),
+        "one step a layer"
+    );
+    assert_eq!(history[1]["created"], created);
     // A Docker manifest is served whatever the client accepts (Harbor asks distribution by
     // digest, which rewrites none).
     let plain = call(http.get(format!("{base}/v2/library/nginx/manifests/latest"))).await;

@@ -629,9 +629,11 @@ pub(crate) fn addition(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
             "addition {addition} isn't supported for IMAGE(manifest version 2)"
         )));
     }
-    let body = match s.pushed_config(id) {
-        Some(config) => crate::state::registry_push::build_history(&config).to_string(),
-        None => json!([{"created": "2024-01-01T00:00:00Z", "created_by": "/bin/sh -c #(nop) ADD file:harbor-sim in /"}]).to_string(),
-    };
+    // The config's history, `null` without one (`json.Marshal` of a nil slice).
+    let config = s
+        .pushed_config(id)
+        .or_else(|| s.made_config(&s.artifacts[&id]))
+        .unwrap_or_default();
+    let body = crate::state::registry_push::build_history(&config).to_string();
     Ok(Reply::text(StatusCode::OK, body))
 }

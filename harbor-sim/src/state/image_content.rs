@@ -57,6 +57,9 @@ pub struct ImageRecipe {
     pub size: i64,
     /// An icon layer, last (annotated as Harbor's icon, `SimHandle::push_image_with_icon`).
     pub icon: Option<IconLayer>,
+    /// When the image was built: the config's `created` and its history's, as Go writes a
+    /// time (`RFC3339Nano`, as a builder writes it).
+    pub created: String,
 }
 
 /// An image's icon layer: its bytes and their content type.
@@ -194,19 +197,33 @@ impl ImageRecipe {
         }
     }
 
-    /// The image config: the platform, an empty `config` (what the artifact's `extra_attrs`
-    /// show) and the layers' uncompressed digests.
+    /// The image config: the platform, when it was built, an empty `config`, the history of
+    /// its two layers and their uncompressed digests.
     fn config(&self, base_diff: &str, layer_diff: &str) -> Vec<u8> {
+        let mut config = self.config_document();
+        config["rootfs"] = json!({"type": "layers", "diff_ids": [base_diff, layer_diff]});
+        config.to_string().into_bytes()
+    }
+
+    /// The image config without its `rootfs` (the layers' digests, which only a pull needs):
+    /// what Harbor's image processor reads for an artifact's `extra_attrs` and its build
+    /// history, without making the layers.
+    pub fn config_document(&self) -> serde_json::Value {
+        let step = |created_by: &str| json!({"created": self.created, "created_by": created_by});
         let mut config = json!({
             "architecture": self.platform.architecture,
             "os": self.platform.os,
+            "created": self.created,
             "config": {},
-            "rootfs": {"type": "layers", "diff_ids": [base_diff, layer_diff]},
+            "history": [
+                step("ADD harbor-sim/base /harbor-sim/base"),
+                step("COPY harbor-sim/layer /harbor-sim/layer"),
+            ],
         });
         if !self.platform.variant.is_empty() {
             config["variant"] = json!(self.platform.variant);
         }
-        config.to_string().into_bytes()
+        config
     }
 
     /// The manifest naming `config` (with its digest), the base layer (its digest), the top
@@ -447,6 +464,7 @@ mod tests {
             family: ManifestFamily::Docker,
             size,
             icon: None,
+            created: "2026-12-07T17:00:00.123456789Z".into(),
         }
     }
 
@@ -491,6 +509,13 @@ mod tests {
                 (config["os"].as_str(), config["architecture"].as_str()),
                 (Some("linux"), Some("amd64"))
             );
+            // Built when the recipe says, one history step a layer; the rest is the
+            // document the processor reads without making the layers.
+            assert_eq!(config["created"], r.created.as_str());
+            assert_eq!(config["history"][1]["created"], r.created.as_str());
+            let mut without_layers = config.clone();
+            without_layers.as_object_mut().unwrap().remove("rootfs");
+            assert_eq!(without_layers, r.config_document());
         }
     }
 

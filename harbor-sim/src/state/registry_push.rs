@@ -183,7 +183,7 @@ fn annotations(doc: &Value) -> Map<String, Value> {
 }
 
 /// The image processor's `extra_attrs`, from the image's config document.
-fn image_attributes(config: &Value) -> Map<String, Value> {
+pub(crate) fn image_attributes(config: &Value) -> Map<String, Value> {
     let text = |name: &str| config.get(name).cloned().unwrap_or(Value::Null);
     let labels = config.pointer("/config/Labels");
     let author = config
@@ -253,6 +253,12 @@ pub fn build_history(config: &Value) -> Value {
 }
 
 impl SimState {
+    /// The config document of an image the simulator made itself (its recipe's, without the
+    /// layers' digests), if `artifact` is one.
+    pub fn made_config(&self, artifact: &super::Artifact) -> Option<Value> {
+        Some(self.registry.recipe(&artifact.digest)?.config_document())
+    }
+
     /// The config document of an image pushed through the registry, if its content is held.
     pub fn pushed_config(&self, artifact_id: i64) -> Option<Value> {
         let artifact = self.artifacts.get(&artifact_id)?;

@@ -117,6 +117,11 @@ impl RegistryStore {
         }
     }
 
+    /// The recipe of the image the simulator made whose blob (its manifest, say) is `digest`.
+    pub fn recipe(&self, digest: &str) -> Option<&ImageRecipe> {
+        self.made.get(digest).map(|(recipe, _)| &**recipe)
+    }
+
     /// The bytes of a made blob, made again.
     fn made_bytes(&self, digest: &str) -> Option<(Bytes, &ImageRecipe, Part)> {
         let (recipe, part) = self.made.get(digest)?;

@@ -466,6 +466,9 @@ impl SimState {
             family,
             size,
             icon,
+            created: crate::go_time::rfc3339_nano(
+                &humantime::format_rfc3339_nanos(std::time::SystemTime::now()).to_string(),
+            ),
         };
         if let Some((digest, blobs)) = recipe.blobs() {
             return Manifest {
@@ -809,7 +812,10 @@ impl SimState {
             "icon": a.icon.as_deref().unwrap_or(super::icons::IMAGE_ICON),
             "push_time": a.push_time,
             "pull_time": a.pull_time,
-            "extra_attrs": {"architecture": a.platform.architecture, "os": a.platform.os, "config": {}},
+            "extra_attrs": self.made_config(a).map_or_else(
+                || super::registry_push::image_attributes(&json!({"architecture": a.platform.architecture, "os": a.platform.os})),
+                |config| super::registry_push::image_attributes(&config),
+            ),
             "annotations": {},
             "references": null,
             "tags": nil_if_empty(json!(tags)),

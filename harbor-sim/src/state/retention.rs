@@ -9,6 +9,7 @@ use super::lifecycle::Outcome;
 use super::{SimState, now};
 use crate::calendar::{civil_from_days, days_from_civil};
 use crate::errors::{ApiError, ApiResult, NIL_POINTER_PANIC};
+use crate::go_time::rfc3339_nano;
 
 /// The retention manager's error for an unknown policy (`GetPolicy`).
 fn no_such_retention(id: i64) -> String {
@@ -244,22 +245,6 @@ fn check_retention_columns(doc: &Value) -> ApiResult<()> {
         (doc["scope"]["level"].as_str().unwrap_or_default(), 20),
         (doc["trigger"]["kind"].as_str().unwrap_or_default(), 20),
     ])
-}
-
-/// A time as Go's `time.Time` marshals it (`RFC3339Nano`): the fraction without its
-/// trailing zeros, none for whole seconds (`0001-01-01T00:00:00Z` for the zero time).
-fn rfc3339_nano(t: &str) -> String {
-    match (t.split_once('.'), t.strip_suffix('Z')) {
-        (Some((seconds, fraction)), Some(_)) => {
-            let digits = fraction.trim_end_matches('Z').trim_end_matches('0');
-            if digits.is_empty() {
-                format!("{seconds}Z")
-            } else {
-                format!("{seconds}.{digits}Z")
-            }
-        }
-        _ => t.to_owned(),
-    }
 }
 
 /// A retention execution as Harbor's `RetentionExecution` (`convertExecution`, then
