@@ -124,6 +124,20 @@ async fn a_fresh_simulator_holds_what_harbors_installer_creates() {
         "/api/v2.0/projects/2",
         "the first project created is 2"
     );
+    // Its name stays taken: the user table's unique key holds the deleted row too.
+    let taken = req(&client, &sim, Method::POST, "/users")
+        .json(
+            &json!({"username": "anonymous", "email": "anon@example.com",
+                      "realname": "Anon", "password": "Passw0rdAnon"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        body(Ok(taken)).await["errors"][0]["message"],
+        "user anonymous or email anon@example.com already exists"
+    );
     let created = req(&client, &sim, Method::POST, "/users")
         .json(&json!({"username": "alice", "email": "alice@example.com",
                       "realname": "Alice", "password": "Passw0rdAlice"}))

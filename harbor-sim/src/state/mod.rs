@@ -239,7 +239,8 @@ impl SimState {
                 update_time: now,
             },
         );
-        // `anonymous`: Harbor's row is marked deleted, so only its id shows.
+        // `users::DELETED_ANONYMOUS`: Harbor's row is marked deleted, so only its id and its
+        // name, taken, show.
         state.ids.next("user");
         state
             .create_project(seed::project("library", true), id)

@@ -70,6 +70,12 @@ pub(crate) fn strong_password(p: &str) -> bool {
         && p.chars().any(|c| c.is_ascii_digit())
 }
 
+/// The name of user 2: Harbor's first migration inserts `anonymous` already deleted and
+/// nothing renames it (a deletion through the API renames the row, `name#id`), so no read
+/// shows it, yet the table's unique key keeps the name taken. [`SimState::with_admin`] takes
+/// its id.
+pub const DELETED_ANONYMOUS: &str = "anonymous";
+
 impl SimState {
     /// Creates a user; 409 when the name or email is taken.
     pub fn create_user(&mut self, req: UserCreationReq) -> ApiResult<i64> {
@@ -84,11 +90,13 @@ impl SimState {
                 "password must be 8-128 characters with at least one upper case letter, one lower case letter and one digit",
             ));
         }
-        // The user table's unique keys (`dao.Create` in `src/pkg/user/dao/dao.go`).
-        if self
-            .users
-            .values()
-            .any(|u| u.username == username || (!email.is_empty() && u.email == email))
+        // The user table's unique keys (`dao.Create` in `src/pkg/user/dao/dao.go`), over the
+        // deleted `anonymous` row too.
+        if username == DELETED_ANONYMOUS
+            || self
+                .users
+                .values()
+                .any(|u| u.username == username || (!email.is_empty() && u.email == email))
         {
             return Err(ApiError::conflict(format!(
                 "user {username} or email {email} already exists"
