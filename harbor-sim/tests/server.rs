@@ -110,6 +110,10 @@ async fn a_fresh_simulator_holds_what_harbors_installer_creates() {
     );
     let quotas = body(get("/quotas?reference_id=1").await).await;
     assert_eq!(quotas[0]["hard"], json!({"storage": -1}), "{quotas}");
+    // The admin has no email: `UserResp` leaves the empty one out.
+    let admin = body(get("/users/current").await).await;
+    assert_eq!(admin["user_id"], 1);
+    assert!(admin.get("email").is_none(), "{admin}");
     // The deleted `anonymous` is nobody's to read, and takes its id from the next user.
     let anonymous = get("/users/2").await.unwrap();
     assert_eq!(anonymous.status(), StatusCode::NOT_FOUND);
