@@ -117,9 +117,12 @@ async fn a_fresh_simulator_holds_what_harbors_installer_creates() {
     // The deleted `anonymous` is nobody's to read, and takes its id from the next user.
     let anonymous = get("/users/2").await.unwrap();
     assert_eq!(anonymous.status(), StatusCode::NOT_FOUND);
-    let created = req(&client, &sim, Method::POST, "/projects")
-        .json(&json!({"project_name": "apps"}))
-        .send()
+    let post = |path: &str, doc: Value| req(&client, &sim, Method::POST, path).json(&doc).send();
+    let user = |name: &str| {
+        json!({"username": name, "email": format!("{name}@example.com"),
+               "realname": name, "password": "Passw0rdUser"})
+    };
+    let created = post("/projects", json!({"project_name": "apps"}))
         .await
         .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
@@ -129,25 +132,13 @@ async fn a_fresh_simulator_holds_what_harbors_installer_creates() {
         "the first project created is 2"
     );
     // Its name stays taken: the user table's unique key holds the deleted row too.
-    let taken = req(&client, &sim, Method::POST, "/users")
-        .json(
-            &json!({"username": "anonymous", "email": "anon@example.com",
-                      "realname": "Anon", "password": "Passw0rdAnon"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    let taken = post("/users", user("anonymous")).await;
+    assert_eq!(taken.as_ref().unwrap().status(), StatusCode::CONFLICT);
     assert_eq!(
-        body(Ok(taken)).await["errors"][0]["message"],
-        "user anonymous or email anon@example.com already exists"
+        body(taken).await["errors"][0]["message"],
+        "user anonymous or email anonymous@example.com already exists"
     );
-    let created = req(&client, &sim, Method::POST, "/users")
-        .json(&json!({"username": "alice", "email": "alice@example.com",
-                      "realname": "Alice", "password": "Passw0rdAlice"}))
-        .send()
-        .await
-        .unwrap();
+    let created = post("/users", user("alice")).await.unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
     assert_eq!(
         created.headers()["location"],
