@@ -205,11 +205,12 @@ pub struct SimState {
 }
 
 impl SimState {
-    /// A Harbor as its installer leaves it (`make/migrations/postgresql/0001_initial_schema.up.sql`
-    /// and later migrations): user 1 the admin (no email), user 2 `anonymous` (a deleted row, never
-    /// listed, whose id is taken), and project 1 `library`, public, owned by the admin as its
-    /// project admin, with a quota without limit and an empty CVE allowlist. The first project
-    /// created is therefore id 2 and the first user id 3, as on a fresh Harbor.
+    /// A Harbor as its installer leaves it (Harbor's `make/migrations/postgresql/`: the
+    /// initial schema and later migrations): user 1 the admin (no email), user 2 `anonymous`
+    /// (a deleted row, never listed, whose id and name are taken), and project 1 `library`,
+    /// public, owned by the admin as its project admin, with a quota without limit and an
+    /// empty CVE allowlist. The first project created is therefore id 2 and the first user id
+    /// 3, as on a fresh Harbor.
     ///
     /// ```
     /// let state = harbor_sim::SimState::with_admin("admin", "Harbor12345");

@@ -812,9 +812,10 @@ impl SimState {
             "icon": a.icon.as_deref().unwrap_or(super::icons::IMAGE_ICON),
             "push_time": a.push_time,
             "pull_time": a.pull_time,
-            "extra_attrs": self.made_config(a).map_or_else(
-                || super::registry_push::image_attributes(&json!({"architecture": a.platform.architecture, "os": a.platform.os})),
-                |config| super::registry_push::image_attributes(&config),
+            "extra_attrs": super::registry_push::image_attributes(
+                &self.made_config(a).unwrap_or_else(
+                    || json!({"architecture": a.platform.architecture, "os": a.platform.os}),
+                ),
             ),
             "annotations": {},
             "references": null,
