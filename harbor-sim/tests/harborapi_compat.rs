@@ -111,11 +111,12 @@ async fn the_ca_download_and_the_cli_secret_refuse_with_harbors_messages() {
         "resource not found: cert not found in path: /etc/core/ca/ca.crt"
     );
 
-    // Outside OIDC mode the auth mode is checked first, whatever the secret.
+    // Outside OIDC mode the auth mode is checked first, whatever the secret. User 3 is the
+    // seeded alice (2 is Harbor's deleted `anonymous`).
     for secret in ["weak", "Harbor12345x"] {
         let body = json!({"secret": secret});
         let (status, _, answer) =
-            send(&sim, ADMIN, Method::PUT, "/users/2/cli_secret", Some(body)).await;
+            send(&sim, ADMIN, Method::PUT, "/users/3/cli_secret", Some(body)).await;
         assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{answer}");
         assert_eq!(
             message(&answer),
