@@ -1,24 +1,48 @@
 //! The request's one hold on the simulator's state: a read or a write guard, taken once for
 //! the access check, the handler and the audit rows together, and never held across an
 //! `.await`.
+//!
+//! Before the request holds the state, the jobs that have started since the last request
+//! do their work on it ([`SimState::settle`], see `crate::state::job_work`): the job
+//! service's own hold, which runs between requests, as Harbor's runs beside its core.
 
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::state::SimState;
+use crate::state::jobs::clock;
 
-/// Locks the state for reading. A panic while the state was held cannot leave it torn in a
-/// way the simulator cares about, so a poisoned lock is taken as it is.
+/// Locks the state for reading, once the jobs due have done their work. A panic while the
+/// state was held cannot leave it torn in a way the simulator cares about, so a poisoned lock
+/// is taken as it is.
 pub(crate) fn read(state: &RwLock<SimState>) -> RwLockReadGuard<'_, SimState> {
     #[cfg(test)]
     tests::count_taken();
-    state.read().unwrap_or_else(|e| e.into_inner())
+    let guard = take_read(state);
+    if !guard.work_due(clock()) {
+        return guard;
+    }
+    drop(guard);
+    drop(settled(state));
+    take_read(state)
 }
 
-/// Locks the state for writing (see [`read`] on poisoning).
+/// Locks the state for writing, once the jobs due have done their work (see [`read`] on
+/// poisoning).
 pub(crate) fn write(state: &RwLock<SimState>) -> RwLockWriteGuard<'_, SimState> {
     #[cfg(test)]
     tests::count_taken();
-    state.write().unwrap_or_else(|e| e.into_inner())
+    settled(state)
+}
+
+fn take_read(state: &RwLock<SimState>) -> RwLockReadGuard<'_, SimState> {
+    state.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The write guard, after the jobs due have done their work.
+fn settled(state: &RwLock<SimState>) -> RwLockWriteGuard<'_, SimState> {
+    let mut guard = state.write().unwrap_or_else(|e| e.into_inner());
+    guard.settle(clock());
+    guard
 }
 
 /// The guard a request holds on the state.
@@ -27,30 +51,40 @@ pub(crate) enum StateGuard<'a> {
     Read(RwLockReadGuard<'a, SimState>),
     /// For an operation that changes the state or writes audit rows.
     Write(RwLockWriteGuard<'a, SimState>),
+    /// For an operation that only reads, arrived when jobs were due: the write guard they
+    /// did their work under, kept so that the request holds the state once, and read only.
+    Settled(RwLockWriteGuard<'a, SimState>),
 }
 
 impl<'a> StateGuard<'a> {
-    /// Takes the write guard when `writes`, else the read guard.
+    /// Takes the write guard when `writes`, else the read guard; a read that finds jobs
+    /// due keeps the write guard it settled them under ([`StateGuard::Settled`]).
     pub(crate) fn lock(state: &'a RwLock<SimState>, writes: bool) -> Self {
         if writes {
-            Self::Write(write(state))
-        } else {
-            Self::Read(read(state))
+            return Self::Write(write(state));
         }
+        #[cfg(test)]
+        tests::count_taken();
+        let guard = take_read(state);
+        if !guard.work_due(clock()) {
+            return Self::Read(guard);
+        }
+        drop(guard);
+        Self::Settled(settled(state))
     }
 
     /// The state, to read.
     pub(crate) fn state(&self) -> &SimState {
         match self {
             Self::Read(guard) => guard,
-            Self::Write(guard) => guard,
+            Self::Write(guard) | Self::Settled(guard) => guard,
         }
     }
 
-    /// The state, to change; `None` under the read guard.
+    /// The state, to change; `None` for an operation that only reads.
     pub(crate) fn state_mut(&mut self) -> Option<&mut SimState> {
         match self {
-            Self::Read(_) => None,
+            Self::Read(_) | Self::Settled(_) => None,
             Self::Write(guard) => Some(guard),
         }
     }

@@ -461,12 +461,18 @@ async fn a_purge_run_removes_the_old_rows_of_the_types_it_names() {
         .unwrap()
         .trim_start_matches("/api/v2.0")
         .to_owned();
+    let (_, total, _) = list(&client, &sim, "admin", "/auditlog-exts").await;
+    assert_eq!(
+        total,
+        Some(6),
+        "the purge removes nothing before its job runs"
+    );
+    // The job purges and writes its log once it runs: past its queue and its run.
+    let purge = harbor_sim::Lifecycle::default_for(harbor_sim::JobKind::PurgeAudit);
+    tokio::time::advance(purge.queued() + purge.running()).await;
     let (_, total, rows) = list(&client, &sim, "admin", "/auditlog-exts").await;
     assert_eq!(total, Some(1));
     assert_eq!(summary(&rows), ["create artifact library/fresh:1"]);
-    // The log is written once the job runs: past its queue and its run.
-    let purge = harbor_sim::Lifecycle::default_for(harbor_sim::JobKind::PurgeAudit);
-    tokio::time::advance(purge.queued() + purge.running()).await;
     let log = req(&client, &sim, "admin", Method::GET, &format!("{run}/log"))
         .send()
         .await

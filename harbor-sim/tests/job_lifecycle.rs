@@ -99,14 +99,19 @@ fn location_id(answer: &Answer) -> i64 {
 
 /// Starts a manual GC run as a client would (`201 Created`); its id, from the `Location`.
 async fn start_gc(sim: &CheckedSim) -> i64 {
+    start_gc_with(sim, json!({})).await
+}
+
+/// As [`start_gc`], with the run's `parameters`.
+async fn start_gc_with(sim: &CheckedSim, parameters: Value) -> i64 {
     let started = call(
         sim,
         Method::POST,
         "/system/gc/schedule",
-        Some(json!({"schedule": {"type": "Manual"}})),
+        Some(json!({"schedule": {"type": "Manual"}, "parameters": parameters})),
     )
     .await;
-    assert_eq!(started.status, StatusCode::CREATED);
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);
     location_id(&started)
 }
 
@@ -237,6 +242,150 @@ async fn gc_is_queued_then_runs_then_succeeds() {
     let history = get(&sim, "/system/gc").await;
     assert_eq!(history[0]["id"], id);
     assert_eq!(history[0]["job_status"], "Success");
+}
+
+const ALPINE: &str = "/projects/library/repositories/alpine/artifacts";
+const NGINX: &str = "/projects/library/repositories/nginx/artifacts";
+
+/// Deletes the demo's tag `library/alpine:3.20`; the digest of the artifact it leaves
+/// untagged.
+async fn untag_alpine(sim: &CheckedSim) -> String {
+    let artifact = get(sim, &format!("{ALPINE}/3.20")).await;
+    let untag = call(
+        sim,
+        Method::DELETE,
+        &format!("{ALPINE}/3.20/tags/3.20"),
+        None,
+    )
+    .await;
+    assert_eq!(untag.status, StatusCode::OK, "{}", untag.body);
+    artifact["digest"].as_str().expect("a digest").to_owned()
+}
+
+/// Whether `library/alpine@<digest>` is there.
+async fn alpine_has(sim: &CheckedSim, digest: &str) -> bool {
+    let answer = call(sim, Method::GET, &format!("{ALPINE}/{digest}"), None).await;
+    match answer.status {
+        StatusCode::OK => true,
+        StatusCode::NOT_FOUND => false,
+        other => panic!("GET {digest}: {other} {}", answer.body),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_gc_deletes_untagged_artifacts_when_it_runs_not_when_it_is_triggered() {
+    let (sim, start) = sim_with(JobKind::GarbageCollection, lifecycle(), "gc-work").await;
+    let untagged = untag_alpine(&sim).await;
+    let id = start_gc_with(&sim, json!({"delete_untagged": true})).await;
+    let run = format!("/system/gc/{id}");
+    at(start, 9.999).await;
+    assert!(
+        alpine_has(&sim, &untagged).await,
+        "queued: the job has not run, so nothing is deleted yet"
+    );
+    let queued_run = get(&sim, &run).await;
+    assert!(
+        !queued_run["job_parameters"]
+            .as_str()
+            .unwrap()
+            .contains("freed_space"),
+        "nothing checked in before the job runs: {queued_run}"
+    );
+    at(start, 10.0).await;
+    assert!(
+        !alpine_has(&sim, &untagged).await,
+        "the job has started: it deleted the untagged artifact"
+    );
+    let log = get(&sim, &format!("{run}/log")).await;
+    assert!(
+        log.as_str()
+            .unwrap()
+            .contains(&format!("Digest:({untagged})")),
+        "{log}"
+    );
+    assert!(
+        get(&sim, &run).await["job_parameters"]
+            .as_str()
+            .unwrap()
+            .contains("freed_space")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_gc_stopped_while_queued_deletes_nothing() {
+    let (sim, start) = sim_with(JobKind::GarbageCollection, lifecycle(), "gc-stop").await;
+    let untagged = untag_alpine(&sim).await;
+    let id = start_gc_with(&sim, json!({"delete_untagged": true})).await;
+    let run = format!("/system/gc/{id}");
+    at(start, 5.0).await;
+    let stop = call(&sim, Method::PUT, &run, None).await;
+    assert_eq!(stop.status, StatusCode::OK, "{}", stop.body);
+    at(start, 100.0).await;
+    assert_eq!(get(&sim, &run).await["job_status"], "Stopped");
+    assert!(
+        alpine_has(&sim, &untagged).await,
+        "a job that never ran deletes nothing"
+    );
+    assert_eq!(
+        call(&sim, Method::GET, &format!("{run}/log"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "and wrote no log"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retention_run_deletes_and_counts_when_its_task_runs() {
+    let (sim, start) = sim_with(JobKind::Retention, lifecycle(), "retention-work").await;
+    let policy = library_retention(&sim).await;
+    let mut body = get(&sim, &format!("/retentions/{policy}")).await;
+    // Retain nothing: every artifact goes but `nginx:1.27`, whose tag is immutable.
+    body["rules"][0]["params"] = json!({"latestPushedK": 0});
+    let update = call(
+        &sim,
+        Method::PUT,
+        &format!("/retentions/{policy}"),
+        Some(body),
+    )
+    .await;
+    assert_eq!(update.status, StatusCode::OK, "{}", update.body);
+    let started = call(
+        &sim,
+        Method::POST,
+        &format!("/retentions/{policy}/executions"),
+        Some(json!({"dry_run": false})),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);
+    let tasks = format!(
+        "/retentions/{policy}/executions/{}/tasks",
+        location_id(&started)
+    );
+    let nginx_task = |tasks: Value| {
+        let task = tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["repository"] == "library/nginx")
+            .cloned()
+            .expect("a task for library/nginx");
+        (task["total"].clone(), task["retained"].clone())
+    };
+    at(start, 9.999).await;
+    assert_eq!(get(&sim, NGINX).await.as_array().unwrap().len(), 2);
+    assert_eq!(
+        nginx_task(get(&sim, &tasks).await),
+        (json!(0), json!(0)),
+        "no figures before the job checks them in"
+    );
+    at(start, 10.0).await;
+    assert_eq!(
+        get(&sim, NGINX).await.as_array().unwrap().len(),
+        1,
+        "the job ran: it deleted `latest` and kept the immutable `1.27`"
+    );
+    assert_eq!(nginx_task(get(&sim, &tasks).await), (json!(2), json!(1)));
 }
 
 #[tokio::test(start_paused = true)]

@@ -1473,6 +1473,12 @@ async fn gc_removes_untagged_artifacts_unless_dry_run() {
     h.post("/system/gc/schedule", gc(false)).await;
     assert_status(
         &h.get(&format!("{alpine}/{digest}")).await,
+        StatusCode::OK,
+        "a GC deletes nothing before its job runs",
+    );
+    run_to_end(JobKind::GarbageCollection).await;
+    assert_status(
+        &h.get(&format!("{alpine}/{digest}")).await,
         StatusCode::NOT_FOUND,
         "GC deleted the untagged artifact",
     );

@@ -9,7 +9,8 @@
 //! its metrics (which count its tasks by status, `Pending` included). Runs follow the life
 //! described in [`crate::state::jobs`]. A GC with
 //! `delete_untagged` really removes the artifacts that have no tag (a dry run only lists
-//! them in its log).
+//! them in its log), and a GC or purge does its work when its job runs, not when it is
+//! started ([`crate::state::job_work`]).
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
@@ -18,10 +19,9 @@ use super::actor_name;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult, NIL_POINTER_PANIC};
 use crate::state::audit_log::MAX_AUDIT_RETENTION_HOUR;
-use crate::state::blobs::{Freed, format_size};
 use crate::state::jobs::{JobSchedule, NewExecution, ZERO_TIME};
 use crate::state::vulnerabilities::scan_task;
-use crate::state::{Execution, JobKind, JobStatus, SimState, now};
+use crate::state::{Execution, GcJob, JobKind, JobStatus, JobWork, SimState, now};
 
 /// What a GC or purge body asks for by its schedule type (`kick` in `gc.go` and `purge.go`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,82 +137,25 @@ fn check_parameters(kind: JobKind, params: &Map<String, Value>) -> ApiResult<()>
     Ok(())
 }
 
-/// Runs a GC now and writes its log as Harbor's `GarbageCollector` writes it
-/// (`src/jobservice/job/impl/gc/garbage_collection.go`: `init`, `Run`, `deletedArt`, `mark`,
-/// `sweep`, `cleanCache`), one message a line; with what it freed (or would free).
-fn gc_log(s: &mut SimState, delete_untagged: bool, dry_run: bool, workers: i64) -> (String, Freed) {
-    // `init`: a worker count below 1 is 1.
-    let mut lines = vec![
-        format!(
-            "Garbage Collection parameters: [delete_untagged: {delete_untagged}, delete_tag: false, dry_run: {dry_run}, time_window: {}, workers: {}]",
-            s.gc_time_window.hours,
-            workers.max(1)
-        ),
-        "start to run gc in job.".to_owned(),
-    ];
-    let untagged = s.collect_garbage(delete_untagged, dry_run);
-    if delete_untagged {
-        lines.push(
-            "start to delete untagged artifact (no actually deletion for dry-run mode)".into(),
-        );
-        lines.extend(untagged);
-        lines
-            .push("end to delete untagged artifact (no actually deletion for dry-run mode)".into());
-    }
-    let (freed, eligible) = s.sweep_blobs(dry_run);
-    if eligible.is_empty() {
-        lines.push("no need to execute GC as there is no non referenced artifacts.".into());
-    } else {
-        lines.extend(
-            eligible
-                .iter()
-                .map(|d| format!("blob eligible for deletion: {d}")),
-        );
-        lines.push(format!(
-            "{} blobs and {} manifests eligible for deletion",
-            freed.blobs, freed.manifests
-        ));
-        lines.push(format!(
-            "The GC could free up {} space, the size is a rough estimation.",
-            format_size(freed.size)
-        ));
-    }
-    if !dry_run {
-        // The sweep deletes what the mark found (nothing when it found nothing).
-        lines.push(format!(
-            "{} blobs and {} manifests are actually deleted",
-            freed.blobs, freed.manifests
-        ));
-        lines.push(format!(
-            "The GC job actual frees up {} space.",
-            format_size(freed.size)
-        ));
-        lines.push("cache clean up completed".into());
-    }
-    lines.push("success to run gc in job.".into());
-    (lines.join("\n"), freed)
-}
-
 /// Starts a manual GC or purge run; returns its id.
 fn start_run(s: &mut SimState, kind: JobKind, params: Map<String, Value>, operator: &str) -> i64 {
     let flag = |key: &str| params.get(key).and_then(Value::as_bool).unwrap_or(false);
-    let mut freed = None;
-    let first_line = match kind {
-        JobKind::GarbageCollection => {
-            let (delete_untagged, dry_run) = (flag("delete_untagged"), flag("dry_run"));
-            let workers = params.get("workers").and_then(Value::as_i64).unwrap_or(0);
-            let log = gc_log(s, delete_untagged, dry_run, workers);
-            freed = Some(log.1);
-            log.0
-        }
-        _ => {
-            let hours = params["audit_retention_hour"].as_i64().unwrap_or_default();
-            let types = params["include_event_types"].as_str().unwrap_or_default();
-            let dry_run = flag("dry_run");
-            crate::state::purge_job_log(hours, types, dry_run, || {
-                s.purge_audit_logs(hours, types, dry_run)
-            })
-        }
+    // The job's own work waits for the job to run (see `state::job_work`).
+    let work = match kind {
+        JobKind::GarbageCollection => JobWork::GarbageCollection(GcJob {
+            delete_untagged: flag("delete_untagged"),
+            dry_run: flag("dry_run"),
+            workers: params.get("workers").and_then(Value::as_i64).unwrap_or(0),
+            time_window: s.gc_time_window,
+        }),
+        _ => JobWork::PurgeAudit {
+            hours: params["audit_retention_hour"].as_i64().unwrap_or_default(),
+            types: params["include_event_types"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            dry_run: flag("dry_run"),
+        },
     };
     // The run's attributes are the ones the controllers set, not the body's (`Start` in
     // `src/controller/gc/controller.go`, `purge/controller.go`); GC's `redis_url_reg` is
@@ -237,11 +180,9 @@ fn start_run(s: &mut SimState, kind: JobKind, params: Map<String, Value>, operat
         trigger: "MANUAL",
         extra_attrs,
         operator: operator.to_owned(),
-        tasks: vec![(json!({}), first_line)],
+        tasks: vec![(json!({}), String::new())],
     });
-    if let Some(freed) = freed {
-        s.gc_check_ins.insert(id, freed);
-    }
+    s.defer_work(id, vec![work]);
     id
 }
 

@@ -69,6 +69,7 @@ impl SimState {
             export_files,
             status_refresh,
             gc_check_ins,
+            pending_work,
             scan_tasks,
             sbom_tasks,
             job_service,
@@ -80,7 +81,7 @@ impl SimState {
             ldap_directory,
             retentions,
         } = self;
-        let tables: [(&'static str, &dyn Debug); 36] = [
+        let tables: [(&'static str, &dyn Debug); 37] = [
             ("projects", projects),
             ("members", members),
             ("repositories", repositories),
@@ -107,6 +108,7 @@ impl SimState {
             ("export_files", export_files),
             ("status_refresh", status_refresh),
             ("gc_check_ins", gc_check_ins),
+            ("pending_work", pending_work),
             ("scan_tasks", scan_tasks),
             ("sbom_tasks", sbom_tasks),
             ("job_service", job_service),

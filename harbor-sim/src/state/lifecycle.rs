@@ -379,6 +379,25 @@ impl JobPlan {
         }
     }
 
+    /// When the job first started running, on tokio's clock, if it has by `now` (a run
+    /// that took no time counts, as in [`Phase::run_count`]).
+    pub fn first_run_at(&self, now: Instant) -> Option<Instant> {
+        let at = self.offset(now);
+        self.segments
+            .iter()
+            .find(|s| s.from <= at && s.status == JobStatus::Running)
+            .map(|s| self.born + s.from)
+    }
+
+    /// Whether the job has reached a final status by `now` (for a job its service retries,
+    /// the status of its failed run counts).
+    pub fn has_ended(&self, now: Instant) -> bool {
+        let at = self.offset(now);
+        self.segments
+            .iter()
+            .any(|s| s.from <= at && s.status.is_final())
+    }
+
     /// The segments reached at `at` after the birth, zero-length ones left out.
     fn reached(&self, at: Duration) -> Vec<&Segment> {
         let reached: Vec<&Segment> = self.segments.iter().filter(|s| s.from <= at).collect();
@@ -588,6 +607,32 @@ mod tests {
             Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1))
         );
         assert_eq!(done.run_count, 1);
+    }
+
+    #[test]
+    fn a_job_starts_once_and_a_job_stopped_while_queued_never_starts() {
+        let secs = Duration::from_secs;
+        let l = Lifecycle::new(secs(1), secs(2)).fails_then_succeeds("boom", secs(5));
+        let p = plan(&l);
+        assert_eq!(p.first_run_at(p.born), None);
+        assert!(!p.has_ended(p.born));
+        // The first run's start, also after the retry's.
+        for later in [1, 3, 9] {
+            assert_eq!(p.first_run_at(p.born + secs(later)), Some(p.born + secs(1)));
+        }
+        assert!(!p.has_ended(p.born + secs(2)));
+        assert!(p.has_ended(p.born + secs(3)), "its failed run ended");
+
+        let mut stopped = plan(&Lifecycle::new(secs(10), secs(2)));
+        assert!(stopped.stop(stopped.born + secs(4)));
+        let later = stopped.born + secs(100);
+        assert_eq!(stopped.first_run_at(later), None);
+        assert!(stopped.has_ended(later));
+
+        let mut held = plan(&Lifecycle::new(secs(10), secs(2)));
+        assert!(held.hold(held.born));
+        assert_eq!(held.first_run_at(held.born + secs(100)), None);
+        assert!(!held.has_ended(held.born + secs(100)));
     }
 
     #[test]

@@ -6,12 +6,14 @@ pub mod audit_log;
 pub mod blobs;
 pub mod configurations;
 mod fingerprint;
+mod gc_run;
 pub mod icons;
 pub mod image_content;
 pub mod image_index;
 pub mod immutable;
 mod index_scan;
 pub mod job_service;
+mod job_work;
 pub mod jobs;
 pub mod labels;
 pub mod ldap_directory;
@@ -51,8 +53,10 @@ pub use artifact_table::{ArtifactMut, Artifacts};
 pub(crate) use audit_log::purge_job_log;
 pub use audit_log::{AuditEvent, AuditLog, AuditLogExt, Purged};
 pub use blobs::GcTimeWindow;
+pub(crate) use gc_run::GcJob;
 pub use image_index::{ImageIndex, Platform, Reference};
 pub use immutable::ImmutableRule;
+pub(crate) use job_work::JobWork;
 pub use jobs::{Execution, JobKind, JobSchedule, JobStatus, JobTask, UnknownJobKind};
 pub use labels::Label;
 pub use ldap_directory::LdapDirectory;
@@ -174,6 +178,8 @@ pub struct SimState {
     pub status_refresh: jobs::StatusRefresh,
     /// What each GC run checked in (freed bytes, blobs, manifests), by execution id.
     pub gc_check_ins: BTreeMap<i64, blobs::Freed>,
+    /// What the tasks that have not run yet will do when they run (see [`job_work`]).
+    pub(crate) pending_work: job_work::PendingWork,
     /// The latest scan task of each artifact (by artifact id: execution id, task id), of a
     /// scan or a scan all: what its `scan_overview` and reports follow.
     pub scan_tasks: BTreeMap<i64, (i64, i64)>,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::blobs::{BlobRef, Freed, ManifestFamily};
+use super::blobs::{BlobRef, Freed, GcTimeWindow, ManifestFamily};
 use super::image_content::{IconLayer, ImageRecipe};
 use super::image_index::{ImageIndex, OCI_INDEX, Platform, Reference};
 use super::{AuditEvent, SimState, now};
@@ -1087,15 +1087,13 @@ impl SimState {
     }
 
     /// GC's mark and sweep (after its deletion of untagged artifacts): the blobs no artifact
-    /// references that were pushed at least GC's time window ago, removed unless `dry_run`;
-    /// with the digests of those blobs.
-    pub fn sweep_blobs(&mut self, dry_run: bool) -> (Freed, Vec<String>) {
+    /// references that were pushed at least `window` ago, removed unless `dry_run`; with the
+    /// digests of those blobs.
+    pub fn sweep_blobs(&mut self, window: GcTimeWindow, dry_run: bool) -> (Freed, Vec<String>) {
         let referenced = self.artifacts.referenced_blobs();
-        let (freed, eligible) = self.blobs.sweep(
-            |digest| referenced.contains(digest),
-            self.gc_time_window,
-            dry_run,
-        );
+        let (freed, eligible) =
+            self.blobs
+                .sweep(|digest| referenced.contains(digest), window, dry_run);
         // What GC removes from the table it removes from the registry's storage.
         if !dry_run {
             for digest in &eligible {

@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use super::job_work::JobWork;
 use super::jobs::{Execution, JobKind, JobStatus, NewExecution};
 use super::lifecycle::Outcome;
 use super::{SimState, now};
@@ -579,16 +580,24 @@ impl SimState {
         let planned = self.retention_repositories(policy, project);
         let mut tasks = Vec::new();
         let mut outcomes = Vec::new();
+        let mut works = Vec::new();
         for (repository, rules) in planned.as_deref().unwrap_or_default() {
             let name = self.repository_name(*repository).to_owned();
-            let outcome = self.run_retention(*repository, rules, dry_run);
-            let mut attrs = json!({"repository": name, "dry_run": dry_run});
-            if outcome.failure.is_none() {
-                attrs["total"] = json!(outcome.total);
-                attrs["retained"] = json!(outcome.retained);
-            }
-            tasks.push((attrs, outcome.log));
-            outcomes.push(outcome.failure.map(|message| Outcome::Failure { message }));
+            // The job's figures and log come when it runs (`job_work`); whether a tag
+            // selector's pattern fails it is read off the repository as it is now.
+            tasks.push((
+                json!({"repository": name, "dry_run": dry_run}),
+                String::new(),
+            ));
+            outcomes.push(
+                self.retention_failure(*repository, rules)
+                    .map(|message| Outcome::Failure { message }),
+            );
+            works.push(JobWork::Retention {
+                repository: *repository,
+                rules: rules.clone(),
+                dry_run,
+            });
         }
         let plans = self.draw_plans_with(JobKind::Retention, outcomes);
         let execution = self.start_planned_execution(
@@ -602,6 +611,7 @@ impl SimState {
             },
             plans,
         );
+        self.defer_work(execution, works);
         if let Some(e) = self.executions.get_mut(&execution) {
             match planned {
                 Err(launcher) => {

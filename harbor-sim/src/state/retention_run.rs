@@ -27,8 +27,11 @@
 //! pattern fails only when doublestar's matching reaches its malformed part, and only for the
 //! candidates the selectors before it kept.
 //!
-//! Not simulated: a selector kind other than `doublestar` selects nothing here; the deletions
-//! happen when the run is triggered, not when its task runs.
+//! The job runs when its task runs ([`super::job_work`]), on the repository as it is then;
+//! whether its task fails is decided when the run is triggered, from the repository as it is
+//! at the trigger.
+//!
+//! Not simulated: a selector kind other than `doublestar` selects nothing here.
 
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
@@ -135,6 +138,15 @@ impl SimState {
         Ok(plan)
     }
 
+    /// Why `Job.Run` on one repository with the rules that selected it would fail on the
+    /// repository as it is now (a tag selector's pattern), if it would.
+    pub(super) fn retention_failure(&self, repository_id: i64, rules: &[Value]) -> Option<String> {
+        let candidates = self.retention_candidates(repository_id);
+        retained_by(rules, &candidates, unix_seconds(&super::now()))
+            .err()
+            .map(|e| processing_error(&e))
+    }
+
     /// `Job.Run` on one repository with the rules that selected it.
     pub(super) fn run_retention(
         &mut self,
@@ -162,7 +174,7 @@ impl SimState {
                     total: candidates.len(),
                     retained: candidates.len(),
                     log: log.join("\n"),
-                    failure: Some(format!("retention job: artifact processing error: {e}")),
+                    failure: Some(processing_error(&e)),
                 };
             }
         };
@@ -261,6 +273,11 @@ fn table_time(t: i64) -> String {
     let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(t.unsigned_abs());
     let text = super::lifecycle::rfc3339(at);
     format!("{} {}", text[..10].replace('-', "/"), &text[11..19])
+}
+
+/// The error a retention task ends with when a pattern fails it.
+fn processing_error(e: &BadPattern) -> String {
+    format!("retention job: artifact processing error: {e}")
 }
 
 /// The candidates the rules retain (each rule's tag selectors in turn, then its template);
@@ -448,6 +465,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    use crate::state::{JobKind, Lifecycle};
+
     fn selector(decoration: &str, pattern: &str) -> Value {
         json!({"kind": "doublestar", "decoration": decoration, "pattern": pattern})
     }
@@ -459,9 +478,12 @@ mod tests {
     }
 
     /// A project `p` with `images` (repository, tags of one artifact each) pushed in order,
-    /// and a policy of `rules`: the state and the policy's id.
+    /// and a policy of `rules`: the state and the policy's id. Retention jobs run as soon as
+    /// they are triggered, so a trigger has done its work when it returns.
     fn state(images: &[(&str, &[&str])], rules: Vec<Value>) -> (SimState, i64) {
         let mut s = SimState::with_admin("admin", "pw");
+        s.job_lifecycles
+            .set(JobKind::Retention, Lifecycle::immediate());
         let project = s
             .create_project(super::super::seed::project("p", false), 1)
             .unwrap();

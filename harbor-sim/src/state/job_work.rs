@@ -1,0 +1,187 @@
+//! What a job does to the rest of the state, done when the job runs, not when it is
+//! triggered. Harbor's core only enqueues a GC, an audit-log purge or a retention run
+//! (`src/pkg/task/`); the job service carries it out when a worker picks it up
+//! (`src/jobservice/runner/redis.go`). Until then the artifacts, blobs and audit rows it will
+//! remove are all still there, a job stopped while queued removes nothing, and the job's log
+//! and check-in (GC's freed space, a retention task's `total` and `retained`) describe the
+//! state it ran on, not the one it was triggered on.
+//!
+//! The simulator runs nothing in the background (see [`super::lifecycle`]). A trigger records
+//! each task's work beside the task ([`SimState::defer_work`]), and [`SimState::settle`]
+//! carries out, in the order they started, the works whose task has started running by
+//! `now`. The guard of the state settles before each request reads or writes
+//! (`crate::state_guard`), so a request sees every job that started before it arrived as
+//! having run, and on tokio's paused clock a test moves a GC forward with
+//! `tokio::time::advance`. A job whose lifecycle ends in failure has done its work before it
+//! fails (the simulator cannot say how far a real job got); one held in a paused queue does
+//! nothing until the queue resumes and its queued time has passed.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use super::SimState;
+use super::gc_run::GcJob;
+use super::jobs::{JobTask, clock};
+
+/// What one task of a job does to the state when it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum JobWork {
+    /// A garbage collection (`src/jobservice/job/impl/gc/`).
+    GarbageCollection(GcJob),
+    /// An audit-log purge (`src/jobservice/job/impl/purge/`).
+    PurgeAudit {
+        /// `audit_retention_hour`.
+        hours: i64,
+        /// `include_event_types`, comma-separated.
+        types: String,
+        /// `dry_run`.
+        dry_run: bool,
+    },
+    /// The retention job on one repository, with the rules that selected it
+    /// (`src/pkg/retention/job.go`).
+    Retention {
+        /// The repository's id.
+        repository: i64,
+        /// The policy's rules that select it.
+        rules: Vec<Value>,
+        /// `dry_run`.
+        dry_run: bool,
+    },
+}
+
+/// The works of tasks that have not run yet, by task id, each with its execution's id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct PendingWork {
+    by_task: BTreeMap<i64, (i64, JobWork)>,
+}
+
+/// Where a pending work stands at an instant.
+enum WorkAt {
+    /// Its task has started running, at this instant: the work is done now.
+    Started(Instant),
+    /// Its task ended without running (stopped while queued), or its execution is gone
+    /// (a deleted retention policy takes its runs): the work is never done.
+    Abandoned,
+    /// Its task is still queued.
+    Queued,
+}
+
+impl SimState {
+    /// Records the work of each task of execution `execution`, in the tasks' order, then
+    /// settles: a task whose job starts at once (an immediate lifecycle) has run when the
+    /// trigger answers.
+    pub(crate) fn defer_work(&mut self, execution: i64, works: Vec<JobWork>) {
+        let tasks: Vec<i64> = self
+            .executions
+            .get(&execution)
+            .map(|e| e.tasks.iter().map(|t| t.id).collect())
+            .unwrap_or_default();
+        for (task, work) in tasks.into_iter().zip(works) {
+            self.pending_work.by_task.insert(task, (execution, work));
+        }
+        self.settle(clock());
+    }
+
+    /// Whether [`SimState::settle`] has anything to do at `now`: a pending work whose task
+    /// has started, or will never start.
+    pub(crate) fn work_due(&self, now: Instant) -> bool {
+        self.pending_work
+            .by_task
+            .iter()
+            .any(|(task, (execution, _))| {
+                !matches!(self.work_at(*execution, *task, now), WorkAt::Queued)
+            })
+    }
+
+    /// Carries out, oldest start first, every pending work whose task has started running
+    /// by `now`, and forgets those whose task never will.
+    pub(crate) fn settle(&mut self, now: Instant) {
+        if self.pending_work.by_task.is_empty() {
+            return;
+        }
+        let mut started = Vec::new();
+        let mut abandoned = Vec::new();
+        for (task, (execution, _)) in &self.pending_work.by_task {
+            match self.work_at(*execution, *task, now) {
+                WorkAt::Started(at) => started.push((at, *task)),
+                WorkAt::Abandoned => abandoned.push(*task),
+                WorkAt::Queued => {}
+            }
+        }
+        for task in abandoned {
+            self.pending_work.by_task.remove(&task);
+        }
+        started.sort_unstable();
+        for (_, task) in started {
+            if let Some((execution, work)) = self.pending_work.by_task.remove(&task) {
+                self.carry_out(execution, task, work, now);
+            }
+        }
+    }
+
+    fn work_at(&self, execution: i64, task: i64, now: Instant) -> WorkAt {
+        let Some(plan) = self
+            .executions
+            .get(&execution)
+            .and_then(|e| e.tasks.iter().find(|t| t.id == task))
+            .map(|t| &t.plan)
+        else {
+            return WorkAt::Abandoned;
+        };
+        match plan.first_run_at(now) {
+            Some(at) => WorkAt::Started(at),
+            None if plan.has_ended(now) => WorkAt::Abandoned,
+            None => WorkAt::Queued,
+        }
+    }
+
+    /// Does `work` on the state as it is, then writes what the job logs and checks in on
+    /// its task, and brings the execution to `now`.
+    fn carry_out(&mut self, execution: i64, task: i64, work: JobWork, now: Instant) {
+        let mut figures = None;
+        let log = match work {
+            JobWork::GarbageCollection(job) => {
+                let (log, freed) = self.run_gc(job);
+                self.gc_check_ins.insert(execution, freed);
+                log
+            }
+            JobWork::PurgeAudit {
+                hours,
+                types,
+                dry_run,
+            } => super::purge_job_log(hours, &types, dry_run, || {
+                self.purge_audit_logs(hours, &types, dry_run)
+            }),
+            JobWork::Retention {
+                repository,
+                rules,
+                dry_run,
+            } => {
+                let outcome = self.run_retention(repository, &rules, dry_run);
+                if outcome.failure.is_none() {
+                    figures = Some((outcome.total, outcome.retained));
+                }
+                outcome.log
+            }
+        };
+        let Some(e) = self.executions.get_mut(&execution) else {
+            return;
+        };
+        if let Some(t) = e.tasks.iter_mut().find(|t| t.id == task) {
+            check_in(t, log, figures);
+        }
+        e.refresh(now);
+    }
+}
+
+/// What a task's job writes when it runs: its log, and a retention job's figures (`total`,
+/// `retained`) in the task's attributes, as its check-in puts them there.
+fn check_in(task: &mut JobTask, log: String, figures: Option<(usize, usize)>) {
+    task.first_log_line = log;
+    if let (Some((total, retained)), Some(attrs)) = (figures, task.extra_attrs.as_object_mut()) {
+        attrs.insert("total".into(), json!(total));
+        attrs.insert("retained".into(), json!(retained));
+    }
+}
