@@ -142,8 +142,8 @@ async fn a_fresh_simulator_holds_what_harbors_installer_creates() {
     assert_eq!(created.status(), StatusCode::CREATED);
     assert_eq!(
         created.headers()["location"],
-        "/api/v2.0/users/3",
-        "the first user created is 3"
+        "/api/v2.0/users/4",
+        "the refused insert took 3 from the sequence, as PostgreSQL's does"
     );
 }
 

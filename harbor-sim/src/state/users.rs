@@ -90,8 +90,10 @@ impl SimState {
                 "password must be 8-128 characters with at least one upper case letter, one lower case letter and one digit",
             ));
         }
-        // The user table's unique keys (`dao.Create` in `src/pkg/user/dao/dao.go`), over the
-        // deleted `anonymous` row too.
+        // The insert takes its id from the sequence before the user table's unique keys
+        // refuse it (`dao.Create` in `src/pkg/user/dao/dao.go`), over the deleted
+        // `anonymous` row too: PostgreSQL does not give a refused insert's id back.
+        let id = self.ids.next("user");
         if username == DELETED_ANONYMOUS
             || self
                 .users
@@ -102,7 +104,6 @@ impl SimState {
                 "user {username} or email {email} already exists"
             )));
         }
-        let id = self.ids.next("user");
         let now = now();
         self.users.insert(
             id,
