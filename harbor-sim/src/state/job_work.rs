@@ -141,6 +141,7 @@ impl SimState {
     /// its task, and brings the execution to `now`.
     fn carry_out(&mut self, execution: i64, task: i64, work: JobWork, now: Instant) {
         let mut figures = None;
+        let mut failure = None;
         let log = match work {
             JobWork::GarbageCollection(job) => {
                 let (log, freed) = self.run_gc(job);
@@ -160,8 +161,9 @@ impl SimState {
                 dry_run,
             } => {
                 let outcome = self.run_retention(repository, &rules, dry_run);
-                if outcome.failure.is_none() {
-                    figures = Some((outcome.total, outcome.retained));
+                match outcome.failure {
+                    None => figures = Some((outcome.total, outcome.retained)),
+                    Some(message) => failure = Some(message),
                 }
                 outcome.log
             }
@@ -171,6 +173,10 @@ impl SimState {
         };
         if let Some(t) = e.tasks.iter_mut().find(|t| t.id == task) {
             check_in(t, log, figures);
+            // A job whose work failed ends `Error`, whatever its lifecycle had in store.
+            if let Some(message) = failure {
+                t.plan.fail_first_run(&message);
+            }
         }
         e.refresh(now);
     }

@@ -389,6 +389,26 @@ impl JobPlan {
             .map(|s| self.born + s.from)
     }
 
+    /// Makes the job's first run fail with `message`, as a job whose own work failed does:
+    /// the run ends `Error` when it was to end (at once if it was never to end), and nothing
+    /// follows. A job that has not run is left as it is.
+    pub fn fail_first_run(&mut self, message: &str) {
+        let Some(run) = self
+            .segments
+            .iter()
+            .position(|s| s.status == JobStatus::Running)
+        else {
+            return;
+        };
+        let end = self
+            .segments
+            .get(run + 1)
+            .map_or(self.segments[run].from, |s| s.from);
+        self.segments.truncate(run + 1);
+        self.segments
+            .push(Segment::new(end, JobStatus::Error).message(message));
+    }
+
     /// Whether the job has reached a final status by `now` (for a job its service retries,
     /// the status of its failed run counts).
     pub fn has_ended(&self, now: Instant) -> bool {
@@ -633,6 +653,27 @@ mod tests {
         assert!(held.hold(held.born));
         assert_eq!(held.first_run_at(held.born + secs(100)), None);
         assert!(!held.has_ended(held.born + secs(100)));
+    }
+
+    #[test]
+    fn a_run_made_to_fail_ends_in_error_when_it_was_to_end() {
+        let secs = Duration::from_secs;
+        let mut p = plan(&Lifecycle::new(secs(1), secs(2)).fails_then_succeeds("boom", secs(5)));
+        p.fail_first_run("bad pattern");
+        let done = at(&p, 100);
+        assert_eq!(done.status, JobStatus::Error);
+        assert_eq!(done.message.as_deref(), Some("bad pattern"));
+        assert_eq!(done.run_count, 1, "no retry follows");
+        assert_eq!(at(&p, 2).status, JobStatus::Running);
+        assert_eq!(at(&p, 3).status, JobStatus::Error);
+
+        let mut stuck = plan(&Lifecycle::new(secs(1), secs(2)).stuck());
+        stuck.fail_first_run("bad pattern");
+        assert_eq!(
+            at(&stuck, 1).status,
+            JobStatus::Error,
+            "it fails as it starts"
+        );
     }
 
     #[test]

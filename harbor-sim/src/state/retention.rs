@@ -6,7 +6,6 @@ use serde_json::{Value, json};
 
 use super::job_work::JobWork;
 use super::jobs::{Execution, JobKind, JobStatus, NewExecution};
-use super::lifecycle::Outcome;
 use super::{SimState, now};
 use crate::calendar::{civil_from_days, days_from_civil};
 use crate::errors::{ApiError, ApiResult, NIL_POINTER_PANIC};
@@ -579,27 +578,21 @@ impl SimState {
         let project = self.retention_project(id);
         let planned = self.retention_repositories(policy, project);
         let mut tasks = Vec::new();
-        let mut outcomes = Vec::new();
         let mut works = Vec::new();
         for (repository, rules) in planned.as_deref().unwrap_or_default() {
             let name = self.repository_name(*repository).to_owned();
-            // The job's figures and log come when it runs (`job_work`); whether a tag
-            // selector's pattern fails it is read off the repository as it is now.
+            // The job's figures, log and failure come when it runs (`job_work`).
             tasks.push((
                 json!({"repository": name, "dry_run": dry_run}),
                 String::new(),
             ));
-            outcomes.push(
-                self.retention_failure(*repository, rules)
-                    .map(|message| Outcome::Failure { message }),
-            );
             works.push(JobWork::Retention {
                 repository: *repository,
                 rules: rules.clone(),
                 dry_run,
             });
         }
-        let plans = self.draw_plans_with(JobKind::Retention, outcomes);
+        let plans = self.draw_plans(JobKind::Retention, tasks.len());
         let execution = self.start_planned_execution(
             NewExecution {
                 kind: JobKind::Retention,

@@ -27,9 +27,8 @@
 //! pattern fails only when doublestar's matching reaches its malformed part, and only for the
 //! candidates the selectors before it kept.
 //!
-//! The job runs when its task runs ([`super::job_work`]), on the repository as it is then;
-//! whether its task fails is decided when the run is triggered, from the repository as it is
-//! at the trigger.
+//! The job runs when its task runs ([`super::job_work`]), on the repository as it is then,
+//! and a job that fails ends its task `Error` whatever the task's lifecycle had in store.
 //!
 //! Not simulated: a selector kind other than `doublestar` selects nothing here.
 
@@ -138,15 +137,6 @@ impl SimState {
         Ok(plan)
     }
 
-    /// Why `Job.Run` on one repository with the rules that selected it would fail on the
-    /// repository as it is now (a tag selector's pattern), if it would.
-    pub(super) fn retention_failure(&self, repository_id: i64, rules: &[Value]) -> Option<String> {
-        let candidates = self.retention_candidates(repository_id);
-        retained_by(rules, &candidates, unix_seconds(&super::now()))
-            .err()
-            .map(|e| processing_error(&e))
-    }
-
     /// `Job.Run` on one repository with the rules that selected it.
     pub(super) fn run_retention(
         &mut self,
@@ -174,7 +164,7 @@ impl SimState {
                     total: candidates.len(),
                     retained: candidates.len(),
                     log: log.join("\n"),
-                    failure: Some(processing_error(&e)),
+                    failure: Some(format!("retention job: artifact processing error: {e}")),
                 };
             }
         };
@@ -273,11 +263,6 @@ fn table_time(t: i64) -> String {
     let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(t.unsigned_abs());
     let text = super::lifecycle::rfc3339(at);
     format!("{} {}", text[..10].replace('-', "/"), &text[11..19])
-}
-
-/// The error a retention task ends with when a pattern fails it.
-fn processing_error(e: &BadPattern) -> String {
-    format!("retention job: artifact processing error: {e}")
 }
 
 /// The candidates the rules retain (each rule's tag selectors in turn, then its template);
@@ -705,7 +690,13 @@ mod tests {
                 .unwrap()
         };
         let failed = by_repository("p/a");
-        assert_eq!(failed.plan.phase_at(later()).status, JobStatus::Error);
+        let phase = failed.plan.phase_at(later());
+        assert_eq!(phase.status, JobStatus::Error);
+        assert_eq!(
+            phase.message.as_deref(),
+            Some("retention job: artifact processing error: syntax error in pattern"),
+            "the job's own failure, decided when it ran"
+        );
         assert!(
             failed.extra_attrs.get("total").is_none(),
             "{:?}",
