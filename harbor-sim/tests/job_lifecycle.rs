@@ -388,6 +388,105 @@ async fn a_retention_run_deletes_and_counts_when_its_task_runs() {
     assert_eq!(nginx_task(get(&sim, &tasks).await), (json!(2), json!(1)));
 }
 
+/// `library/alpine:3.20` with its SBOM overview.
+async fn alpine_with_sbom(sim: &CheckedSim) -> Value {
+    get(sim, &format!("{ALPINE}/3.20?with_sbom_overview=true")).await
+}
+
+/// Asks for an SBOM of `library/alpine:3.20`.
+async fn generate_alpine_sbom(sim: &CheckedSim) {
+    let path = format!("{ALPINE}/3.20/scan");
+    let answer = call(sim, Method::POST, &path, Some(json!({"scan_type": "sbom"}))).await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_sbom_is_pushed_as_an_accessory_when_its_generation_succeeds() {
+    let (sim, start) = sim_with(JobKind::Scan, lifecycle(), "sbom").await;
+    assert!(
+        alpine_with_sbom(&sim).await.get("sbom_overview").is_none(),
+        "the demo's images have vulnerability reports, no SBOM"
+    );
+    generate_alpine_sbom(&sim).await;
+    let accessories = format!("{ALPINE}/3.20/accessories");
+    at(start, 29.999).await;
+    let running = alpine_with_sbom(&sim).await;
+    assert_eq!(running["sbom_overview"]["scan_status"], "Running");
+    assert!(running["sbom_overview"].get("sbom_digest").is_none());
+    assert_eq!(get(&sim, &accessories).await, json!([]));
+
+    at(start, 30.0).await;
+    let done = alpine_with_sbom(&sim).await;
+    assert_eq!(done["sbom_overview"]["scan_status"], "Success");
+    let sbom = done["sbom_overview"]["sbom_digest"]
+        .as_str()
+        .expect("the pushed SBOM's digest")
+        .to_owned();
+    let listed = get(&sim, &accessories).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(
+        (listed[0]["type"].clone(), listed[0]["digest"].clone()),
+        (json!("sbom.harbor"), json!(sbom))
+    );
+    let sbom_artifact = get(&sim, &format!("{ALPINE}/{sbom}")).await;
+    assert_eq!(sbom_artifact["type"], "SBOM");
+    // The `sboms` link leads to the SBOM's document.
+    let href = done["addition_links"]["sboms"]["href"].as_str().unwrap();
+    assert_eq!(href, format!("/api/v2.0{ALPINE}/{sbom}/additions/sbom"));
+    let document = reqwest::Client::new()
+        .get(format!(
+            "{}{}",
+            sim.api_url(),
+            href.trim_start_matches("/api/v2.0")
+        ))
+        .basic_auth(ADMIN.0, Some(ADMIN.1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(document.status(), StatusCode::OK);
+    assert_eq!(
+        document.headers()[reqwest::header::CONTENT_TYPE],
+        "application/vnd.goharbor.harbor.sbom.v1"
+    );
+    let spdx: Value = document.json().await.unwrap();
+    assert_eq!(spdx["spdxVersion"], "SPDX-2.3");
+    assert_eq!(
+        spdx["name"],
+        format!("library/alpine@{}", done["digest"].as_str().unwrap())
+    );
+    // The registry lists it among the image's referrers, with Harbor's SBOM type.
+    let base = sim.api_url().trim_end_matches("/api/v2.0").to_owned();
+    let image = done["digest"].as_str().unwrap();
+    let referrers: Value = reqwest::Client::new()
+        .get(format!("{base}/v2/library/alpine/referrers/{image}"))
+        .basic_auth(ADMIN.0, Some(ADMIN.1))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        referrers["manifests"][0]["digest"],
+        json!(sbom),
+        "{referrers}"
+    );
+    assert_eq!(
+        referrers["manifests"][0]["artifactType"],
+        "application/vnd.goharbor.harbor.sbom.v1"
+    );
+
+    // A new generation deletes the last SBOM at once, and pushes its own when it succeeds.
+    generate_alpine_sbom(&sim).await;
+    assert_eq!(get(&sim, &accessories).await, json!([]));
+    let gone = call(&sim, Method::GET, &format!("{ALPINE}/{sbom}"), None).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    at(start, 60.0).await;
+    let again = alpine_with_sbom(&sim).await;
+    assert_eq!(again["sbom_overview"]["scan_status"], "Success");
+    assert_eq!(get(&sim, &accessories).await.as_array().unwrap().len(), 1);
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_purge_that_fails_reports_its_error() {
     let failing =

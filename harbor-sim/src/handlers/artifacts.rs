@@ -11,7 +11,8 @@ use crate::postgres_error::{SqlState, refusal};
 use crate::query::ColumnType::{BigInt, Integer, Timestamp};
 use crate::query::{Filter, Model, column_matches, sort_rows, without_keys};
 use crate::state::ordered_ids::newest_first;
-use crate::state::repositories::{Artifact, ArtifactOptions};
+use crate::state::repositories::{Artifact, ArtifactOptions, Processor};
+use crate::state::sbom_push::SBOM_MEDIA_TYPE;
 use crate::state::vulnerabilities::{ScanType, report_id, sbom_report_id};
 use crate::state::{JobKind, SimState};
 
@@ -601,6 +602,32 @@ pub(crate) fn vulnerabilities(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     Ok(Reply::ok(&s.vulnerability_report(id)))
 }
 
+/// The SBOM processor's addition, whatever its name (`AbstractAddition` in
+/// `src/controller/artifact/processor/sbom/sbom.go`): the SBOM's one layer, as
+/// `application/vnd.goharbor.harbor.sbom.v1`; 404 `The sbom is not found` for a manifest
+/// with another count of layers.
+fn sbom_document(s: &SimState, id: i64) -> ApiResult<Reply> {
+    let a = &s.artifacts[&id];
+    let repository = s.repository_name(a.repository_id);
+    let manifest: Value = s
+        .registry
+        .manifest(&a.digest)
+        .and_then(|m| serde_json::from_slice(&m.body).ok())
+        .ok_or_else(|| ApiError::uncoded("failed to pull manifest"))?;
+    let layers = manifest["layers"].as_array().map_or(&[][..], Vec::as_slice);
+    let [layer] = layers else {
+        return Err(ApiError::not_found("The sbom is not found"));
+    };
+    let content = layer["digest"]
+        .as_str()
+        .and_then(|digest| s.registry.blob(repository, digest))
+        .ok_or_else(|| ApiError::uncoded("failed to pull the blob"))?;
+    Ok(
+        Reply::text(StatusCode::OK, String::from_utf8_lossy(&content))
+            .with_header("Content-Type", SBOM_MEDIA_TYPE),
+    )
+}
+
 /// `GetAddition`: the addition named in capitals (`strings.ToUpper`) is asked of the
 /// artifact's processor (`AbstractAddition`): an image's (manifest v2) has its build history
 /// only, an index's none; anything else is 400.
@@ -611,6 +638,13 @@ pub(crate) fn vulnerabilities(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 pub(crate) fn addition(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = artifact_of(ctx, s)?;
     let addition = ctx.path("addition").to_uppercase();
+    if s.artifacts[&id]
+        .pushed
+        .as_ref()
+        .is_some_and(|p| p.processor == Processor::Sbom)
+    {
+        return sbom_document(s, id);
+    }
     if let Some(pushed) = &s.artifacts[&id].pushed
         && !s.artifacts[&id].is_image()
     {

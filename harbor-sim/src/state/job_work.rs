@@ -6,13 +6,16 @@
 //! and check-in (GC's freed space, a retention task's `total` and `retained`) describe the
 //! state it ran on, not the one it was triggered on.
 //!
+//! The same holds for the SBOM an SBOM generation pushes as the artifact's accessory: it is
+//! there once the generation has succeeded, not before.
+//!
 //! The simulator runs nothing in the background (see [`super::lifecycle`]). A trigger records
 //! each task's work beside the task ([`SimState::defer_work`]), and [`SimState::settle`]
-//! carries out, in the order they started, the works whose task has started running by
-//! `now`. The guard of the state settles before each request reads or writes
-//! (`crate::state_guard`), so a request sees every job that started before it arrived as
-//! having run, and on tokio's paused clock a test moves a GC forward with
-//! `tokio::time::advance`. A job whose lifecycle ends in failure has done its work before it
+//! carries out, in the order they fell due, the works whose task has reached the point where
+//! it does them by `now` (started running; for the SBOM's push, succeeded). The guard of
+//! the state settles before each request reads or writes (`crate::state_guard`), so a request
+//! sees every job that started before it arrived as having run, and on tokio's paused clock a
+//! test moves a GC forward with `tokio::time::advance`. A job whose lifecycle ends in failure has done its work before it
 //! fails (the simulator cannot say how far a real job got); one held in a paused queue does
 //! nothing until the queue resumes and its queued time has passed.
 
@@ -24,6 +27,7 @@ use tokio::time::Instant;
 use super::SimState;
 use super::gc_run::GcJob;
 use super::jobs::{JobTask, clock};
+use super::lifecycle::JobPlan;
 
 /// What one task of a job does to the state when it runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +53,26 @@ pub(crate) enum JobWork {
         /// `dry_run`.
         dry_run: bool,
     },
+    /// The push of an artifact's SBOM as its accessory, which an SBOM generation makes once
+    /// the scanner has answered (`PostScan` in `src/pkg/scan/sbom/sbom.go`): done when the
+    /// task succeeds.
+    SbomPush {
+        /// The artifact the SBOM describes.
+        artifact: i64,
+        /// The robot account the scan job made, which pushes it.
+        robot: String,
+    },
+}
+
+impl JobWork {
+    /// When a task living by `plan` does this work, if it has by `now`: as it starts
+    /// running, or for an SBOM push as it succeeds.
+    fn due_at(&self, plan: &JobPlan, now: Instant) -> Option<Instant> {
+        match self {
+            JobWork::SbomPush { .. } => plan.succeeded_at(now),
+            _ => plan.first_run_at(now),
+        }
+    }
 }
 
 /// The works of tasks that have not run yet, by task id, each with its execution's id.
@@ -59,13 +83,14 @@ pub(crate) struct PendingWork {
 
 /// Where a pending work stands at an instant.
 enum WorkAt {
-    /// Its task has started running, at this instant: the work is done now.
-    Started(Instant),
-    /// Its task ended without running (stopped while queued), or its execution is gone
-    /// (a deleted retention policy takes its runs): the work is never done.
+    /// Its task reached the point where it does the work at this instant: the work is done
+    /// now.
+    Due(Instant),
+    /// Its task finished without reaching that point (stopped while queued, failed), or its
+    /// execution is gone (a deleted retention policy takes its runs): the work is never done.
     Abandoned,
-    /// Its task is still queued.
-    Queued,
+    /// Its task has not reached that point yet.
+    Waiting,
 }
 
 impl SimState {
@@ -84,44 +109,44 @@ impl SimState {
         self.settle(clock());
     }
 
-    /// Whether [`SimState::settle`] has anything to do at `now`: a pending work whose task
-    /// has started, or will never start.
+    /// Whether [`SimState::settle`] has anything to do at `now`: a pending work that is due,
+    /// or never will be.
     pub(crate) fn work_due(&self, now: Instant) -> bool {
         self.pending_work
             .by_task
             .iter()
-            .any(|(task, (execution, _))| {
-                !matches!(self.work_at(*execution, *task, now), WorkAt::Queued)
+            .any(|(task, (execution, work))| {
+                !matches!(self.work_at(*execution, *task, work, now), WorkAt::Waiting)
             })
     }
 
-    /// Carries out, oldest start first, every pending work whose task has started running
-    /// by `now`, and forgets those whose task never will.
+    /// Carries out, in the order they fell due, every pending work due by `now`, and forgets
+    /// those that never will be.
     pub(crate) fn settle(&mut self, now: Instant) {
         if self.pending_work.by_task.is_empty() {
             return;
         }
-        let mut started = Vec::new();
+        let mut due = Vec::new();
         let mut abandoned = Vec::new();
-        for (task, (execution, _)) in &self.pending_work.by_task {
-            match self.work_at(*execution, *task, now) {
-                WorkAt::Started(at) => started.push((at, *task)),
+        for (task, (execution, work)) in &self.pending_work.by_task {
+            match self.work_at(*execution, *task, work, now) {
+                WorkAt::Due(at) => due.push((at, *task)),
                 WorkAt::Abandoned => abandoned.push(*task),
-                WorkAt::Queued => {}
+                WorkAt::Waiting => {}
             }
         }
         for task in abandoned {
             self.pending_work.by_task.remove(&task);
         }
-        started.sort_unstable();
-        for (_, task) in started {
+        due.sort_unstable();
+        for (_, task) in due {
             if let Some((execution, work)) = self.pending_work.by_task.remove(&task) {
                 self.carry_out(execution, task, work, now);
             }
         }
     }
 
-    fn work_at(&self, execution: i64, task: i64, now: Instant) -> WorkAt {
+    fn work_at(&self, execution: i64, task: i64, work: &JobWork, now: Instant) -> WorkAt {
         let Some(plan) = self
             .executions
             .get(&execution)
@@ -130,10 +155,10 @@ impl SimState {
         else {
             return WorkAt::Abandoned;
         };
-        match plan.first_run_at(now) {
-            Some(at) => WorkAt::Started(at),
-            None if plan.has_ended(now) => WorkAt::Abandoned,
-            None => WorkAt::Queued,
+        match work.due_at(plan, now) {
+            Some(at) => WorkAt::Due(at),
+            None if plan.is_finished(now) => WorkAt::Abandoned,
+            None => WorkAt::Waiting,
         }
     }
 
@@ -146,15 +171,15 @@ impl SimState {
             JobWork::GarbageCollection(job) => {
                 let (log, freed) = self.run_gc(job);
                 self.gc_check_ins.insert(execution, freed);
-                log
+                Some(log)
             }
             JobWork::PurgeAudit {
                 hours,
                 types,
                 dry_run,
-            } => super::purge_job_log(hours, &types, dry_run, || {
+            } => Some(super::purge_job_log(hours, &types, dry_run, || {
                 self.purge_audit_logs(hours, &types, dry_run)
-            }),
+            })),
             JobWork::Retention {
                 repository,
                 rules,
@@ -165,7 +190,15 @@ impl SimState {
                     None => figures = Some((outcome.total, outcome.retained)),
                     Some(message) => failure = Some(message),
                 }
-                outcome.log
+                Some(outcome.log)
+            }
+            // The scan job's log was written when it ran; a push the registry refuses fails
+            // the job (`PostScan`'s error).
+            JobWork::SbomPush { artifact, robot } => {
+                if let Err(e) = self.push_sbom(artifact, &robot) {
+                    failure = Some(e.message);
+                }
+                None
             }
         };
         let Some(e) = self.executions.get_mut(&execution) else {
@@ -182,10 +215,12 @@ impl SimState {
     }
 }
 
-/// What a task's job writes when it runs: its log, and a retention job's figures (`total`,
+/// What a task's job writes when it does its work: its log, and a retention job's figures (`total`,
 /// `retained`) in the task's attributes, as its check-in puts them there.
-fn check_in(task: &mut JobTask, log: String, figures: Option<(usize, usize)>) {
-    task.first_log_line = log;
+fn check_in(task: &mut JobTask, log: Option<String>, figures: Option<(usize, usize)>) {
+    if let Some(log) = log {
+        task.first_log_line = log;
+    }
     if let (Some((total, retained)), Some(attrs)) = (figures, task.extra_attrs.as_object_mut()) {
         attrs.insert("total".into(), json!(total));
         attrs.insert("retained".into(), json!(retained));

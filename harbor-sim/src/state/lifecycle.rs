@@ -409,13 +409,22 @@ impl JobPlan {
             .push(Segment::new(end, JobStatus::Error).message(message));
     }
 
-    /// Whether the job has reached a final status by `now` (for a job its service retries,
-    /// the status of its failed run counts).
-    pub fn has_ended(&self, now: Instant) -> bool {
+    /// When the job succeeded, on tokio's clock, if it has by `now`.
+    pub fn succeeded_at(&self, now: Instant) -> Option<Instant> {
         let at = self.offset(now);
         self.segments
             .iter()
-            .any(|s| s.from <= at && s.status.is_final())
+            .find(|s| s.from <= at && s.status == JobStatus::Success)
+            .map(|s| self.born + s.from)
+    }
+
+    /// Whether the job has lived its whole plan by `now` and ended: a failed run its service
+    /// retries has not, nor has a job that never ends.
+    pub fn is_finished(&self, now: Instant) -> bool {
+        let at = self.offset(now);
+        self.segments
+            .last()
+            .is_some_and(|s| s.from <= at && s.status.is_final())
     }
 
     /// The segments reached at `at` after the birth, zero-length ones left out.
@@ -630,29 +639,39 @@ mod tests {
     }
 
     #[test]
-    fn a_job_starts_once_and_a_job_stopped_while_queued_never_starts() {
+    fn a_job_starts_and_succeeds_once_and_a_job_stopped_while_queued_never_starts() {
         let secs = Duration::from_secs;
         let l = Lifecycle::new(secs(1), secs(2)).fails_then_succeeds("boom", secs(5));
         let p = plan(&l);
         assert_eq!(p.first_run_at(p.born), None);
-        assert!(!p.has_ended(p.born));
+        assert!(!p.is_finished(p.born));
         // The first run's start, also after the retry's.
         for later in [1, 3, 9] {
             assert_eq!(p.first_run_at(p.born + secs(later)), Some(p.born + secs(1)));
         }
-        assert!(!p.has_ended(p.born + secs(2)));
-        assert!(p.has_ended(p.born + secs(3)), "its failed run ended");
+        assert!(
+            !p.is_finished(p.born + secs(3)),
+            "its failed run is retried"
+        );
+        assert_eq!(p.succeeded_at(p.born + secs(9)), None);
+        // 1 queued, 2 running, 5 failed, 2 running again.
+        assert_eq!(p.succeeded_at(p.born + secs(10)), Some(p.born + secs(10)));
+        assert!(p.is_finished(p.born + secs(10)));
 
         let mut stopped = plan(&Lifecycle::new(secs(10), secs(2)));
         assert!(stopped.stop(stopped.born + secs(4)));
         let later = stopped.born + secs(100);
         assert_eq!(stopped.first_run_at(later), None);
-        assert!(stopped.has_ended(later));
+        assert_eq!(stopped.succeeded_at(later), None);
+        assert!(stopped.is_finished(later));
+
+        let stuck = plan(&Lifecycle::new(secs(1), secs(2)).stuck());
+        assert!(!stuck.is_finished(stuck.born + secs(100)));
 
         let mut held = plan(&Lifecycle::new(secs(10), secs(2)));
         assert!(held.hold(held.born));
         assert_eq!(held.first_run_at(held.born + secs(100)), None);
-        assert!(!held.has_ended(held.born + secs(100)));
+        assert!(!held.is_finished(held.born + secs(100)));
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub mod repository_table;
 pub mod retention;
 mod retention_run;
 pub mod robots;
+pub mod sbom_push;
 pub mod scanners;
 pub mod scheduler;
 pub mod security_hub;

@@ -150,6 +150,7 @@ fn processor_of(artifact_type: &str) -> Processor {
         "application/vnd.docker.container.image.v1+json"
         | "application/vnd.oci.image.config.v1+json" => Processor::Image,
         "application/vnd.cncf.helm.config.v1+json" => Processor::Chart,
+        super::sbom_push::SBOM_MEDIA_TYPE => Processor::Sbom,
         _ => Processor::Default,
     }
 }
@@ -159,6 +160,7 @@ fn artifact_kind(processor: Processor, media_type: &str) -> String {
     match processor {
         Processor::Image => "IMAGE".to_owned(),
         Processor::Chart => "CHART".to_owned(),
+        Processor::Sbom => "SBOM".to_owned(),
         Processor::Default => default_processor_kind(media_type),
     }
 }

@@ -103,6 +103,9 @@ pub enum Processor {
     Image,
     /// Helm charts (their additions are not simulated).
     Chart,
+    /// Harbor's SBOMs (`application/vnd.goharbor.harbor.sbom.v1`): type `SBOM`, and every
+    /// addition is the SBOM document (see [`super::sbom_push`]).
+    Sbom,
     /// Anything else: no additions.
     Default,
 }
@@ -406,10 +409,9 @@ impl SimState {
     /// with the robot account the scan job made for the project
     /// (`makeRobotAccount` in `src/controller/scan/base_controller.go`:
     /// `<robot prefix><project>+scanner-<registration name>-<uuid>`).
-    pub fn record_scanner_pull(&mut self, id: i64, registration: &str) {
-        let Some(a) = self.artifacts.get(&id) else {
-            return;
-        };
+    /// Returns the robot's name (`None` for an unknown artifact).
+    pub fn record_scanner_pull(&mut self, id: i64, registration: &str) -> Option<String> {
+        let a = self.artifacts.get(&id)?;
         let repo = self.repository_name(a.repository_id);
         // `strings.Split(repository, "/")[0]`: the whole name for a name without `/`.
         let project = repo.split_once('/').map_or(repo, |(p, _)| p);
@@ -419,6 +421,7 @@ impl SimState {
             crate::random_id::random_uuid()
         );
         self.record_pull(&operator, id, None);
+        Some(operator)
     }
 
     /// A push without its audit row; returns the new artifact's id and digest.

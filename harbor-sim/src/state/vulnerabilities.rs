@@ -11,6 +11,7 @@
 
 use serde_json::{Value, json};
 
+use super::job_work::JobWork;
 use super::jobs::{JobStatus, clock};
 use super::lifecycle::rfc3339;
 use super::repositories::Artifact;
@@ -378,6 +379,9 @@ impl SimState {
                     task: Some((execution, task.id)),
                 })
             }
+            // The reports the simulator starts with are vulnerability reports: an SBOM is
+            // only ever generated (and pushed) by a task.
+            None if kind == ScanType::Sbom => None,
             None => a.scanned.then(|| ScanState {
                 status: JobStatus::Success,
                 start_time: Some(a.scanned_at.clone()),
@@ -421,6 +425,12 @@ impl SimState {
         if let Some(e) = conflict.filter(|_| targets.is_empty()) {
             return Err(e);
         }
+        // `MakePlaceHolder`: a new SBOM replaces the last one, whose accessory goes.
+        if kind == ScanType::Sbom {
+            for target in &targets {
+                self.delete_sbom_accessories(*target)?;
+            }
+        }
         let a = self
             .artifacts
             .get(&artifact_id)
@@ -447,8 +457,16 @@ impl SimState {
                 .collect(),
         });
         let tasks: Vec<i64> = self.executions[&id].tasks.iter().map(|t| t.id).collect();
+        let mut pushes = Vec::new();
         for (target, task) in targets.into_iter().zip(tasks) {
-            self.attach_scan_task_of(target, id, task, kind);
+            let robot = self.attach_scan_task_of(target, id, task, kind);
+            pushes.push(JobWork::SbomPush {
+                artifact: target,
+                robot: robot.unwrap_or_default(),
+            });
+        }
+        if kind == ScanType::Sbom {
+            self.defer_work(id, pushes);
         }
         Ok(id)
     }
@@ -461,21 +479,25 @@ impl SimState {
 
     /// Makes `task` of `execution` the artifact's scan of `kind`, and records the pull its
     /// scanner makes to read the image ([`SimState::record_scanner_pull`], when the scan
-    /// starts rather than when the adapter's job runs).
-    fn attach_scan_task_of(&mut self, artifact_id: i64, execution: i64, task: i64, kind: ScanType) {
+    /// starts rather than when the adapter's job runs); the name of the scan job's robot.
+    fn attach_scan_task_of(
+        &mut self,
+        artifact_id: i64,
+        execution: i64,
+        task: i64,
+        kind: ScanType,
+    ) -> Option<String> {
         let tasks = match kind {
             ScanType::Vulnerability => &mut self.scan_tasks,
             ScanType::Sbom => &mut self.sbom_tasks,
         };
         tasks.insert(artifact_id, (execution, task));
-        let Some(project_id) = self.artifacts.get(&artifact_id).map(|a| a.project_id) else {
-            return;
-        };
+        let project_id = self.artifacts.get(&artifact_id)?.project_id;
         let registration = match self.project_scanner(project_id) {
             Some(s) => s.doc["name"].as_str().unwrap_or_default().to_owned(),
             None => "Trivy".to_owned(),
         };
-        self.record_scanner_pull(artifact_id, &registration);
+        self.record_scanner_pull(artifact_id, &registration)
     }
 
     /// 409 while the artifact's latest vulnerability scan is queued or running
@@ -500,11 +522,13 @@ impl SimState {
             .is_some_and(|a| a.index.is_some())
     }
 
-    fn is_newest(&self, a: &Artifact) -> bool {
+    /// Whether no image was pushed into its repository after it (accessories, such as its
+    /// SBOM or signature, do not count).
+    pub(super) fn is_newest(&self, a: &Artifact) -> bool {
         !self
             .artifacts
             .values()
-            .any(|o| o.repository_id == a.repository_id && o.id > a.id)
+            .any(|o| o.repository_id == a.repository_id && o.id > a.id && !self.is_accessory(o.id))
     }
 
     /// The CVEs found in a scanned artifact: `None` unless its latest scan has succeeded (a
@@ -627,9 +651,11 @@ impl SimState {
     pub fn sbom_overview(&self, artifact_id: i64) -> Option<Value> {
         let scan = self.artifact_sbom(artifact_id)?;
         let a = self.artifacts.get(&artifact_id)?;
-        // The SBOM is pushed once its generation succeeds; its digest comes with it.
+        // The SBOM is pushed as the generation succeeds (see `sbom_push`); its report keeps
+        // the digest.
         let sbom_digest = (scan.status == JobStatus::Success)
-            .then(|| format!("sha256:{:064x}", a.id as u128 * 0x9e37_79b9_7f4a_7c15));
+            .then(|| self.sbom_accessory_digest(artifact_id))
+            .flatten();
         // A time not yet known is Go's zero `strfmt.DateTime`, which `omitempty` keeps.
         let time = |t: &Option<String>| {
             t.clone()
@@ -717,8 +743,12 @@ mod tests {
         // The vulnerability scan is not in the way of it, nor it of a new one.
         s.start_scan(id, "admin").unwrap();
         tokio::time::advance(scan.queued() + scan.running()).await;
+        // The generation's job pushes the SBOM as it succeeds (the state's guard settles
+        // before each request; here, by hand).
+        s.settle(tokio::time::Instant::now());
         let done = s.sbom_overview(id).unwrap();
         assert_eq!(done["scan_status"], "Success", "{done}");
+        assert_eq!(done["sbom_digest"].as_str(), s.sbom_accessory_digest(id));
         assert!(done["sbom_digest"].as_str().unwrap().starts_with("sha256:"));
         assert_eq!(done["report_id"], sbom_report_id(id));
         let execution = s.sbom_tasks[&id].0;
