@@ -41,10 +41,11 @@ async fn at(start: Instant, secs: f64) {
     tokio::time::advance(target - now).await;
 }
 
-/// An answer: status, `Location`, body (JSON, or the text as a JSON string).
+/// An answer: status, `Location`, `Content-Type`, body (JSON, or the text as a JSON string).
 struct Answer {
     status: StatusCode,
     location: Option<String>,
+    content_type: Option<String>,
     body: Value,
 }
 
@@ -66,17 +67,24 @@ async fn call_with(
     }
     let response = request.send().await.expect("the simulator answers");
     let status = response.status();
-    let location = response
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let header = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (location, content_type) = (
+        header(reqwest::header::LOCATION),
+        header(reqwest::header::CONTENT_TYPE),
+    );
     let text = response.text().await.expect("a body");
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
     let _ = sim;
     Answer {
         status,
         location,
+        content_type,
         body,
     }
 }
@@ -272,12 +280,19 @@ async fn alpine_has(sim: &CheckedSim, digest: &str) -> bool {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_gc_deletes_untagged_artifacts_when_it_runs_not_when_it_is_triggered() {
-    let (sim, start) = sim_with(JobKind::GarbageCollection, lifecycle(), "gc-work").await;
+/// A checked simulator whose `library/alpine:3.20` has lost its tag, and a GC run started
+/// with `delete_untagged`: the simulator, when it started, the untagged digest, the run's
+/// path.
+async fn gc_of_untagged_alpine(test: &str) -> (CheckedSim, Instant, String, String) {
+    let (sim, start) = sim_with(JobKind::GarbageCollection, lifecycle(), test).await;
     let untagged = untag_alpine(&sim).await;
     let id = start_gc_with(&sim, json!({"delete_untagged": true})).await;
-    let run = format!("/system/gc/{id}");
+    (sim, start, untagged, format!("/system/gc/{id}"))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_gc_deletes_untagged_artifacts_when_it_runs_not_when_it_is_triggered() {
+    let (sim, start, untagged, run) = gc_of_untagged_alpine("gc-work").await;
     at(start, 9.999).await;
     assert!(
         alpine_has(&sim, &untagged).await,
@@ -313,10 +328,7 @@ async fn a_gc_deletes_untagged_artifacts_when_it_runs_not_when_it_is_triggered()
 
 #[tokio::test(start_paused = true)]
 async fn a_gc_stopped_while_queued_deletes_nothing() {
-    let (sim, start) = sim_with(JobKind::GarbageCollection, lifecycle(), "gc-stop").await;
-    let untagged = untag_alpine(&sim).await;
-    let id = start_gc_with(&sim, json!({"delete_untagged": true})).await;
-    let run = format!("/system/gc/{id}");
+    let (sim, start, untagged, run) = gc_of_untagged_alpine("gc-stop").await;
     at(start, 5.0).await;
     let stop = call(&sim, Method::PUT, &run, None).await;
     assert_eq!(stop.status, StatusCode::OK, "{}", stop.body);
@@ -350,18 +362,8 @@ async fn a_retention_run_deletes_and_counts_when_its_task_runs() {
     )
     .await;
     assert_eq!(update.status, StatusCode::OK, "{}", update.body);
-    let started = call(
-        &sim,
-        Method::POST,
-        &format!("/retentions/{policy}/executions"),
-        Some(json!({"dry_run": false})),
-    )
-    .await;
-    assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);
-    let tasks = format!(
-        "/retentions/{policy}/executions/{}/tasks",
-        location_id(&started)
-    );
+    let run = start_retention(&sim, policy, false).await;
+    let tasks = format!("/retentions/{policy}/executions/{run}/tasks");
     let nginx_task = |tasks: Value| {
         let task = tasks
             .as_array()
@@ -433,39 +435,28 @@ async fn an_sbom_is_pushed_as_an_accessory_when_its_generation_succeeds() {
     // The `sboms` link leads to the SBOM's document.
     let href = done["addition_links"]["sboms"]["href"].as_str().unwrap();
     assert_eq!(href, format!("/api/v2.0{ALPINE}/{sbom}/additions/sbom"));
-    let document = reqwest::Client::new()
-        .get(format!(
-            "{}{}",
-            sim.api_url(),
-            href.trim_start_matches("/api/v2.0")
-        ))
-        .basic_auth(ADMIN.0, Some(ADMIN.1))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(document.status(), StatusCode::OK);
+    let document = call(
+        &sim,
+        Method::GET,
+        href.trim_start_matches("/api/v2.0"),
+        None,
+    )
+    .await;
+    assert_eq!(document.status, StatusCode::OK);
     assert_eq!(
-        document.headers()[reqwest::header::CONTENT_TYPE],
-        "application/vnd.goharbor.harbor.sbom.v1"
+        document.content_type.as_deref(),
+        Some("application/vnd.goharbor.harbor.sbom.v1")
     );
-    let spdx: Value = document.json().await.unwrap();
-    assert_eq!(spdx["spdxVersion"], "SPDX-2.3");
+    assert_eq!(document.body["spdxVersion"], "SPDX-2.3");
     assert_eq!(
-        spdx["name"],
+        document.body["name"],
         format!("library/alpine@{}", done["digest"].as_str().unwrap())
     );
     // The registry lists it among the image's referrers, with Harbor's SBOM type.
     let base = sim.api_url().trim_end_matches("/api/v2.0").to_owned();
     let image = done["digest"].as_str().unwrap();
-    let referrers: Value = reqwest::Client::new()
-        .get(format!("{base}/v2/library/alpine/referrers/{image}"))
-        .basic_auth(ADMIN.0, Some(ADMIN.1))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let url = format!("{base}/v2/library/alpine/referrers/{image}");
+    let referrers = call_with(&sim, Method::GET, &url, None, None).await.body;
     assert_eq!(
         referrers["manifests"][0]["digest"],
         json!(sbom),
@@ -857,6 +848,14 @@ async fn a_queued_replication_stops() {
     assert_eq!(get(&sim, &execution).await["status"], "Stopped");
 }
 
+/// Starts a run of the retention policy `policy` as a client would; its id.
+async fn start_retention(sim: &CheckedSim, policy: i64, dry_run: bool) -> i64 {
+    let path = format!("/retentions/{policy}/executions");
+    let started = call(sim, Method::POST, &path, Some(json!({"dry_run": dry_run}))).await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);
+    location_id(&started)
+}
+
 /// The retention policy of `library` (the demo's).
 async fn library_retention(sim: &CheckedSim) -> i64 {
     let project = get(sim, "/projects/library").await;
@@ -870,15 +869,7 @@ async fn library_retention(sim: &CheckedSim) -> i64 {
 async fn a_stuck_retention_runs_until_stopped() {
     let (sim, start) = sim_with(JobKind::Retention, lifecycle().stuck(), "retention").await;
     let policy = library_retention(&sim).await;
-    let started = call(
-        &sim,
-        Method::POST,
-        &format!("/retentions/{policy}/executions"),
-        Some(json!({"dry_run": true})),
-    )
-    .await;
-    assert_eq!(started.status, StatusCode::CREATED);
-    let eid = location_id(&started);
+    let eid = start_retention(&sim, policy, true).await;
     let run = |runs: Value| {
         runs.as_array()
             .unwrap()

@@ -382,10 +382,15 @@ impl JobPlan {
     /// When the job first started running, on tokio's clock, if it has by `now` (a run
     /// that took no time counts, as in [`Phase::run_count`]).
     pub fn first_run_at(&self, now: Instant) -> Option<Instant> {
+        self.first_reached(JobStatus::Running, now)
+    }
+
+    /// When the job first had `status`, on tokio's clock, if it has by `now`.
+    fn first_reached(&self, status: JobStatus, now: Instant) -> Option<Instant> {
         let at = self.offset(now);
         self.segments
             .iter()
-            .find(|s| s.from <= at && s.status == JobStatus::Running)
+            .find(|s| s.from <= at && s.status == status)
             .map(|s| self.born + s.from)
     }
 
@@ -411,11 +416,7 @@ impl JobPlan {
 
     /// When the job succeeded, on tokio's clock, if it has by `now`.
     pub fn succeeded_at(&self, now: Instant) -> Option<Instant> {
-        let at = self.offset(now);
-        self.segments
-            .iter()
-            .find(|s| s.from <= at && s.status == JobStatus::Success)
-            .map(|s| self.born + s.from)
+        self.first_reached(JobStatus::Success, now)
     }
 
     /// Whether the job has lived its whole plan by `now` and ended: a failed run its service
