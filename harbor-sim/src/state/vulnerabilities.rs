@@ -457,15 +457,18 @@ impl SimState {
                 .collect(),
         });
         let tasks: Vec<i64> = self.executions[&id].tasks.iter().map(|t| t.id).collect();
+        // An SBOM generation's job pushes the SBOM, as the robot it made, once it succeeds.
         let mut pushes = Vec::new();
         for (target, task) in targets.into_iter().zip(tasks) {
             let robot = self.attach_scan_task_of(target, id, task, kind);
-            pushes.push(JobWork::SbomPush {
-                artifact: target,
-                robot: robot.unwrap_or_default(),
-            });
+            if kind == ScanType::Sbom {
+                pushes.push(JobWork::SbomPush {
+                    artifact: target,
+                    robot: robot.unwrap_or_default(),
+                });
+            }
         }
-        if kind == ScanType::Sbom {
+        if !pushes.is_empty() {
             self.defer_work(id, pushes);
         }
         Ok(id)
@@ -651,8 +654,8 @@ impl SimState {
     pub fn sbom_overview(&self, artifact_id: i64) -> Option<Value> {
         let scan = self.artifact_sbom(artifact_id)?;
         let a = self.artifacts.get(&artifact_id)?;
-        // The SBOM is pushed as the generation succeeds (see `sbom_push`); its report keeps
-        // the digest.
+        // The SBOM is pushed as the generation succeeds (see `sbom_push`): the digest is its
+        // accessory's (Harbor's report would still name an accessory deleted since).
         let sbom_digest = (scan.status == JobStatus::Success)
             .then(|| self.sbom_accessory_digest(artifact_id))
             .flatten();
