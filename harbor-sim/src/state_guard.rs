@@ -18,7 +18,7 @@ pub(crate) fn read(state: &RwLock<SimState>) -> RwLockReadGuard<'_, SimState> {
     #[cfg(test)]
     tests::count_taken();
     let guard = take_read(state);
-    if !guard.work_due(clock()) {
+    if !work_due(&guard) {
         return guard;
     }
     drop(guard);
@@ -41,8 +41,16 @@ fn take_read(state: &RwLock<SimState>) -> RwLockReadGuard<'_, SimState> {
 /// The write guard, after the jobs due have done their work.
 fn settled(state: &RwLock<SimState>) -> RwLockWriteGuard<'_, SimState> {
     let mut guard = state.write().unwrap_or_else(|e| e.into_inner());
-    guard.settle(clock());
+    if guard.has_pending_work() {
+        guard.settle(clock());
+    }
     guard
+}
+
+/// Whether jobs are due to do their work. The clock is read only when some work waits: on
+/// tokio's test clock a read takes a lock, which every request would pay.
+fn work_due(state: &SimState) -> bool {
+    state.has_pending_work() && state.work_due(clock())
 }
 
 /// The guard a request holds on the state.
@@ -66,7 +74,7 @@ impl<'a> StateGuard<'a> {
         #[cfg(test)]
         tests::count_taken();
         let guard = take_read(state);
-        if !guard.work_due(clock()) {
+        if !work_due(&guard) {
             return Self::Read(guard);
         }
         drop(guard);

@@ -109,6 +109,11 @@ impl SimState {
         self.settle(clock());
     }
 
+    /// Whether some work waits for its task.
+    pub(crate) fn has_pending_work(&self) -> bool {
+        !self.pending_work.by_task.is_empty()
+    }
+
     /// Whether [`SimState::settle`] has anything to do at `now`: a pending work that is due,
     /// or never will be.
     pub(crate) fn work_due(&self, now: Instant) -> bool {
