@@ -47,8 +47,8 @@ fn settled(state: &RwLock<SimState>) -> RwLockWriteGuard<'_, SimState> {
     guard
 }
 
-/// Whether jobs are due to do their work. The clock is read only when some work waits: on
-/// tokio's test clock a read takes a lock, which every request would pay.
+/// Whether jobs are due to do their work; the clock is read only when some work waits, which
+/// is seldom.
 fn work_due(state: &SimState) -> bool {
     state.has_pending_work() && state.work_due(clock())
 }
