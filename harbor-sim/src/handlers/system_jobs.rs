@@ -140,39 +140,52 @@ fn check_parameters(kind: JobKind, params: &Map<String, Value>) -> ApiResult<()>
 /// Starts a manual GC or purge run; returns its id.
 fn start_run(s: &mut SimState, kind: JobKind, params: Map<String, Value>, operator: &str) -> i64 {
     let flag = |key: &str| params.get(key).and_then(Value::as_bool).unwrap_or(false);
-    // The job's own work waits for the job to run (see `state::job_work`).
-    let work = match kind {
-        JobKind::GarbageCollection => JobWork::GarbageCollection(GcJob {
-            delete_untagged: flag("delete_untagged"),
-            dry_run: flag("dry_run"),
-            workers: params.get("workers").and_then(Value::as_i64).unwrap_or(0),
-            time_window: s.gc_time_window,
-        }),
-        _ => JobWork::PurgeAudit {
-            hours: params["audit_retention_hour"].as_i64().unwrap_or_default(),
-            types: params["include_event_types"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            dry_run: flag("dry_run"),
-        },
-    };
     // The run's attributes are the ones the controllers set, not the body's (`Start` in
     // `src/controller/gc/controller.go`, `purge/controller.go`); GC's `redis_url_reg` is
-    // never answered (`CleanExtraAttrs`), its `time_window` is the core's setting.
-    let extra_attrs = match kind {
-        JobKind::GarbageCollection => json!({
-            "delete_tag": flag("delete_tag"),
-            "delete_untagged": flag("delete_untagged"),
-            "dry_run": flag("dry_run"),
-            "time_window": s.gc_time_window.hours,
-            "workers": params.get("workers").and_then(Value::as_i64).unwrap_or(0),
-        }),
-        _ => json!({
-            "audit_retention_hour": params.get("audit_retention_hour").and_then(Value::as_i64).unwrap_or(0),
-            "dry_run": flag("dry_run"),
-            "include_event_types": params.get("include_event_types").and_then(Value::as_str).unwrap_or_default(),
-        }),
+    // never answered (`CleanExtraAttrs`), its `time_window` is the core's setting. The job's
+    // own work, with the same parameters, waits for the job to run (see `state::job_work`).
+    let (work, extra_attrs) = match kind {
+        JobKind::GarbageCollection => {
+            let job = GcJob {
+                delete_untagged: flag("delete_untagged"),
+                dry_run: flag("dry_run"),
+                workers: params.get("workers").and_then(Value::as_i64).unwrap_or(0),
+                time_window: s.gc_time_window,
+            };
+            let attrs = json!({
+                "delete_tag": flag("delete_tag"),
+                "delete_untagged": job.delete_untagged,
+                "dry_run": job.dry_run,
+                "time_window": job.time_window.hours,
+                "workers": job.workers,
+            });
+            (JobWork::GarbageCollection(job), attrs)
+        }
+        _ => {
+            let hours = params
+                .get("audit_retention_hour")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            let types = params
+                .get("include_event_types")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let dry_run = flag("dry_run");
+            let attrs = json!({
+                "audit_retention_hour": hours,
+                "dry_run": dry_run,
+                "include_event_types": types,
+            });
+            (
+                JobWork::PurgeAudit {
+                    hours,
+                    types,
+                    dry_run,
+                },
+                attrs,
+            )
+        }
     };
     let id = s.start_execution(NewExecution {
         kind,
