@@ -15,9 +15,10 @@
 //! it does them by `now` (started running; for the SBOM's push, succeeded). The guard of
 //! the state settles before each request reads or writes (`crate::state_guard`), so a request
 //! sees every job that started before it arrived as having run, and on tokio's paused clock a
-//! test moves a GC forward with `tokio::time::advance`. A job whose lifecycle ends in failure has done its work before it
-//! fails (the simulator cannot say how far a real job got); one held in a paused queue does
-//! nothing until the queue resumes and its queued time has passed.
+//! test moves a GC forward with `tokio::time::advance`. A job whose lifecycle ends in failure
+//! has done its work before it fails (the simulator cannot say how far a real job got); one
+//! held in a paused queue does nothing until the queue resumes and its queued time has
+//! passed.
 
 use std::collections::BTreeMap;
 
@@ -220,8 +221,8 @@ impl SimState {
     }
 }
 
-/// What a task's job writes when it does its work: its log, and a retention job's figures (`total`,
-/// `retained`) in the task's attributes, as its check-in puts them there.
+/// What a task's job writes when it does its work: its log, and a retention job's figures
+/// (`total`, `retained`) in the task's attributes, as its check-in puts them there.
 fn check_in(task: &mut JobTask, log: Option<String>, figures: Option<(usize, usize)>) {
     if let Some(log) = log {
         task.first_log_line = log;

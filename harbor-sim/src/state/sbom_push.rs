@@ -18,6 +18,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::SimState;
+use super::accessories::Accessory;
 use super::registry_push::OCI_MANIFEST;
 use super::registry_store::{StoredManifest, sha256_digest};
 use crate::errors::{ApiError, ApiResult};
@@ -101,12 +102,17 @@ impl SimState {
         Ok(digest)
     }
 
+    /// The artifact's SBOM accessories, oldest first.
+    fn sbom_accessories(&self, artifact_id: i64) -> impl Iterator<Item = &Accessory> {
+        self.accessories_of(artifact_id)
+            .into_iter()
+            .filter(|a| a.kind == SBOM_ACCESSORY)
+    }
+
     /// The digest of the artifact's SBOM accessory, the latest when there are several.
     pub fn sbom_accessory_digest(&self, artifact_id: i64) -> Option<&str> {
-        self.accessories
-            .values()
-            .filter(|a| a.subject_artifact_id == artifact_id && a.kind == SBOM_ACCESSORY)
-            .max_by_key(|a| a.id)
+        self.sbom_accessories(artifact_id)
+            .last()
             .map(|a| a.digest.as_str())
     }
 
@@ -114,9 +120,7 @@ impl SimState {
     /// starts (`deleteSBOMAccessory`).
     pub(crate) fn delete_sbom_accessories(&mut self, artifact_id: i64) -> ApiResult<()> {
         let sboms: Vec<i64> = self
-            .accessories
-            .values()
-            .filter(|a| a.subject_artifact_id == artifact_id && a.kind == SBOM_ACCESSORY)
+            .sbom_accessories(artifact_id)
             .map(|a| a.artifact_id)
             .collect();
         for sbom in sboms {
