@@ -56,13 +56,8 @@ async fn open_session(sim: &support::CheckedSim) -> Session {
         .send()
         .await
         .expect("the simulator answers");
-    let header = |name| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .unwrap_or_else(|| panic!("a {name} header"))
+    let header = |name: &str| {
+        support::header_text(&response, name).unwrap_or_else(|| panic!("a {name} header"))
     };
     let set_cookie = header("set-cookie");
     let cookie = set_cookie.split(';').next().expect("a cookie").to_owned();

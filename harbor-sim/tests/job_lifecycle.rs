@@ -67,16 +67,9 @@ async fn call_with(
     }
     let response = request.send().await.expect("the simulator answers");
     let status = response.status();
-    let header = |name| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
     let (location, content_type) = (
-        header(reqwest::header::LOCATION),
-        header(reqwest::header::CONTENT_TYPE),
+        support::header_text(&response, reqwest::header::LOCATION),
+        support::header_text(&response, reqwest::header::CONTENT_TYPE),
     );
     let text = response.text().await.expect("a body");
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));

@@ -10,6 +10,18 @@ use std::ops::Deref;
 
 use harbor_sim::{RunningSimulator, Simulator, SimulatorBuilder};
 
+/// A response's header `name` as text, when it has one that is.
+pub fn header_text(
+    response: &reqwest::Response,
+    name: impl reqwest::header::AsHeaderName,
+) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 /// A running simulator that records its answers and, when dropped at the end of a test that
 /// did not already fail, checks them all against Harbor's spec
 /// ([`conformance::assert_conforms`]).
