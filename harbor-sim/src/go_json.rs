@@ -14,6 +14,9 @@
 //! value down to the field. `null` decodes into anything. Object keys find struct fields by
 //! exact name first, else ignoring case; unknown keys are skipped; a repeated key is decoded
 //! each time.
+//!
+//! [`marshal`] writes back what such a decode into `interface {}` gives, as `json.Marshal`
+//! does (a chart's dependencies' `import-values`).
 
 use std::fmt;
 
@@ -411,7 +414,7 @@ impl<'a> Decoder<'a> {
             let key = self.string();
             self.skip_space();
             self.at += 1; // the colon
-            match fields.and_then(|(name, fields)| field(fields, &key).map(|f| (name, f))) {
+            match fields.and_then(|(name, fields)| struct_field(fields, &key).map(|f| (name, f))) {
                 Some((name, (json_name, field_shape))) => {
                     let outer = self.context.clone();
                     self.context.strukt = Some(name);
@@ -468,12 +471,90 @@ pub(crate) fn go_field<'v>(value: &'v serde_json::Value, name: &str) -> &'v serd
 }
 
 /// The field a key names: the exact JSON name first, else one equal ignoring case.
-fn field<'s>(fields: &'s [(&'static str, Shape)], key: &str) -> Option<&'s (&'static str, Shape)> {
+pub(crate) fn struct_field<'s>(
+    fields: &'s [(&'static str, Shape)],
+    key: &str,
+) -> Option<&'s (&'static str, Shape)> {
     fields.iter().find(|(name, _)| *name == key).or_else(|| {
         fields
             .iter()
             .find(|(name, _)| name.to_lowercase() == key.to_lowercase())
     })
+}
+
+/// Go's `json.Marshal` of a value decoded into `interface {}` (maps, slices, strings,
+/// numbers, booleans): object keys sorted, `<`, `>`, `&`, U+2028 and U+2029 escaped in
+/// strings, a float written as Go writes a `float64` (`1` for 1.0, `1e+21`, `1e-7`).
+pub(crate) fn marshal(value: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, value);
+    out
+}
+
+fn write_value(out: &mut String, value: &serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Null | Value::Bool(_) | Value::String(_) => {
+            let text = value.to_string();
+            for c in text.chars() {
+                match c {
+                    '<' => out.push_str("\\u003c"),
+                    '>' => out.push_str("\\u003e"),
+                    '&' => out.push_str("\\u0026"),
+                    '\u{2028}' => out.push_str("\\u2028"),
+                    '\u{2029}' => out.push_str("\\u2029"),
+                    c => out.push(c),
+                }
+            }
+        }
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => out.push_str(&i.to_string()),
+            (_, Some(u), _) => out.push_str(&u.to_string()),
+            (_, _, Some(f)) => out.push_str(&go_float64(f)),
+            _ => out.push_str(&n.to_string()),
+        },
+        Value::Array(items) => {
+            out.push('[');
+            for (at, item) in items.iter().enumerate() {
+                if at > 0 {
+                    out.push(',');
+                }
+                write_value(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (at, key) in keys.into_iter().enumerate() {
+                if at > 0 {
+                    out.push(',');
+                }
+                write_value(out, &Value::String(key.clone()));
+                out.push(':');
+                write_value(out, &map[key]);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// A `float64` as `encoding/json` writes it: the shortest digits, in exponent form below
+/// 1e-6 or from 1e21 up (`e-07` shortened to `e-7`).
+fn go_float64(f: f64) -> String {
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        let text = format!("{f:e}");
+        match text.split_once('e') {
+            Some((mantissa, exponent)) if !exponent.starts_with('-') => {
+                format!("{mantissa}e+{exponent}")
+            }
+            _ => text,
+        }
+    } else {
+        f.to_string()
+    }
 }
 
 /// `checkValid`: the scanner over the whole text, then its end.
@@ -951,6 +1032,15 @@ mod tests {
         assert_eq!(quote_char(0xad), r"'\u00ad'");
         assert_eq!(quote_char(0xff), "'ÿ'");
         assert_eq!(quote_char(b'\\'), r"'\\'");
+    }
+
+    #[test]
+    fn marshal_writes_as_go_writes_an_interface_value() {
+        let value = serde_json::json!({"b": [1, 1.5, 1e21, 1e-7, 0.000001], "a": "<x> & \u{2028}", "c": null});
+        assert_eq!(
+            marshal(&value),
+            r#"{"a":"\u003cx\u003e \u0026 \u2028","b":[1,1.5,1e+21,1e-7,0.000001],"c":null}"#
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::errors::{ApiError, ApiResult};
 use crate::postgres_error::{SqlState, refusal};
 use crate::query::ColumnType::{BigInt, Integer, Timestamp};
 use crate::query::{Filter, Model, column_matches, sort_rows, without_keys};
+use crate::state::chart_archive::chart_details;
 use crate::state::ordered_ids::newest_first;
 use crate::state::repositories::{Artifact, ArtifactOptions, Processor};
 use crate::state::sbom_push::SBOM_MEDIA_TYPE;
@@ -607,25 +608,73 @@ pub(crate) fn vulnerabilities(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 /// `application/vnd.goharbor.harbor.sbom.v1`; 404 `The sbom is not found` for a manifest
 /// with another count of layers.
 fn sbom_document(s: &SimState, id: i64) -> ApiResult<Reply> {
-    let a = &s.artifacts[&id];
-    let repository = s.repository_name(a.repository_id);
-    let manifest: Value = s
-        .registry
-        .manifest(&a.digest)
-        .and_then(|m| serde_json::from_slice(&m.body).ok())
-        .ok_or_else(|| ApiError::uncoded("failed to pull manifest"))?;
+    let manifest = pulled_manifest(s, id)?;
     let layers = manifest["layers"].as_array().map_or(&[][..], Vec::as_slice);
     let [layer] = layers else {
         return Err(ApiError::not_found("The sbom is not found"));
     };
-    let content = layer["digest"]
-        .as_str()
-        .and_then(|digest| s.registry.blob(repository, digest))
-        .ok_or_else(|| ApiError::uncoded("failed to pull the blob"))?;
+    let content = pulled_blob(s, id, layer["digest"].as_str().unwrap_or_default())?;
     Ok(
         Reply::text(StatusCode::OK, String::from_utf8_lossy(&content))
             .with_header("Content-Type", SBOM_MEDIA_TYPE),
     )
+}
+
+/// The chart processor's additions (`AbstractAddition` in
+/// `src/controller/artifact/processor/chart/chart.go`): `VALUES.YAML`, `README.MD` and
+/// `DEPENDENCIES`, read out of the first layer of the manifest that is not its config
+/// ([`chart_details`]); any other name is 400. A chart Helm cannot load is 500; a manifest
+/// with no layer but its config leaves Harbor's handler a nil addition, which panics.
+fn chart_addition(s: &SimState, id: i64, addition: &str) -> ApiResult<Reply> {
+    let content_type = match addition {
+        "VALUES.YAML" => "text/plain; charset=utf-8",
+        "README.MD" => "text/markdown; charset=utf-8",
+        "DEPENDENCIES" => "application/json; charset=utf-8",
+        _ => {
+            return Err(ApiError::bad_request(format!(
+                "addition {addition} isn't supported for CHART"
+            )));
+        }
+    };
+    let manifest = pulled_manifest(s, id)?;
+    let config = manifest
+        .pointer("/config/digest")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let layer = manifest["layers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|layer| layer["digest"].as_str())
+        .find(|digest| *digest != config);
+    let Some(layer) = layer else {
+        return Err(ApiError::panicked(
+            "the chart's manifest has no layer but its config: the addition is nil",
+        ));
+    };
+    let details = chart_details(&pulled_blob(s, id, layer)?).map_err(ApiError::uncoded)?;
+    let body = match addition {
+        "VALUES.YAML" => String::from_utf8_lossy(&details.values).into_owned(),
+        "README.MD" => String::from_utf8_lossy(&details.readme).into_owned(),
+        _ => details.dependencies,
+    };
+    Ok(Reply::text(StatusCode::OK, body).with_header("Content-Type", content_type))
+}
+
+/// The artifact's manifest as a processor pulls it from the registry (`PullManifest`).
+fn pulled_manifest(s: &SimState, id: i64) -> ApiResult<Value> {
+    s.registry
+        .manifest(&s.artifacts[&id].digest)
+        .and_then(|m| serde_json::from_slice(&m.body).ok())
+        .ok_or_else(|| ApiError::uncoded("failed to pull manifest"))
+}
+
+/// A blob of the artifact's repository as a processor pulls it (`PullBlob`).
+fn pulled_blob(s: &SimState, id: i64, digest: &str) -> ApiResult<bytes::Bytes> {
+    let repository = s.repository_name(s.artifacts[&id].repository_id);
+    s.registry
+        .blob(repository, digest)
+        .ok_or_else(|| ApiError::uncoded("failed to pull the blob"))
 }
 
 /// `GetAddition`: the addition named in capitals (`strings.ToUpper`) is asked of the
@@ -633,8 +682,8 @@ fn sbom_document(s: &SimState, id: i64) -> ApiResult<Reply> {
 /// only, an index's none; anything else is 400.
 ///
 /// An artifact pushed through the registry is asked of the processor its `artifact_type`
-/// picks: an image's build history is its config's `history`; the default processor has no
-/// additions (400 `the processor for artifact <type> not found, cannot get the addition`).
+/// picks: an image's build history is its config's `history`; a chart's additions come out of
+/// its archive ([`chart_addition`]); the default processor has no additions (400 `the processor for artifact <type> not found, cannot get the addition`).
 pub(crate) fn addition(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = artifact_of(ctx, s)?;
     let addition = ctx.path("addition").to_uppercase();
@@ -644,6 +693,13 @@ pub(crate) fn addition(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         .is_some_and(|p| p.processor == Processor::Sbom)
     {
         return sbom_document(s, id);
+    }
+    if s.artifacts[&id]
+        .pushed
+        .as_ref()
+        .is_some_and(|p| p.processor == Processor::Chart)
+    {
+        return chart_addition(s, id, &addition);
     }
     if let Some(pushed) = &s.artifacts[&id].pushed
         && !s.artifacts[&id].is_image()

@@ -39,8 +39,12 @@
 //! its artifact that icon, as Harbor's `v1alpha1` annotation parser does; a layer that is no
 //! GIF, PNG or JPEG fails the push (400 `unsupported content type: <type>`, the manifest kept).
 //!
+//! A pushed Helm chart (config `application/vnd.cncf.helm.config.v1+json`) is a `CHART`
+//! whose values, readme and dependencies are read out of its archive when asked for
+//! (`crate::state::chart_archive`).
+//!
 //! Not simulated: proxy-cache projects' pulls from their upstream, content trust and the
-//! vulnerability-based pull prevention, a Helm chart's additions.
+//! vulnerability-based pull prevention.
 //!
 //! A push meets the project's storage quota as in Harbor: a session's last `PUT` reserves
 //! what it sends (or, sending nothing, what the upload accepted), a mount the blob's size, a

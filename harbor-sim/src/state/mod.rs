@@ -4,6 +4,7 @@ pub mod accessories;
 pub mod artifact_table;
 pub mod audit_log;
 pub mod blobs;
+pub mod chart_archive;
 pub mod configurations;
 mod fingerprint;
 mod gc_run;

@@ -101,7 +101,8 @@ pub struct Artifact {
 pub enum Processor {
     /// Images and image indexes: build history, scans.
     Image,
-    /// Helm charts (their additions are not simulated).
+    /// Helm charts: type `CHART`, and their values, readme and dependencies as additions
+    /// (see [`super::chart_archive`]).
     Chart,
     /// Harbor's SBOMs (`application/vnd.goharbor.harbor.sbom.v1`): type `SBOM`, and every
     /// addition is the SBOM document (see [`super::sbom_push`]).
@@ -908,7 +909,8 @@ impl SimState {
     }
 
     /// An artifact's `addition_links`: an image's build history (the image processor's
-    /// only addition type, `populateAdditionLinks`; an index's processor has none); and,
+    /// only addition type, `populateAdditionLinks`; an index's processor has none), a chart's
+    /// values, readme and dependencies; and,
     /// when the project's scanner can scan it (an image; an index through a child:
     /// `checker.IsScannable`), its `vulnerabilities` and its `sboms`, which the scan report
     /// assembler links with an empty digest until an SBOM overview is asked for
@@ -919,8 +921,17 @@ impl SimState {
             let href = addition_href(repository, digest, addition);
             links.insert(name.into(), json!({"absolute": false, "href": href}));
         };
+        if a.pushed
+            .as_ref()
+            .is_some_and(|p| p.processor == Processor::Chart)
+        {
+            // The chart processor's `ListAdditionTypes`, in lower case.
+            for addition in ["values.yaml", "readme.md", "dependencies"] {
+                link(addition, &a.digest, addition);
+            }
+        }
         if !a.is_image() {
-            // Only the image processors have additions; a scanner scans images.
+            // A scanner scans images only.
             return Value::Object(links);
         }
         if a.index.is_none() {
