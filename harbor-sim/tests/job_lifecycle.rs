@@ -970,17 +970,7 @@ async fn a_preheat_stops_while_queued() {
 #[tokio::test(start_paused = true)]
 async fn a_scan_data_export_can_be_downloaded_once_it_succeeds() {
     let (sim, start) = sim_with(JobKind::ScanDataExport, lifecycle(), "export").await;
-    let library = get(&sim, "/projects/library").await["project_id"].clone();
-    let started = call_with(
-        &sim,
-        Method::POST,
-        &format!("{}/export/cve", sim.api_url()),
-        Some(json!({"job_name": "cves", "projects": [library]})),
-        Some(("X-Scan-Data-Type", REPORT_MIME)),
-    )
-    .await;
-    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
-    let id = started.body["id"].as_i64().unwrap();
+    let id = export_library(&sim).await;
     let execution = format!("/export/cve/execution/{id}");
     let queued = get(&sim, &execution).await;
     assert_eq!(queued["status"], "Running");
@@ -991,14 +981,69 @@ async fn a_scan_data_export_can_be_downloaded_once_it_succeeds() {
     let done = get(&sim, &execution).await;
     assert_eq!(done["status"], "Success");
     assert_eq!(done["file_present"], true);
+    export_file(&sim, id).await;
+}
+
+/// Starts a scan-data export of the library project's findings; its execution's id.
+async fn export_library(sim: &CheckedSim) -> i64 {
+    let library = get(sim, "/projects/library").await["project_id"].clone();
+    let started = call_with(
+        sim,
+        Method::POST,
+        &format!("{}/export/cve", sim.api_url()),
+        Some(json!({"job_name": "cves", "projects": [library]})),
+        Some(("X-Scan-Data-Type", REPORT_MIME)),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    started.body["id"].as_i64().expect("an id")
+}
+
+/// The export's CSV, downloaded.
+async fn export_file(sim: &CheckedSim, id: i64) -> String {
     let download = call(
-        &sim,
+        sim,
         Method::GET,
         &format!("/export/cve/download/{id}"),
         None,
     )
     .await;
-    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(download.status, StatusCode::OK, "{}", download.body);
+    download.body.as_str().expect("CSV text").to_owned()
+}
+
+/// The export's job reads the findings when it runs: an artifact deleted while the export
+/// is queued is not in its file.
+#[tokio::test(start_paused = true)]
+async fn a_scan_data_export_writes_the_findings_as_they_are_when_it_runs() {
+    let (sim, start) = sim_with(JobKind::ScanDataExport, lifecycle(), "export_at_run").await;
+    let alpine = get(&sim, "/projects/library/repositories/alpine/artifacts/3.20").await;
+    let digest = alpine["digest"].as_str().expect("a digest").to_owned();
+    let before = export_library(&sim).await;
+    at(start, 30.0).await;
+    let file = export_file(&sim, before).await;
+    assert!(
+        file.contains(&digest),
+        "alpine's findings are exported: {file}"
+    );
+
+    let after = export_library(&sim).await;
+    at(start, 31.0).await;
+    let deleted = call(
+        &sim,
+        Method::DELETE,
+        "/projects/library/repositories/alpine/artifacts/3.20",
+        None,
+    )
+    .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    at(start, 60.0).await;
+    let file = export_file(&sim, after).await;
+    assert!(file.starts_with("Repository,"), "{file}");
+    assert!(
+        !file.contains(&digest),
+        "deleted before the job ran: {file}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

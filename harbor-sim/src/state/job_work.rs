@@ -1,13 +1,14 @@
 //! What a job does to the rest of the state, done when the job runs, not when it is
-//! triggered. Harbor's core only enqueues a GC, an audit-log purge or a retention run
-//! (`src/pkg/task/`); the job service carries it out when a worker picks it up
-//! (`src/jobservice/runner/redis.go`). Until then the artifacts, blobs and audit rows it will
-//! remove are all still there, a job stopped while queued removes nothing, and the job's log
-//! and check-in (GC's freed space, a retention task's `total` and `retained`) describe the
-//! state it ran on, not the one it was triggered on.
+//! triggered. Harbor's core only enqueues a GC, an audit-log purge, a retention run or a
+//! scan-data export (`src/pkg/task/`); the job service carries it out when a worker picks it
+//! up (`src/jobservice/runner/redis.go`). Until then the artifacts, blobs and audit rows it
+//! will remove are all still there, a job stopped while queued removes nothing, and the job's
+//! log and check-in (GC's freed space, a retention task's `total` and `retained`) describe
+//! the state it ran on, not the one it was triggered on.
 //!
 //! The same holds for the SBOM an SBOM generation pushes as the artifact's accessory: it is
-//! there once the generation has succeeded, not before.
+//! there once the generation has succeeded, not before; and for a scan-data export's file,
+//! written from the findings as they are when the export's job runs.
 //!
 //! The simulator runs nothing in the background (see [`super::lifecycle`]). A trigger records
 //! each task's work beside the task ([`SimState::defer_work`]), and [`SimState::settle`]
@@ -53,6 +54,13 @@ pub(crate) enum JobWork {
         rules: Vec<Value>,
         /// `dry_run`.
         dry_run: bool,
+    },
+    /// A scan-data export: the CSV its criteria (the execution's attributes) select, written
+    /// from the data as it is when the job runs
+    /// (`src/jobservice/job/impl/scandataexport/`).
+    ScanDataExport {
+        /// The execution's attributes: the project, and the patterns and labels.
+        criteria: Value,
     },
     /// The push of an artifact's SBOM as its accessory, which an SBOM generation makes once
     /// the scanner has answered (`PostScan` in `src/pkg/scan/sbom/sbom.go`): done when the
@@ -197,6 +205,17 @@ impl SimState {
                     Some(message) => failure = Some(message),
                 }
                 Some(outcome.log)
+            }
+            // A malformed pattern the matching reaches fails the job with doublestar's
+            // error, and no file is written.
+            JobWork::ScanDataExport { criteria } => {
+                match super::scan_export_run::export_csv(self, &criteria) {
+                    Ok(file) => {
+                        self.export_files.insert(execution, file);
+                    }
+                    Err(e) => failure = Some(e.to_string()),
+                }
+                None
             }
             // The scan job's log was written when it ran; a push the registry refuses fails
             // the job (`PostScan`'s error).

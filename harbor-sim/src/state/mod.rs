@@ -35,6 +35,7 @@ pub mod retention;
 mod retention_run;
 pub mod robots;
 pub mod sbom_push;
+pub(crate) mod scan_export_run;
 pub mod scanners;
 pub mod scheduler;
 pub mod security_hub;

@@ -469,7 +469,7 @@ impl SimState {
             )],
         });
         // The file the finished export wrote, a system artifact until it is downloaded.
-        if let Ok(file) = crate::handlers::scan_export::export_csv(self, &export) {
+        if let Ok(file) = super::scan_export_run::export_csv(self, &export) {
             self.export_files.insert(id, file);
         }
         Ok(())
