@@ -471,6 +471,29 @@ async fn an_sbom_is_pushed_as_an_accessory_when_its_generation_succeeds() {
     assert_eq!(get(&sim, &accessories).await.as_array().unwrap().len(), 1);
 }
 
+/// The SBOM is pushed through the registry, so the project's storage quota applies: an SBOM
+/// that does not fit fails its generation and leaves no accessory.
+#[tokio::test(start_paused = true)]
+async fn an_sbom_over_the_projects_quota_fails_its_generation() {
+    let (sim, start) = sim_with(JobKind::Scan, lifecycle(), "sbom_quota").await;
+    let quotas = get(&sim, "/quotas?reference=project&reference_id=1").await;
+    let quota = &quotas[0];
+    let used = quota["used"]["storage"].as_i64().expect("the usage");
+    let path = format!("/quotas/{}", quota["id"]);
+    let limit = json!({"hard": {"storage": used + 100}});
+    let answer = call(&sim, Method::PUT, &path, Some(limit)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    generate_alpine_sbom(&sim).await;
+    at(start, 30.0).await;
+    let failed = alpine_with_sbom(&sim).await;
+    assert_eq!(failed["sbom_overview"]["scan_status"], "Error", "{failed}");
+    assert!(failed["sbom_overview"].get("sbom_digest").is_none());
+    let accessories = get(&sim, &format!("{ALPINE}/3.20/accessories")).await;
+    assert_eq!(accessories, json!([]));
+    let after = get(&sim, "/quotas?reference=project&reference_id=1").await;
+    assert!(after[0]["used"]["storage"].as_i64().expect("the usage") <= used + 100);
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_purge_that_fails_reports_its_error() {
     let failing =

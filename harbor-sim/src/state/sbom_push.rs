@@ -7,6 +7,9 @@
 //! handling makes it an `sbom.harbor` accessory of the artifact (see [`super::accessories`]);
 //! the artifact's `sbom_overview` names its digest, and the artifact `sboms` link points at it.
 //!
+//! The push meets the project's storage quota as any push through the registry does: an SBOM
+//! that does not fit fails the generation's task (`Error`) and leaves no accessory.
+//!
 //! A new generation first deletes the artifact's SBOM accessories (`deleteSBOMAccessory`,
 //! from `MakePlaceHolder`), so an artifact has at most one.
 //!
@@ -75,12 +78,22 @@ impl SimState {
         });
         let body = json_bytes(&manifest);
         let digest = sha256_digest(&body);
+        // go-containerregistry uploads the layer, then the config, each in a session, then
+        // the manifest, through the core's registry, so the project's storage quota reserves
+        // each in turn (`put_blob_upload.go`, `put_manifest.go`): what does not fit fails the
+        // push there, the blobs uploaded before it staying the project's.
         for (blob_digest, blob) in [(&layer_digest, layer), (&config_digest, config)] {
+            if !self.blob_in_project(project_id, blob_digest) {
+                self.check_storage(project_id, blob.len() as i64)?;
+            }
             self.registry
                 .associate(project_id, blob_digest, blob.len() as i64);
             self.registry.put_blob(&repository, blob_digest, blob);
         }
         let manifest_len = body.len() as i64;
+        if !self.blob_in_project(project_id, &digest) {
+            self.check_storage(project_id, manifest_len)?;
+        }
         self.registry.put_manifest(
             &repository,
             &digest,
