@@ -1021,21 +1021,69 @@ async fn push_chart(
             "digest": digest, "size": archive.len()}),
         );
     }
-    let manifest = serde_json::to_vec(&json!({
+    let manifest = json!({
         "schemaVersion": 2,
         "mediaType": OCI_MANIFEST,
         "config": {"mediaType": "application/vnd.cncf.helm.config.v1+json",
             "digest": config_digest, "size": config.len()},
         "layers": layers,
-    }))
-    .unwrap();
-    let pushed = admin(http.put(format!("{}/v2/{repo}/manifests/{tag}", sim.base_url())))
-        .header("Content-Type", OCI_MANIFEST)
-        .body(manifest)
+    });
+    put_manifest(sim, http, repo, tag, &manifest).await;
+}
+
+/// Pushes `manifest` (its `mediaType` its content type) to `repo` under `reference`; its
+/// digest.
+async fn put_manifest(
+    sim: &RunningSimulator,
+    http: &Client,
+    repo: &str,
+    reference: &str,
+    manifest: &Value,
+) -> String {
+    let body = serde_json::to_vec(manifest).unwrap();
+    let media_type = manifest["mediaType"].as_str().unwrap();
+    let url = format!("{}/v2/{repo}/manifests/{reference}", sim.base_url());
+    let pushed = admin(http.put(url))
+        .header("Content-Type", media_type)
+        .body(body.clone())
         .send()
         .await
         .unwrap();
-    assert_eq!(pushed.status(), StatusCode::CREATED);
+    assert_eq!(
+        pushed.status(),
+        StatusCode::CREATED,
+        "{:?}",
+        pushed.text().await
+    );
+    sha256_digest(&body)
+}
+
+/// A descriptor of `content` pushed as a blob of `repo`, with `media_type` and
+/// `annotations`.
+async fn pushed_descriptor(
+    sim: &RunningSimulator,
+    http: &Client,
+    repo: &str,
+    media_type: &str,
+    content: &[u8],
+    annotations: Value,
+) -> Value {
+    let digest = push_blob(sim, http, repo, content).await;
+    let mut descriptor = json!({"mediaType": media_type, "digest": digest, "size": content.len()});
+    if !annotations.is_null() {
+        descriptor["annotations"] = annotations;
+    }
+    descriptor
+}
+
+/// The names of an artifact's `addition_links`, sorted.
+fn link_names(artifact: &Value) -> Vec<String> {
+    let mut names: Vec<String> = artifact["addition_links"]
+        .as_object()
+        .map(|links| links.keys().cloned().collect())
+        .unwrap_or_default();
+    names.sort_unstable();
+    names
 }
 
 /// A pushed Helm chart is a `CHART` artifact whose values, readme and dependencies are its
@@ -1062,12 +1110,12 @@ async fn a_charts_additions_come_out_of_its_archive() {
     let artifact = get_json(&http, format!("{rest}/0.1.0")).await;
     assert_eq!(artifact["type"], "CHART");
     let digest = artifact["digest"].as_str().unwrap();
-    let links = artifact["addition_links"].as_object().unwrap();
-    let mut names: Vec<&str> = links.keys().map(String::as_str).collect();
-    names.sort_unstable();
-    assert_eq!(names, ["dependencies", "readme.md", "values.yaml"]);
     assert_eq!(
-        links["readme.md"]["href"],
+        link_names(&artifact),
+        ["dependencies", "readme.md", "values.yaml"]
+    );
+    assert_eq!(
+        artifact["addition_links"]["readme.md"]["href"],
         format!(
             "/api/v2.0/projects/library/repositories/web/artifacts/{digest}/additions/readme.md"
         )
@@ -1086,6 +1134,12 @@ async fn a_charts_additions_come_out_of_its_archive() {
         assert_eq!(answer.headers()["content-type"], content_type, "{addition}");
         assert_eq!(answer.text().await.unwrap(), body, "{addition}");
     }
+    let scan = call(http.post(format!("{rest}/0.1.0/scan"))).await;
+    assert_eq!(
+        scan.status(),
+        StatusCode::BAD_REQUEST,
+        "only images are scanned"
+    );
     let refused = call(http.get(format!("{rest}/0.1.0/additions/build_history"))).await;
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -1107,4 +1161,242 @@ async fn a_charts_additions_come_out_of_its_archive() {
     assert_eq!(panicked.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert!(panicked.headers().get("content-type").is_none());
     assert_eq!(panicked.bytes().await.unwrap().len(), 0);
+}
+
+/// Sends the administrator's `GET` of `url`: status, `Content-Type` and body text.
+async fn fetch(http: &Client, url: String) -> (StatusCode, String, String) {
+    let answer = call(http.get(url)).await;
+    let status = answer.status();
+    let content_type = answer
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, content_type, answer.text().await.unwrap())
+}
+
+/// A WebAssembly module pushed as wasm-to-oci pushes it is a `WASM` artifact: the WASM
+/// processor's attributes, its build history as its one addition, and no scan (only images
+/// are scanned); an image annotated as WebAssembly stays an image whose media type is
+/// WASM's.
+#[tokio::test]
+async fn a_wasm_module_is_typed_and_described_by_the_wasm_processor() {
+    let (sim, http) = start().await;
+    let base = sim.base_url();
+    let repo = "library/module";
+    let config = pushed_descriptor(
+        &sim,
+        &http,
+        repo,
+        "application/vnd.wasm.config.v1+json",
+        b"{}",
+        Value::Null,
+    )
+    .await;
+    let layer = pushed_descriptor(
+        &sim,
+        &http,
+        repo,
+        "application/vnd.wasm.content.layer.v1+wasm",
+        b"\0asm\x01\0\0\0",
+        json!({"org.opencontainers.image.title": "module.wasm"}),
+    )
+    .await;
+    let manifest =
+        json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config, "layers": [layer]});
+    put_manifest(&sim, &http, repo, "v1", &manifest).await;
+    let rest = format!("{base}/api/v2.0/projects/library/repositories/module/artifacts/v1");
+    let artifact = get_json(&http, rest.clone()).await;
+    assert_eq!(artifact["type"], "WASM");
+    assert_eq!(
+        artifact["extra_attrs"],
+        json!({
+            "manifest.config.mediaType": "application/vnd.wasm.config.v1+json",
+            "manifest.layers.mediaType": "application/vnd.wasm.content.layer.v1+wasm",
+            "org.opencontainers.image.title": "module.wasm",
+        })
+    );
+    assert_eq!(link_names(&artifact), ["build_history"]);
+    let (status, content_type, body) =
+        fetch(&http, format!("{rest}/additions/build_history")).await;
+    assert_eq!(
+        (status, content_type.as_str(), body.as_str()),
+        (StatusCode::OK, "application/json; charset=utf-8", "null")
+    );
+    let (status, _, body) = fetch(&http, format!("{rest}/additions/values.yaml")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body.contains("addition VALUES.YAML isn't supported for WASM(manifest version 2)"),
+        "{body}"
+    );
+    let scan = call(http.post(format!("{rest}/scan"))).await;
+    assert_eq!(scan.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_of(scan).await["errors"][0]["message"],
+        format!(
+            "the configured scanner Trivy does not support scanning artifact with mime type {OCI_MANIFEST}"
+        )
+    );
+
+    // The annotations of a WebAssembly image: the image processor, WASM's media type.
+    let image_config = pushed_descriptor(
+        &sim,
+        &http,
+        repo,
+        "application/vnd.oci.image.config.v1+json",
+        br#"{"architecture":"wasm","os":"wasip1"}"#,
+        Value::Null,
+    )
+    .await;
+    let annotated = json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": image_config,
+        "layers": [layer], "annotations": {"run.oci.handler": "wasm"}});
+    put_manifest(&sim, &http, repo, "v2", &annotated).await;
+    let image = get_json(
+        &http,
+        format!("{base}/api/v2.0/projects/library/repositories/module/artifacts/v2"),
+    )
+    .await;
+    assert_eq!(
+        (image["type"].clone(), image["media_type"].clone()),
+        (json!("IMAGE"), json!("application/vnd.wasm.config.v1+json"))
+    );
+}
+
+/// A model pushed by the CNCF model spec is a `CNAI` artifact: its config as its
+/// attributes, its readme, license and file list as additions, read from its layers.
+#[tokio::test]
+async fn a_models_readme_license_and_files_are_its_additions() {
+    let (sim, http) = start().await;
+    let base = sim.base_url();
+    let repo = "library/model";
+    let path = |p: &str| json!({"org.cncf.model.filepath": p});
+    let config = pushed_descriptor(
+        &sim,
+        &http,
+        repo,
+        "application/vnd.cncf.model.config.v1+json",
+        br#"{"descriptor":{"name":"tiny"},"config":{"format":"safetensors"}}"#,
+        Value::Null,
+    )
+    .await;
+    let readme = pushed_descriptor(
+        &sim,
+        &http,
+        repo,
+        "application/vnd.cncf.model.doc.v1.raw",
+        b"# tiny",
+        path("README.md"),
+    )
+    .await;
+    let license = pushed_descriptor(
+        &sim,
+        &http,
+        repo,
+        "application/vnd.cncf.model.doc.v1.raw",
+        b"MIT",
+        path("LICENSE"),
+    )
+    .await;
+    let weights = pushed_descriptor(
+        &sim,
+        &http,
+        repo,
+        "application/vnd.cncf.model.weight.v1.raw",
+        b"0123456789",
+        path("weights/model.safetensors"),
+    )
+    .await;
+    let manifest = json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "artifactType": "application/vnd.cncf.model.manifest.v1+json",
+        "config": config, "layers": [readme, license, weights]});
+    put_manifest(&sim, &http, repo, "v1", &manifest).await;
+    let rest = format!("{base}/api/v2.0/projects/library/repositories/model/artifacts/v1");
+    let artifact = get_json(&http, rest.clone()).await;
+    assert_eq!(artifact["type"], "CNAI");
+    assert_eq!(artifact["extra_attrs"]["descriptor"]["name"], "tiny");
+    assert_eq!(link_names(&artifact), ["files", "license", "readme.md"]);
+    let (status, content_type, body) = fetch(&http, format!("{rest}/additions/readme.md")).await;
+    assert_eq!(
+        (status, content_type.as_str(), body.as_str()),
+        (StatusCode::OK, "text/markdown; charset=utf-8", "# tiny")
+    );
+    let (status, content_type, body) = fetch(&http, format!("{rest}/additions/license")).await;
+    assert_eq!(
+        (status, content_type.as_str(), body.as_str()),
+        (StatusCode::OK, "text/plain; charset=utf-8", "MIT")
+    );
+    let (status, content_type, body) = fetch(&http, format!("{rest}/additions/files")).await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (StatusCode::OK, "application/json; charset=utf-8")
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        json!([
+            {"name": "weights", "type": "directory", "children": [
+                {"name": "model.safetensors", "type": "file", "size": 10}]},
+            {"name": "LICENSE", "type": "file", "size": 3},
+            {"name": "README.md", "type": "file", "size": 6},
+        ])
+    );
+}
+
+/// A CNAB bundle, an index its annotation types `application/vnd.cnab.manifest.v1`, is a
+/// `CNAB` artifact whose attributes are its bundle's config; it has no additions, and is
+/// scannable through its invocation image.
+#[tokio::test]
+async fn a_cnab_bundle_takes_its_attributes_from_its_config_manifest() {
+    let (sim, http) = start().await;
+    let base = sim.base_url();
+    let repo = "library/bundle";
+    let bundle = pushed_descriptor(
+        &sim,
+        &http,
+        repo,
+        "application/vnd.cnab.config.v1+json",
+        br#"{"schemaVersion":"v1.0.0","name":"hello","version":"0.1.0"}"#,
+        Value::Null,
+    )
+    .await;
+    let empty = pushed_descriptor(
+        &sim,
+        &http,
+        repo,
+        "application/vnd.oci.image.layer.v1.tar",
+        b"",
+        Value::Null,
+    )
+    .await;
+    let config_manifest =
+        json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": bundle, "layers": [empty]});
+    let config_size = serde_json::to_vec(&config_manifest).unwrap().len();
+    let config_digest = put_manifest(&sim, &http, repo, "config", &config_manifest).await;
+    let (image_digest, _) = push_image(&sim, &http, repo, "invocation", "amd64").await;
+    let index = json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_INDEX,
+        "manifests": [
+            {"mediaType": OCI_MANIFEST, "digest": config_digest, "size": config_size,
+                "annotations": {"io.cnab.manifest.type": "config"}},
+            {"mediaType": OCI_MANIFEST, "digest": image_digest, "size": 1,
+                "annotations": {"io.cnab.manifest.type": "invocation"}},
+        ],
+        "annotations": {"org.opencontainers.artifactType": "application/vnd.cnab.manifest.v1"},
+    });
+    put_manifest(&sim, &http, repo, "0.1.0", &index).await;
+    let rest = format!("{base}/api/v2.0/projects/library/repositories/bundle/artifacts/0.1.0");
+    let artifact = get_json(&http, rest.clone()).await;
+    assert_eq!(artifact["type"], "CNAB");
+    assert_eq!(artifact["media_type"], "application/vnd.cnab.manifest.v1");
+    assert_eq!(artifact["extra_attrs"]["name"], "hello");
+    assert_eq!(link_names(&artifact), ["sboms", "vulnerabilities"]);
+    let (status, _, body) = fetch(&http, format!("{rest}/additions/build_history")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body.contains("addition BUILD_HISTORY isn't supported\""),
+        "{body}"
+    );
+    let scan = call(http.post(format!("{rest}/scan"))).await;
+    assert_eq!(scan.status(), StatusCode::ACCEPTED);
 }

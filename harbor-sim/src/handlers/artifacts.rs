@@ -11,6 +11,7 @@ use crate::postgres_error::{SqlState, refusal};
 use crate::query::ColumnType::{BigInt, Integer, Timestamp};
 use crate::query::{Filter, Model, column_matches, sort_rows, without_keys};
 use crate::state::chart_archive::chart_details;
+use crate::state::model_additions::model_addition;
 use crate::state::ordered_ids::newest_first;
 use crate::state::repositories::{Artifact, ArtifactOptions, Processor};
 use crate::state::sbom_push::SBOM_MEDIA_TYPE;
@@ -483,6 +484,14 @@ pub(crate) fn scan(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
             scanner.name()
         )));
     }
+    // Only images are scanned, an index through its children (`collectScanningArtifacts`).
+    if s.scanning_targets(id).is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "the configured scanner {} does not support scanning artifact with mime type {}",
+            scanner.name(),
+            s.artifacts[&id].manifest_media_type()
+        )));
+    }
     let kind = ScanType::of_body(&ctx.body);
     s.start_scan_of(id, &actor_name(&ctx.identity), kind)?;
     Ok(Reply::empty(StatusCode::ACCEPTED))
@@ -678,52 +687,60 @@ fn pulled_blob(s: &SimState, id: i64, digest: &str) -> ApiResult<bytes::Bytes> {
 }
 
 /// `GetAddition`: the addition named in capitals (`strings.ToUpper`) is asked of the
-/// artifact's processor (`AbstractAddition`): an image's (manifest v2) has its build history
-/// only, an index's none; anything else is 400.
+/// processor the artifact's type picked (`AbstractAddition`):
 ///
-/// An artifact pushed through the registry is asked of the processor its `artifact_type`
-/// picks: an image's build history is its config's `history`; a chart's additions come out of
-/// its archive ([`chart_addition`]); the default processor has no additions (400 `the processor for artifact <type> not found, cannot get the addition`).
+/// - an image's (manifest v2) and a WASM module's build history, the config's `history`
+///   (`application/json; charset=utf-8`);
+/// - a chart's values, readme and dependencies, out of its archive ([`chart_addition`]);
+/// - a model's readme, license and file list ([`model_addition`]);
+/// - an SBOM's document, whatever the name ([`sbom_document`]);
+/// - an index's (an image index, a CNAB bundle) none: 400 `addition <name> isn't supported`;
+/// - the default processor's none: 400 `the processor for artifact <type> not found, cannot
+///   get the addition`.
+///
+/// Any other name is 400.
 pub(crate) fn addition(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let id = artifact_of(ctx, s)?;
     let addition = ctx.path("addition").to_uppercase();
-    if s.artifacts[&id]
-        .pushed
-        .as_ref()
-        .is_some_and(|p| p.processor == Processor::Sbom)
-    {
-        return sbom_document(s, id);
-    }
-    if s.artifacts[&id]
-        .pushed
-        .as_ref()
-        .is_some_and(|p| p.processor == Processor::Chart)
-    {
-        return chart_addition(s, id, &addition);
-    }
-    if let Some(pushed) = &s.artifacts[&id].pushed
-        && !s.artifacts[&id].is_image()
-    {
-        return Err(ApiError::bad_request(format!(
+    let a = &s.artifacts[&id];
+    match a.processor() {
+        Processor::Sbom => sbom_document(s, id),
+        Processor::Chart => chart_addition(s, id, &addition),
+        Processor::Cnai => {
+            let manifest = pulled_manifest(s, id)?;
+            let found = model_addition(&manifest, &addition, |digest| {
+                s.registry.blob(s.repository_name(a.repository_id), digest)
+            })?;
+            Ok(
+                Reply::text(StatusCode::OK, String::from_utf8_lossy(&found.content))
+                    .with_header("Content-Type", found.content_type),
+            )
+        }
+        Processor::Default => Err(ApiError::bad_request(format!(
             "the processor for artifact {} not found, cannot get the addition",
-            pushed.kind
-        )));
-    }
-    if s.artifacts[&id].index.is_some() {
-        return Err(ApiError::bad_request(format!(
+            a.pushed.as_ref().map_or("", |p| p.kind.as_str())
+        ))),
+        Processor::Cnab => Err(ApiError::bad_request(format!(
             "addition {addition} isn't supported"
-        )));
+        ))),
+        Processor::Image if a.index.is_some() => Err(ApiError::bad_request(format!(
+            "addition {addition} isn't supported"
+        ))),
+        Processor::Image | Processor::Wasm => {
+            if addition != "BUILD_HISTORY" {
+                return Err(ApiError::bad_request(format!(
+                    "addition {addition} isn't supported for {}(manifest version 2)",
+                    if a.is_image() { "IMAGE" } else { "WASM" }
+                )));
+            }
+            // The config's history, `null` without one (`json.Marshal` of a nil slice).
+            let config = s
+                .pushed_config(id)
+                .or_else(|| s.made_config(a))
+                .unwrap_or_default();
+            let body = crate::state::registry_push::build_history(&config).to_string();
+            Ok(Reply::text(StatusCode::OK, body)
+                .with_header("Content-Type", "application/json; charset=utf-8"))
+        }
     }
-    if addition != "BUILD_HISTORY" {
-        return Err(ApiError::bad_request(format!(
-            "addition {addition} isn't supported for IMAGE(manifest version 2)"
-        )));
-    }
-    // The config's history, `null` without one (`json.Marshal` of a nil slice).
-    let config = s
-        .pushed_config(id)
-        .or_else(|| s.made_config(&s.artifacts[&id]))
-        .unwrap_or_default();
-    let body = crate::state::registry_push::build_history(&config).to_string();
-    Ok(Reply::text(StatusCode::OK, body))
 }

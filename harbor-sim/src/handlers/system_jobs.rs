@@ -434,14 +434,15 @@ pub(crate) fn create_scan_all(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
                     )));
                 }
             }
-            // One `IMAGE_SCAN` task per artifact; an artifact whose own scan is still queued
-            // or running is skipped (its placeholder conflicts, `startScanAll` goes on); an
-            // image index is not scanned itself, its children are.
+            // One `IMAGE_SCAN` task per artifact the scanner scans; an artifact whose own
+            // scan is still queued or running is skipped (its placeholder conflicts,
+            // `startScanAll` goes on); an image index is not scanned itself, its children
+            // are; what the scanner cannot scan (a chart, an accessory) is passed over.
             let ids: Vec<i64> = s
                 .artifacts
                 .values()
-                .filter(|a| a.index.is_none())
                 .map(|a| a.id)
+                .filter(|id| s.scans_itself(*id))
                 .filter(|id| s.check_no_scan_ongoing(*id).is_ok())
                 .collect();
             let tasks = ids

@@ -230,7 +230,7 @@ fn chart_path(raw: &str) -> Result<String, String> {
 
 /// Go's `path.Clean` of a relative path: `.` elements and repeated slashes dropped, `..`
 /// applied where it can be; `.` for nothing.
-fn clean_path(path: &str) -> String {
+pub(crate) fn clean_path(path: &str) -> String {
     let mut out: Vec<&str> = Vec::new();
     for element in path.split('/') {
         match element {

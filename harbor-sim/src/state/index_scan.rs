@@ -194,16 +194,48 @@ fn merge_summaries(acc: Summary, next: Summary) -> Summary {
 }
 
 impl SimState {
-    /// What a scan of the artifact `id` scans: the artifact, or an index's children.
+    /// Whether the project's scanner scans the artifact itself (`hasCapability` in
+    /// `src/controller/scan/checker.go`): it is no accessory, its type is `IMAGE` (only
+    /// images are scanned, whatever processor typed them) and its manifest is one the
+    /// scanner consumes (an OCI image manifest or Docker's schema 2; an index is not).
+    pub(crate) fn scans_itself(&self, id: i64) -> bool {
+        const CONSUMED: [&str; 2] = [
+            "application/vnd.oci.image.manifest.v1+json",
+            "application/vnd.docker.distribution.manifest.v2+json",
+        ];
+        self.artifacts.get(&id).is_some_and(|a| {
+            a.kind() == "IMAGE"
+                && CONSUMED.contains(&a.manifest_media_type())
+                && !self.is_accessory(id)
+        })
+    }
+
+    /// What a scan of the artifact `id` scans (`collectScanningArtifacts` in
+    /// `src/controller/scan/base_controller.go`): walking from the artifact, one the scanner
+    /// scans itself ([`SimState::scans_itself`]) is a target and its children are not
+    /// walked; an index the scanner does not scan is walked into, in its order; anything else
+    /// (an accessory, a chart, a model) is left out. Empty when nothing is scannable.
     pub(crate) fn scanning_targets(&self, id: i64) -> Vec<i64> {
-        match self.artifacts.get(&id).and_then(|a| a.index.as_ref()) {
-            Some(index) => index
-                .references
-                .iter()
-                .map(|r| r.child_id)
-                .filter(|c| self.artifacts.contains_key(c))
-                .collect(),
-            None => vec![id],
+        let mut targets = Vec::new();
+        self.walk_scannable(id, &mut targets);
+        targets
+    }
+
+    fn walk_scannable(&self, id: i64, targets: &mut Vec<i64>) {
+        if self.scans_itself(id) {
+            if !targets.contains(&id) {
+                targets.push(id);
+            }
+            return;
+        }
+        let Some(a) = self.artifacts.get(&id) else {
+            return;
+        };
+        if self.is_accessory(id) {
+            return;
+        }
+        for child in a.index.iter().flat_map(|i| &i.references) {
+            self.walk_scannable(child.child_id, targets);
         }
     }
 

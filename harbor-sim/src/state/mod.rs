@@ -20,6 +20,7 @@ pub mod labels;
 pub mod ldap_directory;
 pub mod lifecycle;
 pub mod members;
+pub mod model_additions;
 pub mod ordered_ids;
 pub mod project_table;
 pub mod projects;

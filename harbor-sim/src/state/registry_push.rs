@@ -5,13 +5,19 @@
 //!   found rather than made again (a push of the same content under another tag only adds the
 //!   tag);
 //! - an image (Docker schema 2 or OCI manifest) gets its `size` from the manifest's bytes, its
-//!   config's and its layers' sizes (`v2Abstractor`), its `media_type` from its config, its
-//!   `artifact_type` from `artifactType` or else the config's media type, and its type from the
-//!   processor that handles that type (`IMAGE` for an image config, with the config's
-//!   `created`, `architecture`, `os`, `config` and `author` as `extra_attrs`; `CHART` for a
-//!   Helm chart; else the default processor's type, read off the media type);
+//!   config's and its layers' sizes (`v2Abstractor`), its `media_type` from its config (WASM's
+//!   when its annotations mark it a WebAssembly image), its `artifact_type` from
+//!   `artifactType` or else the config's media type, and its type from the processor that
+//!   handles that type (`IMAGE` for an image config, with the config's `created`,
+//!   `architecture`, `os`, `config` and `author` as `extra_attrs`; `CHART` for a Helm chart,
+//!   `SBOM` for Harbor's SBOM, `WASM` for a WebAssembly config, `CNAI` for a CNCF model; else
+//!   the default processor's type, read off the media type);
 //! - an index (OCI index or Docker manifest list) lists artifacts of the repository, each with
-//!   the platform the index names, and its `size` adds their sizes (`indexAbstractor`);
+//!   the platform the index names, and its `size` adds their sizes (`indexAbstractor`); its
+//!   media type is its `org.opencontainers.artifactType` annotation if it has one, and the
+//!   processor its `artifactType` or else that media type picks types it (`IMAGE` for an
+//!   index type, `CNAB` for a bundle, with its config manifest's config as `extra_attrs`,
+//!   else the default processor's type);
 //! - the push is audited and notified as the simulator's own pushes are.
 
 use std::sync::Arc;
@@ -142,27 +148,116 @@ pub fn subject_of(doc: &Value) -> Option<&str> {
     doc.pointer("/subject/digest").and_then(Value::as_str)
 }
 
-/// The processor Harbor picks for an artifact by its `artifact_type` (`ResolveArtifactType`):
-/// the image processor for an image config, the chart processor for a Helm config, else the
+/// The config media type of a WebAssembly module (`wasm.MediaType`), also the media type of
+/// an image annotated as one.
+const WASM_CONFIG: &str = "application/vnd.wasm.config.v1+json";
+/// The artifact type of a CNCF model (`modelspec.ArtifactTypeModelManifest`).
+const MODEL_MANIFEST: &str = "application/vnd.cncf.model.manifest.v1+json";
+/// The media type a CNAB bundle's index names in its `org.opencontainers.artifactType`
+/// annotation.
+const CNAB_MANIFEST: &str = "application/vnd.cnab.manifest.v1";
+
+/// The processor Harbor picks for an artifact by the type it resolves
+/// (`ResolveArtifactType`: its `artifactType`, else its media type), as the processors
+/// register themselves (`src/controller/artifact/processor/`): the image processors for an
+/// image config or an index, then the chart, SBOM, WASM, CNAI and CNAB processors, else the
 /// default processor.
 fn processor_of(artifact_type: &str) -> Processor {
     match artifact_type {
         "application/vnd.docker.container.image.v1+json"
-        | "application/vnd.oci.image.config.v1+json" => Processor::Image,
+        | "application/vnd.oci.image.config.v1+json"
+        | OCI_INDEX
+        | DOCKER_MANIFEST_LIST => Processor::Image,
         "application/vnd.cncf.helm.config.v1+json" => Processor::Chart,
         super::sbom_push::SBOM_MEDIA_TYPE => Processor::Sbom,
+        WASM_CONFIG => Processor::Wasm,
+        MODEL_MANIFEST => Processor::Cnai,
+        CNAB_MANIFEST => Processor::Cnab,
         _ => Processor::Default,
     }
 }
 
-/// The type the processor gives an artifact whose config's media type is `media_type`.
+/// The type the processor gives an artifact whose media type (a config's, or an index's
+/// own) is `media_type`.
 fn artifact_kind(processor: Processor, media_type: &str) -> String {
     match processor {
         Processor::Image => "IMAGE".to_owned(),
         Processor::Chart => "CHART".to_owned(),
         Processor::Sbom => "SBOM".to_owned(),
+        Processor::Wasm => "WASM".to_owned(),
+        Processor::Cnai => "CNAI".to_owned(),
+        Processor::Cnab => "CNAB".to_owned(),
         Processor::Default => default_processor_kind(media_type),
     }
+}
+
+/// Whether a manifest's annotations mark it a WebAssembly image (`module.wasm.image/variant:
+/// compat` or `run.oci.handler: wasm`): its media type is then WASM's, whatever its config's.
+fn annotated_wasm(annotations: &Map<String, Value>) -> bool {
+    annotations.get("module.wasm.image/variant") == Some(&Value::from("compat"))
+        || annotations.get("run.oci.handler") == Some(&Value::from("wasm"))
+}
+
+/// The WASM processor's `extra_attrs` (`AbstractMetadata` in `processor/wasm/wasm.go`): an
+/// annotated module's image config fields, else the config's media type and the first
+/// layer's media type and title.
+fn wasm_attributes(
+    doc: &Value,
+    config: &Descriptor,
+    config_doc: Option<&Value>,
+) -> Map<String, Value> {
+    let mut attributes = Map::new();
+    if annotated_wasm(&annotations(doc)) {
+        let image = config_doc.unwrap_or(&Value::Null);
+        let text =
+            |name: &str| Value::from(image.get(name).and_then(Value::as_str).unwrap_or_default());
+        let author = image
+            .get("author")
+            .and_then(Value::as_str)
+            .filter(|a| !a.is_empty())
+            .or_else(|| {
+                image
+                    .pointer("/config/Labels/maintainer")
+                    .and_then(Value::as_str)
+            })
+            .unwrap_or_default();
+        attributes.insert(
+            "manifest.config.mediaType".into(),
+            Value::from(config.media_type.as_str()),
+        );
+        attributes.insert(
+            "created".into(),
+            image.get("created").cloned().unwrap_or(Value::Null),
+        );
+        attributes.insert("architecture".into(), text("architecture"));
+        attributes.insert("os".into(), text("os"));
+        attributes.insert(
+            "config".into(),
+            image
+                .get("config")
+                .cloned()
+                .unwrap_or_else(|| Value::Object(Map::new())),
+        );
+        attributes.insert("author".into(), Value::from(author));
+    } else {
+        attributes.insert("manifest.config.mediaType".into(), Value::from(WASM_CONFIG));
+        if let Some(layer) = doc.pointer("/layers/0") {
+            let field = |pointer: &str| {
+                Value::from(
+                    layer
+                        .pointer(pointer)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
+                )
+            };
+            attributes.insert("manifest.layers.mediaType".into(), field("/mediaType"));
+            attributes.insert(
+                "org.opencontainers.image.title".into(),
+                field("/annotations/org.opencontainers.image.title"),
+            );
+        }
+    }
+    attributes
 }
 
 /// The default processor's type: `^application/vnd\.[^.]*\.(.*)\.config\.[^.]*\+json$`
@@ -393,7 +488,7 @@ impl SimState {
         &self,
         repository: &str,
         own: BlobRef,
-        media_type: &str,
+        manifest_media_type: &str,
         doc: &Value,
     ) -> ApiResult<Manifest> {
         let (config, layers) = image_references(doc)
@@ -407,6 +502,11 @@ impl SimState {
             .to_owned();
         let processor = processor_of(&artifact_type);
         let kind = artifact_kind(processor, &config.media_type);
+        let media_type = if annotated_wasm(&annotations(doc)) {
+            WASM_CONFIG.to_owned()
+        } else {
+            config.media_type.clone()
+        };
         let config_doc: Option<Value> = self
             .registry
             .blob(repository, &config.digest)
@@ -431,8 +531,11 @@ impl SimState {
             Processor::Image => Some(image_attributes(
                 config_doc.as_ref().unwrap_or(&Value::Null),
             )),
+            Processor::Wasm => Some(wasm_attributes(doc, &config, config_doc.as_ref())),
+            // The CNAB processor reads the config an index lists; a manifest lists none.
+            Processor::Cnab => None,
             // The default processor keeps the whole config document, unless the type is
-            // `UNKNOWN`; the chart processor keeps the chart's metadata, the config too.
+            // `UNKNOWN`; the chart, SBOM and CNAI processors keep the config too.
             _ if kind == "UNKNOWN" => None,
             _ => config_doc.as_ref().and_then(Value::as_object).cloned(),
         };
@@ -454,8 +557,8 @@ impl SimState {
             index: None,
             icon,
             pushed: Some(Arc::new(PushedMetadata {
-                manifest_media_type: media_type.to_owned(),
-                media_type: config.media_type,
+                manifest_media_type: manifest_media_type.to_owned(),
+                media_type,
                 artifact_type,
                 kind,
                 processor,
@@ -464,6 +567,28 @@ impl SimState {
             })),
             made: None,
         })
+    }
+
+    /// The CNAB processor's `extra_attrs` (`AbstractMetadata` in `processor/cnab/cnab.go`):
+    /// the config document of the manifest the bundle's index annotates
+    /// `io.cnab.manifest.type: config` (the last one), as the base manifest processor reads
+    /// a config; none without such a manifest.
+    fn cnab_attributes(&self, repository: &str, doc: &Value) -> Option<Map<String, Value>> {
+        let config_manifest = doc["manifests"]
+            .as_array()?
+            .iter()
+            .filter(|m| {
+                m.pointer("/annotations/io.cnab.manifest.type") == Some(&Value::from("config"))
+            })
+            .filter_map(|m| m["digest"].as_str())
+            .next_back()?;
+        let manifest: Value =
+            serde_json::from_slice(&self.registry.manifest(config_manifest)?.body).ok()?;
+        let config = manifest.pointer("/config/digest")?.as_str()?;
+        serde_json::from_slice::<Value>(&self.registry.blob(repository, config)?)
+            .ok()?
+            .as_object()
+            .cloned()
     }
 
     fn index_from_registry(
@@ -501,6 +626,23 @@ impl SimState {
             .filter(|t| !t.is_empty())
             .unwrap_or(media_type)
             .to_owned();
+        let artifact_type = doc
+            .get("artifactType")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        // `ResolveArtifactType`: the index's `artifactType`, else its own type. The default
+        // processor reads an index's type off that own type, and keeps no attributes of it.
+        let processor = processor_of(if artifact_type.is_empty() {
+            &own_type
+        } else {
+            &artifact_type
+        });
+        let kind = artifact_kind(processor, &own_type);
+        let extra_attrs = match processor {
+            Processor::Cnab => self.cnab_attributes(repository, doc),
+            _ => None,
+        };
         Ok(Manifest {
             digest: own.digest,
             size,
@@ -514,15 +656,11 @@ impl SimState {
             pushed: Some(Arc::new(PushedMetadata {
                 manifest_media_type: media_type.to_owned(),
                 media_type: own_type,
-                artifact_type: doc
-                    .get("artifactType")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
-                kind: "IMAGE".to_owned(),
-                processor: Processor::Image,
+                artifact_type,
+                kind,
+                processor,
                 annotations,
-                extra_attrs: None,
+                extra_attrs,
             })),
             made: None,
         })

@@ -107,6 +107,16 @@ pub enum Processor {
     /// Harbor's SBOMs (`application/vnd.goharbor.harbor.sbom.v1`): type `SBOM`, and every
     /// addition is the SBOM document (see [`super::sbom_push`]).
     Sbom,
+    /// WebAssembly modules (`application/vnd.wasm.config.v1+json`): type `WASM`, and their
+    /// build history as their one addition.
+    Wasm,
+    /// AI models of the CNCF model spec (`application/vnd.cncf.model.manifest.v1+json`):
+    /// type `CNAI`, and their readme, license and file list as additions (see
+    /// [`super::model_additions`]).
+    Cnai,
+    /// Cloud Native Application Bundles, image indexes marked
+    /// `application/vnd.cnab.manifest.v1`: type `CNAB`, no additions.
+    Cnab,
     /// Anything else: no additions.
     Default,
 }
@@ -168,12 +178,24 @@ impl Artifact {
         }
     }
 
+    /// The processor Harbor picks for it: the image processors for every artifact the
+    /// simulator pushes itself, else the one its pushed type picked.
+    pub fn processor(&self) -> Processor {
+        self.pushed
+            .as_ref()
+            .map_or(Processor::Image, |p| p.processor)
+    }
+
+    /// Its type (`IMAGE`, `CHART`, ...): a pushed artifact's processor's, `IMAGE` for one the
+    /// simulator made.
+    pub fn kind(&self) -> &str {
+        self.pushed.as_ref().map_or("IMAGE", |p| p.kind.as_str())
+    }
+
     /// Whether Harbor's image processors handle it: every artifact the simulator pushes
     /// itself, and a pushed image or image index.
     pub fn is_image(&self) -> bool {
-        self.pushed
-            .as_ref()
-            .is_none_or(|p| p.processor == Processor::Image)
+        self.processor() == Processor::Image
     }
 
     /// Whether artifact lists leave it out unless asked for `base=*`: a child of an index
@@ -908,11 +930,12 @@ impl SimState {
         Some(doc)
     }
 
-    /// An artifact's `addition_links`: an image's build history (the image processor's
-    /// only addition type, `populateAdditionLinks`; an index's processor has none), a chart's
-    /// values, readme and dependencies; and,
-    /// when the project's scanner can scan it (an image; an index through a child:
-    /// `checker.IsScannable`), its `vulnerabilities` and its `sboms`, which the scan report
+    /// An artifact's `addition_links`: the addition types of its processor
+    /// (`populateAdditionLinks`: an image's or a WASM module's build history, a chart's values,
+    /// readme and dependencies, a model's readme, license and files; an index's processor
+    /// has none); and, when the project's scanner can scan it (an image; an index through a
+    /// child: `checker.IsScannable`, [`SimState::scanning_targets`]), its `vulnerabilities`
+    /// and its `sboms`, which the scan report
     /// assembler links with an empty digest until an SBOM overview is asked for
     /// ([`SimState::add_sbom_overview`]). Links are relative, under `/api/v2.0`.
     fn addition_links(&self, a: &Artifact, repository: &str) -> Value {
@@ -921,23 +944,18 @@ impl SimState {
             let href = addition_href(repository, digest, addition);
             links.insert(name.into(), json!({"absolute": false, "href": href}));
         };
-        if a.pushed
-            .as_ref()
-            .is_some_and(|p| p.processor == Processor::Chart)
-        {
-            // The chart processor's `ListAdditionTypes`, in lower case.
-            for addition in ["values.yaml", "readme.md", "dependencies"] {
-                link(addition, &a.digest, addition);
-            }
+        // The processor's `ListAdditionTypes`, in lower case.
+        let additions: &[&str] = match a.processor() {
+            Processor::Image if a.index.is_none() => &["build_history"],
+            Processor::Wasm => &["build_history"],
+            Processor::Chart => &["values.yaml", "readme.md", "dependencies"],
+            Processor::Cnai => &["readme.md", "license", "files"],
+            _ => &[],
+        };
+        for addition in additions {
+            link(addition, &a.digest, addition);
         }
-        if !a.is_image() {
-            // A scanner scans images only.
-            return Value::Object(links);
-        }
-        if a.index.is_none() {
-            link("build_history", &a.digest, "build_history");
-        }
-        let scannable = a.index.as_ref().is_none_or(|i| !i.references.is_empty());
+        let scannable = !self.scanning_targets(a.id).is_empty();
         if scannable && self.project_scanner(a.project_id).is_some() {
             link("vulnerabilities", &a.digest, "vulnerabilities");
             link("sboms", "", "sbom");
