@@ -25,10 +25,12 @@
 //! none; a `v1` chart's from its `requirements.yaml` (which must then list `dependencies`),
 //! `[]` without one; any other `apiVersion`, `[]`.
 //!
-//! Two approximations: YAML is read as YAML 1.2 (Helm's `yaml.v2` is YAML 1.1, where `yes`
-//! and `on` are booleans and `010` is octal), and Go's `unicode.IsPrint`, which Helm's
-//! clean-up applies, is approximated by leaving out control, format and private-use
-//! characters.
+//! Three approximations: YAML is read as YAML 1.2 (Helm's `yaml.v2` is YAML 1.1, where `yes`
+//! and `on` are booleans and `010` is octal); Go's `unicode.IsPrint`, which Helm's clean-up
+//! applies, is approximated by leaving out control, format and private-use characters; and
+//! `Chart.lock` and `requirements.lock`, which Helm decodes too, are not read, so a lock file
+//! Helm refuses does not fail the chart here. Harbor reads a `v1` chart's
+//! `requirements.yaml` with `goccy/go-yaml`; the simulator reads it as Helm does.
 
 use std::collections::BTreeMap;
 use std::io::Read;
