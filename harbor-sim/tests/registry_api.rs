@@ -1140,6 +1140,16 @@ async fn a_charts_additions_come_out_of_its_archive() {
         StatusCode::BAD_REQUEST,
         "only images are scanned"
     );
+    // Our client reads an addition as text, whatever its type: a readme is no JSON.
+    let client = harbor_client::HarborClient::builder(base.as_str())
+        .basic_auth("admin", "Harbor12345")
+        .build()
+        .unwrap();
+    let readme = client
+        .get_artifact_addition("library", "web", "0.1.0", "readme.md")
+        .await
+        .unwrap();
+    assert_eq!(readme, "# web\n");
     let refused = call(http.get(format!("{rest}/0.1.0/additions/build_history"))).await;
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
