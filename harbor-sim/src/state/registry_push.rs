@@ -500,13 +500,15 @@ impl SimState {
             .filter(|t| !t.is_empty())
             .unwrap_or(&config.media_type)
             .to_owned();
-        let processor = processor_of(&artifact_type);
-        let kind = artifact_kind(processor, &config.media_type);
+        // `v2Abstractor`: the config's media type, WASM's for an annotated WebAssembly image;
+        // the default processor reads its type off it.
         let media_type = if annotated_wasm(&annotations(doc)) {
             WASM_CONFIG.to_owned()
         } else {
             config.media_type.clone()
         };
+        let processor = processor_of(&artifact_type);
+        let kind = artifact_kind(processor, &media_type);
         let config_doc: Option<Value> = self
             .registry
             .blob(repository, &config.digest)
@@ -686,6 +688,28 @@ mod tests {
             Processor::Default
         );
         assert_eq!(artifact_kind(Processor::Default, image), "IMAGE");
+        // The other processors Harbor registers, an index's included.
+        for (resolved, processor, kind) in [
+            (WASM_CONFIG, Processor::Wasm, "WASM"),
+            (MODEL_MANIFEST, Processor::Cnai, "CNAI"),
+            (CNAB_MANIFEST, Processor::Cnab, "CNAB"),
+            (OCI_INDEX, Processor::Image, "IMAGE"),
+            (DOCKER_MANIFEST_LIST, Processor::Image, "IMAGE"),
+        ] {
+            assert_eq!(processor_of(resolved), processor, "{resolved}");
+            assert_eq!(artifact_kind(processor, resolved), kind, "{resolved}");
+        }
+        // An index typed by an `artifactType` no processor claims: the default processor,
+        // which finds no type in the index's media type.
+        assert_eq!(artifact_kind(Processor::Default, OCI_INDEX), "UNKNOWN");
+        // An annotated WebAssembly image's media type is WASM's, which the default processor
+        // cannot read a type off.
+        assert_eq!(artifact_kind(Processor::Default, WASM_CONFIG), "UNKNOWN");
+        let mut annotations = Map::new();
+        annotations.insert("run.oci.handler".into(), Value::from("wasm"));
+        assert!(annotated_wasm(&annotations));
+        annotations.insert("run.oci.handler".into(), Value::from("runc"));
+        assert!(!annotated_wasm(&annotations));
         let kind = default_processor_kind;
         assert_eq!(kind("application/vnd.acme.rocket.config.v1+json"), "ROCKET");
         assert_eq!(kind("application/vnd.a.b.c.config.v1+json"), "B.C");
