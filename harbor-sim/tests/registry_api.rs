@@ -918,6 +918,10 @@ async fn a_cosign_signature_tag_signs_the_digest_it_names() {
     assert_eq!(copy["accessories"][0]["subject_artifact_id"], copy["id"]);
 }
 
+/// Harbor's `v1alpha1` annotations, which only its default processor reads (an artifact of a
+/// type no processor claims, here Harbor's own example of a user-defined model): the layer
+/// annotated as the icon is the artifact's icon, and the config's skip-list takes keys out of
+/// its `extra_attrs`. On an image the same annotation is just a layer's.
 #[tokio::test]
 async fn a_layer_annotated_as_harbors_icon_is_the_artifacts_icon() {
     let (sim, http) = start().await;
@@ -927,17 +931,25 @@ async fn a_layer_annotated_as_harbors_icon_is_the_artifacts_icon() {
     image::DynamicImage::new_rgb8(4, 4)
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
         .unwrap();
-    let config = br#"{"architecture":"amd64","os":"linux"}"#;
+    let config = br#"{"framework":"tensorflow","metrics":{"loss":0.1},"git":"abc"}"#;
     let config_digest = push_blob(&sim, &http, repo, config).await;
-    let manifest = |icon: &str, size: usize| {
+    let manifest_of = |config_type: &str, icon: &str, size: usize| {
         serde_json::to_vec(&json!({
             "schemaVersion": 2,
             "mediaType": OCI_MANIFEST,
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
+            "config": {"mediaType": config_type, "digest": config_digest, "size": config.len(),
+                "annotations": {"io.goharbor.artifact.v1alpha1.skip-list": "metrics,git"}},
             "layers": [{"mediaType": "image/png", "digest": icon, "size": size,
                 "annotations": {"io.goharbor.artifact.v1alpha1.icon": ""}}],
         }))
         .unwrap()
+    };
+    let manifest = |icon: &str, size: usize| {
+        manifest_of(
+            "application/vnd.caicloud.model.config.v1alpha1+json",
+            icon,
+            size,
+        )
     };
     let put = |tag: &str, body: Vec<u8>| {
         admin(http.put(format!("{base}/v2/{repo}/manifests/{tag}")))
@@ -950,9 +962,23 @@ async fn a_layer_annotated_as_harbors_icon_is_the_artifacts_icon() {
     assert_eq!(pushed.status(), StatusCode::CREATED);
     let rest = format!("{base}/api/v2.0/projects/library/repositories");
     let artifact = get_json(&http, format!("{rest}/iconic/artifacts/v1")).await;
+    assert_eq!(artifact["type"], "MODEL");
     assert_eq!(artifact["icon"], icon_digest.as_str());
+    assert_eq!(artifact["extra_attrs"], json!({"framework": "tensorflow"}));
     let icon = call(http.get(format!("{base}/api/v2.0/icons/{icon_digest}"))).await;
     assert_eq!(icon.status(), StatusCode::OK);
+    // An image's processor reads neither annotation: its icon is the built-in one, and a
+    // layer that is no image does not fail its push.
+    let image_config = "application/vnd.oci.image.config.v1+json";
+    let pushed = put("image", manifest_of(image_config, &icon_digest, png.len()))
+        .await
+        .unwrap();
+    assert_eq!(pushed.status(), StatusCode::CREATED);
+    let image = get_json(&http, format!("{rest}/iconic/artifacts/image")).await;
+    assert_eq!(
+        (image["type"].clone(), image["icon"].clone()),
+        (json!("IMAGE"), json!(harbor_sim::state::icons::IMAGE_ICON))
+    );
     // A layer that is no image fails the push: the registry keeps the manifest, Harbor makes
     // no artifact.
     let text = b"not an image";

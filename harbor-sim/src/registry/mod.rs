@@ -35,9 +35,12 @@
 //! tar layers are real, named by their SHA-256, and made again from a recipe for each read
 //! ([`crate::state::image_content`]).
 //!
-//! A pushed image manifest whose layer is annotated `io.goharbor.artifact.v1alpha1.icon` gives
-//! its artifact that icon, as Harbor's `v1alpha1` annotation parser does; a layer that is no
-//! GIF, PNG or JPEG fails the push (400 `unsupported content type: <type>`, the manifest kept).
+//! A pushed manifest of a type only Harbor's default processor handles (a user-defined
+//! artifact) whose layer is annotated `io.goharbor.artifact.v1alpha1.icon` gives its artifact
+//! that icon, as Harbor's `v1alpha1` annotation parser does, and its config's
+//! `io.goharbor.artifact.v1alpha1.skip-list` takes keys out of its `extra_attrs`; a layer that
+//! is no GIF, PNG or JPEG fails the push (400 `unsupported content type: <type>`, the manifest
+//! kept). An image's or a chart's processor reads neither annotation.
 //!
 //! A pushed Helm chart (config `application/vnd.cncf.helm.config.v1+json`) is a `CHART`
 //! whose values, readme and dependencies are read out of its archive when asked for

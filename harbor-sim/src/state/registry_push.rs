@@ -198,6 +198,23 @@ fn annotated_wasm(annotations: &Map<String, Value>) -> bool {
         || annotations.get("run.oci.handler") == Some(&Value::from("wasm"))
 }
 
+/// `parseV1alpha1SkipList`: the keys the config descriptor's
+/// `io.goharbor.artifact.v1alpha1.skip-list` annotation names, comma-separated, are taken out
+/// of the default processor's `extra_attrs`.
+fn skip_listed(extra_attrs: &mut Option<Map<String, Value>>, doc: &Value) {
+    let Some(list) = doc
+        .pointer("/config/annotations/io.goharbor.artifact.v1alpha1.skip-list")
+        .and_then(Value::as_str)
+    else {
+        return;
+    };
+    if let Some(attributes) = extra_attrs {
+        for key in list.split(',') {
+            attributes.remove(key);
+        }
+    }
+}
+
 /// The WASM processor's `extra_attrs` (`AbstractMetadata` in `processor/wasm/wasm.go`): an
 /// annotated module's image config fields, else the config's media type and the first
 /// layer's media type and title.
@@ -454,8 +471,9 @@ impl SimState {
         self.record_accessory(id, repository, subject, kind);
     }
 
-    /// Harbor's `v1alpha1` annotation parser (`parseV1alpha1Icon`, for an image manifest): the
-    /// first layer annotated `io.goharbor.artifact.v1alpha1.icon` is the artifact's icon, when
+    /// Harbor's `v1alpha1` annotation parser (`parseV1alpha1Icon`, for an OCI or Docker
+    /// schema 2 manifest of a type only the default processor handles): the first layer
+    /// annotated `io.goharbor.artifact.v1alpha1.icon` is the artifact's icon, when
     /// the first MiB of its blob sniffs as GIF, PNG or JPEG; else the push fails with 400
     /// `unsupported content type: <type>` (the registry keeps the manifest, Harbor makes no
     /// artifact).
@@ -529,7 +547,7 @@ impl SimState {
                 }
             })
             .unwrap_or_default();
-        let extra_attrs = match processor {
+        let mut extra_attrs = match processor {
             Processor::Image => Some(image_attributes(
                 config_doc.as_ref().unwrap_or(&Value::Null),
             )),
@@ -541,7 +559,15 @@ impl SimState {
             _ if kind == "UNKNOWN" => None,
             _ => config_doc.as_ref().and_then(Value::as_object).cloned(),
         };
-        let icon = self.pushed_icon(repository, doc)?;
+        // Only the default processor, Harbor's for artifact types it does not know, reads
+        // the `v1alpha1` annotations (`defaultProcessor.AbstractMetadata`): an image's or a
+        // chart's icon layer is just a layer.
+        let icon = if processor == Processor::Default {
+            skip_listed(&mut extra_attrs, doc);
+            self.pushed_icon(repository, doc)?
+        } else {
+            None
+        };
         let blob = |d: &Descriptor| BlobRef {
             digest: d.digest.clone(),
             size: d.size,
