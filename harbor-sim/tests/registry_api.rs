@@ -967,18 +967,6 @@ async fn a_layer_annotated_as_harbors_icon_is_the_artifacts_icon() {
     assert_eq!(artifact["extra_attrs"], json!({"framework": "tensorflow"}));
     let icon = call(http.get(format!("{base}/api/v2.0/icons/{icon_digest}"))).await;
     assert_eq!(icon.status(), StatusCode::OK);
-    // An image's processor reads neither annotation: its icon is the built-in one, and a
-    // layer that is no image does not fail its push.
-    let image_config = "application/vnd.oci.image.config.v1+json";
-    let pushed = put("image", manifest_of(image_config, &icon_digest, png.len()))
-        .await
-        .unwrap();
-    assert_eq!(pushed.status(), StatusCode::CREATED);
-    let image = get_json(&http, format!("{rest}/iconic/artifacts/image")).await;
-    assert_eq!(
-        (image["type"].clone(), image["icon"].clone()),
-        (json!("IMAGE"), json!(harbor_sim::state::icons::IMAGE_ICON))
-    );
     // A layer that is no image fails the push: the registry keeps the manifest, Harbor makes
     // no artifact.
     let text = b"not an image";
@@ -991,6 +979,18 @@ async fn a_layer_annotated_as_harbors_icon_is_the_artifacts_icon() {
     );
     let missing = call(http.get(format!("{rest}/iconic/artifacts/v2"))).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    // An image's processor reads neither annotation: the same layers push, and its icon is
+    // the built-in one.
+    let image_config = "application/vnd.oci.image.config.v1+json";
+    let pushed = put("image", manifest_of(image_config, &text_digest, text.len()))
+        .await
+        .unwrap();
+    assert_eq!(pushed.status(), StatusCode::CREATED);
+    let image = get_json(&http, format!("{rest}/iconic/artifacts/image")).await;
+    assert_eq!(
+        (image["type"].clone(), image["icon"].clone()),
+        (json!("IMAGE"), json!(harbor_sim::state::icons::IMAGE_ICON))
+    );
     // `SimHandle::push_image_with_icon`: the image's manifest lists its icon layer last,
     // annotated, and its size counts it.
     let digest = sim
