@@ -1155,10 +1155,12 @@ async fn a_charts_additions_come_out_of_its_archive() {
             r#"[{"name":"redis","version":"17.x","repository":"oci://charts.example.com"}]"#,
         ),
     ] {
-        let answer = call(http.get(format!("{rest}/0.1.0/additions/{addition}"))).await;
-        assert_eq!(answer.status(), StatusCode::OK, "{addition}");
-        assert_eq!(answer.headers()["content-type"], content_type, "{addition}");
-        assert_eq!(answer.text().await.unwrap(), body, "{addition}");
+        let answer = fetch(&http, format!("{rest}/0.1.0/additions/{addition}")).await;
+        assert_eq!(
+            (answer.0, answer.1.as_str(), answer.2.as_str()),
+            (StatusCode::OK, content_type, body),
+            "{addition}"
+        );
     }
     let scan = call(http.post(format!("{rest}/0.1.0/scan"))).await;
     assert_eq!(
