@@ -484,14 +484,6 @@ pub(crate) fn scan(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
             scanner.name()
         )));
     }
-    // Only images are scanned, an index through its children (`collectScanningArtifacts`).
-    if s.scanning_targets(id).is_empty() {
-        return Err(ApiError::bad_request(format!(
-            "the configured scanner {} does not support scanning artifact with mime type {}",
-            scanner.name(),
-            s.artifacts[&id].manifest_media_type()
-        )));
-    }
     let kind = ScanType::of_body(&ctx.body);
     s.start_scan_of(id, &actor_name(&ctx.identity), kind)?;
     Ok(Reply::empty(StatusCode::ACCEPTED))
@@ -709,7 +701,7 @@ pub(crate) fn addition(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         Processor::Cnai => {
             let manifest = pulled_manifest(s, id)?;
             let found = model_addition(&manifest, &addition, |digest| {
-                s.registry.blob(s.repository_name(a.repository_id), digest)
+                pulled_blob(s, id, digest).ok()
             })?;
             Ok(
                 Reply::text(StatusCode::OK, String::from_utf8_lossy(&found.content))

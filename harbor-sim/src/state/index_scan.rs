@@ -193,28 +193,31 @@ fn merge_summaries(acc: Summary, next: Summary) -> Summary {
     }
 }
 
+/// Whether the scanner takes the artifact by its type and manifest: `IMAGE`, an OCI image
+/// manifest or Docker's schema 2 (the media types Trivy consumes; an index is neither).
+fn scanner_consumes(a: &super::Artifact) -> bool {
+    const CONSUMED: [&str; 2] = [
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    ];
+    a.kind() == "IMAGE" && CONSUMED.contains(&a.manifest_media_type())
+}
+
 impl SimState {
     /// Whether the project's scanner scans the artifact itself (`hasCapability` in
     /// `src/controller/scan/checker.go`): it is no accessory, its type is `IMAGE` (only
     /// images are scanned, whatever processor typed them) and its manifest is one the
     /// scanner consumes (an OCI image manifest or Docker's schema 2; an index is not).
     pub(crate) fn scans_itself(&self, id: i64) -> bool {
-        const CONSUMED: [&str; 2] = [
-            "application/vnd.oci.image.manifest.v1+json",
-            "application/vnd.docker.distribution.manifest.v2+json",
-        ];
-        self.artifacts.get(&id).is_some_and(|a| {
-            a.kind() == "IMAGE"
-                && CONSUMED.contains(&a.manifest_media_type())
-                && !self.is_accessory(id)
-        })
+        !self.is_accessory(id) && self.artifacts.get(&id).is_some_and(scanner_consumes)
     }
 
     /// What a scan of the artifact `id` scans (`collectScanningArtifacts` in
-    /// `src/controller/scan/base_controller.go`): walking from the artifact, one the scanner
-    /// scans itself ([`SimState::scans_itself`]) is a target and its children are not
-    /// walked; an index the scanner does not scan is walked into, in its order; anything else
-    /// (an accessory, a chart, a model) is left out. Empty when nothing is scannable.
+    /// `src/controller/scan/base_controller.go`): walking from the artifact, accessories are
+    /// passed over; one the scanner scans itself ([`SimState::scans_itself`]) is a target
+    /// and its children are not walked; an index the scanner does not scan is walked into,
+    /// in its order; anything else (a chart, a model) is left out. Empty when nothing is
+    /// scannable.
     pub(crate) fn scanning_targets(&self, id: i64) -> Vec<i64> {
         let mut targets = Vec::new();
         self.walk_scannable(id, &mut targets);
@@ -222,16 +225,16 @@ impl SimState {
     }
 
     fn walk_scannable(&self, id: i64, targets: &mut Vec<i64>) {
-        if self.scans_itself(id) {
-            if !targets.contains(&id) {
-                targets.push(id);
-            }
-            return;
-        }
         let Some(a) = self.artifacts.get(&id) else {
             return;
         };
         if self.is_accessory(id) {
+            return;
+        }
+        if scanner_consumes(a) {
+            if !targets.contains(&id) {
+                targets.push(id);
+            }
             return;
         }
         for child in a.index.iter().flat_map(|i| &i.references) {

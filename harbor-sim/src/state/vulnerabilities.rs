@@ -406,15 +406,29 @@ impl SimState {
     ///
     /// An image index is not scanned itself: each of its children whose scan is not
     /// ongoing gets a task of the index's execution; all ongoing is the first child's 409.
+    /// An artifact with nothing the scanner takes ([`SimState::scanning_targets`]: a chart,
+    /// a model, an accessory) is 400 `the configured scanner <name> does not support
+    /// scanning artifact with mime type <manifest media type>` (`basicController.Scan`).
     pub fn start_scan_of(
         &mut self,
         artifact_id: i64,
         operator: &str,
         kind: ScanType,
     ) -> crate::ApiResult<i64> {
+        let scannable = self.scanning_targets(artifact_id);
+        // Only images are scanned, an index through its children.
+        if scannable.is_empty() {
+            let a = self.artifacts.get(&artifact_id);
+            return Err(crate::ApiError::bad_request(format!(
+                "the configured scanner {} does not support scanning artifact with mime type {}",
+                a.and_then(|a| self.project_scanner(a.project_id))
+                    .map_or("", |s| s.name()),
+                a.map_or("", |a| a.manifest_media_type())
+            )));
+        }
         let mut targets = Vec::new();
         let mut conflict = None;
-        for target in self.scanning_targets(artifact_id) {
+        for target in scannable {
             match self.check_no_scan_ongoing_of(target, kind) {
                 Ok(()) => targets.push(target),
                 Err(e) => {
