@@ -216,15 +216,16 @@ fn skip_listed(extra_attrs: &mut Option<Map<String, Value>>, doc: &Value) {
 }
 
 /// The WASM processor's `extra_attrs` (`AbstractMetadata` in `processor/wasm/wasm.go`): an
-/// annotated module's image config fields, else the config's media type and the first
-/// layer's media type and title.
+/// annotated module's ([`annotated_wasm`]) image config fields, else the config's media type
+/// and the first layer's media type and title.
 fn wasm_attributes(
     doc: &Value,
+    annotated: bool,
     config: &Descriptor,
     config_doc: Option<&Value>,
 ) -> Map<String, Value> {
     let mut attributes = Map::new();
-    if annotated_wasm(&annotations(doc)) {
+    if annotated {
         let image = config_doc.unwrap_or(&Value::Null);
         let text =
             |name: &str| Value::from(image.get(name).and_then(Value::as_str).unwrap_or_default());
@@ -518,9 +519,11 @@ impl SimState {
             .filter(|t| !t.is_empty())
             .unwrap_or(&config.media_type)
             .to_owned();
+        let annotations = annotations(doc);
+        let wasm_annotated = annotated_wasm(&annotations);
         // `v2Abstractor`: the config's media type, WASM's for an annotated WebAssembly image;
         // the default processor reads its type off it.
-        let media_type = if annotated_wasm(&annotations(doc)) {
+        let media_type = if wasm_annotated {
             WASM_CONFIG.to_owned()
         } else {
             config.media_type.clone()
@@ -551,7 +554,12 @@ impl SimState {
             Processor::Image => Some(image_attributes(
                 config_doc.as_ref().unwrap_or(&Value::Null),
             )),
-            Processor::Wasm => Some(wasm_attributes(doc, &config, config_doc.as_ref())),
+            Processor::Wasm => Some(wasm_attributes(
+                doc,
+                wasm_annotated,
+                &config,
+                config_doc.as_ref(),
+            )),
             // The CNAB processor reads the config an index lists; a manifest lists none.
             Processor::Cnab => None,
             // The default processor keeps the whole config document, unless the type is
@@ -590,7 +598,7 @@ impl SimState {
                 artifact_type,
                 kind,
                 processor,
-                annotations: annotations(doc),
+                annotations,
                 extra_attrs,
             })),
             made: None,
