@@ -96,9 +96,6 @@ pub(crate) fn export(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     });
     // The job writes the file (a system artifact) from the data as it is when it runs; a
     // malformed pattern its matching reaches fails it with doublestar's error instead.
-    let work = JobWork::ScanDataExport {
-        criteria: extra_attrs.clone(),
-    };
     let id = s.start_execution(NewExecution {
         kind: JobKind::ScanDataExport,
         vendor_id: actor_id(&ctx.identity),
@@ -110,7 +107,7 @@ pub(crate) fn export(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
             format!("export the scan data of project {project}"),
         )],
     });
-    s.defer_work(id, vec![work]);
+    s.defer_work(id, vec![JobWork::ScanDataExport]);
     Ok(Reply::ok(&json!({ "id": id })))
 }
 

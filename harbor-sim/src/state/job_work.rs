@@ -55,13 +55,10 @@ pub(crate) enum JobWork {
         /// `dry_run`.
         dry_run: bool,
     },
-    /// A scan-data export: the CSV its criteria (the execution's attributes) select, written
-    /// from the data as it is when the job runs
+    /// A scan-data export: the CSV its criteria (the execution's attributes: the project,
+    /// the patterns and labels) select, written from the data as it is when the job runs
     /// (`src/jobservice/job/impl/scandataexport/`).
-    ScanDataExport {
-        /// The execution's attributes: the project, and the patterns and labels.
-        criteria: Value,
-    },
+    ScanDataExport,
     /// The push of an artifact's SBOM as its accessory, which an SBOM generation makes once
     /// the scanner has answered (`PostScan` in `src/pkg/scan/sbom/sbom.go`): done when the
     /// task succeeds.
@@ -208,7 +205,11 @@ impl SimState {
             }
             // A malformed pattern the matching reaches fails the job with doublestar's
             // error, and no file is written.
-            JobWork::ScanDataExport { criteria } => {
+            JobWork::ScanDataExport => {
+                let criteria = self
+                    .executions
+                    .get(&execution)
+                    .map_or(Value::Null, |e| e.extra_attrs.clone());
                 match super::scan_export_run::export_csv(self, &criteria) {
                     Ok(file) => {
                         self.export_files.insert(execution, file);
