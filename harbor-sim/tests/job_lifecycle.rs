@@ -1040,7 +1040,7 @@ async fn export_file(sim: &CheckedSim, id: i64) -> String {
 #[tokio::test(start_paused = true)]
 async fn a_scan_data_export_writes_the_findings_as_they_are_when_it_runs() {
     let (sim, start) = sim_with(JobKind::ScanDataExport, lifecycle(), "export_at_run").await;
-    let alpine = get(&sim, "/projects/library/repositories/alpine/artifacts/3.20").await;
+    let alpine = get(&sim, &format!("{ALPINE}/3.20")).await;
     let digest = alpine["digest"].as_str().expect("a digest").to_owned();
     let before = export_library(&sim).await;
     at(start, 30.0).await;
@@ -1052,13 +1052,7 @@ async fn a_scan_data_export_writes_the_findings_as_they_are_when_it_runs() {
 
     let after = export_library(&sim).await;
     at(start, 31.0).await;
-    let deleted = call(
-        &sim,
-        Method::DELETE,
-        "/projects/library/repositories/alpine/artifacts/3.20",
-        None,
-    )
-    .await;
+    let deleted = call(&sim, Method::DELETE, &format!("{ALPINE}/3.20"), None).await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
     at(start, 60.0).await;
     let file = export_file(&sim, after).await;

@@ -77,13 +77,13 @@ pub fn chart_details(content: &[u8]) -> Result<ChartDetails, String> {
             .unwrap_or(Value::Null),
         _ => Value::Array(Vec::new()),
     };
-    for file in &chart.raw {
+    for file in chart.raw {
         match file.name.to_uppercase().as_str() {
             "REQUIREMENTS.YAML" if api_version == Some("v1") => {
                 dependencies = requirements_dependencies(&file.data)?;
             }
-            "README.MD" => details.readme = file.data.clone(),
-            "VALUES.YAML" => details.values = file.data.clone(),
+            "README.MD" => details.readme = file.data,
+            "VALUES.YAML" => details.values = file.data,
             _ => {}
         }
     }
