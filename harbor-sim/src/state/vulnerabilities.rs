@@ -406,7 +406,7 @@ impl SimState {
     ///
     /// An image index is not scanned itself: each of its children whose scan is not
     /// ongoing gets a task of the index's execution; all ongoing is the first child's 409.
-    /// An artifact with nothing the scanner takes ([`SimState::scanning_targets`]: a chart,
+    /// An artifact with nothing the scanner takes (`SimState::scanning_targets`: a chart,
     /// a model, an accessory) is 400 `the configured scanner <name> does not support
     /// scanning artifact with mime type <manifest media type>` (`basicController.Scan`).
     pub fn start_scan_of(
