@@ -73,6 +73,8 @@ async fn every_client_method_against_the_simulator() {
             .expect("a seeded run");
         (e.id, e.tasks.first().map_or(0, |t| t.id))
     };
+    let (gc_run, _) = run(JobKind::GarbageCollection);
+    let (replication_run, replication_task) = run(JobKind::Replication);
     let (purge_run, _) = run(JobKind::PurgeAudit);
     let (retention_run, retention_task) = run(JobKind::Retention);
     let (preheat_run, preheat_task) = run(JobKind::Preheat);
@@ -391,15 +393,19 @@ async fn every_client_method_against_the_simulator() {
     );
     seen.record(
         "get_replication_execution",
-        client.get_replication_execution(1).await,
+        client.get_replication_execution(replication_run).await,
     );
     seen.record(
         "get_replication_tasks",
-        client.get_replication_tasks(1, &Default::default()).await,
+        client
+            .get_replication_tasks(replication_run, &Default::default())
+            .await,
     );
     seen.record(
         "get_replication_log",
-        client.get_replication_log(1, 1).await,
+        client
+            .get_replication_log(replication_run, replication_task)
+            .await,
     );
     seen.record(
         "get_registry_adapters",
@@ -427,8 +433,8 @@ async fn every_client_method_against_the_simulator() {
     seen.record("get_volumes", client.get_volumes().await);
     seen.record("get_cert", client.get_cert().await);
     seen.record("get_gc_jobs", client.get_gc_jobs(&Default::default()).await);
-    seen.record("get_gc_job", client.get_gc_job(1).await);
-    seen.record("get_gc_log", client.get_gc_log(1).await);
+    seen.record("get_gc_job", client.get_gc_job(gc_run).await);
+    seen.record("get_gc_log", client.get_gc_log(gc_run).await);
     seen.record("get_gc_schedule", client.get_gc_schedule().await);
     seen.record(
         "get_purge_jobs",
@@ -1030,7 +1036,10 @@ async fn every_client_method_against_the_simulator() {
             )
             .await,
     );
-    seen.record("stop_replication", client.stop_replication(1).await);
+    seen.record(
+        "stop_replication",
+        client.stop_replication(replication_run).await,
+    );
     seen.record(
         "update_registry",
         client.update_registry(1, &Default::default()).await,

@@ -719,7 +719,6 @@ const PLACEHOLDER_500S: &[(&str, &str)] = &[
     ("updateRetention", "RT12: no scope, a nil pointer"),
     ("createGCSchedule", "GC9: no schedule, a nil pointer"),
     ("updateGCSchedule", "GC9: no schedule, a nil pointer"),
-    ("getPurgeJob", "PRG3: run 1 is another job's"),
     ("createScanAllSchedule", "SAL10: no schedule, a nil pointer"),
     ("updateScanAllSchedule", "SAL10: no schedule, a nil pointer"),
 ];

@@ -4,11 +4,11 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::actor_name;
 use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::state::SimState;
-use crate::state::job_service::job_id;
-use crate::state::jobs::ZERO_TIME;
+use crate::state::jobs::{Execution, JobKind, JobStatus, JobTask, ZERO_TIME};
 
 pub(crate) fn list_policies(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
     let name = ctx.query("name");
@@ -63,13 +63,13 @@ pub(crate) fn get_policy(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 
 pub(crate) fn delete_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    s.refresh_replications();
     // `DeletePolicy` deletes the executions first: one with a task not in a final status
     // is 412; then the policy (404 when there is none).
-    if let Some(e) = s
-        .replication_executions
-        .values()
-        .find(|e| e.policy_id == id && !e.task_status.is_final())
+    let runs = s.read_executions(JobKind::Replication, |e| e.vendor_id == id);
+    if let Some(e) = runs
+        .iter()
+        .rev()
+        .find(|e| e.tasks.iter().any(|t| !t.status.is_final()))
     {
         return Err(ApiError::precondition(format!(
             "the execution {} has tasks that aren't in final status, stop the tasks first",
@@ -82,7 +82,8 @@ pub(crate) fn delete_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     s.replication_policies.remove(&id);
     s.unschedule_vendor(crate::state::scheduler::REPLICATION, id);
     // Harbor deletes a policy's executions with it.
-    s.replication_executions.retain(|_, e| e.policy_id != id);
+    s.executions
+        .retain(|_, e| !(e.kind == JobKind::Replication && e.vendor_id == id));
     Ok(Reply::empty(StatusCode::OK))
 }
 
@@ -93,22 +94,83 @@ pub(crate) fn update_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     Ok(Reply::empty(StatusCode::OK))
 }
 
+/// `convertExecution`: the task manager's execution in the replication API's words, its
+/// task counts as the old model's.
+fn execution_answer(e: &Execution) -> Value {
+    let count = |status: JobStatus| e.tasks.iter().filter(|t| t.status == status).count();
+    json!({
+        "id": e.id,
+        "policy_id": e.vendor_id,
+        "status": e.status.replication_name(),
+        "trigger": trigger_name(&e.trigger),
+        "start_time": e.start_time,
+        "end_time": e.end_time_or_zero(),
+        "status_text": e.status_message,
+        "total": e.tasks.len(),
+        "failed": count(JobStatus::Error),
+        "succeed": count(JobStatus::Success),
+        "in_progress": count(JobStatus::Pending) + count(JobStatus::Running),
+        "stopped": count(JobStatus::Stopped),
+    })
+}
+
+/// The replication API's name of a task manager's trigger (`convertExecution`).
+fn trigger_name(trigger: &str) -> &'static str {
+    match trigger {
+        "MANUAL" => "manual",
+        "SCHEDULE" => "scheduled",
+        "EVENT" => "event_based",
+        _ => "",
+    }
+}
+
+/// `convertTask`: the task's own status in the replication API's words (`Pending` stays
+/// `Pending`), its resources from its attributes; an unset start (queued) or end (not
+/// final) is Go's zero time.
+fn task_answer(t: &JobTask) -> Value {
+    let attr = |k: &str| t.extra_attrs[k].as_str().unwrap_or_default().to_owned();
+    json!({
+        "id": t.id,
+        "execution_id": t.execution_id,
+        "status": t.status.replication_name(),
+        "job_id": t.job_id(),
+        "operation": attr("operation"),
+        "resource_type": attr("resource_type"),
+        "src_resource": attr("source_resource"),
+        "dst_resource": attr("destination_resource"),
+        "start_time": t.start_time.as_deref().unwrap_or(ZERO_TIME),
+        "end_time": t.end_time.as_deref().unwrap_or(ZERO_TIME),
+    })
+}
+
+/// A replication execution as it is now; 404 `replication execution <id> not found`.
+fn execution(s: &mut SimState, id: i64) -> ApiResult<Execution> {
+    s.read_execution(JobKind::Replication, id)
+}
+
 pub(crate) fn list_executions(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let policy: Option<i64> = ctx.query("policy_id").and_then(|p| p.parse().ok());
-    let status = ctx.query("status");
-    let trigger = ctx.query("trigger");
-    s.refresh_replications();
-    let docs = s
-        .replication_executions
-        .values()
-        .filter(|e| {
-            policy.is_none_or(|p| e.policy_id == p)
-                && status.is_none_or(|st| e.status == st)
-                && trigger.is_none_or(|t| e.trigger == t)
-        })
-        .map(|e| json!(e))
-        .collect();
-    ctx.list(docs)
+    // The API's names are turned back into the task manager's; others are taken as they
+    // are (`ListReplicationExecutions`).
+    let status = ctx.query("status").map(|st| match st {
+        "InProgress" => "Running",
+        "Succeed" => "Success",
+        "Failed" => "Error",
+        other => other,
+    });
+    let trigger = ctx.query("trigger").map(|t| match t {
+        "manual" => "MANUAL",
+        "scheduled" => "SCHEDULE",
+        "event_based" => "EVENT",
+        other => other,
+    });
+    // Newest first: the execution's default order (`start_time` descending).
+    let runs = s.read_executions(JobKind::Replication, |e| {
+        policy.is_none_or(|p| e.vendor_id == p)
+            && status.is_none_or(|st| e.status.as_str() == st)
+            && trigger.is_none_or(|t| e.trigger == t)
+    });
+    ctx.list(runs.iter().map(execution_answer).collect())
 }
 
 #[derive(Deserialize)]
@@ -120,54 +182,71 @@ pub(crate) fn start(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let req: StartReq = ctx.json()?;
     // An absent policy id is Go's 0: no policy has it (`GetPolicy`).
     let policy = req.policy_id.unwrap_or(0);
-    let id = s.start_replication(policy)?;
+    // Harbor's legacy scheduler job starts a scheduled run with `?trigger=scheduled`.
+    let trigger = if ctx.query("trigger") == Some("scheduled") {
+        "SCHEDULE"
+    } else {
+        "MANUAL"
+    };
+    let id = s.start_replication(policy, trigger, &actor_name(&ctx.identity))?;
     Ok(Reply::created(ctx.location(id)))
 }
 
 pub(crate) fn get_execution(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    let e = s.read_replication(id)?;
-    Ok(Reply::ok(&e))
+    Ok(Reply::ok(&execution_answer(&execution(s, id)?)))
 }
 
 pub(crate) fn stop(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    s.stop_replication(id)?;
+    s.stop_execution(JobKind::Replication, id)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
 pub(crate) fn list_tasks(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    let e = s.read_replication(id)?;
-    // `convertTask`: the task's own status (`Pending` stays `Pending`); an unset start
-    // (queued) or end (not final) is Go's zero time.
-    let task = json!({
-        "id": e.task_id, "execution_id": id, "status": e.task_status.replication_name(), "job_id": job_id(e.task_id), "operation": "copy",
-        "resource_type": "image", "src_resource": "library/nginx:[latest]", "dst_resource": "library/nginx:[latest]",
-        "start_time": e.task_start_time.as_deref().unwrap_or(ZERO_TIME), "end_time": e.end_time.as_deref().unwrap_or(ZERO_TIME),
-    });
-    ctx.list(vec![task])
+    let e = execution(s, id)?;
+    let status = ctx.query("status");
+    let resource_type = ctx.query("resource_type");
+    let mut tasks: Vec<&JobTask> = e
+        .tasks
+        .iter()
+        .filter(|t| {
+            status.is_none_or(|st| match st {
+                // `Scheduled` or `Running`; the simulator schedules nothing.
+                "InProgress" => t.status == JobStatus::Running,
+                "Succeed" => t.status == JobStatus::Success,
+                "Failed" => t.status == JobStatus::Error,
+                other => t.status.as_str() == other,
+            }) && resource_type.is_none_or(|r| t.extra_attrs["resource_type"] == r)
+        })
+        .collect();
+    // The task's default order: start time, then id, descending (a task not started has
+    // Go's zero time, the earliest).
+    tasks.sort_by(|a, b| (b.start_time.as_deref(), b.id).cmp(&(a.start_time.as_deref(), a.id)));
+    ctx.list(tasks.into_iter().map(task_answer).collect())
 }
 
 pub(crate) fn log(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
     let task = ctx.path_id("task_id")?;
-    s.refresh_replications();
     // `GetReplicationLog`: the execution, then the task (any replication execution's),
     // then that the task is the execution's.
-    let e = s
-        .replication_executions
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found(format!("replication execution {id} not found")))?;
-    if e.task_id != task {
-        if !s.replication_executions.values().any(|x| x.task_id == task) {
-            return Err(ApiError::not_found(format!(
-                "replication task {task} not found"
-            )));
-        }
+    execution(s, id)?;
+    let owner = s
+        .executions
+        .values()
+        .filter(|e| e.kind == JobKind::Replication)
+        .find(|e| e.tasks.iter().any(|t| t.id == task))
+        .map(|e| e.id)
+        .ok_or_else(|| ApiError::not_found(format!("replication task {task} not found")))?;
+    if owner != id {
         return Err(ApiError::not_found(format!(
             "execution {id} contains no task with ID {task}"
         )));
     }
-    Ok(Reply::text(StatusCode::OK, e.written_log()?))
+    Ok(Reply::text(
+        StatusCode::OK,
+        s.task_log(JobKind::Replication, id, task)?,
+    ))
 }

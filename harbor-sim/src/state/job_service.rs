@@ -2,7 +2,7 @@
 //! `src/pkg/jobmonitor/`): one worker pool of Harbor's default size, its workers (busy with
 //! the simulator's running jobs, idle otherwise), the queues of the job types Harbor's job
 //! service registers with their paused state, and every job the simulator runs known by its
-//! job id (the tasks of every execution, and the replication tasks).
+//! job id (the tasks of every execution, replication's among them).
 //!
 //! A job waits in its type's queue while it is `Pending` (its plan's queued time, see
 //! [`super::lifecycle`]): a queue's `count` is its pending jobs, its `latency` how long the
@@ -79,11 +79,6 @@ pub enum JobRef {
         /// The task.
         task: i64,
     },
-    /// The task of a replication execution (`SimState::replication_executions`).
-    Replication {
-        /// The execution.
-        execution: i64,
-    },
 }
 
 /// Whether a job named `name` (`GARBAGE_COLLECTION`, ...) is of the job service's type
@@ -100,7 +95,7 @@ pub fn job_id(task_id: i64) -> String {
 impl SimState {
     /// Finds the job behind a job id.
     pub fn find_job(&self, id: &str) -> Option<JobRef> {
-        let task = self.executions.values().find_map(|e| {
+        self.executions.values().find_map(|e| {
             e.tasks
                 .iter()
                 .find(|t| t.job_id() == id)
@@ -108,12 +103,6 @@ impl SimState {
                     execution: e.id,
                     task: t.id,
                 })
-        });
-        task.or_else(|| {
-            self.replication_executions
-                .values()
-                .find(|e| job_id(e.task_id) == id)
-                .map(|e| JobRef::Replication { execution: e.id })
         })
     }
 
@@ -127,11 +116,6 @@ impl SimState {
                 let mut t = e.tasks.iter().find(|t| t.id == task)?.clone();
                 t.refresh(e.kind, now);
                 Some(t.written_log())
-            }
-            JobRef::Replication { execution } => {
-                let mut e = self.replication_executions[&execution].clone();
-                e.refresh(now);
-                Some(e.written_log())
             }
         }
     }
@@ -148,10 +132,6 @@ impl SimState {
                     }
                     e.refresh(now);
                 }
-            }
-            Some(JobRef::Replication { execution }) => {
-                // The execution exists: `find_job` found it.
-                let _ = self.stop_replication(execution);
             }
             None => {}
         }
@@ -170,33 +150,18 @@ impl SimState {
                 })
             })
         });
-        let replications = self.replication_executions.values().filter_map(|e| {
-            let phase = e.plan.phase_at(now);
-            (phase.status == JobStatus::Running).then(|| RunningJob {
-                name: "REPLICATION",
-                id: job_id(e.task_id),
-                started_at: phase.started.map(rfc3339).unwrap_or_default(),
-            })
-        });
-        let mut jobs: Vec<RunningJob> = tasks.chain(replications).collect();
+        let mut jobs: Vec<RunningJob> = tasks.collect();
         jobs.sort_by(|a, b| a.started_at.cmp(&b.started_at));
         jobs
     }
 
     /// The plans of every job of the job service's type `job_type` (`ALL`: of every type):
-    /// the tasks of its executions, and replication executions for `REPLICATION`.
+    /// the tasks of its executions.
     fn plans_of_type<'a>(&'a self, job_type: &'a str) -> impl Iterator<Item = &'a JobPlan> {
-        let tasks = self
-            .executions
+        self.executions
             .values()
             .filter(move |e| is_of_type(job_type, e.kind.job_name()))
-            .flat_map(|e| e.tasks.iter().map(|t| &t.plan));
-        let replications = self
-            .replication_executions
-            .values()
-            .filter(move |_| is_of_type(job_type, "REPLICATION"))
-            .map(|e| &e.plan);
-        tasks.chain(replications)
+            .flat_map(|e| e.tasks.iter().map(|t| &t.plan))
     }
 
     /// Applies `change` to the plan of every job of `job_type` (as [`Self::plans_of_type`]),
@@ -214,13 +179,6 @@ impl SimState {
             }
             if changed {
                 e.refresh(now);
-            }
-        }
-        if is_of_type(job_type, "REPLICATION") {
-            for e in self.replication_executions.values_mut() {
-                if change(&mut e.plan) {
-                    e.refresh(now);
-                }
             }
         }
     }

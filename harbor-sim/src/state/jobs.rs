@@ -15,7 +15,8 @@
 //! end time is the latest task's end once final, Go's zero time before. A stop ends a
 //! `Pending` or `Running` task as `Stopped` and leaves a finished one as it is (`Stop` in
 //! `src/pkg/task/execution.go` and `task.go`, `StopJob` in the job service).
-//! Replication executions live in [`super::replication`] with the same plans.
+//! Replication executions are executions of [`JobKind::Replication`], one task per
+//! resource the copy flow found (see [`super::replication`]).
 
 use std::str::FromStr;
 use std::time::{Duration, SystemTime};
@@ -699,7 +700,7 @@ impl SimState {
 
     /// Replaces the life of execution `id` of `kind` with `lifecycle`, drawn as if the job
     /// had started with it (from its own seed, measured from the job's birth); 404 for an
-    /// unknown id or one of another kind. Replication executions are re-planned too.
+    /// unknown id or one of another kind.
     pub fn set_execution_lifecycle(
         &mut self,
         kind: JobKind,
@@ -707,15 +708,6 @@ impl SimState {
         lifecycle: &Lifecycle,
     ) -> ApiResult<()> {
         let mut rng = Lifecycle::rng(lifecycle.seed);
-        if kind == JobKind::Replication {
-            let e = self
-                .replication_executions
-                .get_mut(&id)
-                .ok_or_else(|| not_found(kind, id))?;
-            e.plan = lifecycle.plan(&mut rng, e.plan.born(), e.plan.born_wall());
-            e.refresh(clock());
-            return Ok(());
-        }
         let e = self
             .executions
             .get_mut(&id)
@@ -728,23 +720,11 @@ impl SimState {
         Ok(())
     }
 
-    /// Brings every execution (and replication execution) to now, so the fields of the
-    /// state read as Harbor would answer them.
+    /// Brings every execution to now, so the fields of the state read as Harbor would
+    /// answer them.
     pub fn refresh_jobs(&mut self) {
         let now = clock();
         for e in self.executions.values_mut() {
-            e.refresh(now);
-        }
-        for e in self.replication_executions.values_mut() {
-            e.refresh(now);
-        }
-    }
-
-    /// Brings every replication execution to now (the replication handlers read them as
-    /// fields).
-    pub fn refresh_replications(&mut self) {
-        let now = clock();
-        for e in self.replication_executions.values_mut() {
             e.refresh(now);
         }
     }

@@ -29,7 +29,9 @@ pub mod reachability;
 pub mod registries;
 pub mod registry_push;
 pub mod registry_store;
+pub mod remote_catalog;
 pub mod replication;
+mod replication_flow;
 pub mod repositories;
 pub mod repository_table;
 pub mod retention;
@@ -72,7 +74,7 @@ pub use projects::{Member, Project};
 pub use quotas::Quota;
 pub use reachability::Reachability;
 pub use registries::Registry;
-pub use replication::{ReplicationExecution, ReplicationPolicy};
+pub use replication::ReplicationPolicy;
 pub use repositories::{Artifact, Repository, Tag};
 pub use repository_table::{Repositories, RepositoryMut};
 pub use robots::Robot;
@@ -140,8 +142,6 @@ pub struct SimState {
     pub registries: BTreeMap<i64, Registry>,
     /// Replication policies by id.
     pub replication_policies: BTreeMap<i64, ReplicationPolicy>,
-    /// Replication executions by id.
-    pub replication_executions: BTreeMap<i64, ReplicationExecution>,
     /// Webhook policies by id.
     pub webhooks: BTreeMap<i64, WebhookPolicy>,
     /// Scanner registrations by uuid.
@@ -159,8 +159,8 @@ pub struct SimState {
     /// (user groups, preheat instances and policies): by collection path,
     /// then id.
     pub collections: BTreeMap<String, BTreeMap<i64, Value>>,
-    /// Job executions of every kind (GC, purge, scan all, export, retention, preheat,
-    /// webhook), by id: one sequence, as Harbor's task manager has.
+    /// Job executions of every kind (GC, purge, scan all, export, replication, retention,
+    /// preheat, webhook), by id: one sequence, as Harbor's task manager has.
     pub executions: BTreeMap<i64, Execution>,
     /// How jobs live: a [`Lifecycle`] per kind and the ones set for the next jobs.
     pub job_lifecycles: JobLifecycles,
@@ -201,6 +201,8 @@ pub struct SimState {
     pub configurations: BTreeMap<String, Value>,
     /// Which hosts the simulated Harbor can reach (see [`reachability`]).
     pub reachability: Reachability,
+    /// What remote registries hold, for pull-based replication (see [`remote_catalog`]).
+    pub remote_catalog: remote_catalog::RemoteCatalog,
     /// How old an unreferenced blob must be before GC removes it (see [`GcTimeWindow`]).
     pub gc_time_window: GcTimeWindow,
     /// The directory of every reachable LDAP server (see [`ldap_directory`]).

@@ -3,10 +3,8 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use tokio::time::Instant;
-
-use super::jobs::{JobKind, JobStatus, StatusRefresh, clock, task_log};
-use super::lifecycle::{JobPlan, rfc3339};
+use super::jobs::{JobKind, JobStatus, NewExecution, clock};
+use super::replication_flow::{FlowOutcome, NOTHING_TO_COPY};
 use super::{SimState, now};
 use crate::errors::{ApiError, ApiResult};
 
@@ -35,114 +33,6 @@ impl ReplicationPolicy {
         ["src_registry", "dest_registry"]
             .iter()
             .any(|k| self.doc[k]["id"].as_i64() == Some(id))
-    }
-}
-
-/// An execution, serialized as Harbor's `ReplicationExecution`, with its one task. Its
-/// fields are as of the last [`ReplicationExecution::refresh`]; the task lives by a
-/// [`JobPlan`] (see [`super::lifecycle`]).
-#[derive(Debug, Clone, Serialize)]
-pub struct ReplicationExecution {
-    /// Its id.
-    pub id: i64,
-    /// Its policy.
-    pub policy_id: i64,
-    /// `InProgress`, `Succeed`, `Failed`, `Stopped` ([`JobStatus::replication_name`] of the
-    /// task manager's execution status: `InProgress` while its task is queued too).
-    pub status: String,
-    /// `manual`, `scheduled`, `event_based`.
-    pub trigger: String,
-    /// RFC 3339.
-    pub start_time: String,
-    /// RFC 3339, once finished; Go's zero time before (`convertExecution` formats the unset
-    /// time, `src/server/v2.0/handler/replication.go`).
-    #[serde(serialize_with = "end_or_zero")]
-    pub end_time: Option<String>,
-    /// Detail.
-    pub status_text: String,
-    /// Tasks in total.
-    pub total: i64,
-    /// Failed tasks.
-    pub failed: i64,
-    /// Succeeded tasks.
-    pub succeed: i64,
-    /// Pending, scheduled and running tasks (`convertExecution` adds them up).
-    pub in_progress: i64,
-    /// Stopped tasks.
-    pub stopped: i64,
-    /// The id of its one task (from the task sequence all jobs share), which names its job
-    /// in the job service.
-    #[serde(skip)]
-    pub task_id: i64,
-    /// Its task's status.
-    #[serde(skip)]
-    pub task_status: JobStatus,
-    /// When its task's current run started, once it has run.
-    #[serde(skip)]
-    pub task_start_time: Option<String>,
-    /// Its task's log.
-    #[serde(skip)]
-    pub task_log: String,
-    /// Its task's life.
-    #[serde(skip)]
-    pub plan: JobPlan,
-    /// When its status is refreshed from its task's (see [`StatusRefresh`]).
-    #[serde(skip)]
-    pub status_refresh: StatusRefresh,
-}
-
-fn end_or_zero<S: serde::Serializer>(end: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(end.as_deref().unwrap_or(super::jobs::ZERO_TIME))
-}
-
-impl ReplicationExecution {
-    /// The log of its task (empty while it has not run).
-    pub fn log(&self) -> String {
-        self.task_log.clone()
-    }
-
-    /// The log of its task, or [`super::jobs::log_not_written`] while it has not run.
-    pub fn written_log(&self) -> ApiResult<String> {
-        if self.task_status == JobStatus::Pending {
-            return Err(super::jobs::log_not_written(&super::job_service::job_id(
-                self.task_id,
-            )));
-        }
-        Ok(self.task_log.clone())
-    }
-
-    /// Brings the execution to `now`: its task's status and the counts as they are, its
-    /// status and end time as its last status refresh left them ([`StatusRefresh`]: a task
-    /// that has ended shows in the counts before the status follows).
-    pub fn refresh(&mut self, now: Instant) {
-        let phase = self.plan.phase_at(now);
-        let task = phase.status;
-        let refreshed = self.status_refresh.last(std::iter::once(&self.plan), now);
-        self.status = refreshed.status.replication_name().into();
-        let one = |yes: bool| i64::from(yes);
-        self.failed = one(task == JobStatus::Error);
-        self.succeed = one(task == JobStatus::Success);
-        self.in_progress = one(!task.is_final());
-        self.stopped = one(task == JobStatus::Stopped);
-        self.end_time = refreshed.ended.map(rfc3339);
-        self.task_start_time = phase.started.map(rfc3339);
-        self.task_log = task_log(
-            "REPLICATION",
-            &super::job_service::job_id(self.task_id),
-            &format!(
-                "replication task {} of execution {}: copying library/nginx:latest",
-                self.task_id, self.id
-            ),
-            &phase,
-        );
-        self.task_status = task;
-    }
-
-    /// Stops its task at `now` if it is queued or running; whether it was.
-    pub fn stop(&mut self, now: Instant) -> bool {
-        let stopped = self.plan.stop(now);
-        self.refresh(now);
-        stopped
     }
 }
 
@@ -483,8 +373,17 @@ impl SimState {
         Ok(())
     }
 
-    /// Starts an execution of a policy.
-    pub fn start_replication(&mut self, policy_id: i64) -> ApiResult<i64> {
+    /// Starts an execution of a policy as the replication controller's `Start` does: 412
+    /// for a disabled policy; an execution marked failed at once when the policy allows one
+    /// active execution and one runs; else the copy flow ([`super::replication_flow`]),
+    /// whose tasks live by the plans drawn for replication jobs. `trigger` is the task
+    /// manager's (`MANUAL`, `SCHEDULE`, `EVENT`); `operator` the user who starts it.
+    pub fn start_replication(
+        &mut self,
+        policy_id: i64,
+        trigger: &'static str,
+        operator: &str,
+    ) -> ApiResult<i64> {
         let policy = self.replication_policies.get(&policy_id).ok_or_else(|| {
             ApiError::not_found(format!("replication policy {policy_id} not found"))
         })?;
@@ -493,56 +392,49 @@ impl SimState {
                 "the policy {policy_id} is disabled"
             )));
         }
-        let id = self.ids.next("replication_execution");
-        let task_id = self.ids.next("task");
-        let plan = self
-            .draw_plans(JobKind::Replication, 1)
-            .pop()
-            .expect("one plan drawn");
-        let mut execution = ReplicationExecution {
-            id,
-            policy_id,
-            status: String::new(),
-            trigger: "manual".into(),
-            start_time: rfc3339(plan.born_wall()),
-            end_time: None,
-            status_text: String::new(),
-            total: 1,
-            failed: 0,
-            succeed: 0,
-            in_progress: 1,
-            stopped: 0,
-            task_id,
-            task_status: JobStatus::Pending,
-            task_start_time: None,
-            task_log: String::new(),
-            plan,
-            status_refresh: self.status_refresh,
+        let doc = policy.doc.clone();
+        let single = doc["single_active_replication"] == json!(true);
+        let now = clock();
+        let running = single
+            && self.executions.values_mut().any(|e| {
+                if e.kind != JobKind::Replication || e.vendor_id != policy_id {
+                    return false;
+                }
+                e.refresh(now);
+                e.status == JobStatus::Running
+            });
+        let (tasks, ending) = if running {
+            (Vec::new(), Some((JobStatus::Error, SKIPPED.to_owned())))
+        } else {
+            match self.replication_flow(&doc) {
+                FlowOutcome::Tasks(tasks) => (tasks, None),
+                FlowOutcome::NothingToCopy => (
+                    Vec::new(),
+                    Some((JobStatus::Success, NOTHING_TO_COPY.to_owned())),
+                ),
+                FlowOutcome::Failed(message) => (Vec::new(), Some((JobStatus::Error, message))),
+            }
         };
-        execution.refresh(clock());
-        self.replication_executions.insert(id, execution);
+        let id = self.start_execution(NewExecution {
+            kind: JobKind::Replication,
+            vendor_id: policy_id,
+            trigger,
+            extra_attrs: json!({"operator": operator}),
+            operator: operator.to_owned(),
+            tasks: tasks
+                .into_iter()
+                .map(|t| (t.extra_attrs, t.first_log_line))
+                .collect(),
+        });
+        if let Some((status, message)) = ending {
+            let e = self.executions.get_mut(&id).expect("just started");
+            e.status = status;
+            e.status_message = message;
+            e.refresh(now);
+        }
         Ok(id)
     }
-
-    /// Reads a replication execution as it is now; 404 `replication execution <id> not
-    /// found`.
-    pub fn read_replication(&mut self, id: i64) -> ApiResult<ReplicationExecution> {
-        let e = self
-            .replication_executions
-            .get_mut(&id)
-            .ok_or_else(|| ApiError::not_found(format!("replication execution {id} not found")))?;
-        e.refresh(clock());
-        Ok(e.clone())
-    }
-
-    /// Stops an execution: its task ends `Stopped` if it is queued or running, a finished
-    /// one is unchanged (see [`super::jobs`]).
-    pub fn stop_replication(&mut self, id: i64) -> ApiResult<()> {
-        let e = self
-            .replication_executions
-            .get_mut(&id)
-            .ok_or_else(|| ApiError::not_found(format!("replication execution {id} not found")))?;
-        e.stop(clock());
-        Ok(())
-    }
 }
+
+/// The `status_text` of an execution a single-active policy skips (`Start`).
+pub(crate) const SKIPPED: &str = "Execution skipped: active replication still in progress.";

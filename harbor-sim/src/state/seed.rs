@@ -113,6 +113,10 @@ impl SimState {
         // secret refresh with a chosen secret would give it.
         self.refresh_robot_secret(ci.0, Some(SEED_ROBOT_SECRET.into()))?;
         self.seed_reachability();
+        for tag in ["latest", "1.27"] {
+            self.remote_catalog
+                .add_tag("hub.docker.com", "library/nginx", tag);
+        }
         let hub = self.create_registry(RegistryReq {
             url: Some("https://hub.docker.com".into()),
             name: Some("docker-hub".into()),
@@ -134,7 +138,8 @@ impl SimState {
         // One finished run of the policy, so its report exists.
         self.job_lifecycles
             .push_next(JobKind::Replication, Lifecycle::immediate());
-        self.start_replication(mirror)?;
+        let admin = self.admin_name();
+        self.start_replication(mirror, "MANUAL", &admin)?;
         // Resources the simulator keeps generically (see `handlers::generic`).
         self.seed_collection("createUserGroup", "/api/v2.0/usergroups", json!({"group_name": "dev", "group_type": 1, "ldap_group_dn": "cn=dev,ou=groups,dc=example,dc=com"}));
         self.seed_collection("CreateInstance", "/api/v2.0/p2p/preheat/instances", json!({"name": "kraken", "vendor": "kraken", "endpoint": "http://kraken.example.com", "auth_mode": "NONE", "enabled": true, "default": true, "status": "Healthy"}));

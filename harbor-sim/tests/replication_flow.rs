@@ -1,0 +1,364 @@
+//! A replication's start runs Harbor's copy flow: the source's resources through the
+//! policy's filters, renamed for the destination, one task each; nothing to copy, a failed
+//! stage and a skipped run end the execution at once. Every answer is checked against the
+//! spec when each test ends.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+mod support;
+
+async fn send(sim: &support::CheckedSim, method: Method, path: &str, body: Option<Value>) -> Value {
+    let (status, location, text) =
+        support::send_as(sim, ("admin", "Harbor12345"), method, path, body).await;
+    assert!(status.is_success(), "{path}: {status} {text}");
+    match location {
+        Some(at) => json!(at.rsplit('/').next().unwrap().parse::<i64>().unwrap()),
+        None => serde_json::from_str(&text).unwrap_or(Value::Null),
+    }
+}
+
+async fn get(sim: &support::CheckedSim, path: &str) -> Value {
+    send(sim, Method::GET, path, None).await
+}
+
+/// A registry named `name` of `kind` at `url` (its host made reachable first); its id.
+async fn registry(sim: &support::CheckedSim, name: &str, kind: &str, url: &str) -> i64 {
+    sim.handle().with_state(|s| s.reachability.allow(url));
+    let body = json!({"name": name, "type": kind, "url": url});
+    send(sim, Method::POST, "/registries", Some(body))
+        .await
+        .as_i64()
+        .unwrap()
+}
+
+/// Creates an enabled policy from `body` and starts it; the execution and its tasks.
+async fn run(sim: &support::CheckedSim, mut body: Value) -> (Value, Vec<Value>) {
+    body["enabled"] = json!(true);
+    let policy = send(sim, Method::POST, "/replication/policies", Some(body)).await;
+    let started = json!({"policy_id": policy});
+    let id = send(sim, Method::POST, "/replication/executions", Some(started)).await;
+    let execution = get(sim, &format!("/replication/executions/{id}")).await;
+    let tasks = get(sim, &format!("/replication/executions/{id}/tasks")).await;
+    (execution, tasks.as_array().unwrap().clone())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_push_copies_what_the_filters_select_one_task_per_repository() {
+    let sim = support::start().await;
+    let mirror = registry(
+        &sim,
+        "mirror",
+        "docker-registry",
+        "https://registry.example.com",
+    )
+    .await;
+    // `library/alpine` has only `3.20`; `library/nginx` has `1.27` and `latest`.
+    let (execution, tasks) = run(
+        &sim,
+        json!({
+            "name": "stable-to-mirror",
+            "dest_registry": {"id": mirror},
+            "dest_namespace": "mirror",
+            "filters": [{"type": "name", "value": "library/**"}, {"type": "tag", "value": "1.*"}],
+        }),
+    )
+    .await;
+    assert_eq!(execution["status"], "InProgress", "{execution}");
+    assert_eq!(execution["trigger"], "manual");
+    assert_eq!(
+        (
+            execution["total"].as_i64(),
+            execution["in_progress"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    let task = &tasks[0];
+    assert_eq!(task["operation"], "copy");
+    assert_eq!(task["resource_type"], "artifact");
+    assert_eq!(task["src_resource"], "library/nginx [1 item(s) in total]");
+    assert_eq!(task["dst_resource"], "mirror/nginx [1 item(s) in total]");
+    assert_eq!(task["status"], "Pending");
+
+    tokio::time::advance(Duration::from_secs(3600)).await;
+    let id = execution["id"].as_i64().unwrap();
+    let done = get(&sim, &format!("/replication/executions/{id}")).await;
+    assert_eq!(done["status"], "Succeed", "{done}");
+    assert_eq!(done["succeed"], 1);
+    let task_id = task["id"].as_i64().unwrap();
+    let (status, _, log) = support::send_as(
+        &sim,
+        ("admin", "Harbor12345"),
+        Method::GET,
+        &format!("/replication/executions/{id}/tasks/{task_id}/log"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        log.contains("copying library/nginx:[1.27](source registry) to mirror/nginx:[1.27](destination registry)..."),
+        "{log}"
+    );
+
+    // A label filter, and a replace count of 0 that keeps the source's path.
+    let (_, tasks) = run(
+        &sim,
+        json!({
+            "name": "labelled",
+            "dest_registry": {"id": mirror},
+            "dest_namespace": "mirror",
+            "dest_namespace_replace_count": 0,
+            "filters": [{"type": "label", "value": ["stable"]}],
+        }),
+    )
+    .await;
+    let names: Vec<(&str, &str)> = tasks
+        .iter()
+        .map(|t| {
+            (
+                t["src_resource"].as_str().unwrap(),
+                t["dst_resource"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [(
+            "library/nginx [1 item(s) in total]",
+            "mirror/library/nginx [1 item(s) in total]"
+        )]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn nothing_to_copy_and_failed_stages_end_the_execution_at_once() {
+    let sim = support::start().await;
+    let mirror = registry(
+        &sim,
+        "mirror",
+        "docker-registry",
+        "https://registry.example.com",
+    )
+    .await;
+    let (nothing, tasks) = run(
+        &sim,
+        json!({"name": "nothing", "dest_registry": {"id": mirror}, "filters": [{"type": "name", "value": "nosuch/**"}]}),
+    )
+    .await;
+    assert_eq!(nothing["status"], "Succeed", "{nothing}");
+    assert_eq!(nothing["status_text"], "no resources need to be replicated");
+    assert_eq!(nothing["total"], 0);
+    assert!(tasks.is_empty());
+    assert_ne!(nothing["end_time"], "0001-01-01T00:00:00.000Z");
+
+    // Docker Hub takes two path components: `team/library/nginx` has three.
+    let hub = get(&sim, "/registries?name=docker-hub").await[0]["id"].clone();
+    let (flattened, _) = run(
+        &sim,
+        json!({
+            "name": "to-hub",
+            "dest_registry": {"id": hub},
+            "dest_namespace": "team",
+            "dest_namespace_replace_count": 0,
+            "filters": [{"type": "name", "value": "library/nginx"}],
+        }),
+    )
+    .await;
+    assert_eq!(flattened["status"], "Failed", "{flattened}");
+    assert_eq!(
+        flattened["status_text"],
+        r#"the destination repository "team/library/nginx" contains 3 path components [team library nginx], but the destination registry only supports 2"#
+    );
+    let (too_deep, _) = run(
+        &sim,
+        json!({
+            "name": "too-deep",
+            "dest_registry": {"id": mirror},
+            "dest_namespace": "team",
+            "dest_namespace_replace_count": 2,
+            "filters": [{"type": "name", "value": "library/nginx"}],
+        }),
+    )
+    .await;
+    assert_eq!(
+        too_deep["status_text"],
+        r#"the source repository "library/nginx" contains only 1 path components [library] excepting the last one, but the destination namespace flattening level is 2"#
+    );
+
+    // The destination went away after the registry was stored.
+    sim.handle()
+        .with_state(|s| s.reachability.deny("registry.example.com"));
+    let (unreachable, tasks) = run(
+        &sim,
+        json!({"name": "gone", "dest_registry": {"id": mirror}, "filters": [{"type": "name", "value": "library/nginx"}]}),
+    )
+    .await;
+    assert_eq!(unreachable["status"], "Failed");
+    assert_eq!(
+        unreachable["status_text"],
+        r#"failed to do the prepare work for pushing/uploading resources: Get "https://registry.example.com": dial tcp: lookup registry.example.com: no such host"#
+    );
+    assert!(tasks.is_empty());
+    // A malformed pattern fails the fetch.
+    let (malformed, _) = run(
+        &sim,
+        json!({"name": "malformed", "dest_registry": {"id": hub}, "filters": [{"type": "name", "value": "library/[nginx"}]}),
+    )
+    .await;
+    assert_eq!(
+        malformed["status_text"],
+        "failed to fetch artifacts: syntax error in pattern"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pull_reads_the_remote_catalog_and_creates_the_projects_it_needs() {
+    let sim = support::start().await;
+    // The demo's pull of `library/nginx` from Docker Hub: both of its tags, one task.
+    let policy = get(&sim, "/replication/policies?name=mirror-nginx").await[0]["id"].clone();
+    let runs = get(&sim, &format!("/replication/executions?policy_id={policy}")).await;
+    let seeded = runs[0]["id"].as_i64().unwrap();
+    let tasks = get(&sim, &format!("/replication/executions/{seeded}/tasks")).await;
+    assert_eq!(tasks.as_array().unwrap().len(), 1);
+    assert_eq!(
+        tasks[0]["src_resource"],
+        "library/nginx [2 item(s) in total]"
+    );
+    assert_eq!(
+        tasks[0]["dst_resource"],
+        "library/nginx [2 item(s) in total]"
+    );
+    assert_eq!(tasks[0]["resource_type"], "image");
+
+    let vendor = registry(
+        &sim,
+        "vendor",
+        "docker-registry",
+        "https://vendor.example.com",
+    )
+    .await;
+    sim.handle().with_state(|s| {
+        for tag in ["v1", "v2", "dev"] {
+            s.remote_catalog
+                .add_tag("vendor.example.com", "acme/app", tag);
+        }
+        s.remote_catalog
+            .add_tag("vendor.example.com", "other/tool", "v1");
+    });
+    let (execution, tasks) = run(
+        &sim,
+        json!({
+            "name": "vendor-pull",
+            "src_registry": {"id": vendor},
+            "dest_namespace": "imported",
+            "filters": [{"type": "name", "value": "acme/**"}, {"type": "tag", "value": "dev", "decoration": "excludes"}],
+        }),
+    )
+    .await;
+    assert_eq!(execution["total"], 1, "{execution}");
+    assert_eq!(tasks[0]["src_resource"], "acme/app [2 item(s) in total]");
+    assert_eq!(
+        tasks[0]["dst_resource"],
+        "imported/app [2 item(s) in total]"
+    );
+    // The local adapter's `PrepareForPush` made the project, private.
+    let project = get(&sim, "/projects/imported").await;
+    assert_eq!(project["metadata"]["public"], "false", "{project}");
+
+    // Docker Hub's adapter keeps a repository whose tags the filters all leave out.
+    let (_, tasks) = run(
+        &sim,
+        json!({
+            "name": "hub-none",
+            "src_registry": {"id": policy_registry(&sim).await},
+            "dest_namespace": "library",
+            "filters": [{"type": "name", "value": "library/nginx"}, {"type": "tag", "value": "nosuch"}],
+        }),
+    )
+    .await;
+    assert_eq!(
+        tasks[0]["src_resource"],
+        "library/nginx [0 item(s) in total]"
+    );
+
+    // An unreachable source fails the fetch.
+    sim.handle()
+        .with_state(|s| s.reachability.deny("vendor.example.com"));
+    let (failed, _) = run(
+        &sim,
+        json!({"name": "vendor-gone", "src_registry": {"id": vendor}, "dest_namespace": "imported"}),
+    )
+    .await;
+    assert_eq!(
+        failed["status_text"],
+        r#"failed to fetch artifacts: Get "https://vendor.example.com": dial tcp: lookup vendor.example.com: no such host"#
+    );
+}
+
+/// The id of the demo's Docker Hub registry.
+async fn policy_registry(sim: &support::CheckedSim) -> i64 {
+    get(sim, "/registries?name=docker-hub").await[0]["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_single_active_policy_skips_a_run_while_one_is_in_progress() {
+    let sim = support::start().await;
+    let hub = policy_registry(&sim).await;
+    let body = json!({
+        "name": "one-at-a-time",
+        "src_registry": {"id": hub},
+        "dest_namespace": "library",
+        "single_active_replication": true,
+        "filters": [{"type": "name", "value": "library/nginx"}],
+    });
+    let (first, _) = run(&sim, body).await;
+    assert_eq!(first["status"], "InProgress");
+    let policy = first["policy_id"].clone();
+    let start = json!({"policy_id": policy});
+    let second = send(
+        &sim,
+        Method::POST,
+        "/replication/executions",
+        Some(start.clone()),
+    )
+    .await;
+    let skipped = get(&sim, &format!("/replication/executions/{second}")).await;
+    assert_eq!(skipped["status"], "Failed", "{skipped}");
+    assert_eq!(
+        skipped["status_text"],
+        "Execution skipped: active replication still in progress."
+    );
+    // Newest first; filtered in the API's words.
+    let listed = get(&sim, &format!("/replication/executions?policy_id={policy}")).await;
+    assert_eq!(listed[0]["id"], second);
+    let failed = get(
+        &sim,
+        &format!("/replication/executions?policy_id={policy}&status=Failed"),
+    )
+    .await;
+    assert_eq!(failed.as_array().unwrap().len(), 1);
+    // Once the first has ended, a run goes ahead; replication runs take their ids from the
+    // one sequence of every execution.
+    tokio::time::advance(Duration::from_secs(3600)).await;
+    let gc = send(
+        &sim,
+        Method::POST,
+        "/system/gc/schedule",
+        Some(json!({"schedule": {"type": "Manual"}, "parameters": {"dry_run": true}})),
+    )
+    .await;
+    let third = send(&sim, Method::POST, "/replication/executions", Some(start)).await;
+    let gc_runs = get(&sim, "/system/gc").await;
+    assert_eq!(
+        third.as_i64().unwrap(),
+        gc_runs[0]["id"].as_i64().unwrap() + 1,
+        "{gc:?}"
+    );
+    let third = get(&sim, &format!("/replication/executions/{third}")).await;
+    assert_eq!(third["status"], "InProgress", "{third}");
+}
