@@ -362,3 +362,197 @@ async fn a_single_active_policy_skips_a_run_while_one_is_in_progress() {
     let third = get(&sim, &format!("/replication/executions/{third}")).await;
     assert_eq!(third["status"], "InProgress", "{third}");
 }
+
+/// The log of the first task of execution `id`.
+async fn first_task_log(sim: &support::CheckedSim, id: i64) -> String {
+    let tasks = get(sim, &format!("/replication/executions/{id}/tasks")).await;
+    let task = tasks[0]["id"].as_i64().unwrap();
+    let (status, _, log) = support::send_as(
+        sim,
+        ("admin", "Harbor12345"),
+        Method::GET,
+        &format!("/replication/executions/{id}/tasks/{task}/log"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    log
+}
+
+/// The tags of `project/repository`'s artifacts, newest first.
+async fn tags_of(sim: &support::CheckedSim, project: &str, repository: &str) -> Vec<Vec<String>> {
+    let artifacts = get(
+        sim,
+        &format!("/projects/{project}/repositories/{repository}/artifacts"),
+    )
+    .await;
+    artifacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            a["tags"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|t| t["name"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pull_copies_the_remote_tags_in_when_its_task_runs() {
+    let sim = support::start().await;
+    // The demo's run found Docker Hub's images already here.
+    let policy = get(&sim, "/replication/policies?name=mirror-nginx").await[0]["id"].clone();
+    let seeded = get(&sim, &format!("/replication/executions?policy_id={policy}")).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let log = first_task_log(&sim, seeded).await;
+    assert!(
+        log.contains(
+            "the artifact library/nginx:1.27 already exists on the destination registry, skip"
+        ),
+        "{log}"
+    );
+
+    let vendor = registry(
+        &sim,
+        "vendor",
+        "docker-registry",
+        "https://vendor.example.com",
+    )
+    .await;
+    // Harbor logs no artifact's push unless asked to.
+    let audit_everything = json!({"disabled_audit_log_event_types": ""});
+    send(&sim, Method::PUT, "/configurations", Some(audit_everything)).await;
+    sim.handle().with_state(|s| {
+        for tag in ["v1", "v2"] {
+            s.remote_catalog
+                .add_tag("vendor.example.com", "acme/app", tag);
+        }
+    });
+    let body = json!({"name": "vendor-pull", "src_registry": {"id": vendor}, "dest_namespace": "imported"});
+    let (execution, _) = run(&sim, body).await;
+    // Nothing lands before the task runs.
+    let project = get(&sim, "/projects/imported").await;
+    assert_eq!(project["repo_count"], 0, "{project}");
+    tokio::time::advance(Duration::from_secs(3600)).await;
+    assert_eq!(tags_of(&sim, "imported", "app").await, [["v2"], ["v1"]]);
+    let id = execution["id"].as_i64().unwrap();
+    let log = first_task_log(&sim, id).await;
+    for line in [
+        "copying acme/app:[v1,v2](source registry) to imported/app:[v1,v2](destination registry)...",
+        "copy acme/app:v1(source registry) to imported/app:v1(destination registry) completed",
+        "copy acme/app:[v1,v2](source registry) to imported/app:[v1,v2](destination registry) completed",
+    ] {
+        assert!(log.contains(line), "{line}\n{log}");
+    }
+    let done = get(&sim, &format!("/replication/executions/{id}")).await;
+    assert_eq!(done["status"], "Succeed", "{done}");
+    // The job service pushed them.
+    let audit = get(&sim, "/auditlog-exts?page_size=100").await;
+    let pushed = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["resource"] == "imported/app:v1")
+        .expect("the copy's audit row");
+    assert_eq!(pushed["username"], "harbor-jobservice", "{pushed}");
+    assert_eq!(pushed["operation"], "create");
+
+    // The same tags again: one digest per remote tag, so both are skipped.
+    let digests = |artifacts: &Value| -> Vec<String> {
+        artifacts
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["digest"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let before = digests(&get(&sim, "/projects/imported/repositories/app/artifacts").await);
+    let policy = execution["policy_id"].clone();
+    let again = send(
+        &sim,
+        Method::POST,
+        "/replication/executions",
+        Some(json!({"policy_id": policy})),
+    )
+    .await;
+    tokio::time::advance(Duration::from_secs(3600)).await;
+    let log = first_task_log(&sim, again.as_i64().unwrap()).await;
+    assert!(
+        log.contains(
+            "the artifact imported/app:v2 already exists on the destination registry, skip"
+        ),
+        "{log}"
+    );
+    let after = digests(&get(&sim, "/projects/imported/repositories/app/artifacts").await);
+    assert_eq!(before, after);
+
+    // A tag here on another image stays unless the policy overrides.
+    sim.handle()
+        .push_image("imported", "app", "v1")
+        .expect("a local v1");
+    let keep =
+        json!({"name": "keep", "src_registry": {"id": vendor}, "dest_namespace": "imported"});
+    let (kept, _) = run(&sim, keep).await;
+    tokio::time::advance(Duration::from_secs(3600)).await;
+    let log = first_task_log(&sim, kept["id"].as_i64().unwrap()).await;
+    assert!(
+        log.contains(r#"the same name artifact imported/app:v1 exists on the destination registry, but the "override" is set to false, skip"#),
+        "{log}"
+    );
+    let replace = json!({"name": "replace", "src_registry": {"id": vendor}, "dest_namespace": "imported", "override": true});
+    let (replaced, _) = run(&sim, replace).await;
+    tokio::time::advance(Duration::from_secs(3600)).await;
+    let log = first_task_log(&sim, replaced["id"].as_i64().unwrap()).await;
+    assert!(
+        log.contains(r#"the same name artifact imported/app:v1 exists on the destination registry and the "override" is set to true, continue..."#),
+        "{log}"
+    );
+    // `v1` is back on the remote's image, which still has its artifact.
+    let v1 = get(&sim, "/projects/imported/repositories/app/artifacts/v1").await;
+    assert!(
+        before.contains(&v1["digest"].as_str().unwrap().to_owned()),
+        "{v1}"
+    );
+
+    // A tag gone from the remote fails the job, after the others are copied.
+    sim.handle().with_state(|s| {
+        s.remote_catalog
+            .add_tag("vendor.example.com", "acme/app", "v3");
+    });
+    let (partial, tasks) = run(
+        &sim,
+        json!({"name": "partial", "src_registry": {"id": vendor}, "dest_namespace": "imported"}),
+    )
+    .await;
+    assert_eq!(tasks[0]["src_resource"], "acme/app [3 item(s) in total]");
+    sim.handle().with_state(|s| {
+        s.remote_catalog
+            .remove_repository("vendor.example.com", "acme/app");
+        s.remote_catalog
+            .add_tag("vendor.example.com", "acme/app", "v3");
+    });
+    tokio::time::advance(Duration::from_secs(3600)).await;
+    let failed = get(&sim, &format!("/replication/executions/{}", partial["id"])).await;
+    assert_eq!(failed["status"], "Failed", "{failed}");
+    let log = first_task_log(&sim, partial["id"].as_i64().unwrap()).await;
+    assert!(
+        log.contains("failed to pull the manifest of acme/app:v1: manifest unknown"),
+        "{log}"
+    );
+    assert!(
+        log.contains("got error during the whole transfer period, mark the job failure"),
+        "{log}"
+    );
+    assert!(
+        tags_of(&sim, "imported", "app")
+            .await
+            .iter()
+            .flatten()
+            .any(|t| t == "v3")
+    );
+}

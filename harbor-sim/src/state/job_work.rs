@@ -7,8 +7,9 @@
 //! the state it ran on, not the one it was triggered on.
 //!
 //! The same holds for the SBOM an SBOM generation pushes as the artifact's accessory: it is
-//! there once the generation has succeeded, not before; and for a scan-data export's file,
-//! written from the findings as they are when the export's job runs.
+//! there once the generation has succeeded, not before; for a scan-data export's file,
+//! written from the findings as they are when the export's job runs; and for the images a
+//! pull replication copies in.
 //!
 //! The simulator runs nothing in the background (see [`super::lifecycle`]). A trigger records
 //! each task's work beside the task ([`SimState::defer_work`]), and [`SimState::settle`]
@@ -68,6 +69,9 @@ pub(crate) enum JobWork {
         /// The robot account the scan job made, which pushes it.
         robot: String,
     },
+    /// A pull replication's task: the remote tags of its resource copied into this Harbor
+    /// (see [`super::replication_copy`]).
+    ReplicationPull(super::replication_copy::PullCopy),
 }
 
 impl JobWork {
@@ -225,6 +229,12 @@ impl SimState {
                     failure = Some(e.message);
                 }
                 None
+            }
+            // A tag that fails is logged; the job fails once every tag was tried.
+            JobWork::ReplicationPull(copy) => {
+                let (log, outcome) = self.pull_copy(&copy);
+                failure = outcome.err();
+                Some(log)
             }
         };
         let Some(e) = self.executions.get_mut(&execution) else {

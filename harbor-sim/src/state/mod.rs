@@ -31,6 +31,7 @@ pub mod registry_push;
 pub mod registry_store;
 pub mod remote_catalog;
 pub mod replication;
+mod replication_copy;
 mod replication_flow;
 pub mod repositories;
 pub mod repository_table;

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::job_work::JobWork;
 use super::jobs::{JobKind, JobStatus, NewExecution, clock};
 use super::replication_flow::{FlowOutcome, NOTHING_TO_COPY};
 use super::{SimState, now};
@@ -375,7 +376,7 @@ impl SimState {
 
     /// Starts an execution of a policy as the replication controller's `Start` does: 412
     /// for a disabled policy; an execution marked failed at once when the policy allows one
-    /// active execution and one runs; else the copy flow ([`super::replication_flow`]),
+    /// active execution and one runs; else the copy flow (`src/state/replication_flow.rs`),
     /// whose tasks live by the plans drawn for replication jobs. `trigger` is the task
     /// manager's (`MANUAL`, `SCHEDULE`, `EVENT`); `operator` the user who starts it.
     pub fn start_replication(
@@ -415,6 +416,10 @@ impl SimState {
                 FlowOutcome::Failed(message) => (Vec::new(), Some((JobStatus::Error, message))),
             }
         };
+        let pulls: Vec<JobWork> = tasks
+            .iter()
+            .filter_map(|t| t.pull.clone().map(JobWork::ReplicationPull))
+            .collect();
         let id = self.start_execution(NewExecution {
             kind: JobKind::Replication,
             vendor_id: policy_id,
@@ -431,6 +436,10 @@ impl SimState {
             e.status = status;
             e.status_message = message;
             e.refresh(now);
+        }
+        // A pull's tasks copy their tags in when they run; a push's tasks all copy out.
+        if !pulls.is_empty() {
+            self.defer_work(id, pulls);
         }
         Ok(id)
     }

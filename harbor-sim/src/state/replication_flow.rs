@@ -23,12 +23,14 @@
 //!
 //! Filters (`src/pkg/reg/filter/`): every `name` filter matches the repository's full name,
 //! `tag` and `label` filters the artifacts in order, doublestar patterns as
-//! [`crate::doublestar`] matches them. Not simulated: the copies themselves (a task's
-//! success moves nothing into the destination) and deletion policies' flow.
+//! [`crate::doublestar`] matches them. A pull's task copies its tags in when it runs (see
+//! [`super::replication_copy`]); a push's copies nothing anywhere. Not simulated: the
+//! deletion flow of a policy with `deletion` (Harbor runs it on deletion events only).
 
 use serde_json::{Value, json};
 
 use super::SimState;
+use super::replication_copy::PullCopy;
 use crate::doublestar::harbor_match;
 
 /// One artifact of a resource as an adapter lists it (`model.Artifact`).
@@ -61,6 +63,8 @@ struct FlowResource {
 pub(crate) struct FlowTask {
     pub(crate) extra_attrs: Value,
     pub(crate) first_log_line: String,
+    /// What it copies into this Harbor when it runs (a pull's task).
+    pub(crate) pull: Option<PullCopy>,
 }
 
 /// How a flow ends.
@@ -345,6 +349,8 @@ impl SimState {
             )?);
         }
         self.prepare_for_push(dest, &destinations, &mut resources)?;
+        let pulls_from = (!local(src)).then(|| src["url"].as_str().unwrap_or_default());
+        let override_existing = policy["override"] == json!(true);
         Ok(resources
             .iter()
             .zip(&destinations)
@@ -363,6 +369,13 @@ impl SimState {
                         "copying {}:[{refs}](source registry) to {dest_repo}:[{refs}](destination registry)...",
                         r.repository
                     ),
+                    pull: pulls_from.map(|source| PullCopy {
+                        source: source.to_owned(),
+                        source_repository: r.repository.clone(),
+                        destination_repository: dest_repo.clone(),
+                        tags: references(&r.artifacts),
+                        override_existing,
+                    }),
                 }
             })
             .collect())
@@ -505,7 +518,7 @@ impl SimState {
             let artifacts: Vec<FlowArtifact> = tags
                 .iter()
                 .map(|t| FlowArtifact {
-                    tags: vec![t.clone()],
+                    tags: vec![(*t).to_owned()],
                     ..FlowArtifact::default()
                 })
                 .collect();

@@ -36,8 +36,9 @@ impl SimState {
     /// Adds the demo data: project `demo` (and `library`, public, if the state lacks the one
     /// every Harbor starts with), repositories
     /// `library/nginx`, `library/alpine`, `demo/team/app` (a nested name), tags, labels,
-    /// users `alice` and `bob`, the robot `robot$ci`, a Docker Hub registry, a replication
-    /// policy with one finished execution, a user group, a preheat instance and policy, a
+    /// users `alice` and `bob`, the robot `robot$ci`, a Docker Hub registry holding
+    /// `library/nginx` (see [`super::remote_catalog`]), a replication policy pulling it with
+    /// one finished execution, a user group, a preheat instance and policy, a
     /// retention policy, the default Trivy scanner, an immutable rule and a webhook.
     ///
     /// Seeding a state that already has these names fails with the conflict it meets.
@@ -60,8 +61,10 @@ impl SimState {
             None => self.create_project(project("library", true), 1)?,
         };
         let demo = self.create_project(project("demo", false), 1)?;
-        self.push("library", "nginx", Some("1.27"), "nginx-1.27")?;
-        self.push("library", "nginx", Some("latest"), "nginx-1.28")?;
+        // The demo's replication pulled `library/nginx` from Docker Hub, which names the same
+        // images.
+        self.push_from_docker_hub("library", "nginx", "1.27", "nginx-1.27")?;
+        self.push_from_docker_hub("library", "nginx", "latest", "nginx-1.28")?;
         self.push("library", "alpine", Some("3.20"), "alpine-3.20")?;
         self.push("demo", "team/app", Some("v1.0.0"), "app-1")?;
         self.push("demo", "team/app", Some("v1.1.0"), "app-2")?;
@@ -113,10 +116,6 @@ impl SimState {
         // secret refresh with a chosen secret would give it.
         self.refresh_robot_secret(ci.0, Some(SEED_ROBOT_SECRET.into()))?;
         self.seed_reachability();
-        for tag in ["latest", "1.27"] {
-            self.remote_catalog
-                .add_tag("hub.docker.com", "library/nginx", tag);
-        }
         let hub = self.create_registry(RegistryReq {
             url: Some("https://hub.docker.com".into()),
             name: Some("docker-hub".into()),
@@ -323,6 +322,35 @@ impl SimState {
             self.configurations.insert(k.into(), json!(v));
         }
         self.ldap_directory = super::LdapDirectory::demo();
+    }
+
+    /// What [`SimState::push`] does, the image also put under the same name on Docker Hub
+    /// (see [`super::remote_catalog`]).
+    fn push_from_docker_hub(
+        &mut self,
+        project: &str,
+        repo: &str,
+        tag: &str,
+        content: &str,
+    ) -> crate::errors::ApiResult<()> {
+        let image = self.image_manifest(
+            project,
+            repo,
+            content,
+            super::image_index::Platform::default(),
+            super::blobs::ManifestFamily::Docker,
+            None,
+        );
+        self.remote_catalog.put_image(
+            "hub.docker.com",
+            &format!("{project}/{repo}"),
+            tag,
+            image.clone(),
+        );
+        let id = self.store_manifest(project, repo, Some(tag), image)?;
+        let admin = self.admin_name();
+        self.record_push(&admin, id, Some(tag));
+        Ok(())
     }
 
     /// Runs an execution to its end at once (the demo's history is in the past).
