@@ -556,3 +556,135 @@ async fn a_pull_copies_the_remote_tags_in_when_its_task_runs() {
             .any(|t| t == "v3")
     );
 }
+
+/// The replication executions of policy `policy`, newest first.
+async fn runs_of(sim: &support::CheckedSim, policy: &Value) -> Vec<Value> {
+    get(sim, &format!("/replication/executions?policy_id={policy}"))
+        .await
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test(start_paused = true)]
+async fn pushes_tags_and_deletions_start_event_based_policies() {
+    let sim = support::start().await;
+    let mirror = registry(
+        &sim,
+        "mirror",
+        "docker-registry",
+        "https://registry.example.com",
+    )
+    .await;
+    let policy = |name: &str, deletion: bool| {
+        json!({
+            "name": name,
+            "dest_registry": {"id": mirror},
+            "dest_namespace": "mirror",
+            "trigger": {"type": "event_based"},
+            "deletion": deletion,
+            "enabled": true,
+            "filters": [{"type": "name", "value": "library/**"}, {"type": "tag", "value": "v*"}],
+        })
+    };
+    let copies = send(
+        &sim,
+        Method::POST,
+        "/replication/policies",
+        Some(policy("on-push", false)),
+    )
+    .await;
+    let deletes = send(
+        &sim,
+        Method::POST,
+        "/replication/policies",
+        Some(policy("on-delete", true)),
+    )
+    .await;
+
+    // A push the filters keep starts both; one they leave out starts none.
+    sim.handle().push_image("library", "app", "v1").unwrap();
+    sim.handle().push_image("library", "app", "dev").unwrap();
+    sim.handle().push_image("demo", "app", "v1").unwrap();
+    for policy in [&copies, &deletes] {
+        let runs = runs_of(&sim, policy).await;
+        assert_eq!(runs.len(), 1, "{runs:?}");
+        assert_eq!(runs[0]["trigger"], "event_based");
+        let tasks = get(
+            &sim,
+            &format!("/replication/executions/{}/tasks", runs[0]["id"]),
+        )
+        .await;
+        assert_eq!(tasks[0]["operation"], "copy");
+        assert_eq!(tasks[0]["src_resource"], "library/app [1 item(s) in total]");
+        assert_eq!(tasks[0]["dst_resource"], "mirror/app [1 item(s) in total]");
+    }
+
+    // A tag made through the API is a push of that tag.
+    send(
+        &sim,
+        Method::POST,
+        "/projects/library/repositories/app/artifacts/v1/tags",
+        Some(json!({"name": "v1.1"})),
+    )
+    .await;
+    assert_eq!(runs_of(&sim, &copies).await.len(), 2);
+
+    // Deletions start only the policy that replicates them.
+    send(
+        &sim,
+        Method::DELETE,
+        "/projects/library/repositories/app/artifacts/v1/tags/v1.1",
+        None,
+    )
+    .await;
+    send(
+        &sim,
+        Method::DELETE,
+        "/projects/library/repositories/app/artifacts/v1",
+        None,
+    )
+    .await;
+    assert_eq!(runs_of(&sim, &copies).await.len(), 2);
+    let runs = runs_of(&sim, &deletes).await;
+    assert_eq!(runs.len(), 4, "{runs:?}");
+    let mut operations = Vec::new();
+    for run in &runs[..2] {
+        let tasks = get(
+            &sim,
+            &format!("/replication/executions/{}/tasks", run["id"]),
+        )
+        .await;
+        operations.push((
+            tasks[0]["operation"].as_str().unwrap().to_owned(),
+            tasks[0]["src_resource"].as_str().unwrap().to_owned(),
+        ));
+    }
+    assert_eq!(
+        operations,
+        [
+            (
+                "deletion".to_owned(),
+                "library/app [1 item(s) in total]".to_owned()
+            ),
+            (
+                "tag deletion".to_owned(),
+                "library/app [1 item(s) in total]".to_owned()
+            ),
+        ]
+    );
+
+    // An unreachable destination fails the event's run at once.
+    sim.handle()
+        .with_state(|s| s.reachability.deny("registry.example.com"));
+    sim.handle().push_image("library", "app", "v2").unwrap();
+    let failed = &runs_of(&sim, &copies).await[0];
+    assert_eq!(failed["status"], "Failed", "{failed}");
+    assert!(
+        failed["status_text"]
+            .as_str()
+            .unwrap()
+            .starts_with("failed to do the prepare work for pushing/uploading resources"),
+        "{failed}"
+    );
+}

@@ -13,6 +13,7 @@ use crate::query::{Filter, Model, column_matches, sort_rows, without_keys};
 use crate::state::chart_archive::chart_details;
 use crate::state::model_additions::model_addition;
 use crate::state::ordered_ids::newest_first;
+use crate::state::replication_flow::ArtifactEventKind;
 use crate::state::repositories::{Artifact, ArtifactOptions, Processor};
 use crate::state::sbom_push::SBOM_MEDIA_TYPE;
 use crate::state::vulnerabilities::{ScanType, report_id, sbom_report_id};
@@ -375,7 +376,11 @@ pub(crate) fn create_tag(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         ));
     }
     let id = artifact_of(ctx, s)?;
-    s.add_tag(id, &req.name.unwrap_or_default())?;
+    let name = req.name.unwrap_or_default();
+    s.add_tag(id, &name)?;
+    // The tag controller fires `CreateTagEvent`, which replication reads as a push.
+    let tagged = s.artifacts[&id].clone();
+    s.replicate_artifact_event(ArtifactEventKind::Push, &tagged, vec![name]);
     // Harbor has no endpoint for one tag, so it sends no `Location`.
     Ok(Reply::empty(StatusCode::CREATED))
 }
@@ -419,6 +424,13 @@ pub(crate) fn delete_tag(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         .get_mut(&id)
         .ok_or_else(|| ApiError::not_found("artifact not found"))?;
     a.tags.retain(|t| t.name != tag);
+    drop(a);
+    let untagged = s.artifacts[&id].clone();
+    s.replicate_artifact_event(
+        ArtifactEventKind::TagDeletion,
+        &untagged,
+        vec![tag.to_owned()],
+    );
     Ok(Reply::empty(StatusCode::OK))
 }
 

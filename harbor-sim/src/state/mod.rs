@@ -32,7 +32,7 @@ pub mod registry_store;
 pub mod remote_catalog;
 pub mod replication;
 mod replication_copy;
-mod replication_flow;
+pub(crate) mod replication_flow;
 pub mod repositories;
 pub mod repository_table;
 pub mod retention;

@@ -5,7 +5,8 @@ use serde_json::{Value, json};
 
 use super::job_work::JobWork;
 use super::jobs::{JobKind, JobStatus, NewExecution, clock};
-use super::replication_flow::{FlowOutcome, NOTHING_TO_COPY};
+use super::replication_flow::{ArtifactEvent, ArtifactEventKind, FlowOutcome, NOTHING_TO_COPY};
+use super::repositories::Artifact;
 use super::{SimState, now};
 use crate::errors::{ApiError, ApiResult};
 
@@ -385,6 +386,59 @@ impl SimState {
         trigger: &'static str,
         operator: &str,
     ) -> ApiResult<i64> {
+        self.start_replication_of(policy_id, trigger, operator, None)
+    }
+
+    /// Tells replication of an artifact event (Harbor's replication event handler): the
+    /// artifact (a copy of it, as a deleted one is gone) with the event's `tags`; a policy it
+    /// concerns runs over it.
+    pub(crate) fn replicate_artifact_event(
+        &mut self,
+        kind: ArtifactEventKind,
+        artifact: &Artifact,
+        tags: Vec<String>,
+    ) {
+        if !self
+            .replication_policies
+            .values()
+            .any(|p| p.doc["trigger"]["type"] == "event_based")
+        {
+            return;
+        }
+        let repository = self.repository_name(artifact.repository_id).to_owned();
+        let labels = artifact
+            .label_ids
+            .iter()
+            .filter_map(|l| self.labels.get(l).map(|l| l.name.clone()))
+            .collect();
+        let event = ArtifactEvent::new(
+            kind,
+            &repository,
+            artifact.kind(),
+            &artifact.digest,
+            tags,
+            labels,
+        );
+        self.replicate_event(&event);
+    }
+
+    /// What an artifact event does to replication (`repevent.Handle`): every policy it
+    /// concerns runs over the event's resource, triggered `EVENT`.
+    fn replicate_event(&mut self, event: &ArtifactEvent) {
+        let operator = self.admin_name();
+        for policy in self.policies_for_event(event) {
+            // The policy exists and is enabled: `policies_for_event` chose it.
+            let _ = self.start_replication_of(policy, "EVENT", &operator, Some(event));
+        }
+    }
+
+    fn start_replication_of(
+        &mut self,
+        policy_id: i64,
+        trigger: &'static str,
+        operator: &str,
+        event: Option<&ArtifactEvent>,
+    ) -> ApiResult<i64> {
         let policy = self.replication_policies.get(&policy_id).ok_or_else(|| {
             ApiError::not_found(format!("replication policy {policy_id} not found"))
         })?;
@@ -407,7 +461,7 @@ impl SimState {
         let (tasks, ending) = if running {
             (Vec::new(), Some((JobStatus::Error, SKIPPED.to_owned())))
         } else {
-            match self.replication_flow(&doc) {
+            match self.replication_flow(&doc, event) {
                 FlowOutcome::Tasks(tasks) => (tasks, None),
                 FlowOutcome::NothingToCopy => (
                     Vec::new(),

@@ -24,8 +24,15 @@
 //! Filters (`src/pkg/reg/filter/`): every `name` filter matches the repository's full name,
 //! `tag` and `label` filters the artifacts in order, doublestar patterns as
 //! [`crate::doublestar`] matches them. A pull's task copies its tags in when it runs (see
-//! [`super::replication_copy`]); a push's copies nothing anywhere. Not simulated: the
-//! deletion flow of a policy with `deletion` (Harbor runs it on deletion events only).
+//! [`super::replication_copy`]); a push's copies nothing anywhere.
+//!
+//! **Events** (`src/controller/event/handler/replication/`): an artifact pushed or copied
+//! (with the tags it was pushed with), a tag made through the API, an artifact deleted (with
+//! its tags) and a tag deleted each start every enabled `event_based` policy that reads from
+//! this Harbor, replicates deletions for a deletion, and whose filters keep the event's one
+//! resource. The run is over that resource alone, triggered `EVENT`: a copy, or for a
+//! deletion the deletion flow's one task (`deletion`, `tag deletion`). The event's operator
+//! is taken to be the admin.
 
 use serde_json::{Value, json};
 
@@ -95,6 +102,65 @@ impl PathComponents {
             "docker-hub" => Self::OnlyTwo,
             "harbor" => Self::AtLeastTwo,
             _ => Self::Any,
+        }
+    }
+}
+
+/// Whether a policy's side (`src_registry`, `dest_registry`) is this Harbor.
+fn is_local(registry: &Value) -> bool {
+    registry["id"].as_i64().unwrap_or(0) == 0
+}
+
+/// What an artifact event tells the replication (`repevent.Event`, built by the event
+/// handler of `src/controller/event/handler/replication/replication.go`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ArtifactEventKind {
+    /// An artifact pushed (or copied) with its tags, or a tag made on one.
+    Push,
+    /// An artifact deleted, with the tags it had.
+    ArtifactDeletion,
+    /// A tag deleted.
+    TagDeletion,
+}
+
+/// An artifact event: the one resource it names, and whether it is a deletion (and of a
+/// tag).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ArtifactEvent {
+    resource: FlowResource,
+    /// `Some(tag_deletion)` for a deletion.
+    deletion: Option<bool>,
+}
+
+impl ArtifactEvent {
+    /// The event `kind` of the artifact `artifact_type`/`digest` in `repository` with
+    /// `tags` (the pushed or deleted ones) and the names of its `labels`.
+    pub(crate) fn new(
+        kind: ArtifactEventKind,
+        repository: &str,
+        artifact_type: &str,
+        digest: &str,
+        tags: Vec<String>,
+        labels: Vec<String>,
+    ) -> Self {
+        ArtifactEvent {
+            resource: FlowResource {
+                resource_type: "artifact",
+                repository: repository.to_owned(),
+                artifacts: vec![FlowArtifact {
+                    kind: artifact_type.to_owned(),
+                    digest: digest.to_owned(),
+                    tags,
+                    labels,
+                    ..FlowArtifact::default()
+                }],
+                skip: false,
+            },
+            deletion: match kind {
+                ArtifactEventKind::Push => None,
+                ArtifactEventKind::ArtifactDeletion => Some(false),
+                ArtifactEventKind::TagDeletion => Some(true),
+            },
         }
     }
 }
@@ -302,54 +368,75 @@ fn replace_namespace(
 }
 
 impl SimState {
-    /// Runs the copy flow of `policy` (its stored document) up to its tasks.
-    pub(crate) fn replication_flow(&mut self, policy: &Value) -> FlowOutcome {
-        match self.copy_flow(policy) {
+    /// Runs the flow of `policy` (its stored document) up to its tasks: the copy flow over
+    /// what the source holds, or over the one resource of an artifact `event` (Harbor's
+    /// flow controller: a deletion runs the deletion flow).
+    pub(crate) fn replication_flow(
+        &mut self,
+        policy: &Value,
+        event: Option<&ArtifactEvent>,
+    ) -> FlowOutcome {
+        let tasks = match event {
+            Some(e) if e.deletion.is_some() => self.deletion_flow(policy, e),
+            _ => self.copy_flow(policy, event.map(|e| e.resource.clone())),
+        };
+        match tasks {
             Ok(tasks) if tasks.is_empty() => FlowOutcome::NothingToCopy,
             Ok(tasks) => FlowOutcome::Tasks(tasks),
             Err(message) => FlowOutcome::Failed(message),
         }
     }
 
-    fn copy_flow(&mut self, policy: &Value) -> Result<Vec<FlowTask>, String> {
-        let (src, dest) = (&policy["src_registry"], &policy["dest_registry"]);
-        let local = |r: &Value| r["id"].as_i64().unwrap_or(0) == 0;
-        // `initialize`: Harbor's adapter asks a remote Harbor its API version when made.
-        for (side, r) in [("source", src), ("destination", dest)] {
+    /// `initialize`: Harbor's adapter asks a remote Harbor its API version when it is made.
+    fn make_adapters(&self, policy: &Value) -> Result<(), String> {
+        for (side, key) in [("source", "src_registry"), ("destination", "dest_registry")] {
+            let r = &policy[key];
             let url = r["url"].as_str().unwrap_or_default();
-            if !local(r) && r["type"] == "harbor" && !self.reachability.reaches(url) {
+            if !is_local(r) && r["type"] == "harbor" && !self.reachability.reaches(url) {
                 return Err(format!(
                     "failed to create adapter for {side} registry {url}: {}",
                     unreachable(&format!("{}/api/version", url.trim_end_matches('/')))
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// `assembleDestinationResources`: each resource's repository at the destination.
+    fn destinations(policy: &Value, resources: &[FlowResource]) -> Result<Vec<String>, String> {
+        let namespace = policy["dest_namespace"].as_str().unwrap_or_default();
+        let count = policy["dest_namespace_replace_count"]
+            .as_i64()
+            .unwrap_or(-1);
+        let kind = policy["dest_registry"]["type"].as_str().unwrap_or_default();
+        let components = PathComponents::of(kind);
+        resources
+            .iter()
+            .map(|r| replace_namespace(&r.repository, namespace, count, components))
+            .collect()
+    }
+
+    /// `copyFlow.Run`: the source's resources (or the event's), then one task each.
+    fn copy_flow(
+        &mut self,
+        policy: &Value,
+        given: Option<FlowResource>,
+    ) -> Result<Vec<FlowTask>, String> {
+        let (src, dest) = (&policy["src_registry"], &policy["dest_registry"]);
+        self.make_adapters(policy)?;
         let filters: Vec<Value> = policy["filters"].as_array().cloned().unwrap_or_default();
-        let mut resources = if local(src) {
-            self.local_resources(&filters)
-        } else {
-            self.remote_resources(src, &filters)
+        let mut resources = match given {
+            Some(resource) => Ok(vec![resource]),
+            None if is_local(src) => self.local_resources(&filters),
+            None => self.remote_resources(src, &filters),
         }
         .map_err(|e| format!("failed to fetch artifacts: {e}"))?;
         if resources.is_empty() {
             return Ok(Vec::new());
         }
-        let namespace = policy["dest_namespace"].as_str().unwrap_or_default();
-        let count = policy["dest_namespace_replace_count"]
-            .as_i64()
-            .unwrap_or(-1);
-        let components = PathComponents::of(dest["type"].as_str().unwrap_or_default());
-        let mut destinations = Vec::with_capacity(resources.len());
-        for r in &resources {
-            destinations.push(replace_namespace(
-                &r.repository,
-                namespace,
-                count,
-                components,
-            )?);
-        }
+        let destinations = Self::destinations(policy, &resources)?;
         self.prepare_for_push(dest, &destinations, &mut resources)?;
-        let pulls_from = (!local(src)).then(|| src["url"].as_str().unwrap_or_default());
+        let pulls_from = (!is_local(src)).then(|| src["url"].as_str().unwrap_or_default());
         let override_existing = policy["override"] == json!(true);
         Ok(resources
             .iter()
@@ -379,6 +466,67 @@ impl SimState {
                 }
             })
             .collect())
+    }
+
+    /// `deletionFlow.Run`: the event's resource renamed for the destination, one task that
+    /// deletes it there (`deletion`, or `tag deletion`).
+    fn deletion_flow(
+        &mut self,
+        policy: &Value,
+        event: &ArtifactEvent,
+    ) -> Result<Vec<FlowTask>, String> {
+        self.make_adapters(policy)?;
+        let r = &event.resource;
+        let destination = Self::destinations(policy, std::slice::from_ref(r))?.remove(0);
+        let operation = if event.deletion == Some(true) {
+            "tag deletion"
+        } else {
+            "deletion"
+        };
+        Ok(vec![FlowTask {
+            extra_attrs: json!({
+                "operation": operation,
+                "resource_type": r.resource_type,
+                "source_resource": resource_name(&r.repository, &r.artifacts),
+                "destination_resource": resource_name(&destination, &r.artifacts),
+                "references": references(&r.artifacts).join(","),
+            }),
+            first_log_line: format!(
+                "deleting {destination}:[{}](destination registry)...",
+                references(&r.artifacts).join(",")
+            ),
+            pull: None,
+        }])
+    }
+
+    /// The policies an artifact event starts (`getRelatedPolicies`): enabled, event-based,
+    /// reading from this Harbor, replicating deletions for a deletion, and whose filters
+    /// keep the event's resource. A malformed pattern in any starts none.
+    pub(crate) fn policies_for_event(&self, event: &ArtifactEvent) -> Vec<i64> {
+        let mut chosen = Vec::new();
+        for policy in self.replication_policies.values() {
+            let doc = &policy.doc;
+            if doc["enabled"] != json!(true)
+                || doc["trigger"]["type"] != "event_based"
+                || !is_local(&doc["src_registry"])
+                || (event.deletion.is_some() && doc["deletion"] != json!(true))
+            {
+                continue;
+            }
+            let filters: Vec<Value> = doc["filters"].as_array().cloned().unwrap_or_default();
+            let kept = repository_passes(&filters, &event.resource.repository).and_then(|passes| {
+                if !passes {
+                    return Ok(false);
+                }
+                filter_artifacts(&filters, event.resource.artifacts.clone()).map(|a| !a.is_empty())
+            });
+            match kept {
+                Ok(true) => chosen.push(policy.id()),
+                Ok(false) => {}
+                Err(_) => return Vec::new(),
+            }
+        }
+        chosen
     }
 
     /// `FetchArtifacts` of Harbor's adapter on this Harbor.

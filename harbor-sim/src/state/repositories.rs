@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use super::blobs::{BlobRef, Freed, GcTimeWindow, ManifestFamily};
 use super::image_content::{IconLayer, ImageRecipe};
 use super::image_index::{ImageIndex, OCI_INDEX, Platform, Reference};
+use super::replication_flow::ArtifactEventKind;
 use super::{AuditEvent, SimState, now};
 use crate::errors::{ApiError, ApiResult};
 
@@ -607,6 +608,10 @@ impl SimState {
             "PUSH_ARTIFACT",
             &format!("{full}:{}", tag.unwrap_or(&digest)),
         );
+        if let Some(pushed) = self.artifacts.get(&artifact_id).cloned() {
+            let tags = tag.map(str::to_owned).into_iter().collect();
+            self.replicate_artifact_event(ArtifactEventKind::Push, &pushed, tags);
+        }
         Ok(artifact_id)
     }
 
@@ -654,6 +659,9 @@ impl SimState {
                     "PUSH_ARTIFACT",
                     &format!("{repository}:{}", tag.unwrap_or(&src.digest)),
                 );
+                if let Some(copied) = self.artifacts.get(&id).cloned() {
+                    self.replicate_artifact_event(ArtifactEventKind::Push, &copied, tags);
+                }
             }
             return Ok(id);
         }
@@ -1082,6 +1090,8 @@ impl SimState {
             "DELETE_ARTIFACT",
             &format!("{repo}@{}", a.digest),
         );
+        let tags = a.tags.iter().map(|t| t.name.clone()).collect();
+        self.replicate_artifact_event(ArtifactEventKind::ArtifactDeletion, &a, tags);
         Ok(())
     }
 
