@@ -379,8 +379,9 @@ pub(crate) fn create_tag(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let name = req.name.unwrap_or_default();
     s.add_tag(id, &name)?;
     // The tag controller fires `CreateTagEvent`, which replication reads as a push.
-    let tagged = s.artifacts[&id].clone();
-    s.replicate_artifact_event(ArtifactEventKind::Push, &tagged, vec![name]);
+    if let Some(event) = s.artifact_event(ArtifactEventKind::Push, &s.artifacts[&id], vec![name]) {
+        s.replicate_event(&event);
+    }
     // Harbor has no endpoint for one tag, so it sends no `Location`.
     Ok(Reply::empty(StatusCode::CREATED))
 }
@@ -425,12 +426,14 @@ pub(crate) fn delete_tag(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
         .ok_or_else(|| ApiError::not_found("artifact not found"))?;
     a.tags.retain(|t| t.name != tag);
     drop(a);
-    let untagged = s.artifacts[&id].clone();
-    s.replicate_artifact_event(
+    let untagged = &s.artifacts[&id];
+    if let Some(event) = s.artifact_event(
         ArtifactEventKind::TagDeletion,
-        &untagged,
+        untagged,
         vec![tag.to_owned()],
-    );
+    ) {
+        s.replicate_event(&event);
+    }
     Ok(Reply::empty(StatusCode::OK))
 }
 

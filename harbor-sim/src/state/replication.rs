@@ -389,42 +389,40 @@ impl SimState {
         self.start_replication_of(policy_id, trigger, operator, None)
     }
 
-    /// Tells replication of an artifact event (Harbor's replication event handler): the
-    /// artifact (a copy of it, as a deleted one is gone) with the event's `tags`; a policy it
-    /// concerns runs over it.
-    pub(crate) fn replicate_artifact_event(
-        &mut self,
+    /// The event replication reads of `kind` on `artifact` (the artifact itself, or a copy
+    /// of a deleted one) with the event's `tags`, as Harbor's replication event handler
+    /// builds it; `None` when no policy is event-based, so that an event costs nothing then.
+    pub(crate) fn artifact_event(
+        &self,
         kind: ArtifactEventKind,
         artifact: &Artifact,
         tags: Vec<String>,
-    ) {
+    ) -> Option<ArtifactEvent> {
         if !self
             .replication_policies
             .values()
             .any(|p| p.doc["trigger"]["type"] == "event_based")
         {
-            return;
+            return None;
         }
-        let repository = self.repository_name(artifact.repository_id).to_owned();
         let labels = artifact
             .label_ids
             .iter()
             .filter_map(|l| self.labels.get(l).map(|l| l.name.clone()))
             .collect();
-        let event = ArtifactEvent::new(
+        Some(ArtifactEvent::new(
             kind,
-            &repository,
+            self.repository_name(artifact.repository_id),
             artifact.kind(),
             &artifact.digest,
             tags,
             labels,
-        );
-        self.replicate_event(&event);
+        ))
     }
 
     /// What an artifact event does to replication (`repevent.Handle`): every policy it
     /// concerns runs over the event's resource, triggered `EVENT`.
-    fn replicate_event(&mut self, event: &ArtifactEvent) {
+    pub(crate) fn replicate_event(&mut self, event: &ArtifactEvent) {
         let operator = self.admin_name();
         for policy in self.policies_for_event(event) {
             // The policy exists and is enabled: `policies_for_event` chose it.

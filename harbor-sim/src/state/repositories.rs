@@ -608,9 +608,13 @@ impl SimState {
             "PUSH_ARTIFACT",
             &format!("{full}:{}", tag.unwrap_or(&digest)),
         );
-        if let Some(pushed) = self.artifacts.get(&artifact_id).cloned() {
-            let tags = tag.map(str::to_owned).into_iter().collect();
-            self.replicate_artifact_event(ArtifactEventKind::Push, &pushed, tags);
+        let tags = tag.map(str::to_owned).into_iter().collect();
+        if let Some(event) = self
+            .artifacts
+            .get(&artifact_id)
+            .and_then(|a| self.artifact_event(ArtifactEventKind::Push, a, tags))
+        {
+            self.replicate_event(&event);
         }
         Ok(artifact_id)
     }
@@ -659,8 +663,12 @@ impl SimState {
                     "PUSH_ARTIFACT",
                     &format!("{repository}:{}", tag.unwrap_or(&src.digest)),
                 );
-                if let Some(copied) = self.artifacts.get(&id).cloned() {
-                    self.replicate_artifact_event(ArtifactEventKind::Push, &copied, tags);
+                if let Some(event) = self
+                    .artifacts
+                    .get(&id)
+                    .and_then(|a| self.artifact_event(ArtifactEventKind::Push, a, tags))
+                {
+                    self.replicate_event(&event);
                 }
             }
             return Ok(id);
@@ -1091,7 +1099,9 @@ impl SimState {
             &format!("{repo}@{}", a.digest),
         );
         let tags = a.tags.iter().map(|t| t.name.clone()).collect();
-        self.replicate_artifact_event(ArtifactEventKind::ArtifactDeletion, &a, tags);
+        if let Some(event) = self.artifact_event(ArtifactEventKind::ArtifactDeletion, &a, tags) {
+            self.replicate_event(&event);
+        }
         Ok(())
     }
 
