@@ -284,6 +284,36 @@ async fn a_pull_reads_the_remote_catalog_and_creates_the_projects_it_needs() {
         "library/nginx [0 item(s) in total]"
     );
 
+    // A malformed pattern fails the fetch in each adapter's words.
+    let (hub_error, _) = run(
+        &sim,
+        json!({
+            "name": "hub-malformed",
+            "src_registry": {"id": policy_registry(&sim).await},
+            "dest_namespace": "library",
+            "filters": [{"type": "name", "value": "library/[nginx"}],
+        }),
+    )
+    .await;
+    assert_eq!(
+        hub_error["status_text"],
+        "failed to fetch artifacts: failed to fetch artifacts: match repo name 'library/nginx' against pattern 'library/[nginx' error: syntax error in pattern"
+    );
+    let (tag_error, _) = run(
+        &sim,
+        json!({
+            "name": "vendor-malformed",
+            "src_registry": {"id": vendor},
+            "dest_namespace": "imported",
+            "filters": [{"type": "tag", "value": "[v"}],
+        }),
+    )
+    .await;
+    assert_eq!(
+        tag_error["status_text"],
+        "failed to fetch artifacts: failed to fetch artifacts: failed to list artifacts of repository acme/app: syntax error in pattern"
+    );
+
     // An unreachable source fails the fetch.
     sim.handle()
         .with_state(|s| s.reachability.deny("vendor.example.com"));

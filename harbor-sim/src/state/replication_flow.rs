@@ -647,16 +647,23 @@ impl SimState {
             .next()
             .and_then(|f| f["value"].as_str())
             .unwrap_or_default();
-        // Docker Hub's adapter lists the namespaces a specific name pattern names.
+        // Docker Hub's adapter lists the namespaces a specific name pattern names (else the
+        // account's: here every namespace the catalog has).
         let namespaces = specific_names(first_name.split('/').next().unwrap_or(""));
         let mut resources = Vec::new();
         for (name, tags) in self.remote_catalog.repositories(url) {
+            // The adapters' own words around a pattern's error (each is then wrapped in
+            // `failed to fetch artifacts: `, Docker Hub's and the artifact lists' twice).
             let passes = if docker_hub {
                 let namespace = name.split('/').next().unwrap_or_default();
                 namespaces
                     .as_ref()
                     .is_none_or(|n| n.iter().any(|n| n == namespace))
-                    && matches(first_name, name)?
+                    && matches(first_name, name).map_err(|e| {
+                        format!(
+                            "failed to fetch artifacts: match repo name '{name}' against pattern '{first_name}' error: {e}"
+                        )
+                    })?
             } else {
                 repository_passes(filters, name)?
             };
@@ -670,7 +677,13 @@ impl SimState {
                     ..FlowArtifact::default()
                 })
                 .collect();
-            let artifacts = filter_artifacts(filters, artifacts)?;
+            let artifacts = filter_artifacts(filters, artifacts).map_err(|e| {
+                if docker_hub {
+                    format!("failed to fetch artifacts: {e}")
+                } else {
+                    format!("failed to fetch artifacts: failed to list artifacts of repository {name}: {e}")
+                }
+            })?;
             // Docker Hub's adapter keeps a repository with tags (a catalog entry has one at
             // least) whatever the filters leave.
             if artifacts.is_empty() && !docker_hub {
