@@ -45,6 +45,22 @@ async fn run(sim: &support::CheckedSim, mut body: Value) -> (Value, Vec<Value>) 
     (execution, tasks.as_array().unwrap().clone())
 }
 
+/// Runs a policy made from `body` whose flow fails: the execution's `status_text`, after
+/// checking that it failed at once, without a task.
+async fn failure(sim: &support::CheckedSim, body: Value) -> String {
+    let (execution, tasks) = run(sim, body).await;
+    assert_eq!(execution["status"], "Failed", "{execution}");
+    assert!(tasks.is_empty(), "{tasks:?}");
+    execution["status_text"].as_str().unwrap().to_owned()
+}
+
+/// The id of the demo's Docker Hub registry.
+async fn docker_hub(sim: &support::CheckedSim) -> i64 {
+    get(sim, "/registries?name=docker-hub").await[0]["id"]
+        .as_i64()
+        .unwrap()
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_push_copies_what_the_filters_select_one_task_per_repository() {
     let sim = support::start().await;
@@ -155,62 +171,37 @@ async fn nothing_to_copy_and_failed_stages_end_the_execution_at_once() {
     assert_ne!(nothing["end_time"], "0001-01-01T00:00:00.000Z");
 
     // Docker Hub takes two path components: `team/library/nginx` has three.
-    let hub = get(&sim, "/registries?name=docker-hub").await[0]["id"].clone();
-    let (flattened, _) = run(
-        &sim,
+    let hub = docker_hub(&sim).await;
+    let nginx = json!([{"type": "name", "value": "library/nginx"}]);
+    let to = |name: &str, registry: i64, count: i64| {
         json!({
-            "name": "to-hub",
-            "dest_registry": {"id": hub},
+            "name": name,
+            "dest_registry": {"id": registry},
             "dest_namespace": "team",
-            "dest_namespace_replace_count": 0,
-            "filters": [{"type": "name", "value": "library/nginx"}],
-        }),
-    )
-    .await;
-    assert_eq!(flattened["status"], "Failed", "{flattened}");
+            "dest_namespace_replace_count": count,
+            "filters": nginx,
+        })
+    };
     assert_eq!(
-        flattened["status_text"],
+        failure(&sim, to("to-hub", hub, 0)).await,
         r#"the destination repository "team/library/nginx" contains 3 path components [team library nginx], but the destination registry only supports 2"#
     );
-    let (too_deep, _) = run(
-        &sim,
-        json!({
-            "name": "too-deep",
-            "dest_registry": {"id": mirror},
-            "dest_namespace": "team",
-            "dest_namespace_replace_count": 2,
-            "filters": [{"type": "name", "value": "library/nginx"}],
-        }),
-    )
-    .await;
     assert_eq!(
-        too_deep["status_text"],
+        failure(&sim, to("too-deep", mirror, 2)).await,
         r#"the source repository "library/nginx" contains only 1 path components [library] excepting the last one, but the destination namespace flattening level is 2"#
     );
-
+    // A malformed pattern fails the fetch.
+    let malformed = json!({"name": "malformed", "dest_registry": {"id": hub}, "filters": [{"type": "name", "value": "library/[nginx"}]});
+    assert_eq!(
+        failure(&sim, malformed).await,
+        "failed to fetch artifacts: syntax error in pattern"
+    );
     // The destination went away after the registry was stored.
     sim.handle()
         .with_state(|s| s.reachability.deny("registry.example.com"));
-    let (unreachable, tasks) = run(
-        &sim,
-        json!({"name": "gone", "dest_registry": {"id": mirror}, "filters": [{"type": "name", "value": "library/nginx"}]}),
-    )
-    .await;
-    assert_eq!(unreachable["status"], "Failed");
     assert_eq!(
-        unreachable["status_text"],
+        failure(&sim, to("gone", mirror, -1)).await,
         r#"failed to do the prepare work for pushing/uploading resources: Get "https://registry.example.com": dial tcp: lookup registry.example.com: no such host"#
-    );
-    assert!(tasks.is_empty());
-    // A malformed pattern fails the fetch.
-    let (malformed, _) = run(
-        &sim,
-        json!({"name": "malformed", "dest_registry": {"id": hub}, "filters": [{"type": "name", "value": "library/[nginx"}]}),
-    )
-    .await;
-    assert_eq!(
-        malformed["status_text"],
-        "failed to fetch artifacts: syntax error in pattern"
     );
 }
 
@@ -273,7 +264,7 @@ async fn a_pull_reads_the_remote_catalog_and_creates_the_projects_it_needs() {
         &sim,
         json!({
             "name": "hub-none",
-            "src_registry": {"id": policy_registry(&sim).await},
+            "src_registry": {"id": docker_hub(&sim).await},
             "dest_namespace": "library",
             "filters": [{"type": "name", "value": "library/nginx"}, {"type": "tag", "value": "nosuch"}],
         }),
@@ -285,60 +276,41 @@ async fn a_pull_reads_the_remote_catalog_and_creates_the_projects_it_needs() {
     );
 
     // A malformed pattern fails the fetch in each adapter's words.
-    let (hub_error, _) = run(
-        &sim,
-        json!({
-            "name": "hub-malformed",
-            "src_registry": {"id": policy_registry(&sim).await},
-            "dest_namespace": "library",
-            "filters": [{"type": "name", "value": "library/[nginx"}],
-        }),
-    )
-    .await;
+    let hub_malformed = json!({
+        "name": "hub-malformed",
+        "src_registry": {"id": docker_hub(&sim).await},
+        "dest_namespace": "library",
+        "filters": [{"type": "name", "value": "library/[nginx"}],
+    });
     assert_eq!(
-        hub_error["status_text"],
+        failure(&sim, hub_malformed).await,
         "failed to fetch artifacts: failed to fetch artifacts: match repo name 'library/nginx' against pattern 'library/[nginx' error: syntax error in pattern"
     );
-    let (tag_error, _) = run(
-        &sim,
-        json!({
-            "name": "vendor-malformed",
-            "src_registry": {"id": vendor},
-            "dest_namespace": "imported",
-            "filters": [{"type": "tag", "value": "[v"}],
-        }),
-    )
-    .await;
+    let tag_malformed = json!({
+        "name": "vendor-malformed",
+        "src_registry": {"id": vendor},
+        "dest_namespace": "imported",
+        "filters": [{"type": "tag", "value": "[v"}],
+    });
     assert_eq!(
-        tag_error["status_text"],
+        failure(&sim, tag_malformed).await,
         "failed to fetch artifacts: failed to fetch artifacts: failed to list artifacts of repository acme/app: syntax error in pattern"
     );
 
     // An unreachable source fails the fetch.
     sim.handle()
         .with_state(|s| s.reachability.deny("vendor.example.com"));
-    let (failed, _) = run(
-        &sim,
-        json!({"name": "vendor-gone", "src_registry": {"id": vendor}, "dest_namespace": "imported"}),
-    )
-    .await;
+    let gone = json!({"name": "vendor-gone", "src_registry": {"id": vendor}, "dest_namespace": "imported"});
     assert_eq!(
-        failed["status_text"],
+        failure(&sim, gone).await,
         r#"failed to fetch artifacts: Get "https://vendor.example.com": dial tcp: lookup vendor.example.com: no such host"#
     );
-}
-
-/// The id of the demo's Docker Hub registry.
-async fn policy_registry(sim: &support::CheckedSim) -> i64 {
-    get(sim, "/registries?name=docker-hub").await[0]["id"]
-        .as_i64()
-        .unwrap()
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_single_active_policy_skips_a_run_while_one_is_in_progress() {
     let sim = support::start().await;
-    let hub = policy_registry(&sim).await;
+    let hub = docker_hub(&sim).await;
     let body = json!({
         "name": "one-at-a-time",
         "src_registry": {"id": hub},
