@@ -54,6 +54,17 @@ async fn failure(sim: &support::CheckedSim, body: Value) -> String {
     execution["status_text"].as_str().unwrap().to_owned()
 }
 
+/// A registry `mirror` at `https://registry.example.com`: its id.
+async fn mirror(sim: &support::CheckedSim) -> i64 {
+    registry(
+        sim,
+        "mirror",
+        "docker-registry",
+        "https://registry.example.com",
+    )
+    .await
+}
+
 /// The id of the demo's Docker Hub registry.
 async fn docker_hub(sim: &support::CheckedSim) -> i64 {
     get(sim, "/registries?name=docker-hub").await[0]["id"]
@@ -64,13 +75,7 @@ async fn docker_hub(sim: &support::CheckedSim) -> i64 {
 #[tokio::test(start_paused = true)]
 async fn a_push_copies_what_the_filters_select_one_task_per_repository() {
     let sim = support::start().await;
-    let mirror = registry(
-        &sim,
-        "mirror",
-        "docker-registry",
-        "https://registry.example.com",
-    )
-    .await;
+    let mirror = mirror(&sim).await;
     // `library/alpine` has only `3.20`; `library/nginx` has `1.27` and `latest`.
     let (execution, tasks) = run(
         &sim,
@@ -152,13 +157,7 @@ async fn a_push_copies_what_the_filters_select_one_task_per_repository() {
 #[tokio::test(start_paused = true)]
 async fn nothing_to_copy_and_failed_stages_end_the_execution_at_once() {
     let sim = support::start().await;
-    let mirror = registry(
-        &sim,
-        "mirror",
-        "docker-registry",
-        "https://registry.example.com",
-    )
-    .await;
+    let mirror = mirror(&sim).await;
     let (nothing, tasks) = run(
         &sim,
         json!({"name": "nothing", "dest_registry": {"id": mirror}, "filters": [{"type": "name", "value": "nosuch/**"}]}),
@@ -571,13 +570,7 @@ async fn runs_of(sim: &support::CheckedSim, policy: &Value) -> Vec<Value> {
 #[tokio::test(start_paused = true)]
 async fn pushes_tags_and_deletions_start_event_based_policies() {
     let sim = support::start().await;
-    let mirror = registry(
-        &sim,
-        "mirror",
-        "docker-registry",
-        "https://registry.example.com",
-    )
-    .await;
+    let mirror = mirror(&sim).await;
     let policy = |name: &str, deletion: bool| {
         json!({
             "name": name,
