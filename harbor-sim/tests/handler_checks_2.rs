@@ -972,7 +972,8 @@ async fn replication_checks() {
         ],
     )
     .await;
-    // RPL12: a policy with a running execution cannot be deleted.
+    // RPL12: a policy with a running execution cannot be deleted (a finished execution
+    // with a retried task: `tests/job_lifecycle.rs`).
     let run_id = created_id(
         &sim,
         "/replication/executions",
@@ -981,10 +982,12 @@ async fn replication_checks() {
     .await;
     run(
         &sim,
-        vec![case("RPL12", M::DELETE, &format!("{policies}/{mirror}"), None).refused(
-            StatusCode::PRECONDITION_FAILED,
-            format!("the execution {run_id} has tasks that aren't in final status, stop the tasks first"),
-        )],
+        vec![
+            case("RPL12", M::DELETE, &format!("{policies}/{mirror}"), None).refused(
+                StatusCode::PRECONDITION_FAILED,
+                "contains executions that aren't in final status, stop the execution first",
+            ),
+        ],
     )
     .await;
     // RPL14: a task of another execution.

@@ -811,6 +811,13 @@ async fn a_replication_that_fails_once_is_retried_and_succeeds() {
             .unwrap()
             .contains("Retrying job REPLICATION")
     );
+    // Its policy cannot be deleted: the execution reads final, its task does not.
+    let delete = call(&sim, Method::DELETE, "/replication/policies/1", None).await;
+    assert_eq!(delete.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(
+        delete.body["errors"][0]["message"],
+        format!("the execution {id} has tasks that aren't in final status, stop the tasks first")
+    );
     at(start, 60.0).await;
     let (e, _) = read().await;
     assert_eq!(

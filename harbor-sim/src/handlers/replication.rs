@@ -63,12 +63,17 @@ pub(crate) fn get_policy(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 
 pub(crate) fn delete_policy(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = ctx.path_id("id")?;
-    // `DeletePolicy` deletes the executions first: one with a task not in a final status
-    // is 412; then the policy (404 when there is none).
+    // `DeletePolicy` deletes the executions first (`DeleteByVendor`): 412 when one is not
+    // final by its status, then when one has a task that is not (its status not yet
+    // refreshed from a retried task's); then the policy (404 when there is none).
     let runs = s.read_executions(JobKind::Replication, |e| e.vendor_id == id);
+    if runs.iter().any(|e| !e.status.is_final()) {
+        return Err(ApiError::precondition(
+            "contains executions that aren't in final status, stop the execution first",
+        ));
+    }
     if let Some(e) = runs
         .iter()
-        .rev()
         .find(|e| e.tasks.iter().any(|t| !t.status.is_final()))
     {
         return Err(ApiError::precondition(format!(
