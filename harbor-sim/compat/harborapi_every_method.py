@@ -168,8 +168,10 @@ class Lookup:
     def retention_task(self) -> int:
         return self.first(f"/retentions/{self.retention_id()}/executions/{self.retention_execution()}/tasks")
 
-    def replication_execution(self, last: bool = False) -> int:
-        return self.first("/replication/executions", last=last)
+    def replication_execution(self, policy: str | None = None) -> int:
+        """The newest replication execution (Harbor lists them newest first), of `policy` when named."""
+        query = {"policy_id": self.first("/replication/policies", name=policy)} if policy else None
+        return self.first("/replication/executions", query=query)
 
     def robot(self, name: str) -> dict[str, Any]:
         robots = [r for r in self.get("/robots", page_size=100) if r["name"] == name]
@@ -447,7 +449,7 @@ ARGUMENTS: dict[str, Arguments] = {
     },
     # stops: the runs the run started
     "stop_purge_job": lambda x: {"purge_id": x.first("/system/purgeaudit")},
-    "stop_replication": lambda x: {"execution_id": x.replication_execution(last=True)},
+    "stop_replication": lambda x: {"execution_id": x.replication_execution(policy="compat-replication")},
     "stop_retention_execution": lambda x: {
         "retention_id": x.retention_id("compat"),
         "execution_id": x.first(f"/retentions/{x.retention_id('compat')}/executions"),
