@@ -259,10 +259,13 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// A JSON answer.
+    /// A JSON answer, as go-swagger's JSON producer writes it (go-openapi/runtime's
+    /// `JSONProducer`: a `json.Encoder` with HTML escaping off, so `<`, `>` and `&` are
+    /// written as they are, and the newline `Encode` ends each value with).
     pub fn json(status: StatusCode, value: &impl Serialize) -> Self {
         // Serializing our own state types cannot fail (no maps with non-string keys).
-        let bytes = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
+        let mut bytes = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
+        bytes.push(b'\n');
         Self {
             status,
             body: Body::Json(bytes.into()),

@@ -147,8 +147,11 @@ impl IntoResponse for ApiError {
         let mut response = match self.body() {
             None => self.status.into_response(),
             Some(body) => {
-                // Harbor writes the body with a trailing newline (`fmt.Fprintln`).
-                let mut response = (self.status, format!("{body}\n")).into_response();
+                // Harbor writes the body with `json.Marshal` (`Errors.Error` in
+                // `src/lib/errors/errors.go`), which escapes `<`, `>` and `&`, and a trailing
+                // newline (`fmt.Fprintln`).
+                let text = format!("{}\n", crate::go_json::marshal(&body));
+                let mut response = (self.status, text).into_response();
                 response.headers_mut().insert(
                     header::CONTENT_TYPE,
                     HeaderValue::from_static(ERROR_CONTENT_TYPE),

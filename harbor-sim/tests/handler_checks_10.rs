@@ -108,7 +108,7 @@ async fn mc4_ldap_user_onboarded_on_member_create() {
     let (status, text) = send(&sim, Method::GET, "/users/search?username=heidi", None).await;
     assert_eq!(
         (status, text.as_str()),
-        (StatusCode::OK, "[]"),
+        (StatusCode::OK, "[]\n"),
         "MC4 rollback"
     );
     let users = get_json(&sim, "/users?q=username%3Dgrace").await;

@@ -855,6 +855,33 @@ async fn generic_collections_keep_what_is_posted() {
     assert_eq!(instance["vendor"], "kraken", "items are found by name too");
 }
 
+/// Harbor writes an error body with `json.Marshal`, which escapes `<`, `>` and `&` in its
+/// strings, then a newline (`fmt.Fprintln` in `SendError`).
+#[tokio::test(start_paused = true)]
+async fn error_bodies_escape_html_characters_as_go_marshals_them() {
+    let (sim, client) = sim().await;
+    let r = req(
+        &client,
+        &sim,
+        Method::GET,
+        "/projects?page_size=%3Ca%26b%3E",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text().await.unwrap();
+    assert_eq!(
+        text,
+        "{\"errors\":[{\"code\":\"UNPROCESSABLE_ENTITY\",\"message\":\"validation failure list:\\npage_size in query must be of type int64: \\\"\\u003ca\\u0026b\\u003e\\\"\"}]}\n"
+    );
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        body["errors"][0]["message"],
+        "validation failure list:\npage_size in query must be of type int64: \"<a&b>\""
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn binding_failures_read_as_go_swagger_writes_them() {
     let (sim, client) = sim().await;
