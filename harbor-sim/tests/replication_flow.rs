@@ -109,16 +109,7 @@ async fn a_push_copies_what_the_filters_select_one_task_per_repository() {
     let done = get(&sim, &format!("/replication/executions/{id}")).await;
     assert_eq!(done["status"], "Succeed", "{done}");
     assert_eq!(done["succeed"], 1);
-    let task_id = task["id"].as_i64().unwrap();
-    let (status, _, log) = support::send_as(
-        &sim,
-        ("admin", "Harbor12345"),
-        Method::GET,
-        &format!("/replication/executions/{id}/tasks/{task_id}/log"),
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let log = first_task_log(&sim, id).await;
     assert!(
         log.contains("copying library/nginx:[1.27](source registry) to mirror/nginx:[1.27](destination registry)..."),
         "{log}"
