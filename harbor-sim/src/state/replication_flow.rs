@@ -123,13 +123,11 @@ pub(crate) enum ArtifactEventKind {
     TagDeletion,
 }
 
-/// An artifact event: the one resource it names, and whether it is a deletion (and of a
-/// tag).
+/// An artifact event: its kind and the one resource it names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ArtifactEvent {
+    kind: ArtifactEventKind,
     resource: FlowResource,
-    /// `Some(tag_deletion)` for a deletion.
-    deletion: Option<bool>,
 }
 
 impl ArtifactEvent {
@@ -144,6 +142,7 @@ impl ArtifactEvent {
         labels: Vec<String>,
     ) -> Self {
         ArtifactEvent {
+            kind,
             resource: FlowResource {
                 resource_type: "artifact",
                 repository: repository.to_owned(),
@@ -156,12 +155,12 @@ impl ArtifactEvent {
                 }],
                 skip: false,
             },
-            deletion: match kind {
-                ArtifactEventKind::Push => None,
-                ArtifactEventKind::ArtifactDeletion => Some(false),
-                ArtifactEventKind::TagDeletion => Some(true),
-            },
         }
+    }
+
+    /// Whether it deletes (an artifact or a tag).
+    fn is_deletion(&self) -> bool {
+        self.kind != ArtifactEventKind::Push
     }
 }
 
@@ -315,12 +314,24 @@ fn references(artifacts: &[FlowArtifact]) -> Vec<String> {
         .collect()
 }
 
-/// `getResourceName`: `<repository> [<n> item(s) in total]`.
-fn resource_name(repository: &str, artifacts: &[FlowArtifact]) -> String {
-    format!(
-        "{repository} [{} item(s) in total]",
-        references(artifacts).len()
-    )
+/// `getResourceName`: `<repository> [<n> item(s) in total]`, `n` the count of the
+/// resource's references.
+fn resource_name(repository: &str, items: usize) -> String {
+    format!("{repository} [{items} item(s) in total]")
+}
+
+/// The attributes `createTasks` gives the task of `operation` on resource `r` bound for
+/// `destination`, with the resource's references.
+fn task_attributes(operation: &str, r: &FlowResource, destination: &str) -> (Value, Vec<String>) {
+    let refs = references(&r.artifacts);
+    let attrs = json!({
+        "operation": operation,
+        "resource_type": r.resource_type,
+        "source_resource": resource_name(&r.repository, refs.len()),
+        "destination_resource": resource_name(destination, refs.len()),
+        "references": refs.join(","),
+    });
+    (attrs, refs)
 }
 
 /// `replaceNamespace`: the destination repository of `repository`.
@@ -377,7 +388,7 @@ impl SimState {
         event: Option<&ArtifactEvent>,
     ) -> FlowOutcome {
         let tasks = match event {
-            Some(e) if e.deletion.is_some() => self.deletion_flow(policy, e),
+            Some(e) if e.is_deletion() => self.deletion_flow(policy, e),
             _ => self.copy_flow(policy, event.map(|e| e.resource.clone())),
         };
         match tasks {
@@ -443,15 +454,10 @@ impl SimState {
             .zip(&destinations)
             .filter(|(r, _)| !r.skip)
             .map(|(r, dest_repo)| {
-                let refs = references(&r.artifacts).join(",");
+                let (extra_attrs, tags) = task_attributes("copy", r, dest_repo);
+                let refs = tags.join(",");
                 FlowTask {
-                    extra_attrs: json!({
-                        "operation": "copy",
-                        "resource_type": r.resource_type,
-                        "source_resource": resource_name(&r.repository, &r.artifacts),
-                        "destination_resource": resource_name(dest_repo, &r.artifacts),
-                        "references": refs,
-                    }),
+                    extra_attrs,
                     first_log_line: format!(
                         "copying {}:[{refs}](source registry) to {dest_repo}:[{refs}](destination registry)...",
                         r.repository
@@ -460,7 +466,7 @@ impl SimState {
                         source: source.to_owned(),
                         source_repository: r.repository.clone(),
                         destination_repository: dest_repo.clone(),
-                        tags: references(&r.artifacts),
+                        tags,
                         override_existing,
                     }),
                 }
@@ -478,22 +484,17 @@ impl SimState {
         self.make_adapters(policy)?;
         let r = &event.resource;
         let destination = Self::destinations(policy, std::slice::from_ref(r))?.remove(0);
-        let operation = if event.deletion == Some(true) {
+        let operation = if event.kind == ArtifactEventKind::TagDeletion {
             "tag deletion"
         } else {
             "deletion"
         };
+        let (extra_attrs, refs) = task_attributes(operation, r, &destination);
         Ok(vec![FlowTask {
-            extra_attrs: json!({
-                "operation": operation,
-                "resource_type": r.resource_type,
-                "source_resource": resource_name(&r.repository, &r.artifacts),
-                "destination_resource": resource_name(&destination, &r.artifacts),
-                "references": references(&r.artifacts).join(","),
-            }),
+            extra_attrs,
             first_log_line: format!(
                 "deleting {destination}:[{}](destination registry)...",
-                references(&r.artifacts).join(",")
+                refs.join(",")
             ),
             pull: None,
         }])
@@ -509,7 +510,7 @@ impl SimState {
             if doc["enabled"] != json!(true)
                 || doc["trigger"]["type"] != "event_based"
                 || !is_local(&doc["src_registry"])
-                || (event.deletion.is_some() && doc["deletion"] != json!(true))
+                || (event.is_deletion() && doc["deletion"] != json!(true))
             {
                 continue;
             }
@@ -837,7 +838,7 @@ mod tests {
         assert!(!kept[1].is_accessory);
         assert_eq!(references(&kept), ["1.0", "sha256-abc.sig"]);
         assert_eq!(
-            resource_name("library/app", &kept),
+            resource_name("library/app", references(&kept).len()),
             "library/app [2 item(s) in total]"
         );
         let excluded = [json!({"type": "tag", "value": "1.*", "decoration": "excludes"})];
