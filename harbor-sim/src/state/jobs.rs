@@ -528,6 +528,14 @@ impl Execution {
         }
     }
 
+    /// Ends an execution that made no task as the execution manager's `MarkDone`
+    /// (`Success`) or `MarkError` (`Error`) does: with `status` and its status message.
+    pub fn mark(&mut self, status: JobStatus, message: impl Into<String>, now: Instant) {
+        self.status = status;
+        self.status_message = message.into();
+        self.refresh(now);
+    }
+
     /// Stops every `Pending` or `Running` task at `now`; whether any was.
     pub fn stop(&mut self, now: Instant) -> bool {
         let mut stopped = false;

@@ -468,9 +468,13 @@ impl SimState {
                 FlowOutcome::Failed(message) => (Vec::new(), Some((JobStatus::Error, message))),
             }
         };
-        let pulls: Vec<JobWork> = tasks
-            .iter()
-            .filter_map(|t| t.pull.clone().map(JobWork::ReplicationPull))
+        let mut pulls = Vec::new();
+        let tasks = tasks
+            .into_iter()
+            .map(|t| {
+                pulls.extend(t.pull.map(JobWork::ReplicationPull));
+                (t.extra_attrs, t.first_log_line)
+            })
             .collect();
         let id = self.start_execution(NewExecution {
             kind: JobKind::Replication,
@@ -478,16 +482,10 @@ impl SimState {
             trigger,
             extra_attrs: json!({"operator": operator}),
             operator: operator.to_owned(),
-            tasks: tasks
-                .into_iter()
-                .map(|t| (t.extra_attrs, t.first_log_line))
-                .collect(),
+            tasks,
         });
-        if let Some((status, message)) = ending {
-            let e = self.executions.get_mut(&id).expect("just started");
-            e.status = status;
-            e.status_message = message;
-            e.refresh(now);
+        if let (Some((status, message)), Some(e)) = (ending, self.executions.get_mut(&id)) {
+            e.mark(status, message, now);
         }
         // A pull's tasks copy their tags in when they run; a push's tasks all copy out.
         if !pulls.is_empty() {

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::job_work::JobWork;
-use super::jobs::{Execution, JobKind, JobStatus, NewExecution};
+use super::jobs::{Execution, JobKind, JobStatus, NewExecution, clock};
 use super::{SimState, now};
 use crate::calendar::{civil_from_days, days_from_civil};
 use crate::errors::{ApiError, ApiResult, NIL_POINTER_PANIC};
@@ -607,12 +607,9 @@ impl SimState {
         self.defer_work(execution, works);
         if let Some(e) = self.executions.get_mut(&execution) {
             match planned {
-                Err(launcher) => {
-                    e.status = JobStatus::Error;
-                    e.status_message = launcher;
-                }
+                Err(launcher) => e.mark(JobStatus::Error, launcher, clock()),
                 Ok(planned) if planned.is_empty() => {
-                    e.status_message = "no resources for retention".to_owned();
+                    e.mark(JobStatus::Success, "no resources for retention", clock());
                 }
                 Ok(_) => {}
             }
