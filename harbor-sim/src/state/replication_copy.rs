@@ -136,23 +136,23 @@ impl SimState {
             )),
             None => {}
         }
-        self.push_copied(project, repository, tag, image)
+        self.push_copied(project, repository, repository_id, tag, image)
             .map_err(|e| e.message)?;
         Ok(true)
     }
 
-    /// The push of a copied image into `project/repository` under `tag`: the tag must be
-    /// movable, the project's quota must hold a new artifact, and an artifact of that
-    /// digest already there only gets the tag.
+    /// The push of a copied image into `project/repository` (`repository_id` when it
+    /// exists) under `tag`: the tag must be movable, the project's quota must hold a new
+    /// artifact, and an artifact of that digest already there only gets the tag.
     fn push_copied(
         &mut self,
         project: &str,
         repository: &str,
+        repository_id: Option<i64>,
         tag: &str,
         image: Manifest,
     ) -> ApiResult<()> {
         let tags = [tag.to_owned()];
-        let repository_id = self.repository_id(project, repository).ok();
         if let Some(r) = repository_id {
             self.check_tags_movable(r, &image.digest, &tags)?;
         }
