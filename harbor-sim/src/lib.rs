@@ -181,6 +181,7 @@ mod rate_limit;
 pub mod rbac;
 mod recorder;
 pub mod registry;
+mod request_id;
 mod router;
 mod server;
 mod session;

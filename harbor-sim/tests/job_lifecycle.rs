@@ -1092,7 +1092,8 @@ async fn a_webhook_delivery_is_queued_then_sent() {
     assert_eq!(listed[0]["status"], "Running");
     let tasks = format!("{runs}/{id}/tasks");
     assert_eq!(get(&sim, &tasks).await[0]["status"], "Pending");
-    let jobs = format!("/projects/demo/webhook/jobs?policy_id={policy}&status=Pending");
+    // A legacy job is the execution, `Running` from its creation.
+    let jobs = format!("/projects/demo/webhook/jobs?policy_id={policy}&status=Running");
     assert_eq!(get(&sim, &jobs).await.as_array().unwrap().len(), 1);
     at(start, 10.0).await;
     assert_eq!(get(&sim, &tasks).await[0]["status"], "Running");
@@ -1107,7 +1108,7 @@ async fn the_admin_endpoint_sets_and_reads_lifecycles() {
     let admin = |path: &str| format!("{}/_sim{path}", sim.base_url());
     let all = call_with(&sim, Method::GET, &admin("/jobs"), None, None).await;
     assert_eq!(all.status, StatusCode::OK);
-    assert_eq!(all.body.as_object().unwrap().len(), 9);
+    assert_eq!(all.body.as_object().unwrap().len(), 10);
     assert_eq!(all.body["IMAGE_SCAN"]["queued_millis"], 10_000);
     assert_eq!(
         all.body["REPLICATION"],

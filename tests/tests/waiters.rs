@@ -34,8 +34,9 @@ fn read_operation(kind: JobKind) -> &'static str {
         JobKind::Retention => "listRetentionExecutions",
         JobKind::Preheat => "GetExecution",
         JobKind::ScanDataExport => "getScanDataExportExecution",
-        JobKind::Webhook => "ListExecutionsOfWebhookPolicy",
+        JobKind::Webhook | JobKind::Slack => "ListExecutionsOfWebhookPolicy",
         JobKind::Scan => "getArtifact",
+        other => panic!("no waiter reads {other:?}"),
     }
 }
 

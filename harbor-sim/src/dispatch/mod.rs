@@ -66,7 +66,7 @@ pub(crate) async fn dispatch(State(shared): State<Arc<Shared>>, request: Request
             if let Some(hold) = shared.latency.draw() {
                 tokio::time::sleep(hold).await;
             }
-            answer(&shared, request).await
+            crate::request_id::scoped(request_id.clone(), answer(&shared, request)).await
         }
     };
     let throttled = response.extensions().get::<Throttled>().is_some();

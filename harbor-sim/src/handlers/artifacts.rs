@@ -356,7 +356,7 @@ pub(crate) fn get(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 /// `DeleteArtifact`: see [`SimState::delete_artifact_deeply`].
 pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = artifact_of(ctx, s)?;
-    s.delete_artifact_deeply(id)?;
+    s.delete_artifact_deeply_as(id, &actor_name(&ctx.identity))?;
     Ok(Reply::empty(StatusCode::OK))
 }
 

@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::security;
+use super::{actor_name, security};
 use crate::context::{Ctx, Reply};
 use crate::errors::ApiResult;
 use crate::rbac::{Listing, VisibleProjects};
@@ -122,6 +122,6 @@ pub(crate) fn update(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 
 pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = named_repository(ctx, s)?;
-    s.delete_repository(id)?;
+    s.delete_repository_as(id, &actor_name(&ctx.identity))?;
     Ok(Reply::empty(StatusCode::OK))
 }

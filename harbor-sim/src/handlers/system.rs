@@ -62,8 +62,8 @@ pub(crate) fn system_info(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
             ("current_time", json!(crate::state::now())),
             ("has_ca_root", json!(false)),
             ("harbor_version", json!(HARBOR_VERSION)),
-            ("registry_url", json!(registry_url(EXT_ENDPOINT))),
-            ("external_url", json!(EXT_ENDPOINT)),
+            ("registry_url", json!(crate::state::ext_url())),
+            ("external_url", json!(crate::state::EXT_ENDPOINT)),
             ("registry_storage_provider_name", json!("filesystem")),
             (
                 "project_creation_restriction",
@@ -76,16 +76,6 @@ pub(crate) fn system_info(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
         }
     }
     Ok(Reply::ok(&info))
-}
-
-/// The simulated Harbor's `EXT_ENDPOINT` (the core's environment).
-const EXT_ENDPOINT: &str = "http://harbor-sim.local";
-
-/// `registry_url`: the external URL after its `://` (`GetInfo`).
-fn registry_url(ext_endpoint: &str) -> &str {
-    ext_endpoint
-        .split_once("://")
-        .map_or(ext_endpoint, |(_, rest)| rest)
 }
 
 /// The auth proxy's settings as `convertInfo` copies them into `AuthproxySetting`, every

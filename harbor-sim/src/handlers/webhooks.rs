@@ -9,7 +9,8 @@ use crate::context::{Ctx, Reply};
 use crate::errors::{ApiError, ApiResult};
 use crate::query::ColumnType::{BigInt, Boolean, Integer, Timestamp};
 use crate::query::{Filter, Model, column_matches, sort_rows, without_keys};
-use crate::state::{Execution, JobKind, SimState};
+use crate::state::webhooks::HOOK_KINDS;
+use crate::state::{Execution, SimState};
 
 /// The event types Harbor can notify about, in the order it registers them
 /// (`initSupportedNotifyType` in `src/pkg/notification/notification.go`).
@@ -264,7 +265,7 @@ pub(crate) fn delete(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     s.webhooks.remove(&id);
     // Harbor deletes a policy's executions with it.
     s.executions
-        .retain(|_, e| !(e.kind == JobKind::Webhook && e.vendor_id == id));
+        .retain(|_, e| !(HOOK_KINDS.contains(&e.kind) && e.vendor_id == id));
     Ok(Reply::empty(StatusCode::OK))
 }
 
@@ -283,7 +284,7 @@ pub(crate) fn last_trigger(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
                 .executions
                 .values()
                 .filter(|x| {
-                    x.kind == JobKind::Webhook
+                    HOOK_KINDS.contains(&x.kind)
                         && x.vendor_id == policy
                         && x.extra_attrs["event_type"] == *e
                 })
@@ -327,7 +328,7 @@ fn execution_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
         .executions
         .get(&id)
         .ok_or_else(|| ApiError::not_found(format!("execution {id} not found")))?;
-    if run.kind == JobKind::Webhook && run.vendor_id == policy {
+    if HOOK_KINDS.contains(&run.kind) && run.vendor_id == policy {
         return Ok(run.id);
     }
     Err(ApiError::not_found(format!(
@@ -336,7 +337,7 @@ fn execution_of(ctx: &Ctx, s: &SimState) -> ApiResult<i64> {
 }
 
 /// The legacy job list: one entry per delivery (task) of the policy.
-pub(crate) fn jobs(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
+pub(crate) fn jobs(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let raw = ctx
         .query("policy_id")
         .ok_or_else(|| ApiError::unprocessable("policy_id in query is required"))?;
@@ -366,7 +367,7 @@ pub(crate) fn jobs(ctx: &Ctx, s: &SimState) -> ApiResult<Reply> {
 
 pub(crate) fn executions(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let policy = policy_of(ctx, s, ctx.path_id("webhook_policy_id")?)?;
-    let runs = s.read_executions(JobKind::Webhook, |e| e.vendor_id == policy);
+    let runs = s.read_executions_of(&HOOK_KINDS, |e| e.vendor_id == policy);
     list_jobs(
         ctx,
         runs.iter().map(Execution::to_row).collect(),
@@ -377,7 +378,7 @@ pub(crate) fn executions(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
 
 pub(crate) fn tasks(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     let id = execution_of(ctx, s)?;
-    let run = s.read_execution(JobKind::Webhook, id)?;
+    let run = s.read_execution(s.executions[&id].kind, id)?;
     list_jobs(
         ctx,
         run.tasks.iter().map(|t| t.to_model()).collect(),
@@ -397,7 +398,7 @@ pub(crate) fn task_log(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
     }
     Ok(Reply::text(
         StatusCode::OK,
-        s.task_log(JobKind::Webhook, id, task)?,
+        s.task_log(s.executions[&id].kind, id, task)?,
     ))
 }
 

@@ -496,7 +496,7 @@ pub(crate) static ENTRIES: &[Operation] = &[
     },
     Operation {
         id: "ListWebhookJobs",
-        handler: Reads(webhooks::jobs),
+        handler: Writes(webhooks::jobs),
         before_access: None,
         access: by_id("notification-policy", "list"),
         audit: Audit::NotAudited,

@@ -403,7 +403,7 @@ pub(super) fn delete(
     name: &str,
     reference: &str,
 ) -> RegistryResult<Response> {
-    request.admit(state, name, "delete")?;
+    let caller = request.admit(state, name, "delete")?;
     if !is_digest(reference) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -413,7 +413,8 @@ pub(super) fn delete(
         .into());
     }
     let id = artifact_of(state, name, reference)?;
-    state.delete_artifact_deeply(id)?;
+    let operator = caller.username(state);
+    state.delete_artifact_deeply_as(id, &operator)?;
     Ok(empty(StatusCode::ACCEPTED, &[]))
 }
 

@@ -363,13 +363,12 @@ pub(super) mod tests {
             .executions
             .values()
             .filter(|e| e.kind == super::super::JobKind::Webhook)
-            .flat_map(|e| &e.tasks)
-            .filter_map(|t| t.extra_attrs["payload"].as_str().map(str::to_owned))
+            .filter_map(|e| e.extra_attrs["payload"].as_str().map(str::to_owned))
             .collect();
         let id = s.artifacts.values().find(|a| a.digest == index).unwrap().id;
         let children = &s.artifacts[&id].index.as_ref().unwrap().references;
         for digest in children.iter().map(|r| &r.child_digest).chain([&index]) {
-            let resource = format!("demo/multi:{digest}");
+            let resource = format!("\"resource_url\":\"harbor-sim.local/demo/multi@{digest}\"");
             assert!(
                 payloads.iter().any(|p| p.contains(&resource)),
                 "{resource} in {payloads:?}"

@@ -12,6 +12,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
 use super::SimState;
+use super::unix;
 use super::vulnerabilities::{REPORT_MIME, SEVERITIES};
 
 /// Go's job status order (`job.Status.Code`) for what [`merge_status`] compares: pending,
@@ -47,15 +48,6 @@ fn merge_report_id(r1: &str, r2: &str) -> String {
     let mut bytes = engine.decode(r1).unwrap_or_else(|_| r1.as_bytes().to_vec());
     bytes.extend_from_slice(format!("|{r2}").as_bytes());
     engine.encode(bytes)
-}
-
-/// Go's `time.Time.Unix` of an RFC 3339 text (Go's zero time for one that does not parse).
-fn unix(time: &str) -> i64 {
-    const GO_ZERO_UNIX: i64 = -62_135_596_800;
-    humantime::parse_rfc3339(time)
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(GO_ZERO_UNIX, |d| d.as_secs() as i64)
 }
 
 /// The severity ranks of `vuln.Severity.Code`.

@@ -94,9 +94,12 @@ impl JobStatus {
 /// let kind: JobKind = "IMAGE_SCAN".parse().unwrap();
 /// assert_eq!(kind, JobKind::Scan);
 /// assert_eq!(serde_json::to_value(JobKind::Replication).unwrap(), "REPLICATION");
-/// assert_eq!(JobKind::ALL.len(), 9);
+/// assert_eq!(JobKind::ALL.len(), 10);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+// Harbor's job service runs more kinds than the simulator keeps runs of (its own sweeps and
+// cleanups); the set grows as they are simulated.
+#[non_exhaustive]
 pub enum JobKind {
     /// Garbage collection.
     #[serde(rename = "GARBAGE_COLLECTION")]
@@ -122,14 +125,17 @@ pub enum JobKind {
     /// P2P preheat run.
     #[serde(rename = "P2P_PREHEAT")]
     Preheat,
-    /// Webhook notification.
+    /// Webhook notification to an `http` target.
     #[serde(rename = "WEBHOOK")]
     Webhook,
+    /// Webhook notification to a `slack` target.
+    #[serde(rename = "SLACK")]
+    Slack,
 }
 
 impl JobKind {
     /// Every kind.
-    pub const ALL: [JobKind; 9] = [
+    pub const ALL: [JobKind; 10] = [
         Self::GarbageCollection,
         Self::PurgeAudit,
         Self::Scan,
@@ -139,6 +145,7 @@ impl JobKind {
         Self::Retention,
         Self::Preheat,
         Self::Webhook,
+        Self::Slack,
     ];
 
     /// The job service's name for the jobs of this kind (`src/jobservice/job/known_jobs.go`):
@@ -163,6 +170,7 @@ impl JobKind {
             Self::Retention => "RETENTION",
             Self::Preheat => "P2P_PREHEAT",
             Self::Webhook => "WEBHOOK",
+            Self::Slack => "SLACK",
         }
     }
 }
@@ -170,7 +178,7 @@ impl JobKind {
 /// A name that is no job kind's vendor type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown job kind {0:?}: expected one of GARBAGE_COLLECTION, PURGE_AUDIT_LOG, IMAGE_SCAN, SCAN_ALL, REPLICATION, SCAN_DATA_EXPORT, RETENTION, P2P_PREHEAT, WEBHOOK"
+    "unknown job kind {0:?}: expected one of GARBAGE_COLLECTION, PURGE_AUDIT_LOG, IMAGE_SCAN, SCAN_ALL, REPLICATION, SCAN_DATA_EXPORT, RETENTION, P2P_PREHEAT, WEBHOOK, SLACK"
 )]
 pub struct UnknownJobKind(pub String);
 
@@ -755,13 +763,22 @@ impl SimState {
         kind: JobKind,
         keep: impl Fn(&Execution) -> bool,
     ) -> Vec<Execution> {
+        self.read_executions_of(&[kind], keep)
+    }
+
+    /// As [`SimState::read_executions`], of any of `kinds`.
+    pub fn read_executions_of(
+        &mut self,
+        kinds: &[JobKind],
+        keep: impl Fn(&Execution) -> bool,
+    ) -> Vec<Execution> {
         let now = clock();
         let mut seen = Vec::new();
         for e in self
             .executions
             .values_mut()
             .rev()
-            .filter(|e| e.kind == kind)
+            .filter(|e| kinds.contains(&e.kind))
         {
             e.refresh(now);
             if keep(e) {

@@ -46,6 +46,7 @@ pub mod security_hub;
 pub mod seed;
 pub mod users;
 pub mod vulnerabilities;
+pub(crate) mod webhook_payload;
 pub mod webhooks;
 pub mod x509_parse;
 
@@ -87,6 +88,29 @@ pub use webhooks::WebhookPolicy;
 /// (`2026-01-01T10:00:00.000Z`).
 pub fn now() -> String {
     humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}
+
+/// Go's `time.Time.Unix` of an RFC 3339 text (Go's zero time for one that does not parse).
+pub(crate) fn unix(time: &str) -> i64 {
+    const GO_ZERO_UNIX: i64 = -62_135_596_800;
+    humantime::parse_rfc3339(time)
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(GO_ZERO_UNIX, |d| d.as_secs() as i64)
+}
+
+/// The user of the secret the job service calls the core with (`secret.JobserviceUser`):
+/// who a job's pushes and deletions are by.
+pub(crate) const JOB_SERVICE_USER: &str = "harbor-jobservice";
+
+/// The simulated Harbor's `EXT_ENDPOINT` (the core's environment).
+pub(crate) const EXT_ENDPOINT: &str = "http://harbor-sim.local";
+
+/// Its external URL without the scheme (`config.ExtURL`): the host of `resource_url`s.
+pub(crate) fn ext_url() -> &'static str {
+    EXT_ENDPOINT
+        .split_once("://")
+        .map_or(EXT_ENDPOINT, |(_, rest)| rest)
 }
 
 /// The `varchar(n)` columns of one row Harbor inserts or updates, in the table's column order:

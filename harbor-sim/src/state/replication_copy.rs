@@ -17,14 +17,11 @@
 //! A push replication copies nothing anywhere: what a remote registry stores is not
 //! simulated beyond [`super::remote_catalog`], which a push does not change.
 
-use super::SimState;
 use super::blobs::ManifestFamily;
 use super::image_index::Platform;
 use super::repositories::Manifest;
+use super::{JOB_SERVICE_USER, SimState};
 use crate::errors::ApiResult;
-
-/// The user the replication job pushes into this Harbor as.
-const JOB_SERVICE_USER: &str = "harbor-jobservice";
 
 /// Harbor's error for a transfer with a tag that failed.
 const TRANSFER_FAILED: &str = "got error during the whole transfer period, mark the job failure";

@@ -10,6 +10,7 @@ use super::blobs::{BlobRef, Freed, GcTimeWindow, ManifestFamily};
 use super::image_content::{IconLayer, ImageRecipe};
 use super::image_index::{ImageIndex, OCI_INDEX, Platform, Reference};
 use super::replication_flow::ArtifactEventKind;
+use super::webhooks::{ArtifactHook, HookedArtifact};
 use super::{AuditEvent, SimState, now};
 use crate::errors::{ApiError, ApiResult};
 
@@ -327,17 +328,23 @@ impl SimState {
         Ok(digest)
     }
 
-    /// The audit row of a push (`PushArtifactEvent` in Harbor's `src/controller/event/topic.go`,
-    /// fired by the artifact controller's `Ensure` for every manifest pushed or copied): the
-    /// resource is `repository:tag`, or `repository@digest` when pushed by digest.
+    /// The push event of the artifact `artifact_id` by `operator` (`PushArtifactEvent` in
+    /// Harbor's `src/controller/event/topic.go`, fired by the artifact controller's `Ensure`
+    /// for every manifest pushed or copied, with the pushed tag if any) and what its
+    /// handlers do: the audit row (the resource is `repository:tag`, or `repository@digest`
+    /// when pushed by digest), the webhooks of `PUSH_ARTIFACT` and the event-based
+    /// replications.
     pub fn record_push(&mut self, operator: &str, artifact_id: i64, tag: Option<&str>) {
         let Some(a) = self.artifacts.get(&artifact_id) else {
             return;
         };
+        let (project_id, digest) = (a.project_id, a.digest.clone());
         let repo = self.repository_name(a.repository_id).to_owned();
-        let by_digest = format!("{repo}@{}", a.digest);
+        let tags: Vec<String> = tag.map(str::to_owned).into_iter().collect();
+        let replication = self.artifact_event(ArtifactEventKind::Push, a, tags.clone());
+        let by_digest = format!("{repo}@{digest}");
         let event = AuditEvent {
-            project_id: a.project_id,
+            project_id,
             operation: "create",
             resource_type: "artifact",
             resource: tag.map_or_else(|| by_digest.clone(), |t| format!("{repo}:{t}")),
@@ -346,6 +353,16 @@ impl SimState {
             username: operator.to_owned(),
         };
         self.record_audit(event);
+        let pushed = HookedArtifact {
+            project_id,
+            repository: &repo,
+            digest: &digest,
+            tags: &tags,
+        };
+        self.send_artifact_hook(ArtifactHook::Push, operator, pushed);
+        if let Some(event) = replication {
+            self.replicate_event(&event);
+        }
     }
 
     /// What a pull of the artifact `id` through the registry (by `tag` when pulled by tag)
@@ -386,6 +403,14 @@ impl SimState {
                 operator.to_owned()
             },
         });
+        let tags: Vec<String> = tag.map(str::to_owned).into_iter().collect();
+        let pulled = HookedArtifact {
+            project_id,
+            repository: &repo,
+            digest: &digest,
+            tags: &tags,
+        };
+        self.send_artifact_hook(ArtifactHook::Pull, operator, pulled);
     }
 
     /// The pull time and count a pull writes (`syncFlushPullTime`, `syncFlushPullCount`).
@@ -603,19 +628,6 @@ impl SimState {
             self.add_tag(artifact_id, tag)?;
         }
         self.refresh_quota_usage(project_id);
-        self.notify(
-            project_id,
-            "PUSH_ARTIFACT",
-            &format!("{full}:{}", tag.unwrap_or(&digest)),
-        );
-        let tags = tag.map(str::to_owned).into_iter().collect();
-        if let Some(event) = self
-            .artifacts
-            .get(&artifact_id)
-            .and_then(|a| self.artifact_event(ArtifactEventKind::Push, a, tags))
-        {
-            self.replicate_event(&event);
-        }
         Ok(artifact_id)
     }
 
@@ -653,23 +665,6 @@ impl SimState {
                 self.ensure_tags(id, &tags)?;
                 let tag = tags.first().map(String::as_str);
                 self.record_push(operator, id, tag);
-                let (project_id, repository) = (
-                    self.artifacts[&id].project_id,
-                    self.repository_name(self.artifacts[&id].repository_id)
-                        .to_owned(),
-                );
-                self.notify(
-                    project_id,
-                    "PUSH_ARTIFACT",
-                    &format!("{repository}:{}", tag.unwrap_or(&src.digest)),
-                );
-                if let Some(event) = self
-                    .artifacts
-                    .get(&id)
-                    .and_then(|a| self.artifact_event(ArtifactEventKind::Push, a, tags))
-                {
-                    self.replicate_event(&event);
-                }
             }
             return Ok(id);
         }
@@ -1036,12 +1031,18 @@ impl SimState {
         Ok(())
     }
 
-    /// Deletes an artifact as the artifact controller's `deleteDeeply` does, for the artifact
-    /// API and the registry's manifest delete alike: an artifact an image index lists is
+    /// [`SimState::delete_artifact_deeply_as`] by the administrator.
+    pub fn delete_artifact_deeply(&mut self, id: i64) -> ApiResult<()> {
+        let admin = self.admin_name();
+        self.delete_artifact_deeply_as(id, &admin)
+    }
+
+    /// Deletes an artifact by `operator` as the artifact controller's `deleteDeeply` does,
+    /// for the artifact API and the registry's manifest delete alike: an artifact an image index lists is
     /// refused (412 `VIOLATE_FOREIGN_KEY_CONSTRAINT`), before its tags are looked at; an
     /// immutable tag is refused; its accessories go first (see [`super::accessories`]); an
     /// index takes its untagged children along.
-    pub fn delete_artifact_deeply(&mut self, id: i64) -> ApiResult<()> {
+    pub fn delete_artifact_deeply_as(&mut self, id: i64, operator: &str) -> ApiResult<()> {
         let artifact = self
             .artifacts
             .get(&id)
@@ -1076,16 +1077,23 @@ impl SimState {
             .filter(|a| self.artifacts.get(a).is_some_and(|a| a.parents.is_empty()))
             .collect();
         for accessory in accessories {
-            self.delete_artifact_deeply(accessory)?;
+            self.delete_artifact_deeply_as(accessory, operator)?;
         }
-        self.delete_artifact(id)
+        self.delete_artifact_as(id, operator)
     }
 
-    /// Deletes an artifact (the repository stays, empty, as in Harbor), with the children
-    /// of an index that go along (its untagged children no other index lists, see
-    /// [`super::image_index`]), and notifies the project's webhooks. The caller has refused
-    /// an artifact an index lists.
+    /// [`SimState::delete_artifact_as`] by the administrator.
     pub fn delete_artifact(&mut self, artifact_id: i64) -> ApiResult<()> {
+        let admin = self.admin_name();
+        self.delete_artifact_as(artifact_id, &admin)
+    }
+
+    /// Deletes an artifact by `operator` (the repository stays, empty, as in Harbor), with
+    /// the children of an index that go along (its untagged children no other index lists,
+    /// see [`super::image_index`]), and fires its delete event (`DeleteArtifactEvent`, with
+    /// its tags): the webhooks of `DELETE_ARTIFACT` and the event-based replications. The
+    /// caller has refused an artifact an index lists.
+    pub fn delete_artifact_as(&mut self, artifact_id: i64, operator: &str) -> ApiResult<()> {
         let a = self
             .artifacts
             .remove(&artifact_id)
@@ -1093,12 +1101,14 @@ impl SimState {
         self.delete_children_of(&a);
         self.refresh_quota_usage(a.project_id);
         let repo = self.repository_name(a.repository_id).to_owned();
-        self.notify(
-            a.project_id,
-            "DELETE_ARTIFACT",
-            &format!("{repo}@{}", a.digest),
-        );
-        let tags = a.tags.iter().map(|t| t.name.clone()).collect();
+        let tags: Vec<String> = a.tags.iter().map(|t| t.name.clone()).collect();
+        let deleted = HookedArtifact {
+            project_id: a.project_id,
+            repository: &repo,
+            digest: &a.digest,
+            tags: &tags,
+        };
+        self.send_artifact_hook(ArtifactHook::Delete, operator, deleted);
         if let Some(event) = self.artifact_event(ArtifactEventKind::ArtifactDeletion, &a, tags) {
             self.replicate_event(&event);
         }
@@ -1166,24 +1176,30 @@ impl SimState {
         Ok(())
     }
 
-    /// Deletes a repository as Harbor's repository controller does (`Delete`): each artifact
-    /// through [`Self::delete_artifact_deeply`], by ascending id, one an index lists put back
+    /// [`SimState::delete_repository_as`] by the administrator.
+    pub fn delete_repository(&mut self, id: i64) -> ApiResult<()> {
+        let admin = self.admin_name();
+        self.delete_repository_as(id, &admin)
+    }
+
+    /// Deletes a repository by `operator` as Harbor's repository controller does (`Delete`):
+    /// each artifact through [`Self::delete_artifact_deeply_as`], by ascending id, one an index lists put back
     /// for the next round, the repository row last. A refusal, such as an immutable tag's
     /// 412, changes nothing: Harbor runs each API request in one database transaction that
     /// a failed answer rolls back (`transaction.Middleware`, each artifact's own transaction
     /// a savepoint in it). An untagged child its index took along is met again in a later
     /// round and answers 404 (`artifact <id> not found`), so such a repository cannot be
     /// deleted whole: Harbor does so too (goharbor/harbor#23127).
-    pub fn delete_repository(&mut self, id: i64) -> ApiResult<()> {
+    pub fn delete_repository_as(&mut self, id: i64, operator: &str) -> ApiResult<()> {
         let before = self.clone();
-        let deleted = self.delete_repository_in_rounds(id);
+        let deleted = self.delete_repository_in_rounds(id, operator);
         if deleted.is_err() {
             *self = before;
         }
         deleted
     }
 
-    fn delete_repository_in_rounds(&mut self, id: i64) -> ApiResult<()> {
+    fn delete_repository_in_rounds(&mut self, id: i64, operator: &str) -> ApiResult<()> {
         let project_id = self
             .repositories
             .get(&id)
@@ -1201,7 +1217,7 @@ impl SimState {
                     candidates.push(*artifact);
                     continue;
                 }
-                self.delete_artifact_deeply(*artifact)?;
+                self.delete_artifact_deeply_as(*artifact, operator)?;
             }
             // Only an index outside the repository could keep a round from deleting anything
             // (Harbor would loop for ever); the simulator says why instead.

@@ -186,7 +186,9 @@ impl SimState {
             } else if dry_run {
                 Mark::Delete
             } else {
-                match self.delete_artifact_deeply(c.id) {
+                // The retention job deletes through the core's API with the job service's
+                // secret.
+                match self.delete_artifact_deeply_as(c.id, super::JOB_SERVICE_USER) {
                     Ok(()) => Mark::Delete,
                     Err(e) => {
                         errors.push(format!(

@@ -131,13 +131,17 @@ impl SimState {
 
     /// Deletes the artifact's SBOM accessories, as a new SBOM generation does before it
     /// starts (`deleteSBOMAccessory`).
-    pub(crate) fn delete_sbom_accessories(&mut self, artifact_id: i64) -> ApiResult<()> {
+    pub(crate) fn delete_sbom_accessories(
+        &mut self,
+        artifact_id: i64,
+        operator: &str,
+    ) -> ApiResult<()> {
         let sboms: Vec<i64> = self
             .sbom_accessories(artifact_id)
             .map(|a| a.artifact_id)
             .collect();
         for sbom in sboms {
-            self.delete_artifact_deeply(sbom)?;
+            self.delete_artifact_deeply_as(sbom, operator)?;
         }
         Ok(())
     }

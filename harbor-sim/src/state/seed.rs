@@ -8,6 +8,7 @@ use super::projects::ProjectReq;
 use super::registries::RegistryReq;
 use super::robots::{Creator, RobotCreate};
 use super::users::UserCreationReq;
+use super::webhooks::{ArtifactHook, HookedArtifact};
 use super::{JobKind, Lifecycle, SimState};
 
 /// The secret of the seeded `robot$ci` account.
@@ -487,7 +488,24 @@ impl SimState {
         });
         self.job_lifecycles
             .push_next(JobKind::Webhook, Lifecycle::immediate());
-        self.notify(demo, "PUSH_ARTIFACT", "demo/team/app:v1.1.0");
+        // The CI's push of `demo/team/app:v1.1.0`, delivered to the webhook the project got
+        // after it.
+        let app = "demo/team/app";
+        let pushed = self
+            .repositories
+            .id_by_name(app)
+            .and_then(|r| self.artifacts.id_by_tag(r, "v1.1.0"))
+            .map(|id| self.artifacts[&id].digest.clone());
+        if let Some(digest) = pushed {
+            let tags = ["v1.1.0".to_owned()];
+            let artifact = HookedArtifact {
+                project_id: demo,
+                repository: app,
+                digest: &digest,
+                tags: &tags,
+            };
+            self.send_artifact_hook(ArtifactHook::Push, "admin", artifact);
+        }
         let export =
             json!({"job_name": "library-cves", "project_id": library, "user_name": "admin"});
         let id = self.seed_finished(NewExecution {

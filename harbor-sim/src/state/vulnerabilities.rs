@@ -442,7 +442,7 @@ impl SimState {
         // `MakePlaceHolder`: a new SBOM replaces the last one, whose accessory goes.
         if kind == ScanType::Sbom {
             for target in &targets {
-                self.delete_sbom_accessories(*target)?;
+                self.delete_sbom_accessories(*target, operator)?;
             }
         }
         let a = self

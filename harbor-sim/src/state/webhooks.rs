@@ -3,8 +3,9 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::jobs::{JobKind, NewExecution, clock};
-use super::lifecycle::{Outcome, rfc3339};
+use super::jobs::{JobKind, NewExecution};
+use super::lifecycle::Outcome;
+use super::webhook_payload::{EventData, HookPayload, HookRepository, HookResource, HookSource};
 use super::{SimState, now};
 use crate::errors::{ApiError, ApiResult};
 
@@ -99,94 +100,226 @@ impl SimState {
     }
 }
 
+/// The artifact events Harbor's artifact webhook handler sends (`artifact.Handler` in
+/// `src/controller/event/handler/webhook/artifact/artifact.go`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ArtifactHook {
+    /// A manifest pushed or copied (the artifact controller's `Ensure`).
+    Push,
+    /// A manifest pulled through the registry by `GET`.
+    Pull,
+    /// An artifact deleted (the root of a deletion only).
+    Delete,
+}
+
+impl ArtifactHook {
+    fn event_type(self) -> &'static str {
+        match self {
+            Self::Push => "PUSH_ARTIFACT",
+            Self::Pull => "PULL_ARTIFACT",
+            Self::Delete => "DELETE_ARTIFACT",
+        }
+    }
+}
+
+/// The artifact an artifact event names.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HookedArtifact<'a> {
+    /// Its project.
+    pub project_id: i64,
+    /// Its repository's full name.
+    pub repository: &'a str,
+    /// Its digest.
+    pub digest: &'a str,
+    /// The event's tags: the pushed or pulled one, or the deleted artifact's.
+    pub tags: &'a [String],
+}
+
 impl SimState {
-    /// What Harbor's event bus does on an event in a project: every enabled policy of the
-    /// project that subscribes to `event_type` gets an execution with one task per target.
-    /// Each delivery is a task living by the webhook [`super::Lifecycle`]; one to a target
-    /// whose host the simulated Harbor cannot reach ([`super::Reachability`]) fails, as a
-    /// real delivery would.
-    pub fn notify(&mut self, project_id: i64, event_type: &str, resource: &str) {
-        let policies: Vec<(i64, Vec<Value>)> = self
+    /// Whether the notification feature is on and an enabled policy of the project
+    /// subscribes to `event_type` (`GetRelatedPolices`); an event nobody subscribes to
+    /// builds no payload.
+    fn hooked(&self, project_id: i64, event_type: &str) -> bool {
+        self.configurations.get("notification_enable") != Some(&Value::Bool(false))
+            && !self.hook_policies(project_id, event_type).is_empty()
+    }
+
+    /// The enabled policies of the project that subscribe to `event_type`, each with its
+    /// targets, newest first as the policy list reads them.
+    fn hook_policies(&self, project_id: i64, event_type: &str) -> Vec<(i64, Vec<Value>)> {
+        let mut policies: Vec<(i64, Vec<Value>)> = self
             .webhooks
             .iter()
-            .filter(|(_, w)| w.project_id == project_id && w.doc["enabled"] != json!(false))
-            .filter(|(_, w)| {
-                w.doc["event_types"]
+            .filter(|(_, w)| w.project_id == project_id && w.doc["enabled"] == json!(true))
+            // A policy that lists the event type twice is met twice.
+            .flat_map(|(id, w)| {
+                let times = w.doc["event_types"]
                     .as_array()
-                    .is_some_and(|e| e.iter().any(|t| t == event_type))
-            })
-            .map(|(id, w)| {
-                (
-                    *id,
-                    w.doc["targets"].as_array().cloned().unwrap_or_default(),
-                )
+                    .map_or(0, |e| e.iter().filter(|t| *t == event_type).count());
+                let targets = w.doc["targets"].as_array().cloned().unwrap_or_default();
+                std::iter::repeat_n((*id, targets), times)
             })
             .collect();
-        for (policy_id, targets) in policies {
-            let payload = json!({"type": event_type, "occur_at": now(), "operator": "admin",
-                "event_data": {"resources": [{"resource_url": resource}]}})
-            .to_string();
-            let tasks = targets
-                .iter()
-                .map(|t| {
-                    let address = t["address"].as_str().unwrap_or_default().to_owned();
-                    (
-                        json!({"event_type": event_type, "type": t["type"].as_str().unwrap_or("http"), "address": address, "payload": payload}),
-                        format!("sending {event_type} to {address}"),
-                    )
-                })
-                .collect();
-            // A target the simulated Harbor cannot reach fails its delivery.
-            let outcomes = targets
-                .iter()
-                .map(|t| {
-                    let reached = self
-                        .reachability
-                        .reaches(t["address"].as_str().unwrap_or_default());
-                    (!reached).then(|| Outcome::Failure {
-                        message: "dial tcp: lookup failed: no such host".into(),
-                    })
-                })
-                .collect();
-            let plans = self.draw_plans_with(JobKind::Webhook, outcomes);
-            self.start_planned_execution(
-                NewExecution {
-                    kind: JobKind::Webhook,
-                    vendor_id: policy_id,
-                    trigger: "EVENT",
-                    extra_attrs: json!({"event_type": event_type, "payload": payload}),
-                    operator: "admin".into(),
-                    tasks,
-                },
-                plans,
-            );
+        policies.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
+        policies
+    }
+
+    /// What Harbor's artifact webhook handler sends for an event on `artifact` by
+    /// `operator` (`constructArtifactPayload`): the first tag of the event, else the digest,
+    /// as the resource's tag and in its URL on the external host; the repository as its
+    /// project shows it, with its creation time while it exists.
+    pub(crate) fn send_artifact_hook(
+        &mut self,
+        hook: ArtifactHook,
+        operator: &str,
+        artifact: HookedArtifact<'_>,
+    ) {
+        let event_type = hook.event_type();
+        if !self.hooked(artifact.project_id, event_type) {
+            return;
+        }
+        let Some(project) = self.projects.get(&artifact.project_id) else {
+            return;
+        };
+        let reference = artifact
+            .tags
+            .first()
+            .map_or(artifact.digest, String::as_str);
+        let separator = if reference.starts_with("sha256:") {
+            '@'
+        } else {
+            ':'
+        };
+        let repository = HookRepository {
+            date_created: self
+                .repositories
+                .id_by_name(artifact.repository)
+                .and_then(|id| self.repositories.get(&id))
+                .map_or(0, |r| super::unix(&r.creation_time)),
+            name: artifact
+                .repository
+                .split_once('/')
+                .map_or("", |(_, name)| name)
+                .to_owned(),
+            namespace: project.name.clone(),
+            repo_full_name: artifact.repository.to_owned(),
+            repo_type: if crate::rbac::security_context::is_public(project) {
+                "public"
+            } else {
+                "private"
+            },
+        };
+        let payload = HookPayload {
+            event_type: event_type.to_owned(),
+            occur_at: super::unix(&now()),
+            operator: operator.to_owned(),
+            event_data: EventData {
+                resources: vec![HookResource {
+                    digest: artifact.digest.to_owned(),
+                    tag: reference.to_owned(),
+                    resource_url: format!(
+                        "{}/{}{separator}{reference}",
+                        super::ext_url(),
+                        artifact.repository
+                    ),
+                }],
+                repository: Some(repository),
+                custom: Default::default(),
+            },
+        };
+        self.send_hook(artifact.project_id, &payload);
+    }
+
+    /// What Harbor's notifier does with an event's payload (`SendHookWithPolicies`, the
+    /// `http` and `slack` handlers, `HookManager.StartHook`): for every target of every
+    /// enabled policy of the project that subscribes to the event, an execution of its own
+    /// (`WEBHOOK` for an `http` target, `SLACK` for a `slack` one) holding the event type and
+    /// the payload as the target's format writes it, with one task, the delivery. A
+    /// delivery lives by the kind's [`super::Lifecycle`]; one to a target whose host the
+    /// simulated Harbor cannot reach ([`super::Reachability`]) fails as the job's post
+    /// fails. A `CloudEvents` target of an event type the format does not map gets nothing
+    /// (Harbor's formatter refuses it).
+    pub(crate) fn send_hook(&mut self, project_id: i64, payload: &HookPayload) {
+        if self.configurations.get("notification_enable") == Some(&Value::Bool(false)) {
+            return;
+        }
+        let request_id = crate::request_id::current();
+        for (policy_id, targets) in self.hook_policies(project_id, &payload.event_type) {
+            for target in targets {
+                let address = target["address"].as_str().unwrap_or_default().to_owned();
+                let (kind, formatted) = match target["type"].as_str() {
+                    Some("slack") => (JobKind::Slack, Some(payload.slack_format())),
+                    _ if target["payload_format"] == "CloudEvents" => {
+                        let source = HookSource {
+                            project_id,
+                            policy_id,
+                        };
+                        let id = crate::random_id::random_uuid();
+                        let formatted = payload.cloud_events_format(source, &id, &request_id);
+                        (JobKind::Webhook, formatted)
+                    }
+                    _ => (JobKind::Webhook, Some(payload.default_format())),
+                };
+                let Some(formatted) = formatted else {
+                    continue;
+                };
+                let job = if kind == JobKind::Slack {
+                    "slack"
+                } else {
+                    "webhook"
+                };
+                let first_log_line = format!(
+                    "start to run {job} job\nsend request to remote endpoint, body: {}",
+                    formatted.body
+                );
+                let outcome = (!self.reachability.reaches(&address)).then(|| Outcome::Failure {
+                    message: format!(
+                        "error to send request: Post \"{address}\": dial tcp: lookup {}: no such host",
+                        super::reachability::host_of(&address)
+                    ),
+                });
+                let plans = self.draw_plans_with(kind, vec![outcome]);
+                self.start_planned_execution(
+                    NewExecution {
+                        kind,
+                        vendor_id: policy_id,
+                        trigger: "EVENT",
+                        extra_attrs: json!({"event_type": payload.event_type, "payload": formatted.body}),
+                        operator: payload.operator.clone(),
+                        tasks: vec![(json!({}), first_log_line)],
+                    },
+                    plans,
+                );
+            }
         }
     }
 
-    /// A project's webhook executions as Harbor's `WebhookJob`s (the legacy job list).
-    pub fn webhook_jobs(&self, policy_id: i64) -> Vec<Value> {
-        self.executions
-            .values()
-            .rev()
-            .filter(|e| e.kind == JobKind::Webhook && e.vendor_id == policy_id)
-            .flat_map(|e| {
-                e.tasks.iter().map(move |t| {
-                    let phase = t.plan.phase_at(clock());
-                    json!({
-                        "id": t.id,
-                        "policy_id": policy_id,
-                        "event_type": t.extra_attrs["event_type"],
-                        "notify_type": t.extra_attrs["type"],
-                        "status": phase.status.as_str(),
-                        "job_detail": t.extra_attrs["payload"],
-                        "creation_time": t.creation_time,
-                        "update_time": rfc3339(phase.since),
-                    })
+    /// A policy's deliveries as the legacy job list shows them (`WebhookJob.ToSwagger` in
+    /// `src/server/v2.0/handler/model/webhook_job.go`): one per execution, which holds one
+    /// task, newest first, with the execution's id, status and times, `http` or `slack` by
+    /// its vendor type, and its event type and payload.
+    pub fn webhook_jobs(&mut self, policy_id: i64) -> Vec<Value> {
+        let runs = self.read_executions_of(&HOOK_KINDS, |e| e.vendor_id == policy_id);
+        runs.iter()
+            .map(|e| {
+                json!({
+                    "id": e.id,
+                    "policy_id": policy_id,
+                    "event_type": e.extra_attrs["event_type"],
+                    "notify_type": if e.kind == JobKind::Slack { "slack" } else { "http" },
+                    "status": e.status.as_str(),
+                    "job_detail": e.extra_attrs["payload"],
+                    "creation_time": e.start_time,
+                    "update_time": e.update_time,
                 })
             })
             .collect()
     }
 }
+
+/// The kinds of a webhook policy's executions (`webhookJobVendors` in
+/// `src/controller/webhook/controller.go`).
+pub const HOOK_KINDS: [JobKind; 2] = [JobKind::Webhook, JobKind::Slack];
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,352 @@
+//! What a webhook delivery carries: Harbor's event payload (`notifyModel.Payload` in
+//! `src/pkg/notifier/model/event.go`) and the three ways a target has it written: the
+//! `Default` and `CloudEvents` formats of an `http` target (`src/pkg/notifier/formats/`) and
+//! the message a `slack` target gets (`slack_handler.go`).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// The payload of one event, as every target of every policy the event concerns gets it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct HookPayload {
+    /// The event type (`PUSH_ARTIFACT`, ...).
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// When the event happened, in Unix seconds.
+    pub occur_at: i64,
+    /// Who acted (empty when nobody signed in, as Harbor leaves it).
+    pub operator: String,
+    /// What the event is about.
+    pub event_data: EventData,
+}
+
+/// `EventData`: each part left out when empty (`omitempty`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub(crate) struct EventData {
+    /// The artifacts concerned.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<HookResource>,
+    /// Their repository.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<HookRepository>,
+    /// Free attributes (`Details` of a quota event); Go writes a map's keys sorted.
+    #[serde(
+        rename = "custom_attributes",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub custom: BTreeMap<String, String>,
+}
+
+/// `Resource`: one artifact, each field left out when empty.
+#[derive(Debug, Clone, Default, Serialize)]
+pub(crate) struct HookResource {
+    /// Its digest.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub digest: String,
+    /// The tag the event names, else the digest.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub tag: String,
+    /// `<external host>/<repository>:<tag>`, or `@<digest>` when the reference is one.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub resource_url: String,
+}
+
+/// `Repository`.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct HookRepository {
+    /// Its creation in Unix seconds; 0 (left out) when the repository is gone.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub date_created: i64,
+    /// Its name without the project (`team/app` of `demo/team/app`).
+    pub name: String,
+    /// Its project's name.
+    pub namespace: String,
+    /// Its full name.
+    pub repo_full_name: String,
+    /// `public` or `private`, as its project is.
+    pub repo_type: &'static str,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+/// Where the events of a project's policy come from (`source` of a CloudEvent).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HookSource {
+    /// The project.
+    pub project_id: i64,
+    /// The policy.
+    pub policy_id: i64,
+}
+
+/// A delivery as formatted for its target: the body the job posts and its content type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FormattedHook {
+    /// `Content-Type` of the request.
+    pub content_type: &'static str,
+    /// The body.
+    pub body: String,
+}
+
+/// The CloudEvents `type` of a Harbor event type (`eventTypeMapping` in `cloudevents.go`).
+fn cloud_event_type(event_type: &str) -> Option<&'static str> {
+    Some(match event_type {
+        "DELETE_ARTIFACT" => "harbor.artifact.deleted",
+        "PULL_ARTIFACT" => "harbor.artifact.pulled",
+        "PUSH_ARTIFACT" => "harbor.artifact.pushed",
+        "QUOTA_EXCEED" => "harbor.quota.exceeded",
+        "QUOTA_WARNING" => "harbor.quota.warned",
+        "REPLICATION" => "harbor.replication.status.changed",
+        "SCANNING_FAILED" => "harbor.scan.failed",
+        "SCANNING_COMPLETED" => "harbor.scan.completed",
+        "SCANNING_STOPPED" => "harbor.scan.stopped",
+        "TAG_RETENTION" => "harbor.tag_retention.finished",
+        _ => return None,
+    })
+}
+
+impl HookPayload {
+    /// The `Default` format (also an empty one): the payload as `json.Marshal` writes it.
+    pub(crate) fn default_format(&self) -> FormattedHook {
+        FormattedHook {
+            content_type: "application/json",
+            body: go_marshal(self, false),
+        }
+    }
+
+    /// The `CloudEvents` format: a structured CloudEvent of spec version 1.0 whose data is
+    /// the payload's `event_data`, written as the SDK's `WriteJson` orders it (the context
+    /// attributes, the data, then the extensions: the request id of the request that caused
+    /// the event and the operator; the SDK writes its extensions in Go's map order, which
+    /// varies, and here always in this one). `None` for an event type the format does not
+    /// map (Harbor's `unknown event type`).
+    pub(crate) fn cloud_events_format(
+        &self,
+        source: HookSource,
+        id: &str,
+        request_id: &str,
+    ) -> Option<FormattedHook> {
+        #[derive(Serialize)]
+        struct CloudEvent<'a> {
+            specversion: &'static str,
+            id: &'a str,
+            source: String,
+            #[serde(rename = "type")]
+            event_type: &'static str,
+            datacontenttype: &'static str,
+            time: String,
+            data: &'a EventData,
+            requestid: &'a str,
+            operator: &'a str,
+        }
+        let event = CloudEvent {
+            specversion: "1.0",
+            id,
+            source: format!(
+                "/projects/{}/webhook/policies/{}",
+                source.project_id, source.policy_id
+            ),
+            event_type: cloud_event_type(&self.event_type)?,
+            datacontenttype: "application/json",
+            time: unix_rfc3339(self.occur_at),
+            data: &self.event_data,
+            requestid: request_id,
+            operator: &self.operator,
+        };
+        Some(FormattedHook {
+            content_type: "application/cloudevents+json",
+            body: go_marshal(&event, false),
+        })
+    }
+
+    /// The message of a `slack` target: Harbor's Slack template (`SlackBodyTemplate`, with
+    /// its mix of tabs and spaces) filled with the event type, time, operator and the event
+    /// data indented with tabs, its quotes escaped, in a code block (`SlackHandler.convert`).
+    /// The data keeps the indentation's raw newlines and tabs inside a JSON string, as
+    /// Harbor's message does.
+    pub(crate) fn slack_format(&self) -> FormattedHook {
+        let data = go_marshal(&self.event_data, true)
+            .replace('"', "\\\"")
+            .replace("\\\\\"", "\\\\\\\"");
+        // The template's three shapes of a block: how it opens, how it closes.
+        const SPACED: (&str, &str) = ("        {\n            \"type\": \"section\",", "        }");
+        const TABBED: (&str, &str) = ("        {\t\"type\": \"section\",", "\t\t}");
+        let blocks = [
+            (
+                ("\t\t{\n            \"type\": \"section\",", SPACED.1),
+                "*Harbor webhook events*".to_owned(),
+            ),
+            (SPACED, format!("*event_type:* {}", self.event_type)),
+            (
+                SPACED,
+                format!(
+                    "*occur_at:* <!date^{}^{{date}} at {{time}}|February 18th, 2014 at 6:39 AM PST>",
+                    self.occur_at
+                ),
+            ),
+            (TABBED, format!("*operator:* {}", self.operator)),
+            (TABBED, "*event_data:*".to_owned()),
+            (
+                ("\t\t{\t\"type\": \"section\",", TABBED.1),
+                format!("```{data}```"),
+            ),
+        ];
+        let blocks: Vec<String> = blocks
+            .iter()
+            .map(|((open, close), text)| {
+                format!(
+                    "{open}\n\t\t\t\"text\": {{\n\t\t\t\t\"type\": \"mrkdwn\",\n\t\t\t\t\"text\": \"{text}\"\n\t\t\t}}\n{close}"
+                )
+            })
+            .collect();
+        FormattedHook {
+            content_type: "application/json",
+            body: format!("{{\n\t\"blocks\": [\n{}\n    ]}}", blocks.join(",\n")),
+        }
+    }
+}
+
+/// `json.Marshal` (or `json.MarshalIndent` with a tab when `indent`) of a Go struct: fields
+/// in declaration order, `<`, `>`, `&`, U+2028 and U+2029 escaped as Go's encoder escapes
+/// them. Those characters only ever stand inside strings of JSON text, so escaping them in
+/// the written text is escaping them in its strings.
+fn go_marshal<T: Serialize>(value: &T, indent: bool) -> String {
+    let text = if indent {
+        let mut out = Vec::new();
+        let formatter = serde_json::ser::PrettyFormatter::with_indent(b"\t");
+        let mut writer = serde_json::Serializer::with_formatter(&mut out, formatter);
+        // Writing plain structs of strings and integers into memory cannot fail.
+        let _ = value.serialize(&mut writer);
+        String::from_utf8(out).unwrap_or_default()
+    } else {
+        serde_json::to_string(value).unwrap_or_default()
+    };
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Unix seconds as the SDK writes a CloudEvent's `time` (RFC 3339 in UTC, no fraction for a
+/// whole second).
+fn unix_rfc3339(seconds: i64) -> String {
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds.max(0).unsigned_abs());
+    humantime::format_rfc3339_seconds(at).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pushed() -> HookPayload {
+        HookPayload {
+            event_type: "PUSH_ARTIFACT".into(),
+            occur_at: 1_678_082_303,
+            operator: "admin".into(),
+            event_data: EventData {
+                resources: vec![HookResource {
+                    digest: "sha256:dde8".into(),
+                    tag: "latest".into(),
+                    resource_url: "harbor.dev/library/busybox:latest".into(),
+                }],
+                repository: Some(HookRepository {
+                    date_created: 1_677_053_165,
+                    name: "busybox".into(),
+                    namespace: "library".into(),
+                    repo_full_name: "library/busybox".into(),
+                    repo_type: "public",
+                }),
+                custom: BTreeMap::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn the_default_format_is_the_payload_in_go_field_order() {
+        let hook = pushed().default_format();
+        assert_eq!(hook.content_type, "application/json");
+        assert_eq!(
+            hook.body,
+            r#"{"type":"PUSH_ARTIFACT","occur_at":1678082303,"operator":"admin","event_data":{"resources":[{"digest":"sha256:dde8","tag":"latest","resource_url":"harbor.dev/library/busybox:latest"}],"repository":{"date_created":1677053165,"name":"busybox","namespace":"library","repo_full_name":"library/busybox","repo_type":"public"}}}"#
+        );
+    }
+
+    #[test]
+    fn empty_parts_are_left_out_and_html_is_escaped() {
+        let mut payload = pushed();
+        payload.event_data.resources.clear();
+        payload
+            .event_data
+            .custom
+            .insert("Details".into(), "a <b> & c".into());
+        if let Some(r) = payload.event_data.repository.as_mut() {
+            r.date_created = 0;
+        }
+        let body = payload.default_format().body;
+        assert!(!body.contains("resources"), "{body}");
+        assert!(!body.contains("date_created"), "{body}");
+        assert!(
+            body.ends_with(r#""custom_attributes":{"Details":"a \u003cb\u003e \u0026 c"}}}"#),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn a_cloud_event_carries_the_event_data_and_its_origin() {
+        let source = HookSource {
+            project_id: 1,
+            policy_id: 3,
+        };
+        let hook = pushed()
+            .cloud_events_format(source, "4b2f", "2eed")
+            .expect("push events are mapped");
+        assert_eq!(hook.content_type, "application/cloudevents+json");
+        let doc: serde_json::Value = serde_json::from_str(&hook.body).unwrap();
+        assert_eq!(doc["type"], "harbor.artifact.pushed");
+        assert_eq!(doc["source"], "/projects/1/webhook/policies/3");
+        assert_eq!(doc["time"], "2023-03-06T05:58:23Z");
+        assert_eq!(doc["data"]["repository"]["name"], "busybox");
+        assert_eq!(
+            (doc["requestid"].as_str(), doc["operator"].as_str()),
+            (Some("2eed"), Some("admin"))
+        );
+        assert!(
+            hook.body
+                .starts_with(r#"{"specversion":"1.0","id":"4b2f","source":"#)
+        );
+        let mut unknown = pushed();
+        unknown.event_type = "NOT_AN_EVENT".into();
+        assert!(unknown.cloud_events_format(source, "", "").is_none());
+    }
+
+    #[test]
+    fn a_slack_message_fills_harbors_template_with_the_data_in_a_code_block() {
+        let body = pushed().slack_format().body;
+        assert!(
+            body.starts_with("{\n\t\"blocks\": [\n\t\t{\n            \"type\": \"section\",\n"),
+            "{body}"
+        );
+        assert!(
+            body.contains("\t\t\t\t\"text\": \"*event_type:* PUSH_ARTIFACT\"\n"),
+            "{body}"
+        );
+        assert!(
+            body.contains("\"*occur_at:* <!date^1678082303^{date} at {time}|"),
+            "{body}"
+        );
+        assert!(body.contains("        {\t\"type\": \"section\",\n\t\t\t\"text\": {\n\t\t\t\t\"type\": \"mrkdwn\",\n\t\t\t\t\"text\": \"*operator:* admin\"\n\t\t\t}\n\t\t},\n"), "{body}");
+        // The data: indented with tabs, its quotes escaped once, in a code block.
+        assert!(body.contains("\"text\": \"```{\n\t\\\"resources\\\": [\n\t\t{\n\t\t\t\\\"digest\\\": \\\"sha256:dde8\\\","), "{body}");
+        assert!(body.ends_with("}```\"\n\t\t\t}\n\t\t}\n    ]}"), "{body}");
+    }
+}

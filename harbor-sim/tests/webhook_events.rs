@@ -1,0 +1,243 @@
+//! Artifact events reach a project's webhook policies as Harbor's notifier sends them: one
+//! execution per target, holding the payload the target's format writes, and the legacy job
+//! list showing those executions. Every answer is checked against the spec when each test
+//! ends.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+mod support;
+
+const ADMIN: (&str, &str) = ("admin", "Harbor12345");
+
+async fn send(sim: &support::CheckedSim, method: Method, path: &str, body: Option<Value>) -> Value {
+    let (status, location, text) = support::send_as(sim, ADMIN, method, path, body).await;
+    assert!(status.is_success(), "{path}: {status} {text}");
+    match location {
+        Some(at) => json!(at.rsplit('/').next().unwrap().parse::<i64>().unwrap()),
+        None => serde_json::from_str(&text).unwrap_or(Value::Null),
+    }
+}
+
+async fn get(sim: &support::CheckedSim, path: &str) -> Value {
+    send(sim, Method::GET, path, None).await
+}
+
+/// The id of the demo project's policy `notify-ci`, made to hear of `events`.
+async fn demo_policy(sim: &support::CheckedSim, events: &[&str]) -> i64 {
+    let policy = get(sim, "/projects/demo/webhook/policies").await[0].clone();
+    let id = policy["id"].as_i64().unwrap();
+    let mut body = policy;
+    body["event_types"] = json!(events);
+    let path = format!("/projects/demo/webhook/policies/{id}");
+    send(sim, Method::PUT, &path, Some(body)).await;
+    id
+}
+
+/// The policy's executions, newest first.
+async fn runs(sim: &support::CheckedSim, policy: i64) -> Vec<Value> {
+    let path = format!("/projects/demo/webhook/policies/{policy}/executions");
+    get(sim, &path).await.as_array().unwrap().clone()
+}
+
+/// The payload the newest execution of the policy holds, as written.
+async fn newest_payload(sim: &support::CheckedSim, policy: i64) -> String {
+    let runs = runs(sim, policy).await;
+    runs[0]["extra_attrs"]["payload"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// `demo/team/app:<tag>` pushed by `who`: its digest.
+fn push(sim: &support::CheckedSim, who: &str, tag: &str) -> String {
+    sim.handle()
+        .with_state(|s| s.push_as(who, "demo", "team/app", Some(tag), &format!("app-{tag}")))
+        .expect("pushed")
+}
+
+#[tokio::test(start_paused = true)]
+async fn pushes_pulls_and_deletions_are_delivered_with_harbors_payload() {
+    let sim = support::start().await;
+    let policy = demo_policy(&sim, &["PUSH_ARTIFACT", "PULL_ARTIFACT", "DELETE_ARTIFACT"]).await;
+    let before = runs(&sim, policy).await.len();
+
+    let digest = push(&sim, "alice", "v2");
+    let pushed: Value = serde_json::from_str(&newest_payload(&sim, policy).await).unwrap();
+    assert_eq!(pushed["type"], "PUSH_ARTIFACT");
+    assert_eq!(pushed["operator"], "alice");
+    assert!(
+        pushed["occur_at"].as_i64().unwrap() > 1_600_000_000,
+        "{pushed}"
+    );
+    assert_eq!(
+        pushed["event_data"]["resources"],
+        json!([{"digest": digest, "tag": "v2",
+                "resource_url": "harbor-sim.local/demo/team/app:v2"}])
+    );
+    let repository = &pushed["event_data"]["repository"];
+    assert_eq!(repository["name"], "team/app");
+    assert_eq!(repository["namespace"], "demo");
+    assert_eq!(repository["repo_full_name"], "demo/team/app");
+    assert_eq!(repository["repo_type"], "private");
+    assert!(repository["date_created"].as_i64().unwrap() > 0);
+
+    // A pull through the registry by tag is an event; a `HEAD` is not.
+    let http = reqwest::Client::new();
+    let manifest = format!("{}/v2/demo/team/app/manifests/v2", sim.base_url());
+    for method in [Method::HEAD, Method::GET] {
+        let answer = http
+            .request(method, &manifest)
+            .basic_auth(ADMIN.0, Some(ADMIN.1))
+            .header("Accept", "application/vnd.oci.image.manifest.v1+json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+    }
+    assert_eq!(runs(&sim, policy).await.len(), before + 2);
+    let pulled: Value = serde_json::from_str(&newest_payload(&sim, policy).await).unwrap();
+    assert_eq!(
+        (pulled["type"].as_str(), pulled["operator"].as_str()),
+        (Some("PULL_ARTIFACT"), Some("admin"))
+    );
+    assert_eq!(pulled["event_data"]["resources"][0]["tag"], "v2");
+
+    // A deletion names the artifact by its first tag, by whoever deleted it.
+    let path = "/projects/demo/repositories/team%252Fapp/artifacts/v2";
+    send(&sim, Method::DELETE, path, None).await;
+    let deleted: Value = serde_json::from_str(&newest_payload(&sim, policy).await).unwrap();
+    assert_eq!(deleted["type"], "DELETE_ARTIFACT");
+    assert_eq!(deleted["operator"], "admin");
+    assert_eq!(
+        deleted["event_data"]["resources"][0]["resource_url"],
+        "harbor-sim.local/demo/team/app:v2"
+    );
+
+    // The legacy job list shows each execution as one job.
+    let all = runs(&sim, policy).await;
+    let jobs = get(
+        &sim,
+        &format!("/projects/demo/webhook/jobs?policy_id={policy}"),
+    )
+    .await;
+    let jobs = jobs.as_array().unwrap();
+    assert_eq!(jobs.len(), all.len());
+    for (job, run) in jobs.iter().zip(&all) {
+        assert_eq!(job["id"], run["id"]);
+        assert_eq!(job["notify_type"], "http");
+        assert_eq!(job["event_type"], run["extra_attrs"]["event_type"]);
+        assert_eq!(job["job_detail"], run["extra_attrs"]["payload"]);
+        // The same instant: the job with milliseconds, the execution in whole seconds.
+        let seconds = run["start_time"].as_str().unwrap().trim_end_matches('Z');
+        assert!(
+            job["creation_time"].as_str().unwrap().starts_with(seconds),
+            "{job} {run}"
+        );
+    }
+    // Its one task carries no attributes of its own (left out when empty).
+    let newest = all[0]["id"].as_i64().unwrap();
+    let tasks = format!("/projects/demo/webhook/policies/{policy}/executions/{newest}/tasks");
+    let tasks = get(&sim, &tasks).await;
+    assert_eq!(tasks.as_array().unwrap().len(), 1);
+    assert!(tasks[0].get("extra_attrs").is_none(), "{tasks}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_target_gets_an_execution_in_its_own_format() {
+    let sim = support::start().await;
+    let demo = get(&sim, "/projects/demo").await["project_id"]
+        .as_i64()
+        .unwrap();
+    let body = json!({
+        "name": "fan-out", "enabled": true, "event_types": ["DELETE_ARTIFACT"],
+        "targets": [
+            {"type": "http", "address": "http://events.example.com/in", "payload_format": "CloudEvents"},
+            {"type": "slack", "address": "https://hooks.slack.com/services/T0/B0/x"},
+        ],
+    });
+    let policy = send(
+        &sim,
+        Method::POST,
+        "/projects/demo/webhook/policies",
+        Some(body),
+    )
+    .await
+    .as_i64()
+    .unwrap();
+    push(&sim, "alice", "v3");
+    // The deletion's request id is the CloudEvent's `requestid`.
+    let deleted = reqwest::Client::new()
+        .delete(format!(
+            "{}/projects/demo/repositories/team%252Fapp/artifacts/v3",
+            sim.api_url()
+        ))
+        .basic_auth(ADMIN.0, Some(ADMIN.1))
+        .header("X-Request-Id", "req-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::OK);
+
+    let runs = runs(&sim, policy).await;
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    let of = |vendor: &str| {
+        runs.iter()
+            .find(|r| r["vendor_type"] == vendor)
+            .unwrap_or_else(|| panic!("a {vendor} execution in {runs:?}"))
+    };
+    let event: Value =
+        serde_json::from_str(of("WEBHOOK")["extra_attrs"]["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(event["specversion"], "1.0");
+    assert_eq!(event["type"], "harbor.artifact.deleted");
+    assert_eq!(
+        event["source"],
+        format!("/projects/{demo}/webhook/policies/{policy}")
+    );
+    assert_eq!(event["requestid"], "req-42");
+    assert_eq!(event["operator"], "admin");
+    assert_eq!(event["data"]["resources"][0]["tag"], "v3");
+    let slack = of("SLACK")["extra_attrs"]["payload"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        slack.contains("\"*event_type:* DELETE_ARTIFACT\""),
+        "{slack}"
+    );
+    assert!(slack.contains("```{\n\t\\\"resources\\\": ["), "{slack}");
+
+    let jobs = get(
+        &sim,
+        &format!("/projects/demo/webhook/jobs?policy_id={policy}"),
+    )
+    .await;
+    let mut kinds: Vec<&str> = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["notify_type"].as_str().unwrap())
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, ["http", "slack"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn nothing_is_sent_with_notifications_off_or_the_policy_disabled() {
+    let sim = support::start().await;
+    let policy = demo_policy(&sim, &["PUSH_ARTIFACT"]).await;
+    let before = runs(&sim, policy).await.len();
+    let off = json!({"notification_enable": false});
+    send(&sim, Method::PUT, "/configurations", Some(off)).await;
+    push(&sim, "alice", "v4");
+    assert_eq!(runs(&sim, policy).await.len(), before);
+
+    let on = json!({"notification_enable": true});
+    send(&sim, Method::PUT, "/configurations", Some(on)).await;
+    let path = format!("/projects/demo/webhook/policies/{policy}");
+    let mut body = get(&sim, &path).await;
+    body["enabled"] = json!(false);
+    send(&sim, Method::PUT, &path, Some(body)).await;
+    push(&sim, "alice", "v5");
+    assert_eq!(runs(&sim, policy).await.len(), before);
+}
