@@ -241,3 +241,94 @@ async fn nothing_is_sent_with_notifications_off_or_the_policy_disabled() {
     push(&sim, "alice", "v5");
     assert_eq!(runs(&sim, policy).await.len(), before);
 }
+
+/// The newest payload of the policy whose type is `event_type`.
+async fn payload_of(sim: &support::CheckedSim, policy: i64, event_type: &str) -> Option<Value> {
+    runs(sim, policy)
+        .await
+        .iter()
+        .filter(|r| r["extra_attrs"]["event_type"] == event_type)
+        .map(|r| serde_json::from_str(r["extra_attrs"]["payload"].as_str().unwrap()).unwrap())
+        .next()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_scans_end_is_delivered_with_its_summary_whichever_way_it_ends() {
+    let sim = support::start().await;
+    let events = ["SCANNING_COMPLETED", "SCANNING_FAILED", "SCANNING_STOPPED"];
+    let policy = demo_policy(&sim, &events).await;
+    let artifact = |tag: &str| format!("/projects/demo/repositories/team%252Fapp/artifacts/{tag}");
+
+    // A scan that completes: nothing until its task ends, then the vulnerability summary.
+    send(
+        &sim,
+        Method::POST,
+        &format!("{}/scan", artifact("v1.1.0")),
+        None,
+    )
+    .await;
+    assert!(
+        payload_of(&sim, policy, "SCANNING_COMPLETED")
+            .await
+            .is_none()
+    );
+    tokio::time::advance(std::time::Duration::from_secs(30)).await;
+    let completed = payload_of(&sim, policy, "SCANNING_COMPLETED")
+        .await
+        .expect("the scan ended");
+    assert_eq!(completed["operator"], "admin");
+    assert_eq!(
+        completed["event_data"]["scan"],
+        json!({"scan_type": "vulnerability"})
+    );
+    let resource = &completed["event_data"]["resources"][0];
+    assert_eq!(resource["tag"], "v1.1.0");
+    assert_eq!(
+        resource["resource_url"],
+        "harbor-sim.local/demo/team/app:v1.1.0"
+    );
+    let overview = get(
+        &sim,
+        &format!("{}?with_scan_overview=true", artifact("v1.1.0")),
+    )
+    .await;
+    assert_eq!(resource["scan_overview"], overview["scan_overview"]);
+    // The scan handler leaves the repository's creation time out.
+    assert!(
+        completed["event_data"]["repository"]
+            .get("date_created")
+            .is_none()
+    );
+
+    // One that fails, and one stopped while queued.
+    sim.handle().set_next_job_lifecycle(
+        harbor_sim::JobKind::Scan,
+        harbor_sim::Lifecycle::immediate().fails("the scanner is down"),
+    );
+    send(
+        &sim,
+        Method::POST,
+        &format!("{}/scan", artifact("v1.0.0")),
+        None,
+    )
+    .await;
+    let failed = payload_of(&sim, policy, "SCANNING_FAILED")
+        .await
+        .expect("failed");
+    assert_eq!(failed["event_data"]["resources"][0]["tag"], "v1.0.0");
+    send(
+        &sim,
+        Method::POST,
+        &format!("{}/scan", artifact("v1.1.0")),
+        None,
+    )
+    .await;
+    assert!(payload_of(&sim, policy, "SCANNING_STOPPED").await.is_none());
+    let stop = json!({"scan_type": "vulnerability"});
+    let path = format!("{}/scan/stop", artifact("v1.1.0"));
+    send(&sim, Method::POST, &path, Some(stop)).await;
+    let stopped = payload_of(&sim, policy, "SCANNING_STOPPED")
+        .await
+        .expect("stopped");
+    assert_eq!(stopped["event_data"]["resources"][0]["tag"], "v1.1.0");
+}

@@ -453,7 +453,8 @@ pub(crate) fn create_scan_all(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
                 kind: JobKind::ScanAll,
                 vendor_id: 0,
                 trigger: "MANUAL",
-                extra_attrs: json!({}),
+                // `ScanAll` keeps who started it, which each task's scan event names.
+                extra_attrs: json!({"operator": actor_name(&ctx.identity)}),
                 operator: actor_name(&ctx.identity),
                 tasks,
             });
@@ -465,6 +466,7 @@ pub(crate) fn create_scan_all(ctx: &Ctx, s: &mut SimState) -> ApiResult<Reply> {
             for (artifact, task) in ids.into_iter().zip(task_ids) {
                 s.attach_scan_task(artifact, execution, task);
             }
+            s.defer_scan_events(execution);
         }
         _ => {
             if s.schedules.contains_key(JobKind::ScanAll.vendor_type()) {

@@ -72,6 +72,12 @@ pub(crate) enum JobWork {
     /// A pull replication's task: the remote tags of its resource copied into this Harbor
     /// (see [`super::replication_copy`]).
     ReplicationPull(super::replication_copy::PullCopy),
+    /// The scan webhook event a scan task's end fires (`scanTaskStatusChange`): done when
+    /// the task reaches its final status, whichever it is.
+    ScanEnded {
+        /// The artifact scanned.
+        artifact: i64,
+    },
 }
 
 impl JobWork {
@@ -80,15 +86,17 @@ impl JobWork {
     fn due_at(&self, plan: &JobPlan, now: Instant) -> Option<Instant> {
         match self {
             JobWork::SbomPush { .. } => plan.succeeded_at(now),
+            JobWork::ScanEnded { .. } => plan.finished_at(now),
             _ => plan.first_run_at(now),
         }
     }
 }
 
-/// The works of tasks that have not run yet, by task id, each with its execution's id.
+/// The works of tasks that have not run yet, by task id and the work's place among the
+/// task's works, each with its execution's id.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct PendingWork {
-    by_task: BTreeMap<i64, (i64, JobWork)>,
+    by_task: BTreeMap<(i64, usize), (i64, JobWork)>,
 }
 
 /// Where a pending work stands at an instant.
@@ -114,9 +122,28 @@ impl SimState {
             .map(|e| e.tasks.iter().map(|t| t.id).collect())
             .unwrap_or_default();
         for (task, work) in tasks.into_iter().zip(works) {
-            self.pending_work.by_task.insert(task, (execution, work));
+            self.add_work(execution, task, work);
         }
         self.settle(clock());
+    }
+
+    /// Records `work` of `task` of execution `execution` after the task's other works (see
+    /// [`SimState::defer_work`]).
+    pub(crate) fn defer_task_work(&mut self, execution: i64, task: i64, work: JobWork) {
+        self.add_work(execution, task, work);
+        self.settle(clock());
+    }
+
+    fn add_work(&mut self, execution: i64, task: i64, work: JobWork) {
+        let place = self
+            .pending_work
+            .by_task
+            .range((task, 0)..=(task, usize::MAX))
+            .next_back()
+            .map_or(0, |((_, place), _)| place + 1);
+        self.pending_work
+            .by_task
+            .insert((task, place), (execution, work));
     }
 
     /// Whether some work waits for its task.
@@ -130,7 +157,7 @@ impl SimState {
         self.pending_work
             .by_task
             .iter()
-            .any(|(task, (execution, work))| {
+            .any(|((task, _), (execution, work))| {
                 !matches!(self.work_at(*execution, *task, work, now), WorkAt::Waiting)
             })
     }
@@ -143,10 +170,10 @@ impl SimState {
         }
         let mut due = Vec::new();
         let mut abandoned = Vec::new();
-        for (task, (execution, work)) in &self.pending_work.by_task {
-            match self.work_at(*execution, *task, work, now) {
-                WorkAt::Due(at) => due.push((at, *task)),
-                WorkAt::Abandoned => abandoned.push(*task),
+        for (&(task, place), (execution, work)) in &self.pending_work.by_task {
+            match self.work_at(*execution, task, work, now) {
+                WorkAt::Due(at) => due.push((at, (task, place))),
+                WorkAt::Abandoned => abandoned.push((task, place)),
                 WorkAt::Waiting => {}
             }
         }
@@ -154,8 +181,9 @@ impl SimState {
             self.pending_work.by_task.remove(&task);
         }
         due.sort_unstable();
-        for (_, task) in due {
-            if let Some((execution, work)) = self.pending_work.by_task.remove(&task) {
+        for (_, key) in due {
+            if let Some((execution, work)) = self.pending_work.by_task.remove(&key) {
+                let task = key.0;
                 self.carry_out(execution, task, work, now);
             }
         }
@@ -175,6 +203,28 @@ impl SimState {
             None if plan.is_finished(now) => WorkAt::Abandoned,
             None => WorkAt::Waiting,
         }
+    }
+
+    /// A scan task's end: its final status and when it came (`now` at the latest), then
+    /// the scan event it fires.
+    fn scan_ended(&mut self, execution: i64, task: i64, artifact: i64, now: Instant) {
+        let Some(plan) = self
+            .executions
+            .get(&execution)
+            .and_then(|e| e.tasks.iter().find(|t| t.id == task))
+            .map(|t| &t.plan)
+        else {
+            return;
+        };
+        let Some(at) = plan.finished_at(now) else {
+            return;
+        };
+        let status = plan.phase_at(at).status;
+        let occur_at = plan
+            .wall_at(at)
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        self.send_scan_hook(execution, artifact, status, occur_at);
     }
 
     /// Does `work` on the state as it is, then writes what the job logs and checks in on
@@ -235,6 +285,10 @@ impl SimState {
                 let (log, outcome) = self.pull_copy(&copy);
                 failure = outcome.err();
                 Some(log)
+            }
+            JobWork::ScanEnded { artifact } => {
+                self.scan_ended(execution, task, artifact, now);
+                None
             }
         };
         let Some(e) = self.executions.get_mut(&execution) else {

@@ -422,10 +422,17 @@ impl JobPlan {
     /// Whether the job has lived its whole plan by `now` and ended: a failed run its service
     /// retries has not, nor has a job that never ends.
     pub fn is_finished(&self, now: Instant) -> bool {
+        self.finished_at(now).is_some()
+    }
+
+    /// When the job ended for good, on tokio's clock, if it has by `now` (see
+    /// [`JobPlan::is_finished`]).
+    pub fn finished_at(&self, now: Instant) -> Option<Instant> {
         let at = self.offset(now);
         self.segments
             .last()
-            .is_some_and(|s| s.from <= at && s.status.is_final())
+            .filter(|s| s.from <= at && s.status.is_final())
+            .map(|s| self.born + s.from)
     }
 
     /// The segments reached at `at` after the birth, zero-length ones left out.

@@ -485,7 +485,26 @@ impl SimState {
         if !pushes.is_empty() {
             self.defer_work(id, pushes);
         }
+        self.defer_scan_events(id);
         Ok(id)
+    }
+
+    /// Records the scan event each task of the scan execution `execution` fires as it ends
+    /// (after what else the task does: an SBOM's push comes first).
+    pub(crate) fn defer_scan_events(&mut self, execution: i64) {
+        let tasks: Vec<(i64, i64)> = self
+            .executions
+            .get(&execution)
+            .map(|e| {
+                e.tasks
+                    .iter()
+                    .filter_map(|t| Some((t.id, t.extra_attrs["artifact_id"].as_i64()?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (task, artifact) in tasks {
+            self.defer_task_work(execution, task, JobWork::ScanEnded { artifact });
+        }
     }
 
     /// Makes `task` of `execution` the artifact's vulnerability scan (and records the pull

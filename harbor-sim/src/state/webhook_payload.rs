@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use serde_json::Value;
 
 /// The payload of one event, as every target of every policy the event concerns gets it.
 #[derive(Debug, Clone, Serialize)]
@@ -30,6 +31,9 @@ pub(crate) struct EventData {
     /// Their repository.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repository: Option<HookRepository>,
+    /// The scan that ended (a scan event).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan: Option<HookScan>,
     /// Free attributes (`Details` of a quota event); Go writes a map's keys sorted.
     #[serde(
         rename = "custom_attributes",
@@ -50,6 +54,25 @@ pub(crate) struct HookResource {
     /// `<external host>/<repository>:<tag>`, or `@<digest>` when the reference is one.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub resource_url: String,
+    /// The vulnerability summary of a scan event, by report type (Go's `map[string]any`: an
+    /// empty one is left out).
+    #[serde(skip_serializing_if = "is_empty_map")]
+    pub scan_overview: Value,
+    /// The SBOM summary of an SBOM generation's event.
+    #[serde(skip_serializing_if = "is_empty_map")]
+    pub sbom_overview: Value,
+}
+
+/// `Scan` of the event model: what kind of scan ended.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct HookScan {
+    /// `vulnerability` or `sbom` (left out when the execution did not say).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub scan_type: String,
+}
+
+fn is_empty_map(v: &Value) -> bool {
+    v.as_object().is_none_or(|m| m.is_empty())
 }
 
 /// `Repository`.
@@ -258,6 +281,7 @@ mod tests {
                     digest: "sha256:dde8".into(),
                     tag: "latest".into(),
                     resource_url: "harbor.dev/library/busybox:latest".into(),
+                    ..HookResource::default()
                 }],
                 repository: Some(HookRepository {
                     date_created: 1_677_053_165,
@@ -266,6 +290,7 @@ mod tests {
                     repo_full_name: "library/busybox".into(),
                     repo_type: "public",
                 }),
+                scan: None,
                 custom: BTreeMap::new(),
             },
         }

@@ -3,9 +3,12 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::jobs::JobStatus;
 use super::jobs::{JobKind, NewExecution};
 use super::lifecycle::Outcome;
-use super::webhook_payload::{EventData, HookPayload, HookRepository, HookResource, HookSource};
+use super::webhook_payload::{
+    EventData, HookPayload, HookRepository, HookResource, HookScan, HookSource,
+};
 use super::{SimState, now};
 use crate::errors::{ApiError, ApiResult};
 
@@ -178,37 +181,19 @@ impl SimState {
         if !self.hooked(artifact.project_id, event_type) {
             return;
         }
-        let Some(project) = self.projects.get(&artifact.project_id) else {
+        let Some(mut repository) = self.hook_repository(artifact.project_id, artifact.repository)
+        else {
             return;
         };
+        repository.date_created = self
+            .repositories
+            .id_by_name(artifact.repository)
+            .and_then(|id| self.repositories.get(&id))
+            .map_or(0, |r| super::unix(&r.creation_time));
         let reference = artifact
             .tags
             .first()
             .map_or(artifact.digest, String::as_str);
-        let separator = if reference.starts_with("sha256:") {
-            '@'
-        } else {
-            ':'
-        };
-        let repository = HookRepository {
-            date_created: self
-                .repositories
-                .id_by_name(artifact.repository)
-                .and_then(|id| self.repositories.get(&id))
-                .map_or(0, |r| super::unix(&r.creation_time)),
-            name: artifact
-                .repository
-                .split_once('/')
-                .map_or("", |(_, name)| name)
-                .to_owned(),
-            namespace: project.name.clone(),
-            repo_full_name: artifact.repository.to_owned(),
-            repo_type: if crate::rbac::security_context::is_public(project) {
-                "public"
-            } else {
-                "private"
-            },
-        };
         let payload = HookPayload {
             event_type: event_type.to_owned(),
             occur_at: super::unix(&now()),
@@ -217,17 +202,108 @@ impl SimState {
                 resources: vec![HookResource {
                     digest: artifact.digest.to_owned(),
                     tag: reference.to_owned(),
-                    resource_url: format!(
-                        "{}/{}{separator}{reference}",
-                        super::ext_url(),
-                        artifact.repository
-                    ),
+                    resource_url: resource_url(artifact.repository, reference),
+                    ..HookResource::default()
                 }],
                 repository: Some(repository),
-                custom: Default::default(),
+                ..EventData::default()
             },
         };
         self.send_hook(artifact.project_id, &payload);
+    }
+
+    /// The `repository` block of an event on `repository` of the project (its creation
+    /// time left for the caller: the scan handler leaves it out); `None` for a project that
+    /// is gone.
+    fn hook_repository(&self, project_id: i64, repository: &str) -> Option<HookRepository> {
+        let project = self.projects.get(&project_id)?;
+        Some(HookRepository {
+            date_created: 0,
+            name: repository
+                .split_once('/')
+                .map_or("", |(_, name)| name)
+                .to_owned(),
+            namespace: project.name.clone(),
+            repo_full_name: repository.to_owned(),
+            repo_type: if crate::rbac::security_context::is_public(project) {
+                "public"
+            } else {
+                "private"
+            },
+        })
+    }
+
+    /// What Harbor's scan webhook handler sends when a scan task of `execution` ends
+    /// (`scanTaskStatusChange` in `src/controller/scan/callback.go`, `constructScanImagePayload`):
+    /// `SCANNING_COMPLETED`, `SCANNING_STOPPED` or `SCANNING_FAILED` by the task's final
+    /// `status`, at `occur_at`, by the execution's operator, naming the artifact by the tag
+    /// the scan was for (the artifact's latest), else its digest, with the summary of the
+    /// scan type the execution ran (`vulnerability`: `scan_overview`, `sbom`:
+    /// `sbom_overview`). Nothing for an artifact that is gone (Harbor's handler fails to
+    /// read it).
+    pub(crate) fn send_scan_hook(
+        &mut self,
+        execution: i64,
+        artifact_id: i64,
+        status: JobStatus,
+        occur_at: i64,
+    ) {
+        let event_type = match status {
+            JobStatus::Success => "SCANNING_COMPLETED",
+            JobStatus::Stopped => "SCANNING_STOPPED",
+            JobStatus::Error => "SCANNING_FAILED",
+            JobStatus::Pending | JobStatus::Running => return,
+        };
+        let Some(a) = self.artifacts.get(&artifact_id) else {
+            return;
+        };
+        if !self.hooked(a.project_id, event_type) {
+            return;
+        }
+        let (project_id, digest) = (a.project_id, a.digest.clone());
+        let tag = a
+            .tags
+            .iter()
+            .max_by(|x, y| x.push_time.cmp(&y.push_time).then(x.id.cmp(&y.id)))
+            .map(|t| t.name.clone())
+            .unwrap_or_default();
+        let repository = self.repository_name(a.repository_id).to_owned();
+        let Some(hook_repository) = self.hook_repository(project_id, &repository) else {
+            return;
+        };
+        let attrs = self
+            .executions
+            .get(&execution)
+            .map(|e| e.extra_attrs.clone())
+            .unwrap_or_default();
+        let scan_type = attrs["enabled_capabilities"]["type"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let reference = if tag.is_empty() { &digest } else { &tag };
+        let mut resource = HookResource {
+            resource_url: resource_url(&repository, reference),
+            digest: digest.clone(),
+            tag,
+            ..HookResource::default()
+        };
+        match scan_type.as_str() {
+            "vulnerability" => resource.scan_overview = self.scan_overview(artifact_id),
+            "sbom" => resource.sbom_overview = self.sbom_overview(artifact_id).unwrap_or_default(),
+            _ => {}
+        }
+        let payload = HookPayload {
+            event_type: event_type.to_owned(),
+            occur_at,
+            operator: attrs["operator"].as_str().unwrap_or_default().to_owned(),
+            event_data: EventData {
+                resources: vec![resource],
+                repository: Some(hook_repository),
+                scan: Some(HookScan { scan_type }),
+                ..EventData::default()
+            },
+        };
+        self.send_hook(project_id, &payload);
     }
 
     /// What Harbor's notifier does with an event's payload (`SendHookWithPolicies`, the
@@ -315,6 +391,17 @@ impl SimState {
             })
             .collect()
     }
+}
+
+/// `BuildImageResourceURL`: the reference on the external host, after `@` for a digest and
+/// `:` for a tag.
+fn resource_url(repository: &str, reference: &str) -> String {
+    let separator = if reference.starts_with("sha256:") {
+        '@'
+    } else {
+        ':'
+    };
+    format!("{}/{repository}{separator}{reference}", super::ext_url())
 }
 
 /// The kinds of a webhook policy's executions (`webhookJobVendors` in
