@@ -332,3 +332,90 @@ async fn a_scans_end_is_delivered_with_its_summary_whichever_way_it_ends() {
         .expect("stopped");
     assert_eq!(stopped["event_data"]["resources"][0]["tag"], "v1.1.0");
 }
+
+#[tokio::test(start_paused = true)]
+async fn each_status_change_of_a_replication_task_is_delivered() {
+    let sim = support::start().await;
+    let hook = json!({
+        "name": "replications", "enabled": true, "event_types": ["REPLICATION"],
+        "targets": [{"type": "http", "address": "http://ci.example.com/hook"}],
+    });
+    let path = "/projects/library/webhook/policies";
+    let hook = send(&sim, Method::POST, path, Some(hook))
+        .await
+        .as_i64()
+        .unwrap();
+    let url = "https://registry.example.com";
+    sim.handle().with_state(|s| s.reachability.allow(url));
+    let registry = json!({"name": "mirror", "type": "docker-registry", "url": url});
+    let registry = send(&sim, Method::POST, "/registries", Some(registry)).await;
+    let policy = json!({
+        "name": "to-mirror", "enabled": true, "description": "copies nginx",
+        "dest_registry": {"id": registry},
+        "filters": [{"type": "name", "value": "library/nginx"}],
+        "trigger": {"type": "manual"},
+    });
+    let policy = send(&sim, Method::POST, "/replication/policies", Some(policy)).await;
+    let started = json!({"policy_id": policy});
+    let execution = send(&sim, Method::POST, "/replication/executions", Some(started)).await;
+    tokio::time::advance(std::time::Duration::from_secs(30)).await;
+
+    let runs_path = format!("/projects/library/webhook/policies/{hook}/executions");
+    let runs = get(&sim, &runs_path).await;
+    let payloads: Vec<Value> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|r| serde_json::from_str(r["extra_attrs"]["payload"].as_str().unwrap()).unwrap())
+        .collect();
+    // One task (`library/nginx`): it ran, then succeeded.
+    let statuses: Vec<&str> = payloads
+        .iter()
+        .map(|p| {
+            p["event_data"]["replication"]["job_status"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(statuses, ["Running", "Success"]);
+    let done = &payloads[1];
+    assert_eq!(done["type"], "REPLICATION");
+    assert_eq!(done["operator"], "admin");
+    let replication = &done["event_data"]["replication"];
+    assert_eq!(replication["harbor_hostname"], "harbor-sim.local");
+    assert_eq!(replication["description"], "copies nginx");
+    assert_eq!(replication["trigger_type"], "MANUAL");
+    assert_eq!(replication["execution_id"], execution);
+    let tasks = get(&sim, &format!("/replication/executions/{execution}/tasks")).await;
+    assert_eq!(replication["task_id"], tasks[0]["id"]);
+    // This Harbor is the source, named with the destination's namespace, as Harbor does.
+    assert_eq!(
+        replication["src_resource"],
+        json!({"registry_type": "harbor", "endpoint": "http://harbor-sim.local", "namespace": "library"})
+    );
+    assert_eq!(replication["dest_resource"]["registry_name"], "mirror");
+    assert_eq!(replication["dest_resource"]["endpoint"], url);
+    let carried = &replication["successful_artifact"][0];
+    assert_eq!(carried["status"], "Success");
+    assert_eq!(carried["type"], tasks[0]["resource_type"]);
+    // The task's references: the tags it copied.
+    let mut references: Vec<&str> = carried["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    references.sort();
+    assert_eq!(references, ["1.27", "latest"], "{tasks}");
+    assert_eq!(
+        carried["name_tag"],
+        tasks[0]["src_resource"]
+            .as_str()
+            .unwrap()
+            .split_once('/')
+            .unwrap()
+            .1
+    );
+    assert!(replication.get("failed_artifact").is_none());
+}

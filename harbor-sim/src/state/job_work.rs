@@ -72,6 +72,13 @@ pub(crate) enum JobWork {
     /// A pull replication's task: the remote tags of its resource copied into this Harbor
     /// (see [`super::replication_copy`]).
     ReplicationPull(super::replication_copy::PullCopy),
+    /// The `REPLICATION` webhook event of a replication task's status change, the
+    /// `change`-th the job service reports (see [`JobPlan::changes_until`]): done when the
+    /// task reaches it, and followed by the next change's.
+    ReplicationStatus {
+        /// Which change, from 0.
+        change: usize,
+    },
     /// The scan webhook event a scan task's end fires (`scanTaskStatusChange`): done when
     /// the task reaches its final status, whichever it is.
     ScanEnded {
@@ -87,6 +94,9 @@ impl JobWork {
         match self {
             JobWork::SbomPush { .. } => plan.succeeded_at(now),
             JobWork::ScanEnded { .. } => plan.finished_at(now),
+            JobWork::ReplicationStatus { change } => {
+                plan.changes_until(now).nth(*change).map(|(at, _)| at)
+            }
             _ => plan.first_run_at(now),
         }
     }
@@ -164,27 +174,30 @@ impl SimState {
 
     /// Carries out, in the order they fell due, every pending work due by `now`, and forgets
     /// those that never will be.
+    /// A work may record its task's next one (a replication task's next status change),
+    /// which is carried out in the same pass when it is due too.
     pub(crate) fn settle(&mut self, now: Instant) {
-        if self.pending_work.by_task.is_empty() {
-            return;
-        }
-        let mut due = Vec::new();
-        let mut abandoned = Vec::new();
-        for (&(task, place), (execution, work)) in &self.pending_work.by_task {
-            match self.work_at(*execution, task, work, now) {
-                WorkAt::Due(at) => due.push((at, (task, place))),
-                WorkAt::Abandoned => abandoned.push((task, place)),
-                WorkAt::Waiting => {}
+        loop {
+            let mut due = Vec::new();
+            let mut abandoned = Vec::new();
+            for (&(task, place), (execution, work)) in &self.pending_work.by_task {
+                match self.work_at(*execution, task, work, now) {
+                    WorkAt::Due(at) => due.push((at, (task, place))),
+                    WorkAt::Abandoned => abandoned.push((task, place)),
+                    WorkAt::Waiting => {}
+                }
             }
-        }
-        for task in abandoned {
-            self.pending_work.by_task.remove(&task);
-        }
-        due.sort_unstable();
-        for (_, key) in due {
-            if let Some((execution, work)) = self.pending_work.by_task.remove(&key) {
-                let task = key.0;
-                self.carry_out(execution, task, work, now);
+            for key in abandoned {
+                self.pending_work.by_task.remove(&key);
+            }
+            if due.is_empty() {
+                return;
+            }
+            due.sort_unstable();
+            for (_, key) in due {
+                if let Some((execution, work)) = self.pending_work.by_task.remove(&key) {
+                    self.carry_out(execution, key.0, work, now);
+                }
             }
         }
     }
@@ -220,11 +233,34 @@ impl SimState {
             return;
         };
         let status = plan.phase_at(at).status;
-        let occur_at = plan
-            .wall_at(at)
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
+        let occur_at = unix_seconds(plan.wall_at(at));
         self.send_scan_hook(execution, artifact, status, occur_at);
+    }
+
+    /// A replication task's `change`-th status change: its event, then the next change's
+    /// work (forgotten, as abandoned, if the task ends without one).
+    fn replication_status_changed(
+        &mut self,
+        execution: i64,
+        task: i64,
+        change: usize,
+        now: Instant,
+    ) {
+        let Some(plan) = self
+            .executions
+            .get(&execution)
+            .and_then(|e| e.tasks.iter().find(|t| t.id == task))
+            .map(|t| &t.plan)
+        else {
+            return;
+        };
+        let Some((at, status)) = plan.changes_until(now).nth(change) else {
+            return;
+        };
+        let occur_at = unix_seconds(plan.wall_at(at));
+        self.send_replication_hook(execution, task, status, occur_at);
+        let next = JobWork::ReplicationStatus { change: change + 1 };
+        self.add_work(execution, task, next);
     }
 
     /// Does `work` on the state as it is, then writes what the job logs and checks in on
@@ -290,6 +326,10 @@ impl SimState {
                 self.scan_ended(execution, task, artifact, now);
                 None
             }
+            JobWork::ReplicationStatus { change } => {
+                self.replication_status_changed(execution, task, change, now);
+                None
+            }
         };
         let Some(e) = self.executions.get_mut(&execution) else {
             return;
@@ -303,6 +343,12 @@ impl SimState {
         }
         e.refresh(now);
     }
+}
+
+/// A wall-clock time in Unix seconds (0 before 1970).
+fn unix_seconds(at: std::time::SystemTime) -> i64 {
+    at.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// What a task's job writes when it does its work: its log, and a retention job's figures

@@ -46,6 +46,7 @@ pub mod security_hub;
 pub mod seed;
 pub mod users;
 pub mod vulnerabilities;
+pub(crate) mod webhook_events;
 pub(crate) mod webhook_payload;
 pub mod webhooks;
 pub mod x509_parse;

@@ -491,6 +491,11 @@ impl SimState {
         if !pulls.is_empty() {
             self.defer_work(id, pulls);
         }
+        // Each task's status changes are `REPLICATION` events, the first as it runs.
+        let tasks: Vec<i64> = self.executions[&id].tasks.iter().map(|t| t.id).collect();
+        for task in tasks {
+            self.defer_task_work(id, task, JobWork::ReplicationStatus { change: 0 });
+        }
         Ok(id)
     }
 }

@@ -10,7 +10,7 @@ use super::blobs::{BlobRef, Freed, GcTimeWindow, ManifestFamily};
 use super::image_content::{IconLayer, ImageRecipe};
 use super::image_index::{ImageIndex, OCI_INDEX, Platform, Reference};
 use super::replication_flow::ArtifactEventKind;
-use super::webhooks::{ArtifactHook, HookedArtifact};
+use super::webhook_events::{ArtifactHook, HookedArtifact};
 use super::{AuditEvent, SimState, now};
 use crate::errors::{ApiError, ApiResult};
 

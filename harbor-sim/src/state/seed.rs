@@ -8,7 +8,7 @@ use super::projects::ProjectReq;
 use super::registries::RegistryReq;
 use super::robots::{Creator, RobotCreate};
 use super::users::UserCreationReq;
-use super::webhooks::{ArtifactHook, HookedArtifact};
+use super::webhook_events::{ArtifactHook, HookedArtifact};
 use super::{JobKind, Lifecycle, SimState};
 
 /// The secret of the seeded `robot$ci` account.

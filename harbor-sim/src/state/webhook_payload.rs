@@ -31,6 +31,9 @@ pub(crate) struct EventData {
     /// Their repository.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repository: Option<HookRepository>,
+    /// The replication task whose status changed (a replication event).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replication: Option<HookReplication>,
     /// The scan that ended (a scan event).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scan: Option<HookScan>,
@@ -61,6 +64,87 @@ pub(crate) struct HookResource {
     /// The SBOM summary of an SBOM generation's event.
     #[serde(skip_serializing_if = "is_empty_map")]
     pub sbom_overview: Value,
+}
+
+/// `Replication` of the event model (`src/controller/event/model/event.go`): a replication
+/// task's status change, every field left out when empty.
+#[derive(Debug, Clone, Default, Serialize)]
+pub(crate) struct HookReplication {
+    /// The external host without its port.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub harbor_hostname: String,
+    /// The task's new status (the job service's: `Running`, `Success`, `Error`, ...).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub job_status: String,
+    /// The policy's description.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The task's resource type.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub artifact_type: String,
+    /// The remote registry's credential type.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub authentication_type: String,
+    /// The policy's `override`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub override_mode: bool,
+    /// The execution's trigger.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub trigger_type: String,
+    /// Who created the policy.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub policy_creator: String,
+    /// The execution's start, in Unix seconds.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub execution_timestamp: i64,
+    /// Where the artifacts come from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub src_resource: Option<HookReplicationSide>,
+    /// Where they go.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dest_resource: Option<HookReplicationSide>,
+    /// The task's resource, when the task succeeded.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub successful_artifact: Vec<HookArtifactInfo>,
+    /// The task's resource, when the task failed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed_artifact: Vec<HookArtifactInfo>,
+    /// The execution.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub execution_id: i64,
+    /// The task.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub task_id: i64,
+}
+
+/// `ReplicationResource`: one side of a replication.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct HookReplicationSide {
+    /// The registry's name (this Harbor's side has none).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub registry_name: String,
+    /// Its adapter type.
+    pub registry_type: String,
+    /// Its URL.
+    pub endpoint: String,
+    /// The namespace named on this side.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+}
+
+/// `ArtifactInfo`: the resource a replication task carried.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct HookArtifactInfo {
+    /// Its resource type.
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    /// The task's status.
+    pub status: String,
+    /// The repository and tags without the namespace.
+    #[serde(rename = "name_tag")]
+    pub name_and_tag: String,
+    /// Its references.
+    pub references: Vec<String>,
 }
 
 /// `Scan` of the event model: what kind of scan ended.
@@ -290,8 +374,7 @@ mod tests {
                     repo_full_name: "library/busybox".into(),
                     repo_type: "public",
                 }),
-                scan: None,
-                custom: BTreeMap::new(),
+                ..EventData::default()
             },
         }
     }
