@@ -419,3 +419,56 @@ async fn each_status_change_of_a_replication_task_is_delivered() {
     );
     assert!(replication.get("failed_artifact").is_none());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_retention_run_that_deletes_announces_what_it_deleted() {
+    let sim = support::start().await;
+    let hook = demo_policy(&sim, &["TAG_RETENTION"]).await;
+    let before = runs(&sim, hook).await.len();
+    let demo = get(&sim, "/projects/demo").await["project_id"]
+        .as_i64()
+        .unwrap();
+    let selector = |decoration: &str| json!([{"kind": "doublestar", "decoration": decoration, "pattern": "**"}]);
+    let policy = json!({
+        "algorithm": "or",
+        "rules": [{"priority": 1, "disabled": false, "action": "retain", "template": "latestPushedK",
+                   "params": {"latestPushedK": 1}, "tag_selectors": selector("matches"),
+                   "scope_selectors": {"repository": selector("repoMatches")}}],
+        "trigger": {"kind": "Schedule", "settings": {"cron": ""}},
+        "scope": {"level": "project", "ref": demo},
+    });
+    let policy = send(&sim, Method::POST, "/retentions", Some(policy)).await;
+    let run = |dry_run: bool| {
+        let path = format!("/retentions/{policy}/executions");
+        let sim = &sim;
+        async move {
+            send(sim, Method::POST, &path, Some(json!({"dry_run": dry_run}))).await;
+            tokio::time::advance(std::time::Duration::from_secs(30)).await;
+            runs(sim, hook).await.len()
+        }
+    };
+    // A dry run deletes nothing and says nothing.
+    assert_eq!(run(true).await, before);
+    assert_eq!(run(false).await, before + 1);
+    let event = payload_of(&sim, hook, "TAG_RETENTION").await.expect("sent");
+    assert_eq!(event["operator"], "admin");
+    let retention = &event["event_data"]["retention"];
+    assert_eq!(
+        (retention["total"].as_i64(), retention["retained"].as_i64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(retention["project_name"], "demo");
+    assert_eq!(retention["retention_policy_id"], policy);
+    assert_eq!(retention["result"], "SUCCESS");
+    assert_eq!(
+        retention["deleted_artifact"],
+        json!([{"type": "image", "status": "SUCCESS", "name_tag": "team/app:v1.0.0", "references": null}])
+    );
+    let rule = &retention["retention_rule"][0];
+    assert_eq!(rule["template"], "latestPushedK");
+    assert_eq!(rule["params"], json!({"latestPushedK": 1}));
+    assert_eq!(
+        rule["tag_selectors"],
+        json!([{"kind": "doublestar", "decoration": "matches", "pattern": "**", "extras": ""}])
+    );
+}

@@ -287,6 +287,10 @@ impl SimState {
                 dry_run,
             } => {
                 let outcome = self.run_retention(repository, &rules, dry_run);
+                // The check-in's handler announces what a real run deleted.
+                if !outcome.deleted.is_empty() {
+                    self.send_retention_hook(execution, repository, &outcome);
+                }
                 match outcome.failure {
                     None => figures = Some((outcome.total, outcome.retained)),
                     Some(message) => failure = Some(message),

@@ -65,6 +65,10 @@ pub(super) struct RepositoryOutcome {
     /// Why the job failed before it deleted anything (a tag selector's pattern), if it did:
     /// the task ends `Error` and checks in no figures.
     pub failure: Option<String>,
+    /// What it deleted (none in a dry run), each as the `TAG_RETENTION` event names it:
+    /// the repository without its project, then `:` and its first tag, or `@` and its
+    /// digest.
+    pub deleted: Vec<String>,
 }
 
 /// What became of a candidate, as the job's table marks it.
@@ -165,6 +169,7 @@ impl SimState {
                     retained: candidates.len(),
                     log: log.join("\n"),
                     failure: Some(format!("retention job: artifact processing error: {e}")),
+                    deleted: Vec::new(),
                 };
             }
         };
@@ -204,11 +209,23 @@ impl SimState {
         let deleted = marks.iter().filter(|m| **m == Mark::Delete).count();
         log.push(format!("\n{}", table(&candidates, &marks)));
         log.extend(errors);
+        // `ParseRepository`: the repository's name within its project.
+        let name = path.split_once('/').map_or(path.as_str(), |(_, name)| name);
+        let gone = candidates
+            .iter()
+            .zip(&marks)
+            .filter(|(_, m)| **m == Mark::Delete && !dry_run)
+            .map(|(c, _)| match c.tags.first() {
+                Some(tag) => format!("{name}:{tag}"),
+                None => format!("{name}@{}", c.digest),
+            })
+            .collect();
         RepositoryOutcome {
             total: candidates.len(),
             retained: candidates.len() - deleted,
             log: log.join("\n"),
             failure: None,
+            deleted: gone,
         }
     }
 

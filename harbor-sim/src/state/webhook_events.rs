@@ -10,7 +10,7 @@ use super::jobs::{JobKind, JobStatus, NewExecution};
 use super::lifecycle::Outcome;
 use super::webhook_payload::{
     EventData, HookArtifactInfo, HookPayload, HookReplication, HookReplicationSide, HookRepository,
-    HookResource, HookScan, HookSource,
+    HookResource, HookRetention, HookScan, HookSource,
 };
 use super::{SimState, now};
 
@@ -285,14 +285,10 @@ impl SimState {
             resource_type: attr("resource_type"),
             status: status.as_str().to_owned(),
             name_and_tag,
-            references: attr("references").split(',').map(str::to_owned).collect(),
+            references: Some(attr("references").split(',').map(str::to_owned).collect()),
         };
         let mut replication = HookReplication {
-            harbor_hostname: super::ext_url()
-                .split(':')
-                .next()
-                .unwrap_or_default()
-                .to_owned(),
+            harbor_hostname: harbor_hostname(),
             job_status: status.as_str().to_owned(),
             description: doc["description"].as_str().unwrap_or_default().to_owned(),
             artifact_type: attr("resource_type"),
@@ -323,6 +319,67 @@ impl SimState {
         };
         let Some(project_id) = self.projects.id_by_name(&project) else {
             return;
+        };
+        self.send_hook(project_id, &payload);
+    }
+
+    /// What Harbor's retention webhook handler sends when a task of the retention
+    /// `execution` checks in what it deleted from `repository`
+    /// (`retentionTaskCheckInProcessor` in `src/pkg/retention/callback.go`,
+    /// `RetentionHandler`): a `TAG_RETENTION` event by the execution's operator with the
+    /// task's figures, the policy and its rules, and each deleted artifact, `SUCCESS`
+    /// throughout. The caller sends nothing for a dry run or a task that deleted nothing,
+    /// as the handler does.
+    pub(super) fn send_retention_hook(
+        &mut self,
+        execution: i64,
+        repository: i64,
+        outcome: &super::retention_run::RepositoryOutcome,
+    ) {
+        let Some(run) = self.executions.get(&execution) else {
+            return;
+        };
+        let Some(project_id) = self.repositories.get(&repository).map(|r| r.project_id) else {
+            return;
+        };
+        let Some(project) = self.projects.get(&project_id).map(|p| p.name.clone()) else {
+            return;
+        };
+        let policy = self.retention(run.vendor_id).cloned().unwrap_or_default();
+        let rules = policy["rules"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(retention_rule)
+            .collect();
+        let status = "SUCCESS".to_owned();
+        let deleted_artifacts = outcome
+            .deleted
+            .iter()
+            .map(|name_and_tag| HookArtifactInfo {
+                resource_type: "image".to_owned(),
+                status: status.clone(),
+                name_and_tag: name_and_tag.clone(),
+                references: None,
+            })
+            .collect();
+        let payload = HookPayload {
+            event_type: "TAG_RETENTION".to_owned(),
+            occur_at: super::unix(&now()),
+            operator: run.operator.clone(),
+            event_data: EventData {
+                retention: Some(HookRetention {
+                    total: outcome.total,
+                    retained: outcome.retained,
+                    harbor_hostname: harbor_hostname(),
+                    project_name: project,
+                    retention_policy_id: run.vendor_id,
+                    retention_rules: rules,
+                    status,
+                    deleted_artifacts,
+                }),
+                ..EventData::default()
+            },
         };
         self.send_hook(project_id, &payload);
     }
@@ -390,6 +447,50 @@ impl SimState {
             }
         }
     }
+}
+
+/// The external host without its port, as the replication and retention events name it.
+fn harbor_hostname() -> String {
+    super::ext_url()
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A retention rule as the event carries it (`RetentionRule`): its template, parameters
+/// and selectors, each left out when empty, every selector with the four fields of
+/// `rule.Selector`.
+fn retention_rule(rule: &Value) -> Value {
+    let selector = |s: &Value| {
+        let field = |k: &str| s[k].as_str().unwrap_or_default().to_owned();
+        json!({"kind": field("kind"), "decoration": field("decoration"),
+               "pattern": field("pattern"), "extras": field("extras")})
+    };
+    let mut out = serde_json::Map::new();
+    if let Some(template) = rule["template"].as_str().filter(|t| !t.is_empty()) {
+        out.insert("template".into(), json!(template));
+    }
+    if let Some(params) = rule["params"].as_object().filter(|p| !p.is_empty()) {
+        out.insert("params".into(), Value::Object(params.clone()));
+    }
+    if let Some(tags) = rule["tag_selectors"].as_array().filter(|t| !t.is_empty()) {
+        out.insert("tag_selectors".into(), tags.iter().map(selector).collect());
+    }
+    if let Some(scopes) = rule["scope_selectors"]
+        .as_object()
+        .filter(|s| !s.is_empty())
+    {
+        let scopes = scopes
+            .iter()
+            .map(|(k, v)| {
+                let list: Value = v.as_array().into_iter().flatten().map(selector).collect();
+                (k.clone(), list)
+            })
+            .collect();
+        out.insert("scope_selectors".into(), Value::Object(scopes));
+    }
+    Value::Object(out)
 }
 
 /// `BuildImageResourceURL`: the reference on the external host, after `@` for a digest and

@@ -34,6 +34,9 @@ pub(crate) struct EventData {
     /// The replication task whose status changed (a replication event).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replication: Option<HookReplication>,
+    /// The retention run's deletions (a retention event).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention: Option<HookRetention>,
     /// The scan that ended (a scan event).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scan: Option<HookScan>,
@@ -143,8 +146,35 @@ pub(crate) struct HookArtifactInfo {
     /// The repository and tags without the namespace.
     #[serde(rename = "name_tag")]
     pub name_and_tag: String,
-    /// Its references.
-    pub references: Vec<String>,
+    /// Its references (`null` in a retention event, which names none).
+    pub references: Option<Vec<String>>,
+}
+
+/// `Retention` of the event model: what a retention task deleted.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct HookRetention {
+    /// The repository's candidates.
+    pub total: usize,
+    /// Those kept.
+    pub retained: usize,
+    /// The external host without its port.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub harbor_hostname: String,
+    /// The project.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub project_name: String,
+    /// The retention policy.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub retention_policy_id: i64,
+    /// The policy's rules: template, parameters and selectors (`RetentionRule`).
+    #[serde(rename = "retention_rule", skip_serializing_if = "Vec::is_empty")]
+    pub retention_rules: Vec<Value>,
+    /// Always `SUCCESS` (the check-in's).
+    #[serde(rename = "result", skip_serializing_if = "String::is_empty")]
+    pub status: String,
+    /// What was deleted.
+    #[serde(rename = "deleted_artifact", skip_serializing_if = "Vec::is_empty")]
+    pub deleted_artifacts: Vec<HookArtifactInfo>,
 }
 
 /// `Scan` of the event model: what kind of scan ended.
