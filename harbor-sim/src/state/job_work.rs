@@ -202,13 +202,16 @@ impl SimState {
         }
     }
 
-    fn work_at(&self, execution: i64, task: i64, work: &JobWork, now: Instant) -> WorkAt {
-        let Some(plan) = self
-            .executions
+    /// The plan of `task` of `execution`, while both exist.
+    fn task_plan(&self, execution: i64, task: i64) -> Option<&JobPlan> {
+        self.executions
             .get(&execution)
             .and_then(|e| e.tasks.iter().find(|t| t.id == task))
             .map(|t| &t.plan)
-        else {
+    }
+
+    fn work_at(&self, execution: i64, task: i64, work: &JobWork, now: Instant) -> WorkAt {
+        let Some(plan) = self.task_plan(execution, task) else {
             return WorkAt::Abandoned;
         };
         match work.due_at(plan, now) {
@@ -221,12 +224,7 @@ impl SimState {
     /// A scan task's end: its final status and when it came (`now` at the latest), then
     /// the scan event it fires.
     fn scan_ended(&mut self, execution: i64, task: i64, artifact: i64, now: Instant) {
-        let Some(plan) = self
-            .executions
-            .get(&execution)
-            .and_then(|e| e.tasks.iter().find(|t| t.id == task))
-            .map(|t| &t.plan)
-        else {
+        let Some(plan) = self.task_plan(execution, task) else {
             return;
         };
         let Some(at) = plan.finished_at(now) else {
@@ -246,12 +244,7 @@ impl SimState {
         change: usize,
         now: Instant,
     ) {
-        let Some(plan) = self
-            .executions
-            .get(&execution)
-            .and_then(|e| e.tasks.iter().find(|t| t.id == task))
-            .map(|t| &t.plan)
-        else {
+        let Some(plan) = self.task_plan(execution, task) else {
             return;
         };
         let Some((at, status)) = plan.changes_until(now).nth(change) else {
