@@ -495,17 +495,7 @@ fn write_value(out: &mut String, value: &serde_json::Value) {
     use serde_json::Value;
     match value {
         Value::Null | Value::Bool(_) | Value::String(_) => {
-            let text = value.to_string();
-            for c in text.chars() {
-                match c {
-                    '<' => out.push_str("\\u003c"),
-                    '>' => out.push_str("\\u003e"),
-                    '&' => out.push_str("\\u0026"),
-                    '\u{2028}' => out.push_str("\\u2028"),
-                    '\u{2029}' => out.push_str("\\u2029"),
-                    c => out.push(c),
-                }
-            }
+            escape_html_into(out, &value.to_string());
         }
         Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
             (Some(i), _, _) => out.push_str(&i.to_string()),
@@ -536,6 +526,23 @@ fn write_value(out: &mut String, value: &serde_json::Value) {
                 write_value(out, &map[key]);
             }
             out.push('}');
+        }
+    }
+}
+
+/// Appends JSON `text` with `<`, `>`, `&`, U+2028 and U+2029 escaped as Go's encoder
+/// escapes them (its default `SetEscapeHTML(true)`). Those characters only ever stand
+/// inside strings of JSON text, so escaping them in the text is escaping them in its
+/// strings.
+pub(crate) fn escape_html_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
         }
     }
 }

@@ -346,9 +346,7 @@ impl HookPayload {
 }
 
 /// `json.Marshal` (or `json.MarshalIndent` with a tab when `indent`) of a Go struct: fields
-/// in declaration order, `<`, `>`, `&`, U+2028 and U+2029 escaped as Go's encoder escapes
-/// them. Those characters only ever stand inside strings of JSON text, so escaping them in
-/// the written text is escaping them in its strings.
+/// in declaration order, HTML characters escaped as Go's encoder escapes them.
 fn go_marshal<T: Serialize>(value: &T, indent: bool) -> String {
     let text = if indent {
         let mut out = Vec::new();
@@ -361,16 +359,7 @@ fn go_marshal<T: Serialize>(value: &T, indent: bool) -> String {
         serde_json::to_string(value).unwrap_or_default()
     };
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
+    crate::go_json::escape_html_into(&mut out, &text);
     out
 }
 
