@@ -10,15 +10,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-async fn send(sim: &support::CheckedSim, method: Method, path: &str, body: Option<Value>) -> Value {
-    let (status, location, text) =
-        support::send_as(sim, ("admin", "Harbor12345"), method, path, body).await;
-    assert!(status.is_success(), "{path}: {status} {text}");
-    match location {
-        Some(at) => json!(at.rsplit('/').next().unwrap().parse::<i64>().unwrap()),
-        None => serde_json::from_str(&text).unwrap_or(Value::Null),
-    }
-}
+use support::admin_call as send;
 
 async fn get(sim: &support::CheckedSim, path: &str) -> Value {
     send(sim, Method::GET, path, None).await

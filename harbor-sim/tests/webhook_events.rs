@@ -10,14 +10,7 @@ mod support;
 
 const ADMIN: (&str, &str) = ("admin", "Harbor12345");
 
-async fn send(sim: &support::CheckedSim, method: Method, path: &str, body: Option<Value>) -> Value {
-    let (status, location, text) = support::send_as(sim, ADMIN, method, path, body).await;
-    assert!(status.is_success(), "{path}: {status} {text}");
-    match location {
-        Some(at) => json!(at.rsplit('/').next().unwrap().parse::<i64>().unwrap()),
-        None => serde_json::from_str(&text).unwrap_or(Value::Null),
-    }
-}
+use support::admin_call as send;
 
 async fn get(sim: &support::CheckedSim, path: &str) -> Value {
     send(sim, Method::GET, path, None).await
@@ -252,6 +245,12 @@ async fn payload_of(sim: &support::CheckedSim, policy: i64, event_type: &str) ->
         .next()
 }
 
+/// Starts a vulnerability scan of `demo/team/app:<tag>`.
+async fn start_scan(sim: &support::CheckedSim, tag: &str) {
+    let path = format!("/projects/demo/repositories/team%252Fapp/artifacts/{tag}/scan");
+    send(sim, Method::POST, &path, None).await;
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_scans_end_is_delivered_with_its_summary_whichever_way_it_ends() {
     let sim = support::start().await;
@@ -260,13 +259,7 @@ async fn a_scans_end_is_delivered_with_its_summary_whichever_way_it_ends() {
     let artifact = |tag: &str| format!("/projects/demo/repositories/team%252Fapp/artifacts/{tag}");
 
     // A scan that completes: nothing until its task ends, then the vulnerability summary.
-    send(
-        &sim,
-        Method::POST,
-        &format!("{}/scan", artifact("v1.1.0")),
-        None,
-    )
-    .await;
+    start_scan(&sim, "v1.1.0").await;
     assert!(
         payload_of(&sim, policy, "SCANNING_COMPLETED")
             .await
@@ -305,24 +298,12 @@ async fn a_scans_end_is_delivered_with_its_summary_whichever_way_it_ends() {
         harbor_sim::JobKind::Scan,
         harbor_sim::Lifecycle::immediate().fails("the scanner is down"),
     );
-    send(
-        &sim,
-        Method::POST,
-        &format!("{}/scan", artifact("v1.0.0")),
-        None,
-    )
-    .await;
+    start_scan(&sim, "v1.0.0").await;
     let failed = payload_of(&sim, policy, "SCANNING_FAILED")
         .await
         .expect("failed");
     assert_eq!(failed["event_data"]["resources"][0]["tag"], "v1.0.0");
-    send(
-        &sim,
-        Method::POST,
-        &format!("{}/scan", artifact("v1.1.0")),
-        None,
-    )
-    .await;
+    start_scan(&sim, "v1.1.0").await;
     assert!(payload_of(&sim, policy, "SCANNING_STOPPED").await.is_none());
     let stop = json!({"scan_type": "vulnerability"});
     let path = format!("{}/scan/stop", artifact("v1.1.0"));

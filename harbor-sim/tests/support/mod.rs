@@ -94,3 +94,22 @@ pub async fn send_as(
     let text = response.text().await.expect("a body");
     (status, location, text)
 }
+
+/// The administrator's `method path` (under `/api/v2.0`), which must succeed: the id the
+/// `Location` of a creation names, else the body as JSON (`null` when empty).
+pub async fn admin_call(
+    sim: &CheckedSim,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let (status, location, text) = send_as(sim, ("admin", "Harbor12345"), method, path, body).await;
+    assert!(status.is_success(), "{path}: {status} {text}");
+    match location {
+        Some(at) => {
+            let id = at.rsplit('/').next().and_then(|id| id.parse::<i64>().ok());
+            serde_json::json!(id.unwrap_or_else(|| panic!("{path}: no id in {at}")))
+        }
+        None => serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    }
+}
