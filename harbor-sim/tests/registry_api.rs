@@ -801,6 +801,36 @@ async fn a_push_over_the_projects_storage_quota_is_denied() {
         .await
         .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
+    // A webhook hears of the quota's refusals and warnings.
+    let hook = json!({"name": "quota", "enabled": true, "event_types": ["QUOTA_EXCEED", "QUOTA_WARNING"],
+                      "targets": [{"type": "http", "address": "http://ci.example.com/hook"}]});
+    let hooks = format!("{base}/api/v2.0/projects/small/webhook/policies");
+    let made = call(http.post(&hooks).json(&hook)).await;
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let hook = made.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    // The events' payloads, oldest first.
+    let events = || {
+        let (http, url) = (http.clone(), format!("{hooks}/{hook}/executions"));
+        async move {
+            let runs = get_json(&http, url).await;
+            let mut payloads: Vec<Value> = runs
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    serde_json::from_str(r["extra_attrs"]["payload"].as_str().unwrap()).unwrap()
+                })
+                .collect();
+            payloads.reverse();
+            payloads
+        }
+    };
     // 1,500 bytes fit; the next 1,000 would not. (An upload in a session: Harbor's quota
     // and `blob` middlewares see a session's last PUT, not a monolithic POST.)
     let upload = |content: Vec<u8>| {
@@ -846,6 +876,38 @@ async fn a_push_over_the_projects_storage_quota_is_denied() {
             "Quota exceeded when processing the request of adding {} of storage resource, which when updated to current usage of 1.5 KiB will exceed the configured upper limit of 2.0 KiB.",
             harbor_sim::state::quotas::display_size(manifest.len() as i64 + 600)
         )
+    );
+
+    // Each refusal was a `QUOTA_EXCEED` event with its words; the manifest's names its tag
+    // and digest, a blob's nothing.
+    let refused = events().await;
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    for event in &refused {
+        assert_eq!(event["type"], "QUOTA_EXCEED");
+        assert_eq!(event["operator"], "admin");
+        assert_eq!(
+            event["event_data"]["repository"]["repo_full_name"],
+            "small/app"
+        );
+    }
+    assert!(refused[0]["event_data"].get("resources").is_none());
+    assert_eq!(
+        refused[1]["event_data"]["custom_attributes"]["Details"],
+        message
+    );
+    assert_eq!(refused[1]["event_data"]["resources"][0]["tag"], "v1");
+    assert_eq!(
+        refused[1]["event_data"]["resources"][0]["digest"],
+        sha256_digest(&manifest)
+    );
+    // 300 more bytes take the project past 85 % of its limit: a `QUOTA_WARNING`.
+    assert_eq!(upload(vec![5u8; 300]).await.status(), StatusCode::CREATED);
+    let warned = events().await;
+    assert_eq!(warned.len(), 3);
+    assert_eq!(warned[2]["type"], "QUOTA_WARNING");
+    assert_eq!(
+        warned[2]["event_data"]["custom_attributes"]["Details"],
+        "quota usage reach 85%: resource storage used 1.8 KiB of 2.0 KiB"
     );
 }
 

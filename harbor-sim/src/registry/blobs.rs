@@ -13,6 +13,7 @@
 //!   (400 `DIGEST_INVALID`), the blob stored (201); `GET`: where it stands (204); `DELETE`:
 //!   cancelled (204). An upload id is known only in the repository that started it.
 
+use crate::state::webhook_events::QuotaRequest;
 use axum::body::Body;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
@@ -139,12 +140,18 @@ pub(super) fn start_upload(
         // The quota reserves a mounted blob new to the project (`postInitiateBlobUpload
         // Resources`), and the `blob` middleware associates it.
         let project_id = project_of(state, name)?;
-        if !state.blob_in_project(project_id, digest) {
-            state.check_storage(project_id, size)?;
+        let operator = caller.username(state);
+        let quota_request = blob_quota_request(&operator, name);
+        let asked = !state.blob_in_project(project_id, digest);
+        if asked {
+            state.reserve_storage(project_id, size, quota_request)?;
         }
         state.registry.link(name, digest);
         state.registry.associate(project_id, digest, size);
         state.refresh_quota_usage(project_id);
+        if asked {
+            state.warn_storage(project_id, quota_request);
+        }
         return Ok(created(name, digest));
     }
     if let Some(digest) = request.query("digest") {
@@ -244,7 +251,7 @@ pub(super) fn complete(
     id: &str,
 ) -> RegistryResult<Response> {
     let mut state = state_guard::write(&request.shared.state);
-    request.admit(&state, name, "push")?;
+    let caller = request.admit(&state, name, "push")?;
     let received = upload_of(&mut state, name, id)?.data.len();
     let Some(digest) = request.query("digest") else {
         return Err(RegistryError::detailed(
@@ -257,13 +264,16 @@ pub(super) fn complete(
     // upload has accepted (`putBlobUploadResources` reads `Content-Length` first), unless
     // the blob is the project's already.
     let project_id = project_of(&state, name)?;
-    if !state.blob_in_project(project_id, digest) {
+    let operator = caller.username(&state);
+    let quota_request = blob_quota_request(&operator, name);
+    let asked = !state.blob_in_project(project_id, digest);
+    if asked {
         let reserved = if request.body.is_empty() {
             received
         } else {
             request.body.len()
         };
-        state.check_storage(project_id, reserved as i64)?;
+        state.reserve_storage(project_id, reserved as i64, quota_request)?;
     }
     let mut upload = state
         .registry
@@ -277,7 +287,21 @@ pub(super) fn complete(
     state.registry.put_blob(name, digest, upload.data.into());
     state.registry.associate(project_id, digest, size);
     state.refresh_quota_usage(project_id);
+    if asked {
+        state.warn_storage(project_id, quota_request);
+    }
     Ok(created(name, digest))
+}
+
+/// A blob request as the quota middleware's events name it: no tag or digest, the path's
+/// repository.
+fn blob_quota_request<'a>(operator: &'a str, repository: &'a str) -> QuotaRequest<'a> {
+    QuotaRequest {
+        operator,
+        repository,
+        tag: "",
+        digest: "",
+    }
 }
 
 /// `DELETE .../uploads/<id>`: the upload cancelled.

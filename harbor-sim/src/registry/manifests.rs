@@ -19,6 +19,7 @@
 //! - `GET .../tags/list`, `GET /v2/_catalog`: sorted names, `n` items after `last`, and a
 //!   `Link` to the next page when there is one; `n=0` is an empty list.
 
+use crate::state::webhook_events::QuotaRequest;
 use axum::body::Body;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
@@ -218,20 +219,19 @@ fn verify(state: &SimState, name: &str, media_type: &str, doc: &Value) -> Regist
     }
 }
 
-/// The quota's check of a manifest push (`putManifestResources`): nothing when the manifest
-/// is the project's already, else its bytes and those of the blobs it references that are
-/// not the project's yet (foreign layers left out) must fit.
-fn check_quota(
+/// What the quota asks of a manifest push (`putManifestResources`): nothing when the
+/// manifest is the project's already, else its bytes and those of the blobs it references
+/// that are not the project's yet (foreign layers left out).
+fn storage_asked(
     state: &SimState,
-    project: &str,
+    project_id: i64,
     digest: &str,
     len: usize,
     media_type: &str,
     doc: &Value,
-) -> RegistryResult<()> {
-    let project_id = state.project_id(project, true)?;
+) -> i64 {
     if state.blob_in_project(project_id, digest) {
-        return Ok(());
+        return 0;
     }
     let references: Vec<(String, i64, bool)> = match shape_of(media_type) {
         Some(ManifestShape::Image) => image_references(doc)
@@ -257,7 +257,7 @@ fn check_quota(
         .filter(|(digest, _, foreign)| !foreign && !state.blob_in_project(project_id, digest))
         .map(|(_, size, _)| size)
         .sum();
-    Ok(state.check_storage(project_id, len as i64 + missing)?)
+    len as i64 + missing
 }
 
 /// `PUT` of a manifest, under the request's write guard.
@@ -289,14 +289,23 @@ pub(super) fn put(
     if by_digest && digest != reference {
         return Err(RegistryError::code(Code::DigestInvalid));
     }
-    check_quota(
+    let project_id = state.project_id(project, true)?;
+    let asked = storage_asked(
         state,
-        project,
+        project_id,
         &digest,
         request.body.len(),
         &media_type,
         &doc,
-    )?;
+    );
+    let operator = caller.username(state);
+    let quota_request = QuotaRequest {
+        operator: &operator,
+        repository: name,
+        tag: if by_digest { "" } else { reference },
+        digest: &digest,
+    };
+    state.reserve_storage(project_id, asked, quota_request)?;
     verify(state, name, &media_type, &doc)?;
     state.registry.put_manifest(
         name,
@@ -306,7 +315,6 @@ pub(super) fn put(
             body: request.body.clone(),
         },
     );
-    let operator = caller.username(state);
     let subject = crate::state::registry_push::subject_of(&doc).map(str::to_owned);
     state.push_registry_manifest(
         &operator,
@@ -315,6 +323,9 @@ pub(super) fn put(
         (&media_type, &digest, &doc),
         request.body.len() as i64,
     )?;
+    if asked > 0 {
+        state.warn_storage(project_id, quota_request);
+    }
     let mut headers = vec![
         ("Location", format!("/v2/{name}/manifests/{digest}")),
         ("Docker-Content-Digest", digest),

@@ -125,6 +125,22 @@ impl SimState {
         ))
     }
 
+    /// The quota middleware's warning after a request it reserved storage for
+    /// (`tryWarningNotification`, `GetWarningResources` at its default 85 %): the message
+    /// when the project's usage has reached 85 % of a limited storage quota.
+    pub(crate) fn quota_warning(&self, project_id: i64) -> Option<String> {
+        let quota = self.quotas.values().find(|q| q.project_id == project_id)?;
+        let hard = quota.hard["storage"].as_i64().unwrap_or(-1);
+        let used = self.storage_used(project_id);
+        (hard != -1 && used * 100 >= hard * 85).then(|| {
+            format!(
+                "quota usage reach 85%: resource storage used {} of {}",
+                display_size(used),
+                display_size(hard)
+            )
+        })
+    }
+
     /// Sets a quota's hard limits as Harbor's `UpdateQuota` does (`src/server/v2.0/handler/
     /// quota.go`): the quota found first, then the project driver's `Validate`
     /// (`src/controller/quota/driver/project/project.go`), every message passed on as a 400.

@@ -49,6 +49,21 @@ pub(crate) struct HookedArtifact<'a> {
     pub tags: &'a [String],
 }
 
+/// A registry request the quota middleware checks, as its events name it
+/// (`projectResourcesEvent`): who sends it, the repository of its path and, for a manifest,
+/// the tag it is pushed by (empty for a digest) and its digest.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct QuotaRequest<'a> {
+    /// The caller's name (empty for nobody signed in).
+    pub operator: &'a str,
+    /// The repository of the request's path.
+    pub repository: &'a str,
+    /// A manifest's tag.
+    pub tag: &'a str,
+    /// A manifest's digest.
+    pub digest: &'a str,
+}
+
 impl SimState {
     /// Whether the notification feature is on and an enabled policy of the project
     /// subscribes to `event_type` (`GetRelatedPolices`); an event nobody subscribes to
@@ -378,6 +393,72 @@ impl SimState {
                     status,
                     deleted_artifacts,
                 }),
+                ..EventData::default()
+            },
+        };
+        self.send_hook(project_id, &payload);
+    }
+
+    /// The quota middleware on a registry request that asks for `delta` more bytes of the
+    /// project's storage ([`SimState::check_storage`]): a refusal is also a `QUOTA_EXCEED`
+    /// event with the refusal's words (`errs.Exceeded()`), sent whatever becomes of the
+    /// request.
+    pub(crate) fn reserve_storage(
+        &mut self,
+        project_id: i64,
+        delta: i64,
+        request: QuotaRequest<'_>,
+    ) -> crate::ApiResult<()> {
+        let checked = self.check_storage(project_id, delta);
+        if let Err(refused) = &checked {
+            let message = refused.message.clone();
+            self.send_quota_hook("QUOTA_EXCEED", project_id, request, message);
+        }
+        checked
+    }
+
+    /// What the quota middleware does once a request it reserved storage for has
+    /// succeeded: a `QUOTA_WARNING` event while the usage is at 85 % of the limit or more
+    /// ([`SimState::quota_warning`]).
+    pub(crate) fn warn_storage(&mut self, project_id: i64, request: QuotaRequest<'_>) {
+        if let Some(message) = self.quota_warning(project_id) {
+            self.send_quota_hook("QUOTA_WARNING", project_id, request, message);
+        }
+    }
+
+    /// Harbor's quota webhook handler (`constructQuotaPayload`): the repository without its
+    /// creation time, the manifest's tag and digest when the request pushed one (no
+    /// `resource_url`), and the message as the `Details` attribute.
+    fn send_quota_hook(
+        &mut self,
+        event_type: &str,
+        project_id: i64,
+        request: QuotaRequest<'_>,
+        message: String,
+    ) {
+        if !self.hooked(project_id, event_type) {
+            return;
+        }
+        let Some(repository) = self.hook_repository(project_id, request.repository) else {
+            return;
+        };
+        let resources = if request.tag.is_empty() && request.digest.is_empty() {
+            Vec::new()
+        } else {
+            vec![HookResource {
+                tag: request.tag.to_owned(),
+                digest: request.digest.to_owned(),
+                ..HookResource::default()
+            }]
+        };
+        let payload = HookPayload {
+            event_type: event_type.to_owned(),
+            occur_at: super::unix(&now()),
+            operator: request.operator.to_owned(),
+            event_data: EventData {
+                resources,
+                repository: Some(repository),
+                custom: [("Details".to_owned(), message)].into(),
                 ..EventData::default()
             },
         };
