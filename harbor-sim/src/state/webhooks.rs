@@ -1,5 +1,5 @@
 //! Webhook policies of projects, and their deliveries as the legacy job list shows them
-//! (what reaches them: [`super::webhook_events`]).
+//! (what reaches them: `src/state/webhook_events.rs`).
 
 use serde::Serialize;
 use serde_json::{Value, json};
