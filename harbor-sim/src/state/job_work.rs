@@ -196,7 +196,9 @@ impl SimState {
             due.sort_unstable();
             for (_, key) in due {
                 if let Some((execution, work)) = self.pending_work.by_task.remove(&key) {
-                    self.carry_out(execution, key.0, work, now);
+                    crate::request_id::in_job_service(|| {
+                        self.carry_out(execution, key.0, work, now);
+                    });
                 }
             }
         }
