@@ -69,8 +69,12 @@ impl SimState {
     /// subscribes to `event_type` (`GetRelatedPolices`); an event nobody subscribes to
     /// builds no payload.
     fn hooked(&self, project_id: i64, event_type: &str) -> bool {
+        self.notifications_on() && !self.hook_policies(project_id, event_type).is_empty()
+    }
+
+    /// `config.NotificationEnable`: the system setting `notification_enable`.
+    fn notifications_on(&self) -> bool {
         self.configurations.get("notification_enable") != Some(&Value::Bool(false))
-            && !self.hook_policies(project_id, event_type).is_empty()
     }
 
     /// The enabled policies of the project that subscribe to `event_type`, each with its
@@ -475,7 +479,7 @@ impl SimState {
     /// fails. A `CloudEvents` target of an event type the format does not map gets nothing
     /// (Harbor's formatter refuses it).
     pub(crate) fn send_hook(&mut self, project_id: i64, payload: &HookPayload) {
-        if self.configurations.get("notification_enable") == Some(&Value::Bool(false)) {
+        if !self.notifications_on() {
             return;
         }
         let request_id = crate::request_id::current();
