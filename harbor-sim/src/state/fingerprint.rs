@@ -38,8 +38,8 @@ impl SimState {
     /// sequences are not transactional), the audit rows (written by event handlers after
     /// the transaction ends) and the webhook and Slack deliveries (made by event handlers
     /// in an ORM context of their own, `orm.Copy`: a refused push's `QUOTA_EXCEED` event,
-    /// published at once, makes its deliveries whatever the request's transaction does). Every other field is listed: a new field is a compile error
-    /// here until it is placed.
+    /// published at once, makes its deliveries whatever the request's transaction does).
+    /// Every other field is listed: a new field is a compile error here until it is placed.
     pub(crate) fn table_hashes(&self) -> Vec<(&'static str, u64)> {
         let SimState {
             ids: _,

@@ -147,8 +147,8 @@ impl Lifecycle {
     }
 
     /// The simulator's default for `kind`: a second in the queue, then a run of a few
-    /// seconds (a webhook or Slack delivery 1 s, a purge 2 s, retention, preheat and an export 3 s, a
-    /// scan, a scan-all task, a replication and a GC 5 s). Chosen to resemble a small,
+    /// seconds (a webhook or Slack delivery 1 s, a purge 2 s, retention, preheat and an
+    /// export 3 s, a scan, a scan-all task, a replication and a GC 5 s). Chosen to resemble a small,
     /// idle Harbor (a job waits for a free worker, then works for seconds) while keeping
     /// the demo quick to watch; not measured on a real Harbor.
     pub fn default_for(kind: JobKind) -> Self {

@@ -1038,10 +1038,10 @@ impl SimState {
     }
 
     /// Deletes an artifact by `operator` as the artifact controller's `deleteDeeply` does,
-    /// for the artifact API and the registry's manifest delete alike: an artifact an image index lists is
-    /// refused (412 `VIOLATE_FOREIGN_KEY_CONSTRAINT`), before its tags are looked at; an
-    /// immutable tag is refused; its accessories go first (see [`super::accessories`]); an
-    /// index takes its untagged children along.
+    /// for the artifact API and the registry's manifest delete alike: an artifact an image
+    /// index lists is refused (412 `VIOLATE_FOREIGN_KEY_CONSTRAINT`), before its tags are
+    /// looked at; an immutable tag is refused; its accessories go first (see
+    /// [`super::accessories`]); an index takes its untagged children along.
     pub fn delete_artifact_deeply_as(&mut self, id: i64, operator: &str) -> ApiResult<()> {
         let artifact = self
             .artifacts
@@ -1183,13 +1183,15 @@ impl SimState {
     }
 
     /// Deletes a repository by `operator` as Harbor's repository controller does (`Delete`):
-    /// each artifact through [`Self::delete_artifact_deeply_as`], by ascending id, one an index lists put back
-    /// for the next round, the repository row last. A refusal, such as an immutable tag's
-    /// 412, changes nothing: Harbor runs each API request in one database transaction that
-    /// a failed answer rolls back (`transaction.Middleware`, each artifact's own transaction
-    /// a savepoint in it). An untagged child its index took along is met again in a later
-    /// round and answers 404 (`artifact <id> not found`), so such a repository cannot be
-    /// deleted whole: Harbor does so too (goharbor/harbor#23127).
+    /// each artifact through [`Self::delete_artifact_deeply_as`], by ascending id, one an
+    /// index lists put back for the next round, the repository row last. A refusal, such
+    /// as an immutable tag's 412, changes nothing, the events of what it had deleted
+    /// included: Harbor runs each API request in one database transaction that a failed
+    /// answer rolls back (`transaction.Middleware`, each artifact's own transaction a
+    /// savepoint in it) and publishes the request's events only once it succeeds. An
+    /// untagged child its index took along is met again in a later round and answers 404
+    /// (`artifact <id> not found`), so such a repository cannot be deleted whole: Harbor
+    /// does so too (goharbor/harbor#23127).
     pub fn delete_repository_as(&mut self, id: i64, operator: &str) -> ApiResult<()> {
         let before = self.clone();
         let deleted = self.delete_repository_in_rounds(id, operator);
