@@ -1,16 +1,18 @@
-//! Artifact events reach a project's webhook policies as Harbor's notifier sends them: one
-//! execution per target, holding the payload the target's format writes, and the legacy job
-//! list showing those executions. Every answer is checked against the spec when each test
-//! ends.
+//! Harbor's events (an artifact's push, pull and deletion, a scan's end, a replication
+//! task's status, a retention's deletions) reach a project's webhook policies as its
+//! notifier sends them: one execution per target, holding the payload the target's format
+//! writes, and the legacy job list showing those executions. (The quota's events are read
+//! in `tests/registry_api.rs`, beside the pushes they concern.) Every answer is checked
+//! against the spec when each test ends.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 mod support;
 
-const ADMIN: (&str, &str) = ("admin", "Harbor12345");
-
 use support::admin_call as send;
+
+const ADMIN: (&str, &str) = ("admin", "Harbor12345");
 
 async fn get(sim: &support::CheckedSim, path: &str) -> Value {
     send(sim, Method::GET, path, None).await
