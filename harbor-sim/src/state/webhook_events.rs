@@ -12,6 +12,7 @@ use super::webhook_payload::{
     EventData, HookArtifactInfo, HookPayload, HookReplication, HookReplicationSide, HookRepository,
     HookResource, HookRetention, HookScan, HookSource,
 };
+use super::webhooks::WebhookPolicy;
 use super::{SimState, now};
 
 /// The artifact events Harbor's artifact webhook handler sends (`artifact.Handler` in
@@ -67,9 +68,13 @@ pub(crate) struct QuotaRequest<'a> {
 impl SimState {
     /// Whether the notification feature is on and an enabled policy of the project
     /// subscribes to `event_type` (`GetRelatedPolices`); an event nobody subscribes to
-    /// builds no payload.
+    /// builds no payload. Read on every push and pull: no policy's targets are copied.
     fn hooked(&self, project_id: i64, event_type: &str) -> bool {
-        self.notifications_on() && !self.hook_policies(project_id, event_type).is_empty()
+        self.notifications_on()
+            && self
+                .webhooks
+                .values()
+                .any(|w| listens(w, project_id, event_type) > 0)
     }
 
     /// `config.NotificationEnable`: the system setting `notification_enable`.
@@ -83,14 +88,10 @@ impl SimState {
         let mut policies: Vec<(i64, Vec<Value>)> = self
             .webhooks
             .iter()
-            .filter(|(_, w)| w.project_id == project_id && w.doc["enabled"] == json!(true))
             // A policy that lists the event type twice is met twice.
             .flat_map(|(id, w)| {
-                let times = w.doc["event_types"]
-                    .as_array()
-                    .map_or(0, |e| e.iter().filter(|t| *t == event_type).count());
                 let targets = w.doc["targets"].as_array().cloned().unwrap_or_default();
-                std::iter::repeat_n((*id, targets), times)
+                std::iter::repeat_n((*id, targets), listens(w, project_id, event_type))
             })
             .collect();
         policies.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
@@ -532,6 +533,17 @@ impl SimState {
             }
         }
     }
+}
+
+/// How many times the policy `w` hears of `event_type` in the project: the times its event
+/// types list it when it is the project's and enabled, else none.
+fn listens(w: &WebhookPolicy, project_id: i64, event_type: &str) -> usize {
+    if w.project_id != project_id || w.doc["enabled"] != json!(true) {
+        return 0;
+    }
+    w.doc["event_types"]
+        .as_array()
+        .map_or(0, |e| e.iter().filter(|t| *t == event_type).count())
 }
 
 /// The external host without its port, as the replication and retention events name it.
