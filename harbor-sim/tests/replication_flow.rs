@@ -11,19 +11,10 @@ use serde_json::{Value, json};
 mod support;
 
 use support::admin_call as send;
+use support::reachable_registry as registry;
 
 async fn get(sim: &support::CheckedSim, path: &str) -> Value {
     send(sim, Method::GET, path, None).await
-}
-
-/// A registry named `name` of `kind` at `url` (its host made reachable first); its id.
-async fn registry(sim: &support::CheckedSim, name: &str, kind: &str, url: &str) -> i64 {
-    sim.handle().with_state(|s| s.reachability.allow(url));
-    let body = json!({"name": name, "type": kind, "url": url});
-    send(sim, Method::POST, "/registries", Some(body))
-        .await
-        .as_i64()
-        .unwrap()
 }
 
 /// Creates an enabled policy from `body` and starts it; the execution and its tasks.
@@ -53,6 +44,17 @@ async fn mirror(sim: &support::CheckedSim) -> i64 {
         "mirror",
         "docker-registry",
         "https://registry.example.com",
+    )
+    .await
+}
+
+/// A registry `vendor` at `https://vendor.example.com`: its id.
+async fn vendor(sim: &support::CheckedSim) -> i64 {
+    registry(
+        sim,
+        "vendor",
+        "docker-registry",
+        "https://vendor.example.com",
     )
     .await
 }
@@ -206,13 +208,7 @@ async fn a_pull_reads_the_remote_catalog_and_creates_the_projects_it_needs() {
     );
     assert_eq!(tasks[0]["resource_type"], "image");
 
-    let vendor = registry(
-        &sim,
-        "vendor",
-        "docker-registry",
-        "https://vendor.example.com",
-    )
-    .await;
+    let vendor = vendor(&sim).await;
     sim.handle().with_state(|s| {
         for tag in ["v1", "v2", "dev"] {
             s.remote_catalog
@@ -401,13 +397,7 @@ async fn a_pull_copies_the_remote_tags_in_when_its_task_runs() {
         "{log}"
     );
 
-    let vendor = registry(
-        &sim,
-        "vendor",
-        "docker-registry",
-        "https://vendor.example.com",
-    )
-    .await;
+    let vendor = vendor(&sim).await;
     // Harbor logs no artifact's push unless asked to.
     let audit_everything = json!({"disabled_audit_log_event_types": ""});
     send(&sim, Method::PUT, "/configurations", Some(audit_everything)).await;

@@ -329,9 +329,7 @@ async fn each_status_change_of_a_replication_task_is_delivered() {
         .as_i64()
         .unwrap();
     let url = "https://registry.example.com";
-    sim.handle().with_state(|s| s.reachability.allow(url));
-    let registry = json!({"name": "mirror", "type": "docker-registry", "url": url});
-    let registry = send(&sim, Method::POST, "/registries", Some(registry)).await;
+    let registry = support::reachable_registry(&sim, "mirror", "docker-registry", url).await;
     let policy = json!({
         "name": "to-mirror", "enabled": true, "description": "copies nginx",
         "dest_registry": {"id": registry},

@@ -113,3 +113,13 @@ pub async fn admin_call(
         None => serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
     }
 }
+
+/// A registry named `name` of adapter `kind` at `url`, its host made reachable first: its id.
+pub async fn reachable_registry(sim: &CheckedSim, name: &str, kind: &str, url: &str) -> i64 {
+    sim.handle().with_state(|s| s.reachability.allow(url));
+    let body = serde_json::json!({"name": name, "type": kind, "url": url});
+    admin_call(sim, reqwest::Method::POST, "/registries", Some(body))
+        .await
+        .as_i64()
+        .expect("a registry id")
+}
